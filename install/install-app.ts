@@ -1,0 +1,78 @@
+import cookieParser from 'cookie-parser';
+import express, { type Express } from 'express';
+import type { i18n } from 'i18next';
+import { handle as i18nHandle } from 'i18next-http-middleware';
+import { pinoHttp } from 'pino-http';
+import type { AppConfig } from '../src/config/config.schema';
+import type { Env } from '../src/config/load-config';
+import type { Logger } from '../src/logger';
+import { fromRoot, resolveFromRoot } from '../src/paths';
+import { configureExpress } from '../src/web/app';
+import { healthRoutes } from '../src/web/health.routes';
+import { createCsrf } from '../src/web/middleware/csrf';
+import { NotFoundError } from '../src/errors';
+import { errorHandler, notFound } from '../src/web/middleware/errors';
+import { baseLocals } from '../src/web/middleware/locals';
+import { securityHeaders } from '../src/web/middleware/security-headers';
+import { computeAssetVersion, staticFiles } from '../src/web/static';
+import { loadOrCreateKey, readState, writeState } from './wizard-state';
+import type { WizardDeps } from './wizard-kit';
+import { wizardRoutes } from './wizard.routes';
+
+export type InstallAppDeps = {
+  config: AppConfig;
+  configDir: string;
+  env: Env;
+  logger: Logger;
+  i18n: i18n;
+  version: string;
+  /** Called once the install is complete; the server then switches to the help desk. */
+  onInstalled(): Promise<void>;
+};
+
+/**
+ * The install wizard, served only while Tessera is not installed. Everything but /install,
+ * static files and health checks redirects to /install.
+ */
+export function createInstallApp(deps: InstallAppDeps): Express {
+  const app = express();
+  configureExpress(app, { trustProxy: deps.config.server.trustProxy, viewDirs: [fromRoot('install', 'views'), fromRoot('views')] });
+  const dataDir = resolveFromRoot(deps.config.paths.data);
+  const key = loadOrCreateKey(dataDir);
+  const csrf = createCsrf({ secret: key.toString('hex'), sessionIdOf: (req) => req.wizard?.id ?? '' });
+  let finished = false;
+
+  app.use(pinoHttp({ logger: deps.logger, autoLogging: { ignore: (req) => req.url === '/healthz' } }));
+  app.use(securityHeaders());
+  app.use('/static', staticFiles());
+  app.use(healthRoutes(null));
+  app.use(cookieParser());
+  app.use(express.urlencoded({ extended: false, limit: '100kb', parameterLimit: 100 }));
+  app.use(i18nHandle(deps.i18n));
+  app.use(baseLocals(computeAssetVersion()));
+  app.use((req, res, next) => {
+    if (finished) return next(new NotFoundError());
+    if (req.path !== '/install' && !req.path.startsWith('/install/')) return res.redirect(302, '/install');
+    res.set('Cache-Control', 'no-store');
+    req.wizard = readState(req, key);
+    res.locals.user = null;
+    res.locals.csrfToken = () => csrf.tokenFor(req, res);
+    next();
+  });
+  app.use(csrf.protect);
+
+  const wizardDeps: WizardDeps = {
+    ...deps,
+    dataDir,
+    attachmentsDir: resolveFromRoot(deps.config.paths.attachments),
+    save: (req, res) => writeState(req, res, key, req.wizard!),
+    markFinished: async () => {
+      finished = true;
+      await deps.onInstalled();
+    },
+  };
+  app.use('/install', wizardRoutes(wizardDeps));
+  app.use(notFound);
+  app.use(errorHandler(deps.logger));
+  return app;
+}

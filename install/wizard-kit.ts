@@ -1,0 +1,33 @@
+import type { Request, Response } from 'express';
+import type { i18n } from 'i18next';
+import type { AppConfig } from '../src/config/config.schema';
+import type { Env } from '../src/config/load-config';
+import type { Logger } from '../src/logger';
+import { canVisit, firstOpenStep, progress, type Step } from './wizard-steps';
+
+export type WizardDeps = {
+  config: AppConfig;
+  configDir: string;
+  env: Env;
+  logger: Logger;
+  i18n: i18n;
+  version: string;
+  dataDir: string;
+  attachmentsDir: string;
+  save(req: Request, res: Response): void;
+  markFinished(): Promise<void>;
+};
+
+/** Renders a wizard step with the progress list; request data never becomes render options. */
+export function renderStep(res: Response, step: Step | 'existing' | 'finish', locals: Record<string, unknown>, status = 200): void {
+  res.status(status).render(`step-${step}`, { title: res.locals.t(`install.${step}.title`), steps: progress(step === 'existing' ? 'admin' : step), ...locals });
+}
+
+/** Sends the visitor to the first step they have not done when they skip ahead. */
+export function guard(deps: WizardDeps, step: Step) {
+  return (req: Request, res: Response, next: () => void) => {
+    if (canVisit(req.wizard!, step)) return next();
+    res.redirect(303, `/install/${firstOpenStep(req.wizard!)}`);
+  };
+}
+

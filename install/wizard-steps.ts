@@ -1,0 +1,23 @@
+import type { WizardState } from './wizard-state';
+
+export const steps = ['welcome', 'checks', 'database', 'basics', 'admin'] as const;
+export type Step = (typeof steps)[number];
+
+/** The first step the visitor has not completed; later steps redirect there. */
+export function firstOpenStep(state: WizardState): Step {
+  if (!state.licence) return 'welcome';
+  if (!state.checks) return 'checks';
+  if (!state.database || state.existing === 'installed') return 'database';
+  if (!state.basics) return 'basics';
+  return 'admin';
+}
+
+export function canVisit(state: WizardState, step: Step): boolean {
+  return steps.indexOf(step) <= steps.indexOf(firstOpenStep(state));
+}
+
+/** For the progress list at the top of every step. */
+export function progress(current: Step | 'finish') {
+  const at = current === 'finish' ? steps.length : steps.indexOf(current);
+  return [...steps, 'finish' as const].map((id, i) => ({ id, state: i < at ? 'done' : i === at ? 'current' : 'todo' }));
+}

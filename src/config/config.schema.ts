@@ -1,0 +1,61 @@
+import { z } from 'zod';
+
+export const databaseClients = ['sqlite', 'mysql', 'postgres'] as const;
+export type DatabaseClient = (typeof databaseClients)[number];
+
+export const databaseConfigSchema = z
+  .object({
+    client: z.enum(databaseClients),
+    /** SQLite file; a relative name is taken inside the data directory. */
+    filename: z.string().min(1),
+    host: z.string().min(1),
+    port: z.number().int().min(1).max(65535).nullable(),
+    database: z.string().min(1).max(64),
+    user: z.string(),
+    password: z.string(),
+    ssl: z.boolean(),
+    poolMax: z.number().int().min(1).max(200),
+  })
+  .strict();
+export type DatabaseConfig = z.infer<typeof databaseConfigSchema>;
+
+export const configSchema = z
+  .object({
+    installed: z.boolean(),
+    server: z
+      .object({
+        host: z.string().min(1),
+        port: z.number().int().min(0).max(65535),
+        /** Express "trust proxy": false, true, a hop count or a list of addresses. */
+        trustProxy: z.union([z.boolean(), z.number().int().min(0), z.string()]),
+        shutdownTimeoutMs: z.number().int().min(0),
+      })
+      .strict(),
+    database: databaseConfigSchema,
+    paths: z.object({ data: z.string().min(1), attachments: z.string().min(1) }).strict(),
+    secrets: z.object({ session: z.string(), signing: z.string() }).strict(),
+    session: z
+      .object({
+        idleMinutes: z.number().int().min(5).max(60 * 24 * 30),
+        absoluteHours: z.number().int().min(1).max(24 * 90),
+      })
+      .strict(),
+    log: z
+      .object({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']) })
+      .strict(),
+  })
+  .strict()
+  .superRefine((cfg, ctx) => {
+    if (!cfg.installed) return;
+    for (const key of ['session', 'signing'] as const) {
+      if (cfg.secrets[key].length < 32) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['secrets', key],
+          message: 'must be at least 32 characters once installed',
+        });
+      }
+    }
+  });
+
+export type AppConfig = z.infer<typeof configSchema>;

@@ -1,0 +1,41 @@
+/** Every environment variable Tessera reads, the config key it overrides, and how to parse it. */
+type Parser = 'string' | 'int' | 'bool' | 'trustProxy';
+
+export const envOverrides: ReadonlyArray<{ env: string; key: string; parse: Parser }> = [
+  { env: 'TESSERA_INSTALLED', key: 'installed', parse: 'bool' },
+  { env: 'HOST', key: 'server.host', parse: 'string' },
+  { env: 'PORT', key: 'server.port', parse: 'int' },
+  { env: 'TESSERA_TRUST_PROXY', key: 'server.trustProxy', parse: 'trustProxy' },
+  { env: 'TESSERA_DB_CLIENT', key: 'database.client', parse: 'string' },
+  { env: 'TESSERA_DB_FILENAME', key: 'database.filename', parse: 'string' },
+  { env: 'TESSERA_DB_HOST', key: 'database.host', parse: 'string' },
+  { env: 'TESSERA_DB_PORT', key: 'database.port', parse: 'int' },
+  { env: 'TESSERA_DB_NAME', key: 'database.database', parse: 'string' },
+  { env: 'TESSERA_DB_USER', key: 'database.user', parse: 'string' },
+  { env: 'TESSERA_DB_PASSWORD', key: 'database.password', parse: 'string' },
+  { env: 'TESSERA_DB_SSL', key: 'database.ssl', parse: 'bool' },
+  { env: 'TESSERA_DB_POOL_MAX', key: 'database.poolMax', parse: 'int' },
+  { env: 'TESSERA_DATA_DIR', key: 'paths.data', parse: 'string' },
+  { env: 'TESSERA_ATTACHMENTS_DIR', key: 'paths.attachments', parse: 'string' },
+  { env: 'TESSERA_SESSION_SECRET', key: 'secrets.session', parse: 'string' },
+  { env: 'TESSERA_SIGNING_SECRET', key: 'secrets.signing', parse: 'string' },
+  { env: 'TESSERA_LOG_LEVEL', key: 'log.level', parse: 'string' },
+];
+
+/** Parses one variable; an unparsable value is returned as the raw string so zod names the key. */
+export function parseEnvValue(raw: string, parse: Parser): unknown {
+  const value = raw.trim();
+  switch (parse) {
+    case 'string':
+      return raw;
+    case 'int':
+      return /^\d+$/.test(value) ? Number(value) : raw;
+    case 'bool':
+      if (/^(1|true|yes|on)$/i.test(value)) return true;
+      if (/^(0|false|no|off)$/i.test(value)) return false;
+      return raw;
+    case 'trustProxy':
+      if (/^(true|false)$/i.test(value)) return value.toLowerCase() === 'true';
+      return /^\d+$/.test(value) ? Number(value) : value;
+  }
+}

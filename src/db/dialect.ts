@@ -1,0 +1,83 @@
+import type { Knex } from 'knex';
+import type { DatabaseClient } from '../config/config.schema';
+
+/**
+ * Every difference between the three databases lives here: driver names, default ports,
+ * per-connection settings, and how each reports deadlocks and duplicates.
+ */
+export const driverOf: Record<DatabaseClient, string> = {
+  sqlite: 'better-sqlite3',
+  mysql: 'mysql2',
+  postgres: 'pg',
+};
+
+export const defaultPortOf: Record<DatabaseClient, number | null> = {
+  sqlite: null,
+  mysql: 3306,
+  postgres: 5432,
+};
+
+export function clientOf(db: Knex): DatabaseClient {
+  const name = String(db.client.config.client);
+  if (name === 'mysql2' || name === 'mysql') return 'mysql';
+  if (name === 'pg' || name === 'postgres' || name === 'postgresql') return 'postgres';
+  return 'sqlite';
+}
+
+/** Runs on every new pooled connection, before any query. */
+export function afterCreateFor(client: DatabaseClient) {
+  return (conn: unknown, done: (err: Error | null, conn: unknown) => void): void => {
+    try {
+      if (client === 'sqlite') {
+        const sqlite = conn as { pragma(sql: string): unknown };
+        sqlite.pragma('journal_mode = WAL');
+        sqlite.pragma('foreign_keys = ON');
+        sqlite.pragma('busy_timeout = 5000');
+        sqlite.pragma('synchronous = NORMAL');
+        done(null, conn);
+        return;
+      }
+      const sql =
+        client === 'mysql'
+          ? "SET time_zone = '+00:00', NAMES utf8mb4 COLLATE utf8mb4_unicode_ci"
+          : "SET TIME ZONE 'UTC'";
+      const c = conn as { query(sql: string, cb: (err: Error | null) => void): void };
+      c.query(sql, (err) => done(err, conn));
+    } catch (err) {
+      done(err as Error, conn);
+    }
+  };
+}
+
+/** True when the error means "run the whole transaction again": deadlock, lock wait, busy. */
+export function isRetryableTxError(err: unknown): boolean {
+  const e = err as { code?: unknown; errno?: unknown };
+  const code = String(e?.code ?? '');
+  return (
+    e?.errno === 1213 ||
+    e?.errno === 1205 ||
+    code === 'ER_LOCK_DEADLOCK' ||
+    code === 'ER_LOCK_WAIT_TIMEOUT' ||
+    code === '40001' ||
+    code === '40P01' ||
+    code === 'SQLITE_BUSY' ||
+    code === 'SQLITE_BUSY_SNAPSHOT' ||
+    code === 'SQLITE_LOCKED'
+  );
+}
+
+export function isUniqueViolation(err: unknown): boolean {
+  const code = String((err as { code?: unknown })?.code ?? '');
+  return code === 'ER_DUP_ENTRY' || code === '23505' || code.startsWith('SQLITE_CONSTRAINT_UNIQUE') || code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
+}
+
+/** True when the database cannot be reached at all (as opposed to a bad query). */
+export function isConnectionError(err: unknown): boolean {
+  const e = err as { code?: unknown; name?: unknown; message?: unknown };
+  const code = String(e?.code ?? '');
+  return (
+    ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'ENOTFOUND', 'EHOSTUNREACH', 'PROTOCOL_CONNECTION_LOST', 'SQLITE_CANTOPEN', '57P01', '57P03', '08006', '08001'].includes(code) ||
+    e?.name === 'KnexTimeoutError' ||
+    /Connection terminated|connect ECONNREFUSED|Knex: Timeout acquiring a connection/i.test(String(e?.message ?? ''))
+  );
+}

@@ -1,0 +1,54 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import knex, { type Knex } from 'knex';
+import type { DatabaseConfig } from '../config/config.schema';
+import { afterCreateFor, defaultPortOf, driverOf } from './dialect';
+
+/** The SQLite file: a bare name is placed inside the data directory. */
+export function sqliteFilePath(db: DatabaseConfig, dataDir: string): string {
+  return path.isAbsolute(db.filename) ? db.filename : path.join(dataDir, db.filename);
+}
+
+function connectionOf(db: DatabaseConfig, dataDir: string): Knex.StaticConnectionConfig {
+  if (db.client === 'sqlite') return { filename: sqliteFilePath(db, dataDir) };
+  const common = {
+    host: db.host,
+    port: db.port ?? defaultPortOf[db.client] ?? undefined,
+    user: db.user,
+    password: db.password,
+    database: db.database,
+    ssl: db.ssl ? { rejectUnauthorized: true } : undefined,
+  };
+  if (db.client === 'mysql') {
+    return { ...common, charset: 'utf8mb4_unicode_ci', timezone: 'Z', supportBigNumbers: true, connectTimeout: 10000 } as Knex.MySql2ConnectionConfig;
+  }
+  return { ...common, connectionTimeoutMillis: 10000 } as Knex.PgConnectionConfig;
+}
+
+/** The one place a Knex instance is made, for the app, the CLI, the wizard and the tests. */
+export function createKnex(db: DatabaseConfig, dataDir: string, opts: { poolMax?: number } = {}): Knex {
+  if (db.client === 'postgres') parsePgBigintsAsNumbers();
+  if (db.client === 'sqlite') fs.mkdirSync(path.dirname(sqliteFilePath(db, dataDir)), { recursive: true });
+  return knex({
+    client: driverOf[db.client],
+    connection: connectionOf(db, dataDir),
+    useNullAsDefault: db.client === 'sqlite',
+    pool: {
+      min: 0,
+      // better-sqlite3 is synchronous: one connection serialises writes without SQLITE_BUSY.
+      max: db.client === 'sqlite' ? 1 : (opts.poolMax ?? db.poolMax),
+      afterCreate: afterCreateFor(db.client),
+    },
+    acquireConnectionTimeout: 10000,
+  });
+}
+
+let pgParsersSet = false;
+/** Times are epoch milliseconds in BIGINT columns; pg would hand them back as strings. */
+function parsePgBigintsAsNumbers(): void {
+  if (pgParsersSet) return;
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { types } = require('pg') as typeof import('pg');
+  types.setTypeParser(types.builtins.INT8, (v: string) => Number(v));
+  pgParsersSet = true;
+}

@@ -1,0 +1,59 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Knex } from 'knex';
+import { codeRoot, runningCompiled } from '../paths';
+
+export const migrationsTable = 'tessera_migrations';
+const migrationsDir = path.join(codeRoot, 'migrations');
+const extension = runningCompiled ? '.js' : '.ts';
+
+type Migration = { up(db: Knex): Promise<void>; down(db: Knex): Promise<void> };
+
+/**
+ * Loads migrations from migrations/*.ts (sources) or dist/migrations/*.js (build) and names
+ * them without extension, so a database migrated by either is recognised by both.
+ */
+class TesseraMigrationSource implements Knex.MigrationSource<string> {
+  async getMigrations(): Promise<string[]> {
+    return fs
+      .readdirSync(migrationsDir)
+      .filter((f) => f.endsWith(extension) && !f.endsWith('.d.ts'))
+      .map((f) => f.slice(0, -extension.length))
+      .sort();
+  }
+  getMigrationName(name: string): string {
+    return name;
+  }
+  async getMigration(name: string): Promise<Migration> {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    return require(path.join(migrationsDir, name + extension)) as Migration;
+  }
+}
+
+export function migratorConfig(): Knex.MigratorConfig {
+  return {
+    migrationSource: new TesseraMigrationSource(),
+    tableName: migrationsTable,
+  };
+}
+
+export async function migrateLatest(db: Knex): Promise<string[]> {
+  const [, applied] = (await db.migrate.latest(migratorConfig())) as [number, string[]];
+  return applied;
+}
+
+/** Migrations the code has and the database lacks; the upgrade check. */
+export async function pendingMigrations(db: Knex): Promise<string[]> {
+  const [, pending] = (await db.migrate.list(migratorConfig())) as [unknown[], Array<{ file: string } | string>];
+  return pending.map((m) => (typeof m === 'string' ? m : m.file));
+}
+
+/** Undoes every migration; used to clear a half-finished install so it can run again. */
+export async function rollbackAll(db: Knex): Promise<void> {
+  await db.migrate.rollback(migratorConfig(), true);
+}
+
+/** Names of all migrations shipped with this version of the code. */
+export async function knownMigrations(): Promise<string[]> {
+  return new TesseraMigrationSource().getMigrations();
+}

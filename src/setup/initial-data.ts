@@ -1,0 +1,64 @@
+import type { Knex } from 'knex';
+import { insertReturningId } from '../db/insert';
+import { writeSettings } from '../settings/settings.repo';
+import { insertStaff } from '../staff/staff.repo';
+import type { BasicsInput } from './setup.schema';
+
+/** Built-in statuses; names are translated by key in the views. */
+export const builtinStatuses = [
+  { key: 'new', name: 'New', color: '#2563eb', is_open: true, customer_settable: false },
+  { key: 'open', name: 'Open', color: '#0891b2', is_open: true, customer_settable: false },
+  { key: 'waiting', name: 'Waiting for customer', color: '#ca8a04', is_open: true, customer_settable: false },
+  { key: 'replied', name: 'Replied', color: '#7c3aed', is_open: true, customer_settable: false },
+  { key: 'on_hold', name: 'On hold', color: '#64748b', is_open: true, customer_settable: false },
+  { key: 'resolved', name: 'Resolved', color: '#16a34a', is_open: false, customer_settable: true },
+  { key: 'closed', name: 'Closed', color: '#334155', is_open: false, customer_settable: false },
+];
+
+export const builtinPriorities = [
+  { key: 'low', name: 'Low', color: '#64748b' },
+  { key: 'normal', name: 'Normal', color: '#2563eb' },
+  { key: 'high', name: 'High', color: '#ea580c' },
+  { key: 'urgent', name: 'Urgent', color: '#dc2626' },
+];
+
+/**
+ * The data a new help desk starts with: statuses, priorities, a first public category, the
+ * settings from the wizard, the first admin, and the marker that the install is complete.
+ * Runs inside the installer's transaction, so it is all there or none of it is.
+ */
+export async function createInitialData(
+  trx: Knex.Transaction,
+  input: { basics: BasicsInput; admin: { name: string; email: string; passwordHash: string }; version: string },
+  now: number,
+): Promise<{ adminId: number }> {
+  await trx('statuses').insert(builtinStatuses.map((s, i) => ({ ...s, sort_order: i * 10, is_builtin: true })));
+  await trx('priorities').insert(builtinPriorities.map((p, i) => ({ ...p, sort_order: i * 10, is_builtin: true })));
+  const normal = await trx('priorities').where({ key: 'normal' }).first<{ id: number }>('id');
+  await insertReturningId(trx, 'categories', {
+    name: 'General',
+    description: null,
+    tier: 1,
+    is_public: true,
+    default_priority_id: normal?.id ?? null,
+    sort_order: 0,
+    is_active: true,
+    created_at: now,
+    updated_at: now,
+  });
+  const adminId = await insertStaff(trx, { ...input.admin, isAdmin: true, language: input.basics.language }, now);
+  await writeSettings(
+    trx,
+    {
+      'helpdesk.name': input.basics.name,
+      'helpdesk.url': input.basics.url.replace(/\/+$/, ''),
+      'helpdesk.email': input.basics.email,
+      'helpdesk.timezone': input.basics.timezone,
+      'helpdesk.language': input.basics.language,
+      'install.version': input.version,
+      'install.completed_at': now,
+    },
+    now,
+  );
+  return { adminId };
+}

@@ -1,0 +1,43 @@
+import type { Knex } from 'knex';
+import type { Clock } from '../clock';
+import { AppError, TooManyRequestsError } from '../errors';
+import { clearAccountFailures, loginBlockedFor, recordLoginFailure } from '../security/login-throttle';
+import { hashPassword, verifyPassword } from './password';
+import { findStaffByEmail, findStaffById, recordLogin, toStaff, type Staff } from './staff.repo';
+
+export class InvalidCredentialsError extends AppError {
+  constructor() {
+    super(401, 'invalid_credentials', 'The e-mail address or password is not correct.');
+  }
+}
+
+// Verified against when the account does not exist, so both cases take the same time.
+let decoyHash: Promise<string> | undefined;
+
+/** Checks a staff sign-in, throttled per IP and per account. */
+export async function authenticateStaff(
+  deps: { db: Knex; clock: Clock },
+  input: { email: string; password: string; ip: string },
+): Promise<Staff> {
+  const { db, clock } = deps;
+  const email = input.email.trim().toLowerCase();
+  const wait = await loginBlockedFor(db, input.ip, email, clock.now());
+  if (wait > 0) throw new TooManyRequestsError('Too many failed sign-in attempts. Please wait and try again.', wait);
+
+  const row = await findStaffByEmail(db, email);
+  decoyHash ??= hashPassword('decoy password never used');
+  const ok = await verifyPassword(row?.password_hash ?? (await decoyHash), input.password);
+  if (!row || !ok || !row.is_active) {
+    await recordLoginFailure(db, input.ip, email, clock.now());
+    throw new InvalidCredentialsError();
+  }
+  await clearAccountFailures(db, email);
+  await recordLogin(db, row.id, clock.now());
+  return toStaff(row);
+}
+
+/** The signed-in staff member for a session, or null when the account is gone or deactivated. */
+export async function staffForSession(db: Knex, id: number): Promise<Staff | null> {
+  const row = await findStaffById(db, id);
+  return row && row.is_active ? toStaff(row) : null;
+}

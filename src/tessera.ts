@@ -1,0 +1,68 @@
+import type http from 'node:http';
+import type { i18n } from 'i18next';
+import type { Knex } from 'knex';
+import { systemClock } from './clock';
+import type { AppConfig } from './config/config.schema';
+import { configDirFrom, loadConfig, type Env } from './config/load-config';
+import { createKnex } from './db/knex-factory';
+import { createI18n } from './i18n/i18n';
+import { createLogger, type Logger } from './logger';
+import { appVersion, resolveFromRoot } from './paths';
+import { createApp } from './web/app';
+
+/** What the install wizard needs; install/ provides the factory, so src/ never imports it. */
+export type InstallAppFactory = (deps: {
+  config: AppConfig;
+  configDir: string;
+  env: Env;
+  logger: Logger;
+  i18n: i18n;
+  version: string;
+  onInstalled(): Promise<void>;
+}) => Handler;
+
+
+type Handler = (req: http.IncomingMessage, res: http.ServerResponse) => void;
+
+export type Tessera = { handle: Handler; installed(): boolean; close(): Promise<void>; logger: Logger };
+
+/**
+ * Chooses what to serve: the install wizard until Tessera is installed, the help desk after.
+ * When the wizard finishes, the help desk takes over in the same process without a restart.
+ */
+export function createTessera(createInstallApp: InstallAppFactory, env: Env = process.env, logger?: Logger): Tessera {
+  const config = loadConfig(env);
+  const log = logger ?? createLogger(config.log.level);
+  const i18n = createI18n();
+  let db: Knex | null = null;
+  let handle: Handler;
+
+  const startHelpdesk = () => {
+    const current = loadConfig(env);
+    db = createKnex(current.database, resolveFromRoot(current.paths.data));
+    handle = createApp({ config: current, db, logger: log, i18n, clock: systemClock });
+  };
+
+  if (config.installed) {
+    startHelpdesk();
+  } else {
+    handle = createInstallApp({
+      config,
+      configDir: configDirFrom(env),
+      env,
+      logger: log,
+      i18n,
+      version: appVersion,
+      onInstalled: async () => startHelpdesk(),
+    });
+  }
+  return {
+    handle: (req, res) => handle(req, res),
+    installed: () => db !== null,
+    close: async () => {
+      await db?.destroy();
+    },
+    logger: log,
+  };
+}
+

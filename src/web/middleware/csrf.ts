@@ -1,0 +1,35 @@
+import type { Request, RequestHandler, Response } from 'express';
+import { doubleCsrf } from 'csrf-csrf';
+import { AppError } from '../../errors';
+
+export type Csrf = { protect: RequestHandler; tokenFor(req: Request, res: Response): string };
+
+/**
+ * CSRF tokens for every state-changing form (csrf-csrf, double submit bound to the session).
+ * Used by the help desk (bound to the database session) and by the install wizard (bound to
+ * its own state cookie). A failure is a typed 403 that the error handler renders.
+ */
+export function createCsrf(opts: { secret: string; sessionIdOf(req: Request): string }): Csrf {
+  const { doubleCsrfProtection, generateCsrfToken } = doubleCsrf({
+    getSecret: () => opts.secret,
+    getSessionIdentifier: opts.sessionIdOf,
+    cookieName: 'tessera.csrf',
+    cookieOptions: { sameSite: 'lax', path: '/', secure: false, httpOnly: true },
+    getCsrfTokenFromRequest: (req) => {
+      const fromBody: unknown = (req.body as Record<string, unknown> | undefined)?._csrf;
+      if (typeof fromBody === 'string') return fromBody;
+      const header = req.headers['x-csrf-token'];
+      return typeof header === 'string' ? header : undefined;
+    },
+  });
+  const protect: RequestHandler = (req, res, next) => {
+    doubleCsrfProtection(req, res, (err?: unknown) => {
+      if (err) next(new AppError(403, 'csrf_invalid', 'The form has expired or was not sent from this site. Please go back, reload the page and try again.'));
+      else next();
+    });
+  };
+  return {
+    protect,
+    tokenFor: (req, res) => generateCsrfToken(req, res, { overwrite: false, validateOnReuse: false, cookieOptions: { secure: req.secure } }),
+  };
+}

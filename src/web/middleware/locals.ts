@@ -1,0 +1,39 @@
+import type { Request, RequestHandler } from 'express';
+import { languages } from '../../i18n/i18n';
+import type { Csrf } from './csrf';
+
+/** Adds ?lang= to the current URL for the language switch, keeping the other parameters. */
+export function languageHref(req: Request, code: string): string {
+  const url = new URL(req.originalUrl, 'http://local');
+  url.searchParams.set('lang', code);
+  return `${url.pathname}${url.search}`;
+}
+
+/** What every view may use: t(), the language, the switch links and static asset URLs. */
+export function baseLocals(assetVersion: string): RequestHandler {
+  return (req, res, next) => {
+    const lang = req.language && languages.some((l) => l.code === req.language) ? req.language : 'en';
+    res.locals.t = req.t;
+    res.locals.lang = lang;
+    res.locals.languages = languages.map((l) => ({ ...l, href: languageHref(req, l.code), current: l.code === lang }));
+    res.locals.asset = (file: string) => `/static/${file}?v=${assetVersion}`;
+    res.locals.currentPath = req.path;
+    next();
+  };
+}
+
+/** Locals that need the session: the signed-in user and a lazily issued CSRF token. */
+export function sessionLocals(csrf: Csrf): RequestHandler {
+  return (req, res, next) => {
+    res.locals.user = req.user ?? null;
+    let token: string | undefined;
+    res.locals.csrfToken = () => {
+      if (!token) {
+        if (req.session) req.session.formsIssued = true;
+        token = csrf.tokenFor(req, res);
+      }
+      return token;
+    };
+    next();
+  };
+}

@@ -1,0 +1,18 @@
+import 'express-session';
+import type { Staff } from '../staff/staff.repo';
+
+declare module 'express-session' {
+  interface SessionData {
+    /** When this signed-in session began; sessions end after the absolute timeout. */
+    startedAt: number;
+    /** Set when a form token was issued, so an anonymous session keeps its id. */
+    formsIssued: boolean;
+  }
+}
+
+declare global {
+  namespace Express {
+    // eslint-disable-next-line @typescript-eslint/no-empty-object-type
+    interface User extends Staff {}
+  }
+}
