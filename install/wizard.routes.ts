@@ -14,7 +14,8 @@ function databaseFormValues(body: Record<string, unknown>) {
   const str = (k: string) => (typeof body[k] === 'string' ? (body[k] as string) : '');
   const client = ['sqlite', 'mysql', 'postgres'].includes(str('client')) ? str('client') : 'sqlite';
   const port = str('port').trim() || String(defaultPortOf[client as 'mysql'] ?? '');
-  return { client, host: str('host'), port, database: str('database'), user: str('user'), password: '' };
+  // The password is kept so "test" then "continue" needs no retyping (a password field hides it).
+  return { client, host: str('host'), port, database: str('database'), user: str('user'), password: str('password') };
 }
 
 /** Welcome + licence, the server check and the database step. */

@@ -1,0 +1,80 @@
+import type { Express } from 'express';
+import type { Knex } from 'knex';
+import pino from 'pino';
+import request from 'supertest';
+import type { Clock } from '../../src/clock';
+import { configSchema, type AppConfig, type DatabaseConfig } from '../../src/config/config.schema';
+import { createKnex } from '../../src/db/knex-factory';
+import { migrateLatest } from '../../src/db/migrate';
+import { withTransaction } from '../../src/db/transaction';
+import { createI18n } from '../../src/i18n/i18n';
+import { createInitialData } from '../../src/setup/initial-data';
+import { hashPassword } from '../../src/staff/password';
+import { insertStaff } from '../../src/staff/staff.repo';
+import { createApp } from '../../src/web/app';
+import { createTestDatabase } from './test-db';
+
+export const adminCredentials = { name: 'Ada Admin', email: 'ada@example.com', password: 'correct horse battery staple 42' };
+export const staffCredentials = { name: 'Sam Staff', email: 'sam@example.com', password: 'another quite long passphrase 7' };
+
+export function testConfig(database: DatabaseConfig, dataDir: string): AppConfig {
+  return configSchema.parse({
+    installed: true,
+    server: { host: '127.0.0.1', port: 0, trustProxy: false, shutdownTimeoutMs: 1000 },
+    database,
+    paths: { data: dataDir, attachments: `${dataDir}/attachments` },
+    secrets: { session: 's'.repeat(40), signing: 'k'.repeat(40) },
+    session: { idleMinutes: 120, absoluteHours: 12 },
+    log: { level: 'silent' },
+  });
+}
+
+/** A movable clock for tests of windows and timeouts. */
+export function testClock(start = Date.now()): Clock & { advance(ms: number): void } {
+  let now = start;
+  return { now: () => now, advance: (ms) => (now += ms) };
+}
+
+export type InstalledApp = {
+  app: Express;
+  db: Knex;
+  config: AppConfig;
+  clock: ReturnType<typeof testClock>;
+  close(): Promise<void>;
+};
+
+/** A migrated database with initial data, an admin and a staff member, and the app on it. */
+export async function installedApp(): Promise<InstalledApp> {
+  const tdb = await createTestDatabase();
+  const db = createKnex(tdb.config, tdb.dataDir);
+  await migrateLatest(db);
+  const clock = testClock();
+  const basics = { name: 'Acme Support', url: 'http://localhost', email: 'help@example.com', timezone: 'UTC', language: 'en' as const };
+  const passwordHash = await hashPassword(adminCredentials.password);
+  await withTransaction(db, (trx) => createInitialData(trx, { basics, admin: { ...adminCredentials, passwordHash }, version: 'test' }, clock.now()));
+  await insertStaff(db, { ...staffCredentials, passwordHash: await hashPassword(staffCredentials.password), isAdmin: false, language: 'en' }, clock.now());
+  const config = testConfig(tdb.config, tdb.dataDir);
+  const app = createApp({ config, db, logger: pino({ level: 'silent' }), i18n: createI18n(), clock });
+  return {
+    app,
+    db,
+    config,
+    clock,
+    close: async () => {
+      await db.destroy();
+      await tdb.drop();
+    },
+  };
+}
+
+/** The CSRF token of the first form on a page. */
+export function csrfFrom(html: string): string {
+  const m = /name="_csrf" value="([^"]+)"/.exec(html);
+  if (!m) throw new Error('no CSRF token on the page');
+  return m[1]!;
+}
+
+export async function signIn(agent: request.Agent, creds: { email: string; password: string }) {
+  const page = await agent.get('/admin/login');
+  return agent.post('/admin/login').type('form').send({ _csrf: csrfFrom(page.text), email: creds.email, password: creds.password });
+}

@@ -1,0 +1,77 @@
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import knex, { type Knex } from 'knex';
+import type { DatabaseConfig } from '../../src/config/config.schema';
+
+/**
+ * Which database the suite runs against: TESSERA_TEST_DB=sqlite (default), mysql or postgres.
+ * Server connection from TESSERA_TEST_DB_HOST/PORT/USER/PASSWORD (defaults: the local server,
+ * root / postgres with no password). Every test file gets its own throw-away database.
+ */
+export type TestDbKind = 'sqlite' | 'mysql' | 'postgres';
+export const testDbKind: TestDbKind = (process.env.TESSERA_TEST_DB as TestDbKind | undefined) ?? 'sqlite';
+
+export function serverSettings(kind: Exclude<TestDbKind, 'sqlite'>) {
+  return {
+    host: process.env.TESSERA_TEST_DB_HOST ?? '127.0.0.1',
+    port: Number(process.env.TESSERA_TEST_DB_PORT ?? (kind === 'mysql' ? 3306 : 5432)),
+    user: process.env.TESSERA_TEST_DB_USER ?? (kind === 'mysql' ? 'root' : 'postgres'),
+    password: process.env.TESSERA_TEST_DB_PASSWORD ?? '',
+  };
+}
+
+/** A connection to the server's maintenance database, for CREATE/DROP DATABASE and users. */
+export function adminConnection(kind: Exclude<TestDbKind, 'sqlite'>): Knex {
+  const s = serverSettings(kind);
+  return knex({
+    client: kind === 'mysql' ? 'mysql2' : 'pg',
+    connection: { ...s, database: kind === 'mysql' ? undefined : 'postgres' },
+    pool: { min: 0, max: 1 },
+  });
+}
+
+export function tempDir(prefix = 'tessera-test-'): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+}
+
+export type TestDatabase = { config: DatabaseConfig; dataDir: string; drop(): Promise<void> };
+
+export function uniqueDbName(): string {
+  return `tessera_t_${process.pid}_${crypto.randomBytes(4).toString('hex')}`;
+}
+
+/** A fresh, empty database of the kind under test. */
+export async function createTestDatabase(kind: TestDbKind = testDbKind): Promise<TestDatabase> {
+  const dataDir = tempDir();
+  const base = { host: '127.0.0.1', port: null, database: 'tessera', user: '', password: '', ssl: false, poolMax: 5 };
+  if (kind === 'sqlite') {
+    return {
+      config: { ...base, client: 'sqlite', filename: 'tessera.sqlite' },
+      dataDir,
+      drop: async () => fs.rmSync(dataDir, { recursive: true, force: true }),
+    };
+  }
+  const name = uniqueDbName();
+  const admin = adminConnection(kind);
+  try {
+    await admin.raw(kind === 'mysql' ? `CREATE DATABASE \`${name}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci` : `CREATE DATABASE "${name}"`);
+  } finally {
+    await admin.destroy();
+  }
+  const s = serverSettings(kind);
+  return {
+    config: { ...base, client: kind, filename: 'unused.sqlite', host: s.host, port: s.port, user: s.user, password: s.password, database: name },
+    dataDir,
+    drop: async () => {
+      const a = adminConnection(kind);
+      try {
+        await a.raw(kind === 'mysql' ? `DROP DATABASE IF EXISTS \`${name}\`` : `DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+      } finally {
+        await a.destroy();
+      }
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
