@@ -20,7 +20,7 @@ function connectionOf(db: DatabaseConfig, dataDir: string): Knex.StaticConnectio
     ssl: db.ssl ? { rejectUnauthorized: true } : undefined,
   };
   if (db.client === 'mysql') {
-    return { ...common, charset: 'utf8mb4_unicode_ci', timezone: 'Z', supportBigNumbers: true, connectTimeout: 10000 } as Knex.MySql2ConnectionConfig;
+    return { ...common, charset: 'utf8mb4', timezone: 'Z', supportBigNumbers: true, connectTimeout: 10000 } as Knex.MySql2ConnectionConfig;
   }
   return { ...common, connectionTimeoutMillis: 10000 } as Knex.PgConnectionConfig;
 }

@@ -22,6 +22,9 @@ export type PasswordProblem = 'too_short' | 'too_long' | 'too_weak';
 export function passwordProblem(password: string, personalWords: string[] = []): PasswordProblem | null {
   if (password.length < passwordMinLength) return 'too_short';
   if (password.length > passwordMaxLength) return 'too_long';
+  const plain = (v: string) => v.toLowerCase().replace(/[^\p{L}\p{N}]+/gu, '');
+  // The whole name or e-mail address inside the password makes it guessable whatever else is added.
+  if (personalWords.some((w) => plain(w).length >= 4 && plain(password).includes(plain(w)))) return 'too_weak';
   const words = personalWords.flatMap((w) => w.toLowerCase().split(/[\s@.+_-]+/)).filter((w) => w.length >= 3);
   return strengthChecker().check(password, words).score < 3 ? 'too_weak' : null;
 }

@@ -19,6 +19,8 @@ export function sessionMiddleware(deps: AppDeps): RequestHandler[] {
     cleanupInterval: 15 * 60_000,
     onDbCleanupError: (err: unknown) => deps.logger.warn({ err }, 'session cleanup failed'),
   });
+  // The store checks its table at start; if the pool closes first, that check must not go unhandled.
+  store.ready.catch((err: unknown) => deps.logger.debug({ err }, 'session store start-up check aborted'));
   const idleMs = config.session.idleMinutes * 60_000;
   const absoluteMs = config.session.absoluteHours * 3600_000;
 

@@ -1,0 +1,191 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import request from 'supertest';
+import { createKnex } from '../../src/db/knex-factory';
+import { csrfFrom, signIn } from '../helpers/installed-app';
+import { createTestDatabase, testDbKind, type TestDatabase } from '../helpers/test-db';
+import { adminForm, basicsForm, freshTessera, postStep, runWizard, throughDatabase, type WizardEnv } from '../helpers/wizard';
+
+let tdb: TestDatabase;
+let w: WizardEnv;
+beforeEach(async () => {
+  tdb = await createTestDatabase();
+  w = freshTessera(tdb.dataDir);
+});
+afterEach(async () => {
+  await w.close();
+  await tdb.drop();
+});
+
+async function countRows(table: string): Promise<number> {
+  const db = createKnex(tdb.config, tdb.dataDir);
+  try {
+    const [row] = await db(table).count<{ n: number }[]>({ n: '*' });
+    return Number(row!.n);
+  } finally {
+    await db.destroy();
+  }
+}
+
+test(`the wizard installs Tessera on ${testDbKind}, then locks itself`, async () => {
+  await w.agent.get('/helpdesk').expect(302).expect('Location', '/install');
+  await w.agent.get('/admin/login').expect(302).expect('Location', '/install');
+  await w.agent.get('/healthz').expect(200);
+  await w.agent.get('/readyz').expect(503);
+  await w.agent.get('/install').expect(303).expect('Location', '/install/welcome');
+
+  const finish = await runWizard(w.agent, tdb.config);
+  expect(finish.status).toBe(200);
+  expect(finish.text).toContain('Tessera is installed');
+  expect(finish.text).toContain('href="/admin/login"');
+
+  const local = path.join(w.configDir, 'local.json');
+  expect(fs.statSync(local).mode & 0o777).toBe(0o600);
+  const written = JSON.parse(fs.readFileSync(local, 'utf8'));
+  expect(written.installed).toBe(true);
+  expect(written.database.client).toBe(tdb.config.client);
+  expect(written.secrets.session.length).toBeGreaterThanOrEqual(32);
+  expect(fs.existsSync(path.join(w.configDir, '.install.lock'))).toBe(false);
+
+  for (const url of ['/install', '/install/welcome', '/install/database', '/install/admin', '/install/finish']) {
+    await w.agent.get(url).expect(404);
+  }
+  // Replayed wizard POSTs after the install change nothing.
+  const replay = await w.agent.post('/install/admin').type('form').send({ ...adminForm, email: 'intruder@example.com' });
+  expect(replay.status).toBe(404);
+  expect(await countRows('staff_users')).toBe(1);
+
+  const signedIn = await signIn(w.agent, { email: adminForm.email, password: adminForm.password });
+  expect(signedIn.status).toBe(303);
+  const dash = await w.agent.get('/admin').expect(200);
+  expect(dash.text).toContain('Ada Owner');
+  const home = await w.agent.get('/helpdesk').expect(200);
+  expect(home.text).toContain('Acme Support');
+});
+
+test('steps cannot be skipped, and the licence must be accepted', async () => {
+  await w.agent.get('/install/admin').expect(303).expect('Location', '/install/welcome');
+  await w.agent.get('/install/database').expect(303).expect('Location', '/install/welcome');
+  const refused = await postStep(w.agent, 'welcome', {});
+  expect(refused.status).toBe(400);
+  expect(refused.text).toContain('Tick the box to accept the licence');
+  expect(refused.text).toContain('MIT License');
+});
+
+test('wizard forms without a CSRF token are refused', async () => {
+  await w.agent.get('/install/welcome');
+  const res = await w.agent.post('/install/welcome').type('form').send({ accept: 'yes' });
+  expect(res.status).toBe(403);
+  await w.agent.get('/install/checks').expect(303);
+});
+
+test('arrays where strings are expected get a clear error, not a crash', async () => {
+  await throughDatabase(w.agent, tdb.config);
+  const page = await w.agent.get('/install/basics');
+  const token = csrfFrom(page.text);
+  const res = await w.agent
+    .post('/install/basics')
+    .type('form')
+    .send(`_csrf=${encodeURIComponent(token)}&name=A&name=B&url=http://x.example&email=a@example.com&timezone=UTC&language=en&language=sk`);
+  expect(res.status).toBe(400);
+  expect(res.text).toContain('There is a problem');
+  expect(res.text).toContain('href="#name"');
+  expect(res.text).toContain('href="#language"');
+});
+
+test('bad help desk basics are shown beside their fields with the values kept', async () => {
+  await throughDatabase(w.agent, tdb.config);
+  const res = await postStep(w.agent, 'basics', { name: '<script>alert(1)</script>', url: 'javascript:alert(1)', email: 'not-an-email', timezone: 'Mars/Olympus', language: 'xx' });
+  expect(res.status).toBe(400);
+  expect(res.text).toContain('Enter an address that starts with http:// or https://.');
+  expect(res.text).toContain('Enter an e-mail address like name@example.com.');
+  expect(res.text).toContain('Choose a time zone from the list.');
+  expect(res.text).toContain('value="&lt;script&gt;alert(1)&lt;/script&gt;"');
+  expect(res.text).not.toContain('<script>alert(1)');
+});
+
+test('a weak administrator password is refused and nothing is created', async () => {
+  await throughDatabase(w.agent, tdb.config);
+  await postStep(w.agent, 'basics', basicsForm);
+  for (const password of ['short', 'password123456', 'owner@acme.example1']) {
+    const res = await postStep(w.agent, 'admin', { ...adminForm, password });
+    expect(res.status).toBe(400);
+    expect(res.text).toMatch(/at least 12 characters|too easy to guess/);
+    expect(res.text).toContain('value="owner@acme.example"');
+  }
+  const db = createKnex(tdb.config, tdb.dataDir);
+  try {
+    expect(await db.schema.hasTable('staff_users')).toBe(false);
+  } finally {
+    await db.destroy();
+  }
+  expect(fs.existsSync(path.join(w.configDir, 'local.json'))).toBe(false);
+  // The same visitor can still finish.
+  expect((await postStep(w.agent, 'admin', adminForm)).status).toBe(200);
+});
+
+test('an unreachable database server is explained', async () => {
+  await postStep(w.agent, 'welcome', { accept: 'yes' });
+  await postStep(w.agent, 'checks', {});
+  const res = await postStep(w.agent, 'database', { client: 'mysql', host: '127.0.0.1', port: '1', database: 'tessera', user: 'root', password: '', action: 'test' });
+  expect(res.status).toBe(400);
+  expect(res.text).toContain('Nothing answered at that host and port');
+  const badPort = await postStep(w.agent, 'database', { client: 'postgres', host: 'db host', port: '70000', database: 'x;drop', user: 'u', password: '', action: 'test' });
+  expect(badPort.status).toBe(400);
+  expect(badPort.text).toContain('Enter a port number between 1 and 65535.');
+  expect(badPort.text).toContain('Enter a host name or IP address without spaces.');
+  expect(badPort.text).toContain('Use only letters, digits, _ and - in the database name.');
+});
+
+test('a database that already holds Tessera is not installed over; an admin may connect to it', async () => {
+  expect((await runWizard(w.agent, tdb.config)).status).toBe(200);
+  const second = freshTessera(tdb.dataDir);
+  try {
+    const res = await throughDatabase(second.agent, tdb.config);
+    expect(res.headers.location).toBe('/install/existing');
+    await second.agent.get('/install/basics').expect(303).expect('Location', '/install/database');
+    const wrong = await postStep(second.agent, 'existing', { email: adminForm.email, password: 'not the password at all' });
+    expect(wrong.status).toBe(400);
+    expect(wrong.text).toContain('This is not an administrator of that help desk');
+    const ok = await postStep(second.agent, 'existing', { email: adminForm.email, password: adminForm.password });
+    expect(ok.status).toBe(200);
+    expect(ok.text).toContain('Tessera is installed');
+    await second.agent.get('/install').expect(404);
+    expect(await countRows('staff_users')).toBe(1);
+  } finally {
+    await second.close();
+  }
+});
+
+test('a half-finished earlier run does not block a new one', async () => {
+  const db = createKnex(tdb.config, tdb.dataDir);
+  const { migrateLatest } = await import('../../src/db/migrate');
+  await migrateLatest(db);
+  await db('statuses').insert({ key: 'leftover', name: 'Leftover', color: '#000', is_open: true });
+  await db.destroy();
+  const basics = await throughDatabase(w.agent, tdb.config);
+  expect(basics.headers.location).toBe('/install/basics');
+  const page = await w.agent.get('/install/basics');
+  expect(page.text).toContain('An unfinished installation was found');
+  await postStep(w.agent, 'basics', basicsForm);
+  expect((await postStep(w.agent, 'admin', adminForm)).status).toBe(200);
+  expect(await countRows('statuses')).toBe(7);
+});
+
+test('two visitors finishing at the same moment produce one install', async () => {
+  const other = request.agent((req: Parameters<typeof w.tessera.handle>[0], res: Parameters<typeof w.tessera.handle>[1]) => w.tessera.handle(req, res));
+  for (const agent of [w.agent, other]) {
+    await throughDatabase(agent, tdb.config);
+    await postStep(agent, 'basics', basicsForm);
+  }
+  const tokens = await Promise.all([w.agent, other].map(async (a) => csrfFrom((await a.get('/install/admin')).text)));
+  const [a, b] = await Promise.all([
+    w.agent.post('/install/admin').type('form').send({ _csrf: tokens[0], ...adminForm }),
+    other.post('/install/admin').type('form').send({ _csrf: tokens[1], ...adminForm, email: 'second@acme.example' }),
+  ]);
+  const statuses = [a.status, b.status].sort();
+  expect(statuses[0]).toBe(200);
+  expect([404, 409]).toContain(statuses[1]);
+  expect(await countRows('staff_users')).toBe(1);
+  await w.agent.get('/install').expect(404);
+});
