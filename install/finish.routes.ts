@@ -20,14 +20,15 @@ export function finishRoutes(deps: WizardDeps): Router {
   const router = Router();
   const ctx = { env: deps.env, configDir: deps.configDir, version: deps.version, now: () => Date.now() };
 
-  const renderBasics = (res: Response, values: Record<string, string>, errors: Record<string, string> = {}, status = 200) =>
-    renderStep(res, 'basics', { values, errors, timeZones, partial: res.req.wizard!.existing === 'partial' }, status);
+  const renderBasics = (res: Response, values: Record<string, string>, errors: Record<string, string> = {}, status = 200, guessTimezone = false) =>
+    renderStep(res, 'basics', { values, errors, timeZones, guessTimezone, partial: res.req.wizard!.existing === 'partial' }, status);
 
   router.get('/basics', guard(deps, 'basics'), (req, res) => {
     const b = req.wizard!.basics;
     const lang = isLanguage(req.language) ? req.language : 'en';
     deps.save(req, res);
-    renderBasics(res, b ? { ...b } : { name: '', url: publicUrlOf(req), email: '', timezone: 'UTC', language: lang });
+    if (b) return renderBasics(res, { ...b });
+    renderBasics(res, { name: '', url: publicUrlOf(req), email: '', timezone: 'UTC', language: lang }, {}, 200, true);
   });
   router.post('/basics', guard(deps, 'basics'), (req, res) => {
     const body = (req.body ?? {}) as Record<string, unknown>;

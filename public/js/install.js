@@ -45,9 +45,9 @@
   // ---- 2. Basics step: time zone -------------------------------------------------
 
   const timezone = document.getElementById('timezone');
-  // After a failed submit the page shows the user's own choice again: leave it alone then.
-  const redisplayed = document.querySelector('.error-summary, .field--error') !== null;
-  if (timezone instanceof HTMLSelectElement && timezone.value === 'UTC' && !redisplayed) {
+  // Only a value the server pre-filled (not one the user chose) is replaced by the browser's zone.
+  const guess = document.querySelector('[data-guess-timezone]') !== null;
+  if (timezone instanceof HTMLSelectElement && timezone.value === 'UTC' && guess) {
     let browserZone = '';
     try {
       browserZone = Intl.DateTimeFormat().resolvedOptions().timeZone || '';

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import request from 'supertest';
 import { createKnex } from '../../src/db/knex-factory';
+import { migrateLatest } from '../../src/db/migrate';
 import { csrfFrom, signIn } from '../helpers/installed-app';
 import { createTestDatabase, testDbKind, type TestDatabase } from '../helpers/test-db';
 import { adminForm, basicsForm, freshTessera, postStep, runWizard, throughDatabase, type WizardEnv } from '../helpers/wizard';
@@ -159,7 +160,6 @@ test('a database that already holds Tessera is not installed over; an admin may 
 
 test('a half-finished earlier run does not block a new one', async () => {
   const db = createKnex(tdb.config, tdb.dataDir);
-  const { migrateLatest } = await import('../../src/db/migrate');
   await migrateLatest(db);
   await db('statuses').insert({ key: 'leftover', name: 'Leftover', color: '#000', is_open: true });
   await db.destroy();

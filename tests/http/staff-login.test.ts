@@ -39,7 +39,7 @@ test('a correct sign-in lands on the dashboard with a new session id', async () 
   expect(after).not.toBe(before);
   const dash = await agent.get('/admin').expect(200);
   expect(dash.text).toContain('Welcome, Ada Admin');
-  const cookie = ([] as string[]).concat(res.headers['set-cookie']).find((c) => c.startsWith('tessera.sid='))!;
+  const cookie = ([] as string[]).concat(res.headers['set-cookie'] ?? []).find((c) => c.startsWith('tessera.sid='))!;
   expect(cookie).toMatch(/HttpOnly/i);
   expect(cookie).toMatch(/SameSite=Lax/i);
 });
