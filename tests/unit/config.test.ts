@@ -1,0 +1,47 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { ConfigError, loadConfig } from '../../src/config/load-config';
+import { writeLocalConfig } from '../../src/config/write-local-config';
+import { tempDir } from '../helpers/test-db';
+
+test('defaults load and are not installed', () => {
+  const config = loadConfig({ TESSERA_CONFIG_DIR: tempDir() });
+  expect(config.installed).toBe(false);
+  expect(config.database.client).toBe('sqlite');
+  expect(config.server.port).toBe(3000);
+});
+
+test('local.json overrides defaults and environment variables override both', () => {
+  const dir = tempDir();
+  writeLocalConfig(dir, { server: { port: 4000 }, database: { client: 'mysql', host: 'db.local' } });
+  expect(fs.statSync(path.join(dir, 'local.json')).mode & 0o777).toBe(0o600);
+  const fromFile = loadConfig({ TESSERA_CONFIG_DIR: dir });
+  expect(fromFile.server.port).toBe(4000);
+  expect(fromFile.database.host).toBe('db.local');
+  expect(fromFile.database.database).toBe('tessera'); // untouched default kept
+  const fromEnv = loadConfig({ TESSERA_CONFIG_DIR: dir, PORT: '5000', TESSERA_DB_HOST: 'other', TESSERA_DB_SSL: 'yes' });
+  expect(fromEnv.server.port).toBe(5000);
+  expect(fromEnv.database.host).toBe('other');
+  expect(fromEnv.database.ssl).toBe(true);
+});
+
+test('a bad value is refused with a message naming the key and the variable', () => {
+  expect(() => loadConfig({ TESSERA_CONFIG_DIR: tempDir(), PORT: 'eighty' })).toThrow(/server\.port \(from PORT\)/);
+  expect(() => loadConfig({ TESSERA_CONFIG_DIR: tempDir(), TESSERA_DB_CLIENT: 'oracle' })).toThrow(/database\.client \(from TESSERA_DB_CLIENT\)/);
+  const dir = tempDir();
+  writeLocalConfig(dir, { session: { idleMinutes: 'long' }, surprise: 1 });
+  expect(() => loadConfig({ TESSERA_CONFIG_DIR: dir })).toThrow(ConfigError);
+  expect(() => loadConfig({ TESSERA_CONFIG_DIR: dir })).toThrow(/session\.idleMinutes/);
+});
+
+test('an installed config needs real secrets', () => {
+  expect(() => loadConfig({ TESSERA_CONFIG_DIR: tempDir(), TESSERA_INSTALLED: 'true' })).toThrow(/secrets\.session/);
+  const ok = loadConfig({ TESSERA_CONFIG_DIR: tempDir(), TESSERA_INSTALLED: '1', TESSERA_SESSION_SECRET: 'x'.repeat(32), TESSERA_SIGNING_SECRET: 'y'.repeat(32) });
+  expect(ok.installed).toBe(true);
+});
+
+test('a local.json that is not JSON is reported by file name', () => {
+  const dir = tempDir();
+  fs.writeFileSync(path.join(dir, 'local.json'), '{ "installed": tru');
+  expect(() => loadConfig({ TESSERA_CONFIG_DIR: dir })).toThrow(/local\.json is not valid JSON/);
+});
