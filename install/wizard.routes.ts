@@ -21,7 +21,8 @@ function databaseFormValues(body: Record<string, unknown>) {
 /** Welcome + licence, the server check and the database step. */
 export function wizardRoutes(deps: WizardDeps): Router {
   const router = Router();
-  const licence = fs.readFileSync(fromRoot('LICENSE'), 'utf8');
+  // Paragraphs reflowed so the licence reads well at any width.
+  const licence = fs.readFileSync(fromRoot('LICENSE'), 'utf8').replace(/([^\n])\n(?!\n)/g, '$1 ');
   const dirs = { config: deps.configDir, data: deps.dataDir, attachments: deps.attachmentsDir };
 
   router.get('/', (req, res) => res.redirect(303, `/install/${firstOpenStep(req.wizard!)}`));

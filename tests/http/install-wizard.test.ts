@@ -4,8 +4,8 @@ import request from 'supertest';
 import { createKnex } from '../../src/db/knex-factory';
 import { migrateLatest } from '../../src/db/migrate';
 import { csrfFrom, signIn } from '../helpers/installed-app';
-import { createTestDatabase, testDbKind, type TestDatabase } from '../helpers/test-db';
-import { adminForm, basicsForm, freshTessera, postStep, runWizard, throughDatabase, type WizardEnv } from '../helpers/wizard';
+import { adminConnection, createTestDatabase, testDbKind, type TestDatabase } from '../helpers/test-db';
+import { adminForm, basicsForm, databaseForm, freshTessera, postStep, runWizard, throughDatabase, type WizardEnv } from '../helpers/wizard';
 
 let tdb: TestDatabase;
 let w: WizardEnv;
@@ -188,4 +188,42 @@ test('two visitors finishing at the same moment produce one install', async () =
   expect([404, 409]).toContain(statuses[1]);
   expect(await countRows('staff_users')).toBe(1);
   await w.agent.get('/install').expect(404);
+});
+
+const serverOnly = testDbKind === 'sqlite' ? test.skip : test;
+
+serverOnly('a wrong database password and a user without CREATE privilege are explained', async () => {
+  await postStep(w.agent, 'welcome', { accept: 'yes' });
+  await postStep(w.agent, 'checks', {});
+  const form = databaseForm(tdb.config);
+  // A server that trusts local connections accepts any password, so the user is unknown too.
+  const wrong = await postStep(w.agent, 'database', { ...form, user: 'no_such_user', password: 'definitely-wrong', action: 'test' });
+  expect(wrong.status).toBe(400);
+  expect(wrong.text).toContain('The server refused the user name or password');
+
+  const user = `tessera_ro_${process.pid}`;
+  const admin = adminConnection(testDbKind as 'mysql' | 'postgres');
+  const dbAdmin = createKnex({ ...tdb.config, poolMax: 1 }, tdb.dataDir);
+  try {
+    if (testDbKind === 'mysql') {
+      await admin.raw(`DROP USER IF EXISTS '${user}'@'%'`);
+      await admin.raw(`CREATE USER '${user}'@'%' IDENTIFIED BY 'readonly-pass'`);
+      await admin.raw(`GRANT SELECT, INSERT, UPDATE, DELETE ON \`${tdb.config.database}\`.* TO '${user}'@'%'`);
+    } else {
+      await admin.raw(`DROP ROLE IF EXISTS ${user}`);
+      await admin.raw(`CREATE ROLE ${user} LOGIN PASSWORD 'readonly-pass'`);
+      await dbAdmin.raw(`REVOKE CREATE ON SCHEMA public FROM PUBLIC`);
+      await dbAdmin.raw(`GRANT USAGE ON SCHEMA public TO ${user}`);
+    }
+    const res = await postStep(w.agent, 'database', { ...form, user, password: 'readonly-pass', action: 'continue' });
+    expect(res.status).toBe(400);
+    expect(res.text).toContain('The database user lacks privileges Tessera needs');
+    expect(res.text).toMatch(/✗<\/span> Create tables/);
+    await w.agent.get('/install/basics').expect(303).expect('Location', '/install/database');
+    expect(await dbAdmin.schema.hasTable('settings')).toBe(false);
+  } finally {
+    await dbAdmin.destroy();
+    await admin.raw(testDbKind === 'mysql' ? `DROP USER IF EXISTS '${user}'@'%'` : `DROP ROLE IF EXISTS ${user}`).catch(() => undefined);
+    await admin.destroy();
+  }
 });
