@@ -2,7 +2,6 @@ import cookieParser from 'cookie-parser';
 import express, { type Express } from 'express';
 import type { i18n } from 'i18next';
 import { handle as i18nHandle } from 'i18next-http-middleware';
-import { pinoHttp } from 'pino-http';
 import type { AppConfig } from '../src/config/config.schema';
 import type { Env } from '../src/config/load-config';
 import type { Logger } from '../src/logger';
@@ -13,6 +12,7 @@ import { createCsrf } from '../src/web/middleware/csrf';
 import { NotFoundError } from '../src/errors';
 import { errorHandler, notFound } from '../src/web/middleware/errors';
 import { baseLocals } from '../src/web/middleware/locals';
+import { requestLogger } from '../src/web/middleware/request-logger';
 import { securityHeaders } from '../src/web/middleware/security-headers';
 import { computeAssetVersion, staticFiles } from '../src/web/static';
 import { loadOrCreateKey, readState, writeState } from './wizard-state';
@@ -42,7 +42,7 @@ export function createInstallApp(deps: InstallAppDeps): Express {
   const csrf = createCsrf({ secret: key.toString('hex'), sessionIdOf: (req) => req.wizard?.id ?? '' });
   let finished = false;
 
-  app.use(pinoHttp({ logger: deps.logger, autoLogging: { ignore: (req) => req.url === '/healthz' } }));
+  app.use(requestLogger(deps.logger));
   app.use(securityHeaders());
   app.use('/static', staticFiles());
   app.use(healthRoutes(null));

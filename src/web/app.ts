@@ -1,7 +1,6 @@
 import cookieParser from 'cookie-parser';
 import express, { type Express } from 'express';
 import { handle as i18nHandle } from 'i18next-http-middleware';
-import { pinoHttp } from 'pino-http';
 import { SchemaStatus } from '../db/schema-status';
 import { fromRoot } from '../paths';
 import type { AppDeps } from './app-deps';
@@ -14,6 +13,7 @@ import { healthRoutes } from './health.routes';
 import { helpdeskRoutes } from './helpdesk/home.routes';
 import { createCsrf } from './middleware/csrf';
 import { errorHandler, notFound } from './middleware/errors';
+import { requestLogger } from './middleware/request-logger';
 import { baseLocals, sessionLocals } from './middleware/locals';
 import { securityHeaders } from './middleware/security-headers';
 import { sessionMiddleware } from './middleware/session';
@@ -37,7 +37,7 @@ export function createApp(deps: AppDeps): Express {
   const passport = createPassport(deps);
   const csrf = createCsrf({ secret: deps.config.secrets.signing, sessionIdOf: (req) => req.session?.id ?? '' });
 
-  app.use(pinoHttp({ logger: deps.logger, autoLogging: { ignore: (req) => req.url === '/healthz' } }));
+  app.use(requestLogger(deps.logger));
   app.use(securityHeaders());
   app.use('/static', staticFiles());
   app.use(healthRoutes(deps.db));
