@@ -1,10 +1,6 @@
 import cookieParser from 'cookie-parser';
 import express, { type Express } from 'express';
-import type { i18n } from 'i18next';
 import { handle as i18nHandle } from 'i18next-http-middleware';
-import type { AppConfig } from '../src/config/config.schema';
-import type { Env } from '../src/config/load-config';
-import type { Logger } from '../src/logger';
 import { fromRoot, resolveFromRoot } from '../src/paths';
 import { configureExpress } from '../src/web/app';
 import { healthRoutes } from '../src/web/health.routes';
@@ -15,20 +11,10 @@ import { baseLocals } from '../src/web/middleware/locals';
 import { requestLogger } from '../src/web/middleware/request-logger';
 import { securityHeaders } from '../src/web/middleware/security-headers';
 import { computeAssetVersion, staticFiles } from '../src/web/static';
+import type { InstallAppDeps } from '../src/tessera';
 import { loadOrCreateKey, readState, writeState } from './wizard-state';
 import type { WizardDeps } from './wizard-kit';
 import { wizardRoutes } from './wizard.routes';
-
-export type InstallAppDeps = {
-  config: AppConfig;
-  configDir: string;
-  env: Env;
-  logger: Logger;
-  i18n: i18n;
-  version: string;
-  /** Called once the install is complete; the server then switches to the help desk. */
-  onInstalled(): Promise<void>;
-};
 
 /**
  * The install wizard, served only while Tessera is not installed. Everything but /install,

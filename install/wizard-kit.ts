@@ -1,17 +1,8 @@
 import type { Request, Response } from 'express';
-import type { i18n } from 'i18next';
-import type { AppConfig } from '../src/config/config.schema';
-import type { Env } from '../src/config/load-config';
-import type { Logger } from '../src/logger';
+import type { InstallAppDeps } from '../src/tessera';
 import { canVisit, firstOpenStep, progress, type Step } from './wizard-steps';
 
-export type WizardDeps = {
-  config: AppConfig;
-  configDir: string;
-  env: Env;
-  logger: Logger;
-  i18n: i18n;
-  version: string;
+export type WizardDeps = Omit<InstallAppDeps, 'onInstalled'> & {
   dataDir: string;
   attachmentsDir: string;
   save(req: Request, res: Response): void;

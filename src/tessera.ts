@@ -11,15 +11,17 @@ import { appVersion, resolveFromRoot } from './paths';
 import { createApp } from './web/app';
 
 /** What the install wizard needs; install/ provides the factory, so src/ never imports it. */
-export type InstallAppFactory = (deps: {
+export type InstallAppDeps = {
   config: AppConfig;
   configDir: string;
   env: Env;
   logger: Logger;
   i18n: i18n;
   version: string;
+  /** Called once the install is complete; the server then switches to the help desk. */
   onInstalled(): Promise<void>;
-}) => Handler;
+};
+export type InstallAppFactory = (deps: InstallAppDeps) => Handler;
 
 
 type Handler = (req: http.IncomingMessage, res: http.ServerResponse) => void;
@@ -39,7 +41,7 @@ export function createTessera(createInstallApp: InstallAppFactory, env: Env = pr
 
   const startHelpdesk = () => {
     const current = loadConfig(env);
-    db = createKnex(current.database, resolveFromRoot(current.paths.data));
+    db = createKnex(current.database, resolveFromRoot(current.paths.data), { logger: log });
     handle = createApp({ config: current, db, logger: log, i18n, clock: systemClock });
   };
 

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import knex, { type Knex } from 'knex';
 import type { DatabaseConfig } from '../config/config.schema';
+import type { Logger } from '../logger';
 import { afterCreateFor, defaultPortOf, driverOf } from './dialect';
 
 /** The SQLite file: a bare name is placed inside the data directory. */
@@ -25,8 +26,18 @@ function connectionOf(db: DatabaseConfig, dataDir: string): Knex.StaticConnectio
   return { ...common, connectionTimeoutMillis: 10000 } as Knex.PgConnectionConfig;
 }
 
-/** The one place a Knex instance is made, for the app, the CLI, the wizard and the tests. */
-export function createKnex(db: DatabaseConfig, dataDir: string, opts: { poolMax?: number } = {}): Knex {
+type KnexLog = { warn(msg: unknown): void; error(msg: unknown): void; debug(msg: unknown): void };
+const silent: KnexLog = { warn: () => undefined, error: () => undefined, debug: () => undefined };
+
+/**
+ * The one place a Knex instance is made, for the app, the CLI, the wizard and the tests.
+ * Knex's own messages go to the given logger; without one they are dropped (every failure is
+ * also thrown to the caller).
+ */
+export function createKnex(db: DatabaseConfig, dataDir: string, opts: { poolMax?: number; logger?: Logger } = {}): Knex {
+  const log: KnexLog = opts.logger
+    ? { warn: (m) => opts.logger!.warn({ knex: m }, 'knex'), error: (m) => opts.logger!.error({ knex: m }, 'knex'), debug: (m) => opts.logger!.debug({ knex: m }, 'knex') }
+    : silent;
   if (db.client === 'postgres') parsePgBigintsAsNumbers();
   if (db.client === 'sqlite') fs.mkdirSync(path.dirname(sqliteFilePath(db, dataDir)), { recursive: true });
   return knex({
@@ -40,6 +51,7 @@ export function createKnex(db: DatabaseConfig, dataDir: string, opts: { poolMax?
       afterCreate: afterCreateFor(db.client),
     },
     acquireConnectionTimeout: 10000,
+    log: { ...log, deprecate: (m: unknown) => log.warn(m) },
   });
 }
 

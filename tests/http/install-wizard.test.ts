@@ -227,3 +227,28 @@ serverOnly('a wrong database password and a user without CREATE privilege are ex
     await admin.destroy();
   }
 });
+
+test('an install that fails midway is undone and can simply be run again', async () => {
+  // A table in the way makes the second migration fail after the first has created its tables.
+  const db = createKnex(tdb.config, tdb.dataDir);
+  await db.schema.createTable('statuses', (t) => t.increments('id'));
+  try {
+    await throughDatabase(w.agent, tdb.config);
+    await postStep(w.agent, 'basics', basicsForm);
+    const failed = await postStep(w.agent, 'admin', adminForm);
+    expect(failed.status).toBe(500);
+    expect(failed.text).toContain('The installation failed and was undone');
+    for (const table of ['settings', 'staff_users', 'sessions', 'tessera_migrations']) {
+      const leftover = table === 'tessera_migrations' ? (await db.schema.hasTable(table)) && (await db(table).count<{ n: number }[]>({ n: '*' }))[0]!.n > 0 : await db.schema.hasTable(table);
+      expect([table, leftover]).toEqual([table, false]);
+    }
+    expect(fs.existsSync(path.join(w.configDir, 'local.json'))).toBe(false);
+    expect(fs.existsSync(path.join(w.configDir, '.install.lock'))).toBe(false);
+
+    await db.schema.dropTable('statuses');
+    expect((await postStep(w.agent, 'admin', adminForm)).status).toBe(200);
+  } finally {
+    await db.destroy();
+  }
+  expect(await countRows('staff_users')).toBe(1);
+});

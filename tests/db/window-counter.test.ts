@@ -1,0 +1,30 @@
+import type { Knex } from 'knex';
+import { createKnex } from '../../src/db/knex-factory';
+import { migrateLatest } from '../../src/db/migrate';
+import { hitWindowCounter } from '../../src/db/window-counter';
+import { createTestDatabase, type TestDatabase } from '../helpers/test-db';
+
+let tdb: TestDatabase;
+let db: Knex;
+beforeAll(async () => {
+  tdb = await createTestDatabase();
+  db = createKnex(tdb.config, tdb.dataDir);
+  await migrateLatest(db);
+});
+afterAll(async () => {
+  await db.destroy();
+  await tdb.drop();
+});
+
+test('concurrent hits are all counted, as from several instances', async () => {
+  const now = 1_000_000;
+  await Promise.all(Array.from({ length: 25 }, () => hitWindowCounter(db, 'test:concurrent', 60_000, now)));
+  const last = await hitWindowCounter(db, 'test:concurrent', 60_000, now);
+  expect(last).toEqual({ hits: 26, resetAt: now + 60_000 });
+});
+
+test('a new window starts once the old one has passed', async () => {
+  expect(await hitWindowCounter(db, 'test:window', 1000, 5000)).toEqual({ hits: 1, resetAt: 6000 });
+  expect(await hitWindowCounter(db, 'test:window', 1000, 5999)).toEqual({ hits: 2, resetAt: 6000 });
+  expect(await hitWindowCounter(db, 'test:window', 1000, 6000)).toEqual({ hits: 1, resetAt: 7000 });
+});
