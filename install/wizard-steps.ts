@@ -18,6 +18,7 @@ export function canVisit(state: WizardState, step: Step): boolean {
 
 /** For the progress list at the top of every step. */
 export function progress(current: Step | 'finish') {
-  const at = current === 'finish' ? steps.length : steps.indexOf(current);
+  // On the finish page every step, "Done" included, is complete.
+  const at = current === 'finish' ? steps.length + 1 : steps.indexOf(current);
   return [...steps, 'finish' as const].map((id, i) => ({ id, state: i < at ? 'done' : i === at ? 'current' : 'todo' }));
 }

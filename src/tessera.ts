@@ -1,9 +1,9 @@
 import type http from 'node:http';
 import type { i18n } from 'i18next';
-import type { Knex } from 'knex';
 import { systemClock } from './clock';
 import type { AppConfig } from './config/config.schema';
-import { configDirFrom, loadConfig, type Env } from './config/load-config';
+import { configDirFrom, loadConfig, systemEnv, type Env } from './config/load-config';
+import type { Db } from './db/db';
 import { createKnex } from './db/knex-factory';
 import { createI18n } from './i18n/i18n';
 import { createLogger, type Logger } from './logger';
@@ -32,11 +32,11 @@ export type Tessera = { handle: Handler; installed(): boolean; close(): Promise<
  * Chooses what to serve: the install wizard until Tessera is installed, the help desk after.
  * When the wizard finishes, the help desk takes over in the same process without a restart.
  */
-export function createTessera(createInstallApp: InstallAppFactory, env: Env = process.env, logger?: Logger): Tessera {
+export function createTessera(createInstallApp: InstallAppFactory, env: Env = systemEnv, logger?: Logger): Tessera {
   const config = loadConfig(env);
   const log = logger ?? createLogger(config.log.level);
   const i18n = createI18n();
-  let db: Knex | null = null;
+  let db: Db | null = null;
   let handle: Handler;
 
   const startHelpdesk = () => {

@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
-import { configDirFrom, loadConfig } from '../config/load-config';
+import { configDirFrom, loadConfig, systemEnv } from '../config/load-config';
 import { withInstallLock } from '../setup/install-lock';
 import { installFresh } from '../setup/installer';
 import { toDatabaseConfig } from '../setup/database-config';
@@ -77,8 +77,8 @@ async function main(): Promise<number> {
   if (probe.missing.length) throw new Error(`the database user lacks privileges: ${probe.missing.join(', ')}`);
   if (probe.existing === 'installed') throw new Error('the database already holds a Tessera help desk; use the browser wizard to connect to it');
 
-  const configDir = configDirFrom(process.env);
-  await withInstallLock(configDir, () => installFresh({ env: process.env, configDir, version: appVersion, now: () => Date.now() }, { database, basics, admin }));
+  const configDir = configDirFrom(systemEnv);
+  await withInstallLock(configDir, () => installFresh({ env: systemEnv, configDir, version: appVersion, now: () => Date.now() }, { database, basics, admin }));
   console.log(`Tessera is installed on ${probe.serverVersion}. Sign in at ${basics.url}/admin as ${admin.email}.`);
   if (generated) console.log(`Generated administrator password (shown once): ${generated}`);
   return 0;

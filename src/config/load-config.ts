@@ -5,6 +5,9 @@ import { configSchema, type AppConfig } from './config.schema';
 import { envOverrides, parseEnvValue } from './env-overrides';
 
 export type Env = Record<string, string | undefined>;
+
+/** The process environment; everything else receives it from here. */
+export const systemEnv: Env = process.env;
 type Tree = Record<string, unknown>;
 
 export class ConfigError extends Error {
@@ -64,7 +67,7 @@ function readJson(file: string, required: boolean): Tree {
  * Reads config/default.json, then local.json (written by the installer), then environment
  * variables, and validates the result. The only place in Tessera that reads the environment.
  */
-export function loadConfig(env: Env = process.env): AppConfig {
+export function loadConfig(env: Env = systemEnv): AppConfig {
   const configDir = configDirFrom(env);
   const defaults = readJson(fromRoot('config', 'default.json'), true);
   const merged = deepMerge(defaults, readJson(localConfigPath(configDir), false));

@@ -1,4 +1,4 @@
-import type { Knex } from 'knex';
+import type { Db } from '../db/db';
 import { hitWindowCounter } from '../db/window-counter';
 import { deleteCounter, readCounter } from './rate-limit.repo';
 
@@ -15,7 +15,7 @@ const ipBucket = (ip: string) => `login-ip:${ip}`;
 const accountBucket = (email: string) => `login-acct:${email.toLowerCase().slice(0, 160)}`;
 
 /** Seconds until sign-in is allowed again, or 0 when it is allowed now. */
-export async function loginBlockedFor(db: Knex, ip: string, email: string, now: number): Promise<number> {
+export async function loginBlockedFor(db: Db, ip: string, email: string, now: number): Promise<number> {
   const checks = [
     { state: await readCounter(db, ipBucket(ip)), max: loginLimits.perIp.max },
     { state: await readCounter(db, accountBucket(email)), max: loginLimits.perAccount.max },
@@ -27,11 +27,11 @@ export async function loginBlockedFor(db: Knex, ip: string, email: string, now: 
   return wait;
 }
 
-export async function recordLoginFailure(db: Knex, ip: string, email: string, now: number): Promise<void> {
+export async function recordLoginFailure(db: Db, ip: string, email: string, now: number): Promise<void> {
   await hitWindowCounter(db, ipBucket(ip), loginLimits.perIp.windowMs, now);
   await hitWindowCounter(db, accountBucket(email), loginLimits.perAccount.windowMs, now);
 }
 
-export async function clearAccountFailures(db: Knex, email: string): Promise<void> {
+export async function clearAccountFailures(db: Db, email: string): Promise<void> {
   await deleteCounter(db, accountBucket(email));
 }

@@ -1,6 +1,5 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
-import type { Knex } from 'knex';
 import type { AppConfig, DatabaseConfig } from '../config/config.schema';
 import { loadConfig, readLocalConfig, type Env } from '../config/load-config';
 import { writeLocalConfig } from '../config/write-local-config';
@@ -11,8 +10,8 @@ import { ConflictError, ValidationError } from '../errors';
 import { resolveFromRoot } from '../paths';
 import { hashPassword, passwordProblem, verifyPassword } from '../staff/password';
 import { findStaffByEmail } from '../staff/staff.repo';
-import { existingState } from './db-probe';
-import { createInitialData } from './initial-data';
+import { existingState } from '../db/introspect';
+import { createInitialData } from './initial-data.repo';
 import type { AdminInput, BasicsInput } from './setup.schema';
 
 export type InstallPlan = { database: DatabaseConfig; basics: BasicsInput; admin: AdminInput };
@@ -81,7 +80,7 @@ export async function attachExisting(
 ): Promise<{ applied: string[] }> {
   const config = loadConfig(ctx.env);
   if (config.installed) throw new ConflictError('already_installed', 'Tessera is already installed.');
-  const db: Knex = createKnex(input.database, dataDirOf(config), { poolMax: 2 });
+  const db = createKnex(input.database, dataDirOf(config), { poolMax: 2 });
   try {
     const existing = await existingState(db);
     if (existing.state !== 'installed') throw new ConflictError('not_installed_database', 'This database does not hold a finished Tessera install.');

@@ -1,5 +1,5 @@
-import type { Knex } from 'knex';
 import type { Clock } from '../clock';
+import type { Db } from '../db/db';
 import { AppError, TooManyRequestsError } from '../errors';
 import { clearAccountFailures, loginBlockedFor, recordLoginFailure } from '../security/login-throttle';
 import { hashPassword, verifyPassword } from './password';
@@ -16,7 +16,7 @@ let decoyHash: Promise<string> | undefined;
 
 /** Checks a staff sign-in, throttled per IP and per account. */
 export async function authenticateStaff(
-  deps: { db: Knex; clock: Clock },
+  deps: { db: Db; clock: Clock },
   input: { email: string; password: string; ip: string },
 ): Promise<Staff> {
   const { db, clock } = deps;
@@ -37,7 +37,7 @@ export async function authenticateStaff(
 }
 
 /** The signed-in staff member for a session, or null when the account is gone or deactivated. */
-export async function staffForSession(db: Knex, id: number): Promise<Staff | null> {
+export async function staffForSession(db: Db, id: number): Promise<Staff | null> {
   const row = await findStaffById(db, id);
   return row && row.is_active ? toStaff(row) : null;
 }

@@ -1,5 +1,5 @@
 import type { i18n } from 'i18next';
-import type { Knex } from 'knex';
+import type { Db } from '../db/db';
 import type { Clock } from '../clock';
 import type { AppConfig } from '../config/config.schema';
 import type { Logger } from '../logger';
@@ -7,7 +7,7 @@ import type { Logger } from '../logger';
 /** Everything the help desk app needs from outside; tests pass their own. */
 export type AppDeps = {
   config: AppConfig;
-  db: Knex;
+  db: Db;
   logger: Logger;
   i18n: i18n;
   clock: Clock;

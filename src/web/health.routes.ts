@@ -1,8 +1,9 @@
 import { Router } from 'express';
-import type { Knex } from 'knex';
+import type { Db } from '../db/db';
+import { pingDatabase } from '../db/ping';
 
 /** /healthz: the process answers. /readyz: the database answers too (for load balancers). */
-export function healthRoutes(db: Knex | null): Router {
+export function healthRoutes(db: Db | null): Router {
   const router = Router();
   router.get('/healthz', (_req, res) => {
     res.set('Cache-Control', 'no-store').json({ status: 'ok' });
@@ -13,12 +14,8 @@ export function healthRoutes(db: Knex | null): Router {
       res.status(503).json({ status: 'not_installed' });
       return;
     }
-    try {
-      await db.raw('select 1');
-      res.json({ status: 'ready' });
-    } catch {
-      res.status(503).json({ status: 'database_unavailable' });
-    }
+    if (await pingDatabase(db)) res.json({ status: 'ready' });
+    else res.status(503).json({ status: 'database_unavailable' });
   });
   return router;
 }

@@ -1,7 +1,7 @@
 import { Passport } from 'passport';
 import { Strategy as LocalStrategy } from 'passport-local';
 import type { Clock } from '../../clock';
-import type { Knex } from 'knex';
+import type { Db } from '../../db/db';
 import { authenticateStaff, InvalidCredentialsError, staffForSession } from '../../staff/auth.service';
 
 /**
@@ -10,7 +10,7 @@ import { authenticateStaff, InvalidCredentialsError, staffForSession } from '../
  */
 export type StaffPassport = InstanceType<typeof Passport>;
 
-export function createPassport(deps: { db: Knex; clock: Clock }): StaffPassport {
+export function createPassport(deps: { db: Db; clock: Clock }): StaffPassport {
   const passport = new Passport();
   passport.use(
     new LocalStrategy({ usernameField: 'email', passwordField: 'password', passReqToCallback: true }, (req, email, password, done) => {

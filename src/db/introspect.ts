@@ -1,0 +1,61 @@
+import crypto from 'node:crypto';
+import type { Knex } from 'knex';
+import { clientOf } from './dialect';
+import { knownMigrations, migrationsTable } from './migrate';
+
+export type Privilege = 'create' | 'alter' | 'index' | 'insert' | 'update' | 'delete' | 'drop';
+export const privilegeOrder: Privilege[] = ['create', 'alter', 'index', 'insert', 'update', 'delete', 'drop'];
+
+/** empty: no Tessera tables; installed: a finished install; partial: a run that stopped midway. */
+export type ExistingState = 'empty' | 'installed' | 'partial';
+
+export async function serverVersion(db: Knex): Promise<string> {
+  const client = clientOf(db);
+  if (client === 'sqlite') {
+    const rows = (await db.raw('select sqlite_version() as v')) as Array<{ v: string }>;
+    return `SQLite ${rows[0]?.v ?? ''}`;
+  }
+  if (client === 'mysql') {
+    const [rows] = (await db.raw('select version() as v')) as [Array<{ v: string }>];
+    const v = rows[0]?.v ?? '';
+    return /mariadb/i.test(v) ? `MariaDB ${v.replace(/-MariaDB.*$/i, '')}` : `MySQL ${v}`;
+  }
+  const res = (await db.raw('show server_version')) as { rows: Array<{ server_version: string }> };
+  return `PostgreSQL ${res.rows[0]?.server_version ?? ''}`;
+}
+
+/** Tries every kind of statement the migrations need on a throw-away table, then removes it. */
+export async function checkPrivileges(db: Knex): Promise<Record<Privilege, boolean>> {
+  const table = `tessera_probe_${crypto.randomBytes(4).toString('hex')}`;
+  const result = Object.fromEntries(privilegeOrder.map((p) => [p, false])) as Record<Privilege, boolean>;
+  const attempt = async (p: Privilege, run: () => Promise<unknown>) => {
+    try {
+      await run();
+      result[p] = true;
+    } catch {
+      result[p] = false;
+    }
+  };
+  await attempt('create', () => db.schema.createTable(table, (t) => { t.increments('id'); t.string('name', 50); }));
+  if (!result.create) return result;
+  await attempt('alter', () => db.schema.alterTable(table, (t) => { t.integer('extra'); }));
+  await attempt('index', () => db.schema.alterTable(table, (t) => { t.index(['name'], `${table}_name_idx`); }));
+  await attempt('insert', () => db(table).insert({ name: 'probe' }));
+  await attempt('update', () => db(table).update({ name: 'probe2' }));
+  await attempt('delete', () => db(table).del());
+  await attempt('drop', () => db.schema.dropTable(table));
+  if (!result.drop) await db.schema.dropTableIfExists(table).catch(() => undefined);
+  return result;
+}
+
+/** What is already in the database: nothing of ours, a finished install, or a half-made one. */
+export async function existingState(db: Knex): Promise<{ state: ExistingState; pending: number }> {
+  if (!(await db.schema.hasTable(migrationsTable))) {
+    return { state: (await db.schema.hasTable('settings')) ? 'partial' : 'empty', pending: 0 };
+  }
+  const done = await db(migrationsTable).select<Array<{ name: string }>>('name');
+  const known = await knownMigrations();
+  const pending = known.filter((m) => !done.some((d) => d.name === m)).length;
+  const marker = (await db.schema.hasTable('settings')) ? await db('settings').where({ key: 'install.completed_at' }).first('key') : undefined;
+  return { state: marker ? 'installed' : 'partial', pending };
+}
