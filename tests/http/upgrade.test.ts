@@ -1,5 +1,5 @@
 import request from 'supertest';
-import { migratorConfig } from '../../src/db/migrate';
+import { knownMigrations, migratorConfig } from '../../src/db/migrate';
 import { adminCredentials, csrfFrom, installedApp, signIn, staffCredentials, type InstalledApp } from '../helpers/installed-app';
 
 let t: InstalledApp;
@@ -25,7 +25,7 @@ test('while migrations are pending, admins are sent to the upgrade page and appl
   await admin.get('/admin').expect(303).expect('Location', '/admin/upgrade');
   const page = await admin.get('/admin/upgrade').expect(200);
   expect(page.text).toContain('Upgrade required');
-  expect(page.text).toContain('20261123150300_fields_canned_outbox');
+  expect(page.text).toContain((await knownMigrations()).at(-1));
 
   await admin.post('/admin/upgrade').type('form').send({}).expect(403); // no CSRF token
   await admin.post('/admin/upgrade').type('form').send({ _csrf: csrfFrom(page.text) }).expect(303).expect('Location', '/admin/upgrade?done=1');
@@ -34,5 +34,5 @@ test('while migrations are pending, admins are sent to the upgrade page and appl
   await admin.get('/admin').expect(200);
   await staff.get('/admin').expect(200);
   await request(t.app).get('/helpdesk').expect(200);
-  expect(await t.db.schema.hasTable('mail_outbox')).toBe(true);
+  expect(await t.db('tessera_migrations').count<{ n: number }[]>({ n: '*' })).toEqual([{ n: (await knownMigrations()).length }]);
 });
