@@ -1,0 +1,40 @@
+import type { Knex } from 'knex';
+
+export type AttachmentView = { id: number; messageId: number | null; fileName: string; contentType: string; size: number; storageKey: string };
+
+export async function insertAttachments(
+  trx: Knex,
+  ticketId: number,
+  messageId: number,
+  files: Array<{ storageKey: string; fileName: string; contentType: string; size: number; sha256: string }>,
+  now: number,
+): Promise<void> {
+  if (files.length === 0) return;
+  await trx('attachments').insert(
+    files.map((f) => ({ ticket_id: ticketId, message_id: messageId, storage_key: f.storageKey, file_name: f.fileName, content_type: f.contentType, size_bytes: f.size, sha256: f.sha256, created_at: now })),
+  );
+}
+
+function toView(r: Record<string, unknown>): AttachmentView {
+  return { id: Number(r.id), messageId: r.message_id == null ? null : Number(r.message_id), fileName: String(r.file_name), contentType: String(r.content_type), size: Number(r.size_bytes), storageKey: String(r.storage_key) };
+}
+
+/** Attachments the customer may see: those of customer and staff messages, never of notes. */
+export async function listCustomerAttachments(db: Knex, ticketId: number): Promise<AttachmentView[]> {
+  const rows = await db('attachments as a')
+    .join('messages as m', 'm.id', 'a.message_id')
+    .where('a.ticket_id', ticketId)
+    .whereIn('m.kind', ['customer', 'staff'])
+    .orderBy('a.id')
+    .select('a.id', 'a.message_id', 'a.file_name', 'a.content_type', 'a.size_bytes', 'a.storage_key');
+  return rows.map(toView);
+}
+
+export async function findCustomerAttachment(db: Knex, ticketId: number, attachmentId: number): Promise<AttachmentView | undefined> {
+  const row = await db('attachments as a')
+    .join('messages as m', 'm.id', 'a.message_id')
+    .where({ 'a.ticket_id': ticketId, 'a.id': attachmentId })
+    .whereIn('m.kind', ['customer', 'staff'])
+    .first('a.id', 'a.message_id', 'a.file_name', 'a.content_type', 'a.size_bytes', 'a.storage_key');
+  return row ? toView(row) : undefined;
+}

@@ -1,0 +1,43 @@
+import type { Trx } from '../db/db';
+import { insertTicketEvent, type Actor } from './ticket-events.repo';
+import type { TicketView } from './tickets.repo';
+
+/** What happened to a ticket. Each is stored as an event row (history and audit in one). */
+export type TicketEvent =
+  | { type: 'ticket.created'; ticket: TicketView; messageId: number; actor: Actor }
+  | { type: 'ticket.customer_replied'; ticket: TicketView; messageId: number; actor: Actor }
+  | { type: 'ticket.status_changed'; ticket: TicketView; from: string; to: string; actor: Actor }
+  | { type: 'message.rated'; ticket: TicketView; messageId: number; rating: 1 | -1; actor: Actor };
+
+/** Adds its durable consequences (a queued mail, a webhook) inside the change's transaction. */
+export type TicketSubscriber = (trx: Trx, event: TicketEvent, now: number) => Promise<void>;
+
+function eventData(e: TicketEvent): Record<string, unknown> {
+  switch (e.type) {
+    case 'ticket.created':
+    case 'ticket.customer_replied':
+      return { messageId: e.messageId };
+    case 'ticket.status_changed':
+      return { from: e.from, to: e.to };
+    case 'message.rated':
+      return { messageId: e.messageId, rating: e.rating };
+  }
+}
+
+/**
+ * Changes flow one way: a service records the event, and every subscriber reacts in the same
+ * transaction, so a change and its consequences are stored together or not at all. A new
+ * reaction to tickets is a new subscriber, never an edit of the ticket service.
+ */
+export class TicketEvents {
+  private readonly subscribers: TicketSubscriber[] = [];
+
+  subscribe(subscriber: TicketSubscriber): void {
+    this.subscribers.push(subscriber);
+  }
+
+  async publish(trx: Trx, event: TicketEvent, now: number): Promise<void> {
+    await insertTicketEvent(trx, event.ticket.id, event.type, event.actor, eventData(event), now);
+    for (const subscriber of this.subscribers) await subscriber(trx, event, now);
+  }
+}

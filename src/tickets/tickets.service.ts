@@ -1,0 +1,133 @@
+import type { AttachmentStore } from '../attachments/attachment-store';
+import { insertAttachments } from '../attachments/attachments.repo';
+import type { CheckedFile } from '../attachments/file-check';
+import { findActiveCategory } from '../categories/categories.repo';
+import type { Clock } from '../clock';
+import { upsertCustomer } from '../customers/customers.repo';
+import { insertFieldValues } from '../custom-fields/custom-fields.repo';
+import type { Db, Trx } from '../db/db';
+import { isUniqueViolation } from '../db/dialect';
+import { withTransaction } from '../db/transaction';
+import { NotFoundError } from '../errors';
+import { insertMessage } from './messages.repo';
+import { findPriorityByKey, findStatusByKey } from './statuses.repo';
+import type { TicketEvents } from './ticket-events';
+import type { Actor } from './ticket-events.repo';
+import { newTrackingId } from './tracking-id';
+import { bumpMessageCount, findTicketById, findTicketBySubmissionKey, findTicketByTrackingId, insertTicket, type TicketView } from './tickets.repo';
+
+export type TicketDeps = { db: Db; clock: Clock; events: TicketEvents; store: AttachmentStore };
+
+export type NewTicket = {
+  customer: { name: string; email: string; language: string };
+  categoryId: number;
+  priorityKey: string | null;
+  subject: string;
+  body: string;
+  fieldValues: Array<{ fieldId: number; value: string }>;
+  files: CheckedFile[];
+  source: 'web' | 'api' | 'staff' | 'email';
+  ip: string | null;
+  submissionKey: string | null;
+};
+
+type StoredFile = CheckedFile & { storageKey: string };
+
+/** Moves checked uploads into the store; on any later failure they are removed again. */
+async function adoptFiles(store: AttachmentStore, files: CheckedFile[]): Promise<StoredFile[]> {
+  const stored: StoredFile[] = [];
+  try {
+    for (const f of files) stored.push({ ...f, storageKey: await store.adopt(f.tempPath) });
+    return stored;
+  } catch (err) {
+    await removeFiles(store, stored);
+    throw err;
+  }
+}
+
+async function removeFiles(store: AttachmentStore, files: StoredFile[]): Promise<void> {
+  await Promise.all(files.map((f) => store.remove(f.storageKey).catch(() => undefined)));
+}
+
+async function unusedTrackingId(trx: Trx): Promise<string> {
+  for (;;) {
+    const id = newTrackingId();
+    if (!(await findTicketByTrackingId(trx, id))) return id;
+  }
+}
+
+/**
+ * Creates a ticket with its first message, custom field values and attachments in ONE
+ * transaction; files are in the store only if the rows are. A repeated submission key (a double
+ * click, a refresh) returns the ticket it already created.
+ */
+export async function createTicket(deps: TicketDeps, input: NewTicket): Promise<{ ticket: TicketView; created: boolean }> {
+  if (input.submissionKey) {
+    const earlier = await findTicketBySubmissionKey(deps.db, input.submissionKey);
+    if (earlier) return { ticket: earlier, created: false };
+  }
+  const category = await findActiveCategory(deps.db, input.categoryId);
+  if (!category) throw new NotFoundError('Category not found');
+  const files = await adoptFiles(deps.store, input.files);
+  try {
+    const ticket = await withTransaction(deps.db, async (trx) => {
+      const now = deps.clock.now();
+      const customerId = await upsertCustomer(trx, input.customer, now);
+      const status = await findStatusByKey(trx, 'new');
+      const priority = (input.priorityKey && (await findPriorityByKey(trx, input.priorityKey))) || null;
+      const priorityId = priority?.id ?? category.default_priority_id ?? (await findPriorityByKey(trx, 'normal'))!.id;
+      const ticketId = await insertTicket(trx, {
+        tracking_id: await unusedTrackingId(trx),
+        subject: input.subject,
+        customer_id: customerId,
+        category_id: category.id,
+        tier: Number(category.tier),
+        status_id: status!.id,
+        priority_id: priorityId,
+        language: input.customer.language,
+        source: input.source,
+        ip: input.ip,
+        submission_key: input.submissionKey,
+        created_at: now,
+        updated_at: now,
+      });
+      const messageId = await insertMessage(trx, { ticket_id: ticketId, kind: 'customer', customer_id: customerId, author_name: input.customer.name, body: input.body, ip: input.ip, created_at: now });
+      await bumpMessageCount(trx, ticketId, {});
+      await insertFieldValues(trx, ticketId, input.fieldValues);
+      await insertAttachments(trx, ticketId, messageId, files, now);
+      const view = (await findTicketById(trx, ticketId))!;
+      await deps.events.publish(trx, { type: 'ticket.created', ticket: view, messageId, actor: { type: 'customer', id: customerId } }, now);
+      return view;
+    });
+    return { ticket, created: true };
+  } catch (err) {
+    await removeFiles(deps.store, files);
+    if (input.submissionKey && isUniqueViolation(err)) {
+      const earlier = await findTicketBySubmissionKey(deps.db, input.submissionKey);
+      if (earlier) return { ticket: earlier, created: false };
+    }
+    throw err;
+  }
+}
+
+/** A customer's reply: stored with its files, the ticket reopened for staff if it was waiting. */
+export async function addCustomerReply(deps: TicketDeps, ticket: TicketView, input: { body: string; files: CheckedFile[]; ip: string | null }): Promise<void> {
+  const files = await adoptFiles(deps.store, input.files);
+  try {
+    await withTransaction(deps.db, async (trx) => {
+      const now = deps.clock.now();
+      const actor: Actor = { type: 'customer', id: ticket.customerId };
+      const messageId = await insertMessage(trx, { ticket_id: ticket.id, kind: 'customer', customer_id: ticket.customerId, author_name: ticket.customerName, body: input.body, ip: input.ip, created_at: now });
+      await insertAttachments(trx, ticket.id, messageId, files, now);
+      const reopen = ticket.statusKey !== 'new' && ticket.statusKey !== 'open';
+      const open = reopen ? await findStatusByKey(trx, 'open') : undefined;
+      await bumpMessageCount(trx, ticket.id, { updated_at: now, last_replier_type: 'customer', last_replier_staff_id: null, ...(open ? { status_id: open.id, resolved_at: null, resolved_by_staff_id: null } : {}) });
+      const view = (await findTicketById(trx, ticket.id))!;
+      await deps.events.publish(trx, { type: 'ticket.customer_replied', ticket: view, messageId, actor }, now);
+      if (open) await deps.events.publish(trx, { type: 'ticket.status_changed', ticket: view, from: ticket.statusKey, to: 'open', actor }, now);
+    });
+  } catch (err) {
+    await removeFiles(deps.store, files);
+    throw err;
+  }
+}
