@@ -5,6 +5,7 @@ import { fromRoot, resolveFromRoot } from '../src/paths';
 import { configureExpress } from '../src/web/app';
 import { healthRoutes } from '../src/web/health.routes';
 import { createCsrf } from '../src/web/middleware/csrf';
+import { loadConfig } from '../src/config/load-config';
 import { NotFoundError } from '../src/errors';
 import { errorHandler, notFound } from '../src/web/middleware/errors';
 import { baseLocals } from '../src/web/middleware/locals';
@@ -27,6 +28,20 @@ export function createInstallApp(deps: InstallAppDeps): Express {
   const key = loadOrCreateKey(dataDir);
   const csrf = createCsrf({ secret: key.toString('hex'), sessionIdOf: (req) => req.wizard?.id ?? '' });
   let finished = false;
+  const finish = async () => {
+    if (finished) return;
+    finished = true;
+    await deps.onInstalled();
+  };
+  // Another process (a hosting panel may run several) may have finished the install: its
+  // local.json says so, and this process then closes its wizard too.
+  const installedElsewhere = () => {
+    try {
+      return loadConfig(deps.env).installed;
+    } catch {
+      return false;
+    }
+  };
 
   app.use(requestLogger(deps.logger));
   app.use(securityHeaders());
@@ -36,9 +51,12 @@ export function createInstallApp(deps: InstallAppDeps): Express {
   app.use(express.urlencoded({ extended: false, limit: '100kb', parameterLimit: 100 }));
   app.use(i18nHandle(deps.i18n));
   app.use(baseLocals(computeAssetVersion()));
-  app.use((req, res, next) => {
-    if (finished) return next(new NotFoundError());
-    if (req.path !== '/install' && !req.path.startsWith('/install/')) return res.redirect(302, '/install');
+  app.use(async (req, res, next) => {
+    if (!finished && installedElsewhere()) await finish();
+    const wizardPath = req.path === '/install' || req.path.startsWith('/install/');
+    // Once installed, the help desk answers from the next request on: send the visitor there.
+    if (finished) return wizardPath ? next(new NotFoundError()) : res.redirect(302, req.originalUrl);
+    if (!wizardPath) return res.redirect(302, '/install');
     res.set('Cache-Control', 'no-store');
     req.wizard = readState(req, key);
     res.locals.user = null;
@@ -52,10 +70,7 @@ export function createInstallApp(deps: InstallAppDeps): Express {
     dataDir,
     attachmentsDir: resolveFromRoot(deps.config.paths.attachments),
     save: (req, res) => writeState(req, res, key, req.wizard!),
-    markFinished: async () => {
-      finished = true;
-      await deps.onInstalled();
-    },
+    markFinished: finish,
   };
   app.use('/install', wizardRoutes(wizardDeps));
   app.use(notFound);

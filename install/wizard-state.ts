@@ -2,6 +2,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Request, Response } from 'express';
+import type { ExistingState } from '../src/db/introspect';
 import type { DatabaseInput, BasicsInput } from '../src/setup/setup.schema';
 
 /**
@@ -14,7 +15,7 @@ export type WizardState = {
   licence?: boolean;
   checks?: boolean;
   database?: DatabaseInput;
-  existing?: 'empty' | 'installed' | 'partial';
+  existing?: ExistingState;
   basics?: BasicsInput;
 };
 

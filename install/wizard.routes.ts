@@ -69,6 +69,7 @@ export function wizardRoutes(deps: WizardDeps): Router {
     const probe = await probeDatabase(toDatabaseConfig(parsed.data, deps.config.database), deps.dataDir);
     if (!probe.ok) return renderDatabase(res, values, { probe, errors: { client: probe.errorKey } }, 400);
     if (probe.missing.length > 0) return renderDatabase(res, values, { probe, errors: { client: 'install.database.errors.privileges' } }, 400);
+    if (probe.existing === 'conflict') return renderDatabase(res, values, { probe, errors: { client: 'install.database.errors.tableClash' } }, 400);
     if (body.action === 'test') return renderDatabase(res, values, { probe });
 
     req.wizard!.database = parsed.data;

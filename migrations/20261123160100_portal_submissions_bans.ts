@@ -21,6 +21,7 @@ export async function up(db: Knex): Promise<void> {
 
 export async function down(db: Knex): Promise<void> {
   await db.schema.dropTableIfExists('bans');
+  if (!(await db.schema.hasColumn('tickets', 'submission_key'))) return;
   await db.schema.alterTable('tickets', (t) => {
     t.dropUnique(['submission_key'], 'tickets_submission_key_unique');
     t.dropColumn('submission_key');

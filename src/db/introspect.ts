@@ -6,8 +6,18 @@ import { knownMigrations, migrationsTable } from './migrate';
 export type Privilege = 'create' | 'alter' | 'index' | 'insert' | 'update' | 'delete' | 'drop';
 export const privilegeOrder: Privilege[] = ['create', 'alter', 'index', 'insert', 'update', 'delete', 'drop'];
 
-/** empty: no Tessera tables; installed: a finished install; partial: a run that stopped midway. */
-export type ExistingState = 'empty' | 'installed' | 'partial';
+/**
+ * empty: no Tessera tables; installed: a finished install; partial: a Tessera run that stopped
+ * midway (ours to clear); conflict: another application's table has a name Tessera needs.
+ */
+export type ExistingState = 'empty' | 'installed' | 'partial' | 'conflict';
+
+/** Every table the migrations create; a test keeps this list equal to the real schema. */
+export const tesseraTables = [
+  'settings', 'staff_users', 'sessions', 'rate_limits', 'statuses', 'priorities', 'categories', 'staff_categories', 'customers',
+  'tickets', 'messages', 'attachments', 'ticket_events', 'custom_fields', 'custom_field_categories', 'custom_field_values',
+  'canned_responses', 'mail_outbox', 'bans',
+];
 
 export async function serverVersion(db: Knex): Promise<string> {
   const client = clientOf(db);
@@ -49,9 +59,10 @@ export async function checkPrivileges(db: Knex): Promise<Record<Privilege, boole
 }
 
 /** What is already in the database: nothing of ours, a finished install, or a half-made one. */
-export async function existingState(db: Knex): Promise<{ state: ExistingState; pending: number }> {
+export async function existingState(db: Knex): Promise<{ state: ExistingState; pending: number; clash?: string }> {
   if (!(await db.schema.hasTable(migrationsTable))) {
-    return { state: (await db.schema.hasTable('settings')) ? 'partial' : 'empty', pending: 0 };
+    for (const table of tesseraTables) if (await db.schema.hasTable(table)) return { state: 'conflict', pending: 0, clash: table };
+    return { state: 'empty', pending: 0 };
   }
   const done = await db(migrationsTable).select<Array<{ name: string }>>('name');
   const known = await knownMigrations();

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Knex } from 'knex';
 import { codeRoot, runningCompiled } from '../paths';
+import { clientOf } from './dialect';
 
 export const migrationsTable = 'tessera_migrations';
 const migrationsDir = path.join(codeRoot, 'migrations');
@@ -48,9 +49,25 @@ export async function pendingMigrations(db: Knex): Promise<string[]> {
   return pending.map((m) => (typeof m === 'string' ? m : m.file));
 }
 
-/** Undoes every migration; used to clear a half-finished install so it can run again. */
-export async function rollbackAll(db: Knex): Promise<void> {
-  await db.migrate.rollback(migratorConfig(), true);
+/**
+ * Removes everything the migrations create, recorded or not: MySQL cannot roll back DDL, so a
+ * migration that failed midway leaves tables no record knows of. Every down() only drops what
+ * exists; foreign key checks are off meanwhile on MySQL, on one pinned connection.
+ */
+export async function dropTesseraSchema(db: Knex): Promise<void> {
+  const source = new TesseraMigrationSource();
+  const names = (await source.getMigrations()).reverse();
+  const mysql = clientOf(db) === 'mysql';
+  await db.transaction(async (trx) => {
+    if (mysql) await trx.raw('SET FOREIGN_KEY_CHECKS = 0');
+    try {
+      for (const name of names) await (await source.getMigration(name)).down(trx);
+      await trx.schema.dropTableIfExists(`${migrationsTable}_lock`);
+      await trx.schema.dropTableIfExists(migrationsTable);
+    } finally {
+      if (mysql) await trx.raw('SET FOREIGN_KEY_CHECKS = 1');
+    }
+  });
 }
 
 /** Names of all migrations shipped with this version of the code. */

@@ -1,10 +1,12 @@
 import type { Db } from '../db/db';
 import { hitWindowCounter } from '../db/window-counter';
-import { deleteCounter, readCounter } from './rate-limit.repo';
+import { deleteCounter, giveBackHit } from './rate-limit.repo';
 
 /**
- * Failed sign-ins are counted per IP address and per account in the database, so every instance
- * sees the same counts. Past either limit, sign-in is refused until the window ends.
+ * Sign-in attempts are counted per IP address and per account in the database, so every
+ * instance sees the same counts. Each attempt is counted BEFORE its password is checked, so a
+ * burst of parallel guesses is throttled like sequential ones. A success clears the account's
+ * count and gives back its IP hit, so an office behind one address is not locked out by use.
  */
 export const loginLimits = {
   perIp: { max: 20, windowMs: 15 * 60_000 },
@@ -14,24 +16,17 @@ export const loginLimits = {
 const ipBucket = (ip: string) => `login-ip:${ip}`;
 const accountBucket = (email: string) => `login-acct:${email.toLowerCase().slice(0, 160)}`;
 
-/** Seconds until sign-in is allowed again, or 0 when it is allowed now. */
-export async function loginBlockedFor(db: Db, ip: string, email: string, now: number): Promise<number> {
-  const checks = [
-    { state: await readCounter(db, ipBucket(ip)), max: loginLimits.perIp.max },
-    { state: await readCounter(db, accountBucket(email)), max: loginLimits.perAccount.max },
-  ];
+/** Counts an attempt; returns the seconds to wait when over a limit, or 0 to go ahead. */
+export async function countLoginAttempt(db: Db, ip: string, email: string, now: number): Promise<number> {
+  const perIp = await hitWindowCounter(db, ipBucket(ip), loginLimits.perIp.windowMs, now);
+  const perAccount = await hitWindowCounter(db, accountBucket(email), loginLimits.perAccount.windowMs, now);
   let wait = 0;
-  for (const { state, max } of checks) {
-    if (state && state.hits >= max && state.resetAt > now) wait = Math.max(wait, Math.ceil((state.resetAt - now) / 1000));
-  }
-  return wait;
+  if (perIp.hits > loginLimits.perIp.max) wait = Math.max(wait, perIp.resetAt - now);
+  if (perAccount.hits > loginLimits.perAccount.max) wait = Math.max(wait, perAccount.resetAt - now);
+  return Math.ceil(wait / 1000);
 }
 
-export async function recordLoginFailure(db: Db, ip: string, email: string, now: number): Promise<void> {
-  await hitWindowCounter(db, ipBucket(ip), loginLimits.perIp.windowMs, now);
-  await hitWindowCounter(db, accountBucket(email), loginLimits.perAccount.windowMs, now);
-}
-
-export async function clearAccountFailures(db: Db, email: string): Promise<void> {
+export async function loginSucceeded(db: Db, ip: string, email: string): Promise<void> {
   await deleteCounter(db, accountBucket(email));
+  await giveBackHit(db, ipBucket(ip));
 }

@@ -11,6 +11,8 @@ export type ProbeResult =
       privileges: Record<Privilege, boolean>;
       missing: Privilege[];
       existing: ExistingState;
+      /** With existing = conflict: the first table in the way. */
+      clash: string | null;
       pendingMigrations: number;
     };
 
@@ -37,7 +39,7 @@ export async function probeDatabase(dbConfig: DatabaseConfig, dataDir: string): 
     const existing = await existingState(db);
     const privileges = await checkPrivileges(db);
     const missing = privilegeOrder.filter((p) => !privileges[p]);
-    return { ok: true, serverVersion: version, privileges, missing, existing: existing.state, pendingMigrations: existing.pending };
+    return { ok: true, serverVersion: version, privileges, missing, existing: existing.state, clash: existing.clash ?? null, pendingMigrations: existing.pending };
   } catch (err) {
     return { ok: false, errorKey: connectionErrorKey(err), detail: String((err as Error)?.message ?? err).slice(0, 300) };
   } finally {

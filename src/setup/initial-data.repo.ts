@@ -29,7 +29,7 @@ export const builtinPriorities = [
  */
 export async function createInitialData(
   trx: Knex.Transaction,
-  input: { basics: BasicsInput; admin: { name: string; email: string; passwordHash: string }; version: string },
+  input: { basics: BasicsInput; admin: { name: string; email: string; passwordHash: string }; version: string; secrets: { session: string; signing: string } },
   now: number,
 ): Promise<{ adminId: number }> {
   await trx('statuses').insert(builtinStatuses.map((s, i) => ({ ...s, sort_order: i * 10, is_builtin: true })));
@@ -56,6 +56,7 @@ export async function createInitialData(
       'helpdesk.timezone': input.basics.timezone,
       'helpdesk.language': input.basics.language,
       'install.version': input.version,
+      'install.secrets': input.secrets,
       'install.completed_at': now,
     },
     now,

@@ -4,12 +4,13 @@ import type { AppConfig, DatabaseConfig } from '../config/config.schema';
 import { loadConfig, readLocalConfig, type Env } from '../config/load-config';
 import { writeLocalConfig } from '../config/write-local-config';
 import { createKnex } from '../db/knex-factory';
-import { migrateLatest, rollbackAll } from '../db/migrate';
+import { dropTesseraSchema, migrateLatest } from '../db/migrate';
 import { withTransaction } from '../db/transaction';
 import { ConflictError, ValidationError } from '../errors';
 import { resolveFromRoot } from '../paths';
 import { hashPassword, passwordProblem, verifyPassword } from '../staff/password';
 import { findStaffByEmail } from '../staff/staff.repo';
+import { readSetting } from '../settings/settings.repo';
 import { existingState } from '../db/introspect';
 import { createInitialData } from './initial-data.repo';
 import type { AdminInput, BasicsInput } from './setup.schema';
@@ -17,6 +18,7 @@ import type { AdminInput, BasicsInput } from './setup.schema';
 export type InstallPlan = { database: DatabaseConfig; basics: BasicsInput; admin: AdminInput };
 export type InstallContext = { env: Env; configDir: string; version: string; now(): number };
 
+type Secrets = { session: string; signing: string };
 const newSecret = () => crypto.randomBytes(48).toString('base64url');
 
 function dataDirOf(config: AppConfig): string {
@@ -27,13 +29,13 @@ function dataDirOf(config: AppConfig): string {
  * What local.json keeps: where the database is, generated secrets, and that we are installed;
  * anything the owner had put there already (a port, say) stays.
  */
-function localConfigFor(ctx: InstallContext, config: AppConfig, database: DatabaseConfig): Record<string, unknown> {
+function localConfigFor(ctx: InstallContext, config: AppConfig, database: DatabaseConfig, secrets: Secrets): Record<string, unknown> {
   return {
     ...readLocalConfig(ctx.configDir),
     installed: true,
     database,
     paths: config.paths,
-    secrets: { session: newSecret(), signing: newSecret() },
+    secrets,
   };
 }
 
@@ -53,18 +55,24 @@ export async function installFresh(ctx: InstallContext, plan: InstallPlan): Prom
   try {
     const existing = await existingState(db);
     if (existing.state === 'installed') throw new ConflictError('database_in_use', 'This database already holds a Tessera help desk.');
-    if (existing.state === 'partial') await rollbackAll(db);
+    if (existing.state === 'conflict') throw new ConflictError('table_clash', `The database already has a table named ${existing.clash}.`);
+    if (existing.state === 'partial') await dropTesseraSchema(db);
+    const secrets = { session: newSecret(), signing: newSecret() };
     try {
       await migrateLatest(db);
       await withTransaction(db, (trx) =>
-        createInitialData(trx, { basics: plan.basics, admin: { ...plan.admin, passwordHash }, version: ctx.version }, ctx.now()),
+        createInitialData(trx, { basics: plan.basics, admin: { ...plan.admin, passwordHash }, version: ctx.version, secrets }, ctx.now()),
       );
     } catch (err) {
-      await rollbackAll(db).catch(() => undefined);
+      // Undo everything, so the next attempt starts from an empty database; if even that fails,
+      // both errors are reported rather than the second hiding the first.
+      await dropTesseraSchema(db).catch((cleanupErr: unknown) => {
+        throw new AggregateError([err, cleanupErr], 'The installation failed and could not be fully undone.');
+      });
       throw err;
     }
     fs.mkdirSync(resolveFromRoot(config.paths.attachments), { recursive: true });
-    writeLocalConfig(ctx.configDir, localConfigFor(ctx, config, plan.database));
+    writeLocalConfig(ctx.configDir, localConfigFor(ctx, config, plan.database, secrets));
   } finally {
     await db.destroy();
   }
@@ -88,7 +96,10 @@ export async function attachExisting(
     const ok = admin && admin.is_admin && admin.is_active && (await verifyPassword(admin.password_hash, input.password));
     if (!ok) throw new ValidationError('Not an administrator of this help desk.', { password: 'install.existing.badCredentials' });
     const applied = await migrateLatest(db);
-    writeLocalConfig(ctx.configDir, localConfigFor(ctx, config, input.database));
+    // Every server of one help desk signs sessions, forms and links with the same secrets.
+    const stored = (await readSetting(db, 'install.secrets')) as Secrets | undefined;
+    const secrets = stored?.session && stored.signing ? stored : { session: newSecret(), signing: newSecret() };
+    writeLocalConfig(ctx.configDir, localConfigFor(ctx, config, input.database, secrets));
     return { applied };
   } finally {
     await db.destroy();

@@ -1,7 +1,7 @@
 import type { Clock } from '../clock';
 import type { Db } from '../db/db';
 import { AppError, TooManyRequestsError } from '../errors';
-import { clearAccountFailures, loginBlockedFor, recordLoginFailure } from '../security/login-throttle';
+import { countLoginAttempt, loginSucceeded } from '../security/login-throttle';
 import { hashPassword, verifyPassword } from './password';
 import { findStaffByEmail, findStaffById, recordLogin, toStaff, type Staff } from './staff.repo';
 
@@ -21,17 +21,14 @@ export async function authenticateStaff(
 ): Promise<Staff> {
   const { db, clock } = deps;
   const email = input.email.trim().toLowerCase();
-  const wait = await loginBlockedFor(db, input.ip, email, clock.now());
+  const wait = await countLoginAttempt(db, input.ip, email, clock.now());
   if (wait > 0) throw new TooManyRequestsError('Too many failed sign-in attempts. Please wait and try again.', wait);
 
   const row = await findStaffByEmail(db, email);
   decoyHash ??= hashPassword('decoy password never used');
   const ok = await verifyPassword(row?.password_hash ?? (await decoyHash), input.password);
-  if (!row || !ok || !row.is_active) {
-    await recordLoginFailure(db, input.ip, email, clock.now());
-    throw new InvalidCredentialsError();
-  }
-  await clearAccountFailures(db, email);
+  if (!row || !ok || !row.is_active) throw new InvalidCredentialsError();
+  await loginSucceeded(db, input.ip, email);
   await recordLogin(db, row.id, clock.now());
   return toStaff(row);
 }

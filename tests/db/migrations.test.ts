@@ -1,7 +1,8 @@
 import type { Knex } from 'knex';
 import { clientOf } from '../../src/db/dialect';
 import { createKnex } from '../../src/db/knex-factory';
-import { knownMigrations, migrateLatest, migrationsTable, pendingMigrations, rollbackAll } from '../../src/db/migrate';
+import { tesseraTables } from '../../src/db/introspect';
+import { dropTesseraSchema, knownMigrations, migrateLatest, migrationsTable, migratorConfig, pendingMigrations } from '../../src/db/migrate';
 import { createTestDatabase, testDbKind, type TestDatabase } from '../helpers/test-db';
 
 let tdb: TestDatabase;
@@ -18,7 +19,7 @@ afterAll(async () => {
 const coreTables = [
   'settings', 'staff_users', 'sessions', 'rate_limits', 'statuses', 'priorities', 'categories', 'staff_categories',
   'customers', 'tickets', 'messages', 'attachments', 'ticket_events', 'custom_fields', 'custom_field_categories',
-  'custom_field_values', 'canned_responses', 'mail_outbox',
+  'custom_field_values', 'canned_responses', 'mail_outbox', 'bans',
 ];
 
 async function indexesOf(table: string): Promise<Map<string, string[]>> {
@@ -44,6 +45,10 @@ async function indexesOf(table: string): Promise<Map<string, string[]>> {
   }
   return out;
 }
+
+test('the list of Tessera tables matches the schema the migrations make', () => {
+  expect([...tesseraTables].sort()).toEqual([...coreTables].sort());
+});
 
 test(`migrations run up from empty on ${testDbKind} and create the core schema`, async () => {
   expect(await pendingMigrations(db)).toEqual(await knownMigrations());
@@ -76,7 +81,14 @@ test('4-byte characters are stored intact', async () => {
 });
 
 test('every migration rolls back cleanly', async () => {
-  await rollbackAll(db);
+  await db.migrate.rollback(migratorConfig(), true);
   for (const table of coreTables) expect(await db.schema.hasTable(table)).toBe(false);
+  expect(await migrateLatest(db)).toHaveLength((await knownMigrations()).length);
+});
+
+test('the whole schema can be dropped even when the migration records are gone', async () => {
+  await db(migrationsTable).del();
+  await dropTesseraSchema(db);
+  for (const table of [...coreTables, migrationsTable]) expect(await db.schema.hasTable(table)).toBe(false);
   expect(await migrateLatest(db)).toHaveLength((await knownMigrations()).length);
 });

@@ -17,13 +17,15 @@ import { createTestDatabase } from './test-db';
 export const adminCredentials = { name: 'Ada Admin', email: 'ada@example.com', password: 'correct horse battery staple 42' };
 export const staffCredentials = { name: 'Sam Staff', email: 'sam@example.com', password: 'another quite long passphrase 7' };
 
+const testConfigSecrets = { session: 's'.repeat(40), signing: 'k'.repeat(40) };
+
 export function testConfig(database: DatabaseConfig, dataDir: string): AppConfig {
   return configSchema.parse({
     installed: true,
     server: { host: '127.0.0.1', port: 0, trustProxy: false, shutdownTimeoutMs: 1000 },
     database,
     paths: { data: dataDir, attachments: `${dataDir}/attachments` },
-    secrets: { session: 's'.repeat(40), signing: 'k'.repeat(40) },
+    secrets: testConfigSecrets,
     session: { idleMinutes: 120, absoluteHours: 12 },
     log: { level: 'silent' },
   });
@@ -51,7 +53,7 @@ export async function installedApp(): Promise<InstalledApp> {
   const clock = testClock();
   const basics = { name: 'Acme Support', url: 'http://localhost', email: 'help@example.com', timezone: 'UTC', language: 'en' as const };
   const passwordHash = await hashPassword(adminCredentials.password);
-  await withTransaction(db, (trx) => createInitialData(trx, { basics, admin: { ...adminCredentials, passwordHash }, version: 'test' }, clock.now()));
+  await withTransaction(db, (trx) => createInitialData(trx, { basics, admin: { ...adminCredentials, passwordHash }, version: 'test', secrets: testConfigSecrets }, clock.now()));
   await insertStaff(db, { ...staffCredentials, passwordHash: await hashPassword(staffCredentials.password), isAdmin: false, language: 'en' }, clock.now());
   const config = testConfig(tdb.config, tdb.dataDir);
   const app = createApp({ config, db, logger: pino({ level: 'silent' }), i18n: createI18n(), clock });

@@ -28,6 +28,13 @@ export function freshTessera(dataDir = tempDir()): WizardEnv {
   };
 }
 
+/** A second process of the same installation (same config and data folders). */
+export function freshTesseraSharing(first: WizardEnv): WizardEnv {
+  const tessera = createTessera(createInstallApp, first.env);
+  const server = (req: Parameters<Tessera['handle']>[0], res: Parameters<Tessera['handle']>[1]) => tessera.handle(req, res);
+  return { ...first, tessera, agent: request.agent(server), close: () => tessera.close() };
+}
+
 /** The form fields the database step sends for a database config. */
 export function databaseForm(db: DatabaseConfig): Record<string, string> {
   if (db.client === 'sqlite') return { client: 'sqlite' };

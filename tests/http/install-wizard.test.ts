@@ -3,9 +3,10 @@ import path from 'node:path';
 import request from 'supertest';
 import { createKnex } from '../../src/db/knex-factory';
 import { migrateLatest } from '../../src/db/migrate';
+import { installFresh } from '../../src/setup/installer';
 import { csrfFrom, signIn } from '../helpers/installed-app';
 import { adminConnection, createTestDatabase, testDbKind, type TestDatabase } from '../helpers/test-db';
-import { adminForm, basicsForm, databaseForm, freshTessera, postStep, runWizard, throughDatabase, type WizardEnv } from '../helpers/wizard';
+import { adminForm, basicsForm, databaseForm, freshTessera, freshTesseraSharing, postStep, runWizard, throughDatabase, type WizardEnv } from '../helpers/wizard';
 
 let tdb: TestDatabase;
 let w: WizardEnv;
@@ -228,27 +229,46 @@ serverOnly('a wrong database password and a user without CREATE privilege are ex
   }
 });
 
-test('an install that fails midway is undone and can simply be run again', async () => {
-  // A table in the way makes the second migration fail after the first has created its tables.
+test("another application's tables are never taken over", async () => {
   const db = createKnex(tdb.config, tdb.dataDir);
-  await db.schema.createTable('statuses', (t) => t.increments('id'));
+  await db.schema.createTable('customers', (t) => t.increments('id'));
   try {
-    await throughDatabase(w.agent, tdb.config);
-    await postStep(w.agent, 'basics', basicsForm);
-    const failed = await postStep(w.agent, 'admin', adminForm);
-    expect(failed.status).toBe(500);
-    expect(failed.text).toContain('The installation failed and was undone');
-    for (const table of ['settings', 'staff_users', 'sessions', 'tessera_migrations']) {
-      const leftover = table === 'tessera_migrations' ? (await db.schema.hasTable(table)) && (await db(table).count<{ n: number }[]>({ n: '*' }))[0]!.n > 0 : await db.schema.hasTable(table);
-      expect([table, leftover]).toEqual([table, false]);
-    }
-    expect(fs.existsSync(path.join(w.configDir, 'local.json'))).toBe(false);
-    expect(fs.existsSync(path.join(w.configDir, '.install.lock'))).toBe(false);
-
-    await db.schema.dropTable('statuses');
-    expect((await postStep(w.agent, 'admin', adminForm)).status).toBe(200);
+    await postStep(w.agent, 'welcome', { accept: 'yes' });
+    await postStep(w.agent, 'checks', {});
+    const res = await postStep(w.agent, 'database', { ...databaseForm(tdb.config), action: 'continue' });
+    expect(res.status).toBe(400);
+    expect(res.text).toContain('already has a table named &#34;customers&#34;');
+    expect(await db.schema.hasTable('settings')).toBe(false);
   } finally {
     await db.destroy();
   }
+});
+
+test('an install that fails midway is undone and can simply be run again', async () => {
+  const ctx = { env: w.env, configDir: w.configDir, version: 'test', now: () => Date.now() };
+  const plan = { database: tdb.config, basics: { ...basicsForm, language: 'en' as const }, admin: adminForm };
+  // The clock fails once the migrations have run, in the middle of writing the initial data.
+  await expect(installFresh({ ...ctx, now: () => { throw new Error('power cut'); } }, plan)).rejects.toThrow('power cut');
+  const db = createKnex(tdb.config, tdb.dataDir);
+  try {
+    for (const table of ['settings', 'staff_users', 'tickets', 'bans', 'tessera_migrations']) expect([table, await db.schema.hasTable(table)]).toEqual([table, false]);
+  } finally {
+    await db.destroy();
+  }
+  expect(fs.existsSync(path.join(w.configDir, 'local.json'))).toBe(false);
+  await installFresh(ctx, plan);
   expect(await countRows('staff_users')).toBe(1);
+});
+
+test('once one process has installed, the wizard closes in every other process too', async () => {
+  const other = freshTesseraSharing(w);
+  try {
+    await other.agent.get('/install/welcome').expect(200);
+    expect((await runWizard(w.agent, tdb.config)).status).toBe(200);
+    await other.agent.get('/install/welcome').expect(404);
+    await other.agent.post('/install/database').type('form').send({ client: 'mysql', host: '10.0.0.1', port: '3306' }).expect(404);
+    await other.agent.get('/helpdesk').expect(200);
+  } finally {
+    await other.close();
+  }
 });

@@ -94,11 +94,12 @@ test('sign-out ends the session on the server', async () => {
   await agent.post('/admin/logout').type('form').send({ _csrf: csrfFrom(dash.text) }).expect(303).expect('Location', '/admin/login?signed_out=1');
   await agent.get('/admin').expect(303);
   // The old cookie replayed by someone else no longer works either.
-  if (cookie) await request(t.app).get('/admin').set('Cookie', cookie).expect(303);
+  expect(cookie).toBeDefined();
+  await request(t.app).get('/admin').set('Cookie', cookie!).expect(303);
 });
 
 test('redirects after sign-in go to local paths only', async () => {
-  for (const next of ['https://evil.example', '//evil.example/x', '/\\evil.example', 'javascript:alert(1)', '/%0d%0aSet-Cookie:x=1', ' /admin']) {
+  for (const next of ['https://evil.example', '//evil.example/x', '/\\evil.example', 'javascript:alert(1)', '/%0d%0aSet-Cookie:x=1', ' /admin', '/.//evil.example', '/%2e//evil.example', '/a/..//evil.example']) {
     const agent = request.agent(t.app);
     const page = await agent.get('/admin/login');
     const res = await agent.post('/admin/login').type('form').send({ _csrf: csrfFrom(page.text), ...adminCredentials, next });
@@ -107,6 +108,29 @@ test('redirects after sign-in go to local paths only', async () => {
     expect(res.headers.location).not.toContain('evil');
     expect(res.headers.location).not.toMatch(/[\r\n]/);
   }
+});
+
+test('a signed-in visitor is never redirected off-site from the login page', async () => {
+  const agent = request.agent(t.app);
+  expect((await signIn(agent, adminCredentials)).status).toBe(303);
+  for (const next of ['/.//evil.example', '/%2e//evil.example', '//evil.example', '/a/..//evil.example']) {
+    const res = await agent.get(`/admin/login?next=${encodeURIComponent(next)}`).expect(303);
+    expect(res.headers.location).toBe('/admin');
+  }
+});
+
+test('a burst of parallel wrong passwords is throttled like sequential ones', async () => {
+  const attempts = await Promise.all(
+    Array.from({ length: loginLimits.perAccount.max + 6 }, async (_, i) => {
+      const agent = request.agent(t.app);
+      const page = await agent.get('/admin/login');
+      return agent.post('/admin/login').type('form').send({ _csrf: csrfFrom(page.text), email: staffCredentials.email, password: `wrong-${i}` });
+    }),
+  );
+  const statuses = attempts.map((r) => r.status);
+  expect(statuses.filter((s) => s === 401).length).toBeLessThanOrEqual(loginLimits.perAccount.max);
+  expect(statuses.filter((s) => s === 429).length).toBeGreaterThanOrEqual(6);
+  t.clock.advance(loginLimits.perAccount.windowMs + 1000);
 });
 
 test('a form without a valid CSRF token is refused', async () => {

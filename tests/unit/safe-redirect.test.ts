@@ -19,4 +19,10 @@ test.each([
   { a: 1 },
   42,
   '/' + 'a'.repeat(3000),
+  '/.//evil.example',
+  '/%2e//evil.example',
+  '/a/..//evil.example',
+  '/./\\evil.example',
+  '/%2e%2e//evil.example',
+  '/%2f/evil.example',
 ])('refuses %p', (input) => expect(localPathOr(input, '/home')).toBe('/home'));

@@ -1,0 +1,94 @@
+import { z } from 'zod';
+import { isLanguage, type LanguageCode } from '../i18n/i18n';
+import { parseTrackingId } from '../tickets/tracking-id';
+
+/**
+ * What a mail is made of before it is composed: the template, its typed variables and the
+ * recipient. Everything here ends up in a header or a link, so it is validated before any mail
+ * is stored, whoever the caller is.
+ */
+
+/** Text that ends up in a header (names, subjects): control characters become spaces. */
+export const headerText = (max: number) =>
+  z
+    .string()
+    .max(max * 4)
+    .transform((v) => stripControl(v).slice(0, max));
+
+export function stripControl(value: string): string {
+  // eslint-disable-next-line no-control-regex
+  return value.replace(/[\u0000-\u001f\u007f\u2028\u2029]+/g, ' ').replace(/\s{2,}/g, ' ').trim();
+}
+
+const trackingId = z.string().transform((v, ctx) => {
+  const id = parseTrackingId(v);
+  if (!id) ctx.addIssue({ code: 'custom', message: 'not a tracking ID' });
+  return id ?? '';
+});
+const link = z.url({ protocol: /^https?$/ }).max(2000);
+const personName = headerText(120);
+const ticketSubject = headerText(255);
+
+/** A message ID in angle brackets, as the Message-ID, In-Reply-To and References headers take. */
+export const messageIdSchema = z.string().max(250).regex(/^<[^<>\s@]+@[^<>\s@]+>$/);
+
+export const recipientSchema = z.object({
+  address: z.email().max(254),
+  name: personName.optional(),
+});
+export type Recipient = z.input<typeof recipientSchema>;
+
+const ticketRef = z.object({ trackingId, subject: ticketSubject, url: link });
+const statusRef = z.object({ key: z.string().max(40).nullable(), name: z.string().max(100) });
+
+/** Each template's variables. Mail to customers links to their ticket with a URL the caller signs. */
+export const templateVars = {
+  ticket_received: z.object({ customerName: personName, ticket: ticketRef }),
+  staff_replied: z.object({ customerName: personName, staffName: personName, ticket: ticketRef, replyText: z.string().max(200_000) }),
+  ticket_resolved: z.object({ customerName: personName, ticket: ticketRef, canReopen: z.boolean(), newTicketUrl: link }),
+  forgot_tracking: z.object({
+    customerName: personName,
+    tickets: z.array(z.object({ trackingId, subject: ticketSubject, status: statusRef, url: link })).max(500),
+  }),
+  staff_new_ticket: z.object({
+    staffName: personName,
+    ticket: z.object({ id: z.number().int().positive(), trackingId, subject: ticketSubject }),
+    customer: z.object({ name: personName, email: z.email().max(254) }),
+    categoryName: z.string().max(120),
+  }),
+  test_message: z.object({ requestedBy: personName }),
+} as const;
+
+export type MailTemplate = keyof typeof templateVars;
+export const mailTemplates = Object.keys(templateVars) as MailTemplate[];
+export type TemplateVars<T extends MailTemplate> = z.input<(typeof templateVars)[T]>;
+export type ParsedTemplateVars<T extends MailTemplate> = z.output<(typeof templateVars)[T]>;
+
+/** Who gets the mail, in which language, and how it threads. */
+export const addressingSchema = z.object({
+  to: recipientSchema,
+  /** A ticket's stored language; one Tessera does not ship falls back to English. */
+  language: z.string().max(10).transform((v): LanguageCode => (isLanguage(v) ? v : 'en')),
+  /** Automatic notifications carry Auto-Submitted, so auto-responders stay quiet (RFC 3834). */
+  automatic: z.boolean(),
+  ticketId: z.number().int().positive().optional(),
+  messageId: z.number().int().positive().optional(),
+  inReplyTo: messageIdSchema.optional(),
+  references: z.array(messageIdSchema).max(100).optional(),
+});
+export type MailAddressing = z.input<typeof addressingSchema>;
+
+/** One request to send a mail: a template with exactly its variables, and the addressing. */
+export type MailRequest = { [T in MailTemplate]: { template: T; vars: TemplateVars<T> } & MailAddressing }[MailTemplate];
+
+/**
+ * The extra header data kept in `mail_outbox.headers` (JSON). Read back through this schema, so
+ * a row edited by hand can never put a header in a mail that validation would have refused.
+ */
+export const storedHeadersSchema = z.object({
+  toName: headerText(120).optional(),
+  autoSubmitted: z.boolean().optional(),
+  inReplyTo: messageIdSchema.optional(),
+  references: z.array(messageIdSchema).max(100).optional(),
+});
+export type StoredHeaders = z.output<typeof storedHeadersSchema>;

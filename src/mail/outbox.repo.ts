@@ -1,0 +1,195 @@
+import type { Knex } from 'knex';
+import { insertReturningId } from '../db/insert';
+import { withTransaction } from '../db/transaction';
+
+export type OutboxStatus = 'queued' | 'deferred' | 'sent' | 'failed';
+
+export type OutboxRow = {
+  id: number;
+  ticket_id: number | null;
+  message_id: number | null;
+  template: string;
+  to_address: string;
+  subject: string;
+  body_text: string;
+  body_html: string | null;
+  headers: string | null;
+  email_message_id: string;
+  status: OutboxStatus;
+  attempts: number;
+  next_attempt_at: number;
+  lease_until: number | null;
+  leased_by: string | null;
+  last_error: string | null;
+  server_response: string | null;
+  sent_at: number | null;
+  created_at: number;
+};
+
+/** A worker's hold on the rows it claimed: its unique name, and until when the hold lasts. */
+export type Lease = { worker: string; until: number };
+
+export type NewOutboxMail = {
+  ticketId: number | null;
+  messageId: number | null;
+  template: string;
+  toAddress: string;
+  subject: string;
+  bodyText: string;
+  bodyHtml: string | null;
+  headers: Record<string, unknown>;
+  emailMessageId: string;
+};
+
+const waiting: OutboxStatus[] = ['queued', 'deferred'];
+
+/**
+ * Stores a composed mail, due at once, in the caller's transaction: the change that caused it
+ * and the mail are committed together or not at all. With a lease the row is born claimed, so
+ * only its creator sends it (the "send test e-mail" button sends its mail itself).
+ */
+export async function insertOutboxMail(trx: Knex, mail: NewOutboxMail, now: number, lease?: Lease): Promise<number> {
+  return insertReturningId(trx, 'mail_outbox', {
+    ticket_id: mail.ticketId,
+    message_id: mail.messageId,
+    template: mail.template,
+    to_address: mail.toAddress,
+    subject: mail.subject,
+    body_text: mail.bodyText,
+    body_html: mail.bodyHtml,
+    headers: JSON.stringify(mail.headers),
+    email_message_id: mail.emailMessageId,
+    status: 'queued',
+    attempts: 0,
+    next_attempt_at: now,
+    lease_until: lease?.until ?? null,
+    leased_by: lease?.worker ?? null,
+    created_at: now,
+  });
+}
+
+const isFree = (now: number) => (q: Knex.QueryBuilder) => q.whereNull('lease_until').orWhere('lease_until', '<', now);
+
+/**
+ * Claims up to `limit` due mails for one worker and returns them. The ids are picked first,
+ * then taken by one conditional UPDATE that only succeeds on rows nobody holds: on every
+ * database that UPDATE re-checks the lease of each row it locks, so two workers that picked
+ * the same ids split them and never share one. No lock is held while mail is being sent.
+ */
+export async function claimDueMail(db: Knex, opts: { now: number; lease: Lease; limit: number; ids?: number[] }): Promise<OutboxRow[]> {
+  const candidates = db('mail_outbox')
+    .whereIn('status', waiting)
+    .where('next_attempt_at', '<=', opts.now)
+    .where(isFree(opts.now))
+    .orderBy([{ column: 'next_attempt_at' }, { column: 'id' }])
+    .limit(opts.limit);
+  if (opts.ids) candidates.whereIn('id', opts.ids);
+  const ids = (await candidates.pluck<number[]>('id')).map(Number);
+  if (ids.length === 0) return [];
+  return withTransaction(db, async (trx) => {
+    await trx('mail_outbox')
+      .whereIn('id', ids)
+      .whereIn('status', waiting)
+      .where(isFree(opts.now))
+      .update({ lease_until: opts.lease.until, leased_by: opts.lease.worker });
+    return trx('mail_outbox').whereIn('id', ids).where({ leased_by: opts.lease.worker }).orderBy('id').select<OutboxRow[]>('*');
+  });
+}
+
+/** The rows a worker holds (a mail inserted already leased). */
+export async function leasedMail(db: Knex, worker: string): Promise<OutboxRow[]> {
+  return db('mail_outbox').where({ leased_by: worker }).whereIn('status', waiting).orderBy('id').select<OutboxRow[]>('*');
+}
+
+/**
+ * Extends this worker's hold on one mail just before it is sent; false when the mail is no
+ * longer this worker's to send (another worker took it over after the lease ran out).
+ */
+export async function renewLease(db: Knex, id: number, lease: Lease): Promise<boolean> {
+  const rows = await db('mail_outbox')
+    .where({ id, leased_by: lease.worker })
+    .whereIn('status', waiting)
+    .update({ lease_until: lease.until });
+  return Number(rows) === 1;
+}
+
+/** Gives back what a worker claimed but will not send (it is stopping). */
+export async function releaseLeases(db: Knex, ids: number[], worker: string): Promise<void> {
+  if (ids.length === 0) return;
+  await db('mail_outbox').whereIn('id', ids).where({ leased_by: worker }).update({ lease_until: null, leased_by: null });
+}
+
+/** Recorded whoever holds the lease now: the server has the mail, whatever else happened. */
+export async function markSent(db: Knex, id: number, response: string, now: number): Promise<void> {
+  await db('mail_outbox')
+    .where({ id })
+    .update({ status: 'sent', attempts: db.raw('attempts + 1'), server_response: response, sent_at: now, lease_until: null, leased_by: null });
+}
+
+/** Another try later; only by the worker that holds the mail, so a sent mail is never reopened. */
+export async function markDeferred(db: Knex, id: number, worker: string, error: string, nextAttemptAt: number): Promise<void> {
+  await db('mail_outbox')
+    .where({ id, leased_by: worker })
+    .whereIn('status', waiting)
+    .update({ status: 'deferred', attempts: db.raw('attempts + 1'), next_attempt_at: nextAttemptAt, last_error: error, lease_until: null, leased_by: null });
+}
+
+export async function markFailed(db: Knex, id: number, worker: string, error: string): Promise<void> {
+  await db('mail_outbox')
+    .where({ id, leased_by: worker })
+    .whereIn('status', waiting)
+    .update({ status: 'failed', attempts: db.raw('attempts + 1'), last_error: error, lease_until: null, leased_by: null });
+}
+
+/** Sends a failed mail again from a fresh start ("send again" beside a failed reply). */
+export async function requeueFailedMail(db: Knex, id: number, now: number): Promise<boolean> {
+  const rows = await db('mail_outbox').where({ id, status: 'failed' }).update({ status: 'queued', attempts: 0, next_attempt_at: now });
+  return Number(rows) === 1;
+}
+
+export type OutboxEntry = {
+  id: number;
+  messageId: number | null;
+  template: string;
+  toAddress: string;
+  subject: string;
+  status: OutboxStatus;
+  attempts: number;
+  nextAttemptAt: number | null;
+  lastError: string | null;
+  serverResponse: string | null;
+  sentAt: number | null;
+  createdAt: number;
+};
+
+/** Delivery state of every mail about a ticket, oldest first, to show beside the replies. */
+export async function listMailByTicket(db: Knex, ticketId: number): Promise<OutboxEntry[]> {
+  const rows = await db('mail_outbox')
+    .where({ ticket_id: ticketId })
+    .orderBy('id')
+    .select<OutboxRow[]>('id', 'message_id', 'template', 'to_address', 'subject', 'status', 'attempts', 'next_attempt_at', 'last_error', 'server_response', 'sent_at', 'created_at');
+  return rows.map(toEntry);
+}
+
+export async function findMailById(db: Knex, id: number): Promise<OutboxEntry | undefined> {
+  const row = await db('mail_outbox').where({ id }).first<OutboxRow | undefined>('*');
+  return row && toEntry(row);
+}
+
+function toEntry(r: OutboxRow): OutboxEntry {
+  const waitingNow = r.status === 'queued' || r.status === 'deferred';
+  return {
+    id: Number(r.id),
+    messageId: r.message_id === null ? null : Number(r.message_id),
+    template: r.template,
+    toAddress: r.to_address,
+    subject: r.subject,
+    status: r.status,
+    attempts: Number(r.attempts),
+    nextAttemptAt: waitingNow ? Number(r.next_attempt_at) : null,
+    lastError: r.last_error,
+    serverResponse: r.server_response,
+    sentAt: r.sent_at === null ? null : Number(r.sent_at),
+    createdAt: Number(r.created_at),
+  };
+}
