@@ -7,12 +7,21 @@ import { withInstallLock } from '../src/setup/install-lock';
 import { adminSchema, basicsSchema, fieldErrors, timeZones } from '../src/setup/setup.schema';
 import { passwordMinLength } from '../src/staff/password';
 import { clearState } from './wizard-state';
-import { guard, renderStep, type WizardDeps } from './wizard-kit';
+import { formText as str, guard, renderStep, type WizardDeps } from './wizard-kit';
 
-const str = (body: Record<string, unknown>, k: string) => (typeof body[k] === 'string' ? (body[k] as string) : '');
 
 function publicUrlOf(req: Request): string {
   return `${req.protocol}://${req.get('host') ?? 'localhost'}`.slice(0, 255);
+}
+
+/**
+ * The finish page answers the final POST; the wizard is closed from then on, so its language
+ * links lead to the sign-in page instead of back into /install.
+ */
+function renderFinish(res: Response, helpdeskName: string | null, adminEmail: string): void {
+  const languages = res.locals.languages as Array<{ code: string; href: string }>;
+  res.locals.languages = languages.map((l) => ({ ...l, href: `/admin/login?lang=${l.code}` }));
+  renderStep(res, 'finish', { helpdeskName, adminEmail });
 }
 
 /** Help desk basics, the first admin (which runs the install), and joining an existing database. */
@@ -70,7 +79,7 @@ export function finishRoutes(deps: WizardDeps): Router {
     deps.logger.info({ client: database.client }, 'Tessera installed');
     clearState(res);
     await deps.markFinished();
-    renderStep(res, 'finish', { helpdeskName: state.basics!.name, adminEmail: parsed.data.email });
+    renderFinish(res, state.basics!.name, parsed.data.email);
   });
 
   const existingAllowed = (req: Request, res: Response, next: () => void) =>
@@ -94,7 +103,7 @@ export function finishRoutes(deps: WizardDeps): Router {
     }
     clearState(res);
     await deps.markFinished();
-    renderStep(res, 'finish', { helpdeskName: null, adminEmail: email });
+    renderFinish(res, null, email);
   });
   return router;
 }

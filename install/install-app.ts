@@ -1,17 +1,10 @@
-import cookieParser from 'cookie-parser';
-import express, { type Express } from 'express';
-import { handle as i18nHandle } from 'i18next-http-middleware';
+import type { Express } from 'express';
 import { fromRoot, resolveFromRoot } from '../src/paths';
-import { configureExpress } from '../src/web/app';
-import { healthRoutes } from '../src/web/health.routes';
+import { baseApp } from '../src/web/app';
 import { createCsrf } from '../src/web/middleware/csrf';
 import { loadConfig } from '../src/config/load-config';
 import { NotFoundError } from '../src/errors';
 import { errorHandler, notFound } from '../src/web/middleware/errors';
-import { baseLocals } from '../src/web/middleware/locals';
-import { requestLogger } from '../src/web/middleware/request-logger';
-import { securityHeaders } from '../src/web/middleware/security-headers';
-import { computeAssetVersion, staticFiles } from '../src/web/static';
 import type { InstallAppDeps } from '../src/tessera';
 import { loadOrCreateKey, readState, writeState } from './wizard-state';
 import type { WizardDeps } from './wizard-kit';
@@ -22,8 +15,7 @@ import { wizardRoutes } from './wizard.routes';
  * static files and health checks redirects to /install.
  */
 export function createInstallApp(deps: InstallAppDeps): Express {
-  const app = express();
-  configureExpress(app, { trustProxy: deps.config.server.trustProxy, viewDirs: [fromRoot('install', 'views'), fromRoot('views')] });
+  const app = baseApp({ trustProxy: deps.config.server.trustProxy, viewDirs: [fromRoot('install', 'views'), fromRoot('views')], logger: deps.logger, i18n: deps.i18n, db: null });
   const dataDir = resolveFromRoot(deps.config.paths.data);
   const key = loadOrCreateKey(dataDir);
   const csrf = createCsrf({ secret: key.toString('hex'), sessionIdOf: (req) => req.wizard?.id ?? '' });
@@ -43,14 +35,6 @@ export function createInstallApp(deps: InstallAppDeps): Express {
     }
   };
 
-  app.use(requestLogger(deps.logger));
-  app.use(securityHeaders());
-  app.use('/static', staticFiles());
-  app.use(healthRoutes(null));
-  app.use(cookieParser());
-  app.use(express.urlencoded({ extended: false, limit: '100kb', parameterLimit: 100 }));
-  app.use(i18nHandle(deps.i18n));
-  app.use(baseLocals(computeAssetVersion()));
   app.use(async (req, res, next) => {
     if (!finished && installedElsewhere()) await finish();
     const wizardPath = req.path === '/install' || req.path.startsWith('/install/');

@@ -9,6 +9,11 @@ export type WizardDeps = Omit<InstallAppDeps, 'onInstalled'> & {
   markFinished(): Promise<void>;
 };
 
+/** A form value that must be text: anything else (a list, a missing field) reads as ''. */
+export function formText(body: Record<string, unknown>, key: string): string {
+  return typeof body[key] === 'string' ? (body[key] as string) : '';
+}
+
 /** Renders a wizard step with the progress list; request data never becomes render options. */
 export function renderStep(res: Response, step: Step | 'existing' | 'finish', locals: Record<string, unknown>, status = 200): void {
   res.status(status).render(`step-${step}`, { title: res.locals.t(`install.${step}.title`), steps: progress(step === 'existing' ? 'admin' : step), ...locals });

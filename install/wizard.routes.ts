@@ -7,11 +7,11 @@ import { probeDatabase, type ProbeResult } from '../src/setup/db-probe';
 import { databaseInputSchema, fieldErrors } from '../src/setup/setup.schema';
 import { checksPass, driverAvailability, runServerChecks } from '../src/setup/server-checks';
 import { finishRoutes } from './finish.routes';
-import { guard, renderStep, type WizardDeps } from './wizard-kit';
+import { formText, guard, renderStep, type WizardDeps } from './wizard-kit';
 import { firstOpenStep } from './wizard-steps';
 
 function databaseFormValues(body: Record<string, unknown>) {
-  const str = (k: string) => (typeof body[k] === 'string' ? (body[k] as string) : '');
+  const str = (k: string) => formText(body, k);
   const client = ['sqlite', 'mysql', 'postgres'].includes(str('client')) ? str('client') : 'sqlite';
   const port = str('port').trim() || String(defaultPortOf[client as 'mysql'] ?? '');
   // The password is kept so "test" then "continue" needs no retyping (a password field hides it).

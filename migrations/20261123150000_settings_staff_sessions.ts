@@ -22,13 +22,12 @@ export async function up(db: Knex): Promise<void> {
     t.bigInteger('updated_at').notNullable();
   });
 
-  // Shape expected by connect-session-knex (createTable is off: the schema is ours).
+  // Shape expected by connect-session-knex (createTable is off: the schema is ours). JSON is
+  // text on SQLite and MariaDB; the store's PostgreSQL upsert needs a real json column.
   await db.schema.createTable('sessions', (t) => {
-    t.string('sid', 255).primary();
-    if (db.client.config.client === 'pg') t.json('sess').notNullable();
-    else t.text('sess').notNullable();
-    if (db.client.config.client === 'mysql2') t.dateTime('expired').notNullable().index();
-    else t.timestamp('expired', { useTz: true }).notNullable().index();
+    t.string('sid', 191).primary();
+    t.json('sess').notNullable();
+    t.dateTime('expired').notNullable().index();
   });
 
   await db.schema.createTable('rate_limits', (t) => {

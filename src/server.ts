@@ -1,9 +1,13 @@
 import http from 'node:http';
 import { createInstallApp } from '../install/install-app';
-import { ConfigError, loadConfig } from './config/load-config';
+import { ConfigError } from './config/load-config';
 import { createTessera, type Tessera } from './tessera';
 
-/** Listens, and on SIGTERM/SIGINT stops accepting, lets requests finish, then closes the pool. */
+/**
+ * Listens, and on SIGTERM/SIGINT stops gracefully: /readyz turns 503 so the load balancer stops
+ * sending, new responses close their keep-alive connection, requests in flight finish, idle
+ * connections close as they go idle, then the database pool closes.
+ */
 function main(): void {
   let tessera: Tessera;
   try {
@@ -15,34 +19,46 @@ function main(): void {
     }
     throw err;
   }
-  const config = loadConfig();
-  const server = http.createServer(tessera.handle);
+  const { config, logger } = tessera;
+  let stopping = false;
+  const server = http.createServer((req, res) => {
+    if (stopping) {
+      res.setHeader('Connection', 'close');
+      res.on('finish', () => server.closeIdleConnections());
+      if (req.url === '/readyz') {
+        res.writeHead(503, { 'Content-Type': 'application/json' }).end('{"status":"stopping"}');
+        return;
+      }
+    }
+    tessera.handle(req, res);
+  });
   server.keepAliveTimeout = 65_000;
   server.listen(config.server.port, config.server.host, () => {
     const where = `http://${config.server.host === '0.0.0.0' ? 'localhost' : config.server.host}:${config.server.port}`;
-    tessera.logger.info(tessera.installed() ? `Tessera is running at ${where}` : `Tessera is not installed yet: open ${where}/install`);
+    logger.info(tessera.installed() ? `Tessera is running at ${where}` : `Tessera is not installed yet: open ${where}/install`);
   });
 
-  let stopping = false;
   const shutdown = (signal: string) => {
     if (stopping) return;
     stopping = true;
-    tessera.logger.info({ signal }, 'shutting down');
+    logger.info({ signal }, 'shutting down');
     const force = setTimeout(() => {
-      tessera.logger.warn('requests still running after the shutdown timeout; closing anyway');
+      logger.warn('requests still running after the shutdown timeout; closing anyway');
       server.closeAllConnections();
     }, config.server.shutdownTimeoutMs);
     force.unref();
     server.close(() => {
       tessera
         .close()
-        .catch((err: unknown) => tessera.logger.error({ err }, 'closing the database pool failed'))
+        .catch((err: unknown) => logger.error({ err }, 'closing the database pool failed'))
         .finally(() => process.exit(0));
     });
     server.closeIdleConnections();
   };
   process.on('SIGTERM', () => shutdown('SIGTERM'));
   process.on('SIGINT', () => shutdown('SIGINT'));
+  // A stray rejection is a bug to log, not a reason to drop every request in flight.
+  process.on('unhandledRejection', (err) => logger.error({ err }, 'unhandled rejection'));
 }
 
 // Runs whether started directly or loaded by a hosting panel's app runner.

@@ -26,7 +26,7 @@ export type InstallAppFactory = (deps: InstallAppDeps) => Handler;
 
 type Handler = (req: http.IncomingMessage, res: http.ServerResponse) => void;
 
-export type Tessera = { handle: Handler; installed(): boolean; close(): Promise<void>; logger: Logger };
+export type Tessera = { handle: Handler; installed(): boolean; close(): Promise<void>; logger: Logger; config: AppConfig };
 
 /**
  * Chooses what to serve: the install wizard until Tessera is installed, the help desk after.
@@ -65,6 +65,7 @@ export function createTessera(createInstallApp: InstallAppFactory, env: Env = sy
       await db?.destroy();
     },
     logger: log,
+    config,
   };
 }
 

@@ -1,8 +1,17 @@
 import type { Knex } from 'knex';
+import { insertReturningId } from '../db/insert';
 
 export type CategoryRow = { id: number; name: string; description: string | null; tier: number; is_public: boolean | number; default_priority_id: number | null };
 
 const columns = ['id', 'name', 'description', 'tier', 'is_public', 'default_priority_id'];
+
+export async function insertCategory(
+  trx: Knex,
+  row: { name: string; description: string | null; tier: number; is_public: boolean; default_priority_id: number | null; sort_order: number },
+  now: number,
+): Promise<number> {
+  return insertReturningId(trx, 'categories', { ...row, is_active: true, created_at: now, updated_at: now });
+}
 
 export async function listPublicCategories(db: Knex): Promise<CategoryRow[]> {
   return db('categories').where({ is_active: true, is_public: true }).orderBy([{ column: 'sort_order' }, { column: 'name' }]).select<CategoryRow[]>(columns);

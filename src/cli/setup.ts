@@ -15,7 +15,9 @@ Installs Tessera without the browser wizard (same checks, same result).
 
 Database (default: SQLite in the data folder):
   --db sqlite|mysql|postgres   --db-host HOST   --db-port PORT
-  --db-name NAME   --db-user USER   --db-password PASSWORD
+  --db-name NAME   --db-user USER
+  (the database password comes from TESSERA_DB_PASSWORD, so it is not seen in ps or the
+  shell history; --db-password PASSWORD works too)
 Help desk:
   --name "Acme Support"   --url https://help.example.com   --support-email help@example.com
   --timezone Europe/Bratislava   --language en|sk|ru|hu|lv
@@ -31,7 +33,7 @@ async function main(): Promise<number> {
       'db-port': { type: 'string' },
       'db-name': { type: 'string', default: 'tessera' },
       'db-user': { type: 'string', default: '' },
-      'db-password': { type: 'string', default: '' },
+      'db-password': { type: 'string' },
       name: { type: 'string', default: 'Help desk' },
       url: { type: 'string', default: 'http://localhost:3000' },
       'support-email': { type: 'string' },
@@ -63,7 +65,7 @@ async function main(): Promise<number> {
     databaseInputSchema,
     values.db === 'sqlite'
       ? { client: 'sqlite' }
-      : { client: values.db, host: values['db-host'], port: values['db-port'] ?? (values.db === 'mysql' ? 3306 : 5432), database: values['db-name'], user: values['db-user'], password: values['db-password'] },
+      : { client: values.db, host: values['db-host'], port: values['db-port'] ?? (values.db === 'mysql' ? 3306 : 5432), database: values['db-name'], user: values['db-user'], password: values['db-password'] ?? config.database.password },
     'database options',
   );
   const basics = parse(basicsSchema, { name: values.name, url: values.url, email: values['support-email'] ?? values['admin-email'], timezone: values.timezone, language: values.language }, 'help desk options');

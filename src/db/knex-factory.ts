@@ -51,6 +51,8 @@ export function createKnex(db: DatabaseConfig, dataDir: string, opts: { poolMax?
       afterCreate: afterCreateFor(db.client),
     },
     acquireConnectionTimeout: 10000,
+    // Error messages must not carry bound values (session ids, hashes, addresses) into logs.
+    compileSqlOnError: false,
     log: { ...log, deprecate: (m: unknown) => log.warn(m) },
   });
 }

@@ -22,7 +22,9 @@ export class SchemaStatus {
     return this.pending;
   }
 
-  forget(): void {
+  /** Asks the database now (the upgrade page must never show a stale list). */
+  async refresh(): Promise<string[]> {
     this.pending = null;
+    return this.pendingNow();
   }
 }

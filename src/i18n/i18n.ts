@@ -44,7 +44,6 @@ export function createI18n(fallbackLng: LanguageCode = 'en'): i18n {
         lookupCookie: 'tessera.lang',
         caches: ['cookie'],
         cookieSameSite: 'lax',
-        cookieExpirationDate: new Date(Date.now() + 365 * 24 * 3600 * 1000),
       },
     });
   return instance;

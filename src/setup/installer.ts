@@ -12,7 +12,7 @@ import { hashPassword, passwordProblem, verifyPassword } from '../staff/password
 import { findStaffByEmail } from '../staff/staff.repo';
 import { readSetting } from '../settings/settings.repo';
 import { existingState } from '../db/introspect';
-import { createInitialData } from './initial-data.repo';
+import { createInitialData } from './initial-data';
 import type { AdminInput, BasicsInput } from './setup.schema';
 
 export type InstallPlan = { database: DatabaseConfig; basics: BasicsInput; admin: AdminInput };

@@ -1,7 +1,11 @@
 import cookieParser from 'cookie-parser';
 import express, { type Express } from 'express';
+import type { i18n } from 'i18next';
 import { handle as i18nHandle } from 'i18next-http-middleware';
+import type { Db } from '../db/db';
 import { SchemaStatus } from '../db/schema-status';
+import type { Logger } from '../logger';
+import { createServices } from './app-services';
 import { fromRoot } from '../paths';
 import type { AppDeps } from './app-deps';
 import { createPassport } from './auth/passport';
@@ -20,31 +24,37 @@ import { sessionMiddleware } from './middleware/session';
 import { upgradeGate } from './middleware/upgrade-gate';
 import { computeAssetVersion, staticFiles } from './static';
 
-/** Settings shared by the help desk app and the install wizard. */
-export function configureExpress(app: Express, opts: { trustProxy: boolean | number | string; viewDirs: string[] }): void {
+/**
+ * The part of the stack the help desk and the install wizard share: settings, logging, security
+ * headers, static files, health checks, cookies, form bodies, languages and the view locals.
+ * Nothing in it touches the database except /readyz.
+ */
+export function baseApp(opts: { trustProxy: boolean | number | string; viewDirs: string[]; logger: Logger; i18n: i18n; db: Db | null }): Express {
+  const app = express();
   app.set('trust proxy', opts.trustProxy);
   app.set('view engine', 'ejs');
   app.set('views', opts.viewDirs);
   app.set('query parser', 'simple');
   app.disable('x-powered-by');
+  app.use(requestLogger(opts.logger));
+  app.use(securityHeaders());
+  app.use('/static', staticFiles());
+  app.use(healthRoutes(opts.db));
+  app.use(cookieParser());
+  app.use(express.urlencoded({ extended: false, limit: '200kb', parameterLimit: 200 }));
+  app.use(i18nHandle(opts.i18n));
+  app.use(baseLocals(computeAssetVersion()));
+  return app;
 }
 
 /** Builds the installed help desk without listening; src/server.ts listens, tests use supertest. */
 export function createApp(deps: AppDeps): Express {
-  const app = express();
-  configureExpress(app, { trustProxy: deps.config.server.trustProxy, viewDirs: [fromRoot('views')] });
+  const app = baseApp({ trustProxy: deps.config.server.trustProxy, viewDirs: [fromRoot('views')], logger: deps.logger, i18n: deps.i18n, db: deps.db });
+  const services = createServices(deps);
   const schemaStatus = new SchemaStatus(deps.db);
   const passport = createPassport(deps);
   const csrf = createCsrf({ secret: deps.config.secrets.signing, sessionIdOf: (req) => req.session?.id ?? '' });
 
-  app.use(requestLogger(deps.logger));
-  app.use(securityHeaders());
-  app.use('/static', staticFiles());
-  app.use(healthRoutes(deps.db));
-  app.use(cookieParser());
-  app.use(express.urlencoded({ extended: false, limit: '200kb', parameterLimit: 200 }));
-  app.use(i18nHandle(deps.i18n));
-  app.use(baseLocals(computeAssetVersion()));
   // The wizard is gone once installed, whatever state the database is in (no query before this).
   app.use('/install', notFound);
   app.get('/', (_req, res) => res.redirect(302, '/helpdesk'));
@@ -56,10 +66,10 @@ export function createApp(deps: AppDeps): Express {
   app.use(csrf.protect);
   app.use(upgradeGate(schemaStatus));
 
-  app.use('/helpdesk', helpdeskRoutes(deps));
+  app.use('/helpdesk', helpdeskRoutes(services));
   app.use('/admin', loginRoutes(deps, passport));
   app.use('/admin', upgradeRoutes(deps, schemaStatus));
-  app.use('/admin', requireStaff, dashboardRoutes(deps));
+  app.use('/admin', requireStaff, dashboardRoutes(services));
 
   app.use(notFound);
   app.use(errorHandler(deps.logger));

@@ -8,7 +8,7 @@ import { createKnex } from '../../src/db/knex-factory';
 import { migrateLatest } from '../../src/db/migrate';
 import { withTransaction } from '../../src/db/transaction';
 import { createI18n } from '../../src/i18n/i18n';
-import { createInitialData } from '../../src/setup/initial-data.repo';
+import { createInitialData } from '../../src/setup/initial-data';
 import { hashPassword } from '../../src/staff/password';
 import { insertStaff } from '../../src/staff/staff.repo';
 import { createApp } from '../../src/web/app';

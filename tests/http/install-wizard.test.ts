@@ -272,3 +272,16 @@ test('once one process has installed, the wizard closes in every other process t
     await other.close();
   }
 });
+
+test('lists and unknown host names on the database and existing steps get clear errors', async () => {
+  await postStep(w.agent, 'welcome', { accept: 'yes' });
+  await postStep(w.agent, 'checks', {});
+  const page = await w.agent.get('/install/database');
+  const token = csrfFrom(page.text);
+  const lists = await w.agent.post('/install/database').type('form').send(`_csrf=${encodeURIComponent(token)}&client=mysql&client=postgres&host=a&host=b&port=3306&database=x&user=u&password=p`);
+  expect(lists.status).toBe(400);
+  expect(lists.text).toContain('There is a problem');
+  const unknown = await postStep(w.agent, 'database', { client: 'postgres', host: 'no-such-host.invalid', port: '5432', database: 'x', user: 'u', password: 'p', action: 'test' });
+  expect(unknown.status).toBe(400);
+  expect(unknown.text).toContain('The host name could not be found');
+});

@@ -1,13 +1,11 @@
 import { Router } from 'express';
-import type { AppDeps } from '../app-deps';
-import { readSetting } from '../../settings/settings.repo';
+import type { Services } from '../app-services';
 
 /** /admin: the landing page behind sign-in. The full dashboard comes with the staff workspace. */
-export function dashboardRoutes(deps: AppDeps): Router {
+export function dashboardRoutes(services: Services): Router {
   const router = Router();
   router.get('/', async (req, res) => {
-    const helpdeskName = (await readSetting(deps.db, 'helpdesk.name')) as string | undefined;
-    res.render('admin/dashboard', { title: req.t('admin.dashboard.title'), helpdeskName: helpdeskName ?? 'Tessera' });
+    res.render('admin/dashboard', { title: req.t('admin.dashboard.title'), helpdeskName: await services.settings.get('helpdesk.name') });
   });
   return router;
 }

@@ -1,13 +1,12 @@
 import { Router } from 'express';
-import type { AppDeps } from '../app-deps';
-import { readSetting } from '../../settings/settings.repo';
+import type { Services } from '../app-services';
 
 /** /helpdesk: the customer home. Ticket forms and the knowledge base plug in here. */
-export function helpdeskRoutes(deps: AppDeps): Router {
+export function helpdeskRoutes(services: Services): Router {
   const router = Router();
   router.get('/', async (req, res) => {
-    const name = ((await readSetting(deps.db, 'helpdesk.name')) as string | undefined) ?? 'Tessera';
-    res.render('helpdesk/home', { title: name, helpdeskName: name });
+    const settings = await services.settings.all();
+    res.render('helpdesk/home', { title: settings['helpdesk.name'], helpdeskName: settings['helpdesk.name'], serviceMessage: settings['portal.serviceMessage'] });
   });
   return router;
 }

@@ -29,7 +29,7 @@ export function errorHandler(logger: Logger, render: (req: Request) => boolean =
   return (err, req, res, next) => {
     if (res.headersSent) return next(err);
     const error = describe(err);
-    if (error.status >= 500) logger.error({ err, url: req.originalUrl }, 'request failed');
+    if (error.status >= 500) logger.error({ err, method: req.method, path: req.path }, 'request failed');
     if (error instanceof TooManyRequestsError) res.set('Retry-After', String(error.retryAfterSeconds));
     if (error.status === 503) res.set('Retry-After', '30');
     res.status(error.status);

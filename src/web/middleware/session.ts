@@ -1,9 +1,24 @@
 import type { RequestHandler } from 'express';
-import session from 'express-session';
+import session, { type Cookie, type SessionData } from 'express-session';
 import { ConnectSessionKnexStore } from 'connect-session-knex';
 import type { AppDeps } from '../app-deps';
 
 export const sessionCookieName = 'tessera.sid';
+
+/**
+ * connect-session-knex 5 lets a failed touch() reject unhandled, which would hang the request
+ * and can end the process: report it to express-session's callback instead.
+ */
+class SafeSessionStore extends ConnectSessionKnexStore {
+  override async touch(sid: string, session: SessionData & { cookie: Cookie }, callback?: (err?: unknown) => void): Promise<void> {
+    try {
+      await super.touch(sid, session);
+      callback?.();
+    } catch (err) {
+      callback?.(err);
+    }
+  }
+}
 
 /**
  * Sessions live in the database (shared by every instance). The cookie is HttpOnly, SameSite=Lax,
@@ -12,7 +27,7 @@ export const sessionCookieName = 'tessera.sid';
  */
 export function sessionMiddleware(deps: AppDeps): RequestHandler[] {
   const { config, db, clock } = deps;
-  const store = new ConnectSessionKnexStore({
+  const store = new SafeSessionStore({
     knex: db,
     tableName: 'sessions',
     createTable: false,

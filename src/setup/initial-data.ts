@@ -1,7 +1,8 @@
-import type { Knex } from 'knex';
-import { insertReturningId } from '../db/insert';
+import { insertCategory } from '../categories/categories.repo';
+import type { Trx } from '../db/db';
 import { writeSettings } from '../settings/settings.repo';
 import { insertStaff } from '../staff/staff.repo';
+import { findPriorityByKey, insertPriorities, insertStatuses } from '../tickets/statuses.repo';
 import type { BasicsInput } from './setup.schema';
 
 /** Built-in statuses; names are translated by key in the views. */
@@ -28,24 +29,14 @@ export const builtinPriorities = [
  * Runs inside the installer's transaction, so it is all there or none of it is.
  */
 export async function createInitialData(
-  trx: Knex.Transaction,
+  trx: Trx,
   input: { basics: BasicsInput; admin: { name: string; email: string; passwordHash: string }; version: string; secrets: { session: string; signing: string } },
   now: number,
 ): Promise<{ adminId: number }> {
-  await trx('statuses').insert(builtinStatuses.map((s, i) => ({ ...s, sort_order: i * 10, is_builtin: true })));
-  await trx('priorities').insert(builtinPriorities.map((p, i) => ({ ...p, sort_order: i * 10, is_builtin: true })));
-  const normal = await trx('priorities').where({ key: 'normal' }).first<{ id: number }>('id');
-  await insertReturningId(trx, 'categories', {
-    name: 'General',
-    description: null,
-    tier: 1,
-    is_public: true,
-    default_priority_id: normal?.id ?? null,
-    sort_order: 0,
-    is_active: true,
-    created_at: now,
-    updated_at: now,
-  });
+  await insertStatuses(trx, builtinStatuses.map((s, i) => ({ ...s, sort_order: i * 10, is_builtin: true })));
+  await insertPriorities(trx, builtinPriorities.map((p, i) => ({ ...p, sort_order: i * 10, is_builtin: true })));
+  const normal = await findPriorityByKey(trx, 'normal');
+  await insertCategory(trx, { name: 'General', description: null, tier: 1, is_public: true, default_priority_id: normal?.id ?? null, sort_order: 0 }, now);
   const adminId = await insertStaff(trx, { ...input.admin, isAdmin: true, language: input.basics.language }, now);
   await writeSettings(
     trx,
