@@ -5,18 +5,20 @@ import { handle as i18nHandle } from 'i18next-http-middleware';
 import type { Db } from '../db/db';
 import { SchemaStatus } from '../db/schema-status';
 import type { Logger } from '../logger';
-import { createServices } from './app-services';
+import { createServices, type Services } from './app-services';
 import { fromRoot } from '../paths';
 import type { AppDeps } from './app-deps';
 import { createPassport } from './auth/passport';
 import { requireStaff } from './auth/guards';
 import { dashboardRoutes } from './admin/dashboard.routes';
 import { loginRoutes } from './admin/login.routes';
+import { mailSettingsRoutes } from './admin/mail-settings.routes';
 import { upgradeRoutes } from './admin/upgrade.routes';
 import { healthRoutes } from './health.routes';
 import { helpdeskRoutes } from './helpdesk/home.routes';
 import { createCsrf } from './middleware/csrf';
 import { errorHandler, notFound } from './middleware/errors';
+import { multipartForms } from './middleware/multipart';
 import { requestLogger } from './middleware/request-logger';
 import { baseLocals, sessionLocals } from './middleware/locals';
 import { securityHeaders } from './middleware/security-headers';
@@ -48,9 +50,9 @@ export function baseApp(opts: { trustProxy: boolean | number | string; viewDirs:
 }
 
 /** Builds the installed help desk without listening; src/server.ts listens, tests use supertest. */
-export function createApp(deps: AppDeps): Express {
+export function createApp(deps: AppDeps, prebuilt?: { services?: Services }): Express {
   const app = baseApp({ trustProxy: deps.config.server.trustProxy, viewDirs: [fromRoot('views')], logger: deps.logger, i18n: deps.i18n, db: deps.db });
-  const services = createServices(deps);
+  const services = prebuilt?.services ?? createServices(deps);
   const schemaStatus = new SchemaStatus(deps.db);
   const passport = createPassport(deps);
   const csrf = createCsrf({ secret: deps.config.secrets.signing, sessionIdOf: (req) => req.session?.id ?? '' });
@@ -63,12 +65,14 @@ export function createApp(deps: AppDeps): Express {
   app.use(passport.initialize());
   app.use(passport.session());
   app.use(sessionLocals(csrf));
+  app.use(multipartForms(services));
   app.use(csrf.protect);
   app.use(upgradeGate(schemaStatus));
 
   app.use('/helpdesk', helpdeskRoutes(services));
   app.use('/admin', loginRoutes(deps, passport));
   app.use('/admin', upgradeRoutes(deps, schemaStatus));
+  app.use('/admin', mailSettingsRoutes(services));
   app.use('/admin', requireStaff, dashboardRoutes(services));
 
   app.use(notFound);

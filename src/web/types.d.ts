@@ -7,6 +7,8 @@ declare module 'express-session' {
     startedAt: number;
     /** Set when a form token was issued, so an anonymous session keeps its id. */
     formsIssued: boolean;
+    /** Ids of tickets this customer has proven access to. */
+    customerTickets: number[];
   }
 }
 

@@ -12,6 +12,7 @@ import { createInitialData } from '../../src/setup/initial-data';
 import { hashPassword } from '../../src/staff/password';
 import { insertStaff } from '../../src/staff/staff.repo';
 import { createApp } from '../../src/web/app';
+import { createServices, type Services } from '../../src/web/app-services';
 import { createTestDatabase } from './test-db';
 
 export const adminCredentials = { name: 'Ada Admin', email: 'ada@example.com', password: 'correct horse battery staple 42' };
@@ -42,6 +43,7 @@ export type InstalledApp = {
   db: Knex;
   config: AppConfig;
   clock: ReturnType<typeof testClock>;
+  services: Services;
   close(): Promise<void>;
 };
 
@@ -56,12 +58,14 @@ export async function installedApp(): Promise<InstalledApp> {
   await withTransaction(db, (trx) => createInitialData(trx, { basics, admin: { ...adminCredentials, passwordHash }, version: 'test', secrets: testConfigSecrets }, clock.now()));
   await insertStaff(db, { ...staffCredentials, passwordHash: await hashPassword(staffCredentials.password), isAdmin: false, language: 'en' }, clock.now());
   const config = testConfig(tdb.config, tdb.dataDir);
-  const app = createApp({ config, db, logger: pino({ level: 'silent' }), i18n: createI18n(), clock });
+  const services = createServices({ config, db, logger: pino({ level: 'silent' }), i18n: createI18n(), clock });
+  const app = createApp(services, { services });
   return {
     app,
     db,
     config,
     clock,
+    services,
     close: async () => {
       await db.destroy();
       await tdb.drop();

@@ -9,11 +9,33 @@ export function languageHref(req: Request, code: string): string {
   return `${url.pathname}${url.search}`;
 }
 
+/**
+ * An error for a field is a locale key, or several "key|{json vars}" lines (one per refused
+ * attachment, say); this turns either into the text to show.
+ */
+export function errorText(t: (key: string, vars?: Record<string, unknown>) => string, value: string): string {
+  return value
+    .split('\n')
+    .map((line) => {
+      const bar = line.indexOf('|');
+      if (bar < 0) return t(line);
+      let vars: Record<string, unknown> = {};
+      try {
+        vars = JSON.parse(line.slice(bar + 1)) as Record<string, unknown>;
+      } catch {
+        vars = {};
+      }
+      return t(line.slice(0, bar), vars);
+    })
+    .join(' ');
+}
+
 /** What every view may use: t(), the language, the switch links and static asset URLs. */
 export function baseLocals(assetVersion: string): RequestHandler {
   return (req, res, next) => {
     const lang = req.language && languages.some((l) => l.code === req.language) ? req.language : 'en';
     res.locals.t = req.t;
+    res.locals.errorText = (value: string) => errorText(req.t, value);
     res.locals.lang = lang;
     res.locals.languages = languages.map((l) => ({ ...l, href: languageHref(req, l.code), current: l.code === lang }));
     res.locals.asset = (file: string) => `/static/${file}?v=${assetVersion}`;

@@ -1,0 +1,111 @@
+import { checkFile, type CheckedFile } from '../attachments/file-check';
+import { isBanned } from '../bans/ban-check';
+import { listBans } from '../bans/bans.repo';
+import { findActiveCategory } from '../categories/categories.repo';
+import { findCustomerByEmail } from '../customers/customers.repo';
+import { listActiveFields } from '../custom-fields/custom-fields.repo';
+import { customerFieldsFor, validateFieldValues } from '../custom-fields/field-values';
+import { hitWindowCounter } from '../db/window-counter';
+import { AppError, TooManyRequestsError, ValidationError } from '../errors';
+import type { Settings } from '../settings/settings.schema';
+import { secondsSinceShown } from './form-timing';
+import { findPriorityByKey } from './statuses.repo';
+import { submissionSchema } from './submission.schema';
+import { countOpenTicketsOfCustomer, findTicketBySubmissionKey, type TicketView } from './tickets.repo';
+import { createTicket, type TicketDeps } from './tickets.service';
+
+/** A refusal that tells a spammer or a banned sender nothing about why. */
+export class RefusedError extends AppError {
+  constructor() {
+    super(403, 'submission_refused', 'We could not accept this request.');
+  }
+}
+
+export type Upload = { path: string; originalname: string; size: number };
+
+export type Submission = {
+  body: Record<string, unknown>;
+  files: Upload[];
+  ip: string;
+  language: string;
+  channel: 'web' | 'api';
+  submissionKey: string | null;
+};
+
+/** Checks every upload against the attachment settings; problems are listed for the form. */
+export async function checkUploads(files: Upload[], settings: Settings): Promise<{ accepted: CheckedFile[]; problems: Array<{ key: string; vars: Record<string, string | number> }> }> {
+  const max = settings['attachments.maxCount'];
+  if (files.length > max) return { accepted: [], problems: [{ key: 'attachments.tooMany', vars: { max } }] };
+  const accepted: CheckedFile[] = [];
+  const problems: Array<{ key: string; vars: Record<string, string | number> }> = [];
+  for (const upload of files) {
+    const result = await checkFile(upload, { allowed: settings['attachments.allowedTypes'], maxBytes: settings['attachments.maxSizeMb'] * 1024 * 1024 });
+    if ('file' in result) accepted.push(result.file);
+    else problems.push(result.problem);
+  }
+  return { accepted, problems };
+}
+
+/**
+ * Opens a ticket as a customer, from the web form or the API: the same validation, anti-spam,
+ * bans and limits on both. Field errors come back as a ValidationError whose details map each
+ * form field to a locale key (attachment problems under "attachments" as `key|json-vars`).
+ */
+export async function submitTicket(deps: TicketDeps & { settings: Settings; signingSecret: string }, input: Submission): Promise<{ ticket: TicketView; created: boolean }> {
+  const { settings, db } = deps;
+  const now = deps.clock.now();
+  const body = input.body;
+  // A second send of the same form (double click, refresh) shows the ticket the first one made.
+  if (input.submissionKey) {
+    const earlier = await findTicketBySubmissionKey(db, input.submissionKey);
+    const email = typeof body.email === 'string' ? body.email.trim().toLowerCase() : '';
+    if (earlier && earlier.customerEmail === email) return { ticket: earlier, created: false };
+    if (earlier) input = { ...input, submissionKey: null };
+  }
+  if (input.channel === 'web') {
+    if (typeof body.website === 'string' && body.website !== '') throw new RefusedError();
+    const age = secondsSinceShown(deps.signingSecret, body.shown, now);
+    if (age === null) throw new ValidationError('The form has expired.', { form: 'submit.formExpired' });
+    if (age < settings['spam.minFillSeconds']) throw new ValidationError('Sent too fast.', { form: 'submit.tooFast' });
+  }
+
+  const errors: Record<string, string> = {};
+  const parsed = submissionSchema.safeParse(body);
+  if (!parsed.success) for (const issue of parsed.error.issues) errors[String(issue.path[0])] ??= issue.message.includes('.') ? issue.message : 'form.invalid';
+  const fields = parsed.success ? parsed.data : null;
+
+  if (settings['portal.confirmEmail'] && fields && String(body.email_confirm ?? '').trim().toLowerCase() !== fields.email) errors.email_confirm = 'submit.emailMismatch';
+  const category = fields ? await findActiveCategory(db, fields.category) : undefined;
+  if (fields && (!category || !category.is_public)) errors.category = 'form.chooseCategory';
+  const priority = settings['portal.customerPriority'] && fields?.priority ? await findPriorityByKey(db, fields.priority) : undefined;
+  if (settings['portal.customerPriority'] && fields?.priority && !priority) errors.priority = 'form.invalid';
+  if (input.channel === 'web' && settings['spam.question']) {
+    const answer = typeof body.answer === 'string' ? body.answer.trim().toLowerCase() : '';
+    if (answer !== settings['spam.answer'].trim().toLowerCase()) errors.answer = 'submit.wrongAnswer';
+  }
+  const custom = validateFieldValues(customerFieldsFor(await listActiveFields(db), category ? Number(category.id) : null), body);
+  Object.assign(errors, custom.errors);
+  const uploads = await checkUploads(input.files, settings);
+  if (uploads.problems.length) errors.attachments = uploads.problems.map((p) => `${p.key}|${JSON.stringify(p.vars)}`).join('\n');
+  if (Object.keys(errors).length || !fields || !category) throw new ValidationError('Some fields need attention.', errors);
+
+  if (isBanned(await listBans(db), { email: fields.email, ip: input.ip })) throw new RefusedError();
+  const limit = settings['portal.maxOpenPerEmail'];
+  const customer = limit > 0 ? await findCustomerByEmail(db, fields.email) : undefined;
+  if (customer && (await countOpenTicketsOfCustomer(db, customer.id)) >= limit) throw new ValidationError('Too many open tickets.', { form: 'submit.tooManyOpen' });
+  const hits = await hitWindowCounter(db, `submit-ip:${input.ip}`, 3600_000, now);
+  if (hits.hits > settings['spam.submissionsPerHour']) throw new TooManyRequestsError('Too many tickets from this address. Please try again later.', Math.ceil((hits.resetAt - now) / 1000));
+
+  return createTicket(deps, {
+    customer: { name: fields.name, email: fields.email, language: input.language },
+    categoryId: Number(category.id),
+    priorityKey: priority?.key ?? null,
+    subject: fields.subject,
+    body: fields.message,
+    fieldValues: custom.values,
+    files: uploads.accepted,
+    source: input.channel,
+    ip: input.ip,
+    submissionKey: input.submissionKey,
+  });
+}

@@ -1,0 +1,74 @@
+import crypto from 'node:crypto';
+import { Router, type Request, type Response } from 'express';
+import { listPublicCategories } from '../../categories/categories.repo';
+import { listActiveFields } from '../../custom-fields/custom-fields.repo';
+import { customerFieldsFor } from '../../custom-fields/field-values';
+import { ValidationError } from '../../errors';
+import { formShownToken } from '../../tickets/form-timing';
+import { listPriorities } from '../../tickets/statuses.repo';
+import { RefusedError, submitTicket } from '../../tickets/submission.service';
+import type { Services } from '../app-services';
+import { uploadedFiles } from '../middleware/multipart';
+import { grantTicketAccess } from './customer-access';
+
+const keptFields = ['name', 'email', 'email_confirm', 'category', 'priority', 'subject', 'message', 'answer'];
+
+function keptValues(body: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(body)) {
+    if (keptFields.includes(k) || k.startsWith('field_')) out[k] = typeof v === 'string' || (Array.isArray(v) && v.every((x) => typeof x === 'string')) ? v : '';
+  }
+  return out;
+}
+
+/** /helpdesk/tickets/new: the web form, and the page that shows the new tracking ID. */
+export function submitRoutes(services: Services): Router {
+  const router = Router();
+  const secret = services.config.secrets.signing;
+
+  async function renderForm(req: Request, res: Response, values: Record<string, unknown>, errors: Record<string, string>, status = 200) {
+    const settings = await services.settings.all();
+    const categories = await listPublicCategories(services.db);
+    const selected = Number(values.category) || (categories.length === 1 ? Number(categories[0]!.id) : null);
+    const allFields = await listActiveFields(services.db);
+    const fields = categories.flatMap((c) => customerFieldsFor(allFields, Number(c.id))).filter((f, i, list) => list.findIndex((x) => x.id === f.id) === i);
+    res.status(status).render('helpdesk/new-ticket', {
+      title: req.t('submit.title'),
+      brand: settings['helpdesk.name'],
+      categories,
+      selectedCategory: selected,
+      fields: fields.map((f) => ({ ...f, shownFor: f.categoryIds })),
+      priorities: settings['portal.customerPriority'] ? await listPriorities(services.db) : [],
+      confirmEmail: settings['portal.confirmEmail'],
+      question: settings['spam.question'],
+      attachments: { maxCount: settings['attachments.maxCount'], maxSizeMb: settings['attachments.maxSizeMb'], types: settings['attachments.allowedTypes'] },
+      values,
+      errors,
+      shown: formShownToken(secret, services.clock.now()),
+      submissionKey: typeof values.submission_key === 'string' && /^[a-f0-9]{32}$/.test(values.submission_key) ? values.submission_key : crypto.randomBytes(16).toString('hex'),
+    });
+  }
+
+  router.get('/tickets/new', async (req, res) => {
+    await renderForm(req, res, { category: typeof req.query.category === 'string' ? req.query.category : '' }, {});
+  });
+
+  router.post('/tickets/new', async (req, res) => {
+    const body = (req.body ?? {}) as Record<string, unknown>;
+    const key = typeof body.submission_key === 'string' && /^[a-f0-9]{32}$/.test(body.submission_key) ? body.submission_key : null;
+    try {
+      const { ticket } = await submitTicket(
+        { ...services, settings: await services.settings.all(), signingSecret: secret },
+        { body, files: uploadedFiles(req), ip: req.ip ?? '', language: req.language || 'en', channel: 'web', submissionKey: key },
+      );
+      grantTicketAccess(req, ticket.id);
+      res.redirect(303, `/helpdesk/tickets/${ticket.trackingId}/created`);
+    } catch (err) {
+      if (err instanceof ValidationError) return renderForm(req, res, { ...keptValues(body), submission_key: key }, err.details ?? {}, 400);
+      if (err instanceof RefusedError) return res.status(403).render('helpdesk/refused', { title: req.t('submit.refusedTitle') });
+      throw err;
+    }
+  });
+
+  return router;
+}

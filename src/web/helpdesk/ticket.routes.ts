@@ -1,0 +1,152 @@
+import { Router, type NextFunction, type Request, type Response } from 'express';
+import { findCustomerAttachment, listCustomerAttachments } from '../../attachments/attachments.repo';
+import { listFieldValues } from '../../custom-fields/custom-fields.repo';
+import { hitWindowCounter } from '../../db/window-counter';
+import { ConflictError, NotFoundError, TooManyRequestsError, ValidationError } from '../../errors';
+import { rateStaffReply, setStatusByCustomer } from '../../tickets/customer-actions.service';
+import { survivingTicket, ticketForCustomer } from '../../tickets/customer-access.service';
+import { listCustomerMessages } from '../../tickets/messages.repo';
+import { checkUploads } from '../../tickets/submission.service';
+import { replySchema } from '../../tickets/submission.schema';
+import { verifyTicketLink } from '../../tickets/ticket-link';
+import { findTicketByTrackingId, type TicketView } from '../../tickets/tickets.repo';
+import { addCustomerReply } from '../../tickets/tickets.service';
+import { formatTrackingId, parseTrackingId } from '../../tickets/tracking-id';
+import type { Services } from '../app-services';
+import { uploadedFiles } from '../middleware/multipart';
+import { grantTicketAccess, hasTicketAccess } from './customer-access';
+import { sendAttachment } from './send-attachment';
+
+declare module 'express-serve-static-core' {
+  interface Request {
+    ticket?: TicketView;
+  }
+}
+
+/** Failed lookups per address and hour, in the database so every instance counts them. */
+async function countFailedLookup(services: Services, req: Request): Promise<void> {
+  const now = services.clock.now();
+  const limit = await services.settings.get('spam.lookupFailuresPerHour');
+  const hit = await hitWindowCounter(services.db, `lookup-ip:${req.ip}`, 3600_000, now);
+  if (hit.hits > limit) throw new TooManyRequestsError('Too many failed attempts. Please try again later.', Math.ceil((hit.resetAt - now) / 1000));
+}
+
+/** /helpdesk/tickets/...: find a ticket, read it, reply, resolve or reopen, rate, download. */
+export function ticketRoutes(services: Services): Router {
+  const router = Router();
+  const secret = services.config.secrets.signing;
+
+  const renderFind = (req: Request, res: Response, values: { tracking: string; email: string }, error: string | null, status = 200) =>
+    res.status(status).render('helpdesk/find-ticket', { title: req.t('find.title'), values, error });
+
+  router.get('/tickets', (req, res) => renderFind(req, res, { tracking: typeof req.query.t === 'string' ? req.query.t.slice(0, 20) : '', email: '' }, null));
+
+  router.post('/tickets', async (req, res) => {
+    const body = (req.body ?? {}) as Record<string, unknown>;
+    const values = { tracking: typeof body.tracking === 'string' ? body.tracking.slice(0, 40) : '', email: typeof body.email === 'string' ? body.email.slice(0, 254) : '' };
+    const trackingId = parseTrackingId(values.tracking);
+    const ticket = trackingId && values.email ? await ticketForCustomer(services.db, trackingId, values.email) : null;
+    if (!ticket) {
+      await countFailedLookup(services, req);
+      return renderFind(req, res, values, 'find.notFound', 404);
+    }
+    grantTicketAccess(req, ticket.id);
+    res.redirect(303, `/helpdesk/tickets/${ticket.trackingId}`);
+  });
+
+  /** Loads the ticket of the URL when this browser may see it; everything else is "not found". */
+  const loadTicket = async (req: Request, res: Response, next: NextFunction) => {
+    const trackingId = parseTrackingId(req.params.trackingId);
+    const found = trackingId ? await findTicketByTrackingId(services.db, trackingId) : undefined;
+    if (found && verifyTicketLink(secret, found.trackingId, req.query.k, services.clock.now())) grantTicketAccess(req, found.id);
+    if (!found || !hasTicketAccess(req, found.id)) {
+      if (req.method === 'GET' && trackingId && typeof req.query.k !== 'string') return res.redirect(303, `/helpdesk/tickets?t=${formatTrackingId(trackingId)}`);
+      await countFailedLookup(services, req);
+      return next(new NotFoundError());
+    }
+    const ticket = await survivingTicket(services.db, found);
+    if (ticket.id !== found.id) {
+      grantTicketAccess(req, ticket.id);
+      return res.redirect(303, `/helpdesk/tickets/${ticket.trackingId}`);
+    }
+    req.ticket = ticket;
+    next();
+  };
+
+  async function renderTicket(req: Request, res: Response, extra: { errors?: Record<string, string>; reply?: string; notice?: string | null } = {}, status = 200) {
+    const ticket = req.ticket!;
+    const settings = await services.settings.all();
+    const [messages, attachments, fields] = await Promise.all([
+      listCustomerMessages(services.db, ticket.id),
+      listCustomerAttachments(services.db, ticket.id),
+      listFieldValues(services.db, ticket.id),
+    ]);
+    res.status(status).render('helpdesk/ticket', {
+      title: `${formatTrackingId(ticket.trackingId)} · ${ticket.subject}`,
+      brand: settings['helpdesk.name'],
+      tz: settings['helpdesk.timezone'],
+      ticket,
+      trackingLabel: formatTrackingId(ticket.trackingId),
+      messages: messages.map((m) => ({ ...m, attachments: attachments.filter((a) => a.messageId === m.id) })),
+      fields: fields.filter((f) => f.visibleToCustomer),
+      canResolve: settings['portal.customerResolve'] && ticket.statusIsOpen,
+      canReopen: settings['portal.customerReopen'] && !ticket.statusIsOpen,
+      canReply: ticket.statusIsOpen || settings['portal.customerReopen'],
+      attachmentRules: { maxCount: settings['attachments.maxCount'], maxSizeMb: settings['attachments.maxSizeMb'], types: settings['attachments.allowedTypes'] },
+      errors: extra.errors ?? {},
+      reply: extra.reply ?? '',
+      notice: extra.notice ?? (typeof req.query.done === 'string' ? `ticket.done.${req.query.done.replace(/[^a-z]/g, '')}` : null),
+    });
+  }
+
+  router.get('/tickets/:trackingId/created', loadTicket, async (req, res) => {
+    const ticket = req.ticket!;
+    res.render('helpdesk/ticket-created', { title: req.t('created.title'), brand: await services.settings.get('helpdesk.name'), ticket, trackingLabel: formatTrackingId(ticket.trackingId) });
+  });
+
+  router.get('/tickets/:trackingId', loadTicket, (req, res) => renderTicket(req, res));
+
+  router.post('/tickets/:trackingId/reply', loadTicket, async (req, res) => {
+    const ticket = req.ticket!;
+    const settings = await services.settings.all();
+    const body = (req.body ?? {}) as Record<string, unknown>;
+    const reply = typeof body.message === 'string' ? body.message : '';
+    if (!ticket.statusIsOpen && !settings['portal.customerReopen']) throw new ConflictError('ticket_closed', 'This ticket is closed.');
+    const parsed = replySchema.safeParse(body);
+    const uploads = await checkUploads(uploadedFiles(req), settings);
+    const errors: Record<string, string> = {};
+    if (!parsed.success) errors.message = parsed.error.issues[0]?.message.includes('.') ? parsed.error.issues[0].message : 'form.invalid';
+    if (uploads.problems.length) errors.attachments = uploads.problems.map((p) => `${p.key}|${JSON.stringify(p.vars)}`).join('\n');
+    if (!parsed.success || uploads.problems.length) return renderTicket(req, res, { errors, reply }, 400);
+    await addCustomerReply(services, ticket, { body: parsed.data.message, files: uploads.accepted, ip: req.ip ?? null });
+    res.redirect(303, `/helpdesk/tickets/${ticket.trackingId}?done=replied#latest`);
+  });
+
+  router.post('/tickets/:trackingId/status', loadTicket, async (req, res) => {
+    const ticket = req.ticket!;
+    const action = req.body?.action;
+    const settings = await services.settings.all();
+    if (action === 'resolve' && settings['portal.customerResolve']) await setStatusByCustomer(services, ticket, 'resolve');
+    else if (action === 'reopen' && settings['portal.customerReopen']) await setStatusByCustomer(services, ticket, 'reopen');
+    else throw new ValidationError('Unknown action.');
+    res.redirect(303, `/helpdesk/tickets/${ticket.trackingId}?done=${action === 'resolve' ? 'resolved' : 'reopened'}`);
+  });
+
+  router.post('/tickets/:trackingId/messages/:messageId/rating', loadTicket, async (req, res) => {
+    const ticket = req.ticket!;
+    const rating = req.body?.rating === 'up' ? 1 : req.body?.rating === 'down' ? -1 : null;
+    const messageId = Number(req.params.messageId);
+    if (!rating || !Number.isSafeInteger(messageId)) throw new ValidationError('Unknown rating.');
+    await rateStaffReply(services, ticket, messageId, rating);
+    res.redirect(303, `/helpdesk/tickets/${ticket.trackingId}?done=rated#message-${messageId}`);
+  });
+
+  router.get('/tickets/:trackingId/attachments/:attachmentId', loadTicket, async (req, res) => {
+    const id = Number(req.params.attachmentId);
+    const attachment = Number.isSafeInteger(id) ? await findCustomerAttachment(services.db, req.ticket!.id, id) : undefined;
+    if (!attachment) throw new NotFoundError();
+    sendAttachment(res, attachment, services.store);
+  });
+
+  return router;
+}
