@@ -17,6 +17,7 @@ import { upgradeRoutes } from './admin/upgrade.routes';
 import { healthRoutes } from './health.routes';
 import { helpdeskRoutes } from './helpdesk/home.routes';
 import { createCsrf } from './middleware/csrf';
+import { apiRoutes } from './api/api.routes';
 import { errorHandler, notFound } from './middleware/errors';
 import { multipartForms } from './middleware/multipart';
 import { requestLogger } from './middleware/request-logger';
@@ -60,6 +61,8 @@ export function createApp(deps: AppDeps, prebuilt?: { services?: Services }): Ex
   // The wizard is gone once installed, whatever state the database is in (no query before this).
   app.use('/install', notFound);
   app.get('/', (_req, res) => res.redirect(302, '/helpdesk'));
+  // The API is stateless: mounted before sessions and CSRF, which belong to the pages.
+  app.use('/api/v1', upgradeGate(schemaStatus), multipartForms(services), apiRoutes(services), notFound);
 
   app.use(sessionMiddleware(deps));
   app.use(passport.initialize());

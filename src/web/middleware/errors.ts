@@ -2,6 +2,7 @@ import type { ErrorRequestHandler, Request, RequestHandler } from 'express';
 import { AppError, NotFoundError, TooManyRequestsError } from '../../errors';
 import { isConnectionError } from '../../db/dialect';
 import type { Logger } from '../../logger';
+import { errorText } from './locals';
 
 export function wantsJson(req: Request): boolean {
   return req.originalUrl.startsWith('/api/');
@@ -34,7 +35,9 @@ export function errorHandler(logger: Logger, render: (req: Request) => boolean =
     if (error.status === 503) res.set('Retry-After', '30');
     res.status(error.status);
     if (wantsJson(req) || !render(req)) {
-      res.json({ error: { code: error.code, message: error.message } });
+      // Field problems are locale keys inside; API clients get them as readable English text.
+      const fields = error.details ? Object.fromEntries(Object.entries(error.details).map(([k, v]) => [k, req.t ? errorText(req.t, v) : v])) : undefined;
+      res.json({ error: { code: error.code, message: error.message, ...(fields ? { fields } : {}) } });
       return;
     }
     const view = error.status === 404 ? 'errors/not-found' : error.status === 503 ? 'errors/unavailable' : 'errors/error';
