@@ -6,6 +6,7 @@ import type { TicketView } from './tickets.repo';
 export type TicketEvent =
   | { type: 'ticket.created'; ticket: TicketView; messageId: number; actor: Actor }
   | { type: 'ticket.customer_replied'; ticket: TicketView; messageId: number; actor: Actor }
+  | { type: 'ticket.staff_replied'; ticket: TicketView; messageId: number; body: string; staffName: string; actor: Actor }
   | { type: 'ticket.status_changed'; ticket: TicketView; from: string; to: string; actor: Actor }
   | { type: 'message.rated'; ticket: TicketView; messageId: number; rating: 1 | -1; actor: Actor };
 
@@ -16,6 +17,7 @@ function eventData(e: TicketEvent): Record<string, unknown> {
   switch (e.type) {
     case 'ticket.created':
     case 'ticket.customer_replied':
+    case 'ticket.staff_replied':
       return { messageId: e.messageId };
     case 'ticket.status_changed':
       return { from: e.from, to: e.to };

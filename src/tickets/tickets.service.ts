@@ -131,3 +131,36 @@ export async function addCustomerReply(deps: TicketDeps, ticket: TicketView, inp
     throw err;
   }
 }
+
+/**
+ * A staff member's reply to the customer, optionally setting a status (default: replied). The
+ * staff workspace and the API call this; the customer is told through the event's subscribers.
+ */
+export async function addStaffReply(
+  deps: TicketDeps,
+  ticket: TicketView,
+  input: { staff: { id: number; name: string }; body: string; files: CheckedFile[]; statusKey?: string },
+): Promise<number> {
+  const files = await adoptFiles(deps.store, input.files);
+  try {
+    return await withTransaction(deps.db, async (trx) => {
+      const now = deps.clock.now();
+      const actor: Actor = { type: 'staff', id: input.staff.id };
+      const messageId = await insertMessage(trx, { ticket_id: ticket.id, kind: 'staff', staff_id: input.staff.id, author_name: input.staff.name, body: input.body, created_at: now });
+      await insertAttachments(trx, ticket.id, messageId, files, now);
+      const status = (await findStatusByKey(trx, input.statusKey ?? 'replied')) ?? (await findStatusByKey(trx, 'replied'))!;
+      const closing = !status.is_open;
+      await bumpMessageCount(trx, ticket.id, {
+        updated_at: now, last_replier_type: 'staff', last_replier_staff_id: input.staff.id, status_id: status.id,
+        ...(closing ? { resolved_at: now, resolved_by_staff_id: input.staff.id } : { resolved_at: null, resolved_by_staff_id: null }),
+      });
+      const view = (await findTicketById(trx, ticket.id))!;
+      await deps.events.publish(trx, { type: 'ticket.staff_replied', ticket: view, messageId, body: input.body, staffName: input.staff.name, actor }, now);
+      if (status.key !== ticket.statusKey) await deps.events.publish(trx, { type: 'ticket.status_changed', ticket: view, from: ticket.statusKey, to: status.key, actor }, now);
+      return messageId;
+    });
+  } catch (err) {
+    await removeFiles(deps.store, files);
+    throw err;
+  }
+}
