@@ -1,6 +1,7 @@
 import { DiskAttachmentStore, type AttachmentStore } from '../attachments/attachment-store';
 import { resolveFromRoot } from '../paths';
 import { SettingsService } from '../settings/settings.service';
+import { ticketNotifications } from '../notifications/ticket-notifications';
 import { TicketEvents } from '../tickets/ticket-events';
 import type { AppDeps } from './app-deps';
 
@@ -14,6 +15,7 @@ export type Services = AppDeps & {
 export function createServices(deps: AppDeps): Services {
   const settings = new SettingsService(deps.db, () => deps.clock.now());
   const events = new TicketEvents();
+  events.subscribe(ticketNotifications({ i18n: deps.i18n, settings, clock: deps.clock, signingSecret: deps.config.secrets.signing }));
   const store = new DiskAttachmentStore(resolveFromRoot(deps.config.paths.attachments));
   return { ...deps, settings, events, store };
 }

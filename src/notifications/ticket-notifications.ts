@@ -1,0 +1,63 @@
+import type { i18n } from 'i18next';
+import { staffForCategory } from '../categories/categories.repo';
+import type { Clock } from '../clock';
+import type { Trx } from '../db/db';
+import { queueMail } from '../mail/mail.service';
+import type { SettingsService } from '../settings/settings.service';
+import type { TicketEvent, TicketSubscriber } from '../tickets/ticket-events';
+import { signTicketLink } from '../tickets/ticket-link';
+import type { TicketView } from '../tickets/tickets.repo';
+
+export type NotificationDeps = { i18n: i18n; settings: SettingsService; clock: Clock; signingSecret: string };
+
+/** The customer's link to their ticket: signed, so it opens without typing anything, and expiring. */
+export async function customerTicketUrl(deps: NotificationDeps, trx: Trx, ticket: TicketView, now: number): Promise<string> {
+  const settings = await deps.settings.all(trx);
+  const expires = now + settings['portal.linkDays'] * 24 * 3600_000;
+  return `${settings['helpdesk.url']}/helpdesk/tickets/${ticket.trackingId}?k=${signTicketLink(deps.signingSecret, ticket.trackingId, expires)}`;
+}
+
+async function notifyCustomer(deps: NotificationDeps, trx: Trx, event: TicketEvent, now: number): Promise<void> {
+  const { ticket } = event;
+  const to = { address: ticket.customerEmail, name: ticket.customerName };
+  const base = { to, language: ticket.language, automatic: true, ticketId: ticket.id } as const;
+  const ref = { trackingId: ticket.trackingId, subject: ticket.subject, url: await customerTicketUrl(deps, trx, ticket, now) };
+  const settings = await deps.settings.all(trx);
+  if (event.type === 'ticket.created') {
+    await queueMail(trx, deps, { ...base, template: 'ticket_received', messageId: event.messageId, vars: { ticket: ref } });
+  } else if (event.type === 'ticket.staff_replied') {
+    await queueMail(trx, deps, { ...base, automatic: false, template: 'staff_replied', messageId: event.messageId, vars: { ticket: ref, staffName: event.staffName, replyText: event.body } });
+  } else if (event.type === 'ticket.status_changed' && event.actor.type === 'staff' && !event.ticket.statusIsOpen) {
+    await queueMail(trx, deps, {
+      ...base,
+      template: 'ticket_resolved',
+      vars: { ticket: ref, canReopen: settings['portal.customerReopen'], newTicketUrl: `${settings['helpdesk.url']}/helpdesk/tickets/new` },
+    });
+  }
+}
+
+async function notifyStaff(deps: NotificationDeps, trx: Trx, event: TicketEvent): Promise<void> {
+  if (event.type !== 'ticket.created') return;
+  const { ticket } = event;
+  for (const staff of await staffForCategory(trx, ticket.categoryId)) {
+    await queueMail(trx, deps, {
+      template: 'staff_new_ticket',
+      to: { address: staff.email, name: staff.name },
+      language: staff.language,
+      automatic: true,
+      ticketId: ticket.id,
+      vars: { ticket: { id: ticket.id, trackingId: ticket.trackingId, subject: ticket.subject }, customer: { name: ticket.customerName, email: ticket.customerEmail }, categoryName: ticket.categoryName },
+    });
+  }
+}
+
+/**
+ * Mail about ticket changes, queued in the change's own transaction: ticket received, staff
+ * replied and ticket resolved to the customer; a new ticket to the staff who work its category.
+ */
+export function ticketNotifications(deps: NotificationDeps): TicketSubscriber {
+  return async (trx, event, now) => {
+    await notifyCustomer(deps, trx, event, now);
+    await notifyStaff(deps, trx, event);
+  };
+}
