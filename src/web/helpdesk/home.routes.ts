@@ -1,5 +1,6 @@
 import { Router } from 'express';
 import type { Services } from '../app-services';
+import { forgotRoutes } from './forgot.routes';
 import { submitRoutes } from './submit.routes';
 import { ticketRoutes } from './ticket.routes';
 
@@ -12,5 +13,6 @@ export function helpdeskRoutes(services: Services): Router {
   });
   router.use(submitRoutes(services));
   router.use(ticketRoutes(services));
+  router.use(forgotRoutes(services));
   return router;
 }
