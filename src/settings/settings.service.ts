@@ -18,8 +18,14 @@ export class SettingsService {
     private readonly ttlMs = 5000,
   ) {}
 
-  async all(): Promise<Settings> {
+  /**
+   * Inside a transaction, pass it as `conn`: on SQLite the pool's one connection is held by the
+   * transaction, and a read through another would wait for it forever. What is read through a
+   * transaction is not cached, since that transaction may still roll back.
+   */
+  async all(conn?: Db): Promise<Settings> {
     if (this.cached && this.now() - this.loadedAt < this.ttlMs) return this.cached;
+    if (conn) return parseSettings(await readAllSettings(conn));
     this.loading ??= this.load().finally(() => (this.loading = null));
     return this.loading;
   }
@@ -34,15 +40,18 @@ export class SettingsService {
   }
 
   private async load(): Promise<Settings> {
-    const stored = await readAllSettings(this.db);
-    const out: Record<string, unknown> = {};
-    for (const key of Object.keys(settingDefinitions) as SettingKey[]) {
-      const { schema, fallback } = settingDefinitions[key];
-      const parsed = stored.has(key) ? schema.safeParse(stored.get(key)) : null;
-      out[key] = parsed?.success ? parsed.data : fallback;
-    }
-    this.cached = out as Settings;
+    this.cached = parseSettings(await readAllSettings(this.db));
     this.loadedAt = this.now();
     return this.cached;
   }
+}
+
+function parseSettings(stored: Map<string, unknown>): Settings {
+  const out: Record<string, unknown> = {};
+  for (const key of Object.keys(settingDefinitions) as SettingKey[]) {
+    const { schema, fallback } = settingDefinitions[key];
+    const parsed = stored.has(key) ? schema.safeParse(stored.get(key)) : null;
+    out[key] = parsed?.success ? parsed.data : fallback;
+  }
+  return out as Settings;
 }
