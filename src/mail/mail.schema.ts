@@ -41,17 +41,18 @@ export type Recipient = z.input<typeof recipientSchema>;
 const ticketRef = z.object({ trackingId, subject: ticketSubject, url: link });
 const statusRef = z.object({ key: z.string().max(40).nullable(), name: z.string().max(100) });
 
-/** Each template's variables. Mail to customers links to their ticket with a URL the caller signs. */
+/**
+ * Each template's variables. The greeting uses the recipient's name (`to.name`); links to a
+ * customer's ticket are URLs the caller builds (and signs), links to staff pages are built here.
+ */
 export const templateVars = {
-  ticket_received: z.object({ customerName: personName, ticket: ticketRef }),
-  staff_replied: z.object({ customerName: personName, staffName: personName, ticket: ticketRef, replyText: z.string().max(200_000) }),
-  ticket_resolved: z.object({ customerName: personName, ticket: ticketRef, canReopen: z.boolean(), newTicketUrl: link }),
+  ticket_received: z.object({ ticket: ticketRef }),
+  staff_replied: z.object({ staffName: personName, ticket: ticketRef, replyText: z.string().max(200_000) }),
+  ticket_resolved: z.object({ ticket: ticketRef, canReopen: z.boolean(), newTicketUrl: link }),
   forgot_tracking: z.object({
-    customerName: personName,
     tickets: z.array(z.object({ trackingId, subject: ticketSubject, status: statusRef, url: link })).max(500),
   }),
   staff_new_ticket: z.object({
-    staffName: personName,
     ticket: z.object({ id: z.number().int().positive(), trackingId, subject: ticketSubject }),
     customer: z.object({ name: personName, email: z.email().max(254) }),
     categoryName: z.string().max(120),

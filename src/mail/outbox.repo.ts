@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 import { insertReturningId } from '../db/insert';
-import { withTransaction } from '../db/transaction';
+import { retryOnConflict } from '../db/transaction';
 
 export type OutboxStatus = 'queued' | 'deferred' | 'sent' | 'failed';
 
@@ -76,24 +76,25 @@ const isFree = (now: number) => (q: Knex.QueryBuilder) => q.whereNull('lease_unt
  * database that UPDATE re-checks the lease of each row it locks, so two workers that picked
  * the same ids split them and never share one. No lock is held while mail is being sent.
  */
-export async function claimDueMail(db: Knex, opts: { now: number; lease: Lease; limit: number; ids?: number[] }): Promise<OutboxRow[]> {
-  const candidates = db('mail_outbox')
+export async function claimDueMail(db: Knex, opts: { now: number; lease: Lease; limit: number }): Promise<OutboxRow[]> {
+  const candidates = await db('mail_outbox')
     .whereIn('status', waiting)
     .where('next_attempt_at', '<=', opts.now)
     .where(isFree(opts.now))
     .orderBy([{ column: 'next_attempt_at' }, { column: 'id' }])
-    .limit(opts.limit);
-  if (opts.ids) candidates.whereIn('id', opts.ids);
-  const ids = (await candidates.pluck<number[]>('id')).map(Number);
+    .limit(opts.limit)
+    .pluck<number[]>('id');
+  const ids = candidates.map(Number);
   if (ids.length === 0) return [];
-  return withTransaction(db, async (trx) => {
-    await trx('mail_outbox')
+  await retryOnConflict(() =>
+    db('mail_outbox')
       .whereIn('id', ids)
       .whereIn('status', waiting)
       .where(isFree(opts.now))
-      .update({ lease_until: opts.lease.until, leased_by: opts.lease.worker });
-    return trx('mail_outbox').whereIn('id', ids).where({ leased_by: opts.lease.worker }).orderBy('id').select<OutboxRow[]>('*');
-  });
+      .update({ lease_until: opts.lease.until, leased_by: opts.lease.worker }),
+  );
+  // Rows named for this worker are its own: no other worker writes that name.
+  return db('mail_outbox').whereIn('id', ids).where({ leased_by: opts.lease.worker }).orderBy('id').select<OutboxRow[]>('*');
 }
 
 /** The rows a worker holds (a mail inserted already leased). */

@@ -1,0 +1,100 @@
+/**
+ * When mail is tried again, when it is given up, and what a sending error means. Pure rules,
+ * shared by the delivery job and the "send test e-mail" button.
+ */
+export const deliveryPolicy = {
+  /** Attempts before a mail is marked failed: with the delays below, about 20 hours of trying. */
+  maxAttempts: 12,
+  firstRetryMs: 60_000,
+  maxRetryMs: 6 * 3600_000,
+  /** How long a claimed mail stays a worker's; renewed before each send, longer than any send. */
+  leaseMs: 5 * 60_000,
+  /** A send that takes longer is abandoned (and retried), so it always ends inside its lease. */
+  sendTimeoutMs: 2 * 60_000,
+} as const;
+
+/**
+ * Delay after the n-th failed attempt: 1, 2, 4, 8 … minutes, at most 6 hours, with ±15 % jitter
+ * so mail that failed together (a server outage) does not come back all at the same second.
+ */
+export function retryDelayMs(failedAttempts: number, random: () => number = Math.random): number {
+  const base = deliveryPolicy.firstRetryMs * 2 ** Math.max(0, failedAttempts - 1);
+  const jittered = Math.min(base, deliveryPolicy.maxRetryMs) * (0.85 + 0.3 * random());
+  return Math.round(Math.min(jittered, deliveryPolicy.maxRetryMs));
+}
+
+/** What went wrong, in terms an admin can act on. */
+export type SendProblem =
+  | 'config' // sending is not set up
+  | 'refused' // nothing answered at host:port
+  | 'dns' // the host name does not resolve
+  | 'timeout' // the server did not answer in time
+  | 'tls' // encryption could not be set up
+  | 'auth' // sign-in refused or required
+  | 'relay' // the server does not relay for us
+  | 'sender' // our From address is refused
+  | 'recipient' // the recipient is refused
+  | 'message' // the message itself is refused
+  | 'other';
+
+export type SendFailure = {
+  problem: SendProblem;
+  /** Retrying the same mail can never succeed: fail it now instead of in 20 hours. */
+  permanent: boolean;
+  /** The whole server is the problem: the rest of a batch would fail the same way. */
+  serverWide: boolean;
+  /** For the log and `mail_outbox.last_error`. */
+  description: string;
+  /** The SMTP server's own words, when it said something. */
+  response: string | null;
+};
+
+type ErrorLike = {
+  code?: unknown;
+  originalCode?: unknown;
+  command?: unknown;
+  responseCode?: unknown;
+  response?: unknown;
+  permanent?: unknown;
+  message?: unknown;
+};
+
+const refusedCodes = ['ECONNREFUSED', 'ECONNRESET', 'EHOSTUNREACH', 'ENETUNREACH', 'EPIPE', 'ECONNECTION'];
+const dnsCodes = ['EDNS', 'ENOTFOUND', 'EAI_AGAIN', 'ENODATA'];
+const authReplies = [530, 534, 535, 538];
+const serverWideProblems: SendProblem[] = ['config', 'refused', 'dns', 'timeout', 'tls', 'auth', 'relay', 'sender'];
+
+function problemOf(e: ErrorLike, code: string, original: string, command: string, reply: number): SendProblem {
+  if (code === 'ENOTCONFIGURED') return 'config';
+  if (code === 'EAUTH' || code === 'ENOAUTH' || authReplies.includes(reply)) return 'auth';
+  if (code === 'ETLS' || code === 'EREQUIRETLS' || /CERT|SSL|TLS/.test(original)) return 'tls';
+  if (dnsCodes.includes(code) || dnsCodes.includes(original)) return 'dns';
+  if (code === 'ETIMEDOUT' || code === 'EABORT' || original === 'ETIMEDOUT') return 'timeout';
+  if (command === 'MAIL FROM') return 'sender';
+  if (command === 'RCPT TO') {
+    // "Relaying denied" answers every recipient alike: our credentials, not the address.
+    return /relay|authenticat/i.test(String(e.response ?? '')) ? 'relay' : 'recipient';
+  }
+  if (command === 'DATA') return 'message';
+  if (refusedCodes.includes(original) || (code === 'ESOCKET' && !reply) || (code === 'ECONNECTION' && !reply)) return 'refused';
+  return 'other';
+}
+
+/** Reads a nodemailer error (or any error) into a decision: defer, fail, stop the batch. */
+export function classifySendError(err: unknown): SendFailure {
+  const e = (typeof err === 'object' && err !== null ? err : { message: String(err) }) as ErrorLike;
+  const code = String(e.code ?? '');
+  const original = String(e.originalCode ?? '');
+  const command = String(e.command ?? '');
+  const reply = typeof e.responseCode === 'number' ? e.responseCode : 0;
+  const problem = problemOf(e, code, original, command, reply);
+  const response = typeof e.response === 'string' && e.response ? e.response.slice(0, 500) : null;
+  const message = String(e.message ?? 'unknown error').slice(0, 1000);
+  return {
+    problem,
+    permanent: (problem === 'recipient' || problem === 'message') && e.permanent === true,
+    serverWide: serverWideProblems.includes(problem),
+    description: [code || null, original && original !== code ? `(${original})` : null, message].filter(Boolean).join(' ').slice(0, 1000),
+    response,
+  };
+}

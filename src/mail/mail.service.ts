@@ -1,0 +1,68 @@
+import type { i18n } from 'i18next';
+import type { Clock } from '../clock';
+import type { Db, Trx } from '../db/db';
+import { withTransaction } from '../db/transaction';
+import type { SettingsService } from '../settings/settings.service';
+import { composeMail } from './compose';
+import { deliveryPolicy } from './delivery-policy';
+import { deliverLeased, newWorkerName, type DeliveryDeps, type DeliveryOutcome } from './delivery';
+import { siteOf } from './headers';
+import type { MailRequest } from './mail.schema';
+import { insertOutboxMail, leasedMail, type Lease } from './outbox.repo';
+
+export type QueueMailDeps = { i18n: i18n; settings: SettingsService; clock: Clock };
+
+/** The stored mail: its outbox id and the Message-ID it goes out with (keep it on the message for threading). */
+export type QueuedMail = { id: number; emailMessageId: string };
+
+async function storeMail(trx: Trx, deps: QueueMailDeps, request: MailRequest, lease?: Lease): Promise<QueuedMail> {
+  const now = deps.clock.now();
+  const settings = await deps.settings.all(trx);
+  const mail = await composeMail({ i18n: deps.i18n, site: siteOf(settings), now }, request);
+  const id = await insertOutboxMail(
+    trx,
+    {
+      ticketId: mail.ticketId,
+      messageId: mail.messageId,
+      template: mail.template,
+      toAddress: mail.toAddress,
+      subject: mail.subject,
+      bodyText: mail.text,
+      bodyHtml: mail.html,
+      headers: mail.headers,
+      emailMessageId: mail.emailMessageId,
+    },
+    now,
+    lease,
+  );
+  return { id, emailMessageId: mail.emailMessageId };
+}
+
+/**
+ * Composes a mail and queues it in the caller's transaction, so a change and the mail about it
+ * are stored together or not at all; the delivery job sends it after commit. Invalid variables
+ * or addresses throw (a ZodError) and so roll the caller's transaction back.
+ */
+export async function queueMail(trx: Trx, deps: QueueMailDeps, request: MailRequest): Promise<QueuedMail> {
+  return storeMail(trx, deps, request);
+}
+
+export type TestMailResult = { target: string; outcome: DeliveryOutcome | undefined };
+
+/**
+ * The "send test e-mail" button: queues `test_message` already claimed by this request, so no
+ * background job takes it first, and makes one delivery attempt now. A failed test is not
+ * retried later: the admin sees the error at once and sends another after fixing the settings.
+ */
+export async function sendTestMail(
+  deps: QueueMailDeps & DeliveryDeps & { db: Db },
+  input: { to: string; language: string; requestedBy: string },
+): Promise<TestMailResult> {
+  const worker = newWorkerName();
+  const lease = { worker, until: deps.clock.now() + deliveryPolicy.leaseMs };
+  await withTransaction(deps.db, (trx) =>
+    storeMail(trx, deps, { template: 'test_message', to: { address: input.to }, language: input.language, automatic: false, vars: { requestedBy: input.requestedBy } }, lease),
+  );
+  const report = await deliverLeased(deps, await leasedMail(deps.db, worker), worker, { retry: false });
+  return { target: report.target, outcome: report.outcomes[0] };
+}
