@@ -1,0 +1,37 @@
+import type { MailRequest, MailTemplate } from '../../src/mail/mail.schema';
+
+const ticket = (subject: string) => ({ trackingId: 'ABC234DEFG', subject, url: 'https://help.acme.test/helpdesk/tickets/ABC234DEFG?token=t0k' });
+
+/**
+ * A valid request for every template, with `text` put wherever the template shows text that a
+ * customer or staff member typed (names, subjects, messages, categories).
+ */
+export function sampleRequest(template: MailTemplate, opts: { text?: string; language?: string; to?: { address: string; name?: string } } = {}): MailRequest {
+  const text = opts.text ?? 'Printer on fire';
+  const base = { to: opts.to ?? { address: 'eve@example.com', name: `Eve ${text}` }, language: opts.language ?? 'en', automatic: template !== 'staff_replied' && template !== 'test_message' };
+  switch (template) {
+    case 'ticket_received':
+      return { ...base, template, vars: { ticket: ticket(text) } };
+    case 'staff_replied':
+      return { ...base, template, vars: { staffName: `Sam ${text}`, ticket: ticket(text), replyText: `First line ${text}\nsecond line\n\nNew paragraph` } };
+    case 'ticket_resolved':
+      return { ...base, template, vars: { ticket: ticket(text), canReopen: true, newTicketUrl: 'https://help.acme.test/helpdesk/tickets/new' } };
+    case 'forgot_tracking':
+      return {
+        ...base,
+        template,
+        vars: {
+          tickets: [
+            { trackingId: 'ABC234DEFG', subject: text, status: { key: 'open', name: 'Open' }, url: 'https://help.acme.test/helpdesk/tickets/ABC234DEFG?token=a' },
+            { trackingId: 'XYZ234DEFG', subject: 'Second', status: { key: null, name: `Custom ${text}` }, url: 'https://help.acme.test/helpdesk/tickets/XYZ234DEFG?token=b' },
+          ],
+        },
+      };
+    case 'staff_new_ticket':
+      return { ...base, template, vars: { ticket: { id: 42, trackingId: 'ABC234DEFG', subject: text }, customer: { name: `Eve ${text}`, email: 'eve@example.com' }, categoryName: `Billing ${text}` } };
+    case 'test_message':
+      return { ...base, template, vars: { requestedBy: `Ada ${text}` } };
+  }
+}
+
+export const ticketTemplates: MailTemplate[] = ['ticket_received', 'staff_replied', 'ticket_resolved', 'staff_new_ticket'];

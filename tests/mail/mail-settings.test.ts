@@ -1,0 +1,148 @@
+import request from 'supertest';
+import { readAllSettings } from '../../src/settings/settings.repo';
+import { adminCredentials, csrfFrom, installedApp, signIn, staffCredentials, type InstalledApp } from '../helpers/installed-app';
+import { startSmtpSink, unusedPort, type SmtpSink } from '../helpers/smtp-sink';
+
+let t: InstalledApp;
+let admin: request.Agent;
+let sink: SmtpSink;
+beforeAll(async () => {
+  t = await installedApp();
+  sink = await startSmtpSink();
+  admin = request.agent(t.app);
+  expect((await signIn(admin, adminCredentials)).status).toBe(303);
+});
+afterAll(async () => {
+  await sink.close();
+  await t.close();
+});
+
+const page = '/admin/settings/mail';
+const validForm = (port: number) => ({
+  transport: 'smtp',
+  fromName: 'Acme Help',
+  fromAddress: 'support@acme.test',
+  smtpHost: '127.0.0.1',
+  smtpPort: String(port),
+  smtpSecurity: 'none',
+  smtpUser: '',
+  smtpPassword: '',
+});
+const stored = async () => readAllSettings(t.db);
+
+async function post(path: string, fields: Record<string, string | string[]>) {
+  const form = await admin.get(page).expect(200);
+  return admin.post(path).type('form').send({ _csrf: csrfFrom(form.text), ...fields });
+}
+
+test('only admins see the page: anonymous visitors sign in, staff get 403', async () => {
+  await request(t.app).get(page).expect(303).expect('Location', `/admin/login?next=${encodeURIComponent(page)}`);
+  const staff = request.agent(t.app);
+  await signIn(staff, staffCredentials);
+  await staff.get(page).expect(403);
+  const dashboard = await staff.get('/admin').expect(200);
+  await staff.post(page).type('form').send({ _csrf: csrfFrom(dashboard.text), ...validForm(25) }).expect(403);
+  await staff.post(`${page}/test`).type('form').send({ _csrf: csrfFrom(dashboard.text), testTo: 'x@example.com' }).expect(403);
+});
+
+test('the form shows every field with its label and hint, and the log transport notice', async () => {
+  const res = await admin.get(page).expect(200);
+  for (const id of ['transport', 'fromName', 'fromAddress', 'smtpHost', 'smtpPort', 'smtpSecurity', 'smtpUser', 'smtpPassword', 'testTo']) {
+    expect(res.text).toContain(`for="${id}"`);
+  }
+  expect(res.text).toContain('Leave empty to use the help desk name (Acme Support).');
+  expect(res.text).toContain('Mail is not sent: each message is written to');
+  expect(res.text).toContain(`value="${adminCredentials.email}"`); // the test goes to the admin by default
+});
+
+test('a form without its CSRF token is refused', async () => {
+  await admin.post(page).type('form').send(validForm(25)).expect(403);
+  await admin.post(`${page}/test`).type('form').send({ testTo: 'x@example.com' }).expect(403);
+  expect((await stored()).get('mail.smtpHost')).toBeUndefined();
+});
+
+test('invalid values are shown beside their fields and nothing is saved', async () => {
+  const res = await post(page, { ...validForm(25), smtpHost: 'smtp example.com', smtpPort: '70000', fromAddress: 'not an address', smtpPassword: 'secret-typed' });
+  expect(res.status).toBe(400);
+  expect(res.text).toContain('There is a problem');
+  expect(res.text).toContain('<a href="#smtpHost">');
+  expect(res.text).toContain('id="smtpHost-error"');
+  expect(res.text).toContain('Enter a host name or IP address without spaces.');
+  expect(res.text).toContain('Enter a port number between 1 and 65535.');
+  expect(res.text).toContain('Enter an e-mail address like name@example.com.');
+  expect(res.text).toContain('value="smtp example.com"'); // what was typed is kept
+  expect(res.text).not.toContain('secret-typed'); // except the password
+  const missingHost = await post(page, { ...validForm(25), smtpHost: '' });
+  expect(missingHost.status).toBe(400);
+  expect(missingHost.text).toContain('Enter the SMTP server, or choose to write mail to a file.');
+  expect((await stored()).get('mail.smtpHost')).toBeUndefined();
+});
+
+test('a field sent twice (an array) is a 400, never saved', async () => {
+  const res = await post(page, { ...validForm(25), fromName: ['One', 'Two'] });
+  expect(res.status).toBe(400);
+  expect((await stored()).get('mail.fromName')).toBeUndefined();
+});
+
+test('saving stores the settings; the password is never shown and an empty one keeps the saved one', async () => {
+  const saved = await post(page, { ...validForm(2525), smtpUser: 'mailer', smtpPassword: 'pa55 word' });
+  expect(saved.status).toBe(303);
+  expect(saved.headers.location).toBe(`${page}?saved=1`);
+  expect(Object.fromEntries([...(await stored())].filter(([k]) => k.startsWith('mail.')))).toEqual({
+    'mail.transport': 'smtp',
+    'mail.fromName': 'Acme Help',
+    'mail.fromAddress': 'support@acme.test',
+    'mail.smtpHost': '127.0.0.1',
+    'mail.smtpPort': 2525,
+    'mail.smtpSecurity': 'none',
+    'mail.smtpUser': 'mailer',
+    'mail.smtpPassword': 'pa55 word',
+  });
+  const shown = await admin.get(saved.headers.location!).expect(200);
+  expect(shown.text).toContain('The sending settings were saved.');
+  expect(shown.text).toContain('value="2525"');
+  expect(shown.text).not.toContain('pa55 word');
+  expect(shown.text).toContain('A password is saved. Leave this empty to keep it.');
+
+  await post(page, { ...validForm(2525), smtpUser: 'mailer', smtpPassword: '' }).then((r) => expect(r.status).toBe(303));
+  expect((await stored()).get('mail.smtpPassword')).toBe('pa55 word');
+  await post(page, { ...validForm(2525), smtpUser: '', smtpPassword: '' }).then((r) => expect(r.status).toBe(303));
+  expect((await stored()).get('mail.smtpPassword')).toBe('');
+});
+
+test('the test e-mail goes out at once through the saved server and the page says so', async () => {
+  expect((await post(page, validForm(sink.port))).status).toBe(303);
+  const res = await post(`${page}/test`, { testTo: adminCredentials.email });
+  expect(res.status).toBe(200);
+  expect(res.text).toContain(`The test e-mail to ${adminCredentials.email} was accepted by 127.0.0.1.`);
+  expect(res.text).toMatch(/The server answered: <code>250 [^<]*queued as sink-1/);
+  const [mail] = await sink.waitFor(1);
+  expect(mail!.to).toEqual([adminCredentials.email]);
+  expect(mail!.parsed.subject).toBe('Test e-mail from Acme Support');
+  expect(mail!.parsed.from?.value).toEqual([{ name: 'Acme Help', address: 'support@acme.test' }]);
+  expect(mail!.parsed.text).toContain('sent by Ada Admin from the sending settings');
+  expect(await t.db('mail_outbox').where({ template: 'test_message' }).select('status', 'to_address')).toEqual([{ status: 'sent', to_address: adminCredentials.email }]);
+});
+
+test('a failed test e-mail is explained in plain words and not retried later', async () => {
+  const port = await unusedPort();
+  expect((await post(page, validForm(port))).status).toBe(303);
+  const res = await post(`${page}/test`, { testTo: 'someone@example.com' });
+  expect(res.status).toBe(200);
+  expect(res.text).toContain('The test e-mail to someone@example.com could not be sent.');
+  expect(res.text).toContain(`Nothing answered at 127.0.0.1 on port ${port}.`);
+  expect(await t.db('mail_outbox').where({ to_address: 'someone@example.com' }).select('status')).toEqual([{ status: 'failed' }]);
+
+  const bad = await post(`${page}/test`, { testTo: 'not an address' });
+  expect(bad.status).toBe(400);
+  expect(bad.text).toContain('id="testTo-error"');
+  expect(bad.text).toContain('value="not an address"');
+});
+
+test('with the log transport the test e-mail is written to the file and the page says where', async () => {
+  expect((await post(page, { ...validForm(25), transport: 'log', smtpHost: '' })).status).toBe(303);
+  const res = await post(`${page}/test`, { testTo: 'someone@example.com' });
+  expect(res.status).toBe(200);
+  expect(res.text).toContain('The test e-mail was written to');
+  expect(res.text).toContain('mail-outbox.log');
+});
