@@ -71,10 +71,16 @@ test('invalid values are shown beside their fields and nothing is saved', async 
   expect(res.text).toContain('Enter a port number between 1 and 65535.');
   expect(res.text).toContain('Enter an e-mail address like name@example.com.');
   expect(res.text).toContain('value="smtp example.com"'); // what was typed is kept
+  const summary = res.text.slice(res.text.indexOf('error-summary__list'));
+  expect(summary.indexOf('#fromAddress')).toBeLessThan(summary.indexOf('#smtpHost'));
+  expect(summary.indexOf('#smtpHost')).toBeLessThan(summary.indexOf('#smtpPort'));
   expect(res.text).not.toContain('secret-typed'); // except the password
   const missingHost = await post(page, { ...validForm(25), smtpHost: '' });
   expect(missingHost.status).toBe(400);
   expect(missingHost.text).toContain('Enter the SMTP server, or choose to write mail to a file.');
+  const both = await post(page, { ...validForm(25), smtpHost: '', smtpPort: 'abc' });
+  const list = both.text.slice(both.text.indexOf('error-summary__list'));
+  expect(list.indexOf('#smtpHost')).toBeLessThan(list.indexOf('#smtpPort')); // page order, not check order
   expect((await stored()).get('mail.smtpHost')).toBeUndefined();
 });
 

@@ -53,7 +53,8 @@ export function parseMailForm(body: unknown, current: Settings): ParsedMailForm 
     else errors[field] = error;
   }
   if (out['mail.transport'] === 'smtp' && out['mail.smtpHost'] === '') errors.smtpHost = 'mailSettings.errors.hostRequired';
-  if (Object.keys(errors).length > 0) return { ok: false, values: echo, errors };
+  // The error summary lists problems in the order of the fields on the page.
+  if (Object.keys(errors).length > 0) return { ok: false, values: echo, errors: Object.fromEntries(mailFields.filter((f) => errors[f]).map((f) => [f, errors[f]])) };
   if (out['mail.smtpUser'] === '') out['mail.smtpPassword'] = '';
   else if (out['mail.smtpPassword'] === '') out['mail.smtpPassword'] = current['mail.smtpPassword'];
   return { ok: true, settings: out as Partial<Settings> };
