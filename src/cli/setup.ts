@@ -8,6 +8,7 @@ import { probeDatabase } from '../setup/db-probe';
 import { adminSchema, basicsSchema, databaseInputSchema } from '../setup/setup.schema';
 import { generatePassword, passwordProblem } from '../staff/password';
 import { appVersion, resolveFromRoot } from '../paths';
+import { runCommand } from './command';
 
 const usage = `Usage: npm run setup -- --admin-email you@example.com [options]
 
@@ -86,10 +87,4 @@ async function main(): Promise<number> {
   return 0;
 }
 
-main().then(
-  (code) => process.exit(code),
-  (err: unknown) => {
-    console.error(`Setup failed: ${err instanceof Error ? err.message : String(err)}`);
-    process.exit(1);
-  },
-);
+runCommand('Setup failed', main);
