@@ -1,4 +1,6 @@
 import fs from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { fromRoot } from '../../src/paths';
@@ -21,6 +23,16 @@ export async function screenshot(page: Page, name: string): Promise<void> {
   await page.screenshot({ path: path.join(screenshotDir, `${name}.png`), fullPage: true });
 }
 
+/** Serves the app on a free loopback port for the browser to visit. */
+export async function serve(handler: http.RequestListener): Promise<{ base: string; close(): Promise<void> }> {
+  const server = http.createServer(handler);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    base: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+
 const axeSource = fs.readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
 
 /** Runs axe-core in the page; serious and critical violations fail the test. */
@@ -33,6 +45,12 @@ export async function expectAccessible(page: Page): Promise<void> {
   });
   const bad = violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
   expect(bad).toEqual([]);
+}
+
+/** A step of a browser test: its screenshot, then the accessibility check. */
+export async function step(page: Page, name: string): Promise<void> {
+  await screenshot(page, name);
+  await expectAccessible(page);
 }
 
 /** Fails the test on any console error or CSP violation the page reports. */

@@ -1,35 +1,27 @@
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { createTestDatabase, type TestDatabase } from '../helpers/test-db';
 import { adminForm, freshTessera, type WizardEnv } from '../helpers/wizard';
-import { collectPageErrors, expectAccessible, launchBrowser, screenshot } from './browser';
+import { collectPageErrors, launchBrowser, serve, step } from './browser';
 
 let tdb: TestDatabase;
 let w: WizardEnv;
-let server: http.Server;
+let server: Awaited<ReturnType<typeof serve>>;
 let base: string;
 let browser: Browser;
 
 beforeAll(async () => {
   tdb = await createTestDatabase('sqlite');
   w = freshTessera(tdb.dataDir);
-  server = http.createServer((req, res) => w.tessera.handle(req, res));
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  server = await serve((req, res) => w.tessera.handle(req, res));
+  base = server.base;
   browser = await launchBrowser();
 });
 afterAll(async () => {
   await browser?.close();
-  await new Promise((resolve) => server?.close(resolve));
+  await server?.close();
   await w?.close();
   await tdb?.drop();
 });
-
-async function step(page: Page, name: string) {
-  await screenshot(page, name);
-  await expectAccessible(page);
-}
 
 test('a new owner installs Tessera in the browser on SQLite and signs in', async () => {
   const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });

@@ -1,38 +1,28 @@
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { createI18n } from '../../src/i18n/i18n';
 import { composeMail } from '../../src/mail/compose';
 import { adminCredentials, installedApp, type InstalledApp } from '../helpers/installed-app';
 import { sampleRequest } from '../helpers/mail-samples';
 import { startSmtpSink, type SmtpSink } from '../helpers/smtp-sink';
-import { collectPageErrors, expectAccessible, launchBrowser, screenshot } from './browser';
+import { collectPageErrors, launchBrowser, screenshot, serve, step } from './browser';
 
 let t: InstalledApp;
 let sink: SmtpSink;
-let server: http.Server;
-let base: string;
+let server: Awaited<ReturnType<typeof serve>>;
 let browser: Browser;
 
 beforeAll(async () => {
   t = await installedApp();
   sink = await startSmtpSink();
-  server = http.createServer(t.app);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  server = await serve(t.app);
   browser = await launchBrowser();
 });
 afterAll(async () => {
   await browser?.close();
-  await new Promise((resolve) => server?.close(resolve));
+  await server?.close();
   await sink?.close();
   await t?.close();
 });
-
-async function step(page: Page, name: string) {
-  await screenshot(page, name);
-  await expectAccessible(page);
-}
 
 test.each([
   ['wide', { width: 1280, height: 900 }],
@@ -41,7 +31,7 @@ test.each([
   const context = await browser.newContext({ viewport });
   const page = await context.newPage();
   const errors = collectPageErrors(page);
-  await page.goto(`${base}/admin/settings/mail`);
+  await page.goto(`${server.base}/admin/settings/mail`);
   await page.fill('#email', adminCredentials.email);
   await page.fill('#password', adminCredentials.password);
   await page.getByRole('button', { name: 'Sign in' }).click();
