@@ -1,6 +1,6 @@
 import type { i18n } from 'i18next';
 import type { Clock } from '../clock';
-import type { Db, Trx } from '../db/db';
+import type { Trx } from '../db/db';
 import { withTransaction } from '../db/transaction';
 import type { SettingsService } from '../settings/settings.service';
 import { composeMail } from './compose';
@@ -55,7 +55,7 @@ export type TestMailResult = { target: string; outcome: DeliveryOutcome | undefi
  * retried later: the admin sees the error at once and sends another after fixing the settings.
  */
 export async function sendTestMail(
-  deps: QueueMailDeps & DeliveryDeps & { db: Db },
+  deps: QueueMailDeps & DeliveryDeps,
   input: { to: string; language: string; requestedBy: string },
 ): Promise<TestMailResult> {
   const worker = newWorkerName();
