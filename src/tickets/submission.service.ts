@@ -62,21 +62,19 @@ export async function submitTicket(deps: TicketDeps & { settings: Settings; sign
     if (earlier && earlier.customerEmail === email) return { ticket: earlier, created: false };
     if (earlier) input = { ...input, submissionKey: null };
   }
-  if (input.channel === 'web') {
-    if (typeof body.website === 'string' && body.website !== '') throw new RefusedError();
-    const age = secondsSinceShown(deps.signingSecret, body.shown, now);
-    if (age === null) throw new ValidationError('The form has expired.', { form: 'submit.formExpired' });
-    if (age < settings['spam.minFillSeconds']) throw new ValidationError('Sent too fast.', { form: 'submit.tooFast' });
-  }
+  if (input.channel === 'web' && typeof body.website === 'string' && body.website !== '') throw new RefusedError();
 
+  // Every field is checked in one go, so a person sees all problems at once.
   const errors: Record<string, string> = {};
   const parsed = submissionSchema.safeParse(body);
   if (!parsed.success) for (const issue of parsed.error.issues) errors[String(issue.path[0])] ??= issue.message.includes('.') ? issue.message : 'form.invalid';
   const fields = parsed.success ? parsed.data : null;
 
-  if (settings['portal.confirmEmail'] && fields && String(body.email_confirm ?? '').trim().toLowerCase() !== fields.email) errors.email_confirm = 'submit.emailMismatch';
-  const category = fields ? await findActiveCategory(db, fields.category) : undefined;
-  if (fields && (!category || !category.is_public)) errors.category = 'form.chooseCategory';
+  const typedEmail = typeof body.email === 'string' ? body.email.trim().toLowerCase() : '';
+  if (settings['portal.confirmEmail'] && typeof body.email === 'string' && String(body.email_confirm ?? '').trim().toLowerCase() !== typedEmail) errors.email_confirm = 'submit.emailMismatch';
+  const categoryId = Number(body.category);
+  const category = Number.isSafeInteger(categoryId) && categoryId > 0 ? await findActiveCategory(db, categoryId) : undefined;
+  if (!errors.category && (!category || !category.is_public)) errors.category = 'form.chooseCategory';
   const priority = settings['portal.customerPriority'] && fields?.priority ? await findPriorityByKey(db, fields.priority) : undefined;
   if (settings['portal.customerPriority'] && fields?.priority && !priority) errors.priority = 'form.invalid';
   if (input.channel === 'web' && settings['spam.question']) {
@@ -88,6 +86,11 @@ export async function submitTicket(deps: TicketDeps & { settings: Settings; sign
   const uploads = await checkUploads(input.files, settings);
   if (uploads.problems.length) errors.attachments = uploads.problems.map((p) => `${p.key}|${JSON.stringify(p.vars)}`).join('\n');
   if (Object.keys(errors).length || !fields || !category) throw new ValidationError('Some fields need attention.', errors);
+  if (input.channel === 'web') {
+    const age = secondsSinceShown(deps.signingSecret, body.shown, now);
+    if (age === null) throw new ValidationError('The form has expired.', { form: 'submit.formExpired' });
+    if (age < settings['spam.minFillSeconds']) throw new ValidationError('Sent too fast.', { form: 'submit.tooFast' });
+  }
 
   if (isBanned(await listBans(db), { email: fields.email, ip: input.ip })) throw new RefusedError();
   const limit = settings['portal.maxOpenPerEmail'];
