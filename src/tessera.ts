@@ -8,7 +8,9 @@ import { createKnex } from './db/knex-factory';
 import { createI18n } from './i18n/i18n';
 import { createLogger, type Logger } from './logger';
 import { appVersion, resolveFromRoot } from './paths';
+import { startJobs, type JobRunner } from './jobs/job-runner';
 import { createApp } from './web/app';
+import { createServices } from './web/app-services';
 
 /** What the install wizard needs; install/ provides the factory, so src/ never imports it. */
 export type InstallAppDeps = {
@@ -37,12 +39,16 @@ export function createTessera(createInstallApp: InstallAppFactory, env: Env = sy
   const log = logger ?? createLogger(config.log.level);
   const i18n = createI18n();
   let db: Db | null = null;
+  let jobs: JobRunner | null = null;
   let handle: Handler;
 
+  // Background work (mail delivery) runs in the web process too; every process may, safely.
   const startHelpdesk = () => {
     const current = loadConfig(env);
     db = createKnex(current.database, resolveFromRoot(current.paths.data), { logger: log });
-    handle = createApp({ config: current, db, logger: log, i18n, clock: systemClock });
+    const services = createServices({ config: current, db, logger: log, i18n, clock: systemClock });
+    handle = createApp(services, { services });
+    jobs = startJobs(services);
   };
 
   if (config.installed) {
@@ -62,6 +68,7 @@ export function createTessera(createInstallApp: InstallAppFactory, env: Env = sy
     handle: (req, res) => handle(req, res),
     installed: () => db !== null,
     close: async () => {
+      await jobs?.stop();
       await db?.destroy();
     },
     logger: log,

@@ -21,5 +21,5 @@ export const validTicket = { name: 'Carla Customer', email: 'carla@example.net',
 export async function openTicket(t: InstalledApp, agent: request.Agent, fields: Record<string, string> = {}): Promise<string> {
   const res = await submitForm(t, agent, { ...validTicket, ...fields });
   if (res.status !== 303) throw new Error(`ticket not created: ${res.status} ${res.text.slice(0, 500)}`);
-  return /\/helpdesk\/tickets\/([A-Z0-9]{10})\/created/.exec(res.headers.location)![1]!;
+  return /\/helpdesk\/tickets\/([A-Z0-9]{10})\/created/.exec(res.headers.location!)![1]!;
 }

@@ -23,12 +23,12 @@ test('HTML and script in every field and in file names are shown inert', async (
   const agent = request.agent(t.app);
   const res = await submitForm(t, agent, { ...validTicket, name: `Eve ${script}`, subject: `Subject ${script}`, message: `Body ${script}\n"quotes" & 'apostrophes'` }, [{ name: `${script}.png`, content: png }]);
   expect(res.status).toBe(303);
-  for (const url of [res.headers.location, res.headers.location.replace('/created', '')]) {
+  for (const url of [res.headers.location!, res.headers.location!.replace('/created', '')]) {
     const page = await agent.get(url).expect(200);
     expect(page.text).not.toContain('<script>alert(1)');
     expect(page.text).not.toContain('<img src=x');
   }
-  const page = await agent.get(res.headers.location.replace('/created', ''));
+  const page = await agent.get(res.headers.location!.replace('/created', ''));
   expect(page.text).toContain('&lt;script&gt;alert(1)&lt;/script&gt;');
   expect(page.text).toContain('&lt;img src=x onerror=alert(2)&gt;.png');
 });

@@ -19,7 +19,7 @@ test('a customer submits a ticket and sees its tracking ID', async () => {
   const agent = request.agent(t.app);
   const res = await submitForm(t, agent, validTicket, [{ name: 'screenshot.png', content: png }, { name: 'notes.txt', content: 'plain notes\n' }]);
   expect(res.status).toBe(303);
-  const created = await agent.get(res.headers.location).expect(200);
+  const created = await agent.get(res.headers.location!).expect(200);
   const shown = /class="tracking-id__value">([A-Z0-9-]+)</.exec(created.text)![1]!;
   expect(shown).toMatch(/^[2-9A-HJKMNP-Z]{3}-[2-9A-HJKMNP-Z]{3}-[2-9A-HJKMNP-Z]{4}$/);
   const ticket = await agent.get(`/helpdesk/tickets/${shown.replace(/-/g, '')}`).expect(200);
@@ -62,7 +62,7 @@ test('a double submit creates one ticket', async () => {
   const [a, b] = await Promise.all([send(), send()]);
   const c = await send();
   expect([a.status, b.status, c.status]).toEqual([303, 303, 303]);
-  expect(new Set([a.headers.location, b.headers.location, c.headers.location]).size).toBe(1);
+  expect(new Set([a.headers.location!, b.headers.location!, c.headers.location!]).size).toBe(1);
   expect((await t.db('tickets').count<{ n: number }[]>({ n: '*' }))[0]!.n).toBe(Number(before) + 1);
 });
 
