@@ -84,3 +84,22 @@ export async function signIn(agent: request.Agent, creds: { email: string; passw
   const page = await agent.get('/admin/login');
   return agent.post('/admin/login').type('form').send({ _csrf: csrfFrom(page.text), email: creds.email, password: creds.password });
 }
+
+/**
+ * The usual set-up of an HTTP test file: one installed help desk for the file, closed at the
+ * end; with freshRateLimits, counters are cleared before each test so tests do not throttle
+ * one another.
+ */
+export function useInstalledApp(receive: (app: InstalledApp) => void, opts: { freshRateLimits?: boolean } = {}): void {
+  let app: InstalledApp | undefined;
+  beforeAll(async () => {
+    app = await installedApp();
+    receive(app);
+  });
+  afterAll(async () => app?.close());
+  if (opts.freshRateLimits) {
+    beforeEach(async () => {
+      await app!.db('rate_limits').del();
+    });
+  }
+}

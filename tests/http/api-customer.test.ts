@@ -1,14 +1,8 @@
 import request from 'supertest';
-import { installedApp, type InstalledApp } from '../helpers/installed-app';
+import { useInstalledApp, type InstalledApp } from '../helpers/installed-app';
 
 let t: InstalledApp;
-beforeAll(async () => {
-  t = await installedApp();
-});
-afterAll(async () => t.close());
-beforeEach(async () => {
-  await t.db('rate_limits').del();
-});
+useInstalledApp((app) => (t = app), { freshRateLimits: true });
 
 const ticket = { name: 'Api Client', email: 'api@example.org', category: 1, subject: 'From the API', message: 'Created by a program.' };
 

@@ -1,11 +1,8 @@
 import request from 'supertest';
-import { installedApp, type InstalledApp } from '../helpers/installed-app';
+import { useInstalledApp, type InstalledApp } from '../helpers/installed-app';
 
 let t: InstalledApp;
-beforeAll(async () => {
-  t = await installedApp();
-});
-afterAll(async () => t.close());
+useInstalledApp((app) => (t = app));
 
 test('healthz and readyz answer', async () => {
   await request(t.app).get('/healthz').expect(200, { status: 'ok' });

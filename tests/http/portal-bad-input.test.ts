@@ -1,14 +1,10 @@
 import request from 'supertest';
-import { csrfFrom, installedApp, type InstalledApp } from '../helpers/installed-app';
+import { csrfFrom, useInstalledApp, type InstalledApp } from '../helpers/installed-app';
 import { openTicket, submitForm, validTicket } from '../helpers/portal';
 
 let t: InstalledApp;
-beforeAll(async () => {
-  t = await installedApp();
-});
-afterAll(async () => t.close());
+useInstalledApp((app) => (t = app), { freshRateLimits: true });
 beforeEach(async () => {
-  await t.db('rate_limits').del();
   await t.services.settings.save({ 'attachments.maxSizeMb': 1, 'attachments.maxCount': 3 });
 });
 

@@ -1,17 +1,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import request from 'supertest';
-import { installedApp, type InstalledApp } from '../helpers/installed-app';
+import { useInstalledApp, type InstalledApp } from '../helpers/installed-app';
 import { openTicket, submitForm, validTicket } from '../helpers/portal';
 
 let t: InstalledApp;
-beforeAll(async () => {
-  t = await installedApp();
-});
-afterAll(async () => t.close());
-beforeEach(async () => {
-  await t.db('rate_limits').del();
-});
+useInstalledApp((app) => (t = app), { freshRateLimits: true });
 
 const png = Buffer.concat([Buffer.from('89504e470d0a1a0a0000000d49484452', 'hex'), Buffer.alloc(64)]);
 

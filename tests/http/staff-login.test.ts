@@ -1,15 +1,9 @@
 import request from 'supertest';
-import { adminCredentials, csrfFrom, installedApp, signIn, staffCredentials, type InstalledApp } from '../helpers/installed-app';
+import { adminCredentials, csrfFrom, useInstalledApp, signIn, staffCredentials, type InstalledApp } from '../helpers/installed-app';
 import { loginLimits } from '../../src/security/login-throttle';
 
 let t: InstalledApp;
-beforeAll(async () => {
-  t = await installedApp();
-});
-afterAll(async () => t.close());
-beforeEach(async () => {
-  await t.db('rate_limits').del();
-});
+useInstalledApp((app) => (t = app), { freshRateLimits: true });
 
 const sessionCookie = (res: request.Response) =>
   ([] as string[]).concat(res.headers['set-cookie'] ?? []).find((c) => c.startsWith('tessera.sid='))?.split(';')[0];
