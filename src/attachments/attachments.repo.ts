@@ -38,3 +38,14 @@ export async function findCustomerAttachment(db: Knex, ticketId: number, attachm
     .first('a.id', 'a.message_id', 'a.file_name', 'a.content_type', 'a.size_bytes', 'a.storage_key');
   return row ? toView(row) : undefined;
 }
+
+/** Every attachment of a ticket, notes' included: for staff. */
+export async function listTicketAttachments(db: Knex, ticketId: number): Promise<AttachmentView[]> {
+  const rows = await db('attachments').where({ ticket_id: ticketId }).orderBy('id').select('id', 'message_id', 'file_name', 'content_type', 'size_bytes', 'storage_key');
+  return rows.map(toView);
+}
+
+export async function findTicketAttachment(db: Knex, ticketId: number, attachmentId: number): Promise<AttachmentView | undefined> {
+  const row = await db('attachments').where({ ticket_id: ticketId, id: attachmentId }).first('id', 'message_id', 'file_name', 'content_type', 'size_bytes', 'storage_key');
+  return row ? toView(row) : undefined;
+}

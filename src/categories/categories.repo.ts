@@ -28,3 +28,8 @@ export async function staffForCategory(db: Knex, categoryId: number): Promise<Ar
     .andWhere((q) => q.where('s.is_admin', true).orWhereExists(db('staff_categories as sc').whereRaw('sc.staff_id = s.id').andWhere('sc.category_id', categoryId)))
     .select('s.id', 's.email', 's.name', 's.language');
 }
+
+/** Active categories, public or not, for staff lists and filters. */
+export async function listActiveCategories(db: Knex): Promise<CategoryRow[]> {
+  return db('categories').where({ is_active: true }).orderBy([{ column: 'sort_order' }, { column: 'name' }]).select<CategoryRow[]>(columns);
+}

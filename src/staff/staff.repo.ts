@@ -59,3 +59,9 @@ export async function countAdmins(db: Knex): Promise<number> {
   const row = await db('staff_users').where({ is_admin: true, is_active: true }).count<{ n: number }[]>({ n: '*' });
   return Number(row[0]?.n ?? 0);
 }
+
+/** Active staff, for "assign to" lists. */
+export async function listActiveStaff(db: Knex): Promise<Array<{ id: number; name: string }>> {
+  const rows = await db('staff_users').where({ is_active: true }).orderBy('name').select('id', 'name');
+  return rows.map((r: { id: number; name: string }) => ({ id: Number(r.id), name: r.name }));
+}

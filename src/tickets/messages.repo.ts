@@ -40,3 +40,19 @@ export async function findMessageOfTicket(db: Knex, ticketId: number, messageId:
 export async function setMessageRating(trx: Knex, messageId: number, rating: 1 | -1): Promise<void> {
   await trx('messages').where({ id: messageId }).update({ rating });
 }
+
+export type StaffMessageView = MessageView & { staffId: number | null };
+
+/** The whole conversation for staff: customer messages, replies and internal notes. */
+export async function listAllMessages(db: Knex, ticketId: number): Promise<StaffMessageView[]> {
+  const rows = await db('messages').where({ ticket_id: ticketId }).orderBy('id').select('id', 'kind', 'staff_id', 'author_name', 'body', 'rating', 'created_at');
+  return rows.map((r: Record<string, unknown>) => ({
+    id: Number(r.id),
+    kind: r.kind as MessageKind,
+    staffId: r.staff_id == null ? null : Number(r.staff_id),
+    authorName: String(r.author_name),
+    body: String(r.body),
+    rating: r.rating == null ? null : Number(r.rating),
+    createdAt: Number(r.created_at),
+  }));
+}

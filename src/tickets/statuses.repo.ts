@@ -25,3 +25,7 @@ export async function listPriorities(db: Knex): Promise<PriorityRow[]> {
 export async function findPriorityByKey(db: Knex, key: string): Promise<PriorityRow | undefined> {
   return db('priorities').where({ key }).first<PriorityRow | undefined>('id', 'key', 'name', 'color', 'sort_order');
 }
+
+export async function listStatuses(db: Knex): Promise<StatusRow[]> {
+  return db('statuses').orderBy('sort_order').select<StatusRow[]>('id', 'key', 'name', 'color', 'is_open');
+}

@@ -8,7 +8,11 @@ export type TicketEvent =
   | { type: 'ticket.customer_replied'; ticket: TicketView; messageId: number; actor: Actor }
   | { type: 'ticket.staff_replied'; ticket: TicketView; messageId: number; body: string; staffName: string; actor: Actor }
   | { type: 'ticket.status_changed'; ticket: TicketView; from: string; to: string; actor: Actor }
-  | { type: 'message.rated'; ticket: TicketView; messageId: number; rating: 1 | -1; actor: Actor };
+  | { type: 'message.rated'; ticket: TicketView; messageId: number; rating: 1 | -1; actor: Actor }
+  | { type: 'ticket.note_added'; ticket: TicketView; messageId: number; actor: Actor }
+  | { type: 'ticket.assigned'; ticket: TicketView; from: number | null; to: number | null; actor: Actor }
+  | { type: 'ticket.priority_changed'; ticket: TicketView; from: string; to: string; actor: Actor }
+  | { type: 'ticket.category_changed'; ticket: TicketView; from: number; to: number; actor: Actor };
 
 /** Adds its durable consequences (a queued mail, a webhook) inside the change's transaction. */
 export type TicketSubscriber = (trx: Trx, event: TicketEvent, now: number) => Promise<void>;
@@ -18,8 +22,12 @@ function eventData(e: TicketEvent): Record<string, unknown> {
     case 'ticket.created':
     case 'ticket.customer_replied':
     case 'ticket.staff_replied':
+    case 'ticket.note_added':
       return { messageId: e.messageId };
     case 'ticket.status_changed':
+    case 'ticket.assigned':
+    case 'ticket.priority_changed':
+    case 'ticket.category_changed':
       return { from: e.from, to: e.to };
     case 'message.rated':
       return { messageId: e.messageId, rating: e.rating };

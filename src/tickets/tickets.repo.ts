@@ -35,6 +35,8 @@ export type TicketView = {
   priorityName: string;
   language: string;
   mergedIntoId: number | null;
+  ownerId: number | null;
+  tier: number;
   createdAt: number;
   updatedAt: number;
   resolvedAt: number | null;
@@ -53,7 +55,7 @@ function viewQuery(db: Knex) {
     .select(
       't.id', 't.tracking_id', 't.subject', 't.customer_id', 'c.email as customer_email', 'c.name as customer_name', 't.category_id',
       'g.name as category_name', 's.key as status_key', 's.name as status_name', 's.color as status_color', 's.is_open as status_is_open',
-      'p.key as priority_key', 'p.name as priority_name', 't.language', 't.merged_into_id', 't.created_at', 't.updated_at', 't.resolved_at',
+      'p.key as priority_key', 'p.name as priority_name', 't.language', 't.merged_into_id', 't.owner_id', 't.tier', 't.created_at', 't.updated_at', 't.resolved_at',
     );
 }
 
@@ -76,6 +78,8 @@ function toView(r: ViewRow): TicketView {
     priorityName: String(r.priority_name),
     language: String(r.language),
     mergedIntoId: r.merged_into_id == null ? null : Number(r.merged_into_id),
+    ownerId: r.owner_id == null ? null : Number(r.owner_id),
+    tier: Number(r.tier),
     createdAt: Number(r.created_at),
     updatedAt: Number(r.updated_at),
     resolvedAt: r.resolved_at == null ? null : Number(r.resolved_at),

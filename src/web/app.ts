@@ -13,6 +13,8 @@ import { requireStaff } from './auth/guards';
 import { dashboardRoutes } from './admin/dashboard.routes';
 import { loginRoutes } from './admin/login.routes';
 import { mailSettingsRoutes } from './admin/mail-settings.routes';
+import { ticketPageRoutes } from './admin/ticket.routes';
+import { ticketListRoutes } from './admin/tickets.routes';
 import { upgradeRoutes } from './admin/upgrade.routes';
 import { healthRoutes } from './health.routes';
 import { helpdeskRoutes } from './helpdesk/home.routes';
@@ -76,6 +78,7 @@ export function createApp(deps: AppDeps, prebuilt?: { services?: Services }): Ex
   app.use('/admin', loginRoutes(deps, passport));
   app.use('/admin', upgradeRoutes(deps, schemaStatus));
   app.use('/admin', mailSettingsRoutes(services));
+  app.use('/admin', requireStaff, ticketListRoutes(services), ticketPageRoutes(services));
   app.use('/admin', requireStaff, dashboardRoutes(services));
 
   app.use(notFound);

@@ -1,0 +1,88 @@
+import type { CheckedFile } from '../attachments/file-check';
+import { insertAttachments } from '../attachments/attachments.repo';
+import { findActiveCategory } from '../categories/categories.repo';
+import type { Db } from '../db/db';
+import { withTransaction } from '../db/transaction';
+import { NotFoundError, ValidationError } from '../errors';
+import { visibleCategoryIds } from '../staff/category-access.repo';
+import { findStaffById } from '../staff/staff.repo';
+import { bumpMessageCount, findTicketById, updateTicket, type TicketView } from './tickets.repo';
+import { insertMessage } from './messages.repo';
+import { findPriorityByKey, findStatusByKey } from './statuses.repo';
+import type { TicketEvent } from './ticket-events';
+import type { TicketDeps } from './tickets.service';
+
+export type StaffActor = { id: number; name: string; isAdmin: boolean };
+
+/** A ticket the staff member may work; any other id (or none) is "not found", never "forbidden". */
+export async function ticketForStaff(db: Db, staff: StaffActor, ticketId: number): Promise<TicketView> {
+  const ticket = Number.isSafeInteger(ticketId) && ticketId > 0 ? await findTicketById(db, ticketId) : undefined;
+  const visible = await visibleCategoryIds(db, staff);
+  if (!ticket || (visible !== 'all' && !visible.includes(ticket.categoryId))) throw new NotFoundError();
+  return ticket;
+}
+
+/** Applies a change and publishes its event, both in one transaction. */
+async function change(deps: TicketDeps, ticket: TicketView, patch: Record<string, unknown>, event: (view: TicketView) => TicketEvent): Promise<void> {
+  await withTransaction(deps.db, async (trx) => {
+    const now = deps.clock.now();
+    await updateTicket(trx, ticket.id, { ...patch, updated_at: now });
+    await deps.events.publish(trx, event((await findTicketById(trx, ticket.id))!), now);
+  });
+}
+
+/** An internal note: kept on the ticket for staff, never shown or mailed to the customer. */
+export async function addInternalNote(deps: TicketDeps, ticket: TicketView, staff: StaffActor, body: string, files: CheckedFile[] = []): Promise<number> {
+  const stored = await Promise.all(files.map(async (f) => ({ ...f, storageKey: await deps.store.adopt(f.tempPath) })));
+  try {
+    return await withTransaction(deps.db, async (trx) => {
+      const now = deps.clock.now();
+      const messageId = await insertMessage(trx, { ticket_id: ticket.id, kind: 'note', staff_id: staff.id, author_name: staff.name, body, created_at: now });
+      await insertAttachments(trx, ticket.id, messageId, stored, now);
+      await bumpMessageCount(trx, ticket.id, { updated_at: now });
+      await deps.events.publish(trx, { type: 'ticket.note_added', ticket: (await findTicketById(trx, ticket.id))!, messageId, actor: { type: 'staff', id: staff.id } }, now);
+      return messageId;
+    });
+  } catch (err) {
+    await Promise.all(stored.map((f) => deps.store.remove(f.storageKey).catch(() => undefined)));
+    throw err;
+  }
+}
+
+export async function setStatus(deps: TicketDeps, ticket: TicketView, staff: StaffActor, statusKey: string): Promise<void> {
+  const status = await findStatusByKey(deps.db, statusKey);
+  if (!status) throw new ValidationError('Unknown status.', { status: 'form.invalid' });
+  if (status.key === ticket.statusKey) return;
+  const closing = !status.is_open;
+  await change(deps, ticket, { status_id: status.id, resolved_at: closing ? deps.clock.now() : null, resolved_by_staff_id: closing ? staff.id : null }, (view) => ({
+    type: 'ticket.status_changed', ticket: view, from: ticket.statusKey, to: status.key, actor: { type: 'staff', id: staff.id },
+  }));
+}
+
+export async function setPriority(deps: TicketDeps, ticket: TicketView, staff: StaffActor, priorityKey: string): Promise<void> {
+  const priority = await findPriorityByKey(deps.db, priorityKey);
+  if (!priority) throw new ValidationError('Unknown priority.', { priority: 'form.invalid' });
+  if (priority.key === ticket.priorityKey) return;
+  await change(deps, ticket, { priority_id: priority.id }, (view) => ({ type: 'ticket.priority_changed', ticket: view, from: ticket.priorityKey, to: priority.key, actor: { type: 'staff', id: staff.id } }));
+}
+
+/** Assigns the ticket to a staff member who may work its category, or to nobody. */
+export async function assign(deps: TicketDeps, ticket: TicketView, staff: StaffActor, ownerId: number | null): Promise<void> {
+  const currentOwnerId = ticket.ownerId;
+  if (ownerId === currentOwnerId) return;
+  if (ownerId !== null) {
+    const owner = await findStaffById(deps.db, ownerId);
+    const ownerCats = owner && owner.is_active ? await visibleCategoryIds(deps.db, { id: Number(owner.id), isAdmin: Boolean(owner.is_admin) }) : [];
+    if (!owner || !(ownerCats === 'all' || ownerCats.includes(ticket.categoryId))) throw new ValidationError('This person cannot work this category.', { owner: 'staffTicket.ownerNoAccess' });
+  }
+  await change(deps, ticket, { owner_id: ownerId }, (view) => ({ type: 'ticket.assigned', ticket: view, from: currentOwnerId, to: ownerId, actor: { type: 'staff', id: staff.id } }));
+}
+
+/** Moves the ticket to another category the staff member may see; its tier follows the category. */
+export async function moveToCategory(deps: TicketDeps, ticket: TicketView, staff: StaffActor, categoryId: number): Promise<void> {
+  const visible = await visibleCategoryIds(deps.db, staff);
+  const category = await findActiveCategory(deps.db, categoryId);
+  if (!category || (visible !== 'all' && !visible.includes(categoryId))) throw new ValidationError('Unknown category.', { category: 'form.chooseCategory' });
+  if (categoryId === ticket.categoryId) return;
+  await change(deps, ticket, { category_id: categoryId, tier: Number(category.tier) }, (view) => ({ type: 'ticket.category_changed', ticket: view, from: ticket.categoryId, to: categoryId, actor: { type: 'staff', id: staff.id } }));
+}

@@ -1,0 +1,111 @@
+import { Router, type Request, type Response } from 'express';
+import { findTicketAttachment, listTicketAttachments } from '../../attachments/attachments.repo';
+import { listActiveCategories } from '../../categories/categories.repo';
+import { listFieldValues } from '../../custom-fields/custom-fields.repo';
+import { NotFoundError, ValidationError } from '../../errors';
+import { visibleCategoryIds } from '../../staff/category-access.repo';
+import { listActiveStaff } from '../../staff/staff.repo';
+import { listAllMessages } from '../../tickets/messages.repo';
+import { addInternalNote, assign, moveToCategory, setPriority, setStatus, ticketForStaff, type StaffActor } from '../../tickets/staff-actions.service';
+import { listPriorities, listStatuses } from '../../tickets/statuses.repo';
+import { checkUploads } from '../../tickets/submission.service';
+import { replySchema } from '../../tickets/submission.schema';
+import { listTicketEvents } from '../../tickets/ticket-events.repo';
+import { addStaffReply } from '../../tickets/tickets.service';
+import { formatTrackingId } from '../../tickets/tracking-id';
+import type { Services } from '../app-services';
+import { sendAttachment } from '../helpdesk/send-attachment';
+import { uploadedFiles } from '../middleware/multipart';
+
+const actorOf = (req: Request): StaffActor => ({ id: req.user!.id, name: req.user!.name, isAdmin: req.user!.isAdmin });
+
+/** /admin/tickets/:id: the whole ticket for staff, and what they do with it. */
+export function ticketPageRoutes(services: Services): Router {
+  const router = Router();
+  const load = (req: Request) => ticketForStaff(services.db, actorOf(req), Number(req.params.id));
+
+  async function render(req: Request, res: Response, extra: { errors?: Record<string, string>; reply?: string; note?: string } = {}, status = 200) {
+    const ticket = await load(req);
+    const visible = await visibleCategoryIds(services.db, actorOf(req));
+    const [messages, attachments, fields, events, statuses, priorities, categories, staff, settings] = await Promise.all([
+      listAllMessages(services.db, ticket.id), listTicketAttachments(services.db, ticket.id), listFieldValues(services.db, ticket.id), listTicketEvents(services.db, ticket.id),
+      listStatuses(services.db), listPriorities(services.db), listActiveCategories(services.db), listActiveStaff(services.db), services.settings.all(),
+    ]);
+    res.status(status).render('admin/ticket', {
+      title: `${formatTrackingId(ticket.trackingId)} · ${ticket.subject}`,
+      ticket,
+      trackingLabel: formatTrackingId(ticket.trackingId),
+      messages: messages.map((m) => ({ ...m, attachments: attachments.filter((a) => a.messageId === m.id) })),
+      fields,
+      events,
+      statuses,
+      priorities,
+      categories: visible === 'all' ? categories : categories.filter((c) => visible.includes(Number(c.id))),
+      staff,
+      tz: settings['helpdesk.timezone'],
+      attachmentRules: { maxCount: settings['attachments.maxCount'], maxSizeMb: settings['attachments.maxSizeMb'], types: settings['attachments.allowedTypes'] },
+      errors: extra.errors ?? {},
+      reply: extra.reply ?? '',
+      note: extra.note ?? '',
+      notice: typeof req.query.done === 'string' ? `staffTicket.done.${req.query.done.replace(/[^a-z]/g, '')}` : null,
+    });
+  }
+
+  router.get('/tickets/:id', (req, res) => render(req, res));
+
+  /** Reply to the customer or add a note: the same form checks, different audiences. */
+  async function postMessage(req: Request, res: Response, kind: 'reply' | 'note') {
+    const ticket = await load(req);
+    const body = (req.body ?? {}) as Record<string, unknown>;
+    const parsed = replySchema.safeParse(body);
+    const uploads = await checkUploads(uploadedFiles(req), await services.settings.all());
+    const errors: Record<string, string> = {};
+    if (!parsed.success) errors[kind === 'reply' ? 'message' : 'note'] = parsed.error.issues[0]?.message.includes('.') ? parsed.error.issues[0].message : 'form.invalid';
+    if (uploads.problems.length) errors.attachments = uploads.problems.map((p) => `${p.key}|${JSON.stringify(p.vars)}`).join('\n');
+    const text = typeof body.message === 'string' ? body.message : '';
+    if (!parsed.success || uploads.problems.length) return render(req, res, kind === 'reply' ? { errors, reply: text } : { errors, note: text }, 400);
+    if (kind === 'reply') {
+      const statusKey = typeof body.status === 'string' && body.status ? body.status : undefined;
+      await addStaffReply(services, ticket, { staff: actorOf(req), body: parsed.data.message, files: uploads.accepted, statusKey });
+    } else {
+      await addInternalNote(services, ticket, actorOf(req), parsed.data.message, uploads.accepted);
+    }
+    res.redirect(303, `/admin/tickets/${ticket.id}?done=${kind === 'reply' ? 'replied' : 'noted'}#latest`);
+  }
+  router.post('/tickets/:id/reply', (req, res) => postMessage(req, res, 'reply'));
+  router.post('/tickets/:id/note', (req, res) => postMessage(req, res, 'note'));
+
+  router.post('/tickets/:id/properties', async (req, res) => {
+    const ticket = await load(req);
+    const body = (req.body ?? {}) as Record<string, unknown>;
+    const text = (k: string) => (typeof body[k] === 'string' ? (body[k] as string) : undefined);
+    const actor = actorOf(req);
+    try {
+      if (text('status')) await setStatus(services, await load(req), actor, text('status')!);
+      if (text('priority')) await setPriority(services, await load(req), actor, text('priority')!);
+      if (text('owner') !== undefined) await assign(services, await load(req), actor, text('owner') === '' ? null : Number(text('owner')));
+      if (text('category')) await moveToCategory(services, await load(req), actor, Number(text('category')));
+    } catch (err) {
+      if (err instanceof ValidationError) return render(req, res, { errors: err.details ?? {} }, 400);
+      throw err;
+    }
+    // Moved out of reach (a category this person cannot see): back to the list.
+    const stillVisible = await ticketForStaff(services.db, actor, ticket.id).then(() => true, () => false);
+    res.redirect(303, stillVisible ? `/admin/tickets/${ticket.id}?done=saved` : '/admin/tickets');
+  });
+
+  router.post('/tickets/:id/take', async (req, res) => {
+    const ticket = await load(req);
+    await assign(services, ticket, actorOf(req), req.user!.id);
+    res.redirect(303, `/admin/tickets/${ticket.id}?done=taken`);
+  });
+
+  router.get('/tickets/:id/attachments/:attachmentId', async (req, res) => {
+    const ticket = await load(req);
+    const id = Number(req.params.attachmentId);
+    const attachment = Number.isSafeInteger(id) ? await findTicketAttachment(services.db, ticket.id, id) : undefined;
+    if (!attachment) throw new NotFoundError();
+    sendAttachment(res, attachment, services.store);
+  });
+  return router;
+}

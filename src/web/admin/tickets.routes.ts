@@ -1,0 +1,69 @@
+import { Router, type Request } from 'express';
+import { listActiveCategories } from '../../categories/categories.repo';
+import { visibleCategoryIds } from '../../staff/category-access.repo';
+import { listActiveStaff } from '../../staff/staff.repo';
+import { countTickets, listTickets, sortColumns, type SortKey, type TicketListFilter } from '../../tickets/ticket-list.repo';
+import { listPriorities, listStatuses } from '../../tickets/statuses.repo';
+import { formatTrackingId } from '../../tickets/tracking-id';
+import type { Services } from '../app-services';
+
+const pageSizes = [25, 50, 100];
+const countCap = 1000;
+
+const list = (v: unknown): string[] => (Array.isArray(v) ? v : v === undefined ? [] : [v]).filter((x): x is string => typeof x === 'string').slice(0, 20);
+const positive = (v: unknown): number | undefined => (typeof v === 'string' && /^\d{1,9}$/.test(v) && Number(v) > 0 ? Number(v) : undefined);
+
+/** /admin/tickets: the staff ticket list with filters, sorting and paging. */
+export function ticketListRoutes(services: Services): Router {
+  const router = Router();
+
+  router.get('/tickets', async (req: Request, res) => {
+    const me = req.user!;
+    const [statuses, priorities, categories, staff, visible] = await Promise.all([
+      listStatuses(services.db), listPriorities(services.db), listActiveCategories(services.db), listActiveStaff(services.db), visibleCategoryIds(services.db, me),
+    ]);
+    const q = req.query;
+    const wantedStatuses = list(q.status);
+    const statusIds = wantedStatuses.length
+      ? statuses.filter((s) => wantedStatuses.includes(s.key)).map((s) => s.id)
+      : statuses.filter((s) => s.is_open).map((s) => s.id);
+    const ownerParam = typeof q.owner === 'string' ? q.owner : 'anyone';
+    const owner: TicketListFilter['owner'] =
+      ownerParam === 'me' ? { kind: 'staff', id: me.id } : ownerParam === 'unassigned' ? { kind: 'unassigned' } : positive(ownerParam) ? { kind: 'staff', id: positive(ownerParam)! } : { kind: 'anyone' };
+    const filter: TicketListFilter = {
+      categories: visible,
+      statusIds,
+      priorityId: priorities.find((p) => p.key === q.priority)?.id,
+      categoryId: positive(q.category),
+      owner,
+      tier: ['1', '2', '3'].includes(String(q.tier)) ? Number(q.tier) : undefined,
+    };
+    const sort: SortKey = typeof q.sort === 'string' && q.sort in sortColumns ? (q.sort as SortKey) : 'updated';
+    const dir = q.dir === 'asc' ? 'asc' : 'desc';
+    const size = pageSizes.includes(Number(q.size)) ? Number(q.size) : 25;
+    const pageNo = Math.min(positive(q.page) ?? 1, 400);
+    const [rows, total] = await Promise.all([
+      listTickets(services.db, filter, { sort, dir, offset: (pageNo - 1) * size, limit: size }),
+      countTickets(services.db, filter, countCap),
+    ]);
+    const params = new URLSearchParams();
+    for (const [k, v] of Object.entries(q)) for (const one of list(v)) if (k !== 'page') params.append(k, one);
+    res.render('admin/tickets', {
+      title: req.t('staffList.title'),
+      rows: rows.map((r) => ({ ...r, trackingLabel: formatTrackingId(r.trackingId) })),
+      total,
+      totalCapped: total > countCap,
+      pageNo,
+      size,
+      hasNext: total > pageNo * size,
+      pageHref: (n: number) => `/admin/tickets?${new URLSearchParams([...params, ['page', String(n)]]).toString()}`,
+      filters: { statuses: wantedStatuses.length ? wantedStatuses : statuses.filter((s) => s.is_open).map((s) => s.key), priority: String(q.priority ?? ''), category: String(positive(q.category) ?? ''), owner: ownerParam, tier: String(filter.tier ?? ''), sort, dir, size },
+      statuses,
+      priorities,
+      categories: visible === 'all' ? categories : categories.filter((c) => visible.includes(Number(c.id))),
+      staff,
+      tz: await services.settings.get('helpdesk.timezone'),
+    });
+  });
+  return router;
+}
