@@ -73,6 +73,11 @@ export function createApp(deps: AppDeps, prebuilt?: { services?: Services }): Ex
   app.use(multipartForms(services));
   app.use(csrf.protect);
   app.use(upgradeGate(schemaStatus));
+  // Every page carries the help desk's name in its top bar (settings are cached in memory).
+  app.use(async (_req, res, next) => {
+    res.locals.brand = await services.settings.get('helpdesk.name');
+    next();
+  });
 
   app.use('/helpdesk', helpdeskRoutes(services));
   app.use('/admin', loginRoutes(deps, passport));

@@ -7,11 +7,6 @@ import { ticketRoutes } from './ticket.routes';
 /** /helpdesk: the customer home, the ticket form and the customer's ticket pages. */
 export function helpdeskRoutes(services: Services): Router {
   const router = Router();
-  // Every customer page carries the help desk's name in its top bar.
-  router.use(async (_req, res, next) => {
-    res.locals.brand = await services.settings.get('helpdesk.name');
-    next();
-  });
   router.get('/', async (req, res) => {
     const settings = await services.settings.all();
     res.render('helpdesk/home', { title: settings['helpdesk.name'], helpdeskName: settings['helpdesk.name'], serviceMessage: settings['portal.serviceMessage'] });

@@ -1,0 +1,52 @@
+import type { Browser } from 'playwright-core';
+import request from 'supertest';
+import { adminCredentials, installedApp, type InstalledApp } from '../helpers/installed-app';
+import { openTicket } from '../helpers/portal';
+import { collectPageErrors, launchBrowser, serve, step } from './browser';
+
+let t: InstalledApp;
+let server: Awaited<ReturnType<typeof serve>>;
+let browser: Browser;
+
+beforeAll(async () => {
+  t = await installedApp();
+  server = await serve(t.app);
+  browser = await launchBrowser();
+  for (const subject of ['Cannot log in', 'Invoice question about licences', 'Printer on fire']) await openTicket(t, request.agent(t.app), { subject });
+});
+afterAll(async () => {
+  await browser?.close();
+  await server?.close();
+  await t?.close();
+});
+
+test.each([
+  ['wide', { width: 1440, height: 900 }],
+  ['phone', { width: 390, height: 844 }],
+])('staff work a ticket: list, open, note, reply with a status (%s)', async (size, viewport) => {
+  const context = await browser.newContext({ viewport });
+  const page = await context.newPage();
+  const errors = collectPageErrors(page);
+  await page.goto(`${server.base}/admin/tickets`);
+  await page.fill('#email', adminCredentials.email);
+  await page.fill('#password', adminCredentials.password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.waitForURL('**/admin/tickets');
+  expect(await page.locator('.ticket-table tbody tr').count()).toBeGreaterThanOrEqual(3);
+  await step(page, `staff-${size}-01-list`);
+
+  await page.getByRole('link', { name: 'Printer on fire' }).first().click();
+  await page.waitForURL(/\/admin\/tickets\/\d+$/);
+  await step(page, `staff-${size}-02-ticket`);
+  await page.getByLabel('Note', { exact: true }).fill('Checked the logs: the fuser overheats.');
+  await page.getByRole('button', { name: 'Add note' }).click();
+  expect(await page.locator('.alert--success').textContent()).toContain('The note was added.');
+  await page.getByLabel('Reply', { exact: true }).fill('Please unplug the printer; a technician is on the way.');
+  await page.getByLabel('Then set status to').selectOption('waiting');
+  await page.getByRole('button', { name: 'Send reply' }).click();
+  expect(await page.locator('.alert--success').textContent()).toContain('Your reply was sent');
+  expect(await page.locator('.message--note').count()).toBeGreaterThanOrEqual(1);
+  await step(page, `staff-${size}-03-after-reply`);
+  expect(errors).toEqual([]);
+  await context.close();
+});
