@@ -23,7 +23,7 @@ export function validateFieldValues(
     const raw = body[name];
     const list = field.type === 'checkbox' ? (Array.isArray(raw) ? raw : raw === undefined ? [] : [raw]) : null;
     if (list) {
-      if (!list.every((v): v is string => typeof v === 'string' && field.options.includes(v))) {
+      if (list.length > field.options.length || !list.every((v): v is string => typeof v === 'string' && field.options.includes(v))) {
         errors[name] = 'form.invalid';
         continue;
       }

@@ -1,6 +1,4 @@
 import type { Knex } from 'knex';
-import { insertReturningId } from '../db/insert';
-import { isUniqueViolation } from '../db/dialect';
 
 export type CustomerRow = { id: number; email: string; name: string; language: string };
 
@@ -9,22 +7,17 @@ export async function findCustomerByEmail(db: Knex, email: string): Promise<Cust
 }
 
 /**
- * The customer with this e-mail address, created on first contact. The name and language are
- * refreshed to what they used last. Two first tickets at once meet on the unique e-mail index.
+ * The customer with this e-mail address, created on first contact. An existing customer keeps
+ * their name and language: anyone can type anyone's address into a form, and must not rename
+ * them in their other tickets and mails. Run on its own (not inside the ticket's transaction):
+ * two first tickets at once then meet on the unique index without aborting either transaction.
  */
-export async function upsertCustomer(trx: Knex, input: { email: string; name: string; language: string }, now: number): Promise<number> {
+export async function ensureCustomer(db: Knex, input: { email: string; name: string; language: string }, now: number): Promise<number> {
   const email = input.email.toLowerCase();
-  const existing = await findCustomerByEmail(trx, email);
-  if (existing) {
-    await trx('customers').where({ id: existing.id }).update({ name: input.name, language: input.language, updated_at: now });
-    return Number(existing.id);
-  }
-  try {
-    return await insertReturningId(trx, 'customers', { email, name: input.name, language: input.language, created_at: now, updated_at: now });
-  } catch (err) {
-    if (!isUniqueViolation(err)) throw err;
-    const row = await findCustomerByEmail(trx, email);
-    if (!row) throw err;
-    return Number(row.id);
-  }
+  const existing = await findCustomerByEmail(db, email);
+  if (existing) return Number(existing.id);
+  await db('customers').insert({ email, name: input.name, language: input.language, created_at: now, updated_at: now }).onConflict('email').ignore();
+  const row = await findCustomerByEmail(db, email);
+  if (!row) throw new Error('customer could not be created');
+  return Number(row.id);
 }

@@ -1,5 +1,6 @@
 import type { Db } from '../db/db';
 import { hitWindowCounter } from '../db/window-counter';
+import { clientKey } from './client-key';
 import { deleteCounter, giveBackHit } from './rate-limit.repo';
 
 /**
@@ -13,7 +14,7 @@ export const loginLimits = {
   perAccount: { max: 8, windowMs: 15 * 60_000 },
 };
 
-const ipBucket = (ip: string) => `login-ip:${ip}`;
+const ipBucket = (ip: string) => `login-ip:${clientKey(ip)}`;
 const accountBucket = (email: string) => `login-acct:${email.toLowerCase().slice(0, 160)}`;
 
 /** Counts an attempt; returns the seconds to wait when over a limit, or 0 to go ahead. */

@@ -1,5 +1,10 @@
 import type { Knex } from 'knex';
 
+export async function readCounter(db: Knex, bucket: string): Promise<{ hits: number; resetAt: number } | undefined> {
+  const row = await db('rate_limits').where({ bucket }).first<{ hits: number; reset_at: number } | undefined>('hits', 'reset_at');
+  return row ? { hits: Number(row.hits), resetAt: Number(row.reset_at) } : undefined;
+}
+
 export async function deleteCounter(db: Knex, bucket: string): Promise<void> {
   await db('rate_limits').where({ bucket }).del();
 }

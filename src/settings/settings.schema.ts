@@ -12,7 +12,7 @@ const def = <T extends z.ZodType>(group: SettingGroup, schema: T, fallback: z.in
 
 export const settingDefinitions = {
   'helpdesk.name': def('general', z.string().trim().min(1).max(100), 'Help desk'),
-  'helpdesk.url': def('general', z.string().trim().url().max(255), 'http://localhost:3000'),
+  'helpdesk.url': def('general', z.string().trim().url().max(255).transform((v) => v.replace(/\/+$/, '')), 'http://localhost:3000'),
   'helpdesk.email': def('general', z.string().trim().email().max(254), 'help@example.com'),
   'helpdesk.timezone': def('general', z.string().min(1).max(64), 'UTC'),
   'helpdesk.language': def('general', z.enum(languageCodes), 'en'),

@@ -1,12 +1,16 @@
 import type { Db } from '../db/db';
 import { findTicketById, findTicketByTrackingId, type TicketView } from './tickets.repo';
 
-/** A merged ticket lives on in the one it was merged into (followed a few hops at most). */
+/**
+ * A merged ticket lives on in the one it was merged into (followed a few hops at most), but
+ * only into tickets of the same customer: access to one's own old ticket is never access to
+ * someone else's.
+ */
 export async function survivingTicket(db: Db, ticket: TicketView): Promise<TicketView> {
   let current = ticket;
   for (let hops = 0; current.mergedIntoId !== null && hops < 5; hops++) {
     const next = await findTicketById(db, current.mergedIntoId);
-    if (!next) break;
+    if (!next || next.customerId !== ticket.customerId) break;
     current = next;
   }
   return current;

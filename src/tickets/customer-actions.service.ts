@@ -11,6 +11,9 @@ export async function setStatusByCustomer(deps: Pick<TicketDeps, 'db' | 'clock' 
   if (action === 'reopen' && ticket.statusIsOpen) throw new ConflictError('already_open', 'This ticket is already open.');
   await withTransaction(deps.db, async (trx) => {
     const now = deps.clock.now();
+    // Two tabs pressing the same button: the second finds the change made and does nothing.
+    const current = (await findTicketById(trx, ticket.id))!;
+    if (current.statusIsOpen !== ticket.statusIsOpen) return;
     const target = (await findStatusByKey(trx, action === 'resolve' ? 'resolved' : 'open'))!;
     await updateTicket(trx, ticket.id, { status_id: target.id, updated_at: now, resolved_at: action === 'resolve' ? now : null, resolved_by_staff_id: null });
     const view = (await findTicketById(trx, ticket.id))!;

@@ -4,6 +4,7 @@ import { findCustomerByEmail } from '../customers/customers.repo';
 import type { Db } from '../db/db';
 import { withTransaction } from '../db/transaction';
 import { hitWindowCounter } from '../db/window-counter';
+import { clientKey } from '../security/client-key';
 import { queueMail } from '../mail/mail.service';
 import { customerTicketUrl } from '../notifications/ticket-notifications';
 import type { SettingsService } from '../settings/settings.service';
@@ -22,7 +23,7 @@ const perIpPerHour = 10;
 export async function mailTrackingIds(deps: ForgotDeps, input: { email: string; ip: string; language: string }): Promise<void> {
   const now = deps.clock.now();
   const email = input.email.trim().toLowerCase();
-  const byIp = await hitWindowCounter(deps.db, `forgot-ip:${input.ip}`, 3600_000, now);
+  const byIp = await hitWindowCounter(deps.db, `forgot:${clientKey(input.ip)}`, 3600_000, now);
   const byAddress = await hitWindowCounter(deps.db, `forgot-email:${email.slice(0, 170)}`, 3600_000, now);
   if (byIp.hits > perIpPerHour || byAddress.hits > perAddressPerHour) return;
   const customer = await findCustomerByEmail(deps.db, email);

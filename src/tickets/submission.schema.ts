@@ -29,7 +29,7 @@ export const submissionSchema = z.object({
     .pipe(z.email({ error: 'form.invalidEmail' }))
     .transform((v) => v.toLowerCase()),
   category: z.coerce.number({ error: 'form.chooseCategory' }).int({ error: 'form.chooseCategory' }).positive({ error: 'form.chooseCategory' }),
-  priority: z.string({ error: typeError }).max(32).optional(),
+  priority: z.string({ error: typeError }).regex(/^[a-z0-9_-]{1,32}$/, { error: 'form.invalid' }).optional(),
   subject: line(200),
   message: z
     .string({ error: typeError })

@@ -6,6 +6,7 @@ import { findCustomerByEmail } from '../customers/customers.repo';
 import { listActiveFields } from '../custom-fields/custom-fields.repo';
 import { customerFieldsFor, validateFieldValues } from '../custom-fields/field-values';
 import { hitWindowCounter } from '../db/window-counter';
+import { clientKey } from '../security/client-key';
 import { AppError, TooManyRequestsError, ValidationError } from '../errors';
 import type { Settings } from '../settings/settings.schema';
 import { secondsSinceShown } from './form-timing';
@@ -96,7 +97,7 @@ export async function submitTicket(deps: TicketDeps & { settings: Settings; sign
   const limit = settings['portal.maxOpenPerEmail'];
   const customer = limit > 0 ? await findCustomerByEmail(db, fields.email) : undefined;
   if (customer && (await countOpenTicketsOfCustomer(db, customer.id)) >= limit) throw new ValidationError('Too many open tickets.', { form: 'submit.tooManyOpen' });
-  const hits = await hitWindowCounter(db, `submit-ip:${input.ip}`, 3600_000, now);
+  const hits = await hitWindowCounter(db, `submit:${clientKey(input.ip)}`, 3600_000, now);
   if (hits.hits > settings['spam.submissionsPerHour']) throw new TooManyRequestsError('Too many tickets from this address. Please try again later.', Math.ceil((hits.resetAt - now) / 1000));
 
   return createTicket(deps, {

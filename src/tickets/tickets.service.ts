@@ -3,7 +3,7 @@ import { insertAttachments } from '../attachments/attachments.repo';
 import type { CheckedFile } from '../attachments/file-check';
 import { findActiveCategory } from '../categories/categories.repo';
 import type { Clock } from '../clock';
-import { upsertCustomer } from '../customers/customers.repo';
+import { ensureCustomer } from '../customers/customers.repo';
 import { insertFieldValues } from '../custom-fields/custom-fields.repo';
 import type { Db, Trx } from '../db/db';
 import { isUniqueViolation } from '../db/dialect';
@@ -68,11 +68,11 @@ export async function createTicket(deps: TicketDeps, input: NewTicket): Promise<
   }
   const category = await findActiveCategory(deps.db, input.categoryId);
   if (!category) throw new NotFoundError('Category not found');
+  const customerId = await ensureCustomer(deps.db, input.customer, deps.clock.now());
   const files = await adoptFiles(deps.store, input.files);
   try {
     const ticket = await withTransaction(deps.db, async (trx) => {
       const now = deps.clock.now();
-      const customerId = await upsertCustomer(trx, input.customer, now);
       const status = await findStatusByKey(trx, 'new');
       const priority = (input.priorityKey && (await findPriorityByKey(trx, input.priorityKey))) || null;
       const priorityId = priority?.id ?? category.default_priority_id ?? (await findPriorityByKey(trx, 'normal'))!.id;

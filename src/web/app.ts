@@ -64,14 +64,14 @@ export function createApp(deps: AppDeps, prebuilt?: { services?: Services }): Ex
   app.use('/install', notFound);
   app.get('/', (_req, res) => res.redirect(302, '/helpdesk'));
   // The API is stateless: mounted before sessions and CSRF, which belong to the pages.
-  app.use('/api/v1', upgradeGate(schemaStatus), multipartForms(services), apiRoutes(services), notFound);
+  app.use('/api/v1', upgradeGate(schemaStatus), apiRoutes(services), notFound);
 
   app.use(sessionMiddleware(deps));
   app.use(passport.initialize());
   app.use(passport.session());
   app.use(sessionLocals(csrf));
-  app.use(multipartForms(services));
   app.use(csrf.protect);
+  app.use(multipartForms(services));
   app.use(upgradeGate(schemaStatus));
   // Every page carries the help desk's name in its top bar (settings are cached in memory).
   app.use(async (_req, res, next) => {

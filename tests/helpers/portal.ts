@@ -9,7 +9,7 @@ export async function submitForm(t: InstalledApp, agent: request.Agent, fields: 
   const page = await agent.get(opts.page ?? '/helpdesk/tickets/new').expect(200);
   const hidden = (name: string) => new RegExp(`name="${name}" value="([^"]*)"`).exec(page.text)?.[1] ?? '';
   t.clock.advance(5000);
-  let req = agent.post('/helpdesk/tickets/new').field('_csrf', csrfFrom(page.text)).field('shown', hidden('shown')).field('submission_key', hidden('submission_key'));
+  let req = agent.post(`/helpdesk/tickets/new?_csrf=${encodeURIComponent(csrfFrom(page.text))}`).field('shown', hidden('shown')).field('submission_key', hidden('submission_key'));
   for (const [k, v] of Object.entries(fields)) for (const one of ([] as string[]).concat(v)) req = req.field(k, one);
   for (const f of files) req = req.attach(f.field ?? 'attachments', Buffer.isBuffer(f.content) ? f.content : Buffer.from(f.content), f.name);
   return req;

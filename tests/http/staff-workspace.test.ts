@@ -52,7 +52,7 @@ test('a reply goes to the customer; a note stays internal and is shown inert', a
   const token = csrfFrom(page.text);
   await t.db('mail_outbox').del();
   await admin.post(`/admin/tickets/${id}/note`).type('form').send({ _csrf: token, message: 'Customer is VIP <script>alert(1)</script>' }).expect(303);
-  await admin.post(`/admin/tickets/${id}/reply`).field('_csrf', token).field('message', 'We are on it.').field('status', 'waiting').expect(303);
+  await admin.post(`/admin/tickets/${id}/reply?_csrf=${encodeURIComponent(token)}`).field('message', 'We are on it.').field('status', 'waiting').expect(303);
   const staffView = await admin.get(`/admin/tickets/${id}`).expect(200);
   expect(staffView.text).toContain('Customer is VIP &lt;script&gt;alert(1)&lt;/script&gt;');
   expect(staffView.text).toContain('message--note');

@@ -1,4 +1,5 @@
 import express, { Router } from 'express';
+import { AppError } from '../../errors';
 import type { Services } from '../app-services';
 import { customerTicketsApi } from './customer-tickets.api';
 
@@ -8,6 +9,12 @@ import { customerTicketsApi } from './customer-tickets.api';
  */
 export function apiRoutes(services: Services): Router {
   const router = Router();
+  // JSON only: a web page on another site cannot send JSON here without a CORS preflight, so
+  // visitors' browsers cannot be used to post tickets from their addresses.
+  router.use((req, _res, next) => {
+    if (req.method === 'GET' || req.method === 'HEAD' || req.is('application/json')) return next();
+    next(new AppError(415, 'unsupported_media_type', 'Send JSON (Content-Type: application/json).'));
+  });
   router.use(express.json({ limit: '1mb', strict: true }));
   router.use((_req, res, next) => {
     res.set('Cache-Control', 'no-store');

@@ -1,14 +1,15 @@
 import { Router, type Request } from 'express';
 import { listCustomerAttachments } from '../../attachments/attachments.repo';
-import { hitWindowCounter } from '../../db/window-counter';
-import { NotFoundError, TooManyRequestsError } from '../../errors';
+import { NotFoundError } from '../../errors';
+import { clientKey } from '../../security/client-key';
+import { assertLookupAllowed, countFailedLookup } from '../../security/lookup-limit';
 import { ticketForCustomer } from '../../tickets/customer-access.service';
 import { listCustomerMessages } from '../../tickets/messages.repo';
 import { submitTicket } from '../../tickets/submission.service';
 import type { TicketView } from '../../tickets/tickets.repo';
 import { formatTrackingId, parseTrackingId } from '../../tickets/tracking-id';
+import { isLanguage } from '../../i18n/i18n';
 import type { Services } from '../app-services';
-import { uploadedFiles } from '../middleware/multipart';
 
 function ticketJson(t: TicketView) {
   return {
@@ -44,19 +45,19 @@ export function customerTicketsApi(services: Services): Router {
     const body = req.body && typeof req.body === 'object' && !Array.isArray(req.body) ? (req.body as Record<string, unknown>) : {};
     const { ticket, created } = await submitTicket(
       { ...services, settings: await services.settings.all(), signingSecret: services.config.secrets.signing },
-      { body: flattenFields(body), files: uploadedFiles(req), ip: req.ip ?? '', language: typeof body.language === 'string' ? body.language.slice(0, 5) : 'en', channel: 'api', submissionKey: null },
+      { body: flattenFields(body), files: [], ip: req.ip ?? '', language: isLanguage(body.language) ? body.language : await services.settings.get('helpdesk.language'), channel: 'api', submissionKey: null },
     );
     res.status(created ? 201 : 200).json({ ticket: ticketJson(ticket) });
   });
 
   router.get('/tickets/:trackingId', async (req, res) => {
+    const client = clientKey(req.ip);
+    await assertLookupAllowed(services.db, client, await services.settings.get('spam.lookupFailuresPerHour'), services.clock.now());
     const trackingId = parseTrackingId(req.params.trackingId);
     const email = typeof req.query.email === 'string' ? req.query.email : '';
     const ticket = trackingId && email ? await ticketForCustomer(services.db, trackingId, email) : null;
     if (!ticket) {
-      const now = services.clock.now();
-      const hit = await hitWindowCounter(services.db, `lookup-ip:${req.ip}`, 3600_000, now);
-      if (hit.hits > (await services.settings.get('spam.lookupFailuresPerHour'))) throw new TooManyRequestsError('Too many failed lookups.', Math.ceil((hit.resetAt - now) / 1000));
+      await countFailedLookup(services.db, client, services.clock.now());
       throw new NotFoundError('Ticket not found');
     }
     const [messages, attachments] = await Promise.all([listCustomerMessages(services.db, ticket.id), listCustomerAttachments(services.db, ticket.id)]);

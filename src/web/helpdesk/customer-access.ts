@@ -4,12 +4,27 @@ import type { Request } from 'express';
  * Tickets this browser has proven access to (tracking ID + e-mail, a signed link, or having
  * just opened the ticket) are remembered in the session, so every later page of the ticket
  * (replies, downloads) needs no new proof. Bounded, so a session cannot grow without limit.
+ * Proving access to an existing ticket is a sign-in of sorts: the session gets a new id (a
+ * cookie planted before cannot inherit the grant). Opening a new ticket keeps the id, so the
+ * second request of a double click (sent with the same cookie) still finds its session.
+ * From the first grant on, the session's absolute timeout applies.
  */
 const maxRemembered = 20;
 
-export function grantTicketAccess(req: Request, ticketId: number): void {
-  const list = (req.session.customerTickets ?? []).filter((id) => id !== ticketId);
-  req.session.customerTickets = [ticketId, ...list].slice(0, maxRemembered);
+export async function grantTicketAccess(req: Request, ticketId: number, now: number, opts: { renewSession: boolean } = { renewSession: true }): Promise<void> {
+  const tickets = [ticketId, ...(req.session.customerTickets ?? []).filter((id) => id !== ticketId)].slice(0, maxRemembered);
+  const startedAt = req.session.startedAt ?? now;
+  if (!opts.renewSession) {
+    req.session.customerTickets = tickets;
+    req.session.startedAt = startedAt;
+    return;
+  }
+  const passport = (req.session as unknown as { passport?: unknown }).passport;
+  await new Promise<void>((resolve, reject) => req.session.regenerate((err) => (err ? reject(err) : resolve())));
+  req.session.customerTickets = tickets;
+  req.session.startedAt = startedAt;
+  // A staff member checking a ticket as a customer stays signed in.
+  if (passport) (req.session as unknown as { passport?: unknown }).passport = passport;
 }
 
 export function hasTicketAccess(req: Request, ticketId: number): boolean {

@@ -61,7 +61,7 @@ export function submitRoutes(services: Services): Router {
         { ...services, settings: await services.settings.all(), signingSecret: secret },
         { body, files: uploadedFiles(req), ip: req.ip ?? '', language: req.language || 'en', channel: 'web', submissionKey: key },
       );
-      grantTicketAccess(req, ticket.id);
+      await grantTicketAccess(req, ticket.id, services.clock.now(), { renewSession: false });
       res.redirect(303, `/helpdesk/tickets/${ticket.trackingId}/created`);
     } catch (err) {
       if (err instanceof ValidationError) return renderForm(req, res, { ...keptValues(body), submission_key: key }, err.details ?? {}, 400);

@@ -1,8 +1,9 @@
 import { Router, type NextFunction, type Request, type Response } from 'express';
 import { findCustomerAttachment, listCustomerAttachments } from '../../attachments/attachments.repo';
 import { listFieldValues } from '../../custom-fields/custom-fields.repo';
-import { hitWindowCounter } from '../../db/window-counter';
-import { ConflictError, NotFoundError, TooManyRequestsError, ValidationError } from '../../errors';
+import { ConflictError, NotFoundError, ValidationError } from '../../errors';
+import { clientKey } from '../../security/client-key';
+import { assertLookupAllowed, countFailedLookup } from '../../security/lookup-limit';
 import { rateStaffReply, setStatusByCustomer } from '../../tickets/customer-actions.service';
 import { survivingTicket, ticketForCustomer } from '../../tickets/customer-access.service';
 import { listCustomerMessages } from '../../tickets/messages.repo';
@@ -23,12 +24,12 @@ declare module 'express-serve-static-core' {
   }
 }
 
-/** Failed lookups per address and hour, in the database so every instance counts them. */
-async function countFailedLookup(services: Services, req: Request): Promise<void> {
-  const now = services.clock.now();
-  const limit = await services.settings.get('spam.lookupFailuresPerHour');
-  const hit = await hitWindowCounter(services.db, `lookup-ip:${req.ip}`, 3600_000, now);
-  if (hit.hits > limit) throw new TooManyRequestsError('Too many failed attempts. Please try again later.', Math.ceil((hit.resetAt - now) / 1000));
+/** Failed lookups per client and hour, in the database so every instance counts them. */
+async function lookupAllowed(services: Services, req: Request): Promise<void> {
+  await assertLookupAllowed(services.db, clientKey(req.ip), await services.settings.get('spam.lookupFailuresPerHour'), services.clock.now());
+}
+async function lookupFailed(services: Services, req: Request): Promise<void> {
+  await countFailedLookup(services.db, clientKey(req.ip), services.clock.now());
 }
 
 /** /helpdesk/tickets/...: find a ticket, read it, reply, resolve or reopen, rate, download. */
@@ -44,13 +45,14 @@ export function ticketRoutes(services: Services): Router {
   router.post('/tickets', async (req, res) => {
     const body = (req.body ?? {}) as Record<string, unknown>;
     const values = { tracking: typeof body.tracking === 'string' ? body.tracking.slice(0, 40) : '', email: typeof body.email === 'string' ? body.email.slice(0, 254) : '' };
+    await lookupAllowed(services, req);
     const trackingId = parseTrackingId(values.tracking);
     const ticket = trackingId && values.email ? await ticketForCustomer(services.db, trackingId, values.email) : null;
     if (!ticket) {
-      await countFailedLookup(services, req);
+      await lookupFailed(services, req);
       return renderFind(req, res, values, 'find.notFound', 404);
     }
-    grantTicketAccess(req, ticket.id);
+    await grantTicketAccess(req, ticket.id, services.clock.now());
     res.redirect(303, `/helpdesk/tickets/${ticket.trackingId}`);
   });
 
@@ -58,15 +60,17 @@ export function ticketRoutes(services: Services): Router {
   const loadTicket = async (req: Request, res: Response, next: NextFunction) => {
     const trackingId = parseTrackingId(req.params.trackingId);
     const found = trackingId ? await findTicketByTrackingId(services.db, trackingId) : undefined;
-    if (found && verifyTicketLink(secret, found.trackingId, req.query.k, services.clock.now())) grantTicketAccess(req, found.id);
+    const known = found !== undefined && hasTicketAccess(req, found.id);
+    if (!known) await lookupAllowed(services, req);
+    if (found && !known && verifyTicketLink(secret, found.trackingId, req.query.k, services.clock.now())) await grantTicketAccess(req, found.id, services.clock.now());
     if (!found || !hasTicketAccess(req, found.id)) {
       if (req.method === 'GET' && trackingId && typeof req.query.k !== 'string') return res.redirect(303, `/helpdesk/tickets?t=${formatTrackingId(trackingId)}`);
-      await countFailedLookup(services, req);
+      await lookupFailed(services, req);
       return next(new NotFoundError());
     }
     const ticket = await survivingTicket(services.db, found);
     if (ticket.id !== found.id) {
-      grantTicketAccess(req, ticket.id);
+      await grantTicketAccess(req, ticket.id, services.clock.now());
       return res.redirect(303, `/helpdesk/tickets/${ticket.trackingId}`);
     }
     req.ticket = ticket;

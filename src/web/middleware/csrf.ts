@@ -19,7 +19,11 @@ export function createCsrf(opts: { secret: string; sessionIdOf(req: Request): st
       const fromBody: unknown = (req.body as Record<string, unknown> | undefined)?._csrf;
       if (typeof fromBody === 'string') return fromBody;
       const header = req.headers['x-csrf-token'];
-      return typeof header === 'string' ? header : undefined;
+      if (typeof header === 'string') return header;
+      // Forms with files carry the token in their action URL, so it is checked before any file
+      // is read or written.
+      const fromQuery: unknown = req.query?._csrf;
+      return req.is('multipart/form-data') && typeof fromQuery === 'string' ? fromQuery : undefined;
     },
   });
   const protect: RequestHandler = (req, res, next) => {

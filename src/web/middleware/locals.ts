@@ -6,7 +6,8 @@ import type { Csrf } from './csrf';
 export function languageHref(req: Request, code: string): string {
   const url = new URL(req.originalUrl, 'http://local');
   url.searchParams.set('lang', code);
-  return `${url.pathname}${url.search}`;
+  // One leading slash only: "//host/x" would be a link to another site.
+  return `/${url.pathname.replace(/^\/+/, '')}${url.search}`;
 }
 
 /**
