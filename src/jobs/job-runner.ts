@@ -1,12 +1,14 @@
 import type { DeliveryDeps } from '../mail/delivery';
+import { sweepLeftovers } from './cleanup';
 import { drainDueMail, type MailDrainSummary } from './mail-delivery';
 
 export type JobDeps = DeliveryDeps;
-export type JobsReport = { mail: MailDrainSummary };
+export type JobsReport = { mail: MailDrainSummary; swept: { counters: number; files: number } };
 
 /** Every job that is due, once: the web process's timer and `npm run cron` both call this. */
 export async function runDueJobs(deps: JobDeps, opts: { stopSignal?: AbortSignal; budgetMs?: number } = {}): Promise<JobsReport> {
-  return { mail: await drainDueMail(deps, { stopSignal: opts.stopSignal, budgetMs: opts.budgetMs }) };
+  const mail = await drainDueMail(deps, { stopSignal: opts.stopSignal, budgetMs: opts.budgetMs });
+  return { mail, swept: await sweepLeftovers(deps) };
 }
 
 export type JobRunner = { stop(): Promise<void> };

@@ -1,6 +1,9 @@
+import fs from 'node:fs';
 import http from 'node:http';
+import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import request from 'supertest';
+import { sweepLeftovers } from '../../src/jobs/cleanup';
 import { csrfFrom, useInstalledApp, type InstalledApp } from '../helpers/installed-app';
 import { openTicket, submitForm, validTicket } from '../helpers/portal';
 
@@ -103,4 +106,15 @@ test('the language switch never links to another site', async () => {
   const res = await request(t.app).get('/.//evil.example/x').expect(404);
   expect(res.text).not.toMatch(/href="\/\/evil/);
   expect(res.text).toContain('href="/evil.example/x?lang=sk"');
+});
+
+test('housekeeping removes expired counters and old leftover uploads', async () => {
+  await t.db('rate_limits').insert({ bucket: 'old:counter', hits: 3, reset_at: t.clock.now() - 1 });
+  const leftover = path.join(t.services.store.incomingDir, 'leftover-upload');
+  fs.writeFileSync(leftover, 'x');
+  t.clock.advance(2 * 3600_000);
+  const swept = await sweepLeftovers(t.services);
+  expect(swept.counters).toBeGreaterThanOrEqual(1);
+  expect(swept.files).toBeGreaterThanOrEqual(1);
+  expect(fs.existsSync(leftover)).toBe(false);
 });

@@ -1,0 +1,30 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import type { AppConfig } from '../config/config.schema';
+import type { Clock } from '../clock';
+import type { Db } from '../db/db';
+import { resolveFromRoot } from '../paths';
+import { deleteExpiredCounters } from '../security/rate-limit.repo';
+
+const incomingMaxAgeMs = 3600_000;
+
+/**
+ * Housekeeping: rate-limit counters whose window has passed (their keys are typed by anyone,
+ * so the table would otherwise only grow) and uploads a crashed request left in the incoming
+ * folder. Returns how much it removed.
+ */
+export async function sweepLeftovers(deps: { db: Db; clock: Clock; config: Pick<AppConfig, 'paths'> }): Promise<{ counters: number; files: number }> {
+  const now = deps.clock.now();
+  const counters = await deleteExpiredCounters(deps.db, now);
+  const incoming = path.join(resolveFromRoot(deps.config.paths.attachments), '.incoming');
+  let files = 0;
+  for (const name of await fs.promises.readdir(incoming).catch(() => [] as string[])) {
+    const file = path.join(incoming, name);
+    const stat = await fs.promises.stat(file).catch(() => null);
+    if (stat?.isFile() && now - stat.mtimeMs > incomingMaxAgeMs) {
+      await fs.promises.rm(file, { force: true });
+      files++;
+    }
+  }
+  return { counters, files };
+}
