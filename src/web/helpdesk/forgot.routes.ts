@@ -13,8 +13,13 @@ export function forgotRoutes(services: Services): Router {
     const raw = typeof req.body?.email === 'string' ? req.body.email.slice(0, 254) : '';
     const parsed = emailSchema.safeParse(raw);
     if (!parsed.success) return res.status(400).render('helpdesk/forgot', { title: req.t('forgot.title'), email: raw, error: 'form.invalidEmail', sent: false });
-    await mailTrackingIds({ ...services, signingSecret: services.config.secrets.signing }, { email: parsed.data, ip: req.ip ?? '', language: req.language || 'en' });
     res.render('helpdesk/forgot', { title: req.t('forgot.title'), email: '', error: null, sent: true });
+    // After the answer is sent, so its timing says nothing about whether the address is known.
+    res.on('finish', () => {
+      mailTrackingIds({ ...services, signingSecret: services.config.secrets.signing }, { email: parsed.data, ip: req.ip ?? '', language: req.language || 'en' }).catch((err: unknown) =>
+        services.logger.error({ err }, 'forgot tracking ID mail failed'),
+      );
+    });
   });
   return router;
 }
