@@ -84,3 +84,17 @@ test('status, priority, owner and category changes are saved and kept in the his
   const none = await admin.get('/admin/tickets?owner=unassigned&status=on_hold').expect(200);
   expect(none.text).not.toContain(`/admin/tickets/${id}"`);
 });
+
+test('the dashboard counts each queue among the tickets the person may see', async () => {
+  await newTicket();
+  const admin = await staffAgent(adminCredentials);
+  const sam = await staffAgent(staffCredentials);
+  const count = (html: string, queue: string) => Number(new RegExp(`<span class="queue__count">(\\d+)\\+?</span> <span class="queue__name">${queue}</span>`).exec(html)![1]);
+  const adminDash = (await admin.get('/admin').expect(200)).text;
+  const newTickets = await t.db('tickets as t').join('statuses as s', 's.id', 't.status_id').where('s.key', 'new').count<{ n: number }[]>({ n: '*' });
+  expect(count(adminDash, 'New')).toBe(Number(newTickets[0]!.n));
+  expect(count(adminDash, 'New')).toBeGreaterThan(0);
+  const samDash = (await sam.get('/admin').expect(200)).text;
+  expect(count(samDash, 'New')).toBe(0);
+  expect(count(samDash, 'Unassigned')).toBe(0);
+});

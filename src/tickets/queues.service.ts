@@ -1,0 +1,32 @@
+import type { Db } from '../db/db';
+import { visibleCategoryIds } from '../staff/category-access.repo';
+import { countTickets, type TicketListFilter } from './ticket-list.repo';
+import { listStatuses } from './statuses.repo';
+
+export const queueCountCap = 1000;
+
+export type Queue = { id: string; count: number; capped: boolean; href: string };
+
+/**
+ * The dashboard's queues for one staff member, each counted only up to a cap, so the page costs
+ * the same at ten thousand and at a million tickets.
+ */
+export async function queuesFor(db: Db, staff: { id: number; isAdmin: boolean }): Promise<Queue[]> {
+  const [visible, statuses] = await Promise.all([visibleCategoryIds(db, staff), listStatuses(db)]);
+  const idOf = (key: string) => statuses.filter((s) => s.key === key).map((s) => s.id);
+  const open = statuses.filter((s) => s.is_open).map((s) => s.id);
+  const openKeys = statuses.filter((s) => s.is_open).map((s) => `status=${s.key}`).join('&');
+  const defs: Array<{ id: string; filter: Omit<TicketListFilter, 'categories'>; href: string }> = [
+    { id: 'new', filter: { statusIds: idOf('new') }, href: '/admin/tickets?status=new' },
+    { id: 'open', filter: { statusIds: open }, href: `/admin/tickets?${openKeys}` },
+    { id: 'mine', filter: { statusIds: open, owner: { kind: 'staff', id: staff.id } }, href: `/admin/tickets?${openKeys}&owner=me` },
+    { id: 'unassigned', filter: { statusIds: open, owner: { kind: 'unassigned' } }, href: `/admin/tickets?${openKeys}&owner=unassigned` },
+    { id: 'waiting', filter: { statusIds: idOf('waiting') }, href: '/admin/tickets?status=waiting' },
+  ];
+  return Promise.all(
+    defs.map(async (d) => {
+      const count = await countTickets(db, { ...d.filter, categories: visible }, queueCountCap);
+      return { id: d.id, count: Math.min(count, queueCountCap), capped: count > queueCountCap, href: d.href };
+    }),
+  );
+}
