@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import { ticketIdsMatching } from '../db/fulltext';
 
 export type TicketListFilter = {
   categories: number[] | 'all'; // what the viewer may see
@@ -7,6 +8,8 @@ export type TicketListFilter = {
   categoryId?: number;
   owner?: { kind: 'anyone' } | { kind: 'unassigned' } | { kind: 'staff'; id: number };
   tier?: number;
+  /** Full-text words (subject and messages), an exact tracking ID, or a customer's e-mail. */
+  search?: { words: string[]; trackingId: string | null; email: string | null };
 };
 
 export type TicketListRow = {
@@ -30,7 +33,7 @@ export type TicketListRow = {
 export const sortColumns = { updated: 't.updated_at', created: 't.created_at', due: 't.due_at', priority: 't.priority_id' } as const;
 export type SortKey = keyof typeof sortColumns;
 
-function applyFilter(q: Knex.QueryBuilder, f: TicketListFilter): Knex.QueryBuilder {
+function applyFilter(db: Knex, q: Knex.QueryBuilder, f: TicketListFilter): Knex.QueryBuilder {
   q.whereNull('t.merged_into_id');
   if (f.categories !== 'all') q.whereIn('t.category_id', f.categories.length ? f.categories : [-1]);
   if (f.categoryId) q.where('t.category_id', f.categoryId);
@@ -39,6 +42,16 @@ function applyFilter(q: Knex.QueryBuilder, f: TicketListFilter): Knex.QueryBuild
   if (f.tier) q.where('t.tier', f.tier);
   if (f.owner?.kind === 'unassigned') q.whereNull('t.owner_id');
   if (f.owner?.kind === 'staff') q.where('t.owner_id', f.owner.id);
+  const s = f.search;
+  if (s && !s.trackingId && !s.email && s.words.length === 0) q.whereRaw('1 = 0'); // nothing searchable typed
+  else if (s) {
+    q.where((w) => {
+      if (s.trackingId) w.orWhere('t.tracking_id', s.trackingId);
+      // The customer's own index: an exact address, or the start of one (never '%…%').
+      if (s.email) w.orWhereIn('t.customer_id', (c) => c.select('id').from('customers').whereRaw("email LIKE ? ESCAPE '!'", [`${s.email!.replace(/[!%_]/g, '!$&')}%`]));
+      if (s.words.length) w.orWhereIn('t.id', ticketIdsMatching(db, s.words));
+    });
+  }
   return q;
 }
 
@@ -48,7 +61,7 @@ function applyFilter(q: Knex.QueryBuilder, f: TicketListFilter): Knex.QueryBuild
  * page's rows only.
  */
 export async function listTickets(db: Knex, f: TicketListFilter, page: { sort: SortKey; dir: 'asc' | 'desc'; offset: number; limit: number }): Promise<TicketListRow[]> {
-  const ids = applyFilter(db('tickets as t').select('t.id'), f)
+  const ids = applyFilter(db, db('tickets as t').select('t.id'), f)
     .orderBy([{ column: sortColumns[page.sort], order: page.dir }, { column: 't.id', order: page.dir }])
     .offset(page.offset)
     .limit(page.limit);
@@ -84,7 +97,7 @@ export async function listTickets(db: Knex, f: TicketListFilter, page: { sort: S
 
 /** How many tickets match, counted up to a cap: "1,000+" needs no scan of a million rows. */
 export async function countTickets(db: Knex, f: TicketListFilter, cap: number): Promise<number> {
-  const inner = applyFilter(db('tickets as t').select(db.raw('1')), f).limit(cap + 1);
+  const inner = applyFilter(db, db('tickets as t').select(db.raw('1')), f).limit(cap + 1);
   const [row] = await db.from(inner.as('capped')).count<{ n: number }[]>({ n: '*' });
   return Number(row?.n ?? 0);
 }

@@ -4,7 +4,8 @@ import { visibleCategoryIds } from '../../staff/category-access.repo';
 import { listActiveStaff } from '../../staff/staff.repo';
 import { countTickets, listTickets, sortColumns, type SortKey, type TicketListFilter } from '../../tickets/ticket-list.repo';
 import { listPriorities, listStatuses } from '../../tickets/statuses.repo';
-import { formatTrackingId } from '../../tickets/tracking-id';
+import { searchWords } from '../../db/fulltext';
+import { formatTrackingId, parseTrackingId } from '../../tickets/tracking-id';
 import type { Services } from '../app-services';
 
 const pageSizes = [25, 50, 100];
@@ -13,7 +14,15 @@ const countCap = 1000;
 const list = (v: unknown): string[] => (Array.isArray(v) ? v : v === undefined ? [] : [v]).filter((x): x is string => typeof x === 'string').slice(0, 20);
 const positive = (v: unknown): number | undefined => (typeof v === 'string' && /^\d{1,9}$/.test(v) && Number(v) > 0 ? Number(v) : undefined);
 
-/** /admin/tickets: the staff ticket list with filters, sorting and paging. */
+/** What a staff search means: a tracking ID, a customer's address (or its start), or words. */
+function searchOf(text: string): NonNullable<TicketListFilter['search']> {
+  const trackingId = parseTrackingId(text);
+  if (trackingId) return { trackingId, email: null, words: [] };
+  if (text.includes('@')) return { trackingId: null, email: text.toLowerCase().slice(0, 254), words: [] };
+  return { trackingId: null, email: null, words: searchWords(text) };
+}
+
+/** /admin/tickets: the staff ticket list with filters, search, sorting and paging. */
 export function ticketListRoutes(services: Services): Router {
   const router = Router();
 
@@ -23,10 +32,13 @@ export function ticketListRoutes(services: Services): Router {
       listStatuses(services.db), listPriorities(services.db), listActiveCategories(services.db), listActiveStaff(services.db), visibleCategoryIds(services.db, me),
     ]);
     const q = req.query;
+    const text = typeof q.q === 'string' ? q.q.trim().slice(0, 200) : '';
+    const search = text ? searchOf(text) : undefined;
     const wantedStatuses = list(q.status);
+    // A search looks through every status unless some are chosen; the plain list shows open ones.
     const statusIds = wantedStatuses.length
       ? statuses.filter((s) => wantedStatuses.includes(s.key)).map((s) => s.id)
-      : statuses.filter((s) => s.is_open).map((s) => s.id);
+      : search ? [] : statuses.filter((s) => s.is_open).map((s) => s.id);
     const ownerParam = typeof q.owner === 'string' ? q.owner : 'anyone';
     const owner: TicketListFilter['owner'] =
       ownerParam === 'me' ? { kind: 'staff', id: me.id } : ownerParam === 'unassigned' ? { kind: 'unassigned' } : positive(ownerParam) ? { kind: 'staff', id: positive(ownerParam)! } : { kind: 'anyone' };
@@ -37,6 +49,7 @@ export function ticketListRoutes(services: Services): Router {
       categoryId: positive(q.category),
       owner,
       tier: ['1', '2', '3'].includes(String(q.tier)) ? Number(q.tier) : undefined,
+      search,
     };
     const sort: SortKey = typeof q.sort === 'string' && q.sort in sortColumns ? (q.sort as SortKey) : 'updated';
     const dir = q.dir === 'asc' ? 'asc' : 'desc';
@@ -57,7 +70,7 @@ export function ticketListRoutes(services: Services): Router {
       size,
       hasNext: total > pageNo * size,
       pageHref: (n: number) => `/admin/tickets?${new URLSearchParams([...params, ['page', String(n)]]).toString()}`,
-      filters: { statuses: wantedStatuses.length ? wantedStatuses : statuses.filter((s) => s.is_open).map((s) => s.key), priority: String(q.priority ?? ''), category: String(positive(q.category) ?? ''), owner: ownerParam, tier: String(filter.tier ?? ''), sort, dir, size },
+      filters: { q: text, statuses: wantedStatuses.length ? wantedStatuses : search ? [] : statuses.filter((s) => s.is_open).map((s) => s.key), priority: String(q.priority ?? ''), category: String(positive(q.category) ?? ''), owner: ownerParam, tier: String(filter.tier ?? ''), sort, dir, size },
       statuses,
       priorities,
       categories: visible === 'all' ? categories : categories.filter((c) => visible.includes(Number(c.id))),
