@@ -8,6 +8,7 @@ import { visibleCategoryIds } from '../staff/category-access.repo';
 import { findStaffById } from '../staff/staff.repo';
 import { bumpMessageCount, findTicketById, updateTicket, type TicketView } from './tickets.repo';
 import { insertMessage } from './messages.repo';
+import { countMessages, moveTicketContents } from './merge.repo';
 import { findPriorityByKey, findStatusByKey } from './statuses.repo';
 import type { TicketEvent } from './ticket-events';
 import type { TicketDeps } from './tickets.service';
@@ -85,4 +86,26 @@ export async function moveToCategory(deps: TicketDeps, ticket: TicketView, staff
   if (!category || (visible !== 'all' && !visible.includes(categoryId))) throw new ValidationError('Unknown category.', { category: 'form.chooseCategory' });
   if (categoryId === ticket.categoryId) return;
   await change(deps, ticket, { category_id: categoryId, tier: Number(category.tier) }, (view) => ({ type: 'ticket.category_changed', ticket: view, from: ticket.categoryId, to: categoryId, actor: { type: 'staff', id: staff.id } }));
+}
+
+/**
+ * Merges a ticket into another: its thread, attachments, history and custom field values end
+ * up on the surviving ticket, and the merged one is closed and points there (its tracking ID
+ * keeps working for its customer). Refused into itself, from or into an already merged ticket.
+ */
+export async function mergeTickets(deps: TicketDeps, source: TicketView, target: TicketView, staff: StaffActor): Promise<void> {
+  if (source.id === target.id) throw new ValidationError('A ticket cannot be merged into itself.', { merge: 'staffTicket.mergeSelf' });
+  if (source.mergedIntoId !== null || target.mergedIntoId !== null) throw new ValidationError('Merged tickets cannot be merged again.', { merge: 'staffTicket.mergeMerged' });
+  await withTransaction(deps.db, async (trx) => {
+    const now = deps.clock.now();
+    // Re-read inside the transaction: two staff merging at once must not both win.
+    const [s, t] = [await findTicketById(trx, source.id), await findTicketById(trx, target.id)];
+    if (!s || !t || s.mergedIntoId !== null || t.mergedIntoId !== null) throw new ValidationError('Merged tickets cannot be merged again.', { merge: 'staffTicket.mergeMerged' });
+    const closed = (await findStatusByKey(trx, 'closed'))!;
+    await moveTicketContents(trx, source.id, target.id);
+    await updateTicket(trx, source.id, { merged_into_id: target.id, status_id: closed.id, message_count: 0, updated_at: now, resolved_at: now, resolved_by_staff_id: staff.id });
+    await updateTicket(trx, target.id, { message_count: await countMessages(trx, target.id), updated_at: now });
+    const actor = { type: 'staff' as const, id: staff.id };
+    await deps.events.publish(trx, { type: 'ticket.merged', ticket: (await findTicketById(trx, target.id))!, from: source.trackingId, to: target.trackingId, actor }, now);
+  });
 }

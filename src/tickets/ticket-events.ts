@@ -12,7 +12,8 @@ export type TicketEvent =
   | { type: 'ticket.note_added'; ticket: TicketView; messageId: number; actor: Actor }
   | { type: 'ticket.assigned'; ticket: TicketView; from: number | null; to: number | null; actor: Actor }
   | { type: 'ticket.priority_changed'; ticket: TicketView; from: string; to: string; actor: Actor }
-  | { type: 'ticket.category_changed'; ticket: TicketView; from: number; to: number; actor: Actor };
+  | { type: 'ticket.category_changed'; ticket: TicketView; from: number; to: number; actor: Actor }
+  | { type: 'ticket.merged'; ticket: TicketView; from: string; to: string; actor: Actor };
 
 /** Adds its durable consequences (a queued mail, a webhook) inside the change's transaction. */
 export type TicketSubscriber = (trx: Trx, event: TicketEvent, now: number) => Promise<void>;
@@ -28,6 +29,7 @@ function eventData(e: TicketEvent): Record<string, unknown> {
     case 'ticket.assigned':
     case 'ticket.priority_changed':
     case 'ticket.category_changed':
+    case 'ticket.merged':
       return { from: e.from, to: e.to };
     case 'message.rated':
       return { messageId: e.messageId, rating: e.rating };

@@ -6,13 +6,14 @@ import { NotFoundError, ValidationError } from '../../errors';
 import { visibleCategoryIds } from '../../staff/category-access.repo';
 import { listActiveStaff } from '../../staff/staff.repo';
 import { listAllMessages } from '../../tickets/messages.repo';
-import { addInternalNote, assign, moveToCategory, setPriority, setStatus, ticketForStaff, type StaffActor } from '../../tickets/staff-actions.service';
+import { addInternalNote, assign, mergeTickets, moveToCategory, setPriority, setStatus, ticketForStaff, type StaffActor } from '../../tickets/staff-actions.service';
 import { listPriorities, listStatuses } from '../../tickets/statuses.repo';
 import { checkUploads } from '../../tickets/submission.service';
 import { replySchema } from '../../tickets/submission.schema';
 import { listTicketEvents } from '../../tickets/ticket-events.repo';
 import { addStaffReply } from '../../tickets/tickets.service';
-import { formatTrackingId } from '../../tickets/tracking-id';
+import { findTicketByTrackingId } from '../../tickets/tickets.repo';
+import { formatTrackingId, parseTrackingId } from '../../tickets/tracking-id';
 import type { Services } from '../app-services';
 import { sendAttachment } from '../helpdesk/send-attachment';
 import { uploadedFiles } from '../middleware/multipart';
@@ -92,6 +93,24 @@ export function ticketPageRoutes(services: Services): Router {
     // Moved out of reach (a category this person cannot see): back to the list.
     const stillVisible = await ticketForStaff(services.db, actor, ticket.id).then(() => true, () => false);
     res.redirect(303, stillVisible ? `/admin/tickets/${ticket.id}?done=saved` : '/admin/tickets');
+  });
+
+  router.post('/tickets/:id/merge', async (req, res) => {
+    const source = await load(req);
+    const body = (req.body ?? {}) as Record<string, unknown>;
+    const trackingId = parseTrackingId(body.target);
+    const found = trackingId ? await findTicketByTrackingId(services.db, trackingId) : undefined;
+    // A ticket this person may not see is "not found" here too.
+    const target = found ? await ticketForStaff(services.db, actorOf(req), found.id).catch(() => undefined) : undefined;
+    try {
+      if (!target) throw new ValidationError('No such ticket.', { merge: 'staffTicket.mergeNotFound' });
+      if (body.confirm !== 'yes') throw new ValidationError('Confirm the merge.', { merge: 'staffTicket.mergeConfirm' });
+      await mergeTickets(services, source, target, actorOf(req));
+    } catch (err) {
+      if (err instanceof ValidationError) return render(req, res, { errors: err.details ?? {} }, 400);
+      throw err;
+    }
+    res.redirect(303, `/admin/tickets/${target.id}?done=merged`);
   });
 
   router.post('/tickets/:id/take', async (req, res) => {

@@ -1,0 +1,20 @@
+import type { Knex } from 'knex';
+
+/**
+ * Moves everything of one ticket onto another: messages, attachments, history, and the custom
+ * field values the surviving ticket does not have yet (its own values win).
+ */
+export async function moveTicketContents(trx: Knex, fromId: number, toId: number): Promise<void> {
+  await trx('messages').where({ ticket_id: fromId }).update({ ticket_id: toId });
+  await trx('attachments').where({ ticket_id: fromId }).update({ ticket_id: toId });
+  await trx('ticket_events').where({ ticket_id: fromId }).update({ ticket_id: toId });
+  // Read first: MySQL refuses an UPDATE whose subquery reads the table being updated.
+  const taken = (await trx('custom_field_values').where({ ticket_id: toId }).pluck('field_id')).map(Number);
+  await trx('custom_field_values').where({ ticket_id: fromId }).whereNotIn('field_id', taken.length ? taken : [-1]).update({ ticket_id: toId });
+  await trx('custom_field_values').where({ ticket_id: fromId }).del();
+}
+
+export async function countMessages(trx: Knex, ticketId: number): Promise<number> {
+  const [row] = await trx('messages').where({ ticket_id: ticketId }).count<{ n: number }[]>({ n: '*' });
+  return Number(row?.n ?? 0);
+}
