@@ -1,9 +1,9 @@
 import type { Knex } from 'knex';
 import { insertReturningId } from '../db/insert';
 
-export type CategoryRow = { id: number; name: string; description: string | null; tier: number; is_public: boolean | number; default_priority_id: number | null };
+export type CategoryRow = { id: number; name: string; description: string | null; tier: number; is_public: boolean | number; default_priority_id: number | null; escalate_to_id: number | null };
 
-const columns = ['id', 'name', 'description', 'tier', 'is_public', 'default_priority_id'];
+const columns = ['id', 'name', 'description', 'tier', 'is_public', 'default_priority_id', 'escalate_to_id'];
 
 export async function insertCategory(
   trx: Knex,

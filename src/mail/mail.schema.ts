@@ -57,6 +57,14 @@ export const templateVars = {
     customer: z.object({ name: personName, email: z.email().max(254) }),
     categoryName: z.string().max(120),
   }),
+  staff_escalated: z.object({
+    ticket: z.object({ id: z.number().int().positive(), trackingId, subject: ticketSubject }),
+    staffName: personName,
+    fromCategory: z.string().max(120),
+    toCategory: z.string().max(120),
+    tier: z.number().int().min(1).max(3),
+    reason: z.string().max(2000),
+  }),
   test_message: z.object({ requestedBy: personName }),
 } as const;
 

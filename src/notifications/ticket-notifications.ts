@@ -37,6 +37,7 @@ async function notifyCustomer(deps: NotificationDeps, trx: Trx, event: TicketEve
 }
 
 async function notifyStaff(deps: NotificationDeps, trx: Trx, event: TicketEvent): Promise<void> {
+  if (event.type === 'ticket.escalated') return notifyEscalation(deps, trx, event);
   if (event.type !== 'ticket.created') return;
   const { ticket } = event;
   for (const staff of await staffForCategory(trx, ticket.categoryId)) {
@@ -47,6 +48,22 @@ async function notifyStaff(deps: NotificationDeps, trx: Trx, event: TicketEvent)
       automatic: true,
       ticketId: ticket.id,
       vars: { ticket: { id: ticket.id, trackingId: ticket.trackingId, subject: ticket.subject }, customer: { name: ticket.customerName, email: ticket.customerEmail }, categoryName: ticket.categoryName },
+    });
+  }
+}
+
+/** The staff of the tier a ticket was escalated to, but not the person who escalated it. */
+async function notifyEscalation(deps: NotificationDeps, trx: Trx, event: Extract<TicketEvent, { type: 'ticket.escalated' }>): Promise<void> {
+  const { ticket } = event;
+  for (const staff of await staffForCategory(trx, ticket.categoryId)) {
+    if (staff.id === event.actor.id) continue;
+    await queueMail(trx, deps, {
+      template: 'staff_escalated',
+      to: { address: staff.email, name: staff.name },
+      language: staff.language,
+      automatic: true,
+      ticketId: ticket.id,
+      vars: { ticket: { id: ticket.id, trackingId: ticket.trackingId, subject: ticket.subject }, staffName: event.staffName, fromCategory: event.fromName, toCategory: ticket.categoryName, tier: ticket.tier, reason: event.reason },
     });
   }
 }

@@ -109,3 +109,19 @@ export async function mergeTickets(deps: TicketDeps, source: TicketView, target:
     await deps.events.publish(trx, { type: 'ticket.merged', ticket: (await findTicketById(trx, target.id))!, from: source.trackingId, to: target.trackingId, actor }, now);
   });
 }
+
+/**
+ * Escalates to the next support tier: the ticket moves to its category's escalation target
+ * (a tier-2 or tier-3 category), loses its owner so the new tier picks it up, and the reason is
+ * kept in the history; the staff of the new category are told through the event.
+ */
+export async function escalate(deps: TicketDeps, ticket: TicketView, staff: StaffActor, reason: string): Promise<void> {
+  const from = await findActiveCategory(deps.db, ticket.categoryId);
+  const to = from?.escalate_to_id ? await findActiveCategory(deps.db, Number(from.escalate_to_id)) : undefined;
+  if (!from || !to) throw new ValidationError('No escalation target.', { escalate: 'staffTicket.escalateNone' });
+  const text = reason.trim();
+  if (!text) throw new ValidationError('Say why.', { escalate: 'form.required' });
+  await change(deps, ticket, { category_id: to.id, tier: Number(to.tier), owner_id: null }, (view) => ({
+    type: 'ticket.escalated', ticket: view, from: Number(from.id), to: Number(to.id), fromName: from.name, reason: text.slice(0, 2000), staffName: staff.name, actor: { type: 'staff', id: staff.id },
+  }));
+}

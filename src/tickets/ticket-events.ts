@@ -13,7 +13,8 @@ export type TicketEvent =
   | { type: 'ticket.assigned'; ticket: TicketView; from: number | null; to: number | null; actor: Actor }
   | { type: 'ticket.priority_changed'; ticket: TicketView; from: string; to: string; actor: Actor }
   | { type: 'ticket.category_changed'; ticket: TicketView; from: number; to: number; actor: Actor }
-  | { type: 'ticket.merged'; ticket: TicketView; from: string; to: string; actor: Actor };
+  | { type: 'ticket.merged'; ticket: TicketView; from: string; to: string; actor: Actor }
+  | { type: 'ticket.escalated'; ticket: TicketView; from: number; to: number; fromName: string; reason: string; staffName: string; actor: Actor };
 
 /** Adds its durable consequences (a queued mail, a webhook) inside the change's transaction. */
 export type TicketSubscriber = (trx: Trx, event: TicketEvent, now: number) => Promise<void>;
@@ -31,6 +32,8 @@ function eventData(e: TicketEvent): Record<string, unknown> {
     case 'ticket.category_changed':
     case 'ticket.merged':
       return { from: e.from, to: e.to };
+    case 'ticket.escalated':
+      return { from: e.fromName, to: e.ticket.categoryName, tier: e.ticket.tier, reason: e.reason };
     case 'message.rated':
       return { messageId: e.messageId, rating: e.rating };
   }

@@ -29,9 +29,11 @@ export function sampleRequest(template: MailTemplate, opts: { text?: string; lan
       };
     case 'staff_new_ticket':
       return { ...base, template, vars: { ticket: { id: 42, trackingId: 'ABC234DEFG', subject: text }, customer: { name: `Eve ${text}`, email: 'eve@example.com' }, categoryName: `Billing ${text}` } };
+    case 'staff_escalated':
+      return { ...base, template, vars: { ticket: { id: 42, trackingId: 'ABC234DEFG', subject: text }, staffName: `Ada ${text}`, fromCategory: `General ${text}`, toCategory: `Experts ${text}`, tier: 2, reason: `Needs a specialist ${text}` } };
     case 'test_message':
       return { ...base, template, vars: { requestedBy: `Ada ${text}` } };
   }
 }
 
-export const ticketTemplates: MailTemplate[] = ['ticket_received', 'staff_replied', 'ticket_resolved', 'staff_new_ticket'];
+export const ticketTemplates: MailTemplate[] = ['ticket_received', 'staff_replied', 'ticket_resolved', 'staff_new_ticket', 'staff_escalated'];

@@ -6,7 +6,7 @@ import { NotFoundError, ValidationError } from '../../errors';
 import { visibleCategoryIds } from '../../staff/category-access.repo';
 import { listActiveStaff } from '../../staff/staff.repo';
 import { listAllMessages } from '../../tickets/messages.repo';
-import { addInternalNote, assign, mergeTickets, moveToCategory, setPriority, setStatus, ticketForStaff, type StaffActor } from '../../tickets/staff-actions.service';
+import { addInternalNote, assign, escalate, mergeTickets, moveToCategory, setPriority, setStatus, ticketForStaff, type StaffActor } from '../../tickets/staff-actions.service';
 import { listPriorities, listStatuses } from '../../tickets/statuses.repo';
 import { checkUploads } from '../../tickets/submission.service';
 import { replySchema } from '../../tickets/submission.schema';
@@ -111,6 +111,20 @@ export function ticketPageRoutes(services: Services): Router {
       throw err;
     }
     res.redirect(303, `/admin/tickets/${target.id}?done=merged`);
+  });
+
+  router.post('/tickets/:id/escalate', async (req, res) => {
+    const ticket = await load(req);
+    const reason = typeof req.body?.reason === 'string' ? req.body.reason : '';
+    try {
+      await escalate(services, ticket, actorOf(req), reason);
+    } catch (err) {
+      if (err instanceof ValidationError) return render(req, res, { errors: err.details ?? {} }, 400);
+      throw err;
+    }
+    // The next tier may be out of this person's reach: then back to the list.
+    const stillVisible = await ticketForStaff(services.db, actorOf(req), ticket.id).then(() => true, () => false);
+    res.redirect(303, stillVisible ? `/admin/tickets/${ticket.id}?done=escalated` : '/admin/tickets?done=escalated');
   });
 
   router.post('/tickets/:id/take', async (req, res) => {
