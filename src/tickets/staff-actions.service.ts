@@ -1,12 +1,12 @@
 import type { CheckedFile } from '../attachments/file-check';
-import { insertAttachments } from '../attachments/attachments.repo';
+import { insertAttachments, listTicketAttachments } from '../attachments/attachments.repo';
 import { findActiveCategory } from '../categories/categories.repo';
 import type { Db } from '../db/db';
 import { withTransaction } from '../db/transaction';
-import { NotFoundError, ValidationError } from '../errors';
+import { ForbiddenError, NotFoundError, ValidationError } from '../errors';
 import { visibleCategoryIds } from '../staff/category-access.repo';
 import { findStaffById } from '../staff/staff.repo';
-import { bumpMessageCount, findTicketById, updateTicket, type TicketView } from './tickets.repo';
+import { bumpMessageCount, deleteTicketRows, findTicketById, updateTicket, type TicketView } from './tickets.repo';
 import { insertMessage } from './messages.repo';
 import { countMessages, moveTicketContents } from './merge.repo';
 import { findPriorityByKey, findStatusByKey } from './statuses.repo';
@@ -124,4 +124,18 @@ export async function escalate(deps: TicketDeps, ticket: TicketView, staff: Staf
   await change(deps, ticket, { category_id: to.id, tier: Number(to.tier), owner_id: null }, (view) => ({
     type: 'ticket.escalated', ticket: view, from: Number(from.id), to: Number(to.id), fromName: from.name, reason: text.slice(0, 2000), staffName: staff.name, actor: { type: 'staff', id: staff.id },
   }));
+}
+
+/**
+ * Deletes a ticket for good (admins only): its rows go in one transaction, its files after the
+ * commit, so a failed delete never loses a file the database still points to.
+ */
+export async function deleteTicket(deps: TicketDeps, ticket: TicketView, staff: StaffActor): Promise<void> {
+  if (!staff.isAdmin) throw new ForbiddenError();
+  const keys = await withTransaction(deps.db, async (trx) => {
+    const files = await listTicketAttachments(trx, ticket.id);
+    await deleteTicketRows(trx, ticket.id);
+    return files.map((f) => f.storageKey);
+  });
+  await Promise.all(keys.map((k) => deps.store.remove(k).catch(() => undefined)));
 }

@@ -120,3 +120,10 @@ export async function listTicketsOfCustomer(db: Knex, customerId: number, opts: 
   if (opts.openOnly) q.where('s.is_open', true);
   return ((await q) as ViewRow[]).map(toView);
 }
+
+/** Removes a ticket; its messages, attachments, events and field values go with it (FK cascade). */
+export async function deleteTicketRows(trx: Knex, id: number): Promise<void> {
+  // Tickets merged into this one keep existing, pointing nowhere.
+  await trx('tickets').where({ merged_into_id: id }).update({ merged_into_id: null });
+  await trx('tickets').where({ id }).del();
+}

@@ -57,3 +57,25 @@ test('merging moves thread, files, fields and history; the old tracking ID leads
   const unknown = await admin.post(`/admin/tickets/${into.id}/merge`).type('form').send({ _csrf: token, target: 'ABC-234-DEFG', confirm: 'yes' });
   expect(unknown.text).toContain('There is no ticket with this tracking ID');
 });
+
+test("admins delete a ticket for good after confirming; others cannot; the customer's other tickets are listed", async () => {
+  const customer = request.agent(t.app);
+  const first = await ticket(customer, 'First of two');
+  const second = await ticket(customer, 'Second of two');
+  const admin = request.agent(t.app);
+  expect((await signIn(admin, adminCredentials)).status).toBe(303);
+  const page = await admin.get(`/admin/tickets/${second.id}`).expect(200);
+  expect(page.text).toContain("Customer&#39;s other tickets");
+  expect(page.text).toContain('First of two');
+  const token = csrfFrom(page.text);
+  const sam = request.agent(t.app);
+  expect((await signIn(sam, { email: 'sam@example.com', password: 'another quite long passphrase 7' })).status).toBe(303);
+  const samToken = csrfFrom((await sam.get('/admin/tickets')).text);
+  await sam.post(`/admin/tickets/${first.id}/delete`).type('form').send({ _csrf: samToken, confirm: 'yes' }).expect(404);
+  const unconfirmed = await admin.post(`/admin/tickets/${first.id}/delete`).type('form').send({ _csrf: token });
+  expect(unconfirmed.status).toBe(400);
+  await admin.post(`/admin/tickets/${first.id}/delete`).type('form').send({ _csrf: token, confirm: 'yes' }).expect(303).expect('Location', '/admin/tickets');
+  expect(await t.db('tickets').where({ id: first.id }).first()).toBeUndefined();
+  expect(await t.db('messages').where({ ticket_id: first.id }).count<{ n: number }[]>({ n: '*' })).toEqual([{ n: 0 }]);
+  await admin.get(`/admin/tickets/${first.id}`).expect(404);
+});

@@ -6,13 +6,13 @@ import { NotFoundError, ValidationError } from '../../errors';
 import { visibleCategoryIds } from '../../staff/category-access.repo';
 import { listActiveStaff } from '../../staff/staff.repo';
 import { listAllMessages } from '../../tickets/messages.repo';
-import { addInternalNote, assign, escalate, mergeTickets, moveToCategory, setPriority, setStatus, ticketForStaff, type StaffActor } from '../../tickets/staff-actions.service';
+import { addInternalNote, assign, deleteTicket, escalate, mergeTickets, moveToCategory, setPriority, setStatus, ticketForStaff, type StaffActor } from '../../tickets/staff-actions.service';
 import { listPriorities, listStatuses } from '../../tickets/statuses.repo';
 import { checkUploads } from '../../tickets/submission.service';
 import { replySchema } from '../../tickets/submission.schema';
 import { listTicketEvents } from '../../tickets/ticket-events.repo';
 import { addStaffReply } from '../../tickets/tickets.service';
-import { findTicketByTrackingId } from '../../tickets/tickets.repo';
+import { findTicketByTrackingId, listTicketsOfCustomer } from '../../tickets/tickets.repo';
 import { formatTrackingId, parseTrackingId } from '../../tickets/tracking-id';
 import type { Services } from '../app-services';
 import { sendAttachment } from '../helpdesk/send-attachment';
@@ -28,7 +28,8 @@ export function ticketPageRoutes(services: Services): Router {
   async function render(req: Request, res: Response, extra: { errors?: Record<string, string>; reply?: string; note?: string } = {}, status = 200) {
     const ticket = await load(req);
     const visible = await visibleCategoryIds(services.db, actorOf(req));
-    const [messages, attachments, fields, events, statuses, priorities, categories, staff, settings] = await Promise.all([
+    const [others, messages, attachments, fields, events, statuses, priorities, categories, staff, settings] = await Promise.all([
+      listTicketsOfCustomer(services.db, ticket.customerId, { openOnly: false, limit: 11 }),
       listAllMessages(services.db, ticket.id), listTicketAttachments(services.db, ticket.id), listFieldValues(services.db, ticket.id), listTicketEvents(services.db, ticket.id),
       listStatuses(services.db), listPriorities(services.db), listActiveCategories(services.db), listActiveStaff(services.db), services.settings.all(),
     ]);
@@ -39,6 +40,7 @@ export function ticketPageRoutes(services: Services): Router {
       messages: messages.map((m) => ({ ...m, attachments: attachments.filter((a) => a.messageId === m.id) })),
       fields,
       events,
+      otherTickets: others.filter((o) => o.id !== ticket.id && (visible === 'all' || visible.includes(o.categoryId))).slice(0, 10).map((o) => ({ ...o, trackingLabel: formatTrackingId(o.trackingId) })),
       statuses,
       priorities,
       categories: visible === 'all' ? categories : categories.filter((c) => visible.includes(Number(c.id))),
@@ -125,6 +127,14 @@ export function ticketPageRoutes(services: Services): Router {
     // The next tier may be out of this person's reach: then back to the list.
     const stillVisible = await ticketForStaff(services.db, actorOf(req), ticket.id).then(() => true, () => false);
     res.redirect(303, stillVisible ? `/admin/tickets/${ticket.id}?done=escalated` : '/admin/tickets?done=escalated');
+  });
+
+  router.post('/tickets/:id/delete', async (req, res) => {
+    const ticket = await load(req);
+    if (req.body?.confirm !== 'yes') return render(req, res, { errors: { delete: 'staffTicket.deleteConfirm' } }, 400);
+    await deleteTicket(services, ticket, actorOf(req));
+    services.logger.info({ ticket: ticket.trackingId, by: req.user!.email }, 'ticket deleted');
+    res.redirect(303, '/admin/tickets');
   });
 
   router.post('/tickets/:id/take', async (req, res) => {
