@@ -1,0 +1,141 @@
+/**
+ * Seeds an installed Tessera database with tickets of the shape in shared/bench/DATA-SHAPE.md:
+ * deterministic (every choice derives from the row number), grown in place, bulk inserts in
+ * transactions. Usage (uses the same configuration as the app, e.g. TESSERA_CONFIG_DIR):
+ *   npx tsx bench/seed.ts --tickets 10000      (then 100000, 1000000: it adds what is missing)
+ */
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { loadConfig } from '../src/config/load-config';
+import { createKnex } from '../src/db/knex-factory';
+import { resolveFromRoot } from '../src/paths';
+import { hashPassword } from '../src/staff/password';
+import { trackingAlphabet } from '../src/tickets/tracking-id';
+
+const terms = fs.readFileSync(path.join(__dirname, 'terms.txt'), 'utf8').split('\n').map((w) => w.trim()).filter(Boolean);
+const openers = ['Problem with', 'Question about', 'Error when using', 'Cannot access', 'Request for', 'Issue with', 'Help needed with', 'Unable to configure', 'Urgent:', 'Follow-up on', 'Trouble with', 'Feedback on', 'Invoice question about', 'How do I change', 'Missing', 'Broken', 'Slow', 'Need information on', 'Complaint about', 'Update on'];
+const sentences = [
+  'I have been trying to get this working since yesterday without success.', 'The problem started right after the last update was installed.',
+  'Several colleagues in our office see exactly the same behaviour.', 'We already restarted the computer and cleared the browser cache.',
+  'The error message appears every time we open the main screen.', 'Could you please tell us what we should check next?',
+  'This is blocking our daily work, so a quick answer would help a lot.', 'I attached no screenshots because the screen just stays empty.',
+  'Our account was set up last month by your sales team.', 'It worked fine for a long time before this happened.',
+  'We use the latest version on all of our machines.', 'The same steps work on my phone but not on the laptop.',
+  'I am not sure whether this is a bug or a setting on our side.', 'Please let me know if you need any log files from us.',
+  'The documentation did not mention anything about this case.', 'We would like to avoid reinstalling everything if possible.',
+  'Our internet connection is stable and other services work.', 'I followed the guide from your website step by step.',
+  'A similar issue was solved for us last year, but I lost the notes.', 'Thank you in advance for looking into this.',
+];
+const firstNames = ['Anna', 'Ben', 'Clara', 'David', 'Eva', 'Filip', 'Greta', 'Hugo', 'Ines', 'Jan', 'Kira', 'Lukas', 'Mia', 'Noah', 'Olga', 'Pavel', 'Quinn', 'Rosa', 'Samuel', 'Tina', 'Uma', 'Viktor', 'Wanda', 'Xaver', 'Yara', 'Zoltan', 'Alma', 'Boris', 'Cecilia', 'Dmitri', 'Elena', 'Frank', 'Gina', 'Henrik', 'Ida', 'Jonas', 'Katja', 'Leon', 'Marta', 'Nils'];
+const lastNames = ['Novak', 'Horvath', 'Kovacs', 'Ozols', 'Ivanov', 'Smith', 'Muller', 'Rossi', 'Dubois', 'Nagy', 'Berzins', 'Petrov', 'Kral', 'Toth', 'Kalnins', 'Popov', 'Jones', 'Weber', 'Bianchi', 'Martin', 'Szabo', 'Liepa', 'Sokolov', 'Svoboda', 'Farkas', 'Krumins', 'Volkov', 'Brown', 'Fischer', 'Romano', 'Bernard', 'Varga', 'Zarins', 'Lebedev', 'Dvorak', 'Molnar', 'Jansons', 'Kozlov', 'Taylor', 'Wagner'];
+
+/** A number in [0, n) from the row number and a purpose: the same every run. */
+function pick(row: number, salt: string, n: number): number {
+  return crypto.createHash('sha1').update(`${salt}:${row}`).digest().readUInt32BE(0) % n;
+}
+const words = (row: number, salt: string, count: number) => Array.from({ length: count }, (_, i) => terms[pick(row, `${salt}${i}`, terms.length)]!);
+
+/** "B" and 9 characters: the row number spread by a bijection mod 31^9, so never twice the same. */
+function trackingIdOf(row: number): string {
+  const space = trackingAlphabet.length ** 9;
+  let n = (row * 2654435761) % space;
+  let id = '';
+  for (let i = 0; i < 9; i++) {
+    id += trackingAlphabet[n % trackingAlphabet.length];
+    n = Math.floor(n / trackingAlphabet.length);
+  }
+  return `B${id}`;
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({ options: { tickets: { type: 'string', default: '10000' }, batch: { type: 'string', default: '1000' } } });
+  const target = Number(values.tickets);
+  const batch = Number(values.batch);
+  const config = loadConfig();
+  const db = createKnex(config.database, resolveFromRoot(config.paths.data), { poolMax: 2 });
+  const now = Date.now();
+  const threeYears = 3 * 365 * 24 * 3600_000;
+  try {
+    const statuses = Object.fromEntries((await db('statuses').select('key', 'id')).map((s: { key: string; id: number }) => [s.key, Number(s.id)]));
+    const priorities = Object.fromEntries((await db('priorities').select('key', 'id')).map((p: { key: string; id: number }) => [p.key, Number(p.id)]));
+    for (let i = (await db('categories').count<{ n: number }[]>({ n: '*' }))[0]!.n; i < 10; i++) {
+      await db('categories').insert({ name: `Bench category ${Number(i) + 1}`, tier: 1, is_public: true, sort_order: Number(i), is_active: true, created_at: now, updated_at: now });
+    }
+    const categoryIds = (await db('categories').orderBy('id').limit(10).pluck('id')).map(Number);
+    const hash = await hashPassword('bench staff password 2026');
+    for (let i = 1; i <= 6; i++) {
+      await db('staff_users').insert({ email: `agent${i}@bench.example`, name: `Agent ${i}`, password_hash: hash, is_admin: false, is_active: true, language: 'en', created_at: now, updated_at: now }).onConflict('email').ignore();
+    }
+    const staffIds = (await db('staff_users').where('email', 'like', 'agent%@bench.example').orderBy('id').pluck('id')).map(Number);
+    const statusSpread: Array<[string, number]> = [['resolved', 40], ['closed', 40], ['new', 5], ['waiting', 5], ['replied', 5], ['open', 3], ['on_hold', 2]];
+    const prioritySpread: Array<[string, number]> = [['urgent', 2], ['high', 10], ['normal', 40], ['low', 48]];
+    const fromSpread = (row: number, salt: string, spread: Array<[string, number]>) => {
+      let r = pick(row, salt, 100);
+      for (const [key, share] of spread) if ((r -= share) < 0) return key;
+      return spread[0]![0];
+    };
+
+    let have = Number((await db('tickets').where('tracking_id', 'like', 'B%').count<{ n: number }[]>({ n: '*' }))[0]!.n);
+    const started = Date.now();
+    while (have < target) {
+      const rows = Array.from({ length: Math.min(batch, target - have) }, (_, i) => have + i + 1);
+      await db.transaction(async (trx) => {
+        const customers = [...new Set(rows.map((r) => Math.ceil(r / 3)))];
+        const newCustomers = customers.map((c) => ({ email: `customer${c}@example.com`, name: `${firstNames[pick(c, 'fn', 40)]} ${lastNames[pick(c, 'ln', 40)]}`, language: 'en', created_at: now, updated_at: now }));
+        for (let i = 0; i < newCustomers.length; i += 200) await trx('customers').insert(newCustomers.slice(i, i + 200)).onConflict('email').ignore();
+        const customerIds = new Map<string, number>((await trx('customers').whereIn('email', customers.map((c) => `customer${c}@example.com`)).select('id', 'email')).map((c: { id: number; email: string }) => [c.email, Number(c.id)]));
+        const tickets = rows.map((r) => {
+          const created = now - threeYears + pick(r, 'created', threeYears / 1000) * 1000;
+          const updated = created + pick(r, 'updated', 10 * 24 * 3600) * 1000;
+          const status = fromSpread(r, 'status', statusSpread);
+          const owner = pick(r, 'owner', 10) === 0 ? null : staffIds[pick(r, 'who', staffIds.length)]!;
+          const closed = status === 'resolved' || status === 'closed';
+          return {
+            tracking_id: trackingIdOf(r),
+            subject: `${openers[pick(r, 'opener', openers.length)]} ${words(r, 'subject', 2).join(' ')}`,
+            customer_id: customerIds.get(`customer${Math.ceil(r / 3)}@example.com`)!,
+            category_id: categoryIds[r % categoryIds.length]!,
+            tier: 1,
+            status_id: statuses[status]!,
+            priority_id: priorities[fromSpread(r, 'priority', prioritySpread)]!,
+            owner_id: owner,
+            language: 'en',
+            last_replier_type: 'customer',
+            message_count: 3,
+            source: 'web',
+            resolved_at: closed ? updated : null,
+            resolved_by_staff_id: closed ? owner : null,
+            created_at: created,
+            updated_at: updated,
+          };
+        });
+        // SQLite takes at most 500 rows in one compound insert.
+        for (let i = 0; i < tickets.length; i += 200) await trx('tickets').insert(tickets.slice(i, i + 200));
+        const ids = new Map<string, number>((await trx('tickets').whereIn('tracking_id', tickets.map((t) => t.tracking_id)).select('id', 'tracking_id')).map((t: { id: number; tracking_id: string }) => [t.tracking_id, Number(t.id)]));
+        const messages = tickets.flatMap((t, i) => {
+          const r = rows[i]!;
+          const ticketId = ids.get(t.tracking_id)!;
+          const first = [0, 1, 2, 3].map((k) => sentences[pick(r, `s${k}`, sentences.length)]).join(' ');
+          return [
+            { ticket_id: ticketId, kind: 'customer', customer_id: t.customer_id, author_name: 'Customer', body: `${first} Affected: ${words(r, 'body', 5).join(', ')}.\n\nBest regards,\nCustomer ${Math.ceil(r / 3)}`, body_format: 'text', created_at: t.created_at },
+            { ticket_id: ticketId, kind: 'staff', staff_id: t.owner_id, author_name: 'Agent', body: `Thank you for the report. We looked into ${words(r, 'reply', 2).join(' and ')} and changed the configuration on our side. Please try again and tell us whether the problem is gone; if not, send us the exact time it happened.`, body_format: 'text', created_at: t.created_at + 3600_000 },
+            { ticket_id: ticketId, kind: 'customer', customer_id: t.customer_id, author_name: 'Customer', body: `Thanks, it works better now, but ${words(r, 'follow', 1)[0]} still shows a warning sometimes. We will keep an eye on it.`, body_format: 'text', created_at: t.updated_at },
+          ];
+        });
+        for (let i = 0; i < messages.length; i += 200) await trx('messages').insert(messages.slice(i, i + 200));
+      });
+      have += rows.length;
+      process.stdout.write(`\r${have} tickets (${Math.round((have * 1000) / Math.max(1, Date.now() - started))}/s)   `);
+    }
+    process.stdout.write('\n');
+  } finally {
+    await db.destroy();
+  }
+}
+
+main().catch((err: unknown) => {
+  console.error(String((err as Error)?.message ?? err).slice(0, 500));
+  process.exit(1);
+});
