@@ -10,6 +10,7 @@ import { fromRoot } from '../paths';
 import type { AppDeps } from './app-deps';
 import { createPassport } from './auth/passport';
 import { requireStaff } from './auth/guards';
+import { cannedRoutes } from './admin/canned.routes';
 import { dashboardRoutes } from './admin/dashboard.routes';
 import { loginRoutes } from './admin/login.routes';
 import { mailSettingsRoutes } from './admin/mail-settings.routes';
@@ -83,7 +84,7 @@ export function createApp(deps: AppDeps, prebuilt?: { services?: Services }): Ex
   app.use('/admin', loginRoutes(deps, passport));
   app.use('/admin', upgradeRoutes(deps, schemaStatus));
   app.use('/admin', mailSettingsRoutes(services));
-  app.use('/admin', requireStaff, ticketListRoutes(services), ticketPageRoutes(services));
+  app.use('/admin', requireStaff, ticketListRoutes(services), ticketPageRoutes(services), cannedRoutes(services));
   app.use('/admin', requireStaff, dashboardRoutes(services));
 
   app.use(notFound);

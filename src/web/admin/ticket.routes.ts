@@ -14,6 +14,7 @@ import { listTicketEvents } from '../../tickets/ticket-events.repo';
 import { addStaffReply } from '../../tickets/tickets.service';
 import { findTicketByTrackingId, listTicketsOfCustomer } from '../../tickets/tickets.repo';
 import { formatTrackingId, parseTrackingId } from '../../tickets/tracking-id';
+import { cannedForStaff, fillPlaceholders, listCanned } from '../../canned/canned.service';
 import type { Services } from '../app-services';
 import { sendAttachment } from '../helpdesk/send-attachment';
 import { uploadedFiles } from '../middleware/multipart';
@@ -49,12 +50,22 @@ export function ticketPageRoutes(services: Services): Router {
       attachmentRules: { maxCount: settings['attachments.maxCount'], maxSizeMb: settings['attachments.maxSizeMb'], types: settings['attachments.allowedTypes'] },
       errors: extra.errors ?? {},
       reply: extra.reply ?? '',
+      canned: await listCanned(services.db, actorOf(req)),
       note: extra.note ?? '',
       notice: typeof req.query.done === 'string' ? `staffTicket.done.${req.query.done.replace(/[^a-z]/g, '')}` : null,
     });
   }
 
-  router.get('/tickets/:id', (req, res) => render(req, res));
+  router.get('/tickets/:id', async (req, res) => {
+    // "Insert" picks a canned response: the reply box opens with it, placeholders filled.
+    const cannedId = typeof req.query.canned === 'string' ? Number(req.query.canned) : NaN;
+    if (!Number.isSafeInteger(cannedId)) return render(req, res);
+    const ticket = await load(req);
+    const canned = await cannedForStaff(services.db, actorOf(req), cannedId);
+    const url = await services.settings.get('helpdesk.url');
+    const reply = fillPlaceholders(canned.body, { customerName: ticket.customerName, trackingId: formatTrackingId(ticket.trackingId), ticketLink: `${url}/helpdesk/tickets/${ticket.trackingId}`, staffName: req.user!.name });
+    await render(req, res, { reply });
+  });
 
   /** Reply to the customer or add a note: the same form checks, different audiences. */
   async function postMessage(req: Request, res: Response, kind: 'reply' | 'note') {
