@@ -2,6 +2,7 @@ import type { i18n } from 'i18next';
 import { staffForCategory } from '../categories/categories.repo';
 import type { Clock } from '../clock';
 import type { Trx } from '../db/db';
+import type { MailRequest, TemplateVars } from '../mail/mail.schema';
 import { queueMail } from '../mail/mail.service';
 import type { SettingsService } from '../settings/settings.service';
 import type { TicketEvent, TicketSubscriber } from '../tickets/ticket-events';
@@ -36,35 +37,27 @@ async function notifyCustomer(deps: NotificationDeps, trx: Trx, event: TicketEve
   }
 }
 
-async function notifyStaff(deps: NotificationDeps, trx: Trx, event: TicketEvent): Promise<void> {
-  if (event.type === 'ticket.escalated') return notifyEscalation(deps, trx, event);
-  if (event.type !== 'ticket.created') return;
-  const { ticket } = event;
+type StaffMail =
+  | { template: 'staff_new_ticket'; vars: TemplateVars<'staff_new_ticket'> }
+  | { template: 'staff_escalated'; vars: TemplateVars<'staff_escalated'> };
+
+/** One mail to each active staff member who works the ticket's category, but not to `skip`. */
+async function mailCategoryStaff(deps: NotificationDeps, trx: Trx, ticket: TicketView, mail: StaffMail, skip: number | null): Promise<void> {
   for (const staff of await staffForCategory(trx, ticket.categoryId)) {
-    await queueMail(trx, deps, {
-      template: 'staff_new_ticket',
-      to: { address: staff.email, name: staff.name },
-      language: staff.language,
-      automatic: true,
-      ticketId: ticket.id,
-      vars: { ticket: { id: ticket.id, trackingId: ticket.trackingId, subject: ticket.subject }, customer: { name: ticket.customerName, email: ticket.customerEmail }, categoryName: ticket.categoryName },
-    });
+    if (staff.id === skip) continue;
+    await queueMail(trx, deps, { ...mail, to: { address: staff.email, name: staff.name }, language: staff.language, automatic: true, ticketId: ticket.id } as MailRequest);
   }
 }
 
-/** The staff of the tier a ticket was escalated to, but not the person who escalated it. */
-async function notifyEscalation(deps: NotificationDeps, trx: Trx, event: Extract<TicketEvent, { type: 'ticket.escalated' }>): Promise<void> {
+/** A new ticket to the staff of its category; an escalated one to the staff of the new tier. */
+async function notifyStaff(deps: NotificationDeps, trx: Trx, event: TicketEvent): Promise<void> {
   const { ticket } = event;
-  for (const staff of await staffForCategory(trx, ticket.categoryId)) {
-    if (staff.id === event.actor.id) continue;
-    await queueMail(trx, deps, {
-      template: 'staff_escalated',
-      to: { address: staff.email, name: staff.name },
-      language: staff.language,
-      automatic: true,
-      ticketId: ticket.id,
-      vars: { ticket: { id: ticket.id, trackingId: ticket.trackingId, subject: ticket.subject }, staffName: event.staffName, fromCategory: event.fromName, toCategory: ticket.categoryName, tier: ticket.tier, reason: event.reason },
-    });
+  const ref = { id: ticket.id, trackingId: ticket.trackingId, subject: ticket.subject };
+  if (event.type === 'ticket.created') {
+    await mailCategoryStaff(deps, trx, ticket, { template: 'staff_new_ticket', vars: { ticket: ref, customer: { name: ticket.customerName, email: ticket.customerEmail }, categoryName: ticket.categoryName } }, null);
+  } else if (event.type === 'ticket.escalated') {
+    const vars = { ticket: ref, staffName: event.staffName, fromCategory: event.fromName, toCategory: ticket.categoryName, tier: ticket.tier, reason: event.reason };
+    await mailCategoryStaff(deps, trx, ticket, { template: 'staff_escalated', vars }, event.actor.id);
   }
 }
 
