@@ -139,3 +139,22 @@ export async function deleteTicket(deps: TicketDeps, ticket: TicketView, staff: 
   });
   await Promise.all(keys.map((k) => deps.store.remove(k).catch(() => undefined)));
 }
+
+export type BulkAction = { kind: 'status'; value: string } | { kind: 'priority'; value: string } | { kind: 'owner'; value: number | null };
+
+/**
+ * Applies one change to many tickets, each in its own transaction with its own event, like the
+ * same change made on each ticket's page. Tickets the person may not work are skipped.
+ */
+export async function bulkChange(deps: TicketDeps, staff: StaffActor, ids: number[], action: BulkAction): Promise<number> {
+  let changed = 0;
+  for (const id of ids) {
+    const ticket = await ticketForStaff(deps.db, staff, id).catch(() => null);
+    if (!ticket) continue;
+    if (action.kind === 'status') await setStatus(deps, ticket, staff, action.value);
+    else if (action.kind === 'priority') await setPriority(deps, ticket, staff, action.value);
+    else await assign(deps, ticket, staff, action.value);
+    changed++;
+  }
+  return changed;
+}

@@ -8,6 +8,8 @@ export type TicketListFilter = {
   categoryId?: number;
   owner?: { kind: 'anyone' } | { kind: 'unassigned' } | { kind: 'staff'; id: number };
   tier?: number;
+  /** Only these tickets (a bulk action's selection). */
+  ids?: number[];
   /** Full-text words (subject and messages), an exact tracking ID, or a customer's e-mail. */
   search?: { words: string[]; trackingId: string | null; email: string | null };
 };
@@ -40,6 +42,7 @@ function applyFilter(db: Knex, q: Knex.QueryBuilder, f: TicketListFilter): Knex.
   if (f.statusIds?.length) q.whereIn('t.status_id', f.statusIds);
   if (f.priorityId) q.where('t.priority_id', f.priorityId);
   if (f.tier) q.where('t.tier', f.tier);
+  if (f.ids) q.whereIn('t.id', f.ids.length ? f.ids : [-1]);
   if (f.owner?.kind === 'unassigned') q.whereNull('t.owner_id');
   if (f.owner?.kind === 'staff') q.where('t.owner_id', f.owner.id);
   const s = f.search;

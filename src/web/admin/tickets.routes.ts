@@ -5,7 +5,10 @@ import { listActiveStaff } from '../../staff/staff.repo';
 import { countTickets, listTickets, sortColumns, type SortKey, type TicketListFilter } from '../../tickets/ticket-list.repo';
 import { listPriorities, listStatuses } from '../../tickets/statuses.repo';
 import { searchWords } from '../../db/fulltext';
+import { bulkChange, type BulkAction } from '../../tickets/staff-actions.service';
+import { ticketsCsv } from '../../tickets/ticket-export';
 import { formatTrackingId, parseTrackingId } from '../../tickets/tracking-id';
+import { ValidationError } from '../../errors';
 import type { Services } from '../app-services';
 
 const pageSizes = [25, 50, 100];
@@ -76,7 +79,32 @@ export function ticketListRoutes(services: Services): Router {
       categories: visible === 'all' ? categories : categories.filter((c) => visible.includes(Number(c.id))),
       staff,
       tz: await services.settings.get('helpdesk.timezone'),
+      notice: typeof q.done === 'string' && ['bulk', 'bulkfailed', 'none'].includes(q.done) ? `staffList.done.${q.done}` : null,
     });
+  });
+  /** Bulk actions on the ticked rows: a change for each, or a CSV file of them. */
+  router.post('/tickets/bulk', async (req: Request, res) => {
+    const me = req.user!;
+    const body = (req.body ?? {}) as Record<string, unknown>;
+    const ids = [...new Set(list(body.ids).map(positive).filter((n): n is number => n !== undefined))].slice(0, 200);
+    const value = typeof body.value === 'string' ? body.value : '';
+    const actor = { id: me.id, name: me.name, isAdmin: me.isAdmin };
+    if (ids.length === 0) return res.redirect(303, '/admin/tickets?done=none');
+    if (body.action === 'export') {
+      const rows = await listTickets(services.db, { categories: await visibleCategoryIds(services.db, me), ids }, { sort: 'updated', dir: 'desc', offset: 0, limit: ids.length });
+      res.set('Content-Type', 'text/csv; charset=utf-8').set('Content-Disposition', 'attachment; filename="tickets.csv"').set('Cache-Control', 'no-store');
+      return res.send(ticketsCsv(rows));
+    }
+    const action: BulkAction | null =
+      body.action === 'status' ? { kind: 'status', value } : body.action === 'priority' ? { kind: 'priority', value } : body.action === 'owner' ? { kind: 'owner', value: value === '' ? null : (positive(value) ?? -1) } : null;
+    if (!action) throw new ValidationError('Choose an action.');
+    try {
+      await bulkChange(services, actor, ids, action);
+    } catch (err) {
+      if (err instanceof ValidationError) return res.redirect(303, '/admin/tickets?done=bulkfailed');
+      throw err;
+    }
+    res.redirect(303, '/admin/tickets?done=bulk');
   });
   return router;
 }
