@@ -1,4 +1,3 @@
-import { checkFile, type CheckedFile } from '../attachments/file-check';
 import { isBanned } from '../bans/ban-check';
 import { listBans } from '../bans/bans.repo';
 import { findActiveCategory } from '../categories/categories.repo';
@@ -10,6 +9,7 @@ import { clientKey } from '../security/client-key';
 import { AppError, TooManyRequestsError, ValidationError } from '../errors';
 import type { Settings } from '../settings/settings.schema';
 import { secondsSinceShown } from './form-timing';
+import { attachmentErrors, checkUploads, type Upload } from './message-form';
 import { findPriorityByKey } from './statuses.repo';
 import { submissionSchema } from './submission.schema';
 import { countOpenTicketsOfCustomer, findTicketBySubmissionKey, type TicketView } from './tickets.repo';
@@ -22,8 +22,6 @@ export class RefusedError extends AppError {
   }
 }
 
-export type Upload = { path: string; originalname: string; size: number };
-
 export type Submission = {
   body: Record<string, unknown>;
   files: Upload[];
@@ -32,20 +30,6 @@ export type Submission = {
   channel: 'web' | 'api';
   submissionKey: string | null;
 };
-
-/** Checks every upload against the attachment settings; problems are listed for the form. */
-export async function checkUploads(files: Upload[], settings: Settings): Promise<{ accepted: CheckedFile[]; problems: Array<{ key: string; vars: Record<string, string | number> }> }> {
-  const max = settings['attachments.maxCount'];
-  if (files.length > max) return { accepted: [], problems: [{ key: 'attachments.tooMany', vars: { max } }] };
-  const accepted: CheckedFile[] = [];
-  const problems: Array<{ key: string; vars: Record<string, string | number> }> = [];
-  for (const upload of files) {
-    const result = await checkFile(upload, { allowed: settings['attachments.allowedTypes'], maxBytes: settings['attachments.maxSizeMb'] * 1024 * 1024 });
-    if ('file' in result) accepted.push(result.file);
-    else problems.push(result.problem);
-  }
-  return { accepted, problems };
-}
 
 /**
  * Opens a ticket as a customer, from the web form or the API: the same validation, anti-spam,
@@ -85,7 +69,7 @@ export async function submitTicket(deps: TicketDeps & { settings: Settings; sign
   const custom = validateFieldValues(customerFieldsFor(await listActiveFields(db), category ? Number(category.id) : null), body);
   Object.assign(errors, custom.errors);
   const uploads = await checkUploads(input.files, settings);
-  if (uploads.problems.length) errors.attachments = uploads.problems.map((p) => `${p.key}|${JSON.stringify(p.vars)}`).join('\n');
+  if (uploads.problems.length) errors.attachments = attachmentErrors(uploads.problems);
   if (Object.keys(errors).length || !fields || !category) throw new ValidationError('Some fields need attention.', errors);
   if (input.channel === 'web') {
     const age = secondsSinceShown(deps.signingSecret, body.shown, now);

@@ -8,11 +8,10 @@ import { listActiveStaff } from '../../staff/staff.repo';
 import { listAllMessages } from '../../tickets/messages.repo';
 import { addInternalNote, assign, deleteTicket, escalate, mergeTickets, moveToCategory, setPriority, setStatus, ticketForStaff, type StaffActor } from '../../tickets/staff-actions.service';
 import { listPriorities, listStatuses } from '../../tickets/statuses.repo';
-import { checkUploads } from '../../tickets/submission.service';
-import { replySchema } from '../../tickets/submission.schema';
+import { checkMessageForm } from '../../tickets/message-form';
 import { listTicketEvents } from '../../tickets/ticket-events.repo';
 import { addStaffReply } from '../../tickets/tickets.service';
-import { findTicketByTrackingId, listTicketsOfCustomer } from '../../tickets/tickets.repo';
+import { findTicketByTrackingId, listTicketsOfCustomer, type TicketView } from '../../tickets/tickets.repo';
 import { formatTrackingId, parseTrackingId } from '../../tickets/tracking-id';
 import { cannedForStaff, fillPlaceholders, listCanned } from '../../canned/canned.service';
 import type { Services } from '../app-services';
@@ -26,8 +25,10 @@ export function ticketPageRoutes(services: Services): Router {
   const router = Router();
   const load = (req: Request) => ticketForStaff(services.db, actorOf(req), Number(req.params.id));
 
-  async function render(req: Request, res: Response, extra: { errors?: Record<string, string>; reply?: string; note?: string } = {}, status = 200) {
-    const ticket = await load(req);
+  type Extra = { errors?: Record<string, string>; reply?: string; note?: string; ticket?: TicketView };
+  /** The page; a caller that has just loaded the ticket (and changed nothing) passes it along. */
+  async function render(req: Request, res: Response, extra: Extra = {}, status = 200) {
+    const ticket = extra.ticket ?? (await load(req));
     const visible = await visibleCategoryIds(services.db, actorOf(req));
     const [others, messages, attachments, fields, events, statuses, priorities, categories, staff, settings] = await Promise.all([
       listTicketsOfCustomer(services.db, ticket.customerId, { openOnly: false, limit: 11 }),
@@ -64,25 +65,21 @@ export function ticketPageRoutes(services: Services): Router {
     const canned = await cannedForStaff(services.db, actorOf(req), cannedId);
     const url = await services.settings.get('helpdesk.url');
     const reply = fillPlaceholders(canned.body, { customerName: ticket.customerName, trackingId: formatTrackingId(ticket.trackingId), ticketLink: `${url}/helpdesk/tickets/${ticket.trackingId}`, staffName: req.user!.name });
-    await render(req, res, { reply });
+    await render(req, res, { ticket, reply });
   });
 
   /** Reply to the customer or add a note: the same form checks, different audiences. */
   async function postMessage(req: Request, res: Response, kind: 'reply' | 'note') {
     const ticket = await load(req);
     const body = (req.body ?? {}) as Record<string, unknown>;
-    const parsed = replySchema.safeParse(body);
-    const uploads = await checkUploads(uploadedFiles(req), await services.settings.all());
-    const errors: Record<string, string> = {};
-    if (!parsed.success) errors[kind === 'reply' ? 'message' : 'note'] = parsed.error.issues[0]?.message.includes('.') ? parsed.error.issues[0].message : 'form.invalid';
-    if (uploads.problems.length) errors.attachments = uploads.problems.map((p) => `${p.key}|${JSON.stringify(p.vars)}`).join('\n');
+    const form = await checkMessageForm(body, uploadedFiles(req), await services.settings.all(), kind === 'reply' ? 'message' : 'note');
     const text = typeof body.message === 'string' ? body.message : '';
-    if (!parsed.success || uploads.problems.length) return render(req, res, kind === 'reply' ? { errors, reply: text } : { errors, note: text }, 400);
+    if (!form.ok) return render(req, res, kind === 'reply' ? { ticket, errors: form.errors, reply: text } : { ticket, errors: form.errors, note: text }, 400);
     if (kind === 'reply') {
       const statusKey = typeof body.status === 'string' && body.status ? body.status : undefined;
-      await addStaffReply(services, ticket, { staff: actorOf(req), body: parsed.data.message, files: uploads.accepted, statusKey });
+      await addStaffReply(services, ticket, { staff: actorOf(req), body: form.message, files: form.files, statusKey });
     } else {
-      await addInternalNote(services, ticket, actorOf(req), parsed.data.message, uploads.accepted);
+      await addInternalNote(services, ticket, actorOf(req), form.message, form.files);
     }
     res.redirect(303, `/admin/tickets/${ticket.id}?done=${kind === 'reply' ? 'replied' : 'noted'}#latest`);
   }
@@ -120,7 +117,7 @@ export function ticketPageRoutes(services: Services): Router {
       if (body.confirm !== 'yes') throw new ValidationError('Confirm the merge.', { merge: 'staffTicket.mergeConfirm' });
       await mergeTickets(services, source, target, actorOf(req));
     } catch (err) {
-      if (err instanceof ValidationError) return render(req, res, { errors: err.details ?? {} }, 400);
+      if (err instanceof ValidationError) return render(req, res, { ticket: source, errors: err.details ?? {} }, 400);
       throw err;
     }
     res.redirect(303, `/admin/tickets/${target.id}?done=merged`);
@@ -132,7 +129,7 @@ export function ticketPageRoutes(services: Services): Router {
     try {
       await escalate(services, ticket, actorOf(req), reason);
     } catch (err) {
-      if (err instanceof ValidationError) return render(req, res, { errors: err.details ?? {} }, 400);
+      if (err instanceof ValidationError) return render(req, res, { ticket, errors: err.details ?? {} }, 400);
       throw err;
     }
     // The next tier may be out of this person's reach: then back to the list.
@@ -142,7 +139,7 @@ export function ticketPageRoutes(services: Services): Router {
 
   router.post('/tickets/:id/delete', async (req, res) => {
     const ticket = await load(req);
-    if (req.body?.confirm !== 'yes') return render(req, res, { errors: { delete: 'staffTicket.deleteConfirm' } }, 400);
+    if (req.body?.confirm !== 'yes') return render(req, res, { ticket, errors: { delete: 'staffTicket.deleteConfirm' } }, 400);
     await deleteTicket(services, ticket, actorOf(req));
     services.logger.info({ ticket: ticket.trackingId, by: req.user!.email }, 'ticket deleted');
     res.redirect(303, '/admin/tickets');

@@ -7,8 +7,7 @@ import { assertLookupAllowed, countFailedLookup } from '../../security/lookup-li
 import { rateStaffReply, setStatusByCustomer } from '../../tickets/customer-actions.service';
 import { survivingTicket, ticketForCustomer } from '../../tickets/customer-access.service';
 import { listCustomerMessages } from '../../tickets/messages.repo';
-import { checkUploads } from '../../tickets/submission.service';
-import { replySchema } from '../../tickets/submission.schema';
+import { checkMessageForm } from '../../tickets/message-form';
 import { verifyTicketLink } from '../../tickets/ticket-link';
 import { findTicketByTrackingId, type TicketView } from '../../tickets/tickets.repo';
 import { addCustomerReply } from '../../tickets/tickets.service';
@@ -116,13 +115,9 @@ export function ticketRoutes(services: Services): Router {
     const body = (req.body ?? {}) as Record<string, unknown>;
     const reply = typeof body.message === 'string' ? body.message : '';
     if (!ticket.statusIsOpen && !settings['portal.customerReopen']) throw new ConflictError('ticket_closed', 'This ticket is closed.');
-    const parsed = replySchema.safeParse(body);
-    const uploads = await checkUploads(uploadedFiles(req), settings);
-    const errors: Record<string, string> = {};
-    if (!parsed.success) errors.message = parsed.error.issues[0]?.message.includes('.') ? parsed.error.issues[0].message : 'form.invalid';
-    if (uploads.problems.length) errors.attachments = uploads.problems.map((p) => `${p.key}|${JSON.stringify(p.vars)}`).join('\n');
-    if (!parsed.success || uploads.problems.length) return renderTicket(req, res, { errors, reply }, 400);
-    await addCustomerReply(services, ticket, { body: parsed.data.message, files: uploads.accepted, ip: req.ip ?? null });
+    const form = await checkMessageForm(body, uploadedFiles(req), settings);
+    if (!form.ok) return renderTicket(req, res, { errors: form.errors, reply }, 400);
+    await addCustomerReply(services, ticket, { body: form.message, files: form.files, ip: req.ip ?? null });
     res.redirect(303, `/helpdesk/tickets/${ticket.trackingId}?done=replied#latest`);
   });
 
