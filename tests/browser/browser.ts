@@ -53,6 +53,18 @@ export async function step(page: Page, name: string): Promise<void> {
   await expectAccessible(page);
 }
 
+/**
+ * Opens a staff page while signed out and signs in on the login page it leads to; the browser
+ * comes back to that page, as a person's would.
+ */
+export async function signInAt(page: Page, url: string, creds: { email: string; password: string }): Promise<void> {
+  await page.goto(url);
+  await page.fill('#email', creds.email);
+  await page.fill('#password', creds.password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.waitForURL(new URL(url).pathname === '/admin/login' ? '**/admin' : url);
+}
+
 /** Fails the test on any console error or CSP violation the page reports. */
 export function collectPageErrors(page: Page): string[] {
   const errors: string[] = [];

@@ -4,7 +4,7 @@ import { composeMail } from '../../src/mail/compose';
 import { adminCredentials, installedApp, type InstalledApp } from '../helpers/installed-app';
 import { sampleRequest } from '../helpers/mail-samples';
 import { startSmtpSink, type SmtpSink } from '../helpers/smtp-sink';
-import { collectPageErrors, launchBrowser, screenshot, serve, step } from './browser';
+import { collectPageErrors, launchBrowser, screenshot, serve, step, signInAt } from './browser';
 
 let t: InstalledApp;
 let sink: SmtpSink;
@@ -31,11 +31,7 @@ test.each([
   const context = await browser.newContext({ viewport });
   const page = await context.newPage();
   const errors = collectPageErrors(page);
-  await page.goto(`${server.base}/admin/settings/mail`);
-  await page.fill('#email', adminCredentials.email);
-  await page.fill('#password', adminCredentials.password);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.waitForURL('**/admin/settings/mail');
+  await signInAt(page, `${server.base}/admin/settings/mail`, adminCredentials);
   await step(page, `mail-settings-${size}-01-log`);
 
   await page.selectOption('#transport', 'smtp');

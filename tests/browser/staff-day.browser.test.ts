@@ -2,7 +2,7 @@ import type { Browser } from 'playwright-core';
 import request from 'supertest';
 import { adminCredentials, installedApp, type InstalledApp } from '../helpers/installed-app';
 import { openTicket } from '../helpers/portal';
-import { collectPageErrors, launchBrowser, serve, step } from './browser';
+import { collectPageErrors, launchBrowser, serve, step, signInAt } from './browser';
 
 let t: InstalledApp;
 let server: Awaited<ReturnType<typeof serve>>;
@@ -32,11 +32,7 @@ test('a staff member works through the day: search, canned reply, note, take, es
   const context = await browser.newContext({ viewport: { width: 1440, height: 900 } });
   const page = await context.newPage();
   const errors = collectPageErrors(page);
-  await page.goto(`${server.base}/admin/login`);
-  await page.fill('#email', adminCredentials.email);
-  await page.fill('#password', adminCredentials.password);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.waitForURL(`${server.base}/admin`);
+  await signInAt(page, `${server.base}/admin/login`, adminCredentials);
   await step(page, 'day-01-dashboard');
 
   await page.getByRole('link', { name: 'Tickets', exact: true }).click();

@@ -2,7 +2,7 @@ import type { Browser } from 'playwright-core';
 import request from 'supertest';
 import { adminCredentials, installedApp, type InstalledApp } from '../helpers/installed-app';
 import { openTicket } from '../helpers/portal';
-import { collectPageErrors, launchBrowser, serve, step } from './browser';
+import { collectPageErrors, launchBrowser, serve, step, signInAt } from './browser';
 
 let t: InstalledApp;
 let server: Awaited<ReturnType<typeof serve>>;
@@ -27,11 +27,7 @@ test.each([
   const context = await browser.newContext({ viewport });
   const page = await context.newPage();
   const errors = collectPageErrors(page);
-  await page.goto(`${server.base}/admin/tickets`);
-  await page.fill('#email', adminCredentials.email);
-  await page.fill('#password', adminCredentials.password);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.waitForURL('**/admin/tickets');
+  await signInAt(page, `${server.base}/admin/tickets`, adminCredentials);
   expect(await page.locator('.ticket-table tbody tr').count()).toBeGreaterThanOrEqual(3);
   await step(page, `staff-${size}-01-list`);
 
@@ -47,6 +43,12 @@ test.each([
   expect(await page.locator('.alert--success').textContent()).toContain('Your reply was sent');
   expect(await page.locator('.message--note').count()).toBeGreaterThanOrEqual(1);
   await step(page, `staff-${size}-03-after-reply`);
+  await page.goto(`${server.base}/admin/canned`);
+  await page.getByLabel('Title').fill('Opening hours');
+  await page.getByLabel('Text').fill('Hello {{customer_name}}, we are open 8-17.');
+  await page.getByRole('button', { name: 'Save response' }).click();
+  expect(await page.locator('.alert--success').textContent()).toContain('The response was saved.');
+  await step(page, `staff-${size}-04-canned`);
   expect(errors).toEqual([]);
   await context.close();
 });
