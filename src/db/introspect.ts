@@ -16,7 +16,7 @@ export type ExistingState = 'empty' | 'installed' | 'partial' | 'conflict';
 export const tesseraTables = [
   'settings', 'staff_users', 'sessions', 'rate_limits', 'statuses', 'priorities', 'categories', 'staff_categories', 'customers',
   'tickets', 'messages', 'attachments', 'ticket_events', 'custom_fields', 'custom_field_categories', 'custom_field_values',
-  'canned_responses', 'mail_outbox', 'bans',
+  'canned_responses', 'mail_outbox', 'bans', 'audit_log',
 ];
 
 export async function serverVersion(db: Knex): Promise<string> {

@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import i18next, { type i18n } from 'i18next';
 import FsBackend from 'i18next-fs-backend';
 import { LanguageDetector } from 'i18next-http-middleware';
@@ -17,6 +18,18 @@ export function isLanguage(code: unknown): code is LanguageCode {
   return typeof code === 'string' && (languageCodes as string[]).includes(code);
 }
 
+const localesDir = fromRoot('src', 'i18n', 'locales');
+
+/**
+ * The locale files of one language: `translation` (the shared texts) and one file per area
+ * (e.g. `admin-staff`), so areas add texts without touching each other's files. Keys are
+ * looked up in every file, so views call t('staff.title') whatever file holds it.
+ */
+export function localeNamespaces(): string[] {
+  const names = fs.readdirSync(`${localesDir}/en`).filter((f) => f.endsWith('.json')).map((f) => f.slice(0, -5));
+  return ['translation', ...names.filter((n) => n !== 'translation').sort()];
+}
+
 /**
  * One i18next instance with every language loaded synchronously from src/i18n/locales at start,
  * so no request waits for a file. Request detection: ?lang= (the language switch), then the
@@ -33,11 +46,12 @@ export function createI18n(fallbackLng: LanguageCode = 'en'): i18n {
       supportedLngs: [...languageCodes],
       fallbackLng,
       load: 'languageOnly',
-      ns: ['translation'],
+      ns: localeNamespaces(),
       defaultNS: 'translation',
+      fallbackNS: localeNamespaces().slice(1),
       interpolation: { escapeValue: false }, // views escape with <%= %>
       returnNull: false,
-      backend: { loadPath: fromRoot('src', 'i18n', 'locales', '{{lng}}', '{{ns}}.json') },
+      backend: { loadPath: `${localesDir}/{{lng}}/{{ns}}.json` },
       detection: {
         order: ['querystring', 'cookie', 'header'],
         lookupQuerystring: 'lang',

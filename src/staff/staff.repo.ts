@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import { insertReturningId } from '../db/insert';
+import { capabilities, defaultStaffCapabilities, type Capability } from './capabilities';
 
 export type StaffRow = {
   id: number;
@@ -11,7 +12,7 @@ export type StaffRow = {
   language: string;
 };
 
-export type Staff = { id: number; email: string; name: string; isAdmin: boolean; isActive: boolean; language: string };
+export type Staff = { id: number; email: string; name: string; isAdmin: boolean; isActive: boolean; language: string; capabilities: readonly Capability[] };
 
 export function toStaff(row: StaffRow): Staff {
   return {
@@ -21,6 +22,7 @@ export function toStaff(row: StaffRow): Staff {
     isAdmin: Boolean(row.is_admin),
     isActive: Boolean(row.is_active),
     language: row.language,
+    capabilities: row.is_admin ? capabilities : defaultStaffCapabilities,
   };
 }
 

@@ -13,6 +13,8 @@ import { requireStaff } from './auth/guards';
 import { cannedRoutes } from './admin/canned.routes';
 import { dashboardRoutes } from './admin/dashboard.routes';
 import { loginRoutes } from './admin/login.routes';
+import { areasFor } from './admin/admin-areas';
+import { manageRoutes } from './admin/manage.routes';
 import { mailSettingsRoutes } from './admin/mail-settings.routes';
 import { ticketPageRoutes } from './admin/ticket.routes';
 import { ticketListRoutes } from './admin/tickets.routes';
@@ -75,8 +77,9 @@ export function createApp(deps: AppDeps, prebuilt?: { services?: Services }): Ex
   app.use(multipartForms(services));
   app.use(upgradeGate(schemaStatus));
   // Every page carries the help desk's name in its top bar (settings are cached in memory).
-  app.use(async (_req, res, next) => {
+  app.use(async (req, res, next) => {
     res.locals.brand = await services.settings.get('helpdesk.name');
+    res.locals.hasAdminAreas = areasFor(req.user).length > 0;
     next();
   });
 
@@ -85,6 +88,7 @@ export function createApp(deps: AppDeps, prebuilt?: { services?: Services }): Ex
   app.use('/admin', upgradeRoutes(deps, schemaStatus));
   app.use('/admin', mailSettingsRoutes(services));
   app.use('/admin', requireStaff, ticketListRoutes(services), ticketPageRoutes(services), cannedRoutes(services));
+  app.use('/admin', requireStaff, manageRoutes());
   app.use('/admin', requireStaff, dashboardRoutes(services));
 
   app.use(notFound);

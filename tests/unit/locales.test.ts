@@ -1,5 +1,5 @@
 import fs from 'node:fs';
-import { languageCodes } from '../../src/i18n/i18n';
+import { languageCodes, localeNamespaces } from '../../src/i18n/i18n';
 import { fromRoot } from '../../src/paths';
 
 const pluralSuffix = /_(zero|one|two|few|many|other)$/;
@@ -10,10 +10,22 @@ function keysOf(tree: Record<string, unknown>, prefix = ''): string[] {
   );
 }
 
-const load = (lng: string) => JSON.parse(fs.readFileSync(fromRoot('src', 'i18n', 'locales', lng, 'translation.json'), 'utf8')) as Record<string, unknown>;
+const readFile = (lng: string, ns: string) => JSON.parse(fs.readFileSync(fromRoot('src', 'i18n', 'locales', lng, `${ns}.json`), 'utf8')) as Record<string, unknown>;
+/** Every file of a language merged, refusing a key that two files both define. */
+function load(lng: string): Record<string, unknown> {
+  const merged: Record<string, unknown> = {};
+  for (const ns of localeNamespaces()) {
+    for (const [k, v] of Object.entries(readFile(lng, ns))) {
+      if (k in merged) throw new Error(`${lng}: top-level key "${k}" is defined in ${ns}.json and in another file`);
+      merged[k] = v;
+    }
+  }
+  return merged;
+}
 const english = new Set(keysOf(load('en')));
 
 test.each(languageCodes.filter((l) => l !== 'en'))('%s has every English text and nothing else', (lng) => {
+  expect(fs.readdirSync(fromRoot('src', 'i18n', 'locales', lng)).sort()).toEqual(fs.readdirSync(fromRoot('src', 'i18n', 'locales', 'en')).sort());
   const keys = new Set(keysOf(load(lng)));
   expect([...english].filter((k) => !keys.has(k))).toEqual([]);
   expect([...keys].filter((k) => !english.has(k))).toEqual([]);

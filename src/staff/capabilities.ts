@@ -1,0 +1,34 @@
+/**
+ * What a staff member may do. Admins may do everything; everyone else gets the capabilities of
+ * their role (custom roles bundle them). Services check `can(actor, ...)`; pages and API routes
+ * guard with `requireCapability(...)`. Ticket visibility is separate: category access.
+ */
+export const capabilities = [
+  'tickets.view',
+  'tickets.reply',
+  'tickets.assign_others',
+  'tickets.change_category',
+  'tickets.merge',
+  'tickets.delete',
+  'tickets.export',
+  'kb.manage',
+  'canned.manage',
+  'reports.run',
+  'bans.manage',
+  'settings.manage',
+  'staff.manage',
+] as const;
+export type Capability = (typeof capabilities)[number];
+
+/** What a staff member without a role may do: work the tickets of their categories. */
+export const defaultStaffCapabilities: readonly Capability[] = ['tickets.view', 'tickets.reply', 'tickets.assign_others', 'tickets.change_category', 'tickets.merge', 'tickets.export'];
+
+export function isCapability(value: unknown): value is Capability {
+  return typeof value === 'string' && (capabilities as readonly string[]).includes(value);
+}
+
+export type CapabilityHolder = { isAdmin: boolean; capabilities: readonly Capability[] };
+
+export function can(staff: CapabilityHolder, capability: Capability): boolean {
+  return staff.isAdmin || staff.capabilities.includes(capability);
+}
