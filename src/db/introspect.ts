@@ -16,7 +16,8 @@ export type ExistingState = 'empty' | 'installed' | 'partial' | 'conflict';
 export const tesseraTables = [
   'settings', 'staff_users', 'sessions', 'rate_limits', 'statuses', 'priorities', 'categories', 'staff_categories', 'customers',
   'tickets', 'messages', 'attachments', 'ticket_events', 'custom_fields', 'custom_field_categories', 'custom_field_values',
-  'canned_responses', 'mail_outbox', 'bans', 'audit_log',
+  'canned_responses', 'mail_outbox', 'bans', 'audit_log', 'roles', 'staff_tokens',
+  'tags', 'ticket_tags', 'staff_list_prefs', 'saved_views',
 ];
 
 export async function serverVersion(db: Knex): Promise<string> {

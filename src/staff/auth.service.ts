@@ -3,6 +3,7 @@ import type { Db } from '../db/db';
 import { AppError, TooManyRequestsError } from '../errors';
 import { countLoginAttempt, loginSucceeded } from '../security/login-throttle';
 import { hashPassword, verifyPassword } from './password';
+import { sessionStillValid } from './session-validity';
 import { findStaffByEmail, findStaffById, recordLogin, toStaff, type Staff } from './staff.repo';
 
 export class InvalidCredentialsError extends AppError {
@@ -26,15 +27,21 @@ export async function authenticateStaff(
 
   const row = await findStaffByEmail(db, email);
   decoyHash ??= hashPassword('decoy password never used');
-  const ok = await verifyPassword(row?.password_hash ?? (await decoyHash), input.password);
+  // An invited colleague has no password yet (empty hash): the decoy keeps the timing the same.
+  const ok = await verifyPassword(row?.password_hash || (await decoyHash), input.password);
   if (!row || !ok || !row.is_active) throw new InvalidCredentialsError();
   await loginSucceeded(db, input.ip, email);
   await recordLogin(db, row.id, clock.now());
   return toStaff(row);
 }
 
-/** The signed-in staff member for a session, or null when the account is gone or deactivated. */
-export async function staffForSession(db: Db, id: number): Promise<Staff | null> {
+/**
+ * The signed-in staff member for a session, or null when the account is gone or deactivated, or
+ * its sessions were ended after this one signed in (see session-validity.ts).
+ */
+export async function staffForSession(db: Db, id: number, validAfterAtSignIn: number | null): Promise<Staff | null> {
   const row = await findStaffById(db, id);
-  return row && row.is_active ? toStaff(row) : null;
+  if (!row || !row.is_active || !row.password_hash) return null;
+  const staff = toStaff(row);
+  return sessionStillValid(staff.sessionsValidAfter, validAfterAtSignIn) ? staff : null;
 }

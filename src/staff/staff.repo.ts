@@ -10,9 +10,40 @@ export type StaffRow = {
   is_admin: boolean | number;
   is_active: boolean | number;
   language: string;
+  role_id: number | null;
+  /** The role's capabilities (JSON), joined from roles; null for staff without a role. */
+  role_capabilities: string | null;
+  sessions_valid_after: number | null;
 };
 
-export type Staff = { id: number; email: string; name: string; isAdmin: boolean; isActive: boolean; language: string; capabilities: readonly Capability[] };
+export type Staff = {
+  id: number;
+  email: string;
+  name: string;
+  isAdmin: boolean;
+  isActive: boolean;
+  language: string;
+  roleId: number | null;
+  capabilities: readonly Capability[];
+  /** Sessions signed in while the account had an older value are over (see session-validity.ts). */
+  sessionsValidAfter: number | null;
+};
+
+/** A role's stored capability list; names a newer or older version does not know are ignored. */
+export function parseCapabilities(json: string): Capability[] {
+  try {
+    const list: unknown = JSON.parse(json);
+    return Array.isArray(list) ? capabilities.filter((c) => list.includes(c)) : [];
+  } catch {
+    return [];
+  }
+}
+
+function capabilitiesOf(row: StaffRow): readonly Capability[] {
+  if (row.is_admin) return capabilities;
+  if (row.role_id === null || row.role_capabilities === null) return defaultStaffCapabilities;
+  return parseCapabilities(row.role_capabilities);
+}
 
 export function toStaff(row: StaffRow): Staff {
   return {
@@ -22,18 +53,24 @@ export function toStaff(row: StaffRow): Staff {
     isAdmin: Boolean(row.is_admin),
     isActive: Boolean(row.is_active),
     language: row.language,
-    capabilities: row.is_admin ? capabilities : defaultStaffCapabilities,
+    roleId: row.role_id === null ? null : Number(row.role_id),
+    capabilities: capabilitiesOf(row),
+    sessionsValidAfter: row.sessions_valid_after === null ? null : Number(row.sessions_valid_after),
   };
 }
 
-const columns = ['id', 'email', 'name', 'password_hash', 'is_admin', 'is_active', 'language'];
+const columns = [
+  ...['id', 'email', 'name', 'password_hash', 'is_admin', 'is_active', 'language', 'role_id', 'sessions_valid_after'].map((c) => `staff_users.${c}`),
+  'roles.capabilities as role_capabilities',
+];
+const staffWithRole = (db: Knex) => db('staff_users').leftJoin('roles', 'roles.id', 'staff_users.role_id');
 
 export async function findStaffByEmail(db: Knex, email: string): Promise<StaffRow | undefined> {
-  return db('staff_users').where({ email: email.toLowerCase() }).first<StaffRow | undefined>(columns);
+  return staffWithRole(db).where('staff_users.email', email.toLowerCase()).first<StaffRow | undefined>(columns);
 }
 
 export async function findStaffById(db: Knex, id: number): Promise<StaffRow | undefined> {
-  return db('staff_users').where({ id }).first<StaffRow | undefined>(columns);
+  return staffWithRole(db).where('staff_users.id', id).first<StaffRow | undefined>(columns);
 }
 
 export async function insertStaff(
