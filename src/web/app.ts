@@ -6,6 +6,7 @@ import type { Db } from '../db/db';
 import { SchemaStatus } from '../db/schema-status';
 import type { Logger } from '../logger';
 import { createServices, type Services } from './app-services';
+import { catalogCss, catalogLocals } from './catalog-locals';
 import { fromRoot } from '../paths';
 import type { AppDeps } from './app-deps';
 import { createPassport } from './auth/passport';
@@ -15,7 +16,9 @@ import { dashboardRoutes } from './admin/dashboard.routes';
 import { loginRoutes } from './admin/login.routes';
 import { areasFor } from './admin/admin-areas';
 import { manageRoutes } from './admin/manage.routes';
-import { mailSettingsRoutes } from './admin/mail-settings.routes';
+import { banRoutes } from './admin/bans.routes';
+import { privacyRoutes } from './admin/privacy.routes';
+import { settingsRoutes } from './admin/settings.routes';
 import { ticketPageRoutes } from './admin/ticket.routes';
 import { ticketListRoutes } from './admin/tickets.routes';
 import { upgradeRoutes } from './admin/upgrade.routes';
@@ -65,6 +68,7 @@ export function createApp(deps: AppDeps, prebuilt?: { services?: Services }): Ex
 
   // The wizard is gone once installed, whatever state the database is in (no query before this).
   app.use('/install', notFound);
+  app.get('/catalog.css', catalogCss(services));
   app.get('/', (_req, res) => res.redirect(302, '/helpdesk'));
   // The API is stateless: mounted before sessions and CSRF, which belong to the pages.
   app.use('/api/v1', upgradeGate(schemaStatus), apiRoutes(services), notFound);
@@ -82,13 +86,15 @@ export function createApp(deps: AppDeps, prebuilt?: { services?: Services }): Ex
     res.locals.hasAdminAreas = areasFor(req.user).length > 0;
     next();
   });
+  app.use(catalogLocals(services));
 
   app.use('/helpdesk', helpdeskRoutes(services));
   app.use('/admin', loginRoutes(deps, passport));
   app.use('/admin', upgradeRoutes(deps, schemaStatus));
-  app.use('/admin', mailSettingsRoutes(services));
+  app.use('/admin', settingsRoutes(services));
   app.use('/admin', requireStaff, ticketListRoutes(services), ticketPageRoutes(services), cannedRoutes(services));
   app.use('/admin', requireStaff, manageRoutes());
+  app.use('/admin', requireStaff, banRoutes(services), privacyRoutes(services));
   app.use('/admin', requireStaff, dashboardRoutes(services));
 
   app.use(notFound);

@@ -8,7 +8,11 @@ import { can, type Capability } from '../../staff/capabilities';
 export type AdminArea = { href: string; titleKey: string; textKey: string; capability: Capability | 'admin' };
 
 export const adminAreas: AdminArea[] = [
-  { href: '/admin/settings/mail', titleKey: 'manage.mail.title', textKey: 'manage.mail.text', capability: 'settings.manage' },
+  { href: '/admin/settings', titleKey: 'settings.area.title', textKey: 'settings.area.text', capability: 'settings.manage' },
+  { href: '/admin/templates', titleKey: 'mailTemplates.area.title', textKey: 'mailTemplates.area.text', capability: 'settings.manage' },
+  { href: '/admin/audit', titleKey: 'auditLog.area.title', textKey: 'auditLog.area.text', capability: 'admin' },
+  { href: '/admin/bans', titleKey: 'manage.bans.title', textKey: 'manage.bans.text', capability: 'bans.manage' },
+  { href: '/admin/customers', titleKey: 'manage.privacy.title', textKey: 'manage.privacy.text', capability: 'admin' },
 ];
 
 export function areasFor(user: Request['user']): AdminArea[] {
