@@ -1,4 +1,5 @@
 import { DiskAttachmentStore, type AttachmentStore } from '../attachments/attachment-store';
+import { CatalogService } from '../catalog/catalog.service';
 import { resolveFromRoot } from '../paths';
 import { SettingsService } from '../settings/settings.service';
 import { ticketNotifications } from '../notifications/ticket-notifications';
@@ -10,6 +11,7 @@ export type Services = AppDeps & {
   settings: SettingsService;
   events: TicketEvents;
   store: AttachmentStore;
+  catalog: CatalogService;
 };
 
 export function createServices(deps: AppDeps): Services {
@@ -17,5 +19,6 @@ export function createServices(deps: AppDeps): Services {
   const events = new TicketEvents();
   events.subscribe(ticketNotifications({ i18n: deps.i18n, settings, clock: deps.clock, signingSecret: deps.config.secrets.signing }));
   const store = new DiskAttachmentStore(resolveFromRoot(deps.config.paths.attachments));
-  return { ...deps, settings, events, store };
+  const catalog = new CatalogService(deps.db, deps.i18n, () => deps.clock.now());
+  return { ...deps, settings, events, store, catalog };
 }

@@ -1,0 +1,95 @@
+import crypto from 'node:crypto';
+import type { i18n } from 'i18next';
+import type { Db } from '../db/db';
+import { readCatalog } from './catalog.repo';
+import { badgeCss } from './colours';
+import { parseNames, pickName, type Names } from './localized';
+
+type Entry = { name: string; names: Names; builtin: boolean; color?: string };
+type Loaded = {
+  statuses: Map<string, Entry>;
+  priorities: Map<string, Entry>;
+  categories: Map<number, Entry>;
+  fields: Map<number, Entry & { hints: Names }>;
+  css: string;
+  cssVersion: string;
+};
+
+/** What the views call to show a status, priority, category or field in the viewer's language. */
+export type CatalogNames = {
+  status(key: string, fallback: string): string;
+  priority(key: string, fallback: string): string;
+  category(id: number, fallback: string): string;
+  field(id: number, fallback: string): string;
+  fieldHint(id: number): string;
+};
+
+/**
+ * The names admins give statuses, priorities, categories and fields, and the colour stylesheet,
+ * read from the database and kept in memory for a few seconds: a change made on one instance
+ * reaches the others within `ttlMs`, and at once on the instance that made it (`invalidate`).
+ */
+export class CatalogService {
+  private cached: Loaded | null = null;
+  private loadedAt = 0;
+  private loading: Promise<Loaded> | null = null;
+
+  constructor(
+    private readonly db: Db,
+    private readonly i18n: i18n,
+    private readonly now: () => number,
+    private readonly ttlMs = 5000,
+  ) {}
+
+  invalidate(): void {
+    this.cached = null;
+  }
+
+  private async load(): Promise<Loaded> {
+    if (this.cached && this.now() - this.loadedAt < this.ttlMs) return this.cached;
+    this.loading ??= (async () => {
+      try {
+        const rows = await readCatalog(this.db);
+        const entry = (r: { name: string; names: string | null; is_builtin?: boolean | number; color?: string }): Entry => ({ name: r.name, names: parseNames(r.names), builtin: Boolean(r.is_builtin), color: r.color });
+        const loaded: Loaded = {
+          statuses: new Map(rows.statuses.map((r) => [String(r.key), entry(r)])),
+          priorities: new Map(rows.priorities.map((r) => [String(r.key), entry(r)])),
+          categories: new Map(rows.categories.map((r) => [Number(r.id), entry(r)])),
+          fields: new Map(rows.fields.map((r) => [Number(r.id), { name: r.label, names: parseNames(r.labels), hints: parseNames(r.hints), builtin: false }])),
+          css: badgeCss(rows.statuses.map((r) => ({ key: String(r.key), color: String(r.color) })), rows.priorities.map((r) => ({ key: String(r.key), color: String(r.color) }))),
+          cssVersion: '',
+        };
+        loaded.cssVersion = crypto.createHash('sha256').update(loaded.css).digest('hex').slice(0, 12);
+        this.cached = loaded;
+        this.loadedAt = this.now();
+        return loaded;
+      } finally {
+        this.loading = null;
+      }
+    })();
+    return this.loading;
+  }
+
+  /** The colour rules for status and priority badges (served as a stylesheet: the CSP allows no inline style). */
+  async css(): Promise<{ css: string; version: string }> {
+    const c = await this.load();
+    return { css: c.css, version: c.cssVersion };
+  }
+
+  async namesFor(viewer: string, defaultLanguage: string): Promise<CatalogNames> {
+    const c = await this.load();
+    const t = this.i18n.getFixedT(viewer);
+    const builtin = (prefix: string, key: string, e: Entry | undefined) => (e?.builtin && this.i18n.exists(`${prefix}.${key}`, { lng: viewer }) ? t(`${prefix}.${key}`) : null);
+    const pick = (e: Entry | undefined, fallback: string, builtinText: string | null = null) => (e ? pickName(e.names, viewer, defaultLanguage, e.name || fallback, builtinText) : builtinText ?? fallback);
+    return {
+      status: (key, fallback) => pick(c.statuses.get(key), fallback, builtin('status', key, c.statuses.get(key) ?? { builtin: true, name: '', names: {} })),
+      priority: (key, fallback) => pick(c.priorities.get(key), fallback, builtin('priority', key, c.priorities.get(key) ?? { builtin: true, name: '', names: {} })),
+      category: (id, fallback) => pick(c.categories.get(Number(id)), fallback),
+      field: (id, fallback) => pick(c.fields.get(Number(id)), fallback),
+      fieldHint: (id) => {
+        const f = c.fields.get(Number(id));
+        return f ? pickName(f.hints, viewer, defaultLanguage, '') : '';
+      },
+    };
+  }
+}
