@@ -19,6 +19,7 @@ export const tesseraTables = [
   'canned_responses', 'mail_outbox', 'bans', 'audit_log', 'roles', 'staff_tokens',
   'tags', 'ticket_tags', 'staff_list_prefs', 'saved_views',
   'settings_revision', 'mail_template_overrides',
+  'ticket_time_entries', 'ticket_links', 'reply_drafts', 'ticket_presence',
 ];
 
 export async function serverVersion(db: Knex): Promise<string> {

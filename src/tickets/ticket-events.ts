@@ -14,7 +14,11 @@ export type TicketEvent =
   | { type: 'ticket.priority_changed'; ticket: TicketView; from: string; to: string; actor: Actor }
   | { type: 'ticket.category_changed'; ticket: TicketView; from: number; to: number; actor: Actor }
   | { type: 'ticket.merged'; ticket: TicketView; from: string; to: string; actor: Actor }
-  | { type: 'ticket.escalated'; ticket: TicketView; from: number; to: number; fromName: string; reason: string; staffName: string; actor: Actor };
+  | { type: 'ticket.escalated'; ticket: TicketView; from: number; to: number; fromName: string; reason: string; staffName: string; actor: Actor }
+  | { type: 'ticket.field_changed'; ticket: TicketView; field: string; from: string | null; to: string | null; actor: Actor }
+  | { type: 'ticket.due_changed'; ticket: TicketView; from: number | null; to: number | null; actor: Actor }
+  | { type: 'ticket.time_logged'; ticket: TicketView; minutes: number; note: string | null; actor: Actor }
+  | { type: 'ticket.linked' | 'ticket.unlinked'; ticket: TicketView; other: string; actor: Actor };
 
 /** Adds its durable consequences (a queued mail, a webhook) inside the change's transaction. */
 export type TicketSubscriber = (trx: Trx, event: TicketEvent, now: number) => Promise<void>;
@@ -36,6 +40,15 @@ function eventData(e: TicketEvent): Record<string, unknown> {
       return { from: e.fromName, to: e.ticket.categoryName, tier: e.ticket.tier, reason: e.reason };
     case 'message.rated':
       return { messageId: e.messageId, rating: e.rating };
+    case 'ticket.field_changed':
+      return { field: e.field, from: e.from, to: e.to };
+    case 'ticket.due_changed':
+      return { from: e.from, to: e.to };
+    case 'ticket.time_logged':
+      return { minutes: e.minutes, note: e.note };
+    case 'ticket.linked':
+    case 'ticket.unlinked':
+      return { other: e.other };
   }
 }
 

@@ -10,13 +10,15 @@ import { addInternalNote, assign, deleteTicket, escalate, mergeTickets, moveToCa
 import { listPriorities, listStatuses } from '../../tickets/statuses.repo';
 import { checkMessageForm } from '../../tickets/message-form';
 import { listTicketEvents } from '../../tickets/ticket-events.repo';
-import { addStaffReply } from '../../tickets/tickets.service';
 import { findTicketByTrackingId, listTicketsOfCustomer, type TicketView } from '../../tickets/tickets.repo';
 import { formatTrackingId, parseTrackingId } from '../../tickets/tracking-id';
 import { cannedForStaff, fillPlaceholders, listCanned } from '../../canned/canned.service';
 import type { Services } from '../app-services';
 import { sendAttachment } from '../helpdesk/send-attachment';
 import { uploadedFiles } from '../middleware/multipart';
+import { sendReplyUnlessNewer } from '../../tickets/reply-desk.service';
+import { collisionState, replyOptions, ticketExtrasRoutes } from './ticket-extras.routes';
+import { ticketExtrasView, type ExtrasState } from './ticket-extras.view';
 
 const actorOf = (req: Request): StaffActor => ({ id: req.user!.id, name: req.user!.name, isAdmin: req.user!.isAdmin });
 
@@ -25,7 +27,7 @@ export function ticketPageRoutes(services: Services): Router {
   const router = Router();
   const load = (req: Request) => ticketForStaff(services.db, actorOf(req), Number(req.params.id));
 
-  type Extra = { errors?: Record<string, string>; reply?: string; note?: string; ticket?: TicketView };
+  type Extra = { errors?: Record<string, string>; reply?: string; note?: string; ticket?: TicketView; extras?: ExtrasState };
   /** The page; a caller that has just loaded the ticket (and changed nothing) passes it along. */
   async function render(req: Request, res: Response, extra: Extra = {}, status = 200) {
     const ticket = extra.ticket ?? (await load(req));
@@ -35,7 +37,9 @@ export function ticketPageRoutes(services: Services): Router {
       listAllMessages(services.db, ticket.id), listTicketAttachments(services.db, ticket.id), listFieldValues(services.db, ticket.id), listTicketEvents(services.db, ticket.id),
       listStatuses(services.db), listPriorities(services.db), listActiveCategories(services.db), listActiveStaff(services.db), services.settings.all(),
     ]);
+    const extras = await ticketExtrasView(services, req, ticket, events, extra.extras);
     res.status(status).render('admin/ticket', {
+      extras,
       title: `${formatTrackingId(ticket.trackingId)} · ${ticket.subject}`,
       ticket,
       trackingLabel: formatTrackingId(ticket.trackingId),
@@ -50,7 +54,7 @@ export function ticketPageRoutes(services: Services): Router {
       tz: settings['helpdesk.timezone'],
       attachmentRules: { maxCount: settings['attachments.maxCount'], maxSizeMb: settings['attachments.maxSizeMb'], types: settings['attachments.allowedTypes'] },
       errors: extra.errors ?? {},
-      reply: extra.reply ?? '',
+      reply: extra.reply ?? extras.draft ?? '',
       canned: await listCanned(services.db, actorOf(req)),
       note: extra.note ?? '',
       notice: typeof req.query.done === 'string' ? `staffTicket.done.${req.query.done.replace(/[^a-z]/g, '')}` : null,
@@ -77,7 +81,9 @@ export function ticketPageRoutes(services: Services): Router {
     if (!form.ok) return render(req, res, kind === 'reply' ? { ticket, errors: form.errors, reply: text } : { ticket, errors: form.errors, note: text }, 400);
     if (kind === 'reply') {
       const statusKey = typeof body.status === 'string' && body.status ? body.status : undefined;
-      await addStaffReply(services, ticket, { staff: actorOf(req), body: form.message, files: form.files, statusKey });
+      // Held (409) when a newer message arrived while the person was writing: they read it first.
+      const outcome = await sendReplyUnlessNewer(services, ticket, actorOf(req), { body: form.message, files: form.files, statusKey, ...replyOptions(body) });
+      if (!outcome.sent) return render(req, res, { ticket, reply: text, extras: collisionState(body, statusKey) }, 409);
     } else {
       await addInternalNote(services, ticket, actorOf(req), form.message, form.files);
     }
@@ -158,5 +164,6 @@ export function ticketPageRoutes(services: Services): Router {
     if (!attachment) throw new NotFoundError();
     sendAttachment(res, attachment, services.store);
   });
+  router.use(ticketExtrasRoutes(services, { load, render }));
   return router;
 }

@@ -1,0 +1,58 @@
+/**
+ * A `datetime-local` value ("2026-11-24T15:30") is a wall-clock time without a zone. Staff
+ * type it in the help desk's time zone (the `helpdesk.timezone` setting, UTC if unknown), so
+ * these two functions convert between that wall clock and epoch milliseconds with the
+ * platform's time zone data (Intl), DST included.
+ */
+
+const localPattern = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})$/;
+
+function knownZone(tz: string): string {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: tz });
+    return tz;
+  } catch {
+    return 'UTC';
+  }
+}
+
+/** Wall-clock fields of an instant in a zone. */
+function wallClock(epochMs: number, tz: string): { y: number; mo: number; d: number; h: number; mi: number } {
+  const parts = new Intl.DateTimeFormat('en-US', { timeZone: tz, hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit' }).formatToParts(epochMs);
+  const get = (type: string) => Number(parts.find((p) => p.type === type)?.value);
+  return { y: get('year'), mo: get('month'), d: get('day'), h: get('hour'), mi: get('minute') };
+}
+
+/** How far the zone's wall clock is ahead of UTC at an instant, in ms (minute precision). */
+function offsetAt(epochMs: number, tz: string): number {
+  const w = wallClock(epochMs, tz);
+  return Date.UTC(w.y, w.mo - 1, w.d, w.h, w.mi) - Math.floor(epochMs / 60_000) * 60_000;
+}
+
+/**
+ * The instant a wall-clock time in `tz` names, or null for text that is not a valid
+ * `YYYY-MM-DDTHH:MM`. A time skipped by a DST jump lands just after the jump.
+ */
+export function zonedLocalToEpoch(local: string, tz: string): number | null {
+  const m = localPattern.exec(local);
+  if (!m) return null;
+  const [y, mo, d, h, mi] = m.slice(1).map(Number) as [number, number, number, number, number];
+  if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59) return null;
+  const asUtc = Date.UTC(y, mo - 1, d, h, mi);
+  if (new Date(asUtc).getUTCDate() !== d) return null; // 31 February and the like
+  const zone = knownZone(tz);
+  // The offset at the guess may differ from the offset at the answer across a DST change.
+  let epoch = asUtc - offsetAt(asUtc, zone);
+  epoch = asUtc - offsetAt(epoch, zone);
+  return epoch;
+}
+
+/** The `datetime-local` value of an instant in `tz`. */
+export function epochToZonedLocal(epochMs: number, tz: string): string {
+  const w = wallClock(epochMs, knownZone(tz));
+  const pad = (n: number, len = 2) => String(n).padStart(len, '0');
+  return `${pad(w.y, 4)}-${pad(w.mo)}-${pad(w.d)}T${pad(w.h)}:${pad(w.mi)}`;
+}
+
+/** The zone actually used for a setting value (UTC when the setting names no known zone). */
+export const effectiveZone = knownZone;

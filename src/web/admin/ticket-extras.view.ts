@@ -1,0 +1,135 @@
+import type { Request } from 'express';
+import type { CustomField } from '../../custom-fields/custom-fields.repo';
+import { visibleCategoryIds } from '../../staff/category-access.repo';
+import { draftOf, newestSeenCandidate, signatureOf, whoElseIsHere } from '../../tickets/reply-desk.service';
+import { editableFields } from '../../tickets/ticket-extras.service';
+import { findDueAt, listLinkedTickets, listTimeEntries, namesForHistory } from '../../tickets/ticket-extras.repo';
+import type { TicketEventRow } from '../../tickets/ticket-events.repo';
+import type { TicketView } from '../../tickets/tickets.repo';
+import { formatTrackingId } from '../../tickets/tracking-id';
+import { effectiveZone, epochToZonedLocal } from '../../tickets/zoned-time';
+import type { Services } from '../app-services';
+
+/** What a re-shown ticket page keeps from the form that was refused (or from a collision). */
+export type ExtrasState = {
+  values?: Record<string, unknown>;
+  collisionAfter?: number; // the id the person had seen: newer messages are marked as new
+  addSignature?: boolean;
+  replyStatus?: string;
+};
+
+type T = Request['t'];
+const actorOf = (req: Request) => ({ id: req.user!.id, name: req.user!.name, isAdmin: req.user!.isAdmin });
+
+export function formatMinutes(t: T, minutes: number): string {
+  const h = Math.floor(minutes / 60);
+  const m = minutes % 60;
+  return h ? t('ticketExtras.time.hoursMinutes', { h, m }) : t('ticketExtras.time.minutesOnly', { m });
+}
+
+export function formatInstant(req: Request, epoch: number, tz: string, style: 'short' | 'medium' = 'medium'): string {
+  return new Date(epoch).toLocaleString(req.language || 'en', { dateStyle: style, timeStyle: 'short', timeZone: effectiveZone(tz) });
+}
+
+/** One line of the history in words: names instead of ids, translated statuses, dates in the desk's zone. */
+async function describeHistory(services: Services, req: Request, ticket: TicketView, events: TicketEventRow[], tz: string) {
+  const t = req.t;
+  const ids = (type: string) => events.filter((e) => e.type === type).flatMap((e) => [e.data.from, e.data.to]).filter((v): v is number => typeof v === 'number');
+  const names = await namesForHistory(services.db, ids('ticket.assigned'), ids('ticket.category_changed'));
+  const text = (v: unknown) => (v === null || v === undefined || v === '' ? '—' : String(v));
+  const detail = (e: TicketEventRow): string | null => {
+    const { from, to } = e.data;
+    switch (e.type) {
+      case 'ticket.status_changed':
+        return `${t(`status.${text(from)}`, { defaultValue: text(from) })} → ${t(`status.${text(to)}`, { defaultValue: text(to) })}`;
+      case 'ticket.priority_changed':
+        return `${t(`priority.${text(from)}`, { defaultValue: text(from) })} → ${t(`priority.${text(to)}`, { defaultValue: text(to) })}`;
+      case 'ticket.assigned': {
+        const who = (v: unknown) => (v === null ? t('staffList.unassigned') : names.staff.get(Number(v)) ?? t('ticketExtras.history.formerStaff'));
+        return `${who(from)} → ${who(to)}`;
+      }
+      case 'ticket.category_changed': {
+        const cat = (v: unknown) => names.categories.get(Number(v)) ?? t('ticketExtras.history.formerCategory');
+        return `${cat(from)} → ${cat(to)}`;
+      }
+      case 'ticket.merged':
+        return `${formatTrackingId(text(from))} → ${formatTrackingId(text(to))}`;
+      case 'ticket.due_changed': {
+        const when = (v: unknown) => (typeof v === 'number' ? formatInstant(req, v, tz, 'short') : t('ticketExtras.due.none'));
+        return `${when(from)} → ${when(to)}`;
+      }
+      case 'ticket.field_changed':
+        return `${text(e.data.field)}: ${text(from)} → ${text(to)}`;
+      case 'ticket.time_logged':
+        return formatMinutes(t, Number(e.data.minutes)) + (e.data.note ? ` — ${text(e.data.note)}` : '');
+      case 'ticket.linked':
+      case 'ticket.unlinked':
+        return formatTrackingId(text(e.data.other));
+      default:
+        return from !== undefined || to !== undefined ? `${text(from)} → ${text(to)}` : null;
+    }
+  };
+  return events.map((e) => {
+    const key = e.type.replace('.', '_');
+    return {
+      createdAt: e.createdAt,
+      label: t(`ticketExtras.event.${key}`, { defaultValue: t(`event.${key}`, { defaultValue: e.type }) }),
+      detail: detail(e),
+      reason: typeof e.data.reason === 'string' ? e.data.reason : null,
+      actor: e.actorName ?? (e.actorType === 'customer' ? ticket.customerName : t(`event.actor_${e.actorType}`)),
+    };
+  });
+}
+
+/** The form values of the custom field editor: what was typed (when refused) or what is stored. */
+function fieldFormValues(fields: CustomField[], stored: Map<number, string>, kept: Record<string, unknown> | undefined): Record<string, string | string[]> {
+  const out: Record<string, string | string[]> = {};
+  for (const f of fields) {
+    const name = `field_${f.id}`;
+    const typed = kept?.[name];
+    if (kept && (typeof typed === 'string' || Array.isArray(typed))) out[name] = typed as string | string[];
+    else if (kept && f.type === 'checkbox') out[name] = [];
+    else {
+      const v = stored.get(f.id) ?? '';
+      out[name] = f.type === 'checkbox' ? (v ? (JSON.parse(v) as string[]) : []) : v;
+    }
+  }
+  return out;
+}
+
+/** Everything the ticket page's extra parts need, read in parallel. */
+export async function ticketExtrasView(services: Services, req: Request, ticket: TicketView, events: TicketEventRow[], state: ExtrasState = {}) {
+  const staff = actorOf(req);
+  const tz = await services.settings.get('helpdesk.timezone');
+  const zone = effectiveZone(tz);
+  const now = services.clock.now();
+  const [dueAt, entries, linked, visible, editable, draft, signature, present, newestId, history] = await Promise.all([
+    findDueAt(services.db, ticket.id), listTimeEntries(services.db, ticket.id), listLinkedTickets(services.db, ticket.id), visibleCategoryIds(services.db, staff),
+    editableFields(services.db, ticket), draftOf(services.db, staff, ticket.id), signatureOf(services.db, staff), whoElseIsHere(services.db, staff, ticket, now),
+    newestSeenCandidate(services.db, ticket.id), describeHistory(services, req, ticket, events, zone),
+  ]);
+  const kept = state.values;
+  const total = entries.reduce((sum, e) => sum + e.minutes, 0);
+  return {
+    zone,
+    due: dueAt === null ? null : { at: dueAt, text: formatInstant(req, dueAt, zone), overdue: dueAt < now && ticket.statusIsOpen },
+    dueValue: typeof kept?.due === 'string' ? kept.due : dueAt === null ? '' : epochToZonedLocal(dueAt, zone),
+    time: { entries: entries.map((e) => ({ ...e, text: formatMinutes(req.t, e.minutes), when: formatInstant(req, e.createdAt, zone, 'short') })), total, totalText: formatMinutes(req.t, total) },
+    timeValues: { minutes: typeof kept?.minutes === 'string' ? kept.minutes : '', note: typeof kept?.note === 'string' ? kept.note : '' },
+    links: linked.filter((l) => visible === 'all' || visible.includes(l.categoryId)).map((l) => ({ ...l, trackingLabel: formatTrackingId(l.trackingId) })),
+    linkValue: typeof kept?.link === 'string' ? kept.link : '',
+    fields: editable.fields,
+    fieldValues: fieldFormValues(editable.fields, editable.values, kept && Object.keys(kept).some((k) => k.startsWith('field_') || k === 'fields_form') ? kept : undefined),
+    draft: draft?.body ?? null,
+    signature,
+    addSignature: state.addSignature ?? signature !== '',
+    present,
+    seenMessageId: newestId,
+    collisionAfter: state.collisionAfter ?? null,
+    replyStatus: state.replyStatus ?? 'replied',
+    history,
+    notice: typeof req.query.extra === 'string' ? `ticketExtras.done.${req.query.extra.replace(/[^a-z]/g, '')}` : null,
+  };
+}
+
+export type TicketExtrasView = Awaited<ReturnType<typeof ticketExtrasView>>;
