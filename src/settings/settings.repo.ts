@@ -15,3 +15,15 @@ export async function writeSettings(db: Knex, values: Record<string, unknown>, n
   if (rows.length === 0) return;
   await db('settings').insert(rows).onConflict('key').merge(['value', 'updated_at']);
 }
+
+/** The settings' revision: 0 until the first change through the settings pages. One primary-key read. */
+export async function readSettingsRevision(db: Knex): Promise<number> {
+  const row = await db('settings_revision').where({ id: 1 }).first<{ revision: number | string } | undefined>('revision');
+  return row ? Number(row.revision) : 0;
+}
+
+/** Counts a change, so every other process reloads its cached settings on its next check. */
+export async function bumpSettingsRevision(db: Knex, now: number): Promise<void> {
+  const updated = await db('settings_revision').where({ id: 1 }).update({ revision: db.raw('revision + 1'), updated_at: now });
+  if (updated === 0) await db('settings_revision').insert({ id: 1, revision: 1, updated_at: now }).onConflict('id').merge({ revision: db.raw('settings_revision.revision + 1'), updated_at: now });
+}

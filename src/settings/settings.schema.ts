@@ -5,17 +5,29 @@ import { languageCodes } from '../i18n/i18n';
  * Every setting: its tab, its type and range, and its default. The help text shown beside it
  * is the locale key `settings.help.<key>`; the label `settings.label.<key>`.
  */
-export const settingGroups = ['general', 'tickets', 'portal', 'sending', 'attachments', 'spam'] as const;
+export const settingGroups = ['general', 'tickets', 'portal', 'sending', 'fetching', 'attachments', 'spam', 'kb', 'languages'] as const;
 export type SettingGroup = (typeof settingGroups)[number];
+
+/** A time zone name the runtime knows (IANA, e.g. Europe/Bratislava). */
+export function isTimeZone(name: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: name });
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 const def = <T extends z.ZodType>(group: SettingGroup, schema: T, fallback: z.infer<T>) => ({ group, schema, fallback });
 
 export const settingDefinitions = {
   'helpdesk.name': def('general', z.string().trim().min(1).max(100), 'Help desk'),
-  'helpdesk.url': def('general', z.string().trim().url().max(255).transform((v) => v.replace(/\/+$/, '')), 'http://localhost:3000'),
+  'helpdesk.url': def('general', z.string().trim().url({ protocol: /^https?$/ }).max(255).transform((v) => v.replace(/\/+$/, '')), 'http://localhost:3000'),
   'helpdesk.email': def('general', z.string().trim().email().max(254), 'help@example.com'),
-  'helpdesk.timezone': def('general', z.string().min(1).max(64), 'UTC'),
-  'helpdesk.language': def('general', z.enum(languageCodes), 'en'),
+  'helpdesk.timezone': def('languages', z.string().min(1).max(64).refine(isTimeZone), 'UTC'),
+  'helpdesk.language': def('languages', z.enum(languageCodes), 'en'),
+  'helpdesk.dateFormat': def('languages', z.enum(['YYYY-MM-DD', 'DD.MM.YYYY', 'DD/MM/YYYY', 'MM/DD/YYYY']), 'YYYY-MM-DD'),
+  'tickets.autoCloseDays': def('tickets', z.number().int().min(0).max(365), 7),
   'portal.serviceMessage': def('portal', z.string().max(2000), ''),
   'portal.confirmEmail': def('portal', z.boolean(), false),
   'portal.customerPriority': def('portal', z.boolean(), false),
@@ -34,6 +46,8 @@ export const settingDefinitions = {
   'spam.answer': def('spam', z.string().max(200), ''),
   'spam.submissionsPerHour': def('spam', z.number().int().min(1).max(10000), 10),
   'spam.lookupFailuresPerHour': def('spam', z.number().int().min(1).max(10000), 20),
+  // Staff without two-factor sign-in are sent to set it up before anything else.
+  'security.requireTwoFactor': def('spam', z.boolean(), false),
   'mail.transport': def('sending', z.enum(['smtp', 'log']), 'log'),
   'mail.fromName': def('sending', z.string().max(100).refine((v) => !/[\r\n]/.test(v)), ''),
   'mail.fromAddress': def('sending', z.string().trim().email().max(254).or(z.literal('')), ''),
@@ -42,9 +56,24 @@ export const settingDefinitions = {
   'mail.smtpSecurity': def('sending', z.enum(['starttls', 'tls', 'none']), 'starttls'),
   'mail.smtpUser': def('sending', z.string().max(255), ''),
   'mail.smtpPassword': def('sending', z.string().max(255), ''),
+  'fetch.protocol': def('fetching', z.enum(['none', 'imap', 'pop3']), 'none'),
+  'fetch.host': def('fetching', z.string().trim().max(255).regex(/^[A-Za-z0-9.:[\]_-]*$/), ''),
+  'fetch.port': def('fetching', z.number().int().min(1).max(65535), 993),
+  'fetch.security': def('fetching', z.enum(['tls', 'starttls', 'none']), 'tls'),
+  'fetch.user': def('fetching', z.string().trim().max(255), ''),
+  'fetch.password': def('fetching', z.string().max(255), ''),
+  'fetch.folder': def('fetching', z.string().trim().min(1).max(255).refine((v) => !/[\r\n]/.test(v)), 'INBOX'),
+  'fetch.intervalMinutes': def('fetching', z.number().int().min(1).max(60), 5),
+  'fetch.deleteAfterImport': def('fetching', z.boolean(), false),
+  'kb.enabled': def('kb', z.boolean(), true),
+  'kb.suggestOnSubmit': def('kb', z.boolean(), true),
+  'kb.articlesPerPage': def('kb', z.number().int().min(5).max(100), 20),
 } as const;
 
 export type SettingKey = keyof typeof settingDefinitions;
+
+/** Settings never sent back to a browser nor written to the audit log in clear. */
+export const secretSettingKeys: readonly SettingKey[] = ['mail.smtpPassword', 'fetch.password'];
 export type SettingValue<K extends SettingKey> = z.infer<(typeof settingDefinitions)[K]['schema']>;
 export type Settings = { [K in SettingKey]: SettingValue<K> };
 

@@ -1,21 +1,33 @@
+import { recordAudit, type AuditEntry } from '../audit/audit.repo';
 import type { Db } from '../db/db';
-import { readAllSettings, writeSettings } from './settings.repo';
-import { settingDefinitions, type SettingKey, type Settings } from './settings.schema';
+import { withTransaction } from '../db/transaction';
+import { bumpSettingsRevision, readAllSettings, readSettingsRevision, writeSettings } from './settings.repo';
+import { secretSettingKeys, settingDefinitions, type SettingKey, type Settings } from './settings.schema';
+
+/** Who changed settings, for the audit log. */
+export type SettingsChangeContext = { actor: AuditEntry['actor']; ip?: string; group?: string };
+
+/** Before and after of each changed key; secrets appear only as "changed" / "removed". */
+export type SettingsDiff = Record<string, { before: unknown; after: unknown }>;
+
+export const maskedSecret = '********';
 
 /**
- * Settings are read from the database and kept in memory for a few seconds: a change made on
- * one instance reaches every other instance within `ttlMs`, and at once on the one that made it.
- * A stored value that no longer fits its definition falls back to the default.
+ * Settings are read from the database and kept in memory. Every change through `save` also
+ * counts up a revision row; each process reads that one row at most every `checkEveryMs` and
+ * reloads only when it moved, so a change made on one instance reaches every other within a
+ * second or two, and at once on the instance that made it. A stored value that no longer fits
+ * its definition falls back to the default.
  */
 export class SettingsService {
-  private cached: Settings | null = null;
-  private loadedAt = 0;
+  private cached: { settings: Settings; revision: number } | null = null;
+  private checkedAt = 0;
   private loading: Promise<Settings> | null = null;
 
   constructor(
     private readonly db: Db,
     private readonly now: () => number,
-    private readonly ttlMs = 5000,
+    private readonly checkEveryMs = 1000,
   ) {}
 
   /**
@@ -24,9 +36,13 @@ export class SettingsService {
    * transaction is not cached, since that transaction may still roll back.
    */
   async all(conn?: Db): Promise<Settings> {
-    if (this.cached && this.now() - this.loadedAt < this.ttlMs) return this.cached;
-    if (conn) return parseSettings(await readAllSettings(conn));
-    this.loading ??= this.load().finally(() => (this.loading = null));
+    if (this.cached && this.now() - this.checkedAt < this.checkEveryMs) return this.cached.settings;
+    if (conn) {
+      const revision = await readSettingsRevision(conn);
+      if (this.cached?.revision === revision) return this.cached.settings;
+      return parseSettings(await readAllSettings(conn));
+    }
+    this.loading ??= this.refresh().finally(() => (this.loading = null));
     return this.loading;
   }
 
@@ -34,16 +50,47 @@ export class SettingsService {
     return (await this.all())[key];
   }
 
-  async save(values: Partial<Settings>): Promise<void> {
-    await writeSettings(this.db, values, this.now());
+  /**
+   * Stores the values that differ from the current ones, counts up the revision and, with a
+   * context, records the change in the audit log — all in one transaction. Returns the diff
+   * (empty when nothing changed, and then nothing is written).
+   */
+  async save(values: Partial<Settings>, context?: SettingsChangeContext): Promise<SettingsDiff> {
+    const diff = await withTransaction(this.db, async (trx) => {
+      const current = parseSettings(await readAllSettings(trx));
+      const changed = Object.fromEntries(Object.entries(values).filter(([key, value]) => JSON.stringify(current[key as SettingKey]) !== JSON.stringify(value)));
+      const keys = Object.keys(changed) as SettingKey[];
+      if (keys.length === 0) return {};
+      const now = this.now();
+      await writeSettings(trx, changed, now);
+      await bumpSettingsRevision(trx, now);
+      const diff = describeChanges(keys, current, changed);
+      if (context) {
+        await recordAudit(trx, { actor: context.actor, action: 'settings.changed', target: { type: 'settings', id: context.group ?? 'settings' }, details: { changes: diff }, ...(context.ip ? { ip: context.ip } : {}) }, now);
+      }
+      return diff;
+    });
+    this.cached = null;
+    return diff;
+  }
+
+  /** Forgets the cache at once (after a change this process made without `save`). */
+  invalidate(): void {
     this.cached = null;
   }
 
-  private async load(): Promise<Settings> {
-    this.cached = parseSettings(await readAllSettings(this.db));
-    this.loadedAt = this.now();
-    return this.cached;
+  private async refresh(): Promise<Settings> {
+    const revision = await readSettingsRevision(this.db);
+    // The revision is read before the values: a change in between is then seen on the next check.
+    if (this.cached?.revision !== revision) this.cached = { settings: parseSettings(await readAllSettings(this.db)), revision };
+    this.checkedAt = this.now();
+    return this.cached.settings;
   }
+}
+
+function describeChanges(keys: SettingKey[], before: Settings, after: Record<string, unknown>): SettingsDiff {
+  const secret = (key: SettingKey, value: unknown) => (secretSettingKeys.includes(key) ? (value === '' ? '' : maskedSecret) : value);
+  return Object.fromEntries(keys.map((key) => [key, { before: secret(key, before[key]), after: secret(key, after[key]) }]));
 }
 
 function parseSettings(stored: Map<string, unknown>): Settings {

@@ -31,21 +31,21 @@ test.each([
   const context = await browser.newContext({ viewport });
   const page = await context.newPage();
   const errors = collectPageErrors(page);
-  await signInAt(page, `${server.base}/admin/settings/mail`, adminCredentials);
+  await signInAt(page, `${server.base}/admin/settings/sending`, adminCredentials);
   await step(page, `mail-settings-${size}-01-log`);
 
-  await page.selectOption('#transport', 'smtp');
-  await page.fill('#smtpHost', '');
-  await page.fill('#smtpPort', 'abc');
-  await page.getByRole('button', { name: 'Save settings' }).click();
+  await page.selectOption('#mail-transport', 'smtp');
+  await page.fill('#mail-smtpHost', '');
+  await page.fill('#mail-smtpPort', 'abc');
+  await page.getByRole('button', { name: 'Save changes' }).click();
   expect(await page.locator('.error-summary').textContent()).toContain('Enter the SMTP server');
   await step(page, `mail-settings-${size}-02-errors`);
 
-  await page.fill('#smtpHost', '127.0.0.1');
-  await page.fill('#smtpPort', String(sink.port));
-  await page.selectOption('#smtpSecurity', 'none');
-  await page.getByRole('button', { name: 'Save settings' }).click();
-  await page.waitForURL('**/admin/settings/mail?saved=1');
+  await page.fill('#mail-smtpHost', '127.0.0.1');
+  await page.fill('#mail-smtpPort', String(sink.port));
+  await page.selectOption('#mail-smtpSecurity', 'none');
+  await page.getByRole('button', { name: 'Save changes' }).click();
+  await page.waitForURL('**/admin/settings/sending?saved=1');
   await page.getByRole('button', { name: 'Send test e-mail' }).click();
   expect(await page.locator('#test .alert').textContent()).toContain('was accepted by 127.0.0.1');
   await step(page, `mail-settings-${size}-03-test-sent`);

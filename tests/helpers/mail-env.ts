@@ -29,7 +29,9 @@ export async function mailEnv(): Promise<MailEnv> {
   const t = await installedApp();
   const settings = new SettingsService(t.db, () => t.clock.now());
   const deps: MailDeps = { db: t.db, settings, clock: t.clock, logger: pino({ level: 'silent' }), config: t.config, i18n: createI18n() };
-  const configure = (values: Partial<Settings>) => settings.save(values);
+  const configure = async (values: Partial<Settings>) => {
+    await settings.save(values);
+  };
   return {
     t,
     deps,

@@ -17,16 +17,16 @@ afterAll(async () => {
   await t.close();
 });
 
-const page = '/admin/settings/mail';
+const page = '/admin/settings/sending';
 const validForm = (port: number) => ({
-  transport: 'smtp',
-  fromName: 'Acme Help',
-  fromAddress: 'support@acme.test',
-  smtpHost: '127.0.0.1',
-  smtpPort: String(port),
-  smtpSecurity: 'none',
-  smtpUser: '',
-  smtpPassword: '',
+  'mail-transport': 'smtp',
+  'mail-fromName': 'Acme Help',
+  'mail-fromAddress': 'support@acme.test',
+  'mail-smtpHost': '127.0.0.1',
+  'mail-smtpPort': String(port),
+  'mail-smtpSecurity': 'none',
+  'mail-smtpUser': '',
+  'mail-smtpPassword': '',
 });
 const stored = async () => readAllSettings(t.db);
 
@@ -47,10 +47,10 @@ test('only admins see the page: anonymous visitors sign in, staff get 403', asyn
 
 test('the form shows every field with its label and hint, and the log transport notice', async () => {
   const res = await admin.get(page).expect(200);
-  for (const id of ['transport', 'fromName', 'fromAddress', 'smtpHost', 'smtpPort', 'smtpSecurity', 'smtpUser', 'smtpPassword', 'testTo']) {
+  for (const id of ['mail-transport', 'mail-fromName', 'mail-fromAddress', 'mail-smtpHost', 'mail-smtpPort', 'mail-smtpSecurity', 'mail-smtpUser', 'mail-smtpPassword', 'testTo']) {
     expect(res.text).toContain(`for="${id}"`);
   }
-  expect(res.text).toContain('Leave empty to use the help desk name (Acme Support).');
+  expect(res.text).toContain('Leave empty to use the help desk name.');
   expect(res.text).toContain('Mail is not sent: each message is written to');
   expect(res.text).toContain(`value="${adminCredentials.email}"`); // the test goes to the admin by default
 });
@@ -62,36 +62,36 @@ test('a form without its CSRF token is refused', async () => {
 });
 
 test('invalid values are shown beside their fields and nothing is saved', async () => {
-  const res = await post(page, { ...validForm(25), smtpHost: 'smtp example.com', smtpPort: '70000', fromAddress: 'not an address', smtpPassword: 'secret-typed' });
+  const res = await post(page, { ...validForm(25), 'mail-smtpHost': 'smtp example.com', 'mail-smtpPort': '70000', 'mail-fromAddress': 'not an address', 'mail-smtpPassword': 'secret-typed' });
   expect(res.status).toBe(400);
   expect(res.text).toContain('There is a problem');
-  expect(res.text).toContain('<a href="#smtpHost">');
-  expect(res.text).toContain('id="smtpHost-error"');
+  expect(res.text).toContain('<a href="#mail-smtpHost">');
+  expect(res.text).toContain('id="mail-smtpHost-error"');
   expect(res.text).toContain('Enter a host name or IP address without spaces.');
-  expect(res.text).toContain('Enter a port number between 1 and 65535.');
+  expect(res.text).toContain('Enter a number from 1 to 65535.');
   expect(res.text).toContain('Enter an e-mail address like name@example.com.');
   expect(res.text).toContain('value="smtp example.com"'); // what was typed is kept
   const summary = res.text.slice(res.text.indexOf('error-summary__list'));
-  expect(summary.indexOf('#fromAddress')).toBeLessThan(summary.indexOf('#smtpHost'));
-  expect(summary.indexOf('#smtpHost')).toBeLessThan(summary.indexOf('#smtpPort'));
+  expect(summary.indexOf('#mail-fromAddress')).toBeLessThan(summary.indexOf('#mail-smtpHost'));
+  expect(summary.indexOf('#mail-smtpHost')).toBeLessThan(summary.indexOf('#mail-smtpPort'));
   expect(res.text).not.toContain('secret-typed'); // except the password
-  const missingHost = await post(page, { ...validForm(25), smtpHost: '' });
+  const missingHost = await post(page, { ...validForm(25), 'mail-smtpHost': '' });
   expect(missingHost.status).toBe(400);
   expect(missingHost.text).toContain('Enter the SMTP server, or choose to write mail to a file.');
-  const both = await post(page, { ...validForm(25), smtpHost: '', smtpPort: 'abc' });
+  const both = await post(page, { ...validForm(25), 'mail-smtpHost': '', 'mail-smtpPort': 'abc' });
   const list = both.text.slice(both.text.indexOf('error-summary__list'));
-  expect(list.indexOf('#smtpHost')).toBeLessThan(list.indexOf('#smtpPort')); // page order, not check order
+  expect(list.indexOf('#mail-smtpHost')).toBeLessThan(list.indexOf('#mail-smtpPort')); // page order, not check order
   expect((await stored()).get('mail.smtpHost')).toBeUndefined();
 });
 
 test('a field sent twice (an array) is a 400, never saved', async () => {
-  const res = await post(page, { ...validForm(25), fromName: ['One', 'Two'] });
+  const res = await post(page, { ...validForm(25), 'mail-fromName': ['One', 'Two'] });
   expect(res.status).toBe(400);
   expect((await stored()).get('mail.fromName')).toBeUndefined();
 });
 
 test('saving stores the settings; the password is never shown and an empty one keeps the saved one', async () => {
-  const saved = await post(page, { ...validForm(2525), smtpUser: 'mailer', smtpPassword: 'pa55 word' });
+  const saved = await post(page, { ...validForm(2525), 'mail-smtpUser': 'mailer', 'mail-smtpPassword': 'pa55 word' });
   expect(saved.status).toBe(303);
   expect(saved.headers.location).toBe(`${page}?saved=1`);
   expect(Object.fromEntries([...(await stored())].filter(([k]) => k.startsWith('mail.')))).toEqual({
@@ -105,14 +105,14 @@ test('saving stores the settings; the password is never shown and an empty one k
     'mail.smtpPassword': 'pa55 word',
   });
   const shown = await admin.get(saved.headers.location!).expect(200);
-  expect(shown.text).toContain('The sending settings were saved.');
+  expect(shown.text).toContain('Your changes were saved.');
   expect(shown.text).toContain('value="2525"');
   expect(shown.text).not.toContain('pa55 word');
   expect(shown.text).toContain('A password is saved. Leave this empty to keep it.');
 
-  await post(page, { ...validForm(2525), smtpUser: 'mailer', smtpPassword: '' }).then((r) => expect(r.status).toBe(303));
+  await post(page, { ...validForm(2525), 'mail-smtpUser': 'mailer', 'mail-smtpPassword': '' }).then((r) => expect(r.status).toBe(303));
   expect((await stored()).get('mail.smtpPassword')).toBe('pa55 word');
-  await post(page, { ...validForm(2525), smtpUser: '', smtpPassword: '' }).then((r) => expect(r.status).toBe(303));
+  await post(page, { ...validForm(2525), 'mail-smtpUser': '', 'mail-smtpPassword': '' }).then((r) => expect(r.status).toBe(303));
   expect((await stored()).get('mail.smtpPassword')).toBe('');
 });
 
@@ -146,7 +146,7 @@ test('a failed test e-mail is explained in plain words and not retried later', a
 });
 
 test('with the log transport the test e-mail is written to the file and the page says where', async () => {
-  expect((await post(page, { ...validForm(25), transport: 'log', smtpHost: '' })).status).toBe(303);
+  expect((await post(page, { ...validForm(25), 'mail-transport': 'log', 'mail-smtpHost': '' })).status).toBe(303);
   const res = await post(`${page}/test`, { testTo: 'someone@example.com' });
   expect(res.status).toBe(200);
   expect(res.text).toContain('The test e-mail was written to');
