@@ -18,6 +18,7 @@ export const tesseraTables = [
   'tickets', 'messages', 'attachments', 'ticket_events', 'custom_fields', 'custom_field_categories', 'custom_field_values',
   'canned_responses', 'mail_outbox', 'bans', 'audit_log', 'roles', 'staff_tokens',
   'tags', 'ticket_tags', 'staff_list_prefs', 'saved_views',
+  'staff_two_factor', 'staff_recovery_codes',
   'settings_revision', 'mail_template_overrides',
   'ticket_time_entries', 'ticket_links', 'reply_drafts', 'ticket_presence',
 ];

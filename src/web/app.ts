@@ -14,6 +14,11 @@ import { requireStaff } from './auth/guards';
 import { cannedRoutes } from './admin/canned.routes';
 import { dashboardRoutes } from './admin/dashboard.routes';
 import { loginRoutes } from './admin/login.routes';
+import { loginCodeRoutes } from './admin/login-code.routes';
+import { profileRoutes } from './admin/profile.routes';
+import { twoFactorRoutes } from './admin/two-factor.routes';
+import { confirmAccessRoutes } from './admin/confirm-access.routes';
+import { twoFactorRequired } from './auth/two-factor-required';
 import { areasFor } from './admin/admin-areas';
 import { manageRoutes } from './admin/manage.routes';
 import { banRoutes } from './admin/bans.routes';
@@ -91,6 +96,9 @@ export function createApp(deps: AppDeps, prebuilt?: { services?: Services }): Ex
 
   app.use('/helpdesk', helpdeskRoutes(services));
   app.use('/admin', loginRoutes(deps, passport));
+  app.use('/admin', loginCodeRoutes(services));
+  app.use(twoFactorRequired(services));
+  app.use('/admin', requireStaff, profileRoutes(services), twoFactorRoutes(services), confirmAccessRoutes(services));
   app.use('/admin', upgradeRoutes(deps, schemaStatus));
   app.use('/admin', settingsRoutes(services));
   app.use('/admin', auditRoutes(services));

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import type { AppDeps } from '../app-deps';
 import { localPathOr } from '../safe-redirect';
 import { TooManyRequestsError } from '../../errors';
+import { passwordAccepted } from '../auth/sign-in';
 
 const loginForm = z.object({
   email: z.string().trim().min(1).max(254),
@@ -40,11 +41,8 @@ export function loginRoutes(deps: AppDeps, passport: StaffPassport): Router {
       }
       if (err) return next(err);
       if (!user) return renderLogin(res, 401, values, 'login.invalid');
-      req.logIn(user, (loginErr) => {
-        if (loginErr) return next(loginErr);
-        req.session.startedAt = deps.clock.now();
-        res.redirect(303, target);
-      });
+      // With two-factor sign-in on, the code page comes before the session is signed in.
+      passwordAccepted(deps, req, res, next, user, target).catch(next);
     })(req, res, next);
   });
 
