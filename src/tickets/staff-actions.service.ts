@@ -81,10 +81,11 @@ export async function assign(deps: TicketDeps, ticket: TicketView, staff: StaffA
 
 /** Moves the ticket to another category the staff member may see; its tier follows the category. */
 export async function moveToCategory(deps: TicketDeps, ticket: TicketView, staff: StaffActor, categoryId: number): Promise<void> {
+  // Keeping the category is no move, even when that category has been archived since.
+  if (categoryId === ticket.categoryId) return;
   const visible = await visibleCategoryIds(deps.db, staff);
   const category = await findActiveCategory(deps.db, categoryId);
   if (!category || (visible !== 'all' && !visible.includes(categoryId))) throw new ValidationError('Unknown category.', { category: 'form.chooseCategory' });
-  if (categoryId === ticket.categoryId) return;
   await change(deps, ticket, { category_id: categoryId, tier: Number(category.tier) }, (view) => ({ type: 'ticket.category_changed', ticket: view, from: ticket.categoryId, to: categoryId, actor: { type: 'staff', id: staff.id } }));
 }
 

@@ -4,13 +4,13 @@ import type { TicketView } from './tickets.repo';
 
 /** What happened to a ticket. Each is stored as an event row (history and audit in one). */
 export type TicketEvent =
-  | { type: 'ticket.created'; ticket: TicketView; messageId: number; actor: Actor }
+  | { type: 'ticket.created'; ticket: TicketView; messageId: number; actor: Actor; notifyCustomer?: boolean }
   | { type: 'ticket.customer_replied'; ticket: TicketView; messageId: number; actor: Actor }
   | { type: 'ticket.staff_replied'; ticket: TicketView; messageId: number; body: string; staffName: string; actor: Actor }
   | { type: 'ticket.status_changed'; ticket: TicketView; from: string; to: string; actor: Actor }
   | { type: 'message.rated'; ticket: TicketView; messageId: number; rating: 1 | -1; actor: Actor }
   | { type: 'ticket.note_added'; ticket: TicketView; messageId: number; actor: Actor }
-  | { type: 'ticket.assigned'; ticket: TicketView; from: number | null; to: number | null; actor: Actor }
+  | { type: 'ticket.assigned'; ticket: TicketView; from: number | null; to: number | null; actor: Actor; reason?: string }
   | { type: 'ticket.priority_changed'; ticket: TicketView; from: string; to: string; actor: Actor }
   | { type: 'ticket.category_changed'; ticket: TicketView; from: number; to: number; actor: Actor }
   | { type: 'ticket.merged'; ticket: TicketView; from: string; to: string; actor: Actor }
@@ -18,7 +18,8 @@ export type TicketEvent =
   | { type: 'ticket.field_changed'; ticket: TicketView; field: string; from: string | null; to: string | null; actor: Actor }
   | { type: 'ticket.due_changed'; ticket: TicketView; from: number | null; to: number | null; actor: Actor }
   | { type: 'ticket.time_logged'; ticket: TicketView; minutes: number; note: string | null; actor: Actor }
-  | { type: 'ticket.linked' | 'ticket.unlinked'; ticket: TicketView; other: string; actor: Actor };
+  | { type: 'ticket.linked' | 'ticket.unlinked'; ticket: TicketView; other: string; actor: Actor }
+  | { type: 'ticket.tag_added' | 'ticket.tag_removed'; ticket: TicketView; tag: string; actor: Actor };
 
 /** Adds its durable consequences (a queued mail, a webhook) inside the change's transaction. */
 export type TicketSubscriber = (trx: Trx, event: TicketEvent, now: number) => Promise<void>;
@@ -30,8 +31,9 @@ function eventData(e: TicketEvent): Record<string, unknown> {
     case 'ticket.staff_replied':
     case 'ticket.note_added':
       return { messageId: e.messageId };
-    case 'ticket.status_changed':
     case 'ticket.assigned':
+      return e.reason ? { from: e.from, to: e.to, reason: e.reason } : { from: e.from, to: e.to };
+    case 'ticket.status_changed':
     case 'ticket.priority_changed':
     case 'ticket.category_changed':
     case 'ticket.merged':
@@ -49,6 +51,9 @@ function eventData(e: TicketEvent): Record<string, unknown> {
     case 'ticket.linked':
     case 'ticket.unlinked':
       return { other: e.other };
+    case 'ticket.tag_added':
+    case 'ticket.tag_removed':
+      return { tag: e.tag };
   }
 }
 

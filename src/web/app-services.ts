@@ -1,8 +1,10 @@
 import { DiskAttachmentStore, type AttachmentStore } from '../attachments/attachment-store';
 import { CatalogService } from '../catalog/catalog.service';
+import { ticketRouting } from '../categories/ticket-routing';
 import { resolveFromRoot } from '../paths';
 import { SettingsService } from '../settings/settings.service';
 import { ticketNotifications } from '../notifications/ticket-notifications';
+import { staffNotifications } from '../notifications/staff-notifications';
 import { TicketEvents } from '../tickets/ticket-events';
 import type { AppDeps } from './app-deps';
 
@@ -17,7 +19,10 @@ export type Services = AppDeps & {
 export function createServices(deps: AppDeps): Services {
   const settings = new SettingsService(deps.db, () => deps.clock.now());
   const events = new TicketEvents();
-  events.subscribe(ticketNotifications({ i18n: deps.i18n, settings, clock: deps.clock, signingSecret: deps.config.secrets.signing }));
+  const notificationDeps = { i18n: deps.i18n, settings, clock: deps.clock, signingSecret: deps.config.secrets.signing };
+  events.subscribe(ticketNotifications(notificationDeps));
+  events.subscribe(staffNotifications(notificationDeps));
+  events.subscribe(ticketRouting(events));
   const store = new DiskAttachmentStore(resolveFromRoot(deps.config.paths.attachments));
   const catalog = new CatalogService(deps.db, deps.i18n, () => deps.clock.now());
   return { ...deps, settings, events, store, catalog };

@@ -1,6 +1,6 @@
 import { Router, type Request, type Response } from 'express';
 import { findTicketAttachment, listTicketAttachments } from '../../attachments/attachments.repo';
-import { listActiveCategories } from '../../categories/categories.repo';
+import { categoryChoicesFor } from '../../categories/categories.repo';
 import { listFieldValues } from '../../custom-fields/custom-fields.repo';
 import { NotFoundError, ValidationError } from '../../errors';
 import { visibleCategoryIds } from '../../staff/category-access.repo';
@@ -35,7 +35,7 @@ export function ticketPageRoutes(services: Services): Router {
     const [others, messages, attachments, fields, events, statuses, priorities, categories, staff, settings] = await Promise.all([
       listTicketsOfCustomer(services.db, ticket.customerId, { openOnly: false, limit: 11 }),
       listAllMessages(services.db, ticket.id), listTicketAttachments(services.db, ticket.id), listFieldValues(services.db, ticket.id), listTicketEvents(services.db, ticket.id),
-      listStatuses(services.db), listPriorities(services.db), listActiveCategories(services.db), listActiveStaff(services.db), services.settings.all(),
+      listStatuses(services.db), listPriorities(services.db), categoryChoicesFor(services.db, ticket.categoryId), listActiveStaff(services.db), services.settings.all(),
     ]);
     const extras = await ticketExtrasView(services, req, ticket, events, extra.extras);
     res.status(status).render('admin/ticket', {

@@ -1,0 +1,47 @@
+import type { Knex } from 'knex';
+import type { AutoAssign } from './categories.repo';
+
+export async function routingOf(db: Knex, categoryId: number): Promise<{ due_hours: number | null; auto_assign: AutoAssign } | undefined> {
+  return db('categories').where({ id: categoryId }).first('due_hours', 'auto_assign');
+}
+
+/**
+ * Takes the category's next assignment turn. The UPDATE locks the category row until the ticket's
+ * transaction ends, so tickets created at once in one category take turns one after another, on
+ * every instance; reading the row back after our own write gives the current value on every
+ * database (MySQL's snapshot shows a transaction its own changes).
+ */
+export async function takeAssignTurn(trx: Knex, categoryId: number): Promise<number> {
+  await trx('categories').where({ id: categoryId }).update({ assign_turn: trx.raw('assign_turn + 1') });
+  const row = await trx('categories').where({ id: categoryId }).first<{ assign_turn: number }>('assign_turn');
+  return Number(row?.assign_turn ?? 0);
+}
+
+/** Staff given this category who are active and not away, by id (the rotation's order). */
+export async function assignableStaff(db: Knex, categoryId: number): Promise<Array<{ id: number; name: string }>> {
+  const rows = await db('staff_users as s')
+    .join('staff_categories as sc', 'sc.staff_id', 's.id')
+    .where({ 'sc.category_id': categoryId, 's.is_active': true, 's.is_away': false })
+    .orderBy('s.id')
+    .select<Array<{ id: number; name: string }>>('s.id', 's.name');
+  return rows.map((r) => ({ id: Number(r.id), name: r.name }));
+}
+
+/**
+ * Open tickets a staff member owns, counted through the (owner_id, status_id, updated_at) index
+ * and never beyond `cap`: the cost is bounded by the cap, not by the size of the ticket table.
+ */
+export async function openTicketLoad(db: Knex, staffId: number, openStatusIds: number[], cap: number): Promise<number> {
+  if (!openStatusIds.length) return 0;
+  const inner = db('tickets').select(db.raw('1')).where('owner_id', staffId).whereIn('status_id', openStatusIds).whereNull('merged_into_id').limit(cap);
+  const [row] = await db.from(inner.as('capped')).count<{ n: number }[]>({ n: '*' });
+  return Number(row?.n ?? 0);
+}
+
+export async function openStatusIds(db: Knex): Promise<number[]> {
+  return (await db('statuses').where({ is_open: true }).pluck('id')).map(Number);
+}
+
+export async function setTicketRouting(trx: Knex, ticketId: number, patch: { owner_id?: number; due_at?: number }): Promise<void> {
+  await trx('tickets').where({ id: ticketId }).update(patch);
+}
