@@ -21,6 +21,9 @@ import { confirmAccessRoutes } from './admin/confirm-access.routes';
 import { twoFactorRequired } from './auth/two-factor-required';
 import { areasFor } from './admin/admin-areas';
 import { manageRoutes } from './admin/manage.routes';
+import { categoryRoutes } from './admin/categories.routes';
+import { fieldRoutes } from './admin/fields.routes';
+import { ticketStateRoutes } from './admin/ticket-states.routes';
 import { banRoutes } from './admin/bans.routes';
 import { privacyRoutes } from './admin/privacy.routes';
 import { settingsRoutes } from './admin/settings.routes';
@@ -104,6 +107,7 @@ export function createApp(deps: AppDeps, prebuilt?: { services?: Services }): Ex
   app.use('/admin', auditRoutes(services));
   app.use('/admin', requireStaff, ticketListRoutes(services), ticketPageRoutes(services), cannedRoutes(services));
   app.use('/admin', requireStaff, manageRoutes());
+  app.use('/admin', requireStaff, categoryRoutes(services), fieldRoutes(services), ticketStateRoutes(services));
   app.use('/admin', requireStaff, banRoutes(services), privacyRoutes(services));
   app.use('/admin', requireStaff, dashboardRoutes(services));
 

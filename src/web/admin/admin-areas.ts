@@ -9,6 +9,10 @@ export type AdminArea = { href: string; titleKey: string; textKey: string; capab
 
 export const adminAreas: AdminArea[] = [
   { href: '/admin/settings', titleKey: 'settings.area.title', textKey: 'settings.area.text', capability: 'settings.manage' },
+  { href: '/admin/categories', titleKey: 'catalog.areas.categories.title', textKey: 'catalog.areas.categories.text', capability: 'settings.manage' },
+  { href: '/admin/fields', titleKey: 'catalog.areas.fields.title', textKey: 'catalog.areas.fields.text', capability: 'settings.manage' },
+  { href: '/admin/statuses', titleKey: 'catalog.areas.statuses.title', textKey: 'catalog.areas.statuses.text', capability: 'settings.manage' },
+  { href: '/admin/priorities', titleKey: 'catalog.areas.priorities.title', textKey: 'catalog.areas.priorities.text', capability: 'settings.manage' },
   { href: '/admin/templates', titleKey: 'mailTemplates.area.title', textKey: 'mailTemplates.area.text', capability: 'settings.manage' },
   { href: '/admin/audit', titleKey: 'auditLog.area.title', textKey: 'auditLog.area.text', capability: 'admin' },
   { href: '/admin/bans', titleKey: 'manage.bans.title', textKey: 'manage.bans.text', capability: 'bans.manage' },
