@@ -47,7 +47,8 @@ function ticketOf(vars: ParsedTemplateVars<MailTemplate>): { trackingId: string;
 /** Ticket mails carry `[#XXX-XXX-XXXX]`, which inbound mail threads by even without headers. */
 function subjectOf(t: TFunction, template: MailTemplate, vars: ParsedTemplateVars<MailTemplate>, site: MailSite): string {
   const ticket = ticketOf(vars);
-  const text = t(`mail.${template}.subject`, { subject: ticket?.subject ?? '', helpdesk: site.name });
+  // A template of an area with its own locale file keeps its texts there, under the template's name.
+  const text = t([`mail.${template}.subject`, `${template}.subject`], { subject: ticket?.subject ?? '', helpdesk: site.name });
   return stripControl(ticket ? `[#${formatTrackingId(ticket.trackingId)}] ${text}` : text);
 }
 

@@ -66,6 +66,8 @@ export const templateVars = {
     reason: z.string().max(2000),
   }),
   test_message: z.object({ requestedBy: personName }),
+  staff_invite: z.object({ invitedBy: personName, url: link, validHours: z.number().int().positive() }),
+  staff_password_reset: z.object({ url: link, validMinutes: z.number().int().positive() }),
 } as const;
 
 export type MailTemplate = keyof typeof templateVars;

@@ -24,6 +24,9 @@ import { manageRoutes } from './admin/manage.routes';
 import { categoryRoutes } from './admin/categories.routes';
 import { fieldRoutes } from './admin/fields.routes';
 import { ticketStateRoutes } from './admin/ticket-states.routes';
+import { rolesRoutes } from './admin/roles.routes';
+import { staffRoutes } from './admin/staff.routes';
+import { staffLinkRoutes } from './admin/staff-links.routes';
 import { banRoutes } from './admin/bans.routes';
 import { privacyRoutes } from './admin/privacy.routes';
 import { settingsRoutes } from './admin/settings.routes';
@@ -99,6 +102,7 @@ export function createApp(deps: AppDeps, prebuilt?: { services?: Services }): Ex
 
   app.use('/helpdesk', helpdeskRoutes(services));
   app.use('/admin', loginRoutes(deps, passport));
+  app.use('/admin', staffLinkRoutes(services));
   app.use('/admin', loginCodeRoutes(services));
   app.use(twoFactorRequired(services));
   app.use('/admin', requireStaff, profileRoutes(services), twoFactorRoutes(services), confirmAccessRoutes(services));
@@ -108,6 +112,7 @@ export function createApp(deps: AppDeps, prebuilt?: { services?: Services }): Ex
   app.use('/admin', requireStaff, ticketListRoutes(services), ticketPageRoutes(services), cannedRoutes(services));
   app.use('/admin', requireStaff, manageRoutes());
   app.use('/admin', requireStaff, categoryRoutes(services), fieldRoutes(services), ticketStateRoutes(services));
+  app.use('/admin', requireStaff, rolesRoutes(services), staffRoutes(services));
   app.use('/admin', requireStaff, banRoutes(services), privacyRoutes(services));
   app.use('/admin', requireStaff, dashboardRoutes(services));
 

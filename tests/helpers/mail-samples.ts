@@ -33,6 +33,10 @@ export function sampleRequest(template: MailTemplate, opts: { text?: string; lan
       return { ...base, template, vars: { ticket: { id: 42, trackingId: 'ABC234DEFG', subject: text }, staffName: `Ada ${text}`, fromCategory: `General ${text}`, toCategory: `Experts ${text}`, tier: 2, reason: `Needs a specialist ${text}` } };
     case 'test_message':
       return { ...base, template, vars: { requestedBy: `Ada ${text}` } };
+    case 'staff_invite':
+      return { ...base, template, vars: { invitedBy: `Ada ${text}`, url: 'https://help.acme.test/admin/invite/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA', validHours: 72 } };
+    case 'staff_password_reset':
+      return { ...base, template, vars: { url: 'https://help.acme.test/admin/reset/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA', validMinutes: 60 } };
   }
 }
 

@@ -17,6 +17,8 @@ export const adminAreas: AdminArea[] = [
   { href: '/admin/audit', titleKey: 'auditLog.area.title', textKey: 'auditLog.area.text', capability: 'admin' },
   { href: '/admin/bans', titleKey: 'manage.bans.title', textKey: 'manage.bans.text', capability: 'bans.manage' },
   { href: '/admin/customers', titleKey: 'manage.privacy.title', textKey: 'manage.privacy.text', capability: 'admin' },
+  { href: '/admin/staff', titleKey: 'staffAdmin.areaTitle', textKey: 'staffAdmin.areaText', capability: 'staff.manage' },
+  { href: '/admin/roles', titleKey: 'roles.areaTitle', textKey: 'roles.areaText', capability: 'admin' },
 ];
 
 export function areasFor(user: Request['user']): AdminArea[] {

@@ -1,0 +1,103 @@
+import { Router, type Request, type Response } from 'express';
+import { listActiveCategories } from '../../categories/categories.repo';
+import { ValidationError } from '../../errors';
+import { listRoles } from '../../staff/roles.repo';
+import { listStaffForAdmin, type StaffListRow } from '../../staff/staff-admin.repo';
+import { createStaff, resendInvitation, setStaffActive, staffAccount, updateStaff } from '../../staff/staff-admin.service';
+import type { Services } from '../app-services';
+import { requireCapability } from '../auth/guards';
+import { adminActorOf } from './roles.routes';
+
+type Values = { name: string; email: string; method: string; role: string; categories: string[] };
+const text = (body: Record<string, unknown>, k: string, max = 500) => (typeof body[k] === 'string' ? (body[k] as string).slice(0, max) : '');
+const valuesOf = (body: Record<string, unknown>): Values => ({
+  name: text(body, 'name'),
+  email: text(body, 'email'),
+  method: text(body, 'method'),
+  role: text(body, 'role'),
+  categories: (Array.isArray(body.categories) ? body.categories : [body.categories]).filter((c): c is string => typeof c === 'string'),
+});
+const valuesOfPerson = (p: StaffListRow): Values => ({
+  name: p.name, email: p.email, method: '', role: p.isAdmin ? 'admin' : p.roleId === null ? 'default' : String(p.roleId), categories: p.categoryIds.map(String),
+});
+const notices = ['created', 'invited', 'saved', 'deactivated', 'reactivated', 'resent'];
+const noticeOf = (req: Request) => (typeof req.query.done === 'string' && notices.includes(req.query.done) ? `staffAdmin.done.${req.query.done}` : null);
+
+/** /admin/staff: the staff list, adding (invitation or password), editing and (de)activating accounts. */
+export function staffRoutes(services: Services): Router {
+  const router = Router();
+  router.use('/staff', requireCapability('staff.manage'));
+
+  router.get('/staff', async (req, res) => {
+    const [people, categories] = await Promise.all([listStaffForAdmin(services.db), listActiveCategories(services.db)]);
+    const names = new Map(categories.map((c) => [Number(c.id), c.name]));
+    res.render('admin/staff-list', {
+      title: req.t('staffAdmin.title'),
+      people: people.map((p) => ({ ...p, categoryNames: p.categoryIds.map((id) => names.get(id)).filter(Boolean) })),
+      showTwoFactor: false,
+      tz: await services.settings.get('helpdesk.timezone'),
+      notice: noticeOf(req),
+    });
+  });
+
+  async function renderForm(req: Request, res: Response, person: StaffListRow | null, values: Values, errors: Record<string, string> = {}, status = 200) {
+    const [roles, categories] = await Promise.all([listRoles(services.db), listActiveCategories(services.db)]);
+    const roleOptions = [
+      ...(req.user!.isAdmin ? [{ value: 'admin', label: req.t('staffAdmin.roleAdmin') }] : []),
+      { value: 'default', label: req.t('staffAdmin.roleDefault') },
+      ...roles.map((r) => ({ value: String(r.id), label: r.name })),
+    ];
+    res.status(status).render('admin/staff-form', {
+      title: person ? req.t('staffAdmin.editTitle', { name: person.name }) : req.t('staffAdmin.newTitle'),
+      person, values, errors, roleOptions, categories: categories.map((c) => ({ id: Number(c.id), name: c.name })), notice: noticeOf(req),
+    });
+  }
+
+  router.get('/staff/new', (req, res) => renderForm(req, res, null, { name: '', email: '', method: 'invite', role: 'default', categories: [] }));
+  router.post('/staff', async (req, res) => {
+    const body = (req.body ?? {}) as Record<string, unknown>;
+    try {
+      await createStaff(services, adminActorOf(req), body);
+    } catch (err) {
+      if (!(err instanceof ValidationError)) throw err;
+      return renderForm(req, res, null, valuesOf(body), err.details ?? {}, 400);
+    }
+    res.redirect(303, `/admin/staff?done=${body.method === 'invite' ? 'invited' : 'created'}`);
+  });
+
+  router.get('/staff/:id', async (req, res) => {
+    const person = await staffAccount(services.db, Number(req.params.id));
+    await renderForm(req, res, person, valuesOfPerson(person));
+  });
+  router.post('/staff/:id', async (req, res) => {
+    const id = Number(req.params.id);
+    const body = (req.body ?? {}) as Record<string, unknown>;
+    try {
+      await updateStaff(services, adminActorOf(req), id, body);
+    } catch (err) {
+      if (!(err instanceof ValidationError)) throw err;
+      return renderForm(req, res, await staffAccount(services.db, id), valuesOf(body), err.details ?? {}, 400);
+    }
+    res.redirect(303, `/admin/staff/${id}?done=saved`);
+  });
+
+  const activation = (active: boolean) => async (req: Request, res: Response) => {
+    const id = Number(req.params.id);
+    try {
+      await setStaffActive(services, adminActorOf(req), id, active);
+    } catch (err) {
+      if (!(err instanceof ValidationError)) throw err;
+      const person = await staffAccount(services.db, id);
+      return renderForm(req, res, person, valuesOfPerson(person), err.details ?? {}, 400);
+    }
+    res.redirect(303, `/admin/staff/${id}?done=${active ? 'reactivated' : 'deactivated'}`);
+  };
+  router.post('/staff/:id/deactivate', activation(false));
+  router.post('/staff/:id/reactivate', activation(true));
+  router.post('/staff/:id/resend', async (req, res) => {
+    const id = Number(req.params.id);
+    await resendInvitation(services, adminActorOf(req), id);
+    res.redirect(303, `/admin/staff/${id}?done=resent`);
+  });
+  return router;
+}
