@@ -243,6 +243,24 @@ test('every new route answers 404 for a ticket out of reach, and refuses a chang
   const admin = await staffAgent(adminCredentials);
   await admin.get(`/admin/tickets/${id}`).expect(200);
   for (const [path, body] of posts) await admin.post(`/admin/tickets/${id}/${path}`).type('form').send(body).expect(403);
+
+  // A view-only role reads, prints and is seen on the ticket, but changes nothing.
+  const now = t.clock.now();
+  await t.db('roles').insert({ name: 'Read only', capabilities: JSON.stringify(['tickets.view']), created_at: now, updated_at: now });
+  const role = (await t.db('roles').where({ name: 'Read only' }).first('id')).id;
+  const sid = (await t.db('staff_users').where({ email: staffCredentials.email }).first('id')).id;
+  await t.db('staff_users').where({ id: sid }).update({ role_id: role });
+  await t.db('staff_categories').insert({ staff_id: sid, category_id: 1 });
+  try {
+    const viewer = await staffAgent(staffCredentials);
+    const token = await tokenOn(viewer, id);
+    await viewer.get(`/admin/tickets/${id}/print`).expect(200);
+    await viewer.post(`/admin/tickets/${id}/presence`).type('form').send({ _csrf: token, state: 'viewing' }).expect(200);
+    for (const [path, body] of posts.filter(([p]) => p !== 'presence')) await viewer.post(`/admin/tickets/${id}/${path}`).type('form').send({ _csrf: token, ...body }).expect(403);
+  } finally {
+    await t.db('staff_categories').where({ staff_id: sid }).del();
+    await t.db('staff_users').where({ id: sid }).update({ role_id: null });
+  }
   expect(await t.db('ticket_time_entries').where({ ticket_id: id }).first()).toBeUndefined();
   expect(await t.db('reply_drafts').where({ ticket_id: id }).first()).toBeUndefined();
 });

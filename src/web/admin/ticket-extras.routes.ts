@@ -3,6 +3,7 @@ import { listTicketAttachments } from '../../attachments/attachments.repo';
 import { listFieldValues } from '../../custom-fields/custom-fields.repo';
 import { ValidationError } from '../../errors';
 import { findStaffById } from '../../staff/staff.repo';
+import { requireCapability } from '../auth/guards';
 import { listAllMessages } from '../../tickets/messages.repo';
 import { heartbeat, saveDraft, whoElseIsHere } from '../../tickets/reply-desk.service';
 import type { TicketDeps } from '../../tickets/tickets.service';
@@ -43,10 +44,12 @@ export function collisionState(body: Record<string, unknown>, statusKey: string 
 export function ticketExtrasRoutes(services: Services, page: Page): Router {
   const router = Router();
   const deps: TicketDeps = services;
+  // Changing a ticket is working it: a view-only role may read, print and be seen, not edit.
+  const mayWork = requireCapability('tickets.reply');
 
   /** Runs a change; a refused form re-shows the page (400) with what was typed. */
   function form(path: string, change: (req: Request, ticket: TicketView) => Promise<unknown>, done: string, anchor: string) {
-    router.post(`/tickets/:id/${path}`, async (req, res) => {
+    router.post(`/tickets/:id/${path}`, mayWork, async (req, res) => {
       const ticket = await page.load(req);
       try {
         await change(req, ticket);
@@ -65,14 +68,14 @@ export function ticketExtrasRoutes(services: Services, page: Page): Router {
   form('time', (req, ticket) => logTime(deps, ticket, actorOf(req), { minutes: bodyOf(req).minutes, note: bodyOf(req).note }), 'time', 'time-box');
   form('links', (req, ticket) => linkTickets(deps, ticket, actorOf(req), bodyOf(req)), 'linked', 'links-box');
 
-  router.post('/tickets/:id/links/:otherId/delete', async (req, res) => {
+  router.post('/tickets/:id/links/:otherId/delete', mayWork, async (req, res) => {
     const ticket = await page.load(req);
     await unlinkTickets(deps, ticket, actorOf(req), Number(req.params.otherId));
     res.redirect(303, `/admin/tickets/${ticket.id}?extra=unlinked#links-box`);
   });
 
   /** The reply box's draft: autosaved by script (JSON answer) or the "save draft" button. */
-  router.post('/tickets/:id/draft', async (req, res) => {
+  router.post('/tickets/:id/draft', mayWork, async (req, res) => {
     const ticket = await page.load(req);
     try {
       const outcome = await saveDraft(services.db, actorOf(req), ticket, { message: bodyOf(req).message }, services.clock.now());
