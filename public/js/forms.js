@@ -110,6 +110,8 @@
     if (!submitter && lastClicked && lastClicked.form === form) submitter = lastClicked;
     lastClicked = null;
     if (!submitter || submitter.disabled) return;
+    // A form sent into a frame (the template preview) leaves this page as it is: nothing to guard.
+    if ((submitter.getAttribute('formtarget') || form.target || '_self') !== '_self') return;
 
     // A disabled button is left out of the submission, so carry its name/value in a hidden copy.
     for (const old of form.querySelectorAll('input[' + SUBMITTER_MARK + ']')) old.remove();

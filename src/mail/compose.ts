@@ -4,6 +4,8 @@ import { fromRoot } from '../paths';
 import { formatTrackingId } from '../tickets/tracking-id';
 import { newMessageId, type MailSite } from './headers';
 import { mailStyle } from './html-style';
+import { isEditableTemplate, placeholderValues } from './template-texts';
+import { paragraphs, renderHtml, renderSubject, renderText } from './template-render';
 import {
   addressingSchema,
   stripControl,
@@ -14,7 +16,15 @@ import {
   type StoredHeaders,
 } from './mail.schema';
 
-export type ComposeContext = { i18n: i18n; site: MailSite; now: number };
+/** An admin's own wording of a template in one language (see template-texts.ts). */
+export type TemplateOverrideText = { subject: string; body: string };
+export type ComposeContext = {
+  i18n: i18n;
+  site: MailSite;
+  now: number;
+  /** The admin's wording for a template and language, if any; without it the built-in one is used. */
+  overrideFor?: (template: MailTemplate, language: string) => Promise<TemplateOverrideText | undefined>;
+};
 
 /** A mail ready for the outbox: rendered in the recipient's language, headers from valid values. */
 export type ComposedMail = {
@@ -31,25 +41,27 @@ export type ComposedMail = {
 
 const viewDir = fromRoot('views', 'mail');
 
-/** Splits user text into paragraphs of lines, so HTML keeps its line breaks with every value escaped. */
-export function paragraphs(text: string): string[][] {
-  return text
-    .replace(/\r\n?/g, '\n')
-    .trim()
-    .split(/\n[ \t]*\n+/)
-    .map((p) => p.split('\n'));
-}
+export { paragraphs };
 
 function ticketOf(vars: ParsedTemplateVars<MailTemplate>): { trackingId: string; subject: string } | null {
   return 'ticket' in vars ? vars.ticket : null;
 }
 
 /** Ticket mails carry `[#XXX-XXX-XXXX]`, which inbound mail threads by even without headers. */
-function subjectOf(t: TFunction, template: MailTemplate, vars: ParsedTemplateVars<MailTemplate>, site: MailSite): string {
+function subjectOf(t: TFunction, template: MailTemplate, vars: ParsedTemplateVars<MailTemplate>, site: MailSite, custom: string | null): string {
   const ticket = ticketOf(vars);
   // A template of an area with its own locale file keeps its texts there, under the template's name.
-  const text = t([`mail.${template}.subject`, `${template}.subject`], { subject: ticket?.subject ?? '', helpdesk: site.name });
+  const text = custom ?? t([`mail.${template}.subject`, `${template}.subject`], { subject: ticket?.subject ?? '', helpdesk: site.name });
   return stripControl(ticket ? `[#${formatTrackingId(ticket.trackingId)}] ${text}` : text);
+}
+
+/** An admin's wording with this mail's values filled in: subject, text part and HTML part. */
+async function customText(ctx: ComposeContext, template: MailTemplate, language: string, vars: unknown, t: TFunction, recipientName: string) {
+  if (!ctx.overrideFor || !isEditableTemplate(template)) return null;
+  const override = await ctx.overrideFor(template, language);
+  if (!override) return null;
+  const filled = placeholderValues(template, vars, { t, site: ctx.site, recipientName });
+  return { subject: renderSubject(override.subject, filled), text: renderText(override.body, filled), html: renderHtml(override.body, filled) };
 }
 
 async function render(file: string, locals: Record<string, unknown>, escape?: (s: unknown) => string): Promise<string> {
@@ -58,7 +70,7 @@ async function render(file: string, locals: Record<string, unknown>, escape?: (s
 
 /**
  * Renders `views/mail/<template>.text.ejs` and `.html.ejs` inside their layouts, in the
- * recipient's language. The HTML escapes every value (`<%= %>`); the text part is plain text,
+ * recipient's language, or the admin's own wording of the template when there is one. The HTML escapes every value (`<%= %>`); the text part is plain text,
  * so there values are written as they are.
  */
 export async function composeMail(ctx: ComposeContext, request: MailRequest): Promise<ComposedMail> {
@@ -66,7 +78,8 @@ export async function composeMail(ctx: ComposeContext, request: MailRequest): Pr
   const vars = templateVars[request.template].parse(request.vars);
   const t = ctx.i18n.getFixedT(addressing.language);
   const name = addressing.to.name ?? '';
-  const subject = subjectOf(t, request.template, vars, ctx.site);
+  const custom = await customText(ctx, request.template, addressing.language, vars, t, name);
+  const subject = subjectOf(t, request.template, vars, ctx.site, custom?.subject ?? null);
   const locals = {
     t,
     lang: addressing.language,
@@ -79,6 +92,7 @@ export async function composeMail(ctx: ComposeContext, request: MailRequest): Pr
     trackingId: formatTrackingId,
     paragraphs,
     style: mailStyle,
+    custom,
   };
   const [text, html] = await Promise.all([render('_layout.text.ejs', locals, (s) => (s == null ? '' : String(s))), render('_layout.html.ejs', locals)]);
   return {

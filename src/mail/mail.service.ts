@@ -4,6 +4,7 @@ import type { Trx } from '../db/db';
 import { withTransaction } from '../db/transaction';
 import type { SettingsService } from '../settings/settings.service';
 import { composeMail } from './compose';
+import { findTemplateOverride } from './template-overrides.repo';
 import { deliveryPolicy } from './delivery-policy';
 import { deliverLeased, newWorkerName, type DeliveryDeps, type DeliveryOutcome } from './delivery';
 import { siteOf } from './headers';
@@ -18,7 +19,9 @@ export type QueuedMail = { id: number; emailMessageId: string };
 async function storeMail(trx: Trx, deps: QueueMailDeps, request: MailRequest, lease?: Lease): Promise<QueuedMail> {
   const now = deps.clock.now();
   const settings = await deps.settings.all(trx);
-  const mail = await composeMail({ i18n: deps.i18n, site: siteOf(settings), now }, request);
+  // An admin's wording is read in the same transaction: what is queued is what the admin saw last.
+  const overrideFor = (template: string, language: string) => findTemplateOverride(trx, template, language);
+  const mail = await composeMail({ i18n: deps.i18n, site: siteOf(settings), now, overrideFor }, request);
   const id = await insertOutboxMail(
     trx,
     {

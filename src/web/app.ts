@@ -31,6 +31,7 @@ import { banRoutes } from './admin/bans.routes';
 import { privacyRoutes } from './admin/privacy.routes';
 import { settingsRoutes } from './admin/settings.routes';
 import { auditRoutes } from './admin/audit.routes';
+import { templateRoutes } from './admin/templates.routes';
 import { ticketPageRoutes } from './admin/ticket.routes';
 import { ticketListRoutes } from './admin/tickets.routes';
 import { upgradeRoutes } from './admin/upgrade.routes';
@@ -109,6 +110,7 @@ export function createApp(deps: AppDeps, prebuilt?: { services?: Services }): Ex
   app.use('/admin', upgradeRoutes(deps, schemaStatus));
   app.use('/admin', settingsRoutes(services));
   app.use('/admin', auditRoutes(services));
+  app.use('/admin', templateRoutes(services));
   app.use('/admin', requireStaff, ticketListRoutes(services), ticketPageRoutes(services), cannedRoutes(services));
   app.use('/admin', requireStaff, manageRoutes());
   app.use('/admin', requireStaff, categoryRoutes(services), fieldRoutes(services), ticketStateRoutes(services));

@@ -1,0 +1,132 @@
+import type { TFunction } from 'i18next';
+import { formatTrackingId } from '../tickets/tracking-id';
+import type { MailSite } from './headers';
+import type { MailTemplate, ParsedTemplateVars } from './mail.schema';
+
+/**
+ * The notifications admins may rewrite, and what their text may use. An override is plain text
+ * with placeholders such as {{customer_name}} (never a template language, so nothing in it runs);
+ * the greeting, sign-off and footer stay around it. Each placeholder's value is computed from the
+ * mail's validated variables; a placeholder that is a link becomes a link in the HTML part.
+ */
+export type PlaceholderContext = { t: TFunction; site: MailSite; recipientName: string };
+type Vars<T extends MailTemplate> = ParsedTemplateVars<T>;
+type Placeholders<T extends MailTemplate> = Record<string, { value: (vars: Vars<T>, ctx: PlaceholderContext) => string; link?: true }>;
+
+const site = {
+  helpdesk_name: { value: (_v: unknown, c: PlaceholderContext) => c.site.name },
+  helpdesk_url: { value: (_v: unknown, c: PlaceholderContext) => c.site.url, link: true as const },
+};
+const recipient = { recipient_name: { value: (_v: unknown, c: PlaceholderContext) => c.recipientName } };
+const customer = { customer_name: { value: (_v: unknown, c: PlaceholderContext) => c.recipientName } };
+type TicketVars = { ticket: { trackingId: string; subject: string } };
+const ticketFacts = {
+  tracking_id: { value: (v: TicketVars) => formatTrackingId(v.ticket.trackingId) },
+  subject: { value: (v: TicketVars) => v.ticket.subject },
+};
+const customerLink = { ticket_url: { value: (v: { ticket: { url: string } }) => v.ticket.url, link: true as const } };
+const staffLink = { ticket_url: { value: (v: { ticket: { id: number } }, c: PlaceholderContext) => `${c.site.url}/admin/tickets/${v.ticket.id}`, link: true as const } };
+
+function ticketList(v: Vars<'forgot_tracking'>, c: PlaceholderContext): string {
+  if (v.tickets.length === 0) return c.t('mail.forgot_tracking.none');
+  const items = v.tickets.map((ticket) => {
+    const status = c.t(`mail.status.${ticket.status.key}`, { defaultValue: ticket.status.name });
+    return `* ${ticket.subject}\n  ${c.t('mail.trackingId')}: ${formatTrackingId(ticket.trackingId)} · ${status}\n  ${ticket.url}`;
+  });
+  return [c.t('mail.forgot_tracking.listIntro', { count: v.tickets.length }), ...items].join('\n');
+}
+
+export const editableTemplates = {
+  ticket_received: { ...customer, ...ticketFacts, ...customerLink, ...site } satisfies Placeholders<'ticket_received'>,
+  staff_replied: {
+    ...customer,
+    ...ticketFacts,
+    ...customerLink,
+    staff_name: { value: (v) => v.staffName },
+    reply_text: { value: (v) => v.replyText.replace(/\r\n?/g, '\n').trim() },
+    ...site,
+  } satisfies Placeholders<'staff_replied'>,
+  ticket_resolved: {
+    ...customer,
+    ...ticketFacts,
+    ...customerLink,
+    next_step: { value: (v, c) => c.t(v.canReopen ? 'mail.ticket_resolved.reopen' : 'mail.ticket_resolved.newTicket') },
+    next_step_url: { value: (v) => (v.canReopen ? v.ticket.url : v.newTicketUrl), link: true },
+    new_ticket_url: { value: (v) => v.newTicketUrl, link: true },
+    ...site,
+  } satisfies Placeholders<'ticket_resolved'>,
+  forgot_tracking: {
+    ...customer,
+    ticket_list: { value: ticketList },
+    ticket_count: { value: (v) => String(v.tickets.length) },
+    ...site,
+  } satisfies Placeholders<'forgot_tracking'>,
+  staff_new_ticket: {
+    ...recipient,
+    ...ticketFacts,
+    ...staffLink,
+    customer_name: { value: (v) => v.customer.name },
+    customer_email: { value: (v) => v.customer.email },
+    category: { value: (v) => v.categoryName },
+    ...site,
+  } satisfies Placeholders<'staff_new_ticket'>,
+  staff_escalated: {
+    ...recipient,
+    ...ticketFacts,
+    ...staffLink,
+    staff_name: { value: (v) => v.staffName },
+    from_category: { value: (v) => v.fromCategory },
+    to_category: { value: (v) => v.toCategory },
+    tier: { value: (v) => String(v.tier) },
+    reason: { value: (v) => v.reason },
+    ...site,
+  } satisfies Placeholders<'staff_escalated'>,
+};
+
+export type EditableTemplate = keyof typeof editableTemplates;
+export const editableTemplateNames = Object.keys(editableTemplates) as EditableTemplate[];
+
+export function isEditableTemplate(name: unknown): name is EditableTemplate {
+  return typeof name === 'string' && Object.hasOwn(editableTemplates, name);
+}
+
+export function placeholderNames(template: EditableTemplate): string[] {
+  return Object.keys(editableTemplates[template]);
+}
+
+/** Every placeholder's value for one mail, and which of them are links. */
+export function placeholderValues(template: EditableTemplate, vars: unknown, ctx: PlaceholderContext): { values: Map<string, string>; links: Set<string> } {
+  const values = new Map<string, string>();
+  const links = new Set<string>();
+  for (const [name, p] of Object.entries(editableTemplates[template]) as Array<[string, { value: (v: unknown, c: PlaceholderContext) => string; link?: true }]>) {
+    values.set(name, p.value(vars, ctx));
+    if (p.link) links.add(name);
+  }
+  return { values, links };
+}
+
+/**
+ * The built-in wording as editable text, in the language of `t`: what an admin starts from, and
+ * what "reset to default" brings back (the built-in design is used again then).
+ */
+export function defaultTemplateText(template: EditableTemplate, t: TFunction): { subject: string; body: string } {
+  const facts = `${t('mail.trackingId')}: {{tracking_id}}\n${t('mail.subject')}: {{subject}}`;
+  const subject = t(`mail.${template}.subject`, { subject: '{{subject}}', helpdesk: '{{helpdesk_name}}' });
+  const paragraphs: Record<EditableTemplate, string[]> = {
+    ticket_received: [t('mail.ticket_received.intro'), facts, `${t('mail.ticket_received.keepId')}\n${t('mail.ticket_received.replyHint')}`, `${t('mail.viewTicket')}: {{ticket_url}}`],
+    staff_replied: [t('mail.staff_replied.intro', { name: '{{staff_name}}' }), '{{reply_text}}', facts, t('mail.staff_replied.replyHint'), `${t('mail.viewTicket')}: {{ticket_url}}`],
+    ticket_resolved: [t('mail.ticket_resolved.intro'), facts, '{{next_step}}\n{{next_step_url}}'],
+    forgot_tracking: [t('mail.forgot_tracking.intro'), '{{ticket_list}}', t('mail.forgot_tracking.ignore')],
+    staff_new_ticket: [
+      t('mail.staff_new_ticket.intro', { category: '{{category}}' }),
+      `${facts}\n${t('mail.staff_new_ticket.customer')}: {{customer_name}} <{{customer_email}}>\n${t('mail.staff_new_ticket.category')}: {{category}}`,
+      `${t('mail.staff_new_ticket.open')}: {{ticket_url}}`,
+    ],
+    staff_escalated: [
+      t('mail.staff_escalated.intro', { name: '{{staff_name}}', tier: '{{tier}}', category: '{{to_category}}' }),
+      `${facts}\n${t('mail.staff_escalated.from')}: {{from_category}}\n${t('mail.staff_escalated.reason')}: {{reason}}`,
+      `${t('mail.staff_new_ticket.open')}: {{ticket_url}}`,
+    ],
+  };
+  return { subject, body: paragraphs[template].join('\n\n') };
+}
