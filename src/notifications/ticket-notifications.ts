@@ -25,6 +25,7 @@ async function notifyCustomer(deps: NotificationDeps, trx: Trx, event: TicketEve
   const ref = { trackingId: ticket.trackingId, subject: ticket.subject, url: await customerTicketUrl(deps, trx, ticket, now) };
   const settings = await deps.settings.all(trx);
   if (event.type === 'ticket.created') {
+    if (event.notifyCustomer === false) return; // staff opened it for the customer and chose not to tell them
     await queueMail(trx, deps, { ...base, template: 'ticket_received', messageId: event.messageId, vars: { ticket: ref } });
   } else if (event.type === 'ticket.staff_replied') {
     await queueMail(trx, deps, { ...base, automatic: false, template: 'staff_replied', messageId: event.messageId, vars: { ticket: ref, staffName: event.staffName, replyText: event.body } });

@@ -11,6 +11,7 @@ export const capabilities = [
   'tickets.merge',
   'tickets.delete',
   'tickets.export',
+  'views.share', // share a saved view of the ticket list with every staff member
   'kb.manage',
   'canned.manage',
   'reports.run',

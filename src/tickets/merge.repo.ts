@@ -1,8 +1,9 @@
 import type { Knex } from 'knex';
+import { moveTags } from '../tags/tags.repo';
 
 /**
  * Moves everything of one ticket onto another: messages, attachments, history, and the custom
- * field values the surviving ticket does not have yet (its own values win).
+ * field values and tags the surviving ticket does not have yet (its own values win).
  */
 export async function moveTicketContents(trx: Knex, fromId: number, toId: number): Promise<void> {
   await trx('messages').where({ ticket_id: fromId }).update({ ticket_id: toId });
@@ -12,6 +13,7 @@ export async function moveTicketContents(trx: Knex, fromId: number, toId: number
   const taken = (await trx('custom_field_values').where({ ticket_id: toId }).pluck('field_id')).map(Number);
   await trx('custom_field_values').where({ ticket_id: fromId }).whereNotIn('field_id', taken.length ? taken : [-1]).update({ ticket_id: toId });
   await trx('custom_field_values').where({ ticket_id: fromId }).del();
+  await moveTags(trx, fromId, toId);
 }
 
 export async function countMessages(trx: Knex, ticketId: number): Promise<number> {

@@ -7,11 +7,14 @@ export const queueCountCap = 1000;
 
 export type Queue = { id: string; count: number; capped: boolean; href: string };
 
+/** "Due soon" looks this far ahead. */
+export const dueSoonMs = 24 * 3600_000;
+
 /**
  * The dashboard's queues for one staff member, each counted only up to a cap, so the page costs
  * the same at ten thousand and at a million tickets.
  */
-export async function queuesFor(db: Db, staff: { id: number; isAdmin: boolean }): Promise<Queue[]> {
+export async function queuesFor(db: Db, staff: { id: number; isAdmin: boolean }, now: number): Promise<Queue[]> {
   const [visible, statuses] = await Promise.all([visibleCategoryIds(db, staff), listStatuses(db)]);
   const idOf = (key: string) => statuses.filter((s) => s.key === key).map((s) => s.id);
   const open = statuses.filter((s) => s.is_open).map((s) => s.id);
@@ -21,6 +24,8 @@ export async function queuesFor(db: Db, staff: { id: number; isAdmin: boolean })
     { id: 'open', filter: { statusIds: open }, href: `/admin/tickets?${openKeys}` },
     { id: 'mine', filter: { statusIds: open, owner: { kind: 'staff', id: staff.id } }, href: `/admin/tickets?${openKeys}&owner=me` },
     { id: 'unassigned', filter: { statusIds: open, owner: { kind: 'unassigned' } }, href: `/admin/tickets?${openKeys}&owner=unassigned` },
+    { id: 'overdue', filter: { statusIds: open, due: { to: now } }, href: '/admin/tickets?due=overdue&sort=due&dir=asc' },
+    { id: 'dueSoon', filter: { statusIds: open, due: { from: now, to: now + dueSoonMs } }, href: '/admin/tickets?due=soon&sort=due&dir=asc' },
     { id: 'waiting', filter: { statusIds: idOf('waiting') }, href: '/admin/tickets?status=waiting' },
   ];
   return Promise.all(

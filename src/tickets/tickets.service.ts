@@ -29,6 +29,10 @@ export type NewTicket = {
   source: 'web' | 'api' | 'staff' | 'email';
   ip: string | null;
   submissionKey: string | null;
+  /** A ticket staff open for a customer (phone, walk-in): who typed it; the event's actor. */
+  enteredBy?: { staffId: number };
+  /** False: no "ticket received" mail to the customer (staff chose not to tell them). */
+  notifyCustomer?: boolean;
 };
 
 type StoredFile = CheckedFile & { storageKey: string };
@@ -91,12 +95,14 @@ export async function createTicket(deps: TicketDeps, input: NewTicket): Promise<
         created_at: now,
         updated_at: now,
       });
-      const messageId = await insertMessage(trx, { ticket_id: ticketId, kind: 'customer', customer_id: customerId, author_name: input.customer.name, body: input.body, ip: input.ip, created_at: now });
+      // Written down by staff on the customer's behalf: still the customer's message, staff_id says who typed it.
+      const messageId = await insertMessage(trx, { ticket_id: ticketId, kind: 'customer', customer_id: customerId, staff_id: input.enteredBy?.staffId ?? null, author_name: input.customer.name, body: input.body, ip: input.ip, created_at: now });
       await bumpMessageCount(trx, ticketId, {});
       await insertFieldValues(trx, ticketId, input.fieldValues);
       await insertAttachments(trx, ticketId, messageId, files, now);
       const view = (await findTicketById(trx, ticketId))!;
-      await deps.events.publish(trx, { type: 'ticket.created', ticket: view, messageId, actor: { type: 'customer', id: customerId } }, now);
+      const actor: Actor = input.enteredBy ? { type: 'staff', id: input.enteredBy.staffId } : { type: 'customer', id: customerId };
+      await deps.events.publish(trx, { type: 'ticket.created', ticket: view, messageId, actor, notifyCustomer: input.notifyCustomer ?? true }, now);
       return view;
     });
     return { ticket, created: true };

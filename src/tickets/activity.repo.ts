@@ -1,0 +1,52 @@
+import type { Knex } from 'knex';
+
+export type ActivityRow = {
+  id: number;
+  ticketId: number;
+  trackingId: string;
+  subject: string;
+  type: string;
+  actorType: string;
+  actorName: string | null;
+  data: Record<string, unknown>;
+  createdAt: number;
+};
+
+/**
+ * The latest events on tickets the person may see, newest first, with names instead of ids.
+ * Read through the events' created_at index, looking back a bounded window only, so a person
+ * who sees one quiet category does not walk the whole history.
+ */
+export async function recentActivity(db: Knex, categories: number[] | 'all', opts: { since: number; limit: number }): Promise<ActivityRow[]> {
+  const q = db('ticket_events as e')
+    .join('tickets as t', 't.id', 'e.ticket_id')
+    .join('customers as c', 'c.id', 't.customer_id')
+    .leftJoin('staff_users as s', function () {
+      this.on('s.id', '=', 'e.actor_id').andOn('e.actor_type', '=', db.raw('?', ['staff']));
+    })
+    .where('e.created_at', '>=', opts.since)
+    .orderBy([{ column: 'e.created_at', order: 'desc' }, { column: 'e.id', order: 'desc' }])
+    .limit(opts.limit)
+    .select('e.id', 'e.ticket_id', 't.tracking_id', 't.subject', 'e.type', 'e.actor_type', 's.name as staff_name', 'c.name as customer_name', 'e.data', 'e.created_at');
+  if (categories !== 'all') q.whereIn('t.category_id', categories.length ? categories : [-1]);
+  const rows = (await q) as Array<Record<string, unknown>>;
+  return rows.map((r) => {
+    let data: Record<string, unknown> = {};
+    try {
+      data = r.data ? (JSON.parse(String(r.data)) as Record<string, unknown>) : {};
+    } catch {
+      data = {};
+    }
+    return {
+      id: Number(r.id),
+      ticketId: Number(r.ticket_id),
+      trackingId: String(r.tracking_id),
+      subject: String(r.subject),
+      type: String(r.type),
+      actorType: String(r.actor_type),
+      actorName: r.actor_type === 'staff' ? (r.staff_name == null ? null : String(r.staff_name)) : r.actor_type === 'customer' ? String(r.customer_name) : null,
+      data,
+      createdAt: Number(r.created_at),
+    };
+  });
+}

@@ -1,0 +1,60 @@
+import crypto from 'node:crypto';
+import { Router, type Request, type Response } from 'express';
+import { listActiveFields } from '../../custom-fields/custom-fields.repo';
+import { ValidationError } from '../../errors';
+import { languages } from '../../i18n/i18n';
+import { openTicketForCustomer, staffFieldsFor } from '../../tickets/staff-new-ticket.service';
+import type { Services } from '../app-services';
+import { uploadedFiles } from '../middleware/multipart';
+import { listContextFor } from './ticket-list.view';
+
+const keptFields = ['name', 'email', 'category', 'priority', 'subject', 'message', 'notify', 'assign_me', 'language'];
+const validKey = (v: unknown) => (typeof v === 'string' && /^[a-f0-9]{32}$/.test(v) ? v : null);
+
+/** What the form shows again after an error: strings (and lists of strings for checkboxes) only. */
+function keptValues(body: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(body)) {
+    if (keptFields.includes(k) || k.startsWith('field_')) out[k] = typeof v === 'string' || (Array.isArray(v) && v.every((x) => typeof x === 'string')) ? v : '';
+  }
+  return out;
+}
+
+/** /admin/tickets/new: staff open a ticket for a customer who phoned or walked in. */
+export function newTicketRoutes(services: Services): Router {
+  const router = Router();
+
+  async function renderForm(req: Request, res: Response, values: Record<string, unknown>, errors: Record<string, string>, status = 200) {
+    const [ctx, settings, allFields] = await Promise.all([listContextFor(services.db, req.user!), services.settings.all(), listActiveFields(services.db)]);
+    const fields = ctx.categories.flatMap((c) => staffFieldsFor(allFields, Number(c.id))).filter((f, i, list) => list.findIndex((x) => x.id === f.id) === i);
+    res.status(status).render('admin/ticket-new', {
+      title: req.t('newTicket.title'),
+      categories: ctx.categories,
+      priorities: ctx.priorities,
+      fields,
+      languages,
+      attachments: { maxCount: settings['attachments.maxCount'], maxSizeMb: settings['attachments.maxSizeMb'], types: settings['attachments.allowedTypes'] },
+      values: { notify: 'yes', language: settings['helpdesk.language'], priority: 'normal', ...values },
+      errors,
+      submissionKey: validKey(values.submission_key) ?? crypto.randomBytes(16).toString('hex'),
+    });
+  }
+
+  router.get('/tickets/new', async (req, res) => {
+    const email = typeof req.query.email === 'string' ? req.query.email.slice(0, 254) : '';
+    await renderForm(req, res, { email, category: typeof req.query.category === 'string' ? req.query.category : '' }, {});
+  });
+
+  router.post('/tickets/new', async (req, res) => {
+    const body = (req.body ?? {}) as Record<string, unknown>;
+    const key = validKey(body.submission_key);
+    try {
+      const { ticket } = await openTicketForCustomer({ ...services, settings: await services.settings.all() }, req.user!, { body, files: uploadedFiles(req), submissionKey: key });
+      res.redirect(303, `/admin/tickets/${ticket.id}?done=created`);
+    } catch (err) {
+      if (err instanceof ValidationError) return renderForm(req, res, { ...keptValues(body), submission_key: key }, err.details ?? {}, 400);
+      throw err;
+    }
+  });
+  return router;
+}
