@@ -115,6 +115,9 @@ test('only admins reach the privacy tools, and every action needs the form token
   await sam.get(`/admin/customers/${c.customerId}/export`).expect(403);
   await sam.post(`/admin/customers/${c.customerId}/delete`).type('form').send({ _csrf: samToken, confirm: 'yes' }).expect(403);
   const { agent } = await signedInAdmin();
+  const ticketPage = (await agent.get(`/admin/tickets/${c.first}`).expect(200)).text;
+  expect(ticketPage).toContain(`href="/admin/customers/${c.customerId}"`);
+  expect(ticketPage).toContain('href="/admin/bans?kind=email&amp;value=tess%40privacy.example"');
   await agent.post(`/admin/customers/${c.customerId}/delete`).type('form').send({ confirm: 'yes' }).expect(403);
   await agent.get('/admin/customers/not-a-number').expect(404);
   await agent.get('/admin/customers/99999999').expect(404);
