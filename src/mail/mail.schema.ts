@@ -66,6 +66,12 @@ export const templateVars = {
     reason: z.string().max(2000),
   }),
   test_message: z.object({ requestedBy: personName }),
+  staff_assigned: z.object({ ticket: z.object({ id: z.number().int().positive(), trackingId, subject: ticketSubject }), assignedBy: personName }),
+  staff_customer_replied: z.object({
+    ticket: z.object({ id: z.number().int().positive(), trackingId, subject: ticketSubject }),
+    customerName: personName,
+    replyText: z.string().max(200_000),
+  }),
   staff_invite: z.object({ invitedBy: personName, url: link, validHours: z.number().int().positive() }),
   staff_password_reset: z.object({ url: link, validMinutes: z.number().int().positive() }),
 } as const;

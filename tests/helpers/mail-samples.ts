@@ -35,9 +35,13 @@ export function sampleRequest(template: MailTemplate, opts: { text?: string; lan
       return { ...base, template, vars: { requestedBy: `Ada ${text}` } };
     case 'staff_invite':
       return { ...base, template, vars: { invitedBy: `Ada ${text}`, url: 'https://help.acme.test/admin/invite/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA', validHours: 72 } };
+    case 'staff_assigned':
+      return { ...base, template, vars: { ticket: { id: 42, trackingId: 'ABC234DEFG', subject: text }, assignedBy: `Ada ${text}` } };
+    case 'staff_customer_replied':
+      return { ...base, template, vars: { ticket: { id: 42, trackingId: 'ABC234DEFG', subject: text }, customerName: `Eve ${text}`, replyText: `Still broken ${text}` } };
     case 'staff_password_reset':
       return { ...base, template, vars: { url: 'https://help.acme.test/admin/reset/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA', validMinutes: 60 } };
   }
 }
 
-export const ticketTemplates: MailTemplate[] = ['ticket_received', 'staff_replied', 'ticket_resolved', 'staff_new_ticket', 'staff_escalated'];
+export const ticketTemplates: MailTemplate[] = ['ticket_received', 'staff_replied', 'ticket_resolved', 'staff_new_ticket', 'staff_escalated', 'staff_assigned', 'staff_customer_replied'];

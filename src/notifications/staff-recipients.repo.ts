@@ -1,0 +1,36 @@
+import type { Knex } from 'knex';
+import type { NotificationSwitch } from '../profile/profile.schema';
+
+export type StaffRecipient = { id: number; email: string; name: string; language: string };
+
+const recipientColumns = ['s.id', 's.email', 's.name', 's.language'];
+const toRecipient = (r: Record<string, unknown>): StaffRecipient => ({ id: Number(r.id), email: String(r.email), name: String(r.name), language: String(r.language) });
+
+/** One staff member, if active and their switch for this kind of mail is on. */
+export async function recipientIfWanted(db: Knex, staffId: number, wants: NotificationSwitch): Promise<StaffRecipient | null> {
+  const row = await db('staff_users as s').where({ 's.id': staffId, 's.is_active': true, [`s.${wants}`]: true }).first(recipientColumns);
+  return row ? toRecipient(row) : null;
+}
+
+/**
+ * Who works a category (admins, and staff given access to it) and wants this kind of mail:
+ * active, present (not away) and with the switch on.
+ */
+export async function categoryRecipients(db: Knex, categoryId: number, wants: NotificationSwitch): Promise<StaffRecipient[]> {
+  const rows = await db('staff_users as s')
+    .where({ 's.is_active': true, 's.is_away': false, [`s.${wants}`]: true })
+    .andWhere((q) => q.where('s.is_admin', true).orWhereExists(db('staff_categories as sc').whereRaw('sc.staff_id = s.id').andWhere('sc.category_id', categoryId)))
+    .orderBy('s.id')
+    .select(recipientColumns);
+  return rows.map(toRecipient);
+}
+
+export async function staffName(db: Knex, staffId: number): Promise<string | null> {
+  const row = await db('staff_users').where({ id: staffId }).first('name');
+  return row ? String(row.name) : null;
+}
+
+export async function messageBody(db: Knex, ticketId: number, messageId: number): Promise<string> {
+  const row = await db('messages').where({ id: messageId, ticket_id: ticketId }).first('body');
+  return row ? String(row.body) : '';
+}
