@@ -48,8 +48,9 @@ export async function openTicketForCustomer(
   const categoryId = Number(body.category);
   const category = Number.isSafeInteger(categoryId) && categoryId > 0 && (visible === 'all' || visible.includes(categoryId)) ? await findActiveCategory(db, categoryId) : undefined;
   if (!errors.category && !category) errors.category = 'form.chooseCategory';
-  const priority = data?.priority ? await findPriorityByKey(db, data.priority) : undefined;
-  if (data?.priority && !priority) errors.priority = 'form.invalid';
+  const priorityKey = typeof body.priority === 'string' && body.priority ? body.priority.slice(0, 32) : null;
+  const priority = priorityKey ? await findPriorityByKey(db, priorityKey) : undefined;
+  if (priorityKey && !priority) errors.priority ??= 'form.invalid';
   const custom = validateFieldValues(staffFieldsFor(await listActiveFields(db), category ? Number(category.id) : null), body);
   Object.assign(errors, custom.errors);
   const uploads = await checkUploads(input.files, settings);

@@ -32,7 +32,7 @@ export function newTicketRoutes(services: Services): Router {
       categories: ctx.categories,
       priorities: ctx.priorities,
       fields,
-      languages,
+      languageChoices: languages,
       attachments: { maxCount: settings['attachments.maxCount'], maxSizeMb: settings['attachments.maxSizeMb'], types: settings['attachments.allowedTypes'] },
       values: { notify: 'yes', language: settings['helpdesk.language'], priority: 'normal', ...values },
       errors,

@@ -1,0 +1,60 @@
+import { adminCredentials, csrfFrom, staffCredentials, useInstalledApp, type InstalledApp } from '../helpers/installed-app';
+import { idsIn, listFixtures } from '../helpers/staff-list';
+
+let t: InstalledApp;
+useInstalledApp((app) => (t = app), { freshRateLimits: true });
+const f = listFixtures(() => t);
+const hour = 3600_000;
+const countOf = (html: string, queue: string) => Number(new RegExp(`<span class="queue__count">(\\d+)\\+?</span> <span class="queue__name">${queue}</span>`).exec(html)?.[1]);
+
+test('the dashboard counts every queue, links each to its filtered list, and shows the latest activity with names and links', async () => {
+  const overdue = await f.ticket({ subject: 'Dashboard overdue' });
+  const soon = await f.ticket({ subject: 'Dashboard due soon' });
+  const later = await f.ticket({ subject: 'Dashboard due later' });
+  await t.db('tickets').where({ id: overdue.id }).update({ due_at: t.clock.now() - hour });
+  await t.db('tickets').where({ id: soon.id }).update({ due_at: t.clock.now() + 2 * hour });
+  await t.db('tickets').where({ id: later.id }).update({ due_at: t.clock.now() + 72 * hour });
+  const admin = await f.staffAgent(adminCredentials);
+  const _csrf = csrfFrom((await admin.get(`/admin/tickets/${soon.id}`).expect(200)).text);
+  await admin.post(`/admin/tickets/${soon.id}/tags`).type('form').send({ _csrf, tags: 'callback' }).expect(303);
+  await admin.post(`/admin/tickets/${overdue.id}/take`).type('form').send({ _csrf }).expect(303);
+
+  const page = await admin.get('/admin').expect(200);
+  for (const [name, n] of [['New', 3], ['Open', 3], ['Mine', 1], ['Unassigned', 2], ['Overdue', 1], ['Due within 24 hours', 1], ['Waiting for customer', 0]] as const) expect([name, countOf(page.text, name)]).toEqual([name, n]);
+  expect(page.text).toContain('href="/admin/tickets?due=overdue&amp;sort=due&amp;dir=asc"');
+  expect(idsIn((await admin.get('/admin/tickets?due=overdue&sort=due&dir=asc').expect(200)).text)).toEqual([overdue.id]);
+  expect(idsIn((await admin.get('/admin/tickets?due=soon&sort=due&dir=asc').expect(200)).text)).toEqual([soon.id]);
+  // Activity: names, not ids, each line linked to its ticket.
+  expect(page.text).toContain('Latest activity');
+  expect(page.text).toContain('<strong>Ada Admin</strong> · Tag added: callback');
+  expect(page.text).toContain('<strong>Carla Customer</strong> · Created');
+  expect(page.text).toContain(`href="/admin/tickets/${soon.id}"`);
+});
+
+test('counts and activity never include tickets of categories the person cannot see', async () => {
+  const hidden = await f.category('Dashboard hidden');
+  const secret = await f.ticket({ subject: 'Dashboard secret subject' });
+  await t.db('tickets').where({ id: secret.id }).update({ category_id: hidden, due_at: t.clock.now() - hour });
+  const sam = await f.staffAgent(staffCredentials);
+  const page = await sam.get('/admin').expect(200);
+  expect(countOf(page.text, 'New')).toBe(0);
+  expect(countOf(page.text, 'Overdue')).toBe(0);
+  expect(page.text).not.toContain('Dashboard secret subject');
+  expect(page.text).not.toContain(`/admin/tickets/${secret.id}"`);
+  expect(page.text).toContain('Nothing happened on your tickets in the last two weeks.');
+  await f.grant(staffCredentials.email, hidden);
+  const granted = await sam.get('/admin').expect(200);
+  expect(countOf(granted.text, 'Overdue')).toBe(1);
+  expect(granted.text).toContain('Dashboard secret subject');
+});
+
+test('the keyboard shortcuts overlay is on every staff page, never on the customer pages', async () => {
+  const admin = await f.staffAgent(adminCredentials);
+  for (const path of ['/admin', '/admin/tickets', '/admin/tickets/new']) {
+    const page = await admin.get(path).expect(200);
+    expect(page.text).toContain('<dialog class="shortcuts" id="shortcuts-help" aria-labelledby="shortcuts-title">');
+    expect(page.text).toMatch(/<script src="\/static\/js\/shortcuts\.js\?v=[a-f0-9]+" defer><\/script>/);
+  }
+  expect((await admin.get('/helpdesk').expect(200)).text).not.toContain('shortcuts.js');
+  expect((await admin.get('/admin/login').expect((r) => expect([200, 303]).toContain(r.status))).text ?? '').not.toContain('shortcuts-help');
+});
