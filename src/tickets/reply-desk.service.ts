@@ -51,13 +51,16 @@ export type ReplyRequest = {
   addSignature: boolean;
 };
 
+/** Whoever may reply, as the ticket service wants them (their capabilities included). */
+type Replier = Parameters<typeof addStaffReply>[2]['staff'];
+
 /**
  * Sends a staff reply from the ticket page, unless the conversation moved on since the person
  * loaded it: a customer message or another staff reply newer than the one they saw. Then
  * nothing is sent and the caller shows the new messages and asks again (the check is a guard
  * for people, not a lock: two replies sent in the same instant both land, in order).
  */
-export async function sendReplyUnlessNewer(deps: TicketDeps, ticket: TicketView, staff: StaffActor, req: ReplyRequest): Promise<{ sent: true; messageId: number } | { sent: false; newestId: number }> {
+export async function sendReplyUnlessNewer(deps: TicketDeps, ticket: TicketView, staff: Replier, req: ReplyRequest): Promise<{ sent: true; messageId: number } | { sent: false; newestId: number }> {
   if (req.seenMessageId !== null) {
     const newestId = await newestConversationMessageId(deps.db, ticket.id);
     if (newestId > req.seenMessageId) return { sent: false, newestId };

@@ -7,7 +7,7 @@ import { requireCapability } from '../auth/guards';
 import { listAllMessages } from '../../tickets/messages.repo';
 import { heartbeat, saveDraft, whoElseIsHere } from '../../tickets/reply-desk.service';
 import type { TicketDeps } from '../../tickets/tickets.service';
-import { linkTickets, logTime, setDueDate, unlinkTickets, updateFields } from '../../tickets/ticket-extras.service';
+import { fieldText, linkTickets, logTime, setDueDate, unlinkTickets, updateFields } from '../../tickets/ticket-extras.service';
 import { findDueAt, listTimeEntries } from '../../tickets/ticket-extras.repo';
 import type { TicketView } from '../../tickets/tickets.repo';
 import { formatTrackingId } from '../../tickets/tracking-id';
@@ -126,7 +126,7 @@ export function ticketExtrasRoutes(services: Services, page: Page): Router {
       ownerName: owner?.name ?? null,
       withNotes,
       messages: messages.filter((m) => withNotes || m.kind !== 'note').map((m) => ({ ...m, when: formatInstant(req, m.createdAt, zone), files: attachments.filter((a) => a.messageId === m.id).map((a) => a.fileName) })),
-      fields: fields.map((f) => ({ label: f.label, text: f.type === 'checkbox' ? (JSON.parse(f.value) as string[]).join(', ') : f.value })),
+      fields: fields.map((f) => ({ label: f.label, text: fieldText(f, f.value) })),
       created: formatInstant(req, ticket.createdAt, zone),
       due: dueAt === null ? null : formatInstant(req, dueAt, zone),
       timeTotal: entries.length ? formatMinutes(req.t, entries.reduce((s, e) => s + e.minutes, 0)) : null,
