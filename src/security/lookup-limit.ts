@@ -1,7 +1,5 @@
 import type { Db } from '../db/db';
-import { hitWindowCounter } from '../db/window-counter';
-import { TooManyRequestsError } from '../errors';
-import { readCounter } from './rate-limit.repo';
+import { assertUnderFailureLimit, countFailure } from './failure-limit';
 
 const windowMs = 3600_000;
 const bucket = (client: string) => `lookup:${client}`;
@@ -11,10 +9,9 @@ const bucket = (client: string) => `lookup:${client}`;
  * the right guess included, until the hour is over; checked BEFORE looking anything up.
  */
 export async function assertLookupAllowed(db: Db, client: string, limit: number, now: number): Promise<void> {
-  const state = await readCounter(db, bucket(client));
-  if (state && state.hits >= limit && state.resetAt > now) throw new TooManyRequestsError('Too many failed attempts. Please try again later.', Math.ceil((state.resetAt - now) / 1000));
+  await assertUnderFailureLimit(db, bucket(client), limit, now);
 }
 
 export async function countFailedLookup(db: Db, client: string, now: number): Promise<void> {
-  await hitWindowCounter(db, bucket(client), windowMs, now);
+  await countFailure(db, bucket(client), windowMs, now);
 }

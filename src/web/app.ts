@@ -24,6 +24,7 @@ import { manageRoutes } from './admin/manage.routes';
 import { categoryRoutes } from './admin/categories.routes';
 import { fieldRoutes } from './admin/fields.routes';
 import { ticketStateRoutes } from './admin/ticket-states.routes';
+import { apiTokenRoutes } from './admin/api-tokens.routes';
 import { rolesRoutes } from './admin/roles.routes';
 import { staffRoutes } from './admin/staff.routes';
 import { staffLinkRoutes } from './admin/staff-links.routes';
@@ -39,6 +40,7 @@ import { healthRoutes } from './health.routes';
 import { helpdeskRoutes } from './helpdesk/home.routes';
 import { createCsrf } from './middleware/csrf';
 import { apiRoutes } from './api/api.routes';
+import { bearerAuth } from './api/bearer-auth';
 import { errorHandler, notFound } from './middleware/errors';
 import { multipartForms } from './middleware/multipart';
 import { requestLogger } from './middleware/request-logger';
@@ -84,7 +86,7 @@ export function createApp(deps: AppDeps, prebuilt?: { services?: Services }): Ex
   app.get('/catalog.css', catalogCss(services));
   app.get('/', (_req, res) => res.redirect(302, '/helpdesk'));
   // The API is stateless: mounted before sessions and CSRF, which belong to the pages.
-  app.use('/api/v1', upgradeGate(schemaStatus), apiRoutes(services), notFound);
+  app.use('/api/v1', upgradeGate(schemaStatus), bearerAuth(services), apiRoutes(services), notFound);
 
   app.use(sessionMiddleware(deps));
   app.use(passport.initialize());
@@ -114,6 +116,7 @@ export function createApp(deps: AppDeps, prebuilt?: { services?: Services }): Ex
   app.use('/admin', requireStaff, ticketListRoutes(services), ticketPageRoutes(services), cannedRoutes(services));
   app.use('/admin', requireStaff, manageRoutes());
   app.use('/admin', requireStaff, categoryRoutes(services), fieldRoutes(services), ticketStateRoutes(services));
+  app.use('/admin', requireStaff, apiTokenRoutes(services));
   app.use('/admin', requireStaff, rolesRoutes(services), staffRoutes(services));
   app.use('/admin', requireStaff, banRoutes(services), privacyRoutes(services));
   app.use('/admin', requireStaff, dashboardRoutes(services));

@@ -19,6 +19,7 @@ export const adminAreas: AdminArea[] = [
   { href: '/admin/customers', titleKey: 'manage.privacy.title', textKey: 'manage.privacy.text', capability: 'admin' },
   { href: '/admin/staff', titleKey: 'staffAdmin.areaTitle', textKey: 'staffAdmin.areaText', capability: 'staff.manage' },
   { href: '/admin/roles', titleKey: 'roles.areaTitle', textKey: 'roles.areaText', capability: 'admin' },
+  { href: '/admin/api-tokens', titleKey: 'apiTokens.manageTitle', textKey: 'apiTokens.manageText', capability: 'tickets.view' },
 ];
 
 export function areasFor(user: Request['user']): AdminArea[] {

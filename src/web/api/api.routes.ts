@@ -2,10 +2,12 @@ import express, { Router } from 'express';
 import { AppError } from '../../errors';
 import type { Services } from '../app-services';
 import { customerTicketsApi } from './customer-tickets.api';
+import { openApiDocument } from './openapi';
+import { staffTicketsApi } from './staff-tickets.api';
 
 /**
  * /api/v1: JSON in and out. It never reads the session cookie, so it needs no CSRF token;
- * staff endpoints will authenticate with Bearer tokens.
+ * staff endpoints authenticate with Bearer tokens (bearer-auth.ts, mounted before this router).
  */
 export function apiRoutes(services: Services): Router {
   const router = Router();
@@ -20,6 +22,11 @@ export function apiRoutes(services: Services): Router {
     res.set('Cache-Control', 'no-store');
     next();
   });
+  router.get('/openapi.json', (_req, res) => {
+    res.json(openApiDocument());
+  });
+  // Staff first: with a token, GET /tickets/:ticket is the staff view; without, the customer's.
+  router.use(staffTicketsApi(services));
   router.use(customerTicketsApi(services));
   return router;
 }

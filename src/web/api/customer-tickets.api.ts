@@ -50,10 +50,11 @@ export function customerTicketsApi(services: Services): Router {
     res.status(created ? 201 : 200).json({ ticket: ticketJson(ticket) });
   });
 
-  router.get('/tickets/:trackingId', async (req, res) => {
+  // The same path as the staff view (one path, one OpenAPI entry): here without a token.
+  router.get('/tickets/:ticket', async (req, res) => {
     const client = clientKey(req.ip);
     await assertLookupAllowed(services.db, client, await services.settings.get('spam.lookupFailuresPerHour'), services.clock.now());
-    const trackingId = parseTrackingId(req.params.trackingId);
+    const trackingId = parseTrackingId(req.params.ticket);
     const email = typeof req.query.email === 'string' ? req.query.email : '';
     const ticket = trackingId && email ? await ticketForCustomer(services.db, trackingId, email) : null;
     if (!ticket) {

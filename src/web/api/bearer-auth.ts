@@ -1,0 +1,47 @@
+import type { RequestHandler } from 'express';
+import { authenticateApiToken } from '../../api-tokens/api-tokens.service';
+import { AppError } from '../../errors';
+import { clientKey } from '../../security/client-key';
+import { assertUnderFailureLimit, countFailure } from '../../security/failure-limit';
+import type { Services } from '../app-services';
+
+/** Failed token attempts allowed per client (IPv4 address or IPv6 /64) in a quarter of an hour. */
+export const tokenFailureLimit = { max: 30, windowMs: 15 * 60_000 };
+
+class UnauthorizedError extends AppError {
+  constructor(code: 'unauthorized' | 'invalid_token', message: string) {
+    super(401, code, message);
+  }
+}
+
+/**
+ * Reads `Authorization: Bearer <token>`. A valid token makes its staff member `req.user` (with
+ * the capabilities of their role, read on every request); a request without the header goes on
+ * anonymously (the customer endpoints need none); a wrong, expired or revoked token is a 401 at
+ * once, counted against the client's failure limit.
+ */
+export function bearerAuth(services: Services): RequestHandler {
+  return async (req, res, next) => {
+    const header = req.get('authorization');
+    if (header === undefined) return next();
+    const match = /^Bearer +(\S+) *$/i.exec(header);
+    const bucket = `api-token:${clientKey(req.ip)}`;
+    await assertUnderFailureLimit(services.db, bucket, tokenFailureLimit.max, services.clock.now());
+    const found = match ? await authenticateApiToken(services, match[1]!) : null;
+    if (!found) {
+      await countFailure(services.db, bucket, tokenFailureLimit.windowMs, services.clock.now());
+      res.set('WWW-Authenticate', 'Bearer realm="tessera", error="invalid_token"');
+      return next(new UnauthorizedError('invalid_token', 'The API token is not valid: it is wrong, expired or revoked, or its account is deactivated.'));
+    }
+    req.user = found.staff;
+    res.locals.apiToken = { name: found.token.name, expiresAt: found.token.expiresAt === null ? null : new Date(found.token.expiresAt).toISOString() };
+    next();
+  };
+}
+
+/** Staff endpoints: a valid Bearer token is required. */
+export const requireToken: RequestHandler = (req, res, next) => {
+  if (req.user) return next();
+  res.set('WWW-Authenticate', 'Bearer realm="tessera"');
+  next(new UnauthorizedError('unauthorized', 'Send a staff API token: Authorization: Bearer <token>.'));
+};
