@@ -1,0 +1,72 @@
+import type { Browser } from 'playwright-core';
+import { totpCodeAt } from '../../src/staff/totp';
+import { adminCredentials, installedApp, staffCredentials, type InstalledApp } from '../helpers/installed-app';
+import { collectPageErrors, launchBrowser, serve, step, signInAt } from './browser';
+
+let t: InstalledApp;
+let server: Awaited<ReturnType<typeof serve>>;
+let browser: Browser;
+
+beforeAll(async () => {
+  t = await installedApp();
+  server = await serve(t.app);
+  browser = await launchBrowser();
+});
+afterAll(async () => {
+  await browser?.close();
+  await server?.close();
+  await t?.close();
+});
+
+test.each([
+  ['wide', { width: 1440, height: 900 }, staffCredentials],
+  ['phone', { width: 390, height: 844 }, adminCredentials],
+])('a staff member edits their profile, sets up two-factor sign-in and signs in with a code (%s)', async (size, viewport, creds) => {
+  const context = await browser.newContext({ viewport });
+  const page = await context.newPage();
+  const errors = collectPageErrors(page);
+  await signInAt(page, `${server.base}/admin`, creds);
+  await page.locator('.topbar__user').click();
+  await page.waitForURL(/\/admin\/profile$/);
+  await step(page, `profile-${size}-01-profile`);
+
+  await page.getByLabel('Signature (optional)').fill(`Kind regards,\n${size} <support>`);
+  await page.getByRole('button', { name: 'Save details' }).click();
+  expect(await page.locator('.alert--success').textContent()).toContain('Your details have been saved.');
+  expect(await page.getByLabel('Signature (optional)').inputValue()).toBe(`Kind regards,\n${size} <support>`);
+  await page.getByLabel('Name').fill('');
+  await page.getByRole('button', { name: 'Save details' }).click();
+  expect(await page.locator('.error-summary').textContent()).toContain('Name');
+  await step(page, `profile-${size}-02-error`);
+
+  await page.goto(`${server.base}/admin/profile`);
+  await page.getByRole('link', { name: 'Set up two-factor sign-in' }).click();
+  await page.waitForURL(/\/admin\/profile\/two-factor$/);
+  expect(await page.getByRole('img', { name: 'QR code for your authenticator app' }).evaluate((img) => (img as HTMLImageElement).naturalWidth)).toBeGreaterThan(0);
+  const secret = (await page.locator('#totp-secret').getAttribute('data-secret'))!;
+  await step(page, `profile-${size}-03-two-factor-setup`);
+  await page.getByLabel('Code').fill('12345');
+  await page.getByRole('button', { name: 'Turn on' }).click();
+  expect(await page.locator('.error-summary').textContent()).toContain('six digits');
+  await page.getByLabel('Code').fill(totpCodeAt(secret, t.clock.now()));
+  await page.getByRole('button', { name: 'Turn on' }).click();
+  expect(await page.locator('.recovery-codes li').count()).toBe(10);
+  await step(page, `profile-${size}-04-recovery-codes`);
+  await page.getByRole('link', { name: 'I have saved my codes' }).click();
+  expect(await page.locator('.alert--success').textContent()).toContain('Two-factor sign-in is on.');
+
+  await page.getByRole('button', { name: 'Sign out' }).click();
+  await page.waitForURL(/signed_out=1/);
+  await page.fill('#email', creds.email);
+  await page.fill('#password', creds.password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.waitForURL(/\/admin\/login\/code$/);
+  await step(page, `profile-${size}-05-code`);
+  t.clock.advance(30_000);
+  await page.getByLabel('Code').fill(totpCodeAt(secret, t.clock.now()));
+  await page.getByRole('button', { name: 'Continue' }).click();
+  await page.waitForURL(/\/admin$/);
+  expect(await page.locator('.topbar__user').textContent()).toBe(creds.name);
+  expect(errors).toEqual([]);
+  await context.close();
+});
