@@ -19,7 +19,7 @@ function stateSchema(kind: StateKind, defaultLanguage: LanguageCode) {
       ...(kind === 'status'
         ? {
             counts_as: z.enum(['open', 'closed'], { error: 'form.invalid' }).optional().default('open'),
-            customer_settable: z.literal('yes', { error: 'form.invalid' }).optional(),
+            customer_settable: z.enum(['yes', ''], { error: 'form.invalid' }).optional(),
           }
         : {}),
     }),
@@ -62,7 +62,7 @@ async function newKey(db: Db, kind: StateKind, name: string): Promise<string> {
 export async function saveTicketState(db: Db, actor: AdminActor, kind: StateKind, id: number | null, input: unknown, defaultLanguage: LanguageCode, now: number): Promise<number> {
   const parsed = stateSchema(kind, defaultLanguage).safeParse(input);
   if (!parsed.success) throw new ValidationError('Check the entry.', fieldErrors(parsed.error));
-  const v = parsed.data as Record<string, unknown> & { color: string; sort_order: number; counts_as?: 'open' | 'closed'; customer_settable?: 'yes' };
+  const v = parsed.data as Record<string, unknown> & { color: string; sort_order: number; counts_as?: 'open' | 'closed'; customer_settable?: 'yes' | '' };
   const names = namesFromForm(v as Record<string, string>, 'name');
   return withTransaction(db, async (trx) => {
     const before = id === null ? null : await findState(trx, kind, id);

@@ -11,6 +11,7 @@ import {
   type CategoryAdminRow, type CategoryWrite,
 } from './categories.repo';
 import { categorySchema } from './categories.schema';
+import { ensureAssignTurn } from './ticket-routing.repo';
 
 /** Who makes an administrative change, for the audit log. */
 export type AdminActor = { id: number; name: string; ip: string | null };
@@ -96,6 +97,7 @@ export async function saveCategory(db: Db, actor: AdminActor, id: number | null,
     if (id !== null) await updateCategory(trx, id, row, now);
     const staffBefore = id === null ? [] : await staffIdsOfCategory(trx, savedId);
     await replaceStaffOfCategory(trx, savedId, staffIds);
+    await ensureAssignTurn(trx, savedId);
     await recordAudit(
       trx,
       { actor, action: id === null ? 'category.created' : 'category.changed', target: { type: 'category', id: savedId }, details: { before: before ?? null, after: row, staff: { before: staffBefore, after: staffIds } }, ip: actor.ip ?? undefined },

@@ -6,15 +6,21 @@ export async function routingOf(db: Knex, categoryId: number): Promise<{ due_hou
 }
 
 /**
- * Takes the category's next assignment turn. The UPDATE locks the category row until the ticket's
- * transaction ends, so tickets created at once in one category take turns one after another, on
- * every instance; reading the row back after our own write gives the current value on every
- * database (MySQL's snapshot shows a transaction its own changes).
+ * Takes the category's next assignment turn. The row lock of the UPDATE (or the insert of the
+ * first turn) is held until the ticket's transaction ends, so tickets created at once in one
+ * category take turns one after another, on every instance; reading the row back after our own
+ * write gives the current value on every database (MySQL shows a transaction its own changes).
  */
 export async function takeAssignTurn(trx: Knex, categoryId: number): Promise<number> {
-  await trx('categories').where({ id: categoryId }).update({ assign_turn: trx.raw('assign_turn + 1') });
-  const row = await trx('categories').where({ id: categoryId }).first<{ assign_turn: number }>('assign_turn');
-  return Number(row?.assign_turn ?? 0);
+  const updated = await trx('assignment_turns').where({ category_id: categoryId }).update({ turn: trx.raw('turn + 1') });
+  if (!updated) await trx('assignment_turns').insert({ category_id: categoryId, turn: 1 }).onConflict('category_id').merge({ turn: trx.raw('assignment_turns.turn + 1') });
+  const row = await trx('assignment_turns').where({ category_id: categoryId }).first<{ turn: number }>('turn');
+  return Number(row?.turn ?? 1);
+}
+
+/** Gives a category its turn row when it is saved, so the first tickets need not race to create it. */
+export async function ensureAssignTurn(trx: Knex, categoryId: number): Promise<void> {
+  await trx('assignment_turns').insert({ category_id: categoryId, turn: 0 }).onConflict('category_id').ignore();
 }
 
 /** Staff given this category who are active and not away, by id (the rotation's order). */

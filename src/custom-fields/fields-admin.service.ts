@@ -27,7 +27,7 @@ function fieldSchema(defaultLanguage: LanguageCode) {
           .default([]),
         requirement: z.enum(['optional', 'required', 'staff'], { error: 'form.invalid' }),
         placement: z.enum(['before', 'after'], { error: 'form.invalid' }),
-        visible: z.literal('yes', { error: 'form.invalid' }).optional(),
+        visible: z.enum(['yes', ''], { error: 'form.invalid' }).optional(),
         scope: z.enum(['all', 'some'], { error: 'form.invalid' }),
         categories: z
           .union([z.string(), z.array(z.string()).max(1000)], { error: 'form.invalid' })
@@ -71,7 +71,7 @@ export function fieldFormValues(field: FieldAdminRow | null, defaultLanguage: st
 export async function saveField(db: Db, actor: AdminActor, id: number | null, input: unknown, defaultLanguage: LanguageCode, now: number): Promise<number> {
   const parsed = fieldSchema(defaultLanguage).safeParse(input);
   if (!parsed.success) throw new ValidationError('Check the field.', fieldErrors(parsed.error));
-  const v = parsed.data as Record<string, unknown> & { type?: FieldType; options: string[]; requirement: FieldWrite['requirement']; placement: FieldWrite['placement']; visible?: 'yes'; scope: 'all' | 'some'; categories: number[]; sort_order: number };
+  const v = parsed.data as Record<string, unknown> & { type?: FieldType; options: string[]; requirement: FieldWrite['requirement']; placement: FieldWrite['placement']; visible?: 'yes' | ''; scope: 'all' | 'some'; categories: number[]; sort_order: number };
   return withTransaction(db, async (trx) => {
     const before = id === null ? null : await findField(trx, id);
     if (id !== null && !before) throw new NotFoundError();

@@ -64,6 +64,10 @@ test('a category with a name per language, tier, staff and due time; shown in th
   expect(Number(ticket.created_at)).toBeGreaterThanOrEqual(before);
   expect(Number(ticket.tier)).toBe(2);
   expect(await t.db('ticket_events').where({ ticket_id: ticket.id, type: 'ticket.due_changed' }).first()).toBeDefined();
+  // The mail to the category's staff carries the name as text, never as markup.
+  const mail = await t.db('mail_outbox').where({ ticket_id: ticket.id, template: 'staff_new_ticket' }).first('body_html', 'body_text', 'subject');
+  expect(mail.body_html).toContain('Billing &lt;script&gt;x&lt;/script&gt;');
+  expect(mail.body_html).not.toContain('<script>');
   const staffPage = (await agent.get(`/admin/tickets/${ticket.id}?lang=en`).expect(200)).text;
   expect(staffPage).toContain('Billing &lt;script&gt;x&lt;/script&gt;');
   expect(staffPage).not.toContain('<script>x');
