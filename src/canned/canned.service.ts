@@ -1,9 +1,10 @@
 import { z } from 'zod';
 import type { Db } from '../db/db';
+import { can, type CapabilityHolder } from '../staff/capabilities';
 import { NotFoundError, ValidationError } from '../errors';
 import { deleteCanned, findCanned, insertCanned, listCannedFor, updateCanned, type Canned } from './canned.repo';
 
-type Staff = { id: number; name: string; isAdmin: boolean };
+type Staff = CapabilityHolder & { id: number; name: string };
 
 // eslint-disable-next-line no-control-regex
 const noControl = (v: string) => !/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/.test(v);
@@ -17,9 +18,9 @@ export const cannedSchema = z.object({
   shared: z.literal('yes').optional(),
 });
 
-/** Only admins write shared responses; everyone writes their own; nobody sees another's own. */
+/** Shared responses need canned.manage; everyone writes their own; nobody sees another's own. */
 function canEdit(staff: Staff, c: Canned): boolean {
-  return c.ownerStaffId === null ? staff.isAdmin : c.ownerStaffId === staff.id;
+  return c.ownerStaffId === null ? can(staff, 'canned.manage') : c.ownerStaffId === staff.id;
 }
 
 export const listCanned = (db: Db, staff: Staff) => listCannedFor(db, staff.id);
@@ -44,7 +45,7 @@ export async function saveCanned(db: Db, staff: Staff, id: number | null, input:
   const data = parse(input);
   const fields = { title: data.title, body: data.body, folder: data.folder || null };
   if (id === null) {
-    if (data.shared && !staff.isAdmin) throw new ValidationError('Only administrators write shared responses.', { shared: 'canned.sharedAdminOnly' });
+    if (data.shared && !can(staff, 'canned.manage')) throw new ValidationError('Only administrators write shared responses.', { shared: 'canned.sharedAdminOnly' });
     return insertCanned(db, { ...fields, ownerStaffId: data.shared ? null : staff.id }, now);
   }
   const existing = await cannedForStaff(db, staff, id);

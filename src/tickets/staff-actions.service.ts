@@ -4,6 +4,7 @@ import { findActiveCategory } from '../categories/categories.repo';
 import type { Db } from '../db/db';
 import { withTransaction } from '../db/transaction';
 import { ForbiddenError, NotFoundError, ValidationError } from '../errors';
+import { can, type Capability, type CapabilityHolder } from '../staff/capabilities';
 import { visibleCategoryIds } from '../staff/category-access.repo';
 import { findStaffById } from '../staff/staff.repo';
 import { bumpMessageCount, deleteTicketRows, findTicketById, updateTicket, type TicketView } from './tickets.repo';
@@ -14,6 +15,12 @@ import type { TicketEvent } from './ticket-events';
 import type { TicketDeps } from './tickets.service';
 
 export type StaffActor = { id: number; name: string; isAdmin: boolean };
+/** Who acts where a capability is needed: their role decides, for pages and API alike. */
+export type CapableStaff = StaffActor & CapabilityHolder;
+
+export function requireCapability(staff: CapabilityHolder, capability: Capability): void {
+  if (!can(staff, capability)) throw new ForbiddenError();
+}
 
 /** A ticket the staff member may work; any other id (or none) is "not found", never "forbidden". */
 export async function ticketForStaff(db: Db, staff: StaffActor, ticketId: number): Promise<TicketView> {
@@ -33,7 +40,8 @@ async function change(deps: TicketDeps, ticket: TicketView, patch: Record<string
 }
 
 /** An internal note: kept on the ticket for staff, never shown or mailed to the customer. */
-export async function addInternalNote(deps: TicketDeps, ticket: TicketView, staff: StaffActor, body: string, files: CheckedFile[] = []): Promise<number> {
+export async function addInternalNote(deps: TicketDeps, ticket: TicketView, staff: CapableStaff, body: string, files: CheckedFile[] = []): Promise<number> {
+  requireCapability(staff, 'tickets.reply');
   const stored = await Promise.all(files.map(async (f) => ({ ...f, storageKey: await deps.store.adopt(f.tempPath) })));
   try {
     return await withTransaction(deps.db, async (trx) => {
@@ -67,10 +75,16 @@ export async function setPriority(deps: TicketDeps, ticket: TicketView, staff: S
   await change(deps, ticket, { priority_id: priority.id }, (view) => ({ type: 'ticket.priority_changed', ticket: view, from: ticket.priorityKey, to: priority.key, actor: { type: 'staff', id: staff.id } }));
 }
 
-/** Assigns the ticket to a staff member who may work its category, or to nobody. */
-export async function assign(deps: TicketDeps, ticket: TicketView, staff: StaffActor, ownerId: number | null): Promise<void> {
+/**
+ * Assigns the ticket to a staff member who may work its category, or to nobody. Taking a ticket
+ * (or letting go of one's own) is part of working it; giving it to someone else, or taking it
+ * from them, needs tickets.assign_others.
+ */
+export async function assign(deps: TicketDeps, ticket: TicketView, staff: CapableStaff, ownerId: number | null): Promise<void> {
   const currentOwnerId = ticket.ownerId;
   if (ownerId === currentOwnerId) return;
+  const ownMove = (ownerId === staff.id && currentOwnerId === null) || (ownerId === null && currentOwnerId === staff.id);
+  requireCapability(staff, ownMove ? 'tickets.reply' : 'tickets.assign_others');
   if (ownerId !== null) {
     const owner = await findStaffById(deps.db, ownerId);
     const ownerCats = owner && owner.is_active ? await visibleCategoryIds(deps.db, { id: Number(owner.id), isAdmin: Boolean(owner.is_admin) }) : [];
@@ -80,7 +94,9 @@ export async function assign(deps: TicketDeps, ticket: TicketView, staff: StaffA
 }
 
 /** Moves the ticket to another category the staff member may see; its tier follows the category. */
-export async function moveToCategory(deps: TicketDeps, ticket: TicketView, staff: StaffActor, categoryId: number): Promise<void> {
+export async function moveToCategory(deps: TicketDeps, ticket: TicketView, staff: CapableStaff, categoryId: number): Promise<void> {
+  // The ticket form always sends the category: only a real move needs the capability.
+  if (categoryId !== ticket.categoryId) requireCapability(staff, 'tickets.change_category');
   // Keeping the category is no move, even when that category has been archived since.
   if (categoryId === ticket.categoryId) return;
   const visible = await visibleCategoryIds(deps.db, staff);
@@ -94,7 +110,8 @@ export async function moveToCategory(deps: TicketDeps, ticket: TicketView, staff
  * up on the surviving ticket, and the merged one is closed and points there (its tracking ID
  * keeps working for its customer). Refused into itself, from or into an already merged ticket.
  */
-export async function mergeTickets(deps: TicketDeps, source: TicketView, target: TicketView, staff: StaffActor): Promise<void> {
+export async function mergeTickets(deps: TicketDeps, source: TicketView, target: TicketView, staff: CapableStaff): Promise<void> {
+  requireCapability(staff, 'tickets.merge');
   if (source.id === target.id) throw new ValidationError('A ticket cannot be merged into itself.', { merge: 'staffTicket.mergeSelf' });
   if (source.mergedIntoId !== null || target.mergedIntoId !== null) throw new ValidationError('Merged tickets cannot be merged again.', { merge: 'staffTicket.mergeMerged' });
   await withTransaction(deps.db, async (trx) => {
@@ -128,11 +145,11 @@ export async function escalate(deps: TicketDeps, ticket: TicketView, staff: Staf
 }
 
 /**
- * Deletes a ticket for good (admins only): its rows go in one transaction, its files after the
+ * Deletes a ticket for good (tickets.delete): its rows go in one transaction, its files after the
  * commit, so a failed delete never loses a file the database still points to.
  */
-export async function deleteTicket(deps: TicketDeps, ticket: TicketView, staff: StaffActor): Promise<void> {
-  if (!staff.isAdmin) throw new ForbiddenError();
+export async function deleteTicket(deps: TicketDeps, ticket: TicketView, staff: CapableStaff): Promise<void> {
+  requireCapability(staff, 'tickets.delete');
   const keys = await withTransaction(deps.db, async (trx) => {
     const files = await listTicketAttachments(trx, ticket.id);
     await deleteTicketRows(trx, ticket.id);
@@ -147,7 +164,7 @@ export type BulkAction = { kind: 'status'; value: string } | { kind: 'priority';
  * Applies one change to many tickets, each in its own transaction with its own event, like the
  * same change made on each ticket's page. Tickets the person may not work are skipped.
  */
-export async function bulkChange(deps: TicketDeps, staff: StaffActor, ids: number[], action: BulkAction): Promise<number> {
+export async function bulkChange(deps: TicketDeps, staff: CapableStaff, ids: number[], action: BulkAction): Promise<number> {
   let changed = 0;
   for (const id of ids) {
     const ticket = await ticketForStaff(deps.db, staff, id).catch(() => null);

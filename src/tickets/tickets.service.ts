@@ -8,7 +8,8 @@ import { insertFieldValues } from '../custom-fields/custom-fields.repo';
 import type { Db, Trx } from '../db/db';
 import { isUniqueViolation } from '../db/dialect';
 import { withTransaction } from '../db/transaction';
-import { NotFoundError } from '../errors';
+import { ForbiddenError, NotFoundError } from '../errors';
+import { can, type CapabilityHolder } from '../staff/capabilities';
 import { insertMessage } from './messages.repo';
 import { findPriorityByKey, findStatusByKey } from './statuses.repo';
 import type { TicketEvents } from './ticket-events';
@@ -145,8 +146,9 @@ export async function addCustomerReply(deps: TicketDeps, ticket: TicketView, inp
 export async function addStaffReply(
   deps: TicketDeps,
   ticket: TicketView,
-  input: { staff: { id: number; name: string }; body: string; files: CheckedFile[]; statusKey?: string },
+  input: { staff: CapabilityHolder & { id: number; name: string }; body: string; files: CheckedFile[]; statusKey?: string },
 ): Promise<number> {
+  if (!can(input.staff, 'tickets.reply')) throw new ForbiddenError();
   const files = await adoptFiles(deps.store, input.files);
   try {
     return await withTransaction(deps.db, async (trx) => {

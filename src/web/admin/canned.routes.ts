@@ -4,7 +4,7 @@ import type { Canned } from '../../canned/canned.repo';
 import { ValidationError } from '../../errors';
 import type { Services } from '../app-services';
 
-const staffOf = (req: Request) => ({ id: req.user!.id, name: req.user!.name, isAdmin: req.user!.isAdmin });
+const staffOf = (req: Request) => req.user!;
 
 /** /admin/canned: shared and personal canned responses. */
 export function cannedRoutes(services: Services): Router {

@@ -6,7 +6,7 @@ import { NotFoundError, ValidationError } from '../../errors';
 import { visibleCategoryIds } from '../../staff/category-access.repo';
 import { listActiveStaff } from '../../staff/staff.repo';
 import { listAllMessages } from '../../tickets/messages.repo';
-import { addInternalNote, assign, deleteTicket, escalate, mergeTickets, moveToCategory, setPriority, setStatus, ticketForStaff, type StaffActor } from '../../tickets/staff-actions.service';
+import { addInternalNote, assign, deleteTicket, escalate, mergeTickets, moveToCategory, setPriority, setStatus, ticketForStaff, type CapableStaff } from '../../tickets/staff-actions.service';
 import { listPriorities, listStatuses } from '../../tickets/statuses.repo';
 import { checkMessageForm } from '../../tickets/message-form';
 import { listTicketEvents } from '../../tickets/ticket-events.repo';
@@ -20,7 +20,7 @@ import { sendReplyUnlessNewer } from '../../tickets/reply-desk.service';
 import { collisionState, replyOptions, ticketExtrasRoutes } from './ticket-extras.routes';
 import { ticketExtrasView, type ExtrasState } from './ticket-extras.view';
 
-const actorOf = (req: Request): StaffActor => ({ id: req.user!.id, name: req.user!.name, isAdmin: req.user!.isAdmin });
+const actorOf = (req: Request): CapableStaff => req.user!;
 
 /** /admin/tickets/:id: the whole ticket for staff, and what they do with it. */
 export function ticketPageRoutes(services: Services): Router {

@@ -1,5 +1,6 @@
 import type { Request, RequestHandler } from 'express';
 import { languages } from '../../i18n/i18n';
+import { can, type Capability } from '../../staff/capabilities';
 import type { Csrf } from './csrf';
 
 /** Adds ?lang= to the current URL for the language switch, keeping the other parameters. */
@@ -49,6 +50,8 @@ export function baseLocals(assetVersion: string): RequestHandler {
 export function sessionLocals(csrf: Csrf): RequestHandler {
   return (req, res, next) => {
     res.locals.user = req.user ?? null;
+    // Views hide what the signed-in person may not do (the services refuse it anyway).
+    res.locals.userCan = (capability: Capability) => Boolean(req.user && can(req.user, capability));
     let token: string | undefined;
     res.locals.csrfToken = () => {
       if (!token) {
