@@ -46,6 +46,9 @@ export async function addInternalNote(deps: TicketDeps, ticket: TicketView, staf
   try {
     return await withTransaction(deps.db, async (trx) => {
       const now = deps.clock.now();
+      // The ticket row is locked first: inserting the message takes a shared lock on it (the foreign
+      // key) and the count update an exclusive one; two replies upgrading at once would deadlock.
+      await updateTicket(trx, ticket.id, { updated_at: now });
       const messageId = await insertMessage(trx, { ticket_id: ticket.id, kind: 'note', staff_id: staff.id, author_name: staff.name, body, created_at: now });
       await insertAttachments(trx, ticket.id, messageId, stored, now);
       await bumpMessageCount(trx, ticket.id, { updated_at: now });

@@ -15,7 +15,7 @@ import { findPriorityByKey, findStatusByKey } from './statuses.repo';
 import type { TicketEvents } from './ticket-events';
 import type { Actor } from './ticket-events.repo';
 import { newTrackingId } from './tracking-id';
-import { bumpMessageCount, findTicketById, findTicketBySubmissionKey, findTicketByTrackingId, insertTicket, type TicketView } from './tickets.repo';
+import { bumpMessageCount, findTicketById, findTicketBySubmissionKey, findTicketByTrackingId, insertTicket, updateTicket, type TicketView } from './tickets.repo';
 
 export type TicketDeps = { db: Db; clock: Clock; events: TicketEvents; store: AttachmentStore };
 
@@ -124,6 +124,9 @@ export async function addCustomerReply(deps: TicketDeps, ticket: TicketView, inp
     await withTransaction(deps.db, async (trx) => {
       const now = deps.clock.now();
       const actor: Actor = { type: 'customer', id: ticket.customerId };
+      // The ticket row is locked first: inserting the message takes a shared lock on it (the foreign
+      // key) and the count update an exclusive one; two replies upgrading at once would deadlock.
+      await updateTicket(trx, ticket.id, { updated_at: now });
       const messageId = await insertMessage(trx, { ticket_id: ticket.id, kind: 'customer', customer_id: ticket.customerId, author_name: ticket.customerName, body: input.body, ip: input.ip, created_at: now });
       await insertAttachments(trx, ticket.id, messageId, files, now);
       const reopen = ticket.statusKey !== 'new' && ticket.statusKey !== 'open';
@@ -154,6 +157,9 @@ export async function addStaffReply(
     return await withTransaction(deps.db, async (trx) => {
       const now = deps.clock.now();
       const actor: Actor = { type: 'staff', id: input.staff.id };
+      // The ticket row is locked first: inserting the message takes a shared lock on it (the foreign
+      // key) and the count update an exclusive one; two replies upgrading at once would deadlock.
+      await updateTicket(trx, ticket.id, { updated_at: now });
       const messageId = await insertMessage(trx, { ticket_id: ticket.id, kind: 'staff', staff_id: input.staff.id, author_name: input.staff.name, body: input.body, created_at: now });
       await insertAttachments(trx, ticket.id, messageId, files, now);
       const status = (await findStatusByKey(trx, input.statusKey ?? 'replied')) ?? (await findStatusByKey(trx, 'replied'))!;

@@ -151,5 +151,29 @@ test('admins can require two-factor sign-in: staff without it set it up before a
     expect(refused.status).toBe(400);
   } finally {
     await t.services.settings.save({ 'security.requireTwoFactor': false });
+    await t.db('staff_recovery_codes').del();
+    await t.db('staff_two_factor').del();
   }
+});
+
+test('staff, roles, settings and API token pages ask again for the password after 15 minutes', async () => {
+  const admin = request.agent(t.app);
+  expect((await signIn(admin, adminCredentials)).status).toBe(303);
+  const pages = ['/admin/staff', '/admin/roles', '/admin/settings/general', '/admin/api-tokens'];
+  for (const page of pages) await admin.get(page).expect(200);
+  t.clock.advance(16 * 60_000);
+  for (const page of pages) {
+    const res = await admin.get(page);
+    expect([page, res.status, res.headers.location]).toEqual([page, 303, `/admin/confirm-access?next=${encodeURIComponent(page)}`]);
+  }
+  // A form sent after the proof went stale is not carried out: back to the form after confirming.
+  const before = await t.db('api_tokens').count({ n: '*' }).first();
+  const stalePost = await admin.post('/admin/api-tokens').set('Referer', 'http://127.0.0.1/admin/api-tokens').type('form').send({ _csrf: csrfFrom((await admin.get('/admin/profile')).text), name: 'Late token', expires: '30' });
+  expect(stalePost.status).toBe(303);
+  expect(stalePost.headers.location).toBe('/admin/confirm-access?next=%2Fadmin%2Fapi-tokens');
+  expect(await t.db('api_tokens').count({ n: '*' }).first()).toEqual(before);
+  const confirm = await admin.get(stalePost.headers.location!).expect(200);
+  const back = await admin.post('/admin/confirm-access').type('form').send({ _csrf: csrfFrom(confirm.text), next: '/admin/api-tokens', password: adminCredentials.password });
+  expect(back.headers.location).toBe('/admin/api-tokens');
+  for (const page of pages) await admin.get(page).expect(200);
 });

@@ -3,13 +3,14 @@ import { createApiToken, expiryChoices, listApiTokens, revokeApiToken, seesAllTo
 import { ValidationError } from '../../errors';
 import type { Services } from '../app-services';
 import { requireCapability } from '../auth/guards';
+import { requireRecentAuth } from '../auth/recent-auth';
 
 const text = (body: Record<string, unknown>, k: string) => (typeof body[k] === 'string' ? (body[k] as string) : '');
 
 /** /admin/api-tokens: personal tokens for the REST API; administrators see everyone's. */
 export function apiTokenRoutes(services: Services): Router {
   const router = Router();
-  router.use('/api-tokens', requireCapability('tickets.view'));
+  router.use('/api-tokens', requireCapability('tickets.view'), requireRecentAuth(services.clock, '/admin/api-tokens'));
 
   type Extra = { values?: Record<string, string>; errors?: Record<string, string>; created?: { token: string; name: string } };
   async function render(req: Request, res: Response, extra: Extra = {}, status = 200) {

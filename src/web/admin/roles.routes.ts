@@ -5,6 +5,7 @@ import { listRoles, type Role } from '../../staff/roles.repo';
 import { removeRole, roleById, saveRole, type AdminActor } from '../../staff/roles.service';
 import type { Services } from '../app-services';
 import { requireAdmin } from '../auth/guards';
+import { requireRecentAuth } from '../auth/recent-auth';
 
 export const adminActorOf = (req: Request): AdminActor => ({ id: req.user!.id, name: req.user!.name, ip: req.ip ?? '', isAdmin: req.user!.isAdmin, capabilities: req.user!.capabilities });
 
@@ -21,7 +22,7 @@ const valuesOf = (body: Record<string, unknown>): Values => ({
  */
 export function rolesRoutes(services: Services): Router {
   const router = Router();
-  router.use('/roles', requireAdmin);
+  router.use('/roles', requireAdmin, requireRecentAuth(services.clock, '/admin/roles'));
 
   async function render(req: Request, res: Response, editing: Role | null, values: Values, errors: Record<string, string> = {}, status = 200, problem: string | null = null) {
     res.status(status).render('admin/roles', {

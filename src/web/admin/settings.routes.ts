@@ -6,6 +6,7 @@ import { settingDefinitions, settingGroups, type SettingGroup, type Settings } f
 import { NotFoundError } from '../../errors';
 import type { Services } from '../app-services';
 import { requireCapability } from '../auth/guards';
+import { requireRecentAuth } from '../auth/recent-auth';
 import { describeTest, type TestView } from './mail-test.view';
 import { fieldsOf, formValuesOf, isSettingGroup, parseSettingsForm, testMailForm, type FieldSpec, type FormValues } from './settings.form';
 
@@ -48,7 +49,7 @@ function fieldsForView(req: Request, group: SettingGroup, values: FormValues, se
 /** /admin/settings/<tab>: every setting of the registry, one tab per group. */
 export function settingsRoutes(services: Services): Router {
   const router = Router();
-  router.use('/settings', requireCapability('settings.manage'));
+  router.use('/settings', requireCapability('settings.manage'), requireRecentAuth(services.clock, '/admin/settings'));
 
   const render = async (req: Request, res: Response, group: SettingGroup, status: number, state: PageState) => {
     const settings = await services.settings.all();

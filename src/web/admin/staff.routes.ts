@@ -6,6 +6,7 @@ import { listStaffForAdmin, type StaffListRow } from '../../staff/staff-admin.re
 import { createStaff, resendInvitation, setStaffActive, staffAccount, updateStaff } from '../../staff/staff-admin.service';
 import type { Services } from '../app-services';
 import { requireCapability } from '../auth/guards';
+import { requireRecentAuth } from '../auth/recent-auth';
 import { adminActorOf } from './roles.routes';
 
 type Values = { name: string; email: string; method: string; role: string; categories: string[] };
@@ -26,7 +27,7 @@ const noticeOf = (req: Request) => (typeof req.query.done === 'string' && notice
 /** /admin/staff: the staff list, adding (invitation or password), editing and (de)activating accounts. */
 export function staffRoutes(services: Services): Router {
   const router = Router();
-  router.use('/staff', requireCapability('staff.manage'));
+  router.use('/staff', requireCapability('staff.manage'), requireRecentAuth(services.clock, '/admin/staff'));
 
   router.get('/staff', async (req, res) => {
     const [people, categories] = await Promise.all([listStaffForAdmin(services.db), listActiveCategories(services.db)]);
