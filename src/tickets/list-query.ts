@@ -4,6 +4,7 @@ import { findTagsByNames } from '../tags/tags.repo';
 import { normaliseTag } from '../tags/tags.service';
 import { cleanColumns, isSortKey, type SortKey } from './list-columns';
 import { dueSoonMs } from './queues.service';
+import { zonedLocalToEpoch } from './zoned-time';
 import type { TicketListFilter, TimeRange } from './ticket-list.repo';
 import { parseTrackingId } from './tracking-id';
 
@@ -26,29 +27,14 @@ export function searchOf(text: string): NonNullable<TicketListFilter['search']> 
   return { trackingId: null, email: null, words: searchWords(text) };
 }
 
-/** The offset of a time zone from UTC at an instant, in ms (local minus UTC). */
-function zoneOffset(at: number, timeZone: string): number {
-  const parts = Object.fromEntries(
-    new Intl.DateTimeFormat('en-US', { timeZone, hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit' })
-      .formatToParts(new Date(at))
-      .map((p) => [p.type, p.value]),
-  );
-  return Date.UTC(Number(parts.year), Number(parts.month) - 1, Number(parts.day), Number(parts.hour), Number(parts.minute), Number(parts.second)) - Math.floor(at / 1000) * 1000;
-}
-
 /**
  * Midnight at the start of a calendar day (YYYY-MM-DD) in the help desk's time zone, as epoch
  * ms; `null` for anything that is not a real date between the years 2000 and 2999.
  */
 export function startOfDay(value: string, timeZone: string): number | null {
-  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(value);
-  if (!m) return null;
-  const [y, mo, d] = [Number(m[1]), Number(m[2]), Number(m[3])];
-  const utc = Date.UTC(y, mo - 1, d);
-  const check = new Date(utc);
-  if (y < 2000 || y > 2999 || check.getUTCMonth() !== mo - 1 || check.getUTCDate() !== d) return null;
-  const guess = utc - zoneOffset(utc, timeZone);
-  return utc - zoneOffset(guess, timeZone);
+  const m = /^(\d{4})-\d{2}-\d{2}$/.exec(value);
+  if (!m || Number(m[1]) < 2000 || Number(m[1]) > 2999) return null;
+  return zonedLocalToEpoch(`${value}T00:00`, timeZone);
 }
 
 export type ListContext = {
