@@ -26,6 +26,7 @@ test('tags are added and removed on the ticket page, each change an event row; t
   const shown = await admin.get(`/admin/tickets/${id}`).expect(200);
   expect(shown.text).toContain('href="/admin/tickets?tag=printer%20jam"');
   expect(shown.text).toContain('aria-label="Remove the tag vip"');
+  expect(shown.text).toContain('Tag added: printer jam');
   await admin.post(`/admin/tickets/${id}/tags/remove`).type('form').send({ _csrf, tag: 'vip' }).expect(303);
   expect(await tagsOf(id)).toEqual(['printer jam']);
   expect(await t.db('ticket_events').where({ ticket_id: id, type: 'ticket.tag_removed' }).count<{ n: number }[]>({ n: '*' })).toEqual([{ n: 1 }]);

@@ -65,6 +65,9 @@ async function describeHistory(services: Services, req: Request, ticket: TicketV
       case 'ticket.linked':
       case 'ticket.unlinked':
         return formatTrackingId(text(e.data.other));
+      case 'ticket.tag_added':
+      case 'ticket.tag_removed':
+        return text(e.data.tag);
       default:
         return from !== undefined || to !== undefined ? `${text(from)} → ${text(to)}` : null;
     }
@@ -73,7 +76,7 @@ async function describeHistory(services: Services, req: Request, ticket: TicketV
     const key = e.type.replace('.', '_');
     return {
       createdAt: e.createdAt,
-      label: t(`ticketExtras.event.${key}`, { defaultValue: t(`event.${key}`, { defaultValue: e.type }) }),
+      label: t(`ticketExtras.event.${key}`, { defaultValue: t(`event.${key}`, { defaultValue: t(`activity.event.${key}`, { defaultValue: e.type }) }) }),
       detail: detail(e),
       reason: typeof e.data.reason === 'string' ? e.data.reason : null,
       actor: e.actorName ?? (e.actorType === 'customer' ? ticket.customerName : t(`event.actor_${e.actorType}`)),
