@@ -80,6 +80,15 @@ test('every staff endpoint works end to end with a token', async () => {
   expect(me.body).toMatchObject({ id: adminId, isAdmin: true, token: { name: 'test' } });
 });
 
+test('statuses, priorities and the categories in reach tell a program which keys and ids to send', async () => {
+  const statuses = (await sam.get('/statuses').expect(200)).body.items;
+  expect(statuses).toEqual(expect.arrayContaining([{ key: 'new', name: 'New', isOpen: true }, { key: 'closed', name: 'Closed', isOpen: false }]));
+  expect((await sam.get('/priorities').expect(200)).body.items.map((p: { key: string }) => p.key)).toEqual(['low', 'normal', 'high', 'urgent']);
+  expect((await sam.get('/categories').expect(200)).body.items).toEqual([{ id: billing, name: 'Billing', tier: 1, escalatesToId: billingTier2 }]);
+  expect((await admin.get('/categories').expect(200)).body.items.map((c: { id: number }) => c.id).sort()).toEqual([1, billing, billingTier2].sort());
+  for (const path of ['/statuses', '/priorities', '/categories', '/me', '/tickets']) await request(t.app).get(`/api/v1${path}`).expect(401);
+});
+
 test('the customer lookup on the same path still works without a token; with one it is the staff view', async () => {
   const customer = await customerTicket(t);
   const email = (await t.db('tickets as t').join('customers as c', 'c.id', 't.customer_id').where('t.id', customer.id).first('c.email')).email;

@@ -3,6 +3,7 @@ import { AppError } from '../../errors';
 import type { Services } from '../app-services';
 import { customerTicketsApi } from './customer-tickets.api';
 import { openApiDocument } from './openapi';
+import { staffCatalogApi } from './staff-catalog.api';
 import { staffTicketsApi } from './staff-tickets.api';
 
 /**
@@ -27,6 +28,7 @@ export function apiRoutes(services: Services): Router {
   });
   // Staff first: with a token, GET /tickets/:ticket is the staff view; without, the customer's.
   router.use(staffTicketsApi(services));
+  router.use(staffCatalogApi(services));
   router.use(customerTicketsApi(services));
   return router;
 }

@@ -1,9 +1,11 @@
 import type { RequestHandler } from 'express';
+import type { Capability } from '../../staff/capabilities';
 import { authenticateApiToken } from '../../api-tokens/api-tokens.service';
 import { AppError } from '../../errors';
 import { clientKey } from '../../security/client-key';
 import { assertUnderFailureLimit, countFailure } from '../../security/failure-limit';
 import type { Services } from '../app-services';
+import { requireCapability } from '../auth/guards';
 
 /** Failed token attempts allowed per client (IPv4 address or IPv6 /64) in a quarter of an hour. */
 export const tokenFailureLimit = { max: 30, windowMs: 15 * 60_000 };
@@ -45,3 +47,9 @@ export const requireToken: RequestHandler = (req, res, next) => {
   res.set('WWW-Authenticate', 'Bearer realm="tessera"');
   next(new UnauthorizedError('unauthorized', 'Send a staff API token: Authorization: Bearer <token>.'));
 };
+
+/** A staff endpoint: a valid token, then the capability the action needs (403 without it). */
+export function requireTokenWith(capability: Capability): RequestHandler {
+  const allowed = requireCapability(capability);
+  return (req, res, next) => requireToken(req, res, (err?: unknown) => (err ? next(err) : allowed(req, res, next)));
+}

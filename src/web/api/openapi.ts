@@ -71,6 +71,9 @@ export function openApiDocument(): ReturnType<typeof createDocument> {
     components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'A personal API token: tsr_ followed by 43 characters.' } } },
     paths: {
       '/me': { get: staffOp('The token\u2019s staff member', 'tickets.view', { responses: { '200': { description: 'Who the token acts for.', ...json(s.me) } } }, false) },
+      '/statuses': { get: staffOp('Statuses', 'tickets.view', { description: 'The status keys the list filter, PATCH and replies take.', responses: { '200': { description: 'Every status.', ...json(s.statusList) } } }, false) },
+      '/priorities': { get: staffOp('Priorities', 'tickets.view', { responses: { '200': { description: 'Every priority, lowest first.', ...json(s.priorityList) } } }, false) },
+      '/categories': { get: staffOp('Categories', 'tickets.view', { description: 'The active categories the token\u2019s owner may work.', responses: { '200': { description: 'Categories in reach.', ...json(s.categoryList) } } }, false) },
       '/tickets': {
         get: staffOp('List tickets', 'tickets.view', {
           description: 'The staff ticket list: the same filters, sorting and paging as /admin/tickets. Only tickets of categories the token\u2019s owner may see are listed and counted.',

@@ -147,6 +147,12 @@ export const me = z.object({
   token: z.object({ name: z.string(), expiresAt: date.nullable() }),
 });
 
+export const statusList = z.object({ items: z.array(z.object({ key: z.string(), name: z.string(), isOpen: z.boolean() })) });
+export const priorityList = z.object({ items: z.array(z.object({ key: z.string(), name: z.string() })) });
+export const categoryList = z.object({
+  items: z.array(z.object({ id: z.number().int(), name: z.string(), tier: z.number().int(), escalatesToId: z.number().int().nullable().meta({ description: 'Where escalation moves a ticket of this category.' }) })),
+});
+
 export const apiError = z
   .object({
     error: z.object({

@@ -1,4 +1,4 @@
-import { Router, type ErrorRequestHandler, type Request, type RequestHandler, type Response } from 'express';
+import { Router, type ErrorRequestHandler, type Request, type Response } from 'express';
 import { listTicketAttachments } from '../../attachments/attachments.repo';
 import { findDueAt } from '../../tickets/ticket-extras.repo';
 import { setDueDate } from '../../tickets/ticket-extras.service';
@@ -16,9 +16,8 @@ import { findTicketById, findTicketByTrackingId, type TicketView } from '../../t
 import { addStaffReply } from '../../tickets/tickets.service';
 import { parseTrackingId } from '../../tickets/tracking-id';
 import type { Services } from '../app-services';
-import { requireCapability } from '../auth/guards';
 import { ApiInputError, parseInput } from './api-input';
-import { requireToken } from './bearer-auth';
+import { requireTokenWith } from './bearer-auth';
 import * as s from './staff-api.schema';
 import { messageJson, ticketJson, ticketSummaryJson } from './staff-ticket.presenter';
 
@@ -45,11 +44,7 @@ async function ticketByRef(services: Services, staff: Staff, ref: string): Promi
 /** The staff side of the REST API: the same services, permissions and rules as /admin. */
 export function staffTicketsApi(services: Services): Router {
   const router = Router();
-  // Every staff endpoint: a valid token, then the capability the action needs.
-  const need = (capability: Capability): RequestHandler => {
-    const allowed = requireCapability(capability);
-    return (req, res, next) => requireToken(req, res, (err?: unknown) => (err ? next(err) : allowed(req, res, next)));
-  };
+  const need = requireTokenWith;
   const view = need('tickets.view');
   const load = (req: Request) => ticketByRef(services, actorOf(req), parseInput(s.ticketParams, req.params).ticket);
 
