@@ -126,7 +126,7 @@ export function ticketExtrasRoutes(services: Services, page: Page): Router {
       ownerName: owner?.name ?? null,
       withNotes,
       messages: messages.filter((m) => withNotes || m.kind !== 'note').map((m) => ({ ...m, when: formatInstant(req, m.createdAt, zone), files: attachments.filter((a) => a.messageId === m.id).map((a) => a.fileName) })),
-      fields: fields.map((f) => ({ label: f.label, text: fieldText(f, f.value) })),
+      fields: fields.map((f) => ({ id: f.fieldId, label: f.label, text: fieldText(f, f.value) })),
       created: formatInstant(req, ticket.createdAt, zone),
       due: dueAt === null ? null : formatInstant(req, dueAt, zone),
       timeTotal: entries.length ? formatMinutes(req.t, entries.reduce((s, e) => s + e.minutes, 0)) : null,

@@ -1,4 +1,5 @@
 import type { Request } from 'express';
+import type { CatalogNames } from '../../catalog/catalog.service';
 import type { CustomField } from '../../custom-fields/custom-fields.repo';
 import { visibleCategoryIds } from '../../staff/category-access.repo';
 import { draftOf, newestSeenCandidate, signatureOf, whoElseIsHere } from '../../tickets/reply-desk.service';
@@ -37,19 +38,26 @@ async function describeHistory(services: Services, req: Request, ticket: TicketV
   const ids = (type: string) => events.filter((e) => e.type === type).flatMap((e) => [e.data.from, e.data.to]).filter((v): v is number => typeof v === 'number');
   const names = await namesForHistory(services.db, ids('ticket.assigned'), ids('ticket.category_changed'));
   const text = (v: unknown) => (v === null || v === undefined || v === '' ? '—' : String(v));
+  // Admin-given names in the viewer's language where the catalog is there (views' locals).
+  const catalog = req.res?.locals.names as CatalogNames | undefined;
+  const status = (v: unknown) => catalog?.status(text(v), text(v)) ?? t(`status.${text(v)}`, { defaultValue: text(v) });
+  const priority = (v: unknown) => catalog?.priority(text(v), text(v)) ?? t(`priority.${text(v)}`, { defaultValue: text(v) });
   const detail = (e: TicketEventRow): string | null => {
     const { from, to } = e.data;
     switch (e.type) {
       case 'ticket.status_changed':
-        return `${t(`status.${text(from)}`, { defaultValue: text(from) })} → ${t(`status.${text(to)}`, { defaultValue: text(to) })}`;
+        return `${status(from)} → ${status(to)}`;
       case 'ticket.priority_changed':
-        return `${t(`priority.${text(from)}`, { defaultValue: text(from) })} → ${t(`priority.${text(to)}`, { defaultValue: text(to) })}`;
+        return `${priority(from)} → ${priority(to)}`;
       case 'ticket.assigned': {
         const who = (v: unknown) => (v === null ? t('staffList.unassigned') : names.staff.get(Number(v)) ?? t('ticketExtras.history.formerStaff'));
         return `${who(from)} → ${who(to)}`;
       }
       case 'ticket.category_changed': {
-        const cat = (v: unknown) => names.categories.get(Number(v)) ?? t('ticketExtras.history.formerCategory');
+        const cat = (v: unknown) => {
+          const stored = names.categories.get(Number(v));
+          return stored === undefined ? t('ticketExtras.history.formerCategory') : catalog?.category(Number(v), stored) ?? stored;
+        };
         return `${cat(from)} → ${cat(to)}`;
       }
       case 'ticket.merged':
