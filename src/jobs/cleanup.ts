@@ -5,17 +5,19 @@ import type { Clock } from '../clock';
 import type { Db } from '../db/db';
 import { resolveFromRoot } from '../paths';
 import { deleteExpiredCounters } from '../security/rate-limit.repo';
+import { deleteExpiredStaffTokens } from '../staff/staff-tokens.repo';
 
 const incomingMaxAgeMs = 3600_000;
 
 /**
  * Housekeeping: rate-limit counters whose window has passed (their keys are typed by anyone,
- * so the table would otherwise only grow) and uploads a crashed request left in the incoming
- * folder. Returns how much it removed.
+ * so the table would otherwise only grow), expired invitation and password links, and uploads
+ * a crashed request left in the incoming folder. Returns how much it removed.
  */
-export async function sweepLeftovers(deps: { db: Db; clock: Clock; config: Pick<AppConfig, 'paths'> }): Promise<{ counters: number; files: number }> {
+export async function sweepLeftovers(deps: { db: Db; clock: Clock; config: Pick<AppConfig, 'paths'> }): Promise<{ counters: number; files: number; staffTokens: number }> {
   const now = deps.clock.now();
   const counters = await deleteExpiredCounters(deps.db, now);
+  const staffTokens = await deleteExpiredStaffTokens(deps.db, now);
   const incoming = path.join(resolveFromRoot(deps.config.paths.attachments), '.incoming');
   let files = 0;
   for (const name of await fs.promises.readdir(incoming).catch(() => [] as string[])) {
@@ -26,5 +28,5 @@ export async function sweepLeftovers(deps: { db: Db; clock: Clock; config: Pick<
       files++;
     }
   }
-  return { counters, files };
+  return { counters, files, staffTokens };
 }

@@ -98,3 +98,8 @@ export async function countOtherActiveAdmins(db: Knex, exceptId: number): Promis
   const row = await db('staff_users').where({ is_admin: true, is_active: true }).whereNot({ id: exceptId }).count<Array<{ n: number }>>({ n: '*' });
   return Number(row[0]?.n ?? 0);
 }
+
+/** Who has two-factor sign-in switched on (one query for the whole list). */
+export async function staffWithTwoFactor(db: Knex): Promise<Set<number>> {
+  return new Set((await db('staff_two_factor').whereNotNull('enabled_at').pluck('staff_id')).map(Number));
+}

@@ -2,7 +2,7 @@ import { Router, type Request, type Response } from 'express';
 import { listActiveCategories } from '../../categories/categories.repo';
 import { ValidationError } from '../../errors';
 import { listRoles } from '../../staff/roles.repo';
-import { listStaffForAdmin, type StaffListRow } from '../../staff/staff-admin.repo';
+import { listStaffForAdmin, staffWithTwoFactor, type StaffListRow } from '../../staff/staff-admin.repo';
 import { createStaff, resendInvitation, setStaffActive, staffAccount, updateStaff } from '../../staff/staff-admin.service';
 import type { Services } from '../app-services';
 import { requireCapability } from '../auth/guards';
@@ -30,12 +30,11 @@ export function staffRoutes(services: Services): Router {
   router.use('/staff', requireCapability('staff.manage'), requireRecentAuth(services.clock, '/admin/staff'));
 
   router.get('/staff', async (req, res) => {
-    const [people, categories] = await Promise.all([listStaffForAdmin(services.db), listActiveCategories(services.db)]);
+    const [people, categories, twoFactor] = await Promise.all([listStaffForAdmin(services.db), listActiveCategories(services.db), staffWithTwoFactor(services.db)]);
     const names = new Map(categories.map((c) => [Number(c.id), c.name]));
     res.render('admin/staff-list', {
       title: req.t('staffAdmin.title'),
-      people: people.map((p) => ({ ...p, categoryNames: p.categoryIds.map((id) => names.get(id)).filter(Boolean) })),
-      showTwoFactor: false,
+      people: people.map((p) => ({ ...p, categoryNames: p.categoryIds.map((id) => names.get(id)).filter(Boolean), twoFactor: twoFactor.has(p.id) })),
       tz: await services.settings.get('helpdesk.timezone'),
       notice: noticeOf(req),
     });
