@@ -21,7 +21,7 @@ export type AuditQuery = { person: string; action: string; from: string; to: str
 export type AuditDetail = { name: string; value?: string; before?: string; after?: string };
 
 const nextDay = (d: string) => new Date(Date.parse(`${d}T00:00:00Z`) + 86_400_000).toISOString().slice(0, 10);
-const shown = (v: unknown) => (typeof v === 'string' ? v : JSON.stringify(v));
+const shown = (v: unknown) => (typeof v === 'string' ? v : v == null ? '' : JSON.stringify(v));
 
 /**
  * The stored JSON details in readable lines: a `changes` map becomes one line per key with its

@@ -81,6 +81,15 @@ export const editableTemplates = {
     reason: { value: (v) => v.reason },
     ...site,
   } satisfies Placeholders<'staff_escalated'>,
+  staff_assigned: { ...recipient, ...ticketFacts, ...staffLink, assigned_by: { value: (v) => v.assignedBy }, ...site } satisfies Placeholders<'staff_assigned'>,
+  staff_customer_replied: {
+    ...recipient,
+    ...ticketFacts,
+    ...staffLink,
+    customer_name: { value: (v) => v.customerName },
+    reply_text: { value: (v) => v.replyText.replace(/\r\n?/g, '\n').trim() },
+    ...site,
+  } satisfies Placeholders<'staff_customer_replied'>,
 };
 
 export type EditableTemplate = keyof typeof editableTemplates;
@@ -111,7 +120,7 @@ export function placeholderValues(template: EditableTemplate, vars: unknown, ctx
  */
 export function defaultTemplateText(template: EditableTemplate, t: TFunction): { subject: string; body: string } {
   const facts = `${t('mail.trackingId')}: {{tracking_id}}\n${t('mail.subject')}: {{subject}}`;
-  const subject = t(`mail.${template}.subject`, { subject: '{{subject}}', helpdesk: '{{helpdesk_name}}' });
+  const subject = t([`mail.${template}.subject`, `${template}.subject`], { subject: '{{subject}}', helpdesk: '{{helpdesk_name}}' });
   const paragraphs: Record<EditableTemplate, string[]> = {
     ticket_received: [t('mail.ticket_received.intro'), facts, `${t('mail.ticket_received.keepId')}\n${t('mail.ticket_received.replyHint')}`, `${t('mail.viewTicket')}: {{ticket_url}}`],
     staff_replied: [t('mail.staff_replied.intro', { name: '{{staff_name}}' }), '{{reply_text}}', facts, t('mail.staff_replied.replyHint'), `${t('mail.viewTicket')}: {{ticket_url}}`],
@@ -127,6 +136,8 @@ export function defaultTemplateText(template: EditableTemplate, t: TFunction): {
       `${facts}\n${t('mail.staff_escalated.from')}: {{from_category}}\n${t('mail.staff_escalated.reason')}: {{reason}}`,
       `${t('mail.staff_new_ticket.open')}: {{ticket_url}}`,
     ],
+    staff_assigned: [t('staff_assigned.intro', { name: '{{assigned_by}}' }), facts, `${t('staff_assigned.open')}: {{ticket_url}}`],
+    staff_customer_replied: [t('staff_customer_replied.intro', { name: '{{customer_name}}' }), '{{reply_text}}', facts, `${t('staff_customer_replied.open')}: {{ticket_url}}`],
   };
   return { subject, body: paragraphs[template].join('\n\n') };
 }

@@ -101,6 +101,7 @@ function sampleRequest(template: EditableTemplate, language: LanguageCode, siteU
   const ticket = { trackingId: 'ABC234DEFG', subject: t('mailTemplates.sample.subject'), url: `${siteUrl}/helpdesk/tickets/ABC234DEFG` };
   const base = { to: { address: 'customer@example.com', name: t('mailTemplates.sample.customer') }, language, automatic: true };
   const staffTicket = { id: 42, trackingId: ticket.trackingId, subject: ticket.subject };
+  const staffRecipient = { address: 'staff@example.com', name: t('mailTemplates.sample.staff') };
   switch (template) {
     case 'ticket_received':
       return { ...base, template, vars: { ticket } };
@@ -111,14 +112,18 @@ function sampleRequest(template: EditableTemplate, language: LanguageCode, siteU
     case 'forgot_tracking':
       return { ...base, template, vars: { tickets: [{ trackingId: ticket.trackingId, subject: ticket.subject, status: { key: 'open', name: 'Open' }, url: ticket.url }] } };
     case 'staff_new_ticket':
-      return { ...base, to: { address: 'staff@example.com', name: t('mailTemplates.sample.staff') }, template, vars: { ticket: staffTicket, customer: { name: t('mailTemplates.sample.customer'), email: 'customer@example.com' }, categoryName: t('mailTemplates.sample.category') } };
+      return { ...base, to: staffRecipient, template, vars: { ticket: staffTicket, customer: { name: t('mailTemplates.sample.customer'), email: 'customer@example.com' }, categoryName: t('mailTemplates.sample.category') } };
     case 'staff_escalated':
       return {
         ...base,
-        to: { address: 'staff@example.com', name: t('mailTemplates.sample.staff') },
+        to: staffRecipient,
         template,
         vars: { ticket: staffTicket, staffName: t('mailTemplates.sample.staff'), fromCategory: t('mailTemplates.sample.category'), toCategory: t('mailTemplates.sample.category2'), tier: 2, reason: t('mailTemplates.sample.reason') },
       };
+    case 'staff_assigned':
+      return { ...base, to: staffRecipient, template, vars: { ticket: staffTicket, assignedBy: t('mailTemplates.sample.staff') } };
+    case 'staff_customer_replied':
+      return { ...base, to: staffRecipient, template, vars: { ticket: staffTicket, customerName: t('mailTemplates.sample.customer'), replyText: t('mailTemplates.sample.customerReply') } };
   }
 }
 

@@ -34,7 +34,7 @@ async function deliveredTo(address: string) {
 
 test('the list shows every notification per language; the editor starts from the built-in wording with its placeholders', async () => {
   const list = await admin.get('/admin/templates').expect(200);
-  for (const name of ['ticket_received', 'staff_replied', 'ticket_resolved', 'forgot_tracking', 'staff_new_ticket', 'staff_escalated']) {
+  for (const name of ['ticket_received', 'staff_replied', 'ticket_resolved', 'forgot_tracking', 'staff_new_ticket', 'staff_escalated', 'staff_assigned', 'staff_customer_replied']) {
     for (const lang of ['en', 'sk', 'ru', 'hu', 'lv']) expect(list.text).toContain(`href="/admin/templates/${name}/${lang}"`);
   }
   const page = await admin.get(editor).expect(200);
@@ -104,8 +104,9 @@ test('the preview shows the sample ticket with the saved or the posted text, san
   expect(ok.text).toContain('Draft &lt;script&gt;x&lt;/script&gt; Eve Example');
   expect((await admin.get(`${editor}/preview`)).text).toContain('Saved body'); // a preview saves nothing
 
+  for (const name of ['staff_assigned', 'staff_customer_replied', 'forgot_tracking', 'ticket_resolved', 'staff_new_ticket']) await admin.get(`/admin/templates/${name}/hu/preview`).expect(200);
   const builtIn = await admin.get('/admin/templates/staff_escalated/sk/preview').expect(200);
-  expect(builtIn.text).toContain('Hardware');
+  expect(builtIn.text).toContain('Eskalované na vás: Tlačiareň tlačí len prázdne strany'); // the sample ticket in the template's language
 });
 
 test('bad input is refused beside its field and nothing is saved', async () => {

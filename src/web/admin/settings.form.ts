@@ -46,6 +46,8 @@ function specOf(key: SettingKey): FieldSpec {
   const { schema, fallback } = settingDefinitions[key] as { schema: { options?: unknown; minValue?: number | null; maxValue?: number | null }; fallback: unknown };
   const base = { key, id: fieldId(key) };
   if (key === 'helpdesk.language') return { ...base, kind: 'select', options: languages.map((l) => ({ value: l.code, label: l.name })) };
+  // Date formats are shown as an example date, the same in every language.
+  if (key === 'helpdesk.dateFormat') return { ...base, kind: 'select', options: (schema.options as string[]).map((f) => ({ value: f, label: f.replace('YYYY', '2026').replace('MM', '03').replace('DD', '31') })) };
   if (key === 'helpdesk.timezone') return { ...base, kind: 'select', options: timeZones().map((z) => ({ value: z, label: z })) };
   if (secretSettingKeys.includes(key)) return { ...base, kind: 'password' };
   if (kindOverrides[key]) return { ...base, kind: kindOverrides[key] };
