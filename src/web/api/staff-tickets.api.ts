@@ -30,8 +30,8 @@ function demand(req: Request, capability: Capability): void {
 }
 
 /**
- * A ticket the token's staff member may work, by numeric id or tracking ID. Unknown, merged
- * away or out of reach: the same 404.
+ * A ticket the token's staff member may work, by numeric id or tracking ID. Unknown or out of
+ * reach: the same 404.
  */
 async function ticketByRef(services: Services, staff: Staff, ref: string): Promise<TicketView> {
   if (/^\d{1,9}$/.test(ref)) return ticketForStaff(services.db, staff, Number(ref));
@@ -48,10 +48,10 @@ export function staffTicketsApi(services: Services): Router {
   const view = need('tickets.view');
   const load = (req: Request) => ticketByRef(services, actorOf(req), parseInput(s.ticketParams, req.params).ticket);
 
-  async function sendTicket(res: Response, id: number, status = 200) {
+  async function sendTicket(res: Response, id: number) {
     const ticket = (await findTicketById(services.db, id))!;
     const [owner, dueAt, fields] = await Promise.all([ticket.ownerId === null ? undefined : findStaffById(services.db, ticket.ownerId), findDueAt(services.db, ticket.id), listFieldValues(services.db, ticket.id)]);
-    res.status(status).json({ ticket: ticketJson(ticket, owner ? { id: Number(owner.id), name: owner.name } : null, dueAt, fields) });
+    res.json({ ticket: ticketJson(ticket, owner ? { id: Number(owner.id), name: owner.name } : null, dueAt, fields) });
   }
 
   // Without a token this path is the customer's lookup (tracking ID + e-mail), further on.
@@ -86,7 +86,7 @@ export function staffTicketsApi(services: Services): Router {
     // Owner and category rules (assign_others, change_category) are checked by their services.
     if (body.status !== undefined || body.priority !== undefined || body.due !== undefined) demand(req, 'tickets.reply');
     // Each change is its own transaction and event, as on the ticket page; re-read between them.
-  // The category goes last: it may take the ticket out of this person's reach.
+    // The category goes last: it may take the ticket out of this person's reach.
     const actor = actorOf(req);
     const fresh = () => findTicketById(services.db, ticket.id).then((t) => t!);
     if (body.status !== undefined) await setStatus(services, await fresh(), actor, body.status);
