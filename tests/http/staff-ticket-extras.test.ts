@@ -254,6 +254,8 @@ test('every new route answers 404 for a ticket out of reach, and refuses a chang
   try {
     const viewer = await staffAgent(staffCredentials);
     const token = await tokenOn(viewer, id);
+    const viewerPage = (await viewer.get(`/admin/tickets/${id}`)).text;
+    for (const path of ['due', 'time', 'links', 'fields']) expect(viewerPage).not.toContain(`action="/admin/tickets/${id}/${path}"`);
     await viewer.get(`/admin/tickets/${id}/print`).expect(200);
     await viewer.post(`/admin/tickets/${id}/presence`).type('form').send({ _csrf: token, state: 'viewing' }).expect(200);
     for (const [path, body] of posts.filter(([p]) => p !== 'presence')) await viewer.post(`/admin/tickets/${id}/${path}`).type('form').send({ _csrf: token, ...body }).expect(403);
