@@ -1,0 +1,97 @@
+import type { Browser } from 'playwright-core';
+import request from 'supertest';
+import { adminCredentials, installedApp, type InstalledApp } from '../helpers/installed-app';
+import { openTicket } from '../helpers/portal';
+import { linkFromMail } from '../helpers/staff-admin';
+import { collectPageErrors, launchBrowser, serve, step, signInAt } from './browser';
+
+let t: InstalledApp;
+let server: Awaited<ReturnType<typeof serve>>;
+let browser: Browser;
+let ticketId: number;
+
+beforeAll(async () => {
+  t = await installedApp();
+  server = await serve(t.app);
+  browser = await launchBrowser();
+  const tracking = await openTicket(t, request.agent(t.app), { email: 'olga@example.org', subject: 'Invoice looks wrong' });
+  ticketId = Number((await t.db('tickets').where({ tracking_id: tracking }).first('id')).id);
+});
+afterAll(async () => {
+  await browser?.close();
+  await server?.close();
+  await t?.close();
+});
+
+test.each([
+  ['wide', { width: 1280, height: 900 }],
+  ['phone', { width: 390, height: 844 }],
+])('an admin invites a colleague, who sets a password; a role then hides what it does not allow (%s screen)', async (size, viewport) => {
+  const colleague = { name: `Colin ${size}`, email: `colin-${size}@example.com`, password: `amber lighthouse ${size} 4821 quiet` };
+  const adminContext = await browser.newContext({ viewport });
+  const admin = await adminContext.newPage();
+  const adminErrors = collectPageErrors(admin);
+  await signInAt(admin, `${server.base}/admin/staff`, adminCredentials);
+  await step(admin, `staff-${size}-01-list`);
+
+  // Invite: a mistake first, then the real thing.
+  await admin.getByRole('link', { name: 'Add a staff member' }).click();
+  await admin.fill('#name', colleague.name);
+  await admin.fill('#email', 'not an address');
+  await admin.getByRole('button', { name: 'Add staff member' }).click();
+  expect(await admin.locator('.error-summary').textContent()).toContain('Enter an e-mail address');
+  await step(admin, `staff-${size}-02-form-error`);
+  await admin.fill('#email', colleague.email);
+  await admin.locator('#categories').check();
+  await admin.getByRole('button', { name: 'Add staff member' }).click();
+  await admin.waitForURL('**/admin/staff?done=invited');
+  expect(await admin.locator('table').textContent()).toContain('Invitation sent');
+  await step(admin, `staff-${size}-03-invited`);
+
+  // The colleague opens the link from the mail in their own browser.
+  const link = await linkFromMail(t, 'staff_invite', colleague.email);
+  const colleagueContext = await browser.newContext({ viewport });
+  const page = await colleagueContext.newPage();
+  const errors = collectPageErrors(page);
+  await page.goto(`${server.base}${link}`);
+  await step(page, `staff-${size}-04-invitation`);
+  await page.fill('#name', colleague.name);
+  await page.fill('#password', colleague.password);
+  await page.getByRole('button', { name: 'Create my account' }).click();
+  await page.waitForURL('**/admin/password-set?for=invite');
+  await step(page, `staff-${size}-05-account-ready`);
+  await page.getByRole('link', { name: 'Sign in' }).click();
+  await page.fill('#email', colleague.email);
+  await page.fill('#password', colleague.password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.waitForURL('**/admin');
+  await page.goto(`${server.base}/admin/tickets/${ticketId}`);
+  expect(await page.locator(`form[action="/admin/tickets/${ticketId}/merge"]`).count()).toBe(1);
+
+  // A role that may only view and reply; the colleague gets it.
+  await admin.goto(`${server.base}/admin/roles`);
+  await admin.fill('#name', `Answerers ${size}`);
+  await admin.getByRole('button', { name: 'Save role' }).click();
+  await admin.waitForURL('**/admin/roles?done=saved');
+  await step(admin, `roles-${size}-01-saved`);
+  await admin.goto(`${server.base}/admin/staff`);
+  await admin.getByRole('link', { name: `Edit ${colleague.name}` }).click();
+  await admin.selectOption('#role', { label: `Answerers ${size}` });
+  await admin.getByRole('button', { name: 'Save changes' }).click();
+  await admin.waitForURL('**?done=saved');
+  await step(admin, `staff-${size}-06-edited`);
+
+  // The next page the colleague opens follows the new role: no merge, no reassigning.
+  await page.goto(`${server.base}/admin/tickets/${ticketId}`);
+  expect(await page.locator(`form[action="/admin/tickets/${ticketId}/merge"]`).count()).toBe(0);
+  expect(await page.locator('#owner').count()).toBe(0);
+  expect(await page.locator(`form[action="/admin/tickets/${ticketId}/delete"]`).count()).toBe(0);
+  // Replying is part of the role: the reply box stays.
+  expect(await page.locator('#message').count()).toBe(1);
+  await step(page, `staff-${size}-07-colleague-ticket`);
+
+  expect(errors).toEqual([]);
+  expect(adminErrors).toEqual([]);
+  await colleagueContext.close();
+  await adminContext.close();
+});
