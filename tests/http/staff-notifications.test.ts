@@ -139,3 +139,24 @@ test('escalated to your tier: each switch respected, the escalating person never
     await t.db('categories').where({ id: 1 }).update({ escalate_to_id: null });
   }
 });
+
+test('auto-assignment mails the person it picked, and skips someone who said they are away', async () => {
+  await t.db('categories').where({ id: 1 }).update({ auto_assign: 'round_robin' });
+  try {
+    const sam = await staffAgent(staffCredentials);
+    const token = csrfFrom((await sam.get('/admin/profile').expect(200)).text);
+    await sam.post('/admin/profile/notifications').type('form').send({ _csrf: token, notify_assigned: 'yes', is_away: 'yes' }).expect(303);
+    const away = await newTicket();
+    expect((await t.db('tickets').where({ id: away.id }).first('owner_id')).owner_id).toBeNull();
+    expect(await recipients('staff_assigned')).toEqual([]);
+
+    await sam.post('/admin/profile/notifications').type('form').send({ _csrf: token, notify_assigned: 'yes' }).expect(303);
+    const back = await newTicket();
+    expect(Number((await t.db('tickets').where({ id: back.id }).first('owner_id')).owner_id)).toBe(samId);
+    const [mail] = await mails('staff_assigned');
+    expect(mail.to_address).toBe(staffCredentials.email);
+    expect(mail.body_text).toContain('Acme Support assigned a ticket to you.');
+  } finally {
+    await t.db('categories').where({ id: 1 }).update({ auto_assign: 'none' });
+  }
+});

@@ -74,6 +74,16 @@ test('enrolment, sign-in with a code, wrong, expired and replayed codes, recover
   expect((await reuse.agent.post('/admin/login/code').type('form').send({ _csrf: reuse.token, code: codes[3]! })).status).toBe(400);
   const profile = await rescue.agent.get('/admin/profile').expect(200);
   expect(profile.text).toContain('Recovery codes left: 9.');
+
+  // New recovery codes replace the old ones, used or not.
+  const manage = await rescue.agent.get('/admin/profile/two-factor').expect(200);
+  const renewed = await rescue.agent.post('/admin/profile/two-factor/recovery-codes').type('form').send({ _csrf: csrfFrom(manage.text) }).expect(200);
+  const fresh = [...renewed.text.matchAll(/<li>([a-z0-9]{5}-[a-z0-9]{5})<\/li>/g)].map((m) => m[1]!);
+  expect(fresh).toHaveLength(10);
+  expect(fresh).not.toContain(codes[0]);
+  const old = await passwordStep(staffCredentials);
+  expect((await old.agent.post('/admin/login/code').type('form').send({ _csrf: old.token, code: codes[0]! })).status).toBe(400);
+  expect((await old.agent.post('/admin/login/code').type('form').send({ _csrf: old.token, code: fresh[0]! })).status).toBe(303);
 });
 
 test('the code step expires, is throttled, and cannot be skipped', async () => {
