@@ -30,8 +30,9 @@ export async function othersPresent(db: Knex, ticketId: number, staffId: number,
   return rows.map((r: Record<string, unknown>) => ({ staffId: Number(r.staff_id), name: String(r.name), state: r.state === 'replying' ? 'replying' : 'viewing' }));
 }
 
-export async function deletePresence(db: Knex, ticketId: number, staffId: number): Promise<void> {
-  await db('ticket_presence').where({ ticket_id: ticketId, staff_id: staffId }).del();
+/** Forgets a presence row unless its last heartbeat is newer than `unlessSince`. */
+export async function deletePresence(db: Knex, ticketId: number, staffId: number, unlessSince: number): Promise<void> {
+  await db('ticket_presence').where({ ticket_id: ticketId, staff_id: staffId }).andWhere('seen_at', '<', unlessSince).del();
 }
 
 /** The newest message of the conversation (customer message or staff reply; notes do not count). */

@@ -8,6 +8,7 @@ import type { TicketView } from './tickets.repo';
 
 /** A heartbeat older than this means the person has left the ticket (closed the tab, slept). */
 export const presenceTtlMs = 60_000;
+const leftGraceMs = 3_000;
 
 /** Keeps (or, when emptied, forgets) the reply being written, per person per ticket. */
 export async function saveDraft(db: Db, staff: StaffActor, ticket: TicketView, input: unknown, now: number): Promise<'saved' | 'cleared'> {
@@ -25,7 +26,9 @@ export const draftOf = (db: Db, staff: StaffActor, ticketId: number) => findDraf
 /** Records this person's heartbeat on the ticket and answers who else is there. */
 export async function heartbeat(db: Db, staff: StaffActor, ticket: TicketView, input: unknown, now: number): Promise<Array<{ name: string; state: PresenceState }>> {
   const { state } = parseOrThrow(presenceSchema, input);
-  if (state === 'left') await deletePresence(db, ticket.id, staff.id);
+  // A reload sends "left" from the old page and a heartbeat from the new one, in either order:
+  // a "left" just after a heartbeat belongs to the old page and is ignored.
+  if (state === 'left') await deletePresence(db, ticket.id, staff.id, now - leftGraceMs);
   else await putPresence(db, ticket.id, staff.id, state, now);
   return whoElseIsHere(db, staff, ticket, now);
 }

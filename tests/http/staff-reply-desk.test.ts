@@ -109,6 +109,10 @@ test('presence: each sees who else is viewing or replying; heartbeats expire aft
   expect((await admin.get(`/admin/tickets/${id}/presence`)).body.others).toEqual([]);
   await beat(sam, samToken, 'viewing').expect(200);
   expect((await admin.get(`/admin/tickets/${id}/presence`)).body.others).toEqual([{ name: 'Sam Staff', state: 'viewing' }]);
+  // "left" right after a heartbeat is the old page of a reload: the new page is still there.
+  await beat(sam, samToken, 'left').expect(200);
+  expect((await admin.get(`/admin/tickets/${id}/presence`)).body.others).toHaveLength(1);
+  t.clock.advance(5_000);
   await beat(sam, samToken, 'left').expect(200);
   expect((await admin.get(`/admin/tickets/${id}/presence`)).body.others).toEqual([]);
 });
