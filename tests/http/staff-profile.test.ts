@@ -117,3 +117,14 @@ test('the profile needs a signed-in staff member', async () => {
   expect(res.status).toBe(303);
   expect(res.headers.location).toBe('/admin/login?next=%2Fadmin%2Fprofile');
 });
+
+test('signing in switches the staff pages to the language chosen in the profile', async () => {
+  await t.db('staff_users').where({ email: staffCredentials.email }).update({ language: 'hu' });
+  try {
+    const agent = request.agent(t.app);
+    expect((await signIn(agent, staffCredentials)).status).toBe(303);
+    expect((await agent.get('/admin/profile').expect(200)).text).toContain('Az Ön profilja');
+  } finally {
+    await t.db('staff_users').where({ email: staffCredentials.email }).update({ language: 'en' });
+  }
+});

@@ -1,6 +1,7 @@
 import type { NextFunction, Request, Response } from 'express';
 import type { Clock } from '../../clock';
 import type { Db } from '../../db/db';
+import { isLanguage } from '../../i18n/i18n';
 import { hasTwoFactor } from '../../staff/two-factor.service';
 import { markAuthConfirmed } from './recent-auth';
 
@@ -18,6 +19,8 @@ export function signInNow(deps: { clock: Clock }, req: Request, res: Response, n
     req.session.startedAt = now;
     markAuthConfirmed(req, now);
     if (opts.twoFactorOk) req.session.twoFactorOk = true;
+    // The staff pages speak the language chosen in the profile (the language switch's cookie).
+    if (isLanguage(user.language)) res.cookie('tessera.lang', user.language, { path: '/', sameSite: 'lax', maxAge: 365 * 24 * 3600_000 });
     res.redirect(303, target);
   });
 }
