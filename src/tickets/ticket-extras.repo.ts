@@ -66,3 +66,18 @@ export async function namesForHistory(db: Knex, staffIds: number[], categoryIds:
   const toMap = (rows: Array<{ id: number; name: string }>) => new Map(rows.map((r) => [Number(r.id), String(r.name)]));
   return { staff: toMap(staff), categories: toMap(categories) };
 }
+
+/**
+ * After a merge: the merged ticket's time entries and links belong to the surviving ticket. A link
+ * between the two becomes nothing, and one the survivor already has is not doubled.
+ */
+export async function moveTimeAndLinks(trx: Knex, fromId: number, toId: number): Promise<void> {
+  await trx('ticket_time_entries').where({ ticket_id: fromId }).update({ ticket_id: toId });
+  const links = await trx('ticket_links').where({ low_ticket_id: fromId }).orWhere({ high_ticket_id: fromId }).select('low_ticket_id', 'high_ticket_id', 'created_by_staff_id', 'created_at');
+  for (const l of links as Array<{ low_ticket_id: number; high_ticket_id: number; created_by_staff_id: number | null; created_at: number }>) {
+    const other = Number(l.low_ticket_id) === fromId ? Number(l.high_ticket_id) : Number(l.low_ticket_id);
+    if (other !== toId && !(await linkExists(trx, toId, other))) await trx('ticket_links').insert({ ...pair(toId, other), created_by_staff_id: l.created_by_staff_id, created_at: l.created_at });
+  }
+  await trx('ticket_links').where({ low_ticket_id: fromId }).orWhere({ high_ticket_id: fromId }).del();
+  await trx('reply_drafts').where({ ticket_id: fromId }).del();
+}

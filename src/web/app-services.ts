@@ -6,6 +6,7 @@ import { SettingsService } from '../settings/settings.service';
 import { ticketNotifications } from '../notifications/ticket-notifications';
 import { staffNotifications } from '../notifications/staff-notifications';
 import { TicketEvents } from '../tickets/ticket-events';
+import { ticketExtrasOnMerge } from '../tickets/ticket-extras.merge';
 import type { AppDeps } from './app-deps';
 
 /** The long-lived services of one help desk process, built once from its dependencies. */
@@ -23,6 +24,7 @@ export function createServices(deps: AppDeps): Services {
   events.subscribe(ticketNotifications(notificationDeps));
   events.subscribe(staffNotifications(notificationDeps));
   events.subscribe(ticketRouting(events));
+  events.subscribe(ticketExtrasOnMerge);
   const store = new DiskAttachmentStore(resolveFromRoot(deps.config.paths.attachments));
   const catalog = new CatalogService(deps.db, deps.i18n, () => deps.clock.now());
   return { ...deps, settings, events, store, catalog };

@@ -266,3 +266,21 @@ test('every new route answers 404 for a ticket out of reach, and refuses a chang
   expect(await t.db('ticket_time_entries').where({ ticket_id: id }).first()).toBeUndefined();
   expect(await t.db('reply_drafts').where({ ticket_id: id }).first()).toBeUndefined();
 });
+
+test('merging moves time entries and related-ticket links to the surviving ticket', async () => {
+  const source = await newTicket('Merge source');
+  const target = await newTicket('Merge target');
+  const other = await newTicket('Merge other');
+  const admin = await staffAgent(adminCredentials);
+  const _csrf = await tokenOn(admin, source.id);
+  await admin.post(`/admin/tickets/${source.id}/time`).type('form').send({ _csrf, minutes: '30' }).expect(303);
+  await admin.post(`/admin/tickets/${target.id}/time`).type('form').send({ _csrf, minutes: '15' }).expect(303);
+  await admin.post(`/admin/tickets/${source.id}/links`).type('form').send({ _csrf, link: other.tracking }).expect(303);
+  await admin.post(`/admin/tickets/${source.id}/links`).type('form').send({ _csrf, link: target.tracking }).expect(303);
+  await admin.post(`/admin/tickets/${target.id}/links`).type('form').send({ _csrf, link: other.tracking }).expect(303);
+  await admin.post(`/admin/tickets/${source.id}/merge`).type('form').send({ _csrf, target: target.tracking, confirm: 'yes' }).expect(303);
+  const page = (await admin.get(`/admin/tickets/${target.id}`).expect(200)).text;
+  expect(page).toContain('Total: 45 min');
+  const links = await t.db('ticket_links').whereIn('low_ticket_id', [source.id, target.id, other.id]).select('low_ticket_id', 'high_ticket_id');
+  expect(links).toEqual([{ low_ticket_id: Math.min(target.id, other.id), high_ticket_id: Math.max(target.id, other.id) }]);
+});
