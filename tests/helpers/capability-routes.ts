@@ -41,6 +41,7 @@ const ticketPost = (path: string, form: (ctx: RouteContext, ticket: { id: number
   };
 
 export const capabilityRoutes: CapabilityRoute[] = [
+  { capability: 'tickets.view', name: 'ticket page', denied: 404, request: async (ctx) => ({ method: 'get', path: `/admin/tickets/${(await ctx.newTicket()).id}` }) },
   { capability: 'tickets.reply', name: 'reply', request: ticketPost('/reply', () => ({ message: 'A reply from the matrix.', status: 'replied' })) },
   { capability: 'tickets.reply', name: 'internal note', request: ticketPost('/note', () => ({ message: 'A note from the matrix.' })) },
   { capability: 'tickets.reply', name: 'take an unassigned ticket', request: ticketPost('/take') },
