@@ -21,9 +21,17 @@ export async function putPresence(db: Knex, ticketId: number, staffId: number, s
   await db('ticket_presence').insert({ ticket_id: ticketId, staff_id: staffId, state, seen_at: now }).onConflict(['ticket_id', 'staff_id']).merge(['state', 'seen_at']);
 }
 
-/** Everyone else whose heartbeat on this ticket is newer than `since`; older rows are removed. */
-export async function othersPresent(db: Knex, ticketId: number, staffId: number, since: number): Promise<Array<{ staffId: number; name: string; state: PresenceState }>> {
+/**
+ * Removes heartbeats older than `since` on this ticket and of this person on any ticket (each
+ * through its index), so rows of closed tabs do not pile up.
+ */
+export async function pruneStalePresence(db: Knex, ticketId: number, staffId: number, since: number): Promise<void> {
   await db('ticket_presence').where('ticket_id', ticketId).andWhere('seen_at', '<', since).del();
+  await db('ticket_presence').where('staff_id', staffId).andWhere('seen_at', '<', since).del();
+}
+
+/** Everyone else whose heartbeat on this ticket is newer than `since`. */
+export async function othersPresent(db: Knex, ticketId: number, staffId: number, since: number): Promise<Array<{ staffId: number; name: string; state: PresenceState }>> {
   const rows = await db('ticket_presence as p').join('staff_users as s', 's.id', 'p.staff_id')
     .where('p.ticket_id', ticketId).andWhere('p.staff_id', '<>', staffId).andWhere('p.seen_at', '>=', since)
     .orderBy('s.name').select('p.staff_id', 's.name', 'p.state');

@@ -1,6 +1,6 @@
 import type { CheckedFile } from '../attachments/file-check';
 import type { Db } from '../db/db';
-import { deleteDraft, deletePresence, findDraft, findSignature, newestConversationMessageId, othersPresent, putDraft, putPresence, type PresenceState } from './reply-desk.repo';
+import { deleteDraft, deletePresence, findDraft, findSignature, newestConversationMessageId, othersPresent, pruneStalePresence, putDraft, putPresence, type PresenceState } from './reply-desk.repo';
 import type { StaffActor } from './staff-actions.service';
 import { draftSchema, parseOrThrow, presenceSchema } from './ticket-extras.schema';
 import { addStaffReply, type TicketDeps } from './tickets.service';
@@ -30,6 +30,7 @@ export async function heartbeat(db: Db, staff: StaffActor, ticket: TicketView, i
   // a "left" just after a heartbeat belongs to the old page and is ignored.
   if (state === 'left') await deletePresence(db, ticket.id, staff.id, now - leftGraceMs);
   else await putPresence(db, ticket.id, staff.id, state, now);
+  await pruneStalePresence(db, ticket.id, staff.id, now - presenceTtlMs);
   return whoElseIsHere(db, staff, ticket, now);
 }
 

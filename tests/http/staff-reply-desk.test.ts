@@ -109,6 +109,8 @@ test('presence: each sees who else is viewing or replying; heartbeats expire aft
   expect((await admin.get(`/admin/tickets/${id}/presence`)).body.others).toEqual([]);
   await beat(sam, samToken, 'viewing').expect(200);
   expect((await admin.get(`/admin/tickets/${id}/presence`)).body.others).toEqual([{ name: 'Sam Staff', state: 'viewing' }]);
+  // Reading changes nothing; a heartbeat clears the stale rows (Ada's, a minute old).
+  expect(await t.db('ticket_presence').where({ ticket_id: id }).pluck('state')).toEqual(['viewing']);
   // "left" right after a heartbeat is the old page of a reload: the new page is still there.
   await beat(sam, samToken, 'left').expect(200);
   expect((await admin.get(`/admin/tickets/${id}/presence`)).body.others).toHaveLength(1);
