@@ -2,9 +2,10 @@ import { recordAudit } from '../audit/audit.repo';
 import type { Clock } from '../clock';
 import type { Db } from '../db/db';
 import { withTransaction } from '../db/transaction';
-import { ConflictError, TooManyRequestsError, ValidationError } from '../errors';
+import { ConflictError, ForbiddenError, TooManyRequestsError, ValidationError } from '../errors';
 import { codeSucceeded, countCodeAttempt } from '../security/code-throttle';
 import { verifyPassword } from './password';
+import { endStaffSessions } from './session-validity';
 import { findStaffById } from './staff.repo';
 import {
   decryptTotpSecret,
@@ -158,5 +159,23 @@ export async function disableTwoFactor(deps: TwoFactorDeps, staff: Person, input
   await withTransaction(deps.db, async (trx) => {
     await deleteTwoFactor(trx, staff.id);
     await recordAudit(trx, { actor: staff, action: 'staff.two_factor_disabled', target: { type: 'staff', id: staff.id }, ip }, now);
+  });
+}
+
+/**
+ * For someone who lost their phone and their recovery codes: an administrator (or a staff
+ * manager, for accounts that are not administrators) switches their two-factor sign-in off and
+ * ends their sessions — a lost phone may be a stolen one. Not for one's own account (the
+ * profile does that, with a code). Audit-logged.
+ */
+export async function resetTwoFactorOf(deps: TwoFactorDeps, actor: Person & { isAdmin: boolean }, target: { id: number; isAdmin: boolean }, ip: string): Promise<void> {
+  if (target.id === actor.id) throw new ConflictError('own_account', 'Use your profile to change your own two-factor sign-in.');
+  if (target.isAdmin && !actor.isAdmin) throw new ForbiddenError();
+  if (!(await hasTwoFactor(deps.db, target.id))) throw new ConflictError('two_factor_off', 'Two-factor sign-in is off.');
+  const now = deps.clock.now();
+  await withTransaction(deps.db, async (trx) => {
+    await deleteTwoFactor(trx, target.id);
+    await endStaffSessions(trx, target.id, now);
+    await recordAudit(trx, { actor, action: 'staff.two_factor_reset', target: { type: 'staff', id: target.id }, ip }, now);
   });
 }

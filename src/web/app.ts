@@ -19,6 +19,7 @@ import { profileRoutes } from './admin/profile.routes';
 import { twoFactorRoutes } from './admin/two-factor.routes';
 import { confirmAccessRoutes } from './admin/confirm-access.routes';
 import { twoFactorRequired } from './auth/two-factor-required';
+import { staffTwoFactorRoutes } from './admin/staff-two-factor.routes';
 import { areasFor } from './admin/admin-areas';
 import { manageRoutes } from './admin/manage.routes';
 import { categoryRoutes } from './admin/categories.routes';
@@ -117,7 +118,7 @@ export function createApp(deps: AppDeps, prebuilt?: { services?: Services }): Ex
   app.use('/admin', requireStaff, manageRoutes());
   app.use('/admin', requireStaff, categoryRoutes(services), fieldRoutes(services), ticketStateRoutes(services));
   app.use('/admin', requireStaff, apiTokenRoutes(services));
-  app.use('/admin', requireStaff, rolesRoutes(services), staffRoutes(services));
+  app.use('/admin', requireStaff, rolesRoutes(services), staffRoutes(services), staffTwoFactorRoutes(services));
   app.use('/admin', requireStaff, banRoutes(services), privacyRoutes(services));
   app.use('/admin', requireStaff, dashboardRoutes(services));
 

@@ -187,3 +187,33 @@ test('staff, roles, settings and API token pages ask again for the password afte
   expect(back.headers.location).toBe('/admin/api-tokens');
   for (const page of pages) await admin.get(page).expect(200);
 });
+
+test('an admin switches off the two-factor sign-in of someone who lost their phone; their sessions end', async () => {
+  const samAgent = request.agent(t.app);
+  await enrol(samAgent, staffCredentials);
+  await samAgent.get('/admin/tickets').expect(200);
+  const id = await samId();
+
+  // A staff member without the capability to manage staff cannot reset anyone's.
+  await samAgent.get(`/admin/staff/${id}/two-factor`).expect(403);
+  await samAgent.post(`/admin/staff/${id}/two-factor/reset`).type('form').send({ _csrf: csrfFrom((await samAgent.get('/admin/profile')).text) }).expect(403);
+
+  const admin = request.agent(t.app);
+  expect((await signIn(admin, adminCredentials)).status).toBe(303);
+  const adminPage = (await admin.get('/admin/staff/' + id).expect(200)).text;
+  expect(adminPage).toContain(`href="/admin/staff/${id}/two-factor"`);
+  const status = await admin.get(`/admin/staff/${id}/two-factor`).expect(200);
+  expect(status.text).toContain('Unused recovery codes: 10.');
+  const token = csrfFrom(status.text);
+  await admin.post(`/admin/staff/${id}/two-factor/reset`).type('form').send({ _csrf: '' }).expect(403);
+  const reset = await admin.post(`/admin/staff/${id}/two-factor/reset`).type('form').send({ _csrf: token }).expect(303);
+  expect((await admin.get(reset.headers.location!).expect(200)).text).toContain('Two-factor sign-in was switched off');
+  expect(await t.db('staff_two_factor').where({ staff_id: id }).first()).toBeUndefined();
+  expect((await samAgent.get('/admin/tickets')).headers.location).toContain('/admin/login');
+  expect((await signIn(request.agent(t.app), staffCredentials)).headers.location).toBe('/admin');
+  await admin.post(`/admin/staff/${id}/two-factor/reset`).type('form').send({ _csrf: token }).expect(409);
+  await admin.get('/admin/staff/999999/two-factor').expect(404);
+  const adminId = Number((await t.db('staff_users').where({ email: adminCredentials.email }).first('id')).id);
+  await admin.post(`/admin/staff/${adminId}/two-factor/reset`).type('form').send({ _csrf: token }).expect(409);
+  expect(await t.db('audit_log').where({ action: 'staff.two_factor_reset' }).pluck('target_id')).toEqual([String(id)]);
+});
