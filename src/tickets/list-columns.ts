@@ -3,17 +3,18 @@
  * staff_list_prefs); a saved view may carry its own. Custom fields appear as `f<id>`.
  *
  * Only columns whose order an index gives are sortable, so a page of 25 never needs a sort of
- * every matching ticket: tracking ID (unique index), created (the id order), last update
- * (updated_at, the end of every filter index), due date (due_at index) and priority
- * (priority_id + updated_at index). Names (subject, customer, category, owner) would need a
- * sort of all matches and are not sortable.
+ * every matching ticket: last update (updated_at, the end of every filter index), created (the
+ * id order), due date (due_at index) and priority (priority_id + updated_at index, so priority
+ * sorts by last update within a priority). Names (subject, customer, category, owner) and the
+ * random tracking IDs would need a sort of all matches, or mean nothing in order, and are not
+ * sortable.
  */
 export const builtinColumns = ['tracking', 'subject', 'customer', 'category', 'tier', 'status', 'priority', 'owner', 'updated', 'created', 'replier', 'due', 'tags'] as const;
 export type BuiltinColumn = (typeof builtinColumns)[number];
 
 export const defaultColumns: readonly string[] = ['tracking', 'subject', 'customer', 'category', 'status', 'priority', 'owner', 'updated', 'tags'];
 
-export const sortColumns = { tracking: 't.tracking_id', created: 't.id', updated: 't.updated_at', due: 't.due_at', priority: 't.priority_id' } as const;
+export const sortColumns = { created: 't.id', updated: 't.updated_at', due: 't.due_at', priority: 't.priority_id' } as const;
 export type SortKey = keyof typeof sortColumns;
 
 export function isSortKey(value: unknown): value is SortKey {

@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import { customerIdsMatching, ticketIdsMatching } from '../db/fulltext';
+import { tableInIndexOrder } from '../db/order-index';
 import { sortColumns, type SortKey } from './list-columns';
 
 export { sortColumns, type SortKey };
@@ -90,14 +91,30 @@ async function rowsById(db: Knex, table: 'categories' | 'statuses' | 'priorities
   return new Map(rows.map((r) => [Number(r.id), r]));
 }
 
+/** The index whose order each sort is (null: the table's own id order). */
+const sortIndexes: Record<SortKey, string | null> = { updated: 'tickets_updated_idx', created: null, due: 'tickets_due_idx', priority: 'tickets_priority_updated_idx' };
+
+/**
+ * A broad list (statuses, categories, tier, priority: many matches) other than the default sort
+ * is read in its sort index's order, so the first page comes after a few hundred rows; a narrow
+ * one (an owner, one category, a tag, a search, a date range, chosen ids) is read through its
+ * filter's index and its few matches are sorted. The default sort keeps its filter indexes,
+ * which end in updated_at.
+ */
+function ticketsFor(db: Knex, f: TicketListFilter, sort: SortKey): Knex.Raw | string {
+  const narrow = Boolean(f.search || f.ids || f.tagIds?.length || f.categoryId || f.owner?.kind === 'staff' || f.created?.from || f.created?.to || f.updated?.from || f.updated?.to);
+  return sort === 'updated' || narrow ? 'tickets as t' : tableInIndexOrder(db, 'tickets', 't', sortIndexes[sort]);
+}
+
 /**
  * One page of the staff ticket list. Each filter leads an index ending in updated_at, so the
  * newest page is read from the index; the details (customer, category...) are joined for the
  * page's rows only.
  */
 export async function listTickets(db: Knex, f: TicketListFilter, page: { sort: SortKey; dir: 'asc' | 'desc'; offset: number; limit: number }): Promise<TicketListRow[]> {
-  const ids = applyFilter(db, db('tickets as t').select('t.id'), f)
-    .orderBy([{ column: sortColumns[page.sort], order: page.dir }, { column: 't.id', order: page.dir }])
+  const ids = applyFilter(db, db.from(ticketsFor(db, f, page.sort)).select('t.id'), f)
+    // Priority is ordered like its index (priority_id, updated_at); the id makes every order total, for stable pages.
+    .orderBy([{ column: sortColumns[page.sort], order: page.dir }, ...(page.sort === 'priority' ? [{ column: 't.updated_at', order: page.dir }] : []), { column: 't.id', order: page.dir }])
     .offset(page.offset)
     .limit(page.limit);
   const idList: number[] = ((await ids) as Array<{ id: number }>).map((r) => Number(r.id));

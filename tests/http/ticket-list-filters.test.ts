@@ -129,3 +129,25 @@ test('search finds customer names by word prefix and custom field values, throug
   const sam = await f.staffAgent(staffCredentials);
   expect(idsIn((await sam.get('/admin/tickets?q=Quartermaine').expect(200)).text)).toEqual([]);
 });
+
+test('sorting by due date and priority pages through every matching ticket exactly once, broad lists and narrow ones alike', async () => {
+  const now = t.clock.now();
+  const made: number[] = [];
+  for (let i = 0; i < 7; i++) {
+    const { id } = await f.ticket({ subject: `Paging sort ${i}`, email: `pager${i}@example.org` });
+    await t.db('tickets').where({ id }).update({ due_at: now + (i % 3) * 3600_000, priority_id: (await t.db('priorities').where({ key: i % 2 ? 'high' : 'normal' }).first('id')).id });
+    made.push(id);
+  }
+  const admin = await f.staffAgent(adminCredentials);
+  for (const [sort, dir] of [['due', 'asc'], ['due', 'desc'], ['priority', 'desc'], ['created', 'asc']]) {
+    for (const extra of ['', '&q=paging']) {
+      const all = idsIn((await admin.get(`/admin/tickets?size=100&sort=${sort}&dir=${dir}${extra}`).expect(200)).text).filter((id) => made.includes(id));
+      expect(all.sort()).toEqual([...made].sort());
+    }
+  }
+  const byPriority = idsIn((await admin.get('/admin/tickets?size=100&sort=priority&dir=desc&q=paging').expect(200)).text);
+  const high = Number((await t.db('priorities').where({ key: 'high' }).first('id')).id);
+  const ranks = await Promise.all(byPriority.map(async (id) => Number((await t.db('tickets').where({ id }).first('priority_id')).priority_id)));
+  expect(ranks).toEqual([...ranks].sort((a, b) => b - a));
+  expect(ranks[0]).toBe(Math.max(high, ...ranks));
+});

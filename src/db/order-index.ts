@@ -1,0 +1,14 @@
+import type { Knex } from 'knex';
+import { clientOf } from './dialect';
+
+/**
+ * A table read in the order of one of its indexes, for a page of a broad list. SQLite plans
+ * without weighing LIMIT: for "open tickets by due date" it reads every open ticket through the
+ * status index and sorts them all to show 25, where walking the due-date index finds the first
+ * 25 after a few hundred rows. MySQL/MariaDB and PostgreSQL weigh LIMIT themselves and get the
+ * plain table. `index: null` names the table's own (rowid) order.
+ */
+export function tableInIndexOrder(db: Knex, table: string, alias: string, index: string | null): Knex.Raw | string {
+  if (clientOf(db) !== 'sqlite') return `${table} as ${alias}`;
+  return db.raw(index ? `?? as ?? indexed by ??` : `?? as ?? not indexed`, index ? [table, alias, index] : [table, alias]);
+}
