@@ -39,7 +39,6 @@ export async function whoElseIsHere(db: Db, staff: StaffActor, ticket: TicketVie
 }
 
 export const signatureOf = (db: Db, staff: StaffActor) => findSignature(db, staff.id);
-export const newestSeenCandidate = (db: Db, ticketId: number) => newestConversationMessageId(db, ticketId);
 
 /** The reply as sent: the signature goes below the text, after an empty line. */
 export function withSignature(body: string, signature: string): string {

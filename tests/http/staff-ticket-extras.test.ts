@@ -12,8 +12,10 @@ async function staffAgent(creds: { email: string; password: string }) {
   return agent;
 }
 
+let customers = 0;
+/** A new ticket from a new address each time (one address may only have so many open tickets). */
 async function newTicket(subject = 'Printer on fire'): Promise<{ id: number; tracking: string }> {
-  const tracking = await openTicket(t, request.agent(t.app), { subject });
+  const tracking = await openTicket(t, request.agent(t.app), { subject, email: `carla${++customers}@example.net` });
   return { id: Number((await t.db('tickets').where({ tracking_id: tracking }).first('id')).id), tracking };
 }
 

@@ -2,7 +2,7 @@ import type { Request } from 'express';
 import type { CatalogNames } from '../../catalog/catalog.service';
 import type { CustomField } from '../../custom-fields/custom-fields.repo';
 import { visibleCategoryIds } from '../../staff/category-access.repo';
-import { draftOf, newestSeenCandidate, signatureOf, whoElseIsHere } from '../../tickets/reply-desk.service';
+import { draftOf, signatureOf, whoElseIsHere } from '../../tickets/reply-desk.service';
 import { editableFields } from '../../tickets/ticket-extras.service';
 import { findDueAt, listLinkedTickets, listTimeEntries, namesForHistory } from '../../tickets/ticket-extras.repo';
 import type { TicketEventRow } from '../../tickets/ticket-events.repo';
@@ -20,6 +20,7 @@ export type ExtrasState = {
 };
 
 type T = Request['t'];
+const notices = ['fields', 'due', 'time', 'linked', 'unlinked', 'draft'];
 const actorOf = (req: Request) => ({ id: req.user!.id, name: req.user!.name, isAdmin: req.user!.isAdmin });
 
 export function formatMinutes(t: T, minutes: number): string {
@@ -114,10 +115,10 @@ export async function ticketExtrasView(services: Services, req: Request, ticket:
   const tz = await services.settings.get('helpdesk.timezone');
   const zone = effectiveZone(tz);
   const now = services.clock.now();
-  const [dueAt, entries, linked, visible, editable, draft, signature, present, newestId, history] = await Promise.all([
+  const [dueAt, entries, linked, visible, editable, draft, signature, present, history] = await Promise.all([
     findDueAt(services.db, ticket.id), listTimeEntries(services.db, ticket.id), listLinkedTickets(services.db, ticket.id), visibleCategoryIds(services.db, staff),
     editableFields(services.db, ticket), draftOf(services.db, staff, ticket.id), signatureOf(services.db, staff), whoElseIsHere(services.db, staff, ticket, now),
-    newestSeenCandidate(services.db, ticket.id), describeHistory(services, req, ticket, events, zone),
+    describeHistory(services, req, ticket, events, zone),
   ]);
   const kept = state.values;
   const total = entries.reduce((sum, e) => sum + e.minutes, 0);
@@ -135,11 +136,10 @@ export async function ticketExtrasView(services: Services, req: Request, ticket:
     signature,
     addSignature: state.addSignature ?? signature !== '',
     present,
-    seenMessageId: newestId,
     collisionAfter: state.collisionAfter ?? null,
     replyStatus: state.replyStatus ?? 'replied',
     history,
-    notice: typeof req.query.extra === 'string' ? `ticketExtras.done.${req.query.extra.replace(/[^a-z]/g, '')}` : null,
+    notice: typeof req.query.extra === 'string' && notices.includes(req.query.extra) ? `ticketExtras.done.${req.query.extra}` : null,
   };
 }
 
