@@ -37,8 +37,12 @@
     return true;
   };
 
+  let returnFocus = null;
+  if (help) help.addEventListener('close', () => { if (returnFocus && returnFocus.focus) returnFocus.focus(); returnFocus = null; });
+
   const openHelp = () => {
     if (!help || help.open) return;
+    returnFocus = document.activeElement;
     if (typeof help.showModal === 'function') help.showModal();
     else help.setAttribute('open', '');
     const close = help.querySelector('[data-shortcuts-close]');

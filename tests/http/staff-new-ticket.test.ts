@@ -65,3 +65,20 @@ test('bad input: every field checked at once, values kept, HTML inert, categorie
   expect(list.text).toContain('Walk-in &lt;img src=x&gt;');
   expect(list.text).not.toContain('<img src=x>');
 });
+
+test('the form has every field of the category, the staff-only ones too, checked like the customer form', async () => {
+  const now = t.clock.now();
+  const field = (label: string, extra: Record<string, unknown>) => ({ label, type: 'text', requirement: 'optional', placement: 'after', visible_to_customer: true, all_categories: true, sort_order: 0, is_active: true, created_at: now, updated_at: now, ...extra });
+  await t.db('custom_fields').insert([field('Caller phone', { requirement: 'required' }), field('Call quality', { requirement: 'staff', visible_to_customer: false, type: 'select', options: JSON.stringify(['Good', 'Bad']) })]);
+  const ids = Object.fromEntries((await t.db('custom_fields').select('id', 'label')).map((r: { id: number; label: string }) => [r.label, `field_${r.id}`]));
+  const admin = await f.staffAgent(adminCredentials);
+  const { page, token, key } = await formOf(admin);
+  expect(page.text).toContain('Call quality');
+  const send = (fields: Record<string, string>) => admin.post(`/admin/tickets/new?_csrf=${encodeURIComponent(token)}`).type('form').send({ _csrf: token, submission_key: key, email: 'fields@example.org', name: 'Field Caller', category: '1', subject: 'With fields', message: 'Hello', notify: 'no', ...fields });
+  const missing = await send({ [ids['Call quality']!]: 'Terrible' }).expect(400);
+  expect(missing.text).toContain(`href="#${ids['Caller phone']}"`);
+  expect(missing.text).toContain(`href="#${ids['Call quality']}"`);
+  const ok = await send({ [ids['Caller phone']!]: '+421 900 000 000', [ids['Call quality']!]: 'Bad' }).expect(303);
+  const id = Number(/\/admin\/tickets\/(\d+)/.exec(ok.headers.location!)![1]);
+  expect((await t.db('custom_field_values').where({ ticket_id: id }).orderBy('field_id').select('value')).map((r: { value: string }) => r.value)).toEqual(['+421 900 000 000', 'Bad']);
+});
