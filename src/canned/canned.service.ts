@@ -61,6 +61,19 @@ export async function removeCanned(db: Db, staff: Staff, id: number): Promise<vo
 }
 
 /** Fills the placeholders a response may use; unknown ones stay as typed. */
+/**
+ * The responses a search from the reply box finds: those with every word of it in their folder,
+ * title or text. A person's list is short (hundreds at most), so it is searched in memory.
+ */
+export function searchCanned(list: Canned[], query: string): Canned[] {
+  const words = query.toLowerCase().split(/\s+/).filter(Boolean).slice(0, 10);
+  if (words.length === 0) return [];
+  return list.filter((c) => {
+    const text = `${c.folder ?? ''} / ${c.title}\n${c.body}`.toLowerCase();
+    return words.every((w) => text.includes(w));
+  });
+}
+
 export function fillPlaceholders(body: string, values: { customerName: string; trackingId: string; ticketLink: string; staffName: string }): string {
   const map: Record<string, string> = { customer_name: values.customerName, tracking_id: values.trackingId, ticket_link: values.ticketLink, staff_name: values.staffName };
   return body.replace(/\{\{\s*(customer_name|tracking_id|ticket_link|staff_name)\s*\}\}/g, (_m, key: string) => map[key] ?? '');

@@ -44,3 +44,24 @@ test('canned responses: shared by admins, personal for each, placeholders filled
   await sam.post(`/admin/canned/${personal.id}/delete`).type('form').send({ _csrf: samToken }).expect(303);
   expect(await t.db('canned_responses').where({ id: personal.id }).first()).toBeUndefined();
 });
+
+test('the reply box searches canned responses: one match is inserted, several are listed, none is said', async () => {
+  const admin = request.agent(t.app);
+  expect((await signIn(admin, adminCredentials)).status).toBe(303);
+  const token = csrfFrom((await admin.get('/admin/canned').expect(200)).text);
+  await admin.post('/admin/canned').type('form').send({ _csrf: token, title: 'Refund policy', folder: 'Billing', body: 'Refunds take 5 days, {{customer_name}}.', shared: 'yes' }).expect(303);
+  await admin.post('/admin/canned').type('form').send({ _csrf: token, title: 'Invoice copy', folder: 'Billing', body: 'Here is your invoice.', shared: 'yes' }).expect(303);
+  const tracking = await openTicket(t, request.agent(t.app), { name: 'Dora <script>', email: 'dora@example.net' });
+  const id = (await t.db('tickets').where({ tracking_id: tracking }).first('id')).id;
+
+  const one = await admin.get(`/admin/tickets/${id}`).query({ canned_q: 'refund DAYS' }).expect(200);
+  expect(one.text).toContain('Refunds take 5 days, Dora &lt;script&gt;.</textarea>');
+  const several = await admin.get(`/admin/tickets/${id}`).query({ canned_q: 'billing' }).expect(200);
+  expect(several.text).toContain('2 responses match');
+  const refund = await t.db('canned_responses').where({ title: 'Refund policy' }).first('id');
+  expect(several.text).toContain(`href="/admin/tickets/${id}?canned=${refund.id}#reply"`);
+  const none = await admin.get(`/admin/tickets/${id}`).query({ canned_q: '<b>zebra</b>' }).expect(200);
+  expect(none.text).toContain('No canned response matches “&lt;b&gt;zebra&lt;/b&gt;”.');
+  expect(none.text).toContain('<datalist id="canned-options">');
+  await admin.get(`/admin/tickets/${id}`).query('canned_q=a&canned_q=b').expect(200);
+});

@@ -12,7 +12,8 @@ import { checkMessageForm } from '../../tickets/message-form';
 import { listTicketEvents } from '../../tickets/ticket-events.repo';
 import { findTicketByTrackingId, listTicketsOfCustomer, type TicketView } from '../../tickets/tickets.repo';
 import { formatTrackingId, parseTrackingId } from '../../tickets/tracking-id';
-import { cannedForStaff, fillPlaceholders, listCanned } from '../../canned/canned.service';
+import { cannedForStaff, fillPlaceholders, listCanned, searchCanned } from '../../canned/canned.service';
+import type { Canned } from '../../canned/canned.repo';
 import type { Services } from '../app-services';
 import { sendAttachment } from '../helpdesk/send-attachment';
 import { uploadedFiles } from '../middleware/multipart';
@@ -27,7 +28,7 @@ export function ticketPageRoutes(services: Services): Router {
   const router = Router();
   const load = (req: Request) => ticketForStaff(services.db, actorOf(req), Number(req.params.id));
 
-  type Extra = { errors?: Record<string, string>; reply?: string; note?: string; ticket?: TicketView; extras?: ExtrasState };
+  type Extra = { errors?: Record<string, string>; reply?: string; note?: string; ticket?: TicketView; extras?: ExtrasState; cannedSearch?: { q: string; matches: Canned[] } };
   /** The page; a caller that has just loaded the ticket (and changed nothing) passes it along. */
   async function render(req: Request, res: Response, extra: Extra = {}, status = 200) {
     const ticket = extra.ticket ?? (await load(req));
@@ -56,6 +57,7 @@ export function ticketPageRoutes(services: Services): Router {
       errors: extra.errors ?? {},
       reply: extra.reply ?? extras.draft ?? '',
       canned: await listCanned(services.db, actorOf(req)),
+      cannedSearch: extra.cannedSearch ?? null,
       note: extra.note ?? '',
       notice: typeof req.query.done === 'string' ? `staffTicket.done.${req.query.done.replace(/[^a-z]/g, '')}` : null,
     });
@@ -63,7 +65,14 @@ export function ticketPageRoutes(services: Services): Router {
 
   router.get('/tickets/:id', async (req, res) => {
     // "Insert" picks a canned response: the reply box opens with it, placeholders filled.
-    const cannedId = typeof req.query.canned === 'string' ? Number(req.query.canned) : NaN;
+    // A search from the reply box inserts its only match, or lists the matches to choose from.
+    let cannedId = typeof req.query.canned === 'string' ? Number(req.query.canned) : NaN;
+    const q = typeof req.query.canned_q === 'string' ? req.query.canned_q.trim().slice(0, 200) : '';
+    if (!Number.isSafeInteger(cannedId) && q) {
+      const matches = searchCanned(await listCanned(services.db, actorOf(req)), q);
+      if (matches.length !== 1) return render(req, res, { cannedSearch: { q, matches } });
+      cannedId = matches[0]!.id;
+    }
     if (!Number.isSafeInteger(cannedId)) return render(req, res);
     const ticket = await load(req);
     const canned = await cannedForStaff(services.db, actorOf(req), cannedId);
