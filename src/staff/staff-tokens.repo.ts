@@ -19,7 +19,13 @@ export async function markStaffTokenUsed(db: Knex, id: number, now: number): Pro
   return (await db('staff_tokens').where({ id }).whereNull('used_at').update({ used_at: now })) === 1;
 }
 
-/** A new link replaces the older ones of the same purpose (only the latest mail works). */
+/** The newest token of this purpose for the account: only the latest mail's link works. */
+export async function newestStaffTokenId(db: Knex, staffId: number, purpose: TokenPurpose): Promise<number | null> {
+  const row = await db('staff_tokens').where({ staff_id: staffId, purpose }).max<{ id: number | null }>({ id: 'id' }).first();
+  return row?.id == null ? null : Number(row.id);
+}
+
+/** Once a link was used, the older ones of the same purpose are spent too. */
 export async function retireStaffTokens(db: Knex, staffId: number, purpose: TokenPurpose, now: number): Promise<void> {
   await db('staff_tokens').where({ staff_id: staffId, purpose }).whereNull('used_at').update({ used_at: now });
 }
