@@ -21,9 +21,8 @@ export async function recentActivity(db: Knex, categories: number[] | 'all', opt
   const q = db('ticket_events as e')
     .join('tickets as t', 't.id', 'e.ticket_id')
     .join('customers as c', 'c.id', 't.customer_id')
-    .leftJoin('staff_users as s', function () {
-      this.on('s.id', '=', 'e.actor_id').andOn('e.actor_type', '=', db.raw('?', ['staff']));
-    })
+    // By primary key; the name is used only where the actor is staff (see below).
+    .leftJoin('staff_users as s', 's.id', 'e.actor_id')
     .where('e.created_at', '>=', opts.since)
     .orderBy([{ column: 'e.created_at', order: 'desc' }, { column: 'e.id', order: 'desc' }])
     .limit(opts.limit)
