@@ -27,7 +27,8 @@ export async function listAuditPage(db: Knex, filter: AuditFilter, cursor: Audit
   if (filter.action !== undefined) q.where('action', filter.action);
   if (filter.from !== undefined) q.where('created_at', '>=', filter.from);
   if (filter.to !== undefined) q.where('created_at', '<', filter.to);
-  if (cursor) q.where((w) => w.where('created_at', '<', cursor.createdAt).orWhere((e) => e.where('created_at', cursor.createdAt).andWhere('id', '<', cursor.id)));
+  // The plain range bound lets the index start at the cursor (an OR alone would be a filter).
+  if (cursor) q.where('created_at', '<=', cursor.createdAt).andWhere((w) => w.where('created_at', '<', cursor.createdAt).orWhere('id', '<', cursor.id));
   const raw = (await q.orderBy([{ column: 'created_at', order: 'desc' }, { column: 'id', order: 'desc' }]).limit(limit + 1)) as Array<Record<string, unknown>>;
   const rows = raw.slice(0, limit).map(
     (r): AuditRow => ({
