@@ -53,20 +53,28 @@ export type Enrolment = { secret: string; groupedSecret: string; qrDataUrl: stri
 export async function enrolment(deps: TwoFactorDeps, staff: Person, issuer: string): Promise<Enrolment> {
   const row = await findTwoFactor(deps.db, staff.id);
   if (row?.enabledAt) throw new ConflictError('two_factor_enabled', 'Two-factor sign-in is already on.');
-  let secret: string;
-  if (row) {
-    secret = decryptTotpSecret(deps.signingSecret, row.secretEncrypted);
-  } else {
+  let secret = row ? readSecret(deps, row.secretEncrypted) : null;
+  if (!secret) {
     secret = newTotpSecret();
     await savePendingSecret(deps.db, staff.id, encryptTotpSecret(deps.signingSecret, secret), deps.clock.now());
   }
   return { secret, groupedSecret: groupedSecret(secret), qrDataUrl: await totpQrDataUrl(totpUri(secret, issuer, staff.email)) };
 }
 
+/** The stored secret, or null when it cannot be read (the signing secret was changed since). */
+function readSecret(deps: TwoFactorDeps, secretEncrypted: string): string | null {
+  try {
+    return decryptTotpSecret(deps.signingSecret, secretEncrypted);
+  } catch {
+    return null;
+  }
+}
+
 /** Checks a TOTP code of a stored secret and uses up its time step (no replay). */
 async function useTotpCode(deps: TwoFactorDeps, staffId: number, secretEncrypted: string, code: string): Promise<boolean> {
   const now = deps.clock.now();
-  const step = totpStepOf(decryptTotpSecret(deps.signingSecret, secretEncrypted), code, now);
+  const secret = readSecret(deps, secretEncrypted);
+  const step = secret === null ? null : totpStepOf(secret, code, now);
   return step !== null && (await claimStep(deps.db, staffId, step, now));
 }
 

@@ -217,3 +217,12 @@ test('an admin switches off the two-factor sign-in of someone who lost their pho
   await admin.post(`/admin/staff/${adminId}/two-factor/reset`).type('form').send({ _csrf: token }).expect(409);
   expect(await t.db('audit_log').where({ action: 'staff.two_factor_reset' }).pluck('target_id')).toEqual([String(id)]);
 });
+
+test('a secret that can no longer be read (new signing secret) refuses codes without failing; recovery codes still work', async () => {
+  const { secret, codes } = await enrol(request.agent(t.app), staffCredentials);
+  await t.db('staff_two_factor').where({ staff_id: await samId() }).update({ secret_encrypted: 'v1.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA' });
+  t.clock.advance(30_000);
+  const step = await passwordStep(staffCredentials);
+  expect((await step.agent.post('/admin/login/code').type('form').send({ _csrf: step.token, code: code(secret) })).status).toBe(400);
+  expect((await step.agent.post('/admin/login/code').type('form').send({ _csrf: step.token, code: codes[0]! })).status).toBe(303);
+});
