@@ -96,7 +96,7 @@ test.each([
 
   // The help desk answers (the staff workspace is another page; here its service is called).
   const ticket = (await findTicketByTrackingId(t.db, tracking.replace(/-/g, '')))!;
-  await addStaffReply(t.services, ticket, { staff: { id: 1, name: 'Ada Admin' }, body: 'Please open tray 2 and remove the torn sheet.', files: [] });
+  await addStaffReply(t.services, ticket, { staff: { id: 1, name: 'Ada Admin', isAdmin: true, capabilities: [] }, body: 'Please open tray 2 and remove the torn sheet.', files: [] });
   const replyLink = await fromMail(1, email);
   await mailPage.goto(replyLink);
   expect(await mailPage.locator('.message--staff').textContent()).toContain('remove the torn sheet');

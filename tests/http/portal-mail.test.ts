@@ -39,8 +39,8 @@ test('a staff reply and a resolution by staff are mailed to the customer; a cust
   const id = await openTicket(t, agent);
   const ticket = (await findTicketByTrackingId(t.db, id))!;
   await t.db('mail_outbox').del();
-  await addStaffReply(t.services, ticket, { staff: { id: 1, name: 'Ada Admin' }, body: 'Turn it off and on again.', files: [] });
-  await addStaffReply(t.services, (await findTicketByTrackingId(t.db, id))!, { staff: { id: 1, name: 'Ada Admin' }, body: 'Closing now.', files: [], statusKey: 'resolved' });
+  await addStaffReply(t.services, ticket, { staff: { id: 1, name: 'Ada Admin', isAdmin: true, capabilities: [] }, body: 'Turn it off and on again.', files: [] });
+  await addStaffReply(t.services, (await findTicketByTrackingId(t.db, id))!, { staff: { id: 1, name: 'Ada Admin', isAdmin: true, capabilities: [] }, body: 'Closing now.', files: [], statusKey: 'resolved' });
   const mails = await outbox();
   expect(mails.map((m) => m.template)).toEqual(['staff_replied', 'staff_replied', 'ticket_resolved']);
   expect(mails[0]!.body_text).toContain('Turn it off and on again.');

@@ -23,7 +23,7 @@ beforeAll(async () => {
   }
   // A word only in a staff reply, on a closed ticket: search looks at every message and status.
   const plain = (await findTicketByTrackingId(t.db, made.plain!.tracking))!;
-  await addStaffReply(t.services, plain, { staff: { id: 1, name: 'Ada Admin' }, body: 'Sent again via the postmaster.', files: [], statusKey: 'closed' });
+  await addStaffReply(t.services, plain, { staff: { id: 1, name: 'Ada Admin', isAdmin: true, capabilities: [] }, body: 'Sent again via the postmaster.', files: [], statusKey: 'closed' });
   for (let i = 0; i < 7; i++) await openTicket(t, request.agent(t.app), { subject: `Bulk question ${i}`, message: `Routine widget inquiry number ${i}`, email: `bulk${i}@delta.example` });
   admin = request.agent(t.app);
   expect((await signIn(admin, adminCredentials)).status).toBe(303);
