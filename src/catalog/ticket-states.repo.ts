@@ -51,3 +51,8 @@ export async function stateInUse(db: Knex, kind: StateKind, id: number): Promise
 export async function deleteState(trx: Knex, kind: StateKind, id: number): Promise<void> {
   await trx(tableOf(kind)).where({ id }).del();
 }
+
+/** Statuses customers may choose on their ticket page, in order. */
+export async function listCustomerSettableStatuses(db: Knex): Promise<Array<{ id: number; key: string; name: string; is_open: boolean | number }>> {
+  return db('statuses').where({ customer_settable: true }).orderBy([{ column: 'sort_order' }, { column: 'id' }]).select('id', 'key', 'name', 'is_open');
+}

@@ -125,3 +125,30 @@ test('any chosen colour is shown in a shade readable on light and dark badges', 
     expect(contrast(readableOn(colour, '#1b2129'), '#1b2129')).toBeGreaterThanOrEqual(4.5);
   }
 });
+
+test('customers may set the statuses marked for them, and no other', async () => {
+  const { agent, token } = await adminAgent();
+  await agent.post('/admin/statuses').type('form').send({ _csrf: token, ...statusForm, name_en: 'Away until <Monday>', name_ru: 'В отъезде', customer_settable: 'yes' }).expect(303);
+  const away = await t.db('statuses').where({ name: 'Away until <Monday>' }).first();
+  const customer = request.agent(t.app);
+  const tracking = await openTicket(t, customer);
+  const page = (await customer.get(`/helpdesk/tickets/${tracking}?lang=en`).expect(200)).text;
+  expect(page).toContain(`<option value="${away.key}">Away until &lt;Monday&gt;</option>`);
+  expect(page).not.toContain('<option value="closed">');
+  expect((await customer.get(`/helpdesk/tickets/${tracking}?lang=ru`).expect(200)).text).toContain('В отъезде</option>');
+  const csrf = csrfFrom(page);
+  const post = (body: string) => customer.post(`/helpdesk/tickets/${tracking}/status`).type('form').send(`_csrf=${encodeURIComponent(csrf)}&action=choose&${body}`);
+  expect((await post('status=closed')).status).toBe(400);
+  expect((await post('status=new')).status).toBe(400);
+  expect((await post(`status=${away.key}&status=${away.key}`)).status).toBe(400);
+  expect((await post(`status=${away.key}`)).status).toBe(303);
+  const ticket = await t.db('tickets').where({ tracking_id: tracking }).first('id', 'status_id');
+  expect(Number(ticket.status_id)).toBe(Number(away.id));
+  const event = await t.db('ticket_events').where({ ticket_id: ticket.id, type: 'ticket.status_changed' }).orderBy('id', 'desc').first();
+  expect(event.actor_type).toBe('customer');
+  expect(JSON.parse(event.data)).toEqual({ from: 'new', to: away.key });
+  expect((await customer.get(`/helpdesk/tickets/${tracking}?done=status&lang=en`).expect(200)).text).toContain('The status of your ticket has been changed.');
+  // Another customer's ticket cannot be changed through this one's access.
+  const other = await openTicket(t, request.agent(t.app), { email: 'someone-else@example.net' });
+  expect((await customer.post(`/helpdesk/tickets/${other}/status`).type('form').send(`_csrf=${encodeURIComponent(csrf)}&action=choose&status=${away.key}`)).status).not.toBe(303);
+});

@@ -1,5 +1,6 @@
 import { Router, type NextFunction, type Request, type Response } from 'express';
 import { findCustomerAttachment, listCustomerAttachments } from '../../attachments/attachments.repo';
+import { customerStatusChoices, setCustomerChosenStatus } from '../../catalog/customer-status.service';
 import { listFieldValues } from '../../custom-fields/custom-fields.repo';
 import { ConflictError, NotFoundError, ValidationError } from '../../errors';
 import { clientKey } from '../../security/client-key';
@@ -95,10 +96,11 @@ export function ticketRoutes(services: Services): Router {
       canResolve: settings['portal.customerResolve'] && ticket.statusIsOpen,
       canReopen: settings['portal.customerReopen'] && !ticket.statusIsOpen,
       canReply: ticket.statusIsOpen || settings['portal.customerReopen'],
+      customerStatuses: await customerStatusChoices(services.db, ticket),
       attachmentRules: { maxCount: settings['attachments.maxCount'], maxSizeMb: settings['attachments.maxSizeMb'], types: settings['attachments.allowedTypes'] },
       errors: extra.errors ?? {},
       reply: extra.reply ?? '',
-      notice: extra.notice ?? (typeof req.query.done === 'string' ? `ticket.done.${req.query.done.replace(/[^a-z]/g, '')}` : null),
+      notice: extra.notice ?? (req.query.done === 'status' ? 'catalog.portal.statusChanged' : typeof req.query.done === 'string' ? `ticket.done.${req.query.done.replace(/[^a-z]/g, '')}` : null),
     });
   }
 
@@ -127,7 +129,10 @@ export function ticketRoutes(services: Services): Router {
     const settings = await services.settings.all();
     if (action === 'resolve' && settings['portal.customerResolve']) await setStatusByCustomer(services, ticket, 'resolve');
     else if (action === 'reopen' && settings['portal.customerReopen']) await setStatusByCustomer(services, ticket, 'reopen');
-    else throw new ValidationError('Unknown action.');
+    else if (action === 'choose') {
+      await setCustomerChosenStatus(services, ticket, req.body?.status);
+      return res.redirect(303, `/helpdesk/tickets/${ticket.trackingId}?done=status`);
+    } else throw new ValidationError('Unknown action.');
     res.redirect(303, `/helpdesk/tickets/${ticket.trackingId}?done=${action === 'resolve' ? 'resolved' : 'reopened'}`);
   });
 
