@@ -18,8 +18,12 @@ export type ActivityRow = {
  * who sees one quiet category does not walk the whole history.
  */
 export async function recentActivity(db: Knex, categories: number[] | 'all', opts: { since: number; limit: number }): Promise<ActivityRow[]> {
+  // A cross join with the join condition in WHERE is an inner join everywhere, and makes SQLite
+  // (which has no statistics) start from the newest events: joined the usual way, it walked
+  // every ticket of the visible categories first (23 s at a million tickets).
   const q = db('ticket_events as e')
-    .join('tickets as t', 't.id', 'e.ticket_id')
+    .crossJoin(db.raw('??', ['tickets as t']))
+    .whereRaw('?? = ??', ['t.id', 'e.ticket_id'])
     .join('customers as c', 'c.id', 't.customer_id')
     // By primary key; the name is used only where the actor is staff (see below).
     .leftJoin('staff_users as s', 's.id', 'e.actor_id')

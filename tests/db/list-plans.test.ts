@@ -7,6 +7,7 @@
 import type { Knex } from 'knex';
 import { seedTickets } from '../../bench/seeding';
 import { clientOf } from '../../src/db/dialect';
+import { recentActivity } from '../../src/tickets/activity.repo';
 import { queuesFor } from '../../src/tickets/queues.service';
 import { countTickets, listTickets, type TicketListFilter } from '../../src/tickets/ticket-list.repo';
 import { useInstalledApp, type InstalledApp } from '../helpers/installed-app';
@@ -139,6 +140,20 @@ describe('query plans of the staff lists', () => {
     const plans = await plansOf(() => queuesFor(app.db, { id: agent, isAdmin: false }, Date.now()));
     expect(plans.length).toBeGreaterThan(0);
     expect(problems(app.db, plans, { ordered: false })).toEqual([]);
+  });
+
+  it("dashboard due queues read the due dates from an index", async () => {
+    const plans = (await plansOf(() => queuesFor(app.db, { id: agent, isAdmin: false }, Date.now()))).filter((p) => /due_at/.test(p.sql));
+    expect(plans.length).toBeGreaterThan(0);
+    for (const plan of plans) expect(plan.lines.join(' | ')).toMatch(/due/);
+  });
+
+  it('latest activity starts from the newest events, not from every ticket of the categories', async () => {
+    const plans = (await plansOf(() => recentActivity(app.db, categories, { since: Date.now() - 14 * 86400_000, limit: 15 }))).filter((p) => /ticket_events/.test(p.sql));
+    expect(plans).toHaveLength(1);
+    const first = plans[0]!.lines.find((l) => /\b(SEARCH|SCAN)\b|type=|Scan/.test(l)) ?? '';
+    expect(problems(app.db, plans, { ordered: false })).toEqual([]);
+    if (clientOf(app.db) !== 'postgres') expect(first).toMatch(/^(SEARCH e |SIMPLE e )/);
   });
 
   it('the check itself catches the plans it is there for', () => {
