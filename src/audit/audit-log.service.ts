@@ -65,7 +65,8 @@ export async function auditLogPage(db: Db, rawQuery: unknown, timeZone: string) 
     entries: page.rows.map((r) => ({ ...r, details: describeDetails(r.details) })),
     next: page.next ? `${page.next.createdAt}.${page.next.id}` : null,
     isFirstPage: cursor === null,
-    actions,
+    // An action asked for in the address stays choosable even when it is older than the list.
+    actions: q.action && !actions.includes(q.action) ? [q.action, ...actions] : actions,
     people,
   };
 }
