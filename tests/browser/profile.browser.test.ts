@@ -67,6 +67,18 @@ test.each([
   await page.getByRole('button', { name: 'Continue' }).click();
   await page.waitForURL(/\/admin$/);
   expect(await page.locator('.topbar__user').textContent()).toBe(creds.name);
+
+  // A quarter of an hour later the security settings ask who it is again.
+  t.clock.advance(16 * 60_000);
+  await page.goto(`${server.base}/admin/profile/two-factor`);
+  await page.waitForURL(/\/admin\/confirm-access\?next=/);
+  await step(page, `profile-${size}-06-confirm-access`);
+  await page.getByLabel('Password', { exact: true }).fill(creds.password);
+  await page.getByLabel('Code').fill(totpCodeAt(secret, t.clock.now()));
+  await page.getByRole('button', { name: 'Confirm' }).click();
+  await page.waitForURL(/\/admin\/profile\/two-factor$/);
+  expect(await page.locator('main').textContent()).toContain('Unused recovery codes: 10.');
+  await step(page, `profile-${size}-07-two-factor-on`);
   expect(errors).toEqual([]);
   await context.close();
 });
