@@ -86,6 +86,7 @@ test.each([
   await preview.waitForFunction(() => document.body.textContent!.includes('Answer from'));
   expect(await preview.textContent('body')).toContain('Sam Staff wrote:');
   expect(await page.getByRole('button', { name: 'Preview' }).isEnabled()).toBe(true); // the page stays usable
+  await page.locator('iframe.template-preview').scrollIntoViewIfNeeded();
   await step(page, `settings-${size}-template-preview`);
   await page.getByRole('button', { name: 'Save template' }).click();
   await page.waitForURL('**/admin/templates/staff_replied/en?done=saved');
