@@ -90,6 +90,18 @@ test.each([
   expect(await page.locator('#message').count()).toBe(1);
   await step(page, `staff-${size}-07-colleague-ticket`);
 
+  // Signed out, the colleague asks for a new password; a used invitation link says it is spent.
+  await page.getByRole('button', { name: 'Sign out' }).click();
+  await page.waitForURL('**/admin/login**');
+  await page.getByRole('link', { name: 'Forgot your password?' }).click();
+  await page.fill('#email', colleague.email);
+  await page.getByRole('button', { name: 'Send the link' }).click();
+  expect(await page.locator('.alert--success').textContent()).toContain('a link to choose a new password is on its way');
+  await step(page, `staff-${size}-08-forgot-sent`);
+  await page.goto(`${server.base}${link}`);
+  expect(await page.locator('h1').textContent()).toBe('This link does not work');
+  await step(page, `staff-${size}-09-link-spent`);
+
   expect(errors).toEqual([]);
   expect(adminErrors).toEqual([]);
   await colleagueContext.close();
