@@ -11,12 +11,16 @@ import { listCustomerMessages } from '../tickets/messages.repo';
 import { deleteTicketRows, findTicketById, listTicketsOfCustomer, type TicketView } from '../tickets/tickets.repo';
 import {
   customerFieldValues,
+  customerFilesOn,
   deleteCustomerRow,
+  deleteMailsTo,
   findCustomerById,
   findCustomersByEmailPrefix,
+  foreignTicketsWithMessagesOf,
   insertAnonymousCustomer,
   moveTicketToCustomer,
   renameCustomer,
+  scrubCustomerMessagesOn,
   scrubTicketContent,
   ticketIdsOfCustomer,
   type CustomerSummary,
@@ -82,6 +86,16 @@ async function scrubTicket(trx: Trx, ticketId: number, actor: PrivacyActor, now:
   return keys;
 }
 
+/** Scrubs what the customer wrote on other customers' tickets (merged there); returns their files. */
+async function scrubMessagesElsewhere(trx: Trx, customerId: number): Promise<string[]> {
+  const files: string[] = [];
+  for (const ticketId of await foreignTicketsWithMessagesOf(trx, customerId)) {
+    files.push(...(await customerFilesOn(trx, ticketId, customerId)));
+    await scrubCustomerMessagesOn(trx, ticketId, customerId, scrubbed);
+  }
+  return files;
+}
+
 async function removeFiles(store: AttachmentStore, keys: string[]): Promise<void> {
   // After commit: a file whose removal fails is swept by the cleanup job as an orphan.
   await Promise.all(keys.map((k) => store.remove(k).catch(() => undefined)));
@@ -98,7 +112,8 @@ export async function anonymizeCustomer(deps: PrivacyDeps, actor: PrivacyActor, 
   const keys = await withTransaction(deps.db, async (trx) => {
     const files: string[] = [];
     for (const id of await ticketIdsOfCustomer(trx, customerId)) files.push(...(await scrubTicket(trx, id, actor, now)));
-    await trx('mail_outbox').where({ to_address: customer.email }).del();
+    files.push(...(await scrubMessagesElsewhere(trx, customerId)));
+    await deleteMailsTo(trx, customer.email);
     await renameCustomer(trx, customerId, anonymousIdentity(), now);
     await recordAudit(trx, { actor, action: 'customer.anonymized', target: { type: 'customer', id: customerId }, ip: actor.ip }, now);
     return files;
@@ -126,7 +141,8 @@ export async function deleteCustomer(deps: PrivacyDeps, actor: PrivacyActor, cus
   await customerOverview(deps.db, customerId);
   const now = deps.clock.now();
   const keys = await withTransaction(deps.db, async (trx) => {
-    const files: string[] = [];
+    // Their messages merged into someone else's ticket stay there as placeholders (that thread goes on).
+    const files = await scrubMessagesElsewhere(trx, customerId);
     const ticketIds = await ticketIdsOfCustomer(trx, customerId);
     for (const id of ticketIds) {
       files.push(...(await listTicketAttachments(trx, id)).map((f) => f.storageKey));

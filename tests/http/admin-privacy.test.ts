@@ -123,3 +123,44 @@ test('only admins reach the privacy tools, and every action needs the form token
   await agent.get('/admin/customers/99999999').expect(404);
   expect(await t.db('customers').where({ id: c.customerId }).first()).toBeDefined();
 });
+
+test('anonymizing leaves no personal text behind: field values and notes in the history, time notes, drafts, messages merged into another ticket', async () => {
+  const { agent, token } = await signedInAdmin();
+  const c = await customerWithTwoTickets('ursula@privacy.example', 'Ulmenweg');
+  const victor = await customerWithTwoTickets('victor@privacy.example', 'Vinegarlane');
+  const now = t.clock.now();
+  await t.db('custom_fields').insert({ label: 'ID card', type: 'text', requirement: 'optional', placement: 'after', visible_to_customer: true, all_categories: true, sort_order: 0, is_active: true, created_at: now, updated_at: now });
+  const field = `field_${(await t.db('custom_fields').where({ label: 'ID card' }).first('id')).id}`;
+  try {
+    for (const value of ['Passport 12345', 'Passport 67890']) await agent.post(`/admin/tickets/${c.first}/fields`).type('form').send({ _csrf: token, fields_form: '1', [field]: value }).expect(303);
+    await agent.post(`/admin/tickets/${c.first}/time`).type('form').send({ _csrf: token, minutes: '10', note: 'Called Ursula at home' }).expect(303);
+    await agent.post(`/admin/tickets/${c.first}/draft`).type('form').send({ _csrf: token, message: 'Dear Ursula, about your flat' }).expect(303);
+    // Her second ticket is merged into Victor's: her words now live on his ticket.
+    const victorTracking = (await t.db('tickets').where({ id: victor.first }).first('tracking_id')).tracking_id;
+    await agent.post(`/admin/tickets/${c.second}/merge`).type('form').send({ _csrf: token, target: victorTracking, confirm: 'yes' }).expect(303);
+    expect((await t.db('messages').where({ ticket_id: victor.first }).pluck('body')).join(' ')).toContain('marmalade');
+
+    await agent.post(`/admin/customers/${c.customerId}/anonymize`).type('form').send({ _csrf: token, confirm: 'yes' }).expect(303);
+
+    const history = (await t.db('ticket_events').where({ ticket_id: c.first }).pluck('data')).join(' ');
+    expect(history).not.toMatch(/Passport|Ursula/);
+    expect(history).toContain('ID card');
+    expect(await t.db('ticket_time_entries').where({ ticket_id: c.first }).pluck('note')).toEqual([null]);
+    expect(await t.db('reply_drafts').where({ ticket_id: c.first }).first()).toBeUndefined();
+    const onVictors = await t.db('messages').where({ ticket_id: victor.first }).pluck('body');
+    expect(onVictors.join(' ')).not.toContain('marmalade');
+    expect(onVictors).toContain('My flat is at Vinegarlane 7, call me.');
+    expect((await agent.get(`/admin/tickets/${c.first}`).expect(200)).text).not.toMatch(/Passport|Called Ursula|Dear Ursula/);
+
+    // Deleting a customer clears their words on someone else's ticket too.
+    const w = await customerWithTwoTickets('wilma@privacy.example', 'Willowroad');
+    await agent.post(`/admin/tickets/${w.first}/merge`).type('form').send({ _csrf: token, target: victorTracking, confirm: 'yes' }).expect(303);
+    const mergedKeys = await storedFiles(victor.first);
+    expect(mergedKeys.length).toBe(2);
+    await agent.post(`/admin/customers/${w.customerId}/delete`).type('form').send({ _csrf: token, confirm: 'yes' }).expect(303);
+    expect((await t.db('messages').where({ ticket_id: victor.first }).pluck('body')).join(' ')).not.toContain('Willowroad');
+    expect((await storedFiles(victor.first)).length).toBe(1);
+  } finally {
+    await t.db('custom_fields').update({ is_active: false });
+  }
+});
