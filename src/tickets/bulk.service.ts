@@ -16,6 +16,9 @@ export async function workableTickets(deps: TicketDeps, staff: StaffActor, ids: 
   return out;
 }
 
+/** The ticket a bulk merge keeps unless another is chosen: the first one opened. */
+export const oldestOf = (tickets: TicketView[]): TicketView => [...tickets].sort((a, b) => a.createdAt - b.createdAt || a.id - b.id)[0]!;
+
 /** Moves the ticked tickets to a category: needs 'tickets.change_category' and a category the person may see. */
 export async function bulkMoveToCategory(deps: TicketDeps, staff: BulkStaff, ids: number[], categoryId: number): Promise<number> {
   if (!can(staff, 'tickets.change_category')) throw new ForbiddenError();
@@ -32,8 +35,7 @@ export async function bulkMerge(deps: TicketDeps, staff: BulkStaff, ids: number[
   if (!can(staff, 'tickets.merge')) throw new ForbiddenError();
   const tickets = (await workableTickets(deps, staff, ids)).filter((t) => t.mergedIntoId === null);
   if (tickets.length < 2) throw new ValidationError('Tick at least two tickets to merge.', { action: 'ticketList.mergeTwo' });
-  const oldest = [...tickets].sort((a, b) => a.createdAt - b.createdAt || a.id - b.id)[0]!;
-  const target = tickets.find((t) => t.id === targetId) ?? oldest;
+  const target = tickets.find((t) => t.id === targetId) ?? oldestOf(tickets);
   for (const source of tickets) if (source.id !== target.id) await mergeTickets(deps, source, target, staff);
   return target;
 }

@@ -5,20 +5,14 @@ import { ValidationError } from '../../errors';
 import { languages } from '../../i18n/i18n';
 import { openTicketForCustomer, staffFieldsFor } from '../../tickets/staff-new-ticket.service';
 import type { Services } from '../app-services';
+import { keptTicketFormValues } from '../kept-values';
 import { uploadedFiles } from '../middleware/multipart';
 import { listContextFor } from './ticket-list.view';
 
 const keptFields = ['name', 'email', 'category', 'priority', 'subject', 'message', 'notify', 'assign_me', 'language'];
 const validKey = (v: unknown) => (typeof v === 'string' && /^[a-f0-9]{32}$/.test(v) ? v : null);
 
-/** What the form shows again after an error: strings (and lists of strings for checkboxes) only. */
-function keptValues(body: Record<string, unknown>): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(body)) {
-    if (keptFields.includes(k) || k.startsWith('field_')) out[k] = typeof v === 'string' || (Array.isArray(v) && v.every((x) => typeof x === 'string')) ? v : '';
-  }
-  return out;
-}
+const keptValues = (body: Record<string, unknown>) => keptTicketFormValues(body, keptFields);
 
 /** /admin/tickets/new: staff open a ticket for a customer who phoned or walked in. */
 export function newTicketRoutes(services: Services): Router {

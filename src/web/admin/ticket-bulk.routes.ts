@@ -2,7 +2,7 @@ import { Router, type Request, type Response } from 'express';
 import { ForbiddenError, ValidationError } from '../../errors';
 import { can } from '../../staff/capabilities';
 import { visibleCategoryIds } from '../../staff/category-access.repo';
-import { bulkDelete, bulkMerge, bulkMoveToCategory, workableTickets } from '../../tickets/bulk.service';
+import { bulkDelete, bulkMerge, bulkMoveToCategory, oldestOf, workableTickets } from '../../tickets/bulk.service';
 import { bulkChange, type BulkAction } from '../../tickets/staff-actions.service';
 import { ticketsCsv } from '../../tickets/ticket-export';
 import { listTickets } from '../../tickets/ticket-list.repo';
@@ -32,12 +32,11 @@ export function ticketBulkRoutes(services: Services): Router {
     const tickets = (await workableTickets(services, actorOf(req), ids)).filter((t) => kind === 'delete' || t.mergedIntoId === null);
     if (kind === 'merge' && tickets.length < 2) return res.redirect(303, back(req, 'bulkfailed'));
     if (tickets.length === 0) return res.redirect(303, back(req, 'none'));
-    const oldest = [...tickets].sort((a, b) => a.createdAt - b.createdAt || a.id - b.id)[0]!;
     res.render('admin/tickets-bulk-confirm', {
       title: req.t(kind === 'merge' ? 'ticketList.mergeTitle' : 'ticketList.deleteTitle'),
       kind,
       tickets: tickets.map((t) => ({ ...t, trackingLabel: formatTrackingId(t.trackingId) })),
-      oldestId: oldest.id,
+      oldestId: oldestOf(tickets).id,
       back: listHrefFrom((req.body as Record<string, unknown>)?.back).split('?')[1] ?? '',
       errors: {},
     });

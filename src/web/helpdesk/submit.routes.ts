@@ -10,16 +10,11 @@ import { RefusedError, submitTicket } from '../../tickets/submission.service';
 import type { Services } from '../app-services';
 import { uploadedFiles } from '../middleware/multipart';
 import { grantTicketAccess } from './customer-access';
+import { keptTicketFormValues } from '../kept-values';
 
 const keptFields = ['name', 'email', 'email_confirm', 'category', 'priority', 'subject', 'message', 'answer'];
 
-function keptValues(body: Record<string, unknown>): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(body)) {
-    if (keptFields.includes(k) || k.startsWith('field_')) out[k] = typeof v === 'string' || (Array.isArray(v) && v.every((x) => typeof x === 'string')) ? v : '';
-  }
-  return out;
-}
+const keptValues = (body: Record<string, unknown>) => keptTicketFormValues(body, keptFields);
 
 /** /helpdesk/tickets/new: the web form, and the page that shows the new tracking ID. */
 export function submitRoutes(services: Services): Router {
