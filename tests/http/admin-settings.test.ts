@@ -98,6 +98,10 @@ test('each tab is saved and read back, and saving one tab leaves the others as t
   expect(sending.text).not.toContain('s3cret pass'); // secrets never go back to the browser
   expect(sending.text).toContain('A password is saved. Leave this empty to keep it.');
   expect((await admin.get('/admin/settings/fetching')).text).not.toContain('imap pass');
+  // Tabs of features still to come say so, so nobody waits for mail that is never fetched.
+  expect((await admin.get('/admin/settings/fetching')).text).toContain('Fetching mail from a mailbox is not part of this version yet.');
+  expect((await admin.get('/admin/settings/kb')).text).toContain('The knowledge base is not part of this version yet.');
+  expect((await admin.get('/admin/settings/general')).text).not.toContain('not part of this version yet');
   // The page uses the new values at once (the instance that saved dropped its cache).
   expect((await admin.get('/admin/settings/general')).text).toContain('Acme Helpers');
 });
