@@ -59,6 +59,8 @@ test('bad bans are refused beside the field, and nothing changes without the for
   await agent.post('/admin/bans').type('form').send({ kind: 'email', value: 'nocsrf@example.com' }).expect(403);
   await agent.post('/admin/bans/999999/delete').type('form').send({ _csrf: token }).expect(404);
   await agent.post('/admin/bans/abc/delete').type('form').send({ _csrf: token }).expect(404);
+  // Past the id column's range (PostgreSQL refuses the query): still not found, not a crash.
+  await agent.post('/admin/bans/99999999999/delete').type('form').send({ _csrf: token }).expect(404);
 
   const sam = request.agent(t.app);
   await signIn(sam, staffCredentials);

@@ -124,6 +124,7 @@ test('staff see and revoke only their own tokens; administrators see and revoke 
   const csrf = csrfFrom(samPage.text);
   await sam.post(`/admin/api-tokens/${adminRow.id}/revoke`).type('form').send({ _csrf: csrf }).expect(404);
   await sam.post('/admin/api-tokens/abc/revoke').type('form').send({ _csrf: csrf }).expect(404);
+  await sam.post('/admin/api-tokens/99999999999/revoke').type('form').send({ _csrf: csrf }).expect(404);
   await me(adminToken).expect(200);
 
   const adminPage = await admin.get('/admin/api-tokens').expect(200);

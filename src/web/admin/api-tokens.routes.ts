@@ -4,6 +4,7 @@ import { ValidationError } from '../../errors';
 import type { Services } from '../app-services';
 import { requireCapability } from '../auth/guards';
 import { requireRecentAuth } from '../auth/recent-auth';
+import { idParam } from './admin-actor';
 
 const text = (body: Record<string, unknown>, k: string) => (typeof body[k] === 'string' ? (body[k] as string) : '');
 
@@ -46,7 +47,7 @@ export function apiTokenRoutes(services: Services): Router {
   });
 
   router.post('/api-tokens/:id/revoke', async (req, res) => {
-    await revokeApiToken(services, req.user!, Number(req.params.id), req.ip ?? '');
+    await revokeApiToken(services, req.user!, idParam(req.params.id), req.ip ?? '');
     res.redirect(303, '/admin/api-tokens?done=revoked');
   });
   return router;

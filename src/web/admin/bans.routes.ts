@@ -4,6 +4,7 @@ import { addBan, removeBan, type BanActor } from '../../bans/bans.service';
 import { ValidationError } from '../../errors';
 import type { Services } from '../app-services';
 import { requireCapability } from '../auth/guards';
+import { idParam } from './admin-actor';
 
 const actorOf = (req: Request): BanActor => ({ id: req.user!.id, name: req.user!.name, ip: req.ip ?? '' });
 const text = (v: unknown) => (typeof v === 'string' ? v : '');
@@ -38,7 +39,7 @@ export function banRoutes(services: Services): Router {
   });
 
   router.post('/bans/:id/delete', async (req, res) => {
-    await removeBan(services.db, actorOf(req), Number(req.params.id), services.clock.now());
+    await removeBan(services.db, actorOf(req), idParam(req.params.id), services.clock.now());
     res.redirect(303, '/admin/bans?done=removed');
   });
   return router;

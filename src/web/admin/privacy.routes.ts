@@ -5,9 +5,9 @@ import { anonymizeCustomer, anonymizeTicket, customerOverview, deleteCustomer, e
 import { formatTrackingId } from '../../tickets/tracking-id';
 import type { Services } from '../app-services';
 import { requireAdmin } from '../auth/guards';
+import { idParam } from './admin-actor';
 
 const actorOf = (req: Request): PrivacyActor => ({ id: req.user!.id, name: req.user!.name, ip: req.ip ?? '' });
-const idParam = (value: unknown) => (typeof value === 'string' && /^\d{1,15}$/.test(value) ? Number(value) : NaN);
 
 /** /admin/customers: a customer's data — find, export (JSON), anonymize, delete. Admins only. */
 export function privacyRoutes(services: Services): Router {
