@@ -65,6 +65,17 @@ async function withDb<T>(fn: (db: ReturnType<typeof createKnex>) => Promise<T>):
 }
 const countRows = (table: string) => withDb(async (db) => Number((await db(table).count<{ n: number }[]>({ n: '*' }))[0]!.n));
 
+/** CPU time (user + system, ms) a process has used so far, from /proc (Linux); null elsewhere. */
+function cpuMsOf(pid: number | undefined): number | null {
+  if (!pid) return null;
+  try {
+    const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // utime, stime in clock ticks (USER_HZ = 100)
+  } catch {
+    return null;
+  }
+}
+
 async function startServer(port: number): Promise<ChildProcess> {
   // The code may bring database changes since the data set was seeded: apply them first.
   const migrated = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/migrate.ts'], { cwd: path.join(__dirname, '..'), encoding: 'utf8' });
@@ -94,16 +105,20 @@ async function main(): Promise<void> {
     const staff = await signIn({ base, agent }, values.email, values.password);
     const ctx: Context = { base, agent, staff, seeded, fillSeconds: Number(values['fill-seconds']), requests: Number(values.requests), warmup: Number(values.warmup) };
     const wanted = values.scenarios?.split(',');
-    const results: Array<Summary & { load1: number }> = [];
+    const results: Array<Summary & { load1: number; serverCpuMs: number | null }> = [];
     console.log(`Tessera at ${base.origin}, ${seeded} seeded tickets, ${ctx.requests} requests after ${ctx.warmup} warm-up, load ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
     for (const scenario of scenarios.filter((s) => !wanted || wanted.some((w) => s.name.startsWith(w)))) {
       for (const c of numbers(scenario.concurrency === 'submit' ? values['submit-concurrency'] : values.concurrency)) {
         const before = scenario.concurrency === 'submit' ? await countRows('tickets') : null;
         const load1 = Math.round(os.loadavg()[0]! * 100) / 100;
+        const cpuBefore = cpuMsOf(server?.pid);
         const rows = await scenario.run(ctx, c);
+        const cpuAfter = cpuMsOf(server?.pid);
+        // The server's own CPU time per operation (warm-up included): what a page costs, whatever else the machine is doing.
+        const serverCpuMs = cpuBefore === null || cpuAfter === null ? null : Math.round(((cpuAfter - cpuBefore) / ((ctx.requests + ctx.warmup) * rows.length)) * 10) / 10;
         for (const r of rows) {
-          results.push({ ...r, load1 });
-          console.log(`  ${r.scenario} c=${c}: ${r.perSecond} req/s, p50 ${r.p50} ms, p95 ${r.p95} ms, p99 ${r.p99} ms (load ${load1})`);
+          results.push({ ...r, load1, serverCpuMs });
+          console.log(`  ${r.scenario} c=${c}: ${r.perSecond} req/s, p50 ${r.p50} ms, p95 ${r.p95} ms, p99 ${r.p99} ms (load ${load1}, server CPU ${serverCpuMs ?? '?'} ms/op)`);
         }
         if (before !== null) {
           const after = await countRows('tickets');

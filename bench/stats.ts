@@ -58,9 +58,9 @@ export function summarise(scenario: string, concurrency: number, run: { latencie
   };
 }
 
-export function formatTable(rows: Summary[]): string {
-  const head = ['scenario', 'conc', 'requests', 'req/s', 'p50 ms', 'p95 ms', 'p99 ms', 'max ms'];
-  const body = rows.map((r) => [r.scenario, r.concurrency, r.requests, r.perSecond, r.p50, r.p95, r.p99, r.max].map(String));
+export function formatTable(rows: Array<Summary & { load1?: number; serverCpuMs?: number | null }>): string {
+  const head = ['scenario', 'conc', 'requests', 'req/s', 'p50 ms', 'p95 ms', 'p99 ms', 'max ms', 'load', 'cpu ms/op'];
+  const body = rows.map((r) => [r.scenario, r.concurrency, r.requests, r.perSecond, r.p50, r.p95, r.p99, r.max, r.load1 ?? '', r.serverCpuMs ?? ''].map(String));
   const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i]!.length)));
   const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
   return [line(head), ...body.map(line)].join('\n');
