@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import { dropIndexIfExists, indexExists, keepForeignKeyIndex } from '../src/db/indexes';
 
 /**
  * Tags on tickets, the staff list's remembered columns and saved views. ticket_tags is keyed
@@ -44,9 +45,10 @@ export async function up(db: Knex): Promise<void> {
 }
 
 export async function down(db: Knex): Promise<void> {
-  await db.schema.alterTable('tickets', (t) => {
-    t.dropIndex(['priority_id', 'updated_at'], 'tickets_priority_updated_idx');
-  });
+  if (await indexExists(db, 'tickets', 'tickets_priority_updated_idx')) {
+    await keepForeignKeyIndex(db, 'tickets', 'priority_id', 'tickets_priority_id_foreign');
+    await dropIndexIfExists(db, 'tickets', 'tickets_priority_updated_idx');
+  }
   await db.schema.dropTableIfExists('saved_views');
   await db.schema.dropTableIfExists('staff_list_prefs');
   await db.schema.dropTableIfExists('ticket_tags');

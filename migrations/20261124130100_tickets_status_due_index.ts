@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import { dropIndexIfExists } from '../src/db/indexes';
 
 /**
  * The dashboard's "overdue" and "due soon" queues count open tickets by due date. With only the
@@ -14,7 +15,5 @@ export async function up(db: Knex): Promise<void> {
 }
 
 export async function down(db: Knex): Promise<void> {
-  await db.schema.alterTable('tickets', (t) => {
-    t.dropIndex(['status_id', 'due_at'], 'tickets_status_due_idx');
-  });
+  await dropIndexIfExists(db, 'tickets', 'tickets_status_due_idx');
 }
