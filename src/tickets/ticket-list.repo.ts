@@ -98,11 +98,12 @@ const sortIndexes: Record<SortKey, string | null> = { updated: 'tickets_updated_
  * A broad list (statuses, categories, tier, priority: many matches) other than the default sort
  * is read in its sort index's order, so the first page comes after a few hundred rows; a narrow
  * one (an owner, one category, a tag, a search, a date range, chosen ids) is read through its
- * filter's index and its few matches are sorted. The default sort keeps its filter indexes,
+ * filter's index and its few matches are sorted (a due range through (status_id, due_at): walking
+ * the due index from the oldest date would pass every closed ticket first). The default sort keeps its filter indexes,
  * which end in updated_at.
  */
 function ticketsFor(db: Knex, f: TicketListFilter, sort: SortKey): Knex.Raw | string {
-  const narrow = Boolean(f.search || f.ids || f.tagIds?.length || f.categoryId || f.owner?.kind === 'staff' || f.created?.from || f.created?.to || f.updated?.from || f.updated?.to);
+  const narrow = Boolean(f.search || f.ids || f.tagIds?.length || f.categoryId || f.owner?.kind === 'staff' || f.created?.from || f.created?.to || f.updated?.from || f.updated?.to || f.due?.from || f.due?.to);
   return sort === 'updated' || narrow ? 'tickets as t' : tableInIndexOrder(db, 'tickets', 't', sortIndexes[sort]);
 }
 

@@ -11,11 +11,11 @@ import { recentActivity } from '../../src/tickets/activity.repo';
 import { queuesFor } from '../../src/tickets/queues.service';
 import { countTickets, listTickets, type TicketListFilter } from '../../src/tickets/ticket-list.repo';
 import { useInstalledApp, type InstalledApp } from '../helpers/installed-app';
+import { plansOf as plansOfQueries, type Plan } from '../helpers/query-plans';
 
 let app: InstalledApp;
 useInstalledApp((a) => (app = a));
 
-type Plan = { sql: string; lines: string[] };
 let categories: number[];
 let openStatuses: number[];
 let newStatus: number;
@@ -35,33 +35,7 @@ beforeAll(async () => {
   agent = Number((await app.db('staff_users').where('email', 'agent1@bench.example').first('id')).id);
 }, 180_000);
 
-/** Every statement `run` sends, with its plan as text lines. */
-async function plansOf(run: () => Promise<unknown>): Promise<Plan[]> {
-  const sent: Array<{ sql: string; bindings: unknown[] }> = [];
-  const listen = (q: { sql: string; bindings?: unknown[] }) => sent.push({ sql: q.sql, bindings: q.bindings ?? [] });
-  app.db.on('query', listen);
-  try {
-    await run();
-  } finally {
-    app.db.removeListener('query', listen);
-  }
-  return Promise.all(sent.map(async (q) => ({ sql: q.sql, lines: await explain(app.db, q.sql, q.bindings) })));
-}
-
-async function explain(db: Knex, sql: string, bindings: unknown[]): Promise<string[]> {
-  switch (clientOf(db)) {
-    case 'sqlite':
-      return ((await db.raw(`EXPLAIN QUERY PLAN ${sql}`, bindings as Knex.RawBinding[])) as Array<{ detail: string }>).map((r) => r.detail);
-    case 'mysql': {
-      const [rows] = (await db.raw(`EXPLAIN ${sql}`, bindings as Knex.RawBinding[])) as [Array<Record<string, unknown>>];
-      return rows.map((r) => `${String(r.select_type)} ${String(r.table)} type=${String(r.type)} key=${String(r.key)} ${String(r.Extra ?? '')}`);
-    }
-    default: {
-      const result = (await db.raw(`EXPLAIN ${sql.replace(/\$\d+/g, '?')}`, bindings as Knex.RawBinding[])) as { rows: Array<{ 'QUERY PLAN': string }> };
-      return result.rows.map((r) => r['QUERY PLAN']);
-    }
-  }
-}
+const plansOf = (run: () => Promise<unknown>) => plansOfQueries(app.db, run);
 
 /**
  * What must never be in a list's plan. `ordered`: the list's order must come from an index (a
