@@ -24,6 +24,9 @@ test('an admin bans an address, a domain and an IPv6 range; the ban refuses tick
   const audit = await t.db('audit_log').where({ action: 'ban.added' }).orderBy('id').select('target_id', 'staff_name', 'ip');
   expect(audit.map((a: { target_id: string }) => a.target_id)).toEqual(['email:spammer@example.org', 'domain:junk.example', 'ip:2001:db8:abcd::/48']);
   expect(audit[0].staff_name).toBe(adminCredentials.name);
+  const log = (await agent.get('/admin/audit').expect(200)).text;
+  expect(log).toContain('Ban added');
+  expect(log).not.toContain('>ban.added<');
 
   const refused = await submitForm(t, request.agent(t.app), { ...validTicket, email: 'spammer@example.org' });
   expect(refused.status).toBe(403);
