@@ -85,6 +85,13 @@ export async function signIn(agent: request.Agent, creds: { email: string; passw
   return agent.post('/admin/login').type('form').send({ _csrf: csrfFrom(page.text), email: creds.email, password: creds.password });
 }
 
+/** A supertest agent signed in with these credentials (the sign-in must succeed). */
+export async function signedInAgent(app: InstalledApp, creds: { email: string; password: string }): Promise<request.Agent> {
+  const agent = request.agent(app.app);
+  expect((await signIn(agent, creds)).status).toBe(303);
+  return agent;
+}
+
 /**
  * The usual set-up of an HTTP test file: one installed help desk for the file, closed at the
  * end; with freshRateLimits, counters are cleared before each test so tests do not throttle

@@ -1,16 +1,12 @@
 import { createHash } from 'node:crypto';
 import request from 'supertest';
 import { tokenFailureLimit } from '../../src/web/api/bearer-auth';
-import { adminCredentials, csrfFrom, signIn, staffCredentials, useInstalledApp, type InstalledApp } from '../helpers/installed-app';
+import { adminCredentials, csrfFrom, signedInAgent, staffCredentials, useInstalledApp, type InstalledApp } from '../helpers/installed-app';
 
 let t: InstalledApp;
 useInstalledApp((app) => (t = app), { freshRateLimits: true });
 
-async function staffAgent(creds: { email: string; password: string }) {
-  const agent = request.agent(t.app);
-  expect((await signIn(agent, creds)).status).toBe(303);
-  return agent;
-}
+const staffAgent = (creds: { email: string; password: string }) => signedInAgent(t, creds);
 
 /** Creates a token on the page like a person and returns it as the page shows it (once). */
 async function createOnPage(agent: request.Agent, name: string, expires = '90'): Promise<string> {

@@ -1,7 +1,7 @@
 import request from 'supertest';
 import { addCustomerReply } from '../../src/tickets/tickets.service';
 import { findTicketById } from '../../src/tickets/tickets.repo';
-import { adminCredentials, csrfFrom, signIn, staffCredentials, useInstalledApp, type InstalledApp } from '../helpers/installed-app';
+import { adminCredentials, csrfFrom, signedInAgent, staffCredentials, useInstalledApp, type InstalledApp } from '../helpers/installed-app';
 import { openTicket } from '../helpers/portal';
 
 let t: InstalledApp;
@@ -13,11 +13,7 @@ beforeAll(async () => {
   await t.db('staff_categories').insert({ staff_id: sid, category_id: 1 });
 });
 
-async function staffAgent(creds: { email: string; password: string }) {
-  const agent = request.agent(t.app);
-  expect((await signIn(agent, creds)).status).toBe(303);
-  return agent;
-}
+const staffAgent = (creds: { email: string; password: string }) => signedInAgent(t, creds);
 
 async function newTicket(): Promise<number> {
   const tracking = await openTicket(t, request.agent(t.app));

@@ -1,16 +1,12 @@
 import request from 'supertest';
 import { epochToZonedLocal } from '../../src/tickets/zoned-time';
-import { adminCredentials, csrfFrom, signIn, staffCredentials, useInstalledApp, type InstalledApp } from '../helpers/installed-app';
+import { adminCredentials, csrfFrom, signedInAgent, staffCredentials, useInstalledApp, type InstalledApp } from '../helpers/installed-app';
 import { openTicket } from '../helpers/portal';
 
 let t: InstalledApp;
 useInstalledApp((app) => (t = app), { freshRateLimits: true });
 
-async function staffAgent(creds: { email: string; password: string }) {
-  const agent = request.agent(t.app);
-  expect((await signIn(agent, creds)).status).toBe(303);
-  return agent;
-}
+const staffAgent = (creds: { email: string; password: string }) => signedInAgent(t, creds);
 
 let customers = 0;
 /** A new ticket from a new address each time (one address may only have so many open tickets). */
