@@ -83,6 +83,8 @@ describe('query plans of the staff lists', () => {
   it('filtered by status, category and owner', async () => {
     const plans = await listAndCount({ categories, statusIds: [newStatus], categoryId: categories[2], owner: { kind: 'staff', id: agent } });
     expect(problems(app.db, plans, { ordered: true })).toEqual([]);
+    // SQLite has no statistics to weigh indexes by: the one with all three columns must win.
+    if (clientOf(app.db) === 'sqlite') for (const plan of plans.filter((p) => /owner_id/.test(p.sql))) expect(plan.lines.join(' | ')).toMatch(/owner_id=\? AND category_id=\? AND status_id=\?/);
   });
 
   it('unassigned open tickets, and one owner across every status', async () => {
