@@ -42,6 +42,12 @@ export async function listAllTokens(db: Knex, limit: number): Promise<ApiToken[]
   return rows.map(toToken);
 }
 
+/** How many tokens a person holds (index staff_id, created_at). */
+export async function countTokensOfStaff(db: Knex, staffId: number): Promise<number> {
+  const [row] = await db('api_tokens').where({ staff_id: staffId }).count<{ n: number }[]>({ n: '*' });
+  return Number(row?.n ?? 0);
+}
+
 export async function findTokenById(db: Knex, id: number): Promise<ApiToken | undefined> {
   const row = await withOwner(db).where('k.id', id).first(columns);
   return row ? toToken(row) : undefined;

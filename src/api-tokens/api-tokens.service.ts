@@ -7,7 +7,7 @@ import { withTransaction } from '../db/transaction';
 import { NotFoundError, ValidationError } from '../errors';
 import { can, type CapabilityHolder } from '../staff/capabilities';
 import { findStaffById, toStaff, type Staff } from '../staff/staff.repo';
-import { deleteApiToken, findTokenByHash, findTokenById, insertApiToken, listAllTokens, listTokensOfStaff, touchToken, type ApiToken } from './api-tokens.repo';
+import { countTokensOfStaff, deleteApiToken, findTokenByHash, findTokenById, insertApiToken, listAllTokens, listTokensOfStaff, touchToken, type ApiToken } from './api-tokens.repo';
 
 type Deps = { db: Db; clock: Clock };
 type Owner = CapabilityHolder & { id: number; name: string };
@@ -17,6 +17,8 @@ export const tokenPrefix = 'tsr_';
 const tokenPattern = /^tsr_[A-Za-z0-9_-]{43}$/;
 const lastUsedEveryMs = 60_000;
 const listLimit = 500;
+/** Tokens one person may hold: enough for every program they run, and a bound on the table and the page. */
+export const tokensPerPerson = 50;
 const dayMs = 86_400_000;
 
 export const expiryChoices = ['30', '90', '365', 'never'] as const;
@@ -50,6 +52,7 @@ export async function createApiToken(deps: Deps, staff: Owner, input: unknown, i
   }
   const token = tokenPrefix + randomBytes(32).toString('base64url');
   const now = deps.clock.now();
+  if ((await countTokensOfStaff(deps.db, staff.id)) >= tokensPerPerson) throw new ValidationError('Too many tokens.', { name: `apiTokens.tooMany|${JSON.stringify({ max: tokensPerPerson })}` });
   const expiresAt = parsed.data.expires === 'never' ? null : now + Number(parsed.data.expires) * dayMs;
   const id = await withTransaction(deps.db, async (trx) => {
     const newId = await insertApiToken(trx, { staffId: staff.id, name: parsed.data.name, hash: hashOf(token), hint: token.slice(0, 10), expiresAt }, now);

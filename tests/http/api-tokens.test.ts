@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import request from 'supertest';
+import { tokensPerPerson } from '../../src/api-tokens/api-tokens.service';
 import { tokenFailureLimit } from '../../src/web/api/bearer-auth';
 import { adminCredentials, csrfFrom, signedInAgent, staffCredentials, useInstalledApp, type InstalledApp } from '../helpers/installed-app';
 
@@ -157,4 +158,21 @@ test('failed token attempts are limited per address', async () => {
   await request(t.app).get('/api/v1/openapi.json').expect(200);
   t.clock.advance(tokenFailureLimit.windowMs);
   await me(good).expect(200);
+});
+
+test('one person holds at most so many tokens; revoking one makes room', async () => {
+  const sam = await staffAgent(staffCredentials);
+  const samId = Number((await t.db('staff_users').where({ email: staffCredentials.email }).first('id')).id);
+  const now = t.clock.now();
+  const have = Number((await t.db('api_tokens').where({ staff_id: samId }).count<{ n: number }[]>({ n: '*' }))[0]!.n);
+  const rows = Array.from({ length: tokensPerPerson - have }, (_, i) => ({ staff_id: samId, name: `Bulk ${i}`, token_hash: createHash('sha256').update(`bulk-${i}`).digest('hex'), token_hint: 'tsr_bulk00', created_at: now, expires_at: null, last_used_at: null }));
+  if (rows.length) await t.db('api_tokens').insert(rows);
+  const csrf = csrfFrom((await sam.get('/admin/api-tokens').expect(200)).text);
+  const refused = await sam.post('/admin/api-tokens').type('form').send({ _csrf: csrf, name: 'One too many', expires: '90' }).expect(400);
+  expect(refused.text).toContain(`You have ${tokensPerPerson} tokens already.`);
+  expect(refused.text).toContain('value="One too many"');
+  expect(await t.db('api_tokens').where({ name: 'One too many' }).first()).toBeUndefined();
+  const one = (await t.db('api_tokens').where({ staff_id: samId, name: 'Bulk 0' }).first('id')).id;
+  await sam.post(`/admin/api-tokens/${one}/revoke`).type('form').send({ _csrf: csrf }).expect(303);
+  await createOnPage(sam, 'One too many');
 });
