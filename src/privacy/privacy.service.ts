@@ -51,7 +51,8 @@ export async function customerOverview(db: Db, customerId: number): Promise<{ cu
  * tickets with the conversation (internal notes are staff working papers, not included), the
  * values they entered and the names of their files.
  */
-export async function exportCustomer(db: Db, customerId: number): Promise<Record<string, unknown>> {
+export async function exportCustomer(deps: Pick<PrivacyDeps, 'db' | 'clock'>, actor: PrivacyActor, customerId: number): Promise<Record<string, unknown>> {
+  const { db } = deps;
   const { customer } = await customerOverview(db, customerId);
   const tickets = [];
   for (const id of await ticketIdsOfCustomer(db, customerId)) {
@@ -75,7 +76,10 @@ export async function exportCustomer(db: Db, customerId: number): Promise<Record
       })),
     });
   }
-  return { exportedAt: new Date().toISOString(), customer: { email: customer.email, name: customer.name, language: customer.language, createdAt: new Date(customer.createdAt).toISOString() }, tickets };
+  const now = deps.clock.now();
+  // Handing out someone's data is recorded like changing it.
+  await recordAudit(db, { actor, action: 'customer.exported', target: { type: 'customer', id: customerId }, ip: actor.ip }, now);
+  return { exportedAt: new Date(now).toISOString(), customer: { email: customer.email, name: customer.name, language: customer.language, createdAt: new Date(customer.createdAt).toISOString() }, tickets };
 }
 
 /** Scrubs one ticket inside a transaction and returns the stored files to remove after commit. */

@@ -40,6 +40,7 @@ test('export gives the customer everything of theirs as JSON, without internal n
   expect(res.headers['content-disposition']).toMatch(new RegExp(`^attachment; filename="?customer-${c.customerId}\\.json"?$`));
   const data = JSON.parse(res.text) as { customer: { email: string }; tickets: Array<{ subject: string; messages: Array<{ body: string; attachments: Array<{ fileName: string }> }> }> };
   expect(data.customer.email).toBe('petra@privacy.example');
+  expect((data as unknown as { exportedAt: string }).exportedAt).toBe(new Date(t.clock.now()).toISOString());
   expect(data.tickets.map((x) => x.subject).sort()).toEqual(['Second question', 'Zeppelin invoice']);
   const zeppelin = data.tickets.find((x) => x.subject === 'Zeppelin invoice')!;
   expect(zeppelin.messages.map((m) => m.body)).toEqual(['My flat is at Loudstreet 7, call me.']);

@@ -1,5 +1,4 @@
 import { Router, type Request, type Response } from 'express';
-import { recordAudit } from '../../audit/audit.repo';
 import { ValidationError } from '../../errors';
 import { anonymizeCustomer, anonymizeTicket, customerOverview, deleteCustomer, exportCustomer, searchCustomers, type PrivacyActor } from '../../privacy/privacy.service';
 import { formatTrackingId } from '../../tickets/tracking-id';
@@ -29,8 +28,7 @@ export function privacyRoutes(services: Services): Router {
 
   router.get('/customers/:id/export', async (req, res) => {
     const id = idParam(req.params.id);
-    const data = await exportCustomer(services.db, id);
-    await recordAudit(services.db, { actor: actorOf(req), action: 'customer.exported', target: { type: 'customer', id }, ip: actorOf(req).ip }, services.clock.now());
+    const data = await exportCustomer(services, actorOf(req), id);
     res.attachment(`customer-${id}.json`);
     res.type('application/json').send(JSON.stringify(data, null, 2));
   });
