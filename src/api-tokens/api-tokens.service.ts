@@ -6,6 +6,7 @@ import type { Db } from '../db/db';
 import { withTransaction } from '../db/transaction';
 import { NotFoundError, ValidationError } from '../errors';
 import { can, type CapabilityHolder } from '../staff/capabilities';
+import { fieldErrors } from '../setup/setup.schema';
 import { findStaffById, toStaff, type Staff } from '../staff/staff.repo';
 import { countTokensOfStaff, deleteApiToken, findTokenByHash, findTokenById, insertApiToken, listAllTokens, listTokensOfStaff, touchToken, type ApiToken } from './api-tokens.repo';
 
@@ -45,11 +46,7 @@ export async function listApiTokens(db: Db, staff: Owner): Promise<ApiToken[]> {
  */
 export async function createApiToken(deps: Deps, staff: Owner, input: unknown, ip: string): Promise<{ token: string; record: ApiToken }> {
   const parsed = newTokenSchema.safeParse(input);
-  if (!parsed.success) {
-    const errors: Record<string, string> = {};
-    for (const issue of parsed.error.issues) errors[String(issue.path[0])] ??= issue.message.includes('.') ? issue.message : 'form.invalid';
-    throw new ValidationError('Check the token.', errors);
-  }
+  if (!parsed.success) throw new ValidationError('Check the token.', fieldErrors(parsed.error));
   const token = tokenPrefix + randomBytes(32).toString('base64url');
   const now = deps.clock.now();
   if ((await countTokensOfStaff(deps.db, staff.id)) >= tokensPerPerson) throw new ValidationError('Too many tokens.', { name: `apiTokens.tooMany|${JSON.stringify({ max: tokensPerPerson })}` });

@@ -1,4 +1,4 @@
-import { Router, type ErrorRequestHandler, type Request, type Response } from 'express';
+import { Router, type ErrorRequestHandler, type Request, type RequestHandler, type Response } from 'express';
 import { listTicketAttachments } from '../../attachments/attachments.repo';
 import { findDueAt } from '../../tickets/ticket-extras.repo';
 import { setDueDate } from '../../tickets/ticket-extras.service';
@@ -120,18 +120,20 @@ export function staffTicketsApi(services: Services): Router {
     await sendMessage(res, ticket.id, await addInternalNote(services, ticket, actorOf(req), body.body));
   });
 
-  router.post('/tickets/:ticket/assign', view, async (req, res) => {
-    const ticket = await load(req);
+  /** One change to a ticket, answered with the ticket as it is afterwards. */
+  function change(action: string, guard: RequestHandler, run: (req: Request, ticket: TicketView) => Promise<void>) {
+    router.post(`/tickets/:ticket/${action}`, guard, async (req, res) => {
+      const ticket = await load(req);
+      await run(req, ticket);
+      await sendTicket(res, ticket.id);
+    });
+  }
+  change('assign', view, (req, ticket) => {
     const { ownerId } = parseInput(s.assignBody, req.body);
-    await assign(services, ticket, actorOf(req), ownerId === 'me' ? req.user!.id : ownerId);
-    await sendTicket(res, ticket.id);
+    return assign(services, ticket, actorOf(req), ownerId === 'me' ? req.user!.id : ownerId);
   });
-
-  router.post('/tickets/:ticket/status', need('tickets.reply'), async (req, res) => {
-    const ticket = await load(req);
-    await setStatus(services, ticket, actorOf(req), parseInput(s.statusBody, req.body).status);
-    await sendTicket(res, ticket.id);
-  });
+  change('status', need('tickets.reply'), (req, ticket) => setStatus(services, ticket, actorOf(req), parseInput(s.statusBody, req.body).status));
+  change('escalate', need('tickets.reply'), (req, ticket) => escalate(services, ticket, actorOf(req), parseInput(s.escalateBody, req.body).reason));
 
   router.post('/tickets/:ticket/merge', need('tickets.merge'), async (req, res) => {
     const source = await load(req);
@@ -143,12 +145,6 @@ export function staffTicketsApi(services: Services): Router {
     });
     await mergeTickets(services, source, target, actorOf(req));
     await sendTicket(res, target.id);
-  });
-
-  router.post('/tickets/:ticket/escalate', need('tickets.reply'), async (req, res) => {
-    const ticket = await load(req);
-    await escalate(services, ticket, actorOf(req), parseInput(s.escalateBody, req.body).reason);
-    await sendTicket(res, ticket.id);
   });
 
   // The services name fields as the pages do; a program sees the names it sent.
