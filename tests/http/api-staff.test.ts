@@ -255,3 +255,15 @@ test('concurrent replies through the API all land, in order', async () => {
   expect(replies.map((m) => m.createdAt)).toEqual([...replies.map((m) => m.createdAt)].sort());
   expect(Number((await t.db('tickets').where({ id }).first('message_count')).message_count)).toBe(items.length);
 });
+
+test('PATCH is all or nothing: a refused field leaves the fields before it unchanged', async () => {
+  const { id } = await customerTicket(t, { subject: 'Half a patch' });
+  const before = (await admin.get(`/tickets/${id}`).expect(200)).body.ticket;
+  const refused = await admin.patch(`/tickets/${id}`, { status: 'resolved', priority: 'urgent', due: '2026-12-24T10:00', categoryId: 999999 }).expect(400);
+  expect(Object.keys(refused.body.error.fields)).toEqual(['categoryId']);
+  const after = (await admin.get(`/tickets/${id}`).expect(200)).body.ticket;
+  expect(after).toMatchObject({ status: before.status, priority: before.priority, dueAt: before.dueAt });
+  expect(await t.db('ticket_events').where({ ticket_id: id }).whereIn('type', ['ticket.status_changed', 'ticket.priority_changed', 'ticket.due_changed']).first()).toBeUndefined();
+  await admin.patch(`/tickets/${id}`, { status: 'resolved', priority: 'urgent' }).expect(200);
+  expect((await t.db('ticket_events').where({ ticket_id: id }).whereIn('type', ['ticket.status_changed', 'ticket.priority_changed']).pluck('type')).sort()).toEqual(['ticket.priority_changed', 'ticket.status_changed']);
+});

@@ -102,7 +102,7 @@ export function openApiDocument(): ReturnType<typeof createDocument> {
           },
         },
         patch: staffOp('Change status, priority, due date, owner or category', 'tickets.view', {
-          description: 'Each given property is changed as on the ticket page, with its own history event. Status, priority and due date need `tickets.reply`; an owner other than oneself `tickets.assign_others`; the category `tickets.change_category`.',
+          description: 'Each given property is changed as on the ticket page, with its own history event; all or nothing (one refused value changes nothing). Status, priority and due date need `tickets.reply`; an owner other than oneself `tickets.assign_others`; the category `tickets.change_category`.',
           requestBody: json(s.patchBody),
           responses: ticketAnswer('The ticket after the change.'),
         }),

@@ -1,7 +1,6 @@
 import { Router, type ErrorRequestHandler, type Request, type RequestHandler, type Response } from 'express';
 import { listTicketAttachments } from '../../attachments/attachments.repo';
 import { findDueAt } from '../../tickets/ticket-extras.repo';
-import { setDueDate } from '../../tickets/ticket-extras.service';
 import { listFieldValues } from '../../custom-fields/custom-fields.repo';
 import { ForbiddenError, NotFoundError, ValidationError } from '../../errors';
 import { can, type Capability } from '../../staff/capabilities';
@@ -9,7 +8,8 @@ import { visibleCategoryIds } from '../../staff/category-access.repo';
 import { findStaffById, type Staff } from '../../staff/staff.repo';
 import { readListQuery } from '../../tickets/list-query';
 import { listAllMessages } from '../../tickets/messages.repo';
-import { addInternalNote, assign, escalate, mergeTickets, moveToCategory, setPriority, setStatus, ticketForStaff } from '../../tickets/staff-actions.service';
+import { addInternalNote, assign, escalate, mergeTickets, setStatus, ticketForStaff } from '../../tickets/staff-actions.service';
+import { patchTicket } from '../../tickets/ticket-patch.service';
 import { findStatusByKey, listPriorities, listStatuses } from '../../tickets/statuses.repo';
 import { countTickets, listTickets } from '../../tickets/ticket-list.repo';
 import { findTicketById, findTicketByTrackingId, type TicketView } from '../../tickets/tickets.repo';
@@ -85,15 +85,7 @@ export function staffTicketsApi(services: Services): Router {
     const body = parseInput(s.patchBody, req.body);
     // Owner and category rules (assign_others, change_category) are checked by their services.
     if (body.status !== undefined || body.priority !== undefined || body.due !== undefined) demand(req, 'tickets.reply');
-    // Each change is its own transaction and event, as on the ticket page; re-read between them.
-    // The category goes last: it may take the ticket out of this person's reach.
-    const actor = actorOf(req);
-    const fresh = () => findTicketById(services.db, ticket.id).then((t) => t!);
-    if (body.status !== undefined) await setStatus(services, await fresh(), actor, body.status);
-    if (body.priority !== undefined) await setPriority(services, await fresh(), actor, body.priority);
-    if (body.ownerId !== undefined) await assign(services, await fresh(), actor, body.ownerId);
-    if (body.due !== undefined) await setDueDate(services, await fresh(), actor, { due: body.due ?? '' }, await services.settings.get('helpdesk.timezone'));
-    if (body.categoryId !== undefined) await moveToCategory(services, await fresh(), actor, body.categoryId);
+    await patchTicket(services, ticket, actorOf(req), body, await services.settings.get('helpdesk.timezone'));
     await sendTicket(res, ticket.id);
   });
 
