@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { fromRoot } from '../../src/paths';
+import { installedApp, type InstalledApp } from '../helpers/installed-app';
 
 export const screenshotDir = fromRoot('test-output', 'screenshots');
 const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -31,6 +32,28 @@ export async function serve(handler: http.RequestListener): Promise<{ base: stri
     base: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
+}
+
+export type ServedApp = { t: InstalledApp; server: Awaited<ReturnType<typeof serve>>; browser: Browser };
+
+/**
+ * The usual set-up of a browser test file: one installed help desk served on loopback and one
+ * browser, handed over once ready (`prepare` may add data first) and closed at the end.
+ */
+export function useServedApp(receive: (served: ServedApp) => void | Promise<void>): void {
+  let served: Partial<ServedApp> = {};
+  beforeAll(async () => {
+    const t = await installedApp();
+    served = { t };
+    served.server = await serve(t.app);
+    served.browser = await launchBrowser();
+    await receive(served as ServedApp);
+  });
+  afterAll(async () => {
+    await served.browser?.close();
+    await served.server?.close();
+    await served.t?.close();
+  });
 }
 
 const axeSource = fs.readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');

@@ -1,24 +1,17 @@
 import type { Browser } from 'playwright-core';
 import request from 'supertest';
-import { adminCredentials, installedApp, type InstalledApp } from '../helpers/installed-app';
+import { adminCredentials, type InstalledApp } from '../helpers/installed-app';
 import { openTicket } from '../helpers/portal';
-import { collectPageErrors, launchBrowser, serve, step, signInAt } from './browser';
+import { collectPageErrors, step, signInAt, useServedApp, type ServedApp } from './browser';
 
 let t: InstalledApp;
-let server: Awaited<ReturnType<typeof serve>>;
+let server: ServedApp['server'];
 let browser: Browser;
 
-beforeAll(async () => {
-  t = await installedApp();
-  server = await serve(t.app);
-  browser = await launchBrowser();
+useServedApp(async (served) => {
+  ({ t, server, browser } = served);
   await openTicket(t, request.agent(t.app), { email: 'wanda@example.org', name: 'Wanda <b>Whistle</b>', subject: 'Delete my data please' });
   await openTicket(t, request.agent(t.app), { email: 'wanda@example.org', name: 'Wanda Whistle', subject: 'Second ticket' });
-});
-afterAll(async () => {
-  await browser?.close();
-  await server?.close();
-  await t?.close();
 });
 
 test.each([
