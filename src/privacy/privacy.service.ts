@@ -125,10 +125,13 @@ export async function anonymizeCustomer(deps: PrivacyDeps, actor: PrivacyActor, 
   await removeFiles(deps.store, keys);
 }
 
-/** Anonymizes one ticket: it moves to a new anonymous customer, so nothing links it to the person. */
-export async function anonymizeTicket(deps: PrivacyDeps, actor: PrivacyActor, ticketId: number): Promise<void> {
+/**
+ * Anonymizes one ticket of the customer: it moves to a new anonymous customer, so nothing links
+ * it to the person. A ticket of someone else is "not found".
+ */
+export async function anonymizeTicket(deps: PrivacyDeps, actor: PrivacyActor, customerId: number, ticketId: number): Promise<void> {
   const ticket = Number.isSafeInteger(ticketId) ? await findTicketById(deps.db, ticketId) : undefined;
-  if (!ticket) throw new NotFoundError();
+  if (!ticket || ticket.customerId !== customerId) throw new NotFoundError();
   const now = deps.clock.now();
   const keys = await withTransaction(deps.db, async (trx) => {
     const files = await scrubTicket(trx, ticket.id, actor, now);

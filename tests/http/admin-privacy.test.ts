@@ -165,3 +165,17 @@ test('anonymizing leaves no personal text behind: field values and notes in the 
     await t.db('custom_fields').update({ is_active: false });
   }
 });
+
+test('any ticket of the customer can be anonymized on its own, also one older than the 500 the page lists', async () => {
+  const { agent, token } = await signedInAdmin();
+  const c = await customerWithTwoTickets('xenia@privacy.example');
+  const model = await t.db('tickets').where({ id: c.second }).first();
+  const newer = Array.from({ length: 500 }, (_, i) => {
+    const { id: _id, subject_tsv: _s, ...row } = model as Record<string, unknown>;
+    return { ...row, tracking_id: `ZZ${String(i).padStart(8, '0')}`, submission_key: null, created_at: Number(model.created_at) + 1000 + i };
+  });
+  await t.db.batchInsert('tickets', newer, 100);
+  expect((await agent.get(`/admin/customers/${c.customerId}`).expect(200)).text).not.toContain(`/admin/tickets/${c.first}"`);
+  await agent.post(`/admin/customers/${c.customerId}/tickets/${c.first}/anonymize`).type('form').send({ _csrf: token }).expect(303);
+  expect((await t.db('tickets').where({ id: c.first }).first('subject')).subject).toBe('Anonymized ticket');
+});

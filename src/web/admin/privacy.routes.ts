@@ -1,5 +1,5 @@
 import { Router, type Request, type Response } from 'express';
-import { ValidationError } from '../../errors';
+import { NotFoundError, ValidationError } from '../../errors';
 import { anonymizeCustomer, anonymizeTicket, customerOverview, deleteCustomer, exportCustomer, searchCustomers, type PrivacyActor } from '../../privacy/privacy.service';
 import { formatTrackingId } from '../../tickets/tracking-id';
 import type { Services } from '../app-services';
@@ -49,10 +49,13 @@ export function privacyRoutes(services: Services): Router {
   );
   router.post('/customers/:id/delete', (req, res) => confirmed(req, res, () => deleteCustomer(services, actorOf(req), idParam(req.params.id)), '/admin/customers?done=deleted'));
   router.post('/customers/:id/tickets/:ticketId/anonymize', async (req, res) => {
-    const { tickets } = await customerOverview(services.db, idParam(req.params.id));
-    const ticket = tickets.find((t) => t.id === idParam(req.params.ticketId));
-    if (!ticket) return renderCustomer(req, res, { form: 'privacy.errors.notTheirTicket' }, 404);
-    await anonymizeTicket(services, actorOf(req), ticket.id);
+    // Any ticket of theirs, also one older than the page lists.
+    try {
+      await anonymizeTicket(services, actorOf(req), idParam(req.params.id), idParam(req.params.ticketId));
+    } catch (err) {
+      if (err instanceof NotFoundError) return renderCustomer(req, res, { form: 'privacy.errors.notTheirTicket' }, 404);
+      throw err;
+    }
     res.redirect(303, `/admin/customers/${idParam(req.params.id)}?done=ticketAnonymized`);
   });
   return router;
