@@ -89,6 +89,17 @@ export async function foreignTicketsWithMessagesOf(db: Knex, customerId: number)
   return [...found];
 }
 
+/** The customer's tickets merged into this one, directly or along a chain (index merged_into_id). */
+export async function ownTicketsMergedInto(db: Knex, ticketId: number, customerId: number): Promise<number[]> {
+  const found: number[] = [];
+  let next = [ticketId];
+  while (next.length) {
+    next = (await db('tickets').whereIn('merged_into_id', next).where({ customer_id: customerId }).pluck('id')).map(Number).filter((id) => id !== ticketId && !found.includes(id));
+    found.push(...next);
+  }
+  return found;
+}
+
 /** The files of this customer's messages on a ticket of someone else. */
 export async function customerFilesOn(db: Knex, ticketId: number, customerId: number): Promise<string[]> {
   return db('attachments as a').join('messages as m', 'm.id', 'a.message_id').where({ 'a.ticket_id': ticketId, 'm.customer_id': customerId }).pluck('a.storage_key');

@@ -19,6 +19,7 @@ import {
   foreignTicketsWithMessagesOf,
   insertAnonymousCustomer,
   moveTicketToCustomer,
+  ownTicketsMergedInto,
   renameCustomer,
   scrubCustomerMessagesOn,
   scrubTicketContent,
@@ -134,9 +135,12 @@ export async function anonymizeTicket(deps: PrivacyDeps, actor: PrivacyActor, cu
   if (!ticket || ticket.customerId !== customerId) throw new NotFoundError();
   const now = deps.clock.now();
   const keys = await withTransaction(deps.db, async (trx) => {
-    const files = await scrubTicket(trx, ticket.id, actor, now);
+    // Their tickets merged into this one still carry subjects and the link to the person.
+    const ids = [ticket.id, ...(await ownTicketsMergedInto(trx, ticket.id, customerId))];
+    const files: string[] = [];
+    for (const id of ids) files.push(...(await scrubTicket(trx, id, actor, now)));
     const anonymous = await insertAnonymousCustomer(trx, { ...anonymousIdentity(), language: ticket.language }, now);
-    await moveTicketToCustomer(trx, ticket.id, anonymous);
+    for (const id of ids) await moveTicketToCustomer(trx, id, anonymous);
     await recordAudit(trx, { actor, action: 'ticket.anonymized', target: { type: 'ticket', id: ticket.trackingId }, ip: actor.ip }, now);
     return files;
   });

@@ -179,3 +179,14 @@ test('any ticket of the customer can be anonymized on its own, also one older th
   await agent.post(`/admin/customers/${c.customerId}/tickets/${c.first}/anonymize`).type('form').send({ _csrf: token }).expect(303);
   expect((await t.db('tickets').where({ id: c.first }).first('subject')).subject).toBe('Anonymized ticket');
 });
+
+test('anonymizing one ticket takes along their tickets merged into it (subject and link to the person)', async () => {
+  const { agent, token } = await signedInAdmin();
+  const c = await customerWithTwoTickets('yara@privacy.example');
+  const secondTracking = (await t.db('tickets').where({ id: c.second }).first('tracking_id')).tracking_id;
+  await agent.post(`/admin/tickets/${c.first}/merge`).type('form').send({ _csrf: token, target: secondTracking, confirm: 'yes' }).expect(303);
+  await agent.post(`/admin/customers/${c.customerId}/tickets/${c.second}/anonymize`).type('form').send({ _csrf: token }).expect(303);
+  const rows = await t.db('tickets').whereIn('id', [c.first, c.second]).select('subject', 'customer_id', 'ip');
+  expect(rows.map((r: { subject: string }) => r.subject)).toEqual(['Anonymized ticket', 'Anonymized ticket']);
+  expect(rows.every((r: { customer_id: number; ip: string | null }) => Number(r.customer_id) !== c.customerId && r.ip === null)).toBe(true);
+});
