@@ -28,6 +28,8 @@ test('staff open a ticket for a phoning customer: the customer\'s message typed 
   expect(ticket).toMatchObject({ source: 'staff', owner_id: await f.staffId(adminCredentials.email), language: 'sk', email: 'phone.caller@example.org', name: 'Phil Caller', priority: 'high' });
   const message = await t.db('messages').where({ ticket_id: id }).first('kind', 'staff_id', 'customer_id', 'author_name');
   expect(message).toMatchObject({ kind: 'customer', staff_id: await f.staffId(adminCredentials.email), author_name: 'Phil Caller' });
+  // Staff see who typed it in for the caller.
+  expect((await admin.get(`/admin/tickets/${id}`).expect(200)).text).toContain(`Entered by ${adminCredentials.name}`);
   expect(await t.db('attachments').where({ ticket_id: id }).count<{ n: number }[]>({ n: '*' })).toEqual([{ n: 1 }]);
   const created = await t.db('ticket_events').where({ ticket_id: id, type: 'ticket.created' }).first('actor_type', 'actor_id');
   expect(created).toMatchObject({ actor_type: 'staff', actor_id: await f.staffId(adminCredentials.email) });
