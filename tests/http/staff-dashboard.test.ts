@@ -20,6 +20,9 @@ test('the dashboard counts every queue, links each to its filtered list, and sho
   await admin.post(`/admin/tickets/${overdue.id}/take`).type('form').send({ _csrf }).expect(303);
 
   const page = await admin.get('/admin').expect(200);
+  // On a phone the top bar is short: the dashboard leads to the administration and the profile.
+  expect(page.text).toContain('href="/admin/manage"');
+  expect(page.text).toContain('href="/admin/profile"');
   for (const [name, n] of [['New', 3], ['Open', 3], ['Mine', 1], ['Unassigned', 2], ['Overdue', 1], ['Due within 24 hours', 1], ['Waiting for customer', 0]] as const) expect([name, countOf(page.text, name)]).toEqual([name, n]);
   expect(page.text).toContain('href="/admin/tickets?due=overdue&amp;sort=due&amp;dir=asc"');
   expect(idsIn((await admin.get('/admin/tickets?due=overdue&sort=due&dir=asc').expect(200)).text)).toEqual([overdue.id]);
