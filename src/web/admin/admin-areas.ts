@@ -3,22 +3,23 @@ import { can, type Capability } from '../../staff/capabilities';
 
 /**
  * The administration areas listed on /admin/manage and behind the top bar's "Administration"
- * link. Each area adds one entry here; a staff member sees the areas their role allows.
+ * link, in the order a new owner sets things up. Each area adds one entry here; a staff member
+ * sees the areas their role allows.
  */
 export type AdminArea = { href: string; titleKey: string; textKey: string; capability: Capability | 'admin' };
 
 export const adminAreas: AdminArea[] = [
-  { href: '/admin/settings', titleKey: 'settings.area.title', textKey: 'settings.area.text', capability: 'settings.manage' },
   { href: '/admin/categories', titleKey: 'catalog.areas.categories.title', textKey: 'catalog.areas.categories.text', capability: 'settings.manage' },
+  { href: '/admin/staff', titleKey: 'staffAdmin.areaTitle', textKey: 'staffAdmin.areaText', capability: 'staff.manage' },
+  { href: '/admin/roles', titleKey: 'roles.areaTitle', textKey: 'roles.areaText', capability: 'admin' },
   { href: '/admin/fields', titleKey: 'catalog.areas.fields.title', textKey: 'catalog.areas.fields.text', capability: 'settings.manage' },
   { href: '/admin/statuses', titleKey: 'catalog.areas.statuses.title', textKey: 'catalog.areas.statuses.text', capability: 'settings.manage' },
   { href: '/admin/priorities', titleKey: 'catalog.areas.priorities.title', textKey: 'catalog.areas.priorities.text', capability: 'settings.manage' },
+  { href: '/admin/settings', titleKey: 'settings.area.title', textKey: 'settings.area.text', capability: 'settings.manage' },
   { href: '/admin/templates', titleKey: 'mailTemplates.area.title', textKey: 'mailTemplates.area.text', capability: 'settings.manage' },
-  { href: '/admin/audit', titleKey: 'auditLog.area.title', textKey: 'auditLog.area.text', capability: 'admin' },
   { href: '/admin/bans', titleKey: 'manage.bans.title', textKey: 'manage.bans.text', capability: 'bans.manage' },
   { href: '/admin/customers', titleKey: 'manage.privacy.title', textKey: 'manage.privacy.text', capability: 'admin' },
-  { href: '/admin/staff', titleKey: 'staffAdmin.areaTitle', textKey: 'staffAdmin.areaText', capability: 'staff.manage' },
-  { href: '/admin/roles', titleKey: 'roles.areaTitle', textKey: 'roles.areaText', capability: 'admin' },
+  { href: '/admin/audit', titleKey: 'auditLog.area.title', textKey: 'auditLog.area.text', capability: 'admin' },
   { href: '/admin/api-tokens', titleKey: 'apiTokens.manageTitle', textKey: 'apiTokens.manageText', capability: 'tickets.view' },
 ];
 
