@@ -148,6 +148,11 @@ test('admins can require two-factor sign-in: staff without it set it up before a
     const sent = await admin.get('/admin/tickets');
     expect(sent.status).toBe(303);
     expect(sent.headers.location).toBe('/admin/profile/two-factor');
+    // Routes match whatever the letter case; the requirement must too.
+    for (const path of ['/ADMIN/tickets', '/Admin/api-tokens']) {
+      const other = await admin.get(path);
+      expect([other.status, other.headers.location]).toEqual([303, '/admin/profile/two-factor']);
+    }
     const page = await admin.get('/admin/profile/two-factor').expect(200);
     expect(page.text).toContain('Your administrators require two-factor sign-in.');
     const secret = /data-secret="([A-Z2-7]+)"/.exec(page.text)![1]!;

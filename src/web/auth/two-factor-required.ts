@@ -4,7 +4,8 @@ import type { Services } from '../app-services';
 
 // What someone who must still set up two-factor sign-in may reach: the set-up itself, the
 // confirmation it may ask for, signing out, and the upgrade step admins are sent to.
-const reachable = /^\/admin\/(profile\/two-factor(\/|$)|confirm-access$|logout$|login(\/|$)|upgrade$)/;
+// Routes match whatever the letter case ("/ADMIN/tickets" is the ticket list), so these checks do too.
+const reachable = /^\/admin\/(profile\/two-factor(\/|$)|confirm-access$|logout$|login(\/|$)|upgrade$)/i;
 
 /**
  * When admins require two-factor sign-in for everyone (setting security.requireTwoFactor),
@@ -13,7 +14,7 @@ const reachable = /^\/admin\/(profile\/two-factor(\/|$)|confirm-access$|logout$|
  */
 export function twoFactorRequired(services: Services): RequestHandler {
   return async (req, res, next) => {
-    if (!req.user || req.session.twoFactorOk || !req.path.startsWith('/admin')) return next();
+    if (!req.user || req.session.twoFactorOk || !req.path.toLowerCase().startsWith('/admin')) return next();
     if (!(await services.settings.get('security.requireTwoFactor'))) return next();
     if (await hasTwoFactor(services.db, req.user.id)) {
       req.session.twoFactorOk = true;
