@@ -24,6 +24,14 @@ export function clientOf(db: Knex): DatabaseClient {
   return 'sqlite';
 }
 
+/**
+ * Row locks for a short read-then-write (never held across anything slow): `FOR UPDATE` on
+ * MySQL and PostgreSQL; SQLite has none and needs none (one writer at a time).
+ */
+export function lockedForUpdate(db: Knex, query: Knex.QueryBuilder): Knex.QueryBuilder {
+  return clientOf(db) === 'sqlite' ? query : query.forUpdate();
+}
+
 /** Runs on every new pooled connection, before any query. */
 export function afterCreateFor(client: DatabaseClient) {
   return (conn: unknown, done: (err: Error | null, conn: unknown) => void): void => {

@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import { lockedForUpdate } from '../db/dialect';
 import { moveTags } from '../tags/tags.repo';
 
 /**
@@ -19,4 +20,16 @@ export async function moveTicketContents(trx: Knex, fromId: number, toId: number
 export async function countMessages(trx: Knex, ticketId: number): Promise<number> {
   const [row] = await trx('messages').where({ ticket_id: ticketId }).count<{ n: number }[]>({ n: '*' });
   return Number(row?.n ?? 0);
+}
+
+/**
+ * Locks both tickets of a merge (in id order, so two merges of one pair wait rather than
+ * deadlock) and tells whether both are still unmerged. A plain re-read is not enough: two merges
+ * at once (A into B and B into A) each saw the other ticket unmerged in their snapshot and both
+ * won, leaving a cycle; the locking read waits for the other merge and sees its outcome.
+ */
+export async function lockUnmergedPair(trx: Knex, sourceId: number, targetId: number): Promise<boolean> {
+  const query = trx('tickets').whereIn('id', [sourceId, targetId]).orderBy('id').select('id', 'merged_into_id');
+  const rows = (await lockedForUpdate(trx, query)) as Array<{ id: number; merged_into_id: number | null }>;
+  return rows.length === 2 && rows.every((r) => r.merged_into_id === null);
 }

@@ -9,7 +9,7 @@ import { visibleCategoryIds } from '../staff/category-access.repo';
 import { findStaffById } from '../staff/staff.repo';
 import { bumpMessageCount, deleteTicketRows, findTicketById, updateTicket, type TicketView } from './tickets.repo';
 import { insertMessage } from './messages.repo';
-import { countMessages, moveTicketContents } from './merge.repo';
+import { countMessages, lockUnmergedPair, moveTicketContents } from './merge.repo';
 import { findPriorityByKey, findStatusByKey } from './statuses.repo';
 import type { TicketEvent } from './ticket-events';
 import type { TicketDeps } from './tickets.service';
@@ -119,9 +119,8 @@ export async function mergeTickets(deps: TicketDeps, source: TicketView, target:
   if (source.mergedIntoId !== null || target.mergedIntoId !== null) throw new ValidationError('Merged tickets cannot be merged again.', { merge: 'staffTicket.mergeMerged' });
   await withTransaction(deps.db, async (trx) => {
     const now = deps.clock.now();
-    // Re-read inside the transaction: two staff merging at once must not both win.
-    const [s, t] = [await findTicketById(trx, source.id), await findTicketById(trx, target.id)];
-    if (!s || !t || s.mergedIntoId !== null || t.mergedIntoId !== null) throw new ValidationError('Merged tickets cannot be merged again.', { merge: 'staffTicket.mergeMerged' });
+    // Locked inside the transaction: two staff merging at once must not both win.
+    if (!(await lockUnmergedPair(trx, source.id, target.id))) throw new ValidationError('Merged tickets cannot be merged again.', { merge: 'staffTicket.mergeMerged' });
     const closed = (await findStatusByKey(trx, 'closed'))!;
     await moveTicketContents(trx, source.id, target.id);
     await updateTicket(trx, source.id, { merged_into_id: target.id, status_id: closed.id, message_count: 0, updated_at: now, resolved_at: now, resolved_by_staff_id: staff.id });
