@@ -37,14 +37,14 @@ export function staffNotifications(deps: NotificationDeps): TicketSubscriber {
       }
       case 'ticket.assigned': {
         if (event.to === null || event.to === actorId) return;
-        const owner = await recipientIfWanted(trx, event.to, 'notify_assigned');
+        const owner = await recipientIfWanted(trx, event.to, ticket.categoryId, 'notify_assigned');
         if (!owner) return;
         const assignedBy = (actorId !== null ? await staffName(trx, actorId) : null) ?? (await deps.settings.all(trx))['helpdesk.name'];
         return mailTo(deps, trx, ticket.id, [owner], { template: 'staff_assigned', vars: { ticket: ref, assignedBy } }, actorId);
       }
       case 'ticket.customer_replied': {
         if (ticket.ownerId === null) return;
-        const owner = await recipientIfWanted(trx, ticket.ownerId, 'notify_customer_reply');
+        const owner = await recipientIfWanted(trx, ticket.ownerId, ticket.categoryId, 'notify_customer_reply');
         if (!owner) return;
         const vars = { ticket: ref, customerName: ticket.customerName || ticket.customerEmail, replyText: await messageBody(trx, ticket.id, event.messageId) };
         return mailTo(deps, trx, ticket.id, [owner], { template: 'staff_customer_replied', vars }, actorId);

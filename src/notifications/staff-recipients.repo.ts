@@ -6,9 +6,17 @@ export type StaffRecipient = { id: number; email: string; name: string; language
 const recipientColumns = ['s.id', 's.email', 's.name', 's.language'];
 const toRecipient = (r: Record<string, unknown>): StaffRecipient => ({ id: Number(r.id), email: String(r.email), name: String(r.name), language: String(r.language) });
 
-/** One staff member, if active and their switch for this kind of mail is on. */
-export async function recipientIfWanted(db: Knex, staffId: number, wants: NotificationSwitch): Promise<StaffRecipient | null> {
-  const row = await db('staff_users as s').where({ 's.id': staffId, 's.is_active': true, [`s.${wants}`]: true }).first(recipientColumns);
+/** Admins, and staff given access to the category. */
+const mayWorkCategory = (db: Knex, categoryId: number) => (q: Knex.QueryBuilder) =>
+  q.where('s.is_admin', true).orWhereExists(db('staff_categories as sc').whereRaw('sc.staff_id = s.id').andWhere('sc.category_id', categoryId));
+
+/**
+ * One staff member, if active, still allowed to work the ticket's category and with their
+ * switch for this kind of mail on: an owner whose access to the category was taken away is
+ * not sent its customers' replies.
+ */
+export async function recipientIfWanted(db: Knex, staffId: number, categoryId: number, wants: NotificationSwitch): Promise<StaffRecipient | null> {
+  const row = await db('staff_users as s').where({ 's.id': staffId, 's.is_active': true, [`s.${wants}`]: true }).andWhere(mayWorkCategory(db, categoryId)).first(recipientColumns);
   return row ? toRecipient(row) : null;
 }
 
@@ -19,7 +27,7 @@ export async function recipientIfWanted(db: Knex, staffId: number, wants: Notifi
 export async function categoryRecipients(db: Knex, categoryId: number, wants: NotificationSwitch): Promise<StaffRecipient[]> {
   const rows = await db('staff_users as s')
     .where({ 's.is_active': true, 's.is_away': false, [`s.${wants}`]: true })
-    .andWhere((q) => q.where('s.is_admin', true).orWhereExists(db('staff_categories as sc').whereRaw('sc.staff_id = s.id').andWhere('sc.category_id', categoryId)))
+    .andWhere(mayWorkCategory(db, categoryId))
     .orderBy('s.id')
     .select(recipientColumns);
   return rows.map(toRecipient);

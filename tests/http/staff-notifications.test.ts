@@ -112,6 +112,17 @@ test('a customer reply is mailed to the ticket owner who wants it, with the repl
   await t.db('tickets').where({ id }).update({ owner_id: deeId });
   await reply('Anyone there?');
   expect(await recipients('staff_customer_replied')).toEqual([]);
+
+  // Nor an owner whose access to the ticket's category was taken away since.
+  await setSwitch(samId, { notify_customer_reply: true });
+  await t.db('tickets').where({ id }).update({ owner_id: samId });
+  await t.db('staff_categories').where({ staff_id: samId, category_id: 1 }).del();
+  try {
+    await reply('Secret details for the owner only');
+    expect(await recipients('staff_customer_replied')).toEqual([]);
+  } finally {
+    await t.db('staff_categories').insert({ staff_id: samId, category_id: 1 });
+  }
 });
 
 test('escalated to your tier: each switch respected, the escalating person never mailed', async () => {
