@@ -74,6 +74,18 @@ export type SettingKey = keyof typeof settingDefinitions;
 
 /** Settings never sent back to a browser nor written to the audit log in clear. */
 export const secretSettingKeys: readonly SettingKey[] = ['mail.smtpPassword', 'fetch.password'];
+/**
+ * Settings only administrators change, whatever else a role may manage: where account links
+ * point (helpdesk.url, in every invitation and password reset mail), where mail goes and with
+ * which stored passwords (an SMTP or IMAP host of one's own would receive the reset links or the
+ * saved password), and the two-factor requirement. Through them `settings.manage` would reach
+ * an administrator's account.
+ */
+export const adminOnlySettingKeys: readonly SettingKey[] = [
+  'helpdesk.url', 'security.requireTwoFactor',
+  'mail.transport', 'mail.fromAddress', 'mail.smtpHost', 'mail.smtpPort', 'mail.smtpSecurity', 'mail.smtpUser', 'mail.smtpPassword',
+  'fetch.protocol', 'fetch.host', 'fetch.port', 'fetch.security', 'fetch.user', 'fetch.password', 'fetch.folder', 'fetch.deleteAfterImport',
+];
 export type SettingValue<K extends SettingKey> = z.infer<(typeof settingDefinitions)[K]['schema']>;
 export type Settings = { [K in SettingKey]: SettingValue<K> };
 

@@ -1,11 +1,15 @@
 import { recordAudit, type AuditEntry } from '../audit/audit.repo';
 import type { Db } from '../db/db';
 import { withTransaction } from '../db/transaction';
+import { ForbiddenError } from '../errors';
 import { bumpSettingsRevision, readAllSettings, readSettingsRevision, writeSettings } from './settings.repo';
-import { secretSettingKeys, settingDefinitions, type SettingKey, type Settings } from './settings.schema';
+import { adminOnlySettingKeys, secretSettingKeys, settingDefinitions, type SettingKey, type Settings } from './settings.schema';
 
-/** Who changed settings, for the audit log. */
-export type SettingsChangeContext = { actor: AuditEntry['actor']; ip?: string; group?: string };
+/**
+ * Who changed settings, for the audit log; `actorIsAdmin: false` (someone with settings.manage
+ * who is not an administrator) may not change the admin-only keys.
+ */
+export type SettingsChangeContext = { actor: AuditEntry['actor']; ip?: string; group?: string; actorIsAdmin?: boolean };
 
 /** Before and after of each changed key; secrets appear only as "changed" / "removed". */
 export type SettingsDiff = Record<string, { before: unknown; after: unknown }>;
@@ -61,6 +65,7 @@ export class SettingsService {
       const changed = Object.fromEntries(Object.entries(values).filter(([key, value]) => JSON.stringify(current[key as SettingKey]) !== JSON.stringify(value)));
       const keys = Object.keys(changed) as SettingKey[];
       if (keys.length === 0) return {};
+      if (context?.actorIsAdmin === false && keys.some((k) => adminOnlySettingKeys.includes(k))) throw new ForbiddenError();
       const now = this.now();
       await writeSettings(trx, changed, now);
       await bumpSettingsRevision(trx, now);

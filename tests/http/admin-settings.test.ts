@@ -205,6 +205,33 @@ test('a staff member whose role has settings.manage may use the pages', async ()
   await t.db('staff_users').where({ id: sam.id }).update({ role_id: null });
 });
 
+test('settings.manage without being an admin cannot move account links, mail servers or the two-factor rule', async () => {
+  const sam = await t.db('staff_users').where({ email: staffCredentials.email }).first('id');
+  t.clock.advance(1); // the role's name carries the clock
+  const roleId = await insertRole(['settings.manage']);
+  await t.db('staff_users').where({ id: sam.id }).update({ role_id: roleId });
+  try {
+    const staff = request.agent(t.app);
+    await signIn(staff, staffCredentials);
+    const send = async (group: string, changes: Record<string, string>) => {
+      const page = await staff.get(`/admin/settings/${group}`).expect(200);
+      const fields: Record<string, string> = {};
+      for (const [id, v] of Object.entries(formValuesOf(group as never, await t.services.settings.all()))) if (v !== false) fields[id] = v === true ? 'yes' : v;
+      return staff.post(`/admin/settings/${group}`).type('form').send({ _csrf: csrfFrom(page.text), ...fields, ...changes });
+    };
+    const before = await stored();
+    expect((await send('general', { [fieldId('helpdesk.url')]: 'https://evil.example' })).status).toBe(403);
+    expect((await send('sending', { [fieldId('mail.transport')]: 'smtp', [fieldId('mail.smtpHost')]: 'evil.example' })).status).toBe(403);
+    expect((await send('spam', { [fieldId('security.requireTwoFactor')]: 'yes' })).status).toBe(403);
+    expect(await stored()).toEqual(before);
+    // The rest of a tab is theirs to change.
+    expect((await send('general', { [fieldId('helpdesk.name')]: 'Renamed by Sam' })).status).toBe(303);
+    expect((await stored()).get('helpdesk.name')).toBe('Renamed by Sam');
+  } finally {
+    await t.db('staff_users').where({ id: sam.id }).update({ role_id: null });
+  }
+});
+
 async function insertRole(caps: string[]): Promise<number> {
   return insertReturningId(t.db, 'roles', { name: `Settings ${t.clock.now()}`, capabilities: JSON.stringify(caps), created_at: t.clock.now(), updated_at: t.clock.now() });
 }

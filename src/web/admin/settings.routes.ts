@@ -82,7 +82,7 @@ export function settingsRoutes(services: Services): Router {
     const group = tabOf(req);
     const form = parseSettingsForm(group, req.body, await services.settings.all());
     if (!form.ok) return render(req, res, group, 400, { values: form.values, errors: form.errors, saved: false });
-    const diff = await services.settings.save(form.settings, { actor: { id: req.user!.id, name: req.user!.name }, ip: req.ip, group });
+    const diff = await services.settings.save(form.settings, { actor: { id: req.user!.id, name: req.user!.name }, ip: req.ip, group, actorIsAdmin: req.user!.isAdmin });
     services.logger.info({ by: req.user!.email, group, keys: Object.keys(diff) }, 'settings changed');
     res.redirect(303, `/admin/settings/${group}?saved=1`);
   });
