@@ -20,6 +20,11 @@ export async function findTagsByNames(db: Knex, names: string[]): Promise<TagRow
   return rows.map((r) => ({ id: Number(r.id), name: r.name }));
 }
 
+export async function countTagsOfTicket(db: Knex, ticketId: number): Promise<number> {
+  const [row] = await db('ticket_tags').where({ ticket_id: ticketId }).count<{ n: number }[]>({ n: '*' });
+  return Number(row?.n ?? 0);
+}
+
 /** True if the tag was newly put on the ticket. */
 export async function attachTag(trx: Knex, ticketId: number, tagId: number, now: number): Promise<boolean> {
   const exists = await trx('ticket_tags').where({ ticket_id: ticketId, tag_id: tagId }).first('tag_id');

@@ -3,10 +3,12 @@ import { ValidationError } from '../errors';
 import type { StaffActor } from '../tickets/staff-actions.service';
 import type { TicketDeps } from '../tickets/tickets.service';
 import { findTicketById, type TicketView } from '../tickets/tickets.repo';
-import { attachTag, detachTag, ensureTag, findTagByName } from './tags.repo';
+import { attachTag, countTagsOfTicket, detachTag, ensureTag, findTagByName } from './tags.repo';
 
 export const maxTagLength = 40;
 export const maxTagsPerChange = 10;
+/** A ticket's tags stay a short list: the list page shows them on every row. */
+export const maxTagsPerTicket = 30;
 
 /**
  * A tag as stored: trimmed, inner whitespace as single spaces, lower case, no control
@@ -31,9 +33,11 @@ export function parseTagList(input: string): string[] {
 export async function addTags(deps: TicketDeps, ticket: TicketView, staff: StaffActor, names: string[]): Promise<void> {
   await withTransaction(deps.db, async (trx) => {
     const now = deps.clock.now();
+    let count = await countTagsOfTicket(trx, ticket.id);
     for (const name of names) {
       const tagId = await ensureTag(trx, name, now);
       if (!(await attachTag(trx, ticket.id, tagId, now))) continue;
+      if (++count > maxTagsPerTicket) throw new ValidationError('The ticket has as many tags as it may.', { tags: 'tags.errorTicketFull' });
       await deps.events.publish(trx, { type: 'ticket.tag_added', ticket: (await findTicketById(trx, ticket.id))!, tag: name, actor: { type: 'staff', id: staff.id } }, now);
     }
   });

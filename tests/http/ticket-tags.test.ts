@@ -49,6 +49,21 @@ test('tags are added and removed on the ticket page, each change an event row; t
   expect(inert.text).toContain('&lt;img src=x onerror=alert(1)&gt;');
 });
 
+test('a ticket holds at most 30 tags: more, ten at a time, are refused whole with a message', async () => {
+  const { id } = await f.ticket({ subject: 'Tag collector' });
+  const admin = await f.staffAgent(adminCredentials);
+  const _csrf = csrfFrom((await admin.get(`/admin/tickets/${id}`).expect(200)).text);
+  const batch = (from: number) => Array.from({ length: 10 }, (_, i) => `bulk${from + i}`).join(',');
+  for (const from of [0, 10, 20]) await admin.post(`/admin/tickets/${id}/tags`).type('form').send({ _csrf, tags: batch(from) }).expect(303).expect('Location', `/admin/tickets/${id}#tags`);
+  expect(await tagsOf(id)).toHaveLength(30);
+  const full = await admin.post(`/admin/tickets/${id}/tags`).type('form').send({ _csrf, tags: 'one more, bulk0' }).expect(303);
+  expect(full.headers.location).toContain('tagerror=tags.errorTicketFull');
+  expect((await admin.get(full.headers.location!).expect(200)).text).toContain('A ticket can have at most 30 tags');
+  expect(await tagsOf(id)).toHaveLength(30);
+  // A tag already on the ticket is no addition.
+  await admin.post(`/admin/tickets/${id}/tags`).type('form').send({ _csrf, tags: 'bulk0' }).expect(303).expect('Location', `/admin/tickets/${id}#tags`);
+});
+
 test('tags of tickets in another category: 404 on every tag route, and never suggested', async () => {
   const other = await f.category('Tags elsewhere');
   const { id } = await f.ticket({ subject: 'Hidden tags' });

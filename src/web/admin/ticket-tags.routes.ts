@@ -6,7 +6,7 @@ import { addTags, parseTagList, removeTag } from '../../tags/tags.service';
 import { ticketForStaff } from '../../tickets/staff-actions.service';
 import type { Services } from '../app-services';
 
-const tagErrors = ['tags.errorEmpty', 'tags.errorTooMany', 'tags.errorTooLong'];
+const tagErrors = ['tags.errorEmpty', 'tags.errorTooMany', 'tags.errorTooLong', 'tags.errorTicketFull'];
 
 /**
  * Tags on the ticket page. The page's partial (views/admin/partials/ticket-tags.ejs) reads the
