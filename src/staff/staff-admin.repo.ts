@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import { lockedForUpdate } from '../db/dialect';
 
 /** One row of the staff list, and what the edit form starts from. */
 export type StaffListRow = {
@@ -93,10 +94,15 @@ export async function replaceStaffCategories(db: Knex, staffId: number, category
   if (categoryIds.length) await db('staff_categories').insert(categoryIds.map((category_id) => ({ staff_id: staffId, category_id })));
 }
 
-/** Active admins other than this one: the last admin may not lose the flag or be deactivated. */
+/**
+ * Active admins other than this one: the last admin may not lose the flag or be deactivated.
+ * The active admins' rows are locked for the rest of the transaction (a few rows, held for one
+ * update), so two admins removing each other at the same moment are checked one after the other
+ * instead of both seeing the other still there.
+ */
 export async function countOtherActiveAdmins(db: Knex, exceptId: number): Promise<number> {
-  const row = await db('staff_users').where({ is_admin: true, is_active: true }).whereNot({ id: exceptId }).count<Array<{ n: number }>>({ n: '*' });
-  return Number(row[0]?.n ?? 0);
+  const ids = await lockedForUpdate(db, db('staff_users').where({ is_admin: true, is_active: true }).select('id'));
+  return (ids as Array<{ id: number }>).filter((r) => Number(r.id) !== exceptId).length;
 }
 
 /** Who has two-factor sign-in switched on (one query for the whole list). */

@@ -1,6 +1,7 @@
 import request from 'supertest';
 import { adminCredentials, signIn, staffCredentials, useInstalledApp, type InstalledApp } from '../helpers/installed-app';
 import { adminAgent, createRole, createStaffWithPassword, tokenOf } from '../helpers/staff-admin';
+import { setStaffActive, updateStaff } from '../../src/staff/staff-admin.service';
 
 let t: InstalledApp;
 useInstalledApp((app) => (t = app), { freshRateLimits: true });
@@ -197,4 +198,28 @@ test('a staff manager who is not an admin cannot make admins, change admins, or 
   await lea.post(`/admin/staff/${ada.id}/deactivate`).type('form').send({ _csrf: token }).expect(403);
   const self = await t.db('staff_users').where({ email: 'lea@example.com' }).first('id');
   expect((await lea.post(`/admin/staff/${self.id}`).type('form').send({ _csrf: token, name: 'Lea', email: 'lea@example.com', role: String(powerful) })).status).toBe(400);
+});
+
+test('two admins deactivating or demoting each other at the same moment leave one admin active', async () => {
+  const admin = await adminAgent(t);
+  const ada = Number((await t.db('staff_users').where({ email: adminCredentials.email }).first('id')).id);
+  const cleo = await createStaffWithPassword(t, admin, { name: 'Cleo Chief', email: 'cleo@example.com', password: strong, role: 'admin' });
+  // Only these two are active admins while the race runs.
+  const others = (await t.db('staff_users').where({ is_admin: true, is_active: true }).whereNotIn('id', [ada, cleo]).pluck('id')).map(Number);
+  await t.db('staff_users').whereIn('id', others).update({ is_active: false });
+  const actor = (id: number, name: string) => ({ id, name, ip: '127.0.0.1', isAdmin: true, capabilities: [] });
+  const details = (id: number) => ({ name: id === ada ? 'Ada Admin' : 'Cleo Chief', email: id === ada ? adminCredentials.email : 'cleo@example.com', role: 'default' });
+  try {
+    for (let round = 0; round < 6; round++) {
+      const demote = round % 2 === 1;
+      const against = (by: number, target: number) =>
+        demote ? updateStaff(t.services, actor(by, 'x'), target, details(target)) : setStaffActive(t.services, actor(by, 'x'), target, false);
+      await Promise.allSettled([against(ada, cleo), against(cleo, ada)]);
+      expect(Number((await t.db('staff_users').where({ is_admin: true, is_active: true }).count<Array<{ n: number }>>({ n: '*' }))[0]!.n)).toBeGreaterThanOrEqual(1);
+      await t.db('staff_users').whereIn('id', [ada, cleo]).update({ is_admin: true, is_active: true, sessions_valid_after: null });
+    }
+  } finally {
+    await t.db('staff_users').whereIn('id', others).update({ is_active: true });
+    await t.db('staff_users').where({ id: cleo }).update({ is_active: false });
+  }
 });
