@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import { parseCapabilities } from '../staff/staff.repo';
 import type { AutoAssign } from './categories.repo';
 
 export async function routingOf(db: Knex, categoryId: number): Promise<{ due_hours: number | null; auto_assign: AutoAssign } | undefined> {
@@ -23,14 +24,20 @@ export async function ensureAssignTurn(trx: Knex, categoryId: number): Promise<v
   await trx('assignment_turns').insert({ category_id: categoryId, turn: 0 }).onConflict('category_id').ignore();
 }
 
-/** Staff given this category who are active and not away, by id (the rotation's order). */
+/**
+ * Staff given this category who are active, not away and whose role lets them see tickets, by
+ * id (the rotation's order): a ticket is never given to someone who could not open it.
+ */
 export async function assignableStaff(db: Knex, categoryId: number): Promise<Array<{ id: number; name: string }>> {
   const rows = await db('staff_users as s')
     .join('staff_categories as sc', 'sc.staff_id', 's.id')
+    .leftJoin('roles as r', 'r.id', 's.role_id')
     .where({ 'sc.category_id': categoryId, 's.is_active': true, 's.is_away': false })
     .orderBy('s.id')
-    .select<Array<{ id: number; name: string }>>('s.id', 's.name');
-  return rows.map((r) => ({ id: Number(r.id), name: r.name }));
+    .select<Array<{ id: number; name: string; is_admin: boolean | number; role_capabilities: string | null }>>('s.id', 's.name', 's.is_admin', 'r.capabilities as role_capabilities');
+  return rows
+    .filter((r) => r.is_admin || r.role_capabilities === null || parseCapabilities(r.role_capabilities).includes('tickets.view'))
+    .map((r) => ({ id: Number(r.id), name: r.name }));
 }
 
 /**

@@ -92,6 +92,19 @@ test('nobody to assign, or no rule: the ticket waits unassigned', async () => {
   expect((await newTicketIn(manual)).owner).toBeNull();
 });
 
+test('auto-assignment skips staff whose role may not see tickets', async () => {
+  const p = await team('role');
+  const now = t.clock.now();
+  await t.db('roles').insert({ name: 'Reports only', capabilities: JSON.stringify(['reports.run']), created_at: now, updated_at: now });
+  const role = Number((await t.db('roles').where({ name: 'Reports only' }).first('id')).id);
+  await t.db('staff_users').where({ id: p.ann }).update({ role_id: role });
+  const category = await categoryWith('Role-aware desk', 'round_robin', [p.ann, p.dan]);
+  const owners = [(await newTicketIn(category)).owner, (await newTicketIn(category)).owner];
+  expect(owners).toEqual([p.dan, p.dan]);
+  const least = await categoryWith('Role-aware least', 'least_loaded', [p.ann, p.dan]);
+  expect((await newTicketIn(least)).owner).toBe(p.dan);
+});
+
 test('tickets created at the same moment in one category each take their own turn', async () => {
   const p = await team('burst');
   const category = await categoryWith('Busy desk', 'round_robin', [p.ann, p.dan]);
