@@ -30,10 +30,16 @@ export async function staffAccount(db: Db, id: number): Promise<StaffListRow> {
   return row;
 }
 
-/** An account this actor may change: administrators' accounts are changed by administrators only. */
-async function changeableAccount(db: Db, actor: AdminActor, id: number): Promise<StaffListRow> {
+/**
+ * An account this actor may change (edit, deactivate, re-invite, reset two-factor): a staff
+ * manager who is not an administrator only changes accounts that can do nothing beyond what
+ * they can themself — never an administrator, never a colleague with a stronger role.
+ */
+export async function changeableAccount(db: Db, actor: AdminActor, id: number): Promise<StaffListRow> {
   const row = await staffAccount(db, id);
-  if (row.isAdmin && !actor.isAdmin) throw new ForbiddenError();
+  if (actor.isAdmin) return row;
+  const held = row.isAdmin ? capabilities : row.roleId === null ? defaultStaffCapabilities : ((await findRole(db, row.roleId))?.capabilities ?? []);
+  if (!held.every((c) => can(actor, c))) throw new ForbiddenError();
   return row;
 }
 

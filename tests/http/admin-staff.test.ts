@@ -198,6 +198,12 @@ test('a staff manager who is not an admin cannot make admins, change admins, or 
   await lea.post(`/admin/staff/${ada.id}/deactivate`).type('form').send({ _csrf: token }).expect(403);
   const self = await t.db('staff_users').where({ email: 'lea@example.com' }).first('id');
   expect((await lea.post(`/admin/staff/${self.id}`).type('form').send({ _csrf: token, name: 'Lea', email: 'lea@example.com', role: String(powerful) })).status).toBe(400);
+  // A colleague with a stronger role is out of her reach too: no edit, deactivation or two-factor reset.
+  const dee = await createStaffWithPassword(t, admin, { name: 'Dee Deleter', email: 'dee@example.com', password: strong, role: String(powerful) });
+  await lea.post(`/admin/staff/${dee}`).type('form').send({ _csrf: token, name: 'Dee', email: 'lea+dee@example.com', role: String(modest) }).expect(403);
+  await lea.post(`/admin/staff/${dee}/deactivate`).type('form').send({ _csrf: token }).expect(403);
+  await lea.post(`/admin/staff/${dee}/two-factor/reset`).type('form').send({ _csrf: token }).expect(403);
+  expect(await t.db('staff_users').where({ id: dee }).first('email', 'is_active', 'role_id')).toMatchObject({ email: 'dee@example.com', role_id: powerful });
 });
 
 test('two admins deactivating or demoting each other at the same moment leave one admin active', async () => {

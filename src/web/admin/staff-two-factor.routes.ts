@@ -1,9 +1,10 @@
 import { Router, type Request } from 'express';
-import { staffAccount } from '../../staff/staff-admin.service';
+import { changeableAccount, staffAccount } from '../../staff/staff-admin.service';
 import { resetTwoFactorOf, twoFactorStatus } from '../../staff/two-factor.service';
 import type { Services } from '../app-services';
 import { requireCapability } from '../auth/guards';
 import { requireRecentAuth } from '../auth/recent-auth';
+import { adminActorOf } from './roles.routes';
 
 /**
  * /admin/staff/:id/two-factor: whether a colleague has two-factor sign-in, and switching it off
@@ -26,7 +27,7 @@ export function staffTwoFactorRoutes(services: Services): Router {
   });
 
   router.post('/staff/:id/two-factor/reset', async (req, res) => {
-    const person = await staffAccount(services.db, Number(req.params.id));
+    const person = await changeableAccount(services.db, adminActorOf(req), Number(req.params.id));
     await resetTwoFactorOf(deps, actorOf(req), person, req.ip ?? 'unknown');
     res.redirect(303, `/admin/staff/${person.id}/two-factor?done=reset`);
   });
