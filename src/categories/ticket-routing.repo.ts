@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import { parseCapabilities } from '../staff/staff.repo';
+import { seesTickets, type StaffWithRole } from '../staff/ticket-viewers';
 import type { AutoAssign } from './categories.repo';
 
 export async function routingOf(db: Knex, categoryId: number): Promise<{ due_hours: number | null; auto_assign: AutoAssign } | undefined> {
@@ -34,9 +34,9 @@ export async function assignableStaff(db: Knex, categoryId: number): Promise<Arr
     .leftJoin('roles as r', 'r.id', 's.role_id')
     .where({ 'sc.category_id': categoryId, 's.is_active': true, 's.is_away': false })
     .orderBy('s.id')
-    .select<Array<{ id: number; name: string; is_admin: boolean | number; role_capabilities: string | null }>>('s.id', 's.name', 's.is_admin', 'r.capabilities as role_capabilities');
+    .select<Array<{ id: number; name: string } & StaffWithRole>>('s.id', 's.name', 's.is_admin', 'r.capabilities as role_capabilities');
   return rows
-    .filter((r) => r.is_admin || r.role_capabilities === null || parseCapabilities(r.role_capabilities).includes('tickets.view'))
+    .filter(seesTickets)
     .map((r) => ({ id: Number(r.id), name: r.name }));
 }
 

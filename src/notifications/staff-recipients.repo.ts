@@ -1,9 +1,10 @@
 import type { Knex } from 'knex';
 import type { NotificationSwitch } from '../profile/profile.schema';
+import { seesTickets, type StaffWithRole } from '../staff/ticket-viewers';
 
 export type StaffRecipient = { id: number; email: string; name: string; language: string };
 
-const recipientColumns = ['s.id', 's.email', 's.name', 's.language'];
+const recipientColumns = ['s.id', 's.email', 's.name', 's.language', 's.is_admin', 'r.capabilities as role_capabilities'];
 const toRecipient = (r: Record<string, unknown>): StaffRecipient => ({ id: Number(r.id), email: String(r.email), name: String(r.name), language: String(r.language) });
 
 /** Admins, and staff given access to the category. */
@@ -16,21 +17,22 @@ const mayWorkCategory = (db: Knex, categoryId: number) => (q: Knex.QueryBuilder)
  * not sent its customers' replies.
  */
 export async function recipientIfWanted(db: Knex, staffId: number, categoryId: number, wants: NotificationSwitch): Promise<StaffRecipient | null> {
-  const row = await db('staff_users as s').where({ 's.id': staffId, 's.is_active': true, [`s.${wants}`]: true }).andWhere(mayWorkCategory(db, categoryId)).first(recipientColumns);
-  return row ? toRecipient(row) : null;
+  const row = await db('staff_users as s').leftJoin('roles as r', 'r.id', 's.role_id').where({ 's.id': staffId, 's.is_active': true, [`s.${wants}`]: true }).andWhere(mayWorkCategory(db, categoryId)).first(recipientColumns);
+  return row && seesTickets(row as StaffWithRole) ? toRecipient(row) : null;
 }
 
 /**
  * Who works a category (admins, and staff given access to it) and wants this kind of mail:
- * active, present (not away) and with the switch on.
+ * active, present (not away), with the switch on and a role that may see tickets.
  */
 export async function categoryRecipients(db: Knex, categoryId: number, wants: NotificationSwitch): Promise<StaffRecipient[]> {
   const rows = await db('staff_users as s')
+    .leftJoin('roles as r', 'r.id', 's.role_id')
     .where({ 's.is_active': true, 's.is_away': false, [`s.${wants}`]: true })
     .andWhere(mayWorkCategory(db, categoryId))
     .orderBy('s.id')
     .select(recipientColumns);
-  return rows.map(toRecipient);
+  return (rows as Array<Record<string, unknown> & StaffWithRole>).filter(seesTickets).map(toRecipient);
 }
 
 export async function staffName(db: Knex, staffId: number): Promise<string | null> {

@@ -50,6 +50,20 @@ test('a new ticket is mailed to the staff of its category who want it: not to th
   await setSwitch(adaId, { is_away: true });
   await newTicket();
   expect(await recipients('staff_new_ticket')).toEqual([]);
+
+  // Nor to someone whose role may not see tickets (their category access alone is not enough).
+  await t.db('mail_outbox').del();
+  await t.db('staff_users').update({ notify_new_ticket: true, is_away: false });
+  const now = t.clock.now();
+  await t.db('roles').insert({ name: 'Knowledge base only', capabilities: JSON.stringify(['kb.manage']), created_at: now, updated_at: now });
+  const role = Number((await t.db('roles').where({ name: 'Knowledge base only' }).first('id')).id);
+  await t.db('staff_users').where({ id: samId }).update({ role_id: role });
+  try {
+    await newTicket();
+    expect(await recipients('staff_new_ticket')).toEqual([adminCredentials.email]);
+  } finally {
+    await t.db('staff_users').where({ id: samId }).update({ role_id: null });
+  }
 });
 
 test('assigned to you: mailed in your language when someone else assigns, never for taking it yourself, and only with the switch on', async () => {
