@@ -1,8 +1,7 @@
 import type { Db } from '../db/db';
-import { hitWindowCounter } from '../db/window-counter';
 import { clientKey } from './client-key';
 import { deleteCounter, giveBackHit } from './rate-limit.repo';
-import { loginLimits } from './login-throttle';
+import { countAttempt, loginLimits } from './login-throttle';
 
 /**
  * Second-factor codes (and password confirmations for sensitive pages) are throttled like
@@ -16,12 +15,7 @@ export const codeLimits = { perAccount: { max: 6, windowMs: 15 * 60_000 } };
 
 /** Counts an attempt; returns the seconds to wait when over a limit, or 0 to go ahead. */
 export async function countCodeAttempt(db: Db, ip: string, staffId: number, now: number): Promise<number> {
-  const perIp = await hitWindowCounter(db, ipBucket(ip), loginLimits.perIp.windowMs, now);
-  const perAccount = await hitWindowCounter(db, accountBucket(staffId), codeLimits.perAccount.windowMs, now);
-  let wait = 0;
-  if (perIp.hits > loginLimits.perIp.max) wait = Math.max(wait, perIp.resetAt - now);
-  if (perAccount.hits > codeLimits.perAccount.max) wait = Math.max(wait, perAccount.resetAt - now);
-  return Math.ceil(wait / 1000);
+  return countAttempt(db, [{ key: ipBucket(ip), ...loginLimits.perIp }, { key: accountBucket(staffId), ...codeLimits.perAccount }], now);
 }
 
 export async function codeSucceeded(db: Db, ip: string, staffId: number): Promise<void> {

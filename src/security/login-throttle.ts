@@ -17,14 +17,22 @@ export const loginLimits = {
 const ipBucket = (ip: string) => `login-ip:${clientKey(ip)}`;
 const accountBucket = (email: string) => `login-acct:${email.toLowerCase().slice(0, 160)}`;
 
-/** Counts an attempt; returns the seconds to wait when over a limit, or 0 to go ahead. */
-export async function countLoginAttempt(db: Db, ip: string, email: string, now: number): Promise<number> {
-  const perIp = await hitWindowCounter(db, ipBucket(ip), loginLimits.perIp.windowMs, now);
-  const perAccount = await hitWindowCounter(db, accountBucket(email), loginLimits.perAccount.windowMs, now);
+/**
+ * Counts one attempt in each bucket; returns the seconds to wait when any is over its limit,
+ * or 0 to go ahead (shared with the code throttle, code-throttle.ts).
+ */
+export async function countAttempt(db: Db, buckets: Array<{ key: string; max: number; windowMs: number }>, now: number): Promise<number> {
   let wait = 0;
-  if (perIp.hits > loginLimits.perIp.max) wait = Math.max(wait, perIp.resetAt - now);
-  if (perAccount.hits > loginLimits.perAccount.max) wait = Math.max(wait, perAccount.resetAt - now);
+  for (const bucket of buckets) {
+    const counter = await hitWindowCounter(db, bucket.key, bucket.windowMs, now);
+    if (counter.hits > bucket.max) wait = Math.max(wait, counter.resetAt - now);
+  }
   return Math.ceil(wait / 1000);
+}
+
+/** Counts a sign-in attempt; returns the seconds to wait when over a limit, or 0 to go ahead. */
+export async function countLoginAttempt(db: Db, ip: string, email: string, now: number): Promise<number> {
+  return countAttempt(db, [{ key: ipBucket(ip), ...loginLimits.perIp }, { key: accountBucket(email), ...loginLimits.perAccount }], now);
 }
 
 export async function loginSucceeded(db: Db, ip: string, email: string): Promise<void> {
