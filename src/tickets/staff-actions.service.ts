@@ -7,6 +7,7 @@ import { ForbiddenError, NotFoundError, ValidationError } from '../errors';
 import { can, type Capability, type CapabilityHolder } from '../staff/capabilities';
 import { visibleCategoryIds } from '../staff/category-access.repo';
 import { findStaffById } from '../staff/staff.repo';
+import { seesTickets } from '../staff/ticket-viewers';
 import { bumpMessageCount, deleteTicketRows, findTicketById, updateTicket, type TicketView } from './tickets.repo';
 import { insertMessage } from './messages.repo';
 import { countMessages, lockUnmergedPair, moveTicketContents } from './merge.repo';
@@ -90,7 +91,7 @@ export async function assign(deps: TicketDeps, ticket: TicketView, staff: Capabl
   requireCapability(staff, ownMove ? 'tickets.reply' : 'tickets.assign_others');
   if (ownerId !== null) {
     const owner = await findStaffById(deps.db, ownerId);
-    const ownerCats = owner && owner.is_active ? await visibleCategoryIds(deps.db, { id: Number(owner.id), isAdmin: Boolean(owner.is_admin) }) : [];
+    const ownerCats = owner && owner.is_active && seesTickets(owner) ? await visibleCategoryIds(deps.db, { id: Number(owner.id), isAdmin: Boolean(owner.is_admin) }) : [];
     if (!owner || !(ownerCats === 'all' || ownerCats.includes(ticket.categoryId))) throw new ValidationError('This person cannot work this category.', { owner: 'staffTicket.ownerNoAccess' });
   }
   await change(deps, ticket, { owner_id: ownerId }, (view) => ({ type: 'ticket.assigned', ticket: view, from: currentOwnerId, to: ownerId, actor: { type: 'staff', id: staff.id } }));
