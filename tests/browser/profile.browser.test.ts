@@ -1,21 +1,13 @@
 import type { Browser } from 'playwright-core';
 import { totpCodeAt } from '../../src/staff/totp';
-import { adminCredentials, installedApp, staffCredentials, type InstalledApp } from '../helpers/installed-app';
-import { collectPageErrors, launchBrowser, serve, step, signInAt } from './browser';
+import { adminCredentials, staffCredentials, type InstalledApp } from '../helpers/installed-app';
+import { collectPageErrors, step, signInAt, useServedApp, type ServedApp } from './browser';
 
 let t: InstalledApp;
-let server: Awaited<ReturnType<typeof serve>>;
+let server: ServedApp['server'];
 let browser: Browser;
-
-beforeAll(async () => {
-  t = await installedApp();
-  server = await serve(t.app);
-  browser = await launchBrowser();
-});
-afterAll(async () => {
-  await browser?.close();
-  await server?.close();
-  await t?.close();
+useServedApp((served) => {
+  ({ t, server, browser } = served);
 });
 
 test.each([

@@ -1,21 +1,12 @@
 import type { Browser } from 'playwright-core';
 import { settingGroups } from '../../src/settings/settings.schema';
-import { adminCredentials, installedApp, type InstalledApp } from '../helpers/installed-app';
-import { collectPageErrors, launchBrowser, serve, signInAt, step } from './browser';
+import { adminCredentials } from '../helpers/installed-app';
+import { collectPageErrors, signInAt, step, useServedApp, type ServedApp } from './browser';
 
-let t: InstalledApp;
-let server: Awaited<ReturnType<typeof serve>>;
+let server: ServedApp['server'];
 let browser: Browser;
-
-beforeAll(async () => {
-  t = await installedApp();
-  server = await serve(t.app);
-  browser = await launchBrowser();
-});
-afterAll(async () => {
-  await browser?.close();
-  await server?.close();
-  await t?.close();
+useServedApp((served) => {
+  ({ server, browser } = served);
 });
 
 const tabNames: Record<string, string> = {
