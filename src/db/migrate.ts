@@ -39,8 +39,26 @@ export function migratorConfig(): Knex.MigratorConfig {
 }
 
 export async function migrateLatest(db: Knex): Promise<string[]> {
-  const [, applied] = (await db.migrate.latest(migratorConfig())) as [number, string[]];
-  return applied;
+  if (clientOf(db) !== 'sqlite') return ((await db.migrate.latest(migratorConfig())) as [number, string[]])[1];
+  return withSqliteForeignKeysOff(db, async () => ((await db.migrate.latest(migratorConfig())) as [number, string[]])[1]);
+}
+
+/**
+ * SQLite changes a table by copying it into a new one and dropping the old; with foreign keys on,
+ * that drop deletes or empties every row pointing at the table (staff access, ticket owners...).
+ * The switch cannot change inside a migration's transaction, so it is turned off around them, on
+ * the one connection SQLite's pool has, and the links are checked before it is turned back on.
+ */
+async function withSqliteForeignKeysOff<T>(db: Knex, run: () => Promise<T>): Promise<T> {
+  await db.raw('PRAGMA foreign_keys = OFF');
+  try {
+    const result = await run();
+    const broken = (await db.raw('PRAGMA foreign_key_check')) as unknown[];
+    if (broken.length > 0) throw new Error(`the migrations left ${broken.length} rows pointing at rows that do not exist, e.g. ${JSON.stringify(broken[0])}`);
+    return result;
+  } finally {
+    await db.raw('PRAGMA foreign_keys = ON');
+  }
 }
 
 /** Migrations the code has and the database lacks; the upgrade check. */
