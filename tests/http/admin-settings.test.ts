@@ -15,18 +15,18 @@ beforeAll(async () => {
 
 const stored = async () => readAllSettings(t.db);
 /** What a browser sends for a tab: every field as shown, ticked boxes as "yes", unticked ones left out. */
-async function formOf(group: string): Promise<{ csrf: string; fields: Record<string, string> }> {
-  const page = await admin.get(`/admin/settings/${group}`).expect(200);
+async function formOf(group: string, agent = admin): Promise<{ csrf: string; fields: Record<string, string> }> {
+  const page = await agent.get(`/admin/settings/${group}`).expect(200);
   const values = formValuesOf(group as never, await t.services.settings.all());
   const fields: Record<string, string> = {};
   for (const [id, v] of Object.entries(values)) if (v !== false) fields[id] = v === true ? 'yes' : v;
   return { csrf: csrfFrom(page.text), fields };
 }
-async function save(group: string, changes: Record<string, string | string[] | undefined>) {
-  const { csrf, fields } = await formOf(group);
+async function save(group: string, changes: Record<string, string | string[] | undefined>, agent = admin) {
+  const { csrf, fields } = await formOf(group, agent);
   const body: Record<string, unknown> = { _csrf: csrf, ...fields, ...changes };
   for (const k of Object.keys(body)) if (body[k] === undefined) delete body[k];
-  return admin.post(`/admin/settings/${group}`).type('form').send(body);
+  return agent.post(`/admin/settings/${group}`).type('form').send(body);
 }
 
 test('/admin/settings opens the first tab; each tab is a link, the current one marked', async () => {
@@ -213,12 +213,7 @@ test('settings.manage without being an admin cannot move account links, mail ser
   try {
     const staff = request.agent(t.app);
     await signIn(staff, staffCredentials);
-    const send = async (group: string, changes: Record<string, string>) => {
-      const page = await staff.get(`/admin/settings/${group}`).expect(200);
-      const fields: Record<string, string> = {};
-      for (const [id, v] of Object.entries(formValuesOf(group as never, await t.services.settings.all()))) if (v !== false) fields[id] = v === true ? 'yes' : v;
-      return staff.post(`/admin/settings/${group}`).type('form').send({ _csrf: csrfFrom(page.text), ...fields, ...changes });
-    };
+    const send = (group: string, changes: Record<string, string>) => save(group, changes, staff);
     const before = await stored();
     expect((await send('general', { [fieldId('helpdesk.url')]: 'https://evil.example' })).status).toBe(403);
     expect((await send('sending', { [fieldId('mail.transport')]: 'smtp', [fieldId('mail.smtpHost')]: 'evil.example' })).status).toBe(403);
