@@ -46,6 +46,15 @@ export const lineText = (max: number) =>
     .max(max, { error: 'form.tooLong' })
     .refine((v) => !controlCharacters.test(v), { error: 'form.invalidCharacters' });
 
+/** The ticked boxes of a form (staff, categories): one value or a list of at most 1000 ids. */
+export const checkedIds = () =>
+  z
+    .union([z.string(), z.array(z.string()).max(1000)], { error: 'form.invalid' })
+    .transform((v) => (Array.isArray(v) ? v : [v]))
+    .pipe(z.array(z.string().regex(/^\d{1,9}$/, { error: 'form.invalid' }).transform(Number)))
+    .optional()
+    .default([]);
+
 /**
  * The "name in each language" inputs (`<prefix>_en`, `<prefix>_sk`, …). The default language's
  * name is required; the others may stay empty and then fall back to it.

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { LanguageCode } from '../i18n/i18n';
-import { namesSchema } from '../catalog/localized';
+import { checkedIds, namesSchema } from '../catalog/localized';
 
 const optionalId = z
   .string({ error: 'form.invalid' })
@@ -38,12 +38,7 @@ export function categorySchema(defaultLanguage: LanguageCode) {
         .transform(Number)
         .optional()
         .default(0),
-      staff: z
-        .union([z.string(), z.array(z.string()).max(1000)], { error: 'form.invalid' })
-        .transform((v) => (Array.isArray(v) ? v : [v]))
-        .pipe(z.array(z.string().regex(/^\d{1,9}$/, { error: 'form.invalid' }).transform(Number)))
-        .optional()
-        .default([]),
+      staff: checkedIds(),
     }),
   );
 }

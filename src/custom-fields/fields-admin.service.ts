@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { recordAudit } from '../audit/audit.repo';
 import type { AdminActor } from '../categories/categories.service';
-import { fieldErrors, formFromNames, lineText, namesFromForm, namesSchema, parseNames, storeNames } from '../catalog/localized';
+import { checkedIds, fieldErrors, formFromNames, lineText, namesFromForm, namesSchema, parseNames, storeNames } from '../catalog/localized';
 import type { Db } from '../db/db';
 import { withTransaction } from '../db/transaction';
 import { NotFoundError, ValidationError } from '../errors';
@@ -29,12 +29,7 @@ function fieldSchema(defaultLanguage: LanguageCode) {
         placement: z.enum(['before', 'after'], { error: 'form.invalid' }),
         visible: z.enum(['yes', ''], { error: 'form.invalid' }).optional(),
         scope: z.enum(['all', 'some'], { error: 'form.invalid' }),
-        categories: z
-          .union([z.string(), z.array(z.string()).max(1000)], { error: 'form.invalid' })
-          .transform((v) => (Array.isArray(v) ? v : [v]))
-          .pipe(z.array(z.string().regex(/^\d{1,9}$/, { error: 'form.invalid' }).transform(Number)))
-          .optional()
-          .default([]),
+        categories: checkedIds(),
         sort_order: z.string({ error: 'form.invalid' }).trim().regex(/^-?\d{1,5}$/, { error: 'catalog.errors.order' }).transform(Number).optional().default(0),
       }),
     );
