@@ -5,7 +5,12 @@ import { listAuditActions, listAuditPage, listAuditPeople, type AuditCursor, typ
 
 export const auditPageSize = 50;
 
-const date = z.string().regex(/^\d{4}-\d{2}-\d{2}$/);
+/** A calendar day that exists (2026-02-31 does not; the date arithmetic below would throw on it). */
+const isRealDay = (d: string) => {
+  const ms = Date.parse(`${d}T00:00:00Z`);
+  return Number.isFinite(ms) && new Date(ms).toISOString().slice(0, 10) === d;
+};
+const date = z.string().regex(/^\d{4}-\d{2}-\d{2}$/).refine(isRealDay);
 /** The viewer's query string; anything malformed is ignored rather than refused (it is a filter). */
 const querySchema = z.object({
   person: z.string().regex(/^\d{1,9}$/).optional().catch(undefined),

@@ -81,6 +81,11 @@ test('the viewer lists newest first, filters by person, action and dates, and pa
   // Malformed filters are ignored, never a crash.
   await admin.get('/admin/audit?person=abc&from=yesterday&before=x.y&action=' + 'a'.repeat(300)).expect(200);
   await admin.get('/admin/audit?person[]=1&person[]=2').expect(200);
+  // Dates of the right shape that are no dates, and a cursor past any time, are ignored too.
+  await admin.get('/admin/audit?from=2026-13-45&to=2026-02-31').expect(200);
+  await admin.get('/admin/audit?to=9999-99-99&before=999999999999999.1').expect(200);
+  await admin.get('/admin/audit?from=9999-12-31&to=9999-12-31').expect(200);
+  await admin.get('/admin/audit?from=0000-01-01&to=0000-01-01').expect(200);
 });
 
 test('details are shown as text: HTML in them is inert', async () => {
