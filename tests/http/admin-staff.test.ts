@@ -229,3 +229,19 @@ test('two admins deactivating or demoting each other at the same moment leave on
     await t.db('staff_users').where({ id: cleo }).update({ is_active: false });
   }
 });
+
+test('an id past the column range, or not a number, is a 404 on every staff and role route', async () => {
+  const admin = await adminAgent(t);
+  const token = await tokenOf(admin, '/admin/staff');
+  for (const id of ['99999999999', '1e3', 'abc']) {
+    await admin.get(`/admin/staff/${id}`).expect(404);
+    await admin.get(`/admin/staff/${id}/two-factor`).expect(404);
+    await admin.get(`/admin/roles/${id}`).expect(404);
+    await admin.post(`/admin/staff/${id}`).type('form').send({ _csrf: token, name: 'X', email: 'x@example.com', role: 'default' }).expect(404);
+    await admin.post(`/admin/staff/${id}/deactivate`).type('form').send({ _csrf: token }).expect(404);
+    await admin.post(`/admin/staff/${id}/resend`).type('form').send({ _csrf: token }).expect(404);
+    await admin.post(`/admin/staff/${id}/two-factor/reset`).type('form').send({ _csrf: token }).expect(404);
+    await admin.post(`/admin/roles/${id}`).type('form').send({ _csrf: token, name: 'X', capabilities: 'tickets.view' }).expect(404);
+    await admin.post(`/admin/roles/${id}/delete`).type('form').send({ _csrf: token }).expect(404);
+  }
+});

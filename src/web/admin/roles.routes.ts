@@ -6,6 +6,7 @@ import { removeRole, roleById, saveRole, type AdminActor } from '../../staff/rol
 import type { Services } from '../app-services';
 import { requireAdmin } from '../auth/guards';
 import { requireRecentAuth } from '../auth/recent-auth';
+import { idParam } from './admin-actor';
 
 export const adminActorOf = (req: Request): AdminActor => ({ id: req.user!.id, name: req.user!.name, ip: req.ip ?? '', isAdmin: req.user!.isAdmin, capabilities: req.user!.capabilities });
 
@@ -39,7 +40,7 @@ export function rolesRoutes(services: Services): Router {
 
   router.get('/roles', (req, res) => render(req, res, null, { name: '', capabilities: ['tickets.view', 'tickets.reply'] }));
   router.get('/roles/:id', async (req, res) => {
-    const role = await roleById(services.db, Number(req.params.id));
+    const role = await roleById(services.db, idParam(req.params.id));
     await render(req, res, role, { name: role.name, capabilities: role.capabilities });
   });
 
@@ -55,10 +56,10 @@ export function rolesRoutes(services: Services): Router {
     res.redirect(303, '/admin/roles?done=saved');
   };
   router.post('/roles', (req, res) => save(req, res, null));
-  router.post('/roles/:id', (req, res) => save(req, res, Number(req.params.id)));
+  router.post('/roles/:id', (req, res) => save(req, res, idParam(req.params.id)));
   router.post('/roles/:id/delete', async (req, res) => {
     try {
-      await removeRole(services.db, adminActorOf(req), Number(req.params.id), services.clock.now());
+      await removeRole(services.db, adminActorOf(req), idParam(req.params.id), services.clock.now());
     } catch (err) {
       if (!(err instanceof ConflictError)) throw err;
       return render(req, res, null, { name: '', capabilities: [] }, {}, 409, 'roles.errors.inUse');

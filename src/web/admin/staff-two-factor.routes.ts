@@ -5,6 +5,7 @@ import type { Services } from '../app-services';
 import { requireCapability } from '../auth/guards';
 import { requireRecentAuth } from '../auth/recent-auth';
 import { adminActorOf } from './roles.routes';
+import { idParam } from './admin-actor';
 
 /**
  * /admin/staff/:id/two-factor: whether a colleague has two-factor sign-in, and switching it off
@@ -17,7 +18,7 @@ export function staffTwoFactorRoutes(services: Services): Router {
   const actorOf = (req: Request) => ({ id: req.user!.id, name: req.user!.name, email: req.user!.email, isAdmin: req.user!.isAdmin });
 
   router.get('/staff/:id/two-factor', async (req, res) => {
-    const person = await staffAccount(services.db, Number(req.params.id));
+    const person = await staffAccount(services.db, idParam(req.params.id));
     res.render('admin/staff-two-factor', {
       title: req.t('staffTwoFactor.title', { name: person.name }),
       person,
@@ -27,7 +28,7 @@ export function staffTwoFactorRoutes(services: Services): Router {
   });
 
   router.post('/staff/:id/two-factor/reset', async (req, res) => {
-    const person = await changeableAccount(services.db, adminActorOf(req), Number(req.params.id));
+    const person = await changeableAccount(services.db, adminActorOf(req), idParam(req.params.id));
     await resetTwoFactorOf(deps, actorOf(req), person, req.ip ?? 'unknown');
     res.redirect(303, `/admin/staff/${person.id}/two-factor?done=reset`);
   });

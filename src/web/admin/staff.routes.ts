@@ -8,6 +8,7 @@ import type { Services } from '../app-services';
 import { requireCapability } from '../auth/guards';
 import { requireRecentAuth } from '../auth/recent-auth';
 import { adminActorOf } from './roles.routes';
+import { idParam } from './admin-actor';
 
 type Values = { name: string; email: string; method: string; role: string; categories: string[] };
 const text = (body: Record<string, unknown>, k: string, max = 500) => (typeof body[k] === 'string' ? (body[k] as string).slice(0, max) : '');
@@ -66,11 +67,11 @@ export function staffRoutes(services: Services): Router {
   });
 
   router.get('/staff/:id', async (req, res) => {
-    const person = await staffAccount(services.db, Number(req.params.id));
+    const person = await staffAccount(services.db, idParam(req.params.id));
     await renderForm(req, res, person, valuesOfPerson(person));
   });
   router.post('/staff/:id', async (req, res) => {
-    const id = Number(req.params.id);
+    const id = idParam(req.params.id);
     const body = (req.body ?? {}) as Record<string, unknown>;
     try {
       await updateStaff(services, adminActorOf(req), id, body);
@@ -82,7 +83,7 @@ export function staffRoutes(services: Services): Router {
   });
 
   const activation = (active: boolean) => async (req: Request, res: Response) => {
-    const id = Number(req.params.id);
+    const id = idParam(req.params.id);
     try {
       await setStaffActive(services, adminActorOf(req), id, active);
     } catch (err) {
@@ -95,7 +96,7 @@ export function staffRoutes(services: Services): Router {
   router.post('/staff/:id/deactivate', activation(false));
   router.post('/staff/:id/reactivate', activation(true));
   router.post('/staff/:id/resend', async (req, res) => {
-    const id = Number(req.params.id);
+    const id = idParam(req.params.id);
     await resendInvitation(services, adminActorOf(req), id);
     res.redirect(303, `/admin/staff/${id}?done=resent`);
   });
