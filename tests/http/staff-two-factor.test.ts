@@ -1,4 +1,5 @@
 import request from 'supertest';
+import { endStaffSessions } from '../../src/staff/session-validity';
 import { totpCodeAt } from '../../src/staff/totp';
 import { adminCredentials, csrfFrom, signIn, staffCredentials, useInstalledApp, type InstalledApp } from '../helpers/installed-app';
 
@@ -84,6 +85,14 @@ test('enrolment, sign-in with a code, wrong, expired and replayed codes, recover
   const old = await passwordStep(staffCredentials);
   expect((await old.agent.post('/admin/login/code').type('form').send({ _csrf: old.token, code: codes[0]! })).status).toBe(400);
   expect((await old.agent.post('/admin/login/code').type('form').send({ _csrf: old.token, code: fresh[0]! })).status).toBe(303);
+
+  // A half-finished sign-in is over once the account's sessions are ended meanwhile (password changed or reset).
+  const halfway = await passwordStep(staffCredentials);
+  t.clock.advance(1000);
+  await endStaffSessions(t.db, await samId(), t.clock.now());
+  const after = await halfway.agent.post('/admin/login/code').type('form').send({ _csrf: halfway.token, code: fresh[1]! });
+  expect([after.status, after.headers.location]).toEqual([303, '/admin/login']);
+  expect((await halfway.agent.get('/admin/tickets')).headers.location).toContain('/admin/login');
 });
 
 test('the code step expires, is throttled, and cannot be skipped', async () => {

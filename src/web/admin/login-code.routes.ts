@@ -1,6 +1,7 @@
 import { Router, type NextFunction, type Request, type Response } from 'express';
 import { TooManyRequestsError, ValidationError } from '../../errors';
 import { findStaffById, toStaff } from '../../staff/staff.repo';
+import { sessionStillValid } from '../../staff/session-validity';
 import { verifySecondFactor } from '../../staff/two-factor.service';
 import type { Services } from '../app-services';
 import { pendingSignInMs, signInNow } from '../auth/sign-in';
@@ -31,6 +32,10 @@ export function loginCodeRoutes(services: Services): Router {
   router.post('/login/code', async (req: Request, res: Response, next: NextFunction) => {
     const p = pending(req);
     if (!p) return res.redirect(303, '/admin/login');
+    // The account's sessions ended after the password was accepted (password changed or reset,
+    // deactivated): that password step no longer counts, and no code is used up on it.
+    const row = await findStaffById(services.db, p.staffId);
+    if (!row || !row.is_active || !row.password_hash || !sessionStillValid(toStaff(row).sessionsValidAfter, p.at)) return res.redirect(303, '/admin/login');
     try {
       await verifySecondFactor(deps, p.staffId, (req.body as Record<string, unknown> | undefined)?.code, req.ip ?? 'unknown');
     } catch (err) {
@@ -41,8 +46,6 @@ export function loginCodeRoutes(services: Services): Router {
       if (err instanceof ValidationError) return render(res, 400, err.details?.code ?? 'twoFactor.error.codeWrong');
       throw err;
     }
-    const row = await findStaffById(services.db, p.staffId);
-    if (!row || !row.is_active || !row.password_hash) return res.redirect(303, '/admin/login');
     signInNow(services, req, res, next, toStaff(row), p.next, { twoFactorOk: true });
   });
 
