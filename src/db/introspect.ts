@@ -17,7 +17,7 @@ export const tesseraTables = [
   'settings', 'staff_users', 'sessions', 'rate_limits', 'statuses', 'priorities', 'categories', 'staff_categories', 'customers',
   'tickets', 'messages', 'attachments', 'ticket_events', 'custom_fields', 'custom_field_categories', 'custom_field_values',
   'canned_responses', 'mail_outbox', 'bans', 'audit_log', 'roles', 'staff_tokens', 'api_tokens',
-  'tags', 'ticket_tags', 'staff_list_prefs', 'saved_views',
+  'tags', 'ticket_tags', 'tag_categories', 'staff_list_prefs', 'saved_views',
   'staff_two_factor', 'staff_recovery_codes',
   'settings_revision', 'mail_template_overrides',
   'ticket_time_entries', 'ticket_links', 'reply_drafts', 'ticket_presence',

@@ -56,16 +56,24 @@ export async function tagsOfTickets(db: Knex, ticketIds: number[]): Promise<Map<
 }
 
 /**
- * Tag names for the suggestions list: only tags on at least one ticket the person may see, so
- * a tag used only in another category's tickets tells them nothing.
+ * Tag names for the suggestions list: only tags used in a category the person may see, so a tag
+ * used only in another category's tickets tells them nothing. Read through tag_categories (one
+ * key probe per tag and category), never through the tickets a tag is on.
  */
 export async function listVisibleTagNames(db: Knex, categories: number[] | 'all', limit: number): Promise<string[]> {
   const q = db('tags as g').orderBy('g.name').limit(limit).select<Array<{ name: string }>>('g.name');
   q.whereExists((e) => {
-    e.select(db.raw('1')).from('ticket_tags as tt').join('tickets as t', 't.id', 'tt.ticket_id').whereRaw('tt.tag_id = g.id').whereNull('t.merged_into_id');
-    if (categories !== 'all') e.whereIn('t.category_id', categories.length ? categories : [-1]);
+    e.select(db.raw('1')).from('tag_categories as tc').whereRaw('tc.tag_id = g.id');
+    if (categories !== 'all') e.whereIn('tc.category_id', categories.length ? categories : [-1]);
   });
   return (await q).map((r) => r.name);
+}
+
+/** Makes the ticket's tags known in its category (for the suggestions); already known ones are kept. */
+export async function recordTagsInCategory(trx: Knex, ticketId: number, categoryId: number): Promise<void> {
+  const tagIds = (await trx('ticket_tags').where({ ticket_id: ticketId }).pluck('tag_id')).map(Number);
+  if (tagIds.length === 0) return;
+  await trx('tag_categories').insert(tagIds.map((tag_id) => ({ tag_id, category_id: categoryId }))).onConflict(['tag_id', 'category_id']).ignore();
 }
 
 /** A merge moves the merged ticket's tags that the survivor lacks; the rest go with it. */

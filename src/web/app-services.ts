@@ -5,6 +5,7 @@ import { resolveFromRoot } from '../paths';
 import { SettingsService } from '../settings/settings.service';
 import { ticketNotifications } from '../notifications/ticket-notifications';
 import { staffNotifications } from '../notifications/staff-notifications';
+import { tagCategoriesKept } from '../tags/tag-categories';
 import { TicketEvents } from '../tickets/ticket-events';
 import { ticketExtrasOnMerge } from '../tickets/ticket-extras.merge';
 import type { AppDeps } from './app-deps';
@@ -25,6 +26,7 @@ export function createServices(deps: AppDeps): Services {
   events.subscribe(staffNotifications(notificationDeps));
   events.subscribe(ticketRouting(events));
   events.subscribe(ticketExtrasOnMerge);
+  events.subscribe(tagCategoriesKept);
   const store = new DiskAttachmentStore(resolveFromRoot(deps.config.paths.attachments));
   const catalog = new CatalogService(deps.db, deps.i18n, () => deps.clock.now());
   return { ...deps, settings, events, store, catalog };
