@@ -9,7 +9,7 @@ import { seedTickets } from '../../bench/seeding';
 import { clientOf } from '../../src/db/dialect';
 import { recentActivity } from '../../src/tickets/activity.repo';
 import { queuesFor } from '../../src/tickets/queues.service';
-import { countTickets, listTickets, type TicketListFilter } from '../../src/tickets/ticket-list.repo';
+import { countTickets, listAndCountTickets, listTickets, type TicketListFilter } from '../../src/tickets/ticket-list.repo';
 import { useInstalledApp, type InstalledApp } from '../helpers/installed-app';
 import { plansOf as plansOfQueries, type Plan } from '../helpers/query-plans';
 
@@ -104,6 +104,16 @@ describe('query plans of the staff lists', () => {
     expect(problems(app.db, plans, { ordered: false })).toEqual([]);
   });
 
+  it('a search page finds its matches once: one full-text query gives the page and its capped count', async () => {
+    const fullText = /\bMATCH\b|@@/i;
+    for (const search of [words('firewall'), words('clear')]) {
+      const plans = await plansOf(() => listAndCountTickets(app.db, { categories, statusIds: [], search }, page, 1000));
+      // Twice (the page and its count, each matching every message) was the shape to avoid.
+      expect(plans.filter((p) => fullText.test(p.sql))).toHaveLength(1);
+      expect(problems(app.db, plans, { ordered: false })).toEqual([]);
+    }
+  });
+
   it('search by a customer address (or its start) and by tracking ID', async () => {
     const plans = [
       ...(await listAndCount({ categories, statusIds: [], search: { words: [], trackingId: null, email: 'customer12@' } })),
@@ -130,6 +140,23 @@ describe('query plans of the staff lists', () => {
     const first = plans[0]!.lines.find((l) => /\b(SEARCH|SCAN)\b|type=|Scan/.test(l)) ?? '';
     expect(problems(app.db, plans, { ordered: false })).toEqual([]);
     if (clientOf(app.db) !== 'postgres') expect(first).toMatch(/^(SEARCH e |SIMPLE e )/);
+  });
+
+  it('a search pages to its end past the count cap, with the count capped or exact', async () => {
+    const f: TicketListFilter = { categories, statusIds: [], search: words('firewall') };
+    const all = await listTickets(app.db, f, { ...page, limit: 10_000 });
+    expect(all.length).toBeGreaterThan(14);
+    const cap = 10;
+    const seen: number[] = [];
+    for (let offset = 0; offset < all.length; offset += 7) {
+      const { rows, total } = await listAndCountTickets(app.db, f, { ...page, offset, limit: 7 }, cap);
+      seen.push(...rows.map((r) => r.id));
+      // Above the cap the list says "more than cap" and that a next page follows; on the last page it is exact.
+      if (offset + 7 < all.length) expect(total).toBeGreaterThan(Math.max(cap, offset + 7));
+      else expect(total).toBe(all.length);
+    }
+    expect(seen).toEqual(all.map((r) => r.id));
+    expect((await listAndCountTickets(app.db, f, { ...page, offset: all.length + 50, limit: 7 }, cap)).total).toBe(cap + 1);
   });
 
   it('the check itself catches the plans it is there for', () => {

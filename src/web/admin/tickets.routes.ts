@@ -1,5 +1,5 @@
 import { Router, type Request } from 'express';
-import { countTickets, fieldValuesOfTickets, listTickets } from '../../tickets/ticket-list.repo';
+import { fieldValuesOfTickets, listAndCountTickets } from '../../tickets/ticket-list.repo';
 import { cleanColumns, defaultColumns, fieldColumn, fieldIdOf, sortColumns } from '../../tickets/list-columns';
 import { listOf, readListQuery } from '../../tickets/list-query';
 import { findListColumns, saveListColumns } from '../../tickets/list-prefs.repo';
@@ -36,9 +36,9 @@ export function ticketListRoutes(services: Services): Router {
     const columns = list.columns ?? cleanColumns((await findListColumns(services.db, me.id)) ?? [...defaultColumns], fieldIds);
     const bad = Object.keys(list.errors).length > 0;
     // A bad date shows the error and no list: a silently dropped filter would show the wrong tickets.
-    const [rows, total] = bad
-      ? [[], 0]
-      : await Promise.all([listTickets(services.db, list.filter, { sort: list.sort, dir: list.dir, offset: (list.page - 1) * list.size, limit: list.size }), countTickets(services.db, list.filter, countCap)]);
+    const { rows, total } = bad
+      ? { rows: [], total: 0 }
+      : await listAndCountTickets(services.db, list.filter, { sort: list.sort, dir: list.dir, offset: (list.page - 1) * list.size, limit: list.size }, countCap);
     const ids = rows.map((r) => r.id);
     const shownFields = columns.map(fieldIdOf).filter((id): id is number => id !== null);
     const [tags, values, views] = await Promise.all([

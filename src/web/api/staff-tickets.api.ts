@@ -11,7 +11,7 @@ import { listAllMessages } from '../../tickets/messages.repo';
 import { addInternalNote, assign, escalate, mergeTickets, setStatus, ticketForStaff } from '../../tickets/staff-actions.service';
 import { patchTicket } from '../../tickets/ticket-patch.service';
 import { findStatusByKey, listPriorities, listStatuses } from '../../tickets/statuses.repo';
-import { countTickets, listTickets } from '../../tickets/ticket-list.repo';
+import { listAndCountTickets } from '../../tickets/ticket-list.repo';
 import { findTicketById, findTicketByTrackingId, type TicketView } from '../../tickets/tickets.repo';
 import { addStaffReply } from '../../tickets/tickets.service';
 import { parseTrackingId } from '../../tickets/tracking-id';
@@ -71,10 +71,7 @@ export function staffTicketsApi(services: Services): Router {
     if (query.priority && !priorities.some((p) => p.key === query.priority)) throw new ApiInputError('Some fields are not valid.', { priority: 'apiErrors.unknownKey' });
     const list = await readListQuery(services.db, query, { me: req.user!, visible, statuses, priorities, fieldIds: [], timeZone: await services.settings.get('helpdesk.timezone'), now: services.clock.now() });
     if (Object.keys(list.errors).length) throw new ApiInputError('Some fields are not valid.', list.errors);
-    const [rows, total] = await Promise.all([
-      listTickets(services.db, list.filter, { sort: list.sort, dir: list.dir, offset: (list.page - 1) * list.size, limit: list.size }),
-      countTickets(services.db, list.filter, countCap),
-    ]);
+    const { rows, total } = await listAndCountTickets(services.db, list.filter, { sort: list.sort, dir: list.dir, offset: (list.page - 1) * list.size, limit: list.size }, countCap);
     res.json({ items: rows.map(ticketSummaryJson), page: list.page, size: list.size, total: Math.min(total, countCap), totalCapped: total > countCap, hasMore: total > list.page * list.size });
   });
 
