@@ -17,6 +17,7 @@ import {
 } from './staff-admin.repo';
 import { newStaffSchema, staffDetailsSchema, type StaffDetails } from './staff.schema';
 import { issueStaffToken, tokenLifetimes } from './staff-tokens';
+import { retireStaffTokens } from './staff-tokens.repo';
 import { insertStaff } from './staff.repo';
 
 export type StaffAdminDeps = { db: Db; clock: Clock; i18n: i18n; settings: SettingsService };
@@ -124,6 +125,8 @@ export async function updateStaff(deps: StaffAdminDeps, actor: AdminActor, id: n
       if (before.isActive && (await countOtherActiveAdmins(trx, id)) === 0) throw new ValidationError('The last admin keeps the role.', { role: 'staffAdmin.errors.lastAdmin' });
     }
     await updateStaffAccount(trx, id, { name: parsed.data.name, email: parsed.data.email, isAdmin: checked.isAdmin, roleId: checked.roleId }, now);
+    // Links mailed to the old address (a mistyped one, a mailbox the person no longer has) stop working.
+    if (parsed.data.email !== before.email) for (const purpose of ['invite', 'reset'] as const) await retireStaffTokens(trx, id, purpose, now);
     await replaceStaffCategories(trx, id, checked.categoryIds);
     const after = (await findStaffForAdmin(trx, id))!;
     await recordAudit(trx, { actor, ip: actor.ip, action: 'staff.changed', target: { type: 'staff', id }, details: { before: snapshot(before), after: snapshot(after) } }, now);

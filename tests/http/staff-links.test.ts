@@ -155,3 +155,18 @@ test('forgot password is throttled per address: a flood sends a few mails, the a
   await new Promise((r) => setTimeout(r, 300));
   expect(await mailCount('staff_password_reset', staffCredentials.email)).toBe(3);
 });
+
+test('changing an account’s address voids the links mailed to the old one (an invitation sent to a mistyped address)', async () => {
+  const link = await invite('Tia Typo', 'tia@exmaple.com');
+  await request(t.app).get(link).expect(200);
+  const admin = await adminAgent(t);
+  const id = Number((await t.db('staff_users').where({ email: 'tia@exmaple.com' }).first('id')).id);
+  const token = await tokenOf(admin, `/admin/staff/${id}`);
+  await admin.post(`/admin/staff/${id}`).type('form').send({ _csrf: token, name: 'Tia Typo', email: 'tia@example.com', role: 'default' }).expect(303);
+  await request(t.app).get(link).expect(404);
+  // A renamed account keeps its link.
+  await admin.post(`/admin/staff/${id}/resend`).type('form').send({ _csrf: token }).expect(303);
+  const fresh = await linkFromMail(t, 'staff_invite', 'tia@example.com');
+  await admin.post(`/admin/staff/${id}`).type('form').send({ _csrf: token, name: 'Tia T.', email: 'tia@example.com', role: 'default' }).expect(303);
+  await request(t.app).get(fresh).expect(200);
+});
