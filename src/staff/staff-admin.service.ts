@@ -39,7 +39,7 @@ export async function staffAccount(db: Db, id: number): Promise<StaffListRow> {
 export async function changeableAccount(db: Db, actor: AdminActor, id: number): Promise<StaffListRow> {
   const row = await staffAccount(db, id);
   if (actor.isAdmin) return row;
-  const held = row.isAdmin ? capabilities : row.roleId === null ? defaultStaffCapabilities : ((await findRole(db, row.roleId))?.capabilities ?? []);
+  const held = row.isAdmin ? capabilities : row.roleId === null ? defaultStaffCapabilities : ((await findRole(db, row.roleId))?.capabilities ?? defaultStaffCapabilities);
   if (!held.every((c) => can(actor, c))) throw new ForbiddenError();
   return row;
 }
