@@ -3,6 +3,7 @@ import { AppError, NotFoundError, TooManyRequestsError } from '../../errors';
 import { isConnectionError } from '../../db/dialect';
 import type { Logger } from '../../logger';
 import { errorText } from './locals';
+import { loggedPath } from './request-logger';
 
 export function wantsJson(req: Request): boolean {
   return req.originalUrl.startsWith('/api/');
@@ -30,7 +31,7 @@ export function errorHandler(logger: Logger, render: (req: Request) => boolean =
   return (err, req, res, next) => {
     if (res.headersSent) return next(err);
     const error = describe(err);
-    if (error.status >= 500) logger.error({ err, method: req.method, path: req.path }, 'request failed');
+    if (error.status >= 500) logger.error({ err, method: req.method, path: loggedPath(req.path) }, 'request failed');
     if (error instanceof TooManyRequestsError) res.set('Retry-After', String(error.retryAfterSeconds));
     if (error.status === 503) res.set('Retry-After', '30');
     res.status(error.status);
