@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import { customerIdsMatching, ticketIdsMatching } from '../db/fulltext';
+import { whereStartsWith } from '../db/like';
 import { tableInIndexOrder } from '../db/order-index';
 import { sortColumns, type SortKey } from './list-columns';
 
@@ -72,7 +73,7 @@ function applyFilter(db: Knex, q: Knex.QueryBuilder, f: TicketListFilter): Knex.
     q.where((w) => {
       if (s.trackingId) w.orWhere('t.tracking_id', s.trackingId);
       // The customer's own index: an exact address, or the start of one (never '%…%').
-      if (s.email) w.orWhereIn('t.customer_id', (c) => c.select('id').from('customers').whereRaw("email LIKE ? ESCAPE '!'", [`${s.email!.replace(/[!%_]/g, '!$&')}%`]));
+      if (s.email) w.orWhereIn('t.customer_id', (c) => whereStartsWith(c.select('id').from('customers'), 'email', s.email!));
       if (s.words.length) {
         // One IN over one set of ids (a derived table), never two IN lists joined by OR: the
         // database then reads the matches and fetches those tickets by key, instead of testing
