@@ -215,10 +215,16 @@ test('settings.manage without being an admin cannot move account links, mail ser
     await signIn(staff, staffCredentials);
     const send = (group: string, changes: Record<string, string>) => save(group, changes, staff);
     const before = await stored();
-    expect((await send('general', { [fieldId('helpdesk.url')]: 'https://evil.example' })).status).toBe(403);
-    expect((await send('sending', { [fieldId('mail.transport')]: 'smtp', [fieldId('mail.smtpHost')]: 'evil.example' })).status).toBe(403);
-    expect((await send('spam', { [fieldId('security.requireTwoFactor')]: 'yes' })).status).toBe(403);
+    // They do not see those settings, and what is sent for them anyway is not read.
+    const general = (await staff.get('/admin/settings/general').expect(200)).text;
+    expect(general).not.toContain(`id="${fieldId('helpdesk.url')}"`);
+    expect(general).toContain('are changed by administrators only');
+    expect((await send('general', { [fieldId('helpdesk.url')]: 'https://evil.example' })).status).toBe(303);
+    expect((await send('sending', { [fieldId('mail.transport')]: 'smtp', [fieldId('mail.smtpHost')]: 'evil.example' })).status).toBe(303);
+    expect((await send('spam', { [fieldId('security.requireTwoFactor')]: 'yes' })).status).toBe(303);
     expect(await stored()).toEqual(before);
+    // The service refuses them too, whatever page or program asks.
+    await expect(t.services.settings.save({ 'helpdesk.url': 'https://evil.example' }, { actor: { id: sam.id, name: 'Sam' }, ip: '127.0.0.1', group: 'general', actorIsAdmin: false })).rejects.toThrow();
     // The rest of a tab is theirs to change.
     expect((await send('general', { [fieldId('helpdesk.name')]: 'Renamed by Sam' })).status).toBe(303);
     expect((await stored()).get('helpdesk.name')).toBe('Renamed by Sam');

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { languages } from '../../i18n/i18n';
-import { secretSettingKeys, settingDefinitions, settingGroups, type SettingGroup, type SettingKey, type Settings } from '../../settings/settings.schema';
+import { adminOnlySettingKeys, secretSettingKeys, settingDefinitions, settingGroups, type SettingGroup, type SettingKey, type Settings } from '../../settings/settings.schema';
 
 /**
  * The settings pages' form, drawn from the settings registry: each key's input type follows its
@@ -59,10 +59,18 @@ function specOf(key: SettingKey): FieldSpec {
   return { ...base, kind: 'text' };
 }
 
-/** The fields of one tab, in the registry's order. */
-export function fieldsOf(group: SettingGroup): FieldSpec[] {
-  return (Object.keys(settingDefinitions) as SettingKey[]).filter((k) => settingDefinitions[k].group === group).map(specOf);
+/**
+ * The fields of one tab, in the registry's order. Someone who is not an administrator neither
+ * sees nor sends the settings only administrators change (the service refuses them anyway).
+ */
+export function fieldsOf(group: SettingGroup, forAdmin = true): FieldSpec[] {
+  return (Object.keys(settingDefinitions) as SettingKey[])
+    .filter((k) => settingDefinitions[k].group === group && (forAdmin || !adminOnlySettingKeys.includes(k)))
+    .map(specOf);
 }
+
+/** Whether a tab holds settings that only administrators change. */
+export const hasAdminOnlySettings = (group: SettingGroup) => adminOnlySettingKeys.some((k) => settingDefinitions[k].group === group);
 
 export const isSettingGroup = (value: unknown): value is SettingGroup => typeof value === 'string' && (settingGroups as readonly string[]).includes(value);
 
@@ -117,9 +125,9 @@ function crossCheck(out: Record<string, unknown>, errors: Record<string, string>
  * saving it cannot change another tab. An empty secret keeps the saved one; without its
  * account (user name) a secret is removed.
  */
-export function parseSettingsForm(group: SettingGroup, body: unknown, current: Settings): ParsedSettingsForm {
+export function parseSettingsForm(group: SettingGroup, body: unknown, current: Settings, forAdmin = true): ParsedSettingsForm {
   const raw = (typeof body === 'object' && body !== null ? body : {}) as Record<string, unknown>;
-  const fields = fieldsOf(group);
+  const fields = fieldsOf(group, forAdmin);
   const out: Record<string, unknown> = {};
   const errors: Record<string, string> = {};
   for (const spec of fields) {

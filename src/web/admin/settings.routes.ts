@@ -8,7 +8,7 @@ import type { Services } from '../app-services';
 import { requireCapability } from '../auth/guards';
 import { requireRecentAuth } from '../auth/recent-auth';
 import { describeTest, type TestView } from './mail-test.view';
-import { fieldsOf, formValuesOf, isSettingGroup, parseSettingsForm, testMailForm, type FieldSpec, type FormValues } from './settings.form';
+import { fieldsOf, formValuesOf, hasAdminOnlySettings, isSettingGroup, parseSettingsForm, testMailForm, type FieldSpec, type FormValues } from './settings.form';
 
 type PageState = {
   values: FormValues;
@@ -30,7 +30,7 @@ function defaultText(req: Request, spec: FieldSpec): string {
 
 /** The fields of a tab as the view shows them: label, help, default and the options to choose. */
 function fieldsForView(req: Request, group: SettingGroup, values: FormValues, settings: Settings) {
-  return fieldsOf(group).map((spec) => {
+  return fieldsOf(group, req.user!.isAdmin).map((spec) => {
     const options = spec.options?.map((o) => ({ value: o.value, label: o.label ?? req.t(`settings.option.${spec.key}.${o.value}`) }));
     // A stored value the list does not offer (an old time zone name) stays choosable, never silently replaced.
     const value = values[spec.id];
@@ -58,6 +58,7 @@ export function settingsRoutes(services: Services): Router {
       group,
       tabs: settingGroups.map((g) => ({ group: g, href: `/admin/settings/${g}`, current: g === group })),
       fields: fieldsForView(req, group, state.values, settings),
+      adminOnlyHidden: !req.user!.isAdmin && hasAdminOnlySettings(group),
       logFile: group === 'sending' && settings['mail.transport'] === 'log' ? mailLogFile(resolveFromRoot(services.config.paths.data)) : null,
       ...state,
       test: group === 'sending' ? (state.test ?? { to: req.user!.email, error: null, result: null }) : null,
@@ -80,7 +81,7 @@ export function settingsRoutes(services: Services): Router {
 
   router.post('/settings/:tab', async (req, res) => {
     const group = tabOf(req);
-    const form = parseSettingsForm(group, req.body, await services.settings.all());
+    const form = parseSettingsForm(group, req.body, await services.settings.all(), req.user!.isAdmin);
     if (!form.ok) return render(req, res, group, 400, { values: form.values, errors: form.errors, saved: false });
     const diff = await services.settings.save(form.settings, { actor: { id: req.user!.id, name: req.user!.name }, ip: req.ip, group, actorIsAdmin: req.user!.isAdmin });
     services.logger.info({ by: req.user!.email, group, keys: Object.keys(diff) }, 'settings changed');
