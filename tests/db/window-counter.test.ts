@@ -23,6 +23,12 @@ test('concurrent hits are all counted, as from several instances', async () => {
   expect(last).toEqual({ hits: 26, resetAt: now + 60_000 });
 });
 
+test('each of many concurrent hits sees its own count: every number once, none twice', async () => {
+  const now = 2_000_000;
+  const seen = await Promise.all(Array.from({ length: 20 }, () => hitWindowCounter(db, 'test:own-count', 60_000, now)));
+  expect(seen.map((s) => s.hits).sort((a, b) => a - b)).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
+});
+
 test('a new window starts once the old one has passed', async () => {
   expect(await hitWindowCounter(db, 'test:window', 1000, 5000)).toEqual({ hits: 1, resetAt: 6000 });
   expect(await hitWindowCounter(db, 'test:window', 1000, 5999)).toEqual({ hits: 2, resetAt: 6000 });
