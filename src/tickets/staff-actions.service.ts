@@ -31,13 +31,21 @@ export async function ticketForStaff(db: Db, staff: StaffActor, ticketId: number
   return ticket;
 }
 
-/** Applies a change and publishes its event, both in one transaction. */
-async function change(deps: TicketDeps, ticket: TicketView, patch: Record<string, unknown>, event: (view: TicketView) => TicketEvent): Promise<void> {
+/** Applies a change and publishes its events, all in one transaction. */
+async function change(deps: TicketDeps, ticket: TicketView, patch: Record<string, unknown>, event: (view: TicketView) => TicketEvent | TicketEvent[]): Promise<void> {
   await withTransaction(deps.db, async (trx) => {
     const now = deps.clock.now();
     await updateTicket(trx, ticket.id, { ...patch, updated_at: now });
-    await deps.events.publish(trx, event((await findTicketById(trx, ticket.id))!), now);
+    for (const e of [event((await findTicketById(trx, ticket.id))!)].flat()) await deps.events.publish(trx, e, now);
   });
+}
+
+/** Whether this person may own tickets of the category: active, a role that sees tickets, access to it. */
+async function mayOwnIn(deps: TicketDeps, staffId: number, categoryId: number): Promise<boolean> {
+  const owner = await findStaffById(deps.db, staffId);
+  if (!owner || !owner.is_active || !seesTickets(owner)) return false;
+  const cats = await visibleCategoryIds(deps.db, { id: Number(owner.id), isAdmin: Boolean(owner.is_admin) });
+  return cats === 'all' || cats.includes(categoryId);
 }
 
 /** An internal note: kept on the ticket for staff, never shown or mailed to the customer. */
@@ -89,11 +97,7 @@ export async function assign(deps: TicketDeps, ticket: TicketView, staff: Capabl
   if (ownerId === currentOwnerId) return;
   const ownMove = (ownerId === staff.id && currentOwnerId === null) || (ownerId === null && currentOwnerId === staff.id);
   requireCapability(staff, ownMove ? 'tickets.reply' : 'tickets.assign_others');
-  if (ownerId !== null) {
-    const owner = await findStaffById(deps.db, ownerId);
-    const ownerCats = owner && owner.is_active && seesTickets(owner) ? await visibleCategoryIds(deps.db, { id: Number(owner.id), isAdmin: Boolean(owner.is_admin) }) : [];
-    if (!owner || !(ownerCats === 'all' || ownerCats.includes(ticket.categoryId))) throw new ValidationError('This person cannot work this category.', { owner: 'staffTicket.ownerNoAccess' });
-  }
+  if (ownerId !== null && !(await mayOwnIn(deps, ownerId, ticket.categoryId))) throw new ValidationError('This person cannot work this category.', { owner: 'staffTicket.ownerNoAccess' });
   await change(deps, ticket, { owner_id: ownerId }, (view) => ({ type: 'ticket.assigned', ticket: view, from: currentOwnerId, to: ownerId, actor: { type: 'staff', id: staff.id } }));
 }
 
@@ -106,7 +110,13 @@ export async function moveToCategory(deps: TicketDeps, ticket: TicketView, staff
   const visible = await visibleCategoryIds(deps.db, staff);
   const category = await findActiveCategory(deps.db, categoryId);
   if (!category || (visible !== 'all' && !visible.includes(categoryId))) throw new ValidationError('Unknown category.', { category: 'form.chooseCategory' });
-  await change(deps, ticket, { category_id: categoryId, tier: Number(category.tier) }, (view) => ({ type: 'ticket.category_changed', ticket: view, from: ticket.categoryId, to: categoryId, actor: { type: 'staff', id: staff.id } }));
+  // An owner who may not work the new category lets go of it (with its own history row), as on escalation.
+  const ownerLeaves = ticket.ownerId !== null && !(await mayOwnIn(deps, ticket.ownerId, categoryId));
+  const actor = { type: 'staff' as const, id: staff.id };
+  await change(deps, ticket, { category_id: categoryId, tier: Number(category.tier), ...(ownerLeaves ? { owner_id: null } : {}) }, (view) => [
+    { type: 'ticket.category_changed', ticket: view, from: ticket.categoryId, to: categoryId, actor },
+    ...(ownerLeaves ? [{ type: 'ticket.assigned' as const, ticket: view, from: ticket.ownerId, to: null, actor }] : []),
+  ]);
 }
 
 /**

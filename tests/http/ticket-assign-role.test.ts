@@ -25,3 +25,25 @@ test('a ticket is never given to someone whose role may not see tickets: one by 
   await admin.post(`/admin/tickets/${id}/properties`).type('form').send({ _csrf, owner: String(sam) }).expect(303);
   expect(Number((await t.db('tickets').where({ id }).first('owner_id')).owner_id)).toBe(sam);
 });
+
+test('moving a ticket to a category its owner may not work lets the owner go, with a history row; a category they work keeps them', async () => {
+  await f.noRole(staffCredentials.email);
+  await f.grant(staffCredentials.email, 1);
+  const sam = await f.staffId(staffCredentials.email);
+  const shared = await f.category('Sam works here too');
+  await f.grant(staffCredentials.email, shared);
+  const elsewhere = await f.category('Sam never works here');
+  const { id } = await f.ticket({ subject: 'Owned and moved' });
+  await t.db('tickets').where({ id }).update({ owner_id: sam });
+  const admin = await f.staffAgent(adminCredentials);
+  const _csrf = csrfFrom((await admin.get(`/admin/tickets/${id}`).expect(200)).text);
+  const move = (category: number) => admin.post('/admin/tickets/bulk').type('form').send({ _csrf, action: 'category', value: String(category), ids: [String(id)] }).expect(303);
+
+  await move(shared);
+  expect(Number((await t.db('tickets').where({ id }).first('owner_id')).owner_id)).toBe(sam);
+  await move(elsewhere);
+  const row = await t.db('tickets').where({ id }).first('owner_id', 'category_id');
+  expect([row.owner_id, Number(row.category_id)]).toEqual([null, elsewhere]);
+  const events = await t.db('ticket_events').where({ ticket_id: id }).whereIn('type', ['ticket.category_changed', 'ticket.assigned']).orderBy('id').pluck('type');
+  expect(events).toEqual(['ticket.category_changed', 'ticket.category_changed', 'ticket.assigned']);
+});
