@@ -1,19 +1,12 @@
 import type { Knex } from 'knex';
 import { clientOf } from '../../src/db/dialect';
-import { createKnex } from '../../src/db/knex-factory';
 import { tesseraTables } from '../../src/db/introspect';
 import { dropTesseraSchema, knownMigrations, migrateLatest, migrationsTable, migratorConfig, pendingMigrations } from '../../src/db/migrate';
-import { createTestDatabase, testDbKind, type TestDatabase } from '../helpers/test-db';
+import { testDbKind, useEmptyDatabase } from '../helpers/test-db';
 
-let tdb: TestDatabase;
 let db: Knex;
-beforeAll(async () => {
-  tdb = await createTestDatabase();
-  db = createKnex(tdb.config, tdb.dataDir);
-});
-afterAll(async () => {
-  await db.destroy();
-  await tdb.drop();
+useEmptyDatabase(async (created) => {
+  db = created;
 });
 
 const coreTables = [

@@ -1,18 +1,11 @@
 import type { Knex } from 'knex';
 import { insertReturningId } from '../../src/db/insert';
-import { createKnex } from '../../src/db/knex-factory';
 import { knownMigrations, migrateLatest, migratorConfig } from '../../src/db/migrate';
-import { createTestDatabase, testDbKind, type TestDatabase } from '../helpers/test-db';
+import { testDbKind, useEmptyDatabase } from '../helpers/test-db';
 
-let tdb: TestDatabase;
 let db: Knex;
-beforeAll(async () => {
-  tdb = await createTestDatabase();
-  db = createKnex(tdb.config, tdb.dataDir);
-});
-afterAll(async () => {
-  await db.destroy();
-  await tdb.drop();
+useEmptyDatabase(async (created) => {
+  db = created;
 });
 
 // The schema of the first release: what an installation to be upgraded has.

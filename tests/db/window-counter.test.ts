@@ -1,19 +1,12 @@
 import type { Knex } from 'knex';
-import { createKnex } from '../../src/db/knex-factory';
 import { migrateLatest } from '../../src/db/migrate';
 import { hitWindowCounter } from '../../src/db/window-counter';
-import { createTestDatabase, type TestDatabase } from '../helpers/test-db';
+import { useEmptyDatabase } from '../helpers/test-db';
 
-let tdb: TestDatabase;
 let db: Knex;
-beforeAll(async () => {
-  tdb = await createTestDatabase();
-  db = createKnex(tdb.config, tdb.dataDir);
+useEmptyDatabase(async (created) => {
+  db = created;
   await migrateLatest(db);
-});
-afterAll(async () => {
-  await db.destroy();
-  await tdb.drop();
 });
 
 test('concurrent hits are all counted, as from several instances', async () => {

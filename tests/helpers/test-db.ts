@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import knex, { type Knex } from 'knex';
 import type { DatabaseConfig } from '../../src/config/config.schema';
+import { createKnex } from '../../src/db/knex-factory';
 
 /**
  * Which database the suite runs against: TESSERA_TEST_DB=sqlite (default), mysql or postgres.
@@ -74,4 +75,23 @@ export async function createTestDatabase(kind: TestDbKind = testDbKind): Promise
       fs.rmSync(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * A test file's own empty database of the kind under test and a connection to it, handed over
+ * before the tests and removed after them.
+ */
+export function useEmptyDatabase(receive: (db: Knex) => void | Promise<void>): void {
+  let tdb: TestDatabase | undefined;
+  let db: Knex | undefined;
+  beforeAll(async () => {
+    tdb = await createTestDatabase();
+    const created = createKnex(tdb.config, tdb.dataDir);
+    db = created;
+    await receive(created);
+  });
+  afterAll(async () => {
+    await db?.destroy();
+    await tdb?.drop();
+  });
 }
