@@ -5,8 +5,7 @@ import { withTransaction } from '../db/transaction';
 import { NotFoundError, TooManyRequestsError, ValidationError } from '../errors';
 import { codeSucceeded, countCodeAttempt } from '../security/code-throttle';
 import { hashPassword, passwordProblem, verifyPassword } from '../staff/password';
-import { endStaffSessions } from '../staff/session-validity';
-import { findStaffById } from '../staff/staff.repo';
+import { endStaffSessions, findStaffById } from '../staff/staff.repo';
 import { findProfile, updateNotificationSwitches, updatePasswordHash, updateProfileDetails, type Profile } from './profile.repo';
 import { detailsSchema, fieldErrors, notificationsSchema, passwordChangeSchema, type ProfileDetails, type ProfileNotifications } from './profile.schema';
 

@@ -6,11 +6,10 @@ import { ValidationError } from '../errors';
 import { queueMail } from '../mail/mail.service';
 import { clientKey } from '../security/client-key';
 import { hashPassword, passwordProblem } from './password';
-import { endStaffSessions } from './session-validity';
+import { endStaffSessions, findStaffByEmail } from './staff.repo';
 import { findStaffForAdmin, updateStaffAccount } from './staff-admin.repo';
 import type { StaffAdminDeps } from './staff-admin.service';
 import { singleLine } from './staff.schema';
-import { findStaffByEmail } from './staff.repo';
 import { issueStaffToken, tokenLifetimes, useStaffToken, validStaffToken } from './staff-tokens';
 import type { TokenPurpose } from './staff-tokens.repo';
 

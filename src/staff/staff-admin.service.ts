@@ -11,14 +11,13 @@ import { can, capabilities, defaultStaffCapabilities } from './capabilities';
 import { hashPassword, passwordProblem } from './password';
 import { findRole } from './roles.repo';
 import type { AdminActor } from './roles.service';
-import { endStaffSessions } from './session-validity';
+import { endStaffSessions, insertStaff } from './staff.repo';
 import {
   countOtherActiveAdmins, emailTaken, existingCategoryIds, findStaffForAdmin, replaceStaffCategories, updateStaffAccount, type StaffListRow,
 } from './staff-admin.repo';
 import { newStaffSchema, staffDetailsSchema, type StaffDetails } from './staff.schema';
 import { issueStaffToken, tokenLifetimes } from './staff-tokens';
 import { retireStaffTokens } from './staff-tokens.repo';
-import { insertStaff } from './staff.repo';
 
 export type StaffAdminDeps = { db: Db; clock: Clock; i18n: i18n; settings: SettingsService };
 

@@ -104,3 +104,16 @@ export async function listActiveStaff(db: Knex): Promise<Array<{ id: number; nam
   const rows = await db('staff_users').where({ is_active: true }).orderBy('name').select('id', 'name');
   return rows.map((r: { id: number; name: string }) => ({ id: Number(r.id), name: r.name }));
 }
+
+/**
+ * Ends every session of the account; returns the new value, which a session keeping its
+ * sign-in stores (see keepCurrentSession in src/web/auth/passport.ts and session-validity.ts). Run it in the
+ * transaction of the change that calls for it (password reset or change, deactivation).
+ */
+export async function endStaffSessions(db: Knex, staffId: number, now: number): Promise<number> {
+  const row = await db('staff_users').where({ id: staffId }).first<{ sessions_valid_after: number | null } | undefined>('sessions_valid_after');
+  const previous = row?.sessions_valid_after == null ? 0 : Number(row.sessions_valid_after);
+  const next = Math.max(now, previous + 1);
+  await db('staff_users').where({ id: staffId }).update({ sessions_valid_after: next });
+  return next;
+}

@@ -5,8 +5,7 @@ import { withTransaction } from '../db/transaction';
 import { ConflictError, ForbiddenError, TooManyRequestsError, ValidationError } from '../errors';
 import { codeSucceeded, countCodeAttempt } from '../security/code-throttle';
 import { verifyPassword } from './password';
-import { endStaffSessions } from './session-validity';
-import { findStaffById } from './staff.repo';
+import { endStaffSessions, findStaffById } from './staff.repo';
 import {
   decryptTotpSecret,
   encryptTotpSecret,

@@ -1,5 +1,5 @@
 import request from 'supertest';
-import { endStaffSessions } from '../../src/staff/session-validity';
+import { endStaffSessions } from '../../src/staff/staff.repo';
 import { totpCodeAt } from '../../src/staff/totp';
 import { adminCredentials, csrfFrom, signIn, staffCredentials, useInstalledApp, type InstalledApp } from '../helpers/installed-app';
 
