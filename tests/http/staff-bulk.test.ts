@@ -1,4 +1,5 @@
 import request from 'supertest';
+import { insertReturningId } from '../../src/db/insert';
 import { neutralise } from '../../src/tickets/ticket-export';
 import { adminCredentials, csrfFrom, signIn, staffCredentials, useInstalledApp, type InstalledApp } from '../helpers/installed-app';
 import { openTicket } from '../helpers/portal';
@@ -49,5 +50,13 @@ test('CSV export of the ticked tickets neutralises formula cells', async () => {
   expect(res.headers['content-disposition']).toContain('attachment');
   expect(res.text).toContain(`"'=HYPERLINK(""http://evil.example"",""click"")"`);
   expect(res.text).toContain("'@SUM(A1)");
+  // Custom fields are columns of the export, headed by their labels; their values are neutralised too.
+  const now = Date.now();
+  const fieldId = await insertReturningId(t.db, 'custom_fields', { label: 'Order number', type: 'text', requirement: 'optional', placement: 'after', visible_to_customer: true, all_categories: true, sort_order: 0, is_active: true, created_at: now, updated_at: now });
+  await t.db('custom_field_values').insert({ ticket_id: x, field_id: fieldId, value: '=SUM(9)' });
+  const withField = await admin.post('/admin/tickets/bulk').type('form').send(`_csrf=${encodeURIComponent(token)}&ids=${x}&action=export`).expect(200);
+  const [head, line] = withField.text.replace(/^\ufeff/, '').split('\n');
+  expect(head!.endsWith(',Order number')).toBe(true);
+  expect(line!.endsWith(",'=SUM(9)")).toBe(true);
   for (const [input, out] of [['=1+1', "'=1+1"], ['+1', "'+1"], ['-1', "'-1"], ['@x', "'@x"], ['\tx', "'\tx"], ['plain', 'plain']]) expect(neutralise(input!)).toBe(out);
 });

@@ -1,11 +1,12 @@
 import { Router, type Request, type Response } from 'express';
+import { listActiveFields } from '../../custom-fields/custom-fields.repo';
 import { ForbiddenError, ValidationError } from '../../errors';
 import { can } from '../../staff/capabilities';
 import { visibleCategoryIds } from '../../staff/category-access.repo';
 import { bulkDelete, bulkMerge, bulkMoveToCategory, oldestOf, workableTickets } from '../../tickets/bulk.service';
 import { bulkChange, type BulkAction } from '../../tickets/staff-actions.service';
 import { ticketsCsv } from '../../tickets/ticket-export';
-import { listTickets } from '../../tickets/ticket-list.repo';
+import { fieldValuesOfTickets, listTickets } from '../../tickets/ticket-list.repo';
 import { positiveId } from '../../tickets/list-query';
 import { formatTrackingId } from '../../tickets/tracking-id';
 import type { Services } from '../app-services';
@@ -51,8 +52,11 @@ export function ticketBulkRoutes(services: Services): Router {
     if (body.action === 'export') {
       if (!can(me, 'tickets.export')) throw new ForbiddenError();
       const rows = await listTickets(services.db, { categories: await visibleCategoryIds(services.db, me), ids }, { sort: 'updated', dir: 'desc', offset: 0, limit: ids.length });
+      // Every custom field gets a column, filled for the exported tickets in one query.
+      const fields = await listActiveFields(services.db);
+      const values = await fieldValuesOfTickets(services.db, rows.map((r) => r.id), fields.map((f) => f.id));
       res.set('Content-Type', 'text/csv; charset=utf-8').set('Content-Disposition', 'attachment; filename="tickets.csv"').set('Cache-Control', 'no-store');
-      return res.send(ticketsCsv(rows));
+      return res.send(ticketsCsv(rows, fields, values));
     }
     if (body.action === 'merge') {
       if (!can(me, 'tickets.merge')) throw new ForbiddenError();
