@@ -4,7 +4,7 @@ import { fromRoot } from '../paths';
 import { formatTrackingId } from '../tickets/tracking-id';
 import { newMessageId, type MailSite } from './headers';
 import { mailStyle } from './html-style';
-import { isEditableTemplate, placeholderValues } from './template-texts';
+import { isEditableTemplate, missingRequiredLink, placeholderValues } from './template-texts';
 import { paragraphs, renderHtml, renderSubject, renderText } from './template-render';
 import {
   addressingSchema,
@@ -59,7 +59,8 @@ function subjectOf(t: TFunction, template: MailTemplate, vars: ParsedTemplateVar
 async function customText(ctx: ComposeContext, template: MailTemplate, language: string, vars: unknown, t: TFunction, recipientName: string) {
   if (!ctx.overrideFor || !isEditableTemplate(template)) return null;
   const override = await ctx.overrideFor(template, language);
-  if (!override) return null;
+  // Saving refuses such a wording; one put in the table by other means never drops the link.
+  if (!override || missingRequiredLink(template, override.body)) return null;
   const filled = placeholderValues(template, vars, { t, site: ctx.site, recipientName });
   return { subject: renderSubject(override.subject, filled), text: renderText(override.body, filled), html: renderHtml(override.body, filled) };
 }

@@ -2,6 +2,7 @@ import type { TFunction } from 'i18next';
 import { formatTrackingId } from '../tickets/tracking-id';
 import type { MailSite } from './headers';
 import type { MailTemplate, ParsedTemplateVars } from './mail.schema';
+import { placeholderPattern } from './template-render';
 
 /**
  * The notifications admins may rewrite, and what their text may use. An override is plain text
@@ -90,6 +91,20 @@ export const editableTemplates = {
     reply_text: { value: (v) => v.replyText.replace(/\r\n?/g, '\n').trim() },
     ...site,
   } satisfies Placeholders<'staff_customer_replied'>,
+  staff_invite: {
+    ...recipient,
+    invited_by: { value: (v) => v.invitedBy },
+    invite_url: { value: (v) => v.url, link: true },
+    valid_hours: { value: (v) => String(v.validHours) },
+    ...site,
+  } satisfies Placeholders<'staff_invite'>,
+  staff_password_reset: {
+    ...recipient,
+    reset_url: { value: (v) => v.url, link: true },
+    valid_minutes: { value: (v) => String(v.validMinutes) },
+    ...site,
+  } satisfies Placeholders<'staff_password_reset'>,
+  test_message: { requested_by: { value: (v) => v.requestedBy }, ...site } satisfies Placeholders<'test_message'>,
 };
 
 export type EditableTemplate = keyof typeof editableTemplates;
@@ -101,6 +116,19 @@ export function isEditableTemplate(name: unknown): name is EditableTemplate {
 
 export function placeholderNames(template: EditableTemplate): string[] {
   return Object.keys(editableTemplates[template]);
+}
+
+/**
+ * The link a mail exists for: an invitation or reset without its single-use link is useless, so
+ * a wording must have it in its text (checked on save; a stored one without it is not used).
+ */
+const requiredLinks: Partial<Record<EditableTemplate, string>> = { staff_invite: 'invite_url', staff_password_reset: 'reset_url' };
+
+/** The required link placeholder that `body` lacks, if any. */
+export function missingRequiredLink(template: EditableTemplate, body: string): string | null {
+  const required = requiredLinks[template];
+  if (!required) return null;
+  return [...body.matchAll(placeholderPattern)].some((m) => m[1] === required) ? null : required;
 }
 
 /** Every placeholder's value for one mail, and which of them are links. */
@@ -138,6 +166,17 @@ export function defaultTemplateText(template: EditableTemplate, t: TFunction): {
     ],
     staff_assigned: [t('staff_assigned.intro', { name: '{{assigned_by}}' }), facts, `${t('staff_assigned.open')}: {{ticket_url}}`],
     staff_customer_replied: [t('staff_customer_replied.intro', { name: '{{customer_name}}' }), '{{reply_text}}', facts, `${t('staff_customer_replied.open')}: {{ticket_url}}`],
+    staff_invite: [
+      t('staff_invite.intro', { name: '{{invited_by}}', helpdesk: '{{helpdesk_name}}' }),
+      `${t('staff_invite.action')}: {{invite_url}}`,
+      `${t('staff_invite.expires', { hours: '{{valid_hours}}' })} ${t('staff_invite.ignore')}`,
+    ],
+    staff_password_reset: [
+      t('staff_password_reset.intro', { helpdesk: '{{helpdesk_name}}' }),
+      `${t('staff_password_reset.action')}: {{reset_url}}`,
+      `${t('staff_password_reset.expires', { minutes: '{{valid_minutes}}' })} ${t('staff_password_reset.ignore')}`,
+    ],
+    test_message: [t('mail.test_message.intro', { helpdesk: '{{helpdesk_name}}', name: '{{requested_by}}' }), t('mail.test_message.success')],
   };
   return { subject, body: paragraphs[template].join('\n\n') };
 }

@@ -7,12 +7,13 @@ import { withTransaction } from '../db/transaction';
 import { ValidationError } from '../errors';
 import { languageCodes, type LanguageCode } from '../i18n/i18n';
 import type { SettingsService } from '../settings/settings.service';
+import { tokenLifetimes } from '../staff/staff-tokens';
 import { composeMail, type TemplateOverrideText } from './compose';
 import { siteOf } from './headers';
 import type { MailRequest } from './mail.schema';
 import { deleteTemplateOverride, findTemplateOverride, listTemplateOverrides, saveTemplateOverride } from './template-overrides.repo';
 import { placeholderPattern } from './template-render';
-import { defaultTemplateText, editableTemplateNames, placeholderNames, type EditableTemplate } from './template-texts';
+import { defaultTemplateText, editableTemplateNames, missingRequiredLink, placeholderNames, type EditableTemplate } from './template-texts';
 
 export type TemplateDeps = { db: Db; i18n: i18n; settings: SettingsService; clock: Clock };
 export type TemplateChangeContext = { actor: AuditEntry['actor']; ip?: string };
@@ -49,8 +50,9 @@ export async function templateForEditing(deps: TemplateDeps, template: EditableT
 }
 
 /**
- * Checks a wording: both parts present, no control characters, and only this template's
- * placeholders (a misspelt one would reach customers as typed).
+ * Checks a wording: both parts present, no control characters, only this template's
+ * placeholders (a misspelt one would reach customers as typed) and, for an invitation or a
+ * password reset, its link in the text (without it the mail is useless).
  */
 export function checkTemplateText(template: EditableTemplate, input: unknown): TemplateOverrideText {
   const raw = (typeof input === 'object' && input !== null ? input : {}) as Record<string, unknown>;
@@ -64,6 +66,8 @@ export function checkTemplateText(template: EditableTemplate, input: unknown): T
     const unknown = [...value.matchAll(placeholderPattern)].map((m) => m[1]!).find((name) => !known.has(name));
     if (unknown) errors[field] = `mailTemplates.errors.unknownPlaceholder|${JSON.stringify({ name: `{{${unknown}}}` })}`;
   }
+  const missing = !errors.body && parsed.success ? missingRequiredLink(template, parsed.data.body) : null;
+  if (missing) errors.body = `mailTemplates.errors.missingLink|${JSON.stringify({ name: `{{${missing}}}` })}`;
   if (!parsed.success || Object.keys(errors).length > 0) throw new ValidationError('Check the template.', errors);
   return parsed.data;
 }
@@ -96,6 +100,9 @@ export async function resetTemplate(deps: TemplateDeps, context: TemplateChangeC
   });
 }
 
+/** Not a real token: the preview shows where the single-use link goes. */
+const sampleToken = 'SAMPLE-LINK-NOT-VALID';
+
 /** A sample ticket for the preview, in the shape each template's mail really gets. */
 function sampleRequest(template: EditableTemplate, language: LanguageCode, siteUrl: string, t: (k: string) => string): MailRequest {
   const ticket = { trackingId: 'ABC234DEFG', subject: t('mailTemplates.sample.subject'), url: `${siteUrl}/helpdesk/tickets/ABC234DEFG` };
@@ -124,6 +131,13 @@ function sampleRequest(template: EditableTemplate, language: LanguageCode, siteU
       return { ...base, to: staffRecipient, template, vars: { ticket: staffTicket, assignedBy: t('mailTemplates.sample.staff') } };
     case 'staff_customer_replied':
       return { ...base, to: staffRecipient, template, vars: { ticket: staffTicket, customerName: t('mailTemplates.sample.customer'), replyText: t('mailTemplates.sample.customerReply') } };
+    case 'staff_invite':
+      return { ...base, to: staffRecipient, template, vars: { invitedBy: t('mailTemplates.sample.admin'), url: `${siteUrl}/admin/invite/${sampleToken}`, validHours: tokenLifetimes.invite / 3600_000 } };
+    case 'staff_password_reset':
+      return { ...base, to: staffRecipient, template, vars: { url: `${siteUrl}/admin/reset/${sampleToken}`, validMinutes: tokenLifetimes.reset / 60_000 } };
+    case 'test_message':
+      // The test goes to a typed address, without a name.
+      return { ...base, to: { address: 'admin@example.com' }, template, automatic: false, vars: { requestedBy: t('mailTemplates.sample.admin') } };
   }
 }
 

@@ -46,7 +46,7 @@ test('the list shows every notification per language; the editor starts from the
   expect(sk.text).not.toContain('We have received your request');
   await admin.get('/admin/templates/nothing/en').expect(404);
   await admin.get('/admin/templates/ticket_received/xx').expect(404);
-  await admin.get('/admin/templates/test_message/en').expect(404); // not a notification
+  await admin.get('/admin/templates/__proto__/en').expect(404);
 });
 
 test('a saved template is used by the real outgoing mail, with placeholders filled; reset brings the built-in one back', async () => {
