@@ -71,8 +71,9 @@ async function render(file: string, locals: Record<string, unknown>, escape?: (s
 
 /**
  * Renders `views/mail/<template>.text.ejs` and `.html.ejs` inside their layouts, in the
- * recipient's language, or the admin's own wording of the template when there is one. The HTML escapes every value (`<%= %>`); the text part is plain text,
- * so there values are written as they are.
+ * recipient's language, or the admin's own wording of the template when there is one. The HTML
+ * escapes every value (`<%= %>`); the text part is plain text, rendered with an escape that
+ * writes values as they are.
  */
 export async function composeMail(ctx: ComposeContext, request: MailRequest): Promise<ComposedMail> {
   const addressing = addressingSchema.parse(request);
