@@ -37,6 +37,7 @@ export function localeNamespaces(): string[] {
  */
 export function createI18n(fallbackLng: LanguageCode = 'en'): i18n {
   const instance = i18next.createInstance();
+  const namespaces = localeNamespaces();
   void instance
     .use(FsBackend)
     .use(LanguageDetector)
@@ -46,9 +47,9 @@ export function createI18n(fallbackLng: LanguageCode = 'en'): i18n {
       supportedLngs: [...languageCodes],
       fallbackLng,
       load: 'languageOnly',
-      ns: localeNamespaces(),
+      ns: namespaces,
       defaultNS: 'translation',
-      fallbackNS: localeNamespaces().slice(1),
+      fallbackNS: namespaces.slice(1),
       interpolation: { escapeValue: false }, // views escape with <%= %>
       returnNull: false,
       backend: { loadPath: `${localesDir}/{{lng}}/{{ns}}.json` },
