@@ -25,15 +25,10 @@ export function ticketIdsMatching(db: Knex, words: string[]): Knex.QueryBuilder 
         .union((q) => q.select('ticket_id').from('messages').whereRaw(`body_tsv @@ to_tsquery('simple', ?)`, [query]))
         .union((q) => q.select('ticket_id').from('custom_field_values').whereRaw(`value_tsv @@ to_tsquery('simple', ?)`, [query]));
     }
-    case 'mysql': {
-      const query = words.map((w) => `+${w}*`).join(' ');
-      return db
-        .select('id as ticket_id')
-        .from('tickets')
-        .whereRaw('MATCH(subject) AGAINST (? IN BOOLEAN MODE)', [query])
-        .union((q) => q.select('ticket_id').from('messages').whereRaw('MATCH(body) AGAINST (? IN BOOLEAN MODE)', [query]))
-        .union((q) => q.select('ticket_id').from('custom_field_values').whereRaw('MATCH(value) AGAINST (? IN BOOLEAN MODE)', [query]));
-    }
+    case 'mysql':
+      return mysqlMatching(db, 'tickets', 'subject', 'id as ticket_id', words)
+        .union(mysqlMatching(db, 'messages', 'body', 'ticket_id', words))
+        .union(mysqlMatching(db, 'custom_field_values', 'value', 'ticket_id', words));
     default: {
       const query = words.map((w) => `"${w}"*`).join(' AND ');
       return db
@@ -46,13 +41,38 @@ export function ticketIdsMatching(db: Knex, words: string[]): Knex.QueryBuilder 
   }
 }
 
+const mysqlBooleanQuery = (words: string[]) => words.map((w) => `+${w}*`).join(' ');
+
+/** One MySQL/MariaDB FULLTEXT index's matches: every word required, each as a word prefix. */
+function mysqlMatching(db: Knex, table: string, column: string, select: string, words: string[]): Knex.QueryBuilder {
+  return db.select(select).from(table).whereRaw(`MATCH(${column}) AGAINST (? IN BOOLEAN MODE)`, [mysqlBooleanQuery(words)]);
+}
+
+
+/** A condition on `tickets as t` that keeps the tickets one of their texts matches. */
+export type MatchSource = (q: Knex.QueryBuilder) => void;
+
+/**
+ * On MySQL/MariaDB, what ticketIdsMatching and customerIdsMatching find, as one condition per
+ * FULLTEXT index: the server can then search the indexes side by side on separate connections,
+ * where a union reads them one after the other in one thread.
+ */
+export function mysqlMatchSources(db: Knex, words: string[]): MatchSource[] {
+  return [
+    (q) => q.whereRaw('MATCH(t.subject) AGAINST (? IN BOOLEAN MODE)', [mysqlBooleanQuery(words)]),
+    (q) => q.whereIn('t.id', mysqlMatching(db, 'messages', 'body', 'ticket_id', words)),
+    (q) => q.whereIn('t.id', mysqlMatching(db, 'custom_field_values', 'value', 'ticket_id', words)),
+    (q) => q.whereIn('t.customer_id', customerIdsMatching(db, words)),
+  ];
+}
+
 /** A subquery of the ids of customers whose name has every word (as a word prefix), through the full-text index. */
 export function customerIdsMatching(db: Knex, words: string[]): Knex.QueryBuilder {
   switch (clientOf(db)) {
     case 'postgres':
       return db.select('id').from('customers').whereRaw(`name_tsv @@ to_tsquery('simple', ?)`, [words.map((w) => `${w}:*`).join(' & ')]);
     case 'mysql':
-      return db.select('id').from('customers').whereRaw('MATCH(name) AGAINST (? IN BOOLEAN MODE)', [words.map((w) => `+${w}*`).join(' ')]);
+      return mysqlMatching(db, 'customers', 'name', 'id', words);
     default:
       return db.select('rowid as id').from('customers_fts').whereRaw('customers_fts MATCH ?', [words.map((w) => `"${w}"*`).join(' AND ')]);
   }

@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
-import { customerIdsMatching, ticketIdsMatching } from '../db/fulltext';
+import { clientOf } from '../db/dialect';
+import { customerIdsMatching, mysqlMatchSources, ticketIdsMatching, type MatchSource } from '../db/fulltext';
 import { whereStartsWith } from '../db/like';
 import { tableInIndexOrder } from '../db/order-index';
 import { sortColumns, type SortKey } from './list-columns';
@@ -52,6 +53,9 @@ function applyRange(q: Knex.QueryBuilder, column: string, range: TimeRange | und
   if (range?.to !== undefined) q.where(column, '<', range.to);
 }
 
+/** The ids of the customers with this address or an address starting so, from their address index. */
+const customersByAddress = (db: Knex, email: string) => whereStartsWith(db.select('id').from('customers'), 'email', email);
+
 function applyFilter(db: Knex, q: Knex.QueryBuilder, f: TicketListFilter): Knex.QueryBuilder {
   q.whereNull('t.merged_into_id');
   if (f.categories !== 'all') q.whereIn('t.category_id', f.categories.length ? f.categories : [-1]);
@@ -73,7 +77,7 @@ function applyFilter(db: Knex, q: Knex.QueryBuilder, f: TicketListFilter): Knex.
     q.where((w) => {
       if (s.trackingId) w.orWhere('t.tracking_id', s.trackingId);
       // The customer's own index: an exact address, or the start of one (never '%…%').
-      if (s.email) w.orWhereIn('t.customer_id', (c) => whereStartsWith(c.select('id').from('customers'), 'email', s.email!));
+      if (s.email) w.orWhereIn('t.customer_id', customersByAddress(db, s.email));
       if (s.words.length) {
         // One IN over one set of ids (a derived table), never two IN lists joined by OR: the
         // database then reads the matches and fetches those tickets by key, instead of testing
@@ -103,8 +107,8 @@ const sortIndexes: Record<SortKey, string | null> = { updated: 'tickets_updated_
  * the due index from the oldest date would pass every closed ticket first). The default sort keeps its filter indexes,
  * which end in updated_at.
  */
-function ticketsFor(db: Knex, f: TicketListFilter, sort: SortKey): Knex.Raw | string {
-  const narrow = Boolean(f.search || f.ids || f.tagIds?.length || f.categoryId || f.owner?.kind === 'staff' || f.created?.from || f.created?.to || f.updated?.from || f.updated?.to || f.due?.from || f.due?.to);
+function ticketsFor(db: Knex, f: TicketListFilter, sort: SortKey, searched: boolean): Knex.Raw | string {
+  const narrow = Boolean(searched || f.search || f.ids || f.tagIds?.length || f.categoryId || f.owner?.kind === 'staff' || f.created?.from || f.created?.to || f.updated?.from || f.updated?.to || f.due?.from || f.due?.to);
   return sort === 'updated' || narrow ? 'tickets as t' : tableInIndexOrder(db, 'tickets', 't', sortIndexes[sort]);
 }
 
@@ -119,9 +123,11 @@ export async function listTickets(db: Knex, f: TicketListFilter, page: ListPage)
 
 type ListPage = { sort: SortKey; dir: 'asc' | 'desc'; offset: number; limit: number };
 
-/** The ids of one page of the list, in its order. */
-async function pageIds(db: Knex, f: TicketListFilter, page: ListPage): Promise<number[]> {
-  const ids = applyFilter(db, db.from(ticketsFor(db, f, page.sort)).select('t.id'), f)
+/** The ids of one page of the list, in its order; `only`: of one search source's matches. */
+async function pageIds(db: Knex, f: TicketListFilter, page: ListPage, only?: MatchSource): Promise<number[]> {
+  const q = applyFilter(db, db.from(ticketsFor(db, f, page.sort, Boolean(only))).select('t.id'), f);
+  only?.(q);
+  const ids = q
     // Priority is ordered like its index (priority_id, updated_at); the id makes every order total, for stable pages.
     .orderBy([{ column: sortColumns[page.sort], order: page.dir }, ...(page.sort === 'priority' ? [{ column: 't.updated_at', order: page.dir }] : []), { column: 't.id', order: page.dir }])
     .offset(page.offset)
@@ -143,13 +149,35 @@ export async function listAndCountTickets(db: Knex, f: TicketListFilter, page: L
     return { rows, total };
   }
   if (page.offset + page.limit <= cap + 1) {
-    const first = await pageIds(db, f, { ...page, offset: 0, limit: cap + 1 });
+    const first = await searchPageIds(db, f, { ...page, offset: 0, limit: cap + 1 });
     return { rows: await rowsOfTickets(db, first.slice(page.offset, page.offset + page.limit)), total: first.length };
   }
-  const ids = await pageIds(db, f, { ...page, limit: page.limit + 1 });
+  const ids = await searchPageIds(db, f, { ...page, limit: page.limit + 1 });
   // Nothing this far: the count says where the results end.
   if (ids.length === 0) return { rows: [], total: await countTickets(db, f, cap) };
   return { rows: await rowsOfTickets(db, ids.slice(0, page.limit)), total: page.offset + ids.length };
+}
+
+/**
+ * One page of a search's ids. On MySQL/MariaDB each full-text index (subject, messages, field
+ * values, customer names) and the tracking ID or address are searched side by side, each for its
+ * own first `offset + limit` tickets in list order, and the union of those few is put in order
+ * once more: every ticket of the page is among the first ones of a source it matches. One union
+ * query read the indexes one after the other and sorted all of their matches (at a million
+ * tickets 30–40 % slower for a common word; bench/RESULTS.md). SQLite has one connection, so
+ * nothing would run side by side there, and PostgreSQL plans its union well.
+ */
+async function searchPageIds(db: Knex, f: TicketListFilter, page: ListPage): Promise<number[]> {
+  const s = f.search;
+  if (!s || clientOf(db) !== 'mysql') return pageIds(db, f, page);
+  const sources: MatchSource[] = s.words.length ? mysqlMatchSources(db, s.words) : [];
+  if (s.trackingId) sources.push((q) => q.where('t.tracking_id', s.trackingId));
+  if (s.email) sources.push((q) => q.whereIn('t.customer_id', customersByAddress(db, s.email!)));
+  const unsearched: TicketListFilter = { ...f, search: undefined };
+  const firstOfEach = await Promise.all(sources.map((only) => pageIds(db, unsearched, { ...page, offset: 0, limit: page.offset + page.limit }, only)));
+  const candidates = [...new Set(firstOfEach.flat())];
+  if (candidates.length === 0) return [];
+  return pageIds(db, { ...unsearched, ids: candidates }, page);
 }
 
 /** The list rows of these tickets, in the order given. */
