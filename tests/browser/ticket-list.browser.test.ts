@@ -20,7 +20,7 @@ beforeAll(async () => {
   for (const subject of subjects) {
     const tracking = await openTicket(t, request.agent(t.app), { subject, name: subject.startsWith('Invoice') ? 'Olga Accountant' : 'Carla Customer', email: subject.startsWith('Invoice') ? 'olga@example.org' : 'carla@example.net' });
     const ticket = (await findTicketByTrackingId(t.db, tracking))!;
-    if (subject.startsWith('Scanner')) await addTags(t.services, ticket, { id: 1, name: 'Ada Admin', isAdmin: true }, ['hardware']);
+    if (subject.startsWith('Scanner')) await addTags(t.services, ticket, { id: 1, name: 'Ada Admin', isAdmin: true, capabilities: [] }, ['hardware']);
     if (subject.startsWith('Old')) await t.db('tickets').where({ id: ticket.id }).update({ created_at: t.clock.now() - 60 * day, updated_at: t.clock.now() - 50 * day });
     if (subject.startsWith('Password')) await t.db('tickets').where({ id: ticket.id }).update({ due_at: t.clock.now() - 3600_000 });
     t.clock.advance(60_000);

@@ -90,7 +90,7 @@ test('tags: shown in the list, filter by tag, unknown tag shows nothing; another
   const mine = await f.ticket({ subject: 'Tagged printer' });
   const hidden = await f.ticket({ subject: 'Tagged secret' });
   await t.db('tickets').where({ id: hidden.id }).update({ category_id: other });
-  const actor = { id: 1, name: 'Ada Admin', isAdmin: true };
+  const actor = { id: 1, name: 'Ada Admin', isAdmin: true, capabilities: [] };
   await addTags(t.services, (await findTicketById(t.db, mine.id))!, actor, ['printer', 'vip']);
   await addTags(t.services, (await findTicketById(t.db, hidden.id))!, actor, ['printer', 'secret-project']);
   await f.grant(staffCredentials.email, 1);
