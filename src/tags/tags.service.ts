@@ -1,6 +1,6 @@
 import { withTransaction } from '../db/transaction';
 import { ValidationError } from '../errors';
-import type { StaffActor } from '../tickets/staff-actions.service';
+import { requireCapability, type CapableStaff } from '../tickets/staff-actions.service';
 import type { TicketDeps } from '../tickets/tickets.service';
 import { findTicketById, type TicketView } from '../tickets/tickets.repo';
 import { attachTag, countTagsOfTicket, detachTag, ensureTag, findTagByName } from './tags.repo';
@@ -30,7 +30,8 @@ export function parseTagList(input: string): string[] {
 }
 
 /** Puts tags on a ticket: each new one is an event row, all in one transaction. */
-export async function addTags(deps: TicketDeps, ticket: TicketView, staff: StaffActor, names: string[]): Promise<void> {
+export async function addTags(deps: TicketDeps, ticket: TicketView, staff: CapableStaff, names: string[]): Promise<void> {
+  requireCapability(staff, 'tickets.reply');
   await withTransaction(deps.db, async (trx) => {
     const now = deps.clock.now();
     let count = await countTagsOfTicket(trx, ticket.id);
@@ -44,7 +45,8 @@ export async function addTags(deps: TicketDeps, ticket: TicketView, staff: Staff
 }
 
 /** Takes a tag off a ticket, with its event row; a tag not on it is a no-op. */
-export async function removeTag(deps: TicketDeps, ticket: TicketView, staff: StaffActor, name: string): Promise<void> {
+export async function removeTag(deps: TicketDeps, ticket: TicketView, staff: CapableStaff, name: string): Promise<void> {
+  requireCapability(staff, 'tickets.reply');
   const tag = await findTagByName(deps.db, name);
   if (!tag) return;
   await withTransaction(deps.db, async (trx) => {

@@ -70,7 +70,8 @@ export async function addInternalNote(deps: TicketDeps, ticket: TicketView, staf
   }
 }
 
-export async function setStatus(deps: TicketDeps, ticket: TicketView, staff: StaffActor, statusKey: string): Promise<void> {
+export async function setStatus(deps: TicketDeps, ticket: TicketView, staff: CapableStaff, statusKey: string): Promise<void> {
+  requireCapability(staff, 'tickets.reply');
   const status = await findStatusByKey(deps.db, statusKey);
   if (!status) throw new ValidationError('Unknown status.', { status: 'form.invalid' });
   if (status.key === ticket.statusKey) return;
@@ -80,7 +81,8 @@ export async function setStatus(deps: TicketDeps, ticket: TicketView, staff: Sta
   }));
 }
 
-export async function setPriority(deps: TicketDeps, ticket: TicketView, staff: StaffActor, priorityKey: string): Promise<void> {
+export async function setPriority(deps: TicketDeps, ticket: TicketView, staff: CapableStaff, priorityKey: string): Promise<void> {
+  requireCapability(staff, 'tickets.reply');
   const priority = await findPriorityByKey(deps.db, priorityKey);
   if (!priority) throw new ValidationError('Unknown priority.', { priority: 'form.invalid' });
   if (priority.key === ticket.priorityKey) return;
@@ -146,7 +148,8 @@ export async function mergeTickets(deps: TicketDeps, source: TicketView, target:
  * (a tier-2 or tier-3 category), loses its owner so the new tier picks it up, and the reason is
  * kept in the history; the staff of the new category are told through the event.
  */
-export async function escalate(deps: TicketDeps, ticket: TicketView, staff: StaffActor, reason: string): Promise<void> {
+export async function escalate(deps: TicketDeps, ticket: TicketView, staff: CapableStaff, reason: string): Promise<void> {
+  requireCapability(staff, 'tickets.reply');
   const from = await findActiveCategory(deps.db, ticket.categoryId);
   const to = from?.escalate_to_id ? await findActiveCategory(deps.db, Number(from.escalate_to_id)) : undefined;
   if (!from || !to) throw new ValidationError('No escalation target.', { escalate: 'staffTicket.escalateNone' });

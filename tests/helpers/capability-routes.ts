@@ -45,6 +45,12 @@ export const capabilityRoutes: CapabilityRoute[] = [
   { capability: 'tickets.reply', name: 'reply', request: ticketPost('/reply', () => ({ message: 'A reply from the matrix.', status: 'replied' })) },
   { capability: 'tickets.reply', name: 'internal note', request: ticketPost('/note', () => ({ message: 'A note from the matrix.' })) },
   { capability: 'tickets.reply', name: 'take an unassigned ticket', request: ticketPost('/take') },
+  { capability: 'tickets.reply', name: 'change status', request: ticketPost('/properties', () => ({ status: 'on_hold' })) },
+  { capability: 'tickets.reply', name: 'change priority', request: ticketPost('/properties', () => ({ priority: 'high' })) },
+  // Without an escalation target the allowed request is refused as a form error (400), after the capability check.
+  { capability: 'tickets.reply', name: 'escalate', request: ticketPost('/escalate', () => ({ reason: 'Needs tier 2.' })), allowed: (s) => s === 303 || s === 400 },
+  { capability: 'tickets.reply', name: 'add a tag', request: ticketPost('/tags', () => ({ tags: 'matrix' })) },
+  { capability: 'tickets.reply', name: 'remove a tag', request: ticketPost('/tags/remove', () => ({ tag: 'matrix' })) },
   { capability: 'tickets.assign_others', name: 'assign to a colleague', request: ticketPost('/properties', (ctx) => ({ owner: String(ctx.colleagueId) })) },
   { capability: 'tickets.change_category', name: 'change category', request: ticketPost('/properties', (ctx) => ({ category: String(ctx.otherCategoryId) })) },
   {

@@ -88,6 +88,9 @@ test('the ticket page hides what the role cannot do', async () => {
   expect(noReply).not.toContain(`/admin/tickets/${ticket.id}/reply`);
   expect(noReply).not.toContain(`/admin/tickets/${ticket.id}/note`);
   expect(noReply).not.toContain(`/admin/tickets/${ticket.id}/take`);
+  // Nor the status and priority, the escalation, the tags, due date, time and links: a role without tickets.reply only reads.
+  for (const marker of ['id="status"', 'id="priority"', `/escalate"`, `/tags"`, `/due"`, `/time"`, `/links"`]) expect(noReply).not.toContain(marker);
+  for (const marker of ['id="status"', 'id="priority"', `/escalate"`, `/tags"`, `/due"`, `/time"`, `/links"`]) expect(full).toContain(marker);
   expect(await page(withoutOne.get('tickets.assign_others')!)).not.toContain('id="owner"');
   expect(await page(withoutOne.get('tickets.change_category')!)).not.toContain('id="category"');
   // The properties form still works for what the role may change (no owner or category sent).
