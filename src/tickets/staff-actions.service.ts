@@ -3,7 +3,7 @@ import { insertAttachments, listTicketAttachments } from '../attachments/attachm
 import { findActiveCategory } from '../categories/categories.repo';
 import type { Db } from '../db/db';
 import { withTransaction } from '../db/transaction';
-import { ForbiddenError, NotFoundError, ValidationError } from '../errors';
+import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../errors';
 import { can, type Capability, type CapabilityHolder } from '../staff/capabilities';
 import { visibleCategoryIds } from '../staff/category-access.repo';
 import { findStaffById } from '../staff/staff.repo';
@@ -29,6 +29,31 @@ export async function ticketForStaff(db: Db, staff: StaffActor, ticketId: number
   const visible = await visibleCategoryIds(db, staff);
   if (!ticket || (visible !== 'all' && !visible.includes(ticket.categoryId))) throw new NotFoundError();
   return ticket;
+}
+
+/**
+ * A ticket that may still be changed. A merged ticket lives on in the one it was merged into: a
+ * change to it would land where nobody looks any more, so it is refused (409).
+ */
+export function refuseMerged(ticket: TicketView): TicketView {
+  if (ticket.mergedIntoId !== null) throw new ConflictError('merged', 'This ticket was merged into another one.');
+  return ticket;
+}
+
+/** A ticket the staff member may see and change (not merged). */
+export async function workableTicketForStaff(db: Db, staff: StaffActor, ticketId: number): Promise<TicketView> {
+  return refuseMerged(await ticketForStaff(db, staff, ticketId));
+}
+
+/** Where a merged ticket lives on (followed a few hops), if this staff member may see it there. */
+export async function survivingTicketForStaff(db: Db, staff: StaffActor, ticket: TicketView): Promise<TicketView> {
+  let current = ticket;
+  for (let hops = 0; current.mergedIntoId !== null && hops < 5; hops++) {
+    const next = await findTicketById(db, current.mergedIntoId);
+    if (!next) break;
+    current = next;
+  }
+  return ticketForStaff(db, staff, current.id);
 }
 
 /** Applies a change and publishes its events, all in one transaction. */

@@ -42,6 +42,12 @@ test('merging moves thread, files, fields and history; the old tracking ID leads
   expect((await t.db('tickets').where({ id: keep.id }).first('message_count')).message_count).toBe(2);
 
   await customer.get(`/helpdesk/tickets/${dup.tracking}`).expect(303).expect('Location', `/helpdesk/tickets/${keep.tracking}`);
+  // Staff following the old ticket land on the surviving one; the merged ticket takes no more changes.
+  await admin.get(`/admin/tickets/${dup.id}`).expect(302).expect('Location', `/admin/tickets/${keep.id}`);
+  for (const [path, form] of [['reply', { message: 'Lost?' }], ['note', { message: 'Lost?' }], ['properties', { priority: 'high' }], ['take', {}], ['tags', { tags: 'lost' }], ['due', { due: '2030-01-01T10:00' }]] as const) {
+    expect([path, (await admin.post(`/admin/tickets/${dup.id}/${path}`).type('form').send({ _csrf: token, ...form })).status]).toEqual([path, 409]);
+  }
+  expect(await t.db('messages').where({ ticket_id: dup.id }).count<{ n: number }[]>({ n: '*' })).toEqual([{ n: 0 }]);
   const list = await admin.get('/admin/tickets?status=closed').expect(200);
   expect(list.text).not.toContain(`/admin/tickets/${dup.id}"`);
 

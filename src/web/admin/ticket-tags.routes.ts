@@ -3,7 +3,7 @@ import { ValidationError } from '../../errors';
 import { visibleCategoryIds } from '../../staff/category-access.repo';
 import { listVisibleTagNames, tagsOfTickets } from '../../tags/tags.repo';
 import { addTags, parseTagList, removeTag } from '../../tags/tags.service';
-import { ticketForStaff } from '../../tickets/staff-actions.service';
+import { workableTicketForStaff } from '../../tickets/staff-actions.service';
 import type { Services } from '../app-services';
 
 const tagErrors = ['tags.errorEmpty', 'tags.errorTooMany', 'tags.errorTooLong', 'tags.errorTicketFull'];
@@ -15,7 +15,7 @@ const tagErrors = ['tags.errorEmpty', 'tags.errorTooMany', 'tags.errorTooLong', 
  */
 export function ticketTagRoutes(services: Services): Router {
   const router = Router();
-  const load = (req: Request) => ticketForStaff(services.db, req.user!, Number(req.params.id));
+  const load = (req: Request) => workableTicketForStaff(services.db, req.user!, Number(req.params.id));
 
   router.use('/tickets/:id', async (req, res, next) => {
     if (!/^\d{1,15}$/.test(String(req.params.id))) return next();

@@ -6,7 +6,7 @@ import { NotFoundError, ValidationError } from '../../errors';
 import { visibleCategoryIds } from '../../staff/category-access.repo';
 import { listActiveStaff } from '../../staff/staff.repo';
 import { listAllMessages } from '../../tickets/messages.repo';
-import { addInternalNote, assign, deleteTicket, escalate, mergeTickets, moveToCategory, setPriority, setStatus, ticketForStaff, type CapableStaff } from '../../tickets/staff-actions.service';
+import { addInternalNote, assign, deleteTicket, escalate, mergeTickets, moveToCategory, setPriority, setStatus, survivingTicketForStaff, ticketForStaff, workableTicketForStaff, type CapableStaff } from '../../tickets/staff-actions.service';
 import { listPriorities, listStatuses } from '../../tickets/statuses.repo';
 import { checkMessageForm } from '../../tickets/message-form';
 import { listTicketEvents } from '../../tickets/ticket-events.repo';
@@ -27,6 +27,8 @@ const actorOf = (req: Request): CapableStaff => req.user!;
 export function ticketPageRoutes(services: Services): Router {
   const router = Router();
   const load = (req: Request) => ticketForStaff(services.db, actorOf(req), Number(req.params.id));
+  // What changes a ticket refuses a merged one (its page sends people to the surviving ticket).
+  const loadWorkable = (req: Request) => workableTicketForStaff(services.db, actorOf(req), Number(req.params.id));
 
   type Extra = { errors?: Record<string, string>; reply?: string; note?: string; ticket?: TicketView; extras?: ExtrasState; cannedSearch?: { q: string; matches: Canned[] } };
   /** The page; a caller that has just loaded the ticket (and changed nothing) passes it along. */
@@ -64,17 +66,19 @@ export function ticketPageRoutes(services: Services): Router {
   }
 
   router.get('/tickets/:id', async (req, res) => {
+    const ticket = await load(req);
+    // A merged ticket's tracking ID leads on to the ticket it was merged into.
+    if (ticket.mergedIntoId !== null) return res.redirect(302, `/admin/tickets/${(await survivingTicketForStaff(services.db, actorOf(req), ticket)).id}`);
     // "Insert" picks a canned response: the reply box opens with it, placeholders filled.
     // A search from the reply box inserts its only match, or lists the matches to choose from.
     let cannedId = typeof req.query.canned === 'string' ? Number(req.query.canned) : NaN;
     const q = typeof req.query.canned_q === 'string' ? req.query.canned_q.trim().slice(0, 200) : '';
     if (!Number.isSafeInteger(cannedId) && q) {
       const matches = searchCanned(await listCanned(services.db, actorOf(req)), q);
-      if (matches.length !== 1) return render(req, res, { cannedSearch: { q, matches } });
+      if (matches.length !== 1) return render(req, res, { ticket, cannedSearch: { q, matches } });
       cannedId = matches[0]!.id;
     }
-    if (!Number.isSafeInteger(cannedId)) return render(req, res);
-    const ticket = await load(req);
+    if (!Number.isSafeInteger(cannedId)) return render(req, res, { ticket });
     const canned = await cannedForStaff(services.db, actorOf(req), cannedId);
     const url = await services.settings.get('helpdesk.url');
     const reply = fillPlaceholders(canned.body, { customerName: ticket.customerName, trackingId: formatTrackingId(ticket.trackingId), ticketLink: `${url}/helpdesk/tickets/${ticket.trackingId}`, staffName: req.user!.name });
@@ -83,7 +87,7 @@ export function ticketPageRoutes(services: Services): Router {
 
   /** Reply to the customer or add a note: the same form checks, different audiences. */
   async function postMessage(req: Request, res: Response, kind: 'reply' | 'note') {
-    const ticket = await load(req);
+    const ticket = await loadWorkable(req);
     const body = (req.body ?? {}) as Record<string, unknown>;
     const form = await checkMessageForm(body, uploadedFiles(req), await services.settings.all(), kind === 'reply' ? 'message' : 'note');
     const text = typeof body.message === 'string' ? body.message : '';
@@ -102,7 +106,7 @@ export function ticketPageRoutes(services: Services): Router {
   router.post('/tickets/:id/note', (req, res) => postMessage(req, res, 'note'));
 
   router.post('/tickets/:id/properties', async (req, res) => {
-    const ticket = await load(req);
+    const ticket = await loadWorkable(req);
     const body = (req.body ?? {}) as Record<string, unknown>;
     const text = (k: string) => (typeof body[k] === 'string' ? (body[k] as string) : undefined);
     const actor = actorOf(req);
@@ -139,7 +143,7 @@ export function ticketPageRoutes(services: Services): Router {
   });
 
   router.post('/tickets/:id/escalate', async (req, res) => {
-    const ticket = await load(req);
+    const ticket = await loadWorkable(req);
     const reason = typeof req.body?.reason === 'string' ? req.body.reason : '';
     try {
       await escalate(services, ticket, actorOf(req), reason);
@@ -161,7 +165,7 @@ export function ticketPageRoutes(services: Services): Router {
   });
 
   router.post('/tickets/:id/take', async (req, res) => {
-    const ticket = await load(req);
+    const ticket = await loadWorkable(req);
     await assign(services, ticket, actorOf(req), req.user!.id);
     res.redirect(303, `/admin/tickets/${ticket.id}?done=taken`);
   });
@@ -173,6 +177,6 @@ export function ticketPageRoutes(services: Services): Router {
     if (!attachment) throw new NotFoundError();
     sendAttachment(res, attachment, services.store);
   });
-  router.use(ticketExtrasRoutes(services, { load, render }));
+  router.use(ticketExtrasRoutes(services, { load: loadWorkable, render }));
   return router;
 }

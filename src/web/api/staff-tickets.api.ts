@@ -8,7 +8,7 @@ import { visibleCategoryIds } from '../../staff/category-access.repo';
 import { findStaffById, type Staff } from '../../staff/staff.repo';
 import { readListQuery } from '../../tickets/list-query';
 import { listAllMessages } from '../../tickets/messages.repo';
-import { addInternalNote, assign, escalate, mergeTickets, setStatus, ticketForStaff } from '../../tickets/staff-actions.service';
+import { addInternalNote, assign, escalate, mergeTickets, refuseMerged, setStatus, ticketForStaff } from '../../tickets/staff-actions.service';
 import { patchTicket } from '../../tickets/ticket-patch.service';
 import { findStatusByKey, listPriorities, listStatuses } from '../../tickets/statuses.repo';
 import { listAndCountTickets } from '../../tickets/ticket-list.repo';
@@ -47,6 +47,8 @@ export function staffTicketsApi(services: Services): Router {
   const need = requireTokenWith;
   const view = need('tickets.view');
   const load = (req: Request) => ticketByRef(services, actorOf(req), parseInput(s.ticketParams, req.params).ticket);
+  // A merged ticket is read (its mergedIntoId says where it lives on) but no longer changed: 409.
+  const loadWorkable = async (req: Request) => refuseMerged(await load(req));
 
   async function sendTicket(res: Response, id: number) {
     const ticket = (await findTicketById(services.db, id))!;
@@ -78,7 +80,7 @@ export function staffTicketsApi(services: Services): Router {
   router.get('/tickets/:ticket', view, async (req, res) => sendTicket(res, (await load(req)).id));
 
   router.patch('/tickets/:ticket', view, async (req, res) => {
-    const ticket = await load(req);
+    const ticket = await loadWorkable(req);
     const body = parseInput(s.patchBody, req.body);
     // Owner and category rules (assign_others, change_category) are checked by their services.
     if (body.status !== undefined || body.priority !== undefined || body.due !== undefined) demand(req, 'tickets.reply');
@@ -97,14 +99,14 @@ export function staffTicketsApi(services: Services): Router {
     res.status(201).location(`/api/v1/tickets/${ticketId}/messages`).json({ message: messageJson(created, []) });
   }
   router.post('/tickets/:ticket/replies', need('tickets.reply'), async (req, res) => {
-    const ticket = await load(req);
+    const ticket = await loadWorkable(req);
     const body = parseInput(s.replyBody, req.body);
     // The service falls back to "replied" for an unknown status; a program gets told instead.
     if (body.status !== undefined && !(await findStatusByKey(services.db, body.status))) throw new ApiInputError('Some fields are not valid.', { status: 'apiErrors.unknownKey' });
     await sendMessage(res, ticket.id, await addStaffReply(services, ticket, { staff: actorOf(req), body: body.body, files: [], statusKey: body.status }));
   });
   router.post('/tickets/:ticket/notes', need('tickets.reply'), async (req, res) => {
-    const ticket = await load(req);
+    const ticket = await loadWorkable(req);
     const body = parseInput(s.noteBody, req.body);
     await sendMessage(res, ticket.id, await addInternalNote(services, ticket, actorOf(req), body.body));
   });
@@ -112,7 +114,7 @@ export function staffTicketsApi(services: Services): Router {
   /** One change to a ticket, answered with the ticket as it is afterwards. */
   function change(action: string, guard: RequestHandler, run: (req: Request, ticket: TicketView) => Promise<void>) {
     router.post(`/tickets/:ticket/${action}`, guard, async (req, res) => {
-      const ticket = await load(req);
+      const ticket = await loadWorkable(req);
       await run(req, ticket);
       await sendTicket(res, ticket.id);
     });
