@@ -67,6 +67,28 @@ test('a reply goes to the customer; a note stays internal and is shown inert', a
   expect(statusKey.key).toBe('waiting');
 });
 
+test('a note carries files from the page that only staff can open; a refused file is shown on the note', async () => {
+  const { id, tracking, customer } = await newTicket();
+  const admin = await staffAgent(adminCredentials);
+  const page = await admin.get(`/admin/tickets/${id}`).expect(200);
+  expect(page.text).toMatch(new RegExp(`action="/admin/tickets/${id}/note\\?_csrf=[^"]+" enctype="multipart/form-data"`));
+  expect(page.text).toContain('id="note-attachments" name="attachments"');
+  const token = csrfFrom(page.text);
+  await t.db('mail_outbox').del();
+  await admin.post(`/admin/tickets/${id}/note?_csrf=${encodeURIComponent(token)}`).field('message', 'Log from the call').attach('attachments', Buffer.from('router log\n'), 'router-log.txt').expect(303);
+  const file = await t.db('attachments').where({ ticket_id: id, file_name: 'router-log.txt' }).first('id');
+  expect(file).toBeDefined();
+  expect((await admin.get(`/admin/tickets/${id}/attachments/${file.id}`).expect(200)).text).toBe('router log\n');
+  await customer.get(`/helpdesk/tickets/${tracking}/attachments/${file.id}`).expect(404);
+  expect((await customer.get(`/helpdesk/tickets/${tracking}`).expect(200)).text).not.toContain('router-log.txt');
+  expect(await t.db('mail_outbox').count<{ n: number }[]>({ n: '*' })).toEqual([{ n: 0 }]);
+
+  const refused = await admin.post(`/admin/tickets/${id}/note?_csrf=${encodeURIComponent(token)}`).field('message', 'A program').attach('attachments', Buffer.from('MZ\x90\x00'), 'tool.exe').expect(400);
+  expect(refused.text).toContain('id="note-attachments-error"');
+  expect(refused.text).not.toContain('id="attachments-error"');
+  expect(refused.text).toContain('A program');
+});
+
 test('status, priority, owner and category changes are saved and kept in the history', async () => {
   const { id } = await newTicket();
   const admin = await staffAgent(adminCredentials);

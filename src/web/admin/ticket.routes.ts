@@ -91,7 +91,12 @@ export function ticketPageRoutes(services: Services): Router {
     const body = (req.body ?? {}) as Record<string, unknown>;
     const form = await checkMessageForm(body, uploadedFiles(req), await services.settings.all(), kind === 'reply' ? 'message' : 'note');
     const text = typeof body.message === 'string' ? body.message : '';
-    if (!form.ok) return render(req, res, kind === 'reply' ? { ticket, errors: form.errors, reply: text } : { ticket, errors: form.errors, note: text }, 400);
+    if (!form.ok) {
+      if (kind === 'reply') return render(req, res, { ticket, errors: form.errors, reply: text }, 400);
+      // The note's files have their own field on the page (the reply box has the other one).
+      const { attachments, ...errors } = form.errors;
+      return render(req, res, { ticket, errors: attachments ? { ...errors, 'note-attachments': attachments } : errors, note: text }, 400);
+    }
     if (kind === 'reply') {
       const statusKey = typeof body.status === 'string' && body.status ? body.status : undefined;
       // Held (409) when a newer message arrived while the person was writing: they read it first.
