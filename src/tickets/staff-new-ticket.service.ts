@@ -11,7 +11,7 @@ import { visibleCategoryIds } from '../staff/category-access.repo';
 import { attachmentErrors, checkUploads, type Upload } from './message-form';
 import { assign, type StaffActor } from './staff-actions.service';
 import { findPriorityByKey } from './statuses.repo';
-import { submissionSchema } from './submission.schema';
+import { categoryIdOf, submissionSchema } from './submission.schema';
 import type { TicketView } from './tickets.repo';
 import { createTicket, type TicketDeps } from './tickets.service';
 
@@ -45,8 +45,8 @@ export async function openTicketForCustomer(
   const data = parsed.success ? parsed.data : null;
   // Only a category this person works (and still active); others are "choose a category", as if unknown.
   const visible = await visibleCategoryIds(db, staff);
-  const categoryId = Number(body.category);
-  const category = Number.isSafeInteger(categoryId) && categoryId > 0 && (visible === 'all' || visible.includes(categoryId)) ? await findActiveCategory(db, categoryId) : undefined;
+  const categoryId = categoryIdOf(body.category);
+  const category = categoryId !== null && (visible === 'all' || visible.includes(categoryId)) ? await findActiveCategory(db, categoryId) : undefined;
   if (!errors.category && !category) errors.category = 'form.chooseCategory';
   const priorityKey = typeof body.priority === 'string' && body.priority ? body.priority.slice(0, 32) : null;
   const priority = priorityKey ? await findPriorityByKey(db, priorityKey) : undefined;

@@ -28,7 +28,7 @@ export const submissionSchema = z.object({
     .max(254, { error: 'form.tooLong' })
     .pipe(z.email({ error: 'form.invalidEmail' }))
     .transform((v) => v.toLowerCase()),
-  category: z.coerce.number({ error: 'form.chooseCategory' }).int({ error: 'form.chooseCategory' }).positive({ error: 'form.chooseCategory' }),
+  category: z.coerce.number({ error: 'form.chooseCategory' }).int({ error: 'form.chooseCategory' }).positive({ error: 'form.chooseCategory' }).max(999_999_999, { error: 'form.chooseCategory' }),
   priority: z.string({ error: typeError }).regex(/^[a-z0-9_-]{1,32}$/, { error: 'form.invalid' }).optional(),
   subject: line(200),
   message: z
@@ -45,3 +45,9 @@ export const submissionSchema = z.object({
 export type SubmissionFields = z.infer<typeof submissionSchema>;
 
 export const replySchema = z.object({ message: submissionSchema.shape.message });
+
+/** The chosen category's id on its own (when other fields failed, its custom fields are still checked), or null. */
+export function categoryIdOf(value: unknown): number | null {
+  const parsed = submissionSchema.shape.category.safeParse(value);
+  return parsed.success ? parsed.data : null;
+}

@@ -11,7 +11,7 @@ import type { Settings } from '../settings/settings.schema';
 import { secondsSinceShown } from './form-timing';
 import { attachmentErrors, checkUploads, type Upload } from './message-form';
 import { findPriorityByKey } from './statuses.repo';
-import { submissionSchema } from './submission.schema';
+import { categoryIdOf, submissionSchema } from './submission.schema';
 import { countOpenTicketsOfCustomer, findTicketBySubmissionKey, type TicketView } from './tickets.repo';
 import { createTicket, type TicketDeps } from './tickets.service';
 
@@ -57,8 +57,8 @@ export async function submitTicket(deps: TicketDeps & { settings: Settings; sign
 
   const typedEmail = typeof body.email === 'string' ? body.email.trim().toLowerCase() : '';
   if (settings['portal.confirmEmail'] && typeof body.email === 'string' && String(body.email_confirm ?? '').trim().toLowerCase() !== typedEmail) errors.email_confirm = 'submit.emailMismatch';
-  const categoryId = Number(body.category);
-  const category = Number.isSafeInteger(categoryId) && categoryId > 0 ? await findActiveCategory(db, categoryId) : undefined;
+  const categoryId = categoryIdOf(body.category);
+  const category = categoryId !== null ? await findActiveCategory(db, categoryId) : undefined;
   if (!errors.category && (!category || !category.is_public)) errors.category = 'form.chooseCategory';
   const priority = settings['portal.customerPriority'] && fields?.priority ? await findPriorityByKey(db, fields.priority) : undefined;
   if (settings['portal.customerPriority'] && fields?.priority && !priority) errors.priority = 'form.invalid';

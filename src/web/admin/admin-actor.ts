@@ -12,9 +12,6 @@ export async function defaultLanguageOf(services: Services): Promise<LanguageCod
   return isLanguage(lng) ? lng : 'en';
 }
 
-/** A path id that is a positive whole number, or NaN (which every service treats as not found). */
-export const idParam = (value: unknown): number => (typeof value === 'string' && /^\d{1,9}$/.test(value) ? Number(value) : Number.NaN);
-
 /** The request body as a plain record (missing for an empty post). */
 export const formBody = (req: Request): Record<string, unknown> => (req.body && typeof req.body === 'object' ? (req.body as Record<string, unknown>) : {});
 

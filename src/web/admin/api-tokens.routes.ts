@@ -4,7 +4,7 @@ import { ValidationError } from '../../errors';
 import type { Services } from '../app-services';
 import { requireCapability } from '../auth/guards';
 import { requireRecentAuth } from '../auth/recent-auth';
-import { idParam } from './admin-actor';
+import { idParam } from '../params';
 
 const text = (body: Record<string, unknown>, k: string) => (typeof body[k] === 'string' ? (body[k] as string) : '');
 

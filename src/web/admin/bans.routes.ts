@@ -4,7 +4,7 @@ import { addBan, removeBan, type BanActor } from '../../bans/bans.service';
 import { ValidationError } from '../../errors';
 import type { Services } from '../app-services';
 import { requireCapability } from '../auth/guards';
-import { idParam } from './admin-actor';
+import { idParam } from '../params';
 
 const actorOf = (req: Request): BanActor => ({ id: req.user!.id, name: req.user!.name, ip: req.ip ?? '' });
 const text = (v: unknown) => (typeof v === 'string' ? v : '');

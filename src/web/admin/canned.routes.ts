@@ -3,6 +3,7 @@ import { cannedEditable, cannedForStaff, listCanned, removeCanned, saveCanned } 
 import type { Canned } from '../../canned/canned.repo';
 import { ValidationError } from '../../errors';
 import type { Services } from '../app-services';
+import { idParam } from '../params';
 
 const staffOf = (req: Request) => req.user!;
 
@@ -25,7 +26,7 @@ export function cannedRoutes(services: Services): Router {
 
   router.get('/canned', (req, res) => render(req, res, null, { title: '', folder: '', body: '' }));
   router.get('/canned/:id', async (req, res) => {
-    const c = await cannedForStaff(services.db, staffOf(req), Number(req.params.id));
+    const c = await cannedForStaff(services.db, staffOf(req), idParam(req.params.id));
     await render(req, res, c, { title: c.title, folder: c.folder ?? '', body: c.body });
   });
 
@@ -41,9 +42,9 @@ export function cannedRoutes(services: Services): Router {
     res.redirect(303, '/admin/canned?done=saved');
   };
   router.post('/canned', (req, res) => save(req, res, null));
-  router.post('/canned/:id', (req, res) => save(req, res, Number(req.params.id)));
+  router.post('/canned/:id', (req, res) => save(req, res, idParam(req.params.id)));
   router.post('/canned/:id/delete', async (req, res) => {
-    await removeCanned(services.db, staffOf(req), Number(req.params.id));
+    await removeCanned(services.db, staffOf(req), idParam(req.params.id));
     res.redirect(303, '/admin/canned?done=deleted');
   });
   return router;

@@ -4,7 +4,8 @@ import type { CategoryAdminRow } from '../../categories/categories.repo';
 import { ValidationError } from '../../errors';
 import type { Services } from '../app-services';
 import { requireCapability } from '../auth/guards';
-import { adminActorOf, defaultLanguageOf, formBody, idParam, keptForm } from './admin-actor';
+import { adminActorOf, defaultLanguageOf, formBody, keptForm } from './admin-actor';
+import { idParam } from '../params';
 
 /** /admin/categories: departments with their tier, visibility, routing rules and staff. */
 export function categoryRoutes(services: Services): Router {

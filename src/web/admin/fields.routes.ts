@@ -5,7 +5,8 @@ import { fieldForAdmin, fieldFormValues, fieldTypes, listFieldsForAdmin, saveFie
 import { ValidationError } from '../../errors';
 import type { Services } from '../app-services';
 import { requireCapability } from '../auth/guards';
-import { adminActorOf, defaultLanguageOf, formBody, idParam, keptForm } from './admin-actor';
+import { adminActorOf, defaultLanguageOf, formBody, keptForm } from './admin-actor';
+import { idParam } from '../params';
 
 /** /admin/fields: the custom fields of the ticket form and the staff ticket page. */
 export function fieldRoutes(services: Services): Router {

@@ -4,7 +4,7 @@ import { anonymizeCustomer, anonymizeTicket, customerOverview, deleteCustomer, e
 import { formatTrackingId } from '../../tickets/tracking-id';
 import type { Services } from '../app-services';
 import { requireAdmin } from '../auth/guards';
-import { idParam } from './admin-actor';
+import { idParam } from '../params';
 
 const actorOf = (req: Request): PrivacyActor => ({ id: req.user!.id, name: req.user!.name, ip: req.ip ?? '' });
 

@@ -6,7 +6,7 @@ import { removeRole, roleById, saveRole, type AdminActor } from '../../staff/rol
 import type { Services } from '../app-services';
 import { requireAdmin } from '../auth/guards';
 import { requireRecentAuth } from '../auth/recent-auth';
-import { idParam } from './admin-actor';
+import { idParam } from '../params';
 
 export const adminActorOf = (req: Request): AdminActor => ({ id: req.user!.id, name: req.user!.name, ip: req.ip ?? '', isAdmin: req.user!.isAdmin, capabilities: req.user!.capabilities });
 

@@ -2,8 +2,9 @@ import { Router, type Request, type Response } from 'express';
 import { ValidationError } from '../../errors';
 import { canShareViews, removeView, renameView, saveView, viewForStaff, viewHref } from '../../saved-views/saved-views.service';
 import type { Services } from '../app-services';
+import { idParam } from '../params';
 
-const idOf = (req: Request) => Number(req.params.id);
+const idOf = (req: Request) => idParam(req.params.id);
 
 /** Saved views of the ticket list: save the current list, rename or delete one's own. */
 export function savedViewRoutes(services: Services): Router {

@@ -5,7 +5,7 @@ import type { Services } from '../app-services';
 import { requireCapability } from '../auth/guards';
 import { requireRecentAuth } from '../auth/recent-auth';
 import { adminActorOf } from './roles.routes';
-import { idParam } from './admin-actor';
+import { idParam } from '../params';
 
 /**
  * /admin/staff/:id/two-factor: whether a colleague has two-factor sign-in, and switching it off

@@ -8,7 +8,7 @@ import type { Services } from '../app-services';
 import { requireCapability } from '../auth/guards';
 import { requireRecentAuth } from '../auth/recent-auth';
 import { adminActorOf } from './roles.routes';
-import { idParam } from './admin-actor';
+import { idParam } from '../params';
 
 type Values = { name: string; email: string; method: string; role: string; categories: string[] };
 const text = (body: Record<string, unknown>, k: string, max = 500) => (typeof body[k] === 'string' ? (body[k] as string).slice(0, max) : '');

@@ -14,6 +14,7 @@ import { formatTrackingId } from '../../tickets/tracking-id';
 import { effectiveZone } from '../../tickets/zoned-time';
 import type { Services } from '../app-services';
 import { formatInstant, formatMinutes, type ExtrasState } from './ticket-extras.view';
+import { idParam } from '../params';
 
 type Page = {
   load(req: Request): Promise<TicketView>;
@@ -70,7 +71,7 @@ export function ticketExtrasRoutes(services: Services, page: Page): Router {
 
   router.post('/tickets/:id/links/:otherId/delete', mayWork, async (req, res) => {
     const ticket = await page.load(req);
-    await unlinkTickets(deps, ticket, actorOf(req), Number(req.params.otherId));
+    await unlinkTickets(deps, ticket, actorOf(req), idParam(req.params.otherId));
     res.redirect(303, `/admin/tickets/${ticket.id}?extra=unlinked#links-box`);
   });
 

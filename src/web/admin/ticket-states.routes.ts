@@ -3,7 +3,8 @@ import { deleteTicketState, listTicketStates, saveTicketState, ticketStateForAdm
 import { ConflictError, ValidationError } from '../../errors';
 import type { Services } from '../app-services';
 import { requireCapability } from '../auth/guards';
-import { adminActorOf, defaultLanguageOf, formBody, idParam, keptForm } from './admin-actor';
+import { adminActorOf, defaultLanguageOf, formBody, keptForm } from './admin-actor';
+import { idParam } from '../params';
 
 const pathOf = { status: 'statuses', priority: 'priorities' } as const;
 

@@ -5,6 +5,7 @@ import { listVisibleTagNames, tagsOfTickets } from '../../tags/tags.repo';
 import { addTags, parseTagList, removeTag } from '../../tags/tags.service';
 import { workableTicketForStaff } from '../../tickets/staff-actions.service';
 import type { Services } from '../app-services';
+import { idParam } from '../params';
 
 const tagErrors = ['tags.errorEmpty', 'tags.errorTooMany', 'tags.errorTooLong', 'tags.errorTicketFull'];
 
@@ -15,11 +16,11 @@ const tagErrors = ['tags.errorEmpty', 'tags.errorTooMany', 'tags.errorTooLong', 
  */
 export function ticketTagRoutes(services: Services): Router {
   const router = Router();
-  const load = (req: Request) => workableTicketForStaff(services.db, req.user!, Number(req.params.id));
+  const load = (req: Request) => workableTicketForStaff(services.db, req.user!, idParam(req.params.id));
 
   router.use('/tickets/:id', async (req, res, next) => {
-    if (!/^\d{1,15}$/.test(String(req.params.id))) return next();
-    const id = Number(req.params.id);
+    const id = idParam(req.params.id);
+    if (Number.isNaN(id)) return next();
     const [tags, suggestions] = await Promise.all([tagsOfTickets(services.db, [id]), listVisibleTagNames(services.db, await visibleCategoryIds(services.db, req.user!), 300)]);
     res.locals.ticketTags = (tags.get(id) ?? []).map((t) => t.name);
     res.locals.tagSuggestions = suggestions;

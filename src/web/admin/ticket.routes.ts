@@ -20,15 +20,16 @@ import { uploadedFiles } from '../middleware/multipart';
 import { sendReplyUnlessNewer } from '../../tickets/reply-desk.service';
 import { collisionState, replyOptions, ticketExtrasRoutes } from './ticket-extras.routes';
 import { ticketExtrasView, type ExtrasState } from './ticket-extras.view';
+import { idParam } from '../params';
 
 const actorOf = (req: Request): CapableStaff => req.user!;
 
 /** /admin/tickets/:id: the whole ticket for staff, and what they do with it. */
 export function ticketPageRoutes(services: Services): Router {
   const router = Router();
-  const load = (req: Request) => ticketForStaff(services.db, actorOf(req), Number(req.params.id));
+  const load = (req: Request) => ticketForStaff(services.db, actorOf(req), idParam(req.params.id));
   // What changes a ticket refuses a merged one (its page sends people to the surviving ticket).
-  const loadWorkable = (req: Request) => workableTicketForStaff(services.db, actorOf(req), Number(req.params.id));
+  const loadWorkable = (req: Request) => workableTicketForStaff(services.db, actorOf(req), idParam(req.params.id));
 
   type Extra = { errors?: Record<string, string>; reply?: string; note?: string; ticket?: TicketView; extras?: ExtrasState; cannedSearch?: { q: string; matches: Canned[] } };
   /** The page; a caller that has just loaded the ticket (and changed nothing) passes it along. */
@@ -71,7 +72,7 @@ export function ticketPageRoutes(services: Services): Router {
     if (ticket.mergedIntoId !== null) return res.redirect(302, `/admin/tickets/${(await survivingTicketForStaff(services.db, actorOf(req), ticket)).id}`);
     // "Insert" picks a canned response: the reply box opens with it, placeholders filled.
     // A search from the reply box inserts its only match, or lists the matches to choose from.
-    let cannedId = typeof req.query.canned === 'string' ? Number(req.query.canned) : NaN;
+    let cannedId = idParam(req.query.canned);
     const q = typeof req.query.canned_q === 'string' ? req.query.canned_q.trim().slice(0, 200) : '';
     if (!Number.isSafeInteger(cannedId) && q) {
       const matches = searchCanned(await listCanned(services.db, actorOf(req)), q);
@@ -110,6 +111,13 @@ export function ticketPageRoutes(services: Services): Router {
   router.post('/tickets/:id/reply', (req, res) => postMessage(req, res, 'reply'));
   router.post('/tickets/:id/note', (req, res) => postMessage(req, res, 'note'));
 
+  /** The id chosen in a select; anything else typed into the form is refused beside the field. */
+  const chosenId = (value: string | undefined, field: string): number => {
+    const id = idParam(value);
+    if (Number.isNaN(id)) throw new ValidationError('Choose from the list.', { [field]: 'form.invalid' });
+    return id;
+  };
+
   router.post('/tickets/:id/properties', async (req, res) => {
     const ticket = await loadWorkable(req);
     const body = (req.body ?? {}) as Record<string, unknown>;
@@ -118,8 +126,8 @@ export function ticketPageRoutes(services: Services): Router {
     try {
       if (text('status')) await setStatus(services, await load(req), actor, text('status')!);
       if (text('priority')) await setPriority(services, await load(req), actor, text('priority')!);
-      if (text('owner') !== undefined) await assign(services, await load(req), actor, text('owner') === '' ? null : Number(text('owner')));
-      if (text('category')) await moveToCategory(services, await load(req), actor, Number(text('category')));
+      if (text('owner') !== undefined) await assign(services, await load(req), actor, text('owner') === '' ? null : chosenId(text('owner'), 'owner'));
+      if (text('category')) await moveToCategory(services, await load(req), actor, chosenId(text('category'), 'category'));
     } catch (err) {
       if (err instanceof ValidationError) return render(req, res, { errors: err.details ?? {} }, 400);
       throw err;
@@ -177,7 +185,7 @@ export function ticketPageRoutes(services: Services): Router {
 
   router.get('/tickets/:id/attachments/:attachmentId', async (req, res) => {
     const ticket = await load(req);
-    const id = Number(req.params.attachmentId);
+    const id = idParam(req.params.attachmentId);
     const attachment = Number.isSafeInteger(id) ? await findTicketAttachment(services.db, ticket.id, id) : undefined;
     if (!attachment) throw new NotFoundError();
     sendAttachment(res, attachment, services.store);

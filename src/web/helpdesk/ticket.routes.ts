@@ -17,6 +17,7 @@ import type { Services } from '../app-services';
 import { uploadedFiles } from '../middleware/multipart';
 import { grantTicketAccess, hasTicketAccess } from './customer-access';
 import { sendAttachment } from './send-attachment';
+import { idParam } from '../params';
 
 declare module 'express-serve-static-core' {
   interface Request {
@@ -139,14 +140,14 @@ export function ticketRoutes(services: Services): Router {
   router.post('/tickets/:trackingId/messages/:messageId/rating', loadTicket, async (req, res) => {
     const ticket = req.ticket!;
     const rating = req.body?.rating === 'up' ? 1 : req.body?.rating === 'down' ? -1 : null;
-    const messageId = Number(req.params.messageId);
+    const messageId = idParam(req.params.messageId);
     if (!rating || !Number.isSafeInteger(messageId)) throw new ValidationError('Unknown rating.');
     await rateStaffReply(services, ticket, messageId, rating);
     res.redirect(303, `/helpdesk/tickets/${ticket.trackingId}?done=rated#message-${messageId}`);
   });
 
   router.get('/tickets/:trackingId/attachments/:attachmentId', loadTicket, async (req, res) => {
-    const id = Number(req.params.attachmentId);
+    const id = idParam(req.params.attachmentId);
     const attachment = Number.isSafeInteger(id) ? await findCustomerAttachment(services.db, req.ticket!.id, id) : undefined;
     if (!attachment) throw new NotFoundError();
     sendAttachment(res, attachment, services.store);
