@@ -44,6 +44,7 @@ import { apiRoutes } from './api/api.routes';
 import { bearerAuth } from './api/bearer-auth';
 import { errorHandler, notFound } from './middleware/errors';
 import { multipartForms } from './middleware/multipart';
+import { refuseNul } from './middleware/no-nul';
 import { requestLogger } from './middleware/request-logger';
 import { baseLocals, sessionLocals } from './middleware/locals';
 import { securityHeaders } from './middleware/security-headers';
@@ -69,6 +70,7 @@ export function baseApp(opts: { trustProxy: boolean | number | string; viewDirs:
   app.use(healthRoutes(opts.db));
   app.use(cookieParser());
   app.use(express.urlencoded({ extended: false, limit: '200kb', parameterLimit: 200 }));
+  app.use(refuseNul);
   app.use(i18nHandle(opts.i18n));
   app.use(baseLocals(computeAssetVersion()));
   return app;
@@ -90,6 +92,13 @@ export function createApp(deps: AppDeps, prebuilt?: { services?: Services }): Ex
   app.use('/api/v1', upgradeGate(schemaStatus), bearerAuth(services), apiRoutes(services), notFound);
 
   app.use(sessionMiddleware(deps));
+  // Pages carry a person's tickets and a form token: never kept by the browser or a proxy (the
+  // back button after signing out on a shared computer must not show them). Static files come
+  // before this and stay cacheable.
+  app.use((_req, res, next) => {
+    res.set('Cache-Control', 'no-store');
+    next();
+  });
   app.use(passport.initialize());
   app.use(passport.session());
   app.use(sessionLocals(csrf));

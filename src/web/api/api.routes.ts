@@ -2,6 +2,7 @@ import express, { Router } from 'express';
 import { AppError } from '../../errors';
 import type { Services } from '../app-services';
 import { customerTicketsApi } from './customer-tickets.api';
+import { refuseNul } from '../middleware/no-nul';
 import { openApiDocument } from './openapi';
 import { staffCatalogApi } from './staff-catalog.api';
 import { staffTicketsApi } from './staff-tickets.api';
@@ -19,6 +20,7 @@ export function apiRoutes(services: Services): Router {
     next(new AppError(415, 'unsupported_media_type', 'Send JSON (Content-Type: application/json).'));
   });
   router.use(express.json({ limit: '1mb', strict: true }));
+  router.use(refuseNul);
   router.use((_req, res, next) => {
     res.set('Cache-Control', 'no-store');
     next();

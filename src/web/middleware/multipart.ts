@@ -4,6 +4,7 @@ import type { RequestHandler } from 'express';
 import multer from 'multer';
 import { AppError } from '../../errors';
 import type { Services } from '../app-services';
+import { holdsNul } from './no-nul';
 
 export const attachmentField = 'attachments';
 
@@ -25,6 +26,8 @@ export function multipartForms(services: Services): RequestHandler {
     const maxBytes = settings['attachments.maxSizeMb'] * 1024 * 1024;
     const upload = multer({
       storage,
+      // Browsers send file names as UTF-8; multer would read them as Latin-1 ("rÃ©sumÃ©.txt").
+      defParamCharset: 'utf8',
       limits: { fileSize: maxBytes + 1, files: settings['attachments.maxCount'] + 1, fields: 60, fieldSize: 128 * 1024, parts: 90 },
     }).array(attachmentField);
     res.on('close', () => {
@@ -42,11 +45,13 @@ export function multipartForms(services: Services): RequestHandler {
 }
 
 /**
- * Form fields must be text, or a short list of text (checkboxes). Names like a[100000000] or
- * a[b] would otherwise become huge sparse arrays or objects through multer's field parser.
+ * Form fields must be text, or a short list of text (checkboxes), without NUL (see no-nul.ts).
+ * Names like a[100000000] or a[b] would otherwise become huge sparse arrays or objects through
+ * multer's field parser.
  */
 function plainFields(body: unknown): boolean {
   if (!body || typeof body !== 'object') return true;
+  if (holdsNul(body)) return false;
   return Object.values(body as Record<string, unknown>).every(
     (v) => typeof v === 'string' || (Array.isArray(v) && v.length <= 50 && Object.keys(v).length === v.length && v.every((x) => typeof x === 'string')),
   );
