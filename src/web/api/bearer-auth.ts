@@ -20,17 +20,18 @@ class UnauthorizedError extends AppError {
  * Reads `Authorization: Bearer <token>`. A valid token makes its staff member `req.user` (with
  * the capabilities of their role, read on every request); a request without the header goes on
  * anonymously (the customer endpoints need none); a wrong, expired or revoked token is a 401 at
- * once, counted against the client's failure limit.
+ * once, counted against the client's failure limit (429 past it). A valid token is never held
+ * back by that limit: others' failures from the same address must not lock its owner out.
  */
 export function bearerAuth(services: Services): RequestHandler {
   return async (req, res, next) => {
     const header = req.get('authorization');
     if (header === undefined) return next();
     const match = /^Bearer +(\S+) *$/i.exec(header);
-    const bucket = `api-token:${clientKey(req.ip)}`;
-    await assertUnderFailureLimit(services.db, bucket, tokenFailureLimit.max, services.clock.now());
     const found = match ? await authenticateApiToken(services, match[1]!) : null;
     if (!found) {
+      const bucket = `api-token:${clientKey(req.ip)}`;
+      await assertUnderFailureLimit(services.db, bucket, tokenFailureLimit.max, services.clock.now());
       await countFailure(services.db, bucket, tokenFailureLimit.windowMs, services.clock.now());
       res.set('WWW-Authenticate', 'Bearer realm="tessera", error="invalid_token"');
       return next(new UnauthorizedError('invalid_token', 'The API token is not valid: it is wrong, expired or revoked, or its account is deactivated.'));
