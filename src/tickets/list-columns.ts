@@ -2,20 +2,20 @@
  * The columns of the staff ticket list. Each person picks theirs (remembered in
  * staff_list_prefs); a saved view may carry its own. Custom fields appear as `f<id>`.
  *
- * Only columns whose order an index gives are sortable, so a page of 25 never needs a sort of
- * every matching ticket: last update (updated_at, the end of every filter index), created (the
- * id order), due date (due_at index) and priority (priority_id + updated_at index, so priority
- * sorts by last update within a priority). Names (subject, customer, category, owner) and the
- * random tracking IDs would need a sort of all matches, or mean nothing in order, and are not
- * sortable.
+ * Every built-in column but tags sorts, both ways, each order made total by the ticket id
+ * (`ticket-list.repo.ts` `orderOf`): last update, created, due date, priority, tracking ID and
+ * subject from an index; category, status, owner, tier, customer and last replier by the shown
+ * name through a rank or a join, then newest update first (docs/decisions.md, "Sorting").
  */
 export const builtinColumns = ['tracking', 'subject', 'customer', 'category', 'tier', 'status', 'priority', 'owner', 'updated', 'created', 'replier', 'due', 'tags'] as const;
 export type BuiltinColumn = (typeof builtinColumns)[number];
 
 export const defaultColumns: readonly string[] = ['tracking', 'subject', 'customer', 'category', 'status', 'priority', 'owner', 'updated', 'tags'];
 
-export const sortColumns = { created: 't.id', updated: 't.updated_at', due: 't.due_at', priority: 't.priority_id' } as const;
-export type SortKey = keyof typeof sortColumns;
+export const sortKeys = ['updated', 'created', 'due', 'priority', 'tracking', 'subject', 'customer', 'category', 'tier', 'status', 'owner', 'replier'] as const;
+export type SortKey = (typeof sortKeys)[number];
+/** The sortable columns (every built-in column but tags), as a set of keys. */
+export const sortColumns = Object.fromEntries(sortKeys.map((k) => [k, true])) as Record<SortKey, true>;
 
 export function isSortKey(value: unknown): value is SortKey {
   return typeof value === 'string' && Object.prototype.hasOwnProperty.call(sortColumns, value);

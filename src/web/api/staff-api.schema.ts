@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import 'zod-openapi'; // the OpenAPI keys of .meta() (id, param)
 import { submissionSchema } from '../../tickets/submission.schema';
-import { sortColumns } from '../../tickets/ticket-list.repo';
+import { sortKeys } from '../../tickets/ticket-list.repo';
 
 /**
  * The staff REST API's inputs and outputs. Routes validate with these schemas and the OpenAPI
@@ -36,7 +36,7 @@ export const listQuery = z.strictObject({
   due: z.enum(['overdue', 'soon']).optional().meta({ description: 'Due queues: past the due date, or due within the next hours (as on the dashboard).' }),
   due_from: day.optional(),
   due_to: day.optional(),
-  sort: z.enum(Object.keys(sortColumns) as [keyof typeof sortColumns, ...Array<keyof typeof sortColumns>]).optional().meta({ description: 'Sort column (default `updated`).' }),
+  sort: z.enum(sortKeys).optional().meta({ description: 'Sort column (default `updated`): any column but tags, each order made total by the ticket id. Name columns sort by the shown name, then newest update first; no value (no owner, no due date) sorts lowest.' }),
   dir: z.enum(['asc', 'desc']).optional().meta({ description: 'Sort direction (default `desc`).' }),
   size: z.enum(['25', '50', '100']).optional().meta({ description: 'Page size (default 25).' }),
   page: digits.refine((v) => Number(v) >= 1 && Number(v) <= 400).optional().meta({ description: 'Page number, 1 to 400.' }),
