@@ -25,6 +25,15 @@ test('local.json overrides defaults and environment variables override both', ()
   expect(fromEnv.database.ssl).toBe(true);
 });
 
+test('attachments live in the data folder unless a folder of their own is given', () => {
+  expect(loadConfig({ TESSERA_CONFIG_DIR: tempDir() }).paths).toEqual({ data: 'data', attachments: path.join('data', 'attachments') });
+  expect(loadConfig({ TESSERA_CONFIG_DIR: tempDir(), TESSERA_DATA_DIR: '/srv/tessera' }).paths.attachments).toBe(path.join('/srv/tessera', 'attachments'));
+  expect(loadConfig({ TESSERA_CONFIG_DIR: tempDir(), TESSERA_DATA_DIR: '/srv/tessera', TESSERA_ATTACHMENTS_DIR: '/mnt/files' }).paths.attachments).toBe('/mnt/files');
+  const dir = tempDir();
+  writeLocalConfig(dir, { paths: { data: '/var/lib/tessera', attachments: '/var/lib/tessera-files' } });
+  expect(loadConfig({ TESSERA_CONFIG_DIR: dir }).paths).toEqual({ data: '/var/lib/tessera', attachments: '/var/lib/tessera-files' });
+});
+
 test('a bad value is refused with a message naming the key and the variable', () => {
   expect(() => loadConfig({ TESSERA_CONFIG_DIR: tempDir(), PORT: 'eighty' })).toThrow(/server\.port \(from PORT\)/);
   expect(() => loadConfig({ TESSERA_CONFIG_DIR: tempDir(), TESSERA_DB_CLIENT: 'oracle' })).toThrow(/database\.client \(from TESSERA_DB_CLIENT\)/);
