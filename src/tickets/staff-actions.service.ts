@@ -180,9 +180,12 @@ export async function escalate(deps: TicketDeps, ticket: TicketView, staff: Capa
   if (!from || !to) throw new ValidationError('No escalation target.', { escalate: 'staffTicket.escalateNone' });
   const text = reason.trim();
   if (!text) throw new ValidationError('Say why.', { escalate: 'form.required' });
-  await change(deps, ticket, { category_id: to.id, tier: Number(to.tier), owner_id: null }, (view) => ({
-    type: 'ticket.escalated', ticket: view, from: Number(from.id), to: Number(to.id), fromName: from.name, reason: text.slice(0, 2000), staffName: staff.name, actor: { type: 'staff', id: staff.id },
-  }));
+  // The owner lets go of an escalated ticket: its history says so, as an assignment to nobody.
+  const actor = { type: 'staff' as const, id: staff.id };
+  await change(deps, ticket, { category_id: to.id, tier: Number(to.tier), owner_id: null }, (view) => [
+    { type: 'ticket.escalated', ticket: view, from: Number(from.id), to: Number(to.id), fromName: from.name, reason: text.slice(0, 2000), staffName: staff.name, actor },
+    ...(ticket.ownerId !== null ? [{ type: 'ticket.assigned' as const, ticket: view, from: ticket.ownerId, to: null, actor }] : []),
+  ]);
 }
 
 /**

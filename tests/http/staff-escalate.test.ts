@@ -44,4 +44,8 @@ test('tier 1 escalates to tier 2 with a reason; the ticket moves, tier 2 is told
   expect(mails.sort()).toEqual(['ada@example.com', 'erin@example.com']);
   const event = await t.db('ticket_events').where({ ticket_id: id, type: 'ticket.escalated' }).first('data');
   expect(JSON.parse(event.data)).toMatchObject({ from: 'General', to: 'Experts', tier: 2, reason: 'Needs a DBA <b>now</b>' });
+  // The owner let go with the escalation: the history has that owner change too (Sam → nobody).
+  const owners = await t.db('ticket_events').where({ ticket_id: id, type: 'ticket.assigned' }).select('data');
+  expect(owners.map((o) => JSON.parse(o.data))).toEqual([{ from: samId, to: null }]);
+  expect(page.text).toContain(`${(await t.db('staff_users').where({ id: samId }).first('name')).name} → Unassigned`);
 });
