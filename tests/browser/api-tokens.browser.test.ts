@@ -41,7 +41,10 @@ test.each([
   expect(await row.textContent()).toContain(token.slice(0, 10));
   await step(page, `api-tokens-${size}-04-list`);
 
-  await row.getByRole('button', { name: /Revoke/ }).click();
+  // Two steps: open the confirmation, then revoke.
+  await row.locator('summary', { hasText: 'Revoke…' }).click();
+  expect(await row.getByText('Programs using this token stop working at once.').isVisible()).toBe(true);
+  await row.getByRole('button', { name: /Revoke now/ }).click();
   expect(await page.locator('.alert--success').textContent()).toContain('The token was revoked.');
   await step(page, `api-tokens-${size}-05-revoked`);
   await request(t.app).get('/api/v1/me').set('Authorization', `Bearer ${token}`).expect(401);
