@@ -14,7 +14,7 @@ import { newTicketRoutes } from './new-ticket.routes';
 import { ticketTagRoutes } from './ticket-tags.routes';
 
 const countCap = 1000;
-const notices = ['bulk', 'bulkfailed', 'none', 'merged', 'deleted', 'columns', 'viewsaved', 'viewrenamed', 'viewdeleted'];
+const notices = ['bulk', 'bulkfailed', 'none', 'merged', 'deleted', 'columns', 'viewsaved', 'viewrenamed', 'viewdeleted', 'escalated'];
 
 /** A local path back to the list, from a form's hidden field (never another site). */
 export function listHrefFrom(value: unknown): string {

@@ -1,0 +1,73 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import request from 'supertest';
+import { fromRoot } from '../../src/paths';
+import { adminCredentials, useInstalledApp, type InstalledApp } from '../helpers/installed-app';
+import { openTicket } from '../helpers/portal';
+import { listFixtures } from '../helpers/staff-list';
+
+let t: InstalledApp;
+useInstalledApp((app) => (t = app), { freshRateLimits: true });
+const f = listFixtures(() => t);
+
+/** Every `done=` value a route redirects with, read from the route sources (literals and the results of `${a ? 'b' : 'c'}`). */
+function doneValuesInSources(): Set<string> {
+  const found = new Set<string>();
+  const walk = (dir: string): string[] => fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(path.join(dir, e.name)) : e.name.endsWith('.ts') ? [path.join(dir, e.name)] : []));
+  for (const file of walk(fromRoot('src', 'web'))) {
+    const text = fs.readFileSync(file, 'utf8');
+    for (const m of text.matchAll(/done=(\w+)/g)) found.add(m[1]!);
+    for (const m of text.matchAll(/done=\$\{([^}]*)\}/g)) for (const w of m[1]!.matchAll(/[?:]\s*'(\w+)'/g)) found.add(w[1]!);
+    for (const m of text.matchAll(/back\(req, '(\w+)'\)/g)) found.add(m[1]!);
+  }
+  return found;
+}
+
+/** The texts of a page's notices (role="status"). */
+const noticesOf = (html: string) => [...html.matchAll(/<div class="alert[^"]*" role="status">([^<]*)<\/div>/g)].map((m) => m[1]!.trim());
+const looksLikeKey = (text: string) => /^[\w-]+(\.[\w-]+)+$/.test(text);
+
+test('every notice a route redirects with (?done=…) is a sentence in every language, never a key', async () => {
+  const admin = await f.staffAgent(adminCredentials);
+  const customer = request.agent(t.app);
+  const tracking = await openTicket(t, customer);
+  const ticketId = Number((await t.db('tickets').where({ tracking_id: tracking }).first('id')).id);
+  const customerId = Number((await t.db('tickets').where({ id: ticketId }).first('customer_id')).customer_id);
+  const staffId = await f.staffId(adminCredentials.email);
+
+  const pages: Array<[agent: request.Agent, path: string, values: string[]]> = [
+    [admin, '/admin/bans', ['added', 'removed']],
+    [admin, `/admin/staff/${staffId}/two-factor`, ['reset']],
+    [admin, '/admin/categories', ['saved', 'archived', 'restored']],
+    [admin, '/admin/profile', ['details', 'notifications', 'password', 'twoFactorOn', 'twoFactorOff']],
+    [admin, '/admin/staff', ['invited', 'created']],
+    [admin, `/admin/staff/${staffId}`, ['saved', 'reactivated', 'deactivated', 'resent']],
+    [admin, '/admin/api-tokens', ['revoked']],
+    [admin, '/admin/upgrade', ['1']],
+    [admin, `/admin/tickets/${ticketId}`, ['saved', 'merged', 'escalated', 'taken', 'created', 'replied', 'noted']],
+    [admin, '/admin/tickets', ['escalated', 'viewsaved', 'viewrenamed', 'viewdeleted', 'bulkfailed', 'none', 'bulk', 'deleted', 'merged', 'columns']],
+    [admin, '/admin/canned', ['saved', 'deleted']],
+    [admin, '/admin/roles', ['saved', 'deleted']],
+    [admin, '/admin/statuses', ['saved', 'deleted']],
+    [admin, '/admin/priorities', ['saved', 'deleted']],
+    [admin, '/admin/fields', ['saved', 'removed', 'restored']],
+    [admin, '/admin/templates/ticket_received/en', ['saved', 'reset']],
+    [admin, `/admin/customers/${customerId}`, ['anonymized', 'ticketAnonymized']],
+    [admin, '/admin/customers', ['deleted']],
+    [customer, `/helpdesk/tickets/${tracking}`, ['status', 'resolved', 'reopened', 'rated']],
+  ];
+  // A new redirect with a notice must be added here (and get its text).
+  const walked = new Set(pages.flatMap(([, , values]) => values));
+  expect([...doneValuesInSources()].filter((v) => !walked.has(v))).toEqual([]);
+
+  for (const lng of ['en', 'sk', 'ru', 'hu', 'lv']) {
+    for (const [agent, page, values] of pages) {
+      for (const value of values) {
+        const res = await agent.get(`${page}?done=${value}&lang=${lng}`);
+        expect(`${lng} ${page}?done=${value}: ${res.status}`).toBe(`${lng} ${page}?done=${value}: 200`);
+        const notices = noticesOf(res.text);
+        expect(`${lng} ${page}?done=${value}: ${notices.length > 0 && !notices.some(looksLikeKey)} ${notices.join(' | ')}`).toMatch(new RegExp(`^${lng} \\S+: true `));
+      }
+    }
+  }
+});
