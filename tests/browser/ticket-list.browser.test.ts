@@ -152,3 +152,35 @@ test('the list on a phone: one column, the views and columns below the list', as
   expect(errors).toEqual([]);
   await context.close();
 });
+
+test('every column sorts from its header: a click sorts descending, the next ascending, announced by aria-sort', async () => {
+  const context = await browser.newContext({ viewport: { width: 1440, height: 900 } });
+  const page = await context.newPage();
+  const errors = collectPageErrors(page);
+  await signInAt(page, `${server.base}/admin/login`, adminCredentials);
+  await page.goto(`${server.base}/admin/tickets?cols=tracking,subject,customer,category,tier,status,priority,owner,updated,created,replier,due,tags`);
+  const header = (name: string) => page.locator('.ticket-table thead th', { has: page.getByRole('link', { name, exact: false }) });
+  expect(await page.locator('.ticket-table thead a.sort-link').count()).toBe(12);
+  const subjects = async () => (await page.locator('.ticket-table tbody td.ticket-table__subject a').allTextContents()).map((s) => s.trim());
+  const caseless = (list: string[]) => [...list].sort((a, b) => (a.toLowerCase() < b.toLowerCase() ? -1 : a.toLowerCase() > b.toLowerCase() ? 1 : 0));
+  await header('Subject').getByRole('link').click();
+  // The first click on a column sorts it descending (like the other sortable columns), the next ascending.
+  await expect_(header('Subject'), 'descending');
+  expect(await subjects()).toEqual(caseless(await subjects()).reverse());
+  await header('Subject').getByRole('link').click();
+  await expect_(header('Subject'), 'ascending');
+  expect(await subjects()).toEqual(caseless(await subjects()));
+  await step(page, 'list-sort-subject');
+  for (const name of ['Customer', 'Category', 'Status', 'Owner', 'Last replier', 'Tracking ID', 'Tier']) {
+    await header(name).getByRole('link').click();
+    await expect_(header(name), 'descending');
+    expect(await page.locator('.ticket-table thead th[aria-sort]').count()).toBe(1);
+  }
+  expect(errors).toEqual([]);
+  await context.close();
+
+  async function expect_(th: ReturnType<typeof header>, sort: 'ascending' | 'descending') {
+    await page.waitForLoadState();
+    expect(await th.getAttribute('aria-sort')).toBe(sort);
+  }
+});
