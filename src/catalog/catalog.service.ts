@@ -76,13 +76,19 @@ export class CatalogService {
     return { css: c.css, version: c.cssVersion };
   }
 
-  async namesFor(viewer: string, defaultLanguage: string): Promise<CatalogNames> {
+  /**
+   * The names for one viewer. Staff pages (`audience: 'staff'`) word the built-in statuses from
+   * the desk's side ("Waiting for customer", not the customer's "Waiting for you"): the
+   * `staffStatus.*` texts, where there is one, before `status.*`. Admin-given names win in both.
+   */
+  async namesFor(viewer: string, defaultLanguage: string, audience: 'customer' | 'staff' = 'customer'): Promise<CatalogNames> {
     const c = await this.load();
     const t = this.i18n.getFixedT(viewer);
     const builtin = (prefix: string, key: string, e: Entry | undefined) => (e?.builtin && this.i18n.exists(`${prefix}.${key}`, { lng: viewer }) ? t(`${prefix}.${key}`) : null);
+    const builtinStatus = (key: string, e: Entry | undefined) => (audience === 'staff' ? builtin('staffStatus', key, e) : null) ?? builtin('status', key, e);
     const pick = (e: Entry | undefined, fallback: string, builtinText: string | null = null) => (e ? pickName(e.names, viewer, defaultLanguage, e.name || fallback, builtinText) : builtinText ?? fallback);
     return {
-      status: (key, fallback) => pick(c.statuses.get(key), fallback, builtin('status', key, c.statuses.get(key) ?? { builtin: true, name: '', names: {} })),
+      status: (key, fallback) => pick(c.statuses.get(key), fallback, builtinStatus(key, c.statuses.get(key) ?? { builtin: true, name: '', names: {} })),
       priority: (key, fallback) => pick(c.priorities.get(key), fallback, builtin('priority', key, c.priorities.get(key) ?? { builtin: true, name: '', names: {} })),
       category: (id, fallback) => pick(c.categories.get(Number(id)), fallback),
       field: (id, fallback) => pick(c.fields.get(Number(id)), fallback),

@@ -3,7 +3,9 @@ import { visibleCategoryIds } from '../../staff/category-access.repo';
 import { recentActivity } from '../../tickets/activity.repo';
 import { queuesFor } from '../../tickets/queues.service';
 import { formatTrackingId } from '../../tickets/tracking-id';
+import { effectiveZone } from '../../tickets/zoned-time';
 import type { Services } from '../app-services';
+import { describeEvents } from './ticket-extras.view';
 
 const activityWindowMs = 14 * 24 * 3600_000;
 
@@ -18,11 +20,13 @@ export function dashboardRoutes(services: Services): Router {
       services.settings.get('helpdesk.name'),
       services.settings.get('helpdesk.timezone'),
     ]);
+    // The same words as the ticket's history (one presenter): labels, names, dates, who did it.
+    const described = await describeEvents(services, req, activity, effectiveZone(tz));
     res.render('admin/dashboard', {
       title: req.t('admin.dashboard.title'),
       helpdeskName,
       queues,
-      activity: activity.map((a) => ({ ...a, trackingLabel: formatTrackingId(a.trackingId), key: a.type.replace('.', '_') })),
+      activity: activity.map((a, i) => ({ ...a, ...described[i]!, trackingLabel: formatTrackingId(a.trackingId) })),
       tz,
     });
   });

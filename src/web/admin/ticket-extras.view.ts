@@ -33,8 +33,16 @@ export function formatInstant(req: Request, epoch: number, tz: string, style: 's
   return new Date(epoch).toLocaleString(req.language || 'en', { dateStyle: style, timeStyle: 'short', timeZone: effectiveZone(tz) });
 }
 
-/** One line of the history in words: names instead of ids, translated statuses, dates in the desk's zone. */
-async function describeHistory(services: Services, req: Request, ticket: TicketView, events: TicketEventRow[], tz: string) {
+/** What the presenter needs of an event: the ticket's history and the dashboard's latest activity both give this. */
+export type EventToDescribe = Pick<TicketEventRow, 'type' | 'actorType' | 'actorName' | 'data' | 'createdAt'>;
+
+/**
+ * Events in words, the same on the ticket's history and the dashboard's latest activity: a label
+ * for every event type, names instead of ids (owner, category), translated statuses and
+ * priorities, dates in the desk's zone, and who did it (`customerName` names a customer actor
+ * the event row does not name).
+ */
+export async function describeEvents<E extends EventToDescribe>(services: Services, req: Request, events: E[], tz: string, customerName: (e: E) => string | null = () => null) {
   const t = req.t;
   const ids = (type: string) => events.filter((e) => e.type === type).flatMap((e) => [e.data.from, e.data.to]).filter((v): v is number => typeof v === 'number');
   const names = await namesForHistory(services.db, ids('ticket.assigned'), ids('ticket.category_changed'));
@@ -43,7 +51,7 @@ async function describeHistory(services: Services, req: Request, ticket: TicketV
   const catalog = req.res?.locals.names as CatalogNames | undefined;
   const status = (v: unknown) => catalog?.status(text(v), text(v)) ?? t(`status.${text(v)}`, { defaultValue: text(v) });
   const priority = (v: unknown) => catalog?.priority(text(v), text(v)) ?? t(`priority.${text(v)}`, { defaultValue: text(v) });
-  const detail = (e: TicketEventRow): string | null => {
+  const detail = (e: EventToDescribe): string | null => {
     const { from, to } = e.data;
     switch (e.type) {
       case 'ticket.status_changed':
@@ -88,7 +96,7 @@ async function describeHistory(services: Services, req: Request, ticket: TicketV
       label: t(`ticketExtras.event.${key}`, { defaultValue: t(`event.${key}`, { defaultValue: t(`activity.event.${key}`, { defaultValue: e.type }) }) }),
       detail: detail(e),
       reason: typeof e.data.reason === 'string' ? e.data.reason : null,
-      actor: e.actorName ?? (e.actorType === 'customer' ? ticket.customerName : t(`event.actor_${e.actorType}`)),
+      actor: e.actorName ?? (e.actorType === 'customer' ? customerName(e) : null) ?? t(`event.actor_${e.actorType}`, { defaultValue: e.actorType }),
     };
   });
 }
@@ -118,7 +126,7 @@ export async function ticketExtrasView(services: Services, req: Request, ticket:
   const [dueAt, entries, linked, visible, editable, draft, signature, present, history] = await Promise.all([
     findDueAt(services.db, ticket.id), listTimeEntries(services.db, ticket.id), listLinkedTickets(services.db, ticket.id), visibleCategoryIds(services.db, staff),
     editableFields(services.db, ticket), draftOf(services.db, staff, ticket.id), signatureOf(services.db, staff), whoElseIsHere(services.db, staff, ticket, now),
-    describeHistory(services, req, ticket, events, zone),
+    describeEvents(services, req, events, zone, () => ticket.customerName),
   ]);
   const kept = state.values;
   const total = entries.reduce((sum, e) => sum + e.minutes, 0);
