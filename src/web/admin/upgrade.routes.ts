@@ -12,7 +12,8 @@ export function upgradeRoutes(deps: AppDeps, status: SchemaStatus): Router {
 
   router.get('/upgrade', async (req, res) => {
     const pending = await status.refresh();
-    res.render('admin/upgrade', { title: req.t('upgrade.title'), pending, done: req.query.done === '1' });
+    // Nothing left to apply (just upgraded, or nothing was pending): the page says so in its heading too.
+    res.render('admin/upgrade', { title: req.t(pending.length === 0 ? 'upgrade.doneTitle' : 'upgrade.title'), pending, done: req.query.done === '1' });
   });
 
   router.post('/upgrade', async (req, res) => {
