@@ -46,3 +46,24 @@ test.each([
   expect(errors).toEqual([]);
   await context.close();
 });
+
+test('on a phone the bar keeps Dashboard and Tickets; a menu holds the other links, the profile and signing out', async () => {
+  const context = await s.browser.newContext({ viewport: { width: 390, height: 844 } });
+  const page = await context.newPage();
+  await signInAt(page, `${s.server.base}/admin`, adminCredentials);
+  // Nothing sticks out sideways, and the wide screen's extra links are not in the bar.
+  expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+  expect(await page.locator('.topbar__link--extra').first().isVisible()).toBe(false);
+  const menu = page.locator('.topbar-more');
+  await menu.locator('summary').click();
+  await step(page, 'walk-phone-menu-open');
+  await menu.getByRole('link', { name: 'Responses' }).click();
+  await page.waitForURL(/\/admin\/canned$/);
+  await menu.locator('summary').click();
+  await menu.getByRole('link', { name: 'Administration' }).click();
+  await page.waitForURL(/\/admin\/manage$/);
+  await menu.locator('summary').click();
+  await menu.getByRole('button', { name: 'Sign out' }).click();
+  await page.waitForURL(/\/admin\/login/);
+  await context.close();
+});
