@@ -41,8 +41,22 @@ function parse(input: unknown) {
   return parsed.data;
 }
 
+/** The placeholders fillPlaceholders knows; anything else in double braces would be sent as typed. */
+export const placeholderNames = ['customer_name', 'tracking_id', 'ticket_link', 'staff_name'] as const;
+
+/** The double-brace placeholders of a text that are not known ones ("{{customer.name}}"), each once. */
+export function unknownPlaceholders(body: string): string[] {
+  const found = [...body.matchAll(/\{\{\s*([^{}]*?)\s*\}\}/g)].map((m) => m[1]!).filter((name) => !(placeholderNames as readonly string[]).includes(name));
+  return [...new Set(found.map((name) => `{{${name}}}`))];
+}
+
 export async function saveCanned(db: Db, staff: Staff, id: number | null, input: unknown, now: number): Promise<number> {
   const data = parse(input);
+  const unknown = unknownPlaceholders(data.body);
+  if (unknown.length) {
+    const vars = { names: unknown.slice(0, 5).join(', '), known: placeholderNames.map((n) => `{{${n}}}`).join(', ') };
+    throw new ValidationError('Unknown placeholders.', { body: `ticketUx.canned.unknownPlaceholders|${JSON.stringify(vars)}` });
+  }
   const fields = { title: data.title, body: data.body, folder: data.folder || null };
   if (id === null) {
     if (data.shared && !can(staff, 'canned.manage')) throw new ValidationError('Only administrators write shared responses.', { shared: 'canned.sharedAdminOnly' });
@@ -75,8 +89,8 @@ export function searchCanned(list: Canned[], query: string): Canned[] {
 }
 
 export function fillPlaceholders(body: string, values: { customerName: string; trackingId: string; ticketLink: string; staffName: string }): string {
-  const map: Record<string, string> = { customer_name: values.customerName, tracking_id: values.trackingId, ticket_link: values.ticketLink, staff_name: values.staffName };
-  return body.replace(/\{\{\s*(customer_name|tracking_id|ticket_link|staff_name)\s*\}\}/g, (_m, key: string) => map[key] ?? '');
+  const map: Record<(typeof placeholderNames)[number], string> = { customer_name: values.customerName, tracking_id: values.trackingId, ticket_link: values.ticketLink, staff_name: values.staffName };
+  return body.replace(/\{\{\s*(customer_name|tracking_id|ticket_link|staff_name)\s*\}\}/g, (_m, key: (typeof placeholderNames)[number]) => map[key] ?? '');
 }
 
 export const cannedEditable = canEdit;

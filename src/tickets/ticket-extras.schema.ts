@@ -15,14 +15,36 @@ export const dueSchema = z.object({
   due: z.string({ error: typeError }).trim().max(20, { error: 'ticketExtras.due.invalid' }),
 });
 
+const hourUnits = 'h|hr|hrs|hour|hours|hod|hodín|hodiny|hodina|st|stundas|ч|час|часа|часов|ó|óra';
+const minuteUnits = 'm|min|mins|minute|minutes|minút|minúty|minúta|мин|минут|минуты|минута|p|perc|perces';
+const hoursAndMinutes = new RegExp(`^(?:(\\d{1,4})\\s*(?:${hourUnits})\\.?)?\\s*(?:(\\d{1,6})\\s*(?:${minuteUnits})\\.?)?$`, 'iu');
+
+/**
+ * Time spent as people type it: minutes ("90"), hours and minutes ("1h 30m", "1h", "45m", also
+ * with the unit words of the supported languages) or a clock-like "1:30". Null when unreadable.
+ */
+export function parseDuration(text: string): number | null {
+  const v = text.trim();
+  if (/^\d{1,6}$/.test(v)) return Number(v);
+  const clock = /^(\d{1,4}):([0-5]\d)$/.exec(v);
+  if (clock) return Number(clock[1]) * 60 + Number(clock[2]);
+  const parts = hoursAndMinutes.exec(v);
+  if (!parts || (parts[1] === undefined && parts[2] === undefined)) return null;
+  return Number(parts[1] ?? 0) * 60 + Number(parts[2] ?? 0);
+}
+
 export const timeSchema = z.object({
   minutes: z
     .string({ error: typeError })
     .trim()
     .min(1, { error: 'form.required' })
-    .regex(/^\d{1,6}$/, { error: 'ticketExtras.time.badMinutes' })
-    .transform(Number)
-    .pipe(z.number().int().min(1, { error: 'ticketExtras.time.badMinutes' }).max(maxMinutesPerEntry, { error: 'ticketExtras.time.tooMany' })),
+    .max(30, { error: 'ticketUx.time.bad' })
+    .transform((v, ctx) => {
+      const minutes = parseDuration(v);
+      if (minutes === null) ctx.addIssue({ code: 'custom', message: 'ticketUx.time.bad' });
+      return minutes ?? 0;
+    })
+    .pipe(z.number().int().min(1, { error: 'ticketUx.time.bad' }).max(maxMinutesPerEntry, { error: 'ticketExtras.time.tooMany' })),
   note: z
     .string({ error: typeError })
     .transform((v) => v.normalize('NFC').trim())

@@ -52,7 +52,7 @@ test('due date, time spent, a related ticket, a restored draft, two people on on
 
   // Time spent.
   await page.locator('#time-box summary').click();
-  await page.getByLabel('Minutes').fill('75');
+  await page.getByLabel('Duration').fill('1h 15m');
   await page.getByLabel('What was done (optional)').fill('Reinstalled the boot loader');
   await page.locator('#time-box').getByRole('button', { name: 'Log time' }).click();
   expect(await page.locator('#time-box').textContent()).toContain('Total: 1 h 15 min');

@@ -2,7 +2,8 @@ import { Router, type Request, type Response } from 'express';
 import { findTicketAttachment, listTicketAttachments } from '../../attachments/attachments.repo';
 import { categoryChoicesFor } from '../../categories/categories.repo';
 import { listFieldValues } from '../../custom-fields/custom-fields.repo';
-import { NotFoundError, ValidationError } from '../../errors';
+import { ForbiddenError, NotFoundError, ValidationError } from '../../errors';
+import { can } from '../../staff/capabilities';
 import { visibleCategoryIds } from '../../staff/category-access.repo';
 import { listActiveStaff } from '../../staff/staff.repo';
 import { listAllMessages } from '../../tickets/messages.repo';
@@ -66,24 +67,59 @@ export function ticketPageRoutes(services: Services): Router {
     });
   }
 
+  /** A canned response with its placeholders filled for this ticket and this person. */
+  async function filledCanned(req: Request, ticket: TicketView, cannedId: number): Promise<string> {
+    const canned = await cannedForStaff(services.db, actorOf(req), cannedId);
+    const url = await services.settings.get('helpdesk.url');
+    return fillPlaceholders(canned.body, { customerName: ticket.customerName, trackingId: formatTrackingId(ticket.trackingId), ticketLink: `${url}/helpdesk/tickets/${ticket.trackingId}`, staffName: req.user!.name });
+  }
+
+  /**
+   * What "Insert" picks: the chosen response, or the only match of a search. Otherwise the
+   * matches to choose from (none, or several).
+   */
+  async function pickCanned(req: Request, source: Record<string, unknown>): Promise<{ id: number } | { search: { q: string; matches: Canned[] } } | null> {
+    const id = idParam(source.canned);
+    if (Number.isSafeInteger(id)) return { id };
+    const q = typeof source.canned_q === 'string' ? source.canned_q.trim().slice(0, 200) : '';
+    if (!q) return null;
+    const matches = searchCanned(await listCanned(services.db, actorOf(req)), q);
+    return matches.length === 1 ? { id: matches[0]!.id } : { search: { q, matches } };
+  }
+
   router.get('/tickets/:id', async (req, res) => {
     const ticket = await load(req);
     // A merged ticket's tracking ID leads on to the ticket it was merged into.
     if (ticket.mergedIntoId !== null) return res.redirect(302, `/admin/tickets/${(await survivingTicketForStaff(services.db, actorOf(req), ticket)).id}`);
-    // "Insert" picks a canned response: the reply box opens with it, placeholders filled.
-    // A search from the reply box inserts its only match, or lists the matches to choose from.
-    let cannedId = idParam(req.query.canned);
-    const q = typeof req.query.canned_q === 'string' ? req.query.canned_q.trim().slice(0, 200) : '';
-    if (!Number.isSafeInteger(cannedId) && q) {
-      const matches = searchCanned(await listCanned(services.db, actorOf(req)), q);
-      if (matches.length !== 1) return render(req, res, { ticket, cannedSearch: { q, matches } });
-      cannedId = matches[0]!.id;
-    }
-    if (!Number.isSafeInteger(cannedId)) return render(req, res, { ticket });
-    const canned = await cannedForStaff(services.db, actorOf(req), cannedId);
-    const url = await services.settings.get('helpdesk.url');
-    const reply = fillPlaceholders(canned.body, { customerName: ticket.customerName, trackingId: formatTrackingId(ticket.trackingId), ticketLink: `${url}/helpdesk/tickets/${ticket.trackingId}`, staffName: req.user!.name });
-    await render(req, res, { ticket, reply });
+    // "Insert" by link (?canned=ID or ?canned_q=...): the reply box opens with it, placeholders filled.
+    const picked = await pickCanned(req, req.query as Record<string, unknown>);
+    if (!picked) return render(req, res, { ticket });
+    if ('search' in picked) return render(req, res, { ticket, cannedSearch: picked.search });
+    await render(req, res, { ticket, reply: await filledCanned(req, ticket, picked.id) });
+  });
+
+  /**
+   * "Insert" without script: the picker's buttons submit the reply form here, so what was typed
+   * stays, and the canned text follows it after a blank line. Nothing is saved.
+   */
+  router.post('/tickets/:id/canned', async (req, res) => {
+    const ticket = await loadWorkable(req);
+    if (!can(actorOf(req), 'tickets.reply')) throw new ForbiddenError();
+    const body = (req.body ?? {}) as Record<string, unknown>;
+    const typed = (typeof body.message === 'string' ? body.message : '').replace(/\r\n?/g, '\n').replace(/\s+$/, '');
+    const extras = { addSignature: body.add_signature === 'yes', replyStatus: typeof body.status === 'string' && body.status ? body.status : undefined };
+    const picked = await pickCanned(req, body);
+    if (!picked) return render(req, res, { ticket, reply: typed, extras });
+    if ('search' in picked) return render(req, res, { ticket, reply: typed, extras, cannedSearch: picked.search });
+    const text = await filledCanned(req, ticket, picked.id);
+    await render(req, res, { ticket, reply: typed ? `${typed}\n\n${text}` : text, extras });
+  });
+
+  /** The same, for the page's script: the filled text to insert at the cursor, no reload. */
+  router.get('/tickets/:id/canned/:cannedId.json', async (req, res) => {
+    const ticket = await load(req);
+    const text = await filledCanned(req, ticket, idParam(req.params.cannedId));
+    res.set('Cache-Control', 'no-store').json({ text });
   });
 
   /** Reply to the customer or add a note: the same form checks, different audiences. */
