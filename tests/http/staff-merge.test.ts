@@ -50,6 +50,10 @@ test('merging moves thread, files, fields and history; the old tracking ID leads
   expect(await t.db('messages').where({ ticket_id: dup.id }).count<{ n: number }[]>({ n: '*' })).toEqual([{ n: 0 }]);
   const list = await admin.get('/admin/tickets?status=closed').expect(200);
   expect(list.text).not.toContain(`/admin/tickets/${dup.id}"`);
+  // Searching the old tracking ID finds the surviving ticket.
+  const found = await admin.get(`/admin/tickets?q=${dup.tracking}`).expect(200);
+  expect(found.text).toContain(`/admin/tickets/${keep.id}"`);
+  expect(found.text).not.toContain(`/admin/tickets/${dup.id}"`);
 
   const again = await admin.post(`/admin/tickets/${dup.id}/merge`).type('form').send({ _csrf: token, target: keep.tracking, confirm: 'yes' });
   expect(again.status).toBe(400);
