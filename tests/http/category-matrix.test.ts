@@ -1,5 +1,6 @@
 import request from 'supertest';
 import { insertCategory } from '../../src/categories/categories.repo';
+import { insertCanned } from '../../src/canned/canned.repo';
 import { insertReturningId } from '../../src/db/insert';
 import { capabilities } from '../../src/staff/capabilities';
 import { ticketPageRoutes } from '../../src/web/admin/ticket.routes';
@@ -15,6 +16,7 @@ let sam: request.Agent;
 let token: string;
 let samCategory: number;
 let counter = 0;
+let cannedId: number;
 
 type Made = { id: number; tracking: string; attachmentId: number };
 
@@ -41,8 +43,10 @@ function matrix(): Record<string, { body?: (target: Made) => Promise<Record<stri
   return {
     'GET /tickets/{id}': {},
     'GET /tickets/{id}/attachments/{attachmentId}': { path: async (m) => `/admin/tickets/${m.id}/attachments/${m.attachmentId}` },
+    'GET /tickets/{id}/canned/{cannedId}.json': { path: async (m) => `/admin/tickets/${m.id}/canned/${cannedId}.json` },
     'GET /tickets/{id}/presence': {},
     'GET /tickets/{id}/print': {},
+    'POST /tickets/{id}/canned': { body: form({ message: 'Typed first', canned: String(cannedId) }) },
     'POST /tickets/{id}/delete': { body: form({ confirm: 'yes' }) },
     'POST /tickets/{id}/draft': { body: form({ message: 'Draft text' }) },
     'POST /tickets/{id}/due': { body: form({ due: '2031-05-06T10:00' }) },
@@ -74,6 +78,7 @@ beforeAll(async () => {
   const tier2 = await insertCategory(t.db, { name: 'Matrix tier 2', description: null, tier: 2, is_public: true, default_priority_id: null, sort_order: 9 }, now);
   samCategory = await insertCategory(t.db, { name: 'Matrix desk', description: null, tier: 1, is_public: true, default_priority_id: null, sort_order: 8 }, now);
   await t.db('categories').whereIn('id', [samCategory, 1]).update({ escalate_to_id: tier2 });
+  cannedId = await insertCanned(t.db, { title: 'Matrix greeting', body: 'Hello {{customer_name}}', folder: null, ownerStaffId: null }, now);
   const samId = (await t.db('staff_users').where({ email: staffCredentials.email }).first('id')).id;
   await t.db('staff_categories').insert({ staff_id: samId, category_id: samCategory });
   // Every capability, so what decides below is category access alone.
