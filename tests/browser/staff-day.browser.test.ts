@@ -79,7 +79,7 @@ test('a staff member works through the day: search, canned reply, note, take, es
     await page.locator('tr', { hasText: subject }).locator('input[type="checkbox"]').check();
   }
   await page.getByLabel('With the ticked tickets').selectOption('status');
-  await page.getByLabel('Set to').selectOption('closed');
+  await page.getByLabel('Set to').selectOption('status:closed');
   await page.getByRole('button', { name: 'Apply', exact: true }).click();
   expect(await page.locator('.alert--success').textContent()).toContain('The ticked tickets were updated.');
   expect(await page.locator('.ticket-table').textContent()).not.toContain('Printer jammed');

@@ -39,6 +39,30 @@ test('bulk-close the ticked tickets; other staff cannot touch tickets they may n
   expect(csv.text.trim().split('\n')).toHaveLength(1); // the header only
 });
 
+test('each value of the bulk list names its action: a value of another action, or none, changes nothing', async () => {
+  const [a] = await ids(['Bulk mix-up']);
+  const admin = request.agent(t.app);
+  expect((await signIn(admin, adminCredentials)).status).toBe(303);
+  const list = await admin.get('/admin/tickets').expect(200);
+  // Nothing is chosen at first, and every value says what it belongs to.
+  expect(list.text).toMatch(/<option value="" selected>Choose…<\/option>/);
+  for (const value of ['status:closed', 'priority:high', 'owner:', 'category:1']) expect(list.text).toContain(`<option value="${value}"`);
+  const token = encodeURIComponent(csrfFrom(list.text));
+  const before = await t.db('tickets').where({ id: a }).first('status_id', 'priority_id', 'owner_id', 'category_id');
+  const post = (body: string) => admin.post('/admin/tickets/bulk').type('form').send(`_csrf=${token}&ids=${a}&${body}`).expect(303);
+  const adminId = (await t.db('staff_users').where({ email: adminCredentials.email }).first('id')).id;
+  for (const wrong of [`action=category&value=owner:${adminId}`, 'action=owner&value=category:1', 'action=status&value=', 'action=owner&value=', 'action=priority&value=status:closed']) {
+    await post(wrong).expect('Location', '/admin/tickets?done=bulkfailed');
+  }
+  expect(await t.db('tickets').where({ id: a }).first('status_id', 'priority_id', 'owner_id', 'category_id')).toEqual(before);
+  await post(`action=owner&value=owner:${adminId}`).expect('Location', '/admin/tickets?done=bulk');
+  expect(Number((await t.db('tickets').where({ id: a }).first('owner_id')).owner_id)).toBe(Number(adminId));
+  await post('action=owner&value=owner:').expect('Location', '/admin/tickets?done=bulk');
+  expect((await t.db('tickets').where({ id: a }).first('owner_id')).owner_id).toBeNull();
+  await post('action=status&value=status:closed').expect('Location', '/admin/tickets?done=bulk');
+  expect(await statusOf(a!)).toBe('closed');
+});
+
 test('CSV export of the ticked tickets neutralises formula cells', async () => {
   const [x] = await ids(['=HYPERLINK("http://evil.example","click")']);
   await t.db('customers').whereIn('id', t.db('tickets').select('customer_id').where({ id: x })).update({ name: '@SUM(A1)' });

@@ -20,6 +20,18 @@ function tickedIds(body: Record<string, unknown>): number[] {
 }
 
 /** Bulk actions on the ticked rows of the list: a change for each, a merge, a delete, or a CSV file. */
+/**
+ * The value of a bulk change. The list's select sends "action:value" ("status:closed", "owner:7",
+ * "owner:" for nobody): a value of another action, or none chosen, is null (refused), so a
+ * category id is never taken for an owner's. A bare value (a status key, an id) is taken as it is.
+ */
+function valueFor(action: unknown, raw: unknown): string | null {
+  if (typeof raw !== 'string') return null;
+  const colon = raw.indexOf(':');
+  if (colon < 0) return raw === '' ? null : raw;
+  return raw.slice(0, colon) === action ? raw.slice(colon + 1) : null;
+}
+
 export function ticketBulkRoutes(services: Services): Router {
   const router = Router();
   const actorOf = (req: Request) => req.user!;
@@ -47,7 +59,7 @@ export function ticketBulkRoutes(services: Services): Router {
     const me = actorOf(req);
     const body = (req.body ?? {}) as Record<string, unknown>;
     const ids = tickedIds(body);
-    const value = typeof body.value === 'string' ? body.value : '';
+    const value = valueFor(body.action, body.value);
     if (ids.length === 0) return res.redirect(303, back(req, 'none'));
     if (body.action === 'export') {
       if (!can(me, 'tickets.export')) throw new ForbiddenError();
@@ -67,6 +79,7 @@ export function ticketBulkRoutes(services: Services): Router {
       return confirmPage(req, res, 'delete', ids);
     }
     try {
+      if (value === null) throw new ValidationError('The value does not fit the action.');
       if (body.action === 'category') {
         await bulkMoveToCategory(services, me, ids, positiveId(value) ?? -1);
       } else {
