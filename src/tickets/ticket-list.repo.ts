@@ -230,13 +230,15 @@ async function* replierParts(db: Knex, f: TicketListFilter, dir: 'asc' | 'desc')
  * How a list sorted by a name or the tier is read: part after part (see `walkParts`) when that
  * beats sorting every match, else null (sorted in one query). Ranked sorts walk unless searched
  * or chosen by id; customer and last replier walk lists with more than 1,000 matches (fewer are
- * sorted at once: a few customers' batches would not find a page of them).
+ * sorted at once: a few customers' batches would not find a page of them), a narrow list only for
+ * its first 1,000 rows.
  */
-async function partsOf(db: Knex, f: TicketListFilter, sort: SortKey, dir: 'asc' | 'desc'): Promise<AsyncIterable<Part> | null> {
+async function partsOf(db: Knex, f: TicketListFilter, sort: SortKey, dir: 'asc' | 'desc', page: ListPage): Promise<AsyncIterable<Part> | null> {
   if (f.search || f.ids || f.customerIds || f.replier) return null;
   if (sort in rankedFilter) return rankParts(db, f, sort, dir);
   if (sort !== 'customer' && sort !== 'replier') return null;
-  if ((await countTickets(db, f, 1000)) <= 1000) return null;
+  // A narrow list's matches are spread thinly over the customers: deep pages of it sort at once.
+  if ((isNarrow(f) && page.offset + page.limit > 1000) || (await countTickets(db, f, 1000)) <= 1000) return null;
   return sort === 'customer' ? customerParts(db, f, dir) : replierParts(db, f, dir);
 }
 
@@ -309,7 +311,7 @@ type ListPage = { sort: SortKey; dir: 'asc' | 'desc'; offset: number; limit: num
 
 /** The ids of one page of the list, in its order; `only`: of one search source's matches. */
 async function pageIds(db: Knex, f: TicketListFilter, page: ListPage, only?: MatchSource): Promise<number[]> {
-  const parts = only || sortIndexes[page.sort] !== undefined ? null : await partsOf(db, f, page.sort, page.dir);
+  const parts = only || sortIndexes[page.sort] !== undefined ? null : await partsOf(db, f, page.sort, page.dir, page);
   if (parts) return walkParts(db, parts, page);
   const q = applyFilter(db, db.from(ticketsFor(db, f, page.sort, Boolean(only))).select('t.id'), f);
   only?.(q);
@@ -429,7 +431,9 @@ export async function fieldValuesOfTickets(db: Knex, ticketIds: number[], fieldI
 
 /** How many tickets match, counted up to a cap: "1,000+" needs no scan of a million rows. */
 export async function countTickets(db: Knex, f: TicketListFilter, cap: number): Promise<number> {
-  const inner = applyFilter(db, db('tickets as t').select(db.raw('1')), f).limit(cap + 1);
+  // A batch of customers' tickets (sort by customer) through the customer index, as its page is (see `ticketsFor`).
+  const tickets = f.customerIds ? tableInIndexOrder(db, 'tickets', 't', 'tickets_customer_created_idx') : 'tickets as t';
+  const inner = applyFilter(db, db.from(tickets).select(db.raw('1')), f).limit(cap + 1);
   const [row] = await db.from(inner.as('capped')).count<{ n: number }[]>({ n: '*' });
   return Number(row?.n ?? 0);
 }
