@@ -135,9 +135,17 @@ function ticketsFor(db: Knex, f: TicketListFilter, sort: SortKey, searched: bool
   const narrow = searched || isNarrow(f);
   // A batch of customers' tickets through the customer index (SQLite, without statistics, would read every open ticket).
   if (f.customerIds) return tableInIndexOrder(db, 'tickets', 't', 'tickets_customer_created_idx');
+  if (sort === 'updated' && !narrow && everyCategoryByStatus(f)) return tableInIndexOrder(db, 'tickets', 't', f.statusIds?.length ? 'tickets_status_updated_idx' : 'tickets_updated_idx');
   const index = sortIndexes[sort];
   return sort === 'updated' || narrow || index === undefined ? 'tickets as t' : tableInIndexOrder(db, 'tickets', 't', index);
 }
+
+/**
+ * An administrator's plain list (every category, at most a status filter): without statistics
+ * SQLite took (status_id, due_at) as readily as (status_id, updated_at) and sorted every open
+ * ticket (170 ms at a million); the updated index gives the newest page at once.
+ */
+const everyCategoryByStatus = (f: TicketListFilter): boolean => f.categories === 'all' && !f.priorityId && !f.tier && (!f.owner || f.owner.kind === 'anyone');
 
 /** Whether a filter is narrow: read through its own index, its few matches sorted. */
 const isNarrow = (f: TicketListFilter): boolean =>
