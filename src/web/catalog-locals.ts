@@ -1,5 +1,4 @@
 import type { RequestHandler } from 'express';
-import type { TFunction } from 'i18next';
 import type { CatalogNames } from '../catalog/catalog.service';
 import type { Services } from './app-services';
 
@@ -14,7 +13,6 @@ export function catalogLocals(services: Services): RequestHandler {
   return async (req, res, next) => {
     res.locals.names = storedNames;
     const staffPage = isStaffPage(req.path);
-    if (staffPage) res.locals.t = staffWording(res.locals.t as TFunction, (key) => req.i18n.exists(key));
     try {
       const defaultLanguage = await services.settings.get('helpdesk.language');
       res.locals.names = await services.catalog.namesFor(String(res.locals.lang ?? 'en'), defaultLanguage, staffPage ? 'staff' : 'customer');
@@ -27,19 +25,6 @@ export function catalogLocals(services: Services): RequestHandler {
 }
 
 const isStaffPage = (path: string) => path === '/admin' || path.startsWith('/admin/');
-
-/**
- * A staff page's `t`: a built-in status looked up as `status.<key>` reads from the desk's side
- * (`staffStatus.<key>`, where that text exists), so that views which translate a status key
- * directly word it like `names.status` does on staff pages. Every other key is untouched.
- */
-export function staffWording(t: TFunction, exists: (key: string) => boolean): TFunction {
-  const wrapped = (key: unknown, ...rest: unknown[]) => {
-    if (typeof key === 'string' && key.startsWith('status.') && exists(`staffStatus.${key.slice(7)}`)) key = `staffStatus.${key.slice(7)}`;
-    return (t as unknown as (...args: unknown[]) => string)(key, ...rest);
-  };
-  return wrapped as unknown as TFunction;
-}
 
 /** /catalog.css: the admins' status and priority colours (the CSP allows no inline style). */
 export function catalogCss(services: Services): RequestHandler {
