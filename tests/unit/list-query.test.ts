@@ -9,12 +9,12 @@ test('a day starts at midnight in the help desk\'s time zone, DST days included;
   for (const bad of ['2026-02-30', '2026-13-01', '2026-1-1', '1999-12-31', '3000-01-01', 'yesterday', '', '2026-01-01T00:00']) expect([bad, startOfDay(bad, 'UTC')]).toEqual([bad, null]);
 });
 
-test('columns: known ones only, each once, in the house order, always with the tracking ID; sorts only where an index gives the order', () => {
+test('columns: known ones only, each once, in the house order, always with the tracking ID; every built-in column sorts but tags', () => {
   expect(cleanColumns(['due', 'subject', 'subject', 'f7', 'f9', 'nope'], [7])).toEqual(['tracking', 'subject', 'due', 'f7']);
   expect(fieldIdOf('f12')).toBe(12);
   expect(fieldIdOf('tags')).toBeNull();
-  expect(['created', 'updated', 'due', 'priority'].every(isSortKey)).toBe(true);
-  expect(['tracking', 'subject', 'customer', 'owner', 'constructor', '__proto__'].some(isSortKey)).toBe(false);
+  expect(['created', 'updated', 'due', 'priority', 'tracking', 'subject', 'customer', 'category', 'tier', 'status', 'owner', 'replier'].every(isSortKey)).toBe(true);
+  expect(['tags', 'f7', 'nope', 'constructor', '__proto__', 'toString'].some(isSortKey)).toBe(false);
 });
 
 test('a saved view keeps the list parameters only', () => {
