@@ -88,6 +88,24 @@ export async function signInAt(page: Page, url: string, creds: { email: string; 
   await page.waitForURL(new URL(url).pathname === '/admin/login' ? '**/admin' : url);
 }
 
+/** Opens the signed-in person's profile from the top bar; on a phone through the "More" menu. */
+export async function openProfile(page: Page): Promise<void> {
+  const menu = page.locator('.topbar-more');
+  if (await menu.isVisible()) {
+    await menu.locator('summary').click();
+    await menu.locator('a[href="/admin/profile"]').click();
+  } else await page.locator('.topbar__user').click();
+  await page.waitForURL(/\/admin\/profile$/);
+}
+
+/** Signs out from the top bar; on a phone its button sits in the "More" menu. */
+export async function signOut(page: Page): Promise<void> {
+  const menu = page.locator('.topbar-more');
+  const onPhone = await menu.isVisible();
+  if (onPhone) await menu.locator('summary').click();
+  await page.locator(onPhone ? '.topbar-more' : '.topbar__signout').getByRole('button', { name: 'Sign out' }).click();
+}
+
 /** Fails the test on any console error or CSP violation the page reports. */
 export function collectPageErrors(page: Page): string[] {
   const errors: string[] = [];

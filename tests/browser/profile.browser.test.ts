@@ -1,7 +1,7 @@
 import type { Browser } from 'playwright-core';
 import { totpCodeAt } from '../../src/staff/totp';
 import { adminCredentials, staffCredentials, type InstalledApp } from '../helpers/installed-app';
-import { collectPageErrors, step, signInAt, useServedApp, type ServedApp } from './browser';
+import { collectPageErrors, openProfile, type ServedApp, signInAt, signOut, step, useServedApp } from './browser';
 
 let t: InstalledApp;
 let server: ServedApp['server'];
@@ -18,8 +18,7 @@ test.each([
   const page = await context.newPage();
   const errors = collectPageErrors(page);
   await signInAt(page, `${server.base}/admin`, creds);
-  await page.locator('.topbar__user').click();
-  await page.waitForURL(/\/admin\/profile$/);
+  await openProfile(page);
   await step(page, `profile-${size}-01-profile`);
 
   await page.getByLabel('Signature (optional)').fill(`Kind regards,\n${size} <support>`);
@@ -47,7 +46,7 @@ test.each([
   await page.getByRole('link', { name: 'I have saved my codes' }).click();
   expect(await page.locator('.alert--success').textContent()).toContain('Two-factor sign-in is on.');
 
-  await page.getByRole('button', { name: 'Sign out' }).click();
+  await signOut(page);
   await page.waitForURL(/signed_out=1/);
   await page.fill('#email', creds.email);
   await page.fill('#password', creds.password);

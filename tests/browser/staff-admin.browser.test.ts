@@ -3,7 +3,7 @@ import request from 'supertest';
 import { adminCredentials, installedApp, type InstalledApp } from '../helpers/installed-app';
 import { openTicket } from '../helpers/portal';
 import { linkFromMail } from '../helpers/staff-admin';
-import { collectPageErrors, launchBrowser, serve, step, signInAt } from './browser';
+import { collectPageErrors, launchBrowser, serve, signInAt, signOut, step } from './browser';
 
 let t: InstalledApp;
 let server: Awaited<ReturnType<typeof serve>>;
@@ -91,7 +91,7 @@ test.each([
   await step(page, `staff-${size}-07-colleague-ticket`);
 
   // Signed out, the colleague asks for a new password; a used invitation link says it is spent.
-  await page.getByRole('button', { name: 'Sign out' }).click();
+  await signOut(page);
   await page.waitForURL('**/admin/login**');
   await page.getByRole('link', { name: 'Forgot your password?' }).click();
   await page.fill('#email', colleague.email);
