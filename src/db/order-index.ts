@@ -12,3 +12,13 @@ export function tableInIndexOrder(db: Knex, table: string, alias: string, index:
   if (clientOf(db) !== 'sqlite') return `${table} as ${alias}`;
   return db.raw(index ? `?? as ?? indexed by ??` : `?? as ?? not indexed`, index ? [table, alias, index] : [table, alias]);
 }
+
+/**
+ * A broad list read in its sort index's order on every database: MySQL/MariaDB weigh LIMIT, but
+ * with a filter that has an index of its own (the tier's) they took that one and sorted every
+ * match, so there the sort's index is forced as well.
+ */
+export function tableInSortOrder(db: Knex, table: string, alias: string, index: string | null): Knex.Raw | string {
+  if (clientOf(db) === 'mysql' && index) return db.raw('?? as ?? force index (??)', [table, alias, index]);
+  return tableInIndexOrder(db, table, alias, index);
+}

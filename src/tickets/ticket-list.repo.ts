@@ -4,7 +4,7 @@ import { mysqlMatchSources, type MatchSource } from '../db/fulltext';
 import { tableInIndexOrder } from '../db/order-index';
 import { sortColumns, sortKeys, type SortKey } from './list-columns';
 import { applyFilter, customersByAddress, withTrackingId, type TicketListFilter, type TimeRange } from './ticket-list.filter';
-import { orderOf, partsOf, sortColumn, sortIndexes, ticketsFor, type ListPage, type Part } from './ticket-list.order';
+import { orderOf, partsOf, sortColumn, sortIndexes, ticketsFor, walksSortIndex, type ListPage, type Part } from './ticket-list.order';
 
 export { sortColumns, sortKeys, type SortKey, type TicketListFilter, type TimeRange };
 
@@ -64,15 +64,15 @@ async function walkParts(db: Knex, parts: AsyncIterable<Part>, page: ListPage): 
  * newest page is read from the index; the details (customer, category...) are joined for the
  * page's rows only.
  */
-export async function listTickets(db: Knex, f: TicketListFilter, page: ListPage): Promise<TicketListRow[]> {
-  return rowsOfTickets(db, await pageIds(db, f, page));
+export async function listTickets(db: Knex, f: TicketListFilter, page: ListPage, few = false): Promise<TicketListRow[]> {
+  return rowsOfTickets(db, await pageIds(db, f, page, undefined, few));
 }
 
 /** The ids of one page of the list, in its order; `only`: of one search source's matches. */
-async function pageIds(db: Knex, f: TicketListFilter, page: ListPage, only?: MatchSource): Promise<number[]> {
+async function pageIds(db: Knex, f: TicketListFilter, page: ListPage, only?: MatchSource, few = false): Promise<number[]> {
   const parts = only || sortIndexes[page.sort] !== undefined ? null : await partsOf(db, f, page.sort, page.dir, page, (g, cap) => countTickets(db, g, cap));
   if (parts) return walkParts(db, parts, page);
-  const q = applyFilter(db, db.from(ticketsFor(db, f, page.sort, Boolean(only))).select('t.id'), f);
+  const q = applyFilter(db, db.from(ticketsFor(db, f, page.sort, Boolean(only) || few)).select('t.id'), f);
   only?.(q);
   if (page.sort === 'updated' || page.sort === 'created' || page.sort === 'priority' || (page.sort === 'due' && clientOf(db) !== 'postgres')) {
     // Priority is ordered like its index (priority_id, updated_at); the id makes every order total, for stable pages.
@@ -95,6 +95,10 @@ async function pageIds(db: Knex, f: TicketListFilter, page: ListPage, only?: Mat
  */
 export async function listAndCountTickets(db: Knex, f: TicketListFilter, page: ListPage, cap: number): Promise<{ rows: TicketListRow[]; total: number }> {
   if (!f.search) {
+    if (walksSortIndex(f, page.sort)) {
+      const total = await countTickets(db, f, cap);
+      return { rows: await listTickets(db, f, page, total <= cap), total };
+    }
     const [rows, total] = await Promise.all([listTickets(db, f, page), countTickets(db, f, cap)]);
     return { rows, total };
   }
