@@ -3,7 +3,7 @@
  * staff_list_prefs); a saved view may carry its own. Custom fields appear as `f<id>`.
  *
  * Every built-in column but tags sorts, both ways, each order made total by the ticket id
- * (`ticket-list.order.ts` `orderOf`): last update, created, due date, priority, tracking ID and
+ * (`ticket-list-order.repo.ts` `orderOf`): last update, created, due date, priority, tracking ID and
  * subject from an index; category, status, owner, tier, customer and last replier by the shown
  * name through a rank or a join, then newest update first (docs/decisions.md, "Sorting").
  */

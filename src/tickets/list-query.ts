@@ -5,7 +5,7 @@ import { normaliseTag } from '../tags/tags.service';
 import { cleanColumns, isSortKey, type SortKey } from './list-columns';
 import { dueSoonMs } from './queues.service';
 import { zonedLocalToEpoch } from './zoned-time';
-import type { TicketListFilter, TimeRange } from './ticket-list.filter';
+import type { TicketListFilter, TimeRange } from './ticket-list-filter.repo';
 import { parseTrackingId } from './tracking-id';
 
 export const pageSizes = [25, 50, 100];

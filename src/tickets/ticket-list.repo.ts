@@ -3,8 +3,8 @@ import { clientOf } from '../db/dialect';
 import { mysqlMatchSources, type MatchSource } from '../db/fulltext';
 import { tableInIndexOrder } from '../db/order-index';
 import { sortColumns, sortKeys, type SortKey } from './list-columns';
-import { applyFilter, customersByAddress, withTrackingId, type TicketListFilter, type TimeRange } from './ticket-list.filter';
-import { orderOf, partsOf, sortColumn, sortIndexes, ticketsFor, walksSortIndex, type ListPage, type Part } from './ticket-list.order';
+import { applyFilter, customersByAddress, withTrackingId, type TicketListFilter, type TimeRange } from './ticket-list-filter.repo';
+import { orderOf, partsOf, sortColumn, sortIndexes, ticketsFor, walksSortIndex, type ListPage, type Part } from './ticket-list-order.repo';
 
 export { sortColumns, sortKeys, type SortKey, type TicketListFilter, type TimeRange };
 

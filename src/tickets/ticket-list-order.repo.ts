@@ -2,7 +2,7 @@ import type { Knex } from 'knex';
 import { clientOf } from '../db/dialect';
 import { tableInIndexOrder, tableInSortOrder } from '../db/order-index';
 import type { SortKey } from './list-columns';
-import { isNarrow, type TicketListFilter } from './ticket-list.filter';
+import { isNarrow, type TicketListFilter } from './ticket-list-filter.repo';
 
 // In what order a staff list is read: the sort's index, its ORDER BY, or its parts (ticket-list.repo.ts reads the pages).
 
