@@ -1,5 +1,6 @@
 import { withTransaction } from '../db/transaction';
 import { ValidationError } from '../errors';
+import { refuseMerged } from '../tickets/merged-ticket';
 import { requireCapability, type CapableStaff } from '../tickets/staff-actions.service';
 import type { TicketDeps } from '../tickets/tickets.service';
 import { findTicketById, type TicketView } from '../tickets/tickets.repo';
@@ -32,6 +33,7 @@ export function parseTagList(input: string): string[] {
 /** Puts tags on a ticket: each new one is an event row, all in one transaction. */
 export async function addTags(deps: TicketDeps, ticket: TicketView, staff: CapableStaff, names: string[]): Promise<void> {
   requireCapability(staff, 'tickets.reply');
+  refuseMerged(ticket);
   await withTransaction(deps.db, async (trx) => {
     const now = deps.clock.now();
     let count = await countTagsOfTicket(trx, ticket.id);
@@ -47,6 +49,7 @@ export async function addTags(deps: TicketDeps, ticket: TicketView, staff: Capab
 /** Takes a tag off a ticket, with its event row; a tag not on it is a no-op. */
 export async function removeTag(deps: TicketDeps, ticket: TicketView, staff: CapableStaff, name: string): Promise<void> {
   requireCapability(staff, 'tickets.reply');
+  refuseMerged(ticket);
   const tag = await findTagByName(deps.db, name);
   if (!tag) return;
   await withTransaction(deps.db, async (trx) => {

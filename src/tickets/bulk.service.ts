@@ -11,7 +11,8 @@ export async function workableTickets(deps: TicketDeps, staff: StaffActor, ids: 
   const out: TicketView[] = [];
   for (const id of ids) {
     const ticket = await ticketForStaff(deps.db, staff, id).catch(() => null);
-    if (ticket) out.push(ticket);
+    // A merged ticket lives on in another one and takes no more changes.
+    if (ticket && ticket.mergedIntoId === null) out.push(ticket);
   }
   return out;
 }

@@ -3,7 +3,8 @@ import { insertAttachments, listTicketAttachments } from '../attachments/attachm
 import { findActiveCategory } from '../categories/categories.repo';
 import type { Db } from '../db/db';
 import { withTransaction } from '../db/transaction';
-import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../errors';
+import { ForbiddenError, NotFoundError, ValidationError } from '../errors';
+import { refuseMerged } from './merged-ticket';
 import { can, type Capability, type CapabilityHolder } from '../staff/capabilities';
 import { visibleCategoryIds } from '../staff/category-access.repo';
 import { findStaffById } from '../staff/staff.repo';
@@ -31,15 +32,6 @@ export async function ticketForStaff(db: Db, staff: StaffActor, ticketId: number
   return ticket;
 }
 
-/**
- * A ticket that may still be changed. A merged ticket lives on in the one it was merged into: a
- * change to it would land where nobody looks any more, so it is refused (409).
- */
-export function refuseMerged(ticket: TicketView): TicketView {
-  if (ticket.mergedIntoId !== null) throw new ConflictError('merged', 'This ticket was merged into another one.');
-  return ticket;
-}
-
 /** A ticket the staff member may see and change (not merged). */
 export async function workableTicketForStaff(db: Db, staff: StaffActor, ticketId: number): Promise<TicketView> {
   return refuseMerged(await ticketForStaff(db, staff, ticketId));
@@ -58,6 +50,7 @@ export async function survivingTicketForStaff(db: Db, staff: StaffActor, ticket:
 
 /** Applies a change and publishes its events, all in one transaction. */
 async function change(deps: TicketDeps, ticket: TicketView, patch: Record<string, unknown>, event: (view: TicketView) => TicketEvent | TicketEvent[]): Promise<void> {
+  refuseMerged(ticket);
   await withTransaction(deps.db, async (trx) => {
     const now = deps.clock.now();
     await updateTicket(trx, ticket.id, { ...patch, updated_at: now });
@@ -76,6 +69,7 @@ async function mayOwnIn(deps: TicketDeps, staffId: number, categoryId: number): 
 /** An internal note: kept on the ticket for staff, never shown or mailed to the customer. */
 export async function addInternalNote(deps: TicketDeps, ticket: TicketView, staff: CapableStaff, body: string, files: CheckedFile[] = []): Promise<number> {
   requireCapability(staff, 'tickets.reply');
+  refuseMerged(ticket);
   const stored = await Promise.all(files.map(async (f) => ({ ...f, storageKey: await deps.store.adopt(f.tempPath) })));
   try {
     return await withTransaction(deps.db, async (trx) => {
@@ -206,13 +200,13 @@ export type BulkAction = { kind: 'status'; value: string } | { kind: 'priority';
 
 /**
  * Applies one change to many tickets, each in its own transaction with its own event, like the
- * same change made on each ticket's page. Tickets the person may not work are skipped.
+ * same change made on each ticket's page. Tickets the person may not work, and merged ones, are skipped.
  */
 export async function bulkChange(deps: TicketDeps, staff: CapableStaff, ids: number[], action: BulkAction): Promise<number> {
   let changed = 0;
   for (const id of ids) {
     const ticket = await ticketForStaff(deps.db, staff, id).catch(() => null);
-    if (!ticket) continue;
+    if (!ticket || ticket.mergedIntoId !== null) continue;
     if (action.kind === 'status') await setStatus(deps, ticket, staff, action.value);
     else if (action.kind === 'priority') await setPriority(deps, ticket, staff, action.value);
     else await assign(deps, ticket, staff, action.value);

@@ -10,6 +10,7 @@ import { isUniqueViolation } from '../db/dialect';
 import { withTransaction } from '../db/transaction';
 import { ForbiddenError, NotFoundError } from '../errors';
 import { can, type CapabilityHolder } from '../staff/capabilities';
+import { refuseMerged } from './merged-ticket';
 import { insertMessage } from './messages.repo';
 import { findPriorityByKey, findStatusByKey } from './statuses.repo';
 import type { TicketEvents } from './ticket-events';
@@ -152,6 +153,7 @@ export async function addStaffReply(
   input: { staff: CapabilityHolder & { id: number; name: string }; body: string; files: CheckedFile[]; statusKey?: string },
 ): Promise<number> {
   if (!can(input.staff, 'tickets.reply')) throw new ForbiddenError();
+  refuseMerged(ticket);
   const files = await adoptFiles(deps.store, input.files);
   try {
     return await withTransaction(deps.db, async (trx) => {

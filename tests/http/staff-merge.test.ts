@@ -48,6 +48,13 @@ test('merging moves thread, files, fields and history; the old tracking ID leads
     expect([path, (await admin.post(`/admin/tickets/${dup.id}/${path}`).type('form').send({ _csrf: token, ...form })).status]).toEqual([path, 409]);
   }
   expect(await t.db('messages').where({ ticket_id: dup.id }).count<{ n: number }[]>({ n: '*' })).toEqual([{ n: 0 }]);
+  // It is still read (print view, who is viewing it), and a bulk change passes over it.
+  await admin.get(`/admin/tickets/${dup.id}/print`).expect(200);
+  await admin.get(`/admin/tickets/${dup.id}/presence`).expect(200);
+  const priorityOf = async (id: number) => (await t.db('tickets as t').join('priorities as p', 'p.id', 't.priority_id').where('t.id', id).first('p.key')).key;
+  const dupPriority = await priorityOf(dup.id);
+  await admin.post('/admin/tickets/bulk').type('form').send({ _csrf: token, action: 'priority', value: 'priority:urgent', ids: [String(dup.id), String(keep.id)] }).expect(303).expect('Location', '/admin/tickets?done=bulk');
+  expect([await priorityOf(dup.id), await priorityOf(keep.id)]).toEqual([dupPriority, 'urgent']);
   const list = await admin.get('/admin/tickets?status=closed').expect(200);
   expect(list.text).not.toContain(`/admin/tickets/${dup.id}"`);
   // Searching the old tracking ID finds the surviving ticket.

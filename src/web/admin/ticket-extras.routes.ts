@@ -17,7 +17,10 @@ import { formatInstant, formatMinutes, type ExtrasState } from './ticket-extras.
 import { idParam } from '../params';
 
 type Page = {
+  /** The ticket to read (presence, print); a merged one too. */
   load(req: Request): Promise<TicketView>;
+  /** The ticket to change: a merged one is refused (409). */
+  loadWorkable(req: Request): Promise<TicketView>;
   render(req: Request, res: Response, extra: { ticket?: TicketView; errors?: Record<string, string>; extras?: ExtrasState }, status?: number): Promise<void>;
 };
 
@@ -51,7 +54,7 @@ export function ticketExtrasRoutes(services: Services, page: Page): Router {
   /** Runs a change; a refused form re-shows the page (400) with what was typed. */
   function form(path: string, change: (req: Request, ticket: TicketView) => Promise<unknown>, done: string, anchor: string) {
     router.post(`/tickets/:id/${path}`, mayWork, async (req, res) => {
-      const ticket = await page.load(req);
+      const ticket = await page.loadWorkable(req);
       try {
         await change(req, ticket);
       } catch (err) {
@@ -70,14 +73,14 @@ export function ticketExtrasRoutes(services: Services, page: Page): Router {
   form('links', (req, ticket) => linkTickets(deps, ticket, actorOf(req), bodyOf(req)), 'linked', 'links-box');
 
   router.post('/tickets/:id/links/:otherId/delete', mayWork, async (req, res) => {
-    const ticket = await page.load(req);
+    const ticket = await page.loadWorkable(req);
     await unlinkTickets(deps, ticket, actorOf(req), idParam(req.params.otherId));
     res.redirect(303, `/admin/tickets/${ticket.id}?extra=unlinked#links-box`);
   });
 
   /** The reply box's draft: autosaved by script (JSON answer) or the "save draft" button. */
   router.post('/tickets/:id/draft', mayWork, async (req, res) => {
-    const ticket = await page.load(req);
+    const ticket = await page.loadWorkable(req);
     try {
       const outcome = await saveDraft(services.db, actorOf(req), ticket, { message: bodyOf(req).message }, services.clock.now());
       if (wantsJson(req)) return res.json({ draft: outcome });

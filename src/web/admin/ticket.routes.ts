@@ -226,6 +226,6 @@ export function ticketPageRoutes(services: Services): Router {
     if (!attachment) throw new NotFoundError();
     sendAttachment(res, attachment, services.store);
   });
-  router.use(ticketExtrasRoutes(services, { load: loadWorkable, render }));
+  router.use(ticketExtrasRoutes(services, { load, loadWorkable, render }));
   return router;
 }
