@@ -117,7 +117,8 @@ async function* replierParts(db: Knex, f: TicketListFilter, dir: 'asc' | 'desc')
  */
 export async function partsOf(db: Knex, f: TicketListFilter, sort: SortKey, dir: 'asc' | 'desc', page: ListPage, count: (f: TicketListFilter, cap: number) => Promise<number>): Promise<AsyncIterable<Part> | null> {
   if (f.search || f.ids || f.customerIds || f.replier) return null;
-  if (sort in rankedFilter) return rankParts(db, f, sort, dir);
+  // Few matches (a tag, a date range) sort in one query: value by value would be a query per value.
+  if (sort in rankedFilter) return (await count(f, 1000)) <= 1000 ? null : rankParts(db, f, sort, dir);
   if (sort !== 'customer' && sort !== 'replier') return null;
   // A narrow list's matches are spread thinly over the customers: deep pages of it sort at once.
   if ((isNarrow(f) && page.offset + page.limit > 1000) || (await count(f, 1000)) <= 1000) return null;
