@@ -48,7 +48,6 @@ function mysqlMatching(db: Knex, table: string, column: string, select: string, 
   return db.select(select).from(table).whereRaw(`MATCH(${column}) AGAINST (? IN BOOLEAN MODE)`, [mysqlBooleanQuery(words)]);
 }
 
-
 /** A condition on `tickets as t` that keeps the tickets one of their texts matches. */
 export type MatchSource = (q: Knex.QueryBuilder) => void;
 

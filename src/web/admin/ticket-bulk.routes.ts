@@ -19,11 +19,11 @@ function tickedIds(body: Record<string, unknown>): number[] {
   return [...new Set(raw.map(positiveId).filter((n): n is number => n !== undefined))];
 }
 
-/** Bulk actions on the ticked rows of the list: a change for each, a merge, a delete, or a CSV file. */
 /**
  * The value of a bulk change. The list's select sends "action:value" ("status:closed", "owner:7",
  * "owner:" for nobody): a value of another action, or none chosen, is null (refused), so a
- * category id is never taken for an owner's. A bare value (a status key, an id) is taken as it is.
+ * category id is never taken for an owner's. A bare value (a status key, an id: what a program or
+ * a test posts) is taken for the action it comes with.
  */
 function valueFor(action: unknown, raw: unknown): string | null {
   if (typeof raw !== 'string') return null;
@@ -32,6 +32,7 @@ function valueFor(action: unknown, raw: unknown): string | null {
   return raw.slice(0, colon) === action ? raw.slice(colon + 1) : null;
 }
 
+/** Bulk actions on the ticked rows of the list: a change for each, a merge, a delete, or a CSV file. */
 export function ticketBulkRoutes(services: Services): Router {
   const router = Router();
   const actorOf = (req: Request) => req.user!;
