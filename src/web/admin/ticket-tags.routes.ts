@@ -20,7 +20,9 @@ export function ticketTagRoutes(services: Services): Router {
 
   router.use('/tickets/:id', async (req, res, next) => {
     const id = idParam(req.params.id);
-    if (Number.isNaN(id)) return next();
+    // Only what shows the ticket page needs them: not the presence heartbeat (every 20 s per open page), a file or
+    // the canned text fetched by script.
+    if (Number.isNaN(id) || /^\/(presence|attachments\/|canned\/)/.test(req.path)) return next();
     const [tags, suggestions] = await Promise.all([tagsOfTickets(services.db, [id]), listVisibleTagNames(services.db, await visibleCategoryIds(services.db, req.user!), 300)]);
     res.locals.ticketTags = (tags.get(id) ?? []).map((t) => t.name);
     res.locals.tagSuggestions = suggestions;
