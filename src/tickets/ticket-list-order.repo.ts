@@ -160,6 +160,7 @@ export async function orderOf(db: Knex, sort: SortKey, dir: 'asc' | 'desc'): Pro
   switch (sort) {
     case 'updated': return [{ sql: 't.updated_at', dir }, { sql: 't.id', dir }];
     case 'created': return [{ sql: 't.id', dir }];
+    // Priority is ordered like its index (priority_id, updated_at); the id makes every order total, for stable pages.
     case 'priority': return [{ sql: 't.priority_id', dir }, { sql: 't.updated_at', dir }, { sql: 't.id', dir }];
     case 'due': return [{ sql: 't.due_at', dir, ...(client === 'postgres' ? { nulls: dir === 'asc' ? 'first' : 'last' } : {}) }, { sql: 't.id', dir }];
     case 'tracking': return [{ sql: 't.tracking_id', dir }]; // unique: a total order by itself, read from its unique index
@@ -180,6 +181,3 @@ export async function orderOf(db: Knex, sort: SortKey, dir: 'asc' | 'desc'): Pro
     }
   }
 }
-
-/** The column of the sorts written as before (their SQL, and so their plans, unchanged). */
-export const sortColumn = { created: 't.id', updated: 't.updated_at', due: 't.due_at', priority: 't.priority_id' } as const;

@@ -4,7 +4,7 @@ import { mysqlMatchSources, type MatchSource } from '../db/fulltext';
 import { tableInIndexOrder } from '../db/order-index';
 import { sortColumns, sortKeys, type SortKey } from './list-columns';
 import { applyFilter, customersByAddress, withTrackingId, type TicketListFilter, type TimeRange } from './ticket-list-filter.repo';
-import { orderOf, partsOf, sortColumn, sortIndexes, ticketsFor, walksSortIndex, type ListPage, type Part } from './ticket-list-order.repo';
+import { orderOf, partsOf, sortIndexes, ticketsFor, walksSortIndex, type ListPage, type Part } from './ticket-list-order.repo';
 
 export { sortColumns, sortKeys, type SortKey, type TicketListFilter, type TimeRange };
 
@@ -74,13 +74,8 @@ async function pageIds(db: Knex, f: TicketListFilter, page: ListPage, only?: Mat
   if (parts) return walkParts(db, parts, page);
   const q = applyFilter(db, db.from(ticketsFor(db, f, page.sort, Boolean(only) || few)).select('t.id'), f);
   only?.(q);
-  if (page.sort === 'updated' || page.sort === 'created' || page.sort === 'priority' || (page.sort === 'due' && clientOf(db) !== 'postgres')) {
-    // Priority is ordered like its index (priority_id, updated_at); the id makes every order total, for stable pages.
-    q.orderBy([{ column: sortColumn[page.sort], order: page.dir }, ...(page.sort === 'priority' ? [{ column: 't.updated_at', order: page.dir }] : []), { column: 't.id', order: page.dir }]);
-  } else {
-    if (page.sort === 'customer' || page.sort === 'replier') q.join('customers as c', 'c.id', 't.customer_id');
-    for (const term of await orderOf(db, page.sort, page.dir)) q.orderByRaw(`${term.sql} ${term.dir}${term.nulls ? ` nulls ${term.nulls}` : ''}`);
-  }
+  if (page.sort === 'customer' || page.sort === 'replier') q.join('customers as c', 'c.id', 't.customer_id');
+  for (const term of await orderOf(db, page.sort, page.dir)) q.orderByRaw(`${term.sql} ${term.dir}${term.nulls ? ` nulls ${term.nulls}` : ''}`);
   const ids = q.offset(page.offset).limit(page.limit);
   return ((await ids) as Array<{ id: number }>).map((r) => Number(r.id));
 }
