@@ -43,8 +43,12 @@ function parse(input: unknown) {
 
 /** The placeholders fillPlaceholders knows; anything else in double braces would be sent as typed. */
 export const placeholderNames = ['customer_name', 'tracking_id', 'ticket_link', 'staff_name'] as const;
+const knownPlaceholder = new RegExp(`\\{\\{\\s*(${placeholderNames.join('|')})\\s*\\}\\}`, 'g');
 
-/** The double-brace placeholders of a text that are not known ones ("{{customer.name}}"), each once. */
+/**
+ * The double-brace placeholders of a text that are not known ones, each once. Wider than the mail
+ * templates' `[a-z_]+` on purpose: people write "{{customer.name}}" or "{{ Name }}" here.
+ */
 export function unknownPlaceholders(body: string): string[] {
   const found = [...body.matchAll(/\{\{\s*([^{}]*?)\s*\}\}/g)].map((m) => m[1]!).filter((name) => !(placeholderNames as readonly string[]).includes(name));
   return [...new Set(found.map((name) => `{{${name}}}`))];
@@ -90,7 +94,7 @@ export function searchCanned(list: Canned[], query: string): Canned[] {
 
 export function fillPlaceholders(body: string, values: { customerName: string; trackingId: string; ticketLink: string; staffName: string }): string {
   const map: Record<(typeof placeholderNames)[number], string> = { customer_name: values.customerName, tracking_id: values.trackingId, ticket_link: values.ticketLink, staff_name: values.staffName };
-  return body.replace(/\{\{\s*(customer_name|tracking_id|ticket_link|staff_name)\s*\}\}/g, (_m, key: (typeof placeholderNames)[number]) => map[key] ?? '');
+  return body.replace(knownPlaceholder, (_m, key: (typeof placeholderNames)[number]) => map[key] ?? '');
 }
 
 export const cannedEditable = canEdit;
