@@ -119,7 +119,7 @@ export function ticketPageRoutes(services: Services): Router {
   router.get('/tickets/:id/canned/:cannedId.json', async (req, res) => {
     const ticket = await load(req);
     const text = await filledCanned(req, ticket, idParam(req.params.cannedId));
-    res.set('Cache-Control', 'no-store').json({ text });
+    res.json({ text }); // no-store like every page (src/web/app.ts)
   });
 
   /** Reply to the customer or add a note: the same form checks, different audiences. */
