@@ -1,7 +1,12 @@
 import type { Knex } from 'knex';
+import { takeBlob } from './blobs.repo';
 
 export type AttachmentView = { id: number; messageId: number | null; fileName: string; contentType: string; size: number; storageKey: string };
 
+/**
+ * Records the files of a message. Each points at the one blob of its content (takeBlob): the
+ * upload's own file when the content is new, the earlier file when it is not.
+ */
 export async function insertAttachments(
   trx: Knex,
   ticketId: number,
@@ -9,10 +14,12 @@ export async function insertAttachments(
   files: Array<{ storageKey: string; fileName: string; contentType: string; size: number; sha256: string }>,
   now: number,
 ): Promise<void> {
-  if (files.length === 0) return;
-  await trx('attachments').insert(
-    files.map((f) => ({ ticket_id: ticketId, message_id: messageId, storage_key: f.storageKey, file_name: f.fileName, content_type: f.contentType, size_bytes: f.size, sha256: f.sha256, created_at: now })),
-  );
+  // Blobs are locked in one order (by content) so two messages with the same files wait, not deadlock.
+  const keyOf = new Map<string, string>();
+  for (const f of [...files].sort((a, b) => a.sha256.localeCompare(b.sha256))) if (!keyOf.has(f.sha256)) keyOf.set(f.sha256, await takeBlob(trx, f, now));
+  for (const f of files) {
+    await trx('attachments').insert({ ticket_id: ticketId, message_id: messageId, storage_key: keyOf.get(f.sha256)!, file_name: f.fileName, content_type: f.contentType, size_bytes: f.size, sha256: f.sha256, created_at: now });
+  }
 }
 
 function toView(r: Record<string, unknown>): AttachmentView {

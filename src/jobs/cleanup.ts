@@ -3,22 +3,31 @@ import path from 'node:path';
 import type { AppConfig } from '../config/config.schema';
 import type { Clock } from '../clock';
 import type { Db } from '../db/db';
+import { DiskAttachmentStore } from '../attachments/attachment-store';
+import { unusedBlobKeys } from '../attachments/blobs.repo';
+import { releaseFiles } from '../attachments/stored-files';
 import { resolveFromRoot } from '../paths';
 import { deleteExpiredCounters } from '../security/rate-limit.repo';
 import { deleteExpiredStaffTokens } from '../staff/staff-tokens.repo';
 
 const incomingMaxAgeMs = 3600_000;
+/** Blobs are released when their rows go; one left without rows (a crash between) waits this long. */
+const unusedBlobAgeMs = 3600_000;
 
 /**
  * Housekeeping: rate-limit counters whose window has passed (their keys are typed by anyone,
  * so the table would otherwise only grow), expired invitation and password links, and uploads
- * a crashed request left in the incoming folder. Returns how much it removed.
+ * a crashed request left in the incoming folder, and stored files no attachment uses any more
+ * (a process stopped between deleting a ticket and removing its files). Returns how much it removed.
  */
-export async function sweepLeftovers(deps: { db: Db; clock: Clock; config: Pick<AppConfig, 'paths'> }): Promise<{ counters: number; files: number; staffTokens: number }> {
+export async function sweepLeftovers(deps: { db: Db; clock: Clock; config: Pick<AppConfig, 'paths'> }): Promise<{ counters: number; files: number; staffTokens: number; blobs: number }> {
   const now = deps.clock.now();
   const counters = await deleteExpiredCounters(deps.db, now);
   const staffTokens = await deleteExpiredStaffTokens(deps.db, now);
-  const incoming = path.join(resolveFromRoot(deps.config.paths.attachments), '.incoming');
+  const root = resolveFromRoot(deps.config.paths.attachments);
+  const unused = await unusedBlobKeys(deps.db, now - unusedBlobAgeMs, 100);
+  await releaseFiles({ db: deps.db, store: new DiskAttachmentStore(root) }, unused);
+  const incoming = path.join(root, '.incoming');
   let files = 0;
   for (const name of await fs.promises.readdir(incoming).catch(() => [] as string[])) {
     const file = path.join(incoming, name);
@@ -28,5 +37,5 @@ export async function sweepLeftovers(deps: { db: Db; clock: Clock; config: Pick<
       files++;
     }
   }
-  return { counters, files, staffTokens };
+  return { counters, files, staffTokens, blobs: unused.length };
 }

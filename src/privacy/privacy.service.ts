@@ -1,5 +1,6 @@
 import crypto from 'node:crypto';
 import type { AttachmentStore } from '../attachments/attachment-store';
+import { releaseFiles } from '../attachments/stored-files';
 import { listTicketAttachments } from '../attachments/attachments.repo';
 import { recordAudit } from '../audit/audit.repo';
 import type { Clock } from '../clock';
@@ -101,10 +102,8 @@ async function scrubMessagesElsewhere(trx: Trx, customerId: number): Promise<str
   return files;
 }
 
-async function removeFiles(store: AttachmentStore, keys: string[]): Promise<void> {
-  // After commit: a file whose removal fails is swept by the cleanup job as an orphan.
-  await Promise.all(keys.map((k) => store.remove(k).catch(() => undefined)));
-}
+/** After commit: each file goes unless another ticket attached the same content (src/attachments/stored-files.ts). */
+const removeFiles = (deps: PrivacyDeps, keys: string[]) => releaseFiles(deps, keys);
 
 /**
  * Removes the customer's name, e-mail address, IP addresses, texts and files; their tickets stay
@@ -123,7 +122,7 @@ export async function anonymizeCustomer(deps: PrivacyDeps, actor: PrivacyActor, 
     await recordAudit(trx, { actor, action: 'customer.anonymized', target: { type: 'customer', id: customerId }, ip: actor.ip }, now);
     return files;
   });
-  await removeFiles(deps.store, keys);
+  await removeFiles(deps, keys);
 }
 
 /**
@@ -144,7 +143,7 @@ export async function anonymizeTicket(deps: PrivacyDeps, actor: PrivacyActor, cu
     await recordAudit(trx, { actor, action: 'ticket.anonymized', target: { type: 'ticket', id: ticket.trackingId }, ip: actor.ip }, now);
     return files;
   });
-  await removeFiles(deps.store, keys);
+  await removeFiles(deps, keys);
 }
 
 /** Deletes the customer and every ticket of theirs, with files; only the audit entry remains. */
@@ -163,5 +162,5 @@ export async function deleteCustomer(deps: PrivacyDeps, actor: PrivacyActor, cus
     await recordAudit(trx, { actor, action: 'customer.deleted', target: { type: 'customer', id: customerId }, details: { tickets: ticketIds.length }, ip: actor.ip }, now);
     return files;
   });
-  await removeFiles(deps.store, keys);
+  await removeFiles(deps, keys);
 }

@@ -14,9 +14,19 @@ export type MessageView = {
 
 export async function insertMessage(
   trx: Knex,
-  row: { ticket_id: number; kind: MessageKind; staff_id?: number | null; customer_id?: number | null; author_name: string; body: string; ip?: string | null; created_at: number },
+  row: { ticket_id: number; kind: MessageKind; staff_id?: number | null; customer_id?: number | null; author_name: string; body: string; ip?: string | null; submission_key?: string | null; created_at: number },
 ): Promise<number> {
   return insertReturningId(trx, 'messages', { body_format: 'text', ...row });
+}
+
+export type KeyedMessage = { id: number; ticketId: number; kind: MessageKind; staffId: number | null; customerId: number | null };
+
+/** The message a form's one-time submission key stored (unique index). */
+export async function findMessageBySubmissionKey(db: Knex, key: string): Promise<KeyedMessage | undefined> {
+  const row = await db('messages').where({ submission_key: key }).first('id', 'ticket_id', 'kind', 'staff_id', 'customer_id');
+  if (!row) return undefined;
+  const idOrNull = (v: unknown) => (v == null ? null : Number(v));
+  return { id: Number(row.id), ticketId: Number(row.ticket_id), kind: row.kind as MessageKind, staffId: idOrNull(row.staff_id), customerId: idOrNull(row.customer_id) };
 }
 
 /** The conversation as the customer may see it: never internal notes. */

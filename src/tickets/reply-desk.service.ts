@@ -3,7 +3,8 @@ import type { Db } from '../db/db';
 import { deleteDraft, deletePresence, findDraft, findSignature, newestConversationMessageId, othersPresent, pruneStalePresence, putDraft, putPresence, type PresenceState } from './reply-desk.repo';
 import type { StaffActor } from './staff-actions.service';
 import { draftSchema, parseOrThrow, presenceSchema } from './ticket-extras.schema';
-import { addStaffReply, type TicketDeps } from './tickets.service';
+import { NewerMessageError } from './message-once';
+import { addStaffReply, type StaffReplyInput, type TicketDeps } from './tickets.service';
 import type { TicketView } from './tickets.repo';
 
 /** A heartbeat older than this means the person has left the ticket (closed the tab, slept). */
@@ -52,24 +53,29 @@ export type ReplyRequest = {
   /** The newest message the person saw when writing; absent for callers without a page (API). */
   seenMessageId: number | null;
   addSignature: boolean;
+  /** The reply form's one-time key: a second send of the same form stores nothing new. */
+  submissionKey?: string | null;
 };
 
 /** Whoever may reply, as the ticket service wants them (their capabilities included). */
-type Replier = Parameters<typeof addStaffReply>[2]['staff'];
+type Replier = StaffReplyInput['staff'];
 
 /**
  * Sends a staff reply from the ticket page, unless the conversation moved on since the person
  * loaded it: a customer message or another staff reply newer than the one they saw. Then
- * nothing is sent and the caller shows the new messages and asks again (the check is a guard
- * for people, not a lock: two replies sent in the same instant both land, in order).
+ * nothing is sent and the caller shows the new messages and asks again. The guard is part of
+ * the transaction that stores the reply (see lockTicketForMessage): of two people replying to
+ * the same messages at the same moment, on any number of processes, one is sent and the other
+ * is asked. A second send of the same form answers with the first one's reply.
  */
 export async function sendReplyUnlessNewer(deps: TicketDeps, ticket: TicketView, staff: Replier, req: ReplyRequest): Promise<{ sent: true; messageId: number } | { sent: false; newestId: number }> {
-  if (req.seenMessageId !== null) {
-    const newestId = await newestConversationMessageId(deps.db, ticket.id);
-    if (newestId > req.seenMessageId) return { sent: false, newestId };
-  }
   const body = req.addSignature ? withSignature(req.body, await findSignature(deps.db, staff.id)) : req.body;
-  const messageId = await addStaffReply(deps, ticket, { staff, body, files: req.files, statusKey: req.statusKey });
-  await deleteDraft(deps.db, staff.id, ticket.id);
-  return { sent: true, messageId };
+  try {
+    const messageId = await addStaffReply(deps, ticket, { staff, body, files: req.files, statusKey: req.statusKey, seenMessageId: req.seenMessageId, submissionKey: req.submissionKey });
+    await deleteDraft(deps.db, staff.id, ticket.id);
+    return { sent: true, messageId };
+  } catch (err) {
+    if (err instanceof NewerMessageError) return { sent: false, newestId: await newestConversationMessageId(deps.db, ticket.id) };
+    throw err;
+  }
 }

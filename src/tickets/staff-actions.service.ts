@@ -1,5 +1,6 @@
 import type { CheckedFile } from '../attachments/file-check';
 import { insertAttachments, listTicketAttachments } from '../attachments/attachments.repo';
+import { releaseFiles, withAdoptedFiles } from '../attachments/stored-files';
 import { findActiveCategory } from '../categories/categories.repo';
 import type { Db } from '../db/db';
 import { withTransaction } from '../db/transaction';
@@ -9,8 +10,10 @@ import { can, type Capability, type CapabilityHolder } from '../staff/capabiliti
 import { visibleCategoryIds } from '../staff/category-access.repo';
 import { findStaffById } from '../staff/staff.repo';
 import { seesTickets } from '../staff/ticket-viewers';
-import { bumpMessageCount, deleteTicketRows, findTicketById, updateTicket, type TicketView } from './tickets.repo';
+import { bumpMessageCount, deleteTicketRows, findTicketById, lockTicketForMessage, updateTicket, type TicketView } from './tickets.repo';
 import { insertMessage } from './messages.repo';
+import { storeMessageOnce } from './message-once';
+import { newestConversationMessageId } from './reply-desk.repo';
 import { countMessages, lockUnmergedPair, moveTicketContents } from './merge.repo';
 import { findPriorityByKey, findStatusByKey } from './statuses.repo';
 import type { TicketEvent } from './ticket-events';
@@ -67,26 +70,20 @@ async function mayOwnIn(deps: TicketDeps, staffId: number, categoryId: number): 
 }
 
 /** An internal note: kept on the ticket for staff, never shown or mailed to the customer. */
-export async function addInternalNote(deps: TicketDeps, ticket: TicketView, staff: CapableStaff, body: string, files: CheckedFile[] = []): Promise<number> {
+export async function addInternalNote(deps: TicketDeps, ticket: TicketView, staff: CapableStaff, body: string, files: CheckedFile[] = [], submissionKey: string | null = null): Promise<number> {
   requireCapability(staff, 'tickets.reply');
   refuseMerged(ticket);
-  const stored = await Promise.all(files.map(async (f) => ({ ...f, storageKey: await deps.store.adopt(f.tempPath) })));
-  try {
-    return await withTransaction(deps.db, async (trx) => {
-      const now = deps.clock.now();
-      // The ticket row is locked first: inserting the message takes a shared lock on it (the foreign
-      // key) and the count update an exclusive one; two replies upgrading at once would deadlock.
-      await updateTicket(trx, ticket.id, { updated_at: now });
-      const messageId = await insertMessage(trx, { ticket_id: ticket.id, kind: 'note', staff_id: staff.id, author_name: staff.name, body, created_at: now });
-      await insertAttachments(trx, ticket.id, messageId, stored, now);
-      await bumpMessageCount(trx, ticket.id, { updated_at: now });
-      await deps.events.publish(trx, { type: 'ticket.note_added', ticket: (await findTicketById(trx, ticket.id))!, messageId, actor: { type: 'staff', id: staff.id } }, now);
-      return messageId;
-    });
-  } catch (err) {
-    await Promise.all(stored.map((f) => deps.store.remove(f.storageKey).catch(() => undefined)));
-    throw err;
-  }
+  const send = { ticketId: ticket.id, kind: 'note' as const, staffId: staff.id, customerId: null, submissionKey };
+  const { messageId } = await storeMessageOnce(deps.db, send, (key) => withAdoptedFiles(deps, files, (stored) => withTransaction(deps.db, async (trx) => {
+    const now = deps.clock.now();
+    await lockTicketForMessage(trx, ticket.id, now);
+    const messageId = await insertMessage(trx, { ticket_id: ticket.id, kind: 'note', staff_id: staff.id, author_name: staff.name, body, submission_key: key, created_at: now });
+    await insertAttachments(trx, ticket.id, messageId, stored, now);
+    await bumpMessageCount(trx, ticket.id, { updated_at: now });
+    await deps.events.publish(trx, { type: 'ticket.note_added', ticket: (await findTicketById(trx, ticket.id))!, messageId, actor: { type: 'staff', id: staff.id } }, now);
+    return messageId;
+  })));
+  return messageId;
 }
 
 export async function setStatus(deps: TicketDeps, ticket: TicketView, staff: CapableStaff, statusKey: string): Promise<void> {
@@ -156,7 +153,7 @@ export async function mergeTickets(deps: TicketDeps, source: TicketView, target:
     const closed = (await findStatusByKey(trx, 'closed'))!;
     await moveTicketContents(trx, source.id, target.id);
     await updateTicket(trx, source.id, { merged_into_id: target.id, status_id: closed.id, message_count: 0, updated_at: now, resolved_at: now, resolved_by_staff_id: staff.id });
-    await updateTicket(trx, target.id, { message_count: await countMessages(trx, target.id), updated_at: now });
+    await updateTicket(trx, target.id, { message_count: await countMessages(trx, target.id), last_message_id: await newestConversationMessageId(trx, target.id), updated_at: now });
     const actor = { type: 'staff' as const, id: staff.id };
     await deps.events.publish(trx, { type: 'ticket.merged', ticket: (await findTicketById(trx, target.id))!, from: source.trackingId, to: target.trackingId, actor }, now);
   });
@@ -193,7 +190,8 @@ export async function deleteTicket(deps: TicketDeps, ticket: TicketView, staff: 
     await deleteTicketRows(trx, ticket.id);
     return files.map((f) => f.storageKey);
   });
-  await Promise.all(keys.map((k) => deps.store.remove(k).catch(() => undefined)));
+  // A file another ticket attached too (the same content) stays for that one.
+  await releaseFiles(deps, keys);
 }
 
 export type BulkAction = { kind: 'status'; value: string } | { kind: 'priority'; value: string } | { kind: 'owner'; value: number | null };

@@ -105,6 +105,19 @@ export async function updateTicket(trx: Knex, id: number, patch: Record<string, 
   await trx('tickets').where({ id }).update(patch);
 }
 
+/**
+ * Locks the ticket row before a message is added (every writer of messages does so first: the
+ * message's foreign key and the count update would otherwise lock it in two steps and deadlock).
+ * With `unlessNewerThan`, only when no customer message or staff reply newer than that id has
+ * arrived: the check is the UPDATE's own condition, evaluated under the row lock, so of two
+ * replies written against the same page exactly one gets through. False: it did not.
+ */
+export async function lockTicketForMessage(trx: Knex, id: number, now: number, unlessNewerThan: number | null = null): Promise<boolean> {
+  const q = trx('tickets').where({ id });
+  if (unlessNewerThan !== null) q.andWhere((w) => w.whereNull('last_message_id').orWhere('last_message_id', '<=', unlessNewerThan));
+  return (await q.update({ updated_at: now })) > 0;
+}
+
 export async function bumpMessageCount(trx: Knex, id: number, patch: Record<string, unknown>): Promise<void> {
   await trx('tickets').where({ id }).update({ ...patch, message_count: trx.raw('message_count + 1') });
 }

@@ -1,4 +1,5 @@
 import type { AttachmentStore } from '../attachments/attachment-store';
+import { withAdoptedFiles } from '../attachments/stored-files';
 import { insertAttachments } from '../attachments/attachments.repo';
 import type { CheckedFile } from '../attachments/file-check';
 import { findActiveCategory } from '../categories/categories.repo';
@@ -12,11 +13,12 @@ import { ForbiddenError, NotFoundError } from '../errors';
 import { can, type CapabilityHolder } from '../staff/capabilities';
 import { refuseMerged } from './merged-ticket';
 import { insertMessage } from './messages.repo';
+import { NewerMessageError, storeMessageOnce } from './message-once';
 import { findPriorityByKey, findStatusByKey } from './statuses.repo';
 import type { TicketEvents } from './ticket-events';
 import type { Actor } from './ticket-events.repo';
 import { newTrackingId } from './tracking-id';
-import { bumpMessageCount, findTicketById, findTicketBySubmissionKey, findTicketByTrackingId, insertTicket, updateTicket, type TicketView } from './tickets.repo';
+import { bumpMessageCount, findTicketById, findTicketBySubmissionKey, findTicketByTrackingId, insertTicket, lockTicketForMessage, type TicketView } from './tickets.repo';
 
 export type TicketDeps = { db: Db; clock: Clock; events: TicketEvents; store: AttachmentStore };
 
@@ -36,24 +38,6 @@ export type NewTicket = {
   /** False: no "ticket received" mail to the customer (staff chose not to tell them). */
   notifyCustomer?: boolean;
 };
-
-type StoredFile = CheckedFile & { storageKey: string };
-
-/** Moves checked uploads into the store; on any later failure they are removed again. */
-async function adoptFiles(store: AttachmentStore, files: CheckedFile[]): Promise<StoredFile[]> {
-  const stored: StoredFile[] = [];
-  try {
-    for (const f of files) stored.push({ ...f, storageKey: await store.adopt(f.tempPath) });
-    return stored;
-  } catch (err) {
-    await removeFiles(store, stored);
-    throw err;
-  }
-}
-
-async function removeFiles(store: AttachmentStore, files: StoredFile[]): Promise<void> {
-  await Promise.all(files.map((f) => store.remove(f.storageKey).catch(() => undefined)));
-}
 
 async function unusedTrackingId(trx: Trx): Promise<string> {
   for (;;) {
@@ -75,9 +59,8 @@ export async function createTicket(deps: TicketDeps, input: NewTicket): Promise<
   const category = await findActiveCategory(deps.db, input.categoryId);
   if (!category) throw new NotFoundError('Category not found');
   const customerId = await ensureCustomer(deps.db, input.customer, deps.clock.now());
-  const files = await adoptFiles(deps.store, input.files);
   try {
-    const ticket = await withTransaction(deps.db, async (trx) => {
+    const ticket = await withAdoptedFiles(deps, input.files, (files) => withTransaction(deps.db, async (trx) => {
       const now = deps.clock.now();
       const status = await findStatusByKey(trx, 'new');
       const priority = (input.priorityKey && (await findPriorityByKey(trx, input.priorityKey))) || null;
@@ -99,17 +82,16 @@ export async function createTicket(deps: TicketDeps, input: NewTicket): Promise<
       });
       // Written down by staff on the customer's behalf: still the customer's message, staff_id says who typed it.
       const messageId = await insertMessage(trx, { ticket_id: ticketId, kind: 'customer', customer_id: customerId, staff_id: input.enteredBy?.staffId ?? null, author_name: input.customer.name, body: input.body, ip: input.ip, created_at: now });
-      await bumpMessageCount(trx, ticketId, {});
+      await bumpMessageCount(trx, ticketId, { last_message_id: messageId });
       await insertFieldValues(trx, ticketId, input.fieldValues);
       await insertAttachments(trx, ticketId, messageId, files, now);
       const view = (await findTicketById(trx, ticketId))!;
       const actor: Actor = input.enteredBy ? { type: 'staff', id: input.enteredBy.staffId } : { type: 'customer', id: customerId };
       await deps.events.publish(trx, { type: 'ticket.created', ticket: view, messageId, actor, notifyCustomer: input.notifyCustomer ?? true }, now);
       return view;
-    });
+    }));
     return { ticket, created: true };
   } catch (err) {
-    await removeFiles(deps.store, files);
     if (input.submissionKey && isUniqueViolation(err)) {
       const earlier = await findTicketBySubmissionKey(deps.db, input.submissionKey);
       if (earlier) return { ticket: earlier, created: false };
@@ -118,65 +100,67 @@ export async function createTicket(deps: TicketDeps, input: NewTicket): Promise<
   }
 }
 
-/** A customer's reply: stored with its files, the ticket reopened for staff if it was waiting. */
-export async function addCustomerReply(deps: TicketDeps, ticket: TicketView, input: { body: string; files: CheckedFile[]; ip: string | null }): Promise<void> {
-  const files = await adoptFiles(deps.store, input.files);
-  try {
-    await withTransaction(deps.db, async (trx) => {
-      const now = deps.clock.now();
-      const actor: Actor = { type: 'customer', id: ticket.customerId };
-      // The ticket row is locked first: inserting the message takes a shared lock on it (the foreign
-      // key) and the count update an exclusive one; two replies upgrading at once would deadlock.
-      await updateTicket(trx, ticket.id, { updated_at: now });
-      const messageId = await insertMessage(trx, { ticket_id: ticket.id, kind: 'customer', customer_id: ticket.customerId, author_name: ticket.customerName, body: input.body, ip: input.ip, created_at: now });
-      await insertAttachments(trx, ticket.id, messageId, files, now);
-      const reopen = ticket.statusKey !== 'new' && ticket.statusKey !== 'open';
-      const open = reopen ? await findStatusByKey(trx, 'open') : undefined;
-      await bumpMessageCount(trx, ticket.id, { updated_at: now, last_replier_type: 'customer', last_replier_staff_id: null, ...(open ? { status_id: open.id, resolved_at: null, resolved_by_staff_id: null } : {}) });
-      const view = (await findTicketById(trx, ticket.id))!;
-      await deps.events.publish(trx, { type: 'ticket.customer_replied', ticket: view, messageId, actor }, now);
-      if (open) await deps.events.publish(trx, { type: 'ticket.status_changed', ticket: view, from: ticket.statusKey, to: 'open', actor }, now);
-    });
-  } catch (err) {
-    await removeFiles(deps.store, files);
-    throw err;
-  }
+/**
+ * A customer's reply: stored with its files, the ticket reopened for staff if it was waiting.
+ * The form's submission key makes a repeat answer with the first send's message.
+ */
+export async function addCustomerReply(
+  deps: TicketDeps,
+  ticket: TicketView,
+  input: { body: string; files: CheckedFile[]; ip: string | null; submissionKey?: string | null },
+): Promise<{ messageId: number; created: boolean }> {
+  const send = { ticketId: ticket.id, kind: 'customer' as const, staffId: null, customerId: ticket.customerId, submissionKey: input.submissionKey ?? null };
+  return storeMessageOnce(deps.db, send, (key) => withAdoptedFiles(deps, input.files, (files) => withTransaction(deps.db, async (trx) => {
+    const now = deps.clock.now();
+    const actor: Actor = { type: 'customer', id: ticket.customerId };
+    await lockTicketForMessage(trx, ticket.id, now);
+    const messageId = await insertMessage(trx, { ticket_id: ticket.id, kind: 'customer', customer_id: ticket.customerId, author_name: ticket.customerName, body: input.body, ip: input.ip, submission_key: key, created_at: now });
+    await insertAttachments(trx, ticket.id, messageId, files, now);
+    const reopen = ticket.statusKey !== 'new' && ticket.statusKey !== 'open';
+    const open = reopen ? await findStatusByKey(trx, 'open') : undefined;
+    await bumpMessageCount(trx, ticket.id, { updated_at: now, last_message_id: messageId, last_replier_type: 'customer', last_replier_staff_id: null, ...(open ? { status_id: open.id, resolved_at: null, resolved_by_staff_id: null } : {}) });
+    const view = (await findTicketById(trx, ticket.id))!;
+    await deps.events.publish(trx, { type: 'ticket.customer_replied', ticket: view, messageId, actor }, now);
+    if (open) await deps.events.publish(trx, { type: 'ticket.status_changed', ticket: view, from: ticket.statusKey, to: 'open', actor }, now);
+    return messageId;
+  })));
 }
+
+export type StaffReplyInput = {
+  staff: CapabilityHolder & { id: number; name: string };
+  body: string;
+  files: CheckedFile[];
+  statusKey?: string;
+  /** The form's one-time key: a repeat returns the id of the reply the first send stored. */
+  submissionKey?: string | null;
+  /** The newest message the person saw: a newer one refuses the reply (NewerMessageError). */
+  seenMessageId?: number | null;
+};
 
 /**
  * A staff member's reply to the customer, optionally setting a status (default: replied). The
  * staff workspace and the API call this; the customer is told through the event's subscribers.
  */
-export async function addStaffReply(
-  deps: TicketDeps,
-  ticket: TicketView,
-  input: { staff: CapabilityHolder & { id: number; name: string }; body: string; files: CheckedFile[]; statusKey?: string },
-): Promise<number> {
+export async function addStaffReply(deps: TicketDeps, ticket: TicketView, input: StaffReplyInput): Promise<number> {
   if (!can(input.staff, 'tickets.reply')) throw new ForbiddenError();
   refuseMerged(ticket);
-  const files = await adoptFiles(deps.store, input.files);
-  try {
-    return await withTransaction(deps.db, async (trx) => {
-      const now = deps.clock.now();
-      const actor: Actor = { type: 'staff', id: input.staff.id };
-      // The ticket row is locked first: inserting the message takes a shared lock on it (the foreign
-      // key) and the count update an exclusive one; two replies upgrading at once would deadlock.
-      await updateTicket(trx, ticket.id, { updated_at: now });
-      const messageId = await insertMessage(trx, { ticket_id: ticket.id, kind: 'staff', staff_id: input.staff.id, author_name: input.staff.name, body: input.body, created_at: now });
-      await insertAttachments(trx, ticket.id, messageId, files, now);
-      const status = (await findStatusByKey(trx, input.statusKey ?? 'replied')) ?? (await findStatusByKey(trx, 'replied'))!;
-      const closing = !status.is_open;
-      await bumpMessageCount(trx, ticket.id, {
-        updated_at: now, last_replier_type: 'staff', last_replier_staff_id: input.staff.id, status_id: status.id,
-        ...(closing ? { resolved_at: now, resolved_by_staff_id: input.staff.id } : { resolved_at: null, resolved_by_staff_id: null }),
-      });
-      const view = (await findTicketById(trx, ticket.id))!;
-      await deps.events.publish(trx, { type: 'ticket.staff_replied', ticket: view, messageId, body: input.body, staffName: input.staff.name, actor }, now);
-      if (status.key !== ticket.statusKey) await deps.events.publish(trx, { type: 'ticket.status_changed', ticket: view, from: ticket.statusKey, to: status.key, actor }, now);
-      return messageId;
+  const send = { ticketId: ticket.id, kind: 'staff' as const, staffId: input.staff.id, customerId: null, submissionKey: input.submissionKey ?? null };
+  const { messageId } = await storeMessageOnce(deps.db, send, (key) => withAdoptedFiles(deps, input.files, (files) => withTransaction(deps.db, async (trx) => {
+    const now = deps.clock.now();
+    const actor: Actor = { type: 'staff', id: input.staff.id };
+    if (!(await lockTicketForMessage(trx, ticket.id, now, input.seenMessageId ?? null))) throw new NewerMessageError();
+    const messageId = await insertMessage(trx, { ticket_id: ticket.id, kind: 'staff', staff_id: input.staff.id, author_name: input.staff.name, body: input.body, submission_key: key, created_at: now });
+    await insertAttachments(trx, ticket.id, messageId, files, now);
+    const status = (await findStatusByKey(trx, input.statusKey ?? 'replied')) ?? (await findStatusByKey(trx, 'replied'))!;
+    const closing = !status.is_open;
+    await bumpMessageCount(trx, ticket.id, {
+      updated_at: now, last_message_id: messageId, last_replier_type: 'staff', last_replier_staff_id: input.staff.id, status_id: status.id,
+      ...(closing ? { resolved_at: now, resolved_by_staff_id: input.staff.id } : { resolved_at: null, resolved_by_staff_id: null }),
     });
-  } catch (err) {
-    await removeFiles(deps.store, files);
-    throw err;
-  }
+    const view = (await findTicketById(trx, ticket.id))!;
+    await deps.events.publish(trx, { type: 'ticket.staff_replied', ticket: view, messageId, body: input.body, staffName: input.staff.name, actor }, now);
+    if (status.key !== ticket.statusKey) await deps.events.publish(trx, { type: 'ticket.status_changed', ticket: view, from: ticket.statusKey, to: status.key, actor }, now);
+    return messageId;
+  })));
+  return messageId;
 }

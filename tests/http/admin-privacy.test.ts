@@ -20,7 +20,7 @@ async function signedInAdmin() {
 }
 
 async function customerWithTwoTickets(email: string, street = 'Loudstreet') {
-  const res = await submitForm(t, request.agent(t.app), { ...validTicket, email, name: 'Petra <b>Private</b>', subject: 'Zeppelin invoice', message: `My flat is at ${street} 7, call me.` }, [{ name: 'passport scan.txt', content: 'secret scan\n' }]);
+  const res = await submitForm(t, request.agent(t.app), { ...validTicket, email, name: 'Petra <b>Private</b>', subject: 'Zeppelin invoice', message: `My flat is at ${street} 7, call me.` }, [{ name: 'passport scan.txt', content: `secret scan of ${email}\n` }]);
   expect(res.status).toBe(303);
   const first = /\/helpdesk\/tickets\/([A-Z0-9]{10})\/created/.exec(res.headers.location!)![1]!;
   const second = await openTicket(t, request.agent(t.app), { email, subject: 'Second question', message: 'Another message about marmalade.' });

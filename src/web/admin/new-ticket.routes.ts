@@ -1,4 +1,3 @@
-import crypto from 'node:crypto';
 import { Router, type Request, type Response } from 'express';
 import { listActiveFields } from '../../custom-fields/custom-fields.repo';
 import { ValidationError } from '../../errors';
@@ -7,10 +6,10 @@ import { openTicketForCustomer, staffFieldsFor } from '../../tickets/staff-new-t
 import type { Services } from '../app-services';
 import { keptTicketFormValues } from '../kept-values';
 import { uploadedFiles } from '../middleware/multipart';
+import { formSubmissionKey, sentSubmissionKey } from '../submission-key';
 import { listContextFor } from './ticket-list.view';
 
 const keptFields = ['name', 'email', 'category', 'priority', 'subject', 'message', 'notify', 'assign_me', 'language'];
-const validKey = (v: unknown) => (typeof v === 'string' && /^[a-f0-9]{32}$/.test(v) ? v : null);
 
 const keptValues = (body: Record<string, unknown>) => keptTicketFormValues(body, keptFields);
 
@@ -30,7 +29,7 @@ export function newTicketRoutes(services: Services): Router {
       attachments: { maxCount: settings['attachments.maxCount'], maxSizeMb: settings['attachments.maxSizeMb'], types: settings['attachments.allowedTypes'] },
       values: { notify: 'yes', language: settings['helpdesk.language'], priority: 'normal', ...values },
       errors,
-      submissionKey: validKey(values.submission_key) ?? crypto.randomBytes(16).toString('hex'),
+      submissionKey: formSubmissionKey(values.submission_key),
     });
   }
 
@@ -41,7 +40,7 @@ export function newTicketRoutes(services: Services): Router {
 
   router.post('/tickets/new', async (req, res) => {
     const body = (req.body ?? {}) as Record<string, unknown>;
-    const key = validKey(body.submission_key);
+    const key = sentSubmissionKey(body.submission_key);
     try {
       const { ticket } = await openTicketForCustomer({ ...services, settings: await services.settings.all() }, req.user!, { body, files: uploadedFiles(req), submissionKey: key });
       res.redirect(303, `/admin/tickets/${ticket.id}?done=created`);

@@ -22,6 +22,7 @@ import { sendReplyUnlessNewer } from '../../tickets/reply-desk.service';
 import { collisionState, replyOptions, ticketExtrasRoutes } from './ticket-extras.routes';
 import { ticketExtrasView, type ExtrasState } from './ticket-extras.view';
 import { idParam } from '../params';
+import { formSubmissionKey, sentSubmissionKey } from '../submission-key';
 
 const actorOf = (req: Request): CapableStaff => req.user!;
 
@@ -32,7 +33,8 @@ export function ticketPageRoutes(services: Services): Router {
   // What changes a ticket refuses a merged one (its page sends people to the surviving ticket).
   const loadWorkable = (req: Request) => workableTicketForStaff(services.db, actorOf(req), idParam(req.params.id));
 
-  type Extra = { errors?: Record<string, string>; reply?: string; note?: string; ticket?: TicketView; extras?: ExtrasState; cannedSearch?: { q: string; matches: Canned[] } };
+  /** `keys`: the one-time keys a refused reply or note form was sent with, shown again with it. */
+  type Extra = { errors?: Record<string, string>; reply?: string; note?: string; ticket?: TicketView; extras?: ExtrasState; cannedSearch?: { q: string; matches: Canned[] }; keys?: { reply?: unknown; note?: unknown } };
   /** The page; a caller that has just loaded the ticket (and changed nothing) passes it along. */
   async function render(req: Request, res: Response, extra: Extra = {}, status = 200) {
     const ticket = extra.ticket ?? (await load(req));
@@ -63,6 +65,7 @@ export function ticketPageRoutes(services: Services): Router {
       canned: await listCanned(services.db, actorOf(req)),
       cannedSearch: extra.cannedSearch ?? null,
       note: extra.note ?? '',
+      submissionKeys: { reply: formSubmissionKey(extra.keys?.reply), note: formSubmissionKey(extra.keys?.note) },
       notice: typeof req.query.done === 'string' ? `staffTicket.done.${req.query.done.replace(/[^a-z]/g, '')}` : null,
     });
   }
@@ -128,19 +131,21 @@ export function ticketPageRoutes(services: Services): Router {
     const body = (req.body ?? {}) as Record<string, unknown>;
     const form = await checkMessageForm(body, uploadedFiles(req), await services.settings.all(), kind === 'reply' ? 'message' : 'note');
     const text = typeof body.message === 'string' ? body.message : '';
+    const key = sentSubmissionKey(body.submission_key);
+    const keys = { [kind]: key };
     if (!form.ok) {
-      if (kind === 'reply') return render(req, res, { ticket, errors: form.errors, reply: text }, 400);
+      if (kind === 'reply') return render(req, res, { ticket, errors: form.errors, reply: text, keys }, 400);
       // The note's files have their own field on the page (the reply box has the other one).
       const { attachments, ...errors } = form.errors;
-      return render(req, res, { ticket, errors: attachments ? { ...errors, 'note-attachments': attachments } : errors, note: text }, 400);
+      return render(req, res, { ticket, errors: attachments ? { ...errors, 'note-attachments': attachments } : errors, note: text, keys }, 400);
     }
     if (kind === 'reply') {
       const statusKey = typeof body.status === 'string' && body.status ? body.status : undefined;
       // Held (409) when a newer message arrived while the person was writing: they read it first.
-      const outcome = await sendReplyUnlessNewer(services, ticket, actorOf(req), { body: form.message, files: form.files, statusKey, ...replyOptions(body) });
-      if (!outcome.sent) return render(req, res, { ticket, reply: text, extras: collisionState(body, statusKey) }, 409);
+      const outcome = await sendReplyUnlessNewer(services, ticket, actorOf(req), { body: form.message, files: form.files, statusKey, submissionKey: key, ...replyOptions(body) });
+      if (!outcome.sent) return render(req, res, { ticket, reply: text, extras: collisionState(body, statusKey), keys }, 409);
     } else {
-      await addInternalNote(services, ticket, actorOf(req), form.message, form.files);
+      await addInternalNote(services, ticket, actorOf(req), form.message, form.files, key);
     }
     res.redirect(303, `/admin/tickets/${ticket.id}?done=${kind === 'reply' ? 'replied' : 'noted'}#latest`);
   }

@@ -1,4 +1,3 @@
-import crypto from 'node:crypto';
 import { Router, type Request, type Response } from 'express';
 import { listPublicCategories } from '../../categories/categories.repo';
 import { listActiveFields } from '../../custom-fields/custom-fields.repo';
@@ -11,6 +10,7 @@ import type { Services } from '../app-services';
 import { uploadedFiles } from '../middleware/multipart';
 import { grantTicketAccess } from './customer-access';
 import { keptTicketFormValues } from '../kept-values';
+import { formSubmissionKey, sentSubmissionKey } from '../submission-key';
 
 const keptFields = ['name', 'email', 'email_confirm', 'category', 'priority', 'subject', 'message', 'answer'];
 
@@ -40,7 +40,7 @@ export function submitRoutes(services: Services): Router {
       values,
       errors,
       shown: formShownToken(secret, services.clock.now()),
-      submissionKey: typeof values.submission_key === 'string' && /^[a-f0-9]{32}$/.test(values.submission_key) ? values.submission_key : crypto.randomBytes(16).toString('hex'),
+      submissionKey: formSubmissionKey(values.submission_key),
     });
   }
 
@@ -50,7 +50,7 @@ export function submitRoutes(services: Services): Router {
 
   router.post('/tickets/new', async (req, res) => {
     const body = (req.body ?? {}) as Record<string, unknown>;
-    const key = typeof body.submission_key === 'string' && /^[a-f0-9]{32}$/.test(body.submission_key) ? body.submission_key : null;
+    const key = sentSubmissionKey(body.submission_key);
     try {
       const { ticket } = await submitTicket(
         { ...services, settings: await services.settings.all(), signingSecret: secret },

@@ -18,6 +18,7 @@ import { uploadedFiles } from '../middleware/multipart';
 import { grantTicketAccess, hasTicketAccess } from './customer-access';
 import { sendAttachment } from './send-attachment';
 import { idParam } from '../params';
+import { formSubmissionKey, sentSubmissionKey } from '../submission-key';
 
 declare module 'express-serve-static-core' {
   interface Request {
@@ -78,7 +79,8 @@ export function ticketRoutes(services: Services): Router {
     next();
   };
 
-  async function renderTicket(req: Request, res: Response, extra: { errors?: Record<string, string>; reply?: string; notice?: string | null } = {}, status = 200) {
+  /** `submissionKey`: the one-time key a refused reply was sent with, shown again with it. */
+  async function renderTicket(req: Request, res: Response, extra: { errors?: Record<string, string>; reply?: string; notice?: string | null; submissionKey?: string | null } = {}, status = 200) {
     const ticket = req.ticket!;
     const settings = await services.settings.all();
     const [messages, attachments, fields] = await Promise.all([
@@ -101,6 +103,7 @@ export function ticketRoutes(services: Services): Router {
       attachmentRules: { maxCount: settings['attachments.maxCount'], maxSizeMb: settings['attachments.maxSizeMb'], types: settings['attachments.allowedTypes'] },
       errors: extra.errors ?? {},
       reply: extra.reply ?? '',
+      submissionKey: formSubmissionKey(extra.submissionKey),
       notice: extra.notice ?? (req.query.done === 'status' ? 'catalog.portal.statusChanged' : typeof req.query.done === 'string' ? `ticket.done.${req.query.done.replace(/[^a-z]/g, '')}` : null),
     });
   }
@@ -118,9 +121,11 @@ export function ticketRoutes(services: Services): Router {
     const body = (req.body ?? {}) as Record<string, unknown>;
     const reply = typeof body.message === 'string' ? body.message : '';
     if (!ticket.statusIsOpen && !settings['portal.customerReopen']) throw new ConflictError('ticket_closed', 'This ticket is closed.');
+    const submissionKey = sentSubmissionKey(body.submission_key);
     const form = await checkMessageForm(body, uploadedFiles(req), settings);
-    if (!form.ok) return renderTicket(req, res, { errors: form.errors, reply }, 400);
-    await addCustomerReply(services, ticket, { body: form.message, files: form.files, ip: req.ip ?? null });
+    if (!form.ok) return renderTicket(req, res, { errors: form.errors, reply, submissionKey }, 400);
+    // A second send of the same form (double click, refresh, retry) stores nothing new and lands on the same page.
+    await addCustomerReply(services, ticket, { body: form.message, files: form.files, ip: req.ip ?? null, submissionKey });
     res.redirect(303, `/helpdesk/tickets/${ticket.trackingId}?done=replied#latest`);
   });
 

@@ -1,0 +1,44 @@
+import type { Db } from '../db/db';
+import { ConflictError } from '../errors';
+import { findMessageBySubmissionKey, type KeyedMessage, type MessageKind } from './messages.repo';
+
+/** A form's one-time key: 32 hex characters, drawn when the form is shown. */
+export const submissionKeyPattern = /^[a-f0-9]{32}$/;
+
+/** A staff reply written against an older conversation: a newer message arrived meanwhile. */
+export class NewerMessageError extends ConflictError {
+  constructor() {
+    super('newer_message', 'A newer message arrived on this ticket.');
+  }
+}
+
+export type MessageSend = { ticketId: number; kind: MessageKind; staffId: number | null; customerId: number | null; submissionKey: string | null };
+
+/** The same form sent again: same ticket, same kind of message, same author. */
+function isRepeatOf(earlier: KeyedMessage, send: MessageSend): boolean {
+  return earlier.ticketId === send.ticketId && earlier.kind === send.kind && earlier.staffId === send.staffId && earlier.customerId === send.customerId;
+}
+
+/**
+ * Stores a message once per submission key: a repeat (double click, refresh, a proxy's retry, a
+ * second process) answers with the message the first send stored. The key's uniqueness in the
+ * database decides, not the look-up before: of two sends at the same moment one inserts, the
+ * other fails (duplicate key, or the newer-message guard the first one's reply tripped) and then
+ * finds the first one's message. A key already used elsewhere (someone else's form) is not
+ * trusted: the message is stored without it.
+ */
+export async function storeMessageOnce(db: Db, send: MessageSend, store: (submissionKey: string | null) => Promise<number>): Promise<{ messageId: number; created: boolean }> {
+  let key = send.submissionKey;
+  if (key) {
+    const earlier = await findMessageBySubmissionKey(db, key);
+    if (earlier && isRepeatOf(earlier, send)) return { messageId: earlier.id, created: false };
+    if (earlier) key = null;
+  }
+  try {
+    return { messageId: await store(key), created: true };
+  } catch (err) {
+    const earlier = key ? await findMessageBySubmissionKey(db, key) : undefined;
+    if (earlier && isRepeatOf(earlier, send)) return { messageId: earlier.id, created: false };
+    throw err;
+  }
+}
