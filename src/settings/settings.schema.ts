@@ -38,6 +38,9 @@ export const settingDefinitions = {
   'portal.linkDays': def('portal', z.number().int().min(1).max(365), 30),
   'attachments.maxCount': def('attachments', z.number().int().min(0).max(20), 5),
   'attachments.maxSizeMb': def('attachments', z.number().int().min(1).max(100), 10),
+  // What customers may upload per hour, per address and per ticket (src/security/reply-quota.ts).
+  'attachments.quotaMbPerHour': def('attachments', z.number().int().min(1).max(100000), 100),
+  'attachments.quotaFilesPerHour': def('attachments', z.number().int().min(1).max(100000), 50),
   'attachments.allowedTypes': def('attachments', z.array(z.string().regex(/^[a-z0-9]{1,10}$/)).max(100), [
     'jpg', 'jpeg', 'png', 'gif', 'webp', 'pdf', 'txt', 'csv', 'log', 'doc', 'docx', 'xls', 'xlsx', 'odt', 'ods', 'zip',
   ]),
@@ -46,6 +49,7 @@ export const settingDefinitions = {
   'spam.answer': def('spam', z.string().max(200), ''),
   'spam.submissionsPerHour': def('spam', z.number().int().min(1).max(10000), 10),
   'spam.lookupFailuresPerHour': def('spam', z.number().int().min(1).max(10000), 20),
+  'spam.repliesPerHour': def('spam', z.number().int().min(1).max(10000), 20),
   // Staff without two-factor sign-in are sent to set it up before anything else.
   'security.requireTwoFactor': def('spam', z.boolean(), false),
   'mail.transport': def('sending', z.enum(['smtp', 'log']), 'log'),

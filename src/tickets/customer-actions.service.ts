@@ -1,8 +1,13 @@
+import type { CheckedFile } from '../attachments/file-check';
 import { withTransaction } from '../db/transaction';
+import { clientKey } from '../security/client-key';
+import { chargeCustomerSend } from '../security/reply-quota';
+import type { Settings } from '../settings/settings.schema';
+import { earlierSendOf } from './message-once';
 import { ConflictError, NotFoundError } from '../errors';
 import { findMessageOfTicket, setMessageRating } from './messages.repo';
 import { findStatusByKey } from './statuses.repo';
-import type { TicketDeps } from './tickets.service';
+import { addCustomerReply, type TicketDeps } from './tickets.service';
 import { findTicketById, updateTicket, type TicketView } from './tickets.repo';
 
 /** The customer marks the ticket resolved, or reopens it; each recorded as a status change. */
@@ -31,4 +36,20 @@ export async function rateStaffReply(deps: Pick<TicketDeps, 'db' | 'clock' | 'ev
     await setMessageRating(trx, messageId, rating);
     await deps.events.publish(trx, { type: 'message.rated', ticket, messageId, rating, actor: { type: 'customer', id: ticket.customerId } }, now);
   });
+}
+
+/**
+ * A customer's reply from the ticket page: a second send of the same form answers like the
+ * first (and is not counted again); anything else is counted against the hourly quotas of the
+ * address and the ticket (QuotaExceededError) before it is stored.
+ */
+export async function replyAsCustomer(
+  deps: TicketDeps & { settings: Settings },
+  ticket: TicketView,
+  input: { body: string; files: CheckedFile[]; ip: string | null; submissionKey: string | null },
+): Promise<{ messageId: number; created: boolean }> {
+  const earlier = await earlierSendOf(deps.db, { ticketId: ticket.id, kind: 'customer', staffId: null, customerId: ticket.customerId, submissionKey: input.submissionKey });
+  if (earlier !== undefined) return { messageId: earlier, created: false };
+  await chargeCustomerSend(deps.db, deps.settings, { client: clientKey(input.ip ?? undefined), ticketId: ticket.id }, { reply: true, files: input.files }, deps.clock.now());
+  return addCustomerReply(deps, ticket, input);
 }

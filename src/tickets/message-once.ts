@@ -19,6 +19,12 @@ function isRepeatOf(earlier: KeyedMessage, send: MessageSend): boolean {
   return earlier.ticketId === send.ticketId && earlier.kind === send.kind && earlier.staffId === send.staffId && earlier.customerId === send.customerId;
 }
 
+/** The message an earlier send of this same form stored, if any. */
+export async function earlierSendOf(db: Db, send: MessageSend): Promise<number | undefined> {
+  const earlier = send.submissionKey ? await findMessageBySubmissionKey(db, send.submissionKey) : undefined;
+  return earlier && isRepeatOf(earlier, send) ? earlier.id : undefined;
+}
+
 /**
  * Stores a message once per submission key: a repeat (double click, refresh, a proxy's retry, a
  * second process) answers with the message the first send stored. The key's uniqueness in the

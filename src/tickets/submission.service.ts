@@ -6,6 +6,7 @@ import { listActiveFields } from '../custom-fields/custom-fields.repo';
 import { customerFieldsFor, validateFieldValues } from '../custom-fields/field-values';
 import { hitWindowCounter } from '../db/window-counter';
 import { clientKey } from '../security/client-key';
+import { chargeCustomerSend } from '../security/reply-quota';
 import { AppError, TooManyRequestsError, ValidationError } from '../errors';
 import type { Settings } from '../settings/settings.schema';
 import { secondsSinceShown } from './form-timing';
@@ -83,6 +84,8 @@ export async function submitTicket(deps: TicketDeps & { settings: Settings; sign
   if (customer && (await countOpenTicketsOfCustomer(db, customer.id)) >= limit) throw new ValidationError('Too many open tickets.', { form: 'submit.tooManyOpen' });
   const hits = await hitWindowCounter(db, `submit:${clientKey(input.ip)}`, 3600_000, now);
   if (hits.hits > settings['spam.submissionsPerHour']) throw new TooManyRequestsError('Too many tickets from this address. Please try again later.', Math.ceil((hits.resetAt - now) / 1000));
+  // Files of new tickets count towards the address's hourly upload quota, as replies' files do.
+  await chargeCustomerSend(db, settings, { client: clientKey(input.ip), ticketId: null }, { reply: false, files: uploads.accepted }, now);
 
   return createTicket(deps, {
     customer: { name: fields.name, email: fields.email, language: input.language },

@@ -27,3 +27,10 @@ test('a new window starts once the old one has passed', async () => {
   expect(await hitWindowCounter(db, 'test:window', 1000, 5999)).toEqual({ hits: 2, resetAt: 6000 });
   expect(await hitWindowCounter(db, 'test:window', 1000, 6000)).toEqual({ hits: 1, resetAt: 7000 });
 });
+
+test('an amount is added in one hit (kilobytes uploaded), and starts a new window with itself', async () => {
+  expect(await hitWindowCounter(db, 'test:amount', 1000, 10_000, 600)).toEqual({ hits: 600, resetAt: 11_000 });
+  const both = await Promise.all([hitWindowCounter(db, 'test:amount', 1000, 10_500, 300), hitWindowCounter(db, 'test:amount', 1000, 10_500, 50)]);
+  expect(both.map((b) => b.hits).sort((a, b) => a - b)).toEqual(expect.arrayContaining([950]));
+  expect(await hitWindowCounter(db, 'test:amount', 1000, 11_000, 7)).toEqual({ hits: 7, resetAt: 12_000 });
+});

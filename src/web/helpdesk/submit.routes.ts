@@ -3,6 +3,7 @@ import { listPublicCategories } from '../../categories/categories.repo';
 import { listActiveFields } from '../../custom-fields/custom-fields.repo';
 import { customerFieldsFor } from '../../custom-fields/field-values';
 import { ValidationError } from '../../errors';
+import { QuotaExceededError } from '../../security/reply-quota';
 import { formShownToken } from '../../tickets/form-timing';
 import { listPriorities } from '../../tickets/statuses.repo';
 import { RefusedError, submitTicket } from '../../tickets/submission.service';
@@ -60,6 +61,10 @@ export function submitRoutes(services: Services): Router {
       res.redirect(303, `/helpdesk/tickets/${ticket.trackingId}/created`);
     } catch (err) {
       if (err instanceof ValidationError) return renderForm(req, res, { ...keptValues(body), submission_key: key }, err.details ?? {}, 400);
+      if (err instanceof QuotaExceededError) {
+        res.set('Retry-After', String(err.retryAfterSeconds));
+        return renderForm(req, res, { ...keptValues(body), submission_key: key }, { [err.field]: err.formError }, 429);
+      }
       if (err instanceof RefusedError) return res.status(403).render('helpdesk/refused', { title: req.t('submit.refusedTitle') });
       throw err;
     }

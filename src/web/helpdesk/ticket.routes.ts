@@ -4,14 +4,14 @@ import { customerStatusChoices, setCustomerChosenStatus } from '../../catalog/cu
 import { listFieldValues } from '../../custom-fields/custom-fields.repo';
 import { ConflictError, NotFoundError, ValidationError } from '../../errors';
 import { clientKey } from '../../security/client-key';
+import { QuotaExceededError } from '../../security/reply-quota';
 import { assertLookupAllowed, countFailedLookup } from '../../security/lookup-limit';
-import { rateStaffReply, setStatusByCustomer } from '../../tickets/customer-actions.service';
+import { rateStaffReply, replyAsCustomer, setStatusByCustomer } from '../../tickets/customer-actions.service';
 import { survivingTicket, ticketForCustomer } from '../../tickets/customer-access.service';
 import { listCustomerMessages } from '../../tickets/messages.repo';
 import { checkMessageForm } from '../../tickets/message-form';
 import { verifyTicketLink } from '../../tickets/ticket-link';
 import { findTicketByTrackingId, type TicketView } from '../../tickets/tickets.repo';
-import { addCustomerReply } from '../../tickets/tickets.service';
 import { formatTrackingId, parseTrackingId } from '../../tickets/tracking-id';
 import type { Services } from '../app-services';
 import { uploadedFiles } from '../middleware/multipart';
@@ -124,8 +124,14 @@ export function ticketRoutes(services: Services): Router {
     const submissionKey = sentSubmissionKey(body.submission_key);
     const form = await checkMessageForm(body, uploadedFiles(req), settings);
     if (!form.ok) return renderTicket(req, res, { errors: form.errors, reply, submissionKey }, 400);
-    // A second send of the same form (double click, refresh, retry) stores nothing new and lands on the same page.
-    await addCustomerReply(services, ticket, { body: form.message, files: form.files, ip: req.ip ?? null, submissionKey });
+    try {
+      // A second send of the same form (double click, refresh, retry) stores nothing new and lands on the same page.
+      await replyAsCustomer({ ...services, settings }, ticket, { body: form.message, files: form.files, ip: req.ip ?? null, submissionKey });
+    } catch (err) {
+      if (!(err instanceof QuotaExceededError)) throw err;
+      res.set('Retry-After', String(err.retryAfterSeconds));
+      return renderTicket(req, res, { errors: { [err.field]: err.formError }, reply, submissionKey }, 429);
+    }
     res.redirect(303, `/helpdesk/tickets/${ticket.trackingId}?done=replied#latest`);
   });
 
