@@ -4,6 +4,7 @@ import type { Express } from 'express';
 import pino from 'pino';
 import request from 'supertest';
 import { createI18n } from '../../src/i18n/i18n';
+import { sweepLeftovers } from '../../src/jobs/cleanup';
 import { createApp } from '../../src/web/app';
 import { createServices } from '../../src/web/app-services';
 import { adminCredentials, csrfFrom, signedInAgent, useInstalledApp, type InstalledApp } from '../helpers/installed-app';
@@ -190,7 +191,6 @@ test('anonymizing a customer keeps a file another customer attached too; the cle
 
   // A process that stopped after deleting the rows but before releasing the blob: the sweep does it.
   await t.db('attachments').where({ ticket_id: b.id }).del();
-  const { sweepLeftovers } = await import('../../src/jobs/cleanup');
   await sweepLeftovers(t.services);
   expect(filesOnDisk()).toContain(key);
   t.clock.advance(2 * 3600_000);
