@@ -26,25 +26,38 @@ export async function earlierSendOf(db: Db, send: MessageSend): Promise<number |
 }
 
 /**
- * Stores a message once per submission key: a repeat (double click, refresh, a proxy's retry, a
- * second process) answers with the message the first send stored. The key's uniqueness in the
- * database decides, not the look-up before: of two sends at the same moment one inserts, the
- * other fails (duplicate key, or the newer-message guard the first one's reply tripped) and then
- * finds the first one's message. A key already used elsewhere (someone else's form) is not
- * trusted: the message is stored without it.
+ * Stores something once per submission key: a repeat (double click, refresh, a proxy's retry, a
+ * second process) answers with what the first send stored. The key's uniqueness in the database
+ * decides, not the look-up before: of two sends at the same moment one inserts, the other fails
+ * (duplicate key, or a guard the first one's write tripped) and then finds the first one's row.
+ * A key already used elsewhere (someone else's form) is not trusted: the row is stored without it.
  */
-export async function storeMessageOnce(db: Db, send: MessageSend, store: (submissionKey: string | null) => Promise<number>): Promise<{ messageId: number; created: boolean }> {
-  let key = send.submissionKey;
+export async function storeOnceByKey<T>(
+  submissionKey: string | null,
+  earlier: (key: string) => Promise<{ repeat: boolean; value: T } | undefined>,
+  store: (submissionKey: string | null) => Promise<T>,
+): Promise<{ value: T; created: boolean }> {
+  let key = submissionKey;
   if (key) {
-    const earlier = await findMessageBySubmissionKey(db, key);
-    if (earlier && isRepeatOf(earlier, send)) return { messageId: earlier.id, created: false };
-    if (earlier) key = null;
+    const found = await earlier(key);
+    if (found?.repeat) return { value: found.value, created: false };
+    if (found) key = null;
   }
   try {
-    return { messageId: await store(key), created: true };
+    return { value: await store(key), created: true };
   } catch (err) {
-    const earlier = key ? await findMessageBySubmissionKey(db, key) : undefined;
-    if (earlier && isRepeatOf(earlier, send)) return { messageId: earlier.id, created: false };
+    const found = key ? await earlier(key) : undefined;
+    if (found?.repeat) return { value: found.value, created: false };
     throw err;
   }
+}
+
+/** A message stored once per submission key (see storeOnceByKey). */
+export async function storeMessageOnce(db: Db, send: MessageSend, store: (submissionKey: string | null) => Promise<number>): Promise<{ messageId: number; created: boolean }> {
+  const earlier = async (key: string) => {
+    const found = await findMessageBySubmissionKey(db, key);
+    return found ? { repeat: isRepeatOf(found, send), value: found.id } : undefined;
+  };
+  const { value, created } = await storeOnceByKey(send.submissionKey, earlier, store);
+  return { messageId: value, created };
 }

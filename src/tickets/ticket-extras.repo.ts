@@ -15,8 +15,14 @@ export async function putFieldValue(trx: Knex, ticketId: number, fieldId: number
 
 export type TimeEntry = { id: number; staffName: string; minutes: number; note: string | null; createdAt: number };
 
-export async function insertTimeEntry(trx: Knex, row: { ticketId: number; staffId: number; staffName: string; minutes: number; note: string | null; now: number }): Promise<number> {
-  return insertReturningId(trx, 'ticket_time_entries', { ticket_id: row.ticketId, staff_id: row.staffId, staff_name: row.staffName, minutes: row.minutes, note: row.note, created_at: row.now });
+export async function insertTimeEntry(trx: Knex, row: { ticketId: number; staffId: number; staffName: string; minutes: number; note: string | null; submissionKey: string | null; now: number }): Promise<number> {
+  return insertReturningId(trx, 'ticket_time_entries', { ticket_id: row.ticketId, staff_id: row.staffId, staff_name: row.staffName, minutes: row.minutes, note: row.note, submission_key: row.submissionKey, created_at: row.now });
+}
+
+/** The time entry a "log time" form's one-time key stored (unique index). */
+export async function findTimeEntryByKey(db: Knex, key: string): Promise<{ id: number; ticketId: number; staffId: number | null } | undefined> {
+  const row = await db('ticket_time_entries').where({ submission_key: key }).first('id', 'ticket_id', 'staff_id');
+  return row ? { id: Number(row.id), ticketId: Number(row.ticket_id), staffId: row.staff_id == null ? null : Number(row.staff_id) } : undefined;
 }
 
 /** A ticket's time entries, oldest first (a ticket has a handful, read through its index). */

@@ -7,7 +7,8 @@ import { withTransaction } from '../db/transaction';
 import { ValidationError } from '../errors';
 import { ticketForStaff, type StaffActor } from './staff-actions.service';
 import { dueSchema, linkSchema, parseOrThrow, timeSchema } from './ticket-extras.schema';
-import { deleteLink, findDueAt, insertLink, insertTimeEntry, linkExists, putFieldValue } from './ticket-extras.repo';
+import { storeOnceByKey, submissionKeyPattern } from './message-once';
+import { deleteLink, findDueAt, findTimeEntryByKey, insertLink, insertTimeEntry, linkExists, putFieldValue } from './ticket-extras.repo';
 import type { TicketDeps } from './tickets.service';
 import { findTicketById, findTicketByTrackingId, updateTicket, type TicketView } from './tickets.repo';
 import { parseTrackingId } from './tracking-id';
@@ -85,12 +86,21 @@ export async function setDueDate(deps: TicketDeps, ticket: TicketView, staff: St
 /** Logs minutes of work on the ticket with an optional note. */
 export async function logTime(deps: TicketDeps, ticket: TicketView, staff: StaffActor, input: unknown): Promise<void> {
   const { minutes, note } = parseOrThrow(timeSchema, input, 'time_');
-  await withTransaction(deps.db, async (trx) => {
-    const now = deps.clock.now();
-    await insertTimeEntry(trx, { ticketId: ticket.id, staffId: staff.id, staffName: staff.name, minutes, note: note || null, now });
-    await updateTicket(trx, ticket.id, { updated_at: now });
-    await deps.events.publish(trx, { type: 'ticket.time_logged', ticket: (await findTicketById(trx, ticket.id))!, minutes, note: note || null, actor: staffActor(staff) }, now);
-  });
+  const sent = (input as Record<string, unknown> | null)?.submission_key;
+  // A second send of the same form (double click, refresh) logs nothing more.
+  const earlier = async (key: string) => {
+    const found = await findTimeEntryByKey(deps.db, key);
+    return found ? { repeat: found.ticketId === ticket.id && found.staffId === staff.id, value: found.id } : undefined;
+  };
+  await storeOnceByKey(typeof sent === 'string' && submissionKeyPattern.test(sent) ? sent : null, earlier, (submissionKey) =>
+    withTransaction(deps.db, async (trx) => {
+      const now = deps.clock.now();
+      const id = await insertTimeEntry(trx, { ticketId: ticket.id, staffId: staff.id, staffName: staff.name, minutes, note: note || null, submissionKey, now });
+      await updateTicket(trx, ticket.id, { updated_at: now });
+      await deps.events.publish(trx, { type: 'ticket.time_logged', ticket: (await findTicketById(trx, ticket.id))!, minutes, note: note || null, actor: staffActor(staff) }, now);
+      return id;
+    }),
+  );
 }
 
 /** The other ticket of a link form: found by tracking ID, and only if this person may see it. */

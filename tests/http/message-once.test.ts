@@ -111,3 +111,21 @@ test('the same staff reply form sent twice at once stores one reply and queues o
   await staffPost(ada, id, page, 'note', { message: 'Another note', submission_key: replyKey }).expect(303);
   expect(await messagesOf(id, 'note')).toEqual(['Checked the logs.', 'Another note']);
 });
+
+test('the "log time" form sent twice at once logs the time once; a new showing of the page logs again', async () => {
+  const { id } = await ownedTicket();
+  const ada = await signedInAgent(t, adminCredentials);
+  const page = (await ada.get(`/admin/tickets/${id}`).expect(200)).text;
+  const timeKey = /\/time" novalidate>\s*<input type="hidden" name="_csrf"[^>]*>\s*<input type="hidden" name="submission_key" value="([a-f0-9]{32})"/.exec(page)![1]!;
+  const log = (key: string) => ada.post(`/admin/tickets/${id}/time`).type('form').send({ _csrf: csrfFrom(page), minutes: '15', note: 'Phone call', submission_key: key });
+  const answers = await Promise.all([log(timeKey), log(timeKey), log(timeKey)]);
+  expect(answers.map((r) => r.status)).toEqual([303, 303, 303]);
+  const entries = () => t.db('ticket_time_entries').where({ ticket_id: id }).pluck('minutes');
+  expect(await entries()).toEqual([15]);
+  expect(await t.db('ticket_events').where({ ticket_id: id, type: 'ticket.time_logged' }).count<{ n: number }[]>({ n: '*' }).then((r) => Number(r[0]!.n))).toBe(1);
+  const next = (await ada.get(`/admin/tickets/${id}`).expect(200)).text;
+  const nextKey = /\/time" novalidate>\s*<input type="hidden" name="_csrf"[^>]*>\s*<input type="hidden" name="submission_key" value="([a-f0-9]{32})"/.exec(next)![1]!;
+  expect(nextKey).not.toBe(timeKey);
+  await log(nextKey).expect(303);
+  expect(await entries()).toEqual([15, 15]);
+});

@@ -69,7 +69,7 @@ export function ticketExtrasRoutes(services: Services, page: Page): Router {
   // "Clear due date" is a second button of the same form: it wins over the date typed beside it.
   const dueInput = (body: Record<string, unknown>) => (body.clear === 'yes' ? { due: '' } : { due: body.due });
   form('due', async (req, ticket) => setDueDate(deps, ticket, actorOf(req), dueInput(bodyOf(req)), await services.settings.get('helpdesk.timezone')), 'due', 'due-box');
-  form('time', (req, ticket) => logTime(deps, ticket, actorOf(req), { minutes: bodyOf(req).minutes, note: bodyOf(req).note }), 'time', 'time-box');
+  form('time', (req, ticket) => logTime(deps, ticket, actorOf(req), { minutes: bodyOf(req).minutes, note: bodyOf(req).note, submission_key: bodyOf(req).submission_key }), 'time', 'time-box');
   form('links', (req, ticket) => linkTickets(deps, ticket, actorOf(req), bodyOf(req)), 'linked', 'links-box');
 
   router.post('/tickets/:id/links/:otherId/delete', mayWork, async (req, res) => {

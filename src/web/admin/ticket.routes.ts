@@ -65,7 +65,7 @@ export function ticketPageRoutes(services: Services): Router {
       canned: await listCanned(services.db, actorOf(req)),
       cannedSearch: extra.cannedSearch ?? null,
       note: extra.note ?? '',
-      submissionKeys: { reply: formSubmissionKey(extra.keys?.reply), note: formSubmissionKey(extra.keys?.note) },
+      submissionKeys: { reply: formSubmissionKey(extra.keys?.reply), note: formSubmissionKey(extra.keys?.note), time: formSubmissionKey(extra.extras?.values?.submission_key) },
       notice: typeof req.query.done === 'string' ? `staffTicket.done.${req.query.done.replace(/[^a-z]/g, '')}` : null,
     });
   }
