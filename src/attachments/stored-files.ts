@@ -26,7 +26,8 @@ export async function withAdoptedFiles<T>(deps: { db: Db; store: AttachmentStore
     throw err;
   }
   const keys = stored.map((f) => f.storageKey);
-  const kept = await blobKeysAmong(deps.db, keys);
+  // In doubt (the database gone right after the commit) every file stays: a stray copy costs space, a missing one a file.
+  const kept = await blobKeysAmong(deps.db, keys).catch(() => keys);
   await removeKeys(deps.store, keys.filter((k) => !kept.includes(k)));
   return result;
 }

@@ -46,7 +46,8 @@ export async function storeOnceByKey<T>(
   try {
     return { value: await store(key), created: true };
   } catch (err) {
-    const found = key ? await earlier(key) : undefined;
+    // The look-up must not hide the write's own error (a database outage, say).
+    const found = key ? await earlier(key).catch(() => undefined) : undefined;
     if (found?.repeat) return { value: found.value, created: false };
     throw err;
   }
