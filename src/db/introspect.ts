@@ -22,6 +22,7 @@ export const tesseraTables = [
   'settings_revision', 'mail_template_overrides',
   'ticket_time_entries', 'ticket_links', 'reply_drafts', 'ticket_presence',
   'assignment_turns',
+  'api_idempotency_keys',
 ];
 
 export async function serverVersion(db: Knex): Promise<string> {

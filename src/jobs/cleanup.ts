@@ -6,18 +6,21 @@ import type { Db } from '../db/db';
 import { resolveFromRoot } from '../paths';
 import { deleteExpiredCounters } from '../security/rate-limit.repo';
 import { deleteExpiredStaffTokens } from '../staff/staff-tokens.repo';
+import { sweepIdempotencyKeys } from '../idempotency/idempotency.service';
 
 const incomingMaxAgeMs = 3600_000;
 
 /**
  * Housekeeping: rate-limit counters whose window has passed (their keys are typed by anyone,
- * so the table would otherwise only grow), expired invitation and password links, and uploads
+ * so the table would otherwise only grow), expired invitation and password links, API
+ * Idempotency-Keys older than a day, and uploads
  * a crashed request left in the incoming folder. Returns how much it removed.
  */
-export async function sweepLeftovers(deps: { db: Db; clock: Clock; config: Pick<AppConfig, 'paths'> }): Promise<{ counters: number; files: number; staffTokens: number }> {
+export async function sweepLeftovers(deps: { db: Db; clock: Clock; config: Pick<AppConfig, 'paths'> }): Promise<{ counters: number; files: number; staffTokens: number; idempotencyKeys: number }> {
   const now = deps.clock.now();
   const counters = await deleteExpiredCounters(deps.db, now);
   const staffTokens = await deleteExpiredStaffTokens(deps.db, now);
+  const idempotencyKeys = await sweepIdempotencyKeys(deps.db, now);
   const incoming = path.join(resolveFromRoot(deps.config.paths.attachments), '.incoming');
   let files = 0;
   for (const name of await fs.promises.readdir(incoming).catch(() => [] as string[])) {
@@ -28,5 +31,5 @@ export async function sweepLeftovers(deps: { db: Db; clock: Clock; config: Pick<
       files++;
     }
   }
-  return { counters, files, staffTokens };
+  return { counters, files, staffTokens, idempotencyKeys };
 }

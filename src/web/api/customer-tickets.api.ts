@@ -1,4 +1,5 @@
 import { Router, type Request } from 'express';
+import type { Capability } from '../../staff/capabilities';
 import { listCustomerAttachments } from '../../attachments/attachments.repo';
 import { NotFoundError } from '../../errors';
 import { clientKey } from '../../security/client-key';
@@ -8,7 +9,11 @@ import { listCustomerMessages } from '../../tickets/messages.repo';
 import { submitTicket } from '../../tickets/submission.service';
 import type { TicketView } from '../../tickets/tickets.repo';
 import { formatTrackingId, parseTrackingId } from '../../tickets/tracking-id';
-import { isLanguage } from '../../i18n/i18n';
+import type { z } from 'zod';
+import { parseInput } from './api-input';
+import { requireTokenWith } from './bearer-auth';
+import { ticketSubmission } from './customer-api.schema';
+import { idempotent } from './idempotency';
 import type { Services } from '../app-services';
 
 function ticketJson(t: TicketView) {
@@ -25,29 +30,33 @@ function ticketJson(t: TicketView) {
 }
 
 /** Custom field values arrive as { "fields": { "<id>": value } }; the form names them field_<id>. */
-function flattenFields(body: Record<string, unknown>): Record<string, unknown> {
-  const out: Record<string, unknown> = { ...body };
-  const fields = body.fields;
-  if (fields && typeof fields === 'object' && !Array.isArray(fields)) {
-    for (const [id, value] of Object.entries(fields as Record<string, unknown>)) if (/^\d{1,9}$/.test(id)) out[`field_${id}`] = value;
-  }
+function flattenFields(body: z.output<typeof ticketSubmission>): Record<string, unknown> {
+  const { fields, ...rest } = body;
+  const out: Record<string, unknown> = { ...rest };
+  for (const [id, value] of Object.entries(fields ?? {})) out[`field_${id}`] = value;
   return out;
 }
 
 /**
- * The customer's side of the REST API: open a ticket (the web form's validation, bans and
- * limits) and read one with its tracking ID and e-mail address.
+ * The customer's side of the REST API: open a ticket for a customer (with a staff token; the web
+ * form's validation, bans and limits) and read one with its tracking ID and e-mail address.
  */
+/** What a token's owner needs to open a ticket for a customer through the API. */
+export const ticketCreationCapability = 'tickets.reply' satisfies Capability;
+
 export function customerTicketsApi(services: Services): Router {
   const router = Router();
 
-  router.post('/tickets', async (req: Request, res) => {
-    const body = req.body && typeof req.body === 'object' && !Array.isArray(req.body) ? (req.body as Record<string, unknown>) : {};
-    const { ticket, created } = await submitTicket(
+  // A program opens tickets for customers with a staff token: the web form's anti-spam question,
+  // fill time and honeypot cannot apply to a program, so the token is what vouches for it (bans
+  // and the submission limits still apply). A repeat is recognised by its Idempotency-Key.
+  router.post('/tickets', requireTokenWith(ticketCreationCapability), idempotent(services), async (req: Request, res) => {
+    const body = parseInput(ticketSubmission, req.body);
+    const { ticket } = await submitTicket(
       { ...services, settings: await services.settings.all(), signingSecret: services.config.secrets.signing },
-      { body: flattenFields(body), files: [], ip: req.ip ?? '', language: isLanguage(body.language) ? body.language : await services.settings.get('helpdesk.language'), channel: 'api', submissionKey: null },
+      { body: flattenFields(body), files: [], ip: req.ip ?? '', language: body.language ?? (await services.settings.get('helpdesk.language')), channel: 'api', submissionKey: null },
     );
-    res.status(created ? 201 : 200).json({ ticket: ticketJson(ticket) });
+    res.status(201).location(`/api/v1/tickets/${ticket.id}`).json({ ticket: ticketJson(ticket) });
   });
 
   // The same path as the staff view (one path, one OpenAPI entry): here without a token.
