@@ -45,3 +45,4 @@ export const customerList = z.object({ items: z.array(customer) });
 export const customerEnvelope = z.object({ customer });
 export const attachmentParams = z.object({ attachment: z.string().regex(/^\d{1,12}$/).meta({ description: 'The attachment id.' }) });
 export const customerTicketsQuery = z.strictObject({ page: z.string().regex(/^\d{1,3}$/).refine((v) => Number(v) >= 1 && Number(v) <= 400).optional().meta({ description: 'Page number (50 tickets a page, newest first), 1 to 400.' }) });
+export const customerLookupQuery = z.object({ email: z.string().max(254).optional().meta({ description: 'Without a token: the customer\u2019s e-mail address.' }) });

@@ -1,6 +1,7 @@
 import { Router, type Request } from 'express';
 import type { Capability } from '../../staff/capabilities';
-import { listCustomerAttachments } from '../../attachments/attachments.repo';
+import { findCustomerAttachment, listCustomerAttachments } from '../../attachments/attachments.repo';
+import { sendAttachment } from '../helpdesk/send-attachment';
 import { NotFoundError } from '../../errors';
 import { clientKey } from '../../security/client-key';
 import { assertLookupAllowed, countFailedLookup } from '../../security/lookup-limit';
@@ -12,7 +13,7 @@ import { formatTrackingId, parseTrackingId } from '../../tickets/tracking-id';
 import type { z } from 'zod';
 import { parseInput } from './api-input';
 import { requireTokenWith } from './bearer-auth';
-import { ticketSubmission } from './customer-api.schema';
+import { attachmentParams, customerLookupQuery, ticketSubmission } from './customer-api.schema';
 import { idempotent } from './idempotency';
 import type { Services } from '../app-services';
 
@@ -59,17 +60,23 @@ export function customerTicketsApi(services: Services): Router {
     res.status(201).location(`/api/v1/tickets/${ticket.id}`).json({ ticket: ticketJson(ticket) });
   });
 
-  // The same path as the staff view (one path, one OpenAPI entry): here without a token.
-  router.get('/tickets/:ticket', async (req, res) => {
+  /** The ticket of a tracking ID and the customer's address; misses count against the address's lookup limit. */
+  async function lookup(req: Request): Promise<TicketView> {
     const client = clientKey(req.ip);
     await assertLookupAllowed(services.db, client, await services.settings.get('spam.lookupFailuresPerHour'), services.clock.now());
-    const trackingId = parseTrackingId(req.params.ticket);
-    const email = typeof req.query.email === 'string' ? req.query.email : '';
+    const { email } = parseInput(customerLookupQuery, req.query);
+    const trackingId = parseTrackingId(String(req.params.ticket));
     const ticket = trackingId && email ? await ticketForCustomer(services.db, trackingId, email) : null;
     if (!ticket) {
       await countFailedLookup(services.db, client, services.clock.now());
       throw new NotFoundError('Ticket not found');
     }
+    return ticket;
+  }
+
+  // The same paths as the staff views (one path, one OpenAPI entry): here without a token.
+  router.get('/tickets/:ticket', async (req, res) => {
+    const ticket = await lookup(req);
     const [messages, attachments] = await Promise.all([listCustomerMessages(services.db, ticket.id), listCustomerAttachments(services.db, ticket.id)]);
     res.json({
       ticket: {
@@ -85,6 +92,15 @@ export function customerTicketsApi(services: Services): Router {
         })),
       },
     });
+  });
+
+  // A file of the conversation (never of an internal note).
+  router.get('/tickets/:ticket/attachments/:attachment', async (req, res) => {
+    const ticket = await lookup(req);
+    const id = Number(parseInput(attachmentParams, { attachment: req.params.attachment }).attachment);
+    const found = await findCustomerAttachment(services.db, ticket.id, id);
+    if (!found) throw new NotFoundError('Ticket not found'); // the same answer as a wrong address
+    sendAttachment(res, found, services.store);
   });
   return router;
 }

@@ -103,7 +103,7 @@ export function openApiDocument(): ReturnType<typeof createDocument> {
           tags: ['Staff', 'Customer'],
           description: 'With a Bearer token: the staff view (needs `tickets.view`); `{ticket}` is the id or the tracking ID. Without a token: the customer view; `{ticket}` is the tracking ID and `email` the customer\u2019s address (failed lookups are limited per address).',
           security: [{ bearer: [] }, {}],
-          requestParams: { path: ticketPath, query: z.object({ email: z.string().optional().meta({ description: 'Without a token: the customer\u2019s e-mail address.' }) }) },
+          requestParams: { path: ticketPath, query: c.customerLookupQuery },
           responses: {
             '200': { description: 'The ticket: `Ticket` for staff, `CustomerTicket` (with the conversation, no notes) for the customer.', ...json(z.object({ ticket: z.union([s.ticketDetail, c.customerTicket]) })) },
             ...Object.fromEntries((['400', '401', '403', '404', '429'] as const).map((x) => [x, error(x)])),
@@ -149,13 +149,18 @@ export function openApiDocument(): ReturnType<typeof createDocument> {
         }),
       },
       '/tickets/{ticket}/attachments/{attachment}': {
-        get: staffOp({
-          summary: 'Download a file',
-          capability: 'tickets.view',
-          description: 'A file of any message of the ticket (notes\u2019 included), as a download (`Content-Disposition: attachment`).',
-          path: ticketPath.extend(c.attachmentParams.shape),
-          ok: { '200': { description: 'The file.', content: { 'application/octet-stream': { schema: z.string().meta({ format: 'binary' }) } } } },
-        }),
+        get: {
+          ...staffOp({
+            summary: 'Download a file (staff with a token, or the customer with the e-mail address)',
+            capability: 'tickets.view',
+            description: 'With a Bearer token: a file of any message of the ticket, notes\u2019 included. Without one: a file of the conversation, with `{ticket}` the tracking ID and `email` the customer\u2019s address (as for reading the ticket). Always a download (`Content-Disposition: attachment`).',
+            path: ticketPath.extend(c.attachmentParams.shape),
+            query: c.customerLookupQuery,
+            ok: { '200': { description: 'The file.', content: { 'application/octet-stream': { schema: z.string().meta({ format: 'binary' }) } } } },
+          }),
+          tags: ['Staff', 'Customer'],
+          security: [{ bearer: [] }, {}],
+        },
       },
       '/tickets/{ticket}/assign': {
         post: staffOp({

@@ -62,8 +62,10 @@ export function staffTicketsApi(services: Services): Router {
     res.json({ ticket: ticketJson(ticket, owner ? { id: Number(owner.id), name: owner.name } : null, dueAt, fields) });
   }
 
-  // Without a token this path is the customer's lookup (tracking ID + e-mail), further on.
-  router.get('/tickets/:ticket', (req, _res, next) => next(req.user ? undefined : 'router'));
+  // Without a token these paths are the customer's lookups (tracking ID + e-mail), further on.
+  const toCustomerLookup: RequestHandler = (req, _res, next) => next(req.user ? undefined : 'router');
+  router.get('/tickets/:ticket', toCustomerLookup);
+  router.get('/tickets/:ticket/attachments/:attachment', toCustomerLookup);
 
   router.get('/me', view, (req, res) => {
     const me = req.user!;
@@ -130,7 +132,7 @@ export function staffTicketsApi(services: Services): Router {
   router.get('/tickets/:ticket/attachments/:attachment', view, async (req, res) => {
     const ticket = await load(req);
     const found = await findTicketAttachment(services.db, ticket.id, Number(parseInput(attachmentParams, { attachment: req.params.attachment }).attachment));
-    if (!found) throw new NotFoundError('Attachment not found');
+    if (!found) throw new NotFoundError(); // the same answer as a ticket out of reach
     sendAttachment(res, found, services.store);
   });
 
