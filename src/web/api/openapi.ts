@@ -166,7 +166,7 @@ export function openApiDocument(): ReturnType<typeof createDocument> {
         post: staffOp({
           summary: 'Assign',
           capability: 'tickets.view',
-          description: 'To oneself (`"me"`), to someone who may work the category (needs `tickets.assign_others`), or to nobody (`null`).',
+          description: 'To oneself (`"me"`, needs `tickets.reply`), to someone who may work the category (needs `tickets.assign_others`), or to nobody (`null`).',
           path: ticketPath,
           body: s.assignBody,
           workable: true,
