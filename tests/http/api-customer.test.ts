@@ -57,3 +57,13 @@ test('bans and the per-address submission limit apply to the API too', async () 
     await t.services.settings.save({ 'spam.submissionsPerHour': 10, 'portal.maxOpenPerEmail': 10 });
   }
 });
+
+test('opening a ticket through the API needs a staff token: the web form\u2019s anti-spam checks cannot apply to a program', async () => {
+  // Without a token: 401, however well the body imitates the web form (answer, fill time, honeypot).
+  const anonymous = await request(t.app).post('/api/v1/tickets').send({ ...ticket, email: 'anon@example.org' }).expect(401);
+  expect(anonymous.body.error.code).toBe('unauthorized');
+  expect(await t.db('customers').where({ email: 'anon@example.org' }).first('id')).toBeUndefined();
+  // The web form's own fields are unknown to the API.
+  const formish = await request(t.app).post('/api/v1/tickets').set(await integrationAuth(t)).send({ ...ticket, answer: '4', website: '', shown: 'x' }).expect(400);
+  expect(Object.keys(formish.body.error.fields).sort()).toEqual(['answer', 'shown', 'website']);
+});
