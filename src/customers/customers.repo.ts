@@ -21,3 +21,22 @@ export async function ensureCustomer(db: Knex, input: { email: string; name: str
   if (!row) throw new Error('customer could not be created');
   return Number(row.id);
 }
+
+export type CustomerRecord = CustomerRow & { createdAt: number };
+const recordColumns = ['id', 'email', 'name', 'language', 'created_at'];
+const toRecord = (r: Record<string, unknown>): CustomerRecord => ({ id: Number(r.id), email: String(r.email), name: String(r.name), language: String(r.language), createdAt: Number(r.created_at) });
+
+export async function findCustomerRecord(db: Knex, id: number): Promise<CustomerRecord | undefined> {
+  const row = await db('customers').where({ id }).first(recordColumns);
+  return row ? toRecord(row) : undefined;
+}
+
+/**
+ * The customer with exactly this address. The unique index finds it; the comparison is repeated
+ * here because MariaDB's collation would also match "ädmin@" for "admin@".
+ */
+export async function findCustomerRecordByEmail(db: Knex, email: string): Promise<CustomerRecord | undefined> {
+  const wanted = email.toLowerCase();
+  const row = await db('customers').where({ email: wanted }).first(recordColumns);
+  return row && String(row.email) === wanted ? toRecord(row) : undefined;
+}

@@ -23,6 +23,7 @@ export const tesseraTables = [
   'ticket_time_entries', 'ticket_links', 'reply_drafts', 'ticket_presence',
   'assignment_turns',
   'attachment_blobs',
+  'api_idempotency_keys',
 ];
 
 export async function serverVersion(db: Knex): Promise<string> {

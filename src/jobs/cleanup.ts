@@ -9,6 +9,7 @@ import { releaseFiles } from '../attachments/stored-files';
 import { resolveFromRoot } from '../paths';
 import { deleteExpiredCounters } from '../security/rate-limit.repo';
 import { deleteExpiredStaffTokens } from '../staff/staff-tokens.repo';
+import { sweepIdempotencyKeys } from '../idempotency/idempotency.service';
 
 const incomingMaxAgeMs = 3600_000;
 /** Blobs are released when their rows go; one left without rows (a crash between) waits this long. */
@@ -16,14 +17,16 @@ const unusedBlobAgeMs = 3600_000;
 
 /**
  * Housekeeping: rate-limit counters whose window has passed (their keys are typed by anyone,
- * so the table would otherwise only grow), expired invitation and password links, and uploads
- * a crashed request left in the incoming folder, and stored files no attachment uses any more
- * (a process stopped between deleting a ticket and removing its files). Returns how much it removed.
+ * so the table would otherwise only grow), expired invitation and password links, API
+ * Idempotency-Keys older than a day, uploads a crashed request left in the incoming folder, and
+ * stored files no attachment uses any more (a process stopped between deleting a ticket and
+ * removing its files). Returns how much it removed.
  */
-export async function sweepLeftovers(deps: { db: Db; clock: Clock; config: Pick<AppConfig, 'paths'> }): Promise<{ counters: number; files: number; staffTokens: number; blobs: number }> {
+export async function sweepLeftovers(deps: { db: Db; clock: Clock; config: Pick<AppConfig, 'paths'> }): Promise<{ counters: number; files: number; staffTokens: number; blobs: number; idempotencyKeys: number }> {
   const now = deps.clock.now();
   const counters = await deleteExpiredCounters(deps.db, now);
   const staffTokens = await deleteExpiredStaffTokens(deps.db, now);
+  const idempotencyKeys = await sweepIdempotencyKeys(deps.db, now);
   const root = resolveFromRoot(deps.config.paths.attachments);
   const unused = await unusedBlobKeys(deps.db, now - unusedBlobAgeMs, 100);
   await releaseFiles({ db: deps.db, store: new DiskAttachmentStore(root) }, unused);
@@ -37,5 +40,5 @@ export async function sweepLeftovers(deps: { db: Db; clock: Clock; config: Pick<
       files++;
     }
   }
-  return { counters, files, staffTokens, blobs: unused.length };
+  return { counters, files, staffTokens, blobs: unused.length, idempotencyKeys };
 }

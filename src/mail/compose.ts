@@ -4,6 +4,7 @@ import { fromRoot } from '../paths';
 import { formatTrackingId } from '../tickets/tracking-id';
 import { newMessageId, type MailSite } from './headers';
 import { mailStyle } from './html-style';
+import { linkify } from '../tickets/message-text';
 import { isEditableTemplate, missingRequiredLink, placeholderValues } from './template-texts';
 import { paragraphs, renderHtml, renderSubject, renderText } from './template-render';
 import {
@@ -93,6 +94,7 @@ export async function composeMail(ctx: ComposeContext, request: MailRequest): Pr
     greeting: name ? t('mail.greeting', { name }) : t('mail.greetingNoName'),
     trackingId: formatTrackingId,
     paragraphs,
+    linkify,
     style: mailStyle,
     custom,
   };

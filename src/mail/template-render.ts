@@ -1,6 +1,7 @@
 import ejs from 'ejs';
 import { mailStyle } from './html-style';
 import { stripControl } from './mail.schema';
+import { linkify } from '../tickets/message-text';
 
 /** Splits user text into paragraphs of lines, so HTML keeps its line breaks with every value escaped. */
 export function paragraphs(text: string): string[][] {
@@ -33,6 +34,8 @@ function fill(text: string, values: Map<string, string>, each: (name: string, va
 }
 
 const escape = (s: string) => ejs.escapeXML(s);
+/** Placeholders holding a message's text: their links are made clickable as on the pages. */
+const messageTextPlaceholders = new Set(['reply_text']);
 const id = (s: string) => s;
 
 export function renderSubject(subject: string, filled: Filled): string {
@@ -50,7 +53,8 @@ export function renderText(body: string, filled: Filled): string {
 export function renderHtml(body: string, filled: Filled): string {
   const value = (name: string, v: string) => {
     if (filled.links.has(name)) return `<a href="${escape(v)}" style="${mailStyle.link}">${escape(v)}</a>`;
-    return v.split('\n').map(escape).join('<br>');
+    const line = messageTextPlaceholders.has(name) ? (text: string) => linkify(text, { style: mailStyle.link }) : escape;
+    return v.split('\n').map(line).join('<br>');
   };
   return paragraphs(body)
     .map((lines) => `<p style="${mailStyle.p}">${lines.map((line) => fill(line, filled.values, value, escape)).join('<br>')}</p>`)

@@ -4,6 +4,7 @@ import type { Db } from '../db/db';
 import { withTransaction } from '../db/transaction';
 import { ConflictError, NotFoundError, ValidationError } from '../errors';
 import { fieldErrors } from '../setup/setup.schema';
+import { isCapabilityOffered } from '../features/not-built';
 import { capabilities, isCapability, type CapabilityHolder } from './capabilities';
 import { deleteRole, findRole, insertRole, roleInUse, roleNameTaken, updateRole, type Role } from './roles.repo';
 import { singleLine } from './staff.schema';
@@ -16,7 +17,7 @@ const capabilityList = z
   .union([z.string(), z.array(z.string()).max(capabilities.length * 2)], { error: 'form.invalid' })
   .optional()
   .transform((v) => (v === undefined ? [] : Array.isArray(v) ? v : [v]))
-  .refine((list) => list.every(isCapability), { error: 'form.invalid' })
+  .refine((list) => list.every((c) => isCapability(c) && isCapabilityOffered(c)), { error: 'form.invalid' })
   .transform((list) => capabilities.filter((c) => list.includes(c)));
 
 export const roleSchema = z.object({
@@ -42,6 +43,9 @@ export async function saveRole(db: Db, actor: AdminActor, id: number | null, inp
   return withTransaction(db, async (trx) => {
     const before = id === null ? null : await roleById(trx, id);
     if (await roleNameTaken(trx, data.name, id)) throw new ValidationError('A role has this name.', { name: 'roles.errors.nameTaken' });
+    // The form offers no capability of a feature not built yet; one the role held stays.
+    const kept = (before?.capabilities ?? []).filter((c) => !isCapabilityOffered(c));
+    data.capabilities = capabilities.filter((c) => data.capabilities.includes(c) || kept.includes(c));
     const roleId = id ?? (await insertRole(trx, data, now));
     if (id !== null) await updateRole(trx, id, data, now);
     const after = { name: data.name, capabilities: data.capabilities };

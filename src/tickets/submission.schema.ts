@@ -15,7 +15,9 @@ const line = (max: number) =>
         .min(1, { error: 'form.required' })
         .max(max, { error: 'form.tooLong' })
         .refine((v) => !/[\r\n]/.test(v) && !controlChars.test(v), { error: 'form.invalidCharacters' }),
-    );
+    )
+    // The OpenAPI document reads the limits from here (a pipe shows only its input's type).
+    .meta({ minLength: 1, maxLength: max });
 
 export const messageMaxLength = 50_000;
 
@@ -40,7 +42,8 @@ export const submissionSchema = z.object({
         .min(1, { error: 'form.required' })
         .max(messageMaxLength, { error: 'form.messageTooLong' })
         .refine((v) => !controlChars.test(v), { error: 'form.invalidCharacters' }),
-    ),
+    )
+    .meta({ minLength: 1, maxLength: messageMaxLength }),
 });
 export type SubmissionFields = z.infer<typeof submissionSchema>;
 

@@ -57,7 +57,7 @@ export async function submitTicket(deps: TicketDeps & { settings: Settings; sign
   const fields = parsed.success ? parsed.data : null;
 
   const typedEmail = typeof body.email === 'string' ? body.email.trim().toLowerCase() : '';
-  if (settings['portal.confirmEmail'] && typeof body.email === 'string' && String(body.email_confirm ?? '').trim().toLowerCase() !== typedEmail) errors.email_confirm = 'submit.emailMismatch';
+  if (input.channel === 'web' && settings['portal.confirmEmail'] && typeof body.email === 'string' && String(body.email_confirm ?? '').trim().toLowerCase() !== typedEmail) errors.email_confirm = 'submit.emailMismatch';
   const categoryId = categoryIdOf(body.category);
   const category = categoryId !== null ? await findActiveCategory(db, categoryId) : undefined;
   if (!errors.category && (!category || !category.is_public)) errors.category = 'form.chooseCategory';

@@ -1,5 +1,5 @@
 import type { Browser } from 'playwright-core';
-import { settingGroups } from '../../src/settings/settings.schema';
+import { shownSettingGroups } from '../../src/web/admin/settings.form';
 import { adminCredentials } from '../helpers/installed-app';
 import { collectPageErrors, signInAt, step, useServedApp, type ServedApp } from './browser';
 
@@ -31,7 +31,9 @@ test.each([
   await signInAt(page, `${server.base}/admin/settings/general`, adminCredentials);
 
   // Every tab, reached by its link, marked as the current one.
-  for (const group of settingGroups) {
+  // Tabs of features not built yet (fetching, knowledge base, ticket auto-close) are not there.
+  expect(await page.getByRole('navigation', { name: 'Settings sections' }).getByRole('link').allTextContents()).not.toContain('E-mail fetching');
+  for (const group of shownSettingGroups) {
     await page.getByRole('navigation', { name: 'Settings sections' }).getByRole('link', { name: tabNames[group], exact: true }).click();
     await page.waitForURL(`**/admin/settings/${group}`);
     expect(await page.locator('.settings-tabs a[aria-current="page"]').textContent()).toBe(tabNames[group]);

@@ -1,13 +1,26 @@
 import request from 'supertest';
 import { createApiToken } from '../../src/api-tokens/api-tokens.service';
 import { findStaffByEmail, toStaff } from '../../src/staff/staff.repo';
-import type { InstalledApp } from './installed-app';
+import { adminCredentials, type InstalledApp } from './installed-app';
 
 /** A personal API token for a staff account, made by the same service as the page. */
-export async function apiTokenFor(t: InstalledApp, email: string, name = 'test'): Promise<string> {
+export async function apiTokenFor(t: InstalledApp, email: string, name = 'test', expires = '30'): Promise<string> {
   const row = await findStaffByEmail(t.db, email);
   if (!row) throw new Error(`no staff member ${email}`);
-  return (await createApiToken(t.services, toStaff(row), { name, expires: '30' }, '127.0.0.1')).token;
+  return (await createApiToken(t.services, toStaff(row), { name, expires }, '127.0.0.1')).token;
+}
+
+const integrationTokens = new WeakMap<InstalledApp, Promise<string>>();
+/** The admin's token a test uses to open tickets for customers (POST /tickets needs one), made once per app. */
+export function integrationToken(t: InstalledApp): Promise<string> {
+  let token = integrationTokens.get(t);
+  if (!token) integrationTokens.set(t, (token = apiTokenFor(t, adminCredentials.email, 'Website form', 'never')));
+  return token;
+}
+
+/** The Authorization header of the integration token: `request(app).post(...).set(await integrationAuth(t))`. */
+export async function integrationAuth(t: InstalledApp): Promise<{ Authorization: string }> {
+  return { Authorization: `Bearer ${await integrationToken(t)}` };
 }
 
 /** Requests to /api/v1 with a Bearer token. */
@@ -32,6 +45,7 @@ export async function customerTicket(t: InstalledApp, fields: { category?: numbe
   counter++;
   const res = await request(t.app)
     .post('/api/v1/tickets')
+    .set(await integrationAuth(t))
     .send({ name: `Customer ${counter}`, email: `customer${counter}.${Date.now()}@example.net`, category: fields.category ?? 1, subject: fields.subject ?? `Question ${counter}`, message: fields.message ?? 'Something is broken.' });
   if (res.status !== 201) throw new Error(`ticket not created: ${res.status} ${res.text}`);
   const trackingId = String(res.body.ticket.trackingId).replace(/-/g, '');

@@ -1,3 +1,4 @@
+import { integrationAuth } from '../helpers/api-client';
 import { createHash } from 'node:crypto';
 import request from 'supertest';
 import { tokensPerPerson } from '../../src/api-tokens/api-tokens.service';
@@ -92,7 +93,7 @@ test('a deactivated staff member\u2019s tokens stop working at once; a changed r
   await t.db('staff_categories').insert({ staff_id: samId, category_id: 1 });
   try {
     await me(samToken).expect(200);
-    const ticket = await request(t.app).post('/api/v1/tickets').send({ name: 'Carla', email: 'carla@example.net', category: 1, subject: 'Hello', message: 'Hi there' });
+    const ticket = await request(t.app).post('/api/v1/tickets').set(await integrationAuth(t)).send({ name: 'Carla', email: 'carla@example.net', category: 1, subject: 'Hello', message: 'Hi there' });
     const id = (await t.db('tickets').orderBy('id', 'desc').first('id')).id;
     expect([200, 201]).toContain(ticket.status);
     await request(t.app).get(`/api/v1/tickets/${id}`).set('Authorization', `Bearer ${samToken}`).expect(200);

@@ -1,5 +1,6 @@
 import { Router, type Request, type Response } from 'express';
 import { ConflictError, ValidationError } from '../../errors';
+import { isCapabilityOffered } from '../../features/not-built';
 import { capabilities } from '../../staff/capabilities';
 import { listRoles, type Role } from '../../staff/roles.repo';
 import { removeRole, roleById, saveRole, type AdminActor } from '../../staff/roles.service';
@@ -28,8 +29,9 @@ export function rolesRoutes(services: Services): Router {
   async function render(req: Request, res: Response, editing: Role | null, values: Values, errors: Record<string, string> = {}, status = 200, problem: string | null = null) {
     res.status(status).render('admin/roles', {
       title: req.t('roles.title'),
-      roles: await listRoles(services.db),
-      allCapabilities: capabilities,
+      // Capabilities of features not built yet are neither offered nor listed (stored ones are kept).
+      roles: (await listRoles(services.db)).map((r) => ({ ...r, capabilities: r.capabilities.filter(isCapabilityOffered) })),
+      allCapabilities: capabilities.filter(isCapabilityOffered),
       editing,
       values,
       errors,

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { isSettingInUse } from '../../features/not-built';
 import { languages } from '../../i18n/i18n';
 import { adminOnlySettingKeys, secretSettingKeys, settingDefinitions, settingGroups, type SettingGroup, type SettingKey, type Settings } from '../../settings/settings.schema';
 
@@ -61,18 +62,22 @@ function specOf(key: SettingKey): FieldSpec {
 
 /**
  * The fields of one tab, in the registry's order. Someone who is not an administrator neither
- * sees nor sends the settings only administrators change (the service refuses them anyway).
+ * sees nor sends the settings only administrators change (the service refuses them anyway);
+ * settings of features not built yet are nobody's (features/not-built.ts).
  */
 export function fieldsOf(group: SettingGroup, forAdmin = true): FieldSpec[] {
   return (Object.keys(settingDefinitions) as SettingKey[])
-    .filter((k) => settingDefinitions[k].group === group && (forAdmin || !adminOnlySettingKeys.includes(k)))
+    .filter((k) => settingDefinitions[k].group === group && isSettingInUse(k) && (forAdmin || !adminOnlySettingKeys.includes(k)))
     .map(specOf);
 }
 
 /** Whether a tab holds settings that only administrators change. */
 export const hasAdminOnlySettings = (group: SettingGroup) => adminOnlySettingKeys.some((k) => settingDefinitions[k].group === group);
 
-export const isSettingGroup = (value: unknown): value is SettingGroup => typeof value === 'string' && (settingGroups as readonly string[]).includes(value);
+/** The tabs with a setting in use (a tab of a feature not built yet is not shown). */
+export const shownSettingGroups: readonly SettingGroup[] = settingGroups.filter((g) => fieldsOf(g).length > 0);
+
+export const isSettingGroup = (value: unknown): value is SettingGroup => typeof value === 'string' && (shownSettingGroups as readonly string[]).includes(value);
 
 /** What the form shows for a value (typed text, a ticked box); secrets are never sent back. */
 export function displayValue(spec: FieldSpec, value: unknown): string | boolean {

@@ -2,13 +2,13 @@ import { Router, type Request, type Response } from 'express';
 import { sendTestMail } from '../../mail/mail.service';
 import { mailLogFile } from '../../mail/transport';
 import { resolveFromRoot } from '../../paths';
-import { settingDefinitions, settingGroups, type SettingGroup, type Settings } from '../../settings/settings.schema';
+import { settingDefinitions, type SettingGroup, type Settings } from '../../settings/settings.schema';
 import { NotFoundError } from '../../errors';
 import type { Services } from '../app-services';
 import { requireCapability } from '../auth/guards';
 import { requireRecentAuth } from '../auth/recent-auth';
 import { describeTest, type TestView } from './mail-test.view';
-import { fieldsOf, formValuesOf, hasAdminOnlySettings, isSettingGroup, parseSettingsForm, testMailForm, type FieldSpec, type FormValues } from './settings.form';
+import { fieldsOf, formValuesOf, hasAdminOnlySettings, isSettingGroup, shownSettingGroups, parseSettingsForm, testMailForm, type FieldSpec, type FormValues } from './settings.form';
 
 type PageState = {
   values: FormValues;
@@ -56,7 +56,7 @@ export function settingsRoutes(services: Services): Router {
     res.status(status).render('admin/settings', {
       title: `${req.t(`settings.tabs.${group}`)} · ${req.t('settings.page.title')}`,
       group,
-      tabs: settingGroups.map((g) => ({ group: g, href: `/admin/settings/${g}`, current: g === group })),
+      tabs: shownSettingGroups.map((g) => ({ group: g, href: `/admin/settings/${g}`, current: g === group })),
       fields: fieldsForView(req, group, state.values, settings),
       adminOnlyHidden: !req.user!.isAdmin && hasAdminOnlySettings(group),
       logFile: group === 'sending' && settings['mail.transport'] === 'log' ? mailLogFile(resolveFromRoot(services.config.paths.data)) : null,

@@ -5,19 +5,26 @@ import { customerTicketsApi } from './customer-tickets.api';
 import { refuseNul } from '../middleware/no-nul';
 import { openApiDocument } from './openapi';
 import { staffCatalogApi } from './staff-catalog.api';
+import { staffCustomersApi } from './staff-customers.api';
 import { staffTicketsApi } from './staff-tickets.api';
 
 /**
  * /api/v1: JSON in and out. It never reads the session cookie, so it needs no CSRF token;
  * staff endpoints authenticate with Bearer tokens (bearer-auth.ts, mounted before this router).
  */
+/** The routes that take multipart/form-data: a reply or note with files. */
+export const multipartPaths = /^\/tickets\/[^/]+\/(replies|notes)$/;
+
 export function apiRoutes(services: Services): Router {
   const router = Router();
   // JSON only: a web page on another site cannot send JSON here without a CORS preflight, so
   // visitors' browsers cannot be used to post tickets from their addresses.
+  // Messages may also come as multipart/form-data with files: those routes need a Bearer token,
+  // which a cross-site form cannot send.
   router.use((req, _res, next) => {
     if (req.method === 'GET' || req.method === 'HEAD' || req.is('application/json')) return next();
-    next(new AppError(415, 'unsupported_media_type', 'Send JSON (Content-Type: application/json).'));
+    if (req.is('multipart/form-data') && multipartPaths.test(req.path)) return next();
+    next(new AppError(415, 'unsupported_media_type', 'Send JSON (Content-Type: application/json), or multipart/form-data for a message with files.'));
   });
   router.use(express.json({ limit: '1mb', strict: true }));
   router.use(refuseNul);
@@ -31,6 +38,7 @@ export function apiRoutes(services: Services): Router {
   // Staff first: with a token, GET /tickets/:ticket is the staff view; without, the customer's.
   router.use(staffTicketsApi(services));
   router.use(staffCatalogApi(services));
+  router.use(staffCustomersApi(services));
   router.use(customerTicketsApi(services));
   return router;
 }

@@ -37,6 +37,7 @@ export function bearerAuth(services: Services): RequestHandler {
       return next(new UnauthorizedError('invalid_token', 'The API token is not valid: it is wrong, expired or revoked, or its account is deactivated.'));
     }
     req.user = found.staff;
+    res.locals.apiTokenId = found.token.id;
     res.locals.apiToken = { name: found.token.name, expiresAt: found.token.expiresAt === null ? null : new Date(found.token.expiresAt).toISOString() };
     next();
   };

@@ -1,5 +1,7 @@
 import { Router, type Request } from 'express';
-import { listCustomerAttachments } from '../../attachments/attachments.repo';
+import type { Capability } from '../../staff/capabilities';
+import { findCustomerAttachment, listCustomerAttachments } from '../../attachments/attachments.repo';
+import { sendAttachment } from '../helpdesk/send-attachment';
 import { NotFoundError } from '../../errors';
 import { clientKey } from '../../security/client-key';
 import { assertLookupAllowed, countFailedLookup } from '../../security/lookup-limit';
@@ -8,7 +10,11 @@ import { listCustomerMessages } from '../../tickets/messages.repo';
 import { submitTicket } from '../../tickets/submission.service';
 import type { TicketView } from '../../tickets/tickets.repo';
 import { formatTrackingId, parseTrackingId } from '../../tickets/tracking-id';
-import { isLanguage } from '../../i18n/i18n';
+import type { z } from 'zod';
+import { parseInput } from './api-input';
+import { requireTokenWith } from './bearer-auth';
+import { attachmentParams, customerLookupQuery, ticketSubmission } from './customer-api.schema';
+import { idempotent } from './idempotency';
 import type { Services } from '../app-services';
 
 function ticketJson(t: TicketView) {
@@ -25,42 +31,52 @@ function ticketJson(t: TicketView) {
 }
 
 /** Custom field values arrive as { "fields": { "<id>": value } }; the form names them field_<id>. */
-function flattenFields(body: Record<string, unknown>): Record<string, unknown> {
-  const out: Record<string, unknown> = { ...body };
-  const fields = body.fields;
-  if (fields && typeof fields === 'object' && !Array.isArray(fields)) {
-    for (const [id, value] of Object.entries(fields as Record<string, unknown>)) if (/^\d{1,9}$/.test(id)) out[`field_${id}`] = value;
-  }
+function flattenFields(body: z.output<typeof ticketSubmission>): Record<string, unknown> {
+  const { fields, ...rest } = body;
+  const out: Record<string, unknown> = { ...rest };
+  for (const [id, value] of Object.entries(fields ?? {})) out[`field_${id}`] = value;
   return out;
 }
 
 /**
- * The customer's side of the REST API: open a ticket (the web form's validation, bans and
- * limits) and read one with its tracking ID and e-mail address.
+ * The customer's side of the REST API: open a ticket for a customer (with a staff token; the web
+ * form's validation, bans and limits) and read one with its tracking ID and e-mail address.
  */
+/** What a token's owner needs to open a ticket for a customer through the API. */
+export const ticketCreationCapability = 'tickets.reply' satisfies Capability;
+
 export function customerTicketsApi(services: Services): Router {
   const router = Router();
 
-  router.post('/tickets', async (req: Request, res) => {
-    const body = req.body && typeof req.body === 'object' && !Array.isArray(req.body) ? (req.body as Record<string, unknown>) : {};
-    const { ticket, created } = await submitTicket(
+  // A program opens tickets for customers with a staff token: the web form's anti-spam question,
+  // fill time and honeypot cannot apply to a program, so the token is what vouches for it (bans
+  // and the submission limits still apply). A repeat is recognised by its Idempotency-Key.
+  router.post('/tickets', requireTokenWith(ticketCreationCapability), idempotent(services), async (req: Request, res) => {
+    const body = parseInput(ticketSubmission, req.body);
+    const { ticket } = await submitTicket(
       { ...services, settings: await services.settings.all(), signingSecret: services.config.secrets.signing },
-      { body: flattenFields(body), files: [], ip: req.ip ?? '', language: isLanguage(body.language) ? body.language : await services.settings.get('helpdesk.language'), channel: 'api', submissionKey: null },
+      { body: flattenFields(body), files: [], ip: req.ip ?? '', language: body.language ?? (await services.settings.get('helpdesk.language')), channel: 'api', submissionKey: null },
     );
-    res.status(created ? 201 : 200).json({ ticket: ticketJson(ticket) });
+    res.status(201).location(`/api/v1/tickets/${ticket.id}`).json({ ticket: ticketJson(ticket) });
   });
 
-  // The same path as the staff view (one path, one OpenAPI entry): here without a token.
-  router.get('/tickets/:ticket', async (req, res) => {
+  /** The ticket of a tracking ID and the customer's address; misses count against the address's lookup limit. */
+  async function lookup(req: Request): Promise<TicketView> {
     const client = clientKey(req.ip);
     await assertLookupAllowed(services.db, client, await services.settings.get('spam.lookupFailuresPerHour'), services.clock.now());
-    const trackingId = parseTrackingId(req.params.ticket);
-    const email = typeof req.query.email === 'string' ? req.query.email : '';
+    const { email } = parseInput(customerLookupQuery, req.query);
+    const trackingId = parseTrackingId(String(req.params.ticket));
     const ticket = trackingId && email ? await ticketForCustomer(services.db, trackingId, email) : null;
     if (!ticket) {
       await countFailedLookup(services.db, client, services.clock.now());
       throw new NotFoundError('Ticket not found');
     }
+    return ticket;
+  }
+
+  // The same paths as the staff views (one path, one OpenAPI entry): here without a token.
+  router.get('/tickets/:ticket', async (req, res) => {
+    const ticket = await lookup(req);
     const [messages, attachments] = await Promise.all([listCustomerMessages(services.db, ticket.id), listCustomerAttachments(services.db, ticket.id)]);
     res.json({
       ticket: {
@@ -76,6 +92,15 @@ export function customerTicketsApi(services: Services): Router {
         })),
       },
     });
+  });
+
+  // A file of the conversation (never of an internal note).
+  router.get('/tickets/:ticket/attachments/:attachment', async (req, res) => {
+    const ticket = await lookup(req);
+    const id = Number(parseInput(attachmentParams, { attachment: req.params.attachment }).attachment);
+    const found = await findCustomerAttachment(services.db, ticket.id, id);
+    if (!found) throw new NotFoundError('Ticket not found'); // the same answer as a wrong address
+    sendAttachment(res, found, services.store);
   });
   return router;
 }

@@ -1,60 +1,66 @@
 import { z } from 'zod';
 import { createDocument, type ZodOpenApiOperationObject, type ZodOpenApiResponsesObject } from 'zod-openapi';
+import { idempotencyHeader } from './idempotency';
+import { apiErrorStatuses, type ApiErrorStatus } from './api-errors';
+import * as c from './customer-api.schema';
 import * as s from './staff-api.schema';
 
 /**
  * The OpenAPI 3.1 document of /api/v1, generated from the zod schemas the routes validate and
- * answer with. A test checks that every route the API router registers is described here.
+ * answer with, and the error statuses each route can give (api-errors.ts). Tests check that
+ * every route is described and that every documented status of every operation happens.
  */
 
 const json = (schema: z.ZodType) => ({ content: { 'application/json': { schema } } });
-const error = (description: string) => ({ description, ...json(s.apiError) });
-const problems = {
-  '400': error('Invalid input: `validation_failed` with a problem per field in `error.fields` (unknown fields are refused), or a body that is not JSON.'),
-  '401': { ...error('No token, or a wrong, expired or revoked token, or a deactivated account.'), headers: { 'WWW-Authenticate': { schema: { type: 'string' as const }, description: 'Bearer realm="tessera"' } } },
-  '403': error('The role of the token\u2019s owner does not include this action.'),
-  '429': error('Too many failed token attempts from this address; see Retry-After.'),
-} satisfies ZodOpenApiResponsesObject;
-const notFound = { '404': error('No such ticket, or one in a category the token\u2019s owner may not see (the same answer).') };
+const error = (status: ApiErrorStatus) => ({
+  description: apiErrorStatuses[status],
+  ...json(s.apiError),
+  ...(status === '401' ? { headers: { 'WWW-Authenticate': { schema: { type: 'string' as const }, description: 'Bearer realm="tessera"' } } } : {}),
+});
 const bearer = [{ bearer: [] }];
+const idempotencyKey = z.string().min(1).max(191).optional().meta({
+  description: 'Makes a retry safe: a repeat with the same key and body answers the first response again (for 24 hours) instead of creating a second one; a different body with the key is a 422.',
+});
 
-/** A staff operation: Bearer token, the errors every staff endpoint may give, its own answers. */
-function staffOp(summary: string, capability: string, op: Omit<ZodOpenApiOperationObject, 'responses'> & { responses: ZodOpenApiResponsesObject }, onTicket = true): ZodOpenApiOperationObject {
+type Op = {
+  summary: string;
+  description?: string;
+  capability: string;
+  path?: z.ZodObject;
+  query?: z.ZodObject;
+  body?: z.ZodType;
+  /** A message with files: multipart/form-data besides JSON. */
+  multipart?: z.ZodObject;
+  creates?: boolean;
+  /** Changes a ticket: a merged one answers 409. */
+  workable?: boolean;
+  ok: ZodOpenApiResponsesObject;
+  extra?: ApiErrorStatus[];
+};
+
+/** A staff operation: Bearer token, its inputs, its answer and exactly the errors it can give. */
+function staffOp(op: Op): ZodOpenApiOperationObject {
+  const statuses = new Set<ApiErrorStatus>(['401', '403', '429', ...(op.extra ?? [])]);
+  if (op.path || op.query || op.body) statuses.add('400');
+  if (op.path) statuses.add('404');
+  if (op.body) ['413', '415'].forEach((x) => statuses.add(x as ApiErrorStatus));
+  if (op.creates) ['409', '422'].forEach((x) => statuses.add(x as ApiErrorStatus));
+  if (op.workable) statuses.add('409');
+  const content = op.body ? { 'application/json': { schema: op.body }, ...(op.multipart ? { 'multipart/form-data': { schema: op.multipart } } : {}) } : undefined;
   return {
-    ...op,
-    summary,
-    description: `${op.description ? `${op.description}\n\n` : ''}Needs the capability \`${capability}\`.`,
+    summary: op.summary,
+    description: `${op.description ? `${op.description}\n\n` : ''}Needs the capability \`${op.capability}\`.`,
     tags: ['Staff'],
     security: bearer,
-    ...(onTicket ? { requestParams: { ...op.requestParams, path: s.ticketParams } } : {}),
-    responses: { ...op.responses, ...problems, ...(onTicket ? notFound : {}) },
+    ...(op.path || op.query || op.creates ? { requestParams: { ...(op.path ? { path: op.path } : {}), ...(op.query ? { query: op.query } : {}), ...(op.creates ? { header: z.object({ [idempotencyHeader]: idempotencyKey }) } : {}) } } : {}),
+    ...(content ? { requestBody: { content } } : {}),
+    responses: { ...op.ok, ...Object.fromEntries([...statuses].sort().map((x) => [x, error(x)])) },
   };
 }
 const ticketAnswer = (description: string) => ({ '200': { description, ...json(s.ticketEnvelope) } });
-
-const customerTicket = z
-  .object({
-    trackingId: z.string(),
-    subject: z.string(),
-    status: z.string(),
-    priority: z.string(),
-    category: z.object({ id: z.number().int(), name: z.string() }),
-    createdAt: z.string(),
-    updatedAt: z.string(),
-    resolvedAt: z.string().nullable(),
-    messages: z.array(z.object({ id: z.number().int(), from: z.enum(['customer', 'staff']), author: z.string(), body: z.string(), createdAt: z.string(), rating: z.number().int().nullable().optional(), attachments: z.array(z.object({ id: z.number().int(), fileName: z.string(), size: z.number().int(), contentType: z.string() })) })).optional(),
-  })
-  .meta({ id: 'CustomerTicket' });
-const customerSubmission = z.object({
-  name: z.string().max(100),
-  email: z.string().meta({ format: 'email' }),
-  category: z.number().int().meta({ description: 'A public category id.' }),
-  subject: z.string().max(200),
-  message: z.string().max(50_000),
-  priority: z.string().optional(),
-  language: z.enum(['en', 'sk', 'ru', 'hu', 'lv']).optional(),
-  fields: z.record(z.string(), z.union([z.string(), z.array(z.string())])).optional().meta({ description: 'Custom field values by field id.' }),
-});
+const files = z.array(z.string().meta({ format: 'binary' })).max(20).optional().meta({ description: 'Files, checked against the attachment settings (size, count, types).' });
+const withFiles = (body: z.ZodObject) => z.object({ ...body.shape, attachments: files });
+const ticketPath = s.ticketParams;
 
 let cached: ReturnType<typeof createDocument> | undefined;
 
@@ -67,26 +73,29 @@ export function openApiDocument(): ReturnType<typeof createDocument> {
       description: 'Staff endpoints need a personal API token (created at /admin/api-tokens) as `Authorization: Bearer tsr_…`; they act with that staff member\u2019s role and category access. Errors are `{"error":{"code","message"}}`. See docs/api.md.',
     },
     servers: [{ url: '/api/v1' }],
-    tags: [{ name: 'Staff', description: 'Working tickets with a staff API token.' }, { name: 'Customer', description: 'Opening and following a ticket without an account.' }],
+    tags: [{ name: 'Staff', description: 'Working tickets with a staff API token.' }, { name: 'Customer', description: 'Following a ticket without an account.' }],
     components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'A personal API token: tsr_ followed by 43 characters.' } } },
     paths: {
-      '/me': { get: staffOp('The token\u2019s staff member', 'tickets.view', { responses: { '200': { description: 'Who the token acts for.', ...json(s.me) } } }, false) },
-      '/statuses': { get: staffOp('Statuses', 'tickets.view', { description: 'The status keys the list filter, PATCH and replies take.', responses: { '200': { description: 'Every status.', ...json(s.statusList) } } }, false) },
-      '/priorities': { get: staffOp('Priorities', 'tickets.view', { responses: { '200': { description: 'Every priority, lowest first.', ...json(s.priorityList) } } }, false) },
-      '/categories': { get: staffOp('Categories', 'tickets.view', { description: 'The active categories the token\u2019s owner may work.', responses: { '200': { description: 'Categories in reach.', ...json(s.categoryList) } } }, false) },
+      '/me': { get: staffOp({ summary: 'The token\u2019s staff member', capability: 'tickets.view', ok: { '200': { description: 'Who the token acts for.', ...json(s.me) } } }) },
+      '/statuses': { get: staffOp({ summary: 'Statuses', capability: 'tickets.view', description: 'The status keys the list filter, PATCH and replies take, with the names the staff pages show.', ok: { '200': { description: 'Every status.', ...json(s.statusList) } } }) },
+      '/priorities': { get: staffOp({ summary: 'Priorities', capability: 'tickets.view', ok: { '200': { description: 'Every priority, lowest first.', ...json(s.priorityList) } } }) },
+      '/categories': { get: staffOp({ summary: 'Categories', capability: 'tickets.view', description: 'The active categories the token\u2019s owner may work.', ok: { '200': { description: 'Categories in reach.', ...json(s.categoryList) } } }) },
       '/tickets': {
-        get: staffOp('List tickets', 'tickets.view', {
+        get: staffOp({
+          summary: 'List tickets',
+          capability: 'tickets.view',
           description: 'The staff ticket list: the same filters, sorting and paging as /admin/tickets. Only tickets of categories the token\u2019s owner may see are listed and counted.',
-          requestParams: { query: s.listQuery },
-          responses: { '200': { description: 'One page of tickets.', ...json(s.ticketList) } },
-        }, false),
-        post: {
-          summary: 'Open a ticket (customer)',
-          tags: ['Customer'],
-          description: 'The web form\u2019s rules apply (validation, bans, limits). Sending the same submission again answers 200 with the ticket it made.',
-          requestBody: json(customerSubmission),
-          responses: { '201': { description: 'Created.', ...json(z.object({ ticket: customerTicket })) }, '200': { description: 'Already created.', ...json(z.object({ ticket: customerTicket })) }, '400': problems['400'], '415': error('Not JSON.'), '429': error('Too many submissions.') },
-        },
+          query: s.listQuery,
+          ok: { '200': { description: 'One page of tickets.', ...json(s.ticketList) } },
+        }),
+        post: staffOp({
+          summary: 'Open a ticket for a customer',
+          capability: 'tickets.reply',
+          description: 'For programs (a website\u2019s contact form, a shop): the web form\u2019s validation, bans and submission limits apply; its anti-spam question, fill time and honeypot do not (the token vouches for the program). Mails the customer their tracking ID as the web form does.',
+          body: c.ticketSubmission,
+          creates: true,
+          ok: { '201': { description: 'Created.', ...json(z.object({ ticket: c.customerTicket })) } },
+        }),
       },
       '/tickets/{ticket}': {
         get: {
@@ -94,55 +103,108 @@ export function openApiDocument(): ReturnType<typeof createDocument> {
           tags: ['Staff', 'Customer'],
           description: 'With a Bearer token: the staff view (needs `tickets.view`); `{ticket}` is the id or the tracking ID. Without a token: the customer view; `{ticket}` is the tracking ID and `email` the customer\u2019s address (failed lookups are limited per address).',
           security: [{ bearer: [] }, {}],
-          requestParams: { path: s.ticketParams, query: z.object({ email: z.string().optional().meta({ description: 'Without a token: the customer\u2019s e-mail address.' }) }) },
+          requestParams: { path: ticketPath, query: c.customerLookupQuery },
           responses: {
-            '200': { description: 'The ticket: `Ticket` for staff, `CustomerTicket` (with the conversation, no notes) for the customer.', ...json(z.object({ ticket: z.union([s.ticketDetail, customerTicket]) })) },
-            ...problems,
-            ...notFound,
+            '200': { description: 'The ticket: `Ticket` for staff, `CustomerTicket` (with the conversation, no notes) for the customer.', ...json(z.object({ ticket: z.union([s.ticketDetail, c.customerTicket]) })) },
+            ...Object.fromEntries((['400', '401', '403', '404', '429'] as const).map((x) => [x, error(x)])),
           },
         },
-        patch: staffOp('Change status, priority, due date, owner or category', 'tickets.view', {
+        patch: staffOp({
+          summary: 'Change status, priority, due date, owner or category',
+          capability: 'tickets.view',
           description: 'Each given property is changed as on the ticket page, with its own history event; all or nothing (one refused value changes nothing). Status, priority and due date need `tickets.reply`; an owner other than oneself `tickets.assign_others`; the category `tickets.change_category`.',
-          requestBody: json(s.patchBody),
-          responses: ticketAnswer('The ticket after the change.'),
+          path: ticketPath,
+          body: s.patchBody,
+          workable: true,
+          ok: ticketAnswer('The ticket after the change.'),
         }),
       },
       '/tickets/{ticket}/messages': {
-        get: staffOp('The conversation', 'tickets.view', { description: 'Customer messages, replies and internal notes, oldest first.', responses: { '200': { description: 'Every message.', ...json(s.messageList) } } }),
+        get: staffOp({ summary: 'The conversation', capability: 'tickets.view', description: 'Customer messages, replies and internal notes, oldest first, with their files.', path: ticketPath, ok: { '200': { description: 'Every message.', ...json(s.messageList) } } }),
       },
       '/tickets/{ticket}/replies': {
-        post: staffOp('Reply to the customer', 'tickets.reply', {
-          description: 'Stored as sent and mailed to the customer; the ticket gets the given status (default `replied`).',
-          requestBody: json(s.replyBody),
-          responses: { '201': { description: 'The reply.', ...json(s.messageEnvelope) } },
+        post: staffOp({
+          summary: 'Reply to the customer',
+          capability: 'tickets.reply',
+          description: 'Stored as sent and mailed to the customer; the ticket gets the given status (default `replied`). Send JSON, or multipart/form-data with the files in `attachments`.',
+          path: ticketPath,
+          body: s.replyBody,
+          multipart: withFiles(s.replyBody),
+          creates: true,
+          workable: true,
+          ok: { '201': { description: 'The reply.', ...json(s.messageEnvelope) } },
         }),
       },
       '/tickets/{ticket}/notes': {
-        post: staffOp('Add an internal note', 'tickets.reply', { description: 'Never shown or mailed to the customer.', requestBody: json(s.noteBody), responses: { '201': { description: 'The note.', ...json(s.messageEnvelope) } } }),
+        post: staffOp({
+          summary: 'Add an internal note',
+          capability: 'tickets.reply',
+          description: 'Never shown or mailed to the customer. Send JSON, or multipart/form-data with the files in `attachments`.',
+          path: ticketPath,
+          body: s.noteBody,
+          multipart: withFiles(s.noteBody),
+          creates: true,
+          workable: true,
+          ok: { '201': { description: 'The note.', ...json(s.messageEnvelope) } },
+        }),
+      },
+      '/tickets/{ticket}/attachments/{attachment}': {
+        get: {
+          ...staffOp({
+            summary: 'Download a file (staff with a token, or the customer with the e-mail address)',
+            capability: 'tickets.view',
+            description: 'With a Bearer token: a file of any message of the ticket, notes\u2019 included. Without one: a file of the conversation, with `{ticket}` the tracking ID and `email` the customer\u2019s address (as for reading the ticket). Always a download (`Content-Disposition: attachment`).',
+            path: ticketPath.extend(c.attachmentParams.shape),
+            query: c.customerLookupQuery,
+            ok: { '200': { description: 'The file.', content: { 'application/octet-stream': { schema: z.string().meta({ format: 'binary' }) } } } },
+          }),
+          tags: ['Staff', 'Customer'],
+          security: [{ bearer: [] }, {}],
+        },
       },
       '/tickets/{ticket}/assign': {
-        post: staffOp('Assign', 'tickets.reply', {
-          description: 'To oneself (`"me"`), to someone who may work the category (needs `tickets.assign_others`), or to nobody (`null`).',
-          requestBody: json(s.assignBody),
-          responses: ticketAnswer('The ticket after the change.'),
+        post: staffOp({
+          summary: 'Assign',
+          capability: 'tickets.view',
+          description: 'To oneself (`"me"`, needs `tickets.reply`), to someone who may work the category (needs `tickets.assign_others`), or to nobody (`null`).',
+          path: ticketPath,
+          body: s.assignBody,
+          workable: true,
+          ok: ticketAnswer('The ticket after the change.'),
         }),
       },
       '/tickets/{ticket}/status': {
-        post: staffOp('Change the status', 'tickets.reply', { requestBody: json(s.statusBody), responses: ticketAnswer('The ticket after the change.') }),
+        post: staffOp({ summary: 'Change the status', capability: 'tickets.reply', path: ticketPath, body: s.statusBody, workable: true, ok: ticketAnswer('The ticket after the change.') }),
       },
       '/tickets/{ticket}/merge': {
-        post: staffOp('Merge into another ticket', 'tickets.merge', {
-          description: 'Moves this ticket\u2019s conversation, files, history and missing field values to `into` and closes this one. Refused into itself or with an already merged ticket.',
-          requestBody: json(s.mergeBody),
-          responses: ticketAnswer('The surviving ticket.'),
+        post: staffOp({
+          summary: 'Merge into another ticket',
+          capability: 'tickets.merge',
+          description: 'Moves this ticket\u2019s conversation, files, history and missing field values to `into` and closes this one. Refused (400) into itself or with an already merged ticket.',
+          path: ticketPath,
+          body: s.mergeBody,
+          ok: ticketAnswer('The surviving ticket.'),
         }),
       },
       '/tickets/{ticket}/escalate': {
-        post: staffOp('Escalate to the next tier', 'tickets.reply', {
+        post: staffOp({
+          summary: 'Escalate to the next tier',
+          capability: 'tickets.reply',
           description: 'Moves the ticket to its category\u2019s escalation target, clears the owner and tells that tier\u2019s staff.',
-          requestBody: json(s.escalateBody),
-          responses: ticketAnswer('The ticket after the escalation.'),
+          path: ticketPath,
+          body: s.escalateBody,
+          workable: true,
+          ok: ticketAnswer('The ticket after the escalation.'),
         }),
+      },
+      '/customers': {
+        get: staffOp({ summary: 'Find a customer by e-mail address', capability: 'tickets.view', description: 'The exact address; an empty list when there is no such customer (or none in reach).', query: c.customerQuery, ok: { '200': { description: 'The customer, or none.', ...json(c.customerList) } } }),
+      },
+      '/customers/{customer}': {
+        get: staffOp({ summary: 'A customer', capability: 'tickets.view', description: 'A staff member limited to some categories sees only customers with a ticket there.', path: c.customerParams, ok: { '200': { description: 'The customer.', ...json(c.customerEnvelope) } } }),
+      },
+      '/customers/{customer}/tickets': {
+        get: staffOp({ summary: 'A customer\u2019s tickets', capability: 'tickets.view', description: 'Newest first, every status, only in categories the token\u2019s owner may see.', path: c.customerParams, query: c.customerTicketsQuery, ok: { '200': { description: 'One page of tickets.', ...json(s.ticketList) } } }),
       },
       '/openapi.json': {
         get: { summary: 'This document', tags: ['Customer', 'Staff'], security: [{}], responses: { '200': { description: 'OpenAPI 3.1.', content: { 'application/json': { schema: { type: 'object' } } } } } },

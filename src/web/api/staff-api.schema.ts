@@ -42,7 +42,7 @@ export const listQuery = z.strictObject({
   page: digits.refine((v) => Number(v) >= 1 && Number(v) <= 400).optional().meta({ description: 'Page number, 1 to 400.' }),
 });
 
-const messageText = submissionSchema.shape.message.meta({ description: 'Plain text, stored exactly as sent (at most 50,000 characters); never rendered as HTML.' });
+const messageText = submissionSchema.shape.message.meta({ ...submissionSchema.shape.message.meta(), description: 'Plain text, stored exactly as sent (at most 50,000 characters); never rendered as HTML.' });
 export const replyBody = z.strictObject({
   body: messageText,
   status: key.optional().meta({ description: 'The status the ticket gets with the reply (default `replied`).' }),

@@ -1,5 +1,10 @@
 import { Router, type ErrorRequestHandler, type Request, type RequestHandler, type Response } from 'express';
-import { listTicketAttachments } from '../../attachments/attachments.repo';
+import { findTicketAttachment, listTicketAttachments } from '../../attachments/attachments.repo';
+import { attachmentErrors, checkUploads } from '../../tickets/message-form';
+import { multipartForms, uploadedFiles } from '../middleware/multipart';
+import { sendAttachment } from '../helpdesk/send-attachment';
+import { attachmentParams } from './customer-api.schema';
+import { idempotent } from './idempotency';
 import { findDueAt } from '../../tickets/ticket-extras.repo';
 import { listFieldValues } from '../../custom-fields/custom-fields.repo';
 import { ForbiddenError, NotFoundError, ValidationError } from '../../errors';
@@ -47,7 +52,7 @@ export function staffTicketsApi(services: Services): Router {
   const router = Router();
   const need = requireTokenWith;
   const view = need('tickets.view');
-  const load = (req: Request) => ticketByRef(services, actorOf(req), parseInput(s.ticketParams, req.params).ticket);
+  const load = (req: Request) => ticketByRef(services, actorOf(req), parseInput(s.ticketParams, { ticket: req.params.ticket }).ticket);
   // A merged ticket is read (its mergedIntoId says where it lives on) but no longer changed: 409.
   const loadWorkable = async (req: Request) => refuseMerged(await load(req));
 
@@ -57,8 +62,10 @@ export function staffTicketsApi(services: Services): Router {
     res.json({ ticket: ticketJson(ticket, owner ? { id: Number(owner.id), name: owner.name } : null, dueAt, fields) });
   }
 
-  // Without a token this path is the customer's lookup (tracking ID + e-mail), further on.
-  router.get('/tickets/:ticket', (req, _res, next) => next(req.user ? undefined : 'router'));
+  // Without a token these paths are the customer's lookups (tracking ID + e-mail), further on.
+  const toCustomerLookup: RequestHandler = (req, _res, next) => next(req.user ? undefined : 'router');
+  router.get('/tickets/:ticket', toCustomerLookup);
+  router.get('/tickets/:ticket/attachments/:attachment', toCustomerLookup);
 
   router.get('/me', view, (req, res) => {
     const me = req.user!;
@@ -96,20 +103,37 @@ export function staffTicketsApi(services: Services): Router {
   });
 
   async function sendMessage(res: Response, ticketId: number, messageId: number) {
-    const created = (await listAllMessages(services.db, ticketId)).find((m) => m.id === messageId)!;
-    res.status(201).location(`/api/v1/tickets/${ticketId}/messages`).json({ message: messageJson(created, []) });
+    const [messages, attachments] = await Promise.all([listAllMessages(services.db, ticketId), listTicketAttachments(services.db, ticketId)]);
+    res.status(201).location(`/api/v1/tickets/${ticketId}/messages`).json({ message: messageJson(messages.find((m) => m.id === messageId)!, attachments) });
   }
-  router.post('/tickets/:ticket/replies', need('tickets.reply'), async (req, res) => {
+  /** The files of a multipart message, checked against the attachment settings (none with JSON). */
+  async function filesOf(req: Request) {
+    const checked = await checkUploads(uploadedFiles(req), await services.settings.all());
+    if (checked.problems.length) throw new ApiInputError('Some fields are not valid.', { attachments: attachmentErrors(checked.problems) });
+    return checked.accepted;
+  }
+  // A message is JSON, or multipart/form-data with its files in "attachments"; either may carry an Idempotency-Key.
+  const creating = (capability: Capability) => [need(capability), multipartForms(services), idempotent(services)];
+  router.post('/tickets/:ticket/replies', ...creating('tickets.reply'), async (req, res) => {
     const ticket = await loadWorkable(req);
     const body = parseInput(s.replyBody, req.body);
     // The service falls back to "replied" for an unknown status; a program gets told instead.
     if (body.status !== undefined && !(await findStatusByKey(services.db, body.status))) throw new ApiInputError('Some fields are not valid.', { status: 'apiErrors.unknownKey' });
-    await sendMessage(res, ticket.id, await addStaffReply(services, ticket, { staff: actorOf(req), body: body.body, files: [], statusKey: body.status }));
+    const files = await filesOf(req);
+    await sendMessage(res, ticket.id, await addStaffReply(services, ticket, { staff: actorOf(req), body: body.body, files, statusKey: body.status }));
   });
-  router.post('/tickets/:ticket/notes', need('tickets.reply'), async (req, res) => {
+  router.post('/tickets/:ticket/notes', ...creating('tickets.reply'), async (req, res) => {
     const ticket = await loadWorkable(req);
     const body = parseInput(s.noteBody, req.body);
-    await sendMessage(res, ticket.id, await addInternalNote(services, ticket, actorOf(req), body.body));
+    const files = await filesOf(req);
+    await sendMessage(res, ticket.id, await addInternalNote(services, ticket, actorOf(req), body.body, files));
+  });
+
+  router.get('/tickets/:ticket/attachments/:attachment', view, async (req, res) => {
+    const ticket = await load(req);
+    const found = await findTicketAttachment(services.db, ticket.id, Number(parseInput(attachmentParams, { attachment: req.params.attachment }).attachment));
+    if (!found) throw new NotFoundError(); // the same answer as a ticket out of reach
+    sendAttachment(res, found, services.store);
   });
 
   /** One change to a ticket, answered with the ticket as it is afterwards. */

@@ -1,3 +1,4 @@
+import { linkify } from '../../tickets/message-text';
 import type { Request, RequestHandler } from 'express';
 import { languages } from '../../i18n/i18n';
 import { can, type Capability } from '../../staff/capabilities';
@@ -38,6 +39,8 @@ export function baseLocals(assetVersion: string): RequestHandler {
     const lang = req.language && languages.some((l) => l.code === req.language) ? req.language : 'en';
     res.locals.t = req.t;
     res.locals.errorText = (value: string) => errorText(req.t, value);
+    // Message text: escaped, with its links clickable (see message-text.ts).
+    res.locals.linkify = linkify;
     res.locals.lang = lang;
     res.locals.languages = languages.map((l) => ({ ...l, href: languageHref(req, l.code), current: l.code === lang }));
     res.locals.asset = (file: string) => `/static/${file}?v=${assetVersion}`;

@@ -1,0 +1,168 @@
+import request from 'supertest';
+import { insertCategory } from '../../src/categories/categories.repo';
+import { insertReturningId } from '../../src/db/insert';
+import { requestFingerprint } from '../../src/idempotency/idempotency.service';
+import { apiTokenFor, customerTicket, integrationToken } from '../helpers/api-client';
+import { staffCredentials, useInstalledApp, type InstalledApp } from '../helpers/installed-app';
+import { createHash } from 'node:crypto';
+
+/**
+ * The OpenAPI document is the contract: for every operation and every status it documents, a
+ * request here produces exactly that status; every answer of every request here is one the
+ * document lists for that operation.
+ */
+
+let t: InstalledApp;
+useInstalledApp((app) => (t = app), { freshRateLimits: true });
+
+type Doc = { paths: Record<string, Record<string, { responses: Record<string, unknown>; requestBody?: { content: Record<string, { schema: { properties?: Record<string, { maxLength?: number }> } }> } }>> };
+type Call = { method: string; path: string; body?: unknown; token?: string | null; type?: string; key?: string; file?: boolean };
+type Ctx = { ticket: number; other: number; merged: number; attachment: number; customer: number; token: string; powerless: string };
+
+const bad = 'tsr_' + 'A'.repeat(43);
+const huge = { body: 'x'.repeat(1_100_000) };
+let seq = 0;
+const submission = () => ({ name: 'Contract Walker', email: `walker${++seq}@example.org`, category: 1, subject: `Contract ${seq}`, message: 'Hello' });
+
+function send(c: Call, ctx: Ctx): request.Test {
+  const r = request(t.app)[c.method.toLowerCase() as 'get'](`/api/v1${c.path}`);
+  const token = c.token === undefined ? ctx.token : c.token;
+  if (token) r.set('Authorization', `Bearer ${token}`);
+  if (c.key) r.set('Idempotency-Key', c.key);
+  if (c.file) return r.field('body', 'With a file').attach('attachments', Buffer.from('hello file\n'), { filename: 'hello.txt', contentType: 'text/plain' });
+  if (c.type) return r.set('Content-Type', c.type).send(String(c.body));
+  return c.body === undefined ? r : r.send(c.body as object);
+}
+
+/** The body that succeeds on each operation (a fresh ticket each time where it changes one). */
+async function okBody(method: string, path: string, ctx: Ctx): Promise<unknown> {
+  const bodies: Record<string, unknown> = {
+    'POST /tickets': submission(),
+    'PATCH /tickets/{ticket}': { priority: 'high' },
+    'POST /tickets/{ticket}/replies': { body: 'A reply' },
+    'POST /tickets/{ticket}/notes': { body: 'A note' },
+    'POST /tickets/{ticket}/assign': { ownerId: 'me' },
+    'POST /tickets/{ticket}/status': { status: 'on_hold' },
+    'POST /tickets/{ticket}/merge': { into: (await customerTicket(t)).id },
+    'POST /tickets/{ticket}/escalate': { reason: 'Tier 2, please' },
+  };
+  return bodies[`${method} ${path}`];
+}
+
+function fill(path: string, ctx: Ctx, ticket = ctx.ticket): string {
+  return path.replace('{ticket}', String(ticket)).replace('{attachment}', String(ctx.attachment)).replace('{customer}', String(ctx.customer));
+}
+
+async function caseFor(method: string, path: string, status: string, ctx: Ctx): Promise<Call> {
+  const hasBody = method === 'POST' || method === 'PATCH';
+  const fresh = async () => (await customerTicket(t)).id;
+  // Refused requests change nothing, so they share one ticket; a successful change gets its own.
+  const base = async (ticket = ctx.ticket): Promise<Call> => ({ method, path: fill(path, ctx, ticket) + (path === '/customers' ? `?email=walker1%40example.org` : ''), body: await okBody(method, path, ctx) });
+  switch (status) {
+    case '200':
+    case '201':
+      return base(hasBody ? await fresh() : ctx.ticket);
+    case '401':
+      return { ...(await base()), token: bad };
+    case '403':
+      return { ...(await base()), token: ctx.powerless };
+    case '404':
+      return { ...(await base()), path: path.includes('{attachment}') ? fill(path, ctx).replace(/attachments\/\d+/, 'attachments/999999') : path.replace(/\{\w+\}/, '999999999').replace(/\{\w+\}/g, '1') };
+    case '400': {
+      const b = await base();
+      if (hasBody) return { ...b, body: { unknownField: 1 } };
+      if (path === '/tickets' || path === '/customers' || path.endsWith('/tickets')) return { ...b, path: `${b.path.split('?')[0]}?bogus=1` };
+      return { ...b, path: path.replace(/\{\w+\}/, 'x'.repeat(41)).replace(/\{\w+\}/g, '1') };
+    }
+    case '409': {
+      if (method === 'POST' && /^\/tickets(\/\{ticket\}\/(replies|notes))?$/.test(path)) {
+        // A request with this key still running: its reservation without an answer.
+        const b = await base();
+        const key = `running-${++seq}`;
+        const tokenId = Number((await t.db('api_tokens').orderBy('id').first('id')).id);
+        await insertReturningId(t.db, 'api_idempotency_keys', { token_id: tokenId, key_hash: createHash('sha256').update(key).digest('hex'), fingerprint: requestFingerprint(method, `/api/v1${b.path}`, b.body), created_at: t.clock.now() });
+        return { ...b, key };
+      }
+      return base(ctx.merged);
+    }
+    case '413':
+      return { ...(await base()), body: huge };
+    case '415':
+      return { ...(await base()), type: 'text/plain', body: 'plain text' };
+    case '422': {
+      const b = await base();
+      const key = `reused-${++seq}`;
+      await send({ ...b, key }, ctx).expect(201);
+      return { ...b, key, body: method === 'POST' && path === '/tickets' ? submission() : { body: 'Another text' } };
+    }
+    case '429':
+      return { ...(await base()), token: bad, path: fill(path, ctx), body: undefined };
+    default:
+      throw new Error(`no case for ${method} ${path} ${status}`);
+  }
+}
+
+test('every documented status of every operation happens, and nothing undocumented', async () => {
+  const doc = (await request(t.app).get('/api/v1/openapi.json').expect(200)).body as Doc;
+  const token = await integrationToken(t);
+  const [roleId] = await t.db('roles').insert({ name: 'Nothing', capabilities: JSON.stringify([]), created_at: 1, updated_at: 1 }).returning('id');
+  const sam = await t.db('staff_users').where({ email: staffCredentials.email }).first('id');
+  await t.db('staff_users').where({ id: sam.id }).update({ role_id: typeof roleId === 'object' ? roleId.id : roleId });
+  const powerless = await apiTokenFor(t, staffCredentials.email);
+  const tier2 = await insertCategory(t.db, { name: 'Tier 2', description: null, tier: 2, is_public: false, default_priority_id: null, sort_order: 9 }, t.clock.now());
+  await t.db('categories').where({ id: 1 }).update({ escalate_to_id: tier2 });
+  const ticket = (await customerTicket(t)).id;
+  const merged = (await customerTicket(t)).id;
+  await t.db('tickets').where({ id: merged }).update({ merged_into_id: ticket });
+  const withFile = await send({ method: 'POST', path: `/tickets/${ticket}/notes`, file: true, token }, { token } as Ctx).expect(201);
+  const attachment = withFile.body.message.attachments[0].id as number;
+  const customer = Number((await t.db('tickets').where({ id: ticket }).first('customer_id')).customer_id);
+  const ctx: Ctx = { ticket, other: 0, merged, attachment, customer, token, powerless };
+
+  const missing: string[] = [];
+  const wrong: string[] = [];
+  let cases = 0;
+  for (const [path, ops] of Object.entries(doc.paths)) {
+    for (const [lower, op] of Object.entries(ops)) {
+      const method = lower.toUpperCase();
+      const documented = Object.keys(op.responses);
+      for (const status of documented) {
+        let call: Call;
+        try {
+          call = await caseFor(method, path, status, ctx);
+        } catch (err) {
+          missing.push(`${method} ${path} ${status}: ${(err as Error).message}`);
+          continue;
+        }
+        if (status === '429') await t.db('rate_limits').insert({ bucket: 'api-token:127.0.0.1', hits: 1000, reset_at: t.clock.now() + 60_000 }).onConflict('bucket').merge();
+        const res = await send(call, ctx);
+        if (status === '429') await t.db('rate_limits').where('bucket', 'like', 'api-token:%').del();
+        await t.db('rate_limits').where('bucket', 'like', 'submit%').del();
+        cases++;
+        if (String(res.status) !== status) wrong.push(`${method} ${path}: expected ${status}, got ${res.status} ${res.text.slice(0, 200)}`);
+        if (!documented.includes(String(res.status))) wrong.push(`${method} ${path}: undocumented ${res.status}`);
+        if (Number(status) >= 400 && res.body?.error?.code === undefined) wrong.push(`${method} ${path} ${status}: no error code`);
+      }
+    }
+  }
+  expect(missing).toEqual([]);
+  expect(wrong).toEqual([]);
+  expect(cases).toBeGreaterThan(100);
+}, 600_000); // some 150 requests: a loaded machine may take minutes, which is no failure
+
+test('one limit for a name in the form, the API and the document: 120 characters', async () => {
+  const doc = (await request(t.app).get('/api/v1/openapi.json').expect(200)).body as Doc;
+  const schema = doc.paths['/tickets']!.post!.requestBody!.content['application/json']!.schema;
+  expect(schema.properties!.name!.maxLength).toBe(120);
+  expect(schema.properties!.subject!.maxLength).toBe(200);
+  const auth = { Authorization: `Bearer ${await integrationToken(t)}` };
+  await request(t.app).post('/api/v1/tickets').set(auth).send({ ...submission(), name: 'n'.repeat(121) }).expect(400);
+  await request(t.app).post('/api/v1/tickets').set(auth).send({ ...submission(), name: 'n'.repeat(120) }).expect(201);
+});
+
+test('a status has one name: /statuses says what the staff pages say', async () => {
+  const res = await request(t.app).get('/api/v1/statuses').set('Authorization', `Bearer ${await integrationToken(t)}`).expect(200);
+  const names = Object.fromEntries(res.body.items.map((s: { key: string; name: string }) => [s.key, s.name]));
+  expect(names.replied).toBe('Answered by us');
+  expect(names.waiting ?? 'Waiting for customer').toBe('Waiting for customer');
+});
