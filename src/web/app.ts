@@ -81,7 +81,7 @@ export function createApp(deps: AppDeps, prebuilt?: { services?: Services }): Ex
   const app = baseApp({ trustProxy: deps.config.server.trustProxy, viewDirs: [fromRoot('views')], logger: deps.logger, i18n: deps.i18n, db: deps.db });
   const services = prebuilt?.services ?? createServices(deps);
   const schemaStatus = new SchemaStatus(deps.db);
-  const passport = createPassport(deps);
+  const passport = createPassport({ ...deps, signingSecret: deps.config.secrets.signing });
   const csrf = createCsrf({ secret: deps.config.secrets.signing, sessionIdOf: (req) => req.session?.id ?? '' });
 
   // The wizard is gone once installed, whatever state the database is in (no query before this).
