@@ -24,13 +24,12 @@ test('/admin sends anonymous visitors to sign in and back afterwards', async () 
 test('a correct sign-in lands on the dashboard with a new session id', async () => {
   const agent = request.agent(t.app);
   const page = await agent.get('/admin/login').expect(200);
-  const before = sessionCookie(page);
-  expect(before).toBeDefined(); // the form's CSRF token needs a session
+  // Showing the form stores no session: its CSRF token is bound to a form cookie of its own.
+  expect(sessionCookie(page)).toBeUndefined();
   const res = await agent.post('/admin/login').type('form').send({ _csrf: csrfFrom(page.text), email: 'ADA@example.com', password: adminCredentials.password }).expect(303);
   expect(res.headers.location).toBe('/admin');
   const after = sessionCookie(res);
   expect(after).toBeDefined();
-  expect(after).not.toBe(before);
   const dash = await agent.get('/admin').expect(200);
   expect(dash.text).toContain('Welcome, Ada Admin');
   const cookie = ([] as string[]).concat(res.headers['set-cookie'] ?? []).find((c) => c.startsWith('tessera.sid='))!;
