@@ -1,5 +1,7 @@
 import { deleteTokensOfStaff } from '../api-tokens/api-tokens.repo';
 import { recordAudit } from '../audit/audit.repo';
+import type { QueueMailDeps } from '../mail/mail.service';
+import { queueSecurityNotice } from '../staff/security-notice';
 import type { Clock } from '../clock';
 import type { Db } from '../db/db';
 import { withTransaction } from '../db/transaction';
@@ -40,7 +42,7 @@ export async function saveNotifications(deps: ProfileDeps, staffId: number, inpu
  * returns the account's new sessions_valid_after, which the session that asked keeps so it
  * stays signed in, and how many tokens were revoked.
  */
-export async function changePassword(deps: ProfileDeps, staff: Person, input: unknown, ip: string): Promise<{ validAfter: number; tokensRevoked: number }> {
+export async function changePassword(deps: ProfileDeps & QueueMailDeps, staff: Person, input: unknown, ip: string): Promise<{ validAfter: number; tokensRevoked: number }> {
   const parsed = passwordChangeSchema.safeParse(input);
   if (!parsed.success) throw new ValidationError('Check the passwords.', fieldErrors(parsed.error));
   const { current_password: current, new_password: next, confirm_password: confirm, revoke_tokens: revokeTokens } = parsed.data;
@@ -61,6 +63,7 @@ export async function changePassword(deps: ProfileDeps, staff: Person, input: un
     await updatePasswordHash(trx, staff.id, hash, now);
     const tokensRevoked = revokeTokens ? await deleteTokensOfStaff(trx, staff.id) : 0;
     await recordAudit(trx, { actor: staff, action: 'staff.password_changed', target: { type: 'staff', id: staff.id }, details: { tokensRevoked }, ip }, now);
+    await queueSecurityNotice(trx, deps, staff.id, 'password_changed');
     return { validAfter: await endStaffSessions(trx, staff.id, now), tokensRevoked };
   });
 }
