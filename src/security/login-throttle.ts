@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { Db } from '../db/db';
 import { hitWindowCounter } from '../db/window-counter';
 import { clientKey } from './client-key';
@@ -26,7 +27,8 @@ export const loginLimits = {
 
 const emailKey = (email: string) => email.toLowerCase().slice(0, 160);
 const ipBucket = (ip: string) => `login-ip:${clientKey(ip)}`;
-const pairBucket = (email: string, ip: string) => `login-pair:${clientKey(ip)}|${emailKey(email)}`;
+// Hashed: an IPv6 network and a long address together would not fit the 191-character key.
+const pairBucket = (email: string, ip: string) => `login-pair:${createHash('sha256').update(`${clientKey(ip)}|${emailKey(email)}`).digest('hex')}`;
 const accountBucket = (email: string) => `login-acct:${emailKey(email)}`;
 const deviceBucket = (deviceId: string) => `login-dev:${deviceId.slice(0, 64)}`;
 

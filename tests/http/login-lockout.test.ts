@@ -71,6 +71,14 @@ test('a forged or foreign device cookie counts for nothing', async () => {
   }
 });
 
+test('the longest address from an IPv6 client is counted like any other (the counter keys fit)', async () => {
+  const long = `${'x'.repeat(240)}@example.com`;
+  const statuses = [];
+  for (let i = 0; i <= loginLimits.perPair.max; i++) statuses.push((await signInFrom('2001:db8:1:2:3:4:5:6', { email: long, password: 'not it' })).status);
+  expect(statuses.slice(0, -1).every((s) => s === 401)).toBe(true);
+  expect(statuses.at(-1)).toBe(429);
+});
+
 test('the per-address limit over all accounts stays', async () => {
   for (let i = 0; i < loginLimits.perIp.max; i++) await signInFrom('203.0.113.99', { email: `nobody${i}@example.com`, password: 'not a real password' });
   expect((await signInFrom('203.0.113.99', adminCredentials)).status).toBe(429);
