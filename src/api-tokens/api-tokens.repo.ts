@@ -58,6 +58,11 @@ export async function findTokenByHash(db: Knex, hash: string): Promise<ApiToken 
   return row ? toToken(row) : undefined;
 }
 
+/** Revokes every token of one person (password changed or reset, account deactivated); returns how many. */
+export async function deleteTokensOfStaff(db: Knex, staffId: number): Promise<number> {
+  return db('api_tokens').where({ staff_id: staffId }).del();
+}
+
 export async function deleteApiToken(db: Knex, id: number): Promise<void> {
   await db('api_tokens').where({ id }).del();
 }

@@ -41,6 +41,10 @@ export type Recipient = z.input<typeof recipientSchema>;
 const ticketRef = z.object({ trackingId, subject: ticketSubject, url: link });
 const statusRef = z.object({ key: z.string().max(40).nullable(), name: z.string().max(100) });
 
+/** What a staff member's security notice tells them happened to their account (ASVS 2.5.5). */
+export const securityEvents = ['password_changed', 'password_reset', 'password_reset_by_admin', 'two_factor_off', 'two_factor_off_by_admin'] as const;
+export type SecurityEvent = (typeof securityEvents)[number];
+
 /**
  * Each template's variables. The greeting uses the recipient's name (`to.name`); links to a
  * customer's ticket are URLs the caller builds (and signs), links to staff pages are built here.
@@ -74,6 +78,7 @@ export const templateVars = {
   }),
   staff_invite: z.object({ invitedBy: personName, url: link, validHours: z.number().int().positive() }),
   staff_password_reset: z.object({ url: link, validMinutes: z.number().int().positive() }),
+  staff_security_notice: z.object({ event: z.enum(securityEvents), at: z.number().int().nonnegative(), byName: personName.optional(), resetUrl: link }),
 } as const;
 
 export type MailTemplate = keyof typeof templateVars;

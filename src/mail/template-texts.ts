@@ -104,8 +104,25 @@ export const editableTemplates = {
     valid_minutes: { value: (v) => String(v.validMinutes) },
     ...site,
   } satisfies Placeholders<'staff_password_reset'>,
+  staff_security_notice: {
+    ...recipient,
+    what: { value: (v, c) => securityNoticeWhat(v, c.t, c.site.name) },
+    time: { value: (v) => securityNoticeTime(v.at) },
+    password_url: { value: (v) => v.resetUrl, link: true },
+    ...site,
+  } satisfies Placeholders<'staff_security_notice'>,
   test_message: { requested_by: { value: (v) => v.requestedBy }, ...site } satisfies Placeholders<'test_message'>,
 };
+
+/** The sentence of a security notice that says what happened (shared by the built-in views). */
+export function securityNoticeWhat(v: Vars<'staff_security_notice'>, t: TFunction, helpdesk: string): string {
+  return t(`staff_security_notice.event.${v.event}`, { helpdesk, name: v.byName ?? '' });
+}
+
+/** When it happened, in UTC (the notice goes out at once; the reader's zone is unknown). */
+export function securityNoticeTime(at: number): string {
+  return `${new Date(at).toISOString().slice(0, 16).replace('T', ' ')} UTC`;
+}
 
 export type EditableTemplate = keyof typeof editableTemplates;
 export const editableTemplateNames = Object.keys(editableTemplates) as EditableTemplate[];
@@ -122,7 +139,7 @@ export function placeholderNames(template: EditableTemplate): string[] {
  * The link a mail exists for: an invitation or reset without its single-use link is useless, so
  * a wording must have it in its text (checked on save; a stored one without it is not used).
  */
-const requiredLinks: Partial<Record<EditableTemplate, string>> = { staff_invite: 'invite_url', staff_password_reset: 'reset_url' };
+const requiredLinks: Partial<Record<EditableTemplate, string>> = { staff_invite: 'invite_url', staff_password_reset: 'reset_url', staff_security_notice: 'password_url' };
 
 /** The required link placeholder that `body` lacks, if any. */
 export function missingRequiredLink(template: EditableTemplate, body: string): string | null {
@@ -176,6 +193,7 @@ export function defaultTemplateText(template: EditableTemplate, t: TFunction): {
       `${t('staff_password_reset.action')}: {{reset_url}}`,
       `${t('staff_password_reset.expires', { minutes: '{{valid_minutes}}' })} ${t('staff_password_reset.ignore')}`,
     ],
+    staff_security_notice: ['{{what}}', `${t('staff_security_notice.when')}: {{time}}`, `${t('staff_security_notice.notYou')} {{password_url}}`],
     test_message: [t('mail.test_message.intro', { helpdesk: '{{helpdesk_name}}', name: '{{requested_by}}' }), t('mail.test_message.success')],
   };
   return { subject, body: paragraphs[template].join('\n\n') };

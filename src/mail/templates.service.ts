@@ -135,6 +135,8 @@ function sampleRequest(template: EditableTemplate, language: LanguageCode, siteU
       return { ...base, to: staffRecipient, template, vars: { invitedBy: t('mailTemplates.sample.admin'), url: `${siteUrl}/admin/invite/${sampleToken}`, validHours: tokenLifetimes.invite / 3600_000 } };
     case 'staff_password_reset':
       return { ...base, to: staffRecipient, template, vars: { url: `${siteUrl}/admin/reset/${sampleToken}`, validMinutes: tokenLifetimes.reset / 60_000 } };
+    case 'staff_security_notice':
+      return { ...base, to: staffRecipient, template, vars: { event: 'password_changed', at: Date.UTC(2026, 0, 15, 9, 30), resetUrl: `${siteUrl}/admin/forgot-password` } };
     case 'test_message':
       // The test goes to a typed address, without a name.
       return { ...base, to: { address: 'admin@example.com' }, template, automatic: false, vars: { requestedBy: t('mailTemplates.sample.admin') } };

@@ -45,6 +45,8 @@ export const passwordChangeSchema = z.object({
   current_password: z.string({ error: 'profile.error.passwordMissing' }).min(1, { error: 'profile.error.passwordMissing' }).max(1000, { error: 'form.tooLong' }),
   new_password: z.string({ error: 'form.required' }).min(1, { error: 'form.required' }).max(1000, { error: 'password.too_long' }),
   confirm_password: z.string({ error: 'form.required' }).max(1000, { error: 'form.tooLong' }),
+  /** "Also revoke my API tokens" (ticked on the form by default). */
+  revoke_tokens: checkbox,
 });
 
 /** zod issues as the field → locale key map the forms show (first problem of each field). */

@@ -1,4 +1,7 @@
+import { deleteTokensOfStaff } from '../api-tokens/api-tokens.repo';
 import { recordAudit } from '../audit/audit.repo';
+import type { QueueMailDeps } from '../mail/mail.service';
+import { queueSecurityNotice } from '../staff/security-notice';
 import type { Clock } from '../clock';
 import type { Db } from '../db/db';
 import { withTransaction } from '../db/transaction';
@@ -35,13 +38,14 @@ export async function saveNotifications(deps: ProfileDeps, staffId: number, inpu
 
 /**
  * A new password, with the current one as proof (throttled like sign-in). Ends every other
- * session of the account; returns the account's new sessions_valid_after, which the session
- * that asked keeps so it stays signed in.
+ * session of the account and, when asked (the default on the form), revokes its API tokens;
+ * returns the account's new sessions_valid_after, which the session that asked keeps so it
+ * stays signed in, and how many tokens were revoked.
  */
-export async function changePassword(deps: ProfileDeps, staff: Person, input: unknown, ip: string): Promise<number> {
+export async function changePassword(deps: ProfileDeps & QueueMailDeps, staff: Person, input: unknown, ip: string): Promise<{ validAfter: number; tokensRevoked: number }> {
   const parsed = passwordChangeSchema.safeParse(input);
   if (!parsed.success) throw new ValidationError('Check the passwords.', fieldErrors(parsed.error));
-  const { current_password: current, new_password: next, confirm_password: confirm } = parsed.data;
+  const { current_password: current, new_password: next, confirm_password: confirm, revoke_tokens: revokeTokens } = parsed.data;
   const wait = await countCodeAttempt(deps.db, ip, staff.id, deps.clock.now());
   if (wait > 0) throw new TooManyRequestsError('Too many wrong passwords. Please wait and try again.', wait);
   const row = await findStaffById(deps.db, staff.id);
@@ -57,7 +61,9 @@ export async function changePassword(deps: ProfileDeps, staff: Person, input: un
   const now = deps.clock.now();
   return withTransaction(deps.db, async (trx) => {
     await updatePasswordHash(trx, staff.id, hash, now);
-    await recordAudit(trx, { actor: staff, action: 'staff.password_changed', target: { type: 'staff', id: staff.id }, ip }, now);
-    return endStaffSessions(trx, staff.id, now);
+    const tokensRevoked = revokeTokens ? await deleteTokensOfStaff(trx, staff.id) : 0;
+    await recordAudit(trx, { actor: staff, action: 'staff.password_changed', target: { type: 'staff', id: staff.id }, details: { tokensRevoked }, ip }, now);
+    await queueSecurityNotice(trx, deps, staff.id, 'password_changed');
+    return { validAfter: await endStaffSessions(trx, staff.id, now), tokensRevoked };
   });
 }

@@ -1,14 +1,18 @@
+import { randomBytes } from 'node:crypto';
+import { deleteTokensOfStaff } from '../api-tokens/api-tokens.repo';
 import { recordAudit } from '../audit/audit.repo';
-import type { Db } from '../db/db';
+import type { Db, Trx } from '../db/db';
 import { withTransaction } from '../db/transaction';
 import { hitWindowCounter } from '../db/window-counter';
-import { ValidationError } from '../errors';
+import { ConflictError, NotFoundError, ValidationError } from '../errors';
 import { queueMail } from '../mail/mail.service';
 import { clientKey } from '../security/client-key';
 import { hashPassword, passwordProblem } from './password';
-import { endStaffSessions, findStaffByEmail } from './staff.repo';
+import { endStaffSessions, findStaffByEmail, findStaffById } from './staff.repo';
 import { findStaffForAdmin, updateStaffAccount } from './staff-admin.repo';
-import type { StaffAdminDeps } from './staff-admin.service';
+import { changeableAccount, type StaffAdminDeps } from './staff-admin.service';
+import type { AdminActor } from './roles.service';
+import { queueSecurityNotice } from './security-notice';
 import { singleLine } from './staff.schema';
 import { issueStaffToken, tokenLifetimes, useStaffToken, validStaffToken } from './staff-tokens';
 import type { TokenPurpose } from './staff-tokens.repo';
@@ -35,13 +39,40 @@ export async function requestPasswordReset(deps: StaffAdminDeps, input: { email:
   const staff = await findStaffByEmail(deps.db, email);
   // An invited colleague uses the invitation; a deactivated account gets nothing.
   if (!staff || !staff.is_active || !staff.password_hash) return;
+  await withTransaction(deps.db, (trx) => queueResetLink(trx, deps, staff, now));
+}
+
+/** Issues a single-use reset link for an account and queues the mail that carries it. */
+async function queueResetLink(trx: Trx, deps: StaffAdminDeps, staff: { id: number; email: string; name: string; language: string }, now: number): Promise<void> {
+  const token = await issueStaffToken(trx, staff.id, 'reset', now);
+  const settings = await deps.settings.all(trx);
+  await queueMail(trx, deps, {
+    template: 'staff_password_reset', to: { address: staff.email, name: staff.name }, language: staff.language, automatic: true,
+    vars: { url: `${settings['helpdesk.url']}/admin/reset/${token}`, validMinutes: tokenLifetimes.reset / 60_000 },
+  });
+}
+
+/**
+ * An administrator (or staff manager, for accounts they may change) resets a colleague's
+ * password, because it leaked or was forgotten: the old password stops working at once (a
+ * random one nobody knows replaces it, so "forgot password" still works later), every session
+ * ends, every API token is revoked, and the colleague is mailed a reset link and a notice.
+ */
+export async function resetPasswordOf(deps: StaffAdminDeps, actor: AdminActor, id: number): Promise<void> {
+  const unusable = await hashPassword(randomBytes(32).toString('base64url'));
+  const now = deps.clock.now();
   await withTransaction(deps.db, async (trx) => {
-    const token = await issueStaffToken(trx, staff.id, 'reset', now);
-    const settings = await deps.settings.all(trx);
-    await queueMail(trx, deps, {
-      template: 'staff_password_reset', to: { address: staff.email, name: staff.name }, language: staff.language, automatic: true,
-      vars: { url: `${settings['helpdesk.url']}/admin/reset/${token}`, validMinutes: tokenLifetimes.reset / 60_000 },
-    });
+    const person = await changeableAccount(trx, actor, id);
+    if (id === actor.id) throw new ConflictError('own_account', 'Use your profile to change your own password.');
+    if (!person.isActive || person.invited) throw new ConflictError('no_password', 'This account has no password to reset.');
+    const staff = await findStaffById(trx, id);
+    if (!staff) throw new NotFoundError();
+    await updateStaffAccount(trx, id, { passwordHash: unusable }, now);
+    await endStaffSessions(trx, id, now);
+    const tokensRevoked = await deleteTokensOfStaff(trx, id);
+    await queueResetLink(trx, deps, staff, now);
+    await queueSecurityNotice(trx, deps, id, 'password_reset_by_admin', { byName: actor.name });
+    await recordAudit(trx, { actor, ip: actor.ip, action: 'staff.password_reset_by_admin', target: { type: 'staff', id }, details: { tokensRevoked } }, now);
   });
 }
 
@@ -86,6 +117,7 @@ export async function setPasswordByLink(deps: StaffAdminDeps, purpose: TokenPurp
     if (!stored || stored.staffId !== holder.staffId || !(await useStaffToken(trx, stored, now))) throw new LinkInvalidError();
     await updateStaffAccount(trx, holder.staffId, { passwordHash, name, invitedAt: null }, now);
     await endStaffSessions(trx, holder.staffId, now);
+    if (purpose === 'reset') await queueSecurityNotice(trx, deps, holder.staffId, 'password_reset');
     await recordAudit(trx, {
       actor: { id: holder.staffId, name }, ip: input.ip, action: purpose === 'invite' ? 'staff.invitation_accepted' : 'staff.password_reset', target: { type: 'staff', id: holder.staffId },
       ...(name !== holder.name ? { details: { before: { name: holder.name }, after: { name } } } : {}),

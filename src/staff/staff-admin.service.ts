@@ -1,4 +1,5 @@
 import type { i18n } from 'i18next';
+import { deleteTokensOfStaff } from '../api-tokens/api-tokens.repo';
 import { recordAudit } from '../audit/audit.repo';
 import type { Clock } from '../clock';
 import type { Db, Trx } from '../db/db';
@@ -145,6 +146,9 @@ export async function setStaffActive(deps: StaffAdminDeps, actor: AdminActor, id
       if (id === actor.id) throw new ValidationError('You cannot deactivate yourself.', { active: 'staffAdmin.errors.self' });
       if (before.isAdmin && (await countOtherActiveAdmins(trx, id)) === 0) throw new ValidationError('The last admin stays active.', { active: 'staffAdmin.errors.lastAdmin' });
       await endStaffSessions(trx, id, now);
+      // Tokens of a deactivated account stop at once anyway; revoking them means reactivating
+      // the person does not bring back a token that may have leaked with them.
+      await deleteTokensOfStaff(trx, id);
     }
     await updateStaffAccount(trx, id, { isActive: active }, now);
     await recordAudit(trx, {

@@ -4,7 +4,9 @@ import type { Db } from '../db/db';
 import { withTransaction } from '../db/transaction';
 import { ConflictError, ForbiddenError, TooManyRequestsError, ValidationError } from '../errors';
 import { codeSucceeded, countCodeAttempt } from '../security/code-throttle';
+import type { QueueMailDeps } from '../mail/mail.service';
 import { verifyPassword } from './password';
+import { queueSecurityNotice } from './security-notice';
 import { endStaffSessions, findStaffById } from './staff.repo';
 import {
   decryptTotpSecret,
@@ -31,6 +33,8 @@ import {
 
 /** `signingSecret` derives the key that encrypts TOTP secrets at rest. */
 export type TwoFactorDeps = { db: Db; clock: Clock; signingSecret: string };
+/** Switching two-factor sign-in off also mails the account a security notice. */
+type SwitchOffDeps = TwoFactorDeps & QueueMailDeps;
 type Person = { id: number; name: string; email: string };
 
 export async function twoFactorStatus(db: Db, staffId: number): Promise<{ enabled: boolean; recoveryCodesLeft: number }> {
@@ -158,7 +162,7 @@ export async function renewRecoveryCodes(deps: TwoFactorDeps, staff: Person, ip:
 }
 
 /** Switching it off needs the password and a code, and is refused while admins require it. */
-export async function disableTwoFactor(deps: TwoFactorDeps, staff: Person, input: { password: unknown; code: unknown }, ip: string, required: boolean): Promise<void> {
+export async function disableTwoFactor(deps: SwitchOffDeps, staff: Person, input: { password: unknown; code: unknown }, ip: string, required: boolean): Promise<void> {
   if (required) throw new ValidationError('Required for everyone.', { password: 'twoFactor.error.required' });
   if (!(await hasTwoFactor(deps.db, staff.id))) throw new ConflictError('two_factor_off', 'Two-factor sign-in is off.');
   await confirmIdentity(deps, staff.id, input, ip);
@@ -166,6 +170,7 @@ export async function disableTwoFactor(deps: TwoFactorDeps, staff: Person, input
   await withTransaction(deps.db, async (trx) => {
     await deleteTwoFactor(trx, staff.id);
     await recordAudit(trx, { actor: staff, action: 'staff.two_factor_disabled', target: { type: 'staff', id: staff.id }, ip }, now);
+    await queueSecurityNotice(trx, deps, staff.id, 'two_factor_off');
   });
 }
 
@@ -175,7 +180,7 @@ export async function disableTwoFactor(deps: TwoFactorDeps, staff: Person, input
  * ends their sessions — a lost phone may be a stolen one. Not for one's own account (the
  * profile does that, with a code). Audit-logged.
  */
-export async function resetTwoFactorOf(deps: TwoFactorDeps, actor: Person & { isAdmin: boolean }, target: { id: number; isAdmin: boolean }, ip: string): Promise<void> {
+export async function resetTwoFactorOf(deps: SwitchOffDeps, actor: Person & { isAdmin: boolean }, target: { id: number; isAdmin: boolean }, ip: string): Promise<void> {
   if (target.id === actor.id) throw new ConflictError('own_account', 'Use your profile to change your own two-factor sign-in.');
   if (target.isAdmin && !actor.isAdmin) throw new ForbiddenError();
   if (!(await hasTwoFactor(deps.db, target.id))) throw new ConflictError('two_factor_off', 'Two-factor sign-in is off.');
@@ -184,5 +189,6 @@ export async function resetTwoFactorOf(deps: TwoFactorDeps, actor: Person & { is
     await deleteTwoFactor(trx, target.id);
     await endStaffSessions(trx, target.id, now);
     await recordAudit(trx, { actor, action: 'staff.two_factor_reset', target: { type: 'staff', id: target.id }, ip }, now);
+    await queueSecurityNotice(trx, deps, target.id, 'two_factor_off_by_admin', { byName: actor.name });
   });
 }

@@ -3,10 +3,10 @@ import { findActiveCategory } from '../categories/categories.repo';
 import type { CustomField } from '../custom-fields/custom-fields.repo';
 import { listActiveFields } from '../custom-fields/custom-fields.repo';
 import { validateFieldValues } from '../custom-fields/field-values';
-import { ValidationError } from '../errors';
+import { ForbiddenError, ValidationError } from '../errors';
 import { languageCodes } from '../i18n/i18n';
 import type { Settings } from '../settings/settings.schema';
-import type { CapabilityHolder } from '../staff/capabilities';
+import { can, type CapabilityHolder } from '../staff/capabilities';
 import { visibleCategoryIds } from '../staff/category-access.repo';
 import { attachmentErrors, checkUploads, type Upload } from './message-form';
 import { assign, type StaffActor } from './staff-actions.service';
@@ -37,6 +37,7 @@ export async function openTicketForCustomer(
   staff: StaffActor & CapabilityHolder,
   input: { body: Record<string, unknown>; files: Upload[]; submissionKey: string | null },
 ): Promise<{ ticket: TicketView; created: boolean }> {
+  if (!can(staff, 'tickets.create')) throw new ForbiddenError();
   const { db, settings } = deps;
   const body = input.body;
   const errors: Record<string, string> = {};

@@ -40,6 +40,7 @@ import { upgradeRoutes } from './admin/upgrade.routes';
 import { healthRoutes } from './health.routes';
 import { helpdeskRoutes } from './helpdesk/home.routes';
 import { createCsrf } from './middleware/csrf';
+import { ensureFormBinding, formBindingOf, formFallbackOf } from './middleware/form-binding';
 import { apiRoutes } from './api/api.routes';
 import { bearerAuth } from './api/bearer-auth';
 import { errorHandler, notFound } from './middleware/errors';
@@ -81,8 +82,8 @@ export function createApp(deps: AppDeps, prebuilt?: { services?: Services }): Ex
   const app = baseApp({ trustProxy: deps.config.server.trustProxy, viewDirs: [fromRoot('views')], logger: deps.logger, i18n: deps.i18n, db: deps.db });
   const services = prebuilt?.services ?? createServices(deps);
   const schemaStatus = new SchemaStatus(deps.db);
-  const passport = createPassport(deps);
-  const csrf = createCsrf({ secret: deps.config.secrets.signing, sessionIdOf: (req) => req.session?.id ?? '' });
+  const passport = createPassport({ ...deps, signingSecret: deps.config.secrets.signing });
+  const csrf = createCsrf({ secret: deps.config.secrets.signing, sessionIdOf: formBindingOf, fallbackIdOf: formFallbackOf, beforeIssue: ensureFormBinding });
 
   // The wizard is gone once installed, whatever state the database is in (no query before this).
   app.use('/install', notFound);

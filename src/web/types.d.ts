@@ -5,8 +5,6 @@ declare module 'express-session' {
   interface SessionData {
     /** When this signed-in session began; sessions end after the absolute timeout. */
     startedAt: number;
-    /** Set when a form token was issued, so an anonymous session keeps its id. */
-    formsIssued: boolean;
     /** Ids of tickets this customer has proven access to. */
     customerTickets: number[];
   }

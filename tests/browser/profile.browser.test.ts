@@ -20,6 +20,8 @@ test.each([
   await signInAt(page, `${server.base}/admin`, creds);
   await openProfile(page);
   await step(page, `profile-${size}-01-profile`);
+  // Changing the password offers to revoke the API tokens, ticked by default (issue 18 item 17).
+  expect(await page.getByLabel('Also revoke my API tokens').isChecked()).toBe(true);
 
   await page.getByLabel('Signature (optional)').fill(`Kind regards,\n${size} <support>`);
   await page.getByRole('button', { name: 'Save details' }).click();

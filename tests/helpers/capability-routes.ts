@@ -51,6 +51,9 @@ export const capabilityRoutes: CapabilityRoute[] = [
   { capability: 'tickets.reply', name: 'escalate', request: ticketPost('/escalate', () => ({ reason: 'Needs tier 2.' })), allowed: (s) => s === 303 || s === 400 },
   { capability: 'tickets.reply', name: 'add a tag', request: ticketPost('/tags', () => ({ tags: 'matrix' })) },
   { capability: 'tickets.reply', name: 'remove a tag', request: ticketPost('/tags/remove', () => ({ tag: 'matrix' })) },
+  { capability: 'tickets.create', name: 'new ticket form', request: async () => ({ method: 'get', path: '/admin/tickets/new' }) },
+  // The allowed request may be refused as a form error (400), after the capability check.
+  { capability: 'tickets.create', name: 'open a ticket for a customer', request: async () => ({ method: 'post', path: '/admin/tickets/new', form: { name: 'Matrix Customer', email: 'matrix@example.com', subject: 'From the matrix', message: 'Opened by the matrix.', notify: 'no' } }), allowed: (s) => s === 303 || s === 400 },
   { capability: 'tickets.assign_others', name: 'assign to a colleague', request: ticketPost('/properties', (ctx) => ({ owner: String(ctx.colleagueId) })) },
   { capability: 'tickets.change_category', name: 'change category', request: ticketPost('/properties', (ctx) => ({ category: String(ctx.otherCategoryId) })) },
   {

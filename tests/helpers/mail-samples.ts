@@ -41,6 +41,8 @@ export function sampleRequest(template: MailTemplate, opts: { text?: string; lan
       return { ...base, template, vars: { ticket: { id: 42, trackingId: 'ABC234DEFG', subject: text }, customerName: `Eve ${text}`, replyText: `Still broken ${text}` } };
     case 'staff_password_reset':
       return { ...base, template, vars: { url: 'https://help.acme.test/admin/reset/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA', validMinutes: 60 } };
+    case 'staff_security_notice':
+      return { ...base, template, vars: { event: 'password_reset_by_admin', at: 0, byName: `Ada ${text}`, resetUrl: 'https://help.acme.test/admin/forgot-password' } };
   }
 }
 

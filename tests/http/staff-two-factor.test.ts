@@ -144,6 +144,8 @@ test('confirming access: stale proofs are asked again, with the code when two-fa
   const badOff = await agent.post('/admin/profile/two-factor/disable').type('form').send({ _csrf: manage, password: adminCredentials.password, code: '' });
   expect(badOff.status).toBe(400);
   await agent.post('/admin/profile/two-factor/disable').type('form').send({ _csrf: manage, password: adminCredentials.password, code: code(secret) }).expect(303);
+  // The account is told (ASVS 2.5.5): a notice is queued to its address.
+  expect(await t.db('mail_outbox').where({ template: 'staff_security_notice', to_address: adminCredentials.email }).first('id')).toBeDefined();
   expect(Number((await t.db('staff_two_factor').count({ n: '*' }).first())?.n)).toBe(1);
   expect((await signIn(request.agent(t.app), adminCredentials)).headers.location).toBe('/admin');
   expect(await t.db('audit_log').whereIn('action', ['staff.two_factor_enabled', 'staff.two_factor_disabled']).pluck('action')).toEqual(expect.arrayContaining(['staff.two_factor_enabled', 'staff.two_factor_disabled']));

@@ -5,6 +5,7 @@ import type { AppDeps } from '../app-deps';
 import { localPathOr } from '../safe-redirect';
 import { TooManyRequestsError } from '../../errors';
 import { passwordAccepted } from '../auth/sign-in';
+import { sessionCookieNameFor } from '../middleware/session';
 
 const loginForm = z.object({
   email: z.string().trim().min(1).max(254),
@@ -51,7 +52,7 @@ export function loginRoutes(deps: AppDeps, passport: StaffPassport): Router {
       if (err) return next(err);
       req.session.destroy((destroyErr) => {
         if (destroyErr) return next(destroyErr);
-        res.clearCookie('tessera.sid', { path: '/' });
+        res.clearCookie(sessionCookieNameFor(req), { path: '/', secure: req.secure, httpOnly: true, sameSite: 'lax' });
         res.redirect(303, '/admin/login?signed_out=1');
       });
     });

@@ -4,6 +4,7 @@ import { ValidationError } from '../../errors';
 import { languages } from '../../i18n/i18n';
 import { openTicketForCustomer, staffFieldsFor } from '../../tickets/staff-new-ticket.service';
 import type { Services } from '../app-services';
+import { requireCapability } from '../auth/guards';
 import { keptTicketFormValues } from '../kept-values';
 import { uploadedFiles } from '../middleware/multipart';
 import { formSubmissionKey, sentSubmissionKey } from '../submission-key';
@@ -33,12 +34,14 @@ export function newTicketRoutes(services: Services): Router {
     });
   }
 
-  router.get('/tickets/new', async (req, res) => {
+  // Opening a ticket writes (and may mail) to a customer in the help desk's name: its own capability.
+  const mayCreate = requireCapability('tickets.create');
+  router.get('/tickets/new', mayCreate, async (req, res) => {
     const email = typeof req.query.email === 'string' ? req.query.email.slice(0, 254) : '';
     await renderForm(req, res, { email, category: typeof req.query.category === 'string' ? req.query.category : '' }, {});
   });
 
-  router.post('/tickets/new', async (req, res) => {
+  router.post('/tickets/new', mayCreate, async (req, res) => {
     const body = (req.body ?? {}) as Record<string, unknown>;
     const key = sentSubmissionKey(body.submission_key);
     try {

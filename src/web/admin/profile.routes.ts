@@ -8,7 +8,7 @@ import { keepCurrentSession } from '../auth/passport';
 import { markAuthConfirmed } from '../auth/recent-auth';
 
 type Form = 'details' | 'notifications' | 'password';
-const notices = new Set(['details', 'notifications', 'password', 'twoFactorOn', 'twoFactorOff']);
+const notices = new Set(['details', 'notifications', 'password', 'passwordTokens', 'twoFactorOn', 'twoFactorOff']);
 const text = (body: Record<string, unknown>, k: string) => (typeof body[k] === 'string' ? (body[k] as string).slice(0, 5000) : '');
 
 /** /admin/profile: the signed-in staff member's own details, notifications and password. */
@@ -23,6 +23,8 @@ export function profileRoutes(services: Services): Router {
       title: req.t('profile.title'),
       values: { ...profile, ...(failed?.form === 'password' ? {} : (failed?.values ?? {})) },
       errors: failed?.errors ?? {},
+      // Ticked by default; a refused form keeps the person's choice.
+      revokeTokens: failed?.form === 'password' ? failed.values.revoke_tokens === 'yes' : true,
       failedForm: failed?.form ?? null,
       notice: done ? `profile.done.${done}` : null,
       twoFactor: await twoFactorStatus(services.db, req.user!.id),
@@ -57,19 +59,19 @@ export function profileRoutes(services: Services): Router {
 
   router.post('/profile/password', async (req, res, next) => {
     try {
-      const validAfter = await changePassword(services, me(req), req.body ?? {}, req.ip ?? 'unknown');
+      const { validAfter, tokensRevoked } = await changePassword(services, me(req), req.body ?? {}, req.ip ?? 'unknown');
       // Every other session of the account is over; this one stays, under a new id.
       keepCurrentSession(req, validAfter);
       req.logIn(req.user!, { session: true, keepSessionInfo: true }, (err) => {
         if (err) return next(err);
         markAuthConfirmed(req, services.clock.now());
-        res.redirect(303, '/admin/profile?done=password');
+        res.redirect(303, `/admin/profile?done=${tokensRevoked > 0 ? 'passwordTokens' : 'password'}`);
       });
     } catch (err) {
       if (err instanceof TooManyRequestsError) res.set('Retry-After', String(err.retryAfterSeconds));
       const errors = err instanceof ValidationError ? err.details : err instanceof TooManyRequestsError ? { current_password: 'profile.error.throttled' } : null;
       if (!errors) throw err;
-      await render(req, res, { form: 'password', errors, values: {} }, err instanceof TooManyRequestsError ? 429 : 400);
+      await render(req, res, { form: 'password', errors, values: { revoke_tokens: text(req.body ?? {}, 'revoke_tokens') } }, err instanceof TooManyRequestsError ? 429 : 400);
     }
   });
 

@@ -3,6 +3,7 @@ import { listActiveCategories } from '../../categories/categories.repo';
 import { ValidationError } from '../../errors';
 import { listRoles } from '../../staff/roles.repo';
 import { listStaffForAdmin, staffWithTwoFactor, type StaffListRow } from '../../staff/staff-admin.repo';
+import { resetPasswordOf } from '../../staff/password-links.service';
 import { createStaff, resendInvitation, setStaffActive, staffAccount, updateStaff } from '../../staff/staff-admin.service';
 import type { Services } from '../app-services';
 import { requireCapability } from '../auth/guards';
@@ -22,7 +23,7 @@ const valuesOf = (body: Record<string, unknown>): Values => ({
 const valuesOfPerson = (p: StaffListRow): Values => ({
   name: p.name, email: p.email, method: '', role: p.isAdmin ? 'admin' : p.roleId === null ? 'default' : String(p.roleId), categories: p.categoryIds.map(String),
 });
-const notices = ['created', 'invited', 'saved', 'deactivated', 'reactivated', 'resent'];
+const notices = ['created', 'invited', 'saved', 'deactivated', 'reactivated', 'resent', 'passwordReset'];
 const noticeOf = (req: Request) => (typeof req.query.done === 'string' && notices.includes(req.query.done) ? `staffAdmin.done.${req.query.done}` : null);
 
 /** /admin/staff: the staff list, adding (invitation or password), editing and (de)activating accounts. */
@@ -99,6 +100,11 @@ export function staffRoutes(services: Services): Router {
     const id = idParam(req.params.id);
     await resendInvitation(services, adminActorOf(req), id);
     res.redirect(303, `/admin/staff/${id}?done=resent`);
+  });
+  router.post('/staff/:id/reset-password', async (req, res) => {
+    const id = idParam(req.params.id);
+    await resetPasswordOf(services, adminActorOf(req), id);
+    res.redirect(303, `/admin/staff/${id}?done=passwordReset`);
   });
   return router;
 }

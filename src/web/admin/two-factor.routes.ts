@@ -22,7 +22,7 @@ function formErrors(err: unknown, res: Response, field: string): Record<string, 
  */
 export function twoFactorRoutes(services: Services): Router {
   const router = Router();
-  const deps = { db: services.db, clock: services.clock, signingSecret: services.config.secrets.signing };
+  const deps = { db: services.db, clock: services.clock, signingSecret: services.config.secrets.signing, i18n: services.i18n, settings: services.settings };
   const me = (req: Request) => ({ id: req.user!.id, name: req.user!.name, email: req.user!.email });
   router.use('/profile/two-factor', requireRecentAuth(services.clock, twoFactorPage));
 

@@ -2,6 +2,7 @@ import type { RequestHandler } from 'express';
 import type { Capability } from '../../staff/capabilities';
 import { authenticateApiToken } from '../../api-tokens/api-tokens.service';
 import { AppError } from '../../errors';
+import { hasTwoFactor } from '../../staff/two-factor.service';
 import { clientKey } from '../../security/client-key';
 import { assertUnderFailureLimit, countFailure } from '../../security/failure-limit';
 import type { Services } from '../app-services';
@@ -22,6 +23,7 @@ class UnauthorizedError extends AppError {
  * anonymously (the customer endpoints need none); a wrong, expired or revoked token is a 401 at
  * once, counted against the client's failure limit (429 past it). A valid token is never held
  * back by that limit: others' failures from the same address must not lock its owner out.
+ * When all staff must use two-factor sign-in, the token of someone without it is a 403.
  */
 export function bearerAuth(services: Services): RequestHandler {
   return async (req, res, next) => {
@@ -35,6 +37,11 @@ export function bearerAuth(services: Services): RequestHandler {
       await countFailure(services.db, bucket, tokenFailureLimit.windowMs, services.clock.now());
       res.set('WWW-Authenticate', 'Bearer realm="tessera", error="invalid_token"');
       return next(new UnauthorizedError('invalid_token', 'The API token is not valid: it is wrong, expired or revoked, or its account is deactivated.'));
+    }
+    // "Require two-factor sign-in for all staff" covers tokens too: a token must not be the way
+    // around a rule its owner has not met yet (they set it up on the profile page, then it works).
+    if ((await services.settings.get('security.requireTwoFactor')) && !(await hasTwoFactor(services.db, found.staff.id))) {
+      return next(new AppError(403, 'two_factor_required', 'Two-factor sign-in is required for all staff: set it up on your profile page before using API tokens.'));
     }
     req.user = found.staff;
     res.locals.apiTokenId = found.token.id;

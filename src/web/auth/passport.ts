@@ -3,6 +3,7 @@ import { Passport } from 'passport';
 import { Strategy as LocalStrategy } from 'passport-local';
 import type { Clock } from '../../clock';
 import type { Db } from '../../db/db';
+import { knownDeviceOf } from './device-cookie';
 import { authenticateStaff, InvalidCredentialsError, staffForSession } from '../../staff/auth.service';
 
 /**
@@ -12,11 +13,11 @@ import { authenticateStaff, InvalidCredentialsError, staffForSession } from '../
  */
 export type StaffPassport = InstanceType<typeof Passport>;
 
-export function createPassport(deps: { db: Db; clock: Clock }): StaffPassport {
+export function createPassport(deps: { db: Db; clock: Clock; signingSecret: string }): StaffPassport {
   const passport = new Passport();
   passport.use(
     new LocalStrategy({ usernameField: 'email', passwordField: 'password', passReqToCallback: true }, (req, email, password, done) => {
-      authenticateStaff(deps, { email, password, ip: req.ip ?? 'unknown' }).then(
+      authenticateStaff(deps, { email, password, ip: req.ip ?? 'unknown', deviceOf: (staffId) => knownDeviceOf(req, deps.signingSecret, staffId) }).then(
         (staff) => done(null, staff),
         (err: unknown) => (err instanceof InvalidCredentialsError ? done(null, false, { message: err.code }) : done(err)),
       );

@@ -6,13 +6,20 @@ export type Csrf = { protect: RequestHandler; tokenFor(req: Request, res: Respon
 
 /**
  * CSRF tokens for every state-changing form (csrf-csrf, double submit bound to the session).
- * Used by the help desk (bound to the database session) and by the install wizard (bound to
- * its own state cookie). A failure is a typed 403 that the error handler renders.
+ * Used by the help desk (bound to the database session, or for anonymous visitors to a form
+ * cookie: form-binding.ts) and by the install wizard (bound to its own state cookie). A failure is a typed 403 that the error handler renders.
  */
-export function createCsrf(opts: { secret: string; sessionIdOf(req: Request): string }): Csrf {
-  const { doubleCsrfProtection, generateCsrfToken } = doubleCsrf({
+export function createCsrf(opts: {
+  secret: string;
+  sessionIdOf(req: Request): string;
+  /** Another identifier a token may have been bound to (an earlier state of the same visitor). */
+  fallbackIdOf?(req: Request): string | null;
+  beforeIssue?(req: Request, res: Response): void;
+}): Csrf {
+  const checkingFallback = new WeakSet<Request>();
+  const { doubleCsrfProtection, generateCsrfToken, validateRequest } = doubleCsrf({
     getSecret: () => opts.secret,
-    getSessionIdentifier: opts.sessionIdOf,
+    getSessionIdentifier: (req) => (checkingFallback.has(req) ? (opts.fallbackIdOf?.(req) ?? '') : opts.sessionIdOf(req)),
     cookieName: 'tessera.csrf',
     cookieOptions: { sameSite: 'lax', path: '/', secure: false, httpOnly: true },
     getCsrfTokenFromRequest: (req) => {
@@ -26,14 +33,26 @@ export function createCsrf(opts: { secret: string; sessionIdOf(req: Request): st
       return req.is('multipart/form-data') && typeof fromQuery === 'string' ? fromQuery : undefined;
     },
   });
+  const validForFallback = (req: Request) => {
+    if (!opts.fallbackIdOf?.(req)) return false;
+    checkingFallback.add(req);
+    try {
+      return validateRequest(req);
+    } finally {
+      checkingFallback.delete(req);
+    }
+  };
   const protect: RequestHandler = (req, res, next) => {
     doubleCsrfProtection(req, res, (err?: unknown) => {
-      if (err) next(new AppError(403, 'csrf_invalid', 'The form has expired or was not sent from this site. Please go back, reload the page and try again.'));
+      if (err && !validForFallback(req)) next(new AppError(403, 'csrf_invalid', 'The form has expired or was not sent from this site. Please go back, reload the page and try again.'));
       else next();
     });
   };
   return {
     protect,
-    tokenFor: (req, res) => generateCsrfToken(req, res, { overwrite: false, validateOnReuse: false, cookieOptions: { secure: req.secure } }),
+    tokenFor: (req, res) => {
+      opts.beforeIssue?.(req, res);
+      return generateCsrfToken(req, res, { overwrite: false, validateOnReuse: false, cookieOptions: { secure: req.secure } });
+    },
   };
 }

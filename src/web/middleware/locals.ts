@@ -57,10 +57,7 @@ export function sessionLocals(csrf: Csrf): RequestHandler {
     res.locals.userCan = (capability: Capability) => Boolean(req.user && can(req.user, capability));
     let token: string | undefined;
     res.locals.csrfToken = () => {
-      if (!token) {
-        if (req.session) req.session.formsIssued = true;
-        token = csrf.tokenFor(req, res);
-      }
+      token ??= csrf.tokenFor(req, res);
       return token;
     };
     next();

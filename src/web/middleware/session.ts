@@ -1,9 +1,26 @@
-import type { RequestHandler } from 'express';
+import type { Request, RequestHandler } from 'express';
 import session, { type Cookie, type SessionData } from 'express-session';
 import { ConnectSessionKnexStore } from 'connect-session-knex';
 import type { AppDeps } from '../app-deps';
 
 export const sessionCookieName = 'tessera.sid';
+/**
+ * Over HTTPS the cookie carries the `__Host-` prefix: the browser then only accepts it with
+ * Secure, Path=/ and no Domain, so a sibling sub-domain (or a man in the middle on plain HTTP)
+ * cannot plant a session id ("session fixation by cookie tossing").
+ */
+export const secureSessionCookieName = '__Host-tessera.sid';
+
+/** The session cookie's name for this request (HTTPS, directly or as the trusted proxy says). */
+export const sessionCookieNameFor = (req: Request) => (req.secure ? secureSessionCookieName : sessionCookieName);
+
+/**
+ * Whether the session holds anything (a sign-in, a half-done sign-in, ticket access): only then
+ * is it stored, and only then are forms bound to it (see csrf.ts for the anonymous ones).
+ */
+export function sessionHoldsSomething(req: Request): boolean {
+  return Boolean(req.session) && Object.keys(req.session).some((key) => key !== 'cookie');
+}
 
 /**
  * connect-session-knex 5 lets a failed touch() reject unhandled, which would hang the request
@@ -22,8 +39,10 @@ class SafeSessionStore extends ConnectSessionKnexStore {
 
 /**
  * Sessions live in the database (shared by every instance). The cookie is HttpOnly, SameSite=Lax,
- * Secure when the request came over HTTPS; it slides with activity (idle timeout) and a session
- * ends regardless after the absolute timeout.
+ * Secure and `__Host-` prefixed when the request came over HTTPS; it slides with activity (idle
+ * timeout) and a session ends regardless after the absolute timeout. A session is stored only
+ * once it holds something (saveUninitialized: false; forms of anonymous visitors are bound to a
+ * cookie of their own), so visitors who only read pages add no rows.
  */
 export function sessionMiddleware(deps: AppDeps): RequestHandler[] {
   const { config, db, clock } = deps;
@@ -39,16 +58,22 @@ export function sessionMiddleware(deps: AppDeps): RequestHandler[] {
   const idleMs = config.session.idleMinutes * 60_000;
   const absoluteMs = config.session.absoluteHours * 3600_000;
 
-  const sessions = session({
-    name: sessionCookieName,
-    secret: config.secrets.session,
-    store,
-    resave: false,
-    saveUninitialized: false,
-    rolling: true,
-    proxy: undefined, // follows the app's trust proxy setting
-    cookie: { httpOnly: true, sameSite: 'lax', secure: 'auto', maxAge: idleMs, path: '/' },
-  });
+  // Two cookie names, one store: express-session writes its own generate() (which sets the
+  // cookie options) onto the store it is given, so each instance gets a view of the one store.
+  const sessionFor = (secure: boolean) =>
+    session({
+      name: secure ? secureSessionCookieName : sessionCookieName,
+      secret: config.secrets.session,
+      store: Object.create(store) as SafeSessionStore,
+      resave: false,
+      saveUninitialized: false,
+      rolling: true,
+      proxy: undefined, // follows the app's trust proxy setting
+      cookie: { httpOnly: true, sameSite: 'lax', secure, maxAge: idleMs, path: '/' },
+    });
+  const plain = sessionFor(false);
+  const secure = sessionFor(true);
+  const sessions: RequestHandler = (req, res, next) => (req.secure ? secure : plain)(req, res, next);
 
   const absoluteTimeout: RequestHandler = (req, _res, next) => {
     const started = req.session.startedAt;
