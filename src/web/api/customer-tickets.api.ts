@@ -43,7 +43,7 @@ function flattenFields(body: z.output<typeof ticketSubmission>): Record<string, 
  * form's validation, bans and limits) and read one with its tracking ID and e-mail address.
  */
 /** What a token's owner needs to open a ticket for a customer through the API. */
-export const ticketCreationCapability = 'tickets.reply' satisfies Capability;
+export const ticketCreationCapability = 'tickets.create' satisfies Capability;
 
 export function customerTicketsApi(services: Services): Router {
   const router = Router();
