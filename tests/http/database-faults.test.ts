@@ -44,10 +44,11 @@ function instanceOn(database: DatabaseConfig, opts: { jobs?: boolean } = {}): In
   const services = createServices({ config: { ...t.config, database }, db, logger: pino({ level: 'silent' }), i18n: t.services.i18n, clock: t.clock });
   const app = createApp(services, { services });
   const jobs = opts.jobs === false ? null : startJobs(services, { intervalMs: 50 });
-  return { ...t, app, db, services, stop: async () => {
+  const stop = async () => {
     await jobs?.stop();
     await db.destroy();
-  } };
+  };
+  return { ...t, app, db, services, stop };
 }
 
 /** An instance whose database cannot be reached until `heal()`. */
