@@ -1,6 +1,25 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import { AppError } from '../errors';
+
+/** A disk that cannot take the file: full, over quota, failing, or mounted read-only. */
+const diskRefusals = new Set(['ENOSPC', 'EDQUOT', 'EIO', 'EROFS']);
+
+export function isDiskRefusal(err: unknown): boolean {
+  return diskRefusals.has(String((err as { code?: unknown })?.code ?? ''));
+}
+
+/**
+ * Our disk refused an uploaded file (while it was received or moved into the store): the
+ * sender's file was fine, nothing was kept, and trying again later may work, so 503 and not
+ * "the upload could not be read". The disk's own error stays in `cause`, for the log.
+ */
+export class UploadNotStoredError extends AppError {
+  constructor(override readonly cause: unknown) {
+    super(503, 'upload_not_stored', 'The server could not store the upload. Nothing was saved; please try again later.');
+  }
+}
 
 /**
  * Where attachment files live, outside public/, under random names. An interface so an
@@ -31,8 +50,12 @@ export class DiskAttachmentStore implements AttachmentStore {
   async adopt(tempPath: string): Promise<string> {
     const key = crypto.randomBytes(20).toString('hex');
     const target = this.pathOf(key);
-    await fs.promises.mkdir(path.dirname(target), { recursive: true, mode: 0o700 });
-    await fs.promises.rename(tempPath, target);
+    try {
+      await fs.promises.mkdir(path.dirname(target), { recursive: true, mode: 0o700 });
+      await fs.promises.rename(tempPath, target);
+    } catch (err) {
+      throw isDiskRefusal(err) ? new UploadNotStoredError(err) : err;
+    }
     return key;
   }
 

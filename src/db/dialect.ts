@@ -79,13 +79,28 @@ export function isUniqueViolation(err: unknown): boolean {
   return code === 'ER_DUP_ENTRY' || code === '23505' || code.startsWith('SQLITE_CONSTRAINT_UNIQUE') || code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
 }
 
-/** True when the database cannot be reached at all (as opposed to a bad query). */
+/**
+ * Codes of "the server is not there, not answering or not taking connections": network errors,
+ * MySQL/MariaDB's (connection limit, shutting down, gone, lost) and PostgreSQL's classes 08
+ * (connection exception) and 57P (shutting down, crashed, starting up), 53300 (too many
+ * connections), and SQLite's unopenable file.
+ */
+const unreachableCodes = new Set([
+  'ECONNREFUSED', 'ECONNRESET', 'ECONNABORTED', 'EPIPE', 'ETIMEDOUT', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH',
+  'PROTOCOL_CONNECTION_LOST', 'ER_CON_COUNT_ERROR', 'ER_SERVER_SHUTDOWN',
+  '08000', '08001', '08003', '08004', '08006', '57P01', '57P02', '57P03', '53300',
+  'SQLITE_CANTOPEN',
+]);
+
+/**
+ * Messages of drivers that throw a plain Error when the server cannot be reached: pg's
+ * connection timeout ("timeout expired") and its closed clients, mysql2's closed connection,
+ * and knex's pool giving up.
+ */
+const unreachableMessages = /^timeout expired$|Connection terminated|connect ECONNREFUSED|is not queryable|connection is in closed state|Knex: Timeout acquiring a connection/i;
+
+/** True when the database cannot be reached or does not answer (as opposed to a bad query). */
 export function isConnectionError(err: unknown): boolean {
   const e = err as { code?: unknown; name?: unknown; message?: unknown };
-  const code = String(e?.code ?? '');
-  return (
-    ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'ENOTFOUND', 'EHOSTUNREACH', 'PROTOCOL_CONNECTION_LOST', 'SQLITE_CANTOPEN', '57P01', '57P03', '08006', '08001'].includes(code) ||
-    e?.name === 'KnexTimeoutError' ||
-    /Connection terminated|connect ECONNREFUSED|Knex: Timeout acquiring a connection/i.test(String(e?.message ?? ''))
-  );
+  return unreachableCodes.has(String(e?.code ?? '')) || e?.name === 'KnexTimeoutError' || unreachableMessages.test(String(e?.message ?? ''));
 }

@@ -32,9 +32,10 @@ const silent: KnexLog = { warn: () => undefined, error: () => undefined, debug: 
 /**
  * The one place a Knex instance is made, for the app, the CLI, the wizard and the tests.
  * Knex's own messages go to the given logger; without one they are dropped (every failure is
- * also thrown to the caller).
+ * also thrown to the caller). A request waits at most `acquireTimeoutMs` (10 s) for a pooled
+ * connection, then fails as "unavailable".
  */
-export function createKnex(db: DatabaseConfig, dataDir: string, opts: { poolMax?: number; logger?: Logger } = {}): Knex {
+export function createKnex(db: DatabaseConfig, dataDir: string, opts: { poolMax?: number; logger?: Logger; acquireTimeoutMs?: number } = {}): Knex {
   const log: KnexLog = opts.logger
     ? { warn: (m) => opts.logger!.warn({ knex: m }, 'knex'), error: (m) => opts.logger!.error({ knex: m }, 'knex'), debug: (m) => opts.logger!.debug({ knex: m }, 'knex') }
     : silent;
@@ -50,7 +51,7 @@ export function createKnex(db: DatabaseConfig, dataDir: string, opts: { poolMax?
       max: db.client === 'sqlite' ? 1 : (opts.poolMax ?? db.poolMax),
       afterCreate: afterCreateFor(db.client),
     },
-    acquireConnectionTimeout: 10000,
+    acquireConnectionTimeout: opts.acquireTimeoutMs ?? 10000,
     // Error messages must not carry bound values (session ids, hashes, addresses) into logs.
     compileSqlOnError: false,
     log: { ...log, deprecate: (m: unknown) => log.warn(m) },

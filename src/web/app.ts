@@ -70,10 +70,12 @@ export function baseApp(opts: { trustProxy: boolean | number | string; viewDirs:
   app.use('/static', staticFiles());
   app.use(healthRoutes(opts.db));
   app.use(cookieParser());
-  app.use(express.urlencoded({ extended: false, limit: '200kb', parameterLimit: 200 }));
-  app.use(refuseNul);
+  // Languages and view locals come before anything that can refuse a request (a body too large,
+  // a NUL in the query): the error page needs them to render.
   app.use(i18nHandle(opts.i18n));
   app.use(baseLocals(computeAssetVersion()));
+  app.use(express.urlencoded({ extended: false, limit: '200kb', parameterLimit: 200 }));
+  app.use(refuseNul);
   return app;
 }
 

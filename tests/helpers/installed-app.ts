@@ -13,7 +13,7 @@ import { hashPassword } from '../../src/staff/password';
 import { insertStaff } from '../../src/staff/staff.repo';
 import { createApp } from '../../src/web/app';
 import { createServices, type Services } from '../../src/web/app-services';
-import { createTestDatabase } from './test-db';
+import { createTestDatabase, testPool } from './test-db';
 
 export const adminCredentials = { name: 'Ada Admin', email: 'ada@example.com', password: 'correct horse battery staple 42' };
 export const staffCredentials = { name: 'Sam Staff', email: 'sam@example.com', password: 'another quite long passphrase 7' };
@@ -50,7 +50,7 @@ export type InstalledApp = {
 /** A migrated database with initial data, an admin and a staff member, and the app on it. */
 export async function installedApp(): Promise<InstalledApp> {
   const tdb = await createTestDatabase();
-  const db = createKnex(tdb.config, tdb.dataDir);
+  const db = createKnex(tdb.config, tdb.dataDir, testPool);
   await migrateLatest(db);
   const clock = testClock();
   const basics = { name: 'Acme Support', url: 'http://localhost', email: 'help@example.com', timezone: 'UTC', language: 'en' as const };

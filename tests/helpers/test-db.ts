@@ -33,6 +33,14 @@ export function adminConnection(kind: Exclude<TestDbKind, 'sqlite'>): Knex {
   });
 }
 
+/**
+ * How long a test's queries wait for a pooled connection. The app gives up after 10 s, which
+ * a test on a machine at load average 10+ (a database server busy creating and dropping other
+ * files' databases) can reach without anything being wrong: tests wait for the database as
+ * long as a test may run, and the outage tests make their own pools with the app's limit.
+ */
+export const testPool = { acquireTimeoutMs: 60_000 };
+
 export function tempDir(prefix = 'tessera-test-'): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
 }
@@ -86,7 +94,7 @@ export function useEmptyDatabase(receive: (db: Knex) => void | Promise<void>): v
   let db: Knex | undefined;
   beforeAll(async () => {
     tdb = await createTestDatabase();
-    const created = createKnex(tdb.config, tdb.dataDir);
+    const created = createKnex(tdb.config, tdb.dataDir, testPool);
     db = created;
     await receive(created);
   });

@@ -15,6 +15,8 @@ export const notFound: RequestHandler = (_req, _res, next) => next(new NotFoundE
 function describe(err: unknown): AppError {
   if (err instanceof AppError) return err;
   if (isConnectionError(err)) return new AppError(503, 'unavailable', 'The help desk is temporarily unavailable.');
+  // A path the router could not decode (`/admin/tickets/%ff`): the client's mistake, not ours.
+  if (err instanceof URIError) return new AppError(400, 'bad_address', 'This address is not valid.');
   const e = err as { status?: unknown; type?: unknown; expose?: unknown; message?: unknown };
   // body-parser and similar libraries mark client errors with status + expose.
   if (typeof e?.status === 'number' && e.status >= 400 && e.status < 500 && e.expose) {
@@ -41,7 +43,12 @@ export function errorHandler(logger: Logger, render: (req: Request) => boolean =
       res.json({ error: { code: error.code, message: error.message, ...(fields ? { fields } : {}) } });
       return;
     }
-    const view = error.status === 404 ? 'errors/not-found' : error.status === 503 ? 'errors/unavailable' : 'errors/error';
+    if (typeof res.locals.t !== 'function') {
+      // Failed before the language middleware ran: the page cannot be worded, so plain text.
+      res.type('text/plain').send(`${error.status} ${error.message}`);
+      return;
+    }
+    const view = error.status === 404 ? 'errors/not-found' : error.code === 'unavailable' ? 'errors/unavailable' : 'errors/error';
     res.render(view, { title: error.message, status: error.status, code: error.code, message: error.message }, (renderErr, html) => {
       if (renderErr) {
         logger.error({ err: renderErr }, 'error page failed to render');

@@ -2,6 +2,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import type { RequestHandler } from 'express';
 import multer from 'multer';
+import { isDiskRefusal, UploadNotStoredError } from '../../attachments/attachment-store';
 import { AppError } from '../../errors';
 import type { Services } from '../app-services';
 import { holdsNul } from './no-nul';
@@ -39,6 +40,7 @@ export function multipartForms(services: Services): RequestHandler {
       const code = (err as { code?: string }).code ?? '';
       if (code === 'LIMIT_UNEXPECTED_FILE') return next(new AppError(400, 'unexpected_file', 'Unexpected file field.'));
       if (code.startsWith('LIMIT_')) return next(new AppError(413, 'entity_too_large', 'What you sent is too large.'));
+      if (isDiskRefusal(err)) return next(new UploadNotStoredError(err));
       next(new AppError(400, 'bad_upload', 'The upload could not be read.'));
     });
   };

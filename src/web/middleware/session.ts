@@ -1,7 +1,7 @@
 import type { Request, RequestHandler } from 'express';
-import session, { type Cookie, type SessionData } from 'express-session';
-import { ConnectSessionKnexStore } from 'connect-session-knex';
+import session from 'express-session';
 import type { AppDeps } from '../app-deps';
+import { HealingSessionStore } from './session-store';
 
 export const sessionCookieName = 'tessera.sid';
 /**
@@ -23,21 +23,6 @@ export function sessionHoldsSomething(req: Request): boolean {
 }
 
 /**
- * connect-session-knex 5 lets a failed touch() reject unhandled, which would hang the request
- * and can end the process: report it to express-session's callback instead.
- */
-class SafeSessionStore extends ConnectSessionKnexStore {
-  override async touch(sid: string, session: SessionData & { cookie: Cookie }, callback?: (err?: unknown) => void): Promise<void> {
-    try {
-      await super.touch(sid, session);
-      callback?.();
-    } catch (err) {
-      callback?.(err);
-    }
-  }
-}
-
-/**
  * Sessions live in the database (shared by every instance). The cookie is HttpOnly, SameSite=Lax,
  * Secure and `__Host-` prefixed when the request came over HTTPS; it slides with activity (idle
  * timeout) and a session ends regardless after the absolute timeout. A session is stored only
@@ -46,15 +31,7 @@ class SafeSessionStore extends ConnectSessionKnexStore {
  */
 export function sessionMiddleware(deps: AppDeps): RequestHandler[] {
   const { config, db, clock } = deps;
-  const store = new SafeSessionStore({
-    knex: db,
-    tableName: 'sessions',
-    createTable: false,
-    cleanupInterval: 15 * 60_000,
-    onDbCleanupError: (err: unknown) => deps.logger.warn({ err }, 'session cleanup failed'),
-  });
-  // The store checks its table at start; if the pool closes first, that check must not go unhandled.
-  store.ready.catch((err: unknown) => deps.logger.debug({ err }, 'session store start-up check aborted'));
+  const store = new HealingSessionStore({ db, logger: deps.logger, cleanupIntervalMs: 15 * 60_000 });
   const idleMs = config.session.idleMinutes * 60_000;
   const absoluteMs = config.session.absoluteHours * 3600_000;
 
@@ -64,7 +41,7 @@ export function sessionMiddleware(deps: AppDeps): RequestHandler[] {
     session({
       name: secure ? secureSessionCookieName : sessionCookieName,
       secret: config.secrets.session,
-      store: Object.create(store) as SafeSessionStore,
+      store: Object.create(store) as HealingSessionStore,
       resave: false,
       saveUninitialized: false,
       rolling: true,
