@@ -1,22 +1,30 @@
+import type { Express } from 'express';
 import request from 'supertest';
+import { createApp } from '../../src/web/app';
+import { migratorConfig } from '../../src/db/migrate';
 import { insertCategory } from '../../src/categories/categories.repo';
 import { insertReturningId } from '../../src/db/insert';
 import { requestFingerprint } from '../../src/idempotency/idempotency.service';
 import { apiTokenFor, customerTicket, integrationToken } from '../helpers/api-client';
 import { staffCredentials, useInstalledApp, type InstalledApp } from '../helpers/installed-app';
+import { unreachableDatabaseApp } from '../helpers/unreachable-db';
 import { createHash } from 'node:crypto';
 
 /**
  * The OpenAPI document is the contract: for every operation and every status it documents, a
  * request here produces exactly that status; every answer of every request here is one the
- * document lists for that operation.
+ * document lists for that operation, with the headers it says that status carries. A 503 is
+ * produced by a second app whose database does not answer.
  */
 
 let t: InstalledApp;
 useInstalledApp((app) => (t = app), { freshRateLimits: true });
+const down = unreachableDatabaseApp();
+afterAll(down.close);
 
-type Doc = { paths: Record<string, Record<string, { responses: Record<string, unknown>; requestBody?: { content: Record<string, { schema: { properties?: Record<string, { maxLength?: number }> } }> } }>> };
-type Call = { method: string; path: string; body?: unknown; token?: string | null; type?: string; key?: string; file?: boolean };
+type Response = { description: string; headers?: Record<string, { required?: boolean }> };
+type Doc = { paths: Record<string, Record<string, { security?: object[]; responses: Record<string, Response>; requestBody?: { content: Record<string, { schema: { properties?: Record<string, { maxLength?: number }> } }> } }>> };
+type Call = { method: string; path: string; body?: unknown; token?: string | null; type?: string; key?: string; file?: boolean; app?: Express };
 type Ctx = { ticket: number; other: number; merged: number; attachment: number; customer: number; token: string; powerless: string };
 
 const bad = 'tsr_' + 'A'.repeat(43);
@@ -25,7 +33,7 @@ let seq = 0;
 const submission = () => ({ name: 'Contract Walker', email: `walker${++seq}@example.org`, category: 1, subject: `Contract ${seq}`, message: 'Hello' });
 
 function send(c: Call, ctx: Ctx): request.Test {
-  const r = request(t.app)[c.method.toLowerCase() as 'get'](`/api/v1${c.path}`);
+  const r = request(c.app ?? t.app)[c.method.toLowerCase() as 'get'](`/api/v1${c.path}`);
   const token = c.token === undefined ? ctx.token : c.token;
   if (token) r.set('Authorization', `Bearer ${token}`);
   if (c.key) r.set('Idempotency-Key', c.key);
@@ -97,6 +105,8 @@ async function caseFor(method: string, path: string, status: string, ctx: Ctx): 
     }
     case '429':
       return { ...(await base()), token: bad, path: fill(path, ctx), body: undefined };
+    case '503':
+      return { ...(await base()), app: down.app };
     default:
       throw new Error(`no case for ${method} ${path} ${status}`);
   }
@@ -141,7 +151,8 @@ test('every documented status of every operation happens, and nothing undocument
         cases++;
         if (String(res.status) !== status) wrong.push(`${method} ${path}: expected ${status}, got ${res.status} ${res.text.slice(0, 200)}`);
         if (!documented.includes(String(res.status))) wrong.push(`${method} ${path}: undocumented ${res.status}`);
-        if (Number(status) >= 400 && res.body?.error?.code === undefined) wrong.push(`${method} ${path} ${status}: no error code`);
+        wrong.push(...contractBreaches(`${method} ${path}`, op.responses, res));
+        if (status === '503' && res.body?.error?.code !== 'unavailable') wrong.push(`${method} ${path}: 503 without "unavailable"`);
       }
     }
   }
@@ -149,6 +160,44 @@ test('every documented status of every operation happens, and nothing undocument
   expect(wrong).toEqual([]);
   expect(cases).toBeGreaterThan(100);
 }, 600_000); // some 150 requests: a loaded machine may take minutes, which is no failure
+
+/** What an answer breaks of its documented status: an error code it does not name, a header it promises. */
+function contractBreaches(op: string, responses: Record<string, Response>, res: request.Response): string[] {
+  const documented = responses[String(res.status)];
+  if (!documented) return [];
+  const breaches: string[] = [];
+  const code = res.body?.error?.code as string | undefined;
+  if (res.status >= 400 && (code === undefined || !documented.description.includes(`\`${code}\``))) breaches.push(`${op} ${res.status}: code ${code} not documented`);
+  for (const [name, header] of Object.entries(documented.headers ?? {})) {
+    if (header.required && res.headers[name.toLowerCase()] === undefined) breaches.push(`${op} ${res.status}: no ${name} header`);
+  }
+  return breaches;
+}
+
+test('every operation answers 503 upgrade_in_progress while migrations are pending, with or without a token', async () => {
+  const doc = (await request(t.app).get('/api/v1/openapi.json').expect(200)).body as Doc;
+  const token = await integrationToken(t);
+  await t.db.migrate.down(migratorConfig());
+  try {
+    // A new app: the running one remembers for a while that nothing was pending.
+    const upgrading = createApp(t.services, { services: t.services });
+    const wrong: string[] = [];
+    for (const [path, ops] of Object.entries(doc.paths)) {
+      for (const [lower, op] of Object.entries(ops)) {
+        const method = lower.toUpperCase();
+        for (const auth of [token, null]) {
+          const res = await send({ method, path: path.replace(/\{\w+\}/g, '1'), body: method === 'GET' ? undefined : {}, token: auth, app: upgrading }, { token } as Ctx);
+          if (res.status !== 503 || res.body?.error?.code !== 'upgrade_in_progress') wrong.push(`${method} ${path}: ${res.status} ${res.text.slice(0, 200)}`);
+          if (!op.responses['503']) wrong.push(`${method} ${path}: 503 undocumented`);
+          wrong.push(...contractBreaches(`${method} ${path}`, op.responses, res));
+        }
+      }
+    }
+    expect(wrong).toEqual([]);
+  } finally {
+    await t.db.migrate.latest(migratorConfig());
+  }
+});
 
 test('one limit for a name in the form, the API and the document: 120 characters', async () => {
   const doc = (await request(t.app).get('/api/v1/openapi.json').expect(200)).body as Doc;

@@ -1,4 +1,7 @@
+import fs from 'node:fs';
 import request from 'supertest';
+import { apiErrorStatuses } from '../../src/web/api/api-errors';
+import { fromRoot } from '../../src/paths';
 import { apiRoutes } from '../../src/web/api/api.routes';
 import { routesOf } from '../helpers/api-routes';
 import { useInstalledApp, type InstalledApp } from '../helpers/installed-app';
@@ -32,4 +35,13 @@ test('every staff operation names the bearer scheme, its errors and its bodies',
   }
   const list = doc.paths['/tickets'].get.parameters.map((p: { name: string; in: string }) => `${p.in}:${p.name}`);
   expect(list).toEqual(expect.arrayContaining(['query:status', 'query:owner', 'query:category', 'query:priority', 'query:tier', 'query:q', 'query:page', 'query:size', 'query:sort']));
+});
+
+test('docs/api.md\u2019s error table names the same codes under the same statuses as the document', () => {
+  const pairs = (status: string, text: string) => [...text.matchAll(/`([a-z_]+)`/g)].map((m) => `${status} ${m[1]}`);
+  const documented = Object.entries(apiErrorStatuses).flatMap(([status, text]) => pairs(status, text));
+  const guide = fs.readFileSync(fromRoot('docs/api.md'), 'utf8');
+  const table = [...guide.matchAll(/^\| (\d{3}) \| ([^|]+) \|/gm)].flatMap((m) => pairs(m[1]!, m[2]!));
+  expect(documented).toContain('503 unavailable');
+  expect(new Set(table)).toEqual(new Set(documented));
 });

@@ -1,19 +1,8 @@
-import pino from 'pino';
 import request from 'supertest';
-import { createKnex } from '../../src/db/knex-factory';
-import { createI18n } from '../../src/i18n/i18n';
-import { createApp } from '../../src/web/app';
-import { testClock, testConfig } from '../helpers/installed-app';
-import { tempDir } from '../helpers/test-db';
+import { unreachableDatabaseApp } from '../helpers/unreachable-db';
 
-// An installed help desk whose database server does not answer (nothing listens on port 1).
-const config = testConfig(
-  { client: 'mysql', filename: 'x.sqlite', host: '127.0.0.1', port: 1, database: 'tessera', user: 'root', password: '', ssl: false, poolMax: 2 },
-  tempDir(),
-);
-const db = createKnex(config.database, config.paths.data);
-const app = createApp({ config, db, logger: pino({ level: 'silent' }), i18n: createI18n(), clock: testClock() });
-afterAll(async () => db.destroy());
+const { app, close } = unreachableDatabaseApp();
+afterAll(close);
 
 test('a database outage shows "temporarily unavailable" and never re-opens the wizard', async () => {
   for (const url of ['/install', '/install/welcome', '/install/database']) await request(app).get(url).expect(404);

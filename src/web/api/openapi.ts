@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { createDocument, type ZodOpenApiOperationObject, type ZodOpenApiResponsesObject } from 'zod-openapi';
 import { idempotencyHeader } from './idempotency';
-import { apiErrorStatuses, type ApiErrorStatus } from './api-errors';
+import { apiErrorHeaders, apiErrorStatuses, type ApiErrorStatus } from './api-errors';
 import * as c from './customer-api.schema';
 import * as s from './staff-api.schema';
 
@@ -12,11 +12,16 @@ import * as s from './staff-api.schema';
  */
 
 const json = (schema: z.ZodType) => ({ content: { 'application/json': { schema } } });
-const error = (status: ApiErrorStatus) => ({
-  description: apiErrorStatuses[status],
-  ...json(s.apiError),
-  ...(status === '401' ? { headers: { 'WWW-Authenticate': { schema: { type: 'string' as const }, description: 'Bearer realm="tessera"' } } } : {}),
-});
+const error = (status: ApiErrorStatus) => {
+  const headers = apiErrorHeaders[status];
+  return {
+    description: apiErrorStatuses[status],
+    ...json(s.apiError),
+    ...(headers ? { headers: Object.fromEntries(Object.entries(headers).map(([name, description]) => [name, { required: true, schema: { type: 'string' as const }, description }])) } : {}),
+  };
+};
+/** Any request can meet a database that is down or a help desk being upgraded. */
+const always: ApiErrorStatus[] = ['503'];
 const bearer = [{ bearer: [] }];
 const idempotencyKey = z.string().min(1).max(191).optional().meta({
   description: 'Makes a retry safe: a repeat with the same key and body answers the first response again (for 24 hours) instead of creating a second one; a different body with the key is a 422.',
@@ -40,7 +45,7 @@ type Op = {
 
 /** A staff operation: Bearer token, its inputs, its answer and exactly the errors it can give. */
 function staffOp(op: Op): ZodOpenApiOperationObject {
-  const statuses = new Set<ApiErrorStatus>(['401', '403', '429', ...(op.extra ?? [])]);
+  const statuses = new Set<ApiErrorStatus>(['401', '403', '429', ...always, ...(op.extra ?? [])]);
   if (op.path || op.query || op.body) statuses.add('400');
   if (op.path) statuses.add('404');
   if (op.body) ['413', '415'].forEach((x) => statuses.add(x as ApiErrorStatus));
@@ -106,7 +111,7 @@ export function openApiDocument(): ReturnType<typeof createDocument> {
           requestParams: { path: ticketPath, query: c.customerLookupQuery },
           responses: {
             '200': { description: 'The ticket: `Ticket` for staff, `CustomerTicket` (with the conversation, no notes) for the customer.', ...json(z.object({ ticket: z.union([s.ticketDetail, c.customerTicket]) })) },
-            ...Object.fromEntries((['400', '401', '403', '404', '429'] as const).map((x) => [x, error(x)])),
+            ...Object.fromEntries((['400', '401', '403', '404', '429', ...always] as const).map((x) => [x, error(x)])),
           },
         },
         patch: staffOp({
@@ -207,7 +212,7 @@ export function openApiDocument(): ReturnType<typeof createDocument> {
         get: staffOp({ summary: 'A customer\u2019s tickets', capability: 'tickets.view', description: 'Newest first, every status, only in categories the token\u2019s owner may see.', path: c.customerParams, query: c.customerTicketsQuery, ok: { '200': { description: 'One page of tickets.', ...json(s.ticketList) } } }),
       },
       '/openapi.json': {
-        get: { summary: 'This document', tags: ['Customer', 'Staff'], security: [{}], responses: { '200': { description: 'OpenAPI 3.1.', content: { 'application/json': { schema: { type: 'object' } } } } } },
+        get: { summary: 'This document', tags: ['Customer', 'Staff'], security: [{}], responses: { '200': { description: 'OpenAPI 3.1.', content: { 'application/json': { schema: { type: 'object' } } } }, ...Object.fromEntries(always.map((x) => [x, error(x)])) } },
       },
     },
   });
