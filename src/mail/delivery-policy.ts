@@ -7,10 +7,24 @@ export const deliveryPolicy = {
   maxAttempts: 12,
   firstRetryMs: 60_000,
   maxRetryMs: 6 * 3600_000,
-  /** How long a claimed mail stays a worker's; renewed before each send, longer than any send. */
-  leaseMs: 5 * 60_000,
+  /**
+   * Mails claimed at once: few, so that a worker that dies or loses its database holds little.
+   * A backlog drains in several batches of one run (see drainDueMail).
+   */
+  batchSize: 5,
+  /**
+   * How long a claimed mail stays a worker's before its attempt starts: short, so the rest of a
+   * batch whose worker died or lost its database is free again within seconds, not minutes.
+   */
+  claimLeaseMs: 30_000,
   /** A send that takes longer is abandoned (and retried), so it always ends inside its lease. */
-  sendTimeoutMs: 2 * 60_000,
+  sendTimeoutMs: 60_000,
+  /**
+   * The hold on a mail from the moment its attempt is recorded until its outcome is: longer
+   * than any send, so a live worker's mail is never taken over while the server may still be
+   * taking it. Only after it ran out is a mail whose outcome never came sent again.
+   */
+  attemptLeaseMs: 90_000,
 } as const;
 
 /**

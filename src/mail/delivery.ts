@@ -9,7 +9,7 @@ import type { SettingsService } from '../settings/settings.service';
 import { classifySendError, deliveryPolicy, retryDelayMs, type SendFailure } from './delivery-policy';
 import { senderOf } from './headers';
 import { recipientSchema, storedHeadersSchema, stripControl } from './mail.schema';
-import { markDeferred, markFailed, markSent, releaseLeases, renewLease, type OutboxRow } from './outbox.repo';
+import { markDeferred, markFailed, markSent, releaseLeases, startAttempt, type OutboxRow } from './outbox.repo';
 import { createMailTransport, type MailTransport, type OutgoingMail } from './transport';
 
 export type DeliveryDeps = {
@@ -96,11 +96,22 @@ async function sendOne(transport: MailTransport, row: OutboxRow, from: OutgoingM
   }
 }
 
+/** Written on a mail sent again because its earlier attempt never recorded an outcome. */
+export const interruptedAttemptNote =
+  'An earlier attempt was interrupted before its result was recorded; the server may have taken the mail. Sent again with the same Message-ID.';
+
 /**
  * Sends mails this worker holds, one after another, and records each result. Sending errors
  * never escape: they defer the mail (with backoff) or fail it. When the server itself is the
  * problem (down, refusing our sign-in), the rest of the batch is deferred without trying.
  * `retry: false` fails a mail at its first error (the test e-mail, whose sender is watching).
+ *
+ * Each attempt is written down before the SMTP transaction starts (startAttempt), so a crash
+ * or a database outage between the server's "accepted" and our record of it leaves a mail
+ * with an open attempt, sent again only after that attempt's lease ran out, with the same
+ * Message-ID. A database error stops the batch: what was not started yet is given back at once
+ * (or, with the database still away, free when its short claim runs out), and the error is
+ * thrown to the job runner.
  */
 export async function deliverLeased(
   deps: DeliveryDeps,
@@ -113,35 +124,44 @@ export async function deliverLeased(
   const from = senderOf(settings);
   const outcomes: DeliveryOutcome[] = [];
   let serverDown: SendFailure | null = null;
+  let next = 0;
   try {
-    for (const [index, row] of rows.entries()) {
-      const id = Number(row.id);
-      if (opts.stopSignal?.aborted) {
-        const rest = rows.slice(index).map((r) => Number(r.id));
-        await releaseLeases(deps.db, rest, worker);
-        outcomes.push(...rest.map((restId) => ({ id: restId, status: 'skipped' as const })));
-        break;
-      }
+    for (; next < rows.length; next++) {
+      const row = rows[next]!;
+      if (opts.stopSignal?.aborted) break;
       if (serverDown) {
         outcomes.push(await recordFailure(deps, row, worker, serverDown, opts.retry));
         continue;
       }
-      if (!(await renewLease(deps.db, id, { worker, until: deps.clock.now() + deliveryPolicy.leaseMs }))) {
-        outcomes.push({ id, status: 'skipped' });
-        continue;
-      }
-      const result = await sendOne(transport, row, from);
-      if (result.ok) {
-        await markSent(deps.db, id, result.response, deps.clock.now());
-        deps.logger.info({ mailId: id, to: row.to_address, response: result.response }, 'mail sent');
-        outcomes.push({ id, status: 'sent', response: result.response });
-        continue;
-      }
-      if (result.failure.serverWide) serverDown = result.failure;
-      outcomes.push(await recordFailure(deps, row, worker, result.failure, opts.retry));
+      outcomes.push(await attempt(deps, transport, row, worker, from, opts.retry));
+      const last = outcomes[outcomes.length - 1]!;
+      if (last.status !== 'skipped' && last.status !== 'sent' && last.failure.serverWide) serverDown = last.failure;
     }
+  } catch (err) {
+    // The database failed: the mail being recorded keeps its open attempt; the rest goes back.
+    await releaseLeases(deps.db, rows.slice(next + 1).map((r) => Number(r.id)), worker).catch(() => undefined);
+    throw err;
   } finally {
     transport.close();
   }
+  if (next < rows.length) {
+    const rest = rows.slice(next).map((r) => Number(r.id));
+    await releaseLeases(deps.db, rest, worker);
+    outcomes.push(...rest.map((id) => ({ id, status: 'skipped' as const })));
+  }
   return { target: transport.target, outcomes, serverDown };
+}
+
+/** One mail: the attempt recorded, the SMTP transaction, its outcome recorded. */
+async function attempt(deps: DeliveryDeps, transport: MailTransport, row: OutboxRow, worker: string, from: OutgoingMail['from'], retry: boolean): Promise<DeliveryOutcome> {
+  const id = Number(row.id);
+  const now = deps.clock.now();
+  const interrupted = row.attempt_started_at === null ? null : interruptedAttemptNote;
+  if (!(await startAttempt(deps.db, id, { worker, until: now + deliveryPolicy.attemptLeaseMs }, now, interrupted))) return { id, status: 'skipped' };
+  if (interrupted) deps.logger.warn({ mailId: id, to: row.to_address, messageId: row.email_message_id }, 'mail sent again after an interrupted attempt');
+  const result = await sendOne(transport, row, from);
+  if (!result.ok) return recordFailure(deps, row, worker, result.failure, retry);
+  await markSent(deps.db, id, { response: result.response, via: transport.via }, deps.clock.now());
+  deps.logger.info({ mailId: id, to: row.to_address, response: result.response, via: transport.via }, 'mail sent');
+  return { id, status: 'sent', response: result.response };
 }

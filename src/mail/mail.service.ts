@@ -62,7 +62,7 @@ export async function sendTestMail(
   input: { to: string; language: string; requestedBy: string },
 ): Promise<TestMailResult> {
   const worker = newWorkerName();
-  const lease = { worker, until: deps.clock.now() + deliveryPolicy.leaseMs };
+  const lease = { worker, until: deps.clock.now() + deliveryPolicy.claimLeaseMs };
   await withTransaction(deps.db, (trx) =>
     storeMail(trx, deps, { template: 'test_message', to: { address: input.to }, language: input.language, automatic: false, vars: { requestedBy: input.requestedBy } }, lease),
   );

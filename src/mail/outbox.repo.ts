@@ -24,7 +24,14 @@ export type OutboxRow = {
   server_response: string | null;
   sent_at: number | null;
   created_at: number;
+  /** Set just before the mail is handed to the server, cleared with the outcome. */
+  attempt_started_at: number | null;
+  interrupted_attempts: number;
+  sent_via: SentVia | null;
 };
+
+/** What took the mail: an SMTP server, or only the mail log file (no server configured). */
+export type SentVia = 'smtp' | 'file';
 
 /** A worker's hold on the rows it claimed: its unique name, and until when the hold lasts. */
 export type Lease = { worker: string; until: number };
@@ -103,14 +110,21 @@ export async function leasedMail(db: Knex, worker: string): Promise<OutboxRow[]>
 }
 
 /**
- * Extends this worker's hold on one mail just before it is sent; false when the mail is no
- * longer this worker's to send (another worker took it over after the lease ran out).
+ * Records that this worker is about to hand the mail to the server, and holds it for the
+ * whole attempt; false when the mail is no longer this worker's (another worker took it over
+ * after the claim ran out). `interrupted`: an earlier attempt started and never recorded its
+ * outcome, so the server may already have the mail; it is sent again deliberately, with the
+ * same Message-ID, and counted.
  */
-export async function renewLease(db: Knex, id: number, lease: Lease): Promise<boolean> {
+export async function startAttempt(db: Knex, id: number, lease: Lease, now: number, interrupted: string | null): Promise<boolean> {
   const rows = await db('mail_outbox')
     .where({ id, leased_by: lease.worker })
     .whereIn('status', waiting)
-    .update({ lease_until: lease.until });
+    .update({
+      lease_until: lease.until,
+      attempt_started_at: now,
+      ...(interrupted ? { interrupted_attempts: db.raw('interrupted_attempts + 1'), last_error: interrupted } : {}),
+    });
   return Number(rows) === 1;
 }
 
@@ -120,11 +134,19 @@ export async function releaseLeases(db: Knex, ids: number[], worker: string): Pr
   await db('mail_outbox').whereIn('id', ids).where({ leased_by: worker }).update({ lease_until: null, leased_by: null });
 }
 
+/** An attempt's outcome is recorded: the mail is nobody's and no attempt is open. */
+const ended = { lease_until: null, leased_by: null, attempt_started_at: null };
+
 /** Recorded whoever holds the lease now: the server has the mail, whatever else happened. */
-export async function markSent(db: Knex, id: number, response: string, now: number): Promise<void> {
-  await db('mail_outbox')
-    .where({ id })
-    .update({ status: 'sent', attempts: db.raw('attempts + 1'), server_response: response, sent_at: now, lease_until: null, leased_by: null });
+export async function markSent(db: Knex, id: number, sent: { response: string; via: SentVia }, now: number): Promise<void> {
+  await db('mail_outbox').where({ id }).update({
+    status: 'sent',
+    attempts: db.raw('attempts + 1'),
+    server_response: sent.response,
+    sent_via: sent.via,
+    sent_at: now,
+    ...ended,
+  });
 }
 
 /** Another try later; only by the worker that holds the mail, so a sent mail is never reopened. */
@@ -132,14 +154,14 @@ export async function markDeferred(db: Knex, id: number, worker: string, error: 
   await db('mail_outbox')
     .where({ id, leased_by: worker })
     .whereIn('status', waiting)
-    .update({ status: 'deferred', attempts: db.raw('attempts + 1'), next_attempt_at: nextAttemptAt, last_error: error, lease_until: null, leased_by: null });
+    .update({ status: 'deferred', attempts: db.raw('attempts + 1'), next_attempt_at: nextAttemptAt, last_error: error, ...ended });
 }
 
 export async function markFailed(db: Knex, id: number, worker: string, error: string): Promise<void> {
   await db('mail_outbox')
     .where({ id, leased_by: worker })
     .whereIn('status', waiting)
-    .update({ status: 'failed', attempts: db.raw('attempts + 1'), last_error: error, lease_until: null, leased_by: null });
+    .update({ status: 'failed', attempts: db.raw('attempts + 1'), last_error: error, ...ended });
 }
 
 /** Sends a failed mail again from a fresh start ("send again" beside a failed reply). */

@@ -12,7 +12,8 @@ test('retries wait 1, 2, 4 … minutes, never more than 6 hours, with jitter of 
   expect(retryDelayMs(10, () => 0.5)).toBe(deliveryPolicy.maxRetryMs);
   expect(retryDelayMs(40, high)).toBe(deliveryPolicy.maxRetryMs);
   expect(retryDelayMs(40, low)).toBe(0.85 * deliveryPolicy.maxRetryMs);
-  expect(deliveryPolicy.sendTimeoutMs).toBeLessThan(deliveryPolicy.leaseMs);
+  expect(deliveryPolicy.sendTimeoutMs).toBeLessThan(deliveryPolicy.attemptLeaseMs);
+  expect(deliveryPolicy.claimLeaseMs).toBeLessThanOrEqual(minute);
 });
 
 const smtpError = (fields: Record<string, unknown>) => Object.assign(new Error(String(fields.message ?? 'failed')), fields);

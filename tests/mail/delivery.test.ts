@@ -177,13 +177,13 @@ test('refused credentials only defer: the admin fixes the settings and the queue
   }
 });
 
-test('a worker that dies mid-batch leaves its lease to run out; then the mail goes out once', async () => {
+test('a worker that dies after claiming leaves its short claim to run out; then the mail goes out once', async () => {
   const { id } = await env.queue(sampleRequest('ticket_received'));
   const now = env.t.clock.now();
-  const claimed = await claimDueMail(env.t.db, { now, lease: { worker: 'crashed-worker', until: now + deliveryPolicy.leaseMs }, limit: 10 });
+  const claimed = await claimDueMail(env.t.db, { now, lease: { worker: 'crashed-worker', until: now + deliveryPolicy.claimLeaseMs }, limit: 10 });
   expect(claimed.map((r) => Number(r.id))).toEqual([id]);
   expect((await deliverDueMail(env.deps)).outcomes).toEqual([]);
-  env.t.clock.advance(deliveryPolicy.leaseMs - 1000);
+  env.t.clock.advance(deliveryPolicy.claimLeaseMs - 1000);
   expect((await deliverDueMail(env.deps)).outcomes).toEqual([]);
   env.t.clock.advance(2000);
   expect((await deliverDueMail(env.deps)).outcomes.map((o) => o.status)).toEqual(['sent']);
