@@ -8,7 +8,7 @@ import { resolveFromRoot } from '../paths';
 import type { SettingsService } from '../settings/settings.service';
 import { classifySendError, deliveryPolicy, retryDelayMs, type SendFailure } from './delivery-policy';
 import { senderOf } from './headers';
-import { recipientSchema, storedHeadersSchema, stripControl } from './mail.schema';
+import { recipientSchema, storedHeadersSchema, stripControl, tokenBearingTemplates } from './mail.schema';
 import { markDeferred, markFailed, markSent, releaseLeases, startAttempt, type OutboxRow } from './outbox.repo';
 import { createMailTransport, type MailTransport, type OutgoingMail } from './transport';
 
@@ -161,7 +161,7 @@ async function attempt(deps: DeliveryDeps, transport: MailTransport, row: Outbox
   if (interrupted) deps.logger.warn({ mailId: id, to: row.to_address, messageId: row.email_message_id }, 'mail sent again after an interrupted attempt');
   const result = await sendOne(transport, row, from);
   if (!result.ok) return recordFailure(deps, row, worker, result.failure, retry);
-  await markSent(deps.db, id, { response: result.response, via: transport.via }, deps.clock.now());
+  await markSent(deps.db, id, { response: result.response, via: transport.via, clearBody: tokenBearingTemplates.includes(row.template) }, deps.clock.now());
   deps.logger.info({ mailId: id, to: row.to_address, response: result.response, via: transport.via }, 'mail sent');
   return { id, status: 'sent', response: result.response };
 }

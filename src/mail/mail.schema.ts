@@ -77,6 +77,13 @@ export const templateVars = {
 } as const;
 
 export type MailTemplate = keyof typeof templateVars;
+
+/**
+ * Mails whose text carries a secret link (an invitation, a password reset, the signed links to
+ * all of a customer's tickets): once sent, their text is removed from the outbox, so a copy of
+ * the database does not hand out working links. Subject, recipient and delivery state stay.
+ */
+export const tokenBearingTemplates: readonly string[] = ['staff_invite', 'staff_password_reset', 'forgot_tracking'] satisfies MailTemplate[];
 export const mailTemplates = Object.keys(templateVars) as MailTemplate[];
 export type TemplateVars<T extends MailTemplate> = z.input<(typeof templateVars)[T]>;
 export type ParsedTemplateVars<T extends MailTemplate> = z.output<(typeof templateVars)[T]>;

@@ -137,9 +137,15 @@ export async function releaseLeases(db: Knex, ids: number[], worker: string): Pr
 /** An attempt's outcome is recorded: the mail is nobody's and no attempt is open. */
 const ended = { lease_until: null, leased_by: null, attempt_started_at: null };
 
-/** Recorded whoever holds the lease now: the server has the mail, whatever else happened. */
-export async function markSent(db: Knex, id: number, sent: { response: string; via: SentVia }, now: number): Promise<void> {
+export const removedBodyNote = 'The text of this mail held a secret link; it was removed once the mail was sent.';
+
+/**
+ * Recorded whoever holds the lease now: the server has the mail, whatever else happened.
+ * `clearBody`: the text held a secret link and is not kept (see tokenBearingTemplates).
+ */
+export async function markSent(db: Knex, id: number, sent: { response: string; via: SentVia; clearBody: boolean }, now: number): Promise<void> {
   await db('mail_outbox').where({ id }).update({
+    ...(sent.clearBody ? { body_text: removedBodyNote, body_html: null } : {}),
     status: 'sent',
     attempts: db.raw('attempts + 1'),
     server_response: sent.response,

@@ -66,12 +66,14 @@ test('each tab is saved and read back, and saving one tab leaves the others as t
     kb: { 'kb-suggestOnSubmit': undefined, 'kb-articlesPerPage': '50' },
     languages: { 'helpdesk-timezone': 'Europe/Bratislava', 'helpdesk-language': 'sk', 'helpdesk-dateFormat': 'DD.MM.YYYY' },
   };
+  // Stored passwords are encrypted (the service decrypts them; see the sending tests).
+  const sealed = { encrypted: expect.stringMatching(/^v1\./) };
   const expected: Partial<Record<SettingKey, unknown>> = {
     'helpdesk.name': 'Acme Helpers', 'helpdesk.url': 'https://help.acme.test', 'helpdesk.email': 'care@acme.test',
     'tickets.autoCloseDays': 14,
     'portal.maxOpenPerEmail': 3, 'portal.customerReopen': false, 'portal.confirmEmail': true, 'portal.serviceMessage': 'Closed on Friday',
-    'mail.transport': 'smtp', 'mail.smtpHost': 'smtp.acme.test', 'mail.smtpPort': 2525, 'mail.smtpUser': 'mailer', 'mail.smtpPassword': 's3cret pass',
-    'fetch.protocol': 'imap', 'fetch.host': 'imap.acme.test', 'fetch.user': 'help@acme.test', 'fetch.password': 'imap pass', 'fetch.intervalMinutes': 2,
+    'mail.transport': 'smtp', 'mail.smtpHost': 'smtp.acme.test', 'mail.smtpPort': 2525, 'mail.smtpUser': 'mailer', 'mail.smtpPassword': sealed,
+    'fetch.protocol': 'imap', 'fetch.host': 'imap.acme.test', 'fetch.user': 'help@acme.test', 'fetch.password': sealed, 'fetch.intervalMinutes': 2,
     'attachments.allowedTypes': ['pdf', 'png', 'txt'], 'attachments.maxSizeMb': 20,
     'spam.question': 'Two plus two?', 'spam.answer': 'four', 'spam.minFillSeconds': 0,
     'kb.suggestOnSubmit': false, 'kb.articlesPerPage': 50,
@@ -109,7 +111,8 @@ test('each tab is saved and read back, and saving one tab leaves the others as t
 test('an empty password keeps the saved one; no user name removes it', async () => {
   await save('sending', { 'mail-transport': 'smtp', 'mail-smtpHost': 'smtp.acme.test', 'mail-smtpUser': 'mailer', 'mail-smtpPassword': 'keep me' }).then((r) => expect(r.status).toBe(303));
   await save('sending', { 'mail-smtpPassword': '' }).then((r) => expect(r.status).toBe(303));
-  expect((await stored()).get('mail.smtpPassword')).toBe('keep me');
+  expect((await stored()).get('mail.smtpPassword')).toEqual({ encrypted: expect.stringMatching(/^v1\./) });
+  expect(await t.services.settings.get('mail.smtpPassword')).toBe('keep me');
   await save('sending', { 'mail-smtpUser': '', 'mail-smtpPassword': '' }).then((r) => expect(r.status).toBe(303));
   expect((await stored()).get('mail.smtpPassword')).toBe('');
 });

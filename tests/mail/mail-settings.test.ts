@@ -1,5 +1,5 @@
 import request from 'supertest';
-import { readAllSettings } from '../../src/settings/settings.repo';
+import { bumpSettingsRevision, readAllSettings, writeSettings } from '../../src/settings/settings.repo';
 import { adminCredentials, csrfFrom, installedApp, signIn, staffCredentials, type InstalledApp } from '../helpers/installed-app';
 import { startSmtpSink, unusedPort, type SmtpSink } from '../helpers/smtp-sink';
 
@@ -102,8 +102,12 @@ test('saving stores the settings; the password is never shown and an empty one k
     'mail.smtpPort': 2525,
     'mail.smtpSecurity': 'none',
     'mail.smtpUser': 'mailer',
-    'mail.smtpPassword': 'pa55 word',
+    'mail.smtpPassword': { encrypted: expect.stringMatching(/^v1\.[\w-]+$/) },
   });
+  // The raw row holds cipher text only; the service decrypts it for the mail transport.
+  const raw = await t.db('settings').where({ key: 'mail.smtpPassword' }).first<{ value: string }>('value');
+  expect(raw!.value).not.toContain('pa55');
+  expect(await t.services.settings.get('mail.smtpPassword')).toBe('pa55 word');
   const shown = await admin.get(saved.headers.location!).expect(200);
   expect(shown.text).toContain('Your changes were saved.');
   expect(shown.text).toContain('value="2525"');
@@ -111,7 +115,7 @@ test('saving stores the settings; the password is never shown and an empty one k
   expect(shown.text).toContain('A password is saved. Leave this empty to keep it.');
 
   await post(page, { ...validForm(2525), 'mail-smtpUser': 'mailer', 'mail-smtpPassword': '' }).then((r) => expect(r.status).toBe(303));
-  expect((await stored()).get('mail.smtpPassword')).toBe('pa55 word');
+  expect(await t.services.settings.get('mail.smtpPassword')).toBe('pa55 word');
   await post(page, { ...validForm(2525), 'mail-smtpUser': '', 'mail-smtpPassword': '' }).then((r) => expect(r.status).toBe(303));
   expect((await stored()).get('mail.smtpPassword')).toBe('');
 });
@@ -128,6 +132,25 @@ test('the test e-mail goes out at once through the saved server and the page say
   expect(mail!.parsed.from?.value).toEqual([{ name: 'Acme Help', address: 'support@acme.test' }]);
   expect(mail!.parsed.text).toContain('sent by Ada Admin from the sending settings');
   expect(await t.db('mail_outbox').where({ template: 'test_message' }).select('status', 'to_address')).toEqual([{ status: 'sent', to_address: adminCredentials.email }]);
+});
+
+test('a password stored in plain text before encryption is encrypted at the next load and still signs in', async () => {
+  const authSink = await startSmtpSink({ auth: { user: 'mailer', pass: 'old plain secret' } });
+  try {
+    expect((await post(page, { ...validForm(authSink.port), 'mail-smtpUser': 'mailer', 'mail-smtpPassword': 'x' })).status).toBe(303);
+    // As an older version stored it: the plain value, then a settings change every process sees.
+    await writeSettings(t.db, { 'mail.smtpPassword': 'old plain secret' }, t.clock.now());
+    await bumpSettingsRevision(t.db, t.clock.now());
+    t.services.settings.invalidate();
+    const res = await post(`${page}/test`, { testTo: adminCredentials.email });
+    expect(res.text).toContain(`The test e-mail to ${adminCredentials.email} was accepted by 127.0.0.1.`);
+    expect(await authSink.waitFor(1)).toHaveLength(1);
+    const raw = await t.db('settings').where({ key: 'mail.smtpPassword' }).first<{ value: string }>('value');
+    expect(JSON.parse(raw!.value)).toEqual({ encrypted: expect.stringMatching(/^v1\./) });
+    expect(raw!.value).not.toContain('old plain');
+  } finally {
+    await authSink.close();
+  }
 });
 
 test('a failed test e-mail is explained in plain words and not retried later', async () => {
