@@ -4,6 +4,7 @@ import { fromRoot } from '../paths';
 import { formatTrackingId } from '../tickets/tracking-id';
 import { newMessageId, type MailSite } from './headers';
 import { mailStyle } from './html-style';
+import { answerWording } from './inbound';
 import { isEditableTemplate, missingRequiredLink, placeholderValues } from './template-texts';
 import { paragraphs, renderHtml, renderSubject, renderText } from './template-render';
 import {
@@ -22,6 +23,8 @@ export type ComposeContext = {
   i18n: i18n;
   site: MailSite;
   now: number;
+  /** Whether replies to our mail reach the ticket (inboundMailActive); the wording follows. */
+  inboundMail: boolean;
   /** The admin's wording for a template and language, if any; without it the built-in one is used. */
   overrideFor?: (template: MailTemplate, language: string) => Promise<TemplateOverrideText | undefined>;
 };
@@ -61,7 +64,7 @@ async function customText(ctx: ComposeContext, template: MailTemplate, language:
   const override = await ctx.overrideFor(template, language);
   // Saving refuses such a wording; one put in the table by other means never drops the link.
   if (!override || missingRequiredLink(template, override.body)) return null;
-  const filled = placeholderValues(template, vars, { t, site: ctx.site, recipientName });
+  const filled = placeholderValues(template, vars, { t, site: ctx.site, recipientName, inbound: ctx.inboundMail });
   return { subject: renderSubject(override.subject, filled), text: renderText(override.body, filled), html: renderHtml(override.body, filled) };
 }
 
@@ -93,6 +96,7 @@ export async function composeMail(ctx: ComposeContext, request: MailRequest): Pr
     greeting: name ? t('mail.greeting', { name }) : t('mail.greetingNoName'),
     trackingId: formatTrackingId,
     paragraphs,
+    answer: (key: Parameters<typeof answerWording>[1]) => answerWording(t, key, ctx.inboundMail),
     style: mailStyle,
     custom,
   };
