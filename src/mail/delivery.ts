@@ -4,7 +4,9 @@ import type { Clock } from '../clock';
 import type { AppConfig } from '../config/config.schema';
 import type { Db } from '../db/db';
 import type { Logger } from '../logger';
+import { withTransaction } from '../db/transaction';
 import { resolveFromRoot } from '../paths';
+import { insertTicketEvent } from '../tickets/ticket-events.repo';
 import type { SettingsService } from '../settings/settings.service';
 import { classifySendError, deliveryPolicy, retryDelayMs, type SendFailure } from './delivery-policy';
 import { senderOf } from './headers';
@@ -69,7 +71,7 @@ async function recordFailure(deps: DeliveryDeps, row: OutboxRow, worker: string,
   const attempts = Number(row.attempts) + 1;
   const log = { mailId: Number(row.id), to: row.to_address, attempts, problem: failure.problem, error: failure.description };
   if (failure.permanent || !retry || attempts >= deliveryPolicy.maxAttempts) {
-    await markFailed(deps.db, row.id, worker, failure.description);
+    await failMail(deps, row, worker, failure);
     deps.logger.warn(log, 'mail failed');
     return { id: Number(row.id), status: 'failed', failure };
   }
@@ -77,6 +79,19 @@ async function recordFailure(deps: DeliveryDeps, row: OutboxRow, worker: string,
   await markDeferred(deps.db, row.id, worker, failure.description, nextAttemptAt);
   deps.logger.warn({ ...log, nextAttemptAt }, 'mail deferred');
   return { id: Number(row.id), status: 'deferred', failure, nextAttemptAt };
+}
+
+/**
+ * Gives a mail up. A mail about a ticket also leaves an event in the ticket's history (in the
+ * same transaction), so a mail that finally failed after hours of retries is seen on the ticket.
+ */
+async function failMail(deps: DeliveryDeps, row: OutboxRow, worker: string, failure: SendFailure): Promise<void> {
+  await withTransaction(deps.db, async (trx) => {
+    const failed = await markFailed(trx, row.id, worker, failure.description);
+    if (!failed || row.ticket_id === null) return;
+    const data = { mailId: Number(row.id), address: row.to_address, problem: failure.problem };
+    await insertTicketEvent(trx, Number(row.ticket_id), 'mail.failed', { type: 'system', id: null }, data, deps.clock.now());
+  });
 }
 
 type SendResult = { ok: true; response: string } | { ok: false; failure: SendFailure };

@@ -163,11 +163,13 @@ export async function markDeferred(db: Knex, id: number, worker: string, error: 
     .update({ status: 'deferred', attempts: db.raw('attempts + 1'), next_attempt_at: nextAttemptAt, last_error: error, ...ended });
 }
 
-export async function markFailed(db: Knex, id: number, worker: string, error: string): Promise<void> {
-  await db('mail_outbox')
+/** True when this worker still held the mail and it is now failed. */
+export async function markFailed(db: Knex, id: number, worker: string, error: string): Promise<boolean> {
+  const rows = await db('mail_outbox')
     .where({ id, leased_by: worker })
     .whereIn('status', waiting)
     .update({ status: 'failed', attempts: db.raw('attempts + 1'), last_error: error, ...ended });
+  return Number(rows) === 1;
 }
 
 /** Sends a failed mail again from a fresh start ("send again" beside a failed reply). */
@@ -189,20 +191,30 @@ export type OutboxEntry = {
   serverResponse: string | null;
   sentAt: number | null;
   createdAt: number;
+  sentVia: SentVia | null;
+  /** An attempt is under way (or was interrupted and waits for its lease to end). */
+  attemptOpen: boolean;
+  /** Times the mail was sent again after an attempt without outcome: the customer may have it twice. */
+  interruptedAttempts: number;
 };
+
+const entryColumns = [
+  'id', 'ticket_id', 'message_id', 'template', 'to_address', 'subject', 'status', 'attempts', 'next_attempt_at', 'last_error', 'server_response', 'sent_at', 'created_at',
+  'sent_via', 'attempt_started_at', 'interrupted_attempts',
+];
 
 /** Delivery state of every mail about a ticket, oldest first, to show beside the replies. */
 export async function listMailByTicket(db: Knex, ticketId: number): Promise<OutboxEntry[]> {
   const rows = await db('mail_outbox')
     .where({ ticket_id: ticketId })
     .orderBy('id')
-    .select<OutboxRow[]>('id', 'message_id', 'template', 'to_address', 'subject', 'status', 'attempts', 'next_attempt_at', 'last_error', 'server_response', 'sent_at', 'created_at');
+    .select<OutboxRow[]>(entryColumns);
   return rows.map(toEntry);
 }
 
-export async function findMailById(db: Knex, id: number): Promise<OutboxEntry | undefined> {
+export async function findMailById(db: Knex, id: number): Promise<(OutboxEntry & { ticketId: number | null }) | undefined> {
   const row = await db('mail_outbox').where({ id }).first<OutboxRow | undefined>('*');
-  return row && toEntry(row);
+  return row && { ...toEntry(row), ticketId: row.ticket_id === null ? null : Number(row.ticket_id) };
 }
 
 function toEntry(r: OutboxRow): OutboxEntry {
@@ -220,5 +232,8 @@ function toEntry(r: OutboxRow): OutboxEntry {
     serverResponse: r.server_response,
     sentAt: r.sent_at === null ? null : Number(r.sent_at),
     createdAt: Number(r.created_at),
+    sentVia: r.sent_via,
+    attemptOpen: r.attempt_started_at !== null && waitingNow,
+    interruptedAttempts: Number(r.interrupted_attempts),
   };
 }
