@@ -16,6 +16,7 @@ import { findMailById, requeueFailedMail } from './outbox.repo';
 export async function resendFailedMail(deps: { db: Db; clock: Clock }, staff: CapableStaff, ticketId: number, mailId: number): Promise<void> {
   const ticket = await workableTicketForStaff(deps.db, staff, ticketId);
   requireCapability(staff, 'tickets.reply');
+  if (!Number.isSafeInteger(mailId)) throw new NotFoundError();
   await withTransaction(deps.db, async (trx) => {
     const mail = await findMailById(trx, mailId);
     if (!mail || mail.ticketId !== ticket.id || !customerTicketTemplates.includes(mail.template)) throw new NotFoundError();
