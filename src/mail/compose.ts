@@ -5,6 +5,7 @@ import { formatTrackingId } from '../tickets/tracking-id';
 import { newMessageId, type MailSite } from './headers';
 import { mailStyle } from './html-style';
 import { answerWording } from './inbound';
+import { formatFileSize } from './mail-attachments';
 import { isEditableTemplate, missingRequiredLink, placeholderValues } from './template-texts';
 import { paragraphs, renderHtml, renderSubject, renderText } from './template-render';
 import {
@@ -45,6 +46,12 @@ export type ComposedMail = {
 const viewDir = fromRoot('views', 'mail');
 
 export { paragraphs };
+
+/** The files that travel inside the mail (the rest are linked in its text). */
+function attachedFiles(vars: ParsedTemplateVars<MailTemplate>): { attachmentIds?: number[] } {
+  const ids = 'files' in vars ? vars.files.filter((f) => f.url === null).map((f) => f.id) : [];
+  return ids.length ? { attachmentIds: ids } : {};
+}
 
 function ticketOf(vars: ParsedTemplateVars<MailTemplate>): { trackingId: string; subject: string } | null {
   return 'ticket' in vars ? vars.ticket : null;
@@ -96,6 +103,8 @@ export async function composeMail(ctx: ComposeContext, request: MailRequest): Pr
     greeting: name ? t('mail.greeting', { name }) : t('mail.greetingNoName'),
     trackingId: formatTrackingId,
     paragraphs,
+    files: 'files' in vars ? vars.files : [],
+    fileSize: (bytes: number) => formatFileSize(bytes, addressing.language),
     answer: (key: Parameters<typeof answerWording>[1]) => answerWording(t, key, ctx.inboundMail),
     style: mailStyle,
     custom,
@@ -113,6 +122,7 @@ export async function composeMail(ctx: ComposeContext, request: MailRequest): Pr
       ...(addressing.automatic ? { autoSubmitted: true } : {}),
       ...(addressing.inReplyTo ? { inReplyTo: addressing.inReplyTo } : {}),
       ...(addressing.references?.length ? { references: addressing.references } : {}),
+      ...attachedFiles(vars),
     },
     ticketId: addressing.ticketId ?? null,
     messageId: addressing.messageId ?? null,

@@ -1,15 +1,18 @@
 import crypto from 'node:crypto';
 import os from 'node:os';
+import { ZodError } from 'zod';
 import type { Clock } from '../clock';
 import type { AppConfig } from '../config/config.schema';
 import type { Db } from '../db/db';
 import type { Logger } from '../logger';
+import { DiskAttachmentStore, type AttachmentStore } from '../attachments/attachment-store';
 import { withTransaction } from '../db/transaction';
 import { resolveFromRoot } from '../paths';
 import { insertTicketEvent } from '../tickets/ticket-events.repo';
 import type { SettingsService } from '../settings/settings.service';
 import { classifySendError, deliveryPolicy, retryDelayMs, type SendFailure } from './delivery-policy';
 import { senderOf } from './headers';
+import { attachmentsForMail, MissingAttachmentError } from './mail-attachments';
 import { recipientSchema, storedHeadersSchema, stripControl, tokenBearingTemplates } from './mail.schema';
 import { markDeferred, markFailed, markSent, releaseLeases, startAttempt, type OutboxRow } from './outbox.repo';
 import { createMailTransport, type MailTransport, type OutgoingMail } from './transport';
@@ -20,6 +23,8 @@ export type DeliveryDeps = {
   clock: Clock;
   logger: Logger;
   config: Pick<AppConfig, 'paths'>;
+  /** Where the files of a reply are read from; the disk store of `config.paths` when not given. */
+  store?: AttachmentStore;
 };
 
 export type DeliveryOutcome =
@@ -41,9 +46,13 @@ export function newWorkerName(): string {
   return `${os.hostname().slice(0, 30)}:${process.pid}:${crypto.randomBytes(6).toString('hex')}`.slice(0, 64);
 }
 
-/** Rebuilds the message from its row; a row that fails validation can never be sent. */
-function outgoingOf(row: OutboxRow, from: OutgoingMail['from']): OutgoingMail {
+/**
+ * Rebuilds the message from its row, with the files it carries read from the attachment store;
+ * a row that fails validation, or whose files are gone, can never be sent.
+ */
+async function outgoingOf(deps: DeliveryDeps, row: OutboxRow, from: OutgoingMail['from']): Promise<OutgoingMail> {
   const headers = storedHeadersSchema.parse(JSON.parse(row.headers ?? '{}'));
+  const attachments = await attachmentsForMail(deps.db, storeOf(deps), row.ticket_id === null ? null : Number(row.ticket_id), headers.attachmentIds ?? []);
   const to = recipientSchema.parse({ address: row.to_address, name: headers.toName });
   return {
     from,
@@ -56,8 +65,11 @@ function outgoingOf(row: OutboxRow, from: OutgoingMail['from']): OutgoingMail {
     references: headers.references,
     headers: headers.autoSubmitted ? { 'Auto-Submitted': 'auto-generated', 'X-Auto-Response-Suppress': 'All' } : {},
     date: new Date(Number(row.created_at)),
+    ...(attachments.length ? { attachments } : {}),
   };
 }
+
+const storeOf = (deps: DeliveryDeps): AttachmentStore => deps.store ?? new DiskAttachmentStore(resolveFromRoot(deps.config.paths.attachments));
 
 const invalidRow = (err: unknown): SendFailure => ({
   problem: 'message',
@@ -96,12 +108,14 @@ async function failMail(deps: DeliveryDeps, row: OutboxRow, worker: string, fail
 
 type SendResult = { ok: true; response: string } | { ok: false; failure: SendFailure };
 
-async function sendOne(transport: MailTransport, row: OutboxRow, from: OutgoingMail['from']): Promise<SendResult> {
+async function sendOne(deps: DeliveryDeps, transport: MailTransport, row: OutboxRow, from: OutgoingMail['from']): Promise<SendResult> {
   let mail: OutgoingMail;
   try {
-    mail = outgoingOf(row, from);
+    mail = await outgoingOf(deps, row, from);
   } catch (err) {
-    return { ok: false, failure: invalidRow(err) };
+    // A row or file that can never make a mail fails it; anything else (the database) is thrown.
+    if (err instanceof ZodError || err instanceof SyntaxError || err instanceof MissingAttachmentError) return { ok: false, failure: invalidRow(err) };
+    throw err;
   }
   try {
     const { response } = await transport.send(mail, AbortSignal.timeout(deliveryPolicy.sendTimeoutMs));
@@ -174,7 +188,7 @@ async function attempt(deps: DeliveryDeps, transport: MailTransport, row: Outbox
   const interrupted = row.attempt_started_at === null ? null : interruptedAttemptNote;
   if (!(await startAttempt(deps.db, id, { worker, until: now + deliveryPolicy.attemptLeaseMs }, now, interrupted))) return { id, status: 'skipped' };
   if (interrupted) deps.logger.warn({ mailId: id, to: row.to_address, messageId: row.email_message_id }, 'mail sent again after an interrupted attempt');
-  const result = await sendOne(transport, row, from);
+  const result = await sendOne(deps, transport, row, from);
   if (!result.ok) return recordFailure(deps, row, worker, result.failure, retry);
   await markSent(deps.db, id, { response: result.response, via: transport.via, clearBody: tokenBearingTemplates.includes(row.template) }, deps.clock.now());
   deps.logger.info({ mailId: id, to: row.to_address, response: result.response, via: transport.via }, 'mail sent');
