@@ -52,7 +52,8 @@ export function newWorkerName(): string {
  */
 async function outgoingOf(deps: DeliveryDeps, row: OutboxRow, from: OutgoingMail['from']): Promise<OutgoingMail> {
   const headers = storedHeadersSchema.parse(JSON.parse(row.headers ?? '{}'));
-  const attachments = await attachmentsForMail(deps.db, storeOf(deps), row.ticket_id === null ? null : Number(row.ticket_id), headers.attachmentIds ?? []);
+  const ids = headers.attachmentIds ?? [];
+  const attachments = ids.length ? await attachmentsForMail(deps.db, storeOf(deps), row.ticket_id === null ? null : Number(row.ticket_id), ids) : [];
   const to = recipientSchema.parse({ address: row.to_address, name: headers.toName });
   return {
     from,
