@@ -51,6 +51,17 @@ export const capabilityRoutes: CapabilityRoute[] = [
   { capability: 'tickets.reply', name: 'escalate', request: ticketPost('/escalate', () => ({ reason: 'Needs tier 2.' })), allowed: (s) => s === 303 || s === 400 },
   { capability: 'tickets.reply', name: 'add a tag', request: ticketPost('/tags', () => ({ tags: 'matrix' })) },
   { capability: 'tickets.reply', name: 'remove a tag', request: ticketPost('/tags/remove', () => ({ tag: 'matrix' })) },
+  {
+    capability: 'tickets.reply',
+    name: 'send a failed mail again',
+    request: async (ctx) => {
+      const ticket = await ctx.newTicket();
+      // The ticket's confirmation mail, given up (as after its last attempt).
+      const mail = (await ctx.t.db('mail_outbox').where({ ticket_id: ticket.id, template: 'ticket_received' }).first<{ id: number }>('id'))!;
+      await ctx.t.db('mail_outbox').where({ id: mail.id }).update({ status: 'failed' });
+      return { method: 'post', path: `/admin/tickets/${ticket.id}/mail/${mail.id}/resend` };
+    },
+  },
   { capability: 'tickets.assign_others', name: 'assign to a colleague', request: ticketPost('/properties', (ctx) => ({ owner: String(ctx.colleagueId) })) },
   { capability: 'tickets.change_category', name: 'change category', request: ticketPost('/properties', (ctx) => ({ category: String(ctx.otherCategoryId) })) },
   {
