@@ -44,7 +44,7 @@ test('every notice a route redirects with (?done=…) is a sentence in every lan
     [admin, `/admin/staff/${staffId}`, ['saved', 'reactivated', 'deactivated', 'resent']],
     [admin, '/admin/api-tokens', ['revoked']],
     [admin, '/admin/upgrade', ['1']],
-    [admin, `/admin/tickets/${ticketId}`, ['saved', 'merged', 'escalated', 'taken', 'created', 'replied', 'noted']],
+    [admin, `/admin/tickets/${ticketId}`, ['saved', 'merged', 'escalated', 'taken', 'created', 'replied', 'noted', 'mailresent']],
     [admin, '/admin/tickets', ['escalated', 'viewsaved', 'viewrenamed', 'viewdeleted', 'bulkfailed', 'none', 'bulk', 'deleted', 'merged', 'columns']],
     [admin, '/admin/canned', ['saved', 'deleted']],
     [admin, '/admin/roles', ['saved', 'deleted']],
