@@ -56,3 +56,15 @@ export async function findTicketAttachment(db: Knex, ticketId: number, attachmen
   const row = await db('attachments').where({ ticket_id: ticketId, id: attachmentId }).first('id', 'message_id', 'file_name', 'content_type', 'size_bytes', 'storage_key');
   return row ? toView(row) : undefined;
 }
+
+/** The files of one message (a staff reply's, for the mail that carries it). */
+export async function listMessageAttachments(db: Knex, messageId: number): Promise<AttachmentView[]> {
+  const rows = await db('attachments').where({ message_id: messageId }).orderBy('id').select('id', 'message_id', 'file_name', 'content_type', 'size_bytes', 'storage_key');
+  return rows.map(toView);
+}
+
+/** Those of `ids` that belong to the ticket. */
+export async function findTicketAttachments(db: Knex, ticketId: number, ids: number[]): Promise<AttachmentView[]> {
+  const rows = await db('attachments').where({ ticket_id: ticketId }).whereIn('id', ids).orderBy('id').select('id', 'message_id', 'file_name', 'content_type', 'size_bytes', 'storage_key');
+  return rows.map(toView);
+}

@@ -10,7 +10,7 @@ import { runInstalledCommand } from './command';
  * beside another cron run (leases in the database keep them from sending a mail twice).
  */
 runInstalledCommand('The jobs failed', async ({ config, db }) => {
-  const settings = new SettingsService(db, () => systemClock.now());
+  const settings = new SettingsService(db, () => systemClock.now(), config.secrets.signing);
   const logger = createLogger(config.log.level);
   const report = await runDueJobs({ db, settings, clock: systemClock, logger, config }, { budgetMs: 4 * 60_000 });
   const { sent, deferred, failed } = report.mail;

@@ -5,14 +5,16 @@ import { claimDueMail } from '../mail/outbox.repo';
 export type MailDeliveryOptions = { batchSize?: number; stopSignal?: AbortSignal };
 
 /**
- * One delivery run: claims a batch of due mail under a fresh lease and sends it. Any number of
- * processes may run this at the same time; each mail goes to exactly one of them. A process
- * that dies mid-batch leaves its lease to run out, and the mail is picked up again then.
+ * One delivery run: claims a small batch of due mail under a short lease and sends it. Any
+ * number of processes may run this at the same time; each mail goes to one of them. A process
+ * that dies mid-batch leaves its claims to run out within seconds; the one mail it was sending
+ * waits for its attempt's lease and is then sent again with the same Message-ID (see
+ * deliverLeased and docs/decisions.md, "what exactly once means for mail").
  */
 export async function deliverDueMail(deps: DeliveryDeps, opts: MailDeliveryOptions = {}): Promise<DeliveryReport> {
   const worker = newWorkerName();
   const now = deps.clock.now();
-  const rows = await claimDueMail(deps.db, { now, lease: { worker, until: now + deliveryPolicy.leaseMs }, limit: opts.batchSize ?? 20 });
+  const rows = await claimDueMail(deps.db, { now, lease: { worker, until: now + deliveryPolicy.claimLeaseMs }, limit: opts.batchSize ?? deliveryPolicy.batchSize });
   if (rows.length === 0) return { target: '', outcomes: [], serverDown: null };
   return deliverLeased(deps, rows, worker, { retry: true, stopSignal: opts.stopSignal });
 }
@@ -27,10 +29,10 @@ export async function drainDueMail(
   deps: DeliveryDeps,
   opts: MailDeliveryOptions & { maxBatches?: number; budgetMs?: number } = {},
 ): Promise<MailDrainSummary> {
-  const batchSize = opts.batchSize ?? 20;
+  const batchSize = opts.batchSize ?? deliveryPolicy.batchSize;
   const started = Date.now();
   const summary: MailDrainSummary = { sent: 0, deferred: 0, failed: 0, batches: 0 };
-  while (summary.batches < (opts.maxBatches ?? 50) && Date.now() - started < (opts.budgetMs ?? 60_000)) {
+  while (summary.batches < (opts.maxBatches ?? 200) && Date.now() - started < (opts.budgetMs ?? 60_000)) {
     const report = await deliverDueMail(deps, { batchSize, stopSignal: opts.stopSignal });
     summary.batches++;
     for (const o of report.outcomes) if (o.status !== 'skipped') summary[o.status]++;

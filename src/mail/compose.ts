@@ -5,6 +5,8 @@ import { formatTrackingId } from '../tickets/tracking-id';
 import { newMessageId, type MailSite } from './headers';
 import { mailStyle } from './html-style';
 import { linkify } from '../tickets/message-text';
+import { answerWording } from './inbound';
+import { formatFileSize } from './mail-attachments';
 import { isEditableTemplate, missingRequiredLink, placeholderValues } from './template-texts';
 import { paragraphs, renderHtml, renderSubject, renderText } from './template-render';
 import {
@@ -23,6 +25,8 @@ export type ComposeContext = {
   i18n: i18n;
   site: MailSite;
   now: number;
+  /** Whether replies to our mail reach the ticket (inboundMailActive); the wording follows. */
+  inboundMail: boolean;
   /** The admin's wording for a template and language, if any; without it the built-in one is used. */
   overrideFor?: (template: MailTemplate, language: string) => Promise<TemplateOverrideText | undefined>;
 };
@@ -44,6 +48,12 @@ const viewDir = fromRoot('views', 'mail');
 
 export { paragraphs };
 
+/** The files that travel inside the mail (the rest are linked in its text). */
+function attachedFiles(vars: ParsedTemplateVars<MailTemplate>): { attachmentIds?: number[] } {
+  const ids = 'files' in vars ? vars.files.filter((f) => f.url === null).map((f) => f.id) : [];
+  return ids.length ? { attachmentIds: ids } : {};
+}
+
 function ticketOf(vars: ParsedTemplateVars<MailTemplate>): { trackingId: string; subject: string } | null {
   return 'ticket' in vars ? vars.ticket : null;
 }
@@ -62,7 +72,7 @@ async function customText(ctx: ComposeContext, template: MailTemplate, language:
   const override = await ctx.overrideFor(template, language);
   // Saving refuses such a wording; one put in the table by other means never drops the link.
   if (!override || missingRequiredLink(template, override.body)) return null;
-  const filled = placeholderValues(template, vars, { t, site: ctx.site, recipientName });
+  const filled = placeholderValues(template, vars, { t, site: ctx.site, recipientName, inbound: ctx.inboundMail });
   return { subject: renderSubject(override.subject, filled), text: renderText(override.body, filled), html: renderHtml(override.body, filled) };
 }
 
@@ -95,6 +105,9 @@ export async function composeMail(ctx: ComposeContext, request: MailRequest): Pr
     trackingId: formatTrackingId,
     paragraphs,
     linkify,
+    files: 'files' in vars ? vars.files : [],
+    fileSize: (bytes: number) => formatFileSize(bytes, addressing.language),
+    answer: (key: Parameters<typeof answerWording>[1]) => answerWording(t, key, ctx.inboundMail),
     style: mailStyle,
     custom,
   };
@@ -111,6 +124,7 @@ export async function composeMail(ctx: ComposeContext, request: MailRequest): Pr
       ...(addressing.automatic ? { autoSubmitted: true } : {}),
       ...(addressing.inReplyTo ? { inReplyTo: addressing.inReplyTo } : {}),
       ...(addressing.references?.length ? { references: addressing.references } : {}),
+      ...attachedFiles(vars),
     },
     ticketId: addressing.ticketId ?? null,
     messageId: addressing.messageId ?? null,

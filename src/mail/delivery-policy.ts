@@ -7,10 +7,24 @@ export const deliveryPolicy = {
   maxAttempts: 12,
   firstRetryMs: 60_000,
   maxRetryMs: 6 * 3600_000,
-  /** How long a claimed mail stays a worker's; renewed before each send, longer than any send. */
-  leaseMs: 5 * 60_000,
+  /**
+   * Mails claimed at once: few, so that a worker that dies or loses its database holds little.
+   * A backlog drains in several batches of one run (see drainDueMail).
+   */
+  batchSize: 5,
+  /**
+   * How long a claimed mail stays a worker's before its attempt starts: short, so the rest of a
+   * batch whose worker died or lost its database is free again within seconds, not minutes.
+   */
+  claimLeaseMs: 30_000,
   /** A send that takes longer is abandoned (and retried), so it always ends inside its lease. */
-  sendTimeoutMs: 2 * 60_000,
+  sendTimeoutMs: 60_000,
+  /**
+   * The hold on a mail from the moment its attempt is recorded until its outcome is: longer
+   * than any send, so a live worker's mail is never taken over while the server may still be
+   * taking it. Only after it ran out is a mail whose outcome never came sent again.
+   */
+  attemptLeaseMs: 90_000,
 } as const;
 
 /**
@@ -27,6 +41,7 @@ export function retryDelayMs(failedAttempts: number, random: () => number = Math
 export type SendProblem =
   | 'config' // sending is not set up
   | 'refused' // nothing answered at host:port
+  | 'protocol' // something answered, but not an SMTP server (no 220 greeting)
   | 'dns' // the host name does not resolve
   | 'timeout' // the server did not answer in time
   | 'tls' // encryption could not be set up
@@ -62,10 +77,12 @@ type ErrorLike = {
 const refusedCodes = ['ECONNREFUSED', 'ECONNRESET', 'EHOSTUNREACH', 'ENETUNREACH', 'EPIPE', 'ECONNECTION'];
 const dnsCodes = ['EDNS', 'ENOTFOUND', 'EAI_AGAIN', 'ENODATA'];
 const authReplies = [530, 534, 535, 538];
-const serverWideProblems: SendProblem[] = ['config', 'refused', 'dns', 'timeout', 'tls', 'auth', 'relay', 'sender'];
+const serverWideProblems: SendProblem[] = ['config', 'refused', 'protocol', 'dns', 'timeout', 'tls', 'auth', 'relay', 'sender'];
 
 function problemOf(e: ErrorLike, code: string, original: string, command: string, reply: number): SendProblem {
   if (code === 'ENOTCONFIGURED') return 'config';
+  // nodemailer: "Invalid greeting" (an SSH, HTTP, database … server), or an answer it cannot read.
+  if (code === 'EPROTOCOL') return 'protocol';
   if (code === 'EAUTH' || code === 'ENOAUTH' || authReplies.includes(reply)) return 'auth';
   if (code === 'ETLS' || code === 'EREQUIRETLS' || /CERT|SSL|TLS/.test(original)) return 'tls';
   if (dnsCodes.includes(code) || dnsCodes.includes(original)) return 'dns';
@@ -88,8 +105,9 @@ export function classifySendError(err: unknown): SendFailure {
   const command = String(e.command ?? '');
   const reply = typeof e.responseCode === 'number' ? e.responseCode : 0;
   const problem = problemOf(e, code, original, command, reply);
-  const response = typeof e.response === 'string' && e.response ? e.response.slice(0, 500) : null;
-  const message = String(e.message ?? 'unknown error').slice(0, 1000);
+  // What a peer that is not an SMTP server sent is not kept anywhere (it may be an SSH banner).
+  const response = problem !== 'protocol' && typeof e.response === 'string' && e.response ? e.response.slice(0, 500) : null;
+  const message = problem === 'protocol' ? 'The server is not an SMTP server: it did not greet with 220' : String(e.message ?? 'unknown error').slice(0, 1000);
   return {
     problem,
     permanent: (problem === 'recipient' || problem === 'message') && e.permanent === true,
@@ -97,4 +115,15 @@ export function classifySendError(err: unknown): SendFailure {
     description: [code || null, original && original !== code ? `(${original})` : null, message].filter(Boolean).join(' ').slice(0, 1000),
     response,
   };
+}
+
+/**
+ * An SMTP reply reduced to what can be shown without echoing the peer: its three-digit code and
+ * enhanced status code (RFC 3463), when the text starts with them. Anything else is dropped.
+ */
+export type SmtpReply = { code: number; enhanced: string | null };
+
+export function smtpReplyOf(response: string | null): SmtpReply | null {
+  const m = /^([2-5]\d\d)[ -](?:([245]\.\d{1,3}\.\d{1,3})\b)?/.exec(response ?? '');
+  return m ? { code: Number(m[1]), enhanced: m[2] ?? null } : null;
 }

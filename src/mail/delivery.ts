@@ -1,15 +1,20 @@
 import crypto from 'node:crypto';
 import os from 'node:os';
+import { ZodError } from 'zod';
 import type { Clock } from '../clock';
 import type { AppConfig } from '../config/config.schema';
 import type { Db } from '../db/db';
 import type { Logger } from '../logger';
+import { DiskAttachmentStore, type AttachmentStore } from '../attachments/attachment-store';
+import { withTransaction } from '../db/transaction';
 import { resolveFromRoot } from '../paths';
+import { insertTicketEvent } from '../tickets/ticket-events.repo';
 import type { SettingsService } from '../settings/settings.service';
 import { classifySendError, deliveryPolicy, retryDelayMs, type SendFailure } from './delivery-policy';
 import { senderOf } from './headers';
-import { recipientSchema, storedHeadersSchema, stripControl } from './mail.schema';
-import { markDeferred, markFailed, markSent, releaseLeases, renewLease, type OutboxRow } from './outbox.repo';
+import { attachmentsForMail, MissingAttachmentError } from './mail-attachments';
+import { recipientSchema, storedHeadersSchema, stripControl, tokenBearingTemplates } from './mail.schema';
+import { markDeferred, markFailed, markSent, releaseLeases, startAttempt, type OutboxRow } from './outbox.repo';
 import { createMailTransport, type MailTransport, type OutgoingMail } from './transport';
 
 export type DeliveryDeps = {
@@ -18,6 +23,8 @@ export type DeliveryDeps = {
   clock: Clock;
   logger: Logger;
   config: Pick<AppConfig, 'paths'>;
+  /** Where the files of a reply are read from; the disk store of `config.paths` when not given. */
+  store?: AttachmentStore;
 };
 
 export type DeliveryOutcome =
@@ -39,9 +46,14 @@ export function newWorkerName(): string {
   return `${os.hostname().slice(0, 30)}:${process.pid}:${crypto.randomBytes(6).toString('hex')}`.slice(0, 64);
 }
 
-/** Rebuilds the message from its row; a row that fails validation can never be sent. */
-function outgoingOf(row: OutboxRow, from: OutgoingMail['from']): OutgoingMail {
+/**
+ * Rebuilds the message from its row, with the files it carries read from the attachment store;
+ * a row that fails validation, or whose files are gone, can never be sent.
+ */
+async function outgoingOf(deps: DeliveryDeps, row: OutboxRow, from: OutgoingMail['from']): Promise<OutgoingMail> {
   const headers = storedHeadersSchema.parse(JSON.parse(row.headers ?? '{}'));
+  const ids = headers.attachmentIds ?? [];
+  const attachments = ids.length ? await attachmentsForMail(deps.db, storeOf(deps), row.ticket_id === null ? null : Number(row.ticket_id), ids) : [];
   const to = recipientSchema.parse({ address: row.to_address, name: headers.toName });
   return {
     from,
@@ -54,8 +66,11 @@ function outgoingOf(row: OutboxRow, from: OutgoingMail['from']): OutgoingMail {
     references: headers.references,
     headers: headers.autoSubmitted ? { 'Auto-Submitted': 'auto-generated', 'X-Auto-Response-Suppress': 'All' } : {},
     date: new Date(Number(row.created_at)),
+    ...(attachments.length ? { attachments } : {}),
   };
 }
+
+const storeOf = (deps: DeliveryDeps): AttachmentStore => deps.store ?? new DiskAttachmentStore(resolveFromRoot(deps.config.paths.attachments));
 
 const invalidRow = (err: unknown): SendFailure => ({
   problem: 'message',
@@ -69,7 +84,7 @@ async function recordFailure(deps: DeliveryDeps, row: OutboxRow, worker: string,
   const attempts = Number(row.attempts) + 1;
   const log = { mailId: Number(row.id), to: row.to_address, attempts, problem: failure.problem, error: failure.description };
   if (failure.permanent || !retry || attempts >= deliveryPolicy.maxAttempts) {
-    await markFailed(deps.db, row.id, worker, failure.description);
+    await failMail(deps, row, worker, failure);
     deps.logger.warn(log, 'mail failed');
     return { id: Number(row.id), status: 'failed', failure };
   }
@@ -79,14 +94,29 @@ async function recordFailure(deps: DeliveryDeps, row: OutboxRow, worker: string,
   return { id: Number(row.id), status: 'deferred', failure, nextAttemptAt };
 }
 
+/**
+ * Gives a mail up. A mail about a ticket also leaves an event in the ticket's history (in the
+ * same transaction), so a mail that finally failed after hours of retries is seen on the ticket.
+ */
+async function failMail(deps: DeliveryDeps, row: OutboxRow, worker: string, failure: SendFailure): Promise<void> {
+  await withTransaction(deps.db, async (trx) => {
+    const failed = await markFailed(trx, row.id, worker, failure.description);
+    if (!failed || row.ticket_id === null) return;
+    const data = { mailId: Number(row.id), address: row.to_address, problem: failure.problem };
+    await insertTicketEvent(trx, Number(row.ticket_id), 'mail.failed', { type: 'system', id: null }, data, deps.clock.now());
+  });
+}
+
 type SendResult = { ok: true; response: string } | { ok: false; failure: SendFailure };
 
-async function sendOne(transport: MailTransport, row: OutboxRow, from: OutgoingMail['from']): Promise<SendResult> {
+async function sendOne(deps: DeliveryDeps, transport: MailTransport, row: OutboxRow, from: OutgoingMail['from']): Promise<SendResult> {
   let mail: OutgoingMail;
   try {
-    mail = outgoingOf(row, from);
+    mail = await outgoingOf(deps, row, from);
   } catch (err) {
-    return { ok: false, failure: invalidRow(err) };
+    // A row or file that can never make a mail fails it; anything else (the database) is thrown.
+    if (err instanceof ZodError || err instanceof SyntaxError || err instanceof MissingAttachmentError) return { ok: false, failure: invalidRow(err) };
+    throw err;
   }
   try {
     const { response } = await transport.send(mail, AbortSignal.timeout(deliveryPolicy.sendTimeoutMs));
@@ -96,11 +126,22 @@ async function sendOne(transport: MailTransport, row: OutboxRow, from: OutgoingM
   }
 }
 
+/** Written on a mail sent again because its earlier attempt never recorded an outcome. */
+export const interruptedAttemptNote =
+  'An earlier attempt was interrupted before its result was recorded; the server may have taken the mail. Sent again with the same Message-ID.';
+
 /**
  * Sends mails this worker holds, one after another, and records each result. Sending errors
  * never escape: they defer the mail (with backoff) or fail it. When the server itself is the
  * problem (down, refusing our sign-in), the rest of the batch is deferred without trying.
  * `retry: false` fails a mail at its first error (the test e-mail, whose sender is watching).
+ *
+ * Each attempt is written down before the SMTP transaction starts (startAttempt), so a crash
+ * or a database outage between the server's "accepted" and our record of it leaves a mail
+ * with an open attempt, sent again only after that attempt's lease ran out, with the same
+ * Message-ID. A database error stops the batch: what was not started yet is given back at once
+ * (or, with the database still away, free when its short claim runs out), and the error is
+ * thrown to the job runner.
  */
 export async function deliverLeased(
   deps: DeliveryDeps,
@@ -113,35 +154,44 @@ export async function deliverLeased(
   const from = senderOf(settings);
   const outcomes: DeliveryOutcome[] = [];
   let serverDown: SendFailure | null = null;
+  let next = 0;
   try {
-    for (const [index, row] of rows.entries()) {
-      const id = Number(row.id);
-      if (opts.stopSignal?.aborted) {
-        const rest = rows.slice(index).map((r) => Number(r.id));
-        await releaseLeases(deps.db, rest, worker);
-        outcomes.push(...rest.map((restId) => ({ id: restId, status: 'skipped' as const })));
-        break;
-      }
+    for (; next < rows.length; next++) {
+      const row = rows[next]!;
+      if (opts.stopSignal?.aborted) break;
       if (serverDown) {
         outcomes.push(await recordFailure(deps, row, worker, serverDown, opts.retry));
         continue;
       }
-      if (!(await renewLease(deps.db, id, { worker, until: deps.clock.now() + deliveryPolicy.leaseMs }))) {
-        outcomes.push({ id, status: 'skipped' });
-        continue;
-      }
-      const result = await sendOne(transport, row, from);
-      if (result.ok) {
-        await markSent(deps.db, id, result.response, deps.clock.now());
-        deps.logger.info({ mailId: id, to: row.to_address, response: result.response }, 'mail sent');
-        outcomes.push({ id, status: 'sent', response: result.response });
-        continue;
-      }
-      if (result.failure.serverWide) serverDown = result.failure;
-      outcomes.push(await recordFailure(deps, row, worker, result.failure, opts.retry));
+      outcomes.push(await attempt(deps, transport, row, worker, from, opts.retry));
+      const last = outcomes[outcomes.length - 1]!;
+      if (last.status !== 'skipped' && last.status !== 'sent' && last.failure.serverWide) serverDown = last.failure;
     }
+  } catch (err) {
+    // The database failed: the mail being recorded keeps its open attempt; the rest goes back.
+    await releaseLeases(deps.db, rows.slice(next + 1).map((r) => Number(r.id)), worker).catch(() => undefined);
+    throw err;
   } finally {
     transport.close();
   }
+  if (next < rows.length) {
+    const rest = rows.slice(next).map((r) => Number(r.id));
+    await releaseLeases(deps.db, rest, worker);
+    outcomes.push(...rest.map((id) => ({ id, status: 'skipped' as const })));
+  }
   return { target: transport.target, outcomes, serverDown };
+}
+
+/** One mail: the attempt recorded, the SMTP transaction, its outcome recorded. */
+async function attempt(deps: DeliveryDeps, transport: MailTransport, row: OutboxRow, worker: string, from: OutgoingMail['from'], retry: boolean): Promise<DeliveryOutcome> {
+  const id = Number(row.id);
+  const now = deps.clock.now();
+  const interrupted = row.attempt_started_at === null ? null : interruptedAttemptNote;
+  if (!(await startAttempt(deps.db, id, { worker, until: now + deliveryPolicy.attemptLeaseMs }, now, interrupted))) return { id, status: 'skipped' };
+  if (interrupted) deps.logger.warn({ mailId: id, to: row.to_address, messageId: row.email_message_id }, 'mail sent again after an interrupted attempt');
+  const result = await sendOne(deps, transport, row, from);
+  if (!result.ok) return recordFailure(deps, row, worker, result.failure, retry);
+  await markSent(deps.db, id, { response: result.response, via: transport.via, clearBody: tokenBearingTemplates.includes(row.template) }, deps.clock.now());
+  deps.logger.info({ mailId: id, to: row.to_address, response: result.response, via: transport.via }, 'mail sent');
+  return { id, status: 'sent', response: result.response };
 }

@@ -39,6 +39,11 @@ export const recipientSchema = z.object({
 export type Recipient = z.input<typeof recipientSchema>;
 
 const ticketRef = z.object({ trackingId, subject: ticketSubject, url: link });
+/**
+ * A file of a staff reply: attached to the mail (`url` null) or, past the size limit, linked
+ * (a signed download link to the customer's attachment route). See mail-attachments.ts.
+ */
+const mailFile = z.object({ id: z.number().int().positive(), name: headerText(255), size: z.number().int().min(0), url: link.nullable() });
 const statusRef = z.object({ key: z.string().max(40).nullable(), name: z.string().max(100) });
 
 /** What a staff member's security notice tells them happened to their account (ASVS 2.5.5). */
@@ -51,7 +56,7 @@ export type SecurityEvent = (typeof securityEvents)[number];
  */
 export const templateVars = {
   ticket_received: z.object({ ticket: ticketRef }),
-  staff_replied: z.object({ staffName: personName, ticket: ticketRef, replyText: z.string().max(200_000) }),
+  staff_replied: z.object({ staffName: personName, ticket: ticketRef, replyText: z.string().max(200_000), files: z.array(mailFile).max(50).default([]) }),
   ticket_resolved: z.object({ ticket: ticketRef, canReopen: z.boolean(), newTicketUrl: link }),
   forgot_tracking: z.object({
     tickets: z.array(z.object({ trackingId, subject: ticketSubject, status: statusRef, url: link })).max(500),
@@ -82,6 +87,13 @@ export const templateVars = {
 } as const;
 
 export type MailTemplate = keyof typeof templateVars;
+
+/**
+ * Mails whose text carries a secret link (an invitation, a password reset, the signed links to
+ * all of a customer's tickets): once sent, their text is removed from the outbox, so a copy of
+ * the database does not hand out working links. Subject, recipient and delivery state stay.
+ */
+export const tokenBearingTemplates: readonly string[] = ['staff_invite', 'staff_password_reset', 'forgot_tracking'] satisfies MailTemplate[];
 export const mailTemplates = Object.keys(templateVars) as MailTemplate[];
 export type TemplateVars<T extends MailTemplate> = z.input<(typeof templateVars)[T]>;
 export type ParsedTemplateVars<T extends MailTemplate> = z.output<(typeof templateVars)[T]>;
@@ -112,5 +124,7 @@ export const storedHeadersSchema = z.object({
   autoSubmitted: z.boolean().optional(),
   inReplyTo: messageIdSchema.optional(),
   references: z.array(messageIdSchema).max(100).optional(),
+  /** Ids of the ticket's attachments that go with the mail as files (read from the store when sent). */
+  attachmentIds: z.array(z.number().int().positive()).max(50).optional(),
 });
 export type StoredHeaders = z.output<typeof storedHeadersSchema>;

@@ -8,6 +8,7 @@ import { findTemplateOverride } from './template-overrides.repo';
 import { deliveryPolicy } from './delivery-policy';
 import { deliverLeased, newWorkerName, type DeliveryDeps, type DeliveryOutcome } from './delivery';
 import { siteOf } from './headers';
+import { inboundMailActive } from './inbound';
 import type { MailRequest } from './mail.schema';
 import { insertOutboxMail, leasedMail, type Lease } from './outbox.repo';
 
@@ -21,7 +22,7 @@ async function storeMail(trx: Trx, deps: QueueMailDeps, request: MailRequest, le
   const settings = await deps.settings.all(trx);
   // An admin's wording is read in the same transaction: what is queued is what the admin saw last.
   const overrideFor = (template: string, language: string) => findTemplateOverride(trx, template, language);
-  const mail = await composeMail({ i18n: deps.i18n, site: siteOf(settings), now, overrideFor }, request);
+  const mail = await composeMail({ i18n: deps.i18n, site: siteOf(settings), now, inboundMail: inboundMailActive(settings), overrideFor }, request);
   const id = await insertOutboxMail(
     trx,
     {
@@ -62,7 +63,7 @@ export async function sendTestMail(
   input: { to: string; language: string; requestedBy: string },
 ): Promise<TestMailResult> {
   const worker = newWorkerName();
-  const lease = { worker, until: deps.clock.now() + deliveryPolicy.leaseMs };
+  const lease = { worker, until: deps.clock.now() + deliveryPolicy.claimLeaseMs };
   await withTransaction(deps.db, (trx) =>
     storeMail(trx, deps, { template: 'test_message', to: { address: input.to }, language: input.language, automatic: false, vars: { requestedBy: input.requestedBy } }, lease),
   );

@@ -24,7 +24,14 @@ export type OutboxRow = {
   server_response: string | null;
   sent_at: number | null;
   created_at: number;
+  /** Set just before the mail is handed to the server, cleared with the outcome. */
+  attempt_started_at: number | null;
+  interrupted_attempts: number;
+  sent_via: SentVia | null;
 };
+
+/** What took the mail: an SMTP server, or only the mail log file (no server configured). */
+export type SentVia = 'smtp' | 'file';
 
 /** A worker's hold on the rows it claimed: its unique name, and until when the hold lasts. */
 export type Lease = { worker: string; until: number };
@@ -103,14 +110,21 @@ export async function leasedMail(db: Knex, worker: string): Promise<OutboxRow[]>
 }
 
 /**
- * Extends this worker's hold on one mail just before it is sent; false when the mail is no
- * longer this worker's to send (another worker took it over after the lease ran out).
+ * Records that this worker is about to hand the mail to the server, and holds it for the
+ * whole attempt; false when the mail is no longer this worker's (another worker took it over
+ * after the claim ran out). `interrupted`: an earlier attempt started and never recorded its
+ * outcome, so the server may already have the mail; it is sent again deliberately, with the
+ * same Message-ID, and counted.
  */
-export async function renewLease(db: Knex, id: number, lease: Lease): Promise<boolean> {
+export async function startAttempt(db: Knex, id: number, lease: Lease, now: number, interrupted: string | null): Promise<boolean> {
   const rows = await db('mail_outbox')
     .where({ id, leased_by: lease.worker })
     .whereIn('status', waiting)
-    .update({ lease_until: lease.until });
+    .update({
+      lease_until: lease.until,
+      attempt_started_at: now,
+      ...(interrupted ? { interrupted_attempts: db.raw('interrupted_attempts + 1'), last_error: interrupted } : {}),
+    });
   return Number(rows) === 1;
 }
 
@@ -120,11 +134,25 @@ export async function releaseLeases(db: Knex, ids: number[], worker: string): Pr
   await db('mail_outbox').whereIn('id', ids).where({ leased_by: worker }).update({ lease_until: null, leased_by: null });
 }
 
-/** Recorded whoever holds the lease now: the server has the mail, whatever else happened. */
-export async function markSent(db: Knex, id: number, response: string, now: number): Promise<void> {
-  await db('mail_outbox')
-    .where({ id })
-    .update({ status: 'sent', attempts: db.raw('attempts + 1'), server_response: response, sent_at: now, lease_until: null, leased_by: null });
+/** An attempt's outcome is recorded: the mail is nobody's and no attempt is open. */
+const ended = { lease_until: null, leased_by: null, attempt_started_at: null };
+
+export const removedBodyNote = 'The text of this mail held a secret link; it was removed once the mail was sent.';
+
+/**
+ * Recorded whoever holds the lease now: the server has the mail, whatever else happened.
+ * `clearBody`: the text held a secret link and is not kept (see tokenBearingTemplates).
+ */
+export async function markSent(db: Knex, id: number, sent: { response: string; via: SentVia; clearBody: boolean }, now: number): Promise<void> {
+  await db('mail_outbox').where({ id }).update({
+    ...(sent.clearBody ? { body_text: removedBodyNote, body_html: null } : {}),
+    status: 'sent',
+    attempts: db.raw('attempts + 1'),
+    server_response: sent.response,
+    sent_via: sent.via,
+    sent_at: now,
+    ...ended,
+  });
 }
 
 /** Another try later; only by the worker that holds the mail, so a sent mail is never reopened. */
@@ -132,14 +160,16 @@ export async function markDeferred(db: Knex, id: number, worker: string, error: 
   await db('mail_outbox')
     .where({ id, leased_by: worker })
     .whereIn('status', waiting)
-    .update({ status: 'deferred', attempts: db.raw('attempts + 1'), next_attempt_at: nextAttemptAt, last_error: error, lease_until: null, leased_by: null });
+    .update({ status: 'deferred', attempts: db.raw('attempts + 1'), next_attempt_at: nextAttemptAt, last_error: error, ...ended });
 }
 
-export async function markFailed(db: Knex, id: number, worker: string, error: string): Promise<void> {
-  await db('mail_outbox')
+/** True when this worker still held the mail and it is now failed. */
+export async function markFailed(db: Knex, id: number, worker: string, error: string): Promise<boolean> {
+  const rows = await db('mail_outbox')
     .where({ id, leased_by: worker })
     .whereIn('status', waiting)
-    .update({ status: 'failed', attempts: db.raw('attempts + 1'), last_error: error, lease_until: null, leased_by: null });
+    .update({ status: 'failed', attempts: db.raw('attempts + 1'), last_error: error, ...ended });
+  return Number(rows) === 1;
 }
 
 /** Sends a failed mail again from a fresh start ("send again" beside a failed reply). */
@@ -161,20 +191,30 @@ export type OutboxEntry = {
   serverResponse: string | null;
   sentAt: number | null;
   createdAt: number;
+  sentVia: SentVia | null;
+  /** An attempt is under way (or was interrupted and waits for its lease to end). */
+  attemptOpen: boolean;
+  /** Times the mail was sent again after an attempt without outcome: the customer may have it twice. */
+  interruptedAttempts: number;
 };
+
+const entryColumns = [
+  'id', 'ticket_id', 'message_id', 'template', 'to_address', 'subject', 'status', 'attempts', 'next_attempt_at', 'last_error', 'server_response', 'sent_at', 'created_at',
+  'sent_via', 'attempt_started_at', 'interrupted_attempts',
+];
 
 /** Delivery state of every mail about a ticket, oldest first, to show beside the replies. */
 export async function listMailByTicket(db: Knex, ticketId: number): Promise<OutboxEntry[]> {
   const rows = await db('mail_outbox')
     .where({ ticket_id: ticketId })
     .orderBy('id')
-    .select<OutboxRow[]>('id', 'message_id', 'template', 'to_address', 'subject', 'status', 'attempts', 'next_attempt_at', 'last_error', 'server_response', 'sent_at', 'created_at');
+    .select<OutboxRow[]>(entryColumns);
   return rows.map(toEntry);
 }
 
-export async function findMailById(db: Knex, id: number): Promise<OutboxEntry | undefined> {
+export async function findMailById(db: Knex, id: number): Promise<(OutboxEntry & { ticketId: number | null }) | undefined> {
   const row = await db('mail_outbox').where({ id }).first<OutboxRow | undefined>('*');
-  return row && toEntry(row);
+  return row && { ...toEntry(row), ticketId: row.ticket_id === null ? null : Number(row.ticket_id) };
 }
 
 function toEntry(r: OutboxRow): OutboxEntry {
@@ -192,5 +232,8 @@ function toEntry(r: OutboxRow): OutboxEntry {
     serverResponse: r.server_response,
     sentAt: r.sent_at === null ? null : Number(r.sent_at),
     createdAt: Number(r.created_at),
+    sentVia: r.sent_via,
+    attemptOpen: r.attempt_started_at !== null && waitingNow,
+    interruptedAttempts: Number(r.interrupted_attempts),
   };
 }

@@ -1,6 +1,7 @@
 import type { TFunction } from 'i18next';
 import { formatTrackingId } from '../tickets/tracking-id';
 import type { MailSite } from './headers';
+import { answerWording } from './inbound';
 import type { MailTemplate, ParsedTemplateVars } from './mail.schema';
 import { placeholderPattern } from './template-render';
 
@@ -10,7 +11,7 @@ import { placeholderPattern } from './template-render';
  * the greeting, sign-off and footer stay around it. Each placeholder's value is computed from the
  * mail's validated variables; a placeholder that is a link becomes a link in the HTML part.
  */
-export type PlaceholderContext = { t: TFunction; site: MailSite; recipientName: string };
+export type PlaceholderContext = { t: TFunction; site: MailSite; recipientName: string; inbound: boolean };
 type Vars<T extends MailTemplate> = ParsedTemplateVars<T>;
 type Placeholders<T extends MailTemplate> = Record<string, { value: (vars: Vars<T>, ctx: PlaceholderContext) => string; link?: true }>;
 
@@ -51,7 +52,7 @@ export const editableTemplates = {
     ...customer,
     ...ticketFacts,
     ...customerLink,
-    next_step: { value: (v, c) => c.t(v.canReopen ? 'mail.ticket_resolved.reopen' : 'mail.ticket_resolved.newTicket') },
+    next_step: { value: (v, c) => (v.canReopen ? answerWording(c.t, 'mail.ticket_resolved.reopen', c.inbound) : c.t('mail.ticket_resolved.newTicket')) },
     next_step_url: { value: (v) => (v.canReopen ? v.ticket.url : v.newTicketUrl), link: true },
     new_ticket_url: { value: (v) => v.newTicketUrl, link: true },
     ...site,
@@ -163,12 +164,13 @@ export function placeholderValues(template: EditableTemplate, vars: unknown, ctx
  * The built-in wording as editable text, in the language of `t`: what an admin starts from, and
  * what "reset to default" brings back (the built-in design is used again then).
  */
-export function defaultTemplateText(template: EditableTemplate, t: TFunction): { subject: string; body: string } {
+export function defaultTemplateText(template: EditableTemplate, t: TFunction, inbound: boolean): { subject: string; body: string } {
+  const answer = (key: Parameters<typeof answerWording>[1]) => answerWording(t, key, inbound);
   const facts = `${t('mail.trackingId')}: {{tracking_id}}\n${t('mail.subject')}: {{subject}}`;
   const subject = t([`mail.${template}.subject`, `${template}.subject`], { subject: '{{subject}}', helpdesk: '{{helpdesk_name}}' });
   const paragraphs: Record<EditableTemplate, string[]> = {
-    ticket_received: [t('mail.ticket_received.intro'), facts, `${t('mail.ticket_received.keepId')}\n${t('mail.ticket_received.replyHint')}`, `${t('mail.viewTicket')}: {{ticket_url}}`],
-    staff_replied: [t('mail.staff_replied.intro', { name: '{{staff_name}}' }), '{{reply_text}}', facts, t('mail.staff_replied.replyHint'), `${t('mail.viewTicket')}: {{ticket_url}}`],
+    ticket_received: [t('mail.ticket_received.intro'), facts, `${t('mail.ticket_received.keepId')}\n${answer('mail.ticket_received.replyHint')}`, `${t('mail.viewTicket')}: {{ticket_url}}`],
+    staff_replied: [t('mail.staff_replied.intro', { name: '{{staff_name}}' }), '{{reply_text}}', facts, answer('mail.staff_replied.replyHint'), `${t('mail.viewTicket')}: {{ticket_url}}`],
     ticket_resolved: [t('mail.ticket_resolved.intro'), facts, '{{next_step}}\n{{next_step_url}}'],
     forgot_tracking: [t('mail.forgot_tracking.intro'), '{{ticket_list}}', t('mail.forgot_tracking.ignore')],
     staff_new_ticket: [

@@ -13,6 +13,7 @@ import { siteOf } from './headers';
 import type { MailRequest } from './mail.schema';
 import { deleteTemplateOverride, findTemplateOverride, listTemplateOverrides, saveTemplateOverride } from './template-overrides.repo';
 import { placeholderPattern } from './template-render';
+import { inboundMailActive } from './inbound';
 import { defaultTemplateText, editableTemplateNames, missingRequiredLink, placeholderNames, type EditableTemplate } from './template-texts';
 
 export type TemplateDeps = { db: Db; i18n: i18n; settings: SettingsService; clock: Clock };
@@ -45,7 +46,7 @@ export async function templateOverview(db: Db) {
 /** What the editor shows: the admin's wording, else the built-in one as editable text. */
 export async function templateForEditing(deps: TemplateDeps, template: EditableTemplate, language: LanguageCode) {
   const override = await findTemplateOverride(deps.db, template, language);
-  const text = override ?? defaultTemplateText(template, deps.i18n.getFixedT(language));
+  const text = override ?? defaultTemplateText(template, deps.i18n.getFixedT(language), inboundMailActive(await deps.settings.all()));
   return { subject: text.subject, body: text.body, overridden: Boolean(override), placeholders: placeholderNames(template) };
 }
 
@@ -148,9 +149,10 @@ function sampleRequest(template: EditableTemplate, language: LanguageCode, siteU
  * draft wording, else the saved one, else the built-in template.
  */
 export async function previewTemplate(deps: TemplateDeps, template: EditableTemplate, language: LanguageCode, draft: TemplateOverrideText | null) {
-  const site = siteOf(await deps.settings.all());
+  const settings = await deps.settings.all();
+  const site = siteOf(settings);
   const t = deps.i18n.getFixedT(language);
   const overrideFor = async () => draft ?? (await findTemplateOverride(deps.db, template, language));
-  const mail = await composeMail({ i18n: deps.i18n, site, now: deps.clock.now(), overrideFor }, sampleRequest(template, language, site.url, t));
+  const mail = await composeMail({ i18n: deps.i18n, site, now: deps.clock.now(), inboundMail: inboundMailActive(settings), overrideFor }, sampleRequest(template, language, site.url, t));
   return { subject: mail.subject, html: mail.html, text: mail.text };
 }

@@ -2,14 +2,17 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import nodemailer, { type SendMailOptions } from 'nodemailer';
 import type { Settings } from '../settings/settings.schema';
+import type { SentVia } from './outbox.repo';
 
 /** One message as the transport takes it; every header value comes from validated data. */
 export type OutgoingMail = Required<Pick<SendMailOptions, 'from' | 'to' | 'subject' | 'text' | 'messageId' | 'headers' | 'date'>> &
-  Pick<SendMailOptions, 'html' | 'inReplyTo' | 'references'>;
+  Pick<SendMailOptions, 'html' | 'inReplyTo' | 'references' | 'attachments'>;
 
 export type MailTransport = {
   /** Where mail goes, for logs and the settings page: `host:port` or the log file. */
   target: string;
+  /** What takes the mail: an SMTP server, or the mail log file (nothing leaves the machine). */
+  via: SentVia;
   /** Resolves with the server's answer; rejects with nodemailer's error (see delivery-policy). */
   send(mail: OutgoingMail, signal: AbortSignal): Promise<{ response: string }>;
   close(): void;
@@ -33,6 +36,7 @@ function smtpTransport(settings: Settings): MailTransport {
   if (!host) {
     return {
       target,
+      via: 'smtp',
       send: () => Promise.reject(new NotConfiguredError('No SMTP server is set in the sending settings')),
       close: () => undefined,
     };
@@ -54,6 +58,7 @@ function smtpTransport(settings: Settings): MailTransport {
   });
   return {
     target,
+    via: 'smtp',
     send: async (mail, signal) => {
       const info = await transporter.sendMail({ ...mail, signal });
       return { response: String(info.response ?? '') };
@@ -76,6 +81,7 @@ function logTransport(dataDir: string): MailTransport {
   const transporter = nodemailer.createTransport({ streamTransport: true, buffer: true, newline: 'unix' });
   return {
     target: file,
+    via: 'file',
     send: async (mail, signal) => {
       const info = await transporter.sendMail({ ...mail, signal });
       await fs.mkdir(dataDir, { recursive: true });

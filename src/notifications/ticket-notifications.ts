@@ -1,6 +1,8 @@
 import type { i18n } from 'i18next';
 import type { Clock } from '../clock';
 import type { Trx } from '../db/db';
+import { listMessageAttachments } from '../attachments/attachments.repo';
+import { filesForMail } from '../mail/mail-attachments';
 import { queueMail } from '../mail/mail.service';
 import type { SettingsService } from '../settings/settings.service';
 import type { TicketEvent, TicketSubscriber } from '../tickets/ticket-events';
@@ -11,9 +13,21 @@ export type NotificationDeps = { i18n: i18n; settings: SettingsService; clock: C
 
 /** The customer's link to their ticket: signed, so it opens without typing anything, and expiring. */
 export async function customerTicketUrl(deps: NotificationDeps, trx: Trx, ticket: TicketView, now: number): Promise<string> {
+  return customerTicketPath(deps, trx, ticket, now, '');
+}
+
+/** A signed customer address under the ticket (`/attachments/7` for a file), good as long as the ticket link. */
+async function customerTicketPath(deps: NotificationDeps, trx: Trx, ticket: TicketView, now: number, below: string): Promise<string> {
   const settings = await deps.settings.all(trx);
   const expires = now + settings['portal.linkDays'] * 24 * 3600_000;
-  return `${settings['helpdesk.url']}/helpdesk/tickets/${ticket.trackingId}?k=${signTicketLink(deps.signingSecret, ticket.trackingId, expires)}`;
+  return `${settings['helpdesk.url']}/helpdesk/tickets/${ticket.trackingId}${below}?k=${signTicketLink(deps.signingSecret, ticket.trackingId, expires)}`;
+}
+
+/** A reply's files for its mail: attached up to the limit, linked past it (see mail-attachments.ts). */
+async function replyFiles(deps: NotificationDeps, trx: Trx, ticket: TicketView, messageId: number, now: number) {
+  const files = await listMessageAttachments(trx, messageId);
+  const link = files.length ? await customerTicketPath(deps, trx, ticket, now, '/attachments/ID') : '';
+  return filesForMail(files, (id) => link.replace('/attachments/ID?', `/attachments/${id}?`));
 }
 
 async function notifyCustomer(deps: NotificationDeps, trx: Trx, event: TicketEvent, now: number): Promise<void> {
@@ -26,7 +40,7 @@ async function notifyCustomer(deps: NotificationDeps, trx: Trx, event: TicketEve
     if (event.notifyCustomer === false) return; // staff opened it for the customer and chose not to tell them
     await queueMail(trx, deps, { ...base, template: 'ticket_received', messageId: event.messageId, vars: { ticket: ref } });
   } else if (event.type === 'ticket.staff_replied') {
-    await queueMail(trx, deps, { ...base, automatic: false, template: 'staff_replied', messageId: event.messageId, vars: { ticket: ref, staffName: event.staffName, replyText: event.body } });
+    await queueMail(trx, deps, { ...base, automatic: false, template: 'staff_replied', messageId: event.messageId, vars: { ticket: ref, staffName: event.staffName, replyText: event.body, files: await replyFiles(deps, trx, ticket, event.messageId, now) } });
   } else if (event.type === 'ticket.status_changed' && event.actor.type === 'staff' && !event.ticket.statusIsOpen) {
     await queueMail(trx, deps, {
       ...base,

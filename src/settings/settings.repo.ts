@@ -27,3 +27,8 @@ export async function bumpSettingsRevision(db: Knex, now: number): Promise<void>
   const updated = await db('settings_revision').where({ id: 1 }).update({ revision: db.raw('revision + 1'), updated_at: now });
   if (updated === 0) await db('settings_revision').insert({ id: 1, revision: 1, updated_at: now }).onConflict('id').merge({ revision: db.raw('settings_revision.revision + 1'), updated_at: now });
 }
+
+/** Replaces one stored value only if it is still `expected` (two processes may try at once). */
+export async function replaceSettingValue(db: Knex, key: string, expected: unknown, value: unknown, now: number): Promise<void> {
+  await db('settings').where({ key, value: JSON.stringify(expected) }).update({ value: JSON.stringify(value), updated_at: now });
+}

@@ -2,7 +2,8 @@ import { recordAudit, type AuditEntry } from '../audit/audit.repo';
 import type { Db } from '../db/db';
 import { withTransaction } from '../db/transaction';
 import { ForbiddenError } from '../errors';
-import { bumpSettingsRevision, readAllSettings, readSettingsRevision, writeSettings } from './settings.repo';
+import { openSecrets, sealSecrets } from './secret-settings';
+import { bumpSettingsRevision, readAllSettings, readSettingsRevision, replaceSettingValue, writeSettings } from './settings.repo';
 import { adminOnlySettingKeys, secretSettingKeys, settingDefinitions, type SettingKey, type Settings } from './settings.schema';
 
 /**
@@ -21,7 +22,8 @@ export const maskedSecret = '********';
  * counts up a revision row; each process reads that one row at most every `checkEveryMs` and
  * reloads only when it moved, so a change made on one instance reaches every other within a
  * second or two, and at once on the instance that made it. A stored value that no longer fits
- * its definition falls back to the default.
+ * its definition falls back to the default. Stored passwords are encrypted with a key derived
+ * from `signingSecret` (see secret-settings.ts) and decrypted here, for the code that uses them.
  */
 export class SettingsService {
   private cached: { settings: Settings; revision: number } | null = null;
@@ -31,6 +33,7 @@ export class SettingsService {
   constructor(
     private readonly db: Db,
     private readonly now: () => number,
+    private readonly signingSecret: string,
     private readonly checkEveryMs = 1000,
   ) {}
 
@@ -44,7 +47,7 @@ export class SettingsService {
     if (conn) {
       const revision = await readSettingsRevision(conn);
       if (this.cached?.revision === revision) return this.cached.settings;
-      return parseSettings(await readAllSettings(conn));
+      return parseSettings(openSecrets(await readAllSettings(conn), this.signingSecret).values);
     }
     this.loading ??= this.refresh().finally(() => (this.loading = null));
     return this.loading;
@@ -61,13 +64,13 @@ export class SettingsService {
    */
   async save(values: Partial<Settings>, context?: SettingsChangeContext): Promise<SettingsDiff> {
     const diff = await withTransaction(this.db, async (trx) => {
-      const current = parseSettings(await readAllSettings(trx));
+      const current = parseSettings(openSecrets(await readAllSettings(trx), this.signingSecret).values);
       const changed = Object.fromEntries(Object.entries(values).filter(([key, value]) => JSON.stringify(current[key as SettingKey]) !== JSON.stringify(value)));
       const keys = Object.keys(changed) as SettingKey[];
       if (keys.length === 0) return {};
       if (context?.actorIsAdmin === false && keys.some((k) => adminOnlySettingKeys.includes(k))) throw new ForbiddenError();
       const now = this.now();
-      await writeSettings(trx, changed, now);
+      await writeSettings(trx, sealSecrets(changed, this.signingSecret), now);
       await bumpSettingsRevision(trx, now);
       const diff = describeChanges(keys, current, changed);
       if (context) {
@@ -87,9 +90,24 @@ export class SettingsService {
   private async refresh(): Promise<Settings> {
     const revision = await readSettingsRevision(this.db);
     // The revision is read before the values: a change in between is then seen on the next check.
-    if (this.cached?.revision !== revision) this.cached = { settings: parseSettings(await readAllSettings(this.db)), revision };
+    if (this.cached?.revision !== revision) {
+      const { values, plain } = openSecrets(await readAllSettings(this.db), this.signingSecret);
+      await this.sealPlainSecrets(plain);
+      this.cached = { settings: parseSettings(values), revision };
+    }
     this.checkedAt = this.now();
     return this.cached.settings;
+  }
+
+  /**
+   * A password saved before secrets were encrypted is encrypted the first time it is loaded,
+   * by whichever process loads it first (only if it is still the same plain value). A failure
+   * is left for the next load: the value works meanwhile.
+   */
+  private async sealPlainSecrets(plain: Record<string, string>): Promise<void> {
+    for (const [key, value] of Object.entries(sealSecrets(plain, this.signingSecret))) {
+      await replaceSettingValue(this.db, key, plain[key], value, this.now()).catch(() => undefined);
+    }
   }
 }
 

@@ -19,7 +19,7 @@ export type Services = AppDeps & {
 };
 
 export function createServices(deps: AppDeps): Services {
-  const settings = new SettingsService(deps.db, () => deps.clock.now());
+  const settings = new SettingsService(deps.db, () => deps.clock.now(), deps.config.secrets.signing);
   const events = new TicketEvents();
   const notificationDeps = { i18n: deps.i18n, settings, clock: deps.clock, signingSecret: deps.config.secrets.signing };
   events.subscribe(ticketNotifications(notificationDeps));

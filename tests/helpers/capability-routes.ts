@@ -54,6 +54,17 @@ export const capabilityRoutes: CapabilityRoute[] = [
   { capability: 'tickets.create', name: 'new ticket form', request: async () => ({ method: 'get', path: '/admin/tickets/new' }) },
   // The allowed request may be refused as a form error (400), after the capability check.
   { capability: 'tickets.create', name: 'open a ticket for a customer', request: async () => ({ method: 'post', path: '/admin/tickets/new', form: { name: 'Matrix Customer', email: 'matrix@example.com', subject: 'From the matrix', message: 'Opened by the matrix.', notify: 'no' } }), allowed: (s) => s === 303 || s === 400 },
+  {
+    capability: 'tickets.reply',
+    name: 'send a failed mail again',
+    request: async (ctx) => {
+      const ticket = await ctx.newTicket();
+      // The ticket's confirmation mail, given up (as after its last attempt).
+      const mail = (await ctx.t.db('mail_outbox').where({ ticket_id: ticket.id, template: 'ticket_received' }).first<{ id: number }>('id'))!;
+      await ctx.t.db('mail_outbox').where({ id: mail.id }).update({ status: 'failed' });
+      return { method: 'post', path: `/admin/tickets/${ticket.id}/mail/${mail.id}/resend` };
+    },
+  },
   { capability: 'tickets.assign_others', name: 'assign to a colleague', request: ticketPost('/properties', (ctx) => ({ owner: String(ctx.colleagueId) })) },
   { capability: 'tickets.change_category', name: 'change category', request: ticketPost('/properties', (ctx) => ({ category: String(ctx.otherCategoryId) })) },
   {

@@ -27,7 +27,7 @@ export type MailEnv = {
 /** An installed help desk's database with the mail services on it, for tests below HTTP. */
 export async function mailEnv(): Promise<MailEnv> {
   const t = await installedApp();
-  const settings = new SettingsService(t.db, () => t.clock.now());
+  const settings = new SettingsService(t.db, () => t.clock.now(), t.config.secrets.signing);
   const deps: MailDeps = { db: t.db, settings, clock: t.clock, logger: pino({ level: 'silent' }), config: t.config, i18n: createI18n() };
   const configure = async (values: Partial<Settings>) => {
     await settings.save(values);

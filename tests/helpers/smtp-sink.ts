@@ -15,6 +15,12 @@ export type SmtpSink = {
   waitFor(count: number, timeoutMs?: number): Promise<ReceivedMail[]>;
   /** How RCPT TO answers from now on; null accepts every recipient. */
   refuseRecipients(rule: ((address: string) => Refusal | null) | null): void;
+  /**
+   * From now on the sink keeps each message (it counts in `received` at once) but holds its
+   * reply to DATA until the returned function is called: the moment between the server having
+   * the mail and the sender hearing so, where a crash leaves the sender not knowing.
+   */
+  holdReplies(): () => void;
   close(): Promise<void>;
 };
 
@@ -27,6 +33,7 @@ export async function startSmtpSink(opts: { port?: number; auth?: { user: string
   const received: ReceivedMail[] = [];
   const waiters: Array<() => void> = [];
   let refuse: ((address: string) => Refusal | null) | null = null;
+  let held: Promise<void> | null = null;
 
   const server = new SMTPServer({
     disabledCommands: opts.auth ? ['STARTTLS'] : ['STARTTLS', 'AUTH'],
@@ -56,7 +63,8 @@ export async function startSmtpSink(opts: { port?: number; auth?: { user: string
               to: session.envelope.rcptTo.map((r) => r.address),
             });
             waiters.splice(0).forEach((wake) => wake());
-            cb(null, `2.0.0 Ok: queued as sink-${received.length}`);
+            const reply = `2.0.0 Ok: queued as sink-${received.length}`;
+            void (held ?? Promise.resolve()).then(() => cb(null, reply));
           },
           (err: Error) => cb(err),
         );
@@ -91,6 +99,14 @@ export async function startSmtpSink(opts: { port?: number; auth?: { user: string
     waitFor,
     refuseRecipients: (rule) => {
       refuse = rule;
+    },
+    holdReplies: () => {
+      let release = () => undefined as void;
+      held = new Promise<void>((resolve) => (release = resolve));
+      return () => {
+        held = null;
+        release();
+      };
     },
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };

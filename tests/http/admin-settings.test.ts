@@ -63,10 +63,12 @@ test('each tab is saved and read back, and saving one tab leaves the others as t
     spam: { 'spam-question': 'Two plus two?', 'spam-answer': 'four', 'spam-minFillSeconds': '0' },
     languages: { 'helpdesk-timezone': 'Europe/Bratislava', 'helpdesk-language': 'sk' },
   };
+  // Stored passwords are encrypted (the service decrypts them; see the sending tests).
+  const sealed = { encrypted: expect.stringMatching(/^v1\./) };
   const expected: Partial<Record<SettingKey, unknown>> = {
     'helpdesk.name': 'Acme Helpers', 'helpdesk.url': 'https://help.acme.test', 'helpdesk.email': 'care@acme.test',
     'portal.maxOpenPerEmail': 3, 'portal.customerReopen': false, 'portal.confirmEmail': true, 'portal.serviceMessage': 'Closed on Friday',
-    'mail.transport': 'smtp', 'mail.smtpHost': 'smtp.acme.test', 'mail.smtpPort': 2525, 'mail.smtpUser': 'mailer', 'mail.smtpPassword': 's3cret pass',
+    'mail.transport': 'smtp', 'mail.smtpHost': 'smtp.acme.test', 'mail.smtpPort': 2525, 'mail.smtpUser': 'mailer', 'mail.smtpPassword': sealed,
     'attachments.allowedTypes': ['pdf', 'png', 'txt'], 'attachments.maxSizeMb': 20,
     'spam.question': 'Two plus two?', 'spam.answer': 'four', 'spam.minFillSeconds': 0,
     'helpdesk.timezone': 'Europe/Bratislava', 'helpdesk.language': 'sk',
@@ -98,7 +100,8 @@ test('each tab is saved and read back, and saving one tab leaves the others as t
 test('an empty password keeps the saved one; no user name removes it', async () => {
   await save('sending', { 'mail-transport': 'smtp', 'mail-smtpHost': 'smtp.acme.test', 'mail-smtpUser': 'mailer', 'mail-smtpPassword': 'keep me' }).then((r) => expect(r.status).toBe(303));
   await save('sending', { 'mail-smtpPassword': '' }).then((r) => expect(r.status).toBe(303));
-  expect((await stored()).get('mail.smtpPassword')).toBe('keep me');
+  expect((await stored()).get('mail.smtpPassword')).toEqual({ encrypted: expect.stringMatching(/^v1\./) });
+  expect(await t.services.settings.get('mail.smtpPassword')).toBe('keep me');
   await save('sending', { 'mail-smtpUser': '', 'mail-smtpPassword': '' }).then((r) => expect(r.status).toBe(303));
   expect((await stored()).get('mail.smtpPassword')).toBe('');
 });

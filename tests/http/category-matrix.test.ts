@@ -61,6 +61,14 @@ function matrix(): Record<string, { body?: (target: Made) => Promise<Record<stri
         return `/admin/tickets/${m.id}/links/${other.id}/delete`;
       },
     },
+    'POST /tickets/{id}/mail/{mailId}/resend': {
+      path: async (m) => {
+        // The ticket's confirmation mail, given up (as after its last attempt).
+        const mail = (await t.db('mail_outbox').where({ ticket_id: m.id, template: 'ticket_received' }).first<{ id: number }>('id'))!;
+        await t.db('mail_outbox').where({ id: mail.id }).update({ status: 'failed' });
+        return `/admin/tickets/${m.id}/mail/${mail.id}/resend`;
+      },
+    },
     'POST /tickets/{id}/merge': { body: async () => ({ target: (await ticketIn(samCategory)).tracking, confirm: 'yes' }) },
     'POST /tickets/{id}/note': { body: form({ message: 'A note' }) },
     'POST /tickets/{id}/presence': { body: form({ state: 'viewing' }) },

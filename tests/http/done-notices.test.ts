@@ -47,7 +47,7 @@ beforeAll(async () => {
     [admin, `/admin/staff/${staffId}`, ['saved', 'reactivated', 'deactivated', 'resent', 'passwordReset']],
     [admin, '/admin/api-tokens', ['revoked']],
     [admin, '/admin/upgrade', ['1']],
-    [admin, `/admin/tickets/${ticketId}`, ['saved', 'merged', 'escalated', 'taken', 'created', 'replied', 'noted']],
+    [admin, `/admin/tickets/${ticketId}`, ['saved', 'merged', 'escalated', 'taken', 'created', 'replied', 'noted', 'mailresent']],
     [admin, '/admin/tickets', ['escalated', 'viewsaved', 'viewrenamed', 'viewdeleted', 'bulkfailed', 'none', 'bulk', 'deleted', 'merged', 'columns']],
     [admin, '/admin/canned', ['saved', 'deleted']],
     [admin, '/admin/roles', ['saved', 'deleted']],

@@ -1,9 +1,11 @@
 import { createI18n, languageCodes } from '../../src/i18n/i18n';
 import { composeMail, paragraphs, type ComposeContext } from '../../src/mail/compose';
 import { mailTemplates } from '../../src/mail/mail.schema';
+import { inboundMailActive } from '../../src/mail/inbound';
+import { defaultTemplateText } from '../../src/mail/template-texts';
 import { sampleRequest, ticketTemplates } from '../helpers/mail-samples';
 
-const ctx: ComposeContext = { i18n: createI18n(), site: { name: 'Acme <Support>', url: 'https://help.acme.test', email: 'help@acme.test' }, now: Date.UTC(2026, 10, 23) };
+const ctx: ComposeContext = { i18n: createI18n(), site: { name: 'Acme <Support>', url: 'https://help.acme.test', email: 'help@acme.test' }, now: Date.UTC(2026, 10, 23), inboundMail: false };
 const evil = '<script>alert(1)</script>';
 
 describe.each(mailTemplates)('%s', (template) => {
@@ -89,4 +91,53 @@ test('invalid values are refused before anything is stored', async () => {
     { ...good, inReplyTo: '<a@b>\r\nBcc: x@evil.test' },
   ];
   for (const request of bad) await expect(composeMail(ctx, request)).rejects.toThrow();
+});
+
+describe('until inbound mail exists, no customer mail asks for a reply by e-mail', () => {
+  const customerTemplates = ['ticket_received', 'staff_replied', 'ticket_resolved', 'forgot_tracking'] as const;
+  const answerKeys = ['mail.ticket_received.replyHint', 'mail.staff_replied.replyHint', 'mail.ticket_resolved.reopen'] as const;
+  const inboundTexts = (language: string) => answerKeys.map((key) => ctx.i18n.getFixedT(language)(`${key}Inbound`));
+
+  test('no settings make inbound mail active in this version', () => {
+    expect(inboundMailActive({} as never)).toBe(false);
+  });
+
+  test.each(languageCodes)('in %s: every customer template points to the ticket link, never to a reply', async (language) => {
+    const t = ctx.i18n.getFixedT(language);
+    for (const key of answerKeys) expect(t(key)).not.toBe(t(`${key}Inbound`));
+    for (const template of customerTemplates) {
+      const mail = await composeMail(ctx, sampleRequest(template, { language }));
+      for (const part of [mail.text, mail.html]) for (const inbound of inboundTexts(language)) expect(part).not.toContain(inbound);
+      if (template !== 'forgot_tracking') expect(mail.text).toContain('https://help.acme.test/helpdesk/tickets/ABC234DEFG?token=t0k');
+    }
+    const received = await composeMail(ctx, sampleRequest('ticket_received', { language }));
+    expect(received.text).toContain(t('mail.ticket_received.replyHint'));
+    const replied = await composeMail(ctx, sampleRequest('staff_replied', { language }));
+    expect(replied.text).toContain(t('mail.staff_replied.replyHint'));
+    const resolved = await composeMail(ctx, sampleRequest('ticket_resolved', { language }));
+    expect(resolved.text).toContain(t('mail.ticket_resolved.reopen'));
+  });
+
+  test('the English wording says where to answer and that a reply to the mail is lost', async () => {
+    const mail = await composeMail(ctx, sampleRequest('staff_replied'));
+    expect(mail.text).toContain('open your ticket with the link below');
+    expect(mail.text).toContain('Replies to this e-mail do not reach your ticket.');
+    expect(mail.text).not.toMatch(/reply to this e-mail/i);
+  });
+
+  test('once inbound mail works, the same templates invite a reply again (built-in and editable defaults alike)', async () => {
+    const mail = await composeMail({ ...ctx, inboundMail: true }, sampleRequest('staff_replied'));
+    expect(mail.text).toContain('To answer, reply to this e-mail or open your ticket.');
+    const t = ctx.i18n.getFixedT('en');
+    expect(defaultTemplateText('staff_replied', t, false).body).toContain('Replies to this e-mail do not reach your ticket.');
+    expect(defaultTemplateText('staff_replied', t, true).body).toContain('reply to this e-mail or open your ticket');
+    expect(defaultTemplateText('ticket_resolved', t, false).body).toContain('{{next_step}}');
+  });
+
+  test('an override using {{next_step}} gets the wording that works', async () => {
+    const overrideFor = async () => ({ subject: 'Done: {{subject}}', body: 'All done.\n\n{{next_step}}\n{{next_step_url}}' });
+    const mail = await composeMail({ ...ctx, overrideFor }, sampleRequest('ticket_resolved'));
+    expect(mail.text).toContain('open your ticket with the link below and send a reply there');
+    expect(mail.text).not.toMatch(/reply to this e-mail/i);
+  });
 });

@@ -1,4 +1,4 @@
-import { classifySendError, deliveryPolicy, retryDelayMs } from '../../src/mail/delivery-policy';
+import { classifySendError, deliveryPolicy, retryDelayMs, smtpReplyOf } from '../../src/mail/delivery-policy';
 
 const minute = 60_000;
 
@@ -12,7 +12,8 @@ test('retries wait 1, 2, 4 … minutes, never more than 6 hours, with jitter of 
   expect(retryDelayMs(10, () => 0.5)).toBe(deliveryPolicy.maxRetryMs);
   expect(retryDelayMs(40, high)).toBe(deliveryPolicy.maxRetryMs);
   expect(retryDelayMs(40, low)).toBe(0.85 * deliveryPolicy.maxRetryMs);
-  expect(deliveryPolicy.sendTimeoutMs).toBeLessThan(deliveryPolicy.leaseMs);
+  expect(deliveryPolicy.sendTimeoutMs).toBeLessThan(deliveryPolicy.attemptLeaseMs);
+  expect(deliveryPolicy.claimLeaseMs).toBeLessThanOrEqual(minute);
 });
 
 const smtpError = (fields: Record<string, unknown>) => Object.assign(new Error(String(fields.message ?? 'failed')), fields);
@@ -32,9 +33,19 @@ test.each([
   ['message refused', { code: 'EMESSAGE', responseCode: 554, permanent: true, response: '554 5.6.0 Message rejected', command: 'DATA' }, 'message', true, false],
   ['greylisted', { code: 'EMESSAGE', responseCode: 451, permanent: false, response: '451 4.7.1 Try later', command: 'DATA' }, 'message', false, false],
   ['not set up', { code: 'ENOTCONFIGURED' }, 'config', false, true],
+  ['an SSH server', { code: 'EPROTOCOL', command: 'CONN', message: 'Invalid greeting. response=SSH-2.0-OpenSSH_9.2p1', response: 'SSH-2.0-OpenSSH_9.2p1' }, 'protocol', false, true],
   ['anything else', { message: 'boom' }, 'other', false, false],
 ] as Array<[string, Record<string, unknown>, string, boolean, boolean]>)('%s', (_name, fields, problem, permanent, serverWide) => {
   const failure = classifySendError(smtpError(fields));
   expect(failure).toMatchObject({ problem, permanent, serverWide });
-  expect(failure.response).toBe(typeof fields.response === 'string' ? fields.response : null);
+  // What a peer that is not an SMTP server sent is kept nowhere, not even in the error text.
+  if (problem === 'protocol') expect(JSON.stringify(failure)).not.toContain('SSH');
+  else expect(failure.response).toBe(typeof fields.response === 'string' ? fields.response : null);
+});
+
+test('only the reply code and enhanced status code of an SMTP reply are kept for showing', () => {
+  expect(smtpReplyOf('250 2.0.0 Ok: queued as X')).toEqual({ code: 250, enhanced: '2.0.0' });
+  expect(smtpReplyOf('535 Authentication failed')).toEqual({ code: 535, enhanced: null });
+  expect(smtpReplyOf('250-first line')).toEqual({ code: 250, enhanced: null });
+  for (const peer of ['SSH-2.0-OpenSSH', 'HTTP/1.1 400 Bad Request', '999 odd', '', null, '<script>250 x']) expect(smtpReplyOf(peer)).toBeNull();
 });

@@ -3,7 +3,7 @@ import { withTransaction } from '../../src/db/transaction';
 import { deliverDueMail, drainDueMail } from '../../src/jobs/mail-delivery';
 import { deliveryPolicy } from '../../src/mail/delivery-policy';
 import { queueMail } from '../../src/mail/mail.service';
-import { claimDueMail, listMailByTicket, requeueFailedMail } from '../../src/mail/outbox.repo';
+import { claimDueMail, listMailByTicket, removedBodyNote, requeueFailedMail } from '../../src/mail/outbox.repo';
 import { mailLogFile } from '../../src/mail/transport';
 import { insertTicket, mailEnv, type MailEnv } from '../helpers/mail-env';
 import { sampleRequest } from '../helpers/mail-samples';
@@ -177,13 +177,13 @@ test('refused credentials only defer: the admin fixes the settings and the queue
   }
 });
 
-test('a worker that dies mid-batch leaves its lease to run out; then the mail goes out once', async () => {
+test('a worker that dies after claiming leaves its short claim to run out; then the mail goes out once', async () => {
   const { id } = await env.queue(sampleRequest('ticket_received'));
   const now = env.t.clock.now();
-  const claimed = await claimDueMail(env.t.db, { now, lease: { worker: 'crashed-worker', until: now + deliveryPolicy.leaseMs }, limit: 10 });
+  const claimed = await claimDueMail(env.t.db, { now, lease: { worker: 'crashed-worker', until: now + deliveryPolicy.claimLeaseMs }, limit: 10 });
   expect(claimed.map((r) => Number(r.id))).toEqual([id]);
   expect((await deliverDueMail(env.deps)).outcomes).toEqual([]);
-  env.t.clock.advance(deliveryPolicy.leaseMs - 1000);
+  env.t.clock.advance(deliveryPolicy.claimLeaseMs - 1000);
   expect((await deliverDueMail(env.deps)).outcomes).toEqual([]);
   env.t.clock.advance(2000);
   expect((await deliverDueMail(env.deps)).outcomes.map((o) => o.status)).toEqual(['sent']);
@@ -213,4 +213,22 @@ test('the log transport writes mail to a file in the data folder and sends nothi
   expect(log).toContain(`Message-ID: ${emailMessageId}`);
   expect(log).toContain('Logged only');
   expect(sink.received).toEqual([]);
+});
+
+test('a sent mail with a secret link keeps its headers and delivery state but not its text', async () => {
+  const reset = await env.queue(sampleRequest('staff_password_reset'));
+  const invite = await env.queue(sampleRequest('staff_invite'));
+  const forgot = await env.queue(sampleRequest('forgot_tracking'));
+  const ordinary = await env.queue(sampleRequest('ticket_received'));
+  expect((await env.row(reset.id)).body_text).toContain('/admin/reset/');
+  expect((await drainDueMail(env.deps)).sent).toBe(4);
+  const received = await sink.waitFor(4);
+  expect(received.find((m) => m.parsed.messageId === reset.emailMessageId)!.parsed.text).toContain('https://help.acme.test/admin/reset/AAAA');
+  for (const mail of [reset, invite, forgot]) {
+    const row = await env.row(mail.id);
+    expect(row).toMatchObject({ status: 'sent', body_text: removedBodyNote, body_html: null, email_message_id: mail.emailMessageId, to_address: 'eve@example.com' });
+    expect(row.subject).not.toBe('');
+    expect(JSON.stringify(row)).not.toMatch(/\/admin\/(reset|invite)\/|token=/);
+  }
+  expect((await env.row(ordinary.id)).body_text).toContain('Printer on fire');
 });

@@ -18,7 +18,7 @@ beforeAll(async () => {
   sink = await startSmtpSink();
   await env.useSmtp(sink.port);
   otherDb = createKnex(env.t.config.database, env.t.config.paths.data);
-  other = { ...env.deps, db: otherDb, settings: new SettingsService(otherDb, () => env.t.clock.now()) };
+  other = { ...env.deps, db: otherDb, settings: new SettingsService(otherDb, () => env.t.clock.now(), env.t.config.secrets.signing) };
 });
 afterAll(async () => {
   await otherDb.destroy();

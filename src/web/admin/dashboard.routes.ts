@@ -1,4 +1,5 @@
 import { Router } from 'express';
+import { recentFailedCustomerMail } from '../../mail/failed-mail.repo';
 import { visibleCategoryIds } from '../../staff/category-access.repo';
 import { recentActivity } from '../../tickets/activity.repo';
 import { queuesFor } from '../../tickets/queues.service';
@@ -9,14 +10,19 @@ import { describeEvents } from './ticket-extras.view';
 
 const activityWindowMs = 14 * 24 * 3600_000;
 
-/** /admin: the staff dashboard: the queues with their (capped) counts, linked to the list, and the latest activity. */
+/**
+ * /admin: the staff dashboard: the queues with their (capped) counts, linked to the list, the
+ * customer e-mails given up lately, and the latest activity.
+ */
 export function dashboardRoutes(services: Services): Router {
   const router = Router();
   router.get('/', async (req, res) => {
     const now = services.clock.now();
-    const [queues, activity, helpdeskName, tz] = await Promise.all([
+    const visible = await visibleCategoryIds(services.db, req.user!);
+    const [queues, activity, failedMail, helpdeskName, tz] = await Promise.all([
       queuesFor(services.db, req.user!, now),
-      visibleCategoryIds(services.db, req.user!).then((visible) => recentActivity(services.db, visible, { since: now - activityWindowMs, limit: 15 })),
+      recentActivity(services.db, visible, { since: now - activityWindowMs, limit: 15 }),
+      recentFailedCustomerMail(services.db, visible, { since: now - activityWindowMs, limit: 10 }),
       services.settings.get('helpdesk.name'),
       services.settings.get('helpdesk.timezone'),
     ]);
@@ -27,6 +33,7 @@ export function dashboardRoutes(services: Services): Router {
       helpdeskName,
       queues,
       activity: activity.map((a, i) => ({ ...a, ...described[i]!, trackingLabel: formatTrackingId(a.trackingId) })),
+      failedMail: failedMail.map((f) => ({ ...f, trackingLabel: formatTrackingId(f.trackingId) })),
       tz,
     });
   });

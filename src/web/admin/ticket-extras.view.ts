@@ -85,6 +85,9 @@ export async function describeEvents<E extends EventToDescribe>(services: Servic
       case 'ticket.tag_added':
       case 'ticket.tag_removed':
         return text(e.data.tag);
+      case 'mail.failed':
+      case 'mail.resent':
+        return text(e.data.address);
       default:
         return from !== undefined || to !== undefined ? `${text(from)} → ${text(to)}` : null;
     }

@@ -1,0 +1,47 @@
+import type { OutboxEntry } from './outbox.repo';
+
+/**
+ * What staff are told about a mail, in the words that are true for it: waiting to be sent,
+ * being sent, deferred (with the last error and the next try), sent (with the time the server
+ * accepted it), only written to the mail log file (nothing was sent), or failed.
+ */
+export type DeliveryKind = 'queued' | 'sending' | 'deferred' | 'sent' | 'logged' | 'failed';
+
+export type DeliveryState = {
+  mailId: number;
+  kind: DeliveryKind;
+  to: string;
+  /** When it was sent or written to the file. */
+  at: number | null;
+  nextTry: number | null;
+  lastError: string | null;
+  /** Sent again after an attempt whose outcome was never recorded: it may have arrived twice. */
+  maybeTwice: boolean;
+};
+
+/** The mails a customer gets about their ticket; staff can see and re-send these on the ticket page. */
+export const customerTicketTemplates: readonly string[] = ['ticket_received', 'staff_replied', 'ticket_resolved'];
+
+export function deliveryStateOf(mail: OutboxEntry): DeliveryState {
+  const base = { mailId: mail.id, to: mail.toAddress, at: null, nextTry: null, lastError: null, maybeTwice: mail.interruptedAttempts > 0 };
+  switch (mail.status) {
+    case 'sent':
+      return { ...base, kind: mail.sentVia === 'file' ? 'logged' : 'sent', at: mail.sentAt };
+    case 'failed':
+      return { ...base, kind: 'failed', lastError: mail.lastError };
+    case 'deferred':
+      return { ...base, kind: mail.attemptOpen ? 'sending' : 'deferred', nextTry: mail.nextAttemptAt, lastError: mail.lastError };
+    default:
+      return { ...base, kind: mail.attemptOpen ? 'sending' : 'queued' };
+  }
+}
+
+/** The customer mails of a ticket by the message they carry (a reply, or the first message). */
+export function customerDeliveriesByMessage(mails: OutboxEntry[]): Map<number, DeliveryState[]> {
+  const byMessage = new Map<number, DeliveryState[]>();
+  for (const mail of mails) {
+    if (mail.messageId === null || !customerTicketTemplates.includes(mail.template)) continue;
+    byMessage.set(mail.messageId, [...(byMessage.get(mail.messageId) ?? []), deliveryStateOf(mail)]);
+  }
+  return byMessage;
+}
