@@ -84,7 +84,7 @@ test(`a delivery process killed while the server holds its DATA reply: one delib
   }
   expect(sink.received).toHaveLength(1);
   await expectRecovery(ids);
-});
+}, 180_000); // a child process that compiles TypeScript at start: slow on a busy machine, never a measure
 
 /** The database answers every query with an error while `down` is set, as in an outage. */
 function blippable(db: Knex): { db: Knex; setDown(down: boolean): void } {
