@@ -73,6 +73,14 @@ export async function installedApp(): Promise<InstalledApp> {
   };
 }
 
+/**
+ * The same help desk behind a proxy that names the client (X-Forwarded-For), so one test can speak
+ * from several client addresses.
+ */
+export function behindProxy(t: InstalledApp): Express {
+  return createApp({ ...t.services, config: { ...t.config, server: { ...t.config.server, trustProxy: true } } }, { services: t.services });
+}
+
 /** The CSRF token of the first form on a page. */
 export function csrfFrom(html: string): string {
   const m = /name="_csrf" value="([^"]+)"/.exec(html);

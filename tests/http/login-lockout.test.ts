@@ -1,16 +1,14 @@
 import type { Express } from 'express';
 import request from 'supertest';
 import { accountDelayMs, loginLimits } from '../../src/security/login-throttle';
-import { createApp } from '../../src/web/app';
-import { adminCredentials, csrfFrom, useInstalledApp, type InstalledApp } from '../helpers/installed-app';
+import { adminCredentials, behindProxy, csrfFrom, useInstalledApp, type InstalledApp } from '../helpers/installed-app';
 
 // Issue 18 item 15: guesses at the admin's address must not keep the admin out.
 let t: InstalledApp;
 let proxied: Express;
 useInstalledApp((app) => {
   t = app;
-  // Behind a proxy that names the client (X-Forwarded-For), so one test speaks from several addresses.
-  proxied = createApp({ ...app.services, config: { ...app.config, server: { ...app.config.server, trustProxy: true } } }, { services: app.services });
+  proxied = behindProxy(app);
 }, { freshRateLimits: true });
 
 async function signInFrom(ip: string, creds: { email: string; password: string }, agent = request.agent(proxied)) {

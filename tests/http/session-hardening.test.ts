@@ -2,7 +2,7 @@ import type { Express } from 'express';
 import request from 'supertest';
 import { loadConfig } from '../../src/config/load-config';
 import { createApp } from '../../src/web/app';
-import { adminCredentials, csrfFrom, useInstalledApp, type InstalledApp } from '../helpers/installed-app';
+import { adminCredentials, behindProxy, csrfFrom, useInstalledApp, type InstalledApp } from '../helpers/installed-app';
 import { tempDir } from '../helpers/test-db';
 
 // Issue 18 item 25: sessions stored only when they hold something, __Host- cookie and HSTS over HTTPS, a short idle timeout.
@@ -10,7 +10,7 @@ let t: InstalledApp;
 let proxied: Express;
 useInstalledApp((app) => {
   t = app;
-  proxied = createApp({ ...app.services, config: { ...app.config, server: { ...app.config.server, trustProxy: true } } }, { services: app.services });
+  proxied = behindProxy(app);
 }, { freshRateLimits: true });
 
 const sessionRows = async () => Number((await t.db('sessions').count({ n: '*' }).first())?.n);
