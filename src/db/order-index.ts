@@ -22,3 +22,14 @@ export function tableInSortOrder(db: Knex, table: string, alias: string, index: 
   if (clientOf(db) === 'mysql' && index) return db.raw('?? as ?? force index (??)', [table, alias, index]);
   return tableInIndexOrder(db, table, alias, index);
 }
+
+/**
+ * A table read through one of `indexes` (the optimizer still picks which, and how), never
+ * scanned whole, on MySQL/MariaDB; the other databases get the plain table. For queries whose
+ * choice between an index range and a full scan is a near tie that InnoDB's sampled row count
+ * decides one way or the other.
+ */
+export function tableThroughIndexes(db: Knex, table: string, alias: string, indexes: string[]): Knex.Raw | string {
+  if (clientOf(db) !== 'mysql' || indexes.length === 0) return `${table} as ${alias}`;
+  return db.raw(`?? as ?? force index (${indexes.map(() => '??').join(', ')})`, [table, alias, ...indexes]);
+}

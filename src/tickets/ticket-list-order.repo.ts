@@ -2,7 +2,7 @@ import type { Knex } from 'knex';
 import { clientOf } from '../db/dialect';
 import { tableInIndexOrder, tableInSortOrder } from '../db/order-index';
 import type { SortKey } from './list-columns';
-import { isNarrow, type TicketListFilter } from './ticket-list-filter.repo';
+import { isNarrow, ticketsByFilterIndex, type TicketListFilter } from './ticket-list-filter.repo';
 
 // In what order a staff list is read: the sort's index, its ORDER BY, or its parts (ticket-list.repo.ts reads the pages).
 
@@ -33,7 +33,7 @@ export function ticketsFor(db: Knex, f: TicketListFilter, sort: SortKey, narrowe
   if (f.customerIds) return tableInIndexOrder(db, 'tickets', 't', 'tickets_customer_created_idx');
   if (sort === 'updated' && !narrow && everyCategoryByStatus(f)) return tableInIndexOrder(db, 'tickets', 't', f.statusIds?.length ? 'tickets_status_updated_idx' : 'tickets_updated_idx');
   const index = sortIndexes[sort];
-  return sort === 'updated' || narrow || index === undefined ? 'tickets as t' : tableInSortOrder(db, 'tickets', 't', index);
+  return sort === 'updated' || narrow || index === undefined ? ticketsByFilterIndex(db, f) : tableInSortOrder(db, 'tickets', 't', index);
 }
 
 /**

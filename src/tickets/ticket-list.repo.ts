@@ -3,7 +3,7 @@ import { clientOf } from '../db/dialect';
 import { mysqlMatchSources, type MatchSource } from '../db/fulltext';
 import { tableInIndexOrder } from '../db/order-index';
 import { sortColumns, sortKeys, type SortKey } from './list-columns';
-import { applyFilter, customersByAddress, withTrackingId, type TicketListFilter, type TimeRange } from './ticket-list-filter.repo';
+import { applyFilter, customersByAddress, ticketsByFilterIndex, withTrackingId, type TicketListFilter, type TimeRange } from './ticket-list-filter.repo';
 import { orderOf, partsOf, sortIndexes, ticketsFor, walksSortIndex, type ListPage, type Part } from './ticket-list-order.repo';
 
 export { sortColumns, sortKeys, type SortKey, type TicketListFilter, type TimeRange };
@@ -72,7 +72,9 @@ export async function listTickets(db: Knex, f: TicketListFilter, page: ListPage,
 async function pageIds(db: Knex, f: TicketListFilter, page: ListPage, only?: MatchSource, few = false): Promise<number[]> {
   const parts = only || sortIndexes[page.sort] !== undefined ? null : await partsOf(db, f, page.sort, page.dir, page, (g, cap) => countTickets(db, g, cap));
   if (parts) return walkParts(db, parts, page);
-  const q = applyFilter(db, db.from(ticketsFor(db, f, page.sort, Boolean(only) || few)).select('t.id'), f);
+  // A full-text source's MATCH needs its FULLTEXT index, which no list of indexes to read through may leave out.
+  const tickets = only && !f.customerIds ? 'tickets as t' : ticketsFor(db, f, page.sort, Boolean(only) || few);
+  const q = applyFilter(db, db.from(tickets).select('t.id'), f);
   only?.(q);
   if (page.sort === 'customer' || page.sort === 'replier') q.join('customers as c', 'c.id', 't.customer_id');
   for (const term of await orderOf(db, page.sort, page.dir)) q.orderByRaw(`${term.sql} ${term.dir}${term.nulls ? ` nulls ${term.nulls}` : ''}`);
@@ -187,7 +189,7 @@ export async function fieldValuesOfTickets(db: Knex, ticketIds: number[], fieldI
 /** How many tickets match, counted up to a cap: "1,000+" needs no scan of a million rows. */
 export async function countTickets(db: Knex, f: TicketListFilter, cap: number): Promise<number> {
   // A batch of customers' tickets (sort by customer) through the customer index, as its page is (see `ticketsFor`).
-  const tickets = f.customerIds ? tableInIndexOrder(db, 'tickets', 't', 'tickets_customer_created_idx') : 'tickets as t';
+  const tickets = f.customerIds ? tableInIndexOrder(db, 'tickets', 't', 'tickets_customer_created_idx') : ticketsByFilterIndex(db, f);
   const inner = applyFilter(db, db.from(tickets).select(db.raw('1')), f).limit(cap + 1);
   const [row] = await db.from(inner.as('capped')).count<{ n: number }[]>({ n: '*' });
   return Number(row?.n ?? 0);
