@@ -16,6 +16,7 @@ export const adminAreas: AdminArea[] = [
   { href: '/admin/statuses', titleKey: 'catalog.areas.statuses.title', textKey: 'catalog.areas.statuses.text', capability: 'settings.manage' },
   { href: '/admin/priorities', titleKey: 'catalog.areas.priorities.title', textKey: 'catalog.areas.priorities.text', capability: 'settings.manage' },
   { href: '/admin/settings', titleKey: 'settings.area.title', textKey: 'settings.area.text', capability: 'settings.manage' },
+  { href: '/admin/mailboxes', titleKey: 'mailboxes.title', textKey: 'mailboxes.areaText', capability: 'admin' },
   { href: '/admin/templates', titleKey: 'mailTemplates.area.title', textKey: 'mailTemplates.area.text', capability: 'settings.manage' },
   { href: '/admin/bans', titleKey: 'manage.bans.title', textKey: 'manage.bans.text', capability: 'bans.manage' },
   { href: '/admin/customers', titleKey: 'manage.privacy.title', textKey: 'manage.privacy.text', capability: 'admin' },
