@@ -1,14 +1,27 @@
+import type { AppConfig } from '../config/config.schema';
 import type { DeliveryDeps } from '../mail/delivery';
+import { importRawMail, type IntakeDeps } from '../mail-intake/intake.service';
 import { sweepLeftovers } from './cleanup';
 import { drainDueMail, type MailDrainSummary } from './mail-delivery';
+import { fetchDueMailboxes, type FetchSummary } from './mail-fetch';
 
-export type JobDeps = DeliveryDeps;
-export type JobsReport = { mail: MailDrainSummary; swept: { counters: number; files: number } };
+/** The app's services (web process, cron) can also fetch mail; a bare delivery set-up only sends. */
+type FetchingJobDeps = DeliveryDeps & IntakeDeps & { config: Pick<AppConfig, 'paths' | 'secrets'> };
+export type JobDeps = DeliveryDeps | FetchingJobDeps;
+export type JobsReport = { mail: MailDrainSummary; fetched: FetchSummary | null; swept: { counters: number; files: number } };
+
+const canFetch = (deps: JobDeps): deps is FetchingJobDeps => 'events' in deps && 'i18n' in deps && 'secrets' in deps.config;
 
 /** Every job that is due, once: the web process's timer and `npm run cron` both call this. */
 export async function runDueJobs(deps: JobDeps, opts: { stopSignal?: AbortSignal; budgetMs?: number } = {}): Promise<JobsReport> {
   const mail = await drainDueMail(deps, { stopSignal: opts.stopSignal, budgetMs: opts.budgetMs });
-  return { mail, swept: await sweepLeftovers(deps) };
+  const fetched = canFetch(deps)
+    ? await fetchDueMailboxes(
+        { db: deps.db, clock: deps.clock, logger: deps.logger, signingSecret: deps.config.secrets.signing, importMail: (raw, origin) => importRawMail(deps, raw, origin) },
+        { stopSignal: opts.stopSignal, budgetMs: opts.budgetMs },
+      )
+    : null;
+  return { mail, fetched, swept: await sweepLeftovers(deps) };
 }
 
 export type JobRunner = { stop(): Promise<void> };
@@ -31,7 +44,7 @@ export function startJobs(deps: JobDeps, opts: { intervalMs?: number } = {}): Jo
       .then(
         (report) => {
           const { sent, deferred, failed } = report.mail;
-          if (sent + deferred + failed > 0) deps.logger.info(report, 'jobs ran');
+          if (sent + deferred + failed + (report.fetched?.imported ?? 0) + (report.fetched?.failed ?? 0) > 0) deps.logger.info(report, 'jobs ran');
         },
         (err: unknown) => deps.logger.error({ err }, 'jobs failed; trying again at the next run'),
       )

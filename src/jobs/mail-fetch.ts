@@ -18,9 +18,7 @@ import {
   type MailboxRow,
 } from '../mailboxes/mailboxes.repo';
 import { listPriorities } from '../tickets/statuses.repo';
-// TEMPORARY until h11-import is merged: the contract's types (src/mail-intake/intake.service.ts).
-type MailOrigin = { source: 'pipe' | 'imap' | 'pop3'; mailboxId: number | null; defaults?: { categoryId: number | null; priorityKey: string | null } };
-type ImportResult = { outcome: 'created' | 'replied' | 'duplicate' | 'refused' | 'kept_aside'; inboundId: number | null; ticketId: number | null; reason: string | null };
+import type { ImportResult, MailOrigin } from '../mail-intake/intake.service';
 
 /**
  * Fetching mail from the mailboxes on /admin/mailboxes, as a job of runDueJobs (the web

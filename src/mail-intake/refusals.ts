@@ -5,6 +5,7 @@ import type { Db } from '../db/db';
 import { hitWindowCounter } from '../db/window-counter';
 import type { Clock } from '../clock';
 import type { Settings } from '../settings/settings.schema';
+import { mailboxAddresses } from '../mailboxes/mailboxes.repo';
 import { markOutboxBounced, readDeliveryReport } from './bounce';
 import { loopOrJunk } from './loop-guard';
 import type { IncomingMail } from './parse-mail';
@@ -23,7 +24,8 @@ export function ownAddresses(settings: Settings): string[] {
  * process). Only mail that passed the other checks counts towards the flood limit.
  */
 export async function refusalOf(deps: { db: Db; clock: Clock }, mail: IncomingMail, raw: Buffer, settings: Settings): Promise<RefusalDecision | null> {
-  const loop = loopOrJunk(mail, ownAddresses(settings));
+  // The fetched mailboxes' own addresses too: our notification to one of them must not loop.
+  const loop = loopOrJunk(mail, [...ownAddresses(settings), ...(await mailboxAddresses(deps.db))]);
   if (loop?.reason === 'bounce' || (loop?.reason === 'mailer_daemon' && /multipart\/report/.test(mail.contentType))) {
     const report = readDeliveryReport(raw, mail);
     return { reason: 'bounce', detail: report.diagnostic, inTransaction: async (trx) => void (await markOutboxBounced(trx, report.originalIds, report.diagnostic)) };

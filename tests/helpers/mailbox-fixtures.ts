@@ -1,0 +1,62 @@
+import { ImapFlow } from 'imapflow';
+import { insertMailbox, type MailboxValues } from '../../src/mailboxes/mailboxes.repo';
+import { encryptTotpSecret } from '../../src/staff/totp';
+import type { DovecotServer } from './dovecot';
+import type { InstalledApp } from './installed-app';
+
+/** A mail as a customer's client would send it. */
+export function customerMail(opts: { n: number | string; from?: string; subject?: string; inReplyTo?: string; body?: string }): string {
+  const from = opts.from ?? `customer${opts.n}@example.org`;
+  return [
+    `From: Customer ${opts.n} <${from}>`,
+    'To: Support <support@example.test>',
+    `Subject: ${opts.subject ?? `Printer number ${opts.n} is broken`}`,
+    `Message-ID: <m${opts.n}.${Math.random().toString(36).slice(2)}@example.org>`,
+    ...(opts.inReplyTo ? [`In-Reply-To: ${opts.inReplyTo}`] : []),
+    'Date: Sun, 06 Dec 2026 10:00:00 +0000',
+    'MIME-Version: 1.0',
+    'Content-Type: text/plain; charset=utf-8',
+    '',
+    opts.body ?? `Hello, my printer number ${opts.n} does not print. Please help.`,
+    '',
+  ].join('\r\n');
+}
+
+/** A mailbox row on the test Dovecot (the password stored encrypted as the admin page does). */
+export async function addDovecotMailbox(t: InstalledApp, dc: DovecotServer, values: Partial<MailboxValues> & { password?: string } = {}): Promise<number> {
+  const { password, ...rest } = values;
+  const protocol = rest.protocol ?? 'imap';
+  const row: MailboxValues = {
+    name: `Test ${protocol}`,
+    protocol,
+    host: dc.host,
+    port: protocol === 'imap' ? dc.imapPort : dc.pop3Port,
+    security: 'none',
+    username: dc.user,
+    address: null,
+    folder: 'INBOX',
+    afterImport: protocol === 'imap' ? 'mark_seen' : 'keep',
+    moveTo: null,
+    categoryId: null,
+    priorityId: null,
+    active: true,
+    ...rest,
+  };
+  return insertMailbox(t.db, row, encryptTotpSecret(t.config.secrets.signing, password ?? dc.password), t.clock.now());
+}
+
+/** An IMAP session on the test Dovecot, for what a person's mail client would do. */
+export async function withImap<T>(dc: DovecotServer, fn: (client: ImapFlow) => Promise<T>): Promise<T> {
+  const client = new ImapFlow({ host: dc.host, port: dc.imapPort, secure: false, doSTARTTLS: false, auth: { user: dc.user, pass: dc.password }, logger: false });
+  await client.connect();
+  try {
+    const lock = await client.getMailboxLock('INBOX');
+    try {
+      return await fn(client);
+    } finally {
+      lock.release();
+    }
+  } finally {
+    await client.logout();
+  }
+}
