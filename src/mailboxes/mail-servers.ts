@@ -92,7 +92,11 @@ export function describeFailure(f: ServerFailure, what?: string): string {
   return [what, f.problem, f.serverText ? `server said: ${f.serverText}` : null].filter(Boolean).join(': ');
 }
 
-export function imapClient(access: ServerAccess): ImapFlow {
+/** Shorter waits for "Test connection": an admin is looking at the page. */
+const testTimeouts = { greetingTimeoutMs: 10_000, socketTimeoutMs: 20_000 };
+type Timeouts = { greetingTimeoutMs: number; socketTimeoutMs: number };
+
+export function imapClient(access: ServerAccess, timeouts: Timeouts = serverLimits): ImapFlow {
   return new ImapFlow({
     host: access.host,
     port: access.port,
@@ -102,16 +106,16 @@ export function imapClient(access: ServerAccess): ImapFlow {
     auth: { user: access.username, pass: access.password },
     logger: false,
     connectionTimeout: serverLimits.connectTimeoutMs,
-    greetingTimeout: serverLimits.greetingTimeoutMs,
-    socketTimeout: serverLimits.socketTimeoutMs,
+    greetingTimeout: timeouts.greetingTimeoutMs,
+    socketTimeout: timeouts.socketTimeoutMs,
     disableAutoIdle: true,
     maxLiteralSize: serverLimits.maxMessageBytes,
     maxResponseSize: serverLimits.maxMessageBytes + 1024 * 1024,
   });
 }
 
-export async function pop3Session(access: ServerAccess): Promise<Pop3Client> {
-  const client = await Pop3Client.connect({ host: access.host, port: access.port, security: access.security, timeoutMs: serverLimits.greetingTimeoutMs, maxMessageBytes: serverLimits.maxMessageBytes });
+export async function pop3Session(access: ServerAccess, timeouts: Timeouts = serverLimits): Promise<Pop3Client> {
+  const client = await Pop3Client.connect({ host: access.host, port: access.port, security: access.security, timeoutMs: timeouts.greetingTimeoutMs, maxMessageBytes: serverLimits.maxMessageBytes });
   try {
     await client.login(access.username, access.password);
     return client;
@@ -129,7 +133,7 @@ export async function testConnection(access: ServerAccess): Promise<ConnectionTe
 }
 
 async function testImap(access: ServerAccess): Promise<ConnectionTest> {
-  const client = imapClient(access);
+  const client = imapClient(access, testTimeouts);
   client.on('error', () => undefined); // reported through the awaited calls
   try {
     await client.connect();
@@ -153,7 +157,7 @@ async function testImap(access: ServerAccess): Promise<ConnectionTest> {
 async function testPop3(access: ServerAccess): Promise<ConnectionTest> {
   let client: Pop3Client;
   try {
-    client = await pop3Session(access);
+    client = await pop3Session(access, testTimeouts);
   } catch (err) {
     return { ok: false, ...classifyServerError(err) };
   }

@@ -103,6 +103,7 @@ mail_location = maildir:${dir}/mail/%u
 mail_privileged_group =
 pop3_uidl_format = %08Xv%08Xu
 auth_failure_delay = 0
+login_trusted_networks = 127.0.0.0/8
 passdb {
   driver = passwd-file
   args = scheme=PLAIN username_format=%u ${dir}/users
@@ -205,7 +206,17 @@ export async function startDovecot(opts: { user?: string; password?: string } = 
     let stderr = '';
     proc.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
     child = proc;
+    // Whatever happens to the test (a crash, a timeout), the server goes with its process.
+    const killOnExit = () => {
+      try {
+        process.kill(-proc.pid!, 'SIGKILL');
+      } catch {
+        /* gone */
+      }
+    };
+    process.once('exit', killOnExit);
     exited = new Promise((resolve) => proc.once('exit', () => resolve()));
+    proc.once('exit', () => process.off('exit', killOnExit));
     proc.once('exit', () => {
       if (child === proc) child = null;
     });
