@@ -8,22 +8,23 @@ import type { ConnectionTest } from '../../mailboxes/mail-servers';
 export type ConnectionTestView = {
   ok: boolean;
   message: string;
-  vars: Record<string, string>;
+  vars: Record<string, string | number>;
   detail: string | null;
   serverText: string | null;
   warning: string | null;
 };
 
-export function describeConnectionTest(result: ConnectionTest, form: Record<string, string>): ConnectionTestView {
+/** `passwordTyped`: the password came from the form (it is not shown again: to save, type it again). */
+export function describeConnectionTest(result: ConnectionTest, form: Record<string, string>, passwordTyped: boolean): ConnectionTestView {
   const vars = { host: form.host ?? '', port: form.port ?? '', user: form.username ?? '', folder: form.protocol === 'pop3' ? 'INBOX' : form.folder || 'INBOX', moveTo: form.move_to ?? '' };
   if (result.ok) {
     return {
       ok: true,
       message: form.protocol === 'pop3' ? 'mailboxes.test.okPop3' : 'mailboxes.test.ok',
-      vars: { ...vars, count: String(result.messages) },
+      vars: { ...vars, count: result.messages },
       detail: null,
       serverText: null,
-      warning: result.moveFolderMissing ? 'mailboxes.test.moveFolderMissing' : null,
+      warning: result.moveFolderMissing ? 'mailboxes.test.moveFolderMissing' : passwordTyped ? 'mailboxes.test.retypePassword' : null,
     };
   }
   return { ok: false, message: 'mailboxes.test.failed', vars, detail: `mailboxes.problem.${result.problem}`, serverText: result.serverText, warning: null };

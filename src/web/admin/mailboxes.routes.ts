@@ -62,7 +62,7 @@ export function mailboxRoutes(services: Services): Router {
     if (body.intent === 'test') {
       try {
         const result = await testMailboxForm(services.db, signing, editing?.id ?? null, body);
-        return renderForm(req, res, editing, values, {}, 200, describeConnectionTest(result, values));
+        return renderForm(req, res, editing, values, {}, 200, describeConnectionTest(result, values, typeof body.password === 'string' && body.password !== ''));
       } catch (err) {
         if (!(err instanceof ValidationError)) throw err;
         return renderForm(req, res, editing, values, err.details ?? {}, 400);
