@@ -17,6 +17,6 @@ runInstalledCommand('The jobs failed', async ({ config, db }) => {
   const report = await runDueJobs(services, { budgetMs: 4 * 60_000 });
   const { sent, deferred, failed } = report.mail;
   console.log(`Mail: ${sent} sent, ${deferred} deferred, ${failed} failed.`);
-  if (report.fetched) console.log(`Mailboxes: ${report.fetched.mailboxes} checked, ${report.fetched.imported} messages taken, ${report.fetched.failed} with errors.`);
+  if (report.fetched && report.fetched.mailboxes > 0) console.log(`Mailboxes: ${report.fetched.mailboxes} checked, ${report.fetched.imported} messages taken, ${report.fetched.failed} with errors.`);
   return 0;
 });
