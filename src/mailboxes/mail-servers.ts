@@ -56,7 +56,7 @@ export function sanitizeServerText(text: unknown): string | null {
   return clean === '' ? null : clean;
 }
 
-type ErrorLike = { code?: unknown; message?: unknown; authenticationFailed?: unknown; responseText?: unknown; serverResponseCode?: unknown; responseStatus?: unknown };
+type ErrorLike = { code?: unknown; message?: unknown; authenticationFailed?: unknown; tlsFailed?: unknown; responseText?: unknown; serverResponseCode?: unknown; responseStatus?: unknown };
 
 const refusedCodes = ['ECONNREFUSED', 'ECONNRESET', 'EHOSTUNREACH', 'ENETUNREACH', 'EPIPE', 'NoConnection', 'EConnectionClosed', 'ClosedAfterConnectText'];
 const dnsCodes = ['ENOTFOUND', 'EAI_AGAIN', 'ENODATA', 'EAI_FAIL'];
@@ -78,6 +78,7 @@ export function classifyServerError(err: unknown): ServerFailure {
   const e = (typeof err === 'object' && err !== null ? err : {}) as ErrorLike;
   const code = String(e.code ?? '');
   if (e.authenticationFailed === true) return { problem: 'auth', serverText: sanitizeServerText(e.responseText) };
+  if (e.tlsFailed === true) return { problem: 'tls', serverText: null }; // e.g. STARTTLS required but not offered
   if (dnsCodes.includes(code)) return { problem: 'dns', serverText: null };
   if (tlsCodes.includes(code) || code.startsWith('ERR_SSL') || code.startsWith('ERR_TLS') || /CERT/.test(code)) return { problem: 'tls', serverText: null };
   if (timeoutCodes.includes(code)) return { problem: 'timeout', serverText: null };

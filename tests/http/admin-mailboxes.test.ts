@@ -220,6 +220,8 @@ describeWithDovecot('Test connection against Dovecot', () => {
     expect(resultOf(refused.text)).toContain('Nothing accepted the connection');
     const tls = await post('/admin/mailboxes', form({ security: 'tls' })).expect(200);
     expect(resultOf(tls.text)).toContain('The encrypted connection could not be set up.');
+    const starttlsImap = await post('/admin/mailboxes', form({ security: 'starttls' })).expect(200);
+    expect(resultOf(starttlsImap.text)).toContain('The encrypted connection could not be set up.');
     const starttlsPop = await post('/admin/mailboxes', form({ protocol: 'pop3', port: String(dc.pop3Port), after_import: 'keep', security: 'starttls' })).expect(200);
     expect(resultOf(starttlsPop.text)).toContain('The encrypted connection could not be set up.');
     const peer = await notAMailServer();
