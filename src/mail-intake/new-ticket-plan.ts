@@ -49,8 +49,10 @@ export async function planNewTicket(db: Knex, mail: IncomingMail, origin: { defa
  * files that were left off in the ticket's language.
  */
 export function composeBody(texts: i18n, mail: IncomingMail, problems: FileProblem[], language: string): string {
+  // Our "reply above this line" marker in every language (mail.replyAbove, when outbound mail has it).
+  const markers = languageCodes.map((lng) => texts.getFixedT(lng)('mail.replyAbove', { defaultValue: '' }));
   // eslint-disable-next-line no-control-regex
-  let body = cutQuotedText(mail.text.replace(/\u0000/g, '')).slice(0, messageMaxLength);
+  let body = cutQuotedText(mail.text.replace(/\u0000/g, ''), markers).slice(0, messageMaxLength);
   if (problems.length) {
     const t = texts.getFixedT(language);
     const lines = problems.map((p) => `- ${t(p.key, { ...p.vars, interpolation: { escapeValue: false } })}`);
