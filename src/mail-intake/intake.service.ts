@@ -81,9 +81,13 @@ async function recordOnly(deps: IntakeDeps, recorder: Recorder, patch: Partial<N
  */
 async function keepAside(deps: IntakeDeps, recorder: Recorder, raw: Buffer, reason: string, detail: string): Promise<ImportResult> {
   const rawKey = recorder.base.raw_key ?? (await keepRaw(deps.store, raw));
-  const id = await recordOnly(deps, recorder, { status: 'failed', reason, detail: detail.slice(0, 2000), raw_key: rawKey });
+  const ownCopy = rawKey !== recorder.base.raw_key;
+  const id = await recordOnly(deps, recorder, { status: 'failed', reason, detail: detail.slice(0, 2000), raw_key: rawKey }).catch(async (err: unknown) => {
+    if (ownCopy) await dropRaw(deps.store, rawKey);
+    throw err;
+  });
   if (id === 'duplicate') {
-    if (rawKey !== recorder.base.raw_key) await dropRaw(deps.store, rawKey);
+    if (ownCopy) await dropRaw(deps.store, rawKey);
     return result('duplicate', null, null, null);
   }
   deps.logger.warn({ inboundId: id, reason, detail }, 'inbound mail kept aside');
