@@ -4,6 +4,7 @@ import pino from 'pino';
 import { createKnex } from '../../src/db/knex-factory';
 import { createI18n } from '../../src/i18n/i18n';
 import { discardInboundMail, importRawMail, retryInboundMail } from '../../src/mail-intake/intake.service';
+import { anonymizeCustomer, anonymizeTicket, deleteCustomer } from '../../src/privacy/privacy.service';
 import { createServices } from '../../src/web/app-services';
 import { useInstalledApp, type InstalledApp } from '../helpers/installed-app';
 import { importMail, outbox, pipeOrigin, simpleMail } from '../helpers/mail-intake';
@@ -92,4 +93,20 @@ test('a mail that cannot be stored is kept aside, and two retries at once import
     await other.close();
   }
   expect(await count('messages', { email_message_id: '<nocat@example.org>' })).toBe(1);
+});
+
+test('erasing a customer forgets the records of their mails and removes the raw copies', async () => {
+  const actor = { id: 1, name: 'Ada Admin', ip: '127.0.0.1' };
+  for (const [address, erase] of [
+    ['erase1@example.org', (customerId: number) => anonymizeCustomer(t.services, actor, customerId)],
+    ['erase2@example.org', (customerId: number) => deleteCustomer(t.services, actor, customerId)],
+    ['erase3@example.org', async (customerId: number, ticketId: number) => anonymizeTicket(t.services, actor, customerId, ticketId)],
+  ] as const) {
+    const result = await importMail(t, simpleMail({ from: address }));
+    const row = await t.db('inbound_mails').where({ id: result.inboundId }).first('raw_key');
+    const customerId = Number((await t.db('customers').where({ email: address }).first('id')).id);
+    await erase(customerId, result.ticketId!);
+    expect(await t.db('inbound_mails').where({ id: result.inboundId }).first('from_address', 'subject', 'raw_key')).toEqual({ from_address: null, subject: null, raw_key: null });
+    expect(fs.existsSync(rawPath(row.raw_key))).toBe(false);
+  }
 });
