@@ -1,4 +1,4 @@
-import { useInstalledApp, type InstalledApp } from '../helpers/installed-app';
+import { adminCredentials, signedInAgent, useInstalledApp, type InstalledApp } from '../helpers/installed-app';
 import { fixtureMail, importMail, outbox, simpleMail } from '../helpers/mail-intake';
 import { mergeTickets } from '../../src/tickets/staff-actions.service';
 import { findTicketById } from '../../src/tickets/tickets.repo';
@@ -41,6 +41,10 @@ test('a forged In-Reply-To and subject naming another customer\'s ticket open a 
   const event = await t.db('ticket_events').where({ ticket_id: fresh.id, type: 'mail.forged_reference' }).first('data');
   expect(JSON.parse(event.data)).toEqual({ other: ticket.trackingId, via: 'header' });
   expect(await t.db('inbound_mails').where({ id: result.inboundId }).first('status', 'reason')).toEqual({ status: 'imported', reason: 'forged_reference' });
+  const agent = await signedInAgent(t, adminCredentials);
+  const page = await agent.get(`/admin/tickets/${fresh.id}`).expect(200);
+  expect(page.text).toContain('E-mail that named another customer&#39;s ticket');
+  expect(page.text).toContain(tracking);
   // The forger is acknowledged on their own new ticket; the victim hears nothing.
   expect((await outbox(t)).filter((m) => m.to_address === 'victim@example.org' && m.template === 'ticket_received').length).toBe(1);
 });
