@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import fs from 'node:fs';
 import type { DatabaseConfig } from '../../src/config/config.schema';
 import { fromRoot } from '../../src/paths';
 import { startDbProxy, type DbProxy } from '../helpers/db-proxy';
@@ -11,13 +12,16 @@ jest.setTimeout(180_000);
 
 let t: InstalledApp;
 useInstalledApp((app) => (t = app));
+// An empty configuration folder: the child reads the repository's defaults and the environment only.
+const configDir = tempDir('tessera-h11-import-pipe-');
+afterAll(() => fs.rmSync(configDir, { recursive: true, force: true }));
 
 /** The environment of an MTA's pipe: only the variables that say where Tessera's database is. */
 function pipeEnv(database: DatabaseConfig): NodeJS.ProcessEnv {
   return {
     PATH: process.env.PATH,
     NODE: process.execPath,
-    TESSERA_CONFIG_DIR: tempDir('tessera-h11-import-pipe-'),
+    TESSERA_CONFIG_DIR: configDir,
     TESSERA_INSTALLED: 'true',
     TESSERA_DB_CLIENT: database.client,
     TESSERA_DB_FILENAME: database.filename,
