@@ -24,6 +24,7 @@ export const tesseraTables = [
   'assignment_turns',
   'attachment_blobs',
   'api_idempotency_keys',
+  'inbound_mails',
 ];
 
 export async function serverVersion(db: Knex): Promise<string> {

@@ -73,6 +73,11 @@ export const settingDefinitions = {
   'fetch.folder': def('fetching', z.string().trim().min(1).max(255).refine((v) => !/[\r\n]/.test(v)), 'INBOX'),
   'fetch.intervalMinutes': def('fetching', z.number().int().min(1).max(60), 5),
   'fetch.deleteAfterImport': def('fetching', z.boolean(), false),
+  // Inbound e-mail (src/mail-intake): a bigger mail is kept aside; more than senderMaxMails from one
+  // address within senderWindowMinutes are refused (loops with robots, floods).
+  'intake.maxMailMb': def('attachments', z.number().int().min(1).max(100), 25),
+  'intake.senderMaxMails': def('spam', z.number().int().min(1).max(10000), 20),
+  'intake.senderWindowMinutes': def('spam', z.number().int().min(1).max(1440), 60),
   'kb.enabled': def('kb', z.boolean(), true),
   'kb.suggestOnSubmit': def('kb', z.boolean(), true),
   'kb.articlesPerPage': def('kb', z.number().int().min(5).max(100), 20),

@@ -81,6 +81,7 @@ export async function describeEvents<E extends EventToDescribe>(services: Servic
         return formatMinutes(t, Number(e.data.minutes)) + (e.data.note ? ` — ${text(e.data.note)}` : '');
       case 'ticket.linked':
       case 'ticket.unlinked':
+      case 'mail.forged_reference':
         return formatTrackingId(text(e.data.other));
       case 'ticket.tag_added':
       case 'ticket.tag_removed':

@@ -1,0 +1,59 @@
+import type { Knex } from 'knex';
+import type { CheckedFile } from '../attachments/file-check';
+import { withTransaction } from '../db/transaction';
+import { insertTicketEvent } from '../tickets/ticket-events.repo';
+import { addCustomerReply, createTicket, type TicketDeps } from '../tickets/tickets.service';
+import type { TicketView } from '../tickets/tickets.repo';
+import { setMessageEmailId, firstMessageIdOf } from './thread.repo';
+import type { Thread } from './threading';
+
+/** A new ticket's particulars, decided by the import (category, priority, the customer). */
+export type NewTicketPlan = {
+  customer: { name: string; email: string; language: string };
+  categoryId: number;
+  priorityKey: string | null;
+  subject: string;
+};
+
+export type Delivery = {
+  thread: Thread;
+  plan: NewTicketPlan;
+  body: string;
+  files: CheckedFile[];
+  emailMessageId: string | null;
+};
+
+/**
+ * Stores a mail as a new ticket or a customer's reply, in ONE transaction with its inbound
+ * record: `record(trx)` writes (or claims) that record first, so a second import of the same mail
+ * waits on the unique dedupe key and then fails there, and a crash leaves neither half. The
+ * ticket service's own notifications, assignment and events run inside it, as for a web ticket.
+ */
+export async function deliverMail(
+  deps: TicketDeps,
+  delivery: Delivery,
+  record: (trx: Knex.Transaction) => Promise<number>,
+  recorded: (trx: Knex.Transaction, inboundId: number, outcome: { ticketId: number; messageId: number; reason: string | null }) => Promise<void>,
+): Promise<{ inboundId: number; ticket: TicketView; messageId: number; replied: boolean }> {
+  return withTransaction(deps.db, async (trx) => {
+    const inboundId = await record(trx);
+    const inner: TicketDeps = { ...deps, db: trx };
+    const { thread } = delivery;
+    let ticket: TicketView;
+    let messageId: number;
+    if (thread.kind === 'reply') {
+      ticket = thread.ticket;
+      messageId = (await addCustomerReply(inner, ticket, { body: delivery.body, files: delivery.files, ip: null })).messageId;
+    } else {
+      ticket = (await createTicket(inner, { ...delivery.plan, body: delivery.body, fieldValues: [], files: delivery.files, source: 'email', ip: null, submissionKey: null })).ticket;
+      messageId = (await firstMessageIdOf(trx, ticket.id))!;
+    }
+    if (delivery.emailMessageId) await setMessageEmailId(trx, messageId, delivery.emailMessageId);
+    if (thread.kind === 'forged') {
+      // Staff see on the new ticket why the mail did not join the one it named.
+      await insertTicketEvent(trx, ticket.id, 'mail.forged_reference', { type: 'system', id: null }, { other: thread.referenced.trackingId, via: thread.via }, deps.clock.now());
+    }
+    await recorded(trx, inboundId, { ticketId: ticket.id, messageId, reason: thread.kind === 'forged' ? 'forged_reference' : null });
+    return { inboundId, ticket, messageId, replied: thread.kind === 'reply' };
+  });
+}

@@ -1,0 +1,179 @@
+import type { i18n } from 'i18next';
+import type { Knex } from 'knex';
+import { isDiskRefusal, UploadNotStoredError } from '../attachments/attachment-store';
+import { isConnectionError, isUniqueViolation } from '../db/dialect';
+import { withTransaction } from '../db/transaction';
+import { NotFoundError } from '../errors';
+import type { Logger } from '../logger';
+import type { Settings } from '../settings/settings.schema';
+import type { SettingsService } from '../settings/settings.service';
+import type { TicketDeps } from '../tickets/tickets.service';
+import { deliverMail } from './deliver';
+import { dedupeKeyOf, rawMessageId } from './dedupe-key';
+import { claimFailedInboundMail, findInboundByDedupeKey, findInboundMail, insertInboundMail, updateInboundMail, type InboundMailRow, type NewInboundMail } from './inbound.repo';
+import { checkMailFiles } from './mail-files';
+import { composeBody, planNewTicket } from './new-ticket-plan';
+import { parseMail, type IncomingMail } from './parse-mail';
+import { dropRaw, keepRaw, readRaw } from './raw-store';
+import { refusalOf } from './refusals';
+import { findThread } from './threading';
+
+export type MailOrigin = {
+  source: 'pipe' | 'imap' | 'pop3';
+  mailboxId: number | null;
+  defaults?: { categoryId: number | null; priorityKey: string | null };
+};
+
+export type ImportResult = {
+  outcome: 'created' | 'replied' | 'duplicate' | 'refused' | 'kept_aside';
+  inboundId: number | null;
+  ticketId: number | null;
+  reason: string | null;
+};
+
+/** What the import needs: the ticket service's dependencies, the settings, the log and the texts. */
+export type IntakeDeps = TicketDeps & { settings: SettingsService; logger: Logger; i18n: i18n };
+
+/** The inbound record is either new (insert) or a kept-aside one being retried (claim). */
+type Recorder = {
+  base: NewInboundMail;
+  write(trx: Knex, patch: Partial<NewInboundMail>): Promise<number>;
+};
+
+function newRecorder(base: NewInboundMail): Recorder {
+  return { base, write: (trx, patch) => insertInboundMail(trx, { ...base, ...patch }) };
+}
+
+function retryRecorder(row: InboundMailRow, now: number): Recorder {
+  const { id: _id, updated_at: _u, ...base } = row;
+  return {
+    base: { ...base, attempts: row.attempts + 1 },
+    write: async (trx, patch) => {
+      if (!(await claimFailedInboundMail(trx, row.id, { ...patch, attempts: row.attempts + 1 }, now))) throw new AlreadyHandled();
+      return row.id;
+    },
+  };
+}
+
+/** A retried mail that another retry or a discard handled first. */
+class AlreadyHandled extends Error {}
+
+const result = (outcome: ImportResult['outcome'], inboundId: number | null, ticketId: number | null, reason: string | null): ImportResult => ({ outcome, inboundId, ticketId, reason });
+
+/** Writes a record that is not a ticket (refused, kept aside); a second copy of the mail meets the unique key. */
+async function recordOnly(deps: IntakeDeps, recorder: Recorder, patch: Partial<NewInboundMail>, alsoInTrx?: (trx: Knex) => Promise<void>): Promise<number | 'duplicate'> {
+  try {
+    return await withTransaction(deps.db, async (trx) => {
+      const id = await recorder.write(trx, patch);
+      if (alsoInTrx) await alsoInTrx(trx);
+      return id;
+    });
+  } catch (err) {
+    if (isUniqueViolation(err) || err instanceof AlreadyHandled) return 'duplicate';
+    throw err;
+  }
+}
+
+/**
+ * Keeps a mail that cannot be stored as a ticket aside: status failed, the raw bytes in the
+ * attachment store, for staff to retry or discard. Throws when even that is impossible (the
+ * database or the disk refuses), so the caller can have the mail delivered again later.
+ */
+async function keepAside(deps: IntakeDeps, recorder: Recorder, raw: Buffer, reason: string, detail: string): Promise<ImportResult> {
+  const rawKey = recorder.base.raw_key ?? (await keepRaw(deps.store, raw));
+  const id = await recordOnly(deps, recorder, { status: 'failed', reason, detail: detail.slice(0, 2000), raw_key: rawKey });
+  if (id === 'duplicate') {
+    if (rawKey !== recorder.base.raw_key) await dropRaw(deps.store, rawKey);
+    return result('duplicate', null, null, null);
+  }
+  deps.logger.warn({ inboundId: id, reason, detail }, 'inbound mail kept aside');
+  return result('kept_aside', id, null, reason);
+}
+
+async function importWith(deps: IntakeDeps, raw: Buffer, recorder: Recorder, origin: MailOrigin, settings: Settings, mail: IncomingMail | null): Promise<ImportResult> {
+  if (!mail || !mail.from) return keepAside(deps, recorder, raw, 'unparseable', mail ? 'no usable From address' : 'the message could not be parsed');
+  const refusal = await refusalOf(deps, mail, raw, settings);
+  if (refusal) {
+    const id = await recordOnly(deps, recorder, { status: 'refused', reason: refusal.reason, detail: refusal.detail.slice(0, 2000) }, refusal.inTransaction);
+    return id === 'duplicate' ? result('duplicate', null, null, null) : result('refused', id, null, refusal.reason);
+  }
+  const thread = await findThread(deps.db, mail);
+  const plan = await planNewTicket(deps.db, mail, origin, settings);
+  if (!plan) return keepAside(deps, recorder, raw, 'not_stored', 'no active category to open a ticket in');
+  const files = await checkMailFiles(deps.store, mail.files, settings);
+  const rawKey = recorder.base.raw_key ?? (await keepRaw(deps.store, raw));
+  try {
+    const language = thread.kind === 'reply' ? thread.ticket.language : plan.customer.language;
+    const body = composeBody(deps.i18n, mail, files.problems, language);
+    const stored = await deliverMail(
+      deps,
+      { thread, plan, body, files: files.accepted, emailMessageId: mail.messageId },
+      (trx) => recorder.write(trx, { status: 'imported', raw_key: rawKey }),
+      (trx, id, out) => updateInboundMail(trx, id, { ticket_id: out.ticketId, message_id: out.messageId, reason: out.reason }, deps.clock.now()),
+    );
+    return result(stored.replied ? 'replied' : 'created', stored.inboundId, stored.ticket.id, thread.kind === 'forged' ? 'forged_reference' : null);
+  } catch (err) {
+    if (rawKey !== recorder.base.raw_key) await dropRaw(deps.store, rawKey);
+    if (isUniqueViolation(err) || err instanceof AlreadyHandled) {
+      const earlier = await findInboundByDedupeKey(deps.db, recorder.base.dedupe_key);
+      if (earlier || err instanceof AlreadyHandled) return result('duplicate', earlier?.id ?? null, earlier?.ticket_id ?? null, null);
+    }
+    if (isConnectionError(err) || isDiskRefusal(err) || err instanceof UploadNotStoredError) throw err;
+    deps.logger.error({ err }, 'inbound mail could not be stored');
+    return keepAside(deps, recorder, raw, 'not_stored', err instanceof Error ? err.message : String(err));
+  } finally {
+    await files.cleanUp();
+  }
+}
+
+async function parseOrNull(raw: Buffer): Promise<IncomingMail | null> {
+  try {
+    return await parseMail(raw);
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * The one import path of every inbound mail (pipe, IMAP, POP3): a new ticket, a reply, a
+ * duplicate (nothing created), a refusal (recorded, never acknowledged) or a mail kept aside
+ * (status failed, raw kept). A database that cannot be reached throws: the caller has the mail
+ * delivered again later (the pipe exits 75, the fetcher leaves it on the server).
+ */
+export async function importRawMail(deps: IntakeDeps, raw: Buffer, origin: MailOrigin): Promise<ImportResult> {
+  const settings = await deps.settings.all();
+  const now = deps.clock.now();
+  const tooBig = raw.length > settings['intake.maxMailMb'] * 1024 * 1024;
+  const mail = tooBig ? null : await parseOrNull(raw);
+  const messageId = mail ? mail.messageId : rawMessageId(raw);
+  const dedupeKey = dedupeKeyOf(messageId, raw);
+  const earlier = await findInboundByDedupeKey(deps.db, dedupeKey);
+  if (earlier) return result('duplicate', earlier.id, earlier.ticket_id, null);
+  const recorder = newRecorder({
+    dedupe_key: dedupeKey, message_id_header: messageId, source: origin.source, mailbox_id: origin.mailboxId,
+    from_address: mail?.from?.address ?? null, subject: mail ? mail.subject.slice(0, 255) || null : null,
+    status: 'failed', reason: null, detail: null, ticket_id: null, message_id: null, raw_key: null, raw_size: raw.length, received_at: now,
+  });
+  if (tooBig) return keepAside(deps, recorder, raw, 'too_big', `${raw.length} bytes; the limit is ${settings['intake.maxMailMb']} MB`);
+  return importWith(deps, raw, recorder, origin, settings, mail);
+}
+
+/** Imports a kept-aside mail again from its raw bytes (after a fix, or a raised limit). */
+export async function retryInboundMail(deps: IntakeDeps, inboundId: number): Promise<ImportResult> {
+  const row = await findInboundMail(deps.db, inboundId);
+  if (!row || row.status !== 'failed' || !row.raw_key) throw new NotFoundError('No such kept-aside mail');
+  const raw = await readRaw(deps.store, row.raw_key);
+  const recorder = retryRecorder(row, deps.clock.now());
+  const origin: MailOrigin = { source: row.source, mailboxId: row.mailbox_id };
+  // A retry lifts the size limit: someone looked at this mail and wants it in.
+  return importWith(deps, raw, recorder, origin, await deps.settings.all(), await parseOrNull(raw));
+}
+
+/** Staff decided a kept-aside mail is not wanted: it is marked discarded and its raw bytes go. */
+export async function discardInboundMail(deps: IntakeDeps, inboundId: number, staffId: number): Promise<void> {
+  const row = await findInboundMail(deps.db, inboundId);
+  if (!row || row.status !== 'failed') throw new NotFoundError('No such kept-aside mail');
+  const changed = await withTransaction(deps.db, (trx) => claimFailedInboundMail(trx, inboundId, { status: 'discarded', detail: `discarded by staff #${staffId}`, raw_key: null }, deps.clock.now()));
+  if (!changed) throw new NotFoundError('No such kept-aside mail');
+  await dropRaw(deps.store, row.raw_key);
+}

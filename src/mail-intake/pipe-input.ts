@@ -1,0 +1,38 @@
+import type { ImportResult } from './intake.service';
+
+/** sysexits.h codes every MTA understands. */
+export const exitCodes = { ok: 0, dataError: 65, tempFail: 75, config: 78 } as const;
+
+/** The most a pipe reads: the largest limit the settings allow (100 MB) and room for encoding. */
+export const pipeInputCap = 140 * 1024 * 1024;
+
+export class InputTooLargeError extends Error {}
+export class EmptyInputError extends Error {}
+
+/**
+ * Reads one message from a stream, refusing more than `cap` bytes: a runaway or hostile sender
+ * must not fill the memory of the process the MTA started.
+ */
+export async function readCapped(input: NodeJS.ReadableStream, cap = pipeInputCap): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of input) {
+    const buf = typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer);
+    size += buf.length;
+    if (size > cap) throw new InputTooLargeError(`the message is larger than ${Math.floor(cap / 1024 / 1024)} MB`);
+    chunks.push(buf);
+  }
+  return Buffer.concat(chunks);
+}
+
+/**
+ * The exit code for the MTA: 0 when the mail is taken care of (stored, refused on purpose, a
+ * duplicate, or kept aside for staff), 75 when it should be delivered again later (database or
+ * disk unavailable, or anything unexpected: in doubt the MTA keeps the mail), 65 when it can
+ * never be stored (too large to even read, or empty), so the MTA returns it to the sender.
+ */
+export function exitCodeFor(outcome: ImportResult | Error): number {
+  if (!(outcome instanceof Error)) return exitCodes.ok;
+  if (outcome instanceof InputTooLargeError || outcome instanceof EmptyInputError) return exitCodes.dataError;
+  return exitCodes.tempFail;
+}
