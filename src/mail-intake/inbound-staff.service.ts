@@ -49,7 +49,7 @@ async function listedMail(db: Db, id: number): Promise<InboundMailRow> {
 }
 
 /** One listed mail with its parsed original when the raw bytes are kept; a mail that cannot be parsed still shows its record. */
-export async function inboundMailDetail(deps: Pick<IntakeDeps, 'db' | 'store'>, id: number, opts: { remoteImages: boolean }): Promise<{ row: InboundMailRow; original: OriginalMail | null }> {
+export async function inboundMailDetail(deps: Pick<IntakeDeps, 'db' | 'store'>, id: number, opts: { remoteImages: boolean; imageWord?: string }): Promise<{ row: InboundMailRow; original: OriginalMail | null }> {
   const row = await listedMail(deps.db, id);
   if (!row.raw_key) return { row, original: null };
   const raw = await readRaw(deps.store, row.raw_key);
@@ -92,7 +92,7 @@ export async function messageOriginal(
   staff: StaffActor,
   ticketId: number,
   messageId: number,
-  opts: { remoteImages: boolean },
+  opts: { remoteImages: boolean; imageWord?: string },
 ): Promise<{ ticket: TicketView; original: OriginalMail; raw: Buffer }> {
   const ticket = await ticketForStaff(deps.db, staff, ticketId);
   const kept = Number.isSafeInteger(messageId) ? await originalOfMessage(deps.db, ticket.id, messageId) : undefined;

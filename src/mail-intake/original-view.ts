@@ -4,6 +4,8 @@ import sanitizeHtml from 'sanitize-html';
 /** A received mail as staff read it: its main headers, the whole text, the HTML made safe, its files. */
 export type OriginalMail = {
   headers: Array<{ name: string; value: string }>;
+  /** The Date header, shown in the reader's time zone. */
+  date: number | null;
   text: string;
   /** The HTML part after sanitizing (null when the mail has none): safe to write into a page. */
   html: string | null;
@@ -23,12 +25,12 @@ const inlineImage = /^data:image\/(png|jpe?g|gif|webp);base64,[a-z0-9+/=\s]+$/i;
  * elsewhere without a referrer; a remote image keeps its address only when `remoteImages` is
  * asked for (the page's Content-Security-Policy enforces the same: see message-original.routes).
  */
-export function sanitizeMailHtml(html: string, remoteImages: boolean): { html: string; blockedImages: number } {
+export function sanitizeMailHtml(html: string, remoteImages: boolean, imageWord = 'image'): { html: string; blockedImages: number } {
   let blockedImages = 0;
   const clean = sanitizeHtml(html, {
     allowedTags: ['a', 'b', 'i', 'u', 's', 'em', 'strong', 'small', 'sub', 'sup', 'p', 'br', 'div', 'span', 'ul', 'ol', 'li', 'blockquote', 'pre', 'code', 'hr',
       'h1', 'h2', 'h3', 'h4', 'h5', 'h6', 'table', 'thead', 'tbody', 'tfoot', 'tr', 'td', 'th', 'caption', 'img'],
-    allowedAttributes: { a: ['href', 'title', 'rel', 'target'], img: ['src', 'alt', 'title', 'width', 'height'], td: ['colspan', 'rowspan'], th: ['colspan', 'rowspan', 'scope'] },
+    allowedAttributes: { span: ['data-blocked-image'], a: ['href', 'title', 'rel', 'target'], img: ['src', 'alt', 'title', 'width', 'height'], td: ['colspan', 'rowspan'], th: ['colspan', 'rowspan', 'scope'] },
     allowedSchemes: ['http', 'https', 'mailto'],
     allowedSchemesByTag: { img: remoteImages ? ['data', 'http', 'https'] : ['data'] },
     allowProtocolRelative: false,
@@ -38,10 +40,10 @@ export function sanitizeMailHtml(html: string, remoteImages: boolean): { html: s
       a: (tagName, attribs) => ({ tagName, attribs: { ...attribs, rel: 'noopener noreferrer nofollow', target: '_blank' } }),
       img: (tagName, attribs) => {
         const src = (attribs.src ?? '').trim();
-        const { src: _src, ...rest } = attribs;
-        if (remote.test(src) && !remoteImages) blockedImages++;
-        const keep = (remote.test(src) && remoteImages) || inlineImage.test(src);
-        return { tagName, attribs: keep ? { ...rest, src } : rest };
+        if ((remote.test(src) && remoteImages) || inlineImage.test(src)) return { tagName, attribs: { ...attribs, src } as Record<string, string> };
+        if (remote.test(src)) blockedImages++;
+        // A placeholder that says what is missing, instead of a broken image.
+        return { tagName: 'span', attribs: { 'data-blocked-image': '' } as Record<string, string>, text: `[${(attribs.alt ?? '').trim() || imageWord}]` };
       },
     },
   });
@@ -49,20 +51,20 @@ export function sanitizeMailHtml(html: string, remoteImages: boolean): { html: s
 }
 
 /** Parses a kept raw mail for the staff view (mailparser: MIME, charsets, encodings). */
-export async function originalView(raw: Buffer, opts: { remoteImages: boolean }): Promise<OriginalMail> {
+export async function originalView(raw: Buffer, opts: { remoteImages: boolean; imageWord?: string }): Promise<OriginalMail> {
   const parsed = await simpleParser(raw);
   const headers = [
     { name: 'From', value: addresses(parsed.from) },
     { name: 'To', value: addresses(parsed.to) },
     { name: 'Cc', value: addresses(parsed.cc) },
     { name: 'Reply-To', value: addresses(parsed.replyTo) },
-    { name: 'Date', value: parsed.date ? parsed.date.toISOString() : '' },
     { name: 'Subject', value: parsed.subject ?? '' },
     { name: 'Message-ID', value: parsed.messageId ?? '' },
   ].filter((h) => h.value !== '');
-  const html = typeof parsed.html === 'string' && parsed.html.trim() ? sanitizeMailHtml(parsed.html, opts.remoteImages) : null;
+  const html = typeof parsed.html === 'string' && parsed.html.trim() ? sanitizeMailHtml(parsed.html, opts.remoteImages, opts.imageWord) : null;
   return {
     headers,
+    date: parsed.date && !Number.isNaN(parsed.date.getTime()) ? parsed.date.getTime() : null,
     text: parsed.text ?? '',
     html: html?.html ?? null,
     blockedImages: html?.blockedImages ?? 0,

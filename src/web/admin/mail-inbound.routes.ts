@@ -36,7 +36,7 @@ export function mailInboundRoutes(services: Services): Router {
 
   router.get('/mail/inbound/:id', async (req, res) => {
     const remoteImages = wantsRemoteImages(req.query);
-    const { row, original } = await inboundMailDetail(services, idParam(req.params.id), { remoteImages });
+    const { row, original } = await inboundMailDetail(services, idParam(req.params.id), { remoteImages, imageWord: req.t('mailOriginal.image') });
     allowRemoteImages(res, remoteImages);
     res.render('admin/mail-inbound-detail', {
       title: req.t('mailInbox.detailTitle'),

@@ -2,6 +2,7 @@ import { Router } from 'express';
 import { messagesWithOriginal } from '../../mail-intake/inbound-staff.repo';
 import { messageOriginal } from '../../mail-intake/inbound-staff.service';
 import { formatTrackingId } from '../../tickets/tracking-id';
+import { effectiveZone } from '../../tickets/zoned-time';
 import type { Services } from '../app-services';
 import { idParam } from '../params';
 import { allowRemoteImages, sendRawMail, wantsRemoteImages } from './mail-original.view';
@@ -25,7 +26,7 @@ export function messageOriginalRoutes(services: Services): Router {
 
   router.get('/tickets/:id/messages/:messageId/original', async (req, res) => {
     const remoteImages = wantsRemoteImages(req.query);
-    const { ticket, original } = await messageOriginal(services, req.user!, idParam(req.params.id), idParam(req.params.messageId), { remoteImages });
+    const { ticket, original } = await messageOriginal(services, req.user!, idParam(req.params.id), idParam(req.params.messageId), { remoteImages, imageWord: req.t('mailOriginal.image') });
     allowRemoteImages(res, remoteImages);
     res.render('admin/message-original', {
       title: req.t('mailOriginal.title'),
@@ -33,6 +34,7 @@ export function messageOriginalRoutes(services: Services): Router {
       trackingLabel: formatTrackingId(ticket.trackingId),
       original,
       remoteImages,
+      tz: effectiveZone(await services.settings.get('helpdesk.timezone')),
       selfHref: `/admin/tickets/${ticket.id}/messages/${idParam(req.params.messageId)}/original`,
     });
   });
