@@ -104,6 +104,8 @@ for (const width of [1280, 390]) {
     const dialogs: string[] = [];
     page.on('dialog', (d) => void dialogs.push(d.message()).valueOf() && void d.dismiss());
     await signInAt(page, `${app.server.base}/admin/tickets/${ticketId}`, adminCredentials);
+    await page.getByRole('link', { name: 'Show original' }).scrollIntoViewIfNeeded();
+    await step(page, `ticket-show-original-${width}`);
     await page.getByRole('link', { name: 'Show original' }).click();
     await page.waitForURL(`**/admin/tickets/${ticketId}/messages/${messageId}/original`);
     const html = page.locator('.mail-original__html');
