@@ -4,6 +4,7 @@ import { replyMarkerToken } from '../../src/mail/inbound';
 import { addStaffReply } from '../../src/tickets/tickets.service';
 import { findTicketByTrackingId } from '../../src/tickets/tickets.repo';
 import { installedApp, type InstalledApp } from '../helpers/installed-app';
+import { importMail, simpleMail } from '../helpers/mail-intake';
 import { openTicket, validTicket } from '../helpers/portal';
 import { startSmtpSink, type ReceivedMail, type SmtpSink } from '../helpers/smtp-sink';
 import { testDbKind } from '../helpers/test-db';
@@ -127,4 +128,34 @@ test('a hand-edited stored Reply-To that is not an address never reaches a heade
   const report = await deliverDueMail(t.services);
   expect(report.outcomes).toContainEqual(expect.objectContaining({ status: 'failed' }));
   expect(sink.received.filter((m) => m.to.includes('edited@example.net') || m.to.includes('evil@evil.test'))).toHaveLength(0);
+});
+
+test('end to end with the import: the customer answers our mail from their client, our next reply answers their mail', async () => {
+  await t.services.settings.save({ 'mail.inboundReplies': true });
+  try {
+    const trackingId = await openTicket(t, request.agent(t.app), { email: 'roundtrip@example.net' });
+    await reply(trackingId, 'Please send the log file.');
+    const [ack, ours] = await sent(2, 'roundtrip@example.net');
+    // The customer's client quotes our mail below their answer, marker included.
+    const quoted = ours!.parsed.text!.split('\n').map((l) => `> ${l}`).join('\r\n');
+    t.clock.advance(1000);
+    const answer = simpleMail({
+      from: 'Carla Customer <roundtrip@example.net>',
+      subject: `Re: ${ours!.parsed.subject}`,
+      messageId: '<carla-answer@mail.example.net>',
+      headers: [`In-Reply-To: ${ours!.parsed.messageId}`, `References: ${ack!.parsed.messageId} ${ours!.parsed.messageId}`],
+      body: `Here it is.\r\n\r\nOn Monday you wrote:\r\n${quoted}`,
+    });
+    const imported = await importMail(t, answer);
+    expect(imported).toMatchObject({ outcome: 'replied', ticketId: (await ticketOf(trackingId)).id });
+    const stored = await t.db('messages').where({ email_message_id: '<carla-answer@mail.example.net>' }).first<{ body: string }>('body');
+    expect(stored!.body).toContain('Here it is.');
+    expect(stored!.body).not.toContain(replyMarkerToken);
+    await reply(trackingId, 'Thanks, we found the problem.');
+    const mails = await sent(3, 'roundtrip@example.net');
+    expect(mails[2]!.parsed.inReplyTo).toBe('<carla-answer@mail.example.net>');
+    expect(refs(mails[2]!)).toEqual([ack!.parsed.messageId, ours!.parsed.messageId, '<carla-answer@mail.example.net>']);
+  } finally {
+    await t.services.settings.save({ 'mail.inboundReplies': false });
+  }
 });
