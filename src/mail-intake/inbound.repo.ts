@@ -76,3 +76,22 @@ export async function countInboundMails(db: Knex, status: InboundStatus, cap = 1
   const rows = await db('inbound_mails').where({ status }).limit(cap + 1).select('id');
   return rows.length;
 }
+
+/** The record of the mail a message came in with (its raw original for staff), if any. */
+export async function findInboundMailOfMessage(db: Knex, messageId: number): Promise<InboundMailRow | undefined> {
+  const r = await db('inbound_mails').where({ message_id: messageId }).first();
+  return r ? toRow(r) : undefined;
+}
+
+/**
+ * Forgets what identifies a person in the records of their mails (sender, subject, details, the
+ * raw copy), for the privacy tools: by sender address, or by the messages of some tickets. The
+ * rows stay (their dedupe keys keep a re-delivered mail from importing again); the raw copies'
+ * store keys are returned, to remove after commit.
+ */
+export async function forgetInboundMails(trx: Knex, who: { fromAddress: string } | { ticketIds: number[] }): Promise<string[]> {
+  const rows = () => ('fromAddress' in who ? trx('inbound_mails').where({ from_address: who.fromAddress }) : trx('inbound_mails').whereIn('message_id', trx('messages').whereIn('ticket_id', who.ticketIds).select('id')));
+  const keys = (await rows().whereNotNull('raw_key').pluck('raw_key')).map(String);
+  await rows().update({ from_address: null, subject: null, detail: null, message_id_header: null, raw_key: null });
+  return keys;
+}

@@ -81,9 +81,15 @@ async function recordOnly(deps: IntakeDeps, recorder: Recorder, patch: Partial<N
  */
 async function keepAside(deps: IntakeDeps, recorder: Recorder, raw: Buffer, reason: string, detail: string): Promise<ImportResult> {
   const rawKey = recorder.base.raw_key ?? (await keepRaw(deps.store, raw));
-  const id = await recordOnly(deps, recorder, { status: 'failed', reason, detail: detail.slice(0, 2000), raw_key: rawKey });
+  const ownCopy = rawKey !== recorder.base.raw_key;
+  // eslint-disable-next-line no-control-regex
+  const text = detail.replace(/\u0000/g, '').slice(0, 2000);
+  const id = await recordOnly(deps, recorder, { status: 'failed', reason, detail: text, raw_key: rawKey }).catch(async (err: unknown) => {
+    if (ownCopy) await dropRaw(deps.store, rawKey);
+    throw err;
+  });
   if (id === 'duplicate') {
-    if (rawKey !== recorder.base.raw_key) await dropRaw(deps.store, rawKey);
+    if (ownCopy) await dropRaw(deps.store, rawKey);
     return result('duplicate', null, null, null);
   }
   deps.logger.warn({ inboundId: id, reason, detail }, 'inbound mail kept aside');
@@ -101,7 +107,10 @@ async function importWith(deps: IntakeDeps, raw: Buffer, recorder: Recorder, ori
   const plan = await planNewTicket(deps.db, mail, origin, settings);
   if (!plan) return keepAside(deps, recorder, raw, 'not_stored', 'no active category to open a ticket in');
   const files = await checkMailFiles(deps.store, mail.files, settings);
-  const rawKey = recorder.base.raw_key ?? (await keepRaw(deps.store, raw));
+  const rawKey = recorder.base.raw_key ?? (await keepRaw(deps.store, raw).catch(async (err: unknown) => {
+    await files.cleanUp();
+    throw err;
+  }));
   try {
     const language = thread.kind === 'reply' ? thread.ticket.language : plan.customer.language;
     const body = composeBody(deps.i18n, mail, files.problems, language);

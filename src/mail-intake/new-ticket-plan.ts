@@ -43,14 +43,24 @@ export async function planNewTicket(db: Knex, mail: IncomingMail, origin: { defa
   };
 }
 
+const markerCache = new WeakMap<i18n, string[]>();
+
+/** Our "reply above this line" marker in every language (mail.replyAbove, when outbound mail has it); texts load once. */
+function replyMarkersOf(texts: i18n): string[] {
+  let markers = markerCache.get(texts);
+  if (!markers) markerCache.set(texts, (markers = languageCodes.map((lng) => texts.getFixedT(lng)('mail.replyAbove', { defaultValue: '' }))));
+  return markers;
+}
+
 /**
  * The stored message: what the person wrote above the quoted history and signature, NUL bytes
  * removed (no database stores them in text), capped at the web form's length, and a note of the
  * files that were left off in the ticket's language.
  */
 export function composeBody(texts: i18n, mail: IncomingMail, problems: FileProblem[], language: string): string {
+  const markers = replyMarkersOf(texts);
   // eslint-disable-next-line no-control-regex
-  let body = cutQuotedText(mail.text.replace(/\u0000/g, '')).slice(0, messageMaxLength);
+  let body = cutQuotedText(mail.text.replace(/\u0000/g, ''), markers).slice(0, messageMaxLength);
   if (problems.length) {
     const t = texts.getFixedT(language);
     const lines = problems.map((p) => `- ${t(p.key, { ...p.vars, interpolation: { escapeValue: false } })}`);

@@ -13,7 +13,7 @@ export type IncomingMail = {
   /** Plain text of the body (HTML-only mail converted to text by the parser). */
   text: string;
   contentType: string;
-  /** Lower-cased header name -> header value(s) as text, for the loop and junk checks. */
+  /** A header's value as sent (the first one of that name, unfolded), for the loop and junk checks. */
   header(name: string): string | null;
   language: string | null;
   files: MailFile[];
@@ -38,17 +38,17 @@ function firstAddress(field: AddressObject | AddressObject[] | undefined): { add
   return null;
 }
 
-function headerText(value: unknown): string | null {
-  if (value == null) return null;
-  if (typeof value === 'string') return value;
-  if (Array.isArray(value)) return value.map((v) => headerText(v) ?? '').join(', ');
-  if (value instanceof Date) return value.toISOString();
-  if (typeof value === 'object') {
-    const v = value as { value?: unknown; text?: unknown; params?: Record<string, string> };
-    if (typeof v.text === 'string') return v.text;
-    if (typeof v.value === 'string') return [v.value, ...Object.entries(v.params ?? {}).map(([k, p]) => `${k}=${p}`)].join('; ');
+/**
+ * The mail's own header lines by lower-cased name (the first of each), unfolded, as sent: the
+ * loop checks read what the sender wrote, not the parser's structured view of some headers.
+ */
+function headerIndex(lines: ParsedMail['headerLines']): Map<string, string> {
+  const index = new Map<string, string>();
+  for (const { key, line } of lines) {
+    const name = key.toLowerCase();
+    if (!index.has(name)) index.set(name, line.slice(line.indexOf(':') + 1).replace(/\r?\n[ \t]+/g, ' ').trim());
   }
-  return String(value);
+  return index;
 }
 
 function fileOf(a: Attachment): MailFile {
@@ -62,18 +62,19 @@ function fileOf(a: Attachment): MailFile {
 }
 
 function toIncoming(parsed: ParsedMail): IncomingMail {
-  const headers = parsed.headers;
-  const contentType = headerText(headers.get('content-type')) ?? 'text/plain';
-  const language = headerText(headers.get('content-language')) ?? headerText(headers.get('accept-language'));
+  const headers = headerIndex(parsed.headerLines);
+  const contentType = headers.get('content-type') ?? 'text/plain';
+  const language = headers.get('content-language') ?? headers.get('accept-language') ?? null;
   return {
     messageId: messageIdsIn(parsed.messageId)[0] ?? null,
     inReplyTo: messageIdsIn(parsed.inReplyTo),
     references: messageIdsIn(parsed.references),
     from: firstAddress(parsed.from),
-    subject: (parsed.subject ?? '').replace(/[\r\n\t]+/g, ' ').trim(),
+    // eslint-disable-next-line no-control-regex
+    subject: (parsed.subject ?? '').replace(/[\u0000-\u001f\u007f]+/g, ' ').replace(/\s+/g, ' ').trim(),
     text: parsed.text ?? '',
     contentType: contentType.toLowerCase(),
-    header: (name) => headerText(headers.get(name.toLowerCase())),
+    header: (name) => headers.get(name.toLowerCase()) ?? null,
     language,
     files: parsed.attachments.map(fileOf),
   };

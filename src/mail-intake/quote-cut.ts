@@ -5,10 +5,11 @@
  * from customers; interleaved quotes are left in, because there they are the context.
  */
 
-/** Our own marker in mail to customers; C's outbound mail writes it, translated, above the text. */
+/**
+ * Our own marker in mail to customers ("reply above this line"): a line holding it, or one of
+ * its translations (the locale key mail.replyAbove, passed in by the caller), starts the history.
+ */
 export const replyMarkerToken = '-- reply above this line --';
-/** Translations of the marker a mail may carry (sk, ru, hu, lv), matched as the token is. */
-const markerPattern = /##-|-- ?(reply above this line|odpovedzte nad týmto riadkom|ответьте выше этой строки|válaszoljon e sor fölé|atbildiet virs šīs rindas) ?--/i;
 
 /** "On <date>, <person> wrote:" and its kin in the UI languages and in common clients' others. */
 const introVerbs = [
@@ -45,10 +46,10 @@ function isOutlookHeaderBlock(lines: string[], i: number): boolean {
 }
 
 /** Index of the first line of the quoted history or signature, or lines.length when there is none. */
-function cutPoint(lines: string[]): number {
+function cutPoint(lines: string[], markers: string[]): number {
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i]!;
-    if (line.includes(replyMarkerToken) || markerPattern.test(line)) return i;
+    if (markers.some((m) => line.includes(m))) return i;
     if (originalMessage.test(line) || /^\s*_{20,}\s*$/.test(line) && lines[i + 1] !== undefined && headerFrom.test(lines[i + 1]!)) return i;
     if (isOutlookHeaderBlock(lines, i)) return i;
     if (i > 0 && isIntro(lines, i)) return i;
@@ -59,9 +60,10 @@ function cutPoint(lines: string[]): number {
 }
 
 /** The text a person wrote above the quoted history and signature; the whole text if nothing is left. */
-export function cutQuotedText(text: string): string {
+export function cutQuotedText(text: string, markerTranslations: string[] = []): string {
   const lines = text.replace(/\r\n?/g, '\n').split('\n');
-  let end = cutPoint(lines);
+  const markers = [replyMarkerToken, ...markerTranslations.map((m) => m.trim()).filter((m) => m.length >= 8)];
+  let end = cutPoint(lines, markers);
   // A trailing block of "> " lines (with the blank lines around it) is history too.
   let last = end;
   while (last > 0 && (isQuote(lines[last - 1]!) || isBlank(lines[last - 1]!))) last--;

@@ -7,6 +7,8 @@ import type { Clock } from '../clock';
 import type { Db, Trx } from '../db/db';
 import { withTransaction } from '../db/transaction';
 import { NotFoundError, ValidationError } from '../errors';
+import { forgetInboundMails } from '../mail-intake/inbound.repo';
+import { dropRaw } from '../mail-intake/raw-store';
 import { insertTicketEvent } from '../tickets/ticket-events.repo';
 import { listCustomerMessages } from '../tickets/messages.repo';
 import { deleteTicketRows, findTicketById, listTicketsOfCustomer, type TicketView } from '../tickets/tickets.repo';
@@ -102,8 +104,14 @@ async function scrubMessagesElsewhere(trx: Trx, customerId: number): Promise<str
   return files;
 }
 
-/** After commit: each file goes unless another ticket attached the same content (src/attachments/stored-files.ts). */
-const removeFiles = (deps: PrivacyDeps, keys: string[]) => releaseFiles(deps, keys);
+/**
+ * After commit: each file goes unless another ticket attached the same content (src/attachments/stored-files.ts);
+ * the raw copies of the person's e-mails (src/mail-intake) go as well.
+ */
+async function removeFiles(deps: PrivacyDeps, keys: string[], rawMailKeys: string[] = []): Promise<void> {
+  await releaseFiles(deps, keys);
+  for (const key of rawMailKeys) await dropRaw(deps.store, key);
+}
 
 /**
  * Removes the customer's name, e-mail address, IP addresses, texts and files; their tickets stay
@@ -118,11 +126,12 @@ export async function anonymizeCustomer(deps: PrivacyDeps, actor: PrivacyActor, 
     for (const id of await ticketIdsOfCustomer(trx, customerId)) files.push(...(await scrubTicket(trx, id, actor, now)));
     files.push(...(await scrubMessagesElsewhere(trx, customerId)));
     await deleteMailsTo(trx, customer.email);
+    const rawMails = await forgetInboundMails(trx, { fromAddress: customer.email });
     await renameCustomer(trx, customerId, anonymousIdentity(), now);
     await recordAudit(trx, { actor, action: 'customer.anonymized', target: { type: 'customer', id: customerId }, ip: actor.ip }, now);
-    return files;
+    return { files, rawMails };
   });
-  await removeFiles(deps, keys);
+  await removeFiles(deps, keys.files, keys.rawMails);
 }
 
 /**
@@ -137,30 +146,32 @@ export async function anonymizeTicket(deps: PrivacyDeps, actor: PrivacyActor, cu
     // Their tickets merged into this one still carry subjects and the link to the person.
     const ids = [ticket.id, ...(await ownTicketsMergedInto(trx, ticket.id, customerId))];
     const files: string[] = [];
+    const rawMails = await forgetInboundMails(trx, { ticketIds: ids });
     for (const id of ids) files.push(...(await scrubTicket(trx, id, actor, now)));
     const anonymous = await insertAnonymousCustomer(trx, { ...anonymousIdentity(), language: ticket.language }, now);
     for (const id of ids) await moveTicketToCustomer(trx, id, anonymous);
     await recordAudit(trx, { actor, action: 'ticket.anonymized', target: { type: 'ticket', id: ticket.trackingId }, ip: actor.ip }, now);
-    return files;
+    return { files, rawMails };
   });
-  await removeFiles(deps, keys);
+  await removeFiles(deps, keys.files, keys.rawMails);
 }
 
 /** Deletes the customer and every ticket of theirs, with files; only the audit entry remains. */
 export async function deleteCustomer(deps: PrivacyDeps, actor: PrivacyActor, customerId: number): Promise<void> {
-  await customerOverview(deps.db, customerId);
+  const { customer } = await customerOverview(deps.db, customerId);
   const now = deps.clock.now();
   const keys = await withTransaction(deps.db, async (trx) => {
     // Their messages merged into someone else's ticket stay there as placeholders (that thread goes on).
     const files = await scrubMessagesElsewhere(trx, customerId);
     const ticketIds = await ticketIdsOfCustomer(trx, customerId);
+    const rawMails = await forgetInboundMails(trx, { fromAddress: customer.email });
     for (const id of ticketIds) {
       files.push(...(await listTicketAttachments(trx, id)).map((f) => f.storageKey));
       await deleteTicketRows(trx, id);
     }
     await deleteCustomerRow(trx, customerId);
     await recordAudit(trx, { actor, action: 'customer.deleted', target: { type: 'customer', id: customerId }, details: { tickets: ticketIds.length }, ip: actor.ip }, now);
-    return files;
+    return { files, rawMails };
   });
-  await removeFiles(deps, keys);
+  await removeFiles(deps, keys.files, keys.rawMails);
 }

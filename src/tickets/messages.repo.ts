@@ -51,15 +51,17 @@ export async function setMessageRating(trx: Knex, messageId: number, rating: 1 |
   await trx('messages').where({ id: messageId }).update({ rating });
 }
 
-export type StaffMessageView = MessageView & { staffId: number | null };
+/** viaEmail: a customer's message that came in by e-mail (it keeps the mail's Message-ID). */
+export type StaffMessageView = MessageView & { staffId: number | null; viaEmail: boolean };
 
 /** The whole conversation for staff: customer messages, replies and internal notes. */
 export async function listAllMessages(db: Knex, ticketId: number): Promise<StaffMessageView[]> {
-  const rows = await db('messages').where({ ticket_id: ticketId }).orderBy('id').select('id', 'kind', 'staff_id', 'author_name', 'body', 'rating', 'created_at');
+  const rows = await db('messages').where({ ticket_id: ticketId }).orderBy('id').select('id', 'kind', 'staff_id', 'author_name', 'body', 'rating', 'created_at', 'email_message_id');
   return rows.map((r: Record<string, unknown>) => ({
     id: Number(r.id),
     kind: r.kind as MessageKind,
     staffId: r.staff_id == null ? null : Number(r.staff_id),
+    viaEmail: r.kind === 'customer' && r.email_message_id != null,
     authorName: String(r.author_name),
     body: String(r.body),
     rating: r.rating == null ? null : Number(r.rating),

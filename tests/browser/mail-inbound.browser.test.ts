@@ -102,7 +102,10 @@ for (const width of [1280, 390]) {
     const page = await context.newPage();
     const errors = collectPageErrors(page);
     const dialogs: string[] = [];
-    page.on('dialog', (d) => void dialogs.push(d.message()).valueOf() && void d.dismiss());
+    page.on('dialog', (d) => {
+      dialogs.push(d.message());
+      void d.dismiss();
+    });
     await signInAt(page, `${app.server.base}/admin/tickets/${ticketId}`, adminCredentials);
     await page.getByRole('link', { name: 'Show original' }).scrollIntoViewIfNeeded();
     await step(page, `ticket-show-original-${width}`);

@@ -1,0 +1,105 @@
+/**
+ * Import rate of typical e-mail through the one import function (the pipe and the mailbox
+ * fetchers both call it): 10 KB messages, one in five with a 200 KB PDF attachment, every one a
+ * new ticket from its own sender (acknowledgement and staff notice queued, raw mail kept).
+ * Builds a fresh database of its own. Usage:
+ *   npx tsx bench/mail-import.ts --client sqlite --messages 1000
+ *   npx tsx bench/mail-import.ts --client mysql --host 127.0.0.1 --user root --messages 1000
+ * Prints messages per second (wall clock) and the process's CPU milliseconds per message.
+ */
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import knex from 'knex';
+import pino from 'pino';
+import { systemClock } from '../src/clock';
+import { configSchema, type DatabaseConfig } from '../src/config/config.schema';
+import { createKnex } from '../src/db/knex-factory';
+import { migrateLatest } from '../src/db/migrate';
+import { withTransaction } from '../src/db/transaction';
+import { createI18n } from '../src/i18n/i18n';
+import { importRawMail } from '../src/mail-intake/intake.service';
+import { createInitialData } from '../src/setup/initial-data';
+import { createServices } from '../src/web/app-services';
+
+const words = 'printer invoice login password error screen network update order delivery account refund broken slow crash'.split(' ');
+
+function textOf(bytes: number, seed: number): string {
+  const out: string[] = [];
+  let size = 0;
+  for (let i = 0; size < bytes; i++) {
+    const line = Array.from({ length: 12 }, (_, j) => words[(seed + i * 7 + j * 3) % words.length]).join(' ');
+    out.push(line);
+    size += line.length + 2;
+  }
+  return out.join('\r\n');
+}
+
+/** Message i: 10 KB of text; every fifth one with a 200 KB PDF of its own content. */
+export function benchMessage(i: number): Buffer {
+  const head = [`From: Customer ${i} <customer${i}@bench.example>`, 'To: help@example.com', `Subject: Question number ${i}`, `Message-ID: <bench-${i}-${crypto.randomBytes(6).toString('hex')}@bench.example>`, 'MIME-Version: 1.0'];
+  const text = textOf(10 * 1024, i);
+  if (i % 5 !== 0) return Buffer.from([...head, 'Content-Type: text/plain; charset=utf-8', '', text, ''].join('\r\n'));
+  const pdf = Buffer.concat([Buffer.from('%PDF-1.4\n'), crypto.randomBytes(200 * 1024)]).toString('base64').replace(/.{76}/g, '$&\r\n');
+  return Buffer.from([
+    ...head, 'Content-Type: multipart/mixed; boundary="bench"', '', '--bench', 'Content-Type: text/plain; charset=utf-8', '', text, '',
+    '--bench', 'Content-Type: application/pdf; name="report.pdf"', 'Content-Transfer-Encoding: base64', 'Content-Disposition: attachment; filename="report.pdf"', '', pdf, '--bench--', '',
+  ].join('\r\n'));
+}
+
+async function freshDatabase(client: string, host: string, user: string, dataDir: string): Promise<{ config: DatabaseConfig; drop(): Promise<void> }> {
+  const base = { host, port: null, database: 'tessera', user: '', password: '', ssl: false, poolMax: 5, filename: 'bench.sqlite' };
+  if (client === 'sqlite') return { config: { ...base, client: 'sqlite' }, drop: async () => undefined };
+  const name = `tessera_bench_mail_${process.pid}`;
+  const admin = knex({ client: 'mysql2', connection: { host, user, password: '' } });
+  await admin.raw(`CREATE DATABASE \`${name}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`);
+  await admin.destroy();
+  return {
+    config: { ...base, client: 'mysql', port: 3306, user, database: name },
+    drop: async () => {
+      const a = knex({ client: 'mysql2', connection: { host, user, password: '' } });
+      await a.raw(`DROP DATABASE IF EXISTS \`${name}\``);
+      await a.destroy();
+    },
+  };
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({ options: { client: { type: 'string', default: 'sqlite' }, host: { type: 'string', default: '127.0.0.1' }, user: { type: 'string', default: 'root' }, messages: { type: 'string', default: '1000' } } });
+  const count = Number(values.messages);
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tessera-bench-mail-'));
+  const fresh = await freshDatabase(values.client!, values.host!, values.user!, dataDir);
+  const db = createKnex(fresh.config, dataDir);
+  try {
+    await migrateLatest(db);
+    const secrets = { session: 's'.repeat(40), signing: 'k'.repeat(40) };
+    const basics = { name: 'Bench', url: 'http://localhost', email: 'help@example.com', timezone: 'UTC', language: 'en' as const };
+    await withTransaction(db, (trx) => createInitialData(trx, { basics, admin: { name: 'Admin', email: 'admin@example.com', passwordHash: 'x' }, version: 'bench', secrets }, Date.now()));
+    const config = configSchema.parse({ installed: true, server: { host: '127.0.0.1', port: 0, trustProxy: false, shutdownTimeoutMs: 1000 }, session: { idleMinutes: 120, absoluteHours: 12 }, database: fresh.config, paths: { data: dataDir, attachments: `${dataDir}/attachments` }, secrets, log: { level: 'silent' } });
+    const services = createServices({ config, db, logger: pino({ level: 'silent' }), i18n: createI18n(), clock: systemClock });
+    const messages = Array.from({ length: count }, (_, i) => benchMessage(i + 1));
+    for (let i = 0; i < 20; i++) await importRawMail(services, benchMessage(count + 100 + i), { source: 'pipe', mailboxId: null }); // warm-up
+    const cpu = process.cpuUsage();
+    const started = process.hrtime.bigint();
+    const outcomes: Record<string, number> = {};
+    for (const raw of messages) {
+      const r = await importRawMail(services, raw, { source: 'pipe', mailboxId: null });
+      outcomes[r.outcome] = (outcomes[r.outcome] ?? 0) + 1;
+    }
+    const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+    const used = process.cpuUsage(cpu);
+    const bytes = messages.reduce((n, m) => n + m.length, 0);
+    console.log(JSON.stringify({ client: values.client, messages: count, outcomes, seconds: +seconds.toFixed(2), perSecond: +(count / seconds).toFixed(1), cpuMsPerMessage: +((used.user + used.system) / 1000 / count).toFixed(2), megabytes: +(bytes / 1024 / 1024).toFixed(1) }));
+  } finally {
+    await db.destroy();
+    await fresh.drop();
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});

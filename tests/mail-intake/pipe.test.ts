@@ -1,0 +1,93 @@
+import { spawn } from 'node:child_process';
+import type { DatabaseConfig } from '../../src/config/config.schema';
+import { fromRoot } from '../../src/paths';
+import { startDbProxy, type DbProxy } from '../helpers/db-proxy';
+import { useInstalledApp, type InstalledApp } from '../helpers/installed-app';
+import { fixtureMail } from '../helpers/mail-intake';
+import { tempDir, testDbKind } from '../helpers/test-db';
+
+// Each run starts node and compiles TypeScript: give the file the time the other child-process tests have.
+jest.setTimeout(180_000);
+
+let t: InstalledApp;
+useInstalledApp((app) => (t = app));
+
+/** The environment of an MTA's pipe: only the variables that say where Tessera's database is. */
+function pipeEnv(database: DatabaseConfig): NodeJS.ProcessEnv {
+  return {
+    PATH: process.env.PATH,
+    NODE: process.execPath,
+    TESSERA_CONFIG_DIR: tempDir('tessera-h11-import-pipe-'),
+    TESSERA_INSTALLED: 'true',
+    TESSERA_DB_CLIENT: database.client,
+    TESSERA_DB_FILENAME: database.filename,
+    TESSERA_DB_HOST: database.host,
+    TESSERA_DB_PORT: database.port === null ? '' : String(database.port),
+    TESSERA_DB_NAME: database.database,
+    TESSERA_DB_USER: database.user,
+    TESSERA_DB_PASSWORD: database.password,
+    TESSERA_DATA_DIR: t.config.paths.data,
+    TESSERA_ATTACHMENTS_DIR: t.config.paths.attachments,
+    TESSERA_SESSION_SECRET: t.config.secrets.session,
+    TESSERA_SIGNING_SECRET: t.config.secrets.signing,
+    TESSERA_LOG_LEVEL: 'silent',
+  };
+}
+
+/** Runs bin/tessera-mail-pipe as an MTA would: the mail on stdin, the exit code is the answer. */
+function pipe(raw: Buffer, database: DatabaseConfig = t.config.database): Promise<{ code: number | null; out: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(fromRoot('bin', 'tessera-mail-pipe'), [], { env: pipeEnv(database), stdio: ['pipe', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, out }));
+    child.stdin.end(raw);
+  });
+}
+
+const ticketsFrom = async (email: string) => Number((await t.db('tickets as t').join('customers as c', 'c.id', 't.customer_id').where('c.email', email).count({ n: '*' }))[0]!.n);
+
+test('a mail piped in is stored (exit 0); piped again it is a duplicate (exit 0)', async () => {
+  const first = await pipe(fixtureMail('plain.eml'));
+  expect(first).toEqual({ code: 0, out: expect.stringContaining('created') });
+  const again = await pipe(fixtureMail('plain.eml'));
+  expect(again).toEqual({ code: 0, out: expect.stringContaining('duplicate') });
+  expect(await ticketsFrom('alice@example.org')).toBe(1);
+});
+
+test('a refused mail is taken (exit 0): the MTA must not bounce an auto-reply back', async () => {
+  const result = await pipe(fixtureMail('out-of-office.eml', { TRACKING: 'ABCDEFGHJK', IN_REPLY_TO: '<x@y>' }));
+  expect(result).toEqual({ code: 0, out: expect.stringContaining('refused (auto_reply)') });
+});
+
+test('with the database unreachable the pipe exits 75 and the same mail imports once it is back', async () => {
+  let proxy: DbProxy | null = null;
+  let down: DatabaseConfig;
+  if (testDbKind === 'sqlite') {
+    // A SQLite file cannot go away like a server: the outage is a configured server that does not answer.
+    down = { ...t.config.database, client: 'mysql', host: '127.0.0.1', port: 1 };
+  } else {
+    proxy = await startDbProxy({ host: t.config.database.host, port: t.config.database.port! });
+    proxy.setMode('refuse');
+    down = { ...t.config.database, host: proxy.host, port: proxy.port };
+  }
+  try {
+    const raw = fixtureMail('windows-1251.eml');
+    const failed = await pipe(raw, down);
+    expect(failed.code).toBe(75);
+    expect(failed.out).toContain('try again later');
+    expect(await ticketsFrom('ivan@example.ru')).toBe(0);
+    proxy?.setMode('pass');
+    const back = await pipe(raw, proxy ? down : t.config.database);
+    expect(back).toEqual({ code: 0, out: expect.stringContaining('created') });
+    expect(await ticketsFrom('ivan@example.ru')).toBe(1);
+  } finally {
+    await proxy?.close();
+  }
+});
+
+test('an empty message can never be stored: exit 65', async () => {
+  expect((await pipe(Buffer.alloc(0))).code).toBe(65);
+});
