@@ -5,6 +5,7 @@ import { formatTrackingId } from '../tickets/tracking-id';
 import { newMessageId, type MailSite } from './headers';
 import { mailStyle } from './html-style';
 import { linkify } from '../tickets/message-text';
+import { customerTicketTemplates } from './delivery-state';
 import { answerWording } from './inbound';
 import { formatFileSize } from './mail-attachments';
 import { isEditableTemplate, missingRequiredLink, placeholderValues } from './template-texts';
@@ -27,6 +28,8 @@ export type ComposeContext = {
   now: number;
   /** Whether replies to our mail reach the ticket (inboundMailActive); the wording follows. */
   inboundMail: boolean;
+  /** Where answers go while they reach the ticket (replyAddressOf); the Reply-To of customer ticket mails. */
+  replyTo?: string;
   /** The admin's wording for a template and language, if any; without it the built-in one is used. */
   overrideFor?: (template: MailTemplate, language: string) => Promise<TemplateOverrideText | undefined>;
 };
@@ -92,6 +95,9 @@ export async function composeMail(ctx: ComposeContext, request: MailRequest): Pr
   const t = ctx.i18n.getFixedT(addressing.language);
   const name = addressing.to.name ?? '';
   const custom = await customText(ctx, request.template, addressing.language, vars, t, name);
+  // A customer's answer to a mail about their ticket reaches it: say where to write, and where it goes.
+  const answerable = ctx.inboundMail && customerTicketTemplates.includes(request.template);
+  const replyTo = answerable && ctx.replyTo ? addressingSchema.shape.to.shape.address.parse(ctx.replyTo) : null;
   const subject = subjectOf(t, request.template, vars, ctx.site, custom?.subject ?? null);
   const locals = {
     t,
@@ -110,6 +116,7 @@ export async function composeMail(ctx: ComposeContext, request: MailRequest): Pr
     answer: (key: Parameters<typeof answerWording>[1]) => answerWording(t, key, ctx.inboundMail),
     style: mailStyle,
     custom,
+    replyMarker: answerable ? t('mail.replyAbove') : null,
   };
   const [text, html] = await Promise.all([render('_layout.text.ejs', locals, (s) => (s == null ? '' : String(s))), render('_layout.html.ejs', locals)]);
   return {
@@ -124,6 +131,7 @@ export async function composeMail(ctx: ComposeContext, request: MailRequest): Pr
       ...(addressing.automatic ? { autoSubmitted: true } : {}),
       ...(addressing.inReplyTo ? { inReplyTo: addressing.inReplyTo } : {}),
       ...(addressing.references?.length ? { references: addressing.references } : {}),
+      ...(replyTo ? { replyTo } : {}),
       ...attachedFiles(vars),
     },
     ticketId: addressing.ticketId ?? null,

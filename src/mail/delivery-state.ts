@@ -3,9 +3,10 @@ import type { OutboxEntry } from './outbox.repo';
 /**
  * What staff are told about a mail, in the words that are true for it: waiting to be sent,
  * being sent, deferred (with the last error and the next try), sent (with the time the server
- * accepted it), only written to the mail log file (nothing was sent), or failed.
+ * accepted it), only written to the mail log file (nothing was sent), failed, or bounced (the
+ * server accepted it, and a delivery status notification came back: the diagnostic is the last error).
  */
-export type DeliveryKind = 'queued' | 'sending' | 'deferred' | 'sent' | 'logged' | 'failed';
+export type DeliveryKind = 'queued' | 'sending' | 'deferred' | 'sent' | 'logged' | 'failed' | 'bounced';
 
 export type DeliveryState = {
   mailId: number;
@@ -29,6 +30,8 @@ export function deliveryStateOf(mail: OutboxEntry): DeliveryState {
       return { ...base, kind: mail.sentVia === 'file' ? 'logged' : 'sent', at: mail.sentAt };
     case 'failed':
       return { ...base, kind: 'failed', lastError: mail.lastError };
+    case 'bounced':
+      return { ...base, kind: 'bounced', at: mail.sentAt, lastError: mail.lastError };
     case 'deferred':
       return { ...base, kind: mail.attemptOpen ? 'sending' : 'deferred', nextTry: mail.nextAttemptAt, lastError: mail.lastError };
     default:

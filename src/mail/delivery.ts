@@ -64,6 +64,7 @@ async function outgoingOf(deps: DeliveryDeps, row: OutboxRow, from: OutgoingMail
     messageId: row.email_message_id,
     inReplyTo: headers.inReplyTo,
     references: headers.references,
+    ...(headers.replyTo ? { replyTo: headers.replyTo } : {}),
     headers: headers.autoSubmitted ? { 'Auto-Submitted': 'auto-generated', 'X-Auto-Response-Suppress': 'All' } : {},
     date: new Date(Number(row.created_at)),
     ...(attachments.length ? { attachments } : {}),

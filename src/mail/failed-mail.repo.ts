@@ -1,18 +1,19 @@
 import type { Knex } from 'knex';
 import { customerTicketTemplates } from './delivery-state';
+import { undeliveredStatuses } from './outbox.repo';
 
 export type FailedTicketMail = { mailId: number; ticketId: number; trackingId: string; subject: string; toAddress: string; createdAt: number };
 
 /**
- * The newest customer mails that were given up, on tickets in the categories a staff member
- * sees ('all' for admins): the dashboard's "mail not delivered" list. Only failed rows are read
+ * The newest customer mails that were given up or bounced, on tickets in the categories a staff member
+ * sees ('all' for admins): the dashboard's "mail not delivered" list. Only those rows are read
  * (the status index), then their tickets.
  */
 export async function recentFailedCustomerMail(db: Knex, visible: number[] | 'all', opts: { since: number; limit: number }): Promise<FailedTicketMail[]> {
   if (visible !== 'all' && visible.length === 0) return [];
   const q = db('mail_outbox as m')
     .join('tickets as t', 't.id', 'm.ticket_id')
-    .where('m.status', 'failed')
+    .whereIn('m.status', undeliveredStatuses)
     .whereIn('m.template', customerTicketTemplates)
     .where('m.created_at', '>=', opts.since)
     .whereNull('t.merged_into_id')

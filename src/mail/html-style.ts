@@ -8,6 +8,7 @@ export const mailStyle = {
   body: 'margin:0;padding:0;background-color:#f3f4f6;',
   outer: 'background-color:#f3f4f6;',
   outerCell: 'padding:24px 12px;',
+  replyMarker: `max-width:600px;margin:0 auto 14px;padding:0 4px;font-family:${font};font-size:12px;color:#6b7280;text-align:left;`,
   brand: `padding:0 4px 14px;font-family:${font};font-size:16px;font-weight:600;color:#111827;`,
   card: `background-color:#ffffff;border:1px solid #e5e7eb;border-radius:8px;padding:28px 28px 24px;font-family:${font};font-size:15px;line-height:1.6;color:#1f2937;word-break:break-word;`,
   p: 'margin:0 0 16px;',

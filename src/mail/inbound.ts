@@ -2,14 +2,27 @@ import type { TFunction } from 'i18next';
 import type { Settings } from '../settings/settings.schema';
 
 /**
- * Whether a customer's reply to one of our mails reaches their ticket. It does only once
- * inbound mail (fetching from a mailbox, or a pipe from the mail server) exists and is set up;
- * this version has neither, so it is never true, and every customer mail sends the customer to
- * their ticket's link instead of asking for a reply that would be lost. The e-mail channel,
- * when it lands, answers here from its settings, and the wording follows by itself.
+ * Whether a customer's reply to one of our mails reaches their ticket: the admin says so with
+ * the setting "Customers can answer by e-mail" once mail to the help desk is imported (a
+ * mailbox, or the pipe from the mail server). A setting, not "a mailbox exists": the pipe has
+ * no row to look at, and a mailbox can be set up and tested before customers are invited to
+ * write to it. While it is off, every customer mail sends the customer to their ticket's link
+ * instead of asking for a reply that would be lost, and carries no Reply-To nor reply marker.
  */
-export function inboundMailActive(_settings: Settings): boolean {
-  return false;
+export function inboundMailActive(settings: Settings): boolean {
+  return settings['mail.inboundReplies'];
+}
+
+/**
+ * The ASCII part of the "reply above this line" marker, the same in every language (locale key
+ * `mail.replyAbove`): the import cuts a reply at the first line that holds it, whatever the
+ * customer's language and however their mail client quotes (`> `) the text below.
+ */
+export const replyMarkerToken = 'reply above this line -##';
+
+/** The address customers' answers go to (Reply-To): the setting, else the help desk's e-mail. */
+export function replyAddressOf(settings: Settings): string {
+  return settings['mail.replyTo'] || settings['helpdesk.email'];
 }
 
 /**

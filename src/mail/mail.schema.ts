@@ -124,6 +124,8 @@ export const storedHeadersSchema = z.object({
   autoSubmitted: z.boolean().optional(),
   inReplyTo: messageIdSchema.optional(),
   references: z.array(messageIdSchema).max(100).optional(),
+  /** Where the customer's answer goes, set while customers can answer by e-mail (src/mail/inbound.ts). */
+  replyTo: z.email().max(254).optional(),
   /** Ids of the ticket's attachments that go with the mail as files (read from the store when sent). */
   attachmentIds: z.array(z.number().int().positive()).max(50).optional(),
 });

@@ -8,7 +8,10 @@ import { findTemplateOverride } from './template-overrides.repo';
 import { deliveryPolicy } from './delivery-policy';
 import { deliverLeased, newWorkerName, type DeliveryDeps, type DeliveryOutcome } from './delivery';
 import { siteOf } from './headers';
-import { inboundMailActive } from './inbound';
+import { customerTicketTemplates } from './delivery-state';
+import { inboundMailActive, replyAddressOf } from './inbound';
+import { ticketThread } from './thread.repo';
+import { threadHeaders } from './threading';
 import type { MailRequest } from './mail.schema';
 import { insertOutboxMail, leasedMail, type Lease } from './outbox.repo';
 
@@ -22,7 +25,8 @@ async function storeMail(trx: Trx, deps: QueueMailDeps, request: MailRequest, le
   const settings = await deps.settings.all(trx);
   // An admin's wording is read in the same transaction: what is queued is what the admin saw last.
   const overrideFor = (template: string, language: string) => findTemplateOverride(trx, template, language);
-  const mail = await composeMail({ i18n: deps.i18n, site: siteOf(settings), now, inboundMail: inboundMailActive(settings), overrideFor }, request);
+  const inboundMail = inboundMailActive(settings);
+  const mail = await composeMail({ i18n: deps.i18n, site: siteOf(settings), now, inboundMail, replyTo: replyAddressOf(settings), overrideFor }, await threaded(trx, request));
   const id = await insertOutboxMail(
     trx,
     {
@@ -40,6 +44,16 @@ async function storeMail(trx: Trx, deps: QueueMailDeps, request: MailRequest, le
     lease,
   );
   return { id, emailMessageId: mail.emailMessageId };
+}
+
+/**
+ * A customer's mail about their ticket answers the ticket's latest mail, so their mail client
+ * shows one conversation (In-Reply-To, References: see threading.ts). A caller that threads
+ * the mail itself keeps its own headers.
+ */
+async function threaded(trx: Trx, request: MailRequest): Promise<MailRequest> {
+  if (!request.ticketId || request.inReplyTo || !customerTicketTemplates.includes(request.template)) return request;
+  return { ...request, ...threadHeaders(await ticketThread(trx, request.ticketId)) };
 }
 
 /**

@@ -2,7 +2,11 @@ import type { Knex } from 'knex';
 import { insertReturningId } from '../db/insert';
 import { retryOnConflict } from '../db/transaction';
 
-export type OutboxStatus = 'queued' | 'deferred' | 'sent' | 'failed';
+/** `bounced`: the server took it, and later a delivery status notification said it never arrived (the import marks it). */
+export type OutboxStatus = 'queued' | 'deferred' | 'sent' | 'failed' | 'bounced';
+
+/** Mails that did not reach their recipient and may be sent again by staff. */
+export const undeliveredStatuses: OutboxStatus[] = ['failed', 'bounced'];
 
 export type OutboxRow = {
   id: number;
@@ -172,9 +176,12 @@ export async function markFailed(db: Knex, id: number, worker: string, error: st
   return Number(rows) === 1;
 }
 
-/** Sends a failed mail again from a fresh start ("send again" beside a failed reply). */
+/**
+ * Sends a failed or bounced mail again from a fresh start ("send again" beside the reply); the
+ * condition on the status is the check, so two clicks queue it once.
+ */
 export async function requeueFailedMail(db: Knex, id: number, now: number): Promise<boolean> {
-  const rows = await db('mail_outbox').where({ id, status: 'failed' }).update({ status: 'queued', attempts: 0, next_attempt_at: now });
+  const rows = await db('mail_outbox').where({ id }).whereIn('status', undeliveredStatuses).update({ status: 'queued', attempts: 0, next_attempt_at: now });
   return Number(rows) === 1;
 }
 

@@ -8,7 +8,7 @@ import { customerTicketTemplates } from './delivery-state';
 import { findMailById, requeueFailedMail } from './outbox.repo';
 
 /**
- * "Send again" beside a failed customer mail: whoever may reply on the ticket may send it
+ * "Send again" beside a failed or bounced customer mail: whoever may reply on the ticket may send it
  * again. The same row is queued again, so it goes out with the same Message-ID and text; the
  * ticket's history records who did it. A mail of another ticket, or not a customer mail of this
  * one, is not found; one that is not failed (already queued again, or sent) is a conflict.
@@ -21,7 +21,7 @@ export async function resendFailedMail(deps: { db: Db; clock: Clock }, staff: Ca
     const mail = await findMailById(trx, mailId);
     if (!mail || mail.ticketId !== ticket.id || !customerTicketTemplates.includes(mail.template)) throw new NotFoundError();
     const now = deps.clock.now();
-    if (!(await requeueFailedMail(trx, mailId, now))) throw new ConflictError('mail_not_failed', 'This mail has not failed: it is queued or sent already.');
+    if (!(await requeueFailedMail(trx, mailId, now))) throw new ConflictError('mail_not_failed', 'This mail has neither failed nor bounced: it is queued or sent already.');
     await insertTicketEvent(trx, ticket.id, 'mail.resent', { type: 'staff', id: staff.id }, { mailId, address: mail.toAddress }, now);
   });
 }

@@ -60,6 +60,10 @@ export const settingDefinitions = {
   'mail.smtpSecurity': def('sending', z.enum(['starttls', 'tls', 'none']), 'starttls'),
   'mail.smtpUser': def('sending', z.string().max(255), ''),
   'mail.smtpPassword': def('sending', z.string().max(255), ''),
+  // Customers answer our mails and the answer reaches the ticket (a mailbox or the pipe imports it): see src/mail/inbound.ts.
+  'mail.inboundReplies': def('sending', z.boolean(), false),
+  // Where those answers go (Reply-To); empty: the help desk's e-mail address.
+  'mail.replyTo': def('sending', z.string().trim().email().max(254).or(z.literal('')), ''),
   'fetch.protocol': def('fetching', z.enum(['none', 'imap', 'pop3']), 'none'),
   'fetch.host': def('fetching', z.string().trim().max(255).regex(/^[A-Za-z0-9.:[\]_-]*$/), ''),
   'fetch.port': def('fetching', z.number().int().min(1).max(65535), 993),
@@ -92,7 +96,7 @@ export const secretSettingKeys: readonly SettingKey[] = ['mail.smtpPassword', 'f
  */
 export const adminOnlySettingKeys: readonly SettingKey[] = [
   'helpdesk.url', 'security.requireTwoFactor',
-  'mail.transport', 'mail.fromAddress', 'mail.smtpHost', 'mail.smtpPort', 'mail.smtpSecurity', 'mail.smtpUser', 'mail.smtpPassword',
+  'mail.transport', 'mail.fromAddress', 'mail.smtpHost', 'mail.smtpPort', 'mail.smtpSecurity', 'mail.smtpUser', 'mail.smtpPassword', 'mail.replyTo',
   'fetch.protocol', 'fetch.host', 'fetch.port', 'fetch.security', 'fetch.user', 'fetch.password', 'fetch.folder', 'fetch.deleteAfterImport',
 ];
 export type SettingValue<K extends SettingKey> = z.infer<(typeof settingDefinitions)[K]['schema']>;

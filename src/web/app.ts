@@ -31,6 +31,7 @@ import { staffRoutes } from './admin/staff.routes';
 import { staffLinkRoutes } from './admin/staff-links.routes';
 import { banRoutes } from './admin/bans.routes';
 import { mailboxRoutes } from './admin/mailboxes.routes';
+import { mailInboundRoutes } from './admin/mail-inbound.routes';
 import { privacyRoutes } from './admin/privacy.routes';
 import { settingsRoutes } from './admin/settings.routes';
 import { auditRoutes } from './admin/audit.routes';
@@ -133,7 +134,7 @@ export function createApp(deps: AppDeps, prebuilt?: { services?: Services }): Ex
   app.use('/admin', requireStaff, apiTokenRoutes(services));
   app.use('/admin', requireStaff, rolesRoutes(services), staffRoutes(services), staffTwoFactorRoutes(services));
   app.use('/admin', requireStaff, banRoutes(services), privacyRoutes(services));
-  app.use('/admin', requireStaff, mailboxRoutes(services));
+  app.use('/admin', requireStaff, mailboxRoutes(services), mailInboundRoutes(services));
   app.use('/admin', requireStaff, dashboardRoutes(services));
 
   app.use(notFound);

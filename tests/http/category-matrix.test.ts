@@ -1,3 +1,5 @@
+import crypto from 'node:crypto';
+import { keepRaw } from '../../src/mail-intake/raw-store';
 import request from 'supertest';
 import { insertCategory } from '../../src/categories/categories.repo';
 import { insertCanned } from '../../src/canned/canned.repo';
@@ -32,6 +34,15 @@ async function ticketIn(category: number): Promise<Made> {
   return { id: Number(row.id), tracking, attachmentId: Number(file.id) };
 }
 
+/** The ticket's newest message as if it came by e-mail: its raw mail kept, so "Show original" opens. */
+async function originalPath(m: Made, suffix: string): Promise<string> {
+  const messageId = await newestMessage(m.id);
+  const rawKey = await keepRaw(t.services.store, Buffer.from('From: Carla <carla@example.net>\r\nSubject: By mail\r\nMessage-ID: <m@example.net>\r\n\r\nHello\r\n'));
+  const now = t.clock.now();
+  await t.db('inbound_mails').insert({ dedupe_key: crypto.randomBytes(32).toString('hex'), source: 'pipe', status: 'imported', ticket_id: m.id, message_id: Number(messageId), raw_key: rawKey, raw_size: 60, received_at: now, updated_at: now });
+  return `/admin/tickets/${m.id}/messages/${messageId}/original${suffix}`;
+}
+
 const newestMessage = async (id: number) => String((await t.db('messages').where({ ticket_id: id }).max<{ m: number }[]>({ m: 'id' }))[0]!.m);
 
 /**
@@ -44,6 +55,8 @@ function matrix(): Record<string, { body?: (target: Made) => Promise<Record<stri
     'GET /tickets/{id}': {},
     'GET /tickets/{id}/attachments/{attachmentId}': { path: async (m) => `/admin/tickets/${m.id}/attachments/${m.attachmentId}` },
     'GET /tickets/{id}/canned/{cannedId}.json': { path: async (m) => `/admin/tickets/${m.id}/canned/${cannedId}.json` },
+    'GET /tickets/{id}/messages/{messageId}/original': { path: (m) => originalPath(m, '') },
+    'GET /tickets/{id}/messages/{messageId}/original.eml': { path: (m) => originalPath(m, '.eml') },
     'GET /tickets/{id}/presence': {},
     'GET /tickets/{id}/print': {},
     'POST /tickets/{id}/canned': { body: form({ message: 'Typed first', canned: String(cannedId) }) },

@@ -57,6 +57,7 @@ beforeAll(async () => {
     [admin, '/admin/templates/ticket_received/en', ['saved', 'reset']],
     [admin, `/admin/customers/${customerId}`, ['anonymized', 'ticketAnonymized']],
     [admin, '/admin/customers', ['deleted']],
+    [admin, '/admin/mail/inbound', ['discarded', 'created', 'replied', 'duplicate', 'refused', 'kept_aside']],
     [customer, `/helpdesk/tickets/${tracking}`, ['status', 'resolved', 'reopened', 'rated']],
   ];
 });

@@ -1,7 +1,10 @@
 import { createI18n, languageCodes } from '../../src/i18n/i18n';
 import { composeMail, paragraphs, type ComposeContext } from '../../src/mail/compose';
 import { mailTemplates } from '../../src/mail/mail.schema';
-import { inboundMailActive } from '../../src/mail/inbound';
+import { inboundMailActive, replyMarkerToken } from '../../src/mail/inbound';
+import { settingDefinitions, type Settings } from '../../src/settings/settings.schema';
+
+const settingDefaults = () => Object.fromEntries(Object.entries(settingDefinitions).map(([k, d]) => [k, d.fallback])) as unknown as Settings;
 import { defaultTemplateText } from '../../src/mail/template-texts';
 import { sampleRequest, ticketTemplates } from '../helpers/mail-samples';
 
@@ -98,8 +101,9 @@ describe('until inbound mail exists, no customer mail asks for a reply by e-mail
   const answerKeys = ['mail.ticket_received.replyHint', 'mail.staff_replied.replyHint', 'mail.ticket_resolved.reopen'] as const;
   const inboundTexts = (language: string) => answerKeys.map((key) => ctx.i18n.getFixedT(language)(`${key}Inbound`));
 
-  test('no settings make inbound mail active in this version', () => {
-    expect(inboundMailActive({} as never)).toBe(false);
+  test('inbound mail is active only when the admin says customers can answer by e-mail', () => {
+    expect(inboundMailActive(settingDefaults())).toBe(false);
+    expect(inboundMailActive({ ...settingDefaults(), 'mail.inboundReplies': true })).toBe(true);
   });
 
   test.each(languageCodes)('in %s: every customer template points to the ticket link, never to a reply', async (language) => {
@@ -139,5 +143,39 @@ describe('until inbound mail exists, no customer mail asks for a reply by e-mail
     const mail = await composeMail({ ...ctx, overrideFor }, sampleRequest('ticket_resolved'));
     expect(mail.text).toContain('open your ticket with the link below and send a reply there');
     expect(mail.text).not.toMatch(/reply to this e-mail/i);
+  });
+});
+
+describe('the "reply above this line" marker and the reply address', () => {
+  const customerTicket = ['ticket_received', 'staff_replied', 'ticket_resolved'] as const;
+  const inbound = { ...ctx, inboundMail: true, replyTo: 'answers@acme.test' };
+
+  test.each(languageCodes)('in %s: the first line of both parts, with the ASCII token the import cuts at', async (language) => {
+    const marker = ctx.i18n.getFixedT(language)('mail.replyAbove');
+    expect(marker).toContain(replyMarkerToken);
+    expect(marker).toMatch(/^##- .+ -##$/);
+    for (const template of customerTicket) {
+      const mail = await composeMail(inbound, sampleRequest(template, { language }));
+      expect(mail.text.split('\n')[0]).toBe(marker);
+      const body = mail.html.slice(mail.html.indexOf('<body'));
+      // Before anything else the mail says: the brand line and the text come after it.
+      expect(body.indexOf(marker)).toBeGreaterThan(0);
+      expect(body.indexOf(marker)).toBeLessThan(body.indexOf('Acme &lt;Support&gt;'));
+      expect(mail.headers.replyTo).toBe('answers@acme.test');
+    }
+  });
+
+  test('not while replies cannot reach the ticket, and never on other mails', async () => {
+    for (const template of customerTicket) {
+      const mail = await composeMail({ ...ctx, replyTo: 'answers@acme.test' }, sampleRequest(template));
+      expect(mail.text).not.toContain(replyMarkerToken);
+      expect(mail.html).not.toContain(replyMarkerToken);
+      expect(mail.headers.replyTo).toBeUndefined();
+    }
+    for (const template of mailTemplates.filter((t) => !(customerTicket as readonly string[]).includes(t))) {
+      const mail = await composeMail(inbound, sampleRequest(template));
+      expect(mail.text).not.toContain(replyMarkerToken);
+      expect(mail.headers.replyTo).toBeUndefined();
+    }
   });
 });

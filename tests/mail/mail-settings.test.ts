@@ -28,6 +28,7 @@ const validForm = (port: number) => ({
   'mail-smtpSecurity': 'none',
   'mail-smtpUser': '',
   'mail-smtpPassword': '',
+  'mail-replyTo': '',
 });
 const stored = async () => readAllSettings(t.db);
 

@@ -1,5 +1,6 @@
 import { Router } from 'express';
 import { recentFailedCustomerMail } from '../../mail/failed-mail.repo';
+import { countInboundMails } from '../../mail-intake/inbound.repo';
 import { visibleCategoryIds } from '../../staff/category-access.repo';
 import { recentActivity } from '../../tickets/activity.repo';
 import { queuesFor } from '../../tickets/queues.service';
@@ -26,6 +27,8 @@ export function dashboardRoutes(services: Services): Router {
       services.settings.get('helpdesk.name'),
       services.settings.get('helpdesk.timezone'),
     ]);
+    // Received mail kept aside is not tied to a category: only administrators, who may open the list, see the count.
+    const failedInbound = req.user!.isAdmin ? await countInboundMails(services.db, 'failed', 999) : 0;
     // The same words as the ticket's history (one presenter): labels, names, dates, who did it.
     const described = await describeEvents(services, req, activity, effectiveZone(tz));
     res.render('admin/dashboard', {
@@ -34,6 +37,7 @@ export function dashboardRoutes(services: Services): Router {
       queues,
       activity: activity.map((a, i) => ({ ...a, ...described[i]!, trackingLabel: formatTrackingId(a.trackingId) })),
       failedMail: failedMail.map((f) => ({ ...f, trackingLabel: formatTrackingId(f.trackingId) })),
+      failedInbound,
       tz,
     });
   });

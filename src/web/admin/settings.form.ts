@@ -22,6 +22,7 @@ const kindOverrides: Partial<Record<SettingKey, FieldKind>> = {
   'helpdesk.url': 'url',
   'helpdesk.email': 'email',
   'mail.fromAddress': 'email',
+  'mail.replyTo': 'email',
   'portal.serviceMessage': 'textarea',
 };
 
