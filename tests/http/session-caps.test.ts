@@ -117,3 +117,19 @@ test('expired sessions are swept in bounded batches, live ones stay', async () =
   expect(swept.sessions).toBe(200);
   expect((await rows()).map((r) => r.sid)).toEqual([sidOf(live)]);
 });
+
+test('building the app leaves no long timer behind: an unref\'d one still keeps the whole app in memory', async () => {
+  // The session store's own 15-minute cleanup timer held every app built in a jest worker (about
+  // 20 MB per test file), until exiting the worker took longer than jest waits for it.
+  const spy = jest.spyOn(global, 'setTimeout');
+  try {
+    createApp(t.services, { services: t.services });
+    // The store's first look at its table, and what followed it, are queued before these.
+    for (let i = 0; i < 5; i++) await t.db.raw('select 1');
+    // Long timers still waiting (a query's acquire timeout is cleared once it has its connection).
+    const waiting = spy.mock.calls.filter(([, ms], i) => Number(ms) >= 60_000 && !(spy.mock.results[i]!.value as { _destroyed?: boolean })._destroyed);
+    expect(waiting.map(([fn]) => String(fn).slice(0, 80))).toEqual([]);
+  } finally {
+    spy.mockRestore();
+  }
+});
