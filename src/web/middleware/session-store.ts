@@ -1,6 +1,7 @@
 import type { Cookie, SessionData } from 'express-session';
 import { ConnectSessionKnexStore } from 'connect-session-knex';
 import type { Db } from '../../db/db';
+import { isMissingColumn } from '../../db/dialect';
 import type { Logger } from '../../logger';
 import { clientKey } from '../../security/client-key';
 import { endSessionsBeyond, writeSessionRow, type SessionOwner } from '../../sessions/sessions.repo';
@@ -80,7 +81,15 @@ export class HealingSessionStore extends ConnectSessionKnexStore {
     const owner = ownerOf(session);
     // As the base class: a session cookie without maxAge is kept for a day.
     const expiresAt = Date.now() + (session.cookie.maxAge || 86_400_000);
-    await writeSessionRow(this.db, { sid, data: JSON.stringify(session), expiresAt, owner });
+    try {
+      await writeSessionRow(this.db, { sid, data: JSON.stringify(session), expiresAt, owner });
+    } catch (err) {
+      if (!isMissingColumn(err)) throw err;
+      // Migrations are pending (the owner columns are not there yet): admins must still sign in
+      // to apply them, so the row is stored as before, without its owner or the cap.
+      await super.set(sid, session);
+      return;
+    }
     await endSessionsBeyond(this.db, owner, sid, owner.staffId !== null ? this.caps.perStaff : this.caps.perClient);
   }
 
