@@ -38,6 +38,10 @@ export const configSchema = z
       .object({
         idleMinutes: z.number().int().min(5).max(60 * 24 * 30),
         absoluteHours: z.number().int().min(1).max(24 * 90),
+        /** Live sessions per staff member; signing in once more ends the least recently used. */
+        maxPerStaff: z.number().int().min(1).max(1000).default(20),
+        /** Live sessions per client address (IPv6: per /64) that no staff member is signed in to. */
+        maxPerClient: z.number().int().min(1).max(100_000).default(50),
       })
       .strict(),
     log: z

@@ -79,6 +79,13 @@ export function isUniqueViolation(err: unknown): boolean {
   return code === 'ER_DUP_ENTRY' || code === '23505' || code.startsWith('SQLITE_CONSTRAINT_UNIQUE') || code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
 }
 
+/** A column the statement names does not exist (the code is newer than the schema: an upgrade is pending). */
+export function isMissingColumn(err: unknown): boolean {
+  const code = String((err as { code?: unknown })?.code ?? '');
+  const message = String((err as { message?: unknown })?.message ?? '');
+  return code === 'ER_BAD_FIELD_ERROR' || code === '42703' || (code === 'SQLITE_ERROR' && /no (such )?column/i.test(message));
+}
+
 /**
  * Codes of "the server is not there, not answering or not taking connections": network errors,
  * MySQL/MariaDB's (connection limit, shutting down, gone, lost) and PostgreSQL's classes 08

@@ -8,22 +8,27 @@ import { unusedBlobKeys } from '../attachments/blobs.repo';
 import { releaseFiles } from '../attachments/stored-files';
 import { resolveFromRoot } from '../paths';
 import { deleteExpiredCounters } from '../security/rate-limit.repo';
+import { deleteExpiredSessions } from '../sessions/sessions.repo';
 import { deleteExpiredStaffTokens } from '../staff/staff-tokens.repo';
 import { sweepIdempotencyKeys } from '../idempotency/idempotency.service';
 
 const incomingMaxAgeMs = 3600_000;
 /** Blobs are released when their rows go; one left without rows (a crash between) waits this long. */
 const unusedBlobAgeMs = 3600_000;
+/** Expired sessions go 500 rows per statement, at most 5,000 per run (a run every 10 s per process). */
+const sessionSweep = { batch: 500, maxBatches: 10 };
 
 /**
- * Housekeeping: rate-limit counters whose window has passed (their keys are typed by anyone,
- * so the table would otherwise only grow), expired invitation and password links, API
+ * Housekeeping: expired sessions (in bounded batches), rate-limit counters whose window has
+ * passed (their keys are typed by anyone, so the table would otherwise only grow), expired
+ * invitation and password links, API
  * Idempotency-Keys older than a day, uploads a crashed request left in the incoming folder, and
  * stored files no attachment uses any more (a process stopped between deleting a ticket and
  * removing its files). Returns how much it removed.
  */
-export async function sweepLeftovers(deps: { db: Db; clock: Clock; config: Pick<AppConfig, 'paths'> }): Promise<{ counters: number; files: number; staffTokens: number; blobs: number; idempotencyKeys: number }> {
+export async function sweepLeftovers(deps: { db: Db; clock: Clock; config: Pick<AppConfig, 'paths'> }): Promise<{ sessions: number; counters: number; files: number; staffTokens: number; blobs: number; idempotencyKeys: number }> {
   const now = deps.clock.now();
+  const sessions = await deleteExpiredSessions(deps.db, now, sessionSweep);
   const counters = await deleteExpiredCounters(deps.db, now);
   const staffTokens = await deleteExpiredStaffTokens(deps.db, now);
   const idempotencyKeys = await sweepIdempotencyKeys(deps.db, now);
@@ -40,5 +45,5 @@ export async function sweepLeftovers(deps: { db: Db; clock: Clock; config: Pick<
       files++;
     }
   }
-  return { counters, files, staffTokens, blobs: unused.length, idempotencyKeys };
+  return { sessions, counters, files, staffTokens, blobs: unused.length, idempotencyKeys };
 }

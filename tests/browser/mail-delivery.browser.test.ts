@@ -73,3 +73,26 @@ test('the dashboard lists a failed customer mail with a link to its ticket', asy
   await step(page, 'dashboard-failed-mail');
   await context.close();
 });
+
+test('on a phone the delivery states of the replies stay readable, and a failed one can be sent again', async () => {
+  // The dashboard test left the last reply failed, as the delivery job would after its last attempt.
+  const context = await app.browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
+  const page = await context.newPage();
+  const errors = collectPageErrors(page);
+  await signInAt(page, `${app.server.base}/admin/tickets/${ticketId}`, adminCredentials);
+  const states = page.locator('.mail-delivery__item');
+  await expect(states.evaluateAll((items) => items.map((i) => i.getAttribute('data-mail-state')))).resolves.toEqual(['logged', 'sent', 'failed']);
+  const failed = page.locator('.mail-delivery--failed');
+  await failed.scrollIntoViewIfNeeded();
+  // Nothing of the delivery lines is wider than the phone: no sideways scrolling to read an error.
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+  expect(overflow).toBeLessThanOrEqual(0);
+  const box = await failed.boundingBox();
+  expect(box!.x).toBeGreaterThanOrEqual(0);
+  expect(box!.x + box!.width).toBeLessThanOrEqual(390);
+  const button = await failed.getByRole('button', { name: 'Send again' }).boundingBox();
+  expect(button!.height).toBeGreaterThanOrEqual(24); // a target a finger can hit
+  await step(page, 'mail-delivery-phone');
+  expect(errors).toEqual([]);
+  await context.close();
+});

@@ -1,7 +1,13 @@
 import type { Cookie, SessionData } from 'express-session';
 import { ConnectSessionKnexStore } from 'connect-session-knex';
 import type { Db } from '../../db/db';
+import { isMissingColumn } from '../../db/dialect';
 import type { Logger } from '../../logger';
+import { clientKey } from '../../security/client-key';
+import { endSessionsBeyond, writeSessionRow, type SessionOwner } from '../../sessions/sessions.repo';
+
+/** How many live sessions one staff member, and one client address otherwise, may hold. */
+export type SessionCaps = { perStaff: number; perClient: number };
 
 /**
  * With a callback, the callback has been given the error already: the returned promise (which
@@ -13,28 +19,45 @@ function reported<T>(work: Promise<T>, callback: unknown): Promise<T | undefined
 }
 
 /**
- * connect-session-knex 5 with the two things it lacks for a process that must outlive its
- * database. It looks at its table once, when created, and re-threw that first failure on every
- * later read for the life of the process: a process started during an outage never let anyone
- * sign in again. The table is made by our migrations, so that look is dropped (its failure is
- * only logged) and each call meets the database as it is now. And each call reports a failure
- * to express-session's callback only, never also as a rejected promise nobody awaits.
+ * The owner a session row counts against. The staff member is the one passport keeps (an object
+ * with the id, or the bare id of older sessions). The address is that of the request that writes
+ * the session: express-session's Session carries its request as the non-enumerable `req` (it is
+ * how Session#save reaches the store), so nothing extra is kept in the session itself.
+ */
+function ownerOf(session: SessionData): SessionOwner {
+  const user = (session as { passport?: { user?: unknown } }).passport?.user;
+  const id = typeof user === 'number' ? user : (user as { id?: unknown } | undefined)?.id;
+  const req = (session as { req?: { ip?: string } }).req;
+  return { staffId: typeof id === 'number' ? id : null, client: req ? clientKey(req.ip) : null };
+}
+
+/**
+ * connect-session-knex 5 with what it lacks for a process that must outlive its database, and
+ * for a table that anyone on the internet adds rows to.
+ *
+ * It looks at its table once, when created, and re-threw that first failure on every later read
+ * for the life of the process: a process started during an outage never let anyone sign in
+ * again. The table is made by our migrations, so that look is dropped (its failure is only
+ * logged) and each call meets the database as it is now. Each call reports a failure to
+ * express-session's callback only, never also as a rejected promise nobody awaits.
+ *
+ * Rows are bounded: each is written with its owner (the signed-in staff member, else the client
+ * address), and writing one ends that owner's least recently used sessions beyond its cap. Its
+ * own timer that deleted every expired row in one statement is off: src/jobs/cleanup.ts sweeps
+ * them in bounded batches (sessions.repo.ts).
  */
 export class HealingSessionStore extends ConnectSessionKnexStore {
-  constructor(opts: { db: Db; logger: Logger; cleanupIntervalMs: number }) {
-    super({
-      knex: opts.db,
-      tableName: 'sessions',
-      createTable: false,
-      cleanupInterval: opts.cleanupIntervalMs,
-      onDbCleanupError: (err: unknown) => opts.logger.warn({ err }, 'removing expired sessions failed'),
-    });
+  private readonly db: Db;
+  private readonly caps: SessionCaps;
+
+  constructor(opts: { db: Db; logger: Logger; caps: SessionCaps }) {
+    super({ knex: opts.db, tableName: 'sessions', createTable: false, cleanupInterval: 0 });
+    this.db = opts.db;
+    this.caps = opts.caps;
     const firstLook = this.ready;
     this.ready = Promise.resolve();
     firstLook.catch((err: unknown) => {
       opts.logger.warn({ err }, 'the sessions table could not be checked at start; sessions are tried on each request');
-      // The base class starts its cleanup timer only after a good first look: start it anyway.
-      void (this as unknown as { dbCleanup(): Promise<void> }).dbCleanup();
     });
   }
 
@@ -42,8 +65,32 @@ export class HealingSessionStore extends ConnectSessionKnexStore {
     return reported(super.get(sid, callback), callback) as Promise<SessionData | null>;
   }
 
+  /** Replaces the base class's upsert: the row is written with its owner, then the owner's cap is kept. */
   override set(sid: string, session: SessionData, callback?: (err?: unknown) => void) {
-    return reported(super.set(sid, session, callback), callback) as Promise<void>;
+    const work = this.write(sid, session).then(
+      () => callback?.(),
+      (err: unknown) => {
+        callback?.(err);
+        throw err;
+      },
+    );
+    return reported(work, callback) as Promise<void>;
+  }
+
+  private async write(sid: string, session: SessionData): Promise<void> {
+    const owner = ownerOf(session);
+    // As the base class: a session cookie without maxAge is kept for a day.
+    const expiresAt = Date.now() + (session.cookie.maxAge || 86_400_000);
+    try {
+      await writeSessionRow(this.db, { sid, data: JSON.stringify(session), expiresAt, owner });
+    } catch (err) {
+      if (!isMissingColumn(err)) throw err;
+      // Migrations are pending (the owner columns are not there yet): admins must still sign in
+      // to apply them, so the row is stored as before, without its owner or the cap.
+      await super.set(sid, session);
+      return;
+    }
+    await endSessionsBeyond(this.db, owner, sid, owner.staffId !== null ? this.caps.perStaff : this.caps.perClient);
   }
 
   override destroy(sid: string, callback?: (err?: unknown) => void) {

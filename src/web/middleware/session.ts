@@ -27,11 +27,12 @@ export function sessionHoldsSomething(req: Request): boolean {
  * Secure and `__Host-` prefixed when the request came over HTTPS; it slides with activity (idle
  * timeout) and a session ends regardless after the absolute timeout. A session is stored only
  * once it holds something (saveUninitialized: false; forms of anonymous visitors are bound to a
- * cookie of their own), so visitors who only read pages add no rows.
+ * cookie of their own), so visitors who only read pages add no rows. The rows are capped per
+ * staff member and per client address (session-store.ts), and expired ones swept by the jobs.
  */
 export function sessionMiddleware(deps: AppDeps): RequestHandler[] {
   const { config, db, clock } = deps;
-  const store = new HealingSessionStore({ db, logger: deps.logger, cleanupIntervalMs: 15 * 60_000 });
+  const store = new HealingSessionStore({ db, logger: deps.logger, caps: { perStaff: config.session.maxPerStaff, perClient: config.session.maxPerClient } });
   const idleMs = config.session.idleMinutes * 60_000;
   const absoluteMs = config.session.absoluteHours * 3600_000;
 

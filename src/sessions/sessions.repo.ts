@@ -1,0 +1,56 @@
+import type { Knex } from 'knex';
+import { dateAsISO } from 'connect-session-knex/dist/utils';
+
+/**
+ * The `sessions` rows beyond what connect-session-knex reads and writes itself: their owner
+ * columns, the caps on them and the sweep of expired ones. `expired` is kept in the format the
+ * store writes and compares (dateAsISO), so both sides read the same column the same way.
+ */
+
+/** Whom a row counts against: a signed-in staff member, else the client address it came from. */
+export type SessionOwner = { staffId: number | null; client: string | null };
+
+export type SessionRow = { sid: string; data: string; expiresAt: number; owner: SessionOwner };
+
+/** Stores a session with its owner in one statement (a new row, or the same sid updated). */
+export async function writeSessionRow(db: Knex, row: SessionRow): Promise<void> {
+  await db('sessions')
+    .insert({ sid: row.sid, sess: row.data, expired: dateAsISO(db, row.expiresAt), staff_id: row.owner.staffId, client: row.owner.client })
+    .onConflict('sid')
+    .merge();
+}
+
+/** At most this many rows are removed by one call: a cap is passed by one or two rows at a time. */
+const trimBatch = 100;
+
+/**
+ * Ends the owner's sessions beyond the newest `keep` (by last activity), never `currentSid`,
+ * which counts as one of them. Rows of a staff member count against the staff cap; rows without
+ * one against their client address. Read through (staff_id, expired) / (client, expired).
+ */
+export async function endSessionsBeyond(db: Knex, owner: SessionOwner, currentSid: string, keep: number): Promise<number> {
+  const others = db('sessions').select('sid').whereNot('sid', currentSid);
+  if (owner.staffId !== null) others.where('staff_id', owner.staffId);
+  else if (owner.client !== null) others.where('client', owner.client).whereNull('staff_id');
+  else return 0;
+  const beyond = await others.orderBy('expired', 'desc').limit(trimBatch).offset(Math.max(keep - 1, 0));
+  if (beyond.length === 0) return 0;
+  return db('sessions').whereIn('sid', beyond.map((r: { sid: string }) => r.sid)).del();
+}
+
+/**
+ * Deletes sessions that expired before `now`, at most `batch` rows per statement and
+ * `maxBatches` statements per call, so a backlog (after a flood, or a long stop) is worked off
+ * over several runs instead of in one long delete that holds locks. Returns how many went.
+ */
+export async function deleteExpiredSessions(db: Knex, now: number, opts: { batch: number; maxBatches: number }): Promise<number> {
+  const before = dateAsISO(db, now);
+  let removed = 0;
+  for (let i = 0; i < opts.maxBatches; i++) {
+    const sids = (await db('sessions').select('sid').where('expired', '<', before).orderBy('expired').limit(opts.batch)).map((r: { sid: string }) => r.sid);
+    if (sids.length === 0) break;
+    removed += await db('sessions').whereIn('sid', sids).del();
+    if (sids.length < opts.batch) break;
+  }
+  return removed;
+}
