@@ -5,11 +5,9 @@
  * from customers; interleaved quotes are left in, because there they are the context.
  */
 
-/**
- * Our own marker in mail to customers ("reply above this line"): a line holding it, or one of
- * its translations (the locale key mail.replyAbove, passed in by the caller), starts the history.
- */
-export const replyMarkerToken = '-- reply above this line --';
+// Our own marker in mail to customers: a line holding its ASCII token (the same in every
+// language) or one of its translations (mail.replyAbove, passed in by the caller) starts the history.
+import { replyMarkerToken } from '../mail/inbound';
 
 /** "On <date>, <person> wrote:" and its kin in the UI languages and in common clients' others. */
 const introVerbs = [

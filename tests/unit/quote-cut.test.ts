@@ -16,7 +16,7 @@ test.each([
   ['Outlook original message', '-----Original Message-----\nFrom: Acme Support\nSent: Sunday, December 6, 2026 12:00 PM\nTo: Alice\nSubject: RE: printer\n\nPlease restart it.'],
   ['Outlook header block', '________________________________\nFrom: Acme Support <help@example.com>\nSent: Sunday, December 6, 2026 12:00\nTo: Alice <alice@example.org>\nSubject: printer\n\nPlease restart it.'],
   ['Outlook header block in Slovak', 'Od: Acme Support <help@example.com>\nOdoslané: nedeľa 6. decembra 2026 12:00\nKomu: Alice\nPredmet: tlačiareň\n\nReštartujte ho.'],
-  ['our reply marker', '-- reply above this line --\nAcme Support replied to your request.'],
+  ['our reply marker', '##- Bitte oberhalb schreiben · reply above this line -##\nAcme Support replied to your request.'],
   ['a bare quote block', '> Please restart it.\n> Sam'],
 ])('%s: only what the person wrote is kept', (_name, below) => {
   expect(cutQuotedText(reply('It works now, thank you!', below))).toBe('It works now, thank you!');
