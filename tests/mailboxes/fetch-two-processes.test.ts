@@ -42,13 +42,11 @@ describeWithDovecot('two processes fetching one mailbox', () => {
     for (let n = 0; n < total; n++) dc.deliver(customerMail({ n: `bulk${n}`, from: `bulk${n}@example.org`, subject: `Bulk message ${n}` }));
     await addDovecotMailbox(t, dc, { afterImport: 'delete' });
     const [a, b] = [instance(), instance()];
-    const runs = { a: 0, b: 0 };
     const imported = { a: 0, b: 0 };
     const started = Date.now();
     const loop = async (s: Services, name: 'a' | 'b') => {
       while (dc.count() > 0 && Date.now() - started < 800_000) {
         const report = await runDueJobs(s, { budgetMs: 1500 });
-        runs[name]++;
         imported[name] += report.fetched?.imported ?? 0;
       }
     };
@@ -60,8 +58,7 @@ describeWithDovecot('two processes fetching one mailbox', () => {
     expect(Number((await t.db('tickets').count<{ n: number }[]>({ n: '*' }))[0]!.n)).toBe(before + total);
     expect(Number((await t.db('inbound_mails').where({ status: 'imported' }).count<{ n: number }[]>({ n: '*' }))[0]!.n)).toBe(total);
     expect(imported.a + imported.b).toBe(total);
-    // Both instances did part of the work: the lease passed between them.
-    expect(imported.a).toBeGreaterThan(0);
-    expect(imported.b).toBeGreaterThan(0);
+    // Which instance wins each lease is up to the scheduler (on a busy machine one may take every
+    // turn), so the split between them is not asserted.
   });
 });
