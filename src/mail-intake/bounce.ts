@@ -1,4 +1,3 @@
-import type { Knex } from 'knex';
 import { messageIdsIn, type IncomingMail } from './parse-mail';
 
 /** The header block of a mail or a part, unfolded. */
@@ -23,12 +22,3 @@ export function readDeliveryReport(raw: Buffer, mail: IncomingMail): { originalI
   return { originalIds: [...ids].slice(0, 20), diagnostic: diagnostic || 'delivery failed (no diagnostic given)' };
 }
 
-/**
- * Marks our mail that a bounce reports as bounced, with the server's diagnostic: staff see on
- * the ticket that the customer did not get it. Mail already marked keeps its first diagnostic.
- */
-export async function markOutboxBounced(trx: Knex, emailMessageIds: string[], diagnostic: string): Promise<number> {
-  if (!emailMessageIds.length) return 0;
-  const changed = await trx('mail_outbox').whereIn('email_message_id', emailMessageIds).whereNot({ status: 'bounced' }).update({ status: 'bounced', last_error: diagnostic });
-  return Number(changed);
-}

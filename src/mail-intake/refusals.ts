@@ -6,7 +6,8 @@ import { hitWindowCounter } from '../db/window-counter';
 import type { Clock } from '../clock';
 import type { Settings } from '../settings/settings.schema';
 import { mailboxAddresses } from '../mailboxes/mailboxes.repo';
-import { markOutboxBounced, readDeliveryReport } from './bounce';
+import { markOutboxBounced } from '../mail/outbox.repo';
+import { readDeliveryReport } from './bounce';
 import { loopOrJunk } from './loop-guard';
 import type { IncomingMail } from './parse-mail';
 

@@ -244,3 +244,13 @@ function toEntry(r: OutboxRow): OutboxEntry {
     interruptedAttempts: Number(r.interrupted_attempts),
   };
 }
+
+/**
+ * Marks our mail that a bounce reports as bounced, with the server's diagnostic: staff see on
+ * the ticket that the customer did not get it. Mail already marked keeps its first diagnostic.
+ */
+export async function markOutboxBounced(trx: Knex, emailMessageIds: string[], diagnostic: string): Promise<number> {
+  if (!emailMessageIds.length) return 0;
+  const changed = await trx('mail_outbox').whereIn('email_message_id', emailMessageIds).whereNot({ status: 'bounced' }).update({ status: 'bounced', last_error: diagnostic });
+  return Number(changed);
+}
