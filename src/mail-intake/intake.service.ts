@@ -17,6 +17,9 @@ import { parseMail, type IncomingMail } from './parse-mail';
 import { dropRaw, keepRaw, readRaw } from './raw-store';
 import { refusalOf } from './refusals';
 import { findThread } from './threading';
+import type { CheckedFile } from '../attachments/file-check';
+import { auditStaffReplyRefusal, deliverStaffReply } from '../staff-mail/deliver-staff-reply';
+import { checkStaffReply, type StaffReplyCheck } from '../staff-mail/staff-reply-check';
 
 export type MailOrigin = {
   source: 'pipe' | 'imap' | 'pop3';
@@ -32,7 +35,7 @@ export type ImportResult = {
 };
 
 /** What the import needs: the ticket service's dependencies, the settings, the log and the texts. */
-export type IntakeDeps = TicketDeps & { settings: SettingsService; logger: Logger; i18n: i18n };
+export type IntakeDeps = TicketDeps & { settings: SettingsService; logger: Logger; i18n: i18n; config: { secrets: { signing: string } } };
 
 /** The inbound record is either new (insert) or a kept-aside one being retried (claim). */
 type Recorder = {
@@ -79,12 +82,12 @@ async function recordOnly(deps: IntakeDeps, recorder: Recorder, patch: Partial<N
  * attachment store, for staff to retry or discard. Throws when even that is impossible (the
  * database or the disk refuses), so the caller can have the mail delivered again later.
  */
-async function keepAside(deps: IntakeDeps, recorder: Recorder, raw: Buffer, reason: string, detail: string): Promise<ImportResult> {
+async function keepAside(deps: IntakeDeps, recorder: Recorder, raw: Buffer, reason: string, detail: string, alsoInTrx?: (trx: Knex) => Promise<void>): Promise<ImportResult> {
   const rawKey = recorder.base.raw_key ?? (await keepRaw(deps.store, raw));
   const ownCopy = rawKey !== recorder.base.raw_key;
   // eslint-disable-next-line no-control-regex
   const text = detail.replace(/\u0000/g, '').slice(0, 2000);
-  const id = await recordOnly(deps, recorder, { status: 'failed', reason, detail: text, raw_key: rawKey }).catch(async (err: unknown) => {
+  const id = await recordOnly(deps, recorder, { status: 'failed', reason, detail: text, raw_key: rawKey }, alsoInTrx).catch(async (err: unknown) => {
     if (ownCopy) await dropRaw(deps.store, rawKey);
     throw err;
   });
@@ -96,31 +99,33 @@ async function keepAside(deps: IntakeDeps, recorder: Recorder, raw: Buffer, reas
   return result('kept_aside', id, null, reason);
 }
 
-async function importWith(deps: IntakeDeps, raw: Buffer, recorder: Recorder, origin: MailOrigin, settings: Settings, mail: IncomingMail | null): Promise<ImportResult> {
-  if (!mail || !mail.from) return keepAside(deps, recorder, raw, 'unparseable', mail ? 'no usable From address' : 'the message could not be parsed');
-  const refusal = await refusalOf(deps, mail, raw, settings);
-  if (refusal) {
-    const id = await recordOnly(deps, recorder, { status: 'refused', reason: refusal.reason, detail: refusal.detail.slice(0, 2000) }, refusal.inTransaction);
-    return id === 'duplicate' ? result('duplicate', null, null, null) : result('refused', id, null, refusal.reason);
-  }
-  const thread = await findThread(deps.db, mail);
-  const plan = await planNewTicket(deps.db, mail, origin, settings);
-  if (!plan) return keepAside(deps, recorder, raw, 'not_stored', 'no active category to open a ticket in');
+/** How a checked mail is stored: given its text, accepted files and the inbound record's two writes. */
+type Store = (input: {
+  body: string;
+  files: CheckedFile[];
+  record: (trx: Knex.Transaction) => Promise<number>;
+  recorded: (trx: Knex.Transaction, id: number, out: { ticketId: number; messageId: number; reason: string | null }) => Promise<void>;
+}) => Promise<ImportResult>;
+
+/**
+ * Stores a mail that passed the checks (a new ticket, a customer's or a staff member's reply):
+ * files checked as web uploads, the raw bytes kept, the text cut of its quote. A second copy
+ * meets the unique key and answers "duplicate"; a failure other than an outage keeps it aside.
+ */
+async function storeChecked(deps: IntakeDeps, raw: Buffer, recorder: Recorder, mail: IncomingMail, settings: Settings, language: string, store: Store): Promise<ImportResult> {
   const files = await checkMailFiles(deps.store, mail.files, settings);
   const rawKey = recorder.base.raw_key ?? (await keepRaw(deps.store, raw).catch(async (err: unknown) => {
     await files.cleanUp();
     throw err;
   }));
   try {
-    const language = thread.kind === 'reply' ? thread.ticket.language : plan.customer.language;
     const body = composeBody(deps.i18n, mail, files.problems, language);
-    const stored = await deliverMail(
-      deps,
-      { thread, plan, body, files: files.accepted, emailMessageId: mail.messageId },
-      (trx) => recorder.write(trx, { status: 'imported', raw_key: rawKey }),
-      (trx, id, out) => updateInboundMail(trx, id, { ticket_id: out.ticketId, message_id: out.messageId, reason: out.reason }, deps.clock.now()),
-    );
-    return result(stored.replied ? 'replied' : 'created', stored.inboundId, stored.ticket.id, thread.kind === 'forged' ? 'forged_reference' : null);
+    return await store({
+      body,
+      files: files.accepted,
+      record: (trx) => recorder.write(trx, { status: 'imported', raw_key: rawKey }),
+      recorded: (trx, id, out) => updateInboundMail(trx, id, { ticket_id: out.ticketId, message_id: out.messageId, reason: out.reason }, deps.clock.now()),
+    });
   } catch (err) {
     if (rawKey !== recorder.base.raw_key) await dropRaw(deps.store, rawKey);
     if (isUniqueViolation(err) || err instanceof AlreadyHandled) {
@@ -133,6 +138,36 @@ async function importWith(deps: IntakeDeps, raw: Buffer, recorder: Recorder, ori
   } finally {
     await files.cleanUp();
   }
+}
+
+/** A staff member's answer by e-mail (src/staff-mail): added as their reply, or kept aside with the reason and audited. */
+async function importStaffReply(deps: IntakeDeps, raw: Buffer, recorder: Recorder, mail: IncomingMail, settings: Settings, check: StaffReplyCheck): Promise<ImportResult> {
+  if (check.kind === 'refused') {
+    return keepAside(deps, recorder, raw, check.reason, check.detail, (trx) => auditStaffReplyRefusal(trx, check, mail.from!.address, deps.clock.now()));
+  }
+  return storeChecked(deps, raw, recorder, mail, settings, check.staff.language, async ({ body, files, record, recorded }) => {
+    const stored = await deliverStaffReply(deps, { ticket: check.ticket, staff: check.staff, body, files, emailMessageId: mail.messageId }, record, recorded);
+    return result('replied', stored.inboundId, stored.ticketId, 'staff_reply');
+  });
+}
+
+async function importWith(deps: IntakeDeps, raw: Buffer, recorder: Recorder, origin: MailOrigin, settings: Settings, mail: IncomingMail | null): Promise<ImportResult> {
+  if (!mail || !mail.from) return keepAside(deps, recorder, raw, 'unparseable', mail ? 'no usable From address' : 'the message could not be parsed');
+  const refusal = await refusalOf(deps, mail, raw, settings);
+  if (refusal) {
+    const id = await recordOnly(deps, recorder, { status: 'refused', reason: refusal.reason, detail: refusal.detail.slice(0, 2000) }, refusal.inTransaction);
+    return id === 'duplicate' ? result('duplicate', null, null, null) : result('refused', id, null, refusal.reason);
+  }
+  const staffReply = await checkStaffReply(deps.db, deps.config.secrets.signing, mail, settings);
+  if (staffReply) return importStaffReply(deps, raw, recorder, mail, settings, staffReply);
+  const thread = await findThread(deps.db, mail);
+  const plan = await planNewTicket(deps.db, mail, origin, settings);
+  if (!plan) return keepAside(deps, recorder, raw, 'not_stored', 'no active category to open a ticket in');
+  const language = thread.kind === 'reply' ? thread.ticket.language : plan.customer.language;
+  return storeChecked(deps, raw, recorder, mail, settings, language, async ({ body, files, record, recorded }) => {
+    const stored = await deliverMail(deps, { thread, plan, body, files, emailMessageId: mail.messageId }, record, recorded);
+    return result(stored.replied ? 'replied' : 'created', stored.inboundId, stored.ticket.id, thread.kind === 'forged' ? 'forged_reference' : null);
+  });
 }
 
 async function parseOrNull(raw: Buffer): Promise<IncomingMail | null> {

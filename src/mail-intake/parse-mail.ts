@@ -17,6 +17,10 @@ export type IncomingMail = {
   header(name: string): string | null;
   language: string | null;
   files: MailFile[];
+  /** Every address the mail was delivered to (To, Cc, Delivered-To, X-Original-To), lower-cased: a staff reply's signed address is among them. */
+  recipients: string[];
+  /** The Cc addresses, lower-cased, in the order written (candidate followers of a new ticket). */
+  cc: string[];
 };
 
 const messageIdPattern = /<[^<>\s]{1,185}>/g;
@@ -27,15 +31,33 @@ export function messageIdsIn(value: unknown): string[] {
   return [...text.matchAll(messageIdPattern)].map((m) => m[0]);
 }
 
-function firstAddress(field: AddressObject | AddressObject[] | undefined): { address: string; name: string } | null {
+const addressPattern = /^[^\s@<>()",;:]+@[^\s@<>()",;:]+$/;
+const usableAddress = (address: string) => addressPattern.test(address) && address.length <= 254;
+
+function* addressesOf(field: AddressObject | AddressObject[] | undefined): Generator<{ address: string; name: string }> {
   const list = Array.isArray(field) ? field : field ? [field] : [];
   for (const group of list) {
     for (const a of group.value) {
       const address = (a.address ?? '').trim().toLowerCase();
-      if (/^[^\s@<>()",;:]+@[^\s@<>()",;:]+$/.test(address) && address.length <= 254) return { address, name: (a.name ?? '').trim() };
+      if (usableAddress(address)) yield { address, name: (a.name ?? '').trim() };
     }
   }
+}
+
+function firstAddress(field: AddressObject | AddressObject[] | undefined): { address: string; name: string } | null {
+  for (const a of addressesOf(field)) return a;
   return null;
+}
+
+/** The addresses of a header as a list, lower-cased (mailparser has parsed them already, so even 10,000 cost little). */
+const addressList = (field: AddressObject | AddressObject[] | undefined) => [...addressesOf(field)].map((a) => a.address);
+
+/** Delivery headers the mail server adds (each may appear several times): the address it delivered to. */
+function deliveredTo(lines: ParsedMail['headerLines']): string[] {
+  return lines
+    .filter(({ key }) => key === 'delivered-to' || key === 'x-original-to')
+    .map(({ line }) => line.slice(line.indexOf(':') + 1).trim().replace(/^<|>$/g, '').toLowerCase())
+    .filter(usableAddress);
 }
 
 /**
@@ -77,6 +99,8 @@ function toIncoming(parsed: ParsedMail): IncomingMail {
     header: (name) => headers.get(name.toLowerCase()) ?? null,
     language,
     files: parsed.attachments.map(fileOf),
+    recipients: [...addressList(parsed.to), ...addressList(parsed.cc), ...deliveredTo(parsed.headerLines)],
+    cc: addressList(parsed.cc),
   };
 }
 

@@ -18,7 +18,7 @@ export function referencedIds(mail: Pick<IncomingMail, 'inReplyTo' | 'references
 }
 
 /** A merged ticket lives on in the one it was merged into (a chain, followed a few steps). */
-async function liveTicket(db: Knex, ticket: TicketView | undefined): Promise<TicketView | undefined> {
+export async function liveTicket(db: Knex, ticket: TicketView | undefined): Promise<TicketView | undefined> {
   for (let hops = 0; ticket && ticket.mergedIntoId !== null && hops < 10; hops++) ticket = await findTicketById(db, ticket.mergedIntoId);
   return ticket;
 }

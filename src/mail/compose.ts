@@ -97,7 +97,7 @@ export async function composeMail(ctx: ComposeContext, request: MailRequest): Pr
   const custom = await customText(ctx, request.template, addressing.language, vars, t, name);
   // A customer's answer to a mail about their ticket reaches it: say where to write, and where it goes.
   const answerable = ctx.inboundMail && customerTicketTemplates.includes(request.template);
-  const replyTo = answerable && ctx.replyTo ? addressingSchema.shape.to.shape.address.parse(ctx.replyTo) : null;
+  const replyTo = addressing.replyTo ?? (answerable && ctx.replyTo ? addressingSchema.shape.to.shape.address.parse(ctx.replyTo) : null);
   const subject = subjectOf(t, request.template, vars, ctx.site, custom?.subject ?? null);
   const locals = {
     t,

@@ -109,6 +109,8 @@ export const addressingSchema = z.object({
   messageId: z.number().int().positive().optional(),
   inReplyTo: messageIdSchema.optional(),
   references: z.array(messageIdSchema).max(100).optional(),
+  /** A Reply-To the caller chose (a staff notification's signed reply address, src/staff-mail). */
+  replyTo: z.email().max(254).optional(),
 });
 export type MailAddressing = z.input<typeof addressingSchema>;
 

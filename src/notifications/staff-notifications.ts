@@ -1,6 +1,8 @@
 import type { Trx } from '../db/db';
 import type { MailRequest } from '../mail/mail.schema';
+import { replyAddressOf } from '../mail/inbound';
 import { queueMail } from '../mail/mail.service';
+import { staffReplyAddress } from '../staff-mail/reply-address';
 import type { TicketEvent, TicketSubscriber } from '../tickets/ticket-events';
 import type { NotificationDeps } from './ticket-notifications';
 import { categoryRecipients, messageBody, recipientIfWanted, staffName, type StaffRecipient } from './staff-recipients.repo';
@@ -8,9 +10,12 @@ import { categoryRecipients, messageBody, recipientIfWanted, staffName, type Sta
 type StaffMail = Pick<MailRequest, 'template' | 'vars'> & { template: 'staff_new_ticket' | 'staff_escalated' | 'staff_assigned' | 'staff_customer_replied' };
 
 async function mailTo(deps: NotificationDeps, trx: Trx, ticketId: number, recipients: StaffRecipient[], mail: StaffMail, actorId: number | null): Promise<void> {
+  const settings = await deps.settings.all(trx);
   for (const staff of recipients) {
     if (staff.id === actorId) continue; // nobody is told about what they did themself
-    await queueMail(trx, deps, { ...mail, to: { address: staff.email, name: staff.name }, language: staff.language, automatic: true, ticketId } as MailRequest);
+    // While staff may answer by e-mail, each notice's answer goes to an address signed for this ticket and this person.
+    const replyTo = settings['mail.staffReplies'] ? staffReplyAddress(deps.signingSecret, replyAddressOf(settings), ticketId, staff.id) : undefined;
+    await queueMail(trx, deps, { ...mail, to: { address: staff.email, name: staff.name }, language: staff.language, automatic: true, ticketId, ...(replyTo ? { replyTo } : {}) } as MailRequest);
   }
 }
 

@@ -64,6 +64,8 @@ export const settingDefinitions = {
   'mail.inboundReplies': def('sending', z.boolean(), false),
   // Where those answers go (Reply-To); empty: the help desk's e-mail address.
   'mail.replyTo': def('sending', z.string().trim().email().max(254).or(z.literal('')), ''),
+  // Staff answer ticket notifications from their own mail client (src/staff-mail): a signed plus-address as Reply-To.
+  'mail.staffReplies': def('sending', z.boolean(), false),
   'fetch.protocol': def('fetching', z.enum(['none', 'imap', 'pop3']), 'none'),
   'fetch.host': def('fetching', z.string().trim().max(255).regex(/^[A-Za-z0-9.:[\]_-]*$/), ''),
   'fetch.port': def('fetching', z.number().int().min(1).max(65535), 993),
@@ -96,7 +98,7 @@ export const secretSettingKeys: readonly SettingKey[] = ['mail.smtpPassword', 'f
  */
 export const adminOnlySettingKeys: readonly SettingKey[] = [
   'helpdesk.url', 'security.requireTwoFactor',
-  'mail.transport', 'mail.fromAddress', 'mail.smtpHost', 'mail.smtpPort', 'mail.smtpSecurity', 'mail.smtpUser', 'mail.smtpPassword', 'mail.replyTo',
+  'mail.transport', 'mail.fromAddress', 'mail.smtpHost', 'mail.smtpPort', 'mail.smtpSecurity', 'mail.smtpUser', 'mail.smtpPassword', 'mail.replyTo', 'mail.staffReplies',
   'fetch.protocol', 'fetch.host', 'fetch.port', 'fetch.security', 'fetch.user', 'fetch.password', 'fetch.folder', 'fetch.deleteAfterImport',
 ];
 export type SettingValue<K extends SettingKey> = z.infer<(typeof settingDefinitions)[K]['schema']>;

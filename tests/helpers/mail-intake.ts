@@ -19,10 +19,10 @@ export function importMail(t: InstalledApp, raw: Buffer, origin: MailOrigin = pi
 }
 
 /** A small mail built in the test, for cases no fixture needs a file for. */
-export function simpleMail(opts: { from?: string; subject?: string; body?: string; messageId?: string | null; headers?: string[] }): Buffer {
+export function simpleMail(opts: { from?: string; to?: string; subject?: string; body?: string; messageId?: string | null; headers?: string[] }): Buffer {
   const lines = [
     `From: ${opts.from ?? 'Pat Person <pat@example.org>'}`,
-    'To: help@example.com',
+    `To: ${opts.to ?? 'help@example.com'}`,
     `Subject: ${opts.subject ?? 'A question'}`,
     'Date: Mon, 07 Dec 2026 08:00:00 +0000',
     ...(opts.messageId === null ? [] : [`Message-ID: ${opts.messageId ?? `<${Math.random().toString(36).slice(2)}@example.org>`}`]),
