@@ -13,14 +13,26 @@ export function dedupeKeyOf(messageId: string | null, raw: Buffer): string {
   return hash.digest('hex');
 }
 
+/** Headers are read from at most this many first bytes of a mail that is not parsed whole. */
+const headerBlockLimit = 64 * 1024;
+
+/**
+ * The header block of a raw mail: its first bytes up to the blank line (at most 64 KB), so a
+ * mail too big to parse still shows its sender and subject, at a bounded cost.
+ */
+export function headerBlockOf(raw: Buffer): Buffer {
+  const head = raw.subarray(0, headerBlockLimit);
+  const text = head.toString('latin1');
+  const end = text.search(/\r?\n\r?\n/);
+  return end >= 0 ? head.subarray(0, end) : head;
+}
+
 /**
  * The Message-ID from the header block of a raw mail, without parsing the body: for a mail too
  * big to parse, which is still kept aside exactly once.
  */
 export function rawMessageId(raw: Buffer): string | null {
-  const head = raw.subarray(0, 64 * 1024).toString('latin1');
-  const end = head.search(/\r?\n\r?\n/);
-  const unfolded = (end >= 0 ? head.slice(0, end) : head).replace(/\r?\n[ \t]+/g, ' ');
+  const unfolded = headerBlockOf(raw).toString('latin1').replace(/\r?\n[ \t]+/g, ' ');
   const m = /^message-id:\s*(<[^<>\s]{1,185}>)/im.exec(unfolded);
   return m ? m[1]! : null;
 }

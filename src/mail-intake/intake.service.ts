@@ -9,7 +9,7 @@ import type { Settings } from '../settings/settings.schema';
 import type { SettingsService } from '../settings/settings.service';
 import type { TicketDeps } from '../tickets/tickets.service';
 import { deliverMail } from './deliver';
-import { dedupeKeyOf, rawMessageId } from './dedupe-key';
+import { dedupeKeyOf, headerBlockOf, rawMessageId } from './dedupe-key';
 import { claimFailedInboundMail, findInboundByDedupeKey, findInboundMail, insertInboundMail, updateInboundMail, type InboundMailRow, type NewInboundMail } from './inbound.repo';
 import { checkMailFiles } from './mail-files';
 import { composeBody, planNewTicket } from './new-ticket-plan';
@@ -189,13 +189,15 @@ export async function importRawMail(deps: IntakeDeps, raw: Buffer, origin: MailO
   const now = deps.clock.now();
   const tooBig = raw.length > settings['intake.maxMailMb'] * 1024 * 1024;
   const mail = tooBig ? null : await parseOrNull(raw);
+  // A mail too big to parse is listed with the sender and subject of its header block.
+  const shown = tooBig ? await parseOrNull(Buffer.concat([headerBlockOf(raw), Buffer.from('\r\n\r\n')])) : mail;
   const messageId = mail ? mail.messageId : rawMessageId(raw);
   const dedupeKey = dedupeKeyOf(messageId, raw);
   const earlier = await findInboundByDedupeKey(deps.db, dedupeKey);
   if (earlier) return result('duplicate', earlier.id, earlier.ticket_id, null);
   const recorder = newRecorder({
     dedupe_key: dedupeKey, message_id_header: messageId, source: origin.source, mailbox_id: origin.mailboxId,
-    from_address: mail?.from?.address ?? null, subject: mail ? mail.subject.slice(0, 255) || null : null,
+    from_address: shown?.from?.address ?? null, subject: shown ? shown.subject.slice(0, 255) || null : null,
     status: 'failed', reason: null, detail: null, ticket_id: null, message_id: null, raw_key: null, raw_size: raw.length, received_at: now,
   });
   if (tooBig) return keepAside(deps, recorder, raw, 'too_big', `${raw.length} bytes; the limit is ${settings['intake.maxMailMb']} MB`);

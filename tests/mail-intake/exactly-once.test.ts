@@ -45,14 +45,15 @@ test('the same mail imported by two processes at once: one ticket, one message, 
 test('a 30 MB attachment makes the mail too big: kept aside with its raw bytes, imported on retry without the oversized file', async () => {
   const big = Buffer.alloc(30 * 1024 * 1024, 7).toString('base64').replace(/.{76}/g, '$&\r\n');
   const raw = Buffer.from([
-    'From: Big Sender <big@example.org>', 'To: help@example.com', 'Subject: Huge scan', 'Message-ID: <huge@example.org>', 'MIME-Version: 1.0',
+    'From: Big Sender <big@example.org>', 'To: help@example.com', `Subject: =?UTF-8?B?${Buffer.from('Veľký sken').toString('base64')}?=`, 'Message-ID: <huge@example.org>', 'MIME-Version: 1.0',
     'Content-Type: multipart/mixed; boundary="b1"', '', '--b1', 'Content-Type: text/plain; charset=utf-8', '', 'The scan is attached.', '',
     '--b1', 'Content-Type: application/pdf; name="scan.pdf"', 'Content-Transfer-Encoding: base64', 'Content-Disposition: attachment; filename="scan.pdf"', '', big, '--b1--', '',
   ].join('\r\n'));
   const kept = await importMail(t, raw);
   expect(kept).toMatchObject({ outcome: 'kept_aside', reason: 'too_big', ticketId: null });
   const row = await t.db('inbound_mails').where({ id: kept.inboundId }).first();
-  expect(row).toMatchObject({ status: 'failed', reason: 'too_big', message_id_header: '<huge@example.org>', from_address: null });
+  // Too big to parse, yet its header block says who sent it and about what (the list shows them).
+  expect(row).toMatchObject({ status: 'failed', reason: 'too_big', message_id_header: '<huge@example.org>', from_address: 'big@example.org', subject: 'Veľký sken' });
   expect(fs.statSync(rawPath(row.raw_key)).size).toBe(raw.length);
   expect(await outbox(t)).toEqual([]);
   // The MTA delivering it again changes nothing.
