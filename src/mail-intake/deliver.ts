@@ -6,6 +6,8 @@ import { addCustomerReply, createTicket, type TicketDeps } from '../tickets/tick
 import type { TicketView } from '../tickets/tickets.repo';
 import { setMessageEmailId, firstMessageIdOf } from './thread.repo';
 import type { Thread } from './threading';
+import { followersFromCc } from '../followers/followers.service';
+import type { Settings } from '../settings/settings.schema';
 
 /** A new ticket's particulars, decided by the import (category, priority, the customer). */
 export type NewTicketPlan = {
@@ -21,6 +23,9 @@ export type Delivery = {
   body: string;
   files: CheckedFile[];
   emailMessageId: string | null;
+  /** The mail's Cc, candidates to follow a new ticket (followersFromCc decides, by the settings). */
+  cc: readonly string[];
+  settings: Settings;
 };
 
 /**
@@ -43,10 +48,12 @@ export async function deliverMail(
     let messageId: number;
     if (thread.kind === 'reply') {
       ticket = thread.ticket;
-      messageId = (await addCustomerReply(inner, ticket, { body: delivery.body, files: delivery.files, ip: null })).messageId;
+      // A follower's mail shows their address as its author; the message stays on the customer's side.
+      messageId = (await addCustomerReply(inner, ticket, { body: delivery.body, files: delivery.files, ip: null, ...(thread.follower ? { authorName: thread.follower } : {}) })).messageId;
     } else {
       ticket = (await createTicket(inner, { ...delivery.plan, body: delivery.body, fieldValues: [], files: delivery.files, source: 'email', ip: null, submissionKey: null })).ticket;
       messageId = (await firstMessageIdOf(trx, ticket.id))!;
+      await followersFromCc(trx, delivery.settings, ticket, delivery.cc, deps.clock.now());
     }
     if (delivery.emailMessageId) await setMessageEmailId(trx, messageId, delivery.emailMessageId);
     if (thread.kind === 'forged') {

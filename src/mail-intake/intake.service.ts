@@ -165,7 +165,7 @@ async function importWith(deps: IntakeDeps, raw: Buffer, recorder: Recorder, ori
   if (!plan) return keepAside(deps, recorder, raw, 'not_stored', 'no active category to open a ticket in');
   const language = thread.kind === 'reply' ? thread.ticket.language : plan.customer.language;
   return storeChecked(deps, raw, recorder, mail, settings, language, async ({ body, files, record, recorded }) => {
-    const stored = await deliverMail(deps, { thread, plan, body, files, emailMessageId: mail.messageId }, record, recorded);
+    const stored = await deliverMail(deps, { thread, plan, body, files, emailMessageId: mail.messageId, cc: mail.cc, settings }, record, recorded);
     return result(stored.replied ? 'replied' : 'created', stored.inboundId, stored.ticket.id, thread.kind === 'forged' ? 'forged_reference' : null);
   });
 }

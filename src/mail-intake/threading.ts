@@ -2,6 +2,7 @@ import type { Knex } from 'knex';
 import { findTicketById, findTicketByTrackingId, type TicketView } from '../tickets/tickets.repo';
 import { parseTrackingId } from '../tickets/tracking-id';
 import type { IncomingMail } from './parse-mail';
+import { isFollower } from '../followers/followers.repo';
 import { findTicketIdByMessageIds } from './thread.repo';
 
 /** `[#ABC-DEF-GHJK]` as our subjects carry it (formatTrackingId), dashes optional. */
@@ -24,15 +25,16 @@ export async function liveTicket(db: Knex, ticket: TicketView | undefined): Prom
 }
 
 export type Thread =
-  | { kind: 'reply'; ticket: TicketView; via: 'header' | 'subject' }
+  /** `follower`: the sender follows the ticket (src/followers) rather than being its customer. */
+  | { kind: 'reply'; ticket: TicketView; via: 'header' | 'subject'; follower?: string }
   /** The mail names a ticket whose customer is someone else: it opens a new ticket instead. */
   | { kind: 'forged'; referenced: TicketView; via: 'header' | 'subject' }
   | { kind: 'new' };
 
 /**
  * Which ticket a mail answers: our Message-ID in In-Reply-To/References first, then a tracking
- * ID in the subject. It lands there only when it comes from that ticket's customer (addresses
- * compared exactly, lower-cased): anyone can copy a subject or a header.
+ * ID in the subject. It lands there only when it comes from that ticket's customer or one of its
+ * followers (addresses compared exactly, lower-cased): anyone can copy a subject or a header.
  */
 export async function findThread(db: Knex, mail: IncomingMail): Promise<Thread> {
   const sender = mail.from?.address ?? '';
@@ -46,6 +48,7 @@ export async function findThread(db: Knex, mail: IncomingMail): Promise<Thread> 
   }
   const own = candidates.find((c) => c.ticket.customerEmail.toLowerCase() === sender);
   if (own) return { kind: 'reply', ticket: own.ticket, via: own.via };
+  for (const c of candidates) if (await isFollower(db, c.ticket.id, sender)) return { kind: 'reply', ticket: c.ticket, via: c.via, follower: sender };
   const first = candidates[0];
   return first ? { kind: 'forged', referenced: first.ticket, via: first.via } : { kind: 'new' };
 }

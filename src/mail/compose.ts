@@ -132,6 +132,7 @@ export async function composeMail(ctx: ComposeContext, request: MailRequest): Pr
       ...(addressing.inReplyTo ? { inReplyTo: addressing.inReplyTo } : {}),
       ...(addressing.references?.length ? { references: addressing.references } : {}),
       ...(replyTo ? { replyTo } : {}),
+      ...(addressing.cc?.length ? { cc: addressing.cc } : {}),
       ...attachedFiles(vars),
     },
     ticketId: addressing.ticketId ?? null,

@@ -65,6 +65,7 @@ async function outgoingOf(deps: DeliveryDeps, row: OutboxRow, from: OutgoingMail
     inReplyTo: headers.inReplyTo,
     references: headers.references,
     ...(headers.replyTo ? { replyTo: headers.replyTo } : {}),
+    ...(headers.cc?.length ? { cc: headers.cc } : {}),
     headers: headers.autoSubmitted ? { 'Auto-Submitted': 'auto-generated', 'X-Auto-Response-Suppress': 'All' } : {},
     date: new Date(Number(row.created_at)),
     ...(attachments.length ? { attachments } : {}),

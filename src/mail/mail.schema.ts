@@ -111,6 +111,8 @@ export const addressingSchema = z.object({
   references: z.array(messageIdSchema).max(100).optional(),
   /** A Reply-To the caller chose (a staff notification's signed reply address, src/staff-mail). */
   replyTo: z.email().max(254).optional(),
+  /** Copies to the ticket's followers (src/followers), on staff replies. */
+  cc: z.array(z.email().max(254)).max(20).optional(),
 });
 export type MailAddressing = z.input<typeof addressingSchema>;
 
@@ -128,6 +130,8 @@ export const storedHeadersSchema = z.object({
   references: z.array(messageIdSchema).max(100).optional(),
   /** Where the customer's answer goes, set while customers can answer by e-mail (src/mail/inbound.ts). */
   replyTo: z.email().max(254).optional(),
+  /** Followers who get a copy (Cc). */
+  cc: z.array(z.email().max(254)).max(20).optional(),
   /** Ids of the ticket's attachments that go with the mail as files (read from the store when sent). */
   attachmentIds: z.array(z.number().int().positive()).max(50).optional(),
 });

@@ -6,7 +6,7 @@ import type { SentVia } from './outbox.repo';
 
 /** One message as the transport takes it; every header value comes from validated data. */
 export type OutgoingMail = Required<Pick<SendMailOptions, 'from' | 'to' | 'subject' | 'text' | 'messageId' | 'headers' | 'date'>> &
-  Pick<SendMailOptions, 'html' | 'inReplyTo' | 'references' | 'replyTo' | 'attachments'>;
+  Pick<SendMailOptions, 'html' | 'inReplyTo' | 'references' | 'replyTo' | 'cc' | 'attachments'>;
 
 export type MailTransport = {
   /** Where mail goes, for logs and the settings page: `host:port` or the log file. */

@@ -7,6 +7,7 @@ import type { Clock } from '../clock';
 import type { Db, Trx } from '../db/db';
 import { withTransaction } from '../db/transaction';
 import { NotFoundError, ValidationError } from '../errors';
+import { deleteFollowersByEmail, deleteFollowersOfTickets } from '../followers/followers.repo';
 import { forgetInboundMails } from '../mail-intake/inbound.repo';
 import { dropRaw } from '../mail-intake/raw-store';
 import { insertTicketEvent } from '../tickets/ticket-events.repo';
@@ -126,6 +127,8 @@ export async function anonymizeCustomer(deps: PrivacyDeps, actor: PrivacyActor, 
     for (const id of await ticketIdsOfCustomer(trx, customerId)) files.push(...(await scrubTicket(trx, id, actor, now)));
     files.push(...(await scrubMessagesElsewhere(trx, customerId)));
     await deleteMailsTo(trx, customer.email);
+    await deleteFollowersOfTickets(trx, await ticketIdsOfCustomer(trx, customerId));
+    await deleteFollowersByEmail(trx, customer.email);
     const rawMails = await forgetInboundMails(trx, { fromAddress: customer.email });
     await renameCustomer(trx, customerId, anonymousIdentity(), now);
     await recordAudit(trx, { actor, action: 'customer.anonymized', target: { type: 'customer', id: customerId }, ip: actor.ip }, now);
@@ -147,6 +150,7 @@ export async function anonymizeTicket(deps: PrivacyDeps, actor: PrivacyActor, cu
     const ids = [ticket.id, ...(await ownTicketsMergedInto(trx, ticket.id, customerId))];
     const files: string[] = [];
     const rawMails = await forgetInboundMails(trx, { ticketIds: ids });
+    await deleteFollowersOfTickets(trx, ids);
     for (const id of ids) files.push(...(await scrubTicket(trx, id, actor, now)));
     const anonymous = await insertAnonymousCustomer(trx, { ...anonymousIdentity(), language: ticket.language }, now);
     for (const id of ids) await moveTicketToCustomer(trx, id, anonymous);
@@ -165,6 +169,7 @@ export async function deleteCustomer(deps: PrivacyDeps, actor: PrivacyActor, cus
     const files = await scrubMessagesElsewhere(trx, customerId);
     const ticketIds = await ticketIdsOfCustomer(trx, customerId);
     const rawMails = await forgetInboundMails(trx, { fromAddress: customer.email });
+    await deleteFollowersByEmail(trx, customer.email); // their own tickets' followers go with the tickets (cascade)
     for (const id of ticketIds) {
       files.push(...(await listTicketAttachments(trx, id)).map((f) => f.storageKey));
       await deleteTicketRows(trx, id);

@@ -66,6 +66,8 @@ export const settingDefinitions = {
   'mail.replyTo': def('sending', z.string().trim().email().max(254).or(z.literal('')), ''),
   // Staff answer ticket notifications from their own mail client (src/staff-mail): a signed plus-address as Reply-To.
   'mail.staffReplies': def('sending', z.boolean(), false),
+  // The Cc addresses of a new ticket's mail become its followers (src/followers).
+  'mail.ccFollowers': def('sending', z.boolean(), false),
   'fetch.protocol': def('fetching', z.enum(['none', 'imap', 'pop3']), 'none'),
   'fetch.host': def('fetching', z.string().trim().max(255).regex(/^[A-Za-z0-9.:[\]_-]*$/), ''),
   'fetch.port': def('fetching', z.number().int().min(1).max(65535), 993),

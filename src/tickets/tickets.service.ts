@@ -107,14 +107,14 @@ export async function createTicket(deps: TicketDeps, input: NewTicket): Promise<
 export async function addCustomerReply(
   deps: TicketDeps,
   ticket: TicketView,
-  input: { body: string; files: CheckedFile[]; ip: string | null; submissionKey?: string | null },
+  input: { body: string; files: CheckedFile[]; ip: string | null; submissionKey?: string | null; authorName?: string },
 ): Promise<{ messageId: number; created: boolean }> {
   const send = { ticketId: ticket.id, kind: 'customer' as const, staffId: null, customerId: ticket.customerId, submissionKey: input.submissionKey ?? null };
   return storeMessageOnce(deps.db, send, (key) => withAdoptedFiles(deps, input.files, (files) => withTransaction(deps.db, async (trx) => {
     const now = deps.clock.now();
     const actor: Actor = { type: 'customer', id: ticket.customerId };
     await lockTicketForMessage(trx, ticket.id, now);
-    const messageId = await insertMessage(trx, { ticket_id: ticket.id, kind: 'customer', customer_id: ticket.customerId, author_name: ticket.customerName, body: input.body, ip: input.ip, submission_key: key, created_at: now });
+    const messageId = await insertMessage(trx, { ticket_id: ticket.id, kind: 'customer', customer_id: ticket.customerId, author_name: input.authorName ?? ticket.customerName, body: input.body, ip: input.ip, submission_key: key, created_at: now });
     await insertAttachments(trx, ticket.id, messageId, files, now);
     const reopen = ticket.statusKey !== 'new' && ticket.statusKey !== 'open';
     const open = reopen ? await findStatusByKey(trx, 'open') : undefined;

@@ -12,6 +12,7 @@ import { ticketBulkRoutes } from './ticket-bulk.routes';
 import { savedViewRoutes } from './saved-views.routes';
 import { newTicketRoutes } from './new-ticket.routes';
 import { ticketTagRoutes } from './ticket-tags.routes';
+import { ticketFollowerRoutes } from './ticket-followers.routes';
 import { messageOriginalRoutes } from './message-original.routes';
 import { ticketMailRoutes } from './ticket-mail.routes';
 
@@ -28,7 +29,7 @@ export function listHrefFrom(value: unknown): string {
 export function ticketListRoutes(services: Services): Router {
   const router = Router();
   // Before /tickets/:id of the ticket page.
-  router.use(newTicketRoutes(services), ticketBulkRoutes(services), savedViewRoutes(services), ticketTagRoutes(services), ticketMailRoutes(services), messageOriginalRoutes(services));
+  router.use(newTicketRoutes(services), ticketBulkRoutes(services), savedViewRoutes(services), ticketTagRoutes(services), ticketFollowerRoutes(services), ticketMailRoutes(services), messageOriginalRoutes(services));
 
   router.get('/tickets', async (req: Request, res) => {
     const me = req.user!;

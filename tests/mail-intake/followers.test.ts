@@ -1,0 +1,64 @@
+import { useInstalledApp, type InstalledApp } from '../helpers/installed-app';
+import { importMail, simpleMail } from '../helpers/mail-intake';
+import { addStaffReply } from '../../src/tickets/tickets.service';
+import { findTicketById } from '../../src/tickets/tickets.repo';
+import { formatTrackingId } from '../../src/tickets/tracking-id';
+import { anonymizeCustomer } from '../../src/privacy/privacy.service';
+
+let t: InstalledApp;
+useInstalledApp((app) => (t = app), { freshRateLimits: true });
+beforeEach(async () => {
+  await t.db('mail_outbox').del();
+  await t.services.settings.save({ 'mail.ccFollowers': true });
+});
+
+const followers = async (ticketId: number) => (await t.db('ticket_followers').where({ ticket_id: ticketId }).orderBy('id').pluck('email')).map(String);
+const admin = { id: 1, name: 'Ada Admin', isAdmin: true, capabilities: [] };
+const subjectOf = async (ticketId: number) => `Re: [#${formatTrackingId((await findTicketById(t.db, ticketId))!.trackingId)}] Order`;
+
+test("a new ticket's Cc become followers: never our own addresses, the customer, nor twice", async () => {
+  const cc = ['Bob <BOB@example.org>', 'help@example.com', 'dana@example.org', 'carol@example.org', 'bob@example.org'].join(', ');
+  const result = await importMail(t, simpleMail({ from: 'carol@example.org', subject: 'Order', headers: [`Cc: ${cc}`] }));
+  expect(result.outcome).toBe('created');
+  expect(await followers(result.ticketId!)).toEqual(['bob@example.org', 'dana@example.org']);
+});
+
+test('with the setting off, Cc addresses stay where they are', async () => {
+  await t.services.settings.save({ 'mail.ccFollowers': false });
+  const result = await importMail(t, simpleMail({ from: 'erin@example.org', headers: ['Cc: frank@example.org'] }));
+  expect(await followers(result.ticketId!)).toEqual([]);
+});
+
+test('a Cc of 10,000 gives at most 20 followers', async () => {
+  const cc = Array.from({ length: 10_000 }, (_, i) => `cc${i}@example.com`).join(',\r\n ');
+  const result = await importMail(t, simpleMail({ from: 'mass@example.org', headers: [`Cc: ${cc}`] }));
+  expect(result.outcome).toBe('created');
+  expect(await followers(result.ticketId!)).toEqual(Array.from({ length: 20 }, (_, i) => `cc${i}@example.com`));
+});
+
+test("a follower's mail lands on the ticket with their address; they get staff replies in Cc; once removed, their mail opens a new ticket", async () => {
+  const opened = await importMail(t, simpleMail({ from: 'gina@example.org', subject: 'Order', headers: ['Cc: hal@example.org'] }));
+  const ticketId = opened.ticketId!;
+  const reply = await importMail(t, simpleMail({ from: 'Hal <hal@example.org>', subject: await subjectOf(ticketId), body: 'I am the buyer, please ship to me.' }));
+  expect(reply).toMatchObject({ outcome: 'replied', ticketId });
+  expect(await t.db('messages').where({ ticket_id: ticketId }).orderBy('id', 'desc').first('kind', 'author_name', 'body')).toEqual({ kind: 'customer', author_name: 'hal@example.org', body: 'I am the buyer, please ship to me.' });
+
+  await addStaffReply(t.services, (await findTicketById(t.db, ticketId))!, { staff: admin, body: 'Shipped.', files: [] });
+  const mail = await t.db('mail_outbox').where({ template: 'staff_replied', ticket_id: ticketId }).first('to_address', 'headers');
+  expect(mail.to_address).toBe('gina@example.org');
+  expect(JSON.parse(mail.headers).cc).toEqual(['hal@example.org']);
+
+  await t.db('ticket_followers').where({ ticket_id: ticketId }).del();
+  const after = await importMail(t, simpleMail({ from: 'hal@example.org', subject: await subjectOf(ticketId) }));
+  expect(after.outcome).toBe('created');
+  expect(after.ticketId).not.toBe(ticketId);
+});
+
+test('erasing a customer removes them as a follower elsewhere and the followers of their tickets', async () => {
+  const theirs = await importMail(t, simpleMail({ from: 'ivan@example.org', headers: ['Cc: judy@example.org'] }));
+  const other = await importMail(t, simpleMail({ from: 'kim@example.org', headers: ['Cc: ivan@example.org'] }));
+  const customerId = (await findTicketById(t.db, theirs.ticketId!))!.customerId;
+  await anonymizeCustomer(t.services, { id: 1, name: 'Ada Admin', ip: '127.0.0.1' }, customerId);
+  expect(await followers(theirs.ticketId!)).toEqual([]);
+  expect(await followers(other.ticketId!)).toEqual([]);
+});
