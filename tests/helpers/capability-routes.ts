@@ -51,6 +51,16 @@ export const capabilityRoutes: CapabilityRoute[] = [
   { capability: 'tickets.reply', name: 'escalate', request: ticketPost('/escalate', () => ({ reason: 'Needs tier 2.' })), allowed: (s) => s === 303 || s === 400 },
   { capability: 'tickets.reply', name: 'add a tag', request: ticketPost('/tags', () => ({ tags: 'matrix' })) },
   { capability: 'tickets.reply', name: 'remove a tag', request: ticketPost('/tags/remove', () => ({ tag: 'matrix' })) },
+  { capability: 'tickets.reply', name: 'add a follower', request: ticketPost('/followers', () => ({ email: 'matrix-follower@example.org' })) },
+  // Removing needs a follower of that ticket: one is added first (the allowed request removes it).
+  {
+    capability: 'tickets.reply',
+    name: 'remove a follower',
+    request: ticketPost('/followers/remove', async (ctx, ticket) => {
+      await ctx.t.db('ticket_followers').insert({ ticket_id: ticket.id, email: 'matrix-follower@example.org', created_at: Date.now() });
+      return { follower: String((await ctx.t.db('ticket_followers').where({ ticket_id: ticket.id }).first('id')).id) };
+    }),
+  },
   { capability: 'tickets.create', name: 'new ticket form', request: async () => ({ method: 'get', path: '/admin/tickets/new' }) },
   // The allowed request may be refused as a form error (400), after the capability check.
   { capability: 'tickets.create', name: 'open a ticket for a customer', request: async () => ({ method: 'post', path: '/admin/tickets/new', form: { name: 'Matrix Customer', email: 'matrix@example.com', subject: 'From the matrix', message: 'Opened by the matrix.', notify: 'no' } }), allowed: (s) => s === 303 || s === 400 },
