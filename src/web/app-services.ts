@@ -8,6 +8,7 @@ import { staffNotifications } from '../notifications/staff-notifications';
 import { tagCategoriesKept } from '../tags/tag-categories';
 import { TicketEvents } from '../tickets/ticket-events';
 import { ticketExtrasOnMerge } from '../tickets/ticket-extras.merge';
+import { followersOnMerge } from '../followers/followers.merge';
 import type { AppDeps } from './app-deps';
 
 /** The long-lived services of one help desk process, built once from its dependencies. */
@@ -26,6 +27,7 @@ export function createServices(deps: AppDeps): Services {
   events.subscribe(staffNotifications(notificationDeps));
   events.subscribe(ticketRouting(events));
   events.subscribe(ticketExtrasOnMerge);
+  events.subscribe(followersOnMerge);
   events.subscribe(tagCategoriesKept);
   const store = new DiskAttachmentStore(resolveFromRoot(deps.config.paths.attachments));
   const catalog = new CatalogService(deps.db, deps.i18n, () => deps.clock.now());

@@ -1,6 +1,7 @@
 import { useInstalledApp, type InstalledApp } from '../helpers/installed-app';
 import { importMail, simpleMail } from '../helpers/mail-intake';
 import { addStaffReply } from '../../src/tickets/tickets.service';
+import { mergeTickets } from '../../src/tickets/staff-actions.service';
 import { findTicketById } from '../../src/tickets/tickets.repo';
 import { formatTrackingId } from '../../src/tickets/tracking-id';
 import { anonymizeCustomer } from '../../src/privacy/privacy.service';
@@ -61,4 +62,14 @@ test('erasing a customer removes them as a follower elsewhere and the followers 
   await anonymizeCustomer(t.services, { id: 1, name: 'Ada Admin', ip: '127.0.0.1' }, customerId);
   expect(await followers(theirs.ticketId!)).toEqual([]);
   expect(await followers(other.ticketId!)).toEqual([]);
+});
+
+test('merging carries the followers to the surviving ticket, and their mail follows', async () => {
+  const source = (await importMail(t, simpleMail({ from: 'lia@example.org', subject: 'Order', headers: ['Cc: mo@example.org, ned@example.org'] }))).ticketId!;
+  const target = (await importMail(t, simpleMail({ from: 'ned@example.org', subject: 'Order again', headers: ['Cc: mo@example.org'] }))).ticketId!;
+  await mergeTickets(t.services, (await findTicketById(t.db, source))!, (await findTicketById(t.db, target))!, admin);
+  expect(await followers(source)).toEqual([]);
+  // ned is the surviving ticket's customer, mo followed both already: one row each, no customer among them.
+  expect(await followers(target)).toEqual(['mo@example.org']);
+  expect(await importMail(t, simpleMail({ from: 'mo@example.org', subject: await subjectOf(source) }))).toMatchObject({ outcome: 'replied', ticketId: target });
 });
