@@ -116,7 +116,9 @@ export async function composeMail(ctx: ComposeContext, request: MailRequest): Pr
     answer: (key: Parameters<typeof answerWording>[1]) => answerWording(t, key, ctx.inboundMail),
     style: mailStyle,
     custom,
-    replyMarker: answerable ? t('mail.replyAbove') : null,
+    // A staff notice with a signed Reply-To (src/staff-mail) is answerable too: the marker, and a word on where the answer goes.
+    replyMarker: answerable || addressing.replyTo ? t('mail.replyAbove') : null,
+    staffAnswer: Boolean(addressing.replyTo) && !answerable,
   };
   const [text, html] = await Promise.all([render('_layout.text.ejs', locals, (s) => (s == null ? '' : String(s))), render('_layout.html.ejs', locals)]);
   return {

@@ -41,9 +41,13 @@ test('a staff notice carries a Reply-To signed for that ticket and that person; 
   const replyTo = JSON.parse(notice.headers).replyTo as string;
   expect(replyTo).toBe(addressFor(ticketId, ada.id));
   expect(replyTo).toMatch(/^help\+t\d+\.s1\.[0-9a-f]{24}@example\.com$/);
+  // The notice says where the answer goes, above the marker the quote cut stops at.
+  const text = String((await t.db('mail_outbox').where({ template: 'staff_new_ticket', to_address: ada.email }).first('body_text')).body_text);
+  expect(text).toContain('reply above this line -##');
+  expect(text).toContain('Answer this e-mail to reply to the customer');
   await t.db('mail_outbox').del();
   const tracking = formatTrackingId((await t.db('tickets').where({ id: ticketId }).first('tracking_id')).tracking_id);
-  const body = 'We corrected the invoice.\n\nOn Monday the help desk wrote:\n> Invoice is wrong';
+  const body = `We corrected the invoice.\n\nOn Monday the help desk wrote:\n> ${text.split('\n').slice(0, 3).join('\n> ')}`;
   const result = await importMail(t, simpleMail({ from: 'Ada Admin <ADA@Example.com>', to: replyTo.toUpperCase(), subject: `Re: [#${tracking}] New ticket`, body }));
   expect(result).toMatchObject({ outcome: 'replied', ticketId });
   const last = (await messages(ticketId)).at(-1)!;
@@ -54,8 +58,9 @@ test('a staff notice carries a Reply-To signed for that ticket and that person; 
 test('no Reply-To of ours on staff notices while the setting is off, and a mail to such an address is kept aside', async () => {
   await t.services.settings.save({ 'mail.staffReplies': false });
   const ticketId = await customerTicket();
-  const notice = await t.db('mail_outbox').where({ template: 'staff_new_ticket', to_address: ada.email }).first('headers');
+  const notice = await t.db('mail_outbox').where({ template: 'staff_new_ticket', to_address: ada.email }).first('headers', 'body_text');
   expect(JSON.parse(notice.headers).replyTo).toBeUndefined();
+  expect(notice.body_text).not.toContain('Answer this e-mail');
   await expectKeptAside(await importMail(t, simpleMail({ from: ada.email, to: addressFor(ticketId, ada.id) })), 'staff_reply_off', ticketId);
 });
 
