@@ -11,7 +11,7 @@ import { mailboxAddresses } from '../mailboxes/mailboxes.repo';
 import { ownAddresses } from '../mail-intake/refusals';
 import { requireCapability, workableTicketForStaff, type CapableStaff } from '../tickets/staff-actions.service';
 import type { TicketView } from '../tickets/tickets.repo';
-import { countFollowers, deleteFollower, followersPerTicket, insertFollowers, listFollowers, type Follower } from './followers.repo';
+import { countFollowers, deleteFollower, followersPerTicket, insertFollowers } from './followers.repo';
 
 /**
  * Followers of a ticket (issue 11): addresses beside the customer's whose mail threaded to the
@@ -46,11 +46,6 @@ export async function followersFromCc(trx: Knex, settings: Settings, ticket: Pic
 }
 
 export type FollowerDeps = { db: Db; clock: Clock; settings: { all(db?: Knex): Promise<Settings> } };
-
-export async function followersForStaff(db: Db, staff: CapableStaff, ticketId: number): Promise<Follower[]> {
-  const ticket = await workableTicketForStaff(db, staff, ticketId);
-  return listFollowers(db, ticket.id);
-}
 
 const addInput = z.object({ email: z.string().trim().toLowerCase().max(191).pipe(z.email()) });
 
