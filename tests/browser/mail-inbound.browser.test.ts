@@ -84,7 +84,7 @@ for (const width of [1280, 390]) {
     await step(page, `inbound-detail-${width}`);
     if (width === 390) {
       await page.goBack();
-      await page.getByRole('link', { name: '(no subject)' }).click();
+      await page.getByRole('link', { name: 'Scanned contract (all 40 pages)' }).click();
       expect(await page.locator('.mail-original').first().textContent()).toContain('Scanned contract (all 40 pages)');
       await page.getByRole('button', { name: 'Retry import' }).click();
       await page.waitForURL(/done=created/);
