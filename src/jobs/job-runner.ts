@@ -13,7 +13,8 @@ export type JobsReport = { mail: MailDrainSummary; fetched: FetchSummary | null;
 
 const canFetch = (deps: JobDeps): deps is FetchingJobDeps => 'events' in deps && 'i18n' in deps && 'secrets' in deps.config;
 
-const fetchDepsOf = (deps: FetchingJobDeps): FetchDeps => ({ db: deps.db, clock: deps.clock, logger: deps.logger, signingSecret: deps.config.secrets.signing, importMail: (raw, origin) => importRawMail(deps, raw, origin) });
+/** What the fetch job needs of the app's services. */
+export const fetchDepsOf = (deps: FetchingJobDeps): FetchDeps => ({ db: deps.db, clock: deps.clock, logger: deps.logger, signingSecret: deps.config.secrets.signing, importMail: (raw, origin) => importRawMail(deps, raw, origin) });
 
 /** The IMAP IDLE listener of this process (nothing to listen with on a bare delivery set-up). */
 export const startListening = (deps: JobDeps, policy: Partial<ListenPolicy> = {}): MailListener | null => (canFetch(deps) ? startMailListener(fetchDepsOf(deps), policy) : null);
