@@ -74,9 +74,12 @@ describeWithDovecot('listening to IMAP mailboxes (IDLE)', () => {
     await waitFor(() => listening(id), 'the IDLE connection is up', 20_000);
     const values = (over: Partial<MailboxValues>): MailboxValues => ({ name: 'Edited', protocol: 'imap', host: dc.host, port: dc.imapPort, security: 'none', username: dc.user, address: null, folder: 'INBOX', afterImport: 'mark_seen', moveTo: null, categoryId: null, priorityId: null, active: true, ...over });
 
+    const firstSince = (await row(id)).listening_since;
+    t.clock.advance(1000);
     await updateMailbox(t.db, id, values({ name: 'Renamed' }), undefined, false, t.clock.now());
-    await waitFor(async () => (await row(id)).listened_by === null || (await row(id)).name !== 'Renamed', 'the lease dropped');
-    await waitFor(() => listening(id), 'listening again with the saved settings', 20_000);
+    // A new connection: listening again, since a later time than the first one.
+    await waitFor(async () => (await row(id)).listening_since === t.clock.now(), 'listening again with the saved settings', 20_000);
+    expect(t.clock.now()).toBeGreaterThan(firstSince!);
 
     await updateMailbox(t.db, id, values({ active: false }), undefined, false, t.clock.now());
     await waitFor(() => listener.held().length === 0, 'the switched-off mailbox dropped', 20_000);
