@@ -186,7 +186,9 @@ class MailboxListening {
       await client.mailboxOpen(access.folder, { readOnly: true });
       if (!(await markListening(db, this.id, this.lease.worker, clock.now()))) return false;
       this.wake(); // mail that came while nobody listened
-      while (!this.closing && client.usable) await Promise.race([client.idle().catch(() => undefined), closed]);
+      // idle() returns when IDLE ends (the connection closed); with the folder no longer
+      // selected it would return at once, so that ends the connection too.
+      while (!this.closing && client.usable && client.mailbox) await Promise.race([client.idle().catch(() => undefined), closed]);
       return true;
     } finally {
       this.client = null;
