@@ -73,7 +73,10 @@ describeWithDovecot('mailboxes in the browser', () => {
     const listener = startListening(t.services, { checkEveryMs: 200 })!;
     try {
       const id = Number((await t.db('mailboxes').first('id')).id);
-      await waitFor(async () => (await t.db('mailboxes').where({ id }).first()).listening_since !== null && (await t.db('tickets').where({ subject: `Browser ${size} question` }).first()) !== undefined, 'listening, the waiting mail fetched', 20_000);
+      await waitFor(async () => {
+        const box = await t.db('mailboxes').where({ id }).first();
+        return box.listening_since !== null && box.last_fetch_at !== null; // the run is over, not only its import
+      }, 'listening, the waiting mail fetched', 20_000);
       await page.reload();
       expect(await page.locator('table').textContent()).toMatch(/Fine; \d+ messages? taken/);
       expect(await page.locator('[data-reading]').textContent()).toBe('Listening (IDLE): new mail within seconds');
