@@ -1,6 +1,7 @@
 import { systemClock } from '../clock';
 import { createI18n } from '../i18n/i18n';
-import { runDueJobs } from '../jobs/job-runner';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { runDueJobs, startListening } from '../jobs/job-runner';
 import { createLogger } from '../logger';
 import { createServices } from '../web/app-services';
 import { runInstalledCommand } from './command';
@@ -11,12 +12,24 @@ import { runInstalledCommand } from './command';
  * beside another cron run (leases in the database keep them from sending a mail twice). It builds
  * the same services as the web process, so a job that imports mail (IntakeDeps) finds the
  * ticket events and their subscribers there too.
+ *
+ * `npm run cron -- --listen=SECONDS` also keeps IMAP IDLE connections open for that long (at
+ * most an hour), for hosts that start cron every few minutes and want new mail within seconds
+ * meanwhile: call it with a little less than the cron interval.
  */
+const listenArg = process.argv.slice(2).find((a) => a.startsWith('--listen='));
+const listenSeconds = listenArg ? Math.min(3600, Math.max(0, Number.parseInt(listenArg.slice('--listen='.length), 10) || 0)) : 0;
+
 runInstalledCommand('The jobs failed', async ({ config, db }) => {
   const services = createServices({ config, db, logger: createLogger(config.log.level), i18n: createI18n(), clock: systemClock });
+  const listener = listenSeconds > 0 ? startListening(services) : null;
   const report = await runDueJobs(services, { budgetMs: 4 * 60_000 });
   const { sent, deferred, failed } = report.mail;
   console.log(`Mail: ${sent} sent, ${deferred} deferred, ${failed} failed.`);
   if (report.fetched && report.fetched.mailboxes > 0) console.log(`Mailboxes: ${report.fetched.mailboxes} checked, ${report.fetched.imported} messages taken, ${report.fetched.failed} with errors.`);
+  if (listener) {
+    await sleep(listenSeconds * 1000);
+    await listener.stop();
+  }
   return 0;
 });

@@ -3,7 +3,8 @@ import type { DeliveryDeps } from '../mail/delivery';
 import { importRawMail, type IntakeDeps } from '../mail-intake/intake.service';
 import { sweepLeftovers } from './cleanup';
 import { drainDueMail, type MailDrainSummary } from './mail-delivery';
-import { fetchDueMailboxes, type FetchSummary } from './mail-fetch';
+import { fetchDueMailboxes, type FetchDeps, type FetchSummary } from './mail-fetch';
+import { startMailListener, type ListenPolicy, type MailListener } from './mail-listen';
 
 /** The app's services (web process, cron) can also fetch mail; a bare delivery set-up only sends. */
 type FetchingJobDeps = DeliveryDeps & IntakeDeps & { config: Pick<AppConfig, 'paths' | 'secrets'> };
@@ -12,15 +13,16 @@ export type JobsReport = { mail: MailDrainSummary; fetched: FetchSummary | null;
 
 const canFetch = (deps: JobDeps): deps is FetchingJobDeps => 'events' in deps && 'i18n' in deps && 'secrets' in deps.config;
 
+/** What the fetch job needs of the app's services. */
+export const fetchDepsOf = (deps: FetchingJobDeps): FetchDeps => ({ db: deps.db, clock: deps.clock, logger: deps.logger, signingSecret: deps.config.secrets.signing, importMail: (raw, origin) => importRawMail(deps, raw, origin) });
+
+/** The IMAP IDLE listener of this process (nothing to listen with on a bare delivery set-up). */
+export const startListening = (deps: JobDeps, policy: Partial<ListenPolicy> = {}): MailListener | null => (canFetch(deps) ? startMailListener(fetchDepsOf(deps), policy) : null);
+
 /** Every job that is due, once: the web process's timer and `npm run cron` both call this. */
 export async function runDueJobs(deps: JobDeps, opts: { stopSignal?: AbortSignal; budgetMs?: number } = {}): Promise<JobsReport> {
   const mail = await drainDueMail(deps, { stopSignal: opts.stopSignal, budgetMs: opts.budgetMs });
-  const fetched = canFetch(deps)
-    ? await fetchDueMailboxes(
-        { db: deps.db, clock: deps.clock, logger: deps.logger, signingSecret: deps.config.secrets.signing, importMail: (raw, origin) => importRawMail(deps, raw, origin) },
-        { stopSignal: opts.stopSignal, budgetMs: opts.budgetMs },
-      )
-    : null;
+  const fetched = canFetch(deps) ? await fetchDueMailboxes(fetchDepsOf(deps), { stopSignal: opts.stopSignal, budgetMs: opts.budgetMs }) : null;
   return { mail, fetched, swept: await sweepLeftovers(deps) };
 }
 
@@ -30,9 +32,10 @@ export type JobRunner = { stop(): Promise<void> };
  * Runs the due jobs every `intervalMs` inside the web process. The next run is scheduled only
  * when the last one ended, so runs never overlap; the timer is unref'd, so it never keeps the
  * process alive. stop() lets a run in progress finish the mail it is sending, gives back the
- * rest of its batch, and resolves when it is done.
+ * rest of its batch, and resolves when it is done. The IMAP IDLE listener runs beside it
+ * (src/jobs/mail-listen.ts) and is closed by stop() as well.
  */
-export function startJobs(deps: JobDeps, opts: { intervalMs?: number } = {}): JobRunner {
+export function startJobs(deps: JobDeps, opts: { intervalMs?: number; listen?: boolean } = {}): JobRunner {
   const intervalMs = opts.intervalMs ?? 10_000;
   const stopping = new AbortController();
   let timer: NodeJS.Timeout | null = null;
@@ -59,11 +62,12 @@ export function startJobs(deps: JobDeps, opts: { intervalMs?: number } = {}): Jo
   };
 
   schedule();
+  const listener = opts.listen === false ? null : startListening(deps);
   return {
     stop: async () => {
       stopping.abort();
       if (timer) clearTimeout(timer);
-      await running;
+      await Promise.all([running, listener?.stop()]);
     },
   };
 }

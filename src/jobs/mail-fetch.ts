@@ -4,7 +4,7 @@ import type { Clock } from '../clock';
 import type { Db } from '../db/db';
 import type { Logger } from '../logger';
 import { classifyServerError, imapClient, pop3Session, serverLimits, type ServerAccess, type ServerProblem } from '../mailboxes/mail-servers';
-import { mailboxPassword } from '../mailboxes/mailboxes.service';
+import { mailboxAccess } from '../mailboxes/mailboxes.service';
 import {
   addPop3Seen,
   claimMailbox,
@@ -95,17 +95,30 @@ export async function fetchDueMailboxes(deps: FetchDeps, opts: { stopSignal?: Ab
   const ids = await dueMailboxIds(deps.db, started, fetchPolicy.mailboxesPerRun);
   for (const id of ids) {
     if (opts.stopSignal?.aborted || deps.clock.now() >= deadline) break;
-    const worker = newFetchWorkerName();
-    const now = deps.clock.now();
-    const lease = { worker, until: now + fetchPolicy.leaseMs };
-    const box = await claimMailbox(deps.db, id, lease, now);
-    if (!box) continue; // another process has it
+    const run = await claimAndFetch(deps, id, deadline, opts.stopSignal, false);
+    if (run === 'busy') continue; // another process has it
     summary.mailboxes++;
-    const run = await fetchMailbox(deps, box, lease, deadline, opts.stopSignal);
     summary.imported += run.imported;
     if (run.error) summary.failed++;
   }
   return summary;
+}
+
+type RunResult = { imported: number; error: string | null };
+
+async function claimAndFetch(deps: FetchDeps, id: number, deadline: number, stopSignal: AbortSignal | undefined, evenIfNotDue: boolean): Promise<RunResult | 'busy'> {
+  const now = deps.clock.now();
+  const lease = { worker: newFetchWorkerName(), until: now + fetchPolicy.leaseMs };
+  const box = await claimMailbox(deps.db, id, lease, now, { evenIfNotDue });
+  return box ? fetchMailbox(deps, box, lease, deadline, stopSignal) : 'busy';
+}
+
+/**
+ * One run of one mailbox now, due or not (the IDLE listener heard of new mail): the same claim
+ * and run as polling, so it is never fetched by two at once. 'busy': another run holds it.
+ */
+export async function fetchMailboxNow(deps: FetchDeps, id: number, stopSignal?: AbortSignal): Promise<RunResult | 'busy'> {
+  return claimAndFetch(deps, id, deps.clock.now() + fetchPolicy.budgetMs, stopSignal, true);
 }
 
 async function originOf(db: Db, box: MailboxRow): Promise<MailOrigin> {
@@ -114,12 +127,11 @@ async function originOf(db: Db, box: MailboxRow): Promise<MailOrigin> {
 }
 
 /** One run of one claimed mailbox; always gives the lease back (unless the database is gone). */
-export async function fetchMailbox(deps: FetchDeps, box: MailboxRow, lease: MailboxLease, deadline: number, stopSignal?: AbortSignal): Promise<{ imported: number; error: string | null }> {
+export async function fetchMailbox(deps: FetchDeps, box: MailboxRow, lease: MailboxLease, deadline: number, stopSignal?: AbortSignal): Promise<RunResult> {
   const run: Run = { deps, box, lease, deadline, stopSignal, origin: await originOf(deps.db, box), imported: 0, more: false, notes: [] };
   let error: string | null = null;
   try {
-    const password = mailboxPassword(box, deps.signingSecret);
-    const access: ServerAccess = { protocol: box.protocol, host: box.host, port: box.port, security: box.security, username: box.username, password, folder: box.folder, moveTo: box.move_to };
+    const access = mailboxAccess(box, deps.signingSecret);
     if (box.protocol === 'imap') await fetchImap(run, access);
     else await fetchPop3(run, access);
     if (run.notes.length) error = `too_big: ${run.notes.join(', ')}`;

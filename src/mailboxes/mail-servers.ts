@@ -97,8 +97,13 @@ export function describeFailure(f: ServerFailure, what?: string): string {
 const testTimeouts = { greetingTimeoutMs: 10_000, socketTimeoutMs: 20_000 };
 type Timeouts = { greetingTimeoutMs: number; socketTimeoutMs: number };
 
-export function imapClient(access: ServerAccess, timeouts: Timeouts = serverLimits): ImapFlow {
+/**
+ * `idleRestartMs`: for the IDLE listener, IDLE is ended and started again this often (below the
+ * socket timeout, and well below the 29 minutes after which servers may drop an IDLE session).
+ */
+export function imapClient(access: ServerAccess, timeouts: Timeouts = serverLimits, idleRestartMs?: number): ImapFlow {
   return new ImapFlow({
+    ...(idleRestartMs ? { maxIdleTime: idleRestartMs } : {}),
     host: access.host,
     port: access.port,
     secure: access.security === 'tls',

@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import { insertReturningId } from '../db/insert';
-import type { AfterImport, MailProtocol, MailSecurity } from './mailboxes.schema';
+import { listeningReset } from './mailbox-listening.repo';
+import type { AfterImport, MailboxInput, MailProtocol, MailSecurity } from './mailboxes.schema';
 
 export type MailboxRow = {
   id: number;
@@ -27,25 +28,16 @@ export type MailboxRow = {
   imap_last_uid: number;
   lease_until: number | null;
   leased_by: string | null;
+  listen_until: number | null;
+  listened_by: string | null;
+  listening_since: number | null;
+  idle_missing: boolean;
   created_at: number;
   updated_at: number;
 };
 
-export type MailboxValues = {
-  name: string;
-  protocol: MailProtocol;
-  host: string;
-  port: number;
-  security: MailSecurity;
-  username: string;
-  address: string | null;
-  folder: string;
-  afterImport: AfterImport;
-  moveTo: string | null;
-  categoryId: number | null;
-  priorityId: number | null;
-  active: boolean;
-};
+/** A mailbox's settings as the form gives them (without the password, sealed apart). */
+export type MailboxValues = Omit<MailboxInput, 'password'>;
 
 /** A worker's hold on a mailbox while it fetches. */
 export type MailboxLease = { worker: string; until: number };
@@ -67,26 +59,16 @@ function normal(r: Record<string, unknown>): MailboxRow {
     imap_uidvalidity: r.imap_uidvalidity === null || r.imap_uidvalidity === undefined ? null : String(r.imap_uidvalidity),
     imap_last_uid: Number(r.imap_last_uid),
     lease_until: num(r.lease_until),
+    listen_until: num(r.listen_until),
+    listening_since: num(r.listening_since),
+    idle_missing: Boolean(r.idle_missing),
     created_at: Number(r.created_at),
     updated_at: Number(r.updated_at),
   };
 }
 
-const columns = (v: MailboxValues) => ({
-  name: v.name,
-  protocol: v.protocol,
-  host: v.host,
-  port: v.port,
-  security: v.security,
-  username: v.username,
-  address: v.address,
-  folder: v.folder,
-  after_import: v.afterImport,
-  move_to: v.moveTo,
-  category_id: v.categoryId,
-  priority_id: v.priorityId,
-  active: v.active,
-});
+/** The form's names are the columns' names, but for four in camelCase. */
+const columns = ({ afterImport, moveTo, categoryId, priorityId, ...same }: MailboxValues) => ({ ...same, after_import: afterImport, move_to: moveTo, category_id: categoryId, priority_id: priorityId });
 
 export async function listMailboxes(db: Knex): Promise<MailboxRow[]> {
   const rows = await db('mailboxes').orderBy([{ column: 'name' }, { column: 'id' }]).select<Record<string, unknown>[]>('*');
@@ -105,7 +87,9 @@ export async function insertMailbox(db: Knex, values: MailboxValues, passwordEnc
 /**
  * Saves the form. `passwordEncrypted` undefined keeps the stored password. A change of server,
  * user or folder starts the IMAP watermark again (UIDs belong to one folder of one server); the
- * import's de-duplication keeps mail already taken from being imported again.
+ * import's de-duplication keeps mail already taken from being imported again. The IDLE
+ * listener's lease is dropped: its holder closes the connection and the next claim listens with
+ * the new settings.
  */
 export async function updateMailbox(db: Knex, id: number, values: MailboxValues, passwordEncrypted: string | null | undefined, resetPosition: boolean, now: number): Promise<void> {
   await db('mailboxes')
@@ -114,6 +98,7 @@ export async function updateMailbox(db: Knex, id: number, values: MailboxValues,
       ...columns(values),
       ...(passwordEncrypted === undefined ? {} : { password_encrypted: passwordEncrypted }),
       ...(resetPosition ? { imap_uidvalidity: null, imap_last_uid: 0 } : {}),
+      ...listeningReset,
       next_fetch_at: 0,
       last_error: null,
       updated_at: now,
@@ -155,12 +140,15 @@ export async function dueMailboxIds(db: Knex, now: number, limit: number): Promi
 
 /**
  * Takes a mailbox for one worker: one conditional UPDATE that succeeds only while nobody
- * holds it and it is due, so two processes never fetch one mailbox at once.
+ * holds it and it is due (or `evenIfNotDue`: the IDLE listener heard of new mail), so two
+ * processes never fetch one mailbox at once.
  */
-export async function claimMailbox(db: Knex, id: number, lease: MailboxLease, now: number): Promise<MailboxRow | null> {
+export async function claimMailbox(db: Knex, id: number, lease: MailboxLease, now: number, opts: { evenIfNotDue?: boolean } = {}): Promise<MailboxRow | null> {
   const taken = await db('mailboxes')
     .where({ id, active: true })
-    .where('next_fetch_at', '<=', now)
+    .modify((q) => {
+      if (!opts.evenIfNotDue) q.where('next_fetch_at', '<=', now);
+    })
     .where(isFree(now))
     .update({ lease_until: lease.until, leased_by: lease.worker });
   if (Number(taken) !== 1) return null;

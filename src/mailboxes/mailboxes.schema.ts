@@ -77,21 +77,15 @@ export const mailboxFormSchema = z
       else if (v.move_to === (v.folder || 'INBOX')) ctx.addIssue({ code: 'custom', path: ['move_to'], message: 'mailboxes.errors.moveToSame' });
     }
   })
-  .transform((v) => ({
-    name: v.name,
-    protocol: v.protocol,
-    host: v.host,
-    port: v.port,
-    security: v.security,
-    username: v.username,
-    password: v.password,
-    address: v.address === '' ? null : v.address,
-    folder: v.protocol === 'pop3' ? 'INBOX' : v.folder || 'INBOX',
-    afterImport: v.after_import,
-    moveTo: v.protocol === 'imap' && v.after_import === 'move' ? v.move_to : null,
-    categoryId: v.category_id,
-    priorityId: v.priority_id,
-    active: v.active === '1',
+  .transform(({ address, folder, after_import, move_to, category_id, priority_id, active, ...same }) => ({
+    ...same,
+    address: address === '' ? null : address,
+    folder: same.protocol === 'pop3' ? 'INBOX' : folder || 'INBOX',
+    afterImport: after_import,
+    moveTo: same.protocol === 'imap' && after_import === 'move' ? move_to : null,
+    categoryId: category_id,
+    priorityId: priority_id,
+    active: active === '1',
   }));
 
 export type MailboxInput = z.output<typeof mailboxFormSchema>;

@@ -34,6 +34,21 @@ export function mailboxPassword(box: Pick<MailboxRow, 'password_encrypted'>, sig
   }
 }
 
+/** Where and how a stored mailbox signs in (the fetch job and the IDLE listener). */
+export function mailboxAccess(box: MailboxRow, signingSecret: string): ServerAccess {
+  return { protocol: box.protocol, host: box.host, port: box.port, security: box.security, username: box.username, password: mailboxPassword(box, signingSecret), folder: box.folder, moveTo: box.move_to };
+}
+
+/**
+ * What /admin/mailboxes says of an active mailbox: 'idle' while a process holds an IDLE
+ * connection to it (its lease not run out), 'no_idle' when the server offered none, else polled.
+ */
+export function howMailboxIsRead(box: MailboxRow, now: number): 'idle' | 'no_idle' | 'polled' | null {
+  if (!box.active) return null;
+  if (box.listening_since !== null && box.listen_until !== null && box.listen_until > now) return 'idle';
+  return box.idle_missing ? 'no_idle' : 'polled';
+}
+
 /** The form's values for a mailbox (never its password), or a fresh form. */
 export function mailboxFormValues(box: MailboxRow | null): Record<string, string> {
   if (!box) return { name: '', protocol: 'imap', host: '', port: '993', security: 'tls', username: '', password: '', address: '', folder: 'INBOX', after_import: 'mark_seen', move_to: '', category_id: '', priority_id: '', active: '1' };
@@ -67,21 +82,8 @@ async function parseForm(db: Db, input: unknown, editing: MailboxRow | null): Pr
   return v;
 }
 
-const values = (v: MailboxInput): MailboxValues => ({
-  name: v.name,
-  protocol: v.protocol,
-  host: v.host,
-  port: v.port,
-  security: v.security,
-  username: v.username,
-  address: v.address,
-  folder: v.folder,
-  afterImport: v.afterImport,
-  moveTo: v.moveTo,
-  categoryId: v.categoryId,
-  priorityId: v.priorityId,
-  active: v.active,
-});
+/** The form's values as stored: everything but the password, which is sealed apart. */
+const values = ({ password: _password, ...row }: MailboxInput): MailboxValues => row;
 
 /** What the audit log keeps of a mailbox: everything but the password. */
 const auditView = (v: MailboxValues) => ({ ...v });

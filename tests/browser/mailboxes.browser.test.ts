@@ -1,9 +1,9 @@
 import type { Browser } from 'playwright-core';
-import { fetchPolicy } from '../../src/jobs/mail-fetch';
-import { runDueJobs } from '../../src/jobs/job-runner';
+import { startListening } from '../../src/jobs/job-runner';
 import { describeWithDovecot, startDovecot, type DovecotServer } from '../helpers/dovecot';
 import { adminCredentials, installedApp, type InstalledApp } from '../helpers/installed-app';
 import { customerMail } from '../helpers/mailbox-fixtures';
+import { waitFor } from '../helpers/wait-for';
 import { collectPageErrors, launchBrowser, serve, signInAt, step } from './browser';
 
 /** An admin sets up a mailbox on /admin/mailboxes, tests it against Dovecot and sees it fetched. */
@@ -65,11 +65,25 @@ describeWithDovecot('mailboxes in the browser', () => {
     await page.fill('#password', dc.password);
     await page.getByRole('button', { name: 'Save mailbox' }).click();
     await page.waitForURL('**/admin/mailboxes?done=saved');
-    t.clock.advance(fetchPolicy.retryAfterErrorMs + 1);
-    await runDueJobs(t.services);
-    await page.reload();
-    expect(await page.locator('table').textContent()).toMatch(/Fine; \d+ messages? taken/);
-    await step(page, `mailboxes-${size}-05-fetched`);
+    // "Customers can answer by e-mail" is off on a fresh install: the page says so, with the way there.
+    expect(await page.locator('#replies-off').textContent()).toContain('Customers are not invited to answer by e-mail');
+    expect(await page.locator('#replies-off a').getAttribute('href')).toBe('/admin/settings/sending#mail-inboundReplies');
+    expect(await page.locator('[data-reading]').textContent()).toBe('Checked every 30 s');
+    // The web process's IDLE listener connects, fetches what waits, and listens.
+    const listener = startListening(t.services, { checkEveryMs: 200 })!;
+    try {
+      const id = Number((await t.db('mailboxes').first('id')).id);
+      await waitFor(async () => {
+        const box = await t.db('mailboxes').where({ id }).first();
+        return box.listening_since !== null && box.last_fetch_at !== null; // the run is over, not only its import
+      }, 'listening, the waiting mail fetched', 20_000);
+      await page.reload();
+      expect(await page.locator('table').textContent()).toMatch(/Fine; \d+ messages? taken/);
+      expect(await page.locator('[data-reading]').textContent()).toBe('Listening (IDLE): new mail within seconds');
+      await step(page, `mailboxes-${size}-05-fetched`);
+    } finally {
+      await listener.stop();
+    }
     expect(await t.db('tickets').where({ subject: `Browser ${size} question` }).first()).toBeTruthy();
     expect(errors).toEqual([]);
     await context.close();

@@ -82,7 +82,7 @@ function groupName(gid: number): string {
   return out.split(':')[0] || String(gid);
 }
 
-function config(dir: string, ports: { imap: number; pop3: number }, who: ReturnType<typeof runAs>): string {
+function config(dir: string, ports: { imap: number; pop3: number }, who: ReturnType<typeof runAs>, extra: string): string {
   return `# Tessera's test Dovecot: written by tests/helpers/dovecot.ts
 base_dir = ${dir}/run
 state_dir = ${dir}/state
@@ -154,6 +154,7 @@ service anvil {
 service stats {
   chroot =
 }
+${extra}
 `;
 }
 
@@ -171,7 +172,8 @@ const listening = (port: number) =>
     });
   });
 
-export async function startDovecot(opts: { user?: string; password?: string } = {}): Promise<DovecotServer> {
+/** `extraConfig`: lines added to dovecot.conf (e.g. an `imap_capability` without IDLE). */
+export async function startDovecot(opts: { user?: string; password?: string; extraConfig?: string } = {}): Promise<DovecotServer> {
   if (!dovecotBinary) throw new Error(dovecotMissing() ?? 'no dovecot');
   const who = runAs();
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'h11-fetch-dovecot-'));
@@ -180,7 +182,7 @@ export async function startDovecot(opts: { user?: string; password?: string } = 
   const ports = { imap: await freePort(), pop3: await freePort() };
   for (const sub of ['run', 'state', 'mail', 'home']) fs.mkdirSync(path.join(dir, sub));
   fs.writeFileSync(path.join(dir, 'users'), `${user}:{PLAIN}${password}::::::\n`);
-  fs.writeFileSync(path.join(dir, 'dovecot.conf'), config(dir, ports, who));
+  fs.writeFileSync(path.join(dir, 'dovecot.conf'), config(dir, ports, who, opts.extraConfig ?? ''));
   const maildir = path.join(dir, 'mail', user);
   const folderDir = (folder = 'INBOX') => (folder === 'INBOX' ? maildir : path.join(maildir, `.${folder}`));
   const ensureMaildir = (root: string) => {

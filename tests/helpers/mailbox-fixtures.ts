@@ -1,8 +1,10 @@
 import { ImapFlow } from 'imapflow';
+import { runDueJobs } from '../../src/jobs/job-runner';
+import { fetchPolicy } from '../../src/jobs/mail-fetch';
 import { insertMailbox, type MailboxValues } from '../../src/mailboxes/mailboxes.repo';
 import { encryptTotpSecret } from '../../src/staff/totp';
-import type { DovecotServer } from './dovecot';
-import type { InstalledApp } from './installed-app';
+import { startDovecot, type DovecotServer } from './dovecot';
+import { useInstalledApp, type InstalledApp } from './installed-app';
 
 /** A mail as a customer's client would send it. */
 export function customerMail(opts: { n: number | string; from?: string; subject?: string; inReplyTo?: string; body?: string }): string {
@@ -59,4 +61,34 @@ export async function withImap<T>(dc: DovecotServer, fn: (client: ImapFlow) => P
   } finally {
     await client.logout();
   }
+}
+
+/**
+ * The set-up of the tests that fetch from Dovecot: an installed help desk, a Dovecot for the
+ * file, and before each test no mailbox rows and an empty INBOX.
+ */
+export function useDovecotMailboxes(ready: (t: InstalledApp, dc: DovecotServer) => void, opts: { extraConfig?: string } = {}): void {
+  let t: InstalledApp;
+  let dc: DovecotServer | undefined;
+  useInstalledApp((a) => (t = a));
+  beforeAll(async () => {
+    dc = await startDovecot(opts);
+    ready(t, dc);
+  });
+  afterAll(async () => dc?.close());
+  beforeEach(async () => {
+    await t.db('mailbox_pop3_seen').del();
+    await t.db('mailboxes').del();
+    await withImap(dc!, async (c) => {
+      if ((c.mailbox as { exists: number }).exists > 0) await c.messageDelete('1:*');
+    });
+  });
+}
+
+export const countTickets = async (t: InstalledApp) => Number((await t.db('tickets').count<{ n: number }[]>({ n: '*' }))[0]!.n);
+
+/** One job run, as the web process's timer would start it once the mailbox is due again. */
+export async function runWhenDue(t: InstalledApp) {
+  t.clock.advance(fetchPolicy.retryAfterErrorMs + 1);
+  return runDueJobs(t.services);
 }

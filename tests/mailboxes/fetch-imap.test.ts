@@ -1,9 +1,8 @@
 import { fetchDueMailboxes, fetchPolicy } from '../../src/jobs/mail-fetch';
-import { runDueJobs } from '../../src/jobs/job-runner';
 import { importRawMail } from '../../src/mail-intake/intake.service';
-import { describeWithDovecot, startDovecot, type DovecotServer } from '../helpers/dovecot';
-import { useInstalledApp, type InstalledApp } from '../helpers/installed-app';
-import { addDovecotMailbox, customerMail, withImap } from '../helpers/mailbox-fixtures';
+import { describeWithDovecot, type DovecotServer } from '../helpers/dovecot';
+import type { InstalledApp } from '../helpers/installed-app';
+import { addDovecotMailbox, customerMail, countTickets, runWhenDue, useDovecotMailboxes, withImap } from '../helpers/mailbox-fixtures';
 
 /**
  * Fetching from a real IMAP server (Dovecot on loopback) through the real import: new tickets,
@@ -12,26 +11,11 @@ import { addDovecotMailbox, customerMail, withImap } from '../helpers/mailbox-fi
 describeWithDovecot('fetching mail over IMAP', () => {
   let t: InstalledApp;
   let dc: DovecotServer;
-  useInstalledApp((a) => (t = a));
-  beforeAll(async () => {
-    dc = await startDovecot();
-  });
-  afterAll(async () => dc?.close());
-  beforeEach(async () => {
-    await t.db('mailbox_pop3_seen').del();
-    await t.db('mailboxes').del();
-    await withImap(dc, async (c) => {
-      if ((c.mailbox as { exists: number }).exists > 0) await c.messageDelete('1:*');
-    });
-  });
+  useDovecotMailboxes((app, server) => ((t = app), (dc = server)));
 
-  const tickets = async () => Number((await t.db('tickets').count<{ n: number }[]>({ n: '*' }))[0]!.n);
+  const tickets = () => countTickets(t);
   const box = async (id: number) => t.db('mailboxes').where({ id }).first();
-  /** One job run, as the web process's timer would start it once the mailbox is due again. */
-  const run = async () => {
-    t.clock.advance(fetchPolicy.retryAfterErrorMs + 1);
-    return runDueJobs(t.services);
-  };
+  const run = () => runWhenDue(t);
 
   test('a new mail becomes a ticket with the mailbox category and priority; it is marked read only after', async () => {
     const category = await t.db('categories').orderBy('id', 'desc').first('id');

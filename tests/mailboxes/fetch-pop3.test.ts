@@ -1,31 +1,15 @@
-import { fetchPolicy } from '../../src/jobs/mail-fetch';
-import { runDueJobs } from '../../src/jobs/job-runner';
-import { describeWithDovecot, startDovecot, type DovecotServer } from '../helpers/dovecot';
-import { useInstalledApp, type InstalledApp } from '../helpers/installed-app';
-import { addDovecotMailbox, customerMail, withImap } from '../helpers/mailbox-fixtures';
+import { describeWithDovecot, type DovecotServer } from '../helpers/dovecot';
+import type { InstalledApp } from '../helpers/installed-app';
+import { addDovecotMailbox, customerMail, countTickets, runWhenDue, useDovecotMailboxes, withImap } from '../helpers/mailbox-fixtures';
 
 /** Fetching over POP3 (Dovecot on loopback): keep with UIDL tracking, delete, and the loop check. */
 describeWithDovecot('fetching mail over POP3', () => {
   let t: InstalledApp;
   let dc: DovecotServer;
-  useInstalledApp((a) => (t = a));
-  beforeAll(async () => {
-    dc = await startDovecot();
-  });
-  afterAll(async () => dc?.close());
-  beforeEach(async () => {
-    await t.db('mailbox_pop3_seen').del();
-    await t.db('mailboxes').del();
-    await withImap(dc, async (c) => {
-      if ((c.mailbox as { exists: number }).exists > 0) await c.messageDelete('1:*');
-    });
-  });
+  useDovecotMailboxes((app, server) => ((t = app), (dc = server)));
 
-  const tickets = async () => Number((await t.db('tickets').count<{ n: number }[]>({ n: '*' }))[0]!.n);
-  const run = async () => {
-    t.clock.advance(fetchPolicy.retryAfterErrorMs + 1);
-    return runDueJobs(t.services);
-  };
+  const tickets = () => countTickets(t);
+  const run = () => runWhenDue(t);
 
   test('keep: each message is imported once, byte for byte; the seen list shrinks with the mailbox', async () => {
     const id = await addDovecotMailbox(t, dc, { protocol: 'pop3', afterImport: 'keep' });

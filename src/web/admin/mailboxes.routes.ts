@@ -1,8 +1,10 @@
 import { Router, type Request, type Response } from 'express';
 import { listActiveCategories } from '../../categories/categories.repo';
 import { ValidationError } from '../../errors';
+import { fetchPolicy } from '../../jobs/mail-fetch';
+import { inboundMailActive } from '../../mail/inbound';
 import { listMailboxes, type MailboxRow } from '../../mailboxes/mailboxes.repo';
-import { mailboxForAdmin, mailboxFormValues, removeMailbox, saveMailbox, testMailboxForm } from '../../mailboxes/mailboxes.service';
+import { howMailboxIsRead, mailboxForAdmin, mailboxFormValues, removeMailbox, saveMailbox, testMailboxForm } from '../../mailboxes/mailboxes.service';
 import { listPriorities } from '../../tickets/statuses.repo';
 import type { Services } from '../app-services';
 import { requireAdmin } from '../auth/guards';
@@ -20,10 +22,13 @@ export function mailboxRoutes(services: Services): Router {
   const signing = services.config.secrets.signing;
 
   router.get('/mailboxes', async (req, res) => {
-    const boxes = await listMailboxes(services.db);
+    const [boxes, settings] = await Promise.all([listMailboxes(services.db), services.settings.all()]);
+    const now = services.clock.now();
     res.render('admin/mailboxes', {
       title: req.t('mailboxes.title'),
-      boxes: boxes.map((b) => ({ ...b, lastErrorView: describeLastError(b.last_error) })),
+      boxes: boxes.map((b) => ({ ...b, lastErrorView: describeLastError(b.last_error), reading: howMailboxIsRead(b, now) })),
+      pollSeconds: Math.round(fetchPolicy.intervalMs / 1000),
+      repliesInvited: inboundMailActive(settings),
       notice: typeof req.query.done === 'string' && ['saved', 'deleted'].includes(req.query.done) ? `mailboxes.done.${req.query.done}` : null,
     });
   });

@@ -1,0 +1,222 @@
+import crypto from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { ImapFlow } from 'imapflow';
+import { imapClient, serverLimits } from '../mailboxes/mail-servers';
+import { claimListening, markIdleMissing, markListening, releaseListening, renewListening, unlistenedMailboxIds, type ListenLease } from '../mailboxes/mailbox-listening.repo';
+import { findMailbox } from '../mailboxes/mailboxes.repo';
+import { mailboxAccess } from '../mailboxes/mailboxes.service';
+import { fetchMailboxNow, type FetchDeps } from './mail-fetch';
+
+/**
+ * IMAP IDLE: new mail within seconds instead of at the next poll.
+ *
+ * - Each process runs one listener. It claims the listening of an IMAP mailbox with a lease in
+ *   the database (`listen_until` / `listened_by`), so only one process listens to a mailbox,
+ *   and renews the lease at every check while it keeps the connection.
+ * - New mail (EXISTS) runs `fetchMailboxNow`: the same claim of the fetch lease and the same run
+ *   as polling, so a message is imported once whoever fetches. Polling goes on beside it (every
+ *   30 s) and covers whatever the listener misses: a lost connection, a server without IDLE.
+ * - A saved form drops the lease (`updateMailbox`), as do switching off and deleting: the
+ *   renewal fails and the connection is closed; the next check listens with the new settings.
+ * - A lost connection is opened again after 1 s, 2 s, 4 s ... up to a minute.
+ */
+export const listenPolicy = {
+  checkEveryMs: 5_000,
+  leaseMs: 60_000,
+  /** IDLE is started again this often (below the socket timeout and the servers' 29 minutes). */
+  idleRestartMs: 60_000,
+  firstBackoffMs: 1_000,
+  maxBackoffMs: 60_000,
+  /** A woken fetch that finds a run of another process going tries again this soon. */
+  busyRetryMs: 1_000,
+  mailboxesPerProcess: 50,
+};
+
+export type ListenPolicy = typeof listenPolicy;
+type Policy = ListenPolicy;
+
+export type MailListener = {
+  /** The mailboxes this process listens to (its connections may be reconnecting). */
+  held(): number[];
+  /** Checks at once (tests; the timer does it every few seconds). */
+  check(): Promise<void>;
+  stop(): Promise<void>;
+};
+
+export function startMailListener(deps: FetchDeps, overrides: Partial<Policy> = {}): MailListener {
+  const policy: Policy = { ...listenPolicy, ...overrides };
+  const worker = `listen-${process.pid}-${crypto.randomBytes(6).toString('hex')}`;
+  const held = new Map<number, MailboxListening>();
+  let stopped = false;
+  let timer: NodeJS.Timeout | null = null;
+  let checking: Promise<void> | null = null;
+
+  const drop = async (id: number) => {
+    const l = held.get(id);
+    held.delete(id);
+    await l?.close();
+  };
+
+  const checkOnce = async () => {
+    for (const [id, l] of [...held]) {
+      if (l.ended) {
+        held.delete(id);
+        await releaseListening(deps.db, id, worker);
+        continue;
+      }
+      const lease = { worker, until: deps.clock.now() + policy.leaseMs };
+      const kept = await renewListening(deps.db, id, lease).catch((err: unknown) => {
+        deps.logger.warn({ err, mailbox: id }, 'could not renew the IDLE lease');
+        return deps.clock.now() < l.lease.until; // keep listening while the old lease lasts
+      });
+      if (kept) l.lease = lease;
+      else await drop(id);
+    }
+    const room = policy.mailboxesPerProcess - held.size;
+    if (stopped || room <= 0) return;
+    const now = deps.clock.now();
+    for (const id of await unlistenedMailboxIds(deps.db, now, room)) {
+      const lease = { worker, until: now + policy.leaseMs };
+      if (stopped || !(await claimListening(deps.db, id, lease, now))) continue;
+      held.set(id, new MailboxListening(deps, id, lease, policy));
+    }
+  };
+
+  const check = (): Promise<void> => {
+    checking ??= checkOnce()
+      .catch((err: unknown) => deps.logger.error({ err }, 'the IDLE listener check failed; trying again'))
+      .finally(() => (checking = null));
+    return checking;
+  };
+
+  const schedule = () => {
+    timer = setTimeout(() => {
+      void check().finally(() => {
+        if (!stopped) schedule();
+      });
+    }, policy.checkEveryMs);
+    timer.unref();
+  };
+
+  void check();
+  schedule();
+  return {
+    held: () => [...held.keys()],
+    check,
+    stop: async () => {
+      stopped = true;
+      if (timer) clearTimeout(timer);
+      await checking;
+      await Promise.all([...held.keys()].map(async (id) => {
+        await drop(id);
+        await releaseListening(deps.db, id, worker).catch(() => undefined);
+      }));
+    },
+  };
+}
+
+/** One mailbox's IDLE connection, opened again and again until closed. */
+class MailboxListening {
+  ended = false;
+  private readonly stopping = new AbortController();
+  private client: ImapFlow | null = null;
+  private wakeups = 0;
+  private fetching: Promise<void> | null = null;
+  private readonly loop: Promise<void>;
+
+  constructor(
+    private readonly deps: FetchDeps,
+    readonly id: number,
+    public lease: ListenLease,
+    private readonly policy: Policy,
+  ) {
+    this.loop = this.run();
+  }
+
+  async close(): Promise<void> {
+    this.stopping.abort();
+    this.client?.close();
+    await this.loop;
+    await this.fetching;
+  }
+
+  private get closing() {
+    return this.stopping.signal.aborted;
+  }
+
+  private async run(): Promise<void> {
+    let backoff = this.policy.firstBackoffMs;
+    while (!this.closing && !this.ended) {
+      try {
+        if (await this.listenOnce()) backoff = this.policy.firstBackoffMs;
+      } catch (err) {
+        if (!this.closing) this.deps.logger.warn({ mailbox: this.id, err: err instanceof Error ? err.message : String(err) }, 'the IDLE connection failed; polling covers the gap');
+      }
+      if (this.closing || this.ended) break;
+      await sleep(backoff, undefined, { signal: this.stopping.signal, ref: false }).catch(() => undefined);
+      backoff = Math.min(backoff * 2, this.policy.maxBackoffMs);
+    }
+  }
+
+  /** One connection, from sign-in to its end; true when it got as far as listening. */
+  private async listenOnce(): Promise<boolean> {
+    const { db, clock, signingSecret } = this.deps;
+    const box = await findMailbox(db, this.id);
+    if (!box || !box.active || box.protocol !== 'imap') {
+      this.ended = true;
+      return false;
+    }
+    const access = mailboxAccess(box, signingSecret);
+    const client = imapClient(access, serverLimits, this.policy.idleRestartMs);
+    this.client = client;
+    client.on('error', () => undefined); // a dropped connection ends idle() below
+    client.on('exists', (e: { count: number; prevCount: number }) => {
+      if (e.count > e.prevCount) this.wake();
+    });
+    const closed = new Promise<void>((resolve) => client.once('close', () => resolve()));
+    try {
+      if (this.closing) return false;
+      await client.connect();
+      if (this.closing) return false;
+      if (!client.capabilities.has('IDLE')) {
+        await markIdleMissing(db, this.id, this.lease.worker);
+        this.ended = true;
+        return false;
+      }
+      await client.mailboxOpen(access.folder, { readOnly: true });
+      if (!(await markListening(db, this.id, this.lease.worker, clock.now()))) return false;
+      this.wake(); // mail that came while nobody listened
+      // idle() returns when IDLE ends (the connection closed); with the folder no longer
+      // selected it would return at once, so that ends the connection too.
+      while (!this.closing && client.usable && client.mailbox) await Promise.race([client.idle().catch(() => undefined), closed]);
+      return true;
+    } finally {
+      this.client = null;
+      client.close();
+      await markListening(db, this.id, this.lease.worker, null).catch(() => undefined);
+    }
+  }
+
+  /** New mail: one fetch run at a time, and one more if mail came during it. */
+  private wake(): void {
+    this.wakeups++;
+    this.fetching ??= this.fetchWhileWoken().finally(() => (this.fetching = null));
+  }
+
+  private async fetchWhileWoken(): Promise<void> {
+    while (this.wakeups > 0 && !this.closing) {
+      this.wakeups = 0;
+      try {
+        const run = await fetchMailboxNow(this.deps, this.id, this.stopping.signal);
+        if (run === 'busy') {
+          // A run of another process (or this one's poll) holds the mailbox and may have listed
+          // the folder before this mail came: try again once it is done.
+          this.wakeups++;
+          await sleep(this.policy.busyRetryMs, undefined, { signal: this.stopping.signal, ref: false }).catch(() => undefined);
+        }
+      } catch (err) {
+        this.deps.logger.error({ err, mailbox: this.id }, 'a fetch woken by IDLE failed; polling takes over');
+      }
+    }
+  }
+}
