@@ -4,12 +4,17 @@ import { ValidationError } from '../../errors';
 import { listCalendars, type CalendarRow } from '../../sla/calendars.repo';
 import { weekdayFields } from '../../sla/calendars.schema';
 import { calendarForAdmin, calendarFormValues, removeCalendar, saveCalendar } from '../../sla/calendars.service';
+import { listAllFields } from '../../custom-fields/fields-admin.repo';
+import { listPolicies } from '../../sla/policies.repo';
+import { targetKinds } from '../../sla/policy-match';
+import { listPriorities } from '../../tickets/statuses.repo';
 import { effectiveZone } from '../../tickets/zoned-time';
 import type { Services } from '../app-services';
 import { requireCapability } from '../auth/guards';
 import { idParam } from '../params';
 import { adminActorOf, formBody, keptForm } from './admin-actor';
 import { timeZones } from './settings.form';
+import { slaPolicyRoutes } from './sla-policies.routes';
 
 const notices = ['calendarSaved', 'calendarRemoved', 'policySaved', 'policyRemoved'];
 
@@ -17,13 +22,20 @@ const notices = ['calendarSaved', 'calendarRemoved', 'policySaved', 'policyRemov
 export function slaRoutes(services: Services): Router {
   const router = Router();
   router.use('/sla', requireCapability('sla.manage'));
+  router.use(slaPolicyRoutes(services));
 
   router.get('/sla', async (req, res) => {
-    const [calendars, categories] = await Promise.all([listCalendars(services.db), listAllCategories(services.db)]);
+    const [calendars, categories, policies, priorities, fields] = await Promise.all([
+      listCalendars(services.db), listAllCategories(services.db), listPolicies(services.db), listPriorities(services.db), listAllFields(services.db),
+    ]);
     res.render('admin/sla', {
       title: req.t('sla.title'),
       calendars,
       categories,
+      policies,
+      priorities,
+      fields,
+      targetKinds,
       weekdayFields,
       notice: typeof req.query.done === 'string' && notices.includes(req.query.done) ? `sla.done.${req.query.done}` : null,
     });
