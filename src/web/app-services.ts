@@ -1,3 +1,4 @@
+import { slaClocks } from '../sla/sla-clocks';
 import { DiskAttachmentStore, type AttachmentStore } from '../attachments/attachment-store';
 import { CatalogService } from '../catalog/catalog.service';
 import { ticketRouting } from '../categories/ticket-routing';
@@ -27,6 +28,7 @@ export function createServices(deps: AppDeps): Services {
   events.subscribe(ticketRouting(events));
   events.subscribe(ticketExtrasOnMerge);
   events.subscribe(tagCategoriesKept);
+  events.subscribe(slaClocks);
   const store = new DiskAttachmentStore(resolveFromRoot(deps.config.paths.attachments));
   const catalog = new CatalogService(deps.db, deps.i18n, () => deps.clock.now());
   return { ...deps, settings, events, store, catalog };
