@@ -2,12 +2,12 @@ import type { Knex } from 'knex';
 import type { Trx } from '../db/db';
 import type { TicketEvent, TicketSubscriber } from '../tickets/ticket-events';
 import { insertTicketEvent } from '../tickets/ticket-events.repo';
-import { compileCalendar, type BusinessCalendar } from './business-time';
+import { businessTimeBetween, compileCalendar, type BusinessCalendar } from './business-time';
 import { calendarForCategory, findCalendar } from './calendars.repo';
 import { modeOf, nextClock } from './clock-plan';
 import { clocksOf, deleteClock, fieldValuesOf, readClockFacts, upsertClock } from './clocks.repo';
-import { listPolicies } from './policies.repo';
-import { matchPolicy, targetKinds } from './policy-match';
+import { findPolicy, listPolicies } from './policies.repo';
+import { matchPolicy, targetKinds, type TargetKind } from './policy-match';
 
 const MINUTE = 60_000;
 /** Without any calendar the clocks run round the clock. */
@@ -18,6 +18,25 @@ const system = { type: 'system' as const, id: null };
 async function calendarOf(trx: Knex, policyCalendarId: number | null, categoryId: number): Promise<BusinessCalendar> {
   const row = (policyCalendarId !== null ? await findCalendar(trx, policyCalendarId) : undefined) ?? (await calendarForCategory(trx, categoryId));
   return row ? compileCalendar(row) : aroundTheClock;
+}
+
+export type ClockDisplay = { kind: TargetKind; state: 'running' | 'paused' | 'met' | 'metLate' | 'breached'; dueAt: number | null; leftMs: number; at: number | null };
+
+/** A ticket's clocks as staff see them: business time left (negative when overdue), or when met or breached. */
+export async function clocksForDisplay(db: Knex, ticketId: number, now: number): Promise<ClockDisplay[]> {
+  const clocks = await clocksOf(db, ticketId);
+  if (clocks.length === 0) return [];
+  const ticket = await readClockFacts(db, ticketId);
+  const policy = clocks[0]!.policyId === null ? undefined : await findPolicy(db, clocks[0]!.policyId);
+  const cal = await calendarOf(db, policy?.calendarId ?? null, ticket?.categoryId ?? 0);
+  return targetKinds.flatMap((kind): ClockDisplay[] => {
+    const c = clocks.find((x) => x.kind === kind);
+    if (!c) return [];
+    if (c.metAt !== null) return [{ kind, state: c.breachedAt !== null ? 'metLate' : 'met', dueAt: null, leftMs: 0, at: c.metAt } satisfies ClockDisplay];
+    if (c.runningSince === null) return [{ kind, state: 'paused', dueAt: null, leftMs: Math.max(0, c.targetMs - c.usedMs), at: null } satisfies ClockDisplay];
+    const leftMs = c.dueAt === null ? 0 : businessTimeBetween(cal, now, c.dueAt);
+    return [{ kind, state: c.breachedAt !== null || (c.dueAt !== null && c.dueAt <= now) ? 'breached' : 'running', dueAt: c.dueAt, leftMs, at: c.breachedAt } satisfies ClockDisplay];
+  });
 }
 
 /**

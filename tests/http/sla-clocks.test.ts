@@ -55,12 +55,18 @@ test('a ticket at 17:55 on Friday made urgent is due at 10:00 on Monday; silence
   expect(await recordSlaBreaches(t)).toBe(0);
   expect((await clock(id, 'first'))!.breachedAt).toBe(utc(2026, 12, 7, 9));
   expect(await slaEvents(id)).toEqual([{ type: 'sla.breached', kind: 'first', dueAt: utc(2026, 12, 7, 9) }]);
+  const breached = (await (await admin()).agent.get(`/admin/tickets/${id}`).expect(200)).text;
+  expect(breached).toContain('sla-clock--breached');
+  expect(breached).toContain('SLA target breached');
 
   // The late reply still meets the clock, marked late.
   const staff = await admin();
   await staff.agent.post(`/admin/tickets/${id}/reply?_csrf=${encodeURIComponent(staff.token)}`).field('message', 'Sorry for the wait.').field('status', 'replied').expect(303);
   expect(await clock(id, 'first')).toMatchObject({ running: false, metAt: utc(2026, 12, 7, 9, 1), dueAt: null });
   expect((await slaEvents(id)).at(-1)).toEqual({ type: 'sla.met', kind: 'first', late: true });
+  const met = (await staff.agent.get(`/admin/tickets/${id}`).expect(200)).text;
+  expect(met).toContain('met late');
+  expect(met).toContain('SLA target met');
 });
 
 test('a reply within the target meets the first-response clock on time; nothing breaches', async () => {
@@ -87,6 +93,7 @@ test('a pausing status stops the clock, and the time on hold is not counted', as
   setClock(utc(2026, 12, 9, 10)); // two business hours later
   await agent.post(`/admin/tickets/${id}/properties`).type('form').send({ _csrf: token, status: 'on_hold' }).expect(303);
   expect(await clock(id, 'resolution')).toMatchObject({ running: false, dueAt: null, usedMs: 2 * 60 * MIN });
+  expect((await agent.get(`/admin/tickets/${id}`).expect(200)).text).toContain('paused, 6 h 0 min left');
   expect(await clock(id, 'first')).toMatchObject({ running: false, dueAt: null, usedMs: 2 * 60 * MIN });
 
   setClock(utc(2026, 12, 11, 8)); // Friday 09:00 local: two days on hold
