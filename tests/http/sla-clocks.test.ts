@@ -107,3 +107,19 @@ test('a pausing status stops the clock, and the time on hold is not counted', as
   expect(await recordSlaBreaches(t)).toBe(1);
   expect((await slaEvents(id)).map((e) => e.type)).toEqual(['sla.breached']);
 });
+
+test('a status the admin marks as pausing stops the clocks; the built-in ones are set that way at install', async () => {
+  expect(await t.db('statuses').where({ pauses_sla: true }).orderBy('key').pluck('key')).toEqual(['on_hold', 'waiting']);
+  const { agent, token } = await admin();
+  await agent.post('/admin/statuses').type('form').send({ _csrf: token, name_en: 'Waiting for parts', color: '#123456', sort_order: '5', counts_as: 'open', pauses_sla: 'yes' }).expect(303);
+  const parts = (await t.db('statuses').where({ name: 'Waiting for parts' }).first<{ id: number; key: string; pauses_sla: boolean | number }>('id', 'key', 'pauses_sla'))!;
+  expect(Boolean(parts.pauses_sla)).toBe(true);
+  expect((await agent.get(`/admin/statuses/${parts.id}`).expect(200)).text).toMatch(/id="pauses_sla" name="pauses_sla" value="yes"[^>]* checked/);
+  const bad = await agent.post(`/admin/statuses/${parts.id}`).type('form').send({ _csrf: token, name_en: 'Waiting for parts', color: '#123456', pauses_sla: 'maybe' });
+  expect(bad.status).toBe(400);
+
+  const id = await newTicket(utc(2026, 12, 14, 8)); // Monday 09:00 local
+  const again = await admin();
+  await again.agent.post(`/admin/tickets/${id}/properties`).type('form').send({ _csrf: again.token, priority: 'urgent', status: parts.key }).expect(303);
+  expect(await clock(id, 'resolution')).toMatchObject({ running: false, dueAt: null });
+});
