@@ -83,6 +83,12 @@ export async function upsertClock(trx: Knex, ticketId: number, clock: ClockRow, 
   else await trx('sla_clocks').insert({ ticket_id: ticketId, kind: clock.kind, ...toRaw(clock), updated_at: now });
 }
 
+/** Keeps the ticket's soonest running due time current, for the list's SLA sort and filters. */
+export async function refreshTicketSlaDue(trx: Knex, ticketId: number): Promise<void> {
+  const row = await trx('sla_clocks').where({ ticket_id: ticketId }).whereNotNull('due_at').first<{ due: number | string | null }>(trx.raw('min(due_at) as due'));
+  await trx('tickets').where({ id: ticketId }).update({ sla_due_at: row?.due == null ? null : Number(row.due) });
+}
+
 export async function deleteClock(trx: Knex, ticketId: number, kind: TargetKind): Promise<void> {
   await trx('sla_clocks').where({ ticket_id: ticketId, kind }).del();
 }

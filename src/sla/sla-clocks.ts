@@ -5,7 +5,7 @@ import { insertTicketEvent } from '../tickets/ticket-events.repo';
 import { businessTimeBetween, compileCalendar, type BusinessCalendar } from './business-time';
 import { calendarForCategory, findCalendar } from './calendars.repo';
 import { modeOf, nextClock } from './clock-plan';
-import { clocksOf, deleteClock, fieldValuesOf, readClockFacts, upsertClock } from './clocks.repo';
+import { clocksOf, deleteClock, fieldValuesOf, readClockFacts, refreshTicketSlaDue, upsertClock } from './clocks.repo';
 import { findPolicy, listPolicies } from './policies.repo';
 import { matchPolicy, targetKinds, type TargetKind } from './policy-match';
 
@@ -53,17 +53,21 @@ export async function syncTicketClocks(trx: Knex, ticketId: number, now: number)
   const existing = await clocksOf(trx, ticketId);
   if (!match && existing.length === 0) return;
   const cal = await calendarOf(trx, match?.policy.calendarId ?? null, facts.categoryId);
+  let changed = false;
   for (const kind of targetKinds) {
     const before = existing.find((c) => c.kind === kind);
     const minutes = targets[kind];
     const change = nextClock(kind, before, modeOf(kind, facts, targets, now), { ms: (minutes ?? 0) * MINUTE, policyId: match?.policy.id ?? null }, cal, now);
     if (change.row === null) {
       if (before) await deleteClock(trx, ticketId, kind);
+      changed ||= before !== undefined;
       continue;
     }
     if (change.row !== before) await upsertClock(trx, ticketId, change.row, before !== undefined, now);
+    changed ||= change.row !== before;
     if (change.met) await insertTicketEvent(trx, ticketId, 'sla.met', system, { kind, late: change.met.late }, now);
   }
+  if (changed) await refreshTicketSlaDue(trx, ticketId);
 }
 
 const relevant = new Set<TicketEvent['type']>([

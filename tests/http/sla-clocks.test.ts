@@ -123,3 +123,31 @@ test('a status the admin marks as pausing stops the clocks; the built-in ones ar
   await again.agent.post(`/admin/tickets/${id}/properties`).type('form').send({ _csrf: again.token, priority: 'urgent', status: parts.key }).expect(303);
   expect(await clock(id, 'resolution')).toMatchObject({ running: false, dueAt: null });
 });
+
+test('the list sorts by the SLA due time and filters breached and due-soon tickets; the dashboard counts them', async () => {
+  // Tuesday 2026-12-15: one ticket created at 09:00 (due 10:00 local), one at 11:00 (due 12:00), one left normal (no clock).
+  const early = await newTicket(utc(2026, 12, 15, 8));
+  const later = await newTicket(utc(2026, 12, 15, 10));
+  const plain = await newTicket(utc(2026, 12, 15, 10, 1));
+  const { agent, token } = await admin();
+  for (const id of [early, later]) await agent.post(`/admin/tickets/${id}/properties`).type('form').send({ _csrf: token, priority: 'urgent' }).expect(303);
+  expect(Number((await t.db('tickets').where({ id: early }).first<{ sla_due_at: number }>('sla_due_at'))!.sla_due_at)).toBe(utc(2026, 12, 15, 9));
+
+  setClock(utc(2026, 12, 15, 10, 30)); // the early one is breached, the later one due soon
+  const shown = async (query: string) => {
+    const html = (await agent.get(`/admin/tickets?${query}`).expect(200)).text;
+    return [early, later, plain].filter((id) => html.includes(`href="/admin/tickets/${id}"`)).sort((a, b) => html.indexOf(`href="/admin/tickets/${a}"`) - html.indexOf(`href="/admin/tickets/${b}"`));
+  };
+  expect(await shown('sla=breached&sort=sla&dir=asc')).toEqual([early]);
+  expect(await shown('sla=soon&sort=sla&dir=asc')).toEqual([later]);
+  const sorted = await shown('sort=sla&dir=desc&cols=tracking,subject,sla&size=100');
+  expect(sorted.indexOf(later)).toBeLessThan(sorted.indexOf(early));
+  const page = (await agent.get('/admin/tickets?sla=breached&sort=sla&dir=asc&cols=tracking,sla').expect(200)).text;
+  expect(page).toContain('Tickets whose SLA target has passed');
+  expect(page).toContain('class="due--overdue"');
+  const dashboard = (await agent.get('/admin').expect(200)).text;
+  expect(dashboard).toMatch(/href="\/admin\/tickets\?sla=breached&amp;sort=sla&amp;dir=asc"><span class="queue__count">\d+<\/span> <span class="queue__name">SLA breached/);
+  // Replying meets the clock: the ticket leaves the breached list.
+  await agent.post(`/admin/tickets/${early}/reply?_csrf=${encodeURIComponent(token)}`).field('message', 'Here.').field('status', 'replied').expect(303);
+  expect(await shown('sla=breached')).not.toContain(early);
+});
