@@ -1,5 +1,7 @@
 import type { Browser } from 'playwright-core';
+import request from 'supertest';
 import { adminCredentials, type InstalledApp } from '../helpers/installed-app';
+import { openTicket } from '../helpers/portal';
 import { collectPageErrors, step, signInAt, useServedApp, type ServedApp } from './browser';
 
 let t: InstalledApp;
@@ -45,5 +47,20 @@ test.each([
   await step(page, `sla-${size}-04-set-up`);
   expect(errors).toEqual([]);
   expect(await t.db('sla_policies').where({ name: `Urgent within an hour (${size})` }).first('id')).toBeDefined();
+
+  // A ticket made urgent gets its clock: on its page, and in the list's SLA column, sortable.
+  const tracking = await openTicket(t, request.agent(t.app), { subject: `Server down (${size})` });
+  const id = Number((await t.db('tickets').where({ tracking_id: tracking }).first<{ id: number }>('id'))!.id);
+  await page.goto(`${server.base}/admin/tickets/${id}`);
+  await page.selectOption('#priority', 'urgent');
+  await page.locator('form[action$="/properties"] button[type=submit]').click();
+  await page.waitForURL(`**/admin/tickets/${id}**`);
+  expect(await page.locator('#sla-box').textContent()).toContain('First response:');
+  await step(page, `sla-${size}-05-ticket`);
+  await page.goto(`${server.base}/admin/tickets?cols=tracking,subject,priority,sla&sort=sla&dir=asc`);
+  expect(await page.locator('th[aria-sort="ascending"]').textContent()).toContain('SLA due');
+  expect(await page.locator('table').textContent()).toContain(`Server down (${size})`);
+  await step(page, `sla-${size}-06-list`);
+  expect(errors).toEqual([]);
   await context.close();
 });
