@@ -44,13 +44,15 @@ export async function clocksForDisplay(db: Knex, ticketId: number, now: number):
  * the change; a clock met on the way is recorded as an event of the ticket.
  */
 export async function syncTicketClocks(trx: Knex, ticketId: number, now: number): Promise<void> {
+  // A desk without policies, on a ticket without clocks, does two small reads and no more.
+  const policies = await listPolicies(trx);
+  const existing = await clocksOf(trx, ticketId);
+  if (policies.length === 0 && existing.length === 0) return;
   const facts = await readClockFacts(trx, ticketId);
   if (!facts) return;
-  const policies = await listPolicies(trx);
   const fieldValues = policies.some((p) => p.fieldId !== null) ? await fieldValuesOf(trx, ticketId) : new Map<number, string>();
   const match = matchPolicy(policies, { ...facts, fieldValues });
   const targets = match?.targets ?? {};
-  const existing = await clocksOf(trx, ticketId);
   if (!match && existing.length === 0) return;
   const cal = await calendarOf(trx, match?.policy.calendarId ?? null, facts.categoryId);
   let changed = false;
