@@ -13,11 +13,12 @@ export type StateRow = {
   is_builtin: boolean | number;
   is_open?: boolean | number;
   customer_settable?: boolean | number;
+  pauses_sla?: boolean | number;
 };
-export type StateWrite = { name: string; names: string | null; color: string; sort_order: number; is_open?: boolean; customer_settable?: boolean };
+export type StateWrite = { name: string; names: string | null; color: string; sort_order: number; is_open?: boolean; customer_settable?: boolean; pauses_sla?: boolean };
 
 const tableOf = (kind: StateKind) => (kind === 'status' ? 'statuses' : 'priorities');
-const columnsOf = (kind: StateKind) => ['id', 'key', 'name', 'names', 'color', 'sort_order', 'is_builtin', ...(kind === 'status' ? ['is_open', 'customer_settable'] : [])];
+const columnsOf = (kind: StateKind) => ['id', 'key', 'name', 'names', 'color', 'sort_order', 'is_builtin', ...(kind === 'status' ? ['is_open', 'customer_settable', 'pauses_sla'] : [])];
 
 export async function listStates(db: Knex, kind: StateKind): Promise<StateRow[]> {
   return db(tableOf(kind)).orderBy([{ column: 'sort_order' }, { column: 'id' }]).select<StateRow[]>(columnsOf(kind));
@@ -32,7 +33,7 @@ export async function keyTaken(db: Knex, kind: StateKind, key: string): Promise<
 }
 
 export async function insertState(trx: Knex, kind: StateKind, key: string, row: StateWrite): Promise<number> {
-  return insertReturningId(trx, tableOf(kind), { ...row, key, is_builtin: false, ...(kind === 'status' ? { is_open: row.is_open ?? true, customer_settable: row.customer_settable ?? false } : {}) });
+  return insertReturningId(trx, tableOf(kind), { ...row, key, is_builtin: false, ...(kind === 'status' ? { is_open: row.is_open ?? true, customer_settable: row.customer_settable ?? false, pauses_sla: row.pauses_sla ?? false } : {}) });
 }
 
 export async function updateState(trx: Knex, kind: StateKind, id: number, row: StateWrite): Promise<void> {

@@ -20,6 +20,7 @@ function stateSchema(kind: StateKind, defaultLanguage: LanguageCode) {
         ? {
             counts_as: z.enum(['open', 'closed'], { error: 'form.invalid' }).optional().default('open'),
             customer_settable: z.enum(['yes', ''], { error: 'form.invalid' }).optional(),
+            pauses_sla: z.enum(['yes', ''], { error: 'form.invalid' }).optional(),
           }
         : {}),
     }),
@@ -35,13 +36,14 @@ export async function ticketStateForAdmin(db: Db, kind: StateKind, id: number): 
 }
 
 export function ticketStateFormValues(row: StateRow | null, defaultLanguage: string): Record<string, string> {
-  if (!row) return { ...formFromNames({}, 'name', '', defaultLanguage), color: '#2563eb', sort_order: '0', counts_as: 'open', customer_settable: '' };
+  if (!row) return { ...formFromNames({}, 'name', '', defaultLanguage), color: '#2563eb', sort_order: '0', counts_as: 'open', customer_settable: '', pauses_sla: '' };
   return {
     ...formFromNames(parseNames(row.names), 'name', row.name, defaultLanguage),
     color: row.color,
     sort_order: String(row.sort_order),
     counts_as: row.is_open ? 'open' : 'closed',
     customer_settable: row.customer_settable ? 'yes' : '',
+    pauses_sla: row.pauses_sla ? 'yes' : '',
   };
 }
 
@@ -62,7 +64,7 @@ async function newKey(db: Db, kind: StateKind, name: string): Promise<string> {
 export async function saveTicketState(db: Db, actor: AdminActor, kind: StateKind, id: number | null, input: unknown, defaultLanguage: LanguageCode, now: number): Promise<number> {
   const parsed = stateSchema(kind, defaultLanguage).safeParse(input);
   if (!parsed.success) throw new ValidationError('Check the entry.', fieldErrors(parsed.error));
-  const v = parsed.data as Record<string, unknown> & { color: string; sort_order: number; counts_as?: 'open' | 'closed'; customer_settable?: 'yes' | '' };
+  const v = parsed.data as Record<string, unknown> & { color: string; sort_order: number; counts_as?: 'open' | 'closed'; customer_settable?: 'yes' | ''; pauses_sla?: 'yes' | '' };
   const names = namesFromForm(v as Record<string, string>, 'name');
   return withTransaction(db, async (trx) => {
     const before = id === null ? null : await findState(trx, kind, id);
@@ -71,6 +73,7 @@ export async function saveTicketState(db: Db, actor: AdminActor, kind: StateKind
     if (kind === 'status') {
       row.is_open = before?.is_builtin ? Boolean(before.is_open) : v.counts_as !== 'closed';
       row.customer_settable = v.customer_settable === 'yes';
+      row.pauses_sla = v.pauses_sla === 'yes';
     }
     const savedId = id ?? (await insertState(trx, kind, await newKey(trx, kind, row.name), row));
     if (id !== null) await updateState(trx, kind, id, row);

@@ -26,6 +26,7 @@ export const tesseraTables = [
   'api_idempotency_keys',
   'inbound_mails',
   'mailboxes', 'mailbox_pop3_seen',
+  'sla_calendars', 'sla_calendar_categories', 'sla_policies', 'sla_clocks',
 ];
 
 export async function serverVersion(db: Knex): Promise<string> {

@@ -2,6 +2,7 @@ import type { AppConfig } from '../config/config.schema';
 import type { DeliveryDeps } from '../mail/delivery';
 import { importRawMail, type IntakeDeps } from '../mail-intake/intake.service';
 import { sweepLeftovers } from './cleanup';
+import { recordSlaBreaches } from './sla-breaches';
 import { drainDueMail, type MailDrainSummary } from './mail-delivery';
 import { fetchDueMailboxes, type FetchDeps, type FetchSummary } from './mail-fetch';
 import { startMailListener, type ListenPolicy, type MailListener } from './mail-listen';
@@ -9,7 +10,7 @@ import { startMailListener, type ListenPolicy, type MailListener } from './mail-
 /** The app's services (web process, cron) can also fetch mail; a bare delivery set-up only sends. */
 type FetchingJobDeps = DeliveryDeps & IntakeDeps & { config: Pick<AppConfig, 'paths' | 'secrets'> };
 export type JobDeps = DeliveryDeps | FetchingJobDeps;
-export type JobsReport = { mail: MailDrainSummary; fetched: FetchSummary | null; swept: { counters: number; files: number } };
+export type JobsReport = { mail: MailDrainSummary; fetched: FetchSummary | null; swept: { counters: number; files: number }; slaBreaches: number };
 
 const canFetch = (deps: JobDeps): deps is FetchingJobDeps => 'events' in deps && 'i18n' in deps && 'secrets' in deps.config;
 
@@ -23,7 +24,7 @@ export const startListening = (deps: JobDeps, policy: Partial<ListenPolicy> = {}
 export async function runDueJobs(deps: JobDeps, opts: { stopSignal?: AbortSignal; budgetMs?: number } = {}): Promise<JobsReport> {
   const mail = await drainDueMail(deps, { stopSignal: opts.stopSignal, budgetMs: opts.budgetMs });
   const fetched = canFetch(deps) ? await fetchDueMailboxes(fetchDepsOf(deps), { stopSignal: opts.stopSignal, budgetMs: opts.budgetMs }) : null;
-  return { mail, fetched, swept: await sweepLeftovers(deps) };
+  return { mail, fetched, swept: await sweepLeftovers(deps), slaBreaches: await recordSlaBreaches(deps) };
 }
 
 export type JobRunner = { stop(): Promise<void> };

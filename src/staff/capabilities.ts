@@ -17,6 +17,7 @@ export const capabilities = [
   'canned.manage',
   'reports.run',
   'bans.manage',
+  'sla.manage', // business-hours calendars and SLA policies at /admin/sla
   'settings.manage',
   'staff.manage',
 ] as const;

@@ -12,7 +12,7 @@ export const pageSizes = [25, 50, 100];
 export const maxPage = 400;
 const dateKeys = ['created_from', 'created_to', 'updated_from', 'updated_to', 'due_from', 'due_to'] as const;
 /** The parameters of the list a link or a saved view may carry, in the order they are written. */
-const listKeys = ['q', 'status', 'owner', 'category', 'priority', 'tier', 'tag', ...dateKeys, 'due', 'sort', 'dir', 'size', 'cols'] as const;
+const listKeys = ['q', 'status', 'owner', 'category', 'priority', 'tier', 'tag', ...dateKeys, 'due', 'sla', 'sort', 'dir', 'size', 'cols'] as const;
 
 /** A string or a list of strings from a query value; anything else (objects) is dropped. */
 export const listOf = (v: unknown): string[] => (Array.isArray(v) ? v : v === undefined ? [] : [v]).filter((x): x is string => typeof x === 'string').slice(0, 20);
@@ -91,6 +91,8 @@ export async function readListQuery(db: Db, q: Record<string, unknown>, ctx: Lis
   // The dashboard's due queues, relative to now (dates in the form are whole days).
   if (q.due === 'overdue') ranges.due = { ...ranges.due, to: Math.min(ranges.due.to ?? Infinity, ctx.now) };
   if (q.due === 'soon') ranges.due = { from: Math.max(ranges.due.from ?? 0, ctx.now), to: Math.min(ranges.due.to ?? Infinity, ctx.now + dueSoonMs) };
+  // The SLA queues (issue 13): a running clock past its due time, or due within a day.
+  const sla: TimeRange = q.sla === 'breached' ? { to: ctx.now } : q.sla === 'soon' ? { from: ctx.now, to: ctx.now + dueSoonMs } : {};
   for (const field of ['created', 'updated', 'due'] as const) {
     const r = ranges[field];
     if (r.from !== undefined && r.to !== undefined && r.from >= r.to) errors[`${field}_to`] ??= 'ticketList.errorDateOrder';
@@ -111,6 +113,7 @@ export async function readListQuery(db: Db, q: Record<string, unknown>, ctx: Lis
     created: ranges.created,
     updated: ranges.updated,
     due: ranges.due,
+    sla,
     tagIds,
   };
   const sort: SortKey = isSortKey(q.sort) ? q.sort : 'updated';
@@ -121,7 +124,7 @@ export async function readListQuery(db: Db, q: Record<string, unknown>, ctx: Lis
   const columns = wantedColumns.length ? cleanColumns(wantedColumns, ctx.fieldIds) : null;
 
   const form = {
-    q: text, status: '', due: q.due === 'overdue' || q.due === 'soon' ? q.due : '', owner: ownerParam, category: String(filter.categoryId ?? ''), priority: priority?.key ?? '', tier: String(filter.tier ?? ''), tag: tagNames.join(', '),
+    q: text, status: '', due: q.due === 'overdue' || q.due === 'soon' ? q.due : '', sla: q.sla === 'breached' || q.sla === 'soon' ? q.sla : '', owner: ownerParam, category: String(filter.categoryId ?? ''), priority: priority?.key ?? '', tier: String(filter.tier ?? ''), tag: tagNames.join(', '),
     ...(Object.fromEntries(dateKeys.map((k) => [k, one(q[k]).trim().slice(0, 10)])) as Record<(typeof dateKeys)[number], string>),
     sort, dir, size: String(size), cols: columns?.join(',') ?? '', statuses: statusKeys, tags: tagNames,
   };
@@ -133,6 +136,7 @@ export async function readListQuery(db: Db, q: Record<string, unknown>, ctx: Lis
   for (const n of tagNames) query.append('tag', n);
   for (const k of dateKeys) if (form[k] && !errors[k]) query.append(k, form[k]);
   if (form.due) query.append('due', form.due);
+  if (form.sla) query.append('sla', form.sla);
   if (sort !== 'updated') query.append('sort', sort);
   if (dir !== 'desc') query.append('dir', dir);
   if (size !== 25) query.append('size', String(size));

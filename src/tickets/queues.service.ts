@@ -26,6 +26,8 @@ export async function queuesFor(db: Db, staff: { id: number; isAdmin: boolean },
     { id: 'unassigned', filter: { statusIds: open, owner: { kind: 'unassigned' } }, href: `/admin/tickets?${openKeys}&owner=unassigned` },
     { id: 'overdue', filter: { statusIds: open, due: { to: now } }, href: '/admin/tickets?due=overdue&sort=due&dir=asc' },
     { id: 'dueSoon', filter: { statusIds: open, due: { from: now, to: now + dueSoonMs } }, href: '/admin/tickets?due=soon&sort=due&dir=asc' },
+    { id: 'slaBreached', filter: { statusIds: open, sla: { to: now } }, href: '/admin/tickets?sla=breached&sort=sla&dir=asc' },
+    { id: 'slaSoon', filter: { statusIds: open, sla: { from: now, to: now + dueSoonMs } }, href: '/admin/tickets?sla=soon&sort=sla&dir=asc' },
     { id: 'waiting', filter: { statusIds: idOf('waiting') }, href: '/admin/tickets?status=waiting' },
   ];
   return Promise.all(

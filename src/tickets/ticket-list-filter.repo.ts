@@ -22,6 +22,8 @@ export type TicketListFilter = {
   created?: TimeRange;
   updated?: TimeRange;
   due?: TimeRange;
+  /** The soonest running SLA clock's due time (issue 13). */
+  sla?: TimeRange;
   /** Tickets carrying every one of these tags. */
   tagIds?: number[];
   /** Internal, for the sorts by name read a part at a time: tickets of these customers. */
@@ -61,6 +63,7 @@ export function applyFilter(db: Knex, q: Knex.QueryBuilder, f: TicketListFilter)
   applyRange(q, 't.created_at', f.created);
   applyRange(q, 't.updated_at', f.updated);
   applyRange(q, 't.due_at', f.due);
+  applyRange(q, 't.sla_due_at', f.sla);
   // Each tag through the (tag_id, ticket_id) index.
   for (const tagId of f.tagIds ?? []) q.whereIn('t.id', (tt) => tt.select('ticket_id').from('ticket_tags').where('tag_id', tagId));
   if (f.customerIds) q.whereIn('t.customer_id', f.customerIds.length ? f.customerIds : [-1]);
@@ -87,7 +90,7 @@ export function applyFilter(db: Knex, q: Knex.QueryBuilder, f: TicketListFilter)
 
 /** Whether a filter is narrow: read through its own index, its few matches sorted. */
 export const isNarrow = (f: TicketListFilter): boolean =>
-  Boolean(f.search || f.ids || f.customerIds || f.tagIds?.length || f.categoryId || f.owner?.kind === 'staff' || f.created?.from || f.created?.to || f.updated?.from || f.updated?.to || f.due?.from || f.due?.to);
+  Boolean(f.search || f.ids || f.customerIds || f.tagIds?.length || f.categoryId || f.owner?.kind === 'staff' || f.created?.from || f.created?.to || f.updated?.from || f.updated?.to || f.due?.from || f.due?.to || f.sla?.from || f.sla?.to);
 
 /**
  * The indexes of the columns a plain filter (no search, ids, tags or customers) narrows by, and
@@ -104,7 +107,7 @@ export const isNarrow = (f: TicketListFilter): boolean =>
 const filterIndexes = [
   'tickets_category_status_updated_idx', 'tickets_owner_category_status_updated_idx', 'tickets_owner_status_updated_idx',
   'tickets_status_updated_idx', 'tickets_status_due_idx', 'tickets_tier_status_updated_idx', 'tickets_replier_status_updated_idx',
-  'tickets_priority_updated_idx', 'tickets_updated_idx', 'tickets_due_idx', 'tickets_merged_into_idx',
+  'tickets_priority_updated_idx', 'tickets_updated_idx', 'tickets_due_idx', 'tickets_status_sla_due_idx', 'tickets_sla_due_idx', 'tickets_merged_into_idx',
 ];
 
 /** The tickets of a plain filter's page or count: through an index of the filter on MySQL/MariaDB (see `filterIndexes`). */

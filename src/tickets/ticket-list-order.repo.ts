@@ -14,7 +14,7 @@ export type ListPage = { sort: SortKey; dir: 'asc' | 'desc'; offset: number; lim
  * gives their order, their matches are sorted (see `orderOf`).
  */
 export const sortIndexes: Partial<Record<SortKey, string | null>> = {
-  updated: 'tickets_updated_idx', created: null, due: 'tickets_due_idx', priority: 'tickets_priority_updated_idx',
+  updated: 'tickets_updated_idx', created: null, due: 'tickets_due_idx', sla: 'tickets_sla_due_idx', priority: 'tickets_priority_updated_idx',
   tracking: 'tickets_tracking_id_unique', subject: 'tickets_subject_idx',
 };
 
@@ -163,6 +163,8 @@ export async function orderOf(db: Knex, sort: SortKey, dir: 'asc' | 'desc'): Pro
     // Priority is ordered like its index (priority_id, updated_at); the id makes every order total, for stable pages.
     case 'priority': return [{ sql: 't.priority_id', dir }, { sql: 't.updated_at', dir }, { sql: 't.id', dir }];
     case 'due': return [{ sql: 't.due_at', dir, ...(client === 'postgres' ? { nulls: dir === 'asc' ? 'first' : 'last' } : {}) }, { sql: 't.id', dir }];
+    // The soonest running SLA clock (issue 13), like the due date.
+    case 'sla': return [{ sql: 't.sla_due_at', dir, ...(client === 'postgres' ? { nulls: dir === 'asc' ? 'first' : 'last' } : {}) }, { sql: 't.id', dir }];
     case 'tracking': return [{ sql: 't.tracking_id', dir }]; // unique: a total order by itself, read from its unique index
     case 'subject': return [{ sql: caseless('t.subject'), dir }, { sql: 't.id', dir }];
     case 'tier': return [{ sql: 't.tier', dir }, ...newest];

@@ -24,6 +24,7 @@ export type TicketListRow = {
   lastReplierType: string;
   lastReplierName: string | null;
   dueAt: number | null;
+  slaDueAt: number | null;
   createdAt: number;
   updatedAt: number;
 };
@@ -145,7 +146,7 @@ async function rowsOfTickets(db: Knex, idList: number[]): Promise<TicketListRow[
       .whereIn('t.id', idList)
       .select(
         't.id', 't.tracking_id', 't.subject', 'c.name as customer_name', 'c.email as customer_email', 't.category_id', 't.tier', 't.status_id',
-        't.priority_id', 'o.name as owner_name', 't.last_replier_type', 'r.name as last_replier_name', 't.due_at', 't.created_at', 't.updated_at',
+        't.priority_id', 'o.name as owner_name', 't.last_replier_type', 'r.name as last_replier_name', 't.due_at', 't.sla_due_at', 't.created_at', 't.updated_at',
       ),
     rowsById(db, 'categories', ['id', 'name']),
     rowsById(db, 'statuses', ['id', 'key', 'name']),
@@ -168,6 +169,7 @@ async function rowsOfTickets(db: Knex, idList: number[]): Promise<TicketListRow[
     lastReplierType: String(r.last_replier_type),
     lastReplierName: r.last_replier_type === 'customer' ? String(r.customer_name) : r.last_replier_name == null ? null : String(r.last_replier_name),
     dueAt: r.due_at == null ? null : Number(r.due_at),
+    slaDueAt: r.sla_due_at == null ? null : Number(r.sla_due_at),
     createdAt: Number(r.created_at),
     updatedAt: Number(r.updated_at),
   }));

@@ -16,15 +16,26 @@ function knownZone(tz: string): string {
   }
 }
 
+// Building a formatter costs far more than using one; SLA clocks convert thousands of times.
+const formatters = new Map<string, Intl.DateTimeFormat>();
+function formatterFor(tz: string): Intl.DateTimeFormat {
+  let f = formatters.get(tz);
+  if (!f) {
+    f = new Intl.DateTimeFormat('en-US', { timeZone: tz, hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit' });
+    formatters.set(tz, f);
+  }
+  return f;
+}
+
 /** Wall-clock fields of an instant in a zone. */
 function wallClock(epochMs: number, tz: string): { y: number; mo: number; d: number; h: number; mi: number } {
-  const parts = new Intl.DateTimeFormat('en-US', { timeZone: tz, hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit' }).formatToParts(epochMs);
+  const parts = formatterFor(tz).formatToParts(epochMs);
   const get = (type: string) => Number(parts.find((p) => p.type === type)?.value);
   return { y: get('year'), mo: get('month'), d: get('day'), h: get('hour'), mi: get('minute') };
 }
 
 /** How far the zone's wall clock is ahead of UTC at an instant, in ms (minute precision). */
-function offsetAt(epochMs: number, tz: string): number {
+export function offsetAt(epochMs: number, tz: string): number {
   const w = wallClock(epochMs, tz);
   return Date.UTC(w.y, w.mo - 1, w.d, w.h, w.mi) - Math.floor(epochMs / 60_000) * 60_000;
 }
@@ -40,11 +51,17 @@ export function zonedLocalToEpoch(local: string, tz: string): number | null {
   if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59) return null;
   const asUtc = Date.UTC(y, mo - 1, d, h, mi);
   if (new Date(asUtc).getUTCDate() !== d) return null; // 31 February and the like
-  const zone = knownZone(tz);
+  return wallToEpoch(asUtc, knownZone(tz));
+}
+
+/**
+ * The instant of a wall-clock time given as if it were UTC milliseconds (`Date.UTC(...)` of the
+ * local fields) in a known zone. A time skipped by a DST jump lands just after the jump.
+ */
+export function wallToEpoch(wallAsUtc: number, zone: string): number {
   // The offset at the guess may differ from the offset at the answer across a DST change.
-  let epoch = asUtc - offsetAt(asUtc, zone);
-  epoch = asUtc - offsetAt(epoch, zone);
-  return epoch;
+  const epoch = wallAsUtc - offsetAt(wallAsUtc, zone);
+  return wallAsUtc - offsetAt(epoch, zone);
 }
 
 /** The `datetime-local` value of an instant in `tz`. */

@@ -1,3 +1,4 @@
+import { slaClocks } from '../sla/sla-clocks';
 import { DiskAttachmentStore, type AttachmentStore } from '../attachments/attachment-store';
 import { CatalogService } from '../catalog/catalog.service';
 import { ticketRouting } from '../categories/ticket-routing';
@@ -29,6 +30,7 @@ export function createServices(deps: AppDeps): Services {
   events.subscribe(ticketExtrasOnMerge);
   events.subscribe(followersOnMerge);
   events.subscribe(tagCategoriesKept);
+  events.subscribe(slaClocks);
   const store = new DiskAttachmentStore(resolveFromRoot(deps.config.paths.attachments));
   const catalog = new CatalogService(deps.db, deps.i18n, () => deps.clock.now());
   return { ...deps, settings, events, store, catalog };

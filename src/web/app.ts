@@ -29,6 +29,7 @@ import { apiTokenRoutes } from './admin/api-tokens.routes';
 import { rolesRoutes } from './admin/roles.routes';
 import { staffRoutes } from './admin/staff.routes';
 import { staffLinkRoutes } from './admin/staff-links.routes';
+import { slaRoutes } from './admin/sla.routes';
 import { banRoutes } from './admin/bans.routes';
 import { mailboxRoutes } from './admin/mailboxes.routes';
 import { mailInboundRoutes } from './admin/mail-inbound.routes';
@@ -134,6 +135,7 @@ export function createApp(deps: AppDeps, prebuilt?: { services?: Services }): Ex
   app.use('/admin', requireStaff, apiTokenRoutes(services));
   app.use('/admin', requireStaff, rolesRoutes(services), staffRoutes(services), staffTwoFactorRoutes(services));
   app.use('/admin', requireStaff, banRoutes(services), privacyRoutes(services));
+  app.use('/admin', requireStaff, slaRoutes(services));
   app.use('/admin', requireStaff, mailboxRoutes(services), mailInboundRoutes(services));
   app.use('/admin', requireStaff, dashboardRoutes(services));
 

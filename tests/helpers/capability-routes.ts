@@ -94,6 +94,8 @@ export const capabilityRoutes: CapabilityRoute[] = [
   { capability: 'canned.manage', name: 'edit a shared canned response', denied: 404, request: async (ctx) => ({ method: 'post', path: `/admin/canned/${ctx.sharedCannedId}`, form: { title: 'Shared greeting', body: 'Hello there.' } }) },
   { capability: 'settings.manage', name: 'settings page', request: async () => ({ method: 'get', path: '/admin/settings' }) },
   { capability: 'bans.manage', name: 'bans page', request: async () => ({ method: 'get', path: '/admin/bans' }) },
+  { capability: 'sla.manage', name: 'service levels page', request: async () => ({ method: 'get', path: '/admin/sla' }) },
+  { capability: 'sla.manage', name: 'new calendar form', request: async () => ({ method: 'get', path: '/admin/sla/calendars/new' }) },
   { capability: 'staff.manage', name: 'staff list', request: async () => ({ method: 'get', path: '/admin/staff' }) },
   { capability: 'staff.manage', name: 'new staff form', request: async () => ({ method: 'get', path: '/admin/staff/new' }) },
   {

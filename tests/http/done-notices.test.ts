@@ -40,6 +40,7 @@ beforeAll(async () => {
   const staffId = await f.staffId(adminCredentials.email);
   pages = [
     [admin, '/admin/bans', ['added', 'removed']],
+    [admin, '/admin/sla', ['calendarSaved', 'calendarRemoved', 'policySaved', 'policyRemoved']],
     [admin, `/admin/staff/${staffId}/two-factor`, ['reset']],
     [admin, '/admin/categories', ['saved', 'archived', 'restored']],
     [admin, '/admin/profile', ['details', 'notifications', 'password', 'passwordTokens', 'twoFactorOn', 'twoFactorOff']],

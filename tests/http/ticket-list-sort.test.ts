@@ -16,7 +16,7 @@ const f = listFixtures(() => t);
 
 type Row = {
   id: number; tracking_id: string; subject: string; customer_id: number; customer: string; category: string; category_id: number; tier: number; status: string; status_id: number;
-  priority_id: number; owner: string | null; owner_id: number | null; replier_type: string; replier_staff: string | null; replier_staff_id: number | null; due_at: number | null; updated_at: number;
+  priority_id: number; owner: string | null; owner_id: number | null; replier_type: string; replier_staff: string | null; replier_staff_id: number | null; due_at: number | null; sla_due_at: number | null; updated_at: number;
 };
 
 let rows: Row[] = [];
@@ -38,6 +38,7 @@ function expected(sort: string, dir: 'asc' | 'desc'): number[] {
     updated: { dirKeys: (r) => [r.updated_at, r.id], newestAfter: false },
     created: { dirKeys: (r) => [r.id], newestAfter: false },
     due: { dirKeys: (r) => [r.due_at, r.id], newestAfter: false },
+    sla: { dirKeys: (r) => [r.sla_due_at, r.id], newestAfter: false },
     priority: { dirKeys: (r) => [r.priority_id, r.updated_at, r.id], newestAfter: false },
     tracking: { dirKeys: (r) => [r.tracking_id], newestAfter: false },
     subject: { dirKeys: (r) => [r.subject, r.id], newestAfter: false },
@@ -78,19 +79,19 @@ beforeAll(async () => {
   const sam = await f.staffId(staffCredentials.email);
   // Subjects and names differ in case on purpose: the order ignores case on every database.
   const specs = [
-    { subject: 'banana Sortword', name: 'Ursula Vega', cat: 0, tier: 2, status: 'open', owner: sam, replier: 'customer', due: now + 5 * hour, upd: 3 },
-    { subject: 'Apple sortword', name: 'bruno Adler', cat: 1, tier: 1, status: 'new', owner: null, replier: 'staff:ada', due: null, upd: 9 },
-    { subject: 'cherry sortword', name: 'Ursula Vega', cat: 1, tier: 3, status: 'waiting', owner: ada, replier: 'staff:sam', due: now + 1 * hour, upd: 5 },
-    { subject: 'apple sortword', name: 'Carl Zorn', cat: 2, tier: 2, status: 'open', owner: sam, replier: 'customer', due: null, upd: 5 },
-    { subject: 'Date sortword', name: 'anna Brook', cat: 0, tier: 1, status: 'on_hold', owner: null, replier: 'staff:ada', due: now + 5 * hour, upd: 1 },
-    { subject: 'banana sortword', name: 'Bruno Adler', cat: 2, tier: 3, status: 'replied', owner: ada, replier: 'staff:deleted', due: now + 2 * hour, upd: 7 },
-    { subject: 'elder sortword', name: 'Ursula Vega', cat: 0, tier: 1, status: 'new', owner: null, replier: 'customer', due: null, upd: 5 },
+    { subject: 'banana Sortword', name: 'Ursula Vega', cat: 0, tier: 2, status: 'open', owner: sam, replier: 'customer', due: now + 5 * hour, sla: now + 3 * hour, upd: 3 },
+    { subject: 'Apple sortword', name: 'bruno Adler', cat: 1, tier: 1, status: 'new', owner: null, replier: 'staff:ada', due: null, sla: null, upd: 9 },
+    { subject: 'cherry sortword', name: 'Ursula Vega', cat: 1, tier: 3, status: 'waiting', owner: ada, replier: 'staff:sam', due: now + 1 * hour, sla: now + 4 * hour, upd: 5 },
+    { subject: 'apple sortword', name: 'Carl Zorn', cat: 2, tier: 2, status: 'open', owner: sam, replier: 'customer', due: null, sla: now + 1 * hour, upd: 5 },
+    { subject: 'Date sortword', name: 'anna Brook', cat: 0, tier: 1, status: 'on_hold', owner: null, replier: 'staff:ada', due: now + 5 * hour, sla: null, upd: 1 },
+    { subject: 'banana sortword', name: 'Bruno Adler', cat: 2, tier: 3, status: 'replied', owner: ada, replier: 'staff:deleted', due: now + 2 * hour, sla: now + 3 * hour, upd: 7 },
+    { subject: 'elder sortword', name: 'Ursula Vega', cat: 0, tier: 1, status: 'new', owner: null, replier: 'customer', due: null, sla: now - 2 * hour, upd: 5 },
   ];
   for (const [i, s] of specs.entries()) {
     const made = await f.ticket({ subject: s.subject, name: s.name, email: `sorter${i}@example.org` });
     const statusId = statuses.find((x) => x.key === s.status)!.id;
     await db('tickets').where({ id: made.id }).update({
-      category_id: cats[s.cat], tier: s.tier, status_id: statusId, owner_id: s.owner, due_at: s.due, updated_at: now + s.upd * 60_000, priority_id: priorities[i % priorities.length],
+      category_id: cats[s.cat], tier: s.tier, status_id: statusId, owner_id: s.owner, due_at: s.due, sla_due_at: s.sla, updated_at: now + s.upd * 60_000, priority_id: priorities[i % priorities.length],
       last_replier_type: s.replier === 'customer' ? 'customer' : 'staff',
       last_replier_staff_id: s.replier === 'staff:ada' ? ada : s.replier === 'staff:sam' ? sam : null,
     });
@@ -99,11 +100,11 @@ beforeAll(async () => {
     .join('customers as c', 'c.id', 't.customer_id').join('categories as g', 'g.id', 't.category_id').join('statuses as s', 's.id', 't.status_id')
     .leftJoin('staff_users as o', 'o.id', 't.owner_id').leftJoin('staff_users as r', 'r.id', 't.last_replier_staff_id')
     .select('t.id', 't.tracking_id', 't.subject', 't.customer_id', 'c.name as customer', 'g.name as category', 't.category_id', 't.tier', 's.name as status', 't.status_id', 't.priority_id',
-      'o.name as owner', 't.owner_id', 't.last_replier_type as replier_type', 'r.name as replier_staff', 't.last_replier_staff_id as replier_staff_id', 't.due_at', 't.updated_at')) as Array<Record<string, unknown>>;
+      'o.name as owner', 't.owner_id', 't.last_replier_type as replier_type', 'r.name as replier_staff', 't.last_replier_staff_id as replier_staff_id', 't.due_at', 't.sla_due_at', 't.updated_at')) as Array<Record<string, unknown>>;
   const num = (v: unknown) => (v === null || v === undefined ? null : Number(v));
   rows = list.map((r) => ({
     ...(r as unknown as Row), id: Number(r.id), customer_id: Number(r.customer_id), category_id: Number(r.category_id), tier: Number(r.tier), status_id: Number(r.status_id), priority_id: Number(r.priority_id),
-    owner_id: num(r.owner_id), replier_staff_id: num(r.replier_staff_id), due_at: num(r.due_at), updated_at: Number(r.updated_at),
+    owner_id: num(r.owner_id), replier_staff_id: num(r.replier_staff_id), due_at: num(r.due_at), sla_due_at: num(r.sla_due_at), updated_at: Number(r.updated_at),
   }));
   expect(rows).toHaveLength(specs.length);
 });
@@ -113,7 +114,7 @@ const sortable = sortKeys;
 
 test('every column but tags is a sortable header with aria-sort, both ways', async () => {
   const admin = await f.staffAgent(adminCredentials);
-  const cols = 'tracking,subject,customer,category,tier,status,priority,owner,updated,created,replier,due,tags';
+  const cols = 'tracking,subject,customer,category,tier,status,priority,owner,updated,created,replier,due,sla,tags';
   for (const sort of sortable) {
     const page = await admin.get(`/admin/tickets?sort=${sort}&dir=asc&cols=${cols}`).expect(200);
     expect(page.text.match(/aria-sort="ascending"/g)).toHaveLength(1);
@@ -122,7 +123,7 @@ test('every column but tags is a sortable header with aria-sort, both ways', asy
   }
   const desc = await admin.get(`/admin/tickets?sort=customer&cols=${cols}`).expect(200);
   expect(desc.text).toContain('aria-sort="descending"');
-  expect(desc.text.match(/class="sort-link"/g)).toHaveLength(12);
+  expect(desc.text.match(/class="sort-link"/g)).toHaveLength(13);
 });
 
 test.each(sortable.flatMap((sort) => [[sort, 'asc'], [sort, 'desc']] as const))('sort=%s dir=%s: the exact documented order, in the broad list and in a search', async (sort, dir) => {

@@ -15,6 +15,7 @@ export const adminAreas: AdminArea[] = [
   { href: '/admin/fields', titleKey: 'catalog.areas.fields.title', textKey: 'catalog.areas.fields.text', capability: 'settings.manage' },
   { href: '/admin/statuses', titleKey: 'catalog.areas.statuses.title', textKey: 'catalog.areas.statuses.text', capability: 'settings.manage' },
   { href: '/admin/priorities', titleKey: 'catalog.areas.priorities.title', textKey: 'catalog.areas.priorities.text', capability: 'settings.manage' },
+  { href: '/admin/sla', titleKey: 'sla.title', textKey: 'sla.areaText', capability: 'sla.manage' },
   { href: '/admin/settings', titleKey: 'settings.area.title', textKey: 'settings.area.text', capability: 'settings.manage' },
   { href: '/admin/mailboxes', titleKey: 'mailboxes.title', textKey: 'mailboxes.areaText', capability: 'admin' },
   { href: '/admin/templates', titleKey: 'mailTemplates.area.title', textKey: 'mailTemplates.area.text', capability: 'settings.manage' },

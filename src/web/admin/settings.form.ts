@@ -40,7 +40,7 @@ const keyErrors: Partial<Record<SettingKey, string>> = {
 
 export const fieldId = (key: string) => key.replace(/\./g, '-');
 
-function timeZones(): string[] {
+export function timeZones(): string[] {
   return ['UTC', ...Intl.supportedValuesOf('timeZone').filter((z) => z !== 'UTC')];
 }
 

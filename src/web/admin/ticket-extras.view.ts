@@ -1,3 +1,4 @@
+import { clocksForDisplay, type ClockDisplay } from '../../sla/sla-clocks';
 import type { Request } from 'express';
 import type { CatalogNames } from '../../catalog/catalog.service';
 import type { CustomField } from '../../custom-fields/custom-fields.repo';
@@ -86,6 +87,9 @@ export async function describeEvents<E extends EventToDescribe>(services: Servic
       case 'ticket.tag_added':
       case 'ticket.tag_removed':
         return text(e.data.tag);
+      case 'sla.met':
+      case 'sla.breached':
+        return t(`sla.kinds.${text(e.data.kind)}`, { defaultValue: text(e.data.kind) }) + (e.data.late === true ? ` (${t('sla.clock.late')})` : '');
       case 'mail.failed':
       case 'mail.resent':
         return text(e.data.address);
@@ -121,6 +125,19 @@ function fieldFormValues(fields: CustomField[], stored: Map<number, string>, kep
   return out;
 }
 
+/** The ticket's SLA clocks in words: time left in business hours, or when met or breached. */
+function slaForPage(req: Request, clocks: ClockDisplay[], zone: string) {
+  return clocks.map((c) => {
+    const left = formatMinutes(req.t, Math.floor(Math.abs(c.leftMs) / 60_000));
+    const text =
+      c.state === 'running' ? req.t('sla.clock.left', { left, due: formatInstant(req, c.dueAt!, zone, 'short') })
+      : c.state === 'paused' ? req.t('sla.clock.paused', { left })
+      : c.state === 'breached' ? req.t('sla.clock.breached', { over: left })
+      : req.t(c.state === 'metLate' ? 'sla.clock.metLate' : 'sla.clock.met', { at: formatInstant(req, c.at!, zone, 'short') });
+    return { kind: c.kind, state: c.state, label: req.t(`sla.kinds.${c.kind}`), text };
+  });
+}
+
 /** Everything the ticket page's extra parts need, read in parallel. */
 export async function ticketExtrasView(services: Services, req: Request, ticket: TicketView, events: TicketEventRow[], state: ExtrasState = {}) {
   const staff = actorOf(req);
@@ -132,10 +149,12 @@ export async function ticketExtrasView(services: Services, req: Request, ticket:
     editableFields(services.db, ticket), draftOf(services.db, staff, ticket.id), signatureOf(services.db, staff), whoElseIsHere(services.db, staff, ticket, now),
     describeEvents(services, req, events, zone, () => ticket.customerName),
   ]);
+  const sla = slaForPage(req, await clocksForDisplay(services.db, ticket.id, now), zone);
   const kept = state.values;
   const total = entries.reduce((sum, e) => sum + e.minutes, 0);
   return {
     zone,
+    sla,
     due: dueAt === null ? null : { at: dueAt, text: formatInstant(req, dueAt, zone), overdue: dueAt < now && ticket.statusIsOpen },
     dueValue: typeof kept?.due === 'string' ? kept.due : dueAt === null ? '' : epochToZonedLocal(dueAt, zone),
     time: { entries: entries.map((e) => ({ ...e, text: formatMinutes(req.t, e.minutes), when: formatInstant(req, e.createdAt, zone, 'short') })), total, totalText: formatMinutes(req.t, total) },

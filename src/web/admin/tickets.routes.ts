@@ -35,7 +35,8 @@ export function ticketListRoutes(services: Services): Router {
     const me = req.user!;
     const [ctx, timeZone] = await Promise.all([listContextFor(services.db, me), services.settings.get('helpdesk.timezone')]);
     const fieldIds = ctx.fields.map((f) => f.id);
-    const list = await readListQuery(services.db, req.query as Record<string, unknown>, { me, visible: ctx.visible, statuses: ctx.statuses, priorities: ctx.priorities, fieldIds, timeZone, now: services.clock.now() });
+    const now = services.clock.now();
+    const list = await readListQuery(services.db, req.query as Record<string, unknown>, { me, visible: ctx.visible, statuses: ctx.statuses, priorities: ctx.priorities, fieldIds, timeZone, now });
     const columns = list.columns ?? cleanColumns((await findListColumns(services.db, me.id)) ?? [...defaultColumns], fieldIds);
     const bad = Object.keys(list.errors).length > 0;
     // A bad date shows the error and no list: a silently dropped filter would show the wrong tickets.
@@ -59,7 +60,7 @@ export function ticketListRoutes(services: Services): Router {
     const currentView = views.find((v) => String(v.id) === req.query.view);
     res.status(bad ? 400 : 200).render('admin/tickets', {
       title: req.t('staffList.title'),
-      rows: rows.map((r) => ({ ...r, trackingLabel: formatTrackingId(r.trackingId), tags: (tags.get(r.id) ?? []).map((t: { name: string }) => t.name), fields: values.get(r.id) ?? new Map() })),
+      rows: rows.map((r) => ({ ...r, slaBreached: r.slaDueAt !== null && r.slaDueAt <= now, trackingLabel: formatTrackingId(r.trackingId), tags: (tags.get(r.id) ?? []).map((t: { name: string }) => t.name), fields: values.get(r.id) ?? new Map() })),
       total,
       totalCapped: total > countCap,
       pageNo: list.page,

@@ -1,0 +1,83 @@
+import type { Knex } from 'knex';
+import type { Trx } from '../db/db';
+import type { TicketEvent, TicketSubscriber } from '../tickets/ticket-events';
+import { insertTicketEvent } from '../tickets/ticket-events.repo';
+import { businessTimeBetween, compileCalendar, type BusinessCalendar } from './business-time';
+import { calendarForCategory, findCalendar } from './calendars.repo';
+import { modeOf, nextClock } from './clock-plan';
+import { clocksOf, deleteClock, fieldValuesOf, readClockFacts, refreshTicketSlaDue, upsertClock } from './clocks.repo';
+import { findPolicy, listPolicies } from './policies.repo';
+import { matchPolicy, targetKinds, type TargetKind } from './policy-match';
+
+const MINUTE = 60_000;
+/** Without any calendar the clocks run round the clock. */
+const aroundTheClock = compileCalendar({ timeZone: 'UTC', week: Array.from({ length: 7 }, () => [{ start: 0, end: 1440 }]), holidays: [] });
+const system = { type: 'system' as const, id: null };
+
+/** The calendar a ticket's targets count in: the policy's, else its category's, else the default. */
+async function calendarOf(trx: Knex, policyCalendarId: number | null, categoryId: number): Promise<BusinessCalendar> {
+  const row = (policyCalendarId !== null ? await findCalendar(trx, policyCalendarId) : undefined) ?? (await calendarForCategory(trx, categoryId));
+  return row ? compileCalendar(row) : aroundTheClock;
+}
+
+export type ClockDisplay = { kind: TargetKind; state: 'running' | 'paused' | 'met' | 'metLate' | 'breached'; dueAt: number | null; leftMs: number; at: number | null };
+
+/** A ticket's clocks as staff see them: business time left (negative when overdue), or when met or breached. */
+export async function clocksForDisplay(db: Knex, ticketId: number, now: number): Promise<ClockDisplay[]> {
+  const clocks = await clocksOf(db, ticketId);
+  if (clocks.length === 0) return [];
+  const ticket = await readClockFacts(db, ticketId);
+  const policy = clocks[0]!.policyId === null ? undefined : await findPolicy(db, clocks[0]!.policyId);
+  const cal = await calendarOf(db, policy?.calendarId ?? null, ticket?.categoryId ?? 0);
+  return targetKinds.flatMap((kind): ClockDisplay[] => {
+    const c = clocks.find((x) => x.kind === kind);
+    if (!c) return [];
+    if (c.metAt !== null) return [{ kind, state: c.breachedAt !== null ? 'metLate' : 'met', dueAt: null, leftMs: 0, at: c.metAt } satisfies ClockDisplay];
+    if (c.runningSince === null) return [{ kind, state: 'paused', dueAt: null, leftMs: Math.max(0, c.targetMs - c.usedMs), at: null } satisfies ClockDisplay];
+    const leftMs = c.dueAt === null ? 0 : businessTimeBetween(cal, now, c.dueAt);
+    return [{ kind, state: c.breachedAt !== null || (c.dueAt !== null && c.dueAt <= now) ? 'breached' : 'running', dueAt: c.dueAt, leftMs, at: c.breachedAt } satisfies ClockDisplay];
+  });
+}
+
+/**
+ * Brings a ticket's clocks up to date with the ticket as it is now, inside the transaction of
+ * the change; a clock met on the way is recorded as an event of the ticket.
+ */
+export async function syncTicketClocks(trx: Knex, ticketId: number, now: number): Promise<void> {
+  // A desk without policies, on a ticket without clocks, does two small reads and no more.
+  const policies = await listPolicies(trx);
+  const existing = await clocksOf(trx, ticketId);
+  if (policies.length === 0 && existing.length === 0) return;
+  const facts = await readClockFacts(trx, ticketId);
+  if (!facts) return;
+  const fieldValues = policies.some((p) => p.fieldId !== null) ? await fieldValuesOf(trx, ticketId) : new Map<number, string>();
+  const match = matchPolicy(policies, { ...facts, fieldValues });
+  const targets = match?.targets ?? {};
+  if (!match && existing.length === 0) return;
+  const cal = await calendarOf(trx, match?.policy.calendarId ?? null, facts.categoryId);
+  let changed = false;
+  for (const kind of targetKinds) {
+    const before = existing.find((c) => c.kind === kind);
+    const minutes = targets[kind];
+    const change = nextClock(kind, before, modeOf(kind, facts, targets, now), { ms: (minutes ?? 0) * MINUTE, policyId: match?.policy.id ?? null }, cal, now);
+    if (change.row === null) {
+      if (before) await deleteClock(trx, ticketId, kind);
+      changed ||= before !== undefined;
+      continue;
+    }
+    if (change.row !== before) await upsertClock(trx, ticketId, change.row, before !== undefined, now);
+    changed ||= change.row !== before;
+    if (change.met) await insertTicketEvent(trx, ticketId, 'sla.met', system, { kind, late: change.met.late }, now);
+  }
+  if (changed) await refreshTicketSlaDue(trx, ticketId);
+}
+
+const relevant = new Set<TicketEvent['type']>([
+  'ticket.created', 'ticket.customer_replied', 'ticket.staff_replied', 'ticket.status_changed', 'ticket.priority_changed',
+  'ticket.category_changed', 'ticket.escalated', 'ticket.field_changed', 'ticket.merged',
+]);
+
+/** The clocks follow every change that can start, stop, pause or retarget them. */
+export const slaClocks: TicketSubscriber = async (trx: Trx, event, now) => {
+  if (relevant.has(event.type)) await syncTicketClocks(trx, event.ticket.id, now);
+};

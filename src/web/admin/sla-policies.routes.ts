@@ -1,0 +1,52 @@
+import { Router, type Request, type Response } from 'express';
+import { listAllCategories } from '../../categories/categories.repo';
+import { listAllFields } from '../../custom-fields/fields-admin.repo';
+import { ValidationError } from '../../errors';
+import { listCalendars } from '../../sla/calendars.repo';
+import { targetField } from '../../sla/policies.schema';
+import { policyForAdmin, policyFormValues, removePolicy, savePolicy } from '../../sla/policies.service';
+import { targetKinds, type Policy } from '../../sla/policy-match';
+import { listPriorities } from '../../tickets/statuses.repo';
+import type { Services } from '../app-services';
+import { requireCapability } from '../auth/guards';
+import { idParam } from '../params';
+import { adminActorOf, formBody, keptForm } from './admin-actor';
+
+/** /admin/sla/policies: response and resolution targets per priority, narrowed by conditions. */
+export function slaPolicyRoutes(services: Services): Router {
+  const router = Router();
+  router.use('/sla/policies', requireCapability('sla.manage'));
+
+  async function render(req: Request, res: Response, editing: Policy | null, values: Record<string, string | string[]>, errors: Record<string, string> = {}, status = 200) {
+    const [priorities, calendars, categories, fields] = await Promise.all([listPriorities(services.db), listCalendars(services.db), listAllCategories(services.db), listAllFields(services.db)]);
+    res.status(status).render('admin/sla-policy', {
+      title: editing ? req.t('sla.policies.editTitle') : req.t('sla.policies.newTitle'),
+      editing, values, errors, priorities, calendars, categories, fields, targetKinds, targetField,
+    });
+  }
+
+  router.get('/sla/policies/new', async (req, res) => render(req, res, null, await policyFormValues(services.db, null)));
+  router.get('/sla/policies/:id', async (req, res) => {
+    const policy = await policyForAdmin(services.db, idParam(req.params.id));
+    await render(req, res, policy, await policyFormValues(services.db, policy));
+  });
+
+  const save = async (req: Request, res: Response, id: number | null) => {
+    const editing = id === null ? null : await policyForAdmin(services.db, id);
+    const body = formBody(req);
+    try {
+      await savePolicy(services.db, adminActorOf(req), id, body, services.clock.now());
+    } catch (err) {
+      if (!(err instanceof ValidationError)) throw err;
+      return render(req, res, editing, keptForm(body), err.details ?? {}, 400);
+    }
+    res.redirect(303, '/admin/sla?done=policySaved');
+  };
+  router.post('/sla/policies', (req, res) => save(req, res, null));
+  router.post('/sla/policies/:id', (req, res) => save(req, res, idParam(req.params.id)));
+  router.post('/sla/policies/:id/delete', async (req, res) => {
+    await removePolicy(services.db, adminActorOf(req), idParam(req.params.id), services.clock.now());
+    res.redirect(303, '/admin/sla?done=policyRemoved');
+  });
+  return router;
+}
