@@ -24,7 +24,7 @@ export const tesseraTables = [
   'assignment_turns',
   'attachment_blobs',
   'api_idempotency_keys',
-  'inbound_mails',
+  'inbound_mails', 'ticket_followers',
   'mailboxes', 'mailbox_pop3_seen',
   'sla_calendars', 'sla_calendar_categories', 'sla_policies', 'sla_clocks',
 ];

@@ -65,6 +65,15 @@ function matrix(): Record<string, { body?: (target: Made) => Promise<Record<stri
     'POST /tickets/{id}/due': { body: form({ due: '2031-05-06T10:00' }) },
     'POST /tickets/{id}/escalate': { body: form({ reason: 'Needs tier 2' }) },
     'POST /tickets/{id}/fields': { body: form({}) },
+    'POST /tickets/{id}/followers': { body: form({ email: 'matrix-follower@example.org' }) },
+    'POST /tickets/{id}/followers/remove': {
+      body: async (m) => {
+        // A follower on the ticket first (written directly: on the hidden ticket Sam may not add one).
+        const [row] = await t.db('ticket_followers').insert({ ticket_id: m.id, email: `f${m.id}@example.org`, added_by_staff_id: null, created_at: t.clock.now() }, ['id']);
+        const id = typeof row === 'object' ? (row as { id: number }).id : row;
+        return { follower: String(id) };
+      },
+    },
     'POST /tickets/{id}/links': { body: async () => ({ link: (await ticketIn(samCategory)).tracking }) },
     'POST /tickets/{id}/links/{otherId}/delete': {
       path: async (m) => {
