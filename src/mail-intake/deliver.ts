@@ -45,8 +45,9 @@ export async function deliverMail(
       ticket = thread.ticket;
       messageId = (await addCustomerReply(inner, ticket, { body: delivery.body, files: delivery.files, ip: null })).messageId;
     } else {
-      ticket = (await createTicket(inner, { ...delivery.plan, body: delivery.body, fieldValues: [], files: delivery.files, source: 'email', ip: null, submissionKey: null })).ticket;
-      messageId = (await firstMessageIdOf(trx, ticket.id))!;
+      const made = await createTicket(inner, { ...delivery.plan, body: delivery.body, fieldValues: [], files: delivery.files, source: 'email', ip: null, submissionKey: null });
+      ticket = made.ticket;
+      messageId = made.created ? made.messageId : (await firstMessageIdOf(trx, ticket.id))!;
     }
     if (delivery.emailMessageId) await setMessageEmailId(trx, messageId, delivery.emailMessageId);
     if (thread.kind === 'forged') {
