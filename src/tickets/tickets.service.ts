@@ -18,7 +18,7 @@ import { findPriorityByKey, findStatusByKey } from './statuses.repo';
 import type { TicketEvents } from './ticket-events';
 import type { Actor } from './ticket-events.repo';
 import { newTrackingId } from './tracking-id';
-import { bumpMessageCount, findTicketById, findTicketBySubmissionKey, findTicketByTrackingId, insertTicket, lockTicketForMessage, type TicketView } from './tickets.repo';
+import { bumpMessageCount, findTicketById, findTicketBySubmissionKey, insertTicket, lockTicketForMessage, trackingIdTaken, type TicketView } from './tickets.repo';
 
 export type TicketDeps = { db: Db; clock: Clock; events: TicketEvents; store: AttachmentStore };
 
@@ -42,7 +42,7 @@ export type NewTicket = {
 async function unusedTrackingId(trx: Trx): Promise<string> {
   for (;;) {
     const id = newTrackingId();
-    if (!(await findTicketByTrackingId(trx, id))) return id;
+    if (!(await trackingIdTaken(trx, id))) return id;
   }
 }
 
