@@ -20,7 +20,8 @@ async function referenceThread(db: Knex, ticketId: number) {
 }
 
 async function copyRow(table: string, id: number, changes: Record<string, unknown>): Promise<void> {
-  const { id: _id, ...row } = await t.db(table).where({ id }).first();
+  // body_tsv: PostgreSQL's generated search column, which takes no value of its own.
+  const { id: _id, body_tsv: _tsv, ...row } = await t.db(table).where({ id }).first();
   await t.db(table).insert({ ...row, ...changes });
 }
 
