@@ -3,26 +3,39 @@
  * fetchers both call it): 10 KB messages, one in five with a 200 KB PDF attachment, every one a
  * new ticket from its own sender (acknowledgement and staff notice queued, raw mail kept).
  * Builds a fresh database of its own. Usage:
- *   npx tsx bench/mail-import.ts --client sqlite --messages 1000
+ *   npx tsx bench/mail-import.ts --client sqlite --messages 1000                 (the import function)
  *   npx tsx bench/mail-import.ts --client mysql --host 127.0.0.1 --user root --messages 1000
- * Prints messages per second (wall clock) and the process's CPU milliseconds per message.
+ *   npx tsx bench/mail-import.ts --via imap --messages 1000   (Dovecot on loopback, the fetch job)
+ *   npx tsx bench/mail-import.ts --via pipe --messages 100    (bin/tessera-mail-pipe, one process per mail)
+ * Prints messages per second (wall clock) and CPU milliseconds per message: this process's own,
+ * and with --via pipe that of the pipe processes (their start included). The database server's
+ * and Dovecot's CPU are not included.
  */
+import { spawnSync } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import knex from 'knex';
+import knex, { type Knex } from 'knex';
 import pino from 'pino';
 import { systemClock } from '../src/clock';
-import { configSchema, type DatabaseConfig } from '../src/config/config.schema';
+import { configSchema, type AppConfig, type DatabaseConfig } from '../src/config/config.schema';
 import { createKnex } from '../src/db/knex-factory';
 import { migrateLatest } from '../src/db/migrate';
 import { withTransaction } from '../src/db/transaction';
 import { createI18n } from '../src/i18n/i18n';
 import { importRawMail } from '../src/mail-intake/intake.service';
 import { createInitialData } from '../src/setup/initial-data';
-import { createServices } from '../src/web/app-services';
+import { fetchDueMailboxes } from '../src/jobs/mail-fetch';
+import type { MailOrigin } from '../src/mail-intake/intake.service';
+import { insertMailbox } from '../src/mailboxes/mailboxes.repo';
+import { fromRoot } from '../src/paths';
+import { encryptTotpSecret } from '../src/staff/totp';
+import { createServices, type Services } from '../src/web/app-services';
+import { startDovecot, type DovecotServer } from '../tests/helpers/dovecot';
+
+const root = fromRoot();
 
 const words = 'printer invoice login password error screen network update order delivery account refund broken slow crash'.split(' ');
 
@@ -66,35 +79,90 @@ async function freshDatabase(client: string, host: string, user: string, dataDir
   };
 }
 
+type Run = { services: Services; db: Knex; config: AppConfig; dataDir: string };
+
+/** This process's CPU, and that of its ended child processes (Linux: /proc/self/stat). */
+function cpuMs(): { self: number; children: number } {
+  const used = process.cpuUsage();
+  const fields = fs.readFileSync('/proc/self/stat', 'utf8').split(') ')[1]!.split(' ');
+  const ticks = Number(fields[13]) + Number(fields[14]); // cutime + cstime, in 1/100 s
+  return { self: (used.user + used.system) / 1000, children: ticks * 10 };
+}
+
+/** Every message through importRawMail, one after another (as the pipe and a single fetcher do). */
+async function viaFunction(run: Run, messages: Buffer[]): Promise<Record<string, number>> {
+  const outcomes: Record<string, number> = {};
+  for (const raw of messages) {
+    const r = await importRawMail(run.services, raw, { source: 'pipe', mailboxId: null });
+    outcomes[r.outcome] = (outcomes[r.outcome] ?? 0) + 1;
+  }
+  return outcomes;
+}
+
+/** Every message delivered to a Dovecot mailbox first, then fetched by the fetch job until all are in. */
+async function viaImap(run: Run, messages: Buffer[], dc: DovecotServer): Promise<Record<string, number>> {
+  const deps = { db: run.db, clock: systemClock, logger: run.services.logger, signingSecret: run.config.secrets.signing, importMail: (raw: Buffer, origin: MailOrigin) => importRawMail(run.services, raw, origin) };
+  let imported = 0;
+  for (let rounds = 0; imported < messages.length && rounds < 1000; rounds++) {
+    await run.db('mailboxes').update({ next_fetch_at: 0 }); // due at once: the bench does not wait for the interval
+    imported += (await fetchDueMailboxes(deps, { budgetMs: 600_000 })).imported;
+  }
+  return { imported, leftOnServer: dc.files().filter((f) => !/:2,[A-Z]*S/.test(f)).length };
+}
+
+/** Every message through bin/tessera-mail-pipe, a process each, as an MTA alias runs it. */
+async function viaPipe(run: Run, messages: Buffer[], configDir: string): Promise<Record<string, number>> {
+  const outcomes: Record<string, number> = {};
+  for (const raw of messages) {
+    const child = spawnSync(path.join(root, 'bin', 'tessera-mail-pipe'), { input: raw, env: { ...process.env, TESSERA_CONFIG_DIR: configDir } });
+    const key = `exit${child.status}`;
+    outcomes[key] = (outcomes[key] ?? 0) + 1;
+  }
+  return outcomes;
+}
+
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { client: { type: 'string', default: 'sqlite' }, host: { type: 'string', default: '127.0.0.1' }, user: { type: 'string', default: 'root' }, messages: { type: 'string', default: '1000' } } });
+  const { values } = parseArgs({ options: { client: { type: 'string', default: 'sqlite' }, host: { type: 'string', default: '127.0.0.1' }, user: { type: 'string', default: 'root' }, messages: { type: 'string', default: '1000' }, via: { type: 'string', default: 'function' } } });
   const count = Number(values.messages);
+  const via = values.via!;
+  if (!['function', 'imap', 'pipe'].includes(via)) throw new Error('--via function|imap|pipe');
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tessera-bench-mail-'));
   const fresh = await freshDatabase(values.client!, values.host!, values.user!, dataDir);
   const db = createKnex(fresh.config, dataDir);
+  const dc = via === 'imap' ? await startDovecot() : null;
   try {
     await migrateLatest(db);
     const secrets = { session: 's'.repeat(40), signing: 'k'.repeat(40) };
     const basics = { name: 'Bench', url: 'http://localhost', email: 'help@example.com', timezone: 'UTC', language: 'en' as const };
     await withTransaction(db, (trx) => createInitialData(trx, { basics, admin: { name: 'Admin', email: 'admin@example.com', passwordHash: 'x' }, version: 'bench', secrets }, Date.now()));
-    const config = configSchema.parse({ installed: true, server: { host: '127.0.0.1', port: 0, trustProxy: false, shutdownTimeoutMs: 1000 }, session: { idleMinutes: 120, absoluteHours: 12 }, database: fresh.config, paths: { data: dataDir, attachments: `${dataDir}/attachments` }, secrets, log: { level: 'silent' } });
+    const local = { installed: true, server: { host: '127.0.0.1', port: 0, trustProxy: false, shutdownTimeoutMs: 1000 }, session: { idleMinutes: 120, absoluteHours: 12 }, database: fresh.config, paths: { data: dataDir, attachments: `${dataDir}/attachments` }, secrets, log: { level: 'silent' } };
+    const config = configSchema.parse(local);
+    fs.writeFileSync(path.join(dataDir, 'local.json'), JSON.stringify(local));
     const services = createServices({ config, db, logger: pino({ level: 'silent' }), i18n: createI18n(), clock: systemClock });
+    const run: Run = { services, db, config, dataDir };
     const messages = Array.from({ length: count }, (_, i) => benchMessage(i + 1));
     for (let i = 0; i < 20; i++) await importRawMail(services, benchMessage(count + 100 + i), { source: 'pipe', mailboxId: null }); // warm-up
-    const cpu = process.cpuUsage();
-    const started = process.hrtime.bigint();
-    const outcomes: Record<string, number> = {};
-    for (const raw of messages) {
-      const r = await importRawMail(services, raw, { source: 'pipe', mailboxId: null });
-      outcomes[r.outcome] = (outcomes[r.outcome] ?? 0) + 1;
+    if (dc) {
+      for (const raw of messages) dc.deliver(raw);
+      await insertMailbox(db, { name: 'Bench', protocol: 'imap', host: dc.host, port: dc.imapPort, security: 'none', username: dc.user, address: null, folder: 'INBOX', afterImport: 'mark_seen', moveTo: null, categoryId: null, priorityId: null, active: true }, encryptTotpSecret(secrets.signing, dc.password), Date.now());
     }
+    const cpu = cpuMs();
+    const started = process.hrtime.bigint();
+    const outcomes = via === 'imap' ? await viaImap(run, messages, dc!) : via === 'pipe' ? await viaPipe(run, messages, dataDir) : await viaFunction(run, messages);
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-    const used = process.cpuUsage(cpu);
+    const used = cpuMs();
+    const tickets = Number((await db('tickets').count<{ n: number }[]>({ n: '*' }))[0]!.n) - 20;
     const bytes = messages.reduce((n, m) => n + m.length, 0);
-    console.log(JSON.stringify({ client: values.client, messages: count, outcomes, seconds: +seconds.toFixed(2), perSecond: +(count / seconds).toFixed(1), cpuMsPerMessage: +((used.user + used.system) / 1000 / count).toFixed(2), megabytes: +(bytes / 1024 / 1024).toFixed(1) }));
+    const perMessage = (ms: number) => +(ms / count).toFixed(2);
+    console.log(JSON.stringify({
+      client: values.client, via, messages: count, tickets, outcomes, seconds: +seconds.toFixed(2), perSecond: +(count / seconds).toFixed(1),
+      cpuMsPerMessage: perMessage(used.self - cpu.self), childCpuMsPerMessage: perMessage(used.children - cpu.children), megabytes: +(bytes / 1024 / 1024).toFixed(1),
+      loadAverage: os.loadavg().map((l) => +l.toFixed(1)),
+    }));
   } finally {
     await db.destroy();
     await fresh.drop();
+    await dc?.close();
     fs.rmSync(dataDir, { recursive: true, force: true });
   }
 }

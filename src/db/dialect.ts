@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import type { DatabaseClient } from '../config/config.schema';
+import { cachePreparedStatements } from './sqlite-statements';
 
 /**
  * Every difference between the three databases lives here: driver names, default ports,
@@ -42,6 +43,7 @@ export function afterCreateFor(client: DatabaseClient) {
         sqlite.pragma('foreign_keys = ON');
         sqlite.pragma('busy_timeout = 5000');
         sqlite.pragma('synchronous = NORMAL');
+        cachePreparedStatements(conn as Parameters<typeof cachePreparedStatements>[0]);
         done(null, conn);
         return;
       }

@@ -51,8 +51,9 @@ export async function deliverMail(
       // A follower's mail shows their address as its author; the message stays on the customer's side.
       messageId = (await addCustomerReply(inner, ticket, { body: delivery.body, files: delivery.files, ip: null, ...(thread.follower ? { authorName: thread.follower } : {}) })).messageId;
     } else {
-      ticket = (await createTicket(inner, { ...delivery.plan, body: delivery.body, fieldValues: [], files: delivery.files, source: 'email', ip: null, submissionKey: null })).ticket;
-      messageId = (await firstMessageIdOf(trx, ticket.id))!;
+      const made = await createTicket(inner, { ...delivery.plan, body: delivery.body, fieldValues: [], files: delivery.files, source: 'email', ip: null, submissionKey: null });
+      ticket = made.ticket;
+      messageId = made.created ? made.messageId : (await firstMessageIdOf(trx, ticket.id))!;
       await followersFromCc(trx, delivery.settings, ticket, delivery.cc, deps.clock.now());
     }
     if (delivery.emailMessageId) await setMessageEmailId(trx, messageId, delivery.emailMessageId);

@@ -91,6 +91,11 @@ export async function findTicketByTrackingId(db: Knex, trackingId: string): Prom
   return row ? toView(row) : undefined;
 }
 
+/** Whether a tracking ID is in use: the unique index alone answers, no joins. */
+export async function trackingIdTaken(db: Knex, trackingId: string): Promise<boolean> {
+  return (await db('tickets').where({ tracking_id: trackingId }).first('id')) !== undefined;
+}
+
 export async function findTicketById(db: Knex, id: number): Promise<TicketView | undefined> {
   const row = (await viewQuery(db).where('t.id', id).first()) as ViewRow | undefined;
   return row ? toView(row) : undefined;

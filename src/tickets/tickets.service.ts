@@ -18,7 +18,7 @@ import { findPriorityByKey, findStatusByKey } from './statuses.repo';
 import type { TicketEvents } from './ticket-events';
 import type { Actor } from './ticket-events.repo';
 import { newTrackingId } from './tracking-id';
-import { bumpMessageCount, findTicketById, findTicketBySubmissionKey, findTicketByTrackingId, insertTicket, lockTicketForMessage, type TicketView } from './tickets.repo';
+import { bumpMessageCount, findTicketById, findTicketBySubmissionKey, insertTicket, lockTicketForMessage, trackingIdTaken, type TicketView } from './tickets.repo';
 
 export type TicketDeps = { db: Db; clock: Clock; events: TicketEvents; store: AttachmentStore };
 
@@ -42,16 +42,19 @@ export type NewTicket = {
 async function unusedTrackingId(trx: Trx): Promise<string> {
   for (;;) {
     const id = newTrackingId();
-    if (!(await findTicketByTrackingId(trx, id))) return id;
+    if (!(await trackingIdTaken(trx, id))) return id;
   }
 }
+
+/** A new ticket with the id of its first message, or the ticket a repeated submission key made earlier. */
+export type CreatedTicket = { ticket: TicketView; created: true; messageId: number } | { ticket: TicketView; created: false };
 
 /**
  * Creates a ticket with its first message, custom field values and attachments in ONE
  * transaction; files are in the store only if the rows are. A repeated submission key (a double
  * click, a refresh) returns the ticket it already created.
  */
-export async function createTicket(deps: TicketDeps, input: NewTicket): Promise<{ ticket: TicketView; created: boolean }> {
+export async function createTicket(deps: TicketDeps, input: NewTicket): Promise<CreatedTicket> {
   if (input.submissionKey) {
     const earlier = await findTicketBySubmissionKey(deps.db, input.submissionKey);
     if (earlier) return { ticket: earlier, created: false };
@@ -60,7 +63,7 @@ export async function createTicket(deps: TicketDeps, input: NewTicket): Promise<
   if (!category) throw new NotFoundError('Category not found');
   const customerId = await ensureCustomer(deps.db, input.customer, deps.clock.now());
   try {
-    const ticket = await withAdoptedFiles(deps, input.files, (files) => withTransaction(deps.db, async (trx) => {
+    const { view: ticket, messageId } = await withAdoptedFiles(deps, input.files, (files) => withTransaction(deps.db, async (trx) => {
       const now = deps.clock.now();
       const status = await findStatusByKey(trx, 'new');
       const priority = (input.priorityKey && (await findPriorityByKey(trx, input.priorityKey))) || null;
@@ -88,9 +91,9 @@ export async function createTicket(deps: TicketDeps, input: NewTicket): Promise<
       const view = (await findTicketById(trx, ticketId))!;
       const actor: Actor = input.enteredBy ? { type: 'staff', id: input.enteredBy.staffId } : { type: 'customer', id: customerId };
       await deps.events.publish(trx, { type: 'ticket.created', ticket: view, messageId, actor, notifyCustomer: input.notifyCustomer ?? true }, now);
-      return view;
+      return { view, messageId };
     }));
-    return { ticket, created: true };
+    return { ticket, created: true, messageId };
   } catch (err) {
     if (input.submissionKey && isUniqueViolation(err)) {
       const earlier = await findTicketBySubmissionKey(deps.db, input.submissionKey);
