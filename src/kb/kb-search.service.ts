@@ -20,11 +20,11 @@ export async function customerScope(db: Db, language: string, fallbackLanguage: 
  * no article has every word, the articles with any of them are offered instead (a mistyped or
  * extra word then still finds something).
  */
-export async function searchKb(db: Db, scope: KbScope, query: string, page: { limit: number; offset: number }): Promise<KbSearchPage> {
+export async function searchKb(db: Db, scope: KbScope, query: string, page: { limit: number; offset: number }, firstMode: KbMatchMode = 'all'): Promise<KbSearchPage> {
   const words = kbSearchWords(query);
-  let mode: KbMatchMode = 'all';
+  let mode = firstMode;
   let total = await countKbVersions(db, scope, words, mode, kbCountCap + 1);
-  if (total === 0 && words.length > 1) {
+  if (total === 0 && words.length > 1 && mode === 'all') {
     mode = 'any';
     total = await countKbVersions(db, scope, words, mode, kbCountCap + 1);
   }
