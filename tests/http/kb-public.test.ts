@@ -7,8 +7,8 @@ import { csrfFrom, useInstalledApp, type InstalledApp } from '../helpers/install
 let t: InstalledApp;
 const ids: Record<string, number> = {};
 const cats: Record<string, number> = {};
-useInstalledApp(async (app) => {
-  t = app;
+useInstalledApp((app) => (t = app));
+beforeAll(async () => {
   cats.help = await insertKbCategory(t.db, { parentId: null, name: 'Getting started', position: 0, public: true }, 1);
   await setKbCategoryNames(t.db, cats.help, { ru: 'Начало работы' });
   cats.billing = await insertKbCategory(t.db, { parentId: cats.help, name: 'Billing & <invoices>', position: 0, public: true }, 1);
