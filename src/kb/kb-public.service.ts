@@ -8,6 +8,7 @@ import { listKbCategories, type KbCategory } from './kb-categories.repo';
 import { countKbArticlesByCategory, kbTitlesOf, listKbArticleIds, type KbListOrder } from './kb-lists.repo';
 import { renderKbMarkdown } from './kb-markdown';
 import { searchKb } from './kb-search.service';
+import { kbSearchWords } from './kb-search-text';
 import { categoryName, categoryTrail, publicCategoryIds } from './kb-visibility';
 
 /** The visitor's language and the help desk's default, which every article is expected to have. */
@@ -33,9 +34,15 @@ async function linksTo(db: Db, reader: KbReader, rows: Array<{ id: number; updat
   });
 }
 
-async function categoryLinks(db: Db, reader: KbReader, categories: KbCategory[]): Promise<KbCategoryLink[]> {
-  const counts = await countKbArticlesByCategory(db, categories.map((c) => c.id));
-  return categories.map((c) => ({ id: c.id, name: categoryName(c, reader.language), href: kbCategoryHref(c.id), articles: counts.get(c.id) ?? 0 }));
+/** Links to categories, each with the number of articles in it and in the visible categories below it. */
+async function categoryLinks(db: Db, reader: KbReader, categories: KbCategory[], visible: KbCategory[]): Promise<KbCategoryLink[]> {
+  const counts = await countKbArticlesByCategory(db, visible.map((c) => c.id));
+  const inTree = (id: number, seen = new Set<number>()): number => {
+    if (seen.has(id)) return 0;
+    seen.add(id);
+    return (counts.get(id) ?? 0) + visible.filter((c) => c.parentId === id).reduce((sum, c) => sum + inTree(c.id, seen), 0);
+  };
+  return categories.map((c) => ({ id: c.id, name: categoryName(c, reader.language), href: kbCategoryHref(c.id), articles: inTree(c.id) }));
 }
 
 /** The knowledge base's front page: the top categories, the most read and the latest articles. */
@@ -45,7 +52,7 @@ export async function kbHome(db: Db, reader: KbReader, listLength = 6) {
   const [popular, latest, categories] = await Promise.all([
     listKbArticleIds(db, ids, 'popular', listLength).then((rows) => linksTo(db, reader, rows)),
     listKbArticleIds(db, ids, 'latest', listLength).then((rows) => linksTo(db, reader, rows)),
-    categoryLinks(db, reader, visible.filter((c) => c.parentId === null)),
+    categoryLinks(db, reader, visible.filter((c) => c.parentId === null), visible),
   ]);
   return { categories, popular, latest };
 }
@@ -63,7 +70,7 @@ export async function kbCategoryPage(db: Db, reader: KbReader, id: number, page:
   if (!category) throw new NotFoundError();
   const order: KbListOrder = 'category';
   const [children, rows, counts] = await Promise.all([
-    categoryLinks(db, reader, visible.filter((c) => c.parentId === id)),
+    categoryLinks(db, reader, visible.filter((c) => c.parentId === id), visible),
     listKbArticleIds(db, [id], order, page.perPage + 1, (page.page - 1) * page.perPage),
     countKbArticlesByCategory(db, [id]),
   ]);
@@ -121,7 +128,9 @@ export async function kbArticleForCustomer(db: Db, reader: KbReader, id: number)
 /** Articles on the same subject: a search for its keywords and title; else its category's others. */
 async function relatedArticles(db: Db, reader: KbReader, version: KbVersion, categoryId: number, categoryIds: number[]): Promise<KbLink[]> {
   const scope = { categoryIds, statuses: ['published'], language: reader.language, fallbackLanguage: reader.fallbackLanguage };
-  const found = await searchKb(db, scope, `${version.keywords} ${version.title}`, { limit: 6, offset: 0 }, 'any');
+  // Short words ("an", "to") would match nearly everything as prefixes: only the telling ones are asked for.
+  const telling = kbSearchWords(`${version.keywords} ${version.title}`).filter((w) => [...w].length >= 4);
+  const found = await searchKb(db, scope, telling.join(' '), { limit: 6, offset: 0 }, 'any');
   const ids = found.results.map((r) => r.articleId).filter((a) => a !== version.articleId).slice(0, 5);
   if (ids.length) return linksTo(db, reader, ids.map((a) => ({ id: a, updatedAt: 0, views: 0, pinned: false })));
   return linksTo(db, reader, await listKbArticleIds(db, [categoryId], 'category', 5, 0, version.articleId));

@@ -5,6 +5,7 @@ import { customerScope, recordKbSearch, searchKb } from '../../kb/kb-search.serv
 import type { Services } from '../app-services';
 import { formBindingOf } from '../middleware/form-binding';
 import { idParam } from '../params';
+import { kbReaderOf } from './kb-reader';
 
 /** `?page=` as a page number from 1 to 500; anything else is the first page. */
 const pageParam = (value: unknown) => (typeof value === 'string' && /^\d{1,3}$/.test(value) ? Math.min(500, Math.max(1, Number(value))) : 1);
@@ -25,7 +26,7 @@ export function kbRoutes(services: Services): Router {
   router.use('/kb', async (_req: Request, _res: Response, next: NextFunction) => {
     next((await services.settings.get('kb.enabled')) ? undefined : 'router');
   });
-  const readerOf = async (req: Request): Promise<KbReader> => ({ language: req.language || 'en', fallbackLanguage: await services.settings.get('helpdesk.language') });
+  const readerOf = async (req: Request): Promise<KbReader> => kbReaderOf(req, await services.settings.get('helpdesk.language'));
 
   router.get('/kb', async (req, res) => {
     const home = await kbHome(services.db, await readerOf(req));
