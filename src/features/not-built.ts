@@ -12,10 +12,8 @@ const notBuilt = {
   // Superseded by the mailboxes of /admin/mailboxes (src/mailboxes): these one-mailbox settings stay
   // hidden; a configured one was copied into a switched-off mailbox by migration 20261207110000.
   mailFetching: { settings: ['fetch.protocol', 'fetch.host', 'fetch.port', 'fetch.security', 'fetch.user', 'fetch.password', 'fetch.folder', 'fetch.intervalMinutes', 'fetch.deleteAfterImport'] },
-  // The public knowledge base is built (kb.enabled, kb.articlesPerPage); suggestions on the ticket
-  // form and the staff editor behind kb.manage are not yet.
+  // The knowledge base is built (src/kb); its suggestions on the new-ticket form are not yet.
   knowledgeBaseSuggestions: { settings: ['kb.suggestOnSubmit'] },
-  knowledgeBaseEditing: { capabilities: ['kb.manage'] },
   autoClose: { settings: ['tickets.autoCloseDays'] },
   dateFormats: { settings: ['helpdesk.dateFormat'] },
   reports: { capabilities: ['reports.run'] },

@@ -30,3 +30,28 @@ export async function kbTitlesOf(db: Knex, articleIds: number[], languages: stri
   for (const r of rows.sort((a, b) => languages.indexOf(String(b.language)) - languages.indexOf(String(a.language)))) found.set(Number(r.article_id), { title: String(r.title), slug: String(r.slug), language: String(r.language) });
   return found;
 }
+
+export type KbStaffRow = { id: number; categoryId: number; status: string; pinned: boolean; updatedAt: number; views: number; helpful: number; unhelpful: number; languages: string[] };
+
+/** Every article for the staff list, latest change first, one page, with its languages. */
+export async function listKbArticlesForStaff(db: Knex, limit: number, offset: number): Promise<KbStaffRow[]> {
+  const rows = await db('kb_articles as a')
+    .leftJoin('kb_article_stats as s', 's.article_id', 'a.id')
+    .orderBy([{ column: 'a.updated_at', order: 'desc' }, { column: 'a.id', order: 'desc' }])
+    .limit(limit)
+    .offset(offset)
+    .select('a.id', 'a.category_id', 'a.status', 'a.pinned', 'a.updated_at', 's.views', 's.helpful', 's.unhelpful');
+  const ids = rows.map((r: Record<string, unknown>) => Number(r.id));
+  const langs = ids.length ? await db('kb_article_versions').whereIn('article_id', ids).select('article_id', 'language') : [];
+  return rows.map((r: Record<string, unknown>) => ({
+    id: Number(r.id),
+    categoryId: Number(r.category_id),
+    status: String(r.status),
+    pinned: Boolean(r.pinned),
+    updatedAt: Number(r.updated_at),
+    views: Number(r.views ?? 0),
+    helpful: Number(r.helpful ?? 0),
+    unhelpful: Number(r.unhelpful ?? 0),
+    languages: langs.filter((l: Record<string, unknown>) => Number(l.article_id) === Number(r.id)).map((l: Record<string, unknown>) => String(l.language)).sort(),
+  }));
+}
