@@ -5,6 +5,7 @@ import { NotFoundError, ValidationError } from '../errors';
 import { deleteKbArticle, deleteKbVersion, findKbArticle, insertKbArticle, kbVersionsOf, updateKbArticle, upsertKbVersion, type KbArticle, type KbVersion } from './kb-articles.repo';
 import { deleteKbCategory, insertKbCategory, kbCategoryInUse, listKbCategories, updateKbCategory, type KbCategory } from './kb-categories.repo';
 import { fieldErrors, kbArticleSchema, kbCategorySchema } from './kb.schema';
+import { kbSearchNumbers, kbTotals } from './kb-numbers.repo';
 import { kbSlug } from './kb-slug';
 
 /** Who changes the knowledge base, for the audit log. */
@@ -103,4 +104,13 @@ export async function removeKbArticle(db: Db, editor: KbEditor, id: number, now:
     await deleteKbArticle(trx, id);
     await audit(trx, editor, 'kb.article_deleted', { type: 'kb_article', id }, { title: versions[0]?.title ?? '' }, now);
   });
+}
+
+export const kbPeriods = [7, 30, 90] as const;
+
+/** The owner's numbers: views and votes so far, and the searches of the last `days` days. */
+export async function kbNumbers(db: Db, days: number, now: number) {
+  const period = (kbPeriods as readonly number[]).includes(days) ? days : 30;
+  const [totals, searches] = await Promise.all([kbTotals(db), kbSearchNumbers(db, now - period * 86_400_000, 10)]);
+  return { period, ...totals, ...searches };
 }

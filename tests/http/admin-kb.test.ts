@@ -91,3 +91,24 @@ test('without kb.manage the staff pages refuse; without a CSRF token nothing cha
   const badStatus = await admin.post('/admin/kb/articles').type('form').send({ _csrf: token, category: '1', status: 'live', language: 'xx', title: '', body: '' });
   expect(badStatus.status).toBe(400);
 });
+
+test('the owner sees views, helpful answers and the searches that found nothing, over a chosen period', async () => {
+  const admin = await adminAgent(t);
+  const now = t.clock.now();
+  await t.db('kb_searches').del();
+  await t.db('kb_searches').insert([
+    { query: 'refund <script>', language: 'en', result_count: 0, searched_at: now - 1000 },
+    { query: 'refund <script>', language: 'en', result_count: 0, searched_at: now - 2000 },
+    { query: 'printer', language: 'en', result_count: 3, searched_at: now - 3000 },
+    { query: 'very old miss', language: 'en', result_count: 0, searched_at: now - 40 * 86_400_000 },
+  ]);
+  const page = (await admin.get('/admin/kb').expect(200)).text;
+  expect(page).toContain('Searches in the last 30 days');
+  expect(page).toContain('3, of which 2 found nothing');
+  expect(page).toContain('refund &lt;script&gt; <span class="muted small">(2)</span>');
+  expect(page).not.toContain('very old miss');
+  const longer = (await admin.get('/admin/kb?days=90').expect(200)).text;
+  expect(longer).toContain('4, of which 3 found nothing');
+  expect(longer).toContain('very old miss');
+  expect((await admin.get('/admin/kb?days=12345').expect(200)).text).toContain('Searches in the last 30 days');
+});

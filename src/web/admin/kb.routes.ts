@@ -1,7 +1,7 @@
 import { Router, type Request, type Response } from 'express';
 import { ValidationError } from '../../errors';
 import { languages } from '../../i18n/i18n';
-import { checkKbArticle, kbArticleForStaff, listKbCategoriesForStaff, removeKbArticle, removeKbCategory, removeKbVersion, saveKbArticle, saveKbCategory, type KbEditor } from '../../kb/kb-admin.service';
+import { checkKbArticle, kbArticleForStaff, kbNumbers, listKbCategoriesForStaff, removeKbArticle, removeKbCategory, removeKbVersion, saveKbArticle, saveKbCategory, type KbEditor } from '../../kb/kb-admin.service';
 import { kbTitlesOf, listKbArticlesForStaff } from '../../kb/kb-lists.repo';
 import { renderKbMarkdown } from '../../kb/kb-markdown';
 import { categoryTrail } from '../../kb/kb-visibility';
@@ -30,8 +30,10 @@ export function kbAdminRoutes(services: Services): Router {
     const [{ categories, options }, rows] = await Promise.all([categoryOptions(), listKbArticlesForStaff(services.db, perPage + 1, (page - 1) * perPage)]);
     const fallback = await services.settings.get('helpdesk.language');
     const titles = await kbTitlesOf(services.db, rows.map((r) => r.id), [req.language || 'en', fallback, ...languages.map((l) => l.code)]);
+    const days = typeof req.query.days === 'string' && /^\d{1,3}$/.test(req.query.days) ? Number(req.query.days) : 30;
     res.status(status).render('admin/kb', {
       title: req.t('kbAdmin.title'),
+      numbers: await kbNumbers(services.db, days, services.clock.now()),
       options,
       categories,
       articles: rows.slice(0, perPage).map((r) => ({ ...r, title: titles.get(r.id)?.title ?? `#${r.id}`, category: options.find((o) => o.value === String(r.categoryId))?.label ?? '' })),
