@@ -26,7 +26,7 @@ export const tesseraTables = [
   'api_idempotency_keys',
   'inbound_mails',
   'mailboxes', 'mailbox_pop3_seen',
-  'kb_categories', 'kb_category_names', 'kb_articles', 'kb_article_versions', 'kb_article_stats', 'kb_votes', 'kb_searches',
+  'kb_categories', 'kb_category_names', 'kb_articles', 'kb_article_versions', 'kb_article_stats', 'kb_votes', 'kb_searches', 'kb_suggestion_sessions',
 ];
 
 export async function serverVersion(db: Knex): Promise<string> {

@@ -6,6 +6,7 @@ import { deleteKbArticle, deleteKbVersion, findKbArticle, insertKbArticle, kbVer
 import { deleteKbCategory, insertKbCategory, kbCategoryInUse, listKbCategories, updateKbCategory, type KbCategory } from './kb-categories.repo';
 import { fieldErrors, kbArticleSchema, kbCategorySchema } from './kb.schema';
 import { kbSearchNumbers, kbTotals } from './kb-numbers.repo';
+import { kbDeflectionSince } from './kb-deflection.repo';
 import { kbSlug } from './kb-slug';
 
 /** Who changes the knowledge base, for the audit log. */
@@ -111,6 +112,7 @@ export const kbPeriods = [7, 30, 90] as const;
 /** The owner's numbers: views and votes so far, and the searches of the last `days` days. */
 export async function kbNumbers(db: Db, days: number, now: number) {
   const period = (kbPeriods as readonly number[]).includes(days) ? days : 30;
-  const [totals, searches] = await Promise.all([kbTotals(db), kbSearchNumbers(db, now - period * 86_400_000, 10)]);
-  return { period, ...totals, ...searches };
+  const since = now - period * 86_400_000;
+  const [totals, searches, deflection] = await Promise.all([kbTotals(db), kbSearchNumbers(db, since, 10), kbDeflectionSince(db, since)]);
+  return { period, ...totals, ...searches, ...deflection };
 }

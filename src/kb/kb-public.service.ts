@@ -57,6 +57,9 @@ export async function kbHome(db: Db, reader: KbReader, listLength = 6) {
   return { categories, popular, latest };
 }
 
+/** Links to the given articles in search order (titles in the reader's language). */
+export const kbSuggestionLinks = (db: Db, reader: KbReader, ids: number[]) => linksTo(db, reader, ids.map((id) => ({ id, updatedAt: 0, views: 0, pinned: false })));
+
 /** The most read articles, for the help desk's home page. */
 export async function kbPopular(db: Db, reader: KbReader, limit: number): Promise<KbLink[]> {
   const { visible } = await publicCategories(db);
@@ -141,6 +144,9 @@ export const countKbArticleView = (db: Db, id: number) => countKbView(db, id);
 
 /** A visitor's anonymous voting identity: a keyed hash of what their forms are bound to. */
 export const kbVoterOf = (secret: string, binding: string) => createHmac('sha256', secret).update(`kb-vote:${binding}`).digest('hex');
+
+/** A visitor's anonymous identity for the deflection numbers (see kb_suggestion_sessions). */
+export const kbVisitorOf = (secret: string, binding: string) => createHmac('sha256', secret).update(`kb-visitor:${binding}`).digest('hex');
 
 export const kbVoted = (db: Db, id: number, voter: string) => hasKbVote(db, id, voter);
 

@@ -70,3 +70,22 @@ test('a Russian-speaking customer searches in Russian and reads the Russian vers
   expect(errors).toEqual([]);
   await context.close();
 });
+
+test('a customer types the subject of a new ticket, sees the article that answers it, reads it and leaves', async () => {
+  const context = await s.browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const page = await context.newPage();
+  const errors = collectPageErrors(page);
+  await page.goto(`${s.server.base}/helpdesk/tickets/new`);
+  await page.getByLabel('Subject').fill('I forgot my password');
+  const suggestion = page.locator('#kb-suggest a').first();
+  await suggestion.waitFor();
+  expect(await suggestion.textContent()).toBe('Reset your password');
+  await step(page, 'kb-wide-08-suggestions');
+  const [article] = await Promise.all([context.waitForEvent('page'), suggestion.click()]);
+  await article.waitForLoadState();
+  expect(await article.locator('h1').textContent()).toBe('Reset your password');
+  const rows = await s.t.db('kb_suggestion_sessions').whereNotNull('opened_at').whereNull('submitted_at').count({ n: '*' });
+  expect(Number(rows[0]!.n)).toBe(1);
+  expect(errors).toEqual([]);
+  await context.close();
+});

@@ -8,7 +8,7 @@ import { adminAgent, tokenOf } from '../helpers/staff-admin';
 let t: InstalledApp;
 useInstalledApp((app) => (t = app), { freshRateLimits: true });
 
-const unbuiltKeys: SettingKey[] = ['fetch.protocol', 'fetch.host', 'fetch.password', 'kb.suggestOnSubmit', 'tickets.autoCloseDays', 'helpdesk.dateFormat'];
+const unbuiltKeys: SettingKey[] = ['fetch.protocol', 'fetch.host', 'fetch.password', 'tickets.autoCloseDays', 'helpdesk.dateFormat'];
 
 test('settings of features not built yet are on no page, their tabs are gone, and a POST cannot set them', async () => {
   const admin = request.agent(t.app);
@@ -24,16 +24,15 @@ test('settings of features not built yet are on no page, their tabs are gone, an
   }
 
   // Stored values are kept; a form that sends them anyway changes nothing of them.
-  await t.services.settings.save({ 'helpdesk.dateFormat': 'DD/MM/YYYY', 'kb.suggestOnSubmit': false });
+  await t.services.settings.save({ 'helpdesk.dateFormat': 'DD/MM/YYYY' });
   const languages = await admin.get('/admin/settings/languages').expect(200);
   const csrf = csrfFrom(languages.text);
   await admin.post('/admin/settings/languages').type('form').send({ _csrf: csrf, 'helpdesk-timezone': 'UTC', 'helpdesk-language': 'en', 'helpdesk-dateFormat': 'MM/DD/YYYY' }).expect(303);
   const kbCsrf = csrfFrom((await admin.get('/admin/settings/kb').expect(200)).text);
-  await admin.post('/admin/settings/kb').type('form').send({ _csrf: kbCsrf, 'kb-articlesPerPage': '30', 'kb-enabled': 'yes', 'kb-suggestOnSubmit': 'yes' }).expect(303);
+  await admin.post('/admin/settings/kb').type('form').send({ _csrf: kbCsrf, 'kb-articlesPerPage': '30', 'kb-enabled': 'yes' }).expect(303);
   await admin.post('/admin/settings/fetching').type('form').send({ _csrf: csrf, 'fetch-protocol': 'imap', 'fetch-host': 'evil.example', 'fetch-user': 'x' }).expect(404);
   const stored = await readAllSettings(t.db);
   expect(stored.get('helpdesk.dateFormat')).toBe('DD/MM/YYYY');
-  expect(stored.get('kb.suggestOnSubmit')).toBe(false);
   expect(stored.get('kb.articlesPerPage')).toBe(30);
   expect(stored.get('fetch.host') ?? settingDefinitions['fetch.host'].fallback).toBe('');
 });

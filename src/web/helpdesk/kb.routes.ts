@@ -1,6 +1,7 @@
 import { Router, type NextFunction, type Request, type Response } from 'express';
 import { ValidationError } from '../../errors';
-import { countKbArticleView, kbArticleForCustomer, kbCategoryPage, kbHome, kbVoted, kbVoterOf, voteOnKbArticle, type KbReader } from '../../kb/kb-public.service';
+import { countKbArticleView, kbArticleForCustomer, kbCategoryPage, kbHome, kbSuggestionLinks, kbVisitorOf, kbVoted, kbVoterOf, voteOnKbArticle, type KbReader } from '../../kb/kb-public.service';
+import { markKbSuggestionOpened, markKbSuggestionsShown } from '../../kb/kb-deflection.repo';
 import { customerScope, recordKbSearch, searchKb } from '../../kb/kb-search.service';
 import type { Services } from '../app-services';
 import { formBindingOf } from '../middleware/form-binding';
@@ -43,6 +44,19 @@ export function kbRoutes(services: Services): Router {
     res.render('helpdesk/kb-search', { title: q ? req.t('kb.search.titleFor', { q }) : req.t('kb.search.title'), q, found, page, perPage });
   });
 
+  // Suggestions while a customer writes a ticket: a few best matches as JSON (typing is not logged
+  // as searches). A visitor shown any is counted for the deflection numbers.
+  router.get('/kb/suggest', async (req, res) => {
+    if (!(await services.settings.get('kb.suggestOnSubmit'))) return res.status(404).json({ articles: [] });
+    const q = searchParam(req.query.q);
+    const reader = await readerOf(req);
+    const found = await searchKb(services.db, await customerScope(services.db, reader.language, reader.fallbackLanguage), q, { limit: 5, offset: 0 });
+    const articles = await kbSuggestionLinks(services.db, reader, found.results.map((r) => r.articleId));
+    const binding = formBindingOf(req);
+    if (articles.length && binding) await markKbSuggestionsShown(services.db, kbVisitorOf(secret, binding), services.clock.now());
+    res.json({ articles: articles.map((a) => ({ title: a.title, href: `${a.href}?ref=suggest` })) });
+  });
+
   router.get('/kb/category/:id', async (req, res) => {
     const perPage = await services.settings.get('kb.articlesPerPage');
     const page = pageParam(req.query.page);
@@ -58,6 +72,7 @@ export function kbRoutes(services: Services): Router {
     if (req.params.ref !== `${article.id}-${article.version.slug}`) return res.redirect(301, article.href);
     await countKbArticleView(services.db, article.id);
     const binding = formBindingOf(req);
+    if (req.query.ref === 'suggest' && binding) await markKbSuggestionOpened(services.db, kbVisitorOf(secret, binding), services.clock.now());
     const justVoted = req.query.voted === 'thanks' || req.query.voted === 'already' ? req.query.voted : '';
     const voted = justVoted || (binding && (await kbVoted(services.db, article.id, kbVoterOf(secret, binding))) ? 'already' : '');
     res.render('helpdesk/kb-article', { title: article.version.title, article, voted, q: '', tz: await services.settings.get('helpdesk.timezone') });
