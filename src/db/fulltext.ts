@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import { clientOf } from './dialect';
+import { foldText } from './fold';
 
 /**
  * Words of a search as each engine wants them: letters and digits only (operators and quotes
@@ -75,4 +76,54 @@ export function customerIdsMatching(db: Knex, words: string[]): Knex.QueryBuilde
     default:
       return db.select('rowid as id').from('customers_fts').whereRaw('customers_fts MATCH ?', [words.map((w) => `"${w}"*`).join(' AND ')]);
   }
+}
+
+/** Every word of a knowledge-base search required, or (the fallback when none has them all) any. */
+export type KbMatchMode = 'all' | 'any';
+
+/**
+ * The condition and the rank of a knowledge-base search over `kb_article_versions as v`, with
+ * the full-text index of the database in use; keywords weigh most, then the title, then the
+ * body; each word matched as a prefix. The words come from searchWords (letters and digits only),
+ * so nobody's operators reach an engine.
+ */
+export function kbVersionMatch(db: Knex, searched: string[], mode: KbMatchMode): { apply(q: Knex.QueryBuilder): void; rank: Knex.Raw } {
+  const words = searched.map(foldText);
+  switch (clientOf(db)) {
+    case 'postgres': {
+      const query = words.map((w) => `${w}:*`).join(mode === 'all' ? ' & ' : ' | ');
+      return {
+        apply: (q) => q.whereRaw(`v.search_tsv @@ to_tsquery('simple', ?)`, [query]),
+        // Weights are {D, C, B, A}: body C, title B, keywords A.
+        rank: db.raw(`ts_rank('{0.05, 0.2, 0.5, 1.0}', v.search_tsv, to_tsquery('simple', ?))`, [query]),
+      };
+    }
+    case 'mysql': {
+      const terms = mysqlTerms(words);
+      const required = terms.map((w) => (mode === 'all' ? `+${w}*` : `${w}*`)).join(' ');
+      const any = terms.map((w) => `${w}*`).join(' ');
+      return {
+        apply: (q) => q.whereRaw('MATCH(v.title, v.keywords, v.body) AGAINST (? IN BOOLEAN MODE)', [required]),
+        rank: db.raw('4 * MATCH(v.keywords) AGAINST (? IN BOOLEAN MODE) + 2 * MATCH(v.title) AGAINST (? IN BOOLEAN MODE) + MATCH(v.title, v.keywords, v.body) AGAINST (? IN BOOLEAN MODE)', [any, any, any]),
+      };
+    }
+    default: {
+      const query = words.map((w) => `"${w}"*`).join(mode === 'all' ? ' AND ' : ' OR ');
+      return {
+        apply: (q) => q.join('kb_fts', 'kb_fts.rowid', 'v.id').whereRaw('kb_fts MATCH ?', [query]),
+        // bm25 is lower for better matches; weights in column order title, keywords, body.
+        rank: db.raw('-bm25(kb_fts, 4.0, 8.0, 1.0)'),
+      };
+    }
+  }
+}
+
+/**
+ * InnoDB's full-text index leaves out words shorter than innodb_ft_min_token_size (3) and its
+ * stop words, and a required term it never indexed matches nothing: such words are not sent.
+ */
+const innodbStopwords = new Set('a about an are as at be by com de en for from how i in is it la of on or that the this to was what when where who will with und www'.split(' '));
+function mysqlTerms(words: string[]): string[] {
+  const kept = words.filter((w) => [...w].length >= 3 && !innodbStopwords.has(w));
+  return kept.length ? kept : words.slice(0, 1);
 }

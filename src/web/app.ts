@@ -12,6 +12,7 @@ import type { AppDeps } from './app-deps';
 import { createPassport } from './auth/passport';
 import { requireStaff } from './auth/guards';
 import { cannedRoutes } from './admin/canned.routes';
+import { kbAdminRoutes } from './admin/kb.routes';
 import { dashboardRoutes } from './admin/dashboard.routes';
 import { loginRoutes } from './admin/login.routes';
 import { loginCodeRoutes } from './admin/login-code.routes';
@@ -136,6 +137,7 @@ export function createApp(deps: AppDeps, prebuilt?: { services?: Services }): Ex
   app.use('/admin', requireStaff, rolesRoutes(services), staffRoutes(services), staffTwoFactorRoutes(services));
   app.use('/admin', requireStaff, banRoutes(services), privacyRoutes(services));
   app.use('/admin', requireStaff, slaRoutes(services));
+  app.use('/admin', requireStaff, kbAdminRoutes(services));
   app.use('/admin', requireStaff, mailboxRoutes(services), mailInboundRoutes(services));
   app.use('/admin', requireStaff, dashboardRoutes(services));
 

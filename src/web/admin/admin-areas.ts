@@ -20,6 +20,7 @@ export const adminAreas: AdminArea[] = [
   { href: '/admin/mailboxes', titleKey: 'mailboxes.title', textKey: 'mailboxes.areaText', capability: 'admin' },
   { href: '/admin/templates', titleKey: 'mailTemplates.area.title', textKey: 'mailTemplates.area.text', capability: 'settings.manage' },
   { href: '/admin/mail/inbound', titleKey: 'mailInbox.area.title', textKey: 'mailInbox.area.text', capability: 'admin' },
+  { href: '/admin/kb', titleKey: 'kbAdmin.area.title', textKey: 'kbAdmin.area.text', capability: 'kb.manage' },
   { href: '/admin/bans', titleKey: 'manage.bans.title', textKey: 'manage.bans.text', capability: 'bans.manage' },
   { href: '/admin/customers', titleKey: 'manage.privacy.title', textKey: 'manage.privacy.text', capability: 'admin' },
   { href: '/admin/audit', titleKey: 'auditLog.area.title', textKey: 'auditLog.area.text', capability: 'admin' },

@@ -9,6 +9,9 @@ import { listPriorities } from '../../tickets/statuses.repo';
 import { RefusedError, submitTicket } from '../../tickets/submission.service';
 import type { Services } from '../app-services';
 import { uploadedFiles } from '../middleware/multipart';
+import { formBindingOf } from '../middleware/form-binding';
+import { markKbSuggestionSubmitted } from '../../kb/kb-deflection.repo';
+import { kbVisitorOf } from '../../kb/kb-public.service';
 import { grantTicketAccess } from './customer-access';
 import { keptTicketFormValues } from '../kept-values';
 import { formSubmissionKey, sentSubmissionKey } from '../submission-key';
@@ -42,6 +45,7 @@ export function submitRoutes(services: Services): Router {
       errors,
       shown: formShownToken(secret, services.clock.now()),
       submissionKey: formSubmissionKey(values.submission_key),
+      kbSuggest: settings['kb.enabled'] && settings['kb.suggestOnSubmit'],
     });
   }
 
@@ -52,11 +56,14 @@ export function submitRoutes(services: Services): Router {
   router.post('/tickets/new', async (req, res) => {
     const body = (req.body ?? {}) as Record<string, unknown>;
     const key = sentSubmissionKey(body.submission_key);
+    const binding = formBindingOf(req);
     try {
       const { ticket } = await submitTicket(
         { ...services, settings: await services.settings.all(), signingSecret: secret },
         { body, files: uploadedFiles(req), ip: req.ip ?? '', language: req.language || 'en', channel: 'web', submissionKey: key },
       );
+      // Shown knowledge-base suggestions and still submitted: not deflected.
+      if (binding) await markKbSuggestionSubmitted(services.db, kbVisitorOf(secret, binding), services.clock.now());
       await grantTicketAccess(req, ticket.id, services.clock.now(), { renewSession: false });
       res.redirect(303, `/helpdesk/tickets/${ticket.trackingId}/created`);
     } catch (err) {

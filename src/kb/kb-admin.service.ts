@@ -1,0 +1,118 @@
+import { recordAudit } from '../audit/audit.repo';
+import type { Db } from '../db/db';
+import { withTransaction } from '../db/transaction';
+import { NotFoundError, ValidationError } from '../errors';
+import { deleteKbArticle, deleteKbVersion, findKbArticle, insertKbArticle, kbVersionsOf, updateKbArticle, upsertKbVersion, type KbArticle, type KbVersion } from './kb-articles.repo';
+import { deleteKbCategory, insertKbCategory, kbCategoryInUse, listKbCategories, updateKbCategory, type KbCategory } from './kb-categories.repo';
+import { fieldErrors, kbArticleSchema, kbCategorySchema } from './kb.schema';
+import { kbSearchNumbers, kbTotals } from './kb-numbers.repo';
+import { kbDeflectionSince } from './kb-deflection.repo';
+import { kbSlug } from './kb-slug';
+
+/** Who changes the knowledge base, for the audit log. */
+export type KbEditor = { id: number; name: string; ip: string };
+
+const audit = (db: Db, editor: KbEditor, action: string, target: { type: string; id: number }, details: Record<string, unknown>, now: number) =>
+  recordAudit(db, { actor: { id: editor.id, name: editor.name }, action, target, details, ip: editor.ip }, now);
+
+export const listKbCategoriesForStaff = (db: Db) => listKbCategories(db);
+
+/** True when `parentId` is `id` or lies below it (a category cannot move under itself). */
+function isWithin(categories: KbCategory[], parentId: number, id: number): boolean {
+  const byId = new Map(categories.map((c) => [c.id, c]));
+  const seen = new Set<number>();
+  for (let at = byId.get(parentId); at && !seen.has(at.id); at = at.parentId === null ? undefined : byId.get(at.parentId)) {
+    if (at.id === id) return true;
+    seen.add(at.id);
+  }
+  return false;
+}
+
+export async function saveKbCategory(db: Db, editor: KbEditor, id: number | null, input: unknown, now: number): Promise<number> {
+  const parsed = kbCategorySchema.safeParse(input);
+  if (!parsed.success) throw new ValidationError('Check the category.', fieldErrors(parsed.error));
+  const categories = await listKbCategories(db);
+  if (id !== null && !categories.some((c) => c.id === id)) throw new NotFoundError();
+  const parentId = parsed.data.parent === '' ? null : parsed.data.parent;
+  if (parentId !== null && (!categories.some((c) => c.id === parentId) || (id !== null && isWithin(categories, parentId, id)))) throw new ValidationError('Choose another parent.', { parent: 'kbAdmin.errors.parent' });
+  const row = { parentId, name: parsed.data.name, position: parsed.data.position, public: !parsed.data.staffOnly };
+  return withTransaction(db, async (trx) => {
+    const saved = id ?? (await insertKbCategory(trx, row, now));
+    if (id !== null) await updateKbCategory(trx, id, row, now);
+    await audit(trx, editor, id === null ? 'kb.category_created' : 'kb.category_changed', { type: 'kb_category', id: saved }, { name: row.name, parent: parentId, public: row.public }, now);
+    return saved;
+  });
+}
+
+export async function removeKbCategory(db: Db, editor: KbEditor, id: number, now: number): Promise<void> {
+  const category = (await listKbCategories(db)).find((c) => c.id === id);
+  if (!category) throw new NotFoundError();
+  if (await kbCategoryInUse(db, id)) throw new ValidationError('The category is not empty.', { category: 'kbAdmin.errors.notEmpty' });
+  await withTransaction(db, async (trx) => {
+    await deleteKbCategory(trx, id);
+    await audit(trx, editor, 'kb.category_deleted', { type: 'kb_category', id }, { name: category.name }, now);
+  });
+}
+
+export async function kbArticleForStaff(db: Db, id: number): Promise<{ article: KbArticle; versions: KbVersion[] }> {
+  const article = Number.isSafeInteger(id) ? await findKbArticle(db, id) : undefined;
+  if (!article) throw new NotFoundError();
+  return { article, versions: await kbVersionsOf(db, id) };
+}
+
+/** The checked form of an article: for saving, or for a preview that saves nothing. */
+export async function checkKbArticle(db: Db, input: unknown) {
+  const parsed = kbArticleSchema.safeParse(input);
+  if (!parsed.success) throw new ValidationError('Check the article.', fieldErrors(parsed.error));
+  if (!(await listKbCategories(db)).some((c) => c.id === parsed.data.category)) throw new ValidationError('Choose a category.', { category: 'form.invalid' });
+  return parsed.data;
+}
+
+/**
+ * Creates an article, or changes one and writes the version of the form's language (a new
+ * language adds a version; the others stay as they are).
+ */
+export async function saveKbArticle(db: Db, editor: KbEditor, id: number | null, input: unknown, now: number): Promise<number> {
+  const data = await checkKbArticle(db, input);
+  if (id !== null) await kbArticleForStaff(db, id);
+  const article = { categoryId: data.category, status: data.status, pinned: Boolean(data.pinned), position: data.position };
+  const version = { language: data.language, title: data.title, slug: kbSlug(data.title), keywords: data.keywords, body: data.body };
+  return withTransaction(db, async (trx) => {
+    const saved = id ?? (await insertKbArticle(trx, article, version, editor.id, now));
+    if (id !== null) {
+      await updateKbArticle(trx, id, article, now);
+      await upsertKbVersion(trx, id, version, now);
+    }
+    await audit(trx, editor, id === null ? 'kb.article_created' : 'kb.article_changed', { type: 'kb_article', id: saved }, { title: data.title, language: data.language, status: data.status, category: data.category, pinned: article.pinned }, now);
+    return saved;
+  });
+}
+
+/** Removes one language's version; the last one goes only with the article itself. */
+export async function removeKbVersion(db: Db, editor: KbEditor, id: number, language: string, now: number): Promise<void> {
+  const { versions } = await kbArticleForStaff(db, id);
+  if (!versions.some((v) => v.language === language)) throw new NotFoundError();
+  if (versions.length === 1) throw new ValidationError('An article keeps at least one language.', { language: 'kbAdmin.errors.lastVersion' });
+  await withTransaction(db, async (trx) => {
+    await deleteKbVersion(trx, id, language);
+    await audit(trx, editor, 'kb.version_deleted', { type: 'kb_article', id }, { language }, now);
+  });
+}
+
+export async function removeKbArticle(db: Db, editor: KbEditor, id: number, now: number): Promise<void> {
+  const { versions } = await kbArticleForStaff(db, id);
+  await withTransaction(db, async (trx) => {
+    await deleteKbArticle(trx, id);
+    await audit(trx, editor, 'kb.article_deleted', { type: 'kb_article', id }, { title: versions[0]?.title ?? '' }, now);
+  });
+}
+
+export const kbPeriods = [7, 30, 90] as const;
+
+/** The owner's numbers: views and votes so far, and the searches of the last `days` days. */
+export async function kbNumbers(db: Db, days: number, now: number) {
+  const period = (kbPeriods as readonly number[]).includes(days) ? days : 30;
+  const since = now - period * 86_400_000;
+  const [totals, searches, deflection] = await Promise.all([kbTotals(db), kbSearchNumbers(db, since, 10), kbDeflectionSince(db, since)]);
+  return { period, ...totals, ...searches, ...deflection };
+}

@@ -1,0 +1,96 @@
+import type { Knex } from 'knex';
+import { insertReturningId } from '../db/insert';
+
+export type KbStatus = 'draft' | 'published' | 'private';
+export const kbStatuses = ['draft', 'published', 'private'] as const;
+
+export type KbArticle = { id: number; categoryId: number; status: KbStatus; pinned: boolean; position: number; createdAt: number; updatedAt: number };
+export type KbVersion = { id: number; articleId: number; language: string; title: string; slug: string; keywords: string; body: string; updatedAt: number };
+export type KbStats = { views: number; helpful: number; unhelpful: number };
+
+const toArticle = (r: Record<string, unknown>): KbArticle => ({
+  id: Number(r.id),
+  categoryId: Number(r.category_id),
+  status: String(r.status) as KbStatus,
+  pinned: Boolean(r.pinned),
+  position: Number(r.position),
+  createdAt: Number(r.created_at),
+  updatedAt: Number(r.updated_at),
+});
+const toVersion = (r: Record<string, unknown>): KbVersion => ({
+  id: Number(r.id),
+  articleId: Number(r.article_id),
+  language: String(r.language),
+  title: String(r.title),
+  slug: String(r.slug),
+  keywords: String(r.keywords),
+  body: String(r.body),
+  updatedAt: Number(r.updated_at),
+});
+const articleColumns = ['id', 'category_id', 'status', 'pinned', 'position', 'created_at', 'updated_at'];
+const versionColumns = ['id', 'article_id', 'language', 'title', 'slug', 'keywords', 'body', 'updated_at'];
+
+export async function findKbArticle(db: Knex, id: number): Promise<KbArticle | undefined> {
+  const row = await db('kb_articles').where({ id }).first(articleColumns);
+  return row ? toArticle(row) : undefined;
+}
+
+export async function kbVersionsOf(db: Knex, articleId: number): Promise<KbVersion[]> {
+  const rows = await db('kb_article_versions').where({ article_id: articleId }).orderBy('language').select(versionColumns);
+  return rows.map(toVersion);
+}
+
+export type KbArticleRow = { categoryId: number; status: KbStatus; pinned: boolean; position: number };
+export type KbVersionRow = { language: string; title: string; slug: string; keywords: string; body: string };
+
+/** A new article with its first version and its counters (one transaction: the caller's). */
+export async function insertKbArticle(db: Knex, a: KbArticleRow, v: KbVersionRow, staffId: number | null, now: number): Promise<number> {
+  const id = await insertReturningId(db, 'kb_articles', { category_id: a.categoryId, status: a.status, pinned: a.pinned, position: a.position, created_by: staffId, created_at: now, updated_at: now });
+  await db('kb_article_stats').insert({ article_id: id, views: 0, helpful: 0, unhelpful: 0 });
+  await upsertKbVersion(db, id, v, now);
+  return id;
+}
+
+export async function updateKbArticle(db: Knex, id: number, a: KbArticleRow, now: number): Promise<void> {
+  await db('kb_articles').where({ id }).update({ category_id: a.categoryId, status: a.status, pinned: a.pinned, position: a.position, updated_at: now });
+}
+
+/** Writes one language's version of an article (the unique key makes a second writer update). */
+export async function upsertKbVersion(db: Knex, articleId: number, v: KbVersionRow, now: number): Promise<void> {
+  const fields = { title: v.title, slug: v.slug, keywords: v.keywords, body: v.body, updated_at: now };
+  const changed = await db('kb_article_versions').where({ article_id: articleId, language: v.language }).update(fields);
+  if (!changed) await db('kb_article_versions').insert({ article_id: articleId, language: v.language, ...fields });
+  await db('kb_articles').where({ id: articleId }).update({ updated_at: now });
+}
+
+export async function deleteKbVersion(db: Knex, articleId: number, language: string): Promise<void> {
+  await db('kb_article_versions').where({ article_id: articleId, language }).del();
+}
+
+export async function deleteKbArticle(db: Knex, id: number): Promise<void> {
+  await db('kb_articles').where({ id }).del();
+}
+
+export async function kbStatsOf(db: Knex, articleId: number): Promise<KbStats> {
+  const row = await db('kb_article_stats').where({ article_id: articleId }).first('views', 'helpful', 'unhelpful');
+  return { views: Number(row?.views ?? 0), helpful: Number(row?.helpful ?? 0), unhelpful: Number(row?.unhelpful ?? 0) };
+}
+
+/** One view: a single autocommit statement on the article's narrow counter row. */
+export async function countKbView(db: Knex, articleId: number): Promise<void> {
+  await db('kb_article_stats').where({ article_id: articleId }).increment('views', 1);
+}
+
+/**
+ * A visitor's vote and its counter, in the caller's transaction. The primary key refuses a
+ * second vote of the same visitor (also from two tabs at once): the insert then fails and the
+ * transaction with its counter update is rolled back.
+ */
+export async function recordKbVote(trx: Knex.Transaction, articleId: number, voter: string, helpful: boolean, now: number): Promise<void> {
+  await trx('kb_votes').insert({ article_id: articleId, voter, helpful, voted_at: now });
+  await trx('kb_article_stats').where({ article_id: articleId }).increment(helpful ? 'helpful' : 'unhelpful', 1);
+}
+
+export async function hasKbVote(db: Knex, articleId: number, voter: string): Promise<boolean> {
+  return Boolean(await db('kb_votes').where({ article_id: articleId, voter }).first('article_id'));
+}

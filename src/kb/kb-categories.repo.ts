@@ -1,0 +1,45 @@
+import type { Knex } from 'knex';
+import { insertReturningId } from '../db/insert';
+
+export type KbCategory = { id: number; parentId: number | null; name: string; position: number; public: boolean; names: Record<string, string> };
+
+/** Every category with its translated names (an installation has tens, not thousands). */
+export async function listKbCategories(db: Knex): Promise<KbCategory[]> {
+  const [rows, names] = await Promise.all([
+    db('kb_categories').orderBy([{ column: 'position' }, { column: 'id' }]).select('id', 'parent_id', 'name', 'position', 'public'),
+    db('kb_category_names').select('category_id', 'language', 'name'),
+  ]);
+  const byCategory = new Map<number, Record<string, string>>();
+  for (const n of names) {
+    const id = Number(n.category_id);
+    byCategory.set(id, { ...byCategory.get(id), [String(n.language)]: String(n.name) });
+  }
+  return rows.map((r) => ({ id: Number(r.id), parentId: r.parent_id == null ? null : Number(r.parent_id), name: String(r.name), position: Number(r.position), public: Boolean(r.public), names: byCategory.get(Number(r.id)) ?? {} }));
+}
+
+export type KbCategoryRow = { parentId: number | null; name: string; position: number; public: boolean };
+
+export async function insertKbCategory(db: Knex, c: KbCategoryRow, now: number): Promise<number> {
+  return insertReturningId(db, 'kb_categories', { parent_id: c.parentId, name: c.name, position: c.position, public: c.public, created_at: now, updated_at: now });
+}
+
+export async function updateKbCategory(db: Knex, id: number, c: KbCategoryRow, now: number): Promise<void> {
+  await db('kb_categories').where({ id }).update({ parent_id: c.parentId, name: c.name, position: c.position, public: c.public, updated_at: now });
+}
+
+/** Replaces a category's translated names (the default language's name is `name` itself). */
+export async function setKbCategoryNames(db: Knex, id: number, names: Record<string, string>): Promise<void> {
+  await db('kb_category_names').where({ category_id: id }).del();
+  const rows = Object.entries(names).filter(([, name]) => name !== '').map(([language, name]) => ({ category_id: id, language, name }));
+  if (rows.length) await db('kb_category_names').insert(rows);
+}
+
+export async function deleteKbCategory(db: Knex, id: number): Promise<void> {
+  await db('kb_categories').where({ id }).del();
+}
+
+/** Whether a category still holds articles or sub-categories (it is then not deleted). */
+export async function kbCategoryInUse(db: Knex, id: number): Promise<boolean> {
+  const [article, child] = await Promise.all([db('kb_articles').where({ category_id: id }).first('id'), db('kb_categories').where({ parent_id: id }).first('id')]);
+  return Boolean(article || child);
+}

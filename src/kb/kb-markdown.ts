@@ -1,0 +1,26 @@
+import MarkdownIt from 'markdown-it';
+import sanitizeHtml from 'sanitize-html';
+
+// Raw HTML in an article is off at the parser already; the sanitizer below is the second wall.
+const markdown = new MarkdownIt({ html: false, linkify: true, typographer: false });
+
+/**
+ * An article's Markdown as HTML that is safe to write into a page: structure, links, images and
+ * code only; no script, style (attributes too: the page's CSP refuses inline style), event handlers, frames or forms; links to http(s)/mailto (and
+ * relative ones) only; external links without a referrer.
+ */
+export function renderKbMarkdown(text: string): string {
+  return sanitizeHtml(markdown.render(text), {
+    allowedTags: ['a', 'b', 'i', 'em', 'strong', 's', 'del', 'p', 'br', 'ul', 'ol', 'li', 'blockquote', 'pre', 'code', 'hr', 'h2', 'h3', 'h4', 'h5', 'h6', 'table', 'thead', 'tbody', 'tr', 'td', 'th', 'img'],
+    allowedAttributes: { a: ['href', 'title', 'rel'], img: ['src', 'alt', 'title'], ol: ['start'] },
+    allowedSchemes: ['http', 'https', 'mailto'],
+    allowedSchemesByTag: { img: ['http', 'https'] },
+    allowProtocolRelative: false,
+    disallowedTagsMode: 'discard',
+    // The page has one h1, the article's title: headings in the text start one level lower.
+    transformTags: {
+      h1: 'h2',
+      a: (tagName, attribs) => ({ tagName, attribs: /^https?:/i.test(attribs.href ?? '') ? { ...attribs, rel: 'noopener noreferrer nofollow' } : attribs }),
+    },
+  });
+}

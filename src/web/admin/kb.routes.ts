@@ -1,0 +1,153 @@
+import { Router, type Request, type Response } from 'express';
+import { ValidationError } from '../../errors';
+import { languages } from '../../i18n/i18n';
+import { checkKbArticle, kbArticleForStaff, kbNumbers, listKbCategoriesForStaff, removeKbArticle, removeKbCategory, removeKbVersion, saveKbArticle, saveKbCategory, type KbEditor } from '../../kb/kb-admin.service';
+import { kbTitlesOf, listKbArticlesForStaff } from '../../kb/kb-lists.repo';
+import { renderKbMarkdown } from '../../kb/kb-markdown';
+import { categoryTrail } from '../../kb/kb-visibility';
+import type { Services } from '../app-services';
+import { requireCapability } from '../auth/guards';
+import { idParam } from '../params';
+
+const editorOf = (req: Request): KbEditor => ({ id: req.user!.id, name: req.user!.name, ip: req.ip ?? '' });
+const text = (body: Record<string, unknown>, k: string) => (typeof body[k] === 'string' ? (body[k] as string) : '');
+const pageParam = (v: unknown) => (typeof v === 'string' && /^\d{1,3}$/.test(v) ? Math.max(1, Number(v)) : 1);
+const perPage = 50;
+
+/** /admin/kb: knowledge-base categories and articles, for staff with kb.manage. */
+export function kbAdminRoutes(services: Services): Router {
+  const router = Router();
+  router.use('/kb', requireCapability('kb.manage'));
+
+  /** Categories as "Parent › Child" for the choosers, in tree order. */
+  async function categoryOptions() {
+    const categories = await listKbCategoriesForStaff(services.db);
+    return { categories, options: categories.map((c) => ({ value: String(c.id), label: categoryTrail(categories, c.id).map((x) => x.name).join(' › '), public: c.public })).sort((a, b) => a.label.localeCompare(b.label)) };
+  }
+
+  async function renderList(req: Request, res: Response, values: Record<string, string>, errors: Record<string, string> = {}, status = 200) {
+    const page = pageParam(req.query.page);
+    const [{ categories, options }, rows] = await Promise.all([categoryOptions(), listKbArticlesForStaff(services.db, perPage + 1, (page - 1) * perPage)]);
+    const fallback = await services.settings.get('helpdesk.language');
+    const titles = await kbTitlesOf(services.db, rows.map((r) => r.id), [req.language || 'en', fallback, ...languages.map((l) => l.code)]);
+    const days = typeof req.query.days === 'string' && /^\d{1,3}$/.test(req.query.days) ? Number(req.query.days) : 30;
+    res.status(status).render('admin/kb', {
+      title: req.t('kbAdmin.title'),
+      numbers: await kbNumbers(services.db, days, services.clock.now()),
+      options,
+      categories,
+      articles: rows.slice(0, perPage).map((r) => ({ ...r, title: titles.get(r.id)?.title ?? `#${r.id}`, category: options.find((o) => o.value === String(r.categoryId))?.label ?? '' })),
+      page,
+      hasNext: rows.length > perPage,
+      values,
+      errors,
+      notice: typeof req.query.done === 'string' && /^[a-z]{1,20}$/.test(req.query.done) ? `kbAdmin.done.${req.query.done}` : null,
+    });
+  }
+
+  router.get('/kb', (req, res) => renderList(req, res, { name: '', parent: '', position: '0' }));
+
+  const saveCategory = async (req: Request, res: Response, id: number | null) => {
+    const body = (req.body ?? {}) as Record<string, unknown>;
+    try {
+      await saveKbCategory(services.db, editorOf(req), id, body, services.clock.now());
+    } catch (err) {
+      if (!(err instanceof ValidationError)) throw err;
+      return renderList(req, res, { name: text(body, 'name'), parent: text(body, 'parent'), position: text(body, 'position') }, err.details ?? {}, 400);
+    }
+    res.redirect(303, '/admin/kb?done=category');
+  };
+  router.post('/kb/categories', (req, res) => saveCategory(req, res, null));
+  router.post('/kb/categories/:id', (req, res) => saveCategory(req, res, idParam(req.params.id)));
+  router.post('/kb/categories/:id/delete', async (req, res) => {
+    try {
+      await removeKbCategory(services.db, editorOf(req), idParam(req.params.id), services.clock.now());
+    } catch (err) {
+      if (!(err instanceof ValidationError)) throw err;
+      return renderList(req, res, { name: '', parent: '', position: '0' }, err.details ?? {}, 400);
+    }
+    res.redirect(303, '/admin/kb?done=deleted');
+  });
+
+  async function renderEditor(req: Request, res: Response, id: number | null, values: Record<string, string>, errors: Record<string, string> = {}, status = 200, preview: string | null = null) {
+    const { options } = await categoryOptions();
+    const versions = id === null ? [] : (await kbArticleForStaff(services.db, id)).versions;
+    res.status(status).render('admin/kb-article', {
+      title: id === null ? req.t('kbAdmin.article.newTitle') : req.t('kbAdmin.article.editTitle'),
+      id,
+      options,
+      versions: versions.map((v) => ({ language: v.language, title: v.title, slug: v.slug })),
+      kbLanguages: languages,
+      values,
+      errors,
+      preview,
+      notice: req.query.done === 'saved' ? 'kbAdmin.done.saved' : null,
+    });
+  }
+
+  const formValues = (body: Record<string, unknown>) => ({
+    category: text(body, 'category'),
+    status: text(body, 'status'),
+    pinned: text(body, 'pinned'),
+    position: text(body, 'position'),
+    language: text(body, 'language'),
+    title: text(body, 'title'),
+    keywords: text(body, 'keywords'),
+    body: text(body, 'body'),
+  });
+
+  router.get('/kb/articles/new', async (req, res) => {
+    const language = await services.settings.get('helpdesk.language');
+    const category = typeof req.query.category === 'string' ? req.query.category : '';
+    await renderEditor(req, res, null, { category, status: 'draft', pinned: '', position: '0', language, title: '', keywords: '', body: '' });
+  });
+
+  router.get('/kb/articles/:id', async (req, res) => {
+    const id = idParam(req.params.id);
+    const { article, versions } = await kbArticleForStaff(services.db, id);
+    const wanted = typeof req.query.lang === 'string' ? req.query.lang : (await services.settings.get('helpdesk.language'));
+    const version = versions.find((v) => v.language === wanted) ?? (languages.some((l) => l.code === wanted) ? undefined : versions[0]);
+    await renderEditor(req, res, id, {
+      category: String(article.categoryId),
+      status: article.status,
+      pinned: article.pinned ? 'yes' : '',
+      position: String(article.position),
+      language: version?.language ?? wanted,
+      title: version?.title ?? '',
+      keywords: version?.keywords ?? '',
+      body: version?.body ?? '',
+    });
+  });
+
+  const saveArticle = async (req: Request, res: Response, id: number | null) => {
+    const body = (req.body ?? {}) as Record<string, unknown>;
+    try {
+      // "Preview" shows the text as customers will see it and saves nothing.
+      if (body.intent === 'preview') return await renderEditor(req, res, id, formValues(body), {}, 200, renderKbMarkdown((await checkKbArticle(services.db, body)).body));
+      const saved = await saveKbArticle(services.db, editorOf(req), id, body, services.clock.now());
+      res.redirect(303, `/admin/kb/articles/${saved}?lang=${encodeURIComponent(text(body, 'language'))}&done=saved`);
+    } catch (err) {
+      if (!(err instanceof ValidationError)) throw err;
+      await renderEditor(req, res, id, formValues(body), err.details ?? {}, 400);
+    }
+  };
+  router.post('/kb/articles', (req, res) => saveArticle(req, res, null));
+  router.post('/kb/articles/:id', (req, res) => saveArticle(req, res, idParam(req.params.id)));
+  router.post('/kb/articles/:id/versions/:lang/delete', async (req, res) => {
+    const id = idParam(req.params.id);
+    try {
+      await removeKbVersion(services.db, editorOf(req), id, String(req.params.lang), services.clock.now());
+    } catch (err) {
+      if (!(err instanceof ValidationError)) throw err;
+      const { article, versions } = await kbArticleForStaff(services.db, id);
+      const v = versions[0]!;
+      return renderEditor(req, res, id, { category: String(article.categoryId), status: article.status, pinned: article.pinned ? 'yes' : '', position: String(article.position), language: v.language, title: v.title, keywords: v.keywords, body: v.body }, err.details ?? {}, 400);
+    }
+    res.redirect(303, `/admin/kb/articles/${id}`);
+  });
+  router.post('/kb/articles/:id/delete', async (req, res) => {
+    await removeKbArticle(services.db, editorOf(req), idParam(req.params.id), services.clock.now());
+    res.redirect(303, '/admin/kb?done=deleted');
+  });
+  return router;
+}

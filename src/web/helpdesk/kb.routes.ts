@@ -1,0 +1,96 @@
+import { Router, type NextFunction, type Request, type Response } from 'express';
+import { ValidationError } from '../../errors';
+import { countKbArticleView, kbArticleForCustomer, kbCategoryPage, kbHome, kbSuggestionLinks, kbVisitorOf, kbVoted, kbVoterOf, voteOnKbArticle, type KbReader } from '../../kb/kb-public.service';
+import { markKbSuggestionOpened, markKbSuggestionsShown } from '../../kb/kb-deflection.repo';
+import { customerScope, recordKbSearch, searchKb } from '../../kb/kb-search.service';
+import type { Services } from '../app-services';
+import { formBindingOf } from '../middleware/form-binding';
+import { idParam } from '../params';
+import { kbReaderOf } from './kb-reader';
+
+/** `?page=` as a page number from 1 to 500; anything else is the first page. */
+const pageParam = (value: unknown) => (typeof value === 'string' && /^\d{1,3}$/.test(value) ? Math.min(500, Math.max(1, Number(value))) : 1);
+
+/** A search string from the query: a string of at most 200 characters; a repeated or odd `q` is refused. */
+function searchParam(value: unknown): string {
+  if (value === undefined) return '';
+  if (typeof value !== 'string' || value.length > 1000) throw new ValidationError('Search for a shorter text.');
+  return value.slice(0, 200);
+}
+
+/** /helpdesk/kb: the public knowledge base (published articles in public categories only). */
+export function kbRoutes(services: Services): Router {
+  const router = Router();
+  const secret = services.config.secrets.signing;
+
+  // Off in the settings: the knowledge base does not exist for customers.
+  router.use('/kb', async (_req: Request, _res: Response, next: NextFunction) => {
+    next((await services.settings.get('kb.enabled')) ? undefined : 'router');
+  });
+  const readerOf = async (req: Request): Promise<KbReader> => kbReaderOf(req, await services.settings.get('helpdesk.language'));
+
+  router.get('/kb', async (req, res) => {
+    const home = await kbHome(services.db, await readerOf(req));
+    res.render('helpdesk/kb-home', { title: req.t('kb.title'), ...home, q: '' });
+  });
+
+  router.get('/kb/search', async (req, res) => {
+    const q = searchParam(req.query.q);
+    const reader = await readerOf(req);
+    const perPage = await services.settings.get('kb.articlesPerPage');
+    const page = pageParam(req.query.page);
+    const found = await searchKb(services.db, await customerScope(services.db, reader.language, reader.fallbackLanguage), q, { limit: perPage, offset: (page - 1) * perPage });
+    if (page === 1) await recordKbSearch(services.db, q, reader.language, found.total, services.clock.now());
+    res.render('helpdesk/kb-search', { title: q ? req.t('kb.search.titleFor', { q }) : req.t('kb.search.title'), q, found, page, perPage });
+  });
+
+  // Suggestions while a customer writes a ticket: a few best matches as JSON (typing is not logged
+  // as searches). A visitor shown any is counted for the deflection numbers.
+  router.get('/kb/suggest', async (req, res) => {
+    if (!(await services.settings.get('kb.suggestOnSubmit'))) return res.status(404).json({ articles: [] });
+    const q = searchParam(req.query.q);
+    const reader = await readerOf(req);
+    const found = await searchKb(services.db, await customerScope(services.db, reader.language, reader.fallbackLanguage), q, { limit: 5, offset: 0 });
+    const articles = await kbSuggestionLinks(services.db, reader, found.results.map((r) => r.articleId));
+    const binding = formBindingOf(req);
+    if (articles.length && binding) await markKbSuggestionsShown(services.db, kbVisitorOf(secret, binding), services.clock.now());
+    res.json({ articles: articles.map((a) => ({ title: a.title, href: `${a.href}?ref=suggest` })) });
+  });
+
+  router.get('/kb/category/:id', async (req, res) => {
+    const perPage = await services.settings.get('kb.articlesPerPage');
+    const page = pageParam(req.query.page);
+    const view = await kbCategoryPage(services.db, await readerOf(req), idParam(req.params.id), { perPage, page });
+    res.render('helpdesk/kb-category', { title: view.category.name, ...view, page, q: '' });
+  });
+
+  const articleRef = (ref: string | undefined) => idParam(/^(\d{1,9})(-.*)?$/.exec(ref ?? '')?.[1]);
+
+  router.get('/kb/:ref', async (req, res) => {
+    const article = await kbArticleForCustomer(services.db, await readerOf(req), articleRef(req.params.ref));
+    // One address per article: an old or mistyped slug leads to the current one.
+    if (req.params.ref !== `${article.id}-${article.version.slug}`) return res.redirect(301, article.href);
+    await countKbArticleView(services.db, article.id);
+    const binding = formBindingOf(req);
+    if (req.query.ref === 'suggest' && binding) await markKbSuggestionOpened(services.db, kbVisitorOf(secret, binding), services.clock.now());
+    const justVoted = req.query.voted === 'thanks' || req.query.voted === 'already' ? req.query.voted : '';
+    const voted = justVoted || (binding && (await kbVoted(services.db, article.id, kbVoterOf(secret, binding))) ? 'already' : '');
+    res.render('helpdesk/kb-article', { title: article.version.title, article, voted, q: '', tz: await services.settings.get('helpdesk.timezone') });
+  });
+
+  router.get('/kb/:ref/print', async (req, res) => {
+    const article = await kbArticleForCustomer(services.db, await readerOf(req), articleRef(req.params.ref));
+    res.render('helpdesk/kb-print', { title: article.version.title, article, tz: await services.settings.get('helpdesk.timezone') });
+  });
+
+  router.post('/kb/:ref/vote', async (req, res) => {
+    const id = articleRef(req.params.ref);
+    const answer = (req.body as Record<string, unknown> | undefined)?.helpful;
+    const binding = formBindingOf(req);
+    if ((answer !== 'yes' && answer !== 'no') || !binding) throw new ValidationError('Answer yes or no.');
+    const counted = await voteOnKbArticle(services.db, id, kbVoterOf(secret, binding), answer === 'yes', services.clock.now());
+    const article = await kbArticleForCustomer(services.db, await readerOf(req), id);
+    res.redirect(303, `${article.href}?voted=${counted ? 'thanks' : 'already'}#vote`);
+  });
+  return router;
+}
