@@ -51,6 +51,7 @@ beforeAll(async () => {
     [admin, `/admin/tickets/${ticketId}`, ['saved', 'merged', 'escalated', 'taken', 'created', 'replied', 'noted', 'mailresent']],
     [admin, '/admin/tickets', ['escalated', 'viewsaved', 'viewrenamed', 'viewdeleted', 'bulkfailed', 'none', 'bulk', 'deleted', 'merged', 'columns']],
     [admin, '/admin/canned', ['saved', 'deleted']],
+    [admin, '/admin/kb', ['category', 'deleted']],
     [admin, '/admin/roles', ['saved', 'deleted']],
     [admin, '/admin/statuses', ['saved', 'deleted']],
     [admin, '/admin/priorities', ['saved', 'deleted']],

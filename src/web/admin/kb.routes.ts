@@ -41,7 +41,7 @@ export function kbAdminRoutes(services: Services): Router {
       hasNext: rows.length > perPage,
       values,
       errors,
-      notice: typeof req.query.done === 'string' && /^[a-z]{1,20}$/.test(req.query.done) ? `kbAdmin.done.${req.query.done}` : null,
+      notice: req.query.done === 'category' || req.query.done === 'deleted' ? `kbAdmin.done.${req.query.done}` : null,
     });
   }
 
