@@ -55,3 +55,9 @@ test('the language switch changes the page language and is remembered', async ()
   const bogus = await request(t.app).get('/helpdesk?lang=xx%22%3E').expect(200);
   expect(bogus.text).toContain('<html lang="en">');
 });
+
+test('a regional browser language (ru-RU) gives the page its base language, in <html lang> and the switch', async () => {
+  const res = await request(t.app).get('/helpdesk').set('Accept-Language', 'ru-RU,ru;q=0.9,en;q=0.5').expect(200);
+  expect(res.text).toContain('<html lang="ru">');
+  expect(res.text).toMatch(/lang="ru" aria-current="true"/);
+});

@@ -36,7 +36,10 @@ export function errorText(t: (key: string, vars?: Record<string, unknown>) => st
 /** What every view may use: t(), the language, the switch links and static asset URLs. */
 export function baseLocals(assetVersion: string): RequestHandler {
   return (req, res, next) => {
-    const lang = req.language && languages.some((l) => l.code === req.language) ? req.language : 'en';
+    // A browser may ask for a regional variant (ru-RU): the texts come from its base language, so
+    // must <html lang>, the language switch and the catalog names.
+    const asked = req.language?.split('-')[0]?.toLowerCase();
+    const lang = asked && languages.some((l) => l.code === asked) ? asked : 'en';
     res.locals.t = req.t;
     res.locals.errorText = (value: string) => errorText(req.t, value);
     // Message text: escaped, with its links clickable (see message-text.ts).
