@@ -106,7 +106,7 @@ test('the ticket list: filter by date and tag, choose columns, save a view, bulk
   await page.getByRole('button', { name: 'Create ticket' }).click();
   expect(await page.locator('#ticket-subject').textContent()).toBe('Phoned about a broken keyboard');
   await page.getByLabel('Add tags').fill('phone, keyboard');
-  await page.getByRole('button', { name: 'Add', exact: true }).click();
+  await page.locator('#tags').getByRole('button', { name: 'Add', exact: true }).click();
   expect(await page.locator('#tags .tag-list').textContent()).toContain('keyboard');
   await step(page, 'list-06-ticket-tags');
 
