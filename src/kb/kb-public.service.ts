@@ -7,7 +7,7 @@ import { countKbView, findKbArticle, kbStatsOf, kbVersionsOf, recordKbVote, hasK
 import { listKbCategories, type KbCategory } from './kb-categories.repo';
 import { countKbArticlesByCategory, kbTitlesOf, listKbArticleIds, type KbListOrder } from './kb-lists.repo';
 import { renderKbMarkdown } from './kb-markdown';
-import { searchKb } from './kb-search.service';
+import { topKbMatches } from './kb-search.service';
 import { kbSearchWords } from './kb-search-text';
 import { categoryName, categoryTrail, publicCategoryIds } from './kb-visibility';
 
@@ -133,8 +133,8 @@ async function relatedArticles(db: Db, reader: KbReader, version: KbVersion, cat
   const scope = { categoryIds, statuses: ['published'], language: reader.language, fallbackLanguage: reader.fallbackLanguage };
   // Short words ("an", "to") would match nearly everything as prefixes: only the telling ones are asked for.
   const telling = kbSearchWords(`${version.keywords} ${version.title}`).filter((w) => [...w].length >= 4);
-  const found = await searchKb(db, scope, telling.join(' '), { limit: 6, offset: 0 }, 'any');
-  const ids = found.results.map((r) => r.articleId).filter((a) => a !== version.articleId).slice(0, 5);
+  const found = await topKbMatches(db, scope, telling.join(' '), 6, 'any');
+  const ids = found.map((r) => r.articleId).filter((a) => a !== version.articleId).slice(0, 5);
   if (ids.length) return linksTo(db, reader, ids.map((a) => ({ id: a, updatedAt: 0, views: 0, pinned: false })));
   return linksTo(db, reader, await listKbArticleIds(db, [categoryId], 'category', 5, 0, version.articleId));
 }

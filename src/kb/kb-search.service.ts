@@ -1,7 +1,7 @@
 import type { Db } from '../db/db';
 import type { KbMatchMode } from '../db/fulltext';
 import { listKbCategories } from './kb-categories.repo';
-import { countKbVersions, logKbSearch, searchKbVersions, type KbScope } from './kb-search.repo';
+import { countKbVersions, logKbSearch, searchKbVersions, type KbHit, type KbScope } from './kb-search.repo';
 import { highlightedTitle, kbSearchWords, snippetHtml } from './kb-search-text';
 import { publicCategoryIds } from './kb-visibility';
 
@@ -20,24 +20,31 @@ export async function customerScope(db: Db, language: string, fallbackLanguage: 
  * no article has every word, the articles with any of them are offered instead (a mistyped or
  * extra word then still finds something).
  */
-export async function searchKb(db: Db, scope: KbScope, query: string, page: { limit: number; offset: number }, firstMode: KbMatchMode = 'all'): Promise<KbSearchPage> {
+export async function searchKb(db: Db, scope: KbScope, query: string, page: { limit: number; offset: number }): Promise<KbSearchPage> {
   const words = kbSearchWords(query);
-  let mode = firstMode;
+  let mode: KbMatchMode = 'all';
   let total = await countKbVersions(db, scope, words, mode, kbCountCap + 1);
-  if (total === 0 && words.length > 1 && mode === 'all') {
+  if (total === 0 && words.length > 1) {
     mode = 'any';
     total = await countKbVersions(db, scope, words, mode, kbCountCap + 1);
   }
   const hits = total ? await searchKbVersions(db, scope, words, mode, page.limit, page.offset) : [];
-  return {
-    query,
-    words,
-    mode,
-    total: Math.min(total, kbCountCap),
-    capped: total > kbCountCap,
-    results: hits.map((h) => ({ articleId: h.articleId, language: h.language, slug: h.slug, titleHtml: highlightedTitle(h.title, words), snippetHtml: snippetHtml(h.body, words), updatedAt: h.updatedAt })),
-  };
+  return { query, words, mode, total: Math.min(total, kbCountCap), capped: total > kbCountCap, results: hits.map((h) => resultOf(h, words)) };
 }
+
+/**
+ * The best few matches and no count: suggestions while typing and an article's related ones
+ * need no total, so they skip the counting query a search page makes. Falls back to "any word"
+ * as searchKb does.
+ */
+export async function topKbMatches(db: Db, scope: KbScope, query: string, limit: number, firstMode: KbMatchMode = 'all'): Promise<KbSearchResult[]> {
+  const words = kbSearchWords(query);
+  let hits = await searchKbVersions(db, scope, words, firstMode, limit, 0);
+  if (!hits.length && words.length > 1 && firstMode === 'all') hits = await searchKbVersions(db, scope, words, 'any', limit, 0);
+  return hits.map((h) => resultOf(h, words));
+}
+
+const resultOf = (h: KbHit, words: string[]): KbSearchResult => ({ articleId: h.articleId, language: h.language, slug: h.slug, titleHtml: highlightedTitle(h.title, words), snippetHtml: snippetHtml(h.body, words), updatedAt: h.updatedAt });
 
 /** A search a customer made, kept for the owner's numbers. */
 export async function recordKbSearch(db: Db, query: string, language: string, resultCount: number, now: number): Promise<void> {

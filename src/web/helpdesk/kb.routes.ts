@@ -2,7 +2,7 @@ import { Router, type NextFunction, type Request, type Response } from 'express'
 import { ValidationError } from '../../errors';
 import { countKbArticleView, kbArticleForCustomer, kbCategoryPage, kbHome, kbSuggestionLinks, kbVisitorOf, kbVoted, kbVoterOf, voteOnKbArticle, type KbReader } from '../../kb/kb-public.service';
 import { markKbSuggestionOpened, markKbSuggestionsShown } from '../../kb/kb-deflection.repo';
-import { customerScope, recordKbSearch, searchKb } from '../../kb/kb-search.service';
+import { customerScope, recordKbSearch, searchKb, topKbMatches } from '../../kb/kb-search.service';
 import type { Services } from '../app-services';
 import { formBindingOf } from '../middleware/form-binding';
 import { idParam } from '../params';
@@ -50,8 +50,8 @@ export function kbRoutes(services: Services): Router {
     if (!(await services.settings.get('kb.suggestOnSubmit'))) return res.status(404).json({ articles: [] });
     const q = searchParam(req.query.q);
     const reader = await readerOf(req);
-    const found = await searchKb(services.db, await customerScope(services.db, reader.language, reader.fallbackLanguage), q, { limit: 5, offset: 0 });
-    const articles = await kbSuggestionLinks(services.db, reader, found.results.map((r) => r.articleId));
+    const found = await topKbMatches(services.db, await customerScope(services.db, reader.language, reader.fallbackLanguage), q, 5);
+    const articles = await kbSuggestionLinks(services.db, reader, found.map((r) => r.articleId));
     const binding = formBindingOf(req);
     if (articles.length && binding) await markKbSuggestionsShown(services.db, kbVisitorOf(secret, binding), services.clock.now());
     res.json({ articles: articles.map((a) => ({ title: a.title, href: `${a.href}?ref=suggest` })) });
