@@ -4,7 +4,7 @@ import { createKnex } from '../db/knex-factory';
 import { createI18n } from '../i18n/i18n';
 import { createLogger } from '../logger';
 import { importRawMail } from '../mail-intake/intake.service';
-import { EmptyInputError, exitCodeFor, exitCodes, readCapped } from '../mail-intake/pipe-input';
+import { EmptyInputError, exitCodeFor, exitCodes, pipeOptions, readCapped } from '../mail-intake/pipe-input';
 import { resolveFromRoot } from '../paths';
 import { createServices } from '../web/app-services';
 
@@ -12,10 +12,13 @@ import { createServices } from '../web/app-services';
  * `npm run mail:pipe` (and bin/tessera-mail-pipe): imports the one e-mail on stdin, for an MTA
  * alias or a hosting panel's "pipe to a program". The exit code tells the MTA what to do (see
  * exitCodeFor): 0 done, 75 try again later, 65 return to sender. One line on stderr says why.
+ * `--recipient ADDRESS` gives the envelope recipient (pipeOptions).
  */
 async function main(): Promise<number> {
   let raw: Buffer;
+  let recipient: string | null;
   try {
+    ({ recipient } = pipeOptions(process.argv.slice(2)));
     raw = await readCapped(process.stdin);
     if (raw.length === 0) throw new EmptyInputError('no message on standard input');
   } catch (err) {
@@ -31,7 +34,7 @@ async function main(): Promise<number> {
   try {
     const logger = createLogger(config.log.level);
     const services = createServices({ config, db, logger, i18n: createI18n(), clock: systemClock });
-    const result = await importRawMail(services, raw, { source: 'pipe', mailboxId: null });
+    const result = await importRawMail(services, raw, { source: 'pipe', mailboxId: null, recipient });
     console.log(`tessera mail pipe: ${result.outcome}${result.reason ? ` (${result.reason})` : ''}${result.ticketId ? ` ticket ${result.ticketId}` : ''}`);
     return exitCodeFor(result);
   } catch (err) {

@@ -10,6 +10,8 @@ export type InboundMailRow = {
   message_id_header: string | null;
   source: InboundSource;
   mailbox_id: number | null;
+  /** The envelope recipient the pipe was told (--recipient), if any. */
+  envelope_recipient: string | null;
   from_address: string | null;
   subject: string | null;
   status: InboundStatus;

@@ -18,12 +18,16 @@ import { dropRaw, keepRaw, readRaw } from './raw-store';
 import { refusalOf } from './refusals';
 import { findThread } from './threading';
 import type { CheckedFile } from '../attachments/file-check';
-import { auditStaffReplyRefusal, deliverStaffReply } from '../staff-mail/deliver-staff-reply';
+import { auditStaffReplyRefusal, deliverStaffReply, staffReplyDigest, staffReplyReplayWindowMs } from '../staff-mail/deliver-staff-reply';
+import type { DnsResolver } from '../staff-mail/sender-auth';
+import { recentReplyDigest } from '../staff-mail/staff-mail.repo';
 import { checkStaffReply, type StaffReplyCheck } from '../staff-mail/staff-reply-check';
 
 export type MailOrigin = {
   source: 'pipe' | 'imap' | 'pop3';
   mailboxId: number | null;
+  /** The envelope recipient, when the way in knows it (the pipe's --recipient): it replaces the delivery headers. */
+  recipient?: string | null;
   defaults?: { categoryId: number | null; priorityKey: string | null };
 };
 
@@ -35,7 +39,14 @@ export type ImportResult = {
 };
 
 /** What the import needs: the ticket service's dependencies, the settings, the log and the texts. */
-export type IntakeDeps = TicketDeps & { settings: SettingsService; logger: Logger; i18n: i18n; config: { secrets: { signing: string } } };
+export type IntakeDeps = TicketDeps & {
+  settings: SettingsService;
+  logger: Logger;
+  i18n: i18n;
+  config: { secrets: { signing: string } };
+  /** DNS look-ups of DKIM keys (tests serve their own; the system resolver when not given). */
+  dnsResolver?: DnsResolver;
+};
 
 /** The inbound record is either new (insert) or a kept-aside one being retried (claim). */
 type Recorder = {
@@ -142,23 +153,34 @@ async function storeChecked(deps: IntakeDeps, raw: Buffer, recorder: Recorder, m
 
 /** A staff member's answer by e-mail (src/staff-mail): added as their reply, or kept aside with the reason and audited. */
 async function importStaffReply(deps: IntakeDeps, raw: Buffer, recorder: Recorder, mail: IncomingMail, settings: Settings, check: StaffReplyCheck): Promise<ImportResult> {
+  const now = deps.clock.now();
   if (check.kind === 'refused') {
-    return keepAside(deps, recorder, raw, check.reason, check.detail, (trx) => auditStaffReplyRefusal(trx, check, mail.from!.address, deps.clock.now()));
+    return keepAside(deps, recorder, raw, check.reason, check.detail, (trx) => auditStaffReplyRefusal(trx, check.claim, check.reason, mail.from!.address, now));
+  }
+  // The same answer again under a new Message-ID within minutes (a replay, a client sending twice) is not posted twice.
+  const digest = staffReplyDigest(check.ticket.id, check.staff.id, mail.text);
+  if (await recentReplyDigest(deps.db, digest, now - staffReplyReplayWindowMs)) {
+    const reason = 'staff_reply_replayed';
+    const detail = `the same answer from staff member #${check.staff.id} was added to ticket #${check.ticket.id} less than ${staffReplyReplayWindowMs / 60_000} minutes ago`;
+    const id = await recordOnly(deps, recorder, { status: 'refused', reason, detail }, (trx) => auditStaffReplyRefusal(trx, check.claim, reason, mail.from!.address, now));
+    return id === 'duplicate' ? result('duplicate', null, null, null) : result('refused', id, null, reason);
   }
   return storeChecked(deps, raw, recorder, mail, settings, check.staff.language, async ({ body, files, record, recorded }) => {
-    const stored = await deliverStaffReply(deps, { ticket: check.ticket, staff: check.staff, body, files, emailMessageId: mail.messageId }, record, recorded);
+    const stored = await deliverStaffReply(deps, { ticket: check.ticket, staff: check.staff, body, files, emailMessageId: mail.messageId, digest }, record, recorded);
     return result('replied', stored.inboundId, stored.ticketId, 'staff_reply');
   });
 }
 
-async function importWith(deps: IntakeDeps, raw: Buffer, recorder: Recorder, origin: MailOrigin, settings: Settings, mail: IncomingMail | null): Promise<ImportResult> {
+async function importWith(deps: IntakeDeps, raw: Buffer, recorder: Recorder, origin: MailOrigin, settings: Settings, parsed: IncomingMail | null): Promise<ImportResult> {
+  const mail = parsed && origin.recipient ? { ...parsed, envelopeRecipients: [origin.recipient.toLowerCase()] } : parsed;
   if (!mail || !mail.from) return keepAside(deps, recorder, raw, 'unparseable', mail ? 'no usable From address' : 'the message could not be parsed');
   const refusal = await refusalOf(deps, mail, raw, settings);
   if (refusal) {
     const id = await recordOnly(deps, recorder, { status: 'refused', reason: refusal.reason, detail: refusal.detail.slice(0, 2000) }, refusal.inTransaction);
     return id === 'duplicate' ? result('duplicate', null, null, null) : result('refused', id, null, refusal.reason);
   }
-  const staffReply = await checkStaffReply(deps.db, deps.config.secrets.signing, mail, settings);
+  const checkDeps = { db: deps.db, signingSecret: deps.config.secrets.signing, now: deps.clock.now(), resolver: deps.dnsResolver };
+  const staffReply = await checkStaffReply(checkDeps, raw, mail, settings);
   if (staffReply) return importStaffReply(deps, raw, recorder, mail, settings, staffReply);
   const thread = await findThread(deps.db, mail);
   const plan = await planNewTicket(deps.db, mail, origin, settings);
@@ -196,7 +218,7 @@ export async function importRawMail(deps: IntakeDeps, raw: Buffer, origin: MailO
   const earlier = await findInboundByDedupeKey(deps.db, dedupeKey);
   if (earlier) return result('duplicate', earlier.id, earlier.ticket_id, null);
   const recorder = newRecorder({
-    dedupe_key: dedupeKey, message_id_header: messageId, source: origin.source, mailbox_id: origin.mailboxId,
+    dedupe_key: dedupeKey, message_id_header: messageId, source: origin.source, mailbox_id: origin.mailboxId, envelope_recipient: origin.recipient ?? null,
     from_address: shown?.from?.address ?? null, subject: shown ? shown.subject.slice(0, 255) || null : null,
     status: 'failed', reason: null, detail: null, ticket_id: null, message_id: null, raw_key: null, raw_size: raw.length, received_at: now,
   });
@@ -210,7 +232,7 @@ export async function retryInboundMail(deps: IntakeDeps, inboundId: number): Pro
   if (!row || row.status !== 'failed' || !row.raw_key) throw new NotFoundError('No such kept-aside mail');
   const raw = await readRaw(deps.store, row.raw_key);
   const recorder = retryRecorder(row, deps.clock.now());
-  const origin: MailOrigin = { source: row.source, mailboxId: row.mailbox_id };
+  const origin: MailOrigin = { source: row.source, mailboxId: row.mailbox_id, recipient: row.envelope_recipient };
   // A retry lifts the size limit: someone looked at this mail and wants it in.
   return importWith(deps, raw, recorder, origin, await deps.settings.all(), await parseOrNull(raw));
 }

@@ -17,8 +17,14 @@ export type IncomingMail = {
   header(name: string): string | null;
   language: string | null;
   files: MailFile[];
-  /** Every address the mail was delivered to (To, Cc, Delivered-To, X-Original-To), lower-cased: a staff reply's signed address is among them. */
-  recipients: string[];
+  /**
+   * The envelope recipients as our own mail server recorded them on delivery, lower-cased: the
+   * Delivered-To / X-Original-To lines ABOVE the first Received line (the delivering server
+   * prepends them last; any further down were written by the sender or an earlier hop). Never
+   * To/Cc. A staff reply's signed address must be one of them (src/staff-mail); the pipe's
+   * `--recipient` replaces them (importRawMail).
+   */
+  envelopeRecipients: string[];
   /** The Cc addresses, lower-cased, in the order written (candidate followers of a new ticket). */
   cc: string[];
 };
@@ -52,12 +58,16 @@ function firstAddress(field: AddressObject | AddressObject[] | undefined): { add
 /** The addresses of a header as a list, lower-cased (mailparser has parsed them already, so even 10,000 cost little). */
 const addressList = (field: AddressObject | AddressObject[] | undefined) => [...addressesOf(field)].map((a) => a.address);
 
-/** Delivery headers the mail server adds (each may appear several times): the address it delivered to. */
+/** The delivery headers our mail server added on top, above every Received line: the addresses it delivered to. */
 function deliveredTo(lines: ParsedMail['headerLines']): string[] {
-  return lines
-    .filter(({ key }) => key === 'delivered-to' || key === 'x-original-to')
-    .map(({ line }) => line.slice(line.indexOf(':') + 1).trim().replace(/^<|>$/g, '').toLowerCase())
-    .filter(usableAddress);
+  const found: string[] = [];
+  for (const { key, line } of lines) {
+    if (key === 'received') break;
+    if (key !== 'delivered-to' && key !== 'x-original-to') continue;
+    const address = line.slice(line.indexOf(':') + 1).trim().replace(/^<|>$/g, '').toLowerCase();
+    if (usableAddress(address)) found.push(address);
+  }
+  return found;
 }
 
 /**
@@ -99,7 +109,7 @@ function toIncoming(parsed: ParsedMail): IncomingMail {
     header: (name) => headers.get(name.toLowerCase()) ?? null,
     language,
     files: parsed.attachments.map(fileOf),
-    recipients: [...addressList(parsed.to), ...addressList(parsed.cc), ...deliveredTo(parsed.headerLines)],
+    envelopeRecipients: deliveredTo(parsed.headerLines),
     cc: addressList(parsed.cc),
   };
 }

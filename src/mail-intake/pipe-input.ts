@@ -1,3 +1,4 @@
+import { parseArgs } from 'node:util';
 import type { ImportResult } from './intake.service';
 
 /** sysexits.h codes every MTA understands. */
@@ -7,6 +8,8 @@ export const exitCodes = { ok: 0, dataError: 65, tempFail: 75, config: 78 } as c
 export const pipeInputCap = 140 * 1024 * 1024;
 
 export class InputTooLargeError extends Error {}
+/** A pipe command line we cannot follow: a configuration mistake, so the MTA keeps the mail (75) until it is fixed. */
+export class PipeUsageError extends Error {}
 export class EmptyInputError extends Error {}
 
 /**
@@ -35,4 +38,24 @@ export function exitCodeFor(outcome: ImportResult | Error): number {
   if (!(outcome instanceof Error)) return exitCodes.ok;
   if (outcome instanceof InputTooLargeError || outcome instanceof EmptyInputError) return exitCodes.dataError;
   return exitCodes.tempFail;
+}
+
+const envelopeAddress = /^[^\s@<>()",;:]+@[^\s@<>()",;:]+$/;
+
+/**
+ * The pipe's options: `--recipient ADDRESS`, the envelope recipient as the mail server knows it
+ * (Postfix's `${original_recipient}` / $ORIGINAL_RECIPIENT, Exim's `$original_local_part@$original_domain`).
+ * A staff answer by e-mail is recognised by it alone when given (see README).
+ */
+export function pipeOptions(argv: readonly string[]): { recipient: string | null } {
+  let values: { recipient?: string };
+  try {
+    ({ values } = parseArgs({ args: [...argv], options: { recipient: { type: 'string' } }, strict: true, allowPositionals: false }));
+  } catch (err) {
+    throw new PipeUsageError(err instanceof Error ? err.message : String(err));
+  }
+  const recipient = (values.recipient ?? '').trim().replace(/^<|>$/g, '').toLowerCase();
+  if (!recipient) return { recipient: null };
+  if (recipient.length > 254 || !envelopeAddress.test(recipient)) throw new PipeUsageError(`--recipient is not an e-mail address: ${JSON.stringify(recipient.slice(0, 80))}`);
+  return { recipient };
 }

@@ -98,7 +98,7 @@ export async function composeMail(ctx: ComposeContext, request: MailRequest): Pr
   const custom = await customText(ctx, request.template, addressing.language, vars, t, name);
   // A customer's answer to a mail about their ticket reaches it: say where to write, and where it goes.
   const answerable = ctx.inboundMail && customerTicketTemplates.includes(request.template);
-  const replyTo = addressing.replyTo ?? (answerable && ctx.replyTo ? addressingSchema.shape.to.shape.address.parse(ctx.replyTo) : null);
+  const replyTo = answerable && ctx.replyTo ? addressingSchema.shape.to.shape.address.parse(ctx.replyTo) : null;
   const subject = subjectOf(t, request.template, vars, ctx.site, custom?.subject ?? null);
   const locals = {
     t,
@@ -118,8 +118,8 @@ export async function composeMail(ctx: ComposeContext, request: MailRequest): Pr
     style: mailStyle,
     custom,
     // A staff notice with a signed Reply-To (src/staff-mail) is answerable too: the marker, and a word on where the answer goes.
-    replyMarker: answerable || addressing.replyTo ? t('mail.replyAbove') : null,
-    staffAnswer: Boolean(addressing.replyTo) && !answerable,
+    replyMarker: answerable || addressing.staffReplyFor ? t('mail.replyAbove') : null,
+    staffAnswer: Boolean(addressing.staffReplyFor) && !answerable,
   };
   const [text, html] = await Promise.all([render('_layout.text.ejs', locals, (s) => (s == null ? '' : String(s))), render('_layout.html.ejs', locals)]);
   return {
@@ -135,6 +135,7 @@ export async function composeMail(ctx: ComposeContext, request: MailRequest): Pr
       ...(addressing.inReplyTo ? { inReplyTo: addressing.inReplyTo } : {}),
       ...(addressing.references?.length ? { references: addressing.references } : {}),
       ...(replyTo ? { replyTo } : {}),
+      ...(addressing.staffReplyFor ? { staffReplyFor: addressing.staffReplyFor } : {}),
       ...(addressing.cc?.length ? { cc: addressing.cc } : {}),
       ...attachedFiles(vars),
     },

@@ -11,9 +11,11 @@ import { resolveFromRoot } from '../paths';
 import { insertTicketEvent } from '../tickets/ticket-events.repo';
 import type { SettingsService } from '../settings/settings.service';
 import { classifySendError, deliveryPolicy, retryDelayMs, type SendFailure } from './delivery-policy';
+import type { Settings } from '../settings/settings.schema';
+import { signedReplyTo } from '../staff-mail/signed-reply-to';
 import { senderOf } from './headers';
 import { attachmentsForMail, MissingAttachmentError } from './mail-attachments';
-import { recipientSchema, storedHeadersSchema, stripControl, tokenBearingTemplates } from './mail.schema';
+import { recipientSchema, storedHeadersSchema, stripControl, tokenBearingTemplates, type StoredHeaders } from './mail.schema';
 import { markDeferred, markFailed, markSent, releaseLeases, startAttempt, type OutboxRow } from './outbox.repo';
 import { createMailTransport, type MailTransport, type OutgoingMail } from './transport';
 
@@ -22,7 +24,8 @@ export type DeliveryDeps = {
   settings: SettingsService;
   clock: Clock;
   logger: Logger;
-  config: Pick<AppConfig, 'paths'>;
+  /** `secrets.signing` signs the Reply-To of staff notices when they are sent. */
+  config: Pick<AppConfig, 'paths' | 'secrets'>;
   /** Where the files of a reply are read from; the disk store of `config.paths` when not given. */
   store?: AttachmentStore;
 };
@@ -46,12 +49,24 @@ export function newWorkerName(): string {
   return `${os.hostname().slice(0, 30)}:${process.pid}:${crypto.randomBytes(6).toString('hex')}`.slice(0, 64);
 }
 
+/** What every mail of a batch shares: the sender, and the settings read when the batch started. */
+type BatchContext = { from: OutgoingMail['from']; settings: Settings };
+
+/** A staff notice's signed Reply-To, made now (never stored with the row), or the stored Reply-To of other mail. */
+async function replyToOf(deps: DeliveryDeps, row: OutboxRow, headers: StoredHeaders, settings: Settings): Promise<string | undefined> {
+  if (headers.staffReplyFor && row.ticket_id !== null) {
+    return (await signedReplyTo(deps.db, deps.config.secrets.signing, settings, Number(row.ticket_id), headers.staffReplyFor, deps.clock.now())) ?? undefined;
+  }
+  return headers.replyTo;
+}
+
 /**
  * Rebuilds the message from its row, with the files it carries read from the attachment store;
  * a row that fails validation, or whose files are gone, can never be sent.
  */
-async function outgoingOf(deps: DeliveryDeps, row: OutboxRow, from: OutgoingMail['from']): Promise<OutgoingMail> {
+async function outgoingOf(deps: DeliveryDeps, row: OutboxRow, { from, settings }: BatchContext): Promise<OutgoingMail> {
   const headers = storedHeadersSchema.parse(JSON.parse(row.headers ?? '{}'));
+  const replyTo = await replyToOf(deps, row, headers, settings);
   const ids = headers.attachmentIds ?? [];
   const attachments = ids.length ? await attachmentsForMail(deps.db, storeOf(deps), row.ticket_id === null ? null : Number(row.ticket_id), ids) : [];
   const to = recipientSchema.parse({ address: row.to_address, name: headers.toName });
@@ -64,7 +79,7 @@ async function outgoingOf(deps: DeliveryDeps, row: OutboxRow, from: OutgoingMail
     messageId: row.email_message_id,
     inReplyTo: headers.inReplyTo,
     references: headers.references,
-    ...(headers.replyTo ? { replyTo: headers.replyTo } : {}),
+    ...(replyTo ? { replyTo } : {}),
     ...(headers.cc?.length ? { cc: headers.cc } : {}),
     headers: headers.autoSubmitted ? { 'Auto-Submitted': 'auto-generated', 'X-Auto-Response-Suppress': 'All' } : {},
     date: new Date(Number(row.created_at)),
@@ -111,10 +126,10 @@ async function failMail(deps: DeliveryDeps, row: OutboxRow, worker: string, fail
 
 type SendResult = { ok: true; response: string } | { ok: false; failure: SendFailure };
 
-async function sendOne(deps: DeliveryDeps, transport: MailTransport, row: OutboxRow, from: OutgoingMail['from']): Promise<SendResult> {
+async function sendOne(deps: DeliveryDeps, transport: MailTransport, row: OutboxRow, batch: BatchContext): Promise<SendResult> {
   let mail: OutgoingMail;
   try {
-    mail = await outgoingOf(deps, row, from);
+    mail = await outgoingOf(deps, row, batch);
   } catch (err) {
     // A row or file that can never make a mail fails it; anything else (the database) is thrown.
     if (err instanceof ZodError || err instanceof SyntaxError || err instanceof MissingAttachmentError) return { ok: false, failure: invalidRow(err) };
@@ -153,7 +168,7 @@ export async function deliverLeased(
 ): Promise<DeliveryReport> {
   const settings = await deps.settings.all();
   const transport = createMailTransport(settings, { dataDir: resolveFromRoot(deps.config.paths.data) });
-  const from = senderOf(settings);
+  const batch: BatchContext = { from: senderOf(settings), settings };
   const outcomes: DeliveryOutcome[] = [];
   let serverDown: SendFailure | null = null;
   let next = 0;
@@ -165,7 +180,7 @@ export async function deliverLeased(
         outcomes.push(await recordFailure(deps, row, worker, serverDown, opts.retry));
         continue;
       }
-      outcomes.push(await attempt(deps, transport, row, worker, from, opts.retry));
+      outcomes.push(await attempt(deps, transport, row, worker, batch, opts.retry));
       const last = outcomes[outcomes.length - 1]!;
       if (last.status !== 'skipped' && last.status !== 'sent' && last.failure.serverWide) serverDown = last.failure;
     }
@@ -185,13 +200,13 @@ export async function deliverLeased(
 }
 
 /** One mail: the attempt recorded, the SMTP transaction, its outcome recorded. */
-async function attempt(deps: DeliveryDeps, transport: MailTransport, row: OutboxRow, worker: string, from: OutgoingMail['from'], retry: boolean): Promise<DeliveryOutcome> {
+async function attempt(deps: DeliveryDeps, transport: MailTransport, row: OutboxRow, worker: string, batch: BatchContext, retry: boolean): Promise<DeliveryOutcome> {
   const id = Number(row.id);
   const now = deps.clock.now();
   const interrupted = row.attempt_started_at === null ? null : interruptedAttemptNote;
   if (!(await startAttempt(deps.db, id, { worker, until: now + deliveryPolicy.attemptLeaseMs }, now, interrupted))) return { id, status: 'skipped' };
   if (interrupted) deps.logger.warn({ mailId: id, to: row.to_address, messageId: row.email_message_id }, 'mail sent again after an interrupted attempt');
-  const result = await sendOne(deps, transport, row, from);
+  const result = await sendOne(deps, transport, row, batch);
   if (!result.ok) return recordFailure(deps, row, worker, result.failure, retry);
   await markSent(deps.db, id, { response: result.response, via: transport.via, clearBody: tokenBearingTemplates.includes(row.template) }, deps.clock.now());
   deps.logger.info({ mailId: id, to: row.to_address, response: result.response, via: transport.via }, 'mail sent');

@@ -109,8 +109,12 @@ export const addressingSchema = z.object({
   messageId: z.number().int().positive().optional(),
   inReplyTo: messageIdSchema.optional(),
   references: z.array(messageIdSchema).max(100).optional(),
-  /** A Reply-To the caller chose (a staff notification's signed reply address, src/staff-mail). */
-  replyTo: z.email().max(254).optional(),
+  /**
+   * A staff notification answerable by e-mail: the staff member whose signed reply address
+   * (src/staff-mail) becomes the Reply-To. The address itself is computed when the mail is sent,
+   * never stored: whoever reads the outbox table gets no working address.
+   */
+  staffReplyFor: z.number().int().positive().optional(),
   /** Copies to the ticket's followers (src/followers), on staff replies. */
   cc: z.array(z.email().max(254)).max(20).optional(),
 });
@@ -130,6 +134,8 @@ export const storedHeadersSchema = z.object({
   references: z.array(messageIdSchema).max(100).optional(),
   /** Where the customer's answer goes, set while customers can answer by e-mail (src/mail/inbound.ts). */
   replyTo: z.email().max(254).optional(),
+  /** The staff member whose signed reply address is the Reply-To, computed at send time (see addressingSchema). */
+  staffReplyFor: z.number().int().positive().optional(),
   /** Followers who get a copy (Cc). */
   cc: z.array(z.email().max(254)).max(20).optional(),
   /** Ids of the ticket's attachments that go with the mail as files (read from the store when sent). */

@@ -1,8 +1,6 @@
 import type { Trx } from '../db/db';
 import type { MailRequest } from '../mail/mail.schema';
-import { replyAddressOf } from '../mail/inbound';
 import { queueMail } from '../mail/mail.service';
-import { staffReplyAddress } from '../staff-mail/reply-address';
 import type { TicketEvent, TicketSubscriber } from '../tickets/ticket-events';
 import type { NotificationDeps } from './ticket-notifications';
 import { categoryRecipients, messageBody, recipientIfWanted, staffName, type StaffRecipient } from './staff-recipients.repo';
@@ -13,9 +11,9 @@ async function mailTo(deps: NotificationDeps, trx: Trx, ticketId: number, recipi
   const settings = await deps.settings.all(trx);
   for (const staff of recipients) {
     if (staff.id === actorId) continue; // nobody is told about what they did themself
-    // While staff may answer by e-mail, each notice's answer goes to an address signed for this ticket and this person.
-    const replyTo = settings['mail.staffReplies'] ? staffReplyAddress(deps.signingSecret, replyAddressOf(settings), ticketId, staff.id) : undefined;
-    await queueMail(trx, deps, { ...mail, to: { address: staff.email, name: staff.name }, language: staff.language, automatic: true, ticketId, ...(replyTo ? { replyTo } : {}) } as MailRequest);
+    // While staff may answer by e-mail, each notice's answer goes to an address signed for this ticket and this person (made when sent).
+    const staffReplyFor = settings['mail.staffReplies'] ? staff.id : undefined;
+    await queueMail(trx, deps, { ...mail, to: { address: staff.email, name: staff.name }, language: staff.language, automatic: true, ticketId, ...(staffReplyFor ? { staffReplyFor } : {}) } as MailRequest);
   }
 }
 

@@ -66,6 +66,8 @@ export const settingDefinitions = {
   'mail.replyTo': def('sending', z.string().trim().email().max(254).or(z.literal('')), ''),
   // Staff answer ticket notifications from their own mail client (src/staff-mail): a signed plus-address as Reply-To.
   'mail.staffReplies': def('sending', z.boolean(), false),
+  // The authserv-id of our receiving mail server: its topmost Authentication-Results header is trusted for staff answers (src/staff-mail/sender-auth.ts).
+  'mail.trustedAuthServId': def('sending', z.string().trim().max(255).regex(/^[A-Za-z0-9._-]*$/), ''),
   // The Cc addresses of a new ticket's mail become its followers (src/followers).
   'mail.ccFollowers': def('sending', z.boolean(), false),
   'fetch.protocol': def('fetching', z.enum(['none', 'imap', 'pop3']), 'none'),
@@ -100,7 +102,7 @@ export const secretSettingKeys: readonly SettingKey[] = ['mail.smtpPassword', 'f
  */
 export const adminOnlySettingKeys: readonly SettingKey[] = [
   'helpdesk.url', 'security.requireTwoFactor',
-  'mail.transport', 'mail.fromAddress', 'mail.smtpHost', 'mail.smtpPort', 'mail.smtpSecurity', 'mail.smtpUser', 'mail.smtpPassword', 'mail.replyTo', 'mail.staffReplies',
+  'mail.transport', 'mail.fromAddress', 'mail.smtpHost', 'mail.smtpPort', 'mail.smtpSecurity', 'mail.smtpUser', 'mail.smtpPassword', 'mail.replyTo', 'mail.staffReplies', 'mail.trustedAuthServId',
   'fetch.protocol', 'fetch.host', 'fetch.port', 'fetch.security', 'fetch.user', 'fetch.password', 'fetch.folder', 'fetch.deleteAfterImport',
 ];
 export type SettingValue<K extends SettingKey> = z.infer<(typeof settingDefinitions)[K]['schema']>;

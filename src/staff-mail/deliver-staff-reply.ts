@@ -1,3 +1,4 @@
+import crypto from 'node:crypto';
 import type { Knex } from 'knex';
 import type { CheckedFile } from '../attachments/file-check';
 import { recordAudit } from '../audit/audit.repo';
@@ -6,7 +7,20 @@ import { setMessageEmailId } from '../mail-intake/thread.repo';
 import type { Staff } from '../staff/staff.repo';
 import { addStaffReply, type TicketDeps } from '../tickets/tickets.service';
 import type { TicketView } from '../tickets/tickets.repo';
-import type { StaffReplyCheck } from './staff-reply-check';
+import type { ClaimedStaffReply } from './reply-address';
+import { recordReplyDigest } from './staff-mail.repo';
+
+/** How long the same answer to the same ticket by the same person is not posted again. */
+export const staffReplyReplayWindowMs = 10 * 60_000;
+
+/**
+ * What identifies an answer for the replay check: the ticket, the staff member and the mail's
+ * text with its white space collapsed (a re-sent copy may be re-wrapped or re-encoded).
+ */
+export function staffReplyDigest(ticketId: number, staffId: number, text: string): string {
+  const normalized = text.replace(/\s+/g, ' ').trim();
+  return crypto.createHash('sha256').update(`${ticketId}:${staffId}:${normalized}`).digest('hex');
+}
 
 /**
  * Stores a staff member's answer by e-mail as their reply, in ONE transaction with the mail's
@@ -15,12 +29,14 @@ import type { StaffReplyCheck } from './staff-reply-check';
  */
 export async function deliverStaffReply(
   deps: TicketDeps,
-  input: { ticket: TicketView; staff: Staff; body: string; files: CheckedFile[]; emailMessageId: string | null },
+  input: { ticket: TicketView; staff: Staff; body: string; files: CheckedFile[]; emailMessageId: string | null; digest: string },
   record: (trx: Knex.Transaction) => Promise<number>,
   recorded: (trx: Knex.Transaction, inboundId: number, outcome: { ticketId: number; messageId: number; reason: string | null }) => Promise<void>,
 ): Promise<{ inboundId: number; ticketId: number }> {
   return withTransaction(deps.db, async (trx) => {
     const inboundId = await record(trx);
+    const now = deps.clock.now();
+    await recordReplyDigest(trx, input.digest, now, now - staffReplyReplayWindowMs);
     const messageId = await addStaffReply({ ...deps, db: trx }, input.ticket, { staff: input.staff, body: input.body, files: input.files });
     if (input.emailMessageId) await setMessageEmailId(trx, messageId, input.emailMessageId);
     await recorded(trx, inboundId, { ticketId: input.ticket.id, messageId, reason: 'staff_reply' });
@@ -29,11 +45,11 @@ export async function deliverStaffReply(
 }
 
 /** The audit row of a refused staff answer by e-mail: who it claimed to be, for which ticket, and why not. */
-export async function auditStaffReplyRefusal(trx: Knex, refusal: Extract<StaffReplyCheck, { kind: 'refused' }>, from: string, now: number): Promise<void> {
+export async function auditStaffReplyRefusal(trx: Knex, claim: ClaimedStaffReply, reason: string, from: string, now: number): Promise<void> {
   await recordAudit(trx, {
     actor: null,
     action: 'mail_staff_reply_refused',
-    target: { type: 'ticket', id: refusal.claim.ticketId },
-    details: { reason: refusal.reason, from: from.slice(0, 254), staffId: refusal.claim.staffId },
+    target: { type: 'ticket', id: claim.ticketId },
+    details: { reason, from: from.slice(0, 254), staffId: claim.staffId },
   }, now);
 }

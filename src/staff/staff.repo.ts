@@ -108,12 +108,14 @@ export async function listActiveStaff(db: Knex): Promise<Array<{ id: number; nam
 /**
  * Ends every session of the account; returns the new value, which a session keeping its
  * sign-in stores (see keepCurrentSession in src/web/auth/passport.ts and session-validity.ts). Run it in the
- * transaction of the change that calls for it (password reset or change, deactivation).
+ * transaction of the change that calls for it (password reset or change, deactivation). It also
+ * raises the account's reply key version, so its signed reply addresses stop working.
  */
 export async function endStaffSessions(db: Knex, staffId: number, now: number): Promise<number> {
   const row = await db('staff_users').where({ id: staffId }).first<{ sessions_valid_after: number | null } | undefined>('sessions_valid_after');
   const previous = row?.sessions_valid_after == null ? 0 : Number(row.sessions_valid_after);
   const next = Math.max(now, previous + 1);
-  await db('staff_users').where({ id: staffId }).update({ sessions_valid_after: next });
+  // Whatever ends the sessions also kills the signed reply addresses handed out so far (src/staff-mail).
+  await db('staff_users').where({ id: staffId }).update({ sessions_valid_after: next, reply_key_version: db.raw('reply_key_version + 1') });
   return next;
 }
