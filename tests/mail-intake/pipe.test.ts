@@ -39,9 +39,9 @@ function pipeEnv(database: DatabaseConfig): NodeJS.ProcessEnv {
 }
 
 /** Runs bin/tessera-mail-pipe as an MTA would: the mail on stdin, the exit code is the answer. */
-function pipe(raw: Buffer, database: DatabaseConfig = t.config.database): Promise<{ code: number | null; out: string }> {
+function pipe(raw: Buffer, database: DatabaseConfig = t.config.database, args: string[] = []): Promise<{ code: number | null; out: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(fromRoot('bin', 'tessera-mail-pipe'), [], { env: pipeEnv(database), stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(fromRoot('bin', 'tessera-mail-pipe'), args, { env: pipeEnv(database), stdio: ['pipe', 'pipe', 'pipe'] });
     let out = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
     child.stderr.on('data', (d: Buffer) => (out += d.toString()));
@@ -94,4 +94,13 @@ test('with the database unreachable the pipe exits 75 and the same mail imports 
 
 test('an empty message can never be stored: exit 65', async () => {
   expect((await pipe(Buffer.alloc(0))).code).toBe(65);
+});
+
+test('--recipient passes the envelope recipient through the script and is kept with the mail; a bad one makes the mail server keep the mail (exit 75)', async () => {
+  const bad = await pipe(fixtureMail('plain.eml', {}), t.config.database, ['--recipient', 'not an address']);
+  expect(bad).toEqual({ code: 75, out: expect.stringContaining('--recipient') });
+  const raw = Buffer.from(fixtureMail('plain.eml').toString('latin1').replace(/^Message-ID:.*$/im, 'Message-ID: <h11-recipient@example.org>'), 'latin1');
+  const good = await pipe(raw, t.config.database, ['--recipient', '<Help+Tag@Example.com>']);
+  expect(good.code).toBe(0);
+  expect(await t.db('inbound_mails').where({ message_id_header: '<h11-recipient@example.org>' }).first('envelope_recipient')).toEqual({ envelope_recipient: 'help+tag@example.com' });
 });

@@ -2,7 +2,7 @@ import { Readable } from 'node:stream';
 import { dedupeKeyOf, rawMessageId } from '../../src/mail-intake/dedupe-key';
 import { loopOrJunk } from '../../src/mail-intake/loop-guard';
 import { parseMail } from '../../src/mail-intake/parse-mail';
-import { exitCodeFor, InputTooLargeError, readCapped } from '../../src/mail-intake/pipe-input';
+import { exitCodeFor, InputTooLargeError, pipeOptions, PipeUsageError, readCapped } from '../../src/mail-intake/pipe-input';
 import { referencedIds, trackingIdsInSubject } from '../../src/mail-intake/threading';
 import { uiLanguageOf } from '../../src/mail-intake/new-ticket-plan';
 
@@ -49,4 +49,15 @@ test('the pipe reads at most its cap, and tells the MTA what to do', async () =>
   expect(exitCodeFor(Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }))).toBe(75);
   expect(exitCodeFor({ outcome: 'refused', inboundId: 1, ticketId: null, reason: 'bulk' })).toBe(0);
   expect(exitCodeFor({ outcome: 'kept_aside', inboundId: 1, ticketId: null, reason: 'too_big' })).toBe(0);
+});
+
+test('the pipe takes the envelope recipient as --recipient, normalised, and refuses anything that is not one address', () => {
+  expect(pipeOptions([])).toEqual({ recipient: null });
+  expect(pipeOptions(['--recipient', ''])).toEqual({ recipient: null });
+  expect(pipeOptions(['--recipient', ' <Help+t1@Example.COM> '])).toEqual({ recipient: 'help+t1@example.com' });
+  expect(pipeOptions(['--recipient=help@example.com'])).toEqual({ recipient: 'help@example.com' });
+  for (const bad of [['--recipient'], ['--recipient', 'a@b.c, d@e.f'], ['--recipient', 'x@y.z\r\nBcc: e@f.g'], ['--recipient', `${'a'.repeat(250)}@b.cd`], ['--recipient', '<script>@x.y'], ['--other', 'x'], ['positional']]) {
+    expect(() => pipeOptions(bad)).toThrow(PipeUsageError);
+  }
+  expect(exitCodeFor(new PipeUsageError('x'))).toBe(75);
 });
