@@ -18,7 +18,7 @@ async function saveTab(group: string, fields: Record<string, string>) {
   const page = await admin.get(`/admin/settings/${group}`).expect(200);
   return admin.post(`/admin/settings/${group}`).type('form').send({ _csrf: csrfFrom(page.text), ...fields });
 }
-const sendingForm = { 'mail-transport': 'smtp', 'mail-fromName': '', 'mail-fromAddress': '', 'mail-smtpHost': 'smtp.acme.test', 'mail-smtpPort': '587', 'mail-smtpSecurity': 'starttls', 'mail-smtpUser': 'mailer', 'mail-smtpPassword': 'top secret 1', 'mail-replyTo': '' };
+const sendingForm = { 'mail-transport': 'smtp', 'mail-fromName': '', 'mail-fromAddress': '', 'mail-smtpHost': 'smtp.acme.test', 'mail-smtpPort': '587', 'mail-smtpSecurity': 'starttls', 'mail-smtpUser': 'mailer', 'mail-smtpPassword': 'top secret 1', 'mail-replyTo': '', 'mail-trustedAuthServId': '' };
 
 test('a settings change is recorded with who, from where, and before/after per changed key; secrets masked', async () => {
   await t.db('audit_log').del();

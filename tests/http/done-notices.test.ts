@@ -43,7 +43,7 @@ beforeAll(async () => {
     [admin, '/admin/sla', ['calendarSaved', 'calendarRemoved', 'policySaved', 'policyRemoved']],
     [admin, `/admin/staff/${staffId}/two-factor`, ['reset']],
     [admin, '/admin/categories', ['saved', 'archived', 'restored']],
-    [admin, '/admin/profile', ['details', 'notifications', 'password', 'passwordTokens', 'twoFactorOn', 'twoFactorOff']],
+    [admin, '/admin/profile', ['details', 'notifications', 'password', 'passwordTokens', 'twoFactorOn', 'twoFactorOff', 'replyAddresses']],
     [admin, '/admin/staff', ['invited', 'created']],
     [admin, `/admin/staff/${staffId}`, ['saved', 'reactivated', 'deactivated', 'resent', 'passwordReset']],
     [admin, '/admin/api-tokens', ['revoked']],

@@ -29,6 +29,7 @@ const validForm = (port: number) => ({
   'mail-smtpUser': '',
   'mail-smtpPassword': '',
   'mail-replyTo': '',
+  'mail-trustedAuthServId': '',
 });
 const stored = async () => readAllSettings(t.db);
 

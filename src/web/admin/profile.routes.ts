@@ -3,12 +3,13 @@ import { TooManyRequestsError, ValidationError } from '../../errors';
 import { languages } from '../../i18n/i18n';
 import { changePassword, profileOf, saveDetails, saveNotifications } from '../../profile/profile.service';
 import { twoFactorStatus } from '../../staff/two-factor.service';
+import { revokeReplyAddresses } from '../../staff-mail/reply-addresses.service';
 import type { Services } from '../app-services';
 import { keepCurrentSession } from '../auth/passport';
 import { markAuthConfirmed } from '../auth/recent-auth';
 
 type Form = 'details' | 'notifications' | 'password';
-const notices = new Set(['details', 'notifications', 'password', 'passwordTokens', 'twoFactorOn', 'twoFactorOff']);
+const notices = new Set(['details', 'notifications', 'password', 'passwordTokens', 'twoFactorOn', 'twoFactorOff', 'replyAddresses']);
 const text = (body: Record<string, unknown>, k: string) => (typeof body[k] === 'string' ? (body[k] as string).slice(0, 5000) : '');
 
 /** /admin/profile: the signed-in staff member's own details, notifications and password. */
@@ -28,6 +29,8 @@ export function profileRoutes(services: Services): Router {
       failedForm: failed?.form ?? null,
       notice: done ? `profile.done.${done}` : null,
       twoFactor: await twoFactorStatus(services.db, req.user!.id),
+      // Only while staff may answer by e-mail: otherwise there are no reply addresses to revoke.
+      staffReplies: (await services.settings.all())['mail.staffReplies'],
       languageOptions: languages.map((l) => ({ value: l.code, label: l.name })),
     });
   }
@@ -73,6 +76,11 @@ export function profileRoutes(services: Services): Router {
       if (!errors) throw err;
       await render(req, res, { form: 'password', errors, values: { revoke_tokens: text(req.body ?? {}, 'revoke_tokens') } }, err instanceof TooManyRequestsError ? 429 : 400);
     }
+  });
+
+  router.post('/profile/reply-addresses', async (req, res) => {
+    await revokeReplyAddresses(services, me(req), req.ip ?? 'unknown');
+    res.redirect(303, '/admin/profile?done=replyAddresses#reply-addresses');
   });
 
   return router;
