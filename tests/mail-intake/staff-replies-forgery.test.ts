@@ -147,6 +147,16 @@ describe('addresses expire and can be revoked; a replay is posted once', () => {
     expect((await staffMessages(ticketId)).map((m) => m.body)).toEqual(['Done.', 'Done, and one more thing.', 'Done.']);
   });
 
+  test('two copies of one answer imported at the same moment post it once', async () => {
+    const ticketId = await customerTicket();
+    const to = await addressFor(ticketId);
+    const copy = async () => delivered(await dkimSigned(adaWrites(to, { body: 'At once.' }), exampleCom), to);
+    const [a, b] = [await copy(), await copy()];
+    const results = await Promise.all([importMail(a), importMail(b)]);
+    expect(results.filter((r) => r.outcome === 'replied')).toHaveLength(1);
+    expect((await staffMessages(ticketId)).map((m) => m.body)).toEqual(['At once.']);
+  });
+
   test('the tag keeps the local part within 64 characters, and a reply address too long for it gets none', () => {
     const now = Date.UTC(2026, 11, 7);
     const address = staffReplyAddress('s'.repeat(40), 'support-team@example.com', { ticketId: 999_999_999, staffId: 99_999, version: 9_999 }, now)!;
