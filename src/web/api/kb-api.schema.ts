@@ -87,7 +87,7 @@ export const kbArticleSummary = z
     categoryId: z.number().int(),
     language: z.string().meta({ description: 'The language of the version given.' }),
     title: z.string(),
-    url: z.string().meta({ description: 'The article\u2019s page for customers (absolute when the help desk\u2019s address is set).' }),
+    url: z.string().meta({ description: 'The article\u2019s page for customers, an absolute address built from the help desk\u2019s address setting.' }),
     pinned: z.boolean(),
     updatedAt: date,
   })
