@@ -24,12 +24,13 @@ const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 /** The text without who asked: the customer's address, name and the ticket's tracking ID become "…". */
 function anonymized(text: string, ticket: TicketView): string {
-  const tracking = [formatTrackingId(ticket.trackingId), ticket.trackingId];
-  const nameParts = ticket.customerName.split(/\s+/).filter((p) => [...p].length >= 3);
-  const patterns = [ticket.customerEmail, ...tracking, ticket.customerName, ...nameParts].filter(Boolean).map(escapeRegExp);
   // Whole words only (a name "Ann" must not cut "Announcement"); letters of any script.
-  const whole = new RegExp(`(?<![\\p{L}\\p{N}])(${patterns.join('|')})(?![\\p{L}\\p{N}])`, 'giu');
-  return text.replace(whole, '…');
+  const words = (patterns: string[], flags: string) => new RegExp(`(?<![\\p{L}\\p{N}])(${patterns.filter(Boolean).map(escapeRegExp).join('|')})(?![\\p{L}\\p{N}])`, flags);
+  const nameParts = ticket.customerName.split(/\s+/).filter((p) => [...p].length >= 3);
+  return text
+    .replace(words([ticket.customerEmail, formatTrackingId(ticket.trackingId), ticket.trackingId], 'giu'), '…')
+    // Names as written (case kept): "Mark" is a name, "mark the box" is not.
+    .replace(words([ticket.customerName, ...nameParts], 'gu'), '…');
 }
 
 /** Markdown lines quoted with "> " (the customer's question in the draft). */

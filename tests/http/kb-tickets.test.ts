@@ -125,3 +125,13 @@ test('a huge or odd picker search is cut, never an error; full-text operators me
   }
   await request(t.app).get(`/admin/tickets/${ticket.id}/canned/kb/1.json?as=text`).expect(303);
 });
+
+test('a customer named like a word: the name goes, the word stays', async () => {
+  const admin = await adminAgent(t);
+  const { id } = await customerTicket(t, { subject: 'Box', message: 'placeholder' });
+  const customer = (await t.db('tickets').where({ id }).first('customer_id')).customer_id;
+  await t.db('customers').where({ id: customer }).update({ name: 'Mark Will' });
+  await t.db('messages').where({ ticket_id: id, kind: 'customer' }).update({ body: 'Mark here. Where will I mark the box?' });
+  const editor = (await admin.get(`/admin/kb/articles/new?ticket=${id}`).expect(200)).text;
+  expect(textareaOf(editor, 'body')).toBe('> … here. Where will I mark the box?');
+});
