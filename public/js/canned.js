@@ -1,4 +1,5 @@
-/* Tessera — staff ticket page: canned responses go into the reply at the cursor, no reload.
+/* Tessera — staff ticket page: canned responses (and knowledge-base articles' links or texts) go
+   into the reply at the cursor, no reload.
    Progressive enhancement only: without script the picker's buttons post the reply form to
    /admin/tickets/:id/canned, which keeps what was typed and adds the response after it. */
 (() => {
@@ -40,8 +41,8 @@
     say(pick.dataset.insertedText || '');
   }
 
-  function fetchAndInsert(id) {
-    return fetch(pick.dataset.cannedUrl + encodeURIComponent(id) + '.json', { credentials: 'same-origin', headers: { Accept: 'application/json' } })
+  function fetchAndInsert(id, base, query) {
+    return fetch((base || pick.dataset.cannedUrl) + encodeURIComponent(id) + '.json' + (query || ''), { credentials: 'same-origin', headers: { Accept: 'application/json' } })
       .then((res) => (res.ok ? res.json() : Promise.reject(new Error(String(res.status)))))
       .then((answer) => {
         insert(String(answer.text || ''));
@@ -75,5 +76,12 @@
     if (!target) return;
     event.preventDefault();
     fetchAndInsert(target.dataset.cannedId);
+  });
+  // A knowledge-base article found by the search: its customer link or its text (partials/kb-picker-matches.ejs).
+  document.addEventListener('click', (event) => {
+    const target = event.target instanceof Element ? event.target.closest('.kb-picker__pick[data-kb-id][data-kb-as]') : null;
+    if (!target || !pick.dataset.kbUrl) return;
+    event.preventDefault();
+    fetchAndInsert(target.dataset.kbId, pick.dataset.kbUrl, '?as=' + encodeURIComponent(target.dataset.kbAs));
   });
 })();

@@ -70,9 +70,10 @@ export async function checkKbArticle(db: Db, input: unknown) {
 
 /**
  * Creates an article, or changes one and writes the version of the form's language (a new
- * language adds a version; the others stay as they are).
+ * language adds a version; the others stay as they are). `auditExtra` adds to its audit row
+ * (the ticket an article was drafted from).
  */
-export async function saveKbArticle(db: Db, editor: KbEditor, id: number | null, input: unknown, now: number): Promise<number> {
+export async function saveKbArticle(db: Db, editor: KbEditor, id: number | null, input: unknown, now: number, auditExtra: Record<string, unknown> = {}): Promise<number> {
   const data = await checkKbArticle(db, input);
   if (id !== null) await kbArticleForStaff(db, id);
   const article = { categoryId: data.category, status: data.status, pinned: Boolean(data.pinned), position: data.position };
@@ -83,7 +84,7 @@ export async function saveKbArticle(db: Db, editor: KbEditor, id: number | null,
       await updateKbArticle(trx, id, article, now);
       await upsertKbVersion(trx, id, version, now);
     }
-    await audit(trx, editor, id === null ? 'kb.article_created' : 'kb.article_changed', { type: 'kb_article', id: saved }, { title: data.title, language: data.language, status: data.status, category: data.category, pinned: article.pinned }, now);
+    await audit(trx, editor, id === null ? 'kb.article_created' : 'kb.article_changed', { type: 'kb_article', id: saved }, { title: data.title, language: data.language, status: data.status, category: data.category, pinned: article.pinned, ...auditExtra }, now);
     return saved;
   });
 }

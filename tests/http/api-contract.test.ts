@@ -9,6 +9,8 @@ import { apiTokenFor, customerTicket, integrationToken } from '../helpers/api-cl
 import { staffCredentials, useInstalledApp, type InstalledApp } from '../helpers/installed-app';
 import { unreachableDatabaseApp } from '../helpers/unreachable-db';
 import { createHash } from 'node:crypto';
+import { insertKbCategory } from '../../src/kb/kb-categories.repo';
+import { addKbArticle } from '../helpers/kb-fixtures';
 
 /**
  * The OpenAPI document is the contract: for every operation and every status it documents, a
@@ -24,8 +26,8 @@ afterAll(down.close);
 
 type Response = { description: string; headers?: Record<string, { required?: boolean }> };
 type Doc = { paths: Record<string, Record<string, { security?: object[]; responses: Record<string, Response>; requestBody?: { content: Record<string, { schema: { properties?: Record<string, { maxLength?: number }> } }> } }>> };
-type Call = { method: string; path: string; body?: unknown; token?: string | null; type?: string; key?: string; file?: boolean; app?: Express };
-type Ctx = { ticket: number; other: number; merged: number; attachment: number; customer: number; token: string; powerless: string };
+type Call = { method: string; path: string; body?: unknown; token?: string | null; type?: string; key?: string; file?: boolean; app?: Express; settings?: Record<string, unknown> };
+type Ctx = { ticket: number; other: number; merged: number; attachment: number; customer: number; token: string; powerless: string; kb: { category: number; article: number; stamp: string } };
 
 const bad = 'tsr_' + 'A'.repeat(43);
 const huge = { body: 'x'.repeat(1_100_000) };
@@ -53,15 +55,59 @@ async function okBody(method: string, path: string, ctx: Ctx): Promise<unknown> 
     'POST /tickets/{ticket}/status': { status: 'on_hold' },
     'POST /tickets/{ticket}/merge': { into: (await customerTicket(t)).id },
     'POST /tickets/{ticket}/escalate': { reason: 'Tier 2, please' },
+    'POST /kb/articles': { categoryId: ctx.kb.category, status: 'published', language: 'en', title: `Contract article ${++seq}`, body: 'Some text.' },
+    'PATCH /kb/articles/{article}': { updatedAt: ctx.kb.stamp, title: 'Changed' },
+    'POST /kb/categories': { name: `Contract category ${++seq}` },
+    'PATCH /kb/categories/{category}': { name: 'Renamed' },
   };
   return bodies[`${method} ${path}`];
 }
 
 function fill(path: string, ctx: Ctx, ticket = ctx.ticket): string {
-  return path.replace('{ticket}', String(ticket)).replace('{attachment}', String(ctx.attachment)).replace('{customer}', String(ctx.customer));
+  return path.replace('{ticket}', String(ticket)).replace('{attachment}', String(ctx.attachment)).replace('{customer}', String(ctx.customer)).replace('{article}', String(ctx.kb.article)).replace('{category}', String(ctx.kb.category));
+}
+
+const kbArticle = async (ctx: Ctx) => {
+  const id = await addKbArticle(t.db, ctx.kb.category, { title: `Contract ${++seq}`, slug: 'contract', body: 'Text.' }, [], 'published', t.clock.now());
+  return { id, stamp: new Date(Number((await t.db('kb_articles').where({ id }).first('updated_at')).updated_at)).toISOString() };
+};
+
+/** The knowledge base's cases that differ from the tickets': public reads, fresh articles, its own 404s and 409s. */
+async function kbCaseFor(method: string, path: string, status: string, ctx: Ctx): Promise<Call | undefined> {
+  const reading = method === 'GET';
+  const query = path === '/kb/articles/search' ? '?q=contract' : '';
+  switch (status) {
+    case '200':
+    case '204':
+      if (reading) return { method, path: fill(path, ctx) + query, token: null };
+      if (path === '/kb/articles/{article}') {
+        const fresh = await kbArticle(ctx);
+        return { method, path: `/kb/articles/${fresh.id}`, body: method === 'PATCH' ? { updatedAt: fresh.stamp, title: 'Changed' } : undefined };
+      }
+      if (method === 'DELETE') return { method, path: `/kb/categories/${await insertKbCategory(t.db, { parentId: null, name: 'Empty', position: 0, public: true }, 1)}` };
+      return undefined;
+    case '403':
+      // Anyone may read: only a token that may not be used at all is refused.
+      return reading ? { method, path: fill(path, ctx) + query, settings: { 'security.requireTwoFactor': true } } : undefined;
+    case '404':
+      if (reading && !path.includes('{')) return { method, path: path + query, token: null, settings: { 'kb.enabled': false } };
+      return undefined;
+    case '409':
+      if (method === 'PATCH') return { method, path: fill(path, ctx), body: { updatedAt: '2000-01-01T00:00:00.000Z', title: 'Lost' } };
+      if (method === 'DELETE') return { method, path: fill(path, ctx) };
+      return undefined;
+    case '429':
+      return reading ? { method, path: fill(path, ctx) + query, token: bad } : undefined;
+    default:
+      return undefined;
+  }
 }
 
 async function caseFor(method: string, path: string, status: string, ctx: Ctx): Promise<Call> {
+  if (path.startsWith('/kb')) {
+    const kb = await kbCaseFor(method, path, status, ctx);
+    if (kb) return kb;
+  }
   const hasBody = method === 'POST' || method === 'PATCH';
   const fresh = async () => (await customerTicket(t)).id;
   // Refused requests change nothing, so they share one ticket; a successful change gets its own.
@@ -79,11 +125,11 @@ async function caseFor(method: string, path: string, status: string, ctx: Ctx): 
     case '400': {
       const b = await base();
       if (hasBody) return { ...b, body: { unknownField: 1 } };
-      if (path === '/tickets' || path === '/customers' || path.endsWith('/tickets')) return { ...b, path: `${b.path.split('?')[0]}?bogus=1` };
+      if (path === '/tickets' || path === '/customers' || path.endsWith('/tickets') || (path.startsWith('/kb') && !path.includes('{'))) return { ...b, path: `${b.path.split('?')[0]}?bogus=1` };
       return { ...b, path: path.replace(/\{\w+\}/, 'x'.repeat(41)).replace(/\{\w+\}/g, '1') };
     }
     case '409': {
-      if (method === 'POST' && /^\/tickets(\/\{ticket\}\/(replies|notes))?$/.test(path)) {
+      if (method === 'POST' && /^\/(tickets(\/\{ticket\}\/(replies|notes))?|kb\/(articles|categories))$/.test(path)) {
         // A request with this key still running: its reservation without an answer.
         const b = await base();
         const key = `running-${++seq}`;
@@ -127,7 +173,10 @@ test('every documented status of every operation happens, and nothing undocument
   const withFile = await send({ method: 'POST', path: `/tickets/${ticket}/notes`, file: true, token }, { token } as Ctx).expect(201);
   const attachment = withFile.body.message.attachments[0].id as number;
   const customer = Number((await t.db('tickets').where({ id: ticket }).first('customer_id')).customer_id);
-  const ctx: Ctx = { ticket, other: 0, merged, attachment, customer, token, powerless };
+  const kbCategory = await insertKbCategory(t.db, { parentId: null, name: 'Contract', position: 0, public: true }, 1);
+  const ctx: Ctx = { ticket, other: 0, merged, attachment, customer, token, powerless, kb: { category: kbCategory, article: 0, stamp: '' } };
+  const article = await kbArticle(ctx);
+  ctx.kb = { category: kbCategory, article: article.id, stamp: article.stamp };
 
   const missing: string[] = [];
   const wrong: string[] = [];
@@ -145,7 +194,11 @@ test('every documented status of every operation happens, and nothing undocument
           continue;
         }
         if (status === '429') await t.db('rate_limits').insert({ bucket: 'api-token:127.0.0.1', hits: 1000, reset_at: t.clock.now() + 60_000 }).onConflict('bucket').merge();
-        const res = await send(call, ctx);
+        const before = call.settings ? await t.services.settings.all() : undefined;
+        if (call.settings) await t.services.settings.save(call.settings);
+        const res = await Promise.resolve(send(call, ctx)).finally(async () => {
+          if (before) await t.services.settings.save(Object.fromEntries(Object.keys(call.settings!).map((k) => [k, before[k as keyof typeof before]])));
+        });
         if (status === '429') await t.db('rate_limits').where('bucket', 'like', 'api-token:%').del();
         await t.db('rate_limits').where('bucket', 'like', 'submit%').del();
         cases++;

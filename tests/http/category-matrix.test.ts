@@ -4,6 +4,8 @@ import request from 'supertest';
 import { insertCategory } from '../../src/categories/categories.repo';
 import { insertCanned } from '../../src/canned/canned.repo';
 import { insertReturningId } from '../../src/db/insert';
+import { insertKbCategory } from '../../src/kb/kb-categories.repo';
+import { addKbArticle } from '../helpers/kb-fixtures';
 import { capabilities } from '../../src/staff/capabilities';
 import { ticketPageRoutes } from '../../src/web/admin/ticket.routes';
 import { ticketListRoutes } from '../../src/web/admin/tickets.routes';
@@ -19,6 +21,7 @@ let token: string;
 let samCategory: number;
 let counter = 0;
 let cannedId: number;
+let kbArticleId: number;
 
 type Made = { id: number; tracking: string; attachmentId: number };
 
@@ -55,6 +58,7 @@ function matrix(): Record<string, { body?: (target: Made) => Promise<Record<stri
     'GET /tickets/{id}': {},
     'GET /tickets/{id}/attachments/{attachmentId}': { path: async (m) => `/admin/tickets/${m.id}/attachments/${m.attachmentId}` },
     'GET /tickets/{id}/canned/{cannedId}.json': { path: async (m) => `/admin/tickets/${m.id}/canned/${cannedId}.json` },
+    'GET /tickets/{id}/canned/kb/{articleId}.json': { path: async (m) => `/admin/tickets/${m.id}/canned/kb/${kbArticleId}.json?as=text` },
     'GET /tickets/{id}/messages/{messageId}/original': { path: (m) => originalPath(m, '') },
     'GET /tickets/{id}/messages/{messageId}/original.eml': { path: (m) => originalPath(m, '.eml') },
     'GET /tickets/{id}/presence': {},
@@ -109,6 +113,7 @@ beforeAll(async () => {
   samCategory = await insertCategory(t.db, { name: 'Matrix desk', description: null, tier: 1, is_public: true, default_priority_id: null, sort_order: 8 }, now);
   await t.db('categories').whereIn('id', [samCategory, 1]).update({ escalate_to_id: tier2 });
   cannedId = await insertCanned(t.db, { title: 'Matrix greeting', body: 'Hello {{customer_name}}', folder: null, ownerStaffId: null }, now);
+  kbArticleId = await addKbArticle(t.db, await insertKbCategory(t.db, { parentId: null, name: 'Matrix', position: 0, public: true }, now), { title: 'Matrix article', slug: 'matrix', body: 'Text.' });
   const samId = (await t.db('staff_users').where({ email: staffCredentials.email }).first('id')).id;
   await t.db('staff_categories').insert({ staff_id: samId, category_id: samCategory });
   // Every capability, so what decides below is category access alone.

@@ -2,6 +2,7 @@ import { Router, type Request, type Response } from 'express';
 import { ValidationError } from '../../errors';
 import { languages } from '../../i18n/i18n';
 import { checkKbArticle, kbArticleForStaff, kbNumbers, listKbCategoriesForStaff, removeKbArticle, removeKbCategory, removeKbVersion, saveKbArticle, saveKbCategory, type KbEditor } from '../../kb/kb-admin.service';
+import { kbDraftFromTicket, kbTicketOrigin } from '../../kb/kb-for-tickets.service';
 import { kbTitlesOf, listKbArticlesForStaff } from '../../kb/kb-lists.repo';
 import { renderKbMarkdown } from '../../kb/kb-markdown';
 import { categoryTrail } from '../../kb/kb-visibility';
@@ -13,6 +14,8 @@ const editorOf = (req: Request): KbEditor => ({ id: req.user!.id, name: req.user
 const text = (body: Record<string, unknown>, k: string) => (typeof body[k] === 'string' ? (body[k] as string) : '');
 const pageParam = (v: unknown) => (typeof v === 'string' && /^\d{1,3}$/.test(v) ? Math.max(1, Number(v)) : 1);
 const perPage = 50;
+/** Our "reply above this line" marker in each language, cut from mail like the import does. */
+const replyMarkers = (req: Request) => languages.map((l) => req.i18n.getFixedT(l.code)('mail.replyAbove', { defaultValue: '' }));
 
 /** /admin/kb: knowledge-base categories and articles, for staff with kb.manage. */
 export function kbAdminRoutes(services: Services): Router {
@@ -81,6 +84,7 @@ export function kbAdminRoutes(services: Services): Router {
       values,
       errors,
       preview,
+      fromTicket: id === null && /^\d{1,9}$/.test(values.from_ticket ?? '') ? { id: values.from_ticket, label: values.from_ticket_label ?? '' } : null,
       notice: req.query.done === 'saved' ? 'kbAdmin.done.saved' : null,
     });
   }
@@ -94,11 +98,18 @@ export function kbAdminRoutes(services: Services): Router {
     title: text(body, 'title'),
     keywords: text(body, 'keywords'),
     body: text(body, 'body'),
+    from_ticket: text(body, 'from_ticket'),
+    from_ticket_label: text(body, 'from_ticket_label'),
   });
 
   router.get('/kb/articles/new', async (req, res) => {
     const language = await services.settings.get('helpdesk.language');
     const category = typeof req.query.category === 'string' ? req.query.category : '';
+    // "Create an article from this ticket": a draft to edit; nothing is stored until it is saved.
+    if (req.query.ticket !== undefined) {
+      const draft = await kbDraftFromTicket(services.db, req.user!, idParam(req.query.ticket), language, replyMarkers(req));
+      return renderEditor(req, res, null, { category, status: 'draft', pinned: '', position: '0', language: draft.language, title: draft.title, keywords: '', body: draft.body, from_ticket: String(draft.ticketId), from_ticket_label: draft.trackingLabel });
+    }
     await renderEditor(req, res, null, { category, status: 'draft', pinned: '', position: '0', language, title: '', keywords: '', body: '' });
   });
 
@@ -124,7 +135,8 @@ export function kbAdminRoutes(services: Services): Router {
     try {
       // "Preview" shows the text as customers will see it and saves nothing.
       if (body.intent === 'preview') return await renderEditor(req, res, id, formValues(body), {}, 200, renderKbMarkdown((await checkKbArticle(services.db, body)).body));
-      const saved = await saveKbArticle(services.db, editorOf(req), id, body, services.clock.now());
+      const origin = id === null ? await kbTicketOrigin(services.db, req.user!, body.from_ticket) : null;
+      const saved = await saveKbArticle(services.db, editorOf(req), id, body, services.clock.now(), origin === null ? {} : { fromTicket: origin });
       res.redirect(303, `/admin/kb/articles/${saved}?lang=${encodeURIComponent(text(body, 'language'))}&done=saved`);
     } catch (err) {
       if (!(err instanceof ValidationError)) throw err;

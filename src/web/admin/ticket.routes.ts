@@ -15,6 +15,7 @@ import { findTicketByTrackingId, listTicketsOfCustomer, type TicketView } from '
 import { formatTrackingId, parseTrackingId } from '../../tickets/tracking-id';
 import { cannedForStaff, fillPlaceholders, listCanned, searchCanned } from '../../canned/canned.service';
 import type { Canned } from '../../canned/canned.repo';
+import { kbArticlesForReply, kbInsertForReply, kbReplyPickerInUse, type KbReplyArticle } from '../../kb/kb-for-tickets.service';
 import type { Services } from '../app-services';
 import { sendAttachment } from '../helpdesk/send-attachment';
 import { uploadedFiles } from '../middleware/multipart';
@@ -25,6 +26,11 @@ import { idParam } from '../params';
 import { formSubmissionKey, sentSubmissionKey } from '../submission-key';
 
 const actorOf = (req: Request): CapableStaff => req.user!;
+/** The picker's search: canned responses, and knowledge-base articles (their link or text). */
+type CannedSearch = { q: string; matches: Canned[]; articles: KbReplyArticle[] };
+/** A knowledge-base pick of the picker without script: `kb_link=ID` or `kb_text=ID`. */
+const kbPickOf = (body: Record<string, unknown>): { id: number; as: 'link' | 'text' } | null =>
+  body.kb_link !== undefined ? { id: idParam(body.kb_link), as: 'link' } : body.kb_text !== undefined ? { id: idParam(body.kb_text), as: 'text' } : null;
 
 /** /admin/tickets/:id: the whole ticket for staff, and what they do with it. */
 export function ticketPageRoutes(services: Services): Router {
@@ -34,7 +40,7 @@ export function ticketPageRoutes(services: Services): Router {
   const loadWorkable = (req: Request) => workableTicketForStaff(services.db, actorOf(req), idParam(req.params.id));
 
   /** `keys`: the one-time keys a refused reply or note form was sent with, shown again with it. */
-  type Extra = { errors?: Record<string, string>; reply?: string; note?: string; ticket?: TicketView; extras?: ExtrasState; cannedSearch?: { q: string; matches: Canned[] }; keys?: { reply?: unknown; note?: unknown } };
+  type Extra = { errors?: Record<string, string>; reply?: string; note?: string; ticket?: TicketView; extras?: ExtrasState; cannedSearch?: CannedSearch; keys?: { reply?: unknown; note?: unknown } };
   /** The page; a caller that has just loaded the ticket (and changed nothing) passes it along. */
   async function render(req: Request, res: Response, extra: Extra = {}, status = 200) {
     const ticket = extra.ticket ?? (await load(req));
@@ -63,6 +69,7 @@ export function ticketPageRoutes(services: Services): Router {
       errors: extra.errors ?? {},
       reply: extra.reply ?? extras.draft ?? '',
       canned: await listCanned(services.db, actorOf(req)),
+      kbPicker: await kbReplyPickerInUse(services.db),
       cannedSearch: extra.cannedSearch ?? null,
       note: extra.note ?? '',
       submissionKeys: { reply: formSubmissionKey(extra.keys?.reply), note: formSubmissionKey(extra.keys?.note), time: formSubmissionKey(extra.extras?.values?.submission_key) },
@@ -81,13 +88,20 @@ export function ticketPageRoutes(services: Services): Router {
    * What "Insert" picks: the chosen response, or the only match of a search. Otherwise the
    * matches to choose from (none, or several).
    */
-  async function pickCanned(req: Request, source: Record<string, unknown>): Promise<{ id: number } | { search: { q: string; matches: Canned[] } } | null> {
+  async function pickCanned(req: Request, ticket: TicketView, source: Record<string, unknown>): Promise<{ id: number } | { search: CannedSearch } | null> {
     const id = idParam(source.canned);
     if (Number.isSafeInteger(id)) return { id };
     const q = typeof source.canned_q === 'string' ? source.canned_q.trim().slice(0, 200) : '';
     if (!q) return null;
     const matches = searchCanned(await listCanned(services.db, actorOf(req)), q);
-    return matches.length === 1 ? { id: matches[0]!.id } : { search: { q, matches } };
+    const articles = await kbArticlesForReply(services.db, q, ticket.language, await services.settings.get('helpdesk.language'));
+    return matches.length === 1 && !articles.length ? { id: matches[0]!.id } : { search: { q, matches, articles } };
+  }
+
+  /** A knowledge-base article's customer link or plain text, in the ticket's language, for its reply. */
+  async function kbInsert(ticket: TicketView, pick: { id: number; as: 'link' | 'text' }): Promise<string> {
+    const [fallback, url] = await Promise.all([services.settings.get('helpdesk.language'), services.settings.get('helpdesk.url')]);
+    return kbInsertForReply(services.db, pick.id, pick.as, ticket.language, fallback, url);
   }
 
   router.get('/tickets/:id', async (req, res) => {
@@ -95,7 +109,7 @@ export function ticketPageRoutes(services: Services): Router {
     // A merged ticket's tracking ID leads on to the ticket it was merged into.
     if (ticket.mergedIntoId !== null) return res.redirect(302, `/admin/tickets/${(await survivingTicketForStaff(services.db, actorOf(req), ticket)).id}`);
     // "Insert" by link (?canned=ID or ?canned_q=...): the reply box opens with it, placeholders filled.
-    const picked = await pickCanned(req, req.query as Record<string, unknown>);
+    const picked = await pickCanned(req, ticket, req.query as Record<string, unknown>);
     if (!picked) return render(req, res, { ticket });
     if ('search' in picked) return render(req, res, { ticket, cannedSearch: picked.search });
     await render(req, res, { ticket, reply: await filledCanned(req, ticket, picked.id) });
@@ -111,7 +125,17 @@ export function ticketPageRoutes(services: Services): Router {
     const body = (req.body ?? {}) as Record<string, unknown>;
     const typed = (typeof body.message === 'string' ? body.message : '').replace(/\r\n?/g, '\n').replace(/\s+$/, '');
     const extras = { addSignature: body.add_signature === 'yes', replyStatus: typeof body.status === 'string' && body.status ? body.status : undefined };
-    const picked = await pickCanned(req, body);
+    const kbPick = kbPickOf(body);
+    if (kbPick) {
+      try {
+        const text = await kbInsert(ticket, kbPick);
+        return await render(req, res, { ticket, reply: typed ? `${typed}\n\n${text}` : text, extras });
+      } catch (err) {
+        if (!(err instanceof ValidationError)) throw err;
+        return render(req, res, { ticket, reply: typed, extras, errors: { message: err.details?.kb ?? 'form.invalid' } }, 400);
+      }
+    }
+    const picked = await pickCanned(req, ticket, body);
     if (!picked) return render(req, res, { ticket, reply: typed, extras });
     if ('search' in picked) return render(req, res, { ticket, reply: typed, extras, cannedSearch: picked.search });
     const text = await filledCanned(req, ticket, picked.id);
@@ -123,6 +147,14 @@ export function ticketPageRoutes(services: Services): Router {
     const ticket = await load(req);
     const text = await filledCanned(req, ticket, idParam(req.params.cannedId));
     res.json({ text }); // no-store like every page (src/web/app.ts)
+  });
+
+  /** A knowledge-base article's link (`?as=link`) or text (`?as=text`) for the page's script. */
+  router.get('/tickets/:id/canned/kb/:articleId.json', async (req, res) => {
+    const ticket = await load(req);
+    const as = req.query.as === 'link' || req.query.as === 'text' ? req.query.as : null;
+    if (!as) throw new ValidationError('Insert a link or a text.');
+    res.json({ text: await kbInsert(ticket, { id: idParam(req.params.articleId), as }) });
   });
 
   /** Reply to the customer or add a note: the same form checks, different audiences. */

@@ -3,6 +3,7 @@ import { AppError } from '../../errors';
 import type { Services } from '../app-services';
 import { customerTicketsApi } from './customer-tickets.api';
 import { refuseNul } from '../middleware/no-nul';
+import { kbApi } from './kb.api';
 import { openApiDocument } from './openapi';
 import { staffCatalogApi } from './staff-catalog.api';
 import { staffCustomersApi } from './staff-customers.api';
@@ -23,6 +24,8 @@ export function apiRoutes(services: Services): Router {
   // which a cross-site form cannot send.
   router.use((req, _res, next) => {
     if (req.method === 'GET' || req.method === 'HEAD' || req.is('application/json')) return next();
+    // A DELETE says everything in its path: without a body it needs no type.
+    if (req.method === 'DELETE' && req.get('transfer-encoding') === undefined && Number(req.get('content-length') ?? 0) === 0) return next();
     if (req.is('multipart/form-data') && multipartPaths.test(req.path)) return next();
     next(new AppError(415, 'unsupported_media_type', 'Send JSON (Content-Type: application/json), or multipart/form-data for a message with files.'));
   });
@@ -40,5 +43,6 @@ export function apiRoutes(services: Services): Router {
   router.use(staffCatalogApi(services));
   router.use(staffCustomersApi(services));
   router.use(customerTicketsApi(services));
+  router.use(kbApi(services));
   return router;
 }

@@ -4,6 +4,7 @@ import { idempotencyHeader } from './idempotency';
 import { apiErrorHeaders, apiErrorStatuses, type ApiErrorStatus } from './api-errors';
 import * as c from './customer-api.schema';
 import * as s from './staff-api.schema';
+import * as k from './kb-api.schema';
 
 /**
  * The OpenAPI 3.1 document of /api/v1, generated from the zod schemas the routes validate and
@@ -67,6 +68,23 @@ const files = z.array(z.string().meta({ format: 'binary' })).max(20).optional().
 const withFiles = (body: z.ZodObject) => z.object({ ...body.shape, attachments: files });
 const ticketPath = s.ticketParams;
 
+/**
+ * A knowledge-base read anyone may make: no token needed (one that is sent is checked, hence 401
+ * and 403), budgeted per client (429), 404 for what customers may not see or a switched-off
+ * knowledge base.
+ */
+function kbReadOp(op: { summary: string; description: string; path?: z.ZodObject; query: z.ZodObject; ok: ZodOpenApiResponsesObject }): ZodOpenApiOperationObject {
+  return {
+    summary: op.summary,
+    description: op.description,
+    tags: ['Knowledge base'],
+    security: [{}, { bearer: [] }],
+    requestParams: { ...(op.path ? { path: op.path } : {}), query: op.query },
+    responses: { ...op.ok, ...Object.fromEntries((['400', '401', '403', '404', '429', ...always] as const).map((x) => [x, error(x)])) },
+  };
+}
+const kbStaff = (op: Op): ZodOpenApiOperationObject => ({ ...staffOp({ ...op, capability: 'kb.manage' }), tags: ['Staff', 'Knowledge base'] });
+
 let cached: ReturnType<typeof createDocument> | undefined;
 
 export function openApiDocument(): ReturnType<typeof createDocument> {
@@ -78,7 +96,11 @@ export function openApiDocument(): ReturnType<typeof createDocument> {
       description: 'Staff endpoints need a personal API token (created at /admin/api-tokens) as `Authorization: Bearer tsr_…`; they act with that staff member\u2019s role and category access. Errors are `{"error":{"code","message"}}`. See docs/api.md.',
     },
     servers: [{ url: '/api/v1' }],
-    tags: [{ name: 'Staff', description: 'Working tickets with a staff API token.' }, { name: 'Customer', description: 'Following a ticket without an account.' }],
+    tags: [
+      { name: 'Staff', description: 'Working tickets with a staff API token.' },
+      { name: 'Customer', description: 'Following a ticket without an account.' },
+      { name: 'Knowledge base', description: 'Reading published articles without a token; writing them with a token of a staff member who manages the knowledge base.' },
+    ],
     components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'A personal API token: tsr_ followed by 43 characters.' } } },
     paths: {
       '/me': { get: staffOp({ summary: 'The token\u2019s staff member', capability: 'tickets.view', ok: { '200': { description: 'Who the token acts for.', ...json(s.me) } } }) },
@@ -210,6 +232,47 @@ export function openApiDocument(): ReturnType<typeof createDocument> {
       },
       '/customers/{customer}/tickets': {
         get: staffOp({ summary: 'A customer\u2019s tickets', capability: 'tickets.view', description: 'Newest first, every status, only in categories the token\u2019s owner may see.', path: c.customerParams, query: c.customerTicketsQuery, ok: { '200': { description: 'One page of tickets.', ...json(s.ticketList) } } }),
+      },
+      '/kb/categories': {
+        get: kbReadOp({ summary: 'Knowledge-base categories', description: 'The categories customers may see (not staff-only ones, nor any below one), each with its number of published articles.', query: k.kbLanguageQuery, ok: { '200': { description: 'Every visible category.', ...json(k.kbCategoryList) } } }),
+        post: kbStaff({ summary: 'Create a knowledge-base category', capability: 'kb.manage', body: k.kbCategoryCreate, creates: true, ok: { '201': { description: 'Created.', ...json(k.kbStaffCategoryEnvelope) } } }),
+      },
+      '/kb/categories/{category}': {
+        patch: kbStaff({ summary: 'Change a knowledge-base category', capability: 'kb.manage', description: 'The given fields only. A category cannot move below itself.', path: k.kbCategoryParams, body: k.kbCategoryPatch, ok: { '200': { description: 'The category after the change.', ...json(k.kbStaffCategoryEnvelope) } } }),
+        delete: kbStaff({ summary: 'Delete a knowledge-base category', capability: 'kb.manage', description: 'Only an empty one (409 `kb_category_not_empty` otherwise).', path: k.kbCategoryParams, extra: ['409'], ok: { '204': { description: 'Deleted.' } } }),
+      },
+      '/kb/articles': {
+        get: kbReadOp({ summary: 'Published articles', description: 'One page of the articles customers may read: of one category (pinned first, then in the editors\u2019 order), or of all (latest change first).', query: k.kbListQuery, ok: { '200': { description: 'One page.', ...json(k.kbArticleList) } } }),
+        post: kbStaff({
+          summary: 'Create an article',
+          capability: 'kb.manage',
+          description: 'With its first language version. Checked as in the editor at /admin/kb; recorded in the audit log.',
+          body: k.kbArticleCreate,
+          creates: true,
+          ok: { '201': { description: 'Created.', ...json(k.kbStaffArticleEnvelope) } },
+        }),
+      },
+      '/kb/articles/search': {
+        get: kbReadOp({ summary: 'Search published articles', description: 'Ranked full-text search, as the help desk\u2019s search page (keywords above titles above text; every word a prefix; when no article has every word, those with some). Searches are kept for the owner\u2019s numbers as the page\u2019s are.', query: k.kbSearchQuery, ok: { '200': { description: 'One page of results, best first.', ...json(k.kbSearchResults) } } }),
+      },
+      '/kb/articles/{article}': {
+        get: kbReadOp({
+          summary: 'Read an article',
+          description: 'Without a token: a published article in a category customers may see (anything else is 404), in the asked language or the default one. With a token of a staff member who has `kb.manage`: any article with every language version (`KbStaffArticle`).',
+          path: k.kbArticleParams,
+          query: k.kbLanguageQuery,
+          ok: { '200': { description: 'The article: `KbArticle` for customers, `KbStaffArticle` for its editors.', ...json(k.kbArticleEnvelope) } },
+        }),
+        patch: kbStaff({
+          summary: 'Change an article',
+          capability: 'kb.manage',
+          description: 'The given fields only, with the `updatedAt` last read: when someone saved the article since, nothing changes and the answer is 409 `kb_article_changed`. Recorded in the audit log.',
+          path: k.kbArticleParams,
+          body: k.kbArticlePatch,
+          extra: ['409'],
+          ok: { '200': { description: 'The article after the change.', ...json(k.kbStaffArticleEnvelope) } },
+        }),
+        delete: kbStaff({ summary: 'Delete an article', capability: 'kb.manage', description: 'With every language version and its counters. Recorded in the audit log.', path: k.kbArticleParams, ok: { '204': { description: 'Deleted.' } } }),
       },
       '/openapi.json': {
         get: { summary: 'This document', tags: ['Customer', 'Staff'], security: [{}], responses: { '200': { description: 'OpenAPI 3.1.', content: { 'application/json': { schema: { type: 'object' } } } }, ...Object.fromEntries(always.map((x) => [x, error(x)])) } },
