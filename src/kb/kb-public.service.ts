@@ -145,9 +145,6 @@ export const countKbArticleView = (db: Db, id: number) => countKbView(db, id);
 /** A visitor's anonymous voting identity: a keyed hash of what their forms are bound to. */
 export const kbVoterOf = (secret: string, binding: string) => createHmac('sha256', secret).update(`kb-vote:${binding}`).digest('hex');
 
-/** A visitor's anonymous identity for the deflection numbers (see kb_suggestion_sessions). */
-export const kbVisitorOf = (secret: string, binding: string) => createHmac('sha256', secret).update(`kb-visitor:${binding}`).digest('hex');
-
 export const kbVoted = (db: Db, id: number, voter: string) => hasKbVote(db, id, voter);
 
 /**

@@ -4,6 +4,18 @@ import { searchWords } from '../db/fulltext';
 /** The words of a visitor's search, as the index is asked for them (see searchWords). */
 export const kbSearchWords = (query: string): string[] => searchWords(query.slice(0, 500));
 
+/** Separates the parts of search_text (a control character the forms refuse anyway). */
+export const kbSearchTextSeparator = '\u001f';
+
+/**
+ * A version's text as PostgreSQL's index reads it: keywords, title and body, each folded here
+ * (foldText: lower case, diacritics off, ё→е) so the result never depends on the database
+ * cluster's locale, joined by the separator (the index weighs the parts differently).
+ */
+export function kbSearchText(v: { keywords: string; title: string; body: string }): string {
+  return [v.keywords, v.title, v.body].map((part) => foldText(part).split(kbSearchTextSeparator).join(' ')).join(kbSearchTextSeparator);
+}
+
 const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
 /**

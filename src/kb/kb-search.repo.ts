@@ -43,3 +43,9 @@ export async function countKbVersions(db: Knex, scope: KbScope, words: string[],
 export async function logKbSearch(db: Knex, query: string, language: string, resultCount: number, now: number): Promise<void> {
   await db('kb_searches').insert({ query: [...query].slice(0, 150).join(''), language, result_count: resultCount, searched_at: now });
 }
+
+/** Removes logged searches made before a time, at most `batch` rows; returns how many went. */
+export async function deleteKbSearchesBefore(db: Knex, before: number, batch: number): Promise<number> {
+  const ids = (await db('kb_searches').where('searched_at', '<', before).orderBy('searched_at').limit(batch).select('id')).map((r: { id: number | string }) => r.id);
+  return ids.length ? db('kb_searches').whereIn('id', ids).del() : 0;
+}
