@@ -7,7 +7,7 @@ import { kbSessionsPerClientHour } from '../../src/kb/kb-deflection.service';
 import { kbSearchLimits } from '../../src/kb/kb-search.service';
 import { addKbArticle, kbSessionOf, seedSmallKb } from '../helpers/kb-fixtures';
 import { behindProxy, csrfFrom, signIn, staffCredentials, useInstalledApp, type InstalledApp } from '../helpers/installed-app';
-import { adminAgent, tokenOf } from '../helpers/staff-admin';
+import { adminAgent } from '../helpers/staff-admin';
 
 let t: InstalledApp;
 let kb: Awaited<ReturnType<typeof seedSmallKb>>;
