@@ -192,10 +192,8 @@ test('search logs and suggestion sessions past the retention setting are removed
 
 test('past the best 1,000 results nothing more is paged, and the page says to refine the search', async () => {
   const now = t.clock.now();
-  const rows = Array.from({ length: 1005 }, (_, i) => i);
-  for (let i = 0; i < rows.length; i += 100) {
-    await Promise.all(rows.slice(i, i + 100).map((n) => addKbArticle(t.db, kb.categories.billing, { title: `Widget note ${n}`, slug: `widget-${n}`, body: 'A widget.' }, [], 'published', now)));
-  }
+  // One after the other: MariaDB's full-text index deadlocks parallel inserts into one table.
+  for (let n = 0; n < 1005; n++) await addKbArticle(t.db, kb.categories.billing, { title: `Widget note ${n}`, slug: `widget-${n}`, body: 'A widget.' }, [], 'published', now);
   const first = await request(t.app).get('/helpdesk/kb/search').query({ q: 'widget' }).expect(200);
   expect(first.text).toContain('More than 1000 articles found.');
   const last = await request(t.app).get('/helpdesk/kb/search').query({ q: 'widget', page: '50' }).expect(200);
