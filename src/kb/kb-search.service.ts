@@ -78,15 +78,16 @@ export async function recordKbSearch(db: Db, query: string, language: string, re
 }
 
 /**
- * How often one client address may search, per minute: generous for a person (a search page a
- * second, suggestions while typing with the form's 300 ms pause), a wall for a script hammering
- * the full-text index. Counted in the database, so every instance counts together.
+ * How often one client address may search, per minute (setting kb.searchesPerMinute, 60 by
+ * default; suggestions twice that): generous for a person (a search page a second, suggestions
+ * while typing with the form's 300 ms pause), a wall for a script hammering the full-text index.
+ * Counted in the database, so every instance counts together.
  */
-export const kbSearchLimits = { search: 60, suggest: 120 } as const;
+export const kbSuggestionsPerSearch = 2;
 const limitWindowMs = 60_000;
 
 /** Counts one search or suggestion of a client (clientKey); over the limit, TooManyRequestsError. */
-export async function chargeKbSearch(db: Db, client: string, kind: keyof typeof kbSearchLimits, now: number): Promise<void> {
+export async function chargeKbSearch(db: Db, client: string, kind: 'search' | 'suggest', perMinute: number, now: number): Promise<void> {
   const count = await hitWindowCounter(db, `kb-${kind}:${client}`, limitWindowMs, now);
-  if (count.hits > kbSearchLimits[kind]) throw new TooManyRequestsError('Too many searches in a short time. Please try again in a minute.', Math.max(1, Math.ceil((count.resetAt - now) / 1000)));
+  if (count.hits > perMinute * (kind === 'suggest' ? kbSuggestionsPerSearch : 1)) throw new TooManyRequestsError('Too many searches in a short time. Please try again in a minute.', Math.max(1, Math.ceil((count.resetAt - now) / 1000)));
 }

@@ -4,7 +4,7 @@ import { clientOf } from '../../src/db/dialect';
 import { sweepLeftovers } from '../../src/jobs/cleanup';
 import { saveKbCategory } from '../../src/kb/kb-admin.service';
 import { kbSessionsPerClientHour } from '../../src/kb/kb-deflection.service';
-import { kbSearchLimits } from '../../src/kb/kb-search.service';
+import { kbSuggestionsPerSearch } from '../../src/kb/kb-search.service';
 import { addKbArticle, kbSessionOf, seedSmallKb } from '../helpers/kb-fixtures';
 import { behindProxy, csrfFrom, signIn, staffCredentials, useInstalledApp, type InstalledApp } from '../helpers/installed-app';
 import { adminAgent } from '../helpers/staff-admin';
@@ -98,6 +98,8 @@ test('moves that would make a loop, sent at the same moment: one is refused, the
 });
 
 test('search and suggestions are limited per client address: a page and a 429 JSON past the limit, other addresses unaffected', async () => {
+  await t.services.settings.save({ 'kb.searchesPerMinute': 20 });
+  const kbSearchLimits = { search: 20, suggest: 20 * kbSuggestionsPerSearch };
   for (let i = 0; i < kbSearchLimits.search; i++) await request(proxied).get('/helpdesk/kb/search').query({ q: 'password' }).set('X-Forwarded-For', '203.0.113.7').expect(200);
   const refused = await request(proxied).get('/helpdesk/kb/search').query({ q: 'password' }).set('X-Forwarded-For', '203.0.113.7').expect(429);
   expect(refused.headers['retry-after']).toMatch(/^\d+$/);
@@ -110,6 +112,7 @@ test('search and suggestions are limited per client address: a page and a 429 JS
   // A minute later the window is over.
   t.clock.advance(61_000);
   await request(proxied).get('/helpdesk/kb/suggest').query({ q: 'pass' }).set('X-Forwarded-For', '203.0.113.9').expect(200);
+  await t.services.settings.save({ 'kb.searchesPerMinute': 60 });
 });
 
 test('"any word" is offered only with words of 3 letters or more; the vote goes back to the article, never to a sent address', async () => {

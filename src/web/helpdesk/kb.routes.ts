@@ -41,7 +41,7 @@ export function kbRoutes(services: Services): Router {
     const perPage = await services.settings.get('kb.articlesPerPage');
     const page = pageParam(req.query.page);
     try {
-      await chargeKbSearch(services.db, clientKey(req.ip), 'search', services.clock.now());
+      await chargeKbSearch(services.db, clientKey(req.ip), 'search', await services.settings.get('kb.searchesPerMinute'), services.clock.now());
     } catch (err) {
       if (!(err instanceof TooManyRequestsError)) throw err;
       res.set('Retry-After', String(err.retryAfterSeconds));
@@ -60,7 +60,7 @@ export function kbRoutes(services: Services): Router {
     const q = searchParam(req.query.q);
     const client = clientKey(req.ip);
     try {
-      await chargeKbSearch(services.db, client, 'suggest', services.clock.now());
+      await chargeKbSearch(services.db, client, 'suggest', await services.settings.get('kb.searchesPerMinute'), services.clock.now());
     } catch (err) {
       if (!(err instanceof TooManyRequestsError)) throw err;
       res.set('Retry-After', String(err.retryAfterSeconds));
