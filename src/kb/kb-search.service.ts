@@ -56,6 +56,14 @@ export async function searchKb(db: Db, scope: KbScope, query: string, page: { li
   return { query, words, mode, total: Math.min(total, kbCountCap), capped: total > kbCountCap, results: hits.map((h) => resultOf(h, words)) };
 }
 
+/** The best `limit` hits, "any word" when nothing has them all (as searchKb does). */
+async function topHits(db: Db, scope: KbScope, words: string[], limit: number, firstMode: KbMatchMode): Promise<KbHit[]> {
+  const first = wordsFor(words, firstMode);
+  const hits = first ? await searchKbVersions(db, scope, first, firstMode, limit, 0) : [];
+  const anyWords = firstMode === 'all' && words.length > 1 ? wordsFor(words, 'any') : null;
+  return !hits.length && anyWords ? searchKbVersions(db, scope, anyWords, 'any', limit, 0) : hits;
+}
+
 /**
  * The best few matches and no count: suggestions while typing and an article's related ones
  * need no total, so they skip the counting query a search page makes. Falls back to "any word"
@@ -63,11 +71,12 @@ export async function searchKb(db: Db, scope: KbScope, query: string, page: { li
  */
 export async function topKbMatches(db: Db, scope: KbScope, query: string, limit: number, firstMode: KbMatchMode = 'all'): Promise<KbSearchResult[]> {
   const words = kbSearchWords(query);
-  const first = wordsFor(words, firstMode);
-  let hits = first ? await searchKbVersions(db, scope, first, firstMode, limit, 0) : [];
-  const anyWords = firstMode === 'all' && words.length > 1 ? wordsFor(words, 'any') : null;
-  if (!hits.length && anyWords) hits = await searchKbVersions(db, scope, anyWords, 'any', limit, 0);
-  return hits.map((h) => resultOf(h, words));
+  return (await topHits(db, scope, words, limit, firstMode)).map((h) => resultOf(h, words));
+}
+
+/** The ids of the best few matches, best first: what suggestions and related lists show (no snippets to build). */
+export async function topKbMatchIds(db: Db, scope: KbScope, query: string, limit: number, firstMode: KbMatchMode = 'all'): Promise<number[]> {
+  return (await topHits(db, scope, kbSearchWords(query), limit, firstMode)).map((h) => h.articleId);
 }
 
 const resultOf = (h: KbHit, words: string[]): KbSearchResult => ({ articleId: h.articleId, language: h.language, slug: h.slug, titleHtml: highlightedTitle(h.title, words), snippetHtml: snippetHtml(h.body, words), updatedAt: h.updatedAt });
