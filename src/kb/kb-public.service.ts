@@ -144,16 +144,20 @@ async function relatedIds(db: Db, scope: KbScope, version: KbVersion, now: numbe
   const key = `${version.id}:${version.updatedAt}:${scope.language}:${scope.categoryIds.join(',')}`;
   const cached = relatedCache.get(key);
   if (cached && cached.until > now) return cached.ids;
-  // Short words ("an", "to") would match nearly everything as prefixes: only the telling ones are asked for.
-  const telling = kbSearchWords(`${version.keywords} ${version.title}`).filter((w) => [...w].length >= 4);
-  const ids = (await topKbMatchIds(db, scope, telling.join(' '), 6, 'any')).filter((a) => a !== version.articleId).slice(0, 5);
+  // Short words ("an", "to") would match nearly everything as prefixes: only the telling ones are
+  // asked for. An article's keywords, when it has a few, are its subject; a title's words are
+  // often generic ("how", "configure", "problem") and OR-ing them in ranks thousands of rows.
+  const telling = (text: string) => kbSearchWords(text).filter((w) => [...w].length >= 4);
+  const keywords = telling(version.keywords);
+  const words = keywords.length >= 2 ? keywords : [...keywords, ...telling(version.title)];
+  const ids = (await topKbMatchIds(db, scope, words.join(' '), 6, 'any')).filter((a) => a !== version.articleId).slice(0, 5);
   relatedCache.delete(key);
   if (relatedCache.size >= relatedCacheSize) relatedCache.delete(relatedCache.keys().next().value!);
   relatedCache.set(key, { ids, until: now + relatedCacheMs });
   return ids;
 }
 
-/** Articles on the same subject: a search for its keywords and title; else its category's others. */
+/** Articles on the same subject: a search for its keywords (or title); else its category's others. */
 async function relatedArticles(db: Db, reader: KbReader, version: KbVersion, categoryId: number, categoryIds: number[]): Promise<KbLink[]> {
   const scope = { categoryIds, statuses: ['published'], language: reader.language, fallbackLanguage: reader.fallbackLanguage };
   const found = await relatedIds(db, scope, version, Date.now());

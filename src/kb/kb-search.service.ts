@@ -3,7 +3,7 @@ import type { KbMatchMode } from '../db/fulltext';
 import { hitWindowCounter } from '../db/window-counter';
 import { TooManyRequestsError } from '../errors';
 import { listKbCategories } from './kb-categories.repo';
-import { countKbVersions, logKbSearch, searchKbVersions, type KbHit, type KbScope } from './kb-search.repo';
+import { countKbVersions, logKbSearch, rankedKbVersions, searchKbVersions, type KbHit, type KbScope } from './kb-search.repo';
 import { highlightedTitle, kbSearchWords, snippetHtml } from './kb-search-text';
 import { publicCategoryIds } from './kb-visibility';
 
@@ -56,12 +56,12 @@ export async function searchKb(db: Db, scope: KbScope, query: string, page: { li
   return { query, words, mode, total: Math.min(total, kbCountCap), capped: total > kbCountCap, results: hits.map((h) => resultOf(h, words)) };
 }
 
-/** The best `limit` hits, "any word" when nothing has them all (as searchKb does). */
-async function topHits(db: Db, scope: KbScope, words: string[], limit: number, firstMode: KbMatchMode): Promise<KbHit[]> {
+/** The best `limit` matches by `find`, "any word" when nothing has them all (as searchKb does). */
+async function topHits<T>(words: string[], firstMode: KbMatchMode, find: (words: string[], mode: KbMatchMode) => Promise<T[]>): Promise<T[]> {
   const first = wordsFor(words, firstMode);
-  const hits = first ? await searchKbVersions(db, scope, first, firstMode, limit, 0) : [];
+  const hits = first ? await find(first, firstMode) : [];
   const anyWords = firstMode === 'all' && words.length > 1 ? wordsFor(words, 'any') : null;
-  return !hits.length && anyWords ? searchKbVersions(db, scope, anyWords, 'any', limit, 0) : hits;
+  return !hits.length && anyWords ? find(anyWords, 'any') : hits;
 }
 
 /**
@@ -71,12 +71,12 @@ async function topHits(db: Db, scope: KbScope, words: string[], limit: number, f
  */
 export async function topKbMatches(db: Db, scope: KbScope, query: string, limit: number, firstMode: KbMatchMode = 'all'): Promise<KbSearchResult[]> {
   const words = kbSearchWords(query);
-  return (await topHits(db, scope, words, limit, firstMode)).map((h) => resultOf(h, words));
+  return (await topHits(words, firstMode, (w, mode) => searchKbVersions(db, scope, w, mode, limit, 0))).map((h) => resultOf(h, words));
 }
 
 /** The ids of the best few matches, best first: what suggestions and related lists show (no snippets to build). */
 export async function topKbMatchIds(db: Db, scope: KbScope, query: string, limit: number, firstMode: KbMatchMode = 'all'): Promise<number[]> {
-  return (await topHits(db, scope, kbSearchWords(query), limit, firstMode)).map((h) => h.articleId);
+  return (await topHits(kbSearchWords(query), firstMode, (w, mode) => rankedKbVersions(db, scope, w, mode, limit, 0))).map((h) => h.articleId);
 }
 
 const resultOf = (h: KbHit, words: string[]): KbSearchResult => ({ articleId: h.articleId, language: h.language, slug: h.slug, titleHtml: highlightedTitle(h.title, words), snippetHtml: snippetHtml(h.body, words), updatedAt: h.updatedAt });
