@@ -206,3 +206,12 @@ test('past the best 1,000 results nothing more is paged, and the page says to re
   expect(beyond.text).not.toContain('kb-result__title');
   expect(beyond.text).toContain('Only the best 1,000 results are shown.');
 });
+
+test('related articles: found by the keywords, kept a while, yet one made private meanwhile is never listed', async () => {
+  const a = await addKbArticle(t.db, kb.categories.account, { title: 'Printer tray one', slug: 'printer-tray-one', keywords: 'toner cartridge', body: 'Tray one.' });
+  const b = await addKbArticle(t.db, kb.categories.account, { title: 'Printer tray two', slug: 'printer-tray-two', keywords: 'toner cartridge', body: 'Tray two.' });
+  const page = async () => (await request(t.app).get(`/helpdesk/kb/${a}-printer-tray-one`).expect(200)).text;
+  expect(await page()).toContain(`href="/helpdesk/kb/${b}-printer-tray-two"`);
+  await t.db('kb_articles').where({ id: b }).update({ status: 'private' });
+  expect(await page()).not.toContain('Printer tray two');
+});
