@@ -2,7 +2,7 @@ import { Router, type NextFunction, type Request, type Response } from 'express'
 import { TooManyRequestsError, ValidationError } from '../../errors';
 import { recordKbSuggestionOpened, recordKbSuggestionsShown } from '../../kb/kb-deflection.service';
 import { countKbArticleView, kbArticleForCustomer, kbCategoryPage, kbHome, kbSuggestionLinks, kbVoted, kbVoterOf, voteOnKbArticle, type KbReader } from '../../kb/kb-public.service';
-import { chargeKbSearch, customerScope, kbCountCap, recordKbSearch, searchKb, topKbMatches } from '../../kb/kb-search.service';
+import { chargeKbSearch, customerScope, kbCountCap, recordKbSearch, searchKb, topKbMatchIds } from '../../kb/kb-search.service';
 import { clientKey } from '../../security/client-key';
 import type { Services } from '../app-services';
 import { formBindingOf } from '../middleware/form-binding';
@@ -67,8 +67,8 @@ export function kbRoutes(services: Services): Router {
       return res.status(429).json({ articles: [], error: { code: err.code, message: err.message } });
     }
     const reader = await readerOf(req);
-    const found = await topKbMatches(services.db, await customerScope(services.db, reader.language, reader.fallbackLanguage), q, 5);
-    const articles = await kbSuggestionLinks(services.db, reader, found.map((r) => r.articleId));
+    const found = await topKbMatchIds(services.db, await customerScope(services.db, reader.language, reader.fallbackLanguage), q, 5);
+    const articles = await kbSuggestionLinks(services.db, reader, found);
     if (articles.length) await recordKbSuggestionsShown(services.db, secret, { binding: formBindingOf(req), ticket: req.query.s, client }, services.clock.now());
     res.json({ articles: articles.map((a) => ({ title: a.title, href: `${a.href}?ref=suggest` })) });
   });
