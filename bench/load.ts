@@ -12,16 +12,15 @@
  * --scenarios staff-list,dashboard,... --seeded N (seeded tickets; counted in the database when
  * its configuration is at hand) --email/--password (default: the seeded agent1) --json file.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
-import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../src/config/load-config';
 import { createKnex } from '../src/db/knex-factory';
 import { resolveFromRoot } from '../src/paths';
 import { scenarios, signIn, type Context } from './scenarios';
+import { cpuMsOf, startServer } from './server';
 import { seededCount } from './shape';
 import { formatTable, type Summary } from './stats';
 
@@ -64,37 +63,6 @@ async function withDb<T>(fn: (db: ReturnType<typeof createKnex>) => Promise<T>):
   }
 }
 const countRows = (table: string) => withDb(async (db) => Number((await db(table).count<{ n: number }[]>({ n: '*' }))[0]!.n));
-
-/** CPU time (user + system, ms) a process has used so far, from /proc (Linux); null elsewhere. */
-function cpuMsOf(pid: number | undefined): number | null {
-  if (!pid) return null;
-  try {
-    const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // utime, stime in clock ticks (USER_HZ = 100)
-  } catch {
-    return null;
-  }
-}
-
-async function startServer(port: number): Promise<ChildProcess> {
-  // The code may bring database changes since the data set was seeded: apply them first.
-  const migrated = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/migrate.ts'], { cwd: path.join(__dirname, '..'), encoding: 'utf8' });
-  if (migrated.status !== 0) throw new Error(`migrations failed: ${migrated.stderr || migrated.stdout}`);
-  const log = fs.openSync(path.join(os.tmpdir(), `tessera-bench-server-${port}.log`), 'a');
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
-    cwd: path.join(__dirname, '..'),
-    env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', NODE_ENV: 'production' },
-    stdio: ['ignore', log, log],
-  });
-  for (let i = 0; i < 120; i++) {
-    await new Promise((r) => setTimeout(r, 250));
-    if (child.exitCode !== null) throw new Error(`Tessera exited with ${child.exitCode}; see ${os.tmpdir()}/tessera-bench-server-${port}.log`);
-    const up = await fetch(`http://127.0.0.1:${port}/readyz`).then((r) => r.ok, () => false);
-    if (up) return child;
-  }
-  child.kill('SIGTERM');
-  throw new Error('Tessera did not become ready within 30 s');
-}
 
 async function main(): Promise<void> {
   const server = values.start ? await startServer(Number(values.port)) : null;

@@ -26,7 +26,8 @@
     if (q === asked) return;
     asked = q;
     if (q.length < 3) return show([]);
-    fetch(box.getAttribute('data-endpoint') + '?q=' + encodeURIComponent(q), { headers: { Accept: 'application/json' }, credentials: 'same-origin' })
+    var session = box.getAttribute('data-session') || '';
+    fetch(box.getAttribute('data-endpoint') + '?q=' + encodeURIComponent(q) + (session ? '&s=' + encodeURIComponent(session) : ''), { headers: { Accept: 'application/json' }, credentials: 'same-origin' })
       .then(function (r) { return r.ok ? r.json() : { articles: [] }; })
       .then(function (data) { if (asked === q) show(data.articles || []); })
       .catch(function () { show([]); });

@@ -127,3 +127,12 @@ function mysqlTerms(words: string[]): string[] {
   const kept = words.filter((w) => [...w].length >= 3 && !innodbStopwords.has(w));
   return kept.length ? kept : words.slice(0, 1);
 }
+
+/**
+ * The extra column a knowledge-base version row carries for the index of the database in use:
+ * PostgreSQL indexes `search_text`, folded by the application (its own lower() depends on the
+ * cluster's locale); MariaDB's collation and SQLite's FTS5 tokenizer fold by themselves.
+ */
+export function kbSearchTextColumn(db: Knex, searchText: () => string): { search_text?: string } {
+  return clientOf(db) === 'postgres' ? { search_text: searchText() } : {};
+}

@@ -1,9 +1,11 @@
 import { recordAudit } from '../audit/audit.repo';
 import type { Db } from '../db/db';
 import { withTransaction } from '../db/transaction';
-import { NotFoundError, ValidationError } from '../errors';
-import { deleteKbArticle, deleteKbVersion, findKbArticle, insertKbArticle, kbVersionsOf, updateKbArticle, upsertKbVersion, type KbArticle, type KbVersion } from './kb-articles.repo';
-import { deleteKbCategory, insertKbCategory, kbCategoryInUse, listKbCategories, updateKbCategory, type KbCategory } from './kb-categories.repo';
+import { ConflictError, NotFoundError, ValidationError } from '../errors';
+import { storeOnceByKey, submissionKeyPattern } from '../tickets/message-once';
+import { deleteKbArticle, deleteKbVersion, findKbArticle, findKbArticleBySubmissionKey, insertKbArticle, kbArticleLastChange, kbVersionsOf, updateKbArticle, upsertKbVersion, type KbArticle, type KbVersion } from './kb-articles.repo';
+import { deleteKbCategory, findKbCategoryBySubmissionKey, insertKbCategory, kbCategoryInUse, listKbCategories, lockKbCategories, updateKbCategory, type KbCategory } from './kb-categories.repo';
+import { kbTitlesOf, listKbArticlesForStaff } from './kb-lists.repo';
 import { fieldErrors, kbArticleSchema, kbCategorySchema } from './kb.schema';
 import { kbSearchNumbers, kbTotals } from './kb-numbers.repo';
 import { kbDeflectionSince } from './kb-deflection.repo';
@@ -28,27 +30,48 @@ function isWithin(categories: KbCategory[], parentId: number, id: number): boole
   return false;
 }
 
+/** A creating form's one-time key, when it has the shape of ours. */
+const keyOf = (input: unknown): string | null => {
+  const sent = (input as Record<string, unknown> | null)?.submission_key;
+  return typeof sent === 'string' && submissionKeyPattern.test(sent) ? sent : null;
+};
+
+/**
+ * Creates (`id` null) or changes a category. The tree is checked inside the transaction that
+ * writes, with the category rows locked: two moves at once cannot make a loop, and a delete
+ * cannot slip between the check and the write. A creating form's one-time key makes a double
+ * submit answer with the category the first one created.
+ */
 export async function saveKbCategory(db: Db, editor: KbEditor, id: number | null, input: unknown, now: number): Promise<number> {
   const parsed = kbCategorySchema.safeParse(input);
   if (!parsed.success) throw new ValidationError('Check the category.', fieldErrors(parsed.error));
-  const categories = await listKbCategories(db);
-  if (id !== null && !categories.some((c) => c.id === id)) throw new NotFoundError();
   const parentId = parsed.data.parent === '' ? null : parsed.data.parent;
-  if (parentId !== null && (!categories.some((c) => c.id === parentId) || (id !== null && isWithin(categories, parentId, id)))) throw new ValidationError('Choose another parent.', { parent: 'kbAdmin.errors.parent' });
   const row = { parentId, name: parsed.data.name, position: parsed.data.position, public: !parsed.data.staffOnly };
-  return withTransaction(db, async (trx) => {
-    const saved = id ?? (await insertKbCategory(trx, row, now));
-    if (id !== null) await updateKbCategory(trx, id, row, now);
-    await audit(trx, editor, id === null ? 'kb.category_created' : 'kb.category_changed', { type: 'kb_category', id: saved }, { name: row.name, parent: parentId, public: row.public }, now);
-    return saved;
-  });
+  const store = (submissionKey: string | null) =>
+    withTransaction(db, async (trx) => {
+      await lockKbCategories(trx);
+      const categories = await listKbCategories(trx);
+      if (id !== null && !categories.some((c) => c.id === id)) throw new NotFoundError();
+      if (parentId !== null && (!categories.some((c) => c.id === parentId) || (id !== null && isWithin(categories, parentId, id)))) throw new ValidationError('Choose another parent.', { parent: 'kbAdmin.errors.parent' });
+      const saved = id ?? (await insertKbCategory(trx, row, now, { staffId: editor.id, submissionKey }));
+      if (id !== null) await updateKbCategory(trx, id, row, now);
+      await audit(trx, editor, id === null ? 'kb.category_created' : 'kb.category_changed', { type: 'kb_category', id: saved }, { name: row.name, parent: parentId, public: row.public }, now);
+      return saved;
+    });
+  if (id !== null) return store(null);
+  const earlier = async (key: string) => {
+    const found = await findKbCategoryBySubmissionKey(db, key);
+    return found ? { repeat: found.createdBy === editor.id, value: found.id } : undefined;
+  };
+  return (await storeOnceByKey(keyOf(input), earlier, store)).value;
 }
 
 export async function removeKbCategory(db: Db, editor: KbEditor, id: number, now: number): Promise<void> {
-  const category = (await listKbCategories(db)).find((c) => c.id === id);
-  if (!category) throw new NotFoundError();
-  if (await kbCategoryInUse(db, id)) throw new ValidationError('The category is not empty.', { category: 'kbAdmin.errors.notEmpty' });
   await withTransaction(db, async (trx) => {
+    await lockKbCategories(trx);
+    const category = (await listKbCategories(trx)).find((c) => c.id === id);
+    if (!category) throw new NotFoundError();
+    if (await kbCategoryInUse(trx, id)) throw new ValidationError('The category is not empty.', { category: 'kbAdmin.errors.notEmpty' });
     await deleteKbCategory(trx, id);
     await audit(trx, editor, 'kb.category_deleted', { type: 'kb_category', id }, { name: category.name }, now);
   });
@@ -68,25 +91,58 @@ export async function checkKbArticle(db: Db, input: unknown) {
   return parsed.data;
 }
 
+/** Someone else saved the article after this editor's form was loaded. */
+export class KbArticleChangedError extends ConflictError {
+  constructor(readonly change: { revision: number; at: number; by: string | null }) {
+    super('kb_article_changed', 'The article was changed by someone else meanwhile.');
+  }
+}
+
+/** The revision a form was loaded with (`revision`), or null when the sender named none. */
+const revisionOf = (input: unknown): number | null => {
+  const sent = (input as Record<string, unknown> | null)?.revision;
+  return typeof sent === 'string' && /^\d{1,9}$/.test(sent) ? Number(sent) : null;
+};
+
 /**
  * Creates an article, or changes one and writes the version of the form's language (a new
- * language adds a version; the others stay as they are). `auditExtra` adds to its audit row
- * (the ticket an article was drafted from).
+ * language adds a version; the others stay as they are). A change names the revision its form
+ * was loaded with; when someone saved since, nothing is written and KbArticleChangedError says
+ * who and when (the check is the UPDATE's own condition, so two saves cannot both pass it). A
+ * creating form's one-time key makes a double submit answer with the first one's article.
+ * `auditExtra` adds to a new article's audit row (the ticket it was drafted from).
  */
 export async function saveKbArticle(db: Db, editor: KbEditor, id: number | null, input: unknown, now: number, auditExtra: Record<string, unknown> = {}): Promise<number> {
   const data = await checkKbArticle(db, input);
   if (id !== null) await kbArticleForStaff(db, id);
   const article = { categoryId: data.category, status: data.status, pinned: Boolean(data.pinned), position: data.position };
   const version = { language: data.language, title: data.title, slug: kbSlug(data.title), keywords: data.keywords, body: data.body };
-  return withTransaction(db, async (trx) => {
-    const saved = id ?? (await insertKbArticle(trx, article, version, editor.id, now));
-    if (id !== null) {
-      await updateKbArticle(trx, id, article, now);
+  const details = { title: data.title, language: data.language, status: data.status, category: data.category, pinned: article.pinned };
+  if (id !== null) {
+    const expected = revisionOf(input);
+    return withTransaction(db, async (trx) => {
+      if (!(await updateKbArticle(trx, id, article, now, { staffId: editor.id, expected }))) {
+        const change = await kbArticleLastChange(trx, id);
+        if (!change) throw new NotFoundError();
+        throw new KbArticleChangedError(change);
+      }
       await upsertKbVersion(trx, id, version, now);
-    }
-    await audit(trx, editor, id === null ? 'kb.article_created' : 'kb.article_changed', { type: 'kb_article', id: saved }, { title: data.title, language: data.language, status: data.status, category: data.category, pinned: article.pinned, ...auditExtra }, now);
-    return saved;
-  });
+      await audit(trx, editor, 'kb.article_changed', { type: 'kb_article', id }, details, now);
+      return id;
+    });
+  }
+  const earlier = async (key: string) => {
+    const found = await findKbArticleBySubmissionKey(db, key);
+    return found ? { repeat: found.createdBy === editor.id, value: found.id } : undefined;
+  };
+  const created = await storeOnceByKey(keyOf(input), earlier, (submissionKey) =>
+    withTransaction(db, async (trx) => {
+      const saved = await insertKbArticle(trx, article, version, editor.id, now, submissionKey);
+      await audit(trx, editor, 'kb.article_created', { type: 'kb_article', id: saved }, { ...details, ...auditExtra }, now);
+      return saved;
+    }),
+  );
+  return created.value;
 }
 
 /** Removes one language's version; the last one goes only with the article itself. */
@@ -116,4 +172,11 @@ export async function kbNumbers(db: Db, days: number, now: number) {
   const since = now - period * 86_400_000;
   const [totals, searches, deflection] = await Promise.all([kbTotals(db), kbSearchNumbers(db, since, 10), kbDeflectionSince(db, since)]);
   return { period, ...totals, ...searches, ...deflection };
+}
+
+/** One page of the staff's article list, with each article's title in the first of `languages` it has. */
+export async function kbArticlesForStaff(db: Db, languages: string[], limit: number, offset: number) {
+  const rows = await listKbArticlesForStaff(db, limit, offset);
+  const titles = await kbTitlesOf(db, rows.map((r) => r.id), languages);
+  return rows.map((r) => ({ ...r, title: titles.get(r.id)?.title ?? `#${r.id}` }));
 }

@@ -1,10 +1,12 @@
 import type { Knex } from 'knex';
+import { kbSearchTextColumn } from '../db/fulltext';
 import { insertReturningId } from '../db/insert';
+import { kbSearchText } from './kb-search-text';
 
 export type KbStatus = 'draft' | 'published' | 'private';
 export const kbStatuses = ['draft', 'published', 'private'] as const;
 
-export type KbArticle = { id: number; categoryId: number; status: KbStatus; pinned: boolean; position: number; createdAt: number; updatedAt: number };
+export type KbArticle = { id: number; categoryId: number; status: KbStatus; pinned: boolean; position: number; createdAt: number; updatedAt: number; revision: number };
 export type KbVersion = { id: number; articleId: number; language: string; title: string; slug: string; keywords: string; body: string; updatedAt: number };
 export type KbStats = { views: number; helpful: number; unhelpful: number };
 
@@ -16,6 +18,7 @@ const toArticle = (r: Record<string, unknown>): KbArticle => ({
   position: Number(r.position),
   createdAt: Number(r.created_at),
   updatedAt: Number(r.updated_at),
+  revision: Number(r.revision ?? 0),
 });
 const toVersion = (r: Record<string, unknown>): KbVersion => ({
   id: Number(r.id),
@@ -27,7 +30,7 @@ const toVersion = (r: Record<string, unknown>): KbVersion => ({
   body: String(r.body),
   updatedAt: Number(r.updated_at),
 });
-const articleColumns = ['id', 'category_id', 'status', 'pinned', 'position', 'created_at', 'updated_at'];
+const articleColumns = ['id', 'category_id', 'status', 'pinned', 'position', 'created_at', 'updated_at', 'revision'];
 const versionColumns = ['id', 'article_id', 'language', 'title', 'slug', 'keywords', 'body', 'updated_at'];
 
 export async function findKbArticle(db: Knex, id: number): Promise<KbArticle | undefined> {
@@ -44,20 +47,39 @@ export type KbArticleRow = { categoryId: number; status: KbStatus; pinned: boole
 export type KbVersionRow = { language: string; title: string; slug: string; keywords: string; body: string };
 
 /** A new article with its first version and its counters (one transaction: the caller's). */
-export async function insertKbArticle(db: Knex, a: KbArticleRow, v: KbVersionRow, staffId: number | null, now: number): Promise<number> {
-  const id = await insertReturningId(db, 'kb_articles', { category_id: a.categoryId, status: a.status, pinned: a.pinned, position: a.position, created_by: staffId, created_at: now, updated_at: now });
+export async function insertKbArticle(db: Knex, a: KbArticleRow, v: KbVersionRow, staffId: number | null, now: number, submissionKey: string | null = null): Promise<number> {
+  const id = await insertReturningId(db, 'kb_articles', { category_id: a.categoryId, status: a.status, pinned: a.pinned, position: a.position, created_by: staffId, updated_by: staffId, submission_key: submissionKey, created_at: now, updated_at: now });
   await db('kb_article_stats').insert({ article_id: id, views: 0, helpful: 0, unhelpful: 0 });
   await upsertKbVersion(db, id, v, now);
   return id;
 }
 
-export async function updateKbArticle(db: Knex, id: number, a: KbArticleRow, now: number): Promise<void> {
-  await db('kb_articles').where({ id }).update({ category_id: a.categoryId, status: a.status, pinned: a.pinned, position: a.position, updated_at: now });
+/**
+ * Changes an article and counts a new revision. With `expected`, only if the article is still at
+ * that revision (the one the editor's form was loaded with): false when someone saved meanwhile.
+ */
+export async function updateKbArticle(db: Knex, id: number, a: KbArticleRow, now: number, by: { staffId: number | null; expected: number | null }): Promise<boolean> {
+  const q = db('kb_articles').where({ id });
+  if (by.expected !== null) q.where('revision', by.expected);
+  const changed = await q.update({ category_id: a.categoryId, status: a.status, pinned: a.pinned, position: a.position, updated_at: now, updated_by: by.staffId, revision: db.raw('revision + 1') });
+  return changed > 0;
+}
+
+/** Who saved an article last, and when (for the "changed meanwhile" page). */
+export async function kbArticleLastChange(db: Knex, id: number): Promise<{ revision: number; at: number; by: string | null } | undefined> {
+  const row = await db('kb_articles as a').leftJoin('staff_users as s', 's.id', 'a.updated_by').where('a.id', id).first('a.revision', 'a.updated_at', 's.name');
+  return row ? { revision: Number(row.revision), at: Number(row.updated_at), by: row.name == null ? null : String(row.name) } : undefined;
+}
+
+/** The article a creating form's one-time key stored, and who stored it. */
+export async function findKbArticleBySubmissionKey(db: Knex, key: string): Promise<{ id: number; createdBy: number | null } | undefined> {
+  const row = await db('kb_articles').where({ submission_key: key }).first('id', 'created_by');
+  return row ? { id: Number(row.id), createdBy: row.created_by == null ? null : Number(row.created_by) } : undefined;
 }
 
 /** Writes one language's version of an article (the unique key makes a second writer update). */
 export async function upsertKbVersion(db: Knex, articleId: number, v: KbVersionRow, now: number): Promise<void> {
-  const fields = { title: v.title, slug: v.slug, keywords: v.keywords, body: v.body, updated_at: now };
+  const fields = { title: v.title, slug: v.slug, keywords: v.keywords, body: v.body, ...kbSearchTextColumn(db, () => kbSearchText(v)), updated_at: now };
   const changed = await db('kb_article_versions').where({ article_id: articleId, language: v.language }).update(fields);
   if (!changed) await db('kb_article_versions').insert({ article_id: articleId, language: v.language, ...fields });
   await db('kb_articles').where({ id: articleId }).update({ updated_at: now });

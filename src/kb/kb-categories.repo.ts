@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import { lockedForUpdate } from '../db/dialect';
 import { insertReturningId } from '../db/insert';
 
 export type KbCategory = { id: number; parentId: number | null; name: string; position: number; public: boolean; names: Record<string, string> };
@@ -19,8 +20,23 @@ export async function listKbCategories(db: Knex): Promise<KbCategory[]> {
 
 export type KbCategoryRow = { parentId: number | null; name: string; position: number; public: boolean };
 
-export async function insertKbCategory(db: Knex, c: KbCategoryRow, now: number): Promise<number> {
-  return insertReturningId(db, 'kb_categories', { parent_id: c.parentId, name: c.name, position: c.position, public: c.public, created_at: now, updated_at: now });
+export async function insertKbCategory(db: Knex, c: KbCategoryRow, now: number, by: { staffId: number | null; submissionKey: string | null } = { staffId: null, submissionKey: null }): Promise<number> {
+  return insertReturningId(db, 'kb_categories', { parent_id: c.parentId, name: c.name, position: c.position, public: c.public, created_by: by.staffId, submission_key: by.submissionKey, created_at: now, updated_at: now });
+}
+
+/** The category a creating form's one-time key stored, and who stored it. */
+export async function findKbCategoryBySubmissionKey(db: Knex, key: string): Promise<{ id: number; createdBy: number | null } | undefined> {
+  const row = await db('kb_categories').where({ submission_key: key }).first('id', 'created_by');
+  return row ? { id: Number(row.id), createdBy: row.created_by == null ? null : Number(row.created_by) } : undefined;
+}
+
+/**
+ * Locks every category row (in id order, so two writers never deadlock) for a move or delete:
+ * the tree is checked and changed by one writer at a time. Tens of rows, held for a short
+ * transaction; SQLite has one writer anyway.
+ */
+export async function lockKbCategories(trx: Knex.Transaction): Promise<void> {
+  await lockedForUpdate(trx, trx('kb_categories').orderBy('id').select('id'));
 }
 
 export async function updateKbCategory(db: Knex, id: number, c: KbCategoryRow, now: number): Promise<void> {

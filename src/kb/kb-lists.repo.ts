@@ -15,6 +15,13 @@ export async function listKbArticleIds(db: Knex, categoryIds: number[], order: K
   return rows.map((r: Record<string, unknown>) => ({ id: Number(r.id), categoryId: Number(r.category_id), pinned: Boolean(r.pinned), updatedAt: Number(r.updated_at), views: Number(r.views) }));
 }
 
+/** Which of the given articles are published in one of the given categories. */
+export async function kbPublishedAmong(db: Knex, ids: number[], categoryIds: number[]): Promise<Set<number>> {
+  if (!ids.length || !categoryIds.length) return new Set();
+  const rows = await db('kb_articles').whereIn('id', ids).where('status', 'published').whereIn('category_id', categoryIds).select('id');
+  return new Set(rows.map((r: { id: number | string }) => Number(r.id)));
+}
+
 /** How many published articles the given categories hold, per category. */
 export async function countKbArticlesByCategory(db: Knex, categoryIds: number[]): Promise<Map<number, number>> {
   if (!categoryIds.length) return new Map();

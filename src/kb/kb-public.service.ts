@@ -5,9 +5,10 @@ import { withTransaction } from '../db/transaction';
 import { NotFoundError } from '../errors';
 import { countKbView, findKbArticle, kbStatsOf, kbVersionsOf, recordKbVote, hasKbVote, type KbStats, type KbVersion } from './kb-articles.repo';
 import { listKbCategories, type KbCategory } from './kb-categories.repo';
-import { countKbArticlesByCategory, kbTitlesOf, listKbArticleIds, type KbListOrder } from './kb-lists.repo';
+import { countKbArticlesByCategory, kbPublishedAmong, kbTitlesOf, listKbArticleIds, type KbListOrder } from './kb-lists.repo';
 import { renderKbMarkdown } from './kb-markdown';
-import { topKbMatches } from './kb-search.service';
+import { topKbMatchIds } from './kb-search.service';
+import type { KbScope } from './kb-search.repo';
 import { kbSearchWords } from './kb-search-text';
 import { categoryName, categoryTrail, publicCategoryIds } from './kb-visibility';
 
@@ -128,13 +129,40 @@ export async function kbArticleForCustomer(db: Db, reader: KbReader, id: number)
   };
 }
 
-/** Articles on the same subject: a search for its keywords and title; else its category's others. */
+/**
+ * Related articles found by search, per article version and reader language, kept for a few
+ * minutes in this process: the "any word" search over an article's keywords and title is most
+ * of an article page's cost (~12 ms CPU with 10,000 articles), and the list need not be fresher.
+ * The key holds the version's updatedAt, so an edit of the article itself asks again; what
+ * became unpublished or hidden meanwhile is filtered out on every page view (kbPublishedAmong).
+ */
+const relatedCache = new Map<string, { ids: number[]; until: number }>();
+const relatedCacheMs = 5 * 60_000;
+const relatedCacheSize = 5000;
+
+async function relatedIds(db: Db, scope: KbScope, version: KbVersion, now: number): Promise<number[]> {
+  const key = `${version.id}:${version.updatedAt}:${scope.language}:${scope.categoryIds.join(',')}`;
+  const cached = relatedCache.get(key);
+  if (cached && cached.until > now) return cached.ids;
+  // Short words ("an", "to") would match nearly everything as prefixes: only the telling ones are
+  // asked for. An article's keywords, when it has a few, are its subject; a title's words are
+  // often generic ("how", "configure", "problem") and OR-ing them in ranks thousands of rows.
+  const telling = (text: string) => kbSearchWords(text).filter((w) => [...w].length >= 4);
+  const keywords = telling(version.keywords);
+  const words = keywords.length >= 2 ? keywords : [...keywords, ...telling(version.title)];
+  const ids = (await topKbMatchIds(db, scope, words.join(' '), 6, 'any')).filter((a) => a !== version.articleId).slice(0, 5);
+  relatedCache.delete(key);
+  if (relatedCache.size >= relatedCacheSize) relatedCache.delete(relatedCache.keys().next().value!);
+  relatedCache.set(key, { ids, until: now + relatedCacheMs });
+  return ids;
+}
+
+/** Articles on the same subject: a search for its keywords (or title); else its category's others. */
 async function relatedArticles(db: Db, reader: KbReader, version: KbVersion, categoryId: number, categoryIds: number[]): Promise<KbLink[]> {
   const scope = { categoryIds, statuses: ['published'], language: reader.language, fallbackLanguage: reader.fallbackLanguage };
-  // Short words ("an", "to") would match nearly everything as prefixes: only the telling ones are asked for.
-  const telling = kbSearchWords(`${version.keywords} ${version.title}`).filter((w) => [...w].length >= 4);
-  const found = await topKbMatches(db, scope, telling.join(' '), 6, 'any');
-  const ids = found.map((r) => r.articleId).filter((a) => a !== version.articleId).slice(0, 5);
+  const found = await relatedIds(db, scope, version, Date.now());
+  const shown = await kbPublishedAmong(db, found, categoryIds);
+  const ids = found.filter((id) => shown.has(id));
   if (ids.length) return linksTo(db, reader, ids.map((a) => ({ id: a, updatedAt: 0, views: 0, pinned: false })));
   return linksTo(db, reader, await listKbArticleIds(db, [categoryId], 'category', 5, 0, version.articleId));
 }
@@ -144,9 +172,6 @@ export const countKbArticleView = (db: Db, id: number) => countKbView(db, id);
 
 /** A visitor's anonymous voting identity: a keyed hash of what their forms are bound to. */
 export const kbVoterOf = (secret: string, binding: string) => createHmac('sha256', secret).update(`kb-vote:${binding}`).digest('hex');
-
-/** A visitor's anonymous identity for the deflection numbers (see kb_suggestion_sessions). */
-export const kbVisitorOf = (secret: string, binding: string) => createHmac('sha256', secret).update(`kb-visitor:${binding}`).digest('hex');
 
 export const kbVoted = (db: Db, id: number, voter: string) => hasKbVote(db, id, voter);
 

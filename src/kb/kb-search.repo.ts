@@ -19,14 +19,30 @@ function scoped(db: Knex, scope: KbScope): Knex.QueryBuilder {
   );
 }
 
-/** One page of the versions matching the words, best first. */
-export async function searchKbVersions(db: Knex, scope: KbScope, words: string[], mode: KbMatchMode, limit: number, offset: number): Promise<KbHit[]> {
+/**
+ * One page of the matching versions' ids, best first. Only ids and the rank are sorted: the
+ * engine then never carries every match's body through the sort (with 10,000 articles a common
+ * word matches hundreds, an "any word" search thousands).
+ */
+export async function rankedKbVersions(db: Knex, scope: KbScope, words: string[], mode: KbMatchMode, limit: number, offset: number): Promise<Array<{ versionId: number; articleId: number }>> {
   if (!scope.categoryIds.length || !words.length) return [];
   const match = kbVersionMatch(db, words, mode);
-  const q = scoped(db, scope).select('v.article_id', 'v.language', 'v.title', 'v.slug', 'v.body', 'v.updated_at', db.raw('? as score', [match.rank]));
+  const q = scoped(db, scope).select('v.id', 'v.article_id', db.raw('? as score', [match.rank]));
   match.apply(q);
   const rows = await q.orderBy([{ column: 'score', order: 'desc' }, { column: 'v.article_id', order: 'asc' }]).limit(limit).offset(offset);
-  return rows.map((r: Record<string, unknown>) => ({ articleId: Number(r.article_id), language: String(r.language), title: String(r.title), slug: String(r.slug), body: String(r.body), updatedAt: Number(r.updated_at) }));
+  return rows.map((r: Record<string, unknown>) => ({ versionId: Number(r.id), articleId: Number(r.article_id) }));
+}
+
+/** One page of the versions matching the words, best first, with their text. */
+export async function searchKbVersions(db: Knex, scope: KbScope, words: string[], mode: KbMatchMode, limit: number, offset: number): Promise<KbHit[]> {
+  const ranked = await rankedKbVersions(db, scope, words, mode, limit, offset);
+  if (!ranked.length) return [];
+  const rows = await db('kb_article_versions').whereIn('id', ranked.map((r) => r.versionId)).select('id', 'article_id', 'language', 'title', 'slug', 'body', 'updated_at');
+  const byId = new Map(rows.map((r: Record<string, unknown>) => [Number(r.id), r]));
+  return ranked.flatMap(({ versionId }) => {
+    const r = byId.get(versionId);
+    return r ? [{ articleId: Number(r.article_id), language: String(r.language), title: String(r.title), slug: String(r.slug), body: String(r.body), updatedAt: Number(r.updated_at) }] : [];
+  });
 }
 
 /** How many versions match, counted up to `cap` (a page says "1000+" beyond). */
@@ -42,4 +58,10 @@ export async function countKbVersions(db: Knex, scope: KbScope, words: string[],
 /** A search as a line of the log the owner reads (the searches with no result are the articles to write). */
 export async function logKbSearch(db: Knex, query: string, language: string, resultCount: number, now: number): Promise<void> {
   await db('kb_searches').insert({ query: [...query].slice(0, 150).join(''), language, result_count: resultCount, searched_at: now });
+}
+
+/** Removes logged searches made before a time, at most `batch` rows; returns how many went. */
+export async function deleteKbSearchesBefore(db: Knex, before: number, batch: number): Promise<number> {
+  const ids = (await db('kb_searches').where('searched_at', '<', before).orderBy('searched_at').limit(batch).select('id')).map((r: { id: number | string }) => r.id);
+  return ids.length ? db('kb_searches').whereIn('id', ids).del() : 0;
 }

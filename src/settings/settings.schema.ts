@@ -87,6 +87,10 @@ export const settingDefinitions = {
   'kb.enabled': def('kb', z.boolean(), true),
   'kb.suggestOnSubmit': def('kb', z.boolean(), true),
   'kb.articlesPerPage': def('kb', z.number().int().min(5).max(100), 20),
+  // Searches and suggestion sessions older than this are deleted (the numbers page looks back 90 days at most).
+  // Knowledge-base searches per client address and minute (suggestions while typing: twice as many).
+  'kb.searchesPerMinute': def('kb', z.number().int().min(10).max(100000), 60),
+  'kb.logRetentionDays': def('kb', z.number().int().min(90).max(3650), 180),
 } as const;
 
 export type SettingKey = keyof typeof settingDefinitions;

@@ -36,3 +36,6 @@ export async function seedSmallKb(db: Knex) {
   const draft = await addKbArticle(db, billing, { title: 'Upcoming price change', slug: 'upcoming-price-change', body: 'Not public yet.' }, [], 'draft');
   return { categories: { account, billing, invoices }, articles: { reset, email, pdf, draft } };
 }
+
+/** The signed suggestion ticket a new-ticket form page carries (data-session). */
+export const kbSessionOf = (html: string): string => /data-session="([^"]*)"/.exec(html)![1]!;

@@ -1,5 +1,5 @@
 import request from 'supertest';
-import { seedSmallKb } from '../helpers/kb-fixtures';
+import { kbSessionOf as sessionOf, seedSmallKb } from '../helpers/kb-fixtures';
 import { adminAgent } from '../helpers/staff-admin';
 import { useInstalledApp, type InstalledApp } from '../helpers/installed-app';
 import { openTicket } from '../helpers/portal';
@@ -29,13 +29,13 @@ test('the ticket form offers matching published articles as JSON; drafts never; 
 
 test('deflection: a visitor shown suggestions who opens one and leaves is counted; one who submits anyway is not', async () => {
   const leaver = request.agent(t.app);
-  await leaver.get('/helpdesk/tickets/new').expect(200);
-  const { articles } = (await leaver.get('/helpdesk/kb/suggest').query({ q: 'invoice pdf' }).expect(200)).body as { articles: Array<{ href: string }> };
+  const s = sessionOf((await leaver.get('/helpdesk/tickets/new').expect(200)).text);
+  const { articles } = (await leaver.get('/helpdesk/kb/suggest').query({ q: 'invoice pdf', s }).expect(200)).body as { articles: Array<{ href: string }> };
   await leaver.get(articles[0]!.href).expect(200);
 
   const submitter = request.agent(t.app);
-  await submitter.get('/helpdesk/tickets/new').expect(200);
-  const more = (await submitter.get('/helpdesk/kb/suggest').query({ q: 'password' }).expect(200)).body as { articles: Array<{ href: string }> };
+  const s2 = sessionOf((await submitter.get('/helpdesk/tickets/new').expect(200)).text);
+  const more = (await submitter.get('/helpdesk/kb/suggest').query({ q: 'password', s: s2 }).expect(200)).body as { articles: Array<{ href: string }> };
   await submitter.get(more.articles[0]!.href).expect(200);
   await openTicket(t, submitter, { subject: 'Password reset did not arrive' });
 

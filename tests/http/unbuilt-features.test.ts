@@ -29,7 +29,7 @@ test('settings of features not built yet are on no page, their tabs are gone, an
   const csrf = csrfFrom(languages.text);
   await admin.post('/admin/settings/languages').type('form').send({ _csrf: csrf, 'helpdesk-timezone': 'UTC', 'helpdesk-language': 'en', 'helpdesk-dateFormat': 'MM/DD/YYYY' }).expect(303);
   const kbCsrf = csrfFrom((await admin.get('/admin/settings/kb').expect(200)).text);
-  await admin.post('/admin/settings/kb').type('form').send({ _csrf: kbCsrf, 'kb-articlesPerPage': '30', 'kb-enabled': 'yes' }).expect(303);
+  await admin.post('/admin/settings/kb').type('form').send({ _csrf: kbCsrf, 'kb-articlesPerPage': '30', 'kb-logRetentionDays': '180', 'kb-searchesPerMinute': '60', 'kb-enabled': 'yes' }).expect(303);
   await admin.post('/admin/settings/fetching').type('form').send({ _csrf: csrf, 'fetch-protocol': 'imap', 'fetch-host': 'evil.example', 'fetch-user': 'x' }).expect(404);
   const stored = await readAllSettings(t.db);
   expect(stored.get('helpdesk.dateFormat')).toBe('DD/MM/YYYY');

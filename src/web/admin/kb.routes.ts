@@ -1,14 +1,14 @@
 import { Router, type Request, type Response } from 'express';
 import { ValidationError } from '../../errors';
 import { languages } from '../../i18n/i18n';
-import { checkKbArticle, kbArticleForStaff, kbNumbers, listKbCategoriesForStaff, removeKbArticle, removeKbCategory, removeKbVersion, saveKbArticle, saveKbCategory, type KbEditor } from '../../kb/kb-admin.service';
+import { checkKbArticle, kbArticleForStaff, KbArticleChangedError, kbArticlesForStaff, kbNumbers, listKbCategoriesForStaff, removeKbArticle, removeKbCategory, removeKbVersion, saveKbArticle, saveKbCategory, type KbEditor } from '../../kb/kb-admin.service';
 import { kbDraftFromTicket, kbTicketOrigin } from '../../kb/kb-for-tickets.service';
-import { kbTitlesOf, listKbArticlesForStaff } from '../../kb/kb-lists.repo';
 import { renderKbMarkdown } from '../../kb/kb-markdown';
 import { categoryTrail } from '../../kb/kb-visibility';
 import type { Services } from '../app-services';
 import { requireCapability } from '../auth/guards';
 import { idParam } from '../params';
+import { formSubmissionKey } from '../submission-key';
 
 const editorOf = (req: Request): KbEditor => ({ id: req.user!.id, name: req.user!.name, ip: req.ip ?? '' });
 const text = (body: Record<string, unknown>, k: string) => (typeof body[k] === 'string' ? (body[k] as string) : '');
@@ -30,20 +30,21 @@ export function kbAdminRoutes(services: Services): Router {
 
   async function renderList(req: Request, res: Response, values: Record<string, string>, errors: Record<string, string> = {}, status = 200) {
     const page = pageParam(req.query.page);
-    const [{ categories, options }, rows] = await Promise.all([categoryOptions(), listKbArticlesForStaff(services.db, perPage + 1, (page - 1) * perPage)]);
     const fallback = await services.settings.get('helpdesk.language');
-    const titles = await kbTitlesOf(services.db, rows.map((r) => r.id), [req.language || 'en', fallback, ...languages.map((l) => l.code)]);
+    const [{ categories, options }, rows] = await Promise.all([categoryOptions(), kbArticlesForStaff(services.db, [req.language || 'en', fallback, ...languages.map((l) => l.code)], perPage + 1, (page - 1) * perPage)]);
     const days = typeof req.query.days === 'string' && /^\d{1,3}$/.test(req.query.days) ? Number(req.query.days) : 30;
     res.status(status).render('admin/kb', {
       title: req.t('kbAdmin.title'),
       numbers: await kbNumbers(services.db, days, services.clock.now()),
       options,
       categories,
-      articles: rows.slice(0, perPage).map((r) => ({ ...r, title: titles.get(r.id)?.title ?? `#${r.id}`, category: options.find((o) => o.value === String(r.categoryId))?.label ?? '' })),
+      articles: rows.slice(0, perPage).map((r) => ({ ...r, category: options.find((o) => o.value === String(r.categoryId))?.label ?? '' })),
       page,
       hasNext: rows.length > perPage,
       values,
       errors,
+      // A refused form keeps its one-time key (nothing was stored under it); any other showing gets a new one.
+      submissionKey: formSubmissionKey(values.submission_key),
       notice: req.query.done === 'category' || req.query.done === 'deleted' ? `kbAdmin.done.${req.query.done}` : null,
     });
   }
@@ -56,7 +57,7 @@ export function kbAdminRoutes(services: Services): Router {
       await saveKbCategory(services.db, editorOf(req), id, body, services.clock.now());
     } catch (err) {
       if (!(err instanceof ValidationError)) throw err;
-      return renderList(req, res, { name: text(body, 'name'), parent: text(body, 'parent'), position: text(body, 'position') }, err.details ?? {}, 400);
+      return renderList(req, res, { name: text(body, 'name'), parent: text(body, 'parent'), position: text(body, 'position'), submission_key: id === null ? text(body, 'submission_key') : '' }, err.details ?? {}, 400);
     }
     res.redirect(303, '/admin/kb?done=category');
   };
@@ -72,7 +73,8 @@ export function kbAdminRoutes(services: Services): Router {
     res.redirect(303, '/admin/kb?done=deleted');
   });
 
-  async function renderEditor(req: Request, res: Response, id: number | null, values: Record<string, string>, errors: Record<string, string> = {}, status = 200, preview: string | null = null) {
+  type Changed = KbArticleChangedError['change'];
+  async function renderEditor(req: Request, res: Response, id: number | null, values: Record<string, string>, errors: Record<string, string> = {}, status = 200, preview: string | null = null, changed: Changed | null = null) {
     const { options } = await categoryOptions();
     const versions = id === null ? [] : (await kbArticleForStaff(services.db, id)).versions;
     res.status(status).render('admin/kb-article', {
@@ -85,6 +87,9 @@ export function kbAdminRoutes(services: Services): Router {
       errors,
       preview,
       fromTicket: id === null && /^\d{1,9}$/.test(values.from_ticket ?? '') ? { id: values.from_ticket, label: values.from_ticket_label ?? '' } : null,
+      changed,
+      tz: await services.settings.get('helpdesk.timezone'),
+      submissionKey: formSubmissionKey(values.submission_key),
       notice: req.query.done === 'saved' ? 'kbAdmin.done.saved' : null,
     });
   }
@@ -100,6 +105,8 @@ export function kbAdminRoutes(services: Services): Router {
     body: text(body, 'body'),
     from_ticket: text(body, 'from_ticket'),
     from_ticket_label: text(body, 'from_ticket_label'),
+    revision: text(body, 'revision'),
+    submission_key: text(body, 'submission_key'),
   });
 
   router.get('/kb/articles/new', async (req, res) => {
@@ -123,6 +130,7 @@ export function kbAdminRoutes(services: Services): Router {
       status: article.status,
       pinned: article.pinned ? 'yes' : '',
       position: String(article.position),
+      revision: String(article.revision),
       language: version?.language ?? wanted,
       title: version?.title ?? '',
       keywords: version?.keywords ?? '',
@@ -139,6 +147,9 @@ export function kbAdminRoutes(services: Services): Router {
       const saved = await saveKbArticle(services.db, editorOf(req), id, body, services.clock.now(), origin === null ? {} : { fromTicket: origin });
       res.redirect(303, `/admin/kb/articles/${saved}?lang=${encodeURIComponent(text(body, 'language'))}&done=saved`);
     } catch (err) {
+      // Saved by someone else meanwhile: the typed text is kept, and saving it again now
+      // knowingly replaces theirs (the form carries their revision from here on).
+      if (err instanceof KbArticleChangedError) return renderEditor(req, res, id, { ...formValues(body), revision: String(err.change.revision) }, {}, 409, null, err.change);
       if (!(err instanceof ValidationError)) throw err;
       await renderEditor(req, res, id, formValues(body), err.details ?? {}, 400);
     }
@@ -153,7 +164,7 @@ export function kbAdminRoutes(services: Services): Router {
       if (!(err instanceof ValidationError)) throw err;
       const { article, versions } = await kbArticleForStaff(services.db, id);
       const v = versions[0]!;
-      return renderEditor(req, res, id, { category: String(article.categoryId), status: article.status, pinned: article.pinned ? 'yes' : '', position: String(article.position), language: v.language, title: v.title, keywords: v.keywords, body: v.body }, err.details ?? {}, 400);
+      return renderEditor(req, res, id, { category: String(article.categoryId), status: article.status, pinned: article.pinned ? 'yes' : '', position: String(article.position), revision: String(article.revision), language: v.language, title: v.title, keywords: v.keywords, body: v.body }, err.details ?? {}, 400);
     }
     res.redirect(303, `/admin/kb/articles/${id}`);
   });

@@ -1,8 +1,9 @@
 import { Router, type NextFunction, type Request, type Response } from 'express';
-import { ValidationError } from '../../errors';
-import { countKbArticleView, kbArticleForCustomer, kbCategoryPage, kbHome, kbSuggestionLinks, kbVisitorOf, kbVoted, kbVoterOf, voteOnKbArticle, type KbReader } from '../../kb/kb-public.service';
-import { markKbSuggestionOpened, markKbSuggestionsShown } from '../../kb/kb-deflection.repo';
-import { customerScope, recordKbSearch, searchKb, topKbMatches } from '../../kb/kb-search.service';
+import { TooManyRequestsError, ValidationError } from '../../errors';
+import { recordKbSuggestionOpened, recordKbSuggestionsShown } from '../../kb/kb-deflection.service';
+import { countKbArticleView, kbArticleForCustomer, kbCategoryPage, kbHome, kbSuggestionLinks, kbVoted, kbVoterOf, voteOnKbArticle, type KbReader } from '../../kb/kb-public.service';
+import { chargeKbSearch, customerScope, kbCountCap, recordKbSearch, searchKb, topKbMatchIds } from '../../kb/kb-search.service';
+import { clientKey } from '../../security/client-key';
 import type { Services } from '../app-services';
 import { formBindingOf } from '../middleware/form-binding';
 import { idParam } from '../params';
@@ -39,21 +40,36 @@ export function kbRoutes(services: Services): Router {
     const reader = await readerOf(req);
     const perPage = await services.settings.get('kb.articlesPerPage');
     const page = pageParam(req.query.page);
+    try {
+      await chargeKbSearch(services.db, clientKey(req.ip), 'search', await services.settings.get('kb.searchesPerMinute'), services.clock.now());
+    } catch (err) {
+      if (!(err instanceof TooManyRequestsError)) throw err;
+      res.set('Retry-After', String(err.retryAfterSeconds));
+      return res.status(429).render('helpdesk/kb-search', { title: req.t('kb.search.title'), q, found: null, tooMany: true, page, perPage, cap: kbCountCap });
+    }
     const found = await searchKb(services.db, await customerScope(services.db, reader.language, reader.fallbackLanguage), q, { limit: perPage, offset: (page - 1) * perPage });
     if (page === 1) await recordKbSearch(services.db, q, reader.language, found.total, services.clock.now());
-    res.render('helpdesk/kb-search', { title: q ? req.t('kb.search.titleFor', { q }) : req.t('kb.search.title'), q, found, page, perPage });
+    res.render('helpdesk/kb-search', { title: q ? req.t('kb.search.titleFor', { q }) : req.t('kb.search.title'), q, found, tooMany: false, page, perPage, cap: kbCountCap });
   });
 
   // Suggestions while a customer writes a ticket: a few best matches as JSON (typing is not logged
-  // as searches). A visitor shown any is counted for the deflection numbers.
+  // as searches). A visitor shown any is counted for the deflection numbers when the request
+  // carries the signed ticket the form page issued (`s`; see kb-deflection.service).
   router.get('/kb/suggest', async (req, res) => {
     if (!(await services.settings.get('kb.suggestOnSubmit'))) return res.status(404).json({ articles: [] });
     const q = searchParam(req.query.q);
+    const client = clientKey(req.ip);
+    try {
+      await chargeKbSearch(services.db, client, 'suggest', await services.settings.get('kb.searchesPerMinute'), services.clock.now());
+    } catch (err) {
+      if (!(err instanceof TooManyRequestsError)) throw err;
+      res.set('Retry-After', String(err.retryAfterSeconds));
+      return res.status(429).json({ articles: [], error: { code: err.code, message: err.message } });
+    }
     const reader = await readerOf(req);
-    const found = await topKbMatches(services.db, await customerScope(services.db, reader.language, reader.fallbackLanguage), q, 5);
-    const articles = await kbSuggestionLinks(services.db, reader, found.map((r) => r.articleId));
-    const binding = formBindingOf(req);
-    if (articles.length && binding) await markKbSuggestionsShown(services.db, kbVisitorOf(secret, binding), services.clock.now());
+    const found = await topKbMatchIds(services.db, await customerScope(services.db, reader.language, reader.fallbackLanguage), q, 5);
+    const articles = await kbSuggestionLinks(services.db, reader, found);
+    if (articles.length) await recordKbSuggestionsShown(services.db, secret, { binding: formBindingOf(req), ticket: req.query.s, client }, services.clock.now());
     res.json({ articles: articles.map((a) => ({ title: a.title, href: `${a.href}?ref=suggest` })) });
   });
 
@@ -72,7 +88,7 @@ export function kbRoutes(services: Services): Router {
     if (req.params.ref !== `${article.id}-${article.version.slug}`) return res.redirect(301, article.href);
     await countKbArticleView(services.db, article.id);
     const binding = formBindingOf(req);
-    if (req.query.ref === 'suggest' && binding) await markKbSuggestionOpened(services.db, kbVisitorOf(secret, binding), services.clock.now());
+    if (req.query.ref === 'suggest') await recordKbSuggestionOpened(services.db, secret, binding, services.clock.now());
     const justVoted = req.query.voted === 'thanks' || req.query.voted === 'already' ? req.query.voted : '';
     const voted = justVoted || (binding && (await kbVoted(services.db, article.id, kbVoterOf(secret, binding))) ? 'already' : '');
     res.render('helpdesk/kb-article', { title: article.version.title, article, voted, q: '', tz: await services.settings.get('helpdesk.timezone') });

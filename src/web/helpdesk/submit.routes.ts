@@ -9,9 +9,8 @@ import { listPriorities } from '../../tickets/statuses.repo';
 import { RefusedError, submitTicket } from '../../tickets/submission.service';
 import type { Services } from '../app-services';
 import { uploadedFiles } from '../middleware/multipart';
-import { formBindingOf } from '../middleware/form-binding';
-import { markKbSuggestionSubmitted } from '../../kb/kb-deflection.repo';
-import { kbVisitorOf } from '../../kb/kb-public.service';
+import { ensureFormBinding, formBindingOf } from '../middleware/form-binding';
+import { kbSuggestTicket, recordKbSuggestionSubmitted } from '../../kb/kb-deflection.service';
 import { grantTicketAccess } from './customer-access';
 import { keptTicketFormValues } from '../kept-values';
 import { formSubmissionKey, sentSubmissionKey } from '../submission-key';
@@ -30,6 +29,8 @@ export function submitRoutes(services: Services): Router {
     const categories = await listPublicCategories(services.db);
     const selected = Number(values.category) || (categories.length === 1 ? Number(categories[0]!.id) : null);
     const allFields = await listActiveFields(services.db);
+    const kbSuggest = settings['kb.enabled'] && settings['kb.suggestOnSubmit'];
+    if (kbSuggest) ensureFormBinding(req, res);
     const fields = categories.flatMap((c) => customerFieldsFor(allFields, Number(c.id))).filter((f, i, list) => list.findIndex((x) => x.id === f.id) === i);
     res.status(status).render('helpdesk/new-ticket', {
       title: req.t('submit.title'),
@@ -45,7 +46,9 @@ export function submitRoutes(services: Services): Router {
       errors,
       shown: formShownToken(secret, services.clock.now()),
       submissionKey: formSubmissionKey(values.submission_key),
-      kbSuggest: settings['kb.enabled'] && settings['kb.suggestOnSubmit'],
+      kbSuggest,
+      // Signed for this visitor: their suggestions count for the deflection numbers (kb-deflection.service).
+      kbSuggestTicket: kbSuggest ? kbSuggestTicket(secret, formBindingOf(req), services.clock.now()) : '',
     });
   }
 
@@ -63,7 +66,7 @@ export function submitRoutes(services: Services): Router {
         { body, files: uploadedFiles(req), ip: req.ip ?? '', language: req.language || 'en', channel: 'web', submissionKey: key },
       );
       // Shown knowledge-base suggestions and still submitted: not deflected.
-      if (binding) await markKbSuggestionSubmitted(services.db, kbVisitorOf(secret, binding), services.clock.now());
+      await recordKbSuggestionSubmitted(services.db, secret, binding, services.clock.now());
       await grantTicketAccess(req, ticket.id, services.clock.now(), { renewSession: false });
       res.redirect(303, `/helpdesk/tickets/${ticket.trackingId}/created`);
     } catch (err) {

@@ -1,0 +1,44 @@
+/**
+ * The Tessera a load script measures: started with the configuration of the environment after
+ * applying pending migrations, and its CPU time read from /proc (shared by bench/load.ts and
+ * bench/kb.ts).
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+/** CPU time (user + system, ms) a process has used so far, from /proc (Linux); null elsewhere. */
+export function cpuMsOf(pid: number | undefined): number | null {
+  if (!pid) return null;
+  try {
+    const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // utime, stime in clock ticks (USER_HZ = 100)
+  } catch {
+    return null;
+  }
+}
+
+/** The code may bring database changes since the data set was seeded: they are applied first. */
+export function applyMigrations(): void {
+  const migrated = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/migrate.ts'], { cwd: path.join(__dirname, '..'), encoding: 'utf8' });
+  if (migrated.status !== 0) throw new Error(`migrations failed: ${migrated.stderr || migrated.stdout}`);
+}
+
+export async function startServer(port: number): Promise<ChildProcess> {
+  applyMigrations();
+  const log = fs.openSync(path.join(os.tmpdir(), `tessera-bench-server-${port}.log`), 'a');
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
+    cwd: path.join(__dirname, '..'),
+    env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', NODE_ENV: 'production' },
+    stdio: ['ignore', log, log],
+  });
+  for (let i = 0; i < 120; i++) {
+    await new Promise((r) => setTimeout(r, 250));
+    if (child.exitCode !== null) throw new Error(`Tessera exited with ${child.exitCode}; see ${os.tmpdir()}/tessera-bench-server-${port}.log`);
+    const up = await fetch(`http://127.0.0.1:${port}/readyz`).then((r) => r.ok, () => false);
+    if (up) return child;
+  }
+  child.kill('SIGTERM');
+  throw new Error('Tessera did not become ready within 30 s');
+}
