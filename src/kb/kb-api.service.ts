@@ -16,7 +16,7 @@ import { categoryName, publicCategoryIds } from './kb-visibility';
  * staff writes, which go through the editor's services (same checks, same audit rows).
  */
 
-export class KbArticleChangedError extends AppError {
+export class KbApiArticleStaleError extends AppError {
   constructor() {
     super(409, 'kb_article_changed', 'The article was changed since you read it: read it again (its new updatedAt) and repeat your change.');
   }
@@ -100,7 +100,7 @@ export type KbArticlePatch = Partial<KbArticleInput> & { updatedAt: number };
  */
 export async function patchKbArticleFromApi(db: Db, editor: KbEditor, id: number, patch: KbArticlePatch, defaultLanguage: string, now: number): Promise<void> {
   const { article, versions } = await kbArticleForStaff(db, id);
-  if (article.updatedAt !== patch.updatedAt) throw new KbArticleChangedError();
+  if (article.updatedAt !== patch.updatedAt) throw new KbApiArticleStaleError();
   const language = patch.language ?? defaultLanguage;
   const changesText = patch.title !== undefined || patch.keywords !== undefined || patch.body !== undefined;
   const current = versions.find((v) => v.language === language);
@@ -124,8 +124,9 @@ export async function patchKbArticleFromApi(db: Db, editor: KbEditor, id: number
   // Never the same stamp twice: a save within the same millisecond must still change updated_at.
   const stamp = Math.max(now, article.updatedAt + 1);
   await withTransaction(db, async (trx) => {
-    if (!(await stampKbArticleIfUnchanged(trx, id, patch.updatedAt, stamp))) throw new KbArticleChangedError();
-    await updateKbArticle(trx, id, { categoryId: data.category, status: data.status, pinned: Boolean(data.pinned), position: data.position }, stamp);
+    if (!(await stampKbArticleIfUnchanged(trx, id, patch.updatedAt, stamp))) throw new KbApiArticleStaleError();
+    // The stamp check above is this write's guard; the revision moves on so open editor forms see the change.
+    await updateKbArticle(trx, id, { categoryId: data.category, status: data.status, pinned: Boolean(data.pinned), position: data.position }, stamp, { staffId: editor.id, expected: null });
     if (changesText) await upsertKbVersion(trx, id, { language: data.language, title: data.title, slug: kbSlug(data.title), keywords: data.keywords, body: data.body }, stamp);
     await recordAudit(
       trx,
