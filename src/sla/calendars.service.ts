@@ -5,6 +5,7 @@ import type { Db } from '../db/db';
 import { withTransaction } from '../db/transaction';
 import { NotFoundError, ValidationError } from '../errors';
 import { fieldErrors } from '../setup/setup.schema';
+import { bumpSlaRevision } from './clocks.repo';
 import {
   countCalendars,
   deleteCalendar,
@@ -57,6 +58,7 @@ export async function saveCalendar(db: Db, actor: AdminActor, id: number | null,
     }
     if (c.isDefault || !(await hasDefaultCalendar(trx))) await setDefaultCalendar(trx, calendarId);
     await replaceCalendarCategories(trx, calendarId, c.categoryIds);
+    await bumpSlaRevision(trx, now);
     await recordAudit(trx, { actor, action: 'sla.calendar_saved', target: { type: 'sla_calendar', id: calendarId }, details: { name: c.name, timeZone: c.timeZone }, ip: actor.ip ?? undefined }, now);
     return calendarId;
   });
@@ -69,6 +71,7 @@ export async function removeCalendar(db: Db, actor: AdminActor, id: number, now:
     if (!calendar) throw new NotFoundError();
     if (calendar.isDefault && (await countCalendars(trx)) > 1) throw new ValidationError('Make another calendar the default first.', { is_default: 'sla.errors.defaultInUse' });
     await deleteCalendar(trx, id);
+    await bumpSlaRevision(trx, now);
     await recordAudit(trx, { actor, action: 'sla.calendar_removed', target: { type: 'sla_calendar', id }, details: { name: calendar.name }, ip: actor.ip ?? undefined }, now);
   });
 }

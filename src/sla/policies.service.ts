@@ -4,6 +4,7 @@ import type { Db } from '../db/db';
 import { withTransaction } from '../db/transaction';
 import { NotFoundError, ValidationError } from '../errors';
 import { fieldErrors } from '../setup/setup.schema';
+import { bumpSlaRevision } from './clocks.repo';
 import { listPriorities } from '../tickets/statuses.repo';
 import { deletePolicy, existingIds, findPolicy, insertPolicy, listPolicies, updatePolicy } from './policies.repo';
 import { formatDuration, parseTargets, policySchema, targetField } from './policies.schema';
@@ -62,6 +63,7 @@ export async function savePolicy(db: Db, actor: AdminActor, id: number | null, i
       policyId = id;
       await updatePolicy(trx, id, row, now);
     }
+    await bumpSlaRevision(trx, now);
     await recordAudit(trx, { actor, action: 'sla.policy_saved', target: { type: 'sla_policy', id: policyId }, details: { ...row }, ip: actor.ip ?? undefined }, now);
     return policyId;
   });
@@ -72,6 +74,7 @@ export async function removePolicy(db: Db, actor: AdminActor, id: number, now: n
     const policy = Number.isSafeInteger(id) ? await findPolicy(trx, id) : undefined;
     if (!policy) throw new NotFoundError();
     await deletePolicy(trx, id);
+    await bumpSlaRevision(trx, now);
     await recordAudit(trx, { actor, action: 'sla.policy_removed', target: { type: 'sla_policy', id }, details: { name: policy.name }, ip: actor.ip ?? undefined }, now);
   });
 }
