@@ -6,8 +6,10 @@ import { withTransaction } from '../db/transaction';
 import { NotFoundError, ValidationError } from '../errors';
 import { fieldErrors } from '../setup/setup.schema';
 import { bumpSlaRevision } from './clocks.repo';
+import { createOnce } from './created-once';
 import {
   countCalendars,
+  findCalendarIdBySubmissionKey,
   deleteCalendar,
   findCalendar,
   hasDefaultCalendar,
@@ -46,11 +48,11 @@ export async function saveCalendar(db: Db, actor: AdminActor, id: number | null,
   const parsed = calendarSchema.safeParse(input);
   if (!parsed.success) throw new ValidationError('The calendar is not valid.', fieldErrors(parsed.error));
   const c = parsed.data;
-  return withTransaction(db, async (trx) => {
+  const write = (submissionKey: string | null) => withTransaction(db, async (trx) => {
     const known = new Set(await existingCategoryIds(trx));
     if (c.categoryIds.some((cid) => !known.has(cid))) throw new ValidationError('Unknown category.', { categories: 'form.invalid' });
     let calendarId: number;
-    if (id === null) calendarId = await insertCalendar(trx, c, now);
+    if (id === null) calendarId = await insertCalendar(trx, c, now, submissionKey);
     else {
       if (!Number.isSafeInteger(id) || !(await findCalendar(trx, id))) throw new NotFoundError();
       calendarId = id;
@@ -62,6 +64,7 @@ export async function saveCalendar(db: Db, actor: AdminActor, id: number | null,
     await recordAudit(trx, { actor, action: 'sla.calendar_saved', target: { type: 'sla_calendar', id: calendarId }, details: { name: c.name, timeZone: c.timeZone }, ip: actor.ip ?? undefined }, now);
     return calendarId;
   });
+  return id === null ? createOnce(input, (key) => findCalendarIdBySubmissionKey(db, key), write) : write(null);
 }
 
 /** Removes a calendar; the default goes only when it is the last one (another must take its place first). */
