@@ -25,7 +25,7 @@ const clock = async (ticketId: number, kind: string) => {
   return row && { dueAt: n(row.due_at), running: row.running_since !== null, metAt: n(row.met_at), stoppedAt: n(row.stopped_at), breachedAt: n(row.breached_at), usedMs: Number(row.used_ms) };
 };
 const slaEvents = async (ticketId: number) =>
-  (await t.db('ticket_events').where({ ticket_id: ticketId }).andWhere('type', 'like', 'sla.%').orderBy('id').select<Array<{ type: string; data: string }>>('type', 'data')).map((e) => ({ type: e.type, ...(JSON.parse(e.data) as Record<string, unknown>) }));
+  (await t.db('ticket_events').where({ ticket_id: ticketId }).andWhere('type', 'like', 'sla.%').orderBy('id').select<Array<{ type: string; data: string }>>('type', 'data')).map((e): { type: string; kind?: unknown } & Record<string, unknown> => ({ type: e.type, ...(JSON.parse(e.data) as Record<string, unknown>) }));
 
 /** An urgent ticket opened at `at` (the customer's agent, its tracking ID and id). */
 async function urgentTicket(at: number) {
