@@ -184,3 +184,19 @@ test('a resync pass cut short goes on from its cursor; an edit during the pass s
   const done = await t.db('sla_resync').where({ id: 1 }).first<{ revision: number | string; synced_revision: number | string }>('revision', 'synced_revision');
   expect(Number(done!.synced_revision)).toBe(Number(done!.revision));
 });
+
+test('marking a status as pausing pauses the clocks of the open tickets in it once the resync job ran', async () => {
+  const { agent, token } = await admin();
+  await agent.post('/admin/statuses').type('form').send({ _csrf: token, name_en: 'With the vendor', color: '#123456', sort_order: '6', counts_as: 'open' }).expect(303);
+  const status = (await t.db('statuses').where({ name: 'With the vendor' }).first<{ id: number; key: string }>('id', 'key'))!;
+  const { id } = await urgentTicket(utc(2026, 12, 22, 8)); // Tuesday 09:00 local
+  await setStatus(id, status.key);
+  expect(await clock(id, 'resolution')).toMatchObject({ running: true });
+  await resyncSlaClocks(t); // nothing pending: a status edit that changes nothing about the clocks counts no revision
+  setClock(utc(2026, 12, 22, 9));
+  const again = await admin(); // the first session idled out while the clock moved on
+  await again.agent.post(`/admin/statuses/${status.id}`).type('form').send({ _csrf: again.token, name_en: 'With the vendor', color: '#123456', sort_order: '6', counts_as: 'open', pauses_sla: 'yes' }).expect(303);
+  expect(await clock(id, 'resolution')).toMatchObject({ running: true });
+  expect(await resyncSlaClocks(t)).toBeGreaterThan(0);
+  expect(await clock(id, 'resolution')).toMatchObject({ running: false, dueAt: null, usedMs: 60 * MIN });
+});
