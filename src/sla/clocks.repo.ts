@@ -86,10 +86,14 @@ export async function clocksOf(db: Knex, ticketId: number): Promise<ClockRow[]> 
 /**
  * A ticket's clocks read for a change, locked until the transaction ends (FOR UPDATE; SQLite's
  * single writer serializes instead): the breach job's mark waits for the change, or the change
- * reads the mark, so neither writes over the other.
+ * reads the mark, so neither writes over the other. The lock is taken by primary key, on rows
+ * that exist: a range lock by ticket would lock the gap where new tickets' clocks are inserted
+ * (MariaDB's repeatable read), and a ticket without clocks has nothing the job could mark.
  */
 export async function lockedClocksOf(trx: Knex, ticketId: number): Promise<ClockRow[]> {
-  return (await lockedForUpdate(trx, trx('sla_clocks').where({ ticket_id: ticketId }).select(clockColumns))).map((r: Raw) => fromRaw(r));
+  const ids = await trx('sla_clocks').where({ ticket_id: ticketId }).pluck('id');
+  if (ids.length === 0) return [];
+  return (await lockedForUpdate(trx, trx('sla_clocks').whereIn('id', ids).select(clockColumns))).map((r: Raw) => fromRaw(r));
 }
 
 const toRaw = (c: ClockRow) => ({
