@@ -34,7 +34,7 @@ const slaEvents = async (ticketId: number) =>
 async function urgentTicket(at: number) {
   setClock(at - 5000); // the form helper waits five seconds before sending
   const customer = request.agent(t.app);
-  const tracking = await openTicket(t, customer, { subject: `SLA ${at}` });
+  const tracking = await openTicket(t, customer, { subject: `SLA ${at}`, email: `c${at}@example.net` }); // one customer each: a customer may have only so many open tickets
   const id = Number((await t.db('tickets').where({ tracking_id: tracking }).first<{ id: number }>('id'))!.id);
   const { agent, token } = await admin();
   await agent.post(`/admin/tickets/${id}/properties`).type('form').send({ _csrf: token, priority: 'urgent' }).expect(303);
@@ -199,4 +199,14 @@ test('marking a status as pausing pauses the clocks of the open tickets in it on
   expect(await clock(id, 'resolution')).toMatchObject({ running: true });
   expect(await resyncSlaClocks(t)).toBeGreaterThan(0);
   expect(await clock(id, 'resolution')).toMatchObject({ running: false, dueAt: null, usedMs: 60 * MIN });
+});
+
+test('the breach job catches up a batch at a time and stops when its time budget is spent', async () => {
+  const a = await urgentTicket(utc(2026, 12, 23, 8));
+  const b = await urgentTicket(utc(2026, 12, 23, 8, 1));
+  setClock(utc(2026, 12, 23, 10));
+  expect(await recordSlaBreaches(t, { batch: 1, budgetMs: 0 })).toBe(1);
+  expect(await recordSlaBreaches(t, { batch: 1 })).toBeGreaterThanOrEqual(1);
+  expect(await recordSlaBreaches(t, { batch: 1 })).toBe(0);
+  for (const id of [a.id, b.id]) expect((await clock(id, 'first'))!.breachedAt).not.toBeNull();
 });
