@@ -3,6 +3,7 @@ import { recordAudit } from '../audit/audit.repo';
 import type { AdminActor } from '../categories/categories.service';
 import type { Db } from '../db/db';
 import { withTransaction } from '../db/transaction';
+import { bumpSlaRevision } from '../sla/clocks.repo';
 import { ConflictError, NotFoundError, ValidationError } from '../errors';
 import type { LanguageCode } from '../i18n/i18n';
 import { hexColour } from './colours';
@@ -77,6 +78,8 @@ export async function saveTicketState(db: Db, actor: AdminActor, kind: StateKind
     }
     const savedId = id ?? (await insertState(trx, kind, await newKey(trx, kind, row.name), row));
     if (id !== null) await updateState(trx, kind, id, row);
+    // Tickets in a status that now pauses (or no longer does) get their SLA clocks recomputed by the resync job.
+    if (before && kind === 'status' && Boolean(before.pauses_sla) !== row.pauses_sla) await bumpSlaRevision(trx, now);
     await recordAudit(trx, { actor, action: `${kind}.${id === null ? 'created' : 'changed'}`, target: { type: kind, id: savedId }, details: { before, after: row }, ip: actor.ip ?? undefined }, now);
     return savedId;
   });

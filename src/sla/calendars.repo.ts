@@ -41,8 +41,14 @@ export async function calendarForCategory(db: Knex, categoryId: number | null): 
 
 export type CalendarWrite = { name: string; timeZone: string; week: CalendarSpec['week']; holidays: CalendarSpec['holidays'] };
 
-export async function insertCalendar(trx: Knex, c: CalendarWrite, now: number): Promise<number> {
-  return insertReturningId(trx, 'sla_calendars', { name: c.name, time_zone: c.timeZone, week: JSON.stringify(c.week), holidays: JSON.stringify(c.holidays), is_default: false, created_at: now, updated_at: now });
+export async function insertCalendar(trx: Knex, c: CalendarWrite, now: number, submissionKey: string | null = null): Promise<number> {
+  return insertReturningId(trx, 'sla_calendars', { name: c.name, time_zone: c.timeZone, week: JSON.stringify(c.week), holidays: JSON.stringify(c.holidays), is_default: false, submission_key: submissionKey, created_at: now, updated_at: now });
+}
+
+/** The calendar a creating form's one-time key made, if any. */
+export async function findCalendarIdBySubmissionKey(db: Knex, key: string): Promise<number | undefined> {
+  const row = await db('sla_calendars').where({ submission_key: key }).first<{ id: number } | undefined>('id');
+  return row ? Number(row.id) : undefined;
 }
 
 export async function updateCalendar(trx: Knex, id: number, c: CalendarWrite, now: number): Promise<void> {

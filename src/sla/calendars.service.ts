@@ -5,8 +5,11 @@ import type { Db } from '../db/db';
 import { withTransaction } from '../db/transaction';
 import { NotFoundError, ValidationError } from '../errors';
 import { fieldErrors } from '../setup/setup.schema';
+import { bumpSlaRevision } from './clocks.repo';
+import { createOnce } from './created-once';
 import {
   countCalendars,
+  findCalendarIdBySubmissionKey,
   deleteCalendar,
   findCalendar,
   hasDefaultCalendar,
@@ -45,11 +48,11 @@ export async function saveCalendar(db: Db, actor: AdminActor, id: number | null,
   const parsed = calendarSchema.safeParse(input);
   if (!parsed.success) throw new ValidationError('The calendar is not valid.', fieldErrors(parsed.error));
   const c = parsed.data;
-  return withTransaction(db, async (trx) => {
+  const write = (submissionKey: string | null) => withTransaction(db, async (trx) => {
     const known = new Set(await existingCategoryIds(trx));
     if (c.categoryIds.some((cid) => !known.has(cid))) throw new ValidationError('Unknown category.', { categories: 'form.invalid' });
     let calendarId: number;
-    if (id === null) calendarId = await insertCalendar(trx, c, now);
+    if (id === null) calendarId = await insertCalendar(trx, c, now, submissionKey);
     else {
       if (!Number.isSafeInteger(id) || !(await findCalendar(trx, id))) throw new NotFoundError();
       calendarId = id;
@@ -57,9 +60,11 @@ export async function saveCalendar(db: Db, actor: AdminActor, id: number | null,
     }
     if (c.isDefault || !(await hasDefaultCalendar(trx))) await setDefaultCalendar(trx, calendarId);
     await replaceCalendarCategories(trx, calendarId, c.categoryIds);
+    await bumpSlaRevision(trx, now);
     await recordAudit(trx, { actor, action: 'sla.calendar_saved', target: { type: 'sla_calendar', id: calendarId }, details: { name: c.name, timeZone: c.timeZone }, ip: actor.ip ?? undefined }, now);
     return calendarId;
   });
+  return id === null ? createOnce(input, (key) => findCalendarIdBySubmissionKey(db, key), write) : write(null);
 }
 
 /** Removes a calendar; the default goes only when it is the last one (another must take its place first). */
@@ -69,6 +74,7 @@ export async function removeCalendar(db: Db, actor: AdminActor, id: number, now:
     if (!calendar) throw new NotFoundError();
     if (calendar.isDefault && (await countCalendars(trx)) > 1) throw new ValidationError('Make another calendar the default first.', { is_default: 'sla.errors.defaultInUse' });
     await deleteCalendar(trx, id);
+    await bumpSlaRevision(trx, now);
     await recordAudit(trx, { actor, action: 'sla.calendar_removed', target: { type: 'sla_calendar', id }, details: { name: calendar.name }, ip: actor.ip ?? undefined }, now);
   });
 }

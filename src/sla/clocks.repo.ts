@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import { lockedForUpdate } from '../db/dialect';
 import type { TargetKind } from './policy-match';
 
 /** What the clocks of one ticket depend on, read in the transaction of the change. */
@@ -25,12 +26,15 @@ export async function readClockFacts(trx: Knex, ticketId: number): Promise<Clock
       't.created_at', 't.priority_id', 't.category_id', 'c.email', 's.is_open', 's.pauses_sla', 't.merged_into_id',
     );
   if (!t) return undefined;
-  // Both read by the (ticket_id, ...) index of messages; ids, not times, order messages written in the same millisecond.
-  const staff = await trx('messages').where({ ticket_id: ticketId, kind: 'staff' }).first<{ first_at: number | null; last_id: number | null }>(trx.raw('min(created_at) as first_at'), trx.raw('max(id) as last_id'));
+  // Each a point read of the (ticket_id, kind, id) index, never every message of the ticket;
+  // ids, not times, order messages written in the same millisecond.
+  const byKind = (kind: 'staff' | 'customer') => trx('messages').where({ ticket_id: ticketId, kind });
+  const firstStaff = await byKind('staff').orderBy('id', 'asc').first<{ created_at: number | string } | undefined>('created_at');
   let unansweredSince: number | null = null;
-  if (staff?.last_id != null) {
-    const waiting = await trx('messages').where({ ticket_id: ticketId, kind: 'customer' }).andWhere('id', '>', staff.last_id).first<{ at: number | null }>(trx.raw('min(created_at) as at'));
-    unansweredSince = waiting?.at == null ? null : Number(waiting.at);
+  if (firstStaff) {
+    const lastStaff = (await byKind('staff').orderBy('id', 'desc').first<{ id: number | string }>('id'))!;
+    const waiting = await byKind('customer').andWhere('id', '>', lastStaff.id).orderBy('id', 'asc').first<{ created_at: number | string } | undefined>('created_at');
+    unansweredSince = waiting ? Number(waiting.created_at) : null;
   }
   return {
     ticketId,
@@ -41,7 +45,7 @@ export async function readClockFacts(trx: Knex, ticketId: number): Promise<Clock
     isOpen: Boolean(t.is_open),
     pauses: Boolean(t.pauses_sla),
     merged: t.merged_into_id != null,
-    firstStaffReplyAt: staff?.first_at == null ? null : Number(staff.first_at),
+    firstStaffReplyAt: firstStaff ? Number(firstStaff.created_at) : null,
     unansweredSince,
   };
 }
@@ -60,27 +64,56 @@ export type ClockRow = {
   runningSince: number | null;
   dueAt: number | null;
   metAt: number | null;
+  /** The ticket was closed or merged while this clock was not met; cleared when it resumes. */
+  stoppedAt: number | null;
   breachedAt: number | null;
 };
 
-type Raw = { kind: TargetKind; policy_id: number | null; target_ms: number | string; started_at: number | string; used_ms: number | string; running_since: number | string | null; due_at: number | string | null; met_at: number | string | null; breached_at: number | string | null };
+type Raw = { kind: TargetKind; policy_id: number | null; target_ms: number | string; started_at: number | string; used_ms: number | string; running_since: number | string | null; due_at: number | string | null; met_at: number | string | null; stopped_at: number | string | null; breached_at: number | string | null };
 const num = (v: number | string | null) => (v === null ? null : Number(v));
 
+const clockColumns = ['kind', 'policy_id', 'target_ms', 'started_at', 'used_ms', 'running_since', 'due_at', 'met_at', 'stopped_at', 'breached_at'];
+const fromRaw = (r: Raw): ClockRow => ({
+  kind: r.kind, policyId: num(r.policy_id), targetMs: Number(r.target_ms), startedAt: Number(r.started_at), usedMs: Number(r.used_ms),
+  runningSince: num(r.running_since), dueAt: num(r.due_at), metAt: num(r.met_at), stoppedAt: num(r.stopped_at), breachedAt: num(r.breached_at),
+});
+
+/** A ticket's clocks as they are, for showing them. */
 export async function clocksOf(db: Knex, ticketId: number): Promise<ClockRow[]> {
-  const rows = await db('sla_clocks').where({ ticket_id: ticketId }).select<Raw[]>('kind', 'policy_id', 'target_ms', 'started_at', 'used_ms', 'running_since', 'due_at', 'met_at', 'breached_at');
-  return rows.map((r) => ({
-    kind: r.kind, policyId: num(r.policy_id), targetMs: Number(r.target_ms), startedAt: Number(r.started_at), usedMs: Number(r.used_ms),
-    runningSince: num(r.running_since), dueAt: num(r.due_at), metAt: num(r.met_at), breachedAt: num(r.breached_at),
-  }));
+  return (await db('sla_clocks').where({ ticket_id: ticketId }).select<Raw[]>(clockColumns)).map(fromRaw);
+}
+
+/**
+ * A ticket's clocks read for a change, locked until the transaction ends (FOR UPDATE; SQLite's
+ * single writer serializes instead): the breach job's mark waits for the change, or the change
+ * reads the mark, so neither writes over the other. The lock is taken by primary key, on rows
+ * that exist: a range lock by ticket would lock the gap where new tickets' clocks are inserted
+ * (MariaDB's repeatable read), and a ticket without clocks has nothing the job could mark.
+ */
+export async function lockedClocksOf(trx: Knex, ticketId: number): Promise<ClockRow[]> {
+  const ids = await trx('sla_clocks').where({ ticket_id: ticketId }).pluck('id');
+  if (ids.length === 0) return [];
+  return (await lockedForUpdate(trx, trx('sla_clocks').whereIn('id', ids).select(clockColumns))).map((r: Raw) => fromRaw(r));
 }
 
 const toRaw = (c: ClockRow) => ({
-  policy_id: c.policyId, target_ms: c.targetMs, started_at: c.startedAt, used_ms: c.usedMs, running_since: c.runningSince, due_at: c.dueAt, met_at: c.metAt, breached_at: c.breachedAt,
+  policy_id: c.policyId, target_ms: c.targetMs, started_at: c.startedAt, used_ms: c.usedMs, running_since: c.runningSince, due_at: c.dueAt, met_at: c.metAt, stopped_at: c.stoppedAt,
 });
 
-export async function upsertClock(trx: Knex, ticketId: number, clock: ClockRow, exists: boolean, now: number): Promise<void> {
-  if (exists) await trx('sla_clocks').where({ ticket_id: ticketId, kind: clock.kind }).update({ ...toRaw(clock), updated_at: now });
-  else await trx('sla_clocks').insert({ ticket_id: ticketId, kind: clock.kind, ...toRaw(clock), updated_at: now });
+/**
+ * Writes a clock's new state. Within one cycle `breached_at` is never written here (it is only
+ * ever set, by recordBreach or the breach job, never lowered or cleared); a new clock or a new
+ * next-response cycle starts unbreached.
+ */
+export async function upsertClock(trx: Knex, ticketId: number, clock: ClockRow, before: ClockRow | undefined, now: number): Promise<void> {
+  if (!before) await trx('sla_clocks').insert({ ticket_id: ticketId, kind: clock.kind, ...toRaw(clock), breached_at: null, updated_at: now });
+  else if (before.startedAt === clock.startedAt) await trx('sla_clocks').where({ ticket_id: ticketId, kind: clock.kind }).update({ ...toRaw(clock), updated_at: now });
+  else await trx('sla_clocks').where({ ticket_id: ticketId, kind: clock.kind }).update({ ...toRaw(clock), breached_at: null, updated_at: now });
+}
+
+/** Marks a ticket's clock breached at its due time unless it already is; true when this call did it. */
+export async function recordBreach(trx: Knex, ticketId: number, kind: TargetKind, dueAt: number, now: number): Promise<boolean> {
+  return (await trx('sla_clocks').where({ ticket_id: ticketId, kind }).whereNull('breached_at').update({ breached_at: dueAt, updated_at: now })) === 1;
 }
 
 /** Keeps the ticket's soonest running due time current, for the list's SLA sort and filters. */
@@ -102,4 +135,55 @@ export async function dueUnbreachedClocks(db: Knex, now: number, limit: number):
 /** Marks one clock breached; false when another process did first (the condition is part of the write). */
 export async function markBreached(trx: Knex, id: number, dueAt: number, now: number): Promise<boolean> {
   return (await trx('sla_clocks').where({ id }).whereNull('breached_at').andWhere('due_at', dueAt).update({ breached_at: dueAt, updated_at: now })) === 1;
+}
+
+/** Counts a policy or calendar edit, inside its transaction: the resync job recomputes the open tickets for it. */
+export async function bumpSlaRevision(trx: Knex, now: number): Promise<void> {
+  const updated = await trx('sla_resync').where({ id: 1 }).update({ revision: trx.raw('revision + 1'), updated_at: now });
+  if (updated === 0) await trx('sla_resync').insert({ id: 1, revision: 1, synced_revision: 0, pass_revision: 0, cursor: 0, updated_at: now });
+}
+
+export type ResyncLease = { worker: string; until: number };
+
+/**
+ * Takes the resync pass when an edit has not been recomputed yet and no live lease holds it
+ * (the condition is part of the write: of two processes one gets it). A pass for an older
+ * revision than the newest starts again from the first ticket.
+ */
+export async function claimResync(db: Knex, lease: ResyncLease, now: number): Promise<{ revision: number; cursor: number } | null> {
+  const claimed = await db('sla_resync')
+    .where({ id: 1 })
+    .andWhere('revision', '>', db.ref('synced_revision'))
+    .andWhere((q) => q.whereNull('lease_until').orWhere('lease_until', '<', now))
+    .update({ lease_until: lease.until, leased_by: lease.worker });
+  if (claimed !== 1) return null;
+  const row = (await db('sla_resync').where({ id: 1, leased_by: lease.worker }).first<{ revision: number | string; pass_revision: number | string; cursor: number | string } | undefined>('revision', 'pass_revision', 'cursor'))!;
+  if (Number(row.pass_revision) === Number(row.revision)) return { revision: Number(row.revision), cursor: Number(row.cursor) };
+  await db('sla_resync').where({ id: 1, leased_by: lease.worker }).update({ pass_revision: Number(row.revision), cursor: 0 });
+  return { revision: Number(row.revision), cursor: 0 };
+}
+
+/** Saves the pass's cursor and renews its lease; false when the lease went to another worker. */
+export async function resyncProgress(db: Knex, lease: ResyncLease, cursor: number): Promise<boolean> {
+  return (await db('sla_resync').where({ id: 1, leased_by: lease.worker }).update({ cursor, lease_until: lease.until })) === 1;
+}
+
+/** Gives the pass back with its cursor; `finished`: every open ticket is recomputed for that revision. */
+export async function releaseResync(db: Knex, worker: string, state: { cursor: number; finished: number | null }, now: number): Promise<void> {
+  await db('sla_resync')
+    .where({ id: 1, leased_by: worker })
+    .update({ cursor: state.cursor, lease_until: null, leased_by: null, updated_at: now, ...(state.finished === null ? {} : { synced_revision: state.finished }) });
+}
+
+/** The next open, unmerged tickets after a ticket id, in id order (the primary key's). */
+export async function openTicketIdsAfter(db: Knex, afterId: number, limit: number): Promise<number[]> {
+  const ids = await db('tickets as t')
+    .join('statuses as s', 's.id', 't.status_id')
+    .where('s.is_open', true)
+    .whereNull('t.merged_into_id')
+    .andWhere('t.id', '>', afterId)
+    .orderBy('t.id')
+    .limit(limit)
+    .pluck('t.id');
+  return ids.map(Number);
 }

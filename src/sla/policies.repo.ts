@@ -38,8 +38,14 @@ const toRow = (p: PolicyWrite) => ({
   customer_domain: p.customerDomain, field_id: p.fieldId, field_value: p.fieldValue, targets: JSON.stringify(p.targets),
 });
 
-export async function insertPolicy(trx: Knex, p: PolicyWrite, now: number): Promise<number> {
-  return insertReturningId(trx, 'sla_policies', { ...toRow(p), created_at: now, updated_at: now });
+export async function insertPolicy(trx: Knex, p: PolicyWrite, now: number, submissionKey: string | null = null): Promise<number> {
+  return insertReturningId(trx, 'sla_policies', { ...toRow(p), submission_key: submissionKey, created_at: now, updated_at: now });
+}
+
+/** The policy a creating form's one-time key made, if any. */
+export async function findPolicyIdBySubmissionKey(db: Knex, key: string): Promise<number | undefined> {
+  const row = await db('sla_policies').where({ submission_key: key }).first<{ id: number } | undefined>('id');
+  return row ? Number(row.id) : undefined;
 }
 
 export async function updatePolicy(trx: Knex, id: number, p: PolicyWrite, now: number): Promise<void> {

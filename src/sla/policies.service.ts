@@ -4,8 +4,10 @@ import type { Db } from '../db/db';
 import { withTransaction } from '../db/transaction';
 import { NotFoundError, ValidationError } from '../errors';
 import { fieldErrors } from '../setup/setup.schema';
+import { bumpSlaRevision } from './clocks.repo';
+import { createOnce } from './created-once';
 import { listPriorities } from '../tickets/statuses.repo';
-import { deletePolicy, existingIds, findPolicy, insertPolicy, listPolicies, updatePolicy } from './policies.repo';
+import { deletePolicy, existingIds, findPolicy, findPolicyIdBySubmissionKey, insertPolicy, listPolicies, updatePolicy } from './policies.repo';
 import { formatDuration, parseTargets, policySchema, targetField } from './policies.schema';
 import { targetKinds, type Policy } from './policy-match';
 
@@ -42,7 +44,7 @@ export async function savePolicy(db: Db, actor: AdminActor, id: number | null, i
   const allErrors = { ...(parsed.success ? {} : fieldErrors(parsed.error)), ...errors };
   if (!parsed.success || Object.keys(allErrors).length) throw new ValidationError('The SLA policy is not valid.', allErrors);
   const p = parsed.data;
-  return withTransaction(db, async (trx) => {
+  const write = (submissionKey: string | null) => withTransaction(db, async (trx) => {
     const refs: Array<['calendar' | 'category' | 'field', 'sla_calendars' | 'categories' | 'custom_fields', number | null]> = [
       ['calendar', 'sla_calendars', p.calendar],
       ['category', 'categories', p.category],
@@ -56,15 +58,17 @@ export async function savePolicy(db: Db, actor: AdminActor, id: number | null, i
       customerDomain: p.customer_domain || null, fieldId: p.field, fieldValue: p.field === null ? null : p.field_value, targets,
     };
     let policyId: number;
-    if (id === null) policyId = await insertPolicy(trx, row, now);
+    if (id === null) policyId = await insertPolicy(trx, row, now, submissionKey);
     else {
       if (!Number.isSafeInteger(id) || !(await findPolicy(trx, id))) throw new NotFoundError();
       policyId = id;
       await updatePolicy(trx, id, row, now);
     }
+    await bumpSlaRevision(trx, now);
     await recordAudit(trx, { actor, action: 'sla.policy_saved', target: { type: 'sla_policy', id: policyId }, details: { ...row }, ip: actor.ip ?? undefined }, now);
     return policyId;
   });
+  return id === null ? createOnce(input, (key) => findPolicyIdBySubmissionKey(db, key), write) : write(null);
 }
 
 export async function removePolicy(db: Db, actor: AdminActor, id: number, now: number): Promise<void> {
@@ -72,6 +76,7 @@ export async function removePolicy(db: Db, actor: AdminActor, id: number, now: n
     const policy = Number.isSafeInteger(id) ? await findPolicy(trx, id) : undefined;
     if (!policy) throw new NotFoundError();
     await deletePolicy(trx, id);
+    await bumpSlaRevision(trx, now);
     await recordAudit(trx, { actor, action: 'sla.policy_removed', target: { type: 'sla_policy', id }, details: { name: policy.name }, ip: actor.ip ?? undefined }, now);
   });
 }

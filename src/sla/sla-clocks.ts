@@ -5,7 +5,8 @@ import { insertTicketEvent } from '../tickets/ticket-events.repo';
 import { businessTimeBetween, compileCalendar, type BusinessCalendar } from './business-time';
 import { calendarForCategory, findCalendar } from './calendars.repo';
 import { modeOf, nextClock } from './clock-plan';
-import { clocksOf, deleteClock, fieldValuesOf, readClockFacts, refreshTicketSlaDue, upsertClock } from './clocks.repo';
+import { findTicketByTrackingId } from '../tickets/tickets.repo';
+import { clocksOf, deleteClock, fieldValuesOf, lockedClocksOf, readClockFacts, recordBreach, refreshTicketSlaDue, upsertClock } from './clocks.repo';
 import { findPolicy, listPolicies } from './policies.repo';
 import { matchPolicy, targetKinds, type TargetKind } from './policy-match';
 
@@ -20,7 +21,7 @@ async function calendarOf(trx: Knex, policyCalendarId: number | null, categoryId
   return row ? compileCalendar(row) : aroundTheClock;
 }
 
-export type ClockDisplay = { kind: TargetKind; state: 'running' | 'paused' | 'met' | 'metLate' | 'breached'; dueAt: number | null; leftMs: number; at: number | null };
+export type ClockDisplay = { kind: TargetKind; state: 'running' | 'paused' | 'stopped' | 'met' | 'metLate' | 'breached'; dueAt: number | null; leftMs: number; at: number | null };
 
 /** A ticket's clocks as staff see them: business time left (negative when overdue), or when met or breached. */
 export async function clocksForDisplay(db: Knex, ticketId: number, now: number): Promise<ClockDisplay[]> {
@@ -33,6 +34,7 @@ export async function clocksForDisplay(db: Knex, ticketId: number, now: number):
     const c = clocks.find((x) => x.kind === kind);
     if (!c) return [];
     if (c.metAt !== null) return [{ kind, state: c.breachedAt !== null ? 'metLate' : 'met', dueAt: null, leftMs: 0, at: c.metAt } satisfies ClockDisplay];
+    if (c.stoppedAt !== null) return [{ kind, state: 'stopped', dueAt: null, leftMs: c.targetMs - c.usedMs, at: c.stoppedAt } satisfies ClockDisplay];
     if (c.runningSince === null) return [{ kind, state: 'paused', dueAt: null, leftMs: Math.max(0, c.targetMs - c.usedMs), at: null } satisfies ClockDisplay];
     const leftMs = c.dueAt === null ? 0 : businessTimeBetween(cal, now, c.dueAt);
     return [{ kind, state: c.breachedAt !== null || (c.dueAt !== null && c.dueAt <= now) ? 'breached' : 'running', dueAt: c.dueAt, leftMs, at: c.breachedAt } satisfies ClockDisplay];
@@ -41,12 +43,13 @@ export async function clocksForDisplay(db: Knex, ticketId: number, now: number):
 
 /**
  * Brings a ticket's clocks up to date with the ticket as it is now, inside the transaction of
- * the change; a clock met on the way is recorded as an event of the ticket.
+ * the change; a clock met on the way is recorded as an event of the ticket, and so is a breach
+ * the job had not recorded yet (once: the mark is conditional, like the job's).
  */
 export async function syncTicketClocks(trx: Knex, ticketId: number, now: number): Promise<void> {
   // A desk without policies, on a ticket without clocks, does two small reads and no more.
   const policies = await listPolicies(trx);
-  const existing = await clocksOf(trx, ticketId);
+  const existing = await lockedClocksOf(trx, ticketId);
   if (policies.length === 0 && existing.length === 0) return;
   const facts = await readClockFacts(trx, ticketId);
   if (!facts) return;
@@ -65,8 +68,11 @@ export async function syncTicketClocks(trx: Knex, ticketId: number, now: number)
       changed ||= before !== undefined;
       continue;
     }
-    if (change.row !== before) await upsertClock(trx, ticketId, change.row, before !== undefined, now);
+    if (change.row !== before) await upsertClock(trx, ticketId, change.row, before, now);
     changed ||= change.row !== before;
+    if (change.breached && (await recordBreach(trx, ticketId, kind, change.breached.dueAt, now))) {
+      await insertTicketEvent(trx, ticketId, 'sla.breached', system, { kind, dueAt: change.breached.dueAt }, now);
+    }
     if (change.met) await insertTicketEvent(trx, ticketId, 'sla.met', system, { kind, late: change.met.late }, now);
   }
   if (changed) await refreshTicketSlaDue(trx, ticketId);
@@ -79,5 +85,11 @@ const relevant = new Set<TicketEvent['type']>([
 
 /** The clocks follow every change that can start, stop, pause or retarget them. */
 export const slaClocks: TicketSubscriber = async (trx: Trx, event, now) => {
-  if (relevant.has(event.type)) await syncTicketClocks(trx, event.ticket.id, now);
+  if (!relevant.has(event.type)) return;
+  // A merge is told on the surviving ticket; the merged one (closed now) stops its clocks too.
+  if (event.type === 'ticket.merged') {
+    const source = await findTicketByTrackingId(trx, event.from);
+    if (source && source.id !== event.ticket.id) await syncTicketClocks(trx, source.id, now);
+  }
+  await syncTicketClocks(trx, event.ticket.id, now);
 };

@@ -38,9 +38,63 @@ test('pause and resume keep the business time used; the due time moves by the ti
   expect(step('resolution', facts(), resolved.row!, t0 + 48 * H).row).toMatchObject({ metAt: null, usedMs: 1.5 * H, dueAt: t0 + 48.5 * H });
 });
 
-test('a ticket closed or merged without a reply drops its response clocks; a clock met after its due time is late', () => {
+test('closing without a reply stops the response clock unmet (kept, not deleted); reopening resumes it with the time it had used', () => {
   const first = step('first', facts(), undefined, t0).row!;
-  expect(step('first', facts({ isOpen: false }), first, t0 + H).row).toBeNull();
-  expect(step('resolution', facts({ merged: true }), first, t0 + H).row).toBeNull();
-  expect(step('first', facts({ firstStaffReplyAt: t0 + 3 * H }), first, t0 + 3 * H).met).toEqual({ late: true });
+  const closed = step('first', facts({ isOpen: false }), first, t0 + H);
+  expect(closed.met).toBeUndefined();
+  expect(closed.row).toMatchObject({ stoppedAt: t0 + H, metAt: null, runningSince: null, dueAt: null, usedMs: H, breachedAt: null });
+  // Closed again, or a later change while closed: nothing moves.
+  expect(step('first', facts({ isOpen: false }), closed.row!, t0 + 5 * H).row).toBe(closed.row);
+  // Reopened Tuesday 09:00: one business hour left, not a new clock.
+  expect(step('first', facts(), closed.row!, t0 + 24 * H).row).toMatchObject({ stoppedAt: null, usedMs: H, runningSince: t0 + 24 * H, dueAt: t0 + 25 * H, startedAt: t0 });
+  // A closed ticket gets no new clock.
+  expect(step('first', facts({ isOpen: false }), undefined, t0).row).toBeNull();
+});
+
+test('closing with an unanswered customer message stops the next-response clock; it is not met', () => {
+  const waiting = facts({ firstStaffReplyAt: t0, unansweredSince: t0 + H });
+  const next = step('next', waiting, undefined, t0 + H).row!;
+  const closed = step('next', { ...waiting, isOpen: false }, next, t0 + 1.5 * H);
+  expect(closed.met).toBeUndefined();
+  expect(closed.row).toMatchObject({ stoppedAt: t0 + 1.5 * H, metAt: null });
+});
+
+test('merging stops the merged ticket\'s clocks; met and breached clocks stay as they were', () => {
+  const resolution = step('resolution', facts(), undefined, t0).row!;
+  expect(step('resolution', facts({ merged: true }), resolution, t0 + H).row).toMatchObject({ stoppedAt: t0 + H, metAt: null, usedMs: H });
+  const met = step('first', facts({ firstStaffReplyAt: t0 + H }), step('first', facts(), undefined, t0).row!, t0 + H).row!;
+  expect(step('first', facts({ firstStaffReplyAt: t0 + H, merged: true, isOpen: false }), met, t0 + 2 * H).row).toBe(met);
+});
+
+test('a clock that leaves running after its due time is breached at that due time once; a reopened breached clock does not breach again', () => {
+  const first = step('first', facts(), undefined, t0).row!;
+  const late = step('first', facts({ firstStaffReplyAt: t0 + 3 * H }), first, t0 + 3 * H);
+  expect(late.met).toEqual({ late: true });
+  expect(late.breached).toEqual({ dueAt: t0 + 2 * H });
+  expect(late.row).toMatchObject({ breachedAt: t0 + 2 * H, metAt: t0 + 3 * H });
+  // Closed overdue: stopped and breached at the due time.
+  const stopped = step('first', facts({ isOpen: false }), first, t0 + 3 * H);
+  expect(stopped.breached).toEqual({ dueAt: t0 + 2 * H });
+  expect(stopped.row).toMatchObject({ breachedAt: t0 + 2 * H, stoppedAt: t0 + 3 * H });
+  // Reopened: due at once, but already breached; the breach is never cleared within the cycle.
+  const reopened = step('first', facts(), stopped.row!, t0 + 4 * H);
+  expect(reopened.breached).toBeUndefined();
+  expect(reopened.row).toMatchObject({ breachedAt: t0 + 2 * H, dueAt: t0 + 4 * H, stoppedAt: null });
+  // The job marked it first (read under lock): the change keeps the mark and records nothing more.
+  const marked = { ...first, breachedAt: t0 + 2 * H };
+  expect(step('first', facts({ pauses: true }), marked, t0 + 3 * H)).toEqual({ row: expect.objectContaining({ breachedAt: t0 + 2 * H, runningSince: null }) });
+  // A resolution clock resolved late, then reopened and resolved again: breached once.
+  const res = step('resolution', facts(), undefined, t0).row!;
+  const resolved = step('resolution', facts({ isOpen: false }), res, t0 + 3 * H);
+  expect(resolved.breached).toEqual({ dueAt: t0 + 2 * H });
+  const again = step('resolution', facts(), resolved.row!, t0 + 24 * H);
+  expect(again.breached).toBeUndefined();
+  expect(step('resolution', facts({ isOpen: false }), again.row!, t0 + 25 * H).breached).toBeUndefined();
+});
+
+test('a target that goes away deletes a clock without history and stops one that breached', () => {
+  const first = step('first', facts(), undefined, t0).row!;
+  const none = (existing: typeof first, now: number) => nextClock('first', existing, modeOf('first', facts(), {}, now), target, office, now);
+  expect(none(first, t0 + H).row).toBeNull();
+  expect(none(first, t0 + 3 * H)).toMatchObject({ row: { stoppedAt: t0 + 3 * H, breachedAt: t0 + 2 * H }, breached: { dueAt: t0 + 2 * H } });
 });

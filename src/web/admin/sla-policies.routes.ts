@@ -10,6 +10,7 @@ import { listPriorities } from '../../tickets/statuses.repo';
 import type { Services } from '../app-services';
 import { requireCapability } from '../auth/guards';
 import { idParam } from '../params';
+import { formSubmissionKey } from '../submission-key';
 import { adminActorOf, formBody, keptForm } from './admin-actor';
 
 /** /admin/sla/policies: response and resolution targets per priority, narrowed by conditions. */
@@ -21,7 +22,7 @@ export function slaPolicyRoutes(services: Services): Router {
     const [priorities, calendars, categories, fields] = await Promise.all([listPriorities(services.db), listCalendars(services.db), listAllCategories(services.db), listAllFields(services.db)]);
     res.status(status).render('admin/sla-policy', {
       title: editing ? req.t('sla.policies.editTitle') : req.t('sla.policies.newTitle'),
-      editing, values, errors, priorities, calendars, categories, fields, targetKinds, targetField,
+      editing, values, errors, submissionKey: editing ? null : formSubmissionKey(values.submission_key), priorities, calendars, categories, fields, targetKinds, targetField,
     });
   }
 

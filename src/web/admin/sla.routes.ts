@@ -12,6 +12,7 @@ import { effectiveZone } from '../../tickets/zoned-time';
 import type { Services } from '../app-services';
 import { requireCapability } from '../auth/guards';
 import { idParam } from '../params';
+import { formSubmissionKey } from '../submission-key';
 import { adminActorOf, formBody, keptForm } from './admin-actor';
 import { timeZones } from './settings.form';
 import { slaPolicyRoutes } from './sla-policies.routes';
@@ -47,6 +48,7 @@ export function slaRoutes(services: Services): Router {
       editing,
       values,
       errors,
+      submissionKey: editing ? null : formSubmissionKey(values.submission_key),
       weekdayFields,
       zones: timeZones(),
       categories: await listAllCategories(services.db),

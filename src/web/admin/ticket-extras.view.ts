@@ -133,6 +133,7 @@ function slaForPage(req: Request, clocks: ClockDisplay[], zone: string) {
       c.state === 'running' ? req.t('sla.clock.left', { left, due: formatInstant(req, c.dueAt!, zone, 'short') })
       : c.state === 'paused' ? req.t('sla.clock.paused', { left })
       : c.state === 'breached' ? req.t('sla.clock.breached', { over: left })
+      : c.state === 'stopped' ? req.t('sla.clock.stopped', { at: formatInstant(req, c.at!, zone, 'short') })
       : req.t(c.state === 'metLate' ? 'sla.clock.metLate' : 'sla.clock.met', { at: formatInstant(req, c.at!, zone, 'short') });
     return { kind: c.kind, state: c.state, label: req.t(`sla.kinds.${c.kind}`), text };
   });

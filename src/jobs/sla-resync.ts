@@ -1,0 +1,46 @@
+import type { Clock } from '../clock';
+import type { Db } from '../db/db';
+import { withTransaction } from '../db/transaction';
+import { newWorkerName } from '../mail/delivery';
+import { claimResync, openTicketIdsAfter, releaseResync, resyncProgress } from '../sla/clocks.repo';
+import { syncTicketClocks } from '../sla/sla-clocks';
+
+export const resyncPolicy = { batch: 100, leaseMs: 60_000, budgetMs: 5_000 };
+
+/**
+ * Recomputes the clocks of every open ticket after a policy or calendar changed (hours,
+ * holidays, time zone, targets, conditions). An edit counts up `sla_resync.revision`; this job
+ * walks the open tickets by id, a batch at a time, under a lease in the database (two
+ * processes never work the same pass), and keeps its cursor there, so a run that ends (budget
+ * spent, process stopped) goes on from where it stopped. An edit during a pass starts the pass
+ * again from the first ticket, for the newest revision. Returns how many tickets it recomputed.
+ */
+export async function resyncSlaClocks(deps: { db: Db; clock: Clock }, opts: { batch?: number; budgetMs?: number } = {}): Promise<number> {
+  const worker = newWorkerName();
+  const started = Date.now();
+  const lease = () => ({ worker, until: deps.clock.now() + resyncPolicy.leaseMs });
+  const pass = await claimResync(deps.db, lease(), deps.clock.now());
+  if (!pass) return 0;
+  let { cursor } = pass;
+  let done = 0;
+  try {
+    for (;;) {
+      const ids = await openTicketIdsAfter(deps.db, cursor, opts.batch ?? resyncPolicy.batch);
+      if (ids.length === 0) {
+        await releaseResync(deps.db, worker, { cursor, finished: pass.revision }, deps.clock.now());
+        return done;
+      }
+      for (const id of ids) await withTransaction(deps.db, (trx) => syncTicketClocks(trx, id, deps.clock.now()));
+      done += ids.length;
+      cursor = ids.at(-1)!;
+      // The lease is renewed with the cursor; when another worker holds the pass now, this one stops.
+      if (!(await resyncProgress(deps.db, lease(), cursor))) return done;
+      if (Date.now() - started >= (opts.budgetMs ?? resyncPolicy.budgetMs)) break;
+    }
+  } catch (err) {
+    await releaseResync(deps.db, worker, { cursor, finished: null }, deps.clock.now()).catch(() => undefined);
+    throw err;
+  }
+  await releaseResync(deps.db, worker, { cursor, finished: null }, deps.clock.now());
+  return done;
+}

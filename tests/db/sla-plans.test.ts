@@ -1,0 +1,53 @@
+/**
+ * The SLA clocks' reads by index, over a few thousand tickets of the benchmark's shape: a
+ * change reads a ticket's first and next response by messages(ticket_id, kind, id), not every
+ * message of the ticket, and the breach job reads only due, unbreached clocks.
+ */
+import { seedTickets } from '../../bench/seeding';
+import { clientOf } from '../../src/db/dialect';
+import { dueUnbreachedClocks, readClockFacts } from '../../src/sla/clocks.repo';
+import { useInstalledApp, type InstalledApp } from '../helpers/installed-app';
+import { plansOf } from '../helpers/query-plans';
+
+let app: InstalledApp;
+useInstalledApp((a) => (app = a));
+
+beforeAll(async () => {
+  await seedTickets(app.db, 3000);
+  // Clocks in the shape of a desk that has run a while: most met, a few running, some breached.
+  const ids = (await app.db('tickets').orderBy('id').pluck('id')).map(Number);
+  const now = Date.now();
+  const rows = ids.map((id, i) => ({
+    ticket_id: id, kind: 'resolution', target_ms: 3_600_000, started_at: now - 86_400_000, used_ms: 0, updated_at: now,
+    ...(i % 10 === 0 ? { running_since: now - 3_600_000, due_at: now + (i + 1) * 60_000 } : i % 10 === 1 ? { running_since: now - 7_200_000, due_at: now - 3_600_000, breached_at: now - 3_600_000 } : { met_at: now - 1000 }),
+  }));
+  for (let i = 0; i < rows.length; i += 200) await app.db('sla_clocks').insert(rows.slice(i, i + 200));
+  if (clientOf(app.db) === 'mysql') await app.db.raw('ANALYZE TABLE tickets, messages, sla_clocks');
+  if (clientOf(app.db) === 'postgres') await app.db.raw('ANALYZE');
+}, 300_000);
+
+test('first and next response are point reads of messages(ticket_id, kind, id)', async () => {
+  // The ticket with the most messages, where reading them all would cost the most.
+  const [busiest] = await app.db('messages').groupBy('ticket_id').orderByRaw('count(*) desc').limit(1).select<Array<{ ticket_id: number }>>('ticket_id');
+  const facts = await readClockFacts(app.db, Number(busiest!.ticket_id));
+  expect(facts).toBeDefined();
+  const plans = (await plansOf(app.db, () => readClockFacts(app.db, Number(busiest!.ticket_id)))).filter((p) => /from .messages./.test(p.sql));
+  expect(plans.length).toBeGreaterThanOrEqual(1);
+  for (const plan of plans) {
+    const text = plan.lines.join(' | ');
+    expect(text).not.toMatch(/Seq Scan on messages|type=ALL|^SCAN messages/);
+    expect(/(avg|count|sum)\(/i.test(plan.sql)).toBe(false);
+    // SQLite takes the new index; MariaDB may take (ticket_id, id) for "after the last staff reply", a range as narrow.
+    if (clientOf(app.db) === 'sqlite') expect(text).toMatch(/messages_ticket_kind_idx/);
+    if (clientOf(app.db) === 'mysql') expect(text).toMatch(/type=(ref|range) key=messages_ticket_(kind_)?idx/);
+  }
+});
+
+test('the breach job reads due clocks by the (breached_at, due_at) index', async () => {
+  const due = await dueUnbreachedClocks(app.db, Date.now(), 200);
+  expect(due.length).toBe(0); // the running ones are due later; the breached ones are marked
+  const plans = await plansOf(app.db, () => dueUnbreachedClocks(app.db, Date.now(), 200));
+  expect(plans).toHaveLength(1);
+  const text = plans[0]!.lines.join(' | ');
+  expect(text).not.toMatch(/Seq Scan on sla_clocks|type=ALL|^SCAN sla_clocks/);
+});
