@@ -181,6 +181,10 @@ async function importOne(run: Run, raw: Buffer): Promise<ImportResult> {
 }
 
 async function fetchImap(run: Run, access: ServerAccess): Promise<void> {
+  if (run.stopSignal?.aborted) {
+    run.more = true;
+    return;
+  }
   const client = imapClient(access);
   client.on('error', () => undefined); // a dropped connection surfaces in the awaited command
   // A stop (the process shuts down, the IDLE listener that woke this run closes) cuts the
