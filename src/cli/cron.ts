@@ -22,14 +22,23 @@ const listenSeconds = listenArg ? Math.min(3600, Math.max(0, Number.parseInt(lis
 
 runInstalledCommand('The jobs failed', async ({ config, db }) => {
   const services = createServices({ config, db, logger: createLogger(config.log.level), i18n: createI18n(), clock: systemClock });
+  // SIGTERM / SIGINT (the host's cron or a person ends the run) end it early but cleanly: the
+  // listener's connections are closed and its leases given back, not left to run out.
+  const stop = new AbortController();
+  const onSignal = () => stop.abort();
+  process.once('SIGTERM', onSignal);
+  process.once('SIGINT', onSignal);
   const listener = listenSeconds > 0 ? startListening(services) : null;
-  const report = await runDueJobs(services, { budgetMs: 4 * 60_000 });
-  const { sent, deferred, failed } = report.mail;
-  console.log(`Mail: ${sent} sent, ${deferred} deferred, ${failed} failed.`);
-  if (report.fetched && report.fetched.mailboxes > 0) console.log(`Mailboxes: ${report.fetched.mailboxes} checked, ${report.fetched.imported} messages taken, ${report.fetched.failed} with errors.`);
-  if (listener) {
-    await sleep(listenSeconds * 1000);
-    await listener.stop();
+  try {
+    const report = await runDueJobs(services, { budgetMs: 4 * 60_000, stopSignal: stop.signal });
+    const { sent, deferred, failed } = report.mail;
+    console.log(`Mail: ${sent} sent, ${deferred} deferred, ${failed} failed.`);
+    if (report.fetched && report.fetched.mailboxes > 0) console.log(`Mailboxes: ${report.fetched.mailboxes} checked, ${report.fetched.imported} messages taken, ${report.fetched.failed} with errors.`);
+    if (listener) await sleep(listenSeconds * 1000, undefined, { signal: stop.signal }).catch(() => undefined);
+  } finally {
+    await listener?.stop();
+    process.off('SIGTERM', onSignal);
+    process.off('SIGINT', onSignal);
   }
   return 0;
 });

@@ -35,7 +35,8 @@ export type JobRunner = { stop(): Promise<void> };
  * when the last one ended, so runs never overlap; the timer is unref'd, so it never keeps the
  * process alive. stop() lets a run in progress finish the mail it is sending, gives back the
  * rest of its batch, and resolves when it is done. The IMAP IDLE listener runs beside it
- * (src/jobs/mail-listen.ts) and is closed by stop() as well.
+ * (src/jobs/mail-listen.ts) when asked (`listen`: the web process does; tests that run jobs do
+ * not keep connections they never close) and is closed by stop() as well.
  */
 export function startJobs(deps: JobDeps, opts: { intervalMs?: number; listen?: boolean } = {}): JobRunner {
   const intervalMs = opts.intervalMs ?? 10_000;
@@ -64,7 +65,7 @@ export function startJobs(deps: JobDeps, opts: { intervalMs?: number; listen?: b
   };
 
   schedule();
-  const listener = opts.listen === false ? null : startListening(deps);
+  const listener = opts.listen === true ? startListening(deps) : null;
   return {
     stop: async () => {
       stopping.abort();

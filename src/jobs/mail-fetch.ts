@@ -138,8 +138,10 @@ export async function fetchMailbox(deps: FetchDeps, box: MailboxRow, lease: Mail
   } catch (err) {
     const stopped = err instanceof RunStopped ? err : serverStop(err);
     if (stopped.problem === 'lease_lost') return { imported: run.imported, error: null };
-    error = stopped.message;
-    deps.logger.warn({ mailbox: box.id, problem: stopped.problem, detail: stopped.detail }, 'fetching a mailbox stopped');
+    // Cut by a stop request: not the server's fault; whatever is left is fetched at the next run.
+    if (stopSignal?.aborted && stopped.problem !== 'database') run.more = true;
+    else error = stopped.message;
+    if (error) deps.logger.warn({ mailbox: box.id, problem: stopped.problem, detail: stopped.detail }, 'fetching a mailbox stopped');
   }
   const now = deps.clock.now();
   const next = error ? now + fetchPolicy.retryAfterErrorMs : run.more ? now : now + fetchPolicy.intervalMs;
@@ -179,10 +181,20 @@ async function importOne(run: Run, raw: Buffer): Promise<ImportResult> {
 }
 
 async function fetchImap(run: Run, access: ServerAccess): Promise<void> {
+  if (run.stopSignal?.aborted) {
+    run.more = true;
+    return;
+  }
   const client = imapClient(access);
   client.on('error', () => undefined); // a dropped connection surfaces in the awaited command
-  await client.connect();
+  // A stop (the process shuts down, the IDLE listener that woke this run closes) cuts the
+  // connection: the command waiting on the server fails at once instead of holding the stop.
+  const cut = () => client.close();
+  run.stopSignal?.addEventListener('abort', cut, { once: true });
+  let connected = false;
   try {
+    await client.connect();
+    connected = true;
     let lock;
     try {
       lock = await client.getMailboxLock(access.folder);
@@ -196,7 +208,10 @@ async function fetchImap(run: Run, access: ServerAccess): Promise<void> {
       lock.release();
     }
   } finally {
-    await client.logout().catch(() => client.close());
+    run.stopSignal?.removeEventListener('abort', cut);
+    // A failed or cut connection is closed too: its socket and timers must not outlive the run.
+    if (connected && !run.stopSignal?.aborted) await client.logout().catch(() => client.close());
+    else client.close();
   }
 }
 

@@ -1,4 +1,5 @@
 import crypto from 'node:crypto';
+import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ImapFlow } from 'imapflow';
 import { imapClient, serverLimits } from '../mailboxes/mail-servers';
@@ -18,7 +19,13 @@ import { fetchMailboxNow, type FetchDeps } from './mail-fetch';
  *   30 s) and covers whatever the listener misses: a lost connection, a server without IDLE.
  * - A saved form drops the lease (`updateMailbox`), as do switching off and deleting: the
  *   renewal fails and the connection is closed; the next check listens with the new settings.
- * - A lost connection is opened again after 1 s, 2 s, 4 s ... up to a minute.
+ * - A lost or refused connection is opened again after about 1 s, 2 s, 4 s ... up to a minute,
+ *   each wait drawn between half and all of its step (so processes that lost one server do not
+ *   come back in step); the steps start again only after a connection stayed up for a minute, so
+ *   a server that accepts and drops at once is not hammered.
+ * - A lease that could not be renewed (the UPDATE failed or found the lease taken) ends the
+ *   listening at once: nothing keeps a connection on a lease the database does not confirm.
+ *   Connections are closed beside the checks, so one slow close never delays another renewal.
  */
 export const listenPolicy = {
   checkEveryMs: 5_000,
@@ -27,6 +34,8 @@ export const listenPolicy = {
   idleRestartMs: 60_000,
   firstBackoffMs: 1_000,
   maxBackoffMs: 60_000,
+  /** A connection that stayed up this long was healthy: the next reconnect starts at the first step again. */
+  healthyAfterMs: 60_000,
   /** A woken fetch that finds a run of another process going tries again this soon. */
   busyRetryMs: 1_000,
   mailboxesPerProcess: 50,
@@ -38,6 +47,8 @@ type Policy = ListenPolicy;
 export type MailListener = {
   /** The mailboxes this process listens to (its connections may be reconnecting). */
   held(): number[];
+  /** How often a mailbox's connection was opened again since this process began listening to it. */
+  reconnects(id: number): number;
   /** Checks at once (tests; the timer does it every few seconds). */
   check(): Promise<void>;
   stop(): Promise<void>;
@@ -47,37 +58,44 @@ export function startMailListener(deps: FetchDeps, overrides: Partial<Policy> = 
   const policy: Policy = { ...listenPolicy, ...overrides };
   const worker = `listen-${process.pid}-${crypto.randomBytes(6).toString('hex')}`;
   const held = new Map<number, MailboxListening>();
+  /** Connections being closed (and their woken fetches ending): stop() waits for every one. */
+  const closing = new Set<Promise<void>>();
   let stopped = false;
   let timer: NodeJS.Timeout | null = null;
   let checking: Promise<void> | null = null;
 
-  const drop = async (id: number) => {
-    const l = held.get(id);
+  /** Stops listening to a mailbox: closed beside the checks, the lease given back once closed. */
+  const drop = (id: number, l: MailboxListening) => {
     held.delete(id);
-    await l?.close();
+    const done: Promise<void> = l
+      .close()
+      .then(() => releaseListening(deps.db, id, worker))
+      .catch((err: unknown) => deps.logger.warn({ err, mailbox: id }, 'could not give the IDLE lease back; it runs out by itself'))
+      .finally(() => closing.delete(done));
+    closing.add(done);
   };
 
   const checkOnce = async () => {
     for (const [id, l] of [...held]) {
       if (l.ended) {
-        held.delete(id);
-        await releaseListening(deps.db, id, worker);
+        drop(id, l);
         continue;
       }
       const lease = { worker, until: deps.clock.now() + policy.leaseMs };
+      // Only a renewal the database confirmed extends the lease; a failed one ends the listening.
       const kept = await renewListening(deps.db, id, lease).catch((err: unknown) => {
-        deps.logger.warn({ err, mailbox: id }, 'could not renew the IDLE lease');
-        return deps.clock.now() < l.lease.until; // keep listening while the old lease lasts
+        deps.logger.warn({ err, mailbox: id }, 'could not renew the IDLE lease; closing the connection');
+        return false;
       });
       if (kept) l.lease = lease;
-      else await drop(id);
+      else drop(id, l);
     }
     const room = policy.mailboxesPerProcess - held.size;
     if (stopped || room <= 0) return;
     const now = deps.clock.now();
     for (const id of await unlistenedMailboxIds(deps.db, now, room)) {
       const lease = { worker, until: now + policy.leaseMs };
-      if (stopped || !(await claimListening(deps.db, id, lease, now))) continue;
+      if (stopped || held.has(id) || !(await claimListening(deps.db, id, lease, now))) continue;
       held.set(id, new MailboxListening(deps, id, lease, policy));
     }
   };
@@ -102,22 +120,28 @@ export function startMailListener(deps: FetchDeps, overrides: Partial<Policy> = 
   schedule();
   return {
     held: () => [...held.keys()],
+    reconnects: (id) => held.get(id)?.reconnects ?? 0,
     check,
     stop: async () => {
       stopped = true;
       if (timer) clearTimeout(timer);
       await checking;
-      await Promise.all([...held.keys()].map(async (id) => {
-        await drop(id);
-        await releaseListening(deps.db, id, worker).catch(() => undefined);
-      }));
+      for (const [id, l] of [...held]) drop(id, l);
+      await Promise.all([...closing]);
     },
   };
+}
+
+/** A wait of between half and all of `ms`: listeners that lost the same server spread out. */
+export function jittered(ms: number, random: () => number = Math.random): number {
+  return Math.round(ms / 2 + (random() * ms) / 2);
 }
 
 /** One mailbox's IDLE connection, opened again and again until closed. */
 class MailboxListening {
   ended = false;
+  /** Connections tried again after one ended or failed (tests watch that a dead server is not hammered). */
+  reconnects = 0;
   private readonly stopping = new AbortController();
   private client: ImapFlow | null = null;
   private wakeups = 0;
@@ -147,13 +171,17 @@ class MailboxListening {
   private async run(): Promise<void> {
     let backoff = this.policy.firstBackoffMs;
     while (!this.closing && !this.ended) {
+      // Real time, not the app's clock: this measures a connection, not business time.
+      const started = performance.now();
       try {
-        if (await this.listenOnce()) backoff = this.policy.firstBackoffMs;
+        await this.listenOnce();
       } catch (err) {
         if (!this.closing) this.deps.logger.warn({ mailbox: this.id, err: err instanceof Error ? err.message : String(err) }, 'the IDLE connection failed; polling covers the gap');
       }
       if (this.closing || this.ended) break;
-      await sleep(backoff, undefined, { signal: this.stopping.signal, ref: false }).catch(() => undefined);
+      if (performance.now() - started >= this.policy.healthyAfterMs) backoff = this.policy.firstBackoffMs;
+      this.reconnects++;
+      await sleep(jittered(backoff), undefined, { signal: this.stopping.signal, ref: false }).catch(() => undefined);
       backoff = Math.min(backoff * 2, this.policy.maxBackoffMs);
     }
   }

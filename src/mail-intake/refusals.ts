@@ -29,7 +29,7 @@ export async function refusalOf(deps: { db: Db; clock: Clock }, mail: IncomingMa
   const loop = loopOrJunk(mail, [...ownAddresses(settings), ...(await mailboxAddresses(deps.db))]);
   if (loop?.reason === 'bounce' || (loop?.reason === 'mailer_daemon' && /multipart\/report/.test(mail.contentType))) {
     const report = readDeliveryReport(raw, mail);
-    return { reason: 'bounce', detail: report.diagnostic, inTransaction: async (trx) => void (await markOutboxBounced(trx, report.originalIds, report.diagnostic)) };
+    return { reason: 'bounce', detail: report.diagnostic, inTransaction: async (trx) => void (await markOutboxBounced(trx, report.originalIds, report.diagnostic, report.recipients)) };
   }
   if (loop) return loop;
   const sender = mail.from!.address;

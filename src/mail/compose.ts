@@ -6,7 +6,7 @@ import { mailT } from './fixed-texts';
 import { newMessageId, type MailSite } from './headers';
 import { mailStyle } from './html-style';
 import { linkify } from '../tickets/message-text';
-import { customerTicketTemplates } from './delivery-state';
+import { ticketMailTemplates } from './delivery-state';
 import { answerWording } from './inbound';
 import { formatFileSize } from './mail-attachments';
 import { isEditableTemplate, missingRequiredLink, placeholderValues } from './template-texts';
@@ -97,7 +97,7 @@ export async function composeMail(ctx: ComposeContext, request: MailRequest): Pr
   const name = addressing.to.name ?? '';
   const custom = await customText(ctx, request.template, addressing.language, vars, t, name);
   // A customer's answer to a mail about their ticket reaches it: say where to write, and where it goes.
-  const answerable = ctx.inboundMail && customerTicketTemplates.includes(request.template);
+  const answerable = ctx.inboundMail && ticketMailTemplates.includes(request.template);
   const replyTo = answerable && ctx.replyTo ? addressingSchema.shape.to.shape.address.parse(ctx.replyTo) : null;
   const subject = subjectOf(t, request.template, vars, ctx.site, custom?.subject ?? null);
   const locals = {
@@ -136,7 +136,6 @@ export async function composeMail(ctx: ComposeContext, request: MailRequest): Pr
       ...(addressing.references?.length ? { references: addressing.references } : {}),
       ...(replyTo ? { replyTo } : {}),
       ...(addressing.staffReplyFor ? { staffReplyFor: addressing.staffReplyFor } : {}),
-      ...(addressing.cc?.length ? { cc: addressing.cc } : {}),
       ...attachedFiles(vars),
     },
     ticketId: addressing.ticketId ?? null,

@@ -23,6 +23,13 @@ export type DeliveryState = {
 /** The mails a customer gets about their ticket; staff can see and re-send these on the ticket page. */
 export const customerTicketTemplates: readonly string[] = ['ticket_received', 'staff_replied', 'ticket_resolved'];
 
+/**
+ * Every mail about a ticket to someone outside the help desk: the customer's, and the followers'
+ * copies of staff replies. Staff see and re-send these beside the reply; answers to them reach
+ * the ticket. The customer's mail thread (thread.repo.ts) keeps to the customer's own mails.
+ */
+export const ticketMailTemplates: readonly string[] = [...customerTicketTemplates, 'follower_staff_replied'];
+
 export function deliveryStateOf(mail: OutboxEntry): DeliveryState {
   const base = { mailId: mail.id, to: mail.toAddress, at: null, nextTry: null, lastError: null, maybeTwice: mail.interruptedAttempts > 0 };
   switch (mail.status) {
@@ -39,11 +46,11 @@ export function deliveryStateOf(mail: OutboxEntry): DeliveryState {
   }
 }
 
-/** The customer mails of a ticket by the message they carry (a reply, or the first message). */
+/** The customer's and followers' mails of a ticket by the message they carry (a reply, or the first message). */
 export function customerDeliveriesByMessage(mails: OutboxEntry[]): Map<number, DeliveryState[]> {
   const byMessage = new Map<number, DeliveryState[]>();
   for (const mail of mails) {
-    if (mail.messageId === null || !customerTicketTemplates.includes(mail.template)) continue;
+    if (mail.messageId === null || !ticketMailTemplates.includes(mail.template)) continue;
     byMessage.set(mail.messageId, [...(byMessage.get(mail.messageId) ?? []), deliveryStateOf(mail)]);
   }
   return byMessage;

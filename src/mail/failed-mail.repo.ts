@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import { customerTicketTemplates } from './delivery-state';
+import { ticketMailTemplates } from './delivery-state';
 import { undeliveredStatuses } from './outbox.repo';
 
 export type FailedTicketMail = { mailId: number; ticketId: number; trackingId: string; subject: string; toAddress: string; createdAt: number };
@@ -14,7 +14,7 @@ export async function recentFailedCustomerMail(db: Knex, visible: number[] | 'al
   const q = db('mail_outbox as m')
     .join('tickets as t', 't.id', 'm.ticket_id')
     .whereIn('m.status', undeliveredStatuses)
-    .whereIn('m.template', customerTicketTemplates)
+    .whereIn('m.template', ticketMailTemplates)
     .where('m.created_at', '>=', opts.since)
     .whereNull('t.merged_into_id')
     .orderBy('m.id', 'desc')

@@ -57,6 +57,16 @@ export type SecurityEvent = (typeof securityEvents)[number];
 export const templateVars = {
   ticket_received: z.object({ ticket: ticketRef }),
   staff_replied: z.object({ staffName: personName, ticket: ticketRef, replyText: z.string().max(200_000), files: z.array(mailFile).max(50).default([]) }),
+  /**
+   * A follower's copy of a staff reply: no link into the ticket (the customer's link is signed
+   * and opens the ticket as the customer), only files that travel inside the mail.
+   */
+  follower_staff_replied: z.object({
+    staffName: personName,
+    ticket: z.object({ trackingId, subject: ticketSubject }),
+    replyText: z.string().max(200_000),
+    files: z.array(mailFile.extend({ url: z.null() })).max(50).default([]),
+  }),
   ticket_resolved: z.object({ ticket: ticketRef, canReopen: z.boolean(), newTicketUrl: link }),
   forgot_tracking: z.object({
     tickets: z.array(z.object({ trackingId, subject: ticketSubject, status: statusRef, url: link })).max(500),
@@ -115,8 +125,6 @@ export const addressingSchema = z.object({
    * never stored: whoever reads the outbox table gets no working address.
    */
   staffReplyFor: z.number().int().positive().optional(),
-  /** Copies to the ticket's followers (src/followers), on staff replies. */
-  cc: z.array(z.email().max(254)).max(20).optional(),
 });
 export type MailAddressing = z.input<typeof addressingSchema>;
 
@@ -136,7 +144,10 @@ export const storedHeadersSchema = z.object({
   replyTo: z.email().max(254).optional(),
   /** The staff member whose signed reply address is the Reply-To, computed at send time (see addressingSchema). */
   staffReplyFor: z.number().int().positive().optional(),
-  /** Followers who get a copy (Cc). */
+  /**
+   * Copies (Cc) of mails queued before followers got mails of their own
+   * (follower_staff_replied); nothing sets it any more, rows already queued still go out with it.
+   */
   cc: z.array(z.email().max(254)).max(20).optional(),
   /** Ids of the ticket's attachments that go with the mail as files (read from the store when sent). */
   attachmentIds: z.array(z.number().int().positive()).max(50).optional(),

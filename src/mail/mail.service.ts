@@ -8,7 +8,7 @@ import { findTemplateOverride } from './template-overrides.repo';
 import { deliveryPolicy } from './delivery-policy';
 import { deliverLeased, newWorkerName, type DeliveryDeps, type DeliveryOutcome } from './delivery';
 import { siteOf } from './headers';
-import { customerTicketTemplates } from './delivery-state';
+import { ticketMailTemplates } from './delivery-state';
 import { inboundMailActive, replyAddressOf } from './inbound';
 import { ticketThread } from './thread.repo';
 import { threadHeaders } from './threading';
@@ -52,7 +52,7 @@ async function storeMail(trx: Trx, deps: QueueMailDeps, request: MailRequest, le
  * the mail itself keeps its own headers.
  */
 async function threaded(trx: Trx, request: MailRequest): Promise<MailRequest> {
-  if (!request.ticketId || request.inReplyTo || !customerTicketTemplates.includes(request.template)) return request;
+  if (!request.ticketId || request.inReplyTo || !ticketMailTemplates.includes(request.template)) return request;
   return { ...request, ...threadHeaders(await ticketThread(trx, request.ticketId)) };
 }
 

@@ -247,10 +247,18 @@ function toEntry(r: OutboxRow): OutboxEntry {
 
 /**
  * Marks our mail that a bounce reports as bounced, with the server's diagnostic: staff see on
- * the ticket that the customer did not get it. Mail already marked keeps its first diagnostic.
+ * the ticket that the customer (or a follower) did not get it. When the report names the
+ * recipients that failed, only a mail to one of them is marked: a mail that went to several
+ * addresses (a Cc, as mails of old did to followers) is not the customer's bounce because a
+ * copied address failed. A report that names no recipient (null) marks by Message-ID alone; one
+ * whose recipients did not fail (a delay warning: []) marks nothing. Mail already marked keeps
+ * its first diagnostic.
  */
-export async function markOutboxBounced(trx: Knex, emailMessageIds: string[], diagnostic: string): Promise<number> {
-  if (!emailMessageIds.length) return 0;
-  const changed = await trx('mail_outbox').whereIn('email_message_id', emailMessageIds).whereNot({ status: 'bounced' }).update({ status: 'bounced', last_error: diagnostic });
-  return Number(changed);
+export async function markOutboxBounced(trx: Knex, emailMessageIds: string[], diagnostic: string, failedRecipients: string[] | null = null): Promise<number> {
+  if (!emailMessageIds.length || failedRecipients?.length === 0) return 0;
+  const rows = await trx('mail_outbox').whereIn('email_message_id', emailMessageIds).whereNot({ status: 'bounced' }).limit(50).select('id', 'to_address');
+  const failed = failedRecipients && new Set(failedRecipients.map((a) => a.toLowerCase()));
+  const ids = rows.filter((r: { to_address: string }) => !failed || failed.has(String(r.to_address).toLowerCase())).map((r: { id: number }) => Number(r.id));
+  if (!ids.length) return 0;
+  return Number(await trx('mail_outbox').whereIn('id', ids).whereNot({ status: 'bounced' }).update({ status: 'bounced', last_error: diagnostic }));
 }

@@ -4,7 +4,7 @@ import { withTransaction } from '../db/transaction';
 import { ConflictError, NotFoundError } from '../errors';
 import { requireCapability, workableTicketForStaff, type CapableStaff } from '../tickets/staff-actions.service';
 import { insertTicketEvent } from '../tickets/ticket-events.repo';
-import { customerTicketTemplates } from './delivery-state';
+import { ticketMailTemplates } from './delivery-state';
 import { findMailById, requeueFailedMail } from './outbox.repo';
 
 /**
@@ -19,7 +19,7 @@ export async function resendFailedMail(deps: { db: Db; clock: Clock }, staff: Ca
   if (!Number.isSafeInteger(mailId)) throw new NotFoundError();
   await withTransaction(deps.db, async (trx) => {
     const mail = await findMailById(trx, mailId);
-    if (!mail || mail.ticketId !== ticket.id || !customerTicketTemplates.includes(mail.template)) throw new NotFoundError();
+    if (!mail || mail.ticketId !== ticket.id || !ticketMailTemplates.includes(mail.template)) throw new NotFoundError();
     const now = deps.clock.now();
     if (!(await requeueFailedMail(trx, mailId, now))) throw new ConflictError('mail_not_failed', 'This mail has neither failed nor bounced: it is queued or sent already.');
     await insertTicketEvent(trx, ticket.id, 'mail.resent', { type: 'staff', id: staff.id }, { mailId, address: mail.toAddress }, now);

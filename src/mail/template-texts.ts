@@ -48,6 +48,13 @@ export const editableTemplates = {
     reply_text: { value: (v) => v.replyText.replace(/\r\n?/g, '\n').trim() },
     ...site,
   } satisfies Placeholders<'staff_replied'>,
+  // No ticket_url: the customer's link is theirs alone (it opens the ticket as the customer).
+  follower_staff_replied: {
+    ...ticketFacts,
+    staff_name: { value: (v) => v.staffName },
+    reply_text: { value: (v) => v.replyText.replace(/\r\n?/g, '\n').trim() },
+    ...site,
+  } satisfies Placeholders<'follower_staff_replied'>,
   ticket_resolved: {
     ...customer,
     ...ticketFacts,
@@ -171,6 +178,7 @@ export function defaultTemplateText(template: EditableTemplate, t: TFunction, in
   const paragraphs: Record<EditableTemplate, string[]> = {
     ticket_received: [t('mail.ticket_received.intro'), facts, `${t('mail.ticket_received.keepId')}\n${answer('mail.ticket_received.replyHint')}`, `${t('mail.viewTicket')}: {{ticket_url}}`],
     staff_replied: [t('mail.staff_replied.intro', { name: '{{staff_name}}' }), '{{reply_text}}', facts, answer('mail.staff_replied.replyHint'), `${t('mail.viewTicket')}: {{ticket_url}}`],
+    follower_staff_replied: [t('follower_staff_replied.intro', { name: '{{staff_name}}' }), '{{reply_text}}', facts, answer('follower_staff_replied.replyHint')],
     ticket_resolved: [t('mail.ticket_resolved.intro'), facts, '{{next_step}}\n{{next_step_url}}'],
     forgot_tracking: [t('mail.forgot_tracking.intro'), '{{ticket_list}}', t('mail.forgot_tracking.ignore')],
     staff_new_ticket: [

@@ -115,6 +115,8 @@ function sampleRequest(template: EditableTemplate, language: LanguageCode, siteU
       return { ...base, template, vars: { ticket } };
     case 'staff_replied':
       return { ...base, template, automatic: false, vars: { staffName: t('mailTemplates.sample.staff'), ticket, replyText: t('mailTemplates.sample.reply') } };
+    case 'follower_staff_replied':
+      return { ...base, to: { address: 'follower@example.com' }, template, automatic: false, vars: { staffName: t('mailTemplates.sample.staff'), ticket: { trackingId: ticket.trackingId, subject: ticket.subject }, replyText: t('mailTemplates.sample.reply') } };
     case 'ticket_resolved':
       return { ...base, template, vars: { ticket, canReopen: true, newTicketUrl: `${siteUrl}/helpdesk/tickets/new` } };
     case 'forgot_tracking':

@@ -2,7 +2,6 @@ import type { i18n } from 'i18next';
 import type { Clock } from '../clock';
 import type { Trx } from '../db/db';
 import { listMessageAttachments } from '../attachments/attachments.repo';
-import { listFollowers } from '../followers/followers.repo';
 import { filesForMail } from '../mail/mail-attachments';
 import { queueMail } from '../mail/mail.service';
 import type { SettingsService } from '../settings/settings.service';
@@ -41,8 +40,8 @@ async function notifyCustomer(deps: NotificationDeps, trx: Trx, event: TicketEve
     if (event.notifyCustomer === false) return; // staff opened it for the customer and chose not to tell them
     await queueMail(trx, deps, { ...base, template: 'ticket_received', messageId: event.messageId, vars: { ticket: ref } });
   } else if (event.type === 'ticket.staff_replied') {
-    const cc = (await listFollowers(trx, ticket.id)).map((f) => f.email);
-    await queueMail(trx, deps, { ...base, ...(cc.length ? { cc } : {}), automatic: false, template: 'staff_replied', messageId: event.messageId, vars: { ticket: ref, staffName: event.staffName, replyText: event.body, files: await replyFiles(deps, trx, ticket, event.messageId, now) } });
+    // Followers get mails of their own (src/followers/followers.mail.ts), never a copy of this one.
+    await queueMail(trx, deps, { ...base, automatic: false, template: 'staff_replied', messageId: event.messageId, vars: { ticket: ref, staffName: event.staffName, replyText: event.body, files: await replyFiles(deps, trx, ticket, event.messageId, now) } });
   } else if (event.type === 'ticket.status_changed' && event.actor.type === 'staff' && !event.ticket.statusIsOpen) {
     await queueMail(trx, deps, {
       ...base,

@@ -10,6 +10,7 @@ import { tagCategoriesKept } from '../tags/tag-categories';
 import { TicketEvents } from '../tickets/ticket-events';
 import { ticketExtrasOnMerge } from '../tickets/ticket-extras.merge';
 import { followersOnMerge } from '../followers/followers.merge';
+import { followerNotifications } from '../followers/followers.mail';
 import type { AppDeps } from './app-deps';
 
 /** The long-lived services of one help desk process, built once from its dependencies. */
@@ -25,6 +26,7 @@ export function createServices(deps: AppDeps): Services {
   const events = new TicketEvents();
   const notificationDeps = { i18n: deps.i18n, settings, clock: deps.clock, signingSecret: deps.config.secrets.signing };
   events.subscribe(ticketNotifications(notificationDeps));
+  events.subscribe(followerNotifications(notificationDeps));
   events.subscribe(staffNotifications(notificationDeps));
   events.subscribe(ticketRouting(events));
   events.subscribe(ticketExtrasOnMerge);

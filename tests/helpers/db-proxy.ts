@@ -16,6 +16,8 @@ export type DbProxy = {
   setMode(mode: ProxyMode): void;
   /** Chunks sent by the app and held while frozen (something is waiting on the database). */
   held(): number;
+  /** Client connections open now. */
+  connections(): number;
   close(): Promise<void>;
 };
 
@@ -79,6 +81,7 @@ export async function startDbProxy(target: { host: string; port: number }): Prom
       if (next === 'pass') for (const pair of [...pairs]) flush(pair);
     },
     held: () => [...pairs].reduce((sum, pair) => sum + pair.toServer.length, 0),
+    connections: () => pairs.size,
     close: async () => {
       for (const pair of [...pairs]) drop(pair);
       await new Promise<void>((resolve) => server.close(() => resolve()));

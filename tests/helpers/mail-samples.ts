@@ -8,12 +8,14 @@ const ticket = (subject: string) => ({ trackingId: 'ABC234DEFG', subject, url: '
  */
 export function sampleRequest(template: MailTemplate, opts: { text?: string; language?: string; to?: { address: string; name?: string } } = {}): MailRequest {
   const text = opts.text ?? 'Printer on fire';
-  const base = { to: opts.to ?? { address: 'eve@example.com', name: `Eve ${text}` }, language: opts.language ?? 'en', automatic: template !== 'staff_replied' && template !== 'test_message' };
+  const base = { to: opts.to ?? { address: 'eve@example.com', name: `Eve ${text}` }, language: opts.language ?? 'en', automatic: template !== 'staff_replied' && template !== 'follower_staff_replied' && template !== 'test_message' };
   switch (template) {
     case 'ticket_received':
       return { ...base, template, vars: { ticket: ticket(text) } };
     case 'staff_replied':
       return { ...base, template, vars: { staffName: `Sam ${text}`, ticket: ticket(text), replyText: `First line ${text}\nsecond line\n\nNew paragraph` } };
+    case 'follower_staff_replied':
+      return { ...base, template, vars: { staffName: `Sam ${text}`, ticket: { trackingId: 'ABC234DEFG', subject: text }, replyText: `First line ${text}\nsecond line\n\nNew paragraph` } };
     case 'ticket_resolved':
       return { ...base, template, vars: { ticket: ticket(text), canReopen: true, newTicketUrl: 'https://help.acme.test/helpdesk/tickets/new' } };
     case 'forgot_tracking':
@@ -46,4 +48,4 @@ export function sampleRequest(template: MailTemplate, opts: { text?: string; lan
   }
 }
 
-export const ticketTemplates: MailTemplate[] = ['ticket_received', 'staff_replied', 'ticket_resolved', 'staff_new_ticket', 'staff_escalated', 'staff_assigned', 'staff_customer_replied'];
+export const ticketTemplates: MailTemplate[] = ['ticket_received', 'staff_replied', 'follower_staff_replied', 'ticket_resolved', 'staff_new_ticket', 'staff_escalated', 'staff_assigned', 'staff_customer_replied'];

@@ -1,4 +1,6 @@
 import { insertBan } from '../../src/bans/bans.repo';
+import { addStaffReply } from '../../src/tickets/tickets.service';
+import { findTicketById } from '../../src/tickets/tickets.repo';
 import { useInstalledApp, type InstalledApp } from '../helpers/installed-app';
 import { fixtureMail, importMail, outbox, simpleMail } from '../helpers/mail-intake';
 
@@ -85,4 +87,53 @@ test('a bounce marks the mail it returns as bounced with the diagnostic, and ope
   expect(bounced.last_error).toContain('User unknown');
   expect(rows.find((m) => m.email_message_id === other.email_message_id)!.status).not.toBe('bounced');
   expect(rows.length).toBe(2);
+});
+
+/** The fixture's report of a failed delivery, of the given mail, naming `recipient` as the one not reached. */
+let reports = 0;
+const bounceOf = (tracking: string, outboundId: string, recipient: string) =>
+  Buffer.from(fixtureMail('bounce.eml', { TRACKING: tracking, OUTBOUND_ID: outboundId }).toString('utf8').replaceAll('nobody@example.net', recipient).replace('<dsn-11@', `<dsn-recipient-${++reports}@`));
+
+test("a bounce of a follower's mail marks that mail only, never the customer's", async () => {
+  await t.services.settings.save({ 'mail.ccFollowers': true });
+  const opened = await importMail(t, simpleMail({ from: 'rita@example.org', headers: ['Cc: Sid <Sid@example.org>'] }));
+  const ticket = (await findTicketById(t.db, opened.ticketId!))!;
+  await addStaffReply(t.services, ticket, { staff: { id: 1, name: 'Ada Admin', isAdmin: true, capabilities: [] }, body: 'Done.', files: [] });
+  const mail = async (template: string) => (await t.db('mail_outbox').where({ ticket_id: ticket.id, template }).first('id', 'email_message_id', 'status', 'last_error'))!;
+  const customer = await mail('staff_replied');
+  const follower = await mail('follower_staff_replied');
+
+  // The report names the follower's own mail and the follower (as the server wrote it, in any case).
+  expect(await importMail(t, bounceOf(ticket.trackingId, follower.email_message_id, 'SID@example.org'))).toMatchObject({ outcome: 'refused', reason: 'bounce' });
+  expect((await mail('follower_staff_replied')).status).toBe('bounced');
+  expect((await mail('staff_replied')).status).not.toBe('bounced');
+  expect(customer.status).not.toBe('bounced');
+  await t.services.settings.save({ 'mail.ccFollowers': false });
+});
+
+test("a report naming another recipient of a mail (a Cc of old) does not mark it; one naming its recipient does", async () => {
+  const opened = await importMail(t, simpleMail({ from: 'tom@example.org' }));
+  const ticket = (await findTicketById(t.db, opened.ticketId!))!;
+  const ack = (await outbox(t)).find((m) => m.template === 'ticket_received')!;
+  // A mail queued before followers had mails of their own went to the customer with the follower in Cc.
+  await t.db('mail_outbox').where({ email_message_id: ack.email_message_id }).update({ headers: JSON.stringify({ cc: ['uma@example.org'] }), status: 'sent' });
+  const status = async () => (await t.db('mail_outbox').where({ email_message_id: ack.email_message_id }).first('status')).status;
+
+  await importMail(t, bounceOf(ticket.trackingId, ack.email_message_id, 'uma@example.org'));
+  expect(await status()).toBe('sent');
+  await importMail(t, bounceOf(ticket.trackingId, ack.email_message_id, 'tom@example.org'));
+  expect(await status()).toBe('bounced');
+});
+
+test('a report without recipient fields marks by Message-ID; one whose recipient was only delayed marks nothing', async () => {
+  const opened = await importMail(t, simpleMail({ from: 'vic@example.org' }));
+  const ticket = (await findTicketById(t.db, opened.ticketId!))!;
+  const ack = (await outbox(t)).find((m) => m.template === 'ticket_received')!;
+  const status = async () => (await t.db('mail_outbox').where({ email_message_id: ack.email_message_id }).first('status')).status;
+  const report = bounceOf(ticket.trackingId, ack.email_message_id, 'vic@example.org').toString('utf8');
+
+  await importMail(t, Buffer.from(report.replace('Action: failed', 'Action: delayed')));
+  expect(await status()).not.toBe('bounced');
+  await importMail(t, Buffer.from(report.replace(/^(Final|Original)-Recipient:.*\r?\n/gim, '').replace('<dsn-recipient-', '<dsn-none-')));
+  expect(await status()).toBe('bounced');
 });

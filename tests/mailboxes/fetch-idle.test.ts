@@ -1,14 +1,17 @@
+import { performance } from 'node:perf_hooks';
 import pino from 'pino';
+import type { Knex } from 'knex';
 import { systemClock } from '../../src/clock';
 import { createKnex } from '../../src/db/knex-factory';
 import { createI18n } from '../../src/i18n/i18n';
-import { startListening } from '../../src/jobs/job-runner';
-import type { MailListener } from '../../src/jobs/mail-listen';
+import { fetchDepsOf, startListening } from '../../src/jobs/job-runner';
+import { jittered, startMailListener, type ListenPolicy, type MailListener } from '../../src/jobs/mail-listen';
 import { deleteMailbox, findMailbox, updateMailbox, type MailboxValues } from '../../src/mailboxes/mailboxes.repo';
 import { createServices, type Services } from '../../src/web/app-services';
 import { describeWithDovecot, type DovecotServer } from '../helpers/dovecot';
 import type { InstalledApp } from '../helpers/installed-app';
 import { addDovecotMailbox, customerMail, useDovecotMailboxes } from '../helpers/mailbox-fixtures';
+import { startDbProxy } from '../helpers/db-proxy';
 import { testPool } from '../helpers/test-db';
 import { waitFor } from '../helpers/wait-for';
 
@@ -30,8 +33,8 @@ describeWithDovecot('listening to IMAP mailboxes (IDLE)', () => {
     for (const l of listeners.splice(0)) await l.stop();
   });
 
-  const listen = (services: Services = t.services) => {
-    const l = startListening(services, quick)!;
+  const listen = (services: Services = t.services, policy: Partial<ListenPolicy> = {}) => {
+    const l = startListening(services, { ...quick, ...policy })!;
     listeners.push(l);
     return l;
   };
@@ -117,6 +120,81 @@ describeWithDovecot('listening to IMAP mailboxes (IDLE)', () => {
     }
   });
 
+  test('a server that is gone is tried again less and less often, not in a storm', async () => {
+    const id = await addDovecotMailbox(t, dc);
+    const listener = listen(t.services, { firstBackoffMs: 200, maxBackoffMs: 1_600 });
+    await waitFor(() => listening(id), 'the IDLE connection is up', 20_000);
+    await dc.stop();
+    try {
+      await waitFor(() => listener.reconnects(id) >= 1, 'the connection seen lost', 20_000);
+      const started = performance.now();
+      await waitFor(() => listener.reconnects(id) >= 5, 'four more tries', 30_000);
+      // Waits of at least half of 200, 400, 800 and 1,600 ms; without backoff it tries every 200 ms.
+      expect(performance.now() - started).toBeGreaterThanOrEqual(100 + 200 + 400 + 800);
+    } finally {
+      await dc.start();
+    }
+    await waitFor(() => listening(id), 'listening again once the server is back', 30_000);
+  });
+
+  test('a server that drops every connection as soon as it listens is not hammered: the waits grow', async () => {
+    const proxy = await startDbProxy({ host: dc.host, port: dc.imapPort });
+    try {
+      const id = await addDovecotMailbox(t, dc, { host: proxy.host, port: proxy.port });
+      const listener = listen(t.services, { firstBackoffMs: 200, maxBackoffMs: 3_200 });
+      for (let cut = 1; cut <= 5; cut++) {
+        await waitFor(() => listening(id), `listening before cut ${cut}`, 30_000);
+        proxy.setMode('refuse'); // cuts the open connections
+        proxy.setMode('pass');
+        await waitFor(() => listener.reconnects(id) >= cut, `the connection seen lost after cut ${cut}`, 30_000);
+      }
+      // Each connection reached IDLE, yet none stayed up for a healthy period: the fifth wait is
+      // at least half of 3,200 ms (a listener that counted "it listened" as healthy waits 200 ms).
+      const started = performance.now();
+      await waitFor(() => listening(id), 'listening after the fifth cut', 30_000);
+      expect(performance.now() - started).toBeGreaterThanOrEqual(1_600);
+    } finally {
+      await proxy.close();
+    }
+  });
+
+  test('a lease taken over by another process ends the listening at the next check', async () => {
+    const id = await addDovecotMailbox(t, dc);
+    const listener = listen();
+    await waitFor(() => listening(id), 'the IDLE connection is up', 20_000);
+    await t.db('mailboxes').where({ id }).update({ listened_by: 'listen-elsewhere', listen_until: t.clock.now() + 60_000 });
+    await listener.check();
+    expect(listener.held()).toEqual([]);
+    expect(await row(id)).toMatchObject({ listened_by: 'listen-elsewhere' }); // not given back: it is not ours
+  });
+
+  test('a renewal the database did not confirm (the UPDATE failed) ends the listening; it comes back once the database answers', async () => {
+    const id = await addDovecotMailbox(t, dc);
+    let failing = false;
+    // The app's database, with every lease renewal failing while `failing` is on.
+    const db = new Proxy(t.db, {
+      apply(target, thisArg, args: unknown[]) {
+        const qb = Reflect.apply(target, thisArg, args) as Knex.QueryBuilder;
+        if (failing && args[0] === 'mailboxes') {
+          const update = qb.update.bind(qb) as (...a: unknown[]) => unknown;
+          (qb as unknown as { update: (...a: unknown[]) => unknown }).update = (...a: unknown[]) => {
+            const values = a[0] as Record<string, unknown> | undefined;
+            return values && typeof values.listen_until === 'number' ? Promise.reject(new Error('the database went away')) : update(...a);
+          };
+        }
+        return qb;
+      },
+    }) as Knex;
+    const listener = startMailListener(fetchDepsOf({ ...t.services, db }), quick);
+    listeners.push(listener);
+    await waitFor(() => listening(id), 'the IDLE connection is up', 20_000);
+    failing = true;
+    await listener.check();
+    expect(listener.held()).toEqual([]);
+    failing = false;
+    await waitFor(() => listener.held().length === 1, 'listening again', 20_000);
+  });
+
   test('POP3 mailboxes are not listened to', async () => {
     await addDovecotMailbox(t, dc, { protocol: 'pop3' });
     const listener = listen();
@@ -145,4 +223,14 @@ describeWithDovecot('an IMAP server without IDLE', () => {
     await updateMailbox(t.db, id, { name: 'Saved', protocol: 'imap', host: box.host, port: box.port, security: 'none', username: box.username, address: null, folder: 'INBOX', afterImport: 'keep', moveTo: null, categoryId: null, priorityId: null, active: true }, undefined, false, t.clock.now());
     expect((await findMailbox(t.db, id))!.idle_missing).toBe(false); // asked again: the server may have changed
   });
+});
+
+test('a reconnect waits between half and all of its step', () => {
+  expect(jittered(1_000, () => 0)).toBe(500);
+  expect(jittered(1_000, () => 0.999_999)).toBe(1_000);
+  for (let i = 0; i < 100; i++) {
+    const ms = jittered(8_000);
+    expect(ms).toBeGreaterThanOrEqual(4_000);
+    expect(ms).toBeLessThanOrEqual(8_000);
+  }
 });

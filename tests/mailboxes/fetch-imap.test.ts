@@ -1,4 +1,7 @@
-import { fetchDueMailboxes, fetchPolicy } from '../../src/jobs/mail-fetch';
+import { fetchDepsOf } from '../../src/jobs/job-runner';
+import { fetchDueMailboxes, fetchMailboxNow, fetchPolicy } from '../../src/jobs/mail-fetch';
+import { startDbProxy } from '../helpers/db-proxy';
+import { waitFor } from '../helpers/wait-for';
 import { importRawMail } from '../../src/mail-intake/intake.service';
 import { describeWithDovecot, type DovecotServer } from '../helpers/dovecot';
 import type { InstalledApp } from '../helpers/installed-app';
@@ -169,6 +172,26 @@ describeWithDovecot('fetching mail over IMAP', () => {
     expect((await box(id)).last_error).toBeNull();
     await run();
     expect(await tickets()).toBe(before + 1);
+  });
+
+  test('a stop cuts a run whose server hangs: its connection is closed at once, no error is recorded, the mailbox is due again', async () => {
+    const proxy = await startDbProxy({ host: dc.host, port: dc.imapPort });
+    try {
+      proxy.setMode('freeze'); // accepts the connection, never greets
+      const id = await addDovecotMailbox(t, dc, { host: proxy.host, port: proxy.port });
+      const stop = new AbortController();
+      const running = fetchMailboxNow(fetchDepsOf(t.services), id, stop.signal);
+      await waitFor(() => proxy.connections() === 1, 'the connection opened');
+      stop.abort();
+      await waitFor(() => proxy.connections() === 0, 'the connection closed by the stop');
+      // Without the cut the run would wait for the greeting's time limit and record a timeout.
+      expect(await running).toEqual({ imported: 0, error: null });
+      const row = await box(id);
+      expect(row).toMatchObject({ last_error: null, lease_until: null });
+      expect(Number(row.next_fetch_at)).toBe(t.clock.now());
+    } finally {
+      await proxy.close();
+    }
   });
 
   test('a wrong password is the job\'s last error, with the server\'s words', async () => {
