@@ -81,6 +81,12 @@ export const templateVars = {
     customerName: personName,
     replyText: z.string().max(200_000),
   }),
+  staff_sla_warning: z.object({
+    ticket: z.object({ id: z.number().int().positive(), trackingId, subject: ticketSubject }),
+    kind: z.enum(['first', 'next', 'resolution']),
+    atPercent: z.number().int().min(1).max(100),
+    dueAt: z.number().int().nonnegative(),
+  }),
   staff_invite: z.object({ invitedBy: personName, url: link, validHours: z.number().int().positive() }),
   staff_password_reset: z.object({ url: link, validMinutes: z.number().int().positive() }),
   staff_security_notice: z.object({ event: z.enum(securityEvents), at: z.number().int().nonnegative(), byName: personName.optional(), resetUrl: link }),

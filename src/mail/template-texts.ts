@@ -92,6 +92,15 @@ export const editableTemplates = {
     reply_text: { value: (v) => v.replyText.replace(/\r\n?/g, '\n').trim() },
     ...site,
   } satisfies Placeholders<'staff_customer_replied'>,
+  staff_sla_warning: {
+    ...recipient,
+    ...ticketFacts,
+    ...staffLink,
+    target: { value: (v, c) => c.t(`sla.kinds.${v.kind}`) },
+    percent: { value: (v) => String(v.atPercent) },
+    due_at: { value: (v) => securityNoticeTime(v.dueAt) },
+    ...site,
+  } satisfies Placeholders<'staff_sla_warning'>,
   staff_invite: {
     ...recipient,
     invited_by: { value: (v) => v.invitedBy },
@@ -185,6 +194,7 @@ export function defaultTemplateText(template: EditableTemplate, t: TFunction, in
     ],
     staff_assigned: [t('staff_assigned.intro', { name: '{{assigned_by}}' }), facts, `${t('staff_assigned.open')}: {{ticket_url}}`],
     staff_customer_replied: [t('staff_customer_replied.intro', { name: '{{customer_name}}' }), '{{reply_text}}', facts, `${t('staff_customer_replied.open')}: {{ticket_url}}`],
+    staff_sla_warning: [t('slaEscalations.mail.intro', { target: '{{target}}', percent: '{{percent}}', due: '{{due_at}}' }), facts, `${t('mail.staff_new_ticket.open')}: {{ticket_url}}`],
     staff_invite: [
       t('staff_invite.intro', { name: '{{invited_by}}', helpdesk: '{{helpdesk_name}}' }),
       `${t('staff_invite.action')}: {{invite_url}}`,

@@ -132,6 +132,8 @@ function sampleRequest(template: EditableTemplate, language: LanguageCode, siteU
       return { ...base, to: staffRecipient, template, vars: { ticket: staffTicket, assignedBy: t('mailTemplates.sample.staff') } };
     case 'staff_customer_replied':
       return { ...base, to: staffRecipient, template, vars: { ticket: staffTicket, customerName: t('mailTemplates.sample.customer'), replyText: t('mailTemplates.sample.customerReply') } };
+    case 'staff_sla_warning':
+      return { ...base, to: staffRecipient, template, vars: { ticket: staffTicket, kind: 'first', atPercent: 80, dueAt: Date.UTC(2026, 0, 15, 10, 0) } };
     case 'staff_invite':
       return { ...base, to: staffRecipient, template, vars: { invitedBy: t('mailTemplates.sample.admin'), url: `${siteUrl}/admin/invite/${sampleToken}`, validHours: tokenLifetimes.invite / 3600_000 } };
     case 'staff_password_reset':

@@ -90,6 +90,12 @@ export async function describeEvents<E extends EventToDescribe>(services: Servic
       case 'sla.met':
       case 'sla.breached':
         return t(`sla.kinds.${text(e.data.kind)}`, { defaultValue: text(e.data.kind) }) + (e.data.late === true ? ` (${t('sla.clock.late')})` : '');
+      case 'sla.escalated': {
+        const target = t(`sla.kinds.${text(e.data.kind)}`, { defaultValue: text(e.data.kind) });
+        const when = Number(e.data.percent) >= 100 ? t('slaEscalations.atBreach', { target }) : t('slaEscalations.atPercent', { target, percent: Number(e.data.percent) });
+        const what = t(`slaEscalations.actions.${text(e.data.action)}`, { defaultValue: text(e.data.action) });
+        return `${when} — ${what}` + (e.data.done === false ? ` (${t(`slaEscalations.skipped.${text(e.data.why)}`, { defaultValue: text(e.data.why) })})` : '');
+      }
       case 'mail.failed':
       case 'mail.resent':
         return text(e.data.address);
