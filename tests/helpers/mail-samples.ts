@@ -39,6 +39,8 @@ export function sampleRequest(template: MailTemplate, opts: { text?: string; lan
       return { ...base, template, vars: { ticket: { id: 42, trackingId: 'ABC234DEFG', subject: text }, assignedBy: `Ada ${text}` } };
     case 'staff_customer_replied':
       return { ...base, template, vars: { ticket: { id: 42, trackingId: 'ABC234DEFG', subject: text }, customerName: `Eve ${text}`, replyText: `Still broken ${text}` } };
+    case 'staff_sla_warning':
+      return { ...base, template, vars: { ticket: { id: 42, trackingId: 'ABC234DEFG', subject: text }, kind: 'first', atPercent: 80, dueAt: Date.UTC(2026, 11, 7, 9) } };
     case 'staff_password_reset':
       return { ...base, template, vars: { url: 'https://help.acme.test/admin/reset/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA', validMinutes: 60 } };
     case 'staff_security_notice':
@@ -46,4 +48,4 @@ export function sampleRequest(template: MailTemplate, opts: { text?: string; lan
   }
 }
 
-export const ticketTemplates: MailTemplate[] = ['ticket_received', 'staff_replied', 'ticket_resolved', 'staff_new_ticket', 'staff_escalated', 'staff_assigned', 'staff_customer_replied'];
+export const ticketTemplates: MailTemplate[] = ['ticket_received', 'staff_replied', 'ticket_resolved', 'staff_new_ticket', 'staff_escalated', 'staff_assigned', 'staff_customer_replied', 'staff_sla_warning'];
