@@ -21,7 +21,7 @@ export type DeliveryState = {
 };
 
 /** The mails a customer gets about their ticket; staff can see and re-send these on the ticket page. */
-export const customerTicketTemplates: readonly string[] = ['ticket_received', 'staff_replied', 'ticket_resolved'];
+export const customerTicketTemplates: readonly string[] = ['ticket_received', 'staff_replied', 'ticket_resolved', 'ticket_auto_closed'];
 
 export function deliveryStateOf(mail: OutboxEntry): DeliveryState {
   const base = { mailId: mail.id, to: mail.toAddress, at: null, nextTry: null, lastError: null, maybeTwice: mail.interruptedAttempts > 0 };

@@ -57,6 +57,15 @@ export const editableTemplates = {
     new_ticket_url: { value: (v) => v.newTicketUrl, link: true },
     ...site,
   } satisfies Placeholders<'ticket_resolved'>,
+  ticket_auto_closed: {
+    ...customer,
+    ...ticketFacts,
+    ...customerLink,
+    next_step: { value: (v, c) => (v.reopenUntil !== null ? `${answerWording(c.t, 'autoClose.mail.reopen', c.inbound)} ${c.t('autoClose.mail.until', { date: reopenDate(v.reopenUntil) })}` : c.t('mail.ticket_resolved.newTicket')) },
+    next_step_url: { value: (v) => (v.reopenUntil !== null ? v.ticket.url : v.newTicketUrl), link: true },
+    new_ticket_url: { value: (v) => v.newTicketUrl, link: true },
+    ...site,
+  } satisfies Placeholders<'ticket_auto_closed'>,
   forgot_tracking: {
     ...customer,
     ticket_list: { value: ticketList },
@@ -124,6 +133,11 @@ export const editableTemplates = {
   test_message: { requested_by: { value: (v) => v.requestedBy }, ...site } satisfies Placeholders<'test_message'>,
 };
 
+/** The last day a closed ticket takes the customer's answer (UTC: the reader's zone is unknown). */
+export function reopenDate(until: number): string {
+  return new Date(until).toISOString().slice(0, 10);
+}
+
 /** The sentence of a security notice that says what happened (shared by the built-in views). */
 export function securityNoticeWhat(v: Vars<'staff_security_notice'>, t: TFunction, helpdesk: string): string {
   return t(`staff_security_notice.event.${v.event}`, { helpdesk, name: v.byName ?? '' });
@@ -181,6 +195,7 @@ export function defaultTemplateText(template: EditableTemplate, t: TFunction, in
     ticket_received: [t('mail.ticket_received.intro'), facts, `${t('mail.ticket_received.keepId')}\n${answer('mail.ticket_received.replyHint')}`, `${t('mail.viewTicket')}: {{ticket_url}}`],
     staff_replied: [t('mail.staff_replied.intro', { name: '{{staff_name}}' }), '{{reply_text}}', facts, answer('mail.staff_replied.replyHint'), `${t('mail.viewTicket')}: {{ticket_url}}`],
     ticket_resolved: [t('mail.ticket_resolved.intro'), facts, '{{next_step}}\n{{next_step_url}}'],
+    ticket_auto_closed: [t('autoClose.mail.intro'), facts, '{{next_step}}\n{{next_step_url}}'],
     forgot_tracking: [t('mail.forgot_tracking.intro'), '{{ticket_list}}', t('mail.forgot_tracking.ignore')],
     staff_new_ticket: [
       t('mail.staff_new_ticket.intro', { category: '{{category}}' }),

@@ -117,6 +117,8 @@ function sampleRequest(template: EditableTemplate, language: LanguageCode, siteU
       return { ...base, template, automatic: false, vars: { staffName: t('mailTemplates.sample.staff'), ticket, replyText: t('mailTemplates.sample.reply') } };
     case 'ticket_resolved':
       return { ...base, template, vars: { ticket, canReopen: true, newTicketUrl: `${siteUrl}/helpdesk/tickets/new` } };
+    case 'ticket_auto_closed':
+      return { ...base, template, vars: { ticket, reopenUntil: Date.UTC(2026, 0, 30), newTicketUrl: `${siteUrl}/helpdesk/tickets/new` } };
     case 'forgot_tracking':
       return { ...base, template, vars: { tickets: [{ trackingId: ticket.trackingId, subject: ticket.subject, status: { key: 'open', name: 'Open' }, url: ticket.url }] } };
     case 'staff_new_ticket':

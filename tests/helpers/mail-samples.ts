@@ -16,6 +16,8 @@ export function sampleRequest(template: MailTemplate, opts: { text?: string; lan
       return { ...base, template, vars: { staffName: `Sam ${text}`, ticket: ticket(text), replyText: `First line ${text}\nsecond line\n\nNew paragraph` } };
     case 'ticket_resolved':
       return { ...base, template, vars: { ticket: ticket(text), canReopen: true, newTicketUrl: 'https://help.acme.test/helpdesk/tickets/new' } };
+    case 'ticket_auto_closed':
+      return { ...base, template, vars: { ticket: ticket(text), reopenUntil: Date.UTC(2026, 11, 31), newTicketUrl: 'https://help.acme.test/helpdesk/tickets/new' } };
     case 'forgot_tracking':
       return {
         ...base,
@@ -48,4 +50,4 @@ export function sampleRequest(template: MailTemplate, opts: { text?: string; lan
   }
 }
 
-export const ticketTemplates: MailTemplate[] = ['ticket_received', 'staff_replied', 'ticket_resolved', 'staff_new_ticket', 'staff_escalated', 'staff_assigned', 'staff_customer_replied', 'staff_sla_warning'];
+export const ticketTemplates: MailTemplate[] = ['ticket_received', 'staff_replied', 'ticket_resolved', 'staff_new_ticket', 'staff_escalated', 'staff_assigned', 'staff_customer_replied', 'staff_sla_warning', 'ticket_auto_closed'];

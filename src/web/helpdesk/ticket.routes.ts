@@ -7,6 +7,7 @@ import { clientKey } from '../../security/client-key';
 import { QuotaExceededError } from '../../security/reply-quota';
 import { assertLookupAllowed, countFailedLookup } from '../../security/lookup-limit';
 import { rateStaffReply, replyAsCustomer, setStatusByCustomer } from '../../tickets/customer-actions.service';
+import { takesCustomerReply } from '../../auto-close/reopen-window';
 import { survivingTicket, ticketForCustomer } from '../../tickets/customer-access.service';
 import { listCustomerMessages } from '../../tickets/messages.repo';
 import { checkMessageForm } from '../../tickets/message-form';
@@ -97,8 +98,8 @@ export function ticketRoutes(services: Services): Router {
       messages: messages.map((m) => ({ ...m, attachments: attachments.filter((a) => a.messageId === m.id) })),
       fields: fields.filter((f) => f.visibleToCustomer),
       canResolve: settings['portal.customerResolve'] && ticket.statusIsOpen,
-      canReopen: settings['portal.customerReopen'] && !ticket.statusIsOpen,
-      canReply: ticket.statusIsOpen || settings['portal.customerReopen'],
+      canReopen: settings['portal.customerReopen'] && !ticket.statusIsOpen && takesCustomerReply(ticket, settings['tickets.reopenDays'], services.clock.now()),
+      canReply: takesCustomerReply(ticket, settings['tickets.reopenDays'], services.clock.now()) && (ticket.statusIsOpen || settings['portal.customerReopen']),
       customerStatuses: await customerStatusChoices(services.db, ticket),
       attachmentRules: { maxCount: settings['attachments.maxCount'], maxSizeMb: settings['attachments.maxSizeMb'], types: settings['attachments.allowedTypes'] },
       errors: extra.errors ?? {},
@@ -120,7 +121,8 @@ export function ticketRoutes(services: Services): Router {
     const settings = await services.settings.all();
     const body = (req.body ?? {}) as Record<string, unknown>;
     const reply = typeof body.message === 'string' ? body.message : '';
-    if (!ticket.statusIsOpen && !settings['portal.customerReopen']) throw new ConflictError('ticket_closed', 'This ticket is closed.');
+    // Past the reopen window a closed ticket takes no more answers: the page offers a new ticket.
+    if (!ticket.statusIsOpen && (!settings['portal.customerReopen'] || !takesCustomerReply(ticket, settings['tickets.reopenDays'], services.clock.now()))) throw new ConflictError('ticket_closed', 'This ticket is closed.');
     const submissionKey = sentSubmissionKey(body.submission_key);
     const form = await checkMessageForm(body, uploadedFiles(req), settings);
     if (!form.ok) return renderTicket(req, res, { errors: form.errors, reply, submissionKey }, 400);
@@ -140,7 +142,7 @@ export function ticketRoutes(services: Services): Router {
     const action = req.body?.action;
     const settings = await services.settings.all();
     if (action === 'resolve' && settings['portal.customerResolve']) await setStatusByCustomer(services, ticket, 'resolve');
-    else if (action === 'reopen' && settings['portal.customerReopen']) await setStatusByCustomer(services, ticket, 'reopen');
+    else if (action === 'reopen' && settings['portal.customerReopen'] && takesCustomerReply(ticket, settings['tickets.reopenDays'], services.clock.now())) await setStatusByCustomer(services, ticket, 'reopen');
     else if (action === 'choose') {
       await setCustomerChosenStatus(services, ticket, req.body?.status);
       return res.redirect(303, `/helpdesk/tickets/${ticket.trackingId}?done=status`);
