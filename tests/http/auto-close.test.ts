@@ -142,3 +142,23 @@ test('by e-mail: an answer within the window reopens the ticket, a later one sta
   expect(late.ticketId).not.toBe(id);
   expect(await statusOf(id)).toBe('resolved');
 });
+
+test('the tickets settings tab sets the desk default and the reopen window, and refuses bad values', async () => {
+  const { agent } = await admin();
+  const page = (await agent.get('/admin/settings/tickets').expect(200)).text;
+  expect(page).toContain('Closed tickets take replies for (days)');
+  expect(page).not.toContain('Not in use yet');
+  const token = csrfFrom(page);
+  for (const bad of ['-1', '99999', 'x']) await agent.post('/admin/settings/tickets').type('form').send({ _csrf: token, 'tickets-autoCloseDays': '7', 'tickets-reopenDays': bad }).expect(400);
+  await agent.post('/admin/settings/tickets').type('form').send({ _csrf: token, 'tickets-autoCloseDays': '5', 'tickets-reopenDays': '0' }).expect(303);
+  expect(await t.services.settings.get('tickets.reopenDays')).toBe(0);
+  // With no window, an answer by e-mail to a resolved ticket starts a new one at once.
+  const start = Date.UTC(2027, 6, 1, 10);
+  const { tracking, id } = await answeredTicket(start, 'No window');
+  const later = await admin(); // the clock moved past the first session's life
+  await later.agent.post(`/admin/tickets/${id}/reply?_csrf=${encodeURIComponent(later.token)}`).field('message', 'Done.').field('status', 'resolved').expect(303);
+  const formatted = `${tracking.slice(0, 3)}-${tracking.slice(3, 6)}-${tracking.slice(6)}`;
+  const late = await importMail(t, simpleMail({ from: `Carla <${validTicket.email}>`, subject: `Re: [#${formatted}] No window`, body: 'One more thing.' }));
+  expect(late.outcome).toBe('created');
+  await t.services.settings.save({ 'tickets.reopenDays': 30, 'tickets.autoCloseDays': 7 });
+});
