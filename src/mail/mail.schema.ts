@@ -57,7 +57,7 @@ export type SecurityEvent = (typeof securityEvents)[number];
 export const templateVars = {
   ticket_received: z.object({ ticket: ticketRef }),
   staff_replied: z.object({ staffName: personName, ticket: ticketRef, replyText: z.string().max(200_000), files: z.array(mailFile).max(50).default([]) }),
-  ticket_resolved: z.object({ ticket: ticketRef, canReopen: z.boolean(), newTicketUrl: link }),
+  ticket_resolved: z.object({ ticket: ticketRef, canReopen: z.boolean(), newTicketUrl: link, rateUrl: link.optional() }),
   ticket_auto_closed: z.object({ ticket: ticketRef, reopenUntil: z.number().int().nonnegative().nullable(), newTicketUrl: link }),
   forgot_tracking: z.object({
     tickets: z.array(z.object({ trackingId, subject: ticketSubject, status: statusRef, url: link })).max(500),

@@ -64,7 +64,7 @@ beforeAll(async () => {
     [admin, `/admin/customers/${customerId}`, ['anonymized', 'ticketAnonymized']],
     [admin, '/admin/customers', ['deleted']],
     [admin, '/admin/mail/inbound', ['discarded', 'created', 'replied', 'duplicate', 'refused', 'kept_aside']],
-    [customer, `/helpdesk/tickets/${tracking}`, ['status', 'resolved', 'reopened', 'rated']],
+    [customer, `/helpdesk/tickets/${tracking}`, ['status', 'resolved', 'reopened', 'rated', 'satisfaction']],
   ];
 });
 
