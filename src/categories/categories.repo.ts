@@ -37,7 +37,7 @@ export async function listActiveCategories(db: Knex): Promise<CategoryRow[]> {
 export type AutoAssign = 'none' | 'round_robin' | 'least_loaded';
 
 /** A category with everything the administration screen edits. */
-export type CategoryAdminRow = CategoryRow & { names: string | null; sort_order: number; is_active: boolean | number; due_hours: number | null; auto_assign: AutoAssign };
+export type CategoryAdminRow = CategoryRow & { names: string | null; sort_order: number; is_active: boolean | number; due_hours: number | null; auto_close_days: number | null; auto_assign: AutoAssign };
 
 export type CategoryWrite = {
   name: string;
@@ -48,11 +48,12 @@ export type CategoryWrite = {
   default_priority_id: number | null;
   escalate_to_id: number | null;
   due_hours: number | null;
+  auto_close_days: number | null;
   auto_assign: AutoAssign;
   sort_order: number;
 };
 
-const adminColumns = [...columns, 'names', 'sort_order', 'is_active', 'due_hours', 'auto_assign'];
+const adminColumns = [...columns, 'names', 'sort_order', 'is_active', 'due_hours', 'auto_close_days', 'auto_assign'];
 
 /** Every category, archived ones too, in display order (for the administration screen). */
 export async function listAllCategories(db: Knex): Promise<CategoryAdminRow[]> {

@@ -30,6 +30,14 @@ export function categorySchema(defaultLanguage: LanguageCode) {
         .refine((v) => v === null || (v >= 1 && v <= 8760), { error: 'catalog.errors.dueHours' })
         .optional()
         .default(null),
+      auto_close_days: z
+        .string({ error: 'form.invalid' })
+        .trim()
+        .regex(/^\d{0,3}$/, { error: 'autoClose.errors.days' })
+        .transform((v) => (v === '' ? null : Number(v)))
+        .refine((v) => v === null || v <= 365, { error: 'autoClose.errors.days' })
+        .optional()
+        .default(null),
       auto_assign: z.enum(['none', 'round_robin', 'least_loaded'], { error: 'form.invalid' }).optional().default('none'),
       sort_order: z
         .string({ error: 'form.invalid' })

@@ -32,7 +32,7 @@ export async function categoryFormChoices(db: Db) {
 
 /** The form's values for an existing category (or a fresh form). */
 export function categoryFormValues(category: CategoryAdminRow | null, staffIds: number[], defaultLanguage: string): Record<string, string | string[]> {
-  if (!category) return { ...formFromNames({}, 'name', '', defaultLanguage), description: '', visibility: 'public', tier: '1', default_priority: '', escalate_to: '', due_hours: '', auto_assign: 'none', sort_order: '0', staff: [] };
+  if (!category) return { ...formFromNames({}, 'name', '', defaultLanguage), description: '', visibility: 'public', tier: '1', default_priority: '', escalate_to: '', due_hours: '', auto_close_days: '', auto_assign: 'none', sort_order: '0', staff: [] };
   return {
     ...formFromNames(parseNames(category.names), 'name', category.name, defaultLanguage),
     description: category.description ?? '',
@@ -41,6 +41,7 @@ export function categoryFormValues(category: CategoryAdminRow | null, staffIds: 
     default_priority: category.default_priority_id == null ? '' : String(category.default_priority_id),
     escalate_to: category.escalate_to_id == null ? '' : String(category.escalate_to_id),
     due_hours: category.due_hours == null ? '' : String(category.due_hours),
+    auto_close_days: category.auto_close_days == null ? '' : String(category.auto_close_days),
     auto_assign: category.auto_assign,
     sort_order: String(category.sort_order),
     staff: staffIds.map(String),
@@ -75,6 +76,7 @@ export async function saveCategory(db: Db, actor: AdminActor, id: number | null,
     default_priority_id: v.default_priority,
     escalate_to_id: v.escalate_to,
     due_hours: v.due_hours,
+    auto_close_days: v.auto_close_days,
     auto_assign: v.auto_assign,
     sort_order: v.sort_order,
   };

@@ -4,6 +4,8 @@ import { importRawMail, type IntakeDeps } from '../mail-intake/intake.service';
 import { sweepLeftovers } from './cleanup';
 import { recordSlaBreaches } from './sla-breaches';
 import { resyncSlaClocks } from './sla-resync';
+import { runSlaEscalations } from './sla-escalations';
+import { runAutoClose } from './auto-close';
 import { drainDueMail, type MailDrainSummary } from './mail-delivery';
 import { fetchDueMailboxes, type FetchDeps, type FetchSummary } from './mail-fetch';
 import { startMailListener, type ListenPolicy, type MailListener } from './mail-listen';
@@ -11,7 +13,7 @@ import { startMailListener, type ListenPolicy, type MailListener } from './mail-
 /** The app's services (web process, cron) can also fetch mail; a bare delivery set-up only sends. */
 type FetchingJobDeps = DeliveryDeps & IntakeDeps & { config: Pick<AppConfig, 'paths' | 'secrets'> };
 export type JobDeps = DeliveryDeps | FetchingJobDeps;
-export type JobsReport = { mail: MailDrainSummary; fetched: FetchSummary | null; swept: { counters: number; files: number }; slaBreaches: number; slaResynced: number };
+export type JobsReport = { mail: MailDrainSummary; fetched: FetchSummary | null; swept: { counters: number; files: number }; slaBreaches: number; slaResynced: number; slaEscalations: number; autoClosed: number };
 
 const canFetch = (deps: JobDeps): deps is FetchingJobDeps => 'events' in deps && 'i18n' in deps && 'secrets' in deps.config;
 
@@ -25,7 +27,17 @@ export const startListening = (deps: JobDeps, policy: Partial<ListenPolicy> = {}
 export async function runDueJobs(deps: JobDeps, opts: { stopSignal?: AbortSignal; budgetMs?: number } = {}): Promise<JobsReport> {
   const mail = await drainDueMail(deps, { stopSignal: opts.stopSignal, budgetMs: opts.budgetMs });
   const fetched = canFetch(deps) ? await fetchDueMailboxes(fetchDepsOf(deps), { stopSignal: opts.stopSignal, budgetMs: opts.budgetMs }) : null;
-  return { mail, fetched, swept: await sweepLeftovers(deps), slaResynced: await resyncSlaClocks(deps), slaBreaches: await recordSlaBreaches(deps) };
+  const full = canFetch(deps);
+  return {
+    mail,
+    fetched,
+    swept: await sweepLeftovers(deps),
+    // Due times first follow a policy or calendar edit, then breaches and escalations read them.
+    slaResynced: await resyncSlaClocks(deps),
+    slaBreaches: await recordSlaBreaches(deps),
+    slaEscalations: full ? await runSlaEscalations(deps) : 0,
+    autoClosed: full ? await runAutoClose({ ...deps, signingSecret: deps.config.secrets.signing }) : 0,
+  };
 }
 
 export type JobRunner = { stop(): Promise<void> };

@@ -16,7 +16,8 @@ import { composeBody, planNewTicket } from './new-ticket-plan';
 import { parseMail, type IncomingMail } from './parse-mail';
 import { dropRaw, keepRaw, readRaw } from './raw-store';
 import { refusalOf } from './refusals';
-import { findThread } from './threading';
+import { findThread, type Thread } from './threading';
+import { takesCustomerReply } from '../auto-close/reopen-window';
 import type { CheckedFile } from '../attachments/file-check';
 import { auditStaffReplyRefusal, deliverStaffReply, staffReplyDigest, staffReplyReplayWindowMs } from '../staff-mail/deliver-staff-reply';
 import type { DnsResolver } from '../staff-mail/sender-auth';
@@ -182,7 +183,9 @@ async function importWith(deps: IntakeDeps, raw: Buffer, recorder: Recorder, ori
   const checkDeps = { db: deps.db, signingSecret: deps.config.secrets.signing, now: deps.clock.now(), resolver: deps.dnsResolver };
   const staffReply = await checkStaffReply(checkDeps, raw, mail, settings);
   if (staffReply) return importStaffReply(deps, raw, recorder, mail, settings, staffReply);
-  const thread = await findThread(deps.db, mail);
+  const found = await findThread(deps.db, mail);
+  // An answer to a ticket closed longer than the reopen window starts a new ticket (src/auto-close).
+  const thread: Thread = found.kind === 'reply' && !takesCustomerReply(found.ticket, settings['tickets.reopenDays'], deps.clock.now()) ? { kind: 'new' } : found;
   const plan = await planNewTicket(deps.db, mail, origin, settings);
   if (!plan) return keepAside(deps, recorder, raw, 'not_stored', 'no active category to open a ticket in');
   const language = thread.kind === 'reply' ? thread.ticket.language : plan.customer.language;

@@ -21,7 +21,7 @@ export type DeliveryState = {
 };
 
 /** The mails a customer gets about their ticket; staff can see and re-send these on the ticket page. */
-export const customerTicketTemplates: readonly string[] = ['ticket_received', 'staff_replied', 'ticket_resolved'];
+export const customerTicketTemplates: readonly string[] = ['ticket_received', 'staff_replied', 'ticket_resolved', 'ticket_auto_closed'];
 
 /**
  * Every mail about a ticket to someone outside the help desk: the customer's, and the followers'

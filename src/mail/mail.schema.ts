@@ -67,7 +67,8 @@ export const templateVars = {
     replyText: z.string().max(200_000),
     files: z.array(mailFile.extend({ url: z.null() })).max(50).default([]),
   }),
-  ticket_resolved: z.object({ ticket: ticketRef, canReopen: z.boolean(), newTicketUrl: link }),
+  ticket_resolved: z.object({ ticket: ticketRef, canReopen: z.boolean(), newTicketUrl: link, rateUrl: link.optional() }),
+  ticket_auto_closed: z.object({ ticket: ticketRef, reopenUntil: z.number().int().nonnegative().nullable(), newTicketUrl: link }),
   forgot_tracking: z.object({
     tickets: z.array(z.object({ trackingId, subject: ticketSubject, status: statusRef, url: link })).max(500),
   }),
@@ -90,6 +91,12 @@ export const templateVars = {
     ticket: z.object({ id: z.number().int().positive(), trackingId, subject: ticketSubject }),
     customerName: personName,
     replyText: z.string().max(200_000),
+  }),
+  staff_sla_warning: z.object({
+    ticket: z.object({ id: z.number().int().positive(), trackingId, subject: ticketSubject }),
+    kind: z.enum(['first', 'next', 'resolution']),
+    atPercent: z.number().int().min(1).max(100),
+    dueAt: z.number().int().nonnegative(),
   }),
   staff_invite: z.object({ invitedBy: personName, url: link, validHours: z.number().int().positive() }),
   staff_password_reset: z.object({ url: link, validMinutes: z.number().int().positive() }),

@@ -64,6 +64,15 @@ export const editableTemplates = {
     new_ticket_url: { value: (v) => v.newTicketUrl, link: true },
     ...site,
   } satisfies Placeholders<'ticket_resolved'>,
+  ticket_auto_closed: {
+    ...customer,
+    ...ticketFacts,
+    ...customerLink,
+    next_step: { value: (v, c) => (v.reopenUntil !== null ? `${answerWording(c.t, 'autoClose.mail.reopen', c.inbound)} ${c.t('autoClose.mail.until', { date: reopenDate(v.reopenUntil) })}` : c.t('mail.ticket_resolved.newTicket')) },
+    next_step_url: { value: (v) => (v.reopenUntil !== null ? v.ticket.url : v.newTicketUrl), link: true },
+    new_ticket_url: { value: (v) => v.newTicketUrl, link: true },
+    ...site,
+  } satisfies Placeholders<'ticket_auto_closed'>,
   forgot_tracking: {
     ...customer,
     ticket_list: { value: ticketList },
@@ -99,6 +108,15 @@ export const editableTemplates = {
     reply_text: { value: (v) => v.replyText.replace(/\r\n?/g, '\n').trim() },
     ...site,
   } satisfies Placeholders<'staff_customer_replied'>,
+  staff_sla_warning: {
+    ...recipient,
+    ...ticketFacts,
+    ...staffLink,
+    target: { value: (v, c) => c.t(`sla.kinds.${v.kind}`) },
+    percent: { value: (v) => String(v.atPercent) },
+    due_at: { value: (v) => securityNoticeTime(v.dueAt) },
+    ...site,
+  } satisfies Placeholders<'staff_sla_warning'>,
   staff_invite: {
     ...recipient,
     invited_by: { value: (v) => v.invitedBy },
@@ -121,6 +139,11 @@ export const editableTemplates = {
   } satisfies Placeholders<'staff_security_notice'>,
   test_message: { requested_by: { value: (v) => v.requestedBy }, ...site } satisfies Placeholders<'test_message'>,
 };
+
+/** The last day a closed ticket takes the customer's answer (UTC: the reader's zone is unknown). */
+export function reopenDate(until: number): string {
+  return new Date(until).toISOString().slice(0, 10);
+}
 
 /** The sentence of a security notice that says what happened (shared by the built-in views). */
 export function securityNoticeWhat(v: Vars<'staff_security_notice'>, t: TFunction, helpdesk: string): string {
@@ -180,6 +203,7 @@ export function defaultTemplateText(template: EditableTemplate, t: TFunction, in
     staff_replied: [t('mail.staff_replied.intro', { name: '{{staff_name}}' }), '{{reply_text}}', facts, answer('mail.staff_replied.replyHint'), `${t('mail.viewTicket')}: {{ticket_url}}`],
     follower_staff_replied: [t('follower_staff_replied.intro', { name: '{{staff_name}}' }), '{{reply_text}}', facts, answer('follower_staff_replied.replyHint')],
     ticket_resolved: [t('mail.ticket_resolved.intro'), facts, '{{next_step}}\n{{next_step_url}}'],
+    ticket_auto_closed: [t('autoClose.mail.intro'), facts, '{{next_step}}\n{{next_step_url}}'],
     forgot_tracking: [t('mail.forgot_tracking.intro'), '{{ticket_list}}', t('mail.forgot_tracking.ignore')],
     staff_new_ticket: [
       t('mail.staff_new_ticket.intro', { category: '{{category}}' }),
@@ -193,6 +217,7 @@ export function defaultTemplateText(template: EditableTemplate, t: TFunction, in
     ],
     staff_assigned: [t('staff_assigned.intro', { name: '{{assigned_by}}' }), facts, `${t('staff_assigned.open')}: {{ticket_url}}`],
     staff_customer_replied: [t('staff_customer_replied.intro', { name: '{{customer_name}}' }), '{{reply_text}}', facts, `${t('staff_customer_replied.open')}: {{ticket_url}}`],
+    staff_sla_warning: [t('slaEscalations.mail.intro', { target: '{{target}}', percent: '{{percent}}', due: '{{due_at}}' }), facts, `${t('mail.staff_new_ticket.open')}: {{ticket_url}}`],
     staff_invite: [
       t('staff_invite.intro', { name: '{{invited_by}}', helpdesk: '{{helpdesk_name}}' }),
       `${t('staff_invite.action')}: {{invite_url}}`,

@@ -119,6 +119,8 @@ function sampleRequest(template: EditableTemplate, language: LanguageCode, siteU
       return { ...base, to: { address: 'follower@example.com' }, template, automatic: false, vars: { staffName: t('mailTemplates.sample.staff'), ticket: { trackingId: ticket.trackingId, subject: ticket.subject }, replyText: t('mailTemplates.sample.reply') } };
     case 'ticket_resolved':
       return { ...base, template, vars: { ticket, canReopen: true, newTicketUrl: `${siteUrl}/helpdesk/tickets/new` } };
+    case 'ticket_auto_closed':
+      return { ...base, template, vars: { ticket, reopenUntil: Date.UTC(2026, 0, 30), newTicketUrl: `${siteUrl}/helpdesk/tickets/new` } };
     case 'forgot_tracking':
       return { ...base, template, vars: { tickets: [{ trackingId: ticket.trackingId, subject: ticket.subject, status: { key: 'open', name: 'Open' }, url: ticket.url }] } };
     case 'staff_new_ticket':
@@ -134,6 +136,8 @@ function sampleRequest(template: EditableTemplate, language: LanguageCode, siteU
       return { ...base, to: staffRecipient, template, vars: { ticket: staffTicket, assignedBy: t('mailTemplates.sample.staff') } };
     case 'staff_customer_replied':
       return { ...base, to: staffRecipient, template, vars: { ticket: staffTicket, customerName: t('mailTemplates.sample.customer'), replyText: t('mailTemplates.sample.customerReply') } };
+    case 'staff_sla_warning':
+      return { ...base, to: staffRecipient, template, vars: { ticket: staffTicket, kind: 'first', atPercent: 80, dueAt: Date.UTC(2026, 0, 15, 10, 0) } };
     case 'staff_invite':
       return { ...base, to: staffRecipient, template, vars: { invitedBy: t('mailTemplates.sample.admin'), url: `${siteUrl}/admin/invite/${sampleToken}`, validHours: tokenLifetimes.invite / 3600_000 } };
     case 'staff_password_reset':

@@ -46,7 +46,7 @@ async function notifyCustomer(deps: NotificationDeps, trx: Trx, event: TicketEve
     await queueMail(trx, deps, {
       ...base,
       template: 'ticket_resolved',
-      vars: { ticket: ref, canReopen: settings['portal.customerReopen'], newTicketUrl: `${settings['helpdesk.url']}/helpdesk/tickets/new` },
+      vars: { ticket: ref, canReopen: settings['portal.customerReopen'], newTicketUrl: `${settings['helpdesk.url']}/helpdesk/tickets/new`, rateUrl: ref.url },
     });
   }
 }

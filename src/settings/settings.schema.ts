@@ -28,6 +28,7 @@ export const settingDefinitions = {
   'helpdesk.language': def('languages', z.enum(languageCodes), 'en'),
   'helpdesk.dateFormat': def('languages', z.enum(['YYYY-MM-DD', 'DD.MM.YYYY', 'DD/MM/YYYY', 'MM/DD/YYYY']), 'YYYY-MM-DD'),
   'tickets.autoCloseDays': def('tickets', z.number().int().min(0).max(365), 7),
+  'tickets.reopenDays': def('tickets', z.number().int().min(0).max(3650), 30),
   'portal.serviceMessage': def('portal', z.string().max(2000), ''),
   'portal.confirmEmail': def('portal', z.boolean(), false),
   'portal.customerPriority': def('portal', z.boolean(), false),

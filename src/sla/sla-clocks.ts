@@ -16,7 +16,7 @@ const aroundTheClock = compileCalendar({ timeZone: 'UTC', week: Array.from({ len
 const system = { type: 'system' as const, id: null };
 
 /** The calendar a ticket's targets count in: the policy's, else its category's, else the default. */
-async function calendarOf(trx: Knex, policyCalendarId: number | null, categoryId: number): Promise<BusinessCalendar> {
+export async function calendarOf(trx: Knex, policyCalendarId: number | null, categoryId: number): Promise<BusinessCalendar> {
   const row = (policyCalendarId !== null ? await findCalendar(trx, policyCalendarId) : undefined) ?? (await calendarForCategory(trx, categoryId));
   return row ? compileCalendar(row) : aroundTheClock;
 }

@@ -1,4 +1,6 @@
 import { slaClocks } from '../sla/sla-clocks';
+import { slaEscalationSchedule } from '../sla/escalation-schedule';
+import { autoCloseSchedule } from '../auto-close/auto-close-schedule';
 import { DiskAttachmentStore, type AttachmentStore } from '../attachments/attachment-store';
 import { CatalogService } from '../catalog/catalog.service';
 import { ticketRouting } from '../categories/ticket-routing';
@@ -33,6 +35,8 @@ export function createServices(deps: AppDeps): Services {
   events.subscribe(followersOnMerge);
   events.subscribe(tagCategoriesKept);
   events.subscribe(slaClocks);
+  events.subscribe(slaEscalationSchedule);
+  events.subscribe(autoCloseSchedule(settings));
   const store = new DiskAttachmentStore(resolveFromRoot(deps.config.paths.attachments));
   const catalog = new CatalogService(deps.db, deps.i18n, () => deps.clock.now());
   return { ...deps, settings, events, store, catalog };

@@ -48,6 +48,16 @@ test.each([
   expect(errors).toEqual([]);
   expect(await t.db('sla_policies').where({ name: `Urgent within an hour (${size})` }).first('id')).toBeDefined();
 
+  // An escalation level on the saved policy: warn the owner at 80 % of the first response.
+  await page.getByRole('link', { name: `Urgent within an hour (${size})` }).click();
+  await page.getByLabel('At % of the target used').fill('80');
+  await page.getByRole('button', { name: 'Add a level' }).click();
+  await page.waitForURL(/done=levelAdded/);
+  expect(await page.locator('#escalations').textContent()).toContain('First response: at 80 %');
+  await step(page, `sla-${size}-05-escalation`);
+  await page.goto(`${server.base}/admin/sla/satisfaction`);
+  await step(page, `sla-${size}-06-satisfaction`);
+
   // A ticket made urgent gets its clock: on its page, and in the list's SLA column, sortable.
   const tracking = await openTicket(t, request.agent(t.app), { subject: `Server down (${size})` });
   const id = Number((await t.db('tickets').where({ tracking_id: tracking }).first<{ id: number }>('id'))!.id);

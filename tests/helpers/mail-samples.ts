@@ -18,6 +18,8 @@ export function sampleRequest(template: MailTemplate, opts: { text?: string; lan
       return { ...base, template, vars: { staffName: `Sam ${text}`, ticket: { trackingId: 'ABC234DEFG', subject: text }, replyText: `First line ${text}\nsecond line\n\nNew paragraph` } };
     case 'ticket_resolved':
       return { ...base, template, vars: { ticket: ticket(text), canReopen: true, newTicketUrl: 'https://help.acme.test/helpdesk/tickets/new' } };
+    case 'ticket_auto_closed':
+      return { ...base, template, vars: { ticket: ticket(text), reopenUntil: Date.UTC(2026, 11, 31), newTicketUrl: 'https://help.acme.test/helpdesk/tickets/new' } };
     case 'forgot_tracking':
       return {
         ...base,
@@ -41,6 +43,8 @@ export function sampleRequest(template: MailTemplate, opts: { text?: string; lan
       return { ...base, template, vars: { ticket: { id: 42, trackingId: 'ABC234DEFG', subject: text }, assignedBy: `Ada ${text}` } };
     case 'staff_customer_replied':
       return { ...base, template, vars: { ticket: { id: 42, trackingId: 'ABC234DEFG', subject: text }, customerName: `Eve ${text}`, replyText: `Still broken ${text}` } };
+    case 'staff_sla_warning':
+      return { ...base, template, vars: { ticket: { id: 42, trackingId: 'ABC234DEFG', subject: text }, kind: 'first', atPercent: 80, dueAt: Date.UTC(2026, 11, 7, 9) } };
     case 'staff_password_reset':
       return { ...base, template, vars: { url: 'https://help.acme.test/admin/reset/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA', validMinutes: 60 } };
     case 'staff_security_notice':
@@ -48,4 +52,4 @@ export function sampleRequest(template: MailTemplate, opts: { text?: string; lan
   }
 }
 
-export const ticketTemplates: MailTemplate[] = ['ticket_received', 'staff_replied', 'follower_staff_replied', 'ticket_resolved', 'staff_new_ticket', 'staff_escalated', 'staff_assigned', 'staff_customer_replied'];
+export const ticketTemplates: MailTemplate[] = ['ticket_received', 'staff_replied', 'follower_staff_replied', 'ticket_resolved', 'staff_new_ticket', 'staff_escalated', 'staff_assigned', 'staff_customer_replied', 'staff_sla_warning', 'ticket_auto_closed'];

@@ -38,9 +38,13 @@ beforeAll(async () => {
   const ticketId = Number((await t.db('tickets').where({ tracking_id: tracking }).first('id')).id);
   const customerId = Number((await t.db('tickets').where({ id: ticketId }).first('customer_id')).customer_id);
   const staffId = await f.staffId(adminCredentials.email);
+  const now = t.clock.now();
+  const [policy] = await t.db('sla_policies').insert({ name: 'Notices', position: 1, targets: '{}', is_active: true, created_at: now, updated_at: now }).returning('id');
+  const policyId = Number(typeof policy === 'object' ? policy.id : policy);
   pages = [
     [admin, '/admin/bans', ['added', 'removed']],
     [admin, '/admin/sla', ['calendarSaved', 'calendarRemoved', 'policySaved', 'policyRemoved']],
+    [admin, `/admin/sla/policies/${policyId}`, ['levelAdded', 'levelRemoved']],
     [admin, `/admin/staff/${staffId}/two-factor`, ['reset']],
     [admin, '/admin/categories', ['saved', 'archived', 'restored']],
     [admin, '/admin/profile', ['details', 'notifications', 'password', 'passwordTokens', 'twoFactorOn', 'twoFactorOff', 'replyAddresses']],
@@ -60,7 +64,7 @@ beforeAll(async () => {
     [admin, `/admin/customers/${customerId}`, ['anonymized', 'ticketAnonymized']],
     [admin, '/admin/customers', ['deleted']],
     [admin, '/admin/mail/inbound', ['discarded', 'created', 'replied', 'duplicate', 'refused', 'kept_aside']],
-    [customer, `/helpdesk/tickets/${tracking}`, ['status', 'resolved', 'reopened', 'rated']],
+    [customer, `/helpdesk/tickets/${tracking}`, ['status', 'resolved', 'reopened', 'rated', 'satisfaction']],
   ];
 });
 

@@ -147,7 +147,7 @@ describe('until inbound mail exists, no customer mail asks for a reply by e-mail
 });
 
 describe('the "reply above this line" marker and the reply address', () => {
-  const customerTicket = ['ticket_received', 'staff_replied', 'ticket_resolved', 'follower_staff_replied'] as const;
+  const customerTicket = ['ticket_received', 'staff_replied', 'ticket_resolved', 'follower_staff_replied', 'ticket_auto_closed'] as const;
   const inbound = { ...ctx, inboundMail: true, replyTo: 'answers@acme.test' };
 
   test.each(languageCodes)('in %s: the first line of both parts, with the ASCII token the import cuts at', async (language) => {

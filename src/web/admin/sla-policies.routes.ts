@@ -3,6 +3,9 @@ import { listAllCategories } from '../../categories/categories.repo';
 import { listAllFields } from '../../custom-fields/fields-admin.repo';
 import { ValidationError } from '../../errors';
 import { listCalendars } from '../../sla/calendars.repo';
+import { escalationActions } from '../../sla/escalation-plan';
+import { addEscalationLevel, removeEscalationLevel } from '../../sla/escalation-levels.service';
+import { levelsOfPolicy, staffOptions } from '../../sla/escalations.repo';
 import { targetField } from '../../sla/policies.schema';
 import { policyForAdmin, policyFormValues, removePolicy, savePolicy } from '../../sla/policies.service';
 import { targetKinds, type Policy } from '../../sla/policy-match';
@@ -18,11 +21,13 @@ export function slaPolicyRoutes(services: Services): Router {
   const router = Router();
   router.use('/sla/policies', requireCapability('sla.manage'));
 
-  async function render(req: Request, res: Response, editing: Policy | null, values: Record<string, string | string[]>, errors: Record<string, string> = {}, status = 200) {
+  async function render(req: Request, res: Response, editing: Policy | null, values: Record<string, string | string[]>, errors: Record<string, string> = {}, status = 200, level: { values: Record<string, string | string[]>; errors: Record<string, string> } = { values: {}, errors: {} }) {
     const [priorities, calendars, categories, fields] = await Promise.all([listPriorities(services.db), listCalendars(services.db), listAllCategories(services.db), listAllFields(services.db)]);
+    const [levels, staff] = editing ? await Promise.all([levelsOfPolicy(services.db, editing.id), staffOptions(services.db)]) : [[], []];
     res.status(status).render('admin/sla-policy', {
       title: editing ? req.t('sla.policies.editTitle') : req.t('sla.policies.newTitle'),
       editing, values, errors, submissionKey: editing ? null : formSubmissionKey(values.submission_key), priorities, calendars, categories, fields, targetKinds, targetField,
+      levels, staff, escalationActions, level, notice: typeof req.query.done === 'string' && ['levelAdded', 'levelRemoved'].includes(req.query.done) ? `slaEscalations.done.${req.query.done}` : null,
     });
   }
 
@@ -48,6 +53,24 @@ export function slaPolicyRoutes(services: Services): Router {
   router.post('/sla/policies/:id/delete', async (req, res) => {
     await removePolicy(services.db, adminActorOf(req), idParam(req.params.id), services.clock.now());
     res.redirect(303, '/admin/sla?done=policyRemoved');
+  });
+
+  // Escalation levels of a saved policy: added and removed one at a time, beside the policy form.
+  router.post('/sla/policies/:id/escalations', async (req, res) => {
+    const policy = await policyForAdmin(services.db, idParam(req.params.id));
+    const body = formBody(req);
+    try {
+      await addEscalationLevel(services.db, adminActorOf(req), policy.id, body, services.clock.now());
+    } catch (err) {
+      if (!(err instanceof ValidationError)) throw err;
+      return render(req, res, policy, await policyFormValues(services.db, policy), {}, 400, { values: keptForm(body), errors: err.details ?? {} });
+    }
+    res.redirect(303, `/admin/sla/policies/${policy.id}?done=levelAdded#escalations`);
+  });
+  router.post('/sla/policies/:id/escalations/:level/delete', async (req, res) => {
+    const policyId = idParam(req.params.id);
+    await removeEscalationLevel(services.db, adminActorOf(req), policyId, idParam(req.params.level), services.clock.now());
+    res.redirect(303, `/admin/sla/policies/${policyId}?done=levelRemoved#escalations`);
   });
   return router;
 }

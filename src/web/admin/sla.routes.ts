@@ -16,6 +16,7 @@ import { formSubmissionKey } from '../submission-key';
 import { adminActorOf, formBody, keptForm } from './admin-actor';
 import { timeZones } from './settings.form';
 import { slaPolicyRoutes } from './sla-policies.routes';
+import { slaSatisfactionRoutes } from './sla-satisfaction.routes';
 
 const notices = ['calendarSaved', 'calendarRemoved', 'policySaved', 'policyRemoved'];
 
@@ -24,6 +25,7 @@ export function slaRoutes(services: Services): Router {
   const router = Router();
   router.use('/sla', requireCapability('sla.manage'));
   router.use(slaPolicyRoutes(services));
+  router.use(slaSatisfactionRoutes(services));
 
   router.get('/sla', async (req, res) => {
     const [calendars, categories, policies, priorities, fields] = await Promise.all([

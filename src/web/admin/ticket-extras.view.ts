@@ -1,4 +1,5 @@
 import { clocksForDisplay, type ClockDisplay } from '../../sla/sla-clocks';
+import { ratingsOfTicket } from '../../csat/csat.repo';
 import type { Request } from 'express';
 import type { CatalogNames } from '../../catalog/catalog.service';
 import type { CustomField } from '../../custom-fields/custom-fields.repo';
@@ -90,6 +91,14 @@ export async function describeEvents<E extends EventToDescribe>(services: Servic
       case 'sla.met':
       case 'sla.breached':
         return t(`sla.kinds.${text(e.data.kind)}`, { defaultValue: text(e.data.kind) }) + (e.data.late === true ? ` (${t('sla.clock.late')})` : '');
+      case 'ticket.satisfaction_rated':
+        return t('csat.rated', { rating: Number(e.data.rating) });
+      case 'sla.escalated': {
+        const target = t(`sla.kinds.${text(e.data.kind)}`, { defaultValue: text(e.data.kind) });
+        const when = Number(e.data.percent) >= 100 ? t('slaEscalations.atBreach', { target }) : t('slaEscalations.atPercent', { target, percent: Number(e.data.percent) });
+        const what = t(`slaEscalations.actions.${text(e.data.action)}`, { defaultValue: text(e.data.action) });
+        return `${when} — ${what}` + (e.data.done === false ? ` (${t(`slaEscalations.skipped.${text(e.data.why)}`, { defaultValue: text(e.data.why) })})` : '');
+      }
       case 'mail.failed':
       case 'mail.resent':
         return text(e.data.address);
@@ -151,11 +160,13 @@ export async function ticketExtrasView(services: Services, req: Request, ticket:
     describeEvents(services, req, events, zone, () => ticket.customerName),
   ]);
   const sla = slaForPage(req, await clocksForDisplay(services.db, ticket.id, now), zone);
+  const satisfaction = (await ratingsOfTicket(services.db, ticket.id)).map((r) => ({ ...r, when: formatInstant(req, r.createdAt, zone, 'short') }));
   const kept = state.values;
   const total = entries.reduce((sum, e) => sum + e.minutes, 0);
   return {
     zone,
     sla,
+    satisfaction,
     due: dueAt === null ? null : { at: dueAt, text: formatInstant(req, dueAt, zone), overdue: dueAt < now && ticket.statusIsOpen },
     dueValue: typeof kept?.due === 'string' ? kept.due : dueAt === null ? '' : epochToZonedLocal(dueAt, zone),
     time: { entries: entries.map((e) => ({ ...e, text: formatMinutes(req.t, e.minutes), when: formatInstant(req, e.createdAt, zone, 'short') })), total, totalText: formatMinutes(req.t, total) },

@@ -7,6 +7,9 @@ import { clientKey } from '../../security/client-key';
 import { QuotaExceededError } from '../../security/reply-quota';
 import { assertLookupAllowed, countFailedLookup } from '../../security/lookup-limit';
 import { rateStaffReply, replyAsCustomer, setStatusByCustomer } from '../../tickets/customer-actions.service';
+import { takesCustomerReply } from '../../auto-close/reopen-window';
+import { rateResolution, surveyStateOf } from '../../csat/csat.service';
+import { preselectedRating } from '../../csat/csat.schema';
 import { survivingTicket, ticketForCustomer } from '../../tickets/customer-access.service';
 import { listCustomerMessages } from '../../tickets/messages.repo';
 import { checkMessageForm } from '../../tickets/message-form';
@@ -80,13 +83,14 @@ export function ticketRoutes(services: Services): Router {
   };
 
   /** `submissionKey`: the one-time key a refused reply was sent with, shown again with it. */
-  async function renderTicket(req: Request, res: Response, extra: { errors?: Record<string, string>; reply?: string; notice?: string | null; submissionKey?: string | null } = {}, status = 200) {
+  async function renderTicket(req: Request, res: Response, extra: { errors?: Record<string, string>; reply?: string; notice?: string | null; submissionKey?: string | null; survey?: { values: Record<string, unknown>; errors: Record<string, string> } } = {}, status = 200) {
     const ticket = req.ticket!;
     const settings = await services.settings.all();
-    const [messages, attachments, fields] = await Promise.all([
+    const [messages, attachments, fields, survey] = await Promise.all([
       listCustomerMessages(services.db, ticket.id),
       listCustomerAttachments(services.db, ticket.id),
       listFieldValues(services.db, ticket.id),
+      surveyStateOf(services.db, ticket),
     ]);
     res.status(status).render('helpdesk/ticket', {
       title: `${formatTrackingId(ticket.trackingId)} · ${ticket.subject}`,
@@ -96,9 +100,10 @@ export function ticketRoutes(services: Services): Router {
       trackingLabel: formatTrackingId(ticket.trackingId),
       messages: messages.map((m) => ({ ...m, attachments: attachments.filter((a) => a.messageId === m.id) })),
       fields: fields.filter((f) => f.visibleToCustomer),
+      survey: { ...survey, errors: extra.survey?.errors ?? {}, rating: typeof extra.survey?.values.rating === 'string' ? extra.survey.values.rating : String(preselectedRating(req.query.rate) ?? ''), comment: typeof extra.survey?.values.comment === 'string' ? extra.survey.values.comment : '' },
       canResolve: settings['portal.customerResolve'] && ticket.statusIsOpen,
-      canReopen: settings['portal.customerReopen'] && !ticket.statusIsOpen,
-      canReply: ticket.statusIsOpen || settings['portal.customerReopen'],
+      canReopen: settings['portal.customerReopen'] && !ticket.statusIsOpen && takesCustomerReply(ticket, settings['tickets.reopenDays'], services.clock.now()),
+      canReply: takesCustomerReply(ticket, settings['tickets.reopenDays'], services.clock.now()) && (ticket.statusIsOpen || settings['portal.customerReopen']),
       customerStatuses: await customerStatusChoices(services.db, ticket),
       attachmentRules: { maxCount: settings['attachments.maxCount'], maxSizeMb: settings['attachments.maxSizeMb'], types: settings['attachments.allowedTypes'] },
       errors: extra.errors ?? {},
@@ -120,7 +125,8 @@ export function ticketRoutes(services: Services): Router {
     const settings = await services.settings.all();
     const body = (req.body ?? {}) as Record<string, unknown>;
     const reply = typeof body.message === 'string' ? body.message : '';
-    if (!ticket.statusIsOpen && !settings['portal.customerReopen']) throw new ConflictError('ticket_closed', 'This ticket is closed.');
+    // Past the reopen window a closed ticket takes no more answers: the page offers a new ticket.
+    if (!ticket.statusIsOpen && (!settings['portal.customerReopen'] || !takesCustomerReply(ticket, settings['tickets.reopenDays'], services.clock.now()))) throw new ConflictError('ticket_closed', 'This ticket is closed.');
     const submissionKey = sentSubmissionKey(body.submission_key);
     const form = await checkMessageForm(body, uploadedFiles(req), settings);
     if (!form.ok) return renderTicket(req, res, { errors: form.errors, reply, submissionKey }, 400);
@@ -140,12 +146,24 @@ export function ticketRoutes(services: Services): Router {
     const action = req.body?.action;
     const settings = await services.settings.all();
     if (action === 'resolve' && settings['portal.customerResolve']) await setStatusByCustomer(services, ticket, 'resolve');
-    else if (action === 'reopen' && settings['portal.customerReopen']) await setStatusByCustomer(services, ticket, 'reopen');
+    else if (action === 'reopen' && settings['portal.customerReopen'] && takesCustomerReply(ticket, settings['tickets.reopenDays'], services.clock.now())) await setStatusByCustomer(services, ticket, 'reopen');
     else if (action === 'choose') {
       await setCustomerChosenStatus(services, ticket, req.body?.status);
       return res.redirect(303, `/helpdesk/tickets/${ticket.trackingId}?done=status`);
     } else throw new ValidationError('Unknown action.');
     res.redirect(303, `/helpdesk/tickets/${ticket.trackingId}?done=${action === 'resolve' ? 'resolved' : 'reopened'}`);
+  });
+
+  // The satisfaction survey of the current resolution: once (a second answer is a 409).
+  router.post('/tickets/:trackingId/satisfaction', loadTicket, async (req, res) => {
+    const body = (req.body ?? {}) as Record<string, unknown>;
+    try {
+      await rateResolution(services, req.ticket!, body);
+    } catch (err) {
+      if (!(err instanceof ValidationError) || !err.details) throw err;
+      return renderTicket(req, res, { survey: { values: body, errors: err.details } }, 400);
+    }
+    res.redirect(303, `/helpdesk/tickets/${req.ticket!.trackingId}?done=satisfaction#satisfaction`);
   });
 
   router.post('/tickets/:trackingId/messages/:messageId/rating', loadTicket, async (req, res) => {

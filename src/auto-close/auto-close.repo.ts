@@ -1,0 +1,37 @@
+import type { Knex } from 'knex';
+
+/** The statuses in which a ticket waits for its customer: answered by staff, waiting, resolved. */
+export const awaitingStatusKeys = ['replied', 'waiting', 'resolved'] as const;
+
+export type AutoCloseFacts = { statusKey: string; statusId: number; categoryDays: number | null; merged: boolean };
+
+export async function autoCloseFacts(db: Knex, ticketId: number): Promise<AutoCloseFacts | undefined> {
+  const row = await db('tickets as t')
+    .join('statuses as s', 's.id', 't.status_id')
+    .join('categories as c', 'c.id', 't.category_id')
+    .where('t.id', ticketId)
+    .first<{ key: string; status_id: number; auto_close_days: number | null; merged_into_id: number | null } | undefined>('s.key', 't.status_id', 'c.auto_close_days', 't.merged_into_id');
+  return row && { statusKey: row.key, statusId: Number(row.status_id), categoryDays: row.auto_close_days === null ? null : Number(row.auto_close_days), merged: row.merged_into_id !== null };
+}
+
+/** Sets (or, with null, drops) when the ticket closes by itself. */
+export async function setAutoCloseAt(trx: Knex, ticketId: number, closeAt: number | null): Promise<void> {
+  if (closeAt === null) await trx('ticket_auto_close').where({ ticket_id: ticketId }).del();
+  else await trx('ticket_auto_close').insert({ ticket_id: ticketId, close_at: closeAt }).onConflict('ticket_id').merge(['close_at']);
+}
+
+/** Tickets whose closing time has come, oldest first, by the (close_at) index. */
+export async function dueAutoCloses(db: Knex, now: number, limit: number): Promise<Array<{ ticketId: number; closeAt: number }>> {
+  const rows = await db('ticket_auto_close').where('close_at', '<=', now).orderBy('close_at').limit(limit).select<Array<{ ticket_id: number; close_at: number | string }>>('ticket_id', 'close_at');
+  return rows.map((r) => ({ ticketId: Number(r.ticket_id), closeAt: Number(r.close_at) }));
+}
+
+/** Takes a due ticket for this run; false when another process took it or the ticket moved on. */
+export async function claimAutoClose(trx: Knex, ticketId: number, seenCloseAt: number): Promise<boolean> {
+  return (await trx('ticket_auto_close').where({ ticket_id: ticketId, close_at: seenCloseAt }).del()) === 1;
+}
+
+/** Closes the ticket only if it is still in the status this run saw (a customer's reply wins). */
+export async function closeIfStill(trx: Knex, ticketId: number, seenStatusId: number, closedStatusId: number, resolvedAt: number, now: number): Promise<boolean> {
+  return (await trx('tickets').where({ id: ticketId, status_id: seenStatusId }).update({ status_id: closedStatusId, resolved_at: resolvedAt, updated_at: now })) === 1;
+}

@@ -1,0 +1,40 @@
+import type { Db } from '../db/db';
+import { isUniqueViolation } from '../db/dialect';
+import { withTransaction } from '../db/transaction';
+import { ConflictError, ValidationError } from '../errors';
+import { fieldErrors } from '../setup/setup.schema';
+import { insertTicketEvent } from '../tickets/ticket-events.repo';
+import type { TicketView } from '../tickets/tickets.repo';
+import type { Clock } from '../clock';
+import { insertRating, ratingsOfTicket } from './csat.repo';
+import { ratingSchema } from './csat.schema';
+
+export type SurveyState = { canRate: boolean; rated: { rating: number; comment: string | null } | null };
+
+/** A resolved (or closed) ticket asks for one rating of that resolution; an open one asks nothing. */
+export async function surveyStateOf(db: Db, ticket: TicketView): Promise<SurveyState> {
+  if (ticket.statusIsOpen || ticket.resolvedAt === null || ticket.mergedIntoId !== null) return { canRate: false, rated: null };
+  const current = (await ratingsOfTicket(db, ticket.id)).find((r) => r.resolvedAt === ticket.resolvedAt);
+  return { canRate: !current, rated: current ? { rating: current.rating, comment: current.comment } : null };
+}
+
+/**
+ * The customer's answer to the survey of the ticket's current resolution: once; a second answer
+ * (another tab, the mail link again) is refused by the unique key, whoever came first.
+ */
+export async function rateResolution(deps: { db: Db; clock: Clock }, ticket: TicketView, input: Record<string, unknown>): Promise<void> {
+  const parsed = ratingSchema.safeParse(input);
+  if (!parsed.success) throw new ValidationError('The rating is not valid.', fieldErrors(parsed.error));
+  const state = await surveyStateOf(deps.db, ticket);
+  if (!state.canRate) throw new ConflictError(state.rated ? 'already_rated' : 'not_resolved', state.rated ? 'This resolution has been rated already.' : 'The ticket is not resolved.');
+  const now = deps.clock.now();
+  try {
+    await withTransaction(deps.db, async (trx) => {
+      await insertRating(trx, { ticketId: ticket.id, resolvedAt: ticket.resolvedAt!, rating: parsed.data.rating, comment: parsed.data.comment || null, staffId: ticket.ownerId, categoryId: ticket.categoryId }, now);
+      await insertTicketEvent(trx, ticket.id, 'ticket.satisfaction_rated', { type: 'customer', id: ticket.customerId }, { rating: parsed.data.rating }, now);
+    });
+  } catch (err) {
+    if (isUniqueViolation(err)) throw new ConflictError('already_rated', 'This resolution has been rated already.');
+    throw err;
+  }
+}

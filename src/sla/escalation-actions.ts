@@ -1,0 +1,80 @@
+import type { Knex } from 'knex';
+import type { Trx } from '../db/db';
+import { findActiveCategory } from '../categories/categories.repo';
+import { queueMail, type QueueMailDeps } from '../mail/mail.service';
+import { categoryRecipients } from '../notifications/staff-recipients.repo';
+import type { Clock } from '../clock';
+import type { TicketEvents } from '../tickets/ticket-events';
+import { insertTicketEvent } from '../tickets/ticket-events.repo';
+import { mayOwnIn } from '../tickets/staff-actions.service';
+import { findTicketById, updateTicket, type TicketView } from '../tickets/tickets.repo';
+import type { EscalationLevel } from './escalation-plan';
+import { activeStaff, higherPriority, type EscalationClock, type StaffContact } from './escalations.repo';
+
+export type EscalationDeps = QueueMailDeps & { db: Knex; clock: Clock; events: TicketEvents };
+
+const system = { type: 'system' as const, id: null };
+
+/** What the action did, kept on the ticket's `sla.escalated` event. */
+export type ActionOutcome = { done: true; detail?: string | number } | { done: false; why: string };
+
+async function warn(deps: EscalationDeps, trx: Trx, ticket: TicketView, clock: EscalationClock, level: EscalationLevel, people: StaffContact[]): Promise<ActionOutcome> {
+  if (people.length === 0) return { done: false, why: 'nobody' };
+  const vars = { ticket: { id: ticket.id, trackingId: ticket.trackingId, subject: ticket.subject }, kind: clock.kind, atPercent: level.atPercent, dueAt: clock.dueAt ?? 0 };
+  for (const person of people) {
+    await queueMail(trx, deps, { template: 'staff_sla_warning', vars, to: { address: person.email, name: person.name }, language: person.language, automatic: true, ticketId: ticket.id });
+  }
+  return { done: true, detail: people.length };
+}
+
+/**
+ * One level's action on one ticket, inside the job's transaction: a change of the ticket goes
+ * through its events like a staff member's would (history, notifications, clocks), with the
+ * system as the actor; an action that cannot apply (no owner, no higher priority, no next tier,
+ * a person who may no longer work the category) is recorded as skipped, never retried.
+ */
+export async function applyEscalation(deps: EscalationDeps, trx: Trx, clock: EscalationClock, level: EscalationLevel, now: number): Promise<ActionOutcome> {
+  const ticket = (await findTicketById(trx, clock.ticketId))!;
+  switch (level.action) {
+    case 'notify_owner': {
+      const owner = ticket.ownerId === null ? undefined : await activeStaff(trx, ticket.ownerId);
+      return warn(deps, trx, ticket, clock, level, owner ? [owner] : []);
+    }
+    case 'notify_category':
+      return warn(deps, trx, ticket, clock, level, await categoryRecipients(trx, ticket.categoryId, 'notify_escalated'));
+    case 'notify_staff': {
+      const person = level.staffId === null ? undefined : await activeStaff(trx, level.staffId);
+      return warn(deps, trx, ticket, clock, level, person ? [person] : []);
+    }
+    case 'raise_priority': {
+      const higher = await higherPriority(trx, ticket.priorityKey);
+      if (!higher) return { done: false, why: 'highest' };
+      await updateTicket(trx, ticket.id, { priority_id: higher.id, updated_at: now });
+      await deps.events.publish(trx, { type: 'ticket.priority_changed', ticket: (await findTicketById(trx, ticket.id))!, from: ticket.priorityKey, to: higher.key, actor: system }, now);
+      return { done: true, detail: higher.key };
+    }
+    case 'reassign': {
+      if (level.staffId === null || level.staffId === ticket.ownerId) return { done: false, why: 'owner' };
+      if (!(await mayOwnIn({ ...deps, db: trx, store: undefined as never }, level.staffId, ticket.categoryId))) return { done: false, why: 'noAccess' };
+      await updateTicket(trx, ticket.id, { owner_id: level.staffId, updated_at: now });
+      await deps.events.publish(trx, { type: 'ticket.assigned', ticket: (await findTicketById(trx, ticket.id))!, from: ticket.ownerId, to: level.staffId, actor: system, reason: 'SLA' }, now);
+      return { done: true, detail: level.staffId };
+    }
+    case 'next_tier': {
+      const from = await findActiveCategory(trx, ticket.categoryId);
+      const to = from?.escalate_to_id ? await findActiveCategory(trx, Number(from.escalate_to_id)) : undefined;
+      if (!from || !to) return { done: false, why: 'noTier' };
+      await updateTicket(trx, ticket.id, { category_id: to.id, tier: Number(to.tier), owner_id: null, updated_at: now });
+      const view = (await findTicketById(trx, ticket.id))!;
+      const reason = `SLA: ${clock.kind} ${level.atPercent} %`;
+      await deps.events.publish(trx, { type: 'ticket.escalated', ticket: view, from: Number(from.id), to: Number(to.id), fromName: from.name, reason, staffName: 'SLA', actor: system }, now);
+      if (ticket.ownerId !== null) await deps.events.publish(trx, { type: 'ticket.assigned', ticket: view, from: ticket.ownerId, to: null, actor: system }, now);
+      return { done: true, detail: Number(to.id) };
+    }
+  }
+}
+
+/** The history line of a level that fired, whatever its action did. */
+export async function recordEscalationEvent(trx: Knex, clock: EscalationClock, level: EscalationLevel, outcome: ActionOutcome, now: number): Promise<void> {
+  await insertTicketEvent(trx, clock.ticketId, 'sla.escalated', system, { kind: clock.kind, percent: level.atPercent, action: level.action, ...outcome }, now);
+}

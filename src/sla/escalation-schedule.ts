@@ -1,0 +1,42 @@
+import type { Knex } from 'knex';
+import type { Trx } from '../db/db';
+import type { TicketEvent, TicketSubscriber } from '../tickets/ticket-events';
+import type { BusinessCalendar } from './business-time';
+import { pendingLevels, type EscalationLevel } from './escalation-plan';
+import { doneLevelIds, dropEscalationsExcept, escalationClocksOf, levelsOfPolicy, setNextEscalation, type EscalationClock } from './escalations.repo';
+import { findPolicy } from './policies.repo';
+import { calendarOf } from './sla-clocks';
+
+/** A clock's policy levels and calendar, read once per clock and shared by the schedule and the job. */
+export async function clockContext(db: Knex, clock: EscalationClock): Promise<{ levels: EscalationLevel[]; cal: BusinessCalendar | null }> {
+  if (clock.policyId === null) return { levels: [], cal: null };
+  const levels = (await levelsOfPolicy(db, clock.policyId)).filter((l) => l.kind === clock.kind);
+  if (levels.length === 0) return { levels, cal: null };
+  const policy = await findPolicy(db, clock.policyId);
+  return { levels, cal: await calendarOf(db, policy?.calendarId ?? null, clock.categoryId) };
+}
+
+/** The soonest time a level of this clock fires in its current cycle (possibly already past), or null. */
+export async function nextEscalationOf(db: Knex, clock: EscalationClock): Promise<number | null> {
+  const { levels, cal } = await clockContext(db, clock);
+  if (!cal) return null;
+  const plans = pendingLevels(cal, clock, levels, await doneLevelIds(db, clock.ticketId, clock.kind, clock.startedAt));
+  return plans[0]?.at ?? null;
+}
+
+/** Brings the escalation schedule of one ticket's clocks up to date, in the change's transaction. */
+export async function planTicketEscalations(trx: Knex, ticketId: number): Promise<void> {
+  const clocks = await escalationClocksOf(trx, ticketId);
+  await dropEscalationsExcept(trx, ticketId, clocks.map((c) => c.id));
+  for (const clock of clocks) await setNextEscalation(trx, clock, await nextEscalationOf(trx, clock));
+}
+
+const relevant = new Set<TicketEvent['type']>([
+  'ticket.created', 'ticket.customer_replied', 'ticket.staff_replied', 'ticket.status_changed', 'ticket.priority_changed',
+  'ticket.category_changed', 'ticket.escalated', 'ticket.field_changed', 'ticket.merged',
+]);
+
+/** Subscribed after the SLA clocks, so it reads the clocks as the change left them. */
+export const slaEscalationSchedule: TicketSubscriber = async (trx: Trx, event) => {
+  if (relevant.has(event.type)) await planTicketEscalations(trx, event.ticket.id);
+};

@@ -1,0 +1,106 @@
+import type { Knex } from 'knex';
+import { insertReturningId } from '../db/insert';
+import type { EscalationAction, EscalationLevel, RunningClock } from './escalation-plan';
+import type { TargetKind } from './policy-match';
+
+type LevelRaw = { id: number; policy_id: number; kind: TargetKind; at_percent: number; action: EscalationAction; staff_id: number | null };
+const levelColumns = ['id', 'policy_id', 'kind', 'at_percent', 'action', 'staff_id'];
+const levelOf = (r: LevelRaw): EscalationLevel => ({ id: Number(r.id), policyId: Number(r.policy_id), kind: r.kind, atPercent: Number(r.at_percent), action: r.action, staffId: r.staff_id === null ? null : Number(r.staff_id) });
+
+/** A policy's levels (a handful), in the order they fire. */
+export async function levelsOfPolicy(db: Knex, policyId: number): Promise<EscalationLevel[]> {
+  const rows = await db('sla_escalation_levels').where({ policy_id: policyId }).orderBy([{ column: 'kind' }, { column: 'at_percent' }, { column: 'id' }]).select<LevelRaw[]>(levelColumns);
+  return rows.map(levelOf);
+}
+
+export async function insertLevel(trx: Knex, level: Omit<EscalationLevel, 'id'>, now: number): Promise<number> {
+  return insertReturningId(trx, 'sla_escalation_levels', { policy_id: level.policyId, kind: level.kind, at_percent: level.atPercent, action: level.action, staff_id: level.staffId, created_at: now });
+}
+
+/** Removes a level of this policy; false when the policy has no such level. */
+export async function deleteLevel(trx: Knex, policyId: number, levelId: number): Promise<boolean> {
+  return (await trx('sla_escalation_levels').where({ id: levelId, policy_id: policyId }).del()) === 1;
+}
+
+export type EscalationClock = RunningClock & { id: number; ticketId: number; policyId: number | null; categoryId: number };
+type ClockRaw = {
+  id: number; ticket_id: number; kind: TargetKind; policy_id: number | null; target_ms: number | string; used_ms: number | string; started_at: number | string;
+  running_since: number | string | null; due_at: number | string | null; met_at: number | string | null; category_id: number;
+};
+const opt = (v: number | string | null) => (v === null ? null : Number(v));
+const clockOf = (r: ClockRaw): EscalationClock => ({
+  id: Number(r.id), ticketId: Number(r.ticket_id), kind: r.kind, policyId: opt(r.policy_id), targetMs: Number(r.target_ms), usedMs: Number(r.used_ms), startedAt: Number(r.started_at),
+  runningSince: opt(r.running_since), dueAt: opt(r.due_at), metAt: opt(r.met_at), categoryId: Number(r.category_id),
+});
+const clockQuery = (db: Knex) =>
+  db('sla_clocks as c').join('tickets as t', 't.id', 'c.ticket_id').select('c.id', 'c.ticket_id', 'c.kind', 'c.policy_id', 'c.target_ms', 'c.used_ms', 'c.started_at', 'c.running_since', 'c.due_at', 'c.met_at', 't.category_id');
+
+/** The SLA clocks of one ticket, as the escalation schedule reads them. */
+export async function escalationClocksOf(db: Knex, ticketId: number): Promise<EscalationClock[]> {
+  return ((await clockQuery(db).where('c.ticket_id', ticketId)) as ClockRaw[]).map(clockOf);
+}
+
+export async function escalationClock(db: Knex, clockId: number): Promise<EscalationClock | undefined> {
+  const row = (await clockQuery(db).where('c.id', clockId).first()) as ClockRaw | undefined;
+  return row ? clockOf(row) : undefined;
+}
+
+/** The levels already done in this cycle of the clock. */
+export async function doneLevelIds(db: Knex, ticketId: number, kind: TargetKind, cycleStartedAt: number): Promise<Set<number>> {
+  const ids = await db('sla_escalations_done').where({ ticket_id: ticketId, kind, cycle_started_at: cycleStartedAt }).pluck('level_id');
+  return new Set(ids.map(Number));
+}
+
+/** Records a level as done; the unique key refuses a second record of the same cycle. */
+export async function recordDone(trx: Knex, clock: EscalationClock, levelId: number, now: number): Promise<void> {
+  await trx('sla_escalations_done').insert({ ticket_id: clock.ticketId, kind: clock.kind, level_id: levelId, cycle_started_at: clock.startedAt, done_at: now });
+}
+
+/** Sets (or, with null, drops) the time the job looks at this clock next. */
+export async function setNextEscalation(trx: Knex, clock: { id: number; ticketId: number }, nextAt: number | null): Promise<void> {
+  if (nextAt === null) {
+    await trx('sla_escalation_due').where({ clock_id: clock.id }).del();
+    return;
+  }
+  await trx('sla_escalation_due').insert({ clock_id: clock.id, ticket_id: clock.ticketId, next_at: nextAt }).onConflict('clock_id').merge(['next_at']);
+}
+
+/** Drops the schedule rows of clocks the ticket no longer has. */
+export async function dropEscalationsExcept(trx: Knex, ticketId: number, keepClockIds: number[]): Promise<void> {
+  await trx('sla_escalation_due').where({ ticket_id: ticketId }).whereNotIn('clock_id', keepClockIds.length ? keepClockIds : [0]).del();
+}
+
+/** Clocks with a level due, soonest first, by the next_at index: never every open ticket. */
+export async function dueEscalations(db: Knex, now: number, limit: number): Promise<Array<{ clockId: number; nextAt: number }>> {
+  const rows = await db('sla_escalation_due').where('next_at', '<=', now).orderBy('next_at').limit(limit).select<Array<{ clock_id: number; next_at: number | string }>>('clock_id', 'next_at');
+  return rows.map((r) => ({ clockId: Number(r.clock_id), nextAt: Number(r.next_at) }));
+}
+
+/**
+ * Takes a due clock for this run: moves its next time on (or drops it) only if it is still the
+ * time this run read. Of two processes the second finds the row changed and does nothing.
+ */
+export async function claimDueEscalation(trx: Knex, clockId: number, seenNextAt: number, nextAt: number | null): Promise<boolean> {
+  const q = trx('sla_escalation_due').where({ clock_id: clockId, next_at: seenNextAt });
+  return (nextAt === null ? await q.del() : await q.update({ next_at: nextAt })) === 1;
+}
+
+export type StaffContact = { id: number; email: string; name: string; language: string };
+
+/** An active staff member, for the levels that name one. */
+export async function activeStaff(db: Knex, staffId: number): Promise<StaffContact | undefined> {
+  const row = await db('staff_users').where({ id: staffId, is_active: true }).first<{ id: number; email: string; name: string; language: string } | undefined>('id', 'email', 'name', 'language');
+  return row && { id: Number(row.id), email: row.email, name: row.name, language: row.language };
+}
+
+/** The next more urgent priority than this one, if any. */
+export async function higherPriority(db: Knex, priorityKey: string): Promise<{ id: number; key: string } | undefined> {
+  const current = await db('priorities').where({ key: priorityKey }).first<{ sort_order: number } | undefined>('sort_order');
+  if (!current) return undefined;
+  const row = await db('priorities').where('sort_order', '>', current.sort_order).orderBy('sort_order').first<{ id: number; key: string } | undefined>('id', 'key');
+  return row && { id: Number(row.id), key: row.key };
+}
+
+export async function staffOptions(db: Knex): Promise<Array<{ id: number; name: string }>> {
+  return (await db('staff_users').where({ is_active: true }).orderBy('name').select<Array<{ id: number; name: string }>>('id', 'name')).map((r) => ({ id: Number(r.id), name: r.name }));
+}
