@@ -28,6 +28,7 @@ export const tesseraTables = [
   'mailboxes', 'mailbox_pop3_seen',
   'sla_calendars', 'sla_calendar_categories', 'sla_policies', 'sla_clocks',
   'kb_categories', 'kb_category_names', 'kb_articles', 'kb_article_versions', 'kb_article_stats', 'kb_votes', 'kb_searches', 'kb_suggestion_sessions',
+  'backup_runs',
 ];
 
 export async function serverVersion(db: Knex): Promise<string> {
