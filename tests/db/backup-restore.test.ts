@@ -220,11 +220,33 @@ test('the commands exit 0 on success, 1 on a refused restore and 2 on a usage er
   const restore = await cli('restore.ts', [file], envFor(dest.tdb));
   expect(restore.stdout).toMatch(/Restored \d+ rows and \d+ files/);
   expect(restore.code).toBe(0);
-  expect(await rowsOf(dest.db)).toEqual(await rowsOf(source.db));
+  // The source now also records this backup's run, which its own archive cannot hold.
+  const { backup_runs: sourceRuns, ...sourceRows } = await rowsOf(source.db);
+  const { backup_runs: destRuns, ...destRows } = await rowsOf(dest.db);
+  expect(destRows).toEqual(sourceRows);
+  expect(destRuns).toEqual(sourceRuns!.slice(0, -1));
+  expect(sourceRuns!.at(-1)).toContain('"ok"');
 
   const again = await cli('restore.ts', [file], envFor(dest.tdb));
   expect(again.code).toBe(1);
   expect(again.stderr).toMatch(/not empty[\s\S]*not changed/);
   expect((await cli('restore.ts', [], envFor(dest.tdb))).code).toBe(2);
   expect((await cli('backup.ts', ['--out'], envFor(dest.tdb))).code).toBe(2);
+});
+
+test('restoring beside the old attachment folder keeps identical files and never overwrites a different one', async () => {
+  const file = path.join(work, 'beside.jsonl.gz');
+  await writeBackup(t.db, t.config.paths.attachments, file);
+  const same = await target(testDbKind);
+  fs.cpSync(t.config.paths.attachments, same.attachments, { recursive: true });
+  expect((await restoreBackup(same.db, same.attachments, file)).files).toBe(Object.keys(filesOf(t.config.paths.attachments)).length);
+  expect(filesOf(same.attachments)).toEqual(filesOf(t.config.paths.attachments));
+
+  const other = await target(testDbKind);
+  fs.cpSync(t.config.paths.attachments, other.attachments, { recursive: true });
+  const victim = path.join(other.attachments, attachmentFiles(other.attachments)[0]!);
+  fs.writeFileSync(victim, 'someone else\'s file');
+  await expect(restoreBackup(other.db, other.attachments, file)).rejects.toThrow(/already exists with other content/);
+  expect(fs.readFileSync(victim, 'utf8')).toBe('someone else\'s file');
+  expect(await emptyTables(other.db)).toHaveLength((await tableShapes(other.db)).size);
 });

@@ -42,6 +42,12 @@ async function migrateTo(db: Knex, schema: string): Promise<void> {
   }
 }
 
+async function sha256Of(file: string): Promise<string> {
+  const hash = crypto.createHash('sha256');
+  for await (const chunk of fs.createReadStream(file) as AsyncIterable<Buffer>) hash.update(chunk);
+  return hash.digest('hex');
+}
+
 async function* lines(file: string): AsyncGenerator<unknown> {
   const input = fs.createReadStream(file).pipe(zlib.createGunzip());
   const rl = readline.createInterface({ input, crlfDelay: Infinity });
@@ -95,7 +101,7 @@ export async function restoreBackup(db: Knex, attachmentsDir: string, file: stri
   try {
     await db.transaction(async (trx) => {
       let table: { shape: TableShape; columns: Array<Column | undefined>; batch: Record<string, unknown>[]; batchSize: number } | undefined;
-      let current: { rel: string; out: number; hash: crypto.Hash; size: number } | undefined;
+      let current: { rel: string; out: number | null; existing: string | null; hash: crypto.Hash; size: number } | undefined;
       let manifest: Manifest | undefined;
       const flush = async () => {
         if (table && table.batch.length > 0) await trx(table.shape.table).insert(table.batch);
@@ -132,18 +138,22 @@ export async function restoreBackup(db: Knex, attachmentsDir: string, file: stri
           if (!isSafeRelativePath(l.file)) throw new Error(`unsafe file name in the archive: ${l.file.slice(0, 100)}`);
           const full = path.join(attachmentsDir, ...l.file.split('/'));
           fs.mkdirSync(path.dirname(full), { recursive: true, mode: 0o700 });
-          current = { rel: l.file, out: fs.openSync(full, 'wx', 0o600), hash: crypto.createHash('sha256'), size: 0 };
-          written.push(full);
+          // A file already there (restoring beside the old attachment folder) is kept if it is the same file.
+          const existing = fs.existsSync(full) ? await sha256Of(full) : null;
+          current = { rel: l.file, out: existing ? null : fs.openSync(full, 'wx', 0o600), existing, hash: crypto.createHash('sha256'), size: 0 };
+          if (!existing) written.push(full);
         } else if (typeof l.chunk === 'string') {
           if (!current) throw new Error('file data outside a file');
           const bytes = Buffer.from(l.chunk, 'base64');
           current.hash.update(bytes);
           current.size += bytes.length;
-          fs.writeSync(current.out, bytes);
+          if (current.out !== null) fs.writeSync(current.out, bytes);
         } else if (typeof l.end_file === 'string') {
           if (!current || current.rel !== l.end_file) throw new Error('a file ends that did not start');
-          fs.closeSync(current.out);
-          if (current.hash.digest('hex') !== l.sha256) throw new Error(`file ${current.rel} does not match its SHA-256`);
+          if (current.out !== null) fs.closeSync(current.out);
+          const sha = current.hash.digest('hex');
+          if (sha !== l.sha256) throw new Error(`file ${current.rel} does not match its SHA-256`);
+          if (current.existing !== null && current.existing !== sha) throw new Error(`file ${current.rel} already exists with other content; restore into an empty attachment folder`);
           files += 1;
           current = undefined;
         } else if (l.manifest && typeof l.manifest === 'object') {
