@@ -30,6 +30,7 @@ export const tesseraTables = [
   'sla_escalation_levels', 'sla_escalation_due', 'sla_escalations_done', 'job_leases', 'ticket_auto_close', 'csat_ratings',
   'kb_categories', 'kb_category_names', 'kb_articles', 'kb_article_versions', 'kb_article_stats', 'kb_votes', 'kb_searches', 'kb_suggestion_sessions',
   'staff_reply_digests',
+  'backup_runs',
 ];
 
 export async function serverVersion(db: Knex): Promise<string> {

@@ -23,6 +23,7 @@ import { twoFactorRequired } from './auth/two-factor-required';
 import { staffTwoFactorRoutes } from './admin/staff-two-factor.routes';
 import { areasFor } from './admin/admin-areas';
 import { manageRoutes } from './admin/manage.routes';
+import { backupRoutes } from './admin/backups.routes';
 import { categoryRoutes } from './admin/categories.routes';
 import { fieldRoutes } from './admin/fields.routes';
 import { ticketStateRoutes } from './admin/ticket-states.routes';
@@ -129,6 +130,7 @@ export function createApp(deps: AppDeps, prebuilt?: { services?: Services }): Ex
   app.use('/admin', upgradeRoutes(deps, schemaStatus));
   app.use('/admin', settingsRoutes(services));
   app.use('/admin', auditRoutes(services));
+  app.use('/admin', backupRoutes(services));
   app.use('/admin', templateRoutes(services));
   app.use('/admin', requireStaff, ticketListRoutes(services), ticketPageRoutes(services), cannedRoutes(services));
   app.use('/admin', requireStaff, manageRoutes());

@@ -23,6 +23,7 @@ export const adminAreas: AdminArea[] = [
   { href: '/admin/kb', titleKey: 'kbAdmin.area.title', textKey: 'kbAdmin.area.text', capability: 'kb.manage' },
   { href: '/admin/bans', titleKey: 'manage.bans.title', textKey: 'manage.bans.text', capability: 'bans.manage' },
   { href: '/admin/customers', titleKey: 'manage.privacy.title', textKey: 'manage.privacy.text', capability: 'admin' },
+  { href: '/admin/backups', titleKey: 'backups.title', textKey: 'backups.areaText', capability: 'admin' },
   { href: '/admin/audit', titleKey: 'auditLog.area.title', textKey: 'auditLog.area.text', capability: 'admin' },
   { href: '/admin/api-tokens', titleKey: 'apiTokens.manageTitle', textKey: 'apiTokens.manageText', capability: 'tickets.view' },
 ];
