@@ -6,7 +6,7 @@ import zlib from 'node:zlib';
 import type { Knex } from 'knex';
 import request from 'supertest';
 import { attachmentFiles, writeBackup } from '../../src/db/backup/backup';
-import { RestoreError, restoreBackup } from '../../src/db/backup/restore';
+import { RestoreError, restoreBackup, seededByMigrations } from '../../src/db/backup/restore';
 import { tableShapes } from '../../src/db/backup/table-shape';
 import { toPortable } from '../../src/db/backup/values';
 import { insertReturningId } from '../../src/db/insert';
@@ -64,7 +64,8 @@ function filesOf(dir: string): Record<string, string> {
 
 async function emptyTables(db: Knex): Promise<string[]> {
   const out: string[] = [];
-  for (const table of (await tableShapes(db)).keys()) if (Number((await db(table).count({ n: '*' }))[0]!.n) === 0) out.push(table);
+  // A table a migration fills in holds that row only: "empty" for a restore.
+  for (const table of (await tableShapes(db)).keys()) if (Number((await db(table).count({ n: '*' }))[0]!.n) <= (seededByMigrations.has(table) ? 1 : 0)) out.push(table);
   return out;
 }
 
@@ -116,6 +117,8 @@ test(`a round trip ${chain.join(' → ')} keeps every row and every file`, async
     expect(restored.files).toBe(Object.keys(beforeFiles).length);
     expect(await rowsOf(to.db)).toEqual(before);
     expect(filesOf(to.attachments)).toEqual(beforeFiles);
+    // PostgreSQL's KB search text is left out of archives and computed again: a search finds the articles.
+    if (kind === 'postgres') expect(Number((await to.db('kb_article_versions').where('search_text', '').count({ n: '*' }))[0]!.n)).toBe(0);
     // New rows get fresh ids after the restored ones (sequences and counters moved on).
     const maxId = Number((await to.db('categories').max({ m: 'id' }))[0]!.m);
     const id = await insertReturningId(to.db, 'categories', { name: `New ${kind}`, tier: 1, is_public: true, is_active: true, sort_order: 9, created_at: 1, updated_at: 1 });

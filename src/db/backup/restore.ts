@@ -8,6 +8,7 @@ import { clientOf } from '../dialect';
 import { tesseraTables } from '../introspect';
 import { knownMigrations, migrateLatest, migratorConfig, migrationsTable } from '../migrate';
 import { backupFormatVersion, isSafeRelativePath, type BackupHeader, type Manifest } from './archive-format';
+import { kbSearchText } from '../../kb/kb-search-text';
 import { tableShapes, type Column, type TableShape } from './table-shape';
 import { fromPortable } from './values';
 
@@ -22,11 +23,28 @@ export type RestoreResult = { schema: string; tables: Record<string, number>; fi
 
 const stateUntouched = 'The database and the attachment folder were not changed.';
 
+/**
+ * One-row tables a migration fills in (the SLA resync counter): a freshly migrated database
+ * holds them, so they do not make it "not empty", and the archive's row replaces the seeded one.
+ */
+export const seededByMigrations = new Set(['sla_resync']);
+
 async function assertEmpty(db: Knex): Promise<void> {
   for (const table of tesseraTables) {
-    if (!(await db.schema.hasTable(table))) continue;
+    if (seededByMigrations.has(table) || !(await db.schema.hasTable(table))) continue;
     const row = await db(table).first(db.raw('1 as one'));
     if (row) throw new RestoreError(`the database is not empty (table ${table} has rows); restore only into an empty database`, stateUntouched);
+  }
+}
+
+/** PostgreSQL's folded KB search text (left out of backups, see derivedColumns), computed in batches. */
+async function computeDerivedColumns(trx: Knex.Transaction): Promise<void> {
+  if (clientOf(trx) !== 'postgres') return;
+  for (let after = 0; ; ) {
+    const rows = await trx('kb_article_versions').where('id', '>', after).orderBy('id').limit(500).select('id', 'title', 'keywords', 'body');
+    if (!rows.length) return;
+    for (const r of rows) await trx('kb_article_versions').where({ id: r.id }).update({ search_text: kbSearchText({ title: String(r.title), keywords: String(r.keywords), body: String(r.body) }) });
+    after = Number(rows[rows.length - 1]!.id);
   }
 }
 
@@ -127,6 +145,7 @@ export async function restoreBackup(db: Knex, attachmentsDir: string, file: stri
           const columns = cols.map(([name]) => shape.columns.find((c) => c.name === name));
           const missing = cols.filter((_, i) => !columns[i]).map(([n]) => n);
           if (missing.length) throw new Error(`table ${shape.table} lacks columns ${missing.join(', ')}`);
+          if (seededByMigrations.has(shape.table)) await trx(shape.table).del();
           table = { shape, columns, batch: [], batchSize: Math.max(1, Math.min(500, Math.floor(8000 / cols.length))) };
         } else if (typeof l.end_table === 'string') {
           await flush();
@@ -169,6 +188,7 @@ export async function restoreBackup(db: Knex, attachmentsDir: string, file: stri
         const broken = (await trx.raw('PRAGMA foreign_key_check')) as unknown[];
         if (broken.length) throw new Error(`${broken.length} rows point at rows that do not exist`);
       }
+      await computeDerivedColumns(trx);
       await resetSequences(trx, shapes);
     });
   } catch (err) {

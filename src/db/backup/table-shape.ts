@@ -79,12 +79,18 @@ async function describeColumns(db: Knex): Promise<Described[]> {
   return res.rows.map((r) => ({ table: r.t, column: r.c, kind: postgresKind(r.dt), keyPos: Number(r.pk ?? 0) }));
 }
 
+/**
+ * Columns one database keeps for itself, computed from the others (PostgreSQL's folded KB search
+ * text): never written to a backup; a restore computes them again (restore.ts).
+ */
+export const derivedColumns: Readonly<Record<string, readonly string[]>> = { kb_article_versions: ['search_text'] };
+
 /** Every Tessera table's columns, their kinds and its primary key, as this database has them. */
 export async function tableShapes(db: Knex): Promise<Map<string, TableShape>> {
   const described = await describeColumns(db);
   const shapes = new Map<string, TableShape>();
   for (const table of tesseraTables) {
-    const cols = described.filter((d) => d.table === table);
+    const cols = described.filter((d) => d.table === table && !derivedColumns[table]?.includes(d.column));
     if (cols.length === 0) continue;
     const key = cols.filter((c) => c.keyPos > 0).sort((a, b) => a.keyPos - b.keyPos).map((c) => c.column);
     shapes.set(table, { table, columns: cols.map((c) => ({ name: c.column, kind: c.kind })), key });
