@@ -28,7 +28,7 @@ export async function autoCloseTicket(deps: AutoCloseDeps, due: { ticketId: numb
     const before = (await findTicketById(trx, due.ticketId))!;
     const closed = (await findStatusByKey(trx, 'closed'))!;
     const resolvedAt = before.resolvedAt ?? now;
-    if (!(await closeIfStill(trx, due.ticketId, facts.statusId, Number(closed.id), resolvedAt, now))) return false;
+    if (!(await closeIfStill(trx, due.ticketId, facts.statusId, Number(closed.id), before.resolvedAt, now))) return false;
     const ticket = (await findTicketById(trx, due.ticketId))!;
     await deps.events.publish(trx, { type: 'ticket.status_changed', ticket, from: before.statusKey, to: 'closed', actor: system }, now);
     const settings = await deps.settings.all(trx);
