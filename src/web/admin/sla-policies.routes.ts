@@ -27,7 +27,7 @@ export function slaPolicyRoutes(services: Services): Router {
     res.status(status).render('admin/sla-policy', {
       title: editing ? req.t('sla.policies.editTitle') : req.t('sla.policies.newTitle'),
       editing, values, errors, submissionKey: editing ? null : formSubmissionKey(values.submission_key), priorities, calendars, categories, fields, targetKinds, targetField,
-      levels, staff, escalationActions, level, notice: typeof req.query.done === 'string' && ['levelAdded', 'levelRemoved'].includes(req.query.done) ? `slaEscalations.done.${req.query.done}` : null,
+      levels, staff, escalationActions, level, levelSubmissionKey: formSubmissionKey(level.values.submission_key), notice: typeof req.query.done === 'string' && ['levelAdded', 'levelRemoved'].includes(req.query.done) ? `slaEscalations.done.${req.query.done}` : null,
     });
   }
 
