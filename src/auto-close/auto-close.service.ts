@@ -7,10 +7,10 @@ import { findStatusByKey } from '../tickets/statuses.repo';
 import { findTicketById } from '../tickets/tickets.repo';
 import type { Db } from '../db/db';
 import { autoCloseFacts, awaitingStatusKeys, claimAutoClose, closeIfStill } from './auto-close.repo';
+import { DAY } from '../clock';
 
 export type AutoCloseDeps = NotificationDeps & { db: Db; events: TicketEvents };
 
-const DAY = 86_400_000;
 const system = { type: 'system' as const, id: null };
 const awaiting = new Set<string>(awaitingStatusKeys);
 

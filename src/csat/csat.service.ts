@@ -5,8 +5,8 @@ import { ConflictError, ValidationError } from '../errors';
 import { fieldErrors } from '../setup/setup.schema';
 import { insertTicketEvent } from '../tickets/ticket-events.repo';
 import type { TicketView } from '../tickets/tickets.repo';
-import type { Clock } from '../clock';
-import { insertRating, ratingsOfTicket } from './csat.repo';
+import { DAY, type Clock } from '../clock';
+import { insertRating, ratingsOfTicket, satisfactionFigures, type Figure, type Rating } from './csat.repo';
 import { ratingSchema } from './csat.schema';
 
 export type SurveyState = { canRate: boolean; rated: { rating: number; comment: string | null } | null };
@@ -43,4 +43,14 @@ export async function rateResolution(deps: { db: Db; clock: Clock }, ticket: Tic
     if (isUniqueViolation(err)) throw new ConflictError('already_rated', 'This resolution has been rated already.');
     throw err;
   }
+}
+
+/** The ticket's ratings for its staff page, newest resolution first. */
+export function ticketRatings(db: Db, ticketId: number): Promise<Rating[]> {
+  return ratingsOfTicket(db, ticketId);
+}
+
+/** The survey's figures per staff member and per category over the last `days` days. */
+export function satisfactionOverDays(deps: { db: Db; clock: Clock }, days: number): Promise<{ byStaff: Figure[]; byCategory: Figure[] }> {
+  return satisfactionFigures(deps.db, deps.clock.now() - days * DAY);
 }

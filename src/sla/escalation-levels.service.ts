@@ -5,9 +5,16 @@ import { withTransaction } from '../db/transaction';
 import { NotFoundError, ValidationError } from '../errors';
 import { fieldErrors } from '../setup/setup.schema';
 import { levelSchema } from './escalation-levels.schema';
+import type { EscalationLevel } from './escalation-plan';
 import { createOnce } from './created-once';
-import { activeStaff, deleteLevel, findLevelIdBySubmissionKey, insertLevel } from './escalations.repo';
+import { activeStaff, deleteLevel, findLevelIdBySubmissionKey, insertLevel, levelsOfPolicy, staffOptions } from './escalations.repo';
 import { findPolicy } from './policies.repo';
+
+/** A policy's levels and the staff a level may name, for the policy page. */
+export async function escalationLevelsForAdmin(db: Db, policyId: number): Promise<{ levels: EscalationLevel[]; staff: Array<{ id: number; name: string }> }> {
+  const [levels, staff] = await Promise.all([levelsOfPolicy(db, policyId), staffOptions(db)]);
+  return { levels, staff };
+}
 
 /**
  * Adds an escalation level to a policy. Open tickets under the policy get it at their next
