@@ -2,8 +2,8 @@ import type { Knex } from 'knex';
 import type { SettingsService } from '../settings/settings.service';
 import type { TicketEvent, TicketSubscriber } from '../tickets/ticket-events';
 import { autoCloseFacts, awaitingStatusKeys, setAutoCloseAt } from './auto-close.repo';
+import { DAY } from '../clock';
 
-const DAY = 86_400_000;
 const awaiting = new Set<string>(awaitingStatusKeys);
 const relevant = new Set<TicketEvent['type']>([
   'ticket.created', 'ticket.customer_replied', 'ticket.staff_replied', 'ticket.status_changed', 'ticket.category_changed', 'ticket.escalated', 'ticket.merged',

@@ -31,7 +31,13 @@ export async function claimAutoClose(trx: Knex, ticketId: number, seenCloseAt: n
   return (await trx('ticket_auto_close').where({ ticket_id: ticketId, close_at: seenCloseAt }).del()) === 1;
 }
 
-/** Closes the ticket only if it is still in the status this run saw (a customer's reply wins). */
-export async function closeIfStill(trx: Knex, ticketId: number, seenStatusId: number, closedStatusId: number, resolvedAt: number, now: number): Promise<boolean> {
-  return (await trx('tickets').where({ id: ticketId, status_id: seenStatusId }).update({ status_id: closedStatusId, resolved_at: resolvedAt, updated_at: now })) === 1;
+/**
+ * Closes the ticket only if it is still in the status this run saw (a customer's reply wins).
+ * `resolvedAt` null: the ticket was not resolved yet, so this close is the resolution, made by the
+ * auto-close and credited to the staff member whose answer went unanswered (else the owner); an
+ * already resolved ticket keeps its resolution and who made it.
+ */
+export async function closeIfStill(trx: Knex, ticketId: number, seenStatusId: number, closedStatusId: number, resolvedAt: number | null, now: number): Promise<boolean> {
+  const resolution = resolvedAt === null ? { resolved_at: now, resolved_by: 'auto', resolved_by_staff_id: trx.raw('coalesce(last_replier_staff_id, owner_id)') } : {};
+  return (await trx('tickets').where({ id: ticketId, status_id: seenStatusId }).update({ status_id: closedStatusId, updated_at: now, ...resolution })) === 1;
 }

@@ -7,10 +7,10 @@ import { findStatusByKey } from '../tickets/statuses.repo';
 import { findTicketById } from '../tickets/tickets.repo';
 import type { Db } from '../db/db';
 import { autoCloseFacts, awaitingStatusKeys, claimAutoClose, closeIfStill } from './auto-close.repo';
+import { DAY } from '../clock';
 
 export type AutoCloseDeps = NotificationDeps & { db: Db; events: TicketEvents };
 
-const DAY = 86_400_000;
 const system = { type: 'system' as const, id: null };
 const awaiting = new Set<string>(awaitingStatusKeys);
 
@@ -28,7 +28,7 @@ export async function autoCloseTicket(deps: AutoCloseDeps, due: { ticketId: numb
     const before = (await findTicketById(trx, due.ticketId))!;
     const closed = (await findStatusByKey(trx, 'closed'))!;
     const resolvedAt = before.resolvedAt ?? now;
-    if (!(await closeIfStill(trx, due.ticketId, facts.statusId, Number(closed.id), resolvedAt, now))) return false;
+    if (!(await closeIfStill(trx, due.ticketId, facts.statusId, Number(closed.id), before.resolvedAt, now))) return false;
     const ticket = (await findTicketById(trx, due.ticketId))!;
     await deps.events.publish(trx, { type: 'ticket.status_changed', ticket, from: before.statusKey, to: 'closed', actor: system }, now);
     const settings = await deps.settings.all(trx);

@@ -1,4 +1,4 @@
-const DAY = 86_400_000;
+import { DAY } from '../clock';
 
 /**
  * Whether a customer's message joins this ticket (reopening it when it is resolved or closed)

@@ -23,7 +23,10 @@ export async function setCustomerChosenStatus(deps: Deps, ticket: TicketView, ke
     const now = deps.clock.now();
     const current = (await findTicketById(trx, ticket.id))!;
     if (current.statusKey === choice.key) return;
-    await updateTicket(trx, ticket.id, { status_id: choice.id, updated_at: now, ...(choice.is_open ? { resolved_at: null, resolved_by_staff_id: null } : { resolved_at: now, resolved_by_staff_id: null }) });
+    // Moving between two closed statuses keeps the resolution (and who made it); only closing an
+    // open ticket is a new one, made by the customer (no survey for it).
+    const resolution = choice.is_open ? { resolved_at: null, resolved_by: null, resolved_by_staff_id: null } : current.statusIsOpen ? { resolved_at: now, resolved_by: 'customer', resolved_by_staff_id: null } : {};
+    await updateTicket(trx, ticket.id, { status_id: choice.id, updated_at: now, ...resolution });
     const view = (await findTicketById(trx, ticket.id))!;
     await deps.events.publish(trx, { type: 'ticket.status_changed', ticket: view, from: current.statusKey, to: choice.key, actor: { type: 'customer', id: ticket.customerId } }, now);
   });

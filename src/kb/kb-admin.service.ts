@@ -2,7 +2,7 @@ import { recordAudit } from '../audit/audit.repo';
 import type { Db } from '../db/db';
 import { withTransaction } from '../db/transaction';
 import { ConflictError, NotFoundError, ValidationError } from '../errors';
-import { storeOnceByKey, submissionKeyPattern } from '../tickets/message-once';
+import { storeOnceByKey, submittedKeyOf } from '../tickets/message-once';
 import { deleteKbArticle, deleteKbVersion, findKbArticle, findKbArticleBySubmissionKey, insertKbArticle, kbArticleLastChange, kbVersionsOf, updateKbArticle, upsertKbVersion, type KbArticle, type KbVersion } from './kb-articles.repo';
 import { deleteKbCategory, findKbCategoryBySubmissionKey, insertKbCategory, kbCategoryInUse, listKbCategories, lockKbCategories, updateKbCategory, type KbCategory } from './kb-categories.repo';
 import { kbTitlesOf, listKbArticlesForStaff } from './kb-lists.repo';
@@ -29,12 +29,6 @@ function isWithin(categories: KbCategory[], parentId: number, id: number): boole
   }
   return false;
 }
-
-/** A creating form's one-time key, when it has the shape of ours. */
-const keyOf = (input: unknown): string | null => {
-  const sent = (input as Record<string, unknown> | null)?.submission_key;
-  return typeof sent === 'string' && submissionKeyPattern.test(sent) ? sent : null;
-};
 
 /**
  * Creates (`id` null) or changes a category. The tree is checked inside the transaction that
@@ -63,7 +57,7 @@ export async function saveKbCategory(db: Db, editor: KbEditor, id: number | null
     const found = await findKbCategoryBySubmissionKey(db, key);
     return found ? { repeat: found.createdBy === editor.id, value: found.id } : undefined;
   };
-  return (await storeOnceByKey(keyOf(input), earlier, store)).value;
+  return (await storeOnceByKey(submittedKeyOf(input), earlier, store)).value;
 }
 
 export async function removeKbCategory(db: Db, editor: KbEditor, id: number, now: number): Promise<void> {
@@ -135,7 +129,7 @@ export async function saveKbArticle(db: Db, editor: KbEditor, id: number | null,
     const found = await findKbArticleBySubmissionKey(db, key);
     return found ? { repeat: found.createdBy === editor.id, value: found.id } : undefined;
   };
-  const created = await storeOnceByKey(keyOf(input), earlier, (submissionKey) =>
+  const created = await storeOnceByKey(submittedKeyOf(input), earlier, (submissionKey) =>
     withTransaction(db, async (trx) => {
       const saved = await insertKbArticle(trx, article, version, editor.id, now, submissionKey);
       await audit(trx, editor, 'kb.article_created', { type: 'kb_article', id: saved }, { ...details, ...auditExtra }, now);

@@ -2,9 +2,7 @@ import type { Knex } from 'knex';
 import { kbSearchTextColumn } from '../db/fulltext';
 import { insertReturningId } from '../db/insert';
 import { kbSearchText } from './kb-search-text';
-
-export type KbStatus = 'draft' | 'published' | 'private';
-export const kbStatuses = ['draft', 'published', 'private'] as const;
+import type { KbStatus } from './kb.schema';
 
 export type KbArticle = { id: number; categoryId: number; status: KbStatus; pinned: boolean; position: number; createdAt: number; updatedAt: number; revision: number };
 export type KbVersion = { id: number; articleId: number; language: string; title: string; slug: string; keywords: string; body: string; updatedAt: number };

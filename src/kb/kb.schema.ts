@@ -1,6 +1,9 @@
 import { z } from 'zod';
 import { languageCodes } from '../i18n/i18n';
-import { kbStatuses } from './kb-articles.repo';
+
+/** An article's statuses: the editor's form and the API both validate with them. */
+export const kbStatuses = ['draft', 'published', 'private'] as const;
+export type KbStatus = (typeof kbStatuses)[number];
 
 // eslint-disable-next-line no-control-regex
 const noControl = (v: string) => !/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/.test(v);

@@ -9,7 +9,7 @@ import { linkify } from '../tickets/message-text';
 import { ticketMailTemplates } from './delivery-state';
 import { answerWording } from './inbound';
 import { formatFileSize } from './mail-attachments';
-import { isEditableTemplate, missingRequiredLink, placeholderValues } from './template-texts';
+import { isEditableTemplate, missingRequiredLink, placeholderValues, reopenDate } from './template-texts';
 import { paragraphs, renderHtml, renderSubject, renderText } from './template-render';
 import {
   addressingSchema,
@@ -115,6 +115,7 @@ export async function composeMail(ctx: ComposeContext, request: MailRequest): Pr
     files: 'files' in vars ? vars.files : [],
     fileSize: (bytes: number) => formatFileSize(bytes, addressing.language),
     answer: (key: Parameters<typeof answerWording>[1]) => answerWording(t, key, ctx.inboundMail),
+    reopenDate,
     style: mailStyle,
     custom,
     // A staff notice with a signed Reply-To (src/staff-mail) is answerable too: the marker, and a word on where the answer goes.

@@ -9,9 +9,9 @@
  * handful of steps, never a loop over minutes.
  */
 import { effectiveZone, offsetAt, wallToEpoch } from '../tickets/zoned-time';
+import { DAY } from '../clock';
 
 const MINUTE = 60_000;
-const DAY = 86_400_000;
 /** After this many local days without one open minute, a target can never be reached. */
 const MAX_CLOSED_DAYS = 370;
 

@@ -1,4 +1,4 @@
-import { storeOnceByKey, submissionKeyPattern } from '../tickets/message-once';
+import { storeOnceByKey, submittedKeyOf } from '../tickets/message-once';
 
 /**
  * Creates a calendar or policy once per form showing: a double submit, a refresh or a proxy's
@@ -6,11 +6,9 @@ import { storeOnceByKey, submissionKeyPattern } from '../tickets/message-once';
  * column decides between two sends at the same moment).
  */
 export async function createOnce(input: unknown, findByKey: (key: string) => Promise<number | undefined>, create: (submissionKey: string | null) => Promise<number>): Promise<number> {
-  const sent = (input as Record<string, unknown> | null)?.submission_key;
-  const key = typeof sent === 'string' && submissionKeyPattern.test(sent) ? sent : null;
   const earlier = async (k: string) => {
     const id = await findByKey(k);
     return id === undefined ? undefined : { repeat: true, value: id };
   };
-  return (await storeOnceByKey(key, earlier, create)).value;
+  return (await storeOnceByKey(submittedKeyOf(input), earlier, create)).value;
 }

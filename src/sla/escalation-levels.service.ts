@@ -5,24 +5,33 @@ import { withTransaction } from '../db/transaction';
 import { NotFoundError, ValidationError } from '../errors';
 import { fieldErrors } from '../setup/setup.schema';
 import { levelSchema } from './escalation-levels.schema';
-import { activeStaff, deleteLevel, insertLevel } from './escalations.repo';
+import type { EscalationLevel } from './escalation-plan';
+import { createOnce } from './created-once';
+import { activeStaff, deleteLevel, findLevelIdBySubmissionKey, insertLevel, levelsOfPolicy, staffOptions } from './escalations.repo';
 import { findPolicy } from './policies.repo';
+
+/** A policy's levels and the staff a level may name, for the policy page. */
+export async function escalationLevelsForAdmin(db: Db, policyId: number): Promise<{ levels: EscalationLevel[]; staff: Array<{ id: number; name: string }> }> {
+  const [levels, staff] = await Promise.all([levelsOfPolicy(db, policyId), staffOptions(db)]);
+  return { levels, staff };
+}
 
 /**
  * Adds an escalation level to a policy. Open tickets under the policy get it at their next
  * change (as they follow a changed policy); tickets that start afterwards have it at once.
+ * Once per form showing: a second send with the same one-time key answers with the first level.
  */
 export async function addEscalationLevel(db: Db, actor: AdminActor, policyId: number, input: Record<string, unknown>, now: number): Promise<number> {
   const parsed = levelSchema.safeParse(input);
   if (!parsed.success) throw new ValidationError('The escalation level is not valid.', fieldErrors(parsed.error));
   const level = parsed.data;
-  return withTransaction(db, async (trx) => {
+  return createOnce(input, (key) => findLevelIdBySubmissionKey(db, key), (submissionKey) => withTransaction(db, async (trx) => {
     if (!Number.isSafeInteger(policyId) || !(await findPolicy(trx, policyId))) throw new NotFoundError();
     if (level.staffId !== null && !(await activeStaff(trx, level.staffId))) throw new ValidationError('Unknown staff member.', { level_staff: 'form.invalid' });
-    const id = await insertLevel(trx, { policyId, ...level }, now);
+    const id = await insertLevel(trx, { policyId, ...level }, now, submissionKey);
     await recordAudit(trx, { actor, action: 'sla.escalation_added', target: { type: 'sla_policy', id: policyId }, details: { level: id, ...level }, ip: actor.ip ?? undefined }, now);
     return id;
-  });
+  }));
 }
 
 export async function removeEscalationLevel(db: Db, actor: AdminActor, policyId: number, levelId: number, now: number): Promise<void> {

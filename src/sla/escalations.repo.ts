@@ -13,8 +13,14 @@ export async function levelsOfPolicy(db: Knex, policyId: number): Promise<Escala
   return rows.map(levelOf);
 }
 
-export async function insertLevel(trx: Knex, level: Omit<EscalationLevel, 'id'>, now: number): Promise<number> {
-  return insertReturningId(trx, 'sla_escalation_levels', { policy_id: level.policyId, kind: level.kind, at_percent: level.atPercent, action: level.action, staff_id: level.staffId, created_at: now });
+export async function insertLevel(trx: Knex, level: Omit<EscalationLevel, 'id'>, now: number, submissionKey: string | null = null): Promise<number> {
+  return insertReturningId(trx, 'sla_escalation_levels', { policy_id: level.policyId, kind: level.kind, at_percent: level.atPercent, action: level.action, staff_id: level.staffId, submission_key: submissionKey, created_at: now });
+}
+
+/** The level an add form's one-time key made, if any. */
+export async function findLevelIdBySubmissionKey(db: Knex, key: string): Promise<number | undefined> {
+  const row = await db('sla_escalation_levels').where({ submission_key: key }).first<{ id: number } | undefined>('id');
+  return row ? Number(row.id) : undefined;
 }
 
 /** Removes a level of this policy; false when the policy has no such level. */

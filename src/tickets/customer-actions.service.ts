@@ -20,7 +20,7 @@ export async function setStatusByCustomer(deps: Pick<TicketDeps, 'db' | 'clock' 
     const current = (await findTicketById(trx, ticket.id))!;
     if (current.statusIsOpen !== ticket.statusIsOpen) return;
     const target = (await findStatusByKey(trx, action === 'resolve' ? 'resolved' : 'open'))!;
-    await updateTicket(trx, ticket.id, { status_id: target.id, updated_at: now, resolved_at: action === 'resolve' ? now : null, resolved_by_staff_id: null });
+    await updateTicket(trx, ticket.id, { status_id: target.id, updated_at: now, resolved_at: action === 'resolve' ? now : null, resolved_by: action === 'resolve' ? 'customer' : null, resolved_by_staff_id: null });
     const view = (await findTicketById(trx, ticket.id))!;
     await deps.events.publish(trx, { type: 'ticket.status_changed', ticket: view, from: ticket.statusKey, to: target.key, actor: { type: 'customer', id: ticket.customerId } }, now);
   });

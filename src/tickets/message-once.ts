@@ -5,6 +5,12 @@ import { findMessageBySubmissionKey, type KeyedMessage, type MessageKind } from 
 /** A form's one-time key: 32 hex characters, drawn when the form is shown. */
 export const submissionKeyPattern = /^[a-f0-9]{32}$/;
 
+/** The one-time key a creating form sent (its `submission_key` field), when it has the shape of ours. */
+export function submittedKeyOf(input: unknown): string | null {
+  const sent = (input as Record<string, unknown> | null)?.submission_key;
+  return typeof sent === 'string' && submissionKeyPattern.test(sent) ? sent : null;
+}
+
 /** A staff reply written against an older conversation: a newer message arrived meanwhile. */
 export class NewerMessageError extends ConflictError {
   constructor() {

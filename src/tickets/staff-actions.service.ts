@@ -92,7 +92,7 @@ export async function setStatus(deps: TicketDeps, ticket: TicketView, staff: Cap
   if (!status) throw new ValidationError('Unknown status.', { status: 'form.invalid' });
   if (status.key === ticket.statusKey) return;
   const closing = !status.is_open;
-  await change(deps, ticket, { status_id: status.id, resolved_at: closing ? deps.clock.now() : null, resolved_by_staff_id: closing ? staff.id : null }, (view) => ({
+  await change(deps, ticket, { status_id: status.id, resolved_at: closing ? deps.clock.now() : null, resolved_by: closing ? 'staff' : null, resolved_by_staff_id: closing ? staff.id : null }, (view) => ({
     type: 'ticket.status_changed', ticket: view, from: ticket.statusKey, to: status.key, actor: { type: 'staff', id: staff.id },
   }));
 }
@@ -152,7 +152,7 @@ export async function mergeTickets(deps: TicketDeps, source: TicketView, target:
     if (!(await lockUnmergedPair(trx, source.id, target.id))) throw new ValidationError('Merged tickets cannot be merged again.', { merge: 'staffTicket.mergeMerged' });
     const closed = (await findStatusByKey(trx, 'closed'))!;
     await moveTicketContents(trx, source.id, target.id);
-    await updateTicket(trx, source.id, { merged_into_id: target.id, status_id: closed.id, message_count: 0, updated_at: now, resolved_at: now, resolved_by_staff_id: staff.id });
+    await updateTicket(trx, source.id, { merged_into_id: target.id, status_id: closed.id, message_count: 0, updated_at: now, resolved_at: now, resolved_by: 'staff', resolved_by_staff_id: staff.id });
     await updateTicket(trx, target.id, { message_count: await countMessages(trx, target.id), last_message_id: await newestConversationMessageId(trx, target.id), updated_at: now });
     const actor = { type: 'staff' as const, id: staff.id };
     await deps.events.publish(trx, { type: 'ticket.merged', ticket: (await findTicketById(trx, target.id))!, from: source.trackingId, to: target.trackingId, actor }, now);

@@ -40,6 +40,10 @@ export type TicketView = {
   createdAt: number;
   updatedAt: number;
   resolvedAt: number | null;
+  /** Who made the current resolution: 'staff', 'auto' (auto-close), 'customer'; null when open or unknown. */
+  resolvedBy: 'staff' | 'auto' | 'customer' | null;
+  /** The staff member credited with the current resolution (the survey's rating goes to them). */
+  resolvedByStaffId: number | null;
 };
 
 export async function insertTicket(trx: Knex, row: NewTicketRow): Promise<number> {
@@ -55,7 +59,7 @@ function viewQuery(db: Knex) {
     .select(
       't.id', 't.tracking_id', 't.subject', 't.customer_id', 'c.email as customer_email', 'c.name as customer_name', 't.category_id',
       'g.name as category_name', 's.key as status_key', 's.name as status_name', 's.color as status_color', 's.is_open as status_is_open',
-      'p.key as priority_key', 'p.name as priority_name', 't.language', 't.merged_into_id', 't.owner_id', 't.tier', 't.created_at', 't.updated_at', 't.resolved_at',
+      'p.key as priority_key', 'p.name as priority_name', 't.language', 't.merged_into_id', 't.owner_id', 't.tier', 't.created_at', 't.updated_at', 't.resolved_at', 't.resolved_by', 't.resolved_by_staff_id',
     );
 }
 
@@ -83,6 +87,8 @@ function toView(r: ViewRow): TicketView {
     createdAt: Number(r.created_at),
     updatedAt: Number(r.updated_at),
     resolvedAt: r.resolved_at == null ? null : Number(r.resolved_at),
+    resolvedBy: r.resolved_by === 'staff' || r.resolved_by === 'auto' || r.resolved_by === 'customer' ? r.resolved_by : null,
+    resolvedByStaffId: r.resolved_by_staff_id == null ? null : Number(r.resolved_by_staff_id),
   };
 }
 

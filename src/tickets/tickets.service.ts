@@ -121,7 +121,7 @@ export async function addCustomerReply(
     await insertAttachments(trx, ticket.id, messageId, files, now);
     const reopen = ticket.statusKey !== 'new' && ticket.statusKey !== 'open';
     const open = reopen ? await findStatusByKey(trx, 'open') : undefined;
-    await bumpMessageCount(trx, ticket.id, { updated_at: now, last_message_id: messageId, last_replier_type: 'customer', last_replier_staff_id: null, ...(open ? { status_id: open.id, resolved_at: null, resolved_by_staff_id: null } : {}) });
+    await bumpMessageCount(trx, ticket.id, { updated_at: now, last_message_id: messageId, last_replier_type: 'customer', last_replier_staff_id: null, ...(open ? { status_id: open.id, resolved_at: null, resolved_by: null, resolved_by_staff_id: null } : {}) });
     const view = (await findTicketById(trx, ticket.id))!;
     await deps.events.publish(trx, { type: 'ticket.customer_replied', ticket: view, messageId, actor }, now);
     if (open) await deps.events.publish(trx, { type: 'ticket.status_changed', ticket: view, from: ticket.statusKey, to: 'open', actor }, now);
@@ -158,7 +158,7 @@ export async function addStaffReply(deps: TicketDeps, ticket: TicketView, input:
     const closing = !status.is_open;
     await bumpMessageCount(trx, ticket.id, {
       updated_at: now, last_message_id: messageId, last_replier_type: 'staff', last_replier_staff_id: input.staff.id, status_id: status.id,
-      ...(closing ? { resolved_at: now, resolved_by_staff_id: input.staff.id } : { resolved_at: null, resolved_by_staff_id: null }),
+      ...(closing ? { resolved_at: now, resolved_by: 'staff', resolved_by_staff_id: input.staff.id } : { resolved_at: null, resolved_by: null, resolved_by_staff_id: null }),
     });
     const view = (await findTicketById(trx, ticket.id))!;
     await deps.events.publish(trx, { type: 'ticket.staff_replied', ticket: view, messageId, body: input.body, staffName: input.staff.name, actor }, now);

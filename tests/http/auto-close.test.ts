@@ -81,6 +81,10 @@ test('a ticket answered by staff closes after the category\'s 3 days without an 
   // Staff see it in the history.
   const page = (await (await admin()).agent.get(`/admin/tickets/${id}`).expect(200)).text;
   expect(page).toContain('Closed automatically');
+  // The close is the resolution: made by the auto-close, credited to the staff member who answered (the survey asks about it).
+  const adminId = Number((await t.db('staff_users').where({ email: adminCredentials.email }).first<{ id: number }>('id'))!.id);
+  const row = await t.db('tickets').where({ id }).first<{ resolved_by: string; resolved_by_staff_id: number; resolved_at: number | string }>('resolved_by', 'resolved_by_staff_id', 'resolved_at');
+  expect({ by: row!.resolved_by, staff: Number(row!.resolved_by_staff_id), at: Number(row!.resolved_at) }).toEqual({ by: 'auto', staff: adminId, at: start + 3 * DAY + 60_000 });
 });
 
 test('a customer answer before the time stops the count; an open ticket never closes by itself', async () => {

@@ -86,3 +86,42 @@ test('bad answers are refused: open tickets, other ratings, arrays, long comment
   await signIn(sam, staffCredentials);
   expect([403, 404]).toContain((await sam.get('/admin/sla/satisfaction')).status);
 });
+
+test('a resolution the customer makes asks nothing and a rating is refused; moving between closed statuses keeps the survey answered; the rating goes to the resolver, not the owner at rating time', async () => {
+  const { customer, tracking, id } = await resolvedTicket('Who resolved it');
+  const adminId = Number((await t.db('staff_users').where({ email: adminCredentials.email }).first<{ id: number }>('id'))!.id);
+  const samId = Number((await t.db('staff_users').where({ email: staffCredentials.email }).first<{ id: number }>('id'))!.id);
+  // Handed to someone else after the admin resolved it: the rating still goes to the admin.
+  await t.db('tickets').where({ id }).update({ owner_id: samId });
+  const page = async () => (await customer.get(`/helpdesk/tickets/${tracking}`).expect(200)).text;
+  let token = csrfFrom(await page());
+  await customer.post(`/helpdesk/tickets/${tracking}/satisfaction`).type('form').send({ _csrf: token, rating: '2' }).expect(303);
+  expect(await t.db('csat_ratings').where({ ticket_id: id }).select('rating', 'staff_id')).toEqual([{ rating: 2, staff_id: adminId }]);
+
+  // A second closed status the customer may pick: the resolution (and its answered survey) stays.
+  await t.db('statuses').where({ key: 'closed' }).update({ customer_settable: true });
+  try {
+    await customer.post(`/helpdesk/tickets/${tracking}/status`).type('form').send({ _csrf: token, action: 'choose', status: 'closed' }).expect(303);
+    let text = await page();
+    expect(text).not.toContain('id="satisfaction-title"');
+    await customer.post(`/helpdesk/tickets/${tracking}/satisfaction`).type('form').send({ _csrf: token, rating: '5' }).expect(409);
+
+    // Reopen and resolve it themselves: no new survey, a rating is refused.
+    await customer.post(`/helpdesk/tickets/${tracking}/status`).type('form').send({ _csrf: token, action: 'reopen' }).expect(303);
+    t.clock.advance(1000);
+    await customer.post(`/helpdesk/tickets/${tracking}/status`).type('form').send({ _csrf: token, action: 'resolve' }).expect(303);
+    text = await page();
+    expect(text).not.toContain('id="satisfaction-title"');
+    token = csrfFrom(text);
+    await customer.post(`/helpdesk/tickets/${tracking}/satisfaction`).type('form').send({ _csrf: token, rating: '5' }).expect(409);
+    // Reopen and close through the other closed status: the same.
+    await customer.post(`/helpdesk/tickets/${tracking}/status`).type('form').send({ _csrf: token, action: 'reopen' }).expect(303);
+    t.clock.advance(1000);
+    await customer.post(`/helpdesk/tickets/${tracking}/status`).type('form').send({ _csrf: token, action: 'choose', status: 'closed' }).expect(303);
+    expect(await page()).not.toContain('id="satisfaction-title"');
+    await customer.post(`/helpdesk/tickets/${tracking}/satisfaction`).type('form').send({ _csrf: token, rating: '5' }).expect(409);
+    expect(await t.db('csat_ratings').where({ ticket_id: id }).select('rating')).toEqual([{ rating: 2 }]);
+  } finally {
+    await t.db('statuses').where({ key: 'closed' }).update({ customer_settable: false });
+  }
+});

@@ -1,6 +1,7 @@
 import request from 'supertest';
 import { withTransaction } from '../../src/db/transaction';
-import { insertKbArticle, upsertKbVersion, type KbStatus } from '../../src/kb/kb-articles.repo';
+import { insertKbArticle, upsertKbVersion } from '../../src/kb/kb-articles.repo';
+import type { KbStatus } from '../../src/kb/kb.schema';
 import { insertKbCategory, setKbCategoryNames } from '../../src/kb/kb-categories.repo';
 import { csrfFrom, useInstalledApp, type InstalledApp } from '../helpers/installed-app';
 

@@ -141,3 +141,29 @@ test('levels are checked: wrong values, unknown staff, other ids, HTML and a mis
   expect([403, 404]).toContain((await sam.get(`/admin/sla/policies/${policyId}`)).status);
   expect(samId).toBeGreaterThan(0);
 });
+
+test('a level is added once per form showing: a double submit or two tabs with the same key make one level; a refused form keeps its key', async () => {
+  const { agent, token } = await admin();
+  const count = () => t.db('sla_escalation_levels').where({ policy_id: policyId }).count<Array<{ n: number }>>({ n: '*' }).then((r) => Number(r[0]!.n));
+  const before = await count();
+  const page = (await agent.get(`/admin/sla/policies/${policyId}`).expect(200)).text;
+  const key = /name="submission_key" value="([0-9a-f]+)"/.exec(page.slice(page.indexOf('/escalations"')))![1]!;
+  const level = { _csrf: token, submission_key: key, level_kind: 'next', level_percent: '50', level_action: 'notify_owner' };
+  const both = await Promise.all([1, 2].map(() => agent.post(`/admin/sla/policies/${policyId}/escalations`).type('form').send(level)));
+  expect(both.map((r) => r.status)).toEqual([303, 303]);
+  const again = await agent.post(`/admin/sla/policies/${policyId}/escalations`).type('form').send(level).expect(303);
+  expect(again.headers.location).toBe(`/admin/sla/policies/${policyId}?done=levelAdded#escalations`);
+  expect(await count()).toBe(before + 1);
+  expect(await t.db('audit_log').where({ action: 'sla.escalation_added' }).whereRaw('details like ?', ['%"atPercent":50%']).count<Array<{ n: number }>>({ n: '*' }).then((r) => Number(r[0]!.n))).toBe(1);
+  // A refused form comes back with the key it was sent with; a fresh showing has a new one.
+  const fresh = (await agent.get(`/admin/sla/policies/${policyId}`).expect(200)).text;
+  const freshKey = /name="submission_key" value="([0-9a-f]+)"/.exec(fresh.slice(fresh.indexOf('/escalations"')))![1]!;
+  expect(freshKey).not.toBe(key);
+  const refused = await agent.post(`/admin/sla/policies/${policyId}/escalations`).type('form').send({ ...level, submission_key: freshKey, level_percent: '0' }).expect(400);
+  expect(refused.text).toContain(`value="${freshKey}"`);
+  await agent.post(`/admin/sla/policies/${policyId}/escalations`).type('form').send({ ...level, submission_key: freshKey, level_percent: '60' }).expect(303);
+  expect(await count()).toBe(before + 2);
+  // A key of the wrong shape is no key (the level is made, not matched to another).
+  await agent.post(`/admin/sla/policies/${policyId}/escalations`).type('form').send({ ...level, submission_key: ['a', 'b'], level_percent: '70' }).expect(303);
+  expect(await count()).toBe(before + 3);
+});

@@ -2,7 +2,8 @@ import type { Knex } from 'knex';
 import { migrateLatest } from '../../src/db/migrate';
 import { withTransaction } from '../../src/db/transaction';
 import { insertKbCategory } from '../../src/kb/kb-categories.repo';
-import { insertKbArticle, upsertKbVersion, type KbStatus } from '../../src/kb/kb-articles.repo';
+import { insertKbArticle, upsertKbVersion } from '../../src/kb/kb-articles.repo';
+import type { KbStatus } from '../../src/kb/kb.schema';
 import { customerScope, searchKb } from '../../src/kb/kb-search.service';
 import { useEmptyDatabase } from '../helpers/test-db';
 

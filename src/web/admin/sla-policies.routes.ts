@@ -4,8 +4,7 @@ import { listAllFields } from '../../custom-fields/fields-admin.repo';
 import { ValidationError } from '../../errors';
 import { listCalendars } from '../../sla/calendars.repo';
 import { escalationActions } from '../../sla/escalation-plan';
-import { addEscalationLevel, removeEscalationLevel } from '../../sla/escalation-levels.service';
-import { levelsOfPolicy, staffOptions } from '../../sla/escalations.repo';
+import { addEscalationLevel, escalationLevelsForAdmin, removeEscalationLevel } from '../../sla/escalation-levels.service';
 import { targetField } from '../../sla/policies.schema';
 import { policyForAdmin, policyFormValues, removePolicy, savePolicy } from '../../sla/policies.service';
 import { targetKinds, type Policy } from '../../sla/policy-match';
@@ -23,11 +22,11 @@ export function slaPolicyRoutes(services: Services): Router {
 
   async function render(req: Request, res: Response, editing: Policy | null, values: Record<string, string | string[]>, errors: Record<string, string> = {}, status = 200, level: { values: Record<string, string | string[]>; errors: Record<string, string> } = { values: {}, errors: {} }) {
     const [priorities, calendars, categories, fields] = await Promise.all([listPriorities(services.db), listCalendars(services.db), listAllCategories(services.db), listAllFields(services.db)]);
-    const [levels, staff] = editing ? await Promise.all([levelsOfPolicy(services.db, editing.id), staffOptions(services.db)]) : [[], []];
+    const { levels, staff } = editing ? await escalationLevelsForAdmin(services.db, editing.id) : { levels: [], staff: [] };
     res.status(status).render('admin/sla-policy', {
       title: editing ? req.t('sla.policies.editTitle') : req.t('sla.policies.newTitle'),
       editing, values, errors, submissionKey: editing ? null : formSubmissionKey(values.submission_key), priorities, calendars, categories, fields, targetKinds, targetField,
-      levels, staff, escalationActions, level, notice: typeof req.query.done === 'string' && ['levelAdded', 'levelRemoved'].includes(req.query.done) ? `slaEscalations.done.${req.query.done}` : null,
+      levels, staff, escalationActions, level, levelSubmissionKey: formSubmissionKey(level.values.submission_key), notice: typeof req.query.done === 'string' && ['levelAdded', 'levelRemoved'].includes(req.query.done) ? `slaEscalations.done.${req.query.done}` : null,
     });
   }
 

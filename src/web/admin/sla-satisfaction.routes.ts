@@ -1,9 +1,8 @@
 import { Router } from 'express';
-import { satisfactionFigures } from '../../csat/csat.repo';
+import { satisfactionOverDays } from '../../csat/csat.service';
 import type { Services } from '../app-services';
 import { requireCapability } from '../auth/guards';
 
-const DAY = 86_400_000;
 const periods = [30, 90, 365] as const;
 
 /** /admin/sla/satisfaction: the survey's figures per staff member and per category (a page now; charts come with reports). */
@@ -11,7 +10,7 @@ export function slaSatisfactionRoutes(services: Services): Router {
   const router = Router();
   router.get('/sla/satisfaction', requireCapability('sla.manage'), async (req, res) => {
     const days = periods.find((p) => String(p) === req.query.days) ?? 30;
-    const figures = await satisfactionFigures(services.db, services.clock.now() - days * DAY);
+    const figures = await satisfactionOverDays(services, days);
     res.render('admin/sla-satisfaction', { title: req.t('csat.admin.title'), days, periods, ...figures });
   });
   return router;

@@ -1,5 +1,5 @@
 import { clocksForDisplay, type ClockDisplay } from '../../sla/sla-clocks';
-import { ratingsOfTicket } from '../../csat/csat.repo';
+import { ticketRatings } from '../../csat/csat.service';
 import type { Request } from 'express';
 import type { CatalogNames } from '../../catalog/catalog.service';
 import type { CustomField } from '../../custom-fields/custom-fields.repo';
@@ -160,7 +160,7 @@ export async function ticketExtrasView(services: Services, req: Request, ticket:
     describeEvents(services, req, events, zone, () => ticket.customerName),
   ]);
   const sla = slaForPage(req, await clocksForDisplay(services.db, ticket.id, now), zone);
-  const satisfaction = (await ratingsOfTicket(services.db, ticket.id)).map((r) => ({ ...r, when: formatInstant(req, r.createdAt, zone, 'short') }));
+  const satisfaction = (await ticketRatings(services.db, ticket.id)).map((r) => ({ ...r, when: formatInstant(req, r.createdAt, zone, 'short') }));
   const kept = state.values;
   const total = entries.reduce((sum, e) => sum + e.minutes, 0);
   return {

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import 'zod-openapi'; // the OpenAPI keys of .meta() (id, param)
 import { languageCodes } from '../../i18n/i18n';
-import { kbStatuses } from '../../kb/kb-articles.repo';
+import { kbStatuses } from '../../kb/kb.schema';
 
 /**
  * The knowledge base's REST API: inputs and answers. The routes validate with these schemas and
