@@ -35,3 +35,8 @@ export async function claimAutoClose(trx: Knex, ticketId: number, seenCloseAt: n
 export async function closeIfStill(trx: Knex, ticketId: number, seenStatusId: number, closedStatusId: number, resolvedAt: number, now: number): Promise<boolean> {
   return (await trx('tickets').where({ id: ticketId, status_id: seenStatusId }).update({ status_id: closedStatusId, resolved_at: resolvedAt, updated_at: now })) === 1;
 }
+
+/** Moves a ticket's closing time on, only if it is still the time read (a re-plan meanwhile wins). */
+export async function deferAutoClose(db: Knex, ticketId: number, seenCloseAt: number, closeAt: number): Promise<boolean> {
+  return (await db('ticket_auto_close').where({ ticket_id: ticketId, close_at: seenCloseAt }).update({ close_at: closeAt })) === 1;
+}
