@@ -6,6 +6,7 @@ import { recordSlaBreaches } from './sla-breaches';
 import { resyncSlaClocks } from './sla-resync';
 import { runSlaEscalations } from './sla-escalations';
 import { runAutoClose } from './auto-close';
+import { resyncAutoClose } from './auto-close-resync';
 import { drainDueMail, type MailDrainSummary } from './mail-delivery';
 import { fetchDueMailboxes, type FetchDeps, type FetchSummary } from './mail-fetch';
 import { startMailListener, type ListenPolicy, type MailListener } from './mail-listen';
@@ -13,7 +14,7 @@ import { startMailListener, type ListenPolicy, type MailListener } from './mail-
 /** The app's services (web process, cron) can also fetch mail; a bare delivery set-up only sends. */
 type FetchingJobDeps = DeliveryDeps & IntakeDeps & { config: Pick<AppConfig, 'paths' | 'secrets'> };
 export type JobDeps = DeliveryDeps | FetchingJobDeps;
-export type JobsReport = { mail: MailDrainSummary; fetched: FetchSummary | null; swept: { counters: number; files: number }; slaBreaches: number; slaResynced: number; slaEscalations: number; autoClosed: number };
+export type JobsReport = { mail: MailDrainSummary; fetched: FetchSummary | null; swept: { counters: number; files: number }; slaBreaches: number; slaResynced: number; slaEscalations: number; autoCloseReplanned: number; autoClosed: number };
 
 const canFetch = (deps: JobDeps): deps is FetchingJobDeps => 'events' in deps && 'i18n' in deps && 'secrets' in deps.config;
 
@@ -46,6 +47,8 @@ export async function runDueJobs(deps: JobDeps, opts: { stopSignal?: AbortSignal
     slaResynced: await guarded(deps, 'sla-resync', 0, () => resyncSlaClocks(deps)),
     slaBreaches: await guarded(deps, 'sla-breaches', 0, () => recordSlaBreaches(deps)),
     slaEscalations: canFetch(deps) ? await guarded(deps, 'sla-escalations', 0, () => runSlaEscalations(deps)) : 0,
+    // Closing times first follow a change of the days, then the due ones close.
+    autoCloseReplanned: await guarded(deps, 'auto-close-resync', 0, () => resyncAutoClose(deps)),
     autoClosed: canFetch(deps) ? await guarded(deps, 'auto-close', 0, () => runAutoClose({ ...deps, signingSecret: deps.config.secrets.signing })) : 0,
   };
 }

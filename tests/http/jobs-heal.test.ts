@@ -1,5 +1,6 @@
 import request from 'supertest';
 import { runAutoClose } from '../../src/jobs/auto-close';
+import { resyncAutoClose } from '../../src/jobs/auto-close-resync';
 import { failedRowBackoffMs } from '../../src/jobs/job-lease';
 import { runDueJobs } from '../../src/jobs/job-runner';
 import { resyncSlaClocks } from '../../src/jobs/sla-resync';
@@ -145,6 +146,27 @@ test('adding or removing a level re-plans the open tickets through the resync jo
   expect(await resyncSlaClocks(t.services)).toBeGreaterThanOrEqual(2);
   expect(await nextAtOf(b)).toBeGreaterThan(created + 40 * MIN);
   expect(await nextAtOf(a)).toBeGreaterThan(created + 40 * MIN);
+});
+
+test('tickets waiting from before the upgrade get a closing time, and a change of the desk\'s days moves the existing ones', async () => {
+  const id = await answeredTicket('Waiting since before');
+  await t.db('ticket_auto_close').where({ ticket_id: id }).del(); // as if it had been waiting before auto-close existed
+  const other = await answeredTicket('Planned already');
+  await resyncAutoClose(t.services); // the upgrade's pass (revision 1 from the migration)
+  const updatedAt = async (ticketId: number) => Number((await t.db('tickets').where({ id: ticketId }).first<{ updated_at: number | string }>('updated_at'))!.updated_at);
+  expect(await closeAtOf(id)).toBe((await updatedAt(id)) + 7 * DAY);
+  expect(await resyncAutoClose(t.services)).toBe(0); // nothing changed since
+
+  await t.services.settings.save({ 'tickets.autoCloseDays': 2 });
+  expect(await resyncAutoClose(t.services, { batch: 1 })).toBeGreaterThanOrEqual(2);
+  expect(await closeAtOf(id)).toBe((await updatedAt(id)) + 2 * DAY);
+  expect(await closeAtOf(other)).toBe((await updatedAt(other)) + 2 * DAY);
+  await t.services.settings.save({ 'tickets.autoCloseDays': 0 }); // never: the closing times go
+  await resyncAutoClose(t.services);
+  expect([await closeAtOf(id), await closeAtOf(other)]).toEqual([null, null]);
+  await t.services.settings.save({ 'tickets.autoCloseDays': 7 });
+  await resyncAutoClose(t.services);
+  expect(await closeAtOf(id)).toBe((await updatedAt(id)) + 7 * DAY);
 });
 
 test('a job that throws as a whole does not stop the jobs after it in the same run', async () => {
