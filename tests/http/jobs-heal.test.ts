@@ -167,6 +167,18 @@ test('tickets waiting from before the upgrade get a closing time, and a change o
   await t.services.settings.save({ 'tickets.autoCloseDays': 7 });
   await resyncAutoClose(t.services);
   expect(await closeAtOf(id)).toBe((await updatedAt(id)) + 7 * DAY);
+
+  // The ticket's category gets its own number of days: its waiting tickets follow.
+  const categoryId = Number((await t.db('tickets').where({ id }).first<{ category_id: number }>('category_id'))!.category_id);
+  const agent = request.agent(t.app);
+  await signIn(agent, adminCredentials);
+  const page = (await agent.get(`/admin/categories/${categoryId}`).expect(200)).text;
+  const form = Object.fromEntries([...page.matchAll(/<input[^>]*name="([^"]+)"[^>]*value="([^"]*)"/g)].map((m) => [m[1]!, m[2]!.replace(/&amp;/g, '&')]));
+  await agent.post(`/admin/categories/${categoryId}`).type('form').send({ ...form, visibility: 'public', tier: '1', auto_assign: 'none', auto_close_days: '1' }).expect(303);
+  expect(await resyncAutoClose(t.services)).toBeGreaterThanOrEqual(1);
+  expect(await closeAtOf(id)).toBe(Math.max((await updatedAt(id)) + DAY, t.clock.now()));
+  await agent.post(`/admin/categories/${categoryId}`).type('form').send({ ...form, visibility: 'public', tier: '1', auto_assign: 'none', auto_close_days: '' }).expect(303);
+  await resyncAutoClose(t.services);
 });
 
 test('a job that throws as a whole does not stop the jobs after it in the same run', async () => {
