@@ -18,6 +18,17 @@ export async function planAutoClose(trx: Knex, settings: SettingsService, ticket
 }
 
 /**
+ * Sets a waiting ticket's closing time again after the days changed (or for a ticket that was
+ * waiting before auto-close existed): N days from its last change, at the earliest now.
+ */
+export async function replanAutoClose(trx: Knex, settings: SettingsService, ticketId: number, now: number): Promise<void> {
+  const facts = await autoCloseFacts(trx, ticketId);
+  if (!facts || facts.merged || !awaiting.has(facts.statusKey)) return setAutoCloseAt(trx, ticketId, null);
+  const days = facts.categoryDays ?? (await settings.all(trx))['tickets.autoCloseDays'];
+  await setAutoCloseAt(trx, ticketId, days > 0 ? Math.max(facts.updatedAt + days * DAY, now) : null);
+}
+
+/**
  * Keeps each ticket's closing time current, in the transaction of the change: a staff answer or
  * a move into a waiting status starts the N days, a customer's message (which reopens the ticket)
  * or any open status ends them.

@@ -3,15 +3,15 @@ import type { Knex } from 'knex';
 /** The statuses in which a ticket waits for its customer: answered by staff, waiting, resolved. */
 export const awaitingStatusKeys = ['replied', 'waiting', 'resolved'] as const;
 
-export type AutoCloseFacts = { statusKey: string; statusId: number; categoryDays: number | null; merged: boolean };
+export type AutoCloseFacts = { statusKey: string; statusId: number; categoryDays: number | null; merged: boolean; updatedAt: number };
 
 export async function autoCloseFacts(db: Knex, ticketId: number): Promise<AutoCloseFacts | undefined> {
   const row = await db('tickets as t')
     .join('statuses as s', 's.id', 't.status_id')
     .join('categories as c', 'c.id', 't.category_id')
     .where('t.id', ticketId)
-    .first<{ key: string; status_id: number; auto_close_days: number | null; merged_into_id: number | null } | undefined>('s.key', 't.status_id', 'c.auto_close_days', 't.merged_into_id');
-  return row && { statusKey: row.key, statusId: Number(row.status_id), categoryDays: row.auto_close_days === null ? null : Number(row.auto_close_days), merged: row.merged_into_id !== null };
+    .first<{ key: string; status_id: number; auto_close_days: number | null; merged_into_id: number | null; updated_at: number | string } | undefined>('s.key', 't.status_id', 'c.auto_close_days', 't.merged_into_id', 't.updated_at');
+  return row && { statusKey: row.key, statusId: Number(row.status_id), categoryDays: row.auto_close_days === null ? null : Number(row.auto_close_days), merged: row.merged_into_id !== null, updatedAt: Number(row.updated_at) };
 }
 
 /** Sets (or, with null, drops) when the ticket closes by itself. */
@@ -40,4 +40,47 @@ export async function claimAutoClose(trx: Knex, ticketId: number, seenCloseAt: n
 export async function closeIfStill(trx: Knex, ticketId: number, seenStatusId: number, closedStatusId: number, resolvedAt: number | null, now: number): Promise<boolean> {
   const resolution = resolvedAt === null ? { resolved_at: now, resolved_by: 'auto', resolved_by_staff_id: trx.raw('coalesce(last_replier_staff_id, owner_id)') } : {};
   return (await trx('tickets').where({ id: ticketId, status_id: seenStatusId }).update({ status_id: closedStatusId, updated_at: now, ...resolution })) === 1;
+}
+
+/** Moves a ticket's closing time on, only if it is still the time read (a re-plan meanwhile wins). */
+export async function deferAutoClose(db: Knex, ticketId: number, seenCloseAt: number, closeAt: number): Promise<boolean> {
+  return (await db('ticket_auto_close').where({ ticket_id: ticketId, close_at: seenCloseAt }).update({ close_at: closeAt })) === 1;
+}
+
+/** Counts a change of the days (desk or category), in its transaction: the re-plan job walks the waiting tickets for it. */
+export async function bumpAutoCloseRevision(trx: Knex, now: number): Promise<void> {
+  const updated = await trx('auto_close_resync').where({ id: 1 }).update({ revision: trx.raw('revision + 1'), updated_at: now });
+  if (updated === 0) await trx('auto_close_resync').insert({ id: 1, revision: 1, synced_revision: 0, pass_revision: 0, cursor: 0, updated_at: now });
+}
+
+/**
+ * The re-plan pass to work on, or null when every change is planned. A pass for an older
+ * revision than the newest starts again from the first ticket. Called under the job's lease.
+ */
+export async function autoClosePass(db: Knex): Promise<{ revision: number; cursor: number } | null> {
+  const row = await db('auto_close_resync').where({ id: 1 }).first<{ revision: number | string; synced_revision: number | string; pass_revision: number | string; cursor: number | string } | undefined>('revision', 'synced_revision', 'pass_revision', 'cursor');
+  if (!row || Number(row.revision) <= Number(row.synced_revision)) return null;
+  if (Number(row.pass_revision) === Number(row.revision)) return { revision: Number(row.revision), cursor: Number(row.cursor) };
+  await db('auto_close_resync').where({ id: 1 }).update({ pass_revision: Number(row.revision), cursor: 0 });
+  return { revision: Number(row.revision), cursor: 0 };
+}
+
+/** Saves the pass's cursor; `finished`: every waiting ticket is planned for that revision. */
+export async function saveAutoClosePass(db: Knex, state: { revision: number; cursor: number; finished: boolean }, now: number): Promise<void> {
+  await db('auto_close_resync')
+    .where({ id: 1, pass_revision: state.revision })
+    .update({ cursor: state.cursor, updated_at: now, ...(state.finished ? { synced_revision: state.revision } : {}) });
+}
+
+/** The next tickets in a waiting status after a ticket id, in id order (the primary key's). */
+export async function awaitingTicketIdsAfter(db: Knex, afterId: number, limit: number): Promise<number[]> {
+  const ids = await db('tickets as t')
+    .join('statuses as s', 's.id', 't.status_id')
+    .whereIn('s.key', [...awaitingStatusKeys])
+    .whereNull('t.merged_into_id')
+    .andWhere('t.id', '>', afterId)
+    .orderBy('t.id')
+    .limit(limit)
+    .pluck('t.id');
+  return ids.map(Number);
 }

@@ -1,3 +1,4 @@
+import { bumpAutoCloseRevision } from '../auto-close/auto-close.repo';
 import { recordAudit } from '../audit/audit.repo';
 import { namesFromForm, parseNames, storeNames, fieldErrors, formFromNames } from '../catalog/localized';
 import type { Db } from '../db/db';
@@ -97,6 +98,8 @@ export async function saveCategory(db: Db, actor: AdminActor, id: number | null,
 
     const savedId = id ?? (await insertCategoryFull(trx, row, now));
     if (id !== null) await updateCategory(trx, id, row, now);
+    // Tickets already waiting in this category close by the new number of days.
+    if (before && (before.auto_close_days === null ? null : Number(before.auto_close_days)) !== row.auto_close_days) await bumpAutoCloseRevision(trx, now);
     const staffBefore = id === null ? [] : await staffIdsOfCategory(trx, savedId);
     await replaceStaffOfCategory(trx, savedId, staffIds);
     await ensureAssignTurn(trx, savedId);

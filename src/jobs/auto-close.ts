@@ -1,23 +1,20 @@
+import type { Logger } from '../logger';
 import { autoCloseTicket, type AutoCloseDeps } from '../auto-close/auto-close.service';
-import { dueAutoCloses } from '../auto-close/auto-close.repo';
-import { releaseJobLease, takeJobLease } from './job-lease';
-
-const leaseName = 'auto-close';
-const leaseMs = 120_000;
+import { deferAutoClose, dueAutoCloses } from '../auto-close/auto-close.repo';
+import { runLeasedBatch } from './job-lease';
 
 /**
  * Closes the tickets whose customers have not answered in their category's number of days:
  * only the due ones, read by the (close_at) index in batches, oldest first, so a job that was
  * down catches up in order. Runs under a database lease; each close is safe on its own as well.
+ * A ticket whose close fails is logged and tried again later; the others close meanwhile.
  */
-export async function runAutoClose(deps: AutoCloseDeps, opts: { batch?: number; holder?: string } = {}): Promise<number> {
-  const now = deps.clock.now();
-  if (!(await takeJobLease(deps.db, leaseName, now, leaseMs, opts.holder))) return 0;
-  let closed = 0;
-  try {
-    for (const due of await dueAutoCloses(deps.db, now, opts.batch ?? 100)) if (await autoCloseTicket(deps, due, now)) closed += 1;
-  } finally {
-    await releaseJobLease(deps.db, leaseName, opts.holder);
-  }
-  return closed;
+export async function runAutoClose(deps: AutoCloseDeps & { logger: Logger }, opts: { batch?: number; holder?: string } = {}): Promise<number> {
+  return runLeasedBatch(deps, {
+    name: 'auto-close',
+    leaseMs: 120_000,
+    due: (now) => dueAutoCloses(deps.db, now, opts.batch ?? 100),
+    step: async (due, now) => ((await autoCloseTicket(deps, due, now)) ? 1 : 0),
+    defer: (due, until) => deferAutoClose(deps.db, due.ticketId, due.closeAt, until),
+  }, opts.holder);
 }

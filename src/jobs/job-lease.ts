@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { Knex } from 'knex';
+import type { Logger } from '../logger';
 import { retryOnConflict } from '../db/transaction';
+import { claimLeaseRow, endLeaseRow } from './job-lease.repo';
 
 /** Who this process is, in the lease rows it holds. */
 const processHolder = `${process.pid}-${randomUUID().slice(0, 8)}`;
@@ -12,14 +14,47 @@ const processHolder = `${process.pid}-${randomUUID().slice(0, 8)}`;
  * from doing the same reads and racing for every row.
  */
 export async function takeJobLease(db: Knex, name: string, now: number, forMs: number, holder = processHolder): Promise<boolean> {
-  return retryOnConflict(async () => {
-    const taken = await db('job_leases').where({ name }).andWhere('until', '<=', now).update({ holder, until: now + forMs });
-    if (taken === 1) return true;
-    await db('job_leases').insert({ name, holder: '', until: 0 }).onConflict('name').ignore();
-    return (await db('job_leases').where({ name }).andWhere('until', '<=', now).update({ holder, until: now + forMs })) === 1;
-  });
+  return retryOnConflict(() => claimLeaseRow(db, name, holder, now, now + forMs));
 }
 
 export async function releaseJobLease(db: Knex, name: string, holder = processHolder): Promise<void> {
-  await db('job_leases').where({ name, holder }).update({ until: 0 });
+  await endLeaseRow(db, name, holder);
+}
+
+/** How long a row whose step threw waits before the job tries it again. */
+export const failedRowBackoffMs = 15 * 60_000;
+
+export type LeasedBatch<T> = {
+  name: string;
+  leaseMs: number;
+  /** The due rows, soonest first. */
+  due: (now: number) => Promise<T[]>;
+  /** One row's step; returns how much it did. */
+  step: (row: T, now: number) => Promise<number>;
+  /** Moves a row whose step threw to a later time (a conditional write on the time read). */
+  defer: (row: T, until: number) => Promise<unknown>;
+};
+
+/**
+ * Runs a job's due rows under its database lease. A row whose step throws is logged and moved
+ * `failedRowBackoffMs` on, so it neither stops the rows after it nor stays first in line for
+ * good; it is tried again later (and keeps its place if a change re-planned it meanwhile).
+ */
+export async function runLeasedBatch<T>(deps: { db: Knex; clock: { now(): number }; logger: Logger }, job: LeasedBatch<T>, holder?: string): Promise<number> {
+  const now = deps.clock.now();
+  if (!(await takeJobLease(deps.db, job.name, now, job.leaseMs, holder))) return 0;
+  let done = 0;
+  try {
+    for (const row of await job.due(now)) {
+      try {
+        done += await job.step(row, now);
+      } catch (err) {
+        deps.logger.error({ err, job: job.name, row }, 'job step failed; the row is tried again later');
+        await job.defer(row, deps.clock.now() + failedRowBackoffMs).catch((deferErr: unknown) => deps.logger.error({ err: deferErr, job: job.name, row }, 'could not move the failed row on'));
+      }
+    }
+  } finally {
+    await releaseJobLease(deps.db, job.name, holder);
+  }
+  return done;
 }

@@ -6,6 +6,7 @@ import { recordSlaBreaches } from './sla-breaches';
 import { resyncSlaClocks } from './sla-resync';
 import { runSlaEscalations } from './sla-escalations';
 import { runAutoClose } from './auto-close';
+import { resyncAutoClose } from './auto-close-resync';
 import { drainDueMail, type MailDrainSummary } from './mail-delivery';
 import { fetchDueMailboxes, type FetchDeps, type FetchSummary } from './mail-fetch';
 import { startMailListener, type ListenPolicy, type MailListener } from './mail-listen';
@@ -13,7 +14,7 @@ import { startMailListener, type ListenPolicy, type MailListener } from './mail-
 /** The app's services (web process, cron) can also fetch mail; a bare delivery set-up only sends. */
 type FetchingJobDeps = DeliveryDeps & IntakeDeps & { config: Pick<AppConfig, 'paths' | 'secrets'> };
 export type JobDeps = DeliveryDeps | FetchingJobDeps;
-export type JobsReport = { mail: MailDrainSummary; fetched: FetchSummary | null; swept: { counters: number; files: number }; slaBreaches: number; slaResynced: number; slaEscalations: number; autoClosed: number };
+export type JobsReport = { mail: MailDrainSummary; fetched: FetchSummary | null; swept: { counters: number; files: number }; slaBreaches: number; slaResynced: number; slaEscalations: number; autoCloseReplanned: number; autoClosed: number };
 
 const canFetch = (deps: JobDeps): deps is FetchingJobDeps => 'events' in deps && 'i18n' in deps && 'secrets' in deps.config;
 
@@ -23,20 +24,32 @@ export const fetchDepsOf = (deps: FetchingJobDeps): FetchDeps => ({ db: deps.db,
 /** The IMAP IDLE listener of this process (nothing to listen with on a bare delivery set-up). */
 export const startListening = (deps: JobDeps, policy: Partial<ListenPolicy> = {}): MailListener | null => (canFetch(deps) ? startMailListener(fetchDepsOf(deps), policy) : null);
 
+/** One job of a run: one that throws is logged and counts as nothing done; the jobs after it still run. */
+async function guarded<T>(deps: JobDeps, job: string, nothing: T, run: () => Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } catch (err) {
+    deps.logger.error({ err, job }, 'job failed; the other jobs go on, this one runs again at the next run');
+    return nothing;
+  }
+}
+
 /** Every job that is due, once: the web process's timer and `npm run cron` both call this. */
 export async function runDueJobs(deps: JobDeps, opts: { stopSignal?: AbortSignal; budgetMs?: number } = {}): Promise<JobsReport> {
-  const mail = await drainDueMail(deps, { stopSignal: opts.stopSignal, budgetMs: opts.budgetMs });
-  const fetched = canFetch(deps) ? await fetchDueMailboxes(fetchDepsOf(deps), { stopSignal: opts.stopSignal, budgetMs: opts.budgetMs }) : null;
-  const full = canFetch(deps);
+  const noMail: MailDrainSummary = { sent: 0, deferred: 0, failed: 0, batches: 0 };
+  const mail = await guarded(deps, 'mail-delivery', noMail, () => drainDueMail(deps, { stopSignal: opts.stopSignal, budgetMs: opts.budgetMs }));
+  const fetched = canFetch(deps) ? await guarded(deps, 'mail-fetch', null, () => fetchDueMailboxes(fetchDepsOf(deps), { stopSignal: opts.stopSignal, budgetMs: opts.budgetMs })) : null;
   return {
     mail,
     fetched,
-    swept: await sweepLeftovers(deps),
+    swept: await guarded<JobsReport['swept']>(deps, 'cleanup', { counters: 0, files: 0 }, () => sweepLeftovers(deps)),
     // Due times first follow a policy or calendar edit, then breaches and escalations read them.
-    slaResynced: await resyncSlaClocks(deps),
-    slaBreaches: await recordSlaBreaches(deps),
-    slaEscalations: full ? await runSlaEscalations(deps) : 0,
-    autoClosed: full ? await runAutoClose({ ...deps, signingSecret: deps.config.secrets.signing }) : 0,
+    slaResynced: await guarded(deps, 'sla-resync', 0, () => resyncSlaClocks(deps)),
+    slaBreaches: await guarded(deps, 'sla-breaches', 0, () => recordSlaBreaches(deps)),
+    slaEscalations: canFetch(deps) ? await guarded(deps, 'sla-escalations', 0, () => runSlaEscalations(deps)) : 0,
+    // Closing times first follow a change of the days, then the due ones close.
+    autoCloseReplanned: await guarded(deps, 'auto-close-resync', 0, () => resyncAutoClose(deps)),
+    autoClosed: canFetch(deps) ? await guarded(deps, 'auto-close', 0, () => runAutoClose({ ...deps, signingSecret: deps.config.secrets.signing })) : 0,
   };
 }
 

@@ -1,8 +1,10 @@
 import type { Clock } from '../clock';
 import type { Db } from '../db/db';
 import { withTransaction } from '../db/transaction';
+import type { Logger } from '../logger';
 import { newWorkerName } from '../mail/delivery';
 import { claimResync, openTicketIdsAfter, releaseResync, resyncProgress } from '../sla/clocks.repo';
+import { planTicketEscalations } from '../sla/escalation-schedule';
 import { syncTicketClocks } from '../sla/sla-clocks';
 
 export const resyncPolicy = { batch: 100, leaseMs: 60_000, budgetMs: 5_000 };
@@ -13,9 +15,12 @@ export const resyncPolicy = { batch: 100, leaseMs: 60_000, budgetMs: 5_000 };
  * walks the open tickets by id, a batch at a time, under a lease in the database (two
  * processes never work the same pass), and keeps its cursor there, so a run that ends (budget
  * spent, process stopped) goes on from where it stopped. An edit during a pass starts the pass
- * again from the first ticket, for the newest revision. Returns how many tickets it recomputed.
+ * again from the first ticket, for the newest revision. Each ticket's escalation schedule is
+ * re-planned with its clocks (a level added or removed counts up the revision as well). A ticket
+ * that fails is logged and passed: the pass goes on, and the ticket's next change recomputes it.
+ * Returns how many tickets it recomputed.
  */
-export async function resyncSlaClocks(deps: { db: Db; clock: Clock }, opts: { batch?: number; budgetMs?: number } = {}): Promise<number> {
+export async function resyncSlaClocks(deps: { db: Db; clock: Clock; logger: Logger }, opts: { batch?: number; budgetMs?: number } = {}): Promise<number> {
   const worker = newWorkerName();
   const started = Date.now();
   const lease = () => ({ worker, until: deps.clock.now() + resyncPolicy.leaseMs });
@@ -30,8 +35,17 @@ export async function resyncSlaClocks(deps: { db: Db; clock: Clock }, opts: { ba
         await releaseResync(deps.db, worker, { cursor, finished: pass.revision }, deps.clock.now());
         return done;
       }
-      for (const id of ids) await withTransaction(deps.db, (trx) => syncTicketClocks(trx, id, deps.clock.now()));
-      done += ids.length;
+      for (const id of ids) {
+        try {
+          await withTransaction(deps.db, async (trx) => {
+            await syncTicketClocks(trx, id, deps.clock.now());
+            await planTicketEscalations(trx, id);
+          });
+          done += 1;
+        } catch (err) {
+          deps.logger.error({ err, ticketId: id }, 'SLA resync failed for a ticket; the pass goes on without it');
+        }
+      }
       cursor = ids.at(-1)!;
       // The lease is renewed with the cursor; when another worker holds the pass now, this one stops.
       if (!(await resyncProgress(deps.db, lease(), cursor))) return done;

@@ -1,3 +1,4 @@
+import { bumpAutoCloseRevision } from '../auto-close/auto-close.repo';
 import { recordAudit, type AuditEntry } from '../audit/audit.repo';
 import type { Db } from '../db/db';
 import { withTransaction } from '../db/transaction';
@@ -72,6 +73,7 @@ export class SettingsService {
       const now = this.now();
       await writeSettings(trx, sealSecrets(changed, this.signingSecret), now);
       await bumpSettingsRevision(trx, now);
+      if (keys.includes('tickets.autoCloseDays')) await bumpAutoCloseRevision(trx, now);
       const diff = describeChanges(keys, current, changed);
       if (context) {
         await recordAudit(trx, { actor: context.actor, action: 'settings.changed', target: { type: 'settings', id: context.group ?? 'settings' }, details: { changes: diff }, ...(context.ip ? { ip: context.ip } : {}) }, now);

@@ -62,7 +62,7 @@ beforeAll(async () => {
   officeId = Number((await t.db('sla_calendars').where({ name: 'Office' }).first<{ id: number }>('id'))!.id);
   await agent.post('/admin/sla/policies').type('form').send({ _csrf: token, name: 'Urgent', position: '1', [`first_${urgent}`]: '1:00', [`next_${urgent}`]: '2:00', [`resolution_${urgent}`]: '8:00', is_active: 'yes' }).expect(303);
   // Let the job take in the edits above, so the later tests start from a synced desk.
-  await resyncSlaClocks(t);
+  await resyncSlaClocks(t.services);
 });
 
 test('closing without a reply stops the first-response clock unmet; reopening resumes it with the business time it had left', async () => {
@@ -157,13 +157,13 @@ test('a calendar edit moves the open tickets\' due times once the resync job ran
   await agent.post(`/admin/sla/calendars/${officeId}`).type('form').send({ _csrf: token, name: 'Office', time_zone: 'Europe/Bratislava', mon: '10:00-17:00', tue: '09:00-17:00', wed: '09:00-17:00', thu: '09:00-17:00', fri: '09:00-17:00' }).expect(303);
   expect((await clock(a.id, 'first'))!.dueAt).toBe(utc(2026, 12, 21, 9)); // not before the job
   const open = Number((await t.db('tickets as t').join('statuses as s', 's.id', 't.status_id').where('s.is_open', true).whereNull('t.merged_into_id').count<{ n: number }[]>({ n: '*' }))[0]!.n);
-  const runs = await Promise.all([resyncSlaClocks(t, { batch: 2 }), resyncSlaClocks({ db: other, clock: t.clock }, { batch: 2 })]);
+  const runs = await Promise.all([resyncSlaClocks(t.services, { batch: 2 }), resyncSlaClocks({ db: other, clock: t.clock, logger: t.services.logger }, { batch: 2 })]);
   expect(runs.sort()).toEqual([0, open]);
   expect((await clock(a.id, 'first'))!.dueAt).toBe(utc(2026, 12, 21, 10));
   expect(Number((await t.db('tickets').where({ id: a.id }).first<{ sla_due_at: number }>('sla_due_at'))!.sla_due_at)).toBe(utc(2026, 12, 21, 10));
   // The closed ticket's stopped clock is left alone; nothing more to do until the next edit.
   expect(await clock(b.id, 'first')).toMatchObject({ stoppedAt: utc(2026, 12, 21, 8, 1) });
-  expect(await resyncSlaClocks(t)).toBe(0);
+  expect(await resyncSlaClocks(t.services)).toBe(0);
 });
 
 test('a resync pass cut short goes on from its cursor; an edit during the pass starts it again for the newest revision', async () => {
@@ -171,14 +171,14 @@ test('a resync pass cut short goes on from its cursor; an edit during the pass s
   const edit = async (mon: string) =>
     agent.post(`/admin/sla/calendars/${officeId}`).type('form').send({ _csrf: token, name: 'Office', time_zone: 'Europe/Bratislava', mon, tue: '09:00-17:00', wed: '09:00-17:00', thu: '09:00-17:00', fri: '09:00-17:00' }).expect(303);
   await edit('09:00-17:00');
-  const first = await resyncSlaClocks(t, { batch: 1, budgetMs: 0 });
+  const first = await resyncSlaClocks(t.services, { batch: 1, budgetMs: 0 });
   expect(first).toBe(1);
   const state = await t.db('sla_resync').where({ id: 1 }).first<{ cursor: number | string; leased_by: string | null; revision: number | string; synced_revision: number | string }>('cursor', 'leased_by', 'revision', 'synced_revision');
   expect(state!.leased_by).toBeNull();
   expect(Number(state!.cursor)).toBeGreaterThan(0);
   expect(Number(state!.synced_revision)).toBeLessThan(Number(state!.revision));
   await edit('10:00-17:00');
-  const rest = await resyncSlaClocks(t);
+  const rest = await resyncSlaClocks(t.services);
   const open = Number((await t.db('tickets as t').join('statuses as s', 's.id', 't.status_id').where('s.is_open', true).whereNull('t.merged_into_id').count<{ n: number }[]>({ n: '*' }))[0]!.n);
   expect(rest).toBe(open); // started again from the first ticket
   const done = await t.db('sla_resync').where({ id: 1 }).first<{ revision: number | string; synced_revision: number | string }>('revision', 'synced_revision');
@@ -192,12 +192,12 @@ test('marking a status as pausing pauses the clocks of the open tickets in it on
   const { id } = await urgentTicket(utc(2026, 12, 22, 8)); // Tuesday 09:00 local
   await setStatus(id, status.key);
   expect(await clock(id, 'resolution')).toMatchObject({ running: true });
-  await resyncSlaClocks(t); // nothing pending: a status edit that changes nothing about the clocks counts no revision
+  await resyncSlaClocks(t.services); // nothing pending: a status edit that changes nothing about the clocks counts no revision
   setClock(utc(2026, 12, 22, 9));
   const again = await admin(); // the first session idled out while the clock moved on
   await again.agent.post(`/admin/statuses/${status.id}`).type('form').send({ _csrf: again.token, name_en: 'With the vendor', color: '#123456', sort_order: '6', counts_as: 'open', pauses_sla: 'yes' }).expect(303);
   expect(await clock(id, 'resolution')).toMatchObject({ running: true });
-  expect(await resyncSlaClocks(t)).toBeGreaterThan(0);
+  expect(await resyncSlaClocks(t.services)).toBeGreaterThan(0);
   expect(await clock(id, 'resolution')).toMatchObject({ running: false, dueAt: null, usedMs: 60 * MIN });
 });
 

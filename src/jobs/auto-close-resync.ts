@@ -1,0 +1,46 @@
+import type { Clock } from '../clock';
+import type { Db } from '../db/db';
+import { withTransaction } from '../db/transaction';
+import type { Logger } from '../logger';
+import { replanAutoClose } from '../auto-close/auto-close-schedule';
+import { autoClosePass, awaitingTicketIdsAfter, saveAutoClosePass } from '../auto-close/auto-close.repo';
+import type { SettingsService } from '../settings/settings.service';
+import { releaseJobLease, takeJobLease } from './job-lease';
+
+export const autoCloseResyncPolicy = { batch: 200, leaseMs: 60_000, budgetMs: 5_000 };
+
+/**
+ * Sets the closing time of every waiting ticket again after the desk's or a category's number
+ * of days changed, and once after the upgrade for tickets that were waiting before auto-close
+ * existed. Walks the tickets by id under the job's lease, keeping its cursor in the database,
+ * so a run that ends goes on where it stopped; a change during a pass starts it again. A ticket
+ * that fails is logged and passed (its next change plans it). Returns how many it planned.
+ */
+export async function resyncAutoClose(deps: { db: Db; clock: Clock; logger: Logger; settings: SettingsService }, opts: { batch?: number; budgetMs?: number; holder?: string } = {}): Promise<number> {
+  const name = 'auto-close-resync';
+  if (!(await takeJobLease(deps.db, name, deps.clock.now(), autoCloseResyncPolicy.leaseMs, opts.holder))) return 0;
+  const started = Date.now();
+  let done = 0;
+  try {
+    const pass = await autoClosePass(deps.db);
+    if (!pass) return 0;
+    let { cursor } = pass;
+    for (;;) {
+      const ids = await awaitingTicketIdsAfter(deps.db, cursor, opts.batch ?? autoCloseResyncPolicy.batch);
+      for (const id of ids) {
+        try {
+          await withTransaction(deps.db, (trx) => replanAutoClose(trx, deps.settings, id, deps.clock.now()));
+          done += 1;
+        } catch (err) {
+          deps.logger.error({ err, ticketId: id }, 'auto-close re-plan failed for a ticket; the pass goes on without it');
+        }
+      }
+      cursor = ids.at(-1) ?? cursor;
+      const finished = ids.length < (opts.batch ?? autoCloseResyncPolicy.batch);
+      await saveAutoClosePass(deps.db, { revision: pass.revision, cursor, finished }, deps.clock.now());
+      if (finished || Date.now() - started >= (opts.budgetMs ?? autoCloseResyncPolicy.budgetMs)) return done;
+    }
+  } finally {
+    await releaseJobLease(deps.db, name, opts.holder);
+  }
+}
