@@ -13,7 +13,8 @@ import { fetchMailboxNow, type FetchDeps } from './mail-fetch';
  *
  * - Each process runs one listener. It claims the listening of an IMAP mailbox with a lease in
  *   the database (`listen_until` / `listened_by`), so only one process listens to a mailbox,
- *   and renews the lease at every check while it keeps the connection.
+ *   and renews the lease at every check while it keeps the connection. `listened_by` holds a
+ *   token of that one claim (see claimToken): the process claims a mailbox again under a new one.
  * - New mail (EXISTS) runs `fetchMailboxNow`: the same claim of the fetch lease and the same run
  *   as polling, so a message is imported once whoever fetches. Polling goes on beside it (every
  *   30 s) and covers whatever the listener misses: a lost connection, a server without IDLE.
@@ -64,12 +65,16 @@ export function startMailListener(deps: FetchDeps, overrides: Partial<Policy> = 
   let timer: NodeJS.Timeout | null = null;
   let checking: Promise<void> | null = null;
 
-  /** Stops listening to a mailbox: closed beside the checks, the lease given back once closed. */
+  /**
+   * Stops listening to a mailbox: closed beside the checks, the lease given back once closed.
+   * Only this claim's lease is given back: a check may claim the mailbox again (a saved form
+   * freed it) while this connection is still closing, and that new claim is not touched.
+   */
   const drop = (id: number, l: MailboxListening) => {
     held.delete(id);
     const done: Promise<void> = l
       .close()
-      .then(() => releaseListening(deps.db, id, worker))
+      .then(() => releaseListening(deps.db, id, l.lease.worker))
       .catch((err: unknown) => deps.logger.warn({ err, mailbox: id }, 'could not give the IDLE lease back; it runs out by itself'))
       .finally(() => closing.delete(done));
     closing.add(done);
@@ -81,7 +86,7 @@ export function startMailListener(deps: FetchDeps, overrides: Partial<Policy> = 
         drop(id, l);
         continue;
       }
-      const lease = { worker, until: deps.clock.now() + policy.leaseMs };
+      const lease = { worker: l.lease.worker, until: deps.clock.now() + policy.leaseMs };
       // Only a renewal the database confirmed extends the lease; a failed one ends the listening.
       const kept = await renewListening(deps.db, id, lease).catch((err: unknown) => {
         deps.logger.warn({ err, mailbox: id }, 'could not renew the IDLE lease; closing the connection');
@@ -94,7 +99,7 @@ export function startMailListener(deps: FetchDeps, overrides: Partial<Policy> = 
     if (stopped || room <= 0) return;
     const now = deps.clock.now();
     for (const id of await unlistenedMailboxIds(deps.db, now, room)) {
-      const lease = { worker, until: now + policy.leaseMs };
+      const lease = { worker: claimToken(worker), until: now + policy.leaseMs };
       if (stopped || held.has(id) || !(await claimListening(deps.db, id, lease, now))) continue;
       held.set(id, new MailboxListening(deps, id, lease, policy));
     }
@@ -130,6 +135,15 @@ export function startMailListener(deps: FetchDeps, overrides: Partial<Policy> = 
       await Promise.all([...closing]);
     },
   };
+}
+
+/**
+ * The lease token of one claim: the process's name and a nonce of its own. Every write of a
+ * listening (renewal, "connection up/down", release) names the claim it belongs to, so a closing
+ * connection never clears or marks the lease of the one that replaced it.
+ */
+export function claimToken(worker: string): string {
+  return `${worker}:${crypto.randomBytes(6).toString('hex')}`;
 }
 
 /** A wait of between half and all of `ms`: listeners that lost the same server spread out. */

@@ -152,27 +152,33 @@ async function storeChecked(deps: IntakeDeps, raw: Buffer, recorder: Recorder, m
   }
 }
 
+/** Why a staff answer is kept aside when the same one was posted minutes ago. */
+const replayReason = 'staff_reply_replayed';
+
+/** How the import was started: a retry of a kept-aside mail says why it was kept aside. */
+type ImportRun = { retriedReason?: string | null };
+
 /** A staff member's answer by e-mail (src/staff-mail): added as their reply, or kept aside with the reason and audited. */
-async function importStaffReply(deps: IntakeDeps, raw: Buffer, recorder: Recorder, mail: IncomingMail, settings: Settings, check: StaffReplyCheck): Promise<ImportResult> {
+async function importStaffReply(deps: IntakeDeps, raw: Buffer, recorder: Recorder, mail: IncomingMail, settings: Settings, check: StaffReplyCheck, run: ImportRun): Promise<ImportResult> {
   const now = deps.clock.now();
   if (check.kind === 'refused') {
     return keepAside(deps, recorder, raw, check.reason, check.detail, (trx) => auditStaffReplyRefusal(trx, check.claim, check.reason, mail.from!.address, now));
   }
-  // The same answer again under a new Message-ID within minutes (a replay, a client sending twice) is not posted twice.
-  const digest = staffReplyDigest(check.ticket.id, check.staff.id, mail.text);
-  if (await recentReplyDigest(deps.db, digest, now - staffReplyReplayWindowMs)) {
-    const reason = 'staff_reply_replayed';
-    const detail = `the same answer from staff member #${check.staff.id} was added to ticket #${check.ticket.id} less than ${staffReplyReplayWindowMs / 60_000} minutes ago`;
-    const id = await recordOnly(deps, recorder, { status: 'refused', reason, detail }, (trx) => auditStaffReplyRefusal(trx, check.claim, reason, mail.from!.address, now));
-    return id === 'duplicate' ? result('duplicate', null, null, null) : result('refused', id, null, reason);
+  // The same answer again under a new Message-ID within minutes (a replay, a client sending twice)
+  // is not posted twice; it is kept aside with its raw mail, and staff who retry it post it.
+  const digest = staffReplyDigest(check.ticket.id, check.staff.id, mail);
+  const replayAccepted = run.retriedReason === replayReason;
+  if (!replayAccepted && (await recentReplyDigest(deps.db, digest, now - staffReplyReplayWindowMs))) {
+    const detail = `the same answer from staff member #${check.staff.id} was added to ticket #${check.ticket.id} less than ${staffReplyReplayWindowMs / 60_000} minutes ago; retry it if it is a second answer`;
+    return keepAside(deps, recorder, raw, replayReason, detail, (trx) => auditStaffReplyRefusal(trx, check.claim, replayReason, mail.from!.address, now));
   }
   return storeChecked(deps, raw, recorder, mail, settings, check.staff.language, async ({ body, files, record, recorded }) => {
-    const stored = await deliverStaffReply(deps, { ticket: check.ticket, staff: check.staff, body, files, emailMessageId: mail.messageId, digest }, record, recorded);
+    const stored = await deliverStaffReply(deps, { ticket: check.ticket, staff: check.staff, body, files, emailMessageId: mail.messageId, digest, replayAccepted }, record, recorded);
     return result('replied', stored.inboundId, stored.ticketId, 'staff_reply');
   });
 }
 
-async function importWith(deps: IntakeDeps, raw: Buffer, recorder: Recorder, origin: MailOrigin, settings: Settings, parsed: IncomingMail | null): Promise<ImportResult> {
+async function importWith(deps: IntakeDeps, raw: Buffer, recorder: Recorder, origin: MailOrigin, settings: Settings, parsed: IncomingMail | null, run: ImportRun = {}): Promise<ImportResult> {
   const mail = parsed && origin.recipient ? { ...parsed, envelopeRecipients: [origin.recipient.toLowerCase()] } : parsed;
   if (!mail || !mail.from) return keepAside(deps, recorder, raw, 'unparseable', mail ? 'no usable From address' : 'the message could not be parsed');
   const refusal = await refusalOf(deps, mail, raw, settings);
@@ -182,7 +188,7 @@ async function importWith(deps: IntakeDeps, raw: Buffer, recorder: Recorder, ori
   }
   const checkDeps = { db: deps.db, signingSecret: deps.config.secrets.signing, now: deps.clock.now(), resolver: deps.dnsResolver };
   const staffReply = await checkStaffReply(checkDeps, raw, mail, settings);
-  if (staffReply) return importStaffReply(deps, raw, recorder, mail, settings, staffReply);
+  if (staffReply) return importStaffReply(deps, raw, recorder, mail, settings, staffReply, run);
   const found = await findThread(deps.db, mail);
   // An answer to a ticket closed longer than the reopen window starts a new ticket (src/auto-close).
   const thread: Thread = found.kind === 'reply' && !takesCustomerReply(found.ticket, settings['tickets.reopenDays'], deps.clock.now()) ? { kind: 'new' } : found;
@@ -237,7 +243,7 @@ export async function retryInboundMail(deps: IntakeDeps, inboundId: number): Pro
   const recorder = retryRecorder(row, deps.clock.now());
   const origin: MailOrigin = { source: row.source, mailboxId: row.mailbox_id, recipient: row.envelope_recipient };
   // A retry lifts the size limit: someone looked at this mail and wants it in.
-  return importWith(deps, raw, recorder, origin, await deps.settings.all(), await parseOrNull(raw));
+  return importWith(deps, raw, recorder, origin, await deps.settings.all(), await parseOrNull(raw), { retriedReason: row.reason });
 }
 
 /** Staff decided a kept-aside mail is not wanted: it is marked discarded and its raw bytes go. */

@@ -14,12 +14,15 @@ import { recordReplyDigest } from './staff-mail.repo';
 export const staffReplyReplayWindowMs = 10 * 60_000;
 
 /**
- * What identifies an answer for the replay check: the ticket, the staff member and the mail's
- * text with its white space collapsed (a re-sent copy may be re-wrapped or re-encoded).
+ * What identifies an answer for the replay check: the ticket, the staff member, the subject and
+ * text with their white space collapsed (a re-sent copy may be re-wrapped or re-encoded) and the
+ * sha256 of each attached file. A second genuine "see attached" with another file, or under
+ * another subject, is another answer.
  */
-export function staffReplyDigest(ticketId: number, staffId: number, text: string): string {
-  const normalized = text.replace(/\s+/g, ' ').trim();
-  return crypto.createHash('sha256').update(`${ticketId}:${staffId}:${normalized}`).digest('hex');
+export function staffReplyDigest(ticketId: number, staffId: number, mail: { subject: string; text: string; files: { content: Buffer }[] }): string {
+  const collapse = (s: string) => s.replace(/\s+/g, ' ').trim();
+  const files = mail.files.map((f) => crypto.createHash('sha256').update(f.content).digest('hex')).sort();
+  return crypto.createHash('sha256').update(JSON.stringify([ticketId, staffId, collapse(mail.subject), collapse(mail.text), files])).digest('hex');
 }
 
 /**
@@ -29,14 +32,23 @@ export function staffReplyDigest(ticketId: number, staffId: number, text: string
  */
 export async function deliverStaffReply(
   deps: TicketDeps,
-  input: { ticket: TicketView; staff: Staff; body: string; files: CheckedFile[]; emailMessageId: string | null; digest: string },
+  input: {
+    ticket: TicketView;
+    staff: Staff;
+    body: string;
+    files: CheckedFile[];
+    emailMessageId: string | null;
+    digest: string;
+    /** Staff retried a mail kept aside as a replay: posted even though the same answer is recent. */
+    replayAccepted?: boolean;
+  },
   record: (trx: Knex.Transaction) => Promise<number>,
   recorded: (trx: Knex.Transaction, inboundId: number, outcome: { ticketId: number; messageId: number; reason: string | null }) => Promise<void>,
 ): Promise<{ inboundId: number; ticketId: number }> {
   return withTransaction(deps.db, async (trx) => {
     const inboundId = await record(trx);
     const now = deps.clock.now();
-    await recordReplyDigest(trx, input.digest, now, now - staffReplyReplayWindowMs);
+    await recordReplyDigest(trx, input.digest, now, now - staffReplyReplayWindowMs, input.replayAccepted ?? false);
     const messageId = await addStaffReply({ ...deps, db: trx }, input.ticket, { staff: input.staff, body: input.body, files: input.files });
     if (input.emailMessageId) await setMessageEmailId(trx, messageId, input.emailMessageId);
     await recorded(trx, inboundId, { ticketId: input.ticket.id, messageId, reason: 'staff_reply' });

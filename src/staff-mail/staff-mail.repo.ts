@@ -19,8 +19,10 @@ export async function recentReplyDigest(db: Knex, digest: string, since: number)
 /**
  * Records an answer's digest in the reply's transaction, dropping digests older than the window
  * first. Two copies imported at the same moment meet the primary key: one of them is not posted.
+ * `replace`: a replay that staff chose to post (a retry) moves the existing digest to now instead.
  */
-export async function recordReplyDigest(trx: Knex, digest: string, now: number, since: number): Promise<void> {
+export async function recordReplyDigest(trx: Knex, digest: string, now: number, since: number, replace = false): Promise<void> {
   await trx('staff_reply_digests').where('created_at', '<', since).del();
-  await trx('staff_reply_digests').insert({ digest, created_at: now });
+  const insert = trx('staff_reply_digests').insert({ digest, created_at: now });
+  await (replace ? insert.onConflict('digest').merge(['created_at']) : insert);
 }

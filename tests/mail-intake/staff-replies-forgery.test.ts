@@ -1,6 +1,7 @@
 import { endStaffSessions } from '../../src/staff/staff.repo';
 import { claimedStaffReply, staffReplyAddress } from '../../src/staff-mail/reply-address';
-import { useInstalledApp, type InstalledApp } from '../helpers/installed-app';
+import { csrfFrom, useInstalledApp, type InstalledApp } from '../helpers/installed-app';
+import { adminAgent } from '../helpers/staff-admin';
 import { pipeOrigin, simpleMail } from '../helpers/mail-intake';
 import { delivered, dkimDomain, dkimSigned, importWithDns, resolverFor } from '../helpers/staff-mail';
 
@@ -139,12 +140,76 @@ describe('addresses expire and can be revoked; a replay is posted once', () => {
     const send = async (body: string) => importMail(delivered(await dkimSigned(adaWrites(to, { body }), exampleCom), to));
     expect(await send('Done.')).toMatchObject({ outcome: 'replied' });
     const replay = await send('Done.');
-    expect(replay).toMatchObject({ outcome: 'refused', reason: 'staff_reply_replayed' });
-    expect(await t.db('inbound_mails').where({ id: replay.inboundId }).first('status')).toEqual({ status: 'refused' });
+    expect(replay).toMatchObject({ outcome: 'kept_aside', reason: 'staff_reply_replayed' });
+    expect(await t.db('inbound_mails').where({ id: replay.inboundId }).first('status')).toEqual({ status: 'failed' });
     expect(await send('Done, and one more thing.')).toMatchObject({ outcome: 'replied' });
     t.clock.advance(11 * 60_000);
     expect(await send('Done.')).toMatchObject({ outcome: 'replied' });
     expect((await staffMessages(ticketId)).map((m) => m.body)).toEqual(['Done.', 'Done, and one more thing.', 'Done.']);
+  });
+
+  /** A staff answer our server authenticated (its Authentication-Results), with files attached. */
+  function answerWithFiles(to: string, body: string, files: Array<{ name: string; content: string }>, subject = 'Re: Invoice is wrong') {
+    const boundary = 'b-' + Math.random().toString(36).slice(2);
+    const parts = [
+      `--${boundary}`, 'Content-Type: text/plain; charset=utf-8', '', body, '',
+      ...files.flatMap((f) => [`--${boundary}`, `Content-Type: text/plain; name="${f.name}"`, `Content-Disposition: attachment; filename="${f.name}"`, 'Content-Transfer-Encoding: base64', '', Buffer.from(f.content).toString('base64'), '']),
+      `--${boundary}--`, '',
+    ];
+    const head = [
+      'Authentication-Results: mx.help.example; dkim=pass header.d=example.com; dmarc=pass header.from=example.com',
+      `From: Ada <${ada.email}>`, `To: ${to}`, `Subject: ${subject}`, 'Date: Mon, 07 Dec 2026 08:00:00 +0000',
+      `Message-ID: <${Math.random().toString(36).slice(2)}@example.com>`, 'MIME-Version: 1.0', `Content-Type: multipart/mixed; boundary="${boundary}"`, '',
+    ];
+    return delivered(Buffer.from([...head, ...parts].join('\r\n')), to);
+  }
+  const attachedNames = async (ticketId: number) =>
+    (await t.db('attachments').join('messages', 'messages.id', 'attachments.message_id').where('messages.ticket_id', ticketId).where('messages.kind', 'staff').orderBy('attachments.id').select('attachments.file_name')).map((r) => r.file_name);
+
+  test('two genuine answers with the same text but other files (or another subject) are both posted; the same files again are a replay', async () => {
+    await t.services.settings.save({ 'mail.trustedAuthServId': 'mx.help.example' });
+    const ticketId = await customerTicket();
+    const to = await addressFor(ticketId);
+    expect(await importMail(answerWithFiles(to, 'See attached.', [{ name: 'invoice-1.txt', content: 'first invoice' }]))).toMatchObject({ outcome: 'replied', ticketId });
+    expect(await importMail(answerWithFiles(to, 'See attached.', [{ name: 'invoice-2.txt', content: 'second invoice' }]))).toMatchObject({ outcome: 'replied', ticketId });
+    // The same name but other bytes is another file; the same text without files another answer.
+    expect(await importMail(answerWithFiles(to, 'See attached.', [{ name: 'invoice-1.txt', content: 'corrected invoice' }]))).toMatchObject({ outcome: 'replied', ticketId });
+    expect(await importMail(answerWithFiles(to, 'See attached.', [], 'Re: Your other question'))).toMatchObject({ outcome: 'replied', ticketId });
+    expect(await importMail(answerWithFiles(to, 'See attached.', [{ name: 'invoice-2.txt', content: 'second invoice' }]))).toMatchObject({ outcome: 'kept_aside', reason: 'staff_reply_replayed' });
+    expect((await staffMessages(ticketId)).map((m) => m.body)).toEqual(['See attached.', 'See attached.', 'See attached.', 'See attached.']);
+    expect(await attachedNames(ticketId)).toEqual(['invoice-1.txt', 'invoice-2.txt', 'invoice-1.txt']);
+  });
+
+  test('a refused replay is kept aside with its raw mail, audited, and staff can post it with "Retry" on /admin/mail/inbound', async () => {
+    await t.services.settings.save({ 'mail.trustedAuthServId': 'mx.help.example' });
+    const ticketId = await customerTicket();
+    const to = await addressFor(ticketId);
+    expect(await importMail(answerWithFiles(to, 'Thanks!', []))).toMatchObject({ outcome: 'replied' });
+    const replay = await importMail(answerWithFiles(to, 'Thanks!', []));
+    expect(replay).toMatchObject({ outcome: 'kept_aside', reason: 'staff_reply_replayed', ticketId: null });
+    const row = await t.db('inbound_mails').where({ id: replay.inboundId }).first('status', 'reason', 'raw_key');
+    expect(row).toMatchObject({ status: 'failed', reason: 'staff_reply_replayed' });
+    expect(row.raw_key).toEqual(expect.any(String));
+    const audit = await t.db('audit_log').where({ action: 'mail_staff_reply_refused', target_id: String(ticketId) }).orderBy('id', 'desc').first('details');
+    expect(JSON.parse(audit.details)).toMatchObject({ reason: 'staff_reply_replayed', staffId: ada.id });
+    expect(await staffMessages(ticketId)).toHaveLength(1);
+
+    const admin = await adminAgent(t);
+    const page = await admin.get(`/admin/mail/inbound/${replay.inboundId}`).expect(200);
+    expect(page.text).toContain('retry it if it is a second answer');
+    const raw = await admin.get(`/admin/mail/inbound/${replay.inboundId}/raw`).expect(200);
+    expect(raw.text).toContain('Thanks!');
+    const token = csrfFrom(page.text);
+    await admin.post(`/admin/mail/inbound/${replay.inboundId}/retry`).type('form').send({}).expect(403);
+    expect(await staffMessages(ticketId)).toHaveLength(1);
+    // Still within the 10 minutes: the retry is staff's decision that it is a second answer.
+    await admin.post(`/admin/mail/inbound/${replay.inboundId}/retry`).type('form').send({ _csrf: token }).expect(303);
+    expect(await t.db('inbound_mails').where({ id: replay.inboundId }).first('status', 'ticket_id')).toEqual({ status: 'imported', ticket_id: ticketId });
+    expect((await staffMessages(ticketId)).map((m) => m.body)).toEqual(['Thanks!', 'Thanks!']);
+    await admin.post(`/admin/mail/inbound/${replay.inboundId}/retry`).type('form').send({ _csrf: token }).expect(404); // posted once
+    // The retried answer starts the window again: a third copy is a replay like the second.
+    expect(await importMail(answerWithFiles(to, 'Thanks!', []))).toMatchObject({ outcome: 'kept_aside', reason: 'staff_reply_replayed' });
+    expect(await staffMessages(ticketId)).toHaveLength(2);
   });
 
   test('two copies of one answer imported at the same moment post it once', async () => {

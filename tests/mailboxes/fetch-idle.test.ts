@@ -195,6 +195,53 @@ describeWithDovecot('listening to IMAP mailboxes (IDLE)', () => {
     await waitFor(() => listener.held().length === 1, 'listening again', 20_000);
   });
 
+  test('a mailbox saved while its old connection is still closing keeps the new connection\'s lease (no reconnect cycle)', async () => {
+    const id = await addDovecotMailbox(t, dc);
+    let slowClose = false;
+    // The app's database, with "the connection is down" taking 1.5 s while `slowClose` is on: the
+    // old connection is still closing when the next check claims the mailbox again.
+    const db = new Proxy(t.db, {
+      apply(target, thisArg, args: unknown[]) {
+        const qb = Reflect.apply(target, thisArg, args) as Knex.QueryBuilder;
+        if (slowClose && args[0] === 'mailboxes') {
+          const update = qb.update.bind(qb) as (...a: unknown[]) => unknown;
+          (qb as unknown as { update: (...a: unknown[]) => unknown }).update = (...a: unknown[]) => {
+            const values = a[0] as Record<string, unknown> | undefined;
+            const down = values && Object.keys(values).length === 1 && values.listening_since === null;
+            return down ? new Promise((resolve) => setTimeout(resolve, 1_500)).then(() => update(...a)) : update(...a);
+          };
+        }
+        return qb;
+      },
+    }) as Knex;
+    // Checks only when the test asks: the order of events is the test's.
+    const listener = startMailListener(fetchDepsOf({ ...t.services, db }), { ...quick, checkEveryMs: 3_600_000 });
+    listeners.push(listener);
+    await listener.check();
+    await waitFor(() => listening(id), 'the IDLE connection is up', 20_000);
+    const first = (await row(id)).listened_by;
+
+    slowClose = true;
+    await updateMailbox(t.db, id, { name: 'Saved', protocol: 'imap', host: dc.host, port: dc.imapPort, security: 'none', username: dc.user, address: null, folder: 'INBOX', afterImport: 'mark_seen', moveTo: null, categoryId: null, priorityId: null, active: true }, undefined, false, t.clock.now());
+    // One check: the renewal fails, the old connection starts closing, and the freed mailbox is
+    // claimed again at once, while the old one is still closing.
+    await listener.check();
+    expect(listener.held()).toEqual([id]);
+    const second = (await row(id)).listened_by;
+    expect(second).not.toBeNull();
+    expect(second).not.toBe(first);
+
+    // The old connection finishes closing and gives back ITS lease only.
+    await new Promise((resolve) => setTimeout(resolve, 2_500));
+    slowClose = false;
+    await waitFor(() => listening(id), 'the new IDLE connection is up', 20_000);
+    for (let i = 0; i < 3; i++) await listener.check();
+    expect(listener.held()).toEqual([id]);
+    expect(listener.reconnects(id)).toBe(0);
+    expect(await row(id)).toMatchObject({ listened_by: second });
+    expect((await row(id)).listening_since).not.toBeNull();
+  });
+
   test('POP3 mailboxes are not listened to', async () => {
     await addDovecotMailbox(t, dc, { protocol: 'pop3' });
     const listener = listen();
