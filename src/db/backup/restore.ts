@@ -24,10 +24,10 @@ export type RestoreResult = { schema: string; tables: Record<string, number>; fi
 const stateUntouched = 'The database and the attachment folder were not changed.';
 
 /**
- * One-row tables a migration fills in (the SLA resync counter): a freshly migrated database
+ * One-row tables a migration fills in (the SLA and auto-close resync counters): a freshly migrated database
  * holds them, so they do not make it "not empty", and the archive's row replaces the seeded one.
  */
-export const seededByMigrations = new Set(['sla_resync']);
+export const seededByMigrations = new Set(['sla_resync', 'auto_close_resync']);
 
 async function assertEmpty(db: Knex): Promise<void> {
   for (const table of tesseraTables) {
