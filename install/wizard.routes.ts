@@ -10,9 +10,17 @@ import { finishRoutes } from './finish.routes';
 import { formText, guard, renderStep, type WizardDeps } from './wizard-kit';
 import { firstOpenStep } from './wizard-steps';
 
+const clients = ['sqlite', 'mysql', 'postgres'] as const;
+
+/** Before a choice the first database whose driver loads here is selected, not a greyed-out SQLite. */
+function firstLoadingClient(): string {
+  const drivers = driverAvailability();
+  return clients.find((c) => drivers[c]) ?? 'sqlite';
+}
+
 function databaseFormValues(body: Record<string, unknown>) {
   const str = (k: string) => formText(body, k);
-  const client = ['sqlite', 'mysql', 'postgres'].includes(str('client')) ? str('client') : 'sqlite';
+  const client = (clients as readonly string[]).includes(str('client')) ? str('client') : firstLoadingClient();
   const port = str('port').trim() || String(defaultPortOf[client as 'mysql'] ?? '');
   // The password is kept so "test" then "continue" needs no retyping (a password field hides it).
   return { client, host: str('host'), port, database: str('database'), user: str('user'), password: str('password') };
