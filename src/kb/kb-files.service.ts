@@ -29,7 +29,9 @@ export const kbFileHref = (articleId: number, fileId: number) => `/helpdesk/kb/$
 
 /** What the editor offers to paste into the body: an image for pictures, a link for the rest. */
 export function kbFileMarkdown(file: Pick<KbFile, 'id' | 'articleId' | 'fileName' | 'contentType'>): string {
-  const label = file.fileName.replace(/[[\]\\]/g, '').trim() || 'file';
+  // An image's label is its alt text: the name without its extension, for the editor to improve.
+  const name = isInlineKbFile(file) ? file.fileName.replace(/\.[^.]+$/, '') : file.fileName;
+  const label = name.replace(/[[\]\\]/g, '').trim() || 'file';
   return `${isInlineKbFile(file) ? '!' : ''}[${label}](${kbFileHref(file.articleId, file.id)})`;
 }
 

@@ -51,7 +51,7 @@ test('an image and a PDF attached in the editor: the image shows inline in the p
 
   // The editor lists them with the Markdown to paste; the audit log has the upload.
   const editor = await admin.get(`/admin/kb/articles/${id}?done=files`).expect(200);
-  expect(editor.text).toContain(`value="![screen shot.png](/helpdesk/kb/${id}/files/${image.id})"`);
+  expect(editor.text).toContain(`value="![screen shot](/helpdesk/kb/${id}/files/${image.id})"`);
   expect(editor.text).toContain(`value="[manual.pdf](/helpdesk/kb/${id}/files/${doc.id})"`);
   expect(editor.text).toContain('Files saved.');
   expect(await t.db('audit_log').where({ action: 'kb.file_added', target_id: String(id) }).first('id')).toBeTruthy();
@@ -213,6 +213,7 @@ test('views and answers are counted per day: /admin/kb shows the chosen period f
   await visitor.get(`/helpdesk/kb/${id}-counted-daily`).expect(200);
   await visitor.post(`/helpdesk/kb/${id}-counted-daily/vote`).type('form').send({ _csrf: csrfFrom(page.text), helpful: 'yes' }).expect(303);
   await visitor.post(`/helpdesk/kb/${id}-counted-daily/vote`).type('form').send({ _csrf: csrfFrom(page.text), helpful: 'no' }).expect(303); // a second answer counts nowhere
+  await visitor.get(`/helpdesk/kb/${id}-counted-daily?voted=thanks`).expect(200); // where the vote leads back: the same reading
   expect(await t.db('kb_article_daily').where({ article_id: id, day }).first('views', 'helpful', 'not_helpful')).toEqual({ views: 2, helpful: 1, not_helpful: 0 });
 
   const figures = async (days: number) => {

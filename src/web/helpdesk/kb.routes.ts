@@ -98,10 +98,11 @@ export function kbRoutes(services: Services): Router {
     const article = await kbArticleForCustomer(services.db, await readerOf(req), articleRef(req.params.ref));
     // One address per article: an old or mistyped slug leads to the current one.
     if (req.params.ref !== `${article.id}-${article.version.slug}`) return res.redirect(301, article.href);
-    await countKbArticleView(services.db, article.id, services.clock.now());
+    const justVoted = req.query.voted === 'thanks' || req.query.voted === 'already' ? req.query.voted : '';
+    // The page a vote leads back to is the same reading, not another view.
+    if (!justVoted) await countKbArticleView(services.db, article.id, services.clock.now());
     const binding = formBindingOf(req);
     if (req.query.ref === 'suggest') await recordKbSuggestionOpened(services.db, secret, binding, services.clock.now());
-    const justVoted = req.query.voted === 'thanks' || req.query.voted === 'already' ? req.query.voted : '';
     const voted = justVoted || (binding && (await kbVoted(services.db, article.id, kbVoterOf(secret, binding))) ? 'already' : '');
     res.render('helpdesk/kb-article', { title: article.version.title, article, voted, q: '', tz: await services.settings.get('helpdesk.timezone') });
   });
