@@ -69,7 +69,7 @@ export async function addKbFiles(deps: Deps, editor: KbEditor, articleId: number
 
 /** Removes one of an article's files; its stored file goes once nothing else uses the content. */
 export async function removeKbFile(deps: Deps, editor: KbEditor, articleId: number, fileId: number, now: number): Promise<void> {
-  const file = Number.isSafeInteger(fileId) ? await findKbFile(deps.db, articleId, fileId) : undefined;
+  const file = Number.isSafeInteger(articleId) && Number.isSafeInteger(fileId) ? await findKbFile(deps.db, articleId, fileId) : undefined;
   if (!file) throw new NotFoundError();
   const removed = await withTransaction(deps.db, async (trx) => {
     if (!(await deleteKbFile(trx, articleId, fileId))) return false;

@@ -162,6 +162,8 @@ test('hostile uploads: names with HTML and folders, files too large, wrong or ly
   // Removing through another article's path: not found, the file stays.
   const other = await article('Other hostile');
   await admin.post(`/admin/kb/articles/${other}/files/${stored.id}/delete`).type('form').send({ _csrf: adminToken }).expect(404);
+  for (const odd of [`abc/files/${stored.id}`, `${id}/files/abc`, `99999999999/files/${stored.id}`]) await admin.post(`/admin/kb/articles/${odd}/delete`).type('form').send({ _csrf: adminToken }).expect(404);
+  await admin.post(`/admin/kb/articles/abc/files?_csrf=${encodeURIComponent(adminToken)}`).attach('attachments', png, 'x.png').expect(404);
   await admin.post(`/admin/kb/articles/${id}/files?_csrf=${encodeURIComponent(adminToken)}`).attach('attachments', png, 'x.png').expect(303);
   expect(await filesOf(id)).toHaveLength(2);
   expect(await filesOf(other)).toHaveLength(0);
