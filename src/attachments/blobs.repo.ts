@@ -19,11 +19,12 @@ export async function blobKeysAmong(db: Knex, keys: string[]): Promise<string[]>
   return (await db('attachment_blobs').whereIn('storage_key', keys).pluck('storage_key')).map(String);
 }
 
-/** Forgets the blob when no attachment row uses it any more; true when it did (its file may go). */
+/** Forgets the blob when no attachment row (of a ticket or a knowledge-base article) uses it any more; true when it did (its file may go). */
 export async function releaseBlobIfUnused(trx: Knex, storageKey: string): Promise<boolean> {
   const blob = await lockedForUpdate(trx, trx('attachment_blobs').where({ storage_key: storageKey }).first('id'));
   if (!blob) return false;
   if (await trx('attachments').where({ storage_key: storageKey }).first('id')) return false;
+  if (await trx('kb_article_files').where({ storage_key: storageKey }).first('id')) return false;
   await trx('attachment_blobs').where({ id: blob.id }).del();
   return true;
 }
@@ -33,6 +34,7 @@ export async function unusedBlobKeys(db: Knex, usedBefore: number, limit: number
   const rows = await db('attachment_blobs as b')
     .where('b.used_at', '<', usedBefore)
     .whereNotExists(db('attachments as a').whereRaw('a.storage_key = b.storage_key').select('a.id'))
+    .whereNotExists(db('kb_article_files as k').whereRaw('k.storage_key = b.storage_key').select('k.id'))
     .limit(limit)
     .pluck('b.storage_key');
   return rows.map(String);

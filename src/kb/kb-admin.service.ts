@@ -1,13 +1,16 @@
+import type { AttachmentStore } from '../attachments/attachment-store';
+import { releaseFiles } from '../attachments/stored-files';
 import { recordAudit } from '../audit/audit.repo';
 import type { Db } from '../db/db';
 import { withTransaction } from '../db/transaction';
 import { ConflictError, NotFoundError, ValidationError } from '../errors';
 import { storeOnceByKey, submittedKeyOf } from '../tickets/message-once';
-import { deleteKbArticle, deleteKbVersion, findKbArticle, findKbArticleBySubmissionKey, insertKbArticle, kbArticleLastChange, kbVersionsOf, updateKbArticle, upsertKbVersion, type KbArticle, type KbVersion } from './kb-articles.repo';
+import { deleteKbArticle, deleteKbVersion, findKbArticle, kbDayOf, findKbArticleBySubmissionKey, insertKbArticle, kbArticleLastChange, kbVersionsOf, updateKbArticle, upsertKbVersion, type KbArticle, type KbVersion } from './kb-articles.repo';
 import { deleteKbCategory, findKbCategoryBySubmissionKey, insertKbCategory, kbCategoryInUse, listKbCategories, lockKbCategories, updateKbCategory, type KbCategory } from './kb-categories.repo';
+import { kbFileKeysOf } from './kb-files.repo';
 import { kbTitlesOf, listKbArticlesForStaff } from './kb-lists.repo';
 import { fieldErrors, kbArticleSchema, kbCategorySchema } from './kb.schema';
-import { kbSearchNumbers, kbTotals } from './kb-numbers.repo';
+import { kbSearchNumbers, kbTotals, kbTotalsSinceDay } from './kb-numbers.repo';
 import { kbDeflectionSince } from './kb-deflection.repo';
 import { kbSlug } from './kb-slug';
 
@@ -150,22 +153,33 @@ export async function removeKbVersion(db: Db, editor: KbEditor, id: number, lang
   });
 }
 
-export async function removeKbArticle(db: Db, editor: KbEditor, id: number, now: number): Promise<void> {
-  const { versions } = await kbArticleForStaff(db, id);
-  await withTransaction(db, async (trx) => {
+/**
+ * Deletes an article with its versions, counters and files (their rows go with it); the stored
+ * files are released after the commit, each once nothing else uses its content.
+ */
+export async function removeKbArticle(deps: { db: Db; store: AttachmentStore }, editor: KbEditor, id: number, now: number): Promise<void> {
+  const { versions } = await kbArticleForStaff(deps.db, id);
+  const keys = await withTransaction(deps.db, async (trx) => {
+    const fileKeys = await kbFileKeysOf(trx, id);
     await deleteKbArticle(trx, id);
     await audit(trx, editor, 'kb.article_deleted', { type: 'kb_article', id }, { title: versions[0]?.title ?? '' }, now);
+    return fileKeys;
   });
+  await releaseFiles(deps, keys);
 }
 
 export const kbPeriods = [7, 30, 90] as const;
 
-/** The owner's numbers: views and votes so far, and the searches of the last `days` days. */
+/**
+ * The owner's numbers over the last `days` days: views and votes (per-day rollup: the last
+ * `days` UTC days, today included), searches and deflection (their logs, the last `days` × 24
+ * hours); and the all-time view and vote totals.
+ */
 export async function kbNumbers(db: Db, days: number, now: number) {
   const period = (kbPeriods as readonly number[]).includes(days) ? days : 30;
   const since = now - period * 86_400_000;
-  const [totals, searches, deflection] = await Promise.all([kbTotals(db), kbSearchNumbers(db, since, 10), kbDeflectionSince(db, since)]);
-  return { period, ...totals, ...searches, ...deflection };
+  const [inPeriod, allTime, searches, deflection] = await Promise.all([kbTotalsSinceDay(db, kbDayOf(now) - period + 1), kbTotals(db), kbSearchNumbers(db, since, 10), kbDeflectionSince(db, since)]);
+  return { period, ...inPeriod, allTime, ...searches, ...deflection };
 }
 
 /** One page of the staff's article list, with each article's title in the first of `languages` it has. */

@@ -1,5 +1,7 @@
 import type { Knex } from 'knex';
+import { lockedForUpdate } from '../db/dialect';
 import { kbSearchTextColumn } from '../db/fulltext';
+import { upsertAdding } from '../db/upsert-add';
 import { insertReturningId } from '../db/insert';
 import { kbSearchText } from './kb-search-text';
 import type { KbStatus } from './kb.schema';
@@ -34,6 +36,11 @@ const versionColumns = ['id', 'article_id', 'language', 'title', 'slug', 'keywor
 export async function findKbArticle(db: Knex, id: number): Promise<KbArticle | undefined> {
   const row = await db('kb_articles').where({ id }).first(articleColumns);
   return row ? toArticle(row) : undefined;
+}
+
+/** Locks an article's row until the transaction ends; false when there is none. */
+export async function lockKbArticle(trx: Knex, id: number): Promise<boolean> {
+  return Boolean(await lockedForUpdate(trx, trx('kb_articles').where({ id }).first('id')));
 }
 
 export async function kbVersionsOf(db: Knex, articleId: number): Promise<KbVersion[]> {
@@ -99,6 +106,17 @@ export async function kbStatsOf(db: Knex, articleId: number): Promise<KbStats> {
 /** One view: a single autocommit statement on the article's narrow counter row. */
 export async function countKbView(db: Knex, articleId: number): Promise<void> {
   await db('kb_article_stats').where({ article_id: articleId }).increment('views', 1);
+}
+
+/** A UTC day as days since 1970-01-01: the key of the per-day counters. */
+export const kbDayOf = (time: number) => Math.floor(time / 86_400_000);
+
+/**
+ * Adds to an article's counters of one day (a view, a vote), in one upsert of its own, outside
+ * any other transaction: like the all-time counter, it holds one small row's lock for one statement.
+ */
+export async function countKbDay(db: Knex, articleId: number, now: number, what: 'views' | 'helpful' | 'not_helpful'): Promise<void> {
+  await upsertAdding(db, 'kb_article_daily', { article_id: articleId, day: kbDayOf(now) }, { [what]: 1 }, ['views', 'helpful', 'not_helpful']);
 }
 
 /**

@@ -5,8 +5,16 @@ import sanitizeHtml from 'sanitize-html';
 const markdown = new MarkdownIt({ html: false, linkify: true, typographer: false });
 
 /**
+ * Where an article's image may come from: an address on the web (http/https; the page's CSP
+ * still decides what loads), or a file attached to an article, served by our own route
+ * (kbFileHref). Any other address on our origin is not an image source.
+ */
+const articleFileSrc = /^\/helpdesk\/kb\/\d{1,9}\/files\/\d{1,12}$/;
+export const isAllowedKbImageSrc = (src: string | undefined) => typeof src === 'string' && (/^https?:\/\/[^/]/i.test(src) || articleFileSrc.test(src));
+
+/**
  * An article's Markdown as HTML that is safe to write into a page: structure, links, images and
- * code only; no script, style (attributes too: the page's CSP refuses inline style), event handlers, frames or forms; links to http(s)/mailto (and
+ * code only; images only from the web or from an article's files; no script, style (attributes too: the page's CSP refuses inline style), event handlers, frames or forms; links to http(s)/mailto (and
  * relative ones) only; external links without a referrer.
  */
 export function renderKbMarkdown(text: string): string {
@@ -17,6 +25,8 @@ export function renderKbMarkdown(text: string): string {
     allowedSchemesByTag: { img: ['http', 'https'] },
     allowProtocolRelative: false,
     disallowedTagsMode: 'discard',
+    // An image from anywhere else (a relative path, another page of ours) is dropped.
+    exclusiveFilter: (frame) => frame.tag === 'img' && !isAllowedKbImageSrc(frame.attribs.src),
     // The page has one h1, the article's title: headings in the text start one level lower.
     transformTags: {
       h1: 'h2',

@@ -6,6 +6,12 @@ export async function kbTotals(db: Knex): Promise<{ views: number; helpful: numb
   return { views: Number(row?.views ?? 0), helpful: Number(row?.helpful ?? 0), unhelpful: Number(row?.unhelpful ?? 0) };
 }
 
+/** Views and votes of all articles from a UTC day on (kb_article_daily; nothing before its migration). */
+export async function kbTotalsSinceDay(db: Knex, sinceDay: number): Promise<{ views: number; helpful: number; unhelpful: number }> {
+  const row = await db('kb_article_daily').where('day', '>=', sinceDay).first(db.raw('coalesce(sum(views), 0) as views'), db.raw('coalesce(sum(helpful), 0) as helpful'), db.raw('coalesce(sum(not_helpful), 0) as unhelpful'));
+  return { views: Number(row?.views ?? 0), helpful: Number(row?.helpful ?? 0), unhelpful: Number(row?.unhelpful ?? 0) };
+}
+
 /** Searches since a time: how many, how many found nothing, and the most frequent of those. */
 export async function kbSearchNumbers(db: Knex, since: number, top: number): Promise<{ searches: number; empty: number; emptyQueries: Array<{ query: string; count: number }> }> {
   const [all, empty, queries] = await Promise.all([

@@ -3,7 +3,7 @@ import type { Db } from '../db/db';
 import { isUniqueViolation } from '../db/dialect';
 import { withTransaction } from '../db/transaction';
 import { NotFoundError } from '../errors';
-import { countKbView, findKbArticle, kbStatsOf, kbVersionsOf, recordKbVote, hasKbVote, type KbStats, type KbVersion } from './kb-articles.repo';
+import { countKbDay, countKbView, findKbArticle, kbStatsOf, kbVersionsOf, recordKbVote, hasKbVote, type KbStats, type KbVersion } from './kb-articles.repo';
 import { listKbCategories, type KbCategory } from './kb-categories.repo';
 import { countKbArticlesByCategory, kbPublishedAmong, kbTitlesOf, listKbArticleIds, type KbListOrder } from './kb-lists.repo';
 import { renderKbMarkdown } from './kb-markdown';
@@ -107,6 +107,11 @@ async function customerReadable(db: Db, id: number) {
   return { article, all, visible };
 }
 
+/** Not found unless customers may read the article (published, in a public category). */
+export async function assertKbArticleReadable(db: Db, id: number): Promise<void> {
+  await customerReadable(db, id);
+}
+
 /**
  * A published article in a category the customer may see, in their language or the default
  * one; anything else (draft, private, staff-only category, unknown id) is not found.
@@ -167,8 +172,14 @@ async function relatedArticles(db: Db, reader: KbReader, version: KbVersion, cat
   return linksTo(db, reader, await listKbArticleIds(db, [categoryId], 'category', 5, 0, version.articleId));
 }
 
-/** One view of an article by a customer (staff previews are not counted). */
-export const countKbArticleView = (db: Db, id: number) => countKbView(db, id);
+/**
+ * One view of an article by a customer (staff previews are not counted): the all-time counter
+ * and the day's, each an autocommit statement of its own, sent at once on two connections (on
+ * MariaDB each is a commit: side by side the page waits for one, not two; bench/kb-daily.ts).
+ */
+export async function countKbArticleView(db: Db, id: number, now: number): Promise<void> {
+  await Promise.all([countKbView(db, id), countKbDay(db, id, now, 'views')]);
+}
 
 /** A visitor's anonymous voting identity: a keyed hash of what their forms are bound to. */
 export const kbVoterOf = (secret: string, binding: string) => createHmac('sha256', secret).update(`kb-vote:${binding}`).digest('hex');
@@ -183,9 +194,11 @@ export async function voteOnKbArticle(db: Db, id: number, voter: string, helpful
   await customerReadable(db, id);
   try {
     await withTransaction(db, (trx) => recordKbVote(trx, id, voter, helpful, now));
-    return true;
   } catch (err) {
     if (isUniqueViolation(err)) return false;
     throw err;
   }
+  // The day's tally after the vote's commit, a statement of its own (see countKbDay).
+  await countKbDay(db, id, now, helpful ? 'helpful' : 'not_helpful');
+  return true;
 }

@@ -116,3 +116,15 @@ export function collectPageErrors(page: Page): string[] {
   page.on('pageerror', (err) => errors.push(err.message));
   return errors;
 }
+
+/**
+ * On the new-ticket form, types a subject and waits for the first knowledge-base suggestion;
+ * returns its link (the caller checks it, takes its screenshot and opens it).
+ */
+export async function firstKbSuggestion(page: Page, base: string, subject: string) {
+  await page.goto(`${base}/helpdesk/tickets/new`);
+  await page.getByLabel('Subject').fill(subject);
+  const suggestion = page.locator('#kb-suggest a').first();
+  await suggestion.waitFor();
+  return suggestion;
+}

@@ -1,6 +1,6 @@
 import type { BrowserContext } from 'playwright-core';
 import { seedSmallKb } from '../helpers/kb-fixtures';
-import { collectPageErrors, step, useServedApp, type ServedApp } from './browser';
+import { collectPageErrors, firstKbSuggestion, step, useServedApp, type ServedApp } from './browser';
 
 let s: ServedApp;
 let kb: Awaited<ReturnType<typeof seedSmallKb>>;
@@ -75,10 +75,7 @@ test('a customer types the subject of a new ticket, sees the article that answer
   const context = await s.browser.newContext({ viewport: { width: 1280, height: 900 } });
   const page = await context.newPage();
   const errors = collectPageErrors(page);
-  await page.goto(`${s.server.base}/helpdesk/tickets/new`);
-  await page.getByLabel('Subject').fill('I forgot my password');
-  const suggestion = page.locator('#kb-suggest a').first();
-  await suggestion.waitFor();
+  const suggestion = await firstKbSuggestion(page, s.server.base, 'I forgot my password');
   expect(await suggestion.textContent()).toBe('Reset your password');
   await step(page, 'kb-wide-08-suggestions');
   const [article] = await Promise.all([context.waitForEvent('page'), suggestion.click()]);

@@ -77,8 +77,12 @@ beforeAll(async () => {
   const log = Buffer.from(Array.from({ length: 6000 }, (_, i) => `line ${i} ${crypto.randomBytes(24).toString('hex')}`).join('\n'));
   const withFile = await submitForm(t, agent, { ...validTicket, subject: 'Screenshot attached' }, [{ name: 'notes.txt', content: 'plain text attachment\n' }, { name: 'server.log.txt', content: log }]);
   expect([withFile.status, withFile.status === 303 ? '' : withFile.text.slice(0, 2000)]).toEqual([303, '']);
-  await seedSmallKb(t.db);
+  const kb = await seedSmallKb(t.db);
   const now = t.clock.now();
+  // An article's file shares the ticket attachment's stored file (one blob per content); a day's counters.
+  const shared = await t.db('attachments').orderBy('id').first('storage_key', 'file_name', 'content_type', 'size_bytes', 'sha256');
+  await t.db('kb_article_files').insert({ article_id: kb.articles.reset, storage_key: shared.storage_key, file_name: 'from-article.txt', content_type: shared.content_type, size_bytes: shared.size_bytes, sha256: shared.sha256, created_by: null, created_at: now });
+  await t.db('kb_article_daily').insert({ article_id: kb.articles.reset, day: Math.floor(now / 86_400_000), views: 3, helpful: 1, not_helpful: 0 });
   const admin = (await t.db('staff_users').where({ email: 'ada@example.com' }).first<{ id: number }>('id'))!.id;
   await t.db('staff_two_factor').insert({ staff_id: admin, secret_encrypted: 'v1:abc:def', enabled_at: now, last_used_step: 123456, created_at: now, updated_at: now });
   await t.db('staff_recovery_codes').insert({ staff_id: admin, code_hash: 'f'.repeat(64), used_at: null, created_at: now });
@@ -102,7 +106,7 @@ const chain = [...kinds.slice(kinds.indexOf(testDbKind)), ...kinds.slice(0, kind
 test(`a round trip ${chain.join(' → ')} keeps every row and every file`, async () => {
   const before = await rowsOf(t.db);
   const beforeFiles = filesOf(t.config.paths.attachments);
-  for (const table of ['tickets', 'messages', 'attachments', 'settings', 'staff_users', 'staff_two_factor', 'kb_articles', 'kb_article_versions', 'sla_calendars', 'sla_policies', 'customers']) {
+  for (const table of ['tickets', 'messages', 'attachments', 'settings', 'staff_users', 'staff_two_factor', 'kb_articles', 'kb_article_versions', 'kb_article_files', 'kb_article_daily', 'sla_calendars', 'sla_policies', 'customers']) {
     expect([table, before[table]!.length > 0]).toEqual([table, true]);
   }
   expect(Object.keys(beforeFiles).length).toBeGreaterThan(0);

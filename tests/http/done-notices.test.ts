@@ -3,6 +3,8 @@ import path from 'node:path';
 import request from 'supertest';
 import { fromRoot } from '../../src/paths';
 import { adminCredentials, useInstalledApp, type InstalledApp } from '../helpers/installed-app';
+import { insertKbCategory } from '../../src/kb/kb-categories.repo';
+import { addKbArticle } from '../helpers/kb-fixtures';
 import { openTicket } from '../helpers/portal';
 import { listFixtures } from '../helpers/staff-list';
 
@@ -41,6 +43,7 @@ beforeAll(async () => {
   const now = t.clock.now();
   const [policy] = await t.db('sla_policies').insert({ name: 'Notices', position: 1, targets: '{}', is_active: true, created_at: now, updated_at: now }).returning('id');
   const policyId = Number(typeof policy === 'object' ? policy.id : policy);
+  const kbArticleId = await addKbArticle(t.db, await insertKbCategory(t.db, { parentId: null, name: 'Notices', position: 0, public: true }, 1), { title: 'Notices', slug: 'notices', body: 'Text.' });
   pages = [
     [admin, '/admin/bans', ['added', 'removed']],
     [admin, '/admin/sla', ['calendarSaved', 'calendarRemoved', 'policySaved', 'policyRemoved']],
@@ -56,6 +59,7 @@ beforeAll(async () => {
     [admin, '/admin/tickets', ['escalated', 'viewsaved', 'viewrenamed', 'viewdeleted', 'bulkfailed', 'none', 'bulk', 'deleted', 'merged', 'columns']],
     [admin, '/admin/canned', ['saved', 'deleted']],
     [admin, '/admin/kb', ['category', 'deleted']],
+    [admin, `/admin/kb/articles/${kbArticleId}`, ['saved', 'files', 'fileRemoved']],
     [admin, '/admin/roles', ['saved', 'deleted']],
     [admin, '/admin/statuses', ['saved', 'deleted']],
     [admin, '/admin/priorities', ['saved', 'deleted']],

@@ -2,12 +2,14 @@ import { Router, type Request, type Response } from 'express';
 import { ValidationError } from '../../errors';
 import { languages } from '../../i18n/i18n';
 import { checkKbArticle, kbArticleForStaff, KbArticleChangedError, kbArticlesForStaff, kbNumbers, listKbCategoriesForStaff, removeKbArticle, removeKbCategory, removeKbVersion, saveKbArticle, saveKbCategory, type KbEditor } from '../../kb/kb-admin.service';
+import { addKbFiles, isInlineKbFile, kbFileHref, kbFileMarkdown, kbFilesForStaff, kbFilesPerArticle, removeKbFile } from '../../kb/kb-files.service';
 import { kbDraftFromTicket, kbTicketOrigin } from '../../kb/kb-for-tickets.service';
 import { renderKbMarkdown } from '../../kb/kb-markdown';
 import { categoryTrail } from '../../kb/kb-visibility';
 import type { Services } from '../app-services';
 import { requireCapability } from '../auth/guards';
 import { idParam } from '../params';
+import { uploadedFiles } from '../middleware/multipart';
 import { formSubmissionKey } from '../submission-key';
 
 const editorOf = (req: Request): KbEditor => ({ id: req.user!.id, name: req.user!.name, ip: req.ip ?? '' });
@@ -77,6 +79,8 @@ export function kbAdminRoutes(services: Services): Router {
   async function renderEditor(req: Request, res: Response, id: number | null, values: Record<string, string>, errors: Record<string, string> = {}, status = 200, preview: string | null = null, changed: Changed | null = null) {
     const { options } = await categoryOptions();
     const versions = id === null ? [] : (await kbArticleForStaff(services.db, id)).versions;
+    const settings = await services.settings.all();
+    const files = id === null ? [] : await kbFilesForStaff(services.db, id);
     res.status(status).render('admin/kb-article', {
       title: id === null ? req.t('kbAdmin.article.newTitle') : req.t('kbAdmin.article.editTitle'),
       id,
@@ -90,8 +94,30 @@ export function kbAdminRoutes(services: Services): Router {
       changed,
       tz: await services.settings.get('helpdesk.timezone'),
       submissionKey: formSubmissionKey(values.submission_key),
-      notice: req.query.done === 'saved' ? 'kbAdmin.done.saved' : null,
+      files: files.map((f) => ({ id: f.id, name: f.fileName, size: f.size, href: kbFileHref(f.articleId, f.id), image: isInlineKbFile(f), markdown: kbFileMarkdown(f) })),
+      fileRules: { maxCount: settings['attachments.maxCount'], maxSizeMb: settings['attachments.maxSizeMb'], types: settings['attachments.allowedTypes'], perArticle: kbFilesPerArticle },
+      // The upload form's own one-time key: kept when its upload was refused, new otherwise.
+      fileSubmissionKey: formSubmissionKey(values.file_submission_key),
+      notice: req.query.done === 'saved' || req.query.done === 'files' || req.query.done === 'fileRemoved' ? `kbAdmin.done.${req.query.done}` : null,
     });
+  }
+
+  /** The article's stored form values in a language (the editor as it loads). */
+  async function storedValues(id: number, wanted: string | undefined) {
+    const { article, versions } = await kbArticleForStaff(services.db, id);
+    const language = wanted ?? (await services.settings.get('helpdesk.language'));
+    const version = versions.find((v) => v.language === language) ?? (languages.some((l) => l.code === language) ? undefined : versions[0]);
+    return {
+      category: String(article.categoryId),
+      status: article.status,
+      pinned: article.pinned ? 'yes' : '',
+      position: String(article.position),
+      revision: String(article.revision),
+      language: version?.language ?? language,
+      title: version?.title ?? '',
+      keywords: version?.keywords ?? '',
+      body: version?.body ?? '',
+    };
   }
 
   const formValues = (body: Record<string, unknown>) => ({
@@ -120,22 +146,29 @@ export function kbAdminRoutes(services: Services): Router {
     await renderEditor(req, res, null, { category, status: 'draft', pinned: '', position: '0', language, title: '', keywords: '', body: '' });
   });
 
+  const langParam = (v: unknown) => (typeof v === 'string' ? v : undefined);
   router.get('/kb/articles/:id', async (req, res) => {
     const id = idParam(req.params.id);
-    const { article, versions } = await kbArticleForStaff(services.db, id);
-    const wanted = typeof req.query.lang === 'string' ? req.query.lang : (await services.settings.get('helpdesk.language'));
-    const version = versions.find((v) => v.language === wanted) ?? (languages.some((l) => l.code === wanted) ? undefined : versions[0]);
-    await renderEditor(req, res, id, {
-      category: String(article.categoryId),
-      status: article.status,
-      pinned: article.pinned ? 'yes' : '',
-      position: String(article.position),
-      revision: String(article.revision),
-      language: version?.language ?? wanted,
-      title: version?.title ?? '',
-      keywords: version?.keywords ?? '',
-      body: version?.body ?? '',
-    });
+    await renderEditor(req, res, id, await storedValues(id, langParam(req.query.lang)));
+  });
+
+  // Files and images of an article (a form with files: its CSRF token rides in the action URL).
+  router.post('/kb/articles/:id/files', async (req, res) => {
+    const id = idParam(req.params.id);
+    const body = (req.body ?? {}) as Record<string, unknown>;
+    const lang = langParam(req.query.lang);
+    try {
+      await addKbFiles(services, editorOf(req), id, uploadedFiles(req), await services.settings.all(), body, services.clock.now());
+    } catch (err) {
+      if (!(err instanceof ValidationError)) throw err;
+      return renderEditor(req, res, id, { ...(await storedValues(id, lang)), file_submission_key: text(body, 'submission_key') }, err.details ?? {}, 400);
+    }
+    res.redirect(303, `/admin/kb/articles/${id}?lang=${encodeURIComponent(lang ?? '')}&done=files#kb-files`);
+  });
+  router.post('/kb/articles/:id/files/:file/delete', async (req, res) => {
+    const id = idParam(req.params.id);
+    await removeKbFile(services, editorOf(req), id, idParam(req.params.file), services.clock.now());
+    res.redirect(303, `/admin/kb/articles/${id}?lang=${encodeURIComponent(langParam(req.query.lang) ?? '')}&done=fileRemoved#kb-files`);
   });
 
   const saveArticle = async (req: Request, res: Response, id: number | null) => {
@@ -162,14 +195,13 @@ export function kbAdminRoutes(services: Services): Router {
       await removeKbVersion(services.db, editorOf(req), id, String(req.params.lang), services.clock.now());
     } catch (err) {
       if (!(err instanceof ValidationError)) throw err;
-      const { article, versions } = await kbArticleForStaff(services.db, id);
-      const v = versions[0]!;
-      return renderEditor(req, res, id, { category: String(article.categoryId), status: article.status, pinned: article.pinned ? 'yes' : '', position: String(article.position), revision: String(article.revision), language: v.language, title: v.title, keywords: v.keywords, body: v.body }, err.details ?? {}, 400);
+      const { versions } = await kbArticleForStaff(services.db, id);
+      return renderEditor(req, res, id, await storedValues(id, versions[0]!.language), err.details ?? {}, 400);
     }
     res.redirect(303, `/admin/kb/articles/${id}`);
   });
   router.post('/kb/articles/:id/delete', async (req, res) => {
-    await removeKbArticle(services.db, editorOf(req), idParam(req.params.id), services.clock.now());
+    await removeKbArticle(services, editorOf(req), idParam(req.params.id), services.clock.now());
     res.redirect(303, '/admin/kb?done=deleted');
   });
   return router;

@@ -81,6 +81,19 @@ export const kbPublicCategory = z
   .meta({ id: 'KbCategory' });
 export const kbCategoryList = z.object({ items: z.array(kbPublicCategory) });
 
+export const kbFilesQuery = z.strictObject({});
+export const kbFile = z
+  .object({
+    id: z.number().int(),
+    fileName: z.string(),
+    contentType: z.string().meta({ description: 'Checked by content: png/jpeg/gif/webp images are shown inline (`inline: true`), anything else is a download.' }),
+    size: z.number().int().meta({ description: 'Bytes.' }),
+    inline: z.boolean(),
+    url: z.string().meta({ description: 'The file’s address; an article’s Markdown names it as `/helpdesk/kb/{article}/files/{id}`.' }),
+  })
+  .meta({ id: 'KbFile' });
+export const kbFileList = z.object({ items: z.array(kbFile) });
+
 export const kbArticleSummary = z
   .object({
     id: z.number().int(),

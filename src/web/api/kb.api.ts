@@ -2,6 +2,7 @@ import { Router, type NextFunction, type Request, type Response } from 'express'
 import { NotFoundError } from '../../errors';
 import { kbArticleForStaff, removeKbArticle, type KbEditor } from '../../kb/kb-admin.service';
 import { createKbArticleFromApi, deleteKbCategoryFromApi, kbArticlesForPublic, kbCategoriesForPublic, kbStaffArticleJson, kbStaffCategoryJson, kbTitlesFor, patchKbArticleFromApi, saveKbCategoryFromApi } from '../../kb/kb-api.service';
+import { isInlineKbFile, kbFileHref, kbFilesForCustomer, kbFilesForStaff } from '../../kb/kb-files.service';
 import { kbArticleForCustomer, kbArticleHref, type KbReader } from '../../kb/kb-public.service';
 import { customerScope, recordKbSearch, searchKb } from '../../kb/kb-search.service';
 import { can } from '../../staff/capabilities';
@@ -102,6 +103,15 @@ export function kbApi(services: Services): Router {
     });
   });
 
+  // An article's images and files: of an article customers may read, or any with a kb.manage token.
+  router.get('/kb/articles/:article/files', publicRead, async (req, res) => {
+    const id = Number(parseInput(k.kbArticleParams, req.params).article);
+    parseInput(k.kbFilesQuery, req.query);
+    const files = canManage(req) ? await kbFilesForStaff(services.db, id) : await kbFilesForCustomer(services.db, id);
+    const base = await services.settings.get('helpdesk.url');
+    res.json({ items: files.map((f) => ({ id: f.id, fileName: f.fileName, contentType: f.contentType, size: f.size, inline: isInlineKbFile(f), url: `${base}${kbFileHref(f.articleId, f.id)}` })) });
+  });
+
   router.post('/kb/articles', manage, idempotent(services), async (req, res) => {
     const body = parseInput(k.kbArticleCreate, req.body);
     const id = await createKbArticleFromApi(services.db, editorOf(req), body, services.clock.now());
@@ -116,7 +126,7 @@ export function kbApi(services: Services): Router {
   });
 
   router.delete('/kb/articles/:article', manage, async (req, res) => {
-    await removeKbArticle(services.db, editorOf(req), Number(parseInput(k.kbArticleParams, req.params).article), services.clock.now());
+    await removeKbArticle(services, editorOf(req), Number(parseInput(k.kbArticleParams, req.params).article), services.clock.now());
     res.status(204).end();
   });
 

@@ -272,7 +272,10 @@ export function openApiDocument(): ReturnType<typeof createDocument> {
           extra: ['409'],
           ok: { '200': { description: 'The article after the change.', ...json(k.kbStaffArticleEnvelope) } },
         }),
-        delete: kbStaff({ summary: 'Delete an article', capability: 'kb.manage', description: 'With every language version and its counters. Recorded in the audit log.', path: k.kbArticleParams, ok: { '204': { description: 'Deleted.' } } }),
+        delete: kbStaff({ summary: 'Delete an article', capability: 'kb.manage', description: 'With every language version, its counters and its files. Recorded in the audit log.', path: k.kbArticleParams, ok: { '204': { description: 'Deleted.' } } }),
+      },
+      '/kb/articles/{article}/files': {
+        get: kbReadOp({ summary: 'An article\u2019s images and files', description: 'Without a token: the files of a published article in a category customers may see (anything else is 404). With a token of a staff member who has `kb.manage`: any article\u2019s. Uploading is done in the editor at /admin/kb.', path: k.kbArticleParams, query: k.kbFilesQuery, ok: { '200': { description: 'Every file of the article, oldest first.', ...json(k.kbFileList) } } }),
       },
       '/openapi.json': {
         get: { summary: 'This document', tags: ['Customer', 'Staff'], security: [{}], responses: { '200': { description: 'OpenAPI 3.1.', content: { 'application/json': { schema: { type: 'object' } } } }, ...Object.fromEntries(always.map((x) => [x, error(x)])) } },

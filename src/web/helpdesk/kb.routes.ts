@@ -1,5 +1,7 @@
 import { Router, type NextFunction, type Request, type Response } from 'express';
-import { TooManyRequestsError, ValidationError } from '../../errors';
+import { NotFoundError, TooManyRequestsError, ValidationError } from '../../errors';
+import { isInlineKbFile, kbFileForReader } from '../../kb/kb-files.service';
+import { can } from '../../staff/capabilities';
 import { recordKbSuggestionOpened, recordKbSuggestionsShown } from '../../kb/kb-deflection.service';
 import { countKbArticleView, kbArticleForCustomer, kbCategoryPage, kbHome, kbSuggestionLinks, kbVoted, kbVoterOf, voteOnKbArticle, type KbReader } from '../../kb/kb-public.service';
 import { chargeKbSearch, customerScope, kbCountCap, recordKbSearch, searchKb, topKbMatchIds } from '../../kb/kb-search.service';
@@ -8,6 +10,7 @@ import type { Services } from '../app-services';
 import { formBindingOf } from '../middleware/form-binding';
 import { idParam } from '../params';
 import { kbReaderOf } from './kb-reader';
+import { sendAttachment } from './send-attachment';
 
 /** `?page=` as a page number from 1 to 500; anything else is the first page. */
 const pageParam = (value: unknown) => (typeof value === 'string' && /^\d{1,3}$/.test(value) ? Math.min(500, Math.max(1, Number(value))) : 1);
@@ -23,6 +26,15 @@ function searchParam(value: unknown): string {
 export function kbRoutes(services: Services): Router {
   const router = Router();
   const secret = services.config.secrets.signing;
+
+  // An article's image or file: before the switch below, so staff who manage the knowledge base
+  // see an article's pictures in the editor's preview even while it is off for customers.
+  router.get('/kb/:article/files/:file', async (req, res) => {
+    const manager = Boolean(req.user && can(req.user, 'kb.manage'));
+    if (!manager && !(await services.settings.get('kb.enabled'))) throw new NotFoundError();
+    const file = await kbFileForReader(services.db, { manager }, idParam(req.params.article), idParam(req.params.file));
+    sendAttachment(res, file, services.store, isInlineKbFile(file) ? 'inline' : 'attachment');
+  });
 
   // Off in the settings: the knowledge base does not exist for customers.
   router.use('/kb', async (_req: Request, _res: Response, next: NextFunction) => {
@@ -86,10 +98,11 @@ export function kbRoutes(services: Services): Router {
     const article = await kbArticleForCustomer(services.db, await readerOf(req), articleRef(req.params.ref));
     // One address per article: an old or mistyped slug leads to the current one.
     if (req.params.ref !== `${article.id}-${article.version.slug}`) return res.redirect(301, article.href);
-    await countKbArticleView(services.db, article.id);
+    const justVoted = req.query.voted === 'thanks' || req.query.voted === 'already' ? req.query.voted : '';
+    // The page a vote leads back to is the same reading, not another view.
+    if (!justVoted) await countKbArticleView(services.db, article.id, services.clock.now());
     const binding = formBindingOf(req);
     if (req.query.ref === 'suggest') await recordKbSuggestionOpened(services.db, secret, binding, services.clock.now());
-    const justVoted = req.query.voted === 'thanks' || req.query.voted === 'already' ? req.query.voted : '';
     const voted = justVoted || (binding && (await kbVoted(services.db, article.id, kbVoterOf(secret, binding))) ? 'already' : '');
     res.render('helpdesk/kb-article', { title: article.version.title, article, voted, q: '', tz: await services.settings.get('helpdesk.timezone') });
   });

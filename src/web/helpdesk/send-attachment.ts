@@ -3,18 +3,20 @@ import type { AttachmentStore } from '../../attachments/attachment-store';
 import type { AttachmentView } from '../../attachments/attachments.repo';
 
 /** RFC 6266 / 5987: an ASCII fallback and the exact UTF-8 name, never a raw header value. */
-function contentDisposition(fileName: string): string {
+function contentDisposition(fileName: string, disposition: 'attachment' | 'inline'): string {
   const ascii = fileName.replace(/[^\x20-\x7e]/g, '_').replace(/["\\]/g, '_');
-  return `attachment; filename="${ascii}"; filename*=UTF-8''${encodeURIComponent(fileName).replace(/['()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`)}`;
+  return `${disposition}; filename="${ascii}"; filename*=UTF-8''${encodeURIComponent(fileName).replace(/['()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`)}`;
 }
 
 /**
  * Sends a stored file as a download: never displayed inline, never sniffed, and sandboxed should
- * a browser open it anyway, so an uploaded page or script cannot run on our origin.
+ * a browser open it anyway, so an uploaded page or script cannot run on our origin. `inline` is
+ * for a caller that checked the file is a plain raster image (png/jpeg/gif/webp, by content),
+ * which a page shows with <img>; the other headers stay the same.
  */
-export function sendAttachment(res: Response, attachment: AttachmentView, store: AttachmentStore): void {
+export function sendAttachment(res: Response, attachment: Pick<AttachmentView, 'fileName' | 'contentType' | 'size' | 'storageKey'>, store: AttachmentStore, disposition: 'attachment' | 'inline' = 'attachment'): void {
   res.setHeader('Content-Type', attachment.contentType.startsWith('text/') ? 'text/plain; charset=utf-8' : attachment.contentType);
-  res.setHeader('Content-Disposition', contentDisposition(attachment.fileName));
+  res.setHeader('Content-Disposition', contentDisposition(attachment.fileName, disposition));
   res.setHeader('Content-Length', String(attachment.size));
   res.setHeader('X-Content-Type-Options', 'nosniff');
   res.setHeader('Content-Security-Policy', "default-src 'none'; sandbox");
