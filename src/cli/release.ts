@@ -11,7 +11,7 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import yazl from 'yazl';
-import { fromRoot } from '../src/paths';
+import { fromRoot } from '../paths';
 
 type PackageJson = { name: string; version: string; main?: string; scripts?: Record<string, string> } & Record<string, unknown>;
 
@@ -62,6 +62,8 @@ export async function buildRelease(outDir = fromRoot('release')): Promise<string
   execFileSync(process.execPath, [fromRoot('node_modules', 'typescript', 'bin', 'tsc'), '-p', fromRoot('tsconfig.json'), '--outDir', path.join(stage, 'dist'), '--sourceMap', 'false'], {
     stdio: 'inherit',
   });
+  // This builder needs TypeScript and yazl (development tools): it is not part of what it ships.
+  fs.rmSync(path.join(stage, 'dist', 'src', 'cli', 'release.js'));
   for (const item of copiedAsIs) copy(fromRoot(item), path.join(stage, item));
   fs.writeFileSync(path.join(stage, 'package.json'), JSON.stringify(releasePackageJson(pkg), null, 2) + '\n');
   fs.writeFileSync(path.join(stage, 'app.js'), startFile);
