@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import type { DatabaseClient } from '../config/config.schema';
+import { NodeNotReadyError } from './node-list';
 import { cachePreparedStatements } from './sqlite-statements';
 
 /**
@@ -33,8 +34,33 @@ export function lockedForUpdate(db: Knex, query: Knex.QueryBuilder): Knex.QueryB
   return clientOf(db) === 'sqlite' ? query : query.forUpdate();
 }
 
+type MysqlConn = { query(sql: string, cb: (err: Error | null, rows?: unknown) => void): void; destroy(): void; config: { host: string; port: number } };
+
+/**
+ * A Galera node that is joining, donating a full copy or cut off from the majority answers
+ * every query with 1047 until it is ready; a connection there is refused while it is opened, so
+ * the node list moves on. On a server without Galera the status variable does not exist.
+ */
+function checkNodeReady(conn: MysqlConn, done: (err: Error | null, conn: unknown) => void): void {
+  const fail = (err: Error) => {
+    conn.destroy();
+    done(err, conn);
+  };
+  const valueOf = (rows: unknown) => (rows as Array<{ Value?: string }> | undefined)?.[0]?.Value;
+  // MariaDB built with Galera has wsrep_ready OFF when wsrep is off: a plain server, ready.
+  conn.query("SHOW GLOBAL VARIABLES LIKE 'wsrep_on'", (err, rows) => {
+    if (err) return fail(err);
+    if (valueOf(rows) !== 'ON') return done(null, conn);
+    conn.query("SHOW GLOBAL STATUS LIKE 'wsrep_ready'", (err2, rows2) => {
+      if (err2) return fail(err2);
+      if (valueOf(rows2) !== 'ON') return fail(new NodeNotReadyError(conn.config.host, conn.config.port));
+      done(null, conn);
+    });
+  });
+}
+
 /** Runs on every new pooled connection, before any query. */
-export function afterCreateFor(client: DatabaseClient) {
+export function afterCreateFor(client: DatabaseClient, opts: { requireReadyNode?: boolean } = {}) {
   return (conn: unknown, done: (err: Error | null, conn: unknown) => void): void => {
     try {
       if (client === 'sqlite') {
@@ -51,8 +77,15 @@ export function afterCreateFor(client: DatabaseClient) {
         client === 'mysql'
           ? "SET time_zone = '+00:00', NAMES utf8mb4 COLLATE utf8mb4_unicode_ci"
           : "SET TIME ZONE 'UTC'";
-      const c = conn as { query(sql: string, cb: (err: Error | null) => void): void };
-      c.query(sql, (err) => done(err, conn));
+      const c = conn as MysqlConn;
+      c.query(sql, (err) => {
+        if (client !== 'mysql' || !opts.requireReadyNode) return done(err, conn);
+        if (err) {
+          c.destroy(); // not left open on a node the list moves away from
+          return done(err, conn);
+        }
+        checkNodeReady(c, done);
+      });
     } catch (err) {
       done(err as Error, conn);
     }
@@ -90,13 +123,15 @@ export function isMissingColumn(err: unknown): boolean {
 
 /**
  * Codes of "the server is not there, not answering or not taking connections": network errors,
- * MySQL/MariaDB's (connection limit, shutting down, gone, lost) and PostgreSQL's classes 08
+ * MySQL/MariaDB's (connection limit, shutting down, gone, lost, a Galera node not ready) and PostgreSQL's classes 08
  * (connection exception) and 57P (shutting down, crashed, starting up), 53300 (too many
  * connections), and SQLite's unopenable file.
  */
 const unreachableCodes = new Set([
   'ECONNREFUSED', 'ECONNRESET', 'ECONNABORTED', 'EPIPE', 'ETIMEDOUT', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH',
   'PROTOCOL_CONNECTION_LOST', 'ER_CON_COUNT_ERROR', 'ER_SERVER_SHUTDOWN',
+  // Galera: "WSREP has not yet prepared node for application use" (1047), and our own check.
+  'ER_UNKNOWN_COM_ERROR', 'WSREP_NOT_READY',
   '08000', '08001', '08003', '08004', '08006', '57P01', '57P02', '57P03', '53300',
   'SQLITE_CANTOPEN',
 ]);
