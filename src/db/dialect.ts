@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 import type { DatabaseClient } from '../config/config.schema';
-import { NodeNotReadyError } from './node-list';
+import { checkNodeReady } from './node-list';
 import { cachePreparedStatements } from './sqlite-statements';
 
 /**
@@ -34,31 +34,6 @@ export function lockedForUpdate(db: Knex, query: Knex.QueryBuilder): Knex.QueryB
   return clientOf(db) === 'sqlite' ? query : query.forUpdate();
 }
 
-type MysqlConn = { query(sql: string, cb: (err: Error | null, rows?: unknown) => void): void; destroy(): void; config: { host: string; port: number } };
-
-/**
- * A Galera node that is joining, donating a full copy or cut off from the majority answers
- * every query with 1047 until it is ready; a connection there is refused while it is opened, so
- * the node list moves on. On a server without Galera the status variable does not exist.
- */
-function checkNodeReady(conn: MysqlConn, done: (err: Error | null, conn: unknown) => void): void {
-  const fail = (err: Error) => {
-    conn.destroy();
-    done(err, conn);
-  };
-  const valueOf = (rows: unknown) => (rows as Array<{ Value?: string }> | undefined)?.[0]?.Value;
-  // MariaDB built with Galera has wsrep_ready OFF when wsrep is off: a plain server, ready.
-  conn.query("SHOW GLOBAL VARIABLES LIKE 'wsrep_on'", (err, rows) => {
-    if (err) return fail(err);
-    if (valueOf(rows) !== 'ON') return done(null, conn);
-    conn.query("SHOW GLOBAL STATUS LIKE 'wsrep_ready'", (err2, rows2) => {
-      if (err2) return fail(err2);
-      if (valueOf(rows2) !== 'ON') return fail(new NodeNotReadyError(conn.config.host, conn.config.port));
-      done(null, conn);
-    });
-  });
-}
-
 /** Runs on every new pooled connection, before any query. */
 export function afterCreateFor(client: DatabaseClient, opts: { requireReadyNode?: boolean } = {}) {
   return (conn: unknown, done: (err: Error | null, conn: unknown) => void): void => {
@@ -77,15 +52,8 @@ export function afterCreateFor(client: DatabaseClient, opts: { requireReadyNode?
         client === 'mysql'
           ? "SET time_zone = '+00:00', NAMES utf8mb4 COLLATE utf8mb4_unicode_ci"
           : "SET TIME ZONE 'UTC'";
-      const c = conn as MysqlConn;
-      c.query(sql, (err) => {
-        if (client !== 'mysql' || !opts.requireReadyNode) return done(err, conn);
-        if (err) {
-          c.destroy(); // not left open on a node the list moves away from
-          return done(err, conn);
-        }
-        checkNodeReady(c, done);
-      });
+      const c = conn as { query(sql: string, cb: (err: Error | null) => void): void };
+      c.query(sql, (err) => (opts.requireReadyNode ? checkNodeReady(client, conn, err, done) : done(err, conn)));
     } catch (err) {
       done(err as Error, conn);
     }

@@ -5,8 +5,7 @@ import type { DatabaseNode } from '../config/config.schema';
  * The servers of a cluster (database.hosts) and which one new connections go to. Connections
  * stay on one node while it works (on Galera, writing through one node at a time keeps
  * certification conflicts rare); when opening a connection to it fails, or it answers but is
- * not ready (a Galera node that is joining or cut off from the majority), the next node in the
- * list is used, round and round. Connections already open to a node that dies fail with it and
+ * not ready (checkNodeReady), the next node in the list is used, round and round. Connections already open to a node that dies fail with it and
  * are dropped by the pool.
  */
 export class NodeList {
@@ -60,12 +59,57 @@ export function followPoolFailures(db: Knex, nodes: NodeList): void {
   pool?.on('createFail', (_eventId, err) => nodes.failed(err));
 }
 
+type Done = (err: Error | null, conn: unknown) => void;
+type MysqlConn = { query(sql: string, cb: (err: Error | null, rows?: unknown) => void): void; destroy(): void; config: { host: string; port: number } };
+type PgConn = { query(sql: string, cb: (err: Error | null, result?: { rows: Array<{ standby: boolean }> }) => void): void; end(): void; host: string; port: number };
+
+/**
+ * Refuses a new connection to a node that answers but cannot take the help desk's writes: a
+ * Galera node that is joining, donating a full copy or cut off from the majority (wsrep_ready
+ * OFF; it would answer every query with 1047), or a PostgreSQL standby not yet promoted. The
+ * connection is closed and the node list moves on. `earlier` is the per-connection set-up's error.
+ */
+export function checkNodeReady(client: 'mysql' | 'postgres', conn: unknown, earlier: Error | null, done: Done): void {
+  if (client === 'postgres') {
+    const pg = conn as PgConn;
+    const fail = (err: Error) => {
+      pg.end();
+      done(err, conn);
+    };
+    if (earlier) return fail(earlier);
+    pg.query('SELECT pg_is_in_recovery() AS standby', (err, result) => {
+      if (err) return fail(err);
+      if (result?.rows[0]?.standby) return fail(new NodeNotReadyError(pg.host, pg.port, 'is a standby (read only)'));
+      done(null, conn);
+    });
+    return;
+  }
+  const my = conn as MysqlConn;
+  const fail = (err: Error) => {
+    my.destroy();
+    done(err, conn);
+  };
+  if (earlier) return fail(earlier);
+  const valueOf = (rows: unknown) => (rows as Array<{ Value?: string }> | undefined)?.[0]?.Value;
+  // MariaDB built with Galera has wsrep_ready OFF when wsrep is off: a plain server, ready.
+  my.query("SHOW GLOBAL VARIABLES LIKE 'wsrep_on'", (err, rows) => {
+    if (err) return fail(err);
+    if (valueOf(rows) !== 'ON') return done(null, conn);
+    my.query("SHOW GLOBAL STATUS LIKE 'wsrep_ready'", (err2, rows2) => {
+      if (err2) return fail(err2);
+      if (valueOf(rows2) !== 'ON') return fail(new NodeNotReadyError(my.config.host, my.config.port, 'is not ready (wsrep_ready is OFF)'));
+      done(null, conn);
+    });
+  });
+}
+
 export class NodeNotReadyError extends Error {
   readonly code = 'WSREP_NOT_READY';
   constructor(
     readonly address: string,
     readonly port: number,
+    why: string,
   ) {
-    super(`database node ${address}:${port} is not ready (wsrep_ready is OFF)`);
+    super(`database node ${address}:${port} ${why}`);
   }
 }

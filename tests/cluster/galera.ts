@@ -74,7 +74,7 @@ function configFile(node: GaleraNode, all: Array<{ gcomm: number }>, own: { gcom
     'wsrep_cluster_name=tessera_test',
     `wsrep_node_name=${node.name}`,
     `wsrep_node_address=127.0.0.1:${own.gcomm}`,
-    `wsrep_provider_options="gmcast.listen_addr=tcp://127.0.0.1:${own.gcomm};ist.recv_addr=127.0.0.1:${own.ist};gcache.size=64M;evs.suspect_timeout=PT3S;evs.inactive_timeout=PT6S;evs.install_timeout=PT6S"`,
+    `wsrep_provider_options="gmcast.listen_addr=tcp://127.0.0.1:${own.gcomm};ist.recv_addr=127.0.0.1:${own.ist};gcache.size=64M"`,
     'wsrep_sst_method=rsync',
     `wsrep_sst_receive_address=127.0.0.1:${own.sst}`,
     `tmpdir=${root}`,
@@ -89,7 +89,9 @@ function run(cmd: string, args: string[]): void {
 
 function errorLogTail(node: GaleraNode): string {
   try {
-    return fs.readFileSync(path.join(node.dir, 'error.log'), 'utf8').split('\n').slice(-30).join('\n');
+    // The lines that say why (errors, state transfer), then how it ended.
+    const lines = fs.readFileSync(path.join(node.dir, 'error.log'), 'utf8').split('\n');
+    return [...lines.filter((l) => /ERROR|WSREP_SST|\[Warning\] WSREP/.test(l)).slice(-20), '…', ...lines.slice(-10)].join('\n');
   } catch {
     return '(no error log)';
   }
