@@ -3,6 +3,12 @@ import { z } from 'zod';
 export const databaseClients = ['sqlite', 'mysql', 'postgres'] as const;
 export type DatabaseClient = (typeof databaseClients)[number];
 
+/** One server of a cluster (a Galera node, a PostgreSQL primary or promoted replica). */
+export const databaseNodeSchema = z
+  .object({ host: z.string().min(1), port: z.number().int().min(1).max(65535).nullable().default(null) })
+  .strict();
+export type DatabaseNode = z.infer<typeof databaseNodeSchema>;
+
 export const databaseConfigSchema = z
   .object({
     client: z.enum(databaseClients),
@@ -15,6 +21,11 @@ export const databaseConfigSchema = z
     password: z.string(),
     ssl: z.boolean(),
     poolMax: z.number().int().min(1).max(200),
+    /**
+     * Several servers of one cluster, tried in order: new connections go to the first that
+     * answers and is ready, and move on to the next when it fails. Absent or empty: `host`/`port`.
+     */
+    hosts: z.array(databaseNodeSchema).max(16).optional(),
   })
   .strict();
 export type DatabaseConfig = z.infer<typeof databaseConfigSchema>;

@@ -1,5 +1,5 @@
 /** Every environment variable Tessera reads, the config key it overrides, and how to parse it. */
-type Parser = 'string' | 'int' | 'bool' | 'trustProxy';
+type Parser = 'string' | 'int' | 'bool' | 'trustProxy' | 'nodes';
 
 export const envOverrides: ReadonlyArray<{ env: string; key: string; parse: Parser }> = [
   { env: 'TESSERA_INSTALLED', key: 'installed', parse: 'bool' },
@@ -14,6 +14,7 @@ export const envOverrides: ReadonlyArray<{ env: string; key: string; parse: Pars
   { env: 'TESSERA_DB_USER', key: 'database.user', parse: 'string' },
   { env: 'TESSERA_DB_PASSWORD', key: 'database.password', parse: 'string' },
   { env: 'TESSERA_DB_SSL', key: 'database.ssl', parse: 'bool' },
+  { env: 'TESSERA_DB_HOSTS', key: 'database.hosts', parse: 'nodes' },
   { env: 'TESSERA_DB_POOL_MAX', key: 'database.poolMax', parse: 'int' },
   { env: 'TESSERA_DATA_DIR', key: 'paths.data', parse: 'string' },
   { env: 'TESSERA_ATTACHMENTS_DIR', key: 'paths.attachments', parse: 'string' },
@@ -37,5 +38,15 @@ export function parseEnvValue(raw: string, parse: Parser): unknown {
     case 'trustProxy':
       if (/^(true|false)$/i.test(value)) return value.toLowerCase() === 'true';
       return /^\d+$/.test(value) ? Number(value) : value;
+    case 'nodes':
+      return parseNodeList(value) ?? raw;
   }
+}
+
+/** `db1:3306,db2,db3:3307` as cluster nodes; null when an entry is not `host` or `host:port`. */
+function parseNodeList(value: string): Array<{ host: string; port: number | null }> | null {
+  if (value === '') return [];
+  const nodes = value.split(',').map((entry) => /^\s*([^\s:,]+)(?::(\d{1,5}))?\s*$/.exec(entry));
+  if (nodes.some((m) => !m)) return null;
+  return nodes.map((m) => ({ host: m![1]!, port: m![2] ? Number(m![2]) : null }));
 }

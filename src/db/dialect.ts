@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import type { DatabaseClient } from '../config/config.schema';
+import { checkNodeReady } from './node-list';
 import { cachePreparedStatements } from './sqlite-statements';
 
 /**
@@ -34,7 +35,7 @@ export function lockedForUpdate(db: Knex, query: Knex.QueryBuilder): Knex.QueryB
 }
 
 /** Runs on every new pooled connection, before any query. */
-export function afterCreateFor(client: DatabaseClient) {
+export function afterCreateFor(client: DatabaseClient, opts: { requireReadyNode?: boolean } = {}) {
   return (conn: unknown, done: (err: Error | null, conn: unknown) => void): void => {
     try {
       if (client === 'sqlite') {
@@ -52,7 +53,7 @@ export function afterCreateFor(client: DatabaseClient) {
           ? "SET time_zone = '+00:00', NAMES utf8mb4 COLLATE utf8mb4_unicode_ci"
           : "SET TIME ZONE 'UTC'";
       const c = conn as { query(sql: string, cb: (err: Error | null) => void): void };
-      c.query(sql, (err) => done(err, conn));
+      c.query(sql, (err) => (opts.requireReadyNode ? checkNodeReady(client, conn, err, done) : done(err, conn)));
     } catch (err) {
       done(err as Error, conn);
     }
@@ -90,13 +91,15 @@ export function isMissingColumn(err: unknown): boolean {
 
 /**
  * Codes of "the server is not there, not answering or not taking connections": network errors,
- * MySQL/MariaDB's (connection limit, shutting down, gone, lost) and PostgreSQL's classes 08
+ * MySQL/MariaDB's (connection limit, shutting down, gone, lost, a Galera node not ready) and PostgreSQL's classes 08
  * (connection exception) and 57P (shutting down, crashed, starting up), 53300 (too many
  * connections), and SQLite's unopenable file.
  */
 const unreachableCodes = new Set([
   'ECONNREFUSED', 'ECONNRESET', 'ECONNABORTED', 'EPIPE', 'ETIMEDOUT', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH',
   'PROTOCOL_CONNECTION_LOST', 'ER_CON_COUNT_ERROR', 'ER_SERVER_SHUTDOWN',
+  // Galera: "WSREP has not yet prepared node for application use" (1047), and our own check.
+  'ER_UNKNOWN_COM_ERROR', 'WSREP_NOT_READY',
   '08000', '08001', '08003', '08004', '08006', '57P01', '57P02', '57P03', '53300',
   'SQLITE_CANTOPEN',
 ]);

@@ -4,6 +4,7 @@ import knex, { type Knex } from 'knex';
 import type { DatabaseConfig } from '../config/config.schema';
 import type { Logger } from '../logger';
 import { afterCreateFor, defaultPortOf, driverOf } from './dialect';
+import { followPoolFailures, NodeList, nodesOf } from './node-list';
 
 /** The SQLite file: a bare name is placed inside the data directory. */
 export function sqliteFilePath(db: DatabaseConfig, dataDir: string): string {
@@ -33,7 +34,8 @@ const silent: KnexLog = { warn: () => undefined, error: () => undefined, debug: 
  * The one place a Knex instance is made, for the app, the CLI, the wizard and the tests.
  * Knex's own messages go to the given logger; without one they are dropped (every failure is
  * also thrown to the caller). A request waits at most `acquireTimeoutMs` (10 s) for a pooled
- * connection, then fails as "unavailable".
+ * connection, then fails as "unavailable". With `database.hosts` connections go to the nodes of a
+ * cluster in turn (see NodeList).
  */
 export function createKnex(db: DatabaseConfig, dataDir: string, opts: { poolMax?: number; logger?: Logger; acquireTimeoutMs?: number } = {}): Knex {
   const log: KnexLog = opts.logger
@@ -41,21 +43,27 @@ export function createKnex(db: DatabaseConfig, dataDir: string, opts: { poolMax?
     : silent;
   if (db.client === 'postgres') parsePgBigintsAsNumbers();
   if (db.client === 'sqlite') fs.mkdirSync(path.dirname(sqliteFilePath(db, dataDir)), { recursive: true });
-  return knex({
+  const nodes = db.client !== 'sqlite' && db.hosts?.length ? new NodeList(nodesOf(db.hosts, defaultPortOf[db.client]!)) : null;
+  const connection = connectionOf(db, dataDir);
+  const instance = knex({
     client: driverOf[db.client],
-    connection: connectionOf(db, dataDir),
+    connection: nodes ? async () => nodes.settingsFor(connection) : connection,
     useNullAsDefault: db.client === 'sqlite',
     pool: {
       min: 0,
       // better-sqlite3 is synchronous: one connection serialises writes without SQLITE_BUSY.
       max: db.client === 'sqlite' ? 1 : (opts.poolMax ?? db.poolMax),
-      afterCreate: afterCreateFor(db.client),
+      afterCreate: afterCreateFor(db.client, { requireReadyNode: nodes !== null }),
+      // With a node list a failed connection attempt is tried again on the next node.
+      propagateCreateError: nodes === null,
     },
     acquireConnectionTimeout: opts.acquireTimeoutMs ?? 10000,
     // Error messages must not carry bound values (session ids, hashes, addresses) into logs.
     compileSqlOnError: false,
     log: { ...log, deprecate: (m: unknown) => log.warn(m) },
   });
+  if (nodes) followPoolFailures(instance, nodes);
+  return instance;
 }
 
 let pgParsersSet = false;

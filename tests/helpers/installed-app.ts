@@ -13,7 +13,7 @@ import { hashPassword } from '../../src/staff/password';
 import { insertStaff } from '../../src/staff/staff.repo';
 import { createApp } from '../../src/web/app';
 import { createServices, type Services } from '../../src/web/app-services';
-import { createTestDatabase, testPool } from './test-db';
+import { createTestDatabase, testPool, type TestDatabase } from './test-db';
 
 export const adminCredentials = { name: 'Ada Admin', email: 'ada@example.com', password: 'correct horse battery staple 42' };
 export const staffCredentials = { name: 'Sam Staff', email: 'sam@example.com', password: 'another quite long passphrase 7' };
@@ -47,9 +47,12 @@ export type InstalledApp = {
   close(): Promise<void>;
 };
 
-/** A migrated database with initial data, an admin and a staff member, and the app on it. */
-export async function installedApp(): Promise<InstalledApp> {
-  const tdb = await createTestDatabase();
+/**
+ * A migrated database with initial data, an admin and a staff member, and the app on it; by
+ * default on a fresh database of the kind under test, or on the given one (a cluster's).
+ */
+export async function installedApp(given?: TestDatabase): Promise<InstalledApp> {
+  const tdb = given ?? (await createTestDatabase());
   const db = createKnex(tdb.config, tdb.dataDir, testPool);
   await migrateLatest(db);
   const clock = testClock();

@@ -54,3 +54,16 @@ test('a local.json that is not JSON is reported by file name', () => {
   fs.writeFileSync(path.join(dir, 'local.json'), '{ "installed": tru');
   expect(() => loadConfig({ TESSERA_CONFIG_DIR: dir })).toThrow(/local\.json is not valid JSON/);
 });
+
+test('a cluster is a list of nodes: TESSERA_DB_HOSTS as host:port pairs, a bad entry named by its variable', () => {
+  const dir = tempDir();
+  expect(loadConfig({ TESSERA_CONFIG_DIR: dir }).database.hosts).toEqual([]);
+  expect(loadConfig({ TESSERA_CONFIG_DIR: dir, TESSERA_DB_HOSTS: 'db1:3306, db2,10.0.0.3:3307' }).database.hosts).toEqual([
+    { host: 'db1', port: 3306 },
+    { host: 'db2', port: null },
+    { host: '10.0.0.3', port: 3307 },
+  ]);
+  expect(() => loadConfig({ TESSERA_CONFIG_DIR: dir, TESSERA_DB_HOSTS: 'db1:3306,db2:port' })).toThrow(/TESSERA_DB_HOSTS/);
+  writeLocalConfig(dir, { database: { client: 'mysql', hosts: [{ host: 'db1', port: 70000 }] } });
+  expect(() => loadConfig({ TESSERA_CONFIG_DIR: dir })).toThrow(/database\.hosts/);
+});
