@@ -23,6 +23,7 @@ import { insertReturningId } from '../src/db/insert';
 import { createKnex } from '../src/db/knex-factory';
 import { kbSearchText } from '../src/kb/kb-search-text';
 import { kbSlug } from '../src/kb/kb-slug';
+import { addKbTerms } from '../src/kb/kb-terms.repo';
 import { resolveFromRoot } from '../src/paths';
 import { SettingsService } from '../src/settings/settings.service';
 import { Browser, expectPage } from './http-client';
@@ -97,6 +98,7 @@ async function seedArticles(db: Knex, target: number): Promise<void> {
       await trx.batchInsert('kb_articles', made.map((a, i) => ({ id: a.id, category_id: a.categoryId, status: a.status, pinned: false, position: 0, created_at: created(rows[i]!), updated_at: created(rows[i]!) })), 250);
       await trx.batchInsert('kb_article_stats', made.map((a) => ({ article_id: a.id, views: a.views, helpful: 0, unhelpful: 0 })), 250);
       await trx.batchInsert('kb_article_versions', made.map((a, i) => ({ article_id: a.id, language: 'en', title: a.title, slug: a.slug, keywords: a.keywords, body: a.body, ...kbSearchTextColumn(trx, () => kbSearchText(a)), updated_at: created(rows[i]!) })), 100);
+      await addKbTerms(trx, made.map((a) => `${a.keywords} ${a.title} ${a.body}`));
     });
     process.stdout.write(`\r${rows[rows.length - 1]} articles (${Math.round(((rows[rows.length - 1]! - have) / (Date.now() - started)) * 1000)}/s)   `);
   }

@@ -2,6 +2,7 @@ import type { Knex } from 'knex';
 import { kbSearchTextColumn } from '../db/fulltext';
 import { insertReturningId } from '../db/insert';
 import { kbSearchText } from './kb-search-text';
+import { addKbTerms } from './kb-terms.repo';
 import type { KbStatus } from './kb.schema';
 
 export type KbArticle = { id: number; categoryId: number; status: KbStatus; pinned: boolean; position: number; createdAt: number; updatedAt: number; revision: number };
@@ -75,11 +76,12 @@ export async function findKbArticleBySubmissionKey(db: Knex, key: string): Promi
   return row ? { id: Number(row.id), createdBy: row.created_by == null ? null : Number(row.created_by) } : undefined;
 }
 
-/** Writes one language's version of an article (the unique key makes a second writer update). */
+/** Writes one language's version of an article (the unique key makes a second writer update), and adds its words to the vocabulary. */
 export async function upsertKbVersion(db: Knex, articleId: number, v: KbVersionRow, now: number): Promise<void> {
   const fields = { title: v.title, slug: v.slug, keywords: v.keywords, body: v.body, ...kbSearchTextColumn(db, () => kbSearchText(v)), updated_at: now };
   const changed = await db('kb_article_versions').where({ article_id: articleId, language: v.language }).update(fields);
   if (!changed) await db('kb_article_versions').insert({ article_id: articleId, language: v.language, ...fields });
+  await addKbTerms(db, [`${v.keywords} ${v.title} ${v.body}`]);
   await db('kb_articles').where({ id: articleId }).update({ updated_at: now });
 }
 
