@@ -21,7 +21,9 @@ import { clientOf } from '../src/db/dialect';
 import { kbSearchTextColumn } from '../src/db/fulltext';
 import { insertReturningId } from '../src/db/insert';
 import { createKnex } from '../src/db/knex-factory';
+import { kbHtmlRevision, renderKbMarkdown } from '../src/kb/kb-markdown';
 import { kbSearchText } from '../src/kb/kb-search-text';
+import { refreshKbRelated } from '../src/kb/kb-related.service';
 import { kbSlug } from '../src/kb/kb-slug';
 import { addKbTerms } from '../src/kb/kb-terms.repo';
 import { resolveFromRoot } from '../src/paths';
@@ -97,13 +99,28 @@ async function seedArticles(db: Knex, target: number): Promise<void> {
       const created = (n: number) => now - (target - n) * 3_600_000;
       await trx.batchInsert('kb_articles', made.map((a, i) => ({ id: a.id, category_id: a.categoryId, status: a.status, pinned: false, position: 0, created_at: created(rows[i]!), updated_at: created(rows[i]!) })), 250);
       await trx.batchInsert('kb_article_stats', made.map((a) => ({ article_id: a.id, views: a.views, helpful: 0, unhelpful: 0 })), 250);
-      await trx.batchInsert('kb_article_versions', made.map((a, i) => ({ article_id: a.id, language: 'en', title: a.title, slug: a.slug, keywords: a.keywords, body: a.body, ...kbSearchTextColumn(trx, () => kbSearchText(a)), updated_at: created(rows[i]!) })), 100);
+      await trx.batchInsert('kb_article_versions', made.map((a, i) => ({ article_id: a.id, language: 'en', title: a.title, slug: a.slug, keywords: a.keywords, body: a.body, html: renderKbMarkdown(a.body), html_revision: kbHtmlRevision, ...kbSearchTextColumn(trx, () => kbSearchText(a)), updated_at: created(rows[i]!) })), 100);
       await addKbTerms(trx, made.map((a) => `${a.keywords} ${a.title} ${a.body}`));
     });
     process.stdout.write(`\r${rows[rows.length - 1]} articles (${Math.round(((rows[rows.length - 1]! - have) / (Date.now() - started)) * 1000)}/s)   `);
   }
   if (clientOf(db) === 'postgres') await db.raw("SELECT setval(pg_get_serial_sequence('kb_articles', 'id'), (SELECT max(id) FROM kb_articles))");
   process.stdout.write('\n');
+}
+
+/**
+ * Finds the related lists an editor's articles would have by now (each article's first view
+ * stores it; kb-related.service.ts) for the seeded ones that have none: the article scenario
+ * measures the page as readers meet it, not each article's very first view.
+ */
+async function fillRelated(db: Knex): Promise<void> {
+  const missing = (await db('kb_article_versions as v').join('kb_articles as a', 'a.id', 'v.article_id').where('a.status', 'published').whereNull('v.related').orderBy('v.article_id').select('v.article_id')).map((r: { article_id: number }) => Number(r.article_id));
+  const now = Date.now();
+  for (let i = 0; i < missing.length; i++) {
+    await refreshKbRelated(db, missing[i]!, 'en', now);
+    if (i % 500 === 499 || i === missing.length - 1) process.stdout.write(`\rrelated lists: ${i + 1} of ${missing.length}   `);
+  }
+  if (missing.length) process.stdout.write('\n');
 }
 
 type Ctx = { base: URL; agent: http.Agent; requests: number; warmup: number; articles: Array<{ id: number; slug: string }> };
@@ -157,6 +174,7 @@ async function main(): Promise<void> {
   try {
     if (values.start) applyMigrations();
     await seedArticles(db, Number(values.articles));
+    await fillRelated(db);
     await new SettingsService(db, () => Date.now(), config.secrets.signing).save({ 'kb.searchesPerMinute': 100_000 });
     const published = await db('kb_articles as a').join('kb_article_versions as v', 'v.article_id', 'a.id').where('a.status', 'published').orderBy('a.id').limit(20_000).select('a.id', 'v.slug');
     articles = published.map((r: { id: number; slug: string }) => ({ id: Number(r.id), slug: String(r.slug) }));

@@ -5,10 +5,11 @@ import { AppError, NotFoundError, ValidationError } from '../errors';
 import { checkKbArticle, KbArticleChangedError, kbArticleForStaff, kbChangeStamp, removeKbCategory, saveKbArticle, saveKbCategory, updateKbArticleAt, type KbEditor } from './kb-admin.service';
 import { kbArticleLastChange, upsertKbVersion, type KbArticle, type KbVersion } from './kb-articles.repo';
 import { listKbCategories, type KbCategory } from './kb-categories.repo';
+import { kbCategoryTree } from './kb-category-cache';
 import { countKbArticlesByCategory, kbTitlesOf, listKbArticleIds } from './kb-lists.repo';
 import { kbArticleHref, type KbReader } from './kb-public.service';
 import { kbSlug } from './kb-slug';
-import { categoryName, publicCategoryIds } from './kb-visibility';
+import { categoryName } from './kb-visibility';
 
 /**
  * The knowledge base for programs (REST API): the public reads customers may make, and the
@@ -21,11 +22,7 @@ export class KbCategoryNotEmptyError extends AppError {
   }
 }
 
-async function visibleCategories(db: Db): Promise<KbCategory[]> {
-  const all = await listKbCategories(db);
-  const ids = new Set(publicCategoryIds(all));
-  return all.filter((c) => ids.has(c.id));
-}
+const visibleCategories = async (db: Db): Promise<KbCategory[]> => (await kbCategoryTree(db)).visible;
 
 /** The categories customers may see, each with its number of published articles. */
 export async function kbCategoriesForPublic(db: Db, reader: KbReader) {

@@ -3,12 +3,11 @@ import { foldText } from '../db/fold';
 import type { KbMatchMode } from '../db/fulltext';
 import { hitWindowCounter } from '../db/window-counter';
 import { TooManyRequestsError } from '../errors';
-import { listKbCategories } from './kb-categories.repo';
+import { kbCategoryTree } from './kb-category-cache';
 import { countKbVersions, logKbSearch, rankedKbVersions, searchKbVersions, type KbHit, type KbScope } from './kb-search.repo';
 import { highlightedTitle, kbSearchWords, snippetHtml } from './kb-search-text';
 import { kbTermCandidates, knownKbPrefixes } from './kb-terms.repo';
 import { correctable, stemForPrefix, withinOneEdit } from './kb-typos';
-import { publicCategoryIds } from './kb-visibility';
 
 export type KbSearchResult = { articleId: number; language: string; slug: string; titleHtml: string; snippetHtml: string; updatedAt: number };
 export type KbSearchPage = { query: string; words: string[]; total: number; capped: boolean; results: KbSearchResult[]; mode: KbMatchMode; correctedQuery: string | null };
@@ -17,7 +16,7 @@ export const kbCountCap = 1000;
 
 /** What a customer's search may find: published articles in public categories. */
 export async function customerScope(db: Db, language: string, fallbackLanguage: string): Promise<KbScope> {
-  return { categoryIds: publicCategoryIds(await listKbCategories(db)), statuses: ['published'], language, fallbackLanguage };
+  return { categoryIds: (await kbCategoryTree(db)).visibleIds, statuses: ['published'], language, fallbackLanguage };
 }
 
 /**
