@@ -10,3 +10,11 @@ export async function insertReturningId(db: Knex, table: string, row: Record<str
   const [id] = await db(table).insert(row);
   return Number(id);
 }
+
+/**
+ * On a duplicate key, the stored `column` plus the inserted row's (an upsert that adds counts):
+ * MySQL names the inserted row VALUES(column), SQLite and PostgreSQL `excluded`.
+ */
+export function addedOnConflict(db: Knex, table: string, column: string): Knex.Raw {
+  return clientOf(db) === 'mysql' ? db.raw('?? + VALUES(??)', [`${table}.${column}`, column]) : db.raw('?? + excluded.??', [`${table}.${column}`, column]);
+}

@@ -5,7 +5,7 @@ import type { Db } from '../db/db';
 import { withTransaction } from '../db/transaction';
 import { ConflictError, NotFoundError, ValidationError } from '../errors';
 import { storeOnceByKey, submittedKeyOf } from '../tickets/message-once';
-import { deleteKbArticle, deleteKbVersion, findKbArticle, kbDayOf, findKbArticleBySubmissionKey, insertKbArticle, kbArticleLastChange, kbVersionsOf, updateKbArticle, upsertKbVersion, type KbArticle, type KbVersion } from './kb-articles.repo';
+import { deleteKbArticle, deleteKbVersion, findKbArticle, kbDayOf, findKbArticleBySubmissionKey, insertKbArticle, kbArticleLastChange, kbVersionsOf, updateKbArticle, upsertKbVersion, type KbArticle, type KbArticleRow, type KbVersion } from './kb-articles.repo';
 import { deleteKbCategory, findKbCategoryBySubmissionKey, insertKbCategory, kbCategoryInUse, listKbCategories, lockKbCategories, updateKbCategory, type KbCategory } from './kb-categories.repo';
 import { kbFileKeysOf } from './kb-files.repo';
 import { kbTitlesOf, listKbArticlesForStaff } from './kb-lists.repo';
@@ -102,29 +102,44 @@ const revisionOf = (input: unknown): number | null => {
 };
 
 /**
+ * An article's own row changed only if it is still at `expected` (null: not checked), inside the
+ * caller's transaction: the one "has someone saved meanwhile" check of the editor and the API.
+ * The check is the UPDATE's condition, so of two saves from the same revision exactly one passes;
+ * the other gets KbArticleChangedError with who saved and when.
+ */
+export async function updateKbArticleAt(trx: Db, id: number, article: KbArticleRow, stamp: number, by: { staffId: number; expected: number | null }): Promise<void> {
+  if (await updateKbArticle(trx, id, article, stamp, by)) return;
+  const change = await kbArticleLastChange(trx, id);
+  if (!change) throw new NotFoundError();
+  throw new KbArticleChangedError(change);
+}
+
+/**
+ * The time a change is stamped with: never the article's current updated_at again, so a save
+ * within the same millisecond still changes it (API clients may still send `updatedAt` back).
+ */
+export const kbChangeStamp = (article: KbArticle, now: number) => Math.max(now, article.updatedAt + 1);
+
+/**
  * Creates an article, or changes one and writes the version of the form's language (a new
  * language adds a version; the others stay as they are). A change names the revision its form
  * was loaded with; when someone saved since, nothing is written and KbArticleChangedError says
- * who and when (the check is the UPDATE's own condition, so two saves cannot both pass it). A
- * creating form's one-time key makes a double submit answer with the first one's article.
- * `auditExtra` adds to a new article's audit row (the ticket it was drafted from).
+ * who and when (updateKbArticleAt). A creating form's one-time key makes a double submit answer
+ * with the first one's article. `auditExtra` adds to a new article's audit row (the ticket it
+ * was drafted from).
  */
 export async function saveKbArticle(db: Db, editor: KbEditor, id: number | null, input: unknown, now: number, auditExtra: Record<string, unknown> = {}): Promise<number> {
   const data = await checkKbArticle(db, input);
-  if (id !== null) await kbArticleForStaff(db, id);
   const article = { categoryId: data.category, status: data.status, pinned: Boolean(data.pinned), position: data.position };
   const version = { language: data.language, title: data.title, slug: kbSlug(data.title), keywords: data.keywords, body: data.body };
   const details = { title: data.title, language: data.language, status: data.status, category: data.category, pinned: article.pinned };
   if (id !== null) {
+    const stamp = kbChangeStamp((await kbArticleForStaff(db, id)).article, now);
     const expected = revisionOf(input);
     return withTransaction(db, async (trx) => {
-      if (!(await updateKbArticle(trx, id, article, now, { staffId: editor.id, expected }))) {
-        const change = await kbArticleLastChange(trx, id);
-        if (!change) throw new NotFoundError();
-        throw new KbArticleChangedError(change);
-      }
-      await upsertKbVersion(trx, id, version, now);
-      await audit(trx, editor, 'kb.article_changed', { type: 'kb_article', id }, details, now);
+      await updateKbArticleAt(trx, id, article, stamp, { staffId: editor.id, expected });
+      await upsertKbVersion(trx, id, version, stamp);
+      await audit(trx, editor, 'kb.article_changed', { type: 'kb_article', id }, details, stamp);
       return id;
     });
   }

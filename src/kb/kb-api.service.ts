@@ -2,36 +2,27 @@ import { recordAudit } from '../audit/audit.repo';
 import type { Db } from '../db/db';
 import { withTransaction } from '../db/transaction';
 import { AppError, NotFoundError, ValidationError } from '../errors';
-import { checkKbArticle, kbArticleForStaff, removeKbCategory, saveKbArticle, saveKbCategory, type KbEditor } from './kb-admin.service';
-import { stampKbArticleIfUnchanged } from './kb-api.repo';
-import { updateKbArticle, upsertKbVersion, type KbArticle, type KbVersion } from './kb-articles.repo';
+import { checkKbArticle, KbArticleChangedError, kbArticleForStaff, kbChangeStamp, removeKbCategory, saveKbArticle, saveKbCategory, updateKbArticleAt, type KbEditor } from './kb-admin.service';
+import { kbArticleLastChange, upsertKbVersion, type KbArticle, type KbVersion } from './kb-articles.repo';
 import { listKbCategories, type KbCategory } from './kb-categories.repo';
+import { kbCategoryTree } from './kb-category-cache';
 import { countKbArticlesByCategory, kbTitlesOf, listKbArticleIds } from './kb-lists.repo';
 import { kbArticleHref, type KbReader } from './kb-public.service';
 import { kbSlug } from './kb-slug';
-import { categoryName, publicCategoryIds } from './kb-visibility';
+import { categoryName } from './kb-visibility';
 
 /**
  * The knowledge base for programs (REST API): the public reads customers may make, and the
  * staff writes, which go through the editor's services (same checks, same audit rows).
  */
 
-export class KbApiArticleStaleError extends AppError {
-  constructor() {
-    super(409, 'kb_article_changed', 'The article was changed since you read it: read it again (its new updatedAt) and repeat your change.');
-  }
-}
 export class KbCategoryNotEmptyError extends AppError {
   constructor() {
     super(409, 'kb_category_not_empty', 'The category still holds articles or sub-categories: move or delete them first.');
   }
 }
 
-async function visibleCategories(db: Db): Promise<KbCategory[]> {
-  const all = await listKbCategories(db);
-  const ids = new Set(publicCategoryIds(all));
-  return all.filter((c) => ids.has(c.id));
-}
+const visibleCategories = async (db: Db): Promise<KbCategory[]> => (await kbCategoryTree(db)).visible;
 
 /** The categories customers may see, each with its number of published articles. */
 export async function kbCategoriesForPublic(db: Db, reader: KbReader) {
@@ -90,17 +81,21 @@ export async function createKbArticleFromApi(db: Db, editor: KbEditor, input: Kb
   return saveKbArticle(db, editor, null, articleForm(input), now).catch((err: unknown) => renamed(err, articleNames));
 }
 
-export type KbArticlePatch = Partial<KbArticleInput> & { updatedAt: number };
+/** A change names the article as the client read it: its `revision`, or (older clients) its `updatedAt`. */
+export type KbArticlePatch = Partial<KbArticleInput> & { revision?: number; updatedAt?: number };
 
 /**
- * Changes an article as the editor does, only if nobody saved it since the client read it:
- * the check is the conditional write of its updated_at in the same transaction (409 otherwise).
+ * Changes an article as the editor does, only if nobody saved it since the client read it: the
+ * editor's revision check (updateKbArticleAt), with the revision the client sent, or, when it
+ * sent only the `updatedAt` it read, the revision the article had at that time (an `updatedAt`
+ * that is no longer the article's is refused at once; every save moves it, kbChangeStamp).
  * Text fields change the version of `language` (default: the help desk's language); a language
  * the article lacks adds a version, which needs a title and a body.
  */
 export async function patchKbArticleFromApi(db: Db, editor: KbEditor, id: number, patch: KbArticlePatch, defaultLanguage: string, now: number): Promise<void> {
   const { article, versions } = await kbArticleForStaff(db, id);
-  if (article.updatedAt !== patch.updatedAt) throw new KbApiArticleStaleError();
+  if (patch.updatedAt !== undefined && article.updatedAt !== patch.updatedAt) throw new KbArticleChangedError((await kbArticleLastChange(db, id))!);
+  const expected = patch.revision ?? article.revision;
   const language = patch.language ?? defaultLanguage;
   const changesText = patch.title !== undefined || patch.keywords !== undefined || patch.body !== undefined;
   const current = versions.find((v) => v.language === language);
@@ -121,12 +116,9 @@ export async function patchKbArticleFromApi(db: Db, editor: KbEditor, id: number
       body: patch.body ?? base?.body ?? '',
     }),
   }).catch((err: unknown) => renamed(err, articleNames));
-  // Never the same stamp twice: a save within the same millisecond must still change updated_at.
-  const stamp = Math.max(now, article.updatedAt + 1);
+  const stamp = kbChangeStamp(article, now);
   await withTransaction(db, async (trx) => {
-    if (!(await stampKbArticleIfUnchanged(trx, id, patch.updatedAt, stamp))) throw new KbApiArticleStaleError();
-    // The stamp check above is this write's guard; the revision moves on so open editor forms see the change.
-    await updateKbArticle(trx, id, { categoryId: data.category, status: data.status, pinned: Boolean(data.pinned), position: data.position }, stamp, { staffId: editor.id, expected: null });
+    await updateKbArticleAt(trx, id, { categoryId: data.category, status: data.status, pinned: Boolean(data.pinned), position: data.position }, stamp, { staffId: editor.id, expected });
     if (changesText) await upsertKbVersion(trx, id, { language: data.language, title: data.title, slug: kbSlug(data.title), keywords: data.keywords, body: data.body }, stamp);
     await recordAudit(
       trx,
@@ -145,6 +137,7 @@ export const kbStaffArticleJson = ({ article, versions }: { article: KbArticle; 
   position: article.position,
   createdAt: new Date(article.createdAt).toISOString(),
   updatedAt: new Date(article.updatedAt).toISOString(),
+  revision: article.revision,
   versions: versions.map((v) => ({ language: v.language, title: v.title, slug: v.slug, keywords: v.keywords, body: v.body, updatedAt: new Date(v.updatedAt).toISOString() })),
 });
 

@@ -3,11 +3,13 @@ import { lockedForUpdate } from '../db/dialect';
 import { kbSearchTextColumn } from '../db/fulltext';
 import { upsertAdding } from '../db/upsert-add';
 import { insertReturningId } from '../db/insert';
+import { kbHtmlRevision, renderKbMarkdown } from './kb-markdown';
 import { kbSearchText } from './kb-search-text';
+import { addKbTerms } from './kb-terms.repo';
 import type { KbStatus } from './kb.schema';
 
 export type KbArticle = { id: number; categoryId: number; status: KbStatus; pinned: boolean; position: number; createdAt: number; updatedAt: number; revision: number };
-export type KbVersion = { id: number; articleId: number; language: string; title: string; slug: string; keywords: string; body: string; updatedAt: number };
+export type KbVersion = { id: number; articleId: number; language: string; title: string; slug: string; keywords: string; body: string; updatedAt: number; html: string | null; htmlRevision: number; related: number[] | null; relatedAt: number };
 export type KbStats = { views: number; helpful: number; unhelpful: number };
 
 const toArticle = (r: Record<string, unknown>): KbArticle => ({
@@ -29,9 +31,13 @@ const toVersion = (r: Record<string, unknown>): KbVersion => ({
   keywords: String(r.keywords),
   body: String(r.body),
   updatedAt: Number(r.updated_at),
+  html: r.html == null ? null : String(r.html),
+  htmlRevision: Number(r.html_revision ?? 0),
+  related: r.related == null ? null : String(r.related).split(',').filter(Boolean).map(Number),
+  relatedAt: Number(r.related_at ?? 0),
 });
 const articleColumns = ['id', 'category_id', 'status', 'pinned', 'position', 'created_at', 'updated_at', 'revision'];
-const versionColumns = ['id', 'article_id', 'language', 'title', 'slug', 'keywords', 'body', 'updated_at'];
+const versionColumns = ['id', 'article_id', 'language', 'title', 'slug', 'keywords', 'body', 'updated_at', 'html', 'html_revision', 'related', 'related_at'];
 
 export async function findKbArticle(db: Knex, id: number): Promise<KbArticle | undefined> {
   const row = await db('kb_articles').where({ id }).first(articleColumns);
@@ -41,6 +47,15 @@ export async function findKbArticle(db: Knex, id: number): Promise<KbArticle | u
 /** Locks an article's row until the transaction ends; false when there is none. */
 export async function lockKbArticle(trx: Knex, id: number): Promise<boolean> {
   return Boolean(await lockedForUpdate(trx, trx('kb_articles').where({ id }).first('id')));
+}
+
+/** An article and its counters, in one query (the article page shows both). */
+export async function findKbArticleWithStats(db: Knex, id: number): Promise<{ article: KbArticle; stats: KbStats } | undefined> {
+  const row = await db('kb_articles as a')
+    .leftJoin('kb_article_stats as s', 's.article_id', 'a.id')
+    .where('a.id', id)
+    .first(...articleColumns.map((c) => `a.${c}`), 's.views', 's.helpful', 's.unhelpful');
+  return row ? { article: toArticle(row), stats: { views: Number(row.views ?? 0), helpful: Number(row.helpful ?? 0), unhelpful: Number(row.unhelpful ?? 0) } } : undefined;
 }
 
 export async function kbVersionsOf(db: Knex, articleId: number): Promise<KbVersion[]> {
@@ -82,12 +97,21 @@ export async function findKbArticleBySubmissionKey(db: Knex, key: string): Promi
   return row ? { id: Number(row.id), createdBy: row.created_by == null ? null : Number(row.created_by) } : undefined;
 }
 
-/** Writes one language's version of an article (the unique key makes a second writer update). */
+/**
+ * Writes one language's version of an article (the unique key makes a second writer update) with
+ * its rendered HTML, and adds its words to the vocabulary.
+ */
 export async function upsertKbVersion(db: Knex, articleId: number, v: KbVersionRow, now: number): Promise<void> {
-  const fields = { title: v.title, slug: v.slug, keywords: v.keywords, body: v.body, ...kbSearchTextColumn(db, () => kbSearchText(v)), updated_at: now };
+  const fields = { title: v.title, slug: v.slug, keywords: v.keywords, body: v.body, html: renderKbMarkdown(v.body), html_revision: kbHtmlRevision, related: null, related_at: 0, ...kbSearchTextColumn(db, () => kbSearchText(v)), updated_at: now };
   const changed = await db('kb_article_versions').where({ article_id: articleId, language: v.language }).update(fields);
   if (!changed) await db('kb_article_versions').insert({ article_id: articleId, language: v.language, ...fields });
+  await addKbTerms(db, [`${v.keywords} ${v.title} ${v.body}`]);
   await db('kb_articles').where({ id: articleId }).update({ updated_at: now });
+}
+
+/** A version's related articles as found now (one autocommit statement; see kb-related.service). */
+export async function storeKbRelated(db: Knex, versionId: number, ids: number[], now: number): Promise<void> {
+  await db('kb_article_versions').where({ id: versionId }).update({ related: ids.join(','), related_at: now });
 }
 
 export async function deleteKbVersion(db: Knex, articleId: number, language: string): Promise<void> {
@@ -96,11 +120,6 @@ export async function deleteKbVersion(db: Knex, articleId: number, language: str
 
 export async function deleteKbArticle(db: Knex, id: number): Promise<void> {
   await db('kb_articles').where({ id }).del();
-}
-
-export async function kbStatsOf(db: Knex, articleId: number): Promise<KbStats> {
-  const row = await db('kb_article_stats').where({ article_id: articleId }).first('views', 'helpful', 'unhelpful');
-  return { views: Number(row?.views ?? 0), helpful: Number(row?.helpful ?? 0), unhelpful: Number(row?.unhelpful ?? 0) };
 }
 
 /** One view: a single autocommit statement on the article's narrow counter row. */

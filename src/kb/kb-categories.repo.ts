@@ -18,10 +18,25 @@ export async function listKbCategories(db: Knex): Promise<KbCategory[]> {
   return rows.map((r) => ({ id: Number(r.id), parentId: r.parent_id == null ? null : Number(r.parent_id), name: String(r.name), position: Number(r.position), public: Boolean(r.public), names: byCategory.get(Number(r.id)) ?? {} }));
 }
 
+/** How many times the category tree has changed (0 before the first change): one primary-key read. */
+export async function kbCategoriesRevision(db: Knex): Promise<number> {
+  const row = await db('kb_revision').where({ id: 1 }).first<{ categories: number | string } | undefined>('categories');
+  return row ? Number(row.categories) : 0;
+}
+
+/** Counts a change of the category tree, in the writer's transaction (every writer below calls it). */
+async function bumpKbCategoriesRevision(db: Knex): Promise<void> {
+  const now = Date.now();
+  const updated = await db('kb_revision').where({ id: 1 }).update({ categories: db.raw('categories + 1'), updated_at: now });
+  if (updated === 0) await db('kb_revision').insert({ id: 1, categories: 1, updated_at: now }).onConflict('id').merge({ categories: db.raw('kb_revision.categories + 1'), updated_at: now });
+}
+
 export type KbCategoryRow = { parentId: number | null; name: string; position: number; public: boolean };
 
 export async function insertKbCategory(db: Knex, c: KbCategoryRow, now: number, by: { staffId: number | null; submissionKey: string | null } = { staffId: null, submissionKey: null }): Promise<number> {
-  return insertReturningId(db, 'kb_categories', { parent_id: c.parentId, name: c.name, position: c.position, public: c.public, created_by: by.staffId, submission_key: by.submissionKey, created_at: now, updated_at: now });
+  const id = await insertReturningId(db, 'kb_categories', { parent_id: c.parentId, name: c.name, position: c.position, public: c.public, created_by: by.staffId, submission_key: by.submissionKey, created_at: now, updated_at: now });
+  await bumpKbCategoriesRevision(db);
+  return id;
 }
 
 /** The category a creating form's one-time key stored, and who stored it. */
@@ -41,6 +56,7 @@ export async function lockKbCategories(trx: Knex.Transaction): Promise<void> {
 
 export async function updateKbCategory(db: Knex, id: number, c: KbCategoryRow, now: number): Promise<void> {
   await db('kb_categories').where({ id }).update({ parent_id: c.parentId, name: c.name, position: c.position, public: c.public, updated_at: now });
+  await bumpKbCategoriesRevision(db);
 }
 
 /** Replaces a category's translated names (the default language's name is `name` itself). */
@@ -48,10 +64,12 @@ export async function setKbCategoryNames(db: Knex, id: number, names: Record<str
   await db('kb_category_names').where({ category_id: id }).del();
   const rows = Object.entries(names).filter(([, name]) => name !== '').map(([language, name]) => ({ category_id: id, language, name }));
   if (rows.length) await db('kb_category_names').insert(rows);
+  await bumpKbCategoriesRevision(db);
 }
 
 export async function deleteKbCategory(db: Knex, id: number): Promise<void> {
   await db('kb_categories').where({ id }).del();
+  await bumpKbCategoriesRevision(db);
 }
 
 /** Whether a category still holds articles or sub-categories (it is then not deleted). */

@@ -15,13 +15,6 @@ export async function listKbArticleIds(db: Knex, categoryIds: number[], order: K
   return rows.map((r: Record<string, unknown>) => ({ id: Number(r.id), categoryId: Number(r.category_id), pinned: Boolean(r.pinned), updatedAt: Number(r.updated_at), views: Number(r.views) }));
 }
 
-/** Which of the given articles are published in one of the given categories. */
-export async function kbPublishedAmong(db: Knex, ids: number[], categoryIds: number[]): Promise<Set<number>> {
-  if (!ids.length || !categoryIds.length) return new Set();
-  const rows = await db('kb_articles').whereIn('id', ids).where('status', 'published').whereIn('category_id', categoryIds).select('id');
-  return new Set(rows.map((r: { id: number | string }) => Number(r.id)));
-}
-
 /** How many published articles the given categories hold, per category. */
 export async function countKbArticlesByCategory(db: Knex, categoryIds: number[]): Promise<Map<number, number>> {
   if (!categoryIds.length) return new Map();
@@ -29,10 +22,15 @@ export async function countKbArticlesByCategory(db: Knex, categoryIds: number[])
   return new Map(rows.map((r) => [Number(r.category_id), Number(r.n)]));
 }
 
-/** The title and slug of each article in the first of the languages it has (the visitor's, then the default). */
-export async function kbTitlesOf(db: Knex, articleIds: number[], languages: string[]): Promise<Map<number, { title: string; slug: string; language: string }>> {
-  if (!articleIds.length) return new Map();
-  const rows = await db('kb_article_versions').whereIn('article_id', articleIds).whereIn('language', languages).select('article_id', 'language', 'title', 'slug');
+/**
+ * The title and slug of each article in the first of the languages it has (the visitor's, then
+ * the default); with `publishedIn`, only of the articles published in one of those categories.
+ */
+export async function kbTitlesOf(db: Knex, articleIds: number[], languages: string[], publishedIn?: number[]): Promise<Map<number, { title: string; slug: string; language: string }>> {
+  if (!articleIds.length || publishedIn?.length === 0) return new Map();
+  const q = db('kb_article_versions as v').whereIn('v.article_id', articleIds).whereIn('v.language', languages);
+  if (publishedIn) q.join('kb_articles as a', 'a.id', 'v.article_id').where('a.status', 'published').whereIn('a.category_id', publishedIn);
+  const rows = await q.select('v.article_id', 'v.language', 'v.title', 'v.slug');
   const found = new Map<number, { title: string; slug: string; language: string }>();
   for (const r of rows.sort((a, b) => languages.indexOf(String(b.language)) - languages.indexOf(String(a.language)))) found.set(Number(r.article_id), { title: String(r.title), slug: String(r.slug), language: String(r.language) });
   return found;

@@ -34,3 +34,13 @@ export function renderKbMarkdown(text: string): string {
     },
   });
 }
+
+/**
+ * The rules stored HTML was rendered with (the options and allow-list above): count it up with
+ * every change of them, and HTML stored under older rules is rendered again per view (until the
+ * version is saved again). Stored at each save, so a page view renders no Markdown.
+ */
+export const kbHtmlRevision = 1;
+
+/** A version's HTML for a page: the stored one when it was made under the current rules. */
+export const kbVersionHtml = (v: { body: string; html: string | null; htmlRevision: number }): string => (v.html !== null && v.htmlRevision === kbHtmlRevision ? v.html : renderKbMarkdown(v.body));

@@ -3,14 +3,13 @@ import type { Db } from '../db/db';
 import { isUniqueViolation } from '../db/dialect';
 import { withTransaction } from '../db/transaction';
 import { NotFoundError } from '../errors';
-import { countKbDay, countKbView, findKbArticle, kbStatsOf, kbVersionsOf, recordKbVote, hasKbVote, type KbStats, type KbVersion } from './kb-articles.repo';
-import { listKbCategories, type KbCategory } from './kb-categories.repo';
-import { countKbArticlesByCategory, kbPublishedAmong, kbTitlesOf, listKbArticleIds, type KbListOrder } from './kb-lists.repo';
-import { renderKbMarkdown } from './kb-markdown';
-import { topKbMatchIds } from './kb-search.service';
-import type { KbScope } from './kb-search.repo';
-import { kbSearchWords } from './kb-search-text';
-import { categoryName, categoryTrail, publicCategoryIds } from './kb-visibility';
+import { countKbDay, countKbView, findKbArticleWithStats, kbVersionsOf, recordKbVote, hasKbVote, type KbStats, type KbVersion } from './kb-articles.repo';
+import type { KbCategory } from './kb-categories.repo';
+import { kbCategoryTree } from './kb-category-cache';
+import { countKbArticlesByCategory, kbTitlesOf, listKbArticleIds, type KbListOrder } from './kb-lists.repo';
+import { kbVersionHtml } from './kb-markdown';
+import { kbRelatedIds } from './kb-related.service';
+import { categoryName, categoryTrail } from './kb-visibility';
 
 /** The visitor's language and the help desk's default, which every article is expected to have. */
 export type KbReader = { language: string; fallbackLanguage: string };
@@ -21,14 +20,12 @@ export const kbArticleHref = (id: number, slug: string) => `/helpdesk/kb/${id}-$
 export const kbCategoryHref = (id: number) => `/helpdesk/kb/category/${id}`;
 const languagesOf = (r: KbReader) => [r.language, r.fallbackLanguage];
 
-async function publicCategories(db: Db): Promise<{ all: KbCategory[]; visible: KbCategory[] }> {
-  const all = await listKbCategories(db);
-  const ids = new Set(publicCategoryIds(all));
-  return { all, visible: all.filter((c) => ids.has(c.id)) };
-}
+/** The categories, and those customers may see (kept per process behind the tree's revision). */
+const publicCategories = (db: Db) => kbCategoryTree(db);
 
-async function linksTo(db: Db, reader: KbReader, rows: Array<{ id: number; updatedAt: number; views: number; pinned: boolean }>): Promise<KbLink[]> {
-  const titles = await kbTitlesOf(db, rows.map((r) => r.id), languagesOf(reader));
+/** Links to the given articles, in order; with `publishedIn`, only those still published in one of those categories. */
+async function linksTo(db: Db, reader: KbReader, rows: Array<{ id: number; updatedAt: number; views: number; pinned: boolean }>, publishedIn?: number[]): Promise<KbLink[]> {
+  const titles = await kbTitlesOf(db, rows.map((r) => r.id), languagesOf(reader), publishedIn);
   return rows.flatMap((r) => {
     const t = titles.get(r.id);
     return t ? [{ id: r.id, title: t.title, slug: t.slug, href: kbArticleHref(r.id, t.slug), updatedAt: r.updatedAt, views: r.views, pinned: r.pinned }] : [];
@@ -101,10 +98,10 @@ export type KbArticleView = {
 };
 
 async function customerReadable(db: Db, id: number) {
-  const article = Number.isSafeInteger(id) ? await findKbArticle(db, id) : undefined;
+  const found = Number.isSafeInteger(id) ? await findKbArticleWithStats(db, id) : undefined;
   const { all, visible } = await publicCategories(db);
-  if (!article || article.status !== 'published' || !visible.some((c) => c.id === article.categoryId)) throw new NotFoundError();
-  return { article, all, visible };
+  if (!found || found.article.status !== 'published' || !visible.some((c) => c.id === found.article.categoryId)) throw new NotFoundError();
+  return { ...found, all, visible };
 }
 
 /** Not found unless customers may read the article (published, in a public category). */
@@ -117,15 +114,15 @@ export async function assertKbArticleReadable(db: Db, id: number): Promise<void>
  * one; anything else (draft, private, staff-only category, unknown id) is not found.
  */
 export async function kbArticleForCustomer(db: Db, reader: KbReader, id: number): Promise<KbArticleView> {
-  const { article, all, visible } = await customerReadable(db, id);
+  const { article, stats, all, visible } = await customerReadable(db, id);
   const versions = await kbVersionsOf(db, id);
   const version = versions.find((v) => v.language === reader.language) ?? versions.find((v) => v.language === reader.fallbackLanguage) ?? versions[0];
   if (!version) throw new NotFoundError();
-  const [stats, related] = await Promise.all([kbStatsOf(db, id), relatedArticles(db, reader, version, article.categoryId, visible.map((c) => c.id))]);
+  const related = await relatedArticles(db, reader, version, article.categoryId, visible.map((c) => c.id));
   return {
     id,
     version,
-    html: renderKbMarkdown(version.body),
+    html: kbVersionHtml(version),
     trail: categoryTrail(all, article.categoryId).map((c) => ({ id: c.id, name: categoryName(c, reader.language), href: kbCategoryHref(c.id) })),
     stats,
     related,
@@ -134,41 +131,12 @@ export async function kbArticleForCustomer(db: Db, reader: KbReader, id: number)
   };
 }
 
-/**
- * Related articles found by search, per article version and reader language, kept for a few
- * minutes in this process: the "any word" search over an article's keywords and title is most
- * of an article page's cost (~12 ms CPU with 10,000 articles), and the list need not be fresher.
- * The key holds the version's updatedAt, so an edit of the article itself asks again; what
- * became unpublished or hidden meanwhile is filtered out on every page view (kbPublishedAmong).
- */
-const relatedCache = new Map<string, { ids: number[]; until: number }>();
-const relatedCacheMs = 5 * 60_000;
-const relatedCacheSize = 5000;
-
-async function relatedIds(db: Db, scope: KbScope, version: KbVersion, now: number): Promise<number[]> {
-  const key = `${version.id}:${version.updatedAt}:${scope.language}:${scope.categoryIds.join(',')}`;
-  const cached = relatedCache.get(key);
-  if (cached && cached.until > now) return cached.ids;
-  // Short words ("an", "to") would match nearly everything as prefixes: only the telling ones are
-  // asked for. An article's keywords, when it has a few, are its subject; a title's words are
-  // often generic ("how", "configure", "problem") and OR-ing them in ranks thousands of rows.
-  const telling = (text: string) => kbSearchWords(text).filter((w) => [...w].length >= 4);
-  const keywords = telling(version.keywords);
-  const words = keywords.length >= 2 ? keywords : [...keywords, ...telling(version.title)];
-  const ids = (await topKbMatchIds(db, scope, words.join(' '), 6, 'any')).filter((a) => a !== version.articleId).slice(0, 5);
-  relatedCache.delete(key);
-  if (relatedCache.size >= relatedCacheSize) relatedCache.delete(relatedCache.keys().next().value!);
-  relatedCache.set(key, { ids, until: now + relatedCacheMs });
-  return ids;
-}
-
 /** Articles on the same subject: a search for its keywords (or title); else its category's others. */
 async function relatedArticles(db: Db, reader: KbReader, version: KbVersion, categoryId: number, categoryIds: number[]): Promise<KbLink[]> {
-  const scope = { categoryIds, statuses: ['published'], language: reader.language, fallbackLanguage: reader.fallbackLanguage };
-  const found = await relatedIds(db, scope, version, Date.now());
-  const shown = await kbPublishedAmong(db, found, categoryIds);
-  const ids = found.filter((id) => shown.has(id));
-  if (ids.length) return linksTo(db, reader, ids.map((a) => ({ id: a, updatedAt: 0, views: 0, pinned: false })));
+  const found = await kbRelatedIds(db, version, reader.fallbackLanguage, Date.now());
+  // What became unpublished or hidden since the list was kept is left out by the titles' query itself.
+  const links = found.length ? await linksTo(db, reader, found.map((a) => ({ id: a, updatedAt: 0, views: 0, pinned: false })), categoryIds) : [];
+  if (links.length) return links;
   return linksTo(db, reader, await listKbArticleIds(db, [categoryId], 'category', 5, 0, version.articleId));
 }
 

@@ -1,20 +1,22 @@
 import type { Db } from '../db/db';
+import { foldText } from '../db/fold';
 import type { KbMatchMode } from '../db/fulltext';
 import { hitWindowCounter } from '../db/window-counter';
 import { TooManyRequestsError } from '../errors';
-import { listKbCategories } from './kb-categories.repo';
+import { kbCategoryTree } from './kb-category-cache';
 import { countKbVersions, logKbSearch, rankedKbVersions, searchKbVersions, type KbHit, type KbScope } from './kb-search.repo';
 import { highlightedTitle, kbSearchWords, snippetHtml } from './kb-search-text';
-import { publicCategoryIds } from './kb-visibility';
+import { kbTermCandidates, knownKbPrefixes } from './kb-terms.repo';
+import { correctable, stemForPrefix, withinOneEdit } from './kb-typos';
 
 export type KbSearchResult = { articleId: number; language: string; slug: string; titleHtml: string; snippetHtml: string; updatedAt: number };
-export type KbSearchPage = { query: string; words: string[]; total: number; capped: boolean; results: KbSearchResult[]; mode: KbMatchMode };
+export type KbSearchPage = { query: string; words: string[]; total: number; capped: boolean; results: KbSearchResult[]; mode: KbMatchMode; correctedQuery: string | null };
 
 export const kbCountCap = 1000;
 
 /** What a customer's search may find: published articles in public categories. */
 export async function customerScope(db: Db, language: string, fallbackLanguage: string): Promise<KbScope> {
-  return { categoryIds: publicCategoryIds(await listKbCategories(db)), statuses: ['published'], language, fallbackLanguage };
+  return { categoryIds: (await kbCategoryTree(db)).visibleIds, statuses: ['published'], language, fallbackLanguage };
 }
 
 /**
@@ -25,58 +27,107 @@ export async function customerScope(db: Db, language: string, fallbackLanguage: 
 const anyModeWords = (words: string[]) => words.filter((w) => [...w].length >= 3);
 
 /**
- * The words to ask for in a mode: "any" only when some word is long enough (see anyModeWords);
- * null when the mode has nothing to ask.
+ * The searches to try in turn: every word (when `firstMode` is 'all'), then any word of 3+
+ * letters when there are several words and some is long enough.
  */
-function wordsFor(words: string[], mode: KbMatchMode): string[] | null {
-  if (mode === 'all') return words.length ? words : null;
-  const kept = anyModeWords(words);
-  return kept.length ? kept : null;
+function attemptsFor(words: string[], firstMode: KbMatchMode): Array<{ words: string[]; mode: KbMatchMode }> {
+  const attempts: Array<{ words: string[]; mode: KbMatchMode }> = [];
+  if (firstMode === 'all' && words.length) attempts.push({ words, mode: 'all' });
+  const any = anyModeWords(words);
+  if (any.length && (firstMode === 'any' || words.length > 1)) attempts.push({ words: any, mode: 'any' });
+  return attempts;
 }
 
 /**
- * One page of a search, best first, with highlighted titles and snippets (escaped HTML). When
- * no article has every word, the articles with any of them are offered instead (a mistyped or
- * extra word then still finds something).
+ * The words of a query corrected from the vocabulary: each word of 4+ letters that starts no
+ * indexed word is replaced by the most frequent indexed word one edit away (kb-typos.ts), if
+ * any. Null when nothing was corrected. Asked only when a search found nothing.
+ */
+async function correctedWords(db: Db, folded: string[], stems: string[]): Promise<string[] | null> {
+  const unknown = new Set(stems.filter(correctable));
+  if (!unknown.size) return null;
+  for (const known of await knownKbPrefixes(db, [...unknown])) unknown.delete(known);
+  let changed = false;
+  const fixed = await Promise.all(
+    folded.map(async (w, i) => {
+      if (!unknown.has(stems[i]!)) return w;
+      const best = (await kbTermCandidates(db, w)).find((c) => c.term !== w && withinOneEdit(w, c.term));
+      if (!best) return w;
+      changed = true;
+      return best.term;
+    }),
+  );
+  return changed ? fixed : null;
+}
+
+/** `highlight`: the words to mark in titles and snippets, longest first (a whole typed word before its trimmed stem). */
+type Found<T> = { value: T; words: string[]; mode: KbMatchMode; correctedQuery: string | null; highlight: string[] };
+const longestFirst = (words: string[]) => [...new Set(words)].sort((a, b) => b.length - a.length);
+
+/**
+ * Runs `run` for each search worth trying, first with the words as typed (their endings trimmed,
+ * stemForPrefix) and, when none finds anything, with the words corrected from the vocabulary;
+ * the first that finds something wins. `correctedQuery` says when the corrected words did.
+ */
+async function firstFound<T>(db: Db, scope: KbScope, query: string, firstMode: KbMatchMode, empty: T, run: (words: string[], mode: KbMatchMode) => Promise<{ found: boolean; value: T }>): Promise<Found<T>> {
+  const folded = kbSearchWords(query).map(foldText);
+  const stem = (words: string[]) => words.map((w) => stemForPrefix(w, scope.language));
+  const stems = stem(folded);
+  const highlight = longestFirst([...folded, ...stems]);
+  let last: Found<T> = { value: empty, words: stems, mode: firstMode, correctedQuery: null, highlight };
+  for (const a of attemptsFor(stems, firstMode)) {
+    const r = await run(a.words, a.mode);
+    last = { value: r.value, words: a.words, mode: a.mode, correctedQuery: null, highlight };
+    if (r.found) return last;
+  }
+  if (!scope.categoryIds.length) return last;
+  const fixed = await correctedWords(db, folded, stems);
+  for (const a of fixed ? attemptsFor(stem(fixed), firstMode) : []) {
+    const r = await run(a.words, a.mode);
+    if (r.found) return { value: r.value, words: a.words, mode: a.mode, correctedQuery: fixed!.join(' '), highlight: longestFirst([...fixed!, ...a.words]) };
+  }
+  return last;
+}
+
+/**
+ * One page of a search, best first, with highlighted titles and snippets (escaped HTML). Each
+ * word is a prefix with its inflection ending trimmed ("пароля" finds "пароль"); when no article
+ * has every word, the articles with any of them are offered instead; when still nothing, the
+ * words corrected from the vocabulary ("pasword" → "password", said on the page).
  */
 export async function searchKb(db: Db, scope: KbScope, query: string, page: { limit: number; offset: number }): Promise<KbSearchPage> {
   const words = kbSearchWords(query);
-  let mode: KbMatchMode = 'all';
-  let asked = words;
-  let total = await countKbVersions(db, scope, asked, mode, kbCountCap + 1);
-  const anyWords = words.length > 1 ? wordsFor(words, 'any') : null;
-  if (total === 0 && anyWords) {
-    mode = 'any';
-    asked = anyWords;
-    total = await countKbVersions(db, scope, asked, mode, kbCountCap + 1);
-  }
+  const found = await firstFound(db, scope, query, 'all', 0, async (asked, mode) => {
+    const n = await countKbVersions(db, scope, asked, mode, kbCountCap + 1);
+    return { found: n > 0, value: n };
+  });
+  const total = found.value;
   // Results past the cap are not counted, so they are not paged to either ("refine your search").
   const limit = Math.max(0, Math.min(page.limit, kbCountCap - page.offset));
-  const hits = total && limit ? await searchKbVersions(db, scope, asked, mode, limit, page.offset) : [];
-  return { query, words, mode, total: Math.min(total, kbCountCap), capped: total > kbCountCap, results: hits.map((h) => resultOf(h, words)) };
+  const hits = total && limit ? await searchKbVersions(db, scope, found.words, found.mode, limit, page.offset) : [];
+  return { query, words, mode: found.mode, correctedQuery: found.correctedQuery, total: Math.min(total, kbCountCap), capped: total > kbCountCap, results: hits.map((h) => resultOf(h, found.highlight)) };
 }
 
-/** The best `limit` matches by `find`, "any word" when nothing has them all (as searchKb does). */
-async function topHits<T>(words: string[], firstMode: KbMatchMode, find: (words: string[], mode: KbMatchMode) => Promise<T[]>): Promise<T[]> {
-  const first = wordsFor(words, firstMode);
-  const hits = first ? await find(first, firstMode) : [];
-  const anyWords = firstMode === 'all' && words.length > 1 ? wordsFor(words, 'any') : null;
-  return !hits.length && anyWords ? find(anyWords, 'any') : hits;
+/** The best `limit` matches by `find`, as searchKb finds them (trimmed endings, "any word", corrections). */
+function topHits<T>(db: Db, scope: KbScope, query: string, firstMode: KbMatchMode, find: (words: string[], mode: KbMatchMode) => Promise<T[]>): Promise<Found<T[]>> {
+  return firstFound<T[]>(db, scope, query, firstMode, [], async (words, mode) => {
+    const hits = await find(words, mode);
+    return { found: hits.length > 0, value: hits };
+  });
 }
 
 /**
  * The best few matches and no count: suggestions while typing and an article's related ones
- * need no total, so they skip the counting query a search page makes. Falls back to "any word"
- * as searchKb does.
+ * need no total, so they skip the counting query a search page makes.
  */
 export async function topKbMatches(db: Db, scope: KbScope, query: string, limit: number, firstMode: KbMatchMode = 'all'): Promise<KbSearchResult[]> {
-  const words = kbSearchWords(query);
-  return (await topHits(words, firstMode, (w, mode) => searchKbVersions(db, scope, w, mode, limit, 0))).map((h) => resultOf(h, words));
+  const found = await topHits(db, scope, query, firstMode, (w, mode) => searchKbVersions(db, scope, w, mode, limit, 0));
+  return found.value.map((h) => resultOf(h, found.highlight));
 }
 
 /** The ids of the best few matches, best first: what suggestions and related lists show (no snippets to build). */
 export async function topKbMatchIds(db: Db, scope: KbScope, query: string, limit: number, firstMode: KbMatchMode = 'all'): Promise<number[]> {
-  return (await topHits(kbSearchWords(query), firstMode, (w, mode) => rankedKbVersions(db, scope, w, mode, limit, 0))).map((h) => h.articleId);
+  return (await topHits(db, scope, query, firstMode, (w, mode) => rankedKbVersions(db, scope, w, mode, limit, 0))).value.map((h) => h.articleId);
 }
 
 const resultOf = (h: KbHit, words: string[]): KbSearchResult => ({ articleId: h.articleId, language: h.language, slug: h.slug, titleHtml: highlightedTitle(h.title, words), snippetHtml: snippetHtml(h.body, words), updatedAt: h.updatedAt });

@@ -148,9 +148,17 @@ test('editors create, change and delete articles with a token: idempotent, check
   expect(stale.body.error.code).toBe('kb_article_changed');
   expect((await editor.get(`/kb/articles/${article.id}`)).body.article.versions[0].title).toBe(body.title);
 
-  // Two editors who read the same state: exactly one change is stored.
+  // Two editors who read the same state: exactly one change is stored (by revision, and by the older updatedAt).
   const racing = await Promise.all(['First', 'Second'].map((title) => editor.patch(`/kb/articles/${article.id}`, { updatedAt: published.updatedAt, title })));
   expect(racing.map((r) => r.status).sort()).toEqual([200, 409]);
+  const read = (await editor.get(`/kb/articles/${article.id}`)).body.article;
+  expect(read.revision).toBe(published.revision + 1);
+  const byRevision = await Promise.all(['Third', 'Fourth'].map((title) => editor.patch(`/kb/articles/${article.id}`, { revision: read.revision, title })));
+  expect(byRevision.map((r) => r.status).sort()).toEqual([200, 409]);
+  expect(byRevision.find((r) => r.status === 409)!.body.error.code).toBe('kb_article_changed');
+  // A revision read before the last save is refused; so is the right revision sent with an old updatedAt.
+  await editor.patch(`/kb/articles/${article.id}`, { revision: read.revision, title: 'Stale' }).expect(409);
+  await editor.patch(`/kb/articles/${article.id}`, { revision: read.revision + 1, updatedAt: read.updatedAt, title: 'Right revision, old stamp' }).expect(409);
 
   // A new language needs its title and body.
   const current = (await editor.get(`/kb/articles/${article.id}`)).body.article;
@@ -158,13 +166,13 @@ test('editors create, change and delete articles with a token: idempotent, check
   expect(Object.keys(half.body.error.fields)).toEqual(['body']);
   const withSk = (await editor.patch(`/kb/articles/${article.id}`, { updatedAt: current.updatedAt, language: 'sk', title: 'Dvojfaktorové prihlásenie', body: 'Naskenujte kód.' }).expect(200)).body.article;
   expect(withSk.versions.map((v: { language: string }) => v.language)).toEqual(['en', 'sk']);
-  for (const bad of [{}, { title: 'no stamp' }, { updatedAt: withSk.updatedAt, categoryId: 999999 }, { updatedAt: withSk.updatedAt, status: 'gone' }, { updatedAt: 'yesterday', title: 'x' }]) {
+  for (const bad of [{}, { title: 'no stamp' }, { revision: -1, title: 'x' }, { revision: '3', title: 'x' }, { updatedAt: withSk.updatedAt, categoryId: 999999 }, { updatedAt: withSk.updatedAt, status: 'gone' }, { updatedAt: 'yesterday', title: 'x' }]) {
     const res = await editor.patch(`/kb/articles/${article.id}`, bad);
     expect([bad, res.status]).toEqual([bad, 400]);
   }
 
   const actions = (await t.db('audit_log').where({ target_type: 'kb_article', target_id: String(article.id) }).orderBy('id').select('action', 'details')).map((r) => r.action);
-  expect(actions).toEqual(['kb.article_created', 'kb.article_changed', 'kb.article_changed', 'kb.article_changed']);
+  expect(actions).toEqual(['kb.article_created', 'kb.article_changed', 'kb.article_changed', 'kb.article_changed', 'kb.article_changed']);
 
   // Other staff may not write; unknown ids are not found.
   const plain = apiAs(t, await apiTokenFor(t, staffCredentials.email));

@@ -48,17 +48,20 @@ export const kbArticleCreate = z.strictObject({
   body,
 });
 
-export const kbArticlePatch = z.strictObject({
-  updatedAt: z.iso.datetime({ offset: true }).meta({ description: 'The article\u2019s `updatedAt` as last read: when it has changed since (someone saved meanwhile), nothing is changed and the answer is 409 `kb_article_changed`.' }),
-  categoryId: id.optional(),
-  status: status.optional(),
-  pinned: z.boolean().optional(),
-  position: z.number().int().min(-999_999).max(999_999).optional(),
-  language: language.optional().meta({ description: 'Which language\u2019s version `title`, `keywords` and `body` change (default: the help desk\u2019s default language). A language the article does not have yet adds a version, which needs `title` and `body`.' }),
-  title: title.optional(),
-  keywords: keywords.optional(),
-  body: body.optional(),
-});
+export const kbArticlePatch = z
+  .strictObject({
+    revision: z.number().int().min(0).max(999_999_999).optional().meta({ description: 'The article\u2019s `revision` as last read: when someone saved it since (on the page or through the API), nothing is changed and the answer is 409 `kb_article_changed`. This or `updatedAt` is required.' }),
+    updatedAt: z.iso.datetime({ offset: true }).optional().meta({ description: 'Kept for older clients: the article\u2019s `updatedAt` as last read, checked like `revision` (every save moves it). Prefer `revision`.' }),
+    categoryId: id.optional(),
+    status: status.optional(),
+    pinned: z.boolean().optional(),
+    position: z.number().int().min(-999_999).max(999_999).optional(),
+    language: language.optional().meta({ description: 'Which language\u2019s version `title`, `keywords` and `body` change (default: the help desk\u2019s default language). A language the article does not have yet adds a version, which needs `title` and `body`.' }),
+    title: title.optional(),
+    keywords: keywords.optional(),
+    body: body.optional(),
+  })
+  .refine((b) => b.revision !== undefined || b.updatedAt !== undefined, { message: 'apiErrors.required', path: ['revision'] });
 
 export const kbCategoryCreate = z.strictObject({
   name: z.string().trim().min(1).max(120),
@@ -151,7 +154,8 @@ export const kbStaffArticle = z
     pinned: z.boolean(),
     position: z.number().int(),
     createdAt: date,
-    updatedAt: z.iso.datetime({ offset: true }).meta({ description: 'Send it back with a PATCH: the change is refused (409) when someone saved the article meanwhile.' }),
+    updatedAt: date,
+    revision: z.number().int().meta({ description: 'Counts the article\u2019s saves. Send it back with a PATCH: the change is refused (409) when someone saved the article meanwhile.' }),
     versions: z.array(z.object({ language: z.string(), title: z.string(), slug: z.string(), keywords: z.string(), body: z.string(), updatedAt: date })),
   })
   .meta({ id: 'KbStaffArticle' });

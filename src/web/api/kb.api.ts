@@ -121,7 +121,7 @@ export function kbApi(services: Services): Router {
   router.patch('/kb/articles/:article', manage, async (req, res) => {
     const id = Number(parseInput(k.kbArticleParams, req.params).article);
     const { updatedAt, ...patch } = parseInput(k.kbArticlePatch, req.body);
-    await patchKbArticleFromApi(services.db, editorOf(req), id, { ...patch, updatedAt: Date.parse(updatedAt) }, await services.settings.get('helpdesk.language'), services.clock.now());
+    await patchKbArticleFromApi(services.db, editorOf(req), id, { ...patch, ...(updatedAt === undefined ? {} : { updatedAt: Date.parse(updatedAt) }) }, await services.settings.get('helpdesk.language'), services.clock.now());
     res.json({ article: kbStaffArticleJson(await kbArticleForStaff(services.db, id)) });
   });
 

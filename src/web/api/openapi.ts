@@ -266,7 +266,7 @@ export function openApiDocument(): ReturnType<typeof createDocument> {
         patch: kbStaff({
           summary: 'Change an article',
           capability: 'kb.manage',
-          description: 'The given fields only, with the `updatedAt` last read: when someone saved the article since, nothing changes and the answer is 409 `kb_article_changed`. Recorded in the audit log.',
+          description: 'The given fields only, with the `revision` last read (older clients: the `updatedAt` last read): when someone saved the article since, on the page or through the API, nothing changes and the answer is 409 `kb_article_changed`. Recorded in the audit log.',
           path: k.kbArticleParams,
           body: k.kbArticlePatch,
           extra: ['409'],

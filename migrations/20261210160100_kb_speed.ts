@@ -1,0 +1,48 @@
+import type { Knex } from 'knex';
+import { kbHtmlRevision, renderKbMarkdown } from '../src/kb/kb-markdown';
+
+/**
+ * Knowledge-base speed (issue 12):
+ * - `kb_revision`: one row whose `categories` counts the changes of the category tree, so each
+ *   process keeps the category list in memory and re-reads it only when the number moved (one
+ *   primary-key read per request instead of two queries). Its row is written at the first change.
+ * - `kb_article_versions.html` and `html_revision`: the body rendered and sanitized when the
+ *   version is saved, so an article page does not render Markdown per view; `html_revision`
+ *   names the renderer's rules it was made with (kbHtmlRevision in src/kb/kb-markdown.ts), and a row made under other
+ *   rules is rendered per view until saved again. Filled here, 500 versions at a time.
+ * - `kb_article_versions.related` / `related_at`: the related articles' ids found by search,
+ *   kept with the version (src/kb/kb-related.service.ts); empty until the first view or save.
+ */
+export async function up(db: Knex): Promise<void> {
+  const client = String(db.client.config.client);
+  await db.schema.createTable('kb_revision', (t) => {
+    t.integer('id').primary();
+    t.integer('categories').notNullable();
+    t.bigInteger('updated_at').notNullable();
+  });
+  await db.schema.alterTable('kb_article_versions', (t) => {
+    if (client === 'mysql' || client === 'mysql2') t.text('html', 'mediumtext').nullable();
+    else t.text('html').nullable();
+    t.integer('html_revision').notNullable().defaultTo(0);
+    t.string('related', 191).nullable();
+    t.bigInteger('related_at').notNullable().defaultTo(0);
+  });
+  for (let after = 0; ; ) {
+    const rows = await db('kb_article_versions').where('id', '>', after).orderBy('id').limit(500).select('id', 'body');
+    if (!rows.length) break;
+    await db.transaction(async (trx) => {
+      for (const r of rows) await trx('kb_article_versions').where({ id: r.id }).update({ html: renderKbMarkdown(String(r.body)), html_revision: kbHtmlRevision });
+    });
+    after = Number(rows[rows.length - 1]!.id);
+  }
+}
+
+export async function down(db: Knex): Promise<void> {
+  await db.schema.alterTable('kb_article_versions', (t) => {
+    t.dropColumn('html');
+    t.dropColumn('html_revision');
+    t.dropColumn('related');
+    t.dropColumn('related_at');
+  });
+  await db.schema.dropTableIfExists('kb_revision');
+}
