@@ -158,6 +158,9 @@ const submission: Scenario = {
 export const scenarios: Scenario[] = [
   staffPage('staff-list', () => '/admin/tickets', ticketLink),
   filteredList,
+  // Issue 13: the list filtered "breached" in SLA due order, and every open ticket in SLA due order.
+  staffPage('staff-list-sla-breached', () => '/admin/tickets?sla=breached&sort=sla&dir=asc', ticketLink),
+  staffPage('staff-list-sla-sorted', () => '/admin/tickets?sort=sla&dir=asc', ticketLink),
   staffPage('dashboard', () => '/admin', 'href="/admin/tickets?status=new"'),
   staffPage('search-message-word', () => '/admin/tickets?q=firewall', ticketLink),
   staffPage('search-subject-word', () => '/admin/tickets?q=keyring', ticketLink),

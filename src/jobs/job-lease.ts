@@ -27,31 +27,45 @@ export const failedRowBackoffMs = 15 * 60_000;
 export type LeasedBatch<T> = {
   name: string;
   leaseMs: number;
-  /** The due rows, soonest first. */
-  due: (now: number) => Promise<T[]>;
+  /** How many rows one read takes. */
+  batch: number;
+  /** The due rows, soonest first, at most `limit`. */
+  due: (now: number, limit: number) => Promise<T[]>;
   /** One row's step; returns how much it did. */
   step: (row: T, now: number) => Promise<number>;
   /** Moves a row whose step threw to a later time (a conditional write on the time read). */
   defer: (row: T, until: number) => Promise<unknown>;
 };
 
+/** How long one run keeps reading batches: a job that was down catches up over a few runs, never in one endless one. */
+export const leasedRunBudgetMs = 5_000;
+
 /**
- * Runs a job's due rows under its database lease. A row whose step throws is logged and moved
- * `failedRowBackoffMs` on, so it neither stops the rows after it nor stays first in line for
- * good; it is tried again later (and keeps its place if a change re-planned it meanwhile).
+ * Runs a job's due rows under its database lease, soonest first, a batch at a time until a batch
+ * comes back short (nothing more is due) or the run has spent `budgetMs` (the rest waits for the
+ * next run, still in order): after a day of downtime the oldest work is done first. A row whose
+ * step throws is logged and moved `failedRowBackoffMs` on, so it neither stops the rows after it
+ * nor stays first in line for good; it is tried again later (and keeps its place if a change
+ * re-planned it meanwhile). Every step moves its row past `now` or drops it, so the next batch
+ * reads new rows.
  */
-export async function runLeasedBatch<T>(deps: { db: Knex; clock: { now(): number }; logger: Logger }, job: LeasedBatch<T>, holder?: string): Promise<number> {
+export async function runLeasedBatch<T>(deps: { db: Knex; clock: { now(): number }; logger: Logger }, job: LeasedBatch<T>, holder?: string, budgetMs = leasedRunBudgetMs): Promise<number> {
   const now = deps.clock.now();
   if (!(await takeJobLease(deps.db, job.name, now, job.leaseMs, holder))) return 0;
+  const started = Date.now();
   let done = 0;
   try {
-    for (const row of await job.due(now)) {
-      try {
-        done += await job.step(row, now);
-      } catch (err) {
-        deps.logger.error({ err, job: job.name, row }, 'job step failed; the row is tried again later');
-        await job.defer(row, deps.clock.now() + failedRowBackoffMs).catch((deferErr: unknown) => deps.logger.error({ err: deferErr, job: job.name, row }, 'could not move the failed row on'));
+    for (;;) {
+      const rows = await job.due(now, job.batch);
+      for (const row of rows) {
+        try {
+          done += await job.step(row, now);
+        } catch (err) {
+          deps.logger.error({ err, job: job.name, row }, 'job step failed; the row is tried again later');
+          await job.defer(row, deps.clock.now() + failedRowBackoffMs).catch((deferErr: unknown) => deps.logger.error({ err: deferErr, job: job.name, row }, 'could not move the failed row on'));
+        }
       }
+      if (rows.length < job.batch || Date.now() - started >= budgetMs) break;
     }
   } finally {
     await releaseJobLease(deps.db, job.name, holder);

@@ -10,12 +10,13 @@ import { runLeasedBatch } from './job-lease';
  * order. Runs under a database lease; each clock's step is safe on its own as well. A clock whose
  * step fails is logged and tried again later; the others escalate meanwhile.
  */
-export async function runSlaEscalations(deps: EscalationDeps & { logger: Logger }, opts: { batch?: number; holder?: string } = {}): Promise<number> {
+export async function runSlaEscalations(deps: EscalationDeps & { logger: Logger }, opts: { batch?: number; holder?: string; budgetMs?: number } = {}): Promise<number> {
   return runLeasedBatch(deps, {
     name: 'sla-escalations',
     leaseMs: 120_000,
-    due: (now) => dueEscalations(deps.db, now, opts.batch ?? 200),
+    batch: opts.batch ?? 200,
+    due: (now, limit) => dueEscalations(deps.db, now, limit),
     step: (due, now) => escalateDueClock(deps, due, now),
     defer: (due, until) => claimDueEscalation(deps.db, due.clockId, due.nextAt, until),
-  }, opts.holder);
+  }, opts.holder, opts.budgetMs);
 }

@@ -16,7 +16,7 @@ export type EscalationDeps = QueueMailDeps & { db: Knex; clock: Clock; events: T
 const system = { type: 'system' as const, id: null };
 
 /** What the action did, kept on the ticket's `sla.escalated` event. */
-export type ActionOutcome = { done: true; detail?: string | number } | { done: false; why: string };
+export type ActionOutcome = { done: true; detail?: string | number; staffIds?: number[] } | { done: false; why: string };
 
 async function warn(deps: EscalationDeps, trx: Trx, ticket: TicketView, clock: EscalationClock, level: EscalationLevel, people: StaffContact[]): Promise<ActionOutcome> {
   if (people.length === 0) return { done: false, why: 'nobody' };
@@ -24,7 +24,8 @@ async function warn(deps: EscalationDeps, trx: Trx, ticket: TicketView, clock: E
   for (const person of people) {
     await queueMail(trx, deps, { template: 'staff_sla_warning', vars, to: { address: person.email, name: person.name }, language: person.language, automatic: true, ticketId: ticket.id });
   }
-  return { done: true, detail: people.length };
+  // Who was told, so the history names them (the count alone did not say whether the right person was warned).
+  return { done: true, detail: people.length, staffIds: people.map((p) => p.id) };
 }
 
 /**

@@ -6,6 +6,7 @@
 import { seedTickets } from '../../bench/seeding';
 import { clientOf } from '../../src/db/dialect';
 import { dueUnbreachedClocks, readClockFacts } from '../../src/sla/clocks.repo';
+import { listAndCountTickets } from '../../src/tickets/ticket-list.repo';
 import { useInstalledApp, type InstalledApp } from '../helpers/installed-app';
 import { plansOf } from '../helpers/query-plans';
 
@@ -50,4 +51,24 @@ test('the breach job reads due clocks by the (breached_at, due_at) index', async
   expect(plans).toHaveLength(1);
   const text = plans[0]!.lines.join(' | ');
   expect(text).not.toMatch(/Seq Scan on sla_clocks|type=ALL|^SCAN sla_clocks/);
+});
+
+test('the list filtered "breached" in SLA order reads the (sla_due_at) range in order, never sorting every breached ticket', async () => {
+  const now = Date.now();
+  // The tickets' copy of their soonest running due time, as the clocks' subscriber keeps it.
+  const running = (await app.db('sla_clocks').whereNotNull('due_at').select<Array<{ ticket_id: number; due_at: number | string }>>('ticket_id', 'due_at'));
+  for (const c of running) await app.db('tickets').where({ id: c.ticket_id }).update({ sla_due_at: Number(c.due_at) });
+  await app.db('tickets').whereIn('id', app.db('sla_clocks').whereNotNull('breached_at').select('ticket_id')).update({ sla_due_at: now - 3_600_000 });
+  if (clientOf(app.db) === 'mysql') await app.db.raw('ANALYZE TABLE tickets');
+  const openIds = ((await app.db('statuses').where({ is_open: true }).pluck('id')) as number[]).map(Number);
+  const filter = { categories: 'all' as const, statusIds: openIds, sla: { to: now } };
+  const { rows, total } = await listAndCountTickets(app.db, filter, { sort: 'sla', dir: 'asc', offset: 0, limit: 25 }, 1000);
+  expect(rows.length).toBeGreaterThan(0);
+  expect(rows.map((r) => r.slaDueAt)).toEqual([...rows.map((r) => r.slaDueAt)].sort((a, b) => a! - b!));
+  expect(total).toBeGreaterThanOrEqual(rows.length);
+  const plans = (await plansOf(app.db, () => listAndCountTickets(app.db, filter, { sort: 'sla', dir: 'asc', offset: 0, limit: 25 }, 1000))).filter((p) => /order by t\.sla_due_at/i.test(p.sql));
+  expect(plans).toHaveLength(1);
+  const text = plans[0]!.lines.join(' | ');
+  expect(text).not.toMatch(/TEMP B-TREE FOR ORDER BY|Using filesort|type=ALL|Seq Scan on tickets/);
+  if (clientOf(app.db) === 'sqlite') expect(text).toMatch(/tickets_sla_due_idx \(sla_due_at<\?\)/);
 });

@@ -12,6 +12,7 @@ const utc = (y: number, mo: number, d: number, h = 0, mi = 0) => Date.UTC(y, mo 
 const setClock = (at: number) => t.clock.advance(at - t.clock.now());
 let policyId = 0;
 let samId = 0;
+let adminId = 0;
 
 async function admin() {
   const agent = request.agent(t.app);
@@ -42,7 +43,7 @@ beforeAll(async () => {
   await agent.post('/admin/sla/calendars').type('form').send({ _csrf: token, name: 'Office', time_zone: 'Europe/Bratislava', mon: '09:00-17:00', tue: '09:00-17:00', wed: '09:00-17:00', thu: '09:00-17:00', fri: '09:00-17:00' }).expect(303);
   await agent.post('/admin/sla/policies').type('form').send({ _csrf: token, name: 'Urgent', position: '1', [`first_${urgent}`]: '1:00', [`resolution_${urgent}`]: '8:00', is_active: 'yes' }).expect(303);
   policyId = Number((await t.db('sla_policies').first<{ id: number }>('id'))!.id);
-  const adminId = Number((await t.db('staff_users').where({ email: adminCredentials.email }).first<{ id: number }>('id'))!.id);
+  adminId = Number((await t.db('staff_users').where({ email: adminCredentials.email }).first<{ id: number }>('id'))!.id);
   const add = (level: Record<string, string>) => agent.post(`/admin/sla/policies/${policyId}/escalations`).type('form').send({ _csrf: token, ...level });
   expect((await add({ level_kind: 'first', level_percent: '80', level_action: 'notify_staff', level_staff: String(adminId) })).headers.location).toBe(`/admin/sla/policies/${policyId}?done=levelAdded#escalations`);
   await add({ level_kind: 'first', level_percent: '100', level_action: 'reassign', level_staff: String(adminId) }).expect(303);
@@ -65,7 +66,7 @@ test('a ticket at 17:55 on Friday: Monday at 9:48 the named person is warned, at
   expect(mails[0]).toMatchObject({ to_address: adminCredentials.email });
   expect(mails[0]!.subject).toContain('SLA warning');
   expect(mails[0]!.body_text).toContain('First response target of this ticket is 80 % used');
-  expect(await escalationEvents(id)).toEqual([{ kind: 'first', percent: 80, action: 'notify_staff', done: true, detail: 1 }]);
+  expect(await escalationEvents(id)).toEqual([{ kind: 'first', percent: 80, action: 'notify_staff', done: true, detail: 1, staffIds: [adminId] }]);
 
   setClock(utc(2026, 12, 7, 9, 1));
   expect(await twoProcesses()).toBe(2);

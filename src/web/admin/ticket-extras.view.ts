@@ -38,6 +38,12 @@ export function formatInstant(req: Request, epoch: number, tz: string, style: 's
 /** What the presenter needs of an event: the ticket's history and the dashboard's latest activity both give this. */
 export type EventToDescribe = Pick<TicketEventRow, 'type' | 'actorType' | 'actorName' | 'data' | 'createdAt'>;
 
+/** The staff an escalation told (notify actions) or handed the ticket to (reassign). */
+function escalationStaffIds(data: Record<string, unknown>): number[] {
+  if (Array.isArray(data.staffIds)) return data.staffIds.map(Number);
+  return data.action === 'reassign' && data.done !== false && typeof data.detail === 'number' ? [data.detail] : [];
+}
+
 /**
  * Events in words, the same on the ticket's history and the dashboard's latest activity: a label
  * for every event type, names instead of ids (owner, category), translated statuses and
@@ -47,7 +53,8 @@ export type EventToDescribe = Pick<TicketEventRow, 'type' | 'actorType' | 'actor
 export async function describeEvents<E extends EventToDescribe>(services: Services, req: Request, events: E[], tz: string, customerName: (e: E) => string | null = () => null) {
   const t = req.t;
   const ids = (type: string) => events.filter((e) => e.type === type).flatMap((e) => [e.data.from, e.data.to]).filter((v): v is number => typeof v === 'number');
-  const names = await namesForHistory(services.db, ids('ticket.assigned'), ids('ticket.category_changed'));
+  const escalatedTo = events.filter((e) => e.type === 'sla.escalated').flatMap((e) => escalationStaffIds(e.data));
+  const names = await namesForHistory(services.db, [...ids('ticket.assigned'), ...escalatedTo], ids('ticket.category_changed'));
   const text = (v: unknown) => (v === null || v === undefined || v === '' ? '—' : String(v));
   // Admin-given names in the viewer's language where the catalog is there (views' locals).
   const catalog = req.res?.locals.names as CatalogNames | undefined;
@@ -97,7 +104,8 @@ export async function describeEvents<E extends EventToDescribe>(services: Servic
         const target = t(`sla.kinds.${text(e.data.kind)}`, { defaultValue: text(e.data.kind) });
         const when = Number(e.data.percent) >= 100 ? t('slaEscalations.atBreach', { target }) : t('slaEscalations.atPercent', { target, percent: Number(e.data.percent) });
         const what = t(`slaEscalations.actions.${text(e.data.action)}`, { defaultValue: text(e.data.action) });
-        return `${when} — ${what}` + (e.data.done === false ? ` (${t(`slaEscalations.skipped.${text(e.data.why)}`, { defaultValue: text(e.data.why) })})` : '');
+        const whom = escalationStaffIds(e.data).map((id) => names.staff.get(id) ?? t('ticketExtras.history.formerStaff')).join(', ');
+        return `${when} — ${what}` + (whom ? `: ${whom}` : '') + (e.data.done === false ? ` (${t(`slaEscalations.skipped.${text(e.data.why)}`, { defaultValue: text(e.data.why) })})` : '');
       }
       case 'mail.failed':
       case 'mail.resent':
@@ -141,7 +149,8 @@ function slaForPage(req: Request, clocks: ClockDisplay[], zone: string) {
     const text =
       c.state === 'running' ? req.t('sla.clock.left', { left, due: formatInstant(req, c.dueAt!, zone, 'short') })
       : c.state === 'paused' ? req.t('sla.clock.paused', { left })
-      : c.state === 'breached' ? req.t('sla.clock.breached', { over: left })
+      // When it fell due, not only how long ago: at the moment of a breach "0 min over" said nothing.
+      : c.state === 'breached' ? req.t('sla.clock.breached', { over: left, due: formatInstant(req, (c.dueAt ?? c.at)!, zone, 'short') })
       : c.state === 'stopped' ? req.t('sla.clock.stopped', { at: formatInstant(req, c.at!, zone, 'short') })
       : req.t(c.state === 'metLate' ? 'sla.clock.metLate' : 'sla.clock.met', { at: formatInstant(req, c.at!, zone, 'short') });
     return { kind: c.kind, state: c.state, label: req.t(`sla.kinds.${c.kind}`), text };

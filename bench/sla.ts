@@ -1,0 +1,173 @@
+/**
+ * SLA speed at a seeded help desk (issue 13 "Speed"), in-process, with the plans:
+ * - the staff list filtered "breached" and sorted by SLA due time (the page and its capped
+ *   count, exactly as the list route calls them), for an administrator (every category) and a
+ *   staff member with ten categories;
+ * - the escalation job's pass over the clocks that reach a level within one minute, minute after
+ *   minute on a test clock (the full job: lease, schedule read, each clock's transaction, its
+ *   mail or priority change), and the schedule read alone; the breach job's pass likewise.
+ * The HTTP figures of the same list come from `bench/load.ts --scenarios staff-list-sla`.
+ *
+ *   npx tsx bench/sla.ts --seed            (adds SLA clocks to the seeded tickets first: bench/sla-seeding.ts)
+ *   npx tsx bench/sla.ts --runs 200 --minutes 20 --json out.json
+ * Uses the configuration of the environment (TESSERA_CONFIG_DIR), like bench/seed.ts.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import { parseArgs } from 'node:util';
+import type { Knex } from 'knex';
+import pino from 'pino';
+import { loadConfig } from '../src/config/load-config';
+import { createKnex } from '../src/db/knex-factory';
+import { createI18n } from '../src/i18n/i18n';
+import { recordSlaBreaches } from '../src/jobs/sla-breaches';
+import { runSlaEscalations } from '../src/jobs/sla-escalations';
+import { resolveFromRoot } from '../src/paths';
+import { dueUnbreachedClocks } from '../src/sla/clocks.repo';
+import { dueEscalations } from '../src/sla/escalations.repo';
+import { listAndCountTickets } from '../src/tickets/ticket-list.repo';
+import type { TicketListFilter } from '../src/tickets/ticket-list-filter.repo';
+import { createServices } from '../src/web/app-services';
+import { plansOf } from '../tests/helpers/query-plans';
+import { seedSlaClocks } from './sla-seeding';
+
+const { values } = parseArgs({
+  options: {
+    seed: { type: 'boolean', default: false },
+    runs: { type: 'string', default: '200' },
+    warmup: { type: 'string', default: '20' },
+    minutes: { type: 'string', default: '20' },
+    json: { type: 'string' },
+  },
+});
+
+const cpuMs = () => {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
+};
+const pct = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
+const round = (n: number) => +n.toFixed(2);
+
+type Figure = { name: string; runs: number; p50: number; p95: number; p99: number; max: number; cpuMsPer: number; extra?: Record<string, unknown> };
+
+async function timed(name: string, runs: number, warmup: number, op: (i: number) => Promise<unknown>): Promise<Figure> {
+  for (let i = 0; i < warmup; i++) await op(i);
+  const times: number[] = [];
+  const cpu = cpuMs();
+  for (let i = 0; i < runs; i++) {
+    const t0 = process.hrtime.bigint();
+    await op(i);
+    times.push(Number(process.hrtime.bigint() - t0) / 1e6);
+  }
+  const used = cpuMs() - cpu;
+  times.sort((a, b) => a - b);
+  return { name, runs, p50: round(pct(times, 50)), p95: round(pct(times, 95)), p99: round(pct(times, 99)), max: round(times.at(-1)!), cpuMsPer: round(used / runs) };
+}
+
+/** A plan that reads every ticket or clock, or sorts on disk/a temporary table, is a miss. */
+const missPattern = /SCAN (t|tickets|sla_clocks|sla_escalation_due)\b(?! USING)|TEMP B-TREE FOR ORDER BY|\b(t|tickets|sla_clocks|sla_escalation_due) type=(ALL|index)|Using filesort|Using join buffer|Seq Scan on (tickets|sla_clocks|sla_escalation_due)/;
+
+async function printPlans(db: Knex, title: string, run: () => Promise<unknown>): Promise<string[]> {
+  const plans = await plansOf(db, run);
+  const out: string[] = [];
+  for (const p of plans) {
+    const miss = p.lines.some((l) => missPattern.test(l));
+    out.push(`${miss ? 'MISS' : 'ok  '} ${p.sql.replace(/\s+/g, ' ').slice(0, 160)}`, ...p.lines.map((l) => `       ${l}`));
+  }
+  console.log(`\n-- plans: ${title}\n${out.join('\n')}`);
+  return out;
+}
+
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const db = createKnex(config.database, resolveFromRoot(config.paths.data), { poolMax: 4 });
+  let now = Date.now();
+  const clock = { now: () => now };
+  const services = createServices({ config, db, logger: pino({ level: 'warn' }), i18n: createI18n(), clock });
+  const report: Record<string, unknown> = { client: config.database.client, loadAverageBefore: os.loadavg().map((l) => +l.toFixed(2)) };
+  try {
+    if (values.seed) {
+      const t0 = Date.now();
+      const seeded = await seedSlaClocks(db, { now, onProgress: (id, max) => process.stdout.write(`\rclocks up to ticket ${id} of ${max}   `) });
+      console.log(`\nseeded SLA clocks in ${((Date.now() - t0) / 1000).toFixed(1)} s:`, seeded);
+      report.seeding = { seconds: (Date.now() - t0) / 1000, ...seeded };
+    }
+    const count = async (q: Knex.QueryBuilder) => Number(((await q.count<{ n: number }[]>({ n: '*' })) as Array<{ n: number }>)[0]!.n);
+    const tickets = await count(db('tickets'));
+    const openIds = ((await db('statuses').where({ is_open: true }).pluck('id')) as number[]).map(Number);
+    const open = await count(db('tickets').whereIn('status_id', openIds));
+    const breached = await count(db('tickets').whereIn('status_id', openIds).where('sla_due_at', '<', now));
+    report.data = { tickets, open, breachedOpen: breached, runningClocks: await count(db('sla_clocks').whereNotNull('due_at')) };
+    console.log('data:', report.data);
+
+    const runs = Number(values.runs);
+    const warmup = Number(values.warmup);
+    const figures: Figure[] = [];
+    const agentCategories = ((await db('categories').orderBy('id').limit(10).pluck('id')) as number[]).map(Number);
+    for (const [who, categories] of [['admin', 'all'], ['staff, 10 categories', agentCategories]] as const) {
+      const filter = (): TicketListFilter => ({ categories: categories as number[] | 'all', statusIds: openIds, sla: { to: Date.now() } });
+      for (const dir of ['asc', 'desc'] as const) {
+        const list = () => listAndCountTickets(db, filter(), { sort: 'sla', dir, offset: 0, limit: 25 }, 1000);
+        const first = await list();
+        if (first.rows.length !== 25) throw new Error(`the breached list has ${first.rows.length} rows`);
+        const f = await timed(`list breached, sort sla ${dir} (${who})`, runs, warmup, list);
+        f.extra = { total: first.total };
+        figures.push(f);
+        if (dir === 'asc') await printPlans(db, f.name, list);
+      }
+      const sorted = () => listAndCountTickets(db, { categories: categories as number[] | 'all', statusIds: openIds }, { sort: 'sla', dir: 'asc', offset: 0, limit: 25 }, 1000);
+      figures.push(await timed(`list open, sort sla asc (${who})`, runs, warmup, sorted));
+      await printPlans(db, `list open, sort sla asc (${who})`, sorted);
+    }
+
+    // The jobs, minute after minute on the test clock from now on, as the timer runs them. What
+    // fell due since the seeding is done first (not measured): each measured pass is one minute's work.
+    const start = Date.now();
+    now = start;
+    let caughtUp = 0;
+    for (let n = -1; n !== 0; ) caughtUp += n = (await runSlaEscalations({ ...services, logger: services.logger }, { holder: 'bench' })) + (await recordSlaBreaches({ db, clock }));
+    report.caughtUpBeforeMeasuring = caughtUp;
+    await printPlans(db, 'escalation schedule read (one minute)', () => dueEscalations(db, now + 60_000, 200));
+    await printPlans(db, 'breach job read', () => dueUnbreachedClocks(db, now + 60_000, 200));
+    const minutes = Number(values.minutes);
+    const passes: Array<{ minute: number; escalated: number; breached: number; readMs: number; escalationMs: number; escalationCpuMs: number; breachMs: number }> = [];
+    for (let m = 1; m <= minutes; m++) {
+      now = start + m * 60_000;
+      let t0 = process.hrtime.bigint();
+      const due = await dueEscalations(db, now, 200);
+      const readMs = Number(process.hrtime.bigint() - t0) / 1e6;
+      const cpu = cpuMs();
+      t0 = process.hrtime.bigint();
+      const escalated = await runSlaEscalations({ ...services, logger: services.logger }, { holder: 'bench' });
+      const escalationMs = Number(process.hrtime.bigint() - t0) / 1e6;
+      const escalationCpuMs = cpuMs() - cpu;
+      t0 = process.hrtime.bigint();
+      const breachedNow = await recordSlaBreaches({ db, clock });
+      const breachMs = Number(process.hrtime.bigint() - t0) / 1e6;
+      passes.push({ minute: m, escalated, breached: breachedNow, readMs: round(readMs), escalationMs: round(escalationMs), escalationCpuMs: round(escalationCpuMs), breachMs: round(breachMs) });
+      if (due.length === 200) console.log(`minute ${m}: 200 or more clocks due (a backlog, not one minute's work)`);
+    }
+    console.table(figures.map(({ extra, ...f }) => ({ ...f, ...extra })));
+    console.table(passes);
+    const sortedBy = (k: 'readMs' | 'escalationMs' | 'breachMs') => passes.map((p) => p[k]).sort((a, b) => a - b);
+    const jobs = {
+      minutes,
+      levelsFiredPerMinute: round(passes.reduce((n, p) => n + p.escalated, 0) / minutes),
+      breachesPerMinute: round(passes.reduce((n, p) => n + p.breached, 0) / minutes),
+      scheduleReadMs: { p50: pct(sortedBy('readMs'), 50), p95: pct(sortedBy('readMs'), 95) },
+      escalationPassMs: { p50: pct(sortedBy('escalationMs'), 50), p95: pct(sortedBy('escalationMs'), 95) },
+      escalationCpuMsPerPass: round(passes.reduce((n, p) => n + p.escalationCpuMs, 0) / minutes),
+      breachPassMs: { p50: pct(sortedBy('breachMs'), 50), p95: pct(sortedBy('breachMs'), 95) },
+    };
+    console.log('jobs:', jobs);
+    Object.assign(report, { figures, jobs, passes, loadAverageAfter: os.loadavg().map((l) => +l.toFixed(2)) });
+    if (values.json) fs.writeFileSync(values.json, JSON.stringify(report, null, 2));
+  } finally {
+    await db.destroy();
+  }
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});
