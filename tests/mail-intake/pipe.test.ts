@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import type { DatabaseConfig } from '../../src/config/config.schema';
 import { fromRoot } from '../../src/paths';
+import { commandEnv } from '../helpers/command-env';
 import { startDbProxy, type DbProxy } from '../helpers/db-proxy';
 import { useInstalledApp, type InstalledApp } from '../helpers/installed-app';
 import { fixtureMail } from '../helpers/mail-intake';
@@ -16,32 +17,10 @@ useInstalledApp((app) => (t = app));
 const configDir = tempDir('tessera-h11-import-pipe-');
 afterAll(() => fs.rmSync(configDir, { recursive: true, force: true }));
 
-/** The environment of an MTA's pipe: only the variables that say where Tessera's database is. */
-function pipeEnv(database: DatabaseConfig): NodeJS.ProcessEnv {
-  return {
-    PATH: process.env.PATH,
-    NODE: process.execPath,
-    TESSERA_CONFIG_DIR: configDir,
-    TESSERA_INSTALLED: 'true',
-    TESSERA_DB_CLIENT: database.client,
-    TESSERA_DB_FILENAME: database.filename,
-    TESSERA_DB_HOST: database.host,
-    TESSERA_DB_PORT: database.port === null ? '' : String(database.port),
-    TESSERA_DB_NAME: database.database,
-    TESSERA_DB_USER: database.user,
-    TESSERA_DB_PASSWORD: database.password,
-    TESSERA_DATA_DIR: t.config.paths.data,
-    TESSERA_ATTACHMENTS_DIR: t.config.paths.attachments,
-    TESSERA_SESSION_SECRET: t.config.secrets.session,
-    TESSERA_SIGNING_SECRET: t.config.secrets.signing,
-    TESSERA_LOG_LEVEL: 'silent',
-  };
-}
-
 /** Runs bin/tessera-mail-pipe as an MTA would: the mail on stdin, the exit code is the answer. */
 function pipe(raw: Buffer, database: DatabaseConfig = t.config.database, args: string[] = []): Promise<{ code: number | null; out: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(fromRoot('bin', 'tessera-mail-pipe'), args, { env: pipeEnv(database), stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(fromRoot('bin', 'tessera-mail-pipe'), args, { env: commandEnv(t, configDir, database), stdio: ['pipe', 'pipe', 'pipe'] });
     let out = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
     child.stderr.on('data', (d: Buffer) => (out += d.toString()));
