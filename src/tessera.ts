@@ -9,6 +9,7 @@ import { createI18n } from './i18n/i18n';
 import { createLogger, type Logger } from './logger';
 import { appVersion, resolveFromRoot } from './paths';
 import { startJobs, type JobRunner } from './jobs/job-runner';
+import { lmtpListenOf, startLmtpReceiver, type LmtpReceiver } from './mail-intake/lmtp-receiver';
 import { createApp } from './web/app';
 import { createServices } from './web/app-services';
 
@@ -40,6 +41,7 @@ export function createTessera(createInstallApp: InstallAppFactory, env: Env = sy
   const i18n = createI18n();
   let db: Db | null = null;
   let jobs: JobRunner | null = null;
+  let lmtp: Promise<LmtpReceiver | null> | null = null;
   let handle: Handler;
 
   // Background work (mail delivery) runs in the web process too; every process may, safely.
@@ -49,6 +51,15 @@ export function createTessera(createInstallApp: InstallAppFactory, env: Env = sy
     const services = createServices({ config: current, db, logger: log, i18n, clock: systemClock });
     handle = createApp(services, { services });
     jobs = startJobs(services, { listen: true });
+    // Mail from the machine's mail server by LMTP (server.lmtp): the resident receiver instead of a
+    // process per mail. A receiver that cannot listen is logged; the MTA keeps the mail meanwhile.
+    const lmtpAt = current.server.lmtp;
+    lmtp = lmtpAt
+      ? startLmtpReceiver(services, lmtpListenOf(lmtpAt)).catch((err: unknown) => {
+          log.error({ err, lmtp: lmtpAt }, 'the LMTP receiver could not listen; mail waits at the mail server');
+          return null;
+        })
+      : null;
   };
 
   if (config.installed) {
@@ -68,6 +79,7 @@ export function createTessera(createInstallApp: InstallAppFactory, env: Env = sy
     handle: (req, res) => handle(req, res),
     installed: () => db !== null,
     close: async () => {
+      await (await lmtp)?.close();
       await jobs?.stop();
       await db?.destroy();
     },
