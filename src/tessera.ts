@@ -9,7 +9,8 @@ import { createI18n } from './i18n/i18n';
 import { createLogger, type Logger } from './logger';
 import { appVersion, resolveFromRoot } from './paths';
 import { startJobs, type JobRunner } from './jobs/job-runner';
-import { lmtpListenOf, startLmtpReceiver, type LmtpReceiver } from './mail-intake/lmtp-receiver';
+import { lmtpListenOf } from './mail-intake/lmtp-address';
+import { startLmtpReceiver, type LmtpReceiver } from './mail-intake/lmtp-receiver';
 import { createApp } from './web/app';
 import { createServices } from './web/app-services';
 

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import { SMTPServer, type SMTPServerDataStream, type SMTPServerSession } from 'smtp-server';
 import type { Logger } from '../logger';
 import { importRawMail, type IntakeDeps } from './intake.service';
+import { unknownRecipient, type LmtpListen } from './lmtp-address';
 import { pipeInputCap } from './pipe-input';
 
 /**
@@ -22,15 +23,6 @@ import { pipeInputCap } from './pipe-input';
  * takes goes through every check of the import (loops, bans, floods, threading by sender).
  */
 export type LmtpReceiver = { close(): Promise<void>; address(): string };
-
-export type LmtpListen = { path: string } | { host: string; port: number };
-
-/** `server.lmtp` as written in the configuration: a socket path, or host:port on loopback. */
-export function lmtpListenOf(value: string): LmtpListen {
-  if (value.startsWith('/')) return { path: value };
-  const at = value.lastIndexOf(':');
-  return { host: value.slice(0, at).replace(/^\[|\]$/g, ''), port: Number(value.slice(at + 1)) };
-}
 
 class TryLater extends Error {
   readonly responseCode = 451;
@@ -93,7 +85,8 @@ async function receive(deps: IntakeDeps & { logger: Logger }, stream: SMTPServer
   const answers: Array<string | Error> = [];
   for (const rcpt of session.envelope.rcptTo) {
     try {
-      const result = await importRawMail(deps, raw, { source: 'lmtp', mailboxId: null, recipient: rcpt.address.toLowerCase() });
+      const address = rcpt.address.toLowerCase();
+      const result = await importRawMail(deps, raw, { source: 'lmtp', mailboxId: null, recipient: address === unknownRecipient ? null : address });
       answers.push(`2.0.0 ${result.outcome}${result.reason ? ` (${result.reason})` : ''}`);
     } catch (err) {
       deps.logger.warn({ err: err instanceof Error ? err.message : String(err) }, 'an LMTP mail could not be imported; the mail server keeps it');
