@@ -10,7 +10,7 @@ import { createLogger, type Logger } from './logger';
 import { appVersion, resolveFromRoot } from './paths';
 import { startJobs, type JobRunner } from './jobs/job-runner';
 import { lmtpListenOf } from './mail-intake/lmtp-address';
-import { startLmtpReceiver, type LmtpReceiver } from './mail-intake/lmtp-receiver';
+import { keepLmtpReceiver } from './mail-intake/lmtp-receiver';
 import { createApp } from './web/app';
 import { createServices } from './web/app-services';
 
@@ -42,7 +42,7 @@ export function createTessera(createInstallApp: InstallAppFactory, env: Env = sy
   const i18n = createI18n();
   let db: Db | null = null;
   let jobs: JobRunner | null = null;
-  let lmtp: Promise<LmtpReceiver | null> | null = null;
+  let lmtp: { close(): Promise<void> } | null = null;
   let handle: Handler;
 
   // Background work (mail delivery) runs in the web process too; every process may, safely.
@@ -53,14 +53,8 @@ export function createTessera(createInstallApp: InstallAppFactory, env: Env = sy
     handle = createApp(services, { services });
     jobs = startJobs(services, { listen: true });
     // Mail from the machine's mail server by LMTP (server.lmtp): the resident receiver instead of a
-    // process per mail. A receiver that cannot listen is logged; the MTA keeps the mail meanwhile.
-    const lmtpAt = current.server.lmtp;
-    lmtp = lmtpAt
-      ? startLmtpReceiver(services, lmtpListenOf(lmtpAt)).catch((err: unknown) => {
-          log.error({ err, lmtp: lmtpAt }, 'the LMTP receiver could not listen; mail waits at the mail server');
-          return null;
-        })
-      : null;
+    // process per mail; one that cannot listen yet tries again (the MTA keeps the mail meanwhile).
+    lmtp = current.server.lmtp ? keepLmtpReceiver(services, lmtpListenOf(current.server.lmtp)) : null;
   };
 
   if (config.installed) {
@@ -80,7 +74,7 @@ export function createTessera(createInstallApp: InstallAppFactory, env: Env = sy
     handle: (req, res) => handle(req, res),
     installed: () => db !== null,
     close: async () => {
-      await (await lmtp)?.close();
+      await lmtp?.close();
       await jobs?.stop();
       await db?.destroy();
     },

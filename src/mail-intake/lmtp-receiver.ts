@@ -95,3 +95,40 @@ async function receive(deps: IntakeDeps & { logger: Logger }, stream: SMTPServer
   }
   return answers;
 }
+
+/**
+ * The receiver as the web process runs it: one that cannot listen yet (the socket's folder
+ * missing, the port taken by a process still stopping) tries again every `retryMs` instead of
+ * staying off until a restart. The MTA keeps the mail meanwhile.
+ */
+export function keepLmtpReceiver(deps: IntakeDeps & { logger: Logger }, listen: LmtpListen, retryMs = 30_000): { close(): Promise<void> } {
+  let receiver: LmtpReceiver | null = null;
+  let timer: NodeJS.Timeout | null = null;
+  let closed = false;
+  let starting: Promise<void> | null = null;
+  const attempt = () => {
+    timer = null;
+    starting = startLmtpReceiver(deps, listen).then(
+      async (r) => {
+        if (closed) await r.close();
+        else receiver = r;
+      },
+      (err: unknown) => {
+        deps.logger.error({ err, lmtp: listen }, 'the LMTP receiver could not listen; trying again, mail waits at the mail server');
+        if (!closed) {
+          timer = setTimeout(attempt, retryMs);
+          timer.unref();
+        }
+      },
+    );
+  };
+  attempt();
+  return {
+    close: async () => {
+      closed = true;
+      if (timer) clearTimeout(timer);
+      await starting;
+      await receiver?.close();
+    },
+  };
+}

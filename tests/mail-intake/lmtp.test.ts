@@ -3,7 +3,9 @@ import pino from 'pino';
 import { createKnex } from '../../src/db/knex-factory';
 import { createI18n } from '../../src/i18n/i18n';
 import { lmtpListenOf } from '../../src/mail-intake/lmtp-address';
-import { startLmtpReceiver, type LmtpReceiver } from '../../src/mail-intake/lmtp-receiver';
+import net from 'node:net';
+import { keepLmtpReceiver, startLmtpReceiver, type LmtpReceiver } from '../../src/mail-intake/lmtp-receiver';
+import { waitFor } from '../helpers/wait-for';
 import { createServices } from '../../src/web/app-services';
 import { configSchema } from '../../src/config/config.schema';
 import { testConfig, useInstalledApp, type InstalledApp } from '../helpers/installed-app';
@@ -96,4 +98,25 @@ test('the configuration takes a socket path or a loopback address only: LMTP has
   expect(parse('0.0.0.0:2424')).toBe(false);
   expect(parse('mail.example.com:24')).toBe(false);
   expect(base.server.lmtp).toBeNull();
+});
+
+test('a receiver that cannot listen yet (its port still taken) tries again and takes mail once it can', async () => {
+  const squatter = net.createServer();
+  await new Promise<void>((resolve) => squatter.listen(0, '127.0.0.1', () => resolve()));
+  const port = (squatter.address() as net.AddressInfo).port;
+  const logged: string[] = [];
+  const kept = keepLmtpReceiver({ ...t.services, logger: pino({ level: 'error' }, { write: (line: string) => logged.push(line) }) }, { host: '127.0.0.1', port }, 50);
+  try {
+    await waitFor(() => logged.some((l) => l.includes('could not listen')), 'the first attempt failing');
+    await new Promise<void>((resolve) => squatter.close(() => resolve()));
+    const r: LmtpReceiver = { address: () => `127.0.0.1:${port}`, close: async () => undefined };
+    let response = '';
+    await waitFor(async () => {
+      response = await lmtpSend(r, simpleMail({ from: 'Late <late@example.org>', subject: 'After the port came free' }), ['help@example.com']).then((i) => i.response, () => '');
+      return response !== '';
+    }, 'the receiver listening on the freed port');
+    expect(response).toContain('created');
+  } finally {
+    await kept.close();
+  }
 });
