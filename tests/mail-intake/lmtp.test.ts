@@ -6,6 +6,10 @@ import { lmtpListenOf } from '../../src/mail-intake/lmtp-address';
 import net from 'node:net';
 import { keepLmtpReceiver, startLmtpReceiver, type LmtpReceiver } from '../../src/mail-intake/lmtp-receiver';
 import { waitFor } from '../helpers/wait-for';
+import fs from 'node:fs';
+import { createInstallApp } from '../../install/install-app';
+import { createTessera } from '../../src/tessera';
+import { commandEnv } from '../helpers/command-env';
 import { createServices } from '../../src/web/app-services';
 import { configSchema } from '../../src/config/config.schema';
 import { testConfig, useInstalledApp, type InstalledApp } from '../helpers/installed-app';
@@ -119,4 +123,26 @@ test('a receiver that cannot listen yet (its port still taken) tries again and t
   } finally {
     await kept.close();
   }
+});
+
+test('the help desk process receives by LMTP where TESSERA_LMTP says, and stops receiving when it closes', async () => {
+  const configDir = tempDir('tessera-lmtp-config-');
+  const free = net.createServer();
+  await new Promise<void>((resolve) => free.listen(0, '127.0.0.1', () => resolve()));
+  const port = (free.address() as net.AddressInfo).port;
+  await new Promise<void>((resolve) => free.close(() => resolve()));
+  const tessera = createTessera(createInstallApp, { ...commandEnv(t, configDir), TESSERA_LMTP: `127.0.0.1:${port}` }, pino({ level: 'silent' }));
+  const at: LmtpReceiver = { address: () => `127.0.0.1:${port}`, close: async () => undefined };
+  try {
+    let response = '';
+    await waitFor(async () => {
+      response = await lmtpSend(at, simpleMail({ from: 'Wired <wired@example.org>', subject: 'Through the web process' }), ['help@example.com']).then((i) => i.response, () => '');
+      return response !== '';
+    }, 'the web process listening for LMTP');
+    expect(response).toContain('created');
+  } finally {
+    await tessera.close();
+    fs.rmSync(configDir, { recursive: true, force: true });
+  }
+  await expect(lmtpSend(at, simpleMail({ subject: 'After close' }), ['help@example.com'])).rejects.toMatchObject({ code: 'ESOCKET' });
 });
