@@ -7,17 +7,20 @@
  *   npx tsx bench/mail-import.ts --client mysql --host 127.0.0.1 --user root --messages 1000
  *   npx tsx bench/mail-import.ts --via imap --messages 1000   (Dovecot on loopback, the fetch job)
  *   npx tsx bench/mail-import.ts --via pipe --messages 100    (bin/tessera-mail-pipe, one process per mail)
+ *   npx tsx bench/mail-import.ts --via lmtp --messages 1000 [--concurrency 2]   (the LMTP receiver, as an MTA's connections)
+ *   npx tsx bench/mail-import.ts --via pipe-lmtp --messages 100   (the pipe with --lmtp: a process per mail, handed over)
  * Prints messages per second (wall clock) and CPU milliseconds per message: this process's own,
  * and with --via pipe that of the pipe processes (their start included). The database server's
  * and Dovecot's CPU are not included.
  */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import knex, { type Knex } from 'knex';
+import nodemailer from 'nodemailer';
 import pino from 'pino';
 import { systemClock } from '../src/clock';
 import { configSchema, type AppConfig, type DatabaseConfig } from '../src/config/config.schema';
@@ -26,6 +29,8 @@ import { migrateLatest } from '../src/db/migrate';
 import { withTransaction } from '../src/db/transaction';
 import { createI18n } from '../src/i18n/i18n';
 import { importRawMail } from '../src/mail-intake/intake.service';
+import { lmtpListenOf } from '../src/mail-intake/lmtp-address';
+import { startLmtpReceiver } from '../src/mail-intake/lmtp-receiver';
 import { createInitialData } from '../src/setup/initial-data';
 import { fetchDueMailboxes } from '../src/jobs/mail-fetch';
 import type { MailOrigin } from '../src/mail-intake/intake.service';
@@ -121,11 +126,64 @@ async function viaPipe(run: Run, messages: Buffer[], configDir: string): Promise
   return outcomes;
 }
 
+/**
+ * Every message handed to the LMTP receiver (in this process, on loopback) over `concurrency`
+ * kept-open connections, as a mail server's LMTP client does. The client's CPU (nodemailer) is
+ * counted with the receiver's: an MTA would spend it instead.
+ */
+async function viaLmtp(run: Run, messages: Buffer[], concurrency: number): Promise<Record<string, number>> {
+  const receiver = await startLmtpReceiver(run.services, lmtpListenOf('127.0.0.1:0'));
+  const port = Number(receiver.address().split(':').pop());
+  const outcomes: Record<string, number> = {};
+  try {
+    let next = 0;
+    await Promise.all(
+      Array.from({ length: concurrency }, async () => {
+        const transport = nodemailer.createTransport({ host: '127.0.0.1', port, lmtp: true, secure: false, ignoreTLS: true, pool: true, maxConnections: 1, maxMessages: Infinity });
+        try {
+          while (next < messages.length) {
+            const raw = messages[next++]!;
+            const sent = await transport.sendMail({ envelope: { from: 'mta@example.org', to: ['help@example.com'] }, raw });
+            const key = sent.response.split(' ')[2] ?? sent.response;
+            outcomes[key] = (outcomes[key] ?? 0) + 1;
+          }
+        } finally {
+          transport.close();
+        }
+      }),
+    );
+  } finally {
+    await receiver.close();
+  }
+  return outcomes;
+}
+
+/** Every message through bin/tessera-mail-pipe --lmtp, a process each, handed to the receiver in this process. */
+async function viaPipeLmtp(run: Run, messages: Buffer[], configDir: string): Promise<Record<string, number>> {
+  const receiver = await startLmtpReceiver(run.services, lmtpListenOf('127.0.0.1:0'));
+  const outcomes: Record<string, number> = {};
+  try {
+    for (const raw of messages) {
+      // Not spawnSync: the receiver in this process must answer meanwhile.
+      const code = await new Promise<number | null>((resolve, reject) => {
+        const child = spawn(path.join(root, 'bin', 'tessera-mail-pipe'), ['--lmtp', receiver.address()], { env: { ...process.env, TESSERA_CONFIG_DIR: configDir }, stdio: ['pipe', 'ignore', 'ignore'] });
+        child.once('error', reject);
+        child.once('exit', (c) => resolve(c));
+        child.stdin.end(raw);
+      });
+      outcomes[`exit${code}`] = (outcomes[`exit${code}`] ?? 0) + 1;
+    }
+  } finally {
+    await receiver.close();
+  }
+  return outcomes;
+}
+
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { client: { type: 'string', default: 'sqlite' }, host: { type: 'string', default: '127.0.0.1' }, user: { type: 'string', default: 'root' }, messages: { type: 'string', default: '1000' }, via: { type: 'string', default: 'function' } } });
+  const { values } = parseArgs({ options: { client: { type: 'string', default: 'sqlite' }, host: { type: 'string', default: '127.0.0.1' }, user: { type: 'string', default: 'root' }, messages: { type: 'string', default: '1000' }, via: { type: 'string', default: 'function' }, concurrency: { type: 'string', default: '1' } } });
   const count = Number(values.messages);
   const via = values.via!;
-  if (!['function', 'imap', 'pipe'].includes(via)) throw new Error('--via function|imap|pipe');
+  if (!['function', 'imap', 'pipe', 'lmtp', 'pipe-lmtp'].includes(via)) throw new Error('--via function|imap|pipe|lmtp|pipe-lmtp');
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tessera-bench-mail-'));
   const fresh = await freshDatabase(values.client!, values.host!, values.user!, dataDir);
   const db = createKnex(fresh.config, dataDir);
@@ -148,14 +206,21 @@ async function main(): Promise<void> {
     }
     const cpu = cpuMs();
     const started = process.hrtime.bigint();
-    const outcomes = via === 'imap' ? await viaImap(run, messages, dc!) : via === 'pipe' ? await viaPipe(run, messages, dataDir) : await viaFunction(run, messages);
+    const ways: Record<string, () => Promise<Record<string, number>>> = {
+      imap: () => viaImap(run, messages, dc!),
+      pipe: () => viaPipe(run, messages, dataDir),
+      lmtp: () => viaLmtp(run, messages, Number(values.concurrency)),
+      'pipe-lmtp': () => viaPipeLmtp(run, messages, dataDir),
+      function: () => viaFunction(run, messages),
+    };
+    const outcomes = await ways[via]!();
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
     const used = cpuMs();
     const tickets = Number((await db('tickets').count<{ n: number }[]>({ n: '*' }))[0]!.n) - 20;
     const bytes = messages.reduce((n, m) => n + m.length, 0);
     const perMessage = (ms: number) => +(ms / count).toFixed(2);
     console.log(JSON.stringify({
-      client: values.client, via, messages: count, tickets, outcomes, seconds: +seconds.toFixed(2), perSecond: +(count / seconds).toFixed(1),
+      client: values.client, via, concurrency: Number(values.concurrency), messages: count, tickets, outcomes, seconds: +seconds.toFixed(2), perSecond: +(count / seconds).toFixed(1),
       cpuMsPerMessage: perMessage(used.self - cpu.self), childCpuMsPerMessage: perMessage(used.children - cpu.children), megabytes: +(bytes / 1024 / 1024).toFixed(1),
       loadAverage: os.loadavg().map((l) => +l.toFixed(1)),
     }));

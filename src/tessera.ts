@@ -9,6 +9,8 @@ import { createI18n } from './i18n/i18n';
 import { createLogger, type Logger } from './logger';
 import { appVersion, resolveFromRoot } from './paths';
 import { startJobs, type JobRunner } from './jobs/job-runner';
+import { lmtpListenOf } from './mail-intake/lmtp-address';
+import { keepLmtpReceiver } from './mail-intake/lmtp-receiver';
 import { createApp } from './web/app';
 import { createServices } from './web/app-services';
 
@@ -40,6 +42,7 @@ export function createTessera(createInstallApp: InstallAppFactory, env: Env = sy
   const i18n = createI18n();
   let db: Db | null = null;
   let jobs: JobRunner | null = null;
+  let lmtp: { close(): Promise<void> } | null = null;
   let handle: Handler;
 
   // Background work (mail delivery) runs in the web process too; every process may, safely.
@@ -49,6 +52,9 @@ export function createTessera(createInstallApp: InstallAppFactory, env: Env = sy
     const services = createServices({ config: current, db, logger: log, i18n, clock: systemClock });
     handle = createApp(services, { services });
     jobs = startJobs(services, { listen: true });
+    // Mail from the machine's mail server by LMTP (server.lmtp): the resident receiver instead of a
+    // process per mail; one that cannot listen yet tries again (the MTA keeps the mail meanwhile).
+    lmtp = current.server.lmtp ? keepLmtpReceiver(services, lmtpListenOf(current.server.lmtp)) : null;
   };
 
   if (config.installed) {
@@ -68,6 +74,7 @@ export function createTessera(createInstallApp: InstallAppFactory, env: Env = sy
     handle: (req, res) => handle(req, res),
     installed: () => db !== null,
     close: async () => {
+      await lmtp?.close();
       await jobs?.stop();
       await db?.destroy();
     },

@@ -15,10 +15,20 @@ import { runInstalledCommand } from './command';
  *
  * `npm run cron -- --listen=SECONDS` also keeps IMAP IDLE connections open for that long (at
  * most an hour), for hosts that start cron every few minutes and want new mail within seconds
- * meanwhile: call it with a little less than the cron interval.
+ * meanwhile: call it with a little less than the cron interval. A bare `--listen` listens for the
+ * hour, for a supervisor (systemd, a panel's "always on" process) that restarts it and ends it
+ * with SIGTERM.
  */
-const listenArg = process.argv.slice(2).find((a) => a.startsWith('--listen='));
-const listenSeconds = listenArg ? Math.min(3600, Math.max(0, Number.parseInt(listenArg.slice('--listen='.length), 10) || 0)) : 0;
+const maxListenSeconds = 3600;
+
+/** `--listen=S` listens S seconds (at most an hour); a bare `--listen` the hour, or until a signal ends it. */
+function listenSecondsOf(args: string[]): number {
+  const arg = args.find((a) => a === '--listen' || a.startsWith('--listen='));
+  if (!arg) return 0;
+  if (arg === '--listen') return maxListenSeconds;
+  return Math.min(maxListenSeconds, Math.max(0, Number.parseInt(arg.slice('--listen='.length), 10) || 0));
+}
+const listenSeconds = listenSecondsOf(process.argv.slice(2));
 
 runInstalledCommand('The jobs failed', async ({ config, db }) => {
   const services = createServices({ config, db, logger: createLogger(config.log.level), i18n: createI18n(), clock: systemClock });

@@ -40,6 +40,15 @@ export const configSchema = z
         /** Express "trust proxy": false, true, a hop count or a list of addresses. */
         trustProxy: z.union([z.boolean(), z.number().int().min(0), z.string()]),
         shutdownTimeoutMs: z.number().int().min(0),
+        /**
+         * Where the help desk receives mail by LMTP from the machine's mail server: a Unix socket
+         * path, or host:port on loopback only (LMTP has no sign-in). Null: no LMTP receiver.
+         */
+        lmtp: z
+          .string()
+          .regex(/^(\/.+|(127\.\d{1,3}\.\d{1,3}\.\d{1,3}|localhost|\[::1\]):\d{1,5})$/, 'a socket path (/run/tessera/lmtp.sock) or a loopback host:port (127.0.0.1:2424)')
+          .nullable()
+          .default(null),
       })
       .strict(),
     database: databaseConfigSchema,

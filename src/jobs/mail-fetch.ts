@@ -244,27 +244,53 @@ async function fetchImapFolder(run: Run, client: ReturnType<typeof imapClient>):
         if (m.source) sources.set(m.uid, m.source);
       }
     }
-    for (const m of batch) {
-      const source = sources.get(m.uid);
-      if ((m.size ?? 0) > serverLimits.maxMessageBytes) {
-        run.notes.push(`UID ${m.uid} (${Math.round((m.size ?? 0) / 1048576)} MB) left in the mailbox`);
-      } else if (source) {
-        await importOne(run, source);
-        await afterImap(client, box, m.uid);
-      } // else: removed from the folder since it was listed (by a person or another program)
-      lastUid = m.uid;
-      if (!(await saveImapPosition(deps.db, box.id, run.lease.worker, validity, lastUid))) throw new RunStopped('lease_lost', null);
+    // The action after import (\Seen, move, delete) and the position are written once per
+    // batch, not per message: one IMAP round trip and one commit instead of twenty. A run that
+    // stops inside a batch (the database went away) still acts on the messages it stored and
+    // moves the position past them; whatever it could not record is imported again next time
+    // as a "duplicate" (the dedupe key), never as a second ticket.
+    const done: number[] = [];
+    let through = lastUid;
+    let failed = false;
+    try {
+      for (const m of batch) {
+        const source = sources.get(m.uid);
+        if ((m.size ?? 0) > serverLimits.maxMessageBytes) {
+          run.notes.push(`UID ${m.uid} (${Math.round((m.size ?? 0) / 1048576)} MB) left in the mailbox`);
+        } else if (source) {
+          await importOne(run, source);
+          done.push(m.uid);
+        } // else: removed from the folder since it was listed (by a person or another program)
+        through = m.uid;
+      }
+    } catch (err) {
+      failed = true;
+      throw err;
+    } finally {
+      try {
+        await recordBatch(run, client, done, validity, lastUid, through);
+      } catch (err) {
+        // After a failed batch this is best effort: the batch's own error is the one reported.
+        if (!failed) throw err;
+      }
     }
+    lastUid = through;
   }
 }
 
-async function afterImap(client: ReturnType<typeof imapClient>, box: MailboxRow, uid: number): Promise<void> {
-  const range = String(uid);
+/** Acts on the imported messages of a batch, then moves the position past what was handled. */
+async function recordBatch(run: Run, client: ReturnType<typeof imapClient>, done: number[], validity: string, from: number, through: number): Promise<void> {
+  if (done.length) await afterImap(client, run.box, done);
+  if (through !== from && !(await saveImapPosition(run.deps.db, run.box.id, run.lease.worker, validity, through))) throw new RunStopped('lease_lost', null);
+}
+
+async function afterImap(client: ReturnType<typeof imapClient>, box: MailboxRow, uids: number[]): Promise<void> {
+  const range = uids.join(',');
   let done = true;
   if (box.after_import === 'mark_seen') done = await client.messageFlagsAdd(range, ['\\Seen'], { uid: true });
   else if (box.after_import === 'move') done = (await client.messageMove(range, box.move_to ?? '', { uid: true })) !== false;
   else if (box.after_import === 'delete') done = await client.messageDelete(range, { uid: true });
-  if (!done) throw new RunStopped(box.after_import === 'move' ? 'move_folder' : 'action', `${box.after_import} of UID ${uid} failed; the message was imported and stays in the folder`);
+  if (!done) throw new RunStopped(box.after_import === 'move' ? 'move_folder' : 'action', `${box.after_import} of UID ${range} failed; the messages were imported and stay in the folder`);
 }
 
 async function fetchPop3(run: Run, access: ServerAccess): Promise<void> {

@@ -2,7 +2,7 @@ import type { Knex } from 'knex';
 import { insertReturningId } from '../db/insert';
 
 export type InboundStatus = 'imported' | 'refused' | 'failed' | 'discarded';
-export type InboundSource = 'pipe' | 'imap' | 'pop3';
+export type InboundSource = 'pipe' | 'lmtp' | 'imap' | 'pop3';
 
 export type InboundMailRow = {
   id: number;

@@ -25,7 +25,7 @@ import { recentReplyDigest } from '../staff-mail/staff-mail.repo';
 import { checkStaffReply, type StaffReplyCheck } from '../staff-mail/staff-reply-check';
 
 export type MailOrigin = {
-  source: 'pipe' | 'imap' | 'pop3';
+  source: 'pipe' | 'lmtp' | 'imap' | 'pop3';
   mailboxId: number | null;
   /** The envelope recipient, when the way in knows it (the pipe's --recipient): it replaces the delivery headers. */
   recipient?: string | null;

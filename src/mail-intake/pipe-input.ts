@@ -46,16 +46,21 @@ const envelopeAddress = /^[^\s@<>()",;:]+@[^\s@<>()",;:]+$/;
  * The pipe's options: `--recipient ADDRESS`, the envelope recipient as the mail server knows it
  * (Postfix's `${original_recipient}` / $ORIGINAL_RECIPIENT, Exim's `$original_local_part@$original_domain`).
  * A staff answer by e-mail is recognised by it alone when given (see README).
+ * `--lmtp SOCKET|HOST:PORT`: hand the mail to the running help desk's LMTP receiver first
+ * (the `server.lmtp` it listens on). Given on the command line, not read from the configuration,
+ * so that the fast path loads nothing but the LMTP client.
  */
-export function pipeOptions(argv: readonly string[]): { recipient: string | null } {
-  let values: { recipient?: string };
+export function pipeOptions(argv: readonly string[]): { recipient: string | null; lmtp: string | null } {
+  let values: { recipient?: string; lmtp?: string };
   try {
-    ({ values } = parseArgs({ args: [...argv], options: { recipient: { type: 'string' } }, strict: true, allowPositionals: false }));
+    ({ values } = parseArgs({ args: [...argv], options: { recipient: { type: 'string' }, lmtp: { type: 'string' } }, strict: true, allowPositionals: false }));
   } catch (err) {
     throw new PipeUsageError(err instanceof Error ? err.message : String(err));
   }
+  const lmtp = (values.lmtp ?? '').trim() || null;
+  if (lmtp !== null && !/^(\/.+|[^\s/]+:\d{1,5})$/.test(lmtp)) throw new PipeUsageError(`--lmtp is not a socket path or host:port: ${JSON.stringify(lmtp.slice(0, 80))}`);
   const recipient = (values.recipient ?? '').trim().replace(/^<|>$/g, '').toLowerCase();
-  if (!recipient) return { recipient: null };
+  if (!recipient) return { recipient: null, lmtp };
   if (recipient.length > 254 || !envelopeAddress.test(recipient)) throw new PipeUsageError(`--recipient is not an e-mail address: ${JSON.stringify(recipient.slice(0, 80))}`);
-  return { recipient };
+  return { recipient, lmtp };
 }

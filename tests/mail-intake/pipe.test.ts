@@ -2,6 +2,9 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import type { DatabaseConfig } from '../../src/config/config.schema';
 import { fromRoot } from '../../src/paths';
+import path from 'node:path';
+import { startLmtpReceiver } from '../../src/mail-intake/lmtp-receiver';
+import { commandEnv } from '../helpers/command-env';
 import { startDbProxy, type DbProxy } from '../helpers/db-proxy';
 import { useInstalledApp, type InstalledApp } from '../helpers/installed-app';
 import { fixtureMail } from '../helpers/mail-intake';
@@ -16,32 +19,10 @@ useInstalledApp((app) => (t = app));
 const configDir = tempDir('tessera-h11-import-pipe-');
 afterAll(() => fs.rmSync(configDir, { recursive: true, force: true }));
 
-/** The environment of an MTA's pipe: only the variables that say where Tessera's database is. */
-function pipeEnv(database: DatabaseConfig): NodeJS.ProcessEnv {
-  return {
-    PATH: process.env.PATH,
-    NODE: process.execPath,
-    TESSERA_CONFIG_DIR: configDir,
-    TESSERA_INSTALLED: 'true',
-    TESSERA_DB_CLIENT: database.client,
-    TESSERA_DB_FILENAME: database.filename,
-    TESSERA_DB_HOST: database.host,
-    TESSERA_DB_PORT: database.port === null ? '' : String(database.port),
-    TESSERA_DB_NAME: database.database,
-    TESSERA_DB_USER: database.user,
-    TESSERA_DB_PASSWORD: database.password,
-    TESSERA_DATA_DIR: t.config.paths.data,
-    TESSERA_ATTACHMENTS_DIR: t.config.paths.attachments,
-    TESSERA_SESSION_SECRET: t.config.secrets.session,
-    TESSERA_SIGNING_SECRET: t.config.secrets.signing,
-    TESSERA_LOG_LEVEL: 'silent',
-  };
-}
-
 /** Runs bin/tessera-mail-pipe as an MTA would: the mail on stdin, the exit code is the answer. */
 function pipe(raw: Buffer, database: DatabaseConfig = t.config.database, args: string[] = []): Promise<{ code: number | null; out: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(fromRoot('bin', 'tessera-mail-pipe'), args, { env: pipeEnv(database), stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(fromRoot('bin', 'tessera-mail-pipe'), args, { env: commandEnv(t, configDir, database), stdio: ['pipe', 'pipe', 'pipe'] });
     let out = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
     child.stderr.on('data', (d: Buffer) => (out += d.toString()));
@@ -103,4 +84,30 @@ test('--recipient passes the envelope recipient through the script and is kept w
   const good = await pipe(raw, t.config.database, ['--recipient', '<Help+Tag@Example.com>']);
   expect(good.code).toBe(0);
   expect(await t.db('inbound_mails').where({ message_id_header: '<h11-recipient@example.org>' }).first('envelope_recipient')).toEqual({ envelope_recipient: 'help+tag@example.com' });
+});
+
+describe('--lmtp: handed to the running help desk, imported here only when nobody listens', () => {
+  const socket = path.join(configDir, 'lmtp.sock');
+
+  test('a running receiver takes the mail: the pipe loads no database and exits 0', async () => {
+    const receiver = await startLmtpReceiver(t.services, { path: socket });
+    try {
+      const raw = Buffer.from(fixtureMail('plain.eml').toString('latin1').replace(/^Message-ID:.*$/im, 'Message-ID: <h11-lmtp-pipe@example.org>'), 'latin1');
+      // The database the child is told about does not answer: only the hand-over can store the mail.
+      const result = await pipe(raw, { ...t.config.database, client: 'mysql', host: '127.0.0.1', port: 1 }, ['--lmtp', socket, '--recipient', 'help@example.com']);
+      expect(result).toEqual({ code: 0, out: expect.stringContaining('handed to the help desk (accepted)') });
+      expect(await t.db('inbound_mails').where({ message_id_header: '<h11-lmtp-pipe@example.org>' }).select('source', 'envelope_recipient')).toEqual([{ source: 'lmtp', envelope_recipient: 'help@example.com' }]);
+    } finally {
+      await receiver.close();
+    }
+  });
+
+  test('nobody listens: the pipe imports the mail itself; with the database down as well it exits 75', async () => {
+    const raw = Buffer.from(fixtureMail('plain.eml').toString('latin1').replace(/^Message-ID:.*$/im, 'Message-ID: <h11-lmtp-fallback@example.org>'), 'latin1');
+    const bothDown = await pipe(raw, { ...t.config.database, client: 'mysql', host: '127.0.0.1', port: 1 }, ['--lmtp', socket]);
+    expect(bothDown.code).toBe(75);
+    const fallback = await pipe(raw, t.config.database, ['--lmtp', socket]);
+    expect(fallback).toEqual({ code: 0, out: expect.stringContaining('created') });
+    expect(await t.db('inbound_mails').where({ message_id_header: '<h11-lmtp-fallback@example.org>' }).select('source')).toEqual([{ source: 'pipe' }]);
+  });
 });

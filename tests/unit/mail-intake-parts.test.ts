@@ -52,12 +52,18 @@ test('the pipe reads at most its cap, and tells the MTA what to do', async () =>
 });
 
 test('the pipe takes the envelope recipient as --recipient, normalised, and refuses anything that is not one address', () => {
-  expect(pipeOptions([])).toEqual({ recipient: null });
-  expect(pipeOptions(['--recipient', ''])).toEqual({ recipient: null });
-  expect(pipeOptions(['--recipient', ' <Help+t1@Example.COM> '])).toEqual({ recipient: 'help+t1@example.com' });
-  expect(pipeOptions(['--recipient=help@example.com'])).toEqual({ recipient: 'help@example.com' });
+  expect(pipeOptions([])).toEqual({ recipient: null, lmtp: null });
+  expect(pipeOptions(['--recipient', ''])).toEqual({ recipient: null, lmtp: null });
+  expect(pipeOptions(['--recipient', ' <Help+t1@Example.COM> '])).toEqual({ recipient: 'help+t1@example.com', lmtp: null });
+  expect(pipeOptions(['--recipient=help@example.com'])).toEqual({ recipient: 'help@example.com', lmtp: null });
   for (const bad of [['--recipient'], ['--recipient', 'a@b.c, d@e.f'], ['--recipient', 'x@y.z\r\nBcc: e@f.g'], ['--recipient', `${'a'.repeat(250)}@b.cd`], ['--recipient', '<script>@x.y'], ['--other', 'x'], ['positional']]) {
     expect(() => pipeOptions(bad)).toThrow(PipeUsageError);
   }
   expect(exitCodeFor(new PipeUsageError('x'))).toBe(75);
+});
+
+test('the pipe takes the LMTP receiver to hand over to as --lmtp: a socket path or host:port, nothing else', () => {
+  expect(pipeOptions(['--lmtp', '/run/tessera/lmtp.sock'])).toEqual({ recipient: null, lmtp: '/run/tessera/lmtp.sock' });
+  expect(pipeOptions(['--lmtp=127.0.0.1:2424', '--recipient', 'help@example.com'])).toEqual({ recipient: 'help@example.com', lmtp: '127.0.0.1:2424' });
+  for (const bad of [['--lmtp'], ['--lmtp', 'relative/path'], ['--lmtp', 'host'], ['--lmtp', 'a b:24']]) expect(() => pipeOptions(bad)).toThrow(PipeUsageError);
 });
