@@ -48,7 +48,7 @@ export function createTessera(createInstallApp: InstallAppFactory, env: Env = sy
     db = createKnex(current.database, resolveFromRoot(current.paths.data), { logger: log });
     const services = createServices({ config: current, db, logger: log, i18n, clock: systemClock });
     handle = createApp(services, { services });
-    jobs = startJobs(services, { listen: true });
+    jobs = startJobs(services, { listen: true, intervalMs: current.jobs?.intervalMs });
   };
 
   if (config.installed) {

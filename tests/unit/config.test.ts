@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { ConfigError, loadConfig } from '../../src/config/load-config';
 import { writeLocalConfig } from '../../src/config/write-local-config';
+import { deliveryPolicy, mailLeasesOf } from '../../src/mail/delivery-policy';
 import { tempDir } from '../helpers/test-db';
 
 test('defaults load and are not installed', () => {
@@ -53,4 +54,13 @@ test('a local.json that is not JSON is reported by file name', () => {
   const dir = tempDir();
   fs.writeFileSync(path.join(dir, 'local.json'), '{ "installed": tru');
   expect(() => loadConfig({ TESSERA_CONFIG_DIR: dir })).toThrow(/local\.json is not valid JSON/);
+});
+
+test('job timing: production defaults, shortened from the environment, a send always ends inside its lease', () => {
+  expect(loadConfig({ TESSERA_CONFIG_DIR: tempDir() }).jobs).toEqual({ intervalMs: 10_000, mailClaimLeaseMs: 30_000, mailAttemptLeaseMs: 90_000 });
+  const short = loadConfig({ TESSERA_CONFIG_DIR: tempDir(), TESSERA_JOBS_INTERVAL_MS: '300', TESSERA_MAIL_CLAIM_LEASE_MS: '2000', TESSERA_MAIL_ATTEMPT_LEASE_MS: '15000' });
+  expect(short.jobs).toEqual({ intervalMs: 300, mailClaimLeaseMs: 2000, mailAttemptLeaseMs: 15_000 });
+  expect(mailLeasesOf(short.jobs)).toEqual({ claimMs: 2000, attemptMs: 15_000, sendTimeoutMs: 10_000 });
+  expect(mailLeasesOf(undefined)).toEqual({ claimMs: deliveryPolicy.claimLeaseMs, attemptMs: deliveryPolicy.attemptLeaseMs, sendTimeoutMs: deliveryPolicy.sendTimeoutMs });
+  expect(() => loadConfig({ TESSERA_CONFIG_DIR: tempDir(), TESSERA_MAIL_CLAIM_LEASE_MS: '20000', TESSERA_MAIL_ATTEMPT_LEASE_MS: '10000' })).toThrow(/jobs\.mailAttemptLeaseMs \(from TESSERA_MAIL_ATTEMPT_LEASE_MS\)/);
 });
