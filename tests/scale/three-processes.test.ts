@@ -27,8 +27,13 @@ const adminEmail = 'admin@scale.example';
 const adminPassword = 'plum tractor velvet 1984 orbit';
 /** The client's own address (nginx sees it; the app must, too, through X-Forwarded-For). */
 const clientAddress = '127.0.0.5';
-/** Short leases so the test waits seconds, not minutes; a send is abandoned after 2/3 of the attempt lease (10 s). */
-const leases = { claimMs: 2000, attemptMs: 15_000 };
+/**
+ * Short leases so the test waits seconds, not minutes. A send is abandoned after 2/3 of the
+ * attempt lease (20 s): the live processes' sends held at the sink during the kill must not time
+ * out (a timed-out send whose message the server already had is a second, honest copy), so the
+ * margin is wide for a machine at load 20+.
+ */
+const leases = { claimMs: 2000, attemptMs: 30_000 };
 
 let tdb: TestDatabase;
 let db: Knex;
