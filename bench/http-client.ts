@@ -5,16 +5,24 @@
  */
 import crypto from 'node:crypto';
 import http from 'node:http';
+import https from 'node:https';
 
-export type Reply = { status: number; location: string | null; body: string };
+export type Reply = { status: number; location: string | null; body: string; headers: http.IncomingHttpHeaders };
 
 export class Browser {
   private readonly cookies = new Map<string, string>();
 
+  /** `agent` is an https.Agent for an https base (it carries the CA, and a local address if wanted). */
   constructor(
     private readonly base: URL,
     private readonly agent: http.Agent,
+    private readonly extraHeaders: http.OutgoingHttpHeaders = {},
   ) {}
+
+  /** The value of a cookie the browser holds, if any. */
+  cookie(name: string): string | undefined {
+    return this.cookies.get(name);
+  }
 
   get(path: string): Promise<Reply> {
     return this.send('GET', path);
@@ -33,11 +41,11 @@ export class Browser {
 
   private send(method: string, path: string, body?: Buffer, contentType?: string): Promise<Reply> {
     const url = new URL(path, this.base);
-    const headers: http.OutgoingHttpHeaders = { accept: 'text/html', 'accept-language': 'en' };
+    const headers: http.OutgoingHttpHeaders = { accept: 'text/html', 'accept-language': 'en', ...this.extraHeaders };
     if (this.cookies.size) headers.cookie = [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
     if (body) Object.assign(headers, { 'content-type': contentType, 'content-length': body.length, origin: this.base.origin });
     return new Promise((resolve, reject) => {
-      const req = http.request(url, { method, headers, agent: this.agent }, (res) => {
+      const req = (url.protocol === 'https:' ? https : http).request(url, { method, headers, agent: this.agent }, (res) => {
         for (const line of res.headers['set-cookie'] ?? []) {
           const [pair] = line.split(';');
           const eq = pair!.indexOf('=');
@@ -48,7 +56,7 @@ export class Browser {
         }
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, location: typeof res.headers.location === 'string' ? res.headers.location : null, body: Buffer.concat(chunks).toString('utf8') }));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, location: typeof res.headers.location === 'string' ? res.headers.location : null, body: Buffer.concat(chunks).toString('utf8'), headers: res.headers }));
         res.on('error', reject);
       });
       req.on('error', reject);

@@ -51,7 +51,7 @@ export function createTessera(createInstallApp: InstallAppFactory, env: Env = sy
     db = createKnex(current.database, resolveFromRoot(current.paths.data), { logger: log });
     const services = createServices({ config: current, db, logger: log, i18n, clock: systemClock });
     handle = createApp(services, { services });
-    jobs = startJobs(services, { listen: true });
+    jobs = startJobs(services, { listen: true, intervalMs: current.jobs?.intervalMs });
     // Mail from the machine's mail server by LMTP (server.lmtp): the resident receiver instead of a
     // process per mail; one that cannot listen yet tries again (the MTA keeps the mail meanwhile).
     lmtp = current.server.lmtp ? keepLmtpReceiver(services, lmtpListenOf(current.server.lmtp)) : null;

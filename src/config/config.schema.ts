@@ -64,6 +64,20 @@ export const configSchema = z
         maxPerClient: z.number().int().min(1).max(100_000).default(50),
       })
       .strict(),
+    /**
+     * Background work's timing: how often the web process runs the due jobs, and how long a
+     * claimed mail and a started attempt stay one process's (see src/mail/delivery-policy.ts).
+     * The defaults suit production; tests that kill a process mid-send shorten the leases.
+     */
+    jobs: z
+      .object({
+        intervalMs: z.number().int().min(100).max(3_600_000),
+        mailClaimLeaseMs: z.number().int().min(1000).max(3_600_000),
+        mailAttemptLeaseMs: z.number().int().min(1500).max(3_600_000),
+      })
+      .strict()
+      .refine((j) => j.mailAttemptLeaseMs > j.mailClaimLeaseMs, { message: 'mailAttemptLeaseMs must be longer than mailClaimLeaseMs', path: ['mailAttemptLeaseMs'] })
+      .optional(),
     log: z
       .object({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']) })
       .strict(),

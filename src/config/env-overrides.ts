@@ -21,6 +21,9 @@ export const envOverrides: ReadonlyArray<{ env: string; key: string; parse: Pars
   { env: 'TESSERA_ATTACHMENTS_DIR', key: 'paths.attachments', parse: 'string' },
   { env: 'TESSERA_SESSION_SECRET', key: 'secrets.session', parse: 'string' },
   { env: 'TESSERA_SIGNING_SECRET', key: 'secrets.signing', parse: 'string' },
+  { env: 'TESSERA_JOBS_INTERVAL_MS', key: 'jobs.intervalMs', parse: 'int' },
+  { env: 'TESSERA_MAIL_CLAIM_LEASE_MS', key: 'jobs.mailClaimLeaseMs', parse: 'int' },
+  { env: 'TESSERA_MAIL_ATTEMPT_LEASE_MS', key: 'jobs.mailAttemptLeaseMs', parse: 'int' },
   { env: 'TESSERA_LOG_LEVEL', key: 'log.level', parse: 'string' },
 ];
 

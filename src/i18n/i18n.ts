@@ -20,6 +20,33 @@ export function isLanguage(code: unknown): code is LanguageCode {
 
 const localesDir = fromRoot('src', 'i18n', 'locales');
 
+/** The cookie that remembers a chosen language (the language switch, a staff member's profile). */
+export const languageCookie = 'tessera.lang';
+const yearMs = 365 * 24 * 3600_000;
+
+/** How the language cookie is set: Secure whenever the request came over HTTPS (at the app or a trusted proxy). */
+export function languageCookieOptions(secure: boolean) {
+  return { path: '/', sameSite: 'lax' as const, secure, maxAge: yearMs };
+}
+
+type CookieRequest = { secure?: boolean; headers: { cookie?: string } };
+type CookieResponse = { cookie?(name: string, value: string, options: ReturnType<typeof languageCookieOptions>): unknown };
+
+/**
+ * The detector's own cookie cache sets the same flags on every response, so behind an HTTPS
+ * proxy the cookie went without Secure; this one decides per request.
+ */
+const languageCookieDetector = {
+  name: 'tesseraCookie',
+  lookup(req: CookieRequest): string | undefined {
+    const pair = (req.headers.cookie ?? '').split(/;\s*/).find((c) => c.startsWith(`${languageCookie}=`));
+    return pair ? decodeURIComponent(pair.slice(languageCookie.length + 1)) : undefined;
+  },
+  cacheUserLanguage(req: CookieRequest, res: CookieResponse, lng: string): void {
+    res.cookie?.(languageCookie, lng, languageCookieOptions(req.secure === true));
+  },
+};
+
 /**
  * The locale files of one language: `translation` (the shared texts) and one file per area
  * (e.g. `admin-staff`), so areas add texts without touching each other's files. Keys are
@@ -38,9 +65,11 @@ export function localeNamespaces(): string[] {
 export function createI18n(fallbackLng: LanguageCode = 'en'): i18n {
   const instance = i18next.createInstance();
   const namespaces = localeNamespaces();
+  const detector = new LanguageDetector();
+  detector.addDetector(languageCookieDetector as unknown as Parameters<LanguageDetector['addDetector']>[0]);
   void instance
     .use(FsBackend)
-    .use(LanguageDetector)
+    .use(detector)
     .init({
       initAsync: false,
       preload: [...languageCodes],
@@ -54,11 +83,9 @@ export function createI18n(fallbackLng: LanguageCode = 'en'): i18n {
       returnNull: false,
       backend: { loadPath: `${localesDir}/{{lng}}/{{ns}}.json` },
       detection: {
-        order: ['querystring', 'cookie', 'header'],
+        order: ['querystring', languageCookieDetector.name, 'header'],
         lookupQuerystring: 'lang',
-        lookupCookie: 'tessera.lang',
-        caches: ['cookie'],
-        cookieSameSite: 'lax',
+        caches: [languageCookieDetector.name],
       },
     });
   return instance;

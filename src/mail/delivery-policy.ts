@@ -27,6 +27,18 @@ export const deliveryPolicy = {
   attemptLeaseMs: 90_000,
 } as const;
 
+export type MailLeases = { claimMs: number; attemptMs: number; sendTimeoutMs: number };
+
+/**
+ * The leases of this desk: the policy's, or shorter ones from `config.jobs`. A send is always
+ * abandoned well inside its attempt's lease, so a live worker's mail is never taken over.
+ */
+export function mailLeasesOf(jobs: { mailClaimLeaseMs: number; mailAttemptLeaseMs: number } | undefined): MailLeases {
+  const claimMs = jobs?.mailClaimLeaseMs ?? deliveryPolicy.claimLeaseMs;
+  const attemptMs = jobs?.mailAttemptLeaseMs ?? deliveryPolicy.attemptLeaseMs;
+  return { claimMs, attemptMs, sendTimeoutMs: Math.min(deliveryPolicy.sendTimeoutMs, Math.floor((attemptMs * 2) / 3)) };
+}
+
 /**
  * Delay after the n-th failed attempt: 1, 2, 4, 8 … minutes, at most 6 hours, with ±15 % jitter
  * so mail that failed together (a server outage) does not come back all at the same second.

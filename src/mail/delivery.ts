@@ -10,7 +10,7 @@ import { withTransaction } from '../db/transaction';
 import { resolveFromRoot } from '../paths';
 import { insertTicketEvent } from '../tickets/ticket-events.repo';
 import type { SettingsService } from '../settings/settings.service';
-import { classifySendError, deliveryPolicy, retryDelayMs, type SendFailure } from './delivery-policy';
+import { classifySendError, deliveryPolicy, mailLeasesOf, retryDelayMs, type SendFailure } from './delivery-policy';
 import type { Settings } from '../settings/settings.schema';
 import { signedReplyTo } from '../staff-mail/signed-reply-to';
 import { senderOf } from './headers';
@@ -25,7 +25,7 @@ export type DeliveryDeps = {
   clock: Clock;
   logger: Logger;
   /** `secrets.signing` signs the Reply-To of staff notices when they are sent. */
-  config: Pick<AppConfig, 'paths' | 'secrets'>;
+  config: Pick<AppConfig, 'paths' | 'secrets' | 'jobs'>;
   /** Where the files of a reply are read from; the disk store of `config.paths` when not given. */
   store?: AttachmentStore;
 };
@@ -136,7 +136,7 @@ async function sendOne(deps: DeliveryDeps, transport: MailTransport, row: Outbox
     throw err;
   }
   try {
-    const { response } = await transport.send(mail, AbortSignal.timeout(deliveryPolicy.sendTimeoutMs));
+    const { response } = await transport.send(mail, AbortSignal.timeout(mailLeasesOf(deps.config.jobs).sendTimeoutMs));
     return { ok: true, response };
   } catch (err) {
     return { ok: false, failure: classifySendError(err) };
@@ -204,7 +204,7 @@ async function attempt(deps: DeliveryDeps, transport: MailTransport, row: Outbox
   const id = Number(row.id);
   const now = deps.clock.now();
   const interrupted = row.attempt_started_at === null ? null : interruptedAttemptNote;
-  if (!(await startAttempt(deps.db, id, { worker, until: now + deliveryPolicy.attemptLeaseMs }, now, interrupted))) return { id, status: 'skipped' };
+  if (!(await startAttempt(deps.db, id, { worker, until: now + mailLeasesOf(deps.config.jobs).attemptMs }, now, interrupted))) return { id, status: 'skipped' };
   if (interrupted) deps.logger.warn({ mailId: id, to: row.to_address, messageId: row.email_message_id }, 'mail sent again after an interrupted attempt');
   const result = await sendOne(deps, transport, row, batch);
   if (!result.ok) return recordFailure(deps, row, worker, result.failure, retry);

@@ -5,7 +5,7 @@ import { withTransaction } from '../db/transaction';
 import type { SettingsService } from '../settings/settings.service';
 import { composeMail } from './compose';
 import { findTemplateOverride } from './template-overrides.repo';
-import { deliveryPolicy } from './delivery-policy';
+import { mailLeasesOf } from './delivery-policy';
 import { deliverLeased, newWorkerName, type DeliveryDeps, type DeliveryOutcome } from './delivery';
 import { siteOf } from './headers';
 import { ticketMailTemplates } from './delivery-state';
@@ -77,7 +77,7 @@ export async function sendTestMail(
   input: { to: string; language: string; requestedBy: string },
 ): Promise<TestMailResult> {
   const worker = newWorkerName();
-  const lease = { worker, until: deps.clock.now() + deliveryPolicy.claimLeaseMs };
+  const lease = { worker, until: deps.clock.now() + mailLeasesOf(deps.config.jobs).claimMs };
   await withTransaction(deps.db, (trx) =>
     storeMail(trx, deps, { template: 'test_message', to: { address: input.to }, language: input.language, automatic: false, vars: { requestedBy: input.requestedBy } }, lease),
   );

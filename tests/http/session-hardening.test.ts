@@ -77,11 +77,19 @@ test('over HTTPS (as the trusted proxy says) the session cookie is __Host- prefi
   expect(session).toMatch(/HttpOnly/i);
   expect(session).not.toMatch(/Domain=/i);
   expect(cookieNamed(signIn, 'tessera.sid')).toBeUndefined();
+  // Every cookie, the remembered language too (it once went without Secure behind the proxy).
+  expect(cookieNamed(signIn, 'tessera.lang')).toBeDefined();
+  for (const c of [...cookies(page), ...cookies(signIn)]) expect(c).toMatch(/; Secure/i);
+  const switched = await request(proxied).get('/helpdesk?lang=sk').set('X-Forwarded-Proto', 'https').expect(200);
+  expect(cookieNamed(switched, 'tessera.lang')).toMatch(/^tessera\.lang=sk;.*; Secure/i);
   await request(proxied).get('/admin').set('X-Forwarded-Proto', 'https').set('Cookie', session.split(';')[0]!).expect(200);
 
   // Plain HTTP: no HSTS (browsers ignore it there and a local test install must stay reachable).
   const plain = await request(proxied).get('/admin/login').expect(200);
   expect(plain.headers['strict-transport-security']).toBeUndefined();
+  const plainSwitch = await request(proxied).get('/helpdesk?lang=sk').expect(200);
+  expect(cookieNamed(plainSwitch, 'tessera.lang')).toMatch(/^tessera\.lang=sk;/);
+  expect(cookieNamed(plainSwitch, 'tessera.lang')).not.toMatch(/; Secure/i);
   // The proxy header counts only when the proxy is trusted.
   const untrusted = await request(t.app).get('/admin/login').set('X-Forwarded-Proto', 'https').expect(200);
   expect(untrusted.headers['strict-transport-security']).toBeUndefined();

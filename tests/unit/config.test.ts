@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { ConfigError, loadConfig } from '../../src/config/load-config';
 import { writeLocalConfig } from '../../src/config/write-local-config';
+import { deliveryPolicy, mailLeasesOf } from '../../src/mail/delivery-policy';
 import { tempDir } from '../helpers/test-db';
 
 test('defaults load and are not installed', () => {
@@ -66,4 +67,13 @@ test('a cluster is a list of nodes: TESSERA_DB_HOSTS as host:port pairs, a bad e
   expect(() => loadConfig({ TESSERA_CONFIG_DIR: dir, TESSERA_DB_HOSTS: 'db1:3306,db2:port' })).toThrow(/TESSERA_DB_HOSTS/);
   writeLocalConfig(dir, { database: { client: 'mysql', hosts: [{ host: 'db1', port: 70000 }] } });
   expect(() => loadConfig({ TESSERA_CONFIG_DIR: dir })).toThrow(/database\.hosts/);
+});
+
+test('job timing: production defaults, shortened from the environment, a send always ends inside its lease', () => {
+  expect(loadConfig({ TESSERA_CONFIG_DIR: tempDir() }).jobs).toEqual({ intervalMs: 10_000, mailClaimLeaseMs: 30_000, mailAttemptLeaseMs: 90_000 });
+  const short = loadConfig({ TESSERA_CONFIG_DIR: tempDir(), TESSERA_JOBS_INTERVAL_MS: '300', TESSERA_MAIL_CLAIM_LEASE_MS: '2000', TESSERA_MAIL_ATTEMPT_LEASE_MS: '15000' });
+  expect(short.jobs).toEqual({ intervalMs: 300, mailClaimLeaseMs: 2000, mailAttemptLeaseMs: 15_000 });
+  expect(mailLeasesOf(short.jobs)).toEqual({ claimMs: 2000, attemptMs: 15_000, sendTimeoutMs: 10_000 });
+  expect(mailLeasesOf(undefined)).toEqual({ claimMs: deliveryPolicy.claimLeaseMs, attemptMs: deliveryPolicy.attemptLeaseMs, sendTimeoutMs: deliveryPolicy.sendTimeoutMs });
+  expect(() => loadConfig({ TESSERA_CONFIG_DIR: tempDir(), TESSERA_MAIL_CLAIM_LEASE_MS: '20000', TESSERA_MAIL_ATTEMPT_LEASE_MS: '10000' })).toThrow(/jobs\.mailAttemptLeaseMs \(from TESSERA_MAIL_ATTEMPT_LEASE_MS\)/);
 });

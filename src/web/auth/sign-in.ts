@@ -1,7 +1,7 @@
 import type { NextFunction, Request, Response } from 'express';
 import type { Clock } from '../../clock';
 import type { Db } from '../../db/db';
-import { isLanguage } from '../../i18n/i18n';
+import { isLanguage, languageCookie, languageCookieOptions } from '../../i18n/i18n';
 import { hasTwoFactor } from '../../staff/two-factor.service';
 import type { AppConfig } from '../../config/config.schema';
 import { rememberDevice } from './device-cookie';
@@ -24,7 +24,7 @@ export function signInNow(deps: { clock: Clock; config: AppConfig }, req: Reques
     // This browser has now proven the account: others' failed guesses no longer hold it back.
     rememberDevice(req, res, deps.config.secrets.signing, user.id);
     // The staff pages speak the language chosen in the profile (the language switch's cookie).
-    if (isLanguage(user.language)) res.cookie('tessera.lang', user.language, { path: '/', sameSite: 'lax', maxAge: 365 * 24 * 3600_000 });
+    if (isLanguage(user.language)) res.cookie(languageCookie, user.language, languageCookieOptions(req.secure));
     res.redirect(303, target);
   });
 }
