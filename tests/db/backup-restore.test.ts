@@ -11,6 +11,7 @@ import { tableShapes } from '../../src/db/backup/table-shape';
 import { toPortable } from '../../src/db/backup/values';
 import { insertReturningId } from '../../src/db/insert';
 import { createKnex } from '../../src/db/knex-factory';
+import { knownMigrations, migratorConfig } from '../../src/db/migrate';
 import { projectRoot } from '../../src/paths';
 import { adminCredentials, csrfFrom, installedApp, signedInAgent, type InstalledApp } from '../helpers/installed-app';
 import { seedSmallKb } from '../helpers/kb-fixtures';
@@ -64,8 +65,8 @@ function filesOf(dir: string): Record<string, string> {
 
 async function emptyTables(db: Knex): Promise<string[]> {
   const out: string[] = [];
-  // A table a migration fills in holds that row only: "empty" for a restore.
-  for (const table of (await tableShapes(db)).keys()) if (Number((await db(table).count({ n: '*' }))[0]!.n) <= (seededByMigrations.has(table) ? 1 : 0)) out.push(table);
+  // A table a migration fills in holds those rows only: "empty" for a restore.
+  for (const table of (await tableShapes(db)).keys()) if (Number((await db(table).count({ n: '*' }))[0]!.n) <= (seededByMigrations.get(table) ?? 0)) out.push(table);
   return out;
 }
 
@@ -305,4 +306,27 @@ test('restoring beside the old attachment folder keeps identical files and never
   await expect(restoreBackup(other.db, other.attachments, file)).rejects.toThrow(/already exists with other content/);
   expect(fs.readFileSync(victim, 'utf8')).toBe('someone else\'s file');
   expect(await emptyTables(other.db)).toHaveLength((await tableShapes(other.db)).size);
+});
+
+test('an archive from before the resync passes shared one table restores, and each pass keeps its revision and cursor (and back down)', async () => {
+  const lastBefore = '20261209180100_escalation_level_once';
+  const old = await target(testDbKind);
+  const all = await knownMigrations();
+  for (const name of all.slice(0, all.indexOf(lastBefore) + 1)) await old.db.migrate.up({ ...migratorConfig(), name });
+  await old.db('sla_resync').where({ id: 1 }).update({ revision: 7, synced_revision: 5, pass_revision: 6, cursor: 42, updated_at: 1000 });
+  await old.db('auto_close_resync').where({ id: 1 }).update({ revision: 3, synced_revision: 3, pass_revision: 3, cursor: 9, updated_at: 2000 });
+  const file = path.join(work, 'before-passes.jsonl.gz');
+  expect((await writeBackup(old.db, old.attachments, file)).manifest.tables).toMatchObject({ sla_resync: 1, auto_close_resync: 1 });
+
+  const to = await target(testDbKind);
+  const restored = await restoreBackup(to.db, to.attachments, file);
+  expect(restored.migratedAfter).toContain('20261210100000_resync_passes');
+  expect(await to.db.schema.hasTable('sla_resync')).toBe(false);
+  const passes = (await to.db('resync_passes').orderBy('name').select('name', 'revision', 'synced_revision', 'pass_revision', 'cursor', 'updated_at')).map((r: Record<string, unknown>) => Object.values(r).map((v) => (typeof v === 'string' && !/\D/.test(v) ? Number(v) : v)));
+  expect(passes).toEqual([['auto-close-resync', 3, 3, 3, 9, 2000], ['sla-resync', 7, 5, 6, 42, 1000]]);
+
+  await to.db.migrate.down({ ...migratorConfig(), name: '20261210100000_resync_passes' });
+  expect(await to.db.schema.hasTable('resync_passes')).toBe(false);
+  expect(Number((await to.db('sla_resync').first<{ cursor: number }>('cursor'))!.cursor)).toBe(42);
+  expect(Number((await to.db('auto_close_resync').first<{ revision: number }>('revision'))!.revision)).toBe(3);
 });

@@ -5,11 +5,10 @@ import readline from 'node:readline';
 import zlib from 'node:zlib';
 import type { Knex } from 'knex';
 import { clientOf } from '../dialect';
-import { tesseraTables } from '../introspect';
 import { knownMigrations, migrateLatest, migratorConfig, migrationsTable } from '../migrate';
 import { backupFormatVersion, isSafeRelativePath, type BackupHeader, type Manifest } from './archive-format';
 import { kbSearchText } from '../../kb/kb-search-text';
-import { foreignKeys, tableShapes, type Column, type TableShape } from './table-shape';
+import { foreignKeys, knownTables, tableShapes, type Column, type TableShape } from './table-shape';
 import { holdBack, laterColumns, setLaterValues, type LaterValues } from './later-values';
 import { fromPortable } from './values';
 
@@ -25,13 +24,14 @@ export type RestoreResult = { schema: string; tables: Record<string, number>; fi
 const stateUntouched = 'The database and the attachment folder were not changed.';
 
 /**
- * One-row tables a migration fills in (the SLA and auto-close resync counters): a freshly migrated database
- * holds them, so they do not make it "not empty", and the archive's row replaces the seeded one.
+ * Tables a migration fills in, with how many rows (the resync passes; before 20261210100000 the
+ * SLA and auto-close counters had a one-row table each): a freshly migrated database holds them,
+ * so they do not make it "not empty", and the archive's rows replace the seeded ones.
  */
-export const seededByMigrations = new Set(['sla_resync', 'auto_close_resync']);
+export const seededByMigrations: ReadonlyMap<string, number> = new Map([['resync_passes', 2], ['sla_resync', 1], ['auto_close_resync', 1]]);
 
 async function assertEmpty(db: Knex): Promise<void> {
-  for (const table of tesseraTables) {
+  for (const table of knownTables) {
     if (seededByMigrations.has(table) || !(await db.schema.hasTable(table))) continue;
     const row = await db(table).first(db.raw('1 as one'));
     if (row) throw new RestoreError(`the database is not empty (table ${table} has rows); restore only into an empty database`, stateUntouched);

@@ -1,6 +1,9 @@
 import type { Knex } from 'knex';
 import { clientOf } from '../dialect';
-import { tesseraTables } from '../introspect';
+import { retiredTables, tesseraTables } from '../introspect';
+
+/** The tables a backup or restore may meet: today's, and those an older schema version still has. */
+export const knownTables = [...tesseraTables, ...retiredTables];
 
 /**
  * How a column's values are written in a backup, whatever the database: booleans as true/false
@@ -51,7 +54,7 @@ async function describeColumns(db: Knex): Promise<Described[]> {
   const client = clientOf(db);
   if (client === 'sqlite') {
     const out: Described[] = [];
-    for (const table of tesseraTables) {
+    for (const table of knownTables) {
       const rows = (await db.raw(`PRAGMA table_xinfo(\`${table}\`)`)) as Array<{ name: string; type: string; pk: number; hidden: number }>;
       for (const r of rows.filter((c) => c.hidden === 0)) out.push({ table, column: r.name, kind: sqliteKind(r.type), keyPos: r.pk });
     }
@@ -89,7 +92,7 @@ export const derivedColumns: Readonly<Record<string, readonly string[]>> = { kb_
 export async function tableShapes(db: Knex): Promise<Map<string, TableShape>> {
   const described = await describeColumns(db);
   const shapes = new Map<string, TableShape>();
-  for (const table of tesseraTables) {
+  for (const table of knownTables) {
     const cols = described.filter((d) => d.table === table && !derivedColumns[table]?.includes(d.column));
     if (cols.length === 0) continue;
     const key = cols.filter((c) => c.keyPos > 0).sort((a, b) => a.keyPos - b.keyPos).map((c) => c.column);
@@ -106,7 +109,7 @@ export async function foreignKeys(db: Knex): Promise<ForeignKey[]> {
   const client = clientOf(db);
   if (client === 'sqlite') {
     const out: ForeignKey[] = [];
-    for (const table of tesseraTables) {
+    for (const table of knownTables) {
       const rows = (await db.raw(`PRAGMA foreign_key_list(\`${table}\`)`)) as Array<{ table: string; from: string }>;
       for (const r of rows) out.push({ child: table, column: r.from, parent: r.table });
     }
