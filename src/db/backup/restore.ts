@@ -9,6 +9,7 @@ import { knownMigrations, migrateLatest, migratorConfig, migrationsTable } from 
 import { backupFormatVersion, isSafeRelativePath, type BackupHeader, type Manifest } from './archive-format';
 import { kbSearchText } from '../../kb/kb-search-text';
 import { foreignKeys, knownTables, tableShapes, type Column, type TableShape } from './table-shape';
+import { rowsPerInsert, setIndexesAside } from './bulk-load';
 import { holdBack, laterColumns, setLaterValues, type LaterValues } from './later-values';
 import { fromPortable } from './values';
 
@@ -123,6 +124,7 @@ export async function restoreBackup(db: Knex, attachmentsDir: string, file: stri
       let table: { shape: TableShape; columns: Array<Column | undefined>; later: Set<string>; batch: Record<string, unknown>[]; batchSize: number } | undefined;
       const loaded = new Set<string>();
       const pending: LaterValues[] = [];
+      const buildIndexes = await setIndexesAside(trx, [...shapes.keys()]);
       let current: { rel: string; out: number | null; existing: string | null; hash: crypto.Hash; size: number } | undefined;
       let manifest: Manifest | undefined;
       const flush = async () => {
@@ -151,7 +153,7 @@ export async function restoreBackup(db: Knex, attachmentsDir: string, file: stri
           const missing = cols.filter((_, i) => !columns[i]).map(([n]) => n);
           if (missing.length) throw new Error(`table ${shape.table} lacks columns ${missing.join(', ')}`);
           if (seededByMigrations.has(shape.table)) await trx(shape.table).del();
-          table = { shape, columns, later: laterColumns(shape, keys, loaded), batch: [], batchSize: Math.max(1, Math.min(500, Math.floor(8000 / cols.length))) };
+          table = { shape, columns, later: laterColumns(shape, keys, loaded), batch: [], batchSize: rowsPerInsert(trx, cols.length) };
         } else if (typeof l.end_table === 'string') {
           await flush();
           const count = Number((await trx(l.end_table).count({ n: '*' }))[0]!.n);
@@ -196,6 +198,7 @@ export async function restoreBackup(db: Knex, attachmentsDir: string, file: stri
         if (broken.length) throw new Error(`${broken.length} rows point at rows that do not exist`);
       }
       await computeDerivedColumns(trx);
+      await buildIndexes();
       await resetSequences(trx, shapes);
     });
   } catch (err) {
