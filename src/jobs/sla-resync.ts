@@ -13,9 +13,10 @@ export const resyncPolicy = { batch: 100, leaseMs: 60_000, budgetMs: 5_000 };
 
 /**
  * Recomputes the clocks of every open ticket after a policy or calendar changed (hours,
- * holidays, time zone, targets, conditions). An edit counts up the revision of the 'sla-resync' pass (resync-pass.repo.ts); this job
- * walks the open tickets by id, a batch at a time, under a lease in the database (two
- * processes never work the same pass), and keeps its cursor there, so a run that ends (budget
+ * holidays, time zone, targets, conditions). An edit counts up the revision of the
+ * 'sla-resync' pass (resync-pass.repo.ts); this job walks the open tickets by id, a batch at a
+ * time, under a lease in the database (two processes never work the same pass), and keeps its
+ * cursor there, so a run that ends (budget
  * spent, process stopped) goes on from where it stopped. An edit during a pass starts the pass
  * again from the first ticket, for the newest revision. Each ticket's escalation schedule is
  * re-planned with its clocks (a level added or removed counts up the revision as well). A ticket
