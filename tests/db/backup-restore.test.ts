@@ -7,7 +7,7 @@ import type { Knex } from 'knex';
 import request from 'supertest';
 import { attachmentFiles, writeBackup } from '../../src/db/backup/backup';
 import { RestoreError, restoreBackup, seededByMigrations } from '../../src/db/backup/restore';
-import { tableShapes } from '../../src/db/backup/table-shape';
+import { foreignKeys, tableShapes } from '../../src/db/backup/table-shape';
 import { toPortable } from '../../src/db/backup/values';
 import { insertReturningId } from '../../src/db/insert';
 import { createKnex } from '../../src/db/knex-factory';
@@ -161,6 +161,9 @@ test('the round trip through every database kind keeps every row and every file'
   }
   expect(Object.keys(beforeFiles).length).toBeGreaterThan(0);
 
+  const keysOf = async (db: Knex) => (await foreignKeys(db)).map((k) => `${k.child}.${k.column} -> ${k.parent}`).sort();
+  const keysBefore = await keysOf(t.db);
+  expect(keysBefore).toContain('tickets.merged_into_id -> tickets');
   let from = { db: t.db, attachments: t.config.paths.attachments };
   for (const [i, kind] of chain.slice(1).entries()) {
     const file = path.join(work, `step-${i}.jsonl.gz`);
@@ -171,6 +174,8 @@ test('the round trip through every database kind keeps every row and every file'
     expect(restored.files).toBe(Object.keys(beforeFiles).length);
     expect(await rowsOf(to.db)).toEqual(before);
     expect(filesOf(to.attachments)).toEqual(beforeFiles);
+    // Every foreign key is there after the load (PostgreSQL's are set aside during it).
+    expect(await keysOf(to.db)).toEqual(keysBefore);
     // PostgreSQL's KB search text is left out of archives and computed again: a search finds the articles.
     if (kind === 'postgres') expect(Number((await to.db('kb_article_versions').where('search_text', '').count({ n: '*' }))[0]!.n)).toBe(0);
     // New rows get fresh ids after the restored ones (sequences and counters moved on).
