@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import { up as createAutoCloseResync } from './20261209170000_auto_close_resync';
 
 /**
  * One table for the resync passes (duplicates D2): `sla_resync` (SLA clocks after a policy or
@@ -52,20 +53,14 @@ export async function down(db: Knex): Promise<void> {
     t.string('leased_by', 64);
     t.bigInteger('updated_at').notNullable();
   });
-  await db.schema.createTable('auto_close_resync', (t) => {
-    t.integer('id').primary();
-    t.integer('revision').notNullable();
-    t.integer('synced_revision').notNullable();
-    t.integer('pass_revision').notNullable();
-    t.bigInteger('cursor').notNullable();
-    t.bigInteger('updated_at').notNullable();
-  });
+  await createAutoCloseResync(db); // with its row, updated below
   for (const pass of passes) {
     const row = await db('resync_passes').where({ name: pass.name }).first<PassRow | undefined>();
     if (!row) continue;
     const state = { id: 1, revision: Number(row.revision), synced_revision: Number(row.synced_revision), pass_revision: Number(row.pass_revision), cursor: Number(row.cursor), updated_at: Number(row.updated_at) };
     // The auto-close pass had no lease of its own (its job's lease guarded it).
-    await db(pass.table).insert(pass.table === 'sla_resync' ? { ...state, lease_until: row.lease_until == null ? null : Number(row.lease_until), leased_by: row.leased_by ?? null } : state);
+    if (pass.table === 'sla_resync') await db(pass.table).insert({ ...state, lease_until: row.lease_until == null ? null : Number(row.lease_until), leased_by: row.leased_by ?? null });
+    else await db(pass.table).where({ id: 1 }).update(state);
   }
   await db.schema.dropTableIfExists('resync_passes');
 }
