@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import { bumpResyncRevision } from '../jobs/resync-pass.repo';
 
 /** The statuses in which a ticket waits for its customer: answered by staff, waiting, resolved. */
 export const awaitingStatusKeys = ['replied', 'waiting', 'resolved'] as const;
@@ -49,27 +50,7 @@ export async function deferAutoClose(db: Knex, ticketId: number, seenCloseAt: nu
 
 /** Counts a change of the days (desk or category), in its transaction: the re-plan job walks the waiting tickets for it. */
 export async function bumpAutoCloseRevision(trx: Knex, now: number): Promise<void> {
-  const updated = await trx('auto_close_resync').where({ id: 1 }).update({ revision: trx.raw('revision + 1'), updated_at: now });
-  if (updated === 0) await trx('auto_close_resync').insert({ id: 1, revision: 1, synced_revision: 0, pass_revision: 0, cursor: 0, updated_at: now });
-}
-
-/**
- * The re-plan pass to work on, or null when every change is planned. A pass for an older
- * revision than the newest starts again from the first ticket. Called under the job's lease.
- */
-export async function autoClosePass(db: Knex): Promise<{ revision: number; cursor: number } | null> {
-  const row = await db('auto_close_resync').where({ id: 1 }).first<{ revision: number | string; synced_revision: number | string; pass_revision: number | string; cursor: number | string } | undefined>('revision', 'synced_revision', 'pass_revision', 'cursor');
-  if (!row || Number(row.revision) <= Number(row.synced_revision)) return null;
-  if (Number(row.pass_revision) === Number(row.revision)) return { revision: Number(row.revision), cursor: Number(row.cursor) };
-  await db('auto_close_resync').where({ id: 1 }).update({ pass_revision: Number(row.revision), cursor: 0 });
-  return { revision: Number(row.revision), cursor: 0 };
-}
-
-/** Saves the pass's cursor; `finished`: every waiting ticket is planned for that revision. */
-export async function saveAutoClosePass(db: Knex, state: { revision: number; cursor: number; finished: boolean }, now: number): Promise<void> {
-  await db('auto_close_resync')
-    .where({ id: 1, pass_revision: state.revision })
-    .update({ cursor: state.cursor, updated_at: now, ...(state.finished ? { synced_revision: state.revision } : {}) });
+  await bumpResyncRevision(trx, 'auto-close-resync', now);
 }
 
 /** The next tickets in a waiting status after a ticket id, in id order (the primary key's). */

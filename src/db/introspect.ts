@@ -26,13 +26,19 @@ export const tesseraTables = [
   'api_idempotency_keys',
   'inbound_mails', 'ticket_followers',
   'mailboxes', 'mailbox_pop3_seen',
-  'sla_calendars', 'sla_calendar_categories', 'sla_policies', 'sla_clocks', 'sla_resync', 'auto_close_resync',
+  'sla_calendars', 'sla_calendar_categories', 'sla_policies', 'sla_clocks', 'resync_passes',
   'sla_escalation_levels', 'sla_escalation_due', 'sla_escalations_done', 'job_leases', 'ticket_auto_close', 'csat_ratings',
   'kb_categories', 'kb_category_names', 'kb_articles', 'kb_article_versions', 'kb_article_stats', 'kb_votes', 'kb_searches', 'kb_suggestion_sessions', 'kb_terms', 'kb_revision',
   'kb_article_files', 'kb_article_daily',
   'staff_reply_digests',
   'backup_runs',
 ];
+
+/**
+ * Tables older migrations made and a later one folded away: an archive of an older Tessera holds
+ * them, and a restore creates that version's schema first (src/db/backup).
+ */
+export const retiredTables = ['sla_resync', 'auto_close_resync'];
 
 export async function serverVersion(db: Knex): Promise<string> {
   const client = clientOf(db);

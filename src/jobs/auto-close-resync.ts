@@ -3,9 +3,11 @@ import type { Db } from '../db/db';
 import { withTransaction } from '../db/transaction';
 import type { Logger } from '../logger';
 import { replanAutoClose } from '../auto-close/auto-close-schedule';
-import { autoClosePass, awaitingTicketIdsAfter, saveAutoClosePass } from '../auto-close/auto-close.repo';
+import { awaitingTicketIdsAfter } from '../auto-close/auto-close.repo';
+import { newWorkerName } from '../mail/delivery';
 import type { SettingsService } from '../settings/settings.service';
 import { releaseJobLease, takeJobLease } from './job-lease';
+import { claimResyncPass, releaseResyncPass, saveResyncProgress } from './resync-pass.repo';
 
 export const autoCloseResyncPolicy = { batch: 200, leaseMs: 60_000, budgetMs: 5_000 };
 
@@ -19,14 +21,19 @@ export const autoCloseResyncPolicy = { batch: 200, leaseMs: 60_000, budgetMs: 5_
 export async function resyncAutoClose(deps: { db: Db; clock: Clock; logger: Logger; settings: SettingsService }, opts: { batch?: number; budgetMs?: number; holder?: string } = {}): Promise<number> {
   const name = 'auto-close-resync';
   if (!(await takeJobLease(deps.db, name, deps.clock.now(), autoCloseResyncPolicy.leaseMs, opts.holder))) return 0;
+  const worker = newWorkerName();
+  const lease = () => ({ worker, until: deps.clock.now() + autoCloseResyncPolicy.leaseMs });
+  const batch = opts.batch ?? autoCloseResyncPolicy.batch;
   const started = Date.now();
   let done = 0;
+  let cursor = 0;
+  let finished: number | null = null;
   try {
-    const pass = await autoClosePass(deps.db);
+    const pass = await claimResyncPass(deps.db, name, lease(), deps.clock.now());
     if (!pass) return 0;
-    let { cursor } = pass;
+    ({ cursor } = pass);
     for (;;) {
-      const ids = await awaitingTicketIdsAfter(deps.db, cursor, opts.batch ?? autoCloseResyncPolicy.batch);
+      const ids = await awaitingTicketIdsAfter(deps.db, cursor, batch);
       for (const id of ids) {
         try {
           await withTransaction(deps.db, (trx) => replanAutoClose(trx, deps.settings, id, deps.clock.now()));
@@ -36,11 +43,16 @@ export async function resyncAutoClose(deps: { db: Db; clock: Clock; logger: Logg
         }
       }
       cursor = ids.at(-1) ?? cursor;
-      const finished = ids.length < (opts.batch ?? autoCloseResyncPolicy.batch);
-      await saveAutoClosePass(deps.db, { revision: pass.revision, cursor, finished }, deps.clock.now());
-      if (finished || Date.now() - started >= (opts.budgetMs ?? autoCloseResyncPolicy.budgetMs)) return done;
+      if (ids.length < batch) {
+        finished = pass.revision;
+        return done;
+      }
+      if (!(await saveResyncProgress(deps.db, name, lease(), cursor))) return done;
+      if (Date.now() - started >= (opts.budgetMs ?? autoCloseResyncPolicy.budgetMs)) return done;
     }
   } finally {
+    // Gives the pass back with its cursor (a no-op when it was not taken or went to another worker).
+    await releaseResyncPass(deps.db, name, worker, { cursor, finished }, deps.clock.now());
     await releaseJobLease(deps.db, name, opts.holder);
   }
 }

@@ -3,17 +3,20 @@ import type { Db } from '../db/db';
 import { withTransaction } from '../db/transaction';
 import type { Logger } from '../logger';
 import { newWorkerName } from '../mail/delivery';
-import { claimResync, openTicketIdsAfter, releaseResync, resyncProgress } from '../sla/clocks.repo';
+import { openTicketIdsAfter } from '../sla/clocks.repo';
+import { claimResyncPass, releaseResyncPass, saveResyncProgress } from './resync-pass.repo';
 import { planTicketEscalations } from '../sla/escalation-schedule';
 import { syncTicketClocks } from '../sla/sla-clocks';
 
+const passName = 'sla-resync';
 export const resyncPolicy = { batch: 100, leaseMs: 60_000, budgetMs: 5_000 };
 
 /**
  * Recomputes the clocks of every open ticket after a policy or calendar changed (hours,
- * holidays, time zone, targets, conditions). An edit counts up `sla_resync.revision`; this job
- * walks the open tickets by id, a batch at a time, under a lease in the database (two
- * processes never work the same pass), and keeps its cursor there, so a run that ends (budget
+ * holidays, time zone, targets, conditions). An edit counts up the revision of the
+ * 'sla-resync' pass (resync-pass.repo.ts); this job walks the open tickets by id, a batch at a
+ * time, under a lease in the database (two processes never work the same pass), and keeps its
+ * cursor there, so a run that ends (budget
  * spent, process stopped) goes on from where it stopped. An edit during a pass starts the pass
  * again from the first ticket, for the newest revision. Each ticket's escalation schedule is
  * re-planned with its clocks (a level added or removed counts up the revision as well). A ticket
@@ -24,7 +27,7 @@ export async function resyncSlaClocks(deps: { db: Db; clock: Clock; logger: Logg
   const worker = newWorkerName();
   const started = Date.now();
   const lease = () => ({ worker, until: deps.clock.now() + resyncPolicy.leaseMs });
-  const pass = await claimResync(deps.db, lease(), deps.clock.now());
+  const pass = await claimResyncPass(deps.db, passName, lease(), deps.clock.now());
   if (!pass) return 0;
   let { cursor } = pass;
   let done = 0;
@@ -32,7 +35,7 @@ export async function resyncSlaClocks(deps: { db: Db; clock: Clock; logger: Logg
     for (;;) {
       const ids = await openTicketIdsAfter(deps.db, cursor, opts.batch ?? resyncPolicy.batch);
       if (ids.length === 0) {
-        await releaseResync(deps.db, worker, { cursor, finished: pass.revision }, deps.clock.now());
+        await releaseResyncPass(deps.db, passName, worker, { cursor, finished: pass.revision }, deps.clock.now());
         return done;
       }
       for (const id of ids) {
@@ -48,13 +51,13 @@ export async function resyncSlaClocks(deps: { db: Db; clock: Clock; logger: Logg
       }
       cursor = ids.at(-1)!;
       // The lease is renewed with the cursor; when another worker holds the pass now, this one stops.
-      if (!(await resyncProgress(deps.db, lease(), cursor))) return done;
+      if (!(await saveResyncProgress(deps.db, passName, lease(), cursor))) return done;
       if (Date.now() - started >= (opts.budgetMs ?? resyncPolicy.budgetMs)) break;
     }
   } catch (err) {
-    await releaseResync(deps.db, worker, { cursor, finished: null }, deps.clock.now()).catch(() => undefined);
+    await releaseResyncPass(deps.db, passName, worker, { cursor, finished: null }, deps.clock.now()).catch(() => undefined);
     throw err;
   }
-  await releaseResync(deps.db, worker, { cursor, finished: null }, deps.clock.now());
+  await releaseResyncPass(deps.db, passName, worker, { cursor, finished: null }, deps.clock.now());
   return done;
 }

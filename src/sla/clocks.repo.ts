@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import { lockedForUpdate } from '../db/dialect';
+import { bumpResyncRevision } from '../jobs/resync-pass.repo';
 import type { TargetKind } from './policy-match';
 
 /** What the clocks of one ticket depend on, read in the transaction of the change. */
@@ -139,40 +140,7 @@ export async function markBreached(trx: Knex, id: number, dueAt: number, now: nu
 
 /** Counts a policy or calendar edit, inside its transaction: the resync job recomputes the open tickets for it. */
 export async function bumpSlaRevision(trx: Knex, now: number): Promise<void> {
-  const updated = await trx('sla_resync').where({ id: 1 }).update({ revision: trx.raw('revision + 1'), updated_at: now });
-  if (updated === 0) await trx('sla_resync').insert({ id: 1, revision: 1, synced_revision: 0, pass_revision: 0, cursor: 0, updated_at: now });
-}
-
-export type ResyncLease = { worker: string; until: number };
-
-/**
- * Takes the resync pass when an edit has not been recomputed yet and no live lease holds it
- * (the condition is part of the write: of two processes one gets it). A pass for an older
- * revision than the newest starts again from the first ticket.
- */
-export async function claimResync(db: Knex, lease: ResyncLease, now: number): Promise<{ revision: number; cursor: number } | null> {
-  const claimed = await db('sla_resync')
-    .where({ id: 1 })
-    .andWhere('revision', '>', db.ref('synced_revision'))
-    .andWhere((q) => q.whereNull('lease_until').orWhere('lease_until', '<', now))
-    .update({ lease_until: lease.until, leased_by: lease.worker });
-  if (claimed !== 1) return null;
-  const row = (await db('sla_resync').where({ id: 1, leased_by: lease.worker }).first<{ revision: number | string; pass_revision: number | string; cursor: number | string } | undefined>('revision', 'pass_revision', 'cursor'))!;
-  if (Number(row.pass_revision) === Number(row.revision)) return { revision: Number(row.revision), cursor: Number(row.cursor) };
-  await db('sla_resync').where({ id: 1, leased_by: lease.worker }).update({ pass_revision: Number(row.revision), cursor: 0 });
-  return { revision: Number(row.revision), cursor: 0 };
-}
-
-/** Saves the pass's cursor and renews its lease; false when the lease went to another worker. */
-export async function resyncProgress(db: Knex, lease: ResyncLease, cursor: number): Promise<boolean> {
-  return (await db('sla_resync').where({ id: 1, leased_by: lease.worker }).update({ cursor, lease_until: lease.until })) === 1;
-}
-
-/** Gives the pass back with its cursor; `finished`: every open ticket is recomputed for that revision. */
-export async function releaseResync(db: Knex, worker: string, state: { cursor: number; finished: number | null }, now: number): Promise<void> {
-  await db('sla_resync')
-    .where({ id: 1, leased_by: worker })
-    .update({ cursor: state.cursor, lease_until: null, leased_by: null, updated_at: now, ...(state.finished === null ? {} : { synced_revision: state.finished }) });
+  await bumpResyncRevision(trx, 'sla-resync', now);
 }
 
 /** The next open, unmerged tickets after a ticket id, in id order (the primary key's). */

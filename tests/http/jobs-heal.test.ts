@@ -134,7 +134,7 @@ test('adding or removing a level re-plans the open tickets through the resync jo
   expect(await resyncSlaClocks(t.services)).toBeGreaterThanOrEqual(1);
   expect(logged).toHaveBeenCalledWith(expect.objectContaining({ ticketId: a }), expect.any(String));
   logged.mockRestore();
-  const state = (await t.db('sla_resync').where({ id: 1 }).first<{ revision: number | string; synced_revision: number | string }>('revision', 'synced_revision'))!;
+  const state = (await t.db('resync_passes').where({ name: 'sla-resync' }).first<{ revision: number | string; synced_revision: number | string }>('revision', 'synced_revision'))!;
   expect(Number(state.synced_revision)).toBe(Number(state.revision)); // the pass went past the broken ticket
   const planned = (await nextAtOf(b))!;
   expect(planned).toBeLessThanOrEqual(created + 30 * MIN); // now the 50 % level comes first

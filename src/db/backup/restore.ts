@@ -5,11 +5,12 @@ import readline from 'node:readline';
 import zlib from 'node:zlib';
 import type { Knex } from 'knex';
 import { clientOf } from '../dialect';
-import { tesseraTables } from '../introspect';
 import { knownMigrations, migrateLatest, migratorConfig, migrationsTable } from '../migrate';
 import { backupFormatVersion, isSafeRelativePath, type BackupHeader, type Manifest } from './archive-format';
 import { kbSearchText } from '../../kb/kb-search-text';
-import { tableShapes, type Column, type TableShape } from './table-shape';
+import { foreignKeys, knownTables, tableShapes, type Column, type TableShape } from './table-shape';
+import { rowsPerInsert, setIndexesAside } from './bulk-load';
+import { holdBack, laterColumns, setLaterValues, type LaterValues } from './later-values';
 import { fromPortable } from './values';
 
 /** A restore that cannot start or did not finish; `state` says what the database holds now. */
@@ -24,13 +25,14 @@ export type RestoreResult = { schema: string; tables: Record<string, number>; fi
 const stateUntouched = 'The database and the attachment folder were not changed.';
 
 /**
- * One-row tables a migration fills in (the SLA and auto-close resync counters): a freshly migrated database
- * holds them, so they do not make it "not empty", and the archive's row replaces the seeded one.
+ * Tables a migration fills in, with how many rows (the resync passes; before 20261210100000 the
+ * SLA and auto-close counters had a one-row table each): a freshly migrated database holds them,
+ * so they do not make it "not empty", and the archive's rows replace the seeded ones.
  */
-export const seededByMigrations = new Set(['sla_resync', 'auto_close_resync']);
+export const seededByMigrations: ReadonlyMap<string, number> = new Map([['resync_passes', 2], ['sla_resync', 1], ['auto_close_resync', 1]]);
 
 async function assertEmpty(db: Knex): Promise<void> {
-  for (const table of tesseraTables) {
+  for (const table of knownTables) {
     if (seededByMigrations.has(table) || !(await db.schema.hasTable(table))) continue;
     const row = await db(table).first(db.raw('1 as one'));
     if (row) throw new RestoreError(`the database is not empty (table ${table} has rows); restore only into an empty database`, stateUntouched);
@@ -111,6 +113,7 @@ export async function restoreBackup(db: Knex, attachmentsDir: string, file: stri
   await assertEmpty(db);
   await migrateTo(db, header.schema);
   const shapes = await tableShapes(db);
+  const keys = await foreignKeys(db);
   const written: string[] = [];
   const sqlite = clientOf(db) === 'sqlite';
   const tables: Record<string, number> = {};
@@ -118,7 +121,10 @@ export async function restoreBackup(db: Knex, attachmentsDir: string, file: stri
   if (sqlite) await db.raw('PRAGMA foreign_keys = OFF');
   try {
     await db.transaction(async (trx) => {
-      let table: { shape: TableShape; columns: Array<Column | undefined>; batch: Record<string, unknown>[]; batchSize: number } | undefined;
+      let table: { shape: TableShape; columns: Array<Column | undefined>; later: Set<string>; batch: Record<string, unknown>[]; batchSize: number } | undefined;
+      const loaded = new Set<string>();
+      const pending: LaterValues[] = [];
+      const buildIndexes = await setIndexesAside(trx, [...shapes.keys()]);
       let current: { rel: string; out: number | null; existing: string | null; hash: crypto.Hash; size: number } | undefined;
       let manifest: Manifest | undefined;
       const flush = async () => {
@@ -133,6 +139,7 @@ export async function restoreBackup(db: Knex, attachmentsDir: string, file: stri
           if (!table) throw new Error('a row outside a table');
           const row: Record<string, unknown> = {};
           table.columns.forEach((c, i) => { if (c) row[c.name] = fromPortable(c.kind, line[i]); });
+          if (table.later.size > 0) holdBack(table.shape, table.later, row, pending);
           table.batch.push(row);
           if (table.batch.length >= table.batchSize) await flush();
           continue;
@@ -146,12 +153,13 @@ export async function restoreBackup(db: Knex, attachmentsDir: string, file: stri
           const missing = cols.filter((_, i) => !columns[i]).map(([n]) => n);
           if (missing.length) throw new Error(`table ${shape.table} lacks columns ${missing.join(', ')}`);
           if (seededByMigrations.has(shape.table)) await trx(shape.table).del();
-          table = { shape, columns, batch: [], batchSize: Math.max(1, Math.min(500, Math.floor(8000 / cols.length))) };
+          table = { shape, columns, later: laterColumns(shape, keys, loaded), batch: [], batchSize: rowsPerInsert(trx, cols.length) };
         } else if (typeof l.end_table === 'string') {
           await flush();
           const count = Number((await trx(l.end_table).count({ n: '*' }))[0]!.n);
           if (count !== l.rows) throw new Error(`table ${l.end_table}: ${count} rows loaded, the archive says ${String(l.rows)}`);
           tables[l.end_table] = count;
+          loaded.add(l.end_table);
           table = undefined;
         } else if (typeof l.file === 'string') {
           if (!isSafeRelativePath(l.file)) throw new Error(`unsafe file name in the archive: ${l.file.slice(0, 100)}`);
@@ -184,11 +192,13 @@ export async function restoreBackup(db: Knex, attachmentsDir: string, file: stri
       if (!manifest) throw new Error('the archive ends before its manifest: it is cut short');
       for (const [name, n] of Object.entries(manifest.tables)) if (tables[name] !== n) throw new Error(`table ${name} is missing from the archive`);
       if (Object.keys(manifest.files).length !== files) throw new Error('the archive holds fewer files than its manifest lists');
+      await setLaterValues(trx, pending);
       if (sqlite) {
         const broken = (await trx.raw('PRAGMA foreign_key_check')) as unknown[];
         if (broken.length) throw new Error(`${broken.length} rows point at rows that do not exist`);
       }
       await computeDerivedColumns(trx);
+      await buildIndexes();
       await resetSequences(trx, shapes);
     });
   } catch (err) {

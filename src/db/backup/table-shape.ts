@@ -1,6 +1,9 @@
 import type { Knex } from 'knex';
 import { clientOf } from '../dialect';
-import { tesseraTables } from '../introspect';
+import { retiredTables, tesseraTables } from '../introspect';
+
+/** The tables a backup or restore may meet: today's, and those an older schema version still has. */
+export const knownTables = [...tesseraTables, ...retiredTables];
 
 /**
  * How a column's values are written in a backup, whatever the database: booleans as true/false
@@ -51,7 +54,7 @@ async function describeColumns(db: Knex): Promise<Described[]> {
   const client = clientOf(db);
   if (client === 'sqlite') {
     const out: Described[] = [];
-    for (const table of tesseraTables) {
+    for (const table of knownTables) {
       const rows = (await db.raw(`PRAGMA table_xinfo(\`${table}\`)`)) as Array<{ name: string; type: string; pk: number; hidden: number }>;
       for (const r of rows.filter((c) => c.hidden === 0)) out.push({ table, column: r.name, kind: sqliteKind(r.type), keyPos: r.pk });
     }
@@ -89,7 +92,7 @@ export const derivedColumns: Readonly<Record<string, readonly string[]>> = { kb_
 export async function tableShapes(db: Knex): Promise<Map<string, TableShape>> {
   const described = await describeColumns(db);
   const shapes = new Map<string, TableShape>();
-  for (const table of tesseraTables) {
+  for (const table of knownTables) {
     const cols = described.filter((d) => d.table === table && !derivedColumns[table]?.includes(d.column));
     if (cols.length === 0) continue;
     const key = cols.filter((c) => c.keyPos > 0).sort((a, b) => a.keyPos - b.keyPos).map((c) => c.column);
@@ -98,42 +101,48 @@ export async function tableShapes(db: Knex): Promise<Map<string, TableShape>> {
   return shapes;
 }
 
-async function foreignKeyEdges(db: Knex): Promise<Array<{ child: string; parent: string }>> {
+/** One foreign key column: `child.column` points at a row of `parent`. */
+export type ForeignKey = { child: string; column: string; parent: string };
+
+/** Every single-column foreign key between Tessera tables, from the database's own catalogue. */
+export async function foreignKeys(db: Knex): Promise<ForeignKey[]> {
   const client = clientOf(db);
   if (client === 'sqlite') {
-    const out: Array<{ child: string; parent: string }> = [];
-    for (const table of tesseraTables) {
-      const rows = (await db.raw(`PRAGMA foreign_key_list(\`${table}\`)`)) as Array<{ table: string }>;
-      for (const r of rows) out.push({ child: table, parent: r.table });
+    const out: ForeignKey[] = [];
+    for (const table of knownTables) {
+      const rows = (await db.raw(`PRAGMA foreign_key_list(\`${table}\`)`)) as Array<{ table: string; from: string }>;
+      for (const r of rows) out.push({ child: table, column: r.from, parent: r.table });
     }
     return out;
   }
   if (client === 'mysql') {
     const [rows] = (await db.raw(
-      'select TABLE_NAME as child, REFERENCED_TABLE_NAME as parent from information_schema.REFERENTIAL_CONSTRAINTS where CONSTRAINT_SCHEMA = database()',
-    )) as [Array<{ child: string; parent: string }>];
+      `select TABLE_NAME as child, COLUMN_NAME as \`column\`, REFERENCED_TABLE_NAME as parent from information_schema.KEY_COLUMN_USAGE
+        where TABLE_SCHEMA = database() and REFERENCED_TABLE_NAME is not null`,
+    )) as [ForeignKey[]];
     return rows;
   }
   const res = (await db.raw(
-    `select cl.relname as child, pl.relname as parent from pg_constraint c
+    `select cl.relname as child, a.attname as "column", pl.relname as parent from pg_constraint c
        join pg_class cl on cl.oid = c.conrelid join pg_class pl on pl.oid = c.confrelid
+       join pg_attribute a on a.attrelid = c.conrelid and a.attnum = any(c.conkey)
       where c.contype = 'f' and c.connamespace = (select oid from pg_namespace where nspname = current_schema())`,
-  )) as { rows: Array<{ child: string; parent: string }> };
+  )) as { rows: ForeignKey[] };
   return res.rows;
 }
 
 /**
- * Tessera tables with every table after the tables it points at, so a load in this order never
- * needs foreign key checks turned off (PostgreSQL lets only superusers do that). A table
- * pointing at itself is loaded in key order, parents first.
+ * Tessera tables with every table after the tables it points at, so a load in this order needs
+ * no foreign key checks turned off (PostgreSQL lets only superusers do that). What no order can
+ * satisfy — a table pointing at itself, or a cycle between tables — the restore handles by
+ * filling those columns in after the rows are in (restore.ts, `laterColumns`).
  */
 export async function tablesInForeignKeyOrder(db: Knex, present: string[]): Promise<string[]> {
-  const edges = (await foreignKeyEdges(db)).filter((e) => e.child !== e.parent);
+  const edges = (await foreignKeys(db)).filter((e) => e.child !== e.parent);
   const done = new Set<string>();
   const order: string[] = [];
   const visit = (table: string, path: Set<string>) => {
-    if (done.has(table)) return;
-    if (path.has(table)) throw new Error(`the foreign keys form a cycle through ${table}`);
+    if (done.has(table) || path.has(table)) return; // a cycle: one of its keys is filled in later
     path.add(table);
     for (const e of edges) if (e.child === table && present.includes(e.parent)) visit(e.parent, path);
     path.delete(table);
