@@ -1,11 +1,26 @@
+import net from 'node:net';
 import { z } from 'zod';
 
 export const databaseClients = ['sqlite', 'mysql', 'postgres'] as const;
 export type DatabaseClient = (typeof databaseClients)[number];
 
+/**
+ * A node's host: a name or an IPv4 address, or an IPv6 address in brackets ([fe80::1]; kept as
+ * written, so a saved config reads back; nodesOf drops the brackets for the driver). A colon
+ * anywhere else is refused: "db1:3306" is a port written into the host, and a bare "::1:3306"
+ * cannot be told from an address.
+ */
+const nodeHostSchema = z
+  .string()
+  .min(1)
+  .refine((h) => {
+    const v6 = /^\[(.+)\]$/.exec(h);
+    return v6 ? net.isIPv6(v6[1]!) : !/[:[\]\s]/.test(h);
+  }, 'a host name or address without a port (the port goes in "port"); an IPv6 address in brackets, as [fe80::1]');
+
 /** One server of a cluster (a Galera node, a PostgreSQL primary or promoted replica). */
 export const databaseNodeSchema = z
-  .object({ host: z.string().min(1), port: z.number().int().min(1).max(65535).nullable().default(null) })
+  .object({ host: nodeHostSchema, port: z.number().int().min(1).max(65535).nullable().default(null) })
   .strict();
 export type DatabaseNode = z.infer<typeof databaseNodeSchema>;
 
@@ -84,6 +99,13 @@ export const configSchema = z
   })
   .strict()
   .superRefine((cfg, ctx) => {
+    if (cfg.database.client === 'sqlite' && cfg.database.hosts?.length) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['database', 'hosts'],
+        message: 'a list of database nodes needs client mysql or postgres (SQLite is one file, not a server)',
+      });
+    }
     if (!cfg.installed) return;
     for (const key of ['session', 'signing'] as const) {
       if (cfg.secrets[key].length < 32) {

@@ -47,10 +47,13 @@ export function parseEnvValue(raw: string, parse: Parser): unknown {
   }
 }
 
-/** `db1:3306,db2,db3:3307` as cluster nodes; null when an entry is not `host` or `host:port`. */
+/**
+ * `db1:3306,db2,[fd00::3]:3307` as cluster nodes (IPv6 addresses in brackets, kept for the schema
+ * to check); null when an entry is not `host`, `host:port`, `[v6]` or `[v6]:port`.
+ */
 function parseNodeList(value: string): Array<{ host: string; port: number | null }> | null {
   if (value === '') return [];
-  const nodes = value.split(',').map((entry) => /^\s*([^\s:,]+)(?::(\d{1,5}))?\s*$/.exec(entry));
+  const nodes = value.split(',').map((entry) => /^\s*(\[[0-9A-Fa-f:.]+\]|[^\s:,[\]]+)(?::(\d{1,5}))?\s*$/.exec(entry));
   if (nodes.some((m) => !m)) return null;
   return nodes.map((m) => ({ host: m![1]!, port: m![2] ? Number(m![2]) : null }));
 }

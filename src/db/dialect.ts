@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 import type { DatabaseClient } from '../config/config.schema';
-import { checkNodeReady } from './node-list';
+import { checkNodeReady, nodeQueryTimeoutMs, type NodeList } from './node-list';
 import { cachePreparedStatements } from './sqlite-statements';
 
 /**
@@ -35,7 +35,7 @@ export function lockedForUpdate(db: Knex, query: Knex.QueryBuilder): Knex.QueryB
 }
 
 /** Runs on every new pooled connection, before any query. */
-export function afterCreateFor(client: DatabaseClient, opts: { requireReadyNode?: boolean } = {}) {
+export function afterCreateFor(client: DatabaseClient, opts: { nodes?: NodeList | null } = {}) {
   return (conn: unknown, done: (err: Error | null, conn: unknown) => void): void => {
     try {
       if (client === 'sqlite') {
@@ -52,8 +52,12 @@ export function afterCreateFor(client: DatabaseClient, opts: { requireReadyNode?
         client === 'mysql'
           ? "SET time_zone = '+00:00', NAMES utf8mb4 COLLATE utf8mb4_unicode_ci"
           : "SET TIME ZONE 'UTC'";
-      const c = conn as { query(sql: string, cb: (err: Error | null) => void): void };
-      c.query(sql, (err) => (opts.requireReadyNode ? checkNodeReady(client, conn, err, done) : done(err, conn)));
+      const c = conn as { query(q: unknown, cb: (err: Error | null) => void): void };
+      const nodes = opts.nodes;
+      if (!nodes) return c.query(sql, (err) => done(err, conn));
+      // On a node of a list every set-up query has a timeout: a stalled node fails fast and the next is tried.
+      const query = client === 'mysql' ? { sql, timeout: nodeQueryTimeoutMs } : { text: sql, query_timeout: nodeQueryTimeoutMs };
+      c.query(query, (err) => checkNodeReady(client, conn, err, done, nodes));
     } catch (err) {
       done(err as Error, conn);
     }

@@ -4,14 +4,14 @@ import knex, { type Knex } from 'knex';
 import type { DatabaseConfig } from '../config/config.schema';
 import type { Logger } from '../logger';
 import { afterCreateFor, defaultPortOf, driverOf } from './dialect';
-import { followPoolFailures, NodeList, nodesOf } from './node-list';
+import { attachNodeList, NodeList, nodeConnectTimeoutMs, nodesOf } from './node-list';
 
 /** The SQLite file: a bare name is placed inside the data directory. */
 export function sqliteFilePath(db: DatabaseConfig, dataDir: string): string {
   return path.isAbsolute(db.filename) ? db.filename : path.join(dataDir, db.filename);
 }
 
-function connectionOf(db: DatabaseConfig, dataDir: string): Knex.StaticConnectionConfig {
+function connectionOf(db: DatabaseConfig, dataDir: string, connectTimeoutMs: number): Knex.StaticConnectionConfig {
   if (db.client === 'sqlite') return { filename: sqliteFilePath(db, dataDir) };
   const common = {
     host: db.host,
@@ -22,9 +22,9 @@ function connectionOf(db: DatabaseConfig, dataDir: string): Knex.StaticConnectio
     ssl: db.ssl ? { rejectUnauthorized: true } : undefined,
   };
   if (db.client === 'mysql') {
-    return { ...common, charset: 'utf8mb4', timezone: 'Z', supportBigNumbers: true, connectTimeout: 10000 } as Knex.MySql2ConnectionConfig;
+    return { ...common, charset: 'utf8mb4', timezone: 'Z', supportBigNumbers: true, connectTimeout: connectTimeoutMs } as Knex.MySql2ConnectionConfig;
   }
-  return { ...common, connectionTimeoutMillis: 10000 } as Knex.PgConnectionConfig;
+  return { ...common, connectionTimeoutMillis: connectTimeoutMs } as Knex.PgConnectionConfig;
 }
 
 type KnexLog = { warn(msg: unknown): void; error(msg: unknown): void; debug(msg: unknown): void };
@@ -43,8 +43,13 @@ export function createKnex(db: DatabaseConfig, dataDir: string, opts: { poolMax?
     : silent;
   if (db.client === 'postgres') parsePgBigintsAsNumbers();
   if (db.client === 'sqlite') fs.mkdirSync(path.dirname(sqliteFilePath(db, dataDir)), { recursive: true });
-  const nodes = db.client !== 'sqlite' && db.hosts?.length ? new NodeList(nodesOf(db.hosts, defaultPortOf[db.client]!)) : null;
-  const connection = connectionOf(db, dataDir);
+  const nodes =
+    db.client !== 'sqlite' && db.hosts?.length
+      ? new NodeList(nodesOf(db.hosts, defaultPortOf[db.client]!), { log: opts.logger ? (fields, msg) => opts.logger!.warn(fields, msg) : undefined })
+      : null;
+  // One server: wait for it as long as a request waits (10 s). A list: give up on a node soon
+  // enough that the next one is tried within the same request's wait.
+  const connection = connectionOf(db, dataDir, nodes ? nodeConnectTimeoutMs : 10000);
   const instance = knex({
     client: driverOf[db.client],
     connection: nodes ? async () => nodes.settingsFor(connection) : connection,
@@ -53,7 +58,9 @@ export function createKnex(db: DatabaseConfig, dataDir: string, opts: { poolMax?
       min: 0,
       // better-sqlite3 is synchronous: one connection serialises writes without SQLITE_BUSY.
       max: db.client === 'sqlite' ? 1 : (opts.poolMax ?? db.poolMax),
-      afterCreate: afterCreateFor(db.client, { requireReadyNode: nodes !== null }),
+      afterCreate: afterCreateFor(db.client, { nodes }),
+      // A pooled connection to a node that is no longer current is dropped, not handed out.
+      ...(nodes ? { validate: (conn: unknown) => nodes.isCurrent(conn) } : {}),
       // With a node list a failed connection attempt is tried again on the next node.
       propagateCreateError: nodes === null,
     },
@@ -62,7 +69,7 @@ export function createKnex(db: DatabaseConfig, dataDir: string, opts: { poolMax?
     compileSqlOnError: false,
     log: { ...log, deprecate: (m: unknown) => log.warn(m) },
   });
-  if (nodes) followPoolFailures(instance, nodes);
+  if (nodes) attachNodeList(instance, nodes);
   return instance;
 }
 

@@ -280,3 +280,33 @@ test('a certification conflict between two nodes is retried by the transaction h
     await onThird.destroy();
   }
 });
+
+test('a node cut off from the majority (wsrep_ready OFF) under open connections costs one failed query, then the next node serves', async () => {
+  const portOf = async () => Number((await t.db.raw('SELECT @@port AS port, (SELECT COUNT(*) FROM tickets) AS n'))[0][0].port);
+  // Fill the pool with connections to the current node.
+  await Promise.all([1, 2, 3, 4, 5].map(() => t.db.transaction(async (trx) => trx.raw('SELECT SLEEP(0.2)'))));
+  const port = await portOf();
+  const cutOff = cluster.nodes.find((n) => n.port === port)!;
+  const admin = cutOff.connect();
+  try {
+    // The node stays up and keeps its connections, but leaves the primary component.
+    await admin.raw("SET GLOBAL wsrep_provider_options = 'gmcast.isolate=1'");
+    await waitFor(async () => ((await admin.raw("SHOW GLOBAL STATUS LIKE 'wsrep_ready'")) as [Array<{ Value: string }>])[0][0]?.Value === 'OFF', `${cutOff.name} to leave the majority`);
+    const failures: unknown[] = [];
+    let servedBy = port;
+    for (let i = 0; i < 10; i++) {
+      try {
+        servedBy = await portOf();
+      } catch (err) {
+        failures.push(err);
+      }
+    }
+    // The pooled connection that met the node first fails (1047); the list moves on and the
+    // pool's other connections to it are dropped, not handed out to fail one by one.
+    expect(failures.map((e) => (e as { errno?: number }).errno)).toEqual([1047]);
+    expect(servedBy).not.toBe(port);
+  } finally {
+    await admin.raw("SET GLOBAL wsrep_provider_options = 'gmcast.isolate=0'").catch(() => undefined);
+    await admin.destroy();
+  }
+});

@@ -59,12 +59,12 @@ test('a local.json that is not JSON is reported by file name', () => {
 test('a cluster is a list of nodes: TESSERA_DB_HOSTS as host:port pairs, a bad entry named by its variable', () => {
   const dir = tempDir();
   expect(loadConfig({ TESSERA_CONFIG_DIR: dir }).database.hosts).toEqual([]);
-  expect(loadConfig({ TESSERA_CONFIG_DIR: dir, TESSERA_DB_HOSTS: 'db1:3306, db2,10.0.0.3:3307' }).database.hosts).toEqual([
+  expect(loadConfig({ TESSERA_CONFIG_DIR: dir, TESSERA_DB_CLIENT: 'mysql', TESSERA_DB_HOSTS: 'db1:3306, db2,10.0.0.3:3307' }).database.hosts).toEqual([
     { host: 'db1', port: 3306 },
     { host: 'db2', port: null },
     { host: '10.0.0.3', port: 3307 },
   ]);
-  expect(() => loadConfig({ TESSERA_CONFIG_DIR: dir, TESSERA_DB_HOSTS: 'db1:3306,db2:port' })).toThrow(/TESSERA_DB_HOSTS/);
+  expect(() => loadConfig({ TESSERA_CONFIG_DIR: dir, TESSERA_DB_CLIENT: 'mysql', TESSERA_DB_HOSTS: 'db1:3306,db2:port' })).toThrow(/TESSERA_DB_HOSTS/);
   writeLocalConfig(dir, { database: { client: 'mysql', hosts: [{ host: 'db1', port: 70000 }] } });
   expect(() => loadConfig({ TESSERA_CONFIG_DIR: dir })).toThrow(/database\.hosts/);
 });
@@ -76,4 +76,31 @@ test('job timing: production defaults, shortened from the environment, a send al
   expect(mailLeasesOf(short.jobs)).toEqual({ claimMs: 2000, attemptMs: 15_000, sendTimeoutMs: 10_000 });
   expect(mailLeasesOf(undefined)).toEqual({ claimMs: deliveryPolicy.claimLeaseMs, attemptMs: deliveryPolicy.attemptLeaseMs, sendTimeoutMs: deliveryPolicy.sendTimeoutMs });
   expect(() => loadConfig({ TESSERA_CONFIG_DIR: tempDir(), TESSERA_MAIL_CLAIM_LEASE_MS: '20000', TESSERA_MAIL_ATTEMPT_LEASE_MS: '10000' })).toThrow(/jobs\.mailAttemptLeaseMs \(from TESSERA_MAIL_ATTEMPT_LEASE_MS\)/);
+});
+
+test('a node host carries no port; IPv6 addresses in brackets, also in TESSERA_DB_HOSTS', () => {
+  const dir = tempDir();
+  const mysql = { TESSERA_CONFIG_DIR: dir, TESSERA_DB_CLIENT: 'mysql' };
+  expect(loadConfig({ ...mysql, TESSERA_DB_HOSTS: '[::1]:3306,[fd00::3],db3' }).database.hosts).toEqual([
+    { host: '[::1]', port: 3306 },
+    { host: '[fd00::3]', port: null },
+    { host: 'db3', port: null },
+  ]);
+  // A bare IPv6 address in the variable is not a host:port pair.
+  expect(() => loadConfig({ ...mysql, TESSERA_DB_HOSTS: '::1' })).toThrow(/TESSERA_DB_HOSTS/);
+  for (const host of ['db1:3306', '::1', '::1:3306', '[db1]', '[::1]:3306', 'db 1']) {
+    writeLocalConfig(dir, { database: { client: 'mysql', hosts: [{ host, port: null }] } });
+    expect(() => loadConfig({ TESSERA_CONFIG_DIR: dir })).toThrow(/database\.hosts\.0\.host/);
+  }
+  writeLocalConfig(dir, { database: { client: 'mysql', hosts: [{ host: '[fe80::1]', port: 3307 }, { host: '10.0.0.2', port: null }] } });
+  expect(loadConfig({ TESSERA_CONFIG_DIR: dir }).database.hosts).toEqual([{ host: '[fe80::1]', port: 3307 }, { host: '10.0.0.2', port: null }]);
+});
+
+test('a list of nodes with client sqlite is refused, not silently ignored', () => {
+  const dir = tempDir();
+  expect(() => loadConfig({ TESSERA_CONFIG_DIR: dir, TESSERA_DB_HOSTS: 'db1,db2' })).toThrow(/database\.hosts.*mysql or postgres/s);
+  writeLocalConfig(dir, { database: { client: 'sqlite', hosts: [{ host: 'db1', port: null }] } });
+  expect(() => loadConfig({ TESSERA_CONFIG_DIR: dir })).toThrow(/database\.hosts/);
+  // An empty list (TESSERA_DB_HOSTS="") is no list.
+  expect(loadConfig({ TESSERA_CONFIG_DIR: tempDir(), TESSERA_DB_HOSTS: '' }).database.client).toBe('sqlite');
 });
