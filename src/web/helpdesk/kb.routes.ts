@@ -100,7 +100,7 @@ export function kbRoutes(services: Services): Router {
     if (req.params.ref !== `${article.id}-${article.version.slug}`) return res.redirect(301, article.href);
     const justVoted = req.query.voted === 'thanks' || req.query.voted === 'already' ? req.query.voted : '';
     // The page a vote leads back to is the same reading, not another view.
-    if (!justVoted) await countKbArticleView(services.db, article.id, services.clock.now());
+    if (!justVoted) await countKbArticleView(services, article.id, services.clock.now());
     const binding = formBindingOf(req);
     if (req.query.ref === 'suggest') await recordKbSuggestionOpened(services.db, secret, binding, services.clock.now());
     const voted = justVoted || (binding && (await kbVoted(services.db, article.id, kbVoterOf(secret, binding))) ? 'already' : '');
