@@ -4,7 +4,7 @@ import { recordAudit } from '../audit/audit.repo';
 import type { Db } from '../db/db';
 import { withTransaction } from '../db/transaction';
 import { ConflictError, NotFoundError, ValidationError } from '../errors';
-import { storeOnceByKey, submittedKeyOf } from '../tickets/message-once';
+import { storeOnceByKey, submittedKeyOf } from '../idempotency/submission-once';
 import { deleteKbArticle, deleteKbVersion, findKbArticle, kbDayOf, findKbArticleBySubmissionKey, insertKbArticle, kbArticleLastChange, kbVersionsOf, updateKbArticle, upsertKbVersion, type KbArticle, type KbArticleRow, type KbVersion } from './kb-articles.repo';
 import { deleteKbCategory, findKbCategoryBySubmissionKey, insertKbCategory, kbCategoryInUse, listKbCategories, lockKbCategories, updateKbCategory, type KbCategory } from './kb-categories.repo';
 import { kbFileKeysOf } from './kb-files.repo';

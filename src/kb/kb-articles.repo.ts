@@ -131,8 +131,8 @@ export async function countKbView(db: Knex, articleId: number): Promise<void> {
 export const kbDayOf = (time: number) => Math.floor(time / 86_400_000);
 
 /**
- * Adds to an article's counters of one day (a view, a vote), in one upsert of its own, outside
- * any other transaction: like the all-time counter, it holds one small row's lock for one statement.
+ * Adds to an article's counters of one day (a view, a vote) in one upsert: a view's on its own
+ * (autocommit, one small row's lock for one statement), a vote's inside the vote's transaction.
  */
 export async function countKbDay(db: Knex, articleId: number, now: number, what: 'views' | 'helpful' | 'not_helpful'): Promise<void> {
   await upsertAdding(db, 'kb_article_daily', { article_id: articleId, day: kbDayOf(now) }, { [what]: 1 }, ['views', 'helpful', 'not_helpful']);

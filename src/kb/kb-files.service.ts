@@ -1,12 +1,12 @@
 import type { AttachmentStore } from '../attachments/attachment-store';
 import { releaseFiles, withAdoptedFiles } from '../attachments/stored-files';
+import { attachmentErrors, checkUploads, type Upload } from '../attachments/upload-check';
 import { recordAudit } from '../audit/audit.repo';
 import type { Db } from '../db/db';
 import { withTransaction } from '../db/transaction';
 import { NotFoundError, ValidationError } from '../errors';
+import { storeOnceByKey, submittedKeyOf } from '../idempotency/submission-once';
 import type { Settings } from '../settings/settings.schema';
-import { attachmentErrors, checkUploads, type Upload } from '../tickets/message-form';
-import { storeOnceByKey, submittedKeyOf } from '../tickets/message-once';
 import type { KbEditor } from './kb-admin.service';
 import { findKbArticle, lockKbArticle } from './kb-articles.repo';
 import { countKbFiles, deleteKbFile, findKbFile, findKbFilesBySubmissionKey, insertKbFiles, listKbFiles, type KbFile } from './kb-files.repo';

@@ -1,8 +1,9 @@
 import { createHmac } from 'node:crypto';
 import type { Db } from '../db/db';
 import { isUniqueViolation } from '../db/dialect';
-import { withTransaction } from '../db/transaction';
+import { retryOnConflict, withTransaction } from '../db/transaction';
 import { NotFoundError } from '../errors';
+import type { Logger } from '../logger';
 import { countKbDay, countKbView, findKbArticleWithStats, kbVersionsOf, recordKbVote, hasKbVote, type KbStats, type KbVersion } from './kb-articles.repo';
 import type { KbCategory } from './kb-categories.repo';
 import { kbCategoryTree } from './kb-category-cache';
@@ -144,9 +145,15 @@ async function relatedArticles(db: Db, reader: KbReader, version: KbVersion, cat
  * One view of an article by a customer (staff previews are not counted): the all-time counter
  * and the day's, each an autocommit statement of its own, sent at once on two connections (on
  * MariaDB each is a commit: side by side the page waits for one, not two; bench/kb-daily.ts).
+ * Each is run again on a deadlock (an upsert that creates the day's row can deadlock in InnoDB
+ * when views arrive together). A count that still fails is logged and dropped: a lost view is
+ * worth less than the customer's page, which must not fail for it.
  */
-export async function countKbArticleView(db: Db, id: number, now: number): Promise<void> {
-  await Promise.all([countKbView(db, id), countKbDay(db, id, now, 'views')]);
+export async function countKbArticleView(deps: { db: Db; logger: Logger }, id: number, now: number): Promise<void> {
+  const counts = await Promise.allSettled([retryOnConflict(() => countKbView(deps.db, id)), retryOnConflict(() => countKbDay(deps.db, id, now, 'views'))]);
+  for (const [i, c] of counts.entries()) {
+    if (c.status === 'rejected') deps.logger.warn({ err: c.reason, articleId: id, counter: i === 0 ? 'all-time' : 'daily' }, 'a knowledge-base view was not counted');
+  }
 }
 
 /** A visitor's anonymous voting identity: a keyed hash of what their forms are bound to. */
@@ -161,12 +168,15 @@ export const kbVoted = (db: Db, id: number, voter: string) => hasKbVote(db, id, 
 export async function voteOnKbArticle(db: Db, id: number, voter: string, helpful: boolean, now: number): Promise<boolean> {
   await customerReadable(db, id);
   try {
-    await withTransaction(db, (trx) => recordKbVote(trx, id, voter, helpful, now));
+    // The day's tally in the vote's own transaction: a vote is stored with it or not at all, so a
+    // failure leaves nothing behind and the visitor's second try counts (it would say "already").
+    await withTransaction(db, async (trx) => {
+      await recordKbVote(trx, id, voter, helpful, now);
+      await countKbDay(trx, id, now, helpful ? 'helpful' : 'not_helpful');
+    });
   } catch (err) {
     if (isUniqueViolation(err)) return false;
     throw err;
   }
-  // The day's tally after the vote's commit, a statement of its own (see countKbDay).
-  await countKbDay(db, id, now, helpful ? 'helpful' : 'not_helpful');
   return true;
 }

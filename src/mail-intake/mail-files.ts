@@ -4,7 +4,7 @@ import path from 'node:path';
 import type { AttachmentStore } from '../attachments/attachment-store';
 import type { CheckedFile, FileProblem } from '../attachments/file-check';
 import type { Settings } from '../settings/settings.schema';
-import { checkUploads } from '../tickets/message-form';
+import { checkUploads } from '../attachments/upload-check';
 import type { MailFile } from './parse-mail';
 
 export type MailFilesChecked = { accepted: CheckedFile[]; problems: FileProblem[]; cleanUp(): Promise<void> };

@@ -1,4 +1,4 @@
-import { storeOnceByKey, submittedKeyOf } from '../tickets/message-once';
+import { storeOnceByKey, submittedKeyOf } from '../idempotency/submission-once';
 
 /**
  * Creates a calendar or policy once per form showing: a double submit, a refresh or a proxy's

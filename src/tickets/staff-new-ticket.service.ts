@@ -8,7 +8,7 @@ import { languageCodes } from '../i18n/i18n';
 import type { Settings } from '../settings/settings.schema';
 import { can, type CapabilityHolder } from '../staff/capabilities';
 import { visibleCategoryIds } from '../staff/category-access.repo';
-import { attachmentErrors, checkUploads, type Upload } from './message-form';
+import { attachmentErrors, checkUploads, type Upload } from '../attachments/upload-check';
 import { assign, type StaffActor } from './staff-actions.service';
 import { findPriorityByKey } from './statuses.repo';
 import { categoryIdOf, submissionSchema } from './submission.schema';

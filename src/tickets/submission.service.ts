@@ -10,7 +10,7 @@ import { chargeCustomerSend } from '../security/reply-quota';
 import { AppError, TooManyRequestsError, ValidationError } from '../errors';
 import type { Settings } from '../settings/settings.schema';
 import { secondsSinceShown } from './form-timing';
-import { attachmentErrors, checkUploads, type Upload } from './message-form';
+import { attachmentErrors, checkUploads, type Upload } from '../attachments/upload-check';
 import { findPriorityByKey } from './statuses.repo';
 import { categoryIdOf, submissionSchema } from './submission.schema';
 import { countOpenTicketsOfCustomer, findTicketBySubmissionKey, type TicketView } from './tickets.repo';

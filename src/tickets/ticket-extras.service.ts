@@ -7,7 +7,7 @@ import { withTransaction } from '../db/transaction';
 import { ValidationError } from '../errors';
 import { ticketForStaff, type StaffActor } from './staff-actions.service';
 import { dueSchema, linkSchema, parseOrThrow, timeSchema } from './ticket-extras.schema';
-import { storeOnceByKey, submissionKeyPattern } from './message-once';
+import { storeOnceByKey, submissionKeyPattern } from '../idempotency/submission-once';
 import { deleteLink, findDueAt, findTimeEntryByKey, insertLink, insertTimeEntry, linkExists, putFieldValue } from './ticket-extras.repo';
 import type { TicketDeps } from './tickets.service';
 import { findTicketById, findTicketByTrackingId, updateTicket, type TicketView } from './tickets.repo';

@@ -1,5 +1,5 @@
 import crypto from 'node:crypto';
-import { submissionKeyPattern } from '../tickets/message-once';
+import { submissionKeyPattern } from '../idempotency/submission-once';
 
 /** The one-time key a creating form sent back, when it has the shape of ours. */
 export function sentSubmissionKey(value: unknown): string | null {

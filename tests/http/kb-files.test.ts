@@ -115,6 +115,27 @@ test('files of drafts, private articles and staff-only categories reach only kb.
   await request(t.app).get(`/helpdesk/kb/${open}/files/${await fileOf(open)}`).expect(200);
 });
 
+test("a public article's file may be cached by a visitor's browser and shared caches; staff, signed-in readers and hidden articles' files are never kept", async () => {
+  const open = await article('Cached picture');
+  const draft = await article('Uncached draft picture', 'draft');
+  for (const id of [open, draft]) expect((await upload(admin, id, [{ name: 'a.png', content: png }, { name: 'b.pdf', content: pdf }])).status).toBe(303);
+  const hrefs = async (id: number) => (await filesOf(id)).map((f) => `/helpdesk/kb/${id}/files/${f.id}`);
+  for (const href of await hrefs(open)) {
+    const visitor = await request(t.app).get(href).expect(200);
+    expect(visitor.headers['cache-control']).toBe('public, max-age=300');
+    expect(visitor.headers['set-cookie']).toBeUndefined();
+    expect((await admin.get(href).expect(200)).headers['cache-control']).toBe('private, no-store');
+  }
+  // Staff without kb.manage read as customers do, but their session cookie rides on the answer.
+  const sam = request.agent(t.app);
+  expect((await signIn(sam, staffCredentials)).status).toBe(303);
+  expect((await sam.get((await hrefs(open))[0]!).expect(200)).headers['cache-control']).toBe('private, no-store');
+  for (const href of await hrefs(draft)) {
+    expect((await admin.get(href).expect(200)).headers['cache-control']).toBe('private, no-store');
+    await request(t.app).get(href).expect(404);
+  }
+});
+
 test('hostile uploads: names with HTML and folders, files too large, wrong or lying types, no CSRF token, another staff member, too many', async () => {
   const id = await article('Hostile uploads');
   // A name with markup and folders: stored without the folders, shown escaped, sent as a safe header.

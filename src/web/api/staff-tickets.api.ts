@@ -1,6 +1,6 @@
 import { Router, type ErrorRequestHandler, type Request, type RequestHandler, type Response } from 'express';
 import { findTicketAttachment, listTicketAttachments } from '../../attachments/attachments.repo';
-import { attachmentErrors, checkUploads } from '../../tickets/message-form';
+import { attachmentErrors, checkUploads } from '../../attachments/upload-check';
 import { multipartForms, uploadedFiles } from '../middleware/multipart';
 import { sendAttachment } from '../helpdesk/send-attachment';
 import { attachmentParams } from './customer-api.schema';

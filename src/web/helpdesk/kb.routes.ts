@@ -8,6 +8,7 @@ import { chargeKbSearch, customerScope, kbCountCap, recordKbSearch, searchKb, to
 import { clientKey } from '../../security/client-key';
 import type { Services } from '../app-services';
 import { formBindingOf } from '../middleware/form-binding';
+import { sessionHoldsSomething } from '../middleware/session';
 import { idParam } from '../params';
 import { kbReaderOf } from './kb-reader';
 import { sendAttachment } from './send-attachment';
@@ -33,7 +34,10 @@ export function kbRoutes(services: Services): Router {
     const manager = Boolean(req.user && can(req.user, 'kb.manage'));
     if (!manager && !(await services.settings.get('kb.enabled'))) throw new NotFoundError();
     const file = await kbFileForReader(services.db, { manager }, idParam(req.params.article), idParam(req.params.file));
-    sendAttachment(res, file, services.store, isInlineKbFile(file) ? 'inline' : 'attachment');
+    // A visitor's copy is a published public article's file: cacheable, unless this request has a
+    // session, whose cookie the response renews (a shared cache must never keep that).
+    const audience = !manager && !sessionHoldsSomething(req) ? 'public' : 'private';
+    sendAttachment(res, file, services.store, isInlineKbFile(file) ? 'inline' : 'attachment', audience);
   });
 
   // Off in the settings: the knowledge base does not exist for customers.
@@ -100,7 +104,7 @@ export function kbRoutes(services: Services): Router {
     if (req.params.ref !== `${article.id}-${article.version.slug}`) return res.redirect(301, article.href);
     const justVoted = req.query.voted === 'thanks' || req.query.voted === 'already' ? req.query.voted : '';
     // The page a vote leads back to is the same reading, not another view.
-    if (!justVoted) await countKbArticleView(services.db, article.id, services.clock.now());
+    if (!justVoted) await countKbArticleView(services, article.id, services.clock.now());
     const binding = formBindingOf(req);
     if (req.query.ref === 'suggest') await recordKbSuggestionOpened(services.db, secret, binding, services.clock.now());
     const voted = justVoted || (binding && (await kbVoted(services.db, article.id, kbVoterOf(secret, binding))) ? 'already' : '');

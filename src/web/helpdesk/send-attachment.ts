@@ -2,6 +2,9 @@ import type { Response } from 'express';
 import type { AttachmentStore } from '../../attachments/attachment-store';
 import type { AttachmentView } from '../../attachments/attachments.repo';
 
+/** How long a file anyone may read (a public article's picture) may be kept by caches. */
+export const publicFileMaxAgeSeconds = 300;
+
 /** RFC 6266 / 5987: an ASCII fallback and the exact UTF-8 name, never a raw header value. */
 function contentDisposition(fileName: string, disposition: 'attachment' | 'inline'): string {
   const ascii = fileName.replace(/[^\x20-\x7e]/g, '_').replace(/["\\]/g, '_');
@@ -12,15 +15,30 @@ function contentDisposition(fileName: string, disposition: 'attachment' | 'inlin
  * Sends a stored file as a download: never displayed inline, never sniffed, and sandboxed should
  * a browser open it anyway, so an uploaded page or script cannot run on our origin. `inline` is
  * for a caller that checked the file is a plain raster image (png/jpeg/gif/webp, by content),
- * which a page shows with <img>; the other headers stay the same.
+ * which a page shows with <img>; the other headers stay the same. Files are kept by no cache
+ * unless the caller says the file is `public`: anyone may read it and this response carries no
+ * session cookie, so a browser or a shared cache may keep it for a few minutes.
  */
-export function sendAttachment(res: Response, attachment: Pick<AttachmentView, 'fileName' | 'contentType' | 'size' | 'storageKey'>, store: AttachmentStore, disposition: 'attachment' | 'inline' = 'attachment'): void {
+export function sendAttachment(
+  res: Response,
+  attachment: Pick<AttachmentView, 'fileName' | 'contentType' | 'size' | 'storageKey'>,
+  store: AttachmentStore,
+  disposition: 'attachment' | 'inline' = 'attachment',
+  audience: 'private' | 'public' = 'private',
+): void {
   res.setHeader('Content-Type', attachment.contentType.startsWith('text/') ? 'text/plain; charset=utf-8' : attachment.contentType);
   res.setHeader('Content-Disposition', contentDisposition(attachment.fileName, disposition));
   res.setHeader('Content-Length', String(attachment.size));
   res.setHeader('X-Content-Type-Options', 'nosniff');
   res.setHeader('Content-Security-Policy', "default-src 'none'; sandbox");
-  res.setHeader('Cache-Control', 'private, no-store');
+  if (audience === 'public') {
+    res.setHeader('Cache-Control', `public, max-age=${publicFileMaxAgeSeconds}`);
+    // A shared cache would hand a cookie to everyone: the language cookie the i18n middleware
+    // sets on every answer is dropped (a file has no language); the caller excluded sessions.
+    res.removeHeader('Set-Cookie');
+  } else {
+    res.setHeader('Cache-Control', 'private, no-store');
+  }
   const stream = store.open(attachment.storageKey);
   stream.on('error', () => (res.headersSent ? res.destroy() : res.status(404).end()));
   stream.pipe(res);
