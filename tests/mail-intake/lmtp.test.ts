@@ -264,6 +264,25 @@ describe('limits: the size setting, connections, imports at once', () => {
     expect(await ticketsFrom('second-busy@example.org')).toBe(0);
   });
 
+  test('connections beyond maxClients are turned away (421) while the first is served', async () => {
+    const r = await receiver(t.services, { maxClients: 1 });
+    const port = Number(r.address().split(':').pop());
+    const greet = async () => {
+      const c = net.connect(port, '127.0.0.1');
+      const line = await new Promise<string>((resolve) => c.once('data', (d: Buffer) => resolve(d.toString())));
+      return { c, line };
+    };
+    const first = await greet();
+    const second = await greet();
+    try {
+      expect(first.line).toMatch(/^220 /);
+      expect(second.line).toMatch(/^421 /);
+    } finally {
+      first.c.destroy();
+      second.c.destroy();
+    }
+  });
+
   test('closing does not wait long for an idle mail server connection', async () => {
     const r = await startLmtpReceiver(t.services, lmtpListenOf('127.0.0.1:0'), { secret: secret(), closeTimeoutMs: 100 });
     const port = Number(r.address().split(':').pop());
