@@ -29,7 +29,7 @@ import { migrateLatest } from '../src/db/migrate';
 import { withTransaction } from '../src/db/transaction';
 import { createI18n } from '../src/i18n/i18n';
 import { importRawMail } from '../src/mail-intake/intake.service';
-import { lmtpListenOf } from '../src/mail-intake/lmtp-address';
+import { lmtpListenOf, lmtpSecretOf, lmtpUser } from '../src/mail-intake/lmtp-address';
 import { startLmtpReceiver } from '../src/mail-intake/lmtp-receiver';
 import { createInitialData } from '../src/setup/initial-data';
 import { fetchDueMailboxes } from '../src/jobs/mail-fetch';
@@ -132,14 +132,17 @@ async function viaPipe(run: Run, messages: Buffer[], configDir: string): Promise
  * counted with the receiver's: an MTA would spend it instead.
  */
 async function viaLmtp(run: Run, messages: Buffer[], concurrency: number): Promise<Record<string, number>> {
-  const receiver = await startLmtpReceiver(run.services, lmtpListenOf('127.0.0.1:0'));
+  // A port wants the sign-in; the limits are raised to the connections asked for (the defaults
+  // would answer 451 beyond 2 imports at once).
+  const secret = lmtpSecretOf(run.config.secrets.signing);
+  const receiver = await startLmtpReceiver(run.services, lmtpListenOf('127.0.0.1:0'), { secret, maxImports: Math.max(2, concurrency), maxClients: Math.max(4, concurrency) });
   const port = Number(receiver.address().split(':').pop());
   const outcomes: Record<string, number> = {};
   try {
     let next = 0;
     await Promise.all(
       Array.from({ length: concurrency }, async () => {
-        const transport = nodemailer.createTransport({ host: '127.0.0.1', port, lmtp: true, secure: false, ignoreTLS: true, pool: true, maxConnections: 1, maxMessages: Infinity });
+        const transport = nodemailer.createTransport({ host: '127.0.0.1', port, lmtp: true, secure: false, ignoreTLS: true, pool: true, maxConnections: 1, maxMessages: Infinity, auth: { user: lmtpUser, pass: secret } });
         try {
           while (next < messages.length) {
             const raw = messages[next++]!;
@@ -158,9 +161,13 @@ async function viaLmtp(run: Run, messages: Buffer[], concurrency: number): Promi
   return outcomes;
 }
 
-/** Every message through bin/tessera-mail-pipe --lmtp, a process each, handed to the receiver in this process. */
+/**
+ * Every message through bin/tessera-mail-pipe --lmtp, a process each, handed to the receiver in
+ * this process on a Unix socket (the fast path: on a port the pipe also reads the configuration
+ * for the sign-in's password).
+ */
 async function viaPipeLmtp(run: Run, messages: Buffer[], configDir: string): Promise<Record<string, number>> {
-  const receiver = await startLmtpReceiver(run.services, lmtpListenOf('127.0.0.1:0'));
+  const receiver = await startLmtpReceiver(run.services, { path: path.join(run.dataDir, 'lmtp.sock') });
   const outcomes: Record<string, number> = {};
   try {
     for (const raw of messages) {

@@ -9,7 +9,7 @@ import { createI18n } from './i18n/i18n';
 import { createLogger, type Logger } from './logger';
 import { appVersion, resolveFromRoot } from './paths';
 import { startJobs, type JobRunner } from './jobs/job-runner';
-import { lmtpListenOf } from './mail-intake/lmtp-address';
+import { lmtpListenOf, lmtpSecretOf } from './mail-intake/lmtp-address';
 import { keepLmtpReceiver } from './mail-intake/lmtp-receiver';
 import { createApp } from './web/app';
 import { createServices } from './web/app-services';
@@ -54,7 +54,10 @@ export function createTessera(createInstallApp: InstallAppFactory, env: Env = sy
     jobs = startJobs(services, { listen: true, intervalMs: current.jobs?.intervalMs });
     // Mail from the machine's mail server by LMTP (server.lmtp): the resident receiver instead of a
     // process per mail; one that cannot listen yet tries again (the MTA keeps the mail meanwhile).
-    lmtp = current.server.lmtp ? keepLmtpReceiver(services, lmtpListenOf(current.server.lmtp)) : null;
+    // A loopback port takes mail only after the sign-in (the password derives from the signing secret).
+    lmtp = current.server.lmtp
+      ? keepLmtpReceiver(services, lmtpListenOf(current.server.lmtp), { secret: lmtpSecretOf(current.secrets.signing), socketMode: parseInt(current.server.lmtpSocketMode, 8) })
+      : null;
   };
 
   if (config.installed) {

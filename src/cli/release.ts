@@ -27,6 +27,7 @@ export const releaseScripts: Record<string, string> = {
   restore: 'node dist/src/cli/restore.js',
   cron: 'node dist/src/cli/cron.js',
   'mail:pipe': 'node dist/src/cli/mail-pipe.js',
+  'lmtp:secret': 'node dist/src/cli/lmtp-secret.js',
 };
 
 const startFile = `'use strict';

@@ -1,5 +1,12 @@
 import net from 'node:net';
 import { z } from 'zod';
+import { parseLmtpAddress } from '../mail-intake/lmtp-address';
+
+/** `server.lmtp` and the pipe's `--lmtp`: the one LMTP address parser as a schema. */
+export const lmtpAddressSchema = z.string().superRefine((value, ctx) => {
+  const parsed = parseLmtpAddress(value);
+  if (typeof parsed === 'string') ctx.addIssue({ code: 'custom', message: parsed });
+});
 
 export const databaseClients = ['sqlite', 'mysql', 'postgres'] as const;
 export type DatabaseClient = (typeof databaseClients)[number];
@@ -57,13 +64,18 @@ export const configSchema = z
         shutdownTimeoutMs: z.number().int().min(0),
         /**
          * Where the help desk receives mail by LMTP from the machine's mail server: a Unix socket
-         * path, or host:port on loopback only (LMTP has no sign-in). Null: no LMTP receiver.
+         * path, or host:port on loopback only, where the mail server must sign in (AUTH PLAIN,
+         * `npm run lmtp:secret`). Null: no LMTP receiver. One parser for all uses (lmtp-address.ts).
          */
-        lmtp: z
+        lmtp: lmtpAddressSchema.nullable().default(null),
+        /**
+         * The permissions of the LMTP socket file, octal as a string ("0660": the owner and the
+         * group, e.g. a group the mail server's user belongs to). Set after listening, whatever the umask.
+         */
+        lmtpSocketMode: z
           .string()
-          .regex(/^(\/.+|(127\.\d{1,3}\.\d{1,3}\.\d{1,3}|localhost|\[::1\]):\d{1,5})$/, 'a socket path (/run/tessera/lmtp.sock) or a loopback host:port (127.0.0.1:2424)')
-          .nullable()
-          .default(null),
+          .regex(/^0?[0-7]{3}$/, 'octal permissions such as "0660"')
+          .default('0660'),
       })
       .strict(),
     database: databaseConfigSchema,

@@ -7,6 +7,7 @@ export const envOverrides: ReadonlyArray<{ env: string; key: string; parse: Pars
   { env: 'PORT', key: 'server.port', parse: 'int' },
   { env: 'TESSERA_TRUST_PROXY', key: 'server.trustProxy', parse: 'trustProxy' },
   { env: 'TESSERA_LMTP', key: 'server.lmtp', parse: 'string' },
+  { env: 'TESSERA_LMTP_SOCKET_MODE', key: 'server.lmtpSocketMode', parse: 'string' },
   { env: 'TESSERA_DB_CLIENT', key: 'database.client', parse: 'string' },
   { env: 'TESSERA_DB_FILENAME', key: 'database.filename', parse: 'string' },
   { env: 'TESSERA_DB_HOST', key: 'database.host', parse: 'string' },

@@ -1,6 +1,6 @@
 import net from 'node:net';
 import SMTPConnection from 'nodemailer/lib/smtp-connection';
-import { lmtpListenOf, unknownRecipient } from './lmtp-address';
+import { lmtpListenOf, lmtpUser, unknownRecipient } from './lmtp-address';
 
 /**
  * The pipe's fast path: hands the mail to the running help desk's LMTP receiver (nodemailer's
@@ -9,10 +9,11 @@ import { lmtpListenOf, unknownRecipient } from './lmtp-address';
  * - `later`: the help desk answered 4xx, e.g. its database is down (exit 75; the MTA retries);
  * - `refused`: 5xx, a mail that can never be stored (exit 65);
  * - `unreachable`: nobody listens (Tessera stopped, restarting): the pipe imports it itself.
+ * On a loopback port the receiver wants the sign-in: `secret` is its password (lmtpSecretOf).
  */
 export type Handover = 'accepted' | 'later' | 'refused' | 'unreachable';
 
-export async function handOver(at: string, raw: Buffer, recipient: string | null, timeoutMs = 60_000): Promise<Handover> {
+export async function handOver(at: string, raw: Buffer, recipient: string | null, secret: string | null = null, timeoutMs = 60_000): Promise<Handover> {
   const where = lmtpListenOf(at);
   const socket = await new Promise<net.Socket | null>((resolve) => {
     const s = 'path' in where ? net.connect(where.path) : net.connect(where.port, where.host);
@@ -26,6 +27,11 @@ export async function handOver(at: string, raw: Buffer, recipient: string | null
       conn.once('error', reject);
       conn.connect(() => resolve());
     });
+    if (secret !== null) {
+      await new Promise<void>((resolve, reject) => {
+        conn.login({ user: lmtpUser, pass: secret, method: 'PLAIN' }, (err) => (err ? reject(err) : resolve()));
+      });
+    }
     const info = await new Promise<SMTPConnection.SentMessageInfo>((resolve, reject) => {
       conn.send({ from: '', to: [recipient ?? unknownRecipient] }, raw, (err, sent) => (err ? reject(err) : resolve(sent)));
     });
@@ -42,4 +48,5 @@ export async function handOver(at: string, raw: Buffer, recipient: string | null
   }
 }
 
-const answerOf = (code: number | undefined): Handover => (code !== undefined && code >= 500 ? 'refused' : 'later');
+/** A refused sign-in (530, 535) is a configuration mistake, never the mail's fault: the MTA keeps the mail. */
+const answerOf = (code: number | undefined): Handover => (code !== undefined && code >= 500 && code !== 530 && code !== 535 ? 'refused' : 'later');

@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import type { ImportResult } from './intake.service';
+import { parseLmtpAddress } from './lmtp-address';
 
 /** sysexits.h codes every MTA understands. */
 export const exitCodes = { ok: 0, dataError: 65, tempFail: 75, config: 78 } as const;
@@ -14,17 +15,20 @@ export class EmptyInputError extends Error {}
 
 /**
  * Reads one message from a stream, refusing more than `cap` bytes: a runaway or hostile sender
- * must not fill the memory of the process the MTA started.
+ * must not fill the memory of the process the MTA started (the pipe stops reading). With `drain`
+ * (the LMTP receiver, whose connection goes on after this message) the rest is read and dropped
+ * before the refusal, so the protocol stays in step.
  */
-export async function readCapped(input: NodeJS.ReadableStream, cap = pipeInputCap): Promise<Buffer> {
+export async function readCapped(input: NodeJS.ReadableStream, cap = pipeInputCap, opts: { drain?: boolean } = {}): Promise<Buffer> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of input) {
     const buf = typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer);
     size += buf.length;
-    if (size > cap) throw new InputTooLargeError(`the message is larger than ${Math.floor(cap / 1024 / 1024)} MB`);
-    chunks.push(buf);
+    if (size <= cap) chunks.push(buf);
+    else if (!opts.drain) break;
   }
+  if (size > cap) throw new InputTooLargeError(`the message is larger than ${cap >= 1024 * 1024 ? `${Math.floor(cap / 1024 / 1024)} MB` : `${cap} bytes`}`);
   return Buffer.concat(chunks);
 }
 
@@ -47,8 +51,9 @@ const envelopeAddress = /^[^\s@<>()",;:]+@[^\s@<>()",;:]+$/;
  * (Postfix's `${original_recipient}` / $ORIGINAL_RECIPIENT, Exim's `$original_local_part@$original_domain`).
  * A staff answer by e-mail is recognised by it alone when given (see README).
  * `--lmtp SOCKET|HOST:PORT`: hand the mail to the running help desk's LMTP receiver first
- * (the `server.lmtp` it listens on). Given on the command line, not read from the configuration,
- * so that the fast path loads nothing but the LMTP client.
+ * (the `server.lmtp` it listens on), checked by the same parser as the configuration. Given on
+ * the command line so that the socket's fast path loads nothing but the LMTP client (a loopback
+ * port needs the sign-in's password, and so the configuration: see src/cli/mail-pipe.ts).
  */
 export function pipeOptions(argv: readonly string[]): { recipient: string | null; lmtp: string | null } {
   let values: { recipient?: string; lmtp?: string };
@@ -58,7 +63,8 @@ export function pipeOptions(argv: readonly string[]): { recipient: string | null
     throw new PipeUsageError(err instanceof Error ? err.message : String(err));
   }
   const lmtp = (values.lmtp ?? '').trim() || null;
-  if (lmtp !== null && !/^(\/.+|[^\s/]+:\d{1,5})$/.test(lmtp)) throw new PipeUsageError(`--lmtp is not a socket path or host:port: ${JSON.stringify(lmtp.slice(0, 80))}`);
+  const where = lmtp === null ? null : parseLmtpAddress(lmtp);
+  if (typeof where === 'string') throw new PipeUsageError(`--lmtp ${JSON.stringify(lmtp!.slice(0, 80))}: ${where}`);
   const recipient = (values.recipient ?? '').trim().replace(/^<|>$/g, '').toLowerCase();
   if (!recipient) return { recipient: null, lmtp };
   if (recipient.length > 254 || !envelopeAddress.test(recipient)) throw new PipeUsageError(`--recipient is not an e-mail address: ${JSON.stringify(recipient.slice(0, 80))}`);

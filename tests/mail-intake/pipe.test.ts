@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import type { DatabaseConfig } from '../../src/config/config.schema';
 import { fromRoot } from '../../src/paths';
 import path from 'node:path';
+import { lmtpSecretOf } from '../../src/mail-intake/lmtp-address';
 import { startLmtpReceiver } from '../../src/mail-intake/lmtp-receiver';
 import { commandEnv } from '../helpers/command-env';
 import { startDbProxy, type DbProxy } from '../helpers/db-proxy';
@@ -97,6 +98,18 @@ describe('--lmtp: handed to the running help desk, imported here only when nobod
       const result = await pipe(raw, { ...t.config.database, client: 'mysql', host: '127.0.0.1', port: 1 }, ['--lmtp', socket, '--recipient', 'help@example.com']);
       expect(result).toEqual({ code: 0, out: expect.stringContaining('handed to the help desk (accepted)') });
       expect(await t.db('inbound_mails').where({ message_id_header: '<h11-lmtp-pipe@example.org>' }).select('source', 'envelope_recipient')).toEqual([{ source: 'lmtp', envelope_recipient: 'help@example.com' }]);
+    } finally {
+      await receiver.close();
+    }
+  });
+
+  test('a receiver on a loopback port: the pipe signs in with the password from the configuration', async () => {
+    const receiver = await startLmtpReceiver(t.services, { host: '127.0.0.1', port: 0 }, { secret: lmtpSecretOf(t.config.secrets.signing) });
+    try {
+      const raw = Buffer.from(fixtureMail('plain.eml').toString('latin1').replace(/^Message-ID:.*$/im, 'Message-ID: <h11-lmtp-port@example.org>'), 'latin1');
+      const result = await pipe(raw, { ...t.config.database, client: 'mysql', host: '127.0.0.1', port: 1 }, ['--lmtp', receiver.address()]);
+      expect(result).toEqual({ code: 0, out: expect.stringContaining('handed to the help desk (accepted)') });
+      expect(await t.db('inbound_mails').where({ message_id_header: '<h11-lmtp-port@example.org>' }).select('source')).toEqual([{ source: 'lmtp' }]);
     } finally {
       await receiver.close();
     }

@@ -45,6 +45,10 @@ test('loop and junk rules: values that mean "a person wrote this" pass', async (
 test('the pipe reads at most its cap, and tells the MTA what to do', async () => {
   await expect(readCapped(Readable.from([Buffer.alloc(600), Buffer.alloc(600)]), 1000)).rejects.toBeInstanceOf(InputTooLargeError);
   expect((await readCapped(Readable.from([Buffer.from('ab'), Buffer.from('c')]), 1000)).toString()).toBe('abc');
+  // The LMTP receiver reads the rest of a too large message (its connection goes on), then refuses it.
+  const rest = Readable.from([Buffer.alloc(600), Buffer.alloc(600), Buffer.alloc(600)]);
+  await expect(readCapped(rest, 1000, { drain: true })).rejects.toBeInstanceOf(InputTooLargeError);
+  expect(rest.readableEnded).toBe(true);
   expect(exitCodeFor(new InputTooLargeError('big'))).toBe(65);
   expect(exitCodeFor(Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }))).toBe(75);
   expect(exitCodeFor({ outcome: 'refused', inboundId: 1, ticketId: null, reason: 'bulk' })).toBe(0);
@@ -65,5 +69,7 @@ test('the pipe takes the envelope recipient as --recipient, normalised, and refu
 test('the pipe takes the LMTP receiver to hand over to as --lmtp: a socket path or host:port, nothing else', () => {
   expect(pipeOptions(['--lmtp', '/run/tessera/lmtp.sock'])).toEqual({ recipient: null, lmtp: '/run/tessera/lmtp.sock' });
   expect(pipeOptions(['--lmtp=127.0.0.1:2424', '--recipient', 'help@example.com'])).toEqual({ recipient: 'help@example.com', lmtp: '127.0.0.1:2424' });
-  for (const bad of [['--lmtp'], ['--lmtp', 'relative/path'], ['--lmtp', 'host'], ['--lmtp', 'a b:24']]) expect(() => pipeOptions(bad)).toThrow(PipeUsageError);
+  for (const bad of [['--lmtp'], ['--lmtp', 'relative/path'], ['--lmtp', 'host'], ['--lmtp', 'a b:24'], ['--lmtp', 'mail.example.com:24'], ['--lmtp', '127.999.1.1:24'], ['--lmtp', '127.0.0.1:99999']]) {
+    expect(() => pipeOptions(bad)).toThrow(PipeUsageError);
+  }
 });
