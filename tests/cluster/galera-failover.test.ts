@@ -274,7 +274,12 @@ test('a certification conflict between two nodes is retried by the transaction h
     });
     expect(firstError).toBeUndefined();
     expect(attempts).toBe(2);
-    expect((await onSecond('tickets').where({ id }).first<{ subject: string }>('subject'))!.subject).toBe('Written on node 3');
+    // Galera applies other nodes' commits asynchronously: a causal read waits until node 2 has them.
+    const seenOnSecond = await onSecond.transaction(async (trx) => {
+      await trx.raw('SET SESSION wsrep_sync_wait = 1');
+      return trx('tickets').where({ id }).first<{ subject: string }>('subject');
+    });
+    expect(seenOnSecond!.subject).toBe('Written on node 3');
   } finally {
     await onSecond.destroy();
     await onThird.destroy();
