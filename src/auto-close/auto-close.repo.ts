@@ -52,16 +52,3 @@ export async function deferAutoClose(db: Knex, ticketId: number, seenCloseAt: nu
 export async function bumpAutoCloseRevision(trx: Knex, now: number): Promise<void> {
   await bumpResyncRevision(trx, 'auto-close-resync', now);
 }
-
-/** The next tickets in a waiting status after a ticket id, in id order (the primary key's). */
-export async function awaitingTicketIdsAfter(db: Knex, afterId: number, limit: number): Promise<number[]> {
-  const ids = await db('tickets as t')
-    .join('statuses as s', 's.id', 't.status_id')
-    .whereIn('s.key', [...awaitingStatusKeys])
-    .whereNull('t.merged_into_id')
-    .andWhere('t.id', '>', afterId)
-    .orderBy('t.id')
-    .limit(limit)
-    .pluck('t.id');
-  return ids.map(Number);
-}

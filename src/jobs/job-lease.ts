@@ -3,6 +3,7 @@ import type { Knex } from 'knex';
 import type { Logger } from '../logger';
 import { retryOnConflict } from '../db/transaction';
 import { claimLeaseRow, endLeaseRow } from './job-lease.repo';
+import { letRequestsIn } from './yield';
 
 /** Who this process is, in the lease rows it holds. */
 const processHolder = `${process.pid}-${randomUUID().slice(0, 8)}`;
@@ -47,7 +48,8 @@ export const leasedRunBudgetMs = 5_000;
  * step throws is logged and moved `failedRowBackoffMs` on, so it neither stops the rows after it
  * nor stays first in line for good; it is tried again later (and keeps its place if a change
  * re-planned it meanwhile). Every step moves its row past `now` or drops it, so the next batch
- * reads new rows.
+ * reads new rows. The event loop gets a turn after every step (letRequestsIn): on SQLite's one
+ * connection, requests go between the steps instead of waiting for the whole run.
  */
 export async function runLeasedBatch<T>(deps: { db: Knex; clock: { now(): number }; logger: Logger }, job: LeasedBatch<T>, holder?: string, budgetMs = leasedRunBudgetMs): Promise<number> {
   const now = deps.clock.now();
@@ -64,6 +66,7 @@ export async function runLeasedBatch<T>(deps: { db: Knex; clock: { now(): number
           deps.logger.error({ err, job: job.name, row }, 'job step failed; the row is tried again later');
           await job.defer(row, deps.clock.now() + failedRowBackoffMs).catch((deferErr: unknown) => deps.logger.error({ err: deferErr, job: job.name, row }, 'could not move the failed row on'));
         }
+        await letRequestsIn();
       }
       if (rows.length < job.batch || Date.now() - started >= budgetMs) break;
     }

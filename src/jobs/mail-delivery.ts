@@ -1,6 +1,7 @@
 import { deliveryPolicy, mailLeasesOf } from '../mail/delivery-policy';
 import { deliverLeased, newWorkerName, type DeliveryDeps, type DeliveryReport } from '../mail/delivery';
 import { claimDueMail } from '../mail/outbox.repo';
+import { letRequestsIn } from './yield';
 
 export type MailDeliveryOptions = { batchSize?: number; stopSignal?: AbortSignal };
 
@@ -37,6 +38,7 @@ export async function drainDueMail(
     summary.batches++;
     for (const o of report.outcomes) if (o.status !== 'skipped') summary[o.status]++;
     if (report.outcomes.length < batchSize || report.serverDown || opts.stopSignal?.aborted) break;
+    await letRequestsIn(); // between batches, requests go first on SQLite's one connection
   }
   return summary;
 }

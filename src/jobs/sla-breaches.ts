@@ -3,6 +3,7 @@ import type { Db } from '../db/db';
 import { withTransaction } from '../db/transaction';
 import { dueUnbreachedClocks, markBreached } from '../sla/clocks.repo';
 import { insertTicketEvent } from '../tickets/ticket-events.repo';
+import { letRequestsIn } from './yield';
 
 /**
  * Records every SLA clock whose due time has passed as breached, once: the clocks are read by
@@ -26,6 +27,7 @@ export async function recordSlaBreaches(deps: { db: Db; clock: Clock }, opts: { 
         await insertTicketEvent(trx, clock.ticketId, 'sla.breached', { type: 'system', id: null }, { kind: clock.kind, dueAt: clock.dueAt }, now);
         marked += 1;
       });
+      await letRequestsIn(); // requests go between the clocks on SQLite's one connection
     }
     recorded += marked;
     // A short batch was the last; a batch another process marked entirely is left to it.

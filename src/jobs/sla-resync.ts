@@ -3,13 +3,15 @@ import type { Db } from '../db/db';
 import { withTransaction } from '../db/transaction';
 import type { Logger } from '../logger';
 import { newWorkerName } from '../mail/delivery';
-import { openTicketIdsAfter } from '../sla/clocks.repo';
 import { claimResyncPass, releaseResyncPass, saveResyncProgress } from './resync-pass.repo';
 import { planTicketEscalations } from '../sla/escalation-schedule';
 import { syncTicketClocks } from '../sla/sla-clocks';
+import { statusIdsWhere, ticketsAfter } from './ticket-walk.repo';
+import { letRequestsIn } from './yield';
 
 const passName = 'sla-resync';
-export const resyncPolicy = { batch: 100, leaseMs: 60_000, budgetMs: 5_000 };
+/** `batch`: tickets read per statement, by the primary key (any status; the open ones are recomputed). */
+export const resyncPolicy = { batch: 500, leaseMs: 60_000, budgetMs: 5_000 };
 
 /**
  * Recomputes the clocks of every open ticket after a policy or calendar changed (hours,
@@ -21,7 +23,10 @@ export const resyncPolicy = { batch: 100, leaseMs: 60_000, budgetMs: 5_000 };
  * again from the first ticket, for the newest revision. Each ticket's escalation schedule is
  * re-planned with its clocks (a level added or removed counts up the revision as well). A ticket
  * that fails is logged and passed: the pass goes on, and the ticket's next change recomputes it.
- * Returns how many tickets it recomputed.
+ * Returns how many tickets it recomputed. Every read is a bounded range of the primary key and
+ * every ticket its own short transaction, with a turn of the event loop after each
+ * (letRequestsIn): on SQLite's one connection, requests go between them. A run recomputes at
+ * least one ticket before it looks at its time budget.
  */
 export async function resyncSlaClocks(deps: { db: Db; clock: Clock; logger: Logger }, opts: { batch?: number; budgetMs?: number } = {}): Promise<number> {
   const worker = newWorkerName();
@@ -31,28 +36,33 @@ export async function resyncSlaClocks(deps: { db: Db; clock: Clock; logger: Logg
   if (!pass) return 0;
   let { cursor } = pass;
   let done = 0;
+  const batch = opts.batch ?? resyncPolicy.batch;
   try {
+    const open = await statusIdsWhere(deps.db, { open: true });
     for (;;) {
-      const ids = await openTicketIdsAfter(deps.db, cursor, opts.batch ?? resyncPolicy.batch);
-      if (ids.length === 0) {
-        await releaseResyncPass(deps.db, passName, worker, { cursor, finished: pass.revision }, deps.clock.now());
-        return done;
-      }
-      for (const id of ids) {
+      const tickets = await ticketsAfter(deps.db, cursor, batch);
+      for (const ticket of tickets) {
+        if (ticket.merged || !open.has(ticket.statusId)) continue;
         try {
           await withTransaction(deps.db, async (trx) => {
-            await syncTicketClocks(trx, id, deps.clock.now());
-            await planTicketEscalations(trx, id);
+            await syncTicketClocks(trx, ticket.id, deps.clock.now());
+            await planTicketEscalations(trx, ticket.id);
           });
           done += 1;
         } catch (err) {
-          deps.logger.error({ err, ticketId: id }, 'SLA resync failed for a ticket; the pass goes on without it');
+          deps.logger.error({ err, ticketId: ticket.id }, 'SLA resync failed for a ticket; the pass goes on without it');
         }
+        await letRequestsIn();
       }
-      cursor = ids.at(-1)!;
+      cursor = tickets.at(-1)?.id ?? cursor;
+      if (tickets.length < batch) {
+        await releaseResyncPass(deps.db, passName, worker, { cursor, finished: pass.revision }, deps.clock.now());
+        return done;
+      }
       // The lease is renewed with the cursor; when another worker holds the pass now, this one stops.
       if (!(await saveResyncProgress(deps.db, passName, lease(), cursor))) return done;
-      if (Date.now() - started >= (opts.budgetMs ?? resyncPolicy.budgetMs)) break;
+      if (done > 0 && Date.now() - started >= (opts.budgetMs ?? resyncPolicy.budgetMs)) break;
+      await letRequestsIn();
     }
   } catch (err) {
     await releaseResyncPass(deps.db, passName, worker, { cursor, finished: null }, deps.clock.now()).catch(() => undefined);

@@ -142,16 +142,3 @@ export async function markBreached(trx: Knex, id: number, dueAt: number, now: nu
 export async function bumpSlaRevision(trx: Knex, now: number): Promise<void> {
   await bumpResyncRevision(trx, 'sla-resync', now);
 }
-
-/** The next open, unmerged tickets after a ticket id, in id order (the primary key's). */
-export async function openTicketIdsAfter(db: Knex, afterId: number, limit: number): Promise<number[]> {
-  const ids = await db('tickets as t')
-    .join('statuses as s', 's.id', 't.status_id')
-    .where('s.is_open', true)
-    .whereNull('t.merged_into_id')
-    .andWhere('t.id', '>', afterId)
-    .orderBy('t.id')
-    .limit(limit)
-    .pluck('t.id');
-  return ids.map(Number);
-}
