@@ -52,11 +52,13 @@ async function requestDuring(job: () => Promise<number>, counted: () => number):
   return { atAnswer, total: await run };
 }
 
+/** A time budget no loaded machine spends: each run goes to its end. */
+const wholeRun = 3_600_000;
 const sqlite = () => clientOf(t.db) === 'sqlite';
 
 test('a request made while the auto-close re-plan walks every ticket is answered between its steps', async () => {
   await withTransaction(t.db, (trx) => bumpAutoCloseRevision(trx, t.clock.now()));
-  const { atAnswer, total } = await requestDuring(() => resyncAutoClose(t.services, { batch: 50 }), () => mockSteps.replan);
+  const { atAnswer, total } = await requestDuring(() => resyncAutoClose(t.services, { batch: 50, budgetMs: wholeRun }), () => mockSteps.replan);
   expect(total).toBeGreaterThan(100);
   expect(atAnswer).toBeLessThan(total);
   if (sqlite()) expect(atAnswer).toBeLessThanOrEqual(1); // synchronous driver: exactly the step in progress
@@ -64,7 +66,7 @@ test('a request made while the auto-close re-plan walks every ticket is answered
 
 test('a request made while the SLA re-plan walks every open ticket is answered between its steps', async () => {
   await withTransaction(t.db, (trx) => bumpResyncRevision(trx, 'sla-resync', t.clock.now()));
-  const { atAnswer, total } = await requestDuring(() => resyncSlaClocks(t.services, { batch: 50 }), () => mockSteps.sync);
+  const { atAnswer, total } = await requestDuring(() => resyncSlaClocks(t.services, { batch: 50, budgetMs: wholeRun }), () => mockSteps.sync);
   expect(total).toBeGreaterThan(20);
   expect(atAnswer).toBeLessThan(total);
   if (sqlite()) expect(atAnswer).toBeLessThanOrEqual(1);
@@ -75,7 +77,7 @@ test('a request made while the auto-close job closes a backlog is answered betwe
   const ids = ((await t.db('tickets').whereIn('status_id', awaiting).whereNull('merged_into_id').orderBy('id').limit(30).pluck('id')) as number[]).map(Number);
   await t.db('ticket_auto_close').whereIn('ticket_id', ids).del();
   await t.db('ticket_auto_close').insert(ids.map((id, i) => ({ ticket_id: id, close_at: t.clock.now() - 1000 - i })));
-  const { atAnswer, total } = await requestDuring(() => runAutoClose({ ...t.services, signingSecret: t.config.secrets.signing }, { batch: 10 }), () => mockSteps.close);
+  const { atAnswer, total } = await requestDuring(() => runAutoClose({ ...t.services, signingSecret: t.config.secrets.signing }, { batch: 10, budgetMs: wholeRun }), () => mockSteps.close);
   expect(total).toBeGreaterThan(10);
   expect(atAnswer).toBeLessThan(total);
   if (sqlite()) expect(atAnswer).toBeLessThanOrEqual(1);
