@@ -59,16 +59,21 @@ export async function runLeasedBatch<T>(deps: { db: Knex; clock: { now(): number
   try {
     for (;;) {
       const rows = await job.due(now, job.batch);
+      // A row that could neither be done nor moved on would be read again first: end the run there.
+      let stuck = false;
       for (const row of rows) {
         try {
           done += await job.step(row, now);
         } catch (err) {
           deps.logger.error({ err, job: job.name, row }, 'job step failed; the row is tried again later');
-          await job.defer(row, deps.clock.now() + failedRowBackoffMs).catch((deferErr: unknown) => deps.logger.error({ err: deferErr, job: job.name, row }, 'could not move the failed row on'));
+          await job.defer(row, deps.clock.now() + failedRowBackoffMs).catch((deferErr: unknown) => {
+            stuck = true;
+            deps.logger.error({ err: deferErr, job: job.name, row }, 'could not move the failed row on');
+          });
         }
         await letRequestsIn();
       }
-      if (rows.length < job.batch || Date.now() - started >= budgetMs) break;
+      if (stuck || rows.length < job.batch || Date.now() - started >= budgetMs) break;
     }
   } finally {
     await releaseJobLease(deps.db, job.name, holder);

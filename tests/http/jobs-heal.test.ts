@@ -1,7 +1,7 @@
 import request from 'supertest';
 import { runAutoClose } from '../../src/jobs/auto-close';
 import { resyncAutoClose } from '../../src/jobs/auto-close-resync';
-import { failedRowBackoffMs } from '../../src/jobs/job-lease';
+import { failedRowBackoffMs, runLeasedBatch } from '../../src/jobs/job-lease';
 import { runDueJobs } from '../../src/jobs/job-runner';
 import { resyncSlaClocks } from '../../src/jobs/sla-resync';
 import { runSlaEscalations } from '../../src/jobs/sla-escalations';
@@ -192,4 +192,25 @@ test('a job that throws as a whole does not stop the jobs after it in the same r
   expect(report.slaResynced).toBe(0);
   expect(report.autoClosed).toBeGreaterThanOrEqual(1);
   expect(await statusOf(id)).toBe('closed');
+});
+
+test('a row that can neither be done nor moved on ends the run instead of being read again until the budget is spent', async () => {
+  let reads = 0;
+  const errors: string[] = [];
+  const logger = { ...t.services.logger, error: (_: unknown, msg: string) => void errors.push(msg) } as typeof t.services.logger;
+  const done = await runLeasedBatch(
+    { db: t.db, clock: t.clock, logger },
+    {
+      name: 'test_stuck_rows',
+      leaseMs: MIN,
+      batch: 2,
+      due: async () => (reads++, [1, 2]),
+      step: () => Promise.reject(new Error('step fails')),
+      defer: () => Promise.reject(new Error('database gone')),
+    },
+    undefined,
+    Number.POSITIVE_INFINITY,
+  );
+  expect({ done, reads }).toEqual({ done: 0, reads: 1 });
+  expect(errors.filter((m) => m === 'could not move the failed row on')).toHaveLength(2);
 });
