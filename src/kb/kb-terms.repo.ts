@@ -41,19 +41,18 @@ export async function storeKbTermSource(trx: Knex, articleId: number, source: Kb
 
 /**
  * Counts words in (+1) and out (-1) of the vocabulary, in the caller's transaction; words at 0
- * go. Sorted, in chunks: two changes touching the same words lock them in the same order.
+ * go. One upsert adding the change per chunk of 200, sorted: two syncs touching the same words
+ * lock them in the same order.
  */
 export async function changeKbTerms(trx: Knex, added: string[], removed: string[]): Promise<void> {
-  const sorted = [...added].sort();
-  for (let i = 0; i < sorted.length; i += 200) {
-    const rows = sorted.slice(i, i + 200).map((term) => ({ term, reversed: reversedTerm(term), length: [...term].length, articles: 1 }));
+  const gone = new Set(removed);
+  const terms = [...added, ...removed].sort();
+  for (let i = 0; i < terms.length; i += 200) {
+    const chunk = terms.slice(i, i + 200);
+    const rows = chunk.map((term) => ({ term, reversed: reversedTerm(term), length: [...term].length, articles: gone.has(term) ? -1 : 1 }));
     await trx('kb_terms').insert(rows).onConflict('term').merge({ articles: addedOnConflict(trx, 'kb_terms', 'articles') });
-  }
-  const gone = [...removed].sort();
-  for (let i = 0; i < gone.length; i += 200) {
-    const chunk = gone.slice(i, i + 200);
-    await trx('kb_terms').whereIn('term', chunk).decrement('articles', 1);
-    await trx('kb_terms').whereIn('term', chunk).where('articles', '<=', 0).del();
+    const out = chunk.filter((t) => gone.has(t));
+    if (out.length) await trx('kb_terms').whereIn('term', out).where('articles', '<=', 0).del();
   }
 }
 

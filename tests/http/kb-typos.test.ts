@@ -3,7 +3,7 @@ import { withTransaction } from '../../src/db/transaction';
 import { insertKbArticle, upsertKbVersion } from '../../src/kb/kb-articles.repo';
 import { removeKbArticle, removeKbVersion, saveKbArticle, saveKbCategory } from '../../src/kb/kb-admin.service';
 import { insertKbCategory } from '../../src/kb/kb-categories.repo';
-import { syncStaleKbTerms } from '../../src/kb/kb-upkeep.service';
+import { syncKbArticleTerms, syncStaleKbTerms } from '../../src/kb/kb-upkeep.service';
 import { useInstalledApp, type InstalledApp } from '../helpers/installed-app';
 
 let t: InstalledApp;
@@ -144,4 +144,18 @@ test('unpublishing, moving to a staff-only category, removing a language and del
   expect(await termCount('wobblegrommet')).toBe(0);
   expect(await t.db('kb_term_sources').whereIn('article_id', [id, moved]).select('article_id')).toEqual([]);
   expect(await syncStaleKbTerms(t.db)).toBe(0);
+});
+
+test('syncs running at once (after a save, the job in another process) count each article once', async () => {
+  const add = (n: number) => withTransaction(t.db, (trx) => insertKbArticle(trx, { categoryId: category, status: 'published', pinned: false, position: 0 }, { language: 'en', title: `Quintessor ${n}`, slug: `quintessor-${n}`, keywords: '', body: `Quintessor gasket number${n}.` }, null, t.clock.now()));
+  const [a, b] = [await add(1), await add(2)];
+  await Promise.all([syncKbArticleTerms(t.db, a), syncKbArticleTerms(t.db, a), syncKbArticleTerms(t.db, b), syncStaleKbTerms(t.db), syncKbArticleTerms(t.db, b)]);
+  expect([await termCount('quintessor'), await termCount('gasket'), await termCount('number1')]).toEqual([2, 2, 1]);
+  await t.db('kb_articles').whereIn('id', [a, b]).update({ status: 'draft', updated_at: t.clock.now() + 5 });
+  await Promise.all([syncKbArticleTerms(t.db, a), syncStaleKbTerms(t.db), syncKbArticleTerms(t.db, b), syncKbArticleTerms(t.db, a)]);
+  expect([await termCount('quintessor'), await termCount('gasket'), await termCount('number1')]).toEqual([0, 0, 0]);
+  // Published again: the source rows exist now, so only their lock keeps two syncs of one article from both adding.
+  await t.db('kb_articles').whereIn('id', [a, b]).update({ status: 'published', updated_at: t.clock.now() + 10 });
+  await Promise.all([syncKbArticleTerms(t.db, a), syncKbArticleTerms(t.db, a), syncStaleKbTerms(t.db), syncKbArticleTerms(t.db, a), syncKbArticleTerms(t.db, b)]);
+  expect([await termCount('quintessor'), await termCount('gasket'), await termCount('number1')]).toEqual([2, 2, 1]);
 });
