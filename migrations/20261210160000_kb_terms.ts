@@ -1,13 +1,16 @@
 import type { Knex } from 'knex';
-import { addKbTerms } from '../src/kb/kb-terms.repo';
 
 /**
  * The knowledge base's vocabulary (issue 12, typo-tolerant search): every folded word of 4-40
- * letters of the article versions, for "did you mean" corrections looked up by prefix and by
- * reversed suffix within a length (src/kb/kb-terms.repo.ts). `term` is compared exactly (binary
- * on MariaDB, whose default collation folds case and accents). PostgreSQL serves `LIKE 'x%'`
- * from a plain index only under the C collation: its indexes use varchar_pattern_ops. Filled
- * here from the existing versions, 500 at a time (each version counted once per word).
+ * letters of the published articles in public categories, for "did you mean" corrections looked
+ * up by prefix and by reversed suffix within a length (src/kb/kb-terms.repo.ts), with the number
+ * of such articles holding it. `kb_term_sources` keeps which words each article adds now (and
+ * the article's updated_at and the category tree's revision they were taken at), so a change
+ * removes exactly its old contribution; no foreign key: the row outlives a deleted article until
+ * its words are taken back. `term` is compared exactly (binary on MariaDB, whose default collation
+ * folds case and accents). PostgreSQL serves `LIKE 'x%'` from a plain index only under the C
+ * collation: its indexes use varchar_pattern_ops. Self-contained: both tables start empty and the
+ * kb-terms job (src/kb/kb-terms.service.ts) fills them from the existing articles.
  */
 export async function up(db: Knex): Promise<void> {
   const client = String(db.client.config.client);
@@ -30,14 +33,16 @@ export async function up(db: Knex): Promise<void> {
     await db.raw('CREATE INDEX kb_terms_length_term_idx ON kb_terms (length, term varchar_pattern_ops)');
     await db.raw('CREATE INDEX kb_terms_length_reversed_idx ON kb_terms (length, reversed varchar_pattern_ops)');
   }
-  for (let after = 0; ; ) {
-    const rows = await db('kb_article_versions').where('id', '>', after).orderBy('id').limit(500).select('id', 'title', 'keywords', 'body');
-    if (!rows.length) break;
-    await db.transaction((trx) => addKbTerms(trx, rows.map((r) => `${String(r.keywords)} ${String(r.title)} ${String(r.body)}`)));
-    after = Number(rows[rows.length - 1]!.id);
-  }
+  await db.schema.createTable('kb_term_sources', (t) => {
+    t.integer('article_id').primary();
+    if (mysql) t.text('terms', 'mediumtext').notNullable();
+    else t.text('terms').notNullable();
+    t.bigInteger('article_updated_at').notNullable();
+    t.integer('categories').notNullable();
+  });
 }
 
 export async function down(db: Knex): Promise<void> {
+  await db.schema.dropTableIfExists('kb_term_sources');
   await db.schema.dropTableIfExists('kb_terms');
 }

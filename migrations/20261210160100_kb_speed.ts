@@ -1,5 +1,4 @@
 import type { Knex } from 'knex';
-import { kbHtmlRevision, renderKbMarkdown } from '../src/kb/kb-markdown';
 
 /**
  * Knowledge-base speed (issue 12):
@@ -9,7 +8,9 @@ import { kbHtmlRevision, renderKbMarkdown } from '../src/kb/kb-markdown';
  * - `kb_article_versions.html` and `html_revision`: the body rendered and sanitized when the
  *   version is saved, so an article page does not render Markdown per view; `html_revision`
  *   names the renderer's rules it was made with (kbHtmlRevision in src/kb/kb-markdown.ts), and a row made under other
- *   rules is rendered per view until saved again. Filled here, 500 versions at a time.
+ *   rules (or none: existing rows start NULL, revision 0) is rendered per view until the kb-html
+ *   job (src/kb/kb-terms.service.ts) or a save stores it again. Not filled here: a migration
+ *   never runs the app's renderer, whose later changes must not change what a fresh install does.
  * - `kb_article_versions.related` / `related_at`: the related articles' ids found by search,
  *   kept with the version (src/kb/kb-related.service.ts); empty until the first view or save.
  */
@@ -27,18 +28,12 @@ export async function up(db: Knex): Promise<void> {
     t.string('related', 191).nullable();
     t.bigInteger('related_at').notNullable().defaultTo(0);
   });
-  for (let after = 0; ; ) {
-    const rows = await db('kb_article_versions').where('id', '>', after).orderBy('id').limit(500).select('id', 'body');
-    if (!rows.length) break;
-    await db.transaction(async (trx) => {
-      for (const r of rows) await trx('kb_article_versions').where({ id: r.id }).update({ html: renderKbMarkdown(String(r.body)), html_revision: kbHtmlRevision });
-    });
-    after = Number(rows[rows.length - 1]!.id);
-  }
+  await db.schema.alterTable('kb_article_versions', (t) => t.index(['html_revision'], 'kb_article_versions_html_revision_idx'));
 }
 
 export async function down(db: Knex): Promise<void> {
   await db.schema.alterTable('kb_article_versions', (t) => {
+    t.dropIndex(['html_revision'], 'kb_article_versions_html_revision_idx');
     t.dropColumn('html');
     t.dropColumn('html_revision');
     t.dropColumn('related');

@@ -28,7 +28,7 @@ export const tesseraTables = [
   'mailboxes', 'mailbox_pop3_seen',
   'sla_calendars', 'sla_calendar_categories', 'sla_policies', 'sla_clocks', 'resync_passes',
   'sla_escalation_levels', 'sla_escalation_due', 'sla_escalations_done', 'job_leases', 'ticket_auto_close', 'csat_ratings',
-  'kb_categories', 'kb_category_names', 'kb_articles', 'kb_article_versions', 'kb_article_stats', 'kb_votes', 'kb_searches', 'kb_suggestion_sessions', 'kb_terms', 'kb_revision',
+  'kb_categories', 'kb_category_names', 'kb_articles', 'kb_article_versions', 'kb_article_stats', 'kb_votes', 'kb_searches', 'kb_suggestion_sessions', 'kb_terms', 'kb_term_sources', 'kb_revision',
   'kb_article_files', 'kb_article_daily',
   'staff_reply_digests',
   'backup_runs',

@@ -10,11 +10,12 @@ import { resyncAutoClose } from './auto-close-resync';
 import { drainDueMail, type MailDrainSummary } from './mail-delivery';
 import { fetchDueMailboxes, type FetchDeps, type FetchSummary } from './mail-fetch';
 import { startMailListener, type ListenPolicy, type MailListener } from './mail-listen';
+import { refreshStaleKbHtml, syncStaleKbTerms } from '../kb/kb-upkeep.service';
 
 /** The app's services (web process, cron) can also fetch mail; a bare delivery set-up only sends. */
 type FetchingJobDeps = DeliveryDeps & IntakeDeps & { config: Pick<AppConfig, 'paths' | 'secrets'> };
 export type JobDeps = DeliveryDeps | FetchingJobDeps;
-export type JobsReport = { mail: MailDrainSummary; fetched: FetchSummary | null; swept: { counters: number; files: number }; slaBreaches: number; slaResynced: number; slaEscalations: number; autoCloseReplanned: number; autoClosed: number };
+export type JobsReport = { mail: MailDrainSummary; fetched: FetchSummary | null; swept: { counters: number; files: number }; slaBreaches: number; slaResynced: number; slaEscalations: number; autoCloseReplanned: number; autoClosed: number; kbTermsSynced: number; kbHtmlRefreshed: number };
 
 const canFetch = (deps: JobDeps): deps is FetchingJobDeps => 'events' in deps && 'i18n' in deps && 'secrets' in deps.config;
 
@@ -50,6 +51,9 @@ export async function runDueJobs(deps: JobDeps, opts: { stopSignal?: AbortSignal
     // Closing times first follow a change of the days, then the due ones close.
     autoCloseReplanned: await guarded(deps, 'auto-close-resync', 0, () => resyncAutoClose(deps)),
     autoClosed: canFetch(deps) ? await guarded(deps, 'auto-close', 0, () => runAutoClose({ ...deps, signingSecret: deps.config.secrets.signing })) : 0,
+    // The typo vocabulary and stored article HTML catch up with changes, a bounded batch a run.
+    kbTermsSynced: await guarded(deps, 'kb-terms', 0, () => syncStaleKbTerms(deps.db)),
+    kbHtmlRefreshed: await guarded(deps, 'kb-html', 0, () => refreshStaleKbHtml(deps.db)),
   };
 }
 

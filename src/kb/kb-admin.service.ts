@@ -13,6 +13,7 @@ import { fieldErrors, kbArticleSchema, kbCategorySchema } from './kb.schema';
 import { kbSearchNumbers, kbTotals, kbTotalsSinceDay } from './kb-numbers.repo';
 import { kbDeflectionSince } from './kb-deflection.repo';
 import { kbSlug } from './kb-slug';
+import { afterKbArticleChange } from './kb-upkeep.service';
 
 /** Who changes the knowledge base, for the audit log. */
 export type KbEditor = { id: number; name: string; ip: string };
@@ -136,12 +137,13 @@ export async function saveKbArticle(db: Db, editor: KbEditor, id: number | null,
   if (id !== null) {
     const stamp = kbChangeStamp((await kbArticleForStaff(db, id)).article, now);
     const expected = revisionOf(input);
-    return withTransaction(db, async (trx) => {
+    await withTransaction(db, async (trx) => {
       await updateKbArticleAt(trx, id, article, stamp, { staffId: editor.id, expected });
       await upsertKbVersion(trx, id, version, stamp);
       await audit(trx, editor, 'kb.article_changed', { type: 'kb_article', id }, details, stamp);
-      return id;
     });
+    await afterKbArticleChange(db, id);
+    return id;
   }
   const earlier = async (key: string) => {
     const found = await findKbArticleBySubmissionKey(db, key);
@@ -154,18 +156,20 @@ export async function saveKbArticle(db: Db, editor: KbEditor, id: number | null,
       return saved;
     }),
   );
+  await afterKbArticleChange(db, created.value);
   return created.value;
 }
 
 /** Removes one language's version; the last one goes only with the article itself. */
 export async function removeKbVersion(db: Db, editor: KbEditor, id: number, language: string, now: number): Promise<void> {
-  const { versions } = await kbArticleForStaff(db, id);
+  const { article, versions } = await kbArticleForStaff(db, id);
   if (!versions.some((v) => v.language === language)) throw new NotFoundError();
   if (versions.length === 1) throw new ValidationError('An article keeps at least one language.', { language: 'kbAdmin.errors.lastVersion' });
   await withTransaction(db, async (trx) => {
-    await deleteKbVersion(trx, id, language);
+    await deleteKbVersion(trx, id, language, kbChangeStamp(article, now));
     await audit(trx, editor, 'kb.version_deleted', { type: 'kb_article', id }, { language }, now);
   });
+  await afterKbArticleChange(db, id);
 }
 
 /**
@@ -180,6 +184,7 @@ export async function removeKbArticle(deps: { db: Db; store: AttachmentStore }, 
     await audit(trx, editor, 'kb.article_deleted', { type: 'kb_article', id }, { title: versions[0]?.title ?? '' }, now);
     return fileKeys;
   });
+  await afterKbArticleChange(deps.db, id);
   await releaseFiles(deps, keys);
 }
 

@@ -3,6 +3,7 @@ import type { Db } from '../db/db';
 import { withTransaction } from '../db/transaction';
 import { AppError, NotFoundError, ValidationError } from '../errors';
 import { checkKbArticle, KbArticleChangedError, kbArticleForStaff, kbChangeStamp, removeKbCategory, saveKbArticle, saveKbCategory, updateKbArticleAt, type KbEditor } from './kb-admin.service';
+import { afterKbArticleChange } from './kb-upkeep.service';
 import { kbArticleLastChange, upsertKbVersion, type KbArticle, type KbVersion } from './kb-articles.repo';
 import { listKbCategories, type KbCategory } from './kb-categories.repo';
 import { kbCategoryTree } from './kb-category-cache';
@@ -126,6 +127,7 @@ export async function patchKbArticleFromApi(db: Db, editor: KbEditor, id: number
       stamp,
     );
   });
+  await afterKbArticleChange(db, id);
 }
 
 /** An article with every version, as staff see it. */

@@ -5,7 +5,6 @@ import { upsertAdding } from '../db/upsert-add';
 import { insertReturningId } from '../db/insert';
 import { kbHtmlRevision, renderKbMarkdown } from './kb-markdown';
 import { kbSearchText } from './kb-search-text';
-import { addKbTerms } from './kb-terms.repo';
 import type { KbStatus } from './kb.schema';
 
 export type KbArticle = { id: number; categoryId: number; status: KbStatus; pinned: boolean; position: number; createdAt: number; updatedAt: number; revision: number };
@@ -99,13 +98,12 @@ export async function findKbArticleBySubmissionKey(db: Knex, key: string): Promi
 
 /**
  * Writes one language's version of an article (the unique key makes a second writer update) with
- * its rendered HTML, and adds its words to the vocabulary.
+ * its rendered HTML. Its words reach the vocabulary after the commit (kb-upkeep.service.ts).
  */
 export async function upsertKbVersion(db: Knex, articleId: number, v: KbVersionRow, now: number): Promise<void> {
   const fields = { title: v.title, slug: v.slug, keywords: v.keywords, body: v.body, html: renderKbMarkdown(v.body), html_revision: kbHtmlRevision, related: null, related_at: 0, ...kbSearchTextColumn(db, () => kbSearchText(v)), updated_at: now };
   const changed = await db('kb_article_versions').where({ article_id: articleId, language: v.language }).update(fields);
   if (!changed) await db('kb_article_versions').insert({ article_id: articleId, language: v.language, ...fields });
-  await addKbTerms(db, [`${v.keywords} ${v.title} ${v.body}`]);
   await db('kb_articles').where({ id: articleId }).update({ updated_at: now });
 }
 
@@ -114,8 +112,21 @@ export async function storeKbRelated(db: Knex, versionId: number, ids: number[],
   await db('kb_article_versions').where({ id: versionId }).update({ related: ids.join(','), related_at: now });
 }
 
-export async function deleteKbVersion(db: Knex, articleId: number, language: string): Promise<void> {
+/** Removes one language's version; the article counts as changed at `stamp` (its vocabulary follows). */
+export async function deleteKbVersion(db: Knex, articleId: number, language: string, stamp: number): Promise<void> {
   await db('kb_article_versions').where({ article_id: articleId, language }).del();
+  await db('kb_articles').where({ id: articleId }).update({ updated_at: stamp });
+}
+
+/** Up to `limit` versions whose HTML was not stored under the rules `revision` (both sides of the html_revision index). */
+export async function staleKbHtmlVersions(db: Knex, revision: number, limit: number): Promise<Array<{ id: number; body: string }>> {
+  const rows = await db('kb_article_versions').where((w) => w.where('html_revision', '<', revision).orWhere('html_revision', '>', revision)).orderBy('id').limit(limit).select('id', 'body');
+  return rows.map((r: Record<string, unknown>) => ({ id: Number(r.id), body: String(r.body) }));
+}
+
+/** Stores a version's HTML, only while its body is still the one it was rendered from (one autocommit statement). */
+export async function storeKbHtml(db: Knex, versionId: number, body: string, html: string, revision: number): Promise<void> {
+  await db('kb_article_versions').where({ id: versionId, body }).update({ html, html_revision: revision });
 }
 
 export async function deleteKbArticle(db: Knex, id: number): Promise<void> {

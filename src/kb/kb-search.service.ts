@@ -38,12 +38,19 @@ function attemptsFor(words: string[], firstMode: KbMatchMode): Array<{ words: st
   return attempts;
 }
 
+/** How many nearby vocabulary words are tried for one unknown word, most frequent first. */
+const correctionTries = 5;
+
 /**
  * The words of a query corrected from the vocabulary: each word of 4+ letters that starts no
- * indexed word is replaced by the most frequent indexed word one edit away (kb-typos.ts), if
- * any. Null when nothing was corrected. Asked only when a search found nothing.
+ * indexed word is replaced by the most frequent indexed word one edit away (kb-typos.ts) that
+ * itself finds an article in the searcher's scope, of the first 5 such words. So a word is
+ * offered and shown only when the searcher could have found it (the vocabulary may lag behind a
+ * change of an article or a category until its sync or job ran), and a word frequent elsewhere
+ * does not hide the one that finds something here. Null when nothing was corrected. Asked only
+ * when a search found nothing.
  */
-async function correctedWords(db: Db, folded: string[], stems: string[]): Promise<string[] | null> {
+async function correctedWords(db: Db, scope: KbScope, folded: string[], stems: string[]): Promise<string[] | null> {
   const unknown = new Set(stems.filter(correctable));
   if (!unknown.size) return null;
   for (const known of await knownKbPrefixes(db, [...unknown])) unknown.delete(known);
@@ -51,10 +58,13 @@ async function correctedWords(db: Db, folded: string[], stems: string[]): Promis
   const fixed = await Promise.all(
     folded.map(async (w, i) => {
       if (!unknown.has(stems[i]!)) return w;
-      const best = (await kbTermCandidates(db, w)).find((c) => c.term !== w && withinOneEdit(w, c.term));
-      if (!best) return w;
-      changed = true;
-      return best.term;
+      const near = (await kbTermCandidates(db, w)).filter((c) => c.term !== w && withinOneEdit(w, c.term)).slice(0, correctionTries);
+      for (const c of near) {
+        if ((await countKbVersions(db, scope, [c.term], 'all', 1)) === 0) continue;
+        changed = true;
+        return c.term;
+      }
+      return w;
     }),
   );
   return changed ? fixed : null;
@@ -81,7 +91,7 @@ async function firstFound<T>(db: Db, scope: KbScope, query: string, firstMode: K
     if (r.found) return last;
   }
   if (!scope.categoryIds.length) return last;
-  const fixed = await correctedWords(db, folded, stems);
+  const fixed = await correctedWords(db, scope, folded, stems);
   for (const a of fixed ? attemptsFor(stem(fixed), firstMode) : []) {
     const r = await run(a.words, a.mode);
     if (r.found) return { value: r.value, words: a.words, mode: a.mode, correctedQuery: fixed!.join(' '), highlight: longestFirst([...fixed!, ...a.words]) };

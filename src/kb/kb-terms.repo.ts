@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import { lockedForUpdate } from '../db/dialect';
 import { addedOnConflict } from '../db/insert';
 import { foldText } from '../db/fold';
 import { whereStartsWith } from '../db/like';
@@ -6,10 +7,10 @@ import { correctable, correctionKeys, reversedTerm } from './kb-typos';
 
 /**
  * The vocabulary of the knowledge base (`kb_terms`): every folded word of 4 to 40 letters that
- * an article version's keywords, title or body holds, with the number of saved versions that
- * held it (only ever counted up: an approximate frequency to rank corrections, never a count a
- * page shows). A word that no article holds any more stays: a correction to it then finds
- * nothing and is not offered.
+ * the keywords, title or body of a published article in a public category holds, with the number
+ * of such articles (an approximate frequency to rank corrections, never a count a page shows).
+ * Each article's part is in `kb_term_sources` and is taken back when the article changes
+ * (kb-terms.service.ts); a word at 0 articles is removed.
  */
 
 /** The distinct vocabulary words of a text (folded, in order). */
@@ -19,26 +20,63 @@ export function kbTermsOf(text: string): string[] {
   return [...words];
 }
 
+/** The words an article adds now, and what it was taken from (its updated_at, the category tree's revision). */
+export type KbTermSource = { terms: string[]; articleUpdatedAt: number; categories: number };
+
 /**
- * Adds the words of some versions' texts to the vocabulary, each text counting once per word (in
- * the caller's transaction). Sorted, in chunks: two saves touching the same words lock them in
- * the same order.
+ * An article's part of the vocabulary, its row locked until the transaction ends (written empty
+ * first when there is none, so two first syncs of one article wait for each other too).
  */
-export async function addKbTerms(db: Knex, texts: string[]): Promise<void> {
-  const counts = new Map<string, number>();
-  for (const text of texts) for (const term of kbTermsOf(text)) counts.set(term, (counts.get(term) ?? 0) + 1);
-  const terms = [...counts.keys()].sort();
+export async function lockKbTermSource(trx: Knex, articleId: number): Promise<KbTermSource> {
+  await trx('kb_term_sources').insert({ article_id: articleId, terms: '', article_updated_at: -1, categories: -1 }).onConflict('article_id').ignore();
+  const row = await lockedForUpdate(trx, trx('kb_term_sources').where({ article_id: articleId }).first('terms', 'article_updated_at', 'categories'));
+  return { terms: String(row?.terms ?? '').split(' ').filter(Boolean), articleUpdatedAt: Number(row?.article_updated_at ?? -1), categories: Number(row?.categories ?? -1) };
+}
+
+/** Stores an article's part (null: the article is gone, so is its row). */
+export async function storeKbTermSource(trx: Knex, articleId: number, source: KbTermSource | null): Promise<void> {
+  if (!source) await trx('kb_term_sources').where({ article_id: articleId }).del();
+  else await trx('kb_term_sources').where({ article_id: articleId }).update({ terms: source.terms.join(' '), article_updated_at: source.articleUpdatedAt, categories: source.categories });
+}
+
+/**
+ * Counts words in (+1) and out (-1) of the vocabulary, in the caller's transaction; words at 0
+ * go. One upsert adding the change per chunk of 200, sorted: two syncs touching the same words
+ * lock them in the same order.
+ */
+export async function changeKbTerms(trx: Knex, added: string[], removed: string[]): Promise<void> {
+  const gone = new Set(removed);
+  const terms = [...added, ...removed].sort();
   for (let i = 0; i < terms.length; i += 200) {
-    const rows = terms.slice(i, i + 200).map((term) => ({ term, reversed: reversedTerm(term), length: [...term].length, articles: counts.get(term)! }));
-    await db('kb_terms').insert(rows).onConflict('term').merge({ articles: addedOnConflict(db, 'kb_terms', 'articles') });
+    const chunk = terms.slice(i, i + 200);
+    const rows = chunk.map((term) => ({ term, reversed: reversedTerm(term), length: [...term].length, articles: gone.has(term) ? -1 : 1 }));
+    await trx('kb_terms').insert(rows).onConflict('term').merge({ articles: addedOnConflict(trx, 'kb_terms', 'articles') });
+    const out = chunk.filter((t) => gone.has(t));
+    if (out.length) await trx('kb_terms').whereIn('term', out).where('articles', '<=', 0).del();
   }
+}
+
+/**
+ * Up to `limit` articles whose part of the vocabulary is out of date: never taken, taken before
+ * the article's last change or the category tree's `categories` revision, or of an article that
+ * is gone (through the primary keys and kb_term_sources' own rows).
+ */
+export async function staleKbTermArticles(db: Knex, categories: number, limit: number): Promise<number[]> {
+  const stale = await db('kb_articles as a')
+    .leftJoin('kb_term_sources as s', 's.article_id', 'a.id')
+    .where((w) => w.whereNull('s.article_id').orWhereRaw('s.article_updated_at <> a.updated_at').orWhereNot('s.categories', categories))
+    .orderBy('a.id')
+    .limit(limit)
+    .select('a.id');
+  const orphans = await db('kb_term_sources as s').leftJoin('kb_articles as a', 'a.id', 's.article_id').whereNull('a.id').orderBy('s.article_id').limit(limit).select('s.article_id');
+  return [...stale.map((r: { id: number | string }) => Number(r.id)), ...orphans.map((r: { article_id: number | string }) => Number(r.article_id))].slice(0, limit);
 }
 
 /** Which of the given words start some vocabulary word (so they need no correction). */
 export async function knownKbPrefixes(db: Knex, words: string[]): Promise<Set<string>> {
   const known = new Set<string>();
   for (const w of words) {
-    if (await whereStartsWith(db('kb_terms').first('term'), 'term', w)) known.add(w);
+    if (await whereStartsWith(db('kb_terms').where('articles', '>', 0).first('term'), 'term', w)) known.add(w);
   }
   return known;
 }
@@ -50,7 +88,7 @@ export async function knownKbPrefixes(db: Knex, words: string[]): Promise<Set<st
  */
 export async function kbTermCandidates(db: Knex, word: string, limit = 200): Promise<Array<{ term: string; articles: number }>> {
   const keys = correctionKeys(word);
-  const side = (column: 'term' | 'reversed', start: string) => whereStartsWith(db('kb_terms').whereIn('length', keys.lengths), column, start).orderBy('articles', 'desc').limit(limit).select('term', 'articles');
+  const side = (column: 'term' | 'reversed', start: string) => whereStartsWith(db('kb_terms').whereIn('length', keys.lengths).where('articles', '>', 0), column, start).orderBy('articles', 'desc').limit(limit).select('term', 'articles');
   const [byHead, byTail] = await Promise.all([side('term', keys.head), side('reversed', keys.reversedTail)]);
   const seen = new Map<string, number>();
   for (const r of [...byHead, ...byTail]) seen.set(String(r.term), Number(r.articles));

@@ -1,6 +1,8 @@
 import request from 'supertest';
 import { withTransaction } from '../../src/db/transaction';
-import { insertKbArticle, upsertKbVersion } from '../../src/kb/kb-articles.repo';
+import { insertKbArticle, storeKbHtml, upsertKbVersion } from '../../src/kb/kb-articles.repo';
+import { kbHtmlRevision } from '../../src/kb/kb-markdown';
+import { refreshStaleKbHtml } from '../../src/kb/kb-upkeep.service';
 import { insertKbCategory, updateKbCategory } from '../../src/kb/kb-categories.repo';
 import { useInstalledApp, type InstalledApp } from '../helpers/installed-app';
 
@@ -56,6 +58,14 @@ test('an article page serves the HTML stored at save time and merges its reads',
   const fresh = (await request(t.app).get(page).expect(200)).text;
   expect(fresh).not.toContain('from the row');
   expect(fresh).toContain('<strong>bold</strong>');
+  // The kb-html job stores it again under today's rules (a row whose body changed meanwhile is left alone).
+  const version = await t.db('kb_article_versions').where({ article_id: article }).first('id', 'body');
+  await storeKbHtml(t.db, Number(version.id), 'another body', '<p>stale</p>', kbHtmlRevision);
+  expect(await t.db('kb_article_versions').where({ article_id: article }).first('html_revision')).toEqual({ html_revision: 0 });
+  expect(await refreshStaleKbHtml(t.db)).toBeGreaterThanOrEqual(1);
+  const refreshed = await t.db('kb_article_versions').where({ article_id: article }).first('html', 'html_revision');
+  expect([refreshed.html_revision, refreshed.html.includes('<strong>bold</strong>'), refreshed.html.includes('from the row')]).toEqual([kbHtmlRevision, true, false]);
+  expect(await refreshStaleKbHtml(t.db)).toBe(0);
   // Revision, article with its counters, versions, related titles, the view: no separate counter or published-filter reads.
   const statements = await statementsOf(page);
   expect(statements.filter((sql) => /kb_article_stats/.test(sql) && !/^update/i.test(sql) && !/join/i.test(sql))).toEqual([]);
