@@ -1,6 +1,6 @@
 import net from 'node:net';
 import { z } from 'zod';
-import { parseLmtpAddress } from '../mail-intake/lmtp-address';
+import { parseLmtpAddress } from './lmtp-address';
 
 /** `server.lmtp` and the pipe's `--lmtp`: the one LMTP address parser as a schema. */
 export const lmtpAddressSchema = z.string().superRefine((value, ctx) => {
@@ -75,6 +75,8 @@ export const configSchema = z
         lmtpSocketMode: z
           .string()
           .regex(/^0?[0-7]{3}$/, 'octal permissions such as "0660"')
+          // Other users writing to the socket would hand mail past the mail server's checks.
+          .refine((mode) => (parseInt(mode, 8) & 0o007) === 0, 'no permissions for other users (such as "0660")')
           .default('0660'),
       })
       .strict(),

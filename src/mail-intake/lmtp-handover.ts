@@ -1,6 +1,7 @@
 import net from 'node:net';
 import SMTPConnection from 'nodemailer/lib/smtp-connection';
-import { lmtpListenOf, lmtpUser, unknownRecipient } from './lmtp-address';
+import { lmtpListenOf } from '../config/lmtp-address';
+import { lmtpUser, unknownRecipient } from './lmtp-address';
 
 /**
  * The pipe's fast path: hands the mail to the running help desk's LMTP receiver (nodemailer's

@@ -4,7 +4,8 @@ import net from 'node:net';
 import { SMTPServer, type SMTPServerDataStream, type SMTPServerSession } from 'smtp-server';
 import type { Logger } from '../logger';
 import { importRawMail, type IntakeDeps } from './intake.service';
-import { lmtpUser, unknownRecipient, type LmtpListen } from './lmtp-address';
+import type { LmtpListen } from '../config/lmtp-address';
+import { lmtpUser, unknownRecipient } from './lmtp-address';
 import { InputTooLargeError, pipeInputCap, readCapped } from './pipe-input';
 
 /**
@@ -75,6 +76,8 @@ export async function startLmtpReceiver(deps: IntakeDeps & { logger: Logger }, l
     size: pipeInputCap,
     rejectOversized: true,
     maxClients: opts.maxClients ?? 4,
+    // Idle connections hold one of those few places: a mail server reconnects, an idler is cut.
+    socketTimeout: 20_000,
     closeTimeout: opts.closeTimeoutMs ?? 2000,
     logger: false,
     onAuth(auth, _session, callback) {

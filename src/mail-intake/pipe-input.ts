@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import type { ImportResult } from './intake.service';
-import { parseLmtpAddress } from './lmtp-address';
+import { parseLmtpAddress } from '../config/lmtp-address';
 
 /** sysexits.h codes every MTA understands. */
 export const exitCodes = { ok: 0, dataError: 65, tempFail: 75, config: 78 } as const;

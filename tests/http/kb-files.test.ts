@@ -134,6 +134,12 @@ test("a public article's file may be cached by a visitor's browser and shared ca
     expect((await admin.get(href).expect(200)).headers['cache-control']).toBe('private, no-store');
     await request(t.app).get(href).expect(404);
   }
+  // A stored file that cannot be read: the 404 is not kept by caches as the file's answer.
+  const lost = (await filesOf(open))[1]!;
+  const key = String(lost.storage_key);
+  fs.rmSync(path.join(t.config.paths.attachments, key.slice(0, 2), key.slice(2, 4), key));
+  const missing = await request(t.app).get(`/helpdesk/kb/${open}/files/${lost.id}`).expect(404);
+  expect(missing.headers['cache-control']).toBe('no-store');
 });
 
 test('hostile uploads: names with HTML and folders, files too large, wrong or lying types, no CSRF token, another staff member, too many', async () => {

@@ -2,7 +2,8 @@ import nodemailer from 'nodemailer';
 import pino from 'pino';
 import { createKnex } from '../../src/db/knex-factory';
 import { createI18n } from '../../src/i18n/i18n';
-import { lmtpListenOf, lmtpSecretOf, lmtpUser } from '../../src/mail-intake/lmtp-address';
+import { lmtpListenOf } from '../../src/config/lmtp-address';
+import { lmtpSecretOf, lmtpUser } from '../../src/mail-intake/lmtp-address';
 import { handOver } from '../../src/mail-intake/lmtp-handover';
 import net from 'node:net';
 import path from 'node:path';
@@ -121,6 +122,8 @@ test('the configuration takes a socket path or a loopback address only, with the
   expect(configSchema.parse(base).server.lmtpSocketMode).toBe('0660');
   expect(mode('0600')).toBe(true);
   expect(mode('rw-rw----')).toBe(false);
+  // Other users on the machine never: they would hand mail past the mail server's checks.
+  for (const open of ['0666', '0777', '0662', '0604', '661']) expect([open, mode(open)]).toEqual([open, false]);
 });
 
 describe('on a loopback port the mail server must sign in: any local user can connect there', () => {

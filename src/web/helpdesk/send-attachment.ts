@@ -40,6 +40,13 @@ export function sendAttachment(
     res.setHeader('Cache-Control', 'private, no-store');
   }
   const stream = store.open(attachment.storageKey);
-  stream.on('error', () => (res.headersSent ? res.destroy() : res.status(404).end()));
+  stream.on('error', () => {
+    if (res.headersSent) return void res.destroy();
+    // An empty "not found", not the file's headers (its length would leave the client waiting),
+    // and never kept by a shared cache as this file's answer (the failure may pass).
+    for (const name of ['Content-Length', 'Content-Disposition', 'Content-Type']) res.removeHeader(name);
+    res.setHeader('Cache-Control', 'no-store');
+    res.status(404).end();
+  });
   stream.pipe(res);
 }
