@@ -10,7 +10,9 @@
  */
 import { parseArgs } from 'node:util';
 import type { DatabaseConfig } from '../src/config/config.schema';
+import { systemClock } from '../src/clock';
 import { createKnex } from '../src/db/knex-factory';
+import { createLogger } from '../src/logger';
 import { searchKb, customerScope } from '../src/kb/kb-search.service';
 import { syncKbArticleTerms, syncStaleKbTerms } from '../src/kb/kb-upkeep.service';
 import { down, up } from '../migrations/20261210160000_kb_terms';
@@ -34,15 +36,16 @@ async function main(): Promise<void> {
   try {
     await down(db);
     await up(db);
+    await db('kb_revision').update({ terms_articles: -1 }); // the vocabulary is gone: the job's stamp must not say it caught up
     const articles = Number((await db('kb_articles').count<{ n: number }[]>({ n: '*' }))[0]!.n);
     const build = await timed(async () => {
       let n = 0;
-      for (let k; (k = await syncStaleKbTerms(db, 500)) > 0; ) n += k;
+      for (let k; (k = await syncStaleKbTerms({ db, clock: systemClock, logger: createLogger('warn') }, { batch: 500 })) > 0; ) n += k;
       return n;
     });
     const words = Number((await db('kb_terms').count<{ n: number }[]>({ n: '*' }))[0]!.n);
     console.log(`job from nothing: ${build.value} of ${articles} articles, ${words} words, ${build.wallMs.toFixed(0)} ms wall, ${(build.cpuMs / build.value).toFixed(2)} cpu ms/article`);
-    const idle = await timed(() => syncStaleKbTerms(db, 100));
+    const idle = await timed(() => syncStaleKbTerms({ db, clock: systemClock, logger: createLogger('warn') }));
     console.log(`job run with nothing stale: ${idle.value} articles, ${idle.wallMs.toFixed(1)} ms wall, ${idle.cpuMs.toFixed(1)} cpu ms`);
     const one = Number((await db('kb_articles').where('status', 'published').orderBy('id').first('id')).id);
     const edits = await timed(async () => {

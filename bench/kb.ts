@@ -16,12 +16,14 @@ import http from 'node:http';
 import os from 'node:os';
 import { parseArgs } from 'node:util';
 import type { Knex } from 'knex';
+import { systemClock } from '../src/clock';
 import { loadConfig } from '../src/config/load-config';
 import { clientOf } from '../src/db/dialect';
 import { kbSearchTextColumn } from '../src/db/fulltext';
 import { insertReturningId } from '../src/db/insert';
 import { createKnex } from '../src/db/knex-factory';
 import { kbHtmlRevision, renderKbMarkdown } from '../src/kb/kb-markdown';
+import { createLogger } from '../src/logger';
 import { kbSearchText } from '../src/kb/kb-search-text';
 import { kbSlug } from '../src/kb/kb-slug';
 import { syncStaleKbTerms } from '../src/kb/kb-upkeep.service';
@@ -106,7 +108,7 @@ async function seedArticles(db: Knex, target: number): Promise<void> {
   // The typo vocabulary as the kb-terms job builds it on an upgraded install: one article per transaction.
   const vocabularyStarted = Date.now();
   let synced = 0;
-  for (let n; (n = await syncStaleKbTerms(db, 500)) > 0; ) synced += n;
+  for (let n; (n = await syncStaleKbTerms({ db, clock: systemClock, logger: createLogger('warn') }, { batch: 500 })) > 0; ) synced += n;
   process.stdout.write(`\nvocabulary: ${synced} articles synced in ${Date.now() - vocabularyStarted} ms`);
   process.stdout.write('\n');
 }

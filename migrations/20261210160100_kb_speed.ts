@@ -5,6 +5,9 @@ import type { Knex } from 'knex';
  * - `kb_revision`: one row whose `categories` counts the changes of the category tree, so each
  *   process keeps the category list in memory and re-reads it only when the number moved (one
  *   primary-key read per request instead of two queries). Its row is written at the first change.
+ *   `articles` counts the article writes the same way (in each save's transaction), and
+ *   `terms_articles` / `terms_categories` are the two counts the kb-terms job last caught up
+ *   with: a run that finds them equal skips its scans (src/kb/kb-upkeep.service.ts).
  * - `kb_article_versions.html` and `html_revision`: the body rendered and sanitized when the
  *   version is saved, so an article page does not render Markdown per view; `html_revision`
  *   names the renderer's rules it was made with (kbHtmlRevision in src/kb/kb-markdown.ts), and a row made under other
@@ -19,6 +22,9 @@ export async function up(db: Knex): Promise<void> {
   await db.schema.createTable('kb_revision', (t) => {
     t.integer('id').primary();
     t.integer('categories').notNullable();
+    t.integer('articles').notNullable().defaultTo(0);
+    t.integer('terms_articles').notNullable().defaultTo(-1);
+    t.integer('terms_categories').notNullable().defaultTo(-1);
     t.bigInteger('updated_at').notNullable();
   });
   await db.schema.alterTable('kb_article_versions', (t) => {

@@ -22,7 +22,7 @@ export const autoCloseResyncPolicy = { batch: 500, leaseMs: 60_000, budgetMs: 5_
  * that fails is logged and passed (its next change plans it). Returns how many it planned.
  * Every read is a bounded range of the primary key and every ticket its own short transaction,
  * with a turn of the event loop after each (letRequestsIn): on SQLite's one connection, requests
- * go between them. A run plans at least one ticket before it looks at its time budget.
+ * go between them. A run plans at least one batch before it looks at its time budget (tickets read, not recomputed: closed ones cost reads too).
  */
 export async function resyncAutoClose(deps: { db: Db; clock: Clock; logger: Logger; settings: SettingsService }, opts: { batch?: number; budgetMs?: number; holder?: string } = {}): Promise<number> {
   const name = 'auto-close-resync';
@@ -32,6 +32,8 @@ export async function resyncAutoClose(deps: { db: Db; clock: Clock; logger: Logg
   const batch = opts.batch ?? autoCloseResyncPolicy.batch;
   const started = Date.now();
   let done = 0;
+  // Tickets read, not re-planned: with most tickets closed a run re-plans few but may read many.
+  let walked = 0;
   let cursor = 0;
   let finished: number | null = null;
   try {
@@ -51,13 +53,14 @@ export async function resyncAutoClose(deps: { db: Db; clock: Clock; logger: Logg
         }
         await letRequestsIn();
       }
+      walked += tickets.length;
       cursor = tickets.at(-1)?.id ?? cursor;
       if (tickets.length < batch) {
         finished = pass.revision;
         return done;
       }
       if (!(await saveResyncProgress(deps.db, name, lease(), cursor))) return done;
-      if (done > 0 && Date.now() - started >= (opts.budgetMs ?? autoCloseResyncPolicy.budgetMs)) return done;
+      if (walked > 0 && Date.now() - started >= (opts.budgetMs ?? autoCloseResyncPolicy.budgetMs)) return done;
       await letRequestsIn();
     }
   } finally {

@@ -51,9 +51,9 @@ export async function runDueJobs(deps: JobDeps, opts: { stopSignal?: AbortSignal
     // Closing times first follow a change of the days, then the due ones close.
     autoCloseReplanned: await guarded(deps, 'auto-close-resync', 0, () => resyncAutoClose(deps)),
     autoClosed: canFetch(deps) ? await guarded(deps, 'auto-close', 0, () => runAutoClose({ ...deps, signingSecret: deps.config.secrets.signing })) : 0,
-    // The typo vocabulary and stored article HTML catch up with changes, a bounded batch a run.
-    kbTermsSynced: await guarded(deps, 'kb-terms', 0, () => syncStaleKbTerms(deps.db)),
-    kbHtmlRefreshed: await guarded(deps, 'kb-html', 0, () => refreshStaleKbHtml(deps.db)),
+    // The typo vocabulary and stored article HTML catch up with changes, under a lease and a time budget a run.
+    kbTermsSynced: await guarded(deps, 'kb-terms', 0, () => syncStaleKbTerms(deps, { budgetMs: opts.budgetMs })),
+    kbHtmlRefreshed: await guarded(deps, 'kb-html', 0, () => refreshStaleKbHtml(deps, { budgetMs: opts.budgetMs })),
   };
 }
 

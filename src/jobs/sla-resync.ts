@@ -26,7 +26,7 @@ export const resyncPolicy = { batch: 500, leaseMs: 60_000, budgetMs: 5_000 };
  * Returns how many tickets it recomputed. Every read is a bounded range of the primary key and
  * every ticket its own short transaction, with a turn of the event loop after each
  * (letRequestsIn): on SQLite's one connection, requests go between them. A run recomputes at
- * least one ticket before it looks at its time budget.
+ * least one batch before it looks at its time budget (tickets read, not recomputed: closed ones cost reads too).
  */
 export async function resyncSlaClocks(deps: { db: Db; clock: Clock; logger: Logger }, opts: { batch?: number; budgetMs?: number } = {}): Promise<number> {
   const worker = newWorkerName();
@@ -36,6 +36,8 @@ export async function resyncSlaClocks(deps: { db: Db; clock: Clock; logger: Logg
   if (!pass) return 0;
   let { cursor } = pass;
   let done = 0;
+  // Tickets read, not re-planned: with most tickets closed a run re-plans few but may read many.
+  let walked = 0;
   const batch = opts.batch ?? resyncPolicy.batch;
   try {
     const open = await statusIdsWhere(deps.db, { open: true });
@@ -54,6 +56,7 @@ export async function resyncSlaClocks(deps: { db: Db; clock: Clock; logger: Logg
         }
         await letRequestsIn();
       }
+      walked += tickets.length;
       cursor = tickets.at(-1)?.id ?? cursor;
       if (tickets.length < batch) {
         await releaseResyncPass(deps.db, passName, worker, { cursor, finished: pass.revision }, deps.clock.now());
@@ -61,7 +64,7 @@ export async function resyncSlaClocks(deps: { db: Db; clock: Clock; logger: Logg
       }
       // The lease is renewed with the cursor; when another worker holds the pass now, this one stops.
       if (!(await saveResyncProgress(deps.db, passName, lease(), cursor))) return done;
-      if (done > 0 && Date.now() - started >= (opts.budgetMs ?? resyncPolicy.budgetMs)) break;
+      if (walked > 0 && Date.now() - started >= (opts.budgetMs ?? resyncPolicy.budgetMs)) break;
       await letRequestsIn();
     }
   } catch (err) {

@@ -2,6 +2,7 @@ import type { AttachmentStore } from '../attachments/attachment-store';
 import { releaseFiles } from '../attachments/stored-files';
 import { recordAudit } from '../audit/audit.repo';
 import type { Db } from '../db/db';
+import type { Logger } from '../logger';
 import { withTransaction } from '../db/transaction';
 import { ConflictError, NotFoundError, ValidationError } from '../errors';
 import { storeOnceByKey, submittedKeyOf } from '../idempotency/submission-once';
@@ -82,6 +83,9 @@ export async function kbArticleForStaff(db: Db, id: number): Promise<{ article: 
 }
 
 /** The checked form of an article: for saving, or for a preview that saves nothing. */
+/** What an article write needs: the database, and the logger for what follows its commit. */
+export type KbWriteDeps = { db: Db; logger: Logger };
+
 export async function checkKbArticle(db: Db, input: unknown) {
   const parsed = kbArticleSchema.safeParse(input);
   if (!parsed.success) throw new ValidationError('Check the article.', fieldErrors(parsed.error));
@@ -129,7 +133,8 @@ export const kbChangeStamp = (article: KbArticle, now: number) => Math.max(now, 
  * with the first one's article. `auditExtra` adds to a new article's audit row (the ticket it
  * was drafted from).
  */
-export async function saveKbArticle(db: Db, editor: KbEditor, id: number | null, input: unknown, now: number, auditExtra: Record<string, unknown> = {}): Promise<number> {
+export async function saveKbArticle(deps: KbWriteDeps, editor: KbEditor, id: number | null, input: unknown, now: number, auditExtra: Record<string, unknown> = {}): Promise<number> {
+  const { db } = deps;
   const data = await checkKbArticle(db, input);
   const article = { categoryId: data.category, status: data.status, pinned: Boolean(data.pinned), position: data.position };
   const version = { language: data.language, title: data.title, slug: kbSlug(data.title), keywords: data.keywords, body: data.body };
@@ -142,7 +147,7 @@ export async function saveKbArticle(db: Db, editor: KbEditor, id: number | null,
       await upsertKbVersion(trx, id, version, stamp);
       await audit(trx, editor, 'kb.article_changed', { type: 'kb_article', id }, details, stamp);
     });
-    await afterKbArticleChange(db, id);
+    await afterKbArticleChange(deps, id);
     return id;
   }
   const earlier = async (key: string) => {
@@ -156,12 +161,13 @@ export async function saveKbArticle(db: Db, editor: KbEditor, id: number | null,
       return saved;
     }),
   );
-  await afterKbArticleChange(db, created.value);
+  await afterKbArticleChange(deps, created.value);
   return created.value;
 }
 
 /** Removes one language's version; the last one goes only with the article itself. */
-export async function removeKbVersion(db: Db, editor: KbEditor, id: number, language: string, now: number): Promise<void> {
+export async function removeKbVersion(deps: KbWriteDeps, editor: KbEditor, id: number, language: string, now: number): Promise<void> {
+  const { db } = deps;
   const { article, versions } = await kbArticleForStaff(db, id);
   if (!versions.some((v) => v.language === language)) throw new NotFoundError();
   if (versions.length === 1) throw new ValidationError('An article keeps at least one language.', { language: 'kbAdmin.errors.lastVersion' });
@@ -169,14 +175,14 @@ export async function removeKbVersion(db: Db, editor: KbEditor, id: number, lang
     await deleteKbVersion(trx, id, language, kbChangeStamp(article, now));
     await audit(trx, editor, 'kb.version_deleted', { type: 'kb_article', id }, { language }, now);
   });
-  await afterKbArticleChange(db, id);
+  await afterKbArticleChange(deps, id);
 }
 
 /**
  * Deletes an article with its versions, counters and files (their rows go with it); the stored
  * files are released after the commit, each once nothing else uses its content.
  */
-export async function removeKbArticle(deps: { db: Db; store: AttachmentStore }, editor: KbEditor, id: number, now: number): Promise<void> {
+export async function removeKbArticle(deps: KbWriteDeps & { store: AttachmentStore }, editor: KbEditor, id: number, now: number): Promise<void> {
   const { versions } = await kbArticleForStaff(deps.db, id);
   const keys = await withTransaction(deps.db, async (trx) => {
     const fileKeys = await kbFileKeysOf(trx, id);
@@ -184,7 +190,7 @@ export async function removeKbArticle(deps: { db: Db; store: AttachmentStore }, 
     await audit(trx, editor, 'kb.article_deleted', { type: 'kb_article', id }, { title: versions[0]?.title ?? '' }, now);
     return fileKeys;
   });
-  await afterKbArticleChange(deps.db, id);
+  await afterKbArticleChange(deps, id);
   await releaseFiles(deps, keys);
 }
 

@@ -2,7 +2,7 @@ import { recordAudit } from '../audit/audit.repo';
 import type { Db } from '../db/db';
 import { withTransaction } from '../db/transaction';
 import { AppError, NotFoundError, ValidationError } from '../errors';
-import { checkKbArticle, KbArticleChangedError, kbArticleForStaff, kbChangeStamp, removeKbCategory, saveKbArticle, saveKbCategory, updateKbArticleAt, type KbEditor } from './kb-admin.service';
+import { checkKbArticle, KbArticleChangedError, kbArticleForStaff, kbChangeStamp, removeKbCategory, saveKbArticle, saveKbCategory, updateKbArticleAt, type KbEditor, type KbWriteDeps } from './kb-admin.service';
 import { afterKbArticleChange } from './kb-upkeep.service';
 import { kbArticleLastChange, upsertKbVersion, type KbArticle, type KbVersion } from './kb-articles.repo';
 import { listKbCategories, type KbCategory } from './kb-categories.repo';
@@ -78,8 +78,8 @@ const articleForm = (a: KbArticleInput) => ({
   body: a.body,
 });
 
-export async function createKbArticleFromApi(db: Db, editor: KbEditor, input: KbArticleInput, now: number): Promise<number> {
-  return saveKbArticle(db, editor, null, articleForm(input), now).catch((err: unknown) => renamed(err, articleNames));
+export async function createKbArticleFromApi(deps: KbWriteDeps, editor: KbEditor, input: KbArticleInput, now: number): Promise<number> {
+  return saveKbArticle(deps, editor, null, articleForm(input), now).catch((err: unknown) => renamed(err, articleNames));
 }
 
 /** A change names the article as the client read it: its `revision`, or (older clients) its `updatedAt`. */
@@ -93,7 +93,8 @@ export type KbArticlePatch = Partial<KbArticleInput> & { revision?: number; upda
  * Text fields change the version of `language` (default: the help desk's language); a language
  * the article lacks adds a version, which needs a title and a body.
  */
-export async function patchKbArticleFromApi(db: Db, editor: KbEditor, id: number, patch: KbArticlePatch, defaultLanguage: string, now: number): Promise<void> {
+export async function patchKbArticleFromApi(deps: KbWriteDeps, editor: KbEditor, id: number, patch: KbArticlePatch, defaultLanguage: string, now: number): Promise<void> {
+  const { db } = deps;
   const { article, versions } = await kbArticleForStaff(db, id);
   if (patch.updatedAt !== undefined && article.updatedAt !== patch.updatedAt) throw new KbArticleChangedError((await kbArticleLastChange(db, id))!);
   const expected = patch.revision ?? article.revision;
@@ -127,7 +128,7 @@ export async function patchKbArticleFromApi(db: Db, editor: KbEditor, id: number
       stamp,
     );
   });
-  await afterKbArticleChange(db, id);
+  await afterKbArticleChange(deps, id);
 }
 
 /** An article with every version, as staff see it. */

@@ -3,6 +3,7 @@ import { lockedForUpdate } from '../db/dialect';
 import { kbSearchTextColumn } from '../db/fulltext';
 import { upsertAdding } from '../db/upsert-add';
 import { insertReturningId } from '../db/insert';
+import { bumpKbRevision } from './kb-categories.repo';
 import { kbHtmlRevision, renderKbMarkdown } from './kb-markdown';
 import { kbSearchText } from './kb-search-text';
 import type { KbStatus } from './kb.schema';
@@ -81,6 +82,7 @@ export async function updateKbArticle(db: Knex, id: number, a: KbArticleRow, now
   const q = db('kb_articles').where({ id });
   if (by.expected !== null) q.where('revision', by.expected);
   const changed = await q.update({ category_id: a.categoryId, status: a.status, pinned: a.pinned, position: a.position, updated_at: now, updated_by: by.staffId, revision: db.raw('revision + 1') });
+  if (changed > 0) await bumpKbRevision(db, 'articles');
   return changed > 0;
 }
 
@@ -105,6 +107,7 @@ export async function upsertKbVersion(db: Knex, articleId: number, v: KbVersionR
   const changed = await db('kb_article_versions').where({ article_id: articleId, language: v.language }).update(fields);
   if (!changed) await db('kb_article_versions').insert({ article_id: articleId, language: v.language, ...fields });
   await db('kb_articles').where({ id: articleId }).update({ updated_at: now });
+  await bumpKbRevision(db, 'articles');
 }
 
 /** A version's related articles as found now (one autocommit statement; see kb-related.service). */
@@ -116,21 +119,31 @@ export async function storeKbRelated(db: Knex, versionId: number, ids: number[],
 export async function deleteKbVersion(db: Knex, articleId: number, language: string, stamp: number): Promise<void> {
   await db('kb_article_versions').where({ article_id: articleId, language }).del();
   await db('kb_articles').where({ id: articleId }).update({ updated_at: stamp });
+  await bumpKbRevision(db, 'articles');
 }
 
-/** Up to `limit` versions whose HTML was not stored under the rules `revision` (both sides of the html_revision index). */
-export async function staleKbHtmlVersions(db: Knex, revision: number, limit: number): Promise<Array<{ id: number; body: string }>> {
-  const rows = await db('kb_article_versions').where((w) => w.where('html_revision', '<', revision).orWhere('html_revision', '>', revision)).orderBy('id').limit(limit).select('id', 'body');
-  return rows.map((r: Record<string, unknown>) => ({ id: Number(r.id), body: String(r.body) }));
+/** A version whose stored HTML is stale, with what its save stamped it with (storeKbHtml's guard). */
+export type StaleKbHtml = { id: number; body: string; updatedAt: number; revision: number };
+
+/** Up to `limit` versions after id `after` whose HTML was not stored under the rules `revision` (both sides of the html_revision index). */
+export async function staleKbHtmlVersions(db: Knex, revision: number, after: number, limit: number): Promise<StaleKbHtml[]> {
+  const rows = await db('kb_article_versions').where((w) => w.where('html_revision', '<', revision).orWhere('html_revision', '>', revision)).andWhere('id', '>', after).orderBy('id').limit(limit).select('id', 'body', 'updated_at', 'html_revision');
+  return rows.map((r: Record<string, unknown>) => ({ id: Number(r.id), body: String(r.body), updatedAt: Number(r.updated_at), revision: Number(r.html_revision) }));
 }
 
-/** Stores a version's HTML, only while its body is still the one it was rendered from (one autocommit statement). */
-export async function storeKbHtml(db: Knex, versionId: number, body: string, html: string, revision: number): Promise<void> {
-  await db('kb_article_versions').where({ id: versionId, body }).update({ html, html_revision: revision });
+/**
+ * Stores a version's HTML, only while the row is still as it was read (one autocommit statement):
+ * every save stamps updated_at and the current html_revision, so comparing those two small
+ * columns tells a save that came meanwhile (never the body: MB-sized, and MariaDB's collation
+ * would call two bodies differing in case or trailing spaces equal).
+ */
+export async function storeKbHtml(db: Knex, read: Pick<StaleKbHtml, 'id' | 'updatedAt' | 'revision'>, html: string, revision: number): Promise<boolean> {
+  return (await db('kb_article_versions').where({ id: read.id, updated_at: read.updatedAt, html_revision: read.revision }).update({ html, html_revision: revision })) === 1;
 }
 
 export async function deleteKbArticle(db: Knex, id: number): Promise<void> {
   await db('kb_articles').where({ id }).del();
+  await bumpKbRevision(db, 'articles');
 }
 
 /** One view: a single autocommit statement on the article's narrow counter row. */

@@ -24,11 +24,28 @@ export async function kbCategoriesRevision(db: Knex): Promise<number> {
   return row ? Number(row.categories) : 0;
 }
 
-/** Counts a change of the category tree, in the writer's transaction (every writer below calls it). */
-async function bumpKbCategoriesRevision(db: Knex): Promise<void> {
+/** Counts a change of the category tree or of an article, in the writer's transaction (every writer of either calls it). */
+export async function bumpKbRevision(db: Knex, what: 'categories' | 'articles'): Promise<void> {
   const now = Date.now();
-  const updated = await db('kb_revision').where({ id: 1 }).update({ categories: db.raw('categories + 1'), updated_at: now });
-  if (updated === 0) await db('kb_revision').insert({ id: 1, categories: 1, updated_at: now }).onConflict('id').merge({ categories: db.raw('kb_revision.categories + 1'), updated_at: now });
+  const updated = await db('kb_revision').where({ id: 1 }).update({ [what]: db.raw('?? + 1', [what]), updated_at: now });
+  if (updated === 0) await db('kb_revision').insert({ id: 1, [what]: 1, ...(what === 'categories' ? {} : { categories: 0 }), updated_at: now }).onConflict('id').merge({ [what]: db.raw('?? + 1', [`kb_revision.${what}`]), updated_at: now });
+}
+const bumpKbCategoriesRevision = (db: Knex) => bumpKbRevision(db, 'categories');
+
+/** The kb-terms job's stamp: the change counts now, and whether its last clean sweep saw these very counts. */
+export type KbTermsStamp = { articles: number; categories: number; caughtUp: boolean };
+
+export async function kbTermsStamp(db: Knex): Promise<KbTermsStamp> {
+  const row = await db('kb_revision').where({ id: 1 }).first<Record<string, number | string> | undefined>('articles', 'categories', 'terms_articles', 'terms_categories');
+  if (!row) return { articles: 0, categories: 0, caughtUp: false };
+  const [articles, categories] = [Number(row.articles), Number(row.categories)];
+  return { articles, categories, caughtUp: Number(row.terms_articles) === articles && Number(row.terms_categories) === categories };
+}
+
+/** The kb-terms job swept everything stale as of `stamp` (read before the sweep: a change after it counted past it). */
+export async function markKbTermsCaughtUp(db: Knex, stamp: KbTermsStamp): Promise<void> {
+  await db('kb_revision').insert({ id: 1, categories: 0, updated_at: Date.now() }).onConflict('id').ignore();
+  await db('kb_revision').where({ id: 1 }).update({ terms_articles: stamp.articles, terms_categories: stamp.categories });
 }
 
 export type KbCategoryRow = { parentId: number | null; name: string; position: number; public: boolean };

@@ -57,19 +57,22 @@ export async function changeKbTerms(trx: Knex, added: string[], removed: string[
 }
 
 /**
- * Up to `limit` articles whose part of the vocabulary is out of date: never taken, taken before
- * the article's last change or the category tree's `categories` revision, or of an article that
- * is gone (through the primary keys and kb_term_sources' own rows).
+ * Up to `limit` articles after id `after` whose part of the vocabulary is out of date: never
+ * taken, taken before the article's last change or the category tree's `categories` revision, or
+ * of an article that is gone (through the primary keys and kb_term_sources' own rows). Two full
+ * reads: the kb-terms job runs it only when kb_revision says something changed (kbTermsStamp).
  */
-export async function staleKbTermArticles(db: Knex, categories: number, limit: number): Promise<number[]> {
+export async function staleKbTermArticles(db: Knex, categories: number, after: number, limit: number): Promise<number[]> {
   const stale = await db('kb_articles as a')
     .leftJoin('kb_term_sources as s', 's.article_id', 'a.id')
-    .where((w) => w.whereNull('s.article_id').orWhereRaw('s.article_updated_at <> a.updated_at').orWhereNot('s.categories', categories))
+    .where('a.id', '>', after)
+    .andWhere((w) => w.whereNull('s.article_id').orWhereRaw('s.article_updated_at <> a.updated_at').orWhereNot('s.categories', categories))
     .orderBy('a.id')
     .limit(limit)
     .select('a.id');
-  const orphans = await db('kb_term_sources as s').leftJoin('kb_articles as a', 'a.id', 's.article_id').whereNull('a.id').orderBy('s.article_id').limit(limit).select('s.article_id');
-  return [...stale.map((r: { id: number | string }) => Number(r.id)), ...orphans.map((r: { article_id: number | string }) => Number(r.article_id))].slice(0, limit);
+  const orphans = await db('kb_term_sources as s').leftJoin('kb_articles as a', 'a.id', 's.article_id').whereNull('a.id').andWhere('s.article_id', '>', after).orderBy('s.article_id').limit(limit).select('s.article_id');
+  // Both lists are in id order: their merged first `limit` are the first `limit` of both.
+  return [...stale.map((r: { id: number | string }) => Number(r.id)), ...orphans.map((r: { article_id: number | string }) => Number(r.article_id))].sort((x, y) => x - y).slice(0, limit);
 }
 
 /** Which of the given words start some vocabulary word (so they need no correction). */

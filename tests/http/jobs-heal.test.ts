@@ -5,6 +5,8 @@ import { failedRowBackoffMs, runLeasedBatch } from '../../src/jobs/job-lease';
 import { runDueJobs } from '../../src/jobs/job-runner';
 import { resyncSlaClocks } from '../../src/jobs/sla-resync';
 import { runSlaEscalations } from '../../src/jobs/sla-escalations';
+import { bumpResyncRevision } from '../../src/jobs/resync-pass.repo';
+import { withTransaction } from '../../src/db/transaction';
 import { adminCredentials, csrfFrom, signIn, useInstalledApp, type InstalledApp } from '../helpers/installed-app';
 import { openTicket } from '../helpers/portal';
 
@@ -213,4 +215,21 @@ test('a row that can neither be done nor moved on ends the run instead of being 
   );
   expect({ done, reads }).toEqual({ done: 0, reads: 1 });
   expect(errors.filter((m) => m === 'could not move the failed row on')).toHaveLength(2);
+});
+
+test('the re-plan walks look at their budget after each batch read, even when the batch held no ticket to re-plan', async () => {
+  await answeredTicket('Walk one');
+  await answeredTicket('Walk two');
+  // Every ticket closed (as most are on a large desk): nothing to re-plan, only tickets to read.
+  const closed = (await t.db('statuses').where({ key: 'closed' }).first<{ id: number }>('id'))!.id;
+  await t.db('tickets').update({ status_id: closed });
+  const ids = (await t.db('tickets').orderBy('id').select<Array<{ id: number | string }>>('id')).map((r) => Number(r.id));
+  expect(ids.length).toBeGreaterThanOrEqual(2);
+  await withTransaction(t.db, (trx) => bumpResyncRevision(trx, 'sla-resync', t.clock.now()));
+  await t.services.settings.save({ 'tickets.autoCloseDays': 3 });
+  const cursorOf = async (name: string) => Number((await t.db('resync_passes').where({ name }).first<{ cursor: number | string }>('cursor'))!.cursor);
+  expect(await resyncSlaClocks(t.services, { batch: 1, budgetMs: 0 })).toBe(0);
+  expect(await cursorOf('sla-resync')).toBe(ids[0]); // one batch of one ticket read, then the spent budget ended the run
+  expect(await resyncAutoClose(t.services, { batch: 1, budgetMs: 0 })).toBe(0);
+  expect(await cursorOf('auto-close-resync')).toBe(ids[0]);
 });

@@ -59,13 +59,16 @@ test('an article page serves the HTML stored at save time and merges its reads',
   expect(fresh).not.toContain('from the row');
   expect(fresh).toContain('<strong>bold</strong>');
   // The kb-html job stores it again under today's rules (a row whose body changed meanwhile is left alone).
-  const version = await t.db('kb_article_versions').where({ article_id: article }).first('id', 'body');
-  await storeKbHtml(t.db, Number(version.id), 'another body', '<p>stale</p>', kbHtmlRevision);
+  const version = await t.db('kb_article_versions').where({ article_id: article }).first('id', 'updated_at');
+  // Read before a save that came meanwhile (its updated_at moved on): left as the save stored it.
+  expect(await storeKbHtml(t.db, { id: Number(version.id), updatedAt: Number(version.updated_at) - 1, revision: 0 }, '<p>stale</p>', kbHtmlRevision)).toBe(false);
+  // Read before a save in the same millisecond (its html_revision moved on): left alone too.
+  expect(await storeKbHtml(t.db, { id: Number(version.id), updatedAt: Number(version.updated_at), revision: kbHtmlRevision + 1 }, '<p>stale</p>', kbHtmlRevision)).toBe(false);
   expect(await t.db('kb_article_versions').where({ article_id: article }).first('html_revision')).toEqual({ html_revision: 0 });
-  expect(await refreshStaleKbHtml(t.db)).toBeGreaterThanOrEqual(1);
+  expect(await refreshStaleKbHtml(t.services)).toBeGreaterThanOrEqual(1);
   const refreshed = await t.db('kb_article_versions').where({ article_id: article }).first('html', 'html_revision');
   expect([refreshed.html_revision, refreshed.html.includes('<strong>bold</strong>'), refreshed.html.includes('from the row')]).toEqual([kbHtmlRevision, true, false]);
-  expect(await refreshStaleKbHtml(t.db)).toBe(0);
+  expect(await refreshStaleKbHtml(t.services)).toBe(0);
   // Revision, article with its counters, versions, related titles, the view: no separate counter or published-filter reads.
   const statements = await statementsOf(page);
   expect(statements.filter((sql) => /kb_article_stats/.test(sql) && !/^update/i.test(sql) && !/join/i.test(sql))).toEqual([]);

@@ -25,7 +25,7 @@ beforeAll(async () => {
   await version(ids.password!, 'hu', 'Jelszó visszaállítása', 'Az elfelejtett jelszó a bejelentkezési oldalon állítható vissza.');
   await version(ids.password!, 'lv', 'Paroles maiņa', 'Aizmirstu paroli var atjaunot pieteikšanās lapā.');
   // Written straight through the repository (no service, no after-commit sync): the job takes them in.
-  while ((await syncStaleKbTerms(t.db)) > 0);
+  while ((await syncStaleKbTerms(t.services)) > 0);
 });
 
 const search = (q: string, lang = 'en') => request(t.app).get('/helpdesk/kb/search').query({ q, lang }).expect(200);
@@ -77,7 +77,7 @@ test('the vocabulary holds the published articles\' words, and hostile searches 
 
 const editor = { id: 1, name: 'Ada Admin', ip: '127.0.0.1' };
 const articleForm = (categoryId: number, status: string, title: string, body: string, language = 'en') => ({ category: String(categoryId), status, position: '0', language, title, keywords: '', body });
-const save = (id: number | null, categoryId: number, status: string, title: string, body: string, language = 'en') => saveKbArticle(t.db, editor, id, articleForm(categoryId, status, title, body, language), t.clock.now());
+const save = (id: number | null, categoryId: number, status: string, title: string, body: string, language = 'en') => saveKbArticle(t.services, editor, id, articleForm(categoryId, status, title, body, language), t.clock.now());
 const termCount = async (term: string) => Number((await t.db('kb_terms').where({ term }).first('articles'))?.articles ?? 0);
 const corrected = async (q: string) => /showing results for/.test((await search(q, 'en')).text);
 
@@ -99,7 +99,7 @@ test('a word only in a draft, a private article or a staff-only category is neve
 test('a vocabulary word customers cannot find (an article unpublished before its sync ran, another language) is not offered; the next nearby word is', async () => {
   // Published and synced, then unpublished behind the vocabulary's back (the sync has not run yet).
   const lagging = await withTransaction(t.db, (trx) => insertKbArticle(trx, { categoryId: category, status: 'published', pinned: false, position: 0 }, { language: 'en', title: 'Zephyrbolt', slug: 'zephyrbolt', keywords: '', body: 'Zephyrbolt staging host.' }, null, t.clock.now()));
-  while ((await syncStaleKbTerms(t.db)) > 0);
+  while ((await syncStaleKbTerms(t.services)) > 0);
   expect(await termCount('zephyrbolt')).toBe(1);
   await t.db('kb_articles').where({ id: lagging }).update({ status: 'draft' });
   const page = (await search('zephyrblt', 'en')).text;
@@ -130,32 +130,32 @@ test('unpublishing, moving to a staff-only category, removing a language and del
   const moved = await save(null, moving, 'published', 'Flumoxdrive', 'Flumoxdrive setup.');
   expect(await termCount('flumoxdrive')).toBe(1);
   await saveKbCategory(t.db, editor, moving, { name: 'Soon internal', staffOnly: 'yes' }, t.clock.now());
-  while ((await syncStaleKbTerms(t.db)) > 0);
+  while ((await syncStaleKbTerms(t.services)) > 0);
   expect(await termCount('flumoxdrive')).toBe(0);
   expect(await corrected('flumoxdrve')).toBe(false);
   // A removed language takes its own words only.
   await save(id, category, 'published', 'Wobblegrommet údržba', 'Naolejujte kvaknutie mesačne.', 'sk');
   expect(await termCount('kvaknutie')).toBe(1);
-  await removeKbVersion(t.db, editor, id, 'sk', t.clock.now());
+  await removeKbVersion(t.services, editor, id, 'sk', t.clock.now());
   expect([await termCount('kvaknutie'), await termCount('wobblegrommet')]).toEqual([0, 1]);
   // Deleted: the words and the article's source row go.
   await removeKbArticle(t.services, editor, id, t.clock.now());
   await removeKbArticle(t.services, editor, moved, t.clock.now());
   expect(await termCount('wobblegrommet')).toBe(0);
   expect(await t.db('kb_term_sources').whereIn('article_id', [id, moved]).select('article_id')).toEqual([]);
-  expect(await syncStaleKbTerms(t.db)).toBe(0);
+  expect(await syncStaleKbTerms(t.services)).toBe(0);
 });
 
 test('syncs running at once (after a save, the job in another process) count each article once', async () => {
   const add = (n: number) => withTransaction(t.db, (trx) => insertKbArticle(trx, { categoryId: category, status: 'published', pinned: false, position: 0 }, { language: 'en', title: `Quintessor ${n}`, slug: `quintessor-${n}`, keywords: '', body: `Quintessor gasket number${n}.` }, null, t.clock.now()));
   const [a, b] = [await add(1), await add(2)];
-  await Promise.all([syncKbArticleTerms(t.db, a), syncKbArticleTerms(t.db, a), syncKbArticleTerms(t.db, b), syncStaleKbTerms(t.db), syncKbArticleTerms(t.db, b)]);
+  await Promise.all([syncKbArticleTerms(t.db, a), syncKbArticleTerms(t.db, a), syncKbArticleTerms(t.db, b), syncStaleKbTerms(t.services), syncKbArticleTerms(t.db, b)]);
   expect([await termCount('quintessor'), await termCount('gasket'), await termCount('number1')]).toEqual([2, 2, 1]);
   await t.db('kb_articles').whereIn('id', [a, b]).update({ status: 'draft', updated_at: t.clock.now() + 5 });
-  await Promise.all([syncKbArticleTerms(t.db, a), syncStaleKbTerms(t.db), syncKbArticleTerms(t.db, b), syncKbArticleTerms(t.db, a)]);
+  await Promise.all([syncKbArticleTerms(t.db, a), syncStaleKbTerms(t.services), syncKbArticleTerms(t.db, b), syncKbArticleTerms(t.db, a)]);
   expect([await termCount('quintessor'), await termCount('gasket'), await termCount('number1')]).toEqual([0, 0, 0]);
   // Published again: the source rows exist now, so only their lock keeps two syncs of one article from both adding.
   await t.db('kb_articles').whereIn('id', [a, b]).update({ status: 'published', updated_at: t.clock.now() + 10 });
-  await Promise.all([syncKbArticleTerms(t.db, a), syncKbArticleTerms(t.db, a), syncStaleKbTerms(t.db), syncKbArticleTerms(t.db, a), syncKbArticleTerms(t.db, b)]);
+  await Promise.all([syncKbArticleTerms(t.db, a), syncKbArticleTerms(t.db, a), syncStaleKbTerms(t.services), syncKbArticleTerms(t.db, a), syncKbArticleTerms(t.db, b)]);
   expect([await termCount('quintessor'), await termCount('gasket'), await termCount('number1')]).toEqual([2, 2, 1]);
 });

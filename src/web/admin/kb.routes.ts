@@ -177,7 +177,7 @@ export function kbAdminRoutes(services: Services): Router {
       // "Preview" shows the text as customers will see it and saves nothing.
       if (body.intent === 'preview') return await renderEditor(req, res, id, formValues(body), {}, 200, renderKbMarkdown((await checkKbArticle(services.db, body)).body));
       const origin = id === null ? await kbTicketOrigin(services.db, req.user!, body.from_ticket) : null;
-      const saved = await saveKbArticle(services.db, editorOf(req), id, body, services.clock.now(), origin === null ? {} : { fromTicket: origin });
+      const saved = await saveKbArticle(services, editorOf(req), id, body, services.clock.now(), origin === null ? {} : { fromTicket: origin });
       res.redirect(303, `/admin/kb/articles/${saved}?lang=${encodeURIComponent(text(body, 'language'))}&done=saved`);
     } catch (err) {
       // Saved by someone else meanwhile: the typed text is kept, and saving it again now
@@ -192,7 +192,7 @@ export function kbAdminRoutes(services: Services): Router {
   router.post('/kb/articles/:id/versions/:lang/delete', async (req, res) => {
     const id = idParam(req.params.id);
     try {
-      await removeKbVersion(services.db, editorOf(req), id, String(req.params.lang), services.clock.now());
+      await removeKbVersion(services, editorOf(req), id, String(req.params.lang), services.clock.now());
     } catch (err) {
       if (!(err instanceof ValidationError)) throw err;
       const { versions } = await kbArticleForStaff(services.db, id);

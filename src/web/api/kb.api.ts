@@ -114,14 +114,14 @@ export function kbApi(services: Services): Router {
 
   router.post('/kb/articles', manage, idempotent(services), async (req, res) => {
     const body = parseInput(k.kbArticleCreate, req.body);
-    const id = await createKbArticleFromApi(services.db, editorOf(req), body, services.clock.now());
+    const id = await createKbArticleFromApi(services, editorOf(req), body, services.clock.now());
     res.status(201).location(`/api/v1/kb/articles/${id}`).json({ article: kbStaffArticleJson(await kbArticleForStaff(services.db, id)) });
   });
 
   router.patch('/kb/articles/:article', manage, async (req, res) => {
     const id = Number(parseInput(k.kbArticleParams, req.params).article);
     const { updatedAt, ...patch } = parseInput(k.kbArticlePatch, req.body);
-    await patchKbArticleFromApi(services.db, editorOf(req), id, { ...patch, ...(updatedAt === undefined ? {} : { updatedAt: Date.parse(updatedAt) }) }, await services.settings.get('helpdesk.language'), services.clock.now());
+    await patchKbArticleFromApi(services, editorOf(req), id, { ...patch, ...(updatedAt === undefined ? {} : { updatedAt: Date.parse(updatedAt) }) }, await services.settings.get('helpdesk.language'), services.clock.now());
     res.json({ article: kbStaffArticleJson(await kbArticleForStaff(services.db, id)) });
   });
 
