@@ -65,6 +65,22 @@ export async function kbPopular(db: Db, reader: KbReader, limit: number): Promis
   return linksTo(db, reader, await listKbArticleIds(db, visible.map((c) => c.id), 'popular', limit));
 }
 
+/** The most articles one sitemap file may list (sitemaps.org). */
+export const kbSitemapLimit = 50_000;
+
+/**
+ * Every article customers may read, latest change first, for search engines: published, in a
+ * public category, in the help desk's language or the first it has. Titles are read a thousand
+ * at a time (SQLite's limit on bound values).
+ */
+export async function kbSitemap(db: Db, reader: KbReader): Promise<KbLink[]> {
+  const visibleIds = (await publicCategories(db)).visible.map((c) => c.id);
+  const rows = await listKbArticleIds(db, visibleIds, 'latest', kbSitemapLimit);
+  const links: KbLink[] = [];
+  for (let i = 0; i < rows.length; i += 1000) links.push(...(await linksTo(db, reader, rows.slice(i, i + 1000), visibleIds)));
+  return links;
+}
+
 /** A category a customer may see: its trail, its sub-categories and one page of its articles. */
 export async function kbCategoryPage(db: Db, reader: KbReader, id: number, page: { perPage: number; page: number }) {
   const { all, visible } = await publicCategories(db);

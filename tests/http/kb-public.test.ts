@@ -144,8 +144,20 @@ test('switched off in the settings, the knowledge base is not there and the home
     await request(t.app).get('/helpdesk/kb').expect(404);
     await request(t.app).get(`/helpdesk/kb/${ids.reset}-reset`).expect(404);
     await request(t.app).get('/helpdesk/kb/search?q=password').expect(404);
+    await request(t.app).get('/helpdesk/kb/sitemap.xml').expect(404);
     expect((await request(t.app).get('/helpdesk').expect(200)).text).not.toContain('/helpdesk/kb');
   } finally {
     await t.services.settings.save({ 'kb.enabled': true });
   }
+});
+
+test('the sitemap lists every article customers may read, at the help desk\'s address, and nothing else', async () => {
+  await t.services.settings.save({ 'helpdesk.url': 'https://support.example.com/desk' });
+  const res = await request(t.app).get('/helpdesk/kb/sitemap.xml').expect(200);
+  expect(res.headers['content-type']).toMatch(/^application\/xml/);
+  expect(res.text).toMatch(/^<\?xml version="1.0" encoding="UTF-8"\?>\n<urlset xmlns="http:\/\/www.sitemaps.org\/schemas\/sitemap\/0.9">/);
+  const locs = [...res.text.matchAll(/<loc>([^<]*)<\/loc><lastmod>(\d{4}-\d\d-\d\dT[^<]+Z)<\/lastmod>/g)].map((m) => m[1]);
+  expect(locs.sort()).toEqual([`https://support.example.com/desk/helpdesk/kb/${ids.invoice}-invoice`, `https://support.example.com/desk/helpdesk/kb/${ids.reset}-reset`].sort());
+  for (const h of hidden) expect(res.text).not.toContain(`/helpdesk/kb/${ids[h]}-`);
+  expect(res.text).not.toMatch(/<script|Secret/);
 });

@@ -3,7 +3,7 @@ import { NotFoundError, TooManyRequestsError, ValidationError } from '../../erro
 import { isInlineKbFile, kbFileForReader } from '../../kb/kb-files.service';
 import { can } from '../../staff/capabilities';
 import { recordKbSuggestionOpened, recordKbSuggestionsShown } from '../../kb/kb-deflection.service';
-import { countKbArticleView, kbArticleForCustomer, kbCategoryPage, kbHome, kbSuggestionLinks, kbVoted, kbVoterOf, voteOnKbArticle, type KbReader } from '../../kb/kb-public.service';
+import { countKbArticleView, kbArticleForCustomer, kbCategoryPage, kbHome, kbSitemap, kbSuggestionLinks, kbVoted, kbVoterOf, voteOnKbArticle, type KbReader } from '../../kb/kb-public.service';
 import { chargeKbSearch, customerScope, kbCountCap, recordKbSearch, searchKb, topKbMatchIds } from '../../kb/kb-search.service';
 import { clientKey } from '../../security/client-key';
 import type { Services } from '../app-services';
@@ -11,6 +11,7 @@ import { formBindingOf } from '../middleware/form-binding';
 import { sessionHoldsSomething } from '../middleware/session';
 import { idParam } from '../params';
 import { kbReaderOf } from './kb-reader';
+import { kbSitemapXml } from './kb-sitemap';
 import { sendAttachment } from './send-attachment';
 
 /** `?page=` as a page number from 1 to 500; anything else is the first page. */
@@ -49,6 +50,13 @@ export function kbRoutes(services: Services): Router {
   router.get('/kb', async (req, res) => {
     const home = await kbHome(services.db, await readerOf(req));
     res.render('helpdesk/kb-home', { title: req.t('kb.title'), ...home, q: '' });
+  });
+
+  // For search engines: what customers may read, in the help desk's own language.
+  router.get('/kb/sitemap.xml', async (_req, res) => {
+    const [language, url] = await Promise.all([services.settings.get('helpdesk.language'), services.settings.get('helpdesk.url')]);
+    const links = await kbSitemap(services.db, { language, fallbackLanguage: language });
+    res.type('application/xml').send(kbSitemapXml(url, links));
   });
 
   router.get('/kb/search', async (req, res) => {
