@@ -13,6 +13,7 @@ import { runSlaEscalations } from '../../src/jobs/sla-escalations';
 import { adminCredentials, staffCredentials, type InstalledApp } from '../helpers/installed-app';
 import { openTicket } from '../helpers/portal';
 import { collectPageErrors, step, signInAt, useServedApp, type ServedApp } from './browser';
+import { utc, setClock as moveClock } from '../helpers/sla';
 
 let t: InstalledApp;
 let server: ServedApp['server'];
@@ -22,8 +23,7 @@ useServedApp((served) => {
   ({ t, server, browser } = served);
 });
 
-const utc = (y: number, mo: number, d: number, h = 0, mi = 0) => Date.UTC(y, mo - 1, d, h, mi);
-const setClock = (at: number) => t.clock.advance(at - t.clock.now());
+const setClock = (at: number) => moveClock(t, at);
 const runJobs = async () => (await recordSlaBreaches({ db: t.db, clock: t.clock })) + (await runSlaEscalations(t.services));
 
 /** Opens a staff page; after the test clock has jumped days the session has run out, so sign in again as a person would. */
@@ -74,18 +74,16 @@ test.each([
   const sam = Number((await t.db('staff_users').where({ email: staffCredentials.email }).first<{ id: number }>('id'))!.id);
   const ada = Number((await t.db('staff_users').where({ email: adminCredentials.email }).first<{ id: number }>('id'))!.id);
   await page.getByRole('link', { name: policyName }).click();
-  await page.selectOption('#level_kind', 'first');
-  await page.getByLabel('At % of the target used').fill('50');
-  await page.selectOption('#level_action', 'notify_staff');
-  await page.selectOption('#level_staff', String(sam));
-  await page.getByRole('button', { name: 'Add a level' }).click();
-  await page.waitForURL(/done=levelAdded/);
-  await page.selectOption('#level_kind', 'first');
-  await page.getByLabel('At % of the target used').fill('100');
-  await page.selectOption('#level_action', 'reassign');
-  await page.selectOption('#level_staff', String(ada));
-  await page.getByRole('button', { name: 'Add a level' }).click();
-  await page.waitForURL(/done=levelAdded/);
+  const addLevel = async (percent: number, action: string, staffId: number) => {
+    await page.selectOption('#level_kind', 'first');
+    await page.getByLabel('At % of the target used').fill(String(percent));
+    await page.selectOption('#level_action', action);
+    await page.selectOption('#level_staff', String(staffId));
+    await page.getByRole('button', { name: 'Add a level' }).click();
+    await page.waitForURL(/done=levelAdded/);
+  };
+  await addLevel(50, 'notify_staff', sam);
+  await addLevel(100, 'reassign', ada);
   const levels = (await page.locator('#escalations').textContent())!.replace(/\s+/g, ' ');
   expect(levels).toContain('First response: at 50 %');
   expect(levels).toContain('Sam Staff');

@@ -1,24 +1,21 @@
 import request from 'supertest';
 import { runAutoClose } from '../../src/jobs/auto-close';
 import { signTicketLink } from '../../src/tickets/ticket-link';
-import { adminCredentials, csrfFrom, signIn, useInstalledApp, type InstalledApp } from '../helpers/installed-app';
+import { adminCredentials, csrfFrom, useInstalledApp, type InstalledApp } from '../helpers/installed-app';
 import { importMail, simpleMail } from '../helpers/mail-intake';
 import { openTicket, validTicket } from '../helpers/portal';
+import { setClock as moveClock, signedInAdmin } from '../helpers/sla';
 
 let t: InstalledApp;
 useInstalledApp((app) => (t = app), { freshRateLimits: true });
 
 const DAY = 86_400_000;
-const setClock = (at: number) => t.clock.advance(at - t.clock.now());
+const setClock = (at: number) => moveClock(t, at);
 const autoCloseDeps = () => ({ ...t.services, signingSecret: t.config.secrets.signing });
 /** Two processes of the desk (web and cron), each with its own lease holder, side by side. */
 const twoProcesses = async () => (await Promise.all([runAutoClose(autoCloseDeps(), { holder: 'web-1' }), runAutoClose(autoCloseDeps(), { holder: 'cron-1' })])).reduce((a, b) => a + b, 0);
 
-async function admin() {
-  const agent = request.agent(t.app);
-  expect((await signIn(agent, adminCredentials)).status).toBe(303);
-  return { agent, token: csrfFrom((await agent.get('/admin').expect(200)).text) };
-}
+const admin = () => signedInAdmin(t, '/admin');
 
 /** A customer's ticket answered by staff at `at` (status "Replied"). */
 async function answeredTicket(at: number, subject: string) {

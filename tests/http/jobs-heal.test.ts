@@ -7,8 +7,9 @@ import { resyncSlaClocks } from '../../src/jobs/sla-resync';
 import { runSlaEscalations } from '../../src/jobs/sla-escalations';
 import { bumpResyncRevision } from '../../src/jobs/resync-pass.repo';
 import { withTransaction } from '../../src/db/transaction';
-import { adminCredentials, csrfFrom, signIn, useInstalledApp, type InstalledApp } from '../helpers/installed-app';
+import { adminCredentials, signIn, useInstalledApp, type InstalledApp } from '../helpers/installed-app';
 import { openTicket } from '../helpers/portal';
+import { utc, setClock as moveClock, signedInAdmin } from '../helpers/sla';
 
 /** The rows (ticket ids, clock ids) whose step throws, and the jobs that throw as a whole. */
 const mockBroken = { tickets: new Set<number>(), clocks: new Set<number>(), resync: false };
@@ -35,16 +36,11 @@ useInstalledApp((app) => (t = app), { freshRateLimits: true });
 
 const DAY = 86_400_000;
 const MIN = 60_000;
-const utc = (y: number, mo: number, d: number, h = 0, mi = 0) => Date.UTC(y, mo - 1, d, h, mi);
-const setClock = (at: number) => t.clock.advance(at - t.clock.now());
+const setClock = (at: number) => moveClock(t, at);
 let policyId = 0;
 let adminId = 0;
 
-async function admin() {
-  const agent = request.agent(t.app);
-  expect((await signIn(agent, adminCredentials)).status).toBe(303);
-  return { agent, token: csrfFrom((await agent.get('/admin/sla').expect(200)).text) };
-}
+const admin = () => signedInAdmin(t);
 
 async function newTicket(subject: string): Promise<number> {
   setClock(t.clock.now() + 5000); // the form helper waits five seconds before sending

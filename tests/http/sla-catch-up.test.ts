@@ -8,22 +8,18 @@ import request from 'supertest';
 import { runAutoClose } from '../../src/jobs/auto-close';
 import { recordSlaBreaches } from '../../src/jobs/sla-breaches';
 import { runSlaEscalations } from '../../src/jobs/sla-escalations';
-import { adminCredentials, csrfFrom, signIn, useInstalledApp, type InstalledApp } from '../helpers/installed-app';
+import { adminCredentials, useInstalledApp, type InstalledApp } from '../helpers/installed-app';
 import { openTicket } from '../helpers/portal';
+import { utc, setClock as moveClock, signedInAdmin } from '../helpers/sla';
 
 let t: InstalledApp;
 useInstalledApp((app) => (t = app), { freshRateLimits: true });
 
 const DAY = 86_400_000;
 const MINUTE = 60_000;
-const utc = (y: number, mo: number, d: number, h = 0, mi = 0) => Date.UTC(y, mo - 1, d, h, mi);
-const setClock = (at: number) => t.clock.advance(at - t.clock.now());
+const setClock = (at: number) => moveClock(t, at);
 
-async function admin() {
-  const agent = request.agent(t.app);
-  expect((await signIn(agent, adminCredentials)).status).toBe(303);
-  return { agent, token: csrfFrom((await agent.get('/admin/sla').expect(200)).text) };
-}
+const admin = () => signedInAdmin(t);
 
 async function newTicket(at: number, subject: string, priority?: string): Promise<number> {
   setClock(at - 5000); // the form helper waits five seconds before sending

@@ -1,20 +1,16 @@
 import request from 'supertest';
 import { recordSlaBreaches } from '../../src/jobs/sla-breaches';
-import { adminCredentials, csrfFrom, signIn, useInstalledApp, type InstalledApp } from '../helpers/installed-app';
+import { useInstalledApp, type InstalledApp } from '../helpers/installed-app';
 import { openTicket } from '../helpers/portal';
+import { utc, setClock as moveClock, signedInAdmin } from '../helpers/sla';
 
 let t: InstalledApp;
 useInstalledApp((app) => (t = app), { freshRateLimits: true });
 
 const MIN = 60_000;
-const utc = (y: number, mo: number, d: number, h = 0, mi = 0) => Date.UTC(y, mo - 1, d, h, mi);
-const setClock = (at: number) => t.clock.advance(at - t.clock.now());
+const setClock = (at: number) => moveClock(t, at);
 
-async function admin() {
-  const agent = request.agent(t.app);
-  expect((await signIn(agent, adminCredentials)).status).toBe(303);
-  return { agent, token: csrfFrom((await agent.get('/admin/sla').expect(200)).text) };
-}
+const admin = () => signedInAdmin(t);
 
 type Clock = { kind: string; due_at: number | string | null; running_since: number | string | null; met_at: number | string | null; breached_at: number | string | null; used_ms: number | string };
 const clock = async (ticketId: number, kind: string) => {

@@ -8,6 +8,7 @@ import {
   type Holiday,
   type WorkInterval,
 } from '../../src/sla/business-time';
+import { utc } from '../helpers/sla';
 
 const H = 3_600_000;
 const M = 60_000;
@@ -15,7 +16,6 @@ const nineToFive: WorkInterval[] = [{ start: 9 * 60, end: 17 * 60 }];
 const weekdays = (day: WorkInterval[]): WorkInterval[][] => [[], day, day, day, day, day, []];
 const everyDay = (day: WorkInterval[]): WorkInterval[][] => Array.from({ length: 7 }, () => day);
 const office = (timeZone: string, holidays: Holiday[] = []) => compileCalendar({ timeZone, week: weekdays(nineToFive), holidays });
-const utc = (y: number, mo: number, d: number, h = 0, mi = 0) => Date.UTC(y, mo - 1, d, h, mi);
 
 describe('office hours Monday to Friday 9-17 in Europe/Bratislava', () => {
   const cal = office('Europe/Bratislava');
