@@ -209,13 +209,14 @@ export function checkNodeReady(client: 'mysql' | 'postgres', conn: unknown, earl
     if (nodes) watchQueries(conn, nodes);
     done(null, conn);
   };
+  const failAndClose = (close: () => void) => (err: Error) => {
+    nodes?.failed(nodes.nodeOf(conn), err);
+    close();
+    done(err, conn);
+  };
   if (client === 'postgres') {
     const pg = conn as PgConn;
-    const fail = (err: Error) => {
-      nodes?.failed(nodes.nodeOf(conn), err);
-      pg.end();
-      done(err, conn);
-    };
+    const fail = failAndClose(() => pg.end());
     if (earlier) return fail(earlier);
     pg.query({ text: 'SELECT pg_is_in_recovery() AS standby', query_timeout: nodeQueryTimeoutMs }, (err, result) => {
       if (err) return fail(err);
@@ -225,11 +226,7 @@ export function checkNodeReady(client: 'mysql' | 'postgres', conn: unknown, earl
     return;
   }
   const my = conn as MysqlConn;
-  const fail = (err: Error) => {
-    nodes?.failed(nodes.nodeOf(conn), err);
-    my.destroy();
-    done(err, conn);
-  };
+  const fail = failAndClose(() => my.destroy());
   if (earlier) return fail(earlier);
   const valuesOf = (rows: unknown) => new Map(((rows as StatusRow[] | undefined) ?? []).map((r) => [String(r.Variable_name).toLowerCase(), r.Value]));
   // MariaDB built with Galera has wsrep_ready OFF when wsrep is off: a plain server, ready.
