@@ -299,6 +299,16 @@ describe('limits: the size setting, connections, imports at once', () => {
   }, 15_000);
 });
 
+/** Sends one mail as soon as the receiver answers at all, and returns its answer. */
+async function firstAnswer(r: LmtpReceiver, mail: Buffer, what: string): Promise<string> {
+  let response = '';
+  await waitFor(async () => {
+    response = await lmtpSend(r, mail, ['help@example.com']).then((i) => i.response, () => '');
+    return response !== '';
+  }, what);
+  return response;
+}
+
 test('a receiver that cannot listen yet (its port still taken) tries again and takes mail once it can', async () => {
   const squatter = net.createServer();
   await new Promise<void>((resolve) => squatter.listen(0, '127.0.0.1', () => resolve()));
@@ -309,12 +319,7 @@ test('a receiver that cannot listen yet (its port still taken) tries again and t
     await waitFor(() => logged.some((l) => l.includes('could not listen')), 'the first attempt failing');
     await new Promise<void>((resolve) => squatter.close(() => resolve()));
     const r: LmtpReceiver = { address: () => `127.0.0.1:${port}`, close: async () => undefined, owns: () => true };
-    let response = '';
-    await waitFor(async () => {
-      response = await lmtpSend(r, simpleMail({ from: 'Late <late@example.org>', subject: 'After the port came free' }), ['help@example.com']).then((i) => i.response, () => '');
-      return response !== '';
-    }, 'the receiver listening on the freed port');
-    expect(response).toContain('created');
+    expect(await firstAnswer(r, simpleMail({ from: 'Late <late@example.org>', subject: 'After the port came free' }), 'the receiver listening on the freed port')).toContain('created');
   } finally {
     await kept.close();
   }
@@ -329,12 +334,7 @@ test('the help desk process receives by LMTP where TESSERA_LMTP says, and stops 
   const tessera = createTessera(createInstallApp, { ...commandEnv(t, configDir), TESSERA_LMTP: `127.0.0.1:${port}` }, pino({ level: 'silent' }));
   const at: LmtpReceiver = { address: () => `127.0.0.1:${port}`, close: async () => undefined, owns: () => true };
   try {
-    let response = '';
-    await waitFor(async () => {
-      response = await lmtpSend(at, simpleMail({ from: 'Wired <wired@example.org>', subject: 'Through the web process' }), ['help@example.com']).then((i) => i.response, () => '');
-      return response !== '';
-    }, 'the web process listening for LMTP');
-    expect(response).toContain('created');
+    expect(await firstAnswer(at, simpleMail({ from: 'Wired <wired@example.org>', subject: 'Through the web process' }), 'the web process listening for LMTP')).toContain('created');
   } finally {
     await tessera.close();
     fs.rmSync(configDir, { recursive: true, force: true });
