@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process';
+import fs from 'node:fs';
 import { promisify } from 'node:util';
 import type { Knex } from 'knex';
 import { createKnex } from '../../src/db/knex-factory';
@@ -9,13 +10,16 @@ import { createTestDatabase, tempDir, testDbKind, type TestDatabase } from '../h
 const run = promisify(execFile);
 let tdb: TestDatabase;
 let db: Knex;
+let configDir: string;
 beforeAll(async () => {
   tdb = await createTestDatabase();
   db = createKnex(tdb.config, tdb.dataDir);
+  configDir = tempDir('tessera-config-');
 });
 afterAll(async () => {
   await db.destroy();
   await tdb.drop();
+  fs.rmSync(configDir, { recursive: true, force: true });
 });
 
 /** `knex --knexfile knexfile.ts <command>` as a person would type it, configured only by TESSERA_* variables. */
@@ -23,7 +27,7 @@ async function knexCli(command: string): Promise<string> {
   const c = tdb.config;
   const env: NodeJS.ProcessEnv = {
     PATH: process.env.PATH,
-    TESSERA_CONFIG_DIR: tempDir('tessera-config-'),
+    TESSERA_CONFIG_DIR: configDir,
     TESSERA_DATA_DIR: tdb.dataDir,
     TESSERA_DB_CLIENT: c.client,
     TESSERA_DB_FILENAME: c.filename,
@@ -35,7 +39,10 @@ async function knexCli(command: string): Promise<string> {
     NO_COLOR: '1',
   };
   const cli = fromRoot('node_modules', 'knex', 'bin', 'cli.js');
-  const { stdout } = await run(process.execPath, [cli, '--knexfile', fromRoot('knexfile.ts'), command], { cwd: fromRoot(), env });
+  const { stdout } = await run(process.execPath, [cli, '--knexfile', fromRoot('knexfile.ts'), command], {
+    cwd: fromRoot(),
+    env,
+  });
   return stdout;
 }
 
