@@ -40,7 +40,7 @@ async function main(): Promise<void> {
     const articles = Number((await db('kb_articles').count<{ n: number }[]>({ n: '*' }))[0]!.n);
     const build = await timed(async () => {
       let n = 0;
-      for (let k; (k = await syncStaleKbTerms({ db, clock: systemClock, logger: createLogger('warn') }, { batch: 500 })) > 0; ) n += k;
+      for (let k: number; (k = await syncStaleKbTerms({ db, clock: systemClock, logger: createLogger('warn') }, { batch: 500 })) > 0; ) n += k;
       return n;
     });
     const words = Number((await db('kb_terms').count<{ n: number }[]>({ n: '*' }))[0]!.n);

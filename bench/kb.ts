@@ -108,7 +108,7 @@ async function seedArticles(db: Knex, target: number): Promise<void> {
   // The typo vocabulary as the kb-terms job builds it on an upgraded install: one article per transaction.
   const vocabularyStarted = Date.now();
   let synced = 0;
-  for (let n; (n = await syncStaleKbTerms({ db, clock: systemClock, logger: createLogger('warn') }, { batch: 500 })) > 0; ) synced += n;
+  for (let n: number; (n = await syncStaleKbTerms({ db, clock: systemClock, logger: createLogger('warn') }, { batch: 500 })) > 0; ) synced += n;
   process.stdout.write(`\nvocabulary: ${synced} articles synced in ${Date.now() - vocabularyStarted} ms`);
   process.stdout.write('\n');
 }

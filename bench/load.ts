@@ -48,7 +48,7 @@ const numbers = (v: string) => v.split(',').map(Number).filter((n) => n > 0);
 
 /** The database of the environment's configuration, for the counts the HTTP side cannot give. */
 async function withDb<T>(fn: (db: ReturnType<typeof createKnex>) => Promise<T>): Promise<T | null> {
-  let config;
+  let config: ReturnType<typeof loadConfig>;
   try {
     config = loadConfig();
   } catch {

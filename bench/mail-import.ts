@@ -68,7 +68,7 @@ export function benchMessage(i: number): Buffer {
   ].join('\r\n'));
 }
 
-async function freshDatabase(client: string, host: string, user: string, dataDir: string): Promise<{ config: DatabaseConfig; drop(): Promise<void> }> {
+async function freshDatabase(client: string, host: string, user: string, _dataDir: string): Promise<{ config: DatabaseConfig; drop(): Promise<void> }> {
   const base = { host, port: null, database: 'tessera', user: '', password: '', ssl: false, poolMax: 5, filename: 'bench.sqlite' };
   if (client === 'sqlite') return { config: { ...base, client: 'sqlite' }, drop: async () => undefined };
   const name = `tessera_bench_mail_${process.pid}`;
@@ -117,7 +117,7 @@ async function viaImap(run: Run, messages: Buffer[], dc: DovecotServer): Promise
 }
 
 /** Every message through bin/tessera-mail-pipe, a process each, as an MTA alias runs it. */
-async function viaPipe(run: Run, messages: Buffer[], configDir: string): Promise<Record<string, number>> {
+async function viaPipe(_run: Run, messages: Buffer[], configDir: string): Promise<Record<string, number>> {
   const outcomes: Record<string, number> = {};
   for (const raw of messages) {
     const child = spawnSync(path.join(root, 'bin', 'tessera-mail-pipe'), { input: raw, env: { ...process.env, TESSERA_CONFIG_DIR: configDir } });

@@ -20,7 +20,7 @@ export function renderStep(res: Response, step: Step | 'existing' | 'finish', lo
 }
 
 /** Sends the visitor to the first step they have not done when they skip ahead. */
-export function guard(deps: WizardDeps, step: Step) {
+export function guard(_deps: WizardDeps, step: Step) {
   return (req: Request, res: Response, next: () => void) => {
     if (canVisit(req.wizard!, step)) return next();
     res.redirect(303, `/install/${firstOpenStep(req.wizard!)}`);

@@ -68,20 +68,20 @@
       // Anything else is a search: the form goes to the server, which keeps the typed reply.
       if (!id) return;
       event.preventDefault();
-      fetchAndInsert(id);
+      void fetchAndInsert(id);
     });
   }
   document.addEventListener('click', (event) => {
     const target = event.target instanceof Element ? event.target.closest('.canned-matches__pick[data-canned-id]') : null;
     if (!target) return;
     event.preventDefault();
-    fetchAndInsert(target.dataset.cannedId);
+    void fetchAndInsert(target.dataset.cannedId);
   });
   // A knowledge-base article found by the search: its customer link or its text (partials/kb-picker-matches.ejs).
   document.addEventListener('click', (event) => {
     const target = event.target instanceof Element ? event.target.closest('.kb-picker__pick[data-kb-id][data-kb-as]') : null;
     if (!target || !pick.dataset.kbUrl) return;
     event.preventDefault();
-    fetchAndInsert(target.dataset.kbId, pick.dataset.kbUrl, '?as=' + encodeURIComponent(target.dataset.kbAs));
+    void fetchAndInsert(target.dataset.kbId, pick.dataset.kbUrl, '?as=' + encodeURIComponent(target.dataset.kbAs));
   });
 })();

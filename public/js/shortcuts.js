@@ -21,7 +21,9 @@
   const select = (index) => {
     if (rows.length === 0) return;
     current = Math.max(0, Math.min(rows.length - 1, index));
-    rows.forEach((r, i) => r.classList.toggle('is-current', i === current));
+    rows.forEach((r, i) => {
+      r.classList.toggle('is-current', i === current);
+    });
     const link = rows[current].querySelector('a[href]');
     if (link) link.focus();
     rows[current].scrollIntoView({ block: 'nearest' });
@@ -38,7 +40,7 @@
   };
 
   let returnFocus = null;
-  if (help) help.addEventListener('close', () => { if (returnFocus && returnFocus.focus) returnFocus.focus(); returnFocus = null; });
+  if (help) help.addEventListener('close', () => { if (returnFocus?.focus) returnFocus.focus(); returnFocus = null; });
 
   const openHelp = () => {
     if (!help || help.open) return;
@@ -54,7 +56,7 @@
 
   document.addEventListener('keydown', (e) => {
     if (e.defaultPrevented || e.ctrlKey || e.metaKey || e.altKey || typing(e.target)) return;
-    if (help && help.open) return; // the dialog handles Escape itself
+    if (help?.open) return; // the dialog handles Escape itself
     const key = e.key;
     const now = Date.now();
     if (pendingG && now - pendingG < 1500) {

@@ -28,7 +28,7 @@
 
   /** Replying while typed into the reply box in the last minute, viewing otherwise. */
   function state() {
-    return reply && reply.value.trim() && Date.now() - typedAt < 60000 ? 'replying' : 'viewing';
+    return reply?.value.trim() && Date.now() - typedAt < 60000 ? 'replying' : 'viewing';
   }
 
   function show(answer) {

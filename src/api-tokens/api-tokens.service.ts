@@ -81,7 +81,7 @@ export async function authenticateApiToken(deps: Deps, presented: string): Promi
   const now = deps.clock.now();
   if (!token || (token.expiresAt !== null && token.expiresAt <= now)) return null;
   const row = await findStaffById(deps.db, token.staffId);
-  if (!row || !row.is_active || !row.password_hash) return null;
+  if (!row?.is_active || !row.password_hash) return null;
   await touchToken(deps.db, token.id, now, lastUsedEveryMs);
   return { staff: toStaff(row), token };
 }

@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { z } from 'zod';
+import type { z } from 'zod';
 import { configDirFrom, loadConfig, systemEnv } from '../config/load-config';
 import { withInstallLock } from '../setup/install-lock';
 import { installFresh } from '../setup/installer';

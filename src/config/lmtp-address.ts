@@ -22,7 +22,7 @@ export function parseLmtpAddress(value: string): LmtpListen | string {
   const host = m[1]!;
   if (host === 'localhost' || host === '[::1]') return { host: host === '[::1]' ? '::1' : host, port };
   const v4 = loopbackV4.exec(host);
-  if (v4 && v4.slice(1).every((o) => Number(o) <= 255)) return { host, port };
+  if (v4?.slice(1).every((o) => Number(o) <= 255)) return { host, port };
   return `${wanted}: LMTP is taken on this machine only`;
 }
 

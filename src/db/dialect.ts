@@ -54,7 +54,10 @@ export function afterCreateFor(client: DatabaseClient, opts: { nodes?: NodeList 
           : "SET TIME ZONE 'UTC'";
       const c = conn as { query(q: unknown, cb: (err: Error | null) => void): void };
       const nodes = opts.nodes;
-      if (!nodes) return c.query(sql, (err) => done(err, conn));
+      if (!nodes) {
+        c.query(sql, (err) => done(err, conn));
+        return;
+      }
       // On a node of a list every set-up query has a timeout: a stalled node fails fast and the next is tried.
       const query = client === 'mysql' ? { sql, timeout: nodeQueryTimeoutMs } : { text: sql, query_timeout: nodeQueryTimeoutMs };
       c.query(query, (err) => checkNodeReady(client, conn, err, done, nodes));

@@ -30,6 +30,8 @@ function connectionOf(db: DatabaseConfig, dataDir: string, connectTimeoutMs: num
 type KnexLog = { warn(msg: unknown): void; error(msg: unknown): void; debug(msg: unknown): void };
 const silent: KnexLog = { warn: () => undefined, error: () => undefined, debug: () => undefined };
 
+type KnexOptions = { poolMax?: number; logger?: Logger; acquireTimeoutMs?: number };
+
 /**
  * The one place a Knex instance is made, for the app, the CLI, the wizard and the tests.
  * Knex's own messages go to the given logger; without one they are dropped (every failure is
@@ -37,7 +39,15 @@ const silent: KnexLog = { warn: () => undefined, error: () => undefined, debug: 
  * connection, then fails as "unavailable". With `database.hosts` connections go to the nodes of a
  * cluster in turn (see NodeList).
  */
-export function createKnex(db: DatabaseConfig, dataDir: string, opts: { poolMax?: number; logger?: Logger; acquireTimeoutMs?: number } = {}): Knex {
+export function createKnex(db: DatabaseConfig, dataDir: string, opts: KnexOptions = {}): Knex {
+  const { config, nodes } = knexSettings(db, dataDir, opts);
+  const instance = knex(config);
+  if (nodes) attachNodeList(instance, nodes);
+  return instance;
+}
+
+/** The settings createKnex gives Knex; knexfile.ts hands the same to the knex command line. */
+export function knexSettings(db: DatabaseConfig, dataDir: string, opts: KnexOptions = {}): { config: Knex.Config; nodes: NodeList | null } {
   const log: KnexLog = opts.logger
     ? { warn: (m) => opts.logger!.warn({ knex: m }, 'knex'), error: (m) => opts.logger!.error({ knex: m }, 'knex'), debug: (m) => opts.logger!.debug({ knex: m }, 'knex') }
     : silent;
@@ -50,7 +60,7 @@ export function createKnex(db: DatabaseConfig, dataDir: string, opts: { poolMax?
   // One server: wait for it as long as a request waits (10 s). A list: give up on a node soon
   // enough that the next one is tried within the same request's wait.
   const connection = connectionOf(db, dataDir, nodes ? nodeConnectTimeoutMs : 10000);
-  const instance = knex({
+  const config: Knex.Config = {
     client: driverOf[db.client],
     connection: nodes ? async () => nodes.settingsFor(connection) : connection,
     useNullAsDefault: db.client === 'sqlite',
@@ -68,9 +78,8 @@ export function createKnex(db: DatabaseConfig, dataDir: string, opts: { poolMax?
     // Error messages must not carry bound values (session ids, hashes, addresses) into logs.
     compileSqlOnError: false,
     log: { ...log, deprecate: (m: unknown) => log.warn(m) },
-  });
-  if (nodes) attachNodeList(instance, nodes);
-  return instance;
+  };
+  return { config, nodes };
 }
 
 let pgParsersSet = false;

@@ -217,7 +217,10 @@ export function checkNodeReady(client: 'mysql' | 'postgres', conn: unknown, earl
   if (client === 'postgres') {
     const pg = conn as PgConn;
     const fail = failAndClose(() => pg.end());
-    if (earlier) return fail(earlier);
+    if (earlier) {
+      fail(earlier);
+      return;
+    }
     pg.query({ text: 'SELECT pg_is_in_recovery() AS standby', query_timeout: nodeQueryTimeoutMs }, (err, result) => {
       if (err) return fail(err);
       if (result?.rows[0]?.standby) return fail(new NodeNotReadyError(pg.host, pg.port, 'is a standby (read only)'));
@@ -227,7 +230,10 @@ export function checkNodeReady(client: 'mysql' | 'postgres', conn: unknown, earl
   }
   const my = conn as MysqlConn;
   const fail = failAndClose(() => my.destroy());
-  if (earlier) return fail(earlier);
+  if (earlier) {
+    fail(earlier);
+    return;
+  }
   const valuesOf = (rows: unknown) => new Map(((rows as StatusRow[] | undefined) ?? []).map((r) => [String(r.Variable_name).toLowerCase(), r.Value]));
   // MariaDB built with Galera has wsrep_ready OFF when wsrep is off: a plain server, ready.
   my.query({ sql: "SHOW GLOBAL VARIABLES LIKE 'wsrep_on'", timeout: nodeQueryTimeoutMs }, (err, rows) => {

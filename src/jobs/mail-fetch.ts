@@ -195,7 +195,7 @@ async function fetchImap(run: Run, access: ServerAccess): Promise<void> {
   try {
     await client.connect();
     connected = true;
-    let lock;
+    let lock: Awaited<ReturnType<typeof client.getMailboxLock>>;
     try {
       lock = await client.getMailboxLock(access.folder);
     } catch (err) {
@@ -251,7 +251,7 @@ async function fetchImapFolder(run: Run, client: ReturnType<typeof imapClient>):
     // as a "duplicate" (the dedupe key), never as a second ticket.
     const done: number[] = [];
     let through = lastUid;
-    let failed = false;
+    let failure: { error: unknown } | null = null;
     try {
       for (const m of batch) {
         const source = sources.get(m.uid);
@@ -263,17 +263,16 @@ async function fetchImapFolder(run: Run, client: ReturnType<typeof imapClient>):
         } // else: removed from the folder since it was listed (by a person or another program)
         through = m.uid;
       }
-    } catch (err) {
-      failed = true;
-      throw err;
-    } finally {
-      try {
-        await recordBatch(run, client, done, validity, lastUid, through);
-      } catch (err) {
-        // After a failed batch this is best effort: the batch's own error is the one reported.
-        if (!failed) throw err;
-      }
+    } catch (error) {
+      failure = { error };
     }
+    try {
+      await recordBatch(run, client, done, validity, lastUid, through);
+    } catch (err) {
+      // After a failed batch this is best effort: the batch's own error is the one reported.
+      if (!failure) throw err;
+    }
+    if (failure) throw failure.error;
     lastUid = through;
   }
 }

@@ -204,7 +204,7 @@ class MailboxListening {
   private async listenOnce(): Promise<boolean> {
     const { db, clock, signingSecret } = this.deps;
     const box = await findMailbox(db, this.id);
-    if (!box || !box.active || box.protocol !== 'imap') {
+    if (!box?.active || box.protocol !== 'imap') {
       this.ended = true;
       return false;
     }

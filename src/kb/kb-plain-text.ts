@@ -16,7 +16,7 @@ function inline(children: Token[] | null): string {
     else if (c.type === 'link_close') {
       const link = links.pop();
       // A bare address written as one (linkified) needs no repeat.
-      if (link && link.href && out.slice(link.start) !== link.href && `mailto:${out.slice(link.start)}` !== link.href) out += ` (${link.href})`;
+      if (link?.href && out.slice(link.start) !== link.href && `mailto:${out.slice(link.start)}` !== link.href) out += ` (${link.href})`;
     }
   }
   return out;

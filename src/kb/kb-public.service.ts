@@ -117,7 +117,7 @@ export type KbArticleView = {
 async function customerReadable(db: Db, id: number) {
   const found = Number.isSafeInteger(id) ? await findKbArticleWithStats(db, id) : undefined;
   const { all, visible } = await publicCategories(db);
-  if (!found || found.article.status !== 'published' || !visible.some((c) => c.id === found.article.categoryId)) throw new NotFoundError();
+  if (found?.article.status !== 'published' || !visible.some((c) => c.id === found.article.categoryId)) throw new NotFoundError();
   return { ...found, all, visible };
 }
 

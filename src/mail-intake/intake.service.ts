@@ -180,7 +180,7 @@ async function importStaffReply(deps: IntakeDeps, raw: Buffer, recorder: Recorde
 
 async function importWith(deps: IntakeDeps, raw: Buffer, recorder: Recorder, origin: MailOrigin, settings: Settings, parsed: IncomingMail | null, run: ImportRun = {}): Promise<ImportResult> {
   const mail = parsed && origin.recipient ? { ...parsed, envelopeRecipients: [origin.recipient.toLowerCase()] } : parsed;
-  if (!mail || !mail.from) return keepAside(deps, recorder, raw, 'unparseable', mail ? 'no usable From address' : 'the message could not be parsed');
+  if (!mail?.from) return keepAside(deps, recorder, raw, 'unparseable', mail ? 'no usable From address' : 'the message could not be parsed');
   const refusal = await refusalOf(deps, mail, raw, settings);
   if (refusal) {
     const id = await recordOnly(deps, recorder, { status: 'refused', reason: refusal.reason, detail: refusal.detail.slice(0, 2000) }, refusal.inTransaction);
@@ -238,7 +238,7 @@ export async function importRawMail(deps: IntakeDeps, raw: Buffer, origin: MailO
 /** Imports a kept-aside mail again from its raw bytes (after a fix, or a raised limit). */
 export async function retryInboundMail(deps: IntakeDeps, inboundId: number): Promise<ImportResult> {
   const row = await findInboundMail(deps.db, inboundId);
-  if (!row || row.status !== 'failed' || !row.raw_key) throw new NotFoundError('No such kept-aside mail');
+  if (row?.status !== 'failed' || !row.raw_key) throw new NotFoundError('No such kept-aside mail');
   const raw = await readRaw(deps.store, row.raw_key);
   const recorder = retryRecorder(row, deps.clock.now());
   const origin: MailOrigin = { source: row.source, mailboxId: row.mailbox_id, recipient: row.envelope_recipient };
@@ -249,7 +249,7 @@ export async function retryInboundMail(deps: IntakeDeps, inboundId: number): Pro
 /** Staff decided a kept-aside mail is not wanted: it is marked discarded and its raw bytes go. */
 export async function discardInboundMail(deps: IntakeDeps, inboundId: number, staffId: number): Promise<void> {
   const row = await findInboundMail(deps.db, inboundId);
-  if (!row || row.status !== 'failed') throw new NotFoundError('No such kept-aside mail');
+  if (row?.status !== 'failed') throw new NotFoundError('No such kept-aside mail');
   const changed = await withTransaction(deps.db, (trx) => claimFailedInboundMail(trx, inboundId, { status: 'discarded', detail: `discarded by staff #${staffId}`, raw_key: null }, deps.clock.now()));
   if (!changed) throw new NotFoundError('No such kept-aside mail');
   await dropRaw(deps.store, row.raw_key);

@@ -48,7 +48,10 @@ const markerCache = new WeakMap<i18n, string[]>();
 /** Our "reply above this line" marker in every language (mail.replyAbove, when outbound mail has it); texts load once. */
 function replyMarkersOf(texts: i18n): string[] {
   let markers = markerCache.get(texts);
-  if (!markers) markerCache.set(texts, (markers = languageCodes.map((lng) => texts.getFixedT(lng)('mail.replyAbove', { defaultValue: '' }))));
+  if (!markers) {
+    markers = languageCodes.map((lng) => texts.getFixedT(lng)('mail.replyAbove', { defaultValue: '' }));
+    markerCache.set(texts, markers);
+  }
   return markers;
 }
 

@@ -120,6 +120,7 @@ function toIncoming(parsed: ParsedMail): IncomingMail {
  * nothing can be made of, and the caller keeps it aside.
  */
 export async function parseMail(raw: Buffer): Promise<IncomingMail> {
+  // biome-ignore lint/nursery/useAwaitThenable: Biome reads the callback overload of simpleParser; without one it returns a Promise.
   const parsed = await simpleParser(raw, { skipTextToHtml: true, skipImageLinks: true, skipTextLinks: true, keepCidLinks: true });
   return toIncoming(parsed);
 }

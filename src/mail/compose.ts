@@ -80,8 +80,8 @@ async function customText(ctx: ComposeContext, template: MailTemplate, language:
   return { subject: renderSubject(override.subject, filled), text: renderText(override.body, filled), html: renderHtml(override.body, filled) };
 }
 
-async function render(file: string, locals: Record<string, unknown>, escape?: (s: unknown) => string): Promise<string> {
-  return ejs.renderFile(`${viewDir}/${file}`, locals, { cache: true, async: false, ...(escape ? { escape } : {}) });
+async function render(file: string, locals: Record<string, unknown>, escapeValue?: (s: unknown) => string): Promise<string> {
+  return ejs.renderFile(`${viewDir}/${file}`, locals, { cache: true, async: false, ...(escapeValue ? { escape: escapeValue } : {}) });
 }
 
 /**

@@ -10,9 +10,15 @@ const fixedTexts = new WeakMap<i18n, Map<string, TFunction>>();
 
 export function mailT(texts: i18n, language: string): TFunction {
   let byLanguage = fixedTexts.get(texts);
-  if (!byLanguage) fixedTexts.set(texts, (byLanguage = new Map()));
+  if (!byLanguage) {
+    byLanguage = new Map();
+    fixedTexts.set(texts, byLanguage);
+  }
   let t = byLanguage.get(language);
-  if (!t) byLanguage.set(language, (t = rememberingPlainTexts(texts.getFixedT(language))));
+  if (!t) {
+    t = rememberingPlainTexts(texts.getFixedT(language));
+    byLanguage.set(language, t);
+  }
   return t;
 }
 
@@ -24,7 +30,10 @@ function rememberingPlainTexts(fixed: TFunction): TFunction {
   const remembering: Translate = (key, ...rest) => {
     if (rest.length > 0 || typeof key !== 'string') return t(key, ...rest);
     let text = known.get(key);
-    if (text === undefined) known.set(key, (text = t(key)));
+    if (text === undefined) {
+      text = t(key);
+      known.set(key, text);
+    }
     return text;
   };
   remembering.lng = t.lng;

@@ -33,7 +33,7 @@ function fill(text: string, values: Map<string, string>, each: (name: string, va
   return out + other(text.slice(last));
 }
 
-const escape = (s: string) => ejs.escapeXML(s);
+const escapeHtml = (s: string) => ejs.escapeXML(s);
 /** Placeholders holding a message's text: their links are made clickable as on the pages. */
 const messageTextPlaceholders = new Set(['reply_text']);
 const id = (s: string) => s;
@@ -52,11 +52,11 @@ export function renderText(body: string, filled: Filled): string {
  */
 export function renderHtml(body: string, filled: Filled): string {
   const value = (name: string, v: string) => {
-    if (filled.links.has(name)) return `<a href="${escape(v)}" style="${mailStyle.link}">${escape(v)}</a>`;
-    const line = messageTextPlaceholders.has(name) ? (text: string) => linkify(text, { style: mailStyle.link }) : escape;
+    if (filled.links.has(name)) return `<a href="${escapeHtml(v)}" style="${mailStyle.link}">${escapeHtml(v)}</a>`;
+    const line = messageTextPlaceholders.has(name) ? (text: string) => linkify(text, { style: mailStyle.link }) : escapeHtml;
     return v.split('\n').map(line).join('<br>');
   };
   return paragraphs(body)
-    .map((lines) => `<p style="${mailStyle.p}">${lines.map((line) => fill(line, filled.values, value, escape)).join('<br>')}</p>`)
+    .map((lines) => `<p style="${mailStyle.p}">${lines.map((line) => fill(line, filled.values, value, escapeHtml)).join('<br>')}</p>`)
     .join('\n');
 }

@@ -93,7 +93,7 @@ export async function attachExisting(
     const existing = await existingState(db);
     if (existing.state !== 'installed') throw new ConflictError('not_installed_database', 'This database does not hold a finished Tessera install.');
     const admin = await findStaffByEmail(db, input.email);
-    const ok = admin && admin.is_admin && admin.is_active && (await verifyPassword(admin.password_hash, input.password));
+    const ok = admin?.is_admin && admin.is_active && (await verifyPassword(admin.password_hash, input.password));
     if (!ok) throw new ValidationError('Not an administrator of this help desk.', { password: 'install.existing.badCredentials' });
     const applied = await migrateLatest(db);
     // Every server of one help desk signs sessions, forms and links with the same secrets.

@@ -130,7 +130,7 @@ export function addBusinessTime(cal: BusinessCalendar, startMs: number, amountMs
   if (cal.weekMs === 0) return null;
   let remaining = amountMs;
   let day = localDay(cal, startMs);
-  let from = startMs;
+  const from = startMs;
   let closedDays = 0;
   for (;;) {
     // Strictly more than a week left: the answer lies after the skipped week, never at its end.

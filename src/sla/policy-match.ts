@@ -26,7 +26,7 @@ export type Policy = {
 
 export type TicketFacts = { priorityId: number; categoryId: number | null; customerEmail: string | null; fieldValues: ReadonlyMap<number, string> };
 
-const domainOf = (email: string | null) => (email && email.includes('@') ? email.slice(email.lastIndexOf('@') + 1).trim().toLowerCase() : '');
+const domainOf = (email: string | null) => (email?.includes('@') ? email.slice(email.lastIndexOf('@') + 1).trim().toLowerCase() : '');
 
 export function policyFits(p: Policy, t: TicketFacts): boolean {
   if (!p.isActive) return false;

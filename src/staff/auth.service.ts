@@ -50,7 +50,7 @@ export async function authenticateStaff(
  */
 export async function staffForSession(db: Db, id: number, validAfterAtSignIn: number | null): Promise<Staff | null> {
   const row = await findStaffById(db, id);
-  if (!row || !row.is_active || !row.password_hash) return null;
+  if (!row?.is_active || !row.password_hash) return null;
   const staff = toStaff(row);
   return sessionStillValid(staff.sessionsValidAfter, validAfterAtSignIn) ? staff : null;
 }

@@ -38,7 +38,7 @@ export async function requestPasswordReset(deps: StaffAdminDeps, input: { email:
   if (byIp.hits > perIpPerHour || byAddress.hits > perAddressPerHour) return;
   const staff = await findStaffByEmail(deps.db, email);
   // An invited colleague uses the invitation; a deactivated account gets nothing.
-  if (!staff || !staff.is_active || !staff.password_hash) return;
+  if (!staff?.is_active || !staff.password_hash) return;
   await withTransaction(deps.db, (trx) => queueResetLink(trx, deps, staff, now));
 }
 
@@ -82,7 +82,7 @@ export type LinkHolder = { staffId: number; name: string; email: string };
 export async function linkHolder(db: Db, purpose: TokenPurpose, token: unknown, now: number): Promise<LinkHolder | null> {
   const stored = await validStaffToken(db, token, purpose, now);
   const staff = stored ? await findStaffForAdmin(db, stored.staffId) : undefined;
-  if (!stored || !staff || !staff.isActive || (purpose === 'invite') !== staff.invited) return null;
+  if (!stored || !staff?.isActive || (purpose === 'invite') !== staff.invited) return null;
   return { staffId: staff.id, name: staff.name, email: staff.email };
 }
 

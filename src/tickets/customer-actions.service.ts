@@ -29,7 +29,7 @@ export async function setStatusByCustomer(deps: Pick<TicketDeps, 'db' | 'clock' 
 /** The customer rates a staff reply helpful (1) or not (-1); they may change their mind. */
 export async function rateStaffReply(deps: Pick<TicketDeps, 'db' | 'clock' | 'events'>, ticket: TicketView, messageId: number, rating: 1 | -1): Promise<void> {
   const message = await findMessageOfTicket(deps.db, ticket.id, messageId);
-  if (!message || message.kind !== 'staff') throw new NotFoundError();
+  if (message?.kind !== 'staff') throw new NotFoundError();
   if (message.rating === rating) return;
   await withTransaction(deps.db, async (trx) => {
     const now = deps.clock.now();

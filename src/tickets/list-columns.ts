@@ -18,7 +18,7 @@ export type SortKey = (typeof sortKeys)[number];
 export const sortColumns = Object.fromEntries(sortKeys.map((k) => [k, true])) as Record<SortKey, true>;
 
 export function isSortKey(value: unknown): value is SortKey {
-  return typeof value === 'string' && Object.prototype.hasOwnProperty.call(sortColumns, value);
+  return typeof value === 'string' && Object.hasOwn(sortColumns, value);
 }
 
 /** A field column's key, and the field id behind one (or null for a built-in column). */

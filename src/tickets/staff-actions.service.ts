@@ -64,7 +64,7 @@ async function change(deps: TicketDeps, ticket: TicketView, patch: Record<string
 /** Whether this person may own tickets of the category: active, a role that sees tickets, access to it. */
 export async function mayOwnIn(deps: TicketDeps, staffId: number, categoryId: number): Promise<boolean> {
   const owner = await findStaffById(deps.db, staffId);
-  if (!owner || !owner.is_active || !seesTickets(owner)) return false;
+  if (!owner?.is_active || !seesTickets(owner)) return false;
   const cats = await visibleCategoryIds(deps.db, { id: Number(owner.id), isAdmin: Boolean(owner.is_admin) });
   return cats === 'all' || cats.includes(categoryId);
 }

@@ -60,7 +60,7 @@ export async function submitTicket(deps: TicketDeps & { settings: Settings; sign
   if (input.channel === 'web' && settings['portal.confirmEmail'] && typeof body.email === 'string' && String(body.email_confirm ?? '').trim().toLowerCase() !== typedEmail) errors.email_confirm = 'submit.emailMismatch';
   const categoryId = categoryIdOf(body.category);
   const category = categoryId !== null ? await findActiveCategory(db, categoryId) : undefined;
-  if (!errors.category && (!category || !category.is_public)) errors.category = 'form.chooseCategory';
+  if (!errors.category && (!category?.is_public)) errors.category = 'form.chooseCategory';
   const priority = settings['portal.customerPriority'] && fields?.priority ? await findPriorityByKey(db, fields.priority) : undefined;
   if (settings['portal.customerPriority'] && fields?.priority && !priority) errors.priority = 'form.invalid';
   if (input.channel === 'web' && settings['spam.question']) {

@@ -122,7 +122,7 @@ for (const width of [1280, 390]) {
     await page.waitForURL(/images=remote/);
     await page.waitForFunction(() => {
       const img = document.querySelector('.mail-original__html img') as HTMLImageElement | null;
-      return img !== null && img.complete && img.naturalWidth > 0;
+      return img?.complete && img.naturalWidth > 0;
     });
     await step(page, `mail-original-images-${width}`);
     expect(dialogs).toEqual([]);

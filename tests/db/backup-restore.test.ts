@@ -239,10 +239,10 @@ test('a cut-short or tampered archive leaves an empty database and no files, and
   await expect(restoreBackup(b.db, b.attachments, tampered)).rejects.toThrow(/SHA-256/);
   expect(attachmentFiles(b.attachments)).toEqual([]);
 
-  const escape = path.join(work, 'escape.jsonl.gz');
-  writeArchive(escape, [JSON.parse(lines[0]!), { file: '../../outside.txt', size: 1 }, { chunk: 'eA==' }]);
+  const escaping = path.join(work, 'escape.jsonl.gz');
+  writeArchive(escaping, [JSON.parse(lines[0]!), { file: '../../outside.txt', size: 1 }, { chunk: 'eA==' }]);
   const c = await target(testDbKind);
-  await expect(restoreBackup(c.db, c.attachments, escape)).rejects.toThrow(/unsafe file name/);
+  await expect(restoreBackup(c.db, c.attachments, escaping)).rejects.toThrow(/unsafe file name/);
   expect(fs.existsSync(path.join(c.tdb.dataDir, '..', 'outside.txt'))).toBe(false);
 });
 

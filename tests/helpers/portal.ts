@@ -1,4 +1,4 @@
-import request from 'supertest';
+import type request from 'supertest';
 import type { InstalledApp } from './installed-app';
 import { csrfFrom } from './installed-app';
 

@@ -62,7 +62,7 @@ export async function startSmtpSink(opts: { port?: number; auth?: { user: string
               from: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
               to: session.envelope.rcptTo.map((r) => r.address),
             });
-            waiters.splice(0).forEach((wake) => wake());
+            for (const wake of waiters.splice(0)) wake();
             const reply = `2.0.0 Ok: queued as sink-${received.length}`;
             void (held ?? Promise.resolve()).then(() => cb(null, reply));
           },
@@ -101,7 +101,7 @@ export async function startSmtpSink(opts: { port?: number; auth?: { user: string
       refuse = rule;
     },
     holdReplies: () => {
-      let release = () => undefined as void;
+      let release: () => void = () => undefined;
       held = new Promise<void>((resolve) => (release = resolve));
       return () => {
         held = null;

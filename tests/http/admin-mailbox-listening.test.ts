@@ -1,4 +1,4 @@
-import request from 'supertest';
+import type request from 'supertest';
 import { insertMailbox, type MailboxValues } from '../../src/mailboxes/mailboxes.repo';
 import { adminCredentials, csrfFrom, signedInAgent, useInstalledApp, type InstalledApp } from '../helpers/installed-app';
 

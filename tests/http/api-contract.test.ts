@@ -196,9 +196,12 @@ test('every documented status of every operation happens, and nothing undocument
         if (status === '429') await t.db('rate_limits').insert({ bucket: 'api-token:127.0.0.1', hits: 1000, reset_at: t.clock.now() + 60_000 }).onConflict('bucket').merge();
         const before = call.settings ? await t.services.settings.all() : undefined;
         if (call.settings) await t.services.settings.save(call.settings);
-        const res = await Promise.resolve(send(call, ctx)).finally(async () => {
+        let res: Awaited<ReturnType<typeof send>>;
+        try {
+          res = await send(call, ctx);
+        } finally {
           if (before) await t.services.settings.save(Object.fromEntries(Object.keys(call.settings!).map((k) => [k, before[k as keyof typeof before]])));
-        });
+        }
         if (status === '429') await t.db('rate_limits').where('bucket', 'like', 'api-token:%').del();
         await t.db('rate_limits').where('bucket', 'like', 'submit%').del();
         cases++;

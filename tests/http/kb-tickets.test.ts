@@ -10,8 +10,8 @@ import { adminAgent, tokenOf } from '../helpers/staff-admin';
 let t: InstalledApp;
 useInstalledApp((app) => (t = app), { freshRateLimits: true });
 
-const unescape = (html: string) => html.replace(/&#39;/g, "'").replace(/&#34;/g, '"').replace(/&quot;/g, '"').replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
-const textareaOf = (html: string, id: string) => unescape(new RegExp(`<textarea[^>]*id="${id}"[^>]*>([\\s\\S]*?)</textarea>`).exec(html)?.[1] ?? '');
+const unescapeHtml = (html: string) => html.replace(/&#39;/g, "'").replace(/&#34;/g, '"').replace(/&quot;/g, '"').replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
+const textareaOf = (html: string, id: string) => unescapeHtml(new RegExp(`<textarea[^>]*id="${id}"[^>]*>([\\s\\S]*?)</textarea>`).exec(html)?.[1] ?? '');
 
 /** A ticket with a customer question (quoting old mail, naming themselves) and a staff answer. */
 async function answeredTicket() {

@@ -50,7 +50,7 @@ test('bad input: every field checked at once, values kept, HTML inert, categorie
   const { page, token, key } = await formOf(sam);
   expect(page.text).not.toContain('New ticket hidden');
   const send = (fields: Record<string, string | string[]>, csrf: string | null = token) => {
-    let req = sam.post(`/admin/tickets/new${csrf ? `?_csrf=${encodeURIComponent(csrf)}` : ''}`).type('form');
+    const req = sam.post(`/admin/tickets/new${csrf ? `?_csrf=${encodeURIComponent(csrf)}` : ''}`).type('form');
     return req.send(new URLSearchParams([...(csrf ? [['_csrf', csrf]] : []), ...Object.entries(fields).flatMap(([k, v]) => ([] as string[]).concat(v).map((one) => [k, one]))]).toString());
   };
   await send({ email: 'a@example.org', name: 'A', category: '1', subject: 's', message: 'm', notify: 'no' }, null).expect(403);

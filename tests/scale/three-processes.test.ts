@@ -155,19 +155,19 @@ test('failed sign-ins through different processes add up, counted for the real c
 /** The fields of a form as a browser would send them unchanged (text, hidden, checked boxes, textareas, selects). */
 function formFields(html: string): Record<string, string> {
   const fields: Record<string, string> = {};
-  const unescape = (v: string) => v.replace(/&#34;|&quot;/g, '"').replace(/&#39;/g, "'").replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
+  const unescapeHtml = (v: string) => v.replace(/&#34;|&quot;/g, '"').replace(/&#39;/g, "'").replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
   for (const m of html.matchAll(/<input\b[^>]*>/g)) {
     const tag = m[0];
     const name = /\bname="([^"]+)"/.exec(tag)?.[1];
     if (!name) continue;
     const type = /\btype="([^"]+)"/.exec(tag)?.[1] ?? 'text';
     if ((type === 'checkbox' || type === 'radio') && !/\bchecked\b/.test(tag)) continue;
-    fields[name] = unescape(/\bvalue="([^"]*)"/.exec(tag)?.[1] ?? (type === 'checkbox' ? 'on' : ''));
+    fields[name] = unescapeHtml(/\bvalue="([^"]*)"/.exec(tag)?.[1] ?? (type === 'checkbox' ? 'on' : ''));
   }
-  for (const m of html.matchAll(/<textarea\b[^>]*\bname="([^"]+)"[^>]*>([\s\S]*?)<\/textarea>/g)) fields[m[1]!] = unescape(m[2]!.replace(/^\n/, ''));
+  for (const m of html.matchAll(/<textarea\b[^>]*\bname="([^"]+)"[^>]*>([\s\S]*?)<\/textarea>/g)) fields[m[1]!] = unescapeHtml(m[2]!.replace(/^\n/, ''));
   for (const m of html.matchAll(/<select\b[^>]*\bname="([^"]+)"[^>]*>([\s\S]*?)<\/select>/g)) {
     const selected = /<option value="([^"]*)"[^>]*\bselected\b/.exec(m[2]!)?.[1];
-    if (selected !== undefined) fields[m[1]!] = unescape(selected);
+    if (selected !== undefined) fields[m[1]!] = unescapeHtml(selected);
   }
   return fields;
 }

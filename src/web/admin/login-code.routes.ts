@@ -35,7 +35,7 @@ export function loginCodeRoutes(services: Services): Router {
     // The account's sessions ended after the password was accepted (password changed or reset,
     // deactivated): that password step no longer counts, and no code is used up on it.
     const row = await findStaffById(services.db, p.staffId);
-    if (!row || !row.is_active || !row.password_hash || !sessionStillValid(toStaff(row).sessionsValidAfter, p.at)) return res.redirect(303, '/admin/login');
+    if (!row?.is_active || !row.password_hash || !sessionStillValid(toStaff(row).sessionsValidAfter, p.at)) return res.redirect(303, '/admin/login');
     try {
       await verifySecondFactor(deps, p.staffId, (req.body as Record<string, unknown> | undefined)?.code, req.ip ?? 'unknown');
     } catch (err) {

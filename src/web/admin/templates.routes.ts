@@ -82,7 +82,7 @@ export function templateRoutes(services: Services): Router {
   // The editor's "Preview" button posts the unsaved text into the preview frame.
   router.post('/templates/:template/:language/preview', async (req, res) => {
     const { template } = target(req);
-    let draft;
+    let draft: ReturnType<typeof checkTemplateText>;
     try {
       draft = checkTemplateText(template, req.body);
     } catch (err) {

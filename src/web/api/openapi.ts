@@ -49,8 +49,8 @@ function staffOp(op: Op): ZodOpenApiOperationObject {
   const statuses = new Set<ApiErrorStatus>(['401', '403', '429', ...always, ...(op.extra ?? [])]);
   if (op.path || op.query || op.body) statuses.add('400');
   if (op.path) statuses.add('404');
-  if (op.body) ['413', '415'].forEach((x) => statuses.add(x as ApiErrorStatus));
-  if (op.creates) ['409', '422'].forEach((x) => statuses.add(x as ApiErrorStatus));
+  if (op.body) for (const x of ['413', '415'] as const) statuses.add(x);
+  if (op.creates) for (const x of ['409', '422'] as const) statuses.add(x);
   if (op.workable) statuses.add('409');
   const content = op.body ? { 'application/json': { schema: op.body }, ...(op.multipart ? { 'multipart/form-data': { schema: op.multipart } } : {}) } : undefined;
   return {
