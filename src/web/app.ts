@@ -1,13 +1,13 @@
 import cookieParser from 'cookie-parser';
 import express, { type Express } from 'express';
 import type { i18n } from 'i18next';
-import { handle as i18nHandle } from 'i18next-http-middleware';
 import type { Db } from '../db/db';
 import { SchemaStatus } from '../db/schema-status';
 import type { Logger } from '../logger';
 import { createServices, type Services } from './app-services';
 import { catalogCss, catalogLocals } from './catalog-locals';
 import { fromRoot } from '../paths';
+import { requestLanguage } from '../i18n/request-language';
 import type { AppDeps } from './app-deps';
 import { createPassport } from './auth/passport';
 import { requireStaff } from './auth/guards';
@@ -82,7 +82,7 @@ export function baseApp(opts: { trustProxy: boolean | number | string; viewDirs:
   app.use(cookieParser());
   // Languages and view locals come before anything that can refuse a request (a body too large,
   // a NUL in the query): the error page needs them to render.
-  app.use(i18nHandle(opts.i18n));
+  app.use(requestLanguage(opts.i18n));
   app.use(baseLocals(computeAssetVersion()));
   app.use(express.urlencoded({ extended: false, limit: '200kb', parameterLimit: 200 }));
   app.use(refuseNul);
