@@ -9,7 +9,7 @@
  *   npx tsx bench/load.ts --url http://127.0.0.1:3000       (a Tessera that is already running)
  *
  * Options: --requests 200 --warmup 20 --concurrency 1,8 --submit-concurrency 1,4
- * --scenarios staff-list,dashboard,... --seeded N (seeded tickets; counted in the database when
+ * --scenarios staff-list,dashboard,... --pid P (with --url: the server's process, for its CPU) --seeded N (seeded tickets; counted in the database when
  * its configuration is at hand) --email/--password (default: the seeded agent1) --json file.
  */
 import fs from 'node:fs';
@@ -27,6 +27,7 @@ import { formatTable, type Summary } from './stats';
 const { values } = parseArgs({
   options: {
     url: { type: 'string' },
+    pid: { type: 'string' },
     start: { type: 'boolean', default: false },
     port: { type: 'string', default: '3917' },
     requests: { type: 'string', default: '200' },
@@ -66,6 +67,8 @@ const countRows = (table: string) => withDb(async (db) => Number((await db(table
 
 async function main(): Promise<void> {
   const server = values.start ? await startServer(Number(values.port)) : null;
+  // A server already running (--url) has its CPU read too when its process id is given (--pid).
+  const serverPid = server?.pid ?? (values.pid ? Number(values.pid) : undefined);
   const base = new URL(values.url ?? `http://127.0.0.1:${values.port}`);
   const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
   try {
@@ -79,9 +82,9 @@ async function main(): Promise<void> {
       for (const c of numbers(scenario.concurrency === 'submit' ? values['submit-concurrency'] : values.concurrency)) {
         const before = scenario.concurrency === 'submit' ? await countRows('tickets') : null;
         const load1 = Math.round(os.loadavg()[0]! * 100) / 100;
-        const cpuBefore = cpuMsOf(server?.pid);
+        const cpuBefore = cpuMsOf(serverPid);
         const rows = await scenario.run(ctx, c);
-        const cpuAfter = cpuMsOf(server?.pid);
+        const cpuAfter = cpuMsOf(serverPid);
         // The server's own CPU time per operation (warm-up included): what a page costs, whatever else the machine is doing.
         const serverCpuMs = cpuBefore === null || cpuAfter === null ? null : Math.round(((cpuAfter - cpuBefore) / ((ctx.requests + ctx.warmup) * rows.length)) * 10) / 10;
         for (const r of rows) {

@@ -57,7 +57,7 @@ async function main(): Promise<void> {
   const dbServer = kind === 'mysql' ? 'mariadbd' : 'postgres';
   const dir = tempDir('tessera-bench-scale-');
   const tdb = await createTestDatabase(kind);
-  const env = { TESSERA_CONFIG_DIR: path.join(dir, 'config'), TESSERA_DATA_DIR: tdb.dataDir, TESSERA_TRUST_PROXY: proxyAddress, TESSERA_LOG_LEVEL: 'warn', NODE_ENV: 'production' };
+  const env = { TESSERA_CONFIG_DIR: path.join(dir, 'config'), TESSERA_DATA_DIR: tdb.dataDir, TESSERA_TRUST_PROXY: proxyAddress, TESSERA_LOG_LEVEL: 'warn' };
   const c = tdb.config;
   await promisify(execFile)(
     process.execPath,

@@ -30,7 +30,7 @@ export async function startServer(port: number): Promise<ChildProcess> {
   const log = fs.openSync(path.join(os.tmpdir(), `tessera-bench-server-${port}.log`), 'a');
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
     cwd: path.join(__dirname, '..'),
-    env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', NODE_ENV: 'production' },
+    env: { ...process.env, PORT: String(port), HOST: '127.0.0.1' },
     stdio: ['ignore', log, log],
   });
   for (let i = 0; i < 120; i++) {

@@ -1,6 +1,7 @@
 import type { Express } from 'express';
 import { fromRoot, resolveFromRoot } from '../src/paths';
 import { baseApp } from '../src/web/app';
+import { runModeOf } from '../src/web/run-mode';
 import { createCsrf } from '../src/web/middleware/csrf';
 import { loadConfig } from '../src/config/load-config';
 import { NotFoundError } from '../src/errors';
@@ -15,7 +16,7 @@ import { wizardRoutes } from './wizard.routes';
  * static files and health checks redirects to /install.
  */
 export function createInstallApp(deps: InstallAppDeps): Express {
-  const app = baseApp({ trustProxy: deps.config.server.trustProxy, viewDirs: [fromRoot('install', 'views'), fromRoot('views')], logger: deps.logger, i18n: deps.i18n, db: null });
+  const app = baseApp({ trustProxy: deps.config.server.trustProxy, viewDirs: [fromRoot('install', 'views'), fromRoot('views')], logger: deps.logger, i18n: deps.i18n, db: null, mode: runModeOf(deps.env) });
   const dataDir = resolveFromRoot(deps.config.paths.data);
   const key = loadOrCreateKey(dataDir);
   const csrf = createCsrf({ secret: key.toString('hex'), sessionIdOf: (req) => req.wizard?.id ?? '' });

@@ -9,6 +9,9 @@ import { createTessera, type Tessera } from './tessera';
  * connections close as they go idle, then the database pool closes.
  */
 function main(): void {
+  // Libraries that look at NODE_ENV (Express among them) behave as in production unless the
+  // developer asked for development mode (`npm run dev`); see web/run-mode.ts.
+  process.env.NODE_ENV ??= 'production';
   let tessera: Tessera;
   try {
     tessera = createTessera(createInstallApp);

@@ -13,6 +13,7 @@ import { lmtpListenOf } from './config/lmtp-address';
 import { lmtpSecretOf } from './mail-intake/lmtp-address';
 import { keepLmtpReceiver } from './mail-intake/lmtp-receiver';
 import { createApp } from './web/app';
+import { runModeOf } from './web/run-mode';
 import { createServices } from './web/app-services';
 
 /** What the install wizard needs; install/ provides the factory, so src/ never imports it. */
@@ -51,7 +52,7 @@ export function createTessera(createInstallApp: InstallAppFactory, env: Env = sy
     const current = loadConfig(env);
     db = createKnex(current.database, resolveFromRoot(current.paths.data), { logger: log });
     const services = createServices({ config: current, db, logger: log, i18n, clock: systemClock });
-    handle = createApp(services, { services });
+    handle = createApp(services, { services, mode: runModeOf(env) });
     jobs = startJobs(services, { listen: true, intervalMs: current.jobs?.intervalMs });
     // Mail from the machine's mail server by LMTP (server.lmtp): the resident receiver instead of a
     // process per mail; one that cannot listen yet tries again (the MTA keeps the mail meanwhile).

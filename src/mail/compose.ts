@@ -2,7 +2,7 @@ import ejs from 'ejs';
 import type { i18n, TFunction } from 'i18next';
 import { fromRoot } from '../paths';
 import { formatTrackingId } from '../tickets/tracking-id';
-import { mailT } from './fixed-texts';
+import { translatorFor } from '../i18n/remembered-texts';
 import { newMessageId, type MailSite } from './headers';
 import { mailStyle } from './html-style';
 import { linkify } from '../tickets/message-text';
@@ -93,7 +93,7 @@ async function render(file: string, locals: Record<string, unknown>, escapeValue
 export async function composeMail(ctx: ComposeContext, request: MailRequest): Promise<ComposedMail> {
   const addressing = addressingSchema.parse(request);
   const vars = templateVars[request.template].parse(request.vars);
-  const t = mailT(ctx.i18n, addressing.language);
+  const t = translatorFor(ctx.i18n, addressing.language);
   const name = addressing.to.name ?? '';
   const custom = await customText(ctx, request.template, addressing.language, vars, t, name);
   // A customer's answer to a mail about their ticket reaches it: say where to write, and where it goes.

@@ -1,13 +1,13 @@
 import cookieParser from 'cookie-parser';
 import express, { type Express } from 'express';
 import type { i18n } from 'i18next';
-import { handle as i18nHandle } from 'i18next-http-middleware';
 import type { Db } from '../db/db';
 import { SchemaStatus } from '../db/schema-status';
 import type { Logger } from '../logger';
 import { createServices, type Services } from './app-services';
 import { catalogCss, catalogLocals } from './catalog-locals';
 import { fromRoot } from '../paths';
+import { requestLanguage } from '../i18n/request-language';
 import type { AppDeps } from './app-deps';
 import { createPassport } from './auth/passport';
 import { requireStaff } from './auth/guards';
@@ -57,17 +57,22 @@ import { securityHeaders } from './middleware/security-headers';
 import { sessionMiddleware } from './middleware/session';
 import { upgradeGate } from './middleware/upgrade-gate';
 import { computeAssetVersion, staticFiles } from './static';
+import { runModeOf, type RunMode } from './run-mode';
+import { systemEnv } from '../config/load-config';
 
 /**
  * The part of the stack the help desk and the install wizard share: settings, logging, security
  * headers, static files, health checks, cookies, form bodies, languages and the view locals.
  * Nothing in it touches the database except /readyz.
  */
-export function baseApp(opts: { trustProxy: boolean | number | string; viewDirs: string[]; logger: Logger; i18n: i18n; db: Db | null }): Express {
+export function baseApp(opts: { trustProxy: boolean | number | string; viewDirs: string[]; logger: Logger; i18n: i18n; db: Db | null; mode?: RunMode }): Express {
   const app = express();
   app.set('trust proxy', opts.trustProxy);
   app.set('view engine', 'ejs');
   app.set('views', opts.viewDirs);
+  // Templates and their partials compiled once and kept, whatever NODE_ENV says, unless in
+  // development mode (then an edited view shows on the next request).
+  app.set('view cache', (opts.mode ?? runModeOf(systemEnv)) === 'production');
   app.set('query parser', 'simple');
   app.disable('x-powered-by');
   app.use(requestLogger(opts.logger));
@@ -77,7 +82,7 @@ export function baseApp(opts: { trustProxy: boolean | number | string; viewDirs:
   app.use(cookieParser());
   // Languages and view locals come before anything that can refuse a request (a body too large,
   // a NUL in the query): the error page needs them to render.
-  app.use(i18nHandle(opts.i18n));
+  app.use(requestLanguage(opts.i18n));
   app.use(baseLocals(computeAssetVersion()));
   app.use(express.urlencoded({ extended: false, limit: '200kb', parameterLimit: 200 }));
   app.use(refuseNul);
@@ -85,8 +90,8 @@ export function baseApp(opts: { trustProxy: boolean | number | string; viewDirs:
 }
 
 /** Builds the installed help desk without listening; src/server.ts listens, tests use supertest. */
-export function createApp(deps: AppDeps, prebuilt?: { services?: Services }): Express {
-  const app = baseApp({ trustProxy: deps.config.server.trustProxy, viewDirs: [fromRoot('views')], logger: deps.logger, i18n: deps.i18n, db: deps.db });
+export function createApp(deps: AppDeps, prebuilt?: { services?: Services; mode?: RunMode }): Express {
+  const app = baseApp({ trustProxy: deps.config.server.trustProxy, viewDirs: [fromRoot('views')], logger: deps.logger, i18n: deps.i18n, db: deps.db, mode: prebuilt?.mode });
   const services = prebuilt?.services ?? createServices(deps);
   const schemaStatus = new SchemaStatus(deps.db);
   const passport = createPassport({ ...deps, signingSecret: deps.config.secrets.signing });

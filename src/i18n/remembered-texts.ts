@@ -1,14 +1,14 @@
 import type { i18n, TFunction } from 'i18next';
 
 /**
- * A language's translate function for mail, with the texts that take no values remembered.
- * Each i18next call copies its options and searches every locale file in turn: ~10 µs, a
- * dozen to twenty times per mail. The locale files are loaded once at start and never change
+ * A language's translate function, with the texts that take no values remembered: for mail and
+ * for every page (request-language.ts). Each i18next call copies its options and searches every
+ * locale file in turn: ~10 µs, a dozen to twenty times per mail and more per page. The locale files are loaded once at start and never change
  * while the process runs, so a text without values is the same every time it is asked for.
  */
 const fixedTexts = new WeakMap<i18n, Map<string, TFunction>>();
 
-export function mailT(texts: i18n, language: string): TFunction {
+export function translatorFor(texts: i18n, language: string): TFunction {
   let byLanguage = fixedTexts.get(texts);
   if (!byLanguage) {
     byLanguage = new Map();
