@@ -163,6 +163,8 @@ export function formatAuditEntries(rows: AuditRow[], names: AuditNames, viewer: 
       const byTracking = r.targetType === 'ticket' && targetId === null ? names.ticketByTracking.get(r.targetId) : undefined;
       if (byTracking !== undefined) target = thing('ticket', byTracking);
       else if (namedKinds.has(r.targetType) && targetId !== null) target = thing(r.targetType as NamedKind, targetId);
+      // A settings entry names its tab ("E-mail sending"), which is also where the settings live.
+      else if (r.targetType === 'settings' && /^[a-z]+$/.test(r.targetId) && t(`settings.tabs.${r.targetId}`, { defaultValue: '' })) target = { label: t(`settings.tabs.${r.targetId}`), href: `/admin/settings/${r.targetId}` };
       else target = { label: `${t(`auditKinds.${r.targetType}`, { defaultValue: r.targetType })} ${r.targetType === 'ticket' && /^[A-Z0-9]{10}$/.test(r.targetId) ? formatTrackingId(r.targetId) : r.targetId}`, href: null };
     }
     const who = r.staffId !== null ? { ...thing('staff', r.staffId), ...(nameOf('staff', r.staffId) === undefined && r.staffName ? { label: r.staffName } : {}) } : r.staffName ? { label: r.staffName, href: null } : null;

@@ -42,7 +42,7 @@ const visible = (l: AuditLine) => [l.who?.label, l.what, l.target?.label, ...l.c
 
 /** One stored shape per action the code writes, as the writing service builds it. */
 const cases: Array<[AuditRow, string[]]> = [
-  [row('settings.changed', 'settings', 'sending', { changes: { 'mail.smtpHost': { before: '', after: 'smtp.acme.test' } } }), ['Settings changed', 'mail.smtpHost: (empty) → smtp.acme.test']],
+  [row('settings.changed', 'settings', 'sending', { changes: { 'mail.smtpHost': { before: '', after: 'smtp.acme.test' } } }), ['Settings changed', 'E-mail sending', 'mail.smtpHost: (empty) → smtp.acme.test']],
   [row('template.saved', 'mail_template', 'ticket_created/en', { changes: { subject: { before: 'Hi', after: 'Hello' } } }), ['E-mail template changed', 'Subject: Hi → Hello', 'E-mail template ticket_created/en']],
   [row('template.reset', 'mail_template', 'ticket_created/en', { changes: { subject: { before: 'Hello', after: null } } }), ['reset to default', 'Subject: Hello → (empty)']],
   [row('api_token.created', 'api_token', 14, { name: 'CRM sync', expiresAt: 1804359107229 }), ['API token created', 'CRM sync', 'Expires: ']],
