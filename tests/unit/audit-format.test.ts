@@ -8,7 +8,7 @@ import { fromRoot } from '../../src/paths';
 
 const i18n = createI18n();
 const t = i18n.getFixedT('en');
-const viewer = { t: (k: string, o?: Record<string, unknown>) => t(k, o as never) as string, lang: 'en', timeZone: 'Europe/Bratislava' };
+const viewer = { t: (k: string, o?: Record<string, unknown>) => String(t(k, o as never)), lang: 'en', timeZone: 'Europe/Bratislava' };
 
 // What the page's names query would answer for these ids.
 const names: AuditNames = {
