@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import type { Db } from '../db/db';
 import { zonedLocalToEpoch } from '../tickets/zoned-time';
+import { collectAuditRefs, formatAuditEntries, type AuditViewer } from './audit-format';
+import { resolveAuditNames } from './audit-names.repo';
 import { listAuditActions, listAuditPage, listAuditPeople, type AuditCursor, type AuditFilter } from './audit-query.repo';
 
 export const auditPageSize = 50;
@@ -22,37 +24,11 @@ const querySchema = z.object({
 
 export type AuditQuery = { person: string; action: string; from: string; to: string };
 
-/** One change as the viewer shows it: a name and, for a before/after pair, both values. */
-export type AuditDetail = { name: string; value?: string; before?: string; after?: string };
-
 const nextDay = (d: string) => new Date(Date.parse(`${d}T00:00:00Z`) + 86_400_000).toISOString().slice(0, 10);
-const shown = (v: unknown) => (typeof v === 'string' ? v : v == null ? '' : JSON.stringify(v));
-
-/**
- * The stored JSON details in readable lines: a `changes` map becomes one line per key with its
- * before and after; any other field one line with its value. Never HTML: the view escapes it.
- */
-export function describeDetails(json: string | null): AuditDetail[] {
-  if (!json) return [];
-  let details: unknown;
-  try {
-    details = JSON.parse(json);
-  } catch {
-    return [{ name: '', value: json }];
-  }
-  if (typeof details !== 'object' || details === null) return [{ name: '', value: shown(details) }];
-  return Object.entries(details).flatMap(([name, value]): AuditDetail[] => {
-    if (name === 'changes' && typeof value === 'object' && value !== null) {
-      return Object.entries(value).map(([key, change]) =>
-        typeof change === 'object' && change !== null && 'before' in change && 'after' in change ? { name: key, before: shown(change.before), after: shown(change.after) } : { name: key, value: shown(change) },
-      );
-    }
-    return [{ name, value: shown(value) }];
-  });
-}
 
 /** A page of the audit log for the viewer's filters, with the choices its filter form offers. */
-export async function auditLogPage(db: Db, rawQuery: unknown, timeZone: string) {
+export async function auditLogPage(db: Db, rawQuery: unknown, viewer: AuditViewer) {
+  const { timeZone } = viewer;
   const q = querySchema.parse(typeof rawQuery === 'object' && rawQuery !== null ? rawQuery : {});
   const filter: AuditFilter = {};
   if (q.person) filter.staffId = Number(q.person);
@@ -67,7 +43,7 @@ export async function auditLogPage(db: Db, rawQuery: unknown, timeZone: string) 
   const query: AuditQuery = { person: q.person ?? '', action: q.action ?? '', from: from !== null ? q.from! : '', to: to !== null ? q.to! : '' };
   return {
     query,
-    entries: page.rows.map((r) => ({ ...r, details: describeDetails(r.details) })),
+    entries: formatAuditEntries(page.rows, await resolveAuditNames(db, collectAuditRefs(page.rows)), viewer),
     next: page.next ? `${page.next.createdAt}.${page.next.id}` : null,
     isFirstPage: cursor === null,
     // An action asked for in the address stays choosable even when it is older than the list.

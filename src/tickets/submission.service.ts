@@ -9,7 +9,7 @@ import { clientKey } from '../security/client-key';
 import { chargeCustomerSend } from '../security/reply-quota';
 import { AppError, TooManyRequestsError, ValidationError } from '../errors';
 import type { Settings } from '../settings/settings.schema';
-import { secondsSinceShown } from './form-timing';
+import { readFormShown, retryMinSeconds, retryWindowSeconds, type ShownForm } from './form-timing';
 import { attachmentErrors, checkUploads, type Upload } from '../attachments/upload-check';
 import { findPriorityByKey } from './statuses.repo';
 import { categoryIdOf, submissionSchema } from './submission.schema';
@@ -37,6 +37,12 @@ export type Submission = {
  * bans and limits on both. Field errors come back as a ValidationError whose details map each
  * form field to a locale key (attachment problems under "attachments" as `key|json-vars`).
  */
+/** A second try after the "too fast" note passes once per re-shown form, and not in the very instant it was shown. */
+async function firstSecondTry(db: TicketDeps['db'], shown: ShownForm, now: number): Promise<boolean> {
+  if (shown.age < retryMinSeconds) return false;
+  return (await hitWindowCounter(db, `form-retry:${shown.signature}`, retryWindowSeconds * 1000, now)).hits === 1;
+}
+
 export async function submitTicket(deps: TicketDeps & { settings: Settings; signingSecret: string }, input: Submission): Promise<{ ticket: TicketView; created: boolean }> {
   const { settings, db } = deps;
   const now = deps.clock.now();
@@ -73,9 +79,9 @@ export async function submitTicket(deps: TicketDeps & { settings: Settings; sign
   if (uploads.problems.length) errors.attachments = attachmentErrors(uploads.problems);
   if (Object.keys(errors).length || !fields || !category) throw new ValidationError('Some fields need attention.', errors);
   if (input.channel === 'web') {
-    const age = secondsSinceShown(deps.signingSecret, body.shown, now);
-    if (age === null) throw new ValidationError('The form has expired.', { form: 'submit.formExpired' });
-    if (age < settings['spam.minFillSeconds']) throw new ValidationError('Sent too fast.', { form: 'submit.tooFast' });
+    const shown = readFormShown(deps.signingSecret, body.shown, now);
+    if (shown === null) throw new ValidationError('The form has expired.', { form: 'submit.formExpired' });
+    if (shown.secondTry ? !(await firstSecondTry(db, shown, now)) : shown.age < settings['spam.minFillSeconds']) throw new ValidationError('Sent too fast.', { form: 'submit.tooFast' });
   }
 
   if (isBanned(await listBans(db), { email: fields.email, ip: input.ip })) throw new RefusedError();

@@ -66,7 +66,7 @@ test.each([
   await step(page, `settings-${size}-saved`);
 
   await page.goto(`${server.base}/admin/audit`);
-  expect(await page.locator('.audit-table').textContent()).toContain('portal.maxOpenPerEmail');
+  expect(await page.locator('.audit-list').textContent()).toContain('portal.maxOpenPerEmail');
   await step(page, `settings-${size}-audit`);
 
   await page.goto(`${server.base}/admin/templates`);

@@ -1,5 +1,6 @@
 import request from 'supertest';
 import { recordAudit } from '../../src/audit/audit.repo';
+import { customerTicket } from '../helpers/api-client';
 import { adminCredentials, csrfFrom, signIn, staffCredentials, useInstalledApp, type InstalledApp } from '../helpers/installed-app';
 
 let t: InstalledApp;
@@ -41,7 +42,7 @@ test('a settings change is recorded with who, from where, and before/after per c
   expect(Number((await t.db('audit_log').count({ n: '*' }).first())!.n)).toBe(1);
   const page = await admin.get('/admin/audit').expect(200);
   expect(page.text).toContain('Settings changed');
-  expect(page.text).toContain('<code>mail.smtpHost</code>');
+  expect(page.text).toContain('<span class="audit-details__key">mail.smtpHost</span>');
   expect(page.text).not.toContain('top secret 1');
 });
 
@@ -52,13 +53,13 @@ test('the viewer lists newest first, filters by person, action and dates, and pa
     await recordAudit(t.db, { actor: { id: i % 2 ? samId : adaId, name: i % 2 ? 'Sam Staff' : 'Ada Admin' }, action: i % 3 ? 'settings.changed' : 'template.saved', target: { type: 'entry', id: i }, details: { n: i } }, day + i * 3600_000);
   }
   const first = await admin.get('/admin/audit').expect(200);
-  const positions = [...first.text.matchAll(/<span class="muted small">entry (\d+)<\/span>/g)].map((m) => Number(m[1]));
+  const positions = [...first.text.matchAll(/<span class="audit-entry__target">entry (\d+)<\/span>/g)].map((m) => Number(m[1]));
   expect(positions).toHaveLength(50);
   expect(positions[0]).toBe(59);
   expect(positions).toEqual([...positions].sort((a, b) => b - a));
   const older = /<a href="(\/admin\/audit\?before=[^"]+)">Older entries/.exec(first.text)![1]!.replace(/&amp;/g, '&');
   const second = await admin.get(older).expect(200);
-  const rest = [...second.text.matchAll(/<span class="muted small">entry (\d+)<\/span>/g)].map((m) => Number(m[1]));
+  const rest = [...second.text.matchAll(/<span class="audit-entry__target">entry (\d+)<\/span>/g)].map((m) => Number(m[1]));
   expect(rest).toEqual([9, 8, 7, 6, 5, 4, 3, 2, 1, 0]);
   expect(second.text).not.toContain('Older entries');
   expect(second.text).toContain('Back to the newest entries');
@@ -88,14 +89,58 @@ test('the viewer lists newest first, filters by person, action and dates, and pa
   await admin.get('/admin/audit?from=0000-01-01&to=0000-01-01').expect(200);
 });
 
-test('details are shown as text: HTML in them is inert', async () => {
+test('details are shown as text: HTML in them, in stored names and in resolved names is inert', async () => {
   await t.db('audit_log').del();
-  await recordAudit(t.db, { actor: { id: adaId, name: '<b>Ada</b>' }, action: 'settings.changed', details: { changes: { 'helpdesk.name': { before: 'Acme', after: '<script>alert(1)</script>' } }, note: '<img src=x onerror=alert(2)>' } }, t.clock.now());
-  const page = await admin.get('/admin/audit').expect(200);
-  expect(page.text).toContain('&lt;script&gt;alert(1)&lt;/script&gt;');
-  expect(page.text).toContain('&lt;img src=x onerror=alert(2)&gt;');
-  expect(page.text).toContain('&lt;b&gt;Ada&lt;/b&gt;');
-  expect(page.text).not.toContain('<script>alert');
+  const categoryId = Number((await t.db('categories').first('id')).id);
+  const oldName = (await t.db('categories').where({ id: categoryId }).first('name')).name;
+  await t.db('staff_users').where({ id: samId }).update({ name: '<b>Sam</b>' });
+  await t.db('categories').where({ id: categoryId }).update({ name: '<img src=x onerror=alert(3)>' });
+  try {
+    await recordAudit(t.db, { actor: null, action: 'settings.changed', details: { changes: { 'helpdesk.name': { before: 'Acme', after: '<script>alert(1)</script>' } }, note: '<img src=x onerror=alert(2)>' } }, t.clock.now());
+    await recordAudit(t.db, { actor: { id: samId, name: 'Sam' }, action: 'staff.changed', target: { type: 'staff', id: samId }, details: { before: { categoryIds: [] }, after: { categoryIds: [categoryId] } } }, t.clock.now());
+    const page = await admin.get('/admin/audit').expect(200);
+    expect(page.text).toContain('&lt;script&gt;alert(1)&lt;/script&gt;');
+    expect(page.text).toContain('&lt;img src=x onerror=alert(2)&gt;');
+    expect(page.text).toContain('&lt;img src=x onerror=alert(3)&gt;');
+    expect(page.text).toContain(`<a class="audit-entry__who" href="/admin/staff/${samId}">&lt;b&gt;Sam&lt;/b&gt;</a>`);
+    expect(page.text).not.toContain('<script>alert');
+    expect(page.text).not.toContain('<b>Sam');
+    expect(page.text).not.toContain('<img src=x');
+  } finally {
+    await t.db('staff_users').where({ id: samId }).update({ name: staffCredentials.name });
+    await t.db('categories').where({ id: categoryId }).update({ name: oldName });
+  }
+});
+
+test('entries read as sentences with names, old → new values, linked tracking IDs and times in the help desk zone; raw JSON only behind a click', async () => {
+  await t.db('audit_log').del();
+  const categoryId = Number((await t.db('categories').first('id')).id);
+  const categoryName = (await t.db('categories').where({ id: categoryId }).first('name')).name as string;
+  const roleId = (await t.db('roles').insert({ name: 'Tier Two', capabilities: '[]', created_at: 0, updated_at: 0 }).returning('id'))[0];
+  const rid = Number(typeof roleId === 'object' ? roleId.id : roleId);
+  const made = await customerTicket(t);
+  const ticket = { id: made.id, tracking_id: made.trackingId };
+  await t.services.settings.save({ 'helpdesk.timezone': 'Europe/Bratislava' });
+  try {
+    const at = Date.parse('2026-03-10T23:30:00Z'); // 00:30 on 11 March in Bratislava
+    await recordAudit(t.db, { actor: { id: adaId, name: 'Ada' }, action: 'staff.changed', target: { type: 'staff', id: samId }, details: { before: { roleId: null, categoryIds: [] }, after: { roleId: rid, categoryIds: [categoryId] } } }, at);
+    await recordAudit(t.db, { actor: { id: adaId, name: 'Ada' }, action: 'api_token.created', target: { type: 'api_token', id: 1 }, details: { name: 'CRM', expiresAt: 1804359107229 } }, at);
+    await recordAudit(t.db, { actor: { id: adaId, name: 'Ada' }, action: 'ticket_follower_added', target: { type: 'ticket', id: ticket.id }, details: { email: 'f@example.com' } }, at);
+    const html = (await admin.get('/admin/audit').expect(200)).text;
+    const shown = html.replace(/<details[\s\S]*?<\/details>/g, '');
+    expect(shown).toContain(`href="/admin/staff/${samId}">${staffCredentials.name}</a>`);
+    expect(shown).toMatch(/Role<\/span>: <span class="audit-value audit-value--old">\(empty\)<\/span> <span aria-hidden="true">→<\/span>.*Tier Two/);
+    expect(shown).toContain(categoryName);
+    expect(shown).toContain('Mar 11, 2026'); // the help desk's zone, not UTC
+    expect(shown).toContain('Expires</span>: <span class="audit-value">Mar 6, 2027');
+    expect(shown).toContain(`<a class="audit-entry__target" href="/admin/tickets/${ticket.id}">${ticket.tracking_id.slice(0, 3)}-`);
+    expect(shown).not.toMatch(/[{}]|&#34;|&quot;[a-z]+&quot;:/); // no JSON outside the raw details
+    expect(shown).not.toContain('1804359107229');
+    expect(html).toMatch(/<details class="audit-raw"><summary>Stored details<\/summary><pre>\{/);
+  } finally {
+    await t.services.settings.save({ 'helpdesk.timezone': 'UTC' });
+    await t.db('roles').where({ id: rid }).del();
+  }
 });
 
 test('only admins see the audit log', async () => {

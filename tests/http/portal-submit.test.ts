@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import request from 'supertest';
-import { useInstalledApp, type InstalledApp } from '../helpers/installed-app';
+import { csrfFrom, useInstalledApp, type InstalledApp } from '../helpers/installed-app';
 import { openTicket, submitForm, validTicket } from '../helpers/portal';
 
 let t: InstalledApp;
@@ -71,7 +71,51 @@ test('the honeypot and a too-fast submission are refused', async () => {
     .field('shown', /name="shown" value="([^"]+)"/.exec(page.text)![1]!)
     .field('name', validTicket.name).field('email', validTicket.email).field('category', '1').field('subject', 'x').field('message', 'y');
   expect(fast.status).toBe(400);
-  expect(fast.text).toContain('That was very fast');
+  expect(fast.text).toContain('faster than people usually type');
+});
+
+test('after the kind "too fast" note, the next press of Send goes through once; the second-try token is single-use, signed and short-lived', async () => {
+  const agent = request.agent(t.app);
+  const send = (page: string, fields: Record<string, string> = {}) => {
+    const hidden = (name: string) => new RegExp(`name="${name}" value="([^"]*)"`).exec(page)?.[1] ?? '';
+    let req = agent.post(`/helpdesk/tickets/new?_csrf=${encodeURIComponent(csrfFrom(page))}`).field('shown', fields.shown ?? hidden('shown')).field('submission_key', fields.submission_key ?? hidden('submission_key'));
+    for (const [k, v] of Object.entries({ ...validTicket, subject: 'Autofilled', ...fields })) if (k !== 'shown' && k !== 'submission_key') req = req.field(k, v);
+    return req;
+  };
+  const before = Number((await t.db('tickets').count<{ n: number }[]>({ n: '*' }))[0]!.n);
+  // The browser filled everything in at once (autofill): refused kindly, the entries kept.
+  const first = await send((await agent.get('/helpdesk/tickets/new').expect(200)).text);
+  expect(first.status).toBe(400);
+  expect(first.text).toContain('Thank you! Your browser filled in the form faster than people usually type');
+  expect(first.text).toContain('value="Autofilled"');
+  const retryToken = /name="shown" value="([^"]+)"/.exec(first.text)![1]!;
+  expect(retryToken).toMatch(/^[0-9a-z]+\.r\./);
+
+  // In the very instant the note is shown a press still counts as a bot's.
+  const instant = await send(first.text);
+  expect(instant.status).toBe(400);
+  expect(instant.text).toContain('faster than people usually type');
+  const again = instant.text;
+
+  // A person reads the note and presses Send again (well under the 3 s minimum fill time): it passes.
+  t.clock.advance(1500);
+  const second = await send(again);
+  expect(second.status).toBe(303);
+  expect(Number((await t.db('tickets').count<{ n: number }[]>({ n: '*' }))[0]!.n)).toBe(before + 1);
+
+  // The same second-try token does not let a second ticket through.
+  t.clock.advance(1500);
+  const reused = await send(again, { submission_key: '', subject: 'Another one' });
+  expect(reused.status).toBe(400);
+  expect(reused.text).toContain('faster than people usually type');
+  // Forged, or older than 30 minutes: an expired form, as before.
+  const forged = await send(again, { shown: retryToken.replace(/.$/, (c) => (c === 'A' ? 'B' : 'A')), submission_key: '' });
+  expect(forged.text).toContain('expired');
+  t.clock.advance(31 * 60_000);
+  const stale = await send(reused.text, { submission_key: '' });
+  expect(stale.status).toBe(400);
+  expect(stale.text).toContain('expired');
+  expect(Number((await t.db('tickets').count<{ n: number }[]>({ n: '*' }))[0]!.n)).toBe(before + 1);
 });
 
 test('the tracking ID page needs proof: another browser is sent to the lookup form', async () => {

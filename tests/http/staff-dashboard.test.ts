@@ -23,7 +23,7 @@ test('the dashboard counts every queue, links each to its filtered list, and sho
   // On a phone the top bar is short: the dashboard leads to the administration and the profile.
   expect(page.text).toContain('href="/admin/manage"');
   expect(page.text).toContain('href="/admin/profile"');
-  for (const [name, n] of [['New', 3], ['Open', 3], ['Mine', 1], ['Unassigned', 2], ['Overdue', 1], ['Due within 24 hours', 1], ['Waiting for customer', 0]] as const) expect([name, countOf(page.text, name)]).toEqual([name, n]);
+  for (const [name, n] of [['New', 3], ['All unresolved', 3], ['Open', 0], ['Mine', 1], ['Unassigned', 2], ['Overdue', 1], ['Due within 24 hours', 1], ['Waiting for customer', 0]] as const) expect([name, countOf(page.text, name)]).toEqual([name, n]);
   expect(page.text).toContain('href="/admin/tickets?due=overdue&amp;sort=due&amp;dir=asc"');
   expect(idsIn((await admin.get('/admin/tickets?due=overdue&sort=due&dir=asc').expect(200)).text)).toEqual([overdue.id]);
   expect(idsIn((await admin.get('/admin/tickets?due=soon&sort=due&dir=asc').expect(200)).text)).toEqual([soon.id]);
@@ -32,6 +32,31 @@ test('the dashboard counts every queue, links each to its filtered list, and sho
   expect(page.text).toContain('<strong>Ada Admin</strong> · Tag added: callback');
   expect(page.text).toContain('<strong>Carla Customer</strong> · Created');
   expect(page.text).toContain(`href="/admin/tickets/${soon.id}"`);
+});
+
+test('each status count on the dashboard has the list\'s status name and equals the number of tickets its link lists', async () => {
+  const keys = ['new', 'open', 'replied', 'replied', 'replied', 'waiting', 'on_hold', 'resolved'];
+  const statuses = new Map((await t.db('statuses').select('id', 'key')).map((s: { id: number; key: string }) => [s.key, Number(s.id)]));
+  for (const [i, key] of keys.entries()) {
+    const made = await f.ticket({ subject: `Status count ${i}`, email: `status-count-${i}@example.net` });
+    await t.db('tickets').where({ id: made.id }).update({ status_id: statuses.get(key) });
+  }
+  const admin = await f.staffAgent(adminCredentials);
+  const page = (await admin.get('/admin').expect(200)).text;
+  const shown = [...page.matchAll(/<a class="queue card" href="(\/admin\/tickets\?status=([a-z_]+))"><span class="queue__count">(\d+)<\/span> <span class="queue__name">([^<]+)<\/span>/g)].map((m) => ({ href: m[1]!, key: m[2]!, count: Number(m[3]), name: m[4]! }));
+  expect(shown.map((s) => s.key).sort()).toEqual(['new', 'on_hold', 'open', 'replied', 'waiting']); // every open status, and only those
+  expect(shown.find((s) => s.key === 'replied')).toMatchObject({ name: 'Answered by us', count: 3 });
+  expect(countOf(page, 'Answered by us')).toBe(3);
+  for (const s of shown) {
+    const list = (await admin.get(s.href).expect(200)).text;
+    expect([s.key, idsIn(list).length]).toEqual([s.key, s.count]);
+    // The list names the status as the dashboard does.
+    if (s.count) expect(list).toContain(`>${s.name}</`);
+  }
+  // "All unresolved" is the sum of the open statuses, and its link lists exactly those tickets.
+  expect(countOf(page, 'All unresolved')).toBe(shown.reduce((n, s) => n + s.count, 0));
+  const all = /<a class="queue card" href="([^"]+)"><span class="queue__count">\d+<\/span> <span class="queue__name">All unresolved</.exec(page)![1]!.replace(/&amp;/g, '&');
+  expect(idsIn((await admin.get(all).expect(200)).text)).toHaveLength(countOf(page, 'All unresolved'));
 });
 
 test('counts and activity never include tickets of categories the person cannot see', async () => {

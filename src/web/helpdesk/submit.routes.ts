@@ -44,7 +44,8 @@ export function submitRoutes(services: Services): Router {
       attachments: { maxCount: settings['attachments.maxCount'], maxSizeMb: settings['attachments.maxSizeMb'], types: settings['attachments.allowedTypes'] },
       values,
       errors,
-      shown: formShownToken(secret, services.clock.now()),
+      // After the "too fast" note the next press of Send is let through once (form-timing.ts).
+      shown: formShownToken(secret, services.clock.now(), errors.form === 'submit.tooFast'),
       submissionKey: formSubmissionKey(values.submission_key),
       kbSuggest,
       // Signed for this visitor: their suggestions count for the deflection numbers (kb-deflection.service).
