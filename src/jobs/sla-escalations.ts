@@ -19,6 +19,10 @@ export const escalationBatchFrom = 10;
  * step fails is logged and tried again later; the others escalate meanwhile.
  */
 export async function runSlaEscalations(deps: EscalationDeps & { logger: Logger }, opts: { batch?: number; holder?: string; budgetMs?: number } = {}): Promise<number> {
+  // Settings read inside a transaction are only taken from the cache when their revision is still
+  // the cached one; in a process that runs jobs alone (cron) nothing had filled the cache, and every
+  // mail and notification of a level read and parsed every setting. Filled here, outside any transaction.
+  await deps.settings.all();
   return runLeasedBatch(deps, {
     name: 'sla-escalations',
     leaseMs: 120_000,
