@@ -18,6 +18,9 @@ jest.mock('../../src/sla/escalation-actions', () => {
   };
 });
 
+// Each test opens up to eleven tickets through the portal form: slow on a loaded machine.
+jest.setTimeout(180_000);
+
 let t: InstalledApp;
 useInstalledApp((app) => (t = app), { freshRateLimits: true });
 
