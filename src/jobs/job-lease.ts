@@ -34,6 +34,12 @@ export type LeasedBatch<T> = {
   due: (now: number, limit: number) => Promise<T[]>;
   /** One row's step; returns how much it did. */
   step: (row: T, now: number) => Promise<number>;
+  /**
+   * Optional: many rows' steps at once (one transaction), for runs with at least `from` rows, in
+   * parts of `size`; the rows it returns in `left` are stepped one by one after it. A part whose
+   * step throws is stepped again row by row, so one bad row holds up no other.
+   */
+  many?: { from: number; size: number; step: (rows: T[], now: number) => Promise<{ done: number; left: T[] }> };
   /** Moves a row whose step threw to a later time (a conditional write on the time read). */
   defer: (row: T, until: number) => Promise<unknown>;
 };
@@ -61,17 +67,33 @@ export async function runLeasedBatch<T>(deps: { db: Knex; clock: { now(): number
       const rows = await job.due(now, job.batch);
       // A row that could neither be done nor moved on would be read again first: end the run there.
       let stuck = false;
-      for (const row of rows) {
-        try {
-          done += await job.step(row, now);
-        } catch (err) {
-          deps.logger.error({ err, job: job.name, row }, 'job step failed; the row is tried again later');
-          await job.defer(row, deps.clock.now() + failedRowBackoffMs).catch((deferErr: unknown) => {
-            stuck = true;
-            deps.logger.error({ err: deferErr, job: job.name, row }, 'could not move the failed row on');
-          });
+      const oneByOne = async (list: T[]) => {
+        for (const row of list) {
+          try {
+            done += await job.step(row, now);
+          } catch (err) {
+            deps.logger.error({ err, job: job.name, row }, 'job step failed; the row is tried again later');
+            await job.defer(row, deps.clock.now() + failedRowBackoffMs).catch((deferErr: unknown) => {
+              stuck = true;
+              deps.logger.error({ err: deferErr, job: job.name, row }, 'could not move the failed row on');
+            });
+          }
+          await letRequestsIn();
         }
-        await letRequestsIn();
+      };
+      if (job.many && rows.length >= job.many.from) {
+        for (let i = 0; i < rows.length; i += job.many.size) {
+          const part = rows.slice(i, i + job.many.size);
+          const outcome = await job.many.step(part, now).catch((err: unknown) => {
+            deps.logger.warn({ err, job: job.name, rows: part.length }, 'job batch failed; its rows are stepped one by one');
+            return { done: 0, left: part };
+          });
+          done += outcome.done;
+          await letRequestsIn();
+          await oneByOne(outcome.left);
+        }
+      } else {
+        await oneByOne(rows);
       }
       if (stuck || rows.length < job.batch || Date.now() - started >= budgetMs) break;
     }

@@ -13,23 +13,29 @@ import { inboundMailActive, replyAddressOf } from './inbound';
 import { ticketThread } from './thread.repo';
 import { threadHeaders } from './threading';
 import type { MailRequest } from './mail.schema';
-import { insertOutboxMail, leasedMail, type Lease } from './outbox.repo';
+import { insertOutboxMail, insertOutboxMails, leasedMail, type Lease, type NewOutboxMail } from './outbox.repo';
 
 export type QueueMailDeps = { i18n: i18n; settings: SettingsService; clock: Clock };
 
 /** The stored mail: its outbox id and the Message-ID it goes out with (keep it on the message for threading). */
 export type QueuedMail = { id: number; emailMessageId: string };
 
-async function storeMail(trx: Trx, deps: QueueMailDeps, request: MailRequest, lease?: Lease): Promise<QueuedMail> {
-  const now = deps.clock.now();
+type Composer = (request: MailRequest) => Promise<NewOutboxMail>;
+
+/** Composes mails as they will be stored, with the settings and the admin's wording read once for all of them. */
+async function composerFor(trx: Trx, deps: QueueMailDeps, now: number): Promise<Composer> {
   const settings = await deps.settings.all(trx);
   // An admin's wording is read in the same transaction: what is queued is what the admin saw last.
-  const overrideFor = (template: string, language: string) => findTemplateOverride(trx, template, language);
-  const inboundMail = inboundMailActive(settings);
-  const mail = await composeMail({ i18n: deps.i18n, site: siteOf(settings), now, inboundMail, replyTo: replyAddressOf(settings), overrideFor }, await threaded(trx, request));
-  const id = await insertOutboxMail(
-    trx,
-    {
+  const overrides = new Map<string, ReturnType<typeof findTemplateOverride>>();
+  const overrideFor = (template: string, language: string) => {
+    const key = `${template}\n${language}`;
+    if (!overrides.has(key)) overrides.set(key, findTemplateOverride(trx, template, language));
+    return overrides.get(key)!;
+  };
+  const context = { i18n: deps.i18n, site: siteOf(settings), now, inboundMail: inboundMailActive(settings), replyTo: replyAddressOf(settings), overrideFor };
+  return async (request) => {
+    const mail = await composeMail(context, await threaded(trx, request));
+    return {
       ticketId: mail.ticketId,
       messageId: mail.messageId,
       template: mail.template,
@@ -39,10 +45,14 @@ async function storeMail(trx: Trx, deps: QueueMailDeps, request: MailRequest, le
       bodyHtml: mail.html,
       headers: mail.headers,
       emailMessageId: mail.emailMessageId,
-    },
-    now,
-    lease,
-  );
+    };
+  };
+}
+
+async function storeMail(trx: Trx, deps: QueueMailDeps, request: MailRequest, lease?: Lease): Promise<QueuedMail> {
+  const now = deps.clock.now();
+  const mail = await (await composerFor(trx, deps, now))(request);
+  const id = await insertOutboxMail(trx, mail, now, lease);
   return { id, emailMessageId: mail.emailMessageId };
 }
 
@@ -63,6 +73,19 @@ async function threaded(trx: Trx, request: MailRequest): Promise<MailRequest> {
  */
 export async function queueMail(trx: Trx, deps: QueueMailDeps, request: MailRequest): Promise<QueuedMail> {
   return storeMail(trx, deps, request);
+}
+
+/**
+ * Many mails in the caller's transaction (a job's batch): composed exactly as queueMail would,
+ * with the settings and template wording read once, and stored by a few multi-row inserts.
+ */
+export async function queueMails(trx: Trx, deps: QueueMailDeps, requests: readonly MailRequest[]): Promise<void> {
+  if (requests.length === 0) return;
+  const now = deps.clock.now();
+  const compose = await composerFor(trx, deps, now);
+  const mails: NewOutboxMail[] = [];
+  for (const request of requests) mails.push(await compose(request));
+  await insertOutboxMails(trx, mails, now);
 }
 
 export type TestMailResult = { target: string; outcome: DeliveryOutcome | undefined };

@@ -59,24 +59,31 @@ const waiting: OutboxStatus[] = ['queued', 'deferred'];
  * and the mail are committed together or not at all. With a lease the row is born claimed, so
  * only its creator sends it (the "send test e-mail" button sends its mail itself).
  */
+const outboxRow = (mail: NewOutboxMail, now: number, lease?: Lease) => ({
+  ticket_id: mail.ticketId,
+  message_id: mail.messageId,
+  template: mail.template,
+  to_address: mail.toAddress,
+  subject: mail.subject,
+  body_text: mail.bodyText,
+  body_html: mail.bodyHtml,
+  headers: JSON.stringify(mail.headers),
+  email_message_id: mail.emailMessageId,
+  status: 'queued',
+  attempts: 0,
+  next_attempt_at: now,
+  lease_until: lease?.until ?? null,
+  leased_by: lease?.worker ?? null,
+  created_at: now,
+});
+
 export async function insertOutboxMail(trx: Knex, mail: NewOutboxMail, now: number, lease?: Lease): Promise<number> {
-  return insertReturningId(trx, 'mail_outbox', {
-    ticket_id: mail.ticketId,
-    message_id: mail.messageId,
-    template: mail.template,
-    to_address: mail.toAddress,
-    subject: mail.subject,
-    body_text: mail.bodyText,
-    body_html: mail.bodyHtml,
-    headers: JSON.stringify(mail.headers),
-    email_message_id: mail.emailMessageId,
-    status: 'queued',
-    attempts: 0,
-    next_attempt_at: now,
-    lease_until: lease?.until ?? null,
-    leased_by: lease?.worker ?? null,
-    created_at: now,
-  });
+  return insertReturningId(trx, 'mail_outbox', outboxRow(mail, now, lease));
+}
+
+/** Several queued mails in one statement per 50 (a job's batch); their ids are not needed. */
+export async function insertOutboxMails(trx: Knex, mails: readonly NewOutboxMail[], now: number): Promise<void> {
+  for (let i = 0; i < mails.length; i += 50) await trx('mail_outbox').insert(mails.slice(i, i + 50).map((m) => outboxRow(m, now)));
 }
 
 const isFree = (now: number) => (q: Knex.QueryBuilder) => q.whereNull('lease_until').orWhere('lease_until', '<', now);

@@ -7,13 +7,28 @@ import { doneLevelIds, dropEscalationsExcept, escalationClocksOf, levelsOfPolicy
 import { findPolicy } from './policies.repo';
 import { calendarOf } from './sla-clocks';
 
+type ClockContext = { levels: EscalationLevel[]; cal: BusinessCalendar | null };
+
 /** A clock's policy levels and calendar, read once per clock and shared by the schedule and the job. */
-export async function clockContext(db: Knex, clock: EscalationClock): Promise<{ levels: EscalationLevel[]; cal: BusinessCalendar | null }> {
+export async function clockContext(db: Knex, clock: EscalationClock): Promise<ClockContext> {
   if (clock.policyId === null) return { levels: [], cal: null };
   const levels = (await levelsOfPolicy(db, clock.policyId)).filter((l) => l.kind === clock.kind);
   if (levels.length === 0) return { levels, cal: null };
   const policy = await findPolicy(db, clock.policyId);
   return { levels, cal: await calendarOf(db, policy?.calendarId ?? null, clock.categoryId) };
+}
+
+/**
+ * clockContext for a batch of clocks: their few policies and calendars are read once each,
+ * in the batch's transaction, instead of once per clock.
+ */
+export function sharedClockContext(db: Knex): (clock: EscalationClock) => Promise<ClockContext> {
+  const memo = new Map<string, Promise<ClockContext>>();
+  return (clock) => {
+    const key = `${clock.policyId}/${clock.kind}/${clock.categoryId}`;
+    if (!memo.has(key)) memo.set(key, clockContext(db, clock));
+    return memo.get(key)!;
+  };
 }
 
 /** The soonest time a level of this clock fires in its current cycle (possibly already past), or null. */

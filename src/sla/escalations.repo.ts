@@ -51,15 +51,35 @@ export async function escalationClock(db: Knex, clockId: number): Promise<Escala
   return row ? clockOf(row) : undefined;
 }
 
+/** Several clocks in one read (a job's batch), by clock id. */
+export async function escalationClocks(db: Knex, clockIds: readonly number[]): Promise<Map<number, EscalationClock>> {
+  if (clockIds.length === 0) return new Map();
+  const rows = (await clockQuery(db).whereIn('c.id', [...new Set(clockIds)])) as ClockRaw[];
+  return new Map(rows.map((r) => [Number(r.id), clockOf(r)]));
+}
+
+/** The key of one cycle of a clock in sla_escalations_done. */
+export const cycleKey = (c: { ticketId: number; kind: TargetKind; startedAt: number }) => `${c.ticketId}/${c.kind}/${c.startedAt}`;
+
+/** The levels already done in the current cycle of each clock, in one read: cycle key → level ids. */
+export async function doneLevelsOfClocks(db: Knex, clocks: readonly EscalationClock[]): Promise<Map<string, Set<number>>> {
+  const done = new Map<string, Set<number>>(clocks.map((c) => [cycleKey(c), new Set<number>()]));
+  if (clocks.length === 0) return done;
+  const rows = await db('sla_escalations_done').whereIn('ticket_id', [...new Set(clocks.map((c) => c.ticketId))]).select<Array<{ ticket_id: number; kind: TargetKind; cycle_started_at: number | string; level_id: number }>>('ticket_id', 'kind', 'cycle_started_at', 'level_id');
+  for (const r of rows) done.get(cycleKey({ ticketId: Number(r.ticket_id), kind: r.kind, startedAt: Number(r.cycle_started_at) }))?.add(Number(r.level_id));
+  return done;
+}
+
 /** The levels already done in this cycle of the clock. */
 export async function doneLevelIds(db: Knex, ticketId: number, kind: TargetKind, cycleStartedAt: number): Promise<Set<number>> {
   const ids = await db('sla_escalations_done').where({ ticket_id: ticketId, kind, cycle_started_at: cycleStartedAt }).pluck('level_id');
   return new Set(ids.map(Number));
 }
 
-/** Records a level as done; the unique key refuses a second record of the same cycle. */
-export async function recordDone(trx: Knex, clock: EscalationClock, levelId: number, now: number): Promise<void> {
-  await trx('sla_escalations_done').insert({ ticket_id: clock.ticketId, kind: clock.kind, level_id: levelId, cycle_started_at: clock.startedAt, done_at: now });
+/** Records levels as done, one statement per 100; the unique key refuses a second record of the same cycle (the statement throws). */
+export async function recordDoneMany(trx: Knex, done: ReadonlyArray<{ clock: EscalationClock; levelId: number }>, now: number): Promise<void> {
+  const rows = done.map(({ clock, levelId }) => ({ ticket_id: clock.ticketId, kind: clock.kind, level_id: levelId, cycle_started_at: clock.startedAt, done_at: now }));
+  for (let i = 0; i < rows.length; i += 100) await trx('sla_escalations_done').insert(rows.slice(i, i + 100));
 }
 
 /** Sets (or, with null, drops) the time the job looks at this clock next. */
@@ -95,8 +115,14 @@ export type StaffContact = { id: number; email: string; name: string; language: 
 
 /** An active staff member, for the levels that name one. */
 export async function activeStaff(db: Knex, staffId: number): Promise<StaffContact | undefined> {
-  const row = await db('staff_users').where({ id: staffId, is_active: true }).first<{ id: number; email: string; name: string; language: string } | undefined>('id', 'email', 'name', 'language');
-  return row && { id: Number(row.id), email: row.email, name: row.name, language: row.language };
+  return (await activeStaffByIds(db, [staffId])).get(staffId);
+}
+
+/** The active staff among these ids, in one read. */
+export async function activeStaffByIds(db: Knex, staffIds: readonly number[]): Promise<Map<number, StaffContact>> {
+  if (staffIds.length === 0) return new Map();
+  const rows = await db('staff_users').whereIn('id', [...new Set(staffIds)]).where({ is_active: true }).select<Array<{ id: number; email: string; name: string; language: string }>>('id', 'email', 'name', 'language');
+  return new Map(rows.map((r) => [Number(r.id), { id: Number(r.id), email: r.email, name: r.name, language: r.language }]));
 }
 
 /** The next more urgent priority than this one, if any. */

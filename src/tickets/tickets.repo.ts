@@ -107,6 +107,13 @@ export async function findTicketById(db: Knex, id: number): Promise<TicketView |
   return row ? toView(row) : undefined;
 }
 
+/** Several tickets in one read (a job's batch), by id. */
+export async function findTicketsByIds(db: Knex, ids: readonly number[]): Promise<Map<number, TicketView>> {
+  if (ids.length === 0) return new Map();
+  const rows = (await viewQuery(db).whereIn('t.id', [...new Set(ids)])) as ViewRow[];
+  return new Map(rows.map((r) => [Number(r.id), toView(r)]));
+}
+
 export async function findTicketBySubmissionKey(db: Knex, key: string): Promise<TicketView | undefined> {
   const row = (await viewQuery(db).where('t.submission_key', key).first()) as ViewRow | undefined;
   return row ? toView(row) : undefined;

@@ -1,0 +1,55 @@
+import { withTransaction } from '../db/transaction';
+import { applyEscalation, recordEscalationEvent, type EscalationDeps } from './escalation-actions';
+import { batchContext } from './escalation-context';
+import { pendingLevels, splitDue, type EscalationLevel } from './escalation-plan';
+import { sharedClockContext } from './escalation-schedule';
+import { claimDueEscalation, cycleKey, doneLevelsOfClocks, escalationClocks, recordDoneMany, type EscalationClock } from './escalations.repo';
+
+type Due = { clockId: number; nextAt: number };
+
+/**
+ * Fires the due levels of many clocks in one transaction, with the same once-rules as
+ * escalateDueClock: each clock's schedule row is claimed by a conditional write on the time the
+ * run read (a clock another process took is passed over), and every level is recorded in
+ * sla_escalations_done before any action runs. The clocks, their tickets, the levels done, the
+ * policies, calendars and staff are read in a few set queries; warning mails and history lines
+ * are stored by multi-row inserts. Anything that throws rolls the whole batch back: the caller
+ * then goes clock by clock, so one bad ticket does not hold up the others. A second clock of a
+ * ticket already in the batch is returned in `left`, for the caller to step after the batch.
+ */
+export async function escalateDueClocks(deps: EscalationDeps, dues: readonly Due[], now: number): Promise<{ done: number; left: Due[] }> {
+  return withTransaction(deps.db, async (trx) => {
+    const left: Due[] = [];
+    const tickets = new Set<number>();
+    const clocks = await escalationClocks(trx, dues.map((d) => d.clockId));
+    const done = await doneLevelsOfClocks(trx, [...clocks.values()]);
+    const contextOf = sharedClockContext(trx);
+    const firing: Array<{ clock: EscalationClock; levels: EscalationLevel[] }> = [];
+    for (const due of dues) {
+      const clock = clocks.get(due.clockId);
+      if (!clock) {
+        await claimDueEscalation(trx, due.clockId, due.nextAt, null);
+        continue;
+      }
+      // A ticket's second clock is read after its first one's actions, as one by one: left to the caller.
+      if (tickets.has(clock.ticketId)) {
+        left.push(due);
+        continue;
+      }
+      tickets.add(clock.ticketId);
+      const { levels, cal } = await contextOf(clock);
+      const plans = cal ? pendingLevels(cal, clock, levels, done.get(cycleKey(clock))!) : [];
+      const split = splitDue(plans, now);
+      if (!(await claimDueEscalation(trx, clock.id, due.nextAt, split.nextAt))) continue;
+      if (split.due.length > 0) firing.push({ clock, levels: split.due.map((p) => p.level) });
+    }
+    // Records first: a change made by an action re-plans the ticket, and must find these levels done.
+    await recordDoneMany(trx, firing.flatMap(({ clock, levels }) => levels.map((l) => ({ clock, levelId: l.id }))), now);
+    const ctx = await batchContext(trx, deps, now, firing.map((f) => f.clock.ticketId), firing.flatMap((f) => f.levels.flatMap((l) => (l.staffId === null ? [] : [l.staffId]))));
+    for (const { clock, levels } of firing) {
+      for (const level of levels) await recordEscalationEvent(ctx, clock, level, await applyEscalation(deps, trx, ctx, clock, level, now));
+    }
+    await ctx.flush();
+    return { done: firing.reduce((n, f) => n + f.levels.length, 0), left };
+  });
+}
