@@ -23,6 +23,9 @@ test('each filter in force is a chip whose link is the same list without it; loo
   expect(list.text).toContain('href="/admin/tickets">Clear all filters</a>');
   // The dashboard's queues show as a chip too.
   expect(chipsOf((await admin.get('/admin/tickets?due=overdue').expect(200)).text)).toEqual([{ href: '/admin/tickets', label: 'Remove the filter Overdue' }]);
+  // The open statuses, as the chips are ticked at first, are the plain list: only the owner is a filter.
+  const open = (await t.db('statuses').where({ is_open: true }).select('key')).map((s: { key: string }) => `status=${s.key}`).join('&');
+  expect(chipsOf((await admin.get(`/admin/tickets?${open}&owner=unassigned`).expect(200)).text).map((c) => c.label)).toEqual(['Remove the filter Owner: Unassigned']);
   // The plain list has none.
   expect(chipsOf((await admin.get('/admin/tickets?sort=priority').expect(200)).text)).toEqual([]);
 });

@@ -60,10 +60,14 @@ export function activeFilterChips(
   statusName: (key: string, fallback: string) => string,
 ): FilterChip[] {
   const pairs = [...query];
+  // The status chips ticked as they come (the open statuses) are the plain list, not a filter: no chips for them.
+  const chosen = pairs.filter(([k]) => k === 'status').map(([, v]) => v);
+  const openKeys = ctx.statuses.filter((s) => s.is_open).map((s) => s.key);
+  const plainStatuses = !query.has('q') && chosen.length === openKeys.length && openKeys.every((k) => chosen.includes(k));
   const named = (name: string, value: string) => t('listFirst.chip', { name, value });
   const labelOf = (key: string, value: string): string | null => {
     if (key === 'q') return t('listFirst.chipSearch', { text: value });
-    if (key === 'status') return named(t('staffList.status'), statusName(value, ctx.statuses.find((s) => s.key === value)?.name ?? value));
+    if (key === 'status') return plainStatuses ? null : named(t('staffList.status'), statusName(value, ctx.statuses.find((s) => s.key === value)?.name ?? value));
     if (key === 'owner') {
       const who = value === 'me' ? t('staffList.me') : value === 'unassigned' ? t('staffList.unassigned') : ctx.staff.find((s) => String(s.id) === value)?.name ?? value;
       return named(t('staffList.owner'), who);
