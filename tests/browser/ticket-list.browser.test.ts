@@ -140,7 +140,7 @@ test('the ticket list: filter by date and tag, choose columns, save a view, bulk
   expect(await page.evaluate(() => document.activeElement?.id)).toBe('q');
   expect(errors).toEqual([]);
   await context.close();
-});
+}, 300_000); // a long walk: allow for a loaded machine
 
 test('the list on a phone: one column, the views and columns below the list', async () => {
   const context = await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
