@@ -93,7 +93,7 @@
       case 'x':
         if (current >= 0 && rows[current]) {
           const box = rows[current].querySelector('input[type="checkbox"]');
-          if (box) { e.preventDefault(); box.checked = !box.checked; }
+          if (box) { e.preventDefault(); box.checked = !box.checked; box.dispatchEvent(new Event('change', { bubbles: true })); }
         }
         break;
       case 'r':

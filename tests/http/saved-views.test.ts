@@ -76,6 +76,9 @@ test('a shared view is seen by all staff, but each sees only the tickets of thei
   expect(samList.text).toContain('shared by Ada Admin');
   expect(samList.text).not.toContain(`href="/admin/tickets/views/${view.id}"`); // not Sam's to edit
   const samView = await sam.get(`/admin/tickets?q=shared&view=${view.id}`).expect(200);
+  // The open view offers its edit link to those who may edit it only.
+  expect(samView.text).not.toContain(`href="/admin/tickets/views/${view.id}"`);
+  expect((await admin.get(`/admin/tickets?q=shared&view=${view.id}`).expect(200)).text).toContain(`href="/admin/tickets/views/${view.id}"`);
   expect(idsIn(samView.text)).toEqual([open.id]);
   expect(samView.text).not.toContain('Shared secret');
   const token = csrfFrom(samList.text);

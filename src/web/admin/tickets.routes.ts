@@ -7,7 +7,7 @@ import { tagsOfTickets } from '../../tags/tags.repo';
 import { viewHref, viewsFor } from '../../saved-views/saved-views.service';
 import { formatTrackingId } from '../../tickets/tracking-id';
 import type { Services } from '../app-services';
-import { listContextFor } from './ticket-list.view';
+import { activeFilterChips, listContextFor } from './ticket-list.view';
 import { ticketBulkRoutes } from './ticket-bulk.routes';
 import { savedViewRoutes } from './saved-views.routes';
 import { newTicketRoutes } from './new-ticket.routes';
@@ -76,6 +76,7 @@ export function ticketListRoutes(services: Services): Router {
       listQuery: query.toString(),
       views: views.map((v) => ({ ...v, href: viewHref(v), mine: v.ownerStaffId === me.id, editable: v.ownerStaffId === me.id || (v.shared && me.isAdmin) })),
       currentView: currentView ?? null,
+      filterChips: activeFilterChips(query, ctx, req.t, res.locals.names.status),
       ...ctx,
       tz: timeZone,
       notice: typeof req.query.done === 'string' && notices.includes(req.query.done) ? `ticketList.done.${req.query.done}` : null,
