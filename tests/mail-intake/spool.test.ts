@@ -75,7 +75,7 @@ test('a claim left by a process that died is taken back after the lease, and imp
   const raw = simpleMail({ from: 'crashed@example.org' });
   // The dead process had imported the mail but not yet deleted its claim; a second one never started.
   await importRawMail(t.services, raw, { source: 'pipe', mailboxId: null });
-  fs.mkdirSync(path.join(spool(), 'cur'), { recursive: true });
+  for (const sub of ['tmp', 'new', 'cur']) fs.mkdirSync(path.join(spool(), sub), { recursive: true }); // as the spool program makes it
   fs.writeFileSync(path.join(spool(), 'cur', `12345,${t.clock.now()}`), raw);
   fs.writeFileSync(path.join(spool(), 'cur', `12346,${t.clock.now()}`), simpleMail({ from: 'crashed-early@example.org' }));
   expect(await importSpool(spoolDeps(), spool())).toEqual({ imported: 0 }); // still leased
