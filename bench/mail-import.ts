@@ -9,6 +9,8 @@
  *   npx tsx bench/mail-import.ts --via pipe --messages 100    (bin/tessera-mail-pipe, one process per mail)
  *   npx tsx bench/mail-import.ts --via lmtp --messages 1000 [--concurrency 2]   (the LMTP receiver, as an MTA's connections)
  *   npx tsx bench/mail-import.ts --via pipe-lmtp --messages 100   (the pipe with --lmtp: a process per mail, handed over)
+ *   npx tsx bench/mail-import.ts --via spool --messages 1000 [--concurrency 2]   (bin/tessera-mail-spool, a process per
+ *       mail, `concurrency` at once as an MTA's delivery agents; then the spool job imports them)
  * Prints messages per second (wall clock) and CPU milliseconds per message: this process's own,
  * and with --via pipe that of the pipe processes (their start included). The database server's
  * and Dovecot's CPU are not included.
@@ -29,6 +31,7 @@ import { migrateLatest } from '../src/db/migrate';
 import { withTransaction } from '../src/db/transaction';
 import { createI18n } from '../src/i18n/i18n';
 import { importRawMail } from '../src/mail-intake/intake.service';
+import { importSpool } from '../src/mail-intake/spool';
 import { lmtpListenOf } from '../src/config/lmtp-address';
 import { lmtpSecretOf, lmtpUser } from '../src/mail-intake/lmtp-address';
 import { startLmtpReceiver } from '../src/mail-intake/lmtp-receiver';
@@ -187,11 +190,48 @@ async function viaPipeLmtp(run: Run, messages: Buffer[], configDir: string): Pro
   return outcomes;
 }
 
+/**
+ * Every message through bin/tessera-mail-spool (a POSIX sh process per mail, `concurrency` at once
+ * as an MTA's delivery agents run), then the spool imported by the job. The two phases are timed
+ * apart (in production they overlap): spoolPerSecond with the sh processes' CPU as child CPU,
+ * importPerSecond with this process's. perSecond is over both.
+ */
+async function viaSpool(run: Run, messages: Buffer[], concurrency: number): Promise<Record<string, number>> {
+  const dir = path.join(run.dataDir, 'mail-spool');
+  const outcomes: Record<string, number> = {};
+  const started = process.hrtime.bigint();
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < messages.length) {
+        const raw = messages[next++]!;
+        const code = await new Promise<number | null>((resolve, reject) => {
+          const child = spawn(path.join(root, 'bin', 'tessera-mail-spool'), [dir], { stdio: ['pipe', 'ignore', 'ignore'] });
+          child.once('error', reject);
+          child.once('exit', (c) => resolve(c));
+          child.stdin.end(raw);
+        });
+        outcomes[`exit${code}`] = (outcomes[`exit${code}`] ?? 0) + 1;
+      }
+    }),
+  );
+  const spooled = process.hrtime.bigint();
+  const importCpu = cpuMs();
+  const { imported } = await importSpool({ importMail: (raw, origin) => importRawMail(run.services, raw, origin), now: Date.now }, dir);
+  const seconds = (from: bigint) => Number(process.hrtime.bigint() - from) / 1e9;
+  return {
+    ...outcomes, imported, left: fs.readdirSync(path.join(dir, 'new')).length + fs.readdirSync(path.join(dir, 'cur')).length,
+    spoolPerSecond: +(messages.length / (Number(spooled - started) / 1e9)).toFixed(1),
+    importPerSecond: +(messages.length / seconds(spooled)).toFixed(1),
+    importCpuMsPerMessage: +((cpuMs().self - importCpu.self) / messages.length).toFixed(2),
+  };
+}
+
 async function main(): Promise<void> {
   const { values } = parseArgs({ options: { client: { type: 'string', default: 'sqlite' }, host: { type: 'string', default: '127.0.0.1' }, user: { type: 'string', default: 'root' }, messages: { type: 'string', default: '1000' }, via: { type: 'string', default: 'function' }, concurrency: { type: 'string', default: '1' } } });
   const count = Number(values.messages);
   const via = values.via!;
-  if (!['function', 'imap', 'pipe', 'lmtp', 'pipe-lmtp'].includes(via)) throw new Error('--via function|imap|pipe|lmtp|pipe-lmtp');
+  if (!['function', 'imap', 'pipe', 'lmtp', 'pipe-lmtp', 'spool'].includes(via)) throw new Error('--via function|imap|pipe|lmtp|pipe-lmtp|spool');
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tessera-bench-mail-'));
   const fresh = await freshDatabase(values.client!, values.host!, values.user!, dataDir);
   const db = createKnex(fresh.config, dataDir);
@@ -219,6 +259,7 @@ async function main(): Promise<void> {
       pipe: () => viaPipe(run, messages, dataDir),
       lmtp: () => viaLmtp(run, messages, Number(values.concurrency)),
       'pipe-lmtp': () => viaPipeLmtp(run, messages, dataDir),
+      spool: () => viaSpool(run, messages, Number(values.concurrency)),
       function: () => viaFunction(run, messages),
     };
     const outcomes = await ways[via]!();

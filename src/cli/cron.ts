@@ -44,6 +44,7 @@ runInstalledCommand('The jobs failed', async ({ config, db }) => {
     const { sent, deferred, failed } = report.mail;
     console.log(`Mail: ${sent} sent, ${deferred} deferred, ${failed} failed.`);
     if (report.fetched && report.fetched.mailboxes > 0) console.log(`Mailboxes: ${report.fetched.mailboxes} checked, ${report.fetched.imported} messages taken, ${report.fetched.failed} with errors.`);
+    if (report.spooled && report.spooled.imported > 0) console.log(`Mail spool: ${report.spooled.imported} messages imported.`);
     if (listener) await sleep(listenSeconds * 1000, undefined, { signal: stop.signal }).catch(() => undefined);
   } finally {
     await listener?.stop();

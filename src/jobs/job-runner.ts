@@ -10,12 +10,14 @@ import { resyncAutoClose } from './auto-close-resync';
 import { drainDueMail, type MailDrainSummary } from './mail-delivery';
 import { fetchDueMailboxes, type FetchDeps, type FetchSummary } from './mail-fetch';
 import { startMailListener, type ListenPolicy, type MailListener } from './mail-listen';
+import { importSpool, spoolFolder, type SpoolSummary } from '../mail-intake/spool';
+import { resolveFromRoot } from '../paths';
 import { refreshStaleKbHtml, syncStaleKbTerms } from '../kb/kb-upkeep.service';
 
 /** The app's services (web process, cron) can also fetch mail; a bare delivery set-up only sends. */
 type FetchingJobDeps = DeliveryDeps & IntakeDeps & { config: Pick<AppConfig, 'paths' | 'secrets'> };
 export type JobDeps = DeliveryDeps | FetchingJobDeps;
-export type JobsReport = { mail: MailDrainSummary; fetched: FetchSummary | null; swept: { counters: number; files: number }; slaBreaches: number; slaResynced: number; slaEscalations: number; autoCloseReplanned: number; autoClosed: number; kbTermsSynced: number; kbHtmlRefreshed: number };
+export type JobsReport = { mail: MailDrainSummary; fetched: FetchSummary | null; spooled: SpoolSummary | null; swept: { counters: number; files: number }; slaBreaches: number; slaResynced: number; slaEscalations: number; autoCloseReplanned: number; autoClosed: number; kbTermsSynced: number; kbHtmlRefreshed: number };
 
 const canFetch = (deps: JobDeps): deps is FetchingJobDeps => 'events' in deps && 'i18n' in deps && 'secrets' in deps.config;
 
@@ -24,6 +26,10 @@ export const fetchDepsOf = (deps: FetchingJobDeps): FetchDeps => ({ db: deps.db,
 
 /** The IMAP IDLE listener of this process (nothing to listen with on a bare delivery set-up). */
 export const startListening = (deps: JobDeps, policy: Partial<ListenPolicy> = {}): MailListener | null => (canFetch(deps) ? startMailListener(fetchDepsOf(deps), policy) : null);
+
+/** The mail bin/tessera-mail-spool left in the data directory's spool. */
+export const importSpoolOf = (deps: FetchingJobDeps, opts: { stopSignal?: AbortSignal; budgetMs?: number } = {}) =>
+  importSpool({ importMail: fetchDepsOf(deps).importMail, now: () => deps.clock.now() }, spoolFolder(resolveFromRoot(deps.config.paths.data)), opts);
 
 /** One job of a run: one that throws is logged and counts as nothing done; the jobs after it still run. */
 async function guarded<T>(deps: JobDeps, job: string, nothing: T, run: () => Promise<T>): Promise<T> {
@@ -40,9 +46,11 @@ export async function runDueJobs(deps: JobDeps, opts: { stopSignal?: AbortSignal
   const noMail: MailDrainSummary = { sent: 0, deferred: 0, failed: 0, batches: 0 };
   const mail = await guarded(deps, 'mail-delivery', noMail, () => drainDueMail(deps, { stopSignal: opts.stopSignal, budgetMs: opts.budgetMs }));
   const fetched = canFetch(deps) ? await guarded(deps, 'mail-fetch', null, () => fetchDueMailboxes(fetchDepsOf(deps), { stopSignal: opts.stopSignal, budgetMs: opts.budgetMs })) : null;
+  const spooled = canFetch(deps) ? await guarded(deps, 'mail-spool', null, () => importSpoolOf(deps, opts)) : null;
   return {
     mail,
     fetched,
+    spooled,
     swept: await guarded<JobsReport['swept']>(deps, 'cleanup', { counters: 0, files: 0 }, () => sweepLeftovers(deps)),
     // Due times first follow a policy or calendar edit, then breaches and escalations read them.
     slaResynced: await guarded(deps, 'sla-resync', 0, () => resyncSlaClocks(deps)),
@@ -79,7 +87,7 @@ export function startJobs(deps: JobDeps, opts: { intervalMs?: number; listen?: b
       .then(
         (report) => {
           const { sent, deferred, failed } = report.mail;
-          if (sent + deferred + failed + (report.fetched?.imported ?? 0) + (report.fetched?.failed ?? 0) > 0) deps.logger.info(report, 'jobs ran');
+          if (sent + deferred + failed + (report.fetched?.imported ?? 0) + (report.fetched?.failed ?? 0) + (report.spooled?.imported ?? 0) > 0) deps.logger.info(report, 'jobs ran');
         },
         (err: unknown) => deps.logger.error({ err }, 'jobs failed; trying again at the next run'),
       )

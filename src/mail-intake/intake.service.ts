@@ -15,7 +15,7 @@ import { checkMailFiles } from './mail-files';
 import { composeBody, planNewTicket } from './new-ticket-plan';
 import { parseMail, type IncomingMail } from './parse-mail';
 import { dropRaw, keepRaw, readRaw } from './raw-store';
-import { refusalOf } from './refusals';
+import { floodRefusal, refusalOf, type RefusalDecision } from './refusals';
 import { findThread, type Thread } from './threading';
 import { takesCustomerReply } from '../auto-close/reopen-window';
 import type { CheckedFile } from '../attachments/file-check';
@@ -73,6 +73,13 @@ function retryRecorder(row: InboundMailRow, now: number): Recorder {
 /** A retried mail that another retry or a discard handled first. */
 class AlreadyHandled extends Error {}
 
+/** The sender is over the flood limit: found while storing, so that transaction is undone and the mail refused. */
+class Flooded extends Error {
+  constructor(readonly refusal: RefusalDecision) {
+    super(refusal.detail);
+  }
+}
+
 const result = (outcome: ImportResult['outcome'], inboundId: number | null, ticketId: number | null, reason: string | null): ImportResult => ({ outcome, inboundId, ticketId, reason });
 
 /** Writes a record that is not a ticket (refused, kept aside); a second copy of the mail meets the unique key. */
@@ -87,6 +94,12 @@ async function recordOnly(deps: IntakeDeps, recorder: Recorder, patch: Partial<N
     if (isUniqueViolation(err) || err instanceof AlreadyHandled) return 'duplicate';
     throw err;
   }
+}
+
+/** Records a refused mail (never acknowledged); a second copy of it is a duplicate. */
+async function refuse(deps: IntakeDeps, recorder: Recorder, refusal: RefusalDecision): Promise<ImportResult> {
+  const id = await recordOnly(deps, recorder, { status: 'refused', reason: refusal.reason, detail: refusal.detail.slice(0, 2000) }, refusal.inTransaction);
+  return id === 'duplicate' ? result('duplicate', null, null, null) : result('refused', id, null, refusal.reason);
 }
 
 /**
@@ -130,16 +143,24 @@ async function storeChecked(deps: IntakeDeps, raw: Buffer, recorder: Recorder, m
     await files.cleanUp();
     throw err;
   }));
+  const sender = mail.from!.address;
   try {
     const body = composeBody(deps.i18n, mail, files.problems, language);
     return await store({
       body,
       files: files.accepted,
-      record: (trx) => recorder.write(trx, { status: 'imported', raw_key: rawKey }),
+      record: async (trx) => {
+        const id = await recorder.write(trx, { status: 'imported', raw_key: rawKey });
+        const flood = await floodRefusal(trx, sender, settings, deps.clock.now());
+        if (flood) throw new Flooded(flood);
+        return id;
+      },
       recorded: (trx, id, out) => updateInboundMail(trx, id, { ticket_id: out.ticketId, message_id: out.messageId, reason: out.reason }, deps.clock.now()),
     });
   } catch (err) {
     if (rawKey !== recorder.base.raw_key) await dropRaw(deps.store, rawKey);
+    // Counted again with the refusal: the undone transaction took the first count with it.
+    if (err instanceof Flooded) return refuse(deps, recorder, { ...err.refusal, inTransaction: async (trx) => void (await floodRefusal(trx, sender, settings, deps.clock.now())) });
     if (isUniqueViolation(err) || err instanceof AlreadyHandled) {
       const earlier = await findInboundByDedupeKey(deps.db, recorder.base.dedupe_key);
       if (earlier || err instanceof AlreadyHandled) return result('duplicate', earlier?.id ?? null, earlier?.ticket_id ?? null, null);
@@ -182,10 +203,7 @@ async function importWith(deps: IntakeDeps, raw: Buffer, recorder: Recorder, ori
   const mail = parsed && origin.recipient ? { ...parsed, envelopeRecipients: [origin.recipient.toLowerCase()] } : parsed;
   if (!mail?.from) return keepAside(deps, recorder, raw, 'unparseable', mail ? 'no usable From address' : 'the message could not be parsed');
   const refusal = await refusalOf(deps, mail, raw, settings);
-  if (refusal) {
-    const id = await recordOnly(deps, recorder, { status: 'refused', reason: refusal.reason, detail: refusal.detail.slice(0, 2000) }, refusal.inTransaction);
-    return id === 'duplicate' ? result('duplicate', null, null, null) : result('refused', id, null, refusal.reason);
-  }
+  if (refusal) return refuse(deps, recorder, refusal);
   const checkDeps = { db: deps.db, signingSecret: deps.config.secrets.signing, now: deps.clock.now(), resolver: deps.dnsResolver };
   const staffReply = await checkStaffReply(checkDeps, raw, mail, settings);
   if (staffReply) return importStaffReply(deps, raw, recorder, mail, settings, staffReply, run);

@@ -3,7 +3,6 @@ import { isBanned } from '../bans/ban-check';
 import { listBans } from '../bans/bans.repo';
 import type { Db } from '../db/db';
 import { hitWindowCounter } from '../db/window-counter';
-import type { Clock } from '../clock';
 import type { Settings } from '../settings/settings.schema';
 import { mailboxAddresses } from '../mailboxes/mailboxes.repo';
 import { markOutboxBounced } from '../mail/outbox.repo';
@@ -20,11 +19,11 @@ export function ownAddresses(settings: Settings): string[] {
 
 /**
  * Why a mail is refused, or null to import it: loops and junk (loop-guard.ts), a bounce (which
- * marks the outbound mail it reports as bounced, in the refusal's transaction), a banned sender,
- * or a sender over the flood limit (N mails in M minutes, counted in the database for every
- * process). Only mail that passed the other checks counts towards the flood limit.
+ * marks the outbound mail it reports as bounced, in the refusal's transaction) or a banned
+ * sender. The flood limit is checked when the mail is stored (floodRefusal), inside that
+ * transaction: no commit of its own per mail.
  */
-export async function refusalOf(deps: { db: Db; clock: Clock }, mail: IncomingMail, raw: Buffer, settings: Settings): Promise<RefusalDecision | null> {
+export async function refusalOf(deps: { db: Db }, mail: IncomingMail, raw: Buffer, settings: Settings): Promise<RefusalDecision | null> {
   // The fetched mailboxes' own addresses too: our notification to one of them must not loop.
   const loop = loopOrJunk(mail, [...ownAddresses(settings), ...(await mailboxAddresses(deps.db))]);
   if (loop?.reason === 'bounce' || (loop?.reason === 'mailer_daemon' && /multipart\/report/.test(mail.contentType))) {
@@ -34,9 +33,18 @@ export async function refusalOf(deps: { db: Db; clock: Clock }, mail: IncomingMa
   if (loop) return loop;
   const sender = mail.from!.address;
   if (isBanned(await listBans(deps.db), { email: sender })) return { reason: 'banned', detail: sender };
-  const now = deps.clock.now();
-  const windowMs = settings['intake.senderWindowMinutes'] * 60_000;
-  const hits = await hitWindowCounter(deps.db, `mail-in:${sender.slice(0, 150)}`, windowMs, now);
-  if (hits.hits > settings['intake.senderMaxMails']) return { reason: 'flood', detail: `${hits.hits} mails from ${sender} within ${settings['intake.senderWindowMinutes']} minutes` };
   return null;
+}
+
+/**
+ * Counts a mail that is being stored towards its sender's flood limit (N mails in M minutes,
+ * counted in the database for every process) and says whether it is over. Called inside the
+ * transaction that stores the mail: a mail that is not stored (a duplicate, a failure) is not
+ * counted, and a refused one is counted with its refusal record.
+ */
+export async function floodRefusal(trx: Knex, sender: string, settings: Settings, now: number): Promise<RefusalDecision | null> {
+  const windowMs = settings['intake.senderWindowMinutes'] * 60_000;
+  const hits = await hitWindowCounter(trx, `mail-in:${sender.slice(0, 150)}`, windowMs, now);
+  if (hits.hits <= settings['intake.senderMaxMails']) return null;
+  return { reason: 'flood', detail: `${hits.hits} mails from ${sender} within ${settings['intake.senderWindowMinutes']} minutes` };
 }

@@ -1,0 +1,86 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import type { ImportResult, MailOrigin } from './intake.service';
+
+/**
+ * The mail spool that bin/tessera-mail-spool writes (maildir-style: tmp/ while written, new/ when
+ * whole). Any number of processes (web processes, cron) import it at once: a mail is claimed by
+ * renaming it from new/ into cur/ (only one rename wins), imported, then deleted. The import's
+ * dedupe key makes that exactly once: a process that dies between the import and the delete
+ * leaves the file in cur/, it goes back to new/ after `staleClaimMs`, and its second import is a
+ * duplicate that creates nothing. A mail is deleted only once the import stored, refused or kept
+ * it aside; when the database cannot be reached it goes back to new/ and the pass stops.
+ */
+export const spoolFolder = (dataDir: string) => path.join(dataDir, 'mail-spool');
+
+/** A claim older than this was left by a process that died: the mail goes back to new/. */
+export const staleClaimMs = 10 * 60_000;
+
+export type SpoolSummary = { imported: number };
+export type SpoolDeps = { importMail(raw: Buffer, origin: MailOrigin): Promise<ImportResult>; now(): number };
+
+/**
+ * A claimed file's name records when it was claimed: `<name>,<ms>`. A returned claim keeps that
+ * name in new/ (and gains another `,<ms>` when claimed again), so it can never take the name of
+ * a newer mail that the spool program wrote meanwhile.
+ */
+const claimedName = (name: string, at: number) => `${name},${at}`;
+const claimedAt = (name: string) => Number(name.slice(name.lastIndexOf(',') + 1));
+
+function missing(err: unknown): boolean {
+  return (err as NodeJS.ErrnoException).code === 'ENOENT';
+}
+
+/** Moves claims that a dead process left in cur/ back to new/, and deletes what a dead spool program left half-written in tmp/. */
+async function returnStaleClaims(dir: string, now: number): Promise<void> {
+  const ignoreGone = (err: unknown) => {
+    if (!missing(err)) throw err; // another process handled it first
+  };
+  for (const name of await fs.promises.readdir(path.join(dir, 'cur'))) {
+    if (!(claimedAt(name) <= now - staleClaimMs)) continue;
+    await fs.promises.rename(path.join(dir, 'cur', name), path.join(dir, 'new', name)).catch(ignoreGone);
+  }
+  for (const name of await fs.promises.readdir(path.join(dir, 'tmp'))) {
+    const file = path.join(dir, 'tmp', name);
+    const stat = await fs.promises.stat(file).catch(() => null);
+    if (stat && stat.mtimeMs <= now - staleClaimMs) await fs.promises.rm(file, { force: true });
+  }
+}
+
+/**
+ * Imports the mail waiting in the spool (in the folder's order) until it is empty, `budgetMs` ran out or
+ * `stopSignal` fired. Throws what the import throws for an unreachable database, after putting
+ * that mail back.
+ */
+export async function importSpool(deps: SpoolDeps, dir: string, opts: { budgetMs?: number; stopSignal?: AbortSignal } = {}): Promise<SpoolSummary> {
+  const summary: SpoolSummary = { imported: 0 };
+  const started = deps.now();
+  let names: string[];
+  try {
+    await returnStaleClaims(dir, started);
+    names = await fs.promises.readdir(path.join(dir, 'new'));
+  } catch (err) {
+    if (missing(err)) return summary; // no spool: nobody delivers through it
+    throw err;
+  }
+  for (const name of names) {
+    if (opts.stopSignal?.aborted || (opts.budgetMs !== undefined && deps.now() - started > opts.budgetMs)) break;
+    const fresh = path.join(dir, 'new', name);
+    const claimed = path.join(dir, 'cur', claimedName(name, deps.now()));
+    try {
+      await fs.promises.rename(fresh, claimed);
+    } catch (err) {
+      if (missing(err)) continue; // another process claimed it
+      throw err;
+    }
+    try {
+      await deps.importMail(await fs.promises.readFile(claimed), { source: 'pipe', mailboxId: null });
+    } catch (err) {
+      await fs.promises.rename(claimed, fresh);
+      throw err;
+    }
+    await fs.promises.rm(claimed, { force: true });
+    summary.imported++;
+  }
+  return summary;
+}

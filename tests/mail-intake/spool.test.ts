@@ -1,0 +1,87 @@
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { importSpoolOf, runDueJobs } from '../../src/jobs/job-runner';
+import { importRawMail } from '../../src/mail-intake/intake.service';
+import { importSpool, spoolFolder, staleClaimMs } from '../../src/mail-intake/spool';
+import { fromRoot } from '../../src/paths';
+import { useInstalledApp, type InstalledApp } from '../helpers/installed-app';
+import { simpleMail } from '../helpers/mail-intake';
+
+// Each mail starts a shell, as the MTA would: give the file the time the other child-process tests have.
+jest.setTimeout(180_000);
+
+let t: InstalledApp;
+useInstalledApp((app) => (t = app));
+
+const spool = () => spoolFolder(t.config.paths.data);
+// Each test starts from an empty spool: what one left behind must not count in the next.
+beforeEach(() => fs.rmSync(spool(), { recursive: true, force: true }));
+const waiting = (sub: 'tmp' | 'new' | 'cur') => (fs.existsSync(path.join(spool(), sub)) ? fs.readdirSync(path.join(spool(), sub)) : []);
+
+/** Runs bin/tessera-mail-spool as an MTA would: the mail on stdin, the exit code is the answer. */
+function spoolMail(raw: Buffer, dir = spool()): Promise<number | null> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(fromRoot('bin', 'tessera-mail-spool'), [dir], { stdio: ['pipe', 'ignore', 'ignore'] });
+    child.on('error', reject);
+    child.on('close', resolve);
+    child.stdin.end(raw);
+  });
+}
+
+const ticketsFrom = async (email: string) => Number((await t.db('tickets as t').join('customers as c', 'c.id', 't.customer_id').where('c.email', email).count({ n: '*' }))[0]!.n);
+const spoolDeps = () => ({ importMail: (raw: Buffer) => importRawMail(t.services, raw, { source: 'pipe', mailboxId: null }), now: () => t.clock.now() });
+
+test('a spooled mail is imported by the jobs once, and the spool is empty after', async () => {
+  const raw = simpleMail({ from: 'spooled@example.org', subject: 'From the spool' });
+  expect(await spoolMail(raw)).toBe(0);
+  expect(await spoolMail(raw)).toBe(0); // the MTA delivered it twice
+  expect(waiting('new')).toHaveLength(2);
+  const report = await runDueJobs(t.services);
+  expect(report.spooled).toEqual({ imported: 2 });
+  expect(await ticketsFrom('spooled@example.org')).toBe(1);
+  expect([...waiting('new'), ...waiting('cur'), ...waiting('tmp')]).toEqual([]);
+  expect((await t.db('inbound_mails').where({ from_address: 'spooled@example.org' }).first('source'))!.source).toBe('pipe');
+});
+
+test('an empty message is refused (65); a spool that cannot be written answers 75 (the MTA retries)', async () => {
+  expect(await spoolMail(Buffer.alloc(0))).toBe(65);
+  expect(waiting('new')).toEqual([]);
+  const blocked = path.join(t.config.paths.data, 'not-a-folder');
+  fs.writeFileSync(blocked, 'x');
+  expect(await spoolMail(simpleMail({}), path.join(blocked, 'spool'))).toBe(75);
+});
+
+test('two importers at once: each mail is imported exactly once', async () => {
+  const senders = Array.from({ length: 12 }, (_, i) => `both${i}@example.org`);
+  for (const from of senders) expect(await spoolMail(simpleMail({ from, subject: `Mail from ${from}` }))).toBe(0);
+  const [a, b] = await Promise.all([importSpoolOf(t.services), importSpool(spoolDeps(), spool())]);
+  expect(a.imported + b.imported).toBe(senders.length);
+  for (const from of senders) expect(await ticketsFrom(from)).toBe(1);
+  expect(waiting('new')).toEqual([]);
+});
+
+test('database unreachable: the mail goes back to new/ and the next pass imports it', async () => {
+  expect(await spoolMail(simpleMail({ from: 'outage@example.org' }))).toBe(0);
+  const down = { ...spoolDeps(), importMail: () => Promise.reject(Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' })) };
+  await expect(importSpool(down, spool())).rejects.toThrow('ECONNREFUSED');
+  expect(waiting('new')).toHaveLength(1);
+  expect(await ticketsFrom('outage@example.org')).toBe(0);
+  expect(await importSpool(spoolDeps(), spool())).toEqual({ imported: 1 });
+  expect(await ticketsFrom('outage@example.org')).toBe(1);
+});
+
+test('a claim left by a process that died is taken back after the lease, and imported without a second ticket', async () => {
+  const raw = simpleMail({ from: 'crashed@example.org' });
+  // The dead process had imported the mail but not yet deleted its claim; a second one never started.
+  await importRawMail(t.services, raw, { source: 'pipe', mailboxId: null });
+  for (const sub of ['tmp', 'new', 'cur']) fs.mkdirSync(path.join(spool(), sub), { recursive: true }); // as the spool program makes it
+  fs.writeFileSync(path.join(spool(), 'cur', `12345,${t.clock.now()}`), raw);
+  fs.writeFileSync(path.join(spool(), 'cur', `12346,${t.clock.now()}`), simpleMail({ from: 'crashed-early@example.org' }));
+  expect(await importSpool(spoolDeps(), spool())).toEqual({ imported: 0 }); // still leased
+  t.clock.advance(staleClaimMs + 1);
+  expect(await importSpool(spoolDeps(), spool())).toEqual({ imported: 2 });
+  expect(await ticketsFrom('crashed@example.org')).toBe(1);
+  expect(await ticketsFrom('crashed-early@example.org')).toBe(1);
+  expect(waiting('cur')).toEqual([]);
+});
