@@ -30,6 +30,19 @@ export function connectionErrorKey(err: unknown): string {
   return 'install.database.errors.other';
 }
 
+/**
+ * The form field a connection error is about, so the wizard shows it there: a refused password
+ * beside the password, an unknown host beside the host. What no field explains stays on the choice of database.
+ */
+const fieldOfError: Record<string, string> = {
+  'install.database.errors.accessDenied': 'password',
+  'install.database.errors.noDatabase': 'database',
+  'install.database.errors.unknownHost': 'host',
+  'install.database.errors.refused': 'host',
+  'install.database.errors.timeout': 'host',
+};
+export const connectionErrorField = (errorKey: string): string => fieldOfError[errorKey] ?? 'client';
+
 /** The wizard's "test connection": reachability, server version, privileges, existing tables. */
 export async function probeDatabase(dbConfig: DatabaseConfig, dataDir: string): Promise<ProbeResult> {
   let db: Db | undefined;
