@@ -1,3 +1,6 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Knex } from 'knex';
 import { createKnex } from '../../src/db/knex-factory';
 import { connectionErrorField } from '../../src/setup/db-probe';
 import { sendingStatus } from '../../src/mail/sending-status';
@@ -5,8 +8,6 @@ import { SettingsService } from '../../src/settings/settings.service';
 import { createTestDatabase, testDbKind, type TestDatabase } from '../helpers/test-db';
 import { startSmtpSink, unusedPort, type SmtpSink } from '../helpers/smtp-sink';
 import { adminForm, basicsForm, databaseForm, freshTessera, postStep, throughDatabase, type WizardEnv } from '../helpers/wizard';
-import fs from 'node:fs';
-import path from 'node:path';
 
 /*
  * Issue 14: the wizard's optional e-mail step (with a test mail through a real SMTP server on
@@ -30,6 +31,17 @@ afterEach(async () => {
 });
 
 const smtpForm = () => ({ host: '127.0.0.1', port: String(sink.port), security: 'none', user: 'mailer', password: 'right secret', from: 'help@acme.example' });
+
+/** The installed help desk's database and settings (read with the secret the install generated). */
+async function withInstalled(check: (db: Knex, settings: SettingsService) => Promise<void>) {
+  const local = JSON.parse(fs.readFileSync(path.join(w.configDir, 'local.json'), 'utf8'));
+  const db = createKnex(tdb.config, tdb.dataDir);
+  try {
+    await check(db, new SettingsService(db, () => Date.now(), local.secrets.signing));
+  } finally {
+    await db.destroy();
+  }
+}
 
 async function toMailStep() {
   expect((await throughDatabase(w.agent, tdb.config)).headers.location).toBe('/install/basics');
@@ -89,9 +101,7 @@ test('saved e-mail settings become the sending settings, the password stored enc
   expect(admin.text).not.toContain('value="help@acme.example"');
   expect((await postStep(w.agent, 'admin', adminForm)).status).toBe(200);
 
-  const local = JSON.parse(fs.readFileSync(path.join(w.configDir, 'local.json'), 'utf8'));
-  const db = createKnex(tdb.config, tdb.dataDir);
-  try {
+  await withInstalled(async (db, settings) => {
     const stored = Object.fromEntries((await db('settings').where('key', 'like', 'mail.%').select('key', 'value')).map((r: { key: string; value: string }) => [r.key, JSON.parse(r.value)]));
     expect(stored['mail.transport']).toBe('smtp');
     expect(stored['mail.smtpHost']).toBe('127.0.0.1');
@@ -99,27 +109,19 @@ test('saved e-mail settings become the sending settings, the password stored enc
     expect(stored['mail.smtpUser']).toBe('mailer');
     expect(stored['mail.smtpPassword']).toEqual({ encrypted: expect.stringMatching(/^v1\./) });
     expect(JSON.stringify(stored)).not.toContain('right secret');
-    const settings = new SettingsService(db, () => Date.now(), local.secrets.signing);
     expect(await settings.get('mail.smtpPassword')).toBe('right secret');
     expect((await sendingStatus(db, settings)).state).toBe('working');
-  } finally {
-    await db.destroy();
-  }
+  });
 });
 
 test('skipping the e-mail step leaves mail in the file, and the help desk says so', async () => {
   await toMailStep();
   expect((await postStep(w.agent, 'mail', { action: 'skip' })).headers.location).toBe('/install/admin');
   expect((await postStep(w.agent, 'admin', adminForm)).status).toBe(200);
-  const local = JSON.parse(fs.readFileSync(path.join(w.configDir, 'local.json'), 'utf8'));
-  const db = createKnex(tdb.config, tdb.dataDir);
-  try {
-    const settings = new SettingsService(db, () => Date.now(), local.secrets.signing);
+  await withInstalled(async (db, settings) => {
     expect(await settings.get('mail.transport')).toBe('log');
     expect((await sendingStatus(db, settings)).state).toBe('file');
-  } finally {
-    await db.destroy();
-  }
+  });
 });
 
 test('a connection error is shown beside the field it is about', async () => {
