@@ -36,7 +36,7 @@ async function main() {
     for (let i = 0; i < rows; i += 500) {
       const batch = Array.from({ length: Math.min(500, rows - i) }, (_, j) => ({
         template: 'staff_replied', to_address: `c${i + j}@example.com`, subject: 's', body_text: 'b', headers: '{}', email_message_id: `<${i + j}@bench>`,
-        status: (i + j) % 1000 === 0 ? 'deferred' : 'sent', sent_via: 'smtp', attempts: 1, next_attempt_at: now, created_at: now,
+        status: (i + j) % 1000 === 0 ? 'deferred' : 'sent', deferred_server_wide: (i + j) % 1000 === 0, sent_via: 'smtp', attempts: 1, next_attempt_at: now, created_at: now,
       }));
       await db('mail_outbox').insert(batch);
     }

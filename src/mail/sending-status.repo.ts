@@ -1,14 +1,18 @@
 import type { Knex } from 'knex';
 
 /**
- * What the outbox says about the mail server lately, from two short lookups on the status index:
- * a mail waiting for another try after a failed one means sending is failing now; a mail an SMTP
- * server accepted means it has worked.
+ * What the outbox says about the mail server lately, from short lookups on its indexes:
+ * - failing: the newest mail waiting for another try because the server itself failed (not its
+ *   one recipient) has no later mail that an SMTP server accepted since;
+ * - everSent: an SMTP server has accepted a mail.
  */
 export async function outboxSendingEvidence(db: Knex): Promise<{ retrying: boolean; everSent: boolean }> {
-  const [retrying, sent] = await Promise.all([
-    db('mail_outbox').where({ status: 'deferred' }).where('attempts', '>', 0).first('id'),
+  const [waiting, sent] = await Promise.all([
+    db('mail_outbox').where({ status: 'deferred', deferred_server_wide: true }).orderBy('id', 'desc').first('id'),
     db('mail_outbox').where({ status: 'sent', sent_via: 'smtp' }).first('id'),
   ]);
-  return { retrying: retrying !== undefined, everSent: sent !== undefined };
+  if (!waiting) return { retrying: false, everSent: sent !== undefined };
+  // Only the mails queued after the waiting one are read (a primary-key range).
+  const laterSent = await db('mail_outbox').where('id', '>', waiting.id).where({ status: 'sent', sent_via: 'smtp' }).first('id');
+  return { retrying: laterSent === undefined, everSent: sent !== undefined };
 }

@@ -7,7 +7,9 @@ import { outboxSendingEvidence } from './sending-status.repo';
  * The one honest answer to "can the help desk send mail?", for every page that queues mail:
  * - `file`: mail is only written to the mail log file (nothing leaves the machine);
  * - `unconfigured`: SMTP is chosen but no server is set;
- * - `failing`: an SMTP server is set, and a mail is waiting for another try after it failed;
+ * - `failing`: an SMTP server is set, and a mail waits for another try because the server
+ *   failed (down, refusing our sign-in, …), with no later mail accepted since; a recipient's
+ *   full mailbox is that mail's own state, not the help desk's (see sending-status.repo.ts);
  * - `working`: an SMTP server is set and nothing is failing (`proven` once it accepted a mail).
  * Only `working` may be told "it goes out"; and only a mail the server accepted is "sent".
  */

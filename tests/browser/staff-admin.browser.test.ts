@@ -122,4 +122,5 @@ test.each([
   expect(adminErrors).toEqual([]);
   await colleagueContext.close();
   await adminContext.close();
-});
+  // Two browsers, a dozen screenshots and accessibility checks: room for a machine under heavy load.
+}, 300_000);
