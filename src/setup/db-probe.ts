@@ -20,7 +20,7 @@ export type ProbeResult =
 export function connectionErrorKey(err: unknown): string {
   const e = err as { code?: unknown; errno?: unknown; message?: unknown };
   const code = String(e?.code ?? '');
-  if (['ER_ACCESS_DENIED_ERROR', '28P01', '28000', 'ER_DBACCESS_DENIED_ERROR'].includes(code)) return 'install.database.errors.accessDenied';
+  if (['ER_ACCESS_DENIED_ERROR', 'ER_ACCESS_DENIED_NO_PASSWORD_ERROR', '28P01', '28000', 'ER_DBACCESS_DENIED_ERROR'].includes(code)) return 'install.database.errors.accessDenied';
   if (['ER_BAD_DB_ERROR', '3D000'].includes(code)) return 'install.database.errors.noDatabase';
   if (['ENOTFOUND', 'EAI_AGAIN'].includes(code)) return 'install.database.errors.unknownHost';
   if (['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH'].includes(code)) return 'install.database.errors.refused';
