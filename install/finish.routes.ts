@@ -6,6 +6,7 @@ import { attachExisting, installFresh } from '../src/setup/installer';
 import { withInstallLock } from '../src/setup/install-lock';
 import { adminSchema, basicsSchema, fieldErrors, timeZones } from '../src/setup/setup.schema';
 import { passwordMinLength } from '../src/staff/password';
+import { mailSettingsOf } from '../src/setup/mail-step';
 import { clearState } from './wizard-state';
 import { formText as str, guard, renderStep, type WizardDeps } from './wizard-kit';
 
@@ -46,7 +47,7 @@ export function finishRoutes(deps: WizardDeps): Router {
     if (!parsed.success) return renderBasics(res, values, fieldErrors(parsed.error), 400);
     req.wizard!.basics = parsed.data;
     deps.save(req, res);
-    res.redirect(303, '/install/admin');
+    res.redirect(303, '/install/mail');
   });
 
   const renderAdmin = (res: Response, values: Record<string, string>, errors: Record<string, string> = {}, status = 200) =>
@@ -54,7 +55,8 @@ export function finishRoutes(deps: WizardDeps): Router {
 
   router.get('/admin', guard(deps, 'admin'), (req, res) => {
     deps.save(req, res);
-    renderAdmin(res, { name: '', email: req.wizard!.basics?.email ?? '' });
+    // Not the support mailbox of the step before: that is the help desk's address, not this person's.
+    renderAdmin(res, { name: '', email: '' });
   });
   router.post('/admin', guard(deps, 'admin'), async (req, res) => {
     const body = (req.body ?? {}) as Record<string, unknown>;
@@ -64,7 +66,8 @@ export function finishRoutes(deps: WizardDeps): Router {
     const state = req.wizard!;
     const database = toDatabaseConfig(state.database!, deps.config.database);
     try {
-      await withInstallLock(deps.configDir, () => installFresh(ctx, { database, basics: state.basics!, admin: parsed.data }));
+      const mail = state.mail && !('skipped' in state.mail) ? mailSettingsOf(state.mail) : undefined;
+      await withInstallLock(deps.configDir, () => installFresh(ctx, { database, basics: state.basics!, admin: parsed.data, mail }));
     } catch (err) {
       if (err instanceof ValidationError) return renderAdmin(res, values, err.details ?? {}, 400);
       if (err instanceof AppError && err.code === 'database_in_use') {

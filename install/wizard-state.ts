@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Request, Response } from 'express';
 import type { ExistingState } from '../src/db/introspect';
+import type { MailStepInput } from '../src/setup/mail-step';
 import type { DatabaseInput, BasicsInput } from '../src/setup/setup.schema';
 
 /**
@@ -17,6 +18,8 @@ export type WizardState = {
   database?: DatabaseInput;
   existing?: ExistingState;
   basics?: BasicsInput;
+  /** The e-mail step: the SMTP server to send through, or skipped (mail is then only written to a file). */
+  mail?: MailStepInput | { skipped: true };
 };
 
 const cookieName = 'tessera.install';

@@ -1,6 +1,6 @@
 import type { WizardState } from './wizard-state';
 
-export const steps = ['welcome', 'checks', 'database', 'basics', 'admin'] as const;
+export const steps = ['welcome', 'checks', 'database', 'basics', 'mail', 'admin'] as const;
 export type Step = (typeof steps)[number];
 
 /** The first step the visitor has not completed; later steps redirect there. */
@@ -9,6 +9,7 @@ export function firstOpenStep(state: WizardState): Step {
   if (!state.checks) return 'checks';
   if (!state.database || state.existing === 'installed') return 'database';
   if (!state.basics) return 'basics';
+  if (!state.mail) return 'mail';
   return 'admin';
 }
 

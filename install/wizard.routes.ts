@@ -3,10 +3,11 @@ import { Router, type Response } from 'express';
 import { defaultPortOf } from '../src/db/dialect';
 import { fromRoot } from '../src/paths';
 import { toDatabaseConfig } from '../src/setup/database-config';
-import { probeDatabase, type ProbeResult } from '../src/setup/db-probe';
+import { connectionErrorField, probeDatabase, type ProbeResult } from '../src/setup/db-probe';
 import { databaseInputSchema, fieldErrors } from '../src/setup/setup.schema';
 import { checksPass, driverAvailability, runServerChecks } from '../src/setup/server-checks';
 import { finishRoutes } from './finish.routes';
+import { mailStepRoutes } from './mail-step.routes';
 import { formText, guard, renderStep, type WizardDeps } from './wizard-kit';
 import { firstOpenStep } from './wizard-steps';
 
@@ -74,10 +75,12 @@ export function wizardRoutes(deps: WizardDeps): Router {
     const values = databaseFormValues(body);
     const parsed = databaseInputSchema.safeParse({ ...body, port: values.port });
     if (!parsed.success) return renderDatabase(res, values, { errors: fieldErrors(parsed.error) }, 400);
+    // SQLite has no server fields: its problems stay on the choice of database.
+    const serverField = (field: string) => (parsed.data.client === 'sqlite' ? 'client' : field);
     const probe = await probeDatabase(toDatabaseConfig(parsed.data, deps.config.database), deps.dataDir);
-    if (!probe.ok) return renderDatabase(res, values, { probe, errors: { client: probe.errorKey } }, 400);
-    if (probe.missing.length > 0) return renderDatabase(res, values, { probe, errors: { client: 'install.database.errors.privileges' } }, 400);
-    if (probe.existing === 'conflict') return renderDatabase(res, values, { probe, errors: { client: 'install.database.errors.tableClash' } }, 400);
+    if (!probe.ok) return renderDatabase(res, values, { probe, errors: { [serverField(connectionErrorField(probe.errorKey))]: probe.errorKey } }, 400);
+    if (probe.missing.length > 0) return renderDatabase(res, values, { probe, errors: { [serverField('user')]: 'install.database.errors.privileges' } }, 400);
+    if (probe.existing === 'conflict') return renderDatabase(res, values, { probe, errors: { [serverField('database')]: 'install.database.errors.tableClash' } }, 400);
     if (body.action === 'test') return renderDatabase(res, values, { probe });
 
     req.wizard!.database = parsed.data;
@@ -86,6 +89,6 @@ export function wizardRoutes(deps: WizardDeps): Router {
     res.redirect(303, probe.existing === 'installed' ? '/install/existing' : '/install/basics');
   });
 
-  router.use(finishRoutes(deps));
+  router.use(mailStepRoutes(deps), finishRoutes(deps));
   return router;
 }

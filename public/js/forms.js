@@ -2,7 +2,8 @@
    1. [data-toggle-password="ID"]   show/hide the password in #ID
    2. [data-generate-password="ID"] fill #ID with a strong random password
    3. [data-autofocus]              focus (the error summary) on load
-   4. every form                    prevent double submit, keeping the used button's name/value */
+   4. every form                    prevent double submit, keeping the used button's name/value
+   5. [data-shown-when="NAME=VALUE"] shown (and sent) only while the radio NAME has VALUE checked */
 (() => {
   'use strict';
 
@@ -90,6 +91,25 @@
   if (autofocus) {
     if (!autofocus.hasAttribute('tabindex')) autofocus.setAttribute('tabindex', '-1');
     autofocus.focus();
+  }
+
+  // ---- 5. Fields of one choice only --------------------------------------------
+
+  // Hidden fields are disabled too, so a value a password manager put there is not sent with the other choice.
+  for (const block of document.querySelectorAll('[data-shown-when]')) {
+    const [name, value] = block.getAttribute('data-shown-when').split('=');
+    const form = block.closest('form');
+    if (!form) continue;
+    const sync = () => {
+      const chosen = form.querySelector(`input[type="radio"][name="${name}"]:checked`);
+      const shown = Boolean(chosen && chosen.value === value);
+      block.hidden = !shown;
+      for (const input of block.querySelectorAll('input, select, textarea, button')) input.disabled = !shown;
+    };
+    form.addEventListener('change', (event) => {
+      if (event.target instanceof HTMLInputElement && event.target.name === name) sync();
+    });
+    sync();
   }
 
   // ---- 4. No double submit ----------------------------------------------------

@@ -106,7 +106,7 @@ async function recordFailure(deps: DeliveryDeps, row: OutboxRow, worker: string,
     return { id: Number(row.id), status: 'failed', failure };
   }
   const nextAttemptAt = deps.clock.now() + retryDelayMs(attempts);
-  await markDeferred(deps.db, row.id, worker, failure.description, nextAttemptAt);
+  await markDeferred(deps.db, row.id, worker, failure.description, nextAttemptAt, failure.serverWide);
   deps.logger.warn({ ...log, nextAttemptAt }, 'mail deferred');
   return { id: Number(row.id), status: 'deferred', failure, nextAttemptAt };
 }

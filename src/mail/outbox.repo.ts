@@ -166,12 +166,15 @@ export async function markSent(db: Knex, id: number, sent: { response: string; v
   });
 }
 
-/** Another try later; only by the worker that holds the mail, so a sent mail is never reopened. */
-export async function markDeferred(db: Knex, id: number, worker: string, error: string, nextAttemptAt: number): Promise<void> {
+/**
+ * Another try later; only by the worker that holds the mail, so a sent mail is never reopened.
+ * `serverWide`: the server itself failed, not this mail's recipient (see sending-status.ts).
+ */
+export async function markDeferred(db: Knex, id: number, worker: string, error: string, nextAttemptAt: number, serverWide = false): Promise<void> {
   await db('mail_outbox')
     .where({ id, leased_by: worker })
     .whereIn('status', waiting)
-    .update({ status: 'deferred', attempts: db.raw('attempts + 1'), next_attempt_at: nextAttemptAt, last_error: error, ...ended });
+    .update({ status: 'deferred', attempts: db.raw('attempts + 1'), next_attempt_at: nextAttemptAt, last_error: error, deferred_server_wide: serverWide, ...ended });
 }
 
 /** True when this worker still held the mail and it is now failed. */

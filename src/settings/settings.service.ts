@@ -118,7 +118,8 @@ function describeChanges(keys: SettingKey[], before: Settings, after: Record<str
   return Object.fromEntries(keys.map((key) => [key, { before: secret(key, before[key]), after: secret(key, after[key]) }]));
 }
 
-function parseSettings(stored: Map<string, unknown>): Settings {
+/** Stored values checked against their definitions; a missing or invalid one reads as its default. */
+export function parseSettings(stored: Map<string, unknown>): Settings {
   const out: Record<string, unknown> = {};
   for (const key of Object.keys(settingDefinitions) as SettingKey[]) {
     const { schema, fallback } = settingDefinitions[key];

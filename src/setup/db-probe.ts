@@ -20,7 +20,7 @@ export type ProbeResult =
 export function connectionErrorKey(err: unknown): string {
   const e = err as { code?: unknown; errno?: unknown; message?: unknown };
   const code = String(e?.code ?? '');
-  if (['ER_ACCESS_DENIED_ERROR', '28P01', '28000', 'ER_DBACCESS_DENIED_ERROR'].includes(code)) return 'install.database.errors.accessDenied';
+  if (['ER_ACCESS_DENIED_ERROR', 'ER_ACCESS_DENIED_NO_PASSWORD_ERROR', '28P01', '28000', 'ER_DBACCESS_DENIED_ERROR'].includes(code)) return 'install.database.errors.accessDenied';
   if (['ER_BAD_DB_ERROR', '3D000'].includes(code)) return 'install.database.errors.noDatabase';
   if (['ENOTFOUND', 'EAI_AGAIN'].includes(code)) return 'install.database.errors.unknownHost';
   if (['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH'].includes(code)) return 'install.database.errors.refused';
@@ -29,6 +29,19 @@ export function connectionErrorKey(err: unknown): string {
   if (/Cannot find module|better-sqlite3|bindings/i.test(String(e?.message ?? ''))) return 'install.database.errors.driverMissing';
   return 'install.database.errors.other';
 }
+
+/**
+ * The form field a connection error is about, so the wizard shows it there: a refused password
+ * beside the password, an unknown host beside the host. What no field explains stays on the choice of database.
+ */
+const fieldOfError: Record<string, string> = {
+  'install.database.errors.accessDenied': 'password',
+  'install.database.errors.noDatabase': 'database',
+  'install.database.errors.unknownHost': 'host',
+  'install.database.errors.refused': 'host',
+  'install.database.errors.timeout': 'host',
+};
+export const connectionErrorField = (errorKey: string): string => fieldOfError[errorKey] ?? 'client';
 
 /** The wizard's "test connection": reachability, server version, privileges, existing tables. */
 export async function probeDatabase(dbConfig: DatabaseConfig, dataDir: string): Promise<ProbeResult> {

@@ -1,6 +1,8 @@
 import { insertCategory } from '../categories/categories.repo';
 import type { Trx } from '../db/db';
 import { writeSettings } from '../settings/settings.repo';
+import { sealSecrets } from '../settings/secret-settings';
+import type { Settings } from '../settings/settings.schema';
 import { insertStaff } from '../staff/staff.repo';
 import { findPriorityByKey, insertPriorities, insertStatuses } from '../tickets/statuses.repo';
 import type { BasicsInput } from './setup.schema';
@@ -31,7 +33,9 @@ export const builtinPriorities = [
  */
 export async function createInitialData(
   trx: Trx,
-  input: { basics: BasicsInput; admin: { name: string; email: string; passwordHash: string }; version: string; secrets: { session: string; signing: string } },
+  input: {
+    basics: BasicsInput; admin: { name: string; email: string; passwordHash: string }; version: string; secrets: { session: string; signing: string }; mail?: Partial<Settings>;
+  },
   now: number,
 ): Promise<{ adminId: number }> {
   await insertStatuses(trx, builtinStatuses.map((s, i) => ({ pauses_sla: false, ...s, sort_order: i * 10, is_builtin: true })));
@@ -50,6 +54,8 @@ export async function createInitialData(
       'install.version': input.version,
       'install.secrets': input.secrets,
       'install.completed_at': now,
+      // The wizard's e-mail step: stored as the sending settings store it (passwords encrypted).
+      ...sealSecrets(input.mail ?? {}, input.secrets.signing),
     },
     now,
   );

@@ -13,9 +13,11 @@ import { findStaffByEmail } from '../staff/staff.repo';
 import { readSetting } from '../settings/settings.repo';
 import { existingState } from '../db/introspect';
 import { createInitialData } from './initial-data';
+import type { Settings } from '../settings/settings.schema';
 import type { AdminInput, BasicsInput } from './setup.schema';
 
-export type InstallPlan = { database: DatabaseConfig; basics: BasicsInput; admin: AdminInput };
+/** `mail`: the sending settings of the wizard's e-mail step, when it was not skipped. */
+export type InstallPlan = { database: DatabaseConfig; basics: BasicsInput; admin: AdminInput; mail?: Partial<Settings> };
 export type InstallContext = { env: Env; configDir: string; version: string; now(): number };
 
 type Secrets = { session: string; signing: string };
@@ -61,7 +63,7 @@ export async function installFresh(ctx: InstallContext, plan: InstallPlan): Prom
     try {
       await migrateLatest(db);
       await withTransaction(db, (trx) =>
-        createInitialData(trx, { basics: plan.basics, admin: { ...plan.admin, passwordHash }, version: ctx.version, secrets }, ctx.now()),
+        createInitialData(trx, { basics: plan.basics, admin: { ...plan.admin, passwordHash }, version: ctx.version, secrets, mail: plan.mail }, ctx.now()),
       );
     } catch (err) {
       // Undo everything, so the next attempt starts from an empty database; if even that fails,

@@ -78,6 +78,8 @@ export async function createStaff(deps: StaffAdminDeps, actor: AdminActor, input
   if (!parsed.success) throw new ValidationError('Check the account.', fieldErrors(parsed.error));
   const d = parsed.data;
   let passwordHash = '';
+  // A typed password is never dropped quietly: with an invitation the colleague chooses their own.
+  if (d.method === 'invite' && d.password !== '') throw new ValidationError('A password and an invitation were both given.', { password: 'staffAdmin.errors.passwordWithInvite' });
   if (d.method === 'password') {
     const problem = d.password ? passwordProblem(d.password, [d.name, d.email]) : 'required';
     if (problem) throw new ValidationError('Check the password.', { password: problem === 'required' ? 'form.required' : `password.${problem}` });

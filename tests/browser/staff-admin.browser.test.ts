@@ -42,11 +42,27 @@ test.each([
   expect(await admin.locator('.error-summary').textContent()).toContain('Enter an e-mail address');
   await step(admin, `staff-${size}-02-form-error`);
   await admin.fill('#email', colleague.email);
-  await admin.locator('#categories').check();
+  // Only the fields of the chosen way: no password with an invitation (issue 14 item 5).
+  expect(await admin.locator('#password').isVisible()).toBe(false);
+  await admin.locator('label[for=method-password]').click();
+  expect(await admin.locator('#password').isVisible()).toBe(true);
+  await step(admin, `staff-${size}-02b-form-password-way`);
+  await admin.fill('#password', 'typed then changed my mind 77');
+  await admin.locator('label[for=method]').click();
+  expect(await admin.locator('#password').isVisible()).toBe(false);
+  // The categories start ticked, so the new colleague sees tickets.
+  expect(await admin.locator('#categories').isChecked()).toBe(true);
+  await step(admin, `staff-${size}-02c-form-invite-way`);
   await admin.getByRole('button', { name: 'Add staff member' }).click();
   await admin.waitForURL('**/admin/staff?done=invited');
-  expect(await admin.locator('table').textContent()).toContain('Invitation sent');
+  expect(await admin.locator('[data-staff-state="invited"]').first().textContent()).toBe('Invited');
+  // Mail only goes to a file here: the notice says the invitation is only queued, the page says why.
+  expect(await admin.locator('.alert[role="status"]').textContent()).toContain('the invitation e-mail is only queued');
+  expect(await admin.locator('[data-mail-sending]').getByRole('link', { name: 'Set up sending' }).count()).toBe(1);
   await step(admin, `staff-${size}-03-invited`);
+  await admin.goto(`${server.base}/admin`);
+  expect(await admin.locator('[data-mail-sending="file"]').textContent()).toContain('only writes mail to a file on the server');
+  await step(admin, `staff-${size}-03b-dashboard-mail-notice`);
 
   // The colleague opens the link from the mail in their own browser.
   const link = await linkFromMail(t, 'staff_invite', colleague.email);
@@ -96,7 +112,7 @@ test.each([
   await page.getByRole('link', { name: 'Forgot your password?' }).click();
   await page.fill('#email', colleague.email);
   await page.getByRole('button', { name: 'Send the link' }).click();
-  expect(await page.locator('.alert--success').textContent()).toContain('a link to choose a new password is on its way');
+  expect(await page.locator('.alert--success').textContent()).toContain('a link to choose a new password is queued for it');
   await step(page, `staff-${size}-08-forgot-sent`);
   await page.goto(`${server.base}${link}`);
   expect(await page.locator('h1').textContent()).toBe('This link does not work');
@@ -106,4 +122,5 @@ test.each([
   expect(adminErrors).toEqual([]);
   await colleagueContext.close();
   await adminContext.close();
-});
+  // Two browsers, a dozen screenshots and accessibility checks: room for a machine under heavy load.
+}, 300_000);

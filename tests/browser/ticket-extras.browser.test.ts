@@ -84,14 +84,14 @@ test('due date, time spent, a related ticket, a restored draft, two people on on
 
   // Ada sends first; Sam's reply is held and shows him Ada's answer.
   await page.getByRole('button', { name: 'Send reply' }).click();
-  expect(await page.locator('.alert--success').first().textContent()).toContain('Your reply was sent to the customer.');
+  expect(await page.locator('.alert[role="status"]').first().textContent()).toContain('Your reply was saved');
   await sam.page.getByRole('button', { name: 'Send reply' }).click();
   await sam.page.locator('#collision').waitFor();
   expect(await sam.page.locator('.message--new').textContent()).toContain('Dear Carla, the laptop is ready');
   expect(await sam.page.getByLabel('Reply', { exact: true }).inputValue()).toBe('Hello Carla, Sam here');
   await step(sam.page, 'ticket-extras-03-phone-collision');
   await sam.page.getByRole('button', { name: 'Send anyway' }).click();
-  expect(await sam.page.locator('.alert--success').first().textContent()).toContain('Your reply was sent to the customer.');
+  expect(await sam.page.locator('.alert[role="status"]').first().textContent()).toContain('Your reply was saved');
   const bodies = await t.db('messages').where({ ticket_id: ticketIds['Laptop will not boot'], kind: 'staff' }).orderBy('id').pluck('body');
   expect(bodies).toEqual(['Dear Carla, the laptop is ready\n\nAda Admin\nAcme Support', 'Hello Carla, Sam here']);
   await step(sam.page, 'ticket-extras-04-phone-after');

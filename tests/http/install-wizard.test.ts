@@ -6,7 +6,7 @@ import { migrateLatest } from '../../src/db/migrate';
 import { installFresh } from '../../src/setup/installer';
 import { csrfFrom, signIn } from '../helpers/installed-app';
 import { adminConnection, createTestDatabase, testDbKind, type TestDatabase } from '../helpers/test-db';
-import { adminForm, basicsForm, databaseForm, freshTessera, freshTesseraSharing, postStep, runWizard, throughDatabase, type WizardEnv } from '../helpers/wizard';
+import { adminForm, basicsForm, databaseForm, freshTessera, freshTesseraSharing, postStep, runWizard, throughBasics, throughDatabase, type WizardEnv } from '../helpers/wizard';
 
 let tdb: TestDatabase;
 let w: WizardEnv;
@@ -108,7 +108,7 @@ test('bad help desk basics are shown beside their fields with the values kept', 
 
 test('a weak administrator password is refused and nothing is created', async () => {
   await throughDatabase(w.agent, tdb.config);
-  await postStep(w.agent, 'basics', basicsForm);
+  await throughBasics(w.agent);
   for (const password of ['short', 'password123456', 'owner@acme.example1']) {
     const res = await postStep(w.agent, 'admin', { ...adminForm, password });
     expect(res.status).toBe(400);
@@ -168,7 +168,7 @@ test('a half-finished earlier run does not block a new one', async () => {
   expect(basics.headers.location).toBe('/install/basics');
   const page = await w.agent.get('/install/basics');
   expect(page.text).toContain('An unfinished installation was found');
-  await postStep(w.agent, 'basics', basicsForm);
+  await throughBasics(w.agent);
   expect((await postStep(w.agent, 'admin', adminForm)).status).toBe(200);
   expect(await countRows('statuses')).toBe(7);
 });
@@ -177,7 +177,7 @@ test('two visitors finishing at the same moment produce one install', async () =
   const other = request.agent((req: Parameters<typeof w.tessera.handle>[0], res: Parameters<typeof w.tessera.handle>[1]) => w.tessera.handle(req, res));
   for (const agent of [w.agent, other]) {
     await throughDatabase(agent, tdb.config);
-    await postStep(agent, 'basics', basicsForm);
+    await throughBasics(agent);
   }
   const tokens = await Promise.all([w.agent, other].map(async (a) => csrfFrom((await a.get('/install/admin')).text)));
   const [a, b] = await Promise.all([

@@ -36,7 +36,7 @@ test('invitation: mailed link sets name and password once; expired and replaced 
   expect(token).toMatch(/^[A-Za-z0-9_-]{43}$/);
   expect(JSON.stringify(await t.db('staff_tokens').select())).not.toContain(token);
   const list = (await (await adminAgent(t)).get('/admin/staff')).text;
-  expect(list).toContain('Invitation sent');
+  expect(list).toContain('data-staff-state="invited">Invited</span>');
   expect(list).toContain('Ivy &lt;b&gt;Invited&lt;/b&gt;');
   // No password yet: nothing signs in, and "forgot password" sends nothing to an invited account.
   expect((await signIn(request.agent(t.app), { email: 'ivy@example.com', password: '' })).status).toBe(400);

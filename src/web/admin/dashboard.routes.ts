@@ -7,25 +7,27 @@ import { queuesFor } from '../../tickets/queues.service';
 import { formatTrackingId } from '../../tickets/tracking-id';
 import { effectiveZone } from '../../tickets/zoned-time';
 import type { Services } from '../app-services';
+import { mailSendingView } from './mail-sending.view';
 import { describeEvents } from './ticket-extras.view';
 
 const activityWindowMs = 14 * 24 * 3600_000;
 
 /**
- * /admin: the staff dashboard: the queues with their (capped) counts, linked to the list, the
- * customer e-mails given up lately, and the latest activity.
+ * /admin: the staff dashboard: whether mail is really sent, the queues with their (capped) counts,
+ * linked to the list, the customer e-mails given up lately, and the latest activity.
  */
 export function dashboardRoutes(services: Services): Router {
   const router = Router();
   router.get('/', async (req, res) => {
     const now = services.clock.now();
     const visible = await visibleCategoryIds(services.db, req.user!);
-    const [queues, activity, failedMail, helpdeskName, tz] = await Promise.all([
+    const [queues, activity, failedMail, helpdeskName, tz, mailSending] = await Promise.all([
       queuesFor(services.db, req.user!, now),
       recentActivity(services.db, visible, { since: now - activityWindowMs, limit: 15 }),
       recentFailedCustomerMail(services.db, visible, { since: now - activityWindowMs, limit: 10 }),
       services.settings.get('helpdesk.name'),
       services.settings.get('helpdesk.timezone'),
+      mailSendingView(services, req),
     ]);
     // Received mail kept aside is not tied to a category: only administrators, who may open the list, see the count.
     const failedInbound = req.user!.isAdmin ? await countInboundMails(services.db, 'failed', 999) : 0;
@@ -39,6 +41,7 @@ export function dashboardRoutes(services: Services): Router {
       failedMail: failedMail.map((f) => ({ ...f, trackingLabel: formatTrackingId(f.trackingId) })),
       failedInbound,
       tz,
+      mailSending,
     });
   });
   return router;

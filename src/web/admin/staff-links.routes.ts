@@ -4,6 +4,7 @@ import { ValidationError } from '../../errors';
 import { linkHolder, requestPasswordReset, setPasswordByLink, type LinkHolder } from '../../staff/password-links.service';
 import type { TokenPurpose } from '../../staff/staff-tokens.repo';
 import type { Services } from '../app-services';
+import { sendingStatus } from '../../mail/sending-status';
 
 const emailSchema = z.string().trim().min(1).max(254).pipe(z.email());
 const paths: Record<TokenPurpose, string> = { invite: '/invite', reset: '/reset' };
@@ -16,11 +17,13 @@ export function staffLinkRoutes(services: Services): Router {
   const router = Router();
 
   router.get('/forgot-password', (req, res) => res.render('admin/forgot-password', { title: req.t('staffLinks.forgotTitle'), email: '', errors: {}, sent: false }));
-  router.post('/forgot-password', (req, res) => {
+  router.post('/forgot-password', async (req, res) => {
     const raw = typeof req.body?.email === 'string' ? req.body.email.slice(0, 254) : '';
     const parsed = emailSchema.safeParse(raw);
     if (!parsed.success) return res.status(400).render('admin/forgot-password', { title: req.t('staffLinks.forgotTitle'), email: raw, errors: { email: 'form.invalidEmail' }, sent: false });
-    res.render('admin/forgot-password', { title: req.t('staffLinks.forgotTitle'), email: '', errors: {}, sent: true });
+    // The same answer for every address (the state is the help desk's, not the account's).
+    const { canSend } = await sendingStatus(services.db, services.settings);
+    res.render('admin/forgot-password', { title: req.t('staffLinks.forgotTitle'), email: '', errors: {}, sent: canSend ? 'staffLinks.forgotSent' : 'staffLinks.forgotSentUnsent' });
     // After the answer, so neither its content nor its timing tells whether the address has an account.
     res.on('finish', () => {
       requestPasswordReset(services, { email: parsed.data, ip: req.ip ?? '' }).catch((err: unknown) => services.logger.error({ err }, 'staff password reset mail failed'));

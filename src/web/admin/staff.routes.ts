@@ -1,6 +1,7 @@
 import { Router, type Request, type Response } from 'express';
 import { listActiveCategories } from '../../categories/categories.repo';
 import { ValidationError } from '../../errors';
+import { visibleCategoryIds } from '../../staff/category-access.repo';
 import { listRoles } from '../../staff/roles.repo';
 import { listStaffForAdmin, staffWithTwoFactor, type StaffListRow } from '../../staff/staff-admin.repo';
 import { resetPasswordOf } from '../../staff/password-links.service';
@@ -10,6 +11,8 @@ import { requireCapability } from '../auth/guards';
 import { requireRecentAuth } from '../auth/recent-auth';
 import { adminActorOf } from './roles.routes';
 import { idParam } from '../params';
+import { mailSendingView, queuedMailNotice } from './mail-sending.view';
+import type { SendingStatus } from '../../mail/sending-status';
 
 type Values = { name: string; email: string; method: string; role: string; categories: string[] };
 const text = (body: Record<string, unknown>, k: string, max = 500) => (typeof body[k] === 'string' ? (body[k] as string).slice(0, max) : '');
@@ -24,7 +27,13 @@ const valuesOfPerson = (p: StaffListRow): Values => ({
   name: p.name, email: p.email, method: '', role: p.isAdmin ? 'admin' : p.roleId === null ? 'default' : String(p.roleId), categories: p.categoryIds.map(String),
 });
 const notices = ['created', 'invited', 'saved', 'deactivated', 'reactivated', 'resent', 'passwordReset'];
-const noticeOf = (req: Request) => (typeof req.query.done === 'string' && notices.includes(req.query.done) ? `staffAdmin.done.${req.query.done}` : null);
+/** The notices about a mail queued just now say whether it goes out (see queuedMailNotice). */
+const mailNotices = ['invited', 'resent', 'passwordReset'];
+function noticeOf(req: Request, sending: SendingStatus): string | null {
+  const done = typeof req.query.done === 'string' && notices.includes(req.query.done) ? req.query.done : null;
+  if (!done) return null;
+  return mailNotices.includes(done) ? queuedMailNotice(`staffAdmin.done.${done}`, sending) : `staffAdmin.done.${done}`;
+}
 
 /** /admin/staff: the staff list, adding (invitation or password), editing and (de)activating accounts. */
 export function staffRoutes(services: Services): Router {
@@ -32,18 +41,21 @@ export function staffRoutes(services: Services): Router {
   router.use('/staff', requireCapability('staff.manage'), requireRecentAuth(services.clock, '/admin/staff'));
 
   router.get('/staff', async (req, res) => {
-    const [people, categories, twoFactor] = await Promise.all([listStaffForAdmin(services.db), listActiveCategories(services.db), staffWithTwoFactor(services.db)]);
+    const [people, categories, twoFactor, mailSending] = await Promise.all([
+      listStaffForAdmin(services.db), listActiveCategories(services.db), staffWithTwoFactor(services.db), mailSendingView(services, req),
+    ]);
     const names = new Map(categories.map((c) => [Number(c.id), c.name]));
     res.render('admin/staff-list', {
       title: req.t('staffAdmin.title'),
       people: people.map((p) => ({ ...p, categoryNames: p.categoryIds.map((id) => names.get(id)).filter(Boolean), twoFactor: twoFactor.has(p.id) })),
       tz: await services.settings.get('helpdesk.timezone'),
-      notice: noticeOf(req),
+      mailSending,
+      notice: noticeOf(req, mailSending),
     });
   });
 
   async function renderForm(req: Request, res: Response, person: StaffListRow | null, values: Values, errors: Record<string, string> = {}, status = 200) {
-    const [roles, categories] = await Promise.all([listRoles(services.db), listActiveCategories(services.db)]);
+    const [roles, categories, mailSending] = await Promise.all([listRoles(services.db), listActiveCategories(services.db), mailSendingView(services, req)]);
     const roleOptions = [
       ...(req.user!.isAdmin ? [{ value: 'admin', label: req.t('staffAdmin.roleAdmin') }] : []),
       { value: 'default', label: req.t('staffAdmin.roleDefault') },
@@ -51,11 +63,17 @@ export function staffRoutes(services: Services): Router {
     ];
     res.status(status).render('admin/staff-form', {
       title: person ? req.t('staffAdmin.editTitle', { name: person.name }) : req.t('staffAdmin.newTitle'),
-      person, values, errors, roleOptions, categories: categories.map((c) => ({ id: Number(c.id), name: c.name })), notice: noticeOf(req),
+      person, values, errors, roleOptions, categories: categories.map((c) => ({ id: Number(c.id), name: c.name })), mailSending, notice: noticeOf(req, mailSending),
     });
   }
 
-  router.get('/staff/new', (req, res) => renderForm(req, res, null, { name: '', email: '', method: 'invite', role: 'default', categories: [] }));
+  // A new colleague starts with the categories the one adding them works (all, for an administrator):
+  // with none ticked they would see no ticket at all.
+  router.get('/staff/new', async (req, res) => {
+    const visible = await visibleCategoryIds(services.db, req.user!);
+    const categories = visible === 'all' ? (await listActiveCategories(services.db)).map((c) => String(c.id)) : visible.map(String);
+    await renderForm(req, res, null, { name: '', email: '', method: 'invite', role: 'default', categories });
+  });
   router.post('/staff', async (req, res) => {
     const body = (req.body ?? {}) as Record<string, unknown>;
     try {

@@ -16,6 +16,7 @@ import { formatTrackingId, parseTrackingId } from '../../tickets/tracking-id';
 import { cannedForStaff, fillPlaceholders, listCanned, searchCanned } from '../../canned/canned.service';
 import type { Canned } from '../../canned/canned.repo';
 import { kbArticlesForReply, kbInsertForReply, kbReplyPickerInUse, type KbReplyArticle } from '../../kb/kb-for-tickets.service';
+import { mailSendingView, ticketDoneNotice } from './mail-sending.view';
 import type { Services } from '../app-services';
 import { sendAttachment } from '../helpdesk/send-attachment';
 import { uploadedFiles } from '../middleware/multipart';
@@ -51,6 +52,9 @@ export function ticketPageRoutes(services: Services): Router {
       listStatuses(services.db), listPriorities(services.db), categoryChoicesFor(services.db, ticket.categoryId), listActiveStaff(services.db), services.settings.all(),
     ]);
     const extras = await ticketExtrasView(services, req, ticket, events, extra.extras);
+    const mailSending = await mailSendingView(services, req);
+    const done = typeof req.query.done === 'string' ? req.query.done.replace(/[^a-z]/g, '') : null;
+    const latestReplyId = messages.filter((m) => m.kind === 'staff').at(-1)?.id;
     res.status(status).render('admin/ticket', {
       extras,
       title: `${formatTrackingId(ticket.trackingId)} · ${ticket.subject}`,
@@ -73,7 +77,8 @@ export function ticketPageRoutes(services: Services): Router {
       cannedSearch: extra.cannedSearch ?? null,
       note: extra.note ?? '',
       submissionKeys: { reply: formSubmissionKey(extra.keys?.reply), note: formSubmissionKey(extra.keys?.note), time: formSubmissionKey(extra.extras?.values?.submission_key) },
-      notice: typeof req.query.done === 'string' ? `staffTicket.done.${req.query.done.replace(/[^a-z]/g, '')}` : null,
+      mailSending,
+      notice: ticketDoneNotice(done, res.locals.mailDeliveries, latestReplyId, mailSending),
     });
   }
 

@@ -16,6 +16,7 @@ import { checkMessageForm } from '../../tickets/message-form';
 import { verifyTicketLink } from '../../tickets/ticket-link';
 import { findTicketByTrackingId, type TicketView } from '../../tickets/tickets.repo';
 import { formatTrackingId, parseTrackingId } from '../../tickets/tracking-id';
+import { sendingStatus } from '../../mail/sending-status';
 import type { Services } from '../app-services';
 import { uploadedFiles } from '../middleware/multipart';
 import { grantTicketAccess, hasTicketAccess } from './customer-access';
@@ -115,7 +116,11 @@ export function ticketRoutes(services: Services): Router {
 
   router.get('/tickets/:trackingId/created', loadTicket, async (req, res) => {
     const ticket = req.ticket!;
-    res.render('helpdesk/ticket-created', { title: req.t('created.title'), brand: await services.settings.get('helpdesk.name'), ticket, trackingLabel: formatTrackingId(ticket.trackingId) });
+    // The tracking ID mail is only queued yet: "on its way" when the server works, else "note it down".
+    const { canSend } = await sendingStatus(services.db, services.settings);
+    res.render('helpdesk/ticket-created', {
+      title: req.t('created.title'), brand: await services.settings.get('helpdesk.name'), ticket, trackingLabel: formatTrackingId(ticket.trackingId), mailedKey: canSend ? 'created.mailed' : 'created.mailedUnsent',
+    });
   });
 
   router.get('/tickets/:trackingId', loadTicket, (req, res) => renderTicket(req, res));
