@@ -35,7 +35,7 @@ test.each([
   // What a reader sees before opening any entry's stored details.
   const list = await page.locator('.audit-list').evaluate((el) => {
     const copy = el.cloneNode(true) as HTMLElement;
-    copy.querySelectorAll('details').forEach((d) => d.remove());
+    for (const d of copy.querySelectorAll('details')) d.remove();
     return copy.textContent ?? '';
   });
   for (const text of ['Ticket follower added', 'CRM <sync>', 'Sam Staff', 'mail.smtpHost']) expect(list).toContain(text);
