@@ -1,11 +1,12 @@
 import { Router, type Request, type Response } from 'express';
 import { mailSettingsOf, mailStepSchema, sendWizardTestMail, type MailStepInput } from '../src/setup/mail-step';
-import { emailField, fieldErrors } from '../src/setup/setup.schema';
+import { fieldErrors } from '../src/setup/setup.schema';
+import { createTestMailLimit } from '../src/setup/test-mail-limit';
 import { describeTest, type TestView } from '../src/web/admin/mail-test.view';
 import type { Settings } from '../src/settings/settings.schema';
 import { formText, guard, renderStep, type WizardDeps } from './wizard-kit';
 
-type MailValues = { host: string; port: string; security: string; user: string; password: string; from: string; testTo: string };
+type MailValues = { host: string; port: string; security: string; user: string; password: string; from: string };
 const securities = ['starttls', 'tls', 'none'];
 
 function valuesOf(body: Record<string, unknown>, fallbackFrom: string): MailValues {
@@ -18,22 +19,25 @@ function valuesOf(body: Record<string, unknown>, fallbackFrom: string): MailValu
     // Kept (in the encrypted wizard cookie and the page) so "test" then "continue" needs no retyping, as on the database step.
     password: str('password'),
     from: str('from') || fallbackFrom,
-    testTo: str('testTo'),
   };
 }
 
-const savedValues = (saved: MailStepInput, testTo = ''): MailValues => ({ ...saved, port: String(saved.port), testTo });
+const savedValues = (saved: MailStepInput): MailValues => ({ ...saved, port: String(saved.port) });
 
 /**
  * The optional e-mail step: the SMTP server the help desk sends through, a "Send a test mail"
  * button that reports what the server answered, and "Skip" (mail is then only written to a file,
  * and every staff page says so until sending is set up). What is kept here becomes the sending
  * settings when the install runs (see installer.ts), stored as the settings page stores them.
+ * The test mail goes only to the support address of the basics step, never to a typed-in
+ * recipient, and is limited per client and per wizard (test-mail-limit.ts): before the install
+ * anyone can reach this page.
  */
 export function mailStepRoutes(deps: WizardDeps): Router {
   const router = Router();
+  const spendTestMail = createTestMailLimit();
   const render = (res: Response, values: MailValues, extra: { errors?: Record<string, string>; test?: TestView | null } = {}, status = 200) =>
-    renderStep(res, 'mail', { values, errors: extra.errors ?? {}, test: extra.test ?? null, securities }, status);
+    renderStep(res, 'mail', { values, errors: extra.errors ?? {}, test: extra.test ?? null, securities, testTo: res.req.wizard!.basics?.email ?? '' }, status);
 
   router.get('/mail', guard(deps, 'mail'), (req: Request, res: Response) => {
     const saved = req.wizard!.mail;
@@ -51,13 +55,18 @@ export function mailStepRoutes(deps: WizardDeps): Router {
     }
     const values = valuesOf(body, '');
     const parsed = mailStepSchema.safeParse({ ...body, port: values.port });
-    const testTo = body.action === 'test' ? emailField.safeParse(body.testTo) : null;
-    const errors = { ...(parsed.success ? {} : fieldErrors(parsed.error)), ...(testTo && !testTo.success ? { testTo: fieldErrors(testTo.error).form ?? 'form.invalidEmail' } : {}) };
-    if (!parsed.success || (testTo && !testTo.success)) return render(res, values, { errors }, 400);
-    if (testTo?.success) {
-      const result = await sendWizardTestMail({ i18n: deps.i18n, dataDir: deps.dataDir, now: Date.now() }, parsed.data, state.basics!, testTo.data);
+    if (!parsed.success) return render(res, values, { errors: fieldErrors(parsed.error) }, 400);
+    if (body.action === 'test') {
+      const testTo = state.basics!.email;
+      const waitSeconds = spendTestMail(req.ip, state.id, Date.now());
+      if (waitSeconds !== null) {
+        res.set('Retry-After', String(waitSeconds));
+        const tooMany: TestView = { ok: false, message: 'install.mail.tooManyTests', vars: { minutes: String(Math.ceil(waitSeconds / 60)) }, detail: null, reply: null };
+        return render(res, values, { test: tooMany }, 429);
+      }
+      const result = await sendWizardTestMail({ i18n: deps.i18n, dataDir: deps.dataDir, now: Date.now() }, parsed.data, state.basics!, testTo);
       const settings = mailSettingsOf(parsed.data) as Settings;
-      return render(res, values, { test: describeTest(result, settings, testTo.data) });
+      return render(res, values, { test: describeTest(result, settings, testTo) });
     }
     state.mail = parsed.data;
     deps.save(req, res);

@@ -7,6 +7,8 @@ import { sendingStatus } from '../../src/mail/sending-status';
 import { SettingsService } from '../../src/settings/settings.service';
 import { createTestDatabase, testDbKind, type TestDatabase } from '../helpers/test-db';
 import { startSmtpSink, unusedPort, type SmtpSink } from '../helpers/smtp-sink';
+import request from 'supertest';
+import { createTestMailLimit, testMailLimits } from '../../src/setup/test-mail-limit';
 import { adminForm, basicsForm, databaseForm, freshTessera, postStep, throughDatabase, type WizardEnv } from '../helpers/wizard';
 
 /*
@@ -55,42 +57,91 @@ test('the e-mail step sends a test mail through the SMTP server and reports what
   expect(page.text).toContain('value="help@acme.example"');
 
   const before = sink.received.length;
-  const ok = await postStep(w.agent, 'mail', { ...smtpForm(), testTo: 'owner@acme.example', action: 'test' });
+  const ok = await postStep(w.agent, 'mail', { ...smtpForm(), action: 'test' });
   expect(ok.status).toBe(200);
   expect(ok.text).toContain('data-mail-test="sent"');
-  expect(ok.text).toContain('The test e-mail to owner@acme.example was accepted by 127.0.0.1.');
+  expect(ok.text).toContain('The test e-mail to help@acme.example was accepted by 127.0.0.1.');
   expect(ok.text).toMatch(/<code>250( 2\.0\.0)?<\/code>/);
   const [mail] = (await sink.waitFor(before + 1)).slice(before);
-  expect(mail!.to).toEqual(['owner@acme.example']);
+  expect(mail!.to).toEqual(['help@acme.example']);
   expect(mail!.from).toBe('help@acme.example');
   // Values are kept for "continue" after the test, the password too (as on the database step).
   expect(ok.text).toContain(`value="${sink.port}"`);
 
-  const refused = await postStep(w.agent, 'mail', { ...smtpForm(), password: 'wrong', testTo: 'owner@acme.example', action: 'test' });
+  const refused = await postStep(w.agent, 'mail', { ...smtpForm(), password: 'wrong', action: 'test' });
   expect(refused.status).toBe(200);
   expect(refused.text).toContain('data-mail-test="failed"');
-  expect(refused.text).toContain('The test e-mail to owner@acme.example could not be sent.');
+  expect(refused.text).toContain('The test e-mail to help@acme.example could not be sent.');
   expect(refused.text).toMatch(/<code>535/);
 
-  const nobody = await postStep(w.agent, 'mail', { ...smtpForm(), port: String(await unusedPort()), testTo: 'owner@acme.example', action: 'test' });
+  const nobody = await postStep(w.agent, 'mail', { ...smtpForm(), port: String(await unusedPort()), action: 'test' });
   expect(nobody.text).toContain('data-mail-test="failed"');
   expect(sink.received.length).toBe(before + 1);
 });
 
-test('bad e-mail settings are shown beside their fields; a test needs an address', async () => {
+test('bad e-mail settings are shown beside their fields', async () => {
   await toMailStep();
   const res = await postStep(w.agent, 'mail', { host: 'smtp host<script>', port: '70000', security: 'carrier-pigeon', user: 'u', password: 'p', from: 'not-an-address', action: 'continue' });
   expect(res.status).toBe(400);
   for (const field of ['host', 'port', 'security', 'from']) expect(res.text).toContain(`href="#${field}"`);
   expect(res.text).not.toContain('<script>');
-  const noTo = await postStep(w.agent, 'mail', { ...smtpForm(), testTo: '', action: 'test' });
+  const noTo = await postStep(w.agent, 'mail', { ...smtpForm(), port: 'x', action: 'test' });
   expect(noTo.status).toBe(400);
-  expect(noTo.text).toContain('href="#testTo"');
+  expect(noTo.text).toContain('href="#port"');
   // A list where text belongs is refused like any bad value.
   const list = await w.agent.post('/install/mail').type('form').send(`_csrf=${encodeURIComponent(/name="_csrf" value="([^"]+)"/.exec(noTo.text)![1]!)}&host=a&host=b&port=25&security=none&from=a%40b.example&action=continue`);
   expect(list.status).toBe(400);
   // Nothing is kept: the admin step is still out of reach.
   await w.agent.get('/install/admin').expect(303).expect('Location', '/install/mail');
+});
+
+test('the test mail goes only to the support address of the basics step, whatever recipient the form names', async () => {
+  await toMailStep();
+  const page = await w.agent.get('/install/mail').expect(200);
+  expect(page.text).toContain('The test mail goes to the support address from the previous step: help@acme.example.');
+  expect(page.text).not.toContain('name="testTo"');
+  const before = sink.received.length;
+  const res = await postStep(w.agent, 'mail', { ...smtpForm(), testTo: 'victim@elsewhere.example', action: 'test' });
+  expect(res.text).toContain('data-mail-test="sent"');
+  const [mail] = (await sink.waitFor(before + 1)).slice(before);
+  expect(mail!.to).toEqual(['help@acme.example']);
+  expect(res.text).not.toContain('victim@elsewhere.example');
+});
+
+test('test mails are limited per wizard and per client address; past the limit nothing is sent', async () => {
+  await toMailStep();
+  const before = sink.received.length;
+  for (let i = 0; i < testMailLimits.perWizard.max; i++) expect((await postStep(w.agent, 'mail', { ...smtpForm(), action: 'test' })).text).toContain('data-mail-test="sent"');
+  const over = await postStep(w.agent, 'mail', { ...smtpForm(), action: 'test' });
+  expect(over.status).toBe(429);
+  expect(Number(over.headers['retry-after'])).toBeGreaterThan(0);
+  expect(over.text).toContain('Too many test mails from here. Please try again in 15 minutes.');
+  // The values stay on the page, and saving still works.
+  expect(over.text).toContain(`value="${sink.port}"`);
+  expect(sink.received.length).toBe(before + testMailLimits.perWizard.max);
+
+  // A new wizard (the cookie thrown away) from the same address gets only what is left of the client's limit.
+  const other = request.agent((req: Parameters<typeof w.tessera.handle>[0], res: Parameters<typeof w.tessera.handle>[1]) => w.tessera.handle(req, res));
+  expect((await throughDatabase(other, tdb.config)).headers.location).toBe('/install/basics');
+  expect((await postStep(other, 'basics', basicsForm)).headers.location).toBe('/install/mail');
+  const left = testMailLimits.perClient.max - testMailLimits.perWizard.max - 1;
+  for (let i = 0; i < left; i++) expect((await postStep(other, 'mail', { ...smtpForm(), action: 'test' })).status).toBe(200);
+  expect((await postStep(other, 'mail', { ...smtpForm(), action: 'test' })).status).toBe(429);
+  expect(sink.received.length).toBe(before + testMailLimits.perClient.max - 1);
+  expect((await postStep(w.agent, 'mail', { ...smtpForm(), action: 'continue' })).headers.location).toBe('/install/admin');
+});
+
+test('the limit counts in fixed windows and forgets them when they end', () => {
+  const spend = createTestMailLimit({ perClient: { max: 2, windowMs: 1000 }, perWizard: { max: 1, windowMs: 500 } });
+  expect(spend('192.0.2.1', 'a', 0)).toBeNull();
+  expect(spend('192.0.2.1', 'a', 100)).toBe(1);
+  expect(spend('192.0.2.1', 'b', 100)).toBe(1); // the client's third: over its limit, whatever wizard
+  expect(spend('192.0.2.2', 'c', 100)).toBeNull();
+  // One IPv6 subscriber is one client, whatever address of its /64 it uses.
+  expect(spend('2001:db8::1', 'd', 100)).toBeNull();
+  expect(spend('2001:db8::2', 'e', 100)).toBeNull();
+  expect(spend('2001:db8::3', 'f', 100)).toBe(1);
+  expect(spend('192.0.2.1', 'g', 1000)).toBeNull();
 });
 
 test('saved e-mail settings become the sending settings, the password stored encrypted as the settings page stores it', async () => {
