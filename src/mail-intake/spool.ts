@@ -20,11 +20,12 @@ export type SpoolSummary = { imported: number };
 export type SpoolDeps = { importMail(raw: Buffer, origin: MailOrigin): Promise<ImportResult>; now(): number };
 
 /**
- * A claimed file's name records when it was claimed: `<name>,<ms>`. A returned claim keeps that
- * name in new/ (and gains another `,<ms>` when claimed again), so it can never take the name of
- * a newer mail that the spool program wrote meanwhile.
+ * A claimed file's name records when it was claimed: `<name>,<ms>`. A claim put back into new/
+ * keeps that name (a name the spool program never writes, so it can never replace a newer mail)
+ * and is claimed again as `<name>,<new ms>`: the name does not grow however often it returns.
  */
-const claimedName = (name: string, at: number) => `${name},${at}`;
+const baseName = (name: string) => name.split(',')[0]!;
+const claimedName = (name: string, at: number) => `${baseName(name)},${at}`;
 const claimedAt = (name: string) => Number(name.slice(name.lastIndexOf(',') + 1));
 
 function missing(err: unknown): boolean {
@@ -76,7 +77,8 @@ export async function importSpool(deps: SpoolDeps, dir: string, opts: { budgetMs
     try {
       await deps.importMail(await fs.promises.readFile(claimed), { source: 'pipe', mailboxId: null });
     } catch (err) {
-      await fs.promises.rename(claimed, fresh);
+      // Back under its claimed name: a name the spool program never writes, so nothing is overwritten.
+      await fs.promises.rename(claimed, path.join(dir, 'new', path.basename(claimed)));
       throw err;
     }
     await fs.promises.rm(claimed, { force: true });

@@ -65,7 +65,9 @@ test('database unreachable: the mail goes back to new/ and the next pass imports
   expect(await spoolMail(simpleMail({ from: 'outage@example.org' }))).toBe(0);
   const down = { ...spoolDeps(), importMail: () => Promise.reject(Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' })) };
   await expect(importSpool(down, spool())).rejects.toThrow('ECONNREFUSED');
-  expect(waiting('new')).toHaveLength(1);
+  expect(waiting('new')).toEqual([expect.stringMatching(/^\d+\.\d+,/)]); // under its claimed name, never the spool program's
+  await expect(importSpool(down, spool())).rejects.toThrow('ECONNREFUSED');
+  expect(waiting('new')).toEqual([expect.stringMatching(/^\d+\.\d+,\d+$/)]); // claimed again: the name did not grow
   expect(await ticketsFrom('outage@example.org')).toBe(0);
   expect(await importSpool(spoolDeps(), spool())).toEqual({ imported: 1 });
   expect(await ticketsFrom('outage@example.org')).toBe(1);
