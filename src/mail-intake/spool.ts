@@ -1,5 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { isConnectionError } from '../db/dialect';
+import type { Logger } from '../logger';
 import type { ImportResult, MailOrigin } from './intake.service';
 
 /**
@@ -9,7 +11,9 @@ import type { ImportResult, MailOrigin } from './intake.service';
  * dedupe key makes that exactly once: a process that dies between the import and the delete
  * leaves the file in cur/, it goes back to new/ after `staleClaimMs`, and its second import is a
  * duplicate that creates nothing. A mail is deleted only once the import stored, refused or kept
- * it aside; when the database cannot be reached it goes back to new/ and the pass stops.
+ * it aside; when the database cannot be reached it goes back to new/ and the pass stops. Any
+ * other failure belongs to that mail: it goes back with a failure counted and the pass goes on;
+ * after `maxSpoolAttempts` it goes to failed/ (see setAside).
  */
 export const spoolFolder = (dataDir: string) => path.join(dataDir, 'mail-spool');
 
@@ -17,16 +21,24 @@ export const spoolFolder = (dataDir: string) => path.join(dataDir, 'mail-spool')
 export const staleClaimMs = 10 * 60_000;
 
 export type SpoolSummary = { imported: number };
-export type SpoolDeps = { importMail(raw: Buffer, origin: MailOrigin): Promise<ImportResult>; now(): number };
+export type SpoolDeps = { importMail(raw: Buffer, origin: MailOrigin): Promise<ImportResult>; now(): number; logger: Pick<Logger, 'error'> };
 
 /**
- * A claimed file's name records when it was claimed: `<name>,<ms>`. A claim put back into new/
- * keeps that name (a name the spool program never writes, so it can never replace a newer mail)
- * and is claimed again as `<name>,<new ms>`: the name does not grow however often it returns.
+ * A claimed file's name records how often its import failed and when it was claimed:
+ * `<name>,<failures>,<ms>`. A claim put back into new/ keeps that name (a name the spool program
+ * never writes, so it can never replace a newer mail) and is claimed again under its new time:
+ * the name does not grow however often it returns.
  */
-const baseName = (name: string) => name.split(',')[0]!;
-const claimedName = (name: string, at: number) => `${baseName(name)},${at}`;
+type SpoolName = { base: string; failures: number };
+function parseName(name: string): SpoolName {
+  const parts = name.split(',');
+  return { base: parts[0]!, failures: parts.length >= 3 ? Number(parts[1]) || 0 : 0 };
+}
+const claimedName = (name: SpoolName, at: number) => `${name.base},${name.failures},${at}`;
 const claimedAt = (name: string) => Number(name.slice(name.lastIndexOf(',') + 1));
+
+/** After this many failed imports a mail goes to failed/ (logged): one mail that always fails must not be retried for ever. */
+export const maxSpoolAttempts = 5;
 
 function missing(err: unknown): boolean {
   return (err as NodeJS.ErrnoException).code === 'ENOENT';
@@ -49,6 +61,22 @@ async function returnStaleClaims(dir: string, now: number): Promise<void> {
 }
 
 /**
+ * A mail whose import failed for a reason of its own (the raw store or the disk refusing it):
+ * back to new/ with one failure more, for a later pass, while this pass goes on with the others;
+ * after `maxSpoolAttempts` failures into failed/, logged, for the administrator to look at.
+ */
+async function setAside(deps: SpoolDeps, dir: string, claimed: string, name: SpoolName, err: unknown): Promise<void> {
+  const file = claimedName(name, deps.now());
+  if (name.failures < maxSpoolAttempts) {
+    await fs.promises.rename(claimed, path.join(dir, 'new', file));
+    return;
+  }
+  await fs.promises.mkdir(path.join(dir, 'failed'), { recursive: true });
+  await fs.promises.rename(claimed, path.join(dir, 'failed', file));
+  deps.logger.error({ err, file: path.join(dir, 'failed', file), attempts: name.failures }, 'spooled mail could not be imported; moved to the spool\'s failed/ folder');
+}
+
+/**
  * Imports the mail waiting in the spool (in the folder's order) until it is empty, `budgetMs` ran out or
  * `stopSignal` fired. Throws what the import throws for an unreachable database, after putting
  * that mail back.
@@ -66,10 +94,10 @@ export async function importSpool(deps: SpoolDeps, dir: string, opts: { budgetMs
   }
   for (const name of names) {
     if (opts.stopSignal?.aborted || (opts.budgetMs !== undefined && deps.now() - started > opts.budgetMs)) break;
-    const fresh = path.join(dir, 'new', name);
-    const claimed = path.join(dir, 'cur', claimedName(name, deps.now()));
+    const parsed = parseName(name);
+    const claimed = path.join(dir, 'cur', claimedName(parsed, deps.now()));
     try {
-      await fs.promises.rename(fresh, claimed);
+      await fs.promises.rename(path.join(dir, 'new', name), claimed);
     } catch (err) {
       if (missing(err)) continue; // another process claimed it
       throw err;
@@ -77,9 +105,13 @@ export async function importSpool(deps: SpoolDeps, dir: string, opts: { budgetMs
     try {
       await deps.importMail(await fs.promises.readFile(claimed), { source: 'pipe', mailboxId: null });
     } catch (err) {
-      // Back under its claimed name: a name the spool program never writes, so nothing is overwritten.
-      await fs.promises.rename(claimed, path.join(dir, 'new', path.basename(claimed)));
-      throw err;
+      if (isConnectionError(err)) {
+        // The database is down for every mail: back under its claimed name, and the pass stops.
+        await fs.promises.rename(claimed, path.join(dir, 'new', path.basename(claimed)));
+        throw err;
+      }
+      await setAside(deps, dir, claimed, { ...parsed, failures: parsed.failures + 1 }, err);
+      continue;
     }
     await fs.promises.rm(claimed, { force: true });
     summary.imported++;

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { importSpoolOf, runDueJobs } from '../../src/jobs/job-runner';
 import { importRawMail } from '../../src/mail-intake/intake.service';
-import { importSpool, spoolFolder, staleClaimMs } from '../../src/mail-intake/spool';
+import { importSpool, maxSpoolAttempts, spoolFolder, staleClaimMs } from '../../src/mail-intake/spool';
 import { fromRoot } from '../../src/paths';
 import { useInstalledApp, type InstalledApp } from '../helpers/installed-app';
 import { simpleMail } from '../helpers/mail-intake';
@@ -17,7 +17,7 @@ useInstalledApp((app) => (t = app));
 const spool = () => spoolFolder(t.config.paths.data);
 // Each test starts from an empty spool: what one left behind must not count in the next.
 beforeEach(() => fs.rmSync(spool(), { recursive: true, force: true }));
-const waiting = (sub: 'tmp' | 'new' | 'cur') => (fs.existsSync(path.join(spool(), sub)) ? fs.readdirSync(path.join(spool(), sub)) : []);
+const waiting = (sub: 'tmp' | 'new' | 'cur' | 'failed') => (fs.existsSync(path.join(spool(), sub)) ? fs.readdirSync(path.join(spool(), sub)) : []);
 
 /** Runs bin/tessera-mail-spool as an MTA would: the mail on stdin, the exit code is the answer. */
 function spoolMail(raw: Buffer, dir = spool()): Promise<number | null> {
@@ -30,7 +30,7 @@ function spoolMail(raw: Buffer, dir = spool()): Promise<number | null> {
 }
 
 const ticketsFrom = async (email: string) => Number((await t.db('tickets as t').join('customers as c', 'c.id', 't.customer_id').where('c.email', email).count({ n: '*' }))[0]!.n);
-const spoolDeps = () => ({ importMail: (raw: Buffer) => importRawMail(t.services, raw, { source: 'pipe', mailboxId: null }), now: () => t.clock.now() });
+const spoolDeps = () => ({ importMail: (raw: Buffer) => importRawMail(t.services, raw, { source: 'pipe', mailboxId: null }), now: () => t.clock.now(), logger: t.services.logger });
 
 test('a spooled mail is imported by the jobs once, and the spool is empty after', async () => {
   const raw = simpleMail({ from: 'spooled@example.org', subject: 'From the spool' });
@@ -67,7 +67,7 @@ test('database unreachable: the mail goes back to new/ and the next pass imports
   await expect(importSpool(down, spool())).rejects.toThrow('ECONNREFUSED');
   expect(waiting('new')).toEqual([expect.stringMatching(/^\d+\.\d+,/)]); // under its claimed name, never the spool program's
   await expect(importSpool(down, spool())).rejects.toThrow('ECONNREFUSED');
-  expect(waiting('new')).toEqual([expect.stringMatching(/^\d+\.\d+,\d+$/)]); // claimed again: the name did not grow
+  expect(waiting('new')).toEqual([expect.stringMatching(/^\d+\.\d+,0,\d+$/)]); // claimed again: the name did not grow
   expect(await ticketsFrom('outage@example.org')).toBe(0);
   expect(await importSpool(spoolDeps(), spool())).toEqual({ imported: 1 });
   expect(await ticketsFrom('outage@example.org')).toBe(1);
@@ -86,4 +86,23 @@ test('a claim left by a process that died is taken back after the lease, and imp
   expect(await ticketsFrom('crashed@example.org')).toBe(1);
   expect(await ticketsFrom('crashed-early@example.org')).toBe(1);
   expect(waiting('cur')).toEqual([]);
+});
+
+test('a mail whose import always fails does not hold up the others, and ends in failed/ after the last attempt', async () => {
+  expect(await spoolMail(simpleMail({ from: 'poison@example.org' }))).toBe(0); // before or after the other in the folder's order: neither may wait
+  expect(await spoolMail(simpleMail({ from: 'fine@example.org' }))).toBe(0);
+  const logged: unknown[] = [];
+  const poisoned = {
+    ...spoolDeps(),
+    logger: { error: (obj: unknown) => void logged.push(obj) },
+    importMail: (raw: Buffer) => (raw.includes('poison@') ? Promise.reject(Object.assign(new Error('EIO: i/o error'), { code: 'EIO' })) : spoolDeps().importMail(raw)),
+  };
+  expect(await importSpool(poisoned, spool())).toEqual({ imported: 1 });
+  expect(await ticketsFrom('fine@example.org')).toBe(1);
+  expect(waiting('new')).toEqual([expect.stringMatching(/^\d+\.\d+,1,\d+$/)]); // one failure counted in its name
+  for (let pass = 2; pass <= maxSpoolAttempts; pass++) expect(await importSpool(poisoned, spool())).toEqual({ imported: 0 });
+  expect([...waiting('new'), ...waiting('cur')]).toEqual([]);
+  expect(waiting('failed')).toEqual([expect.stringMatching(new RegExp(`^\\d+\\.\\d+,${maxSpoolAttempts},\\d+$`))]);
+  expect(logged).toEqual([expect.objectContaining({ attempts: maxSpoolAttempts })]);
+  expect(await ticketsFrom('poison@example.org')).toBe(0);
 });
