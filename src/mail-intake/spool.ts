@@ -3,6 +3,7 @@ import path from 'node:path';
 import { isConnectionError } from '../db/dialect';
 import type { Logger } from '../logger';
 import type { ImportResult, MailOrigin } from './intake.service';
+import { pipeInputCap } from './pipe-input';
 
 /**
  * The mail spool that bin/tessera-mail-spool writes (maildir-style: tmp/ while written, new/ when
@@ -66,14 +67,33 @@ async function returnStaleClaims(dir: string, now: number): Promise<void> {
  * after `maxSpoolAttempts` failures into failed/, logged, for the administrator to look at.
  */
 async function setAside(deps: SpoolDeps, dir: string, claimed: string, name: SpoolName, err: unknown): Promise<void> {
-  const file = claimedName(name, deps.now());
   if (name.failures < maxSpoolAttempts) {
-    await fs.promises.rename(claimed, path.join(dir, 'new', file));
+    await fs.promises.rename(claimed, path.join(dir, 'new', claimedName(name, deps.now())));
     return;
   }
+  await moveToFailed(deps, dir, claimed, name, { err, attempts: name.failures }, 'spooled mail could not be imported');
+}
+
+/** Moves a claimed file into failed/ (never deleted: the administrator decides) and logs why. */
+async function moveToFailed(deps: SpoolDeps, dir: string, claimed: string, name: SpoolName, details: object, why: string): Promise<void> {
+  const file = path.join(dir, 'failed', claimedName(name, deps.now()));
   await fs.promises.mkdir(path.join(dir, 'failed'), { recursive: true });
-  await fs.promises.rename(claimed, path.join(dir, 'failed', file));
-  deps.logger.error({ err, file: path.join(dir, 'failed', file), attempts: name.failures }, 'spooled mail could not be imported; moved to the spool\'s failed/ folder');
+  await fs.promises.rename(claimed, file);
+  deps.logger.error({ ...details, file }, `${why}; moved to the spool's failed/ folder`);
+}
+
+/**
+ * What the import cannot be given: anything but a regular file (a symbolic link could point at
+ * any file this process may read), or more than the pipe reads (pipeInputCap, the largest mail
+ * limit and room for encoding): the pipe returns that to the sender, but the spool program has
+ * already answered 0, so it is kept in failed/. A mail under that cap but over
+ * `intake.maxMailMb` is read and kept aside by the import as too_big, as the pipe's is.
+ */
+async function unreadable(claimed: string): Promise<string | null> {
+  const stat = await fs.promises.lstat(claimed);
+  if (!stat.isFile()) return 'spooled entry is not a regular file (a symbolic link, a folder or a device)';
+  if (stat.size > pipeInputCap) return `spooled mail of ${stat.size} bytes is larger than the ${pipeInputCap / 1024 / 1024} MB the import reads`;
+  return null;
 }
 
 /**
@@ -103,6 +123,11 @@ export async function importSpool(deps: SpoolDeps, dir: string, opts: { budgetMs
       throw err;
     }
     try {
+      const refused = await unreadable(claimed);
+      if (refused) {
+        await moveToFailed(deps, dir, claimed, parsed, {}, refused);
+        continue;
+      }
       await deps.importMail(await fs.promises.readFile(claimed), { source: 'pipe', mailboxId: null });
     } catch (err) {
       if (isConnectionError(err)) {

@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { importSpoolOf, runDueJobs } from '../../src/jobs/job-runner';
 import { importRawMail } from '../../src/mail-intake/intake.service';
+import { pipeInputCap } from '../../src/mail-intake/pipe-input';
 import { importSpool, maxSpoolAttempts, spoolFolder, staleClaimMs } from '../../src/mail-intake/spool';
 import { fromRoot } from '../../src/paths';
 import { useInstalledApp, type InstalledApp } from '../helpers/installed-app';
@@ -105,4 +106,24 @@ test('a mail whose import always fails does not hold up the others, and ends in 
   expect(waiting('failed')).toEqual([expect.stringMatching(new RegExp(`^\\d+\\.\\d+,${maxSpoolAttempts},\\d+$`))]);
   expect(logged).toEqual([expect.objectContaining({ attempts: maxSpoolAttempts })]);
   expect(await ticketsFrom('poison@example.org')).toBe(0);
+});
+
+test('a symbolic link or a mail larger than the import reads goes to failed/ (logged, never read); one over the mail limit is kept aside as too big', async () => {
+  for (const sub of ['tmp', 'new', 'cur']) fs.mkdirSync(path.join(spool(), sub), { recursive: true });
+  const secret = path.join(t.config.paths.data, 'secret.txt');
+  fs.writeFileSync(secret, simpleMail({ from: 'linked@example.org' }));
+  fs.symlinkSync(secret, path.join(spool(), 'new', '1.1'));
+  fs.writeFileSync(path.join(spool(), 'new', '1.2'), '');
+  fs.truncateSync(path.join(spool(), 'new', '1.2'), pipeInputCap + 1); // sparse: no disk used
+  await t.services.settings.save({ 'intake.maxMailMb': 1 });
+  const big = simpleMail({ from: 'big@example.org', body: 'x'.repeat(1024 * 1024 + 1) });
+  expect(await spoolMail(big)).toBe(0);
+  const logged: string[] = [];
+  const deps = { ...spoolDeps(), logger: { error: (_: unknown, msg?: string) => void logged.push(msg ?? '') } };
+  expect(await importSpool(deps, spool())).toEqual({ imported: 1 });
+  expect(waiting('failed').sort()).toEqual(['1.1,0,' + t.clock.now(), '1.2,0,' + t.clock.now()]);
+  expect(logged.sort()).toEqual([expect.stringContaining('not a regular file'), expect.stringContaining('larger than')]);
+  expect(await ticketsFrom('linked@example.org')).toBe(0);
+  expect(await t.db('inbound_mails').where({ status: 'failed', reason: 'too_big' }).pluck('from_address')).toEqual(['big@example.org']);
+  expect([...waiting('new'), ...waiting('cur')]).toEqual([]);
 });
