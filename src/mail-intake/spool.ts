@@ -45,6 +45,9 @@ function missing(err: unknown): boolean {
   return (err as NodeJS.ErrnoException).code === 'ENOENT';
 }
 
+/** A file in tmp/ this old was left by a spool program that died (Maildir's 36 hours: a slow MTA may still be writing a younger one). */
+export const staleWriteMs = 36 * 60 * 60_000;
+
 /** Moves claims that a dead process left in cur/ back to new/, and deletes what a dead spool program left half-written in tmp/. */
 async function returnStaleClaims(dir: string, now: number): Promise<void> {
   const ignoreGone = (err: unknown) => {
@@ -57,7 +60,7 @@ async function returnStaleClaims(dir: string, now: number): Promise<void> {
   for (const name of await fs.promises.readdir(path.join(dir, 'tmp'))) {
     const file = path.join(dir, 'tmp', name);
     const stat = await fs.promises.stat(file).catch(() => null);
-    if (stat && stat.mtimeMs <= now - staleClaimMs) await fs.promises.rm(file, { force: true });
+    if (stat && stat.mtimeMs <= now - staleWriteMs) await fs.promises.rm(file, { force: true });
   }
 }
 

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { importSpoolOf, runDueJobs } from '../../src/jobs/job-runner';
 import { importRawMail } from '../../src/mail-intake/intake.service';
 import { pipeInputCap } from '../../src/mail-intake/pipe-input';
-import { importSpool, maxSpoolAttempts, spoolFolder, staleClaimMs } from '../../src/mail-intake/spool';
+import { importSpool, maxSpoolAttempts, spoolFolder, staleClaimMs, staleWriteMs } from '../../src/mail-intake/spool';
 import { fromRoot } from '../../src/paths';
 import { useInstalledApp, type InstalledApp } from '../helpers/installed-app';
 import { simpleMail } from '../helpers/mail-intake';
@@ -21,9 +21,9 @@ beforeEach(() => fs.rmSync(spool(), { recursive: true, force: true }));
 const waiting = (sub: 'tmp' | 'new' | 'cur' | 'failed') => (fs.existsSync(path.join(spool(), sub)) ? fs.readdirSync(path.join(spool(), sub)) : []);
 
 /** Runs bin/tessera-mail-spool as an MTA would: the mail on stdin, the exit code is the answer. */
-function spoolMail(raw: Buffer, dir = spool()): Promise<number | null> {
+function spoolMail(raw: Buffer, dir = spool(), env: NodeJS.ProcessEnv = process.env): Promise<number | null> {
   return new Promise((resolve, reject) => {
-    const child = spawn(fromRoot('bin', 'tessera-mail-spool'), [dir], { stdio: ['pipe', 'ignore', 'ignore'] });
+    const child = spawn(fromRoot('bin', 'tessera-mail-spool'), [dir], { stdio: ['pipe', 'ignore', 'ignore'], env });
     child.on('error', reject);
     child.on('close', resolve);
     child.stdin.end(raw);
@@ -126,4 +126,28 @@ test('a symbolic link or a mail larger than the import reads goes to failed/ (lo
   expect(await ticketsFrom('linked@example.org')).toBe(0);
   expect(await t.db('inbound_mails').where({ status: 'failed', reason: 'too_big' }).pluck('from_address')).toEqual(['big@example.org']);
   expect([...waiting('new'), ...waiting('cur')]).toEqual([]);
+});
+
+test('the program flushes new/ after the rename; a failing flush still answers 0, the mail being in new/', async () => {
+  const fakeBin = path.join(t.config.paths.data, 'fake-bin');
+  const calls = path.join(t.config.paths.data, 'sync-calls');
+  fs.mkdirSync(fakeBin, { recursive: true });
+  fs.writeFileSync(path.join(fakeBin, 'sync'), `#!/bin/sh\necho "$@" >> '${calls}'\nexit 1\n`, { mode: 0o755 });
+  expect(await spoolMail(simpleMail({}), spool(), { ...process.env, PATH: `${fakeBin}:${process.env.PATH}` })).toBe(0);
+  expect(waiting('new')).toHaveLength(1);
+  expect(fs.readFileSync(calls, 'utf8').trim()).toBe(path.join(spool(), 'new'));
+});
+
+test('what a spool program left in tmp/ is deleted after 36 hours, not before (a slow MTA may still be writing)', async () => {
+  for (const sub of ['tmp', 'new', 'cur']) fs.mkdirSync(path.join(spool(), sub), { recursive: true });
+  const setAge = (name: string, ageMs: number) => {
+    fs.writeFileSync(path.join(spool(), 'tmp', name), 'half a mail');
+    const at = (t.clock.now() - ageMs) / 1000;
+    fs.utimesSync(path.join(spool(), 'tmp', name), at, at);
+  };
+  setAge('slow', staleWriteMs - 60_000);
+  setAge('dead', staleWriteMs + 60_000);
+  expect(staleWriteMs).toBe(36 * 60 * 60_000);
+  await importSpool(spoolDeps(), spool());
+  expect(waiting('tmp')).toEqual(['slow']);
 });
