@@ -217,7 +217,7 @@ async function viaSpool(run: Run, messages: Buffer[], concurrency: number): Prom
   );
   const spooled = process.hrtime.bigint();
   const importCpu = cpuMs();
-  const { imported } = await importSpool({ importMail: (raw, origin) => importRawMail(run.services, raw, origin), now: Date.now }, dir);
+  const { imported } = await importSpool({ importMail: (raw, origin) => importRawMail(run.services, raw, origin), now: Date.now, logger: run.services.logger }, dir);
   const seconds = (from: bigint) => Number(process.hrtime.bigint() - from) / 1e9;
   return {
     ...outcomes, imported, left: fs.readdirSync(path.join(dir, 'new')).length + fs.readdirSync(path.join(dir, 'cur')).length,

@@ -29,7 +29,7 @@ export const startListening = (deps: JobDeps, policy: Partial<ListenPolicy> = {}
 
 /** The mail bin/tessera-mail-spool left in the data directory's spool. */
 export const importSpoolOf = (deps: FetchingJobDeps, opts: { stopSignal?: AbortSignal; budgetMs?: number } = {}) =>
-  importSpool({ importMail: fetchDepsOf(deps).importMail, now: () => deps.clock.now() }, spoolFolder(resolveFromRoot(deps.config.paths.data)), opts);
+  importSpool({ importMail: fetchDepsOf(deps).importMail, now: () => deps.clock.now(), logger: deps.logger }, spoolFolder(resolveFromRoot(deps.config.paths.data)), opts);
 
 /** One job of a run: one that throws is logged and counts as nothing done; the jobs after it still run. */
 async function guarded<T>(deps: JobDeps, job: string, nothing: T, run: () => Promise<T>): Promise<T> {

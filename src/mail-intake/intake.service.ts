@@ -15,7 +15,7 @@ import { checkMailFiles } from './mail-files';
 import { composeBody, planNewTicket } from './new-ticket-plan';
 import { parseMail, type IncomingMail } from './parse-mail';
 import { dropRaw, keepRaw, readRaw } from './raw-store';
-import { floodRefusal, refusalOf, type RefusalDecision } from './refusals';
+import { floodedAlready, floodRefusal, refusalOf, type RefusalDecision } from './refusals';
 import { findThread, type Thread } from './threading';
 import { takesCustomerReply } from '../auto-close/reopen-window';
 import type { CheckedFile } from '../attachments/file-check';
@@ -138,6 +138,8 @@ type Store = (input: {
  * meets the unique key and answers "duplicate"; a failure other than an outage keeps it aside.
  */
 async function storeChecked(deps: IntakeDeps, raw: Buffer, recorder: Recorder, mail: IncomingMail, settings: Settings, language: string, store: Store): Promise<ImportResult> {
+  const flooded = await floodedAlready(deps.db, mail.from!.address, settings, deps.clock.now());
+  if (flooded) return refuse(deps, recorder, flooded);
   const files = await checkMailFiles(deps.store, mail.files, settings);
   const rawKey = recorder.base.raw_key ?? (await keepRaw(deps.store, raw).catch(async (err: unknown) => {
     await files.cleanUp();

@@ -6,6 +6,7 @@ import { hitWindowCounter } from '../db/window-counter';
 import type { Settings } from '../settings/settings.schema';
 import { mailboxAddresses } from '../mailboxes/mailboxes.repo';
 import { markOutboxBounced } from '../mail/outbox.repo';
+import { readCounter } from '../security/rate-limit.repo';
 import { readDeliveryReport } from './bounce';
 import { loopOrJunk } from './loop-guard';
 import type { IncomingMail } from './parse-mail';
@@ -21,7 +22,7 @@ export function ownAddresses(settings: Settings): string[] {
  * Why a mail is refused, or null to import it: loops and junk (loop-guard.ts), a bounce (which
  * marks the outbound mail it reports as bounced, in the refusal's transaction) or a banned
  * sender. The flood limit is checked when the mail is stored (floodRefusal), inside that
- * transaction: no commit of its own per mail.
+ * transaction: no commit of its own per mail (floodedAlready looks first, read only).
  */
 export async function refusalOf(deps: { db: Db }, mail: IncomingMail, raw: Buffer, settings: Settings): Promise<RefusalDecision | null> {
   // The fetched mailboxes' own addresses too: our notification to one of them must not loop.
@@ -43,8 +44,24 @@ export async function refusalOf(deps: { db: Db }, mail: IncomingMail, raw: Buffe
  * counted, and a refused one is counted with its refusal record.
  */
 export async function floodRefusal(trx: Knex, sender: string, settings: Settings, now: number): Promise<RefusalDecision | null> {
-  const windowMs = settings['intake.senderWindowMinutes'] * 60_000;
-  const hits = await hitWindowCounter(trx, `mail-in:${sender.slice(0, 150)}`, windowMs, now);
-  if (hits.hits <= settings['intake.senderMaxMails']) return null;
-  return { reason: 'flood', detail: `${hits.hits} mails from ${sender} within ${settings['intake.senderWindowMinutes']} minutes` };
+  const hits = await hitWindowCounter(trx, floodBucket(sender), floodWindowMs(settings), now);
+  return hits.hits <= settings['intake.senderMaxMails'] ? null : floodDecision(hits.hits, sender, settings);
 }
+
+/**
+ * The cheap look before the expensive work (file checks, keeping the raw mail, the storing
+ * transaction): a sender already at the limit is refused at once. Read only; the count that
+ * decides stays floodRefusal's, in the storing transaction (the refusal counts this mail).
+ */
+export async function floodedAlready(db: Knex, sender: string, settings: Settings, now: number): Promise<RefusalDecision | null> {
+  const counter = await readCounter(db, floodBucket(sender));
+  if (!counter || counter.resetAt <= now || counter.hits < settings['intake.senderMaxMails']) return null;
+  return { ...floodDecision(counter.hits + 1, sender, settings), inTransaction: async (trx) => void (await floodRefusal(trx, sender, settings, now)) };
+}
+
+const floodBucket = (sender: string) => `mail-in:${sender.slice(0, 150)}`;
+const floodWindowMs = (settings: Settings) => settings['intake.senderWindowMinutes'] * 60_000;
+const floodDecision = (hits: number, sender: string, settings: Settings): RefusalDecision => ({
+  reason: 'flood',
+  detail: `${hits} mails from ${sender} within ${settings['intake.senderWindowMinutes']} minutes`,
+});

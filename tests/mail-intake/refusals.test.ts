@@ -71,6 +71,21 @@ test('more than the allowed mails per sender in the window are refused; the next
   expect((await importMail(t, simpleMail({ from: 'chatty@example.org', body: 'mail 5' }))).outcome).toBe('created');
 });
 
+test('a sender already over the limit is refused before the expensive work (no raw mail kept); the refusal still counts', async () => {
+  await t.services.settings.save({ 'intake.senderMaxMails': 2, 'intake.senderWindowMinutes': 10 });
+  for (let i = 0; i < 2; i++) expect((await importMail(t, simpleMail({ from: 'flooder@example.org', body: `mail ${i}` }))).outcome).toBe('created');
+  await t.db('mail_outbox').del();
+  const kept = jest.spyOn(t.services.store, 'adopt');
+  try {
+    await expectRefused(simpleMail({ from: 'flooder@example.org', body: 'mail 3' }), 'flood');
+    expect(kept).not.toHaveBeenCalled();
+  } finally {
+    kept.mockRestore();
+  }
+  expect(Number((await t.db('rate_limits').where({ bucket: 'mail-in:flooder@example.org' }).first('hits')).hits)).toBe(3);
+  expect((await importMail(t, simpleMail({ from: 'someone-else@example.org' }))).outcome).toBe('created');
+});
+
 test('a bounce marks the mail it returns as bounced with the diagnostic, and opens nothing', async () => {
   const opened = await importMail(t, simpleMail({ from: 'nobody@example.net' }));
   const ack = (await outbox(t)).find((m) => m.template === 'ticket_received')!;
