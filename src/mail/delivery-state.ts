@@ -11,6 +11,8 @@ export type DeliveryKind = 'queued' | 'sending' | 'deferred' | 'sent' | 'logged'
 export type DeliveryState = {
   mailId: number;
   kind: DeliveryKind;
+  /** The customer's confirmation of a new ticket (with its tracking ID), not a message mailed on. */
+  confirmation: boolean;
   to: string;
   /** When it was sent or written to the file. */
   at: number | null;
@@ -31,7 +33,7 @@ export const customerTicketTemplates: readonly string[] = ['ticket_received', 's
 export const ticketMailTemplates: readonly string[] = [...customerTicketTemplates, 'follower_staff_replied'];
 
 export function deliveryStateOf(mail: OutboxEntry): DeliveryState {
-  const base = { mailId: mail.id, to: mail.toAddress, at: null, nextTry: null, lastError: null, maybeTwice: mail.interruptedAttempts > 0 };
+  const base = { mailId: mail.id, confirmation: mail.template === 'ticket_received', to: mail.toAddress, at: null, nextTry: null, lastError: null, maybeTwice: mail.interruptedAttempts > 0 };
   switch (mail.status) {
     case 'sent':
       return { ...base, kind: mail.sentVia === 'file' ? 'logged' : 'sent', at: mail.sentAt };

@@ -89,10 +89,10 @@ test.each([
   expect(ticket.due_at).not.toBeNull();
   await page.goto(`${server.base}/admin/tickets/${ticket.id}`);
   expect(await page.locator('body').textContent()).toContain('OBJ-2026-118');
-  // The side column's form (on a phone the action bar above the conversation has the same controls).
-  const side = page.locator('.ticket-side');
-  await side.getByLabel('Status', { exact: true }).selectOption({ label: `Awaiting parts ${size}` });
-  await side.getByRole('button', { name: 'Save changes' }).click();
+  // The side column's form; on a phone the action bar above the conversation (the side column hides its twins there).
+  const props = page.locator(size === 'phone' ? '.ticket-bar__form' : '.ticket-side');
+  await props.getByLabel('Status', { exact: true }).selectOption({ label: `Awaiting parts ${size}` });
+  await props.getByRole('button', { name: 'Save changes' }).click();
   await page.waitForURL(/done=saved/);
   const badge = page.locator('.ticket-header .badge').first();
   expect(await badge.textContent()).toContain(`Awaiting parts ${size}`);

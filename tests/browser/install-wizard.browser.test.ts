@@ -73,6 +73,19 @@ test('a new owner installs Tessera in the browser on SQLite and signs in', async
 
   // The optional e-mail step: a test mail through a real SMTP server on loopback, then saved.
   await page.waitForURL('**/install/mail');
+  // The test's title sits inside its grey box (not on the border), and on a phone, where the step
+  // names are hidden, one line names the step; in Slovak too, whose title wraps.
+  const inBox = () => page.locator('.mail-step-test').evaluate((box) => box.querySelector('legend')!.getBoundingClientRect().top - box.getBoundingClientRect().top);
+  expect(await inBox()).toBeGreaterThan(0);
+  expect(await page.locator('.steps__phone').isVisible()).toBe(false);
+  await page.setViewportSize({ width: 390, height: 844 });
+  await page.goto(`${base}/install/mail?lang=sk`);
+  expect(await page.locator('.steps__phone').textContent()).toBe('Krok 5/7: E-mail');
+  expect(await inBox()).toBeGreaterThan(0);
+  await step(page, 'wizard-04d-mail-phone-sk');
+  await page.goto(`${base}/install/mail?lang=en`);
+  expect(await page.locator('.steps__phone').textContent()).toBe('Step 5 of 7: E-mail');
+  await page.setViewportSize({ width: 1280, height: 900 });
   expect(await page.getByLabel('Sender address').inputValue()).toBe('help@acme.example');
   await page.getByLabel('SMTP server').fill('127.0.0.1');
   await page.getByLabel('SMTP port').fill(String(sink.port));

@@ -130,6 +130,14 @@ test('on a phone the ticket page puts its state and main actions above the conve
   expect(await top('.ticket-bar')).toBeLessThan(await top('#reply'));
   // No axe here: it runs as a script, and this page has none (the checks below cover the phone ticket page).
   await page.screenshot({ path: `${screenshotDir}/grid-phone-ticket-bar.png` });
+  // The side column keeps what the bar has not (Priority, Category and their Save), not a second Status, Owner or Take.
+  const side = page.locator('.ticket-side');
+  expect(await side.getByLabel('Priority').isVisible()).toBe(true);
+  expect(await side.getByRole('button', { name: 'Save changes' }).isVisible()).toBe(true);
+  expect(await side.getByLabel('Status', { exact: true }).isVisible()).toBe(false);
+  expect(await side.getByLabel('Owner').isVisible()).toBe(false);
+  expect(await side.getByRole('button', { name: 'Take this ticket', includeHidden: true }).count()).toBe(1);
+  expect(await side.getByRole('button', { name: 'Take this ticket', includeHidden: true }).isVisible()).toBe(false);
 
   await bar.getByRole('button', { name: 'Take this ticket' }).click();
   await page.waitForURL(/done=taken/);
@@ -147,6 +155,7 @@ test('on a wide screen the ticket page keeps its side column and shows no second
   await signInAt(page, `${s.server.base}/admin/tickets/${ticketId}`, adminCredentials);
   expect(await page.locator('.ticket-bar').isVisible()).toBe(false);
   expect(await page.locator('.ticket-side').isVisible()).toBe(true);
+  for (const label of ['Status', 'Owner', 'Priority']) expect(await page.locator('.ticket-side').getByLabel(label, { exact: true }).isVisible()).toBe(true);
   await context.close();
 });
 
