@@ -1,4 +1,5 @@
 import request from 'supertest';
+import { statusNotices } from '../helpers/notices';
 import { runDueJobs } from '../../src/jobs/job-runner';
 import { adminCredentials, csrfFrom, signedInAgent, staffCredentials, useInstalledApp, type InstalledApp } from '../helpers/installed-app';
 import { openTicket, validTicket } from '../helpers/portal';
@@ -22,9 +23,7 @@ afterAll(async () => sink.close());
 const useFile = () => t.services.settings.save({ 'mail.transport': 'log' });
 const useSink = (port = sink.port) => t.services.settings.save({ 'mail.transport': 'smtp', 'mail.smtpHost': '127.0.0.1', 'mail.smtpPort': port, 'mail.smtpSecurity': 'none', 'mail.smtpUser': '' });
 const sendingNotice = (html: string) => /data-mail-sending="(\w+)"/.exec(html)?.[1] ?? null;
-// The text of the page's done notice; a notice about queued mail sits in the mail-off box, in paragraphs.
-const statusNotice = (html: string) =>
-  /<div class="alert[^"]*"(?: data-mail-sending="\w+")? role="status">([\s\S]*?)<\/div>/.exec(html)?.[1]?.replace(/<[^>]+>/g, ' ').replace(/\s+/g, ' ').trim() ?? null;
+const statusNotice = (html: string) => statusNotices(html)[0] ?? null;
 
 async function ticketId(): Promise<number> {
   const tracking = await openTicket(t, request.agent(t.app));
