@@ -42,7 +42,12 @@ test.each([
   expect(await admin.locator('.error-summary').textContent()).toContain('Enter an e-mail address');
   await step(admin, `staff-${size}-02-form-error`);
   await admin.fill('#email', colleague.email);
+  // Mail only goes to a file here, so an invitation could not arrive: the form starts with a password, and says why.
+  expect(await admin.locator('#method-password').isChecked()).toBe(true);
+  expect(await admin.locator('#method-mail-off').textContent()).toContain('an invitation would not arrive');
   // Only the fields of the chosen way: no password with an invitation (issue 14 item 5).
+  expect(await admin.locator('#password').isVisible()).toBe(true);
+  await admin.locator('label[for=method]').click();
   expect(await admin.locator('#password').isVisible()).toBe(false);
   await admin.locator('label[for=method-password]').click();
   expect(await admin.locator('#password').isVisible()).toBe(true);

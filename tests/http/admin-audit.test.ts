@@ -129,7 +129,7 @@ test('entries read as sentences with names, old → new values, linked tracking 
     const html = (await admin.get('/admin/audit').expect(200)).text;
     const shown = html.replace(/<details[\s\S]*?<\/details>/g, '');
     expect(shown).toContain(`href="/admin/staff/${samId}">${staffCredentials.name}</a>`);
-    expect(shown).toMatch(/Role<\/span>: <span class="audit-value audit-value--old">\(empty\)<\/span> <span aria-hidden="true">→<\/span>.*Tier Two/);
+    expect(shown).toMatch(/Role<\/span>: <span class="audit-value audit-value--old">Standard staff<\/span> <span aria-hidden="true">→<\/span>.*Tier Two/);
     expect(shown).toContain(categoryName);
     expect(shown).toContain('Mar 11, 2026'); // the help desk's zone, not UTC
     expect(shown).toContain('Expires</span>: <span class="audit-value">Mar 6, 2027');

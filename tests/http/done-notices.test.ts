@@ -7,6 +7,7 @@ import { insertKbCategory } from '../../src/kb/kb-categories.repo';
 import { addKbArticle } from '../helpers/kb-fixtures';
 import { openTicket } from '../helpers/portal';
 import { listFixtures } from '../helpers/staff-list';
+import { statusNotices } from '../helpers/notices';
 
 let t: InstalledApp;
 useInstalledApp((app) => (t = app), { freshRateLimits: true });
@@ -25,8 +26,7 @@ function doneValuesInSources(): Set<string> {
   return found;
 }
 
-/** The texts of a page's notices (role="status"). */
-const noticesOf = (html: string) => [...html.matchAll(/<div class="alert[^"]*" role="status">([^<]*)<\/div>/g)].map((m) => m[1]!.trim());
+const noticesOf = statusNotices;
 const looksLikeKey = (text: string) => /^[\w-]+(\.[\w-]+)+$/.test(text);
 
 type Page = [agent: request.Agent, path: string, values: string[]];

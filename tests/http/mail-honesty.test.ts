@@ -1,4 +1,5 @@
 import request from 'supertest';
+import { statusNotices } from '../helpers/notices';
 import { runDueJobs } from '../../src/jobs/job-runner';
 import { adminCredentials, csrfFrom, signedInAgent, staffCredentials, useInstalledApp, type InstalledApp } from '../helpers/installed-app';
 import { openTicket, validTicket } from '../helpers/portal';
@@ -22,7 +23,7 @@ afterAll(async () => sink.close());
 const useFile = () => t.services.settings.save({ 'mail.transport': 'log' });
 const useSink = (port = sink.port) => t.services.settings.save({ 'mail.transport': 'smtp', 'mail.smtpHost': '127.0.0.1', 'mail.smtpPort': port, 'mail.smtpSecurity': 'none', 'mail.smtpUser': '' });
 const sendingNotice = (html: string) => /data-mail-sending="(\w+)"/.exec(html)?.[1] ?? null;
-const statusNotice = (html: string) => /<div class="alert[^"]*" role="status">([^<]*)<\/div>/.exec(html)?.[1]?.trim() ?? null;
+const statusNotice = (html: string) => statusNotices(html)[0] ?? null;
 
 async function ticketId(): Promise<number> {
   const tracking = await openTicket(t, request.agent(t.app));
@@ -129,6 +130,9 @@ test('the invitation notice says queued, and whether it can go out', async () =>
   const unsent = await invite('ivo.file@example.com');
   expect(statusNotice(unsent)).toContain('the invitation e-mail is only queued: this help desk cannot send mail at the moment');
   expect(sendingNotice(unsent)).toBe('file');
+  // One box, not two saying the same: the notice carries the way to the sending settings.
+  expect(unsent.match(/class="alert /g)).toHaveLength(1);
+  expect(statusNotice(unsent)).toContain('Set up sending');
   await useSink();
   const queued = await invite('ivo.smtp@example.com');
   expect(statusNotice(queued)).toBe('The colleague was added. The invitation e-mail is queued and goes out in a moment.');
@@ -164,6 +168,20 @@ describe('adding a colleague (item 5)', () => {
     // Either way alone works.
     await admin.post('/admin/staff').type('form').send({ _csrf: token, name: 'Pia Both', email: 'pia@example.com', method: 'password', password: 'a quite long passphrase 99', role: 'default' }).expect(303);
     await admin.post('/admin/staff').type('form').send({ _csrf: token, name: 'Ole Invite', email: 'ole@example.com', method: 'invite', password: '', role: 'default' }).expect(303);
+  });
+
+  test('while mail is not sent the form starts with "Set a password now" and says why; breadcrumbs lead back', async () => {
+    const admin = await signedInAgent(t, adminCredentials);
+    await useFile();
+    const off = (await admin.get('/admin/staff/new').expect(200)).text;
+    expect(off).toMatch(/value="password" aria-describedby="method-password-hint" checked/);
+    expect(off).not.toMatch(/value="invite" aria-describedby="method-invite-hint" checked/);
+    expect(off).toContain('so an invitation would not arrive');
+    expect(off).toMatch(/href="\/admin\/manage">Administration<\/a>[\s\S]*href="\/admin\/staff">Staff<\/a>[\s\S]*aria-current="page">Add a staff member</);
+    await useSink();
+    const on = (await admin.get('/admin/staff/new').expect(200)).text;
+    expect(on).toMatch(/value="invite" aria-describedby="method-invite-hint" checked/);
+    expect(on).not.toContain('so an invitation would not arrive');
   });
 
   test('the form starts with the categories ticked and says what the person will see', async () => {

@@ -58,7 +58,9 @@ const cases: Array<[AuditRow, string[]]> = [
   [row('role.deleted', 'role', 40, { before: { name: 'Old', capabilities: [] } }), ['Role deleted', 'Name: Old', 'Permissions: none']],
   [row('staff.created', 'staff', 2, { after: { name: 'Sam Staff', email: 's@x.test', isAdmin: false, roleId: 4, isActive: true, categoryIds: [2, 3] } }), ['Staff member created', 'Role: Tier 2', 'Categories: Billing, Support', 'Administrator: no']],
   [row('staff.invited', 'staff', 2, { resent: true }), ['Staff member invited', 'Sent again: yes']],
-  [row('staff.changed', 'staff', 2, { before: { roleId: null, categoryIds: [2] }, after: { roleId: 4, categoryIds: [2, 3] } }), ['Staff member changed', 'Role: (empty) → Tier 2', 'Categories: Billing → Billing, Support']],
+  // No role is the default one, named as the staff list names it (review item 5).
+  [row('staff.invited', 'staff', 2, { after: { name: 'Colin', isAdmin: false, roleId: null } }), ['Staff member invited', 'Role: Standard staff']],
+  [row('staff.changed', 'staff', 2, { before: { roleId: null, categoryIds: [2] }, after: { roleId: 4, categoryIds: [2, 3] } }), ['Staff member changed', 'Role: Standard staff → Tier 2', 'Categories: Billing → Billing, Support']],
   [row('staff.deactivated', 'staff', 2, { before: { isActive: true }, after: { isActive: false } }), ['Staff member deactivated', 'Active: yes → no']],
   [row('staff.reactivated', 'staff', 2, { before: { isActive: false }, after: { isActive: true } }), ['Staff member reactivated', 'Active: no → yes']],
   [row('staff.invitation_accepted', 'staff', 2, { before: { name: 'Sam' }, after: { name: 'Sam Staff' } }), ['Invitation accepted', 'Name: Sam → Sam Staff']],

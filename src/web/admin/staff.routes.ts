@@ -61,9 +61,11 @@ export function staffRoutes(services: Services): Router {
       { value: 'default', label: req.t('staffAdmin.roleDefault') },
       ...roles.map((r) => ({ value: String(r.id), label: r.name })),
     ];
+    // An invitation cannot arrive while mail is not sent, so a new form then starts with "Set a password now".
+    const method = person || values.method ? values.method : mailSending.canSend ? 'invite' : 'password';
     res.status(status).render('admin/staff-form', {
       title: person ? req.t('staffAdmin.editTitle', { name: person.name }) : req.t('staffAdmin.newTitle'),
-      person, values, errors, roleOptions, categories: categories.map((c) => ({ id: Number(c.id), name: c.name })), mailSending, notice: noticeOf(req, mailSending),
+      person, values: { ...values, method }, errors, roleOptions, categories: categories.map((c) => ({ id: Number(c.id), name: c.name })), mailSending, notice: noticeOf(req, mailSending),
     });
   }
 
@@ -72,7 +74,7 @@ export function staffRoutes(services: Services): Router {
   router.get('/staff/new', async (req, res) => {
     const visible = await visibleCategoryIds(services.db, req.user!);
     const categories = visible === 'all' ? (await listActiveCategories(services.db)).map((c) => String(c.id)) : visible.map(String);
-    await renderForm(req, res, null, { name: '', email: '', method: 'invite', role: 'default', categories });
+    await renderForm(req, res, null, { name: '', email: '', method: '', role: 'default', categories });
   });
   router.post('/staff', async (req, res) => {
     const body = (req.body ?? {}) as Record<string, unknown>;
