@@ -90,7 +90,7 @@ test('a customer writes, is acknowledged, answers the staff reply from their mai
   await step(page, 'done-means-01-ticket-by-mail');
   await page.getByLabel('Reply', { exact: true }).fill('Please check that the labels are thermal labels, not plain paper.');
   await page.getByRole('button', { name: 'Send reply' }).click();
-  expect(await page.locator('.alert--success').textContent()).toContain('Your reply was sent');
+  expect(await page.locator('.alert--success').textContent()).toContain('Your reply was saved. Its e-mail to the customer is queued');
   await jobs();
   const reply = toCustomer().find((m) => (m.parsed.text ?? '').includes('thermal labels'));
   expect(reply).toBeDefined();

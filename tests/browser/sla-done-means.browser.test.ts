@@ -96,7 +96,7 @@ test.each([
   const id = Number((await t.db('tickets').where({ tracking_id: tracking }).first<{ id: number }>('id'))!.id);
   await openAsAda(page, `${server.base}/admin/tickets/${id}`);
   await page.selectOption('#priority', 'urgent');
-  await page.locator('form[action$="/properties"] button[type=submit]').click();
+  await page.getByRole('complementary', { name: 'Ticket details' }).getByRole('button', { name: 'Save changes' }).click();
   await page.waitForURL(`**/admin/tickets/${id}**`);
   expect((await page.locator('#sla-box').textContent())!.replace(/\s+/g, ' ')).toContain('First response');
   await step(page, `sla-done-${size}-02-friday`);
