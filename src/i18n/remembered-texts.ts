@@ -16,7 +16,7 @@ export function translatorFor(texts: i18n, language: string): TFunction {
   }
   let t = byLanguage.get(language);
   if (!t) {
-    t = rememberingPlainTexts(texts.getFixedT(language));
+    t = rememberingPlainTexts(texts, language);
     byLanguage.set(language, t);
   }
   return t;
@@ -24,18 +24,27 @@ export function translatorFor(texts: i18n, language: string): TFunction {
 
 type Translate = ((...args: unknown[]) => string) & { lng?: string };
 
-function rememberingPlainTexts(fixed: TFunction): TFunction {
-  const t = fixed as unknown as Translate;
+/** How many texts each language's translator remembers, for tests: keys come from requests too (`?done=`), so this must stay bounded. */
+const rememberedCounts = new WeakMap<TFunction, () => number>();
+export function rememberedTextCount(t: TFunction): number {
+  return rememberedCounts.get(t)?.() ?? 0;
+}
+
+function rememberingPlainTexts(texts: i18n, language: string): TFunction {
+  const t = texts.getFixedT(language) as unknown as Translate;
   const known = new Map<string, string>();
   const remembering: Translate = (key, ...rest) => {
     if (rest.length > 0 || typeof key !== 'string') return t(key, ...rest);
     let text = known.get(key);
     if (text === undefined) {
       text = t(key);
-      known.set(key, text);
+      // Only keys of the locale files: the set is fixed, while a missing key may be any string a visitor sent.
+      if (texts.exists(key, { lng: language })) known.set(key, text);
     }
     return text;
   };
   remembering.lng = t.lng;
-  return remembering as unknown as TFunction;
+  const result = remembering as unknown as TFunction;
+  rememberedCounts.set(result, () => known.size);
+  return result;
 }

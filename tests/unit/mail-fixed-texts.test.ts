@@ -1,5 +1,5 @@
 import { createI18n } from '../../src/i18n/i18n';
-import { translatorFor } from '../../src/i18n/remembered-texts';
+import { rememberedTextCount, translatorFor } from '../../src/i18n/remembered-texts';
 
 const i18n = createI18n();
 
@@ -20,4 +20,15 @@ test('texts with values are never remembered: each call fills in its own', () =>
   expect(a).toContain('First Desk');
   expect(b).toContain('Second Desk');
   expect(t(['mail.nope.subject', 'mail.regards'])).toBe(i18n.getFixedT('en')(['mail.nope.subject', 'mail.regards']));
+});
+
+test('only keys of the locale files are remembered: any string a visitor sends costs no memory', () => {
+  const t = translatorFor(i18n, 'hu');
+  t('mail.regards');
+  const before = rememberedTextCount(t);
+  for (let i = 0; i < 500; i++) expect(t(`ticket.done.nosuchnotice${'x'.repeat(i)}`)).toBe(`ticket.done.nosuchnotice${'x'.repeat(i)}`);
+  expect(rememberedTextCount(t)).toBe(before);
+  t('mail.footer.nope');
+  t('submit.title');
+  expect(rememberedTextCount(t)).toBe(before + 1);
 });
