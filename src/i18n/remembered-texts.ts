@@ -16,26 +16,45 @@ export function translatorFor(texts: i18n, language: string): TFunction {
   }
   let t = byLanguage.get(language);
   if (!t) {
-    t = rememberingPlainTexts(texts.getFixedT(language));
+    t = rememberingPlainTexts(texts, language);
     byLanguage.set(language, t);
   }
   return t;
 }
 
 type Translate = ((...args: unknown[]) => string) & { lng?: string };
+const missingLimit = 200;
+const missingKeyLength = 120;
 
-function rememberingPlainTexts(fixed: TFunction): TFunction {
-  const t = fixed as unknown as Translate;
+/** How many texts (and missing keys) a language's translator remembers, for tests: it must stay bounded whatever is asked for. */
+const rememberedCounts = new WeakMap<TFunction, () => number>();
+export function rememberedTextCount(t: TFunction): number {
+  return rememberedCounts.get(t)?.() ?? 0;
+}
+
+function rememberingPlainTexts(texts: i18n, language: string): TFunction {
+  const t = texts.getFixedT(language) as unknown as Translate;
   const known = new Map<string, string>();
+  // A missing key costs i18next far more than a found one (~0.3 ms), and a few pages ask for optional
+  // ones (settings.help.*): those are remembered too, but a missing key may be any string a visitor
+  // sent, so only short ones and at most `missingLimit` of them (emptied when full).
+  const missing = new Set<string>();
   const remembering: Translate = (key, ...rest) => {
     if (rest.length > 0 || typeof key !== 'string') return t(key, ...rest);
+    if (missing.has(key)) return key;
     let text = known.get(key);
     if (text === undefined) {
       text = t(key);
-      known.set(key, text);
+      if (texts.exists(key, { lng: language })) known.set(key, text);
+      else if (text === key && key.length <= missingKeyLength) {
+        if (missing.size >= missingLimit) missing.clear();
+        missing.add(key);
+      }
     }
     return text;
   };
   remembering.lng = t.lng;
-  return remembering as unknown as TFunction;
+  const result = remembering as unknown as TFunction;
+  rememberedCounts.set(result, () => known.size + missing.size);
+  return result;
 }

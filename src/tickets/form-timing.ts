@@ -4,38 +4,43 @@ import crypto from 'node:crypto';
  * The time a form was shown, signed so a bot cannot forge it: a submission sooner than the
  * minimum fill time after it is not a person typing.
  *
- * A person whose browser filled the form in a second was sent back with a kind note; the form
- * shown then carries a "second try" token (kind `r`). That try is let through whatever the fill
- * time, but only once per token (the caller counts its use), within `retryWindowSeconds`, and no
- * sooner than `retryMinSeconds` after the note was shown: a bot gains one extra round trip per
- * refusal, while the hourly limit per address, bans and the spam question all still apply.
+ * A person whose browser filled the form in a second is sent back with a kind note; the form
+ * shown then carries a "second try" token (kind `r`) with the time the form was FIRST shown, so
+ * the minimum fill time still counts from then: reading the note is the time typing did not
+ * take. A bot gains nothing by posting at once and again (the clock never restarts), and the
+ * token is signed for the client's address (clientKey) and lets one ticket through, within
+ * `retryWindowSeconds` of the first showing.
  */
 export const retryWindowSeconds = 30 * 60;
-export const retryMinSeconds = 1;
 
-type Kind = 's' | 'r';
-function mac(secret: string, shownAt: number, kind: Kind): string {
-  const purpose = kind === 'r' ? 'form-retry' : 'form-shown';
-  return crypto.createHmac('sha256', secret).update(`${purpose}:${shownAt}`).digest('base64url').slice(0, 22);
+function mac(secret: string, text: string): string {
+  return crypto.createHmac('sha256', secret).update(text).digest('base64url').slice(0, 22);
+}
+const shownMac = (secret: string, shownAt: number) => mac(secret, `form-shown:${shownAt}`);
+const retryMac = (secret: string, shownAt: number, client: string) => mac(secret, `form-retry:${shownAt}:${client}`);
+
+export function formShownToken(secret: string, now: number): string {
+  return `${now.toString(36)}.${shownMac(secret, now)}`;
 }
 
-export function formShownToken(secret: string, now: number, secondTry = false): string {
-  return secondTry ? `${now.toString(36)}.r.${mac(secret, now, 'r')}` : `${now.toString(36)}.${mac(secret, now, 's')}`;
+/** The second try after the "too fast" note: the first showing's time, for this client only. */
+export function formRetryToken(secret: string, shownAt: number, client: string): string {
+  return `${shownAt.toString(36)}.r.${retryMac(secret, shownAt, client)}`;
 }
 
-export type ShownForm = { age: number; secondTry: boolean; signature: string };
+export type ShownForm = { shownAt: number; age: number; secondTry: boolean; signature: string };
 
-/** The signed showing of a form, or null when the token is missing, forged or too old. */
-export function readFormShown(secret: string, token: unknown, now: number): ShownForm | null {
+/** The signed showing of a form, or null when the token is missing, forged, another client's or too old. */
+export function readFormShown(secret: string, token: unknown, now: number, client: string): ShownForm | null {
   if (typeof token !== 'string' || token.length > 60) return null;
   const parts = token.split('.');
-  const [time, signature] = parts.length === 3 && parts[1] === 'r' ? [parts[0], parts[2]] : parts.length === 2 ? parts : [];
-  const kind: Kind = parts.length === 3 ? 'r' : 's';
+  const secondTry = parts.length === 3 && parts[1] === 'r';
+  const [time, signature] = secondTry ? [parts[0], parts[2]] : parts.length === 2 ? parts : [];
   if (!time || !signature || !/^[0-9a-z]{1,12}$/.test(time)) return null;
   const shownAt = parseInt(time, 36);
-  const expected = mac(secret, shownAt, kind);
+  const expected = secondTry ? retryMac(secret, shownAt, client) : shownMac(secret, shownAt);
   if (signature.length !== expected.length || !crypto.timingSafeEqual(Buffer.from(signature), Buffer.from(expected))) return null;
   const age = (now - shownAt) / 1000;
-  if (age < 0 || age > (kind === 'r' ? retryWindowSeconds : 24 * 3600)) return null;
-  return { age, secondTry: kind === 'r', signature };
+  if (age < 0 || age > (secondTry ? retryWindowSeconds : 24 * 3600)) return null;
+  return { shownAt, age, secondTry, signature };
 }

@@ -9,7 +9,7 @@ import { clientKey } from '../security/client-key';
 import { chargeCustomerSend } from '../security/reply-quota';
 import { AppError, TooManyRequestsError, ValidationError } from '../errors';
 import type { Settings } from '../settings/settings.schema';
-import { readFormShown, retryMinSeconds, retryWindowSeconds, type ShownForm } from './form-timing';
+import { formRetryToken, readFormShown, retryWindowSeconds, type ShownForm } from './form-timing';
 import { attachmentErrors, checkUploads, type Upload } from '../attachments/upload-check';
 import { findPriorityByKey } from './statuses.repo';
 import { categoryIdOf, submissionSchema } from './submission.schema';
@@ -37,10 +37,35 @@ export type Submission = {
  * bans and limits on both. Field errors come back as a ValidationError whose details map each
  * form field to a locale key (attachment problems under "attachments" as `key|json-vars`).
  */
-/** A second try after the "too fast" note passes once per re-shown form, and not in the very instant it was shown. */
-async function firstSecondTry(db: TicketDeps['db'], shown: ShownForm, now: number): Promise<boolean> {
-  if (shown.age < retryMinSeconds) return false;
+/** Sent sooner than the minimum fill time after the form was first shown; `retryToken` is the form's second try (form-timing.ts). */
+export class TooFastError extends ValidationError {
+  constructor(readonly retryToken: string, note: 'submit.tooFast' | 'submit.tooFastWait') {
+    super('Sent too fast.', { form: note });
+  }
+}
+
+/** A second try after the "too fast" note lets one ticket through. */
+async function firstUseOf(db: TicketDeps['db'], shown: ShownForm, now: number): Promise<boolean> {
   return (await hitWindowCounter(db, `form-retry:${shown.signature}`, retryWindowSeconds * 1000, now)).hits === 1;
+}
+
+/** Every ticket sent, and every too-fast try, counts towards the address's hourly limit. */
+async function chargeSubmitLimit(db: TicketDeps['db'], settings: Settings, client: string, now: number): Promise<void> {
+  const hits = await hitWindowCounter(db, `submit:${client}`, 3600_000, now);
+  if (hits.hits > settings['spam.submissionsPerHour']) throw new TooManyRequestsError('Too many tickets from this address. Please try again later.', Math.ceil((hits.resetAt - now) / 1000));
+}
+
+/** The web form's fill time, counted from the first showing of the form; see form-timing.ts. */
+async function checkFillTime(deps: { db: TicketDeps['db']; settings: Settings; signingSecret: string }, body: Record<string, unknown>, client: string, now: number): Promise<void> {
+  const shown = readFormShown(deps.signingSecret, body.shown, now, client);
+  if (shown === null) throw new ValidationError('The form has expired.', { form: 'submit.formExpired' });
+  if (shown.age < deps.settings['spam.minFillSeconds']) {
+    await chargeSubmitLimit(deps.db, deps.settings, client, now);
+    // A second try still too soon keeps its token (the same first showing) and asks for a few seconds more.
+    throw new TooFastError(formRetryToken(deps.signingSecret, shown.shownAt, client), shown.secondTry ? 'submit.tooFastWait' : 'submit.tooFast');
+  }
+  // A second try used before: a fresh form, never another second try.
+  if (shown.secondTry && !(await firstUseOf(deps.db, shown, now))) throw new ValidationError('The form has expired.', { form: 'submit.formExpired' });
 }
 
 export async function submitTicket(deps: TicketDeps & { settings: Settings; signingSecret: string }, input: Submission): Promise<{ ticket: TicketView; created: boolean }> {
@@ -78,20 +103,16 @@ export async function submitTicket(deps: TicketDeps & { settings: Settings; sign
   const uploads = await checkUploads(input.files, settings);
   if (uploads.problems.length) errors.attachments = attachmentErrors(uploads.problems);
   if (Object.keys(errors).length || !fields || !category) throw new ValidationError('Some fields need attention.', errors);
-  if (input.channel === 'web') {
-    const shown = readFormShown(deps.signingSecret, body.shown, now);
-    if (shown === null) throw new ValidationError('The form has expired.', { form: 'submit.formExpired' });
-    if (shown.secondTry ? !(await firstSecondTry(db, shown, now)) : shown.age < settings['spam.minFillSeconds']) throw new ValidationError('Sent too fast.', { form: 'submit.tooFast' });
-  }
+  const client = clientKey(input.ip);
+  if (input.channel === 'web') await checkFillTime(deps, body, client, now);
 
   if (isBanned(await listBans(db), { email: fields.email, ip: input.ip })) throw new RefusedError();
   const limit = settings['portal.maxOpenPerEmail'];
   const customer = limit > 0 ? await findCustomerByEmail(db, fields.email) : undefined;
   if (customer && (await countOpenTicketsOfCustomer(db, customer.id)) >= limit) throw new ValidationError('Too many open tickets.', { form: 'submit.tooManyOpen' });
-  const hits = await hitWindowCounter(db, `submit:${clientKey(input.ip)}`, 3600_000, now);
-  if (hits.hits > settings['spam.submissionsPerHour']) throw new TooManyRequestsError('Too many tickets from this address. Please try again later.', Math.ceil((hits.resetAt - now) / 1000));
+  await chargeSubmitLimit(db, settings, client, now);
   // Files of new tickets count towards the address's hourly upload quota, as replies' files do.
-  await chargeCustomerSend(db, settings, { client: clientKey(input.ip), ticketId: null }, { reply: false, files: uploads.accepted }, now);
+  await chargeCustomerSend(db, settings, { client, ticketId: null }, { reply: false, files: uploads.accepted }, now);
 
   return createTicket(deps, {
     customer: { name: fields.name, email: fields.email, language: input.language },

@@ -8,6 +8,7 @@ import { addKbArticle } from '../helpers/kb-fixtures';
 import { openTicket } from '../helpers/portal';
 import { listFixtures } from '../helpers/staff-list';
 import { statusNotices } from '../helpers/notices';
+import { rememberedTextCount, translatorFor } from '../../src/i18n/remembered-texts';
 
 let t: InstalledApp;
 useInstalledApp((app) => (t = app), { freshRateLimits: true });
@@ -87,5 +88,24 @@ test.each(['en', 'sk', 'ru', 'hu', 'lv'])('every notice is a sentence in %s, nev
       const notices = noticesOf(res.text);
       expect(`${lng} ${page}?done=${value}: ${notices.length > 0 && !notices.some(looksLikeKey)} ${notices.join(' | ')}`).toMatch(new RegExp(`^${lng} \\S+: true `));
     }
+  }
+});
+
+test('an unknown notice shows none, and no number of them grows the remembered texts', async () => {
+  const [customerPage] = pages.filter(([, page]) => page.startsWith('/helpdesk/tickets/'));
+  const staffPages = pages.filter(([, page]) => /^\/admin\/(tickets\/\d+|canned|categories|fields|statuses|priorities)$/.test(page));
+  expect(staffPages).toHaveLength(6);
+  for (const [agent, page] of [customerPage!, ...staffPages]) {
+    for (const value of ['nosuchnotice', 'sa-ved', 'x'.repeat(5000), 'repliedQueued']) {
+      const res = await agent.get(`${page}?done=${value}`);
+      expect(`${page}?done=${value.slice(0, 20)}: ${res.status} ${noticesOf(res.text).join(' | ')}`).toBe(`${page}?done=${value.slice(0, 20)}: 200 `);
+    }
+  }
+  const t2 = translatorFor(t.services.i18n, 'lv');
+  for (const [agent, page] of [customerPage!, staffPages[0]!]) {
+    await agent.get(`${page}?lang=lv`).expect(200);
+    const before = rememberedTextCount(t2);
+    for (let i = 0; i < 40; i++) await agent.get(`${page}?lang=lv&done=${'a'.repeat(1000)}${i.toString(26).replace(/\d/g, (d) => 'qrstuvwxyz'[Number(d)]!)}`).expect(200);
+    expect(rememberedTextCount(t2)).toBe(before);
   }
 });

@@ -1,5 +1,5 @@
 import { createI18n } from '../../src/i18n/i18n';
-import { translatorFor } from '../../src/i18n/remembered-texts';
+import { rememberedTextCount, translatorFor } from '../../src/i18n/remembered-texts';
 
 const i18n = createI18n();
 
@@ -20,4 +20,18 @@ test('texts with values are never remembered: each call fills in its own', () =>
   expect(a).toContain('First Desk');
   expect(b).toContain('Second Desk');
   expect(t(['mail.nope.subject', 'mail.regards'])).toBe(i18n.getFixedT('en')(['mail.nope.subject', 'mail.regards']));
+});
+
+test('any number of strings a visitor sends costs bounded memory: long missing keys are never remembered, short ones at most 200', () => {
+  const t = translatorFor(i18n, 'hu');
+  t('mail.regards');
+  const before = rememberedTextCount(t);
+  for (let i = 0; i < 300; i++) expect(t(`ticket.done.${'x'.repeat(120 + i)}`)).toBe(`ticket.done.${'x'.repeat(120 + i)}`);
+  expect(rememberedTextCount(t)).toBe(before);
+  for (let i = 0; i < 1000; i++) expect(t(`ticket.done.nosuch${i}`)).toBe(`ticket.done.nosuch${i}`);
+  expect(rememberedTextCount(t)).toBeGreaterThan(before);
+  expect(rememberedTextCount(t)).toBeLessThanOrEqual(before + 200);
+  // Keys of the locale files are still remembered, and give their text.
+  expect(t('submit.title')).toBe(i18n.getFixedT('hu')('submit.title'));
+  expect(t('submit.title')).not.toBe('submit.title');
 });

@@ -4,6 +4,7 @@ import type { Canned } from '../../canned/canned.repo';
 import { ValidationError } from '../../errors';
 import type { Services } from '../app-services';
 import { idParam } from '../params';
+import { doneNoticeKey } from '../done-notice';
 
 const staffOf = (req: Request) => req.user!;
 
@@ -19,7 +20,7 @@ export function cannedRoutes(services: Services): Router {
       editing,
       values,
       errors,
-      notice: typeof req.query.done === 'string' ? `canned.done.${req.query.done.replace(/[^a-z]/g, '')}` : null,
+      notice: doneNoticeKey('canned.done', req.query.done, ['saved', 'deleted']),
     });
   }
   const text = (body: Record<string, unknown>, k: string) => (typeof body[k] === 'string' ? (body[k] as string) : '');

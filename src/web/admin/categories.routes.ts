@@ -6,6 +6,7 @@ import type { Services } from '../app-services';
 import { requireCapability } from '../auth/guards';
 import { adminActorOf, defaultLanguageOf, formBody, keptForm } from './admin-actor';
 import { idParam } from '../params';
+import { doneNoticeKey } from '../done-notice';
 
 /** /admin/categories: departments with their tier, visibility, routing rules and staff. */
 export function categoryRoutes(services: Services): Router {
@@ -18,7 +19,7 @@ export function categoryRoutes(services: Services): Router {
       title: req.t('catalog.categories.title'),
       categories,
       priorities: choices.priorities,
-      notice: typeof req.query.done === 'string' && /^[a-z]{1,20}$/.test(req.query.done) ? `catalog.done.${req.query.done}` : null,
+      notice: doneNoticeKey('catalog.done', req.query.done, ['saved', 'archived', 'restored']),
     });
   });
 

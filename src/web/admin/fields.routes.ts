@@ -7,6 +7,7 @@ import type { Services } from '../app-services';
 import { requireCapability } from '../auth/guards';
 import { adminActorOf, defaultLanguageOf, formBody, keptForm } from './admin-actor';
 import { idParam } from '../params';
+import { doneNoticeKey } from '../done-notice';
 
 /** /admin/fields: the custom fields of the ticket form and the staff ticket page. */
 export function fieldRoutes(services: Services): Router {
@@ -19,7 +20,7 @@ export function fieldRoutes(services: Services): Router {
       title: req.t('catalog.fields.title'),
       fields,
       categories,
-      notice: typeof req.query.done === 'string' && /^[a-z]{1,20}$/.test(req.query.done) ? `catalog.done.${req.query.done}` : null,
+      notice: doneNoticeKey('catalog.done', req.query.done, ['saved', 'removed', 'restored']),
     });
   });
 

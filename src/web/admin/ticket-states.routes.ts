@@ -5,6 +5,7 @@ import type { Services } from '../app-services';
 import { requireCapability } from '../auth/guards';
 import { adminActorOf, defaultLanguageOf, formBody, keptForm } from './admin-actor';
 import { idParam } from '../params';
+import { doneNoticeKey } from '../done-notice';
 
 const pathOf = { status: 'statuses', priority: 'priorities' } as const;
 
@@ -26,7 +27,7 @@ export function ticketStateRoutes(services: Services): Router {
         errors,
         problem,
         defaultLanguage: await defaultLanguageOf(services),
-        notice: typeof req.query.done === 'string' && /^[a-z]{1,20}$/.test(req.query.done) ? `catalog.done.${req.query.done}` : null,
+        notice: doneNoticeKey('catalog.done', req.query.done, ['saved', 'deleted']),
       });
     };
     const fresh = async () => ticketStateFormValues(null, await defaultLanguageOf(services));

@@ -25,6 +25,7 @@ import { collisionState, replyOptions, ticketExtrasRoutes } from './ticket-extra
 import { ticketExtrasView, type ExtrasState } from './ticket-extras.view';
 import { idParam } from '../params';
 import { formSubmissionKey, sentSubmissionKey } from '../submission-key';
+import { knownDone } from '../done-notice';
 
 const actorOf = (req: Request): CapableStaff => req.user!;
 /** The picker's search: canned responses, and knowledge-base articles (their link or text). */
@@ -32,6 +33,9 @@ type CannedSearch = { q: string; matches: Canned[]; articles: KbReplyArticle[] }
 /** A knowledge-base pick of the picker without script: `kb_link=ID` or `kb_text=ID`. */
 const kbPickOf = (body: Record<string, unknown>): { id: number; as: 'link' | 'text' } | null =>
   body.kb_link !== undefined ? { id: idParam(body.kb_link), as: 'link' } : body.kb_text !== undefined ? { id: idParam(body.kb_text), as: 'text' } : null;
+
+/** The staff ticket page's `?done=` notices (redirects of this file, ticket creation and mail resending). */
+const ticketNotices = ['replied', 'noted', 'saved', 'taken', 'merged', 'escalated', 'created', 'mailresent'] as const;
 
 /** /admin/tickets/:id: the whole ticket for staff, and what they do with it. */
 export function ticketPageRoutes(services: Services): Router {
@@ -53,7 +57,7 @@ export function ticketPageRoutes(services: Services): Router {
     ]);
     const extras = await ticketExtrasView(services, req, ticket, events, extra.extras);
     const mailSending = await mailSendingView(services, req);
-    const done = typeof req.query.done === 'string' ? req.query.done.replace(/[^a-z]/g, '') : null;
+    const done = knownDone(req.query.done, ticketNotices);
     const latestReplyId = messages.filter((m) => m.kind === 'staff').at(-1)?.id;
     res.status(status).render('admin/ticket', {
       extras,

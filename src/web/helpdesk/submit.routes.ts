@@ -6,7 +6,7 @@ import { ValidationError } from '../../errors';
 import { QuotaExceededError } from '../../security/reply-quota';
 import { formShownToken } from '../../tickets/form-timing';
 import { listPriorities } from '../../tickets/statuses.repo';
-import { RefusedError, submitTicket } from '../../tickets/submission.service';
+import { RefusedError, submitTicket, TooFastError } from '../../tickets/submission.service';
 import type { Services } from '../app-services';
 import { uploadedFiles } from '../middleware/multipart';
 import { ensureFormBinding, formBindingOf } from '../middleware/form-binding';
@@ -24,7 +24,7 @@ export function submitRoutes(services: Services): Router {
   const router = Router();
   const secret = services.config.secrets.signing;
 
-  async function renderForm(req: Request, res: Response, values: Record<string, unknown>, errors: Record<string, string>, status = 200) {
+  async function renderForm(req: Request, res: Response, values: Record<string, unknown>, errors: Record<string, string>, status = 200, retryToken?: string) {
     const settings = await services.settings.all();
     const categories = await listPublicCategories(services.db);
     const selected = Number(values.category) || (categories.length === 1 ? Number(categories[0]!.id) : null);
@@ -44,8 +44,8 @@ export function submitRoutes(services: Services): Router {
       attachments: { maxCount: settings['attachments.maxCount'], maxSizeMb: settings['attachments.maxSizeMb'], types: settings['attachments.allowedTypes'] },
       values,
       errors,
-      // After the "too fast" note the next press of Send is let through once (form-timing.ts).
-      shown: formShownToken(secret, services.clock.now(), errors.form === 'submit.tooFast'),
+      // After the "too fast" note: the second try, timed from the first showing (form-timing.ts).
+      shown: retryToken ?? formShownToken(secret, services.clock.now()),
       submissionKey: formSubmissionKey(values.submission_key),
       kbSuggest,
       // Signed for this visitor: their suggestions count for the deflection numbers (kb-deflection.service).
@@ -71,7 +71,7 @@ export function submitRoutes(services: Services): Router {
       await grantTicketAccess(req, ticket.id, services.clock.now(), { renewSession: false });
       res.redirect(303, `/helpdesk/tickets/${ticket.trackingId}/created`);
     } catch (err) {
-      if (err instanceof ValidationError) return renderForm(req, res, { ...keptValues(body), submission_key: key }, err.details ?? {}, 400);
+      if (err instanceof ValidationError) return renderForm(req, res, { ...keptValues(body), submission_key: key }, err.details ?? {}, 400, err instanceof TooFastError ? err.retryToken : undefined);
       if (err instanceof QuotaExceededError) {
         res.set('Retry-After', String(err.retryAfterSeconds));
         return renderForm(req, res, { ...keptValues(body), submission_key: key }, { [err.field]: err.formError }, 429);

@@ -23,6 +23,7 @@ import { grantTicketAccess, hasTicketAccess } from './customer-access';
 import { sendAttachment } from './send-attachment';
 import { idParam } from '../params';
 import { formSubmissionKey, sentSubmissionKey } from '../submission-key';
+import { knownDone } from '../done-notice';
 
 declare module 'express-serve-static-core' {
   interface Request {
@@ -36,6 +37,14 @@ async function lookupAllowed(services: Services, req: Request): Promise<void> {
 }
 async function lookupFailed(services: Services, req: Request): Promise<void> {
   await countFailedLookup(services.db, clientKey(req.ip), services.clock.now());
+}
+
+const customerNotices = ['replied', 'resolved', 'reopened', 'rated', 'satisfaction', 'status'] as const;
+
+/** The notice after a customer's action on their ticket page; an unknown `?done=` shows none. */
+function customerDoneNotice(done: unknown): string | null {
+  const known = knownDone(done, customerNotices);
+  return known === 'status' ? 'catalog.portal.statusChanged' : known ? `ticket.done.${known}` : null;
 }
 
 /** /helpdesk/tickets/...: find a ticket, read it, reply, resolve or reopen, rate, download. */
@@ -110,7 +119,7 @@ export function ticketRoutes(services: Services): Router {
       errors: extra.errors ?? {},
       reply: extra.reply ?? '',
       submissionKey: formSubmissionKey(extra.submissionKey),
-      notice: extra.notice ?? (req.query.done === 'status' ? 'catalog.portal.statusChanged' : typeof req.query.done === 'string' ? `ticket.done.${req.query.done.replace(/[^a-z]/g, '')}` : null),
+      notice: extra.notice ?? customerDoneNotice(req.query.done),
     });
   }
 
