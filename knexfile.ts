@@ -35,7 +35,8 @@ const knexfile: Knex.Config = {
     // checks the links afterwards; here they stay off for the command line's one connection.
     afterCreate: (conn: unknown, done: (err: Error | null, conn: unknown) => void) =>
       appAfterCreate(conn, (err, c) => {
-        if (!err && app.database.client === 'sqlite') (c as { pragma(sql: string): unknown }).pragma('foreign_keys = OFF');
+        if (!err && app.database.client === 'sqlite')
+          (c as { pragma(sql: string): unknown }).pragma('foreign_keys = OFF');
         done(err, c);
       }),
   },

@@ -12,13 +12,23 @@ import request from 'supertest';
 import { adminCredentials, installedApp, signIn } from '../tests/helpers/installed-app';
 import { percentile } from './stats';
 
-const { values } = parseArgs({ options: { entries: { type: 'string', default: '100000' }, requests: { type: 'string', default: '100' } } });
+const { values } = parseArgs({
+  options: { entries: { type: 'string', default: '100000' }, requests: { type: 'string', default: '100' } },
+});
 const cpuMs = () => {
   const u = process.cpuUsage();
   return (u.user + u.system) / 1000;
 };
 
-const actions = ['settings.changed', 'staff.changed', 'category.changed', 'api_token.created', 'ticket_follower_added', 'kb.article_changed', 'role.changed'];
+const actions = [
+  'settings.changed',
+  'staff.changed',
+  'category.changed',
+  'api_token.created',
+  'ticket_follower_added',
+  'kb.article_changed',
+  'role.changed',
+];
 
 async function main(): Promise<void> {
   const t = await installedApp();
@@ -32,8 +42,22 @@ async function main(): Promise<void> {
       for (let i = from; i < Math.min(entries, from + 500); i++) {
         const who = staff[i % staff.length]!;
         const action = actions[i % actions.length]!;
-        const details = action === 'staff.changed' ? { before: { categoryIds: [] }, after: { categoryIds: categories } } : action === 'settings.changed' ? { changes: { 'helpdesk.name': { before: `A${i}`, after: `B${i}` } } } : { name: `Thing ${i}`, expiresAt: start + i };
-        rows.push({ created_at: start + i * 60_000, staff_id: who.id, staff_name: who.name, action, target_type: action === 'staff.changed' ? 'staff' : 'category', target_id: String(action === 'staff.changed' ? who.id : categories[0]), details: JSON.stringify(details), ip: '127.0.0.1' });
+        const details =
+          action === 'staff.changed'
+            ? { before: { categoryIds: [] }, after: { categoryIds: categories } }
+            : action === 'settings.changed'
+              ? { changes: { 'helpdesk.name': { before: `A${i}`, after: `B${i}` } } }
+              : { name: `Thing ${i}`, expiresAt: start + i };
+        rows.push({
+          created_at: start + i * 60_000,
+          staff_id: who.id,
+          staff_name: who.name,
+          action,
+          target_type: action === 'staff.changed' ? 'staff' : 'category',
+          target_id: String(action === 'staff.changed' ? who.id : categories[0]),
+          details: JSON.stringify(details),
+          ip: '127.0.0.1',
+        });
       }
       await t.db('audit_log').insert(rows);
     }
@@ -41,7 +65,11 @@ async function main(): Promise<void> {
     await signIn(admin, adminCredentials);
     const first = (await admin.get('/admin/audit').expect(200)).text;
     const deepCursor = `${start + Math.floor(entries / 2) * 60_000}.${Math.floor(entries / 2)}`;
-    const pages = { first: '/admin/audit', byAction: '/admin/audit?action=staff.changed', deep: `/admin/audit?before=${deepCursor}` };
+    const pages = {
+      first: '/admin/audit',
+      byAction: '/admin/audit?action=staff.changed',
+      deep: `/admin/audit?before=${deepCursor}`,
+    };
     if (!first.includes('audit-entry')) throw new Error('not the audit page');
     for (const [name, path] of Object.entries(pages)) {
       for (let i = 0; i < 10; i++) await admin.get(path).expect(200); // warm-up
@@ -55,7 +83,9 @@ async function main(): Promise<void> {
       const cpu = (cpuMs() - c) / Number(values.requests);
       wall.sort((a, b) => a - b);
       const s = { p50: percentile(wall, 50), p95: percentile(wall, 95) };
-      console.log(`${name.padEnd(9)} entries=${entries} p50=${s.p50.toFixed(1)} ms p95=${s.p95.toFixed(1)} ms cpu=${cpu.toFixed(1)} ms/request`);
+      console.log(
+        `${name.padEnd(9)} entries=${entries} p50=${s.p50.toFixed(1)} ms p95=${s.p95.toFixed(1)} ms cpu=${cpu.toFixed(1)} ms/request`,
+      );
     }
   } finally {
     await t.close();

@@ -32,7 +32,9 @@ async function measure<T>(label: string, run: () => Promise<T>): Promise<T> {
   } finally {
     clearInterval(timer);
     const used = process.cpuUsage(cpu);
-    console.log(`${label}: ${((performance.now() - started) / 1000).toFixed(1)} s wall, ${Math.round((used.user + used.system) / 1000)} ms CPU (this process), peak RSS ${Math.round(peak / 1048576)} MB`);
+    console.log(
+      `${label}: ${((performance.now() - started) / 1000).toFixed(1)} s wall, ${Math.round((used.user + used.system) / 1000)} ms CPU (this process), peak RSS ${Math.round(peak / 1048576)} MB`,
+    );
   }
 }
 
@@ -53,20 +55,47 @@ async function restoreInto(kind: TestDbKind, file: string): Promise<void> {
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { tickets: { type: 'string', default: '100000' }, target: { type: 'string', default: 'sqlite' } } });
+  const { values } = parseArgs({
+    options: { tickets: { type: 'string', default: '100000' }, target: { type: 'string', default: 'sqlite' } },
+  });
   const source = await createTestDatabase('sqlite');
   const db = createKnex(source.config, source.dataDir, { poolMax: 1 });
   const work = tempDir('tessera-bench-backup-');
   try {
     await migrateLatest(db);
     const secrets = { session: 's'.repeat(40), signing: 'k'.repeat(40) };
-    const admin = { name: 'Bench Admin', email: 'admin@bench.example', passwordHash: await hashPassword('bench admin password 2026') };
-    await withTransaction(db, (trx) => createInitialData(trx, { basics: { name: 'Bench', url: 'http://localhost', email: 'help@bench.example', timezone: 'UTC', language: 'en' }, admin, version: 'bench', secrets }, Date.now()));
+    const admin = {
+      name: 'Bench Admin',
+      email: 'admin@bench.example',
+      passwordHash: await hashPassword('bench admin password 2026'),
+    };
+    await withTransaction(db, (trx) =>
+      createInitialData(
+        trx,
+        {
+          basics: {
+            name: 'Bench',
+            url: 'http://localhost',
+            email: 'help@bench.example',
+            timezone: 'UTC',
+            language: 'en',
+          },
+          admin,
+          version: 'bench',
+          secrets,
+        },
+        Date.now(),
+      ),
+    );
     await measure(`seed ${values.tickets} tickets (SQLite)`, () => seedTickets(db, Number(values.tickets)));
     const file = path.join(work, 'bench.jsonl.gz');
-    const result = await measure('backup (SQLite)', () => writeBackup(db, path.join(source.dataDir, 'attachments'), file));
+    const result = await measure('backup (SQLite)', () =>
+      writeBackup(db, path.join(source.dataDir, 'attachments'), file),
+    );
     const rows = Object.values(result.manifest.tables).reduce((a, b) => a + b, 0);
-    console.log(`  archive ${(result.bytes / 1048576).toFixed(1)} MB, ${rows} rows, ${result.manifest.tables.tickets} tickets, ${result.manifest.tables.messages} messages`);
+    console.log(
+      `  archive ${(result.bytes / 1048576).toFixed(1)} MB, ${rows} rows, ${result.manifest.tables.tickets} tickets, ${result.manifest.tables.messages} messages`,
+    );
     for (const kind of values.target.split(',')) await restoreInto(kind as TestDbKind, file);
   } finally {
     await db.destroy();

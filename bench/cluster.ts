@@ -29,7 +29,12 @@ export async function freePort(host = '127.0.0.1'): Promise<number> {
 }
 
 /** Polls `check` until it returns true; never a fixed sleep standing in for a condition. */
-export async function until(what: string, check: () => Promise<boolean> | boolean, timeoutMs = 120_000, everyMs = 200): Promise<void> {
+export async function until(
+  what: string,
+  check: () => Promise<boolean> | boolean,
+  timeoutMs = 120_000,
+  everyMs = 200,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     if (await check()) return;
@@ -58,19 +63,26 @@ export async function startApp(env: DeskEnv, logDir: string): Promise<AppProcess
   fs.closeSync(out);
   let last = '';
   try {
-    await until(`the app on port ${port} to be ready`, async () => {
-      if (child.exitCode !== null) throw new Error(`the app exited with ${child.exitCode}`);
-      return fetch(`http://127.0.0.1:${port}/readyz`).then(
-        async (r) => {
-          last = `${r.status} ${await r.text()}`;
-          return r.ok;
-        },
-        () => false,
-      );
-    }, 180_000, 250);
+    await until(
+      `the app on port ${port} to be ready`,
+      async () => {
+        if (child.exitCode !== null) throw new Error(`the app exited with ${child.exitCode}`);
+        return fetch(`http://127.0.0.1:${port}/readyz`).then(
+          async (r) => {
+            last = `${r.status} ${await r.text()}`;
+            return r.ok;
+          },
+          () => false,
+        );
+      },
+      180_000,
+      250,
+    );
   } catch (err) {
     child.kill('SIGKILL');
-    throw new Error(`${(err as Error).message}; last /readyz: ${last}; log:\n${fs.readFileSync(log, 'utf8').slice(-3000)}`);
+    throw new Error(
+      `${(err as Error).message}; last /readyz: ${last}; log:\n${fs.readFileSync(log, 'utf8').slice(-3000)}`,
+    );
   }
   return { port, child, log };
 }
@@ -86,11 +98,17 @@ export async function stopProcess(child: ChildProcess, signal: NodeJS.Signals = 
 
 /** `npm run cron` (the script itself, without npm in between); resolves with its exit code and output. */
 export function runCron(env: DeskEnv): { child: ChildProcess; done: Promise<{ code: number | null; out: string }> } {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/cron.ts'], { cwd: fromRoot(), env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/cron.ts'], {
+    cwd: fromRoot(),
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let out = '';
   child.stdout!.on('data', (c: Buffer) => (out += c.toString()));
   child.stderr!.on('data', (c: Buffer) => (out += c.toString()));
-  const done = new Promise<{ code: number | null; out: string }>((resolve) => child.once('exit', (code) => resolve({ code, out })));
+  const done = new Promise<{ code: number | null; out: string }>((resolve) =>
+    child.once('exit', (code) => resolve({ code, out })),
+  );
   return { child, done };
 }
 
@@ -98,7 +116,23 @@ export function runCron(env: DeskEnv): { child: ChildProcess; done: Promise<{ co
 export async function selfSignedCertificate(dir: string): Promise<{ cert: string; key: string }> {
   const cert = path.join(dir, 'cert.pem');
   const key = path.join(dir, 'key.pem');
-  await run('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '2', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1,DNS:localhost', '-keyout', key, '-out', cert]);
+  await run('openssl', [
+    'req',
+    '-x509',
+    '-newkey',
+    'rsa:2048',
+    '-nodes',
+    '-days',
+    '2',
+    '-subj',
+    '/CN=127.0.0.1',
+    '-addext',
+    'subjectAltName=IP:127.0.0.1,DNS:localhost',
+    '-keyout',
+    key,
+    '-out',
+    cert,
+  ]);
   return { cert, key };
 }
 
@@ -108,7 +142,12 @@ export const nginxBinary = ['/usr/sbin/nginx', '/usr/bin/nginx'].find((p) => fs.
  * The configuration the README documents, with test paths: HTTPS termination, the forwarding
  * headers, round robin over the processes, a failed process taken out of rotation.
  */
-export function nginxConfig(opts: { prefix: string; port: number; cert: { cert: string; key: string }; upstreams: number[] }): string {
+export function nginxConfig(opts: {
+  prefix: string;
+  port: number;
+  cert: { cert: string; key: string };
+  upstreams: number[];
+}): string {
   const temp = (name: string) => path.join(opts.prefix, name);
   return `
 worker_processes 1;
@@ -163,18 +202,25 @@ export async function startNginx(dir: string, upstreams: number[]): Promise<Ngin
   const port = await freePort();
   const conf = path.join(prefix, 'nginx.conf');
   fs.writeFileSync(conf, nginxConfig({ prefix, port, cert, upstreams }));
-  const child = spawn(nginxBinary, ['-p', prefix, '-c', conf, '-e', path.join(prefix, 'error.log')], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(nginxBinary, ['-p', prefix, '-c', conf, '-e', path.join(prefix, 'error.log')], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
   let err = '';
   child.stderr!.on('data', (c: Buffer) => (err += c.toString()));
-  await until('nginx to listen', async () => {
-    if (child.exitCode !== null) throw new Error(`nginx exited with ${child.exitCode}: ${err}`);
-    return new Promise<boolean>((resolve) => {
-      const s = net.connect(port, '127.0.0.1', () => {
-        s.end();
-        resolve(true);
+  await until(
+    'nginx to listen',
+    async () => {
+      if (child.exitCode !== null) throw new Error(`nginx exited with ${child.exitCode}: ${err}`);
+      return new Promise<boolean>((resolve) => {
+        const s = net.connect(port, '127.0.0.1', () => {
+          s.end();
+          resolve(true);
+        });
+        s.on('error', () => resolve(false));
       });
-      s.on('error', () => resolve(false));
-    });
-  }, 30_000, 100);
+    },
+    30_000,
+    100,
+  );
   return { port, child, stop: () => stopProcess(child, 'SIGQUIT') };
 }

@@ -29,36 +29,60 @@ export class Browser {
   }
 
   postForm(path: string, fields: Record<string, string>): Promise<Reply> {
-    return this.send('POST', path, Buffer.from(new URLSearchParams(fields).toString()), 'application/x-www-form-urlencoded');
+    return this.send(
+      'POST',
+      path,
+      Buffer.from(new URLSearchParams(fields).toString()),
+      'application/x-www-form-urlencoded',
+    );
   }
 
   /** multipart/form-data with text fields only, as a browser sends a form that could carry files. */
   postMultipart(path: string, fields: Record<string, string>): Promise<Reply> {
     const boundary = `----bench${crypto.randomBytes(12).toString('hex')}`;
-    const parts = Object.entries(fields).map(([k, v]) => `--${boundary}\r\nContent-Disposition: form-data; name="${k}"\r\n\r\n${v}\r\n`);
-    return this.send('POST', path, Buffer.from(`${parts.join('')}--${boundary}--\r\n`), `multipart/form-data; boundary=${boundary}`);
+    const parts = Object.entries(fields).map(
+      ([k, v]) => `--${boundary}\r\nContent-Disposition: form-data; name="${k}"\r\n\r\n${v}\r\n`,
+    );
+    return this.send(
+      'POST',
+      path,
+      Buffer.from(`${parts.join('')}--${boundary}--\r\n`),
+      `multipart/form-data; boundary=${boundary}`,
+    );
   }
 
   private send(method: string, path: string, body?: Buffer, contentType?: string): Promise<Reply> {
     const url = new URL(path, this.base);
     const headers: http.OutgoingHttpHeaders = { accept: 'text/html', 'accept-language': 'en', ...this.extraHeaders };
     if (this.cookies.size) headers.cookie = [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
-    if (body) Object.assign(headers, { 'content-type': contentType, 'content-length': body.length, origin: this.base.origin });
+    if (body)
+      Object.assign(headers, { 'content-type': contentType, 'content-length': body.length, origin: this.base.origin });
     return new Promise((resolve, reject) => {
-      const req = (url.protocol === 'https:' ? https : http).request(url, { method, headers, agent: this.agent }, (res) => {
-        for (const line of res.headers['set-cookie'] ?? []) {
-          const [pair] = line.split(';');
-          const eq = pair!.indexOf('=');
-          const name = pair!.slice(0, eq).trim();
-          const value = pair!.slice(eq + 1).trim();
-          if (/expires=thu, 01 jan 1970/i.test(line) || value === '') this.cookies.delete(name);
-          else this.cookies.set(name, value);
-        }
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, location: typeof res.headers.location === 'string' ? res.headers.location : null, body: Buffer.concat(chunks).toString('utf8'), headers: res.headers }));
-        res.on('error', reject);
-      });
+      const req = (url.protocol === 'https:' ? https : http).request(
+        url,
+        { method, headers, agent: this.agent },
+        (res) => {
+          for (const line of res.headers['set-cookie'] ?? []) {
+            const [pair] = line.split(';');
+            const eq = pair!.indexOf('=');
+            const name = pair!.slice(0, eq).trim();
+            const value = pair!.slice(eq + 1).trim();
+            if (/expires=thu, 01 jan 1970/i.test(line) || value === '') this.cookies.delete(name);
+            else this.cookies.set(name, value);
+          }
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('end', () =>
+            resolve({
+              status: res.statusCode ?? 0,
+              location: typeof res.headers.location === 'string' ? res.headers.location : null,
+              body: Buffer.concat(chunks).toString('utf8'),
+              headers: res.headers,
+            }),
+          );
+          res.on('error', reject);
+        },
+      );
       req.on('error', reject);
       req.end(body);
     });
@@ -69,7 +93,12 @@ export class Browser {
 export function hiddenField(html: string, name: string): string {
   const m = new RegExp(`<input type="hidden" name="${name}" value="([^"]*)"`).exec(html);
   if (!m) throw new Error(`the page has no hidden field "${name}"`);
-  return m[1]!.replace(/&#34;|&quot;/g, '"').replace(/&#39;/g, "'").replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
+  return m[1]!
+    .replace(/&#34;|&quot;/g, '"')
+    .replace(/&#39;/g, "'")
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&amp;/g, '&');
 }
 
 /** The values of the options of a <select> (by its name), empty ones left out. */
@@ -81,6 +110,11 @@ export function selectOptions(html: string, name: string): string[] {
 
 /** Fails loudly when a response is not the page a person would have seen. */
 export function expectPage(reply: Reply, status: number, what: string, marker?: RegExp | string): void {
-  const ok = reply.status === status && (!marker || (typeof marker === 'string' ? reply.body.includes(marker) : marker.test(reply.body)));
-  if (!ok) throw new Error(`${what}: expected ${status}${marker ? ` with ${String(marker)}` : ''}, got ${reply.status} ${reply.location ?? ''} ${reply.body.replace(/\s+/g, ' ').slice(0, 300)}`);
+  const ok =
+    reply.status === status &&
+    (!marker || (typeof marker === 'string' ? reply.body.includes(marker) : marker.test(reply.body)));
+  if (!ok)
+    throw new Error(
+      `${what}: expected ${status}${marker ? ` with ${String(marker)}` : ''}, got ${reply.status} ${reply.location ?? ''} ${reply.body.replace(/\s+/g, ' ').slice(0, 300)}`,
+    );
 }

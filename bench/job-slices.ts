@@ -29,12 +29,25 @@ import { resolveFromRoot } from '../src/paths';
 import { listAndCountTickets } from '../src/tickets/ticket-list.repo';
 import { createServices } from '../src/web/app-services';
 
-const { values } = parseArgs({ options: { seconds: { type: 'string', default: '15' }, json: { type: 'string' }, 'no-checkpoint': { type: 'boolean', default: false } } });
-const pct = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))] ?? 0;
+const { values } = parseArgs({
+  options: {
+    seconds: { type: 'string', default: '15' },
+    json: { type: 'string' },
+    'no-checkpoint': { type: 'boolean', default: false },
+  },
+});
+const pct = (sorted: number[], p: number) =>
+  sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))] ?? 0;
 const round = (n: number) => +n.toFixed(1);
 const summary = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);
-  return { n: s.length, p50: round(pct(s, 50)), p95: round(pct(s, 95)), p99: round(pct(s, 99)), max: round(s.at(-1) ?? 0) };
+  return {
+    n: s.length,
+    p50: round(pct(s, 50)),
+    p95: round(pct(s, 95)),
+    p99: round(pct(s, 99)),
+    max: round(s.at(-1) ?? 0),
+  };
 };
 const cpuMs = () => {
   const u = process.cpuUsage();
@@ -61,7 +74,10 @@ async function main(): Promise<void> {
       const ms = performance.now() - tx.at;
       txMs.push(ms);
       txStart.delete(q.__knexTxId);
-      slowest.push({ ms: round(ms), statements: tx.sql.length > 12 ? [...tx.sql.slice(0, 12), `... ${tx.sql.length} statements`] : tx.sql });
+      slowest.push({
+        ms: round(ms),
+        statements: tx.sql.length > 12 ? [...tx.sql.slice(0, 12), `... ${tx.sql.length} statements`] : tx.sql,
+      });
       slowest.sort((a, b) => b.ms - a.ms).splice(3);
     }
   });
@@ -69,7 +85,9 @@ async function main(): Promise<void> {
   // Every statement, timed from sent to answered: the slowest three.
   const sentAt = new Map<string, { at: number; sql: string }>();
   const slowestStatements: Array<{ ms: number; sql: string }> = [];
-  db.on('query', (q: { sql: string; __knexQueryUid: string }) => sentAt.set(q.__knexQueryUid, { at: performance.now(), sql: q.sql.slice(0, 200) }));
+  db.on('query', (q: { sql: string; __knexQueryUid: string }) =>
+    sentAt.set(q.__knexQueryUid, { at: performance.now(), sql: q.sql.slice(0, 200) }),
+  );
   db.on('query-response', (_r: unknown, q: { __knexQueryUid: string }) => {
     const sent = sentAt.get(q.__knexQueryUid);
     if (!sent) return;
@@ -86,7 +104,13 @@ async function main(): Promise<void> {
   await db.transaction(async (trx) => bumpResyncRevision(trx, 'sla-resync', Date.now()));
 
   const openIds = ((await db('statuses').where({ is_open: true }).pluck('id')) as number[]).map(Number);
-  const list = () => listAndCountTickets(db, { categories: 'all', statusIds: openIds, sla: { to: Date.now() } }, { sort: 'sla', dir: 'asc', offset: 0, limit: 25 }, 1000);
+  const list = () =>
+    listAndCountTickets(
+      db,
+      { categories: 'all', statusIds: openIds, sla: { to: Date.now() } },
+      { sort: 'sla', dir: 'asc', offset: 0, limit: 25 },
+      1000,
+    );
   await list();
 
   let running = true;
@@ -96,13 +120,24 @@ async function main(): Promise<void> {
   let last = performance.now();
   let during: string[] = [];
   const longHolds: Array<{ ms: number; atMs: number; statements: number }> = [];
-  let longest: { ms: number; atMs: number; statements: number; first: string[] } = { ms: 0, atMs: 0, statements: 0, first: [] };
+  let longest: { ms: number; atMs: number; statements: number; first: string[] } = {
+    ms: 0,
+    atMs: 0,
+    statements: 0,
+    first: [],
+  };
   db.on('query', (q: { sql: string }) => during.push(q.sql.slice(0, 90)));
   const tick = () => {
     const t = performance.now();
     holds.push(t - last);
     if (t - last > 100) longHolds.push({ ms: round(t - last), atMs: round(t - startedAt), statements: during.length });
-    if (t - last > longest.ms) longest = { ms: round(t - last), atMs: round(t - startedAt), statements: during.length, first: during.slice(0, 8) };
+    if (t - last > longest.ms)
+      longest = {
+        ms: round(t - last),
+        atMs: round(t - startedAt),
+        statements: during.length,
+        first: during.slice(0, 8),
+      };
     during = [];
     last = t;
     if (running) setImmediate(tick);

@@ -14,13 +14,17 @@ import { createKnex } from '../src/db/knex-factory';
 import { countKbDay, countKbView } from '../src/kb/kb-articles.repo';
 import { resolveFromRoot } from '../src/paths';
 
-const { values } = parseArgs({ options: { views: { type: 'string', default: '2000' }, rounds: { type: 'string', default: '5' } } });
+const { values } = parseArgs({
+  options: { views: { type: 'string', default: '2000' }, rounds: { type: 'string', default: '5' } },
+});
 
 async function main(): Promise<void> {
   const config = loadConfig();
   const db = createKnex(config.database, resolveFromRoot(config.paths.data), { poolMax: 2 });
   try {
-    const ids = (await db('kb_articles').where('status', 'published').orderBy('id').limit(5000).pluck('id')).map(Number);
+    const ids = (await db('kb_articles').where('status', 'published').orderBy('id').limit(5000).pluck('id')).map(
+      Number,
+    );
     const views = Number(values.views);
     const now = Date.now();
     const ways: Record<string, (id: number) => Promise<void>> = {
@@ -34,7 +38,12 @@ async function main(): Promise<void> {
       },
     };
     const totals = Object.fromEntries(Object.keys(ways).map((k) => [k, { cpu: 0, wall: 0, n: 0 }]));
-    console.log(`${config.database.client}, ${ids.length} articles, ${views} views per way and round, load ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+    console.log(
+      `${config.database.client}, ${ids.length} articles, ${views} views per way and round, load ${os
+        .loadavg()
+        .map((l) => l.toFixed(2))
+        .join(' ')}`,
+    );
     for (let round = 0; round < Number(values.rounds); round++) {
       for (const [name, view] of Object.entries(ways)) {
         const cpu = process.cpuUsage();
@@ -46,8 +55,14 @@ async function main(): Promise<void> {
         totals[name]!.n += views;
       }
     }
-    for (const [name, t] of Object.entries(totals)) console.log(`  ${name}: ${(t.cpu / t.n).toFixed(3)} CPU ms/view, ${(t.wall / t.n).toFixed(3)} wall ms/view`);
-    console.log(`load at the end ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+    for (const [name, t] of Object.entries(totals))
+      console.log(`  ${name}: ${(t.cpu / t.n).toFixed(3)} CPU ms/view, ${(t.wall / t.n).toFixed(3)} wall ms/view`);
+    console.log(
+      `load at the end ${os
+        .loadavg()
+        .map((l) => l.toFixed(2))
+        .join(' ')}`,
+    );
   } finally {
     await db.destroy();
   }

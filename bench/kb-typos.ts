@@ -40,29 +40,46 @@ async function main(): Promise<void> {
     const articles = Number((await db('kb_articles').count<{ n: number }[]>({ n: '*' }))[0]!.n);
     const build = await timed(async () => {
       let n = 0;
-      for (let k: number; (k = await syncStaleKbTerms({ db, clock: systemClock, logger: createLogger('warn') }, { batch: 500 })) > 0; ) n += k;
+      for (
+        let k: number;
+        (k = await syncStaleKbTerms({ db, clock: systemClock, logger: createLogger('warn') }, { batch: 500 })) > 0;
+      )
+        n += k;
       return n;
     });
     const words = Number((await db('kb_terms').count<{ n: number }[]>({ n: '*' }))[0]!.n);
-    console.log(`job from nothing: ${build.value} of ${articles} articles, ${words} words, ${build.wallMs.toFixed(0)} ms wall, ${(build.cpuMs / build.value).toFixed(2)} cpu ms/article`);
+    console.log(
+      `job from nothing: ${build.value} of ${articles} articles, ${words} words, ${build.wallMs.toFixed(0)} ms wall, ${(build.cpuMs / build.value).toFixed(2)} cpu ms/article`,
+    );
     const idle = await timed(() => syncStaleKbTerms({ db, clock: systemClock, logger: createLogger('warn') }));
-    console.log(`job run with nothing stale: ${idle.value} articles, ${idle.wallMs.toFixed(1)} ms wall, ${idle.cpuMs.toFixed(1)} cpu ms`);
+    console.log(
+      `job run with nothing stale: ${idle.value} articles, ${idle.wallMs.toFixed(1)} ms wall, ${idle.cpuMs.toFixed(1)} cpu ms`,
+    );
     const one = Number((await db('kb_articles').where('status', 'published').orderBy('id').first('id')).id);
     const edits = await timed(async () => {
       for (let i = 0; i < 50; i++) {
-        await db('kb_article_versions').where({ article_id: one }).update({ body: db.raw("body || ?", [` extra${i}word`]) });
-        await db('kb_articles').where({ id: one }).update({ updated_at: Date.now() + i });
+        await db('kb_article_versions')
+          .where({ article_id: one })
+          .update({ body: db.raw('body || ?', [` extra${i}word`]) });
+        await db('kb_articles')
+          .where({ id: one })
+          .update({ updated_at: Date.now() + i });
         await syncKbArticleTerms(db, one);
       }
     });
-    console.log(`one article's sync after an edit (incl. 2 small updates): ${(edits.wallMs / 50).toFixed(2)} ms wall, ${(edits.cpuMs / 50).toFixed(2)} cpu ms`);
+    console.log(
+      `one article's sync after an edit (incl. 2 small updates): ${(edits.wallMs / 50).toFixed(2)} ms wall, ${(edits.cpuMs / 50).toFixed(2)} cpu ms`,
+    );
     const scope = await customerScope(db, 'en', 'en');
     const searches = Number(values.searches);
     const words5 = terms.filter((w) => w.length >= 6);
     const queries = Array.from({ length: searches }, (_, i) => words5[(i * 7919) % words5.length]!);
     const typo = (w: string) => w.slice(0, 2) + w.slice(3);
     let corrected = 0;
-    const rows: Record<string, { wall: number; cpu: number }> = { 'typed right': { wall: 0, cpu: 0 }, 'one letter dropped': { wall: 0, cpu: 0 } };
+    const rows: Record<string, { wall: number; cpu: number }> = {
+      'typed right': { wall: 0, cpu: 0 },
+      'one letter dropped': { wall: 0, cpu: 0 },
+    };
     for (const q of queries) {
       const right = await timed(() => searchKb(db, scope, q, { limit: 10, offset: 0 }));
       const wrong = await timed(() => searchKb(db, scope, typo(q), { limit: 10, offset: 0 }));
@@ -72,7 +89,10 @@ async function main(): Promise<void> {
       rows['one letter dropped']!.wall += wrong.wallMs;
       rows['one letter dropped']!.cpu += wrong.cpuMs;
     }
-    for (const [k, r] of Object.entries(rows)) console.log(`searchKb, ${k}: ${(r.wall / searches).toFixed(2)} ms wall, ${(r.cpu / searches).toFixed(2)} cpu ms (${searches} alternating)`);
+    for (const [k, r] of Object.entries(rows))
+      console.log(
+        `searchKb, ${k}: ${(r.wall / searches).toFixed(2)} ms wall, ${(r.cpu / searches).toFixed(2)} cpu ms (${searches} alternating)`,
+      );
     console.log(`typo searches corrected: ${corrected} of ${searches}`);
   } finally {
     await db.destroy();

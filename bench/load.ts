@@ -45,7 +45,11 @@ const { values } = parseArgs({
   strict: true,
 });
 
-const numbers = (v: string) => v.split(',').map(Number).filter((n) => n > 0);
+const numbers = (v: string) =>
+  v
+    .split(',')
+    .map(Number)
+    .filter((n) => n > 0);
 
 /** The database of the environment's configuration, for the counts the HTTP side cannot give. */
 async function withDb<T>(fn: (db: ReturnType<typeof createKnex>) => Promise<T>): Promise<T | null> {
@@ -63,7 +67,8 @@ async function withDb<T>(fn: (db: ReturnType<typeof createKnex>) => Promise<T>):
     await db.destroy();
   }
 }
-const countRows = (table: string) => withDb(async (db) => Number((await db(table).count<{ n: number }[]>({ n: '*' }))[0]!.n));
+const countRows = (table: string) =>
+  withDb(async (db) => Number((await db(table).count<{ n: number }[]>({ n: '*' }))[0]!.n));
 
 async function main(): Promise<void> {
   const server = values.start ? await startServer(Number(values.port)) : null;
@@ -74,10 +79,23 @@ async function main(): Promise<void> {
   try {
     const seeded = Number(values.seeded ?? (await withDb(seededCount)) ?? 10000);
     const staff = await signIn({ base, agent }, values.email, values.password);
-    const ctx: Context = { base, agent, staff, seeded, fillSeconds: Number(values['fill-seconds']), requests: Number(values.requests), warmup: Number(values.warmup) };
+    const ctx: Context = {
+      base,
+      agent,
+      staff,
+      seeded,
+      fillSeconds: Number(values['fill-seconds']),
+      requests: Number(values.requests),
+      warmup: Number(values.warmup),
+    };
     const wanted = values.scenarios?.split(',');
     const results: Array<Summary & { load1: number; serverCpuMs: number | null }> = [];
-    console.log(`Tessera at ${base.origin}, ${seeded} seeded tickets, ${ctx.requests} requests after ${ctx.warmup} warm-up, load ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+    console.log(
+      `Tessera at ${base.origin}, ${seeded} seeded tickets, ${ctx.requests} requests after ${ctx.warmup} warm-up, load ${os
+        .loadavg()
+        .map((l) => l.toFixed(2))
+        .join(' ')}`,
+    );
     for (const scenario of scenarios.filter((s) => !wanted || wanted.some((w) => s.name.startsWith(w)))) {
       for (const c of numbers(scenario.concurrency === 'submit' ? values['submit-concurrency'] : values.concurrency)) {
         const before = scenario.concurrency === 'submit' ? await countRows('tickets') : null;
@@ -86,22 +104,31 @@ async function main(): Promise<void> {
         const rows = await scenario.run(ctx, c);
         const cpuAfter = cpuMsOf(serverPid);
         // The server's own CPU time per operation (warm-up included): what a page costs, whatever else the machine is doing.
-        const serverCpuMs = cpuBefore === null || cpuAfter === null ? null : Math.round(((cpuAfter - cpuBefore) / ((ctx.requests + ctx.warmup) * rows.length)) * 10) / 10;
+        const serverCpuMs =
+          cpuBefore === null || cpuAfter === null
+            ? null
+            : Math.round(((cpuAfter - cpuBefore) / ((ctx.requests + ctx.warmup) * rows.length)) * 10) / 10;
         for (const r of rows) {
           results.push({ ...r, load1, serverCpuMs });
-          console.log(`  ${r.scenario} c=${c}: ${r.perSecond} req/s, p50 ${r.p50} ms, p95 ${r.p95} ms, p99 ${r.p99} ms (load ${load1}, server CPU ${serverCpuMs ?? '?'} ms/op)`);
+          console.log(
+            `  ${r.scenario} c=${c}: ${r.perSecond} req/s, p50 ${r.p50} ms, p95 ${r.p95} ms, p99 ${r.p99} ms (load ${load1}, server CPU ${serverCpuMs ?? '?'} ms/op)`,
+          );
         }
         if (before !== null) {
           const after = await countRows('tickets');
           const expected = ctx.requests + ctx.warmup;
-          if (after! - before !== expected) throw new Error(`submission created ${after! - before} tickets, expected ${expected}`);
+          if (after! - before !== expected)
+            throw new Error(`submission created ${after! - before} tickets, expected ${expected}`);
           console.log(`  submission checked in the database: ${after! - before} new tickets`);
         }
       }
     }
     console.log(`\n${values.label || base.origin} (${seeded} tickets)\n${formatTable(results)}`);
     if (values.json) {
-      fs.writeFileSync(values.json, `${JSON.stringify({ label: values.label, seeded, at: new Date().toISOString(), cpus: os.cpus().length, loadAtEnd: os.loadavg(), results }, null, 2)}\n`);
+      fs.writeFileSync(
+        values.json,
+        `${JSON.stringify({ label: values.label, seeded, at: new Date().toISOString(), cpus: os.cpus().length, loadAtEnd: os.loadavg(), results }, null, 2)}\n`,
+      );
     }
   } finally {
     agent.destroy();

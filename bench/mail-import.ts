@@ -46,7 +46,10 @@ import { startDovecot, type DovecotServer } from '../tests/helpers/dovecot';
 
 const root = fromRoot();
 
-const words = 'printer invoice login password error screen network update order delivery account refund broken slow crash'.split(' ');
+const words =
+  'printer invoice login password error screen network update order delivery account refund broken slow crash'.split(
+    ' ',
+  );
 
 function textOf(bytes: number, seed: number): string {
   const out: string[] = [];
@@ -61,18 +64,56 @@ function textOf(bytes: number, seed: number): string {
 
 /** Message i: 10 KB of text; every fifth one with a 200 KB PDF of its own content. */
 export function benchMessage(i: number): Buffer {
-  const head = [`From: Customer ${i} <customer${i}@bench.example>`, 'To: help@example.com', `Subject: Question number ${i}`, `Message-ID: <bench-${i}-${crypto.randomBytes(6).toString('hex')}@bench.example>`, 'MIME-Version: 1.0'];
+  const head = [
+    `From: Customer ${i} <customer${i}@bench.example>`,
+    'To: help@example.com',
+    `Subject: Question number ${i}`,
+    `Message-ID: <bench-${i}-${crypto.randomBytes(6).toString('hex')}@bench.example>`,
+    'MIME-Version: 1.0',
+  ];
   const text = textOf(10 * 1024, i);
   if (i % 5 !== 0) return Buffer.from([...head, 'Content-Type: text/plain; charset=utf-8', '', text, ''].join('\r\n'));
-  const pdf = Buffer.concat([Buffer.from('%PDF-1.4\n'), crypto.randomBytes(200 * 1024)]).toString('base64').replace(/.{76}/g, '$&\r\n');
-  return Buffer.from([
-    ...head, 'Content-Type: multipart/mixed; boundary="bench"', '', '--bench', 'Content-Type: text/plain; charset=utf-8', '', text, '',
-    '--bench', 'Content-Type: application/pdf; name="report.pdf"', 'Content-Transfer-Encoding: base64', 'Content-Disposition: attachment; filename="report.pdf"', '', pdf, '--bench--', '',
-  ].join('\r\n'));
+  const pdf = Buffer.concat([Buffer.from('%PDF-1.4\n'), crypto.randomBytes(200 * 1024)])
+    .toString('base64')
+    .replace(/.{76}/g, '$&\r\n');
+  return Buffer.from(
+    [
+      ...head,
+      'Content-Type: multipart/mixed; boundary="bench"',
+      '',
+      '--bench',
+      'Content-Type: text/plain; charset=utf-8',
+      '',
+      text,
+      '',
+      '--bench',
+      'Content-Type: application/pdf; name="report.pdf"',
+      'Content-Transfer-Encoding: base64',
+      'Content-Disposition: attachment; filename="report.pdf"',
+      '',
+      pdf,
+      '--bench--',
+      '',
+    ].join('\r\n'),
+  );
 }
 
-async function freshDatabase(client: string, host: string, user: string, _dataDir: string): Promise<{ config: DatabaseConfig; drop(): Promise<void> }> {
-  const base = { host, port: null, database: 'tessera', user: '', password: '', ssl: false, poolMax: 5, filename: 'bench.sqlite' };
+async function freshDatabase(
+  client: string,
+  host: string,
+  user: string,
+  _dataDir: string,
+): Promise<{ config: DatabaseConfig; drop(): Promise<void> }> {
+  const base = {
+    host,
+    port: null,
+    database: 'tessera',
+    user: '',
+    password: '',
+    ssl: false,
+    poolMax: 5,
+    filename: 'bench.sqlite',
+  };
   if (client === 'sqlite') return { config: { ...base, client: 'sqlite' }, drop: async () => undefined };
   const name = `tessera_bench_mail_${process.pid}`;
   const admin = knex({ client: 'mysql2', connection: { host, user, password: '' } });
@@ -110,7 +151,13 @@ async function viaFunction(run: Run, messages: Buffer[]): Promise<Record<string,
 
 /** Every message delivered to a Dovecot mailbox first, then fetched by the fetch job until all are in. */
 async function viaImap(run: Run, messages: Buffer[], dc: DovecotServer): Promise<Record<string, number>> {
-  const deps = { db: run.db, clock: systemClock, logger: run.services.logger, signingSecret: run.config.secrets.signing, importMail: (raw: Buffer, origin: MailOrigin) => importRawMail(run.services, raw, origin) };
+  const deps = {
+    db: run.db,
+    clock: systemClock,
+    logger: run.services.logger,
+    signingSecret: run.config.secrets.signing,
+    importMail: (raw: Buffer, origin: MailOrigin) => importRawMail(run.services, raw, origin),
+  };
   let imported = 0;
   for (let rounds = 0; imported < messages.length && rounds < 1000; rounds++) {
     await run.db('mailboxes').update({ next_fetch_at: 0 }); // due at once: the bench does not wait for the interval
@@ -123,7 +170,10 @@ async function viaImap(run: Run, messages: Buffer[], dc: DovecotServer): Promise
 async function viaPipe(_run: Run, messages: Buffer[], configDir: string): Promise<Record<string, number>> {
   const outcomes: Record<string, number> = {};
   for (const raw of messages) {
-    const child = spawnSync(path.join(root, 'bin', 'tessera-mail-pipe'), { input: raw, env: { ...process.env, TESSERA_CONFIG_DIR: configDir } });
+    const child = spawnSync(path.join(root, 'bin', 'tessera-mail-pipe'), {
+      input: raw,
+      env: { ...process.env, TESSERA_CONFIG_DIR: configDir },
+    });
     const key = `exit${child.status}`;
     outcomes[key] = (outcomes[key] ?? 0) + 1;
   }
@@ -139,18 +189,35 @@ async function viaLmtp(run: Run, messages: Buffer[], concurrency: number): Promi
   // A port wants the sign-in; the limits are raised to the connections asked for (the defaults
   // would answer 451 beyond 2 imports at once).
   const secret = lmtpSecretOf(run.config.secrets.signing);
-  const receiver = await startLmtpReceiver(run.services, lmtpListenOf('127.0.0.1:0'), { secret, maxImports: Math.max(2, concurrency), maxClients: Math.max(4, concurrency) });
+  const receiver = await startLmtpReceiver(run.services, lmtpListenOf('127.0.0.1:0'), {
+    secret,
+    maxImports: Math.max(2, concurrency),
+    maxClients: Math.max(4, concurrency),
+  });
   const port = Number(receiver.address().split(':').pop());
   const outcomes: Record<string, number> = {};
   try {
     let next = 0;
     await Promise.all(
       Array.from({ length: concurrency }, async () => {
-        const transport = nodemailer.createTransport({ host: '127.0.0.1', port, lmtp: true, secure: false, ignoreTLS: true, pool: true, maxConnections: 1, maxMessages: Infinity, auth: { user: lmtpUser, pass: secret } });
+        const transport = nodemailer.createTransport({
+          host: '127.0.0.1',
+          port,
+          lmtp: true,
+          secure: false,
+          ignoreTLS: true,
+          pool: true,
+          maxConnections: 1,
+          maxMessages: Infinity,
+          auth: { user: lmtpUser, pass: secret },
+        });
         try {
           while (next < messages.length) {
             const raw = messages[next++]!;
-            const sent = await transport.sendMail({ envelope: { from: 'mta@example.org', to: ['help@example.com'] }, raw });
+            const sent = await transport.sendMail({
+              envelope: { from: 'mta@example.org', to: ['help@example.com'] },
+              raw,
+            });
             const key = sent.response.split(' ')[2] ?? sent.response;
             outcomes[key] = (outcomes[key] ?? 0) + 1;
           }
@@ -177,7 +244,10 @@ async function viaPipeLmtp(run: Run, messages: Buffer[], configDir: string): Pro
     for (const raw of messages) {
       // Not spawnSync: the receiver in this process must answer meanwhile.
       const code = await new Promise<number | null>((resolve, reject) => {
-        const child = spawn(path.join(root, 'bin', 'tessera-mail-pipe'), ['--lmtp', receiver.address()], { env: { ...process.env, TESSERA_CONFIG_DIR: configDir }, stdio: ['pipe', 'ignore', 'ignore'] });
+        const child = spawn(path.join(root, 'bin', 'tessera-mail-pipe'), ['--lmtp', receiver.address()], {
+          env: { ...process.env, TESSERA_CONFIG_DIR: configDir },
+          stdio: ['pipe', 'ignore', 'ignore'],
+        });
         child.once('error', reject);
         child.once('exit', (c) => resolve(c));
         child.stdin.end(raw);
@@ -206,7 +276,9 @@ async function viaSpool(run: Run, messages: Buffer[], concurrency: number): Prom
       while (next < messages.length) {
         const raw = messages[next++]!;
         const code = await new Promise<number | null>((resolve, reject) => {
-          const child = spawn(path.join(root, 'bin', 'tessera-mail-spool'), [dir], { stdio: ['pipe', 'ignore', 'ignore'] });
+          const child = spawn(path.join(root, 'bin', 'tessera-mail-spool'), [dir], {
+            stdio: ['pipe', 'ignore', 'ignore'],
+          });
           child.once('error', reject);
           child.once('exit', (c) => resolve(c));
           child.stdin.end(raw);
@@ -217,10 +289,19 @@ async function viaSpool(run: Run, messages: Buffer[], concurrency: number): Prom
   );
   const spooled = process.hrtime.bigint();
   const importCpu = cpuMs();
-  const { imported } = await importSpool({ importMail: (raw, origin) => importRawMail(run.services, raw, origin), now: Date.now, logger: run.services.logger }, dir);
+  const { imported } = await importSpool(
+    {
+      importMail: (raw, origin) => importRawMail(run.services, raw, origin),
+      now: Date.now,
+      logger: run.services.logger,
+    },
+    dir,
+  );
   const seconds = (from: bigint) => Number(process.hrtime.bigint() - from) / 1e9;
   return {
-    ...outcomes, imported, left: fs.readdirSync(path.join(dir, 'new')).length + fs.readdirSync(path.join(dir, 'cur')).length,
+    ...outcomes,
+    imported,
+    left: fs.readdirSync(path.join(dir, 'new')).length + fs.readdirSync(path.join(dir, 'cur')).length,
     spoolPerSecond: +(messages.length / (Number(spooled - started) / 1e9)).toFixed(1),
     importPerSecond: +(messages.length / seconds(spooled)).toFixed(1),
     importCpuMsPerMessage: +((cpuMs().self - importCpu.self) / messages.length).toFixed(2),
@@ -228,10 +309,20 @@ async function viaSpool(run: Run, messages: Buffer[], concurrency: number): Prom
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { client: { type: 'string', default: 'sqlite' }, host: { type: 'string', default: '127.0.0.1' }, user: { type: 'string', default: 'root' }, messages: { type: 'string', default: '1000' }, via: { type: 'string', default: 'function' }, concurrency: { type: 'string', default: '1' } } });
+  const { values } = parseArgs({
+    options: {
+      client: { type: 'string', default: 'sqlite' },
+      host: { type: 'string', default: '127.0.0.1' },
+      user: { type: 'string', default: 'root' },
+      messages: { type: 'string', default: '1000' },
+      via: { type: 'string', default: 'function' },
+      concurrency: { type: 'string', default: '1' },
+    },
+  });
   const count = Number(values.messages);
   const via = values.via!;
-  if (!['function', 'imap', 'pipe', 'lmtp', 'pipe-lmtp', 'spool'].includes(via)) throw new Error('--via function|imap|pipe|lmtp|pipe-lmtp|spool');
+  if (!['function', 'imap', 'pipe', 'lmtp', 'pipe-lmtp', 'spool'].includes(via))
+    throw new Error('--via function|imap|pipe|lmtp|pipe-lmtp|spool');
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tessera-bench-mail-'));
   const fresh = await freshDatabase(values.client!, values.host!, values.user!, dataDir);
   const db = createKnex(fresh.config, dataDir);
@@ -239,18 +330,64 @@ async function main(): Promise<void> {
   try {
     await migrateLatest(db);
     const secrets = { session: 's'.repeat(40), signing: 'k'.repeat(40) };
-    const basics = { name: 'Bench', url: 'http://localhost', email: 'help@example.com', timezone: 'UTC', language: 'en' as const };
-    await withTransaction(db, (trx) => createInitialData(trx, { basics, admin: { name: 'Admin', email: 'admin@example.com', passwordHash: 'x' }, version: 'bench', secrets }, Date.now()));
-    const local = { installed: true, server: { host: '127.0.0.1', port: 0, trustProxy: false, shutdownTimeoutMs: 1000 }, session: { idleMinutes: 120, absoluteHours: 12 }, database: fresh.config, paths: { data: dataDir, attachments: `${dataDir}/attachments` }, secrets, log: { level: 'silent' } };
+    const basics = {
+      name: 'Bench',
+      url: 'http://localhost',
+      email: 'help@example.com',
+      timezone: 'UTC',
+      language: 'en' as const,
+    };
+    await withTransaction(db, (trx) =>
+      createInitialData(
+        trx,
+        { basics, admin: { name: 'Admin', email: 'admin@example.com', passwordHash: 'x' }, version: 'bench', secrets },
+        Date.now(),
+      ),
+    );
+    const local = {
+      installed: true,
+      server: { host: '127.0.0.1', port: 0, trustProxy: false, shutdownTimeoutMs: 1000 },
+      session: { idleMinutes: 120, absoluteHours: 12 },
+      database: fresh.config,
+      paths: { data: dataDir, attachments: `${dataDir}/attachments` },
+      secrets,
+      log: { level: 'silent' },
+    };
     const config = configSchema.parse(local);
     fs.writeFileSync(path.join(dataDir, 'local.json'), JSON.stringify(local));
-    const services = createServices({ config, db, logger: pino({ level: 'silent' }), i18n: createI18n(), clock: systemClock });
+    const services = createServices({
+      config,
+      db,
+      logger: pino({ level: 'silent' }),
+      i18n: createI18n(),
+      clock: systemClock,
+    });
     const run: Run = { services, db, config, dataDir };
     const messages = Array.from({ length: count }, (_, i) => benchMessage(i + 1));
-    for (let i = 0; i < 20; i++) await importRawMail(services, benchMessage(count + 100 + i), { source: 'pipe', mailboxId: null }); // warm-up
+    for (let i = 0; i < 20; i++)
+      await importRawMail(services, benchMessage(count + 100 + i), { source: 'pipe', mailboxId: null }); // warm-up
     if (dc) {
       for (const raw of messages) dc.deliver(raw);
-      await insertMailbox(db, { name: 'Bench', protocol: 'imap', host: dc.host, port: dc.imapPort, security: 'none', username: dc.user, address: null, folder: 'INBOX', afterImport: 'mark_seen', moveTo: null, categoryId: null, priorityId: null, active: true }, encryptTotpSecret(secrets.signing, dc.password), Date.now());
+      await insertMailbox(
+        db,
+        {
+          name: 'Bench',
+          protocol: 'imap',
+          host: dc.host,
+          port: dc.imapPort,
+          security: 'none',
+          username: dc.user,
+          address: null,
+          folder: 'INBOX',
+          afterImport: 'mark_seen',
+          moveTo: null,
+          categoryId: null,
+          priorityId: null,
+          active: true,
+        },
+        encryptTotpSecret(secrets.signing, dc.password),
+        Date.now(),
+      );
     }
     const cpu = cpuMs();
     const started = process.hrtime.bigint();
@@ -268,11 +405,22 @@ async function main(): Promise<void> {
     const tickets = Number((await db('tickets').count<{ n: number }[]>({ n: '*' }))[0]!.n) - 20;
     const bytes = messages.reduce((n, m) => n + m.length, 0);
     const perMessage = (ms: number) => +(ms / count).toFixed(2);
-    console.log(JSON.stringify({
-      client: values.client, via, concurrency: Number(values.concurrency), messages: count, tickets, outcomes, seconds: +seconds.toFixed(2), perSecond: +(count / seconds).toFixed(1),
-      cpuMsPerMessage: perMessage(used.self - cpu.self), childCpuMsPerMessage: perMessage(used.children - cpu.children), megabytes: +(bytes / 1024 / 1024).toFixed(1),
-      loadAverage: os.loadavg().map((l) => +l.toFixed(1)),
-    }));
+    console.log(
+      JSON.stringify({
+        client: values.client,
+        via,
+        concurrency: Number(values.concurrency),
+        messages: count,
+        tickets,
+        outcomes,
+        seconds: +seconds.toFixed(2),
+        perSecond: +(count / seconds).toFixed(1),
+        cpuMsPerMessage: perMessage(used.self - cpu.self),
+        childCpuMsPerMessage: perMessage(used.children - cpu.children),
+        megabytes: +(bytes / 1024 / 1024).toFixed(1),
+        loadAverage: os.loadavg().map((l) => +l.toFixed(1)),
+      }),
+    );
   } finally {
     await db.destroy();
     await fresh.drop();

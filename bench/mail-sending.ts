@@ -19,7 +19,9 @@ async function measure(label: string, run: () => Promise<unknown>, times = 2000)
   for (let i = 0; i < times; i++) await run();
   const wallMs = Number(process.hrtime.bigint() - started) / 1e6;
   const used = process.cpuUsage(cpu);
-  console.log(`${label}: ${((used.user + used.system) / 1000 / times).toFixed(3)} CPU ms/call, ${(wallMs / times).toFixed(3)} ms/call wall`);
+  console.log(
+    `${label}: ${((used.user + used.system) / 1000 / times).toFixed(3)} CPU ms/call, ${(wallMs / times).toFixed(3)} ms/call wall`,
+  );
 }
 
 async function main() {
@@ -30,13 +32,28 @@ async function main() {
     await migrateLatest(db);
     const settings = new SettingsService(db, () => Date.now(), 'bench-secret-bench-secret-bench-secret');
     await settings.save({ 'mail.transport': 'smtp', 'mail.smtpHost': '127.0.0.1' });
-    console.log(`load average ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`);
+    console.log(
+      `load average ${os
+        .loadavg()
+        .map((l) => l.toFixed(1))
+        .join(' ')}`,
+    );
     await measure('empty outbox', () => sendingStatus(db, settings));
     const now = Date.now();
     for (let i = 0; i < rows; i += 500) {
       const batch = Array.from({ length: Math.min(500, rows - i) }, (_, j) => ({
-        template: 'staff_replied', to_address: `c${i + j}@example.com`, subject: 's', body_text: 'b', headers: '{}', email_message_id: `<${i + j}@bench>`,
-        status: (i + j) % 1000 === 0 ? 'deferred' : 'sent', deferred_server_wide: (i + j) % 1000 === 0, sent_via: 'smtp', attempts: 1, next_attempt_at: now, created_at: now,
+        template: 'staff_replied',
+        to_address: `c${i + j}@example.com`,
+        subject: 's',
+        body_text: 'b',
+        headers: '{}',
+        email_message_id: `<${i + j}@bench>`,
+        status: (i + j) % 1000 === 0 ? 'deferred' : 'sent',
+        deferred_server_wide: (i + j) % 1000 === 0,
+        sent_via: 'smtp',
+        attempts: 1,
+        next_attempt_at: now,
+        created_at: now,
       }));
       await db('mail_outbox').insert(batch);
     }

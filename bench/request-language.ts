@@ -19,8 +19,19 @@ const keys = ['find.title', 'find.tracking', 'find.email', 'find.trackingHint', 
 
 function oneRequest(middleware: RequestHandler): void {
   const headers: Record<string, unknown> = {};
-  const req = { headers: { 'accept-language': 'sk,en;q=0.8' }, query: {}, url: '/helpdesk/tickets', originalUrl: '/helpdesk/tickets', path: '/helpdesk/tickets' };
-  const res = { locals: {} as Record<string, unknown>, setHeader: (k: string, v: unknown) => (headers[k] = v), getHeader: (k: string) => headers[k], cookie: () => undefined };
+  const req = {
+    headers: { 'accept-language': 'sk,en;q=0.8' },
+    query: {},
+    url: '/helpdesk/tickets',
+    originalUrl: '/helpdesk/tickets',
+    path: '/helpdesk/tickets',
+  };
+  const res = {
+    locals: {} as Record<string, unknown>,
+    setHeader: (k: string, v: unknown) => (headers[k] = v),
+    getHeader: (k: string) => headers[k],
+    cookie: () => undefined,
+  };
   middleware(req as never, res as never, () => undefined);
   const t = res.locals.t as (key: string) => string;
   for (let i = 0; i < 8; i++) for (const key of keys) t(key);

@@ -57,11 +57,35 @@ async function main(): Promise<void> {
   const dbServer = kind === 'mysql' ? 'mariadbd' : 'postgres';
   const dir = tempDir('tessera-bench-scale-');
   const tdb = await createTestDatabase(kind);
-  const env = { TESSERA_CONFIG_DIR: path.join(dir, 'config'), TESSERA_DATA_DIR: tdb.dataDir, TESSERA_TRUST_PROXY: proxyAddress, TESSERA_LOG_LEVEL: 'warn' };
+  const env = {
+    TESSERA_CONFIG_DIR: path.join(dir, 'config'),
+    TESSERA_DATA_DIR: tdb.dataDir,
+    TESSERA_TRUST_PROXY: proxyAddress,
+    TESSERA_LOG_LEVEL: 'warn',
+  };
   const c = tdb.config;
   await promisify(execFile)(
     process.execPath,
-    [fromRoot('node_modules', 'tsx', 'dist', 'cli.mjs'), fromRoot('src', 'cli', 'setup.ts'), '--db', c.client, '--db-host', c.host, '--db-port', String(c.port), '--db-name', c.database, '--db-user', c.user, '--db-password', c.password, '--admin-email', adminEmail, '--admin-password', adminPassword],
+    [
+      fromRoot('node_modules', 'tsx', 'dist', 'cli.mjs'),
+      fromRoot('src', 'cli', 'setup.ts'),
+      '--db',
+      c.client,
+      '--db-host',
+      c.host,
+      '--db-port',
+      String(c.port),
+      '--db-name',
+      c.database,
+      '--db-user',
+      c.user,
+      '--db-password',
+      c.password,
+      '--admin-email',
+      adminEmail,
+      '--admin-password',
+      adminPassword,
+    ],
     { cwd: fromRoot(), env: { ...process.env, ...env } },
   );
   const db = createKnex(c, tdb.dataDir, { poolMax: 1 });
@@ -72,13 +96,22 @@ async function main(): Promise<void> {
   const requests = Number(values.requests);
   const warmup = Number(values.warmup);
   const concurrency = Number(values.concurrency);
-  console.log(`${os.cpus().length} CPUs, ${kind}, ${requests} submissions after ${warmup} warm-up at concurrency ${concurrency}`);
+  console.log(
+    `${os.cpus().length} CPUs, ${kind}, ${requests} submissions after ${warmup} warm-up at concurrency ${concurrency}`,
+  );
   try {
     for (const n of values.processes.split(',').map(Number)) {
       const apps: AppProcess[] = [];
       for (let i = 0; i < n; i++) apps.push(await startApp(env, dir));
-      const nginx = await startNginx(dir, apps.map((a) => a.port));
-      const agent = new https.Agent({ keepAlive: true, maxSockets: 64, ca: fs.readFileSync(path.join(dir, 'cert.pem')) });
+      const nginx = await startNginx(
+        dir,
+        apps.map((a) => a.port),
+      );
+      const agent = new https.Agent({
+        keepAlive: true,
+        maxSockets: 64,
+        ca: fs.readFileSync(path.join(dir, 'cert.pem')),
+      });
       try {
         const base = new URL(`https://127.0.0.1:${nginx.port}`);
         const staff = await signIn({ base, agent }, adminEmail, adminPassword);
@@ -97,16 +130,30 @@ async function main(): Promise<void> {
         // CPU per submission: the form fetch and the post together (warm-up included), as a visitor costs it.
         const per = (ms: number) => Math.round((ms / (requests + warmup)) * 10) / 10;
         const post = rows.find((r) => r.scenario === 'submit-post')!;
-        const row = { processes: n, load1, loadAfter: Math.round(os.loadavg()[0]! * 100) / 100, ...post, appCpuMsPerSubmission: per(app1 - app0), dbCpuMsPerSubmission: per(db1 - db0), nginxCpuMsPerSubmission: per(nginx1 - nginx0) };
+        const row = {
+          processes: n,
+          load1,
+          loadAfter: Math.round(os.loadavg()[0]! * 100) / 100,
+          ...post,
+          appCpuMsPerSubmission: per(app1 - app0),
+          dbCpuMsPerSubmission: per(db1 - db0),
+          nginxCpuMsPerSubmission: per(nginx1 - nginx0),
+        };
         results.push(row);
-        console.log(`${n} process(es): ${post.perSecond} submissions/s, p50 ${post.p50} ms, p95 ${post.p95} ms, p99 ${post.p99} ms; CPU ms/submission: app ${row.appCpuMsPerSubmission}, ${dbServer} ${row.dbCpuMsPerSubmission}, nginx ${row.nginxCpuMsPerSubmission}; load ${load1} -> ${row.loadAfter}`);
+        console.log(
+          `${n} process(es): ${post.perSecond} submissions/s, p50 ${post.p50} ms, p95 ${post.p95} ms, p99 ${post.p99} ms; CPU ms/submission: app ${row.appCpuMsPerSubmission}, ${dbServer} ${row.dbCpuMsPerSubmission}, nginx ${row.nginxCpuMsPerSubmission}; load ${load1} -> ${row.loadAfter}`,
+        );
       } finally {
         agent.destroy();
         await nginx.stop();
         await Promise.all(apps.map((a) => stopProcess(a.child)));
       }
     }
-    if (values.json) fs.writeFileSync(values.json, `${JSON.stringify({ at: new Date().toISOString(), cpus: os.cpus().length, kind, results }, null, 2)}\n`);
+    if (values.json)
+      fs.writeFileSync(
+        values.json,
+        `${JSON.stringify({ at: new Date().toISOString(), cpus: os.cpus().length, kind, results }, null, 2)}\n`,
+      );
   } finally {
     await db.destroy();
     await tdb.drop();

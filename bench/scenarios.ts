@@ -20,7 +20,11 @@ export type Context = {
   warmup: number;
 };
 
-export type Scenario = { name: string; concurrency: 'staff' | 'submit'; run(ctx: Context, concurrency: number): Promise<Summary[]> };
+export type Scenario = {
+  name: string;
+  concurrency: 'staff' | 'submit';
+  run(ctx: Context, concurrency: number): Promise<Summary[]>;
+};
 
 const ticketLink = /href="\/admin\/tickets\/(\d+)"/;
 const messageItem = /class="message message--/g;
@@ -32,7 +36,8 @@ export async function signIn(ctx: { base: URL; agent: http.Agent }, email: strin
   const form = await browser.get('/admin/login');
   expectPage(form, 200, 'login form', 'name="_csrf"');
   const done = await browser.postForm('/admin/login', { _csrf: hiddenField(form.body, '_csrf'), email, password });
-  if (done.status !== 303) throw new Error(`sign-in as ${email} failed: ${done.status} ${done.body.replace(/\s+/g, ' ').slice(0, 200)}`);
+  if (done.status !== 303)
+    throw new Error(`sign-in as ${email} failed: ${done.status} ${done.body.replace(/\s+/g, ' ').slice(0, 200)}`);
   return browser;
 }
 
@@ -60,7 +65,12 @@ const filteredList = simple('staff-list-filtered', async (ctx) => {
   const statuses = ['new', 'open', 'waiting', 'replied'];
   return async (i) => {
     const query = `status=${statuses[i % statuses.length]}&category=${categories[i % categories.length]}&owner=${owners[i % owners.length]}`;
-    expectPage(await ctx.staff.get(`/admin/tickets?${query}`), 200, 'filtered list', /class="ticket-table"|class="card center"/);
+    expectPage(
+      await ctx.staff.get(`/admin/tickets?${query}`),
+      200,
+      'filtered list',
+      /class="ticket-table"|class="card center"/,
+    );
   };
 });
 
@@ -76,15 +86,21 @@ const staffTicket = simple('staff-ticket-50', async (ctx) => {
     if (count >= 50) break;
     const csrf = hiddenField(page.body, '_csrf');
     const message = `${sentences[count % sentences.length]} (bench message ${count + 1})`;
-    const sent = count % 2 === 0
-      ? await ctx.staff.postMultipart(`/admin/tickets/${id}/reply?_csrf=${encodeURIComponent(csrf)}`, { _csrf: csrf, message, status: 'replied' })
-      : await ctx.staff.postForm(`/admin/tickets/${id}/note`, { _csrf: csrf, message });
+    const sent =
+      count % 2 === 0
+        ? await ctx.staff.postMultipart(`/admin/tickets/${id}/reply?_csrf=${encodeURIComponent(csrf)}`, {
+            _csrf: csrf,
+            message,
+            status: 'replied',
+          })
+        : await ctx.staff.postForm(`/admin/tickets/${id}/note`, { _csrf: csrf, message });
     expectPage(sent, 303, 'adding a message to the bench thread');
   }
   return async () => {
     const page = await ctx.staff.get(`/admin/tickets/${id}`);
     expectPage(page, 200, 'staff ticket page', 'class="message message--');
-    if ((page.body.match(messageItem)?.length ?? 0) < 50) throw new Error('the staff ticket page shows fewer than 50 messages');
+    if ((page.body.match(messageItem)?.length ?? 0) < 50)
+      throw new Error('the staff ticket page shows fewer than 50 messages');
   };
 });
 
@@ -93,18 +109,31 @@ async function customerLookup(ctx: Context, row: number): Promise<Browser> {
   const browser = new Browser(ctx.base, ctx.agent);
   const form = await browser.get('/helpdesk/tickets');
   expectPage(form, 200, 'customer lookup form', 'name="_csrf"');
-  const found = await browser.postForm('/helpdesk/tickets', { _csrf: hiddenField(form.body, '_csrf'), tracking: trackingIdOf(row), email: customerEmailOf(row) });
+  const found = await browser.postForm('/helpdesk/tickets', {
+    _csrf: hiddenField(form.body, '_csrf'),
+    tracking: trackingIdOf(row),
+    email: customerEmailOf(row),
+  });
   expectPage(found, 303, `customer lookup of row ${row}`);
   expectPage(await browser.get(found.location!), 200, 'customer ticket page', 'class="message message--');
   return browser;
 }
 
-const customerView = simple('customer-lookup+page', async (ctx) => async (i) => void (await customerLookup(ctx, rowOf(ctx, i))));
+const customerView = simple(
+  'customer-lookup+page',
+  async (ctx) => async (i) => void (await customerLookup(ctx, rowOf(ctx, i))),
+);
 
 const customerPage = simple('customer-ticket', async (ctx) => {
   const row = rowOf(ctx, 1);
   const browser = await customerLookup(ctx, row);
-  return async () => expectPage(await browser.get(`/helpdesk/tickets/${trackingIdOf(row)}`), 200, 'customer ticket page', 'class="message message--');
+  return async () =>
+    expectPage(
+      await browser.get(`/helpdesk/tickets/${trackingIdOf(row)}`),
+      200,
+      'customer ticket page',
+      'class="message message--',
+    );
 });
 
 type ShownForm = { browser: Browser; action: string; fields: Record<string, string>; category: string };
@@ -129,7 +158,11 @@ const submission: Scenario = {
         expectPage(page, 200, 'new ticket form', 'name="shown"');
         const action = /action="(\/helpdesk\/tickets\/new\?_csrf=[^"]+)"/.exec(page.body)?.[1]?.replace(/&amp;/g, '&');
         if (!action) throw new Error('the new ticket form has no action');
-        const fields = { _csrf: hiddenField(page.body, '_csrf'), shown: hiddenField(page.body, 'shown'), submission_key: hiddenField(page.body, 'submission_key') };
+        const fields = {
+          _csrf: hiddenField(page.body, '_csrf'),
+          shown: hiddenField(page.body, 'shown'),
+          submission_key: hiddenField(page.body, 'submission_key'),
+        };
         forms[i] = { browser, action, fields, category: selectOptions(page.body, 'category')[0]! };
       });
       const lastShown = Date.now();
@@ -146,7 +179,8 @@ const submission: Scenario = {
           message: [0, 1, 2, 3].map((k) => sentences[(i + k * 5) % sentences.length]).join(' '),
         });
         expectPage(sent, 303, 'ticket submission');
-        if (!/^\/helpdesk\/tickets\/\w+\/created$/.test(sent.location ?? '')) throw new Error(`submission went to ${sent.location}`);
+        if (!/^\/helpdesk\/tickets\/\w+\/created$/.test(sent.location ?? ''))
+          throw new Error(`submission went to ${sent.location}`);
       });
       return [summarise('submit-form', concurrency, formRun), summarise('submit-post', concurrency, postRun)];
     };
@@ -164,7 +198,11 @@ export const scenarios: Scenario[] = [
   staffPage('dashboard', () => '/admin', 'href="/admin/tickets?status=new"'),
   staffPage('search-message-word', () => '/admin/tickets?q=firewall', ticketLink),
   staffPage('search-subject-word', () => '/admin/tickets?q=keyring', ticketLink),
-  staffPage('search-terms', (i) => `/admin/tickets?q=${terms[(i * 37) % terms.length]}`, /class="ticket-table"|class="card center"/),
+  staffPage(
+    'search-terms',
+    (i) => `/admin/tickets?q=${terms[(i * 37) % terms.length]}`,
+    /class="ticket-table"|class="card center"/,
+  ),
   staffTicket,
   customerPage,
   customerView,

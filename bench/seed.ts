@@ -10,11 +10,16 @@ import { resolveFromRoot } from '../src/paths';
 import { seedTickets } from './seeding';
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { tickets: { type: 'string', default: '10000' }, batch: { type: 'string', default: '1000' } } });
+  const { values } = parseArgs({
+    options: { tickets: { type: 'string', default: '10000' }, batch: { type: 'string', default: '1000' } },
+  });
   const config = loadConfig();
   const db = createKnex(config.database, resolveFromRoot(config.paths.data), { poolMax: 2 });
   try {
-    await seedTickets(db, Number(values.tickets), { batch: Number(values.batch), onProgress: (have, perSecond) => process.stdout.write(`\r${have} tickets (${perSecond}/s)   `) });
+    await seedTickets(db, Number(values.tickets), {
+      batch: Number(values.batch),
+      onProgress: (have, perSecond) => process.stdout.write(`\r${have} tickets (${perSecond}/s)   `),
+    });
     process.stdout.write('\n');
   } finally {
     await db.destroy();

@@ -30,13 +30,16 @@ function threadStat(tid: number): string {
 }
 
 function pidsWhere(test: (pid: string) => boolean): string[] {
-  return fs.readdirSync('/proc').filter((p) => /^\d+$/.test(p)).filter((pid) => {
-    try {
-      return test(pid);
-    } catch {
-      return false;
-    }
-  });
+  return fs
+    .readdirSync('/proc')
+    .filter((p) => /^\d+$/.test(p))
+    .filter((pid) => {
+      try {
+        return test(pid);
+      } catch {
+        return false;
+      }
+    });
 }
 
 export type ServerCpu = { stop(): Promise<number> };
@@ -48,8 +51,14 @@ export function sampleServerCpu(kind: 'mysql' | 'postgres', database: string, ad
   const sample = async () => {
     const files =
       kind === 'postgres'
-        ? pidsWhere((pid) => fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(` ${database} `)).map((pid) => `/proc/${pid}/stat`)
-        : ((await admin.raw('select TID as tid from information_schema.PROCESSLIST where DB = ?', [database])) as [Array<{ tid: number }>])[0].map((r) => threadStat(r.tid));
+        ? pidsWhere((pid) => fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(` ${database} `)).map(
+            (pid) => `/proc/${pid}/stat`,
+          )
+        : (
+            (await admin.raw('select TID as tid from information_schema.PROCESSLIST where DB = ?', [database])) as [
+              Array<{ tid: number }>,
+            ]
+          )[0].map((r) => threadStat(r.tid));
     for (const file of files) {
       const ticks = ticksOf(file);
       if (ticks === undefined) continue;

@@ -21,7 +21,10 @@ export function cpuMsOf(pid: number | undefined): number | null {
 
 /** The code may bring database changes since the data set was seeded: they are applied first. */
 export function applyMigrations(): void {
-  const migrated = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/migrate.ts'], { cwd: path.join(__dirname, '..'), encoding: 'utf8' });
+  const migrated = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/migrate.ts'], {
+    cwd: path.join(__dirname, '..'),
+    encoding: 'utf8',
+  });
   if (migrated.status !== 0) throw new Error(`migrations failed: ${migrated.stderr || migrated.stdout}`);
 }
 
@@ -35,8 +38,12 @@ export async function startServer(port: number): Promise<ChildProcess> {
   });
   for (let i = 0; i < 120; i++) {
     await new Promise((r) => setTimeout(r, 250));
-    if (child.exitCode !== null) throw new Error(`Tessera exited with ${child.exitCode}; see ${os.tmpdir()}/tessera-bench-server-${port}.log`);
-    const up = await fetch(`http://127.0.0.1:${port}/readyz`).then((r) => r.ok, () => false);
+    if (child.exitCode !== null)
+      throw new Error(`Tessera exited with ${child.exitCode}; see ${os.tmpdir()}/tessera-bench-server-${port}.log`);
+    const up = await fetch(`http://127.0.0.1:${port}/readyz`).then(
+      (r) => r.ok,
+      () => false,
+    );
     if (up) return child;
   }
   child.kill('SIGTERM');

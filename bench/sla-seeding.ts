@@ -29,28 +29,54 @@ async function benchPolicy(db: Knex, now: number): Promise<Ids> {
   const priorities = (await db('priorities').select('id', 'key')) as Array<{ id: number; key: string }>;
   let policy = await db('sla_policies').where({ name: benchPolicyName }).first<{ id: number } | undefined>('id');
   if (!policy) {
-    const targets = Object.fromEntries(priorities.filter((p) => benchTargets[p.key]).map((p) => [String(p.id), { resolution: benchTargets[p.key] }]));
-    await db('sla_policies').insert({ name: benchPolicyName, position: 1, targets: JSON.stringify(targets), is_active: true, created_at: now, updated_at: now });
+    const targets = Object.fromEntries(
+      priorities.filter((p) => benchTargets[p.key]).map((p) => [String(p.id), { resolution: benchTargets[p.key] }]),
+    );
+    await db('sla_policies').insert({
+      name: benchPolicyName,
+      position: 1,
+      targets: JSON.stringify(targets),
+      is_active: true,
+      created_at: now,
+      updated_at: now,
+    });
     policy = await db('sla_policies').where({ name: benchPolicyName }).first<{ id: number }>('id');
   }
   const policyId = Number(policy!.id);
   const levelAt = async (atPercent: number, action: string): Promise<number> => {
-    const found = await db('sla_escalation_levels').where({ policy_id: policyId, kind: 'resolution', at_percent: atPercent }).first<{ id: number } | undefined>('id');
+    const found = await db('sla_escalation_levels')
+      .where({ policy_id: policyId, kind: 'resolution', at_percent: atPercent })
+      .first<{ id: number } | undefined>('id');
     if (found) return Number(found.id);
-    await db('sla_escalation_levels').insert({ policy_id: policyId, kind: 'resolution', at_percent: atPercent, action, created_at: now });
+    await db('sla_escalation_levels').insert({
+      policy_id: policyId,
+      kind: 'resolution',
+      at_percent: atPercent,
+      action,
+      created_at: now,
+    });
     return levelAt(atPercent, action);
   };
-  return { policyId, warnLevelId: await levelAt(80, 'notify_owner'), breachLevelId: await levelAt(100, 'raise_priority') };
+  return {
+    policyId,
+    warnLevelId: await levelAt(80, 'notify_owner'),
+    breachLevelId: await levelAt(100, 'raise_priority'),
+  };
 }
 
 /** Adds the clocks of tickets that have none; returns how many open tickets carry a clock now. */
-export async function seedSlaClocks(db: Knex, opts: { now?: number; batch?: number; onProgress?: (doneUpToId: number, maxId: number) => void } = {}): Promise<{ clocks: number; breached: number; scheduled: number }> {
+export async function seedSlaClocks(
+  db: Knex,
+  opts: { now?: number; batch?: number; onProgress?: (doneUpToId: number, maxId: number) => void } = {},
+): Promise<{ clocks: number; breached: number; scheduled: number }> {
   const now = opts.now ?? Date.now();
   const batch = opts.batch ?? 100_000;
   const client = clientOf(db);
   const ids = await benchPolicy(db, now);
   const priorities = (await db('priorities').select('id', 'key')) as Array<{ id: number; key: string }>;
-  const running = ((await db('statuses').where({ is_open: true, pauses_sla: false }).pluck('id')) as number[]).map(Number);
+  const running = ((await db('statuses').where({ is_open: true, pauses_sla: false }).pluck('id')) as number[]).map(
+    Number,
+  );
   const targetMs = `(case t.priority_id ${priorities.map((p) => `when ${Number(p.id)} then ${(benchTargets[p.key] ?? benchTargets.normal!) * 60_000}`).join(' ')} else ${benchTargets.normal! * 60_000} end)`;
   // A share of 0-125 % of the target already used, from the ticket id (Knuth's multiplicative hash).
   const used = `((((t.id * 2654435761) % 1000) * ${targetMs} * 125) / 100000)`;
@@ -70,9 +96,21 @@ export async function seedSlaClocks(db: Knex, opts: { now?: number; batch?: numb
     opts.onProgress?.(Math.min(from + batch, maxId), maxId);
   }
   // The ticket's copy of its soonest running due time (the list's sort and "breached" filter).
-  if (client === 'mysql') await db.raw('update tickets t join sla_clocks c on c.ticket_id = t.id and c.kind = ? set t.sla_due_at = c.due_at where t.sla_due_at is null', ['resolution']);
-  else if (client === 'postgres') await db.raw('update tickets t set sla_due_at = c.due_at from sla_clocks c where c.ticket_id = t.id and c.kind = ? and t.sla_due_at is null', ['resolution']);
-  else await db.raw('update tickets set sla_due_at = (select c.due_at from sla_clocks c where c.ticket_id = tickets.id and c.kind = ?) where sla_due_at is null and id in (select ticket_id from sla_clocks)', ['resolution']);
+  if (client === 'mysql')
+    await db.raw(
+      'update tickets t join sla_clocks c on c.ticket_id = t.id and c.kind = ? set t.sla_due_at = c.due_at where t.sla_due_at is null',
+      ['resolution'],
+    );
+  else if (client === 'postgres')
+    await db.raw(
+      'update tickets t set sla_due_at = c.due_at from sla_clocks c where c.ticket_id = t.id and c.kind = ? and t.sla_due_at is null',
+      ['resolution'],
+    );
+  else
+    await db.raw(
+      'update tickets set sla_due_at = (select c.due_at from sla_clocks c where c.ticket_id = tickets.id and c.kind = ?) where sla_due_at is null and id in (select ticket_id from sla_clocks)',
+      ['resolution'],
+    );
   // Levels whose time has passed are done (the 80 % one at due - 20 % of the target).
   const doneSql = (levelId: number, passed: string) =>
     db.raw(
@@ -92,7 +130,8 @@ export async function seedSlaClocks(db: Knex, opts: { now?: number; batch?: numb
   );
   if (client === 'mysql') await db.raw('ANALYZE TABLE tickets, sla_clocks, sla_escalation_due, sla_escalations_done');
   if (client === 'postgres') await db.raw('ANALYZE tickets, sla_clocks, sla_escalation_due, sla_escalations_done');
-  const count = async (q: Knex.QueryBuilder) => Number(((await q.count<{ n: number }[]>({ n: '*' })) as Array<{ n: number }>)[0]!.n);
+  const count = async (q: Knex.QueryBuilder) =>
+    Number(((await q.count<{ n: number }[]>({ n: '*' })) as Array<{ n: number }>)[0]!.n);
   return {
     clocks: await count(db('sla_clocks')),
     breached: await count(db('sla_clocks').whereNotNull('breached_at')),

@@ -50,10 +50,20 @@ const cpuMs = () => {
   const u = process.cpuUsage();
   return (u.user + u.system) / 1000;
 };
-const pct = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
+const pct = (sorted: number[], p: number) =>
+  sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
 const round = (n: number) => +n.toFixed(2);
 
-type Figure = { name: string; runs: number; p50: number; p95: number; p99: number; max: number; cpuMsPer: number; extra?: Record<string, unknown> };
+type Figure = {
+  name: string;
+  runs: number;
+  p50: number;
+  p95: number;
+  p99: number;
+  max: number;
+  cpuMsPer: number;
+  extra?: Record<string, unknown>;
+};
 
 async function timed(name: string, runs: number, warmup: number, op: (i: number) => Promise<unknown>): Promise<Figure> {
   for (let i = 0; i < warmup; i++) await op(i);
@@ -66,18 +76,30 @@ async function timed(name: string, runs: number, warmup: number, op: (i: number)
   }
   const used = cpuMs() - cpu;
   times.sort((a, b) => a - b);
-  return { name, runs, p50: round(pct(times, 50)), p95: round(pct(times, 95)), p99: round(pct(times, 99)), max: round(times.at(-1)!), cpuMsPer: round(used / runs) };
+  return {
+    name,
+    runs,
+    p50: round(pct(times, 50)),
+    p95: round(pct(times, 95)),
+    p99: round(pct(times, 99)),
+    max: round(times.at(-1)!),
+    cpuMsPer: round(used / runs),
+  };
 }
 
 /** A plan that reads every ticket or clock, or sorts on disk/a temporary table, is a miss. */
-const missPattern = /SCAN (t|tickets|sla_clocks|sla_escalation_due)\b(?! USING)|TEMP B-TREE FOR ORDER BY|\b(t|tickets|sla_clocks|sla_escalation_due) type=(ALL|index)|Using filesort|Using join buffer|Seq Scan on (tickets|sla_clocks|sla_escalation_due)/;
+const missPattern =
+  /SCAN (t|tickets|sla_clocks|sla_escalation_due)\b(?! USING)|TEMP B-TREE FOR ORDER BY|\b(t|tickets|sla_clocks|sla_escalation_due) type=(ALL|index)|Using filesort|Using join buffer|Seq Scan on (tickets|sla_clocks|sla_escalation_due)/;
 
 async function printPlans(db: Knex, title: string, run: () => Promise<unknown>): Promise<string[]> {
   const plans = await plansOf(db, run);
   const out: string[] = [];
   for (const p of plans) {
     const miss = p.lines.some((l) => missPattern.test(l));
-    out.push(`${miss ? 'MISS' : 'ok  '} ${p.sql.replace(/\s+/g, ' ').slice(0, 160)}`, ...p.lines.map((l) => `       ${l}`));
+    out.push(
+      `${miss ? 'MISS' : 'ok  '} ${p.sql.replace(/\s+/g, ' ').slice(0, 160)}`,
+      ...p.lines.map((l) => `       ${l}`),
+    );
   }
   console.log(`\n-- plans: ${title}\n${out.join('\n')}`);
   return out;
@@ -89,28 +111,49 @@ async function main(): Promise<void> {
   let now = Date.now();
   const clock = { now: () => now };
   const services = createServices({ config, db, logger: pino({ level: 'warn' }), i18n: createI18n(), clock });
-  const report: Record<string, unknown> = { client: config.database.client, loadAverageBefore: os.loadavg().map((l) => +l.toFixed(2)) };
+  const report: Record<string, unknown> = {
+    client: config.database.client,
+    loadAverageBefore: os.loadavg().map((l) => +l.toFixed(2)),
+  };
   try {
     if (values.seed) {
       const t0 = Date.now();
-      const seeded = await seedSlaClocks(db, { now, onProgress: (id, max) => process.stdout.write(`\rclocks up to ticket ${id} of ${max}   `) });
+      const seeded = await seedSlaClocks(db, {
+        now,
+        onProgress: (id, max) => process.stdout.write(`\rclocks up to ticket ${id} of ${max}   `),
+      });
       console.log(`\nseeded SLA clocks in ${((Date.now() - t0) / 1000).toFixed(1)} s:`, seeded);
       report.seeding = { seconds: (Date.now() - t0) / 1000, ...seeded };
     }
-    const count = async (q: Knex.QueryBuilder) => Number(((await q.count<{ n: number }[]>({ n: '*' })) as Array<{ n: number }>)[0]!.n);
+    const count = async (q: Knex.QueryBuilder) =>
+      Number(((await q.count<{ n: number }[]>({ n: '*' })) as Array<{ n: number }>)[0]!.n);
     const tickets = await count(db('tickets'));
     const openIds = ((await db('statuses').where({ is_open: true }).pluck('id')) as number[]).map(Number);
     const open = await count(db('tickets').whereIn('status_id', openIds));
     const breached = await count(db('tickets').whereIn('status_id', openIds).where('sla_due_at', '<', now));
-    report.data = { tickets, open, breachedOpen: breached, runningClocks: await count(db('sla_clocks').whereNotNull('due_at')) };
+    report.data = {
+      tickets,
+      open,
+      breachedOpen: breached,
+      runningClocks: await count(db('sla_clocks').whereNotNull('due_at')),
+    };
     console.log('data:', report.data);
 
     const runs = Number(values.runs);
     const warmup = Number(values.warmup);
     const figures: Figure[] = [];
     const agentCategories = ((await db('categories').orderBy('id').limit(10).pluck('id')) as number[]).map(Number);
-    for (const [who, categories] of values['skip-lists'] ? [] : ([['admin', 'all'], ['staff, 10 categories', agentCategories]] as const)) {
-      const filter = (): TicketListFilter => ({ categories: categories as number[] | 'all', statusIds: openIds, sla: { to: Date.now() } });
+    for (const [who, categories] of values['skip-lists']
+      ? []
+      : ([
+          ['admin', 'all'],
+          ['staff, 10 categories', agentCategories],
+        ] as const)) {
+      const filter = (): TicketListFilter => ({
+        categories: categories as number[] | 'all',
+        statusIds: openIds,
+        sla: { to: Date.now() },
+      });
       for (const dir of ['asc', 'desc'] as const) {
         const list = () => listAndCountTickets(db, filter(), { sort: 'sla', dir, offset: 0, limit: 25 }, 1000);
         const first = await list();
@@ -120,7 +163,13 @@ async function main(): Promise<void> {
         figures.push(f);
         if (dir === 'asc') await printPlans(db, f.name, list);
       }
-      const sorted = () => listAndCountTickets(db, { categories: categories as number[] | 'all', statusIds: openIds }, { sort: 'sla', dir: 'asc', offset: 0, limit: 25 }, 1000);
+      const sorted = () =>
+        listAndCountTickets(
+          db,
+          { categories: categories as number[] | 'all', statusIds: openIds },
+          { sort: 'sla', dir: 'asc', offset: 0, limit: 25 },
+          1000,
+        );
       figures.push(await timed(`list open, sort sla asc (${who})`, runs, warmup, sorted));
       await printPlans(db, `list open, sort sla asc (${who})`, sorted);
     }
@@ -130,7 +179,10 @@ async function main(): Promise<void> {
     const start = Date.now();
     now = start;
     let caughtUp = 0;
-    for (let n = -1; n !== 0; ) caughtUp += n = (await runSlaEscalations({ ...services, logger: services.logger }, { holder: 'bench' })) + (await recordSlaBreaches({ db, clock }));
+    for (let n = -1; n !== 0; )
+      caughtUp += n =
+        (await runSlaEscalations({ ...services, logger: services.logger }, { holder: 'bench' })) +
+        (await recordSlaBreaches({ db, clock }));
     report.caughtUpBeforeMeasuring = caughtUp;
     await printPlans(db, 'escalation schedule read (one minute)', () => dueEscalations(db, now + 60_000, 200));
     await printPlans(db, 'breach job read', () => dueUnbreachedClocks(db, now + 60_000, 200));
@@ -139,7 +191,15 @@ async function main(): Promise<void> {
     if (values.statements) db.on('query', countStatement);
     const minutes = Number(values.minutes);
     const passMs = Number(values['pass-minutes']) * 60_000;
-    const passes: Array<{ minute: number; escalated: number; breached: number; readMs: number; escalationMs: number; escalationCpuMs: number; breachMs: number }> = [];
+    const passes: Array<{
+      minute: number;
+      escalated: number;
+      breached: number;
+      readMs: number;
+      escalationMs: number;
+      escalationCpuMs: number;
+      breachMs: number;
+    }> = [];
     for (let m = 1; m <= minutes; m++) {
       now = start + m * passMs;
       let t0 = process.hrtime.bigint();
@@ -153,13 +213,23 @@ async function main(): Promise<void> {
       t0 = process.hrtime.bigint();
       const breachedNow = await recordSlaBreaches({ db, clock });
       const breachMs = Number(process.hrtime.bigint() - t0) / 1e6;
-      passes.push({ minute: m, escalated, breached: breachedNow, readMs: round(readMs), escalationMs: round(escalationMs), escalationCpuMs: round(escalationCpuMs), breachMs: round(breachMs) });
+      passes.push({
+        minute: m,
+        escalated,
+        breached: breachedNow,
+        readMs: round(readMs),
+        escalationMs: round(escalationMs),
+        escalationCpuMs: round(escalationCpuMs),
+        breachMs: round(breachMs),
+      });
       if (due.length === 200) console.log(`minute ${m}: 200 or more clocks due (a backlog, not one minute's work)`);
     }
     if (values.statements) {
       db.off('query', countStatement);
       const top = [...statements].sort((a, b) => b[1] - a[1]).slice(0, 40);
-      console.log(`\n-- statements of the passes (${[...statements.values()].reduce((a, b) => a + b, 0)} in all), most frequent first`);
+      console.log(
+        `\n-- statements of the passes (${[...statements.values()].reduce((a, b) => a + b, 0)} in all), most frequent first`,
+      );
       for (const [sql, n] of top) console.log(String(n).padStart(6), sql.replace(/\s+/g, ' ').slice(0, 170));
     }
     console.table(figures.map(({ extra, ...f }) => ({ ...f, ...extra })));
@@ -173,7 +243,13 @@ async function main(): Promise<void> {
       escalationPassMs: { p50: pct(sortedBy('escalationMs'), 50), p95: pct(sortedBy('escalationMs'), 95) },
       passMinutes: passMs / 60_000,
       escalationCpuMsPerPass: round(passes.reduce((n, p) => n + p.escalationCpuMs, 0) / minutes),
-      escalationCpuMsPerLevel: round(passes.reduce((n, p) => n + p.escalationCpuMs, 0) / Math.max(1, passes.reduce((n, p) => n + p.escalated, 0))),
+      escalationCpuMsPerLevel: round(
+        passes.reduce((n, p) => n + p.escalationCpuMs, 0) /
+          Math.max(
+            1,
+            passes.reduce((n, p) => n + p.escalated, 0),
+          ),
+      ),
       breachPassMs: { p50: pct(sortedBy('breachMs'), 50), p95: pct(sortedBy('breachMs'), 95) },
     };
     console.log('jobs:', jobs);

@@ -26,7 +26,11 @@ export function percentile(sorted: number[], p: number): number {
  * that exactly `concurrency` operations are in flight until the end. An operation that throws
  * ends the run: a wrong page must not be counted as a fast one.
  */
-export async function runOps(count: number, concurrency: number, op: (i: number) => Promise<void>): Promise<{ latencies: number[]; seconds: number }> {
+export async function runOps(
+  count: number,
+  concurrency: number,
+  op: (i: number) => Promise<void>,
+): Promise<{ latencies: number[]; seconds: number }> {
   const latencies: number[] = [];
   let next = 0;
   const started = process.hrtime.bigint();
@@ -42,7 +46,11 @@ export async function runOps(count: number, concurrency: number, op: (i: number)
   return { latencies, seconds: Number(process.hrtime.bigint() - started) / 1e9 };
 }
 
-export function summarise(scenario: string, concurrency: number, run: { latencies: number[]; seconds: number }): Summary {
+export function summarise(
+  scenario: string,
+  concurrency: number,
+  run: { latencies: number[]; seconds: number },
+): Summary {
   const sorted = [...run.latencies].sort((a, b) => a - b);
   const round = (n: number) => Math.round(n * 10) / 10;
   return {
@@ -60,8 +68,22 @@ export function summarise(scenario: string, concurrency: number, run: { latencie
 
 export function formatTable(rows: Array<Summary & { load1?: number; serverCpuMs?: number | null }>): string {
   const head = ['scenario', 'conc', 'requests', 'req/s', 'p50 ms', 'p95 ms', 'p99 ms', 'max ms', 'load', 'cpu ms/op'];
-  const body = rows.map((r) => [r.scenario, r.concurrency, r.requests, r.perSecond, r.p50, r.p95, r.p99, r.max, r.load1 ?? '', r.serverCpuMs ?? ''].map(String));
+  const body = rows.map((r) =>
+    [
+      r.scenario,
+      r.concurrency,
+      r.requests,
+      r.perSecond,
+      r.p50,
+      r.p95,
+      r.p99,
+      r.max,
+      r.load1 ?? '',
+      r.serverCpuMs ?? '',
+    ].map(String),
+  );
   const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i]!.length)));
-  const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
+  const line = (cells: string[]) =>
+    cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
   return [line(head), ...body.map(line)].join('\n');
 }

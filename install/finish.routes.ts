@@ -10,7 +10,6 @@ import { mailSettingsOf } from '../src/setup/mail-step';
 import { clearState } from './wizard-state';
 import { formText as str, guard, renderStep, type WizardDeps } from './wizard-kit';
 
-
 function publicUrlOf(req: Request): string {
   return `${req.protocol}://${req.get('host') ?? 'localhost'}`.slice(0, 255);
 }
@@ -30,8 +29,19 @@ export function finishRoutes(deps: WizardDeps): Router {
   const router = Router();
   const ctx = { env: deps.env, configDir: deps.configDir, version: deps.version, now: () => Date.now() };
 
-  const renderBasics = (res: Response, values: Record<string, string>, errors: Record<string, string> = {}, status = 200, guessTimezone = false) =>
-    renderStep(res, 'basics', { values, errors, timeZones, guessTimezone, partial: res.req.wizard!.existing === 'partial' }, status);
+  const renderBasics = (
+    res: Response,
+    values: Record<string, string>,
+    errors: Record<string, string> = {},
+    status = 200,
+    guessTimezone = false,
+  ) =>
+    renderStep(
+      res,
+      'basics',
+      { values, errors, timeZones, guessTimezone, partial: res.req.wizard!.existing === 'partial' },
+      status,
+    );
 
   router.get('/basics', guard(deps, 'basics'), (req, res) => {
     const b = req.wizard!.basics;
@@ -50,8 +60,12 @@ export function finishRoutes(deps: WizardDeps): Router {
     res.redirect(303, '/install/mail');
   });
 
-  const renderAdmin = (res: Response, values: Record<string, string>, errors: Record<string, string> = {}, status = 200) =>
-    renderStep(res, 'admin', { values, errors, minLength: passwordMinLength }, status);
+  const renderAdmin = (
+    res: Response,
+    values: Record<string, string>,
+    errors: Record<string, string> = {},
+    status = 200,
+  ) => renderStep(res, 'admin', { values, errors, minLength: passwordMinLength }, status);
 
   router.get('/admin', guard(deps, 'admin'), (req, res) => {
     deps.save(req, res);
@@ -67,7 +81,9 @@ export function finishRoutes(deps: WizardDeps): Router {
     const database = toDatabaseConfig(state.database!, deps.config.database);
     try {
       const mail = state.mail && !('skipped' in state.mail) ? mailSettingsOf(state.mail) : undefined;
-      await withInstallLock(deps.configDir, () => installFresh(ctx, { database, basics: state.basics!, admin: parsed.data, mail }));
+      await withInstallLock(deps.configDir, () =>
+        installFresh(ctx, { database, basics: state.basics!, admin: parsed.data, mail }),
+      );
     } catch (err) {
       if (err instanceof ValidationError) return renderAdmin(res, values, err.details ?? {}, 400);
       if (err instanceof AppError && err.code === 'database_in_use') {
@@ -86,7 +102,9 @@ export function finishRoutes(deps: WizardDeps): Router {
   });
 
   const existingAllowed = (req: Request, res: Response, next: () => void) =>
-    req.wizard!.licence && req.wizard!.database && req.wizard!.existing === 'installed' ? next() : res.redirect(303, '/install');
+    req.wizard!.licence && req.wizard!.database && req.wizard!.existing === 'installed'
+      ? next()
+      : res.redirect(303, '/install');
 
   router.get('/existing', existingAllowed, (req, res) => {
     deps.save(req, res);
@@ -96,12 +114,19 @@ export function finishRoutes(deps: WizardDeps): Router {
     const body = (req.body ?? {}) as Record<string, unknown>;
     const email = str(body, 'email').trim();
     const password = str(body, 'password');
-    if (!email || !password) return renderStep(res, 'existing', { values: { email }, errors: { password: 'install.existing.badCredentials' } }, 400);
+    if (!email || !password)
+      return renderStep(
+        res,
+        'existing',
+        { values: { email }, errors: { password: 'install.existing.badCredentials' } },
+        400,
+      );
     const database = toDatabaseConfig(req.wizard!.database!, deps.config.database);
     try {
       await withInstallLock(deps.configDir, () => attachExisting(ctx, { database, email, password }));
     } catch (err) {
-      if (err instanceof ValidationError) return renderStep(res, 'existing', { values: { email }, errors: err.details ?? {} }, 400);
+      if (err instanceof ValidationError)
+        return renderStep(res, 'existing', { values: { email }, errors: err.details ?? {} }, 400);
       throw err;
     }
     clearState(res);

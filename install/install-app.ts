@@ -16,7 +16,14 @@ import { wizardRoutes } from './wizard.routes';
  * static files and health checks redirects to /install.
  */
 export function createInstallApp(deps: InstallAppDeps): Express {
-  const app = baseApp({ trustProxy: deps.config.server.trustProxy, viewDirs: [fromRoot('install', 'views'), fromRoot('views')], logger: deps.logger, i18n: deps.i18n, db: null, mode: runModeOf(deps.env) });
+  const app = baseApp({
+    trustProxy: deps.config.server.trustProxy,
+    viewDirs: [fromRoot('install', 'views'), fromRoot('views')],
+    logger: deps.logger,
+    i18n: deps.i18n,
+    db: null,
+    mode: runModeOf(deps.env),
+  });
   const dataDir = resolveFromRoot(deps.config.paths.data);
   const key = loadOrCreateKey(dataDir);
   const csrf = createCsrf({ secret: key.toString('hex'), sessionIdOf: (req) => req.wizard?.id ?? '' });

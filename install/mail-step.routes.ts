@@ -36,8 +36,24 @@ const savedValues = (saved: MailStepInput): MailValues => ({ ...saved, port: Str
 export function mailStepRoutes(deps: WizardDeps): Router {
   const router = Router();
   const spendTestMail = createTestMailLimit();
-  const render = (res: Response, values: MailValues, extra: { errors?: Record<string, string>; test?: TestView | null } = {}, status = 200) =>
-    renderStep(res, 'mail', { values, errors: extra.errors ?? {}, test: extra.test ?? null, securities, testTo: res.req.wizard!.basics?.email ?? '' }, status);
+  const render = (
+    res: Response,
+    values: MailValues,
+    extra: { errors?: Record<string, string>; test?: TestView | null } = {},
+    status = 200,
+  ) =>
+    renderStep(
+      res,
+      'mail',
+      {
+        values,
+        errors: extra.errors ?? {},
+        test: extra.test ?? null,
+        securities,
+        testTo: res.req.wizard!.basics?.email ?? '',
+      },
+      status,
+    );
 
   router.get('/mail', guard(deps, 'mail'), (req: Request, res: Response) => {
     const saved = req.wizard!.mail;
@@ -61,10 +77,21 @@ export function mailStepRoutes(deps: WizardDeps): Router {
       const waitSeconds = spendTestMail(req.ip, state.id, Date.now());
       if (waitSeconds !== null) {
         res.set('Retry-After', String(waitSeconds));
-        const tooMany: TestView = { ok: false, message: 'install.mail.tooManyTests', vars: { minutes: String(Math.ceil(waitSeconds / 60)) }, detail: null, reply: null };
+        const tooMany: TestView = {
+          ok: false,
+          message: 'install.mail.tooManyTests',
+          vars: { minutes: String(Math.ceil(waitSeconds / 60)) },
+          detail: null,
+          reply: null,
+        };
         return render(res, values, { test: tooMany }, 429);
       }
-      const result = await sendWizardTestMail({ i18n: deps.i18n, dataDir: deps.dataDir, now: Date.now() }, parsed.data, state.basics!, testTo);
+      const result = await sendWizardTestMail(
+        { i18n: deps.i18n, dataDir: deps.dataDir, now: Date.now() },
+        parsed.data,
+        state.basics!,
+        testTo,
+      );
       const settings = mailSettingsOf(parsed.data) as Settings;
       return render(res, values, { test: describeTest(result, settings, testTo) });
     }

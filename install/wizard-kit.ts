@@ -15,8 +15,17 @@ export function formText(body: Record<string, unknown>, key: string): string {
 }
 
 /** Renders a wizard step with the progress list; request data never becomes render options. */
-export function renderStep(res: Response, step: Step | 'existing' | 'finish', locals: Record<string, unknown>, status = 200): void {
-  res.status(status).render(`step-${step}`, { title: res.locals.t(`install.${step}.title`), steps: progress(step === 'existing' ? 'admin' : step), ...locals });
+export function renderStep(
+  res: Response,
+  step: Step | 'existing' | 'finish',
+  locals: Record<string, unknown>,
+  status = 200,
+): void {
+  res.status(status).render(`step-${step}`, {
+    title: res.locals.t(`install.${step}.title`),
+    steps: progress(step === 'existing' ? 'admin' : step),
+    ...locals,
+  });
 }
 
 /** Sends the visitor to the first step they have not done when they skip ahead. */
@@ -26,4 +35,3 @@ export function guard(_deps: WizardDeps, step: Step) {
     res.redirect(303, `/install/${firstOpenStep(req.wizard!)}`);
   };
 }
-

@@ -28,7 +28,8 @@ export function loadOrCreateKey(dataDir: string): Buffer {
   const file = path.join(dataDir, '.install-secret');
   try {
     fs.mkdirSync(dataDir, { recursive: true });
-    if (!fs.existsSync(file)) fs.writeFileSync(file, crypto.randomBytes(32).toString('hex'), { mode: 0o600, flag: 'wx' });
+    if (!fs.existsSync(file))
+      fs.writeFileSync(file, crypto.randomBytes(32).toString('hex'), { mode: 0o600, flag: 'wx' });
     return Buffer.from(fs.readFileSync(file, 'utf8').trim(), 'hex');
   } catch {
     // An unwritable data folder is reported by the server check; until fixed, a per-process key.
@@ -58,7 +59,13 @@ export function writeState(req: Request, res: Response, key: Buffer, state: Wiza
   const cipher = crypto.createCipheriv('aes-256-gcm', key, iv);
   const body = Buffer.concat([cipher.update(JSON.stringify(state), 'utf8'), cipher.final()]);
   const value = Buffer.concat([iv, cipher.getAuthTag(), body]).toString('base64url');
-  res.cookie(cookieName, value, { httpOnly: true, sameSite: 'lax', secure: req.secure, path: '/install', maxAge: 6 * 3600_000 });
+  res.cookie(cookieName, value, {
+    httpOnly: true,
+    sameSite: 'lax',
+    secure: req.secure,
+    path: '/install',
+    maxAge: 6 * 3600_000,
+  });
 }
 
 export function clearState(res: Response): void {

@@ -41,7 +41,8 @@ export function wizardRoutes(deps: WizardDeps): Router {
     renderStep(res, 'welcome', { licence, error: null, accepted: Boolean(req.wizard!.licence) });
   });
   router.post('/welcome', (req, res) => {
-    if (req.body?.accept !== 'yes') return renderStep(res, 'welcome', { licence, error: 'install.welcome.mustAccept', accepted: false }, 400);
+    if (req.body?.accept !== 'yes')
+      return renderStep(res, 'welcome', { licence, error: 'install.welcome.mustAccept', accepted: false }, 400);
     req.wizard!.licence = true;
     deps.save(req, res);
     res.redirect(303, '/install/checks');
@@ -60,8 +61,18 @@ export function wizardRoutes(deps: WizardDeps): Router {
     res.redirect(303, '/install/database');
   });
 
-  const renderDatabase = (res: Response, values: ReturnType<typeof databaseFormValues>, extra: { errors?: Record<string, string>; probe?: ProbeResult | null }, status = 200) =>
-    renderStep(res, 'database', { values, drivers: driverAvailability(), errors: extra.errors ?? {}, probe: extra.probe ?? null }, status);
+  const renderDatabase = (
+    res: Response,
+    values: ReturnType<typeof databaseFormValues>,
+    extra: { errors?: Record<string, string>; probe?: ProbeResult | null },
+    status = 200,
+  ) =>
+    renderStep(
+      res,
+      'database',
+      { values, drivers: driverAvailability(), errors: extra.errors ?? {}, probe: extra.probe ?? null },
+      status,
+    );
 
   router.get('/database', guard(deps, 'database'), (req, res) => {
     const saved = req.wizard!.database;
@@ -78,9 +89,27 @@ export function wizardRoutes(deps: WizardDeps): Router {
     // SQLite has no server fields: its problems stay on the choice of database.
     const serverField = (field: string) => (parsed.data.client === 'sqlite' ? 'client' : field);
     const probe = await probeDatabase(toDatabaseConfig(parsed.data, deps.config.database), deps.dataDir);
-    if (!probe.ok) return renderDatabase(res, values, { probe, errors: { [serverField(connectionErrorField(probe.errorKey))]: probe.errorKey } }, 400);
-    if (probe.missing.length > 0) return renderDatabase(res, values, { probe, errors: { [serverField('user')]: 'install.database.errors.privileges' } }, 400);
-    if (probe.existing === 'conflict') return renderDatabase(res, values, { probe, errors: { [serverField('database')]: 'install.database.errors.tableClash' } }, 400);
+    if (!probe.ok)
+      return renderDatabase(
+        res,
+        values,
+        { probe, errors: { [serverField(connectionErrorField(probe.errorKey))]: probe.errorKey } },
+        400,
+      );
+    if (probe.missing.length > 0)
+      return renderDatabase(
+        res,
+        values,
+        { probe, errors: { [serverField('user')]: 'install.database.errors.privileges' } },
+        400,
+      );
+    if (probe.existing === 'conflict')
+      return renderDatabase(
+        res,
+        values,
+        { probe, errors: { [serverField('database')]: 'install.database.errors.tableClash' } },
+        400,
+      );
     if (body.action === 'test') return renderDatabase(res, values, { probe });
 
     req.wizard!.database = parsed.data;

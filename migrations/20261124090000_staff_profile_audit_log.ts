@@ -30,7 +30,14 @@ export async function up(db: Knex): Promise<void> {
 
 export async function down(db: Knex): Promise<void> {
   await db.schema.dropTableIfExists('audit_log');
-  for (const column of ['notify_assigned', 'notify_customer_reply', 'notify_escalated', 'notify_new_ticket', 'is_away']) {
-    if (await db.schema.hasColumn('staff_users', column)) await db.schema.alterTable('staff_users', (t) => t.dropColumn(column));
+  for (const column of [
+    'notify_assigned',
+    'notify_customer_reply',
+    'notify_escalated',
+    'notify_new_ticket',
+    'is_away',
+  ]) {
+    if (await db.schema.hasColumn('staff_users', column))
+      await db.schema.alterTable('staff_users', (t) => t.dropColumn(column));
   }
 }

@@ -42,7 +42,8 @@ export async function down(db: Knex): Promise<void> {
     });
   }
   for (const column of ['role_id', 'sessions_valid_after', 'invited_at']) {
-    if (await db.schema.hasColumn('staff_users', column)) await db.schema.alterTable('staff_users', (t) => t.dropColumn(column));
+    if (await db.schema.hasColumn('staff_users', column))
+      await db.schema.alterTable('staff_users', (t) => t.dropColumn(column));
   }
   await db.schema.dropTableIfExists('roles');
 }

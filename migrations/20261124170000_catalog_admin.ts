@@ -27,7 +27,8 @@ export async function up(db: Knex): Promise<void> {
 
 export async function down(db: Knex): Promise<void> {
   const drop = async (table: string, columns: string[]) => {
-    for (const column of columns) if (await db.schema.hasColumn(table, column)) await db.schema.alterTable(table, (t) => t.dropColumn(column));
+    for (const column of columns)
+      if (await db.schema.hasColumn(table, column)) await db.schema.alterTable(table, (t) => t.dropColumn(column));
   };
   await drop('custom_fields', ['labels', 'hints']);
   await drop('priorities', ['names']);

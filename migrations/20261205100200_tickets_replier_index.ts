@@ -7,7 +7,9 @@ import { dropIndexIfExists } from '../src/db/indexes';
  * other filter indexes: (last_replier_type, last_replier_staff_id, status_id, updated_at).
  */
 export async function up(db: Knex): Promise<void> {
-  await db.raw('CREATE INDEX tickets_replier_status_updated_idx ON tickets (last_replier_type, last_replier_staff_id, status_id, updated_at)');
+  await db.raw(
+    'CREATE INDEX tickets_replier_status_updated_idx ON tickets (last_replier_type, last_replier_staff_id, status_id, updated_at)',
+  );
 }
 
 export async function down(db: Knex): Promise<void> {

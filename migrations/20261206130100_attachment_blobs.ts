@@ -27,11 +27,14 @@ export async function up(db: Knex): Promise<void> {
     'INSERT INTO attachment_blobs (sha256, storage_key, size_bytes, created_at, used_at) ' +
       'SELECT a.sha256, a.storage_key, a.size_bytes, a.created_at, a.created_at FROM attachments a WHERE a.id IN (SELECT MIN(f.id) FROM attachments f GROUP BY f.sha256)',
   );
-  await db.raw('UPDATE attachments SET storage_key = (SELECT b.storage_key FROM attachment_blobs b WHERE b.sha256 = attachments.sha256)');
+  await db.raw(
+    'UPDATE attachments SET storage_key = (SELECT b.storage_key FROM attachment_blobs b WHERE b.sha256 = attachments.sha256)',
+  );
 }
 
 export async function down(db: Knex): Promise<void> {
   await db.schema.dropTableIfExists('attachment_blobs');
   await dropIndexIfExists(db, 'attachments', 'attachments_storage_key_idx');
-  if (await db.schema.hasTable('attachments')) await db.schema.alterTable('attachments', (t) => t.unique(['storage_key']));
+  if (await db.schema.hasTable('attachments'))
+    await db.schema.alterTable('attachments', (t) => t.unique(['storage_key']));
 }

@@ -8,7 +8,11 @@ export async function up(db: Knex): Promise<void> {
 }
 
 export async function down(db: Knex): Promise<void> {
-  if (!(await db.schema.hasTable('ticket_time_entries')) || !(await db.schema.hasColumn('ticket_time_entries', 'submission_key'))) return;
+  if (
+    !(await db.schema.hasTable('ticket_time_entries')) ||
+    !(await db.schema.hasColumn('ticket_time_entries', 'submission_key'))
+  )
+    return;
   await db.schema.alterTable('ticket_time_entries', (t) => {
     t.dropUnique(['submission_key'], 'ticket_time_entries_submission_key_unique');
     t.dropColumn('submission_key');

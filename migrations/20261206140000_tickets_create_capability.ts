@@ -21,12 +21,17 @@ async function rewrite(db: Knex, change: (caps: string[]) => string[]): Promise<
     if (!Array.isArray(caps)) continue;
     const before = caps.filter((c): c is string => typeof c === 'string');
     const after = change(before);
-    if (after.length !== before.length) await db('roles').where({ id: role.id }).update({ capabilities: JSON.stringify(after) });
+    if (after.length !== before.length)
+      await db('roles')
+        .where({ id: role.id })
+        .update({ capabilities: JSON.stringify(after) });
   }
 }
 
 export async function up(db: Knex): Promise<void> {
-  await rewrite(db, (caps) => (caps.includes('tickets.reply') && !caps.includes(capability) ? [...caps, capability] : caps));
+  await rewrite(db, (caps) =>
+    caps.includes('tickets.reply') && !caps.includes(capability) ? [...caps, capability] : caps,
+  );
 }
 
 export async function down(db: Knex): Promise<void> {

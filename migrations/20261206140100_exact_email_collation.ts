@@ -18,7 +18,10 @@ const columns = [
 async function collate(db: Knex, collation: string): Promise<void> {
   if (clientOf(db) !== 'mysql') return;
   for (const { table, column } of columns) {
-    await db.raw(`ALTER TABLE ?? MODIFY ?? VARCHAR(191) CHARACTER SET utf8mb4 COLLATE ${collation} NOT NULL`, [table, column]);
+    await db.raw(`ALTER TABLE ?? MODIFY ?? VARCHAR(191) CHARACTER SET utf8mb4 COLLATE ${collation} NOT NULL`, [
+      table,
+      column,
+    ]);
   }
 }
 

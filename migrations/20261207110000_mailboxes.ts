@@ -57,7 +57,9 @@ export async function up(db: Knex): Promise<void> {
 type Legacy = Record<string, unknown>;
 
 async function copyLegacyFetchSetting(db: Knex): Promise<void> {
-  const rows = await db('settings').where('key', 'like', 'fetch.%').select<Array<{ key: string; value: string }>>('key', 'value');
+  const rows = await db('settings')
+    .where('key', 'like', 'fetch.%')
+    .select<Array<{ key: string; value: string }>>('key', 'value');
   const legacy: Legacy = {};
   for (const r of rows) {
     try {
@@ -73,7 +75,12 @@ async function copyLegacyFetchSetting(db: Knex): Promise<void> {
   const port = Number(legacy['fetch.port']);
   const security = str('fetch.security', 'tls');
   const password = legacy['fetch.password'];
-  const sealed = typeof password === 'object' && password !== null && typeof (password as { encrypted?: unknown }).encrypted === 'string' ? (password as { encrypted: string }).encrypted : null;
+  const sealed =
+    typeof password === 'object' &&
+    password !== null &&
+    typeof (password as { encrypted?: unknown }).encrypted === 'string'
+      ? (password as { encrypted: string }).encrypted
+      : null;
   const now = Date.now();
   await db('mailboxes').insert({
     name: `${str('fetch.user', host)}`.slice(0, 100),
@@ -83,7 +90,12 @@ async function copyLegacyFetchSetting(db: Knex): Promise<void> {
     security: ['tls', 'starttls', 'none'].includes(security) ? security : 'tls',
     username: str('fetch.user', '').slice(0, 255),
     password_encrypted: sealed,
-    folder: protocol === 'imap' ? str('fetch.folder', 'INBOX').replace(/[\r\n]/g, '').slice(0, 255) || 'INBOX' : 'INBOX',
+    folder:
+      protocol === 'imap'
+        ? str('fetch.folder', 'INBOX')
+            .replace(/[\r\n]/g, '')
+            .slice(0, 255) || 'INBOX'
+        : 'INBOX',
     after_import: legacy['fetch.deleteAfterImport'] === true ? 'delete' : protocol === 'imap' ? 'mark_seen' : 'keep',
     active: false,
     created_at: now,

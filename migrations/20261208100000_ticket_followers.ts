@@ -19,7 +19,10 @@ export async function up(db: Knex): Promise<void> {
     t.unique(['ticket_id', 'email'], { indexName: 'ticket_followers_ticket_email_uq' });
     t.index(['email'], 'ticket_followers_email_idx');
   });
-  if (clientOf(db) === 'mysql') await db.raw('ALTER TABLE ticket_followers MODIFY email VARCHAR(191) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin NOT NULL');
+  if (clientOf(db) === 'mysql')
+    await db.raw(
+      'ALTER TABLE ticket_followers MODIFY email VARCHAR(191) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin NOT NULL',
+    );
 }
 
 export async function down(db: Knex): Promise<void> {

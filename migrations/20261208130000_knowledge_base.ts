@@ -95,15 +95,20 @@ export async function up(db: Knex): Promise<void> {
     await db.raw('ALTER TABLE kb_article_versions ADD FULLTEXT INDEX kb_versions_title_ft (title)');
     await db.raw('ALTER TABLE kb_article_versions ADD FULLTEXT INDEX kb_versions_keywords_ft (keywords)');
   } else {
-    await db.raw(`CREATE VIRTUAL TABLE kb_fts USING fts5(title, keywords, body, content='kb_article_versions', content_rowid='id', tokenize='unicode61 remove_diacritics 2')`);
+    await db.raw(
+      `CREATE VIRTUAL TABLE kb_fts USING fts5(title, keywords, body, content='kb_article_versions', content_rowid='id', tokenize='unicode61 remove_diacritics 2')`,
+    );
     // unicode61 removes diacritics from Latin letters only: the Cyrillic ё is folded here.
     const yo = (col: string) => `replace(replace(${col}, 'ё', 'е'), 'Ё', 'Е')`;
-    const values = (row: 'new' | 'old') => `${row}.id, ${yo(`${row}.title`)}, ${yo(`${row}.keywords`)}, ${yo(`${row}.body`)}`;
+    const values = (row: 'new' | 'old') =>
+      `${row}.id, ${yo(`${row}.title`)}, ${yo(`${row}.keywords`)}, ${yo(`${row}.body`)}`;
     const add = `INSERT INTO kb_fts(rowid, title, keywords, body) VALUES (${values('new')});`;
     const remove = `INSERT INTO kb_fts(kb_fts, rowid, title, keywords, body) VALUES ('delete', ${values('old')});`;
     await db.raw(`CREATE TRIGGER kb_fts_ai AFTER INSERT ON kb_article_versions BEGIN ${add} END`);
     await db.raw(`CREATE TRIGGER kb_fts_ad AFTER DELETE ON kb_article_versions BEGIN ${remove} END`);
-    await db.raw(`CREATE TRIGGER kb_fts_au AFTER UPDATE OF title, keywords, body ON kb_article_versions BEGIN ${remove} ${add} END`);
+    await db.raw(
+      `CREATE TRIGGER kb_fts_au AFTER UPDATE OF title, keywords, body ON kb_article_versions BEGIN ${remove} ${add} END`,
+    );
   }
 }
 
@@ -112,5 +117,14 @@ export async function down(db: Knex): Promise<void> {
     for (const suffix of ['ai', 'ad', 'au']) await db.raw(`DROP TRIGGER IF EXISTS kb_fts_${suffix}`);
     await db.raw('DROP TABLE IF EXISTS kb_fts');
   }
-  for (const table of ['kb_searches', 'kb_votes', 'kb_article_stats', 'kb_article_versions', 'kb_articles', 'kb_category_names', 'kb_categories']) await db.schema.dropTableIfExists(table);
+  for (const table of [
+    'kb_searches',
+    'kb_votes',
+    'kb_article_stats',
+    'kb_article_versions',
+    'kb_articles',
+    'kb_category_names',
+    'kb_categories',
+  ])
+    await db.schema.dropTableIfExists(table);
 }

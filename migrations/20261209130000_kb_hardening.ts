@@ -32,14 +32,26 @@ export async function up(db: Knex): Promise<void> {
   await db.raw('ALTER TABLE kb_article_versions DROP COLUMN IF EXISTS search_tsv');
   await db.raw("ALTER TABLE kb_article_versions ADD COLUMN search_text text NOT NULL DEFAULT ''");
   for (let after = 0; ; ) {
-    const rows = await db('kb_article_versions').where('id', '>', after).orderBy('id').limit(500).select('id', 'title', 'keywords', 'body');
+    const rows = await db('kb_article_versions')
+      .where('id', '>', after)
+      .orderBy('id')
+      .limit(500)
+      .select('id', 'title', 'keywords', 'body');
     if (!rows.length) break;
-    for (const r of rows) await db('kb_article_versions').where({ id: r.id }).update({ search_text: kbSearchText({ title: String(r.title), keywords: String(r.keywords), body: String(r.body) }) });
+    for (const r of rows)
+      await db('kb_article_versions')
+        .where({ id: r.id })
+        .update({
+          search_text: kbSearchText({ title: String(r.title), keywords: String(r.keywords), body: String(r.body) }),
+        });
     after = Number(rows[rows.length - 1]!.id);
   }
-  const part = (n: number) => `to_tsvector('simple', split_part(search_text, E'\\x${kbSearchTextSeparator.charCodeAt(0).toString(16).padStart(2, '0')}', ${n}))`;
+  const part = (n: number) =>
+    `to_tsvector('simple', split_part(search_text, E'\\x${kbSearchTextSeparator.charCodeAt(0).toString(16).padStart(2, '0')}', ${n}))`;
   // Parts: keywords (weight A), title (B), body (C).
-  await db.raw(`ALTER TABLE kb_article_versions ADD COLUMN search_tsv tsvector GENERATED ALWAYS AS (setweight(${part(1)}, 'A') || setweight(${part(2)}, 'B') || setweight(${part(3)}, 'C')) STORED`);
+  await db.raw(
+    `ALTER TABLE kb_article_versions ADD COLUMN search_tsv tsvector GENERATED ALWAYS AS (setweight(${part(1)}, 'A') || setweight(${part(2)}, 'B') || setweight(${part(3)}, 'C')) STORED`,
+  );
   await db.raw('CREATE INDEX kb_article_versions_tsv_idx ON kb_article_versions USING GIN (search_tsv)');
 }
 

@@ -30,7 +30,12 @@ export async function up(db: Knex): Promise<void> {
     t.bigIncrements('id').primary();
     t.bigInteger('ticket_id').unsigned().notNullable().references('id').inTable('tickets').onDelete('CASCADE');
     t.string('kind', 12).notNullable();
-    t.integer('level_id').unsigned().notNullable().references('id').inTable('sla_escalation_levels').onDelete('CASCADE');
+    t.integer('level_id')
+      .unsigned()
+      .notNullable()
+      .references('id')
+      .inTable('sla_escalation_levels')
+      .onDelete('CASCADE');
     t.bigInteger('cycle_started_at').notNullable();
     t.bigInteger('done_at').notNullable();
     t.unique(['ticket_id', 'kind', 'level_id', 'cycle_started_at'], { indexName: 'sla_escalations_done_once' });

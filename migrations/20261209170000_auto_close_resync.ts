@@ -15,7 +15,14 @@ export async function up(db: Knex): Promise<void> {
     t.bigInteger('cursor').notNullable();
     t.bigInteger('updated_at').notNullable();
   });
-  await db('auto_close_resync').insert({ id: 1, revision: 1, synced_revision: 0, pass_revision: 0, cursor: 0, updated_at: 0 });
+  await db('auto_close_resync').insert({
+    id: 1,
+    revision: 1,
+    synced_revision: 0,
+    pass_revision: 0,
+    cursor: 0,
+    updated_at: 0,
+  });
 }
 
 export async function down(db: Knex): Promise<void> {

@@ -12,7 +12,15 @@ const passes = [
   { name: 'auto-close-resync', table: 'auto_close_resync' },
 ] as const;
 
-type PassRow = { revision: number | string; synced_revision: number | string; pass_revision: number | string; cursor: number | string; lease_until?: number | string | null; leased_by?: string | null; updated_at: number | string };
+type PassRow = {
+  revision: number | string;
+  synced_revision: number | string;
+  pass_revision: number | string;
+  cursor: number | string;
+  lease_until?: number | string | null;
+  leased_by?: string | null;
+  updated_at: number | string;
+};
 
 export async function up(db: Knex): Promise<void> {
   await db.schema.createTable('resync_passes', (t) => {
@@ -26,7 +34,9 @@ export async function up(db: Knex): Promise<void> {
     t.bigInteger('updated_at').notNullable();
   });
   for (const pass of passes) {
-    const old = (await db.schema.hasTable(pass.table)) ? await db(pass.table).where({ id: 1 }).first<PassRow | undefined>() : undefined;
+    const old = (await db.schema.hasTable(pass.table))
+      ? await db(pass.table).where({ id: 1 }).first<PassRow | undefined>()
+      : undefined;
     await db('resync_passes').insert({
       name: pass.name,
       revision: Number(old?.revision ?? 0),
@@ -57,9 +67,21 @@ export async function down(db: Knex): Promise<void> {
   for (const pass of passes) {
     const row = await db('resync_passes').where({ name: pass.name }).first<PassRow | undefined>();
     if (!row) continue;
-    const state = { id: 1, revision: Number(row.revision), synced_revision: Number(row.synced_revision), pass_revision: Number(row.pass_revision), cursor: Number(row.cursor), updated_at: Number(row.updated_at) };
+    const state = {
+      id: 1,
+      revision: Number(row.revision),
+      synced_revision: Number(row.synced_revision),
+      pass_revision: Number(row.pass_revision),
+      cursor: Number(row.cursor),
+      updated_at: Number(row.updated_at),
+    };
     // The auto-close pass had no lease of its own (its job's lease guarded it).
-    if (pass.table === 'sla_resync') await db(pass.table).insert({ ...state, lease_until: row.lease_until == null ? null : Number(row.lease_until), leased_by: row.leased_by ?? null });
+    if (pass.table === 'sla_resync')
+      await db(pass.table).insert({
+        ...state,
+        lease_until: row.lease_until == null ? null : Number(row.lease_until),
+        leased_by: row.leased_by ?? null,
+      });
     else await db(pass.table).where({ id: 1 }).update(state);
   }
   await db.schema.dropTableIfExists('resync_passes');

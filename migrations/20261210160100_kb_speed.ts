@@ -34,7 +34,9 @@ export async function up(db: Knex): Promise<void> {
     t.string('related', 191).nullable();
     t.bigInteger('related_at').notNullable().defaultTo(0);
   });
-  await db.schema.alterTable('kb_article_versions', (t) => t.index(['html_revision'], 'kb_article_versions_html_revision_idx'));
+  await db.schema.alterTable('kb_article_versions', (t) =>
+    t.index(['html_revision'], 'kb_article_versions_html_revision_idx'),
+  );
 }
 
 export async function down(db: Knex): Promise<void> {

@@ -7,7 +7,13 @@ export function createLogger(level: string): Logger {
     {
       level,
       redact: {
-        paths: ['req.headers.cookie', 'req.headers.authorization', 'res.headers["set-cookie"]', '*.password', '*.password_hash'],
+        paths: [
+          'req.headers.cookie',
+          'req.headers.authorization',
+          'res.headers["set-cookie"]',
+          '*.password',
+          '*.password_hash',
+        ],
         censor: '[redacted]',
       },
     },

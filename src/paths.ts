@@ -29,4 +29,6 @@ export function resolveFromRoot(p: string): string {
   return path.isAbsolute(p) ? p : path.join(projectRoot, p);
 }
 
-export const appVersion: string = (JSON.parse(fs.readFileSync(path.join(projectRoot, 'package.json'), 'utf8')) as { version: string }).version;
+export const appVersion: string = (
+  JSON.parse(fs.readFileSync(path.join(projectRoot, 'package.json'), 'utf8')) as { version: string }
+).version;

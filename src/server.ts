@@ -38,7 +38,9 @@ function main(): void {
   server.keepAliveTimeout = 65_000;
   server.listen(config.server.port, config.server.host, () => {
     const where = `http://${config.server.host === '0.0.0.0' ? 'localhost' : config.server.host}:${config.server.port}`;
-    logger.info(tessera.installed() ? `Tessera is running at ${where}` : `Tessera is not installed yet: open ${where}/install`);
+    logger.info(
+      tessera.installed() ? `Tessera is running at ${where}` : `Tessera is not installed yet: open ${where}/install`,
+    );
   });
 
   const shutdown = (signal: string) => {

@@ -29,10 +29,15 @@ export type InstallAppDeps = {
 };
 export type InstallAppFactory = (deps: InstallAppDeps) => Handler;
 
-
 type Handler = (req: http.IncomingMessage, res: http.ServerResponse) => void;
 
-export type Tessera = { handle: Handler; installed(): boolean; close(): Promise<void>; logger: Logger; config: AppConfig };
+export type Tessera = {
+  handle: Handler;
+  installed(): boolean;
+  close(): Promise<void>;
+  logger: Logger;
+  config: AppConfig;
+};
 
 /**
  * Chooses what to serve: the install wizard until Tessera is installed, the help desk after.
@@ -58,7 +63,10 @@ export function createTessera(createInstallApp: InstallAppFactory, env: Env = sy
     // process per mail; one that cannot listen yet tries again (the MTA keeps the mail meanwhile).
     // A loopback port takes mail only after the sign-in (the password derives from the signing secret).
     lmtp = current.server.lmtp
-      ? keepLmtpReceiver(services, lmtpListenOf(current.server.lmtp), { secret: lmtpSecretOf(current.secrets.signing), socketMode: parseInt(current.server.lmtpSocketMode, 8) })
+      ? keepLmtpReceiver(services, lmtpListenOf(current.server.lmtp), {
+          secret: lmtpSecretOf(current.secrets.signing),
+          socketMode: parseInt(current.server.lmtpSocketMode, 8),
+        })
       : null;
   };
 
@@ -87,4 +95,3 @@ export function createTessera(createInstallApp: InstallAppFactory, env: Env = sy
     config,
   };
 }
-

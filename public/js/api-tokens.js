@@ -7,9 +7,12 @@
     if (!source || !navigator.clipboard) continue;
     button.hidden = false;
     button.addEventListener('click', () => {
-      navigator.clipboard.writeText(source.textContent.trim()).then(() => {
-        button.textContent = button.dataset.copied;
-      }, () => undefined);
+      navigator.clipboard.writeText(source.textContent.trim()).then(
+        () => {
+          button.textContent = button.dataset.copied;
+        },
+        () => undefined,
+      );
     });
   }
 })();

@@ -18,10 +18,14 @@
     input.addEventListener('change', check);
     // The forms are novalidate (errors are shown the server's way), so hold this one back here.
     if (input.form) {
-      input.form.addEventListener('submit', (event) => {
-        check();
-        if (input.validationMessage) event.preventDefault();
-      }, true); // capture: before the double-submit guard of forms.js disables the button
+      input.form.addEventListener(
+        'submit',
+        (event) => {
+          check();
+          if (input.validationMessage) event.preventDefault();
+        },
+        true,
+      ); // capture: before the double-submit guard of forms.js disables the button
     }
   }
 })();

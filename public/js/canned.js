@@ -14,13 +14,19 @@
   const options = document.getElementById('canned-options');
   // Where the cursor was in the reply box; before anyone has been in it, the end.
   let touched = false;
-  reply.addEventListener('focus', () => { touched = true; });
-  reply.addEventListener('input', () => { touched = true; });
+  reply.addEventListener('focus', () => {
+    touched = true;
+  });
+  reply.addEventListener('input', () => {
+    touched = true;
+  });
 
   function say(text) {
     if (!status) return;
     status.textContent = '';
-    window.setTimeout(() => { status.textContent = text; }, 50);
+    window.setTimeout(() => {
+      status.textContent = text;
+    }, 50);
   }
 
   function insert(text) {
@@ -42,7 +48,10 @@
   }
 
   function fetchAndInsert(id, base, query) {
-    return fetch((base || pick.dataset.cannedUrl) + encodeURIComponent(id) + '.json' + (query || ''), { credentials: 'same-origin', headers: { Accept: 'application/json' } })
+    return fetch((base || pick.dataset.cannedUrl) + encodeURIComponent(id) + '.json' + (query || ''), {
+      credentials: 'same-origin',
+      headers: { Accept: 'application/json' },
+    })
       .then((res) => (res.ok ? res.json() : Promise.reject(new Error(String(res.status)))))
       .then((answer) => {
         insert(String(answer.text || ''));
@@ -72,14 +81,16 @@
     });
   }
   document.addEventListener('click', (event) => {
-    const target = event.target instanceof Element ? event.target.closest('.canned-matches__pick[data-canned-id]') : null;
+    const target =
+      event.target instanceof Element ? event.target.closest('.canned-matches__pick[data-canned-id]') : null;
     if (!target) return;
     event.preventDefault();
     void fetchAndInsert(target.dataset.cannedId);
   });
   // A knowledge-base article found by the search: its customer link or its text (partials/kb-picker-matches.ejs).
   document.addEventListener('click', (event) => {
-    const target = event.target instanceof Element ? event.target.closest('.kb-picker__pick[data-kb-id][data-kb-as]') : null;
+    const target =
+      event.target instanceof Element ? event.target.closest('.kb-picker__pick[data-kb-id][data-kb-as]') : null;
     if (!target || !pick.dataset.kbUrl) return;
     event.preventDefault();
     void fetchAndInsert(target.dataset.kbId, pick.dataset.kbUrl, '?as=' + encodeURIComponent(target.dataset.kbAs));

@@ -116,10 +116,17 @@
 
   // Fallback for browsers without SubmitEvent.submitter: remember the last submit button clicked.
   let lastClicked = null;
-  document.addEventListener('click', (event) => {
-    const target = event.target instanceof Element ? event.target.closest('button, input[type="submit"], input[type="image"]') : null;
-    lastClicked = target && target.type !== 'button' && target.type !== 'reset' ? target : null;
-  }, true);
+  document.addEventListener(
+    'click',
+    (event) => {
+      const target =
+        event.target instanceof Element
+          ? event.target.closest('button, input[type="submit"], input[type="image"]')
+          : null;
+      lastClicked = target && target.type !== 'button' && target.type !== 'reset' ? target : null;
+    },
+    true,
+  );
 
   document.addEventListener('submit', (event) => {
     const form = event.target;

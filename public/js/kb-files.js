@@ -24,7 +24,9 @@
   if (!form) return;
   const saved = body.value;
   let leaving = false;
-  form.addEventListener('submit', () => { leaving = true; });
+  form.addEventListener('submit', () => {
+    leaving = true;
+  });
   window.addEventListener('beforeunload', (event) => {
     if (!leaving && body.value !== saved) event.preventDefault();
   });

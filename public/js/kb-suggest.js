@@ -27,10 +27,22 @@
     asked = q;
     if (q.length < 3) return show([]);
     var session = box.getAttribute('data-session') || '';
-    fetch(box.getAttribute('data-endpoint') + '?q=' + encodeURIComponent(q) + (session ? '&s=' + encodeURIComponent(session) : ''), { headers: { Accept: 'application/json' }, credentials: 'same-origin' })
-      .then(function (r) { return r.ok ? r.json() : { articles: [] }; })
-      .then(function (data) { if (asked === q) show(data.articles || []); })
-      .catch(function () { show([]); });
+    fetch(
+      box.getAttribute('data-endpoint') +
+        '?q=' +
+        encodeURIComponent(q) +
+        (session ? '&s=' + encodeURIComponent(session) : ''),
+      { headers: { Accept: 'application/json' }, credentials: 'same-origin' },
+    )
+      .then(function (r) {
+        return r.ok ? r.json() : { articles: [] };
+      })
+      .then(function (data) {
+        if (asked === q) show(data.articles || []);
+      })
+      .catch(function () {
+        show([]);
+      });
   }
   subject.addEventListener('input', function () {
     clearTimeout(timer);

@@ -15,7 +15,9 @@
     const tag = el.tagName;
     if (tag === 'TEXTAREA' || tag === 'SELECT') return true;
     if (tag !== 'INPUT') return false;
-    return !['checkbox', 'radio', 'button', 'submit', 'reset'].includes((el.getAttribute('type') || 'text').toLowerCase());
+    return !['checkbox', 'radio', 'button', 'submit', 'reset'].includes(
+      (el.getAttribute('type') || 'text').toLowerCase(),
+    );
   };
 
   const select = (index) => {
@@ -40,7 +42,11 @@
   };
 
   let returnFocus = null;
-  if (help) help.addEventListener('close', () => { if (returnFocus?.focus) returnFocus.focus(); returnFocus = null; });
+  if (help)
+    help.addEventListener('close', () => {
+      if (returnFocus?.focus) returnFocus.focus();
+      returnFocus = null;
+    });
 
   const openHelp = () => {
     if (!help || help.open) return;
@@ -61,8 +67,13 @@
     const now = Date.now();
     if (pendingG && now - pendingG < 1500) {
       pendingG = 0;
-      if (key === 'i') { e.preventDefault(); location.href = '/admin/tickets'; }
-      else if (key === 'd') { e.preventDefault(); location.href = '/admin'; }
+      if (key === 'i') {
+        e.preventDefault();
+        location.href = '/admin/tickets';
+      } else if (key === 'd') {
+        e.preventDefault();
+        location.href = '/admin';
+      }
       return;
     }
     pendingG = 0;
@@ -93,7 +104,11 @@
       case 'x':
         if (current >= 0 && rows[current]) {
           const box = rows[current].querySelector('input[type="checkbox"]');
-          if (box) { e.preventDefault(); box.checked = !box.checked; box.dispatchEvent(new Event('change', { bubbles: true })); }
+          if (box) {
+            e.preventDefault();
+            box.checked = !box.checked;
+            box.dispatchEvent(new Event('change', { bubbles: true }));
+          }
         }
         break;
       case 'r':

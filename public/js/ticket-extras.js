@@ -19,7 +19,11 @@
       method: 'POST',
       credentials: 'same-origin',
       keepalive: Boolean(keepalive),
-      headers: { 'Content-Type': 'application/x-www-form-urlencoded', 'Accept': 'application/json', 'X-CSRF-Token': csrf },
+      headers: {
+        'Content-Type': 'application/x-www-form-urlencoded',
+        Accept: 'application/json',
+        'X-CSRF-Token': csrf,
+      },
       body: new URLSearchParams(fields).toString(),
     });
   }
@@ -41,12 +45,16 @@
     lastState = state();
     post(box.dataset.presenceUrl, { state: lastState })
       .then((res) => (res.ok ? res.json() : null))
-      .then((answer) => { if (answer) show(answer); })
+      .then((answer) => {
+        if (answer) show(answer);
+      })
       .catch(() => undefined);
   }
   beat();
   setInterval(beat, HEARTBEAT_MS);
-  window.addEventListener('pagehide', () => { post(box.dataset.presenceUrl, { state: 'left' }, true).catch(() => undefined); });
+  window.addEventListener('pagehide', () => {
+    post(box.dataset.presenceUrl, { state: 'left' }, true).catch(() => undefined);
+  });
 
   // ---- 2. Drafts ----------------------------------------------------------------
 
@@ -75,5 +83,9 @@
     timer = setTimeout(saveDraft, DRAFT_DELAY_MS);
   });
   // Sending the reply discards the draft on the server; nothing must be saved after it.
-  if (reply.form) reply.form.addEventListener('submit', () => { if (timer) clearTimeout(timer); timer = null; });
+  if (reply.form)
+    reply.form.addEventListener('submit', () => {
+      if (timer) clearTimeout(timer);
+      timer = null;
+    });
 })();

@@ -29,7 +29,9 @@
     });
   }
   // "change" bubbles from every row's box, including ticks made by the "x" shortcut.
-  form.addEventListener('change', (e) => { if (e.target !== all) update(); });
+  form.addEventListener('change', (e) => {
+    if (e.target !== all) update();
+  });
   form.classList.add('bulk--enhanced');
   update();
 })();

@@ -12,7 +12,16 @@ export type ApiToken = {
   lastUsedAt: number | null;
 };
 
-const columns = ['k.id', 'k.staff_id', 's.name as staff_name', 'k.name', 'k.token_hint', 'k.created_at', 'k.expires_at', 'k.last_used_at'];
+const columns = [
+  'k.id',
+  'k.staff_id',
+  's.name as staff_name',
+  'k.name',
+  'k.token_hint',
+  'k.created_at',
+  'k.expires_at',
+  'k.last_used_at',
+];
 const num = (v: unknown) => (v == null ? null : Number(v));
 const toToken = (r: Record<string, unknown>): ApiToken => ({
   id: Number(r.id),
@@ -26,19 +35,44 @@ const toToken = (r: Record<string, unknown>): ApiToken => ({
 });
 const withOwner = (db: Knex) => db('api_tokens as k').join('staff_users as s', 's.id', 'k.staff_id');
 
-export async function insertApiToken(db: Knex, row: { staffId: number; name: string; hash: string; hint: string; expiresAt: number | null }, now: number): Promise<number> {
-  return insertReturningId(db, 'api_tokens', { staff_id: row.staffId, name: row.name, token_hash: row.hash, token_hint: row.hint, created_at: now, expires_at: row.expiresAt, last_used_at: null });
+export async function insertApiToken(
+  db: Knex,
+  row: { staffId: number; name: string; hash: string; hint: string; expiresAt: number | null },
+  now: number,
+): Promise<number> {
+  return insertReturningId(db, 'api_tokens', {
+    staff_id: row.staffId,
+    name: row.name,
+    token_hash: row.hash,
+    token_hint: row.hint,
+    created_at: now,
+    expires_at: row.expiresAt,
+    last_used_at: null,
+  });
 }
 
 /** One person's tokens, newest first (index staff_id, created_at). */
 export async function listTokensOfStaff(db: Knex, staffId: number, limit: number): Promise<ApiToken[]> {
-  const rows = await withOwner(db).where('k.staff_id', staffId).orderBy([{ column: 'k.created_at', order: 'desc' }, { column: 'k.id', order: 'desc' }]).limit(limit).select(columns);
+  const rows = await withOwner(db)
+    .where('k.staff_id', staffId)
+    .orderBy([
+      { column: 'k.created_at', order: 'desc' },
+      { column: 'k.id', order: 'desc' },
+    ])
+    .limit(limit)
+    .select(columns);
   return rows.map(toToken);
 }
 
 /** Everyone's tokens, newest first (index created_at), for administrators. */
 export async function listAllTokens(db: Knex, limit: number): Promise<ApiToken[]> {
-  const rows = await withOwner(db).orderBy([{ column: 'k.created_at', order: 'desc' }, { column: 'k.id', order: 'desc' }]).limit(limit).select(columns);
+  const rows = await withOwner(db)
+    .orderBy([
+      { column: 'k.created_at', order: 'desc' },
+      { column: 'k.id', order: 'desc' },
+    ])
+    .limit(limit)
+    .select(columns);
   return rows.map(toToken);
 }
 

@@ -8,7 +8,17 @@ import { NotFoundError, ValidationError } from '../errors';
 import { can, type CapabilityHolder } from '../staff/capabilities';
 import { fieldErrors } from '../setup/setup.schema';
 import { findStaffById, toStaff, type Staff } from '../staff/staff.repo';
-import { countTokensOfStaff, deleteApiToken, findTokenByHash, findTokenById, insertApiToken, listAllTokens, listTokensOfStaff, touchToken, type ApiToken } from './api-tokens.repo';
+import {
+  countTokensOfStaff,
+  deleteApiToken,
+  findTokenByHash,
+  findTokenById,
+  insertApiToken,
+  listAllTokens,
+  listTokensOfStaff,
+  touchToken,
+  type ApiToken,
+} from './api-tokens.repo';
 
 type Deps = { db: Db; clock: Clock };
 type Owner = CapabilityHolder & { id: number; name: string };
@@ -27,7 +37,12 @@ export const expiryChoices = ['30', '90', '365', 'never'] as const;
 // eslint-disable-next-line no-control-regex
 const noControl = (v: string) => !/[\u0000-\u001f\u007f]/.test(v);
 export const newTokenSchema = z.object({
-  name: z.string({ error: 'form.required' }).trim().min(1, { error: 'form.required' }).max(120, { error: 'form.tooLong' }).refine(noControl, { error: 'form.invalidCharacters' }),
+  name: z
+    .string({ error: 'form.required' })
+    .trim()
+    .min(1, { error: 'form.required' })
+    .max(120, { error: 'form.tooLong' })
+    .refine(noControl, { error: 'form.invalidCharacters' }),
   expires: z.enum(expiryChoices, { error: 'form.invalid' }),
 });
 
@@ -44,16 +59,38 @@ export async function listApiTokens(db: Db, staff: Owner): Promise<ApiToken[]> {
  * Creates a personal token and returns it in full: this is the only time it exists outside the
  * caller's hands, the database keeps its SHA-256 (a 256-bit random secret needs no slow hash).
  */
-export async function createApiToken(deps: Deps, staff: Owner, input: unknown, ip: string): Promise<{ token: string; record: ApiToken }> {
+export async function createApiToken(
+  deps: Deps,
+  staff: Owner,
+  input: unknown,
+  ip: string,
+): Promise<{ token: string; record: ApiToken }> {
   const parsed = newTokenSchema.safeParse(input);
   if (!parsed.success) throw new ValidationError('Check the token.', fieldErrors(parsed.error));
   const token = tokenPrefix + randomBytes(32).toString('base64url');
   const now = deps.clock.now();
-  if ((await countTokensOfStaff(deps.db, staff.id)) >= tokensPerPerson) throw new ValidationError('Too many tokens.', { name: `apiTokens.tooMany|${JSON.stringify({ max: tokensPerPerson })}` });
+  if ((await countTokensOfStaff(deps.db, staff.id)) >= tokensPerPerson)
+    throw new ValidationError('Too many tokens.', {
+      name: `apiTokens.tooMany|${JSON.stringify({ max: tokensPerPerson })}`,
+    });
   const expiresAt = parsed.data.expires === 'never' ? null : now + Number(parsed.data.expires) * dayMs;
   const id = await withTransaction(deps.db, async (trx) => {
-    const newId = await insertApiToken(trx, { staffId: staff.id, name: parsed.data.name, hash: hashOf(token), hint: token.slice(0, 10), expiresAt }, now);
-    await recordAudit(trx, { actor: staff, action: 'api_token.created', target: { type: 'api_token', id: newId }, details: { name: parsed.data.name, expiresAt }, ip }, now);
+    const newId = await insertApiToken(
+      trx,
+      { staffId: staff.id, name: parsed.data.name, hash: hashOf(token), hint: token.slice(0, 10), expiresAt },
+      now,
+    );
+    await recordAudit(
+      trx,
+      {
+        actor: staff,
+        action: 'api_token.created',
+        target: { type: 'api_token', id: newId },
+        details: { name: parsed.data.name, expiresAt },
+        ip,
+      },
+      now,
+    );
     return newId;
   });
   return { token, record: (await findTokenById(deps.db, id))! };
@@ -66,7 +103,17 @@ export async function revokeApiToken(deps: Deps, staff: Owner, id: number, ip: s
   await withTransaction(deps.db, async (trx) => {
     const now = deps.clock.now();
     await deleteApiToken(trx, token.id);
-    await recordAudit(trx, { actor: staff, action: 'api_token.revoked', target: { type: 'api_token', id: token.id }, details: { name: token.name, owner: { id: token.staffId, name: token.staffName } }, ip }, now);
+    await recordAudit(
+      trx,
+      {
+        actor: staff,
+        action: 'api_token.revoked',
+        target: { type: 'api_token', id: token.id },
+        details: { name: token.name, owner: { id: token.staffId, name: token.staffName } },
+        ip,
+      },
+      now,
+    );
   });
 }
 
@@ -75,7 +122,10 @@ export async function revokeApiToken(deps: Deps, staff: Owner, id: number, ip: s
  * revoked token or a deactivated account. The account is read on every request, so
  * deactivating someone (or changing their role) takes effect on their tokens at once.
  */
-export async function authenticateApiToken(deps: Deps, presented: string): Promise<{ staff: Staff; token: ApiToken } | null> {
+export async function authenticateApiToken(
+  deps: Deps,
+  presented: string,
+): Promise<{ staff: Staff; token: ApiToken } | null> {
   if (!tokenPattern.test(presented)) return null;
   const token = await findTokenByHash(deps.db, hashOf(presented));
   const now = deps.clock.now();

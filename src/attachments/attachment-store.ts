@@ -17,7 +17,11 @@ export function isDiskRefusal(err: unknown): boolean {
  */
 export class UploadNotStoredError extends AppError {
   constructor(override readonly cause: unknown) {
-    super(503, 'upload_not_stored', 'The server could not store the upload. Nothing was saved; please try again later.');
+    super(
+      503,
+      'upload_not_stored',
+      'The server could not store the upload. Nothing was saved; please try again later.',
+    );
   }
 }
 

@@ -7,8 +7,15 @@ import { lockedForUpdate } from '../db/dialect';
  * So a release either waits for the attachment that is being added and then sees it, or
  * finishes first, and the upsert then stores a new blob with the new upload's own file.
  */
-export async function takeBlob(trx: Knex, file: { sha256: string; storageKey: string; size: number }, now: number): Promise<string> {
-  await trx('attachment_blobs').insert({ sha256: file.sha256, storage_key: file.storageKey, size_bytes: file.size, created_at: now, used_at: now }).onConflict('sha256').merge(['used_at']);
+export async function takeBlob(
+  trx: Knex,
+  file: { sha256: string; storageKey: string; size: number },
+  now: number,
+): Promise<string> {
+  await trx('attachment_blobs')
+    .insert({ sha256: file.sha256, storage_key: file.storageKey, size_bytes: file.size, created_at: now, used_at: now })
+    .onConflict('sha256')
+    .merge(['used_at']);
   const row = await lockedForUpdate(trx, trx('attachment_blobs').where({ sha256: file.sha256 }).first('storage_key'));
   return String(row.storage_key);
 }

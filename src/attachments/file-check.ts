@@ -4,17 +4,74 @@ import FileType from 'file-type';
 import { cleanFileName, extensionOf } from './file-name';
 
 /** Never accepted, whatever the settings say: active content and programs. */
-const alwaysRefused = new Set(['html', 'htm', 'xhtml', 'shtml', 'svg', 'svgz', 'xml', 'js', 'mjs', 'exe', 'dll', 'com', 'bat', 'cmd', 'msi', 'scr', 'ps1', 'vbs', 'sh', 'php', 'phtml', 'jar', 'apk', 'app', 'hta', 'lnk']);
+const alwaysRefused = new Set([
+  'html',
+  'htm',
+  'xhtml',
+  'shtml',
+  'svg',
+  'svgz',
+  'xml',
+  'js',
+  'mjs',
+  'exe',
+  'dll',
+  'com',
+  'bat',
+  'cmd',
+  'msi',
+  'scr',
+  'ps1',
+  'vbs',
+  'sh',
+  'php',
+  'phtml',
+  'jar',
+  'apk',
+  'app',
+  'hta',
+  'lnk',
+]);
 /** Extensions whose content has no signature and must look like text. */
 const textTypes = new Set(['txt', 'csv', 'log', 'md', 'json', 'eml']);
 /** What the content of a file with this extension may be detected as. */
 const expectedContent: Record<string, string[]> = {
-  jpg: ['jpg'], jpeg: ['jpg'], png: ['png'], gif: ['gif'], webp: ['webp'], pdf: ['pdf'], zip: ['zip'],
-  docx: ['docx', 'zip'], xlsx: ['xlsx', 'zip'], pptx: ['pptx', 'zip'], odt: ['odt', 'zip'], ods: ['ods', 'zip'], odp: ['odp', 'zip'],
-  doc: ['cfb'], xls: ['cfb'], ppt: ['cfb'], mp4: ['mp4'], mp3: ['mp3'], heic: ['heic'], tif: ['tif'], tiff: ['tif'], bmp: ['bmp'], '7z': ['7z'], gz: ['gz'], rar: ['rar'],
+  jpg: ['jpg'],
+  jpeg: ['jpg'],
+  png: ['png'],
+  gif: ['gif'],
+  webp: ['webp'],
+  pdf: ['pdf'],
+  zip: ['zip'],
+  docx: ['docx', 'zip'],
+  xlsx: ['xlsx', 'zip'],
+  pptx: ['pptx', 'zip'],
+  odt: ['odt', 'zip'],
+  ods: ['ods', 'zip'],
+  odp: ['odp', 'zip'],
+  doc: ['cfb'],
+  xls: ['cfb'],
+  ppt: ['cfb'],
+  mp4: ['mp4'],
+  mp3: ['mp3'],
+  heic: ['heic'],
+  tif: ['tif'],
+  tiff: ['tif'],
+  bmp: ['bmp'],
+  '7z': ['7z'],
+  gz: ['gz'],
+  rar: ['rar'],
 };
 const contentTypeOf: Record<string, string> = {
-  jpg: 'image/jpeg', jpeg: 'image/jpeg', png: 'image/png', gif: 'image/gif', webp: 'image/webp', pdf: 'application/pdf', txt: 'text/plain', csv: 'text/csv', log: 'text/plain',
+  jpg: 'image/jpeg',
+  jpeg: 'image/jpeg',
+  png: 'image/png',
+  gif: 'image/gif',
+  webp: 'image/webp',
+  pdf: 'application/pdf',
+  txt: 'text/plain',
+  csv: 'text/csv',
+  log: 'text/plain',
 };
 
 export type CheckedFile = { tempPath: string; fileName: string; contentType: string; size: number; sha256: string };
@@ -53,8 +110,10 @@ export async function checkFile(
   const ext = extensionOf(fileName);
   const name = fileName;
   if (upload.size === 0) return { problem: { key: 'attachments.empty', vars: { name } } };
-  if (upload.size > rules.maxBytes) return { problem: { key: 'attachments.tooLarge', vars: { name, max: Math.floor(rules.maxBytes / 1024 / 1024) } } };
-  if (!ext || alwaysRefused.has(ext) || !rules.allowed.includes(ext)) return { problem: { key: 'attachments.typeNotAllowed', vars: { name, types: rules.allowed.join(', ') } } };
+  if (upload.size > rules.maxBytes)
+    return { problem: { key: 'attachments.tooLarge', vars: { name, max: Math.floor(rules.maxBytes / 1024 / 1024) } } };
+  if (!ext || alwaysRefused.has(ext) || !rules.allowed.includes(ext))
+    return { problem: { key: 'attachments.typeNotAllowed', vars: { name, types: rules.allowed.join(', ') } } };
 
   const head = await headOf(upload.path);
   const detected = await FileType.fromBuffer(head);
@@ -65,6 +124,12 @@ export async function checkFile(
       : false;
   if (!ok) return { problem: { key: 'attachments.contentMismatch', vars: { name } } };
   return {
-    file: { tempPath: upload.path, fileName, contentType: contentTypeOf[ext] ?? detected?.mime ?? 'application/octet-stream', size: upload.size, sha256: await sha256Of(upload.path) },
+    file: {
+      tempPath: upload.path,
+      fileName,
+      contentType: contentTypeOf[ext] ?? detected?.mime ?? 'application/octet-stream',
+      size: upload.size,
+      sha256: await sha256Of(upload.path),
+    },
   };
 }

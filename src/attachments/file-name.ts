@@ -7,7 +7,12 @@ export function cleanFileName(original: unknown): string {
   const raw = typeof original === 'string' ? original : '';
   const base = raw.split(/[/\\]/).pop() ?? '';
   // eslint-disable-next-line no-control-regex
-  const clean = base.normalize('NFC').replace(/[\u0000-\u001f\u007f-\u009f\u061c\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]/g, '').replace(/\s+/g, ' ').trim().replace(/^\.+/, '');
+  const clean = base
+    .normalize('NFC')
+    .replace(/[\u0000-\u001f\u007f-\u009f\u061c\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]/g, '')
+    .replace(/\s+/g, ' ')
+    .trim()
+    .replace(/^\.+/, '');
   if (!clean) return 'attachment';
   if (clean.length <= 200) return clean;
   const dot = clean.lastIndexOf('.');

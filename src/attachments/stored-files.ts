@@ -15,20 +15,30 @@ async function removeKeys(store: AttachmentStore, keys: string[]): Promise<void>
  * insertAttachments). On failure the files go again; on success so do the copies of content
  * that was stored already (their rows point at the earlier blob), so each content is kept once.
  */
-export async function withAdoptedFiles<T>(deps: { db: Db; store: AttachmentStore }, files: CheckedFile[], work: (stored: StoredFile[]) => Promise<T>): Promise<T> {
+export async function withAdoptedFiles<T>(
+  deps: { db: Db; store: AttachmentStore },
+  files: CheckedFile[],
+  work: (stored: StoredFile[]) => Promise<T>,
+): Promise<T> {
   const stored: StoredFile[] = [];
   let result: T;
   try {
     for (const f of files) stored.push({ ...f, storageKey: await deps.store.adopt(f.tempPath) });
     result = await work(stored);
   } catch (err) {
-    await removeKeys(deps.store, stored.map((f) => f.storageKey));
+    await removeKeys(
+      deps.store,
+      stored.map((f) => f.storageKey),
+    );
     throw err;
   }
   const keys = stored.map((f) => f.storageKey);
   // In doubt (the database gone right after the commit) every file stays: a stray copy costs space, a missing one a file.
   const kept = await blobKeysAmong(deps.db, keys).catch(() => keys);
-  await removeKeys(deps.store, keys.filter((k) => !kept.includes(k)));
+  await removeKeys(
+    deps.store,
+    keys.filter((k) => !kept.includes(k)),
+  );
   return result;
 }
 

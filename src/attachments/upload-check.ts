@@ -4,13 +4,19 @@ import { checkFile, type CheckedFile, type FileProblem } from './file-check';
 export type Upload = { path: string; originalname: string; size: number };
 
 /** Checks every upload against the attachment settings; problems are listed for the form. */
-export async function checkUploads(files: Upload[], settings: Settings): Promise<{ accepted: CheckedFile[]; problems: FileProblem[] }> {
+export async function checkUploads(
+  files: Upload[],
+  settings: Settings,
+): Promise<{ accepted: CheckedFile[]; problems: FileProblem[] }> {
   const max = settings['attachments.maxCount'];
   if (files.length > max) return { accepted: [], problems: [{ key: 'attachments.tooMany', vars: { max } }] };
   const accepted: CheckedFile[] = [];
   const problems: FileProblem[] = [];
   for (const upload of files) {
-    const result = await checkFile(upload, { allowed: settings['attachments.allowedTypes'], maxBytes: settings['attachments.maxSizeMb'] * 1024 * 1024 });
+    const result = await checkFile(upload, {
+      allowed: settings['attachments.allowedTypes'],
+      maxBytes: settings['attachments.maxSizeMb'] * 1024 * 1024,
+    });
     if ('file' in result) accepted.push(result.file);
     else problems.push(result.problem);
   }

@@ -3,7 +3,11 @@ import type { AuditRow } from './audit-query.repo';
 import { namedKinds, type AuditNames, type AuditRefs, type NamedKind } from './audit-names.repo';
 
 /** What the formatter needs of the viewer: translations, language and the help desk's time zone. */
-export type AuditViewer = { t: (key: string, options?: Record<string, unknown>) => string; lang: string; timeZone: string };
+export type AuditViewer = {
+  t: (key: string, options?: Record<string, unknown>) => string;
+  lang: string;
+  timeZone: string;
+};
 
 /** A thing an entry is about: its name (or id when it is gone) and, where one exists, its admin page. */
 export type AuditThing = { label: string; href: string | null };
@@ -24,8 +28,13 @@ export type AuditLine = {
 };
 
 const adminPages: Partial<Record<NamedKind, string>> = {
-  ticket: '/admin/tickets/', staff: '/admin/staff/', category: '/admin/categories/', role: '/admin/roles/',
-  mailbox: '/admin/mailboxes/', custom_field: '/admin/fields/', customer: '/admin/customers/',
+  ticket: '/admin/tickets/',
+  staff: '/admin/staff/',
+  category: '/admin/categories/',
+  role: '/admin/roles/',
+  mailbox: '/admin/mailboxes/',
+  custom_field: '/admin/fields/',
+  customer: '/admin/customers/',
 };
 
 /** camelCase or snake_case, so `category_id` in a stored row and `categoryId` in a snapshot mean one thing. */
@@ -34,11 +43,23 @@ const camel = (key: string) => key.replace(/_([a-z])/g, (_, c: string) => c.toUp
 /** Detail keys that hold ids, and what they name; KB entries use `category`/`parent` for KB categories. */
 function kindOfKey(key: string, action: string): NamedKind | null {
   const k = camel(key);
-  if (action.startsWith('kb.') && (k === 'category' || k === 'parent' || k === 'categoryId' || k === 'parentId')) return 'kb_category';
+  if (action.startsWith('kb.') && (k === 'category' || k === 'parent' || k === 'categoryId' || k === 'parentId'))
+    return 'kb_category';
   const kinds: Record<string, NamedKind> = {
-    staffId: 'staff', staff: 'staff', ownerId: 'staff', createdBy: 'staff',
-    roleId: 'role', categoryId: 'category', categoryIds: 'category', categories: 'category',
-    ticketId: 'ticket', calendarId: 'sla_calendar', fieldId: 'custom_field', priorityId: 'priority', statusId: 'status', policyId: 'sla_policy',
+    staffId: 'staff',
+    staff: 'staff',
+    ownerId: 'staff',
+    createdBy: 'staff',
+    roleId: 'role',
+    categoryId: 'category',
+    categoryIds: 'category',
+    categories: 'category',
+    ticketId: 'ticket',
+    calendarId: 'sla_calendar',
+    fieldId: 'custom_field',
+    priorityId: 'priority',
+    statusId: 'status',
+    policyId: 'sla_policy',
   };
   return kinds[k] ?? null;
 }
@@ -52,8 +73,14 @@ const parse = (json: string | null): unknown => {
   }
 };
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
-const isPair = (v: unknown): v is { before: unknown; after: unknown } => isObject(v) && 'before' in v && 'after' in v && Object.keys(v).length === 2;
-const idOf = (v: unknown): number | null => (typeof v === 'number' && Number.isSafeInteger(v) ? v : typeof v === 'string' && /^\d{1,15}$/.test(v) ? Number(v) : null);
+const isPair = (v: unknown): v is { before: unknown; after: unknown } =>
+  isObject(v) && 'before' in v && 'after' in v && Object.keys(v).length === 2;
+const idOf = (v: unknown): number | null =>
+  typeof v === 'number' && Number.isSafeInteger(v)
+    ? v
+    : typeof v === 'string' && /^\d{1,15}$/.test(v)
+      ? Number(v)
+      : null;
 
 /** Every id the page's entries mention, per kind: the names are then read in one query per kind. */
 export function collectAuditRefs(rows: AuditRow[]): AuditRefs {
@@ -87,7 +114,11 @@ export function collectAuditRefs(rows: AuditRow[]): AuditRefs {
 /** Turns stored rows into readable lines; `names` comes from resolveAuditNames for the same rows. */
 export function formatAuditEntries(rows: AuditRow[], names: AuditNames, viewer: AuditViewer): AuditLine[] {
   const { t } = viewer;
-  const dateTime = new Intl.DateTimeFormat(viewer.lang, { dateStyle: 'medium', timeStyle: 'short', timeZone: viewer.timeZone });
+  const dateTime = new Intl.DateTimeFormat(viewer.lang, {
+    dateStyle: 'medium',
+    timeStyle: 'short',
+    timeZone: viewer.timeZone,
+  });
   const nameOf = (kind: NamedKind, id: number): string | undefined => {
     const n = names.byKind.get(kind)?.get(id);
     return n === undefined ? undefined : kind === 'ticket' ? formatTrackingId(n) : n;
@@ -102,7 +133,9 @@ export function formatAuditEntries(rows: AuditRow[], names: AuditNames, viewer: 
     const k = camel(key);
     // Dotted keys are setting names (mail.smtpHost): shown as stored, which is how the settings page groups them.
     if (key.includes('.')) return key;
-    const plain = k.replace(/([a-z])([A-Z])/g, (_, a: string, b: string) => `${a} ${b.toLowerCase()}`).replace(/^./, (c) => c.toUpperCase());
+    const plain = k
+      .replace(/([a-z])([A-Z])/g, (_, a: string, b: string) => `${a} ${b.toLowerCase()}`)
+      .replace(/^./, (c) => c.toUpperCase());
     // roleId reads as "Role", priority_id as "Priority" (their values are shown as names).
     return t(`auditKeys.${k}`, { defaultValue: t(`auditKeys.${k.replace(/Ids?$/, '')}`, { defaultValue: plain }) });
   };
@@ -119,7 +152,9 @@ export function formatAuditEntries(rows: AuditRow[], names: AuditNames, viewer: 
     if (typeof v === 'number' && /(At|_at)$/.test(key) && v > 1e11) return dateTime.format(v);
     if (isObject(v)) {
       if (typeof v.name === 'string') return v.name;
-      return Object.entries(v).map(([k, x]) => `${label(k)}: ${value(k, x, action)}`).join('; ');
+      return Object.entries(v)
+        .map(([k, x]) => `${label(k)}: ${value(k, x, action)}`)
+        .join('; ');
     }
     // Some rows keep a JSON text column (an SLA policy's targets): read it like any other value.
     if (typeof v === 'string' && /^[[{]/.test(v)) {
@@ -137,18 +172,23 @@ export function formatAuditEntries(rows: AuditRow[], names: AuditNames, viewer: 
       return { changes, facts };
     }
     const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
-    const change = (key: string, before: unknown, after: unknown) => changes.push({ label: label(key), before: value(key, before, action), after: value(key, after, action) });
+    const change = (key: string, before: unknown, after: unknown) =>
+      changes.push({ label: label(key), before: value(key, before, action), after: value(key, after, action) });
     const { before, after, changes: changeMap, ...rest } = details;
     if (isObject(before) && isObject(after)) {
-      for (const key of new Set([...Object.keys(before), ...Object.keys(after)])) if (!same(before[key], after[key])) change(key, before[key], after[key]);
+      for (const key of new Set([...Object.keys(before), ...Object.keys(after)]))
+        if (!same(before[key], after[key])) change(key, before[key], after[key]);
     } else {
       // Only one side: a thing created (its values) or deleted (what it was).
       const side = isObject(after) ? after : isObject(before) ? before : null;
       if (side) for (const [k, v] of Object.entries(side)) facts.push({ label: label(k), value: value(k, v, action) });
       else if (before !== undefined || after !== undefined) change('value', before, after);
     }
-    if (isObject(changeMap)) for (const [k, c] of Object.entries(changeMap)) (isPair(c) ? change(k, c.before, c.after) : facts.push({ label: label(k), value: value(k, c, action) }));
-    else if (changeMap !== undefined) facts.push({ label: label('changes'), value: value('changes', changeMap, action) });
+    if (isObject(changeMap))
+      for (const [k, c] of Object.entries(changeMap))
+        isPair(c) ? change(k, c.before, c.after) : facts.push({ label: label(k), value: value(k, c, action) });
+    else if (changeMap !== undefined)
+      facts.push({ label: label('changes'), value: value('changes', changeMap, action) });
     for (const [k, v] of Object.entries(rest)) {
       if (isPair(v)) {
         if (!same(v.before, v.after)) change(k, v.before, v.after);
@@ -162,14 +202,32 @@ export function formatAuditEntries(rows: AuditRow[], names: AuditNames, viewer: 
     const targetId = r.targetId === null ? null : idOf(r.targetId);
     let target: AuditThing | null = null;
     if (r.targetType && r.targetId !== null) {
-      const byTracking = r.targetType === 'ticket' && targetId === null ? names.ticketByTracking.get(r.targetId) : undefined;
+      const byTracking =
+        r.targetType === 'ticket' && targetId === null ? names.ticketByTracking.get(r.targetId) : undefined;
       if (byTracking !== undefined) target = thing('ticket', byTracking);
       else if (namedKinds.has(r.targetType) && targetId !== null) target = thing(r.targetType as NamedKind, targetId);
       // A settings entry names its tab ("E-mail sending"), which is also where the settings live.
-      else if (r.targetType === 'settings' && /^[a-z]+$/.test(r.targetId) && t(`settings.tabs.${r.targetId}`, { defaultValue: '' })) target = { label: t(`settings.tabs.${r.targetId}`), href: `/admin/settings/${r.targetId}` };
-      else target = { label: `${t(`auditKinds.${r.targetType}`, { defaultValue: r.targetType })} ${r.targetType === 'ticket' && /^[A-Z0-9]{10}$/.test(r.targetId) ? formatTrackingId(r.targetId) : r.targetId}`, href: null };
+      else if (
+        r.targetType === 'settings' &&
+        /^[a-z]+$/.test(r.targetId) &&
+        t(`settings.tabs.${r.targetId}`, { defaultValue: '' })
+      )
+        target = { label: t(`settings.tabs.${r.targetId}`), href: `/admin/settings/${r.targetId}` };
+      else
+        target = {
+          label: `${t(`auditKinds.${r.targetType}`, { defaultValue: r.targetType })} ${r.targetType === 'ticket' && /^[A-Z0-9]{10}$/.test(r.targetId) ? formatTrackingId(r.targetId) : r.targetId}`,
+          href: null,
+        };
     }
-    const who = r.staffId !== null ? { ...thing('staff', r.staffId), ...(nameOf('staff', r.staffId) === undefined && r.staffName ? { label: r.staffName } : {}) } : r.staffName ? { label: r.staffName, href: null } : null;
+    const who =
+      r.staffId !== null
+        ? {
+            ...thing('staff', r.staffId),
+            ...(nameOf('staff', r.staffId) === undefined && r.staffName ? { label: r.staffName } : {}),
+          }
+        : r.staffName
+          ? { label: r.staffName, href: null }
+          : null;
     return {
       id: r.id,
       when: dateTime.format(r.createdAt),
@@ -179,7 +237,12 @@ export function formatAuditEntries(rows: AuditRow[], names: AuditNames, viewer: 
       target,
       ...describe(r.action, details),
       ip: r.ip,
-      raw: r.details === null ? null : isObject(details) || Array.isArray(details) ? JSON.stringify(details, null, 2) : r.details,
+      raw:
+        r.details === null
+          ? null
+          : isObject(details) || Array.isArray(details)
+            ? JSON.stringify(details, null, 2)
+            : r.details,
     };
   });
 }

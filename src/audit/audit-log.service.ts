@@ -3,7 +3,13 @@ import type { Db } from '../db/db';
 import { zonedLocalToEpoch } from '../tickets/zoned-time';
 import { collectAuditRefs, formatAuditEntries, type AuditViewer } from './audit-format';
 import { resolveAuditNames } from './audit-names.repo';
-import { listAuditActions, listAuditPage, listAuditPeople, type AuditCursor, type AuditFilter } from './audit-query.repo';
+import {
+  listAuditActions,
+  listAuditPage,
+  listAuditPeople,
+  type AuditCursor,
+  type AuditFilter,
+} from './audit-query.repo';
 
 export const auditPageSize = 50;
 
@@ -12,14 +18,25 @@ const isRealDay = (d: string) => {
   const ms = Date.parse(`${d}T00:00:00Z`);
   return Number.isFinite(ms) && new Date(ms).toISOString().slice(0, 10) === d;
 };
-const date = z.string().regex(/^\d{4}-\d{2}-\d{2}$/).refine(isRealDay);
+const date = z
+  .string()
+  .regex(/^\d{4}-\d{2}-\d{2}$/)
+  .refine(isRealDay);
 /** The viewer's query string; anything malformed is ignored rather than refused (it is a filter). */
 const querySchema = z.object({
-  person: z.string().regex(/^\d{1,9}$/).optional().catch(undefined),
+  person: z
+    .string()
+    .regex(/^\d{1,9}$/)
+    .optional()
+    .catch(undefined),
   action: z.string().trim().min(1).max(64).optional().catch(undefined),
   from: date.optional().catch(undefined),
   to: date.optional().catch(undefined),
-  before: z.string().regex(/^\d{1,15}\.\d{1,15}$/).optional().catch(undefined),
+  before: z
+    .string()
+    .regex(/^\d{1,15}\.\d{1,15}$/)
+    .optional()
+    .catch(undefined),
 });
 
 export type AuditQuery = { person: string; action: string; from: string; to: string };
@@ -39,8 +56,17 @@ export async function auditLogPage(db: Db, rawQuery: unknown, viewer: AuditViewe
   if (to !== null) filter.to = to;
   const [createdAt, id] = q.before ? q.before.split('.').map(Number) : [];
   const cursor: AuditCursor | null = createdAt !== undefined && id !== undefined ? { createdAt, id } : null;
-  const [page, actions, people] = await Promise.all([listAuditPage(db, filter, cursor, auditPageSize), listAuditActions(db), listAuditPeople(db)]);
-  const query: AuditQuery = { person: q.person ?? '', action: q.action ?? '', from: from !== null ? q.from! : '', to: to !== null ? q.to! : '' };
+  const [page, actions, people] = await Promise.all([
+    listAuditPage(db, filter, cursor, auditPageSize),
+    listAuditActions(db),
+    listAuditPeople(db),
+  ]);
+  const query: AuditQuery = {
+    person: q.person ?? '',
+    action: q.action ?? '',
+    from: from !== null ? q.from! : '',
+    to: to !== null ? q.to! : '',
+  };
   return {
     query,
     entries: formatAuditEntries(page.rows, await resolveAuditNames(db, collectAuditRefs(page.rows)), viewer),

@@ -33,41 +33,60 @@ export async function resolveAuditNames(db: Knex, refs: AuditRefs): Promise<Audi
   const byKind = new Map<NamedKind, Map<number, string>>();
   const ticketByTracking = new Map<string, number>();
   const ids = (kind: NamedKind) => [...(refs.get(kind) ?? [])].slice(0, cap);
-  const put = (kind: NamedKind, rows: Array<{ id: unknown; name: unknown }>) => byKind.set(kind, new Map(rows.map((r) => [Number(r.id), String(r.name ?? '')])));
+  const put = (kind: NamedKind, rows: Array<{ id: unknown; name: unknown }>) =>
+    byKind.set(kind, new Map(rows.map((r) => [Number(r.id), String(r.name ?? '')])));
   const jobs: Array<Promise<void>> = Object.entries(nameSources).map(async ([kind, src]) => {
     const wanted = ids(kind as NamedKind);
-    if (wanted.length) put(kind as NamedKind, await db(src.table).whereIn('id', wanted).select('id', `${src.column} as name`));
+    if (wanted.length)
+      put(kind as NamedKind, await db(src.table).whereIn('id', wanted).select('id', `${src.column} as name`));
   });
   const tickets = ids('ticket');
   const codes = [...(refs.trackingIds ?? [])].slice(0, cap);
   if (tickets.length || codes.length) {
     jobs.push(
       (async () => {
-        const rows: Array<{ id: unknown; tracking_id: string }> = await db('tickets').where((w) => {
-          if (tickets.length) w.orWhereIn('id', tickets);
-          if (codes.length) w.orWhereIn('tracking_id', codes);
-        }).select('id', 'tracking_id');
-        put('ticket', rows.map((r) => ({ id: r.id, name: r.tracking_id })));
+        const rows: Array<{ id: unknown; tracking_id: string }> = await db('tickets')
+          .where((w) => {
+            if (tickets.length) w.orWhereIn('id', tickets);
+            if (codes.length) w.orWhereIn('tracking_id', codes);
+          })
+          .select('id', 'tracking_id');
+        put(
+          'ticket',
+          rows.map((r) => ({ id: r.id, name: r.tracking_id })),
+        );
         for (const r of rows) ticketByTracking.set(r.tracking_id, Number(r.id));
       })(),
     );
   }
   const customers = ids('customer');
   if (customers.length) {
-    jobs.push((async () => {
-      const rows: Array<{ id: number; name: string | null; email: string }> = await db('customers').whereIn('id', customers).select('id', 'name', 'email');
-      put('customer', rows.map((r) => ({ id: r.id, name: r.name || r.email })));
-    })());
+    jobs.push(
+      (async () => {
+        const rows: Array<{ id: number; name: string | null; email: string }> = await db('customers')
+          .whereIn('id', customers)
+          .select('id', 'name', 'email');
+        put(
+          'customer',
+          rows.map((r) => ({ id: r.id, name: r.name || r.email })),
+        );
+      })(),
+    );
   }
   const articles = ids('kb_article');
   if (articles.length) {
     // An article's title lives per language; the first version stored is the one named.
-    jobs.push((async () => {
-      const rows: Array<{ article_id: unknown; title: string }> = await db('kb_article_versions').whereIn('article_id', articles).orderBy('id').select('article_id', 'title');
-      const titles = new Map<number, string>();
-      for (const r of rows) if (!titles.has(Number(r.article_id))) titles.set(Number(r.article_id), r.title);
-      byKind.set('kb_article', titles);
-    })());
+    jobs.push(
+      (async () => {
+        const rows: Array<{ article_id: unknown; title: string }> = await db('kb_article_versions')
+          .whereIn('article_id', articles)
+          .orderBy('id')
+          .select('article_id', 'title');
+        const titles = new Map<number, string>();
+        for (const r of rows) if (!titles.has(Number(r.article_id))) titles.set(Number(r.article_id), r.title);
+        byKind.set('kb_article', titles);
+      })(),
+    );
   }
   await Promise.all(jobs);
   return { byKind, ticketByTracking };

@@ -21,15 +21,38 @@ export type AuditRow = {
  * same however deep). The filters each lead an index ending in created_at (person, action) or
  * are ranges of created_at itself.
  */
-export async function listAuditPage(db: Knex, filter: AuditFilter, cursor: AuditCursor | null, limit: number): Promise<{ rows: AuditRow[]; next: AuditCursor | null }> {
-  const q = db('audit_log').select('id', 'created_at', 'staff_id', 'staff_name', 'action', 'target_type', 'target_id', 'details', 'ip');
+export async function listAuditPage(
+  db: Knex,
+  filter: AuditFilter,
+  cursor: AuditCursor | null,
+  limit: number,
+): Promise<{ rows: AuditRow[]; next: AuditCursor | null }> {
+  const q = db('audit_log').select(
+    'id',
+    'created_at',
+    'staff_id',
+    'staff_name',
+    'action',
+    'target_type',
+    'target_id',
+    'details',
+    'ip',
+  );
   if (filter.staffId !== undefined) q.where('staff_id', filter.staffId);
   if (filter.action !== undefined) q.where('action', filter.action);
   if (filter.from !== undefined) q.where('created_at', '>=', filter.from);
   if (filter.to !== undefined) q.where('created_at', '<', filter.to);
   // The plain range bound lets the index start at the cursor (an OR alone would be a filter).
-  if (cursor) q.where('created_at', '<=', cursor.createdAt).andWhere((w) => w.where('created_at', '<', cursor.createdAt).orWhere('id', '<', cursor.id));
-  const raw = (await q.orderBy([{ column: 'created_at', order: 'desc' }, { column: 'id', order: 'desc' }]).limit(limit + 1)) as Array<Record<string, unknown>>;
+  if (cursor)
+    q.where('created_at', '<=', cursor.createdAt).andWhere((w) =>
+      w.where('created_at', '<', cursor.createdAt).orWhere('id', '<', cursor.id),
+    );
+  const raw = (await q
+    .orderBy([
+      { column: 'created_at', order: 'desc' },
+      { column: 'id', order: 'desc' },
+    ])
+    .limit(limit + 1)) as Array<Record<string, unknown>>;
   const rows = raw.slice(0, limit).map(
     (r): AuditRow => ({
       id: Number(r.id),

@@ -6,11 +6,22 @@ import { DAY } from '../clock';
 
 const awaiting = new Set<string>(awaitingStatusKeys);
 const relevant = new Set<TicketEvent['type']>([
-  'ticket.created', 'ticket.customer_replied', 'ticket.staff_replied', 'ticket.status_changed', 'ticket.category_changed', 'ticket.escalated', 'ticket.merged',
+  'ticket.created',
+  'ticket.customer_replied',
+  'ticket.staff_replied',
+  'ticket.status_changed',
+  'ticket.category_changed',
+  'ticket.escalated',
+  'ticket.merged',
 ]);
 
 /** When a ticket in this state closes by itself: N days (its category's, else the desk's) from now; never with 0. */
-export async function planAutoClose(trx: Knex, settings: SettingsService, ticketId: number, now: number): Promise<void> {
+export async function planAutoClose(
+  trx: Knex,
+  settings: SettingsService,
+  ticketId: number,
+  now: number,
+): Promise<void> {
   const facts = await autoCloseFacts(trx, ticketId);
   if (!facts || facts.merged || !awaiting.has(facts.statusKey)) return setAutoCloseAt(trx, ticketId, null);
   const days = facts.categoryDays ?? (await settings.all(trx))['tickets.autoCloseDays'];
@@ -21,7 +32,12 @@ export async function planAutoClose(trx: Knex, settings: SettingsService, ticket
  * Sets a waiting ticket's closing time again after the days changed (or for a ticket that was
  * waiting before auto-close existed): N days from its last change, at the earliest now.
  */
-export async function replanAutoClose(trx: Knex, settings: SettingsService, ticketId: number, now: number): Promise<void> {
+export async function replanAutoClose(
+  trx: Knex,
+  settings: SettingsService,
+  ticketId: number,
+  now: number,
+): Promise<void> {
   const facts = await autoCloseFacts(trx, ticketId);
   if (!facts || facts.merged || !awaiting.has(facts.statusKey)) return setAutoCloseAt(trx, ticketId, null);
   const days = facts.categoryDays ?? (await settings.all(trx))['tickets.autoCloseDays'];

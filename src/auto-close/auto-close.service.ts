@@ -20,7 +20,11 @@ const awaiting = new Set<string>(awaitingStatusKeys);
  * customer's reply at the same moment wins), and the customer's mail is queued in the same
  * transaction, in their language, saying until when an answer reopens the ticket.
  */
-export async function autoCloseTicket(deps: AutoCloseDeps, due: { ticketId: number; closeAt: number }, now: number): Promise<boolean> {
+export async function autoCloseTicket(
+  deps: AutoCloseDeps,
+  due: { ticketId: number; closeAt: number },
+  now: number,
+): Promise<boolean> {
   return withTransaction(deps.db, async (trx) => {
     if (!(await claimAutoClose(trx, due.ticketId, due.closeAt))) return false;
     const facts = await autoCloseFacts(trx, due.ticketId);
@@ -28,9 +32,14 @@ export async function autoCloseTicket(deps: AutoCloseDeps, due: { ticketId: numb
     const before = (await findTicketById(trx, due.ticketId))!;
     const closed = (await findStatusByKey(trx, 'closed'))!;
     const resolvedAt = before.resolvedAt ?? now;
-    if (!(await closeIfStill(trx, due.ticketId, facts.statusId, Number(closed.id), before.resolvedAt, now))) return false;
+    if (!(await closeIfStill(trx, due.ticketId, facts.statusId, Number(closed.id), before.resolvedAt, now)))
+      return false;
     const ticket = (await findTicketById(trx, due.ticketId))!;
-    await deps.events.publish(trx, { type: 'ticket.status_changed', ticket, from: before.statusKey, to: 'closed', actor: system }, now);
+    await deps.events.publish(
+      trx,
+      { type: 'ticket.status_changed', ticket, from: before.statusKey, to: 'closed', actor: system },
+      now,
+    );
     const settings = await deps.settings.all(trx);
     await insertTicketEvent(trx, ticket.id, 'ticket.auto_closed', system, { from: before.statusKey }, now);
     const reopenDays = settings['tickets.reopenDays'];
@@ -41,7 +50,11 @@ export async function autoCloseTicket(deps: AutoCloseDeps, due: { ticketId: numb
       automatic: true,
       ticketId: ticket.id,
       vars: {
-        ticket: { trackingId: ticket.trackingId, subject: ticket.subject, url: await customerTicketUrl(deps, trx, ticket, now) },
+        ticket: {
+          trackingId: ticket.trackingId,
+          subject: ticket.subject,
+          url: await customerTicketUrl(deps, trx, ticket, now),
+        },
         reopenUntil: reopenDays > 0 ? resolvedAt + reopenDays * DAY : null,
         newTicketUrl: `${settings['helpdesk.url']}/helpdesk/tickets/new`,
       },

@@ -8,7 +8,11 @@ import { DAY } from '../clock';
  * recorded time (older data) takes the message. The web reply, the reopen button and the mail
  * import all ask here.
  */
-export function takesCustomerReply(ticket: { statusIsOpen: boolean; resolvedAt: number | null }, reopenDays: number, now: number): boolean {
+export function takesCustomerReply(
+  ticket: { statusIsOpen: boolean; resolvedAt: number | null },
+  reopenDays: number,
+  now: number,
+): boolean {
   if (ticket.statusIsOpen) return true;
   if (reopenDays <= 0) return false;
   return ticket.resolvedAt === null || now - ticket.resolvedAt <= reopenDays * DAY;

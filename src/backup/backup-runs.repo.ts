@@ -12,7 +12,17 @@ export type BackupRun = {
   error: string | null;
 };
 
-type Row = { started_at: number; finished_at: number; status: string; file: string; bytes: number | null; rows_total: number | null; files: number | null; schema_version: string | null; error: string | null };
+type Row = {
+  started_at: number;
+  finished_at: number;
+  status: string;
+  file: string;
+  bytes: number | null;
+  rows_total: number | null;
+  files: number | null;
+  schema_version: string | null;
+  error: string | null;
+};
 
 export async function insertBackupRun(db: Db, run: BackupRun): Promise<void> {
   await db('backup_runs').insert({
@@ -29,7 +39,13 @@ export async function insertBackupRun(db: Db, run: BackupRun): Promise<void> {
 }
 
 export async function latestBackupRuns(db: Db, limit: number): Promise<BackupRun[]> {
-  const rows = await db('backup_runs').orderBy([{ column: 'finished_at', order: 'desc' }, { column: 'id', order: 'desc' }]).limit(limit).select<Row[]>('*');
+  const rows = await db('backup_runs')
+    .orderBy([
+      { column: 'finished_at', order: 'desc' },
+      { column: 'id', order: 'desc' },
+    ])
+    .limit(limit)
+    .select<Row[]>('*');
   const num = (v: unknown) => (v === null || v === undefined ? null : Number(v));
   return rows.map((r) => ({
     startedAt: Number(r.started_at),

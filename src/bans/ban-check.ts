@@ -5,7 +5,9 @@ import type { Ban } from './bans.repo';
 function parseAddress(ip: string): ipaddr.IPv4 | ipaddr.IPv6 | null {
   try {
     const addr = ipaddr.parse(ip.trim());
-    return addr.kind() === 'ipv6' && (addr as ipaddr.IPv6).isIPv4MappedAddress() ? (addr as ipaddr.IPv6).toIPv4Address() : addr;
+    return addr.kind() === 'ipv6' && (addr as ipaddr.IPv6).isIPv4MappedAddress()
+      ? (addr as ipaddr.IPv6).toIPv4Address()
+      : addr;
   } catch {
     return null;
   }
@@ -18,11 +20,16 @@ export function ipMatches(ip: string, banned: string): boolean {
   try {
     if (banned.includes('/')) {
       const [range, bits] = ipaddr.parseCIDR(banned);
-      const net = range.kind() === 'ipv6' && (range as ipaddr.IPv6).isIPv4MappedAddress() ? [(range as ipaddr.IPv6).toIPv4Address(), bits - 96] as const : [range, bits] as const;
+      const net =
+        range.kind() === 'ipv6' && (range as ipaddr.IPv6).isIPv4MappedAddress()
+          ? ([(range as ipaddr.IPv6).toIPv4Address(), bits - 96] as const)
+          : ([range, bits] as const);
       return addr.kind() === net[0].kind() && addr.match(net[0] as never, net[1]);
     }
     const single = parseAddress(banned);
-    return single !== null && single.kind() === addr.kind() && single.toNormalizedString() === addr.toNormalizedString();
+    return (
+      single !== null && single.kind() === addr.kind() && single.toNormalizedString() === addr.toNormalizedString()
+    );
   } catch {
     return false;
   }

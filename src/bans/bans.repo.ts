@@ -6,9 +6,19 @@ export async function listBans(db: Knex): Promise<Ban[]> {
   return db('bans').select<Ban[]>('kind', 'value');
 }
 
-export async function insertBan(db: Knex, ban: Ban & { reason?: string | null; staffId?: number | null }, now: number): Promise<void> {
+export async function insertBan(
+  db: Knex,
+  ban: Ban & { reason?: string | null; staffId?: number | null },
+  now: number,
+): Promise<void> {
   await db('bans')
-    .insert({ kind: ban.kind, value: ban.value.toLowerCase(), reason: ban.reason ?? null, created_by_staff_id: ban.staffId ?? null, created_at: now })
+    .insert({
+      kind: ban.kind,
+      value: ban.value.toLowerCase(),
+      reason: ban.reason ?? null,
+      created_by_staff_id: ban.staffId ?? null,
+      created_at: now,
+    })
     .onConflict(['kind', 'value'])
     .ignore();
 }
@@ -21,14 +31,23 @@ export async function listBanDetails(db: Knex): Promise<BanDetails[]> {
     .leftJoin('staff_users as s', 's.id', 'b.created_by_staff_id')
     .orderBy('b.id', 'desc')
     .select('b.id', 'b.kind', 'b.value', 'b.reason', 'b.created_at', 's.name as created_by');
-  return rows.map((r: { id: number; kind: Ban['kind']; value: string; reason: string | null; created_at: number; created_by: string | null }) => ({
-    id: Number(r.id),
-    kind: r.kind,
-    value: r.value,
-    reason: r.reason,
-    createdAt: Number(r.created_at),
-    createdBy: r.created_by,
-  }));
+  return rows.map(
+    (r: {
+      id: number;
+      kind: Ban['kind'];
+      value: string;
+      reason: string | null;
+      created_at: number;
+      created_by: string | null;
+    }) => ({
+      id: Number(r.id),
+      kind: r.kind,
+      value: r.value,
+      reason: r.reason,
+      createdAt: Number(r.created_at),
+      createdBy: r.created_by,
+    }),
+  );
 }
 
 export async function findBan(db: Knex, id: number): Promise<(Ban & { id: number }) | undefined> {

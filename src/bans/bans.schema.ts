@@ -23,7 +23,12 @@ export const newBanSchema = z
     reason: z.string().trim().max(255, 'bans.errors.reasonTooLong').optional().default(''),
   })
   .superRefine((ban, ctx) => {
-    const ok = ban.kind === 'email' ? emailShape.test(ban.value) : ban.kind === 'domain' ? domainShape.test(ban.value.replace(/^@/, '')) : validIpBan(ban.value);
+    const ok =
+      ban.kind === 'email'
+        ? emailShape.test(ban.value)
+        : ban.kind === 'domain'
+          ? domainShape.test(ban.value.replace(/^@/, ''))
+          : validIpBan(ban.value);
     if (!ok) ctx.addIssue({ code: 'custom', path: ['value'], message: `bans.errors.value_${ban.kind}` });
   })
   .transform((ban) => ({ ...ban, value: ban.kind === 'domain' ? ban.value.replace(/^@/, '') : ban.value }));

@@ -14,9 +14,20 @@ export async function addBan(db: Db, actor: BanActor, input: unknown, now: numbe
   if (!parsed.success) throw new ValidationError('The ban is not valid.', fieldErrors(parsed.error));
   const ban = parsed.data;
   await withTransaction(db, async (trx) => {
-    if (await banExists(trx, ban)) throw new ValidationError('This ban exists already.', { value: 'bans.errors.duplicate' });
+    if (await banExists(trx, ban))
+      throw new ValidationError('This ban exists already.', { value: 'bans.errors.duplicate' });
     await insertBan(trx, { ...ban, reason: ban.reason || null, staffId: actor.id }, now);
-    await recordAudit(trx, { actor, action: 'ban.added', target: { type: 'ban', id: `${ban.kind}:${ban.value}` }, details: { reason: ban.reason }, ip: actor.ip }, now);
+    await recordAudit(
+      trx,
+      {
+        actor,
+        action: 'ban.added',
+        target: { type: 'ban', id: `${ban.kind}:${ban.value}` },
+        details: { reason: ban.reason },
+        ip: actor.ip,
+      },
+      now,
+    );
   });
   return ban;
 }
@@ -26,6 +37,10 @@ export async function removeBan(db: Db, actor: BanActor, id: number, now: number
     const ban = Number.isSafeInteger(id) ? await findBan(trx, id) : undefined;
     if (!ban) throw new NotFoundError();
     await deleteBan(trx, ban.id);
-    await recordAudit(trx, { actor, action: 'ban.removed', target: { type: 'ban', id: `${ban.kind}:${ban.value}` }, ip: actor.ip }, now);
+    await recordAudit(
+      trx,
+      { actor, action: 'ban.removed', target: { type: 'ban', id: `${ban.kind}:${ban.value}` }, ip: actor.ip },
+      now,
+    );
   });
 }

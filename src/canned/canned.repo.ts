@@ -26,11 +26,25 @@ export async function findCanned(db: Knex, id: number): Promise<Canned | undefin
 }
 
 export async function insertCanned(db: Knex, c: Omit<Canned, 'id'>, now: number): Promise<number> {
-  return insertReturningId(db, 'canned_responses', { title: c.title, body: c.body, folder: c.folder, owner_staff_id: c.ownerStaffId, created_at: now, updated_at: now });
+  return insertReturningId(db, 'canned_responses', {
+    title: c.title,
+    body: c.body,
+    folder: c.folder,
+    owner_staff_id: c.ownerStaffId,
+    created_at: now,
+    updated_at: now,
+  });
 }
 
-export async function updateCanned(db: Knex, id: number, c: Omit<Canned, 'id' | 'ownerStaffId'>, now: number): Promise<void> {
-  await db('canned_responses').where({ id }).update({ title: c.title, body: c.body, folder: c.folder, updated_at: now });
+export async function updateCanned(
+  db: Knex,
+  id: number,
+  c: Omit<Canned, 'id' | 'ownerStaffId'>,
+  now: number,
+): Promise<void> {
+  await db('canned_responses')
+    .where({ id })
+    .update({ title: c.title, body: c.body, folder: c.folder, updated_at: now });
 }
 
 export async function deleteCanned(db: Knex, id: number): Promise<void> {

@@ -9,12 +9,29 @@ type Staff = CapabilityHolder & { id: number; name: string };
 // eslint-disable-next-line no-control-regex
 const noControl = (v: string) => !/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/.test(v);
 export const cannedSchema = z.object({
-  title: z.string({ error: 'form.required' }).trim().min(1, { error: 'form.required' }).max(191, { error: 'form.tooLong' }).refine((v) => noControl(v) && !/[\r\n]/.test(v), { error: 'form.invalidCharacters' }),
-  folder: z.string({ error: 'form.invalid' }).trim().max(120, { error: 'form.tooLong' }).refine(noControl, { error: 'form.invalidCharacters' }).optional().default(''),
+  title: z
+    .string({ error: 'form.required' })
+    .trim()
+    .min(1, { error: 'form.required' })
+    .max(191, { error: 'form.tooLong' })
+    .refine((v) => noControl(v) && !/[\r\n]/.test(v), { error: 'form.invalidCharacters' }),
+  folder: z
+    .string({ error: 'form.invalid' })
+    .trim()
+    .max(120, { error: 'form.tooLong' })
+    .refine(noControl, { error: 'form.invalidCharacters' })
+    .optional()
+    .default(''),
   body: z
     .string({ error: 'form.required' })
     .transform((v) => v.replace(/\r\n?/g, '\n').trim())
-    .pipe(z.string().min(1, { error: 'form.required' }).max(20_000, { error: 'form.tooLong' }).refine(noControl, { error: 'form.invalidCharacters' })),
+    .pipe(
+      z
+        .string()
+        .min(1, { error: 'form.required' })
+        .max(20_000, { error: 'form.tooLong' })
+        .refine(noControl, { error: 'form.invalidCharacters' }),
+    ),
   shared: z.literal('yes').optional(),
 });
 
@@ -35,7 +52,8 @@ function parse(input: unknown) {
   const parsed = cannedSchema.safeParse(input);
   if (!parsed.success) {
     const errors: Record<string, string> = {};
-    for (const issue of parsed.error.issues) errors[String(issue.path[0])] ??= issue.message.includes('.') ? issue.message : 'form.invalid';
+    for (const issue of parsed.error.issues)
+      errors[String(issue.path[0])] ??= issue.message.includes('.') ? issue.message : 'form.invalid';
     throw new ValidationError('Check the response.', errors);
   }
   return parsed.data;
@@ -50,20 +68,31 @@ const knownPlaceholder = new RegExp(`\\{\\{\\s*(${placeholderNames.join('|')})\\
  * templates' `[a-z_]+` on purpose: people write "{{customer.name}}" or "{{ Name }}" here.
  */
 export function unknownPlaceholders(body: string): string[] {
-  const found = [...body.matchAll(/\{\{\s*([^{}]*?)\s*\}\}/g)].map((m) => m[1]!).filter((name) => !(placeholderNames as readonly string[]).includes(name));
+  const found = [...body.matchAll(/\{\{\s*([^{}]*?)\s*\}\}/g)]
+    .map((m) => m[1]!)
+    .filter((name) => !(placeholderNames as readonly string[]).includes(name));
   return [...new Set(found.map((name) => `{{${name}}}`))];
 }
 
-export async function saveCanned(db: Db, staff: Staff, id: number | null, input: unknown, now: number): Promise<number> {
+export async function saveCanned(
+  db: Db,
+  staff: Staff,
+  id: number | null,
+  input: unknown,
+  now: number,
+): Promise<number> {
   const data = parse(input);
   const unknown = unknownPlaceholders(data.body);
   if (unknown.length) {
     const vars = { names: unknown.slice(0, 5).join(', '), known: placeholderNames.map((n) => `{{${n}}}`).join(', ') };
-    throw new ValidationError('Unknown placeholders.', { body: `ticketUx.canned.unknownPlaceholders|${JSON.stringify(vars)}` });
+    throw new ValidationError('Unknown placeholders.', {
+      body: `ticketUx.canned.unknownPlaceholders|${JSON.stringify(vars)}`,
+    });
   }
   const fields = { title: data.title, body: data.body, folder: data.folder || null };
   if (id === null) {
-    if (data.shared && !can(staff, 'canned.manage')) throw new ValidationError('Only administrators write shared responses.', { shared: 'canned.sharedAdminOnly' });
+    if (data.shared && !can(staff, 'canned.manage'))
+      throw new ValidationError('Only administrators write shared responses.', { shared: 'canned.sharedAdminOnly' });
     return insertCanned(db, { ...fields, ownerStaffId: data.shared ? null : staff.id }, now);
   }
   const existing = await cannedForStaff(db, staff, id);
@@ -92,8 +121,16 @@ export function searchCanned(list: Canned[], query: string): Canned[] {
   });
 }
 
-export function fillPlaceholders(body: string, values: { customerName: string; trackingId: string; ticketLink: string; staffName: string }): string {
-  const map: Record<(typeof placeholderNames)[number], string> = { customer_name: values.customerName, tracking_id: values.trackingId, ticket_link: values.ticketLink, staff_name: values.staffName };
+export function fillPlaceholders(
+  body: string,
+  values: { customerName: string; trackingId: string; ticketLink: string; staffName: string },
+): string {
+  const map: Record<(typeof placeholderNames)[number], string> = {
+    customer_name: values.customerName,
+    tracking_id: values.trackingId,
+    ticket_link: values.ticketLink,
+    staff_name: values.staffName,
+  };
   return body.replace(knownPlaceholder, (_m, key: (typeof placeholderNames)[number]) => map[key] ?? '');
 }
 

@@ -1,14 +1,31 @@
 import type { Knex } from 'knex';
 
-export type NamedRow = { id: number; key?: string; name: string; names: string | null; color?: string; is_builtin?: boolean | number };
+export type NamedRow = {
+  id: number;
+  key?: string;
+  name: string;
+  names: string | null;
+  color?: string;
+  is_builtin?: boolean | number;
+};
 
 /** Everything the names and colours are picked from; small tables, read whole. */
-export async function readCatalog(db: Knex): Promise<{ statuses: NamedRow[]; priorities: NamedRow[]; categories: NamedRow[]; fields: Array<{ id: number; label: string; labels: string | null; hints: string | null }> }> {
+export async function readCatalog(db: Knex): Promise<{
+  statuses: NamedRow[];
+  priorities: NamedRow[];
+  categories: NamedRow[];
+  fields: Array<{ id: number; label: string; labels: string | null; hints: string | null }>;
+}> {
   const [statuses, priorities, categories, fields] = await Promise.all([
     db('statuses').select<NamedRow[]>('id', 'key', 'name', 'names', 'color', 'is_builtin'),
     db('priorities').select<NamedRow[]>('id', 'key', 'name', 'names', 'color', 'is_builtin'),
     db('categories').select<NamedRow[]>('id', 'name', 'names'),
-    db('custom_fields').select<Array<{ id: number; label: string; labels: string | null; hints: string | null }>>('id', 'label', 'labels', 'hints'),
+    db('custom_fields').select<Array<{ id: number; label: string; labels: string | null; hints: string | null }>>(
+      'id',
+      'label',
+      'labels',
+      'hints',
+    ),
   ]);
   return { statuses, priorities, categories, fields };
 }

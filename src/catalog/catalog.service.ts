@@ -50,13 +50,26 @@ export class CatalogService {
     this.loading ??= (async () => {
       try {
         const rows = await readCatalog(this.db);
-        const entry = (r: { name: string; names: string | null; is_builtin?: boolean | number; color?: string }): Entry => ({ name: r.name, names: parseNames(r.names), builtin: Boolean(r.is_builtin), color: r.color });
+        const entry = (r: {
+          name: string;
+          names: string | null;
+          is_builtin?: boolean | number;
+          color?: string;
+        }): Entry => ({ name: r.name, names: parseNames(r.names), builtin: Boolean(r.is_builtin), color: r.color });
         const loaded: Loaded = {
           statuses: new Map(rows.statuses.map((r) => [String(r.key), entry(r)])),
           priorities: new Map(rows.priorities.map((r) => [String(r.key), entry(r)])),
           categories: new Map(rows.categories.map((r) => [Number(r.id), entry(r)])),
-          fields: new Map(rows.fields.map((r) => [Number(r.id), { name: r.label, names: parseNames(r.labels), hints: parseNames(r.hints), builtin: false }])),
-          css: badgeCss(rows.statuses.map((r) => ({ key: String(r.key), color: String(r.color) })), rows.priorities.map((r) => ({ key: String(r.key), color: String(r.color) }))),
+          fields: new Map(
+            rows.fields.map((r) => [
+              Number(r.id),
+              { name: r.label, names: parseNames(r.labels), hints: parseNames(r.hints), builtin: false },
+            ]),
+          ),
+          css: badgeCss(
+            rows.statuses.map((r) => ({ key: String(r.key), color: String(r.color) })),
+            rows.priorities.map((r) => ({ key: String(r.key), color: String(r.color) })),
+          ),
           cssVersion: '',
         };
         loaded.cssVersion = crypto.createHash('sha256').update(loaded.css).digest('hex').slice(0, 12);
@@ -81,15 +94,32 @@ export class CatalogService {
    * the desk's side ("Waiting for customer", not the customer's "Waiting for you"): the
    * `staffStatus.*` texts, where there is one, before `status.*`. Admin-given names win in both.
    */
-  async namesFor(viewer: string, defaultLanguage: string, audience: 'customer' | 'staff' = 'customer'): Promise<CatalogNames> {
+  async namesFor(
+    viewer: string,
+    defaultLanguage: string,
+    audience: 'customer' | 'staff' = 'customer',
+  ): Promise<CatalogNames> {
     const c = await this.load();
     const t = this.i18n.getFixedT(viewer);
-    const builtin = (prefix: string, key: string, e: Entry | undefined) => (e?.builtin && this.i18n.exists(`${prefix}.${key}`, { lng: viewer }) ? t(`${prefix}.${key}`) : null);
-    const builtinStatus = (key: string, e: Entry | undefined) => (audience === 'staff' ? builtin('staffStatus', key, e) : null) ?? builtin('status', key, e);
-    const pick = (e: Entry | undefined, fallback: string, builtinText: string | null = null) => (e ? pickName(e.names, viewer, defaultLanguage, e.name || fallback, builtinText) : builtinText ?? fallback);
+    const builtin = (prefix: string, key: string, e: Entry | undefined) =>
+      e?.builtin && this.i18n.exists(`${prefix}.${key}`, { lng: viewer }) ? t(`${prefix}.${key}`) : null;
+    const builtinStatus = (key: string, e: Entry | undefined) =>
+      (audience === 'staff' ? builtin('staffStatus', key, e) : null) ?? builtin('status', key, e);
+    const pick = (e: Entry | undefined, fallback: string, builtinText: string | null = null) =>
+      e ? pickName(e.names, viewer, defaultLanguage, e.name || fallback, builtinText) : (builtinText ?? fallback);
     return {
-      status: (key, fallback) => pick(c.statuses.get(key), fallback, builtinStatus(key, c.statuses.get(key) ?? { builtin: true, name: '', names: {} })),
-      priority: (key, fallback) => pick(c.priorities.get(key), fallback, builtin('priority', key, c.priorities.get(key) ?? { builtin: true, name: '', names: {} })),
+      status: (key, fallback) =>
+        pick(
+          c.statuses.get(key),
+          fallback,
+          builtinStatus(key, c.statuses.get(key) ?? { builtin: true, name: '', names: {} }),
+        ),
+      priority: (key, fallback) =>
+        pick(
+          c.priorities.get(key),
+          fallback,
+          builtin('priority', key, c.priorities.get(key) ?? { builtin: true, name: '', names: {} }),
+        ),
       category: (id, fallback) => pick(c.categories.get(Number(id)), fallback),
       field: (id, fallback) => pick(c.fields.get(Number(id)), fallback),
       fieldHint: (id) => {

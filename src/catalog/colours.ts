@@ -6,7 +6,14 @@ const safeKey = /^[a-z0-9_]{1,32}$/;
 
 type Rgb = [number, number, number];
 const toRgb = (hex: string): Rgb => [1, 3, 5].map((i) => parseInt(hex.slice(i, i + 2), 16)) as Rgb;
-const toHex = (rgb: Rgb) => `#${rgb.map((c) => Math.round(Math.min(255, Math.max(0, c))).toString(16).padStart(2, '0')).join('')}`;
+const toHex = (rgb: Rgb) =>
+  `#${rgb
+    .map((c) =>
+      Math.round(Math.min(255, Math.max(0, c)))
+        .toString(16)
+        .padStart(2, '0'),
+    )
+    .join('')}`;
 const mix = (a: Rgb, b: Rgb, share: number): Rgb => a.map((c, i) => c * share + b[i]! * (1 - share)) as Rgb;
 
 function luminance([r, g, b]: Rgb): number {
@@ -43,13 +50,19 @@ export function badgeColours(colour: string, surface: string): { fg: string; bg:
 
 const lightSurface = '#ffffff';
 const darkSurface = '#161b22';
-const defaultColour = new Map<string, string>([...builtinStatuses.map((s) => [`status:${s.key}`, s.color] as const), ...builtinPriorities.map((p) => [`priority:${p.key}`, p.color] as const)]);
+const defaultColour = new Map<string, string>([
+  ...builtinStatuses.map((s) => [`status:${s.key}`, s.color] as const),
+  ...builtinPriorities.map((p) => [`priority:${p.key}`, p.color] as const),
+]);
 
 /**
  * The stylesheet for status and priority badges. Built-in statuses keep the hand-tuned colours
  * of tessera.css until an admin recolours them; every other one gets a rule from its colour.
  */
-export function badgeCss(statuses: Array<{ key: string; color: string }>, priorities: Array<{ key: string; color: string }>): string {
+export function badgeCss(
+  statuses: Array<{ key: string; color: string }>,
+  priorities: Array<{ key: string; color: string }>,
+): string {
   const light: string[] = [];
   const dark: string[] = [];
   const add = (attribute: string, kind: string, item: { key: string; color: string }) => {

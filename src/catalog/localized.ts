@@ -31,7 +31,13 @@ export function storeNames(names: Names): string | null {
  * statuses and priorities are translated in the locale files), else the help desk's default
  * language, else the stored name.
  */
-export function pickName(names: Names, viewer: string, defaultLanguage: string, fallback: string, builtinText?: string | null): string {
+export function pickName(
+  names: Names,
+  viewer: string,
+  defaultLanguage: string,
+  fallback: string,
+  builtinText?: string | null,
+): string {
   return names[viewer as LanguageCode] ?? builtinText ?? names[defaultLanguage as LanguageCode] ?? fallback;
 }
 
@@ -51,7 +57,14 @@ export const checkedIds = () =>
   z
     .union([z.string(), z.array(z.string()).max(1000)], { error: 'form.invalid' })
     .transform((v) => (Array.isArray(v) ? v : [v]))
-    .pipe(z.array(z.string().regex(/^\d{1,9}$/, { error: 'form.invalid' }).transform(Number)))
+    .pipe(
+      z.array(
+        z
+          .string()
+          .regex(/^\d{1,9}$/, { error: 'form.invalid' })
+          .transform(Number),
+      ),
+    )
     .optional()
     .default([]);
 
@@ -60,9 +73,12 @@ export const checkedIds = () =>
  * name is required; the others may stay empty and then fall back to it.
  */
 export function namesSchema(prefix: string, max: number, defaultLanguage: LanguageCode) {
-  const shape = Object.fromEntries(languageCodes.map((code) => [`${prefix}_${code}`, lineText(max).optional().default('')])) as Record<string, z.ZodType<string>>;
+  const shape = Object.fromEntries(
+    languageCodes.map((code) => [`${prefix}_${code}`, lineText(max).optional().default('')]),
+  ) as Record<string, z.ZodType<string>>;
   return z.object(shape).superRefine((v, ctx) => {
-    if (!v[`${prefix}_${defaultLanguage}`]) ctx.addIssue({ code: 'custom', path: [`${prefix}_${defaultLanguage}`], message: 'form.required' });
+    if (!v[`${prefix}_${defaultLanguage}`])
+      ctx.addIssue({ code: 'custom', path: [`${prefix}_${defaultLanguage}`], message: 'form.required' });
   });
 }
 
@@ -72,13 +88,21 @@ export function namesFromForm(values: Record<string, string>, prefix: string): N
   return out;
 }
 
-export function formFromNames(names: Names, prefix: string, fallback: string, defaultLanguage: string): Record<string, string> {
-  return Object.fromEntries(languageCodes.map((code) => [`${prefix}_${code}`, names[code] ?? (code === defaultLanguage ? fallback : '')]));
+export function formFromNames(
+  names: Names,
+  prefix: string,
+  fallback: string,
+  defaultLanguage: string,
+): Record<string, string> {
+  return Object.fromEntries(
+    languageCodes.map((code) => [`${prefix}_${code}`, names[code] ?? (code === defaultLanguage ? fallback : '')]),
+  );
 }
 
 /** Zod issues as `{ field: locale key }`, the first problem of each field. */
 export function fieldErrors(error: z.ZodError): Record<string, string> {
   const errors: Record<string, string> = {};
-  for (const issue of error.issues) errors[String(issue.path[0] ?? 'form')] ??= issue.message.includes('.') ? issue.message : 'form.invalid';
+  for (const issue of error.issues)
+    errors[String(issue.path[0] ?? 'form')] ??= issue.message.includes('.') ? issue.message : 'form.invalid';
   return errors;
 }

@@ -38,7 +38,10 @@ export function categorySchema(defaultLanguage: LanguageCode) {
         .refine((v) => v === null || v <= 365, { error: 'autoClose.errors.days' })
         .optional()
         .default(null),
-      auto_assign: z.enum(['none', 'round_robin', 'least_loaded'], { error: 'form.invalid' }).optional().default('none'),
+      auto_assign: z
+        .enum(['none', 'round_robin', 'least_loaded'], { error: 'form.invalid' })
+        .optional()
+        .default('none'),
       sort_order: z
         .string({ error: 'form.invalid' })
         .trim()

@@ -8,8 +8,15 @@ import type { LanguageCode } from '../i18n/i18n';
 import { listActiveStaff } from '../staff/staff.repo';
 import { listPriorities } from '../tickets/statuses.repo';
 import {
-  escalationLinks, findCategory, insertCategoryFull, listAllCategories, replaceStaffOfCategory, staffIdsOfCategory, updateCategory,
-  type CategoryAdminRow, type CategoryWrite,
+  escalationLinks,
+  findCategory,
+  insertCategoryFull,
+  listAllCategories,
+  replaceStaffOfCategory,
+  staffIdsOfCategory,
+  updateCategory,
+  type CategoryAdminRow,
+  type CategoryWrite,
 } from './categories.repo';
 import { categorySchema } from './categories.schema';
 import { ensureAssignTurn } from './ticket-routing.repo';
@@ -19,7 +26,10 @@ export type AdminActor = { id: number; name: string; ip: string | null };
 
 export const listCategoriesForAdmin = (db: Db) => listAllCategories(db);
 
-export async function categoryForAdmin(db: Db, id: number): Promise<{ category: CategoryAdminRow; staffIds: number[] }> {
+export async function categoryForAdmin(
+  db: Db,
+  id: number,
+): Promise<{ category: CategoryAdminRow; staffIds: number[] }> {
   const category = Number.isSafeInteger(id) && id > 0 ? await findCategory(db, id) : undefined;
   if (!category) throw new NotFoundError();
   return { category, staffIds: await staffIdsOfCategory(db, id) };
@@ -27,13 +37,34 @@ export async function categoryForAdmin(db: Db, id: number): Promise<{ category: 
 
 /** What the category form offers: priorities, escalation targets and the staff to tick. */
 export async function categoryFormChoices(db: Db) {
-  const [priorities, categories, staff] = await Promise.all([listPriorities(db), listAllCategories(db), listActiveStaff(db)]);
+  const [priorities, categories, staff] = await Promise.all([
+    listPriorities(db),
+    listAllCategories(db),
+    listActiveStaff(db),
+  ]);
   return { priorities, categories, staff };
 }
 
 /** The form's values for an existing category (or a fresh form). */
-export function categoryFormValues(category: CategoryAdminRow | null, staffIds: number[], defaultLanguage: string): Record<string, string | string[]> {
-  if (!category) return { ...formFromNames({}, 'name', '', defaultLanguage), description: '', visibility: 'public', tier: '1', default_priority: '', escalate_to: '', due_hours: '', auto_close_days: '', auto_assign: 'none', sort_order: '0', staff: [] };
+export function categoryFormValues(
+  category: CategoryAdminRow | null,
+  staffIds: number[],
+  defaultLanguage: string,
+): Record<string, string | string[]> {
+  if (!category)
+    return {
+      ...formFromNames({}, 'name', '', defaultLanguage),
+      description: '',
+      visibility: 'public',
+      tier: '1',
+      default_priority: '',
+      escalate_to: '',
+      due_hours: '',
+      auto_close_days: '',
+      auto_assign: 'none',
+      sort_order: '0',
+      staff: [],
+    };
   return {
     ...formFromNames(parseNames(category.names), 'name', category.name, defaultLanguage),
     description: category.description ?? '',
@@ -63,7 +94,14 @@ function makesCycle(links: Map<number, number | null>, self: number | null, targ
  * Creates or changes a category with the staff who may work it, and logs it; everything in one
  * transaction. The escalation target must exist and must not lead back to this category.
  */
-export async function saveCategory(db: Db, actor: AdminActor, id: number | null, input: unknown, defaultLanguage: LanguageCode, now: number): Promise<number> {
+export async function saveCategory(
+  db: Db,
+  actor: AdminActor,
+  id: number | null,
+  input: unknown,
+  defaultLanguage: LanguageCode,
+  now: number,
+): Promise<number> {
   const parsed = categorySchema(defaultLanguage).safeParse(input);
   if (!parsed.success) throw new ValidationError('Check the category.', fieldErrors(parsed.error));
   const v = parsed.data;
@@ -86,7 +124,8 @@ export async function saveCategory(db: Db, actor: AdminActor, id: number | null,
     if (id !== null && !before) throw new NotFoundError();
     const { priorities, staff } = await categoryFormChoices(trx);
     const errors: Record<string, string> = {};
-    if (row.default_priority_id !== null && !priorities.some((p) => Number(p.id) === row.default_priority_id)) errors.default_priority = 'form.invalid';
+    if (row.default_priority_id !== null && !priorities.some((p) => Number(p.id) === row.default_priority_id))
+      errors.default_priority = 'form.invalid';
     if (row.escalate_to_id !== null) {
       const links = await escalationLinks(trx);
       if (!links.has(row.escalate_to_id)) errors.escalate_to = 'form.invalid';
@@ -99,13 +138,20 @@ export async function saveCategory(db: Db, actor: AdminActor, id: number | null,
     const savedId = id ?? (await insertCategoryFull(trx, row, now));
     if (id !== null) await updateCategory(trx, id, row, now);
     // Tickets already waiting in this category close by the new number of days.
-    if (before && (before.auto_close_days === null ? null : Number(before.auto_close_days)) !== row.auto_close_days) await bumpAutoCloseRevision(trx, now);
+    if (before && (before.auto_close_days === null ? null : Number(before.auto_close_days)) !== row.auto_close_days)
+      await bumpAutoCloseRevision(trx, now);
     const staffBefore = id === null ? [] : await staffIdsOfCategory(trx, savedId);
     await replaceStaffOfCategory(trx, savedId, staffIds);
     await ensureAssignTurn(trx, savedId);
     await recordAudit(
       trx,
-      { actor, action: id === null ? 'category.created' : 'category.changed', target: { type: 'category', id: savedId }, details: { before: before ?? null, after: row, staff: { before: staffBefore, after: staffIds } }, ip: actor.ip ?? undefined },
+      {
+        actor,
+        action: id === null ? 'category.created' : 'category.changed',
+        target: { type: 'category', id: savedId },
+        details: { before: before ?? null, after: row, staff: { before: staffBefore, after: staffIds } },
+        ip: actor.ip ?? undefined,
+      },
       now,
     );
     return savedId;
@@ -113,12 +159,28 @@ export async function saveCategory(db: Db, actor: AdminActor, id: number | null,
 }
 
 /** Archived categories are not offered for new tickets; tickets already in them keep them. */
-export async function setCategoryArchived(db: Db, actor: AdminActor, id: number, archived: boolean, now: number): Promise<void> {
+export async function setCategoryArchived(
+  db: Db,
+  actor: AdminActor,
+  id: number,
+  archived: boolean,
+  now: number,
+): Promise<void> {
   if (!Number.isSafeInteger(id)) throw new NotFoundError();
   await withTransaction(db, async (trx) => {
     const category = await findCategory(trx, id);
     if (!category) throw new NotFoundError();
     await updateCategory(trx, id, { is_active: !archived }, now);
-    await recordAudit(trx, { actor, action: archived ? 'category.archived' : 'category.restored', target: { type: 'category', id }, details: { name: category.name }, ip: actor.ip ?? undefined }, now);
+    await recordAudit(
+      trx,
+      {
+        actor,
+        action: archived ? 'category.archived' : 'category.restored',
+        target: { type: 'category', id },
+        details: { name: category.name },
+        ip: actor.ip ?? undefined,
+      },
+      now,
+    );
   });
 }

@@ -2,7 +2,10 @@ import type { Knex } from 'knex';
 import { seesTickets, type StaffWithRole } from '../staff/ticket-viewers';
 import type { AutoAssign } from './categories.repo';
 
-export async function routingOf(db: Knex, categoryId: number): Promise<{ due_hours: number | null; auto_assign: AutoAssign } | undefined> {
+export async function routingOf(
+  db: Knex,
+  categoryId: number,
+): Promise<{ due_hours: number | null; auto_assign: AutoAssign } | undefined> {
   return db('categories').where({ id: categoryId }).first('due_hours', 'auto_assign');
 }
 
@@ -13,8 +16,14 @@ export async function routingOf(db: Knex, categoryId: number): Promise<{ due_hou
  * write gives the current value on every database (MySQL shows a transaction its own changes).
  */
 export async function takeAssignTurn(trx: Knex, categoryId: number): Promise<number> {
-  const updated = await trx('assignment_turns').where({ category_id: categoryId }).update({ turn: trx.raw('turn + 1') });
-  if (!updated) await trx('assignment_turns').insert({ category_id: categoryId, turn: 1 }).onConflict('category_id').merge({ turn: trx.raw('assignment_turns.turn + 1') });
+  const updated = await trx('assignment_turns')
+    .where({ category_id: categoryId })
+    .update({ turn: trx.raw('turn + 1') });
+  if (!updated)
+    await trx('assignment_turns')
+      .insert({ category_id: categoryId, turn: 1 })
+      .onConflict('category_id')
+      .merge({ turn: trx.raw('assignment_turns.turn + 1') });
   const row = await trx('assignment_turns').where({ category_id: categoryId }).first<{ turn: number }>('turn');
   return Number(row?.turn ?? 1);
 }
@@ -34,10 +43,13 @@ export async function assignableStaff(db: Knex, categoryId: number): Promise<Arr
     .leftJoin('roles as r', 'r.id', 's.role_id')
     .where({ 'sc.category_id': categoryId, 's.is_active': true, 's.is_away': false })
     .orderBy('s.id')
-    .select<Array<{ id: number; name: string } & StaffWithRole>>('s.id', 's.name', 's.is_admin', 'r.capabilities as role_capabilities');
-  return rows
-    .filter(seesTickets)
-    .map((r) => ({ id: Number(r.id), name: r.name }));
+    .select<Array<{ id: number; name: string } & StaffWithRole>>(
+      's.id',
+      's.name',
+      's.is_admin',
+      'r.capabilities as role_capabilities',
+    );
+  return rows.filter(seesTickets).map((r) => ({ id: Number(r.id), name: r.name }));
 }
 
 /**
@@ -46,7 +58,12 @@ export async function assignableStaff(db: Knex, categoryId: number): Promise<Arr
  */
 export async function openTicketLoad(db: Knex, staffId: number, openStatusIds: number[], cap: number): Promise<number> {
   if (!openStatusIds.length) return 0;
-  const inner = db('tickets').select(db.raw('1')).where('owner_id', staffId).whereIn('status_id', openStatusIds).whereNull('merged_into_id').limit(cap);
+  const inner = db('tickets')
+    .select(db.raw('1'))
+    .where('owner_id', staffId)
+    .whereIn('status_id', openStatusIds)
+    .whereNull('merged_into_id')
+    .limit(cap);
   const [row] = await db.from(inner.as('capped')).count<{ n: number }[]>({ n: '*' });
   return Number(row?.n ?? 0);
 }
@@ -55,6 +72,10 @@ export async function openStatusIds(db: Knex): Promise<number[]> {
   return (await db('statuses').where({ is_open: true }).pluck('id')).map(Number);
 }
 
-export async function setTicketRouting(trx: Knex, ticketId: number, patch: { owner_id?: number; due_at?: number }): Promise<void> {
+export async function setTicketRouting(
+  trx: Knex,
+  ticketId: number,
+  patch: { owner_id?: number; due_at?: number },
+): Promise<void> {
   await trx('tickets').where({ id: ticketId }).update(patch);
 }

@@ -1,7 +1,14 @@
 import type { Trx } from '../db/db';
 import type { TicketEvents, TicketSubscriber } from '../tickets/ticket-events';
 import { findTicketById } from '../tickets/tickets.repo';
-import { assignableStaff, openStatusIds, openTicketLoad, routingOf, setTicketRouting, takeAssignTurn } from './ticket-routing.repo';
+import {
+  assignableStaff,
+  openStatusIds,
+  openTicketLoad,
+  routingOf,
+  setTicketRouting,
+  takeAssignTurn,
+} from './ticket-routing.repo';
 
 /** Beyond this many open tickets everyone counts as equally busy (bounds the counting). */
 export const loadCap = 500;
@@ -14,7 +21,11 @@ export type AssignmentChoice = { staffId: number; reason: 'round_robin' | 'least
  * with equal loads take turns through the same rotation, so tickets created at the same moment
  * spread even where a database shows the transaction an older snapshot of the counts.
  */
-export async function chooseAssignee(trx: Trx, categoryId: number, strategy: 'round_robin' | 'least_loaded'): Promise<AssignmentChoice | null> {
+export async function chooseAssignee(
+  trx: Trx,
+  categoryId: number,
+  strategy: 'round_robin' | 'least_loaded',
+): Promise<AssignmentChoice | null> {
   const candidates = await assignableStaff(trx, categoryId);
   if (!candidates.length) return null;
   const turn = await takeAssignTurn(trx, categoryId);
@@ -23,7 +34,9 @@ export async function chooseAssignee(trx: Trx, categoryId: number, strategy: 'ro
     return { staffId: pick.id, reason: 'round_robin', detail: `turn ${turn} of ${candidates.length}` };
   }
   const open = await openStatusIds(trx);
-  const loads = await Promise.all(candidates.map(async (c) => ({ ...c, load: await openTicketLoad(trx, c.id, open, loadCap) })));
+  const loads = await Promise.all(
+    candidates.map(async (c) => ({ ...c, load: await openTicketLoad(trx, c.id, open, loadCap) })),
+  );
   const least = Math.min(...loads.map((l) => l.load));
   const tied = loads.filter((l) => l.load === least);
   const pick = tied[(turn - 1) % tied.length]!;
@@ -53,6 +66,17 @@ export function ticketRouting(events: TicketEvents): TicketSubscriber {
     if (!choice) return;
     await setTicketRouting(trx, ticket.id, { owner_id: choice.staffId });
     const view = (await findTicketById(trx, ticket.id))!;
-    await events.publish(trx, { type: 'ticket.assigned', ticket: view, from: null, to: choice.staffId, actor: system, reason: `auto:${choice.reason} (${choice.detail})` }, now);
+    await events.publish(
+      trx,
+      {
+        type: 'ticket.assigned',
+        ticket: view,
+        from: null,
+        to: choice.staffId,
+        actor: system,
+        reason: `auto:${choice.reason} (${choice.detail})`,
+      },
+      now,
+    );
   };
 }

@@ -15,10 +15,15 @@ runInstalledCommand('Backup failed', async ({ config, db }) => {
     return 2;
   }
   const stamp = new Date().toISOString().replace(/[:.]/g, '-');
-  const out = i >= 0 ? path.resolve(process.argv[i + 1]!) : path.join(resolveFromRoot(config.paths.data), 'backups', `tessera-${stamp}.jsonl.gz`);
+  const out =
+    i >= 0
+      ? path.resolve(process.argv[i + 1]!)
+      : path.join(resolveFromRoot(config.paths.data), 'backups', `tessera-${stamp}.jsonl.gz`);
   fs.mkdirSync(path.dirname(out), { recursive: true, mode: 0o700 });
   const result = await runBackup(db, resolveFromRoot(config.paths.attachments), out);
   const rows = Object.values(result.manifest.tables).reduce((a, b) => a + b, 0);
-  console.log(`Backup written: ${result.file}\n  ${result.bytes} bytes, ${rows} rows in ${Object.keys(result.manifest.tables).length} tables, ${Object.keys(result.manifest.files).length} files, schema ${result.schema}`);
+  console.log(
+    `Backup written: ${result.file}\n  ${result.bytes} bytes, ${rows} rows in ${Object.keys(result.manifest.tables).length} tables, ${Object.keys(result.manifest.files).length} files, schema ${result.schema}`,
+  );
   return 0;
 });

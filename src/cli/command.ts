@@ -19,7 +19,10 @@ export function runCommand(failure: string, command: () => Promise<number>): voi
  * A command on an installed help desk: refuses to run before installation, opens a small pool
  * for the command and closes it afterwards, whatever happens.
  */
-export function runInstalledCommand(failure: string, command: (ctx: { config: AppConfig; db: Db }) => Promise<number>): void {
+export function runInstalledCommand(
+  failure: string,
+  command: (ctx: { config: AppConfig; db: Db }) => Promise<number>,
+): void {
   runCommand(failure, async () => {
     const config = loadConfig();
     if (!config.installed) {

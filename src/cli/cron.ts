@@ -31,7 +31,13 @@ function listenSecondsOf(args: string[]): number {
 const listenSeconds = listenSecondsOf(process.argv.slice(2));
 
 runInstalledCommand('The jobs failed', async ({ config, db }) => {
-  const services = createServices({ config, db, logger: createLogger(config.log.level), i18n: createI18n(), clock: systemClock });
+  const services = createServices({
+    config,
+    db,
+    logger: createLogger(config.log.level),
+    i18n: createI18n(),
+    clock: systemClock,
+  });
   // SIGTERM / SIGINT (the host's cron or a person ends the run) end it early but cleanly: the
   // listener's connections are closed and its leases given back, not left to run out.
   const stop = new AbortController();
@@ -43,8 +49,12 @@ runInstalledCommand('The jobs failed', async ({ config, db }) => {
     const report = await runDueJobs(services, { budgetMs: 4 * 60_000, stopSignal: stop.signal });
     const { sent, deferred, failed } = report.mail;
     console.log(`Mail: ${sent} sent, ${deferred} deferred, ${failed} failed.`);
-    if (report.fetched && report.fetched.mailboxes > 0) console.log(`Mailboxes: ${report.fetched.mailboxes} checked, ${report.fetched.imported} messages taken, ${report.fetched.failed} with errors.`);
-    if (report.spooled && report.spooled.imported > 0) console.log(`Mail spool: ${report.spooled.imported} messages imported.`);
+    if (report.fetched && report.fetched.mailboxes > 0)
+      console.log(
+        `Mailboxes: ${report.fetched.mailboxes} checked, ${report.fetched.imported} messages taken, ${report.fetched.failed} with errors.`,
+      );
+    if (report.spooled && report.spooled.imported > 0)
+      console.log(`Mail spool: ${report.spooled.imported} messages imported.`);
     if (listener) await sleep(listenSeconds * 1000, undefined, { signal: stop.signal }).catch(() => undefined);
   } finally {
     await listener?.stop();

@@ -20,13 +20,16 @@ export async function importHere(raw: Buffer, recipient: string | null): Promise
     const logger = createLogger(config.log.level);
     const services = createServices({ config, db, logger, i18n: createI18n(), clock: systemClock });
     const result = await importRawMail(services, raw, { source: 'pipe', mailboxId: null, recipient });
-    console.log(`tessera mail pipe: ${result.outcome}${result.reason ? ` (${result.reason})` : ''}${result.ticketId ? ` ticket ${result.ticketId}` : ''}`);
+    console.log(
+      `tessera mail pipe: ${result.outcome}${result.reason ? ` (${result.reason})` : ''}${result.ticketId ? ` ticket ${result.ticketId}` : ''}`,
+    );
     return exitCodeFor(result);
   } catch (err) {
-    console.error(`tessera mail pipe: ${err instanceof Error ? err.message : String(err)}; the mail server will try again later.`);
+    console.error(
+      `tessera mail pipe: ${err instanceof Error ? err.message : String(err)}; the mail server will try again later.`,
+    );
     return exitCodeFor(err instanceof Error ? err : new Error(String(err)));
   } finally {
     await db.destroy().catch(() => undefined);
   }
 }
-

@@ -13,10 +13,23 @@ import path from 'node:path';
 import yazl from 'yazl';
 import { fromRoot } from '../paths';
 
-type PackageJson = { name: string; version: string; main?: string; scripts?: Record<string, string> } & Record<string, unknown>;
+type PackageJson = { name: string; version: string; main?: string; scripts?: Record<string, string> } & Record<
+  string,
+  unknown
+>;
 
 /** Folders and files copied as they are; everything the compiled code reads from disk at run time. */
-export const copiedAsIs = ['views', 'public', 'install/views', 'src/i18n/locales', 'config/default.json', 'bin', 'LICENSE', 'README.md', 'package-lock.json'];
+export const copiedAsIs = [
+  'views',
+  'public',
+  'install/views',
+  'src/i18n/locales',
+  'config/default.json',
+  'bin',
+  'LICENSE',
+  'README.md',
+  'package-lock.json',
+];
 
 /** The release's npm scripts: the same commands as in development, on compiled JavaScript. */
 export const releaseScripts: Record<string, string> = {
@@ -60,9 +73,21 @@ export async function buildRelease(outDir = fromRoot('release')): Promise<string
   fs.rmSync(stage, { recursive: true, force: true });
   fs.mkdirSync(stage, { recursive: true });
 
-  execFileSync(process.execPath, [fromRoot('node_modules', 'typescript', 'bin', 'tsc'), '-p', fromRoot('tsconfig.json'), '--outDir', path.join(stage, 'dist'), '--sourceMap', 'false'], {
-    stdio: 'inherit',
-  });
+  execFileSync(
+    process.execPath,
+    [
+      fromRoot('node_modules', 'typescript', 'bin', 'tsc'),
+      '-p',
+      fromRoot('tsconfig.json'),
+      '--outDir',
+      path.join(stage, 'dist'),
+      '--sourceMap',
+      'false',
+    ],
+    {
+      stdio: 'inherit',
+    },
+  );
   // This builder needs TypeScript and yazl (development tools): it is not part of what it ships.
   fs.rmSync(path.join(stage, 'dist', 'src', 'cli', 'release.js'));
   for (const item of copiedAsIs) copy(fromRoot(item), path.join(stage, item));

@@ -66,11 +66,32 @@ async function main(): Promise<number> {
     databaseInputSchema,
     values.db === 'sqlite'
       ? { client: 'sqlite' }
-      : { client: values.db, host: values['db-host'], port: values['db-port'] ?? (values.db === 'mysql' ? 3306 : 5432), database: values['db-name'], user: values['db-user'], password: values['db-password'] ?? config.database.password },
+      : {
+          client: values.db,
+          host: values['db-host'],
+          port: values['db-port'] ?? (values.db === 'mysql' ? 3306 : 5432),
+          database: values['db-name'],
+          user: values['db-user'],
+          password: values['db-password'] ?? config.database.password,
+        },
     'database options',
   );
-  const basics = parse(basicsSchema, { name: values.name, url: values.url, email: values['support-email'] ?? values['admin-email'], timezone: values.timezone, language: values.language }, 'help desk options');
-  const admin = parse(adminSchema, { name: values['admin-name'], email: values['admin-email'], password: values['admin-password'] ?? generated }, 'admin options');
+  const basics = parse(
+    basicsSchema,
+    {
+      name: values.name,
+      url: values.url,
+      email: values['support-email'] ?? values['admin-email'],
+      timezone: values.timezone,
+      language: values.language,
+    },
+    'help desk options',
+  );
+  const admin = parse(
+    adminSchema,
+    { name: values['admin-name'], email: values['admin-email'], password: values['admin-password'] ?? generated },
+    'admin options',
+  );
   const weak = passwordProblem(admin.password, [admin.name, admin.email, basics.name]);
   if (weak) throw new Error(`admin password: ${weak.replace('_', ' ')} (at least 12 characters, hard to guess)`);
 
@@ -78,10 +99,16 @@ async function main(): Promise<number> {
   const probe = await probeDatabase(database, resolveFromRoot(config.paths.data));
   if (!probe.ok) throw new Error(`cannot use the database (${probe.errorKey.split('.').pop()}): ${probe.detail}`);
   if (probe.missing.length) throw new Error(`the database user lacks privileges: ${probe.missing.join(', ')}`);
-  if (probe.existing === 'installed') throw new Error('the database already holds a Tessera help desk; use the browser wizard to connect to it');
+  if (probe.existing === 'installed')
+    throw new Error('the database already holds a Tessera help desk; use the browser wizard to connect to it');
 
   const configDir = configDirFrom(systemEnv);
-  await withInstallLock(configDir, () => installFresh({ env: systemEnv, configDir, version: appVersion, now: () => Date.now() }, { database, basics, admin }));
+  await withInstallLock(configDir, () =>
+    installFresh(
+      { env: systemEnv, configDir, version: appVersion, now: () => Date.now() },
+      { database, basics, admin },
+    ),
+  );
   console.log(`Tessera is installed on ${probe.serverVersion}. Sign in at ${basics.url}/admin as ${admin.email}.`);
   if (generated) console.log(`Generated administrator password (shown once): ${generated}`);
   return 0;

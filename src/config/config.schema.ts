@@ -85,8 +85,16 @@ export const configSchema = z
     secrets: z.object({ session: z.string(), signing: z.string() }).strict(),
     session: z
       .object({
-        idleMinutes: z.number().int().min(5).max(60 * 24 * 30),
-        absoluteHours: z.number().int().min(1).max(24 * 90),
+        idleMinutes: z
+          .number()
+          .int()
+          .min(5)
+          .max(60 * 24 * 30),
+        absoluteHours: z
+          .number()
+          .int()
+          .min(1)
+          .max(24 * 90),
         /** Live sessions per staff member; signing in once more ends the least recently used. */
         maxPerStaff: z.number().int().min(1).max(1000).default(20),
         /** Live sessions per client address (IPv6: per /64) that no staff member is signed in to. */
@@ -105,11 +113,12 @@ export const configSchema = z
         mailAttemptLeaseMs: z.number().int().min(1500).max(3_600_000),
       })
       .strict()
-      .refine((j) => j.mailAttemptLeaseMs > j.mailClaimLeaseMs, { message: 'mailAttemptLeaseMs must be longer than mailClaimLeaseMs', path: ['mailAttemptLeaseMs'] })
+      .refine((j) => j.mailAttemptLeaseMs > j.mailClaimLeaseMs, {
+        message: 'mailAttemptLeaseMs must be longer than mailClaimLeaseMs',
+        path: ['mailAttemptLeaseMs'],
+      })
       .optional(),
-    log: z
-      .object({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']) })
-      .strict(),
+    log: z.object({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']) }).strict(),
   })
   .strict()
   .superRefine((cfg, ctx) => {

@@ -28,6 +28,7 @@ export function parseLmtpAddress(value: string): LmtpListen | string {
 
 export function lmtpListenOf(value: string): LmtpListen {
   const parsed = parseLmtpAddress(value);
-  if (typeof parsed === 'string') throw new Error(`not an LMTP address (${JSON.stringify(value.slice(0, 80))}): ${parsed}`);
+  if (typeof parsed === 'string')
+    throw new Error(`not an LMTP address (${JSON.stringify(value.slice(0, 80))}): ${parsed}`);
   return parsed;
 }

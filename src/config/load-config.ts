@@ -81,7 +81,8 @@ export function loadConfig(env: Env = systemEnv): AppConfig {
   // Files live beside the database unless a place of their own is given (TESSERA_DATA_DIR alone
   // must move everything).
   const paths = isTree(merged.paths) ? merged.paths : {};
-  if (paths.attachments === undefined && typeof paths.data === 'string') merged.paths = { ...paths, attachments: path.join(paths.data, 'attachments') };
+  if (paths.attachments === undefined && typeof paths.data === 'string')
+    merged.paths = { ...paths, attachments: path.join(paths.data, 'attachments') };
   const result = configSchema.safeParse(merged);
   if (!result.success) {
     const lines = result.error.issues.map((issue) => {

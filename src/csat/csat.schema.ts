@@ -13,4 +13,5 @@ export const ratingSchema = z.object({
 });
 
 /** A rating preselected from a mail's one-click link (`?rate=4`), or none. */
-export const preselectedRating = (value: unknown): number | null => (typeof value === 'string' && /^[1-5]$/.test(value) ? Number(value) : null);
+export const preselectedRating = (value: unknown): number | null =>
+  typeof value === 'string' && /^[1-5]$/.test(value) ? Number(value) : null;

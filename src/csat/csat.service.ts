@@ -17,7 +17,8 @@ export type SurveyState = { canRate: boolean; rated: { rating: number; comment: 
  * resolving, or picking another closed status, would otherwise open a new survey each time).
  */
 export async function surveyStateOf(db: Db, ticket: TicketView): Promise<SurveyState> {
-  if (ticket.statusIsOpen || ticket.resolvedAt === null || ticket.mergedIntoId !== null) return { canRate: false, rated: null };
+  if (ticket.statusIsOpen || ticket.resolvedAt === null || ticket.mergedIntoId !== null)
+    return { canRate: false, rated: null };
   const current = (await ratingsOfTicket(db, ticket.id)).find((r) => r.resolvedAt === ticket.resolvedAt);
   const asks = ticket.resolvedBy === 'staff' || ticket.resolvedBy === 'auto';
   return { canRate: asks && !current, rated: current ? { rating: current.rating, comment: current.comment } : null };
@@ -28,16 +29,42 @@ export async function surveyStateOf(db: Db, ticket: TicketView): Promise<SurveyS
  * (another tab, the mail link again) is refused by the unique key, whoever came first. The rating
  * is credited to the staff member who made the resolution, not to whoever owns the ticket now.
  */
-export async function rateResolution(deps: { db: Db; clock: Clock }, ticket: TicketView, input: Record<string, unknown>): Promise<void> {
+export async function rateResolution(
+  deps: { db: Db; clock: Clock },
+  ticket: TicketView,
+  input: Record<string, unknown>,
+): Promise<void> {
   const parsed = ratingSchema.safeParse(input);
   if (!parsed.success) throw new ValidationError('The rating is not valid.', fieldErrors(parsed.error));
   const state = await surveyStateOf(deps.db, ticket);
-  if (!state.canRate) throw new ConflictError(state.rated ? 'already_rated' : 'not_resolved', state.rated ? 'This resolution has been rated already.' : 'The ticket is not resolved.');
+  if (!state.canRate)
+    throw new ConflictError(
+      state.rated ? 'already_rated' : 'not_resolved',
+      state.rated ? 'This resolution has been rated already.' : 'The ticket is not resolved.',
+    );
   const now = deps.clock.now();
   try {
     await withTransaction(deps.db, async (trx) => {
-      await insertRating(trx, { ticketId: ticket.id, resolvedAt: ticket.resolvedAt!, rating: parsed.data.rating, comment: parsed.data.comment || null, staffId: ticket.resolvedByStaffId, categoryId: ticket.categoryId }, now);
-      await insertTicketEvent(trx, ticket.id, 'ticket.satisfaction_rated', { type: 'customer', id: ticket.customerId }, { rating: parsed.data.rating }, now);
+      await insertRating(
+        trx,
+        {
+          ticketId: ticket.id,
+          resolvedAt: ticket.resolvedAt!,
+          rating: parsed.data.rating,
+          comment: parsed.data.comment || null,
+          staffId: ticket.resolvedByStaffId,
+          categoryId: ticket.categoryId,
+        },
+        now,
+      );
+      await insertTicketEvent(
+        trx,
+        ticket.id,
+        'ticket.satisfaction_rated',
+        { type: 'customer', id: ticket.customerId },
+        { rating: parsed.data.rating },
+        now,
+      );
     });
   } catch (err) {
     if (isUniqueViolation(err)) throw new ConflictError('already_rated', 'This resolution has been rated already.');
@@ -51,6 +78,9 @@ export function ticketRatings(db: Db, ticketId: number): Promise<Rating[]> {
 }
 
 /** The survey's figures per staff member and per category over the last `days` days. */
-export function satisfactionOverDays(deps: { db: Db; clock: Clock }, days: number): Promise<{ byStaff: Figure[]; byCategory: Figure[] }> {
+export function satisfactionOverDays(
+  deps: { db: Db; clock: Clock },
+  days: number,
+): Promise<{ byStaff: Figure[]; byCategory: Figure[] }> {
   return satisfactionFigures(deps.db, deps.clock.now() - days * DAY);
 }

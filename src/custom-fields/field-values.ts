@@ -2,10 +2,23 @@ import type { CustomField } from './custom-fields.repo';
 
 /** Fields a customer fills in for a category (staff-only fields are never on the web form). */
 export function customerFieldsFor(fields: CustomField[], categoryId: number | null): CustomField[] {
-  return fields.filter((f) => f.visibleToCustomer && f.requirement !== 'staff' && (f.categoryIds === 'all' || (categoryId !== null && f.categoryIds.includes(categoryId))));
+  return fields.filter(
+    (f) =>
+      f.visibleToCustomer &&
+      f.requirement !== 'staff' &&
+      (f.categoryIds === 'all' || (categoryId !== null && f.categoryIds.includes(categoryId))),
+  );
 }
 
-const maxLength = { text: 255, textarea: 10_000, email: 254, date: 10, select: 255, radio: 255, checkbox: 2000 } as const;
+const maxLength = {
+  text: 255,
+  textarea: 10_000,
+  email: 254,
+  date: 10,
+  select: 255,
+  radio: 255,
+  checkbox: 2000,
+} as const;
 
 /**
  * Checks submitted values against each field's type and options. Input comes from the form as
@@ -14,7 +27,11 @@ const maxLength = { text: 255, textarea: 10_000, email: 254, date: 10, select: 2
 export function validateFieldValues(
   fields: CustomField[],
   body: Record<string, unknown>,
-): { values: Array<{ fieldId: number; value: string }>; errors: Record<string, string>; kept: Record<string, string | string[]> } {
+): {
+  values: Array<{ fieldId: number; value: string }>;
+  errors: Record<string, string>;
+  kept: Record<string, string | string[]>;
+} {
   const values: Array<{ fieldId: number; value: string }> = [];
   const errors: Record<string, string> = {};
   const kept: Record<string, string | string[]> = {};
@@ -23,7 +40,10 @@ export function validateFieldValues(
     const raw = body[name];
     const list = field.type === 'checkbox' ? (Array.isArray(raw) ? raw : raw === undefined ? [] : [raw]) : null;
     if (list) {
-      if (list.length > field.options.length || !list.every((v): v is string => typeof v === 'string' && field.options.includes(v))) {
+      if (
+        list.length > field.options.length ||
+        !list.every((v): v is string => typeof v === 'string' && field.options.includes(v))
+      ) {
         errors[name] = 'form.invalid';
         continue;
       }
@@ -43,8 +63,13 @@ export function validateFieldValues(
       continue;
     }
     if (value.length > maxLength[field.type] || value.includes('\u0000')) errors[name] = 'form.tooLong';
-    else if ((field.type === 'select' || field.type === 'radio') && !field.options.includes(value)) errors[name] = 'form.invalid';
-    else if (field.type === 'date' && !(/^\d{4}-\d{2}-\d{2}$/.test(value) && !Number.isNaN(Date.parse(`${value}T00:00:00Z`)))) errors[name] = 'form.invalidDate';
+    else if ((field.type === 'select' || field.type === 'radio') && !field.options.includes(value))
+      errors[name] = 'form.invalid';
+    else if (
+      field.type === 'date' &&
+      !(/^\d{4}-\d{2}-\d{2}$/.test(value) && !Number.isNaN(Date.parse(`${value}T00:00:00Z`)))
+    )
+      errors[name] = 'form.invalidDate';
     else if (field.type === 'email' && !/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(value)) errors[name] = 'form.invalidEmail';
     else if (field.type !== 'textarea' && /[\r\n]/.test(value)) errors[name] = 'form.invalidCharacters';
     else values.push({ fieldId: field.id, value });

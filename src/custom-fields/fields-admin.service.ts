@@ -1,19 +1,39 @@
 import { z } from 'zod';
 import { recordAudit } from '../audit/audit.repo';
 import type { AdminActor } from '../categories/categories.service';
-import { checkedIds, fieldErrors, formFromNames, lineText, namesFromForm, namesSchema, parseNames, storeNames } from '../catalog/localized';
+import {
+  checkedIds,
+  fieldErrors,
+  formFromNames,
+  lineText,
+  namesFromForm,
+  namesSchema,
+  parseNames,
+  storeNames,
+} from '../catalog/localized';
 import type { Db } from '../db/db';
 import { withTransaction } from '../db/transaction';
 import { NotFoundError, ValidationError } from '../errors';
 import { languageCodes, type LanguageCode } from '../i18n/i18n';
 import type { FieldType } from './custom-fields.repo';
-import { existingCategoryIds, findField, insertField, listAllFields, replaceFieldCategories, updateField, type FieldAdminRow, type FieldWrite } from './fields-admin.repo';
+import {
+  existingCategoryIds,
+  findField,
+  insertField,
+  listAllFields,
+  replaceFieldCategories,
+  updateField,
+  type FieldAdminRow,
+  type FieldWrite,
+} from './fields-admin.repo';
 
 export const fieldTypes: FieldType[] = ['text', 'textarea', 'select', 'radio', 'checkbox', 'date', 'email'];
 const withOptions = new Set<FieldType>(['select', 'radio', 'checkbox']);
 
 function fieldSchema(defaultLanguage: LanguageCode) {
-  const hints = Object.fromEntries(languageCodes.map((code) => [`hint_${code}`, lineText(300).optional().default('')])) as Record<string, z.ZodType<string>>;
+  const hints = Object.fromEntries(
+    languageCodes.map((code) => [`hint_${code}`, lineText(300).optional().default('')]),
+  ) as Record<string, z.ZodType<string>>;
   return namesSchema('label', 120, defaultLanguage)
     .and(z.object(hints))
     .and(
@@ -21,7 +41,14 @@ function fieldSchema(defaultLanguage: LanguageCode) {
         type: z.enum(fieldTypes as [FieldType, ...FieldType[]], { error: 'form.invalid' }).optional(),
         options: z
           .string({ error: 'form.invalid' })
-          .transform((v) => [...new Set(v.split(/\r?\n/).map((o) => o.trim()).filter(Boolean))])
+          .transform((v) => [
+            ...new Set(
+              v
+                .split(/\r?\n/)
+                .map((o) => o.trim())
+                .filter(Boolean),
+            ),
+          ])
           .pipe(z.array(lineText(255)).max(50, { error: 'catalog.errors.tooManyOptions' }))
           .optional()
           .default([]),
@@ -30,7 +57,13 @@ function fieldSchema(defaultLanguage: LanguageCode) {
         visible: z.enum(['yes', ''], { error: 'form.invalid' }).optional(),
         scope: z.enum(['all', 'some'], { error: 'form.invalid' }),
         categories: checkedIds(),
-        sort_order: z.string({ error: 'form.invalid' }).trim().regex(/^-?\d{1,5}$/, { error: 'catalog.errors.order' }).transform(Number).optional().default(0),
+        sort_order: z
+          .string({ error: 'form.invalid' })
+          .trim()
+          .regex(/^-?\d{1,5}$/, { error: 'catalog.errors.order' })
+          .transform(Number)
+          .optional()
+          .default(0),
       }),
     );
 }
@@ -43,8 +76,23 @@ export async function fieldForAdmin(db: Db, id: number): Promise<FieldAdminRow> 
   return field;
 }
 
-export function fieldFormValues(field: FieldAdminRow | null, defaultLanguage: string): Record<string, string | string[]> {
-  if (!field) return { ...formFromNames({}, 'label', '', defaultLanguage), ...formFromNames({}, 'hint', '', defaultLanguage), type: 'text', options: '', requirement: 'optional', placement: 'after', visible: 'yes', scope: 'all', categories: [], sort_order: '0' };
+export function fieldFormValues(
+  field: FieldAdminRow | null,
+  defaultLanguage: string,
+): Record<string, string | string[]> {
+  if (!field)
+    return {
+      ...formFromNames({}, 'label', '', defaultLanguage),
+      ...formFromNames({}, 'hint', '', defaultLanguage),
+      type: 'text',
+      options: '',
+      requirement: 'optional',
+      placement: 'after',
+      visible: 'yes',
+      scope: 'all',
+      categories: [],
+      sort_order: '0',
+    };
   return {
     ...formFromNames(parseNames(field.labels), 'label', field.label, defaultLanguage),
     ...formFromNames(parseNames(field.hints), 'hint', '', defaultLanguage),
@@ -63,10 +111,26 @@ export function fieldFormValues(field: FieldAdminRow | null, defaultLanguage: st
  * Creates or changes a custom field. Its type is chosen once (values already stored were checked
  * against it); options may change, and values given before keep showing as they were typed.
  */
-export async function saveField(db: Db, actor: AdminActor, id: number | null, input: unknown, defaultLanguage: LanguageCode, now: number): Promise<number> {
+export async function saveField(
+  db: Db,
+  actor: AdminActor,
+  id: number | null,
+  input: unknown,
+  defaultLanguage: LanguageCode,
+  now: number,
+): Promise<number> {
   const parsed = fieldSchema(defaultLanguage).safeParse(input);
   if (!parsed.success) throw new ValidationError('Check the field.', fieldErrors(parsed.error));
-  const v = parsed.data as Record<string, unknown> & { type?: FieldType; options: string[]; requirement: FieldWrite['requirement']; placement: FieldWrite['placement']; visible?: 'yes' | ''; scope: 'all' | 'some'; categories: number[]; sort_order: number };
+  const v = parsed.data as Record<string, unknown> & {
+    type?: FieldType;
+    options: string[];
+    requirement: FieldWrite['requirement'];
+    placement: FieldWrite['placement'];
+    visible?: 'yes' | '';
+    scope: 'all' | 'some';
+    categories: number[];
+    sort_order: number;
+  };
   return withTransaction(db, async (trx) => {
     const before = id === null ? null : await findField(trx, id);
     if (id !== null && !before) throw new NotFoundError();
@@ -95,18 +159,44 @@ export async function saveField(db: Db, actor: AdminActor, id: number | null, in
     const savedId = id ?? (await insertField(trx, row, now));
     if (id !== null) await updateField(trx, id, row, now);
     await replaceFieldCategories(trx, savedId, row.all_categories ? [] : categories);
-    await recordAudit(trx, { actor, action: id === null ? 'field.created' : 'field.changed', target: { type: 'custom_field', id: savedId }, details: { before, after: { ...row, categories } }, ip: actor.ip ?? undefined }, now);
+    await recordAudit(
+      trx,
+      {
+        actor,
+        action: id === null ? 'field.created' : 'field.changed',
+        target: { type: 'custom_field', id: savedId },
+        details: { before, after: { ...row, categories } },
+        ip: actor.ip ?? undefined,
+      },
+      now,
+    );
     return savedId;
   });
 }
 
 /** A removed field leaves the forms; the values tickets already have stay, with its label. */
-export async function setFieldRemoved(db: Db, actor: AdminActor, id: number, removed: boolean, now: number): Promise<void> {
+export async function setFieldRemoved(
+  db: Db,
+  actor: AdminActor,
+  id: number,
+  removed: boolean,
+  now: number,
+): Promise<void> {
   if (!Number.isSafeInteger(id)) throw new NotFoundError();
   await withTransaction(db, async (trx) => {
     const field = await findField(trx, id);
     if (!field) throw new NotFoundError();
     await updateField(trx, id, { is_active: !removed }, now);
-    await recordAudit(trx, { actor, action: removed ? 'field.removed' : 'field.restored', target: { type: 'custom_field', id }, details: { label: field.label }, ip: actor.ip ?? undefined }, now);
+    await recordAudit(
+      trx,
+      {
+        actor,
+        action: removed ? 'field.removed' : 'field.restored',
+        target: { type: 'custom_field', id },
+        details: { label: field.label },
+        ip: actor.ip ?? undefined,
+      },
+      now,
+    );
   });
 }

@@ -3,7 +3,9 @@ import type { Knex } from 'knex';
 export type CustomerRow = { id: number; email: string; name: string; language: string };
 
 export async function findCustomerByEmail(db: Knex, email: string): Promise<CustomerRow | undefined> {
-  return db('customers').where({ email: email.toLowerCase() }).first<CustomerRow | undefined>('id', 'email', 'name', 'language');
+  return db('customers')
+    .where({ email: email.toLowerCase() })
+    .first<CustomerRow | undefined>('id', 'email', 'name', 'language');
 }
 
 /**
@@ -12,11 +14,18 @@ export async function findCustomerByEmail(db: Knex, email: string): Promise<Cust
  * them in their other tickets and mails. Run on its own (not inside the ticket's transaction):
  * two first tickets at once then meet on the unique index without aborting either transaction.
  */
-export async function ensureCustomer(db: Knex, input: { email: string; name: string; language: string }, now: number): Promise<number> {
+export async function ensureCustomer(
+  db: Knex,
+  input: { email: string; name: string; language: string },
+  now: number,
+): Promise<number> {
   const email = input.email.toLowerCase();
   const existing = await findCustomerByEmail(db, email);
   if (existing) return Number(existing.id);
-  await db('customers').insert({ email, name: input.name, language: input.language, created_at: now, updated_at: now }).onConflict('email').ignore();
+  await db('customers')
+    .insert({ email, name: input.name, language: input.language, created_at: now, updated_at: now })
+    .onConflict('email')
+    .ignore();
   const row = await findCustomerByEmail(db, email);
   if (!row) throw new Error('customer could not be created');
   return Number(row.id);
@@ -24,7 +33,13 @@ export async function ensureCustomer(db: Knex, input: { email: string; name: str
 
 export type CustomerRecord = CustomerRow & { createdAt: number };
 const recordColumns = ['id', 'email', 'name', 'language', 'created_at'];
-const toRecord = (r: Record<string, unknown>): CustomerRecord => ({ id: Number(r.id), email: String(r.email), name: String(r.name), language: String(r.language), createdAt: Number(r.created_at) });
+const toRecord = (r: Record<string, unknown>): CustomerRecord => ({
+  id: Number(r.id),
+  email: String(r.email),
+  name: String(r.name),
+  language: String(r.language),
+  createdAt: Number(r.created_at),
+});
 
 export async function findCustomerRecord(db: Knex, id: number): Promise<CustomerRecord | undefined> {
   const row = await db('customers').where({ id }).first(recordColumns);

@@ -59,7 +59,8 @@ export function afterCreateFor(client: DatabaseClient, opts: { nodes?: NodeList 
         return;
       }
       // On a node of a list every set-up query has a timeout: a stalled node fails fast and the next is tried.
-      const query = client === 'mysql' ? { sql, timeout: nodeQueryTimeoutMs } : { text: sql, query_timeout: nodeQueryTimeoutMs };
+      const query =
+        client === 'mysql' ? { sql, timeout: nodeQueryTimeoutMs } : { text: sql, query_timeout: nodeQueryTimeoutMs };
       c.query(query, (err) => checkNodeReady(client, conn, err, done, nodes));
     } catch (err) {
       done(err as Error, conn);
@@ -86,14 +87,21 @@ export function isRetryableTxError(err: unknown): boolean {
 
 export function isUniqueViolation(err: unknown): boolean {
   const code = String((err as { code?: unknown })?.code ?? '');
-  return code === 'ER_DUP_ENTRY' || code === '23505' || code.startsWith('SQLITE_CONSTRAINT_UNIQUE') || code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
+  return (
+    code === 'ER_DUP_ENTRY' ||
+    code === '23505' ||
+    code.startsWith('SQLITE_CONSTRAINT_UNIQUE') ||
+    code === 'SQLITE_CONSTRAINT_PRIMARYKEY'
+  );
 }
 
 /** A column the statement names does not exist (the code is newer than the schema: an upgrade is pending). */
 export function isMissingColumn(err: unknown): boolean {
   const code = String((err as { code?: unknown })?.code ?? '');
   const message = String((err as { message?: unknown })?.message ?? '');
-  return code === 'ER_BAD_FIELD_ERROR' || code === '42703' || (code === 'SQLITE_ERROR' && /no (such )?column/i.test(message));
+  return (
+    code === 'ER_BAD_FIELD_ERROR' || code === '42703' || (code === 'SQLITE_ERROR' && /no (such )?column/i.test(message))
+  );
 }
 
 /**
@@ -103,11 +111,30 @@ export function isMissingColumn(err: unknown): boolean {
  * connections), and SQLite's unopenable file.
  */
 const unreachableCodes = new Set([
-  'ECONNREFUSED', 'ECONNRESET', 'ECONNABORTED', 'EPIPE', 'ETIMEDOUT', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH',
-  'PROTOCOL_CONNECTION_LOST', 'ER_CON_COUNT_ERROR', 'ER_SERVER_SHUTDOWN',
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ECONNABORTED',
+  'EPIPE',
+  'ETIMEDOUT',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'PROTOCOL_CONNECTION_LOST',
+  'ER_CON_COUNT_ERROR',
+  'ER_SERVER_SHUTDOWN',
   // Galera: "WSREP has not yet prepared node for application use" (1047), and our own check.
-  'ER_UNKNOWN_COM_ERROR', 'WSREP_NOT_READY',
-  '08000', '08001', '08003', '08004', '08006', '57P01', '57P02', '57P03', '53300',
+  'ER_UNKNOWN_COM_ERROR',
+  'WSREP_NOT_READY',
+  '08000',
+  '08001',
+  '08003',
+  '08004',
+  '08006',
+  '57P01',
+  '57P02',
+  '57P03',
+  '53300',
   'SQLITE_CANTOPEN',
 ]);
 
@@ -116,10 +143,15 @@ const unreachableCodes = new Set([
  * connection timeout ("timeout expired") and its closed clients, mysql2's closed connection,
  * and knex's pool giving up.
  */
-const unreachableMessages = /^timeout expired$|Connection terminated|connect ECONNREFUSED|is not queryable|connection is in closed state|Knex: Timeout acquiring a connection/i;
+const unreachableMessages =
+  /^timeout expired$|Connection terminated|connect ECONNREFUSED|is not queryable|connection is in closed state|Knex: Timeout acquiring a connection/i;
 
 /** True when the database cannot be reached or does not answer (as opposed to a bad query). */
 export function isConnectionError(err: unknown): boolean {
   const e = err as { code?: unknown; name?: unknown; message?: unknown };
-  return unreachableCodes.has(String(e?.code ?? '')) || e?.name === 'KnexTimeoutError' || unreachableMessages.test(String(e?.message ?? ''));
+  return (
+    unreachableCodes.has(String(e?.code ?? '')) ||
+    e?.name === 'KnexTimeoutError' ||
+    unreachableMessages.test(String(e?.message ?? ''))
+  );
 }

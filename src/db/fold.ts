@@ -8,8 +8,19 @@
  */
 const accented = 'áàâäãåāąăčćçďđéèêëēėęěíìîïīįĺľłńňñņóòôöõőōŕřšśşșťţțúùûüűūůųýÿžźżģķļ' + 'ё';
 export const foldFrom = accented + accented.toUpperCase();
-export const foldTo = [...foldFrom].map((c) => (c === 'ё' || c === 'Ё' ? 'е' : c === 'ł' || c === 'Ł' ? 'l' : c === 'đ' || c === 'Đ' ? 'd' : c.normalize('NFD').replace(/\p{M}/gu, '').toLowerCase())).join('');
+export const foldTo = [...foldFrom]
+  .map((c) =>
+    c === 'ё' || c === 'Ё'
+      ? 'е'
+      : c === 'ł' || c === 'Ł'
+        ? 'l'
+        : c === 'đ' || c === 'Đ'
+          ? 'd'
+          : c.normalize('NFD').replace(/\p{M}/gu, '').toLowerCase(),
+  )
+  .join('');
 
 const map = new Map([...foldFrom].map((c, i) => [c, foldTo[i]!]));
 /** A text folded as the databases' indexes fold it: lower case, diacritics off. */
-export const foldText = (text: string): string => [...text.normalize('NFC').toLowerCase()].map((c) => map.get(c) ?? c).join('');
+export const foldText = (text: string): string =>
+  [...text.normalize('NFC').toLowerCase()].map((c) => map.get(c) ?? c).join('');

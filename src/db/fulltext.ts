@@ -7,7 +7,10 @@ import { foldText } from './fold';
  * typed by a person are dropped), at most 8, each matched as a prefix, all required.
  */
 export function searchWords(query: string): string[] {
-  return (query.normalize('NFC').match(/[\p{L}\p{N}]+/gu) ?? []).filter((w) => w.length >= 2).slice(0, 8).map((w) => w.toLowerCase().slice(0, 40));
+  return (query.normalize('NFC').match(/[\p{L}\p{N}]+/gu) ?? [])
+    .filter((w) => w.length >= 2)
+    .slice(0, 8)
+    .map((w) => w.toLowerCase().slice(0, 40));
 }
 
 /**
@@ -24,7 +27,9 @@ export function ticketIdsMatching(db: Knex, words: string[]): Knex.QueryBuilder 
         .from('tickets')
         .whereRaw(`subject_tsv @@ to_tsquery('simple', ?)`, [query])
         .union((q) => q.select('ticket_id').from('messages').whereRaw(`body_tsv @@ to_tsquery('simple', ?)`, [query]))
-        .union((q) => q.select('ticket_id').from('custom_field_values').whereRaw(`value_tsv @@ to_tsquery('simple', ?)`, [query]));
+        .union((q) =>
+          q.select('ticket_id').from('custom_field_values').whereRaw(`value_tsv @@ to_tsquery('simple', ?)`, [query]),
+        );
     }
     case 'mysql':
       return mysqlMatching(db, 'tickets', 'subject', 'id as ticket_id', words)
@@ -36,8 +41,16 @@ export function ticketIdsMatching(db: Knex, words: string[]): Knex.QueryBuilder 
         .select('rowid as ticket_id')
         .from('tickets_fts')
         .whereRaw('tickets_fts MATCH ?', [query])
-        .union((q) => q.select('m.ticket_id').from('messages_fts as f').join('messages as m', 'm.id', 'f.rowid').whereRaw('messages_fts MATCH ?', [query]))
-        .union((q) => q.select('rowid as ticket_id').from('field_values_fts').whereRaw('field_values_fts MATCH ?', [query]));
+        .union((q) =>
+          q
+            .select('m.ticket_id')
+            .from('messages_fts as f')
+            .join('messages as m', 'm.id', 'f.rowid')
+            .whereRaw('messages_fts MATCH ?', [query]),
+        )
+        .union((q) =>
+          q.select('rowid as ticket_id').from('field_values_fts').whereRaw('field_values_fts MATCH ?', [query]),
+        );
     }
   }
 }
@@ -46,7 +59,10 @@ const mysqlBooleanQuery = (words: string[]) => words.map((w) => `+${w}*`).join('
 
 /** One MySQL/MariaDB FULLTEXT index's matches: every word required, each as a word prefix. */
 function mysqlMatching(db: Knex, table: string, column: string, select: string, words: string[]): Knex.QueryBuilder {
-  return db.select(select).from(table).whereRaw(`MATCH(${column}) AGAINST (? IN BOOLEAN MODE)`, [mysqlBooleanQuery(words)]);
+  return db
+    .select(select)
+    .from(table)
+    .whereRaw(`MATCH(${column}) AGAINST (? IN BOOLEAN MODE)`, [mysqlBooleanQuery(words)]);
 }
 
 /** A condition on `tickets as t` that keeps the tickets one of their texts matches. */
@@ -70,11 +86,17 @@ export function mysqlMatchSources(db: Knex, words: string[]): MatchSource[] {
 export function customerIdsMatching(db: Knex, words: string[]): Knex.QueryBuilder {
   switch (clientOf(db)) {
     case 'postgres':
-      return db.select('id').from('customers').whereRaw(`name_tsv @@ to_tsquery('simple', ?)`, [words.map((w) => `${w}:*`).join(' & ')]);
+      return db
+        .select('id')
+        .from('customers')
+        .whereRaw(`name_tsv @@ to_tsquery('simple', ?)`, [words.map((w) => `${w}:*`).join(' & ')]);
     case 'mysql':
       return mysqlMatching(db, 'customers', 'name', 'id', words);
     default:
-      return db.select('rowid as id').from('customers_fts').whereRaw('customers_fts MATCH ?', [words.map((w) => `"${w}"*`).join(' AND ')]);
+      return db
+        .select('rowid as id')
+        .from('customers_fts')
+        .whereRaw('customers_fts MATCH ?', [words.map((w) => `"${w}"*`).join(' AND ')]);
   }
 }
 
@@ -87,7 +109,11 @@ export type KbMatchMode = 'all' | 'any';
  * body; each word matched as a prefix. The words come from searchWords (letters and digits only),
  * so nobody's operators reach an engine.
  */
-export function kbVersionMatch(db: Knex, searched: string[], mode: KbMatchMode): { apply(q: Knex.QueryBuilder): void; rank: Knex.Raw } {
+export function kbVersionMatch(
+  db: Knex,
+  searched: string[],
+  mode: KbMatchMode,
+): { apply(q: Knex.QueryBuilder): void; rank: Knex.Raw } {
   const words = searched.map(foldText);
   switch (clientOf(db)) {
     case 'postgres': {
@@ -104,7 +130,10 @@ export function kbVersionMatch(db: Knex, searched: string[], mode: KbMatchMode):
       const any = terms.map((w) => `${w}*`).join(' ');
       return {
         apply: (q) => q.whereRaw('MATCH(v.title, v.keywords, v.body) AGAINST (? IN BOOLEAN MODE)', [required]),
-        rank: db.raw('4 * MATCH(v.keywords) AGAINST (? IN BOOLEAN MODE) + 2 * MATCH(v.title) AGAINST (? IN BOOLEAN MODE) + MATCH(v.title, v.keywords, v.body) AGAINST (? IN BOOLEAN MODE)', [any, any, any]),
+        rank: db.raw(
+          '4 * MATCH(v.keywords) AGAINST (? IN BOOLEAN MODE) + 2 * MATCH(v.title) AGAINST (? IN BOOLEAN MODE) + MATCH(v.title, v.keywords, v.body) AGAINST (? IN BOOLEAN MODE)',
+          [any, any, any],
+        ),
       };
     }
     default: {
@@ -122,7 +151,11 @@ export function kbVersionMatch(db: Knex, searched: string[], mode: KbMatchMode):
  * InnoDB's full-text index leaves out words shorter than innodb_ft_min_token_size (3) and its
  * stop words, and a required term it never indexed matches nothing: such words are not sent.
  */
-const innodbStopwords = new Set('a about an are as at be by com de en for from how i in is it la of on or that the this to was what when where who will with und www'.split(' '));
+const innodbStopwords = new Set(
+  'a about an are as at be by com de en for from how i in is it la of on or that the this to was what when where who will with und www'.split(
+    ' ',
+  ),
+);
 function mysqlTerms(words: string[]): string[] {
   const kept = words.filter((w) => [...w].length >= 3 && !innodbStopwords.has(w));
   return kept.length ? kept : words.slice(0, 1);

@@ -5,10 +5,14 @@ import { clientOf } from './dialect';
 export async function indexExists(db: Knex, table: string, name: string): Promise<boolean> {
   const client = clientOf(db);
   if (client === 'mysql') {
-    const [rows] = (await db.raw('SELECT 1 FROM information_schema.statistics WHERE table_schema = DATABASE() AND table_name = ? AND index_name = ? LIMIT 1', [table, name])) as [unknown[]];
+    const [rows] = (await db.raw(
+      'SELECT 1 FROM information_schema.statistics WHERE table_schema = DATABASE() AND table_name = ? AND index_name = ? LIMIT 1',
+      [table, name],
+    )) as [unknown[]];
     return rows.length > 0;
   }
-  if (client === 'postgres') return (await db('pg_indexes').where({ tablename: table, indexname: name }).first('indexname')) !== undefined;
+  if (client === 'postgres')
+    return (await db('pg_indexes').where({ tablename: table, indexname: name }).first('indexname')) !== undefined;
   return (await db('sqlite_master').where({ type: 'index', tbl_name: table, name }).first('name')) !== undefined;
 }
 

@@ -16,5 +16,7 @@ export async function insertReturningId(db: Knex, table: string, row: Record<str
  * MySQL names the inserted row VALUES(column), SQLite and PostgreSQL `excluded`.
  */
 export function addedOnConflict(db: Knex, table: string, column: string): Knex.Raw {
-  return clientOf(db) === 'mysql' ? db.raw('?? + VALUES(??)', [`${table}.${column}`, column]) : db.raw('?? + excluded.??', [`${table}.${column}`, column]);
+  return clientOf(db) === 'mysql'
+    ? db.raw('?? + VALUES(??)', [`${table}.${column}`, column])
+    : db.raw('?? + excluded.??', [`${table}.${column}`, column]);
 }

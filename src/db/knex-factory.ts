@@ -22,7 +22,13 @@ function connectionOf(db: DatabaseConfig, dataDir: string, connectTimeoutMs: num
     ssl: db.ssl ? { rejectUnauthorized: true } : undefined,
   };
   if (db.client === 'mysql') {
-    return { ...common, charset: 'utf8mb4', timezone: 'Z', supportBigNumbers: true, connectTimeout: connectTimeoutMs } as Knex.MySql2ConnectionConfig;
+    return {
+      ...common,
+      charset: 'utf8mb4',
+      timezone: 'Z',
+      supportBigNumbers: true,
+      connectTimeout: connectTimeoutMs,
+    } as Knex.MySql2ConnectionConfig;
   }
   return { ...common, connectionTimeoutMillis: connectTimeoutMs } as Knex.PgConnectionConfig;
 }
@@ -47,15 +53,25 @@ export function createKnex(db: DatabaseConfig, dataDir: string, opts: KnexOption
 }
 
 /** The settings createKnex gives Knex; knexfile.ts hands the same to the knex command line. */
-export function knexSettings(db: DatabaseConfig, dataDir: string, opts: KnexOptions = {}): { config: Knex.Config; nodes: NodeList | null } {
+export function knexSettings(
+  db: DatabaseConfig,
+  dataDir: string,
+  opts: KnexOptions = {},
+): { config: Knex.Config; nodes: NodeList | null } {
   const log: KnexLog = opts.logger
-    ? { warn: (m) => opts.logger!.warn({ knex: m }, 'knex'), error: (m) => opts.logger!.error({ knex: m }, 'knex'), debug: (m) => opts.logger!.debug({ knex: m }, 'knex') }
+    ? {
+        warn: (m) => opts.logger!.warn({ knex: m }, 'knex'),
+        error: (m) => opts.logger!.error({ knex: m }, 'knex'),
+        debug: (m) => opts.logger!.debug({ knex: m }, 'knex'),
+      }
     : silent;
   if (db.client === 'postgres') parsePgBigintsAsNumbers();
   if (db.client === 'sqlite') fs.mkdirSync(path.dirname(sqliteFilePath(db, dataDir)), { recursive: true });
   const nodes =
     db.client !== 'sqlite' && db.hosts?.length
-      ? new NodeList(nodesOf(db.hosts, defaultPortOf[db.client]!), { log: opts.logger ? (fields, msg) => opts.logger!.warn(fields, msg) : undefined })
+      ? new NodeList(nodesOf(db.hosts, defaultPortOf[db.client]!), {
+          log: opts.logger ? (fields, msg) => opts.logger!.warn(fields, msg) : undefined,
+        })
       : null;
   // One server: wait for it as long as a request waits (10 s). A list: give up on a node soon
   // enough that the next one is tried within the same request's wait.

@@ -9,6 +9,7 @@ import { clientOf } from './dialect';
  * 20261124180100_customers_email_prefix_index). Callers pass the value in the case stored.
  */
 export function whereStartsWith<T extends Knex.QueryBuilder>(query: T, column: string, value: string): T {
-  if (clientOf(query as unknown as Knex) === 'sqlite') return query.whereRaw('?? GLOB ?', [column, `${value.replace(/[*?[]/g, '[$&]')}*`]) as T;
+  if (clientOf(query as unknown as Knex) === 'sqlite')
+    return query.whereRaw('?? GLOB ?', [column, `${value.replace(/[*?[]/g, '[$&]')}*`]) as T;
   return query.whereRaw(`?? LIKE ? ESCAPE '!'`, [column, `${value.replace(/[!%_]/g, '!$&')}%`]) as T;
 }

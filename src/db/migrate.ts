@@ -40,7 +40,10 @@ export function migratorConfig(): Knex.MigratorConfig {
 
 export async function migrateLatest(db: Knex): Promise<string[]> {
   if (clientOf(db) !== 'sqlite') return ((await db.migrate.latest(migratorConfig())) as [number, string[]])[1];
-  return withSqliteForeignKeysOff(db, async () => ((await db.migrate.latest(migratorConfig())) as [number, string[]])[1]);
+  return withSqliteForeignKeysOff(
+    db,
+    async () => ((await db.migrate.latest(migratorConfig())) as [number, string[]])[1],
+  );
 }
 
 /**
@@ -54,7 +57,10 @@ async function withSqliteForeignKeysOff<T>(db: Knex, run: () => Promise<T>): Pro
   try {
     const result = await run();
     const broken = (await db.raw('PRAGMA foreign_key_check')) as unknown[];
-    if (broken.length > 0) throw new Error(`the migrations left ${broken.length} rows pointing at rows that do not exist, e.g. ${JSON.stringify(broken[0])}`);
+    if (broken.length > 0)
+      throw new Error(
+        `the migrations left ${broken.length} rows pointing at rows that do not exist, e.g. ${JSON.stringify(broken[0])}`,
+      );
     return result;
   } finally {
     await db.raw('PRAGMA foreign_keys = ON');

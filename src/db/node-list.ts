@@ -188,7 +188,10 @@ type MysqlConn = {
   config: { host: string; port: number };
 };
 type PgConn = {
-  query(q: { text: string; query_timeout: number }, cb: (err: Error | null, result?: { rows: Array<{ standby: boolean }> }) => void): void;
+  query(
+    q: { text: string; query_timeout: number },
+    cb: (err: Error | null, result?: { rows: Array<{ standby: boolean }> }) => void,
+  ): void;
   end(): void;
   host: string;
   port: number;
@@ -204,7 +207,13 @@ type PgConn = {
  * `earlier` is the per-connection set-up's error. A connection that passes is watched
  * (watchQueries).
  */
-export function checkNodeReady(client: 'mysql' | 'postgres', conn: unknown, earlier: Error | null, done: Done, nodes?: NodeList): void {
+export function checkNodeReady(
+  client: 'mysql' | 'postgres',
+  conn: unknown,
+  earlier: Error | null,
+  done: Done,
+  nodes?: NodeList,
+): void {
   const ready = () => {
     if (nodes) watchQueries(conn, nodes);
     done(null, conn);
@@ -234,7 +243,8 @@ export function checkNodeReady(client: 'mysql' | 'postgres', conn: unknown, earl
     fail(earlier);
     return;
   }
-  const valuesOf = (rows: unknown) => new Map(((rows as StatusRow[] | undefined) ?? []).map((r) => [String(r.Variable_name).toLowerCase(), r.Value]));
+  const valuesOf = (rows: unknown) =>
+    new Map(((rows as StatusRow[] | undefined) ?? []).map((r) => [String(r.Variable_name).toLowerCase(), r.Value]));
   // MariaDB built with Galera has wsrep_ready OFF when wsrep is off: a plain server, ready.
   my.query({ sql: "SHOW GLOBAL VARIABLES LIKE 'wsrep_on'", timeout: nodeQueryTimeoutMs }, (err, rows) => {
     if (err) return fail(err);
@@ -243,10 +253,18 @@ export function checkNodeReady(client: 'mysql' | 'postgres', conn: unknown, earl
     my.query({ sql, timeout: nodeQueryTimeoutMs }, (err2, rows2) => {
       if (err2) return fail(err2);
       const status = valuesOf(rows2);
-      if (status.get('wsrep_ready') !== 'ON') return fail(new NodeNotReadyError(my.config.host, my.config.port, 'is not ready (wsrep_ready is OFF)'));
+      if (status.get('wsrep_ready') !== 'ON')
+        return fail(new NodeNotReadyError(my.config.host, my.config.port, 'is not ready (wsrep_ready is OFF)'));
       const state = status.get('wsrep_local_state_comment');
       // Joined, Donor/Desynced, Joining: not taking writes normally until Synced (state 4).
-      if (state !== 'Synced') return fail(new NodeNotReadyError(my.config.host, my.config.port, `is not synced (wsrep_local_state_comment is ${state ?? 'missing'})`));
+      if (state !== 'Synced')
+        return fail(
+          new NodeNotReadyError(
+            my.config.host,
+            my.config.port,
+            `is not synced (wsrep_local_state_comment is ${state ?? 'missing'})`,
+          ),
+        );
       ready();
     });
   });

@@ -10,7 +10,10 @@ import { clientOf } from './dialect';
  */
 export function tableInIndexOrder(db: Knex, table: string, alias: string, index: string | null): Knex.Raw | string {
   if (clientOf(db) !== 'sqlite') return `${table} as ${alias}`;
-  return db.raw(index ? `?? as ?? indexed by ??` : `?? as ?? not indexed`, index ? [table, alias, index] : [table, alias]);
+  return db.raw(
+    index ? `?? as ?? indexed by ??` : `?? as ?? not indexed`,
+    index ? [table, alias, index] : [table, alias],
+  );
 }
 
 /**

@@ -23,7 +23,8 @@ const transactionControl = /^\s*(?:begin|commit|end|rollback|savepoint|release)\
 export function isCacheableSql(sql: string): boolean {
   if (sql.length > cachedSqlMaxChars || transactionControl.test(sql)) return false;
   let placeholders = 0;
-  for (let i = sql.indexOf('?'); i !== -1; i = sql.indexOf('?', i + 1)) if (++placeholders > cachedSqlMaxPlaceholders) return false;
+  for (let i = sql.indexOf('?'); i !== -1; i = sql.indexOf('?', i + 1))
+    if (++placeholders > cachedSqlMaxPlaceholders) return false;
   return true;
 }
 

@@ -6,7 +6,13 @@ import type { Knex } from 'knex';
  * each). `key` names the unique key's columns. Meant to run on its own (autocommit): it holds
  * the one row's lock for one statement only.
  */
-export async function upsertAdding(db: Knex, table: string, key: Record<string, string | number>, amounts: Record<string, number>, zeros: string[] = []): Promise<void> {
+export async function upsertAdding(
+  db: Knex,
+  table: string,
+  key: Record<string, string | number>,
+  amounts: Record<string, number>,
+  zeros: string[] = [],
+): Promise<void> {
   const added = Object.entries(amounts).filter(([, n]) => n !== 0);
   if (!added.length) return;
   const row = { ...key, ...Object.fromEntries(zeros.map((c) => [c, 0])), ...amounts };

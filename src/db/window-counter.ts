@@ -8,7 +8,13 @@ export type WindowCount = { hits: number; resetAt: number };
  * statement, starting a new window when the old one has passed, and returns the count. Shared
  * by every instance through the database.
  */
-export async function hitWindowCounter(db: Knex, bucket: string, windowMs: number, now: number, amount = 1): Promise<WindowCount> {
+export async function hitWindowCounter(
+  db: Knex,
+  bucket: string,
+  windowMs: number,
+  now: number,
+  amount = 1,
+): Promise<WindowCount> {
   const resetAt = now + windowMs;
   const n = Math.max(0, Math.min(Math.floor(amount), 1_000_000_000));
   if (clientOf(db) === 'mysql') {
@@ -21,7 +27,9 @@ export async function hitWindowCounter(db: Knex, bucket: string, windowMs: numbe
           'hits = LAST_INSERT_ID(IF(reset_at <= ?, ?, hits + ?)), reset_at = IF(reset_at <= ?, ?, reset_at)',
         [bucket, n, resetAt, now, n, n, now, resetAt],
       );
-      const [rows] = (await trx.raw('SELECT LAST_INSERT_ID() AS hits, reset_at FROM rate_limits WHERE bucket = ?', [bucket])) as [Array<{ hits: number; reset_at: number }>];
+      const [rows] = (await trx.raw('SELECT LAST_INSERT_ID() AS hits, reset_at FROM rate_limits WHERE bucket = ?', [
+        bucket,
+      ])) as [Array<{ hits: number; reset_at: number }>];
       return { hits: Number(rows[0]?.hits ?? n), resetAt: Number(rows[0]?.reset_at ?? resetAt) };
     });
   }

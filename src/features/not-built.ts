@@ -11,7 +11,19 @@ import type { Capability } from '../staff/capabilities';
 const notBuilt = {
   // Superseded by the mailboxes of /admin/mailboxes (src/mailboxes): these one-mailbox settings stay
   // hidden; a configured one was copied into a switched-off mailbox by migration 20261207110000.
-  mailFetching: { settings: ['fetch.protocol', 'fetch.host', 'fetch.port', 'fetch.security', 'fetch.user', 'fetch.password', 'fetch.folder', 'fetch.intervalMinutes', 'fetch.deleteAfterImport'] },
+  mailFetching: {
+    settings: [
+      'fetch.protocol',
+      'fetch.host',
+      'fetch.port',
+      'fetch.security',
+      'fetch.user',
+      'fetch.password',
+      'fetch.folder',
+      'fetch.intervalMinutes',
+      'fetch.deleteAfterImport',
+    ],
+  },
   dateFormats: { settings: ['helpdesk.dateFormat'] },
   reports: { capabilities: ['reports.run'] },
 } satisfies Record<string, { settings?: readonly SettingKey[]; capabilities?: readonly Capability[] }>;

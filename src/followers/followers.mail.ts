@@ -29,7 +29,12 @@ export function followerNotifications(deps: QueueMailDeps): TicketSubscriber {
         automatic: false,
         ticketId: ticket.id,
         messageId: event.messageId,
-        vars: { staffName: event.staffName, ticket: { trackingId: ticket.trackingId, subject: ticket.subject }, replyText: event.body, files },
+        vars: {
+          staffName: event.staffName,
+          ticket: { trackingId: ticket.trackingId, subject: ticket.subject },
+          replyText: event.body,
+          files,
+        },
       });
     }
   };

@@ -12,7 +12,9 @@ export const followersOnMerge: TicketSubscriber = async (trx, event, now) => {
   const source = await findTicketByTrackingId(trx, event.from);
   if (!source || source.id === event.ticket.id) return;
   const present = new Set((await listFollowers(trx, event.ticket.id)).map((f) => f.email));
-  const moving = (await listFollowers(trx, source.id)).map((f) => f.email).filter((e) => e !== event.ticket.customerEmail.toLowerCase() && !present.has(e));
+  const moving = (await listFollowers(trx, source.id))
+    .map((f) => f.email)
+    .filter((e) => e !== event.ticket.customerEmail.toLowerCase() && !present.has(e));
   const room = followersPerTicket - present.size;
   if (moving.length && room > 0) await insertFollowers(trx, event.ticket.id, moving.slice(0, room), null, now);
   await deleteFollowersOfTickets(trx, [source.id]);

@@ -6,8 +6,17 @@ export type Follower = { id: number; email: string; addedByStaffId: number | nul
 export const followersPerTicket = 20;
 
 export async function listFollowers(db: Knex, ticketId: number): Promise<Follower[]> {
-  const rows = await db('ticket_followers').where({ ticket_id: ticketId }).orderBy('id').limit(followersPerTicket).select('id', 'email', 'added_by_staff_id', 'created_at');
-  return rows.map((r: Record<string, unknown>) => ({ id: Number(r.id), email: String(r.email), addedByStaffId: r.added_by_staff_id == null ? null : Number(r.added_by_staff_id), createdAt: Number(r.created_at) }));
+  const rows = await db('ticket_followers')
+    .where({ ticket_id: ticketId })
+    .orderBy('id')
+    .limit(followersPerTicket)
+    .select('id', 'email', 'added_by_staff_id', 'created_at');
+  return rows.map((r: Record<string, unknown>) => ({
+    id: Number(r.id),
+    email: String(r.email),
+    addedByStaffId: r.added_by_staff_id == null ? null : Number(r.added_by_staff_id),
+    createdAt: Number(r.created_at),
+  }));
 }
 
 export async function isFollower(db: Knex, ticketId: number, email: string): Promise<boolean> {
@@ -23,11 +32,22 @@ export async function countFollowers(db: Knex, ticketId: number): Promise<number
  * Adds addresses that are not followers yet (the unique key makes a race add one row); call it
  * in a transaction that locked the ticket (the cap is counted there). Returns those added.
  */
-export async function insertFollowers(trx: Knex, ticketId: number, emails: string[], addedBy: number | null, now: number): Promise<string[]> {
+export async function insertFollowers(
+  trx: Knex,
+  ticketId: number,
+  emails: string[],
+  addedBy: number | null,
+  now: number,
+): Promise<string[]> {
   if (!emails.length) return [];
-  const existing = new Set((await trx('ticket_followers').where({ ticket_id: ticketId }).whereIn('email', emails).pluck('email')).map(String));
+  const existing = new Set(
+    (await trx('ticket_followers').where({ ticket_id: ticketId }).whereIn('email', emails).pluck('email')).map(String),
+  );
   const fresh = emails.filter((e) => !existing.has(e));
-  if (fresh.length) await trx('ticket_followers').insert(fresh.map((email) => ({ ticket_id: ticketId, email, added_by_staff_id: addedBy, created_at: now })));
+  if (fresh.length)
+    await trx('ticket_followers').insert(
+      fresh.map((email) => ({ ticket_id: ticketId, email, added_by_staff_id: addedBy, created_at: now })),
+    );
   return fresh;
 }
 

@@ -20,7 +20,11 @@ import { countFollowers, deleteFollower, followersPerTicket, insertFollowers } f
  */
 
 /** Addresses a ticket never follows with: the help desk's own (a loop) and the ticket's customer (mailed already). */
-async function excludedAddresses(db: Knex, settings: Settings, ticket: Pick<TicketView, 'customerEmail'>): Promise<Set<string>> {
+async function excludedAddresses(
+  db: Knex,
+  settings: Settings,
+  ticket: Pick<TicketView, 'customerEmail'>,
+): Promise<Set<string>> {
   return new Set([...ownAddresses(settings), ...(await mailboxAddresses(db)), ticket.customerEmail.toLowerCase()]);
 }
 
@@ -34,7 +38,13 @@ async function lockTicket(trx: Knex, ticketId: number): Promise<void> {
  * while the setting is on, never our own addresses nor the customer, at most the cap (a Cc of
  * 10,000 looks at its first few dozen addresses only).
  */
-export async function followersFromCc(trx: Knex, settings: Settings, ticket: Pick<TicketView, 'id' | 'customerEmail'>, cc: readonly string[], now: number): Promise<string[]> {
+export async function followersFromCc(
+  trx: Knex,
+  settings: Settings,
+  ticket: Pick<TicketView, 'id' | 'customerEmail'>,
+  cc: readonly string[],
+  now: number,
+): Promise<string[]> {
   if (!settings['mail.ccFollowers'] || !cc.length) return [];
   const excluded = await excludedAddresses(trx, settings, ticket);
   const wanted: string[] = [];
@@ -50,7 +60,11 @@ export type FollowerDeps = { db: Db; clock: Clock; settings: { all(db?: Knex): P
 const addInput = z.object({ email: z.string().trim().toLowerCase().max(191).pipe(z.email()) });
 
 /** Why an address cannot follow, as a locale key of the followers box. */
-export type FollowerProblem = 'followers.errors.email' | 'followers.errors.excluded' | 'followers.errors.full' | 'followers.errors.already';
+export type FollowerProblem =
+  | 'followers.errors.email'
+  | 'followers.errors.excluded'
+  | 'followers.errors.full'
+  | 'followers.errors.already';
 
 export class FollowerError extends ValidationError {
   constructor(readonly problem: FollowerProblem) {
@@ -59,25 +73,47 @@ export class FollowerError extends ValidationError {
 }
 
 /** Staff add an address as a follower (they must be able to reply to the ticket); audited. */
-export async function addFollower(deps: FollowerDeps, staff: CapableStaff & { ip?: string }, ticketId: number, input: unknown): Promise<void> {
+export async function addFollower(
+  deps: FollowerDeps,
+  staff: CapableStaff & { ip?: string },
+  ticketId: number,
+  input: unknown,
+): Promise<void> {
   requireCapability(staff, 'tickets.reply');
   const ticket = await workableTicketForStaff(deps.db, staff, ticketId);
   const parsed = addInput.safeParse(input);
   if (!parsed.success) throw new FollowerError('followers.errors.email');
   const email = parsed.data.email;
   const settings = await deps.settings.all();
-  if ((await excludedAddresses(deps.db, settings, ticket)).has(email)) throw new FollowerError('followers.errors.excluded');
+  if ((await excludedAddresses(deps.db, settings, ticket)).has(email))
+    throw new FollowerError('followers.errors.excluded');
   await withTransaction(deps.db, async (trx) => {
     const now = deps.clock.now();
     await lockTicket(trx, ticket.id);
     if ((await countFollowers(trx, ticket.id)) >= followersPerTicket) throw new FollowerError('followers.errors.full');
-    if (!(await insertFollowers(trx, ticket.id, [email], staff.id, now)).length) throw new FollowerError('followers.errors.already');
-    await recordAudit(trx, { actor: staff, action: 'ticket_follower_added', target: { type: 'ticket', id: ticket.id }, details: { email }, ip: staff.ip }, now);
+    if (!(await insertFollowers(trx, ticket.id, [email], staff.id, now)).length)
+      throw new FollowerError('followers.errors.already');
+    await recordAudit(
+      trx,
+      {
+        actor: staff,
+        action: 'ticket_follower_added',
+        target: { type: 'ticket', id: ticket.id },
+        details: { email },
+        ip: staff.ip,
+      },
+      now,
+    );
   });
 }
 
 /** Staff remove a follower of a ticket they may reply to; another ticket's follower id is "not found". Audited. */
-export async function removeFollower(deps: FollowerDeps, staff: CapableStaff & { ip?: string }, ticketId: number, followerId: number): Promise<void> {
+export async function removeFollower(
+  deps: FollowerDeps,
+  staff: CapableStaff & { ip?: string },
+  ticketId: number,
+  followerId: number,
+): Promise<void> {
   requireCapability(staff, 'tickets.reply');
   const ticket = await workableTicketForStaff(deps.db, staff, ticketId);
   if (!Number.isSafeInteger(followerId) || followerId <= 0) throw new NotFoundError();
@@ -85,6 +121,16 @@ export async function removeFollower(deps: FollowerDeps, staff: CapableStaff & {
     const now = deps.clock.now();
     const email = await deleteFollower(trx, ticket.id, followerId);
     if (email === null) throw new NotFoundError();
-    await recordAudit(trx, { actor: staff, action: 'ticket_follower_removed', target: { type: 'ticket', id: ticket.id }, details: { email }, ip: staff.ip }, now);
+    await recordAudit(
+      trx,
+      {
+        actor: staff,
+        action: 'ticket_follower_removed',
+        target: { type: 'ticket', id: ticket.id },
+        details: { email },
+        ip: staff.ip,
+      },
+      now,
+    );
   });
 }

@@ -30,7 +30,9 @@ export function languageCookieOptions(secure: boolean) {
 }
 
 type CookieRequest = { secure?: boolean; headers: { cookie?: string } };
-type CookieResponse = { cookie?(name: string, value: string, options: ReturnType<typeof languageCookieOptions>): unknown };
+type CookieResponse = {
+  cookie?(name: string, value: string, options: ReturnType<typeof languageCookieOptions>): unknown;
+};
 
 /**
  * The detector's own cookie cache sets the same flags on every response, so behind an HTTPS
@@ -53,7 +55,10 @@ const languageCookieDetector = {
  * looked up in every file, so views call t('staff.title') whatever file holds it.
  */
 export function localeNamespaces(): string[] {
-  const names = fs.readdirSync(`${localesDir}/en`).filter((f) => f.endsWith('.json')).map((f) => f.slice(0, -5));
+  const names = fs
+    .readdirSync(`${localesDir}/en`)
+    .filter((f) => f.endsWith('.json'))
+    .map((f) => f.slice(0, -5));
   return ['translation', ...names.filter((n) => n !== 'translation').sort()];
 }
 

@@ -2,12 +2,27 @@ import type { Knex } from 'knex';
 import { isUniqueViolation } from '../db/dialect';
 import { insertReturningId } from '../db/insert';
 
-export type IdempotencyRecord = { id: number; fingerprint: string; statusCode: number | null; response: string | null; createdAt: number };
+export type IdempotencyRecord = {
+  id: number;
+  fingerprint: string;
+  statusCode: number | null;
+  response: string | null;
+  createdAt: number;
+};
 
 /** Reserves a key for one token; null when the token already holds it (unique index). */
-export async function reserveKey(db: Knex, row: { tokenId: number; keyHash: string; fingerprint: string }, now: number): Promise<number | null> {
+export async function reserveKey(
+  db: Knex,
+  row: { tokenId: number; keyHash: string; fingerprint: string },
+  now: number,
+): Promise<number | null> {
   try {
-    return await insertReturningId(db, 'api_idempotency_keys', { token_id: row.tokenId, key_hash: row.keyHash, fingerprint: row.fingerprint, created_at: now });
+    return await insertReturningId(db, 'api_idempotency_keys', {
+      token_id: row.tokenId,
+      key_hash: row.keyHash,
+      fingerprint: row.fingerprint,
+      created_at: now,
+    });
   } catch (err) {
     if (isUniqueViolation(err)) return null;
     throw err;
@@ -15,8 +30,18 @@ export async function reserveKey(db: Knex, row: { tokenId: number; keyHash: stri
 }
 
 export async function findKey(db: Knex, tokenId: number, keyHash: string): Promise<IdempotencyRecord | undefined> {
-  const r = await db('api_idempotency_keys').where({ token_id: tokenId, key_hash: keyHash }).first('id', 'fingerprint', 'status_code', 'response', 'created_at');
-  return r ? { id: Number(r.id), fingerprint: String(r.fingerprint), statusCode: r.status_code == null ? null : Number(r.status_code), response: r.response ?? null, createdAt: Number(r.created_at) } : undefined;
+  const r = await db('api_idempotency_keys')
+    .where({ token_id: tokenId, key_hash: keyHash })
+    .first('id', 'fingerprint', 'status_code', 'response', 'created_at');
+  return r
+    ? {
+        id: Number(r.id),
+        fingerprint: String(r.fingerprint),
+        statusCode: r.status_code == null ? null : Number(r.status_code),
+        response: r.response ?? null,
+        createdAt: Number(r.created_at),
+      }
+    : undefined;
 }
 
 export async function completeKey(db: Knex, id: number, statusCode: number, response: string): Promise<void> {

@@ -24,7 +24,13 @@ const sha256 = (text: string) => createHash('sha256').update(text, 'utf8').diges
  * two concurrent requests with one key exactly one gets `reserved`; the other sees it running
  * or finished. A key older than the lifetime is forgotten, as if the sweep had removed it.
  */
-export async function claimIdempotencyKey(db: Knex, tokenId: number, key: string, fingerprint: string, now: number): Promise<Claim> {
+export async function claimIdempotencyKey(
+  db: Knex,
+  tokenId: number,
+  key: string,
+  fingerprint: string,
+  now: number,
+): Promise<Claim> {
   const keyHash = sha256(key);
   for (let attempt = 0; attempt < 3; attempt++) {
     const id = await retryOnConflict(() => reserveKey(db, { tokenId, keyHash, fingerprint }, now));
@@ -45,7 +51,9 @@ export async function claimIdempotencyKey(db: Knex, tokenId: number, key: string
 
 /** Keeps the answer of a reserved key, to replay for a repeat. */
 export async function completeIdempotencyKey(db: Knex, id: number, response: StoredResponse): Promise<void> {
-  await retryOnConflict(() => completeKey(db, id, response.status, JSON.stringify({ body: response.body, location: response.location })));
+  await retryOnConflict(() =>
+    completeKey(db, id, response.status, JSON.stringify({ body: response.body, location: response.location })),
+  );
 }
 
 /** Frees a reserved key whose request created nothing (refused or failed), so a retry runs. */
@@ -64,6 +72,11 @@ export function requestFingerprint(method: string, path: string, body: unknown, 
 
 function canonical(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(canonical);
-  if (value && typeof value === 'object') return Object.fromEntries(Object.keys(value).sort().map((k) => [k, canonical((value as Record<string, unknown>)[k])]));
+  if (value && typeof value === 'object')
+    return Object.fromEntries(
+      Object.keys(value)
+        .sort()
+        .map((k) => [k, canonical((value as Record<string, unknown>)[k])]),
+    );
   return value;
 }

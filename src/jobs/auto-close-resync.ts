@@ -24,7 +24,10 @@ export const autoCloseResyncPolicy = { batch: 500, leaseMs: 60_000, budgetMs: 5_
  * with a turn of the event loop after each (letRequestsIn): on SQLite's one connection, requests
  * go between them. A run plans at least one batch before it looks at its time budget (tickets read, not recomputed: closed ones cost reads too).
  */
-export async function resyncAutoClose(deps: { db: Db; clock: Clock; logger: Logger; settings: SettingsService }, opts: { batch?: number; budgetMs?: number; holder?: string } = {}): Promise<number> {
+export async function resyncAutoClose(
+  deps: { db: Db; clock: Clock; logger: Logger; settings: SettingsService },
+  opts: { batch?: number; budgetMs?: number; holder?: string } = {},
+): Promise<number> {
   const name = 'auto-close-resync';
   if (!(await takeJobLease(deps.db, name, deps.clock.now(), autoCloseResyncPolicy.leaseMs, opts.holder))) return 0;
   const worker = newWorkerName();
@@ -49,7 +52,10 @@ export async function resyncAutoClose(deps: { db: Db; clock: Clock; logger: Logg
           await withTransaction(deps.db, (trx) => replanAutoClose(trx, deps.settings, ticket.id, deps.clock.now()));
           done += 1;
         } catch (err) {
-          deps.logger.error({ err, ticketId: ticket.id }, 'auto-close re-plan failed for a ticket; the pass goes on without it');
+          deps.logger.error(
+            { err, ticketId: ticket.id },
+            'auto-close re-plan failed for a ticket; the pass goes on without it',
+          );
         }
         await letRequestsIn();
       }

@@ -9,13 +9,21 @@ import { runLeasedBatch } from './job-lease';
  * down catches up in order. Runs under a database lease; each close is safe on its own as well.
  * A ticket whose close fails is logged and tried again later; the others close meanwhile.
  */
-export async function runAutoClose(deps: AutoCloseDeps & { logger: Logger }, opts: { batch?: number; holder?: string; budgetMs?: number } = {}): Promise<number> {
-  return runLeasedBatch(deps, {
-    name: 'auto-close',
-    leaseMs: 120_000,
-    batch: opts.batch ?? 100,
-    due: (now, limit) => dueAutoCloses(deps.db, now, limit),
-    step: async (due, now) => ((await autoCloseTicket(deps, due, now)) ? 1 : 0),
-    defer: (due, until) => deferAutoClose(deps.db, due.ticketId, due.closeAt, until),
-  }, opts.holder, opts.budgetMs);
+export async function runAutoClose(
+  deps: AutoCloseDeps & { logger: Logger },
+  opts: { batch?: number; holder?: string; budgetMs?: number } = {},
+): Promise<number> {
+  return runLeasedBatch(
+    deps,
+    {
+      name: 'auto-close',
+      leaseMs: 120_000,
+      batch: opts.batch ?? 100,
+      due: (now, limit) => dueAutoCloses(deps.db, now, limit),
+      step: async (due, now) => ((await autoCloseTicket(deps, due, now)) ? 1 : 0),
+      defer: (due, until) => deferAutoClose(deps.db, due.ticketId, due.closeAt, until),
+    },
+    opts.holder,
+    opts.budgetMs,
+  );
 }

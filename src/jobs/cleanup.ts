@@ -29,7 +29,20 @@ const sessionSweep = { batch: 500, maxBatches: 10 };
  * removing its files), and knowledge-base search logs past their retention (in bounded batches).
  * Returns how much it removed.
  */
-export async function sweepLeftovers(deps: { db: Db; clock: Clock; config: Pick<AppConfig, 'paths'>; settings: Pick<SettingsService, 'get'> }): Promise<{ sessions: number; counters: number; files: number; staffTokens: number; blobs: number; idempotencyKeys: number; kbLogs: number }> {
+export async function sweepLeftovers(deps: {
+  db: Db;
+  clock: Clock;
+  config: Pick<AppConfig, 'paths'>;
+  settings: Pick<SettingsService, 'get'>;
+}): Promise<{
+  sessions: number;
+  counters: number;
+  files: number;
+  staffTokens: number;
+  blobs: number;
+  idempotencyKeys: number;
+  kbLogs: number;
+}> {
   const now = deps.clock.now();
   const sessions = await deleteExpiredSessions(deps.db, now, sessionSweep);
   const counters = await deleteExpiredCounters(deps.db, now);
@@ -49,5 +62,13 @@ export async function sweepLeftovers(deps: { db: Db; clock: Clock; config: Pick<
       files++;
     }
   }
-  return { sessions, counters, files, staffTokens, blobs: unused.length, idempotencyKeys, kbLogs: kb.searches + kb.suggestionSessions };
+  return {
+    sessions,
+    counters,
+    files,
+    staffTokens,
+    blobs: unused.length,
+    idempotencyKeys,
+    kbLogs: kb.searches + kb.suggestionSessions,
+  };
 }

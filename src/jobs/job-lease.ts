@@ -14,7 +14,13 @@ const processHolder = `${process.pid}-${randomUUID().slice(0, 8)}`;
  * step the job takes stays safe on its own (a conditional write); the lease keeps two processes
  * from doing the same reads and racing for every row.
  */
-export async function takeJobLease(db: Knex, name: string, now: number, forMs: number, holder = processHolder): Promise<boolean> {
+export async function takeJobLease(
+  db: Knex,
+  name: string,
+  now: number,
+  forMs: number,
+  holder = processHolder,
+): Promise<boolean> {
   return retryOnConflict(() => claimLeaseRow(db, name, holder, now, now + forMs));
 }
 
@@ -57,7 +63,12 @@ export const leasedRunBudgetMs = 5_000;
  * reads new rows. The event loop gets a turn after every step (letRequestsIn): on SQLite's one
  * connection, requests go between the steps instead of waiting for the whole run.
  */
-export async function runLeasedBatch<T>(deps: { db: Knex; clock: { now(): number }; logger: Logger }, job: LeasedBatch<T>, holder?: string, budgetMs = leasedRunBudgetMs): Promise<number> {
+export async function runLeasedBatch<T>(
+  deps: { db: Knex; clock: { now(): number }; logger: Logger },
+  job: LeasedBatch<T>,
+  holder?: string,
+  budgetMs = leasedRunBudgetMs,
+): Promise<number> {
   const now = deps.clock.now();
   if (!(await takeJobLease(deps.db, job.name, now, job.leaseMs, holder))) return 0;
   const started = Date.now();
@@ -85,7 +96,10 @@ export async function runLeasedBatch<T>(deps: { db: Knex; clock: { now(): number
         for (let i = 0; i < rows.length; i += job.many.size) {
           const part = rows.slice(i, i + job.many.size);
           const outcome = await job.many.step(part, now).catch((err: unknown) => {
-            deps.logger.warn({ err, job: job.name, rows: part.length }, 'job batch failed; its rows are stepped one by one');
+            deps.logger.warn(
+              { err, job: job.name, rows: part.length },
+              'job batch failed; its rows are stepped one by one',
+            );
             return { done: 0, left: part };
           });
           done += outcome.done;

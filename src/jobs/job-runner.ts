@@ -17,19 +17,43 @@ import { refreshStaleKbHtml, syncStaleKbTerms } from '../kb/kb-upkeep.service';
 /** The app's services (web process, cron) can also fetch mail; a bare delivery set-up only sends. */
 type FetchingJobDeps = DeliveryDeps & IntakeDeps & { config: Pick<AppConfig, 'paths' | 'secrets'> };
 export type JobDeps = DeliveryDeps | FetchingJobDeps;
-export type JobsReport = { mail: MailDrainSummary; fetched: FetchSummary | null; spooled: SpoolSummary | null; swept: { counters: number; files: number }; slaBreaches: number; slaResynced: number; slaEscalations: number; autoCloseReplanned: number; autoClosed: number; kbTermsSynced: number; kbHtmlRefreshed: number };
+export type JobsReport = {
+  mail: MailDrainSummary;
+  fetched: FetchSummary | null;
+  spooled: SpoolSummary | null;
+  swept: { counters: number; files: number };
+  slaBreaches: number;
+  slaResynced: number;
+  slaEscalations: number;
+  autoCloseReplanned: number;
+  autoClosed: number;
+  kbTermsSynced: number;
+  kbHtmlRefreshed: number;
+};
 
-const canFetch = (deps: JobDeps): deps is FetchingJobDeps => 'events' in deps && 'i18n' in deps && 'secrets' in deps.config;
+const canFetch = (deps: JobDeps): deps is FetchingJobDeps =>
+  'events' in deps && 'i18n' in deps && 'secrets' in deps.config;
 
 /** What the fetch job needs of the app's services. */
-export const fetchDepsOf = (deps: FetchingJobDeps): FetchDeps => ({ db: deps.db, clock: deps.clock, logger: deps.logger, signingSecret: deps.config.secrets.signing, importMail: (raw, origin) => importRawMail(deps, raw, origin) });
+export const fetchDepsOf = (deps: FetchingJobDeps): FetchDeps => ({
+  db: deps.db,
+  clock: deps.clock,
+  logger: deps.logger,
+  signingSecret: deps.config.secrets.signing,
+  importMail: (raw, origin) => importRawMail(deps, raw, origin),
+});
 
 /** The IMAP IDLE listener of this process (nothing to listen with on a bare delivery set-up). */
-export const startListening = (deps: JobDeps, policy: Partial<ListenPolicy> = {}): MailListener | null => (canFetch(deps) ? startMailListener(fetchDepsOf(deps), policy) : null);
+export const startListening = (deps: JobDeps, policy: Partial<ListenPolicy> = {}): MailListener | null =>
+  canFetch(deps) ? startMailListener(fetchDepsOf(deps), policy) : null;
 
 /** The mail bin/tessera-mail-spool left in the data directory's spool. */
 export const importSpoolOf = (deps: FetchingJobDeps, opts: { stopSignal?: AbortSignal; budgetMs?: number } = {}) =>
-  importSpool({ importMail: fetchDepsOf(deps).importMail, now: () => deps.clock.now(), logger: deps.logger }, spoolFolder(resolveFromRoot(deps.config.paths.data)), opts);
+  importSpool(
+    { importMail: fetchDepsOf(deps).importMail, now: () => deps.clock.now(), logger: deps.logger },
+    spoolFolder(resolveFromRoot(deps.config.paths.data)),
+    opts,
+  );
 
 /** One job of a run: one that throws is logged and counts as nothing done; the jobs after it still run. */
 async function guarded<T>(deps: JobDeps, job: string, nothing: T, run: () => Promise<T>): Promise<T> {
@@ -42,10 +66,19 @@ async function guarded<T>(deps: JobDeps, job: string, nothing: T, run: () => Pro
 }
 
 /** Every job that is due, once: the web process's timer and `npm run cron` both call this. */
-export async function runDueJobs(deps: JobDeps, opts: { stopSignal?: AbortSignal; budgetMs?: number } = {}): Promise<JobsReport> {
+export async function runDueJobs(
+  deps: JobDeps,
+  opts: { stopSignal?: AbortSignal; budgetMs?: number } = {},
+): Promise<JobsReport> {
   const noMail: MailDrainSummary = { sent: 0, deferred: 0, failed: 0, batches: 0 };
-  const mail = await guarded(deps, 'mail-delivery', noMail, () => drainDueMail(deps, { stopSignal: opts.stopSignal, budgetMs: opts.budgetMs }));
-  const fetched = canFetch(deps) ? await guarded(deps, 'mail-fetch', null, () => fetchDueMailboxes(fetchDepsOf(deps), { stopSignal: opts.stopSignal, budgetMs: opts.budgetMs })) : null;
+  const mail = await guarded(deps, 'mail-delivery', noMail, () =>
+    drainDueMail(deps, { stopSignal: opts.stopSignal, budgetMs: opts.budgetMs }),
+  );
+  const fetched = canFetch(deps)
+    ? await guarded(deps, 'mail-fetch', null, () =>
+        fetchDueMailboxes(fetchDepsOf(deps), { stopSignal: opts.stopSignal, budgetMs: opts.budgetMs }),
+      )
+    : null;
   const spooled = canFetch(deps) ? await guarded(deps, 'mail-spool', null, () => importSpoolOf(deps, opts)) : null;
   return {
     mail,
@@ -58,7 +91,11 @@ export async function runDueJobs(deps: JobDeps, opts: { stopSignal?: AbortSignal
     slaEscalations: canFetch(deps) ? await guarded(deps, 'sla-escalations', 0, () => runSlaEscalations(deps)) : 0,
     // Closing times first follow a change of the days, then the due ones close.
     autoCloseReplanned: await guarded(deps, 'auto-close-resync', 0, () => resyncAutoClose(deps)),
-    autoClosed: canFetch(deps) ? await guarded(deps, 'auto-close', 0, () => runAutoClose({ ...deps, signingSecret: deps.config.secrets.signing })) : 0,
+    autoClosed: canFetch(deps)
+      ? await guarded(deps, 'auto-close', 0, () =>
+          runAutoClose({ ...deps, signingSecret: deps.config.secrets.signing }),
+        )
+      : 0,
     // The typo vocabulary and stored article HTML catch up with changes, under a lease and a time budget a run.
     kbTermsSynced: await guarded(deps, 'kb-terms', 0, () => syncStaleKbTerms(deps, { budgetMs: opts.budgetMs })),
     kbHtmlRefreshed: await guarded(deps, 'kb-html', 0, () => refreshStaleKbHtml(deps, { budgetMs: opts.budgetMs })),
@@ -87,7 +124,16 @@ export function startJobs(deps: JobDeps, opts: { intervalMs?: number; listen?: b
       .then(
         (report) => {
           const { sent, deferred, failed } = report.mail;
-          if (sent + deferred + failed + (report.fetched?.imported ?? 0) + (report.fetched?.failed ?? 0) + (report.spooled?.imported ?? 0) > 0) deps.logger.info(report, 'jobs ran');
+          if (
+            sent +
+              deferred +
+              failed +
+              (report.fetched?.imported ?? 0) +
+              (report.fetched?.failed ?? 0) +
+              (report.spooled?.imported ?? 0) >
+            0
+          )
+            deps.logger.info(report, 'jobs ran');
         },
         (err: unknown) => deps.logger.error({ err }, 'jobs failed; trying again at the next run'),
       )

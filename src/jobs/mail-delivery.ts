@@ -15,7 +15,11 @@ export type MailDeliveryOptions = { batchSize?: number; stopSignal?: AbortSignal
 export async function deliverDueMail(deps: DeliveryDeps, opts: MailDeliveryOptions = {}): Promise<DeliveryReport> {
   const worker = newWorkerName();
   const now = deps.clock.now();
-  const rows = await claimDueMail(deps.db, { now, lease: { worker, until: now + mailLeasesOf(deps.config.jobs).claimMs }, limit: opts.batchSize ?? deliveryPolicy.batchSize });
+  const rows = await claimDueMail(deps.db, {
+    now,
+    lease: { worker, until: now + mailLeasesOf(deps.config.jobs).claimMs },
+    limit: opts.batchSize ?? deliveryPolicy.batchSize,
+  });
   if (rows.length === 0) return { target: '', outcomes: [], serverDown: null };
   return deliverLeased(deps, rows, worker, { retry: true, stopSignal: opts.stopSignal });
 }

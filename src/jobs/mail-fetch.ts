@@ -3,7 +3,14 @@ import type { MailboxObject } from 'imapflow';
 import type { Clock } from '../clock';
 import type { Db } from '../db/db';
 import type { Logger } from '../logger';
-import { classifyServerError, imapClient, pop3Session, serverLimits, type ServerAccess, type ServerProblem } from '../mailboxes/mail-servers';
+import {
+  classifyServerError,
+  imapClient,
+  pop3Session,
+  serverLimits,
+  type ServerAccess,
+  type ServerProblem,
+} from '../mailboxes/mail-servers';
 import { mailboxAccess } from '../mailboxes/mailboxes.service';
 import {
   addPop3Seen,
@@ -88,7 +95,10 @@ type Run = {
 };
 
 /** Every due mailbox once: claims it, fetches, gives it back with the outcome. */
-export async function fetchDueMailboxes(deps: FetchDeps, opts: { stopSignal?: AbortSignal; budgetMs?: number } = {}): Promise<FetchSummary> {
+export async function fetchDueMailboxes(
+  deps: FetchDeps,
+  opts: { stopSignal?: AbortSignal; budgetMs?: number } = {},
+): Promise<FetchSummary> {
   const started = deps.clock.now();
   const deadline = started + (opts.budgetMs ?? fetchPolicy.budgetMs);
   const summary: FetchSummary = { mailboxes: 0, imported: 0, failed: 0 };
@@ -106,7 +116,13 @@ export async function fetchDueMailboxes(deps: FetchDeps, opts: { stopSignal?: Ab
 
 type RunResult = { imported: number; error: string | null };
 
-async function claimAndFetch(deps: FetchDeps, id: number, deadline: number, stopSignal: AbortSignal | undefined, evenIfNotDue: boolean): Promise<RunResult | 'busy'> {
+async function claimAndFetch(
+  deps: FetchDeps,
+  id: number,
+  deadline: number,
+  stopSignal: AbortSignal | undefined,
+  evenIfNotDue: boolean,
+): Promise<RunResult | 'busy'> {
   const now = deps.clock.now();
   const lease = { worker: newFetchWorkerName(), until: now + fetchPolicy.leaseMs };
   const box = await claimMailbox(deps.db, id, lease, now, { evenIfNotDue });
@@ -117,18 +133,43 @@ async function claimAndFetch(deps: FetchDeps, id: number, deadline: number, stop
  * One run of one mailbox now, due or not (the IDLE listener heard of new mail): the same claim
  * and run as polling, so it is never fetched by two at once. 'busy': another run holds it.
  */
-export async function fetchMailboxNow(deps: FetchDeps, id: number, stopSignal?: AbortSignal): Promise<RunResult | 'busy'> {
+export async function fetchMailboxNow(
+  deps: FetchDeps,
+  id: number,
+  stopSignal?: AbortSignal,
+): Promise<RunResult | 'busy'> {
   return claimAndFetch(deps, id, deps.clock.now() + fetchPolicy.budgetMs, stopSignal, true);
 }
 
 async function originOf(db: Db, box: MailboxRow): Promise<MailOrigin> {
-  const priority = box.priority_id === null ? undefined : (await listPriorities(db)).find((p) => Number(p.id) === box.priority_id);
-  return { source: box.protocol, mailboxId: box.id, defaults: { categoryId: box.category_id, priorityKey: priority?.key ?? null } };
+  const priority =
+    box.priority_id === null ? undefined : (await listPriorities(db)).find((p) => Number(p.id) === box.priority_id);
+  return {
+    source: box.protocol,
+    mailboxId: box.id,
+    defaults: { categoryId: box.category_id, priorityKey: priority?.key ?? null },
+  };
 }
 
 /** One run of one claimed mailbox; always gives the lease back (unless the database is gone). */
-export async function fetchMailbox(deps: FetchDeps, box: MailboxRow, lease: MailboxLease, deadline: number, stopSignal?: AbortSignal): Promise<RunResult> {
-  const run: Run = { deps, box, lease, deadline, stopSignal, origin: await originOf(deps.db, box), imported: 0, more: false, notes: [] };
+export async function fetchMailbox(
+  deps: FetchDeps,
+  box: MailboxRow,
+  lease: MailboxLease,
+  deadline: number,
+  stopSignal?: AbortSignal,
+): Promise<RunResult> {
+  const run: Run = {
+    deps,
+    box,
+    lease,
+    deadline,
+    stopSignal,
+    origin: await originOf(deps.db, box),
+    imported: 0,
+    more: false,
+    notes: [],
+  };
   let error: string | null = null;
   try {
     const access = mailboxAccess(box, deps.signingSecret);
@@ -141,7 +182,11 @@ export async function fetchMailbox(deps: FetchDeps, box: MailboxRow, lease: Mail
     // Cut by a stop request: not the server's fault; whatever is left is fetched at the next run.
     if (stopSignal?.aborted && stopped.problem !== 'database') run.more = true;
     else error = stopped.message;
-    if (error) deps.logger.warn({ mailbox: box.id, problem: stopped.problem, detail: stopped.detail }, 'fetching a mailbox stopped');
+    if (error)
+      deps.logger.warn(
+        { mailbox: box.id, problem: stopped.problem, detail: stopped.detail },
+        'fetching a mailbox stopped',
+      );
   }
   const now = deps.clock.now();
   const next = error ? now + fetchPolicy.retryAfterErrorMs : run.more ? now : now + fetchPolicy.intervalMs;
@@ -220,10 +265,16 @@ async function fetchImapFolder(run: Run, client: ReturnType<typeof imapClient>):
   const mailbox = client.mailbox as MailboxObject;
   const validity = String(mailbox.uidValidity);
   let lastUid = box.imap_uidvalidity === validity ? box.imap_last_uid : 0;
-  if (box.imap_uidvalidity !== validity && !(await saveImapPosition(deps.db, box.id, run.lease.worker, validity, lastUid))) throw new RunStopped('lease_lost', null);
+  if (
+    box.imap_uidvalidity !== validity &&
+    !(await saveImapPosition(deps.db, box.id, run.lease.worker, validity, lastUid))
+  )
+    throw new RunStopped('lease_lost', null);
   if (mailbox.exists === 0) return;
   // "N:*" always names the last message, even when its UID is below N: filter.
-  const listed = (await client.fetchAll(`${lastUid + 1}:*`, { uid: true, size: true }, { uid: true })).filter((m) => m.uid > lastUid).sort((a, b) => a.uid - b.uid);
+  const listed = (await client.fetchAll(`${lastUid + 1}:*`, { uid: true, size: true }, { uid: true }))
+    .filter((m) => m.uid > lastUid)
+    .sort((a, b) => a.uid - b.uid);
   let i = 0;
   while (i < listed.length) {
     if (outOfTime(run)) {
@@ -233,14 +284,22 @@ async function fetchImapFolder(run: Run, client: ReturnType<typeof imapClient>):
     if (!(await holdOn(run))) throw new RunStopped('lease_lost', null);
     const batch: typeof listed = [];
     let bytes = 0;
-    while (i < listed.length && batch.length < fetchPolicy.batchMessages && (batch.length === 0 || bytes + (listed[i]!.size ?? 0) <= fetchPolicy.batchBytes)) {
+    while (
+      i < listed.length &&
+      batch.length < fetchPolicy.batchMessages &&
+      (batch.length === 0 || bytes + (listed[i]!.size ?? 0) <= fetchPolicy.batchBytes)
+    ) {
       bytes += listed[i]!.size ?? 0;
       batch.push(listed[i++]!);
     }
     const wanted = batch.filter((m) => (m.size ?? 0) <= serverLimits.maxMessageBytes);
     const sources = new Map<number, Buffer>();
     if (wanted.length) {
-      for (const m of await client.fetchAll(wanted.map((m) => m.uid).join(','), { uid: true, source: true }, { uid: true })) {
+      for (const m of await client.fetchAll(
+        wanted.map((m) => m.uid).join(','),
+        { uid: true, source: true },
+        { uid: true },
+      )) {
         if (m.source) sources.set(m.uid, m.source);
       }
     }
@@ -278,18 +337,31 @@ async function fetchImapFolder(run: Run, client: ReturnType<typeof imapClient>):
 }
 
 /** Acts on the imported messages of a batch, then moves the position past what was handled. */
-async function recordBatch(run: Run, client: ReturnType<typeof imapClient>, done: number[], validity: string, from: number, through: number): Promise<void> {
+async function recordBatch(
+  run: Run,
+  client: ReturnType<typeof imapClient>,
+  done: number[],
+  validity: string,
+  from: number,
+  through: number,
+): Promise<void> {
   if (done.length) await afterImap(client, run.box, done);
-  if (through !== from && !(await saveImapPosition(run.deps.db, run.box.id, run.lease.worker, validity, through))) throw new RunStopped('lease_lost', null);
+  if (through !== from && !(await saveImapPosition(run.deps.db, run.box.id, run.lease.worker, validity, through)))
+    throw new RunStopped('lease_lost', null);
 }
 
 async function afterImap(client: ReturnType<typeof imapClient>, box: MailboxRow, uids: number[]): Promise<void> {
   const range = uids.join(',');
   let done = true;
   if (box.after_import === 'mark_seen') done = await client.messageFlagsAdd(range, ['\\Seen'], { uid: true });
-  else if (box.after_import === 'move') done = (await client.messageMove(range, box.move_to ?? '', { uid: true })) !== false;
+  else if (box.after_import === 'move')
+    done = (await client.messageMove(range, box.move_to ?? '', { uid: true })) !== false;
   else if (box.after_import === 'delete') done = await client.messageDelete(range, { uid: true });
-  if (!done) throw new RunStopped(box.after_import === 'move' ? 'move_folder' : 'action', `${box.after_import} of UID ${range} failed; the messages were imported and stay in the folder`);
+  if (!done)
+    throw new RunStopped(
+      box.after_import === 'move' ? 'move_folder' : 'action',
+      `${box.after_import} of UID ${range} failed; the messages were imported and stay in the folder`,
+    );
 }
 
 async function fetchPop3(run: Run, access: ServerAccess): Promise<void> {
@@ -297,10 +369,17 @@ async function fetchPop3(run: Run, access: ServerAccess): Promise<void> {
   const client = await pop3Session(access);
   let quit = true;
   try {
-    const list = (await client.list()).map((m) => ({ ...m, hash: crypto.createHash('sha256').update(m.uidl, 'latin1').digest('hex') }));
+    const list = (await client.list()).map((m) => ({
+      ...m,
+      hash: crypto.createHash('sha256').update(m.uidl, 'latin1').digest('hex'),
+    }));
     const seen = await pop3SeenHashes(deps.db, box.id);
     const present = new Set(list.map((m) => m.hash));
-    await forgetPop3Seen(deps.db, box.id, [...seen].filter((h) => !present.has(h)));
+    await forgetPop3Seen(
+      deps.db,
+      box.id,
+      [...seen].filter((h) => !present.has(h)),
+    );
     for (const m of list) {
       if (outOfTime(run)) {
         run.more = true;

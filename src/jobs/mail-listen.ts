@@ -3,7 +3,15 @@ import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ImapFlow } from 'imapflow';
 import { imapClient, serverLimits } from '../mailboxes/mail-servers';
-import { claimListening, markIdleMissing, markListening, releaseListening, renewListening, unlistenedMailboxIds, type ListenLease } from '../mailboxes/mailbox-listening.repo';
+import {
+  claimListening,
+  markIdleMissing,
+  markListening,
+  releaseListening,
+  renewListening,
+  unlistenedMailboxIds,
+  type ListenLease,
+} from '../mailboxes/mailbox-listening.repo';
 import { findMailbox } from '../mailboxes/mailboxes.repo';
 import { mailboxAccess } from '../mailboxes/mailboxes.service';
 import { fetchMailboxNow, type FetchDeps } from './mail-fetch';
@@ -75,7 +83,9 @@ export function startMailListener(deps: FetchDeps, overrides: Partial<Policy> = 
     const done: Promise<void> = l
       .close()
       .then(() => releaseListening(deps.db, id, l.lease.worker))
-      .catch((err: unknown) => deps.logger.warn({ err, mailbox: id }, 'could not give the IDLE lease back; it runs out by itself'))
+      .catch((err: unknown) =>
+        deps.logger.warn({ err, mailbox: id }, 'could not give the IDLE lease back; it runs out by itself'),
+      )
       .finally(() => closing.delete(done));
     closing.add(done);
   };
@@ -190,7 +200,11 @@ class MailboxListening {
       try {
         await this.listenOnce();
       } catch (err) {
-        if (!this.closing) this.deps.logger.warn({ mailbox: this.id, err: err instanceof Error ? err.message : String(err) }, 'the IDLE connection failed; polling covers the gap');
+        if (!this.closing)
+          this.deps.logger.warn(
+            { mailbox: this.id, err: err instanceof Error ? err.message : String(err) },
+            'the IDLE connection failed; polling covers the gap',
+          );
       }
       if (this.closing || this.ended) break;
       if (performance.now() - started >= this.policy.healthyAfterMs) backoff = this.policy.firstBackoffMs;
@@ -230,7 +244,8 @@ class MailboxListening {
       this.wake(); // mail that came while nobody listened
       // idle() returns when IDLE ends (the connection closed); with the folder no longer
       // selected it would return at once, so that ends the connection too.
-      while (!this.closing && client.usable && client.mailbox) await Promise.race([client.idle().catch(() => undefined), closed]);
+      while (!this.closing && client.usable && client.mailbox)
+        await Promise.race([client.idle().catch(() => undefined), closed]);
       return true;
     } finally {
       this.client = null;
@@ -254,7 +269,9 @@ class MailboxListening {
           // A run of another process (or this one's poll) holds the mailbox and may have listed
           // the folder before this mail came: try again once it is done.
           this.wakeups++;
-          await sleep(this.policy.busyRetryMs, undefined, { signal: this.stopping.signal, ref: false }).catch(() => undefined);
+          await sleep(this.policy.busyRetryMs, undefined, { signal: this.stopping.signal, ref: false }).catch(
+            () => undefined,
+          );
         }
       } catch (err) {
         this.deps.logger.error({ err, mailbox: this.id }, 'a fetch woken by IDLE failed; polling takes over');

@@ -13,7 +13,10 @@ import { letRequestsIn } from './yield';
  * and its event. A job that was down catches up in due order, a batch at a time, until nothing
  * is due or the time budget is spent (the rest waits for the next run).
  */
-export async function recordSlaBreaches(deps: { db: Db; clock: Clock }, opts: { batch?: number; budgetMs?: number } = {}): Promise<number> {
+export async function recordSlaBreaches(
+  deps: { db: Db; clock: Clock },
+  opts: { batch?: number; budgetMs?: number } = {},
+): Promise<number> {
   const batch = opts.batch ?? 200;
   const started = Date.now();
   let recorded = 0;
@@ -24,7 +27,14 @@ export async function recordSlaBreaches(deps: { db: Db; clock: Clock }, opts: { 
     for (const clock of due) {
       await withTransaction(deps.db, async (trx) => {
         if (!(await markBreached(trx, clock.id, clock.dueAt, now))) return;
-        await insertTicketEvent(trx, clock.ticketId, 'sla.breached', { type: 'system', id: null }, { kind: clock.kind, dueAt: clock.dueAt }, now);
+        await insertTicketEvent(
+          trx,
+          clock.ticketId,
+          'sla.breached',
+          { type: 'system', id: null },
+          { kind: clock.kind, dueAt: clock.dueAt },
+          now,
+        );
         marked += 1;
       });
       await letRequestsIn(); // requests go between the clocks on SQLite's one connection

@@ -18,18 +18,26 @@ export const escalationBatchFrom = 10;
  * order. Runs under a database lease; each clock's step is safe on its own as well. A clock whose
  * step fails is logged and tried again later; the others escalate meanwhile.
  */
-export async function runSlaEscalations(deps: EscalationDeps & { logger: Logger }, opts: { batch?: number; holder?: string; budgetMs?: number } = {}): Promise<number> {
+export async function runSlaEscalations(
+  deps: EscalationDeps & { logger: Logger },
+  opts: { batch?: number; holder?: string; budgetMs?: number } = {},
+): Promise<number> {
   // Settings read inside a transaction are only taken from the cache when their revision is still
   // the cached one; in a process that runs jobs alone (cron) nothing had filled the cache, and every
   // mail and notification of a level read and parsed every setting. Filled here, outside any transaction.
   await deps.settings.all();
-  return runLeasedBatch(deps, {
-    name: 'sla-escalations',
-    leaseMs: 120_000,
-    batch: opts.batch ?? 200,
-    due: (now, limit) => dueEscalations(deps.db, now, limit),
-    step: (due, now) => escalateDueClock(deps, due, now),
-    many: { from: escalationBatchFrom, size: 50, step: (dues, now) => escalateDueClocks(deps, dues, now) },
-    defer: (due, until) => claimDueEscalation(deps.db, due.clockId, due.nextAt, until),
-  }, opts.holder, opts.budgetMs);
+  return runLeasedBatch(
+    deps,
+    {
+      name: 'sla-escalations',
+      leaseMs: 120_000,
+      batch: opts.batch ?? 200,
+      due: (now, limit) => dueEscalations(deps.db, now, limit),
+      step: (due, now) => escalateDueClock(deps, due, now),
+      many: { from: escalationBatchFrom, size: 50, step: (dues, now) => escalateDueClocks(deps, dues, now) },
+      defer: (due, until) => claimDueEscalation(deps.db, due.clockId, due.nextAt, until),
+    },
+    opts.holder,
+    opts.budgetMs,
+  );
 }

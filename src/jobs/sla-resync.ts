@@ -28,7 +28,10 @@ export const resyncPolicy = { batch: 500, leaseMs: 60_000, budgetMs: 5_000 };
  * (letRequestsIn): on SQLite's one connection, requests go between them. A run recomputes at
  * least one batch before it looks at its time budget (tickets read, not recomputed: closed ones cost reads too).
  */
-export async function resyncSlaClocks(deps: { db: Db; clock: Clock; logger: Logger }, opts: { batch?: number; budgetMs?: number } = {}): Promise<number> {
+export async function resyncSlaClocks(
+  deps: { db: Db; clock: Clock; logger: Logger },
+  opts: { batch?: number; budgetMs?: number } = {},
+): Promise<number> {
   const worker = newWorkerName();
   const started = Date.now();
   const lease = () => ({ worker, until: deps.clock.now() + resyncPolicy.leaseMs });
@@ -52,7 +55,10 @@ export async function resyncSlaClocks(deps: { db: Db; clock: Clock; logger: Logg
           });
           done += 1;
         } catch (err) {
-          deps.logger.error({ err, ticketId: ticket.id }, 'SLA resync failed for a ticket; the pass goes on without it');
+          deps.logger.error(
+            { err, ticketId: ticket.id },
+            'SLA resync failed for a ticket; the pass goes on without it',
+          );
         }
         await letRequestsIn();
       }
@@ -68,7 +74,9 @@ export async function resyncSlaClocks(deps: { db: Db; clock: Clock; logger: Logg
       await letRequestsIn();
     }
   } catch (err) {
-    await releaseResyncPass(deps.db, passName, worker, { cursor, finished: null }, deps.clock.now()).catch(() => undefined);
+    await releaseResyncPass(deps.db, passName, worker, { cursor, finished: null }, deps.clock.now()).catch(
+      () => undefined,
+    );
     throw err;
   }
   await releaseResyncPass(deps.db, passName, worker, { cursor, finished: null }, deps.clock.now());

@@ -23,13 +23,19 @@ export async function markKbSuggestionSubmitted(db: Knex, visitor: string, now: 
 export async function kbDeflectionSince(db: Knex, since: number): Promise<{ shown: number; deflected: number }> {
   const [shown, deflected] = await Promise.all([
     db('kb_suggestion_sessions').where('shown_at', '>=', since).count<Array<{ n: number | string }>>({ n: '*' }),
-    db('kb_suggestion_sessions').where('shown_at', '>=', since).whereNotNull('opened_at').whereNull('submitted_at').count<Array<{ n: number | string }>>({ n: '*' }),
+    db('kb_suggestion_sessions')
+      .where('shown_at', '>=', since)
+      .whereNotNull('opened_at')
+      .whereNull('submitted_at')
+      .count<Array<{ n: number | string }>>({ n: '*' }),
   ]);
   return { shown: Number(shown[0]?.n ?? 0), deflected: Number(deflected[0]?.n ?? 0) };
 }
 
 /** Removes suggestion sessions first shown before a time, at most `batch` rows; returns how many went. */
 export async function deleteKbSuggestionSessionsBefore(db: Knex, before: number, batch: number): Promise<number> {
-  const visitors = (await db('kb_suggestion_sessions').where('shown_at', '<', before).orderBy('shown_at').limit(batch).select('visitor')).map((r: { visitor: string }) => r.visitor);
+  const visitors = (
+    await db('kb_suggestion_sessions').where('shown_at', '<', before).orderBy('shown_at').limit(batch).select('visitor')
+  ).map((r: { visitor: string }) => r.visitor);
   return visitors.length ? db('kb_suggestion_sessions').whereIn('visitor', visitors).del() : 0;
 }

@@ -1,7 +1,12 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { Db } from '../db/db';
 import { hitWindowCounter } from '../db/window-counter';
-import { findKbSuggestionSession, markKbSuggestionOpened, markKbSuggestionsShown, markKbSuggestionSubmitted } from './kb-deflection.repo';
+import {
+  findKbSuggestionSession,
+  markKbSuggestionOpened,
+  markKbSuggestionsShown,
+  markKbSuggestionSubmitted,
+} from './kb-deflection.repo';
 
 /**
  * Deflection numbers that a script cannot inflate cheaply. A suggestion session (one row of
@@ -17,9 +22,11 @@ export const kbSessionsPerClientHour = 30;
 const ticketMaxAgeMs = 24 * 3600_000;
 
 /** A visitor's anonymous identity for the deflection numbers: a keyed hash of their form binding. */
-export const kbVisitorOf = (secret: string, binding: string) => createHmac('sha256', secret).update(`kb-visitor:${binding}`).digest('hex');
+export const kbVisitorOf = (secret: string, binding: string) =>
+  createHmac('sha256', secret).update(`kb-visitor:${binding}`).digest('hex');
 
-const mac = (secret: string, visitor: string, issuedAt: number) => createHmac('sha256', secret).update(`kb-suggest:${visitor}:${issuedAt}`).digest('base64url').slice(0, 22);
+const mac = (secret: string, visitor: string, issuedAt: number) =>
+  createHmac('sha256', secret).update(`kb-suggest:${visitor}:${issuedAt}`).digest('base64url').slice(0, 22);
 
 /** The signed ticket the new-ticket form page gives its suggestions requests ('' without a binding). */
 export function kbSuggestTicket(secret: string, binding: string, now: number): string {
@@ -34,7 +41,8 @@ function visitorOfTicket(secret: string, binding: string, ticket: unknown, now: 
   const issuedAt = parseInt(time, 36);
   const visitor = kbVisitorOf(secret, binding);
   const expected = mac(secret, visitor, issuedAt);
-  if (signature.length !== expected.length || !timingSafeEqual(Buffer.from(signature), Buffer.from(expected))) return null;
+  if (signature.length !== expected.length || !timingSafeEqual(Buffer.from(signature), Buffer.from(expected)))
+    return null;
   return now - issuedAt < 0 || now - issuedAt > ticketMaxAgeMs ? null : visitor;
 }
 
@@ -44,7 +52,12 @@ export type KbSuggestAsker = { binding: string; ticket: unknown; client: string 
  * A visitor was shown suggestions: counted once per visitor, with a valid ticket, within the
  * per-address limit of new sessions. Returns whether a session is (now) counted.
  */
-export async function recordKbSuggestionsShown(db: Db, secret: string, asker: KbSuggestAsker, now: number): Promise<boolean> {
+export async function recordKbSuggestionsShown(
+  db: Db,
+  secret: string,
+  asker: KbSuggestAsker,
+  now: number,
+): Promise<boolean> {
   const visitor = visitorOfTicket(secret, asker.binding, asker.ticket, now);
   if (!visitor) return false;
   if (await findKbSuggestionSession(db, visitor)) return true;

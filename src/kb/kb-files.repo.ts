@@ -2,7 +2,15 @@ import type { Knex } from 'knex';
 import { takeBlob } from '../attachments/blobs.repo';
 import { insertReturningId } from '../db/insert';
 
-export type KbFile = { id: number; articleId: number; fileName: string; contentType: string; size: number; storageKey: string; createdAt: number };
+export type KbFile = {
+  id: number;
+  articleId: number;
+  fileName: string;
+  contentType: string;
+  size: number;
+  storageKey: string;
+  createdAt: number;
+};
 
 const columns = ['id', 'article_id', 'file_name', 'content_type', 'size_bytes', 'storage_key', 'created_at'];
 const toFile = (r: Record<string, unknown>): KbFile => ({
@@ -27,11 +35,24 @@ export async function insertKbFiles(
   now: number,
 ): Promise<number[]> {
   const keyOf = new Map<string, string>();
-  for (const f of [...files].sort((a, b) => a.sha256.localeCompare(b.sha256))) if (!keyOf.has(f.sha256)) keyOf.set(f.sha256, await takeBlob(trx, f, now));
+  for (const f of [...files].sort((a, b) => a.sha256.localeCompare(b.sha256)))
+    if (!keyOf.has(f.sha256)) keyOf.set(f.sha256, await takeBlob(trx, f, now));
   const ids: number[] = [];
   // The form's one-time key sits on the first row: one upload form, one set of rows.
   for (const [i, f] of files.entries()) {
-    ids.push(await insertReturningId(trx, 'kb_article_files', { article_id: articleId, storage_key: keyOf.get(f.sha256)!, file_name: f.fileName, content_type: f.contentType, size_bytes: f.size, sha256: f.sha256, created_by: by.staffId, submission_key: i === 0 ? by.submissionKey : null, created_at: now }));
+    ids.push(
+      await insertReturningId(trx, 'kb_article_files', {
+        article_id: articleId,
+        storage_key: keyOf.get(f.sha256)!,
+        file_name: f.fileName,
+        content_type: f.contentType,
+        size_bytes: f.size,
+        sha256: f.sha256,
+        created_by: by.staffId,
+        submission_key: i === 0 ? by.submissionKey : null,
+        created_at: now,
+      }),
+    );
   }
   return ids;
 }
@@ -41,7 +62,9 @@ export async function listKbFiles(db: Knex, articleId: number): Promise<KbFile[]
 }
 
 export async function countKbFiles(db: Knex, articleId: number): Promise<number> {
-  const row = await db('kb_article_files').where({ article_id: articleId }).count<Array<{ n: number | string }>>({ n: '*' });
+  const row = await db('kb_article_files')
+    .where({ article_id: articleId })
+    .count<Array<{ n: number | string }>>({ n: '*' });
   return Number(row[0]?.n ?? 0);
 }
 
@@ -52,9 +75,14 @@ export async function findKbFile(db: Knex, articleId: number, fileId: number): P
 }
 
 /** The upload a form's one-time key stored: its article and who stored it. */
-export async function findKbFilesBySubmissionKey(db: Knex, key: string): Promise<{ articleId: number; createdBy: number | null } | undefined> {
+export async function findKbFilesBySubmissionKey(
+  db: Knex,
+  key: string,
+): Promise<{ articleId: number; createdBy: number | null } | undefined> {
   const row = await db('kb_article_files').where({ submission_key: key }).first('article_id', 'created_by');
-  return row ? { articleId: Number(row.article_id), createdBy: row.created_by == null ? null : Number(row.created_by) } : undefined;
+  return row
+    ? { articleId: Number(row.article_id), createdBy: row.created_by == null ? null : Number(row.created_by) }
+    : undefined;
 }
 
 export async function deleteKbFile(trx: Knex, articleId: number, fileId: number): Promise<boolean> {

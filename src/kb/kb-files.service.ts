@@ -9,7 +9,15 @@ import { storeOnceByKey, submittedKeyOf } from '../idempotency/submission-once';
 import type { Settings } from '../settings/settings.schema';
 import type { KbEditor } from './kb-admin.service';
 import { findKbArticle, lockKbArticle } from './kb-articles.repo';
-import { countKbFiles, deleteKbFile, findKbFile, findKbFilesBySubmissionKey, insertKbFiles, listKbFiles, type KbFile } from './kb-files.repo';
+import {
+  countKbFiles,
+  deleteKbFile,
+  findKbFile,
+  findKbFilesBySubmissionKey,
+  insertKbFiles,
+  listKbFiles,
+  type KbFile,
+} from './kb-files.repo';
 import { assertKbArticleReadable } from './kb-public.service';
 
 type Deps = { db: Db; store: AttachmentStore };
@@ -35,8 +43,25 @@ export function kbFileMarkdown(file: Pick<KbFile, 'id' | 'articleId' | 'fileName
   return `${isInlineKbFile(file) ? '!' : ''}[${label}](${kbFileHref(file.articleId, file.id)})`;
 }
 
-const audit = (db: Db, editor: KbEditor, action: string, articleId: number, details: Record<string, unknown>, now: number) =>
-  recordAudit(db, { actor: { id: editor.id, name: editor.name }, action, target: { type: 'kb_article', id: articleId }, details, ip: editor.ip }, now);
+const audit = (
+  db: Db,
+  editor: KbEditor,
+  action: string,
+  articleId: number,
+  details: Record<string, unknown>,
+  now: number,
+) =>
+  recordAudit(
+    db,
+    {
+      actor: { id: editor.id, name: editor.name },
+      action,
+      target: { type: 'kb_article', id: articleId },
+      details,
+      ip: editor.ip,
+    },
+    now,
+  );
 
 /**
  * Attaches uploaded files to an article: each checked by extension and content against the
@@ -45,16 +70,28 @@ const audit = (db: Db, editor: KbEditor, action: string, articleId: number, deta
  * while its files are counted, so two uploads at once cannot pass the per-article limit
  * together. A repeat of the same form (its one-time key) stores nothing again.
  */
-export async function addKbFiles(deps: Deps, editor: KbEditor, articleId: number, uploads: Upload[], settings: Settings, input: unknown, now: number): Promise<number[]> {
+export async function addKbFiles(
+  deps: Deps,
+  editor: KbEditor,
+  articleId: number,
+  uploads: Upload[],
+  settings: Settings,
+  input: unknown,
+  now: number,
+): Promise<number[]> {
   if (!Number.isSafeInteger(articleId) || !(await findKbArticle(deps.db, articleId))) throw new NotFoundError();
   if (!uploads.length) throw new ValidationError('Choose a file.', { attachments: 'kbFiles.errors.none' });
   const checked = await checkUploads(uploads, settings);
-  if (checked.problems.length) throw new ValidationError('Check the files.', { attachments: attachmentErrors(checked.problems) });
+  if (checked.problems.length)
+    throw new ValidationError('Check the files.', { attachments: attachmentErrors(checked.problems) });
   const store = (submissionKey: string | null) =>
     withAdoptedFiles(deps, checked.accepted, (files) =>
       withTransaction(deps.db, async (trx) => {
         if (!(await lockKbArticle(trx, articleId))) throw new NotFoundError();
-        if ((await countKbFiles(trx, articleId)) + files.length > kbFilesPerArticle) throw new ValidationError('Too many files.', { attachments: `kbFiles.errors.tooMany|${JSON.stringify({ max: kbFilesPerArticle })}` });
+        if ((await countKbFiles(trx, articleId)) + files.length > kbFilesPerArticle)
+          throw new ValidationError('Too many files.', {
+            attachments: `kbFiles.errors.tooMany|${JSON.stringify({ max: kbFilesPerArticle })}`,
+          });
         const ids = await insertKbFiles(trx, articleId, files, { staffId: editor.id, submissionKey }, now);
         await audit(trx, editor, 'kb.file_added', articleId, { files: files.map((f) => f.fileName) }, now);
         return ids;
@@ -62,14 +99,25 @@ export async function addKbFiles(deps: Deps, editor: KbEditor, articleId: number
     );
   const earlier = async (key: string) => {
     const found = await findKbFilesBySubmissionKey(deps.db, key);
-    return found ? { repeat: found.createdBy === editor.id && found.articleId === articleId, value: [] as number[] } : undefined;
+    return found
+      ? { repeat: found.createdBy === editor.id && found.articleId === articleId, value: [] as number[] }
+      : undefined;
   };
   return (await storeOnceByKey(submittedKeyOf(input), earlier, store)).value;
 }
 
 /** Removes one of an article's files; its stored file goes once nothing else uses the content. */
-export async function removeKbFile(deps: Deps, editor: KbEditor, articleId: number, fileId: number, now: number): Promise<void> {
-  const file = Number.isSafeInteger(articleId) && Number.isSafeInteger(fileId) ? await findKbFile(deps.db, articleId, fileId) : undefined;
+export async function removeKbFile(
+  deps: Deps,
+  editor: KbEditor,
+  articleId: number,
+  fileId: number,
+  now: number,
+): Promise<void> {
+  const file =
+    Number.isSafeInteger(articleId) && Number.isSafeInteger(fileId)
+      ? await findKbFile(deps.db, articleId, fileId)
+      : undefined;
   if (!file) throw new NotFoundError();
   const removed = await withTransaction(deps.db, async (trx) => {
     if (!(await deleteKbFile(trx, articleId, fileId))) return false;
@@ -91,9 +139,17 @@ export async function kbFilesForStaff(db: Db, articleId: number): Promise<KbFile
  * file of an article customers can read (published, in a public category). Another article's
  * file id, an unknown one and a forbidden one all look the same: not found.
  */
-export async function kbFileForReader(db: Db, reader: { manager: boolean }, articleId: number, fileId: number): Promise<KbFile> {
+export async function kbFileForReader(
+  db: Db,
+  reader: { manager: boolean },
+  articleId: number,
+  fileId: number,
+): Promise<KbFile> {
   if (!reader.manager) await assertKbArticleReadable(db, articleId);
-  const file = Number.isSafeInteger(articleId) && Number.isSafeInteger(fileId) ? await findKbFile(db, articleId, fileId) : undefined;
+  const file =
+    Number.isSafeInteger(articleId) && Number.isSafeInteger(fileId)
+      ? await findKbFile(db, articleId, fileId)
+      : undefined;
   if (!file) throw new NotFoundError();
   return file;
 }

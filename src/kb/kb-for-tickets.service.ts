@@ -25,12 +25,15 @@ const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 /** The text without who asked: the customer's address, name and the ticket's tracking ID become "…". */
 function anonymized(text: string, ticket: TicketView): string {
   // Whole words only (a name "Ann" must not cut "Announcement"); letters of any script.
-  const words = (patterns: string[], flags: string) => new RegExp(`(?<![\\p{L}\\p{N}])(${patterns.filter(Boolean).map(escapeRegExp).join('|')})(?![\\p{L}\\p{N}])`, flags);
+  const words = (patterns: string[], flags: string) =>
+    new RegExp(`(?<![\\p{L}\\p{N}])(${patterns.filter(Boolean).map(escapeRegExp).join('|')})(?![\\p{L}\\p{N}])`, flags);
   const nameParts = ticket.customerName.split(/\s+/).filter((p) => [...p].length >= 3);
-  return text
-    .replace(words([ticket.customerEmail, formatTrackingId(ticket.trackingId), ticket.trackingId], 'giu'), '…')
-    // Names as written (case kept): "Mark" is a name, "mark the box" is not.
-    .replace(words([ticket.customerName, ...nameParts], 'gu'), '…');
+  return (
+    text
+      .replace(words([ticket.customerEmail, formatTrackingId(ticket.trackingId), ticket.trackingId], 'giu'), '…')
+      // Names as written (case kept): "Mark" is a name, "mark the box" is not.
+      .replace(words([ticket.customerName, ...nameParts], 'gu'), '…')
+  );
 }
 
 /** Markdown lines quoted with "> " (the customer's question in the draft). */
@@ -48,7 +51,13 @@ export type KbDraft = { ticketId: number; trackingLabel: string; language: strin
  * history a mail client quoted and without the customer's address, name or tracking ID, in the
  * ticket's language. Nothing is stored: the editor saves it, or not.
  */
-export async function kbDraftFromTicket(db: Db, staff: StaffActor, ticketId: number, defaultLanguage: string, replyMarkers: string[] = []): Promise<KbDraft> {
+export async function kbDraftFromTicket(
+  db: Db,
+  staff: StaffActor,
+  ticketId: number,
+  defaultLanguage: string,
+  replyMarkers: string[] = [],
+): Promise<KbDraft> {
   const ticket = await ticketForStaff(db, staff, ticketId);
   const messages = await listAllMessages(db, ticket.id);
   const question = messages.find((m) => m.kind === 'customer');
@@ -85,17 +94,39 @@ export type KbReplyArticle = { id: number; title: string; linkable: boolean };
  * category (private ones for their text: customers cannot open them). `linkable` says whether
  * customers can open its address (published, in a public category).
  */
-export async function kbArticlesForReply(db: Db, query: string, language: string, fallbackLanguage: string, limit = 10): Promise<KbReplyArticle[]> {
+export async function kbArticlesForReply(
+  db: Db,
+  query: string,
+  language: string,
+  fallbackLanguage: string,
+  limit = 10,
+): Promise<KbReplyArticle[]> {
   const categories = await listKbCategories(db);
-  const scope = { categoryIds: categories.map((c) => c.id), statuses: ['published', 'private'], language, fallbackLanguage };
+  const scope = {
+    categoryIds: categories.map((c) => c.id),
+    statuses: ['published', 'private'],
+    language,
+    fallbackLanguage,
+  };
   const found = await topKbMatches(db, scope, query, limit);
   if (!found.length) return [];
   const publicIds = new Set(publicCategoryIds(categories));
-  const titles = await kbTitlesOf(db, found.map((f) => f.articleId), [language, fallbackLanguage]);
-  const states = await kbArticleStates(db, found.map((f) => f.articleId));
+  const titles = await kbTitlesOf(
+    db,
+    found.map((f) => f.articleId),
+    [language, fallbackLanguage],
+  );
+  const states = await kbArticleStates(
+    db,
+    found.map((f) => f.articleId),
+  );
   return found.map((f) => {
     const state = states.get(f.articleId);
-    return { id: f.articleId, title: titles.get(f.articleId)?.title ?? '', linkable: state?.status === 'published' && publicIds.has(state.categoryId) };
+    return {
+      id: f.articleId,
+      title: titles.get(f.articleId)?.title ?? '',
+      linkable: state?.status === 'published' && publicIds.has(state.categoryId),
+    };
   });
 }
 
@@ -103,14 +134,27 @@ export async function kbArticlesForReply(db: Db, query: string, language: string
  * What goes into a reply for an article: its customer address ("link", for an article customers
  * can open) or its text as plain text ("text"), in the ticket's language or the default one.
  */
-export async function kbInsertForReply(db: Db, articleId: number, as: 'link' | 'text', language: string, fallbackLanguage: string, siteUrl: string): Promise<string> {
+export async function kbInsertForReply(
+  db: Db,
+  articleId: number,
+  as: 'link' | 'text',
+  language: string,
+  fallbackLanguage: string,
+  siteUrl: string,
+): Promise<string> {
   const article = Number.isSafeInteger(articleId) ? await findKbArticle(db, articleId) : undefined;
   if (!article || article.status === 'draft') throw new NotFoundError();
   const versions = await kbVersionsOf(db, articleId);
-  const version = versions.find((v) => v.language === language) ?? versions.find((v) => v.language === fallbackLanguage) ?? versions[0];
+  const version =
+    versions.find((v) => v.language === language) ??
+    versions.find((v) => v.language === fallbackLanguage) ??
+    versions[0];
   if (!version) throw new NotFoundError();
   if (as === 'text') return kbMarkdownToText(version.body);
   const categories = await listKbCategories(db);
-  if (article.status !== 'published' || !publicCategoryIds(categories).includes(article.categoryId)) throw new ValidationError('Customers cannot open this article: insert its text instead.', { kb: 'kbStaff.notLinkable' });
+  if (article.status !== 'published' || !publicCategoryIds(categories).includes(article.categoryId))
+    throw new ValidationError('Customers cannot open this article: insert its text instead.', {
+      kb: 'kbStaff.notLinkable',
+    });
   return `${version.title}: ${siteUrl}${kbArticleHref(articleId, version.slug)}`;
 }

@@ -12,7 +12,8 @@ const markdown = new MarkdownIt(markdownOptions);
  * (kbFileHref). Any other address on our origin is not an image source.
  */
 const articleFileSrc = /^\/helpdesk\/kb\/\d{1,9}\/files\/\d{1,12}$/;
-export const isAllowedKbImageSrc = (src: string | undefined) => typeof src === 'string' && (/^https?:\/\/[^/]/i.test(src) || articleFileSrc.test(src));
+export const isAllowedKbImageSrc = (src: string | undefined) =>
+  typeof src === 'string' && (/^https?:\/\/[^/]/i.test(src) || articleFileSrc.test(src));
 
 /**
  * An article's Markdown as HTML that is safe to write into a page: structure, links, images and
@@ -20,7 +21,36 @@ export const isAllowedKbImageSrc = (src: string | undefined) => typeof src === '
  * relative ones) only; external links without a referrer.
  */
 const sanitizeOptions: sanitizeHtml.IOptions = {
-  allowedTags: ['a', 'b', 'i', 'em', 'strong', 's', 'del', 'p', 'br', 'ul', 'ol', 'li', 'blockquote', 'pre', 'code', 'hr', 'h2', 'h3', 'h4', 'h5', 'h6', 'table', 'thead', 'tbody', 'tr', 'td', 'th', 'img'],
+  allowedTags: [
+    'a',
+    'b',
+    'i',
+    'em',
+    'strong',
+    's',
+    'del',
+    'p',
+    'br',
+    'ul',
+    'ol',
+    'li',
+    'blockquote',
+    'pre',
+    'code',
+    'hr',
+    'h2',
+    'h3',
+    'h4',
+    'h5',
+    'h6',
+    'table',
+    'thead',
+    'tbody',
+    'tr',
+    'td',
+    'th',
+    'img',
+  ],
   allowedAttributes: { a: ['href', 'title', 'rel'], img: ['src', 'alt', 'title'], ol: ['start'] },
   allowedSchemes: ['http', 'https', 'mailto'],
   allowedSchemesByTag: { img: ['http', 'https'] },
@@ -31,7 +61,10 @@ const sanitizeOptions: sanitizeHtml.IOptions = {
   // The page has one h1, the article's title: headings in the text start one level lower.
   transformTags: {
     h1: 'h2',
-    a: (tagName, attribs) => ({ tagName, attribs: /^https?:/i.test(attribs.href ?? '') ? { ...attribs, rel: 'noopener noreferrer nofollow' } : attribs }),
+    a: (tagName, attribs) => ({
+      tagName,
+      attribs: /^https?:/i.test(attribs.href ?? '') ? { ...attribs, rel: 'noopener noreferrer nofollow' } : attribs,
+    }),
   },
 };
 
@@ -40,7 +73,10 @@ export function renderKbMarkdown(text: string): string {
 }
 
 /** Every input of the renderer's rules as text: options (functions by their source), the image rule, and the libraries' versions. */
-const describe = (value: unknown): string => JSON.stringify(value, (_key, v: unknown) => (typeof v === 'function' ? `fn:${String(v)}` : v instanceof RegExp ? `re:${String(v)}` : v));
+const describe = (value: unknown): string =>
+  JSON.stringify(value, (_key, v: unknown) =>
+    typeof v === 'function' ? `fn:${String(v)}` : v instanceof RegExp ? `re:${String(v)}` : v,
+  );
 export const kbRenderInputs = (): string[] => [
   describe(markdownOptions),
   describe(sanitizeOptions),
@@ -51,7 +87,8 @@ export const kbRenderInputs = (): string[] => [
 ];
 
 /** A positive 31-bit number named by the rules' inputs (it fits every database's integer column). */
-export const kbRenderRevisionOf = (inputs: string[]): number => Number.parseInt(createHash('sha256').update(inputs.join('\n')).digest('hex').slice(0, 8), 16) & 0x7fffffff || 1;
+export const kbRenderRevisionOf = (inputs: string[]): number =>
+  Number.parseInt(createHash('sha256').update(inputs.join('\n')).digest('hex').slice(0, 8), 16) & 0x7fffffff || 1;
 
 /**
  * The rules stored HTML was rendered with: derived at start-up from the options and allow-list
@@ -63,4 +100,5 @@ export const kbRenderRevisionOf = (inputs: string[]): number => Number.parseInt(
 export const kbHtmlRevision = kbRenderRevisionOf(kbRenderInputs());
 
 /** A version's HTML for a page: the stored one when it was made under the current rules. */
-export const kbVersionHtml = (v: { body: string; html: string | null; htmlRevision: number }): string => (v.html !== null && v.htmlRevision === kbHtmlRevision ? v.html : renderKbMarkdown(v.body));
+export const kbVersionHtml = (v: { body: string; html: string | null; htmlRevision: number }): string =>
+  v.html !== null && v.htmlRevision === kbHtmlRevision ? v.html : renderKbMarkdown(v.body);

@@ -16,7 +16,8 @@ function inline(children: Token[] | null): string {
     else if (c.type === 'link_close') {
       const link = links.pop();
       // A bare address written as one (linkified) needs no repeat.
-      if (link?.href && out.slice(link.start) !== link.href && `mailto:${out.slice(link.start)}` !== link.href) out += ` (${link.href})`;
+      if (link?.href && out.slice(link.start) !== link.href && `mailto:${out.slice(link.start)}` !== link.href)
+        out += ` (${link.href})`;
     }
   }
   return out;
@@ -98,5 +99,9 @@ export function kbMarkdownToText(source: string): string {
         break;
     }
   }
-  return lines.join('\n').replace(/[ \t]+$/gm, '').replace(/\n{3,}/g, '\n\n').trim();
+  return lines
+    .join('\n')
+    .replace(/[ \t]+$/gm, '')
+    .replace(/\n{3,}/g, '\n\n')
+    .trim();
 }

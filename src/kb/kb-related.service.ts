@@ -17,7 +17,12 @@ import { kbSearchWords } from './kb-search-text';
 export const kbRelatedFreshMs = 24 * 3_600_000;
 
 async function searchRelated(db: Db, version: KbVersion, fallbackLanguage: string): Promise<number[]> {
-  const scope = { categoryIds: (await kbCategoryTree(db)).visibleIds, statuses: ['published'], language: version.language, fallbackLanguage };
+  const scope = {
+    categoryIds: (await kbCategoryTree(db)).visibleIds,
+    statuses: ['published'],
+    language: version.language,
+    fallbackLanguage,
+  };
   // Short words ("an", "to") would match nearly everything as prefixes: only the telling ones are
   // asked for. An article's keywords, when it has a few, are its subject; a title's words are
   // often generic ("how", "configure", "problem") and OR-ing them in ranks thousands of rows.
@@ -28,7 +33,12 @@ async function searchRelated(db: Db, version: KbVersion, fallbackLanguage: strin
 }
 
 /** The related article ids of a version: the stored ones while fresh, else searched and stored again. */
-export async function kbRelatedIds(db: Db, version: KbVersion, fallbackLanguage: string, now: number): Promise<number[]> {
+export async function kbRelatedIds(
+  db: Db,
+  version: KbVersion,
+  fallbackLanguage: string,
+  now: number,
+): Promise<number[]> {
   if (version.related && version.relatedAt > now - kbRelatedFreshMs) return version.related;
   const ids = await searchRelated(db, version, fallbackLanguage);
   // Only a copy kept for the next views: a failed write leaves the search to the next one.
@@ -37,6 +47,12 @@ export async function kbRelatedIds(db: Db, version: KbVersion, fallbackLanguage:
 }
 
 /** Finds and stores the related lists of every version of an article now (what its first view would do). */
-export async function refreshKbRelated(db: Db, articleId: number, fallbackLanguage: string, now: number): Promise<void> {
-  for (const version of await kbVersionsOf(db, articleId)) await storeKbRelated(db, version.id, await searchRelated(db, version, fallbackLanguage), now);
+export async function refreshKbRelated(
+  db: Db,
+  articleId: number,
+  fallbackLanguage: string,
+  now: number,
+): Promise<void> {
+  for (const version of await kbVersionsOf(db, articleId))
+    await storeKbRelated(db, version.id, await searchRelated(db, version, fallbackLanguage), now);
 }

@@ -20,7 +20,11 @@ async function inBatches(remove: (batch: number) => Promise<number>): Promise<nu
  * owner's numbers look back 90 days at most, so no older figure is ever asked for and no rollup
  * is kept). Searches by when they were made, suggestion sessions by when they were first shown.
  */
-export async function sweepKbLogs(db: Db, days: number, now: number): Promise<{ searches: number; suggestionSessions: number }> {
+export async function sweepKbLogs(
+  db: Db,
+  days: number,
+  now: number,
+): Promise<{ searches: number; suggestionSessions: number }> {
   const before = now - days * 86_400_000;
   const searches = await inBatches((batch) => deleteKbSearchesBefore(db, before, batch));
   const suggestionSessions = await inBatches((batch) => deleteKbSuggestionSessionsBefore(db, before, batch));

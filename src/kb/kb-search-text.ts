@@ -13,7 +13,9 @@ export const kbSearchTextSeparator = '\u001f';
  * cluster's locale, joined by the separator (the index weighs the parts differently).
  */
 export function kbSearchText(v: { keywords: string; title: string; body: string }): string {
-  return [v.keywords, v.title, v.body].map((part) => foldText(part).split(kbSearchTextSeparator).join(' ')).join(kbSearchTextSeparator);
+  return [v.keywords, v.title, v.body]
+    .map((part) => foldText(part).split(kbSearchTextSeparator).join(' '))
+    .join(kbSearchTextSeparator);
 }
 
 const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
@@ -75,7 +77,11 @@ function markedHtml(chars: string[], ranges: Array<[number, number]>, from: numb
   let at = from;
   for (const [s, e] of ranges) {
     if (e <= from || s >= to) continue;
-    html += escapeHtml(chars.slice(at, Math.max(s, at)).join('')) + '<mark>' + escapeHtml(chars.slice(Math.max(s, at), Math.min(e, to)).join('')) + '</mark>';
+    html +=
+      escapeHtml(chars.slice(at, Math.max(s, at)).join('')) +
+      '<mark>' +
+      escapeHtml(chars.slice(Math.max(s, at), Math.min(e, to)).join('')) +
+      '</mark>';
     at = Math.min(e, to);
   }
   return html + escapeHtml(chars.slice(at, to).join(''));

@@ -4,13 +4,35 @@ import type { KbMatchMode } from '../db/fulltext';
 import { hitWindowCounter } from '../db/window-counter';
 import { TooManyRequestsError } from '../errors';
 import { kbCategoryTree } from './kb-category-cache';
-import { countKbVersions, logKbSearch, rankedKbVersions, searchKbVersions, type KbHit, type KbScope } from './kb-search.repo';
+import {
+  countKbVersions,
+  logKbSearch,
+  rankedKbVersions,
+  searchKbVersions,
+  type KbHit,
+  type KbScope,
+} from './kb-search.repo';
 import { highlightedTitle, kbSearchWords, snippetHtml } from './kb-search-text';
 import { kbTermCandidates, knownKbPrefixes } from './kb-terms.repo';
 import { correctable, stemForPrefix, withinOneEdit } from './kb-typos';
 
-export type KbSearchResult = { articleId: number; language: string; slug: string; titleHtml: string; snippetHtml: string; updatedAt: number };
-export type KbSearchPage = { query: string; words: string[]; total: number; capped: boolean; results: KbSearchResult[]; mode: KbMatchMode; correctedQuery: string | null };
+export type KbSearchResult = {
+  articleId: number;
+  language: string;
+  slug: string;
+  titleHtml: string;
+  snippetHtml: string;
+  updatedAt: number;
+};
+export type KbSearchPage = {
+  query: string;
+  words: string[];
+  total: number;
+  capped: boolean;
+  results: KbSearchResult[];
+  mode: KbMatchMode;
+  correctedQuery: string | null;
+};
 
 export const kbCountCap = 1000;
 
@@ -58,7 +80,9 @@ async function correctedWords(db: Db, scope: KbScope, folded: string[], stems: s
   const fixed = await Promise.all(
     folded.map(async (w, i) => {
       if (!unknown.has(stems[i]!)) return w;
-      const near = (await kbTermCandidates(db, w)).filter((c) => c.term !== w && withinOneEdit(w, c.term)).slice(0, correctionTries);
+      const near = (await kbTermCandidates(db, w))
+        .filter((c) => c.term !== w && withinOneEdit(w, c.term))
+        .slice(0, correctionTries);
       for (const c of near) {
         if ((await countKbVersions(db, scope, [c.term], 'all', 1)) === 0) continue;
         changed = true;
@@ -79,7 +103,14 @@ const longestFirst = (words: string[]) => [...new Set(words)].sort((a, b) => b.l
  * stemForPrefix) and, when none finds anything, with the words corrected from the vocabulary;
  * the first that finds something wins. `correctedQuery` says when the corrected words did.
  */
-async function firstFound<T>(db: Db, scope: KbScope, query: string, firstMode: KbMatchMode, empty: T, run: (words: string[], mode: KbMatchMode) => Promise<{ found: boolean; value: T }>): Promise<Found<T>> {
+async function firstFound<T>(
+  db: Db,
+  scope: KbScope,
+  query: string,
+  firstMode: KbMatchMode,
+  empty: T,
+  run: (words: string[], mode: KbMatchMode) => Promise<{ found: boolean; value: T }>,
+): Promise<Found<T>> {
   const folded = kbSearchWords(query).map(foldText);
   const stem = (words: string[]) => words.map((w) => stemForPrefix(w, scope.language));
   const stems = stem(folded);
@@ -94,7 +125,14 @@ async function firstFound<T>(db: Db, scope: KbScope, query: string, firstMode: K
   const fixed = await correctedWords(db, scope, folded, stems);
   for (const a of fixed ? attemptsFor(stem(fixed), firstMode) : []) {
     const r = await run(a.words, a.mode);
-    if (r.found) return { value: r.value, words: a.words, mode: a.mode, correctedQuery: fixed!.join(' '), highlight: longestFirst([...fixed!, ...a.words]) };
+    if (r.found)
+      return {
+        value: r.value,
+        words: a.words,
+        mode: a.mode,
+        correctedQuery: fixed!.join(' '),
+        highlight: longestFirst([...fixed!, ...a.words]),
+      };
   }
   return last;
 }
@@ -105,7 +143,12 @@ async function firstFound<T>(db: Db, scope: KbScope, query: string, firstMode: K
  * has every word, the articles with any of them are offered instead; when still nothing, the
  * words corrected from the vocabulary ("pasword" → "password", said on the page).
  */
-export async function searchKb(db: Db, scope: KbScope, query: string, page: { limit: number; offset: number }): Promise<KbSearchPage> {
+export async function searchKb(
+  db: Db,
+  scope: KbScope,
+  query: string,
+  page: { limit: number; offset: number },
+): Promise<KbSearchPage> {
   const words = kbSearchWords(query);
   const found = await firstFound(db, scope, query, 'all', 0, async (asked, mode) => {
     const n = await countKbVersions(db, scope, asked, mode, kbCountCap + 1);
@@ -115,11 +158,25 @@ export async function searchKb(db: Db, scope: KbScope, query: string, page: { li
   // Results past the cap are not counted, so they are not paged to either ("refine your search").
   const limit = Math.max(0, Math.min(page.limit, kbCountCap - page.offset));
   const hits = total && limit ? await searchKbVersions(db, scope, found.words, found.mode, limit, page.offset) : [];
-  return { query, words, mode: found.mode, correctedQuery: found.correctedQuery, total: Math.min(total, kbCountCap), capped: total > kbCountCap, results: hits.map((h) => resultOf(h, found.highlight)) };
+  return {
+    query,
+    words,
+    mode: found.mode,
+    correctedQuery: found.correctedQuery,
+    total: Math.min(total, kbCountCap),
+    capped: total > kbCountCap,
+    results: hits.map((h) => resultOf(h, found.highlight)),
+  };
 }
 
 /** The best `limit` matches by `find`, as searchKb finds them (trimmed endings, "any word", corrections). */
-function topHits<T>(db: Db, scope: KbScope, query: string, firstMode: KbMatchMode, find: (words: string[], mode: KbMatchMode) => Promise<T[]>): Promise<Found<T[]>> {
+function topHits<T>(
+  db: Db,
+  scope: KbScope,
+  query: string,
+  firstMode: KbMatchMode,
+  find: (words: string[], mode: KbMatchMode) => Promise<T[]>,
+): Promise<Found<T[]>> {
   return firstFound<T[]>(db, scope, query, firstMode, [], async (words, mode) => {
     const hits = await find(words, mode);
     return { found: hits.length > 0, value: hits };
@@ -130,20 +187,47 @@ function topHits<T>(db: Db, scope: KbScope, query: string, firstMode: KbMatchMod
  * The best few matches and no count: suggestions while typing and an article's related ones
  * need no total, so they skip the counting query a search page makes.
  */
-export async function topKbMatches(db: Db, scope: KbScope, query: string, limit: number, firstMode: KbMatchMode = 'all'): Promise<KbSearchResult[]> {
+export async function topKbMatches(
+  db: Db,
+  scope: KbScope,
+  query: string,
+  limit: number,
+  firstMode: KbMatchMode = 'all',
+): Promise<KbSearchResult[]> {
   const found = await topHits(db, scope, query, firstMode, (w, mode) => searchKbVersions(db, scope, w, mode, limit, 0));
   return found.value.map((h) => resultOf(h, found.highlight));
 }
 
 /** The ids of the best few matches, best first: what suggestions and related lists show (no snippets to build). */
-export async function topKbMatchIds(db: Db, scope: KbScope, query: string, limit: number, firstMode: KbMatchMode = 'all'): Promise<number[]> {
-  return (await topHits(db, scope, query, firstMode, (w, mode) => rankedKbVersions(db, scope, w, mode, limit, 0))).value.map((h) => h.articleId);
+export async function topKbMatchIds(
+  db: Db,
+  scope: KbScope,
+  query: string,
+  limit: number,
+  firstMode: KbMatchMode = 'all',
+): Promise<number[]> {
+  return (
+    await topHits(db, scope, query, firstMode, (w, mode) => rankedKbVersions(db, scope, w, mode, limit, 0))
+  ).value.map((h) => h.articleId);
 }
 
-const resultOf = (h: KbHit, words: string[]): KbSearchResult => ({ articleId: h.articleId, language: h.language, slug: h.slug, titleHtml: highlightedTitle(h.title, words), snippetHtml: snippetHtml(h.body, words), updatedAt: h.updatedAt });
+const resultOf = (h: KbHit, words: string[]): KbSearchResult => ({
+  articleId: h.articleId,
+  language: h.language,
+  slug: h.slug,
+  titleHtml: highlightedTitle(h.title, words),
+  snippetHtml: snippetHtml(h.body, words),
+  updatedAt: h.updatedAt,
+});
 
 /** A search a customer made, kept for the owner's numbers. */
-export async function recordKbSearch(db: Db, query: string, language: string, resultCount: number, now: number): Promise<void> {
+export async function recordKbSearch(
+  db: Db,
+  query: string,
+  language: string,
+  resultCount: number,
+  now: number,
+): Promise<void> {
   if (kbSearchWords(query).length) await logKbSearch(db, query.trim(), language, resultCount, now);
 }
 
@@ -157,7 +241,17 @@ export const kbSuggestionsPerSearch = 2;
 const limitWindowMs = 60_000;
 
 /** Counts one search or suggestion of a client (clientKey); over the limit, TooManyRequestsError. */
-export async function chargeKbSearch(db: Db, client: string, kind: 'search' | 'suggest', perMinute: number, now: number): Promise<void> {
+export async function chargeKbSearch(
+  db: Db,
+  client: string,
+  kind: 'search' | 'suggest',
+  perMinute: number,
+  now: number,
+): Promise<void> {
   const count = await hitWindowCounter(db, `kb-${kind}:${client}`, limitWindowMs, now);
-  if (count.hits > perMinute * (kind === 'suggest' ? kbSuggestionsPerSearch : 1)) throw new TooManyRequestsError('Too many searches in a short time. Please try again in a minute.', Math.max(1, Math.ceil((count.resetAt - now) / 1000)));
+  if (count.hits > perMinute * (kind === 'suggest' ? kbSuggestionsPerSearch : 1))
+    throw new TooManyRequestsError(
+      'Too many searches in a short time. Please try again in a minute.',
+      Math.max(1, Math.ceil((count.resetAt - now) / 1000)),
+    );
 }

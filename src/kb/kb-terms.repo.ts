@@ -28,15 +28,34 @@ export type KbTermSource = { terms: string[]; articleUpdatedAt: number; categori
  * first when there is none, so two first syncs of one article wait for each other too).
  */
 export async function lockKbTermSource(trx: Knex, articleId: number): Promise<KbTermSource> {
-  await trx('kb_term_sources').insert({ article_id: articleId, terms: '', article_updated_at: -1, categories: -1 }).onConflict('article_id').ignore();
-  const row = await lockedForUpdate(trx, trx('kb_term_sources').where({ article_id: articleId }).first('terms', 'article_updated_at', 'categories'));
-  return { terms: String(row?.terms ?? '').split(' ').filter(Boolean), articleUpdatedAt: Number(row?.article_updated_at ?? -1), categories: Number(row?.categories ?? -1) };
+  await trx('kb_term_sources')
+    .insert({ article_id: articleId, terms: '', article_updated_at: -1, categories: -1 })
+    .onConflict('article_id')
+    .ignore();
+  const row = await lockedForUpdate(
+    trx,
+    trx('kb_term_sources').where({ article_id: articleId }).first('terms', 'article_updated_at', 'categories'),
+  );
+  return {
+    terms: String(row?.terms ?? '')
+      .split(' ')
+      .filter(Boolean),
+    articleUpdatedAt: Number(row?.article_updated_at ?? -1),
+    categories: Number(row?.categories ?? -1),
+  };
 }
 
 /** Stores an article's part (null: the article is gone, so is its row). */
 export async function storeKbTermSource(trx: Knex, articleId: number, source: KbTermSource | null): Promise<void> {
   if (!source) await trx('kb_term_sources').where({ article_id: articleId }).del();
-  else await trx('kb_term_sources').where({ article_id: articleId }).update({ terms: source.terms.join(' '), article_updated_at: source.articleUpdatedAt, categories: source.categories });
+  else
+    await trx('kb_term_sources')
+      .where({ article_id: articleId })
+      .update({
+        terms: source.terms.join(' '),
+        article_updated_at: source.articleUpdatedAt,
+        categories: source.categories,
+      });
 }
 
 /**
@@ -49,8 +68,16 @@ export async function changeKbTerms(trx: Knex, added: string[], removed: string[
   const terms = [...added, ...removed].sort();
   for (let i = 0; i < terms.length; i += 200) {
     const chunk = terms.slice(i, i + 200);
-    const rows = chunk.map((term) => ({ term, reversed: reversedTerm(term), length: [...term].length, articles: gone.has(term) ? -1 : 1 }));
-    await trx('kb_terms').insert(rows).onConflict('term').merge({ articles: addedOnConflict(trx, 'kb_terms', 'articles') });
+    const rows = chunk.map((term) => ({
+      term,
+      reversed: reversedTerm(term),
+      length: [...term].length,
+      articles: gone.has(term) ? -1 : 1,
+    }));
+    await trx('kb_terms')
+      .insert(rows)
+      .onConflict('term')
+      .merge({ articles: addedOnConflict(trx, 'kb_terms', 'articles') });
     const out = chunk.filter((t) => gone.has(t));
     if (out.length) await trx('kb_terms').whereIn('term', out).where('articles', '<=', 0).del();
   }
@@ -62,17 +89,38 @@ export async function changeKbTerms(trx: Knex, added: string[], removed: string[
  * of an article that is gone (through the primary keys and kb_term_sources' own rows). Two full
  * reads: the kb-terms job runs it only when kb_revision says something changed (kbTermsStamp).
  */
-export async function staleKbTermArticles(db: Knex, categories: number, after: number, limit: number): Promise<number[]> {
+export async function staleKbTermArticles(
+  db: Knex,
+  categories: number,
+  after: number,
+  limit: number,
+): Promise<number[]> {
   const stale = await db('kb_articles as a')
     .leftJoin('kb_term_sources as s', 's.article_id', 'a.id')
     .where('a.id', '>', after)
-    .andWhere((w) => w.whereNull('s.article_id').orWhereRaw('s.article_updated_at <> a.updated_at').orWhereNot('s.categories', categories))
+    .andWhere((w) =>
+      w
+        .whereNull('s.article_id')
+        .orWhereRaw('s.article_updated_at <> a.updated_at')
+        .orWhereNot('s.categories', categories),
+    )
     .orderBy('a.id')
     .limit(limit)
     .select('a.id');
-  const orphans = await db('kb_term_sources as s').leftJoin('kb_articles as a', 'a.id', 's.article_id').whereNull('a.id').andWhere('s.article_id', '>', after).orderBy('s.article_id').limit(limit).select('s.article_id');
+  const orphans = await db('kb_term_sources as s')
+    .leftJoin('kb_articles as a', 'a.id', 's.article_id')
+    .whereNull('a.id')
+    .andWhere('s.article_id', '>', after)
+    .orderBy('s.article_id')
+    .limit(limit)
+    .select('s.article_id');
   // Both lists are in id order: their merged first `limit` are the first `limit` of both.
-  return [...stale.map((r: { id: number | string }) => Number(r.id)), ...orphans.map((r: { article_id: number | string }) => Number(r.article_id))].sort((x, y) => x - y).slice(0, limit);
+  return [
+    ...stale.map((r: { id: number | string }) => Number(r.id)),
+    ...orphans.map((r: { article_id: number | string }) => Number(r.article_id)),
+  ]
+    .sort((x, y) => x - y)
+    .slice(0, limit);
 }
 
 /** Which of the given words start some vocabulary word (so they need no correction). */
@@ -89,12 +137,21 @@ export async function knownKbPrefixes(db: Knex, words: string[]): Promise<Set<st
  * half or end with its second (see correctionKeys), most frequent first, through the
  * (length, term) and (length, reversed) indexes. The caller checks the distance.
  */
-export async function kbTermCandidates(db: Knex, word: string, limit = 200): Promise<Array<{ term: string; articles: number }>> {
+export async function kbTermCandidates(
+  db: Knex,
+  word: string,
+  limit = 200,
+): Promise<Array<{ term: string; articles: number }>> {
   const keys = correctionKeys(word);
-  const side = (column: 'term' | 'reversed', start: string) => whereStartsWith(db('kb_terms').whereIn('length', keys.lengths).where('articles', '>', 0), column, start).orderBy('articles', 'desc').limit(limit).select('term', 'articles');
+  const side = (column: 'term' | 'reversed', start: string) =>
+    whereStartsWith(db('kb_terms').whereIn('length', keys.lengths).where('articles', '>', 0), column, start)
+      .orderBy('articles', 'desc')
+      .limit(limit)
+      .select('term', 'articles');
   const [byHead, byTail] = await Promise.all([side('term', keys.head), side('reversed', keys.reversedTail)]);
   const seen = new Map<string, number>();
   for (const r of [...byHead, ...byTail]) seen.set(String(r.term), Number(r.articles));
-  return [...seen].map(([term, articles]) => ({ term, articles })).sort((a, b) => b.articles - a.articles || (a.term < b.term ? -1 : 1));
+  return [...seen]
+    .map(([term, articles]) => ({ term, articles }))
+    .sort((a, b) => b.articles - a.articles || (a.term < b.term ? -1 : 1));
 }
-

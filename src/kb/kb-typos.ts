@@ -12,9 +12,108 @@
  */
 const endings: Record<string, string[]> = {
   en: ['ations', 'ation', 'ings', 'ing', 'ies', 'ers', 'ed', 'es', 'er', 's'],
-  ru: ['иями', 'ями', 'ами', 'ого', 'его', 'ому', 'ему', 'ыми', 'ими', 'ться', 'ить', 'ать', 'ять', 'еть', 'ешь', 'ете', 'ите', 'ой', 'ей', 'ий', 'ый', 'ая', 'яя', 'ое', 'ее', 'ую', 'юю', 'ах', 'ях', 'ов', 'ев', 'ом', 'ем', 'ам', 'ям', 'ют', 'ут', 'ит', 'ет', 'ть', 'а', 'я', 'о', 'е', 'ы', 'и', 'у', 'ю', 'ь', 'й'],
-  sk: ['ami', 'ach', 'ovi', 'iam', 'ov', 'om', 'ou', 'ia', 'ie', 'iu', 'ej', 'ho', 'mu', 'at', 'it', 'a', 'e', 'i', 'o', 'u', 'y'],
-  hu: ['ban', 'ben', 'nak', 'nek', 'val', 'vel', 'bol', 'rol', 'hoz', 'hez', 'kent', 'nal', 'nel', 'ra', 're', 'ba', 'be', 'at', 'et', 'ot', 'ok', 'ek', 'ak', 't', 'k'],
+  ru: [
+    'иями',
+    'ями',
+    'ами',
+    'ого',
+    'его',
+    'ому',
+    'ему',
+    'ыми',
+    'ими',
+    'ться',
+    'ить',
+    'ать',
+    'ять',
+    'еть',
+    'ешь',
+    'ете',
+    'ите',
+    'ой',
+    'ей',
+    'ий',
+    'ый',
+    'ая',
+    'яя',
+    'ое',
+    'ее',
+    'ую',
+    'юю',
+    'ах',
+    'ях',
+    'ов',
+    'ев',
+    'ом',
+    'ем',
+    'ам',
+    'ям',
+    'ют',
+    'ут',
+    'ит',
+    'ет',
+    'ть',
+    'а',
+    'я',
+    'о',
+    'е',
+    'ы',
+    'и',
+    'у',
+    'ю',
+    'ь',
+    'й',
+  ],
+  sk: [
+    'ami',
+    'ach',
+    'ovi',
+    'iam',
+    'ov',
+    'om',
+    'ou',
+    'ia',
+    'ie',
+    'iu',
+    'ej',
+    'ho',
+    'mu',
+    'at',
+    'it',
+    'a',
+    'e',
+    'i',
+    'o',
+    'u',
+    'y',
+  ],
+  hu: [
+    'ban',
+    'ben',
+    'nak',
+    'nek',
+    'val',
+    'vel',
+    'bol',
+    'rol',
+    'hoz',
+    'hez',
+    'kent',
+    'nal',
+    'nel',
+    'ra',
+    're',
+    'ba',
+    'be',
+    'at',
+    'et',
+    'ot',
+    'ok',
+    'ek',
+    'ak',
+    't',
+    'k',
+  ],
   lv: ['ajam', 'iem', 'ais', 'ai', 'as', 'am', 'em', 'es', 'is', 'os', 'us', 'a', 'e', 'i', 's', 'u'],
 };
 const minStem = 4;
@@ -33,7 +132,8 @@ export function stemForPrefix(word: string, language: string): string {
   if (letters.length <= minStem) return word;
   for (const ending of endingsFor(word, language)) {
     const cut = [...ending].length;
-    if (letters.length - cut >= minStem && word.endsWith(ending)) return letters.slice(0, letters.length - cut).join('');
+    if (letters.length - cut >= minStem && word.endsWith(ending))
+      return letters.slice(0, letters.length - cut).join('');
   }
   return word;
 }
@@ -67,7 +167,10 @@ export function correctionKeys(word: string): { head: string; reversedTail: stri
   const half = Math.floor(letters.length / 2);
   return {
     head: letters.slice(0, half).join(''),
-    reversedTail: letters.slice(half + 1).reverse().join(''),
+    reversedTail: letters
+      .slice(half + 1)
+      .reverse()
+      .join(''),
     lengths: [letters.length - 1, letters.length, letters.length + 1],
   };
 }

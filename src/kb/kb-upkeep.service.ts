@@ -33,10 +33,20 @@ export async function syncKbArticleTerms(db: Db, articleId: number): Promise<voi
     const article = await findKbArticle(trx, articleId);
     if (article && old.articleUpdatedAt === article.updatedAt && old.categories === categories) return;
     const shown = article?.status === 'published' && visible.has(article.categoryId);
-    const terms = new Set(shown ? (await kbVersionsOf(trx, articleId)).flatMap((v) => kbTermsOf(`${v.keywords} ${v.title} ${v.body}`)) : []);
+    const terms = new Set(
+      shown ? (await kbVersionsOf(trx, articleId)).flatMap((v) => kbTermsOf(`${v.keywords} ${v.title} ${v.body}`)) : [],
+    );
     const before = new Set(old.terms);
-    await changeKbTerms(trx, [...terms].filter((t) => !before.has(t)), old.terms.filter((t) => !terms.has(t)));
-    await storeKbTermSource(trx, articleId, article ? { terms: [...terms].sort(), articleUpdatedAt: article.updatedAt, categories } : null);
+    await changeKbTerms(
+      trx,
+      [...terms].filter((t) => !before.has(t)),
+      old.terms.filter((t) => !terms.has(t)),
+    );
+    await storeKbTermSource(
+      trx,
+      articleId,
+      article ? { terms: [...terms].sort(), articleUpdatedAt: article.updatedAt, categories } : null,
+    );
   });
 }
 
@@ -46,7 +56,12 @@ export async function syncKbArticleTerms(db: Db, articleId: number): Promise<voi
  * stale and retries.
  */
 export const afterKbArticleChange = (deps: { db: Db; logger: Logger }, articleId: number): Promise<void> =>
-  syncKbArticleTerms(deps.db, articleId).catch((err: unknown) => deps.logger.warn({ err, articleId }, 'the vocabulary of a saved article was not synced; the kb-terms job retries it'));
+  syncKbArticleTerms(deps.db, articleId).catch((err: unknown) =>
+    deps.logger.warn(
+      { err, articleId },
+      'the vocabulary of a saved article was not synced; the kb-terms job retries it',
+    ),
+  );
 
 export type KbUpkeepDeps = { db: Db; clock: Clock; logger: Logger };
 export type KbUpkeepOptions = { batch?: number; budgetMs?: number; holder?: string };
@@ -61,7 +76,16 @@ export const kbUpkeepPolicy = { batch: 100, leaseMs: 60_000 };
  * the event loop gets a turn after each step (letRequestsIn). `caughtUp` runs when a run read to
  * the end with no step failing. Returns how many steps succeeded.
  */
-async function walkStale<T extends { id: number }>(deps: KbUpkeepDeps, opts: KbUpkeepOptions, job: { name: string; read: (after: number, limit: number) => Promise<T[]>; step: (row: T) => Promise<unknown>; caughtUp?: () => Promise<unknown> }): Promise<number> {
+async function walkStale<T extends { id: number }>(
+  deps: KbUpkeepDeps,
+  opts: KbUpkeepOptions,
+  job: {
+    name: string;
+    read: (after: number, limit: number) => Promise<T[]>;
+    step: (row: T) => Promise<unknown>;
+    caughtUp?: () => Promise<unknown>;
+  },
+): Promise<number> {
   const batch = opts.batch ?? kbUpkeepPolicy.batch;
   if (!(await takeJobLease(deps.db, job.name, deps.clock.now(), kbUpkeepPolicy.leaseMs, opts.holder))) return 0;
   const started = Date.now();
@@ -77,7 +101,10 @@ async function walkStale<T extends { id: number }>(deps: KbUpkeepDeps, opts: KbU
           done += 1;
         } catch (err) {
           failed += 1;
-          deps.logger.error({ err, job: job.name, id: row.id }, 'kb job step failed; the run goes on, the next run tries it again');
+          deps.logger.error(
+            { err, job: job.name, id: row.id },
+            'kb job step failed; the run goes on, the next run tries it again',
+          );
         }
         after = row.id;
         await letRequestsIn();
@@ -105,7 +132,8 @@ export async function syncStaleKbTerms(deps: KbUpkeepDeps, opts: KbUpkeepOptions
   if (stamp.caughtUp) return 0;
   return walkStale(deps, opts, {
     name: 'kb-terms',
-    read: async (after, limit) => (await staleKbTermArticles(deps.db, stamp.categories, after, limit)).map((id) => ({ id })),
+    read: async (after, limit) =>
+      (await staleKbTermArticles(deps.db, stamp.categories, after, limit)).map((id) => ({ id })),
     step: (row) => syncKbArticleTerms(deps.db, row.id),
     caughtUp: () => markKbTermsCaughtUp(deps.db, stamp),
   });

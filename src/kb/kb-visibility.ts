@@ -23,7 +23,8 @@ export function publicCategoryIds(categories: KbCategory[]): number[] {
 export function categoryTrail(categories: KbCategory[], id: number): KbCategory[] {
   const byId = new Map(categories.map((c) => [c.id, c]));
   const trail: KbCategory[] = [];
-  for (let at = byId.get(id); at && !trail.includes(at); at = at.parentId === null ? undefined : byId.get(at.parentId)) trail.unshift(at);
+  for (let at = byId.get(id); at && !trail.includes(at); at = at.parentId === null ? undefined : byId.get(at.parentId))
+    trail.unshift(at);
   return trail;
 }
 

@@ -7,7 +7,11 @@ function unfold(text: string): string {
 
 /** The address of a DSN recipient field, `rfc822; Name@Example.org` (RFC 3464), lower-cased. */
 function recipientAddress(value: string): string | null {
-  const address = value.slice(value.indexOf(';') + 1).trim().replace(/^<|>$/g, '').toLowerCase();
+  const address = value
+    .slice(value.indexOf(';') + 1)
+    .trim()
+    .replace(/^<|>$/g, '')
+    .toLowerCase();
   return /^[^\s@<>]+@[^\s@<>]+$/.test(address) && address.length <= 254 ? address : null;
 }
 
@@ -22,7 +26,10 @@ function failedRecipients(body: string): string[] | null {
   let named = false;
   for (const block of body.split(/\r?\n[ \t]*\r?\n/)) {
     const fields = [...block.matchAll(/^(final-recipient|original-recipient|action):[ \t]*(.*)$/gim)];
-    const action = fields.find((f) => f[1]!.toLowerCase() === 'action')?.[2]?.trim().toLowerCase();
+    const action = fields
+      .find((f) => f[1]!.toLowerCase() === 'action')?.[2]
+      ?.trim()
+      .toLowerCase();
     if (fields.some((f) => f[1]!.toLowerCase() !== 'action')) named = true;
     if (action && action !== 'failed') continue;
     for (const f of fields) {
@@ -41,13 +48,27 @@ function failedRecipients(body: string): string[] | null {
  * reporting servers differ in how they attach the original (message/rfc822,
  * text/rfc822-headers, or inline text).
  */
-export function readDeliveryReport(raw: Buffer, mail: IncomingMail): { originalIds: string[]; recipients: string[] | null; diagnostic: string } {
-  const texts = [raw.toString('utf8'), ...mail.files.filter((f) => /^(message\/|text\/rfc822)/.test(f.contentType)).map((f) => f.content.toString('utf8'))];
+export function readDeliveryReport(
+  raw: Buffer,
+  mail: IncomingMail,
+): { originalIds: string[]; recipients: string[] | null; diagnostic: string } {
+  const texts = [
+    raw.toString('utf8'),
+    ...mail.files.filter((f) => /^(message\/|text\/rfc822)/.test(f.contentType)).map((f) => f.content.toString('utf8')),
+  ];
   const body = unfold(texts.join('\n\n'));
   const ids = new Set<string>();
-  for (const m of body.matchAll(/^(?:original-|x-original-)?message-id:[ \t]*(.*)$/gim)) for (const id of messageIdsIn(m[1])) ids.add(id);
+  for (const m of body.matchAll(/^(?:original-|x-original-)?message-id:[ \t]*(.*)$/gim))
+    for (const id of messageIdsIn(m[1])) ids.add(id);
   if (mail.messageId) ids.delete(mail.messageId);
   const pick = (name: string) => new RegExp(`^${name}:[ \\t]*(.+)$`, 'im').exec(body)?.[1]?.trim() ?? '';
-  const diagnostic = [pick('Status'), pick('Diagnostic-Code') || pick('Action')].filter(Boolean).join(' ').slice(0, 1000);
-  return { originalIds: [...ids].slice(0, 20), recipients: failedRecipients(body), diagnostic: diagnostic || 'delivery failed (no diagnostic given)' };
+  const diagnostic = [pick('Status'), pick('Diagnostic-Code') || pick('Action')]
+    .filter(Boolean)
+    .join(' ')
+    .slice(0, 1000);
+  return {
+    originalIds: [...ids].slice(0, 20),
+    recipients: failedRecipients(body),
+    diagnostic: diagnostic || 'delivery failed (no diagnostic given)',
+  };
 }

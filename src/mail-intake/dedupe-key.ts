@@ -32,7 +32,9 @@ export function headerBlockOf(raw: Buffer): Buffer {
  * big to parse, which is still kept aside exactly once.
  */
 export function rawMessageId(raw: Buffer): string | null {
-  const unfolded = headerBlockOf(raw).toString('latin1').replace(/\r?\n[ \t]+/g, ' ');
+  const unfolded = headerBlockOf(raw)
+    .toString('latin1')
+    .replace(/\r?\n[ \t]+/g, ' ');
   const m = /^message-id:\s*(<[^<>\s]{1,185}>)/im.exec(unfolded);
   return m ? m[1]! : null;
 }

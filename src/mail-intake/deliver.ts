@@ -38,7 +38,11 @@ export async function deliverMail(
   deps: TicketDeps,
   delivery: Delivery,
   record: (trx: Knex.Transaction) => Promise<number>,
-  recorded: (trx: Knex.Transaction, inboundId: number, outcome: { ticketId: number; messageId: number; reason: string | null }) => Promise<void>,
+  recorded: (
+    trx: Knex.Transaction,
+    inboundId: number,
+    outcome: { ticketId: number; messageId: number; reason: string | null },
+  ) => Promise<void>,
 ): Promise<{ inboundId: number; ticket: TicketView; messageId: number; replied: boolean }> {
   return withTransaction(deps.db, async (trx) => {
     const inboundId = await record(trx);
@@ -49,9 +53,24 @@ export async function deliverMail(
     if (thread.kind === 'reply') {
       ticket = thread.ticket;
       // A follower's mail shows their address as its author; the message stays on the customer's side.
-      messageId = (await addCustomerReply(inner, ticket, { body: delivery.body, files: delivery.files, ip: null, ...(thread.follower ? { authorName: thread.follower } : {}) })).messageId;
+      messageId = (
+        await addCustomerReply(inner, ticket, {
+          body: delivery.body,
+          files: delivery.files,
+          ip: null,
+          ...(thread.follower ? { authorName: thread.follower } : {}),
+        })
+      ).messageId;
     } else {
-      const made = await createTicket(inner, { ...delivery.plan, body: delivery.body, fieldValues: [], files: delivery.files, source: 'email', ip: null, submissionKey: null });
+      const made = await createTicket(inner, {
+        ...delivery.plan,
+        body: delivery.body,
+        fieldValues: [],
+        files: delivery.files,
+        source: 'email',
+        ip: null,
+        submissionKey: null,
+      });
       ticket = made.ticket;
       messageId = made.created ? made.messageId : (await firstMessageIdOf(trx, ticket.id))!;
       await followersFromCc(trx, delivery.settings, ticket, delivery.cc, deps.clock.now());
@@ -59,9 +78,20 @@ export async function deliverMail(
     if (delivery.emailMessageId) await setMessageEmailId(trx, messageId, delivery.emailMessageId);
     if (thread.kind === 'forged') {
       // Staff see on the new ticket why the mail did not join the one it named.
-      await insertTicketEvent(trx, ticket.id, 'mail.forged_reference', { type: 'system', id: null }, { other: thread.referenced.trackingId, via: thread.via }, deps.clock.now());
+      await insertTicketEvent(
+        trx,
+        ticket.id,
+        'mail.forged_reference',
+        { type: 'system', id: null },
+        { other: thread.referenced.trackingId, via: thread.via },
+        deps.clock.now(),
+      );
     }
-    await recorded(trx, inboundId, { ticketId: ticket.id, messageId, reason: thread.kind === 'forged' ? 'forged_reference' : null });
+    await recorded(trx, inboundId, {
+      ticketId: ticket.id,
+      messageId,
+      reason: thread.kind === 'forged' ? 'forged_reference' : null,
+    });
     return { inboundId, ticket, messageId, replied: thread.kind === 'reply' };
   });
 }

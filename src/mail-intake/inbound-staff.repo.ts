@@ -18,13 +18,26 @@ export type InboundListRow = {
  * One page of received mails in one state, newest first, keyset-paged by (received_at, id): the
  * (status, received_at) index gives the order, so a page costs the same on the millionth row.
  */
-export async function listInboundPage(db: Knex, status: InboundStatus, cursor: InboundCursor | null, limit: number): Promise<{ rows: InboundListRow[]; next: InboundCursor | null }> {
+export async function listInboundPage(
+  db: Knex,
+  status: InboundStatus,
+  cursor: InboundCursor | null,
+  limit: number,
+): Promise<{ rows: InboundListRow[]; next: InboundCursor | null }> {
   const q = db('inbound_mails')
     .where({ status })
-    .orderBy([{ column: 'received_at', order: 'desc' }, { column: 'id', order: 'desc' }])
+    .orderBy([
+      { column: 'received_at', order: 'desc' },
+      { column: 'id', order: 'desc' },
+    ])
     .limit(limit + 1)
     .select('id', 'from_address', 'subject', 'reason', 'status', 'received_at', 'raw_key');
-  if (cursor) q.andWhere((w) => w.where('received_at', '<', cursor.receivedAt).orWhere((e) => e.where('received_at', cursor.receivedAt).andWhere('id', '<', cursor.id)));
+  if (cursor)
+    q.andWhere((w) =>
+      w
+        .where('received_at', '<', cursor.receivedAt)
+        .orWhere((e) => e.where('received_at', cursor.receivedAt).andWhere('id', '<', cursor.id)),
+    );
   const found = (await q) as Array<Record<string, unknown>>;
   const rows = found.slice(0, limit).map((r) => ({
     id: Number(r.id),
@@ -40,7 +53,11 @@ export async function listInboundPage(db: Knex, status: InboundStatus, cursor: I
 }
 
 /** The kept original of a message that came by e-mail, if the message is on this ticket (merges move messages). */
-export async function originalOfMessage(db: Knex, ticketId: number, messageId: number): Promise<{ inboundId: number; rawKey: string } | undefined> {
+export async function originalOfMessage(
+  db: Knex,
+  ticketId: number,
+  messageId: number,
+): Promise<{ inboundId: number; rawKey: string } | undefined> {
   const row = await db('inbound_mails as i')
     .join('messages as m', 'm.id', 'i.message_id')
     .where('i.message_id', messageId)

@@ -22,7 +22,10 @@ export const inboundListStates = ['failed', 'refused'] as const;
 
 const listQuery = z.object({
   status: z.enum(inboundListStates).default('failed'),
-  before: z.string().regex(/^\d{1,15}\.\d{1,12}$/).optional(),
+  before: z
+    .string()
+    .regex(/^\d{1,15}\.\d{1,12}$/)
+    .optional(),
 });
 
 const encodeCursor = (c: InboundCursor) => `${c.receivedAt}.${c.id}`;
@@ -49,7 +52,11 @@ async function listedMail(db: Db, id: number): Promise<InboundMailRow> {
 }
 
 /** One listed mail with its parsed original when the raw bytes are kept; a mail that cannot be parsed still shows its record. */
-export async function inboundMailDetail(deps: Pick<IntakeDeps, 'db' | 'store'>, id: number, opts: { remoteImages: boolean; imageWord?: string }): Promise<{ row: InboundMailRow; original: OriginalMail | null }> {
+export async function inboundMailDetail(
+  deps: Pick<IntakeDeps, 'db' | 'store'>,
+  id: number,
+  opts: { remoteImages: boolean; imageWord?: string },
+): Promise<{ row: InboundMailRow; original: OriginalMail | null }> {
   const row = await listedMail(deps.db, id);
   if (!row.raw_key) return { row, original: null };
   const raw = await readRaw(deps.store, row.raw_key);
@@ -57,7 +64,10 @@ export async function inboundMailDetail(deps: Pick<IntakeDeps, 'db' | 'store'>, 
 }
 
 /** The raw .eml of a listed mail, for download. */
-export async function inboundMailRaw(deps: Pick<IntakeDeps, 'db' | 'store'>, id: number): Promise<{ row: InboundMailRow; raw: Buffer }> {
+export async function inboundMailRaw(
+  deps: Pick<IntakeDeps, 'db' | 'store'>,
+  id: number,
+): Promise<{ row: InboundMailRow; raw: Buffer }> {
   const row = await listedMail(deps.db, id);
   if (!row.raw_key) throw new NotFoundError();
   return { row, raw: await readRaw(deps.store, row.raw_key) };
@@ -70,7 +80,17 @@ export async function retryFailedInbound(deps: IntakeDeps, actor: StaffAuditActo
   const row = await listedMail(deps.db, id);
   if (row.status !== 'failed') throw new NotFoundError();
   const result = await retryInboundMail(deps, row.id);
-  await recordAudit(deps.db, { actor, action: 'mail.inbound_retried', target: { type: 'inbound_mail', id: row.id }, details: { from: row.from_address, outcome: result.outcome, ticketId: result.ticketId }, ip: actor.ip }, deps.clock.now());
+  await recordAudit(
+    deps.db,
+    {
+      actor,
+      action: 'mail.inbound_retried',
+      target: { type: 'inbound_mail', id: row.id },
+      details: { from: row.from_address, outcome: result.outcome, ticketId: result.ticketId },
+      ip: actor.ip,
+    },
+    deps.clock.now(),
+  );
   return result;
 }
 
@@ -79,7 +99,17 @@ export async function discardFailedInbound(deps: IntakeDeps, actor: StaffAuditAc
   const row = await listedMail(deps.db, id);
   if (row.status !== 'failed') throw new NotFoundError();
   await discardInboundMail(deps, row.id, actor.id);
-  await recordAudit(deps.db, { actor, action: 'mail.inbound_discarded', target: { type: 'inbound_mail', id: row.id }, details: { from: row.from_address, subject: row.subject }, ip: actor.ip }, deps.clock.now());
+  await recordAudit(
+    deps.db,
+    {
+      actor,
+      action: 'mail.inbound_discarded',
+      target: { type: 'inbound_mail', id: row.id },
+      details: { from: row.from_address, subject: row.subject },
+      ip: actor.ip,
+    },
+    deps.clock.now(),
+  );
 }
 
 /**

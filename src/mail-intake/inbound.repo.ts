@@ -28,7 +28,16 @@ export type InboundMailRow = {
 
 export type NewInboundMail = Omit<InboundMailRow, 'id' | 'updated_at' | 'attempts'> & { attempts?: number };
 
-const numeric = ['id', 'mailbox_id', 'ticket_id', 'message_id', 'raw_size', 'attempts', 'received_at', 'updated_at'] as const;
+const numeric = [
+  'id',
+  'mailbox_id',
+  'ticket_id',
+  'message_id',
+  'raw_size',
+  'attempts',
+  'received_at',
+  'updated_at',
+] as const;
 
 function toRow(r: Record<string, unknown>): InboundMailRow {
   const row = { ...r } as Record<string, unknown>;
@@ -54,28 +63,48 @@ export async function findInboundByDedupeKey(db: Knex, dedupeKey: string): Promi
   return r ? toRow(r) : undefined;
 }
 
-export async function updateInboundMail(trx: Knex, id: number, patch: Partial<Omit<InboundMailRow, 'id' | 'dedupe_key'>>, now: number): Promise<void> {
-  await trx('inbound_mails').where({ id }).update({ ...patch, updated_at: now });
+export async function updateInboundMail(
+  trx: Knex,
+  id: number,
+  patch: Partial<Omit<InboundMailRow, 'id' | 'dedupe_key'>>,
+  now: number,
+): Promise<void> {
+  await trx('inbound_mails')
+    .where({ id })
+    .update({ ...patch, updated_at: now });
 }
 
 /**
  * Moves a kept-aside mail from 'failed' to another state only if it is still failed: two staff
  * pressing "retry" or "discard" at once change it once (the count of changed rows says who won).
  */
-export async function claimFailedInboundMail(trx: Knex, id: number, patch: Partial<Omit<InboundMailRow, 'id' | 'dedupe_key'>>, now: number): Promise<boolean> {
-  const changed = await trx('inbound_mails').where({ id, status: 'failed' }).update({ ...patch, updated_at: now });
+export async function claimFailedInboundMail(
+  trx: Knex,
+  id: number,
+  patch: Partial<Omit<InboundMailRow, 'id' | 'dedupe_key'>>,
+  now: number,
+): Promise<boolean> {
+  const changed = await trx('inbound_mails')
+    .where({ id, status: 'failed' })
+    .update({ ...patch, updated_at: now });
   return Number(changed) === 1;
 }
 
 /** Newest first, keyset paged by id. For the failed-mail list (few rows: status leads the index). */
-export async function listInboundMails(db: Knex, opts: { status: InboundStatus; limit: number; beforeId?: number | null }): Promise<InboundMailRow[]> {
+export async function listInboundMails(
+  db: Knex,
+  opts: { status: InboundStatus; limit: number; beforeId?: number | null },
+): Promise<InboundMailRow[]> {
   const q = db('inbound_mails').where({ status: opts.status }).orderBy('id', 'desc').limit(opts.limit);
   if (opts.beforeId) q.andWhere('id', '<', opts.beforeId);
   return (await q.select()).map(toRow);
 }
 
 export async function countInboundMails(db: Knex, status: InboundStatus, cap = 1000): Promise<number> {
-  const rows = await db('inbound_mails').where({ status }).limit(cap + 1).select('id');
+  const rows = await db('inbound_mails')
+    .where({ status })
+    .limit(cap + 1)
+    .select('id');
   return rows.length;
 }
 
@@ -91,8 +120,14 @@ export async function findInboundMailOfMessage(db: Knex, messageId: number): Pro
  * rows stay (their dedupe keys keep a re-delivered mail from importing again); the raw copies'
  * store keys are returned, to remove after commit.
  */
-export async function forgetInboundMails(trx: Knex, who: { fromAddress: string } | { ticketIds: number[] }): Promise<string[]> {
-  const rows = () => ('fromAddress' in who ? trx('inbound_mails').where({ from_address: who.fromAddress }) : trx('inbound_mails').whereIn('message_id', trx('messages').whereIn('ticket_id', who.ticketIds).select('id')));
+export async function forgetInboundMails(
+  trx: Knex,
+  who: { fromAddress: string } | { ticketIds: number[] },
+): Promise<string[]> {
+  const rows = () =>
+    'fromAddress' in who
+      ? trx('inbound_mails').where({ from_address: who.fromAddress })
+      : trx('inbound_mails').whereIn('message_id', trx('messages').whereIn('ticket_id', who.ticketIds).select('id'));
   const keys = (await rows().whereNotNull('raw_key').pluck('raw_key')).map(String);
   await rows().update({ from_address: null, subject: null, detail: null, message_id_header: null, raw_key: null });
   return keys;

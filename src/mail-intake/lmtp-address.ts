@@ -11,7 +11,8 @@ export const lmtpUser = 'tessera';
  * (before installation): a password everybody could compute.
  */
 export function lmtpSecretOf(signingSecret: string): string {
-  if (signingSecret.length < 16) throw new Error('the signing secret is not set (Tessera is not installed): no LMTP password can be derived');
+  if (signingSecret.length < 16)
+    throw new Error('the signing secret is not set (Tessera is not installed): no LMTP password can be derived');
   return createHmac('sha256', signingSecret).update('tessera lmtp auth v1').digest('base64url');
 }
 

@@ -14,7 +14,13 @@ import { lmtpUser, unknownRecipient } from './lmtp-address';
  */
 export type Handover = 'accepted' | 'later' | 'refused' | 'unreachable';
 
-export async function handOver(at: string, raw: Buffer, recipient: string | null, secret: string | null = null, timeoutMs = 60_000): Promise<Handover> {
+export async function handOver(
+  at: string,
+  raw: Buffer,
+  recipient: string | null,
+  secret: string | null = null,
+  timeoutMs = 60_000,
+): Promise<Handover> {
   const where = lmtpListenOf(at);
   const socket = await new Promise<net.Socket | null>((resolve) => {
     const s = 'path' in where ? net.connect(where.path) : net.connect(where.port, where.host);
@@ -22,7 +28,14 @@ export async function handOver(at: string, raw: Buffer, recipient: string | null
     s.once('error', () => resolve(null));
   });
   if (!socket) return 'unreachable';
-  const conn = new SMTPConnection({ connection: socket, lmtp: true, ignoreTLS: true, name: 'tessera-pipe', socketTimeout: timeoutMs, greetingTimeout: timeoutMs });
+  const conn = new SMTPConnection({
+    connection: socket,
+    lmtp: true,
+    ignoreTLS: true,
+    name: 'tessera-pipe',
+    socketTimeout: timeoutMs,
+    greetingTimeout: timeoutMs,
+  });
   try {
     await new Promise<void>((resolve, reject) => {
       conn.once('error', reject);
@@ -34,7 +47,9 @@ export async function handOver(at: string, raw: Buffer, recipient: string | null
       });
     }
     const info = await new Promise<SMTPConnection.SentMessageInfo>((resolve, reject) => {
-      conn.send({ from: '', to: [recipient ?? unknownRecipient] }, raw, (err, sent) => (err ? reject(err) : resolve(sent)));
+      conn.send({ from: '', to: [recipient ?? unknownRecipient] }, raw, (err, sent) =>
+        err ? reject(err) : resolve(sent),
+      );
     });
     if (info.accepted.length > 0) return 'accepted';
     return answerOf(info.rejectedErrors?.[0]?.responseCode);
@@ -50,4 +65,5 @@ export async function handOver(at: string, raw: Buffer, recipient: string | null
 }
 
 /** A refused sign-in (530, 535) is a configuration mistake, never the mail's fault: the MTA keeps the mail. */
-const answerOf = (code: number | undefined): Handover => (code !== undefined && code >= 500 && code !== 530 && code !== 535 ? 'refused' : 'later');
+const answerOf = (code: number | undefined): Handover =>
+  code !== undefined && code >= 500 && code !== 530 && code !== 535 ? 'refused' : 'later';

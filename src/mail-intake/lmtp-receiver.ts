@@ -59,9 +59,14 @@ class Answer extends Error {
 
 const digest = (s: string) => createHash('sha256').update(s).digest();
 
-export async function startLmtpReceiver(deps: IntakeDeps & { logger: Logger }, listen: LmtpListen, opts: LmtpOptions = {}): Promise<LmtpReceiver> {
+export async function startLmtpReceiver(
+  deps: IntakeDeps & { logger: Logger },
+  listen: LmtpListen,
+  opts: LmtpOptions = {},
+): Promise<LmtpReceiver> {
   const onSocket = 'path' in listen;
-  if (!onSocket && !opts.secret) throw new Error('an LMTP receiver on a port needs the sign-in password (the signing secret is not set)');
+  if (!onSocket && !opts.secret)
+    throw new Error('an LMTP receiver on a port needs the sign-in password (the signing secret is not set)');
   const expected = digest(`${lmtpUser}\0${opts.secret ?? ''}`);
   const slots = { busy: 0, max: opts.maxImports ?? 2 };
   const server = new SMTPServer({
@@ -83,7 +88,10 @@ export async function startLmtpReceiver(deps: IntakeDeps & { logger: Logger }, l
     onAuth(auth, _session, callback) {
       const given = digest(`${auth.username ?? ''}\0${auth.password ?? ''}`);
       if (auth.method === 'PLAIN' && timingSafeEqual(given, expected)) return callback(null, { user: lmtpUser });
-      deps.logger.warn({ user: String(auth.username ?? '').slice(0, 40) }, 'an LMTP sign-in with a wrong user name or password was refused');
+      deps.logger.warn(
+        { user: String(auth.username ?? '').slice(0, 40) },
+        'an LMTP sign-in with a wrong user name or password was refused',
+      );
       return callback(new Answer(535, '5.7.8 authentication failed'));
     },
     onData(stream: SMTPServerDataStream, session: SMTPServerSession, callback) {
@@ -149,8 +157,10 @@ function answers(path: string): Promise<boolean> {
  */
 async function listenOnSocket(server: SMTPServer, path: string, mode: number): Promise<number> {
   const existing = fs.lstatSync(path, { throwIfNoEntry: false });
-  if (existing && !existing.isSocket()) throw Object.assign(new Error(`${path} exists and is not a socket`), { code: 'EEXIST' });
-  if (existing && (await answers(path))) throw Object.assign(new Error(`another process receives LMTP at ${path}`), { code: 'EADDRINUSE' });
+  if (existing && !existing.isSocket())
+    throw Object.assign(new Error(`${path} exists and is not a socket`), { code: 'EEXIST' });
+  if (existing && (await answers(path)))
+    throw Object.assign(new Error(`another process receives LMTP at ${path}`), { code: 'EADDRINUSE' });
   const own = `${path}.${process.pid}`;
   fs.rmSync(own, { force: true });
   await new Promise<void>((resolve, reject) => {
@@ -176,7 +186,12 @@ const drain = (stream: SMTPServerDataStream) =>
   });
 
 /** One answer per recipient: 250 with the outcome, 552 too big, or 451 (the MTA keeps the mail). */
-async function receive(deps: IntakeDeps & { logger: Logger }, slots: { busy: number; max: number }, stream: SMTPServerDataStream, session: SMTPServerSession): Promise<Array<string | Error>> {
+async function receive(
+  deps: IntakeDeps & { logger: Logger },
+  slots: { busy: number; max: number },
+  stream: SMTPServerDataStream,
+  session: SMTPServerSession,
+): Promise<Array<string | Error>> {
   const each = (answer: string | Error) => session.envelope.rcptTo.map(() => answer);
   if (slots.busy >= slots.max) {
     await drain(stream);
@@ -196,7 +211,8 @@ async function receive(deps: IntakeDeps & { logger: Logger }, slots: { busy: num
     try {
       raw = await readCapped(stream, cap, { drain: true });
     } catch (err) {
-      if (err instanceof InputTooLargeError) return each(new Answer(552, `5.3.4 ${err.message}, the help desk's limit`));
+      if (err instanceof InputTooLargeError)
+        return each(new Answer(552, `5.3.4 ${err.message}, the help desk's limit`));
       throw err;
     }
     if (stream.sizeExceeded) return []; // answered 552 by smtp-server (rejectOversized)
@@ -204,16 +220,26 @@ async function receive(deps: IntakeDeps & { logger: Logger }, slots: { busy: num
     for (const rcpt of session.envelope.rcptTo) {
       try {
         const address = rcpt.address.toLowerCase();
-        const result = await importRawMail(deps, raw, { source: 'lmtp', mailboxId: null, recipient: address === unknownRecipient ? null : address });
+        const result = await importRawMail(deps, raw, {
+          source: 'lmtp',
+          mailboxId: null,
+          recipient: address === unknownRecipient ? null : address,
+        });
         answers.push(`2.0.0 ${result.outcome}${result.reason ? ` (${result.reason})` : ''}`);
       } catch (err) {
-        deps.logger.warn({ err: err instanceof Error ? err.message : String(err) }, 'an LMTP mail could not be imported; the mail server keeps it');
+        deps.logger.warn(
+          { err: err instanceof Error ? err.message : String(err) },
+          'an LMTP mail could not be imported; the mail server keeps it',
+        );
         answers.push(new Answer(451, '4.3.0 not stored now, try again later'));
       }
     }
     return answers;
   } catch (err) {
-    deps.logger.warn({ err: err instanceof Error ? err.message : String(err) }, 'an LMTP mail could not be taken; the mail server keeps it');
+    deps.logger.warn(
+      { err: err instanceof Error ? err.message : String(err) },
+      'an LMTP mail could not be taken; the mail server keeps it',
+    );
     return each(new Answer(451, '4.3.0 not stored now, try again later'));
   } finally {
     slots.busy--;
@@ -226,7 +252,11 @@ async function receive(deps: IntakeDeps & { logger: Logger }, slots: { busy: num
  * path) tries again every `retryMs` instead of staying off until a restart; one whose socket file
  * went away or was replaced (checked every `watchMs`) listens again. The MTA keeps the mail meanwhile.
  */
-export function keepLmtpReceiver(deps: IntakeDeps & { logger: Logger }, listen: LmtpListen, opts: LmtpOptions & { retryMs?: number; watchMs?: number } = {}): { close(): Promise<void> } {
+export function keepLmtpReceiver(
+  deps: IntakeDeps & { logger: Logger },
+  listen: LmtpListen,
+  opts: LmtpOptions & { retryMs?: number; watchMs?: number } = {},
+): { close(): Promise<void> } {
   const retryMs = opts.retryMs ?? 30_000;
   let receiver: LmtpReceiver | null = null;
   let timer: NodeJS.Timeout | null = null;
@@ -240,7 +270,10 @@ export function keepLmtpReceiver(deps: IntakeDeps & { logger: Logger }, listen: 
         else receiver = r;
       },
       (err: unknown) => {
-        deps.logger.error({ err, lmtp: listen }, 'the LMTP receiver could not listen; trying again, mail waits at the mail server');
+        deps.logger.error(
+          { err, lmtp: listen },
+          'the LMTP receiver could not listen; trying again, mail waits at the mail server',
+        );
         if (!closed) {
           timer = setTimeout(attempt, retryMs);
           timer.unref();

@@ -15,10 +15,16 @@ export type MailFilesChecked = { accepted: CheckedFile[]; problems: FileProblem[
  * limit leaves off decorations first. Files that fail are left off and listed as problems (the
  * caller notes them in the message): the mail itself is still a question to answer.
  */
-export async function checkMailFiles(store: AttachmentStore, files: MailFile[], settings: Settings): Promise<MailFilesChecked> {
+export async function checkMailFiles(
+  store: AttachmentStore,
+  files: MailFile[],
+  settings: Settings,
+): Promise<MailFilesChecked> {
   const ordered = [...files].sort((a, b) => Number(a.inline) - Number(b.inline));
   const max = settings['attachments.maxCount'];
-  const problems: FileProblem[] = ordered.slice(max).map((f) => ({ key: 'mailIntake.fileOverCount', vars: { name: f.fileName, max } }));
+  const problems: FileProblem[] = ordered
+    .slice(max)
+    .map((f) => ({ key: 'mailIntake.fileOverCount', vars: { name: f.fileName, max } }));
   const temps: string[] = [];
   const cleanUp = async () => {
     await Promise.all(temps.map((p) => fs.promises.rm(p, { force: true }).catch(() => undefined)));

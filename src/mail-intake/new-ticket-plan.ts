@@ -21,7 +21,10 @@ export function uiLanguageOf(header: string | null): string | null {
 /** The name a customer gets from a mail: the From display name, else the address's local part. */
 function customerName(from: { address: string; name: string }): string {
   // eslint-disable-next-line no-control-regex
-  const name = from.name.replace(/[\u0000-\u001f\u007f]/g, ' ').replace(/\s+/g, ' ').trim();
+  const name = from.name
+    .replace(/[\u0000-\u001f\u007f]/g, ' ')
+    .replace(/\s+/g, ' ')
+    .trim();
   return (name || from.address.split('@')[0]!).slice(0, 120);
 }
 
@@ -30,13 +33,22 @@ function customerName(from: { address: string; name: string }): string {
  * category in the admin's order (the one the web form offers first) with its default priority;
  * a private category only when no public one exists. Null when there is no active category.
  */
-export async function planNewTicket(db: Knex, mail: IncomingMail, origin: { defaults?: { categoryId: number | null; priorityKey: string | null } }, settings: Settings): Promise<NewTicketPlan | null> {
+export async function planNewTicket(
+  db: Knex,
+  mail: IncomingMail,
+  origin: { defaults?: { categoryId: number | null; priorityKey: string | null } },
+  settings: Settings,
+): Promise<NewTicketPlan | null> {
   const wanted = origin.defaults?.categoryId ? await findActiveCategory(db, origin.defaults.categoryId) : undefined;
   const category = wanted ?? (await listPublicCategories(db))[0] ?? (await listActiveCategories(db))[0];
   if (!category || !mail.from) return null;
   const firstLine = mail.text.trim().split('\n')[0]?.trim().slice(0, 80) ?? '';
   return {
-    customer: { name: customerName(mail.from), email: mail.from.address, language: uiLanguageOf(mail.language) ?? settings['helpdesk.language'] ?? languageCodes[0] },
+    customer: {
+      name: customerName(mail.from),
+      email: mail.from.address,
+      language: uiLanguageOf(mail.language) ?? settings['helpdesk.language'] ?? languageCodes[0],
+    },
     categoryId: Number(category.id),
     priorityKey: origin.defaults?.priorityKey ?? null,
     subject: (mail.subject || firstLine || '—').slice(0, 200),

@@ -40,7 +40,9 @@ export function messageIdsIn(value: unknown): string[] {
 const addressPattern = /^[^\s@<>()",;:]+@[^\s@<>()",;:]+$/;
 const usableAddress = (address: string) => addressPattern.test(address) && address.length <= 254;
 
-function* addressesOf(field: AddressObject | AddressObject[] | undefined): Generator<{ address: string; name: string }> {
+function* addressesOf(
+  field: AddressObject | AddressObject[] | undefined,
+): Generator<{ address: string; name: string }> {
   const list = Array.isArray(field) ? field : field ? [field] : [];
   for (const group of list) {
     for (const a of group.value) {
@@ -56,7 +58,8 @@ function firstAddress(field: AddressObject | AddressObject[] | undefined): { add
 }
 
 /** The addresses of a header as a list, lower-cased (mailparser has parsed them already, so even 10,000 cost little). */
-const addressList = (field: AddressObject | AddressObject[] | undefined) => [...addressesOf(field)].map((a) => a.address);
+const addressList = (field: AddressObject | AddressObject[] | undefined) =>
+  [...addressesOf(field)].map((a) => a.address);
 
 /** The delivery headers our mail server added on top, above every Received line: the addresses it delivered to. */
 function deliveredTo(lines: ParsedMail['headerLines']): string[] {
@@ -64,7 +67,11 @@ function deliveredTo(lines: ParsedMail['headerLines']): string[] {
   for (const { key, line } of lines) {
     if (key === 'received') break;
     if (key !== 'delivered-to' && key !== 'x-original-to') continue;
-    const address = line.slice(line.indexOf(':') + 1).trim().replace(/^<|>$/g, '').toLowerCase();
+    const address = line
+      .slice(line.indexOf(':') + 1)
+      .trim()
+      .replace(/^<|>$/g, '')
+      .toLowerCase();
     if (usableAddress(address)) found.push(address);
   }
   return found;
@@ -78,7 +85,14 @@ function headerIndex(lines: ParsedMail['headerLines']): Map<string, string> {
   const index = new Map<string, string>();
   for (const { key, line } of lines) {
     const name = key.toLowerCase();
-    if (!index.has(name)) index.set(name, line.slice(line.indexOf(':') + 1).replace(/\r?\n[ \t]+/g, ' ').trim());
+    if (!index.has(name))
+      index.set(
+        name,
+        line
+          .slice(line.indexOf(':') + 1)
+          .replace(/\r?\n[ \t]+/g, ' ')
+          .trim(),
+      );
   }
   return index;
 }
@@ -86,7 +100,8 @@ function headerIndex(lines: ParsedMail['headerLines']): Map<string, string> {
 function fileOf(a: Attachment): MailFile {
   const ext = (a.contentType.split('/')[1] ?? 'bin').replace(/[^a-z0-9]/gi, '').slice(0, 10) || 'bin';
   return {
-    fileName: a.filename?.trim() || `${a.related || a.contentDisposition === 'inline' ? 'inline' : 'attachment'}.${ext}`,
+    fileName:
+      a.filename?.trim() || `${a.related || a.contentDisposition === 'inline' ? 'inline' : 'attachment'}.${ext}`,
     contentType: a.contentType,
     content: a.content,
     inline: a.contentDisposition === 'inline' || Boolean(a.related),
@@ -103,7 +118,10 @@ function toIncoming(parsed: ParsedMail): IncomingMail {
     references: messageIdsIn(parsed.references),
     from: firstAddress(parsed.from),
     // eslint-disable-next-line no-control-regex
-    subject: (parsed.subject ?? '').replace(/[\u0000-\u001f\u007f]+/g, ' ').replace(/\s+/g, ' ').trim(),
+    subject: (parsed.subject ?? '')
+      .replace(/[\u0000-\u001f\u007f]+/g, ' ')
+      .replace(/\s+/g, ' ')
+      .trim(),
     text: parsed.text ?? '',
     contentType: contentType.toLowerCase(),
     header: (name) => headers.get(name.toLowerCase()) ?? null,
@@ -121,6 +139,11 @@ function toIncoming(parsed: ParsedMail): IncomingMail {
  */
 export async function parseMail(raw: Buffer): Promise<IncomingMail> {
   // biome-ignore lint/nursery/useAwaitThenable: Biome reads the callback overload of simpleParser; without one it returns a Promise.
-  const parsed = await simpleParser(raw, { skipTextToHtml: true, skipImageLinks: true, skipTextLinks: true, keepCidLinks: true });
+  const parsed = await simpleParser(raw, {
+    skipTextToHtml: true,
+    skipImageLinks: true,
+    skipTextLinks: true,
+    keepCidLinks: true,
+  });
   return toIncoming(parsed);
 }

@@ -19,7 +19,11 @@ export class EmptyInputError extends Error {}
  * (the LMTP receiver, whose connection goes on after this message) the rest is read and dropped
  * before the refusal, so the protocol stays in step.
  */
-export async function readCapped(input: NodeJS.ReadableStream, cap = pipeInputCap, opts: { drain?: boolean } = {}): Promise<Buffer> {
+export async function readCapped(
+  input: NodeJS.ReadableStream,
+  cap = pipeInputCap,
+  opts: { drain?: boolean } = {},
+): Promise<Buffer> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of input) {
@@ -28,7 +32,10 @@ export async function readCapped(input: NodeJS.ReadableStream, cap = pipeInputCa
     if (size <= cap) chunks.push(buf);
     else if (!opts.drain) break;
   }
-  if (size > cap) throw new InputTooLargeError(`the message is larger than ${cap >= 1024 * 1024 ? `${Math.floor(cap / 1024 / 1024)} MB` : `${cap} bytes`}`);
+  if (size > cap)
+    throw new InputTooLargeError(
+      `the message is larger than ${cap >= 1024 * 1024 ? `${Math.floor(cap / 1024 / 1024)} MB` : `${cap} bytes`}`,
+    );
   return Buffer.concat(chunks);
 }
 
@@ -58,7 +65,12 @@ const envelopeAddress = /^[^\s@<>()",;:]+@[^\s@<>()",;:]+$/;
 export function pipeOptions(argv: readonly string[]): { recipient: string | null; lmtp: string | null } {
   let values: { recipient?: string; lmtp?: string };
   try {
-    ({ values } = parseArgs({ args: [...argv], options: { recipient: { type: 'string' }, lmtp: { type: 'string' } }, strict: true, allowPositionals: false }));
+    ({ values } = parseArgs({
+      args: [...argv],
+      options: { recipient: { type: 'string' }, lmtp: { type: 'string' } },
+      strict: true,
+      allowPositionals: false,
+    }));
   } catch (err) {
     throw new PipeUsageError(err instanceof Error ? err.message : String(err));
   }
@@ -67,6 +79,7 @@ export function pipeOptions(argv: readonly string[]): { recipient: string | null
   if (typeof where === 'string') throw new PipeUsageError(`--lmtp ${JSON.stringify(lmtp!.slice(0, 80))}: ${where}`);
   const recipient = (values.recipient ?? '').trim().replace(/^<|>$/g, '').toLowerCase();
   if (!recipient) return { recipient: null, lmtp };
-  if (recipient.length > 254 || !envelopeAddress.test(recipient)) throw new PipeUsageError(`--recipient is not an e-mail address: ${JSON.stringify(recipient.slice(0, 80))}`);
+  if (recipient.length > 254 || !envelopeAddress.test(recipient))
+    throw new PipeUsageError(`--recipient is not an e-mail address: ${JSON.stringify(recipient.slice(0, 80))}`);
   return { recipient, lmtp };
 }

@@ -11,17 +11,43 @@ import { replyMarkerToken } from '../mail/inbound';
 
 /** "On <date>, <person> wrote:" and its kin in the UI languages and in common clients' others. */
 const introVerbs = [
-  'wrote', 'writes', 'schrieb', 'a écrit', 'escribió', 'ha scritto', 'schreef', 'skrev', 'kirjoitti', 'napisał\\(a\\)', 'napisał', 'napisała',
-  'napísal\\(a\\)', 'napísal', 'napísala', 'napsal\\(a\\)', 'napsal', 'napsala', 'пишет', 'написал\\(а\\)', 'написал', 'написала', 'писал',
-  'ezt írta', 'írta', 'rakstīja', 'escreveu',
+  'wrote',
+  'writes',
+  'schrieb',
+  'a écrit',
+  'escribió',
+  'ha scritto',
+  'schreef',
+  'skrev',
+  'kirjoitti',
+  'napisał\\(a\\)',
+  'napisał',
+  'napisała',
+  'napísal\\(a\\)',
+  'napísal',
+  'napísala',
+  'napsal\\(a\\)',
+  'napsal',
+  'napsala',
+  'пишет',
+  'написал\\(а\\)',
+  'написал',
+  'написала',
+  'писал',
+  'ezt írta',
+  'írta',
+  'rakstīja',
+  'escreveu',
 ];
 const introPattern = new RegExp(`(${introVerbs.join('|')})\\s*:\\s*$`, 'i');
 /** Gmail in some languages (ru) names no verb: "пт, 6 дек. 2026 г. в 10:00, Иван <ivan@example.com>:". */
 const introWithAddress = /<[^<>\s@]+@[^<>\s@]+>\s*:\s*$/;
 
-const originalMessage = /^\s*-{2,}\s*(original message|ursprüngliche nachricht|message d'origine|pôvodná správa|původní zpráva|исходное сообщение|eredeti üzenet|sākotnējā ziņa|oorspronkelijk bericht|mensaje original)\s*-{2,}\s*$/i;
+const originalMessage =
+  /^\s*-{2,}\s*(original message|ursprüngliche nachricht|message d'origine|pôvodná správa|původní zpráva|исходное сообщение|eredeti üzenet|sākotnējā ziņa|oorspronkelijk bericht|mensaje original)\s*-{2,}\s*$/i;
 const headerFrom = /^\s*\*?(from|von|de|od|от|feladó|no|van|da)\s*:\*?\s+\S/i;
-const headerOther = /^\s*\*?(sent|date|to|subject|cc|gesendet|an|betreff|envoyé|à|objet|odoslané|komu|predmet|отправлено|кому|тема|дата|küldve|címzett|tárgy|nosūtīts|kam|tēma|datum|verzonden|aan|onderwerp)\s*:\*?/i;
+const headerOther =
+  /^\s*\*?(sent|date|to|subject|cc|gesendet|an|betreff|envoyé|à|objet|odoslané|komu|predmet|отправлено|кому|тема|дата|küldve|címzett|tárgy|nosūtīts|kam|tēma|datum|verzonden|aan|onderwerp)\s*:\*?/i;
 
 const isQuote = (line: string) => /^\s*>/.test(line);
 const isBlank = (line: string) => line.trim() === '';
@@ -32,7 +58,14 @@ function isIntro(lines: string[], i: number): number {
   if (introPattern.test(line) || (introWithAddress.test(line) && /\d/.test(line))) return 1;
   const next = lines[i + 1];
   // Clients wrap a long intro onto a second line.
-  if (next !== undefined && !isQuote(next) && (line + ' ' + next).length <= 300 && introPattern.test(`${line} ${next}`) && /\d|@/.test(line + next)) return 2;
+  if (
+    next !== undefined &&
+    !isQuote(next) &&
+    (line + ' ' + next).length <= 300 &&
+    introPattern.test(`${line} ${next}`) &&
+    /\d|@/.test(line + next)
+  )
+    return 2;
   return 0;
 }
 
@@ -48,7 +81,11 @@ function cutPoint(lines: string[], markers: string[]): number {
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i]!;
     if (markers.some((m) => line.includes(m))) return i;
-    if (originalMessage.test(line) || /^\s*_{20,}\s*$/.test(line) && lines[i + 1] !== undefined && headerFrom.test(lines[i + 1]!)) return i;
+    if (
+      originalMessage.test(line) ||
+      (/^\s*_{20,}\s*$/.test(line) && lines[i + 1] !== undefined && headerFrom.test(lines[i + 1]!))
+    )
+      return i;
     if (isOutlookHeaderBlock(lines, i)) return i;
     if (i > 0 && isIntro(lines, i)) return i;
     // "-- " on its own line starts a signature (RFC 3676); a short tail only, not half the mail.
@@ -66,6 +103,10 @@ export function cutQuotedText(text: string, markerTranslations: string[] = []): 
   let last = end;
   while (last > 0 && (isQuote(lines[last - 1]!) || isBlank(lines[last - 1]!))) last--;
   if (last < end && lines.slice(last, end).some(isQuote)) end = last;
-  const kept = lines.slice(0, end).join('\n').replace(/\s+$/, '').replace(/^\s*\n/, '');
+  const kept = lines
+    .slice(0, end)
+    .join('\n')
+    .replace(/\s+$/, '')
+    .replace(/^\s*\n/, '');
   return kept.trim() ? kept : text.replace(/\r\n?/g, '\n').trim();
 }

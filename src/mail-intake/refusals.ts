@@ -24,12 +24,22 @@ export function ownAddresses(settings: Settings): string[] {
  * sender. The flood limit is checked when the mail is stored (floodRefusal), inside that
  * transaction: no commit of its own per mail (floodedAlready looks first, read only).
  */
-export async function refusalOf(deps: { db: Db }, mail: IncomingMail, raw: Buffer, settings: Settings): Promise<RefusalDecision | null> {
+export async function refusalOf(
+  deps: { db: Db },
+  mail: IncomingMail,
+  raw: Buffer,
+  settings: Settings,
+): Promise<RefusalDecision | null> {
   // The fetched mailboxes' own addresses too: our notification to one of them must not loop.
   const loop = loopOrJunk(mail, [...ownAddresses(settings), ...(await mailboxAddresses(deps.db))]);
   if (loop?.reason === 'bounce' || (loop?.reason === 'mailer_daemon' && /multipart\/report/.test(mail.contentType))) {
     const report = readDeliveryReport(raw, mail);
-    return { reason: 'bounce', detail: report.diagnostic, inTransaction: async (trx) => void (await markOutboxBounced(trx, report.originalIds, report.diagnostic, report.recipients)) };
+    return {
+      reason: 'bounce',
+      detail: report.diagnostic,
+      inTransaction: async (trx) =>
+        void (await markOutboxBounced(trx, report.originalIds, report.diagnostic, report.recipients)),
+    };
   }
   if (loop) return loop;
   const sender = mail.from!.address;
@@ -43,7 +53,12 @@ export async function refusalOf(deps: { db: Db }, mail: IncomingMail, raw: Buffe
  * transaction that stores the mail: a mail that is not stored (a duplicate, a failure) is not
  * counted, and a refused one is counted with its refusal record.
  */
-export async function floodRefusal(trx: Knex, sender: string, settings: Settings, now: number): Promise<RefusalDecision | null> {
+export async function floodRefusal(
+  trx: Knex,
+  sender: string,
+  settings: Settings,
+  now: number,
+): Promise<RefusalDecision | null> {
   const hits = await hitWindowCounter(trx, floodBucket(sender), floodWindowMs(settings), now);
   return hits.hits <= settings['intake.senderMaxMails'] ? null : floodDecision(hits.hits, sender, settings);
 }
@@ -53,10 +68,18 @@ export async function floodRefusal(trx: Knex, sender: string, settings: Settings
  * transaction): a sender already at the limit is refused at once. Read only; the count that
  * decides stays floodRefusal's, in the storing transaction (the refusal counts this mail).
  */
-export async function floodedAlready(db: Knex, sender: string, settings: Settings, now: number): Promise<RefusalDecision | null> {
+export async function floodedAlready(
+  db: Knex,
+  sender: string,
+  settings: Settings,
+  now: number,
+): Promise<RefusalDecision | null> {
   const counter = await readCounter(db, floodBucket(sender));
   if (!counter || counter.resetAt <= now || counter.hits < settings['intake.senderMaxMails']) return null;
-  return { ...floodDecision(counter.hits + 1, sender, settings), inTransaction: async (trx) => void (await floodRefusal(trx, sender, settings, now)) };
+  return {
+    ...floodDecision(counter.hits + 1, sender, settings),
+    inTransaction: async (trx) => void (await floodRefusal(trx, sender, settings, now)),
+  };
 }
 
 const floodBucket = (sender: string) => `mail-in:${sender.slice(0, 150)}`;

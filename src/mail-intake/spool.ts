@@ -22,7 +22,11 @@ export const spoolFolder = (dataDir: string) => path.join(dataDir, 'mail-spool')
 export const staleClaimMs = 10 * 60_000;
 
 export type SpoolSummary = { imported: number };
-export type SpoolDeps = { importMail(raw: Buffer, origin: MailOrigin): Promise<ImportResult>; now(): number; logger: Pick<Logger, 'error'> };
+export type SpoolDeps = {
+  importMail(raw: Buffer, origin: MailOrigin): Promise<ImportResult>;
+  now(): number;
+  logger: Pick<Logger, 'error'>;
+};
 
 /**
  * A claimed file's name records how often its import failed and when it was claimed:
@@ -78,7 +82,14 @@ async function setAside(deps: SpoolDeps, dir: string, claimed: string, name: Spo
 }
 
 /** Moves a claimed file into failed/ (never deleted: the administrator decides) and logs why. */
-async function moveToFailed(deps: SpoolDeps, dir: string, claimed: string, name: SpoolName, details: object, why: string): Promise<void> {
+async function moveToFailed(
+  deps: SpoolDeps,
+  dir: string,
+  claimed: string,
+  name: SpoolName,
+  details: object,
+  why: string,
+): Promise<void> {
   const file = path.join(dir, 'failed', claimedName(name, deps.now()));
   await fs.promises.mkdir(path.join(dir, 'failed'), { recursive: true });
   await fs.promises.rename(claimed, file);
@@ -95,7 +106,8 @@ async function moveToFailed(deps: SpoolDeps, dir: string, claimed: string, name:
 async function unreadable(claimed: string): Promise<string | null> {
   const stat = await fs.promises.lstat(claimed);
   if (!stat.isFile()) return 'spooled entry is not a regular file (a symbolic link, a folder or a device)';
-  if (stat.size > pipeInputCap) return `spooled mail of ${stat.size} bytes is larger than the ${pipeInputCap / 1024 / 1024} MB the import reads`;
+  if (stat.size > pipeInputCap)
+    return `spooled mail of ${stat.size} bytes is larger than the ${pipeInputCap / 1024 / 1024} MB the import reads`;
   return null;
 }
 
@@ -104,7 +116,11 @@ async function unreadable(claimed: string): Promise<string | null> {
  * `stopSignal` fired. Throws what the import throws for an unreachable database, after putting
  * that mail back.
  */
-export async function importSpool(deps: SpoolDeps, dir: string, opts: { budgetMs?: number; stopSignal?: AbortSignal } = {}): Promise<SpoolSummary> {
+export async function importSpool(
+  deps: SpoolDeps,
+  dir: string,
+  opts: { budgetMs?: number; stopSignal?: AbortSignal } = {},
+): Promise<SpoolSummary> {
   const summary: SpoolSummary = { imported: 0 };
   const started = deps.now();
   let names: string[];

@@ -9,10 +9,14 @@ export async function findTicketIdByMessageIds(db: Knex, ids: string[]): Promise
   if (!ids.length) return null;
   const rank = (id: string) => ids.lastIndexOf(id);
   const best = (rows: Array<{ ticket_id: unknown; email_message_id: unknown }>) => {
-    const found = rows.filter((r) => r.ticket_id != null).sort((a, b) => rank(String(b.email_message_id)) - rank(String(a.email_message_id)));
+    const found = rows
+      .filter((r) => r.ticket_id != null)
+      .sort((a, b) => rank(String(b.email_message_id)) - rank(String(a.email_message_id)));
     return found.length ? Number(found[0]!.ticket_id) : null;
   };
-  const fromOutbox = best(await db('mail_outbox').whereIn('email_message_id', ids).limit(50).select('ticket_id', 'email_message_id'));
+  const fromOutbox = best(
+    await db('mail_outbox').whereIn('email_message_id', ids).limit(50).select('ticket_id', 'email_message_id'),
+  );
   if (fromOutbox !== null) return fromOutbox;
   return best(await db('messages').whereIn('email_message_id', ids).limit(50).select('ticket_id', 'email_message_id'));
 }

@@ -9,7 +9,9 @@ import { findTicketIdByMessageIds } from './thread.repo';
 const subjectTrackingPattern = /\[#\s*([A-Za-z0-9]{3}-?[A-Za-z0-9]{3}-?[A-Za-z0-9]{4})\s*\]/g;
 
 export function trackingIdsInSubject(subject: string): string[] {
-  return [...subject.matchAll(subjectTrackingPattern)].map((m) => parseTrackingId(m[1])).filter((id): id is string => id !== null);
+  return [...subject.matchAll(subjectTrackingPattern)]
+    .map((m) => parseTrackingId(m[1]))
+    .filter((id): id is string => id !== null);
 }
 
 /** References first (oldest to newest), In-Reply-To last: the direct parent is the best witness. */
@@ -20,7 +22,8 @@ export function referencedIds(mail: Pick<IncomingMail, 'inReplyTo' | 'references
 
 /** A merged ticket lives on in the one it was merged into (a chain, followed a few steps). */
 export async function liveTicket(db: Knex, ticket: TicketView | undefined): Promise<TicketView | undefined> {
-  for (let hops = 0; ticket && ticket.mergedIntoId !== null && hops < 10; hops++) ticket = await findTicketById(db, ticket.mergedIntoId);
+  for (let hops = 0; ticket && ticket.mergedIntoId !== null && hops < 10; hops++)
+    ticket = await findTicketById(db, ticket.mergedIntoId);
   return ticket;
 }
 
@@ -48,7 +51,9 @@ export async function findThread(db: Knex, mail: IncomingMail): Promise<Thread> 
   }
   const own = candidates.find((c) => c.ticket.customerEmail.toLowerCase() === sender);
   if (own) return { kind: 'reply', ticket: own.ticket, via: own.via };
-  for (const c of candidates) if (await isFollower(db, c.ticket.id, sender)) return { kind: 'reply', ticket: c.ticket, via: c.via, follower: sender };
+  for (const c of candidates)
+    if (await isFollower(db, c.ticket.id, sender))
+      return { kind: 'reply', ticket: c.ticket, via: c.via, follower: sender };
   const first = candidates[0];
   return first ? { kind: 'forged', referenced: first.ticket, via: first.via } : { kind: 'new' };
 }

@@ -63,25 +63,52 @@ function ticketOf(vars: ParsedTemplateVars<MailTemplate>): { trackingId: string;
 }
 
 /** Ticket mails carry `[#XXX-XXX-XXXX]`, which inbound mail threads by even without headers. */
-function subjectOf(t: TFunction, template: MailTemplate, vars: ParsedTemplateVars<MailTemplate>, site: MailSite, custom: string | null): string {
+function subjectOf(
+  t: TFunction,
+  template: MailTemplate,
+  vars: ParsedTemplateVars<MailTemplate>,
+  site: MailSite,
+  custom: string | null,
+): string {
   const ticket = ticketOf(vars);
   // A template of an area with its own locale file keeps its texts there, under the template's name.
-  const text = custom ?? t([`mail.${template}.subject`, `${template}.subject`], { subject: ticket?.subject ?? '', helpdesk: site.name });
+  const text =
+    custom ??
+    t([`mail.${template}.subject`, `${template}.subject`], { subject: ticket?.subject ?? '', helpdesk: site.name });
   return stripControl(ticket ? `[#${formatTrackingId(ticket.trackingId)}] ${text}` : text);
 }
 
 /** An admin's wording with this mail's values filled in: subject, text part and HTML part. */
-async function customText(ctx: ComposeContext, template: MailTemplate, language: string, vars: unknown, t: TFunction, recipientName: string) {
+async function customText(
+  ctx: ComposeContext,
+  template: MailTemplate,
+  language: string,
+  vars: unknown,
+  t: TFunction,
+  recipientName: string,
+) {
   if (!ctx.overrideFor || !isEditableTemplate(template)) return null;
   const override = await ctx.overrideFor(template, language);
   // Saving refuses such a wording; one put in the table by other means never drops the link.
   if (!override || missingRequiredLink(template, override.body)) return null;
   const filled = placeholderValues(template, vars, { t, site: ctx.site, recipientName, inbound: ctx.inboundMail });
-  return { subject: renderSubject(override.subject, filled), text: renderText(override.body, filled), html: renderHtml(override.body, filled) };
+  return {
+    subject: renderSubject(override.subject, filled),
+    text: renderText(override.body, filled),
+    html: renderHtml(override.body, filled),
+  };
 }
 
-async function render(file: string, locals: Record<string, unknown>, escapeValue?: (s: unknown) => string): Promise<string> {
-  return ejs.renderFile(`${viewDir}/${file}`, locals, { cache: true, async: false, ...(escapeValue ? { escape: escapeValue } : {}) });
+async function render(
+  file: string,
+  locals: Record<string, unknown>,
+  escapeValue?: (s: unknown) => string,
+): Promise<string> {
+  return ejs.renderFile(`${viewDir}/${file}`, locals, {
+    cache: true,
+    async: false,
+    ...(escapeValue ? { escape: escapeValue } : {}),
+  });
 }
 
 /**
@@ -122,7 +149,10 @@ export async function composeMail(ctx: ComposeContext, request: MailRequest): Pr
     replyMarker: answerable || addressing.staffReplyFor ? t('mail.replyAbove') : null,
     staffAnswer: Boolean(addressing.staffReplyFor) && !answerable,
   };
-  const [text, html] = await Promise.all([render('_layout.text.ejs', locals, (s) => (s == null ? '' : String(s))), render('_layout.html.ejs', locals)]);
+  const [text, html] = await Promise.all([
+    render('_layout.text.ejs', locals, (s) => (s == null ? '' : String(s))),
+    render('_layout.html.ejs', locals),
+  ]);
   return {
     template: request.template,
     toAddress: addressing.to.address,

@@ -89,7 +89,17 @@ type ErrorLike = {
 const refusedCodes = ['ECONNREFUSED', 'ECONNRESET', 'EHOSTUNREACH', 'ENETUNREACH', 'EPIPE', 'ECONNECTION'];
 const dnsCodes = ['EDNS', 'ENOTFOUND', 'EAI_AGAIN', 'ENODATA'];
 const authReplies = [530, 534, 535, 538];
-const serverWideProblems: SendProblem[] = ['config', 'refused', 'protocol', 'dns', 'timeout', 'tls', 'auth', 'relay', 'sender'];
+const serverWideProblems: SendProblem[] = [
+  'config',
+  'refused',
+  'protocol',
+  'dns',
+  'timeout',
+  'tls',
+  'auth',
+  'relay',
+  'sender',
+];
 
 function problemOf(e: ErrorLike, code: string, original: string, command: string, reply: number): SendProblem {
   if (code === 'ENOTCONFIGURED') return 'config';
@@ -105,7 +115,8 @@ function problemOf(e: ErrorLike, code: string, original: string, command: string
     return /relay|authenticat/i.test(String(e.response ?? '')) ? 'relay' : 'recipient';
   }
   if (command === 'DATA') return 'message';
-  if (refusedCodes.includes(original) || (code === 'ESOCKET' && !reply) || (code === 'ECONNECTION' && !reply)) return 'refused';
+  if (refusedCodes.includes(original) || (code === 'ESOCKET' && !reply) || (code === 'ECONNECTION' && !reply))
+    return 'refused';
   return 'other';
 }
 
@@ -118,13 +129,20 @@ export function classifySendError(err: unknown): SendFailure {
   const reply = typeof e.responseCode === 'number' ? e.responseCode : 0;
   const problem = problemOf(e, code, original, command, reply);
   // What a peer that is not an SMTP server sent is not kept anywhere (it may be an SSH banner).
-  const response = problem !== 'protocol' && typeof e.response === 'string' && e.response ? e.response.slice(0, 500) : null;
-  const message = problem === 'protocol' ? 'The server is not an SMTP server: it did not greet with 220' : String(e.message ?? 'unknown error').slice(0, 1000);
+  const response =
+    problem !== 'protocol' && typeof e.response === 'string' && e.response ? e.response.slice(0, 500) : null;
+  const message =
+    problem === 'protocol'
+      ? 'The server is not an SMTP server: it did not greet with 220'
+      : String(e.message ?? 'unknown error').slice(0, 1000);
   return {
     problem,
     permanent: (problem === 'recipient' || problem === 'message') && e.permanent === true,
     serverWide: serverWideProblems.includes(problem),
-    description: [code || null, original && original !== code ? `(${original})` : null, message].filter(Boolean).join(' ').slice(0, 1000),
+    description: [code || null, original && original !== code ? `(${original})` : null, message]
+      .filter(Boolean)
+      .join(' ')
+      .slice(0, 1000),
     response,
   };
 }

@@ -23,7 +23,12 @@ export type DeliveryState = {
 };
 
 /** The mails a customer gets about their ticket; staff can see and re-send these on the ticket page. */
-export const customerTicketTemplates: readonly string[] = ['ticket_received', 'staff_replied', 'ticket_resolved', 'ticket_auto_closed'];
+export const customerTicketTemplates: readonly string[] = [
+  'ticket_received',
+  'staff_replied',
+  'ticket_resolved',
+  'ticket_auto_closed',
+];
 
 /**
  * Every mail about a ticket to someone outside the help desk: the customer's, and the followers'
@@ -33,7 +38,15 @@ export const customerTicketTemplates: readonly string[] = ['ticket_received', 's
 export const ticketMailTemplates: readonly string[] = [...customerTicketTemplates, 'follower_staff_replied'];
 
 export function deliveryStateOf(mail: OutboxEntry): DeliveryState {
-  const base = { mailId: mail.id, confirmation: mail.template === 'ticket_received', to: mail.toAddress, at: null, nextTry: null, lastError: null, maybeTwice: mail.interruptedAttempts > 0 };
+  const base = {
+    mailId: mail.id,
+    confirmation: mail.template === 'ticket_received',
+    to: mail.toAddress,
+    at: null,
+    nextTry: null,
+    lastError: null,
+    maybeTwice: mail.interruptedAttempts > 0,
+  };
   switch (mail.status) {
     case 'sent':
       return { ...base, kind: mail.sentVia === 'file' ? 'logged' : 'sent', at: mail.sentAt };
@@ -42,7 +55,12 @@ export function deliveryStateOf(mail: OutboxEntry): DeliveryState {
     case 'bounced':
       return { ...base, kind: 'bounced', at: mail.sentAt, lastError: mail.lastError };
     case 'deferred':
-      return { ...base, kind: mail.attemptOpen ? 'sending' : 'deferred', nextTry: mail.nextAttemptAt, lastError: mail.lastError };
+      return {
+        ...base,
+        kind: mail.attemptOpen ? 'sending' : 'deferred',
+        nextTry: mail.nextAttemptAt,
+        lastError: mail.lastError,
+      };
     default:
       return { ...base, kind: mail.attemptOpen ? 'sending' : 'queued' };
   }

@@ -15,7 +15,13 @@ import type { Settings } from '../settings/settings.schema';
 import { signedReplyTo } from '../staff-mail/signed-reply-to';
 import { senderOf } from './headers';
 import { attachmentsForMail, MissingAttachmentError } from './mail-attachments';
-import { recipientSchema, storedHeadersSchema, stripControl, tokenBearingTemplates, type StoredHeaders } from './mail.schema';
+import {
+  recipientSchema,
+  storedHeadersSchema,
+  stripControl,
+  tokenBearingTemplates,
+  type StoredHeaders,
+} from './mail.schema';
 import { markDeferred, markFailed, markSent, releaseLeases, startAttempt, type OutboxRow } from './outbox.repo';
 import { createMailTransport, type MailTransport, type OutgoingMail } from './transport';
 
@@ -53,9 +59,23 @@ export function newWorkerName(): string {
 type BatchContext = { from: OutgoingMail['from']; settings: Settings };
 
 /** A staff notice's signed Reply-To, made now (never stored with the row), or the stored Reply-To of other mail. */
-async function replyToOf(deps: DeliveryDeps, row: OutboxRow, headers: StoredHeaders, settings: Settings): Promise<string | undefined> {
+async function replyToOf(
+  deps: DeliveryDeps,
+  row: OutboxRow,
+  headers: StoredHeaders,
+  settings: Settings,
+): Promise<string | undefined> {
   if (headers.staffReplyFor && row.ticket_id !== null) {
-    return (await signedReplyTo(deps.db, deps.config.secrets.signing, settings, Number(row.ticket_id), headers.staffReplyFor, deps.clock.now())) ?? undefined;
+    return (
+      (await signedReplyTo(
+        deps.db,
+        deps.config.secrets.signing,
+        settings,
+        Number(row.ticket_id),
+        headers.staffReplyFor,
+        deps.clock.now(),
+      )) ?? undefined
+    );
   }
   return headers.replyTo;
 }
@@ -68,7 +88,9 @@ async function outgoingOf(deps: DeliveryDeps, row: OutboxRow, { from, settings }
   const headers = storedHeadersSchema.parse(JSON.parse(row.headers ?? '{}'));
   const replyTo = await replyToOf(deps, row, headers, settings);
   const ids = headers.attachmentIds ?? [];
-  const attachments = ids.length ? await attachmentsForMail(deps.db, storeOf(deps), row.ticket_id === null ? null : Number(row.ticket_id), ids) : [];
+  const attachments = ids.length
+    ? await attachmentsForMail(deps.db, storeOf(deps), row.ticket_id === null ? null : Number(row.ticket_id), ids)
+    : [];
   const to = recipientSchema.parse({ address: row.to_address, name: headers.toName });
   return {
     from,
@@ -87,7 +109,8 @@ async function outgoingOf(deps: DeliveryDeps, row: OutboxRow, { from, settings }
   };
 }
 
-const storeOf = (deps: DeliveryDeps): AttachmentStore => deps.store ?? new DiskAttachmentStore(resolveFromRoot(deps.config.paths.attachments));
+const storeOf = (deps: DeliveryDeps): AttachmentStore =>
+  deps.store ?? new DiskAttachmentStore(resolveFromRoot(deps.config.paths.attachments));
 
 const invalidRow = (err: unknown): SendFailure => ({
   problem: 'message',
@@ -97,9 +120,21 @@ const invalidRow = (err: unknown): SendFailure => ({
   response: null,
 });
 
-async function recordFailure(deps: DeliveryDeps, row: OutboxRow, worker: string, failure: SendFailure, retry: boolean): Promise<DeliveryOutcome> {
+async function recordFailure(
+  deps: DeliveryDeps,
+  row: OutboxRow,
+  worker: string,
+  failure: SendFailure,
+  retry: boolean,
+): Promise<DeliveryOutcome> {
   const attempts = Number(row.attempts) + 1;
-  const log = { mailId: Number(row.id), to: row.to_address, attempts, problem: failure.problem, error: failure.description };
+  const log = {
+    mailId: Number(row.id),
+    to: row.to_address,
+    attempts,
+    problem: failure.problem,
+    error: failure.description,
+  };
   if (failure.permanent || !retry || attempts >= deliveryPolicy.maxAttempts) {
     await failMail(deps, row, worker, failure);
     deps.logger.warn(log, 'mail failed');
@@ -120,19 +155,32 @@ async function failMail(deps: DeliveryDeps, row: OutboxRow, worker: string, fail
     const failed = await markFailed(trx, row.id, worker, failure.description);
     if (!failed || row.ticket_id === null) return;
     const data = { mailId: Number(row.id), address: row.to_address, problem: failure.problem };
-    await insertTicketEvent(trx, Number(row.ticket_id), 'mail.failed', { type: 'system', id: null }, data, deps.clock.now());
+    await insertTicketEvent(
+      trx,
+      Number(row.ticket_id),
+      'mail.failed',
+      { type: 'system', id: null },
+      data,
+      deps.clock.now(),
+    );
   });
 }
 
 type SendResult = { ok: true; response: string } | { ok: false; failure: SendFailure };
 
-async function sendOne(deps: DeliveryDeps, transport: MailTransport, row: OutboxRow, batch: BatchContext): Promise<SendResult> {
+async function sendOne(
+  deps: DeliveryDeps,
+  transport: MailTransport,
+  row: OutboxRow,
+  batch: BatchContext,
+): Promise<SendResult> {
   let mail: OutgoingMail;
   try {
     mail = await outgoingOf(deps, row, batch);
   } catch (err) {
     // A row or file that can never make a mail fails it; anything else (the database) is thrown.
-    if (err instanceof ZodError || err instanceof SyntaxError || err instanceof MissingAttachmentError) return { ok: false, failure: invalidRow(err) };
+    if (err instanceof ZodError || err instanceof SyntaxError || err instanceof MissingAttachmentError)
+      return { ok: false, failure: invalidRow(err) };
     throw err;
   }
   try {
@@ -186,7 +234,11 @@ export async function deliverLeased(
     }
   } catch (err) {
     // The database failed: the mail being recorded keeps its open attempt; the rest goes back.
-    await releaseLeases(deps.db, rows.slice(next + 1).map((r) => Number(r.id)), worker).catch(() => undefined);
+    await releaseLeases(
+      deps.db,
+      rows.slice(next + 1).map((r) => Number(r.id)),
+      worker,
+    ).catch(() => undefined);
     throw err;
   } finally {
     transport.close();
@@ -200,15 +252,40 @@ export async function deliverLeased(
 }
 
 /** One mail: the attempt recorded, the SMTP transaction, its outcome recorded. */
-async function attempt(deps: DeliveryDeps, transport: MailTransport, row: OutboxRow, worker: string, batch: BatchContext, retry: boolean): Promise<DeliveryOutcome> {
+async function attempt(
+  deps: DeliveryDeps,
+  transport: MailTransport,
+  row: OutboxRow,
+  worker: string,
+  batch: BatchContext,
+  retry: boolean,
+): Promise<DeliveryOutcome> {
   const id = Number(row.id);
   const now = deps.clock.now();
   const interrupted = row.attempt_started_at === null ? null : interruptedAttemptNote;
-  if (!(await startAttempt(deps.db, id, { worker, until: now + mailLeasesOf(deps.config.jobs).attemptMs }, now, interrupted))) return { id, status: 'skipped' };
-  if (interrupted) deps.logger.warn({ mailId: id, to: row.to_address, messageId: row.email_message_id }, 'mail sent again after an interrupted attempt');
+  if (
+    !(await startAttempt(
+      deps.db,
+      id,
+      { worker, until: now + mailLeasesOf(deps.config.jobs).attemptMs },
+      now,
+      interrupted,
+    ))
+  )
+    return { id, status: 'skipped' };
+  if (interrupted)
+    deps.logger.warn(
+      { mailId: id, to: row.to_address, messageId: row.email_message_id },
+      'mail sent again after an interrupted attempt',
+    );
   const result = await sendOne(deps, transport, row, batch);
   if (!result.ok) return recordFailure(deps, row, worker, result.failure, retry);
-  await markSent(deps.db, id, { response: result.response, via: transport.via, clearBody: tokenBearingTemplates.includes(row.template) }, deps.clock.now());
+  await markSent(
+    deps.db,
+    id,
+    { response: result.response, via: transport.via, clearBody: tokenBearingTemplates.includes(row.template) },
+    deps.clock.now(),
+  );
   deps.logger.info({ mailId: id, to: row.to_address, response: result.response, via: transport.via }, 'mail sent');
   return { id, status: 'sent', response: result.response };
 }

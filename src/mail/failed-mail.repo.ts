@@ -2,14 +2,25 @@ import type { Knex } from 'knex';
 import { ticketMailTemplates } from './delivery-state';
 import { undeliveredStatuses } from './outbox.repo';
 
-export type FailedTicketMail = { mailId: number; ticketId: number; trackingId: string; subject: string; toAddress: string; createdAt: number };
+export type FailedTicketMail = {
+  mailId: number;
+  ticketId: number;
+  trackingId: string;
+  subject: string;
+  toAddress: string;
+  createdAt: number;
+};
 
 /**
  * The newest customer mails that were given up or bounced, on tickets in the categories a staff member
  * sees ('all' for admins): the dashboard's "mail not delivered" list. Only those rows are read
  * (the status index), then their tickets.
  */
-export async function recentFailedCustomerMail(db: Knex, visible: number[] | 'all', opts: { since: number; limit: number }): Promise<FailedTicketMail[]> {
+export async function recentFailedCustomerMail(
+  db: Knex,
+  visible: number[] | 'all',
+  opts: { since: number; limit: number },
+): Promise<FailedTicketMail[]> {
   if (visible !== 'all' && visible.length === 0) return [];
   const q = db('mail_outbox as m')
     .join('tickets as t', 't.id', 'm.ticket_id')

@@ -6,7 +6,11 @@ import { stripControl } from './mail.schema';
 export type MailSite = { name: string; url: string; email: string };
 
 export function siteOf(settings: Settings): MailSite {
-  return { name: settings['helpdesk.name'], url: settings['helpdesk.url'].replace(/\/+$/, ''), email: settings['helpdesk.email'] };
+  return {
+    name: settings['helpdesk.name'],
+    url: settings['helpdesk.url'].replace(/\/+$/, ''),
+    email: settings['helpdesk.email'],
+  };
 }
 
 /** The host of the help desk's public address, the right-hand side of our Message-IDs. */

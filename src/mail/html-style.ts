@@ -18,7 +18,8 @@ export const mailStyle = {
   factsTable: 'margin:0 0 20px;border-collapse:collapse;width:100%;',
   factLabel: `padding:6px 12px 6px 0;font-family:${font};font-size:14px;color:#6b7280;white-space:nowrap;vertical-align:top;width:1%;`,
   factValue: `padding:6px 0;font-family:${font};font-size:14px;color:#111827;vertical-align:top;`,
-  trackingId: "font-family:'SFMono-Regular', Consolas, 'Liberation Mono', Menlo, monospace;font-size:15px;letter-spacing:0.5px;",
+  trackingId:
+    "font-family:'SFMono-Regular', Consolas, 'Liberation Mono', Menlo, monospace;font-size:15px;letter-spacing:0.5px;",
   buttonTable: 'margin:4px 0 20px;border-collapse:separate;',
   buttonCell: 'border-radius:6px;background-color:#2563eb;',
   button: `display:inline-block;padding:11px 20px;font-family:${font};font-size:15px;font-weight:600;color:#ffffff;text-decoration:none;border-radius:6px;`,

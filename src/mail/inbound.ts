@@ -29,6 +29,15 @@ export function replyAddressOf(settings: Settings): string {
  * A sentence that tells the customer how to answer: `key` sends them to the ticket's link,
  * `<key>Inbound` (used only while inbound mail works) also invites a reply to the mail.
  */
-export function answerWording(t: TFunction, key: 'mail.ticket_received.replyHint' | 'mail.staff_replied.replyHint' | 'mail.ticket_resolved.reopen' | 'follower_staff_replied.replyHint' | 'autoClose.mail.reopen', inbound: boolean): string {
+export function answerWording(
+  t: TFunction,
+  key:
+    | 'mail.ticket_received.replyHint'
+    | 'mail.staff_replied.replyHint'
+    | 'mail.ticket_resolved.reopen'
+    | 'follower_staff_replied.replyHint'
+    | 'autoClose.mail.reopen',
+  inbound: boolean,
+): string {
   return t(inbound ? `${key}Inbound` : key);
 }

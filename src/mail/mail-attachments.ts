@@ -16,7 +16,11 @@ export type MailFile = { id: number; name: string; size: number; url: string | n
  * attached while the total stays within the limit, otherwise linked with `linkOf` (a signed
  * download link through the customer's attachment route, which checks the same access).
  */
-export function filesForMail(files: ReplyFile[], linkOf: (id: number) => string, limit = mailAttachmentLimitBytes): MailFile[] {
+export function filesForMail(
+  files: ReplyFile[],
+  linkOf: (id: number) => string,
+  limit = mailAttachmentLimitBytes,
+): MailFile[] {
   let total = 0;
   return files.map((f) => {
     const fits = total + f.size <= limit;

@@ -17,7 +17,10 @@ export const headerText = (max: number) =>
 
 export function stripControl(value: string): string {
   // eslint-disable-next-line no-control-regex
-  return value.replace(/[\u0000-\u001f\u007f\u2028\u2029]+/g, ' ').replace(/\s{2,}/g, ' ').trim();
+  return value
+    .replace(/[\u0000-\u001f\u007f\u2028\u2029]+/g, ' ')
+    .replace(/\s{2,}/g, ' ')
+    .trim();
 }
 
 const trackingId = z.string().transform((v, ctx) => {
@@ -30,7 +33,10 @@ const personName = headerText(120);
 const ticketSubject = headerText(255);
 
 /** A message ID in angle brackets, as the Message-ID, In-Reply-To and References headers take. */
-export const messageIdSchema = z.string().max(250).regex(/^<[^<>\s@]+@[^<>\s@]+>$/);
+export const messageIdSchema = z
+  .string()
+  .max(250)
+  .regex(/^<[^<>\s@]+@[^<>\s@]+>$/);
 
 export const recipientSchema = z.object({
   address: z.email().max(254),
@@ -43,11 +49,22 @@ const ticketRef = z.object({ trackingId, subject: ticketSubject, url: link });
  * A file of a staff reply: attached to the mail (`url` null) or, past the size limit, linked
  * (a signed download link to the customer's attachment route). See mail-attachments.ts.
  */
-const mailFile = z.object({ id: z.number().int().positive(), name: headerText(255), size: z.number().int().min(0), url: link.nullable() });
+const mailFile = z.object({
+  id: z.number().int().positive(),
+  name: headerText(255),
+  size: z.number().int().min(0),
+  url: link.nullable(),
+});
 const statusRef = z.object({ key: z.string().max(40).nullable(), name: z.string().max(100) });
 
 /** What a staff member's security notice tells them happened to their account (ASVS 2.5.5). */
-export const securityEvents = ['password_changed', 'password_reset', 'password_reset_by_admin', 'two_factor_off', 'two_factor_off_by_admin'] as const;
+export const securityEvents = [
+  'password_changed',
+  'password_reset',
+  'password_reset_by_admin',
+  'two_factor_off',
+  'two_factor_off_by_admin',
+] as const;
 export type SecurityEvent = (typeof securityEvents)[number];
 
 /**
@@ -56,7 +73,12 @@ export type SecurityEvent = (typeof securityEvents)[number];
  */
 export const templateVars = {
   ticket_received: z.object({ ticket: ticketRef }),
-  staff_replied: z.object({ staffName: personName, ticket: ticketRef, replyText: z.string().max(200_000), files: z.array(mailFile).max(50).default([]) }),
+  staff_replied: z.object({
+    staffName: personName,
+    ticket: ticketRef,
+    replyText: z.string().max(200_000),
+    files: z.array(mailFile).max(50).default([]),
+  }),
   /**
    * A follower's copy of a staff reply: no link into the ticket (the customer's link is signed
    * and opens the ticket as the customer), only files that travel inside the mail.
@@ -65,10 +87,22 @@ export const templateVars = {
     staffName: personName,
     ticket: z.object({ trackingId, subject: ticketSubject }),
     replyText: z.string().max(200_000),
-    files: z.array(mailFile.extend({ url: z.null() })).max(50).default([]),
+    files: z
+      .array(mailFile.extend({ url: z.null() }))
+      .max(50)
+      .default([]),
   }),
-  ticket_resolved: z.object({ ticket: ticketRef, canReopen: z.boolean(), newTicketUrl: link, rateUrl: link.optional() }),
-  ticket_auto_closed: z.object({ ticket: ticketRef, reopenUntil: z.number().int().nonnegative().nullable(), newTicketUrl: link }),
+  ticket_resolved: z.object({
+    ticket: ticketRef,
+    canReopen: z.boolean(),
+    newTicketUrl: link,
+    rateUrl: link.optional(),
+  }),
+  ticket_auto_closed: z.object({
+    ticket: ticketRef,
+    reopenUntil: z.number().int().nonnegative().nullable(),
+    newTicketUrl: link,
+  }),
   forgot_tracking: z.object({
     tickets: z.array(z.object({ trackingId, subject: ticketSubject, status: statusRef, url: link })).max(500),
   }),
@@ -86,7 +120,10 @@ export const templateVars = {
     reason: z.string().max(2000),
   }),
   test_message: z.object({ requestedBy: personName }),
-  staff_assigned: z.object({ ticket: z.object({ id: z.number().int().positive(), trackingId, subject: ticketSubject }), assignedBy: personName }),
+  staff_assigned: z.object({
+    ticket: z.object({ id: z.number().int().positive(), trackingId, subject: ticketSubject }),
+    assignedBy: personName,
+  }),
   staff_customer_replied: z.object({
     ticket: z.object({ id: z.number().int().positive(), trackingId, subject: ticketSubject }),
     customerName: personName,
@@ -100,7 +137,12 @@ export const templateVars = {
   }),
   staff_invite: z.object({ invitedBy: personName, url: link, validHours: z.number().int().positive() }),
   staff_password_reset: z.object({ url: link, validMinutes: z.number().int().positive() }),
-  staff_security_notice: z.object({ event: z.enum(securityEvents), at: z.number().int().nonnegative(), byName: personName.optional(), resetUrl: link }),
+  staff_security_notice: z.object({
+    event: z.enum(securityEvents),
+    at: z.number().int().nonnegative(),
+    byName: personName.optional(),
+    resetUrl: link,
+  }),
 } as const;
 
 export type MailTemplate = keyof typeof templateVars;
@@ -110,7 +152,11 @@ export type MailTemplate = keyof typeof templateVars;
  * all of a customer's tickets): once sent, their text is removed from the outbox, so a copy of
  * the database does not hand out working links. Subject, recipient and delivery state stay.
  */
-export const tokenBearingTemplates: readonly string[] = ['staff_invite', 'staff_password_reset', 'forgot_tracking'] satisfies MailTemplate[];
+export const tokenBearingTemplates: readonly string[] = [
+  'staff_invite',
+  'staff_password_reset',
+  'forgot_tracking',
+] satisfies MailTemplate[];
 export const mailTemplates = Object.keys(templateVars) as MailTemplate[];
 export type TemplateVars<T extends MailTemplate> = z.input<(typeof templateVars)[T]>;
 export type ParsedTemplateVars<T extends MailTemplate> = z.output<(typeof templateVars)[T]>;
@@ -119,7 +165,10 @@ export type ParsedTemplateVars<T extends MailTemplate> = z.output<(typeof templa
 export const addressingSchema = z.object({
   to: recipientSchema,
   /** A ticket's stored language; one Tessera does not ship falls back to English. */
-  language: z.string().max(10).transform((v): LanguageCode => (isLanguage(v) ? v : 'en')),
+  language: z
+    .string()
+    .max(10)
+    .transform((v): LanguageCode => (isLanguage(v) ? v : 'en')),
   /** Automatic notifications carry Auto-Submitted, so auto-responders stay quiet (RFC 3834). */
   automatic: z.boolean(),
   ticketId: z.number().int().positive().optional(),
@@ -136,7 +185,9 @@ export const addressingSchema = z.object({
 export type MailAddressing = z.input<typeof addressingSchema>;
 
 /** One request to send a mail: a template with exactly its variables, and the addressing. */
-export type MailRequest = { [T in MailTemplate]: { template: T; vars: TemplateVars<T> } & MailAddressing }[MailTemplate];
+export type MailRequest = {
+  [T in MailTemplate]: { template: T; vars: TemplateVars<T> } & MailAddressing;
+}[MailTemplate];
 
 /**
  * The extra header data kept in `mail_outbox.headers` (JSON). Read back through this schema, so

@@ -32,7 +32,14 @@ async function composerFor(trx: Trx, deps: QueueMailDeps, now: number): Promise<
     if (!overrides.has(key)) overrides.set(key, findTemplateOverride(trx, template, language));
     return overrides.get(key)!;
   };
-  const context = { i18n: deps.i18n, site: siteOf(settings), now, inboundMail: inboundMailActive(settings), replyTo: replyAddressOf(settings), overrideFor };
+  const context = {
+    i18n: deps.i18n,
+    site: siteOf(settings),
+    now,
+    inboundMail: inboundMailActive(settings),
+    replyTo: replyAddressOf(settings),
+    overrideFor,
+  };
   return async (request) => {
     const mail = await composeMail(context, await threaded(trx, request));
     return {
@@ -102,7 +109,18 @@ export async function sendTestMail(
   const worker = newWorkerName();
   const lease = { worker, until: deps.clock.now() + mailLeasesOf(deps.config.jobs).claimMs };
   await withTransaction(deps.db, (trx) =>
-    storeMail(trx, deps, { template: 'test_message', to: { address: input.to }, language: input.language, automatic: false, vars: { requestedBy: input.requestedBy } }, lease),
+    storeMail(
+      trx,
+      deps,
+      {
+        template: 'test_message',
+        to: { address: input.to },
+        language: input.language,
+        automatic: false,
+        vars: { requestedBy: input.requestedBy },
+      },
+      lease,
+    ),
   );
   const report = await deliverLeased(deps, await leasedMail(deps.db, worker), worker, { retry: false });
   return { target: report.target, outcome: report.outcomes[0] };

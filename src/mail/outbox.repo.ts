@@ -83,7 +83,8 @@ export async function insertOutboxMail(trx: Knex, mail: NewOutboxMail, now: numb
 
 /** Several queued mails in one statement per 50 (a job's batch); their ids are not needed. */
 export async function insertOutboxMails(trx: Knex, mails: readonly NewOutboxMail[], now: number): Promise<void> {
-  for (let i = 0; i < mails.length; i += 50) await trx('mail_outbox').insert(mails.slice(i, i + 50).map((m) => outboxRow(m, now)));
+  for (let i = 0; i < mails.length; i += 50)
+    await trx('mail_outbox').insert(mails.slice(i, i + 50).map((m) => outboxRow(m, now)));
 }
 
 const isFree = (now: number) => (q: Knex.QueryBuilder) => q.whereNull('lease_until').orWhere('lease_until', '<', now);
@@ -112,12 +113,20 @@ export async function claimDueMail(db: Knex, opts: { now: number; lease: Lease; 
       .update({ lease_until: opts.lease.until, leased_by: opts.lease.worker }),
   );
   // Rows named for this worker are its own: no other worker writes that name.
-  return db('mail_outbox').whereIn('id', ids).where({ leased_by: opts.lease.worker }).orderBy('id').select<OutboxRow[]>('*');
+  return db('mail_outbox')
+    .whereIn('id', ids)
+    .where({ leased_by: opts.lease.worker })
+    .orderBy('id')
+    .select<OutboxRow[]>('*');
 }
 
 /** The rows a worker holds (a mail inserted already leased). */
 export async function leasedMail(db: Knex, worker: string): Promise<OutboxRow[]> {
-  return db('mail_outbox').where({ leased_by: worker }).whereIn('status', waiting).orderBy('id').select<OutboxRow[]>('*');
+  return db('mail_outbox')
+    .where({ leased_by: worker })
+    .whereIn('status', waiting)
+    .orderBy('id')
+    .select<OutboxRow[]>('*');
 }
 
 /**
@@ -127,7 +136,13 @@ export async function leasedMail(db: Knex, worker: string): Promise<OutboxRow[]>
  * outcome, so the server may already have the mail; it is sent again deliberately, with the
  * same Message-ID, and counted.
  */
-export async function startAttempt(db: Knex, id: number, lease: Lease, now: number, interrupted: string | null): Promise<boolean> {
+export async function startAttempt(
+  db: Knex,
+  id: number,
+  lease: Lease,
+  now: number,
+  interrupted: string | null,
+): Promise<boolean> {
   const rows = await db('mail_outbox')
     .where({ id, leased_by: lease.worker })
     .whereIn('status', waiting)
@@ -142,7 +157,10 @@ export async function startAttempt(db: Knex, id: number, lease: Lease, now: numb
 /** Gives back what a worker claimed but will not send (it is stopping). */
 export async function releaseLeases(db: Knex, ids: number[], worker: string): Promise<void> {
   if (ids.length === 0) return;
-  await db('mail_outbox').whereIn('id', ids).where({ leased_by: worker }).update({ lease_until: null, leased_by: null });
+  await db('mail_outbox')
+    .whereIn('id', ids)
+    .where({ leased_by: worker })
+    .update({ lease_until: null, leased_by: null });
 }
 
 /** An attempt's outcome is recorded: the mail is nobody's and no attempt is open. */
@@ -154,27 +172,48 @@ export const removedBodyNote = 'The text of this mail held a secret link; it was
  * Recorded whoever holds the lease now: the server has the mail, whatever else happened.
  * `clearBody`: the text held a secret link and is not kept (see tokenBearingTemplates).
  */
-export async function markSent(db: Knex, id: number, sent: { response: string; via: SentVia; clearBody: boolean }, now: number): Promise<void> {
-  await db('mail_outbox').where({ id }).update({
-    ...(sent.clearBody ? { body_text: removedBodyNote, body_html: null } : {}),
-    status: 'sent',
-    attempts: db.raw('attempts + 1'),
-    server_response: sent.response,
-    sent_via: sent.via,
-    sent_at: now,
-    ...ended,
-  });
+export async function markSent(
+  db: Knex,
+  id: number,
+  sent: { response: string; via: SentVia; clearBody: boolean },
+  now: number,
+): Promise<void> {
+  await db('mail_outbox')
+    .where({ id })
+    .update({
+      ...(sent.clearBody ? { body_text: removedBodyNote, body_html: null } : {}),
+      status: 'sent',
+      attempts: db.raw('attempts + 1'),
+      server_response: sent.response,
+      sent_via: sent.via,
+      sent_at: now,
+      ...ended,
+    });
 }
 
 /**
  * Another try later; only by the worker that holds the mail, so a sent mail is never reopened.
  * `serverWide`: the server itself failed, not this mail's recipient (see sending-status.ts).
  */
-export async function markDeferred(db: Knex, id: number, worker: string, error: string, nextAttemptAt: number, serverWide = false): Promise<void> {
+export async function markDeferred(
+  db: Knex,
+  id: number,
+  worker: string,
+  error: string,
+  nextAttemptAt: number,
+  serverWide = false,
+): Promise<void> {
   await db('mail_outbox')
     .where({ id, leased_by: worker })
     .whereIn('status', waiting)
-    .update({ status: 'deferred', attempts: db.raw('attempts + 1'), next_attempt_at: nextAttemptAt, last_error: error, deferred_server_wide: serverWide, ...ended });
+    .update({
+      status: 'deferred',
+      attempts: db.raw('attempts + 1'),
+      next_attempt_at: nextAttemptAt,
+      last_error: error,
+      deferred_server_wide: serverWide,
+      ...ended,
+    });
 }
 
 /** True when this worker still held the mail and it is now failed. */
@@ -191,7 +230,10 @@ export async function markFailed(db: Knex, id: number, worker: string, error: st
  * condition on the status is the check, so two clicks queue it once.
  */
 export async function requeueFailedMail(db: Knex, id: number, now: number): Promise<boolean> {
-  const rows = await db('mail_outbox').where({ id }).whereIn('status', undeliveredStatuses).update({ status: 'queued', attempts: 0, next_attempt_at: now });
+  const rows = await db('mail_outbox')
+    .where({ id })
+    .whereIn('status', undeliveredStatuses)
+    .update({ status: 'queued', attempts: 0, next_attempt_at: now });
   return Number(rows) === 1;
 }
 
@@ -216,20 +258,34 @@ export type OutboxEntry = {
 };
 
 const entryColumns = [
-  'id', 'ticket_id', 'message_id', 'template', 'to_address', 'subject', 'status', 'attempts', 'next_attempt_at', 'last_error', 'server_response', 'sent_at', 'created_at',
-  'sent_via', 'attempt_started_at', 'interrupted_attempts',
+  'id',
+  'ticket_id',
+  'message_id',
+  'template',
+  'to_address',
+  'subject',
+  'status',
+  'attempts',
+  'next_attempt_at',
+  'last_error',
+  'server_response',
+  'sent_at',
+  'created_at',
+  'sent_via',
+  'attempt_started_at',
+  'interrupted_attempts',
 ];
 
 /** Delivery state of every mail about a ticket, oldest first, to show beside the replies. */
 export async function listMailByTicket(db: Knex, ticketId: number): Promise<OutboxEntry[]> {
-  const rows = await db('mail_outbox')
-    .where({ ticket_id: ticketId })
-    .orderBy('id')
-    .select<OutboxRow[]>(entryColumns);
+  const rows = await db('mail_outbox').where({ ticket_id: ticketId }).orderBy('id').select<OutboxRow[]>(entryColumns);
   return rows.map(toEntry);
 }
 
-export async function findMailById(db: Knex, id: number): Promise<(OutboxEntry & { ticketId: number | null }) | undefined> {
+export async function findMailById(
+  db: Knex,
+  id: number,
+): Promise<(OutboxEntry & { ticketId: number | null }) | undefined> {
   const row = await db('mail_outbox').where({ id }).first<OutboxRow | undefined>('*');
   return row && { ...toEntry(row), ticketId: row.ticket_id === null ? null : Number(row.ticket_id) };
 }
@@ -264,11 +320,27 @@ function toEntry(r: OutboxRow): OutboxEntry {
  * whose recipients did not fail (a delay warning: []) marks nothing. Mail already marked keeps
  * its first diagnostic.
  */
-export async function markOutboxBounced(trx: Knex, emailMessageIds: string[], diagnostic: string, failedRecipients: string[] | null = null): Promise<number> {
+export async function markOutboxBounced(
+  trx: Knex,
+  emailMessageIds: string[],
+  diagnostic: string,
+  failedRecipients: string[] | null = null,
+): Promise<number> {
   if (!emailMessageIds.length || failedRecipients?.length === 0) return 0;
-  const rows = await trx('mail_outbox').whereIn('email_message_id', emailMessageIds).whereNot({ status: 'bounced' }).limit(50).select('id', 'to_address');
+  const rows = await trx('mail_outbox')
+    .whereIn('email_message_id', emailMessageIds)
+    .whereNot({ status: 'bounced' })
+    .limit(50)
+    .select('id', 'to_address');
   const failed = failedRecipients && new Set(failedRecipients.map((a) => a.toLowerCase()));
-  const ids = rows.filter((r: { to_address: string }) => !failed || failed.has(String(r.to_address).toLowerCase())).map((r: { id: number }) => Number(r.id));
+  const ids = rows
+    .filter((r: { to_address: string }) => !failed || failed.has(String(r.to_address).toLowerCase()))
+    .map((r: { id: number }) => Number(r.id));
   if (!ids.length) return 0;
-  return Number(await trx('mail_outbox').whereIn('id', ids).whereNot({ status: 'bounced' }).update({ status: 'bounced', last_error: diagnostic }));
+  return Number(
+    await trx('mail_outbox')
+      .whereIn('id', ids)
+      .whereNot({ status: 'bounced' })
+      .update({ status: 'bounced', last_error: diagnostic }),
+  );
 }

@@ -13,7 +13,12 @@ import { findMailById, requeueFailedMail } from './outbox.repo';
  * ticket's history records who did it. A mail of another ticket, or not a customer mail of this
  * one, is not found; one that is not failed (already queued again, or sent) is a conflict.
  */
-export async function resendFailedMail(deps: { db: Db; clock: Clock }, staff: CapableStaff, ticketId: number, mailId: number): Promise<void> {
+export async function resendFailedMail(
+  deps: { db: Db; clock: Clock },
+  staff: CapableStaff,
+  ticketId: number,
+  mailId: number,
+): Promise<void> {
   const ticket = await workableTicketForStaff(deps.db, staff, ticketId);
   requireCapability(staff, 'tickets.reply');
   if (!Number.isSafeInteger(mailId)) throw new NotFoundError();
@@ -21,7 +26,18 @@ export async function resendFailedMail(deps: { db: Db; clock: Clock }, staff: Ca
     const mail = await findMailById(trx, mailId);
     if (!mail || mail.ticketId !== ticket.id || !ticketMailTemplates.includes(mail.template)) throw new NotFoundError();
     const now = deps.clock.now();
-    if (!(await requeueFailedMail(trx, mailId, now))) throw new ConflictError('mail_not_failed', 'This mail has neither failed nor bounced: it is queued or sent already.');
-    await insertTicketEvent(trx, ticket.id, 'mail.resent', { type: 'staff', id: staff.id }, { mailId, address: mail.toAddress }, now);
+    if (!(await requeueFailedMail(trx, mailId, now)))
+      throw new ConflictError(
+        'mail_not_failed',
+        'This mail has neither failed nor bounced: it is queued or sent already.',
+      );
+    await insertTicketEvent(
+      trx,
+      ticket.id,
+      'mail.resent',
+      { type: 'staff', id: staff.id },
+      { mailId, address: mail.toAddress },
+      now,
+    );
   });
 }

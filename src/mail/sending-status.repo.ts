@@ -13,7 +13,13 @@ export async function outboxSendingEvidence(db: Knex): Promise<{ retrying: boole
   ]);
   if (!waiting) return { retrying: false, everSent: sent !== undefined };
   // The next mails after the waiting one by primary key (a bounded range, whatever the outbox size).
-  const later = await db('mail_outbox').where('id', '>', waiting.id).orderBy('id').limit(50).select('status', 'sent_via');
-  const laterSent = later.find((m: { status: string; sent_via: string | null }) => m.status === 'sent' && m.sent_via === 'smtp');
+  const later = await db('mail_outbox')
+    .where('id', '>', waiting.id)
+    .orderBy('id')
+    .limit(50)
+    .select('status', 'sent_via');
+  const laterSent = later.find(
+    (m: { status: string; sent_via: string | null }) => m.status === 'sent' && m.sent_via === 'smtp',
+  );
   return { retrying: laterSent === undefined, everSent: sent !== undefined };
 }

@@ -16,7 +16,9 @@ import { outboxSendingEvidence } from './sending-status.repo';
 export type SendingState = 'file' | 'unconfigured' | 'failing' | 'working';
 export type SendingStatus = { state: SendingState; canSend: boolean; proven: boolean };
 
-export function configuredTransportOf(settings: Pick<Settings, 'mail.transport' | 'mail.smtpHost'>): 'file' | 'unconfigured' | 'smtp' {
+export function configuredTransportOf(
+  settings: Pick<Settings, 'mail.transport' | 'mail.smtpHost'>,
+): 'file' | 'unconfigured' | 'smtp' {
   if (settings['mail.transport'] !== 'smtp') return 'file';
   return settings['mail.smtpHost'] ? 'smtp' : 'unconfigured';
 }

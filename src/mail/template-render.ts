@@ -21,7 +21,12 @@ type Filled = { values: Map<string, string>; links: Set<string> };
  * Replaces each known placeholder with its value in one pass, so a value that itself contains
  * `{{…}}` (a customer named "{{reply_text}}") stays text. Unknown ones stay as typed.
  */
-function fill(text: string, values: Map<string, string>, each: (name: string, value: string) => string, other: (typed: string) => string): string {
+function fill(
+  text: string,
+  values: Map<string, string>,
+  each: (name: string, value: string) => string,
+  other: (typed: string) => string,
+): string {
   let out = '';
   let last = 0;
   for (const m of text.matchAll(placeholderPattern)) {
@@ -53,10 +58,15 @@ export function renderText(body: string, filled: Filled): string {
 export function renderHtml(body: string, filled: Filled): string {
   const value = (name: string, v: string) => {
     if (filled.links.has(name)) return `<a href="${escapeHtml(v)}" style="${mailStyle.link}">${escapeHtml(v)}</a>`;
-    const line = messageTextPlaceholders.has(name) ? (text: string) => linkify(text, { style: mailStyle.link }) : escapeHtml;
+    const line = messageTextPlaceholders.has(name)
+      ? (text: string) => linkify(text, { style: mailStyle.link })
+      : escapeHtml;
     return v.split('\n').map(line).join('<br>');
   };
   return paragraphs(body)
-    .map((lines) => `<p style="${mailStyle.p}">${lines.map((line) => fill(line, filled.values, value, escapeHtml)).join('<br>')}</p>`)
+    .map(
+      (lines) =>
+        `<p style="${mailStyle.p}">${lines.map((line) => fill(line, filled.values, value, escapeHtml)).join('<br>')}</p>`,
+    )
     .join('\n');
 }

@@ -13,7 +13,10 @@ import { placeholderPattern } from './template-render';
  */
 export type PlaceholderContext = { t: TFunction; site: MailSite; recipientName: string; inbound: boolean };
 type Vars<T extends MailTemplate> = ParsedTemplateVars<T>;
-type Placeholders<T extends MailTemplate> = Record<string, { value: (vars: Vars<T>, ctx: PlaceholderContext) => string; link?: true }>;
+type Placeholders<T extends MailTemplate> = Record<
+  string,
+  { value: (vars: Vars<T>, ctx: PlaceholderContext) => string; link?: true }
+>;
 
 const site = {
   helpdesk_name: { value: (_v: unknown, c: PlaceholderContext) => c.site.name },
@@ -27,7 +30,12 @@ const ticketFacts = {
   subject: { value: (v: TicketVars) => v.ticket.subject },
 };
 const customerLink = { ticket_url: { value: (v: { ticket: { url: string } }) => v.ticket.url, link: true as const } };
-const staffLink = { ticket_url: { value: (v: { ticket: { id: number } }, c: PlaceholderContext) => `${c.site.url}/admin/tickets/${v.ticket.id}`, link: true as const } };
+const staffLink = {
+  ticket_url: {
+    value: (v: { ticket: { id: number } }, c: PlaceholderContext) => `${c.site.url}/admin/tickets/${v.ticket.id}`,
+    link: true as const,
+  },
+};
 
 function ticketList(v: Vars<'forgot_tracking'>, c: PlaceholderContext): string {
   if (v.tickets.length === 0) return c.t('mail.forgot_tracking.none');
@@ -59,7 +67,12 @@ export const editableTemplates = {
     ...customer,
     ...ticketFacts,
     ...customerLink,
-    next_step: { value: (v, c) => (v.canReopen ? answerWording(c.t, 'mail.ticket_resolved.reopen', c.inbound) : c.t('mail.ticket_resolved.newTicket')) },
+    next_step: {
+      value: (v, c) =>
+        v.canReopen
+          ? answerWording(c.t, 'mail.ticket_resolved.reopen', c.inbound)
+          : c.t('mail.ticket_resolved.newTicket'),
+    },
     next_step_url: { value: (v) => (v.canReopen ? v.ticket.url : v.newTicketUrl), link: true },
     new_ticket_url: { value: (v) => v.newTicketUrl, link: true },
     ...site,
@@ -68,7 +81,12 @@ export const editableTemplates = {
     ...customer,
     ...ticketFacts,
     ...customerLink,
-    next_step: { value: (v, c) => (v.reopenUntil !== null ? `${answerWording(c.t, 'autoClose.mail.reopen', c.inbound)} ${c.t('autoClose.mail.until', { date: reopenDate(v.reopenUntil) })}` : c.t('mail.ticket_resolved.newTicket')) },
+    next_step: {
+      value: (v, c) =>
+        v.reopenUntil !== null
+          ? `${answerWording(c.t, 'autoClose.mail.reopen', c.inbound)} ${c.t('autoClose.mail.until', { date: reopenDate(v.reopenUntil) })}`
+          : c.t('mail.ticket_resolved.newTicket'),
+    },
     next_step_url: { value: (v) => (v.reopenUntil !== null ? v.ticket.url : v.newTicketUrl), link: true },
     new_ticket_url: { value: (v) => v.newTicketUrl, link: true },
     ...site,
@@ -99,7 +117,13 @@ export const editableTemplates = {
     reason: { value: (v) => v.reason },
     ...site,
   } satisfies Placeholders<'staff_escalated'>,
-  staff_assigned: { ...recipient, ...ticketFacts, ...staffLink, assigned_by: { value: (v) => v.assignedBy }, ...site } satisfies Placeholders<'staff_assigned'>,
+  staff_assigned: {
+    ...recipient,
+    ...ticketFacts,
+    ...staffLink,
+    assigned_by: { value: (v) => v.assignedBy },
+    ...site,
+  } satisfies Placeholders<'staff_assigned'>,
   staff_customer_replied: {
     ...recipient,
     ...ticketFacts,
@@ -170,7 +194,11 @@ export function placeholderNames(template: EditableTemplate): string[] {
  * The link a mail exists for: an invitation or reset without its single-use link is useless, so
  * a wording must have it in its text (checked on save; a stored one without it is not used).
  */
-const requiredLinks: Partial<Record<EditableTemplate, string>> = { staff_invite: 'invite_url', staff_password_reset: 'reset_url', staff_security_notice: 'password_url' };
+const requiredLinks: Partial<Record<EditableTemplate, string>> = {
+  staff_invite: 'invite_url',
+  staff_password_reset: 'reset_url',
+  staff_security_notice: 'password_url',
+};
 
 /** The required link placeholder that `body` lacks, if any. */
 export function missingRequiredLink(template: EditableTemplate, body: string): string | null {
@@ -180,10 +208,16 @@ export function missingRequiredLink(template: EditableTemplate, body: string): s
 }
 
 /** Every placeholder's value for one mail, and which of them are links. */
-export function placeholderValues(template: EditableTemplate, vars: unknown, ctx: PlaceholderContext): { values: Map<string, string>; links: Set<string> } {
+export function placeholderValues(
+  template: EditableTemplate,
+  vars: unknown,
+  ctx: PlaceholderContext,
+): { values: Map<string, string>; links: Set<string> } {
   const values = new Map<string, string>();
   const links = new Set<string>();
-  for (const [name, p] of Object.entries(editableTemplates[template]) as Array<[string, { value: (v: unknown, c: PlaceholderContext) => string; link?: true }]>) {
+  for (const [name, p] of Object.entries(editableTemplates[template]) as Array<
+    [string, { value: (v: unknown, c: PlaceholderContext) => string; link?: true }]
+  >) {
     values.set(name, p.value(vars, ctx));
     if (p.link) links.add(name);
   }
@@ -194,14 +228,37 @@ export function placeholderValues(template: EditableTemplate, vars: unknown, ctx
  * The built-in wording as editable text, in the language of `t`: what an admin starts from, and
  * what "reset to default" brings back (the built-in design is used again then).
  */
-export function defaultTemplateText(template: EditableTemplate, t: TFunction, inbound: boolean): { subject: string; body: string } {
+export function defaultTemplateText(
+  template: EditableTemplate,
+  t: TFunction,
+  inbound: boolean,
+): { subject: string; body: string } {
   const answer = (key: Parameters<typeof answerWording>[1]) => answerWording(t, key, inbound);
   const facts = `${t('mail.trackingId')}: {{tracking_id}}\n${t('mail.subject')}: {{subject}}`;
-  const subject = t([`mail.${template}.subject`, `${template}.subject`], { subject: '{{subject}}', helpdesk: '{{helpdesk_name}}' });
+  const subject = t([`mail.${template}.subject`, `${template}.subject`], {
+    subject: '{{subject}}',
+    helpdesk: '{{helpdesk_name}}',
+  });
   const paragraphs: Record<EditableTemplate, string[]> = {
-    ticket_received: [t('mail.ticket_received.intro'), facts, `${t('mail.ticket_received.keepId')}\n${answer('mail.ticket_received.replyHint')}`, `${t('mail.viewTicket')}: {{ticket_url}}`],
-    staff_replied: [t('mail.staff_replied.intro', { name: '{{staff_name}}' }), '{{reply_text}}', facts, answer('mail.staff_replied.replyHint'), `${t('mail.viewTicket')}: {{ticket_url}}`],
-    follower_staff_replied: [t('follower_staff_replied.intro', { name: '{{staff_name}}' }), '{{reply_text}}', facts, answer('follower_staff_replied.replyHint')],
+    ticket_received: [
+      t('mail.ticket_received.intro'),
+      facts,
+      `${t('mail.ticket_received.keepId')}\n${answer('mail.ticket_received.replyHint')}`,
+      `${t('mail.viewTicket')}: {{ticket_url}}`,
+    ],
+    staff_replied: [
+      t('mail.staff_replied.intro', { name: '{{staff_name}}' }),
+      '{{reply_text}}',
+      facts,
+      answer('mail.staff_replied.replyHint'),
+      `${t('mail.viewTicket')}: {{ticket_url}}`,
+    ],
+    follower_staff_replied: [
+      t('follower_staff_replied.intro', { name: '{{staff_name}}' }),
+      '{{reply_text}}',
+      facts,
+      answer('follower_staff_replied.replyHint'),
+    ],
     ticket_resolved: [t('mail.ticket_resolved.intro'), facts, '{{next_step}}\n{{next_step_url}}'],
     ticket_auto_closed: [t('autoClose.mail.intro'), facts, '{{next_step}}\n{{next_step_url}}'],
     forgot_tracking: [t('mail.forgot_tracking.intro'), '{{ticket_list}}', t('mail.forgot_tracking.ignore')],
@@ -215,9 +272,22 @@ export function defaultTemplateText(template: EditableTemplate, t: TFunction, in
       `${facts}\n${t('mail.staff_escalated.from')}: {{from_category}}\n${t('mail.staff_escalated.reason')}: {{reason}}`,
       `${t('mail.staff_new_ticket.open')}: {{ticket_url}}`,
     ],
-    staff_assigned: [t('staff_assigned.intro', { name: '{{assigned_by}}' }), facts, `${t('staff_assigned.open')}: {{ticket_url}}`],
-    staff_customer_replied: [t('staff_customer_replied.intro', { name: '{{customer_name}}' }), '{{reply_text}}', facts, `${t('staff_customer_replied.open')}: {{ticket_url}}`],
-    staff_sla_warning: [t('slaEscalations.mail.intro', { target: '{{target}}', percent: '{{percent}}', due: '{{due_at}}' }), facts, `${t('mail.staff_new_ticket.open')}: {{ticket_url}}`],
+    staff_assigned: [
+      t('staff_assigned.intro', { name: '{{assigned_by}}' }),
+      facts,
+      `${t('staff_assigned.open')}: {{ticket_url}}`,
+    ],
+    staff_customer_replied: [
+      t('staff_customer_replied.intro', { name: '{{customer_name}}' }),
+      '{{reply_text}}',
+      facts,
+      `${t('staff_customer_replied.open')}: {{ticket_url}}`,
+    ],
+    staff_sla_warning: [
+      t('slaEscalations.mail.intro', { target: '{{target}}', percent: '{{percent}}', due: '{{due_at}}' }),
+      facts,
+      `${t('mail.staff_new_ticket.open')}: {{ticket_url}}`,
+    ],
     staff_invite: [
       t('staff_invite.intro', { name: '{{invited_by}}', helpdesk: '{{helpdesk_name}}' }),
       `${t('staff_invite.action')}: {{invite_url}}`,
@@ -228,8 +298,15 @@ export function defaultTemplateText(template: EditableTemplate, t: TFunction, in
       `${t('staff_password_reset.action')}: {{reset_url}}`,
       `${t('staff_password_reset.expires', { minutes: '{{valid_minutes}}' })} ${t('staff_password_reset.ignore')}`,
     ],
-    staff_security_notice: ['{{what}}', `${t('staff_security_notice.when')}: {{time}}`, `${t('staff_security_notice.notYou')} {{password_url}}`],
-    test_message: [t('mail.test_message.intro', { helpdesk: '{{helpdesk_name}}', name: '{{requested_by}}' }), t('mail.test_message.success')],
+    staff_security_notice: [
+      '{{what}}',
+      `${t('staff_security_notice.when')}: {{time}}`,
+      `${t('staff_security_notice.notYou')} {{password_url}}`,
+    ],
+    test_message: [
+      t('mail.test_message.intro', { helpdesk: '{{helpdesk_name}}', name: '{{requested_by}}' }),
+      t('mail.test_message.success'),
+    ],
   };
   return { subject, body: paragraphs[template].join('\n\n') };
 }

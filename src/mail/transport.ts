@@ -5,7 +5,9 @@ import type { Settings } from '../settings/settings.schema';
 import type { SentVia } from './outbox.repo';
 
 /** One message as the transport takes it; every header value comes from validated data. */
-export type OutgoingMail = Required<Pick<SendMailOptions, 'from' | 'to' | 'subject' | 'text' | 'messageId' | 'headers' | 'date'>> &
+export type OutgoingMail = Required<
+  Pick<SendMailOptions, 'from' | 'to' | 'subject' | 'text' | 'messageId' | 'headers' | 'date'>
+> &
   Pick<SendMailOptions, 'html' | 'inReplyTo' | 'references' | 'replyTo' | 'cc' | 'attachments'>;
 
 export type MailTransport = {

@@ -56,12 +56,40 @@ export function sanitizeServerText(text: unknown): string | null {
   return clean === '' ? null : clean;
 }
 
-type ErrorLike = { code?: unknown; message?: unknown; authenticationFailed?: unknown; tlsFailed?: unknown; responseText?: unknown; serverResponseCode?: unknown; responseStatus?: unknown };
+type ErrorLike = {
+  code?: unknown;
+  message?: unknown;
+  authenticationFailed?: unknown;
+  tlsFailed?: unknown;
+  responseText?: unknown;
+  serverResponseCode?: unknown;
+  responseStatus?: unknown;
+};
 
-const refusedCodes = ['ECONNREFUSED', 'ECONNRESET', 'EHOSTUNREACH', 'ENETUNREACH', 'EPIPE', 'NoConnection', 'EConnectionClosed', 'ClosedAfterConnectText'];
+const refusedCodes = [
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EPIPE',
+  'NoConnection',
+  'EConnectionClosed',
+  'ClosedAfterConnectText',
+];
 const dnsCodes = ['ENOTFOUND', 'EAI_AGAIN', 'ENODATA', 'EAI_FAIL'];
 const timeoutCodes = ['ETIMEDOUT', 'CONNECT_TIMEOUT', 'ETIMEOUT', 'ESOCKETTIMEDOUT'];
-const tlsCodes = ['EPROTO', 'UPGRADE_TIMEOUT', 'ClosedAfterConnectTLS', 'STARTTLS_INJECTION', 'DEPTH_ZERO_SELF_SIGNED_CERT', 'SELF_SIGNED_CERT_IN_CHAIN', 'UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'CERT_HAS_EXPIRED', 'ERR_TLS_CERT_ALTNAME_INVALID', 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY'];
+const tlsCodes = [
+  'EPROTO',
+  'UPGRADE_TIMEOUT',
+  'ClosedAfterConnectTLS',
+  'STARTTLS_INJECTION',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'CERT_HAS_EXPIRED',
+  'ERR_TLS_CERT_ALTNAME_INVALID',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+];
 const protocolCodes = ['InvalidResponse', 'UnexpectedTag', 'MissingTag', 'LineTooLarge', 'GREETING_TIMEOUT'];
 
 /** Reads an imapflow, POP3, TLS or socket error into a problem an admin can act on. */
@@ -80,11 +108,13 @@ export function classifyServerError(err: unknown): ServerFailure {
   if (e.authenticationFailed === true) return { problem: 'auth', serverText: sanitizeServerText(e.responseText) };
   if (e.tlsFailed === true) return { problem: 'tls', serverText: null }; // e.g. STARTTLS required but not offered
   if (dnsCodes.includes(code)) return { problem: 'dns', serverText: null };
-  if (tlsCodes.includes(code) || code.startsWith('ERR_SSL') || code.startsWith('ERR_TLS') || /CERT/.test(code)) return { problem: 'tls', serverText: null };
+  if (tlsCodes.includes(code) || code.startsWith('ERR_SSL') || code.startsWith('ERR_TLS') || /CERT/.test(code))
+    return { problem: 'tls', serverText: null };
   if (timeoutCodes.includes(code)) return { problem: 'timeout', serverText: null };
   if (refusedCodes.includes(code)) return { problem: 'refused', serverText: null };
   if (protocolCodes.includes(code) || code.startsWith('ParserError')) return { problem: 'protocol', serverText: null };
-  if (code === 'MissingServerExtension' && /STARTTLS/i.test(String(e.message ?? ''))) return { problem: 'tls', serverText: null };
+  if (code === 'MissingServerExtension' && /STARTTLS/i.test(String(e.message ?? '')))
+    return { problem: 'tls', serverText: null };
   return { problem: 'other', serverText: e.responseStatus ? sanitizeServerText(e.responseText) : null };
 }
 
@@ -121,7 +151,13 @@ export function imapClient(access: ServerAccess, timeouts: Timeouts = serverLimi
 }
 
 export async function pop3Session(access: ServerAccess, timeouts: Timeouts = serverLimits): Promise<Pop3Client> {
-  const client = await Pop3Client.connect({ host: access.host, port: access.port, security: access.security, timeoutMs: timeouts.greetingTimeoutMs, maxMessageBytes: serverLimits.maxMessageBytes });
+  const client = await Pop3Client.connect({
+    host: access.host,
+    port: access.port,
+    security: access.security,
+    timeoutMs: timeouts.greetingTimeoutMs,
+    maxMessageBytes: serverLimits.maxMessageBytes,
+  });
   try {
     await client.login(access.username, access.password);
     return client;
@@ -132,7 +168,9 @@ export async function pop3Session(access: ServerAccess, timeouts: Timeouts = ser
 }
 
 /** The outcome of "Test connection": signed in, the folder opened, how many messages wait. */
-export type ConnectionTest = { ok: true; messages: number; moveFolderMissing: boolean } | ({ ok: false } & ServerFailure);
+export type ConnectionTest =
+  | { ok: true; messages: number; moveFolderMissing: boolean }
+  | ({ ok: false } & ServerFailure);
 
 export async function testConnection(access: ServerAccess): Promise<ConnectionTest> {
   return access.protocol === 'imap' ? testImap(access) : testPop3(access);
@@ -149,7 +187,9 @@ async function testImap(access: ServerAccess): Promise<ConnectionTest> {
   try {
     const status = await client.status(access.folder, { messages: true }).catch((err: unknown) => ({ failed: err }));
     if (!status || 'failed' in status) {
-      const f = status ? classifyServerError((status as { failed: unknown }).failed) : { problem: 'other' as const, serverText: null };
+      const f = status
+        ? classifyServerError((status as { failed: unknown }).failed)
+        : { problem: 'other' as const, serverText: null };
       return { ok: false, problem: f.problem === 'other' ? 'folder' : f.problem, serverText: f.serverText };
     }
     let moveFolderMissing = false;

@@ -8,17 +8,27 @@ import type { Knex } from 'knex';
 export type ListenLease = { worker: string; until: number };
 
 const listenable = (q: Knex.QueryBuilder) => q.where({ active: true, protocol: 'imap', idle_missing: false });
-const listenFree = (now: number) => (q: Knex.QueryBuilder) => q.whereNull('listen_until').orWhere('listen_until', '<', now);
+const listenFree = (now: number) => (q: Knex.QueryBuilder) =>
+  q.whereNull('listen_until').orWhere('listen_until', '<', now);
 
 /** Active IMAP mailboxes that offer IDLE (or were not asked yet) and that nobody listens to. */
 export async function unlistenedMailboxIds(db: Knex, now: number, limit: number): Promise<number[]> {
-  const ids = await db('mailboxes').where(listenable).where(listenFree(now)).orderBy('id').limit(limit).pluck<number[]>('id');
+  const ids = await db('mailboxes')
+    .where(listenable)
+    .where(listenFree(now))
+    .orderBy('id')
+    .limit(limit)
+    .pluck<number[]>('id');
   return ids.map(Number);
 }
 
 /** Takes the listening of a mailbox: one conditional UPDATE, so two processes never both listen. */
 export async function claimListening(db: Knex, id: number, lease: ListenLease, now: number): Promise<boolean> {
-  const taken = await db('mailboxes').where({ id }).where(listenable).where(listenFree(now)).update({ listen_until: lease.until, listened_by: lease.worker, listening_since: null });
+  const taken = await db('mailboxes')
+    .where({ id })
+    .where(listenable)
+    .where(listenFree(now))
+    .update({ listen_until: lease.until, listened_by: lease.worker, listening_since: null });
   return Number(taken) === 1;
 }
 
@@ -27,7 +37,14 @@ export async function claimListening(db: Knex, id: number, lease: ListenLease, n
  * deleted or taken over: the listener then closes its connection.
  */
 export async function renewListening(db: Knex, id: number, lease: ListenLease): Promise<boolean> {
-  return Number(await db('mailboxes').where({ id, listened_by: lease.worker }).where(listenable).update({ listen_until: lease.until })) === 1;
+  return (
+    Number(
+      await db('mailboxes')
+        .where({ id, listened_by: lease.worker })
+        .where(listenable)
+        .update({ listen_until: lease.until }),
+    ) === 1
+  );
 }
 
 /** The IDLE connection is up (a time) or down (null), for /admin/mailboxes. */
@@ -37,12 +54,21 @@ export async function markListening(db: Knex, id: number, worker: string, since:
 
 /** The server offers no IDLE: polled only, until the mailbox is saved again. */
 export async function markIdleMissing(db: Knex, id: number, worker: string): Promise<void> {
-  await db('mailboxes').where({ id, listened_by: worker }).update({ idle_missing: true, listen_until: null, listened_by: null, listening_since: null });
+  await db('mailboxes')
+    .where({ id, listened_by: worker })
+    .update({ idle_missing: true, listen_until: null, listened_by: null, listening_since: null });
 }
 
 export async function releaseListening(db: Knex, id: number, worker: string): Promise<void> {
-  await db('mailboxes').where({ id, listened_by: worker }).update({ listen_until: null, listened_by: null, listening_since: null });
+  await db('mailboxes')
+    .where({ id, listened_by: worker })
+    .update({ listen_until: null, listened_by: null, listening_since: null });
 }
 
 /** What a saved form does to the listening: the holder closes and the next claim uses the new settings. */
-export const listeningReset = { listen_until: null, listened_by: null, listening_since: null, idle_missing: false } as const;
+export const listeningReset = {
+  listen_until: null,
+  listened_by: null,
+  listening_since: null,
+  idle_missing: false,
+} as const;

@@ -56,7 +56,8 @@ function normal(r: Record<string, unknown>): MailboxRow {
     last_fetch_at: num(r.last_fetch_at),
     last_success_at: num(r.last_success_at),
     last_imported: Number(r.last_imported),
-    imap_uidvalidity: r.imap_uidvalidity === null || r.imap_uidvalidity === undefined ? null : String(r.imap_uidvalidity),
+    imap_uidvalidity:
+      r.imap_uidvalidity === null || r.imap_uidvalidity === undefined ? null : String(r.imap_uidvalidity),
     imap_last_uid: Number(r.imap_last_uid),
     lease_until: num(r.lease_until),
     listen_until: num(r.listen_until),
@@ -68,10 +69,18 @@ function normal(r: Record<string, unknown>): MailboxRow {
 }
 
 /** The form's names are the columns' names, but for four in camelCase. */
-const columns = ({ afterImport, moveTo, categoryId, priorityId, ...same }: MailboxValues) => ({ ...same, after_import: afterImport, move_to: moveTo, category_id: categoryId, priority_id: priorityId });
+const columns = ({ afterImport, moveTo, categoryId, priorityId, ...same }: MailboxValues) => ({
+  ...same,
+  after_import: afterImport,
+  move_to: moveTo,
+  category_id: categoryId,
+  priority_id: priorityId,
+});
 
 export async function listMailboxes(db: Knex): Promise<MailboxRow[]> {
-  const rows = await db('mailboxes').orderBy([{ column: 'name' }, { column: 'id' }]).select<Record<string, unknown>[]>('*');
+  const rows = await db('mailboxes')
+    .orderBy([{ column: 'name' }, { column: 'id' }])
+    .select<Record<string, unknown>[]>('*');
   return rows.map(normal);
 }
 
@@ -80,8 +89,19 @@ export async function findMailbox(db: Knex, id: number): Promise<MailboxRow | nu
   return row ? normal(row) : null;
 }
 
-export async function insertMailbox(db: Knex, values: MailboxValues, passwordEncrypted: string | null, now: number): Promise<number> {
-  return insertReturningId(db, 'mailboxes', { ...columns(values), password_encrypted: passwordEncrypted, next_fetch_at: 0, created_at: now, updated_at: now });
+export async function insertMailbox(
+  db: Knex,
+  values: MailboxValues,
+  passwordEncrypted: string | null,
+  now: number,
+): Promise<number> {
+  return insertReturningId(db, 'mailboxes', {
+    ...columns(values),
+    password_encrypted: passwordEncrypted,
+    next_fetch_at: 0,
+    created_at: now,
+    updated_at: now,
+  });
 }
 
 /**
@@ -91,7 +111,14 @@ export async function insertMailbox(db: Knex, values: MailboxValues, passwordEnc
  * listener's lease is dropped: its holder closes the connection and the next claim listens with
  * the new settings.
  */
-export async function updateMailbox(db: Knex, id: number, values: MailboxValues, passwordEncrypted: string | null | undefined, resetPosition: boolean, now: number): Promise<void> {
+export async function updateMailbox(
+  db: Knex,
+  id: number,
+  values: MailboxValues,
+  passwordEncrypted: string | null | undefined,
+  resetPosition: boolean,
+  now: number,
+): Promise<void> {
   await db('mailboxes')
     .where({ id })
     .update({
@@ -143,7 +170,13 @@ export async function dueMailboxIds(db: Knex, now: number, limit: number): Promi
  * holds it and it is due (or `evenIfNotDue`: the IDLE listener heard of new mail), so two
  * processes never fetch one mailbox at once.
  */
-export async function claimMailbox(db: Knex, id: number, lease: MailboxLease, now: number, opts: { evenIfNotDue?: boolean } = {}): Promise<MailboxRow | null> {
+export async function claimMailbox(
+  db: Knex,
+  id: number,
+  lease: MailboxLease,
+  now: number,
+  opts: { evenIfNotDue?: boolean } = {},
+): Promise<MailboxRow | null> {
   const taken = await db('mailboxes')
     .where({ id, active: true })
     .modify((q) => {
@@ -152,24 +185,46 @@ export async function claimMailbox(db: Knex, id: number, lease: MailboxLease, no
     .where(isFree(now))
     .update({ lease_until: lease.until, leased_by: lease.worker });
   if (Number(taken) !== 1) return null;
-  const row = await db('mailboxes').where({ id, leased_by: lease.worker }).first<Record<string, unknown> | undefined>('*');
+  const row = await db('mailboxes')
+    .where({ id, leased_by: lease.worker })
+    .first<Record<string, unknown> | undefined>('*');
   return row ? normal(row) : null;
 }
 
 /** Extends the hold; false when the mailbox is no longer this worker's. */
 export async function renewMailboxLease(db: Knex, id: number, lease: MailboxLease): Promise<boolean> {
-  return Number(await db('mailboxes').where({ id, leased_by: lease.worker }).update({ lease_until: lease.until })) === 1;
+  return (
+    Number(await db('mailboxes').where({ id, leased_by: lease.worker }).update({ lease_until: lease.until })) === 1
+  );
 }
 
 /** Records the highest IMAP UID done (under the lease); false when the lease was lost. */
-export async function saveImapPosition(db: Knex, id: number, worker: string, uidValidity: string, lastUid: number): Promise<boolean> {
-  return Number(await db('mailboxes').where({ id, leased_by: worker }).update({ imap_uidvalidity: uidValidity, imap_last_uid: lastUid })) === 1;
+export async function saveImapPosition(
+  db: Knex,
+  id: number,
+  worker: string,
+  uidValidity: string,
+  lastUid: number,
+): Promise<boolean> {
+  return (
+    Number(
+      await db('mailboxes')
+        .where({ id, leased_by: worker })
+        .update({ imap_uidvalidity: uidValidity, imap_last_uid: lastUid }),
+    ) === 1
+  );
 }
 
 export type FetchOutcome = { error: string | null; imported: number; nextFetchAt: number };
 
 /** Gives the mailbox back with the run's outcome. */
-export async function releaseMailbox(db: Knex, id: number, worker: string, outcome: FetchOutcome, now: number): Promise<void> {
+export async function releaseMailbox(
+  db: Knex,
+  id: number,
+  worker: string,
+  outcome: FetchOutcome,
+  now: number,
+): Promise<void> {
   await db('mailboxes')
     .where({ id, leased_by: worker })
     .update({
@@ -189,12 +244,18 @@ export async function pop3SeenHashes(db: Knex, mailboxId: number): Promise<Set<s
 }
 
 export async function addPop3Seen(db: Knex, mailboxId: number, uidlHash: string, now: number): Promise<void> {
-  await db('mailbox_pop3_seen').insert({ mailbox_id: mailboxId, uidl_hash: uidlHash, seen_at: now }).onConflict(['mailbox_id', 'uidl_hash']).ignore();
+  await db('mailbox_pop3_seen')
+    .insert({ mailbox_id: mailboxId, uidl_hash: uidlHash, seen_at: now })
+    .onConflict(['mailbox_id', 'uidl_hash'])
+    .ignore();
 }
 
 /** Forgets messages no longer on the server: the list never outgrows the mailbox. */
 export async function forgetPop3Seen(db: Knex, mailboxId: number, uidlHashes: string[]): Promise<void> {
   for (let i = 0; i < uidlHashes.length; i += 500) {
-    await db('mailbox_pop3_seen').where({ mailbox_id: mailboxId }).whereIn('uidl_hash', uidlHashes.slice(i, i + 500)).del();
+    await db('mailbox_pop3_seen')
+      .where({ mailbox_id: mailboxId })
+      .whereIn('uidl_hash', uidlHashes.slice(i, i + 500))
+      .del();
   }
 }

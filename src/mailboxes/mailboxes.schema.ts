@@ -73,8 +73,10 @@ export const mailboxFormSchema = z
       ctx.addIssue({ code: 'custom', path: ['after_import'], message: 'mailboxes.errors.pop3AfterImport' });
     }
     if (v.protocol === 'imap' && v.after_import === 'move') {
-      if (v.move_to === '') ctx.addIssue({ code: 'custom', path: ['move_to'], message: 'mailboxes.errors.moveToRequired' });
-      else if (v.move_to === (v.folder || 'INBOX')) ctx.addIssue({ code: 'custom', path: ['move_to'], message: 'mailboxes.errors.moveToSame' });
+      if (v.move_to === '')
+        ctx.addIssue({ code: 'custom', path: ['move_to'], message: 'mailboxes.errors.moveToRequired' });
+      else if (v.move_to === (v.folder || 'INBOX'))
+        ctx.addIssue({ code: 'custom', path: ['move_to'], message: 'mailboxes.errors.moveToSame' });
     }
   })
   .transform(({ address, folder, after_import, move_to, category_id, priority_id, active, ...same }) => ({

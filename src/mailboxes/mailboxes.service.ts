@@ -7,7 +7,14 @@ import { NotFoundError, ValidationError } from '../errors';
 import { fieldErrors } from '../setup/setup.schema';
 import { decryptTotpSecret, encryptTotpSecret } from '../staff/totp';
 import { listPriorities } from '../tickets/statuses.repo';
-import { deleteMailbox, findMailbox, insertMailbox, updateMailbox, type MailboxRow, type MailboxValues } from './mailboxes.repo';
+import {
+  deleteMailbox,
+  findMailbox,
+  insertMailbox,
+  updateMailbox,
+  type MailboxRow,
+  type MailboxValues,
+} from './mailboxes.repo';
 import { mailboxFormSchema, type MailboxInput } from './mailboxes.schema';
 import { testConnection, type ConnectionTest, type ServerAccess } from './mail-servers';
 
@@ -36,7 +43,16 @@ export function mailboxPassword(box: Pick<MailboxRow, 'password_encrypted'>, sig
 
 /** Where and how a stored mailbox signs in (the fetch job and the IDLE listener). */
 export function mailboxAccess(box: MailboxRow, signingSecret: string): ServerAccess {
-  return { protocol: box.protocol, host: box.host, port: box.port, security: box.security, username: box.username, password: mailboxPassword(box, signingSecret), folder: box.folder, moveTo: box.move_to };
+  return {
+    protocol: box.protocol,
+    host: box.host,
+    port: box.port,
+    security: box.security,
+    username: box.username,
+    password: mailboxPassword(box, signingSecret),
+    folder: box.folder,
+    moveTo: box.move_to,
+  };
 }
 
 /**
@@ -51,7 +67,23 @@ export function howMailboxIsRead(box: MailboxRow, now: number): 'idle' | 'no_idl
 
 /** The form's values for a mailbox (never its password), or a fresh form. */
 export function mailboxFormValues(box: MailboxRow | null): Record<string, string> {
-  if (!box) return { name: '', protocol: 'imap', host: '', port: '993', security: 'tls', username: '', password: '', address: '', folder: 'INBOX', after_import: 'mark_seen', move_to: '', category_id: '', priority_id: '', active: '1' };
+  if (!box)
+    return {
+      name: '',
+      protocol: 'imap',
+      host: '',
+      port: '993',
+      security: 'tls',
+      username: '',
+      password: '',
+      address: '',
+      folder: 'INBOX',
+      after_import: 'mark_seen',
+      move_to: '',
+      category_id: '',
+      priority_id: '',
+      active: '1',
+    };
   return {
     name: box.name,
     protocol: box.protocol,
@@ -77,7 +109,8 @@ async function parseForm(db: Db, input: unknown, editing: MailboxRow | null): Pr
   const errors: Record<string, string> = {};
   if (v.password === '' && !editing?.password_encrypted) errors.password = 'mailboxes.errors.passwordRequired';
   if (v.categoryId !== null && !(await findActiveCategory(db, v.categoryId))) errors.category_id = 'form.invalid';
-  if (v.priorityId !== null && !(await listPriorities(db)).some((p) => Number(p.id) === v.priorityId)) errors.priority_id = 'form.invalid';
+  if (v.priorityId !== null && !(await listPriorities(db)).some((p) => Number(p.id) === v.priorityId))
+    errors.priority_id = 'form.invalid';
   if (Object.keys(errors).length) throw new ValidationError('Check the mailbox.', errors);
   return v;
 }
@@ -88,7 +121,14 @@ const values = ({ password: _password, ...row }: MailboxInput): MailboxValues =>
 /** What the audit log keeps of a mailbox: everything but the password. */
 const auditView = (v: MailboxValues) => ({ ...v });
 
-export async function saveMailbox(db: Db, signingSecret: string, actor: AdminActor, id: number | null, input: unknown, now: number): Promise<number> {
+export async function saveMailbox(
+  db: Db,
+  signingSecret: string,
+  actor: AdminActor,
+  id: number | null,
+  input: unknown,
+  now: number,
+): Promise<number> {
   const editing = id === null ? null : await mailboxForAdmin(db, id);
   const v = await parseForm(db, input, editing);
   const sealed = v.password === '' ? undefined : encryptTotpSecret(signingSecret, v.password);
@@ -98,7 +138,12 @@ export async function saveMailbox(db: Db, signingSecret: string, actor: AdminAct
     if (!editing) {
       savedId = await insertMailbox(trx, row, sealed ?? null, now);
     } else {
-      const moved = editing.protocol !== row.protocol || editing.host !== row.host || editing.port !== row.port || editing.username !== row.username || editing.folder !== row.folder;
+      const moved =
+        editing.protocol !== row.protocol ||
+        editing.host !== row.host ||
+        editing.port !== row.port ||
+        editing.username !== row.username ||
+        editing.folder !== row.folder;
       await updateMailbox(trx, editing.id, row, sealed, moved, now);
       savedId = editing.id;
     }
@@ -121,7 +166,17 @@ export async function removeMailbox(db: Db, actor: AdminActor, id: number, now: 
   const box = await mailboxForAdmin(db, id);
   await withTransaction(db, async (trx) => {
     await deleteMailbox(trx, box.id);
-    await recordAudit(trx, { actor, action: 'mailbox.deleted', target: { type: 'mailbox', id: box.id }, details: { name: box.name, host: box.host, username: box.username }, ip: actor.ip ?? undefined }, now);
+    await recordAudit(
+      trx,
+      {
+        actor,
+        action: 'mailbox.deleted',
+        target: { type: 'mailbox', id: box.id },
+        details: { name: box.name, host: box.host, username: box.username },
+        ip: actor.ip ?? undefined,
+      },
+      now,
+    );
   });
 }
 
@@ -131,18 +186,38 @@ export async function removeMailbox(db: Db, actor: AdminActor, id: number, now: 
  * protocol and user are the stored ones: the saved password is never sent to a host typed into
  * the form (that host would receive it).
  */
-export async function testMailboxForm(db: Db, signingSecret: string, id: number | null, input: unknown): Promise<ConnectionTest> {
+export async function testMailboxForm(
+  db: Db,
+  signingSecret: string,
+  id: number | null,
+  input: unknown,
+): Promise<ConnectionTest> {
   const editing = id === null ? null : await mailboxForAdmin(db, id);
   const parsed = mailboxFormSchema.safeParse(input);
   if (!parsed.success) throw new ValidationError('Check the mailbox.', fieldErrors(parsed.error));
   const v = parsed.data;
   let password = v.password;
   if (password === '' && editing) {
-    const same = editing.protocol === v.protocol && editing.host === v.host && editing.port === v.port && editing.username === v.username && editing.security === v.security;
+    const same =
+      editing.protocol === v.protocol &&
+      editing.host === v.host &&
+      editing.port === v.port &&
+      editing.username === v.username &&
+      editing.security === v.security;
     if (!same) throw new ValidationError('Check the mailbox.', { password: 'mailboxes.errors.passwordForNewServer' });
     password = mailboxPassword(editing, signingSecret);
   }
-  if (password === '') throw new ValidationError('Check the mailbox.', { password: 'mailboxes.errors.passwordRequired' });
-  const access: ServerAccess = { protocol: v.protocol, host: v.host, port: v.port, security: v.security, username: v.username, password, folder: v.folder, moveTo: v.moveTo };
+  if (password === '')
+    throw new ValidationError('Check the mailbox.', { password: 'mailboxes.errors.passwordRequired' });
+  const access: ServerAccess = {
+    protocol: v.protocol,
+    host: v.host,
+    port: v.port,
+    security: v.security,
+    username: v.username,
+    password,
+    folder: v.folder,
+    moveTo: v.moveTo,
+  };
   return testConnection(access);
 }

@@ -98,7 +98,9 @@ export class Pop3Client {
     plain.removeAllListeners('data');
     plain.removeAllListeners('timeout');
     const secure = await new Promise<tls.TLSSocket>((resolve, reject) => {
-      const s = tls.connect({ socket: plain, servername: net.isIP(opts.host) ? undefined : opts.host }, () => resolve(s));
+      const s = tls.connect({ socket: plain, servername: net.isIP(opts.host) ? undefined : opts.host }, () =>
+        resolve(s),
+      );
       s.once('error', reject);
     });
     secure.setTimeout(opts.timeoutMs);
@@ -131,7 +133,13 @@ export class Pop3Client {
   private status(line: Buffer, command: string | null): string {
     const text = line.toString('latin1');
     if (text.startsWith('+OK')) return text.slice(3).trim();
-    if (text.startsWith('-ERR')) throw new Pop3Error('refused', `The server refused ${command ?? 'the connection'}`, text.slice(4).trim(), command);
+    if (text.startsWith('-ERR'))
+      throw new Pop3Error(
+        'refused',
+        `The server refused ${command ?? 'the connection'}`,
+        text.slice(4).trim(),
+        command,
+      );
     throw new Pop3Error('protocol', 'The server does not answer as a POP3 server', null, command);
   }
 
@@ -168,14 +176,21 @@ export class Pop3Client {
   private async readCapabilities() {
     try {
       const list = await this.multiline('CAPA', 64 * 1024);
-      this.capabilities = new Set(list.toString('latin1').split('\r\n').filter(Boolean).map((l) => l.split(' ')[0]!.toUpperCase()));
+      this.capabilities = new Set(
+        list
+          .toString('latin1')
+          .split('\r\n')
+          .filter(Boolean)
+          .map((l) => l.split(' ')[0]!.toUpperCase()),
+      );
     } catch (err) {
       if (!(err instanceof Pop3Error) || err.kind !== 'refused') throw err;
     }
   }
 
   async login(user: string, password: string): Promise<void> {
-    if (/[\r\n]/.test(user) || /[\r\n]/.test(password)) throw new Pop3Error('protocol', 'A user name or password may not contain a line break');
+    if (/[\r\n]/.test(user) || /[\r\n]/.test(password))
+      throw new Pop3Error('protocol', 'A user name or password may not contain a line break');
     await this.command(`USER ${user}`);
     await this.command(`PASS ${password}`);
   }
@@ -223,7 +238,10 @@ function open(opts: Pop3Options): Promise<net.Socket> {
     const onError = (err: Error) => reject(err);
     const socket =
       opts.security === 'tls'
-        ? tls.connect({ host: opts.host, port: opts.port, servername: net.isIP(opts.host) ? undefined : opts.host }, () => ready())
+        ? tls.connect(
+            { host: opts.host, port: opts.port, servername: net.isIP(opts.host) ? undefined : opts.host },
+            () => ready(),
+          )
         : net.connect({ host: opts.host, port: opts.port }, () => ready());
     const ready = () => {
       socket.off('error', onError);

@@ -3,17 +3,39 @@ import type { MailRequest } from '../mail/mail.schema';
 import { queueMail } from '../mail/mail.service';
 import type { TicketEvent, TicketSubscriber } from '../tickets/ticket-events';
 import type { NotificationDeps } from './ticket-notifications';
-import { categoryRecipients, messageBody, recipientIfWanted, staffName, type StaffRecipient } from './staff-recipients.repo';
+import {
+  categoryRecipients,
+  messageBody,
+  recipientIfWanted,
+  staffName,
+  type StaffRecipient,
+} from './staff-recipients.repo';
 
-type StaffMail = Pick<MailRequest, 'template' | 'vars'> & { template: 'staff_new_ticket' | 'staff_escalated' | 'staff_assigned' | 'staff_customer_replied' };
+type StaffMail = Pick<MailRequest, 'template' | 'vars'> & {
+  template: 'staff_new_ticket' | 'staff_escalated' | 'staff_assigned' | 'staff_customer_replied';
+};
 
-async function mailTo(deps: NotificationDeps, trx: Trx, ticketId: number, recipients: StaffRecipient[], mail: StaffMail, actorId: number | null): Promise<void> {
+async function mailTo(
+  deps: NotificationDeps,
+  trx: Trx,
+  ticketId: number,
+  recipients: StaffRecipient[],
+  mail: StaffMail,
+  actorId: number | null,
+): Promise<void> {
   const settings = await deps.settings.all(trx);
   for (const staff of recipients) {
     if (staff.id === actorId) continue; // nobody is told about what they did themself
     // While staff may answer by e-mail, each notice's answer goes to an address signed for this ticket and this person (made when sent).
     const staffReplyFor = settings['mail.staffReplies'] ? staff.id : undefined;
-    await queueMail(trx, deps, { ...mail, to: { address: staff.email, name: staff.name }, language: staff.language, automatic: true, ticketId, ...(staffReplyFor ? { staffReplyFor } : {}) } as MailRequest);
+    await queueMail(trx, deps, {
+      ...mail,
+      to: { address: staff.email, name: staff.name },
+      language: staff.language,
+      automatic: true,
+      ticketId,
+      ...(staffReplyFor ? { staffReplyFor } : {}),
+    } as MailRequest);
   }
 }
 
@@ -31,25 +53,62 @@ export function staffNotifications(deps: NotificationDeps): TicketSubscriber {
     const actorId = event.actor.type === 'staff' ? event.actor.id : null;
     switch (event.type) {
       case 'ticket.created': {
-        const vars = { ticket: ref, customer: { name: ticket.customerName, email: ticket.customerEmail }, categoryName: ticket.categoryName };
-        return mailTo(deps, trx, ticket.id, await categoryRecipients(trx, ticket.categoryId, 'notify_new_ticket'), { template: 'staff_new_ticket', vars }, actorId);
+        const vars = {
+          ticket: ref,
+          customer: { name: ticket.customerName, email: ticket.customerEmail },
+          categoryName: ticket.categoryName,
+        };
+        return mailTo(
+          deps,
+          trx,
+          ticket.id,
+          await categoryRecipients(trx, ticket.categoryId, 'notify_new_ticket'),
+          { template: 'staff_new_ticket', vars },
+          actorId,
+        );
       }
       case 'ticket.escalated': {
-        const vars = { ticket: ref, staffName: event.staffName, fromCategory: event.fromName, toCategory: ticket.categoryName, tier: ticket.tier, reason: event.reason };
-        return mailTo(deps, trx, ticket.id, await categoryRecipients(trx, ticket.categoryId, 'notify_escalated'), { template: 'staff_escalated', vars }, actorId);
+        const vars = {
+          ticket: ref,
+          staffName: event.staffName,
+          fromCategory: event.fromName,
+          toCategory: ticket.categoryName,
+          tier: ticket.tier,
+          reason: event.reason,
+        };
+        return mailTo(
+          deps,
+          trx,
+          ticket.id,
+          await categoryRecipients(trx, ticket.categoryId, 'notify_escalated'),
+          { template: 'staff_escalated', vars },
+          actorId,
+        );
       }
       case 'ticket.assigned': {
         if (event.to === null || event.to === actorId) return;
         const owner = await recipientIfWanted(trx, event.to, ticket.categoryId, 'notify_assigned');
         if (!owner) return;
-        const assignedBy = (actorId !== null ? await staffName(trx, actorId) : null) ?? (await deps.settings.all(trx))['helpdesk.name'];
-        return mailTo(deps, trx, ticket.id, [owner], { template: 'staff_assigned', vars: { ticket: ref, assignedBy } }, actorId);
+        const assignedBy =
+          (actorId !== null ? await staffName(trx, actorId) : null) ?? (await deps.settings.all(trx))['helpdesk.name'];
+        return mailTo(
+          deps,
+          trx,
+          ticket.id,
+          [owner],
+          { template: 'staff_assigned', vars: { ticket: ref, assignedBy } },
+          actorId,
+        );
       }
       case 'ticket.customer_replied': {
         if (ticket.ownerId === null) return;
         const owner = await recipientIfWanted(trx, ticket.ownerId, ticket.categoryId, 'notify_customer_reply');
         if (!owner) return;
-        const vars = { ticket: ref, customerName: ticket.customerName || ticket.customerEmail, replyText: await messageBody(trx, ticket.id, event.messageId) };
+        const vars = {
+          ticket: ref,
+          customerName: ticket.customerName || ticket.customerEmail,
+          replyText: await messageBody(trx, ticket.id, event.messageId),
+        };
         return mailTo(deps, trx, ticket.id, [owner], { template: 'staff_customer_replied', vars }, actorId);
       }
       default:

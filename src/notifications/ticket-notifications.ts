@@ -12,12 +12,23 @@ import type { TicketView } from '../tickets/tickets.repo';
 export type NotificationDeps = { i18n: i18n; settings: SettingsService; clock: Clock; signingSecret: string };
 
 /** The customer's link to their ticket: signed, so it opens without typing anything, and expiring. */
-export async function customerTicketUrl(deps: NotificationDeps, trx: Trx, ticket: TicketView, now: number): Promise<string> {
+export async function customerTicketUrl(
+  deps: NotificationDeps,
+  trx: Trx,
+  ticket: TicketView,
+  now: number,
+): Promise<string> {
   return customerTicketPath(deps, trx, ticket, now, '');
 }
 
 /** A signed customer address under the ticket (`/attachments/7` for a file), good as long as the ticket link. */
-async function customerTicketPath(deps: NotificationDeps, trx: Trx, ticket: TicketView, now: number, below: string): Promise<string> {
+async function customerTicketPath(
+  deps: NotificationDeps,
+  trx: Trx,
+  ticket: TicketView,
+  now: number,
+  below: string,
+): Promise<string> {
   const settings = await deps.settings.all(trx);
   const expires = now + settings['portal.linkDays'] * 24 * 3600_000;
   return `${settings['helpdesk.url']}/helpdesk/tickets/${ticket.trackingId}${below}?k=${signTicketLink(deps.signingSecret, ticket.trackingId, expires)}`;
@@ -34,19 +45,44 @@ async function notifyCustomer(deps: NotificationDeps, trx: Trx, event: TicketEve
   const { ticket } = event;
   const to = { address: ticket.customerEmail, name: ticket.customerName };
   const base = { to, language: ticket.language, automatic: true, ticketId: ticket.id } as const;
-  const ref = { trackingId: ticket.trackingId, subject: ticket.subject, url: await customerTicketUrl(deps, trx, ticket, now) };
+  const ref = {
+    trackingId: ticket.trackingId,
+    subject: ticket.subject,
+    url: await customerTicketUrl(deps, trx, ticket, now),
+  };
   const settings = await deps.settings.all(trx);
   if (event.type === 'ticket.created') {
     if (event.notifyCustomer === false) return; // staff opened it for the customer and chose not to tell them
-    await queueMail(trx, deps, { ...base, template: 'ticket_received', messageId: event.messageId, vars: { ticket: ref } });
+    await queueMail(trx, deps, {
+      ...base,
+      template: 'ticket_received',
+      messageId: event.messageId,
+      vars: { ticket: ref },
+    });
   } else if (event.type === 'ticket.staff_replied') {
     // Followers get mails of their own (src/followers/followers.mail.ts), never a copy of this one.
-    await queueMail(trx, deps, { ...base, automatic: false, template: 'staff_replied', messageId: event.messageId, vars: { ticket: ref, staffName: event.staffName, replyText: event.body, files: await replyFiles(deps, trx, ticket, event.messageId, now) } });
+    await queueMail(trx, deps, {
+      ...base,
+      automatic: false,
+      template: 'staff_replied',
+      messageId: event.messageId,
+      vars: {
+        ticket: ref,
+        staffName: event.staffName,
+        replyText: event.body,
+        files: await replyFiles(deps, trx, ticket, event.messageId, now),
+      },
+    });
   } else if (event.type === 'ticket.status_changed' && event.actor.type === 'staff' && !event.ticket.statusIsOpen) {
     await queueMail(trx, deps, {
       ...base,
       template: 'ticket_resolved',
-      vars: { ticket: ref, canReopen: settings['portal.customerReopen'], newTicketUrl: `${settings['helpdesk.url']}/helpdesk/tickets/new`, rateUrl: ref.url },
+      vars: {
+        ticket: ref,
+        canReopen: settings['portal.customerReopen'],
+        newTicketUrl: `${settings['helpdesk.url']}/helpdesk/tickets/new`,
+        rateUrl: ref.url,
+      },
     });
   }
 }

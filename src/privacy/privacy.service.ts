@@ -35,8 +35,15 @@ export type PrivacyDeps = { db: Db; clock: Clock; store: AttachmentStore };
 export type PrivacyActor = { id: number; name: string; ip: string };
 
 // Stored as data (not shown through the translations): the same words in every export and report.
-const scrubbed = { subject: 'Anonymized ticket', body: '[Removed when the customer’s personal data was anonymized]', author: 'Anonymized customer' };
-const anonymousIdentity = () => ({ email: `anonymized-${crypto.randomBytes(8).toString('hex')}@anonymized.invalid`, name: scrubbed.author });
+const scrubbed = {
+  subject: 'Anonymized ticket',
+  body: '[Removed when the customer’s personal data was anonymized]',
+  author: 'Anonymized customer',
+};
+const anonymousIdentity = () => ({
+  email: `anonymized-${crypto.randomBytes(8).toString('hex')}@anonymized.invalid`,
+  name: scrubbed.author,
+});
 
 /** Customers found by the start of their e-mail address (at least two characters). */
 export async function searchCustomers(db: Db, query: string): Promise<CustomerSummary[]> {
@@ -45,7 +52,10 @@ export async function searchCustomers(db: Db, query: string): Promise<CustomerSu
   return findCustomersByEmailPrefix(db, q, 50);
 }
 
-export async function customerOverview(db: Db, customerId: number): Promise<{ customer: CustomerSummary; tickets: TicketView[] }> {
+export async function customerOverview(
+  db: Db,
+  customerId: number,
+): Promise<{ customer: CustomerSummary; tickets: TicketView[] }> {
   const customer = Number.isSafeInteger(customerId) ? await findCustomerById(db, customerId) : undefined;
   if (!customer) throw new NotFoundError();
   return { customer, tickets: await listTicketsOfCustomer(db, customerId, { openOnly: false, limit: 500 }) };
@@ -56,7 +66,11 @@ export async function customerOverview(db: Db, customerId: number): Promise<{ cu
  * tickets with the conversation (internal notes are staff working papers, not included), the
  * values they entered and the names of their files.
  */
-export async function exportCustomer(deps: Pick<PrivacyDeps, 'db' | 'clock'>, actor: PrivacyActor, customerId: number): Promise<Record<string, unknown>> {
+export async function exportCustomer(
+  deps: Pick<PrivacyDeps, 'db' | 'clock'>,
+  actor: PrivacyActor,
+  customerId: number,
+): Promise<Record<string, unknown>> {
   const { db } = deps;
   const { customer } = await customerOverview(db, customerId);
   const tickets = [];
@@ -77,14 +91,29 @@ export async function exportCustomer(deps: Pick<PrivacyDeps, 'db' | 'clock'>, ac
         author: m.authorName,
         body: m.body,
         createdAt: new Date(m.createdAt).toISOString(),
-        attachments: files.filter((f) => f.messageId === m.id).map((f) => ({ fileName: f.fileName, contentType: f.contentType, size: f.size })),
+        attachments: files
+          .filter((f) => f.messageId === m.id)
+          .map((f) => ({ fileName: f.fileName, contentType: f.contentType, size: f.size })),
       })),
     });
   }
   const now = deps.clock.now();
   // Handing out someone's data is recorded like changing it.
-  await recordAudit(db, { actor, action: 'customer.exported', target: { type: 'customer', id: customerId }, ip: actor.ip }, now);
-  return { exportedAt: new Date(now).toISOString(), customer: { email: customer.email, name: customer.name, language: customer.language, createdAt: new Date(customer.createdAt).toISOString() }, tickets };
+  await recordAudit(
+    db,
+    { actor, action: 'customer.exported', target: { type: 'customer', id: customerId }, ip: actor.ip },
+    now,
+  );
+  return {
+    exportedAt: new Date(now).toISOString(),
+    customer: {
+      email: customer.email,
+      name: customer.name,
+      language: customer.language,
+      createdAt: new Date(customer.createdAt).toISOString(),
+    },
+    tickets,
+  };
 }
 
 /** Scrubs one ticket inside a transaction and returns the stored files to remove after commit. */
@@ -120,18 +149,24 @@ async function removeFiles(deps: PrivacyDeps, keys: string[], rawMailKeys: strin
  */
 export async function anonymizeCustomer(deps: PrivacyDeps, actor: PrivacyActor, customerId: number): Promise<void> {
   const { customer } = await customerOverview(deps.db, customerId);
-  if (customer.email.endsWith('@anonymized.invalid')) throw new ValidationError('This customer is anonymized already.', { form: 'privacy.errors.alreadyAnonymized' });
+  if (customer.email.endsWith('@anonymized.invalid'))
+    throw new ValidationError('This customer is anonymized already.', { form: 'privacy.errors.alreadyAnonymized' });
   const now = deps.clock.now();
   const keys = await withTransaction(deps.db, async (trx) => {
     const files: string[] = [];
-    for (const id of await ticketIdsOfCustomer(trx, customerId)) files.push(...(await scrubTicket(trx, id, actor, now)));
+    for (const id of await ticketIdsOfCustomer(trx, customerId))
+      files.push(...(await scrubTicket(trx, id, actor, now)));
     files.push(...(await scrubMessagesElsewhere(trx, customerId)));
     await deleteMailsTo(trx, customer.email);
     await deleteFollowersOfTickets(trx, await ticketIdsOfCustomer(trx, customerId));
     await deleteFollowersByEmail(trx, customer.email);
     const rawMails = await forgetInboundMails(trx, { fromAddress: customer.email });
     await renameCustomer(trx, customerId, anonymousIdentity(), now);
-    await recordAudit(trx, { actor, action: 'customer.anonymized', target: { type: 'customer', id: customerId }, ip: actor.ip }, now);
+    await recordAudit(
+      trx,
+      { actor, action: 'customer.anonymized', target: { type: 'customer', id: customerId }, ip: actor.ip },
+      now,
+    );
     return { files, rawMails };
   });
   await removeFiles(deps, keys.files, keys.rawMails);
@@ -141,7 +176,12 @@ export async function anonymizeCustomer(deps: PrivacyDeps, actor: PrivacyActor, 
  * Anonymizes one ticket of the customer: it moves to a new anonymous customer, so nothing links
  * it to the person. A ticket of someone else is "not found".
  */
-export async function anonymizeTicket(deps: PrivacyDeps, actor: PrivacyActor, customerId: number, ticketId: number): Promise<void> {
+export async function anonymizeTicket(
+  deps: PrivacyDeps,
+  actor: PrivacyActor,
+  customerId: number,
+  ticketId: number,
+): Promise<void> {
   const ticket = Number.isSafeInteger(ticketId) ? await findTicketById(deps.db, ticketId) : undefined;
   if (!ticket || ticket.customerId !== customerId) throw new NotFoundError();
   const now = deps.clock.now();
@@ -154,7 +194,11 @@ export async function anonymizeTicket(deps: PrivacyDeps, actor: PrivacyActor, cu
     for (const id of ids) files.push(...(await scrubTicket(trx, id, actor, now)));
     const anonymous = await insertAnonymousCustomer(trx, { ...anonymousIdentity(), language: ticket.language }, now);
     for (const id of ids) await moveTicketToCustomer(trx, id, anonymous);
-    await recordAudit(trx, { actor, action: 'ticket.anonymized', target: { type: 'ticket', id: ticket.trackingId }, ip: actor.ip }, now);
+    await recordAudit(
+      trx,
+      { actor, action: 'ticket.anonymized', target: { type: 'ticket', id: ticket.trackingId }, ip: actor.ip },
+      now,
+    );
     return { files, rawMails };
   });
   await removeFiles(deps, keys.files, keys.rawMails);
@@ -175,7 +219,17 @@ export async function deleteCustomer(deps: PrivacyDeps, actor: PrivacyActor, cus
       await deleteTicketRows(trx, id);
     }
     await deleteCustomerRow(trx, customerId);
-    await recordAudit(trx, { actor, action: 'customer.deleted', target: { type: 'customer', id: customerId }, details: { tickets: ticketIds.length }, ip: actor.ip }, now);
+    await recordAudit(
+      trx,
+      {
+        actor,
+        action: 'customer.deleted',
+        target: { type: 'customer', id: customerId },
+        details: { tickets: ticketIds.length },
+        ip: actor.ip,
+      },
+      now,
+    );
     return { files, rawMails };
   });
   await removeFiles(deps, keys.files, keys.rawMails);

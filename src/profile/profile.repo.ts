@@ -6,7 +6,18 @@ export type Profile = ProfileDetails & ProfileNotifications & { id: number; emai
 export async function findProfile(db: Knex, staffId: number): Promise<Profile | undefined> {
   const row = await db('staff_users')
     .where({ id: staffId })
-    .first('id', 'email', 'name', 'signature', 'language', 'notify_assigned', 'notify_customer_reply', 'notify_escalated', 'notify_new_ticket', 'is_away');
+    .first(
+      'id',
+      'email',
+      'name',
+      'signature',
+      'language',
+      'notify_assigned',
+      'notify_customer_reply',
+      'notify_escalated',
+      'notify_new_ticket',
+      'is_away',
+    );
   if (!row) return undefined;
   return {
     id: Number(row.id),
@@ -22,12 +33,26 @@ export async function findProfile(db: Knex, staffId: number): Promise<Profile | 
   };
 }
 
-export async function updateProfileDetails(db: Knex, staffId: number, details: ProfileDetails, now: number): Promise<void> {
-  await db('staff_users').where({ id: staffId }).update({ name: details.name, signature: details.signature || null, language: details.language, updated_at: now });
+export async function updateProfileDetails(
+  db: Knex,
+  staffId: number,
+  details: ProfileDetails,
+  now: number,
+): Promise<void> {
+  await db('staff_users')
+    .where({ id: staffId })
+    .update({ name: details.name, signature: details.signature || null, language: details.language, updated_at: now });
 }
 
-export async function updateNotificationSwitches(db: Knex, staffId: number, values: ProfileNotifications, now: number): Promise<void> {
-  await db('staff_users').where({ id: staffId }).update({ ...values, updated_at: now });
+export async function updateNotificationSwitches(
+  db: Knex,
+  staffId: number,
+  values: ProfileNotifications,
+  now: number,
+): Promise<void> {
+  await db('staff_users')
+    .where({ id: staffId })
+    .update({ ...values, updated_at: now });
 }
 
 export async function updatePasswordHash(db: Knex, staffId: number, passwordHash: string, now: number): Promise<void> {

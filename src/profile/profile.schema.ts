@@ -29,7 +29,12 @@ const checkbox = z
   .optional()
   .transform((v) => v === 'yes');
 
-export const notificationSwitches = ['notify_assigned', 'notify_customer_reply', 'notify_escalated', 'notify_new_ticket'] as const;
+export const notificationSwitches = [
+  'notify_assigned',
+  'notify_customer_reply',
+  'notify_escalated',
+  'notify_new_ticket',
+] as const;
 export type NotificationSwitch = (typeof notificationSwitches)[number];
 
 export const notificationsSchema = z.object({
@@ -42,8 +47,14 @@ export const notificationsSchema = z.object({
 export type ProfileNotifications = z.output<typeof notificationsSchema>;
 
 export const passwordChangeSchema = z.object({
-  current_password: z.string({ error: 'profile.error.passwordMissing' }).min(1, { error: 'profile.error.passwordMissing' }).max(1000, { error: 'form.tooLong' }),
-  new_password: z.string({ error: 'form.required' }).min(1, { error: 'form.required' }).max(1000, { error: 'password.too_long' }),
+  current_password: z
+    .string({ error: 'profile.error.passwordMissing' })
+    .min(1, { error: 'profile.error.passwordMissing' })
+    .max(1000, { error: 'form.tooLong' }),
+  new_password: z
+    .string({ error: 'form.required' })
+    .min(1, { error: 'form.required' })
+    .max(1000, { error: 'password.too_long' }),
   confirm_password: z.string({ error: 'form.required' }).max(1000, { error: 'form.tooLong' }),
   /** "Also revoke my API tokens" (ticked on the form by default). */
   revoke_tokens: checkbox,
@@ -52,6 +63,7 @@ export const passwordChangeSchema = z.object({
 /** zod issues as the field → locale key map the forms show (first problem of each field). */
 export function fieldErrors(error: z.ZodError): Record<string, string> {
   const errors: Record<string, string> = {};
-  for (const issue of error.issues) errors[String(issue.path[0] ?? 'form')] ??= issue.message.includes('.') ? issue.message : 'form.invalid';
+  for (const issue of error.issues)
+    errors[String(issue.path[0] ?? 'form')] ??= issue.message.includes('.') ? issue.message : 'form.invalid';
   return errors;
 }

@@ -1,11 +1,23 @@
 import type { Knex } from 'knex';
 import { insertReturningId } from '../db/insert';
 
-export type SavedView = { id: number; ownerStaffId: number; ownerName: string; name: string; shared: boolean; query: string };
+export type SavedView = {
+  id: number;
+  ownerStaffId: number;
+  ownerName: string;
+  name: string;
+  shared: boolean;
+  query: string;
+};
 
 const columns = ['v.id', 'v.owner_staff_id', 's.name as owner_name', 'v.name', 'v.is_shared', 'v.query'];
 const toView = (r: Record<string, unknown>): SavedView => ({
-  id: Number(r.id), ownerStaffId: Number(r.owner_staff_id), ownerName: String(r.owner_name), name: String(r.name), shared: Boolean(r.is_shared), query: String(r.query),
+  id: Number(r.id),
+  ownerStaffId: Number(r.owner_staff_id),
+  ownerName: String(r.owner_name),
+  name: String(r.name),
+  shared: Boolean(r.is_shared),
+  query: String(r.query),
 });
 
 /** The person's own views and everyone's shared ones, by name (each part through its index). */
@@ -20,7 +32,10 @@ export async function listViewsFor(db: Knex, staffId: number): Promise<SavedView
 }
 
 export async function findView(db: Knex, id: number): Promise<SavedView | undefined> {
-  const row = await db('saved_views as v').join('staff_users as s', 's.id', 'v.owner_staff_id').where('v.id', id).first(columns);
+  const row = await db('saved_views as v')
+    .join('staff_users as s', 's.id', 'v.owner_staff_id')
+    .where('v.id', id)
+    .first(columns);
   return row ? toView(row as Record<string, unknown>) : undefined;
 }
 
@@ -29,12 +44,34 @@ export async function countOwnViews(db: Knex, staffId: number): Promise<number> 
   return Number(row?.n ?? 0);
 }
 
-export async function insertView(db: Knex, v: { ownerStaffId: number; name: string; shared: boolean; query: string }, now: number): Promise<number> {
-  return insertReturningId(db, 'saved_views', { owner_staff_id: v.ownerStaffId, name: v.name, is_shared: v.shared, query: v.query, created_at: now, updated_at: now });
+export async function insertView(
+  db: Knex,
+  v: { ownerStaffId: number; name: string; shared: boolean; query: string },
+  now: number,
+): Promise<number> {
+  return insertReturningId(db, 'saved_views', {
+    owner_staff_id: v.ownerStaffId,
+    name: v.name,
+    is_shared: v.shared,
+    query: v.query,
+    created_at: now,
+    updated_at: now,
+  });
 }
 
-export async function updateView(db: Knex, id: number, patch: { name?: string; shared?: boolean }, now: number): Promise<void> {
-  await db('saved_views').where({ id }).update({ ...(patch.name !== undefined ? { name: patch.name } : {}), ...(patch.shared !== undefined ? { is_shared: patch.shared } : {}), updated_at: now });
+export async function updateView(
+  db: Knex,
+  id: number,
+  patch: { name?: string; shared?: boolean },
+  now: number,
+): Promise<void> {
+  await db('saved_views')
+    .where({ id })
+    .update({
+      ...(patch.name !== undefined ? { name: patch.name } : {}),
+      ...(patch.shared !== undefined ? { is_shared: patch.shared } : {}),
+      updated_at: now,
+    });
 }
 
 export async function deleteView(db: Knex, id: number): Promise<void> {

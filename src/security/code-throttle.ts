@@ -15,7 +15,14 @@ export const codeLimits = { perAccount: { max: 6, windowMs: 15 * 60_000 } };
 
 /** Counts an attempt; returns the seconds to wait when over a limit, or 0 to go ahead. */
 export async function countCodeAttempt(db: Db, ip: string, staffId: number, now: number): Promise<number> {
-  return countAttempt(db, [{ key: ipBucket(ip), ...loginLimits.perIp }, { key: accountBucket(staffId), ...codeLimits.perAccount }], now);
+  return countAttempt(
+    db,
+    [
+      { key: ipBucket(ip), ...loginLimits.perIp },
+      { key: accountBucket(staffId), ...codeLimits.perAccount },
+    ],
+    now,
+  );
 }
 
 export async function codeSucceeded(db: Db, ip: string, staffId: number): Promise<void> {

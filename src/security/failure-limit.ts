@@ -10,7 +10,11 @@ import { readCounter } from './rate-limit.repo';
  */
 export async function assertUnderFailureLimit(db: Db, bucket: string, limit: number, now: number): Promise<void> {
   const state = await readCounter(db, bucket);
-  if (state && state.hits >= limit && state.resetAt > now) throw new TooManyRequestsError('Too many failed attempts. Please try again later.', Math.ceil((state.resetAt - now) / 1000));
+  if (state && state.hits >= limit && state.resetAt > now)
+    throw new TooManyRequestsError(
+      'Too many failed attempts. Please try again later.',
+      Math.ceil((state.resetAt - now) / 1000),
+    );
 }
 
 export async function countFailure(db: Db, bucket: string, windowMs: number, now: number): Promise<void> {

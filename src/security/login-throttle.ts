@@ -28,7 +28,10 @@ export const loginLimits = {
 const emailKey = (email: string) => email.toLowerCase().slice(0, 160);
 const ipBucket = (ip: string) => `login-ip:${clientKey(ip)}`;
 // Hashed: an IPv6 network and a long address together would not fit the 191-character key.
-const pairBucket = (email: string, ip: string) => `login-pair:${createHash('sha256').update(`${clientKey(ip)}|${emailKey(email)}`).digest('hex')}`;
+const pairBucket = (email: string, ip: string) =>
+  `login-pair:${createHash('sha256')
+    .update(`${clientKey(ip)}|${emailKey(email)}`)
+    .digest('hex')}`;
 const accountBucket = (email: string) => `login-acct:${emailKey(email)}`;
 const deviceBucket = (deviceId: string) => `login-dev:${deviceId.slice(0, 64)}`;
 
@@ -60,15 +63,24 @@ export type LoginVerdict = { waitSeconds: number; delayMs: number };
  * Counts a sign-in attempt. `waitSeconds` > 0: refuse (this address, or this pair or device, is
  * over its limit). Otherwise `delayMs` is how long to hold the answer back (0 for a known device).
  */
-export async function countLoginAttempt(db: Db, attempt: { ip: string; email: string; deviceId: string | null }, now: number): Promise<LoginVerdict> {
-  const own: Bucket = attempt.deviceId ? { key: deviceBucket(attempt.deviceId), ...loginLimits.perDevice } : { key: pairBucket(attempt.email, attempt.ip), ...loginLimits.perPair };
+export async function countLoginAttempt(
+  db: Db,
+  attempt: { ip: string; email: string; deviceId: string | null },
+  now: number,
+): Promise<LoginVerdict> {
+  const own: Bucket = attempt.deviceId
+    ? { key: deviceBucket(attempt.deviceId), ...loginLimits.perDevice }
+    : { key: pairBucket(attempt.email, attempt.ip), ...loginLimits.perPair };
   const waitSeconds = await countAttempt(db, [{ key: ipBucket(attempt.ip), ...loginLimits.perIp }, own], now);
   if (waitSeconds > 0 || attempt.deviceId) return { waitSeconds, delayMs: 0 };
   const account = await hitWindowCounter(db, accountBucket(attempt.email), loginLimits.perAccount.windowMs, now);
   return { waitSeconds: 0, delayMs: accountDelayMs(account.hits) };
 }
 
-export async function loginSucceeded(db: Db, attempt: { ip: string; email: string; deviceId: string | null }): Promise<void> {
+export async function loginSucceeded(
+  db: Db,
+  attempt: { ip: string; email: string; deviceId: string | null },
+): Promise<void> {
   await deleteCounter(db, attempt.deviceId ? deviceBucket(attempt.deviceId) : pairBucket(attempt.email, attempt.ip));
   await deleteCounter(db, accountBucket(attempt.email));
   await giveBackHit(db, ipBucket(attempt.ip));

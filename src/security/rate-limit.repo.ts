@@ -1,7 +1,9 @@
 import type { Knex } from 'knex';
 
 export async function readCounter(db: Knex, bucket: string): Promise<{ hits: number; resetAt: number } | undefined> {
-  const row = await db('rate_limits').where({ bucket }).first<{ hits: number; reset_at: number } | undefined>('hits', 'reset_at');
+  const row = await db('rate_limits')
+    .where({ bucket })
+    .first<{ hits: number; reset_at: number } | undefined>('hits', 'reset_at');
   return row ? { hits: Number(row.hits), resetAt: Number(row.reset_at) } : undefined;
 }
 

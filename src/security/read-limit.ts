@@ -7,7 +7,16 @@ import { TooManyRequestsError } from '../errors';
  * searches through the API): every request counts in a fixed window shared by all instances
  * through the database; past `max` the client waits until the window ends.
  */
-export async function spendReadBudget(db: Db, bucket: string, limit: { max: number; windowMs: number }, now: number): Promise<void> {
+export async function spendReadBudget(
+  db: Db,
+  bucket: string,
+  limit: { max: number; windowMs: number },
+  now: number,
+): Promise<void> {
   const { hits, resetAt } = await hitWindowCounter(db, bucket, limit.windowMs, now);
-  if (hits > limit.max) throw new TooManyRequestsError('Too many requests. Please try again later.', Math.max(1, Math.ceil((resetAt - now) / 1000)));
+  if (hits > limit.max)
+    throw new TooManyRequestsError(
+      'Too many requests. Please try again later.',
+      Math.max(1, Math.ceil((resetAt - now) / 1000)),
+    );
 }

@@ -15,7 +15,13 @@ export type SessionRow = { sid: string; data: string; expiresAt: number; owner: 
 /** Stores a session with its owner in one statement (a new row, or the same sid updated). */
 export async function writeSessionRow(db: Knex, row: SessionRow): Promise<void> {
   await db('sessions')
-    .insert({ sid: row.sid, sess: row.data, expired: dateAsISO(db, row.expiresAt), staff_id: row.owner.staffId, client: row.owner.client })
+    .insert({
+      sid: row.sid,
+      sess: row.data,
+      expired: dateAsISO(db, row.expiresAt),
+      staff_id: row.owner.staffId,
+      client: row.owner.client,
+    })
     .onConflict('sid')
     .merge();
 }
@@ -28,14 +34,27 @@ const trimBatch = 100;
  * which counts as one of them. Rows of a staff member count against the staff cap; rows without
  * one against their client address. Read through (staff_id, expired) / (client, expired).
  */
-export async function endSessionsBeyond(db: Knex, owner: SessionOwner, currentSid: string, keep: number): Promise<number> {
+export async function endSessionsBeyond(
+  db: Knex,
+  owner: SessionOwner,
+  currentSid: string,
+  keep: number,
+): Promise<number> {
   const others = db('sessions').select('sid').whereNot('sid', currentSid);
   if (owner.staffId !== null) others.where('staff_id', owner.staffId);
   else if (owner.client !== null) others.where('client', owner.client).whereNull('staff_id');
   else return 0;
-  const beyond = await others.orderBy('expired', 'desc').limit(trimBatch).offset(Math.max(keep - 1, 0));
+  const beyond = await others
+    .orderBy('expired', 'desc')
+    .limit(trimBatch)
+    .offset(Math.max(keep - 1, 0));
   if (beyond.length === 0) return 0;
-  return db('sessions').whereIn('sid', beyond.map((r: { sid: string }) => r.sid)).del();
+  return db('sessions')
+    .whereIn(
+      'sid',
+      beyond.map((r: { sid: string }) => r.sid),
+    )
+    .del();
 }
 
 /**
@@ -43,11 +62,17 @@ export async function endSessionsBeyond(db: Knex, owner: SessionOwner, currentSi
  * `maxBatches` statements per call, so a backlog (after a flood, or a long stop) is worked off
  * over several runs instead of in one long delete that holds locks. Returns how many went.
  */
-export async function deleteExpiredSessions(db: Knex, now: number, opts: { batch: number; maxBatches: number }): Promise<number> {
+export async function deleteExpiredSessions(
+  db: Knex,
+  now: number,
+  opts: { batch: number; maxBatches: number },
+): Promise<number> {
   const before = dateAsISO(db, now);
   let removed = 0;
   for (let i = 0; i < opts.maxBatches; i++) {
-    const sids = (await db('sessions').select('sid').where('expired', '<', before).orderBy('expired').limit(opts.batch)).map((r: { sid: string }) => r.sid);
+    const sids = (
+      await db('sessions').select('sid').where('expired', '<', before).orderBy('expired').limit(opts.batch)
+    ).map((r: { sid: string }) => r.sid);
     if (sids.length === 0) break;
     removed += await db('sessions').whereIn('sid', sids).del();
     if (sids.length < opts.batch) break;

@@ -17,7 +17,9 @@ const isSealed = (value: unknown): value is Sealed =>
 export function sealSecrets(values: Record<string, unknown>, signingSecret: string): Record<string, unknown> {
   return Object.fromEntries(
     Object.entries(values).map(([key, value]) =>
-      (secretSettingKeys as readonly string[]).includes(key) && typeof value === 'string' && value !== '' ? [key, { encrypted: encryptTotpSecret(signingSecret, value) }] : [key, value],
+      (secretSettingKeys as readonly string[]).includes(key) && typeof value === 'string' && value !== ''
+        ? [key, { encrypted: encryptTotpSecret(signingSecret, value) }]
+        : [key, value],
     ),
   );
 }
@@ -26,7 +28,10 @@ export function sealSecrets(values: Record<string, unknown>, signingSecret: stri
  * The stored values with secrets decrypted, and the secrets still stored in plain text. A value
  * that does not decrypt (another installation's key) reads as no password, as a wrong one would.
  */
-export function openSecrets(stored: Map<string, unknown>, signingSecret: string): { values: Map<string, unknown>; plain: Record<string, string> } {
+export function openSecrets(
+  stored: Map<string, unknown>,
+  signingSecret: string,
+): { values: Map<string, unknown>; plain: Record<string, string> } {
   const values = new Map(stored);
   const plain: Record<string, string> = {};
   for (const key of secretSettingKeys) {

@@ -18,17 +18,33 @@ export async function writeSettings(db: Knex, values: Record<string, unknown>, n
 
 /** The settings' revision: 0 until the first change through the settings pages. One primary-key read. */
 export async function readSettingsRevision(db: Knex): Promise<number> {
-  const row = await db('settings_revision').where({ id: 1 }).first<{ revision: number | string } | undefined>('revision');
+  const row = await db('settings_revision')
+    .where({ id: 1 })
+    .first<{ revision: number | string } | undefined>('revision');
   return row ? Number(row.revision) : 0;
 }
 
 /** Counts a change, so every other process reloads its cached settings on its next check. */
 export async function bumpSettingsRevision(db: Knex, now: number): Promise<void> {
-  const updated = await db('settings_revision').where({ id: 1 }).update({ revision: db.raw('revision + 1'), updated_at: now });
-  if (updated === 0) await db('settings_revision').insert({ id: 1, revision: 1, updated_at: now }).onConflict('id').merge({ revision: db.raw('settings_revision.revision + 1'), updated_at: now });
+  const updated = await db('settings_revision')
+    .where({ id: 1 })
+    .update({ revision: db.raw('revision + 1'), updated_at: now });
+  if (updated === 0)
+    await db('settings_revision')
+      .insert({ id: 1, revision: 1, updated_at: now })
+      .onConflict('id')
+      .merge({ revision: db.raw('settings_revision.revision + 1'), updated_at: now });
 }
 
 /** Replaces one stored value only if it is still `expected` (two processes may try at once). */
-export async function replaceSettingValue(db: Knex, key: string, expected: unknown, value: unknown, now: number): Promise<void> {
-  await db('settings').where({ key, value: JSON.stringify(expected) }).update({ value: JSON.stringify(value), updated_at: now });
+export async function replaceSettingValue(
+  db: Knex,
+  key: string,
+  expected: unknown,
+  value: unknown,
+  now: number,
+): Promise<void> {
+  await db('settings')
+    .where({ key, value: JSON.stringify(expected) })
+    .update({ value: JSON.stringify(value), updated_at: now });
 }

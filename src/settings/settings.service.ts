@@ -4,8 +4,20 @@ import type { Db } from '../db/db';
 import { withTransaction } from '../db/transaction';
 import { ForbiddenError } from '../errors';
 import { openSecrets, sealSecrets } from './secret-settings';
-import { bumpSettingsRevision, readAllSettings, readSettingsRevision, replaceSettingValue, writeSettings } from './settings.repo';
-import { adminOnlySettingKeys, secretSettingKeys, settingDefinitions, type SettingKey, type Settings } from './settings.schema';
+import {
+  bumpSettingsRevision,
+  readAllSettings,
+  readSettingsRevision,
+  replaceSettingValue,
+  writeSettings,
+} from './settings.repo';
+import {
+  adminOnlySettingKeys,
+  secretSettingKeys,
+  settingDefinitions,
+  type SettingKey,
+  type Settings,
+} from './settings.schema';
 
 /**
  * Who changed settings, for the audit log; `actorIsAdmin: false` (someone with settings.manage
@@ -66,17 +78,32 @@ export class SettingsService {
   async save(values: Partial<Settings>, context?: SettingsChangeContext): Promise<SettingsDiff> {
     const diff = await withTransaction(this.db, async (trx) => {
       const current = parseSettings(openSecrets(await readAllSettings(trx), this.signingSecret).values);
-      const changed = Object.fromEntries(Object.entries(values).filter(([key, value]) => JSON.stringify(current[key as SettingKey]) !== JSON.stringify(value)));
+      const changed = Object.fromEntries(
+        Object.entries(values).filter(
+          ([key, value]) => JSON.stringify(current[key as SettingKey]) !== JSON.stringify(value),
+        ),
+      );
       const keys = Object.keys(changed) as SettingKey[];
       if (keys.length === 0) return {};
-      if (context?.actorIsAdmin === false && keys.some((k) => adminOnlySettingKeys.includes(k))) throw new ForbiddenError();
+      if (context?.actorIsAdmin === false && keys.some((k) => adminOnlySettingKeys.includes(k)))
+        throw new ForbiddenError();
       const now = this.now();
       await writeSettings(trx, sealSecrets(changed, this.signingSecret), now);
       await bumpSettingsRevision(trx, now);
       if (keys.includes('tickets.autoCloseDays')) await bumpAutoCloseRevision(trx, now);
       const diff = describeChanges(keys, current, changed);
       if (context) {
-        await recordAudit(trx, { actor: context.actor, action: 'settings.changed', target: { type: 'settings', id: context.group ?? 'settings' }, details: { changes: diff }, ...(context.ip ? { ip: context.ip } : {}) }, now);
+        await recordAudit(
+          trx,
+          {
+            actor: context.actor,
+            action: 'settings.changed',
+            target: { type: 'settings', id: context.group ?? 'settings' },
+            details: { changes: diff },
+            ...(context.ip ? { ip: context.ip } : {}),
+          },
+          now,
+        );
       }
       return diff;
     });
@@ -114,8 +141,11 @@ export class SettingsService {
 }
 
 function describeChanges(keys: SettingKey[], before: Settings, after: Record<string, unknown>): SettingsDiff {
-  const secret = (key: SettingKey, value: unknown) => (secretSettingKeys.includes(key) ? (value === '' ? '' : maskedSecret) : value);
-  return Object.fromEntries(keys.map((key) => [key, { before: secret(key, before[key]), after: secret(key, after[key]) }]));
+  const secret = (key: SettingKey, value: unknown) =>
+    secretSettingKeys.includes(key) ? (value === '' ? '' : maskedSecret) : value;
+  return Object.fromEntries(
+    keys.map((key) => [key, { before: secret(key, before[key]), after: secret(key, after[key]) }]),
+  );
 }
 
 /** Stored values checked against their definitions; a missing or invalid one reads as its default. */

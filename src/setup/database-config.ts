@@ -6,5 +6,13 @@ export function toDatabaseConfig(input: DatabaseInput, base: DatabaseConfig): Da
   if (input.client === 'sqlite') {
     return { ...base, client: 'sqlite', host: '127.0.0.1', port: null, database: 'tessera', user: '', password: '' };
   }
-  return { ...base, client: input.client, host: input.host, port: input.port, database: input.database, user: input.user, password: input.password };
+  return {
+    ...base,
+    client: input.client,
+    host: input.host,
+    port: input.port,
+    database: input.database,
+    user: input.user,
+    password: input.password,
+  };
 }

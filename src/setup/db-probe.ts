@@ -1,6 +1,13 @@
 import type { DatabaseConfig } from '../config/config.schema';
 import type { Db } from '../db/db';
-import { checkPrivileges, existingState, privilegeOrder, serverVersion, type ExistingState, type Privilege } from '../db/introspect';
+import {
+  checkPrivileges,
+  existingState,
+  privilegeOrder,
+  serverVersion,
+  type ExistingState,
+  type Privilege,
+} from '../db/introspect';
 import { createKnex } from '../db/knex-factory';
 
 export type ProbeResult =
@@ -20,13 +27,24 @@ export type ProbeResult =
 export function connectionErrorKey(err: unknown): string {
   const e = err as { code?: unknown; errno?: unknown; message?: unknown };
   const code = String(e?.code ?? '');
-  if (['ER_ACCESS_DENIED_ERROR', 'ER_ACCESS_DENIED_NO_PASSWORD_ERROR', '28P01', '28000', 'ER_DBACCESS_DENIED_ERROR'].includes(code)) return 'install.database.errors.accessDenied';
+  if (
+    [
+      'ER_ACCESS_DENIED_ERROR',
+      'ER_ACCESS_DENIED_NO_PASSWORD_ERROR',
+      '28P01',
+      '28000',
+      'ER_DBACCESS_DENIED_ERROR',
+    ].includes(code)
+  )
+    return 'install.database.errors.accessDenied';
   if (['ER_BAD_DB_ERROR', '3D000'].includes(code)) return 'install.database.errors.noDatabase';
   if (['ENOTFOUND', 'EAI_AGAIN'].includes(code)) return 'install.database.errors.unknownHost';
   if (['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH'].includes(code)) return 'install.database.errors.refused';
   if (code === 'ETIMEDOUT' || /timeout/i.test(String(e?.message ?? ''))) return 'install.database.errors.timeout';
-  if (/SQLITE_CANTOPEN|unable to open/i.test(`${code} ${String(e?.message ?? '')}`)) return 'install.database.errors.sqliteFile';
-  if (/Cannot find module|better-sqlite3|bindings/i.test(String(e?.message ?? ''))) return 'install.database.errors.driverMissing';
+  if (/SQLITE_CANTOPEN|unable to open/i.test(`${code} ${String(e?.message ?? '')}`))
+    return 'install.database.errors.sqliteFile';
+  if (/Cannot find module|better-sqlite3|bindings/i.test(String(e?.message ?? '')))
+    return 'install.database.errors.driverMissing';
   return 'install.database.errors.other';
 }
 
@@ -52,9 +70,21 @@ export async function probeDatabase(dbConfig: DatabaseConfig, dataDir: string): 
     const existing = await existingState(db);
     const privileges = await checkPrivileges(db);
     const missing = privilegeOrder.filter((p) => !privileges[p]);
-    return { ok: true, serverVersion: version, privileges, missing, existing: existing.state, clash: existing.clash ?? null, pendingMigrations: existing.pending };
+    return {
+      ok: true,
+      serverVersion: version,
+      privileges,
+      missing,
+      existing: existing.state,
+      clash: existing.clash ?? null,
+      pendingMigrations: existing.pending,
+    };
   } catch (err) {
-    return { ok: false, errorKey: connectionErrorKey(err), detail: String((err as Error)?.message ?? err).slice(0, 300) };
+    return {
+      ok: false,
+      errorKey: connectionErrorKey(err),
+      detail: String((err as Error)?.message ?? err).slice(0, 300),
+    };
   } finally {
     await db?.destroy().catch(() => undefined);
   }

@@ -12,7 +12,14 @@ export const builtinStatuses = [
   { key: 'new', name: 'New', color: '#2563eb', is_open: true, customer_settable: false },
   { key: 'open', name: 'Open', color: '#0891b2', is_open: true, customer_settable: false },
   // Waiting for the customer and on hold stop the SLA clocks (issue 13).
-  { key: 'waiting', name: 'Waiting for customer', color: '#ca8a04', is_open: true, customer_settable: false, pauses_sla: true },
+  {
+    key: 'waiting',
+    name: 'Waiting for customer',
+    color: '#ca8a04',
+    is_open: true,
+    customer_settable: false,
+    pauses_sla: true,
+  },
   { key: 'replied', name: 'Replied', color: '#7c3aed', is_open: true, customer_settable: false },
   { key: 'on_hold', name: 'On hold', color: '#64748b', is_open: true, customer_settable: false, pauses_sla: true },
   { key: 'resolved', name: 'Resolved', color: '#16a34a', is_open: false, customer_settable: true },
@@ -34,14 +41,35 @@ export const builtinPriorities = [
 export async function createInitialData(
   trx: Trx,
   input: {
-    basics: BasicsInput; admin: { name: string; email: string; passwordHash: string }; version: string; secrets: { session: string; signing: string }; mail?: Partial<Settings>;
+    basics: BasicsInput;
+    admin: { name: string; email: string; passwordHash: string };
+    version: string;
+    secrets: { session: string; signing: string };
+    mail?: Partial<Settings>;
   },
   now: number,
 ): Promise<{ adminId: number }> {
-  await insertStatuses(trx, builtinStatuses.map((s, i) => ({ pauses_sla: false, ...s, sort_order: i * 10, is_builtin: true })));
-  await insertPriorities(trx, builtinPriorities.map((p, i) => ({ ...p, sort_order: i * 10, is_builtin: true })));
+  await insertStatuses(
+    trx,
+    builtinStatuses.map((s, i) => ({ pauses_sla: false, ...s, sort_order: i * 10, is_builtin: true })),
+  );
+  await insertPriorities(
+    trx,
+    builtinPriorities.map((p, i) => ({ ...p, sort_order: i * 10, is_builtin: true })),
+  );
   const normal = await findPriorityByKey(trx, 'normal');
-  await insertCategory(trx, { name: 'General', description: null, tier: 1, is_public: true, default_priority_id: normal?.id ?? null, sort_order: 0 }, now);
+  await insertCategory(
+    trx,
+    {
+      name: 'General',
+      description: null,
+      tier: 1,
+      is_public: true,
+      default_priority_id: normal?.id ?? null,
+      sort_order: 0,
+    },
+    now,
+  );
   const adminId = await insertStaff(trx, { ...input.admin, isAdmin: true, language: input.basics.language }, now);
   await writeSettings(
     trx,

@@ -16,7 +16,11 @@ export async function withInstallLock<T>(configDir: string, work: () => Promise<
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
     const age = Date.now() - fs.statSync(lockFile).mtimeMs;
-    if (age < staleAfterMs) throw new ConflictError('install_running', 'An installation is already running. Wait a moment and reload the page.');
+    if (age < staleAfterMs)
+      throw new ConflictError(
+        'install_running',
+        'An installation is already running. Wait a moment and reload the page.',
+      );
     fs.rmSync(lockFile, { force: true });
     return withInstallLock(configDir, work);
   }

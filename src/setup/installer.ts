@@ -17,7 +17,12 @@ import type { Settings } from '../settings/settings.schema';
 import type { AdminInput, BasicsInput } from './setup.schema';
 
 /** `mail`: the sending settings of the wizard's e-mail step, when it was not skipped. */
-export type InstallPlan = { database: DatabaseConfig; basics: BasicsInput; admin: AdminInput; mail?: Partial<Settings> };
+export type InstallPlan = {
+  database: DatabaseConfig;
+  basics: BasicsInput;
+  admin: AdminInput;
+  mail?: Partial<Settings>;
+};
 export type InstallContext = { env: Env; configDir: string; version: string; now(): number };
 
 type Secrets = { session: string; signing: string };
@@ -31,7 +36,12 @@ function dataDirOf(config: AppConfig): string {
  * What local.json keeps: where the database is, generated secrets, and that we are installed;
  * anything the owner had put there already (a port, say) stays.
  */
-function localConfigFor(ctx: InstallContext, config: AppConfig, database: DatabaseConfig, secrets: Secrets): Record<string, unknown> {
+function localConfigFor(
+  ctx: InstallContext,
+  config: AppConfig,
+  database: DatabaseConfig,
+  secrets: Secrets,
+): Record<string, unknown> {
   return {
     ...readLocalConfig(ctx.configDir),
     installed: true,
@@ -48,7 +58,8 @@ function localConfigFor(ctx: InstallContext, config: AppConfig, database: Databa
  */
 export async function installFresh(ctx: InstallContext, plan: InstallPlan): Promise<void> {
   const problem = passwordProblem(plan.admin.password, [plan.admin.name, plan.admin.email, plan.basics.name]);
-  if (problem) throw new ValidationError('The administrator password is too weak.', { password: `password.${problem}` });
+  if (problem)
+    throw new ValidationError('The administrator password is too weak.', { password: `password.${problem}` });
 
   const config = loadConfig(ctx.env);
   if (config.installed) throw new ConflictError('already_installed', 'Tessera is already installed.');
@@ -56,14 +67,26 @@ export async function installFresh(ctx: InstallContext, plan: InstallPlan): Prom
   const db = createKnex(plan.database, dataDirOf(config), { poolMax: 2 });
   try {
     const existing = await existingState(db);
-    if (existing.state === 'installed') throw new ConflictError('database_in_use', 'This database already holds a Tessera help desk.');
-    if (existing.state === 'conflict') throw new ConflictError('table_clash', `The database already has a table named ${existing.clash}.`);
+    if (existing.state === 'installed')
+      throw new ConflictError('database_in_use', 'This database already holds a Tessera help desk.');
+    if (existing.state === 'conflict')
+      throw new ConflictError('table_clash', `The database already has a table named ${existing.clash}.`);
     if (existing.state === 'partial') await dropTesseraSchema(db);
     const secrets = { session: newSecret(), signing: newSecret() };
     try {
       await migrateLatest(db);
       await withTransaction(db, (trx) =>
-        createInitialData(trx, { basics: plan.basics, admin: { ...plan.admin, passwordHash }, version: ctx.version, secrets, mail: plan.mail }, ctx.now()),
+        createInitialData(
+          trx,
+          {
+            basics: plan.basics,
+            admin: { ...plan.admin, passwordHash },
+            version: ctx.version,
+            secrets,
+            mail: plan.mail,
+          },
+          ctx.now(),
+        ),
       );
     } catch (err) {
       // Undo everything, so the next attempt starts from an empty database; if even that fails,
@@ -93,10 +116,14 @@ export async function attachExisting(
   const db = createKnex(input.database, dataDirOf(config), { poolMax: 2 });
   try {
     const existing = await existingState(db);
-    if (existing.state !== 'installed') throw new ConflictError('not_installed_database', 'This database does not hold a finished Tessera install.');
+    if (existing.state !== 'installed')
+      throw new ConflictError('not_installed_database', 'This database does not hold a finished Tessera install.');
     const admin = await findStaffByEmail(db, input.email);
     const ok = admin?.is_admin && admin.is_active && (await verifyPassword(admin.password_hash, input.password));
-    if (!ok) throw new ValidationError('Not an administrator of this help desk.', { password: 'install.existing.badCredentials' });
+    if (!ok)
+      throw new ValidationError('Not an administrator of this help desk.', {
+        password: 'install.existing.badCredentials',
+      });
     const applied = await migrateLatest(db);
     // Every server of one help desk signs sessions, forms and links with the same secrets.
     const stored = (await readSetting(db, 'install.secrets')) as Secrets | undefined;

@@ -19,9 +19,17 @@ export const mailStepSchema = z.object({
     .min(1, { error: 'form.required' })
     .max(255, { error: 'form.tooLong' })
     .regex(/^[A-Za-z0-9.:[\]_-]+$/, { error: 'install.mail.badHost' }),
-  port: z.coerce.number({ error: 'install.database.badPort' }).int({ error: 'install.database.badPort' }).min(1, { error: 'install.database.badPort' }).max(65535, { error: 'install.database.badPort' }),
+  port: z.coerce
+    .number({ error: 'install.database.badPort' })
+    .int({ error: 'install.database.badPort' })
+    .min(1, { error: 'install.database.badPort' })
+    .max(65535, { error: 'install.database.badPort' }),
   security: z.enum(['starttls', 'tls', 'none'], { error: 'form.invalid' }),
-  user: z.string({ error: typeError }).trim().max(255, { error: 'form.tooLong' }).refine((v) => !/[\r\n]/.test(v), { error: 'form.invalidCharacters' }),
+  user: z
+    .string({ error: typeError })
+    .trim()
+    .max(255, { error: 'form.tooLong' })
+    .refine((v) => !/[\r\n]/.test(v), { error: 'form.invalidCharacters' }),
   password: z.string({ error: typeError }).max(255, { error: 'form.tooLong' }),
   from: emailField,
 });
@@ -47,7 +55,12 @@ export type WizardTestMail = { target: string; outcome: DeliveryOutcome };
  * composed like the admin's test e-mail and handed to the SMTP server at once; the answer (or
  * the error, classified as the delivery job would) goes back to the page. Nothing is stored.
  */
-export async function sendWizardTestMail(deps: { i18n: i18n; dataDir: string; now: number }, input: MailStepInput, basics: BasicsInput, to: string): Promise<WizardTestMail> {
+export async function sendWizardTestMail(
+  deps: { i18n: i18n; dataDir: string; now: number },
+  input: MailStepInput,
+  basics: BasicsInput,
+  to: string,
+): Promise<WizardTestMail> {
   const settings: Settings = {
     ...parseSettings(new Map()),
     'helpdesk.name': basics.name,
@@ -57,12 +70,27 @@ export async function sendWizardTestMail(deps: { i18n: i18n; dataDir: string; no
   };
   const mail = await composeMail(
     { i18n: deps.i18n, site: siteOf(settings), now: deps.now, inboundMail: false },
-    { template: 'test_message', to: { address: to }, language: basics.language, automatic: false, vars: { requestedBy: basics.name } },
+    {
+      template: 'test_message',
+      to: { address: to },
+      language: basics.language,
+      automatic: false,
+      vars: { requestedBy: basics.name },
+    },
   );
   const transport = createMailTransport(settings, { dataDir: deps.dataDir });
   try {
     const { response } = await transport.send(
-      { from: senderOf(settings), to: mail.toAddress, subject: mail.subject, text: mail.text, html: mail.html, messageId: mail.emailMessageId, headers: {}, date: new Date(deps.now) },
+      {
+        from: senderOf(settings),
+        to: mail.toAddress,
+        subject: mail.subject,
+        text: mail.text,
+        html: mail.html,
+        messageId: mail.emailMessageId,
+        headers: {},
+        date: new Date(deps.now),
+      },
       // Short: the page waits for it, and anyone can press the button before the install.
       AbortSignal.timeout(15_000),
     );

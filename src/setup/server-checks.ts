@@ -95,7 +95,10 @@ function checkDrivers(): CheckResult[] {
     id: `driver-${name}`,
     ok: drivers[name],
     required: !anyDriver,
-    detail: { key: drivers[name] ? 'install.checks.driverLoads' : 'install.checks.driverMissing', vars: { driver: name } },
+    detail: {
+      key: drivers[name] ? 'install.checks.driverLoads' : 'install.checks.driverMissing',
+      vars: { driver: name },
+    },
     fix: drivers[name] ? undefined : { key: `install.checks.driverFix.${name}` },
   }));
 }

@@ -42,9 +42,13 @@ export type DatabaseInput = z.infer<typeof databaseInputSchema>;
 
 export const basicsSchema = z.object({
   name: text(100),
-  url: text(255).refine((v) => /^https?:\/\/[^\s/$.?#][^\s]*$/i.test(v) && URL.canParse(v), { error: 'install.basics.badUrl' }),
+  url: text(255).refine((v) => /^https?:\/\/[^\s/$.?#][^\s]*$/i.test(v) && URL.canParse(v), {
+    error: 'install.basics.badUrl',
+  }),
   email: emailField,
-  timezone: z.string({ error: typeError }).refine((v) => timeZones.includes(v), { error: 'install.basics.badTimezone' }),
+  timezone: z
+    .string({ error: typeError })
+    .refine((v) => timeZones.includes(v), { error: 'install.basics.badTimezone' }),
   language: z.enum(languageCodes, { error: 'install.basics.badLanguage' }),
 });
 export type BasicsInput = z.infer<typeof basicsSchema>;

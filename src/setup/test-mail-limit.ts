@@ -8,7 +8,10 @@ import { clientKey } from '../security/client-key';
  * so this one counts in memory, with the same fixed windows; several processes each keep their
  * own count, which multiplies the limit by a small number but never lifts it.
  */
-export const testMailLimits = { perClient: { max: 10, windowMs: 60 * 60_000 }, perWizard: { max: 5, windowMs: 15 * 60_000 } };
+export const testMailLimits = {
+  perClient: { max: 10, windowMs: 60 * 60_000 },
+  perWizard: { max: 5, windowMs: 15 * 60_000 },
+};
 
 type Window = { hits: number; resetAt: number };
 const maxTracked = 10_000;
@@ -41,7 +44,10 @@ export function createTestMailLimit(limits = testMailLimits) {
   return function spendTestMail(ip: string | undefined, wizardId: string, now: number): number | null {
     const client = hit(`ip:${clientKey(ip)}`, limits.perClient, now);
     const wizard = hit(`wizard:${wizardId}`, limits.perWizard, now);
-    const over = [client.hits > limits.perClient.max ? client : null, wizard.hits > limits.perWizard.max ? wizard : null].filter((w) => w !== null);
+    const over = [
+      client.hits > limits.perClient.max ? client : null,
+      wizard.hits > limits.perWizard.max ? wizard : null,
+    ].filter((w) => w !== null);
     if (over.length === 0) return null;
     return Math.max(1, Math.ceil((Math.max(...over.map((w) => w.resetAt)) - now) / 1000));
   };

@@ -38,7 +38,10 @@ export type BusinessCalendar = {
 /** Sorted, merged, clipped to the day; empty and reversed intervals dropped. */
 function normalizeDay(intervals: WorkInterval[] | undefined): WorkInterval[] {
   const clipped = (intervals ?? [])
-    .map((i) => ({ start: Math.max(0, Math.min(1440, Math.floor(i.start))), end: Math.max(0, Math.min(1440, Math.floor(i.end))) }))
+    .map((i) => ({
+      start: Math.max(0, Math.min(1440, Math.floor(i.start))),
+      end: Math.max(0, Math.min(1440, Math.floor(i.end))),
+    }))
     .filter((i) => i.end > i.start)
     .sort((a, b) => a.start - b.start);
   const merged: WorkInterval[] = [];
@@ -99,7 +102,8 @@ function openSpans(cal: BusinessCalendar, day: number): Array<[number, number]> 
   const offset = offsetAt(dayStart, cal.zone);
   // Without a DST change inside the day one offset converts every wall time of it.
   const steady = offsetAt(wallToEpoch(base + DAY, cal.zone), cal.zone) === offset;
-  const toEpoch = (minute: number) => (steady ? base + minute * MINUTE - offset : instantOfWall(base + minute * MINUTE, cal.zone));
+  const toEpoch = (minute: number) =>
+    steady ? base + minute * MINUTE - offset : instantOfWall(base + minute * MINUTE, cal.zone);
   const spans: Array<[number, number]> = [];
   for (const i of intervals) {
     const start = toEpoch(i.start);

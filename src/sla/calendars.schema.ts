@@ -23,7 +23,10 @@ const minutesOf = (text: string): number | null => {
 
 /** "09:00-12:00, 13:00-17:00" (empty: closed) to ordered intervals; null when not readable. */
 export function parseDayHours(text: string): WorkInterval[] | null {
-  const parts = text.split(/[,;]/).map((p) => p.trim()).filter(Boolean);
+  const parts = text
+    .split(/[,;]/)
+    .map((p) => p.trim())
+    .filter(Boolean);
   const out: WorkInterval[] = [];
   for (const part of parts) {
     const [a, b, extra] = part.split(/\s*[-–]\s*/);
@@ -39,7 +42,8 @@ export function parseDayHours(text: string): WorkInterval[] | null {
 }
 
 const clock = (m: number) => `${String(Math.floor(m / 60)).padStart(2, '0')}:${String(m % 60).padStart(2, '0')}`;
-export const formatDayHours = (day: readonly WorkInterval[]): string => day.map((i) => `${clock(i.start)}-${clock(i.end)}`).join(', ');
+export const formatDayHours = (day: readonly WorkInterval[]): string =>
+  day.map((i) => `${clock(i.start)}-${clock(i.end)}`).join(', ');
 
 const isoDate = /^(\d{4})-(\d{2})-(\d{2})$/;
 const monthDay = /^(\d{2})-(\d{2})$/;
@@ -53,30 +57,46 @@ const realDate = (y: string, m: string, d: string) => {
 /** One holiday per line: `2026-04-06` closes that date, `12-24` closes 24 December every year. */
 export function parseHolidays(text: string): Holiday[] | null {
   const out: Holiday[] = [];
-  for (const line of text.split(/\r?\n/).map((l) => l.trim()).filter(Boolean)) {
+  for (const line of text
+    .split(/\r?\n/)
+    .map((l) => l.trim())
+    .filter(Boolean)) {
     const token = line.split(/\s+/)[0]!;
     const full = isoDate.exec(token);
     const yearly = monthDay.exec(token);
     if (full && realDate(full[1]!, full[2]!, full[3]!)) out.push({ date: token, yearly: false });
-    else if (yearly && realDate(yearlyYear, yearly[1]!, yearly[2]!)) out.push({ date: `${yearlyYear}-${token}`, yearly: true });
+    else if (yearly && realDate(yearlyYear, yearly[1]!, yearly[2]!))
+      out.push({ date: `${yearlyYear}-${token}`, yearly: true });
     else return null;
   }
   return out;
 }
 
-export const formatHolidays = (holidays: readonly Holiday[]): string => holidays.map((h) => (h.yearly ? h.date.slice(5) : h.date)).join('\n');
+export const formatHolidays = (holidays: readonly Holiday[]): string =>
+  holidays.map((h) => (h.yearly ? h.date.slice(5) : h.date)).join('\n');
 
 const text = (max: number, tooLong: string) => z.string({ error: 'form.invalid' }).max(max, tooLong);
 const idList = z
   .union([z.string(), z.array(z.string())], { error: 'form.invalid' })
   .optional()
   .transform((v) => (v === undefined ? [] : Array.isArray(v) ? v : [v]))
-  .pipe(z.array(z.string().regex(/^\d{1,9}$/, 'form.invalid').transform(Number)).max(1000, 'form.invalid'));
+  .pipe(
+    z
+      .array(
+        z
+          .string()
+          .regex(/^\d{1,9}$/, 'form.invalid')
+          .transform(Number),
+      )
+      .max(1000, 'form.invalid'),
+  );
 
 /** The calendar form: name, zone, a text field per weekday, holidays, default, categories. */
 export const calendarSchema = z
   .object({
-    name: text(100, 'sla.errors.nameTooLong').transform((s) => s.trim()).pipe(z.string().min(1, 'sla.errors.nameRequired')),
+    name: text(100, 'sla.errors.nameTooLong')
+      .transform((s) => s.trim())
+      .pipe(z.string().min(1, 'sla.errors.nameRequired')),
     time_zone: text(64, 'sla.errors.timeZone').refine((tz) => tz !== '' && isTimeZone(tz), 'sla.errors.timeZone'),
     mon: text(200, 'sla.errors.hours').default(''),
     tue: text(200, 'sla.errors.hours').default(''),
@@ -101,8 +121,16 @@ export const calendarSchema = z
     }
     const holidays = parseHolidays(form.holidays);
     if (holidays === null) ctx.addIssue({ code: 'custom', path: ['holidays'], message: 'sla.errors.holiday' });
-    else if (holidays.length > 500) ctx.addIssue({ code: 'custom', path: ['holidays'], message: 'sla.errors.holidaysTooMany' });
-    return { name: form.name, timeZone: form.time_zone, week, holidays: holidays ?? [], isDefault: form.is_default === 'yes', categoryIds: [...new Set(form.categories)] };
+    else if (holidays.length > 500)
+      ctx.addIssue({ code: 'custom', path: ['holidays'], message: 'sla.errors.holidaysTooMany' });
+    return {
+      name: form.name,
+      timeZone: form.time_zone,
+      week,
+      holidays: holidays ?? [],
+      isDefault: form.is_default === 'yes',
+      categoryIds: [...new Set(form.categories)],
+    };
   });
 
 export type CalendarInput = z.output<typeof calendarSchema>;

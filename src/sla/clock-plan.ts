@@ -17,12 +17,17 @@ import { addBusinessTime, businessTimeBetween, type BusinessCalendar } from './b
 import type { ClockFacts, ClockRow } from './clocks.repo';
 import type { TargetKind, Targets } from './policy-match';
 
-export type Mode = { state: 'none' } | { state: 'stopped' } | { state: 'running' | 'paused'; startedAt: number } | { state: 'met'; at: number };
+export type Mode =
+  | { state: 'none' }
+  | { state: 'stopped' }
+  | { state: 'running' | 'paused'; startedAt: number }
+  | { state: 'met'; at: number };
 
 export function modeOf(kind: TargetKind, f: ClockFacts, targets: Targets, now: number): Mode {
   if (targets[kind] === undefined) return { state: 'none' };
   const stopped = !f.isOpen || f.merged;
-  const runFrom = (startedAt: number): Mode => (stopped ? { state: 'stopped' } : { state: f.pauses ? 'paused' : 'running', startedAt });
+  const runFrom = (startedAt: number): Mode =>
+    stopped ? { state: 'stopped' } : { state: f.pauses ? 'paused' : 'running', startedAt };
   switch (kind) {
     case 'first':
       // A reply given (even in the change that closes the ticket) meets it.
@@ -42,12 +47,21 @@ export function modeOf(kind: TargetKind, f: ClockFacts, targets: Targets, now: n
 export type ClockChange = { row: ClockRow | null; met?: { late: boolean }; breached?: { dueAt: number } };
 
 /** Business time used up to `at`, for a clock that is running or not. */
-const usedUntil = (cal: BusinessCalendar, c: ClockRow, at: number) => c.usedMs + (c.runningSince === null ? 0 : businessTimeBetween(cal, c.runningSince, Math.max(at, c.runningSince)));
+const usedUntil = (cal: BusinessCalendar, c: ClockRow, at: number) =>
+  c.usedMs + (c.runningSince === null ? 0 : businessTimeBetween(cal, c.runningSince, Math.max(at, c.runningSince)));
 
 /** The due time a running clock passed before `at` and that no one has recorded yet. */
-const missedBreach = (c: ClockRow, at: number) => (c.breachedAt === null && c.runningSince !== null && c.dueAt !== null && c.dueAt <= at ? c.dueAt : null);
+const missedBreach = (c: ClockRow, at: number) =>
+  c.breachedAt === null && c.runningSince !== null && c.dueAt !== null && c.dueAt <= at ? c.dueAt : null;
 
-export function nextClock(kind: TargetKind, existing: ClockRow | undefined, mode: Mode, target: { ms: number; policyId: number | null }, cal: BusinessCalendar, now: number): ClockChange {
+export function nextClock(
+  kind: TargetKind,
+  existing: ClockRow | undefined,
+  mode: Mode,
+  target: { ms: number; policyId: number | null },
+  cal: BusinessCalendar,
+  now: number,
+): ClockChange {
   if (mode.state === 'none') {
     if (!existing) return { row: null };
     // No target any more (another priority, a policy gone): a clock with a history stays, stopped; any other goes.
@@ -65,7 +79,15 @@ export function nextClock(kind: TargetKind, existing: ClockRow | undefined, mode
     const missed = missedBreach(existing, at);
     const late = existing.breachedAt !== null || missed !== null;
     return {
-      row: { ...existing, usedMs: usedUntil(cal, existing, at), runningSince: null, dueAt: null, metAt: at, stoppedAt: null, breachedAt: existing.breachedAt ?? missed },
+      row: {
+        ...existing,
+        usedMs: usedUntil(cal, existing, at),
+        runningSince: null,
+        dueAt: null,
+        metAt: at,
+        stoppedAt: null,
+        breachedAt: existing.breachedAt ?? missed,
+      },
       met: { late },
       ...(missed !== null ? { breached: { dueAt: missed } } : {}),
     };
@@ -109,7 +131,14 @@ export function nextClock(kind: TargetKind, existing: ClockRow | undefined, mode
 function stop(existing: ClockRow, cal: BusinessCalendar, now: number): ClockChange {
   const missed = missedBreach(existing, now);
   return {
-    row: { ...existing, usedMs: usedUntil(cal, existing, now), runningSince: null, dueAt: null, stoppedAt: now, breachedAt: existing.breachedAt ?? missed },
+    row: {
+      ...existing,
+      usedMs: usedUntil(cal, existing, now),
+      runningSince: null,
+      dueAt: null,
+      stoppedAt: now,
+      breachedAt: existing.breachedAt ?? missed,
+    },
     ...(missed !== null ? { breached: { dueAt: missed } } : {}),
   };
 }

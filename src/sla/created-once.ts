@@ -5,7 +5,11 @@ import { storeOnceByKey, submittedKeyOf } from '../idempotency/submission-once';
  * retry with the same one-time key answers with the row the first one made (the key's unique
  * column decides between two sends at the same moment).
  */
-export async function createOnce(input: unknown, findByKey: (key: string) => Promise<number | undefined>, create: (submissionKey: string | null) => Promise<number>): Promise<number> {
+export async function createOnce(
+  input: unknown,
+  findByKey: (key: string) => Promise<number | undefined>,
+  create: (submissionKey: string | null) => Promise<number>,
+): Promise<number> {
   const earlier = async (k: string) => {
     const id = await findByKey(k);
     return id === undefined ? undefined : { repeat: true, value: id };

@@ -3,7 +3,14 @@ import { applyEscalation, recordEscalationEvent, type EscalationDeps } from './e
 import { batchContext } from './escalation-context';
 import { pendingLevels, splitDue, type EscalationLevel } from './escalation-plan';
 import { sharedClockContext } from './escalation-schedule';
-import { claimDueEscalation, cycleKey, doneLevelsOfClocks, escalationClocks, recordDoneMany, type EscalationClock } from './escalations.repo';
+import {
+  claimDueEscalation,
+  cycleKey,
+  doneLevelsOfClocks,
+  escalationClocks,
+  recordDoneMany,
+  type EscalationClock,
+} from './escalations.repo';
 
 type Due = { clockId: number; nextAt: number };
 
@@ -17,11 +24,18 @@ type Due = { clockId: number; nextAt: number };
  * then goes clock by clock, so one bad ticket does not hold up the others. A second clock of a
  * ticket already in the batch is returned in `left`, for the caller to step after the batch.
  */
-export async function escalateDueClocks(deps: EscalationDeps, dues: readonly Due[], now: number): Promise<{ done: number; left: Due[] }> {
+export async function escalateDueClocks(
+  deps: EscalationDeps,
+  dues: readonly Due[],
+  now: number,
+): Promise<{ done: number; left: Due[] }> {
   return withTransaction(deps.db, async (trx) => {
     const left: Due[] = [];
     const tickets = new Set<number>();
-    const clocks = await escalationClocks(trx, dues.map((d) => d.clockId));
+    const clocks = await escalationClocks(
+      trx,
+      dues.map((d) => d.clockId),
+    );
     const done = await doneLevelsOfClocks(trx, [...clocks.values()]);
     const contextOf = sharedClockContext(trx);
     const firing: Array<{ clock: EscalationClock; levels: EscalationLevel[] }> = [];
@@ -44,10 +58,21 @@ export async function escalateDueClocks(deps: EscalationDeps, dues: readonly Due
       if (split.due.length > 0) firing.push({ clock, levels: split.due.map((p) => p.level) });
     }
     // Records first: a change made by an action re-plans the ticket, and must find these levels done.
-    await recordDoneMany(trx, firing.flatMap(({ clock, levels }) => levels.map((l) => ({ clock, levelId: l.id }))), now);
-    const ctx = await batchContext(trx, deps, now, firing.map((f) => f.clock.ticketId), firing.flatMap((f) => f.levels.flatMap((l) => (l.staffId === null ? [] : [l.staffId]))));
+    await recordDoneMany(
+      trx,
+      firing.flatMap(({ clock, levels }) => levels.map((l) => ({ clock, levelId: l.id }))),
+      now,
+    );
+    const ctx = await batchContext(
+      trx,
+      deps,
+      now,
+      firing.map((f) => f.clock.ticketId),
+      firing.flatMap((f) => f.levels.flatMap((l) => (l.staffId === null ? [] : [l.staffId]))),
+    );
     for (const { clock, levels } of firing) {
-      for (const level of levels) await recordEscalationEvent(ctx, clock, level, await applyEscalation(deps, trx, ctx, clock, level, now));
+      for (const level of levels)
+        await recordEscalationEvent(ctx, clock, level, await applyEscalation(deps, trx, ctx, clock, level, now));
     }
     await ctx.flush();
     return { done: firing.reduce((n, f) => n + f.levels.length, 0), left };

@@ -41,9 +41,18 @@ export type BatchContext = ActionContext & { flush(): Promise<void> };
  * action changes is read anew afterwards, and what waits is written first, so its history keeps
  * the order of the one-by-one step.
  */
-export async function batchContext(trx: Trx, deps: QueueMailDeps, now: number, ticketIds: number[], staffIds: number[]): Promise<BatchContext> {
+export async function batchContext(
+  trx: Trx,
+  deps: QueueMailDeps,
+  now: number,
+  ticketIds: number[],
+  staffIds: number[],
+): Promise<BatchContext> {
   const tickets = await findTicketsByIds(trx, ticketIds);
-  const staff = await activeStaffByIds(trx, [...staffIds, ...[...tickets.values()].flatMap((t) => (t.ownerId === null ? [] : [t.ownerId]))]);
+  const staff = await activeStaffByIds(trx, [
+    ...staffIds,
+    ...[...tickets.values()].flatMap((t) => (t.ownerId === null ? [] : [t.ownerId])),
+  ]);
   const people = new Map<number, Promise<StaffContact[]>>();
   let mails: MailRequest[] = [];
   let events: NewTicketEvent[] = [];

@@ -8,11 +8,25 @@ const choice = <T extends readonly [string, ...string[]]>(values: T) => z.enum(v
 export const levelSchema = z
   .object({
     level_kind: choice(targetKinds),
-    level_percent: z.string({ error: 'slaEscalations.errors.percent' }).trim().regex(/^\d{1,3}$/, 'slaEscalations.errors.percent').transform(Number).pipe(z.number().int().min(1, 'slaEscalations.errors.percent').max(100, 'slaEscalations.errors.percent')),
+    level_percent: z
+      .string({ error: 'slaEscalations.errors.percent' })
+      .trim()
+      .regex(/^\d{1,3}$/, 'slaEscalations.errors.percent')
+      .transform(Number)
+      .pipe(z.number().int().min(1, 'slaEscalations.errors.percent').max(100, 'slaEscalations.errors.percent')),
     level_action: choice(escalationActions),
-    level_staff: z.union([z.literal(''), z.string().regex(/^\d{1,9}$/, 'form.invalid')], { error: 'form.invalid' }).default('').transform((v) => (v === '' ? null : Number(v))),
+    level_staff: z
+      .union([z.literal(''), z.string().regex(/^\d{1,9}$/, 'form.invalid')], { error: 'form.invalid' })
+      .default('')
+      .transform((v) => (v === '' ? null : Number(v))),
   })
   .superRefine((l, ctx) => {
-    if (staffActions.includes(l.level_action) && l.level_staff === null) ctx.addIssue({ code: 'custom', path: ['level_staff'], message: 'slaEscalations.errors.staff' });
+    if (staffActions.includes(l.level_action) && l.level_staff === null)
+      ctx.addIssue({ code: 'custom', path: ['level_staff'], message: 'slaEscalations.errors.staff' });
   })
-  .transform((l) => ({ kind: l.level_kind, atPercent: l.level_percent, action: l.level_action, staffId: staffActions.includes(l.level_action) ? l.level_staff : null }));
+  .transform((l) => ({
+    kind: l.level_kind,
+    atPercent: l.level_percent,
+    action: l.level_action,
+    staffId: staffActions.includes(l.level_action) ? l.level_staff : null,
+  }));

@@ -6,14 +6,36 @@
 import { addBusinessTime, type BusinessCalendar } from './business-time';
 import type { TargetKind } from './policy-match';
 
-export const escalationActions = ['notify_owner', 'notify_category', 'notify_staff', 'raise_priority', 'reassign', 'next_tier'] as const;
+export const escalationActions = [
+  'notify_owner',
+  'notify_category',
+  'notify_staff',
+  'raise_priority',
+  'reassign',
+  'next_tier',
+] as const;
 export type EscalationAction = (typeof escalationActions)[number];
 /** Actions that name a staff member. */
 export const staffActions: readonly EscalationAction[] = ['notify_staff', 'reassign'];
 
-export type EscalationLevel = { id: number; policyId: number; kind: TargetKind; atPercent: number; action: EscalationAction; staffId: number | null };
+export type EscalationLevel = {
+  id: number;
+  policyId: number;
+  kind: TargetKind;
+  atPercent: number;
+  action: EscalationAction;
+  staffId: number | null;
+};
 /** The part of a clock row the plan needs. */
-export type RunningClock = { kind: TargetKind; targetMs: number; usedMs: number; runningSince: number | null; dueAt: number | null; metAt: number | null; startedAt: number };
+export type RunningClock = {
+  kind: TargetKind;
+  targetMs: number;
+  usedMs: number;
+  runningSince: number | null;
+  dueAt: number | null;
+  metAt: number | null;
+  startedAt: number;
+};
 
 /** The instant a level fires on this clock, or null while the clock is paused, stopped or met. */
 export function triggerAt(cal: BusinessCalendar, clock: RunningClock, atPercent: number): number | null {
@@ -27,7 +49,12 @@ export function triggerAt(cal: BusinessCalendar, clock: RunningClock, atPercent:
 export type LevelPlan = { level: EscalationLevel; at: number };
 
 /** The clock's levels not done in this cycle, each with its time, soonest first (ties: level order). */
-export function pendingLevels(cal: BusinessCalendar, clock: RunningClock, levels: EscalationLevel[], done: ReadonlySet<number>): LevelPlan[] {
+export function pendingLevels(
+  cal: BusinessCalendar,
+  clock: RunningClock,
+  levels: EscalationLevel[],
+  done: ReadonlySet<number>,
+): LevelPlan[] {
   return levels
     .filter((l) => l.kind === clock.kind && !done.has(l.id))
     .flatMap((level) => {

@@ -3,7 +3,14 @@ import type { Trx } from '../db/db';
 import type { TicketEvent, TicketSubscriber } from '../tickets/ticket-events';
 import type { BusinessCalendar } from './business-time';
 import { pendingLevels, type EscalationLevel } from './escalation-plan';
-import { doneLevelIds, dropEscalationsExcept, escalationClocksOf, levelsOfPolicy, setNextEscalation, type EscalationClock } from './escalations.repo';
+import {
+  doneLevelIds,
+  dropEscalationsExcept,
+  escalationClocksOf,
+  levelsOfPolicy,
+  setNextEscalation,
+  type EscalationClock,
+} from './escalations.repo';
 import { findPolicy } from './policies.repo';
 import { calendarOf } from './sla-clocks';
 
@@ -42,13 +49,24 @@ export async function nextEscalationOf(db: Knex, clock: EscalationClock): Promis
 /** Brings the escalation schedule of one ticket's clocks up to date, in the change's transaction. */
 export async function planTicketEscalations(trx: Knex, ticketId: number): Promise<void> {
   const clocks = await escalationClocksOf(trx, ticketId);
-  await dropEscalationsExcept(trx, ticketId, clocks.map((c) => c.id));
+  await dropEscalationsExcept(
+    trx,
+    ticketId,
+    clocks.map((c) => c.id),
+  );
   for (const clock of clocks) await setNextEscalation(trx, clock, await nextEscalationOf(trx, clock));
 }
 
 const relevant = new Set<TicketEvent['type']>([
-  'ticket.created', 'ticket.customer_replied', 'ticket.staff_replied', 'ticket.status_changed', 'ticket.priority_changed',
-  'ticket.category_changed', 'ticket.escalated', 'ticket.field_changed', 'ticket.merged',
+  'ticket.created',
+  'ticket.customer_replied',
+  'ticket.staff_replied',
+  'ticket.status_changed',
+  'ticket.priority_changed',
+  'ticket.category_changed',
+  'ticket.escalated',
+  'ticket.field_changed',
+  'ticket.merged',
 ]);
 
 /** Subscribed after the SLA clocks, so it reads the clocks as the change left them. */

@@ -3,18 +3,48 @@ import { insertReturningId } from '../db/insert';
 import type { EscalationAction, EscalationLevel, RunningClock } from './escalation-plan';
 import type { TargetKind } from './policy-match';
 
-type LevelRaw = { id: number; policy_id: number; kind: TargetKind; at_percent: number; action: EscalationAction; staff_id: number | null };
+type LevelRaw = {
+  id: number;
+  policy_id: number;
+  kind: TargetKind;
+  at_percent: number;
+  action: EscalationAction;
+  staff_id: number | null;
+};
 const levelColumns = ['id', 'policy_id', 'kind', 'at_percent', 'action', 'staff_id'];
-const levelOf = (r: LevelRaw): EscalationLevel => ({ id: Number(r.id), policyId: Number(r.policy_id), kind: r.kind, atPercent: Number(r.at_percent), action: r.action, staffId: r.staff_id === null ? null : Number(r.staff_id) });
+const levelOf = (r: LevelRaw): EscalationLevel => ({
+  id: Number(r.id),
+  policyId: Number(r.policy_id),
+  kind: r.kind,
+  atPercent: Number(r.at_percent),
+  action: r.action,
+  staffId: r.staff_id === null ? null : Number(r.staff_id),
+});
 
 /** A policy's levels (a handful), in the order they fire. */
 export async function levelsOfPolicy(db: Knex, policyId: number): Promise<EscalationLevel[]> {
-  const rows = await db('sla_escalation_levels').where({ policy_id: policyId }).orderBy([{ column: 'kind' }, { column: 'at_percent' }, { column: 'id' }]).select<LevelRaw[]>(levelColumns);
+  const rows = await db('sla_escalation_levels')
+    .where({ policy_id: policyId })
+    .orderBy([{ column: 'kind' }, { column: 'at_percent' }, { column: 'id' }])
+    .select<LevelRaw[]>(levelColumns);
   return rows.map(levelOf);
 }
 
-export async function insertLevel(trx: Knex, level: Omit<EscalationLevel, 'id'>, now: number, submissionKey: string | null = null): Promise<number> {
-  return insertReturningId(trx, 'sla_escalation_levels', { policy_id: level.policyId, kind: level.kind, at_percent: level.atPercent, action: level.action, staff_id: level.staffId, submission_key: submissionKey, created_at: now });
+export async function insertLevel(
+  trx: Knex,
+  level: Omit<EscalationLevel, 'id'>,
+  now: number,
+  submissionKey: string | null = null,
+): Promise<number> {
+  return insertReturningId(trx, 'sla_escalation_levels', {
+    policy_id: level.policyId,
+    kind: level.kind,
+    at_percent: level.atPercent,
+    action: level.action,
+    staff_id: level.staffId,
+    submission_key: submissionKey,
+    created_at: now,
+  });
 }
 
 /** The level an add form's one-time key made, if any. */
@@ -28,18 +58,55 @@ export async function deleteLevel(trx: Knex, policyId: number, levelId: number):
   return (await trx('sla_escalation_levels').where({ id: levelId, policy_id: policyId }).del()) === 1;
 }
 
-export type EscalationClock = RunningClock & { id: number; ticketId: number; policyId: number | null; categoryId: number };
+export type EscalationClock = RunningClock & {
+  id: number;
+  ticketId: number;
+  policyId: number | null;
+  categoryId: number;
+};
 type ClockRaw = {
-  id: number; ticket_id: number; kind: TargetKind; policy_id: number | null; target_ms: number | string; used_ms: number | string; started_at: number | string;
-  running_since: number | string | null; due_at: number | string | null; met_at: number | string | null; category_id: number;
+  id: number;
+  ticket_id: number;
+  kind: TargetKind;
+  policy_id: number | null;
+  target_ms: number | string;
+  used_ms: number | string;
+  started_at: number | string;
+  running_since: number | string | null;
+  due_at: number | string | null;
+  met_at: number | string | null;
+  category_id: number;
 };
 const opt = (v: number | string | null) => (v === null ? null : Number(v));
 const clockOf = (r: ClockRaw): EscalationClock => ({
-  id: Number(r.id), ticketId: Number(r.ticket_id), kind: r.kind, policyId: opt(r.policy_id), targetMs: Number(r.target_ms), usedMs: Number(r.used_ms), startedAt: Number(r.started_at),
-  runningSince: opt(r.running_since), dueAt: opt(r.due_at), metAt: opt(r.met_at), categoryId: Number(r.category_id),
+  id: Number(r.id),
+  ticketId: Number(r.ticket_id),
+  kind: r.kind,
+  policyId: opt(r.policy_id),
+  targetMs: Number(r.target_ms),
+  usedMs: Number(r.used_ms),
+  startedAt: Number(r.started_at),
+  runningSince: opt(r.running_since),
+  dueAt: opt(r.due_at),
+  metAt: opt(r.met_at),
+  categoryId: Number(r.category_id),
 });
 const clockQuery = (db: Knex) =>
-  db('sla_clocks as c').join('tickets as t', 't.id', 'c.ticket_id').select('c.id', 'c.ticket_id', 'c.kind', 'c.policy_id', 'c.target_ms', 'c.used_ms', 'c.started_at', 'c.running_since', 'c.due_at', 'c.met_at', 't.category_id');
+  db('sla_clocks as c')
+    .join('tickets as t', 't.id', 'c.ticket_id')
+    .select(
+      'c.id',
+      'c.ticket_id',
+      'c.kind',
+      'c.policy_id',
+      'c.target_ms',
+      'c.used_ms',
+      'c.started_at',
+      'c.running_since',
+      'c.due_at',
+      'c.met_at',
+      't.category_id',
+    );
 
 /** The SLA clocks of one ticket, as the escalation schedule reads them. */
 export async function escalationClocksOf(db: Knex, ticketId: number): Promise<EscalationClock[]> {
@@ -59,46 +126,95 @@ export async function escalationClocks(db: Knex, clockIds: readonly number[]): P
 }
 
 /** The key of one cycle of a clock in sla_escalations_done. */
-export const cycleKey = (c: { ticketId: number; kind: TargetKind; startedAt: number }) => `${c.ticketId}/${c.kind}/${c.startedAt}`;
+export const cycleKey = (c: { ticketId: number; kind: TargetKind; startedAt: number }) =>
+  `${c.ticketId}/${c.kind}/${c.startedAt}`;
 
 /** The levels already done in the current cycle of each clock, in one read: cycle key → level ids. */
-export async function doneLevelsOfClocks(db: Knex, clocks: readonly EscalationClock[]): Promise<Map<string, Set<number>>> {
+export async function doneLevelsOfClocks(
+  db: Knex,
+  clocks: readonly EscalationClock[],
+): Promise<Map<string, Set<number>>> {
   const done = new Map<string, Set<number>>(clocks.map((c) => [cycleKey(c), new Set<number>()]));
   if (clocks.length === 0) return done;
-  const rows = await db('sla_escalations_done').whereIn('ticket_id', [...new Set(clocks.map((c) => c.ticketId))]).select<Array<{ ticket_id: number; kind: TargetKind; cycle_started_at: number | string; level_id: number }>>('ticket_id', 'kind', 'cycle_started_at', 'level_id');
-  for (const r of rows) done.get(cycleKey({ ticketId: Number(r.ticket_id), kind: r.kind, startedAt: Number(r.cycle_started_at) }))?.add(Number(r.level_id));
+  const rows = await db('sla_escalations_done')
+    .whereIn('ticket_id', [...new Set(clocks.map((c) => c.ticketId))])
+    .select<Array<{ ticket_id: number; kind: TargetKind; cycle_started_at: number | string; level_id: number }>>(
+      'ticket_id',
+      'kind',
+      'cycle_started_at',
+      'level_id',
+    );
+  for (const r of rows)
+    done
+      .get(cycleKey({ ticketId: Number(r.ticket_id), kind: r.kind, startedAt: Number(r.cycle_started_at) }))
+      ?.add(Number(r.level_id));
   return done;
 }
 
 /** The levels already done in this cycle of the clock. */
-export async function doneLevelIds(db: Knex, ticketId: number, kind: TargetKind, cycleStartedAt: number): Promise<Set<number>> {
-  const ids = await db('sla_escalations_done').where({ ticket_id: ticketId, kind, cycle_started_at: cycleStartedAt }).pluck('level_id');
+export async function doneLevelIds(
+  db: Knex,
+  ticketId: number,
+  kind: TargetKind,
+  cycleStartedAt: number,
+): Promise<Set<number>> {
+  const ids = await db('sla_escalations_done')
+    .where({ ticket_id: ticketId, kind, cycle_started_at: cycleStartedAt })
+    .pluck('level_id');
   return new Set(ids.map(Number));
 }
 
 /** Records levels as done, one statement per 100; the unique key refuses a second record of the same cycle (the statement throws). */
-export async function recordDoneMany(trx: Knex, done: ReadonlyArray<{ clock: EscalationClock; levelId: number }>, now: number): Promise<void> {
-  const rows = done.map(({ clock, levelId }) => ({ ticket_id: clock.ticketId, kind: clock.kind, level_id: levelId, cycle_started_at: clock.startedAt, done_at: now }));
+export async function recordDoneMany(
+  trx: Knex,
+  done: ReadonlyArray<{ clock: EscalationClock; levelId: number }>,
+  now: number,
+): Promise<void> {
+  const rows = done.map(({ clock, levelId }) => ({
+    ticket_id: clock.ticketId,
+    kind: clock.kind,
+    level_id: levelId,
+    cycle_started_at: clock.startedAt,
+    done_at: now,
+  }));
   for (let i = 0; i < rows.length; i += 100) await trx('sla_escalations_done').insert(rows.slice(i, i + 100));
 }
 
 /** Sets (or, with null, drops) the time the job looks at this clock next. */
-export async function setNextEscalation(trx: Knex, clock: { id: number; ticketId: number }, nextAt: number | null): Promise<void> {
+export async function setNextEscalation(
+  trx: Knex,
+  clock: { id: number; ticketId: number },
+  nextAt: number | null,
+): Promise<void> {
   if (nextAt === null) {
     await trx('sla_escalation_due').where({ clock_id: clock.id }).del();
     return;
   }
-  await trx('sla_escalation_due').insert({ clock_id: clock.id, ticket_id: clock.ticketId, next_at: nextAt }).onConflict('clock_id').merge(['next_at']);
+  await trx('sla_escalation_due')
+    .insert({ clock_id: clock.id, ticket_id: clock.ticketId, next_at: nextAt })
+    .onConflict('clock_id')
+    .merge(['next_at']);
 }
 
 /** Drops the schedule rows of clocks the ticket no longer has. */
 export async function dropEscalationsExcept(trx: Knex, ticketId: number, keepClockIds: number[]): Promise<void> {
-  await trx('sla_escalation_due').where({ ticket_id: ticketId }).whereNotIn('clock_id', keepClockIds.length ? keepClockIds : [0]).del();
+  await trx('sla_escalation_due')
+    .where({ ticket_id: ticketId })
+    .whereNotIn('clock_id', keepClockIds.length ? keepClockIds : [0])
+    .del();
 }
 
 /** Clocks with a level due, soonest first, by the next_at index: never every open ticket. */
-export async function dueEscalations(db: Knex, now: number, limit: number): Promise<Array<{ clockId: number; nextAt: number }>> {
-  const rows = await db('sla_escalation_due').where('next_at', '<=', now).orderBy('next_at').limit(limit).select<Array<{ clock_id: number; next_at: number | string }>>('clock_id', 'next_at');
+export async function dueEscalations(
+  db: Knex,
+  now: number,
+  limit: number,
+): Promise<Array<{ clockId: number; nextAt: number }>> {
+  const rows = await db('sla_escalation_due')
+    .where('next_at', '<=', now)
+    .orderBy('next_at')
+    .limit(limit)
+    .select<Array<{ clock_id: number; next_at: number | string }>>('clock_id', 'next_at');
   return rows.map((r) => ({ clockId: Number(r.clock_id), nextAt: Number(r.next_at) }));
 }
 
@@ -106,7 +222,12 @@ export async function dueEscalations(db: Knex, now: number, limit: number): Prom
  * Takes a due clock for this run: moves its next time on (or drops it) only if it is still the
  * time this run read. Of two processes the second finds the row changed and does nothing.
  */
-export async function claimDueEscalation(trx: Knex, clockId: number, seenNextAt: number, nextAt: number | null): Promise<boolean> {
+export async function claimDueEscalation(
+  trx: Knex,
+  clockId: number,
+  seenNextAt: number,
+  nextAt: number | null,
+): Promise<boolean> {
   const q = trx('sla_escalation_due').where({ clock_id: clockId, next_at: seenNextAt });
   return (nextAt === null ? await q.del() : await q.update({ next_at: nextAt })) === 1;
 }
@@ -121,18 +242,33 @@ export async function activeStaff(db: Knex, staffId: number): Promise<StaffConta
 /** The active staff among these ids, in one read. */
 export async function activeStaffByIds(db: Knex, staffIds: readonly number[]): Promise<Map<number, StaffContact>> {
   if (staffIds.length === 0) return new Map();
-  const rows = await db('staff_users').whereIn('id', [...new Set(staffIds)]).where({ is_active: true }).select<Array<{ id: number; email: string; name: string; language: string }>>('id', 'email', 'name', 'language');
-  return new Map(rows.map((r) => [Number(r.id), { id: Number(r.id), email: r.email, name: r.name, language: r.language }]));
+  const rows = await db('staff_users')
+    .whereIn('id', [...new Set(staffIds)])
+    .where({ is_active: true })
+    .select<Array<{ id: number; email: string; name: string; language: string }>>('id', 'email', 'name', 'language');
+  return new Map(
+    rows.map((r) => [Number(r.id), { id: Number(r.id), email: r.email, name: r.name, language: r.language }]),
+  );
 }
 
 /** The next more urgent priority than this one, if any. */
 export async function higherPriority(db: Knex, priorityKey: string): Promise<{ id: number; key: string } | undefined> {
-  const current = await db('priorities').where({ key: priorityKey }).first<{ sort_order: number } | undefined>('sort_order');
+  const current = await db('priorities')
+    .where({ key: priorityKey })
+    .first<{ sort_order: number } | undefined>('sort_order');
   if (!current) return undefined;
-  const row = await db('priorities').where('sort_order', '>', current.sort_order).orderBy('sort_order').first<{ id: number; key: string } | undefined>('id', 'key');
+  const row = await db('priorities')
+    .where('sort_order', '>', current.sort_order)
+    .orderBy('sort_order')
+    .first<{ id: number; key: string } | undefined>('id', 'key');
   return row && { id: Number(row.id), key: row.key };
 }
 
 export async function staffOptions(db: Knex): Promise<Array<{ id: number; name: string }>> {
-  return (await db('staff_users').where({ is_active: true }).orderBy('name').select<Array<{ id: number; name: string }>>('id', 'name')).map((r) => ({ id: Number(r.id), name: r.name }));
+  return (
+    await db('staff_users')
+      .where({ is_active: true })
+      .orderBy('name')
+      .select<Array<{ id: number; name: string }>>('id', 'name')
+  ).map((r) => ({ id: Number(r.id), name: r.name }));
 }

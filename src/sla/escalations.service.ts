@@ -12,7 +12,11 @@ import { claimDueEscalation, doneLevelIds, escalationClock, recordDoneMany } fro
  * of its action, so an action and its record are stored together or not at all.
  * escalateDueClocks (escalation-batch.ts) does the same for many clocks in one transaction.
  */
-export async function escalateDueClock(deps: EscalationDeps, due: { clockId: number; nextAt: number }, now: number): Promise<number> {
+export async function escalateDueClock(
+  deps: EscalationDeps,
+  due: { clockId: number; nextAt: number },
+  now: number,
+): Promise<number> {
   return withTransaction(deps.db, async (trx) => {
     const clock = await escalationClock(trx, due.clockId);
     if (!clock) {
@@ -20,13 +24,20 @@ export async function escalateDueClock(deps: EscalationDeps, due: { clockId: num
       return 0;
     }
     const { levels, cal } = await clockContext(trx, clock);
-    const plans = cal ? pendingLevels(cal, clock, levels, await doneLevelIds(trx, clock.ticketId, clock.kind, clock.startedAt)) : [];
+    const plans = cal
+      ? pendingLevels(cal, clock, levels, await doneLevelIds(trx, clock.ticketId, clock.kind, clock.startedAt))
+      : [];
     const { due: firing, nextAt } = splitDue(plans, now);
     if (!(await claimDueEscalation(trx, clock.id, due.nextAt, nextAt))) return 0;
     // Records first: a change made by an action re-plans the ticket, and must find these levels done.
-    await recordDoneMany(trx, firing.map(({ level }) => ({ clock, levelId: level.id })), now);
+    await recordDoneMany(
+      trx,
+      firing.map(({ level }) => ({ clock, levelId: level.id })),
+      now,
+    );
     const ctx = directContext(trx, deps, now);
-    for (const { level } of firing) await recordEscalationEvent(ctx, clock, level, await applyEscalation(deps, trx, ctx, clock, level, now));
+    for (const { level } of firing)
+      await recordEscalationEvent(ctx, clock, level, await applyEscalation(deps, trx, ctx, clock, level, now));
     return firing.length;
   });
 }

@@ -14,32 +14,51 @@ export function parseDuration(text: string): number | undefined | null {
   return minutes >= 1 && minutes <= maxMinutes ? minutes : null;
 }
 
-export const formatDuration = (minutes: number | undefined): string => (minutes === undefined ? '' : `${Math.floor(minutes / 60)}:${String(minutes % 60).padStart(2, '0')}`);
+export const formatDuration = (minutes: number | undefined): string =>
+  minutes === undefined ? '' : `${Math.floor(minutes / 60)}:${String(minutes % 60).padStart(2, '0')}`;
 
 const domainShape = /^(?=.{1,191}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
 const text = (max: number, tooLong: string) => z.string({ error: 'form.invalid' }).max(max, tooLong);
-const optionalId = z.union([z.literal(''), z.string().regex(/^\d{1,9}$/, 'form.invalid')], { error: 'form.invalid' }).default('').transform((v) => (v === '' ? null : Number(v)));
+const optionalId = z
+  .union([z.literal(''), z.string().regex(/^\d{1,9}$/, 'form.invalid')], { error: 'form.invalid' })
+  .default('')
+  .transform((v) => (v === '' ? null : Number(v)));
 
 /** The fields of the policy form apart from the targets, whose names depend on the priorities. */
 export const policySchema = z
   .object({
-    name: text(100, 'sla.errors.nameTooLong').transform((s) => s.trim()).pipe(z.string().min(1, 'sla.errors.nameRequired')),
-    position: z.string({ error: 'sla.errors.position' }).trim().regex(/^\d{1,4}$/, 'sla.errors.position').transform(Number),
+    name: text(100, 'sla.errors.nameTooLong')
+      .transform((s) => s.trim())
+      .pipe(z.string().min(1, 'sla.errors.nameRequired')),
+    position: z
+      .string({ error: 'sla.errors.position' })
+      .trim()
+      .regex(/^\d{1,4}$/, 'sla.errors.position')
+      .transform(Number),
     calendar: optionalId,
     category: optionalId,
-    customer_domain: text(191, 'sla.errors.domain').default('').transform((s) => s.trim().toLowerCase().replace(/^@/, '')).refine((s) => s === '' || domainShape.test(s), 'sla.errors.domain'),
+    customer_domain: text(191, 'sla.errors.domain')
+      .default('')
+      .transform((s) => s.trim().toLowerCase().replace(/^@/, ''))
+      .refine((s) => s === '' || domainShape.test(s), 'sla.errors.domain'),
     field: optionalId,
-    field_value: text(191, 'sla.errors.fieldValueTooLong').default('').transform((s) => s.trim()),
+    field_value: text(191, 'sla.errors.fieldValueTooLong')
+      .default('')
+      .transform((s) => s.trim()),
     is_active: z.enum(['yes'], { error: 'form.invalid' }).optional(),
   })
   .superRefine((p, ctx) => {
-    if (p.field !== null && p.field_value === '') ctx.addIssue({ code: 'custom', path: ['field_value'], message: 'sla.errors.fieldValueRequired' });
+    if (p.field !== null && p.field_value === '')
+      ctx.addIssue({ code: 'custom', path: ['field_value'], message: 'sla.errors.fieldValueRequired' });
   });
 
 export const targetField = (kind: string, priorityId: number) => `${kind}_${priorityId}`;
 
 /** Reads `first_<priorityId>`, `next_...`, `resolution_...` for each priority; errors by field. */
-export function parseTargets(body: Record<string, unknown>, priorityIds: number[]): { targets: Record<string, Targets>; errors: Record<string, string> } {
+export function parseTargets(
+  body: Record<string, unknown>,
+  priorityIds: number[],
+): { targets: Record<string, Targets>; errors: Record<string, string> } {
   const targets: Record<string, Targets> = {};
   const errors: Record<string, string> = {};
   for (const pid of priorityIds) {
@@ -53,6 +72,7 @@ export function parseTargets(body: Record<string, unknown>, priorityIds: number[
     }
     if (Object.keys(row).length) targets[String(pid)] = row;
   }
-  if (Object.keys(errors).length === 0 && Object.keys(targets).length === 0 && priorityIds[0] !== undefined) errors[targetField('first', priorityIds[0])] = 'sla.errors.noTargets';
+  if (Object.keys(errors).length === 0 && Object.keys(targets).length === 0 && priorityIds[0] !== undefined)
+    errors[targetField('first', priorityIds[0])] = 'sla.errors.noTargets';
   return { targets, errors };
 }

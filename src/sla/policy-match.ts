@@ -24,9 +24,20 @@ export type Policy = {
   targets: Record<string, Targets>;
 };
 
-export type TicketFacts = { priorityId: number; categoryId: number | null; customerEmail: string | null; fieldValues: ReadonlyMap<number, string> };
+export type TicketFacts = {
+  priorityId: number;
+  categoryId: number | null;
+  customerEmail: string | null;
+  fieldValues: ReadonlyMap<number, string>;
+};
 
-const domainOf = (email: string | null) => (email?.includes('@') ? email.slice(email.lastIndexOf('@') + 1).trim().toLowerCase() : '');
+const domainOf = (email: string | null) =>
+  email?.includes('@')
+    ? email
+        .slice(email.lastIndexOf('@') + 1)
+        .trim()
+        .toLowerCase()
+    : '';
 
 export function policyFits(p: Policy, t: TicketFacts): boolean {
   if (!p.isActive) return false;
@@ -35,12 +46,17 @@ export function policyFits(p: Policy, t: TicketFacts): boolean {
     const domain = domainOf(t.customerEmail);
     if (domain !== p.customerDomain && !domain.endsWith(`.${p.customerDomain}`)) return false;
   }
-  if (p.fieldId !== null && (t.fieldValues.get(p.fieldId) ?? '').trim().toLowerCase() !== (p.fieldValue ?? '').trim().toLowerCase()) return false;
+  if (
+    p.fieldId !== null &&
+    (t.fieldValues.get(p.fieldId) ?? '').trim().toLowerCase() !== (p.fieldValue ?? '').trim().toLowerCase()
+  )
+    return false;
   const targets = p.targets[String(t.priorityId)];
   return targets !== undefined && targetKinds.some((k) => targets[k] !== undefined);
 }
 
-export const inMatchingOrder = (policies: readonly Policy[]): Policy[] => [...policies].sort((a, b) => a.position - b.position || a.id - b.id);
+export const inMatchingOrder = (policies: readonly Policy[]): Policy[] =>
+  [...policies].sort((a, b) => a.position - b.position || a.id - b.id);
 
 /** The policy that applies to a ticket and its targets for the ticket's priority, or null. */
 export function matchPolicy(policies: readonly Policy[], t: TicketFacts): { policy: Policy; targets: Targets } | null {

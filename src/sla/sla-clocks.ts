@@ -6,22 +6,47 @@ import { businessTimeBetween, compileCalendar, type BusinessCalendar } from './b
 import { calendarForCategory, findCalendar } from './calendars.repo';
 import { modeOf, nextClock } from './clock-plan';
 import { findTicketByTrackingId } from '../tickets/tickets.repo';
-import { clocksOf, deleteClock, fieldValuesOf, lockedClocksOf, readClockFacts, recordBreach, refreshTicketSlaDue, upsertClock } from './clocks.repo';
+import {
+  clocksOf,
+  deleteClock,
+  fieldValuesOf,
+  lockedClocksOf,
+  readClockFacts,
+  recordBreach,
+  refreshTicketSlaDue,
+  upsertClock,
+} from './clocks.repo';
 import { findPolicy, listPolicies } from './policies.repo';
 import { matchPolicy, targetKinds, type TargetKind } from './policy-match';
 
 const MINUTE = 60_000;
 /** Without any calendar the clocks run round the clock. */
-const aroundTheClock = compileCalendar({ timeZone: 'UTC', week: Array.from({ length: 7 }, () => [{ start: 0, end: 1440 }]), holidays: [] });
+const aroundTheClock = compileCalendar({
+  timeZone: 'UTC',
+  week: Array.from({ length: 7 }, () => [{ start: 0, end: 1440 }]),
+  holidays: [],
+});
 const system = { type: 'system' as const, id: null };
 
 /** The calendar a ticket's targets count in: the policy's, else its category's, else the default. */
-export async function calendarOf(trx: Knex, policyCalendarId: number | null, categoryId: number): Promise<BusinessCalendar> {
-  const row = (policyCalendarId !== null ? await findCalendar(trx, policyCalendarId) : undefined) ?? (await calendarForCategory(trx, categoryId));
+export async function calendarOf(
+  trx: Knex,
+  policyCalendarId: number | null,
+  categoryId: number,
+): Promise<BusinessCalendar> {
+  const row =
+    (policyCalendarId !== null ? await findCalendar(trx, policyCalendarId) : undefined) ??
+    (await calendarForCategory(trx, categoryId));
   return row ? compileCalendar(row) : aroundTheClock;
 }
 
-export type ClockDisplay = { kind: TargetKind; state: 'running' | 'paused' | 'stopped' | 'met' | 'metLate' | 'breached'; dueAt: number | null; leftMs: number; at: number | null };
+export type ClockDisplay = {
+  kind: TargetKind;
+  state: 'running' | 'paused' | 'stopped' | 'met' | 'metLate' | 'breached';
+  dueAt: number | null;
+  leftMs: number;
+  at: number | null;
+};
 
 /** A ticket's clocks as staff see them: business time left (negative when overdue), or when met or breached. */
 export async function clocksForDisplay(db: Knex, ticketId: number, now: number): Promise<ClockDisplay[]> {
@@ -33,11 +58,40 @@ export async function clocksForDisplay(db: Knex, ticketId: number, now: number):
   return targetKinds.flatMap((kind): ClockDisplay[] => {
     const c = clocks.find((x) => x.kind === kind);
     if (!c) return [];
-    if (c.metAt !== null) return [{ kind, state: c.breachedAt !== null ? 'metLate' : 'met', dueAt: null, leftMs: 0, at: c.metAt } satisfies ClockDisplay];
-    if (c.stoppedAt !== null) return [{ kind, state: 'stopped', dueAt: null, leftMs: c.targetMs - c.usedMs, at: c.stoppedAt } satisfies ClockDisplay];
-    if (c.runningSince === null) return [{ kind, state: 'paused', dueAt: null, leftMs: Math.max(0, c.targetMs - c.usedMs), at: null } satisfies ClockDisplay];
+    if (c.metAt !== null)
+      return [
+        {
+          kind,
+          state: c.breachedAt !== null ? 'metLate' : 'met',
+          dueAt: null,
+          leftMs: 0,
+          at: c.metAt,
+        } satisfies ClockDisplay,
+      ];
+    if (c.stoppedAt !== null)
+      return [
+        { kind, state: 'stopped', dueAt: null, leftMs: c.targetMs - c.usedMs, at: c.stoppedAt } satisfies ClockDisplay,
+      ];
+    if (c.runningSince === null)
+      return [
+        {
+          kind,
+          state: 'paused',
+          dueAt: null,
+          leftMs: Math.max(0, c.targetMs - c.usedMs),
+          at: null,
+        } satisfies ClockDisplay,
+      ];
     const leftMs = c.dueAt === null ? 0 : businessTimeBetween(cal, now, c.dueAt);
-    return [{ kind, state: c.breachedAt !== null || (c.dueAt !== null && c.dueAt <= now) ? 'breached' : 'running', dueAt: c.dueAt, leftMs, at: c.breachedAt } satisfies ClockDisplay];
+    return [
+      {
+        kind,
+        state: c.breachedAt !== null || (c.dueAt !== null && c.dueAt <= now) ? 'breached' : 'running',
+        dueAt: c.dueAt,
+        leftMs,
+        at: c.breachedAt,
+      } satisfies ClockDisplay,
+    ];
   });
 }
 
@@ -53,7 +107,9 @@ export async function syncTicketClocks(trx: Knex, ticketId: number, now: number)
   if (policies.length === 0 && existing.length === 0) return;
   const facts = await readClockFacts(trx, ticketId);
   if (!facts) return;
-  const fieldValues = policies.some((p) => p.fieldId !== null) ? await fieldValuesOf(trx, ticketId) : new Map<number, string>();
+  const fieldValues = policies.some((p) => p.fieldId !== null)
+    ? await fieldValuesOf(trx, ticketId)
+    : new Map<number, string>();
   const match = matchPolicy(policies, { ...facts, fieldValues });
   const targets = match?.targets ?? {};
   if (!match && existing.length === 0) return;
@@ -62,7 +118,14 @@ export async function syncTicketClocks(trx: Knex, ticketId: number, now: number)
   for (const kind of targetKinds) {
     const before = existing.find((c) => c.kind === kind);
     const minutes = targets[kind];
-    const change = nextClock(kind, before, modeOf(kind, facts, targets, now), { ms: (minutes ?? 0) * MINUTE, policyId: match?.policy.id ?? null }, cal, now);
+    const change = nextClock(
+      kind,
+      before,
+      modeOf(kind, facts, targets, now),
+      { ms: (minutes ?? 0) * MINUTE, policyId: match?.policy.id ?? null },
+      cal,
+      now,
+    );
     if (change.row === null) {
       if (before) await deleteClock(trx, ticketId, kind);
       changed ||= before !== undefined;
@@ -79,8 +142,15 @@ export async function syncTicketClocks(trx: Knex, ticketId: number, now: number)
 }
 
 const relevant = new Set<TicketEvent['type']>([
-  'ticket.created', 'ticket.customer_replied', 'ticket.staff_replied', 'ticket.status_changed', 'ticket.priority_changed',
-  'ticket.category_changed', 'ticket.escalated', 'ticket.field_changed', 'ticket.merged',
+  'ticket.created',
+  'ticket.customer_replied',
+  'ticket.staff_replied',
+  'ticket.status_changed',
+  'ticket.priority_changed',
+  'ticket.category_changed',
+  'ticket.escalated',
+  'ticket.field_changed',
+  'ticket.merged',
 ]);
 
 /** The clocks follow every change that can start, stop, pause or retarget them. */

@@ -19,10 +19,17 @@ export const staffReplyReplayWindowMs = 10 * 60_000;
  * sha256 of each attached file. A second genuine "see attached" with another file, or under
  * another subject, is another answer.
  */
-export function staffReplyDigest(ticketId: number, staffId: number, mail: { subject: string; text: string; files: { content: Buffer }[] }): string {
+export function staffReplyDigest(
+  ticketId: number,
+  staffId: number,
+  mail: { subject: string; text: string; files: { content: Buffer }[] },
+): string {
   const collapse = (s: string) => s.replace(/\s+/g, ' ').trim();
   const files = mail.files.map((f) => crypto.createHash('sha256').update(f.content).digest('hex')).sort();
-  return crypto.createHash('sha256').update(JSON.stringify([ticketId, staffId, collapse(mail.subject), collapse(mail.text), files])).digest('hex');
+  return crypto
+    .createHash('sha256')
+    .update(JSON.stringify([ticketId, staffId, collapse(mail.subject), collapse(mail.text), files]))
+    .digest('hex');
 }
 
 /**
@@ -43,13 +50,21 @@ export async function deliverStaffReply(
     replayAccepted?: boolean;
   },
   record: (trx: Knex.Transaction) => Promise<number>,
-  recorded: (trx: Knex.Transaction, inboundId: number, outcome: { ticketId: number; messageId: number; reason: string | null }) => Promise<void>,
+  recorded: (
+    trx: Knex.Transaction,
+    inboundId: number,
+    outcome: { ticketId: number; messageId: number; reason: string | null },
+  ) => Promise<void>,
 ): Promise<{ inboundId: number; ticketId: number }> {
   return withTransaction(deps.db, async (trx) => {
     const inboundId = await record(trx);
     const now = deps.clock.now();
     await recordReplyDigest(trx, input.digest, now, now - staffReplyReplayWindowMs, input.replayAccepted ?? false);
-    const messageId = await addStaffReply({ ...deps, db: trx }, input.ticket, { staff: input.staff, body: input.body, files: input.files });
+    const messageId = await addStaffReply({ ...deps, db: trx }, input.ticket, {
+      staff: input.staff,
+      body: input.body,
+      files: input.files,
+    });
     if (input.emailMessageId) await setMessageEmailId(trx, messageId, input.emailMessageId);
     await recorded(trx, inboundId, { ticketId: input.ticket.id, messageId, reason: 'staff_reply' });
     return { inboundId, ticketId: input.ticket.id };
@@ -57,11 +72,21 @@ export async function deliverStaffReply(
 }
 
 /** The audit row of a refused staff answer by e-mail: who it claimed to be, for which ticket, and why not. */
-export async function auditStaffReplyRefusal(trx: Knex, claim: ClaimedStaffReply, reason: string, from: string, now: number): Promise<void> {
-  await recordAudit(trx, {
-    actor: null,
-    action: 'mail_staff_reply_refused',
-    target: { type: 'ticket', id: claim.ticketId },
-    details: { reason, from: from.slice(0, 254), staffId: claim.staffId },
-  }, now);
+export async function auditStaffReplyRefusal(
+  trx: Knex,
+  claim: ClaimedStaffReply,
+  reason: string,
+  from: string,
+  now: number,
+): Promise<void> {
+  await recordAudit(
+    trx,
+    {
+      actor: null,
+      action: 'mail_staff_reply_refused',
+      target: { type: 'ticket', id: claim.ticketId },
+      details: { reason, from: from.slice(0, 254), staffId: claim.staffId },
+    },
+    now,
+  );
 }

@@ -6,5 +6,8 @@ declare module 'mailauth/lib/dkim/verify' {
     signingHeaders?: { keys: string; headers: string[] };
     status: { result: string; aligned?: string | false; underSized?: number; comment?: string };
   };
-  export function dkimVerify(input: Buffer, options: { resolver?: DnsResolver; minBitLength?: number }): Promise<{ headerFrom: string[]; results: DkimResult[] }>;
+  export function dkimVerify(
+    input: Buffer,
+    options: { resolver?: DnsResolver; minBitLength?: number },
+  ): Promise<{ headerFrom: string[]; results: DkimResult[] }>;
 }

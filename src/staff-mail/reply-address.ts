@@ -40,7 +40,10 @@ function base32(bytes: Buffer, chars: number): string {
 export type StaffReplyKey = { ticketId: number; staffId: number; day: number; version: number };
 
 function macOf(secret: string, key: StaffReplyKey): string {
-  const digest = crypto.createHmac('sha256', secret).update(`staff-reply:2:${key.ticketId}:${key.staffId}:${key.day}:${key.version}`).digest();
+  const digest = crypto
+    .createHmac('sha256', secret)
+    .update(`staff-reply:2:${key.ticketId}:${key.staffId}:${key.day}:${key.version}`)
+    .digest();
   return base32(digest.subarray(0, macBytes), macChars);
 }
 
@@ -52,14 +55,23 @@ function partsOf(address: string): { base: string; tag: string | null; domain: s
   if (at <= 0) return null;
   const local = address.slice(0, at).toLowerCase();
   const plus = local.indexOf('+');
-  return { base: plus < 0 ? local : local.slice(0, plus), tag: plus < 0 ? null : local.slice(plus + 1), domain: address.slice(at + 1).toLowerCase() };
+  return {
+    base: plus < 0 ? local : local.slice(0, plus),
+    tag: plus < 0 ? null : local.slice(plus + 1),
+    domain: address.slice(at + 1).toLowerCase(),
+  };
 }
 
 /**
  * The Reply-To of a staff notification about `ticketId` sent to `staffId`, issued `now`; null
  * when the reply address's local part is too long to carry the tag (over 64 characters).
  */
-export function staffReplyAddress(secret: string, replyAddress: string, key: Omit<StaffReplyKey, 'day'>, now: number): string | null {
+export function staffReplyAddress(
+  secret: string,
+  replyAddress: string,
+  key: Omit<StaffReplyKey, 'day'>,
+  now: number,
+): string | null {
   const parts = partsOf(replyAddress);
   if (!parts) return null;
   const full: StaffReplyKey = { ...key, day: dayOf(now) };
@@ -75,13 +87,24 @@ export type ClaimedStaffReply = StaffReplyKey & { address: string; mac: string }
  * mail). Only the help desk's own reply address counts: a customer's reply-all that copies some
  * other `x+t1s2d3v4.…@elsewhere` address is ordinary mail.
  */
-export function claimedStaffReply(recipients: readonly string[], replyAddresses: readonly string[]): ClaimedStaffReply | null {
+export function claimedStaffReply(
+  recipients: readonly string[],
+  replyAddresses: readonly string[],
+): ClaimedStaffReply | null {
   const ours = replyAddresses.map(partsOf).filter((p) => p !== null);
   for (const address of recipients) {
     const parts = partsOf(address);
     if (!parts?.tag || !ours.some((o) => o.base === parts.base && o.domain === parts.domain)) continue;
     const m = tagPattern.exec(parts.tag);
-    if (m) return { address: address.toLowerCase(), ticketId: Number(m[1]), staffId: Number(m[2]), day: Number(m[3]), version: Number(m[4]), mac: m[5]! };
+    if (m)
+      return {
+        address: address.toLowerCase(),
+        ticketId: Number(m[1]),
+        staffId: Number(m[2]),
+        day: Number(m[3]),
+        version: Number(m[4]),
+        mac: m[5]!,
+      };
   }
   return null;
 }

@@ -35,7 +35,9 @@ function trustedVerdict(mail: IncomingMail, authServId: string, fromDomain: stri
  */
 function dkimPasses(r: DkimResult, claimedAddress: string): boolean {
   if (r.status.result !== 'pass' || !r.status.aligned || r.status.underSized) return false;
-  return (r.signingHeaders?.headers ?? []).some((line) => /^(to|cc)\s*:/i.test(line) && line.toLowerCase().includes(claimedAddress));
+  return (r.signingHeaders?.headers ?? []).some(
+    (line) => /^(to|cc)\s*:/i.test(line) && line.toLowerCase().includes(claimedAddress),
+  );
 }
 
 /**
@@ -43,14 +45,28 @@ function dkimPasses(r: DkimResult, claimedAddress: string): boolean {
  * Authentication-Results of our receiving server (when `trustedAuthServId` is set), else our own
  * DKIM check. SPF alone never counts: it vouches for the envelope sender, not for From.
  */
-export async function authenticateSender(raw: Buffer, mail: IncomingMail, claimedAddress: string, opts: { trustedAuthServId: string; resolver?: DnsResolver }): Promise<SenderAuth> {
+export async function authenticateSender(
+  raw: Buffer,
+  mail: IncomingMail,
+  claimedAddress: string,
+  opts: { trustedAuthServId: string; resolver?: DnsResolver },
+): Promise<SenderAuth> {
   const from = mail.from?.address;
   if (!from) return { pass: false, detail: 'no From address' };
   const fromDomain = domainOf(from);
-  if (opts.trustedAuthServId && trustedVerdict(mail, opts.trustedAuthServId, fromDomain)) return { pass: true, via: 'authentication-results' };
+  if (opts.trustedAuthServId && trustedVerdict(mail, opts.trustedAuthServId, fromDomain))
+    return { pass: true, via: 'authentication-results' };
   const verified = await dkimVerify(raw, { resolver: opts.resolver, minBitLength: 1024 });
-  if (verified.headerFrom.length !== 1 || verified.headerFrom[0]!.toLowerCase() !== from) return { pass: false, detail: 'not exactly one From address' };
+  if (verified.headerFrom.length !== 1 || verified.headerFrom[0]!.toLowerCase() !== from)
+    return { pass: false, detail: 'not exactly one From address' };
   if (verified.results.some((r) => dkimPasses(r, claimedAddress))) return { pass: true, via: 'dkim' };
-  const seen = verified.results.map((r) => `${r.signingDomain || '?'}: ${r.status.result}${r.status.aligned ? '' : ' (not aligned)'}`).join(', ');
-  return { pass: false, detail: seen ? `no DKIM signature of ${fromDomain} that passes and covers the reply address (${seen})` : 'no DKIM signature' };
+  const seen = verified.results
+    .map((r) => `${r.signingDomain || '?'}: ${r.status.result}${r.status.aligned ? '' : ' (not aligned)'}`)
+    .join(', ');
+  return {
+    pass: false,
+    detail: seen
+      ? `no DKIM signature of ${fromDomain} that passes and covers the reply address (${seen})`
+      : 'no DKIM signature',
+  };
 }

@@ -9,7 +9,14 @@ import { replyKeyVersionOf } from './staff-mail.repo';
  * and never stored: the day it is sent and the member's current key version go into it. Null when
  * the reply address is too long to carry the tag.
  */
-export async function signedReplyTo(db: Knex, secret: string, settings: Settings, ticketId: number, staffId: number, now: number): Promise<string | null> {
+export async function signedReplyTo(
+  db: Knex,
+  secret: string,
+  settings: Settings,
+  ticketId: number,
+  staffId: number,
+  now: number,
+): Promise<string | null> {
   const version = await replyKeyVersionOf(db, staffId);
   return staffReplyAddress(secret, replyAddressOf(settings), { ticketId, staffId, version }, now);
 }

@@ -7,7 +7,12 @@ import { findStaffByEmail, findStaffById, toStaff, type Staff } from '../staff/s
 import { findTicketById, type TicketView } from '../tickets/tickets.repo';
 import { liveTicket } from '../mail-intake/threading';
 import type { IncomingMail } from '../mail-intake/parse-mail';
-import { claimedStaffReply, staffReplyExpired, staffReplySignatureValid, type ClaimedStaffReply } from './reply-address';
+import {
+  claimedStaffReply,
+  staffReplyExpired,
+  staffReplySignatureValid,
+  type ClaimedStaffReply,
+} from './reply-address';
 import { authenticateSender, type DnsResolver } from './sender-auth';
 import { replyKeyVersionOf } from './staff-mail.repo';
 
@@ -42,22 +47,47 @@ export type StaffReplyCheckDeps = { db: Knex; signingSecret: string; now: number
  * forward, is threaded as ordinary mail. A refusal (kept aside, audited) is for mail that claims
  * to come from staff.
  */
-export async function checkStaffReply(deps: StaffReplyCheckDeps, raw: Buffer, mail: IncomingMail, settings: Settings): Promise<StaffReplyCheck | null> {
+export async function checkStaffReply(
+  deps: StaffReplyCheckDeps,
+  raw: Buffer,
+  mail: IncomingMail,
+  settings: Settings,
+): Promise<StaffReplyCheck | null> {
   const claim = claimedStaffReply(mail.envelopeRecipients, [replyAddressOf(settings)]);
   if (!claim) return null;
   const from = mail.from?.address ?? '';
-  const refuse = (reason: StaffReplyRefusal, detail: string): StaffReplyCheck => ({ kind: 'refused', claim, reason, detail: `${detail} (${claim.address})` });
+  const refuse = (reason: StaffReplyRefusal, detail: string): StaffReplyCheck => ({
+    kind: 'refused',
+    claim,
+    reason,
+    detail: `${detail} (${claim.address})`,
+  });
   // Addresses are stored lower-cased and the parser lower-cases From: exact comparisons here, whatever the database's collation.
   const fromStaff = await findStaffByEmail(deps.db, from);
-  const refuseIfStaff = (reason: StaffReplyRefusal, detail: string) => (fromStaff?.email.toLowerCase() === from ? refuse(reason, detail) : null);
+  const refuseIfStaff = (reason: StaffReplyRefusal, detail: string) =>
+    fromStaff?.email.toLowerCase() === from ? refuse(reason, detail) : null;
   if (!settings['mail.staffReplies']) return refuseIfStaff('staff_reply_off', 'staff answers by e-mail are turned off');
-  if (!staffReplySignatureValid(deps.signingSecret, claim)) return refuseIfStaff('staff_reply_bad_signature', 'the reply address is not one the help desk signed');
-  if (staffReplyExpired(claim, deps.now)) return refuseIfStaff('staff_reply_expired', `the reply address was issued on day ${claim.day} and is no longer valid`);
+  if (!staffReplySignatureValid(deps.signingSecret, claim))
+    return refuseIfStaff('staff_reply_bad_signature', 'the reply address is not one the help desk signed');
+  if (staffReplyExpired(claim, deps.now))
+    return refuseIfStaff(
+      'staff_reply_expired',
+      `the reply address was issued on day ${claim.day} and is no longer valid`,
+    );
   const row = await findStaffById(deps.db, claim.staffId);
-  if (!row || row.email.toLowerCase() !== from) return refuseIfStaff('staff_reply_wrong_sender', `from ${from || '?'}, not the staff member the address belongs to`);
-  if (claim.version !== (await replyKeyVersionOf(deps.db, claim.staffId))) return refuse('staff_reply_revoked', `the reply addresses of staff member #${row.id} were revoked`);
-  const auth = await authenticateSender(raw, mail, claim.address, { trustedAuthServId: settings['mail.trustedAuthServId'], resolver: deps.resolver });
-  if (!auth.pass) return refuse('staff_reply_unauthenticated', `the sender is not authenticated for ${from}: ${auth.detail}`);
+  if (!row || row.email.toLowerCase() !== from)
+    return refuseIfStaff(
+      'staff_reply_wrong_sender',
+      `from ${from || '?'}, not the staff member the address belongs to`,
+    );
+  if (claim.version !== (await replyKeyVersionOf(deps.db, claim.staffId)))
+    return refuse('staff_reply_revoked', `the reply addresses of staff member #${row.id} were revoked`);
+  const auth = await authenticateSender(raw, mail, claim.address, {
+    trustedAuthServId: settings['mail.trustedAuthServId'],
+    resolver: deps.resolver,
+  });
+  if (!auth.pass)
+    return refuse('staff_reply_unauthenticated', `the sender is not authenticated for ${from}: ${auth.detail}`);
   const staff = toStaff(row);
   if (!staff.isActive) return refuse('staff_reply_inactive', `staff member #${staff.id} is deactivated`);
   const ticket = await liveTicket(deps.db, await findTicketById(deps.db, claim.ticketId));

@@ -31,7 +31,8 @@ export async function authenticateStaff(
   const row = await findStaffByEmail(db, email);
   const attempt = { ip: input.ip, email, deviceId: row && input.deviceOf ? input.deviceOf(row.id) : null };
   const verdict = await countLoginAttempt(db, attempt, clock.now());
-  if (verdict.waitSeconds > 0) throw new TooManyRequestsError('Too many failed sign-in attempts. Please wait and try again.', verdict.waitSeconds);
+  if (verdict.waitSeconds > 0)
+    throw new TooManyRequestsError('Too many failed sign-in attempts. Please wait and try again.', verdict.waitSeconds);
   // Held back without a database connection: only a timer waits.
   if (verdict.delayMs > 0 && !(row && (await hasTwoFactor(db, row.id)))) await sleep(verdict.delayMs);
 

@@ -24,7 +24,15 @@ export const capabilities = [
 export type Capability = (typeof capabilities)[number];
 
 /** What a staff member without a role may do: work the tickets of their categories. */
-export const defaultStaffCapabilities: readonly Capability[] = ['tickets.view', 'tickets.reply', 'tickets.create', 'tickets.assign_others', 'tickets.change_category', 'tickets.merge', 'tickets.export'];
+export const defaultStaffCapabilities: readonly Capability[] = [
+  'tickets.view',
+  'tickets.reply',
+  'tickets.create',
+  'tickets.assign_others',
+  'tickets.change_category',
+  'tickets.merge',
+  'tickets.export',
+];
 
 export function isCapability(value: unknown): value is Capability {
   return typeof value === 'string' && (capabilities as readonly string[]).includes(value);

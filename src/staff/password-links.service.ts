@@ -43,11 +43,19 @@ export async function requestPasswordReset(deps: StaffAdminDeps, input: { email:
 }
 
 /** Issues a single-use reset link for an account and queues the mail that carries it. */
-async function queueResetLink(trx: Trx, deps: StaffAdminDeps, staff: { id: number; email: string; name: string; language: string }, now: number): Promise<void> {
+async function queueResetLink(
+  trx: Trx,
+  deps: StaffAdminDeps,
+  staff: { id: number; email: string; name: string; language: string },
+  now: number,
+): Promise<void> {
   const token = await issueStaffToken(trx, staff.id, 'reset', now);
   const settings = await deps.settings.all(trx);
   await queueMail(trx, deps, {
-    template: 'staff_password_reset', to: { address: staff.email, name: staff.name }, language: staff.language, automatic: true,
+    template: 'staff_password_reset',
+    to: { address: staff.email, name: staff.name },
+    language: staff.language,
+    automatic: true,
     vars: { url: `${settings['helpdesk.url']}/admin/reset/${token}`, validMinutes: tokenLifetimes.reset / 60_000 },
   });
 }
@@ -64,7 +72,8 @@ export async function resetPasswordOf(deps: StaffAdminDeps, actor: AdminActor, i
   await withTransaction(deps.db, async (trx) => {
     const person = await changeableAccount(trx, actor, id);
     if (id === actor.id) throw new ConflictError('own_account', 'Use your profile to change your own password.');
-    if (!person.isActive || person.invited) throw new ConflictError('no_password', 'This account has no password to reset.');
+    if (!person.isActive || person.invited)
+      throw new ConflictError('no_password', 'This account has no password to reset.');
     const staff = await findStaffById(trx, id);
     if (!staff) throw new NotFoundError();
     await updateStaffAccount(trx, id, { passwordHash: unusable }, now);
@@ -72,14 +81,29 @@ export async function resetPasswordOf(deps: StaffAdminDeps, actor: AdminActor, i
     const tokensRevoked = await deleteTokensOfStaff(trx, id);
     await queueResetLink(trx, deps, staff, now);
     await queueSecurityNotice(trx, deps, id, 'password_reset_by_admin', { byName: actor.name });
-    await recordAudit(trx, { actor, ip: actor.ip, action: 'staff.password_reset_by_admin', target: { type: 'staff', id }, details: { tokensRevoked } }, now);
+    await recordAudit(
+      trx,
+      {
+        actor,
+        ip: actor.ip,
+        action: 'staff.password_reset_by_admin',
+        target: { type: 'staff', id },
+        details: { tokensRevoked },
+      },
+      now,
+    );
   });
 }
 
 export type LinkHolder = { staffId: number; name: string; email: string };
 
 /** Who a link from a mail belongs to, or null for anything but a valid, unused, unexpired token. */
-export async function linkHolder(db: Db, purpose: TokenPurpose, token: unknown, now: number): Promise<LinkHolder | null> {
+export async function linkHolder(
+  db: Db,
+  purpose: TokenPurpose,
+  token: unknown,
+  now: number,
+): Promise<LinkHolder | null> {
   const stored = await validStaffToken(db, token, purpose, now);
   const staff = stored ? await findStaffForAdmin(db, stored.staffId) : undefined;
   if (!stored || !staff?.isActive || (purpose === 'invite') !== staff.invited) return null;
@@ -96,7 +120,12 @@ export class LinkInvalidError extends ValidationError {
  * Sets the password through a link (and, for an invitation, the name the colleague wants to be
  * known by). The token is used up in the same transaction; all sessions of the account end.
  */
-export async function setPasswordByLink(deps: StaffAdminDeps, purpose: TokenPurpose, token: unknown, input: { name?: unknown; password?: unknown; ip: string }): Promise<LinkHolder> {
+export async function setPasswordByLink(
+  deps: StaffAdminDeps,
+  purpose: TokenPurpose,
+  token: unknown,
+  input: { name?: unknown; password?: unknown; ip: string },
+): Promise<LinkHolder> {
   const now = deps.clock.now();
   const holder = await linkHolder(deps.db, purpose, token, now);
   if (!holder) throw new LinkInvalidError();
@@ -114,14 +143,22 @@ export async function setPasswordByLink(deps: StaffAdminDeps, purpose: TokenPurp
   const passwordHash = await hashPassword(password);
   await withTransaction(deps.db, async (trx) => {
     const stored = await validStaffToken(trx, token, purpose, now);
-    if (!stored || stored.staffId !== holder.staffId || !(await useStaffToken(trx, stored, now))) throw new LinkInvalidError();
+    if (!stored || stored.staffId !== holder.staffId || !(await useStaffToken(trx, stored, now)))
+      throw new LinkInvalidError();
     await updateStaffAccount(trx, holder.staffId, { passwordHash, name, invitedAt: null }, now);
     await endStaffSessions(trx, holder.staffId, now);
     if (purpose === 'reset') await queueSecurityNotice(trx, deps, holder.staffId, 'password_reset');
-    await recordAudit(trx, {
-      actor: { id: holder.staffId, name }, ip: input.ip, action: purpose === 'invite' ? 'staff.invitation_accepted' : 'staff.password_reset', target: { type: 'staff', id: holder.staffId },
-      ...(name !== holder.name ? { details: { before: { name: holder.name }, after: { name } } } : {}),
-    }, now);
+    await recordAudit(
+      trx,
+      {
+        actor: { id: holder.staffId, name },
+        ip: input.ip,
+        action: purpose === 'invite' ? 'staff.invitation_accepted' : 'staff.password_reset',
+        target: { type: 'staff', id: holder.staffId },
+        ...(name !== holder.name ? { details: { before: { name: holder.name }, after: { name } } } : {}),
+      },
+      now,
+    );
   });
   return { ...holder, name };
 }

@@ -38,21 +38,35 @@ export async function roleById(db: Db, id: number): Promise<Role> {
 }
 
 /** Creates (id null) or changes a custom role; the built-in Administrator is not a row and cannot be edited. */
-export async function saveRole(db: Db, actor: AdminActor, id: number | null, input: unknown, now: number): Promise<number> {
+export async function saveRole(
+  db: Db,
+  actor: AdminActor,
+  id: number | null,
+  input: unknown,
+  now: number,
+): Promise<number> {
   const data = parseRole(input);
   return withTransaction(db, async (trx) => {
     const before = id === null ? null : await roleById(trx, id);
-    if (await roleNameTaken(trx, data.name, id)) throw new ValidationError('A role has this name.', { name: 'roles.errors.nameTaken' });
+    if (await roleNameTaken(trx, data.name, id))
+      throw new ValidationError('A role has this name.', { name: 'roles.errors.nameTaken' });
     // The form offers no capability of a feature not built yet; one the role held stays.
     const kept = (before?.capabilities ?? []).filter((c) => !isCapabilityOffered(c));
     data.capabilities = capabilities.filter((c) => data.capabilities.includes(c) || kept.includes(c));
     const roleId = id ?? (await insertRole(trx, data, now));
     if (id !== null) await updateRole(trx, id, data, now);
     const after = { name: data.name, capabilities: data.capabilities };
-    await recordAudit(trx, {
-      actor, ip: actor.ip, action: before ? 'role.changed' : 'role.created', target: { type: 'role', id: roleId },
-      details: before ? { before: { name: before.name, capabilities: before.capabilities }, after } : { after },
-    }, now);
+    await recordAudit(
+      trx,
+      {
+        actor,
+        ip: actor.ip,
+        action: before ? 'role.changed' : 'role.created',
+        target: { type: 'role', id: roleId },
+        details: before ? { before: { name: before.name, capabilities: before.capabilities }, after } : { after },
+      },
+      now,
+    );
     return roleId;
   });
 }
@@ -63,6 +77,16 @@ export async function removeRole(db: Db, actor: AdminActor, id: number, now: num
     const role = await roleById(trx, id);
     if (await roleInUse(trx, id)) throw new ConflictError('role_in_use', 'Staff members hold this role.');
     await deleteRole(trx, id);
-    await recordAudit(trx, { actor, ip: actor.ip, action: 'role.deleted', target: { type: 'role', id }, details: { before: { name: role.name, capabilities: role.capabilities } } }, now);
+    await recordAudit(
+      trx,
+      {
+        actor,
+        ip: actor.ip,
+        action: 'role.deleted',
+        target: { type: 'role', id },
+        details: { before: { name: role.name, capabilities: role.capabilities } },
+      },
+      now,
+    );
   });
 }

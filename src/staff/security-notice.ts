@@ -9,7 +9,13 @@ import { findStaffById } from './staff.repo';
  * the change and the notice are stored together. It goes to the account's address in its
  * language and points to "forgot password", the one way to act that needs no sign-in.
  */
-export async function queueSecurityNotice(trx: Trx, deps: QueueMailDeps, staffId: number, event: SecurityEvent, opts: { byName?: string } = {}): Promise<void> {
+export async function queueSecurityNotice(
+  trx: Trx,
+  deps: QueueMailDeps,
+  staffId: number,
+  event: SecurityEvent,
+  opts: { byName?: string } = {},
+): Promise<void> {
   const staff = await findStaffById(trx, staffId);
   if (!staff) return;
   const settings = await deps.settings.all(trx);
@@ -18,6 +24,11 @@ export async function queueSecurityNotice(trx: Trx, deps: QueueMailDeps, staffId
     to: { address: staff.email, name: staff.name },
     language: staff.language,
     automatic: true,
-    vars: { event, at: deps.clock.now(), ...(opts.byName ? { byName: opts.byName } : {}), resetUrl: `${settings['helpdesk.url']}/admin/forgot-password` },
+    vars: {
+      event,
+      at: deps.clock.now(),
+      ...(opts.byName ? { byName: opts.byName } : {}),
+      resetUrl: `${settings['helpdesk.url']}/admin/forgot-password`,
+    },
   });
 }

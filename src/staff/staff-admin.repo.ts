@@ -16,8 +16,15 @@ export type StaffListRow = {
 };
 
 type Row = {
-  id: number; name: string; email: string; is_admin: boolean | number; is_active: boolean | number; role_id: number | null;
-  role_name: string | null; last_login_at: number | null; invited_at: number | null;
+  id: number;
+  name: string;
+  email: string;
+  is_admin: boolean | number;
+  is_active: boolean | number;
+  role_id: number | null;
+  role_name: string | null;
+  last_login_at: number | null;
+  invited_at: number | null;
 };
 
 const toRow = (r: Row, categoryIds: number[]): StaffListRow => ({
@@ -36,13 +43,24 @@ const toRow = (r: Row, categoryIds: number[]): StaffListRow => ({
 const select = (db: Knex) =>
   db('staff_users')
     .leftJoin('roles', 'roles.id', 'staff_users.role_id')
-    .select('staff_users.id', 'staff_users.name', 'staff_users.email', 'staff_users.is_admin', 'staff_users.is_active', 'staff_users.role_id', 'roles.name as role_name', 'staff_users.last_login_at', 'staff_users.invited_at');
+    .select(
+      'staff_users.id',
+      'staff_users.name',
+      'staff_users.email',
+      'staff_users.is_admin',
+      'staff_users.is_active',
+      'staff_users.role_id',
+      'roles.name as role_name',
+      'staff_users.last_login_at',
+      'staff_users.invited_at',
+    );
 
 async function categoriesOf(db: Knex, staffIds: number[]): Promise<Map<number, number[]>> {
   const out = new Map<number, number[]>();
   if (staffIds.length === 0) return out;
   const rows = await db('staff_categories').whereIn('staff_id', staffIds).select('staff_id', 'category_id');
-  for (const r of rows as Array<{ staff_id: number; category_id: number }>) out.set(Number(r.staff_id), [...(out.get(Number(r.staff_id)) ?? []), Number(r.category_id)]);
+  for (const r of rows as Array<{ staff_id: number; category_id: number }>)
+    out.set(Number(r.staff_id), [...(out.get(Number(r.staff_id)) ?? []), Number(r.category_id)]);
   return out;
 }
 
@@ -51,8 +69,14 @@ async function categoriesOf(db: Knex, staffIds: number[]): Promise<Map<number, n
  * whole list is one page, and the categories come in one query for all of them.
  */
 export async function listStaffForAdmin(db: Knex): Promise<StaffListRow[]> {
-  const rows = (await select(db).orderBy([{ column: 'staff_users.is_active', order: 'desc' }, { column: 'staff_users.name' }])) as Row[];
-  const cats = await categoriesOf(db, rows.map((r) => Number(r.id)));
+  const rows = (await select(db).orderBy([
+    { column: 'staff_users.is_active', order: 'desc' },
+    { column: 'staff_users.name' },
+  ])) as Row[];
+  const cats = await categoriesOf(
+    db,
+    rows.map((r) => Number(r.id)),
+  );
   return rows.map((r) => toRow(r, cats.get(Number(r.id)) ?? []));
 }
 
@@ -75,7 +99,15 @@ export async function existingCategoryIds(db: Knex, ids: number[]): Promise<numb
 export async function updateStaffAccount(
   db: Knex,
   id: number,
-  patch: Partial<{ name: string; email: string; isAdmin: boolean; roleId: number | null; isActive: boolean; passwordHash: string; invitedAt: number | null }>,
+  patch: Partial<{
+    name: string;
+    email: string;
+    isAdmin: boolean;
+    roleId: number | null;
+    isActive: boolean;
+    passwordHash: string;
+    invitedAt: number | null;
+  }>,
   now: number,
 ): Promise<void> {
   const columns: Record<string, unknown> = { updated_at: now };
@@ -91,7 +123,8 @@ export async function updateStaffAccount(
 
 export async function replaceStaffCategories(db: Knex, staffId: number, categoryIds: number[]): Promise<void> {
   await db('staff_categories').where({ staff_id: staffId }).del();
-  if (categoryIds.length) await db('staff_categories').insert(categoryIds.map((category_id) => ({ staff_id: staffId, category_id })));
+  if (categoryIds.length)
+    await db('staff_categories').insert(categoryIds.map((category_id) => ({ staff_id: staffId, category_id })));
 }
 
 /**

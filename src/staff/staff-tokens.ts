@@ -1,7 +1,15 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Db } from '../db/db';
 import { tokenSchema } from './staff.schema';
-import { findStaffToken, insertStaffToken, markStaffTokenUsed, newestStaffTokenId, retireStaffTokens, type StoredToken, type TokenPurpose } from './staff-tokens.repo';
+import {
+  findStaffToken,
+  insertStaffToken,
+  markStaffTokenUsed,
+  newestStaffTokenId,
+  retireStaffTokens,
+  type StoredToken,
+  type TokenPurpose,
+} from './staff-tokens.repo';
 
 /**
  * Single-use links for staff (invitation, password reset): 256 random bits in the mail, only
@@ -19,17 +27,31 @@ const hashOf = (token: string) => createHash('sha256').update(token, 'utf8').dig
  */
 export async function issueStaffToken(db: Db, staffId: number, purpose: TokenPurpose, now: number): Promise<string> {
   const token = randomBytes(32).toString('base64url');
-  await insertStaffToken(db, { staffId, purpose, tokenHash: hashOf(token), expiresAt: now + tokenLifetimes[purpose] }, now);
+  await insertStaffToken(
+    db,
+    { staffId, purpose, tokenHash: hashOf(token), expiresAt: now + tokenLifetimes[purpose] },
+    now,
+  );
   return token;
 }
 
 /** The unused, unexpired token of this purpose that the value from a link names, or null. */
-export async function validStaffToken(db: Db, raw: unknown, purpose: TokenPurpose, now: number): Promise<StoredToken | null> {
+export async function validStaffToken(
+  db: Db,
+  raw: unknown,
+  purpose: TokenPurpose,
+  now: number,
+): Promise<StoredToken | null> {
   const parsed = tokenSchema.safeParse(raw);
   if (!parsed.success) return null;
   const hash = hashOf(parsed.data);
   const stored = await findStaffToken(db, hash);
-  if (!stored || stored.tokenHash.length !== hash.length || !timingSafeEqual(Buffer.from(stored.tokenHash), Buffer.from(hash))) return null;
+  if (
+    !stored ||
+    stored.tokenHash.length !== hash.length ||
+    !timingSafeEqual(Buffer.from(stored.tokenHash), Buffer.from(hash))
+  )
+    return null;
   if (stored.purpose !== purpose || stored.usedAt !== null || stored.expiresAt <= now) return null;
   if ((await newestStaffTokenId(db, stored.staffId, purpose)) !== stored.id) return null;
   return stored;

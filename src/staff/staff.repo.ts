@@ -60,7 +60,17 @@ export function toStaff(row: StaffRow): Staff {
 }
 
 const columns = [
-  ...['id', 'email', 'name', 'password_hash', 'is_admin', 'is_active', 'language', 'role_id', 'sessions_valid_after'].map((c) => `staff_users.${c}`),
+  ...[
+    'id',
+    'email',
+    'name',
+    'password_hash',
+    'is_admin',
+    'is_active',
+    'language',
+    'role_id',
+    'sessions_valid_after',
+  ].map((c) => `staff_users.${c}`),
   'roles.capabilities as role_capabilities',
 ];
 const staffWithRole = (db: Knex) => db('staff_users').leftJoin('roles', 'roles.id', 'staff_users.role_id');
@@ -79,14 +89,14 @@ export async function insertStaff(
   now: number,
 ): Promise<number> {
   return insertReturningId(db, 'staff_users', {
-      email: input.email.toLowerCase(),
-      name: input.name,
-      password_hash: input.passwordHash,
-      is_admin: input.isAdmin,
-      is_active: true,
-      language: input.language,
-      created_at: now,
-      updated_at: now,
+    email: input.email.toLowerCase(),
+    name: input.name,
+    password_hash: input.passwordHash,
+    is_admin: input.isAdmin,
+    is_active: true,
+    language: input.language,
+    created_at: now,
+    updated_at: now,
   });
 }
 
@@ -112,10 +122,14 @@ export async function listActiveStaff(db: Knex): Promise<Array<{ id: number; nam
  * raises the account's reply key version, so its signed reply addresses stop working.
  */
 export async function endStaffSessions(db: Knex, staffId: number, now: number): Promise<number> {
-  const row = await db('staff_users').where({ id: staffId }).first<{ sessions_valid_after: number | null } | undefined>('sessions_valid_after');
+  const row = await db('staff_users')
+    .where({ id: staffId })
+    .first<{ sessions_valid_after: number | null } | undefined>('sessions_valid_after');
   const previous = row?.sessions_valid_after == null ? 0 : Number(row.sessions_valid_after);
   const next = Math.max(now, previous + 1);
   // Whatever ends the sessions also kills the signed reply addresses handed out so far (src/staff-mail).
-  await db('staff_users').where({ id: staffId }).update({ sessions_valid_after: next, reply_key_version: db.raw('reply_key_version + 1') });
+  await db('staff_users')
+    .where({ id: staffId })
+    .update({ sessions_valid_after: next, reply_key_version: db.raw('reply_key_version + 1') });
   return next;
 }

@@ -8,5 +8,9 @@ export type StaffWithRole = { is_admin: boolean | number; role_capabilities: str
  * do): who may be given a ticket or mailed about one, beside access to its category.
  */
 export function seesTickets(row: StaffWithRole): boolean {
-  return Boolean(row.is_admin) || row.role_capabilities === null || parseCapabilities(row.role_capabilities).includes('tickets.view');
+  return (
+    Boolean(row.is_admin) ||
+    row.role_capabilities === null ||
+    parseCapabilities(row.role_capabilities).includes('tickets.view')
+  );
 }

@@ -7,7 +7,12 @@ import { recordTagsInCategory } from './tags.repo';
  * ticket's tags, make its tags known in its category, in the event's transaction.
  */
 export const tagCategoriesKept: TicketSubscriber = async (trx, event) => {
-  if (event.type === 'ticket.tag_added' || event.type === 'ticket.category_changed' || event.type === 'ticket.escalated' || event.type === 'ticket.merged') {
+  if (
+    event.type === 'ticket.tag_added' ||
+    event.type === 'ticket.category_changed' ||
+    event.type === 'ticket.escalated' ||
+    event.type === 'ticket.merged'
+  ) {
     await recordTagsInCategory(trx, event.ticket.id, event.ticket.categoryId);
   }
 };

@@ -73,13 +73,19 @@ export async function listVisibleTagNames(db: Knex, categories: number[] | 'all'
 export async function recordTagsInCategory(trx: Knex, ticketId: number, categoryId: number): Promise<void> {
   const tagIds = (await trx('ticket_tags').where({ ticket_id: ticketId }).pluck('tag_id')).map(Number);
   if (tagIds.length === 0) return;
-  await trx('tag_categories').insert(tagIds.map((tag_id) => ({ tag_id, category_id: categoryId }))).onConflict(['tag_id', 'category_id']).ignore();
+  await trx('tag_categories')
+    .insert(tagIds.map((tag_id) => ({ tag_id, category_id: categoryId })))
+    .onConflict(['tag_id', 'category_id'])
+    .ignore();
 }
 
 /** A merge moves the merged ticket's tags that the survivor lacks; the rest go with it. */
 export async function moveTags(trx: Knex, fromTicketId: number, toTicketId: number): Promise<void> {
   // Read first: MySQL refuses an UPDATE whose subquery reads the table being updated.
   const taken = (await trx('ticket_tags').where({ ticket_id: toTicketId }).pluck('tag_id')).map(Number);
-  await trx('ticket_tags').where({ ticket_id: fromTicketId }).whereNotIn('tag_id', taken.length ? taken : [-1]).update({ ticket_id: toTicketId });
+  await trx('ticket_tags')
+    .where({ ticket_id: fromTicketId })
+    .whereNotIn('tag_id', taken.length ? taken : [-1])
+    .update({ ticket_id: toTicketId });
   await trx('ticket_tags').where({ ticket_id: fromTicketId }).del();
 }

@@ -17,7 +17,11 @@ export type ActivityRow = {
  * Read through the events' created_at index, looking back a bounded window only, so a person
  * who sees one quiet category does not walk the whole history.
  */
-export async function recentActivity(db: Knex, categories: number[] | 'all', opts: { since: number; limit: number }): Promise<ActivityRow[]> {
+export async function recentActivity(
+  db: Knex,
+  categories: number[] | 'all',
+  opts: { since: number; limit: number },
+): Promise<ActivityRow[]> {
   // A cross join with the join condition in WHERE is an inner join everywhere, and makes SQLite
   // (which has no statistics) start from the newest events: joined the usual way, it walked
   // every ticket of the visible categories first (23 s at a million tickets).
@@ -28,9 +32,23 @@ export async function recentActivity(db: Knex, categories: number[] | 'all', opt
     // By primary key; the name is used only where the actor is staff (see below).
     .leftJoin('staff_users as s', 's.id', 'e.actor_id')
     .where('e.created_at', '>=', opts.since)
-    .orderBy([{ column: 'e.created_at', order: 'desc' }, { column: 'e.id', order: 'desc' }])
+    .orderBy([
+      { column: 'e.created_at', order: 'desc' },
+      { column: 'e.id', order: 'desc' },
+    ])
     .limit(opts.limit)
-    .select('e.id', 'e.ticket_id', 't.tracking_id', 't.subject', 'e.type', 'e.actor_type', 's.name as staff_name', 'c.name as customer_name', 'e.data', 'e.created_at');
+    .select(
+      'e.id',
+      'e.ticket_id',
+      't.tracking_id',
+      't.subject',
+      'e.type',
+      'e.actor_type',
+      's.name as staff_name',
+      'c.name as customer_name',
+      'e.data',
+      'e.created_at',
+    );
   if (categories !== 'all') q.whereIn('t.category_id', categories.length ? categories : [-1]);
   const rows = (await q) as Array<Record<string, unknown>>;
   return rows.map((r) => {
@@ -47,7 +65,14 @@ export async function recentActivity(db: Knex, categories: number[] | 'all', opt
       subject: String(r.subject),
       type: String(r.type),
       actorType: String(r.actor_type),
-      actorName: r.actor_type === 'staff' ? (r.staff_name == null ? null : String(r.staff_name)) : r.actor_type === 'customer' ? String(r.customer_name) : null,
+      actorName:
+        r.actor_type === 'staff'
+          ? r.staff_name == null
+            ? null
+            : String(r.staff_name)
+          : r.actor_type === 'customer'
+            ? String(r.customer_name)
+            : null,
       data,
       createdAt: Number(r.created_at),
     };

@@ -20,7 +20,10 @@ const perIpPerHour = 10;
  * asked too often, the caller shows the same page: nothing here tells anyone which addresses
  * we know. The limits stop the form from being used to flood someone's mailbox.
  */
-export async function mailTrackingIds(deps: ForgotDeps, input: { email: string; ip: string; language: string }): Promise<void> {
+export async function mailTrackingIds(
+  deps: ForgotDeps,
+  input: { email: string; ip: string; language: string },
+): Promise<void> {
   const now = deps.clock.now();
   const email = input.email.trim().toLowerCase();
   const byIp = await hitWindowCounter(deps.db, `forgot:${clientKey(input.ip)}`, 3600_000, now);
@@ -29,13 +32,27 @@ export async function mailTrackingIds(deps: ForgotDeps, input: { email: string; 
   const customer = await findCustomerByEmail(deps.db, email);
   if (!customer) return;
   const settings = await deps.settings.all();
-  const tickets = await listTicketsOfCustomer(deps.db, customer.id, { openOnly: !settings['portal.forgotListsAll'], limit: 100 });
+  const tickets = await listTicketsOfCustomer(deps.db, customer.id, {
+    openOnly: !settings['portal.forgotListsAll'],
+    limit: 100,
+  });
   if (tickets.length === 0) return;
   await withTransaction(deps.db, async (trx) => {
     const list = [];
     for (const t of tickets) {
-      list.push({ trackingId: t.trackingId, subject: t.subject, status: { key: t.statusKey, name: t.statusName }, url: await customerTicketUrl(deps, trx, t, now) });
+      list.push({
+        trackingId: t.trackingId,
+        subject: t.subject,
+        status: { key: t.statusKey, name: t.statusName },
+        url: await customerTicketUrl(deps, trx, t, now),
+      });
     }
-    await queueMail(trx, deps, { template: 'forgot_tracking', to: { address: customer.email, name: customer.name }, language: customer.language || input.language, automatic: true, vars: { tickets: list } });
+    await queueMail(trx, deps, {
+      template: 'forgot_tracking',
+      to: { address: customer.email, name: customer.name },
+      language: customer.language || input.language,
+      automatic: true,
+      vars: { tickets: list },
+    });
   });
 }

@@ -39,7 +39,8 @@ export function readFormShown(secret: string, token: unknown, now: number, clien
   if (!time || !signature || !/^[0-9a-z]{1,12}$/.test(time)) return null;
   const shownAt = parseInt(time, 36);
   const expected = secondTry ? retryMac(secret, shownAt, client) : shownMac(secret, shownAt);
-  if (signature.length !== expected.length || !crypto.timingSafeEqual(Buffer.from(signature), Buffer.from(expected))) return null;
+  if (signature.length !== expected.length || !crypto.timingSafeEqual(Buffer.from(signature), Buffer.from(expected)))
+    return null;
   const age = (now - shownAt) / 1000;
   if (age < 0 || age > (secondTry ? retryWindowSeconds : 24 * 3600)) return null;
   return { shownAt, age, secondTry, signature };

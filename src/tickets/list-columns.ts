@@ -7,12 +7,51 @@
  * subject from an index; category, status, owner, tier, customer and last replier by the shown
  * name through a rank or a join, then newest update first (docs/decisions.md, "Sorting").
  */
-export const builtinColumns = ['tracking', 'subject', 'customer', 'category', 'tier', 'status', 'priority', 'owner', 'updated', 'created', 'replier', 'due', 'sla', 'tags'] as const;
+export const builtinColumns = [
+  'tracking',
+  'subject',
+  'customer',
+  'category',
+  'tier',
+  'status',
+  'priority',
+  'owner',
+  'updated',
+  'created',
+  'replier',
+  'due',
+  'sla',
+  'tags',
+] as const;
 export type BuiltinColumn = (typeof builtinColumns)[number];
 
-export const defaultColumns: readonly string[] = ['tracking', 'subject', 'customer', 'category', 'status', 'priority', 'owner', 'updated', 'tags'];
+export const defaultColumns: readonly string[] = [
+  'tracking',
+  'subject',
+  'customer',
+  'category',
+  'status',
+  'priority',
+  'owner',
+  'updated',
+  'tags',
+];
 
-export const sortKeys = ['updated', 'created', 'due', 'sla', 'priority', 'tracking', 'subject', 'customer', 'category', 'tier', 'status', 'owner', 'replier'] as const;
+export const sortKeys = [
+  'updated',
+  'created',
+  'due',
+  'sla',
+  'priority',
+  'tracking',
+  'subject',
+  'customer',
+  'category',
+  'tier',
+  'status',
+  'owner',
+  'replier',
+] as const;
 export type SortKey = (typeof sortKeys)[number];
 /** The sortable columns (every built-in column but tags), as a set of keys. */
 export const sortColumns = Object.fromEntries(sortKeys.map((k) => [k, true])) as Record<SortKey, true>;

@@ -12,11 +12,28 @@ export const pageSizes = [25, 50, 100];
 export const maxPage = 400;
 const dateKeys = ['created_from', 'created_to', 'updated_from', 'updated_to', 'due_from', 'due_to'] as const;
 /** The parameters of the list a link or a saved view may carry, in the order they are written. */
-const listKeys = ['q', 'status', 'owner', 'category', 'priority', 'tier', 'tag', ...dateKeys, 'due', 'sla', 'sort', 'dir', 'size', 'cols'] as const;
+const listKeys = [
+  'q',
+  'status',
+  'owner',
+  'category',
+  'priority',
+  'tier',
+  'tag',
+  ...dateKeys,
+  'due',
+  'sla',
+  'sort',
+  'dir',
+  'size',
+  'cols',
+] as const;
 
 /** A string or a list of strings from a query value; anything else (objects) is dropped. */
-export const listOf = (v: unknown): string[] => (Array.isArray(v) ? v : v === undefined ? [] : [v]).filter((x): x is string => typeof x === 'string').slice(0, 20);
-export const positiveId = (v: unknown): number | undefined => (typeof v === 'string' && /^\d{1,9}$/.test(v) && Number(v) > 0 ? Number(v) : undefined);
+export const listOf = (v: unknown): string[] =>
+  (Array.isArray(v) ? v : v === undefined ? [] : [v]).filter((x): x is string => typeof x === 'string').slice(0, 20);
+export const positiveId = (v: unknown): number | undefined =>
+  typeof v === 'string' && /^\d{1,9}$/.test(v) && Number(v) > 0 ? Number(v) : undefined;
 const one = (v: unknown): string => (typeof v === 'string' ? v : '');
 
 /** What a staff search means: a tracking ID, a customer's address (or its start), or words. */
@@ -73,7 +90,13 @@ export async function readListQuery(db: Db, q: Record<string, unknown>, ctx: Lis
   const statusKeys = wantedStatuses.length ? wantedStatuses : search ? [] : openKeys;
   const ownerParam = ['me', 'unassigned'].includes(one(q.owner)) || positiveId(q.owner) ? one(q.owner) : 'anyone';
   const owner: TicketListFilter['owner'] =
-    ownerParam === 'me' ? { kind: 'staff', id: ctx.me.id } : ownerParam === 'unassigned' ? { kind: 'unassigned' } : positiveId(ownerParam) ? { kind: 'staff', id: positiveId(ownerParam)! } : { kind: 'anyone' };
+    ownerParam === 'me'
+      ? { kind: 'staff', id: ctx.me.id }
+      : ownerParam === 'unassigned'
+        ? { kind: 'unassigned' }
+        : positiveId(ownerParam)
+          ? { kind: 'staff', id: positiveId(ownerParam)! }
+          : { kind: 'anyone' };
   const ranges: Record<'created' | 'updated' | 'due', TimeRange> = { created: {}, updated: {}, due: {} };
   for (const key of dateKeys) {
     const value = one(q[key]).trim();
@@ -86,18 +109,34 @@ export async function readListQuery(db: Db, q: Record<string, unknown>, ctx: Lis
     const [field, end] = key.split('_') as ['created' | 'updated' | 'due', 'from' | 'to'];
     // "to" includes the whole day: up to the next local midnight (found the same way, for DST days).
     if (end === 'from') ranges[field].from = start;
-    else ranges[field].to = startOfDay(new Date(Date.parse(`${value}T00:00:00Z`) + 86_400_000).toISOString().slice(0, 10), ctx.timeZone) ?? start + 86_400_000;
+    else
+      ranges[field].to =
+        startOfDay(new Date(Date.parse(`${value}T00:00:00Z`) + 86_400_000).toISOString().slice(0, 10), ctx.timeZone) ??
+        start + 86_400_000;
   }
   // The dashboard's due queues, relative to now (dates in the form are whole days).
   if (q.due === 'overdue') ranges.due = { ...ranges.due, to: Math.min(ranges.due.to ?? Infinity, ctx.now) };
-  if (q.due === 'soon') ranges.due = { from: Math.max(ranges.due.from ?? 0, ctx.now), to: Math.min(ranges.due.to ?? Infinity, ctx.now + dueSoonMs) };
+  if (q.due === 'soon')
+    ranges.due = {
+      from: Math.max(ranges.due.from ?? 0, ctx.now),
+      to: Math.min(ranges.due.to ?? Infinity, ctx.now + dueSoonMs),
+    };
   // The SLA queues (issue 13): a running clock past its due time, or due within a day.
-  const sla: TimeRange = q.sla === 'breached' ? { to: ctx.now } : q.sla === 'soon' ? { from: ctx.now, to: ctx.now + dueSoonMs } : {};
+  const sla: TimeRange =
+    q.sla === 'breached' ? { to: ctx.now } : q.sla === 'soon' ? { from: ctx.now, to: ctx.now + dueSoonMs } : {};
   for (const field of ['created', 'updated', 'due'] as const) {
     const r = ranges[field];
-    if (r.from !== undefined && r.to !== undefined && r.from >= r.to) errors[`${field}_to`] ??= 'ticketList.errorDateOrder';
+    if (r.from !== undefined && r.to !== undefined && r.from >= r.to)
+      errors[`${field}_to`] ??= 'ticketList.errorDateOrder';
   }
-  const tagNames = [...new Set(listOf(q.tag).flatMap((v) => v.split(',')).map(normaliseTag).filter((n): n is string => n !== null))].slice(0, 5);
+  const tagNames = [
+    ...new Set(
+      listOf(q.tag)
+        .flatMap((v) => v.split(','))
+        .map(normaliseTag)
+        .filter((n): n is string => n !== null),
+    ),
+  ].slice(0, 5);
   const tags = await findTagsByNames(db, tagNames);
   // An unknown tag matches nothing (rather than being ignored and showing everything).
   const tagIds = tagNames.map((n) => tags.find((t) => t.name === n)?.id ?? -1);
@@ -124,9 +163,25 @@ export async function readListQuery(db: Db, q: Record<string, unknown>, ctx: Lis
   const columns = wantedColumns.length ? cleanColumns(wantedColumns, ctx.fieldIds) : null;
 
   const form = {
-    q: text, status: '', due: q.due === 'overdue' || q.due === 'soon' ? q.due : '', sla: q.sla === 'breached' || q.sla === 'soon' ? q.sla : '', owner: ownerParam, category: String(filter.categoryId ?? ''), priority: priority?.key ?? '', tier: String(filter.tier ?? ''), tag: tagNames.join(', '),
-    ...(Object.fromEntries(dateKeys.map((k) => [k, one(q[k]).trim().slice(0, 10)])) as Record<(typeof dateKeys)[number], string>),
-    sort, dir, size: String(size), cols: columns?.join(',') ?? '', statuses: statusKeys, tags: tagNames,
+    q: text,
+    status: '',
+    due: q.due === 'overdue' || q.due === 'soon' ? q.due : '',
+    sla: q.sla === 'breached' || q.sla === 'soon' ? q.sla : '',
+    owner: ownerParam,
+    category: String(filter.categoryId ?? ''),
+    priority: priority?.key ?? '',
+    tier: String(filter.tier ?? ''),
+    tag: tagNames.join(', '),
+    ...(Object.fromEntries(dateKeys.map((k) => [k, one(q[k]).trim().slice(0, 10)])) as Record<
+      (typeof dateKeys)[number],
+      string
+    >),
+    sort,
+    dir,
+    size: String(size),
+    cols: columns?.join(',') ?? '',
+    statuses: statusKeys,
+    tags: tagNames,
   };
   const query = new URLSearchParams();
   if (text) query.append('q', text);

@@ -12,7 +12,10 @@ export async function moveTicketContents(trx: Knex, fromId: number, toId: number
   await trx('ticket_events').where({ ticket_id: fromId }).update({ ticket_id: toId });
   // Read first: MySQL refuses an UPDATE whose subquery reads the table being updated.
   const taken = (await trx('custom_field_values').where({ ticket_id: toId }).pluck('field_id')).map(Number);
-  await trx('custom_field_values').where({ ticket_id: fromId }).whereNotIn('field_id', taken.length ? taken : [-1]).update({ ticket_id: toId });
+  await trx('custom_field_values')
+    .where({ ticket_id: fromId })
+    .whereNotIn('field_id', taken.length ? taken : [-1])
+    .update({ ticket_id: toId });
   await trx('custom_field_values').where({ ticket_id: fromId }).del();
   await moveTags(trx, fromId, toId);
 }

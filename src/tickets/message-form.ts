@@ -17,7 +17,12 @@ export async function checkMessageForm(
   const parsed = replySchema.safeParse(body);
   const uploads = await checkUploads(files, settings);
   const errors: Record<string, string> = {};
-  if (!parsed.success) errors[messageField] = parsed.error.issues[0]?.message.includes('.') ? parsed.error.issues[0].message : 'form.invalid';
+  if (!parsed.success)
+    errors[messageField] = parsed.error.issues[0]?.message.includes('.')
+      ? parsed.error.issues[0].message
+      : 'form.invalid';
   if (uploads.problems.length) errors.attachments = attachmentErrors(uploads.problems);
-  return parsed.success && !uploads.problems.length ? { ok: true, message: parsed.data.message, files: uploads.accepted } : { ok: false, errors };
+  return parsed.success && !uploads.problems.length
+    ? { ok: true, message: parsed.data.message, files: uploads.accepted }
+    : { ok: false, errors };
 }

@@ -10,11 +10,22 @@ export class NewerMessageError extends ConflictError {
   }
 }
 
-export type MessageSend = { ticketId: number; kind: MessageKind; staffId: number | null; customerId: number | null; submissionKey: string | null };
+export type MessageSend = {
+  ticketId: number;
+  kind: MessageKind;
+  staffId: number | null;
+  customerId: number | null;
+  submissionKey: string | null;
+};
 
 /** The same form sent again: same ticket, same kind of message, same author. */
 function isRepeatOf(earlier: KeyedMessage, send: MessageSend): boolean {
-  return earlier.ticketId === send.ticketId && earlier.kind === send.kind && earlier.staffId === send.staffId && earlier.customerId === send.customerId;
+  return (
+    earlier.ticketId === send.ticketId &&
+    earlier.kind === send.kind &&
+    earlier.staffId === send.staffId &&
+    earlier.customerId === send.customerId
+  );
 }
 
 /** The message an earlier send of this same form stored, if any. */
@@ -24,7 +35,11 @@ export async function earlierSendOf(db: Db, send: MessageSend): Promise<number |
 }
 
 /** A message stored once per submission key (see storeOnceByKey). */
-export async function storeMessageOnce(db: Db, send: MessageSend, store: (submissionKey: string | null) => Promise<number>): Promise<{ messageId: number; created: boolean }> {
+export async function storeMessageOnce(
+  db: Db,
+  send: MessageSend,
+  store: (submissionKey: string | null) => Promise<number>,
+): Promise<{ messageId: number; created: boolean }> {
   const earlier = async (key: string) => {
     const found = await findMessageBySubmissionKey(db, key);
     return found ? { repeat: isRepeatOf(found, send), value: found.id } : undefined;

@@ -14,24 +14,52 @@ export type MessageView = {
 
 export async function insertMessage(
   trx: Knex,
-  row: { ticket_id: number; kind: MessageKind; staff_id?: number | null; customer_id?: number | null; author_name: string; body: string; ip?: string | null; submission_key?: string | null; created_at: number },
+  row: {
+    ticket_id: number;
+    kind: MessageKind;
+    staff_id?: number | null;
+    customer_id?: number | null;
+    author_name: string;
+    body: string;
+    ip?: string | null;
+    submission_key?: string | null;
+    created_at: number;
+  },
 ): Promise<number> {
   return insertReturningId(trx, 'messages', { body_format: 'text', ...row });
 }
 
-export type KeyedMessage = { id: number; ticketId: number; kind: MessageKind; staffId: number | null; customerId: number | null };
+export type KeyedMessage = {
+  id: number;
+  ticketId: number;
+  kind: MessageKind;
+  staffId: number | null;
+  customerId: number | null;
+};
 
 /** The message a form's one-time submission key stored (unique index). */
 export async function findMessageBySubmissionKey(db: Knex, key: string): Promise<KeyedMessage | undefined> {
-  const row = await db('messages').where({ submission_key: key }).first('id', 'ticket_id', 'kind', 'staff_id', 'customer_id');
+  const row = await db('messages')
+    .where({ submission_key: key })
+    .first('id', 'ticket_id', 'kind', 'staff_id', 'customer_id');
   if (!row) return undefined;
   const idOrNull = (v: unknown) => (v == null ? null : Number(v));
-  return { id: Number(row.id), ticketId: Number(row.ticket_id), kind: row.kind as MessageKind, staffId: idOrNull(row.staff_id), customerId: idOrNull(row.customer_id) };
+  return {
+    id: Number(row.id),
+    ticketId: Number(row.ticket_id),
+    kind: row.kind as MessageKind,
+    staffId: idOrNull(row.staff_id),
+    customerId: idOrNull(row.customer_id),
+  };
 }
 
 /** The conversation as the customer may see it: never internal notes. */
 export async function listCustomerMessages(db: Knex, ticketId: number): Promise<MessageView[]> {
-  const rows = await db('messages').where({ ticket_id: ticketId }).whereIn('kind', ['customer', 'staff']).orderBy('id').select('id', 'kind', 'author_name', 'body', 'rating', 'created_at');
+  const rows = await db('messages')
+    .where({ ticket_id: ticketId })
+    .whereIn('kind', ['customer', 'staff'])
+    .orderBy('id')
+    .select('id', 'kind', 'author_name', 'body', 'rating', 'created_at');
   return rows.map((r: Record<string, unknown>) => ({
     id: Number(r.id),
     kind: r.kind as MessageKind,
@@ -42,9 +70,15 @@ export async function listCustomerMessages(db: Knex, ticketId: number): Promise<
   }));
 }
 
-export async function findMessageOfTicket(db: Knex, ticketId: number, messageId: number): Promise<{ id: number; kind: MessageKind; rating: number | null } | undefined> {
+export async function findMessageOfTicket(
+  db: Knex,
+  ticketId: number,
+  messageId: number,
+): Promise<{ id: number; kind: MessageKind; rating: number | null } | undefined> {
   const row = await db('messages').where({ id: messageId, ticket_id: ticketId }).first('id', 'kind', 'rating');
-  return row ? { id: Number(row.id), kind: row.kind as MessageKind, rating: row.rating == null ? null : Number(row.rating) } : undefined;
+  return row
+    ? { id: Number(row.id), kind: row.kind as MessageKind, rating: row.rating == null ? null : Number(row.rating) }
+    : undefined;
 }
 
 export async function setMessageRating(trx: Knex, messageId: number, rating: 1 | -1): Promise<void> {
@@ -56,7 +90,10 @@ export type StaffMessageView = MessageView & { staffId: number | null; viaEmail:
 
 /** The whole conversation for staff: customer messages, replies and internal notes. */
 export async function listAllMessages(db: Knex, ticketId: number): Promise<StaffMessageView[]> {
-  const rows = await db('messages').where({ ticket_id: ticketId }).orderBy('id').select('id', 'kind', 'staff_id', 'author_name', 'body', 'rating', 'created_at', 'email_message_id');
+  const rows = await db('messages')
+    .where({ ticket_id: ticketId })
+    .orderBy('id')
+    .select('id', 'kind', 'staff_id', 'author_name', 'body', 'rating', 'created_at', 'email_message_id');
   return rows.map((r: Record<string, unknown>) => ({
     id: Number(r.id),
     kind: r.kind as MessageKind,

@@ -1,6 +1,17 @@
 import type { CheckedFile } from '../attachments/file-check';
 import type { Db } from '../db/db';
-import { deleteDraft, deletePresence, findDraft, findSignature, newestConversationMessageId, othersPresent, pruneStalePresence, putDraft, putPresence, type PresenceState } from './reply-desk.repo';
+import {
+  deleteDraft,
+  deletePresence,
+  findDraft,
+  findSignature,
+  newestConversationMessageId,
+  othersPresent,
+  pruneStalePresence,
+  putDraft,
+  putPresence,
+  type PresenceState,
+} from './reply-desk.repo';
 import type { StaffActor } from './staff-actions.service';
 import { draftSchema, parseOrThrow, presenceSchema } from './ticket-extras.schema';
 import { NewerMessageError } from './message-once';
@@ -12,7 +23,13 @@ export const presenceTtlMs = 60_000;
 const leftGraceMs = 3_000;
 
 /** Keeps (or, when emptied, forgets) the reply being written, per person per ticket. */
-export async function saveDraft(db: Db, staff: StaffActor, ticket: TicketView, input: unknown, now: number): Promise<'saved' | 'cleared'> {
+export async function saveDraft(
+  db: Db,
+  staff: StaffActor,
+  ticket: TicketView,
+  input: unknown,
+  now: number,
+): Promise<'saved' | 'cleared'> {
   const { message } = parseOrThrow(draftSchema, input);
   if (!message.trim()) {
     await deleteDraft(db, staff.id, ticket.id);
@@ -25,7 +42,13 @@ export async function saveDraft(db: Db, staff: StaffActor, ticket: TicketView, i
 export const draftOf = (db: Db, staff: StaffActor, ticketId: number) => findDraft(db, staff.id, ticketId);
 
 /** Records this person's heartbeat on the ticket and answers who else is there. */
-export async function heartbeat(db: Db, staff: StaffActor, ticket: TicketView, input: unknown, now: number): Promise<Array<{ name: string; state: PresenceState }>> {
+export async function heartbeat(
+  db: Db,
+  staff: StaffActor,
+  ticket: TicketView,
+  input: unknown,
+  now: number,
+): Promise<Array<{ name: string; state: PresenceState }>> {
   const { state } = parseOrThrow(presenceSchema, input);
   // A reload sends "left" from the old page and a heartbeat from the new one, in either order:
   // a "left" just after a heartbeat belongs to the old page and is ignored.
@@ -35,8 +58,16 @@ export async function heartbeat(db: Db, staff: StaffActor, ticket: TicketView, i
   return whoElseIsHere(db, staff, ticket, now);
 }
 
-export async function whoElseIsHere(db: Db, staff: StaffActor, ticket: TicketView, now: number): Promise<Array<{ name: string; state: PresenceState }>> {
-  return (await othersPresent(db, ticket.id, staff.id, now - presenceTtlMs)).map(({ name, state }) => ({ name, state }));
+export async function whoElseIsHere(
+  db: Db,
+  staff: StaffActor,
+  ticket: TicketView,
+  now: number,
+): Promise<Array<{ name: string; state: PresenceState }>> {
+  return (await othersPresent(db, ticket.id, staff.id, now - presenceTtlMs)).map(({ name, state }) => ({
+    name,
+    state,
+  }));
 }
 
 export const signatureOf = (db: Db, staff: StaffActor) => findSignature(db, staff.id);
@@ -68,14 +99,27 @@ type Replier = StaffReplyInput['staff'];
  * the same messages at the same moment, on any number of processes, one is sent and the other
  * is asked. A second send of the same form answers with the first one's reply.
  */
-export async function sendReplyUnlessNewer(deps: TicketDeps, ticket: TicketView, staff: Replier, req: ReplyRequest): Promise<{ sent: true; messageId: number } | { sent: false; newestId: number }> {
+export async function sendReplyUnlessNewer(
+  deps: TicketDeps,
+  ticket: TicketView,
+  staff: Replier,
+  req: ReplyRequest,
+): Promise<{ sent: true; messageId: number } | { sent: false; newestId: number }> {
   const body = req.addSignature ? withSignature(req.body, await findSignature(deps.db, staff.id)) : req.body;
   try {
-    const messageId = await addStaffReply(deps, ticket, { staff, body, files: req.files, statusKey: req.statusKey, seenMessageId: req.seenMessageId, submissionKey: req.submissionKey });
+    const messageId = await addStaffReply(deps, ticket, {
+      staff,
+      body,
+      files: req.files,
+      statusKey: req.statusKey,
+      seenMessageId: req.seenMessageId,
+      submissionKey: req.submissionKey,
+    });
     await deleteDraft(deps.db, staff.id, ticket.id);
     return { sent: true, messageId };
   } catch (err) {
-    if (err instanceof NewerMessageError) return { sent: false, newestId: await newestConversationMessageId(deps.db, ticket.id) };
+    if (err instanceof NewerMessageError)
+      return { sent: false, newestId: await newestConversationMessageId(deps.db, ticket.id) };
     throw err;
   }
 }

@@ -42,21 +42,30 @@ export async function openTicketForCustomer(
   const body = input.body;
   const errors: Record<string, string> = {};
   const parsed = staffTicketSchema.safeParse(body);
-  if (!parsed.success) for (const issue of parsed.error.issues) errors[String(issue.path[0])] ??= issue.message.includes('.') ? issue.message : 'form.invalid';
+  if (!parsed.success)
+    for (const issue of parsed.error.issues)
+      errors[String(issue.path[0])] ??= issue.message.includes('.') ? issue.message : 'form.invalid';
   const data = parsed.success ? parsed.data : null;
   // Only a category this person works (and still active); others are "choose a category", as if unknown.
   const visible = await visibleCategoryIds(db, staff);
   const categoryId = categoryIdOf(body.category);
-  const category = categoryId !== null && (visible === 'all' || visible.includes(categoryId)) ? await findActiveCategory(db, categoryId) : undefined;
+  const category =
+    categoryId !== null && (visible === 'all' || visible.includes(categoryId))
+      ? await findActiveCategory(db, categoryId)
+      : undefined;
   if (!errors.category && !category) errors.category = 'form.chooseCategory';
   const priorityKey = typeof body.priority === 'string' && body.priority ? body.priority.slice(0, 32) : null;
   const priority = priorityKey ? await findPriorityByKey(db, priorityKey) : undefined;
   if (priorityKey && !priority) errors.priority ??= 'form.invalid';
-  const custom = validateFieldValues(staffFieldsFor(await listActiveFields(db), category ? Number(category.id) : null), body);
+  const custom = validateFieldValues(
+    staffFieldsFor(await listActiveFields(db), category ? Number(category.id) : null),
+    body,
+  );
   Object.assign(errors, custom.errors);
   const uploads = await checkUploads(input.files, settings);
   if (uploads.problems.length) errors.attachments = attachmentErrors(uploads.problems);
-  if (Object.keys(errors).length || !data || !category) throw new ValidationError('Some fields need attention.', errors);
+  if (Object.keys(errors).length || !data || !category)
+    throw new ValidationError('Some fields need attention.', errors);
 
   const result = await createTicket(deps, {
     customer: { name: data.name, email: data.email, language: data.language ?? settings['helpdesk.language'] },

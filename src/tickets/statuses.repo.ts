@@ -7,7 +7,16 @@ export async function findStatusByKey(db: Knex, key: string): Promise<StatusRow 
   return db('statuses').where({ key }).first<StatusRow | undefined>('id', 'key', 'name', 'color', 'is_open');
 }
 
-type NewStatus = { key: string; name: string; color: string; is_open: boolean; customer_settable: boolean; sort_order: number; is_builtin: boolean; pauses_sla?: boolean };
+type NewStatus = {
+  key: string;
+  name: string;
+  color: string;
+  is_open: boolean;
+  customer_settable: boolean;
+  sort_order: number;
+  is_builtin: boolean;
+  pauses_sla?: boolean;
+};
 type NewPriority = { key: string; name: string; color: string; sort_order: number; is_builtin: boolean };
 
 export async function insertStatuses(trx: Knex, rows: NewStatus[]): Promise<void> {

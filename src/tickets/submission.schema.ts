@@ -30,8 +30,15 @@ export const submissionSchema = z.object({
     .max(254, { error: 'form.tooLong' })
     .pipe(z.email({ error: 'form.invalidEmail' }))
     .transform((v) => v.toLowerCase()),
-  category: z.coerce.number({ error: 'form.chooseCategory' }).int({ error: 'form.chooseCategory' }).positive({ error: 'form.chooseCategory' }).max(999_999_999, { error: 'form.chooseCategory' }),
-  priority: z.string({ error: typeError }).regex(/^[a-z0-9_-]{1,32}$/, { error: 'form.invalid' }).optional(),
+  category: z.coerce
+    .number({ error: 'form.chooseCategory' })
+    .int({ error: 'form.chooseCategory' })
+    .positive({ error: 'form.chooseCategory' })
+    .max(999_999_999, { error: 'form.chooseCategory' }),
+  priority: z
+    .string({ error: typeError })
+    .regex(/^[a-z0-9_-]{1,32}$/, { error: 'form.invalid' })
+    .optional(),
   subject: line(200),
   message: z
     .string({ error: typeError })

@@ -3,18 +3,41 @@ import type { Knex } from 'knex';
 export type Actor = { type: 'customer' | 'staff' | 'system'; id: number | null };
 
 export type NewTicketEvent = { ticketId: number; type: string; actor: Actor; data: Record<string, unknown> };
-const eventRow = (e: NewTicketEvent, now: number) => ({ ticket_id: e.ticketId, type: e.type, actor_type: e.actor.type, actor_id: e.actor.id, data: JSON.stringify(e.data), created_at: now });
+const eventRow = (e: NewTicketEvent, now: number) => ({
+  ticket_id: e.ticketId,
+  type: e.type,
+  actor_type: e.actor.type,
+  actor_id: e.actor.id,
+  data: JSON.stringify(e.data),
+  created_at: now,
+});
 
-export async function insertTicketEvent(trx: Knex, ticketId: number, type: string, actor: Actor, data: Record<string, unknown>, now: number): Promise<void> {
+export async function insertTicketEvent(
+  trx: Knex,
+  ticketId: number,
+  type: string,
+  actor: Actor,
+  data: Record<string, unknown>,
+  now: number,
+): Promise<void> {
   await trx('ticket_events').insert(eventRow({ ticketId, type, actor, data }, now));
 }
 
 /** Several events in one statement per 100 (a job's batch), stored in the order given. */
 export async function insertTicketEvents(trx: Knex, events: readonly NewTicketEvent[], now: number): Promise<void> {
-  for (let i = 0; i < events.length; i += 100) await trx('ticket_events').insert(events.slice(i, i + 100).map((e) => eventRow(e, now)));
+  for (let i = 0; i < events.length; i += 100)
+    await trx('ticket_events').insert(events.slice(i, i + 100).map((e) => eventRow(e, now)));
 }
 
-export type TicketEventRow = { id: number; type: string; actorType: string; actorId: number | null; actorName: string | null; data: Record<string, unknown>; createdAt: number };
+export type TicketEventRow = {
+  id: number;
+  type: string;
+  actorType: string;
+  actorId: number | null;
+  actorName: string | null;
+  data: Record<string, unknown>;
+  createdAt: number;
+};
 
 /** A ticket's history, newest last, with the staff member's name where staff acted. */
 export async function listTicketEvents(db: Knex, ticketId: number): Promise<TicketEventRow[]> {

@@ -6,16 +6,46 @@ import type { TicketView } from './tickets.repo';
 export type TicketEvent =
   | { type: 'ticket.created'; ticket: TicketView; messageId: number; actor: Actor; notifyCustomer?: boolean }
   | { type: 'ticket.customer_replied'; ticket: TicketView; messageId: number; actor: Actor }
-  | { type: 'ticket.staff_replied'; ticket: TicketView; messageId: number; body: string; staffName: string; actor: Actor }
+  | {
+      type: 'ticket.staff_replied';
+      ticket: TicketView;
+      messageId: number;
+      body: string;
+      staffName: string;
+      actor: Actor;
+    }
   | { type: 'ticket.status_changed'; ticket: TicketView; from: string; to: string; actor: Actor }
   | { type: 'message.rated'; ticket: TicketView; messageId: number; rating: 1 | -1; actor: Actor }
   | { type: 'ticket.note_added'; ticket: TicketView; messageId: number; actor: Actor }
-  | { type: 'ticket.assigned'; ticket: TicketView; from: number | null; to: number | null; actor: Actor; reason?: string }
+  | {
+      type: 'ticket.assigned';
+      ticket: TicketView;
+      from: number | null;
+      to: number | null;
+      actor: Actor;
+      reason?: string;
+    }
   | { type: 'ticket.priority_changed'; ticket: TicketView; from: string; to: string; actor: Actor }
   | { type: 'ticket.category_changed'; ticket: TicketView; from: number; to: number; actor: Actor }
   | { type: 'ticket.merged'; ticket: TicketView; from: string; to: string; actor: Actor }
-  | { type: 'ticket.escalated'; ticket: TicketView; from: number; to: number; fromName: string; reason: string; staffName: string; actor: Actor }
-  | { type: 'ticket.field_changed'; ticket: TicketView; field: string; from: string | null; to: string | null; actor: Actor }
+  | {
+      type: 'ticket.escalated';
+      ticket: TicketView;
+      from: number;
+      to: number;
+      fromName: string;
+      reason: string;
+      staffName: string;
+      actor: Actor;
+    }
+  | {
+      type: 'ticket.field_changed';
+      ticket: TicketView;
+      field: string;
+      from: string | null;
+      to: string | null;
+      actor: Actor;
+    }
   | { type: 'ticket.due_changed'; ticket: TicketView; from: number | null; to: number | null; actor: Actor }
   | { type: 'ticket.time_logged'; ticket: TicketView; minutes: number; note: string | null; actor: Actor }
   | { type: 'ticket.linked' | 'ticket.unlinked'; ticket: TicketView; other: string; actor: Actor }

@@ -13,10 +13,35 @@ export function neutralise(value: string): string {
 /** A custom field as the export shows it: its label heads a column of the tickets' values. */
 export type ExportField = { id: number; label: string };
 
-export function ticketsCsv(rows: TicketListRow[], fields: ExportField[] = [], values = new Map<number, Map<number, string>>()): string {
-  const header = ['tracking_id', 'subject', 'customer_name', 'customer_email', 'category', 'tier', 'status', 'priority', 'owner', 'updated_at', ...fields.map((f) => f.label)];
+export function ticketsCsv(
+  rows: TicketListRow[],
+  fields: ExportField[] = [],
+  values = new Map<number, Map<number, string>>(),
+): string {
+  const header = [
+    'tracking_id',
+    'subject',
+    'customer_name',
+    'customer_email',
+    'category',
+    'tier',
+    'status',
+    'priority',
+    'owner',
+    'updated_at',
+    ...fields.map((f) => f.label),
+  ];
   const body = rows.map((r) => [
-    formatTrackingId(r.trackingId), r.subject, r.customerName, r.customerEmail, r.categoryName, String(r.tier), r.statusKey, r.priorityKey, r.ownerName ?? '', new Date(r.updatedAt).toISOString(),
+    formatTrackingId(r.trackingId),
+    r.subject,
+    r.customerName,
+    r.customerEmail,
+    r.categoryName,
+    String(r.tier),
+    r.statusKey,
+    r.priorityKey,
+    r.ownerName ?? '',
+    new Date(r.updatedAt).toISOString(),
     ...fields.map((f) => values.get(r.id)?.get(f.id) ?? ''),
   ]);
   // A byte-order mark, so spreadsheet programs read the file as UTF-8.

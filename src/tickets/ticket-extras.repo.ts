@@ -15,20 +15,57 @@ export async function putFieldValue(trx: Knex, ticketId: number, fieldId: number
 
 export type TimeEntry = { id: number; staffName: string; minutes: number; note: string | null; createdAt: number };
 
-export async function insertTimeEntry(trx: Knex, row: { ticketId: number; staffId: number; staffName: string; minutes: number; note: string | null; submissionKey: string | null; now: number }): Promise<number> {
-  return insertReturningId(trx, 'ticket_time_entries', { ticket_id: row.ticketId, staff_id: row.staffId, staff_name: row.staffName, minutes: row.minutes, note: row.note, submission_key: row.submissionKey, created_at: row.now });
+export async function insertTimeEntry(
+  trx: Knex,
+  row: {
+    ticketId: number;
+    staffId: number;
+    staffName: string;
+    minutes: number;
+    note: string | null;
+    submissionKey: string | null;
+    now: number;
+  },
+): Promise<number> {
+  return insertReturningId(trx, 'ticket_time_entries', {
+    ticket_id: row.ticketId,
+    staff_id: row.staffId,
+    staff_name: row.staffName,
+    minutes: row.minutes,
+    note: row.note,
+    submission_key: row.submissionKey,
+    created_at: row.now,
+  });
 }
 
 /** The time entry a "log time" form's one-time key stored (unique index). */
-export async function findTimeEntryByKey(db: Knex, key: string): Promise<{ id: number; ticketId: number; staffId: number | null } | undefined> {
+export async function findTimeEntryByKey(
+  db: Knex,
+  key: string,
+): Promise<{ id: number; ticketId: number; staffId: number | null } | undefined> {
   const row = await db('ticket_time_entries').where({ submission_key: key }).first('id', 'ticket_id', 'staff_id');
-  return row ? { id: Number(row.id), ticketId: Number(row.ticket_id), staffId: row.staff_id == null ? null : Number(row.staff_id) } : undefined;
+  return row
+    ? {
+        id: Number(row.id),
+        ticketId: Number(row.ticket_id),
+        staffId: row.staff_id == null ? null : Number(row.staff_id),
+      }
+    : undefined;
 }
 
 /** A ticket's time entries, oldest first (a ticket has a handful, read through its index). */
 export async function listTimeEntries(db: Knex, ticketId: number): Promise<TimeEntry[]> {
-  const rows = await db('ticket_time_entries').where({ ticket_id: ticketId }).orderBy('id').select('id', 'staff_name', 'minutes', 'note', 'created_at');
-  return rows.map((r: Record<string, unknown>) => ({ id: Number(r.id), staffName: String(r.staff_name), minutes: Number(r.minutes), note: r.note == null ? null : String(r.note), createdAt: Number(r.created_at) }));
+  const rows = await db('ticket_time_entries')
+    .where({ ticket_id: ticketId })
+    .orderBy('id')
+    .select('id', 'staff_name', 'minutes', 'note', 'created_at');
+  return rows.map((r: Record<string, unknown>) => ({
+    id: Number(r.id),
+    staffName: String(r.staff_name),
+    minutes: Number(r.minutes),
+    note: r.note == null ? null : String(r.note),
+    createdAt: Number(r.created_at),
+  }));
 }
 
 const pair = (a: number, b: number) => ({ low_ticket_id: Math.min(a, b), high_ticket_id: Math.max(a, b) });
@@ -46,7 +83,14 @@ export async function deleteLink(trx: Knex, a: number, b: number): Promise<boole
   return (await trx('ticket_links').where(pair(a, b)).del()) > 0;
 }
 
-export type LinkedTicket = { id: number; trackingId: string; subject: string; categoryId: number; statusKey: string; statusName: string };
+export type LinkedTicket = {
+  id: number;
+  trackingId: string;
+  subject: string;
+  categoryId: number;
+  statusKey: string;
+  statusName: string;
+};
 
 /** The tickets linked to one, whichever side of the pair it is on (each side has its index). */
 export async function listLinkedTickets(db: Knex, ticketId: number): Promise<LinkedTicket[]> {
@@ -56,15 +100,27 @@ export async function listLinkedTickets(db: Knex, ticketId: number): Promise<Lin
   ]);
   const ids = [...up, ...down].map(Number);
   if (!ids.length) return [];
-  const rows = await db('tickets as t').join('statuses as s', 's.id', 't.status_id').whereIn('t.id', ids).orderBy('t.id')
+  const rows = await db('tickets as t')
+    .join('statuses as s', 's.id', 't.status_id')
+    .whereIn('t.id', ids)
+    .orderBy('t.id')
     .select('t.id', 't.tracking_id', 't.subject', 't.category_id', 's.key as status_key', 's.name as status_name');
   return rows.map((r: Record<string, unknown>) => ({
-    id: Number(r.id), trackingId: String(r.tracking_id), subject: String(r.subject), categoryId: Number(r.category_id), statusKey: String(r.status_key), statusName: String(r.status_name),
+    id: Number(r.id),
+    trackingId: String(r.tracking_id),
+    subject: String(r.subject),
+    categoryId: Number(r.category_id),
+    statusKey: String(r.status_key),
+    statusName: String(r.status_name),
   }));
 }
 
 /** Names of the staff and categories a ticket's history refers to by id, in two small queries. */
-export async function namesForHistory(db: Knex, staffIds: number[], categoryIds: number[]): Promise<{ staff: Map<number, string>; categories: Map<number, string> }> {
+export async function namesForHistory(
+  db: Knex,
+  staffIds: number[],
+  categoryIds: number[],
+): Promise<{ staff: Map<number, string>; categories: Map<number, string> }> {
   const [staff, categories] = await Promise.all([
     staffIds.length ? db('staff_users').whereIn('id', staffIds).select('id', 'name') : [],
     categoryIds.length ? db('categories').whereIn('id', categoryIds).select('id', 'name') : [],
@@ -79,10 +135,23 @@ export async function namesForHistory(db: Knex, staffIds: number[], categoryIds:
  */
 export async function moveTimeAndLinks(trx: Knex, fromId: number, toId: number): Promise<void> {
   await trx('ticket_time_entries').where({ ticket_id: fromId }).update({ ticket_id: toId });
-  const links = await trx('ticket_links').where({ low_ticket_id: fromId }).orWhere({ high_ticket_id: fromId }).select('low_ticket_id', 'high_ticket_id', 'created_by_staff_id', 'created_at');
-  for (const l of links as Array<{ low_ticket_id: number; high_ticket_id: number; created_by_staff_id: number | null; created_at: number }>) {
+  const links = await trx('ticket_links')
+    .where({ low_ticket_id: fromId })
+    .orWhere({ high_ticket_id: fromId })
+    .select('low_ticket_id', 'high_ticket_id', 'created_by_staff_id', 'created_at');
+  for (const l of links as Array<{
+    low_ticket_id: number;
+    high_ticket_id: number;
+    created_by_staff_id: number | null;
+    created_at: number;
+  }>) {
     const other = Number(l.low_ticket_id) === fromId ? Number(l.high_ticket_id) : Number(l.low_ticket_id);
-    if (other !== toId && !(await linkExists(trx, toId, other))) await trx('ticket_links').insert({ ...pair(toId, other), created_by_staff_id: l.created_by_staff_id, created_at: l.created_at });
+    if (other !== toId && !(await linkExists(trx, toId, other)))
+      await trx('ticket_links').insert({
+        ...pair(toId, other),
+        created_by_staff_id: l.created_by_staff_id,
+        created_at: l.created_at,
+      });
   }
   await trx('ticket_links').where({ low_ticket_id: fromId }).orWhere({ high_ticket_id: fromId }).del();
   await trx('reply_drafts').where({ ticket_id: fromId }).del();

@@ -17,7 +17,10 @@ export const dueSchema = z.object({
 
 const hourUnits = 'h|hr|hrs|hour|hours|hod|hodín|hodiny|hodina|st|stundas|ч|час|часа|часов|ó|óra';
 const minuteUnits = 'm|min|mins|minute|minutes|minút|minúty|minúta|мин|минут|минуты|минута|p|perc|perces';
-const hoursAndMinutes = new RegExp(`^(?:(\\d{1,4})\\s*(?:${hourUnits})\\.?)?\\s*(?:(\\d{1,6})\\s*(?:${minuteUnits})\\.?)?$`, 'iu');
+const hoursAndMinutes = new RegExp(
+  `^(?:(\\d{1,4})\\s*(?:${hourUnits})\\.?)?\\s*(?:(\\d{1,6})\\s*(?:${minuteUnits})\\.?)?$`,
+  'iu',
+);
 
 /**
  * Time spent as people type it: minutes ("90"), hours and minutes ("1h 30m", "1h", "45m", also
@@ -44,21 +47,43 @@ export const timeSchema = z.object({
       if (minutes === null) ctx.addIssue({ code: 'custom', message: 'ticketUx.time.bad' });
       return minutes ?? 0;
     })
-    .pipe(z.number().int().min(1, { error: 'ticketUx.time.bad' }).max(maxMinutesPerEntry, { error: 'ticketExtras.time.tooMany' })),
+    .pipe(
+      z
+        .number()
+        .int()
+        .min(1, { error: 'ticketUx.time.bad' })
+        .max(maxMinutesPerEntry, { error: 'ticketExtras.time.tooMany' }),
+    ),
   note: z
     .string({ error: typeError })
     .transform((v) => v.normalize('NFC').trim())
-    .pipe(z.string().max(500, { error: 'form.tooLong' }).refine((v) => !/[\r\n]/.test(v) && !controlChars.test(v), { error: 'form.invalidCharacters' }))
+    .pipe(
+      z
+        .string()
+        .max(500, { error: 'form.tooLong' })
+        .refine((v) => !/[\r\n]/.test(v) && !controlChars.test(v), { error: 'form.invalidCharacters' }),
+    )
     .optional(),
 });
 
-export const linkSchema = z.object({ link: z.string({ error: typeError }).trim().min(1, { error: 'form.required' }).max(40, { error: 'ticketExtras.links.notFound' }) });
+export const linkSchema = z.object({
+  link: z
+    .string({ error: typeError })
+    .trim()
+    .min(1, { error: 'form.required' })
+    .max(40, { error: 'ticketExtras.links.notFound' }),
+});
 
 export const draftSchema = z.object({
   message: z
     .string({ error: typeError })
     .transform((v) => v.replace(/\r\n?/g, '\n'))
-    .pipe(z.string().max(messageMaxLength, { error: 'form.messageTooLong' }).refine((v) => !controlChars.test(v), { error: 'form.invalidCharacters' })),
+    .pipe(
+      z
+        .string()
+        .max(messageMaxLength, { error: 'form.messageTooLong' })
+        .refine((v) => !controlChars.test(v), { error: 'form.invalidCharacters' }),
+    ),
 });
 
 export const presenceSchema = z.object({ state: z.enum(['viewing', 'replying', 'left'], { error: 'form.invalid' }) });
@@ -68,6 +93,7 @@ export function parseOrThrow<S extends z.ZodType>(schema: S, input: unknown, fie
   const parsed = schema.safeParse(input ?? {});
   if (parsed.success) return parsed.data;
   const errors: Record<string, string> = {};
-  for (const issue of parsed.error.issues) errors[fieldPrefix + String(issue.path[0] ?? '')] ??= issue.message.includes('.') ? issue.message : 'form.invalid';
+  for (const issue of parsed.error.issues)
+    errors[fieldPrefix + String(issue.path[0] ?? '')] ??= issue.message.includes('.') ? issue.message : 'form.invalid';
   throw new ValidationError('Check the form.', errors);
 }

@@ -43,12 +43,18 @@ function applyRange(q: Knex.QueryBuilder, column: string, range: TimeRange | und
  * OR of two conditions became a subplan run per ticket on PostgreSQL).
  */
 export function withTrackingId(db: Knex, q: Knex.QueryBuilder, trackingId: string): void {
-  const ids = db('tickets').select('id').where('tracking_id', trackingId).union((u) => u.select('merged_into_id').from('tickets').where('tracking_id', trackingId).whereNotNull('merged_into_id'));
+  const ids = db('tickets')
+    .select('id')
+    .where('tracking_id', trackingId)
+    .union((u) =>
+      u.select('merged_into_id').from('tickets').where('tracking_id', trackingId).whereNotNull('merged_into_id'),
+    );
   q.whereIn('t.id', db.select('ids.id').from(ids.as('ids')));
 }
 
 /** The ids of the customers with this address or an address starting so, from their address index. */
-export const customersByAddress = (db: Knex, email: string) => whereStartsWith(db.select('id').from('customers'), 'email', email);
+export const customersByAddress = (db: Knex, email: string) =>
+  whereStartsWith(db.select('id').from('customers'), 'email', email);
 
 export function applyFilter(db: Knex, q: Knex.QueryBuilder, f: TicketListFilter): Knex.QueryBuilder {
   q.whereNull('t.merged_into_id');
@@ -65,12 +71,19 @@ export function applyFilter(db: Knex, q: Knex.QueryBuilder, f: TicketListFilter)
   applyRange(q, 't.due_at', f.due);
   applyRange(q, 't.sla_due_at', f.sla);
   // Each tag through the (tag_id, ticket_id) index.
-  for (const tagId of f.tagIds ?? []) q.whereIn('t.id', (tt) => tt.select('ticket_id').from('ticket_tags').where('tag_id', tagId));
+  for (const tagId of f.tagIds ?? [])
+    q.whereIn('t.id', (tt) => tt.select('ticket_id').from('ticket_tags').where('tag_id', tagId));
   if (f.customerIds) q.whereIn('t.customer_id', f.customerIds.length ? f.customerIds : [-1]);
   if (f.replier) q.where('t.last_replier_type', f.replier.kind);
-  if (f.replier?.kind === 'staff') q.where((w) => (f.replier?.kind === 'staff' && f.replier.id !== null ? w.where('t.last_replier_staff_id', f.replier.id) : w.whereNull('t.last_replier_staff_id')));
+  if (f.replier?.kind === 'staff')
+    q.where((w) =>
+      f.replier?.kind === 'staff' && f.replier.id !== null
+        ? w.where('t.last_replier_staff_id', f.replier.id)
+        : w.whereNull('t.last_replier_staff_id'),
+    );
   const s = f.search;
-  if (s && !s.trackingId && !s.email && s.words.length === 0) q.whereRaw('1 = 0'); // nothing searchable typed
+  if (s && !s.trackingId && !s.email && s.words.length === 0)
+    q.whereRaw('1 = 0'); // nothing searchable typed
   else if (s) {
     q.where((w) => {
       if (s.trackingId) w.orWhere((byId) => withTrackingId(db, byId, s.trackingId!));
@@ -80,8 +93,14 @@ export function applyFilter(db: Knex, q: Knex.QueryBuilder, f: TicketListFilter)
         // One IN over one set of ids (a derived table), never two IN lists joined by OR: the
         // database then reads the matches and fetches those tickets by key, instead of testing
         // ticket after ticket in list order against both subqueries (seconds at a million).
-        const ofCustomers = db.select('id as ticket_id').from('tickets').whereIn('customer_id', customerIdsMatching(db, s.words));
-        w.orWhereIn('t.id', db.select('matches.ticket_id').from(ticketIdsMatching(db, s.words).union(ofCustomers).as('matches')));
+        const ofCustomers = db
+          .select('id as ticket_id')
+          .from('tickets')
+          .whereIn('customer_id', customerIdsMatching(db, s.words));
+        w.orWhereIn(
+          't.id',
+          db.select('matches.ticket_id').from(ticketIdsMatching(db, s.words).union(ofCustomers).as('matches')),
+        );
       }
     });
   }
@@ -90,7 +109,22 @@ export function applyFilter(db: Knex, q: Knex.QueryBuilder, f: TicketListFilter)
 
 /** Whether a filter is narrow: read through its own index, its few matches sorted. */
 export const isNarrow = (f: TicketListFilter): boolean =>
-  Boolean(f.search || f.ids || f.customerIds || f.tagIds?.length || f.categoryId || f.owner?.kind === 'staff' || f.created?.from || f.created?.to || f.updated?.from || f.updated?.to || f.due?.from || f.due?.to || f.sla?.from || f.sla?.to);
+  Boolean(
+    f.search ||
+      f.ids ||
+      f.customerIds ||
+      f.tagIds?.length ||
+      f.categoryId ||
+      f.owner?.kind === 'staff' ||
+      f.created?.from ||
+      f.created?.to ||
+      f.updated?.from ||
+      f.updated?.to ||
+      f.due?.from ||
+      f.due?.to ||
+      f.sla?.from ||
+      f.sla?.to,
+  );
 
 /**
  * The indexes of the columns a plain filter (no search, ids, tags or customers) narrows by, and
@@ -105,12 +139,24 @@ export const isNarrow = (f: TicketListFilter): boolean =>
  * either schema. A list of a million tickets must not depend on which way such a tie falls.
  */
 const filterIndexes = [
-  'tickets_category_status_updated_idx', 'tickets_owner_category_status_updated_idx', 'tickets_owner_status_updated_idx',
-  'tickets_status_updated_idx', 'tickets_status_due_idx', 'tickets_tier_status_updated_idx', 'tickets_replier_status_updated_idx',
-  'tickets_priority_updated_idx', 'tickets_updated_idx', 'tickets_due_idx', 'tickets_status_sla_due_idx', 'tickets_sla_due_idx', 'tickets_merged_into_idx',
+  'tickets_category_status_updated_idx',
+  'tickets_owner_category_status_updated_idx',
+  'tickets_owner_status_updated_idx',
+  'tickets_status_updated_idx',
+  'tickets_status_due_idx',
+  'tickets_tier_status_updated_idx',
+  'tickets_replier_status_updated_idx',
+  'tickets_priority_updated_idx',
+  'tickets_updated_idx',
+  'tickets_due_idx',
+  'tickets_status_sla_due_idx',
+  'tickets_sla_due_idx',
+  'tickets_merged_into_idx',
 ];
 
 /** The tickets of a plain filter's page or count: through an index of the filter on MySQL/MariaDB (see `filterIndexes`). */
 export function ticketsByFilterIndex(db: Knex, f: TicketListFilter): Knex.Raw | string {
-  return !f.search && !f.ids && !f.tagIds?.length && !f.customerIds ? tableThroughIndexes(db, 'tickets', 't', filterIndexes) : 'tickets as t';
+  return !f.search && !f.ids && !f.tagIds?.length && !f.customerIds
+    ? tableThroughIndexes(db, 'tickets', 't', filterIndexes)
+    : 'tickets as t';
 }

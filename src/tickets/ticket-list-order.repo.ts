@@ -14,8 +14,13 @@ export type ListPage = { sort: SortKey; dir: 'asc' | 'desc'; offset: number; lim
  * gives their order, their matches are sorted (see `orderOf`).
  */
 export const sortIndexes: Partial<Record<SortKey, string | null>> = {
-  updated: 'tickets_updated_idx', created: null, due: 'tickets_due_idx', sla: 'tickets_sla_due_idx', priority: 'tickets_priority_updated_idx',
-  tracking: 'tickets_tracking_id_unique', subject: 'tickets_subject_idx',
+  updated: 'tickets_updated_idx',
+  created: null,
+  due: 'tickets_due_idx',
+  sla: 'tickets_sla_due_idx',
+  priority: 'tickets_priority_updated_idx',
+  tracking: 'tickets_tracking_id_unique',
+  subject: 'tickets_subject_idx',
 };
 
 /**
@@ -31,10 +36,18 @@ export function ticketsFor(db: Knex, f: TicketListFilter, sort: SortKey, narrowe
   const narrow = narrowed || isNarrow(f);
   // A batch of customers' tickets through the customer index (SQLite, without statistics, would read every open ticket).
   if (f.customerIds) return tableInIndexOrder(db, 'tickets', 't', 'tickets_customer_created_idx');
-  if (sort === 'updated' && !narrow && everyCategoryByStatus(f)) return tableInIndexOrder(db, 'tickets', 't', f.statusIds?.length ? 'tickets_status_updated_idx' : 'tickets_updated_idx');
+  if (sort === 'updated' && !narrow && everyCategoryByStatus(f))
+    return tableInIndexOrder(
+      db,
+      'tickets',
+      't',
+      f.statusIds?.length ? 'tickets_status_updated_idx' : 'tickets_updated_idx',
+    );
   if (walksSlaRange(f, sort, narrowed)) return tableInSortOrder(db, 'tickets', 't', 'tickets_sla_due_idx');
   const index = sortIndexes[sort];
-  return sort === 'updated' || narrow || index === undefined ? ticketsByFilterIndex(db, f) : tableInSortOrder(db, 'tickets', 't', index);
+  return sort === 'updated' || narrow || index === undefined
+    ? ticketsByFilterIndex(db, f)
+    : tableInSortOrder(db, 'tickets', 't', index);
 }
 
 /**
@@ -45,21 +58,26 @@ export function ticketsFor(db: Knex, f: TicketListFilter, sort: SortKey, narrowe
  * Another narrow filter (a category, an owner, a search) keeps its own index.
  */
 const walksSlaRange = (f: TicketListFilter, sort: SortKey, narrowed: boolean): boolean =>
-  sort === 'sla' && !narrowed && (f.sla?.from !== undefined || f.sla?.to !== undefined) && !isNarrow({ ...f, sla: undefined });
+  sort === 'sla' &&
+  !narrowed &&
+  (f.sla?.from !== undefined || f.sla?.to !== undefined) &&
+  !isNarrow({ ...f, sla: undefined });
 
 /**
  * Whether the page would be read along its sort's own index: walking it passes every ticket the
  * filter leaves out, so when a broad filter has few matches after all (a tier or a priority no
  * open ticket has: 0.7–2.7 s at a million) the list first counts them and, if few, sorts them.
  */
-export const walksSortIndex = (f: TicketListFilter, sort: SortKey): boolean => sort !== 'updated' && sortIndexes[sort] !== undefined && !isNarrow(f);
+export const walksSortIndex = (f: TicketListFilter, sort: SortKey): boolean =>
+  sort !== 'updated' && sortIndexes[sort] !== undefined && !isNarrow(f);
 
 /**
  * An administrator's plain list (every category, at most a status filter): without statistics
  * SQLite took (status_id, due_at) as readily as (status_id, updated_at) and sorted every open
  * ticket (170 ms at a million); the updated index gives the newest page at once.
  */
-const everyCategoryByStatus = (f: TicketListFilter): boolean => f.categories === 'all' && !f.priorityId && !f.tier && (!f.owner || f.owner.kind === 'anyone');
+const everyCategoryByStatus = (f: TicketListFilter): boolean =>
+  f.categories === 'all' && !f.priorityId && !f.tier && (!f.owner || f.owner.kind === 'anyone');
 
 /**
  * The sorts by a small set of values (category, status, owner by their names, the tier), each
@@ -79,8 +97,12 @@ const idsByName = async (db: Knex, table: string): Promise<number[]> =>
 /** A ranked sort's values that the filter lets through, in ascending order (no owner lowest). */
 async function rankedValues(db: Knex, f: TicketListFilter, sort: SortKey): Promise<Array<number | null>> {
   if (sort === 'tier') return f.tier ? [f.tier] : [1, 2, 3];
-  if (sort === 'category') return (await idsByName(db, 'categories')).filter((id) => (f.categories === 'all' || f.categories.includes(id)) && (!f.categoryId || f.categoryId === id));
-  if (sort === 'status') return (await idsByName(db, 'statuses')).filter((id) => !f.statusIds?.length || f.statusIds.includes(id));
+  if (sort === 'category')
+    return (await idsByName(db, 'categories')).filter(
+      (id) => (f.categories === 'all' || f.categories.includes(id)) && (!f.categoryId || f.categoryId === id),
+    );
+  if (sort === 'status')
+    return (await idsByName(db, 'statuses')).filter((id) => !f.statusIds?.length || f.statusIds.includes(id));
   if (f.owner?.kind === 'staff') return [f.owner.id];
   return f.owner?.kind === 'unassigned' ? [null] : [null, ...(await idsByName(db, 'staff_users'))];
 }
@@ -92,9 +114,16 @@ export type Part = { filter: TicketListFilter; sort: SortKey; dir: 'asc' | 'desc
  * A ranked sort as parts: value after value in the sort's order, each read as that value's own
  * default list (newest update first, through the same filter indexes as the default list).
  */
-async function* rankParts(db: Knex, f: TicketListFilter, sort: SortKey, dir: 'asc' | 'desc', extra: (v: number | null) => Partial<TicketListFilter> = rankedFilter[sort]!): AsyncGenerator<Part> {
+async function* rankParts(
+  db: Knex,
+  f: TicketListFilter,
+  sort: SortKey,
+  dir: 'asc' | 'desc',
+  extra: (v: number | null) => Partial<TicketListFilter> = rankedFilter[sort]!,
+): AsyncGenerator<Part> {
   const values = sort === 'replier' ? [null, ...(await idsByName(db, 'staff_users'))] : await rankedValues(db, f, sort);
-  for (const v of dir === 'asc' ? values : values.reverse()) yield { filter: { ...f, ...extra(v) }, sort: 'updated', dir: 'desc' };
+  for (const v of dir === 'asc' ? values : values.reverse())
+    yield { filter: { ...f, ...extra(v) }, sort: 'updated', dir: 'desc' };
 }
 
 /**
@@ -106,7 +135,11 @@ async function* customerParts(db: Knex, f: TicketListFilter, dir: 'asc' | 'desc'
   const client = clientOf(db);
   const name = client === 'sqlite' ? 'name collate nocase' : client === 'postgres' ? 'lower(name)' : 'name';
   for (let offset = 0, size = 500; ; offset += size, size = Math.min(size * 2, 8000)) {
-    const batch = ((await db('customers').select('id').orderByRaw(`${name} ${dir}, id ${dir}`).offset(offset).limit(size)) as Array<{ id: number }>).map((r) => Number(r.id));
+    const batch = (
+      (await db('customers').select('id').orderByRaw(`${name} ${dir}, id ${dir}`).offset(offset).limit(size)) as Array<{
+        id: number;
+      }>
+    ).map((r) => Number(r.id));
     if (batch.length === 0) return;
     yield { filter: { ...f, customerIds: batch }, sort: 'customer', dir };
   }
@@ -126,7 +159,14 @@ async function* replierParts(db: Knex, f: TicketListFilter, dir: 'asc' | 'desc')
  * sorted at once: a few customers' batches would not find a page of them), a narrow list only for
  * its first 1,000 rows. `count` is the list's capped count (`countTickets`).
  */
-export async function partsOf(db: Knex, f: TicketListFilter, sort: SortKey, dir: 'asc' | 'desc', page: ListPage, count: (f: TicketListFilter, cap: number) => Promise<number>): Promise<AsyncIterable<Part> | null> {
+export async function partsOf(
+  db: Knex,
+  f: TicketListFilter,
+  sort: SortKey,
+  dir: 'asc' | 'desc',
+  page: ListPage,
+  count: (f: TicketListFilter, cap: number) => Promise<number>,
+): Promise<AsyncIterable<Part> | null> {
   if (f.search || f.ids || f.customerIds || f.replier) return null;
   // Few matches (a tag, a date range) sort in one query: value by value would be a query per value.
   if (sort in rankedFilter) return (await count(f, 1000)) <= 1000 ? null : rankParts(db, f, sort, dir);
@@ -166,28 +206,61 @@ type OrderTerm = { sql: string; dir: 'asc' | 'desc'; nulls?: 'first' | 'last' };
  */
 export async function orderOf(db: Knex, sort: SortKey, dir: 'asc' | 'desc'): Promise<OrderTerm[]> {
   const client = clientOf(db);
-  const newest: OrderTerm[] = [{ sql: 't.updated_at', dir: 'desc' }, { sql: 't.id', dir: 'desc' }];
-  const caseless = (col: string) => (client === 'sqlite' ? `${col} collate nocase` : client === 'postgres' ? `lower(${col})` : col);
+  const newest: OrderTerm[] = [
+    { sql: 't.updated_at', dir: 'desc' },
+    { sql: 't.id', dir: 'desc' },
+  ];
+  const caseless = (col: string) =>
+    client === 'sqlite' ? `${col} collate nocase` : client === 'postgres' ? `lower(${col})` : col;
   switch (sort) {
-    case 'updated': return [{ sql: 't.updated_at', dir }, { sql: 't.id', dir }];
-    case 'created': return [{ sql: 't.id', dir }];
+    case 'updated':
+      return [
+        { sql: 't.updated_at', dir },
+        { sql: 't.id', dir },
+      ];
+    case 'created':
+      return [{ sql: 't.id', dir }];
     // Priority is ordered like its index (priority_id, updated_at); the id makes every order total, for stable pages.
-    case 'priority': return [{ sql: 't.priority_id', dir }, { sql: 't.updated_at', dir }, { sql: 't.id', dir }];
-    case 'due': return [{ sql: 't.due_at', dir, ...(client === 'postgres' ? { nulls: dir === 'asc' ? 'first' : 'last' } : {}) }, { sql: 't.id', dir }];
+    case 'priority':
+      return [
+        { sql: 't.priority_id', dir },
+        { sql: 't.updated_at', dir },
+        { sql: 't.id', dir },
+      ];
+    case 'due':
+      return [
+        { sql: 't.due_at', dir, ...(client === 'postgres' ? { nulls: dir === 'asc' ? 'first' : 'last' } : {}) },
+        { sql: 't.id', dir },
+      ];
     // The soonest running SLA clock (issue 13), like the due date.
-    case 'sla': return [{ sql: 't.sla_due_at', dir, ...(client === 'postgres' ? { nulls: dir === 'asc' ? 'first' : 'last' } : {}) }, { sql: 't.id', dir }];
-    case 'tracking': return [{ sql: 't.tracking_id', dir }]; // unique: a total order by itself, read from its unique index
-    case 'subject': return [{ sql: caseless('t.subject'), dir }, { sql: 't.id', dir }];
-    case 'tier': return [{ sql: 't.tier', dir }, ...newest];
-    case 'customer': return [{ sql: caseless('c.name'), dir }, { sql: 't.customer_id', dir }, ...newest];
-    case 'replier': return [
-      // Replies from the customer (awaiting the staff) before staff replies, each by the shown name.
-      { sql: "(case when t.last_replier_type = 'customer' then 0 else 1 end)", dir },
-      { sql: `(case when t.last_replier_type = 'customer' then 0 else ${await rankOf(db, 'staff_users', 't.last_replier_staff_id')} end)`, dir },
-      { sql: `(case when t.last_replier_type = 'customer' then ${caseless('c.name')} end)`, dir },
-      { sql: "(case when t.last_replier_type = 'customer' then t.customer_id end)", dir },
-      ...newest,
-    ];
+    case 'sla':
+      return [
+        { sql: 't.sla_due_at', dir, ...(client === 'postgres' ? { nulls: dir === 'asc' ? 'first' : 'last' } : {}) },
+        { sql: 't.id', dir },
+      ];
+    case 'tracking':
+      return [{ sql: 't.tracking_id', dir }]; // unique: a total order by itself, read from its unique index
+    case 'subject':
+      return [
+        { sql: caseless('t.subject'), dir },
+        { sql: 't.id', dir },
+      ];
+    case 'tier':
+      return [{ sql: 't.tier', dir }, ...newest];
+    case 'customer':
+      return [{ sql: caseless('c.name'), dir }, { sql: 't.customer_id', dir }, ...newest];
+    case 'replier':
+      return [
+        // Replies from the customer (awaiting the staff) before staff replies, each by the shown name.
+        { sql: "(case when t.last_replier_type = 'customer' then 0 else 1 end)", dir },
+        {
+          sql: `(case when t.last_replier_type = 'customer' then 0 else ${await rankOf(db, 'staff_users', 't.last_replier_staff_id')} end)`,
+          dir,
+        },
+        { sql: `(case when t.last_replier_type = 'customer' then ${caseless('c.name')} end)`, dir },
+        { sql: "(case when t.last_replier_type = 'customer' then t.customer_id end)", dir },
+        ...newest,
+      ];
     default: {
       const ranked = rankedBy[sort]!;
       return [{ sql: await rankOf(db, ranked.table, ranked.column), dir }, ...newest];

@@ -3,8 +3,23 @@ import { clientOf } from '../db/dialect';
 import { mysqlMatchSources, type MatchSource } from '../db/fulltext';
 import { tableInIndexOrder } from '../db/order-index';
 import { sortColumns, sortKeys, type SortKey } from './list-columns';
-import { applyFilter, customersByAddress, ticketsByFilterIndex, withTrackingId, type TicketListFilter, type TimeRange } from './ticket-list-filter.repo';
-import { orderOf, partsOf, sortIndexes, ticketsFor, walksSortIndex, type ListPage, type Part } from './ticket-list-order.repo';
+import {
+  applyFilter,
+  customersByAddress,
+  ticketsByFilterIndex,
+  withTrackingId,
+  type TicketListFilter,
+  type TimeRange,
+} from './ticket-list-filter.repo';
+import {
+  orderOf,
+  partsOf,
+  sortIndexes,
+  ticketsFor,
+  walksSortIndex,
+  type ListPage,
+  type Part,
+} from './ticket-list-order.repo';
 
 export { sortColumns, sortKeys, type SortKey, type TicketListFilter, type TimeRange };
 
@@ -30,7 +45,11 @@ export type TicketListRow = {
 };
 
 /** A small lookup table (categories, statuses, priorities) by id. */
-async function rowsById(db: Knex, table: 'categories' | 'statuses' | 'priorities', columns: string[]): Promise<Map<number, Record<string, unknown>>> {
+async function rowsById(
+  db: Knex,
+  table: 'categories' | 'statuses' | 'priorities',
+  columns: string[],
+): Promise<Map<number, Record<string, unknown>>> {
   const rows = (await db(table).select(columns)) as Array<Record<string, unknown>>;
   return new Map(rows.map((r) => [Number(r.id), r]));
 }
@@ -54,7 +73,14 @@ async function walkParts(db: Knex, parts: AsyncIterable<Part>, page: ListPage): 
         continue;
       }
     }
-    ids.push(...(await pageIds(db, part.filter, { sort: part.sort, dir: part.dir, offset: skip, limit: page.limit - ids.length })));
+    ids.push(
+      ...(await pageIds(db, part.filter, {
+        sort: part.sort,
+        dir: part.dir,
+        offset: skip,
+        limit: page.limit - ids.length,
+      })),
+    );
     skip = 0;
   }
   return ids;
@@ -65,20 +91,35 @@ async function walkParts(db: Knex, parts: AsyncIterable<Part>, page: ListPage): 
  * newest page is read from the index; the details (customer, category...) are joined for the
  * page's rows only.
  */
-export async function listTickets(db: Knex, f: TicketListFilter, page: ListPage, few = false): Promise<TicketListRow[]> {
+export async function listTickets(
+  db: Knex,
+  f: TicketListFilter,
+  page: ListPage,
+  few = false,
+): Promise<TicketListRow[]> {
   return rowsOfTickets(db, await pageIds(db, f, page, undefined, few));
 }
 
 /** The ids of one page of the list, in its order; `only`: of one search source's matches. */
-async function pageIds(db: Knex, f: TicketListFilter, page: ListPage, only?: MatchSource, few = false): Promise<number[]> {
-  const parts = only || sortIndexes[page.sort] !== undefined ? null : await partsOf(db, f, page.sort, page.dir, page, (g, cap) => countTickets(db, g, cap));
+async function pageIds(
+  db: Knex,
+  f: TicketListFilter,
+  page: ListPage,
+  only?: MatchSource,
+  few = false,
+): Promise<number[]> {
+  const parts =
+    only || sortIndexes[page.sort] !== undefined
+      ? null
+      : await partsOf(db, f, page.sort, page.dir, page, (g, cap) => countTickets(db, g, cap));
   if (parts) return walkParts(db, parts, page);
   // A full-text source's MATCH needs its FULLTEXT index, which no list of indexes to read through may leave out.
   const tickets = only && !f.customerIds ? 'tickets as t' : ticketsFor(db, f, page.sort, Boolean(only) || few);
   const q = applyFilter(db, db.from(tickets).select('t.id'), f);
   only?.(q);
   if (page.sort === 'customer' || page.sort === 'replier') q.join('customers as c', 'c.id', 't.customer_id');
-  for (const term of await orderOf(db, page.sort, page.dir)) q.orderByRaw(`${term.sql} ${term.dir}${term.nulls ? ` nulls ${term.nulls}` : ''}`);
+  for (const term of await orderOf(db, page.sort, page.dir))
+    q.orderByRaw(`${term.sql} ${term.dir}${term.nulls ? ` nulls ${term.nulls}` : ''}`);
   const ids = q.offset(page.offset).limit(page.limit);
   return ((await ids) as Array<{ id: number }>).map((r) => Number(r.id));
 }
@@ -91,7 +132,12 @@ async function pageIds(db: Knex, f: TicketListFilter, page: ListPage, only?: Mat
  * at a million tickets ~190,000 messages for a common word). A page past the cap is read on its
  * own with one row more than the page, which says whether another page follows.
  */
-export async function listAndCountTickets(db: Knex, f: TicketListFilter, page: ListPage, cap: number): Promise<{ rows: TicketListRow[]; total: number }> {
+export async function listAndCountTickets(
+  db: Knex,
+  f: TicketListFilter,
+  page: ListPage,
+  cap: number,
+): Promise<{ rows: TicketListRow[]; total: number }> {
   if (!f.search) {
     if (walksSortIndex(f, page.sort)) {
       const total = await countTickets(db, f, cap);
@@ -126,7 +172,9 @@ async function searchPageIds(db: Knex, f: TicketListFilter, page: ListPage): Pro
   if (s.trackingId) sources.push((q) => q.where((byId) => withTrackingId(db, byId, s.trackingId!)));
   if (s.email) sources.push((q) => q.whereIn('t.customer_id', customersByAddress(db, s.email!)));
   const unsearched: TicketListFilter = { ...f, search: undefined };
-  const firstOfEach = await Promise.all(sources.map((only) => pageIds(db, unsearched, { ...page, offset: 0, limit: page.offset + page.limit }, only)));
+  const firstOfEach = await Promise.all(
+    sources.map((only) => pageIds(db, unsearched, { ...page, offset: 0, limit: page.offset + page.limit }, only)),
+  );
   const candidates = [...new Set(firstOfEach.flat())];
   if (candidates.length === 0) return [];
   return pageIds(db, { ...unsearched, ids: candidates }, page);
@@ -145,41 +193,71 @@ async function rowsOfTickets(db: Knex, idList: number[]): Promise<TicketListRow[
       .leftJoin('staff_users as r', 'r.id', 't.last_replier_staff_id')
       .whereIn('t.id', idList)
       .select(
-        't.id', 't.tracking_id', 't.subject', 'c.name as customer_name', 'c.email as customer_email', 't.category_id', 't.tier', 't.status_id',
-        't.priority_id', 'o.name as owner_name', 't.last_replier_type', 'r.name as last_replier_name', 't.due_at', 't.sla_due_at', 't.created_at', 't.updated_at',
+        't.id',
+        't.tracking_id',
+        't.subject',
+        'c.name as customer_name',
+        'c.email as customer_email',
+        't.category_id',
+        't.tier',
+        't.status_id',
+        't.priority_id',
+        'o.name as owner_name',
+        't.last_replier_type',
+        'r.name as last_replier_name',
+        't.due_at',
+        't.sla_due_at',
+        't.created_at',
+        't.updated_at',
       ),
     rowsById(db, 'categories', ['id', 'name']),
     rowsById(db, 'statuses', ['id', 'key', 'name']),
     rowsById(db, 'priorities', ['id', 'key', 'name']),
   ]);
-  const byId = new Map<number, Record<string, unknown>>((rows as Array<Record<string, unknown>>).map((r) => [Number(r.id), r]));
-  return idList.map((id) => byId.get(id)!).map((r) => ({
-    id: Number(r.id),
-    trackingId: String(r.tracking_id),
-    subject: String(r.subject),
-    customerName: String(r.customer_name),
-    customerEmail: String(r.customer_email),
-    categoryName: String(categories.get(Number(r.category_id))?.name),
-    tier: Number(r.tier),
-    statusKey: String(statuses.get(Number(r.status_id))?.key),
-    statusName: String(statuses.get(Number(r.status_id))?.name),
-    priorityKey: String(priorities.get(Number(r.priority_id))?.key),
-    priorityName: String(priorities.get(Number(r.priority_id))?.name),
-    ownerName: r.owner_name == null ? null : String(r.owner_name),
-    lastReplierType: String(r.last_replier_type),
-    lastReplierName: r.last_replier_type === 'customer' ? String(r.customer_name) : r.last_replier_name == null ? null : String(r.last_replier_name),
-    dueAt: r.due_at == null ? null : Number(r.due_at),
-    slaDueAt: r.sla_due_at == null ? null : Number(r.sla_due_at),
-    createdAt: Number(r.created_at),
-    updatedAt: Number(r.updated_at),
-  }));
+  const byId = new Map<number, Record<string, unknown>>(
+    (rows as Array<Record<string, unknown>>).map((r) => [Number(r.id), r]),
+  );
+  return idList
+    .map((id) => byId.get(id)!)
+    .map((r) => ({
+      id: Number(r.id),
+      trackingId: String(r.tracking_id),
+      subject: String(r.subject),
+      customerName: String(r.customer_name),
+      customerEmail: String(r.customer_email),
+      categoryName: String(categories.get(Number(r.category_id))?.name),
+      tier: Number(r.tier),
+      statusKey: String(statuses.get(Number(r.status_id))?.key),
+      statusName: String(statuses.get(Number(r.status_id))?.name),
+      priorityKey: String(priorities.get(Number(r.priority_id))?.key),
+      priorityName: String(priorities.get(Number(r.priority_id))?.name),
+      ownerName: r.owner_name == null ? null : String(r.owner_name),
+      lastReplierType: String(r.last_replier_type),
+      lastReplierName:
+        r.last_replier_type === 'customer'
+          ? String(r.customer_name)
+          : r.last_replier_name == null
+            ? null
+            : String(r.last_replier_name),
+      dueAt: r.due_at == null ? null : Number(r.due_at),
+      slaDueAt: r.sla_due_at == null ? null : Number(r.sla_due_at),
+      createdAt: Number(r.created_at),
+      updatedAt: Number(r.updated_at),
+    }));
 }
 
 /** The chosen custom field values of one page of tickets, in one query keyed by the page's ids. */
-export async function fieldValuesOfTickets(db: Knex, ticketIds: number[], fieldIds: number[]): Promise<Map<number, Map<number, string>>> {
+export async function fieldValuesOfTickets(
+  db: Knex,
+  ticketIds: number[],
+  fieldIds: number[],
+): Promise<Map<number, Map<number, string>>> {
   const out = new Map<number, Map<number, string>>();
   if (ticketIds.length === 0 || fieldIds.length === 0) return out;
-  const rows = await db('custom_field_values').whereIn('ticket_id', ticketIds).whereIn('field_id', fieldIds).select<Array<{ ticket_id: number; field_id: number; value: string }>>('ticket_id', 'field_id', 'value');
+  const rows = await db('custom_field_values')
+    .whereIn('ticket_id', ticketIds)
+    .whereIn('field_id', fieldIds)
+    .select<Array<{ ticket_id: number; field_id: number; value: string }>>('ticket_id', 'field_id', 'value');
   for (const r of rows) {
     const ticket = out.get(Number(r.ticket_id)) ?? new Map<number, string>();
     ticket.set(Number(r.field_id), r.value);
@@ -191,7 +269,9 @@ export async function fieldValuesOfTickets(db: Knex, ticketIds: number[], fieldI
 /** How many tickets match, counted up to a cap: "1,000+" needs no scan of a million rows. */
 export async function countTickets(db: Knex, f: TicketListFilter, cap: number): Promise<number> {
   // A batch of customers' tickets (sort by customer) through the customer index, as its page is (see `ticketsFor`).
-  const tickets = f.customerIds ? tableInIndexOrder(db, 'tickets', 't', 'tickets_customer_created_idx') : ticketsByFilterIndex(db, f);
+  const tickets = f.customerIds
+    ? tableInIndexOrder(db, 'tickets', 't', 'tickets_customer_created_idx')
+    : ticketsByFilterIndex(db, f);
   const inner = applyFilter(db, db.from(tickets).select(db.raw('1')), f).limit(cap + 1);
   const [row] = await db.from(inner.as('capped')).count<{ n: number }[]>({ n: '*' });
   return Number(row?.n ?? 0);

@@ -4,7 +4,13 @@ import { assign, moveToCategory, setPriority, setStatus, type CapableStaff } fro
 import type { TicketDeps } from './tickets.service';
 import { findTicketById, type TicketView } from './tickets.repo';
 
-export type TicketPatch = { status?: string; priority?: string; ownerId?: number | null; due?: string | null; categoryId?: number };
+export type TicketPatch = {
+  status?: string;
+  priority?: string;
+  ownerId?: number | null;
+  due?: string | null;
+  categoryId?: number;
+};
 
 /**
  * Several changes to one ticket at once (the API's PATCH), all or nothing: a refused value
@@ -12,7 +18,13 @@ export type TicketPatch = { status?: string; priority?: string; ownerId?: number
  * The category goes last: it may take the ticket out of this person's reach. `tz` is the help
  * desk's time zone, read beforehand (nothing outside the transaction may be awaited inside it).
  */
-export async function patchTicket(deps: TicketDeps, ticket: TicketView, staff: CapableStaff, patch: TicketPatch, tz: string): Promise<void> {
+export async function patchTicket(
+  deps: TicketDeps,
+  ticket: TicketView,
+  staff: CapableStaff,
+  patch: TicketPatch,
+  tz: string,
+): Promise<void> {
   await withTransaction(deps.db, async (trx) => {
     const inside: TicketDeps = { ...deps, db: trx };
     const fresh = async () => (await findTicketById(trx, ticket.id))!;

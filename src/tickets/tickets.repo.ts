@@ -57,9 +57,29 @@ function viewQuery(db: Knex) {
     .join('statuses as s', 's.id', 't.status_id')
     .join('priorities as p', 'p.id', 't.priority_id')
     .select(
-      't.id', 't.tracking_id', 't.subject', 't.customer_id', 'c.email as customer_email', 'c.name as customer_name', 't.category_id',
-      'g.name as category_name', 's.key as status_key', 's.name as status_name', 's.color as status_color', 's.is_open as status_is_open',
-      'p.key as priority_key', 'p.name as priority_name', 't.language', 't.merged_into_id', 't.owner_id', 't.tier', 't.created_at', 't.updated_at', 't.resolved_at', 't.resolved_by', 't.resolved_by_staff_id',
+      't.id',
+      't.tracking_id',
+      't.subject',
+      't.customer_id',
+      'c.email as customer_email',
+      'c.name as customer_name',
+      't.category_id',
+      'g.name as category_name',
+      's.key as status_key',
+      's.name as status_name',
+      's.color as status_color',
+      's.is_open as status_is_open',
+      'p.key as priority_key',
+      'p.name as priority_name',
+      't.language',
+      't.merged_into_id',
+      't.owner_id',
+      't.tier',
+      't.created_at',
+      't.updated_at',
+      't.resolved_at',
+      't.resolved_by',
+      't.resolved_by_staff_id',
     );
 }
 
@@ -87,7 +107,8 @@ function toView(r: ViewRow): TicketView {
     createdAt: Number(r.created_at),
     updatedAt: Number(r.updated_at),
     resolvedAt: r.resolved_at == null ? null : Number(r.resolved_at),
-    resolvedBy: r.resolved_by === 'staff' || r.resolved_by === 'auto' || r.resolved_by === 'customer' ? r.resolved_by : null,
+    resolvedBy:
+      r.resolved_by === 'staff' || r.resolved_by === 'auto' || r.resolved_by === 'customer' ? r.resolved_by : null,
     resolvedByStaffId: r.resolved_by_staff_id == null ? null : Number(r.resolved_by_staff_id),
   };
 }
@@ -130,24 +151,44 @@ export async function updateTicket(trx: Knex, id: number, patch: Record<string, 
  * arrived: the check is the UPDATE's own condition, evaluated under the row lock, so of two
  * replies written against the same page exactly one gets through. False: it did not.
  */
-export async function lockTicketForMessage(trx: Knex, id: number, now: number, unlessNewerThan: number | null = null): Promise<boolean> {
+export async function lockTicketForMessage(
+  trx: Knex,
+  id: number,
+  now: number,
+  unlessNewerThan: number | null = null,
+): Promise<boolean> {
   const q = trx('tickets').where({ id });
-  if (unlessNewerThan !== null) q.andWhere((w) => w.whereNull('last_message_id').orWhere('last_message_id', '<=', unlessNewerThan));
+  if (unlessNewerThan !== null)
+    q.andWhere((w) => w.whereNull('last_message_id').orWhere('last_message_id', '<=', unlessNewerThan));
   return (await q.update({ updated_at: now })) > 0;
 }
 
 export async function bumpMessageCount(trx: Knex, id: number, patch: Record<string, unknown>): Promise<void> {
-  await trx('tickets').where({ id }).update({ ...patch, message_count: trx.raw('message_count + 1') });
+  await trx('tickets')
+    .where({ id })
+    .update({ ...patch, message_count: trx.raw('message_count + 1') });
 }
 
 /** Open tickets of one customer: found through the customer's own index, never by e-mail text. */
 export async function countOpenTicketsOfCustomer(db: Knex, customerId: number): Promise<number> {
-  const [row] = await db('tickets as t').join('statuses as s', 's.id', 't.status_id').where({ 't.customer_id': customerId, 's.is_open': true }).whereNull('t.merged_into_id').count<{ n: number }[]>({ n: '*' });
+  const [row] = await db('tickets as t')
+    .join('statuses as s', 's.id', 't.status_id')
+    .where({ 't.customer_id': customerId, 's.is_open': true })
+    .whereNull('t.merged_into_id')
+    .count<{ n: number }[]>({ n: '*' });
   return Number(row?.n ?? 0);
 }
 
-export async function listTicketsOfCustomer(db: Knex, customerId: number, opts: { openOnly: boolean; limit: number }): Promise<TicketView[]> {
-  const q = viewQuery(db).where('t.customer_id', customerId).whereNull('t.merged_into_id').orderBy('t.created_at', 'desc').limit(opts.limit);
+export async function listTicketsOfCustomer(
+  db: Knex,
+  customerId: number,
+  opts: { openOnly: boolean; limit: number },
+): Promise<TicketView[]> {
+  const q = viewQuery(db)
+    .where('t.customer_id', customerId)
+    .whereNull('t.merged_into_id')
+    .orderBy('t.created_at', 'desc')
+    .limit(opts.limit);
   if (opts.openOnly) q.where('s.is_open', true);
   return ((await q) as ViewRow[]).map(toView);
 }

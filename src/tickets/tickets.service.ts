@@ -18,7 +18,15 @@ import { findPriorityByKey, findStatusByKey } from './statuses.repo';
 import type { TicketEvents } from './ticket-events';
 import type { Actor } from './ticket-events.repo';
 import { newTrackingId } from './tracking-id';
-import { bumpMessageCount, findTicketById, findTicketBySubmissionKey, insertTicket, lockTicketForMessage, trackingIdTaken, type TicketView } from './tickets.repo';
+import {
+  bumpMessageCount,
+  findTicketById,
+  findTicketBySubmissionKey,
+  insertTicket,
+  lockTicketForMessage,
+  trackingIdTaken,
+  type TicketView,
+} from './tickets.repo';
 
 export type TicketDeps = { db: Db; clock: Clock; events: TicketEvents; store: AttachmentStore };
 
@@ -47,7 +55,9 @@ async function unusedTrackingId(trx: Trx): Promise<string> {
 }
 
 /** A new ticket with the id of its first message, or the ticket a repeated submission key made earlier. */
-export type CreatedTicket = { ticket: TicketView; created: true; messageId: number } | { ticket: TicketView; created: false };
+export type CreatedTicket =
+  | { ticket: TicketView; created: true; messageId: number }
+  | { ticket: TicketView; created: false };
 
 /**
  * Creates a ticket with its first message, custom field values and attachments in ONE
@@ -63,36 +73,53 @@ export async function createTicket(deps: TicketDeps, input: NewTicket): Promise<
   if (!category) throw new NotFoundError('Category not found');
   const customerId = await ensureCustomer(deps.db, input.customer, deps.clock.now());
   try {
-    const { view: ticket, messageId } = await withAdoptedFiles(deps, input.files, (files) => withTransaction(deps.db, async (trx) => {
-      const now = deps.clock.now();
-      const status = await findStatusByKey(trx, 'new');
-      const priority = (input.priorityKey && (await findPriorityByKey(trx, input.priorityKey))) || null;
-      const priorityId = priority?.id ?? category.default_priority_id ?? (await findPriorityByKey(trx, 'normal'))!.id;
-      const ticketId = await insertTicket(trx, {
-        tracking_id: await unusedTrackingId(trx),
-        subject: input.subject,
-        customer_id: customerId,
-        category_id: category.id,
-        tier: Number(category.tier),
-        status_id: status!.id,
-        priority_id: priorityId,
-        language: input.customer.language,
-        source: input.source,
-        ip: input.ip,
-        submission_key: input.submissionKey,
-        created_at: now,
-        updated_at: now,
-      });
-      // Written down by staff on the customer's behalf: still the customer's message, staff_id says who typed it.
-      const messageId = await insertMessage(trx, { ticket_id: ticketId, kind: 'customer', customer_id: customerId, staff_id: input.enteredBy?.staffId ?? null, author_name: input.customer.name, body: input.body, ip: input.ip, created_at: now });
-      await bumpMessageCount(trx, ticketId, { last_message_id: messageId });
-      await insertFieldValues(trx, ticketId, input.fieldValues);
-      await insertAttachments(trx, ticketId, messageId, files, now);
-      const view = (await findTicketById(trx, ticketId))!;
-      const actor: Actor = input.enteredBy ? { type: 'staff', id: input.enteredBy.staffId } : { type: 'customer', id: customerId };
-      await deps.events.publish(trx, { type: 'ticket.created', ticket: view, messageId, actor, notifyCustomer: input.notifyCustomer ?? true }, now);
-      return { view, messageId };
-    }));
+    const { view: ticket, messageId } = await withAdoptedFiles(deps, input.files, (files) =>
+      withTransaction(deps.db, async (trx) => {
+        const now = deps.clock.now();
+        const status = await findStatusByKey(trx, 'new');
+        const priority = (input.priorityKey && (await findPriorityByKey(trx, input.priorityKey))) || null;
+        const priorityId = priority?.id ?? category.default_priority_id ?? (await findPriorityByKey(trx, 'normal'))!.id;
+        const ticketId = await insertTicket(trx, {
+          tracking_id: await unusedTrackingId(trx),
+          subject: input.subject,
+          customer_id: customerId,
+          category_id: category.id,
+          tier: Number(category.tier),
+          status_id: status!.id,
+          priority_id: priorityId,
+          language: input.customer.language,
+          source: input.source,
+          ip: input.ip,
+          submission_key: input.submissionKey,
+          created_at: now,
+          updated_at: now,
+        });
+        // Written down by staff on the customer's behalf: still the customer's message, staff_id says who typed it.
+        const messageId = await insertMessage(trx, {
+          ticket_id: ticketId,
+          kind: 'customer',
+          customer_id: customerId,
+          staff_id: input.enteredBy?.staffId ?? null,
+          author_name: input.customer.name,
+          body: input.body,
+          ip: input.ip,
+          created_at: now,
+        });
+        await bumpMessageCount(trx, ticketId, { last_message_id: messageId });
+        await insertFieldValues(trx, ticketId, input.fieldValues);
+        await insertAttachments(trx, ticketId, messageId, files, now);
+        const view = (await findTicketById(trx, ticketId))!;
+        const actor: Actor = input.enteredBy
+          ? { type: 'staff', id: input.enteredBy.staffId }
+          : { type: 'customer', id: customerId };
+        await deps.events.publish(
+          trx,
+          { type: 'ticket.created', ticket: view, messageId, actor, notifyCustomer: input.notifyCustomer ?? true },
+          now,
+        );
+        return { view, messageId };
+      }),
+    );
     return { ticket, created: true, messageId };
   } catch (err) {
     if (input.submissionKey && isUniqueViolation(err)) {
@@ -112,21 +139,51 @@ export async function addCustomerReply(
   ticket: TicketView,
   input: { body: string; files: CheckedFile[]; ip: string | null; submissionKey?: string | null; authorName?: string },
 ): Promise<{ messageId: number; created: boolean }> {
-  const send = { ticketId: ticket.id, kind: 'customer' as const, staffId: null, customerId: ticket.customerId, submissionKey: input.submissionKey ?? null };
-  return storeMessageOnce(deps.db, send, (key) => withAdoptedFiles(deps, input.files, (files) => withTransaction(deps.db, async (trx) => {
-    const now = deps.clock.now();
-    const actor: Actor = { type: 'customer', id: ticket.customerId };
-    await lockTicketForMessage(trx, ticket.id, now);
-    const messageId = await insertMessage(trx, { ticket_id: ticket.id, kind: 'customer', customer_id: ticket.customerId, author_name: input.authorName ?? ticket.customerName, body: input.body, ip: input.ip, submission_key: key, created_at: now });
-    await insertAttachments(trx, ticket.id, messageId, files, now);
-    const reopen = ticket.statusKey !== 'new' && ticket.statusKey !== 'open';
-    const open = reopen ? await findStatusByKey(trx, 'open') : undefined;
-    await bumpMessageCount(trx, ticket.id, { updated_at: now, last_message_id: messageId, last_replier_type: 'customer', last_replier_staff_id: null, ...(open ? { status_id: open.id, resolved_at: null, resolved_by: null, resolved_by_staff_id: null } : {}) });
-    const view = (await findTicketById(trx, ticket.id))!;
-    await deps.events.publish(trx, { type: 'ticket.customer_replied', ticket: view, messageId, actor }, now);
-    if (open) await deps.events.publish(trx, { type: 'ticket.status_changed', ticket: view, from: ticket.statusKey, to: 'open', actor }, now);
-    return messageId;
-  })));
+  const send = {
+    ticketId: ticket.id,
+    kind: 'customer' as const,
+    staffId: null,
+    customerId: ticket.customerId,
+    submissionKey: input.submissionKey ?? null,
+  };
+  return storeMessageOnce(deps.db, send, (key) =>
+    withAdoptedFiles(deps, input.files, (files) =>
+      withTransaction(deps.db, async (trx) => {
+        const now = deps.clock.now();
+        const actor: Actor = { type: 'customer', id: ticket.customerId };
+        await lockTicketForMessage(trx, ticket.id, now);
+        const messageId = await insertMessage(trx, {
+          ticket_id: ticket.id,
+          kind: 'customer',
+          customer_id: ticket.customerId,
+          author_name: input.authorName ?? ticket.customerName,
+          body: input.body,
+          ip: input.ip,
+          submission_key: key,
+          created_at: now,
+        });
+        await insertAttachments(trx, ticket.id, messageId, files, now);
+        const reopen = ticket.statusKey !== 'new' && ticket.statusKey !== 'open';
+        const open = reopen ? await findStatusByKey(trx, 'open') : undefined;
+        await bumpMessageCount(trx, ticket.id, {
+          updated_at: now,
+          last_message_id: messageId,
+          last_replier_type: 'customer',
+          last_replier_staff_id: null,
+          ...(open ? { status_id: open.id, resolved_at: null, resolved_by: null, resolved_by_staff_id: null } : {}),
+        });
+        const view = (await findTicketById(trx, ticket.id))!;
+        await deps.events.publish(trx, { type: 'ticket.customer_replied', ticket: view, messageId, actor }, now);
+        if (open)
+          await deps.events.publish(
+            trx,
+            { type: 'ticket.status_changed', ticket: view, from: ticket.statusKey, to: 'open', actor },
+            now,
+          );
+        return messageId;
+      }),
+    ),
+  );
 }
 
 export type StaffReplyInput = {
@@ -147,23 +204,65 @@ export type StaffReplyInput = {
 export async function addStaffReply(deps: TicketDeps, ticket: TicketView, input: StaffReplyInput): Promise<number> {
   if (!can(input.staff, 'tickets.reply')) throw new ForbiddenError();
   refuseMerged(ticket);
-  const send = { ticketId: ticket.id, kind: 'staff' as const, staffId: input.staff.id, customerId: null, submissionKey: input.submissionKey ?? null };
-  const { messageId } = await storeMessageOnce(deps.db, send, (key) => withAdoptedFiles(deps, input.files, (files) => withTransaction(deps.db, async (trx) => {
-    const now = deps.clock.now();
-    const actor: Actor = { type: 'staff', id: input.staff.id };
-    if (!(await lockTicketForMessage(trx, ticket.id, now, input.seenMessageId ?? null))) throw new NewerMessageError();
-    const messageId = await insertMessage(trx, { ticket_id: ticket.id, kind: 'staff', staff_id: input.staff.id, author_name: input.staff.name, body: input.body, submission_key: key, created_at: now });
-    await insertAttachments(trx, ticket.id, messageId, files, now);
-    const status = (await findStatusByKey(trx, input.statusKey ?? 'replied')) ?? (await findStatusByKey(trx, 'replied'))!;
-    const closing = !status.is_open;
-    await bumpMessageCount(trx, ticket.id, {
-      updated_at: now, last_message_id: messageId, last_replier_type: 'staff', last_replier_staff_id: input.staff.id, status_id: status.id,
-      ...(closing ? { resolved_at: now, resolved_by: 'staff', resolved_by_staff_id: input.staff.id } : { resolved_at: null, resolved_by: null, resolved_by_staff_id: null }),
-    });
-    const view = (await findTicketById(trx, ticket.id))!;
-    await deps.events.publish(trx, { type: 'ticket.staff_replied', ticket: view, messageId, body: input.body, staffName: input.staff.name, actor }, now);
-    if (status.key !== ticket.statusKey) await deps.events.publish(trx, { type: 'ticket.status_changed', ticket: view, from: ticket.statusKey, to: status.key, actor }, now);
-    return messageId;
-  })));
+  const send = {
+    ticketId: ticket.id,
+    kind: 'staff' as const,
+    staffId: input.staff.id,
+    customerId: null,
+    submissionKey: input.submissionKey ?? null,
+  };
+  const { messageId } = await storeMessageOnce(deps.db, send, (key) =>
+    withAdoptedFiles(deps, input.files, (files) =>
+      withTransaction(deps.db, async (trx) => {
+        const now = deps.clock.now();
+        const actor: Actor = { type: 'staff', id: input.staff.id };
+        if (!(await lockTicketForMessage(trx, ticket.id, now, input.seenMessageId ?? null)))
+          throw new NewerMessageError();
+        const messageId = await insertMessage(trx, {
+          ticket_id: ticket.id,
+          kind: 'staff',
+          staff_id: input.staff.id,
+          author_name: input.staff.name,
+          body: input.body,
+          submission_key: key,
+          created_at: now,
+        });
+        await insertAttachments(trx, ticket.id, messageId, files, now);
+        const status =
+          (await findStatusByKey(trx, input.statusKey ?? 'replied')) ?? (await findStatusByKey(trx, 'replied'))!;
+        const closing = !status.is_open;
+        await bumpMessageCount(trx, ticket.id, {
+          updated_at: now,
+          last_message_id: messageId,
+          last_replier_type: 'staff',
+          last_replier_staff_id: input.staff.id,
+          status_id: status.id,
+          ...(closing
+            ? { resolved_at: now, resolved_by: 'staff', resolved_by_staff_id: input.staff.id }
+            : { resolved_at: null, resolved_by: null, resolved_by_staff_id: null }),
+        });
+        const view = (await findTicketById(trx, ticket.id))!;
+        await deps.events.publish(
+          trx,
+          {
+            type: 'ticket.staff_replied',
+            ticket: view,
+            messageId,
+            body: input.body,
+            staffName: input.staff.name,
+            actor,
+          },
+          now,
+        );
+        if (status.key !== ticket.statusKey)
+          await deps.events.publish(
+            trx,
+            { type: 'ticket.status_changed', ticket: view, from: ticket.statusKey, to: status.key, actor },
+            now,
+          );
+        return messageId;
+      }),
+    ),
+  );
   return messageId;
 }

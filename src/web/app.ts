@@ -65,7 +65,14 @@ import { systemEnv } from '../config/load-config';
  * headers, static files, health checks, cookies, form bodies, languages and the view locals.
  * Nothing in it touches the database except /readyz.
  */
-export function baseApp(opts: { trustProxy: boolean | number | string; viewDirs: string[]; logger: Logger; i18n: i18n; db: Db | null; mode?: RunMode }): Express {
+export function baseApp(opts: {
+  trustProxy: boolean | number | string;
+  viewDirs: string[];
+  logger: Logger;
+  i18n: i18n;
+  db: Db | null;
+  mode?: RunMode;
+}): Express {
   const app = express();
   app.set('trust proxy', opts.trustProxy);
   app.set('view engine', 'ejs');
@@ -91,11 +98,23 @@ export function baseApp(opts: { trustProxy: boolean | number | string; viewDirs:
 
 /** Builds the installed help desk without listening; src/server.ts listens, tests use supertest. */
 export function createApp(deps: AppDeps, prebuilt?: { services?: Services; mode?: RunMode }): Express {
-  const app = baseApp({ trustProxy: deps.config.server.trustProxy, viewDirs: [fromRoot('views')], logger: deps.logger, i18n: deps.i18n, db: deps.db, mode: prebuilt?.mode });
+  const app = baseApp({
+    trustProxy: deps.config.server.trustProxy,
+    viewDirs: [fromRoot('views')],
+    logger: deps.logger,
+    i18n: deps.i18n,
+    db: deps.db,
+    mode: prebuilt?.mode,
+  });
   const services = prebuilt?.services ?? createServices(deps);
   const schemaStatus = new SchemaStatus(deps.db);
   const passport = createPassport({ ...deps, signingSecret: deps.config.secrets.signing });
-  const csrf = createCsrf({ secret: deps.config.secrets.signing, sessionIdOf: formBindingOf, fallbackIdOf: formFallbackOf, beforeIssue: ensureFormBinding });
+  const csrf = createCsrf({
+    secret: deps.config.secrets.signing,
+    sessionIdOf: formBindingOf,
+    fallbackIdOf: formFallbackOf,
+    beforeIssue: ensureFormBinding,
+  });
 
   // The wizard is gone once installed, whatever state the database is in (no query before this).
   app.use('/install', notFound);

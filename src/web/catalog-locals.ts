@@ -3,7 +3,13 @@ import type { CatalogNames } from '../catalog/catalog.service';
 import type { Services } from './app-services';
 
 /** The stored names as they are, for when the catalog cannot be read (an upgrade is pending). */
-const storedNames: CatalogNames = { status: (_k, f) => f, priority: (_k, f) => f, category: (_id, f) => f, field: (_id, f) => f, fieldHint: () => '' };
+const storedNames: CatalogNames = {
+  status: (_k, f) => f,
+  priority: (_k, f) => f,
+  category: (_id, f) => f,
+  field: (_id, f) => f,
+  fieldHint: () => '',
+};
 
 /**
  * Gives every page `names` (statuses, priorities, categories and fields in the viewer's
@@ -15,7 +21,11 @@ export function catalogLocals(services: Services): RequestHandler {
     const staffPage = isStaffPage(req.path);
     try {
       const defaultLanguage = await services.settings.get('helpdesk.language');
-      res.locals.names = await services.catalog.namesFor(String(res.locals.lang ?? 'en'), defaultLanguage, staffPage ? 'staff' : 'customer');
+      res.locals.names = await services.catalog.namesFor(
+        String(res.locals.lang ?? 'en'),
+        defaultLanguage,
+        staffPage ? 'staff' : 'customer',
+      );
       res.locals.catalogCssVersion = (await services.catalog.css()).version;
     } catch {
       // The pages still work with the stored names; the upgrade page or the error page follows.

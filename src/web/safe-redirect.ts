@@ -11,7 +11,8 @@ export function localPathOr(target: unknown, fallback: string): string {
     const url = new URL(target, 'http://local.invalid');
     if (url.origin !== 'http://local.invalid') return fallback;
     const path = url.pathname;
-    if (!path.startsWith('/') || path.startsWith('//') || path.includes('\\') || /%2e|%2f|%5c/i.test(path)) return fallback;
+    if (!path.startsWith('/') || path.startsWith('//') || path.includes('\\') || /%2e|%2f|%5c/i.test(path))
+      return fallback;
     return `${path}${url.search}${url.hash}`;
   } catch {
     return fallback;

@@ -32,20 +32,31 @@ const pages = () => [
 test.each([
   ['wide', { width: 1280, height: 900 }],
   ['phone', { width: 390, height: 844 }],
-])('every staff and administration page opens, reads and passes the accessibility check (%s screen)', async (size, viewport) => {
-  const context = await s.browser.newContext({ viewport });
-  const page = await context.newPage();
-  const errors = collectPageErrors(page);
-  await signInAt(page, `${s.server.base}/admin`, adminCredentials);
-  for (const path of pages()) {
-    const res = await page.goto(`${s.server.base}${path}`);
-    expect([path, res?.status()]).toEqual([path, 200]);
-    expect([path, await page.locator('h1').count()]).toEqual([path, 1]);
-    await step(page, `walk-${size}-${path.replace(/^\/admin\/?/, '').replace(/\//g, '-').replace(/\d+/g, 'n') || 'dashboard'}`);
-  }
-  expect(errors).toEqual([]);
-  await context.close();
-});
+])(
+  'every staff and administration page opens, reads and passes the accessibility check (%s screen)',
+  async (size, viewport) => {
+    const context = await s.browser.newContext({ viewport });
+    const page = await context.newPage();
+    const errors = collectPageErrors(page);
+    await signInAt(page, `${s.server.base}/admin`, adminCredentials);
+    for (const path of pages()) {
+      const res = await page.goto(`${s.server.base}${path}`);
+      expect([path, res?.status()]).toEqual([path, 200]);
+      expect([path, await page.locator('h1').count()]).toEqual([path, 1]);
+      await step(
+        page,
+        `walk-${size}-${
+          path
+            .replace(/^\/admin\/?/, '')
+            .replace(/\//g, '-')
+            .replace(/\d+/g, 'n') || 'dashboard'
+        }`,
+      );
+    }
+    expect(errors).toEqual([]);
+    await context.close();
+  },
+);
 
 test('on a phone the bar keeps Dashboard and Tickets; a menu holds the other links, the profile and signing out', async () => {
   const context = await s.browser.newContext({ viewport: { width: 390, height: 844 } });

@@ -16,10 +16,60 @@ useServedApp(async (served) => {
   const ticket = await customerTicket(t);
   const actor = { id: Number(ada.id), name: ada.name as string };
   const now = t.clock.now();
-  await recordAudit(t.db, { actor, action: 'settings.changed', target: { type: 'settings', id: 'sending' }, details: { changes: { 'mail.smtpHost': { before: '', after: 'a-very-long-host-name-without-any-break.mail.example-company-with-long-name.test' } } }, ip: '2001:db8:85a3:0000:0000:8a2e:0370:7334' }, now - 3000);
-  await recordAudit(t.db, { actor, action: 'staff.changed', target: { type: 'staff', id: Number(sam.id) }, details: { before: { categoryIds: [], isAdmin: false }, after: { categoryIds: [Number(category.id)], isAdmin: true } }, ip: '127.0.0.1' }, now - 2000);
-  await recordAudit(t.db, { actor, action: 'api_token.created', target: { type: 'api_token', id: 99 }, details: { name: 'CRM <sync>', expiresAt: now + 90 * 86_400_000 }, ip: '127.0.0.1' }, now - 1000);
-  await recordAudit(t.db, { actor, action: 'ticket_follower_added', target: { type: 'ticket', id: ticket.id }, details: { email: 'a.follower.with.a.long.address@example-customer.test' }, ip: '127.0.0.1' }, now);
+  await recordAudit(
+    t.db,
+    {
+      actor,
+      action: 'settings.changed',
+      target: { type: 'settings', id: 'sending' },
+      details: {
+        changes: {
+          'mail.smtpHost': {
+            before: '',
+            after: 'a-very-long-host-name-without-any-break.mail.example-company-with-long-name.test',
+          },
+        },
+      },
+      ip: '2001:db8:85a3:0000:0000:8a2e:0370:7334',
+    },
+    now - 3000,
+  );
+  await recordAudit(
+    t.db,
+    {
+      actor,
+      action: 'staff.changed',
+      target: { type: 'staff', id: Number(sam.id) },
+      details: {
+        before: { categoryIds: [], isAdmin: false },
+        after: { categoryIds: [Number(category.id)], isAdmin: true },
+      },
+      ip: '127.0.0.1',
+    },
+    now - 2000,
+  );
+  await recordAudit(
+    t.db,
+    {
+      actor,
+      action: 'api_token.created',
+      target: { type: 'api_token', id: 99 },
+      details: { name: 'CRM <sync>', expiresAt: now + 90 * 86_400_000 },
+      ip: '127.0.0.1',
+    },
+    now - 1000,
+  );
+  await recordAudit(
+    t.db,
+    {
+      actor,
+      action: 'ticket_follower_added',
+      target: { type: 'ticket', id: ticket.id },
+      details: { email: 'a.follower.with.a.long.address@example-customer.test' },
+      ip: '127.0.0.1',
+    },
+    now,
+  );
 });
 
 test.each([
@@ -38,9 +88,12 @@ test.each([
     for (const d of copy.querySelectorAll('details')) d.remove();
     return copy.textContent ?? '';
   });
-  for (const text of ['Ticket follower added', 'CRM <sync>', 'Sam Staff', 'mail.smtpHost']) expect(list).toContain(text);
+  for (const text of ['Ticket follower added', 'CRM <sync>', 'Sam Staff', 'mail.smtpHost'])
+    expect(list).toContain(text);
   expect(list).not.toMatch(/[{}]/);
-  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+  const overflow = await page.evaluate(
+    () => document.documentElement.scrollWidth - document.documentElement.clientWidth,
+  );
   expect(overflow).toBe(0);
   // Each card fits the page's width.
   const widest = await entries.evaluateAll((els) => Math.max(...els.map((e) => e.getBoundingClientRect().right)));
@@ -48,7 +101,9 @@ test.each([
   await step(page, `audit-log-${size}`); // axe-core check and screenshot
   await page.locator('.audit-raw summary').first().click();
   expect(await page.locator('.audit-raw pre').first().isVisible()).toBe(true);
-  expect(await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth)).toBe(0);
+  expect(await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth)).toBe(
+    0,
+  );
   await step(page, `audit-log-${size}-raw`);
   expect(errors).toEqual([]);
   await context.close();

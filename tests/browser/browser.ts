@@ -15,7 +15,15 @@ export async function launchBrowser(): Promise<Browser> {
   return chromium.launch({
     executablePath: chromiumPath,
     headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-quic', '--no-first-run', '--disable-sync'],
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-sync',
+    ],
   });
 }
 
@@ -62,9 +70,25 @@ const axeSource = fs.readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8'
 export async function expectAccessible(page: Page): Promise<void> {
   await page.evaluate(axeSource);
   const violations = await page.evaluate(async () => {
-    const axe = (window as unknown as { axe: { run(ctx: Document, opts: unknown): Promise<{ violations: Array<{ id: string; impact: string; help: string; nodes: Array<{ target: string[] }> }> }> } }).axe;
+    const axe = (
+      window as unknown as {
+        axe: {
+          run(
+            ctx: Document,
+            opts: unknown,
+          ): Promise<{
+            violations: Array<{ id: string; impact: string; help: string; nodes: Array<{ target: string[] }> }>;
+          }>;
+        };
+      }
+    ).axe;
     const result = await axe.run(document, { resultTypes: ['violations'] });
-    return result.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, targets: v.nodes.map((n) => n.target.join(' ')).slice(0, 5) }));
+    return result.violations.map((v) => ({
+      id: v.id,
+      impact: v.impact,
+      help: v.help,
+      targets: v.nodes.map((n) => n.target.join(' ')).slice(0, 5),
+    }));
   });
   const bad = violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
   expect(bad).toEqual([]);
@@ -103,7 +127,10 @@ export async function signOut(page: Page): Promise<void> {
   const menu = page.locator('.topbar-more');
   const onPhone = await menu.isVisible();
   if (onPhone) await menu.locator('summary').click();
-  await page.locator(onPhone ? '.topbar-more' : '.topbar__signout').getByRole('button', { name: 'Sign out' }).click();
+  await page
+    .locator(onPhone ? '.topbar-more' : '.topbar__signout')
+    .getByRole('button', { name: 'Sign out' })
+    .click();
 }
 
 /** Fails the test on any console error or CSP violation the page reports. */
@@ -111,7 +138,11 @@ export function collectPageErrors(page: Page): string[] {
   const errors: string[] = [];
   page.on('console', (msg) => {
     // Error statuses are expected (a refused form answers 400); anything else is a real problem.
-    if (msg.type() === 'error' && !msg.text().startsWith('Failed to load resource: the server responded with a status of')) errors.push(msg.text());
+    if (
+      msg.type() === 'error' &&
+      !msg.text().startsWith('Failed to load resource: the server responded with a status of')
+    )
+      errors.push(msg.text());
   });
   page.on('pageerror', (err) => errors.push(err.message));
   return errors;

@@ -75,7 +75,10 @@ test('a new owner installs Tessera in the browser on SQLite and signs in', async
   await page.waitForURL('**/install/mail');
   // The test's title sits inside its grey box (not on the border), and on a phone, where the step
   // names are hidden, one line names the step; in Slovak too, whose title wraps.
-  const inBox = () => page.locator('.mail-step-test').evaluate((box) => box.querySelector('legend')!.getBoundingClientRect().top - box.getBoundingClientRect().top);
+  const inBox = () =>
+    page
+      .locator('.mail-step-test')
+      .evaluate((box) => box.querySelector('legend')!.getBoundingClientRect().top - box.getBoundingClientRect().top);
   expect(await inBox()).toBeGreaterThan(0);
   expect(await page.locator('.steps__phone').isVisible()).toBe(false);
   await page.setViewportSize({ width: 390, height: 844 });
@@ -93,7 +96,9 @@ test('a new owner installs Tessera in the browser on SQLite and signs in', async
   expect(await page.locator('[data-mail-test-to]').textContent()).toContain('help@acme.example');
   await page.getByRole('button', { name: 'Send a test mail' }).click();
   await page.locator('[data-mail-test="sent"]').waitFor();
-  expect(await page.locator('[data-mail-test]').textContent()).toContain('The test e-mail to help@acme.example was accepted by 127.0.0.1.');
+  expect(await page.locator('[data-mail-test]').textContent()).toContain(
+    'The test e-mail to help@acme.example was accepted by 127.0.0.1.',
+  );
   expect((await sink.waitFor(1))[0]!.to).toEqual(['help@acme.example']);
   await step(page, 'wizard-04c-mail-tested');
   await page.getByRole('button', { name: 'Save and continue' }).click();

@@ -23,7 +23,9 @@ test.each([
   await page.waitForURL('**/admin/kb/articles/new');
   await page.getByLabel('Category', { exact: true }).selectOption({ label: 'Your account' });
   await page.getByLabel('Title', { exact: true }).fill(`Two-factor sign-in (${size})`);
-  await page.getByLabel('Text', { exact: true }).fill('## Turn it on\n\nOpen your **profile** and scan the code.\n\n- Keep the recovery codes\n- Print them');
+  await page
+    .getByLabel('Text', { exact: true })
+    .fill('## Turn it on\n\nOpen your **profile** and scan the code.\n\n- Keep the recovery codes\n- Print them');
   await page.getByRole('button', { name: 'Preview' }).click();
   await page.waitForLoadState();
   expect(await page.locator('.kb-article__body h2').textContent()).toBe('Turn it on');

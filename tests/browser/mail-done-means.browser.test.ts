@@ -25,7 +25,13 @@ useServedApp(async (served) => {
   if (dovecotMissing()) return;
   dc = await startDovecot();
   sink = await startSmtpSink();
-  await served.t.services.settings.save({ 'mail.transport': 'smtp', 'mail.smtpHost': '127.0.0.1', 'mail.smtpPort': sink.port, 'mail.smtpSecurity': 'none', 'mail.inboundReplies': true });
+  await served.t.services.settings.save({
+    'mail.transport': 'smtp',
+    'mail.smtpHost': '127.0.0.1',
+    'mail.smtpPort': sink.port,
+    'mail.smtpSecurity': 'none',
+    'mail.inboundReplies': true,
+  });
   await addDovecotMailbox(served.t, dc, { afterImport: 'mark_seen', address: 'support@example.test' });
 });
 afterAll(async () => {
@@ -47,7 +53,10 @@ const count = async (q: PromiseLike<Array<Record<string, unknown>>>) => Number((
 
 /** What a mail client writes when the customer answers `to`: Re:, the quoted text, the threading headers. */
 function answer(to: ReceivedMail, body: string, extra: string[] = []): string {
-  const quoted = (to.parsed.text ?? '').split(/\r?\n/).map((l) => `> ${l}`).join('\r\n');
+  const quoted = (to.parsed.text ?? '')
+    .split(/\r?\n/)
+    .map((l) => `> ${l}`)
+    .join('\r\n');
   const id = to.parsed.messageId!;
   return [
     `From: Carol Customer <${customer}>`,
@@ -73,7 +82,20 @@ test('a customer writes, is acknowledged, answers the staff reply from their mai
   if (!dc) return console.warn(`SKIPPED: ${dovecotMissing()}`);
   const { t } = app;
   // 1. The customer writes to the support address.
-  dc.deliver([`From: Carol Customer <${customer}>`, 'To: support@example.test', 'Subject: The label printer prints blank labels', `Message-ID: <carol-first@example.org>`, 'Date: Mon, 07 Dec 2026 09:00:00 +0000', 'MIME-Version: 1.0', 'Content-Type: text/plain; charset=utf-8', '', 'Hello, since this morning every label comes out blank. Carol', ''].join('\r\n'));
+  dc.deliver(
+    [
+      `From: Carol Customer <${customer}>`,
+      'To: support@example.test',
+      'Subject: The label printer prints blank labels',
+      `Message-ID: <carol-first@example.org>`,
+      'Date: Mon, 07 Dec 2026 09:00:00 +0000',
+      'MIME-Version: 1.0',
+      'Content-Type: text/plain; charset=utf-8',
+      '',
+      'Hello, since this morning every label comes out blank. Carol',
+      '',
+    ].join('\r\n'),
+  );
   await jobs();
   const ticket = await t.db('tickets').first<{ id: number; tracking_id: string }>('id', 'tracking_id');
   expect(ticket).toBeDefined();
@@ -88,9 +110,13 @@ test('a customer writes, is acknowledged, answers the staff reply from their mai
   const errors = collectPageErrors(page);
   await signInAt(page, `${app.server.base}/admin/tickets/${ticket!.id}`, adminCredentials);
   await step(page, 'done-means-01-ticket-by-mail');
-  await page.getByLabel('Reply', { exact: true }).fill('Please check that the labels are thermal labels, not plain paper.');
+  await page
+    .getByLabel('Reply', { exact: true })
+    .fill('Please check that the labels are thermal labels, not plain paper.');
   await page.getByRole('button', { name: 'Send reply' }).click();
-  expect(await page.locator('.alert--success').textContent()).toContain('Your reply was saved. Its e-mail to the customer is queued');
+  expect(await page.locator('.alert--success').textContent()).toContain(
+    'Your reply was saved. Its e-mail to the customer is queued',
+  );
   await jobs();
   const reply = toCustomer().find((m) => (m.parsed.text ?? '').includes('thermal labels'));
   expect(reply).toBeDefined();
@@ -99,7 +125,8 @@ test('a customer writes, is acknowledged, answers the staff reply from their mai
   // 4. The customer answers that reply from their mail client.
   dc.deliver(answer(reply!, 'They are thermal labels, the ones you sold us last year.'));
   await jobs();
-  const messages = async () => t.db('messages').where({ ticket_id: ticket!.id }).orderBy('id').select<Array<{ body: string }>>('body');
+  const messages = async () =>
+    t.db('messages').where({ ticket_id: ticket!.id }).orderBy('id').select<Array<{ body: string }>>('body');
   expect(await count(t.db('tickets').count({ n: '*' }))).toBe(1);
   const three = await messages();
   expect(three).toHaveLength(3);
@@ -110,16 +137,25 @@ test('a customer writes, is acknowledged, answers the staff reply from their mai
 
   // 5. The SMTP server goes away; staff reply again; nothing is lost, and once it is back, nothing is doubled.
   await sink.close();
-  await page.getByLabel('Reply', { exact: true }).fill('Thank you. Please update the printer firmware to 2.4; here is how.');
+  await page
+    .getByLabel('Reply', { exact: true })
+    .fill('Thank you. Please update the printer firmware to 2.4; here is how.');
   await page.getByRole('button', { name: 'Send reply' }).click();
   await jobs(); // refused connection: deferred
-  const state = await t.db('mail_outbox').where({ ticket_id: ticket!.id, template: 'staff_replied' }).orderBy('id', 'desc').first<{ status: string }>('status');
+  const state = await t
+    .db('mail_outbox')
+    .where({ ticket_id: ticket!.id, template: 'staff_replied' })
+    .orderBy('id', 'desc')
+    .first<{ status: string }>('status');
   expect(state!.status).toBe('deferred');
   await page.reload();
   await step(page, 'done-means-03-smtp-down');
   sink = await startSmtpSink({ port: sink.port });
   await jobs();
-  await waitFor(() => toCustomer().some((m) => (m.parsed.text ?? '').includes('firmware to 2.4')), 'the reply after the outage');
+  await waitFor(
+    () => toCustomer().some((m) => (m.parsed.text ?? '').includes('firmware to 2.4')),
+    'the reply after the outage',
+  );
   await jobs(); // a second run sends nothing more
   const firmware = toCustomer().filter((m) => (m.parsed.text ?? '').includes('firmware to 2.4'));
   expect(firmware).toHaveLength(1);
@@ -131,7 +167,9 @@ test('a customer writes, is acknowledged, answers the staff reply from their mai
   await jobs();
   expect(sink.received.length).toBe(sentBefore);
   expect(await messages()).toHaveLength(4); // first, reply, answer, second reply: the auto-reply is not one
-  expect(await count(t.db('inbound_mails').where({ status: 'refused', reason: 'auto_reply' }).count({ n: '*' }))).toBe(1);
+  expect(await count(t.db('inbound_mails').where({ status: 'refused', reason: 'auto_reply' }).count({ n: '*' }))).toBe(
+    1,
+  );
   await page.reload();
   await step(page, 'done-means-04-after-auto-reply');
   expect(errors).toEqual([]);

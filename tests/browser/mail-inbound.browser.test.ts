@@ -15,27 +15,30 @@ function htmlReply(logoUrl: string): Buffer {
     '<div class="gmail_quote"><p>On Mon, 7 Dec 2026, Acme Support wrote:</p><blockquote><p>##- Please type your reply above this line -##</p><p>Could you send us the invoice number?</p></blockquote></div>',
     '<script>alert(1)</script>',
   ].join('\r\n');
-  const text = 'Hello,\r\n\r\nthe invoice for order 2026-17 still shows the wrong total.\r\n\r\nThanks,\r\nGreta\r\n\r\nOn Mon, 7 Dec 2026, Acme Support wrote:\r\n> ##- Please type your reply above this line -##\r\n> Could you send us the invoice number?\r\n';
-  return Buffer.from([
-    'From: "Greta Gruber" <greta@example.org>',
-    'To: help@example.com',
-    'Subject: Invoice total is wrong',
-    'Date: Mon, 07 Dec 2026 09:30:00 +0100',
-    'Message-ID: <greta-1@example.org>',
-    'MIME-Version: 1.0',
-    'Content-Type: multipart/alternative; boundary="b1"',
-    '',
-    '--b1',
-    'Content-Type: text/plain; charset=utf-8',
-    '',
-    text,
-    '--b1',
-    'Content-Type: text/html; charset=utf-8',
-    '',
-    html,
-    '--b1--',
-    '',
-  ].join('\r\n'));
+  const text =
+    'Hello,\r\n\r\nthe invoice for order 2026-17 still shows the wrong total.\r\n\r\nThanks,\r\nGreta\r\n\r\nOn Mon, 7 Dec 2026, Acme Support wrote:\r\n> ##- Please type your reply above this line -##\r\n> Could you send us the invoice number?\r\n';
+  return Buffer.from(
+    [
+      'From: "Greta Gruber" <greta@example.org>',
+      'To: help@example.com',
+      'Subject: Invoice total is wrong',
+      'Date: Mon, 07 Dec 2026 09:30:00 +0100',
+      'Message-ID: <greta-1@example.org>',
+      'MIME-Version: 1.0',
+      'Content-Type: multipart/alternative; boundary="b1"',
+      '',
+      '--b1',
+      'Content-Type: text/plain; charset=utf-8',
+      '',
+      text,
+      '--b1',
+      'Content-Type: text/html; charset=utf-8',
+      '',
+      html,
+      '--b1--',
+      '',
+    ].join('\r\n'),
+  );
 }
 
 useServedApp(async (served) => {
@@ -43,14 +46,30 @@ useServedApp(async (served) => {
   const { t } = served;
   const created = await importMail(t, htmlReply(`${served.server.base}/static/img/logo.svg`));
   ticketId = created.ticketId!;
-  messageId = Number((await t.db('messages').where({ ticket_id: ticketId }).orderBy('id').first<{ id: number }>('id'))!.id);
+  messageId = Number(
+    (await t.db('messages').where({ ticket_id: ticketId }).orderBy('id').first<{ id: number }>('id'))!.id,
+  );
   t.clock.advance(60_000);
   await importMail(t, simpleMail({ from: 'undisclosed-recipients:;', subject: 'Re: your order <b>#2026-17</b>' }));
   t.clock.advance(60_000);
   await t.services.settings.save({ 'intake.maxMailMb': 1 });
-  await importMail(t, simpleMail({ from: 'Big Bertha <bertha.with.a.rather.long.address@scanner.example.org>', subject: 'Scanned contract (all 40 pages)', body: 'x'.repeat(1_100_000) }));
+  await importMail(
+    t,
+    simpleMail({
+      from: 'Big Bertha <bertha.with.a.rather.long.address@scanner.example.org>',
+      subject: 'Scanned contract (all 40 pages)',
+      body: 'x'.repeat(1_100_000),
+    }),
+  );
   await t.services.settings.save({ 'intake.maxMailMb': 25 });
-  await importMail(t, simpleMail({ from: 'holiday@example.org', subject: 'Out of office until Monday', headers: ['Auto-Submitted: auto-replied'] }));
+  await importMail(
+    t,
+    simpleMail({
+      from: 'holiday@example.org',
+      subject: 'Out of office until Monday',
+      headers: ['Auto-Submitted: auto-replied'],
+    }),
+  );
 });
 
 for (const width of [1280, 390]) {
@@ -115,7 +134,9 @@ for (const width of [1280, 390]) {
     expect(await html.locator('blockquote').textContent()).toContain('Could you send us the invoice number?');
     expect(await html.locator('img').count()).toBe(0);
     expect(await html.locator('[data-blocked-image]').textContent()).toBe('[Screenshot of the invoice]');
-    expect(await page.locator('.mail-original__text').textContent()).toContain('> Could you send us the invoice number?');
+    expect(await page.locator('.mail-original__text').textContent()).toContain(
+      '> Could you send us the invoice number?',
+    );
     await step(page, `mail-original-${width}`);
 
     await page.getByRole('link', { name: 'Show remote images' }).click();

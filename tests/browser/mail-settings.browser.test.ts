@@ -54,10 +54,21 @@ test.each([
 });
 
 test('the HTML e-mail reads well on a wide and a phone screen', async () => {
-  const ctx = { i18n: createI18n(), site: { name: 'Acme Support', url: 'https://help.acme.test', email: 'help@acme.test' }, now: Date.now(), inboundMail: false };
+  const ctx = {
+    i18n: createI18n(),
+    site: { name: 'Acme Support', url: 'https://help.acme.test', email: 'help@acme.test' },
+    now: Date.now(),
+    inboundMail: false,
+  };
   for (const template of ['ticket_received', 'staff_replied', 'forgot_tracking'] as const) {
-    const mail = await composeMail(ctx, sampleRequest(template, { to: { address: 'eve@example.com', name: 'Eve Example' } }));
-    for (const [size, viewport] of [['wide', { width: 1000, height: 800 }], ['phone', { width: 390, height: 844 }]] as const) {
+    const mail = await composeMail(
+      ctx,
+      sampleRequest(template, { to: { address: 'eve@example.com', name: 'Eve Example' } }),
+    );
+    for (const [size, viewport] of [
+      ['wide', { width: 1000, height: 800 }],
+      ['phone', { width: 390, height: 844 }],
+    ] as const) {
       const page = await browser.newPage({ viewport });
       await page.setContent(mail.html);
       await screenshot(page, `mail-${template}-${size}`);

@@ -59,7 +59,9 @@ describeWithDovecot('mailboxes in the browser', () => {
 
     await page.fill('#password', dc.password);
     await page.getByRole('button', { name: 'Test connection' }).click();
-    expect(await page.locator('#test-result').textContent()).toMatch(/signed in as .*The folder INBOX holds \d+ messages?\./);
+    expect(await page.locator('#test-result').textContent()).toMatch(
+      /signed in as .*The folder INBOX holds \d+ messages?\./,
+    );
     await step(page, `mailboxes-${size}-04-test-ok`);
 
     await page.fill('#password', dc.password);
@@ -67,16 +69,22 @@ describeWithDovecot('mailboxes in the browser', () => {
     await page.waitForURL('**/admin/mailboxes?done=saved');
     // "Customers can answer by e-mail" is off on a fresh install: the page says so, with the way there.
     expect(await page.locator('#replies-off').textContent()).toContain('Customers are not invited to answer by e-mail');
-    expect(await page.locator('#replies-off a').getAttribute('href')).toBe('/admin/settings/sending#mail-inboundReplies');
+    expect(await page.locator('#replies-off a').getAttribute('href')).toBe(
+      '/admin/settings/sending#mail-inboundReplies',
+    );
     expect(await page.locator('[data-reading]').textContent()).toBe('Checked every 30 s');
     // The web process's IDLE listener connects, fetches what waits, and listens.
     const listener = startListening(t.services, { checkEveryMs: 200 })!;
     try {
       const id = Number((await t.db('mailboxes').first('id')).id);
-      await waitFor(async () => {
-        const box = await t.db('mailboxes').where({ id }).first();
-        return box.listening_since !== null && box.last_fetch_at !== null; // the run is over, not only its import
-      }, 'listening, the waiting mail fetched', 20_000);
+      await waitFor(
+        async () => {
+          const box = await t.db('mailboxes').where({ id }).first();
+          return box.listening_since !== null && box.last_fetch_at !== null; // the run is over, not only its import
+        },
+        'listening, the waiting mail fetched',
+        20_000,
+      );
       await page.reload();
       expect(await page.locator('table').textContent()).toMatch(/Fine; \d+ messages? taken/);
       expect(await page.locator('[data-reading]').textContent()).toBe('Listening (IDLE): new mail within seconds');
@@ -84,7 +92,12 @@ describeWithDovecot('mailboxes in the browser', () => {
     } finally {
       await listener.stop();
     }
-    expect(await t.db('tickets').where({ subject: `Browser ${size} question` }).first()).toBeTruthy();
+    expect(
+      await t
+        .db('tickets')
+        .where({ subject: `Browser ${size} question` })
+        .first(),
+    ).toBeTruthy();
     expect(errors).toEqual([]);
     await context.close();
   });

@@ -10,8 +10,16 @@ let browser: Browser;
 
 useServedApp(async (served) => {
   ({ t, server, browser } = served);
-  await openTicket(t, request.agent(t.app), { email: 'wanda@example.org', name: 'Wanda <b>Whistle</b>', subject: 'Delete my data please' });
-  await openTicket(t, request.agent(t.app), { email: 'wanda@example.org', name: 'Wanda Whistle', subject: 'Second ticket' });
+  await openTicket(t, request.agent(t.app), {
+    email: 'wanda@example.org',
+    name: 'Wanda <b>Whistle</b>',
+    subject: 'Delete my data please',
+  });
+  await openTicket(t, request.agent(t.app), {
+    email: 'wanda@example.org',
+    name: 'Wanda Whistle',
+    subject: 'Second ticket',
+  });
 });
 
 test.each([

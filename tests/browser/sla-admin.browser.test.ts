@@ -46,7 +46,12 @@ test.each([
   expect(tables).toContain('First response 1:00');
   await step(page, `sla-${size}-04-set-up`);
   expect(errors).toEqual([]);
-  expect(await t.db('sla_policies').where({ name: `Urgent within an hour (${size})` }).first('id')).toBeDefined();
+  expect(
+    await t
+      .db('sla_policies')
+      .where({ name: `Urgent within an hour (${size})` })
+      .first('id'),
+  ).toBeDefined();
 
   // An escalation level on the saved policy: warn the owner at 80 % of the first response.
   await page.getByRole('link', { name: `Urgent within an hour (${size})` }).click();
@@ -63,7 +68,10 @@ test.each([
   const id = Number((await t.db('tickets').where({ tracking_id: tracking }).first<{ id: number }>('id'))!.id);
   await page.goto(`${server.base}/admin/tickets/${id}`);
   await page.selectOption('#priority', 'urgent');
-  await page.getByRole('complementary', { name: 'Ticket details' }).getByRole('button', { name: 'Save changes' }).click();
+  await page
+    .getByRole('complementary', { name: 'Ticket details' })
+    .getByRole('button', { name: 'Save changes' })
+    .click();
   await page.waitForURL(`**/admin/tickets/${id}**`);
   expect(await page.locator('#sla-box').textContent()).toContain('First response:');
   await step(page, `sla-${size}-05-ticket`);

@@ -14,11 +14,32 @@ beforeAll(async () => {
   server = await serve(t.app);
   browser = await launchBrowser();
   const now = t.clock.now();
-  await t.db('categories').insert({ name: 'Second line', tier: 2, is_public: false, sort_order: 1, is_active: true, created_at: now, updated_at: now });
+  await t.db('categories').insert({
+    name: 'Second line',
+    tier: 2,
+    is_public: false,
+    sort_order: 1,
+    is_active: true,
+    created_at: now,
+    updated_at: now,
+  });
   const second = (await t.db('categories').where({ name: 'Second line' }).first('id')).id;
   await t.db('categories').where({ id: 1 }).update({ escalate_to_id: second });
-  await t.db('canned_responses').insert({ title: 'Restart advice', body: 'Hello {{customer_name}}, please restart the router ({{tracking_id}}).', folder: 'Network', owner_staff_id: null, created_at: now, updated_at: now });
-  for (const subject of ['Router keeps rebooting', 'Router still rebooting', 'Printer jammed', 'Old question', 'Database error']) {
+  await t.db('canned_responses').insert({
+    title: 'Restart advice',
+    body: 'Hello {{customer_name}}, please restart the router ({{tracking_id}}).',
+    folder: 'Network',
+    owner_staff_id: null,
+    created_at: now,
+    updated_at: now,
+  });
+  for (const subject of [
+    'Router keeps rebooting',
+    'Router still rebooting',
+    'Printer jammed',
+    'Old question',
+    'Database error',
+  ]) {
     tracking[subject] = await openTicket(t, request.agent(t.app), { subject });
   }
 });
@@ -45,7 +66,9 @@ test('a staff member works through the day: search, canned reply, note, take, es
   await page.getByLabel('Insert a canned response').fill('restart router');
   await page.getByRole('button', { name: 'Insert', exact: true }).click();
   const reply = await page.getByLabel('Reply', { exact: true }).inputValue();
-  expect(reply).toBe(`Hello Carla Customer, please restart the router (${tracking['Router keeps rebooting']!.slice(0, 3)}-${tracking['Router keeps rebooting']!.slice(3, 6)}-${tracking['Router keeps rebooting']!.slice(6)}).`);
+  expect(reply).toBe(
+    `Hello Carla Customer, please restart the router (${tracking['Router keeps rebooting']!.slice(0, 3)}-${tracking['Router keeps rebooting']!.slice(3, 6)}-${tracking['Router keeps rebooting']!.slice(6)}).`,
+  );
   await page.getByRole('button', { name: 'Send reply' }).click();
   await page.getByLabel('Note', { exact: true }).fill('Customer has the old router model.');
   await page.getByRole('button', { name: 'Add note' }).click();

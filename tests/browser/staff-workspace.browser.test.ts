@@ -12,7 +12,8 @@ beforeAll(async () => {
   t = await installedApp();
   server = await serve(t.app);
   browser = await launchBrowser();
-  for (const subject of ['Cannot log in', 'Invoice question about licences', 'Printer on fire']) await openTicket(t, request.agent(t.app), { subject });
+  for (const subject of ['Cannot log in', 'Invoice question about licences', 'Printer on fire'])
+    await openTicket(t, request.agent(t.app), { subject });
 });
 afterAll(async () => {
   await browser?.close();

@@ -30,7 +30,11 @@ afterAll(async () => {
 
 const dashed = (id: string) => `${id.slice(0, 3)}-${id.slice(3, 6)}-${id.slice(6)}`;
 
-async function staffPage(viewport: { width: number; height: number }, creds: { email: string; password: string }, url: string): Promise<{ context: BrowserContext; page: Page; errors: string[] }> {
+async function staffPage(
+  viewport: { width: number; height: number },
+  creds: { email: string; password: string },
+  url: string,
+): Promise<{ context: BrowserContext; page: Page; errors: string[] }> {
   const context = await browser.newContext({ viewport });
   const page = await context.newPage();
   const errors = collectPageErrors(page);
@@ -59,7 +63,9 @@ test('due date, time spent, a related ticket, a restored draft, two people on on
 
   // A related ticket, by the tracking ID as a person types it.
   await page.locator('#links-box summary').click();
-  await page.getByLabel('Tracking ID of the related ticket').fill(dashed(tracking['Second laptop, same fault']!).toLowerCase());
+  await page
+    .getByLabel('Tracking ID of the related ticket')
+    .fill(dashed(tracking['Second laptop, same fault']!).toLowerCase());
   await page.getByRole('button', { name: 'Link ticket' }).click();
   expect(await page.locator('#links-box .link-list').textContent()).toContain('Second laptop, same fault');
 
@@ -92,7 +98,11 @@ test('due date, time spent, a related ticket, a restored draft, two people on on
   await step(sam.page, 'ticket-extras-03-phone-collision');
   await sam.page.getByRole('button', { name: 'Send anyway' }).click();
   expect(await sam.page.locator('.alert[role="status"]').first().textContent()).toContain('Your reply was saved');
-  const bodies = await t.db('messages').where({ ticket_id: ticketIds['Laptop will not boot'], kind: 'staff' }).orderBy('id').pluck('body');
+  const bodies = await t
+    .db('messages')
+    .where({ ticket_id: ticketIds['Laptop will not boot'], kind: 'staff' })
+    .orderBy('id')
+    .pluck('body');
   expect(bodies).toEqual(['Dear Carla, the laptop is ready\n\nAda Admin\nAcme Support', 'Hello Carla, Sam here']);
   await step(sam.page, 'ticket-extras-04-phone-after');
 

@@ -7,11 +7,23 @@ let ticketId: number;
 useServedApp(async (served) => {
   s = served;
   await s.t.services.settings.save({ 'mail.ccFollowers': true });
-  ticketId = (await importMail(s.t, simpleMail({ from: 'Rita Reader <rita@example.org>', subject: 'Delivery address', headers: ['Cc: a-rather-long-address-of-the-finance-department@subsidiary.example.org'] }))).ticketId!;
+  ticketId = (
+    await importMail(
+      s.t,
+      simpleMail({
+        from: 'Rita Reader <rita@example.org>',
+        subject: 'Delivery address',
+        headers: ['Cc: a-rather-long-address-of-the-finance-department@subsidiary.example.org'],
+      }),
+    )
+  ).ticketId!;
 });
 
 test('the followers box: the Cc follower shown, one added with a typo refused then accepted, one removed; accessible at 1280 and 390 px', async () => {
-  for (const viewport of [{ width: 1280, height: 900 }, { width: 390, height: 844 }]) {
+  for (const viewport of [
+    { width: 1280, height: 900 },
+    { width: 390, height: 844 },
+  ]) {
     const context = await s.browser.newContext({ viewport });
     const page = await context.newPage();
     const errors = collectPageErrors(page);

@@ -14,14 +14,25 @@ useServedApp(async (s) => {
   // Four tickets through the portal (its flood limit stops more), the rest copies of them in the table.
   const customers = ['Carla Customer', 'Olga Accountant', 'Bartholomew Longname-Worthington', 'Zoë Ångström'];
   for (let i = 0; i < customers.length; i++) {
-    await openTicket(t, request.agent(t.app), { name: customers[i]!, email: `c${i}@example.net`, subject: `Ticket number ${i + 1}: the scanner on floor ${i} stops after a few pages` });
+    await openTicket(t, request.agent(t.app), {
+      name: customers[i]!,
+      email: `c${i}@example.net`,
+      subject: `Ticket number ${i + 1}: the scanner on floor ${i} stops after a few pages`,
+    });
     t.clock.advance(60_000);
   }
   const originals = await t.db('tickets').select('*');
   for (let i = customers.length; i < 45; i++) {
     const { id: _id, ...row } = originals[i % originals.length];
     const now = t.clock.now() + i * 60_000;
-    await t.db('tickets').insert({ ...row, tracking_id: `ZZZZZZZZ${alphabet[Math.floor(i / alphabet.length)]}${alphabet[i % alphabet.length]}`, subject: `Ticket number ${i + 1}: the scanner on floor ${i % 7} stops after a few pages`, submission_key: null, created_at: now, updated_at: now });
+    await t.db('tickets').insert({
+      ...row,
+      tracking_id: `ZZZZZZZZ${alphabet[Math.floor(i / alphabet.length)]}${alphabet[i % alphabet.length]}`,
+      subject: `Ticket number ${i + 1}: the scanner on floor ${i % 7} stops after a few pages`,
+      submission_key: null,
+      created_at: now,
+      updated_at: now,
+    });
   }
 });
 
@@ -32,7 +43,12 @@ async function shot(page: Page, name: string) {
 }
 
 async function listAt(width: number, height: number, opts: { javaScript?: boolean; mobile?: boolean } = {}) {
-  const context = await browser.newContext({ viewport: { width, height }, javaScriptEnabled: opts.javaScript ?? true, isMobile: opts.mobile ?? false, hasTouch: opts.mobile ?? false });
+  const context = await browser.newContext({
+    viewport: { width, height },
+    javaScriptEnabled: opts.javaScript ?? true,
+    isMobile: opts.mobile ?? false,
+    hasTouch: opts.mobile ?? false,
+  });
   const page = await context.newPage();
   const errors = collectPageErrors(page);
   await signInAt(page, `${server.base}/admin/tickets`, adminCredentials);
@@ -41,10 +57,13 @@ async function listAt(width: number, height: number, opts: { javaScript?: boolea
 
 /** Rows of the table whose whole box lies inside the first screen. */
 const rowsAboveFold = (page: Page) =>
-  page.evaluate(() => Array.from(document.querySelectorAll('.ticket-table tbody tr')).filter((r) => {
-    const box = r.getBoundingClientRect();
-    return box.top >= 0 && box.bottom <= window.innerHeight && box.height > 0;
-  }).length);
+  page.evaluate(
+    () =>
+      Array.from(document.querySelectorAll('.ticket-table tbody tr')).filter((r) => {
+        const box = r.getBoundingClientRect();
+        return box.top >= 0 && box.bottom <= window.innerHeight && box.height > 0;
+      }).length,
+  );
 
 test('at 1280×800 the list comes first: at least 15 whole rows above the fold, every default column inside the table box', async () => {
   const { context, page, errors } = await listAt(1280, 800);
@@ -52,7 +71,9 @@ test('at 1280×800 the list comes first: at least 15 whole rows above the fold, 
   await shot(page, 'list-first-1280');
   for (const width of [1280, 1440, 1920]) {
     await page.setViewportSize({ width, height: 800 });
-    const box = await page.locator('.table-wrap').evaluate((el) => ({ scroll: el.scrollWidth, client: el.clientWidth }));
+    const box = await page
+      .locator('.table-wrap')
+      .evaluate((el) => ({ scroll: el.scrollWidth, client: el.clientWidth }));
     expect(box.scroll).toBeLessThanOrEqual(box.client);
     expect(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth)).toBe(true);
   }
@@ -62,11 +83,15 @@ test('at 1280×800 the list comes first: at least 15 whole rows above the fold, 
 
 test('on a phone (390 px) nothing overflows the page', async () => {
   const { context, page, errors } = await listAt(390, 844, { mobile: true });
-  expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(await page.evaluate(() => window.innerWidth));
+  expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(
+    await page.evaluate(() => window.innerWidth),
+  );
   await shot(page, 'list-first-390');
   // The filters open in place and still fit.
   await page.locator('.list-filters__more > summary').click();
-  expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(await page.evaluate(() => window.innerWidth));
+  expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(
+    await page.evaluate(() => window.innerWidth),
+  );
   await shot(page, 'list-first-390-filters');
   expect(errors).toEqual([]);
   await context.close();
@@ -131,7 +156,8 @@ test('without JavaScript the filters are a plain GET form: a filter from the dis
   const chip = page.locator('.active-filters a', { hasText: 'Unassigned' });
   expect(await chip.count()).toBe(1);
   // (axe-core needs script; the same markup is checked with script in the next test.)
-  if (process.env.TESSERA_SHOTS) await page.screenshot({ path: `${process.env.TESSERA_SHOTS}/list-first-nojs-chip.png` });
+  if (process.env.TESSERA_SHOTS)
+    await page.screenshot({ path: `${process.env.TESSERA_SHOTS}/list-first-nojs-chip.png` });
   await chip.click();
   await page.waitForURL((url) => !url.search.includes('owner='));
   expect(await page.locator('.active-filters a').count()).toBe(0);
@@ -152,7 +178,9 @@ test('the list in every language fits 1280 px without sideways scrolling', async
   const { context, page, errors } = await listAt(1280, 800);
   for (const lang of ['sk', 'ru', 'hu', 'lv', 'en']) {
     await page.goto(`${server.base}/admin/tickets?lang=${lang}`);
-    const box = await page.locator('.table-wrap').evaluate((el) => ({ scroll: el.scrollWidth, client: el.clientWidth }));
+    const box = await page
+      .locator('.table-wrap')
+      .evaluate((el) => ({ scroll: el.scrollWidth, client: el.clientWidth }));
     expect(box.scroll).toBeLessThanOrEqual(box.client);
     expect(await rowsAboveFold(page)).toBeGreaterThanOrEqual(15);
     await shot(page, `list-first-${lang}`);

@@ -16,13 +16,32 @@ beforeAll(async () => {
   t = await installedApp();
   server = await serve(t.app);
   browser = await launchBrowser();
-  const subjects = ['Scanner offline', 'Scanner still offline', 'Invoice address wrong', 'Password reset mail missing', 'Old printer question'];
+  const subjects = [
+    'Scanner offline',
+    'Scanner still offline',
+    'Invoice address wrong',
+    'Password reset mail missing',
+    'Old printer question',
+  ];
   for (const subject of subjects) {
-    const tracking = await openTicket(t, request.agent(t.app), { subject, name: subject.startsWith('Invoice') ? 'Olga Accountant' : 'Carla Customer', email: subject.startsWith('Invoice') ? 'olga@example.org' : 'carla@example.net' });
+    const tracking = await openTicket(t, request.agent(t.app), {
+      subject,
+      name: subject.startsWith('Invoice') ? 'Olga Accountant' : 'Carla Customer',
+      email: subject.startsWith('Invoice') ? 'olga@example.org' : 'carla@example.net',
+    });
     const ticket = (await findTicketByTrackingId(t.db, tracking))!;
-    if (subject.startsWith('Scanner')) await addTags(t.services, ticket, { id: 1, name: 'Ada Admin', isAdmin: true, capabilities: [] }, ['hardware']);
-    if (subject.startsWith('Old')) await t.db('tickets').where({ id: ticket.id }).update({ created_at: t.clock.now() - 60 * day, updated_at: t.clock.now() - 50 * day });
-    if (subject.startsWith('Password')) await t.db('tickets').where({ id: ticket.id }).update({ due_at: t.clock.now() - 3600_000 });
+    if (subject.startsWith('Scanner'))
+      await addTags(t.services, ticket, { id: 1, name: 'Ada Admin', isAdmin: true, capabilities: [] }, ['hardware']);
+    if (subject.startsWith('Old'))
+      await t
+        .db('tickets')
+        .where({ id: ticket.id })
+        .update({ created_at: t.clock.now() - 60 * day, updated_at: t.clock.now() - 50 * day });
+    if (subject.startsWith('Password'))
+      await t
+        .db('tickets')
+        .where({ id: ticket.id })
+        .update({ due_at: t.clock.now() - 3600_000 });
     t.clock.advance(60_000);
   }
 });
@@ -87,7 +106,8 @@ test('the ticket list: filter by date and tag, choose columns, save a view, bulk
   await step(page, 'list-03-saved-view');
 
   // Bulk-merge the two scanner tickets into the oldest.
-  for (const subject of ['Scanner offline', 'Scanner still offline']) await page.locator('tr', { hasText: subject }).locator('input[type="checkbox"]').check();
+  for (const subject of ['Scanner offline', 'Scanner still offline'])
+    await page.locator('tr', { hasText: subject }).locator('input[type="checkbox"]').check();
   await page.getByLabel('With the ticked tickets').selectOption('merge');
   await page.getByRole('button', { name: 'Apply', exact: true }).click();
   await step(page, 'list-04-merge-confirm');
@@ -161,11 +181,16 @@ test('every column sorts from its header: a click sorts descending, the next asc
   const page = await context.newPage();
   const errors = collectPageErrors(page);
   await signInAt(page, `${server.base}/admin/login`, adminCredentials);
-  await page.goto(`${server.base}/admin/tickets?cols=tracking,subject,customer,category,tier,status,priority,owner,updated,created,replier,due,tags`);
-  const header = (name: string) => page.locator('.ticket-table thead th', { has: page.getByRole('link', { name, exact: false }) });
+  await page.goto(
+    `${server.base}/admin/tickets?cols=tracking,subject,customer,category,tier,status,priority,owner,updated,created,replier,due,tags`,
+  );
+  const header = (name: string) =>
+    page.locator('.ticket-table thead th', { has: page.getByRole('link', { name, exact: false }) });
   expect(await page.locator('.ticket-table thead a.sort-link').count()).toBe(12);
-  const subjects = async () => (await page.locator('.ticket-table tbody td.ticket-table__subject a').allTextContents()).map((s) => s.trim());
-  const caseless = (list: string[]) => [...list].sort((a, b) => (a.toLowerCase() < b.toLowerCase() ? -1 : a.toLowerCase() > b.toLowerCase() ? 1 : 0));
+  const subjects = async () =>
+    (await page.locator('.ticket-table tbody td.ticket-table__subject a').allTextContents()).map((s) => s.trim());
+  const caseless = (list: string[]) =>
+    [...list].sort((a, b) => (a.toLowerCase() < b.toLowerCase() ? -1 : a.toLowerCase() > b.toLowerCase() ? 1 : 0));
   await header('Subject').getByRole('link').click();
   // The first click on a column sorts it descending (like the other sortable columns), the next ascending.
   await expect_(header('Subject'), 'descending');

@@ -73,7 +73,8 @@ let tryAgainAnswers = 0;
 
 /** Set when the test gives up: the load's "people" stop trying again. */
 let abandon = false;
-const progress = (what: string) => process.stderr.write(`galera failover: ${what} (${accepted.length} submissions accepted)\n`);
+const progress = (what: string) =>
+  process.stderr.write(`galera failover: ${what} (${accepted.length} submissions accepted)\n`);
 
 const stackTrace = /\n\s+at [^\n]*\(?[^\n]*:\d+:\d+\)?/;
 
@@ -87,7 +88,11 @@ async function untilAnswered(send: () => request.Test, ok: number[], what: strin
     const res = await send();
     if (res.status === 503 && !abandon) {
       tryAgainAnswers++;
-      if (!res.text.includes('Temporarily unavailable') || res.headers['retry-after'] === undefined || stackTrace.test(res.text)) {
+      if (
+        !res.text.includes('Temporarily unavailable') ||
+        res.headers['retry-after'] === undefined ||
+        stackTrace.test(res.text)
+      ) {
         unexpected.push(`${what}: unreadable 503: ${res.text.slice(0, 300)}`);
       }
       await sleep(100);
@@ -138,14 +143,20 @@ async function staff(): Promise<void> {
       continue;
     }
     // The staff list would show the ticket; here its id comes from any node that answers.
-    const row = await retryOnOutage(() => t.db('tickets').where({ tracking_id: target.trackingId }).first<{ id: number }>('id'));
+    const row = await retryOnOutage(() =>
+      t.db('tickets').where({ tracking_id: target.trackingId }).first<{ id: number }>('id'),
+    );
     const id = Number(row!.id);
     const page = await untilAnswered(() => agent.get(`/admin/tickets/${id}`), [200], 'ticket page');
     if (page.status !== 200) continue;
     const key = /id="reply-form"[\s\S]*?name="submission_key" value="([a-f0-9]{32})"/.exec(page.text)?.[1] ?? '';
     const message = `Reply ${i}: try turning it off and on.`;
     const send = () =>
-      agent.post(`/admin/tickets/${id}/reply?_csrf=${encodeURIComponent(csrfFrom(page.text))}`).field('message', message).field('seen', hidden(page.text, 'seen')).field('submission_key', key);
+      agent
+        .post(`/admin/tickets/${id}/reply?_csrf=${encodeURIComponent(csrfFrom(page.text))}`)
+        .field('message', message)
+        .field('seen', hidden(page.text, 'seen'))
+        .field('submission_key', key);
     const res = await untilAnswered(send, [303], 'staff reply');
     if (res.status === 303) replies.set(id, [...(replies.get(id) ?? []), message]);
   }
@@ -176,13 +187,18 @@ async function mailJob(until: () => boolean): Promise<void> {
 
 /** Waits for the load to get this far; an unexpected answer ends the wait at once. */
 function loadReaches(condition: () => boolean, what: string): Promise<void> {
-  return waitFor(() => {
-    if (unexpected.length) throw new Error(`unexpected answers:\n${unexpected.join('\n')}`);
-    return condition();
-  }, what, 120_000);
+  return waitFor(
+    () => {
+      if (unexpected.length) throw new Error(`unexpected answers:\n${unexpected.join('\n')}`);
+      return condition();
+    },
+    what,
+    120_000,
+  );
 }
 
-const countOn = async (db: Knex, table: string) => Number((await db(table).count<Array<{ n: number }>>({ n: '*' }))[0]!.n);
+const countOn = async (db: Knex, table: string) =>
+  Number((await db(table).count<Array<{ n: number }>>({ n: '*' }))[0]!.n);
 
 test('a node killed under load and rejoining loses nothing, stores nothing twice, sends every mail, and never answers 500', async () => {
   const [first] = cluster.nodes as [GaleraNode, GaleraNode, GaleraNode];
@@ -193,13 +209,15 @@ test('a node killed under load and rejoining loses nothing, stores nothing twice
   const load = Promise.all([customer(1), customer(2), customer(3), staff()]);
   const job = mailJob(() => loadDone);
   try {
-
     await loadReaches(() => accepted.length >= 15 && replies.size >= 3, 'load before the failure');
     progress(`killing ${first.name}`);
     await cluster.kill(first);
     const atKill = accepted.length;
     const repliesAtKill = [...replies.values()].flat().length;
-    await loadReaches(() => accepted.length >= atKill + 15 && [...replies.values()].flat().length >= repliesAtKill + 3, 'load served by the other nodes');
+    await loadReaches(
+      () => accepted.length >= atKill + 15 && [...replies.values()].flat().length >= repliesAtKill + 3,
+      'load served by the other nodes',
+    );
 
     progress(`restarting ${first.name}`);
     await cluster.start(first);
@@ -220,11 +238,17 @@ test('a node killed under load and rejoining loses nothing, stores nothing twice
   expect(unexpected).toEqual([]);
 
   // No accepted submission lost, none stored twice: one ticket per one-time key and address.
-  const tickets = await t.db('tickets').join('customers', 'customers.id', 'tickets.customer_id').select<Array<{ tracking_id: string; email: string }>>('tickets.tracking_id', 'customers.email');
+  const tickets = await t
+    .db('tickets')
+    .join('customers', 'customers.id', 'tickets.customer_id')
+    .select<Array<{ tracking_id: string; email: string }>>('tickets.tracking_id', 'customers.email');
   expect(tickets.map((r) => r.tracking_id).sort()).toEqual(accepted.map((a) => a.trackingId).sort());
   expect(new Set(tickets.map((r) => r.email)).size).toBe(accepted.length);
   for (const [id, sent] of replies) {
-    expect([id, (await t.db('messages').where({ ticket_id: id, kind: 'staff' }).orderBy('id').pluck('body')).sort()]).toEqual([id, [...sent].sort()]);
+    expect([
+      id,
+      (await t.db('messages').where({ ticket_id: id, kind: 'staff' }).orderBy('id').pluck('body')).sort(),
+    ]).toEqual([id, [...sent].sort()]);
   }
 
   // Every queued mail goes out. A mail whose "accepted" the dead node never recorded is sent
@@ -232,15 +256,27 @@ test('a node killed under load and rejoining loses nothing, stores nothing twice
   // clock past it and drain.
   t.clock.advance(deliveryPolicy.attemptLeaseMs + 60_000);
   await drainDueMail(t.services, { batchSize: 50 });
-  const outbox = await t.db('mail_outbox').select<Array<{ status: string; email_message_id: string; interrupted_attempts: number }>>('status', 'email_message_id', 'interrupted_attempts');
+  const outbox = await t
+    .db('mail_outbox')
+    .select<Array<{ status: string; email_message_id: string; interrupted_attempts: number }>>(
+      'status',
+      'email_message_id',
+      'interrupted_attempts',
+    );
   expect(outbox.length).toBeGreaterThanOrEqual(accepted.length);
   expect(outbox.filter((m) => m.status !== 'sent')).toEqual([]);
   const received = await sink.waitFor(outbox.length, 60_000);
   const byMessageId = new Map<string, number>();
   for (const m of received) byMessageId.set(m.parsed.messageId!, (byMessageId.get(m.parsed.messageId!) ?? 0) + 1);
-  expect(new Set(byMessageId.keys())).toEqual(new Set(outbox.map((m) => `<${m.email_message_id.replace(/^<|>$/g, '')}>`)));
+  expect(new Set(byMessageId.keys())).toEqual(
+    new Set(outbox.map((m) => `<${m.email_message_id.replace(/^<|>$/g, '')}>`)),
+  );
   const copies = [...byMessageId].filter(([, n]) => n > 1).map(([messageId]) => messageId);
-  const interrupted = new Set(outbox.filter((m) => Number(m.interrupted_attempts) > 0).map((m) => `<${m.email_message_id.replace(/^<|>$/g, '')}>`));
+  const interrupted = new Set(
+    outbox
+      .filter((m) => Number(m.interrupted_attempts) > 0)
+      .map((m) => `<${m.email_message_id.replace(/^<|>$/g, '')}>`),
+  );
   expect(copies.filter((c) => !interrupted.has(c))).toEqual([]);
 
   // The node that rejoined holds what was written while it was dead.
@@ -252,7 +288,9 @@ test('a node killed under load and rejoining loses nothing, stores nothing twice
     await rejoined.destroy();
   }
   // Printed for the report: how often the load was told to try again.
-  console.log(`galera failover: ${accepted.length} submissions, ${[...replies.values()].flat().length} replies, ${tryAgainAnswers} "try again" answers, ${received.length} mails (${copies.length} deliberate copies)`);
+  console.log(
+    `galera failover: ${accepted.length} submissions, ${[...replies.values()].flat().length} replies, ${tryAgainAnswers} "try again" answers, ${received.length} mails (${copies.length} deliberate copies)`,
+  );
 }, 480_000);
 
 test('a certification conflict between two nodes is retried by the transaction helper', async () => {
@@ -287,7 +325,8 @@ test('a certification conflict between two nodes is retried by the transaction h
 });
 
 test('a node cut off from the majority (wsrep_ready OFF) under open connections costs one failed query, then the next node serves', async () => {
-  const portOf = async () => Number((await t.db.raw('SELECT @@port AS port, (SELECT COUNT(*) FROM tickets) AS n'))[0][0].port);
+  const portOf = async () =>
+    Number((await t.db.raw('SELECT @@port AS port, (SELECT COUNT(*) FROM tickets) AS n'))[0][0].port);
   // Fill the pool with connections to the current node.
   await Promise.all([1, 2, 3, 4, 5].map(() => t.db.transaction(async (trx) => trx.raw('SELECT SLEEP(0.2)'))));
   const port = await portOf();
@@ -296,7 +335,12 @@ test('a node cut off from the majority (wsrep_ready OFF) under open connections 
   try {
     // The node stays up and keeps its connections, but leaves the primary component.
     await admin.raw("SET GLOBAL wsrep_provider_options = 'gmcast.isolate=1'");
-    await waitFor(async () => ((await admin.raw("SHOW GLOBAL STATUS LIKE 'wsrep_ready'")) as [Array<{ Value: string }>])[0][0]?.Value === 'OFF', `${cutOff.name} to leave the majority`);
+    await waitFor(
+      async () =>
+        ((await admin.raw("SHOW GLOBAL STATUS LIKE 'wsrep_ready'")) as [Array<{ Value: string }>])[0][0]?.Value ===
+        'OFF',
+      `${cutOff.name} to leave the majority`,
+    );
     const failures: unknown[] = [];
     let servedBy = port;
     for (let i = 0; i < 10; i++) {

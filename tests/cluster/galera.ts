@@ -48,7 +48,12 @@ async function freePorts(count: number): Promise<number[]> {
   return [...ports];
 }
 
-function configFile(node: GaleraNode, all: Array<{ gcomm: number }>, own: { gcomm: number; ist: number; sst: number }, root: string): string {
+function configFile(
+  node: GaleraNode,
+  all: Array<{ gcomm: number }>,
+  own: { gcomm: number; ist: number; sst: number },
+  root: string,
+): string {
   return [
     '[mariadbd]',
     ...(runsAsRoot ? ['user=mysql'] : []),
@@ -91,7 +96,11 @@ function errorLogTail(node: GaleraNode): string {
   try {
     // The lines that say why (errors, state transfer), then how it ended.
     const lines = fs.readFileSync(path.join(node.dir, 'error.log'), 'utf8').split('\n');
-    return [...lines.filter((l) => /ERROR|WSREP_SST|\[Warning\] WSREP/.test(l)).slice(-20), '…', ...lines.slice(-10)].join('\n');
+    return [
+      ...lines.filter((l) => /ERROR|WSREP_SST|\[Warning\] WSREP/.test(l)).slice(-20),
+      '…',
+      ...lines.slice(-10),
+    ].join('\n');
   } catch {
     return '(no error log)';
   }
@@ -106,7 +115,12 @@ export async function startGaleraCluster(): Promise<GaleraCluster> {
   const root = tempDir('tessera-galera-');
   const ports = await freePorts(12);
   const user = { user: 'tessera', password: 'tessera-galera' };
-  const layout = [0, 1, 2].map((i) => ({ sql: ports[i * 4]!, gcomm: ports[i * 4 + 1]!, ist: ports[i * 4 + 2]!, sst: ports[i * 4 + 3]! }));
+  const layout = [0, 1, 2].map((i) => ({
+    sql: ports[i * 4]!,
+    gcomm: ports[i * 4 + 1]!,
+    ist: ports[i * 4 + 2]!,
+    sst: ports[i * 4 + 3]!,
+  }));
   const nodes: GaleraNode[] = layout.map((l, i) => {
     const dir = path.join(root, `node${i + 1}`);
     fs.mkdirSync(path.join(dir, 'data'), { recursive: true });
@@ -116,7 +130,13 @@ export async function startGaleraCluster(): Promise<GaleraCluster> {
       dir,
       process: null,
       connect: (database) =>
-        knex({ client: 'mysql2', connection: { host: '127.0.0.1', port: l.sql, ...user, database, connectTimeout: 5000 }, pool: { min: 0, max: 1 }, acquireConnectionTimeout: 30_000, log: quiet }),
+        knex({
+          client: 'mysql2',
+          connection: { host: '127.0.0.1', port: l.sql, ...user, database, connectTimeout: 5000 },
+          pool: { min: 0, max: 1 },
+          acquireConnectionTimeout: 30_000,
+          log: quiet,
+        }),
     };
     fs.writeFileSync(path.join(dir, 'my.cnf'), configFile(node, layout, l, root));
     return node;
@@ -126,7 +146,12 @@ export async function startGaleraCluster(): Promise<GaleraCluster> {
     run('chown', ['-R', 'mysql:mysql', root]);
   }
   // Only the first node needs system tables: the others receive everything by SST.
-  run('mariadb-install-db', [`--defaults-file=${nodes[0]!.dir}/my.cnf`, '--auth-root-authentication-method=socket', '--skip-test-db', '--wsrep-on=OFF']);
+  run('mariadb-install-db', [
+    `--defaults-file=${nodes[0]!.dir}/my.cnf`,
+    '--auth-root-authentication-method=socket',
+    '--skip-test-db',
+    '--wsrep-on=OFF',
+  ]);
 
   const ping = async (node: GaleraNode): Promise<boolean> => {
     const db = node.connect();
@@ -150,7 +175,13 @@ export async function startGaleraCluster(): Promise<GaleraCluster> {
         if (node.process === child) node.process = null;
       });
       if (opts.bootstrap) {
-        await waitFor(() => fs.existsSync(`${node.dir}/mysqld.sock`) && spawnSync('mariadb', [`--socket=${node.dir}/mysqld.sock`, '-uroot', '-e', 'SELECT 1']).status === 0, `${node.name} to accept connections:\n${errorLogTail(node)}`, 120_000);
+        await waitFor(
+          () =>
+            fs.existsSync(`${node.dir}/mysqld.sock`) &&
+            spawnSync('mariadb', [`--socket=${node.dir}/mysqld.sock`, '-uroot', '-e', 'SELECT 1']).status === 0,
+          `${node.name} to accept connections:\n${errorLogTail(node)}`,
+          120_000,
+        );
         run('mariadb', [
           `--socket=${node.dir}/mysqld.sock`,
           '-uroot',
@@ -174,7 +205,10 @@ export async function startGaleraCluster(): Promise<GaleraCluster> {
           if (!node.process) throw new Error(`${node.name} exited:\n${errorLogTail(node)}`);
           const db = node.connect();
           try {
-            return (await status(db, 'wsrep_local_state_comment')) === 'Synced' && (await status(db, 'wsrep_cluster_size')) === '3';
+            return (
+              (await status(db, 'wsrep_local_state_comment')) === 'Synced' &&
+              (await status(db, 'wsrep_cluster_size')) === '3'
+            );
           } catch {
             return false;
           } finally {

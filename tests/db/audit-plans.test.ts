@@ -45,13 +45,19 @@ async function planOf(filter: AuditFilter, cursor: AuditCursor | null): Promise<
   const db: Knex = app.db;
   switch (clientOf(db)) {
     case 'sqlite':
-      return ((await db.raw(`EXPLAIN QUERY PLAN ${sql}`, bindings as Knex.RawBinding[])) as Array<{ detail: string }>).map((r) => r.detail);
+      return (
+        (await db.raw(`EXPLAIN QUERY PLAN ${sql}`, bindings as Knex.RawBinding[])) as Array<{ detail: string }>
+      ).map((r) => r.detail);
     case 'mysql': {
-      const [rows] = (await db.raw(`EXPLAIN ${sql}`, bindings as Knex.RawBinding[])) as [Array<Record<string, unknown>>];
+      const [rows] = (await db.raw(`EXPLAIN ${sql}`, bindings as Knex.RawBinding[])) as [
+        Array<Record<string, unknown>>,
+      ];
       return rows.map((r) => `type=${String(r.type)} key=${String(r.key)} ${String(r.Extra ?? '')}`);
     }
     default: {
-      const result = (await db.raw(`EXPLAIN ${sql.replace(/\$\d+/g, '?')}`, bindings as Knex.RawBinding[])) as { rows: Array<{ 'QUERY PLAN': string }> };
+      const result = (await db.raw(`EXPLAIN ${sql.replace(/\$\d+/g, '?')}`, bindings as Knex.RawBinding[])) as {
+        rows: Array<{ 'QUERY PLAN': string }>;
+      };
       return result.rows.map((r) => r['QUERY PLAN']);
     }
   }
@@ -63,7 +69,11 @@ const shapes: Array<[string, () => AuditFilter, AuditCursor | null]> = [
   ['one person', () => ({ staffId: staffIds[0]! }), null],
   ['one action', () => ({ action: 'template.saved' }), null],
   ['a date range', () => ({ from: start + 1000 * 60_000, to: start + 2000 * 60_000 }), null],
-  ['one person in a date range, a later page', () => ({ staffId: staffIds[0]!, from: start, to: start + 5000 * 60_000 }), { createdAt: start + 4000 * 60_000, id: 4001 }],
+  [
+    'one person in a date range, a later page',
+    () => ({ staffId: staffIds[0]!, from: start, to: start + 5000 * 60_000 }),
+    { createdAt: start + 4000 * 60_000, id: 4001 },
+  ],
 ];
 
 test.each(shapes)('%s: read through an index, in its order', async (_name, filter, cursor) => {

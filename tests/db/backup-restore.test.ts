@@ -16,7 +16,15 @@ import { projectRoot } from '../../src/paths';
 import { adminCredentials, csrfFrom, installedApp, signedInAgent, type InstalledApp } from '../helpers/installed-app';
 import { seedSmallKb } from '../helpers/kb-fixtures';
 import { openTicket, submitForm, validTicket } from '../helpers/portal';
-import { adminConnection, createTestDatabase, tempDir, testDbKind, testPool, type TestDatabase, type TestDbKind } from '../helpers/test-db';
+import {
+  adminConnection,
+  createTestDatabase,
+  tempDir,
+  testDbKind,
+  testPool,
+  type TestDatabase,
+  type TestDbKind,
+} from '../helpers/test-db';
 
 jest.setTimeout(240_000);
 
@@ -27,7 +35,11 @@ let work: string;
 
 async function target(kind: TestDbKind): Promise<Target> {
   const tdb = await createTestDatabase(kind);
-  const one = { tdb, db: createKnex(tdb.config, tdb.dataDir, testPool), attachments: path.join(tdb.dataDir, 'attachments') };
+  const one = {
+    tdb,
+    db: createKnex(tdb.config, tdb.dataDir, testPool),
+    attachments: path.join(tdb.dataDir, 'attachments'),
+  };
   targets.push(one);
   return one;
 }
@@ -35,7 +47,15 @@ async function target(kind: TestDbKind): Promise<Target> {
 /** JSON text compared by meaning (PostgreSQL's jsonb orders keys its own way). */
 function canonicalJson(s: string): string {
   const sortKeys = (v: unknown): unknown =>
-    Array.isArray(v) ? v.map(sortKeys) : v && typeof v === 'object' ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => a.localeCompare(b)).map(([k, x]) => [k, sortKeys(x)])) : v;
+    Array.isArray(v)
+      ? v.map(sortKeys)
+      : v && typeof v === 'object'
+        ? Object.fromEntries(
+            Object.entries(v)
+              .sort(([a], [b]) => a.localeCompare(b))
+              .map(([k, x]) => [k, sortKeys(x)]),
+          )
+        : v;
   try {
     return JSON.stringify(sortKeys(JSON.parse(s)));
   } catch {
@@ -49,24 +69,37 @@ async function rowsOf(db: Knex): Promise<Record<string, string[]>> {
   for (const [table, shape] of await tableShapes(db)) {
     const rows = (await db(table).select('*')) as Record<string, unknown>[];
     out[table] = rows
-      .map((r) => JSON.stringify(shape.columns.map((c) => {
-        const v = toPortable(c.kind, r[c.name]);
-        if (c.kind === 'date' && typeof v === 'string') return v.slice(0, 19);
-        return typeof v === 'string' && /^[[{]/.test(v) ? canonicalJson(v) : v;
-      })))
+      .map((r) =>
+        JSON.stringify(
+          shape.columns.map((c) => {
+            const v = toPortable(c.kind, r[c.name]);
+            if (c.kind === 'date' && typeof v === 'string') return v.slice(0, 19);
+            return typeof v === 'string' && /^[[{]/.test(v) ? canonicalJson(v) : v;
+          }),
+        ),
+      )
       .sort();
   }
   return out;
 }
 
 function filesOf(dir: string): Record<string, string> {
-  return Object.fromEntries(attachmentFiles(dir).map((rel) => [rel, crypto.createHash('sha256').update(fs.readFileSync(path.join(dir, rel))).digest('hex')]));
+  return Object.fromEntries(
+    attachmentFiles(dir).map((rel) => [
+      rel,
+      crypto
+        .createHash('sha256')
+        .update(fs.readFileSync(path.join(dir, rel)))
+        .digest('hex'),
+    ]),
+  );
 }
 
 async function emptyTables(db: Knex): Promise<string[]> {
   const out: string[] = [];
   // A table a migration fills in holds those rows only: "empty" for a restore.
-  for (const table of (await tableShapes(db)).keys()) if (Number((await db(table).count({ n: '*' }))[0]!.n) <= (seededByMigrations.get(table) ?? 0)) out.push(table);
+  for (const table of (await tableShapes(db)).keys())
+    if (Number((await db(table).count({ n: '*' }))[0]!.n) <= (seededByMigrations.get(table) ?? 0)) out.push(table);
   return out;
 }
 
@@ -74,23 +107,74 @@ beforeAll(async () => {
   work = tempDir('tessera-backup-');
   t = await installedApp();
   const agent = request.agent(t.app);
-  await openTicket(t, agent, { subject: 'Straße <script>alert(1)</script> ✓', message: 'Zürich — «quotes» \u{1F600}\nline two' });
-  const log = Buffer.from(Array.from({ length: 6000 }, (_, i) => `line ${i} ${crypto.randomBytes(24).toString('hex')}`).join('\n'));
-  const withFile = await submitForm(t, agent, { ...validTicket, subject: 'Screenshot attached' }, [{ name: 'notes.txt', content: 'plain text attachment\n' }, { name: 'server.log.txt', content: log }]);
+  await openTicket(t, agent, {
+    subject: 'Straße <script>alert(1)</script> ✓',
+    message: 'Zürich — «quotes» \u{1F600}\nline two',
+  });
+  const log = Buffer.from(
+    Array.from({ length: 6000 }, (_, i) => `line ${i} ${crypto.randomBytes(24).toString('hex')}`).join('\n'),
+  );
+  const withFile = await submitForm(t, agent, { ...validTicket, subject: 'Screenshot attached' }, [
+    { name: 'notes.txt', content: 'plain text attachment\n' },
+    { name: 'server.log.txt', content: log },
+  ]);
   expect([withFile.status, withFile.status === 303 ? '' : withFile.text.slice(0, 2000)]).toEqual([303, '']);
   const kb = await seedSmallKb(t.db);
   const now = t.clock.now();
   // An article's file shares the ticket attachment's stored file (one blob per content); a day's counters.
-  const shared = await t.db('attachments').orderBy('id').first('storage_key', 'file_name', 'content_type', 'size_bytes', 'sha256');
-  await t.db('kb_article_files').insert({ article_id: kb.articles.reset, storage_key: shared.storage_key, file_name: 'from-article.txt', content_type: shared.content_type, size_bytes: shared.size_bytes, sha256: shared.sha256, created_by: null, created_at: now });
-  await t.db('kb_article_daily').insert({ article_id: kb.articles.reset, day: Math.floor(now / 86_400_000), views: 3, helpful: 1, not_helpful: 0 });
+  const shared = await t
+    .db('attachments')
+    .orderBy('id')
+    .first('storage_key', 'file_name', 'content_type', 'size_bytes', 'sha256');
+  await t.db('kb_article_files').insert({
+    article_id: kb.articles.reset,
+    storage_key: shared.storage_key,
+    file_name: 'from-article.txt',
+    content_type: shared.content_type,
+    size_bytes: shared.size_bytes,
+    sha256: shared.sha256,
+    created_by: null,
+    created_at: now,
+  });
+  await t
+    .db('kb_article_daily')
+    .insert({ article_id: kb.articles.reset, day: Math.floor(now / 86_400_000), views: 3, helpful: 1, not_helpful: 0 });
   await pointAtLaterRows(agent, now); // before the admin's two-factor row below, which would ask her for a code
   const admin = (await t.db('staff_users').where({ email: 'ada@example.com' }).first<{ id: number }>('id'))!.id;
-  await t.db('staff_two_factor').insert({ staff_id: admin, secret_encrypted: 'v1:abc:def', enabled_at: now, last_used_step: 123456, created_at: now, updated_at: now });
-  await t.db('staff_recovery_codes').insert({ staff_id: admin, code_hash: 'f'.repeat(64), used_at: null, created_at: now });
-  const calendar = await insertReturningId(t.db, 'sla_calendars', { name: 'Office', time_zone: 'Europe/Bratislava', week: JSON.stringify([[], [{ start: 540, end: 1020 }], [], [], [], [], []]), holidays: '[{"date":"2026-12-24","yearly":true}]', is_default: true, created_at: now, updated_at: now });
+  await t.db('staff_two_factor').insert({
+    staff_id: admin,
+    secret_encrypted: 'v1:abc:def',
+    enabled_at: now,
+    last_used_step: 123456,
+    created_at: now,
+    updated_at: now,
+  });
+  await t
+    .db('staff_recovery_codes')
+    .insert({ staff_id: admin, code_hash: 'f'.repeat(64), used_at: null, created_at: now });
+  const calendar = await insertReturningId(t.db, 'sla_calendars', {
+    name: 'Office',
+    time_zone: 'Europe/Bratislava',
+    week: JSON.stringify([[], [{ start: 540, end: 1020 }], [], [], [], [], []]),
+    holidays: '[{"date":"2026-12-24","yearly":true}]',
+    is_default: true,
+    created_at: now,
+    updated_at: now,
+  });
   await t.db('sla_calendar_categories').insert({ category_id: 1, calendar_id: calendar });
-  await insertReturningId(t.db, 'sla_policies', { name: 'Default', position: 0, calendar_id: calendar, category_id: null, customer_domain: null, field_id: null, field_value: null, targets: '{"1":{"first":60,"next":120,"resolution":480}}', is_active: false, created_at: now, updated_at: now });
+  await insertReturningId(t.db, 'sla_policies', {
+    name: 'Default',
+    position: 0,
+    calendar_id: calendar,
+    category_id: null,
+    customer_domain: null,
+    field_id: null,
+    field_value: null,
+    targets: '{"1":{"first":60,"next":120,"resolution":480}}',
+    is_active: false,
+    created_at: now,
+    updated_at: now,
+  });
 });
 
 /**
@@ -105,13 +189,34 @@ async function pointAtLaterRows(customer: request.Agent, now: number): Promise<v
   expect(newer).toBeGreaterThan(older);
   const staff = await signedInAgent(t, adminCredentials);
   const token = csrfFrom((await staff.get(`/admin/tickets/${older}`).expect(200)).text);
-  await staff.post(`/admin/tickets/${older}/merge`).type('form').send({ _csrf: token, target: newerTracking, confirm: 'yes' }).expect(303);
-  expect((await t.db('tickets').where({ id: older }).first<{ merged_into_id: number }>('merged_into_id'))!.merged_into_id).toBe(newer);
+  await staff
+    .post(`/admin/tickets/${older}/merge`)
+    .type('form')
+    .send({ _csrf: token, target: newerTracking, confirm: 'yes' })
+    .expect(303);
+  expect(
+    (await t.db('tickets').where({ id: older }).first<{ merged_into_id: number }>('merged_into_id'))!.merged_into_id,
+  ).toBe(newer);
 
-  const second = await insertReturningId(t.db, 'categories', { name: 'Second line', tier: 2, is_public: false, is_active: true, sort_order: 5, created_at: now, updated_at: now });
+  const second = await insertReturningId(t.db, 'categories', {
+    name: 'Second line',
+    tier: 2,
+    is_public: false,
+    is_active: true,
+    sort_order: 5,
+    created_at: now,
+    updated_at: now,
+  });
   await t.db('categories').where({ id: 1 }).update({ escalate_to_id: second });
   const firstKb = (await t.db('kb_categories').orderBy('id').first<{ id: number }>('id'))!.id;
-  const newerKb = await insertReturningId(t.db, 'kb_categories', { parent_id: null, name: 'Newer parent', position: 9, public: true, created_at: now, updated_at: now });
+  const newerKb = await insertReturningId(t.db, 'kb_categories', {
+    parent_id: null,
+    name: 'Newer parent',
+    position: 9,
+    public: true,
+    created_at: now,
+    updated_at: now,
+  });
   await t.db('kb_categories').where({ id: firstKb }).update({ parent_id: newerKb });
 }
 
@@ -131,7 +236,10 @@ async function reachable(kind: TestDbKind): Promise<boolean> {
   if (kind === 'sqlite') return true;
   const admin = adminConnection(kind);
   try {
-    await Promise.race([admin.raw('select 1'), new Promise((_, reject) => setTimeout(() => reject(new Error('no answer in 10 s')), 10_000).unref())]);
+    await Promise.race([
+      admin.raw('select 1'),
+      new Promise((_, reject) => setTimeout(() => reject(new Error('no answer in 10 s')), 10_000).unref()),
+    ]);
     return true;
   } catch {
     return false;
@@ -151,7 +259,10 @@ async function roundTripKinds(): Promise<TestDbKind[]> {
   for (const kind of rotated.slice(1)) {
     if (await reachable(kind)) others.push(kind);
     else if (process.env.CI) throw new Error(`the ${kind} server is not reachable: CI must start it (.ci/run)`);
-    else console.warn(`backup round trip: no ${kind} server reachable, the steps through ${kind} are skipped (they run in CI)`);
+    else
+      console.warn(
+        `backup round trip: no ${kind} server reachable, the steps through ${kind} are skipped (they run in CI)`,
+      );
   }
   return [testDbKind, ...others, testDbKind];
 }
@@ -160,7 +271,21 @@ test('the round trip through every database kind keeps every row and every file'
   const chain = await roundTripKinds();
   const before = await rowsOf(t.db);
   const beforeFiles = filesOf(t.config.paths.attachments);
-  for (const table of ['tickets', 'messages', 'attachments', 'settings', 'staff_users', 'staff_two_factor', 'kb_articles', 'kb_article_versions', 'kb_article_files', 'kb_article_daily', 'sla_calendars', 'sla_policies', 'customers']) {
+  for (const table of [
+    'tickets',
+    'messages',
+    'attachments',
+    'settings',
+    'staff_users',
+    'staff_two_factor',
+    'kb_articles',
+    'kb_article_versions',
+    'kb_article_files',
+    'kb_article_daily',
+    'sla_calendars',
+    'sla_policies',
+    'customers',
+  ]) {
     expect([table, before[table]!.length > 0]).toEqual([table, true]);
   }
   expect(Object.keys(beforeFiles).length).toBeGreaterThan(0);
@@ -181,10 +306,19 @@ test('the round trip through every database kind keeps every row and every file'
     // Every foreign key is there after the load (PostgreSQL's are set aside during it).
     expect(await keysOf(to.db)).toEqual(keysBefore);
     // PostgreSQL's KB search text is left out of archives and computed again: a search finds the articles.
-    if (kind === 'postgres') expect(Number((await to.db('kb_article_versions').where('search_text', '').count({ n: '*' }))[0]!.n)).toBe(0);
+    if (kind === 'postgres')
+      expect(Number((await to.db('kb_article_versions').where('search_text', '').count({ n: '*' }))[0]!.n)).toBe(0);
     // New rows get fresh ids after the restored ones (sequences and counters moved on).
     const maxId = Number((await to.db('categories').max({ m: 'id' }))[0]!.m);
-    const id = await insertReturningId(to.db, 'categories', { name: `New ${kind}`, tier: 1, is_public: true, is_active: true, sort_order: 9, created_at: 1, updated_at: 1 });
+    const id = await insertReturningId(to.db, 'categories', {
+      name: `New ${kind}`,
+      tier: 1,
+      is_public: true,
+      is_active: true,
+      sort_order: 9,
+      created_at: 1,
+      updated_at: 1,
+    });
     expect(id).toBeGreaterThan(maxId);
     await to.db('categories').where({ id }).del();
     from = to;
@@ -205,7 +339,16 @@ function writeArchive(file: string, lines: unknown[]): void {
 
 test('restore refuses an archive from a newer Tessera before touching the database', async () => {
   const file = path.join(work, 'future.jsonl.gz');
-  writeArchive(file, [{ tessera_backup: 1, schema: '29991231000000_future', app_version: '9', source: 'sqlite', created_at: new Date().toISOString() }, { manifest: { tables: {}, files: {} } }]);
+  writeArchive(file, [
+    {
+      tessera_backup: 1,
+      schema: '29991231000000_future',
+      app_version: '9',
+      source: 'sqlite',
+      created_at: new Date().toISOString(),
+    },
+    { manifest: { tables: {}, files: {} } },
+  ]);
   const to = await target(testDbKind);
   await expect(restoreBackup(to.db, to.attachments, file)).rejects.toThrow(/newer Tessera/);
   expect(await to.db.schema.hasTable('tickets')).toBe(false);
@@ -246,11 +389,20 @@ test('a cut-short or tampered archive leaves an empty database and no files, and
   expect(fs.existsSync(path.join(c.tdb.dataDir, '..', 'outside.txt'))).toBe(false);
 });
 
-function cli(script: string, args: string[], env: Record<string, string>): Promise<{ code: number; stdout: string; stderr: string }> {
+function cli(
+  script: string,
+  args: string[],
+  env: Record<string, string>,
+): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(path.join(projectRoot, 'node_modules/.bin/tsx'), [path.join(projectRoot, 'src/cli', script), ...args], { cwd: projectRoot, env: { ...process.env, ...env }, timeout: 120_000 }, (err, stdout, stderr) => {
-      resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr });
-    });
+    execFile(
+      path.join(projectRoot, 'node_modules/.bin/tsx'),
+      [path.join(projectRoot, 'src/cli', script), ...args],
+      { cwd: projectRoot, env: { ...process.env, ...env }, timeout: 120_000 },
+      (err, stdout, stderr) => {
+        resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr });
+      },
+    );
   });
 }
 
@@ -305,15 +457,17 @@ test('restoring beside the old attachment folder keeps identical files and never
   await writeBackup(t.db, t.config.paths.attachments, file);
   const same = await target(testDbKind);
   fs.cpSync(t.config.paths.attachments, same.attachments, { recursive: true });
-  expect((await restoreBackup(same.db, same.attachments, file)).files).toBe(Object.keys(filesOf(t.config.paths.attachments)).length);
+  expect((await restoreBackup(same.db, same.attachments, file)).files).toBe(
+    Object.keys(filesOf(t.config.paths.attachments)).length,
+  );
   expect(filesOf(same.attachments)).toEqual(filesOf(t.config.paths.attachments));
 
   const other = await target(testDbKind);
   fs.cpSync(t.config.paths.attachments, other.attachments, { recursive: true });
   const victim = path.join(other.attachments, attachmentFiles(other.attachments)[0]!);
-  fs.writeFileSync(victim, 'someone else\'s file');
+  fs.writeFileSync(victim, "someone else's file");
   await expect(restoreBackup(other.db, other.attachments, file)).rejects.toThrow(/already exists with other content/);
-  expect(fs.readFileSync(victim, 'utf8')).toBe('someone else\'s file');
+  expect(fs.readFileSync(victim, 'utf8')).toBe("someone else's file");
   expect(await emptyTables(other.db)).toHaveLength((await tableShapes(other.db)).size);
 });
 
@@ -322,17 +476,36 @@ test('an archive from before the resync passes shared one table restores, and ea
   const old = await target(testDbKind);
   const all = await knownMigrations();
   for (const name of all.slice(0, all.indexOf(lastBefore) + 1)) await old.db.migrate.up({ ...migratorConfig(), name });
-  await old.db('sla_resync').where({ id: 1 }).update({ revision: 7, synced_revision: 5, pass_revision: 6, cursor: 42, updated_at: 1000 });
-  await old.db('auto_close_resync').where({ id: 1 }).update({ revision: 3, synced_revision: 3, pass_revision: 3, cursor: 9, updated_at: 2000 });
+  await old
+    .db('sla_resync')
+    .where({ id: 1 })
+    .update({ revision: 7, synced_revision: 5, pass_revision: 6, cursor: 42, updated_at: 1000 });
+  await old
+    .db('auto_close_resync')
+    .where({ id: 1 })
+    .update({ revision: 3, synced_revision: 3, pass_revision: 3, cursor: 9, updated_at: 2000 });
   const file = path.join(work, 'before-passes.jsonl.gz');
-  expect((await writeBackup(old.db, old.attachments, file)).manifest.tables).toMatchObject({ sla_resync: 1, auto_close_resync: 1 });
+  expect((await writeBackup(old.db, old.attachments, file)).manifest.tables).toMatchObject({
+    sla_resync: 1,
+    auto_close_resync: 1,
+  });
 
   const to = await target(testDbKind);
   const restored = await restoreBackup(to.db, to.attachments, file);
   expect(restored.migratedAfter).toContain('20261210100000_resync_passes');
   expect(await to.db.schema.hasTable('sla_resync')).toBe(false);
-  const passes = (await to.db('resync_passes').orderBy('name').select('name', 'revision', 'synced_revision', 'pass_revision', 'cursor', 'updated_at')).map((r: Record<string, unknown>) => Object.values(r).map((v) => (typeof v === 'string' && !/\D/.test(v) ? Number(v) : v)));
-  expect(passes).toEqual([['auto-close-resync', 3, 3, 3, 9, 2000], ['sla-resync', 7, 5, 6, 42, 1000]]);
+  const passes = (
+    await to
+      .db('resync_passes')
+      .orderBy('name')
+      .select('name', 'revision', 'synced_revision', 'pass_revision', 'cursor', 'updated_at')
+  ).map((r: Record<string, unknown>) =>
+    Object.values(r).map((v) => (typeof v === 'string' && !/\D/.test(v) ? Number(v) : v)),
+  );
+  expect(passes).toEqual([
+    ['auto-close-resync', 3, 3, 3, 9, 2000],
+    ['sla-resync', 7, 5, 6, 42, 1000],
+  ]);
 
   await to.db.migrate.down({ ...migratorConfig(), name: '20261210100000_resync_passes' });
   expect(await to.db.schema.hasTable('resync_passes')).toBe(false);

@@ -14,7 +14,13 @@ useInstalledApp((a) => (app = a));
 
 beforeAll(async () => {
   const now = Date.now();
-  const rows = Array.from({ length: 4000 }, (_, i) => ({ email: `person${i}@example.${i % 2 ? 'com' : 'net'}`, name: `Person ${i}`, language: 'en', created_at: now, updated_at: now }));
+  const rows = Array.from({ length: 4000 }, (_, i) => ({
+    email: `person${i}@example.${i % 2 ? 'com' : 'net'}`,
+    name: `Person ${i}`,
+    language: 'en',
+    created_at: now,
+    updated_at: now,
+  }));
   await app.db.batchInsert('customers', rows, 500);
   if (clientOf(app.db) === 'mysql') await app.db.raw('ANALYZE TABLE customers');
   if (clientOf(app.db) === 'postgres') await app.db.raw('ANALYZE customers');
@@ -34,11 +40,18 @@ function readsEveryCustomer(lines: string[]): string[] {
 
 test('the staff search by the start of an address and the privacy lookup read only the matching customers', async () => {
   const customerPlans = [
-    ...(await plansOf(app.db, () => listTickets(app.db, { categories: 'all', search: { words: [], trackingId: null, email: 'person12' } }, { sort: 'updated', dir: 'desc', offset: 0, limit: 25 }))),
+    ...(await plansOf(app.db, () =>
+      listTickets(
+        app.db,
+        { categories: 'all', search: { words: [], trackingId: null, email: 'person12' } },
+        { sort: 'updated', dir: 'desc', offset: 0, limit: 25 },
+      ),
+    )),
     ...(await plansOf(app.db, () => findCustomersByEmailPrefix(app.db, 'person12', 20))),
   ].filter((p) => /\bcustomers\b/.test(p.sql));
   expect(customerPlans.length).toBeGreaterThanOrEqual(2);
-  for (const plan of customerPlans) expect([plan.sql.slice(0, 200), readsEveryCustomer(plan.lines)]).toEqual([plan.sql.slice(0, 200), []]);
+  for (const plan of customerPlans)
+    expect([plan.sql.slice(0, 200), readsEveryCustomer(plan.lines)]).toEqual([plan.sql.slice(0, 200), []]);
 });
 
 test('the prefix is taken literally: wildcards of each dialect match only themselves', async () => {
@@ -54,5 +67,19 @@ test('the prefix is taken literally: wildcards of each dialect match only themse
   expect(await found('odd[')).toEqual(['odd[x]@example.com']);
   expect(await found('odd?')).toEqual([]);
   expect(await found('odd%')).toEqual([]);
-  expect((await found('person123')).sort()).toEqual(['person123@example.com', 'person1230@example.net', 'person1231@example.com', 'person1232@example.net', 'person1233@example.com', 'person1234@example.net', 'person1235@example.com', 'person1236@example.net', 'person1237@example.com', 'person1238@example.net', 'person1239@example.com'].sort());
+  expect((await found('person123')).sort()).toEqual(
+    [
+      'person123@example.com',
+      'person1230@example.net',
+      'person1231@example.com',
+      'person1232@example.net',
+      'person1233@example.com',
+      'person1234@example.net',
+      'person1235@example.com',
+      'person1236@example.net',
+      'person1237@example.com',
+      'person1238@example.net',
+      'person1239@example.com',
+    ].sort(),
+  );
 });

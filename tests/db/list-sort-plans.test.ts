@@ -19,11 +19,23 @@ let openStatuses: number[];
 beforeAll(async () => {
   await seedTickets(app.db, 3000);
   const now = Date.now();
-  await app.db('tickets').whereRaw('id % 7 = 0').update({ due_at: app.db.raw('created_at + 86400000') });
-  await app.db('tags').insert([{ name: 'common', created_at: now }, { name: 'rare', created_at: now }]);
-  const tags = Object.fromEntries((await app.db('tags').select('id', 'name')).map((r: { id: number; name: string }) => [r.name, Number(r.id)]));
+  await app
+    .db('tickets')
+    .whereRaw('id % 7 = 0')
+    .update({ due_at: app.db.raw('created_at + 86400000') });
+  await app.db('tags').insert([
+    { name: 'common', created_at: now },
+    { name: 'rare', created_at: now },
+  ]);
+  const tags = Object.fromEntries(
+    (await app.db('tags').select('id', 'name')).map((r: { id: number; name: string }) => [r.name, Number(r.id)]),
+  );
   const ids = (await app.db('tickets').whereRaw('id % 5 = 0').pluck('id')).map(Number);
-  await app.db.batchInsert('ticket_tags', ids.map((id) => ({ ticket_id: id, tag_id: tags.common, created_at: now })), 200);
+  await app.db.batchInsert(
+    'ticket_tags',
+    ids.map((id) => ({ ticket_id: id, tag_id: tags.common, created_at: now })),
+    200,
+  );
   await app.db('ticket_tags').insert({ ticket_id: ids[0], tag_id: tags.rare, created_at: now });
   if (clientOf(app.db) === 'mysql') await app.db.raw('ANALYZE TABLE tickets, ticket_tags, tags, customers');
   if (clientOf(app.db) === 'postgres') await app.db.raw('ANALYZE');
@@ -32,7 +44,9 @@ beforeAll(async () => {
 }, 180_000);
 
 const listPlan = async (f: TicketListFilter, sort: SortKey, dir: 'asc' | 'desc' = 'desc') =>
-  (await plansOf(app.db, () => listTickets(app.db, f, { sort, dir, offset: 0, limit: 25 }))).filter((p) => /order by/i.test(p.sql) && /\btickets\b/.test(p.sql))[0]!;
+  (await plansOf(app.db, () => listTickets(app.db, f, { sort, dir, offset: 0, limit: 25 }))).filter(
+    (p) => /order by/i.test(p.sql) && /\btickets\b/.test(p.sql),
+  )[0]!;
 
 /** What shows that every match was sorted (or every ticket read) to make one page. */
 function sortsEverything(lines: string[]): string[] {
@@ -53,7 +67,11 @@ describe('sorted lists read their order from an index', () => {
     ['priority', 'desc'],
     ['created', 'desc'],
   ] as const)('open tickets of ten categories by %s (%s)', async (sort, dir) => {
-    for (const f of [{ categories, statusIds: openStatuses }, { categories: 'all' as const, statusIds: openStatuses }, { categories, statusIds: openStatuses, tier: 1 }]) {
+    for (const f of [
+      { categories, statusIds: openStatuses },
+      { categories: 'all' as const, statusIds: openStatuses },
+      { categories, statusIds: openStatuses, tier: 1 },
+    ]) {
       const plan = await listPlan(f, sort, dir);
       expect([plan.sql.slice(0, 160), sortsEverything(plan.lines)]).toEqual([plan.sql.slice(0, 160), []]);
     }
@@ -67,7 +85,7 @@ describe('sorted lists read their order from an index', () => {
     }
   });
 
-  it('a tag filter reads the tag\'s tickets through (tag_id, ticket_id) or probes it per ticket, never a scan of ticket_tags', async () => {
+  it("a tag filter reads the tag's tickets through (tag_id, ticket_id) or probes it per ticket, never a scan of ticket_tags", async () => {
     const tagId = Number((await app.db('tags').where({ name: 'rare' }).first('id')).id);
     const plan = await listPlan({ categories, statusIds: openStatuses, tagIds: [tagId] }, 'updated');
     const lines = plan.lines.join('\n');

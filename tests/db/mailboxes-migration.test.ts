@@ -14,7 +14,8 @@ useEmptyDatabase(async (created) => {
  */
 test('a configured legacy fetch setting becomes a switched-off mailbox with its password', async () => {
   const all = await knownMigrations();
-  for (const name of all.slice(0, all.indexOf('20261207110000_mailboxes'))) await db.migrate.up({ ...migratorConfig(), name });
+  for (const name of all.slice(0, all.indexOf('20261207110000_mailboxes')))
+    await db.migrate.up({ ...migratorConfig(), name });
   const secret = 'k'.repeat(40);
   const now = Date.now();
   const rows: Record<string, unknown> = {
@@ -27,10 +28,20 @@ test('a configured legacy fetch setting becomes a switched-off mailbox with its 
     'fetch.folder': 'Support',
     'fetch.deleteAfterImport': true,
   };
-  await db('settings').insert(Object.entries(rows).map(([key, value]) => ({ key, value: JSON.stringify(value), updated_at: now })));
+  await db('settings').insert(
+    Object.entries(rows).map(([key, value]) => ({ key, value: JSON.stringify(value), updated_at: now })),
+  );
   await migrateLatest(db);
   const box = await db('mailboxes').first();
-  expect(box).toMatchObject({ protocol: 'imap', host: 'imap.example.test', port: 143, security: 'starttls', username: 'help@example.test', folder: 'Support', after_import: 'delete' });
+  expect(box).toMatchObject({
+    protocol: 'imap',
+    host: 'imap.example.test',
+    port: 143,
+    security: 'starttls',
+    username: 'help@example.test',
+    folder: 'Support',
+    after_import: 'delete',
+  });
   expect(Boolean(box.active)).toBe(false);
   expect(decryptTotpSecret(secret, box.password_encrypted)).toBe('old secret');
 });

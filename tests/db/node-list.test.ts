@@ -50,7 +50,10 @@ onServer(`a list of database nodes (${testDbKind})`, () => {
   });
 
   const withNodes = (ports: number[], poolMax?: number) => {
-    const db = createKnex({ ...tdb.config, hosts: ports.map((port) => ({ host: '127.0.0.1', port })) }, tdb.dataDir, { acquireTimeoutMs: 10_000, poolMax });
+    const db = createKnex({ ...tdb.config, hosts: ports.map((port) => ({ host: '127.0.0.1', port })) }, tdb.dataDir, {
+      acquireTimeoutMs: 10_000,
+      poolMax,
+    });
     opened.push(db);
     return db;
   };
@@ -65,7 +68,17 @@ onServer(`a list of database nodes (${testDbKind})`, () => {
   });
 
   test('with every node down a request fails as an outage (503), once the wait for a connection runs out', async () => {
-    const db = createKnex({ ...tdb.config, hosts: [{ host: '127.0.0.1', port: await unusedPort() }, { host: '127.0.0.1', port: await unusedPort() }] }, tdb.dataDir, { acquireTimeoutMs: 1500 });
+    const db = createKnex(
+      {
+        ...tdb.config,
+        hosts: [
+          { host: '127.0.0.1', port: await unusedPort() },
+          { host: '127.0.0.1', port: await unusedPort() },
+        ],
+      },
+      tdb.dataDir,
+      { acquireTimeoutMs: 1500 },
+    );
     opened.push(db);
     await expect(db.raw('SELECT 1')).rejects.toMatchObject({ name: 'KnexTimeoutError' });
   });
@@ -89,22 +102,30 @@ onServer(`a list of database nodes (${testDbKind})`, () => {
   });
 
   // A query answered 1047 (a Galera node cut off from the majority), made with SIGNAL on a plain server.
-  (testDbKind === 'mysql' ? test : test.skip)('a connection answered "not ready" is dropped, and so are the other pooled connections to its node', async () => {
-    // The same server twice: node 0 and node 1.
-    const db = withNodes([tdb.config.port!, tdb.config.port!], 3);
-    const connectionId = async (q: Knex | Knex.Transaction) => ((await q.raw('SELECT CONNECTION_ID() AS id')) as unknown as [Array<{ id: number }>])[0][0]!.id;
-    // Three pooled connections to node 0.
-    const trxs = await Promise.all([1, 2, 3].map(() => db.transaction()));
-    const onNode0 = await Promise.all(trxs.map((trx) => connectionId(trx)));
-    await Promise.all(trxs.map((trx) => trx.commit()));
-    expect(new Set(onNode0).size).toBe(3);
-    await expect(db.raw("SIGNAL SQLSTATE '08S01' SET MYSQL_ERRNO = 1047, MESSAGE_TEXT = 'WSREP has not yet prepared node for application use'")).rejects.toMatchObject({ errno: 1047 });
-    expect(nodeListOf(db)!.currentIndex).toBe(1);
-    // None of node 0's connections is handed out again: each query runs on a new one (node 1).
-    // One after another, so each acquire finds node 0's remaining connections in the pool.
-    const after: number[] = [];
-    for (let i = 0; i < 3; i++) after.push(await connectionId(db));
-    expect(after.filter((id) => onNode0.includes(id))).toEqual([]);
-    expect(nodeListOf(db)!.currentIndex).toBe(1);
-  });
+  (testDbKind === 'mysql' ? test : test.skip)(
+    'a connection answered "not ready" is dropped, and so are the other pooled connections to its node',
+    async () => {
+      // The same server twice: node 0 and node 1.
+      const db = withNodes([tdb.config.port!, tdb.config.port!], 3);
+      const connectionId = async (q: Knex | Knex.Transaction) =>
+        ((await q.raw('SELECT CONNECTION_ID() AS id')) as unknown as [Array<{ id: number }>])[0][0]!.id;
+      // Three pooled connections to node 0.
+      const trxs = await Promise.all([1, 2, 3].map(() => db.transaction()));
+      const onNode0 = await Promise.all(trxs.map((trx) => connectionId(trx)));
+      await Promise.all(trxs.map((trx) => trx.commit()));
+      expect(new Set(onNode0).size).toBe(3);
+      await expect(
+        db.raw(
+          "SIGNAL SQLSTATE '08S01' SET MYSQL_ERRNO = 1047, MESSAGE_TEXT = 'WSREP has not yet prepared node for application use'",
+        ),
+      ).rejects.toMatchObject({ errno: 1047 });
+      expect(nodeListOf(db)!.currentIndex).toBe(1);
+      // None of node 0's connections is handed out again: each query runs on a new one (node 1).
+      // One after another, so each acquire finds node 0's remaining connections in the pool.
+      const after: number[] = [];
+      for (let i = 0; i < 3; i++) after.push(await connectionId(db));
+      expect(after.filter((id) => onNode0.includes(id))).toEqual([]);
+      expect(nodeListOf(db)!.currentIndex).toBe(1);
+    },
+  );
 });

@@ -12,8 +12,14 @@ let app: InstalledApp;
 useInstalledApp((a) => (app = a));
 
 const mail = (i: number, fields: Record<string, unknown>) => ({
-  template: 'test_message', to_address: `person${i}@example.com`, subject: 'Hello', body_text: 'Hello',
-  email_message_id: `<m${i}@tessera.test>`, next_attempt_at: 0, created_at: 0, ...fields,
+  template: 'test_message',
+  to_address: `person${i}@example.com`,
+  subject: 'Hello',
+  body_text: 'Hello',
+  email_message_id: `<m${i}@tessera.test>`,
+  next_attempt_at: 0,
+  created_at: 0,
+  ...fields,
 });
 
 beforeAll(async () => {

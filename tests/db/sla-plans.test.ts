@@ -19,8 +19,17 @@ beforeAll(async () => {
   const ids = (await app.db('tickets').orderBy('id').pluck('id')).map(Number);
   const now = Date.now();
   const rows = ids.map((id, i) => ({
-    ticket_id: id, kind: 'resolution', target_ms: 3_600_000, started_at: now - 86_400_000, used_ms: 0, updated_at: now,
-    ...(i % 10 === 0 ? { running_since: now - 3_600_000, due_at: now + (i + 1) * 60_000 } : i % 10 === 1 ? { running_since: now - 7_200_000, due_at: now - 3_600_000, breached_at: now - 3_600_000 } : { met_at: now - 1000 }),
+    ticket_id: id,
+    kind: 'resolution',
+    target_ms: 3_600_000,
+    started_at: now - 86_400_000,
+    used_ms: 0,
+    updated_at: now,
+    ...(i % 10 === 0
+      ? { running_since: now - 3_600_000, due_at: now + (i + 1) * 60_000 }
+      : i % 10 === 1
+        ? { running_since: now - 7_200_000, due_at: now - 3_600_000, breached_at: now - 3_600_000 }
+        : { met_at: now - 1000 }),
   }));
   for (let i = 0; i < rows.length; i += 200) await app.db('sla_clocks').insert(rows.slice(i, i + 200));
   if (clientOf(app.db) === 'mysql') await app.db.raw('ANALYZE TABLE tickets, messages, sla_clocks');
@@ -29,10 +38,17 @@ beforeAll(async () => {
 
 test('first and next response are point reads of messages(ticket_id, kind, id)', async () => {
   // The ticket with the most messages, where reading them all would cost the most.
-  const [busiest] = await app.db('messages').groupBy('ticket_id').orderByRaw('count(*) desc').limit(1).select<Array<{ ticket_id: number }>>('ticket_id');
+  const [busiest] = await app
+    .db('messages')
+    .groupBy('ticket_id')
+    .orderByRaw('count(*) desc')
+    .limit(1)
+    .select<Array<{ ticket_id: number }>>('ticket_id');
   const facts = await readClockFacts(app.db, Number(busiest!.ticket_id));
   expect(facts).toBeDefined();
-  const plans = (await plansOf(app.db, () => readClockFacts(app.db, Number(busiest!.ticket_id)))).filter((p) => /from .messages./.test(p.sql));
+  const plans = (await plansOf(app.db, () => readClockFacts(app.db, Number(busiest!.ticket_id)))).filter((p) =>
+    /from .messages./.test(p.sql),
+  );
   expect(plans.length).toBeGreaterThanOrEqual(1);
   for (const plan of plans) {
     const text = plan.lines.join(' | ');
@@ -56,17 +72,36 @@ test('the breach job reads due clocks by the (breached_at, due_at) index', async
 test('the list filtered "breached" in SLA order reads the (sla_due_at) range in order, never sorting every breached ticket', async () => {
   const now = Date.now();
   // The tickets' copy of their soonest running due time, as the clocks' subscriber keeps it.
-  const running = (await app.db('sla_clocks').whereNotNull('due_at').select<Array<{ ticket_id: number; due_at: number | string }>>('ticket_id', 'due_at'));
-  for (const c of running) await app.db('tickets').where({ id: c.ticket_id }).update({ sla_due_at: Number(c.due_at) });
-  await app.db('tickets').whereIn('id', app.db('sla_clocks').whereNotNull('breached_at').select('ticket_id')).update({ sla_due_at: now - 3_600_000 });
+  const running = await app
+    .db('sla_clocks')
+    .whereNotNull('due_at')
+    .select<Array<{ ticket_id: number; due_at: number | string }>>('ticket_id', 'due_at');
+  for (const c of running)
+    await app
+      .db('tickets')
+      .where({ id: c.ticket_id })
+      .update({ sla_due_at: Number(c.due_at) });
+  await app
+    .db('tickets')
+    .whereIn('id', app.db('sla_clocks').whereNotNull('breached_at').select('ticket_id'))
+    .update({ sla_due_at: now - 3_600_000 });
   if (clientOf(app.db) === 'mysql') await app.db.raw('ANALYZE TABLE tickets');
   const openIds = ((await app.db('statuses').where({ is_open: true }).pluck('id')) as number[]).map(Number);
   const filter = { categories: 'all' as const, statusIds: openIds, sla: { to: now } };
-  const { rows, total } = await listAndCountTickets(app.db, filter, { sort: 'sla', dir: 'asc', offset: 0, limit: 25 }, 1000);
+  const { rows, total } = await listAndCountTickets(
+    app.db,
+    filter,
+    { sort: 'sla', dir: 'asc', offset: 0, limit: 25 },
+    1000,
+  );
   expect(rows.length).toBeGreaterThan(0);
   expect(rows.map((r) => r.slaDueAt)).toEqual([...rows.map((r) => r.slaDueAt)].sort((a, b) => a! - b!));
   expect(total).toBeGreaterThanOrEqual(rows.length);
-  const plans = (await plansOf(app.db, () => listAndCountTickets(app.db, filter, { sort: 'sla', dir: 'asc', offset: 0, limit: 25 }, 1000))).filter((p) => /order by t\.sla_due_at/i.test(p.sql));
+  const plans = (
+    await plansOf(app.db, () =>
+      listAndCountTickets(app.db, filter, { sort: 'sla', dir: 'asc', offset: 0, limit: 25 }, 1000),
+    )
+  ).filter((p) => /order by t\.sla_due_at/i.test(p.sql));
   expect(plans).toHaveLength(1);
   const text = plans[0]!.lines.join(' | ');
   expect(text).not.toMatch(/TEMP B-TREE FOR ORDER BY|Using filesort|type=ALL|Seq Scan on tickets/);

@@ -13,8 +13,17 @@ test(`on ${testDbKind}, roles that reply to customers keep opening tickets for t
   const all = await knownMigrations();
   for (const name of all.slice(0, all.indexOf(migration))) await db.migrate.up({ ...migratorConfig(), name });
   const now = Date.now();
-  const role = (name: string, capabilities: unknown) => ({ name, capabilities: typeof capabilities === 'string' ? capabilities : JSON.stringify(capabilities), created_at: now, updated_at: now });
-  await db('roles').insert([role('Tier 1', ['tickets.view', 'tickets.reply']), role('Auditor', ['tickets.view']), role('Broken', 'not json')]);
+  const role = (name: string, capabilities: unknown) => ({
+    name,
+    capabilities: typeof capabilities === 'string' ? capabilities : JSON.stringify(capabilities),
+    created_at: now,
+    updated_at: now,
+  });
+  await db('roles').insert([
+    role('Tier 1', ['tickets.view', 'tickets.reply']),
+    role('Auditor', ['tickets.view']),
+    role('Broken', 'not json'),
+  ]);
 
   await migrateLatest(db);
   const caps = async (name: string) => String((await db('roles').where({ name }).first('capabilities')).capabilities);

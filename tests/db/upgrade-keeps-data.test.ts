@@ -16,14 +16,59 @@ test(`upgrading a ${testDbKind} database with data keeps every row and every lin
   for (const name of all.slice(0, all.indexOf(firstRelease) + 1)) await db.migrate.up({ ...migratorConfig(), name });
 
   const now = Date.now();
-  const sid = await insertReturningId(db, 'staff_users', { email: 'olga@example.com', name: 'Olga', password_hash: 'x', is_admin: false, is_active: true, language: 'en', created_at: now, updated_at: now });
-  const category = await insertReturningId(db, 'categories', { name: 'General', tier: 1, is_public: true, is_active: true, sort_order: 0, created_at: now, updated_at: now });
+  const sid = await insertReturningId(db, 'staff_users', {
+    email: 'olga@example.com',
+    name: 'Olga',
+    password_hash: 'x',
+    is_admin: false,
+    is_active: true,
+    language: 'en',
+    created_at: now,
+    updated_at: now,
+  });
+  const category = await insertReturningId(db, 'categories', {
+    name: 'General',
+    tier: 1,
+    is_public: true,
+    is_active: true,
+    sort_order: 0,
+    created_at: now,
+    updated_at: now,
+  });
   await db('staff_categories').insert({ staff_id: sid, category_id: category });
-  const status = await insertReturningId(db, 'statuses', { key: 'open', name: 'Open', color: '#123456', is_open: true });
+  const status = await insertReturningId(db, 'statuses', {
+    key: 'open',
+    name: 'Open',
+    color: '#123456',
+    is_open: true,
+  });
   const priority = await insertReturningId(db, 'priorities', { key: 'normal', name: 'Normal', color: '#123456' });
-  const cid = await insertReturningId(db, 'customers', { email: 'carla@example.net', name: 'Carla', language: 'en', created_at: now, updated_at: now });
-  const tid = await insertReturningId(db, 'tickets', { tracking_id: 'ABCDEFGHJK', subject: 'Kept', customer_id: cid, category_id: category, status_id: status, priority_id: priority, owner_id: sid, created_at: now, updated_at: now });
-  await db('messages').insert({ ticket_id: tid, kind: 'staff', staff_id: sid, author_name: 'Olga', body: 'Hello', created_at: now });
+  const cid = await insertReturningId(db, 'customers', {
+    email: 'carla@example.net',
+    name: 'Carla',
+    language: 'en',
+    created_at: now,
+    updated_at: now,
+  });
+  const tid = await insertReturningId(db, 'tickets', {
+    tracking_id: 'ABCDEFGHJK',
+    subject: 'Kept',
+    customer_id: cid,
+    category_id: category,
+    status_id: status,
+    priority_id: priority,
+    owner_id: sid,
+    created_at: now,
+    updated_at: now,
+  });
+  await db('messages').insert({
+    ticket_id: tid,
+    kind: 'staff',
+    staff_id: sid,
+    author_name: 'Olga',
+    body: 'Hello',
+    created_at: now,
+  });
 
   await migrateLatest(db);
 

@@ -30,7 +30,10 @@ test('a new window starts once the old one has passed', async () => {
 
 test('an amount is added in one hit (kilobytes uploaded), and starts a new window with itself', async () => {
   expect(await hitWindowCounter(db, 'test:amount', 1000, 10_000, 600)).toEqual({ hits: 600, resetAt: 11_000 });
-  const both = await Promise.all([hitWindowCounter(db, 'test:amount', 1000, 10_500, 300), hitWindowCounter(db, 'test:amount', 1000, 10_500, 50)]);
+  const both = await Promise.all([
+    hitWindowCounter(db, 'test:amount', 1000, 10_500, 300),
+    hitWindowCounter(db, 'test:amount', 1000, 10_500, 50),
+  ]);
   expect(both.map((b) => b.hits).sort((a, b) => a - b)).toEqual(expect.arrayContaining([950]));
   expect(await hitWindowCounter(db, 'test:amount', 1000, 11_000, 7)).toEqual({ hits: 7, resetAt: 12_000 });
 });

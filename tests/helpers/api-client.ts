@@ -39,14 +39,23 @@ export function apiAs(t: InstalledApp, token: string) {
 
 let counter = 0;
 /** A new ticket from a customer through the customer API; returns its id and tracking ID. */
-export async function customerTicket(t: InstalledApp, fields: { category?: number; subject?: string; message?: string } = {}): Promise<{ id: number; trackingId: string }> {
+export async function customerTicket(
+  t: InstalledApp,
+  fields: { category?: number; subject?: string; message?: string } = {},
+): Promise<{ id: number; trackingId: string }> {
   // The per-address submission limit would stop a test that opens many tickets.
   await t.db('rate_limits').where('bucket', 'like', 'submit%').del();
   counter++;
   const res = await request(t.app)
     .post('/api/v1/tickets')
     .set(await integrationAuth(t))
-    .send({ name: `Customer ${counter}`, email: `customer${counter}.${Date.now()}@example.net`, category: fields.category ?? 1, subject: fields.subject ?? `Question ${counter}`, message: fields.message ?? 'Something is broken.' });
+    .send({
+      name: `Customer ${counter}`,
+      email: `customer${counter}.${Date.now()}@example.net`,
+      category: fields.category ?? 1,
+      subject: fields.subject ?? `Question ${counter}`,
+      message: fields.message ?? 'Something is broken.',
+    });
   if (res.status !== 201) throw new Error(`ticket not created: ${res.status} ${res.text}`);
   const trackingId = String(res.body.ticket.trackingId).replace(/-/g, '');
   const row = await t.db('tickets').where({ tracking_id: trackingId }).first('id');

@@ -8,7 +8,9 @@ export function routesOf(router: Router): string[] {
   const walk = (stack: Layer[]) => {
     for (const layer of stack) {
       if (layer.route) {
-        for (const [method, on] of Object.entries(layer.route.methods)) if (on && method !== '_all') out.add(`${method.toUpperCase()} ${layer.route.path.replace(/:(\w+)/g, '{$1}')}`);
+        for (const [method, on] of Object.entries(layer.route.methods))
+          if (on && method !== '_all')
+            out.add(`${method.toUpperCase()} ${layer.route.path.replace(/:(\w+)/g, '{$1}')}`);
       } else if (layer.handle?.stack) {
         walk(layer.handle.stack);
       }

@@ -19,16 +19,19 @@ export function appRoutes(appOrRouter: Express | Router): string[] {
   const walk = (stack: Layer[], prefix: string) => {
     for (const layer of stack) {
       if (layer.route) {
-        if (typeof layer.route.path !== 'string') throw new Error(`route path is not a string under ${prefix}: ${String(layer.route.path)}`);
+        if (typeof layer.route.path !== 'string')
+          throw new Error(`route path is not a string under ${prefix}: ${String(layer.route.path)}`);
         const path = joinPath(prefix, layer.route.path).replace(/:(\w+)/g, '{$1}');
-        for (const [method, on] of Object.entries(layer.route.methods)) if (on && method !== '_all') out.add(`${method.toUpperCase()} ${path}`);
+        for (const [method, on] of Object.entries(layer.route.methods))
+          if (on && method !== '_all') out.add(`${method.toUpperCase()} ${path}`);
       } else if (layer.handle?.stack) {
-        if (typeof layer.rawPath !== 'string') throw new Error(`mount path is not a string under ${prefix}: ${String(layer.rawPath)}`);
+        if (typeof layer.rawPath !== 'string')
+          throw new Error(`mount path is not a string under ${prefix}: ${String(layer.rawPath)}`);
         walk(layer.handle.stack, joinPath(prefix, layer.rawPath));
       }
     }
   };
-  const root = (appOrRouter as { router?: { stack: Layer[] }; stack?: Layer[] });
+  const root = appOrRouter as { router?: { stack: Layer[] }; stack?: Layer[] };
   walk(root.router?.stack ?? root.stack ?? [], '');
   return [...out].sort();
 }

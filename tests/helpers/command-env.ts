@@ -6,7 +6,11 @@ import type { InstalledApp } from './installed-app';
  * cron): only the variables that say where the installed help desk's database, files and
  * secrets are, with an empty configuration folder so nothing else is read.
  */
-export function commandEnv(t: InstalledApp, configDir: string, database: DatabaseConfig = t.config.database): NodeJS.ProcessEnv {
+export function commandEnv(
+  t: InstalledApp,
+  configDir: string,
+  database: DatabaseConfig = t.config.database,
+): NodeJS.ProcessEnv {
   return {
     PATH: process.env.PATH,
     NODE: process.execPath,

@@ -6,7 +6,10 @@ import { tesseraTables } from '../../src/db/introspect';
  * requests that must change nothing. Tables a request touches by design whatever it asks
  * (the session's last-seen time, rate-limit counters) are left out by default.
  */
-export async function snapshotTables(db: Knex, skip: string[] = ['sessions', 'rate_limits']): Promise<Record<string, string[]>> {
+export async function snapshotTables(
+  db: Knex,
+  skip: string[] = ['sessions', 'rate_limits'],
+): Promise<Record<string, string[]>> {
   const out: Record<string, string[]> = {};
   for (const table of tesseraTables) {
     if (skip.includes(table)) continue;

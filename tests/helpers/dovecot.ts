@@ -44,7 +44,8 @@ const dovecotBinary = ['/usr/sbin/dovecot', '/usr/local/sbin/dovecot'].find((p) 
 /** Null when Dovecot can be started here; otherwise why not (the tests say so when skipped). */
 export function dovecotMissing(): string | null {
   if (!dovecotBinary) return 'Dovecot is not installed (apt-get install dovecot-imapd dovecot-pop3d; .ci/run does it)';
-  if (!fs.existsSync('/usr/lib/dovecot/pop3') || !fs.existsSync('/usr/lib/dovecot/imap')) return 'dovecot-imapd or dovecot-pop3d is missing';
+  if (!fs.existsSync('/usr/lib/dovecot/pop3') || !fs.existsSync('/usr/lib/dovecot/imap'))
+    return 'dovecot-imapd or dovecot-pop3d is missing';
   return null;
 }
 
@@ -82,7 +83,12 @@ function groupName(gid: number): string {
   return out.split(':')[0] || String(gid);
 }
 
-function config(dir: string, ports: { imap: number; pop3: number }, who: ReturnType<typeof runAs>, extra: string): string {
+function config(
+  dir: string,
+  ports: { imap: number; pop3: number },
+  who: ReturnType<typeof runAs>,
+  extra: string,
+): string {
   return `# Tessera's test Dovecot: written by tests/helpers/dovecot.ts
 base_dir = ${dir}/run
 state_dir = ${dir}/state
@@ -173,7 +179,9 @@ const listening = (port: number) =>
   });
 
 /** `extraConfig`: lines added to dovecot.conf (e.g. an `imap_capability` without IDLE). */
-export async function startDovecot(opts: { user?: string; password?: string; extraConfig?: string } = {}): Promise<DovecotServer> {
+export async function startDovecot(
+  opts: { user?: string; password?: string; extraConfig?: string } = {},
+): Promise<DovecotServer> {
   if (!dovecotBinary) throw new Error(dovecotMissing() ?? 'no dovecot');
   const who = runAs();
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'h11-fetch-dovecot-'));
@@ -223,10 +231,14 @@ export async function startDovecot(opts: { user?: string; password?: string; ext
       if (child === proc) child = null;
     });
     try {
-      await waitFor(async () => {
-        if (!child) throw new Error(`dovecot exited: ${stderr}${readLog(dir)}`);
-        return (await listening(ports.imap)) && (await listening(ports.pop3));
-      }, 'dovecot listening', 30_000);
+      await waitFor(
+        async () => {
+          if (!child) throw new Error(`dovecot exited: ${stderr}${readLog(dir)}`);
+          return (await listening(ports.imap)) && (await listening(ports.pop3));
+        },
+        'dovecot listening',
+        30_000,
+      );
     } catch (err) {
       await stop();
       throw err;
@@ -251,7 +263,11 @@ export async function startDovecot(opts: { user?: string; password?: string; ext
     await exited;
     clearTimeout(killer);
     // The master's children end with it; wait until the ports are closed too.
-    await waitFor(async () => !(await listening(ports.imap)) && !(await listening(ports.pop3)), 'dovecot stopped', 15_000);
+    await waitFor(
+      async () => !(await listening(ports.imap)) && !(await listening(ports.pop3)),
+      'dovecot stopped',
+      15_000,
+    );
   };
 
   let sequence = 0;

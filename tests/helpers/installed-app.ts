@@ -15,8 +15,16 @@ import { createApp } from '../../src/web/app';
 import { createServices, type Services } from '../../src/web/app-services';
 import { createTestDatabase, testPool, type TestDatabase } from './test-db';
 
-export const adminCredentials = { name: 'Ada Admin', email: 'ada@example.com', password: 'correct horse battery staple 42' };
-export const staffCredentials = { name: 'Sam Staff', email: 'sam@example.com', password: 'another quite long passphrase 7' };
+export const adminCredentials = {
+  name: 'Ada Admin',
+  email: 'ada@example.com',
+  password: 'correct horse battery staple 42',
+};
+export const staffCredentials = {
+  name: 'Sam Staff',
+  email: 'sam@example.com',
+  password: 'another quite long passphrase 7',
+};
 
 const testConfigSecrets = { session: 's'.repeat(40), signing: 'k'.repeat(40) };
 
@@ -56,10 +64,31 @@ export async function installedApp(given?: TestDatabase): Promise<InstalledApp> 
   const db = createKnex(tdb.config, tdb.dataDir, testPool);
   await migrateLatest(db);
   const clock = testClock();
-  const basics = { name: 'Acme Support', url: 'http://localhost', email: 'help@example.com', timezone: 'UTC', language: 'en' as const };
+  const basics = {
+    name: 'Acme Support',
+    url: 'http://localhost',
+    email: 'help@example.com',
+    timezone: 'UTC',
+    language: 'en' as const,
+  };
   const passwordHash = await hashPassword(adminCredentials.password);
-  await withTransaction(db, (trx) => createInitialData(trx, { basics, admin: { ...adminCredentials, passwordHash }, version: 'test', secrets: testConfigSecrets }, clock.now()));
-  await insertStaff(db, { ...staffCredentials, passwordHash: await hashPassword(staffCredentials.password), isAdmin: false, language: 'en' }, clock.now());
+  await withTransaction(db, (trx) =>
+    createInitialData(
+      trx,
+      { basics, admin: { ...adminCredentials, passwordHash }, version: 'test', secrets: testConfigSecrets },
+      clock.now(),
+    ),
+  );
+  await insertStaff(
+    db,
+    {
+      ...staffCredentials,
+      passwordHash: await hashPassword(staffCredentials.password),
+      isAdmin: false,
+      language: 'en',
+    },
+    clock.now(),
+  );
   const config = testConfig(tdb.config, tdb.dataDir);
   const services = createServices({ config, db, logger: pino({ level: 'silent' }), i18n: createI18n(), clock });
   const app = createApp(services, { services });
@@ -81,7 +110,10 @@ export async function installedApp(given?: TestDatabase): Promise<InstalledApp> 
  * from several client addresses.
  */
 export function behindProxy(t: InstalledApp): Express {
-  return createApp({ ...t.services, config: { ...t.config, server: { ...t.config.server, trustProxy: true } } }, { services: t.services });
+  return createApp(
+    { ...t.services, config: { ...t.config, server: { ...t.config.server, trustProxy: true } } },
+    { services: t.services },
+  );
 }
 
 /** The CSRF token of the first form on a page. */
@@ -93,11 +125,17 @@ export function csrfFrom(html: string): string {
 
 export async function signIn(agent: request.Agent, creds: { email: string; password: string }) {
   const page = await agent.get('/admin/login');
-  return agent.post('/admin/login').type('form').send({ _csrf: csrfFrom(page.text), email: creds.email, password: creds.password });
+  return agent
+    .post('/admin/login')
+    .type('form')
+    .send({ _csrf: csrfFrom(page.text), email: creds.email, password: creds.password });
 }
 
 /** A supertest agent signed in with these credentials (the sign-in must succeed). */
-export async function signedInAgent(app: InstalledApp, creds: { email: string; password: string }): Promise<request.Agent> {
+export async function signedInAgent(
+  app: InstalledApp,
+  creds: { email: string; password: string },
+): Promise<request.Agent> {
   const agent = request.agent(app.app);
   expect((await signIn(agent, creds)).status).toBe(303);
   return agent;

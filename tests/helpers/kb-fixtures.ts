@@ -7,9 +7,36 @@ import { insertKbCategory, setKbCategoryNames } from '../../src/kb/kb-categories
 type Version = { language?: string; title: string; slug: string; keywords?: string; body: string };
 
 /** One knowledge-base article with its first version (and more languages after it). */
-export async function addKbArticle(db: Knex, categoryId: number, first: Version, more: Version[] = [], status: KbStatus = 'published', now = Date.now()): Promise<number> {
-  const id = await withTransaction(db, (trx) => insertKbArticle(trx, { categoryId, status, pinned: false, position: 0 }, { language: first.language ?? 'en', title: first.title, slug: first.slug, keywords: first.keywords ?? '', body: first.body }, null, now));
-  for (const v of more) await upsertKbVersion(db, id, { language: v.language ?? 'en', title: v.title, slug: v.slug, keywords: v.keywords ?? '', body: v.body }, now);
+export async function addKbArticle(
+  db: Knex,
+  categoryId: number,
+  first: Version,
+  more: Version[] = [],
+  status: KbStatus = 'published',
+  now = Date.now(),
+): Promise<number> {
+  const id = await withTransaction(db, (trx) =>
+    insertKbArticle(
+      trx,
+      { categoryId, status, pinned: false, position: 0 },
+      {
+        language: first.language ?? 'en',
+        title: first.title,
+        slug: first.slug,
+        keywords: first.keywords ?? '',
+        body: first.body,
+      },
+      null,
+      now,
+    ),
+  );
+  for (const v of more)
+    await upsertKbVersion(
+      db,
+      id,
+      { language: v.language ?? 'en', title: v.title, slug: v.slug, keywords: v.keywords ?? '', body: v.body },
+      now,
+    );
   return id;
 }
 
@@ -24,17 +51,54 @@ export async function seedSmallKb(db: Knex) {
   const reset = await addKbArticle(
     db,
     account,
-    { title: 'Reset your password', slug: 'reset-your-password', keywords: 'login forgot sign in', body: '## Steps\n\n1. Open the **Sign in** page.\n2. Choose *Forgot password*.\n3. Follow the link we e-mail you within a few minutes.\n\nThe link works for one hour.' },
-    [{ language: 'ru', title: 'Сброс пароля', slug: 'sbros-parolya', keywords: 'вход забыли', body: '## Шаги\n\n1. Откройте страницу **входа**.\n2. Нажмите *Забыли пароль*.\n3. Перейдите по ссылке из письма.\n\nСсылка действует один час.' }],
+    {
+      title: 'Reset your password',
+      slug: 'reset-your-password',
+      keywords: 'login forgot sign in',
+      body: '## Steps\n\n1. Open the **Sign in** page.\n2. Choose *Forgot password*.\n3. Follow the link we e-mail you within a few minutes.\n\nThe link works for one hour.',
+    },
+    [
+      {
+        language: 'ru',
+        title: 'Сброс пароля',
+        slug: 'sbros-parolya',
+        keywords: 'вход забыли',
+        body: '## Шаги\n\n1. Откройте страницу **входа**.\n2. Нажмите *Забыли пароль*.\n3. Перейдите по ссылке из письма.\n\nСсылка действует один час.',
+      },
+    ],
   );
-  const email = await addKbArticle(db, account, { title: 'Change your e-mail address', slug: 'change-email', keywords: 'address profile', body: 'Open your profile and enter the new address. We send a confirmation to both addresses.' });
+  const email = await addKbArticle(db, account, {
+    title: 'Change your e-mail address',
+    slug: 'change-email',
+    keywords: 'address profile',
+    body: 'Open your profile and enter the new address. We send a confirmation to both addresses.',
+  });
   const pdf = await addKbArticle(
     db,
     invoices,
-    { title: 'Download an invoice as PDF', slug: 'download-invoice-pdf', keywords: 'invoice bill receipt', body: 'Every invoice has a **Download PDF** button on the *Billing* page.\n\n| Plan | Invoice day |\n| --- | --- |\n| Monthly | 1st |\n| Yearly | Renewal day |' },
-    [{ language: 'ru', title: 'Как скачать счёт в PDF', slug: 'skachat-schet', keywords: 'счёт квитанция', body: 'У каждого счёта есть кнопка **Скачать PDF** на странице *Оплата*.' }],
+    {
+      title: 'Download an invoice as PDF',
+      slug: 'download-invoice-pdf',
+      keywords: 'invoice bill receipt',
+      body: 'Every invoice has a **Download PDF** button on the *Billing* page.\n\n| Plan | Invoice day |\n| --- | --- |\n| Monthly | 1st |\n| Yearly | Renewal day |',
+    },
+    [
+      {
+        language: 'ru',
+        title: 'Как скачать счёт в PDF',
+        slug: 'skachat-schet',
+        keywords: 'счёт квитанция',
+        body: 'У каждого счёта есть кнопка **Скачать PDF** на странице *Оплата*.',
+      },
+    ],
   );
-  const draft = await addKbArticle(db, billing, { title: 'Upcoming price change', slug: 'upcoming-price-change', body: 'Not public yet.' }, [], 'draft');
+  const draft = await addKbArticle(
+    db,
+    billing,
+    { title: 'Upcoming price change', slug: 'upcoming-price-change', body: 'Not public yet.' },
+    [],
+    'draft',
+  );
   return { categories: { account, billing, invoices }, articles: { reset, email, pdf, draft } };
 }
 

@@ -28,7 +28,14 @@ export type MailEnv = {
 export async function mailEnv(): Promise<MailEnv> {
   const t = await installedApp();
   const settings = new SettingsService(t.db, () => t.clock.now(), t.config.secrets.signing);
-  const deps: MailDeps = { db: t.db, settings, clock: t.clock, logger: pino({ level: 'silent' }), config: t.config, i18n: createI18n() };
+  const deps: MailDeps = {
+    db: t.db,
+    settings,
+    clock: t.clock,
+    logger: pino({ level: 'silent' }),
+    config: t.config,
+    i18n: createI18n(),
+  };
   const configure = async (values: Partial<Settings>) => {
     await settings.save(values);
   };
@@ -37,7 +44,15 @@ export async function mailEnv(): Promise<MailEnv> {
     deps,
     configure,
     useSmtp: (port, extra = {}) =>
-      configure({ 'mail.transport': 'smtp', 'mail.smtpHost': '127.0.0.1', 'mail.smtpPort': port, 'mail.smtpSecurity': 'none', 'mail.smtpUser': '', 'mail.smtpPassword': '', ...extra }),
+      configure({
+        'mail.transport': 'smtp',
+        'mail.smtpHost': '127.0.0.1',
+        'mail.smtpPort': port,
+        'mail.smtpSecurity': 'none',
+        'mail.smtpUser': '',
+        'mail.smtpPassword': '',
+        ...extra,
+      }),
     queue: (request) => withTransaction(t.db, (trx) => queueMail(trx, deps, request)),
     row: async (id) => (await t.db('mail_outbox').where({ id }).first<OutboxRow>('*'))!,
     close: () => t.close(),
@@ -48,7 +63,13 @@ export async function mailEnv(): Promise<MailEnv> {
 export async function insertTicket(env: MailEnv, trackingId: string): Promise<number> {
   const { db, clock } = env.t;
   const now = clock.now();
-  const customerId = await insertReturningId(db, 'customers', { email: `${trackingId.toLowerCase()}@example.com`, name: 'Eve', language: 'en', created_at: now, updated_at: now });
+  const customerId = await insertReturningId(db, 'customers', {
+    email: `${trackingId.toLowerCase()}@example.com`,
+    name: 'Eve',
+    language: 'en',
+    created_at: now,
+    updated_at: now,
+  });
   const ids = async (table: string) => Number((await db(table).first<{ id: number }>('id'))!.id);
   return insertReturningId(db, 'tickets', {
     tracking_id: trackingId,

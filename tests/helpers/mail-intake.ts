@@ -8,7 +8,8 @@ const fixtures = path.join(__dirname, '..', 'fixtures', 'mail');
 /** A fixture mail from tests/fixtures/mail, with {{NAME}} placeholders filled in. */
 export function fixtureMail(name: string, vars: Record<string, string> = {}): Buffer {
   let raw = fs.readFileSync(path.join(fixtures, name));
-  for (const [k, v] of Object.entries(vars)) raw = Buffer.from(raw.toString('latin1').split(`{{${k}}}`).join(v), 'latin1');
+  for (const [k, v] of Object.entries(vars))
+    raw = Buffer.from(raw.toString('latin1').split(`{{${k}}}`).join(v), 'latin1');
   return raw;
 }
 
@@ -19,13 +20,22 @@ export function importMail(t: InstalledApp, raw: Buffer, origin: MailOrigin = pi
 }
 
 /** A small mail built in the test, for cases no fixture needs a file for. */
-export function simpleMail(opts: { from?: string; to?: string; subject?: string; body?: string; messageId?: string | null; headers?: string[] }): Buffer {
+export function simpleMail(opts: {
+  from?: string;
+  to?: string;
+  subject?: string;
+  body?: string;
+  messageId?: string | null;
+  headers?: string[];
+}): Buffer {
   const lines = [
     `From: ${opts.from ?? 'Pat Person <pat@example.org>'}`,
     `To: ${opts.to ?? 'help@example.com'}`,
     `Subject: ${opts.subject ?? 'A question'}`,
     'Date: Mon, 07 Dec 2026 08:00:00 +0000',
-    ...(opts.messageId === null ? [] : [`Message-ID: ${opts.messageId ?? `<${Math.random().toString(36).slice(2)}@example.org>`}`]),
+    ...(opts.messageId === null
+      ? []
+      : [`Message-ID: ${opts.messageId ?? `<${Math.random().toString(36).slice(2)}@example.org>`}`]),
     ...(opts.headers ?? []),
     'MIME-Version: 1.0',
     'Content-Type: text/plain; charset=utf-8',
@@ -37,6 +47,18 @@ export function simpleMail(opts: { from?: string; to?: string; subject?: string;
 }
 
 /** The rows of the outbox, oldest first. */
-export async function outbox(t: InstalledApp): Promise<Array<{ template: string; to_address: string; email_message_id: string; ticket_id: number | null; status: string; last_error: string | null }>> {
-  return t.db('mail_outbox').orderBy('id').select('template', 'to_address', 'email_message_id', 'ticket_id', 'status', 'last_error');
+export async function outbox(t: InstalledApp): Promise<
+  Array<{
+    template: string;
+    to_address: string;
+    email_message_id: string;
+    ticket_id: number | null;
+    status: string;
+    last_error: string | null;
+  }>
+> {
+  return t
+    .db('mail_outbox')
+    .orderBy('id')
+    .select('template', 'to_address', 'email_message_id', 'ticket_id', 'status', 'last_error');
 }

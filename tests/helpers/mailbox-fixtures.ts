@@ -7,7 +7,13 @@ import { startDovecot, type DovecotServer } from './dovecot';
 import { useInstalledApp, type InstalledApp } from './installed-app';
 
 /** A mail as a customer's client would send it. */
-export function customerMail(opts: { n: number | string; from?: string; subject?: string; inReplyTo?: string; body?: string }): string {
+export function customerMail(opts: {
+  n: number | string;
+  from?: string;
+  subject?: string;
+  inReplyTo?: string;
+  body?: string;
+}): string {
   const from = opts.from ?? `customer${opts.n}@example.org`;
   return [
     `From: Customer ${opts.n} <${from}>`,
@@ -25,7 +31,11 @@ export function customerMail(opts: { n: number | string; from?: string; subject?
 }
 
 /** A mailbox row on the test Dovecot (the password stored encrypted as the admin page does). */
-export async function addDovecotMailbox(t: InstalledApp, dc: DovecotServer, values: Partial<MailboxValues> & { password?: string } = {}): Promise<number> {
+export async function addDovecotMailbox(
+  t: InstalledApp,
+  dc: DovecotServer,
+  values: Partial<MailboxValues> & { password?: string } = {},
+): Promise<number> {
   const { password, ...rest } = values;
   const protocol = rest.protocol ?? 'imap';
   const row: MailboxValues = {
@@ -49,7 +59,14 @@ export async function addDovecotMailbox(t: InstalledApp, dc: DovecotServer, valu
 
 /** An IMAP session on the test Dovecot, for what a person's mail client would do. */
 export async function withImap<T>(dc: DovecotServer, fn: (client: ImapFlow) => Promise<T>): Promise<T> {
-  const client = new ImapFlow({ host: dc.host, port: dc.imapPort, secure: false, doSTARTTLS: false, auth: { user: dc.user, pass: dc.password }, logger: false });
+  const client = new ImapFlow({
+    host: dc.host,
+    port: dc.imapPort,
+    secure: false,
+    doSTARTTLS: false,
+    auth: { user: dc.user, pass: dc.password },
+    logger: false,
+  });
   await client.connect();
   try {
     const lock = await client.getMailboxLock('INBOX');
@@ -67,7 +84,10 @@ export async function withImap<T>(dc: DovecotServer, fn: (client: ImapFlow) => P
  * The set-up of the tests that fetch from Dovecot: an installed help desk, a Dovecot for the
  * file, and before each test no mailbox rows and an empty INBOX.
  */
-export function useDovecotMailboxes(ready: (t: InstalledApp, dc: DovecotServer) => void, opts: { extraConfig?: string } = {}): void {
+export function useDovecotMailboxes(
+  ready: (t: InstalledApp, dc: DovecotServer) => void,
+  opts: { extraConfig?: string } = {},
+): void {
   let t: InstalledApp;
   let dc: DovecotServer | undefined;
   useInstalledApp((a) => (t = a));
@@ -85,7 +105,8 @@ export function useDovecotMailboxes(ready: (t: InstalledApp, dc: DovecotServer) 
   });
 }
 
-export const countTickets = async (t: InstalledApp) => Number((await t.db('tickets').count<{ n: number }[]>({ n: '*' }))[0]!.n);
+export const countTickets = async (t: InstalledApp) =>
+  Number((await t.db('tickets').count<{ n: number }[]>({ n: '*' }))[0]!.n);
 
 /** One job run, as the web process's timer would start it once the mailbox is due again. */
 export async function runWhenDue(t: InstalledApp) {

@@ -3,4 +3,9 @@
  * the mail-off box, in paragraphs beside its "Set up sending" link (views/admin/partials/mail-sending-notice.ejs).
  */
 export const statusNotices = (html: string): string[] =>
-  [...html.matchAll(/<div class="alert[^"]*"(?: data-mail-sending="\w+")? role="status">([\s\S]*?)<\/div>/g)].map((m) => m[1]!.replace(/<[^>]+>/g, ' ').replace(/\s+/g, ' ').trim());
+  [...html.matchAll(/<div class="alert[^"]*"(?: data-mail-sending="\w+")? role="status">([\s\S]*?)<\/div>/g)].map((m) =>
+    m[1]!
+      .replace(/<[^>]+>/g, ' ')
+      .replace(/\s+/g, ' ')
+      .trim(),
+  );

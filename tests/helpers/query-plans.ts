@@ -7,13 +7,22 @@ export type Plan = { sql: string; lines: string[] };
 export async function explain(db: Knex, sql: string, bindings: unknown[]): Promise<string[]> {
   switch (clientOf(db)) {
     case 'sqlite':
-      return ((await db.raw(`EXPLAIN QUERY PLAN ${sql}`, bindings as Knex.RawBinding[])) as Array<{ detail: string }>).map((r) => r.detail);
+      return (
+        (await db.raw(`EXPLAIN QUERY PLAN ${sql}`, bindings as Knex.RawBinding[])) as Array<{ detail: string }>
+      ).map((r) => r.detail);
     case 'mysql': {
-      const [rows] = (await db.raw(`EXPLAIN ${sql}`, bindings as Knex.RawBinding[])) as [Array<Record<string, unknown>>];
-      return rows.map((r) => `${String(r.select_type)} ${String(r.table)} type=${String(r.type)} key=${String(r.key)} ${String(r.Extra ?? '')}`);
+      const [rows] = (await db.raw(`EXPLAIN ${sql}`, bindings as Knex.RawBinding[])) as [
+        Array<Record<string, unknown>>,
+      ];
+      return rows.map(
+        (r) =>
+          `${String(r.select_type)} ${String(r.table)} type=${String(r.type)} key=${String(r.key)} ${String(r.Extra ?? '')}`,
+      );
     }
     default: {
-      const result = (await db.raw(`EXPLAIN ${sql.replace(/\$\d+/g, '?')}`, bindings as Knex.RawBinding[])) as { rows: Array<{ 'QUERY PLAN': string }> };
+      const result = (await db.raw(`EXPLAIN ${sql.replace(/\$\d+/g, '?')}`, bindings as Knex.RawBinding[])) as {
+        rows: Array<{ 'QUERY PLAN': string }>;
+      };
       return result.rows.map((r) => r['QUERY PLAN']);
     }
   }

@@ -8,7 +8,10 @@ export const utc = (y: number, mo: number, d: number, h = 0, mi = 0): number => 
 export const setClock = (t: InstalledApp, at: number): void => t.clock.advance(at - t.clock.now());
 
 /** The admin signed in on a fresh agent, with a CSRF token read from the page given. */
-export async function signedInAdmin(t: InstalledApp, page = '/admin/sla'): Promise<{ agent: ReturnType<typeof request.agent>; token: string }> {
+export async function signedInAdmin(
+  t: InstalledApp,
+  page = '/admin/sla',
+): Promise<{ agent: ReturnType<typeof request.agent>; token: string }> {
   const agent = request.agent(t.app);
   expect((await signIn(agent, adminCredentials)).status).toBe(303);
   return { agent, token: csrfFrom((await agent.get(page).expect(200)).text) };

@@ -29,7 +29,9 @@ export type SmtpSink = {
  * nodemailer and the network exactly as production does. Plain SMTP (no STARTTLS), optional
  * AUTH with one user. Listens on `port` (0: any free port).
  */
-export async function startSmtpSink(opts: { port?: number; auth?: { user: string; pass: string } } = {}): Promise<SmtpSink> {
+export async function startSmtpSink(
+  opts: { port?: number; auth?: { user: string; pass: string } } = {},
+): Promise<SmtpSink> {
   const received: ReceivedMail[] = [];
   const waiters: Array<() => void> = [];
   let refuse: ((address: string) => Refusal | null) | null = null;
@@ -41,7 +43,8 @@ export async function startSmtpSink(opts: { port?: number; auth?: { user: string
     authOptional: !opts.auth,
     logger: false,
     onAuth(auth, _session, cb) {
-      if (opts.auth && auth.username === opts.auth.user && auth.password === opts.auth.pass) return cb(null, { user: auth.username });
+      if (opts.auth && auth.username === opts.auth.user && auth.password === opts.auth.pass)
+        return cb(null, { user: auth.username });
       cb(Object.assign(new Error('5.7.8 Authentication credentials invalid'), { responseCode: 535 }));
     },
     onRcptTo(address: SMTPServerAddress, _session, cb) {

@@ -14,7 +14,12 @@ export async function tokenOf(agent: request.Agent, path: string): Promise<strin
 }
 
 /** Creates a role through /admin/roles and returns its id. */
-export async function createRole(t: InstalledApp, admin: request.Agent, name: string, capabilities: string[]): Promise<number> {
+export async function createRole(
+  t: InstalledApp,
+  admin: request.Agent,
+  name: string,
+  capabilities: string[],
+): Promise<number> {
   // The token first: a request takes the agent's cookies when it is created.
   const token = await tokenOf(admin, '/admin/roles');
   const res = await admin.post('/admin/roles').type('form').send({ _csrf: token, name, capabilities });
@@ -29,7 +34,10 @@ export async function createStaffWithPassword(
   person: { name: string; email: string; password: string; role: string; categories?: string[] },
 ): Promise<number> {
   const token = await tokenOf(admin, '/admin/staff/new');
-  const res = await admin.post('/admin/staff').type('form').send({ _csrf: token, method: 'password', categories: [], ...person });
+  const res = await admin
+    .post('/admin/staff')
+    .type('form')
+    .send({ _csrf: token, method: 'password', categories: [], ...person });
   if (res.status !== 303) throw new Error(`staff not created: ${res.status} ${res.text.slice(0, 200)}`);
   return Number((await t.db('staff_users').where({ email: person.email.toLowerCase() }).first('id')).id);
 }

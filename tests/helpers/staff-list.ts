@@ -21,18 +21,33 @@ export function listFixtures(get: () => InstalledApp) {
     },
     async category(name: string, extra: Record<string, unknown> = {}): Promise<number> {
       const now = t().clock.now();
-      return insertReturningId(t().db, 'categories', { name, tier: 1, is_public: true, sort_order: 5, is_active: true, created_at: now, updated_at: now, ...extra });
+      return insertReturningId(t().db, 'categories', {
+        name,
+        tier: 1,
+        is_public: true,
+        sort_order: 5,
+        is_active: true,
+        created_at: now,
+        updated_at: now,
+        ...extra,
+      });
     },
     async staffId(email: string): Promise<number> {
       return Number((await t().db('staff_users').where({ email }).first('id')).id);
     },
     async grant(email: string, categoryId: number) {
-      await t().db('staff_categories').insert({ staff_id: await this.staffId(email), category_id: categoryId }).onConflict(['staff_id', 'category_id']).ignore();
+      await t()
+        .db('staff_categories')
+        .insert({ staff_id: await this.staffId(email), category_id: categoryId })
+        .onConflict(['staff_id', 'category_id'])
+        .ignore();
     },
     /** Gives the person a role with exactly these capabilities. */
     async role(email: string, name: string, capabilities: string[]) {
       const now = t().clock.now();
-      await t().db('roles').insert({ name, capabilities: JSON.stringify(capabilities), created_at: now, updated_at: now });
+      await t()
+        .db('roles')
+        .insert({ name, capabilities: JSON.stringify(capabilities), created_at: now, updated_at: now });
       const role = await t().db('roles').where({ name }).first('id');
       await t().db('staff_users').where({ email }).update({ role_id: role.id });
     },
@@ -43,4 +58,5 @@ export function listFixtures(get: () => InstalledApp) {
 }
 
 /** Ticket ids in the order a list page shows them. */
-export const idsIn = (html: string) => [...html.matchAll(/<td class="mono"><a href="\/admin\/tickets\/(\d+)"/g)].map((m) => Number(m[1]));
+export const idsIn = (html: string) =>
+  [...html.matchAll(/<td class="mono"><a href="\/admin\/tickets\/(\d+)"/g)].map((m) => Number(m[1]));

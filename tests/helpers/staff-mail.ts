@@ -12,7 +12,12 @@ export type DkimDomain = { domain: string; selector: string; privateKey: string;
 export function dkimDomain(domain: string, selector = 'mail'): DkimDomain {
   const { privateKey, publicKey } = crypto.generateKeyPairSync('rsa', { modulusLength: 2048 });
   const p = publicKey.export({ type: 'spki', format: 'der' }).toString('base64');
-  return { domain, selector, privateKey: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(), record: `v=DKIM1; k=rsa; p=${p}` };
+  return {
+    domain,
+    selector,
+    privateKey: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
+    record: `v=DKIM1; k=rsa; p=${p}`,
+  };
 }
 
 /** DNS as the test says it is: only the given domains' DKIM keys exist; no network. */
@@ -28,18 +33,31 @@ export function resolverFor(...domains: DkimDomain[]): DnsResolver {
 export async function dkimSigned(raw: Buffer, key: DkimDomain, opts: { bodyLength?: number } = {}): Promise<Buffer> {
   const { signatures } = (await dkimSign(raw, {
     canonicalization: 'relaxed/relaxed',
-    signatureData: [{ signingDomain: key.domain, selector: key.selector, privateKey: key.privateKey, ...(opts.bodyLength !== undefined ? { maxBodyLength: opts.bodyLength } : {}) }],
+    signatureData: [
+      {
+        signingDomain: key.domain,
+        selector: key.selector,
+        privateKey: key.privateKey,
+        ...(opts.bodyLength !== undefined ? { maxBodyLength: opts.bodyLength } : {}),
+      },
+    ],
   })) as { signatures: string };
   return Buffer.concat([Buffer.from(signatures), raw]);
 }
 
 /** What our receiving server adds on delivery: the envelope recipient above its Received line. */
 export function delivered(raw: Buffer, envelopeTo: string): Buffer {
-  const received = 'Received: from mail.example.com (mail.example.com [192.0.2.10]) by mx.help.example; Mon, 07 Dec 2026 08:00:01 +0000\r\n';
+  const received =
+    'Received: from mail.example.com (mail.example.com [192.0.2.10]) by mx.help.example; Mon, 07 Dec 2026 08:00:01 +0000\r\n';
   return Buffer.concat([Buffer.from(`Delivered-To: ${envelopeTo}\r\n${received}`), raw]);
 }
 
 /** Imports with the test's DNS. */
-export function importWithDns(t: InstalledApp, resolver: DnsResolver, raw: Buffer, origin: MailOrigin = pipeOrigin): Promise<ImportResult> {
+export function importWithDns(
+  t: InstalledApp,
+  resolver: DnsResolver,
+  raw: Buffer,
+  origin: MailOrigin = pipeOrigin,
+): Promise<ImportResult> {
   return importRawMail({ ...t.services, dnsResolver: resolver }, raw, origin);
 }

@@ -65,18 +65,33 @@ export async function createTestDatabase(kind: TestDbKind = testDbKind): Promise
   const name = uniqueDbName();
   const admin = adminConnection(kind);
   try {
-    await admin.raw(kind === 'mysql' ? `CREATE DATABASE \`${name}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci` : `CREATE DATABASE "${name}"`);
+    await admin.raw(
+      kind === 'mysql'
+        ? `CREATE DATABASE \`${name}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`
+        : `CREATE DATABASE "${name}"`,
+    );
   } finally {
     await admin.destroy();
   }
   const s = serverSettings(kind);
   return {
-    config: { ...base, client: kind, filename: 'unused.sqlite', host: s.host, port: s.port, user: s.user, password: s.password, database: name },
+    config: {
+      ...base,
+      client: kind,
+      filename: 'unused.sqlite',
+      host: s.host,
+      port: s.port,
+      user: s.user,
+      password: s.password,
+      database: name,
+    },
     dataDir,
     drop: async () => {
       const a = adminConnection(kind);
       try {
-        await a.raw(kind === 'mysql' ? `DROP DATABASE IF EXISTS \`${name}\`` : `DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+        await a.raw(
+          kind === 'mysql' ? `DROP DATABASE IF EXISTS \`${name}\`` : `DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`,
+        );
       } finally {
         await a.destroy();
       }

@@ -12,7 +12,17 @@ import { tempDir } from './test-db';
  */
 export function unreachableDatabaseApp(): { app: Express; close(): Promise<void> } {
   const config = testConfig(
-    { client: 'mysql', filename: 'x.sqlite', host: '127.0.0.1', port: 1, database: 'tessera', user: 'root', password: '', ssl: false, poolMax: 2 },
+    {
+      client: 'mysql',
+      filename: 'x.sqlite',
+      host: '127.0.0.1',
+      port: 1,
+      database: 'tessera',
+      user: 'root',
+      password: '',
+      ssl: false,
+      poolMax: 2,
+    },
     tempDir(),
   );
   const db = createKnex(config.database, config.paths.data);

@@ -7,14 +7,27 @@ import { createTessera, type Tessera } from '../../src/tessera';
 import { csrfFrom } from './installed-app';
 import { tempDir } from './test-db';
 
-export type WizardEnv = { env: Record<string, string>; configDir: string; dataDir: string; tessera: Tessera; agent: request.Agent; close(): Promise<void> };
+export type WizardEnv = {
+  env: Record<string, string>;
+  configDir: string;
+  dataDir: string;
+  tessera: Tessera;
+  agent: request.Agent;
+  close(): Promise<void>;
+};
 
 /** A not-yet-installed Tessera with its own config and data folders, driven through HTTP. */
 export function freshTessera(dataDir = tempDir()): WizardEnv {
   const configDir = tempDir('tessera-config-');
-  const env = { TESSERA_CONFIG_DIR: configDir, TESSERA_DATA_DIR: dataDir, TESSERA_ATTACHMENTS_DIR: path.join(dataDir, 'attachments'), TESSERA_LOG_LEVEL: 'silent' };
+  const env = {
+    TESSERA_CONFIG_DIR: configDir,
+    TESSERA_DATA_DIR: dataDir,
+    TESSERA_ATTACHMENTS_DIR: path.join(dataDir, 'attachments'),
+    TESSERA_LOG_LEVEL: 'silent',
+  };
   const tessera = createTessera(createInstallApp, env);
-  const server = (req: Parameters<Tessera['handle']>[0], res: Parameters<Tessera['handle']>[1]) => tessera.handle(req, res);
+  const server = (req: Parameters<Tessera['handle']>[0], res: Parameters<Tessera['handle']>[1]) =>
+    tessera.handle(req, res);
   return {
     env,
     configDir,
@@ -31,22 +44,39 @@ export function freshTessera(dataDir = tempDir()): WizardEnv {
 /** A second process of the same installation (same config and data folders). */
 export function freshTesseraSharing(first: WizardEnv): WizardEnv {
   const tessera = createTessera(createInstallApp, first.env);
-  const server = (req: Parameters<Tessera['handle']>[0], res: Parameters<Tessera['handle']>[1]) => tessera.handle(req, res);
+  const server = (req: Parameters<Tessera['handle']>[0], res: Parameters<Tessera['handle']>[1]) =>
+    tessera.handle(req, res);
   return { ...first, tessera, agent: request.agent(server), close: () => tessera.close() };
 }
 
 /** The form fields the database step sends for a database config. */
 export function databaseForm(db: DatabaseConfig): Record<string, string> {
   if (db.client === 'sqlite') return { client: 'sqlite' };
-  return { client: db.client, host: db.host, port: String(db.port), database: db.database, user: db.user, password: db.password };
+  return {
+    client: db.client,
+    host: db.host,
+    port: String(db.port),
+    database: db.database,
+    user: db.user,
+    password: db.password,
+  };
 }
 
 export async function postStep(agent: request.Agent, step: string, fields: Record<string, string>) {
   const page = await agent.get(`/install/${step}`);
-  return agent.post(`/install/${step}`).type('form').send({ _csrf: csrfFrom(page.text), ...fields });
+  return agent
+    .post(`/install/${step}`)
+    .type('form')
+    .send({ _csrf: csrfFrom(page.text), ...fields });
 }
 
-export const basicsForm = { name: 'Acme Support', url: 'http://localhost:3000', email: 'help@acme.example', timezone: 'Europe/Bratislava', language: 'en' };
+export const basicsForm = {
+  name: 'Acme Support',
+  url: 'http://localhost:3000',
+  email: 'help@acme.example',
+  timezone: 'Europe/Bratislava',
+  language: 'en',
+};
 export const adminForm = { name: 'Ada Owner', email: 'owner@acme.example', password: 'plum tractor velvet 1984 orbit' };
 
 /** Walks welcome, checks and database; stops before basics. */

@@ -1,7 +1,14 @@
 import request from 'supertest';
 import { recordAudit } from '../../src/audit/audit.repo';
 import { customerTicket } from '../helpers/api-client';
-import { adminCredentials, csrfFrom, signIn, staffCredentials, useInstalledApp, type InstalledApp } from '../helpers/installed-app';
+import {
+  adminCredentials,
+  csrfFrom,
+  signIn,
+  staffCredentials,
+  useInstalledApp,
+  type InstalledApp,
+} from '../helpers/installed-app';
 
 let t: InstalledApp;
 useInstalledApp((app) => (t = app));
@@ -17,9 +24,23 @@ beforeAll(async () => {
 
 async function saveTab(group: string, fields: Record<string, string>) {
   const page = await admin.get(`/admin/settings/${group}`).expect(200);
-  return admin.post(`/admin/settings/${group}`).type('form').send({ _csrf: csrfFrom(page.text), ...fields });
+  return admin
+    .post(`/admin/settings/${group}`)
+    .type('form')
+    .send({ _csrf: csrfFrom(page.text), ...fields });
 }
-const sendingForm = { 'mail-transport': 'smtp', 'mail-fromName': '', 'mail-fromAddress': '', 'mail-smtpHost': 'smtp.acme.test', 'mail-smtpPort': '587', 'mail-smtpSecurity': 'starttls', 'mail-smtpUser': 'mailer', 'mail-smtpPassword': 'top secret 1', 'mail-replyTo': '', 'mail-trustedAuthServId': '' };
+const sendingForm = {
+  'mail-transport': 'smtp',
+  'mail-fromName': '',
+  'mail-fromAddress': '',
+  'mail-smtpHost': 'smtp.acme.test',
+  'mail-smtpPort': '587',
+  'mail-smtpSecurity': 'starttls',
+  'mail-smtpUser': 'mailer',
+  'mail-smtpPassword': 'top secret 1',
+  'mail-replyTo': '',
+  'mail-trustedAuthServId': '',
+};
 
 test('a settings change is recorded with who, from where, and before/after per changed key; secrets masked', async () => {
   await t.db('audit_log').del();
@@ -27,7 +48,13 @@ test('a settings change is recorded with who, from where, and before/after per c
   const rows = await t.db('audit_log').select('*');
   expect(rows).toHaveLength(1);
   const row = rows[0];
-  expect(row).toMatchObject({ staff_id: adaId, staff_name: adminCredentials.name, action: 'settings.changed', target_type: 'settings', target_id: 'sending' });
+  expect(row).toMatchObject({
+    staff_id: adaId,
+    staff_name: adminCredentials.name,
+    action: 'settings.changed',
+    target_type: 'settings',
+    target_id: 'sending',
+  });
   expect(row.ip).toMatch(/127\.0\.0\.1|::1|::ffff:127\.0\.0\.1/);
   const details = JSON.parse(row.details);
   expect(details.changes['mail.smtpHost']).toEqual({ before: '', after: 'smtp.acme.test' });
@@ -50,16 +77,29 @@ test('the viewer lists newest first, filters by person, action and dates, and pa
   await t.db('audit_log').del();
   const day = Date.parse('2026-03-10T12:00:00Z');
   for (let i = 0; i < 60; i++) {
-    await recordAudit(t.db, { actor: { id: i % 2 ? samId : adaId, name: i % 2 ? 'Sam Staff' : 'Ada Admin' }, action: i % 3 ? 'settings.changed' : 'template.saved', target: { type: 'entry', id: i }, details: { n: i } }, day + i * 3600_000);
+    await recordAudit(
+      t.db,
+      {
+        actor: { id: i % 2 ? samId : adaId, name: i % 2 ? 'Sam Staff' : 'Ada Admin' },
+        action: i % 3 ? 'settings.changed' : 'template.saved',
+        target: { type: 'entry', id: i },
+        details: { n: i },
+      },
+      day + i * 3600_000,
+    );
   }
   const first = await admin.get('/admin/audit').expect(200);
-  const positions = [...first.text.matchAll(/<span class="audit-entry__target">entry (\d+)<\/span>/g)].map((m) => Number(m[1]));
+  const positions = [...first.text.matchAll(/<span class="audit-entry__target">entry (\d+)<\/span>/g)].map((m) =>
+    Number(m[1]),
+  );
   expect(positions).toHaveLength(50);
   expect(positions[0]).toBe(59);
   expect(positions).toEqual([...positions].sort((a, b) => b - a));
   const older = /<a href="(\/admin\/audit\?before=[^"]+)">Older entries/.exec(first.text)![1]!.replace(/&amp;/g, '&');
   const second = await admin.get(older).expect(200);
-  const rest = [...second.text.matchAll(/<span class="audit-entry__target">entry (\d+)<\/span>/g)].map((m) => Number(m[1]));
+  const rest = [...second.text.matchAll(/<span class="audit-entry__target">entry (\d+)<\/span>/g)].map((m) =>
+    Number(m[1]),
+  );
   expect(rest).toEqual([9, 8, 7, 6, 5, 4, 3, 2, 1, 0]);
   expect(second.text).not.toContain('Older entries');
   expect(second.text).toContain('Back to the newest entries');
@@ -96,8 +136,28 @@ test('details are shown as text: HTML in them, in stored names and in resolved n
   await t.db('staff_users').where({ id: samId }).update({ name: '<b>Sam</b>' });
   await t.db('categories').where({ id: categoryId }).update({ name: '<img src=x onerror=alert(3)>' });
   try {
-    await recordAudit(t.db, { actor: null, action: 'settings.changed', details: { changes: { 'helpdesk.name': { before: 'Acme', after: '<script>alert(1)</script>' } }, note: '<img src=x onerror=alert(2)>' } }, t.clock.now());
-    await recordAudit(t.db, { actor: { id: samId, name: 'Sam' }, action: 'staff.changed', target: { type: 'staff', id: samId }, details: { before: { categoryIds: [] }, after: { categoryIds: [categoryId] } } }, t.clock.now());
+    await recordAudit(
+      t.db,
+      {
+        actor: null,
+        action: 'settings.changed',
+        details: {
+          changes: { 'helpdesk.name': { before: 'Acme', after: '<script>alert(1)</script>' } },
+          note: '<img src=x onerror=alert(2)>',
+        },
+      },
+      t.clock.now(),
+    );
+    await recordAudit(
+      t.db,
+      {
+        actor: { id: samId, name: 'Sam' },
+        action: 'staff.changed',
+        target: { type: 'staff', id: samId },
+        details: { before: { categoryIds: [] }, after: { categoryIds: [categoryId] } },
+      },
+      t.clock.now(),
+    );
     const page = await admin.get('/admin/audit').expect(200);
     expect(page.text).toContain('&lt;script&gt;alert(1)&lt;/script&gt;');
     expect(page.text).toContain('&lt;img src=x onerror=alert(2)&gt;');
@@ -116,24 +176,57 @@ test('entries read as sentences with names, old → new values, linked tracking 
   await t.db('audit_log').del();
   const categoryId = Number((await t.db('categories').first('id')).id);
   const categoryName = (await t.db('categories').where({ id: categoryId }).first('name')).name as string;
-  const roleId = (await t.db('roles').insert({ name: 'Tier Two', capabilities: '[]', created_at: 0, updated_at: 0 }).returning('id'))[0];
+  const roleId = (
+    await t.db('roles').insert({ name: 'Tier Two', capabilities: '[]', created_at: 0, updated_at: 0 }).returning('id')
+  )[0];
   const rid = Number(typeof roleId === 'object' ? roleId.id : roleId);
   const made = await customerTicket(t);
   const ticket = { id: made.id, tracking_id: made.trackingId };
   await t.services.settings.save({ 'helpdesk.timezone': 'Europe/Bratislava' });
   try {
     const at = Date.parse('2026-03-10T23:30:00Z'); // 00:30 on 11 March in Bratislava
-    await recordAudit(t.db, { actor: { id: adaId, name: 'Ada' }, action: 'staff.changed', target: { type: 'staff', id: samId }, details: { before: { roleId: null, categoryIds: [] }, after: { roleId: rid, categoryIds: [categoryId] } } }, at);
-    await recordAudit(t.db, { actor: { id: adaId, name: 'Ada' }, action: 'api_token.created', target: { type: 'api_token', id: 1 }, details: { name: 'CRM', expiresAt: 1804359107229 } }, at);
-    await recordAudit(t.db, { actor: { id: adaId, name: 'Ada' }, action: 'ticket_follower_added', target: { type: 'ticket', id: ticket.id }, details: { email: 'f@example.com' } }, at);
+    await recordAudit(
+      t.db,
+      {
+        actor: { id: adaId, name: 'Ada' },
+        action: 'staff.changed',
+        target: { type: 'staff', id: samId },
+        details: { before: { roleId: null, categoryIds: [] }, after: { roleId: rid, categoryIds: [categoryId] } },
+      },
+      at,
+    );
+    await recordAudit(
+      t.db,
+      {
+        actor: { id: adaId, name: 'Ada' },
+        action: 'api_token.created',
+        target: { type: 'api_token', id: 1 },
+        details: { name: 'CRM', expiresAt: 1804359107229 },
+      },
+      at,
+    );
+    await recordAudit(
+      t.db,
+      {
+        actor: { id: adaId, name: 'Ada' },
+        action: 'ticket_follower_added',
+        target: { type: 'ticket', id: ticket.id },
+        details: { email: 'f@example.com' },
+      },
+      at,
+    );
     const html = (await admin.get('/admin/audit').expect(200)).text;
     const shown = html.replace(/<details[\s\S]*?<\/details>/g, '');
     expect(shown).toContain(`href="/admin/staff/${samId}">${staffCredentials.name}</a>`);
-    expect(shown).toMatch(/Role<\/span>: <span class="audit-value audit-value--old">Standard staff<\/span> <span aria-hidden="true">→<\/span>.*Tier Two/);
+    expect(shown).toMatch(
+      /Role<\/span>: <span class="audit-value audit-value--old">Standard staff<\/span> <span aria-hidden="true">→<\/span>.*Tier Two/,
+    );
     expect(shown).toContain(categoryName);
     expect(shown).toContain('Mar 11, 2026'); // the help desk's zone, not UTC
     expect(shown).toContain('Expires</span>: <span class="audit-value">Mar 6, 2027');
-    expect(shown).toContain(`<a class="audit-entry__target" href="/admin/tickets/${ticket.id}">${ticket.tracking_id.slice(0, 3)}-`);
+    expect(shown).toContain(
+      `<a class="audit-entry__target" href="/admin/tickets/${ticket.id}">${ticket.tracking_id.slice(0, 3)}-`,
+    );
     expect(shown).not.toMatch(/[{}]|&#34;|&quot;[a-z]+&quot;:/); // no JSON outside the raw details
     expect(shown).not.toContain('1804359107229');
     expect(html).toMatch(/<details class="audit-raw"><summary>Stored details<\/summary><pre>\{/);

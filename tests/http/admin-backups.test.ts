@@ -2,7 +2,13 @@ import fs from 'node:fs';
 import path from 'node:path';
 import request from 'supertest';
 import { runBackup } from '../../src/backup/backup.service';
-import { adminCredentials, signIn, staffCredentials, useInstalledApp, type InstalledApp } from '../helpers/installed-app';
+import {
+  adminCredentials,
+  signIn,
+  staffCredentials,
+  useInstalledApp,
+  type InstalledApp,
+} from '../helpers/installed-app';
 import { tempDir } from '../helpers/test-db';
 
 let t: InstalledApp;
@@ -17,7 +23,9 @@ test('admins see that no backup was made, then when the last one ran, where it w
   const dir = tempDir('tessera-backup-page-');
   const out = path.join(dir, '<i>odd & name.jsonl.gz');
   const result = await runBackup(t.db, t.config.paths.attachments, out);
-  await expect(runBackup(t.db, t.config.paths.attachments, path.join(dir, 'missing-folder', 'x.jsonl.gz'))).rejects.toThrow();
+  await expect(
+    runBackup(t.db, t.config.paths.attachments, path.join(dir, 'missing-folder', 'x.jsonl.gz')),
+  ).rejects.toThrow();
 
   const page = (await admin.get('/admin/backups').expect(200)).text;
   expect(page).toContain('Last backup:');

@@ -1,6 +1,12 @@
 import type request from 'supertest';
 import { insertMailbox, type MailboxValues } from '../../src/mailboxes/mailboxes.repo';
-import { adminCredentials, csrfFrom, signedInAgent, useInstalledApp, type InstalledApp } from '../helpers/installed-app';
+import {
+  adminCredentials,
+  csrfFrom,
+  signedInAgent,
+  useInstalledApp,
+  type InstalledApp,
+} from '../helpers/installed-app';
 
 /**
  * /admin/mailboxes says how each mailbox is read (listening with IDLE, or polled) from the
@@ -18,7 +24,22 @@ beforeEach(async () => {
   await t.db('mailboxes').del();
 });
 
-const values = (over: Partial<MailboxValues> = {}): MailboxValues => ({ name: 'Box', protocol: 'imap', host: 'imap.example.test', port: 993, security: 'tls', username: 'support@example.test', address: null, folder: 'INBOX', afterImport: 'mark_seen', moveTo: null, categoryId: null, priorityId: null, active: true, ...over });
+const values = (over: Partial<MailboxValues> = {}): MailboxValues => ({
+  name: 'Box',
+  protocol: 'imap',
+  host: 'imap.example.test',
+  port: 993,
+  security: 'tls',
+  username: 'support@example.test',
+  address: null,
+  folder: 'INBOX',
+  afterImport: 'mark_seen',
+  moveTo: null,
+  categoryId: null,
+  priorityId: null,
+  active: true,
+  ...over,
+});
 const add = async (over: Partial<MailboxValues>, columns: Record<string, unknown> = {}) => {
   const id = await insertMailbox(t.db, values(over), null, t.clock.now());
   if (Object.keys(columns).length) await t.db('mailboxes').where({ id }).update(columns);
@@ -31,9 +52,15 @@ const readingOf = (html: string, name: string) => {
 
 test('listening, polled, no IDLE on the server, a lease run out, POP3 and switched off', async () => {
   const now = t.clock.now();
-  await add({ name: 'Listening' }, { listened_by: 'listen-1', listen_until: now + 60_000, listening_since: now - 5_000 });
+  await add(
+    { name: 'Listening' },
+    { listened_by: 'listen-1', listen_until: now + 60_000, listening_since: now - 5_000 },
+  );
   await add({ name: 'Connecting' }, { listened_by: 'listen-1', listen_until: now + 60_000, listening_since: null });
-  await add({ name: 'Gone process' }, { listened_by: 'listen-2', listen_until: now - 1, listening_since: now - 120_000 });
+  await add(
+    { name: 'Gone process' },
+    { listened_by: 'listen-2', listen_until: now - 1, listening_since: now - 120_000 },
+  );
   await add({ name: 'Without IDLE' }, { idle_missing: true });
   await add({ name: 'Pop', protocol: 'pop3', port: 995, afterImport: 'keep' });
   await add({ name: 'Off', active: false });
@@ -51,14 +78,38 @@ test('listening, polled, no IDLE on the server, a lease run out, POP3 and switch
 
 test('saving a mailbox on the form drops its listening lease, so the listener reconnects with the new settings', async () => {
   const now = t.clock.now();
-  const id = await add({ name: 'Held' }, { listened_by: 'listen-1', listen_until: now + 60_000, listening_since: now, idle_missing: true });
+  const id = await add(
+    { name: 'Held' },
+    { listened_by: 'listen-1', listen_until: now + 60_000, listening_since: now, idle_missing: true },
+  );
   const token = csrfFrom((await admin.get(`/admin/mailboxes/${id}`).expect(200)).text);
   await admin
     .post(`/admin/mailboxes/${id}`)
     .type('form')
-    .send({ _csrf: token, intent: 'save', name: 'Held', protocol: 'imap', host: 'imap.example.test', port: '993', security: 'tls', username: 'support@example.test', password: 'a new secret', address: '', folder: 'INBOX', after_import: 'mark_seen', move_to: '', category_id: '', priority_id: '', active: '1' })
+    .send({
+      _csrf: token,
+      intent: 'save',
+      name: 'Held',
+      protocol: 'imap',
+      host: 'imap.example.test',
+      port: '993',
+      security: 'tls',
+      username: 'support@example.test',
+      password: 'a new secret',
+      address: '',
+      folder: 'INBOX',
+      after_import: 'mark_seen',
+      move_to: '',
+      category_id: '',
+      priority_id: '',
+      active: '1',
+    })
     .expect(303);
-  expect(await t.db('mailboxes').where({ id }).first()).toMatchObject({ listened_by: null, listen_until: null, listening_since: null });
+  expect(await t.db('mailboxes').where({ id }).first()).toMatchObject({
+    listened_by: null,
+    listen_until: null,
+    listening_since: null,
+  });
   expect(Boolean((await t.db('mailboxes').where({ id }).first()).idle_missing)).toBe(false);
 });
 

@@ -2,7 +2,14 @@ import net from 'node:net';
 import request from 'supertest';
 import { decryptTotpSecret } from '../../src/staff/totp';
 import { describeWithDovecot, startDovecot, type DovecotServer } from '../helpers/dovecot';
-import { adminCredentials, csrfFrom, signedInAgent, staffCredentials, useInstalledApp, type InstalledApp } from '../helpers/installed-app';
+import {
+  adminCredentials,
+  csrfFrom,
+  signedInAgent,
+  staffCredentials,
+  useInstalledApp,
+  type InstalledApp,
+} from '../helpers/installed-app';
 
 /**
  * /admin/mailboxes through the HTTP stack: administrators only, validated input (hostile
@@ -46,8 +53,17 @@ test('only administrators reach the mailboxes (a settings manager would receive 
   await sam.get('/admin/mailboxes').expect(403);
   await sam.get('/admin/mailboxes/new').expect(403);
   const samToken = csrfFrom((await sam.get('/admin/profile').expect(200)).text);
-  await sam.post('/admin/mailboxes').type('form').send({ ...valid(), _csrf: samToken }).expect(403);
-  expect(await t.db('mailboxes').count<{ n: number }[]>({ n: '*' }).then((r) => Number(r[0]!.n))).toBe(0);
+  await sam
+    .post('/admin/mailboxes')
+    .type('form')
+    .send({ ...valid(), _csrf: samToken })
+    .expect(403);
+  expect(
+    await t
+      .db('mailboxes')
+      .count<{ n: number }[]>({ n: '*' })
+      .then((r) => Number(r[0]!.n)),
+  ).toBe(0);
   await request(t.app).get('/admin/mailboxes').expect(303);
   const manage = await admin.get('/admin/manage').expect(200);
   expect(manage.text).toContain('href="/admin/mailboxes"');
@@ -66,9 +82,16 @@ test('a mailbox is added with its password encrypted, listed, edited without ret
   expect(list.text).toContain('imap.example.test:993');
   const edit = await admin.get(`/admin/mailboxes/${row.id}`).expect(200);
   expect(edit.text).not.toContain('mailbox secret');
-  await post(`/admin/mailboxes/${row.id}`, valid({ password: '', name: 'Renamed inbox', after_import: 'delete' })).expect(303);
+  await post(
+    `/admin/mailboxes/${row.id}`,
+    valid({ password: '', name: 'Renamed inbox', after_import: 'delete' }),
+  ).expect(303);
   const changed = await t.db('mailboxes').where({ id: row.id }).first();
-  expect(changed).toMatchObject({ name: 'Renamed inbox', after_import: 'delete', password_encrypted: row.password_encrypted });
+  expect(changed).toMatchObject({
+    name: 'Renamed inbox',
+    after_import: 'delete',
+    password_encrypted: row.password_encrypted,
+  });
   const audit = await t.db('audit_log').where({ action: 'mailbox.changed' }).first();
   expect(audit.details).not.toContain('mailbox secret');
   await post(`/admin/mailboxes/${row.id}/delete`, { _csrf: token }).expect(303);
@@ -103,9 +126,19 @@ test('hostile and broken input is refused with the error summary, values kept (n
     expect(res.text).not.toContain('mailbox secret 1');
   }
   // A field that should be a string and arrives as a list.
-  const list = await admin.post('/admin/mailboxes').type('form').send(`_csrf=${encodeURIComponent(token)}&intent=save&name=A&name=B&protocol=imap&host=h&port=1&security=tls&username=u&password=p&after_import=keep`);
+  const list = await admin
+    .post('/admin/mailboxes')
+    .type('form')
+    .send(
+      `_csrf=${encodeURIComponent(token)}&intent=save&name=A&name=B&protocol=imap&host=h&port=1&security=tls&username=u&password=p&after_import=keep`,
+    );
   expect(list.status).toBe(400);
-  expect(await t.db('mailboxes').count<{ n: number }[]>({ n: '*' }).then((r) => Number(r[0]!.n))).toBe(0);
+  expect(
+    await t
+      .db('mailboxes')
+      .count<{ n: number }[]>({ n: '*' })
+      .then((r) => Number(r[0]!.n)),
+  ).toBe(0);
 });
 
 test('a script in the name is stored as typed and shown escaped', async () => {
@@ -117,22 +150,41 @@ test('a script in the name is stored as typed and shown escaped', async () => {
 });
 
 test('without the CSRF token nothing is saved (403)', async () => {
-  await admin.post('/admin/mailboxes').type('form').send({ ...valid(), _csrf: undefined }).expect(403);
-  await admin.post('/admin/mailboxes').type('form').send({ ...valid(), _csrf: 'forged' }).expect(403);
-  expect(await t.db('mailboxes').count<{ n: number }[]>({ n: '*' }).then((r) => Number(r[0]!.n))).toBe(0);
+  await admin
+    .post('/admin/mailboxes')
+    .type('form')
+    .send({ ...valid(), _csrf: undefined })
+    .expect(403);
+  await admin
+    .post('/admin/mailboxes')
+    .type('form')
+    .send({ ...valid(), _csrf: 'forged' })
+    .expect(403);
+  expect(
+    await t
+      .db('mailboxes')
+      .count<{ n: number }[]>({ n: '*' })
+      .then((r) => Number(r[0]!.n)),
+  ).toBe(0);
 });
 
 test('the stored password is only tested against the stored server and user', async () => {
   await post('/admin/mailboxes', valid()).expect(303);
   const row = await t.db('mailboxes').first();
-  const res = await post(`/admin/mailboxes/${row.id}`, valid({ intent: 'test', password: '', host: 'attacker.example.test' }));
+  const res = await post(
+    `/admin/mailboxes/${row.id}`,
+    valid({ intent: 'test', password: '', host: 'attacker.example.test' }),
+  );
   expect(res.status).toBe(400);
   expect(res.text).toContain('the saved one is only sent to the saved server and user');
   await t.db('mailboxes').del();
 });
 
 /** A TCP server that is no mail server: it greets like SSH and sends bytes nobody should see. */
-async function fakeServer(onLine: (line: string, socket: net.Socket) => void, greeting: string): Promise<{ port: number; close(): Promise<void> }> {
+async function fakeServer(
+  onLine: (line: string, socket: net.Socket) => void,
+  greeting: string,
+): Promise<{ port: number; close(): Promise<void> }> {
   const sockets = new Set<net.Socket>();
   const server = net.createServer((socket) => {
     sockets.add(socket);
@@ -159,14 +211,16 @@ async function fakeServer(onLine: (line: string, socket: net.Socket) => void, gr
   };
 }
 
-const notAMailServer = () => fakeServer(() => undefined, 'SSH-2.0-OpenSSH_9.2 SECRET-BANNER-7731\r\n\u0000\u0001\u00ff binary SECRET-BANNER-7731');
+const notAMailServer = () =>
+  fakeServer(() => undefined, 'SSH-2.0-OpenSSH_9.2 SECRET-BANNER-7731\r\n\u0000\u0001\u00ff binary SECRET-BANNER-7731');
 
 /** An IMAP server whose refusal carries markup and control characters. */
 const hostileImapServer = () =>
   fakeServer((line, socket) => {
     const [tag, command] = line.split(' ');
     if (/^CAPABILITY$/i.test(command ?? '')) socket.write(`* CAPABILITY IMAP4rev1 AUTH=PLAIN\r\n${tag} OK done\r\n`);
-    else if (/^(LOGIN|AUTHENTICATE)$/i.test(command ?? '')) socket.write(`${tag} NO [AUTHENTICATIONFAILED] <img src=x onerror=alert(1)>\u001b[31m bad \u0007login\r\n`);
+    else if (/^(LOGIN|AUTHENTICATE)$/i.test(command ?? ''))
+      socket.write(`${tag} NO [AUTHENTICATIONFAILED] <img src=x onerror=alert(1)>\u001b[31m bad \u0007login\r\n`);
     else socket.write(`${tag} BAD unknown\r\n`);
   }, '* OK hostile ready\r\n');
 
@@ -187,19 +241,39 @@ describeWithDovecot('Test connection against Dovecot', () => {
   });
   afterAll(async () => dc?.close());
 
-  const form = (over: Record<string, unknown>) => valid({ intent: 'test', host: dc.host, port: String(dc.imapPort), security: 'none', username: dc.user, password: dc.password, ...over });
-  const resultOf = (html: string) => /<div class="alert[^"]*"[^>]*id="test-result">([\s\S]*?)<\/div>/.exec(html)?.[1] ?? '';
+  const form = (over: Record<string, unknown>) =>
+    valid({
+      intent: 'test',
+      host: dc.host,
+      port: String(dc.imapPort),
+      security: 'none',
+      username: dc.user,
+      password: dc.password,
+      ...over,
+    });
+  const resultOf = (html: string) =>
+    /<div class="alert[^"]*"[^>]*id="test-result">([\s\S]*?)<\/div>/.exec(html)?.[1] ?? '';
 
-  test('IMAP and POP3: connected, with the folder\'s message count; nothing is saved', async () => {
+  test("IMAP and POP3: connected, with the folder's message count; nothing is saved", async () => {
     const imap = await post('/admin/mailboxes', form({})).expect(200);
-    expect(resultOf(imap.text)).toContain(`Connected to 127.0.0.1:${dc.imapPort} and signed in as ${dc.user}. The folder INBOX holds 2 messages.`);
+    expect(resultOf(imap.text)).toContain(
+      `Connected to 127.0.0.1:${dc.imapPort} and signed in as ${dc.user}. The folder INBOX holds 2 messages.`,
+    );
     expect(imap.text).not.toContain(dc.password);
-    const pop3 = await post('/admin/mailboxes', form({ protocol: 'pop3', port: String(dc.pop3Port), after_import: 'keep' })).expect(200);
+    const pop3 = await post(
+      '/admin/mailboxes',
+      form({ protocol: 'pop3', port: String(dc.pop3Port), after_import: 'keep' }),
+    ).expect(200);
     expect(resultOf(pop3.text)).toContain('The mailbox holds 2 messages.');
-    expect(await t.db('mailboxes').count<{ n: number }[]>({ n: '*' }).then((r) => Number(r[0]!.n))).toBe(0);
+    expect(
+      await t
+        .db('mailboxes')
+        .count<{ n: number }[]>({ n: '*' })
+        .then((r) => Number(r[0]!.n)),
+    ).toBe(0);
   });
 
-  test('a wrong password: authentication failed, with the server\'s reply', async () => {
+  test("a wrong password: authentication failed, with the server's reply", async () => {
     for (const over of [{}, { protocol: 'pop3', port: String(dc.pop3Port), after_import: 'keep' }]) {
       const res = await post('/admin/mailboxes', form({ ...over, password: 'wrong password' })).expect(200);
       const text = resultOf(res.text);
@@ -222,12 +296,18 @@ describeWithDovecot('Test connection against Dovecot', () => {
     expect(resultOf(tls.text)).toContain('The encrypted connection could not be set up.');
     const starttlsImap = await post('/admin/mailboxes', form({ security: 'starttls' })).expect(200);
     expect(resultOf(starttlsImap.text)).toContain('The encrypted connection could not be set up.');
-    const starttlsPop = await post('/admin/mailboxes', form({ protocol: 'pop3', port: String(dc.pop3Port), after_import: 'keep', security: 'starttls' })).expect(200);
+    const starttlsPop = await post(
+      '/admin/mailboxes',
+      form({ protocol: 'pop3', port: String(dc.pop3Port), after_import: 'keep', security: 'starttls' }),
+    ).expect(200);
     expect(resultOf(starttlsPop.text)).toContain('The encrypted connection could not be set up.');
     const peer = await notAMailServer();
     try {
       for (const protocol of ['imap', 'pop3']) {
-        const res = await post('/admin/mailboxes', form({ protocol, port: String(peer.port), after_import: 'keep' })).expect(200);
+        const res = await post(
+          '/admin/mailboxes',
+          form({ protocol, port: String(peer.port), after_import: 'keep' }),
+        ).expect(200);
         expect(res.text).not.toContain('SECRET-BANNER');
         expect(res.text).not.toContain('OpenSSH');
         expect(resultOf(res.text)).toContain('it is not an IMAP or POP3 server');

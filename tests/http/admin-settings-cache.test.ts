@@ -9,11 +9,18 @@ let second: Services;
 let secondApp: ReturnType<typeof createApp>;
 useInstalledApp((app) => {
   t = app;
-  second = createServices({ config: t.config, db: t.db, logger: t.services.logger, i18n: t.services.i18n, clock: t.clock });
+  second = createServices({
+    config: t.config,
+    db: t.db,
+    logger: t.services.logger,
+    i18n: t.services.i18n,
+    clock: t.clock,
+  });
   secondApp = createApp(second, { services: second });
 });
 
-const brandOn = async (app: ReturnType<typeof createApp>) => /<span class="brand__name">([^<]*)<\/span>/.exec((await request(app).get('/helpdesk').expect(200)).text)?.[1];
+const brandOn = async (app: ReturnType<typeof createApp>) =>
+  /<span class="brand__name">([^<]*)<\/span>/.exec((await request(app).get('/helpdesk').expect(200)).text)?.[1];
 
 async function rename(name: string) {
   const admin = request.agent(t.app);
@@ -22,7 +29,12 @@ async function rename(name: string) {
   const res = await admin
     .post('/admin/settings/general')
     .type('form')
-    .send({ _csrf: csrfFrom(page.text), 'helpdesk-name': name, 'helpdesk-url': 'http://localhost', 'helpdesk-email': 'help@example.com' });
+    .send({
+      _csrf: csrfFrom(page.text),
+      'helpdesk-name': name,
+      'helpdesk-url': 'http://localhost',
+      'helpdesk-email': 'help@example.com',
+    });
   expect(res.status).toBe(303);
 }
 

@@ -3,7 +3,14 @@ import { insertReturningId } from '../../src/db/insert';
 import { readAllSettings } from '../../src/settings/settings.repo';
 import { settingDefinitions, type SettingKey } from '../../src/settings/settings.schema';
 import { fieldId, fieldsOf, formValuesOf, shownSettingGroups } from '../../src/web/admin/settings.form';
-import { adminCredentials, csrfFrom, signIn, staffCredentials, useInstalledApp, type InstalledApp } from '../helpers/installed-app';
+import {
+  adminCredentials,
+  csrfFrom,
+  signIn,
+  staffCredentials,
+  useInstalledApp,
+  type InstalledApp,
+} from '../helpers/installed-app';
 
 let t: InstalledApp;
 useInstalledApp((app) => (t = app));
@@ -50,15 +57,32 @@ test('every setting of the registry appears on its tab with a label and a help t
     expect(res.text).toContain('Default: ');
   }
   const portal = await admin.get('/admin/settings/portal').expect(200);
-  expect(portal.text).toContain('How many unresolved tickets one e-mail address may have at once. 0 means no limit.</p>');
+  expect(portal.text).toContain(
+    'How many unresolved tickets one e-mail address may have at once. 0 means no limit.</p>',
+  );
   expect(portal.text).toContain('Default: 10</p>');
 });
 
 test('each tab is saved and read back, and saving one tab leaves the others as they were', async () => {
   const changes: Record<string, Record<string, string | undefined>> = {
-    general: { 'helpdesk-name': 'Acme Helpers', 'helpdesk-url': 'https://help.acme.test/', 'helpdesk-email': 'care@acme.test' },
-    portal: { 'portal-maxOpenPerEmail': '3', 'portal-customerReopen': undefined, 'portal-confirmEmail': 'yes', 'portal-serviceMessage': 'Closed on Friday' },
-    sending: { 'mail-transport': 'smtp', 'mail-smtpHost': 'smtp.acme.test', 'mail-smtpPort': '2525', 'mail-smtpUser': 'mailer', 'mail-smtpPassword': 's3cret pass' },
+    general: {
+      'helpdesk-name': 'Acme Helpers',
+      'helpdesk-url': 'https://help.acme.test/',
+      'helpdesk-email': 'care@acme.test',
+    },
+    portal: {
+      'portal-maxOpenPerEmail': '3',
+      'portal-customerReopen': undefined,
+      'portal-confirmEmail': 'yes',
+      'portal-serviceMessage': 'Closed on Friday',
+    },
+    sending: {
+      'mail-transport': 'smtp',
+      'mail-smtpHost': 'smtp.acme.test',
+      'mail-smtpPort': '2525',
+      'mail-smtpUser': 'mailer',
+      'mail-smtpPassword': 's3cret pass',
+    },
     attachments: { 'attachments-allowedTypes': 'PDF, .png txt', 'attachments-maxSizeMb': '20' },
     spam: { 'spam-question': 'Two plus two?', 'spam-answer': 'four', 'spam-minFillSeconds': '0' },
     languages: { 'helpdesk-timezone': 'Europe/Bratislava', 'helpdesk-language': 'sk' },
@@ -66,12 +90,25 @@ test('each tab is saved and read back, and saving one tab leaves the others as t
   // Stored passwords are encrypted (the service decrypts them; see the sending tests).
   const sealed = { encrypted: expect.stringMatching(/^v1\./) };
   const expected: Partial<Record<SettingKey, unknown>> = {
-    'helpdesk.name': 'Acme Helpers', 'helpdesk.url': 'https://help.acme.test', 'helpdesk.email': 'care@acme.test',
-    'portal.maxOpenPerEmail': 3, 'portal.customerReopen': false, 'portal.confirmEmail': true, 'portal.serviceMessage': 'Closed on Friday',
-    'mail.transport': 'smtp', 'mail.smtpHost': 'smtp.acme.test', 'mail.smtpPort': 2525, 'mail.smtpUser': 'mailer', 'mail.smtpPassword': sealed,
-    'attachments.allowedTypes': ['pdf', 'png', 'txt'], 'attachments.maxSizeMb': 20,
-    'spam.question': 'Two plus two?', 'spam.answer': 'four', 'spam.minFillSeconds': 0,
-    'helpdesk.timezone': 'Europe/Bratislava', 'helpdesk.language': 'sk',
+    'helpdesk.name': 'Acme Helpers',
+    'helpdesk.url': 'https://help.acme.test',
+    'helpdesk.email': 'care@acme.test',
+    'portal.maxOpenPerEmail': 3,
+    'portal.customerReopen': false,
+    'portal.confirmEmail': true,
+    'portal.serviceMessage': 'Closed on Friday',
+    'mail.transport': 'smtp',
+    'mail.smtpHost': 'smtp.acme.test',
+    'mail.smtpPort': 2525,
+    'mail.smtpUser': 'mailer',
+    'mail.smtpPassword': sealed,
+    'attachments.allowedTypes': ['pdf', 'png', 'txt'],
+    'attachments.maxSizeMb': 20,
+    'spam.question': 'Two plus two?',
+    'spam.answer': 'four',
+    'spam.minFillSeconds': 0,
+    'helpdesk.timezone': 'Europe/Bratislava',
+    'helpdesk.language': 'sk',
   };
   for (const [group, change] of Object.entries(changes)) {
     const before = await stored();
@@ -83,7 +120,8 @@ test('each tab is saved and read back, and saving one tab leaves the others as t
     for (const key of Object.keys(settingDefinitions) as SettingKey[]) {
       if (settingDefinitions[key].group !== group) expect([key, after.get(key)]).toEqual([key, before.get(key)]);
     }
-    for (const [key, value] of Object.entries(expected)) if (settingDefinitions[key as SettingKey].group === group) expect([key, after.get(key)]).toEqual([key, value]);
+    for (const [key, value] of Object.entries(expected))
+      if (settingDefinitions[key as SettingKey].group === group) expect([key, after.get(key)]).toEqual([key, value]);
     const shown = await admin.get(res.headers.location!).expect(200);
     expect(shown.text).toContain('Your changes were saved.');
   }
@@ -98,7 +136,12 @@ test('each tab is saved and read back, and saving one tab leaves the others as t
 });
 
 test('an empty password keeps the saved one; no user name removes it', async () => {
-  await save('sending', { 'mail-transport': 'smtp', 'mail-smtpHost': 'smtp.acme.test', 'mail-smtpUser': 'mailer', 'mail-smtpPassword': 'keep me' }).then((r) => expect(r.status).toBe(303));
+  await save('sending', {
+    'mail-transport': 'smtp',
+    'mail-smtpHost': 'smtp.acme.test',
+    'mail-smtpUser': 'mailer',
+    'mail-smtpPassword': 'keep me',
+  }).then((r) => expect(r.status).toBe(303));
   await save('sending', { 'mail-smtpPassword': '' }).then((r) => expect(r.status).toBe(303));
   expect((await stored()).get('mail.smtpPassword')).toEqual({ encrypted: expect.stringMatching(/^v1\./) });
   expect(await t.services.settings.get('mail.smtpPassword')).toBe('keep me');
@@ -108,7 +151,11 @@ test('an empty password keeps the saved one; no user name removes it', async () 
 
 test('wrong types and out-of-range values are refused beside each field, with a summary, typed values kept', async () => {
   const before = await stored();
-  const res = await save('portal', { 'portal-maxOpenPerEmail': '5000', 'portal-linkDays': 'ten', 'portal-serviceMessage': 'x'.repeat(2001) });
+  const res = await save('portal', {
+    'portal-maxOpenPerEmail': '5000',
+    'portal-linkDays': 'ten',
+    'portal-serviceMessage': 'x'.repeat(2001),
+  });
   expect(res.status).toBe(400);
   expect(res.text).toContain('There is a problem');
   expect(res.text).toContain('<a href="#portal-maxOpenPerEmail">');
@@ -121,14 +168,25 @@ test('wrong types and out-of-range values are refused beside each field, with a 
   const summary = res.text.slice(res.text.indexOf('error-summary__list'));
   expect(summary.indexOf('#portal-maxOpenPerEmail')).toBeLessThan(summary.indexOf('#portal-linkDays'));
 
-  const general = await save('general', { 'helpdesk-email': 'not an address', 'helpdesk-url': 'javascript:alert(1)', 'helpdesk-name': '' });
+  const general = await save('general', {
+    'helpdesk-email': 'not an address',
+    'helpdesk-url': 'javascript:alert(1)',
+    'helpdesk-name': '',
+  });
   expect(general.status).toBe(400);
   expect(general.text).toContain('Enter an e-mail address like name@example.com.');
   expect(general.text).toContain('Enter an address starting with https:// or http://');
   expect(general.text).toContain('Fill in this field.');
   expect(general.text).toContain('value="not an address"');
 
-  const sending = await save('sending', { 'mail-transport': 'smtp', 'mail-smtpHost': '', 'mail-smtpPort': '70000', 'mail-fromAddress': 'nope', 'mail-smtpUser': 'u', 'mail-smtpPassword': 'typed secret' });
+  const sending = await save('sending', {
+    'mail-transport': 'smtp',
+    'mail-smtpHost': '',
+    'mail-smtpPort': '70000',
+    'mail-fromAddress': 'nope',
+    'mail-smtpUser': 'u',
+    'mail-smtpPassword': 'typed secret',
+  });
   expect(sending.status).toBe(400);
   expect(sending.text).toContain('Enter the SMTP server, or choose to write mail to a file.');
   expect(sending.text).toContain('Enter a number from 1 to 65535.');
@@ -156,7 +214,9 @@ test('a field sent twice (an array) or an odd checkbox value is a 400, never sav
 });
 
 test('HTML typed into a setting is shown as text', async () => {
-  await save('portal', { 'portal-serviceMessage': '<script>alert(1)</script><img src=x onerror=alert(2)>' }).then((r) => expect(r.status).toBe(303));
+  await save('portal', { 'portal-serviceMessage': '<script>alert(1)</script><img src=x onerror=alert(2)>' }).then((r) =>
+    expect(r.status).toBe(303),
+  );
   const res = await admin.get('/admin/settings/portal');
   expect(res.text).toContain('&lt;script&gt;alert(1)&lt;/script&gt;');
   expect(res.text).not.toContain('<img src=x');
@@ -168,20 +228,35 @@ test('HTML typed into a setting is shown as text', async () => {
 
 test('a form without its CSRF token is refused', async () => {
   const { fields } = await formOf('general');
-  await admin.post('/admin/settings/general').type('form').send({ ...fields, 'helpdesk-name': 'No token' }).expect(403);
+  await admin
+    .post('/admin/settings/general')
+    .type('form')
+    .send({ ...fields, 'helpdesk-name': 'No token' })
+    .expect(403);
   expect((await stored()).get('helpdesk.name')).not.toBe('No token');
 });
 
 test('staff without the capability get 403; visitors are sent to sign in', async () => {
-  await request(t.app).get('/admin/settings/general').expect(303).expect('Location', `/admin/login?next=${encodeURIComponent('/admin/settings/general')}`);
+  await request(t.app)
+    .get('/admin/settings/general')
+    .expect(303)
+    .expect('Location', `/admin/login?next=${encodeURIComponent('/admin/settings/general')}`);
   const staff = request.agent(t.app);
   await signIn(staff, staffCredentials);
   await staff.get('/admin/settings/general').expect(403);
   await staff.get('/admin/settings').expect(403);
   const dashboard = await staff.get('/admin').expect(200);
   const csrf = csrfFrom(dashboard.text);
-  await staff.post('/admin/settings/general').type('form').send({ _csrf: csrf, [fieldId('helpdesk.name')]: 'Taken over' }).expect(403);
-  await staff.post('/admin/settings/sending/test').type('form').send({ _csrf: csrf, testTo: 'x@example.com' }).expect(403);
+  await staff
+    .post('/admin/settings/general')
+    .type('form')
+    .send({ _csrf: csrf, [fieldId('helpdesk.name')]: 'Taken over' })
+    .expect(403);
+  await staff
+    .post('/admin/settings/sending/test')
+    .type('form')
+    .send({ _csrf: csrf, testTo: 'x@example.com' })
+    .expect(403);
   expect((await stored()).get('helpdesk.name')).not.toBe('Taken over');
 });
 
@@ -210,11 +285,19 @@ test('settings.manage without being an admin cannot move account links, mail ser
     expect(general).not.toContain(`id="${fieldId('helpdesk.url')}"`);
     expect(general).toContain('are changed by administrators only');
     expect((await send('general', { [fieldId('helpdesk.url')]: 'https://evil.example' })).status).toBe(303);
-    expect((await send('sending', { [fieldId('mail.transport')]: 'smtp', [fieldId('mail.smtpHost')]: 'evil.example' })).status).toBe(303);
+    expect(
+      (await send('sending', { [fieldId('mail.transport')]: 'smtp', [fieldId('mail.smtpHost')]: 'evil.example' }))
+        .status,
+    ).toBe(303);
     expect((await send('spam', { [fieldId('security.requireTwoFactor')]: 'yes' })).status).toBe(303);
     expect(await stored()).toEqual(before);
     // The service refuses them too, whatever page or program asks.
-    await expect(t.services.settings.save({ 'helpdesk.url': 'https://evil.example' }, { actor: { id: sam.id, name: 'Sam' }, ip: '127.0.0.1', group: 'general', actorIsAdmin: false })).rejects.toThrow();
+    await expect(
+      t.services.settings.save(
+        { 'helpdesk.url': 'https://evil.example' },
+        { actor: { id: sam.id, name: 'Sam' }, ip: '127.0.0.1', group: 'general', actorIsAdmin: false },
+      ),
+    ).rejects.toThrow();
     // The rest of a tab is theirs to change.
     expect((await send('general', { [fieldId('helpdesk.name')]: 'Renamed by Sam' })).status).toBe(303);
     expect((await stored()).get('helpdesk.name')).toBe('Renamed by Sam');
@@ -224,5 +307,10 @@ test('settings.manage without being an admin cannot move account links, mail ser
 });
 
 async function insertRole(caps: string[]): Promise<number> {
-  return insertReturningId(t.db, 'roles', { name: `Settings ${t.clock.now()}`, capabilities: JSON.stringify(caps), created_at: t.clock.now(), updated_at: t.clock.now() });
+  return insertReturningId(t.db, 'roles', {
+    name: `Settings ${t.clock.now()}`,
+    capabilities: JSON.stringify(caps),
+    created_at: t.clock.now(),
+    updated_at: t.clock.now(),
+  });
 }

@@ -1,6 +1,13 @@
 import request from 'supertest';
 import { deliverDueMail } from '../../src/jobs/mail-delivery';
-import { adminCredentials, csrfFrom, signIn, staffCredentials, useInstalledApp, type InstalledApp } from '../helpers/installed-app';
+import {
+  adminCredentials,
+  csrfFrom,
+  signIn,
+  staffCredentials,
+  useInstalledApp,
+  type InstalledApp,
+} from '../helpers/installed-app';
 import { startSmtpSink, type SmtpSink } from '../helpers/smtp-sink';
 
 /** The invitation, the password reset and the test e-mail: editable like the ticket notifications. */
@@ -10,7 +17,13 @@ let admin: request.Agent;
 let sink: SmtpSink;
 beforeAll(async () => {
   sink = await startSmtpSink();
-  await t.services.settings.save({ 'mail.transport': 'smtp', 'mail.smtpHost': '127.0.0.1', 'mail.smtpPort': sink.port, 'mail.smtpSecurity': 'none', 'helpdesk.url': 'http://help.example.test' });
+  await t.services.settings.save({
+    'mail.transport': 'smtp',
+    'mail.smtpHost': '127.0.0.1',
+    'mail.smtpPort': sink.port,
+    'mail.smtpSecurity': 'none',
+    'helpdesk.url': 'http://help.example.test',
+  });
   admin = request.agent(t.app);
   expect((await signIn(admin, adminCredentials)).status).toBe(303);
 });
@@ -19,13 +32,17 @@ afterAll(async () => sink.close());
 const editor = (template: string, language = 'en') => `/admin/templates/${template}/${language}`;
 async function post(path: string, fields: Record<string, string | string[]>) {
   const page = await admin.get('/admin/templates').expect(200);
-  return admin.post(path).type('form').send({ _csrf: csrfFrom(page.text), ...fields });
+  return admin
+    .post(path)
+    .type('form')
+    .send({ _csrf: csrfFrom(page.text), ...fields });
 }
 const overrides = async () => Number((await t.db('mail_template_overrides').count({ n: '*' }).first())!.n);
 
 /** Waits for the queued mail (some are queued after the answer), delivers it and returns what the sink got. */
 async function deliveredTo(address: string, template: string) {
-  for (let i = 0; i < 250 && !(await t.db('mail_outbox').where({ template, to_address: address }).first('id')); i++) await new Promise((r) => setTimeout(r, 20));
+  for (let i = 0; i < 250 && !(await t.db('mail_outbox').where({ template, to_address: address }).first('id')); i++)
+    await new Promise((r) => setTimeout(r, 20));
   await deliverDueMail(t.services);
   for (let i = 0; i < 50; i++) {
     const mail = sink.received.find((m) => m.to.includes(address) && m.parsed.subject?.includes('Custom'));
@@ -63,27 +80,47 @@ test('the preview shows each with a sample: the link as a link, the sample name'
   expect(reset.text).toContain('/admin/reset/SAMPLE-LINK-NOT-VALID');
   expect(reset.text).toContain('60 мин.');
   for (const lang of ['en', 'hu', 'lv']) await admin.get(`${editor('test_message', lang)}/preview`).expect(200);
-  const draft = await post(`${editor('staff_password_reset')}/preview`, { subject: 'Custom', body: 'Go to {{reset_url}} within {{valid_minutes}} minutes, {{recipient_name}}.' });
+  const draft = await post(`${editor('staff_password_reset')}/preview`, {
+    subject: 'Custom',
+    body: 'Go to {{reset_url}} within {{valid_minutes}} minutes, {{recipient_name}}.',
+  });
   expect(draft.status).toBe(200);
   expect(draft.text).toContain('Go to <a href="http://help.example.test/admin/reset/SAMPLE-LINK-NOT-VALID"');
   expect(draft.text).toContain('within 60 minutes, Sam Staff.');
 });
 
 test('an invitation or reset without its link is refused with a clear error, and a stored one without it is not used', async () => {
-  const res = await post(editor('staff_invite'), { subject: 'Welcome', body: 'Welcome aboard, {{recipient_name}}! Ask {{invited_by}} for the link.' });
+  const res = await post(editor('staff_invite'), {
+    subject: 'Welcome',
+    body: 'Welcome aboard, {{recipient_name}}! Ask {{invited_by}} for the link.',
+  });
   expect(res.status).toBe(400);
   expect(res.text).toContain('id="body-error"');
   expect(res.text).toContain('The text must contain {{invite_url}}: without this link the e-mail is useless.');
   expect(res.text).toContain('Ask {{invited_by}} for the link.</textarea>');
-  expect((await post(editor('staff_password_reset', 'hu'), { subject: 'x', body: 'Link: {{invite_url}}' })).status).toBe(400); // not its link
+  expect(
+    (await post(editor('staff_password_reset', 'hu'), { subject: 'x', body: 'Link: {{invite_url}}' })).status,
+  ).toBe(400); // not its link
   expect((await post(`${editor('staff_password_reset')}/preview`, { subject: 'x', body: 'No link' })).status).toBe(400);
-  expect((await post(editor('staff_password_reset'), { subject: 'Reset at {{reset_url}}', body: 'No link here' })).status).toBe(400); // the subject does not count
+  expect(
+    (await post(editor('staff_password_reset'), { subject: 'Reset at {{reset_url}}', body: 'No link here' })).status,
+  ).toBe(400); // the subject does not count
   expect(await overrides()).toBe(0);
 
   // A row written by other means (or before this rule) cannot drop the link: the built-in mail goes out.
-  await t.db('mail_template_overrides').insert({ template: 'staff_invite', language: 'en', subject: 'Custom without link', body: 'No link', updated_by_staff_id: null, updated_at: t.clock.now() });
+  await t.db('mail_template_overrides').insert({
+    template: 'staff_invite',
+    language: 'en',
+    subject: 'Custom without link',
+    body: 'No link',
+    updated_by_staff_id: null,
+    updated_at: t.clock.now(),
+  });
   await invite('Nina New', 'nina@example.com');
-  const row = await t.db('mail_outbox').where({ template: 'staff_invite', to_address: 'nina@example.com' }).first('subject', 'body_text');
+  const row = await t
+    .db('mail_outbox')
+    .where({ template: 'staff_invite', to_address: 'nina@example.com' })
+    .first('subject', 'body_text');
   expect(row.subject).toBe('You are invited to Acme Support');
   expect(row.body_text).toMatch(/http:\/\/help\.example\.test\/admin\/invite\/[A-Za-z0-9_-]{43}/);
   await t.db('mail_template_overrides').del();
@@ -91,7 +128,11 @@ test('an invitation or reset without its link is refused with a clear error, and
 
 async function invite(name: string, email: string) {
   const form = await admin.get('/admin/staff/new').expect(200);
-  await admin.post('/admin/staff').type('form').send({ _csrf: csrfFrom(form.text), method: 'invite', name, email, role: 'default' }).expect(303);
+  await admin
+    .post('/admin/staff')
+    .type('form')
+    .send({ _csrf: csrfFrom(form.text), method: 'invite', name, email, role: 'default' })
+    .expect(303);
 }
 
 test('a saved invitation is sent with the real single-use link, which works; HTML and script in the text stay text', async () => {
@@ -113,22 +154,39 @@ test('a saved invitation is sent with the real single-use link, which works; HTM
   expect(html).not.toMatch(/<script|<b>|<i>/);
   expect((await request.agent(t.app).get(link![1]!).expect(200)).text).toContain('iris@example.com');
 
-  await post(`${editor('staff_invite')}/reset`, {}).then((r) => expect(r.headers.location).toBe(`${editor('staff_invite')}?done=reset`));
+  await post(`${editor('staff_invite')}/reset`, {}).then((r) =>
+    expect(r.headers.location).toBe(`${editor('staff_invite')}?done=reset`),
+  );
   expect(await overrides()).toBe(0);
   await invite('Otto Other', 'otto@example.com');
-  const row = await t.db('mail_outbox').where({ template: 'staff_invite', to_address: 'otto@example.com' }).first('subject');
+  const row = await t
+    .db('mail_outbox')
+    .where({ template: 'staff_invite', to_address: 'otto@example.com' })
+    .first('subject');
   expect(row.subject).toBe('You are invited to Acme Support');
 });
 
-test('a saved password reset is sent with the working link, in the staff member\'s language', async () => {
-  await post(editor('staff_password_reset'), { subject: 'Custom reset for {{recipient_name}}', body: 'Choose a password at {{reset_url}} within {{valid_minutes}} minutes.' }).then((r) => expect(r.status).toBe(303));
-  await post(editor('staff_password_reset', 'sk'), { subject: 'Vlastné', body: 'Odkaz: {{reset_url}}' }).then((r) => expect(r.status).toBe(303));
+test("a saved password reset is sent with the working link, in the staff member's language", async () => {
+  await post(editor('staff_password_reset'), {
+    subject: 'Custom reset for {{recipient_name}}',
+    body: 'Choose a password at {{reset_url}} within {{valid_minutes}} minutes.',
+  }).then((r) => expect(r.status).toBe(303));
+  await post(editor('staff_password_reset', 'sk'), { subject: 'Vlastné', body: 'Odkaz: {{reset_url}}' }).then((r) =>
+    expect(r.status).toBe(303),
+  );
   const visitor = request.agent(t.app);
   const form = await visitor.get('/admin/forgot-password').expect(200);
-  await visitor.post('/admin/forgot-password').type('form').send({ _csrf: csrfFrom(form.text), email: staffCredentials.email }).expect(200);
+  await visitor
+    .post('/admin/forgot-password')
+    .type('form')
+    .send({ _csrf: csrfFrom(form.text), email: staffCredentials.email })
+    .expect(200);
   const mail = await deliveredTo(staffCredentials.email, 'staff_password_reset');
   expect(mail.parsed.subject).toBe(`Custom reset for ${staffCredentials.name}`);
-  const link = /Choose a password at http:\/\/help\.example\.test(\/admin\/reset\/[A-Za-z0-9_-]{43}) within 60 minutes\./.exec(mail.parsed.text as string);
+  const link =
+    /Choose a password at http:\/\/help\.example\.test(\/admin\/reset\/[A-Za-z0-9_-]{43}) within 60 minutes\./.exec(
+      mail.parsed.text as string,
+    );
   expect(link).not.toBeNull();
   expect(mail.parsed.html).toContain(`<a href="http://help.example.test${link![1]}"`);
   await request.agent(t.app).get(link![1]!).expect(200);
@@ -136,12 +194,17 @@ test('a saved password reset is sent with the working link, in the staff member\
 });
 
 test('a saved test e-mail text is what the "send test e-mail" button sends', async () => {
-  await post(editor('test_message'), { subject: 'Custom test from {{helpdesk_name}}', body: 'Hi, {{requested_by}} checks the mail <u>settings</u>.' }).then((r) => expect(r.status).toBe(303));
+  await post(editor('test_message'), {
+    subject: 'Custom test from {{helpdesk_name}}',
+    body: 'Hi, {{requested_by}} checks the mail <u>settings</u>.',
+  }).then((r) => expect(r.status).toBe(303));
   const res = await post('/admin/settings/sending/test', { testTo: adminCredentials.email });
   expect(res.status).toBe(200);
   const mail = await deliveredTo(adminCredentials.email, 'test_message');
   expect(mail.parsed.subject).toBe('Custom test from Acme Support');
   expect(mail.parsed.text).toContain('Hi, Ada Admin checks the mail <u>settings</u>.');
   expect(mail.parsed.html).toContain('Hi, Ada Admin checks the mail &lt;u&gt;settings&lt;/u&gt;.');
-  expect(await t.db('audit_log').where({ action: 'template.saved', target_id: 'test_message/en' }).first('id')).toBeDefined();
+  expect(
+    await t.db('audit_log').where({ action: 'template.saved', target_id: 'test_message/en' }).first('id'),
+  ).toBeDefined();
 });

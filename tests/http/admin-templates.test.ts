@@ -1,6 +1,13 @@
 import request from 'supertest';
 import { deliverDueMail } from '../../src/jobs/mail-delivery';
-import { adminCredentials, csrfFrom, signIn, staffCredentials, useInstalledApp, type InstalledApp } from '../helpers/installed-app';
+import {
+  adminCredentials,
+  csrfFrom,
+  signIn,
+  staffCredentials,
+  useInstalledApp,
+  type InstalledApp,
+} from '../helpers/installed-app';
 import { openTicket } from '../helpers/portal';
 import { startSmtpSink, type SmtpSink } from '../helpers/smtp-sink';
 
@@ -10,7 +17,13 @@ let admin: request.Agent;
 let sink: SmtpSink;
 beforeAll(async () => {
   sink = await startSmtpSink();
-  await t.services.settings.save({ 'mail.transport': 'smtp', 'mail.smtpHost': '127.0.0.1', 'mail.smtpPort': sink.port, 'mail.smtpSecurity': 'none', 'helpdesk.url': 'http://help.example.test' });
+  await t.services.settings.save({
+    'mail.transport': 'smtp',
+    'mail.smtpHost': '127.0.0.1',
+    'mail.smtpPort': sink.port,
+    'mail.smtpSecurity': 'none',
+    'helpdesk.url': 'http://help.example.test',
+  });
   admin = request.agent(t.app);
   expect((await signIn(admin, adminCredentials)).status).toBe(303);
 });
@@ -19,7 +32,10 @@ afterAll(async () => sink.close());
 const editor = '/admin/templates/ticket_received/en';
 async function post(path: string, fields: Record<string, string | string[]>) {
   const page = await admin.get(editor).expect(200);
-  return admin.post(path).type('form').send({ _csrf: csrfFrom(page.text), ...fields });
+  return admin
+    .post(path)
+    .type('form')
+    .send({ _csrf: csrfFrom(page.text), ...fields });
 }
 /** Runs the delivery job and returns the mail the sink received for `address`. */
 async function deliveredTo(address: string) {
@@ -34,8 +50,18 @@ async function deliveredTo(address: string) {
 
 test('the list shows every notification per language; the editor starts from the built-in wording with its placeholders', async () => {
   const list = await admin.get('/admin/templates').expect(200);
-  for (const name of ['ticket_received', 'staff_replied', 'ticket_resolved', 'forgot_tracking', 'staff_new_ticket', 'staff_escalated', 'staff_assigned', 'staff_customer_replied']) {
-    for (const lang of ['en', 'sk', 'ru', 'hu', 'lv']) expect(list.text).toContain(`href="/admin/templates/${name}/${lang}"`);
+  for (const name of [
+    'ticket_received',
+    'staff_replied',
+    'ticket_resolved',
+    'forgot_tracking',
+    'staff_new_ticket',
+    'staff_escalated',
+    'staff_assigned',
+    'staff_customer_replied',
+  ]) {
+    for (const lang of ['en', 'sk', 'ru', 'hu', 'lv'])
+      expect(list.text).toContain(`href="/admin/templates/${name}/${lang}"`);
   }
   const page = await admin.get(editor).expect(200);
   expect(page.text).toContain('value="We have received your request: {{subject}}"');
@@ -50,7 +76,10 @@ test('the list shows every notification per language; the editor starts from the
 });
 
 test('a saved template is used by the real outgoing mail, with placeholders filled; reset brings the built-in one back', async () => {
-  const saved = await post(editor, { subject: 'Got it, {{customer_name}}: {{subject}}', body: 'Dear {{customer_name}},\n\nyour number is {{tracking_id}}.\nFollow it at {{ticket_url}}\n\nThe {{helpdesk_name}} team' });
+  const saved = await post(editor, {
+    subject: 'Got it, {{customer_name}}: {{subject}}',
+    body: 'Dear {{customer_name}},\n\nyour number is {{tracking_id}}.\nFollow it at {{ticket_url}}\n\nThe {{helpdesk_name}} team',
+  });
   expect(saved.status).toBe(303);
   expect(saved.headers.location).toBe(`${editor}?done=saved`);
   expect((await admin.get(saved.headers.location!)).text).toContain('This language uses your own text.');
@@ -59,23 +88,40 @@ test('a saved template is used by the real outgoing mail, with placeholders fill
   const mail = await deliveredTo('carla@example.net');
   const tracking = `${id.slice(0, 3)}-${id.slice(3, 6)}-${id.slice(6)}`;
   expect(mail.parsed.subject).toBe(`[#${tracking}] Got it, Carla Customer: Broken printer`);
-  expect(mail.parsed.text).toContain(`Dear Carla Customer,\n\nyour number is ${tracking}.\nFollow it at http://help.example.test/helpdesk/tickets/${id}`);
+  expect(mail.parsed.text).toContain(
+    `Dear Carla Customer,\n\nyour number is ${tracking}.\nFollow it at http://help.example.test/helpdesk/tickets/${id}`,
+  );
   expect(mail.parsed.text).toContain('Hello Carla Customer,'); // the frame stays
-  expect(mail.parsed.html).toContain(`your number is ${tracking}.<br>Follow it at <a href="http://help.example.test/helpdesk/tickets/${id}`);
+  expect(mail.parsed.html).toContain(
+    `your number is ${tracking}.<br>Follow it at <a href="http://help.example.test/helpdesk/tickets/${id}`,
+  );
   expect(mail.parsed.html).toContain('The Acme Support team');
 
   const reset = await post(`${editor}/reset`, {});
   expect(reset.headers.location).toBe(`${editor}?done=reset`);
-  expect(await t.db('mail_template_overrides').count({ n: '*' }).first().then((r) => Number(r!.n))).toBe(0);
+  expect(
+    await t
+      .db('mail_template_overrides')
+      .count({ n: '*' })
+      .first()
+      .then((r) => Number(r!.n)),
+  ).toBe(0);
   await openTicket(t, request.agent(t.app), { email: 'dan@example.net', name: 'Dan' });
   const back = await deliveredTo('dan@example.net');
   expect(back.parsed.subject).toMatch(/We have received your request: Printer on fire$/);
 });
 
 test('HTML and script in a template stay text; a customer name with {{…}} or <script> is not expanded nor run', async () => {
-  await post(editor, { subject: '<b>{{subject}}</b>', body: '<script>alert(1)</script> <img src=x onerror=alert(2)>\n\nHi {{customer_name}}, {{ticket_url}}' }).then((r) => expect(r.status).toBe(303));
+  await post(editor, {
+    subject: '<b>{{subject}}</b>',
+    body: '<script>alert(1)</script> <img src=x onerror=alert(2)>\n\nHi {{customer_name}}, {{ticket_url}}',
+  }).then((r) => expect(r.status).toBe(303));
   const evil = '{{ticket_url}} <script>alert(3)</script>';
-  await openTicket(t, request.agent(t.app), { email: 'mallory@example.net', name: evil, subject: '{{helpdesk_name}} <i>x</i>' });
+  await openTicket(t, request.agent(t.app), {
+    email: 'mallory@example.net',
+    name: evil,
+    subject: '{{helpdesk_name}} <i>x</i>',
+  });
   const mail = await deliveredTo('mallory@example.net');
   const html = mail.parsed.html as string;
   expect(html).toContain('&lt;script&gt;alert(1)&lt;/script&gt; &lt;img src=x onerror=alert(2)&gt;');
@@ -97,14 +143,27 @@ test('the preview shows the sample ticket with the saved or the posted text, san
   expect(saved.text).toContain('Saved body for Eve Example');
   expect(saved.text).toContain('[#ABC-234-DEFG] Saved The printer prints only blank pages');
 
-  const draft = await post(`${editor}/preview`, { subject: 'Draft {{tracking_id}}', body: 'Draft <script>x</script> {{reply_text}}' });
+  const draft = await post(`${editor}/preview`, {
+    subject: 'Draft {{tracking_id}}',
+    body: 'Draft <script>x</script> {{reply_text}}',
+  });
   expect(draft.status).toBe(400); // reply_text is not a placeholder of this mail
-  const ok = await post(`${editor}/preview`, { subject: 'Draft {{tracking_id}}', body: 'Draft <script>x</script> {{customer_name}}' });
+  const ok = await post(`${editor}/preview`, {
+    subject: 'Draft {{tracking_id}}',
+    body: 'Draft <script>x</script> {{customer_name}}',
+  });
   expect(ok.status).toBe(200);
   expect(ok.text).toContain('Draft &lt;script&gt;x&lt;/script&gt; Eve Example');
   expect((await admin.get(`${editor}/preview`)).text).toContain('Saved body'); // a preview saves nothing
 
-  for (const name of ['staff_assigned', 'staff_customer_replied', 'forgot_tracking', 'ticket_resolved', 'staff_new_ticket']) await admin.get(`/admin/templates/${name}/hu/preview`).expect(200);
+  for (const name of [
+    'staff_assigned',
+    'staff_customer_replied',
+    'forgot_tracking',
+    'ticket_resolved',
+    'staff_new_ticket',
+  ])
+    await admin.get(`/admin/templates/${name}/hu/preview`).expect(200);
   const builtIn = await admin.get('/admin/templates/staff_escalated/sk/preview').expect(200);
   expect(builtIn.text).toContain('Eskalované na vás: Tlačiareň tlačí len prázdne strany'); // the sample ticket in the template's language
 });
@@ -120,7 +179,13 @@ test('bad input is refused beside its field and nothing is saved', async () => {
   expect((await post(editor, { subject: ['a', 'b'], body: 'x' })).status).toBe(400);
   expect((await post(editor, { subject: 'a\r\nBcc: x@example.com', body: 'x' })).status).toBe(400);
   expect((await post(editor, { subject: 'ok', body: 'y'.repeat(20_001) })).status).toBe(400);
-  expect(await t.db('mail_template_overrides').count({ n: '*' }).first().then((r) => Number(r!.n))).toBe(0);
+  expect(
+    await t
+      .db('mail_template_overrides')
+      .count({ n: '*' })
+      .first()
+      .then((r) => Number(r!.n)),
+  ).toBe(0);
 });
 
 test('changes are audit-logged; CSRF and the capability are enforced', async () => {
@@ -139,6 +204,16 @@ test('changes are audit-logged; CSRF and the capability are enforced', async () 
   await staff.get(editor).expect(403);
   await staff.get(`${editor}/preview`).expect(403);
   const dash = await staff.get('/admin').expect(200);
-  await staff.post(editor).type('form').send({ _csrf: csrfFrom(dash.text), subject: 'Staff', body: 'x' }).expect(403);
-  expect(await t.db('mail_template_overrides').count({ n: '*' }).first().then((r) => Number(r!.n))).toBe(0);
+  await staff
+    .post(editor)
+    .type('form')
+    .send({ _csrf: csrfFrom(dash.text), subject: 'Staff', body: 'x' })
+    .expect(403);
+  expect(
+    await t
+      .db('mail_template_overrides')
+      .count({ n: '*' })
+      .first()
+      .then((r) => Number(r!.n)),
+  ).toBe(0);
 });

@@ -12,9 +12,15 @@ useInstalledApp((app) => (t = app));
 test('the OpenAPI document describes every route the API registers, and nothing else', async () => {
   const res = await request(t.app).get('/api/v1/openapi.json').expect(200);
   expect(res.headers['content-type']).toMatch(/^application\/json/);
-  const doc = res.body as { openapi: string; paths: Record<string, Record<string, unknown>>; components: { securitySchemes: Record<string, unknown>; schemas: Record<string, unknown> } };
+  const doc = res.body as {
+    openapi: string;
+    paths: Record<string, Record<string, unknown>>;
+    components: { securitySchemes: Record<string, unknown>; schemas: Record<string, unknown> };
+  };
   expect(doc.openapi).toBe('3.1.0');
-  const documented = Object.entries(doc.paths).flatMap(([path, ops]) => Object.keys(ops).map((m) => `${m.toUpperCase()} ${path}`)).sort();
+  const documented = Object.entries(doc.paths)
+    .flatMap(([path, ops]) => Object.keys(ops).map((m) => `${m.toUpperCase()} ${path}`))
+    .sort();
   const registered = routesOf(apiRoutes(t.services));
   expect(registered.length).toBeGreaterThan(10);
   expect(documented).toEqual(registered);
@@ -23,8 +29,18 @@ test('the OpenAPI document describes every route the API registers, and nothing 
 test('every staff operation names the bearer scheme, its errors and its bodies', async () => {
   const doc = (await request(t.app).get('/api/v1/openapi.json').expect(200)).body;
   expect(doc.components.securitySchemes.bearer).toEqual(expect.objectContaining({ type: 'http', scheme: 'bearer' }));
-  expect(Object.keys(doc.components.schemas)).toEqual(expect.arrayContaining(['Error', 'Ticket', 'TicketSummary', 'TicketList', 'Message']));
-  for (const [path, ops] of Object.entries(doc.paths as Record<string, Record<string, { security?: unknown[]; responses: Record<string, unknown>; requestBody?: unknown; tags?: string[] }>>)) {
+  expect(Object.keys(doc.components.schemas)).toEqual(
+    expect.arrayContaining(['Error', 'Ticket', 'TicketSummary', 'TicketList', 'Message']),
+  );
+  for (const [path, ops] of Object.entries(
+    doc.paths as Record<
+      string,
+      Record<
+        string,
+        { security?: unknown[]; responses: Record<string, unknown>; requestBody?: unknown; tags?: string[] }
+      >
+    >,
+  )) {
     for (const [method, op] of Object.entries(ops)) {
       if (!op.tags?.includes('Staff') || path === '/openapi.json') continue;
       expect([`${method} ${path}`, op.security?.[0]]).toEqual([`${method} ${path}`, { bearer: [] }]);
@@ -34,7 +50,19 @@ test('every staff operation names the bearer scheme, its errors and its bodies',
     }
   }
   const list = doc.paths['/tickets'].get.parameters.map((p: { name: string; in: string }) => `${p.in}:${p.name}`);
-  expect(list).toEqual(expect.arrayContaining(['query:status', 'query:owner', 'query:category', 'query:priority', 'query:tier', 'query:q', 'query:page', 'query:size', 'query:sort']));
+  expect(list).toEqual(
+    expect.arrayContaining([
+      'query:status',
+      'query:owner',
+      'query:category',
+      'query:priority',
+      'query:tier',
+      'query:q',
+      'query:page',
+      'query:size',
+      'query:sort',
+    ]),
+  );
 });
 
 test('docs/api.md\u2019s error table names the same codes under the same statuses as the document', () => {

@@ -1,7 +1,14 @@
 import request from 'supertest';
 import { createApiToken } from '../../src/api-tokens/api-tokens.service';
 import { tokenFailureLimit } from '../../src/web/api/bearer-auth';
-import { adminCredentials, csrfFrom, signedInAgent, staffCredentials, useInstalledApp, type InstalledApp } from '../helpers/installed-app';
+import {
+  adminCredentials,
+  csrfFrom,
+  signedInAgent,
+  staffCredentials,
+  useInstalledApp,
+  type InstalledApp,
+} from '../helpers/installed-app';
 import { adminAgent, tokenOf } from '../helpers/staff-admin';
 
 // Issue 18 items 17, 21 and 19: when API tokens stop working, and when they do not.
@@ -11,15 +18,37 @@ useInstalledApp((app) => (t = app), { freshRateLimits: true });
 const staffRow = (email: string) => t.db('staff_users').where({ email }).first('id', 'name', 'is_admin');
 async function tokenFor(email: string, name = 'script'): Promise<string> {
   const s = await staffRow(email);
-  return (await createApiToken(t.services, { id: Number(s.id), name: String(s.name), isAdmin: Boolean(s.is_admin), roleCapabilities: null } as never, { name, expires: '90' }, '127.0.0.1')).token;
+  return (
+    await createApiToken(
+      t.services,
+      { id: Number(s.id), name: String(s.name), isAdmin: Boolean(s.is_admin), roleCapabilities: null } as never,
+      { name, expires: '90' },
+      '127.0.0.1',
+    )
+  ).token;
 }
 const me = (token: string) => request(t.app).get('/api/v1/me').set('Authorization', `Bearer ${token}`);
-const tokensOf = async (email: string) => Number((await t.db('api_tokens').where({ staff_id: (await staffRow(email)).id }).count({ n: '*' }).first())?.n);
+const tokensOf = async (email: string) =>
+  Number(
+    (
+      await t
+        .db('api_tokens')
+        .where({ staff_id: (await staffRow(email)).id })
+        .count({ n: '*' })
+        .first()
+    )?.n,
+  );
 
 async function changeOwnPassword(agent: request.Agent, from: string, to: string, revoke: boolean) {
   const page = await agent.get('/admin/profile').expect(200);
   expect(page.text).toMatch(/name="revoke_tokens" value="yes"[^>]* checked/);
-  const form = { _csrf: csrfFrom(page.text), current_password: from, new_password: to, confirm_password: to, ...(revoke ? { revoke_tokens: 'yes' } : {}) };
+  const form = {
+    _csrf: csrfFrom(page.text),
+    current_password: from,
+    new_password: to,
+    confirm_password: to,
+    ...(revoke ? { revoke_tokens: 'yes' } : {}),
+  };
   return agent.post('/admin/profile/password').type('form').send(form);
 }
 
@@ -36,7 +65,11 @@ test('changing the password revokes the API tokens when the box stays ticked, an
   expect(again.headers.location).toBe('/admin/profile?done=passwordTokens');
   expect((await me(kept).expect(401)).body.error.code).toBe('invalid_token');
   expect(await tokensOf(staffCredentials.email)).toBe(0);
-  const audit = await t.db('audit_log').where({ action: 'staff.password_changed' }).orderBy('id', 'desc').first('details');
+  const audit = await t
+    .db('audit_log')
+    .where({ action: 'staff.password_changed' })
+    .orderBy('id', 'desc')
+    .first('details');
   expect(JSON.parse(String(audit.details))).toEqual({ tokensRevoked: 1 });
   expect((await sam.get('/admin/profile?done=passwordTokens').expect(200)).text).toContain('your API tokens revoked');
 });
@@ -44,10 +77,22 @@ test('changing the password revokes the API tokens when the box stays ticked, an
 test('a refused password form keeps the choice of the box, and a value other than "yes" is refused', async () => {
   const sam = await signedInAgent(t, staffCredentials);
   const page = await sam.get('/admin/profile').expect(200);
-  const wrong = await sam.post('/admin/profile/password').type('form').send({ _csrf: csrfFrom(page.text), current_password: 'not it at all', new_password: 'x', confirm_password: 'x' });
+  const wrong = await sam
+    .post('/admin/profile/password')
+    .type('form')
+    .send({ _csrf: csrfFrom(page.text), current_password: 'not it at all', new_password: 'x', confirm_password: 'x' });
   expect(wrong.status).toBe(400);
   expect(wrong.text).not.toMatch(/name="revoke_tokens" value="yes"[^>]* checked/);
-  const odd = await sam.post('/admin/profile/password').type('form').send({ _csrf: csrfFrom(page.text), current_password: staffCredentials.password, new_password: 'y', confirm_password: 'y', revoke_tokens: '<script>' });
+  const odd = await sam
+    .post('/admin/profile/password')
+    .type('form')
+    .send({
+      _csrf: csrfFrom(page.text),
+      current_password: staffCredentials.password,
+      new_password: 'y',
+      confirm_password: 'y',
+      revoke_tokens: '<script>',
+    });
   expect(odd.status).toBe(400);
 });
 
@@ -73,7 +118,13 @@ test('when two-factor sign-in is required, tokens of staff without it are refuse
     await request(t.app).get('/api/v1/tickets').set('Authorization', `Bearer ${token}`).expect(403);
     // Set up (as the profile page stores it): the token works again.
     const adminId = (await staffRow(adminCredentials.email)).id;
-    await t.db('staff_two_factor').insert({ staff_id: adminId, secret_encrypted: 'x', enabled_at: t.clock.now(), created_at: t.clock.now(), updated_at: t.clock.now() });
+    await t.db('staff_two_factor').insert({
+      staff_id: adminId,
+      secret_encrypted: 'x',
+      enabled_at: t.clock.now(),
+      created_at: t.clock.now(),
+      updated_at: t.clock.now(),
+    });
     await me(token).expect(200);
   } finally {
     await t.services.settings.save({ 'security.requireTwoFactor': false });

@@ -10,8 +10,25 @@ type Team = { ann: number; away: number; gone: number; dan: number; outsider: nu
 
 /** Five people: two who may take tickets, one away, one deactivated, one without access. */
 async function team(prefix: string): Promise<Team> {
-  const add = (name: string) => insertStaff(t.db, { email: `${prefix}-${name}@example.com`, name: `${prefix} ${name}`, passwordHash: 'x', isAdmin: false, language: 'en' }, t.clock.now());
-  const ids = { ann: await add('ann'), away: await add('away'), gone: await add('gone'), dan: await add('dan'), outsider: await add('outsider') };
+  const add = (name: string) =>
+    insertStaff(
+      t.db,
+      {
+        email: `${prefix}-${name}@example.com`,
+        name: `${prefix} ${name}`,
+        passwordHash: 'x',
+        isAdmin: false,
+        language: 'en',
+      },
+      t.clock.now(),
+    );
+  const ids = {
+    ann: await add('ann'),
+    away: await add('away'),
+    gone: await add('gone'),
+    dan: await add('dan'),
+    outsider: await add('outsider'),
+  };
   await t.db('staff_users').where({ id: ids.away }).update({ is_away: true });
   await t.db('staff_users').where({ id: ids.gone }).update({ is_active: false });
   return ids;
@@ -23,15 +40,23 @@ async function categoryWith(name: string, strategy: string, members: number[]): 
   const token = csrfFrom((await admin.get('/admin/categories/new').expect(200)).text);
   // The staff boxes only list active people: the deactivated member is linked directly.
   const active = (await t.db('staff_users').whereIn('id', members).where({ is_active: true }).pluck('id')).map(String);
-  await admin.post('/admin/categories').type('form').send({ _csrf: token, name_en: name, visibility: 'public', tier: '1', auto_assign: strategy, staff: active }).expect(303);
+  await admin
+    .post('/admin/categories')
+    .type('form')
+    .send({ _csrf: token, name_en: name, visibility: 'public', tier: '1', auto_assign: strategy, staff: active })
+    .expect(303);
   const id = Number((await t.db('categories').where({ name }).first('id')).id);
   const inactive = members.filter((m) => !active.includes(String(m)));
-  if (inactive.length) await t.db('staff_categories').insert(inactive.map((staff_id) => ({ staff_id, category_id: id })));
+  if (inactive.length)
+    await t.db('staff_categories').insert(inactive.map((staff_id) => ({ staff_id, category_id: id })));
   return id;
 }
 
 async function newTicketIn(categoryId: number): Promise<{ id: number; owner: number | null }> {
-  const tracking = await openTicket(t, request.agent(t.app), { category: String(categoryId), email: `c${Math.random().toString(36).slice(2)}@example.net` });
+  const tracking = await openTicket(t, request.agent(t.app), {
+    category: String(categoryId),
+    email: `c${Math.random().toString(36).slice(2)}@example.net`,
+  });
   const row = await t.db('tickets').where({ tracking_id: tracking }).first('id', 'owner_id');
   return { id: Number(row.id), owner: row.owner_id == null ? null : Number(row.owner_id) };
 }
@@ -54,7 +79,11 @@ test('round-robin takes turns among the active, present staff of the category, w
 
   // Someone who comes back from being away joins the rotation.
   await t.db('staff_users').where({ id: p.away }).update({ is_away: false });
-  const next = [(await newTicketIn(category)).owner, (await newTicketIn(category)).owner, (await newTicketIn(category)).owner];
+  const next = [
+    (await newTicketIn(category)).owner,
+    (await newTicketIn(category)).owner,
+    (await newTicketIn(category)).owner,
+  ];
   expect(new Set(next)).toEqual(new Set([p.ann, p.away, p.dan]));
 });
 
@@ -95,7 +124,9 @@ test('nobody to assign, or no rule: the ticket waits unassigned', async () => {
 test('auto-assignment skips staff whose role may not see tickets', async () => {
   const p = await team('role');
   const now = t.clock.now();
-  await t.db('roles').insert({ name: 'Reports only', capabilities: JSON.stringify(['reports.run']), created_at: now, updated_at: now });
+  await t
+    .db('roles')
+    .insert({ name: 'Reports only', capabilities: JSON.stringify(['reports.run']), created_at: now, updated_at: now });
   const role = Number((await t.db('roles').where({ name: 'Reports only' }).first('id')).id);
   await t.db('staff_users').where({ id: p.ann }).update({ role_id: role });
   const category = await categoryWith('Role-aware desk', 'round_robin', [p.ann, p.dan]);

@@ -6,7 +6,14 @@ import { createInstallApp } from '../../install/install-app';
 import { createTessera } from '../../src/tessera';
 import { appRoutes, stateChanging } from '../helpers/app-routes';
 import { snapshotTables } from '../helpers/db-snapshot';
-import { adminCredentials, csrfFrom, signedInAgent, staffCredentials, useInstalledApp, type InstalledApp } from '../helpers/installed-app';
+import {
+  adminCredentials,
+  csrfFrom,
+  signedInAgent,
+  staffCredentials,
+  useInstalledApp,
+  type InstalledApp,
+} from '../helpers/installed-app';
 import { submitForm, validTicket } from '../helpers/portal';
 import { tempDir } from '../helpers/test-db';
 
@@ -50,8 +57,14 @@ const firstId = async (table: string) => Number((await t.db(table).min<{ m: numb
 async function concretePath(route: string): Promise<string> {
   const path = route.split(' ')[1]!;
   const tables: Record<string, string> = {
-    'api-tokens': 'api_tokens', bans: 'bans', canned: 'canned_responses', categories: 'categories', fields: 'custom_fields',
-    priorities: 'priorities', roles: 'roles', statuses: 'statuses',
+    'api-tokens': 'api_tokens',
+    bans: 'bans',
+    canned: 'canned_responses',
+    categories: 'categories',
+    fields: 'custom_fields',
+    priorities: 'priorities',
+    roles: 'roles',
+    statuses: 'statuses',
   };
   const section = path.split('/')[2] ?? '';
   const values: Record<string, string> = {
@@ -71,22 +84,56 @@ async function concretePath(route: string): Promise<string> {
   else if (path.startsWith('/admin/customers/')) id = String(customerId);
   else if (path.startsWith('/admin/staff/')) id = String(samId);
   else id = String(tables[section] ? await firstId(tables[section]) : 1);
-  return path.replace(/\{(\w+)\}/g, (_m, name: string) => (name === 'id' ? id : values[name] ?? '1'));
+  return path.replace(/\{(\w+)\}/g, (_m, name: string) => (name === 'id' ? id : (values[name] ?? '1')));
 }
 
 /** One body for every route: fields that would make each do its work if the token were not checked. */
 function forgedFields(): Record<string, string> {
   return {
-    message: 'Forged text', confirm: 'yes', ids: String(ticket.id), action: 'status', value: 'closed', status: 'closed', priority: 'urgent',
-    owner: String(samId), category: '1', name: 'Forged name', title: 'Forged title', body: 'Forged body', email: 'forged@example.com',
-    password: 'forged pass phrase 123456', new_password: 'forged pass phrase 123456', kind: 'email', reason: 'Forged', tags: 'forged', tag: 'forged',
-    minutes: '5', due: '2031-01-01T10:00', target: other.tracking, link: other.tracking, state: 'viewing', query: 'status=new', label: 'Forged',
-    'helpdesk.name': 'Forged desk', subject: 'Forged subject', rating: 'up', code: '123456', method: 'invite', role: 'default',
+    message: 'Forged text',
+    confirm: 'yes',
+    ids: String(ticket.id),
+    action: 'status',
+    value: 'closed',
+    status: 'closed',
+    priority: 'urgent',
+    owner: String(samId),
+    category: '1',
+    name: 'Forged name',
+    title: 'Forged title',
+    body: 'Forged body',
+    email: 'forged@example.com',
+    password: 'forged pass phrase 123456',
+    new_password: 'forged pass phrase 123456',
+    kind: 'email',
+    reason: 'Forged',
+    tags: 'forged',
+    tag: 'forged',
+    minutes: '5',
+    due: '2031-01-01T10:00',
+    target: other.tracking,
+    link: other.tracking,
+    state: 'viewing',
+    query: 'status=new',
+    label: 'Forged',
+    'helpdesk.name': 'Forged desk',
+    subject: 'Forged subject',
+    rating: 'up',
+    code: '123456',
+    method: 'invite',
+    role: 'default',
   };
 }
 
 /** What the wizard's steps would need to go through. */
-const basicsLike = { name: 'Forged Desk', url: 'http://forged.example', email: 'forged@example.com', timezone: 'UTC', language: 'en', password: 'forged pass phrase 123456' };
+const basicsLike = {
+  name: 'Forged Desk',
+  url: 'http://forged.example',
+  email: 'forged@example.com',
+  timezone: 'UTC',
+  language: 'en',
+  password: 'forged pass phrase 123456',
+};
 
 const isCsrfRefusal = (res: request.Response) => res.status === 403 && res.text.includes('This form has expired');
 
@@ -113,19 +160,43 @@ beforeAll(async () => {
   const sam = await signedInAgent(t, staffCredentials);
   samToken = csrfFrom((await sam.get('/admin/profile').expect(200)).text);
   // Objects for the routes to aim at, made with the right token.
-  await admin.post(`/admin/tickets/${ticket.id}/reply?_csrf=${encodeURIComponent(adminToken)}`).field('message', 'A real reply.').expect(303);
+  await admin
+    .post(`/admin/tickets/${ticket.id}/reply?_csrf=${encodeURIComponent(adminToken)}`)
+    .field('message', 'A real reply.')
+    .expect(303);
   staffMessageId = Number((await t.db('messages').where({ ticket_id: ticket.id, kind: 'staff' }).first('id')).id);
-  await admin.post('/admin/tickets/views').type('form').send({ _csrf: adminToken, name: 'CSRF view', query: 'status=new' }).expect(303);
+  await admin
+    .post('/admin/tickets/views')
+    .type('form')
+    .send({ _csrf: adminToken, name: 'CSRF view', query: 'status=new' })
+    .expect(303);
   savedViewId = Number((await t.db('saved_views').where({ name: 'CSRF view' }).first('id')).id);
-  await admin.post('/admin/canned').type('form').send({ _csrf: adminToken, title: 'CSRF canned', body: 'Hello' }).expect(303);
-  await admin.post('/admin/bans').type('form').send({ _csrf: adminToken, kind: 'email', value: 'banned@example.org' }).expect(303);
+  await admin
+    .post('/admin/canned')
+    .type('form')
+    .send({ _csrf: adminToken, title: 'CSRF canned', body: 'Hello' })
+    .expect(303);
+  await admin
+    .post('/admin/bans')
+    .type('form')
+    .send({ _csrf: adminToken, kind: 'email', value: 'banned@example.org' })
+    .expect(303);
 });
 
 test('the walk finds every state-changing page route (it cannot pass on an empty list)', () => {
   const routes = stateChanging(appRoutes(t.app));
   const pages = routes.filter((r) => !r.includes(' /api/'));
   expect(pages.length).toBeGreaterThanOrEqual(expectedPageRoutes);
-  for (const known of ['POST /admin/tickets/{id}/reply', 'POST /admin/tickets/{id}/delete', 'POST /admin/tickets/bulk', 'POST /admin/settings/{tab}', 'POST /admin/staff', 'POST /admin/logout', 'POST /helpdesk/tickets/{trackingId}/reply', 'POST /helpdesk/tickets/new']) {
+  for (const known of [
+    'POST /admin/tickets/{id}/reply',
+    'POST /admin/tickets/{id}/delete',
+    'POST /admin/tickets/bulk',
+    'POST /admin/settings/{tab}',
+    'POST /admin/staff',
+    'POST /admin/logout',
+    'POST /helpdesk/tickets/{trackingId}/reply',
+    'POST /helpdesk/tickets/new',
+  ]) {
     expect(pages).toContain(known);
   }
   // Every one of them is under a path this file walks.
@@ -142,12 +213,17 @@ test('every state-changing page route refuses a form without the right token (40
     const agents = route.includes(' /helpdesk/') ? [admin, customer] : [admin];
     for (const agent of agents) {
       for (const forgery of forgeries()) {
-        const res = await send(agent, route, path).type('form').send({ ...forgedFields(), ...(forgery.token === undefined ? {} : { _csrf: forgery.token }) });
+        const res = await send(agent, route, path)
+          .type('form')
+          .send({ ...forgedFields(), ...(forgery.token === undefined ? {} : { _csrf: forgery.token }) });
         sent++;
         if (!isCsrfRefusal(res)) refusedWrongly.push(`${route} (form, ${forgery.name}): ${res.status}`);
       }
       // The token in a header is checked the same way.
-      const header = await send(agent, route, path).set('X-CSRF-Token', 'bogus-token-value').type('form').send(forgedFields());
+      const header = await send(agent, route, path)
+        .set('X-CSRF-Token', 'bogus-token-value')
+        .type('form')
+        .send(forgedFields());
       sent++;
       if (!isCsrfRefusal(header)) refusedWrongly.push(`${route} (header, made-up token): ${header.status}`);
     }
@@ -159,7 +235,9 @@ test('every state-changing page route refuses a form without the right token (40
   await admin.get('/admin/tickets').expect(200);
   expect(await t.db('tickets').where({ id: ticket.id }).first('id')).toBeDefined();
   expect((await t.db('messages').where({ ticket_id: ticket.id }).pluck('body')).join('|')).not.toContain('Forged');
-  expect(await t.db('settings').where({ key: 'helpdesk.name' }).first()).not.toEqual(expect.objectContaining({ value: expect.stringContaining('Forged') }));
+  expect(await t.db('settings').where({ key: 'helpdesk.name' }).first()).not.toEqual(
+    expect.objectContaining({ value: expect.stringContaining('Forged') }),
+  );
 });
 
 test('forms with files: refused before any file is read or written, whichever token is missing or wrong', async () => {
@@ -195,11 +273,20 @@ test('forms with files: refused before any file is read or written, whichever to
 
     // The control: the same form with the token in its URL goes through, and its file is written.
     const count = (await t.db('messages').where({ ticket_id: ticket.id }).count<{ n: number }[]>({ n: '*' }))[0]!.n;
-    const seen = String((await t.db('messages').where({ ticket_id: ticket.id }).max<{ m: number }[]>({ m: 'id' }))[0]!.m);
-    await admin.post(`/admin/tickets/${ticket.id}/reply?_csrf=${encodeURIComponent(adminToken)}`).field('message', 'Real reply with a file').field('seen', seen).attach('attachments', Buffer.from('real file\n'), 'real.txt').expect(303);
+    const seen = String(
+      (await t.db('messages').where({ ticket_id: ticket.id }).max<{ m: number }[]>({ m: 'id' }))[0]!.m,
+    );
+    await admin
+      .post(`/admin/tickets/${ticket.id}/reply?_csrf=${encodeURIComponent(adminToken)}`)
+      .field('message', 'Real reply with a file')
+      .field('seen', seen)
+      .attach('attachments', Buffer.from('real file\n'), 'real.txt')
+      .expect(303);
     await new Promise((r) => setTimeout(r, 100));
     expect(written.length).toBeGreaterThan(0);
-    expect(Number((await t.db('messages').where({ ticket_id: ticket.id }).count<{ n: number }[]>({ n: '*' }))[0]!.n)).toBe(Number(count) + 1);
+    expect(
+      Number((await t.db('messages').where({ ticket_id: ticket.id }).count<{ n: number }[]>({ n: '*' }))[0]!.n),
+    ).toBe(Number(count) + 1);
     expect(await t.db('attachments').where({ ticket_id: ticket.id, file_name: 'real.txt' }).first('id')).toBeDefined();
   } finally {
     watcher.close();
@@ -209,16 +296,32 @@ test('forms with files: refused before any file is read or written, whichever to
 test('the same forms with the right token do their work (the refusals above are the token, not the request)', async () => {
   const delTarget = await newTicket(request.agent(t.app), 'CSRF delete control');
   await admin.post(`/admin/tickets/${delTarget.id}/delete`).type('form').send({ confirm: 'yes' }).expect(403);
-  await admin.post(`/admin/tickets/${delTarget.id}/delete`).type('form').send({ _csrf: samToken, confirm: 'yes' }).expect(403);
+  await admin
+    .post(`/admin/tickets/${delTarget.id}/delete`)
+    .type('form')
+    .send({ _csrf: samToken, confirm: 'yes' })
+    .expect(403);
   expect(await t.db('tickets').where({ id: delTarget.id }).first('id')).toBeDefined();
-  await admin.post(`/admin/tickets/${delTarget.id}/delete`).type('form').send({ _csrf: adminToken, confirm: 'yes' }).expect(303);
+  await admin
+    .post(`/admin/tickets/${delTarget.id}/delete`)
+    .type('form')
+    .send({ _csrf: adminToken, confirm: 'yes' })
+    .expect(303);
   expect(await t.db('tickets').where({ id: delTarget.id }).first('id')).toBeUndefined();
 
   const bulk = await newTicket(request.agent(t.app), 'CSRF bulk control');
-  await admin.post('/admin/tickets/bulk').type('form').send({ ids: String(bulk.id), action: 'priority', value: 'urgent' }).expect(403);
+  await admin
+    .post('/admin/tickets/bulk')
+    .type('form')
+    .send({ ids: String(bulk.id), action: 'priority', value: 'urgent' })
+    .expect(403);
   const urgent = Number((await t.db('priorities').where({ key: 'urgent' }).first('id')).id);
   expect(Number((await t.db('tickets').where({ id: bulk.id }).first('priority_id')).priority_id)).not.toBe(urgent);
-  await admin.post('/admin/tickets/bulk').type('form').send({ _csrf: adminToken, ids: String(bulk.id), action: 'priority', value: 'urgent' }).expect(303);
+  await admin
+    .post('/admin/tickets/bulk')
+    .type('form')
+    .send({ _csrf: adminToken, ids: String(bulk.id), action: 'priority', value: 'urgent' })
+    .expect(303);
   expect(Number((await t.db('tickets').where({ id: bulk.id }).first('priority_id')).priority_id)).toBe(urgent);
 });
 
@@ -232,8 +335,16 @@ test('the API: a session cookie without a bearer token is no sign-in on any stat
   for (const route of staffRoutes) {
     const path = await concretePath(route);
     // The admin's browser session (its cookies) and even a valid page CSRF token do not count.
-    const res = await send(admin, route, path).set('X-CSRF-Token', adminToken).send({ message: 'Forged by cookie', status: 'closed', owner: samId, reason: 'Forged', target: other.tracking, priority: 'urgent' });
-    if (res.status !== 401 || res.body?.error?.code !== 'unauthorized') wrong.push(`${route}: ${res.status} ${JSON.stringify(res.body)}`);
+    const res = await send(admin, route, path).set('X-CSRF-Token', adminToken).send({
+      message: 'Forged by cookie',
+      status: 'closed',
+      owner: samId,
+      reason: 'Forged',
+      target: other.tracking,
+      priority: 'urgent',
+    });
+    if (res.status !== 401 || res.body?.error?.code !== 'unauthorized')
+      wrong.push(`${route}: ${res.status} ${JSON.stringify(res.body)}`);
   }
   expect(wrong).toEqual([]);
   expect(await snapshotTables(t.db)).toEqual(before);
@@ -248,10 +359,16 @@ test('the install wizard: every step that saves refuses a form without its token
       wizardApp = createInstallApp(deps);
       return wizardApp;
     },
-    { TESSERA_CONFIG_DIR: configDir, TESSERA_DATA_DIR: dataDir, TESSERA_ATTACHMENTS_DIR: path.join(dataDir, 'attachments'), TESSERA_LOG_LEVEL: 'silent' },
+    {
+      TESSERA_CONFIG_DIR: configDir,
+      TESSERA_DATA_DIR: dataDir,
+      TESSERA_ATTACHMENTS_DIR: path.join(dataDir, 'attachments'),
+      TESSERA_LOG_LEVEL: 'silent',
+    },
   );
   try {
-    const server = (req: Parameters<typeof tessera.handle>[0], res: Parameters<typeof tessera.handle>[1]) => tessera.handle(req, res);
+    const server = (req: Parameters<typeof tessera.handle>[0], res: Parameters<typeof tessera.handle>[1]) =>
+      tessera.handle(req, res);
     const visitor = request.agent(server);
     const page = await visitor.get('/install/welcome').expect(200);
     const token = csrfFrom(page.text);
@@ -263,7 +380,9 @@ test('the install wizard: every step that saves refuses a form without its token
     for (const step of steps) {
       const url = step.split(' ')[1]!;
       for (const forged of [undefined, 'bogus-token-value', otherToken]) {
-        const res = await send(visitor, step, url).type('form').send({ accept: 'yes', client: 'sqlite', ...basicsLike, ...(forged === undefined ? {} : { _csrf: forged }) });
+        const res = await send(visitor, step, url)
+          .type('form')
+          .send({ accept: 'yes', client: 'sqlite', ...basicsLike, ...(forged === undefined ? {} : { _csrf: forged }) });
         if (!isCsrfRefusal(res)) wrong.push(`${step} (${forged ?? 'no token'}): ${res.status}`);
       }
     }
@@ -272,11 +391,15 @@ test('the install wizard: every step that saves refuses a form without its token
     await visitor.get('/install').expect(303).expect('Location', '/install/welcome');
     expect(fs.readdirSync(configDir)).toEqual([]);
     // The control: with its token, the first step goes through.
-    await visitor.post('/install/welcome').type('form').send({ _csrf: token, accept: 'yes' }).expect(303).expect('Location', '/install/checks');
+    await visitor
+      .post('/install/welcome')
+      .type('form')
+      .send({ _csrf: token, accept: 'yes' })
+      .expect(303)
+      .expect('Location', '/install/checks');
   } finally {
     await tessera.close();
     fs.rmSync(configDir, { recursive: true, force: true });
     fs.rmSync(dataDir, { recursive: true, force: true });
   }
 });
-

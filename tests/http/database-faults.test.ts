@@ -41,7 +41,13 @@ type Instance = InstalledApp & { stop(): Promise<void> };
 /** A second process's app (and background jobs) on the same help desk, through `database`. */
 function instanceOn(database: DatabaseConfig, opts: { jobs?: boolean } = {}): Instance {
   const db = createKnex(database, t.config.paths.data);
-  const services = createServices({ config: { ...t.config, database }, db, logger: pino({ level: 'silent' }), i18n: t.services.i18n, clock: t.clock });
+  const services = createServices({
+    config: { ...t.config, database },
+    db,
+    logger: pino({ level: 'silent' }),
+    i18n: t.services.i18n,
+    clock: t.clock,
+  });
   const app = createApp(services, { services });
   const jobs = opts.jobs === false ? null : startJobs(services, { intervalMs: 50 });
   const stop = async () => {
@@ -55,7 +61,10 @@ function instanceOn(database: DatabaseConfig, opts: { jobs?: boolean } = {}): In
 function unreachableInstance(): { instance: Instance; heal(): void } {
   if (proxy) {
     proxy.setMode('refuse');
-    return { instance: instanceOn({ ...t.config.database, host: proxy.host, port: proxy.port }), heal: () => proxy!.setMode('pass') };
+    return {
+      instance: instanceOn({ ...t.config.database, host: proxy.host, port: proxy.port }),
+      heal: () => proxy!.setMode('pass'),
+    };
   }
   // SQLite: the file's place is taken by a directory, which SQLite cannot open; healing puts a
   // copy of the help desk's database there.
@@ -99,7 +108,10 @@ test('a process started while the database is unreachable heals by itself: ready
 test('with the database unreachable the API answers 503 "unavailable" and pages the unavailable page', async () => {
   const { instance, heal } = unreachableInstance();
   try {
-    const api = await request(instance.app).get('/api/v1/statuses').set('Authorization', 'Bearer tsr_not_a_real_token').expect(503);
+    const api = await request(instance.app)
+      .get('/api/v1/statuses')
+      .set('Authorization', 'Bearer tsr_not_a_real_token')
+      .expect(503);
     expect(api.body.error.code).toBe('unavailable');
     expect(api.headers['retry-after']).toBeDefined();
     await request(instance.app).post('/api/v1/tickets').send({ name: 'X' }).expect(503);
@@ -122,35 +134,46 @@ async function cutMidRequest<T>(send: () => Promise<T>): Promise<T> {
   return answer;
 }
 
-networkOnly('a database lost in the middle of a request: 503, then the same request works once it is back (MariaDB/PostgreSQL: SQLite has no network to cut)', async () => {
-  const instance = instanceOn({ ...t.config.database, host: proxy!.host, port: proxy!.port });
-  try {
-    const staff = request.agent(instance.app);
-    expect((await signIn(staff, adminCredentials)).status).toBe(303);
-    const cut = await cutMidRequest(async () => staff.get('/admin/tickets'));
-    expect(cut.status).toBe(503);
-    expect(cut.text).toContain('Temporarily unavailable');
-    await waitFor(async () => (await staff.get('/admin/tickets')).status === 200, 'the ticket list after healing');
+networkOnly(
+  'a database lost in the middle of a request: 503, then the same request works once it is back (MariaDB/PostgreSQL: SQLite has no network to cut)',
+  async () => {
+    const instance = instanceOn({ ...t.config.database, host: proxy!.host, port: proxy!.port });
+    try {
+      const staff = request.agent(instance.app);
+      expect((await signIn(staff, adminCredentials)).status).toBe(303);
+      const cut = await cutMidRequest(async () => staff.get('/admin/tickets'));
+      expect(cut.status).toBe(503);
+      expect(cut.text).toContain('Temporarily unavailable');
+      await waitFor(async () => (await staff.get('/admin/tickets')).status === 200, 'the ticket list after healing');
 
-    // A write (the ticket form's transaction) cut the same way stores nothing; sent again, it works.
-    const customer = request.agent(instance.app);
-    const form = await customer.get('/helpdesk/tickets/new').expect(200);
-    const hidden = (name: string) => new RegExp(`name="${name}" value="([^"]*)"`).exec(form.text)?.[1] ?? '';
-    t.clock.advance(5000);
-    const post = () =>
-      customer
-        .post('/helpdesk/tickets/new')
-        .type('form')
-        .send({ _csrf: csrfFrom(form.text), shown: hidden('shown'), submission_key: hidden('submission_key'), ...validTicket, subject: 'Sent during an outage' })
-        .then((res) => res);
-    expect((await cutMidRequest(post)).status).toBe(503);
-    await waitFor(async () => (await post()).status === 303, 'the ticket form after healing');
-    expect(await t.db('tickets').where({ subject: 'Sent during an outage' }).count({ n: '*' }).first()).toEqual({ n: 1 });
-  } finally {
-    proxy!.setMode('pass');
-    await instance.stop();
-  }
-});
+      // A write (the ticket form's transaction) cut the same way stores nothing; sent again, it works.
+      const customer = request.agent(instance.app);
+      const form = await customer.get('/helpdesk/tickets/new').expect(200);
+      const hidden = (name: string) => new RegExp(`name="${name}" value="([^"]*)"`).exec(form.text)?.[1] ?? '';
+      t.clock.advance(5000);
+      const post = () =>
+        customer
+          .post('/helpdesk/tickets/new')
+          .type('form')
+          .send({
+            _csrf: csrfFrom(form.text),
+            shown: hidden('shown'),
+            submission_key: hidden('submission_key'),
+            ...validTicket,
+            subject: 'Sent during an outage',
+          })
+          .then((res) => res);
+      expect((await cutMidRequest(post)).status).toBe(503);
+      await waitFor(async () => (await post()).status === 303, 'the ticket form after healing');
+      expect(await t.db('tickets').where({ subject: 'Sent during an outage' }).count({ n: '*' }).first()).toEqual({
+        n: 1,
+      });
+    } finally {
+      proxy!.setMode('pass');
+      await instance.stop();
+    }
+  },
+);
 
 /** Makes the database stop answering (without closing anything) until `thaw()`. */
 async function freeze(instance: Instance): Promise<{ thaw(): Promise<void> }> {
@@ -165,7 +188,10 @@ async function freeze(instance: Instance): Promise<{ thaw(): Promise<void> }> {
 
 test('a frozen database: /readyz answers 503 within its time limit, again and again, and keeps no connection', async () => {
   // No background jobs here: a job waiting on the frozen database would hold a connection too.
-  const instance = instanceOn(proxy ? { ...t.config.database, host: proxy.host, port: proxy.port } : t.config.database, { jobs: false });
+  const instance = instanceOn(
+    proxy ? { ...t.config.database, host: proxy.host, port: proxy.port } : t.config.database,
+    { jobs: false },
+  );
   const pool = (instance.db.client as { pool: { numUsed(): number; numPendingAcquires(): number } }).pool;
   try {
     await request(instance.app).get('/readyz').expect(200);
@@ -195,16 +221,22 @@ test('a frozen database: /readyz answers 503 within its time limit, again and ag
   }
 });
 
-networkOnly('a database frozen from the start: the API answers 503 "unavailable" once the connection attempt times out (MariaDB/PostgreSQL: SQLite has no network to freeze)', async () => {
-  proxy!.setMode('freeze');
-  const instance = instanceOn({ ...t.config.database, host: proxy!.host, port: proxy!.port });
-  try {
-    const api = await request(instance.app).get('/api/v1/statuses').set('Authorization', 'Bearer tsr_not_a_real_token').expect(503);
-    expect(api.body.error.code).toBe('unavailable');
-    const page = await request(instance.app).get('/admin/login').expect(503);
-    expect(page.text).toContain('Temporarily unavailable');
-  } finally {
-    proxy!.setMode('pass');
-    await instance.stop();
-  }
-});
+networkOnly(
+  'a database frozen from the start: the API answers 503 "unavailable" once the connection attempt times out (MariaDB/PostgreSQL: SQLite has no network to freeze)',
+  async () => {
+    proxy!.setMode('freeze');
+    const instance = instanceOn({ ...t.config.database, host: proxy!.host, port: proxy!.port });
+    try {
+      const api = await request(instance.app)
+        .get('/api/v1/statuses')
+        .set('Authorization', 'Bearer tsr_not_a_real_token')
+        .expect(503);
+      expect(api.body.error.code).toBe('unavailable');
+      const page = await request(instance.app).get('/admin/login').expect(503);
+      expect(page.text).toContain('Temporarily unavailable');
+    } finally {
+      proxy!.setMode('pass');
+      await instance.stop();
+    }
+  },
+);

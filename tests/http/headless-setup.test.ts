@@ -14,10 +14,14 @@ beforeAll(async () => {
 afterAll(async () => tdb.drop());
 
 function setup(args: string[], env: Record<string, string>) {
-  return run(process.execPath, [fromRoot('node_modules', 'tsx', 'dist', 'cli.mjs'), fromRoot('src', 'cli', 'setup.ts'), ...args], {
-    cwd: fromRoot(),
-    env: { ...process.env, ...env },
-  }).then(
+  return run(
+    process.execPath,
+    [fromRoot('node_modules', 'tsx', 'dist', 'cli.mjs'), fromRoot('src', 'cli', 'setup.ts'), ...args],
+    {
+      cwd: fromRoot(),
+      env: { ...process.env, ...env },
+    },
+  ).then(
     (r) => ({ code: 0, out: r.stdout + r.stderr }),
     (e: { code: number; stdout: string; stderr: string }) => ({ code: e.code, out: e.stdout + e.stderr }),
   );
@@ -27,7 +31,23 @@ test(`npm run setup installs on ${testDbKind} without the browser`, async () => 
   const configDir = tempDir('tessera-config-');
   const env = { TESSERA_CONFIG_DIR: configDir, TESSERA_DATA_DIR: tdb.dataDir };
   const db = tdb.config;
-  const dbArgs = db.client === 'sqlite' ? ['--db', 'sqlite'] : ['--db', db.client, '--db-host', db.host, '--db-port', String(db.port), '--db-name', db.database, '--db-user', db.user, '--db-password', db.password];
+  const dbArgs =
+    db.client === 'sqlite'
+      ? ['--db', 'sqlite']
+      : [
+          '--db',
+          db.client,
+          '--db-host',
+          db.host,
+          '--db-port',
+          String(db.port),
+          '--db-name',
+          db.database,
+          '--db-user',
+          db.user,
+          '--db-password',
+          db.password,
+        ];
 
   const weak = await setup([...dbArgs, '--admin-email', 'cli@example.com', '--admin-password', 'password'], env);
   expect(weak.code).toBe(1);

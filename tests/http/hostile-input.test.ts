@@ -6,7 +6,13 @@
  */
 import request from 'supertest';
 import { apiAs, apiTokenFor, customerTicket } from '../helpers/api-client';
-import { adminCredentials, csrfFrom, signedInAgent, useInstalledApp, type InstalledApp } from '../helpers/installed-app';
+import {
+  adminCredentials,
+  csrfFrom,
+  signedInAgent,
+  useInstalledApp,
+  type InstalledApp,
+} from '../helpers/installed-app';
 import { submitForm, validTicket } from '../helpers/portal';
 
 let t: InstalledApp;
@@ -21,7 +27,10 @@ test('an owner or category that is not one of the list is refused beside the fie
   const before = await t.db('tickets').where({ id }).first('owner_id', 'category_id');
   for (const field of ['owner', 'category']) {
     for (const value of notIds) {
-      const res = await admin.post(`/admin/tickets/${id}/properties`).type('form').send({ _csrf: token, [field]: value });
+      const res = await admin
+        .post(`/admin/tickets/${id}/properties`)
+        .type('form')
+        .send({ _csrf: token, [field]: value });
       expect([field, value, res.status]).toEqual([field, value, 400]);
     }
   }
@@ -50,10 +59,22 @@ test('a category number beyond any id is a form error on the portal, the staff f
   expect(portal.status).toBe(400);
   const admin = await signedInAgent(t, adminCredentials);
   const page = await admin.get('/admin/tickets/new').expect(200);
-  const staffForm = await admin.post(`/admin/tickets/new?_csrf=${encodeURIComponent(csrfFrom(page.text))}`).field('name', 'Carla').field('email', 'carla@example.net').field('category', '2147483648').field('subject', 'Phone call').field('message', 'Called about the printer.');
+  const staffForm = await admin
+    .post(`/admin/tickets/new?_csrf=${encodeURIComponent(csrfFrom(page.text))}`)
+    .field('name', 'Carla')
+    .field('email', 'carla@example.net')
+    .field('category', '2147483648')
+    .field('subject', 'Phone call')
+    .field('message', 'Called about the printer.');
   expect(staffForm.status).toBe(400);
   const api = apiAs(t, await apiTokenFor(t, adminCredentials.email));
-  const viaApi = await api.post('/tickets', { name: 'Carla', email: 'carla@example.net', category: 2147483648, subject: 'Printer', message: 'Broken.' });
+  const viaApi = await api.post('/tickets', {
+    name: 'Carla',
+    email: 'carla@example.net',
+    category: 2147483648,
+    subject: 'Printer',
+    message: 'Broken.',
+  });
   expect(viaApi.status).toBe(400);
 });
 
@@ -65,8 +86,16 @@ test('a NUL character anywhere in a form, a query or a JSON body is a 400 before
   await admin.post(`/admin/tickets/${id}/properties`).type('form').send({ _csrf: token, status: nul }).expect(400);
   await admin.post(`/admin/tickets/${id}/properties`).type('form').send({ _csrf: token, priority: nul }).expect(400);
   await admin.post(`/admin/tickets/${id}/tags/remove`).type('form').send({ _csrf: token, tag: nul }).expect(400);
-  await admin.post('/admin/tickets/bulk').type('form').send({ _csrf: token, action: 'status', value: nul, ids: String(id) }).expect(400);
-  await admin.post(`/admin/tickets/${id}/reply?_csrf=${encodeURIComponent(token)}`).field('message', 'Hello').field('status', nul).expect(400);
+  await admin
+    .post('/admin/tickets/bulk')
+    .type('form')
+    .send({ _csrf: token, action: 'status', value: nul, ids: String(id) })
+    .expect(400);
+  await admin
+    .post(`/admin/tickets/${id}/reply?_csrf=${encodeURIComponent(token)}`)
+    .field('message', 'Hello')
+    .field('status', nul)
+    .expect(400);
   await admin.get(`/admin/tickets?tag=${encodeURIComponent(nul)}`).expect(400);
   await admin.get(`/admin/tickets?q=${encodeURIComponent(nul)}`).expect(400);
   const api = apiAs(t, await apiTokenFor(t, adminCredentials.email));

@@ -9,7 +9,15 @@ import { createTestDatabase, testDbKind, type TestDatabase } from '../helpers/te
 import { startSmtpSink, unusedPort, type SmtpSink } from '../helpers/smtp-sink';
 import request from 'supertest';
 import { createTestMailLimit, testMailLimits } from '../../src/setup/test-mail-limit';
-import { adminForm, basicsForm, databaseForm, freshTessera, postStep, throughDatabase, type WizardEnv } from '../helpers/wizard';
+import {
+  adminForm,
+  basicsForm,
+  databaseForm,
+  freshTessera,
+  postStep,
+  throughDatabase,
+  type WizardEnv,
+} from '../helpers/wizard';
 
 /*
  * Issue 14: the wizard's optional e-mail step (with a test mail through a real SMTP server on
@@ -32,7 +40,14 @@ afterEach(async () => {
   await tdb.drop();
 });
 
-const smtpForm = () => ({ host: '127.0.0.1', port: String(sink.port), security: 'none', user: 'mailer', password: 'right secret', from: 'help@acme.example' });
+const smtpForm = () => ({
+  host: '127.0.0.1',
+  port: String(sink.port),
+  security: 'none',
+  user: 'mailer',
+  password: 'right secret',
+  from: 'help@acme.example',
+});
 
 /** The installed help desk's database and settings (read with the secret the install generated). */
 async function withInstalled(check: (db: Knex, settings: SettingsService) => Promise<void>) {
@@ -81,7 +96,15 @@ test('the e-mail step sends a test mail through the SMTP server and reports what
 
 test('bad e-mail settings are shown beside their fields', async () => {
   await toMailStep();
-  const res = await postStep(w.agent, 'mail', { host: 'smtp host<script>', port: '70000', security: 'carrier-pigeon', user: 'u', password: 'p', from: 'not-an-address', action: 'continue' });
+  const res = await postStep(w.agent, 'mail', {
+    host: 'smtp host<script>',
+    port: '70000',
+    security: 'carrier-pigeon',
+    user: 'u',
+    password: 'p',
+    from: 'not-an-address',
+    action: 'continue',
+  });
   expect(res.status).toBe(400);
   for (const field of ['host', 'port', 'security', 'from']) expect(res.text).toContain(`href="#${field}"`);
   expect(res.text).not.toContain('<script>');
@@ -89,7 +112,12 @@ test('bad e-mail settings are shown beside their fields', async () => {
   expect(noTo.status).toBe(400);
   expect(noTo.text).toContain('href="#port"');
   // A list where text belongs is refused like any bad value.
-  const list = await w.agent.post('/install/mail').type('form').send(`_csrf=${encodeURIComponent(/name="_csrf" value="([^"]+)"/.exec(noTo.text)![1]!)}&host=a&host=b&port=25&security=none&from=a%40b.example&action=continue`);
+  const list = await w.agent
+    .post('/install/mail')
+    .type('form')
+    .send(
+      `_csrf=${encodeURIComponent(/name="_csrf" value="([^"]+)"/.exec(noTo.text)![1]!)}&host=a&host=b&port=25&security=none&from=a%40b.example&action=continue`,
+    );
   expect(list.status).toBe(400);
   // Nothing is kept: the admin step is still out of reach.
   await w.agent.get('/install/admin').expect(303).expect('Location', '/install/mail');
@@ -111,7 +139,10 @@ test('the test mail goes only to the support address of the basics step, whateve
 test('test mails are limited per wizard and per client address; past the limit nothing is sent', async () => {
   await toMailStep();
   const before = sink.received.length;
-  for (let i = 0; i < testMailLimits.perWizard.max; i++) expect((await postStep(w.agent, 'mail', { ...smtpForm(), action: 'test' })).text).toContain('data-mail-test="sent"');
+  for (let i = 0; i < testMailLimits.perWizard.max; i++)
+    expect((await postStep(w.agent, 'mail', { ...smtpForm(), action: 'test' })).text).toContain(
+      'data-mail-test="sent"',
+    );
   const over = await postStep(w.agent, 'mail', { ...smtpForm(), action: 'test' });
   expect(over.status).toBe(429);
   expect(Number(over.headers['retry-after'])).toBeGreaterThan(0);
@@ -121,14 +152,20 @@ test('test mails are limited per wizard and per client address; past the limit n
   expect(sink.received.length).toBe(before + testMailLimits.perWizard.max);
 
   // A new wizard (the cookie thrown away) from the same address gets only what is left of the client's limit.
-  const other = request.agent((req: Parameters<typeof w.tessera.handle>[0], res: Parameters<typeof w.tessera.handle>[1]) => w.tessera.handle(req, res));
+  const other = request.agent(
+    (req: Parameters<typeof w.tessera.handle>[0], res: Parameters<typeof w.tessera.handle>[1]) =>
+      w.tessera.handle(req, res),
+  );
   expect((await throughDatabase(other, tdb.config)).headers.location).toBe('/install/basics');
   expect((await postStep(other, 'basics', basicsForm)).headers.location).toBe('/install/mail');
   const left = testMailLimits.perClient.max - testMailLimits.perWizard.max - 1;
-  for (let i = 0; i < left; i++) expect((await postStep(other, 'mail', { ...smtpForm(), action: 'test' })).status).toBe(200);
+  for (let i = 0; i < left; i++)
+    expect((await postStep(other, 'mail', { ...smtpForm(), action: 'test' })).status).toBe(200);
   expect((await postStep(other, 'mail', { ...smtpForm(), action: 'test' })).status).toBe(429);
   expect(sink.received.length).toBe(before + testMailLimits.perClient.max - 1);
-  expect((await postStep(w.agent, 'mail', { ...smtpForm(), action: 'continue' })).headers.location).toBe('/install/admin');
+  expect((await postStep(w.agent, 'mail', { ...smtpForm(), action: 'continue' })).headers.location).toBe(
+    '/install/admin',
+  );
 });
 
 test('the limit counts in fixed windows and forgets them when they end', () => {
@@ -146,14 +183,20 @@ test('the limit counts in fixed windows and forgets them when they end', () => {
 
 test('saved e-mail settings become the sending settings, the password stored encrypted as the settings page stores it', async () => {
   await toMailStep();
-  expect((await postStep(w.agent, 'mail', { ...smtpForm(), action: 'continue' })).headers.location).toBe('/install/admin');
+  expect((await postStep(w.agent, 'mail', { ...smtpForm(), action: 'continue' })).headers.location).toBe(
+    '/install/admin',
+  );
   const admin = await w.agent.get('/install/admin').expect(200);
   // Issue 14 item 8: the administrator's own address is asked for, not copied from the support mailbox.
   expect(admin.text).not.toContain('value="help@acme.example"');
   expect((await postStep(w.agent, 'admin', adminForm)).status).toBe(200);
 
   await withInstalled(async (db, settings) => {
-    const stored = Object.fromEntries((await db('settings').where('key', 'like', 'mail.%').select('key', 'value')).map((r: { key: string; value: string }) => [r.key, JSON.parse(r.value)]));
+    const stored = Object.fromEntries(
+      (await db('settings').where('key', 'like', 'mail.%').select('key', 'value')).map(
+        (r: { key: string; value: string }) => [r.key, JSON.parse(r.value)],
+      ),
+    );
     expect(stored['mail.transport']).toBe('smtp');
     expect(stored['mail.smtpHost']).toBe('127.0.0.1');
     expect(stored['mail.smtpPort']).toBe(sink.port);
@@ -182,7 +225,15 @@ test('a connection error is shown beside the field it is about', async () => {
   expect(connectionErrorField('install.database.errors.driverMissing')).toBe('client');
   await postStep(w.agent, 'welcome', { accept: 'yes' });
   await postStep(w.agent, 'checks', {});
-  const res = await postStep(w.agent, 'database', { client: 'mysql', host: '127.0.0.1', port: String(await unusedPort()), database: 'tessera', user: 'root', password: '', action: 'test' });
+  const res = await postStep(w.agent, 'database', {
+    client: 'mysql',
+    host: '127.0.0.1',
+    port: String(await unusedPort()),
+    database: 'tessera',
+    user: 'root',
+    password: '',
+    action: 'test',
+  });
   expect(res.status).toBe(400);
   expect(res.text).toContain('href="#host"');
   expect(res.text).toContain('id="host-error"');
@@ -190,15 +241,23 @@ test('a connection error is shown beside the field it is about', async () => {
 });
 
 const serverDb = testDbKind === 'sqlite' ? test.skip : test;
-serverDb.each(['en', 'sk', 'ru', 'hu', 'lv'])('a wrong database password is reported beside the password field (%s)', async (lang) => {
-  await w.agent.get(`/install/welcome?lang=${lang}`).expect(200);
-  await postStep(w.agent, 'welcome', { accept: 'yes' });
-  await postStep(w.agent, 'checks', {});
-  // A user the server does not know: refused even where the test server trusts every password.
-  const res = await postStep(w.agent, 'database', { ...databaseForm(tdb.config), user: 'tessera_nobody', password: 'certainly-not-the-password', action: 'test' });
-  expect(res.status).toBe(400);
-  expect(res.text).toContain(`lang="${lang}"`);
-  expect(res.text).toContain('href="#password"');
-  expect(res.text).toContain('id="password-error"');
-  expect(res.text).not.toContain('id="client-error"');
-});
+serverDb.each(['en', 'sk', 'ru', 'hu', 'lv'])(
+  'a wrong database password is reported beside the password field (%s)',
+  async (lang) => {
+    await w.agent.get(`/install/welcome?lang=${lang}`).expect(200);
+    await postStep(w.agent, 'welcome', { accept: 'yes' });
+    await postStep(w.agent, 'checks', {});
+    // A user the server does not know: refused even where the test server trusts every password.
+    const res = await postStep(w.agent, 'database', {
+      ...databaseForm(tdb.config),
+      user: 'tessera_nobody',
+      password: 'certainly-not-the-password',
+      action: 'test',
+    });
+    expect(res.status).toBe(400);
+    expect(res.text).toContain(`lang="${lang}"`);
+    expect(res.text).toContain('href="#password"');
+    expect(res.text).toContain('id="password-error"');
+    expect(res.text).not.toContain('id="client-error"');
+  },
+);

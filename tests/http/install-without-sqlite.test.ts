@@ -17,9 +17,14 @@ test('without better-sqlite3 the server check says what SQLite needs and still l
   await postStep(w.agent, 'welcome', { accept: 'yes' });
   const checks = await w.agent.get('/install/checks').expect(200);
   expect(checks.text).toContain('Everything needed is in place.');
-  expect(checks.text).toMatch(/check--warn">[\s\S]*?SQLite driver[\s\S]*?Not available[\s\S]*?SQLite needs the better-sqlite3 module[\s\S]*?npm ci --omit=dev/);
+  expect(checks.text).toMatch(
+    /check--warn">[\s\S]*?SQLite driver[\s\S]*?Not available[\s\S]*?SQLite needs the better-sqlite3 module[\s\S]*?npm ci --omit=dev/,
+  );
   expect(checks.text).toMatch(/check--ok">[\s\S]*?MySQL \/ MariaDB driver/);
-  const next = await w.agent.post('/install/checks').type('form').send({ _csrf: csrfFrom(checks.text) });
+  const next = await w.agent
+    .post('/install/checks')
+    .type('form')
+    .send({ _csrf: csrfFrom(checks.text) });
   expect(next.status).toBe(303);
   expect(next.headers.location).toBe('/install/database');
 });

@@ -6,7 +6,18 @@ import { migrateLatest } from '../../src/db/migrate';
 import { installFresh } from '../../src/setup/installer';
 import { csrfFrom, signIn } from '../helpers/installed-app';
 import { adminConnection, createTestDatabase, testDbKind, type TestDatabase } from '../helpers/test-db';
-import { adminForm, basicsForm, databaseForm, freshTessera, freshTesseraSharing, postStep, runWizard, throughBasics, throughDatabase, type WizardEnv } from '../helpers/wizard';
+import {
+  adminForm,
+  basicsForm,
+  databaseForm,
+  freshTessera,
+  freshTesseraSharing,
+  postStep,
+  runWizard,
+  throughBasics,
+  throughDatabase,
+  type WizardEnv,
+} from '../helpers/wizard';
 
 let tdb: TestDatabase;
 let w: WizardEnv;
@@ -53,7 +64,10 @@ test(`the wizard installs Tessera on ${testDbKind}, then locks itself`, async ()
     await w.agent.get(url).expect(404);
   }
   // Replayed wizard POSTs after the install change nothing.
-  const replay = await w.agent.post('/install/admin').type('form').send({ ...adminForm, email: 'intruder@example.com' });
+  const replay = await w.agent
+    .post('/install/admin')
+    .type('form')
+    .send({ ...adminForm, email: 'intruder@example.com' });
   expect(replay.status).toBe(404);
   expect(await countRows('staff_users')).toBe(1);
 
@@ -88,7 +102,9 @@ test('arrays where strings are expected get a clear error, not a crash', async (
   const res = await w.agent
     .post('/install/basics')
     .type('form')
-    .send(`_csrf=${encodeURIComponent(token)}&name=A&name=B&url=http://x.example&email=a@example.com&timezone=UTC&language=en&language=sk`);
+    .send(
+      `_csrf=${encodeURIComponent(token)}&name=A&name=B&url=http://x.example&email=a@example.com&timezone=UTC&language=en&language=sk`,
+    );
   expect(res.status).toBe(400);
   expect(res.text).toContain('There is a problem');
   expect(res.text).toContain('href="#name"');
@@ -97,7 +113,13 @@ test('arrays where strings are expected get a clear error, not a crash', async (
 
 test('bad help desk basics are shown beside their fields with the values kept', async () => {
   await throughDatabase(w.agent, tdb.config);
-  const res = await postStep(w.agent, 'basics', { name: '<script>alert(1)</script>', url: 'javascript:alert(1)', email: 'not-an-email', timezone: 'Mars/Olympus', language: 'xx' });
+  const res = await postStep(w.agent, 'basics', {
+    name: '<script>alert(1)</script>',
+    url: 'javascript:alert(1)',
+    email: 'not-an-email',
+    timezone: 'Mars/Olympus',
+    language: 'xx',
+  });
   expect(res.status).toBe(400);
   expect(res.text).toContain('Enter an address that starts with http:// or https://.');
   expect(res.text).toContain('Enter an e-mail address like name@example.com.');
@@ -129,10 +151,26 @@ test('a weak administrator password is refused and nothing is created', async ()
 test('an unreachable database server is explained', async () => {
   await postStep(w.agent, 'welcome', { accept: 'yes' });
   await postStep(w.agent, 'checks', {});
-  const res = await postStep(w.agent, 'database', { client: 'mysql', host: '127.0.0.1', port: '1', database: 'tessera', user: 'root', password: '', action: 'test' });
+  const res = await postStep(w.agent, 'database', {
+    client: 'mysql',
+    host: '127.0.0.1',
+    port: '1',
+    database: 'tessera',
+    user: 'root',
+    password: '',
+    action: 'test',
+  });
   expect(res.status).toBe(400);
   expect(res.text).toContain('Nothing answered at that host and port');
-  const badPort = await postStep(w.agent, 'database', { client: 'postgres', host: 'db host', port: '70000', database: 'x;drop', user: 'u', password: '', action: 'test' });
+  const badPort = await postStep(w.agent, 'database', {
+    client: 'postgres',
+    host: 'db host',
+    port: '70000',
+    database: 'x;drop',
+    user: 'u',
+    password: '',
+    action: 'test',
+  });
   expect(badPort.status).toBe(400);
   expect(badPort.text).toContain('Enter a port number between 1 and 65535.');
   expect(badPort.text).toContain('Enter a host name or IP address without spaces.');
@@ -146,7 +184,10 @@ test('a database that already holds Tessera is not installed over; an admin may 
     const res = await throughDatabase(second.agent, tdb.config);
     expect(res.headers.location).toBe('/install/existing');
     await second.agent.get('/install/basics').expect(303).expect('Location', '/install/database');
-    const wrong = await postStep(second.agent, 'existing', { email: adminForm.email, password: 'not the password at all' });
+    const wrong = await postStep(second.agent, 'existing', {
+      email: adminForm.email,
+      password: 'not the password at all',
+    });
     expect(wrong.status).toBe(400);
     expect(wrong.text).toContain('This is not an administrator of that help desk');
     const ok = await postStep(second.agent, 'existing', { email: adminForm.email, password: adminForm.password });
@@ -174,15 +215,24 @@ test('a half-finished earlier run does not block a new one', async () => {
 });
 
 test('two visitors finishing at the same moment produce one install', async () => {
-  const other = request.agent((req: Parameters<typeof w.tessera.handle>[0], res: Parameters<typeof w.tessera.handle>[1]) => w.tessera.handle(req, res));
+  const other = request.agent(
+    (req: Parameters<typeof w.tessera.handle>[0], res: Parameters<typeof w.tessera.handle>[1]) =>
+      w.tessera.handle(req, res),
+  );
   for (const agent of [w.agent, other]) {
     await throughDatabase(agent, tdb.config);
     await throughBasics(agent);
   }
   const tokens = await Promise.all([w.agent, other].map(async (a) => csrfFrom((await a.get('/install/admin')).text)));
   const [a, b] = await Promise.all([
-    w.agent.post('/install/admin').type('form').send({ _csrf: tokens[0], ...adminForm }),
-    other.post('/install/admin').type('form').send({ _csrf: tokens[1], ...adminForm, email: 'second@acme.example' }),
+    w.agent
+      .post('/install/admin')
+      .type('form')
+      .send({ _csrf: tokens[0], ...adminForm }),
+    other
+      .post('/install/admin')
+      .type('form')
+      .send({ _csrf: tokens[1], ...adminForm, email: 'second@acme.example' }),
   ]);
   const statuses = [a.status, b.status].sort();
   expect(statuses[0]).toBe(200);
@@ -198,7 +248,12 @@ serverOnly('a wrong database password and a user without CREATE privilege are ex
   await postStep(w.agent, 'checks', {});
   const form = databaseForm(tdb.config);
   // A server that trusts local connections accepts any password, so the user is unknown too.
-  const wrong = await postStep(w.agent, 'database', { ...form, user: 'no_such_user', password: 'definitely-wrong', action: 'test' });
+  const wrong = await postStep(w.agent, 'database', {
+    ...form,
+    user: 'no_such_user',
+    password: 'definitely-wrong',
+    action: 'test',
+  });
   expect(wrong.status).toBe(400);
   expect(wrong.text).toContain('The server refused the user name or password');
 
@@ -224,7 +279,9 @@ serverOnly('a wrong database password and a user without CREATE privilege are ex
     expect(await dbAdmin.schema.hasTable('settings')).toBe(false);
   } finally {
     await dbAdmin.destroy();
-    await admin.raw(testDbKind === 'mysql' ? `DROP USER IF EXISTS '${user}'@'%'` : `DROP ROLE IF EXISTS ${user}`).catch(() => undefined);
+    await admin
+      .raw(testDbKind === 'mysql' ? `DROP USER IF EXISTS '${user}'@'%'` : `DROP ROLE IF EXISTS ${user}`)
+      .catch(() => undefined);
     await admin.destroy();
   }
 });
@@ -248,10 +305,21 @@ test('an install that fails midway is undone and can simply be run again', async
   const ctx = { env: w.env, configDir: w.configDir, version: 'test', now: () => Date.now() };
   const plan = { database: tdb.config, basics: { ...basicsForm, language: 'en' as const }, admin: adminForm };
   // The clock fails once the migrations have run, in the middle of writing the initial data.
-  await expect(installFresh({ ...ctx, now: () => { throw new Error('power cut'); } }, plan)).rejects.toThrow('power cut');
+  await expect(
+    installFresh(
+      {
+        ...ctx,
+        now: () => {
+          throw new Error('power cut');
+        },
+      },
+      plan,
+    ),
+  ).rejects.toThrow('power cut');
   const db = createKnex(tdb.config, tdb.dataDir);
   try {
-    for (const table of ['settings', 'staff_users', 'tickets', 'bans', 'tessera_migrations']) expect([table, await db.schema.hasTable(table)]).toEqual([table, false]);
+    for (const table of ['settings', 'staff_users', 'tickets', 'bans', 'tessera_migrations'])
+      expect([table, await db.schema.hasTable(table)]).toEqual([table, false]);
   } finally {
     await db.destroy();
   }
@@ -266,7 +334,11 @@ test('once one process has installed, the wizard closes in every other process t
     await other.agent.get('/install/welcome').expect(200);
     expect((await runWizard(w.agent, tdb.config)).status).toBe(200);
     await other.agent.get('/install/welcome').expect(404);
-    await other.agent.post('/install/database').type('form').send({ client: 'mysql', host: '10.0.0.1', port: '3306' }).expect(404);
+    await other.agent
+      .post('/install/database')
+      .type('form')
+      .send({ client: 'mysql', host: '10.0.0.1', port: '3306' })
+      .expect(404);
     await other.agent.get('/helpdesk').expect(200);
   } finally {
     await other.close();
@@ -278,10 +350,23 @@ test('lists and unknown host names on the database and existing steps get clear 
   await postStep(w.agent, 'checks', {});
   const page = await w.agent.get('/install/database');
   const token = csrfFrom(page.text);
-  const lists = await w.agent.post('/install/database').type('form').send(`_csrf=${encodeURIComponent(token)}&client=mysql&client=postgres&host=a&host=b&port=3306&database=x&user=u&password=p`);
+  const lists = await w.agent
+    .post('/install/database')
+    .type('form')
+    .send(
+      `_csrf=${encodeURIComponent(token)}&client=mysql&client=postgres&host=a&host=b&port=3306&database=x&user=u&password=p`,
+    );
   expect(lists.status).toBe(400);
   expect(lists.text).toContain('There is a problem');
-  const unknown = await postStep(w.agent, 'database', { client: 'postgres', host: 'no-such-host.invalid', port: '5432', database: 'x', user: 'u', password: 'p', action: 'test' });
+  const unknown = await postStep(w.agent, 'database', {
+    client: 'postgres',
+    host: 'no-such-host.invalid',
+    port: '5432',
+    database: 'x',
+    user: 'u',
+    password: 'p',
+    action: 'test',
+  });
   expect(unknown.status).toBe(400);
   expect(unknown.text).toContain('The host name could not be found');
 });

@@ -15,20 +15,40 @@ import { utc, setClock as moveClock, signedInAdmin } from '../helpers/sla';
 const mockBroken = { tickets: new Set<number>(), clocks: new Set<number>(), resync: false };
 const boom = () => Promise.reject(new Error('broken row'));
 jest.mock('../../src/auto-close/auto-close.service', () => {
-  const actual = jest.requireActual<typeof import('../../src/auto-close/auto-close.service')>('../../src/auto-close/auto-close.service');
-  return { ...actual, autoCloseTicket: (deps: never, due: { ticketId: number; closeAt: number }, now: number) => (mockBroken.tickets.has(due.ticketId) ? boom() : actual.autoCloseTicket(deps, due, now)) };
+  const actual = jest.requireActual<typeof import('../../src/auto-close/auto-close.service')>(
+    '../../src/auto-close/auto-close.service',
+  );
+  return {
+    ...actual,
+    autoCloseTicket: (deps: never, due: { ticketId: number; closeAt: number }, now: number) =>
+      mockBroken.tickets.has(due.ticketId) ? boom() : actual.autoCloseTicket(deps, due, now),
+  };
 });
 jest.mock('../../src/sla/escalations.service', () => {
-  const actual = jest.requireActual<typeof import('../../src/sla/escalations.service')>('../../src/sla/escalations.service');
-  return { ...actual, escalateDueClock: (deps: never, due: { clockId: number; nextAt: number }, now: number) => (mockBroken.clocks.has(due.clockId) ? boom() : actual.escalateDueClock(deps, due, now)) };
+  const actual = jest.requireActual<typeof import('../../src/sla/escalations.service')>(
+    '../../src/sla/escalations.service',
+  );
+  return {
+    ...actual,
+    escalateDueClock: (deps: never, due: { clockId: number; nextAt: number }, now: number) =>
+      mockBroken.clocks.has(due.clockId) ? boom() : actual.escalateDueClock(deps, due, now),
+  };
 });
 jest.mock('../../src/sla/sla-clocks', () => {
   const actual = jest.requireActual<typeof import('../../src/sla/sla-clocks')>('../../src/sla/sla-clocks');
-  return { ...actual, syncTicketClocks: (trx: never, ticketId: number, now: number) => (mockBroken.tickets.has(ticketId) ? boom() : actual.syncTicketClocks(trx, ticketId, now)) };
+  return {
+    ...actual,
+    syncTicketClocks: (trx: never, ticketId: number, now: number) =>
+      mockBroken.tickets.has(ticketId) ? boom() : actual.syncTicketClocks(trx, ticketId, now),
+  };
 });
 jest.mock('../../src/jobs/sla-resync', () => {
   const actual = jest.requireActual<typeof import('../../src/jobs/sla-resync')>('../../src/jobs/sla-resync');
-  return { ...actual, resyncSlaClocks: (...args: Parameters<typeof actual.resyncSlaClocks>) => (mockBroken.resync ? boom() : actual.resyncSlaClocks(...args)) };
+  return {
+    ...actual,
+    resyncSlaClocks: (...args: Parameters<typeof actual.resyncSlaClocks>) =>
+      mockBroken.resync ? boom() : actual.resyncSlaClocks(...args),
+  };
 });
 
 let t: InstalledApp;
@@ -50,38 +70,96 @@ async function newTicket(subject: string): Promise<number> {
 async function urgentTicket(subject: string): Promise<number> {
   const id = await newTicket(subject);
   const { agent, token } = await admin();
-  await agent.post(`/admin/tickets/${id}/properties`).type('form').send({ _csrf: token, priority: 'urgent' }).expect(303);
+  await agent
+    .post(`/admin/tickets/${id}/properties`)
+    .type('form')
+    .send({ _csrf: token, priority: 'urgent' })
+    .expect(303);
   return id;
 }
 async function answeredTicket(subject: string): Promise<number> {
   const id = await newTicket(subject);
   const { agent, token } = await admin();
-  await agent.post(`/admin/tickets/${id}/reply?_csrf=${encodeURIComponent(token)}`).field('message', 'Does it work now?').field('status', 'replied').expect(303);
+  await agent
+    .post(`/admin/tickets/${id}/reply?_csrf=${encodeURIComponent(token)}`)
+    .field('message', 'Does it work now?')
+    .field('status', 'replied')
+    .expect(303);
   return id;
 }
-const clockIdOf = async (ticketId: number) => Number((await t.db('sla_escalation_due').where({ ticket_id: ticketId }).first<{ clock_id: number }>('clock_id'))!.clock_id);
+const clockIdOf = async (ticketId: number) =>
+  Number(
+    (await t.db('sla_escalation_due').where({ ticket_id: ticketId }).first<{ clock_id: number }>('clock_id'))!.clock_id,
+  );
 const nextAtOf = async (ticketId: number) => {
-  const row = await t.db('sla_escalation_due').where({ ticket_id: ticketId }).first<{ next_at: number | string } | undefined>('next_at');
+  const row = await t
+    .db('sla_escalation_due')
+    .where({ ticket_id: ticketId })
+    .first<{ next_at: number | string } | undefined>('next_at');
   return row ? Number(row.next_at) : null;
 };
 const closeAtOf = async (ticketId: number) => {
-  const row = await t.db('ticket_auto_close').where({ ticket_id: ticketId }).first<{ close_at: number | string } | undefined>('close_at');
+  const row = await t
+    .db('ticket_auto_close')
+    .where({ ticket_id: ticketId })
+    .first<{ close_at: number | string } | undefined>('close_at');
   return row ? Number(row.close_at) : null;
 };
-const escalated = async (ticketId: number) => Number((await t.db('ticket_events').where({ ticket_id: ticketId, type: 'sla.escalated' }).count<Array<{ n: number }>>({ n: '*' }))[0]!.n);
-const statusOf = async (id: number) => (await t.db('tickets as t').join('statuses as s', 's.id', 't.status_id').where('t.id', id).first<{ key: string }>('s.key'))!.key;
+const escalated = async (ticketId: number) =>
+  Number(
+    (
+      await t
+        .db('ticket_events')
+        .where({ ticket_id: ticketId, type: 'sla.escalated' })
+        .count<Array<{ n: number }>>({ n: '*' })
+    )[0]!.n,
+  );
+const statusOf = async (id: number) =>
+  (await t
+    .db('tickets as t')
+    .join('statuses as s', 's.id', 't.status_id')
+    .where('t.id', id)
+    .first<{ key: string }>('s.key'))!.key;
 const addLevel = async (percent: string) => {
   const { agent, token } = await admin();
-  await agent.post(`/admin/sla/policies/${policyId}/escalations`).type('form').send({ _csrf: token, level_kind: 'first', level_percent: percent, level_action: 'notify_staff', level_staff: String(adminId) }).expect(303);
-  return Number((await t.db('sla_escalation_levels').where({ policy_id: policyId, at_percent: Number(percent) }).first<{ id: number }>('id'))!.id);
+  await agent
+    .post(`/admin/sla/policies/${policyId}/escalations`)
+    .type('form')
+    .send({
+      _csrf: token,
+      level_kind: 'first',
+      level_percent: percent,
+      level_action: 'notify_staff',
+      level_staff: String(adminId),
+    })
+    .expect(303);
+  return Number(
+    (await t
+      .db('sla_escalation_levels')
+      .where({ policy_id: policyId, at_percent: Number(percent) })
+      .first<{ id: number }>('id'))!.id,
+  );
 };
 
 beforeAll(async () => {
   setClock(utc(2026, 12, 1, 6));
   const { agent, token } = await admin();
   const urgent = Number((await t.db('priorities').where({ key: 'urgent' }).first<{ id: number }>('id'))!.id);
-  adminId = Number((await t.db('staff_users').where({ email: adminCredentials.email }).first<{ id: number }>('id'))!.id);
-  await agent.post('/admin/sla/policies').type('form').send({ _csrf: token, name: 'Urgent', position: '1', [`first_${urgent}`]: '1:00', [`resolution_${urgent}`]: '8:00', is_active: 'yes' }).expect(303);
+  adminId = Number(
+    (await t.db('staff_users').where({ email: adminCredentials.email }).first<{ id: number }>('id'))!.id,
+  );
+  await agent
+    .post('/admin/sla/policies')
+    .type('form')
+    .send({
+      _csrf: token,
+      name: 'Urgent',
+      position: '1',
+      [`first_${urgent}`]: '1:00',
+      [`resolution_${urgent}`]: '8:00',
+      is_active: 'yes',
+    })
+    .expect(303);
   policyId = Number((await t.db('sla_policies').first<{ id: number }>('id'))!.id);
   await addLevel('80');
   await resyncSlaClocks(t.services);
@@ -132,7 +210,10 @@ test('adding or removing a level re-plans the open tickets through the resync jo
   expect(await resyncSlaClocks(t.services)).toBeGreaterThanOrEqual(1);
   expect(logged).toHaveBeenCalledWith(expect.objectContaining({ ticketId: a }), expect.any(String));
   logged.mockRestore();
-  const state = (await t.db('resync_passes').where({ name: 'sla-resync' }).first<{ revision: number | string; synced_revision: number | string }>('revision', 'synced_revision'))!;
+  const state = (await t
+    .db('resync_passes')
+    .where({ name: 'sla-resync' })
+    .first<{ revision: number | string; synced_revision: number | string }>('revision', 'synced_revision'))!;
   expect(Number(state.synced_revision)).toBe(Number(state.revision)); // the pass went past the broken ticket
   const planned = (await nextAtOf(b))!;
   expect(planned).toBeLessThanOrEqual(created + 30 * MIN); // now the 50 % level comes first
@@ -140,18 +221,25 @@ test('adding or removing a level re-plans the open tickets through the resync jo
 
   mockBroken.tickets.clear();
   const { agent, token } = await admin();
-  await agent.post(`/admin/sla/policies/${policyId}/escalations/${level}/delete`).type('form').send({ _csrf: token }).expect(303);
+  await agent
+    .post(`/admin/sla/policies/${policyId}/escalations/${level}/delete`)
+    .type('form')
+    .send({ _csrf: token })
+    .expect(303);
   expect(await resyncSlaClocks(t.services)).toBeGreaterThanOrEqual(2);
   expect(await nextAtOf(b)).toBeGreaterThan(created + 40 * MIN);
   expect(await nextAtOf(a)).toBeGreaterThan(created + 40 * MIN);
 });
 
-test('tickets waiting from before the upgrade get a closing time, and a change of the desk\'s days moves the existing ones', async () => {
+test("tickets waiting from before the upgrade get a closing time, and a change of the desk's days moves the existing ones", async () => {
   const id = await answeredTicket('Waiting since before');
   await t.db('ticket_auto_close').where({ ticket_id: id }).del(); // as if it had been waiting before auto-close existed
   const other = await answeredTicket('Planned already');
   await resyncAutoClose(t.services); // the upgrade's pass (revision 1 from the migration)
-  const updatedAt = async (ticketId: number) => Number((await t.db('tickets').where({ id: ticketId }).first<{ updated_at: number | string }>('updated_at'))!.updated_at);
+  const updatedAt = async (ticketId: number) =>
+    Number(
+      (await t.db('tickets').where({ id: ticketId }).first<{ updated_at: number | string }>('updated_at'))!.updated_at,
+    );
   expect(await closeAtOf(id)).toBe((await updatedAt(id)) + 7 * DAY);
   expect(await resyncAutoClose(t.services)).toBe(0); // nothing changed since
 
@@ -167,15 +255,30 @@ test('tickets waiting from before the upgrade get a closing time, and a change o
   expect(await closeAtOf(id)).toBe((await updatedAt(id)) + 7 * DAY);
 
   // The ticket's category gets its own number of days: its waiting tickets follow.
-  const categoryId = Number((await t.db('tickets').where({ id }).first<{ category_id: number }>('category_id'))!.category_id);
+  const categoryId = Number(
+    (await t.db('tickets').where({ id }).first<{ category_id: number }>('category_id'))!.category_id,
+  );
   const agent = request.agent(t.app);
   await signIn(agent, adminCredentials);
   const page = (await agent.get(`/admin/categories/${categoryId}`).expect(200)).text;
-  const form = Object.fromEntries([...page.matchAll(/<input[^>]*name="([^"]+)"[^>]*value="([^"]*)"/g)].map((m) => [m[1]!, m[2]!.replace(/&amp;/g, '&')]));
-  await agent.post(`/admin/categories/${categoryId}`).type('form').send({ ...form, visibility: 'public', tier: '1', auto_assign: 'none', auto_close_days: '1' }).expect(303);
+  const form = Object.fromEntries(
+    [...page.matchAll(/<input[^>]*name="([^"]+)"[^>]*value="([^"]*)"/g)].map((m) => [
+      m[1]!,
+      m[2]!.replace(/&amp;/g, '&'),
+    ]),
+  );
+  await agent
+    .post(`/admin/categories/${categoryId}`)
+    .type('form')
+    .send({ ...form, visibility: 'public', tier: '1', auto_assign: 'none', auto_close_days: '1' })
+    .expect(303);
   expect(await resyncAutoClose(t.services)).toBeGreaterThanOrEqual(1);
   expect(await closeAtOf(id)).toBe(Math.max((await updatedAt(id)) + DAY, t.clock.now()));
-  await agent.post(`/admin/categories/${categoryId}`).type('form').send({ ...form, visibility: 'public', tier: '1', auto_assign: 'none', auto_close_days: '' }).expect(303);
+  await agent
+    .post(`/admin/categories/${categoryId}`)
+    .type('form')
+    .send({ ...form, visibility: 'public', tier: '1', auto_assign: 'none', auto_close_days: '' })
+    .expect(303);
   await resyncAutoClose(t.services);
 });
 
@@ -195,7 +298,10 @@ test('a job that throws as a whole does not stop the jobs after it in the same r
 test('a row that can neither be done nor moved on ends the run instead of being read again until the budget is spent', async () => {
   let reads = 0;
   const errors: string[] = [];
-  const logger = { ...t.services.logger, error: (_: unknown, msg: string) => void errors.push(msg) } as typeof t.services.logger;
+  const logger = {
+    ...t.services.logger,
+    error: (_: unknown, msg: string) => void errors.push(msg),
+  } as typeof t.services.logger;
   const done = await runLeasedBatch(
     { db: t.db, clock: t.clock, logger },
     {
@@ -219,11 +325,14 @@ test('the re-plan walks look at their budget after each batch read, even when th
   // Every ticket closed (as most are on a large desk): nothing to re-plan, only tickets to read.
   const closed = (await t.db('statuses').where({ key: 'closed' }).first<{ id: number }>('id'))!.id;
   await t.db('tickets').update({ status_id: closed });
-  const ids = (await t.db('tickets').orderBy('id').select<Array<{ id: number | string }>>('id')).map((r) => Number(r.id));
+  const ids = (await t.db('tickets').orderBy('id').select<Array<{ id: number | string }>>('id')).map((r) =>
+    Number(r.id),
+  );
   expect(ids.length).toBeGreaterThanOrEqual(2);
   await withTransaction(t.db, (trx) => bumpResyncRevision(trx, 'sla-resync', t.clock.now()));
   await t.services.settings.save({ 'tickets.autoCloseDays': 3 });
-  const cursorOf = async (name: string) => Number((await t.db('resync_passes').where({ name }).first<{ cursor: number | string }>('cursor'))!.cursor);
+  const cursorOf = async (name: string) =>
+    Number((await t.db('resync_passes').where({ name }).first<{ cursor: number | string }>('cursor'))!.cursor);
   expect(await resyncSlaClocks(t.services, { batch: 1, budgetMs: 0 })).toBe(0);
   expect(await cursorOf('sla-resync')).toBe(ids[0]); // one batch of one ticket read, then the spent budget ended the run
   expect(await resyncAutoClose(t.services, { batch: 1, budgetMs: 0 })).toBe(0);

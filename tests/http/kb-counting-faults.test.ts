@@ -17,8 +17,13 @@ beforeAll(async () => {
 
 const dailyGone = () => t.db.schema.renameTable('kb_article_daily', 'kb_article_daily_away');
 const dailyBack = () => t.db.schema.renameTable('kb_article_daily_away', 'kb_article_daily');
-const allTimeViews = async () => Number((await t.db('kb_article_stats').where({ article_id: id }).first('views'))!.views);
-const today = () => t.db('kb_article_daily').where({ article_id: id, day: kbDayOf(t.clock.now()) }).first('views', 'helpful', 'not_helpful');
+const allTimeViews = async () =>
+  Number((await t.db('kb_article_stats').where({ article_id: id }).first('views'))!.views);
+const today = () =>
+  t
+    .db('kb_article_daily')
+    .where({ article_id: id, day: kbDayOf(t.clock.now()) })
+    .first('views', 'helpful', 'not_helpful');
 
 test('a view that cannot be counted is logged, and the customer still reads the article', async () => {
   const warned = jest.spyOn(t.services.logger, 'warn');
@@ -32,14 +37,21 @@ test('a view that cannot be counted is logged, and the customer still reads the 
   }
   // The other counter is not held back by the failed one.
   expect(await allTimeViews()).toBe(before + 1);
-  expect(warned).toHaveBeenCalledWith(expect.objectContaining({ articleId: id, counter: 'daily' }), 'a knowledge-base view was not counted');
+  expect(warned).toHaveBeenCalledWith(
+    expect.objectContaining({ articleId: id, counter: 'daily' }),
+    'a knowledge-base view was not counted',
+  );
   warned.mockRestore();
 });
 
 test("a vote and its day's tally are stored together: when the tally fails nothing is kept, and the visitor's retry counts", async () => {
   const visitor = request.agent(t.app);
   const page = await visitor.get(`/helpdesk/kb/${id}-counted`).expect(200);
-  const vote = () => visitor.post(`/helpdesk/kb/${id}-counted/vote`).type('form').send({ _csrf: csrfFrom(page.text), helpful: 'yes' });
+  const vote = () =>
+    visitor
+      .post(`/helpdesk/kb/${id}-counted/vote`)
+      .type('form')
+      .send({ _csrf: csrfFrom(page.text), helpful: 'yes' });
   await dailyGone();
   try {
     await vote().expect(500);
@@ -61,8 +73,13 @@ function deadlocking(db: Knex, table: string, times: number): Knex {
       const builder = Reflect.apply(target, self, args) as Knex.QueryBuilder;
       if (args[0] !== table || left <= 0) return builder;
       left--;
-      const deadlock = Object.assign(new Error('Deadlock found when trying to get lock'), { errno: 1213, code: 'ER_LOCK_DEADLOCK' });
-      return Object.assign(builder, { then: (ok: never, failed: (e: unknown) => unknown) => Promise.reject(deadlock).then(ok, failed) });
+      const deadlock = Object.assign(new Error('Deadlock found when trying to get lock'), {
+        errno: 1213,
+        code: 'ER_LOCK_DEADLOCK',
+      });
+      return Object.assign(builder, {
+        then: (ok: never, failed: (e: unknown) => unknown) => Promise.reject(deadlock).then(ok, failed),
+      });
     },
   });
 }
@@ -70,14 +87,25 @@ function deadlocking(db: Knex, table: string, times: number): Knex {
 test('a view that meets a deadlock is counted on the next try, on both counters', async () => {
   const before = { allTime: await allTimeViews(), day: (await today())!.views };
   const warned = jest.spyOn(t.services.logger, 'warn');
-  await countKbArticleView({ db: deadlocking(deadlocking(t.db, 'kb_article_daily', 2), 'kb_article_stats', 1), logger: t.services.logger }, id, t.clock.now());
+  await countKbArticleView(
+    { db: deadlocking(deadlocking(t.db, 'kb_article_daily', 2), 'kb_article_stats', 1), logger: t.services.logger },
+    id,
+    t.clock.now(),
+  );
   expect(await allTimeViews()).toBe(before.allTime + 1);
   expect((await today())!.views).toBe(before.day + 1);
   // More deadlocks than the helper's tries: given up, logged, not thrown.
-  await countKbArticleView({ db: deadlocking(t.db, 'kb_article_stats', 10), logger: t.services.logger }, id, t.clock.now());
+  await countKbArticleView(
+    { db: deadlocking(t.db, 'kb_article_stats', 10), logger: t.services.logger },
+    id,
+    t.clock.now(),
+  );
   expect(await allTimeViews()).toBe(before.allTime + 1);
   expect((await today())!.views).toBe(before.day + 2);
   expect(warned).toHaveBeenCalledTimes(1);
-  expect(warned).toHaveBeenCalledWith(expect.objectContaining({ articleId: id, counter: 'all-time' }), 'a knowledge-base view was not counted');
+  expect(warned).toHaveBeenCalledWith(
+    expect.objectContaining({ articleId: id, counter: 'all-time' }),
+    'a knowledge-base view was not counted',
+  );
   warned.mockRestore();
 });

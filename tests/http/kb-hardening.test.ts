@@ -6,7 +6,14 @@ import { saveKbCategory } from '../../src/kb/kb-admin.service';
 import { kbSessionsPerClientHour } from '../../src/kb/kb-deflection.service';
 import { kbSuggestionsPerSearch } from '../../src/kb/kb-search.service';
 import { addKbArticle, kbSessionOf, seedSmallKb } from '../helpers/kb-fixtures';
-import { behindProxy, csrfFrom, signIn, staffCredentials, useInstalledApp, type InstalledApp } from '../helpers/installed-app';
+import {
+  behindProxy,
+  csrfFrom,
+  signIn,
+  staffCredentials,
+  useInstalledApp,
+  type InstalledApp,
+} from '../helpers/installed-app';
 import { adminAgent } from '../helpers/staff-admin';
 
 let t: InstalledApp;
@@ -39,8 +46,16 @@ test('two editors of one article: the second save is refused with who and when, 
   expect(adaForm.revision).toMatch(/^\d+$/);
   expect(samForm.revision).toBe(adaForm.revision);
 
-  await ada.post(`/admin/kb/articles/${id}`).type('form').send({ ...adaForm, title: 'Change your e-mail (Ada)', body: 'Ada wrote this.', intent: 'save' }).expect(303);
-  const refused = await sam.post(`/admin/kb/articles/${id}`).type('form').send({ ...samForm, title: 'Change your e-mail (Sam)', body: 'Sam <b>wrote</b> this.', intent: 'save' }).expect(409);
+  await ada
+    .post(`/admin/kb/articles/${id}`)
+    .type('form')
+    .send({ ...adaForm, title: 'Change your e-mail (Ada)', body: 'Ada wrote this.', intent: 'save' })
+    .expect(303);
+  const refused = await sam
+    .post(`/admin/kb/articles/${id}`)
+    .type('form')
+    .send({ ...samForm, title: 'Change your e-mail (Sam)', body: 'Sam <b>wrote</b> this.', intent: 'save' })
+    .expect(409);
   expect(refused.text).toContain('Someone else saved this article while you were editing it.');
   expect(refused.text).toContain('Saved by Ada Admin at');
   expect(refused.text).toContain('value="Change your e-mail (Sam)"');
@@ -52,12 +67,24 @@ test('two editors of one article: the second save is refused with who and when, 
   // The refused form now carries Ada's revision: saving it again is a deliberate replace.
   const again = editorForm(refused.text);
   expect(Number(again.revision)).toBe(Number(adaForm.revision) + 1);
-  await sam.post(`/admin/kb/articles/${id}`).type('form').send({ ...again, title: 'Change your e-mail (Sam)', body: 'Sam wrote this.', intent: 'save' }).expect(303);
+  await sam
+    .post(`/admin/kb/articles/${id}`)
+    .type('form')
+    .send({ ...again, title: 'Change your e-mail (Sam)', body: 'Sam wrote this.', intent: 'save' })
+    .expect(303);
   stored = await t.db('kb_article_versions').where({ article_id: id, language: 'en' }).first('title', 'body');
   expect(stored).toEqual({ title: 'Change your e-mail (Sam)', body: 'Sam wrote this.' });
   // Ada's stale form is refused in turn; an odd revision is no revision at all (a 400 never, a loophole never).
-  await ada.post(`/admin/kb/articles/${id}`).type('form').send({ ...adaForm, title: 'Late', body: 'Late.', intent: 'save' }).expect(409);
-  await ada.post(`/admin/kb/articles/${id}`).type('form').send({ ...adaForm, revision: ['1', '2'], title: 'Late', body: 'Late.', intent: 'save' }).expect(303);
+  await ada
+    .post(`/admin/kb/articles/${id}`)
+    .type('form')
+    .send({ ...adaForm, title: 'Late', body: 'Late.', intent: 'save' })
+    .expect(409);
+  await ada
+    .post(`/admin/kb/articles/${id}`)
+    .type('form')
+    .send({ ...adaForm, revision: ['1', '2'], title: 'Late', body: 'Late.', intent: 'save' })
+    .expect(303);
   await t.db('staff_users').where({ email: staffCredentials.email }).update({ is_admin: false });
 });
 
@@ -66,23 +93,54 @@ test('a creating form sent twice (double click, two tabs) makes one category and
   const page = (await admin.get('/admin/kb').expect(200)).text;
   const key = /name="submission_key" value="([a-f0-9]{32})"/.exec(page)![1]!;
   const category = { _csrf: csrfFrom(page), name: 'Double click topic', position: '0', submission_key: key };
-  const [a, b] = await Promise.all([admin.post('/admin/kb/categories').type('form').send(category), admin.post('/admin/kb/categories').type('form').send(category)]);
+  const [a, b] = await Promise.all([
+    admin.post('/admin/kb/categories').type('form').send(category),
+    admin.post('/admin/kb/categories').type('form').send(category),
+  ]);
   expect([a.status, b.status]).toEqual([303, 303]);
-  expect(Number((await t.db('kb_categories').where({ name: 'Double click topic' }).count({ n: '*' }).first())!.n)).toBe(1);
-  expect(Number((await t.db('audit_log').where({ action: 'kb.category_created' }).whereRaw("details like '%Double click topic%'").count({ n: '*' }).first())!.n)).toBe(1);
+  expect(Number((await t.db('kb_categories').where({ name: 'Double click topic' }).count({ n: '*' }).first())!.n)).toBe(
+    1,
+  );
+  expect(
+    Number(
+      (await t
+        .db('audit_log')
+        .where({ action: 'kb.category_created' })
+        .whereRaw("details like '%Double click topic%'")
+        .count({ n: '*' })
+        .first())!.n,
+    ),
+  ).toBe(1);
 
   const editor = (await admin.get('/admin/kb/articles/new').expect(200)).text;
   const articleKey = /name="submission_key" value="([a-f0-9]{32})"/.exec(editor)![1]!;
-  const form = { _csrf: csrfFrom(editor), submission_key: articleKey, category: String(kb.categories.account), status: 'draft', position: '0', language: 'en', title: 'Sent twice', keywords: '', body: 'Once only.', intent: 'save' };
+  const form = {
+    _csrf: csrfFrom(editor),
+    submission_key: articleKey,
+    category: String(kb.categories.account),
+    status: 'draft',
+    position: '0',
+    language: 'en',
+    title: 'Sent twice',
+    keywords: '',
+    body: 'Once only.',
+    intent: 'save',
+  };
   const first = await admin.post('/admin/kb/articles').type('form').send(form).expect(303);
   const second = await admin.post('/admin/kb/articles').type('form').send(form).expect(303);
   expect(second.headers.location).toBe(first.headers.location);
-  expect(Number((await t.db('kb_article_versions').where({ title: 'Sent twice' }).count({ n: '*' }).first())!.n)).toBe(1);
+  expect(Number((await t.db('kb_article_versions').where({ title: 'Sent twice' }).count({ n: '*' }).first())!.n)).toBe(
+    1,
+  );
   // A fresh showing of the form gets a fresh key: a second article is a second article.
   const next = (await admin.get('/admin/kb/articles/new').expect(200)).text;
   expect(/name="submission_key" value="([a-f0-9]{32})"/.exec(next)![1]).not.toBe(articleKey);
   // A refused form keeps its key (nothing was stored under it).
-  const refused = await admin.post('/admin/kb/articles').type('form').send({ ...form, submission_key: 'b'.repeat(32), title: '' }).expect(400);
+  const refused = await admin
+    .post('/admin/kb/articles')
+    .type('form')
+    .send({ ...form, submission_key: 'b'.repeat(32), title: '' })
+    .expect(400);
   expect(refused.text).toContain(`name="submission_key" value="${'b'.repeat(32)}"`);
 });
 
@@ -91,7 +149,10 @@ test('moves that would make a loop, sent at the same moment: one is refused, the
   const now = t.clock.now();
   const a = await saveKbCategory(t.db, editor, null, { name: 'Loop A' }, now);
   const b = await saveKbCategory(t.db, editor, null, { name: 'Loop B' }, now);
-  const results = await Promise.allSettled([saveKbCategory(t.db, editor, a, { name: 'Loop A', parent: String(b) }, now), saveKbCategory(t.db, editor, b, { name: 'Loop B', parent: String(a) }, now)]);
+  const results = await Promise.allSettled([
+    saveKbCategory(t.db, editor, a, { name: 'Loop A', parent: String(b) }, now),
+    saveKbCategory(t.db, editor, b, { name: 'Loop B', parent: String(a) }, now),
+  ]);
   expect(results.map((r) => r.status).sort()).toEqual(['fulfilled', 'rejected']);
   const rows = await t.db('kb_categories').whereIn('id', [a, b]).select('id', 'parent_id');
   expect(rows.filter((r) => r.parent_id !== null)).toHaveLength(1);
@@ -100,18 +161,44 @@ test('moves that would make a loop, sent at the same moment: one is refused, the
 test('search and suggestions are limited per client address: a page and a 429 JSON past the limit, other addresses unaffected', async () => {
   await t.services.settings.save({ 'kb.searchesPerMinute': 20 });
   const kbSearchLimits = { search: 20, suggest: 20 * kbSuggestionsPerSearch };
-  for (let i = 0; i < kbSearchLimits.search; i++) await request(proxied).get('/helpdesk/kb/search').query({ q: 'password' }).set('X-Forwarded-For', '203.0.113.7').expect(200);
-  const refused = await request(proxied).get('/helpdesk/kb/search').query({ q: 'password' }).set('X-Forwarded-For', '203.0.113.7').expect(429);
+  for (let i = 0; i < kbSearchLimits.search; i++)
+    await request(proxied)
+      .get('/helpdesk/kb/search')
+      .query({ q: 'password' })
+      .set('X-Forwarded-For', '203.0.113.7')
+      .expect(200);
+  const refused = await request(proxied)
+    .get('/helpdesk/kb/search')
+    .query({ q: 'password' })
+    .set('X-Forwarded-For', '203.0.113.7')
+    .expect(429);
   expect(refused.headers['retry-after']).toMatch(/^\d+$/);
   expect(refused.text).toContain('You have searched very often in a short time.');
-  await request(proxied).get('/helpdesk/kb/search').query({ q: 'password' }).set('X-Forwarded-For', '203.0.113.8').expect(200);
+  await request(proxied)
+    .get('/helpdesk/kb/search')
+    .query({ q: 'password' })
+    .set('X-Forwarded-For', '203.0.113.8')
+    .expect(200);
 
-  for (let i = 0; i < kbSearchLimits.suggest; i++) await request(proxied).get('/helpdesk/kb/suggest').query({ q: 'pass' }).set('X-Forwarded-For', '203.0.113.9').expect(200);
-  const json = await request(proxied).get('/helpdesk/kb/suggest').query({ q: 'pass' }).set('X-Forwarded-For', '203.0.113.9').expect(429);
+  for (let i = 0; i < kbSearchLimits.suggest; i++)
+    await request(proxied)
+      .get('/helpdesk/kb/suggest')
+      .query({ q: 'pass' })
+      .set('X-Forwarded-For', '203.0.113.9')
+      .expect(200);
+  const json = await request(proxied)
+    .get('/helpdesk/kb/suggest')
+    .query({ q: 'pass' })
+    .set('X-Forwarded-For', '203.0.113.9')
+    .expect(429);
   expect(json.body).toEqual({ articles: [], error: { code: 'too_many_requests', message: expect.any(String) } });
   // A minute later the window is over.
   t.clock.advance(61_000);
-  await request(proxied).get('/helpdesk/kb/suggest').query({ q: 'pass' }).set('X-Forwarded-For', '203.0.113.9').expect(200);
+  await request(proxied)
+    .get('/helpdesk/kb/suggest')
+    .query({ q: 'pass' })
+    .set('X-Forwarded-For', '203.0.113.9')
+    .expect(200);
   await t.services.settings.save({ 'kb.searchesPerMinute': 60 });
 });
 
@@ -135,13 +222,34 @@ test('"any word" is offered only with words of 3 letters or more; the vote goes 
 });
 
 test('Cyrillic and Slovak diacritics are found whatever the case and accents, on every database (PostgreSQL: folded by the application)', async () => {
-  const id = await addKbArticle(t.db, kb.categories.account, { title: 'СБРОС Пароля в Žiline', slug: 'sbros', keywords: 'ЁЛКА', body: 'Ako resetovať heslo: ŤAHAJTE ĽAVÝ posúvač.' });
-  for (const q of ['сброс', 'ПАРОЛЯ', 'zilin', 'ŽILINE', 'resetovat', 'RESETOVAŤ', 'tahajte lavy', 'елка', 'Ёлка', 'posuvac']) {
-    const found = (await request(t.app).get('/helpdesk/kb/suggest').query({ q }).expect(200)).body as { articles: Array<{ href: string }> };
+  const id = await addKbArticle(t.db, kb.categories.account, {
+    title: 'СБРОС Пароля в Žiline',
+    slug: 'sbros',
+    keywords: 'ЁЛКА',
+    body: 'Ako resetovať heslo: ŤAHAJTE ĽAVÝ posúvač.',
+  });
+  for (const q of [
+    'сброс',
+    'ПАРОЛЯ',
+    'zilin',
+    'ŽILINE',
+    'resetovat',
+    'RESETOVAŤ',
+    'tahajte lavy',
+    'елка',
+    'Ёлка',
+    'posuvac',
+  ]) {
+    const found = (await request(t.app).get('/helpdesk/kb/suggest').query({ q }).expect(200)).body as {
+      articles: Array<{ href: string }>;
+    };
     expect([q, found.articles.some((a) => a.href.startsWith(`/helpdesk/kb/${id}-`))]).toEqual([q, true]);
   }
   if (clientOf(t.db) === 'postgres') {
-    const row = await t.db('kb_article_versions').where({ article_id: id }).first('search_text', t.db.raw('search_tsv::text as tsv'));
+    const row = await t
+      .db('kb_article_versions')
+      .where({ article_id: id })
+      .first('search_text', t.db.raw('search_tsv::text as tsv'));
     expect(row.search_text).toBe('елка\u001fсброс пароля в ziline\u001fako resetovat heslo: tahajte lavy posuvac.');
     expect(row.tsv).toContain("'сброс':");
     // The database's own lower() on a C collation leaves capitals: what the index no longer relies on.
@@ -172,8 +280,14 @@ test('deflection counts only sessions the form page signed, and at most so many 
   // A script fetching fresh form pages from one address: capped per hour.
   for (let i = 0; i < kbSessionsPerClientHour + 5; i++) {
     const bot = request.agent(proxied);
-    const ticket = kbSessionOf((await bot.get('/helpdesk/tickets/new').set('X-Forwarded-For', '198.51.100.4').expect(200)).text);
-    await bot.get('/helpdesk/kb/suggest').query({ q: 'password', s: ticket }).set('X-Forwarded-For', '198.51.100.4').expect(200);
+    const ticket = kbSessionOf(
+      (await bot.get('/helpdesk/tickets/new').set('X-Forwarded-For', '198.51.100.4').expect(200)).text,
+    );
+    await bot
+      .get('/helpdesk/kb/suggest')
+      .query({ q: 'password', s: ticket })
+      .set('X-Forwarded-For', '198.51.100.4')
+      .expect(200);
   }
   expect(Number((await t.db('kb_suggestion_sessions').count({ n: '*' }).first())!.n)).toBe(1 + kbSessionsPerClientHour);
 });
@@ -184,19 +298,35 @@ test('search logs and suggestion sessions past the retention setting are removed
   const now = t.clock.now();
   const day = 86_400_000;
   await t.services.settings.save({ 'kb.logRetentionDays': 100 });
-  await t.db('kb_searches').insert([101, 99, 1].map((d, i) => ({ query: `q${i}`, language: 'en', result_count: 0, searched_at: now - d * day })));
-  await t.db('kb_suggestion_sessions').insert([101, 99].map((d, i) => ({ visitor: `v${i}`.padEnd(64, '0'), shown_at: now - d * day })));
+  await t
+    .db('kb_searches')
+    .insert(
+      [101, 99, 1].map((d, i) => ({ query: `q${i}`, language: 'en', result_count: 0, searched_at: now - d * day })),
+    );
+  await t
+    .db('kb_suggestion_sessions')
+    .insert([101, 99].map((d, i) => ({ visitor: `v${i}`.padEnd(64, '0'), shown_at: now - d * day })));
   const swept = await sweepLeftovers({ ...t.services, clock: t.clock });
   expect(swept.kbLogs).toBe(2);
   expect((await t.db('kb_searches').orderBy('query').select('query')).map((r) => r.query)).toEqual(['q1', 'q2']);
-  expect((await t.db('kb_suggestion_sessions').select('visitor')).map((r) => r.visitor)).toEqual(['v1'.padEnd(64, '0')]);
+  expect((await t.db('kb_suggestion_sessions').select('visitor')).map((r) => r.visitor)).toEqual([
+    'v1'.padEnd(64, '0'),
+  ]);
   await t.services.settings.save({ 'kb.logRetentionDays': 180 });
 });
 
 test('past the best 1,000 results nothing more is paged, and the page says to refine the search', async () => {
   const now = t.clock.now();
   // One after the other: MariaDB's full-text index deadlocks parallel inserts into one table.
-  for (let n = 0; n < 1005; n++) await addKbArticle(t.db, kb.categories.billing, { title: `Widget note ${n}`, slug: `widget-${n}`, body: 'A widget.' }, [], 'published', now);
+  for (let n = 0; n < 1005; n++)
+    await addKbArticle(
+      t.db,
+      kb.categories.billing,
+      { title: `Widget note ${n}`, slug: `widget-${n}`, body: 'A widget.' },
+      [],
+      'published',
+      now,
+    );
   const first = await request(t.app).get('/helpdesk/kb/search').query({ q: 'widget' }).expect(200);
   expect(first.text).toContain('More than 1000 articles found.');
   const last = await request(t.app).get('/helpdesk/kb/search').query({ q: 'widget', page: '50' }).expect(200);
@@ -209,8 +339,18 @@ test('past the best 1,000 results nothing more is paged, and the page says to re
 }, 300_000);
 
 test('related articles: found by the keywords, kept a while, yet one made private meanwhile is never listed', async () => {
-  const a = await addKbArticle(t.db, kb.categories.account, { title: 'Printer tray one', slug: 'printer-tray-one', keywords: 'toner cartridge', body: 'Tray one.' });
-  const b = await addKbArticle(t.db, kb.categories.account, { title: 'Printer tray two', slug: 'printer-tray-two', keywords: 'toner cartridge', body: 'Tray two.' });
+  const a = await addKbArticle(t.db, kb.categories.account, {
+    title: 'Printer tray one',
+    slug: 'printer-tray-one',
+    keywords: 'toner cartridge',
+    body: 'Tray one.',
+  });
+  const b = await addKbArticle(t.db, kb.categories.account, {
+    title: 'Printer tray two',
+    slug: 'printer-tray-two',
+    keywords: 'toner cartridge',
+    body: 'Tray two.',
+  });
   const page = async () => (await request(t.app).get(`/helpdesk/kb/${a}-printer-tray-one`).expect(200)).text;
   expect(await page()).toContain(`href="/helpdesk/kb/${b}-printer-tray-two"`);
   await t.db('kb_articles').where({ id: b }).update({ status: 'private' });

@@ -5,7 +5,9 @@ import { adminCredentials, csrfFrom, signIn, useInstalledApp, type InstalledApp 
 let t: InstalledApp;
 useInstalledApp((app) => (t = app));
 
-const kbKeys = Object.entries(settingDefinitions).filter(([, d]) => d.group === 'kb').map(([k]) => k);
+const kbKeys = Object.entries(settingDefinitions)
+  .filter(([, d]) => d.group === 'kb')
+  .map(([k]) => k);
 
 test('the knowledge base tab offers every KB setting with help, and no longer says the feature is coming', async () => {
   const admin = request.agent(t.app);
@@ -28,7 +30,13 @@ test('switching the knowledge base off on the tab hides it from customers and it
   await customer.get('/helpdesk/kb').expect(200);
   expect((await customer.get('/helpdesk/tickets/new').expect(200)).text).toContain('id="kb-suggest"');
   const page = await admin.get('/admin/settings/kb').expect(200);
-  const form = { _csrf: csrfFrom(page.text), 'kb-suggestOnSubmit': 'yes', 'kb-articlesPerPage': '20', 'kb-searchesPerMinute': '60', 'kb-logRetentionDays': '180' };
+  const form = {
+    _csrf: csrfFrom(page.text),
+    'kb-suggestOnSubmit': 'yes',
+    'kb-articlesPerPage': '20',
+    'kb-searchesPerMinute': '60',
+    'kb-logRetentionDays': '180',
+  };
   await admin.post('/admin/settings/kb').type('form').send(form).expect(303);
   try {
     expect(await t.services.settings.get('kb.enabled')).toBe(false);

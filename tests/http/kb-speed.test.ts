@@ -13,7 +13,21 @@ useInstalledApp((app) => (t = app));
 
 beforeAll(async () => {
   category = await insertKbCategory(t.db, { parentId: null, name: 'Cached topic', position: 0, public: true }, 1);
-  article = await withTransaction(t.db, (trx) => insertKbArticle(trx, { categoryId: category, status: 'published', pinned: false, position: 0 }, { language: 'en', title: 'Stored page', slug: 'stored-page', keywords: '', body: '# Hello\n\n**bold** <script>x()</script>' }, null, t.clock.now()));
+  article = await withTransaction(t.db, (trx) =>
+    insertKbArticle(
+      trx,
+      { categoryId: category, status: 'published', pinned: false, position: 0 },
+      {
+        language: 'en',
+        title: 'Stored page',
+        slug: 'stored-page',
+        keywords: '',
+        body: '# Hello\n\n**bold** <script>x()</script>',
+      },
+      null,
+      t.clock.now(),
+    ),
+  );
 });
 
 /** The SQL statements one request runs, by table. */
@@ -37,10 +51,20 @@ test('the category list is read once per change of the tree, whichever process c
   expect(again.filter((sql) => /kb_categor/.test(sql))).toEqual([]);
   expect(again.filter((sql) => /kb_revision/.test(sql))).toHaveLength(1);
   // A change written by another process (the repository's write counts the revision up) is seen at the next request.
-  await updateKbCategory(t.db, category, { parentId: null, name: 'Cached topic', position: 0, public: false }, t.clock.now());
+  await updateKbCategory(
+    t.db,
+    category,
+    { parentId: null, name: 'Cached topic', position: 0, public: false },
+    t.clock.now(),
+  );
   await request(t.app).get(page).expect(404);
   expect((await request(t.app).get('/helpdesk/kb').expect(200)).text).not.toContain('Cached topic');
-  await updateKbCategory(t.db, category, { parentId: null, name: 'Renamed topic', position: 0, public: true }, t.clock.now());
+  await updateKbCategory(
+    t.db,
+    category,
+    { parentId: null, name: 'Renamed topic', position: 0, public: true },
+    t.clock.now(),
+  );
   expect((await request(t.app).get('/helpdesk/kb').expect(200)).text).toContain('Renamed topic');
   await request(t.app).get(page).expect(200);
 });
@@ -61,29 +85,76 @@ test('an article page serves the HTML stored at save time and merges its reads',
   // The kb-html job stores it again under today's rules (a row whose body changed meanwhile is left alone).
   const version = await t.db('kb_article_versions').where({ article_id: article }).first('id', 'updated_at');
   // Read before a save that came meanwhile (its updated_at moved on): left as the save stored it.
-  expect(await storeKbHtml(t.db, { id: Number(version.id), updatedAt: Number(version.updated_at) - 1, revision: 0 }, '<p>stale</p>', kbHtmlRevision)).toBe(false);
+  expect(
+    await storeKbHtml(
+      t.db,
+      { id: Number(version.id), updatedAt: Number(version.updated_at) - 1, revision: 0 },
+      '<p>stale</p>',
+      kbHtmlRevision,
+    ),
+  ).toBe(false);
   // Read before a save in the same millisecond (its html_revision moved on): left alone too.
-  expect(await storeKbHtml(t.db, { id: Number(version.id), updatedAt: Number(version.updated_at), revision: kbHtmlRevision + 1 }, '<p>stale</p>', kbHtmlRevision)).toBe(false);
-  expect(await t.db('kb_article_versions').where({ article_id: article }).first('html_revision')).toEqual({ html_revision: 0 });
+  expect(
+    await storeKbHtml(
+      t.db,
+      { id: Number(version.id), updatedAt: Number(version.updated_at), revision: kbHtmlRevision + 1 },
+      '<p>stale</p>',
+      kbHtmlRevision,
+    ),
+  ).toBe(false);
+  expect(await t.db('kb_article_versions').where({ article_id: article }).first('html_revision')).toEqual({
+    html_revision: 0,
+  });
   expect(await refreshStaleKbHtml(t.services)).toBeGreaterThanOrEqual(1);
   const refreshed = await t.db('kb_article_versions').where({ article_id: article }).first('html', 'html_revision');
-  expect([refreshed.html_revision, refreshed.html.includes('<strong>bold</strong>'), refreshed.html.includes('from the row')]).toEqual([kbHtmlRevision, true, false]);
+  expect([
+    refreshed.html_revision,
+    refreshed.html.includes('<strong>bold</strong>'),
+    refreshed.html.includes('from the row'),
+  ]).toEqual([kbHtmlRevision, true, false]);
   expect(await refreshStaleKbHtml(t.services)).toBe(0);
   // Revision, article with its counters, versions, related titles, the view: no separate counter or published-filter reads.
   const statements = await statementsOf(page);
-  expect(statements.filter((sql) => /kb_article_stats/.test(sql) && !/^update/i.test(sql) && !/join/i.test(sql))).toEqual([]);
+  expect(
+    statements.filter((sql) => /kb_article_stats/.test(sql) && !/^update/i.test(sql) && !/join/i.test(sql)),
+  ).toEqual([]);
   expect(statements.length).toBeLessThanOrEqual(8);
 });
 
 test('related articles are kept on the version after the first view, and an edit asks again', async () => {
-  const other = await withTransaction(t.db, (trx) => insertKbArticle(trx, { categoryId: category, status: 'published', pinned: false, position: 0 }, { language: 'en', title: 'Spooler tips', slug: 'spooler-tips', keywords: 'spooler queue', body: 'Restart it.' }, null, t.clock.now()));
-  const one = await withTransaction(t.db, (trx) => insertKbArticle(trx, { categoryId: category, status: 'published', pinned: false, position: 0 }, { language: 'en', title: 'Queue stuck', slug: 'queue-stuck', keywords: 'spooler queue', body: 'Clear it.' }, null, t.clock.now()));
+  const other = await withTransaction(t.db, (trx) =>
+    insertKbArticle(
+      trx,
+      { categoryId: category, status: 'published', pinned: false, position: 0 },
+      { language: 'en', title: 'Spooler tips', slug: 'spooler-tips', keywords: 'spooler queue', body: 'Restart it.' },
+      null,
+      t.clock.now(),
+    ),
+  );
+  const one = await withTransaction(t.db, (trx) =>
+    insertKbArticle(
+      trx,
+      { categoryId: category, status: 'published', pinned: false, position: 0 },
+      { language: 'en', title: 'Queue stuck', slug: 'queue-stuck', keywords: 'spooler queue', body: 'Clear it.' },
+      null,
+      t.clock.now(),
+    ),
+  );
   expect(await t.db('kb_article_versions').where({ article_id: one }).first('related')).toEqual({ related: null });
   const page = `/helpdesk/kb/${one}-queue-stuck`;
   expect((await request(t.app).get(page).expect(200)).text).toContain(`/helpdesk/kb/${other}-spooler-tips`);
-  expect(await t.db('kb_article_versions').where({ article_id: one }).first('related')).toEqual({ related: String(other) });
+  expect(await t.db('kb_article_versions').where({ article_id: one }).first('related')).toEqual({
+    related: String(other),
+  });
   // The next view reads the kept list (no search on the index).
   expect((await statementsOf(page)).filter((sql) => /kb_fts|MATCH|tsquery/i.test(sql))).toEqual([]);
-  await withTransaction(t.db, (trx) => upsertKbVersion(trx, one, { language: 'en', title: 'Queue stuck', slug: 'queue-stuck', keywords: 'spooler queue', body: 'Clear it again.' }, t.clock.now()));
+  await withTransaction(t.db, (trx) =>
+    upsertKbVersion(
+      trx,
+      one,
+      { language: 'en', title: 'Queue stuck', slug: 'queue-stuck', keywords: 'spooler queue', body: 'Clear it again.' },
+      t.clock.now(),
+    ),
+  );
   expect(await t.db('kb_article_versions').where({ article_id: one }).first('related')).toEqual({ related: null });
 });

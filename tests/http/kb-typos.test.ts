@@ -14,15 +14,29 @@ useInstalledApp((app) => (t = app));
 beforeAll(async () => {
   category = await insertKbCategory(t.db, { parentId: null, name: 'Accounts', position: 0, public: true }, 1);
   const add = async (name: string, title: string, body: string, keywords = '') => {
-    ids[name] = await withTransaction(t.db, (trx) => insertKbArticle(trx, { categoryId: category, status: 'published', pinned: false, position: 0 }, { language: 'en', title, slug: name, keywords, body }, null, t.clock.now()));
+    ids[name] = await withTransaction(t.db, (trx) =>
+      insertKbArticle(
+        trx,
+        { categoryId: category, status: 'published', pinned: false, position: 0 },
+        { language: 'en', title, slug: name, keywords, body },
+        null,
+        t.clock.now(),
+      ),
+    );
   };
   await add('password', 'Reset your password', 'Open the sign-in page and choose Forgot password.', 'login');
   await add('install', 'Installation guide', 'Upload the release and open the wizard.');
   await add('printer', 'Printer queue stuck', 'Restart the spooler service.');
-  const version = (id: number, language: string, title: string, body: string) => upsertKbVersion(t.db, id, { language, title, slug: `v-${language}`, keywords: '', body }, t.clock.now());
+  const version = (id: number, language: string, title: string, body: string) =>
+    upsertKbVersion(t.db, id, { language, title, slug: `v-${language}`, keywords: '', body }, t.clock.now());
   await version(ids.password!, 'ru', 'Как сменить пароль', 'Откройте страницу входа и нажмите «Забыли пароль».');
   await version(ids.password!, 'sk', 'Obnovenie hesla', 'Zabudnuté heslo obnovíte na stránke prihlásenia.');
-  await version(ids.password!, 'hu', 'Jelszó visszaállítása', 'Az elfelejtett jelszó a bejelentkezési oldalon állítható vissza.');
+  await version(
+    ids.password!,
+    'hu',
+    'Jelszó visszaállítása',
+    'Az elfelejtett jelszó a bejelentkezési oldalon állítható vissza.',
+  );
   await version(ids.password!, 'lv', 'Paroles maiņa', 'Aizmirstu paroli var atjaunot pieteikšanās lapā.');
   // Written straight through the repository (no service, no after-commit sync): the job takes them in.
   while ((await syncStaleKbTerms(t.services)) > 0);
@@ -61,14 +75,32 @@ test('a typing error is corrected from the vocabulary when nothing is found, and
   expect((await search('paswrd', 'en')).text).not.toContain(`/helpdesk/kb/${ids.password}-`);
   // Suggestions while typing use the same corrections.
   const suggest = await request(t.app).get('/helpdesk/kb/suggest').query({ q: 'pasword' }).expect(200);
-  expect((suggest.body.articles as Array<{ href: string }>).map((a) => a.href)).toEqual([`/helpdesk/kb/${ids.password}-password?ref=suggest`]);
+  expect((suggest.body.articles as Array<{ href: string }>).map((a) => a.href)).toEqual([
+    `/helpdesk/kb/${ids.password}-password?ref=suggest`,
+  ]);
 });
 
-test('the vocabulary holds the published articles\' words, and hostile searches are only words', async () => {
-  expect(await t.db('kb_terms').where({ term: 'spooler' }).first('term', 'reversed', 'length')).toEqual({ term: 'spooler', reversed: 'reloops', length: 7 });
+test("the vocabulary holds the published articles' words, and hostile searches are only words", async () => {
+  expect(await t.db('kb_terms').where({ term: 'spooler' }).first('term', 'reversed', 'length')).toEqual({
+    term: 'spooler',
+    reversed: 'reloops',
+    length: 7,
+  });
   expect(await t.db('kb_terms').where({ term: 'пароль' }).first('term')).toBeTruthy();
   expect(await t.db('kb_terms').where({ term: 'zabudnute' }).first('term')).toBeTruthy(); // folded
-  const hostile = [`pasword' OR 1=1 --`, `"pasword"* NEAR(x)`, `pass%word_`, `*`, `\\`, `'); DROP TABLE kb_terms; --`, `pas[sw]ord`, 'pas?word', 'x'.repeat(600), 'ﬁle\u0301 ё̈', '+-~<>()"@'];
+  const hostile = [
+    `pasword' OR 1=1 --`,
+    `"pasword"* NEAR(x)`,
+    `pass%word_`,
+    `*`,
+    `\\`,
+    `'); DROP TABLE kb_terms; --`,
+    `pas[sw]ord`,
+    'pas?word',
+    'x'.repeat(600),
+    'ﬁle\u0301 ё̈',
+    '+-~<>()"@',
+  ];
   for (const q of hostile) await search(q, 'en');
   expect(await t.db('kb_terms').where({ term: 'spooler' }).first('term')).toBeTruthy();
   // Wildcards typed into a word are dropped with every operator: "pass%word_" searches "pass" and "word".
@@ -76,13 +108,29 @@ test('the vocabulary holds the published articles\' words, and hostile searches 
 });
 
 const editor = { id: 1, name: 'Ada Admin', ip: '127.0.0.1' };
-const articleForm = (categoryId: number, status: string, title: string, body: string, language = 'en') => ({ category: String(categoryId), status, position: '0', language, title, keywords: '', body });
-const save = (id: number | null, categoryId: number, status: string, title: string, body: string, language = 'en') => saveKbArticle(t.services, editor, id, articleForm(categoryId, status, title, body, language), t.clock.now());
-const termCount = async (term: string) => Number((await t.db('kb_terms').where({ term }).first('articles'))?.articles ?? 0);
+const articleForm = (categoryId: number, status: string, title: string, body: string, language = 'en') => ({
+  category: String(categoryId),
+  status,
+  position: '0',
+  language,
+  title,
+  keywords: '',
+  body,
+});
+const save = (id: number | null, categoryId: number, status: string, title: string, body: string, language = 'en') =>
+  saveKbArticle(t.services, editor, id, articleForm(categoryId, status, title, body, language), t.clock.now());
+const termCount = async (term: string) =>
+  Number((await t.db('kb_terms').where({ term }).first('articles'))?.articles ?? 0);
 const corrected = async (q: string) => /showing results for/.test((await search(q, 'en')).text);
 
 test('a word only in a draft, a private article or a staff-only category is never in the vocabulary, offered or shown', async () => {
-  const internal = await saveKbCategory(t.db, editor, null, { name: 'Internal runbooks', staffOnly: 'yes' }, t.clock.now());
+  const internal = await saveKbCategory(
+    t.db,
+    editor,
+    null,
+    { name: 'Internal runbooks', staffOnly: 'yes' },
+    t.clock.now(),
+  );
   await save(null, category, 'draft', 'Quarkspanner rollout', 'The quarkspanner codename is secret.');
   await save(null, category, 'private', 'Moonbeamvault notes', 'Moonbeamvault keys rotate weekly.');
   await save(null, internal, 'published', 'Glimmerhorn outage', 'Glimmerhorn is the internal billing host.');
@@ -98,14 +146,23 @@ test('a word only in a draft, a private article or a staff-only category is neve
 
 test('a vocabulary word customers cannot find (an article unpublished before its sync ran, another language) is not offered; the next nearby word is', async () => {
   // Published and synced, then unpublished behind the vocabulary's back (the sync has not run yet).
-  const lagging = await withTransaction(t.db, (trx) => insertKbArticle(trx, { categoryId: category, status: 'published', pinned: false, position: 0 }, { language: 'en', title: 'Zephyrbolt', slug: 'zephyrbolt', keywords: '', body: 'Zephyrbolt staging host.' }, null, t.clock.now()));
+  const lagging = await withTransaction(t.db, (trx) =>
+    insertKbArticle(
+      trx,
+      { categoryId: category, status: 'published', pinned: false, position: 0 },
+      { language: 'en', title: 'Zephyrbolt', slug: 'zephyrbolt', keywords: '', body: 'Zephyrbolt staging host.' },
+      null,
+      t.clock.now(),
+    ),
+  );
   while ((await syncStaleKbTerms(t.services)) > 0);
   expect(await termCount('zephyrbolt')).toBe(1);
   await t.db('kb_articles').where({ id: lagging }).update({ status: 'draft' });
   const page = (await search('zephyrblt', 'en')).text;
   expect([page.includes('zephyrbolt'), page.includes('showing results for')]).toEqual([false, false]);
   // "spoolar" is more frequent (two Slovak-only articles) but finds nothing for an English reader: "spooler" is offered.
-  for (const n of [1, 2]) await save(null, category, 'published', `Tlačiareň ${n}`, 'Reštartujte spoolar službu.', 'sk');
+  for (const n of [1, 2])
+    await save(null, category, 'published', `Tlačiareň ${n}`, 'Reštartujte spoolar službu.', 'sk');
   expect(await termCount('spoolar')).toBe(2);
   expect(await termCount('spooler')).toBe(1);
   const en = (await search('spoolr', 'en')).text;
@@ -113,7 +170,7 @@ test('a vocabulary word customers cannot find (an article unpublished before its
   expect(en).toContain(`/helpdesk/kb/${ids.printer}-`);
 });
 
-test('unpublishing, moving to a staff-only category, removing a language and deleting take an article\'s words back', async () => {
+test("unpublishing, moving to a staff-only category, removing a language and deleting take an article's words back", async () => {
   const id = await save(null, category, 'published', 'Wobblegrommet care', 'Oil the wobblegrommet monthly.');
   const twin = await save(null, category, 'published', 'Wobblegrommet spares', 'Spare wobblegrommet parts.');
   expect(await termCount('wobblegrommet')).toBe(2);
@@ -147,15 +204,53 @@ test('unpublishing, moving to a staff-only category, removing a language and del
 });
 
 test('syncs running at once (after a save, the job in another process) count each article once', async () => {
-  const add = (n: number) => withTransaction(t.db, (trx) => insertKbArticle(trx, { categoryId: category, status: 'published', pinned: false, position: 0 }, { language: 'en', title: `Quintessor ${n}`, slug: `quintessor-${n}`, keywords: '', body: `Quintessor gasket number${n}.` }, null, t.clock.now()));
+  const add = (n: number) =>
+    withTransaction(t.db, (trx) =>
+      insertKbArticle(
+        trx,
+        { categoryId: category, status: 'published', pinned: false, position: 0 },
+        {
+          language: 'en',
+          title: `Quintessor ${n}`,
+          slug: `quintessor-${n}`,
+          keywords: '',
+          body: `Quintessor gasket number${n}.`,
+        },
+        null,
+        t.clock.now(),
+      ),
+    );
   const [a, b] = [await add(1), await add(2)];
-  await Promise.all([syncKbArticleTerms(t.db, a), syncKbArticleTerms(t.db, a), syncKbArticleTerms(t.db, b), syncStaleKbTerms(t.services), syncKbArticleTerms(t.db, b)]);
+  await Promise.all([
+    syncKbArticleTerms(t.db, a),
+    syncKbArticleTerms(t.db, a),
+    syncKbArticleTerms(t.db, b),
+    syncStaleKbTerms(t.services),
+    syncKbArticleTerms(t.db, b),
+  ]);
   expect([await termCount('quintessor'), await termCount('gasket'), await termCount('number1')]).toEqual([2, 2, 1]);
-  await t.db('kb_articles').whereIn('id', [a, b]).update({ status: 'draft', updated_at: t.clock.now() + 5 });
-  await Promise.all([syncKbArticleTerms(t.db, a), syncStaleKbTerms(t.services), syncKbArticleTerms(t.db, b), syncKbArticleTerms(t.db, a)]);
+  await t
+    .db('kb_articles')
+    .whereIn('id', [a, b])
+    .update({ status: 'draft', updated_at: t.clock.now() + 5 });
+  await Promise.all([
+    syncKbArticleTerms(t.db, a),
+    syncStaleKbTerms(t.services),
+    syncKbArticleTerms(t.db, b),
+    syncKbArticleTerms(t.db, a),
+  ]);
   expect([await termCount('quintessor'), await termCount('gasket'), await termCount('number1')]).toEqual([0, 0, 0]);
   // Published again: the source rows exist now, so only their lock keeps two syncs of one article from both adding.
-  await t.db('kb_articles').whereIn('id', [a, b]).update({ status: 'published', updated_at: t.clock.now() + 10 });
-  await Promise.all([syncKbArticleTerms(t.db, a), syncKbArticleTerms(t.db, a), syncStaleKbTerms(t.services), syncKbArticleTerms(t.db, a), syncKbArticleTerms(t.db, b)]);
+  await t
+    .db('kb_articles')
+    .whereIn('id', [a, b])
+    .update({ status: 'published', updated_at: t.clock.now() + 10 });
+  await Promise.all([
+    syncKbArticleTerms(t.db, a),
+    syncKbArticleTerms(t.db, a),
+    syncStaleKbTerms(t.services),
+    syncKbArticleTerms(t.db, a),
+    syncKbArticleTerms(t.db, b),
+  ]);
   expect([await termCount('quintessor'), await termCount('gasket'), await termCount('number1')]).toEqual([2, 2, 1]);
 });

@@ -10,7 +10,11 @@ import { useInstalledApp, type InstalledApp } from '../helpers/installed-app';
 const mockBroken = { articles: new Set<number>(), render: false };
 jest.mock('../../src/kb/kb-terms.repo', () => {
   const actual = jest.requireActual<typeof import('../../src/kb/kb-terms.repo')>('../../src/kb/kb-terms.repo');
-  return { ...actual, storeKbTermSource: (trx: never, id: number, source: never) => (mockBroken.articles.has(id) ? Promise.reject(new Error('broken row')) : actual.storeKbTermSource(trx, id, source)) };
+  return {
+    ...actual,
+    storeKbTermSource: (trx: never, id: number, source: never) =>
+      mockBroken.articles.has(id) ? Promise.reject(new Error('broken row')) : actual.storeKbTermSource(trx, id, source),
+  };
 });
 jest.mock('../../src/kb/kb-markdown', () => {
   const actual = jest.requireActual<typeof import('../../src/kb/kb-markdown')>('../../src/kb/kb-markdown');
@@ -39,12 +43,21 @@ afterEach(() => {
 let made = 0;
 const add = (body: string) => {
   made += 1;
-  return withTransaction(t.db, (trx) => insertKbArticle(trx, { categoryId: category, status: 'published', pinned: false, position: 0 }, { language: 'en', title: `Upkeep ${made}`, slug: `upkeep-${made}`, keywords: '', body }, null, t.clock.now()));
+  return withTransaction(t.db, (trx) =>
+    insertKbArticle(
+      trx,
+      { categoryId: category, status: 'published', pinned: false, position: 0 },
+      { language: 'en', title: `Upkeep ${made}`, slug: `upkeep-${made}`, keywords: '', body },
+      null,
+      t.clock.now(),
+    ),
+  );
 };
 const catchUp = async () => {
   while ((await syncStaleKbTerms(t.services, { budgetMs: 600_000 })) > 0);
 };
-const termCount = async (term: string) => Number((await t.db('kb_terms').where({ term }).first('articles'))?.articles ?? 0);
+const termCount = async (term: string) =>
+  Number((await t.db('kb_terms').where({ term }).first('articles'))?.articles ?? 0);
 async function statementsOf(run: () => Promise<unknown>): Promise<string[]> {
   const seen: string[] = [];
   const listen = (q: { sql: string }) => seen.push(q.sql);
@@ -73,7 +86,9 @@ test('a kb-terms run with nothing changed since its last sweep reads one row and
   expect(await statementsOf(() => syncStaleKbTerms(t.services))).toHaveLength(1);
   // A change of the category tree makes the next run look too.
   await insertKbCategory(t.db, { parentId: null, name: 'Another upkeep', position: 1, public: true }, 1);
-  expect((await statementsOf(() => syncStaleKbTerms(t.services))).some((sql) => /kb_term_sources/.test(sql))).toBe(true);
+  expect((await statementsOf(() => syncStaleKbTerms(t.services))).some((sql) => /kb_term_sources/.test(sql))).toBe(
+    true,
+  );
 });
 
 test('an article whose sync throws is logged and passed: the ones after it are synced, and it is retried until it works', async () => {
@@ -99,7 +114,9 @@ test('a sync after a save that fails is logged with the article, not thrown at t
   const id = await add('Quorplate notes.');
   mockBroken.articles.add(id);
   const warn = jest.fn();
-  await expect(afterKbArticleChange({ db: t.db, logger: { ...t.services.logger, warn } as typeof t.services.logger }, id)).resolves.toBeUndefined();
+  await expect(
+    afterKbArticleChange({ db: t.db, logger: { ...t.services.logger, warn } as typeof t.services.logger }, id),
+  ).resolves.toBeUndefined();
   expect(warn).toHaveBeenCalledWith(expect.objectContaining({ articleId: id }), expect.any(String));
   mockBroken.articles.clear();
   await catchUp();
@@ -113,16 +130,30 @@ test('kb-html: a version that fails to render is logged and passed; the job keep
   expect(await takeJobLease(t.db, 'kb-html', t.clock.now(), 60_000, 'another-process')).toBe(true);
   expect(await refreshStaleKbHtml(t.services)).toBe(0);
   await releaseJobLease(t.db, 'kb-html', 'another-process');
-  const revisionOf = async (articleId: number) => Number((await t.db('kb_article_versions').where({ article_id: articleId }).first('html_revision'))!.html_revision);
+  const revisionOf = async (articleId: number) =>
+    Number((await t.db('kb_article_versions').where({ article_id: articleId }).first('html_revision'))!.html_revision);
   // A spent budget ends the run after its first batch.
-  const stale = Number((await t.db('kb_article_versions').whereNot('html_revision', kbHtmlRevision).count<{ n: number }[]>({ n: '*' }))[0]!.n);
+  const stale = Number(
+    (await t.db('kb_article_versions').whereNot('html_revision', kbHtmlRevision).count<{ n: number }[]>({ n: '*' }))[0]!
+      .n,
+  );
   expect(await refreshStaleKbHtml(t.services, { batch: 1, budgetMs: 0 })).toBe(1);
-  expect(Number((await t.db('kb_article_versions').whereNot('html_revision', kbHtmlRevision).count<{ n: number }[]>({ n: '*' }))[0]!.n)).toBe(stale - 1);
+  expect(
+    Number(
+      (
+        await t.db('kb_article_versions').whereNot('html_revision', kbHtmlRevision).count<{ n: number }[]>({ n: '*' })
+      )[0]!.n,
+    ),
+  ).toBe(stale - 1);
   mockBroken.render = true;
   const errors = jest.spyOn(t.services.logger, 'error').mockImplementation(() => undefined);
   expect(await refreshStaleKbHtml(t.services, { batch: 1, budgetMs: 600_000 })).toBe(stale - 2);
   expect(errors).toHaveBeenCalledWith(expect.objectContaining({ job: 'kb-html' }), expect.any(String));
-  expect([await revisionOf(broken), await revisionOf(fine[0]!), await revisionOf(fine[1]!)]).toEqual([0, kbHtmlRevision, kbHtmlRevision]);
+  expect([await revisionOf(broken), await revisionOf(fine[0]!), await revisionOf(fine[1]!)]).toEqual([
+    0,
+    kbHtmlRevision,
+    kbHtmlRevision,
+  ]);
   mockBroken.render = false;
   expect(await refreshStaleKbHtml(t.services)).toBe(1);
   expect(await revisionOf(broken)).toBe(kbHtmlRevision);

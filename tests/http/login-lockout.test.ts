@@ -6,14 +6,21 @@ import { adminCredentials, behindProxy, csrfFrom, useInstalledApp, type Installe
 // Issue 18 item 15: guesses at the admin's address must not keep the admin out.
 let t: InstalledApp;
 let proxied: Express;
-useInstalledApp((app) => {
-  t = app;
-  proxied = behindProxy(app);
-}, { freshRateLimits: true });
+useInstalledApp(
+  (app) => {
+    t = app;
+    proxied = behindProxy(app);
+  },
+  { freshRateLimits: true },
+);
 
 async function signInFrom(ip: string, creds: { email: string; password: string }, agent = request.agent(proxied)) {
   const page = await agent.get('/admin/login').set('X-Forwarded-For', ip);
-  return agent.post('/admin/login').set('X-Forwarded-For', ip).type('form').send({ _csrf: csrfFrom(page.text), email: creds.email, password: creds.password });
+  return agent
+    .post('/admin/login')
+    .set('X-Forwarded-For', ip)
+    .type('form')
+    .send({ _csrf: csrfFrom(page.text), email: creds.email, password: creds.password });
 }
 
 const deviceCookie = (res: request.Response) =>
@@ -21,7 +28,8 @@ const deviceCookie = (res: request.Response) =>
 
 async function guessFrom(ip: string, times: number): Promise<number[]> {
   const statuses: number[] = [];
-  for (let i = 0; i < times; i++) statuses.push((await signInFrom(ip, { email: adminCredentials.email, password: `wrong guess ${i}` })).status);
+  for (let i = 0; i < times; i++)
+    statuses.push((await signInFrom(ip, { email: adminCredentials.email, password: `wrong guess ${i}` })).status);
   return statuses;
 }
 
@@ -62,7 +70,13 @@ test('a forged or foreign device cookie counts for nothing', async () => {
   const [name, value] = device.split('=') as [string, string];
   const [id, deviceId] = value.split('.');
   expect((await guessFrom(office, loginLimits.perPair.max + 1)).at(-1)).toBe(429);
-  for (const forged of [`${name}=${id}.${deviceId}.AAAA`, `${name}=${id}.${deviceId}`, `${name}=<script>`, `tessera.device-999=${value}`, `${name}=${Number(id) + 1}.${value.slice(value.indexOf('.') + 1)}`]) {
+  for (const forged of [
+    `${name}=${id}.${deviceId}.AAAA`,
+    `${name}=${id}.${deviceId}`,
+    `${name}=<script>`,
+    `tessera.device-999=${value}`,
+    `${name}=${Number(id) + 1}.${value.slice(value.indexOf('.') + 1)}`,
+  ]) {
     const agent = request.agent(proxied);
     agent.jar.setCookie(forged, '127.0.0.1', '/');
     expect((await signInFrom(office, adminCredentials, agent)).status).toBe(429);
@@ -72,13 +86,15 @@ test('a forged or foreign device cookie counts for nothing', async () => {
 test('the longest address from an IPv6 client is counted like any other (the counter keys fit)', async () => {
   const long = `${'x'.repeat(240)}@example.com`;
   const statuses = [];
-  for (let i = 0; i <= loginLimits.perPair.max; i++) statuses.push((await signInFrom('2001:db8:1:2:3:4:5:6', { email: long, password: 'not it' })).status);
+  for (let i = 0; i <= loginLimits.perPair.max; i++)
+    statuses.push((await signInFrom('2001:db8:1:2:3:4:5:6', { email: long, password: 'not it' })).status);
   expect(statuses.slice(0, -1).every((s) => s === 401)).toBe(true);
   expect(statuses.at(-1)).toBe(429);
 });
 
 test('the per-address limit over all accounts stays', async () => {
-  for (let i = 0; i < loginLimits.perIp.max; i++) await signInFrom('203.0.113.99', { email: `nobody${i}@example.com`, password: 'not a real password' });
+  for (let i = 0; i < loginLimits.perIp.max; i++)
+    await signInFrom('203.0.113.99', { email: `nobody${i}@example.com`, password: 'not a real password' });
   expect((await signInFrom('203.0.113.99', adminCredentials)).status).toBe(429);
 });
 

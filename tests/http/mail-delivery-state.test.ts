@@ -24,10 +24,24 @@ afterAll(async () => {
 
 const ada = { id: 1, name: 'Ada Admin', isAdmin: true, capabilities: [] };
 const ticketOf = async (trackingId: string) => (await findTicketByTrackingId(t.db, trackingId))!;
-const useSmtp = () => t.services.settings.save({ 'mail.transport': 'smtp', 'mail.smtpHost': '127.0.0.1', 'mail.smtpPort': sink.port, 'mail.smtpSecurity': 'none' });
+const useSmtp = () =>
+  t.services.settings.save({
+    'mail.transport': 'smtp',
+    'mail.smtpHost': '127.0.0.1',
+    'mail.smtpPort': sink.port,
+    'mail.smtpSecurity': 'none',
+  });
 const mailOf = async (ticket: TicketView, body: string) => {
   const message = await t.db('messages').where({ ticket_id: ticket.id, body }).first<{ id: number }>('id');
-  return t.db('mail_outbox').where({ message_id: message!.id }).first<{ id: number; status: string; email_message_id: string; attempts: number }>('id', 'status', 'email_message_id', 'attempts');
+  return t
+    .db('mail_outbox')
+    .where({ message_id: message!.id })
+    .first<{ id: number; status: string; email_message_id: string; attempts: number }>(
+      'id',
+      'status',
+      'email_message_id',
+      'attempts',
+    );
 };
 
 /**
@@ -53,7 +67,9 @@ async function ticketInEveryState() {
   await reply('Failed reply');
   const failedMail = (await mailOf(ticket, 'Failed reply'))!;
   // The deferred one is not due yet: only the new reply is tried now.
-  expect((await deliverDueMail(t.services)).outcomes).toEqual([expect.objectContaining({ id: Number(failedMail.id), status: 'failed' })]);
+  expect((await deliverDueMail(t.services)).outcomes).toEqual([
+    expect.objectContaining({ id: Number(failedMail.id), status: 'failed' }),
+  ]);
   sink.refuseRecipients(null);
   await reply('Waiting reply');
   return { ticket, trackingId };
@@ -80,7 +96,9 @@ test(`each customer mail's delivery state is on the ticket page, said as it is (
     'Waiting reply': 'queued',
   });
   // The first message's mail is the confirmation with the tracking ID, not the customer's words sent back.
-  expect(page.text).toContain(`Confirmation with the tracking ID to ${validTicket.email}: not sent. It was written to the mail log file`);
+  expect(page.text).toContain(
+    `Confirmation with the tracking ID to ${validTicket.email}: not sent. It was written to the mail log file`,
+  );
   expect(page.text).not.toContain(`E-mail to ${validTicket.email}: not sent.`);
   expect(page.text).toMatch(new RegExp(`E-mail to ${validTicket.email}: accepted by the mail server \\w+`));
   expect(page.text).toContain(`E-mail to ${validTicket.email}: not delivered yet; next try`);
@@ -88,8 +106,12 @@ test(`each customer mail's delivery state is on the ticket page, said as it is (
   expect(page.text).toContain(`E-mail to ${validTicket.email}: not delivered. Sending was given up.`);
   expect(page.text).toContain('5.1.1 No such user here');
   // The final failure is in the ticket's history too.
-  expect(page.text).toMatch(/E-mail not delivered<\/?[^>]*>?: carla@example\.net|E-mail not delivered: carla@example\.net/);
-  expect(await t.db('ticket_events').where({ ticket_id: ticket.id, type: 'mail.failed' }).count<{ n: number }[]>({ n: '*' })).toEqual([{ n: 1 }]);
+  expect(page.text).toMatch(
+    /E-mail not delivered<\/?[^>]*>?: carla@example\.net|E-mail not delivered: carla@example\.net/,
+  );
+  expect(
+    await t.db('ticket_events').where({ ticket_id: ticket.id, type: 'mail.failed' }).count<{ n: number }[]>({ n: '*' }),
+  ).toEqual([{ n: 1 }]);
   // Only the failed one can be sent again.
   expect(page.text.match(/\/mail\/\d+\/resend/g)).toHaveLength(1);
 });
@@ -107,16 +129,38 @@ test('a failed mail is on the dashboard, and "send again" sends the same mail wi
   const page = await admin.get(`/admin/tickets/${ticket.id}`).expect(200);
   await admin.post(path).type('form').send({}).expect(403); // no CSRF token
   const other = await ticketOf(await openTicket(t, request.agent(t.app), { email: 'other@example.net' }));
-  await admin.post(`/admin/tickets/${other.id}/mail/${failed.id}/resend`).type('form').send({ _csrf: csrfFrom(page.text) }).expect(404);
-  await admin.post(`/admin/tickets/${ticket.id}/mail/abc/resend`).type('form').send({ _csrf: csrfFrom(page.text) }).expect(404);
+  await admin
+    .post(`/admin/tickets/${other.id}/mail/${failed.id}/resend`)
+    .type('form')
+    .send({ _csrf: csrfFrom(page.text) })
+    .expect(404);
+  await admin
+    .post(`/admin/tickets/${ticket.id}/mail/abc/resend`)
+    .type('form')
+    .send({ _csrf: csrfFrom(page.text) })
+    .expect(404);
   expect((await mailOf(ticket, 'Failed reply'))!.status).toBe('failed');
 
-  const done = await admin.post(path).type('form').send({ _csrf: csrfFrom(page.text) }).expect(303);
+  const done = await admin
+    .post(path)
+    .type('form')
+    .send({ _csrf: csrfFrom(page.text) })
+    .expect(303);
   expect(done.headers.location).toBe(`/admin/tickets/${ticket.id}?done=mailresent`);
   expect((await admin.get(done.headers.location!)).text).toContain('The e-mail will be sent again in a moment.');
-  expect(await mailOf(ticket, 'Failed reply')).toMatchObject({ status: 'queued', email_message_id: failed.email_message_id });
-  await admin.post(path).type('form').send({ _csrf: csrfFrom(page.text) }).expect(409); // already queued
-  const event = await t.db('ticket_events').where({ ticket_id: ticket.id, type: 'mail.resent' }).first<{ actor_type: string; actor_id: number; data: string }>('actor_type', 'actor_id', 'data');
+  expect(await mailOf(ticket, 'Failed reply')).toMatchObject({
+    status: 'queued',
+    email_message_id: failed.email_message_id,
+  });
+  await admin
+    .post(path)
+    .type('form')
+    .send({ _csrf: csrfFrom(page.text) })
+    .expect(409); // already queued
+  const event = await t
+    .db('ticket_events')
+    .where({ ticket_id: ticket.id, type: 'mail.resent' })
+    .first<{ actor_type: string; actor_id: number; data: string }>('actor_type', 'actor_id', 'data');
   expect(event).toMatchObject({ actor_type: 'staff', actor_id: 1 });
   expect(JSON.parse(event!.data)).toEqual({ mailId: Number(failed.id), address: validTicket.email });
 
@@ -134,21 +178,45 @@ test('re-sending needs "reply" on that ticket: view-only staff get 403, staff of
   const { ticket } = await ticketInEveryState();
   const failed = (await mailOf(ticket, 'Failed reply'))!;
   const roleId = await createRole(t, admin, 'Watcher', ['tickets.view']);
-  await createStaffWithPassword(t, admin, { name: 'Vic Viewer', email: 'vic@example.com', password: 'a long enough passphrase 12', role: String(roleId), categories: [String(ticket.categoryId)] });
+  await createStaffWithPassword(t, admin, {
+    name: 'Vic Viewer',
+    email: 'vic@example.com',
+    password: 'a long enough passphrase 12',
+    role: String(roleId),
+    categories: [String(ticket.categoryId)],
+  });
   const viewer = request.agent(t.app);
-  expect((await signIn(viewer, { email: 'vic@example.com', password: 'a long enough passphrase 12' })).status).toBe(303);
+  expect((await signIn(viewer, { email: 'vic@example.com', password: 'a long enough passphrase 12' })).status).toBe(
+    303,
+  );
   const page = await viewer.get(`/admin/tickets/${ticket.id}`).expect(200);
   expect(page.text).toContain('data-mail-state="failed"');
   expect(page.text).not.toContain('/resend');
   const token = csrfFrom((await viewer.get('/admin/profile')).text);
-  await viewer.post(`/admin/tickets/${ticket.id}/mail/${failed.id}/resend`).type('form').send({ _csrf: token }).expect(403);
+  await viewer
+    .post(`/admin/tickets/${ticket.id}/mail/${failed.id}/resend`)
+    .type('form')
+    .send({ _csrf: token })
+    .expect(403);
 
   const outsider = request.agent(t.app);
   const replier = await createRole(t, admin, 'Replier', ['tickets.view', 'tickets.reply']);
-  await createStaffWithPassword(t, admin, { name: 'Olga Other', email: 'olga@example.com', password: 'a long enough passphrase 13', role: String(replier), categories: [] });
-  expect((await signIn(outsider, { email: 'olga@example.com', password: 'a long enough passphrase 13' })).status).toBe(303);
+  await createStaffWithPassword(t, admin, {
+    name: 'Olga Other',
+    email: 'olga@example.com',
+    password: 'a long enough passphrase 13',
+    role: String(replier),
+    categories: [],
+  });
+  expect((await signIn(outsider, { email: 'olga@example.com', password: 'a long enough passphrase 13' })).status).toBe(
+    303,
+  );
   const dash = await outsider.get('/admin').expect(200);
   expect(dash.text).not.toContain('E-mails not delivered');
-  await outsider.post(`/admin/tickets/${ticket.id}/mail/${failed.id}/resend`).type('form').send({ _csrf: csrfFrom((await outsider.get('/admin/profile')).text) }).expect(404);
+  await outsider
+    .post(`/admin/tickets/${ticket.id}/mail/${failed.id}/resend`)
+    .type('form')
+    .send({ _csrf: csrfFrom((await outsider.get('/admin/profile')).text) })
+    .expect(404);
   expect((await mailOf(ticket, 'Failed reply'))!.status).toBe('failed');
 });

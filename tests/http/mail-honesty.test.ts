@@ -1,7 +1,14 @@
 import request from 'supertest';
 import { statusNotices } from '../helpers/notices';
 import { runDueJobs } from '../../src/jobs/job-runner';
-import { adminCredentials, csrfFrom, signedInAgent, staffCredentials, useInstalledApp, type InstalledApp } from '../helpers/installed-app';
+import {
+  adminCredentials,
+  csrfFrom,
+  signedInAgent,
+  staffCredentials,
+  useInstalledApp,
+  type InstalledApp,
+} from '../helpers/installed-app';
 import { openTicket, validTicket } from '../helpers/portal';
 import { startSmtpSink, unusedPort, type SmtpSink } from '../helpers/smtp-sink';
 import { tokenOf } from '../helpers/staff-admin';
@@ -21,7 +28,14 @@ beforeAll(async () => {
 afterAll(async () => sink.close());
 
 const useFile = () => t.services.settings.save({ 'mail.transport': 'log' });
-const useSink = (port = sink.port) => t.services.settings.save({ 'mail.transport': 'smtp', 'mail.smtpHost': '127.0.0.1', 'mail.smtpPort': port, 'mail.smtpSecurity': 'none', 'mail.smtpUser': '' });
+const useSink = (port = sink.port) =>
+  t.services.settings.save({
+    'mail.transport': 'smtp',
+    'mail.smtpHost': '127.0.0.1',
+    'mail.smtpPort': port,
+    'mail.smtpSecurity': 'none',
+    'mail.smtpUser': '',
+  });
 const sendingNotice = (html: string) => /data-mail-sending="(\w+)"/.exec(html)?.[1] ?? null;
 const statusNotice = (html: string) => statusNotices(html)[0] ?? null;
 
@@ -32,7 +46,10 @@ async function ticketId(): Promise<number> {
 
 async function replyTo(agent: request.Agent, id: number): Promise<string> {
   const page = await agent.get(`/admin/tickets/${id}`).expect(200);
-  const res = await agent.post(`/admin/tickets/${id}/reply?_csrf=${encodeURIComponent(csrfFrom(page.text))}`).field('message', 'Here is the answer.').expect(303);
+  const res = await agent
+    .post(`/admin/tickets/${id}/reply?_csrf=${encodeURIComponent(csrfFrom(page.text))}`)
+    .field('message', 'Here is the answer.')
+    .expect(303);
   return res.headers.location!.replace(/#.*$/, '');
 }
 
@@ -87,16 +104,22 @@ test('a staff reply is "sent" only once the SMTP server accepted its mail; queue
   const fileTicket = await ticketId();
   const fileDone = await replyTo(admin, fileTicket);
   const queuedPage = (await admin.get(fileDone).expect(200)).text;
-  expect(statusNotice(queuedPage)).toBe('Your reply was saved, but its e-mail to the customer is only queued: this help desk cannot send mail at the moment.');
+  expect(statusNotice(queuedPage)).toBe(
+    'Your reply was saved, but its e-mail to the customer is only queued: this help desk cannot send mail at the moment.',
+  );
   expect(queuedPage).toContain('data-mail-sending="file"');
   await runDueJobs(t.services);
-  expect(statusNotice((await admin.get(fileDone).expect(200)).text)).toBe('Your reply was saved, but no e-mail was sent: it was only written to the mail log file.');
+  expect(statusNotice((await admin.get(fileDone).expect(200)).text)).toBe(
+    'Your reply was saved, but no e-mail was sent: it was only written to the mail log file.',
+  );
 
   await useSink();
   const smtpTicket = await ticketId();
   const smtpDone = await replyTo(admin, smtpTicket);
   const waiting = (await admin.get(smtpDone).expect(200)).text;
-  expect(statusNotice(waiting)).toBe('Your reply was saved. Its e-mail to the customer is queued and goes out in a moment; its state is shown beside the reply.');
+  expect(statusNotice(waiting)).toBe(
+    'Your reply was saved. Its e-mail to the customer is queued and goes out in a moment; its state is shown beside the reply.',
+  );
   expect(waiting).not.toContain('Your reply was sent to the customer.');
   expect(sendingNotice(waiting)).toBeNull();
   const before = sink.received.length;
@@ -110,32 +133,44 @@ test('the customer is told the tracking ID mail is on its way only when mail goe
   const customer = request.agent(t.app);
   const tracking = await openTicket(t, customer);
   const unsent = (await customer.get(`/helpdesk/tickets/${tracking}/created`).expect(200)).text;
-  expect(unsent).toContain(`Please write the tracking ID down: we cannot e-mail it to ${validTicket.email} at the moment.`);
+  expect(unsent).toContain(
+    `Please write the tracking ID down: we cannot e-mail it to ${validTicket.email} at the moment.`,
+  );
   expect(unsent).not.toContain('We also sent');
 
   await useSink();
   const other = request.agent(t.app);
   const second = await openTicket(t, other);
-  expect((await other.get(`/helpdesk/tickets/${second}/created`).expect(200)).text).toContain(`An e-mail with the tracking ID is on its way to ${validTicket.email}.`);
+  expect((await other.get(`/helpdesk/tickets/${second}/created`).expect(200)).text).toContain(
+    `An e-mail with the tracking ID is on its way to ${validTicket.email}.`,
+  );
 });
 
 test('the invitation notice says queued, and whether it can go out', async () => {
   const admin = await signedInAgent(t, adminCredentials);
   const invite = async (email: string) => {
     const token = await tokenOf(admin, '/admin/staff/new');
-    const res = await admin.post('/admin/staff').type('form').send({ _csrf: token, name: 'Ivo Invited', email, method: 'invite', role: 'default', password: '' }).expect(303);
+    const res = await admin
+      .post('/admin/staff')
+      .type('form')
+      .send({ _csrf: token, name: 'Ivo Invited', email, method: 'invite', role: 'default', password: '' })
+      .expect(303);
     return (await admin.get(res.headers.location!).expect(200)).text;
   };
   await useFile();
   const unsent = await invite('ivo.file@example.com');
-  expect(statusNotice(unsent)).toContain('the invitation e-mail is only queued: this help desk cannot send mail at the moment');
+  expect(statusNotice(unsent)).toContain(
+    'the invitation e-mail is only queued: this help desk cannot send mail at the moment',
+  );
   expect(sendingNotice(unsent)).toBe('file');
   // One box, not two saying the same: the notice carries the way to the sending settings.
   expect(unsent.match(/class="alert /g)).toHaveLength(1);
   expect(statusNotice(unsent)).toContain('Set up sending');
   await useSink();
   const queued = await invite('ivo.smtp@example.com');
-  expect(statusNotice(queued)).toBe('The colleague was added. The invitation e-mail is queued and goes out in a moment.');
+  expect(statusNotice(queued)).toBe(
+    'The colleague was added. The invitation e-mail is queued and goes out in a moment.',
+  );
   expect(queued).not.toContain('The invitation was sent');
 });
 
@@ -144,7 +179,9 @@ test('the staff "forgot password" answer is the same for every address, and hone
   const ask = async (email: string) => {
     const agent = request.agent(t.app);
     const token = csrfFrom((await agent.get('/admin/forgot-password').expect(200)).text);
-    return statusNotice((await agent.post('/admin/forgot-password').type('form').send({ _csrf: token, email }).expect(200)).text);
+    return statusNotice(
+      (await agent.post('/admin/forgot-password').type('form').send({ _csrf: token, email }).expect(200)).text,
+    );
   };
   const known = await ask(staffCredentials.email);
   expect(known).toContain('this help desk cannot send mail at the moment');
@@ -158,7 +195,14 @@ describe('adding a colleague (item 5)', () => {
     const res = await admin
       .post('/admin/staff')
       .type('form')
-      .send({ _csrf: token, name: 'Pia Both', email: 'pia@example.com', method: 'invite', password: 'a quite long passphrase 99', role: 'default' })
+      .send({
+        _csrf: token,
+        name: 'Pia Both',
+        email: 'pia@example.com',
+        method: 'invite',
+        password: 'a quite long passphrase 99',
+        role: 'default',
+      })
       .expect(400);
     expect(res.text).toContain('You typed a password and chose an invitation.');
     expect(res.text).toContain('href="#password"');
@@ -166,8 +210,30 @@ describe('adding a colleague (item 5)', () => {
     expect(await t.db('mail_outbox').where({ to_address: 'pia@example.com' }).first()).toBeUndefined();
 
     // Either way alone works.
-    await admin.post('/admin/staff').type('form').send({ _csrf: token, name: 'Pia Both', email: 'pia@example.com', method: 'password', password: 'a quite long passphrase 99', role: 'default' }).expect(303);
-    await admin.post('/admin/staff').type('form').send({ _csrf: token, name: 'Ole Invite', email: 'ole@example.com', method: 'invite', password: '', role: 'default' }).expect(303);
+    await admin
+      .post('/admin/staff')
+      .type('form')
+      .send({
+        _csrf: token,
+        name: 'Pia Both',
+        email: 'pia@example.com',
+        method: 'password',
+        password: 'a quite long passphrase 99',
+        role: 'default',
+      })
+      .expect(303);
+    await admin
+      .post('/admin/staff')
+      .type('form')
+      .send({
+        _csrf: token,
+        name: 'Ole Invite',
+        email: 'ole@example.com',
+        method: 'invite',
+        password: '',
+        role: 'default',
+      })
+      .expect(303);
   });
 
   test('while mail is not sent the form starts with "Set a password now" and says why; breadcrumbs lead back', async () => {
@@ -177,7 +243,9 @@ describe('adding a colleague (item 5)', () => {
     expect(off).toMatch(/value="password" aria-describedby="method-password-hint" checked/);
     expect(off).not.toMatch(/value="invite" aria-describedby="method-invite-hint" checked/);
     expect(off).toContain('so an invitation would not arrive');
-    expect(off).toMatch(/href="\/admin\/manage">Administration<\/a>[\s\S]*href="\/admin\/staff">Staff<\/a>[\s\S]*aria-current="page">Add a staff member</);
+    expect(off).toMatch(
+      /href="\/admin\/manage">Administration<\/a>[\s\S]*href="\/admin\/staff">Staff<\/a>[\s\S]*aria-current="page">Add a staff member</,
+    );
     await useSink();
     const on = (await admin.get('/admin/staff/new').expect(200)).text;
     expect(on).toMatch(/value="invite" aria-describedby="method-invite-hint" checked/);
@@ -186,7 +254,15 @@ describe('adding a colleague (item 5)', () => {
 
   test('the form starts with the categories ticked and says what the person will see', async () => {
     const now = t.clock.now();
-    await t.db('categories').insert({ name: 'Billing', tier: 1, is_public: true, sort_order: 9, is_active: true, created_at: now, updated_at: now });
+    await t.db('categories').insert({
+      name: 'Billing',
+      tier: 1,
+      is_public: true,
+      sort_order: 9,
+      is_active: true,
+      created_at: now,
+      updated_at: now,
+    });
     const ids = (await t.db('categories').where({ is_active: true }).pluck('id')).map(Number);
     expect(ids.length).toBeGreaterThanOrEqual(2);
     const admin = await signedInAgent(t, adminCredentials);
@@ -197,8 +273,21 @@ describe('adding a colleague (item 5)', () => {
 
     // Sent as it stands, the new colleague works every ticked category.
     const token = csrfFrom(page);
-    await admin.post('/admin/staff').type('form').send({ _csrf: token, name: 'Cat Egory', email: 'cat@example.com', method: 'invite', role: 'default', categories: ids.map(String) }).expect(303);
+    await admin
+      .post('/admin/staff')
+      .type('form')
+      .send({
+        _csrf: token,
+        name: 'Cat Egory',
+        email: 'cat@example.com',
+        method: 'invite',
+        role: 'default',
+        categories: ids.map(String),
+      })
+      .expect(303);
     const staffId = Number((await t.db('staff_users').where({ email: 'cat@example.com' }).first('id')).id);
-    expect((await t.db('staff_categories').where({ staff_id: staffId }).pluck('category_id')).map(Number).sort()).toEqual(ids.sort());
+    expect(
+      (await t.db('staff_categories').where({ staff_id: staffId }).pluck('category_id')).map(Number).sort(),
+    ).toEqual(ids.sort());
   });
 });

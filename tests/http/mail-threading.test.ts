@@ -14,7 +14,13 @@ let sink: SmtpSink;
 beforeAll(async () => {
   t = await installedApp();
   sink = await startSmtpSink();
-  await t.services.settings.save({ 'mail.transport': 'smtp', 'mail.smtpHost': '127.0.0.1', 'mail.smtpPort': sink.port, 'mail.smtpSecurity': 'none', 'helpdesk.email': 'help@acme.test' });
+  await t.services.settings.save({
+    'mail.transport': 'smtp',
+    'mail.smtpHost': '127.0.0.1',
+    'mail.smtpPort': sink.port,
+    'mail.smtpSecurity': 'none',
+    'helpdesk.email': 'help@acme.test',
+  });
 });
 afterAll(async () => {
   await sink.close();
@@ -61,7 +67,16 @@ test(`a web ticket's mails form one thread: the confirmation starts it, each rep
   // The customer answered by e-mail (as the import stores it): the next reply answers that mail.
   const ticket = await ticketOf(trackingId);
   t.clock.advance(1000);
-  await t.db('messages').insert({ ticket_id: ticket.id, kind: 'customer', customer_id: null, author_name: 'Carla', body: 'Still smoking', body_format: 'text', email_message_id: '<answer-1@mail.example.net>', created_at: t.clock.now() });
+  await t.db('messages').insert({
+    ticket_id: ticket.id,
+    kind: 'customer',
+    customer_id: null,
+    author_name: 'Carla',
+    body: 'Still smoking',
+    body_format: 'text',
+    email_message_id: '<answer-1@mail.example.net>',
+    created_at: t.clock.now(),
+  });
   await reply(trackingId, 'Second answer');
   const [, , second] = await sent(3);
   expect(second!.parsed.inReplyTo).toBe('<answer-1@mail.example.net>');
@@ -74,7 +89,7 @@ test(`a web ticket's mails form one thread: the confirmation starts it, each rep
   }
 });
 
-test('a ticket that came by e-mail threads under the customer\'s own first mail', async () => {
+test("a ticket that came by e-mail threads under the customer's own first mail", async () => {
   const trackingId = await openTicket(t, request.agent(t.app), { email: 'mailer@example.net' });
   await sent(1, 'mailer@example.net');
   const ticket = await ticketOf(trackingId);
@@ -112,10 +127,15 @@ test('a customer in another language gets the marker in their language, with the
   await t.services.settings.save({ 'mail.inboundReplies': true });
   try {
     const trackingId = await openTicket(t, request.agent(t.app), { email: 'slovak@example.net' });
-    await t.db('tickets').where({ id: (await ticketOf(trackingId)).id }).update({ language: 'sk' });
+    await t
+      .db('tickets')
+      .where({ id: (await ticketOf(trackingId)).id })
+      .update({ language: 'sk' });
     await reply(trackingId, 'Odpoveď');
     const [, answer] = await sent(2, 'slovak@example.net');
-    expect(answer!.parsed.text!.split('\n')[0]).toBe('##- Odpoveď napíšte nad tento riadok · reply above this line -##');
+    expect(answer!.parsed.text!.split('\n')[0]).toBe(
+      '##- Odpoveď napíšte nad tento riadok · reply above this line -##',
+    );
   } finally {
     await t.services.settings.save({ 'mail.inboundReplies': false });
   }
@@ -124,10 +144,15 @@ test('a customer in another language gets the marker in their language, with the
 test('a hand-edited stored Reply-To that is not an address never reaches a header', async () => {
   const trackingId = await openTicket(t, request.agent(t.app), { email: 'edited@example.net' });
   const ticket = await ticketOf(trackingId);
-  await t.db('mail_outbox').where({ ticket_id: ticket.id, to_address: 'edited@example.net' }).update({ headers: JSON.stringify({ replyTo: 'x@y.test\r\nBcc: evil@evil.test' }) });
+  await t
+    .db('mail_outbox')
+    .where({ ticket_id: ticket.id, to_address: 'edited@example.net' })
+    .update({ headers: JSON.stringify({ replyTo: 'x@y.test\r\nBcc: evil@evil.test' }) });
   const report = await deliverDueMail(t.services);
   expect(report.outcomes).toContainEqual(expect.objectContaining({ status: 'failed' }));
-  expect(sink.received.filter((m) => m.to.includes('edited@example.net') || m.to.includes('evil@evil.test'))).toHaveLength(0);
+  expect(
+    sink.received.filter((m) => m.to.includes('edited@example.net') || m.to.includes('evil@evil.test')),
+  ).toHaveLength(0);
 });
 
 test('end to end with the import: the customer answers our mail from their client, our next reply answers their mail', async () => {
@@ -137,18 +162,27 @@ test('end to end with the import: the customer answers our mail from their clien
     await reply(trackingId, 'Please send the log file.');
     const [ack, ours] = await sent(2, 'roundtrip@example.net');
     // The customer's client quotes our mail below their answer, marker included.
-    const quoted = ours!.parsed.text!.split('\n').map((l) => `> ${l}`).join('\r\n');
+    const quoted = ours!.parsed
+      .text!.split('\n')
+      .map((l) => `> ${l}`)
+      .join('\r\n');
     t.clock.advance(1000);
     const answer = simpleMail({
       from: 'Carla Customer <roundtrip@example.net>',
       subject: `Re: ${ours!.parsed.subject}`,
       messageId: '<carla-answer@mail.example.net>',
-      headers: [`In-Reply-To: ${ours!.parsed.messageId}`, `References: ${ack!.parsed.messageId} ${ours!.parsed.messageId}`],
+      headers: [
+        `In-Reply-To: ${ours!.parsed.messageId}`,
+        `References: ${ack!.parsed.messageId} ${ours!.parsed.messageId}`,
+      ],
       body: `Here it is.\r\n\r\nOn Monday you wrote:\r\n${quoted}`,
     });
     const imported = await importMail(t, answer);
     expect(imported).toMatchObject({ outcome: 'replied', ticketId: (await ticketOf(trackingId)).id });
-    const stored = await t.db('messages').where({ email_message_id: '<carla-answer@mail.example.net>' }).first<{ body: string }>('body');
+    const stored = await t
+      .db('messages')
+      .where({ email_message_id: '<carla-answer@mail.example.net>' })
+      .first<{ body: string }>('body');
     expect(stored!.body).toContain('Here it is.');
     expect(stored!.body).not.toContain(replyMarkerToken);
     await reply(trackingId, 'Thanks, we found the problem.');

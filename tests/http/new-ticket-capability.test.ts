@@ -21,13 +21,21 @@ test('a role that may only view tickets cannot open one for a customer: not the 
     const res = await sam
       .post(`/admin/tickets/new?_csrf=${encodeURIComponent(csrf)}`)
       .field('_csrf', csrf)
-      .field('email', 'victim@example.org').field('name', 'Victim').field('category', '1').field('subject', 'Phishing').field('message', 'Click here').field('notify', 'yes');
+      .field('email', 'victim@example.org')
+      .field('name', 'Victim')
+      .field('category', '1')
+      .field('subject', 'Phishing')
+      .field('message', 'Click here')
+      .field('notify', 'yes');
     expect(res.status).toBe(403);
     expect(Number((await t.db('tickets').count({ n: '*' }).first())?.n)).toBe(before);
     expect(await t.db('mail_outbox').where({ to_address: 'victim@example.org' }).first()).toBeUndefined();
 
     // With the capability the page opens.
-    await t.db('roles').where({ id: roleId }).update({ capabilities: JSON.stringify(['tickets.view', 'tickets.create']) });
+    await t
+      .db('roles')
+      .where({ id: roleId })
+      .update({ capabilities: JSON.stringify(['tickets.view', 'tickets.create']) });
     await sam.get('/admin/tickets/new').expect(200);
     expect((await sam.get('/admin/tickets').expect(200)).text).toContain('href="/admin/tickets/new"');
   } finally {

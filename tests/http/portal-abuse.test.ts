@@ -18,11 +18,22 @@ test('an upload aborted midway does not bring the server down', async () => {
   try {
     const agent = request.agent(t.app);
     const page = await agent.get('/helpdesk/tickets/new');
-    const cookie = ([] as string[]).concat(page.headers['set-cookie'] ?? []).map((c) => c.split(';')[0]).join('; ');
+    const cookie = ([] as string[])
+      .concat(page.headers['set-cookie'] ?? [])
+      .map((c) => c.split(';')[0])
+      .join('; ');
     await new Promise<void>((resolve) => {
-      const req = http.request({ port, host: '127.0.0.1', method: 'POST', path: `/helpdesk/tickets/new?_csrf=${encodeURIComponent(csrfFrom(page.text))}`, headers: { Cookie: cookie, 'Content-Type': 'multipart/form-data; boundary=XyZ', 'Content-Length': '1000000' } });
+      const req = http.request({
+        port,
+        host: '127.0.0.1',
+        method: 'POST',
+        path: `/helpdesk/tickets/new?_csrf=${encodeURIComponent(csrfFrom(page.text))}`,
+        headers: { Cookie: cookie, 'Content-Type': 'multipart/form-data; boundary=XyZ', 'Content-Length': '1000000' },
+      });
       req.on('error', () => resolve());
-      req.write('--XyZ\r\nContent-Disposition: form-data; name="attachments"; filename="a.png"\r\nContent-Type: image/png\r\n\r\n');
+      req.write(
+        '--XyZ\r\nContent-Disposition: form-data; name="attachments"; filename="a.png"\r\nContent-Type: image/png\r\n\r\n',
+      );
       req.write(Buffer.alloc(100_000));
       setTimeout(() => {
         req.destroy();
@@ -51,8 +62,17 @@ test('past the limit of misses even the right tracking ID and e-mail are refused
   const agent = request.agent(t.app);
   const token = csrfFrom((await agent.get('/helpdesk/tickets')).text);
   const limit = await t.services.settings.get('spam.lookupFailuresPerHour');
-  for (let i = 0; i < limit; i++) await agent.post('/helpdesk/tickets').type('form').send({ _csrf: token, tracking: id, email: `guess${i}@example.com` }).expect(404);
-  await agent.post('/helpdesk/tickets').type('form').send({ _csrf: token, tracking: id, email: validTicket.email }).expect(429);
+  for (let i = 0; i < limit; i++)
+    await agent
+      .post('/helpdesk/tickets')
+      .type('form')
+      .send({ _csrf: token, tracking: id, email: `guess${i}@example.com` })
+      .expect(404);
+  await agent
+    .post('/helpdesk/tickets')
+    .type('form')
+    .send({ _csrf: token, tracking: id, email: validTicket.email })
+    .expect(429);
   await request(t.app).get(`/api/v1/tickets/${id}`).query({ email: validTicket.email }).expect(429);
 });
 
@@ -69,9 +89,17 @@ test("a ticket merged into another customer's ticket never opens that ticket", a
 });
 
 test('the API takes JSON only, so other sites cannot post forms to it', async () => {
-  const res = await request(t.app).post('/api/v1/tickets').set(await integrationAuth(t)).type('form').send({ ...validTicket });
+  const res = await request(t.app)
+    .post('/api/v1/tickets')
+    .set(await integrationAuth(t))
+    .type('form')
+    .send({ ...validTicket });
   expect(res.status).toBe(415);
-  await request(t.app).post('/api/v1/tickets').set(await integrationAuth(t)).field('name', 'x').expect(415);
+  await request(t.app)
+    .post('/api/v1/tickets')
+    .set(await integrationAuth(t))
+    .field('name', 'x')
+    .expect(415);
 });
 
 test("someone else's address in the form does not rename that customer", async () => {
@@ -85,7 +113,14 @@ test('first tickets from a new address arriving at once all succeed', async () =
   for (let round = 0; round < 3; round++) {
     const email = `fresh${round}@example.org`;
     const auth = await integrationAuth(t);
-    const results = await Promise.all([1, 2, 3].map(() => request(t.app).post('/api/v1/tickets').set(auth).send({ name: 'Fresh', email, category: 1, subject: 'Hello', message: 'First contact' })));
+    const results = await Promise.all(
+      [1, 2, 3].map(() =>
+        request(t.app)
+          .post('/api/v1/tickets')
+          .set(auth)
+          .send({ name: 'Fresh', email, category: 1, subject: 'Hello', message: 'First contact' }),
+      ),
+    );
     expect(results.map((r) => r.status)).toEqual([201, 201, 201]);
     expect(await t.db('customers').where({ email }).count<{ n: number }[]>({ n: '*' })).toEqual([{ n: 1 }]);
   }
@@ -95,14 +130,25 @@ test('NUL bytes in language and priority are refused before any query, never an 
   await t.services.settings.save({ 'portal.customerPriority': true });
   try {
     for (const odd of [{ language: 'e\u0000x', priority: 'hi\u0000gh' }, { language: 'e\u0000x' }]) {
-      const res = await request(t.app).post('/api/v1/tickets').set(await integrationAuth(t)).send({ name: 'N', email: 'nul@example.org', category: 1, subject: 's', message: 'm', ...odd });
+      const res = await request(t.app)
+        .post('/api/v1/tickets')
+        .set(await integrationAuth(t))
+        .send({ name: 'N', email: 'nul@example.org', category: 1, subject: 's', message: 'm', ...odd });
       expect(res.status).toBe(400);
       expect(res.body.error.code).toBe('bad_form');
     }
     expect(await t.db('customers').where({ email: 'nul@example.org' }).first('id')).toBeUndefined();
     // An unknown language is refused (the API's contract), a known one is taken.
-    await request(t.app).post('/api/v1/tickets').set(await integrationAuth(t)).send({ name: 'N', email: 'nul@example.org', category: 1, subject: 's', message: 'm', language: 'ex' }).expect(400);
-    await request(t.app).post('/api/v1/tickets').set(await integrationAuth(t)).send({ name: 'N', email: 'nul@example.org', category: 1, subject: 's', message: 'm', language: 'sk' }).expect(201);
+    await request(t.app)
+      .post('/api/v1/tickets')
+      .set(await integrationAuth(t))
+      .send({ name: 'N', email: 'nul@example.org', category: 1, subject: 's', message: 'm', language: 'ex' })
+      .expect(400);
+    await request(t.app)
+      .post('/api/v1/tickets')
+      .set(await integrationAuth(t))
+      .send({ name: 'N', email: 'nul@example.org', category: 1, subject: 's', message: 'm', language: 'sk' })
+      .expect(201);
   } finally {
     await t.services.settings.save({ 'portal.customerPriority': false });
   }

@@ -17,7 +17,17 @@ function problemsOf(html: string): string {
 
 test('HTML and script in every field and in file names are shown inert', async () => {
   const agent = request.agent(t.app);
-  const res = await submitForm(t, agent, { ...validTicket, name: `Eve ${script}`, subject: `Subject ${script}`, message: `Body ${script}\n"quotes" & 'apostrophes'` }, [{ name: `${script}.png`, content: png }]);
+  const res = await submitForm(
+    t,
+    agent,
+    {
+      ...validTicket,
+      name: `Eve ${script}`,
+      subject: `Subject ${script}`,
+      message: `Body ${script}\n"quotes" & 'apostrophes'`,
+    },
+    [{ name: `${script}.png`, content: png }],
+  );
   expect(res.status).toBe(303);
   for (const url of [res.headers.location!, res.headers.location!.replace('/created', '')]) {
     const page = await agent.get(url).expect(200);
@@ -53,7 +63,7 @@ test('size and count limits: one byte over is refused, the limit itself is fine'
   const limit = 1024 * 1024;
   const atLimit = Buffer.concat([png, Buffer.alloc(limit - png.length)]);
   const over = Buffer.concat([atLimit, Buffer.alloc(1)]);
-  expect((await submitForm(t, agent, validTicket, [{ name: "ok.png", content: atLimit }])).status).toBe(303);
+  expect((await submitForm(t, agent, validTicket, [{ name: 'ok.png', content: atLimit }])).status).toBe(303);
   const tooBig = await submitForm(t, agent, validTicket, [{ name: 'big.png', content: over }]);
   expect(tooBig.status).toBe(400);
   expect(problemsOf(tooBig.text)).toContain('big.png is larger than 1 MB');
@@ -61,7 +71,12 @@ test('size and count limits: one byte over is refused, the limit itself is fine'
   const tooMany = await submitForm(t, agent, validTicket, four);
   expect(tooMany.status).toBe(400);
   expect(problemsOf(tooMany.text)).toContain('Attach at most 3 files');
-  const flood = await submitForm(t, agent, validTicket, Array.from({ length: 10 }, (_, i) => ({ name: `p${i}.png`, content: png })));
+  const flood = await submitForm(
+    t,
+    agent,
+    validTicket,
+    Array.from({ length: 10 }, (_, i) => ({ name: `p${i}.png`, content: png })),
+  );
   expect(flood.status).toBe(413);
 });
 
@@ -72,16 +87,25 @@ test('huge fields, NUL bytes, line breaks in one-line fields and lists are refus
   const long = await submitForm(t, agent, { ...validTicket, message: 'z'.repeat(60_000) });
   expect(long.status).toBe(400);
   expect(long.text).toContain('The message is too long');
-  for (const bad of [{ name: 'Eve\r\nBcc: victim@example.com' }, { subject: 'Hi\r\nBcc: victim@example.com' }, { subject: 'tab\u0007bell' }]) {
+  for (const bad of [
+    { name: 'Eve\r\nBcc: victim@example.com' },
+    { subject: 'Hi\r\nBcc: victim@example.com' },
+    { subject: 'tab\u0007bell' },
+  ]) {
     const res = await submitForm(t, agent, { ...validTicket, ...bad });
     expect(res.status).toBe(400);
     expect(res.text).toContain('Remove the line breaks and control characters.');
   }
   // A NUL character (nobody types one) is refused for the whole form, before any query.
   const tickets = await t.db('tickets').count<{ n: number }[]>({ n: '*' });
-  for (const bad of [{ subject: 'a\u0000b' }, { message: 'nul \u0000 byte' }]) expect((await submitForm(t, agent, { ...validTicket, ...bad })).status).toBe(400);
+  for (const bad of [{ subject: 'a\u0000b' }, { message: 'nul \u0000 byte' }])
+    expect((await submitForm(t, agent, { ...validTicket, ...bad })).status).toBe(400);
   expect(await t.db('tickets').count<{ n: number }[]>({ n: '*' })).toEqual(tickets);
-  const lists = await submitForm(t, agent, { ...validTicket, subject: ['one', 'two'], email: ['a@example.com', 'b@example.com'] });
+  const lists = await submitForm(t, agent, {
+    ...validTicket,
+    subject: ['one', 'two'],
+    email: ['a@example.com', 'b@example.com'],
+  });
   expect(lists.status).toBe(400);
   expect(lists.text).toContain('href="#subject"');
   expect(lists.text).toContain('href="#email"');
@@ -116,11 +140,17 @@ test('guessing tracking IDs is rate limited and every miss looks the same', asyn
   const limit = await t.services.settings.get('spam.lookupFailuresPerHour');
   const bodies = new Set<number>();
   for (let i = 0; i < limit; i++) {
-    const res = await agent.post('/helpdesk/tickets').type('form').send({ _csrf: token, tracking: `ABC-234-DEF${'GHJKMNPQRSTUVWXYZ23'[i % 19]}`, email: 'x@example.com' });
+    const res = await agent
+      .post('/helpdesk/tickets')
+      .type('form')
+      .send({ _csrf: token, tracking: `ABC-234-DEF${'GHJKMNPQRSTUVWXYZ23'[i % 19]}`, email: 'x@example.com' });
     expect(res.status).toBe(404);
     bodies.add(res.text.length - (res.text.match(/ABC-234-DEF./g)?.length ?? 0));
   }
-  const blocked = await agent.post('/helpdesk/tickets').type('form').send({ _csrf: token, tracking: 'ABC-234-DEFG', email: 'x@example.com' });
+  const blocked = await agent
+    .post('/helpdesk/tickets')
+    .type('form')
+    .send({ _csrf: token, tracking: 'ABC-234-DEFG', email: 'x@example.com' });
   expect(blocked.status).toBe(429);
   await agent.post('/helpdesk/tickets/ABC234DEFG/reply').type('form').send({ _csrf: token, message: 'x' }).expect(429);
 });
@@ -133,8 +163,16 @@ test("someone else's ticket: every route answers not found, with or without a fo
   const stranger = request.agent(t.app);
   const token = csrfFrom((await stranger.get('/helpdesk/tickets')).text);
   await stranger.get(`/helpdesk/tickets/${id}?k=abc.def`).expect(404);
-  await stranger.post(`/helpdesk/tickets/${id}/reply`).type('form').send({ _csrf: token, message: 'hijack' }).expect(404);
-  await stranger.post(`/helpdesk/tickets/${id}/status`).type('form').send({ _csrf: token, action: 'resolve' }).expect(404);
+  await stranger
+    .post(`/helpdesk/tickets/${id}/reply`)
+    .type('form')
+    .send({ _csrf: token, message: 'hijack' })
+    .expect(404);
+  await stranger
+    .post(`/helpdesk/tickets/${id}/status`)
+    .type('form')
+    .send({ _csrf: token, action: 'resolve' })
+    .expect(404);
   if (attachment) await stranger.get(`/helpdesk/tickets/${id}/attachments/${attachment.id}?k=x.y`).expect(404);
   expect(await t.db('messages').where({ ticket_id: ticket.id }).count<{ n: number }[]>({ n: '*' })).toEqual([{ n: 1 }]);
 });

@@ -19,7 +19,13 @@ test('SMTP down at submit time: the ticket is stored, the mail waits and goes ou
   const probe = await startSmtpSink();
   const port = probe.port;
   await probe.close();
-  await t.services.settings.save({ 'mail.transport': 'smtp', 'mail.smtpHost': '127.0.0.1', 'mail.smtpPort': port, 'mail.smtpSecurity': 'none', 'helpdesk.url': 'http://help.example.test' });
+  await t.services.settings.save({
+    'mail.transport': 'smtp',
+    'mail.smtpHost': '127.0.0.1',
+    'mail.smtpPort': port,
+    'mail.smtpSecurity': 'none',
+    'helpdesk.url': 'http://help.example.test',
+  });
 
   const agent = request.agent(t.app);
   const id = await openTicket(t, agent);

@@ -11,7 +11,10 @@ const png = Buffer.concat([Buffer.from('89504e470d0a1a0a0000000d49484452', 'hex'
 
 test('a customer submits a ticket and sees its tracking ID', async () => {
   const agent = request.agent(t.app);
-  const res = await submitForm(t, agent, validTicket, [{ name: 'screenshot.png', content: png }, { name: 'notes.txt', content: 'plain notes\n' }]);
+  const res = await submitForm(t, agent, validTicket, [
+    { name: 'screenshot.png', content: png },
+    { name: 'notes.txt', content: 'plain notes\n' },
+  ]);
   expect(res.status).toBe(303);
   const created = await agent.get(res.headers.location!).expect(200);
   const shown = /class="tracking-id__value">([A-Z0-9-]+)</.exec(created.text)![1]!;
@@ -20,7 +23,10 @@ test('a customer submits a ticket and sees its tracking ID', async () => {
   expect(ticket.text).toContain('Printer on fire');
   expect(ticket.text).toContain('It started smoking after the update.\nPlease help.');
   expect(ticket.text).toContain('screenshot.png');
-  const row = await t.db('tickets').where({ tracking_id: shown.replace(/-/g, '') }).first();
+  const row = await t
+    .db('tickets')
+    .where({ tracking_id: shown.replace(/-/g, '') })
+    .first();
   expect(row.message_count).toBe(1);
   expect(await t.db('attachments').where({ ticket_id: row.id }).count<{ n: number }[]>({ n: '*' })).toEqual([{ n: 2 }]);
   expect(await t.db('ticket_events').where({ ticket_id: row.id }).pluck('type')).toEqual(['ticket.created']);
@@ -49,7 +55,10 @@ test('a double submit creates one ticket', async () => {
   const hidden = (name: string) => new RegExp(`name="${name}" value="([^"]*)"`).exec(page.text)![1]!;
   t.clock.advance(5000);
   const send = () => {
-    let req = agent.post(`/helpdesk/tickets/new?_csrf=${encodeURIComponent(/name="_csrf" value="([^"]+)"/.exec(page.text)![1]!)}`).field('shown', hidden('shown')).field('submission_key', hidden('submission_key'));
+    let req = agent
+      .post(`/helpdesk/tickets/new?_csrf=${encodeURIComponent(/name="_csrf" value="([^"]+)"/.exec(page.text)![1]!)}`)
+      .field('shown', hidden('shown'))
+      .field('submission_key', hidden('submission_key'));
     for (const [k, v] of Object.entries(validTicket)) req = req.field(k, v);
     return req;
   };
@@ -69,7 +78,11 @@ test('the honeypot and a too-fast submission are refused', async () => {
   const fast = await agent
     .post(`/helpdesk/tickets/new?_csrf=${encodeURIComponent(/name="_csrf" value="([^"]+)"/.exec(page.text)![1]!)}`)
     .field('shown', /name="shown" value="([^"]+)"/.exec(page.text)![1]!)
-    .field('name', validTicket.name).field('email', validTicket.email).field('category', '1').field('subject', 'x').field('message', 'y');
+    .field('name', validTicket.name)
+    .field('email', validTicket.email)
+    .field('category', '1')
+    .field('subject', 'x')
+    .field('message', 'y');
   expect(fast.status).toBe(400);
   expect(fast.text).toContain('faster than people usually type');
 });
@@ -78,14 +91,22 @@ test('the honeypot and a too-fast submission are refused', async () => {
 function sender(agent: request.Agent, headers: Record<string, string> = {}) {
   return (page: string, fields: Record<string, string> = {}) => {
     const hidden = (name: string) => new RegExp(`name="${name}" value="([^"]*)"`).exec(page)?.[1] ?? '';
-    let req = agent.post(`/helpdesk/tickets/new?_csrf=${encodeURIComponent(csrfFrom(page))}`).set(headers).field('shown', fields.shown ?? hidden('shown')).field('submission_key', fields.submission_key ?? hidden('submission_key'));
-    for (const [k, v] of Object.entries({ ...validTicket, subject: 'Autofilled', ...fields })) if (k !== 'shown' && k !== 'submission_key') req = req.field(k, v);
+    let req = agent
+      .post(`/helpdesk/tickets/new?_csrf=${encodeURIComponent(csrfFrom(page))}`)
+      .set(headers)
+      .field('shown', fields.shown ?? hidden('shown'))
+      .field('submission_key', fields.submission_key ?? hidden('submission_key'));
+    for (const [k, v] of Object.entries({ ...validTicket, subject: 'Autofilled', ...fields }))
+      if (k !== 'shown' && k !== 'submission_key') req = req.field(k, v);
     return req;
   };
 }
 const shownOf = (html: string) => /name="shown" value="([^"]+)"/.exec(html)![1]!;
 const ticketCount = async () => Number((await t.db('tickets').count<{ n: number }[]>({ n: '*' }))[0]!.n);
-const submitHits = async () => Number((await t.db('rate_limits').where('bucket', 'like', 'submit:%').sum<{ n: number }[]>({ n: 'hits' }))[0]!.n ?? 0);
+const submitHits = async () =>
+  Number(
+    (await t.db('rate_limits').where('bucket', 'like', 'submit:%').sum<{ n: number }[]>({ n: 'hits' }))[0]!.n ?? 0,
+  );
 
 test('a person whose browser filled the form at once reads the kind note and sends again: the minimum fill time counts from the first showing', async () => {
   const agent = request.agent(t.app);
@@ -115,7 +136,10 @@ test('a person whose browser filled the form at once reads the kind note and sen
   expect(reused.text).toContain('This form has expired. Please check your entries');
   expect(shownOf(reused.text)).not.toMatch(/\.r\./);
   // Forged, or older than 30 minutes: an expired form, as before.
-  const forged = await send(reused.text, { shown: retryToken.replace(/.$/, (c) => (c === 'A' ? 'B' : 'A')), submission_key: '' });
+  const forged = await send(reused.text, {
+    shown: retryToken.replace(/.$/, (c) => (c === 'A' ? 'B' : 'A')),
+    submission_key: '',
+  });
   expect(forged.status).toBe(400);
   expect(forged.text).toContain('This form has expired. Please check your entries');
   expect(shownOf(forged.text)).not.toMatch(/\.r\./);
@@ -169,22 +193,41 @@ test('a second try is signed for the address it was given to: from another addre
 test('the tracking ID page needs proof: another browser is sent to the lookup form', async () => {
   const id = await openTicket(t, request.agent(t.app));
   const stranger = request.agent(t.app);
-  await stranger.get(`/helpdesk/tickets/${id}`).expect(303).expect('Location', /\/helpdesk\/tickets\?t=/);
+  await stranger
+    .get(`/helpdesk/tickets/${id}`)
+    .expect(303)
+    .expect('Location', /\/helpdesk\/tickets\?t=/);
   const page = await stranger.get('/helpdesk/tickets');
   const token = /name="_csrf" value="([^"]+)"/.exec(page.text)![1]!;
-  const wrong = await stranger.post('/helpdesk/tickets').type('form').send({ _csrf: token, tracking: id, email: 'someone@else.example' });
+  const wrong = await stranger
+    .post('/helpdesk/tickets')
+    .type('form')
+    .send({ _csrf: token, tracking: id, email: 'someone@else.example' });
   expect(wrong.status).toBe(404);
-  const unknown = await stranger.post('/helpdesk/tickets').type('form').send({ _csrf: token, tracking: 'ABC-234-DEFG', email: validTicket.email });
+  const unknown = await stranger
+    .post('/helpdesk/tickets')
+    .type('form')
+    .send({ _csrf: token, tracking: 'ABC-234-DEFG', email: validTicket.email });
   expect(unknown.status).toBe(404);
-  expect(unknown.text).toBe(wrong.text.replace(/value="[^"]*someone@else\.example"/, `value="${validTicket.email}"`).replace(new RegExp(id, 'g'), 'ABC-234-DEFG'));
-  const right = await stranger.post('/helpdesk/tickets').type('form').send({ _csrf: token, tracking: id.toLowerCase(), email: validTicket.email.toUpperCase() });
+  expect(unknown.text).toBe(
+    wrong.text
+      .replace(/value="[^"]*someone@else\.example"/, `value="${validTicket.email}"`)
+      .replace(new RegExp(id, 'g'), 'ABC-234-DEFG'),
+  );
+  const right = await stranger
+    .post('/helpdesk/tickets')
+    .type('form')
+    .send({ _csrf: token, tracking: id.toLowerCase(), email: validTicket.email.toUpperCase() });
   expect(right.status).toBe(303);
   await stranger.get(`/helpdesk/tickets/${id}`).expect(200);
 });
 
 test('no attachment file is left behind when the database fails mid-ticket', async () => {
   const dir = path.join(t.config.paths.attachments);
-  const count = () => fs.readdirSync(dir, { recursive: true }).filter((f) => !String(f).startsWith('.incoming') && fs.statSync(path.join(dir, String(f))).isFile()).length;
+  const count = () =>
+    fs
+      .readdirSync(dir, { recursive: true })
+      .filter((f) => !String(f).startsWith('.incoming') && fs.statSync(path.join(dir, String(f))).isFile()).length;
   const before = count();
   const ticketsBefore = (await t.db('tickets').count<{ n: number }[]>({ n: '*' }))[0]!.n;
   // The database fails after the ticket, message and attachment rows are written, before commit.
@@ -193,7 +236,10 @@ test('no attachment file is left behind when the database fails mid-ticket', asy
     if (failing) await trx.raw('select * from table_that_is_not_there');
   });
   try {
-    const res = await submitForm(t, request.agent(t.app), validTicket, [{ name: 'a.png', content: png }, { name: 'b.txt', content: 'text' }]);
+    const res = await submitForm(t, request.agent(t.app), validTicket, [
+      { name: 'a.png', content: png },
+      { name: 'b.txt', content: 'text' },
+    ]);
     expect(res.status).toBe(500);
   } finally {
     failing = false;

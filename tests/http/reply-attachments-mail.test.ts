@@ -16,7 +16,13 @@ beforeAll(async () => {
   t = await installedApp();
   sink = await startSmtpSink();
   admin = await adminAgent(t);
-  await t.services.settings.save({ 'mail.transport': 'smtp', 'mail.smtpHost': '127.0.0.1', 'mail.smtpPort': sink.port, 'mail.smtpSecurity': 'none', 'helpdesk.url': 'http://help.example.test' });
+  await t.services.settings.save({
+    'mail.transport': 'smtp',
+    'mail.smtpHost': '127.0.0.1',
+    'mail.smtpPort': sink.port,
+    'mail.smtpSecurity': 'none',
+    'helpdesk.url': 'http://help.example.test',
+  });
 });
 afterAll(async () => {
   await sink.close();
@@ -34,21 +40,30 @@ async function replyWithFiles(files: Array<{ name: string; content: Buffer }>) {
   await t.db('mail_outbox').del();
   const page = await admin.get(`/admin/tickets/${ticket.id}`).expect(200);
   const seen = String((await t.db('messages').where({ ticket_id: ticket.id }).max<{ m: number }[]>({ m: 'id' }))[0]!.m);
-  let req = admin.post(`/admin/tickets/${ticket.id}/reply?_csrf=${encodeURIComponent(csrfFrom(page.text))}`).field('message', 'Here are the files you asked for.').field('seen', seen);
+  let req = admin
+    .post(`/admin/tickets/${ticket.id}/reply?_csrf=${encodeURIComponent(csrfFrom(page.text))}`)
+    .field('message', 'Here are the files you asked for.')
+    .field('seen', seen);
   for (const f of files) req = req.attach('attachments', f.content, f.name);
   await req.expect(303);
   return { id: Number(ticket.id), trackingId };
 }
 
-const textFile = (bytes: number, fill: string) => Buffer.from(fill.repeat(Math.ceil(bytes / fill.length)).slice(0, bytes));
+const textFile = (bytes: number, fill: string) =>
+  Buffer.from(fill.repeat(Math.ceil(bytes / fill.length)).slice(0, bytes));
 
 test(`a staff reply's files travel in the customer's mail (${testDbKind})`, async () => {
   const notes = textFile(2000, 'Restart the spooler.\n');
   const log = textFile(5000, 'line of the log\n');
-  await replyWithFiles([{ name: 'notes.txt', content: notes }, { name: 'printer.log', content: log }]);
+  await replyWithFiles([
+    { name: 'notes.txt', content: notes },
+    { name: 'printer.log', content: log },
+  ]);
   expect((await deliverDueMail(t.services)).outcomes.map((o) => o.status)).toEqual(['sent']);
   const [mail] = await sink.waitFor(1);
-  expect(mail!.parsed.attachments.map((a) => [a.filename, a.content.equals(a.filename === 'notes.txt' ? notes : log)])).toEqual([
+  expect(
+    mail!.parsed.attachments.map((a) => [a.filename, a.content.equals(a.filename === 'notes.txt' ? notes : log)]),
+  ).toEqual([
     ['notes.txt', true],
     ['printer.log', true],
   ]);
@@ -72,21 +87,29 @@ test('past the size limit, files are linked with a signed download link that wor
   // The first and the small one fit within the limit together; the second does not.
   expect(mail!.parsed.attachments.map((a) => a.filename)).toEqual(['first.txt', 'small.txt']);
   expect(mail!.parsed.text).toContain('Too large to attach; download them from your ticket:');
-  const link = new RegExp(`\\* second\\.txt \\([\\d.]+ MB\\): (http://help\\.example\\.test(/helpdesk/tickets/${trackingId}/attachments/\\d+\\?k=[\\w.-]+))`).exec(mail!.parsed.text!);
+  const link = new RegExp(
+    `\\* second\\.txt \\([\\d.]+ MB\\): (http://help\\.example\\.test(/helpdesk/tickets/${trackingId}/attachments/\\d+\\?k=[\\w.-]+))`,
+  ).exec(mail!.parsed.text!);
   expect(link).not.toBeNull();
   expect(mail!.parsed.html).toContain(`href="${link![1]!}"`);
 
   const customer = request.agent(t.app);
-  const download = await customer.get(link![2]!).buffer(true).parse((res, done) => {
-    const chunks: Buffer[] = [];
-    res.on('data', (c: Buffer) => chunks.push(c));
-    res.on('end', () => done(null, Buffer.concat(chunks)));
-  });
+  const download = await customer
+    .get(link![2]!)
+    .buffer(true)
+    .parse((res, done) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => done(null, Buffer.concat(chunks)));
+    });
   expect(download.status).toBe(200);
   expect(download.headers['content-disposition']).toMatch(/^attachment/);
   expect((download.body as Buffer).equals(second)).toBe(true);
   // A link whose signature was changed, or for another ticket, opens nothing.
-  const forged = link![2]!.replace(/k=([\w.-]+)/, (_m, k: string) => `k=${k.slice(0, -2)}${k.endsWith('AA') ? 'BB' : 'AA'}`);
+  const forged = link![2]!.replace(
+    /k=([\w.-]+)/,
+    (_m, k: string) => `k=${k.slice(0, -2)}${k.endsWith('AA') ? 'BB' : 'AA'}`,
+  );
   expect((await request.agent(t.app).get(forged)).status).not.toBe(200);
   const other = await openTicket(t, request.agent(t.app), { email: 'someone.else@example.net' });
   const elsewhere = link![2]!.replace(`/tickets/${trackingId}/`, `/tickets/${other}/`);
@@ -95,9 +118,12 @@ test('past the size limit, files are linked with a signed download link that wor
 
 test('a reply whose file is gone before sending fails as a mail that can never be sent, and says so on the ticket', async () => {
   const { id } = await replyWithFiles([{ name: 'gone.txt', content: textFile(300, 'soon gone\n') }]);
-  const key = (await t.db('attachments').where({ ticket_id: id }).first<{ storage_key: string }>('storage_key'))!.storage_key;
+  const key = (await t.db('attachments').where({ ticket_id: id }).first<{ storage_key: string }>('storage_key'))!
+    .storage_key;
   await t.services.store.remove(key);
   expect((await deliverDueMail(t.services)).outcomes.map((o) => o.status)).toEqual(['failed']);
   expect(sink.received).toEqual([]);
-  expect(await t.db('ticket_events').where({ ticket_id: id, type: 'mail.failed' }).count<{ n: number }[]>({ n: '*' })).toEqual([{ n: 1 }]);
+  expect(
+    await t.db('ticket_events').where({ ticket_id: id, type: 'mail.failed' }).count<{ n: number }[]>({ n: '*' }),
+  ).toEqual([{ n: 1 }]);
 });

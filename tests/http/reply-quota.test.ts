@@ -7,7 +7,13 @@ import { createI18n } from '../../src/i18n/i18n';
 import { sweepLeftovers } from '../../src/jobs/cleanup';
 import { createApp } from '../../src/web/app';
 import { createServices } from '../../src/web/app-services';
-import { adminCredentials, csrfFrom, signedInAgent, useInstalledApp, type InstalledApp } from '../helpers/installed-app';
+import {
+  adminCredentials,
+  csrfFrom,
+  signedInAgent,
+  useInstalledApp,
+  type InstalledApp,
+} from '../helpers/installed-app';
 import { openTicket, submitForm, validTicket } from '../helpers/portal';
 
 let t: InstalledApp;
@@ -16,7 +22,10 @@ let proxied: Express;
 useInstalledApp((app) => (t = app), { freshRateLimits: true });
 beforeAll(() => {
   const config = { ...t.config, server: { ...t.config.server, trustProxy: true } };
-  proxied = createApp(createServices({ config, db: t.db, logger: pino({ level: 'silent' }), i18n: createI18n(), clock: t.clock }), {});
+  proxied = createApp(
+    createServices({ config, db: t.db, logger: pino({ level: 'silent' }), i18n: createI18n(), clock: t.clock }),
+    {},
+  );
 });
 const defaults = { 'spam.repliesPerHour': 20, 'attachments.quotaMbPerHour': 100, 'attachments.quotaFilesPerHour': 50 };
 afterEach(async () => t.services.settings.save(defaults));
@@ -25,23 +34,41 @@ let ticketCount = 0;
 async function newTicket(agent = request.agent(t.app)) {
   const email = `quota${++ticketCount}@example.net`;
   const tracking = await openTicket(t, agent, { email });
-  return { agent, tracking, email, id: Number((await t.db('tickets').where({ tracking_id: tracking }).first('id')).id) };
+  return {
+    agent,
+    tracking,
+    email,
+    id: Number((await t.db('tickets').where({ tracking_id: tracking }).first('id')).id),
+  };
 }
 
 /** A customer at one address (X-Forwarded-For through the proxied app) who has opened the ticket. */
 async function customerAt(ip: string, ticket: { tracking: string; email: string }) {
   const agent = request.agent(proxied);
   const find = await agent.get('/helpdesk/tickets').set('X-Forwarded-For', ip).expect(200);
-  await agent.post('/helpdesk/tickets').set('X-Forwarded-For', ip).type('form').send({ _csrf: csrfFrom(find.text), tracking: ticket.tracking, email: ticket.email }).expect(303);
+  await agent
+    .post('/helpdesk/tickets')
+    .set('X-Forwarded-For', ip)
+    .type('form')
+    .send({ _csrf: csrfFrom(find.text), tracking: ticket.tracking, email: ticket.email })
+    .expect(303);
   return { agent, ip };
 }
 
 type File = { name: string; content: Buffer | string };
 async function replyAs(agent: request.Agent, tracking: string, message: string, files: File[] = [], ip?: string) {
-  const page = await agent.get(`/helpdesk/tickets/${tracking}`).set('X-Forwarded-For', ip ?? '').expect(200);
-  let req = agent.post(`/helpdesk/tickets/${tracking}/reply?_csrf=${encodeURIComponent(csrfFrom(page.text))}`).set('X-Forwarded-For', ip ?? '');
-  req = req.field('submission_key', /name="submission_key" value="([a-f0-9]{32})"/.exec(page.text)![1]!).field('message', message);
-  for (const f of files) req = req.attach('attachments', Buffer.isBuffer(f.content) ? f.content : Buffer.from(f.content), f.name);
+  const page = await agent
+    .get(`/helpdesk/tickets/${tracking}`)
+    .set('X-Forwarded-For', ip ?? '')
+    .expect(200);
+  let req = agent
+    .post(`/helpdesk/tickets/${tracking}/reply?_csrf=${encodeURIComponent(csrfFrom(page.text))}`)
+    .set('X-Forwarded-For', ip ?? '');
+  req = req
+    .field('submission_key', /name="submission_key" value="([a-f0-9]{32})"/.exec(page.text)![1]!)
+    .field('message', message);
+  for (const f of files)
+    req = req.attach('attachments', Buffer.isBuffer(f.content) ? f.content : Buffer.from(f.content), f.name);
   return req;
 }
 /** The answer, which must have this status (the helpers are async: no supertest .expect on them). */
@@ -50,7 +77,12 @@ async function sent(res: Promise<request.Response>, status = 303) {
   expect(r.status).toBe(status);
   return r;
 }
-const customerMessages = (id: number) => t.db('messages').where({ ticket_id: id, kind: 'customer' }).count<{ n: number }[]>({ n: '*' }).then((r) => Number(r[0]!.n));
+const customerMessages = (id: number) =>
+  t
+    .db('messages')
+    .where({ ticket_id: id, kind: 'customer' })
+    .count<{ n: number }[]>({ n: '*' })
+    .then((r) => Number(r[0]!.n));
 const text = (kb: number, fill: string) => Buffer.from(fill.repeat(kb * 1024));
 
 test('replies per hour from one address: past the limit a clear 429 page keeps the text; other tickets from that address count too', async () => {
@@ -94,7 +126,13 @@ test('uploads per hour: megabytes and files, per address and per ticket; a refus
   expect(tooBig.text).toContain('You have uploaded many files in a short time');
   expect(tooBig.text).toContain('>Second file</textarea>');
   expect(tooBig.text).toContain('href="#attachments"');
-  expect(await t.db('attachments').where({ ticket_id: a.id }).count<{ n: number }[]>({ n: '*' }).then((r) => Number(r[0]!.n))).toBe(1);
+  expect(
+    await t
+      .db('attachments')
+      .where({ ticket_id: a.id })
+      .count<{ n: number }[]>({ n: '*' })
+      .then((r) => Number(r[0]!.n)),
+  ).toBe(1);
   expect(await customerMessages(a.id)).toBe(2);
   // A reply without files still goes through.
   await sent(replyAs(a.agent, a.tracking, 'Without the file'));
@@ -104,12 +142,16 @@ test('uploads per hour: megabytes and files, per address and per ticket; a refus
   const one = await customerAt('198.51.100.1', shared);
   const two = await customerAt('198.51.100.2', shared);
   await sent(replyAs(one.agent, shared.tracking, 'half', [{ name: 'h1.txt', content: text(700, 'c') }], one.ip));
-  expect((await replyAs(two.agent, shared.tracking, 'other half', [{ name: 'h2.txt', content: text(700, 'd') }], two.ip)).status).toBe(429);
+  expect(
+    (await replyAs(two.agent, shared.tracking, 'other half', [{ name: 'h2.txt', content: text(700, 'd') }], two.ip))
+      .status,
+  ).toBe(429);
 
   // Files per hour: many small files from one address.
   t.clock.advance(3600_000);
   const c = await customerAt('198.51.100.3', await newTicket());
-  const small = (n: number) => Array.from({ length: n }, (_, i) => ({ name: `s${i}.txt`, content: `small ${n} ${i}\n` }));
+  const small = (n: number) =>
+    Array.from({ length: n }, (_, i) => ({ name: `s${i}.txt`, content: `small ${n} ${i}\n` }));
   const cTracking = (await t.db('tickets').orderBy('id', 'desc').first('tracking_id')).tracking_id as string;
   await sent(replyAs(c.agent, cTracking, 'four files', small(4), c.ip));
   expect((await replyAs(c.agent, cTracking, 'one more', small(1), c.ip)).status).toBe(429);
@@ -118,8 +160,17 @@ test('uploads per hour: megabytes and files, per address and per ticket; a refus
 test('the new ticket form counts its files against the address quota: 429 with the values kept', async () => {
   await t.services.settings.save({ 'attachments.quotaMbPerHour': 1 });
   const agent = request.agent(t.app);
-  await sent(submitForm(t, agent, { ...validTicket, email: 'bulk1@example.net' }, [{ name: 'big.txt', content: text(700, 'e') }]));
-  const refused = await submitForm(t, agent, { ...validTicket, email: 'bulk2@example.net', subject: 'Kept <subject>' }, [{ name: 'big2.txt', content: text(700, 'f') }]);
+  await sent(
+    submitForm(t, agent, { ...validTicket, email: 'bulk1@example.net' }, [
+      { name: 'big.txt', content: text(700, 'e') },
+    ]),
+  );
+  const refused = await submitForm(
+    t,
+    agent,
+    { ...validTicket, email: 'bulk2@example.net', subject: 'Kept <subject>' },
+    [{ name: 'big2.txt', content: text(700, 'f') }],
+  );
   expect(refused.status).toBe(429);
   expect(refused.text).toContain('You have uploaded many files in a short time');
   expect(refused.text).toContain('value="Kept &lt;subject&gt;"');
@@ -149,15 +200,31 @@ test('identical files are stored once; deleting one ticket keeps the file the ot
   await sent(replyAs(a.agent, a.tracking, 'manual', [{ name: 'manual.txt', content }]));
   await sent(replyAs(b.agent, b.tracking, 'same manual, other name', [{ name: 'copy of manual.txt', content }]));
   // Twice in one message, too.
-  await sent(replyAs(b.agent, b.tracking, 'twice', [{ name: 'x.txt', content }, { name: 'y.txt', content }]));
-  const rows = await t.db('attachments').whereIn('ticket_id', [a.id, b.id]).orderBy('id').select('ticket_id', 'storage_key', 'file_name');
-  expect(rows.map((r: { file_name: string }) => r.file_name)).toEqual(['manual.txt', 'copy of manual.txt', 'x.txt', 'y.txt']);
+  await sent(
+    replyAs(b.agent, b.tracking, 'twice', [
+      { name: 'x.txt', content },
+      { name: 'y.txt', content },
+    ]),
+  );
+  const rows = await t
+    .db('attachments')
+    .whereIn('ticket_id', [a.id, b.id])
+    .orderBy('id')
+    .select('ticket_id', 'storage_key', 'file_name');
+  expect(rows.map((r: { file_name: string }) => r.file_name)).toEqual([
+    'manual.txt',
+    'copy of manual.txt',
+    'x.txt',
+    'y.txt',
+  ]);
   expect(new Set(rows.map((r: { storage_key: string }) => r.storage_key)).size).toBe(1);
   expect(filesOnDisk().length).toBe(before + 1);
   const key = rows[0]!.storage_key as string;
 
   // Each ticket downloads it under its own name.
-  const attachmentId = (await t.db('attachments').where({ ticket_id: b.id, file_name: 'copy of manual.txt' }).first('id')).id;
+  const attachmentId = (
+    await t.db('attachments').where({ ticket_id: b.id, file_name: 'copy of manual.txt' }).first('id')
+  ).id;
   const download = await b.agent.get(`/helpdesk/tickets/${b.tracking}/attachments/${attachmentId}`).expect(200);
   expect(download.headers['content-disposition']).toContain('copy of manual.txt');
   expect(download.text).toBe(content);
@@ -165,7 +232,11 @@ test('identical files are stored once; deleting one ticket keeps the file the ot
   const admin = await signedInAgent(t, adminCredentials);
   const remove = async (id: number) => {
     const page = (await admin.get(`/admin/tickets/${id}`).expect(200)).text;
-    await admin.post(`/admin/tickets/${id}/delete`).type('form').send({ _csrf: csrfFrom(page), confirm: 'yes' }).expect(303);
+    await admin
+      .post(`/admin/tickets/${id}/delete`)
+      .type('form')
+      .send({ _csrf: csrfFrom(page), confirm: 'yes' })
+      .expect(303);
   };
   await remove(a.id);
   expect(filesOnDisk()).toContain(key);
@@ -185,7 +256,11 @@ test('anonymizing a customer keeps a file another customer attached too; the cle
   const admin = await signedInAgent(t, adminCredentials);
   const customerId = (await t.db('tickets').where({ id: a.id }).first('customer_id')).customer_id;
   const page = (await admin.get(`/admin/customers/${customerId}`).expect(200)).text;
-  await admin.post(`/admin/customers/${customerId}/anonymize`).type('form').send({ _csrf: csrfFrom(page), confirm: 'yes' }).expect(303);
+  await admin
+    .post(`/admin/customers/${customerId}/anonymize`)
+    .type('form')
+    .send({ _csrf: csrfFrom(page), confirm: 'yes' })
+    .expect(303);
   expect(await t.db('attachments').where({ ticket_id: a.id }).first()).toBeUndefined();
   expect(filesOnDisk()).toContain(key);
 

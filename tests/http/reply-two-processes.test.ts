@@ -6,7 +6,14 @@ import { createKnex } from '../../src/db/knex-factory';
 import { createI18n } from '../../src/i18n/i18n';
 import { createApp } from '../../src/web/app';
 import { createServices } from '../../src/web/app-services';
-import { adminCredentials, csrfFrom, signIn, staffCredentials, useInstalledApp, type InstalledApp } from '../helpers/installed-app';
+import {
+  adminCredentials,
+  csrfFrom,
+  signIn,
+  staffCredentials,
+  useInstalledApp,
+  type InstalledApp,
+} from '../helpers/installed-app';
 import { openTicket } from '../helpers/portal';
 
 // Two help desk instances on one database, each with its own connection pool, as behind a load
@@ -18,7 +25,16 @@ useInstalledApp((app) => (t = app), { freshRateLimits: true });
 
 beforeAll(async () => {
   secondDb = createKnex(t.config.database, t.config.paths.data);
-  second = createApp(createServices({ config: t.config, db: secondDb, logger: pino({ level: 'silent' }), i18n: createI18n(), clock: t.clock }), {});
+  second = createApp(
+    createServices({
+      config: t.config,
+      db: secondDb,
+      logger: pino({ level: 'silent' }),
+      i18n: createI18n(),
+      clock: t.clock,
+    }),
+    {},
+  );
   const samId = (await t.db('staff_users').where({ email: staffCredentials.email }).first('id')).id;
   await t.db('staff_categories').insert({ staff_id: samId, category_id: 1 });
 });
@@ -47,9 +63,24 @@ test('two staff replying to one ticket at the same moment on two instances: one 
   const sam = await agentOn(second, staffCredentials);
   const customer = request.agent(t.app);
   for (let round = 0; round < 8; round++) {
-    const id = Number((await t.db('tickets').where({ tracking_id: await openTicket(t, customer, { subject: `Race ${round}`, email: `race${round}@example.net` }) }).first('id')).id);
-    const [adaPage, samPage] = await Promise.all([ada.get(`/admin/tickets/${id}`).expect(200), sam.get(`/admin/tickets/${id}`).expect(200)]);
-    const answers = await Promise.all([reply(ada, id, adaPage.text, `Ada ${round}`), reply(sam, id, samPage.text, `Sam ${round}`)]);
+    const id = Number(
+      (
+        await t
+          .db('tickets')
+          .where({
+            tracking_id: await openTicket(t, customer, { subject: `Race ${round}`, email: `race${round}@example.net` }),
+          })
+          .first('id')
+      ).id,
+    );
+    const [adaPage, samPage] = await Promise.all([
+      ada.get(`/admin/tickets/${id}`).expect(200),
+      sam.get(`/admin/tickets/${id}`).expect(200),
+    ]);
+    const answers = await Promise.all([
+      reply(ada, id, adaPage.text, `Ada ${round}`),
+      reply(sam, id, samPage.text, `Sam ${round}`),
+    ]);
     expect(answers.map((r) => r.status).sort()).toEqual([303, 409]);
     const stored = await staffReplies(id);
     expect(stored).toHaveLength(1);
@@ -80,7 +111,14 @@ async function browserSession(creds: { email: string; password: string }) {
   };
   const cookie = () => [...jar].map(([k, v]) => `${k}=${v}`).join('; ');
   const login = keep(await request(t.app).get('/admin/login').expect(200));
-  keep(await request(t.app).post('/admin/login').set('Cookie', cookie()).type('form').send({ _csrf: csrfFrom(login.text), email: creds.email, password: creds.password }).expect(303));
+  keep(
+    await request(t.app)
+      .post('/admin/login')
+      .set('Cookie', cookie())
+      .type('form')
+      .send({ _csrf: csrfFrom(login.text), email: creds.email, password: creds.password })
+      .expect(303),
+  );
   return (app: Express) => ({
     get: async (path: string) => keep(await request(app).get(path).set('Cookie', cookie()).expect(200)),
     post: (path: string) => request(app).post(path).set('Cookie', cookie()),
@@ -91,9 +129,24 @@ test('the same reply form sent to both instances at once (a proxy retry) stores 
   const ada = await browserSession(adminCredentials);
   const customer = request.agent(t.app);
   for (let round = 0; round < 4; round++) {
-    const id = Number((await t.db('tickets').where({ tracking_id: await openTicket(t, customer, { subject: `Retry ${round}`, email: `retry${round}@example.net` }) }).first('id')).id);
+    const id = Number(
+      (
+        await t
+          .db('tickets')
+          .where({
+            tracking_id: await openTicket(t, customer, {
+              subject: `Retry ${round}`,
+              email: `retry${round}@example.net`,
+            }),
+          })
+          .first('id')
+      ).id,
+    );
     const page = (await ada(t.app).get(`/admin/tickets/${id}`)).text;
-    const answers = await Promise.all([reply(ada(t.app), id, page, 'Only once'), reply(ada(second), id, page, 'Only once')]);
+    const answers = await Promise.all([
+      reply(ada(t.app), id, page, 'Only once'),
+      reply(ada(second), id, page, 'Only once'),
+    ]);
     expect(answers.map((r) => r.status)).toEqual([303, 303]);
     expect(await staffReplies(id)).toEqual(['Only once']);
     expect(await replyMails(id)).toHaveLength(1);

@@ -5,7 +5,14 @@ import { sweepLeftovers } from '../../src/jobs/cleanup';
 import { deleteExpiredSessions } from '../../src/sessions/sessions.repo';
 import { signTicketLink } from '../../src/tickets/ticket-link';
 import { createApp } from '../../src/web/app';
-import { adminCredentials, csrfFrom, signIn, staffCredentials, useInstalledApp, type InstalledApp } from '../helpers/installed-app';
+import {
+  adminCredentials,
+  csrfFrom,
+  signIn,
+  staffCredentials,
+  useInstalledApp,
+  type InstalledApp,
+} from '../helpers/installed-app';
 import { openTicket } from '../helpers/portal';
 
 // Issue 18 item 25, "bound them": session rows are capped per staff member and per client
@@ -13,18 +20,32 @@ import { openTicket } from '../helpers/portal';
 let t: InstalledApp;
 let capped: Express;
 const caps = { maxPerStaff: 3, maxPerClient: 2 };
-useInstalledApp((app) => {
-  t = app;
-  // Behind a proxy that names the client, so one test speaks from several addresses.
-  capped = createApp({ ...t.services, config: { ...t.config, server: { ...t.config.server, trustProxy: true }, session: { ...t.config.session, ...caps } } }, { services: t.services });
-}, { freshRateLimits: true });
+useInstalledApp(
+  (app) => {
+    t = app;
+    // Behind a proxy that names the client, so one test speaks from several addresses.
+    capped = createApp(
+      {
+        ...t.services,
+        config: {
+          ...t.config,
+          server: { ...t.config.server, trustProxy: true },
+          session: { ...t.config.session, ...caps },
+        },
+      },
+      { services: t.services },
+    );
+  },
+  { freshRateLimits: true },
+);
 
 beforeEach(async () => {
   await t.db('sessions').del();
 });
 
 type Row = { sid: string; staff_id: number | null; client: string | null };
-const rows = async (where: Partial<Row> = {}) => (await t.db('sessions').where(where).select('sid', 'staff_id', 'client')) as Row[];
+const rows = async (where: Partial<Row> = {}) =>
+  (await t.db('sessions').where(where).select('sid', 'staff_id', 'client')) as Row[];
 /** The session id inside a signed `tessera.sid` cookie (`s:<id>.<signature>`). */
 function sidOf(res: request.Response): string {
   const cookie = ([] as string[]).concat(res.headers['set-cookie'] ?? []).find((c) => c.startsWith('tessera.sid='));
@@ -34,15 +55,24 @@ function sidOf(res: request.Response): string {
 /** Makes a session look last used `minutesAgo` minutes ago (its expiry is last use + idle time). */
 async function lastUsed(sid: string, minutesAgo: number) {
   const expiresAt = Date.now() + t.config.session.idleMinutes * 60_000 - minutesAgo * 60_000;
-  await t.db('sessions').where({ sid }).update({ expired: dateAsISO(t.db, expiresAt) });
+  await t
+    .db('sessions')
+    .where({ sid })
+    .update({ expired: dateAsISO(t.db, expiresAt) });
 }
 async function signInFrom(address: string, creds: { email: string; password: string }) {
   const agent = request.agent(capped);
   const page = await agent.get('/admin/login').set('X-Forwarded-For', address).expect(200);
-  const res = await agent.post('/admin/login').set('X-Forwarded-For', address).type('form').send({ _csrf: csrfFrom(page.text), ...creds }).expect(303);
+  const res = await agent
+    .post('/admin/login')
+    .set('X-Forwarded-For', address)
+    .type('form')
+    .send({ _csrf: csrfFrom(page.text), ...creds })
+    .expect(303);
   return { agent, sid: sidOf(res), address };
 }
-const signedIn = async (s: { agent: request.Agent; address: string }) => (await s.agent.get('/admin').set('X-Forwarded-For', s.address)).status === 200;
+const signedIn = async (s: { agent: request.Agent; address: string }) =>
+  (await s.agent.get('/admin').set('X-Forwarded-For', s.address)).status === 200;
 
 test('a session row records whom it belongs to: the signed-in staff member and the client address', async () => {
   const agent = request.agent(t.app);
@@ -51,10 +81,11 @@ test('a session row records whom it belongs to: the signed-in staff member and t
   expect(await rows()).toEqual([{ sid: sidOf(res), staff_id: 1, client: '127.0.0.1' }]);
 });
 
-test('signing in beyond the per-staff cap ends that person\'s least recently used session, nobody else\'s', async () => {
+test("signing in beyond the per-staff cap ends that person's least recently used session, nobody else's", async () => {
   const sam = await signInFrom('198.51.100.9', staffCredentials);
   const sessions = [];
-  for (const address of ['203.0.113.1', '203.0.113.2', '203.0.113.3']) sessions.push(await signInFrom(address, adminCredentials));
+  for (const address of ['203.0.113.1', '203.0.113.2', '203.0.113.3'])
+    sessions.push(await signInFrom(address, adminCredentials));
   const [a, b, c] = sessions as [typeof sam, typeof sam, typeof sam];
   await lastUsed(a.sid, 5);
   await lastUsed(b.sid, 20); // the least recently used
@@ -88,11 +119,12 @@ test('ticket links opened over and over from one address keep at most the per-ad
   expect(again.status).toBe(200);
 
   // IPv6 clients are one client per /64, as the rate limits count them.
-  for (const host of ['2001:db8:1:2::1', '2001:db8:1:2::2', '2001:db8:1:2:ffff::3']) await request(capped).get(link).set('X-Forwarded-For', host).expect(200);
+  for (const host of ['2001:db8:1:2::1', '2001:db8:1:2::2', '2001:db8:1:2:ffff::3'])
+    await request(capped).get(link).set('X-Forwarded-For', host).expect(200);
   expect(await rows({ client: '2001:db8:1:2::/64' })).toHaveLength(caps.maxPerClient);
 });
 
-test('a staff member\'s sessions do not count against the address they share with customers', async () => {
+test("a staff member's sessions do not count against the address they share with customers", async () => {
   const tracking = await openTicket(t, request.agent(t.app));
   await t.db('sessions').del();
   const office = '203.0.113.50';
@@ -105,7 +137,13 @@ test('a staff member\'s sessions do not count against the address they share wit
 
 test('expired sessions are swept in bounded batches, live ones stay', async () => {
   const now = Date.now();
-  const expired = Array.from({ length: 1200 }, (_, i) => ({ sid: `old-${i}`, sess: '{}', expired: dateAsISO(t.db, now - 60_000 - i * 1000), staff_id: null, client: '192.0.2.1' }));
+  const expired = Array.from({ length: 1200 }, (_, i) => ({
+    sid: `old-${i}`,
+    sess: '{}',
+    expired: dateAsISO(t.db, now - 60_000 - i * 1000),
+    staff_id: null,
+    client: '192.0.2.1',
+  }));
   for (let i = 0; i < expired.length; i += 200) await t.db('sessions').insert(expired.slice(i, i + 200));
   const live = await signIn(request.agent(t.app), adminCredentials);
   expect(live.status).toBe(303);
@@ -118,7 +156,7 @@ test('expired sessions are swept in bounded batches, live ones stay', async () =
   expect((await rows()).map((r) => r.sid)).toEqual([sidOf(live)]);
 });
 
-test('building the app leaves no long timer behind: an unref\'d one still keeps the whole app in memory', async () => {
+test("building the app leaves no long timer behind: an unref'd one still keeps the whole app in memory", async () => {
   // The session store's own 15-minute cleanup timer held every app built in a jest worker (about
   // 20 MB per test file), until exiting the worker took longer than jest waits for it.
   const spy = jest.spyOn(global, 'setTimeout');
@@ -127,7 +165,9 @@ test('building the app leaves no long timer behind: an unref\'d one still keeps 
     // The store's first look at its table, and what followed it, are queued before these.
     for (let i = 0; i < 5; i++) await t.db.raw('select 1');
     // Long timers still waiting (a query's acquire timeout is cleared once it has its connection).
-    const waiting = spy.mock.calls.filter(([, ms], i) => Number(ms) >= 60_000 && !(spy.mock.results[i]!.value as { _destroyed?: boolean })._destroyed);
+    const waiting = spy.mock.calls.filter(
+      ([, ms], i) => Number(ms) >= 60_000 && !(spy.mock.results[i]!.value as { _destroyed?: boolean })._destroyed,
+    );
     expect(waiting.map(([fn]) => String(fn).slice(0, 80))).toEqual([]);
   } finally {
     spy.mockRestore();

@@ -8,10 +8,13 @@ import { tempDir } from '../helpers/test-db';
 // Issue 18 item 25: sessions stored only when they hold something, __Host- cookie and HSTS over HTTPS, a short idle timeout.
 let t: InstalledApp;
 let proxied: Express;
-useInstalledApp((app) => {
-  t = app;
-  proxied = behindProxy(app);
-}, { freshRateLimits: true });
+useInstalledApp(
+  (app) => {
+    t = app;
+    proxied = behindProxy(app);
+  },
+  { freshRateLimits: true },
+);
 
 const sessionRows = async () => Number((await t.db('sessions').count({ n: '*' }).first())?.n);
 const cookies = (res: request.Response) => ([] as string[]).concat(res.headers['set-cookie'] ?? []);
@@ -20,7 +23,13 @@ const cookieNamed = (res: request.Response, name: string) => cookies(res).find((
 test('20 anonymous visits of form pages store no session, and their forms still pass the CSRF check', async () => {
   const before = await sessionRows();
   for (let i = 0; i < 20; i++) {
-    const res = await request(t.app).get(['/helpdesk/tickets/new', '/admin/login', '/helpdesk/tickets', '/admin/forgot-password', '/helpdesk/forgot'][i % 5]!).expect(200);
+    const res = await request(t.app)
+      .get(
+        ['/helpdesk/tickets/new', '/admin/login', '/helpdesk/tickets', '/admin/forgot-password', '/helpdesk/forgot'][
+          i % 5
+        ]!,
+      )
+      .expect(200);
     expect(cookieNamed(res, 'tessera.sid')).toBeUndefined();
   }
   expect(await sessionRows()).toBe(before);
@@ -29,21 +38,36 @@ test('20 anonymous visits of form pages store no session, and their forms still 
   const agent = request.agent(t.app);
   const page = await agent.get('/admin/login').expect(200);
   expect(cookieNamed(page, 'tessera.form')).toMatch(/HttpOnly/i);
-  await agent.post('/admin/login').type('form').send({ _csrf: csrfFrom(page.text), ...adminCredentials }).expect(303);
+  await agent
+    .post('/admin/login')
+    .type('form')
+    .send({ _csrf: csrfFrom(page.text), ...adminCredentials })
+    .expect(303);
   expect(await sessionRows()).toBe(before + 1);
   await agent.get('/admin').expect(200);
 });
 
-test('an anonymous form token is bound to its visitor: another visitor\'s token or form cookie does not pass', async () => {
+test("an anonymous form token is bound to its visitor: another visitor's token or form cookie does not pass", async () => {
   const a = request.agent(t.app);
   const b = request.agent(t.app);
   const tokenA = csrfFrom((await a.get('/admin/login')).text);
   await b.get('/admin/login');
-  expect((await b.post('/admin/login').type('form').send({ _csrf: tokenA, ...adminCredentials })).status).toBe(403);
+  expect(
+    (
+      await b
+        .post('/admin/login')
+        .type('form')
+        .send({ _csrf: tokenA, ...adminCredentials })
+    ).status,
+  ).toBe(403);
   // Without the form cookie (only the token and its csrf cookie), refused too.
   const page = await request(t.app).get('/admin/login');
   const csrfCookie = cookieNamed(page, 'tessera.csrf')!.split(';')[0]!;
-  const res = await request(t.app).post('/admin/login').set('Cookie', csrfCookie).type('form').send({ _csrf: csrfFrom(page.text), ...adminCredentials });
+  const res = await request(t.app)
+    .post('/admin/login')
+    .set('Cookie', csrfCookie)
+    .type('form')
+    .send({ _csrf: csrfFrom(page.text), ...adminCredentials });
   expect(res.status).toBe(403);
   // A forged form id is not taken up.
   const forged = await request(t.app).get('/admin/login').set('Cookie', 'tessera.form=<script>');
@@ -54,7 +78,11 @@ test('a form token from before signing in does not work after it', async () => {
   const agent = request.agent(t.app);
   const page = await agent.get('/admin/login');
   const before = csrfFrom(page.text);
-  await agent.post('/admin/login').type('form').send({ _csrf: before, ...adminCredentials }).expect(303);
+  await agent
+    .post('/admin/login')
+    .type('form')
+    .send({ _csrf: before, ...adminCredentials })
+    .expect(303);
   expect((await agent.post('/admin/logout').type('form').send({ _csrf: before })).status).toBe(403);
 });
 
@@ -82,7 +110,11 @@ test('over HTTPS (as the trusted proxy says) the session cookie is __Host- prefi
   for (const c of [...cookies(page), ...cookies(signIn)]) expect(c).toMatch(/; Secure/i);
   const switched = await request(proxied).get('/helpdesk?lang=sk').set('X-Forwarded-Proto', 'https').expect(200);
   expect(cookieNamed(switched, 'tessera.lang')).toMatch(/^tessera\.lang=sk;.*; Secure/i);
-  await request(proxied).get('/admin').set('X-Forwarded-Proto', 'https').set('Cookie', session.split(';')[0]!).expect(200);
+  await request(proxied)
+    .get('/admin')
+    .set('X-Forwarded-Proto', 'https')
+    .set('Cookie', session.split(';')[0]!)
+    .expect(200);
 
   // Plain HTTP: no HSTS (browsers ignore it there and a local test install must stay reachable).
   const plain = await request(proxied).get('/admin/login').expect(200);
@@ -98,9 +130,22 @@ test('over HTTPS (as the trusted proxy says) the session cookie is __Host- prefi
 test('staff sessions end after 30 idle minutes by default', async () => {
   const defaults = loadConfig({ TESSERA_CONFIG_DIR: tempDir() });
   expect(defaults.session.idleMinutes).toBe(30);
-  const app = createApp({ ...t.services, config: { ...t.config, session: defaults.session } }, { services: t.services });
+  const app = createApp(
+    { ...t.services, config: { ...t.config, session: defaults.session } },
+    { services: t.services },
+  );
   const page = await request(app).get('/admin/login');
-  const signIn = await request(app).post('/admin/login').set('Cookie', cookies(page).map((c) => c.split(';')[0]!).join('; ')).type('form').send({ _csrf: csrfFrom(page.text), ...adminCredentials }).expect(303);
+  const signIn = await request(app)
+    .post('/admin/login')
+    .set(
+      'Cookie',
+      cookies(page)
+        .map((c) => c.split(';')[0]!)
+        .join('; '),
+    )
+    .type('form')
+    .send({ _csrf: csrfFrom(page.text), ...adminCredentials })
+    .expect(303);
   const expires = Date.parse(/Expires=([^;]+)/.exec(cookieNamed(signIn, 'tessera.sid')!)![1]!);
   // express-session writes Expires from the real clock: about 30 minutes from now.
   expect(expires - Date.now()).toBeGreaterThan(25 * 60_000);

@@ -35,26 +35,52 @@ async function newTicket(at: number, subject: string, priority?: string): Promis
 
 /** The tickets of these events, in the order the events were written. */
 const ticketsOfEvents = async (type: string, ids: number[]) =>
-  ((await t.db('ticket_events').where({ type }).whereIn('ticket_id', ids).orderBy('id').pluck('ticket_id')) as number[]).map(Number);
+  (
+    (await t.db('ticket_events').where({ type }).whereIn('ticket_id', ids).orderBy('id').pluck('ticket_id')) as number[]
+  ).map(Number);
 
 test('after a day of downtime the breach and escalation jobs work oldest due first, in batches, and finish', async () => {
   setClock(utc(2026, 11, 30, 7));
   const { agent, token } = await admin();
   const urgent = Number((await t.db('priorities').where({ key: 'urgent' }).first<{ id: number }>('id'))!.id);
   const high = Number((await t.db('priorities').where({ key: 'high' }).first<{ id: number }>('id'))!.id);
-  const adminId = Number((await t.db('staff_users').where({ email: adminCredentials.email }).first<{ id: number }>('id'))!.id);
+  const adminId = Number(
+    (await t.db('staff_users').where({ email: adminCredentials.email }).first<{ id: number }>('id'))!.id,
+  );
   // No calendar: the clocks run round the clock. Urgent answered within an hour, high within 20 minutes.
-  await agent.post('/admin/sla/policies').type('form').send({ _csrf: token, name: 'Catch-up', position: '1', [`first_${urgent}`]: '1:00', [`first_${high}`]: '0:20', is_active: 'yes' }).expect(303);
+  await agent
+    .post('/admin/sla/policies')
+    .type('form')
+    .send({
+      _csrf: token,
+      name: 'Catch-up',
+      position: '1',
+      [`first_${urgent}`]: '1:00',
+      [`first_${high}`]: '0:20',
+      is_active: 'yes',
+    })
+    .expect(303);
   const policyId = Number((await t.db('sla_policies').where({ name: 'Catch-up' }).first<{ id: number }>('id'))!.id);
-  const add = (level: Record<string, string>) => agent.post(`/admin/sla/policies/${policyId}/escalations`).type('form').send({ _csrf: token, ...level }).expect(303);
+  const add = (level: Record<string, string>) =>
+    agent
+      .post(`/admin/sla/policies/${policyId}/escalations`)
+      .type('form')
+      .send({ _csrf: token, ...level })
+      .expect(303);
   await add({ level_kind: 'first', level_percent: '80', level_action: 'notify_staff', level_staff: String(adminId) });
   await add({ level_kind: 'first', level_percent: '100', level_action: 'notify_staff', level_staff: String(adminId) });
 
   // Six tickets five minutes apart, urgent and high in turn: due 9:00, 8:25, 9:10, 8:35, 9:20, 8:45.
   const ids: number[] = [];
-  for (let i = 0; i < 6; i++) ids.push(await newTicket(utc(2026, 11, 30, 8, 5 * i), `Catch-up ${i}`, i % 2 === 0 ? 'urgent' : 'high'));
+  for (let i = 0; i < 6; i++)
+    ids.push(await newTicket(utc(2026, 11, 30, 8, 5 * i), `Catch-up ${i}`, i % 2 === 0 ? 'urgent' : 'high'));
   const dueOrder = [1, 3, 5, 0, 2, 4].map((i) => ids[i]!);
-  const dueAts = await t.db('sla_clocks').whereIn('ticket_id', ids).where({ kind: 'first' }).orderBy('due_at').pluck('ticket_id');
+  const dueAts = await t
+    .db('sla_clocks')
+    .whereIn('ticket_id', ids)
+    .where({ kind: 'first' })
+    .orderBy('due_at')
+    .pluck('ticket_id');
   expect(dueAts.map(Number)).toEqual(dueOrder);
 
   // The jobs were down until the next day at noon.
@@ -71,11 +97,23 @@ test('after a day of downtime the breach and escalation jobs work oldest due fir
   expect(await ticketsOfEvents('sla.escalated', ids)).toEqual(dueOrder.slice(0, 2).flatMap((id) => [id, id]));
   expect(await runSlaEscalations(t.services, { batch: 2 })).toBe(8);
   expect(await ticketsOfEvents('sla.escalated', ids)).toEqual(dueOrder.flatMap((id) => [id, id]));
-  expect(await t.db('sla_escalation_due').whereIn('ticket_id', ids).count<{ n: number }[]>({ n: '*' }).then((r) => Number(r[0]!.n))).toBe(0);
+  expect(
+    await t
+      .db('sla_escalation_due')
+      .whereIn('ticket_id', ids)
+      .count<{ n: number }[]>({ n: '*' })
+      .then((r) => Number(r[0]!.n)),
+  ).toBe(0);
   // Nothing is left to do, and nothing is done twice.
   expect(await runSlaEscalations(t.services, { batch: 2 })).toBe(0);
   expect(await recordSlaBreaches({ db: t.db, clock: t.clock }, { batch: 2 })).toBe(0);
-  expect(await t.db('mail_outbox').where({ template: 'staff_sla_warning' }).count<{ n: number }[]>({ n: '*' }).then((r) => Number(r[0]!.n))).toBe(12);
+  expect(
+    await t
+      .db('mail_outbox')
+      .where({ template: 'staff_sla_warning' })
+      .count<{ n: number }[]>({ n: '*' })
+      .then((r) => Number(r[0]!.n)),
+  ).toBe(12);
 });
 
 test('after a day of downtime the auto-close closes the longest-waiting tickets first, in batches, and finishes', async () => {
@@ -86,14 +124,24 @@ test('after a day of downtime the auto-close closes the longest-waiting tickets 
   const { agent, token } = await admin();
   for (const [k, id] of [...ids].reverse().entries()) {
     setClock(utc(2026, 12, 2, 11, k * 10));
-    await agent.post(`/admin/tickets/${id}/reply?_csrf=${encodeURIComponent(token)}`).field('message', 'Does it work now?').field('status', 'replied').expect(303);
+    await agent
+      .post(`/admin/tickets/${id}/reply?_csrf=${encodeURIComponent(token)}`)
+      .field('message', 'Does it work now?')
+      .field('status', 'replied')
+      .expect(303);
   }
   const closeOrder = [...ids].reverse();
-  expect(((await t.db('ticket_auto_close').whereIn('ticket_id', ids).orderBy('close_at').pluck('ticket_id')) as number[]).map(Number)).toEqual(closeOrder);
+  expect(
+    (
+      (await t.db('ticket_auto_close').whereIn('ticket_id', ids).orderBy('close_at').pluck('ticket_id')) as number[]
+    ).map(Number),
+  ).toEqual(closeOrder);
 
   // The desk closes after 7 days; the job was down for the day after the last one was due.
   setClock(utc(2026, 12, 2, 11, 40) + 8 * DAY + MINUTE);
-  expect(await runAutoClose({ ...t.services, signingSecret: t.config.secrets.signing }, { batch: 2, budgetMs: 0 })).toBe(2);
+  expect(
+    await runAutoClose({ ...t.services, signingSecret: t.config.secrets.signing }, { batch: 2, budgetMs: 0 }),
+  ).toBe(2);
   expect(await ticketsOfEvents('ticket.auto_closed', ids)).toEqual(closeOrder.slice(0, 2));
   expect(await runAutoClose({ ...t.services, signingSecret: t.config.secrets.signing }, { batch: 2 })).toBe(3);
   expect(await ticketsOfEvents('ticket.auto_closed', ids)).toEqual(closeOrder);

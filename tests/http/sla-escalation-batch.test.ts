@@ -11,10 +11,13 @@ import { openTicket } from '../helpers/portal';
 /** Tickets whose escalation action throws (in the batch and one by one alike). */
 const mockBroken = new Set<number>();
 jest.mock('../../src/sla/escalation-actions', () => {
-  const actual = jest.requireActual<typeof import('../../src/sla/escalation-actions')>('../../src/sla/escalation-actions');
+  const actual = jest.requireActual<typeof import('../../src/sla/escalation-actions')>(
+    '../../src/sla/escalation-actions',
+  );
   return {
     ...actual,
-    applyEscalation: (...args: Parameters<typeof actual.applyEscalation>) => (mockBroken.has(args[3].ticketId) ? Promise.reject(new Error('broken ticket')) : actual.applyEscalation(...args)),
+    applyEscalation: (...args: Parameters<typeof actual.applyEscalation>) =>
+      mockBroken.has(args[3].ticketId) ? Promise.reject(new Error('broken ticket')) : actual.applyEscalation(...args),
   };
 });
 
@@ -34,9 +37,17 @@ async function highTickets(n: number): Promise<number[]> {
   setClock(Math.ceil((t.clock.now() + 1) / MIN) * MIN + HOUR); // a new minute: every ticket of the group (5 s apart) is due in the same one
   const ids: number[] = [];
   for (let i = 0; i < n; i++) {
-    const tracking = await openTicket(t, request.agent(t.app), { subject: `Batch escalation ${i}`, email: `batch${i}@example.net`, message: `Nothing works since ${i} o'clock.` });
+    const tracking = await openTicket(t, request.agent(t.app), {
+      subject: `Batch escalation ${i}`,
+      email: `batch${i}@example.net`,
+      message: `Nothing works since ${i} o'clock.`,
+    });
     const id = Number((await t.db('tickets').where({ tracking_id: tracking }).first<{ id: number }>('id'))!.id);
-    await adminAgent.post(`/admin/tickets/${id}/properties`).type('form').send({ _csrf: adminToken, priority: 'high' }).expect(303);
+    await adminAgent
+      .post(`/admin/tickets/${id}/properties`)
+      .type('form')
+      .send({ _csrf: adminToken, priority: 'high' })
+      .expect(303);
     ids.push(id);
   }
   setClock(t.clock.now() + 2 * HOUR); // past every level of the one-hour first response
@@ -46,19 +57,48 @@ async function highTickets(n: number): Promise<number[]> {
 
 /** The last mail queued before escalating: a trace compares only what escalating queued. */
 let mailsBefore = 0;
-const markMails = async () => (mailsBefore = Number((await t.db('mail_outbox').max<Array<{ id: number | null }>>({ id: 'id' }))[0]!.id ?? 0));
+const markMails = async () =>
+  (mailsBefore = Number((await t.db('mail_outbox').max<Array<{ id: number | null }>>({ id: 'id' }))[0]!.id ?? 0));
 
 type Trace = { events: string[]; mails: string[]; priority: string; ownerId: number | null; done: number };
 /** What escalating did to a ticket, with its own ids and tracking ID taken out, to compare tickets. */
 async function traceOf(ticketId: number): Promise<Trace> {
-  const ticket = (await t.db('tickets as t').join('priorities as p', 'p.id', 't.priority_id').where('t.id', ticketId).first<{ tracking_id: string; key: string; owner_id: number | null }>('t.tracking_id', 'p.key', 't.owner_id'))!;
+  const ticket = (await t
+    .db('tickets as t')
+    .join('priorities as p', 'p.id', 't.priority_id')
+    .where('t.id', ticketId)
+    .first<{ tracking_id: string; key: string; owner_id: number | null }>('t.tracking_id', 'p.key', 't.owner_id'))!;
   // The tracking ID also appears in groups (ABC-DE-FGH): any dashes between its characters.
   const tracking = new RegExp([...ticket.tracking_id].join('-?'), 'g');
-  const own = (s: string) => s.replace(tracking, 'TRACKING').split(`/tickets/${ticketId}`).join('/tickets/ID').replace(/\d+/g, '#');
-  const since = (await t.db('ticket_events').where({ ticket_id: ticketId, type: 'sla.escalated' }).min<Array<{ id: number }>>({ id: 'id' }))[0]!.id;
-  const events = await t.db('ticket_events').where({ ticket_id: ticketId }).andWhere('id', '>=', since ?? 0).orderBy('id').select<Array<{ type: string; data: string }>>('type', 'data');
-  const mails = await t.db('mail_outbox').where({ ticket_id: ticketId }).andWhere('id', '>', mailsBefore).orderBy('id').select<Array<{ template: string; to_address: string; subject: string; body_text: string; body_html: string }>>('template', 'to_address', 'subject', 'body_text', 'body_html');
-  const done = Number((await t.db('sla_escalations_done').where({ ticket_id: ticketId }).count<Array<{ n: number }>>({ n: '*' }))[0]!.n);
+  const own = (s: string) =>
+    s.replace(tracking, 'TRACKING').split(`/tickets/${ticketId}`).join('/tickets/ID').replace(/\d+/g, '#');
+  const since = (
+    await t
+      .db('ticket_events')
+      .where({ ticket_id: ticketId, type: 'sla.escalated' })
+      .min<Array<{ id: number }>>({ id: 'id' })
+  )[0]!.id;
+  const events = await t
+    .db('ticket_events')
+    .where({ ticket_id: ticketId })
+    .andWhere('id', '>=', since ?? 0)
+    .orderBy('id')
+    .select<Array<{ type: string; data: string }>>('type', 'data');
+  const mails = await t
+    .db('mail_outbox')
+    .where({ ticket_id: ticketId })
+    .andWhere('id', '>', mailsBefore)
+    .orderBy('id')
+    .select<Array<{ template: string; to_address: string; subject: string; body_text: string; body_html: string }>>(
+      'template',
+      'to_address',
+      'subject',
+      'body_text',
+      'body_html',
+    );
+  const done = Number(
+    (await t.db('sla_escalations_done').where({ ticket_id: ticketId }).count<Array<{ n: number }>>({ n: '*' }))[0]!.n,
+  );
   return {
     events: events.map((e) => `${e.type} ${own(e.data)}`),
     mails: mails.map((m) => own([m.template, m.to_address, m.subject, m.body_text, m.body_html].join('\n'))),
@@ -79,13 +119,37 @@ beforeAll(async () => {
   adminAgent = request.agent(t.app);
   expect((await signIn(adminAgent, adminCredentials)).status).toBe(303);
   adminToken = csrfFrom((await adminAgent.get('/admin/sla').expect(200)).text);
-  const priority = async (key: string) => Number((await t.db('priorities').where({ key }).first<{ id: number }>('id'))!.id);
+  const priority = async (key: string) =>
+    Number((await t.db('priorities').where({ key }).first<{ id: number }>('id'))!.id);
   const [high, urgent] = [await priority('high'), await priority('urgent')];
-  const adminId = Number((await t.db('staff_users').where({ email: adminCredentials.email }).first<{ id: number }>('id'))!.id);
-  await adminAgent.post('/admin/sla/policies').type('form').send({ _csrf: adminToken, name: 'High', position: '1', [`first_${high}`]: '1:00', [`first_${urgent}`]: '1:00', is_active: 'yes' }).expect(303);
+  const adminId = Number(
+    (await t.db('staff_users').where({ email: adminCredentials.email }).first<{ id: number }>('id'))!.id,
+  );
+  await adminAgent
+    .post('/admin/sla/policies')
+    .type('form')
+    .send({
+      _csrf: adminToken,
+      name: 'High',
+      position: '1',
+      [`first_${high}`]: '1:00',
+      [`first_${urgent}`]: '1:00',
+      is_active: 'yes',
+    })
+    .expect(303);
   const policyId = Number((await t.db('sla_policies').first<{ id: number }>('id'))!.id);
   const add = (percent: string, action: string, staff = '') =>
-    adminAgent.post(`/admin/sla/policies/${policyId}/escalations`).type('form').send({ _csrf: adminToken, level_kind: 'first', level_percent: percent, level_action: action, level_staff: staff }).expect(303);
+    adminAgent
+      .post(`/admin/sla/policies/${policyId}/escalations`)
+      .type('form')
+      .send({
+        _csrf: adminToken,
+        level_kind: 'first',
+        level_percent: percent,
+        level_action: action,
+        level_staff: staff,
+      })
+      .expect(303);
   // Every kind of work in one pass: a mail to a named person, a priority raise, a reassignment and a mail to the new owner.
   await add('50', 'notify_staff', String(adminId));
   await add('80', 'raise_priority');
@@ -134,10 +198,16 @@ test('the job batches a busy minute; a ticket whose action throws is passed by t
   mockBroken.add(broken);
   const warned = jest.spyOn(t.services.logger, 'warn');
   expect(await runSlaEscalations(t.services)).toBe(4 * (ids.length - 1));
-  expect(warned).toHaveBeenCalledWith(expect.objectContaining({ job: 'sla-escalations' }), expect.stringContaining('batch failed'));
+  expect(warned).toHaveBeenCalledWith(
+    expect.objectContaining({ job: 'sla-escalations' }),
+    expect.stringContaining('batch failed'),
+  );
   warned.mockRestore();
   for (const id of ids) expect((await traceOf(id)).done).toBe(id === broken ? 0 : 4);
-  const [row] = await t.db('sla_escalation_due').where({ ticket_id: broken }).select<Array<{ next_at: number | string }>>('next_at');
+  const [row] = await t
+    .db('sla_escalation_due')
+    .where({ ticket_id: broken })
+    .select<Array<{ next_at: number | string }>>('next_at');
   expect(Number(row!.next_at)).toBe(t.clock.now() + failedRowBackoffMs);
 
   // Working again after its backoff, it escalates like the others did.

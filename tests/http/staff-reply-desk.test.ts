@@ -1,7 +1,14 @@
 import request from 'supertest';
 import { addCustomerReply } from '../../src/tickets/tickets.service';
 import { findTicketById } from '../../src/tickets/tickets.repo';
-import { adminCredentials, csrfFrom, signedInAgent, staffCredentials, useInstalledApp, type InstalledApp } from '../helpers/installed-app';
+import {
+  adminCredentials,
+  csrfFrom,
+  signedInAgent,
+  staffCredentials,
+  useInstalledApp,
+  type InstalledApp,
+} from '../helpers/installed-app';
 import { openTicket } from '../helpers/portal';
 
 let t: InstalledApp;
@@ -26,7 +33,8 @@ const reply = (agent: request.Agent, id: number, token: string, fields: Record<s
   for (const [k, v] of Object.entries(fields)) req = req.field(k, v);
   return req;
 };
-const staffMessages = (id: number) => t.db('messages').where({ ticket_id: id, kind: 'staff' }).orderBy('id').pluck('body');
+const staffMessages = (id: number) =>
+  t.db('messages').where({ ticket_id: id, kind: 'staff' }).orderBy('id').pluck('body');
 
 test('drafts: saved per person per ticket, restored when the page opens, discarded once the reply is sent', async () => {
   const id = await newTicket();
@@ -35,7 +43,13 @@ test('drafts: saved per person per ticket, restored when the page opens, discard
   const token = csrfFrom((await admin.get(`/admin/tickets/${id}`).expect(200)).text);
 
   // The script's autosave: JSON answer, token in the header.
-  const saved = await admin.post(`/admin/tickets/${id}/draft`).set('Accept', 'application/json').set('X-CSRF-Token', token).type('form').send({ message: 'Half-written <b>answer</b>' }).expect(200);
+  const saved = await admin
+    .post(`/admin/tickets/${id}/draft`)
+    .set('Accept', 'application/json')
+    .set('X-CSRF-Token', token)
+    .type('form')
+    .send({ message: 'Half-written <b>answer</b>' })
+    .expect(200);
   expect(saved.body).toEqual({ draft: 'saved' });
   const page = await admin.get(`/admin/tickets/${id}`).expect(200);
   expect(page.text).toContain('>Half-written &lt;b&gt;answer&lt;/b&gt;</textarea>');
@@ -43,22 +57,62 @@ test('drafts: saved per person per ticket, restored when the page opens, discard
   expect((await sam.get(`/admin/tickets/${id}`).expect(200)).text).not.toContain('Half-written');
 
   // The "Save draft" button without script: a multipart form sent to the draft address.
-  await admin.post(`/admin/tickets/${id}/draft?_csrf=${encodeURIComponent(token)}`).field('message', 'Second version').field('status', 'replied').expect(303).expect('Location', `/admin/tickets/${id}?extra=draft#reply`);
+  await admin
+    .post(`/admin/tickets/${id}/draft?_csrf=${encodeURIComponent(token)}`)
+    .field('message', 'Second version')
+    .field('status', 'replied')
+    .expect(303)
+    .expect('Location', `/admin/tickets/${id}?extra=draft#reply`);
   expect((await admin.get(`/admin/tickets/${id}`)).text).toContain('>Second version</textarea>');
 
   // Bad input: a list, a huge text, no token.
-  await admin.post(`/admin/tickets/${id}/draft`).set('Accept', 'application/json').set('X-CSRF-Token', token).type('form').send('message=a&message=b').expect(400);
-  await admin.post(`/admin/tickets/${id}/draft`).set('Accept', 'application/json').set('X-CSRF-Token', token).type('form').send({ message: 'x'.repeat(50_001) }).expect(400);
-  await admin.post(`/admin/tickets/${id}/draft`).set('Accept', 'application/json').type('form').send({ message: 'forged' }).expect(403);
+  await admin
+    .post(`/admin/tickets/${id}/draft`)
+    .set('Accept', 'application/json')
+    .set('X-CSRF-Token', token)
+    .type('form')
+    .send('message=a&message=b')
+    .expect(400);
+  await admin
+    .post(`/admin/tickets/${id}/draft`)
+    .set('Accept', 'application/json')
+    .set('X-CSRF-Token', token)
+    .type('form')
+    .send({ message: 'x'.repeat(50_001) })
+    .expect(400);
+  await admin
+    .post(`/admin/tickets/${id}/draft`)
+    .set('Accept', 'application/json')
+    .type('form')
+    .send({ message: 'forged' })
+    .expect(403);
   expect((await t.db('reply_drafts').where({ ticket_id: id }).first('body')).body).toBe('Second version');
 
   const html = (await admin.get(`/admin/tickets/${id}`)).text;
-  await reply(admin, id, token, { message: 'Second version, final', status: 'replied', seen: seenOn(html) }).expect(303);
+  await reply(admin, id, token, { message: 'Second version, final', status: 'replied', seen: seenOn(html) }).expect(
+    303,
+  );
   expect(await t.db('reply_drafts').where({ ticket_id: id }).first()).toBeUndefined();
   expect((await admin.get(`/admin/tickets/${id}`)).text).not.toContain('Your saved draft was restored.');
   // An emptied box forgets the draft.
-  await admin.post(`/admin/tickets/${id}/draft`).set('Accept', 'application/json').set('X-CSRF-Token', token).type('form').send({ message: 'again' }).expect(200);
-  expect((await admin.post(`/admin/tickets/${id}/draft`).set('Accept', 'application/json').set('X-CSRF-Token', token).type('form').send({ message: '  ' }).expect(200)).body).toEqual({ draft: 'cleared' });
+  await admin
+    .post(`/admin/tickets/${id}/draft`)
+    .set('Accept', 'application/json')
+    .set('X-CSRF-Token', token)
+    .type('form')
+    .send({ message: 'again' })
+    .expect(200);
+  expect(
+    (
+      await admin
+        .post(`/admin/tickets/${id}/draft`)
+        .set('Accept', 'application/json')
+        .set('X-CSRF-Token', token)
+        .type('form')
+        .send({ message: '  ' })
+        .expect(200)
+    ).body,
+  ).toEqual({ draft: 'cleared' });
   expect(await t.db('reply_drafts').where({ ticket_id: id }).first()).toBeUndefined();
 });
 
@@ -88,12 +142,16 @@ test('presence: each sees who else is viewing or replying; heartbeats expire aft
   const sam = await staffAgent(staffCredentials);
   const adminToken = csrfFrom((await admin.get(`/admin/tickets/${id}`)).text);
   const samToken = csrfFrom((await sam.get(`/admin/tickets/${id}`)).text);
-  const beat = (agent: request.Agent, token: string, state: unknown) => agent.post(`/admin/tickets/${id}/presence`).set('X-CSRF-Token', token).type('form').send({ state });
+  const beat = (agent: request.Agent, token: string, state: unknown) =>
+    agent.post(`/admin/tickets/${id}/presence`).set('X-CSRF-Token', token).type('form').send({ state });
 
   expect((await beat(admin, adminToken, 'viewing').expect(200)).body).toEqual({ others: [], text: '' });
   expect((await beat(sam, samToken, 'replying').expect(200)).body.text).toBe('Ada Admin is viewing this ticket.');
   const seen = await admin.get(`/admin/tickets/${id}/presence`).expect(200);
-  expect(seen.body).toEqual({ others: [{ name: 'Sam Staff', state: 'replying' }], text: 'Sam Staff is writing a reply.' });
+  expect(seen.body).toEqual({
+    others: [{ name: 'Sam Staff', state: 'replying' }],
+    text: 'Sam Staff is writing a reply.',
+  });
   expect(seen.headers['cache-control']).toBe('no-store');
   expect((await admin.get(`/admin/tickets/${id}`)).text).toContain('Sam Staff is writing a reply.');
 
@@ -104,7 +162,9 @@ test('presence: each sees who else is viewing or replying; heartbeats expire aft
   t.clock.advance(61_000);
   expect((await admin.get(`/admin/tickets/${id}/presence`)).body.others).toEqual([]);
   await beat(sam, samToken, 'viewing').expect(200);
-  expect((await admin.get(`/admin/tickets/${id}/presence`)).body.others).toEqual([{ name: 'Sam Staff', state: 'viewing' }]);
+  expect((await admin.get(`/admin/tickets/${id}/presence`)).body.others).toEqual([
+    { name: 'Sam Staff', state: 'viewing' },
+  ]);
   // Reading changes nothing; a heartbeat clears the stale rows (Ada's, a minute old).
   expect(await t.db('ticket_presence').where({ ticket_id: id }).pluck('state')).toEqual(['viewing']);
   // "left" right after a heartbeat is the old page of a reload: the new page is still there.
@@ -124,11 +184,21 @@ test('collision: a reply written before a newer message is held, the message sho
   const token = csrfFrom(adminPage);
 
   // The customer writes again while Ada is typing.
-  await addCustomerReply(t.services, (await findTicketById(t.db, id))!, { body: 'Also, it smells of <burning>.', files: [], ip: null });
-  const held = await reply(admin, id, token, { message: 'Please unplug it <now>.', status: 'waiting', seen: seenOn(adminPage) });
+  await addCustomerReply(t.services, (await findTicketById(t.db, id))!, {
+    body: 'Also, it smells of <burning>.',
+    files: [],
+    ip: null,
+  });
+  const held = await reply(admin, id, token, {
+    message: 'Please unplug it <now>.',
+    status: 'waiting',
+    seen: seenOn(adminPage),
+  });
   expect(held.status).toBe(409);
   expect(held.text).toContain('Your reply was not sent yet');
-  expect(held.text).toMatch(/message--customer message--new"[^>]*>\s*<div class="message__meta">\s*<strong class="message__new">New<\/strong>/);
+  expect(held.text).toMatch(
+    /message--customer message--new"[^>]*>\s*<div class="message__meta">\s*<strong class="message__new">New<\/strong>/,
+  );
   expect(held.text).toContain('Also, it smells of &lt;burning&gt;.');
   expect(held.text).toContain('>Please unplug it &lt;now&gt;.</textarea>');
   expect(held.text).toContain('Send anyway');
@@ -136,7 +206,11 @@ test('collision: a reply written before a newer message is held, the message sho
   expect(await staffMessages(id)).toEqual([]);
 
   // "Send anyway": the re-shown form carries the newest message id, so it goes through.
-  await reply(admin, id, token, { message: 'Please unplug it <now>.', status: 'waiting', seen: seenOn(held.text) }).expect(303);
+  await reply(admin, id, token, {
+    message: 'Please unplug it <now>.',
+    status: 'waiting',
+    seen: seenOn(held.text),
+  }).expect(303);
   expect(await staffMessages(id)).toEqual(['Please unplug it <now>.']);
 
   // Sam had the page open from before both: his reply is held too, for Ada's reply.
@@ -145,7 +219,11 @@ test('collision: a reply written before a newer message is held, the message sho
   expect(samHeld.text).toContain('Please unplug it &lt;now&gt;.');
   expect(await staffMessages(id)).toEqual(['Please unplug it <now>.']);
   // A note from someone else is no reason to hold a reply.
-  await sam.post(`/admin/tickets/${id}/note`).type('form').send({ _csrf: csrfFrom(samPage), message: 'just a note' }).expect(303);
+  await sam
+    .post(`/admin/tickets/${id}/note`)
+    .type('form')
+    .send({ _csrf: csrfFrom(samPage), message: 'just a note' })
+    .expect(303);
   await reply(sam, id, csrfFrom(samPage), { message: 'Hello from Sam', seen: seenOn(samHeld.text) }).expect(303);
   expect(await staffMessages(id)).toEqual(['Please unplug it <now>.', 'Hello from Sam']);
 });
@@ -158,16 +236,37 @@ test('concurrent replies from two staff both land, in order, with one event each
   const samToken = csrfFrom((await sam.get(`/admin/tickets/${id}`)).text);
   const sends = [];
   for (let i = 0; i < 4; i++) {
-    sends.push(reply(admin, id, adminToken, { message: `Ada ${i}` }), reply(sam, id, samToken, { message: `Sam ${i}` }));
+    sends.push(
+      reply(admin, id, adminToken, { message: `Ada ${i}` }),
+      reply(sam, id, samToken, { message: `Sam ${i}` }),
+    );
   }
   const results = await Promise.all(sends.map((r) => r.then((res) => res.status)));
   expect(results).toEqual(Array(8).fill(303));
-  const rows = await t.db('messages').where({ ticket_id: id, kind: 'staff' }).orderBy('id').select('id', 'body', 'created_at');
-  expect(rows.map((r: { body: string }) => r.body).sort()).toEqual(['Ada 0', 'Ada 1', 'Ada 2', 'Ada 3', 'Sam 0', 'Sam 1', 'Sam 2', 'Sam 3']);
+  const rows = await t
+    .db('messages')
+    .where({ ticket_id: id, kind: 'staff' })
+    .orderBy('id')
+    .select('id', 'body', 'created_at');
+  expect(rows.map((r: { body: string }) => r.body).sort()).toEqual([
+    'Ada 0',
+    'Ada 1',
+    'Ada 2',
+    'Ada 3',
+    'Sam 0',
+    'Sam 1',
+    'Sam 2',
+    'Sam 3',
+  ]);
   const times = rows.map((r: { created_at: number }) => Number(r.created_at));
   expect(times).toEqual([...times].sort((a, b) => a - b));
   expect(Number((await t.db('tickets').where({ id }).first('message_count')).message_count)).toBe(9);
-  expect(await t.db('ticket_events').where({ ticket_id: id, type: 'ticket.staff_replied' }).count<{ n: number }[]>({ n: '*' })).toEqual([{ n: 8 }]);
+  expect(
+    await t
+      .db('ticket_events')
+      .where({ ticket_id: id, type: 'ticket.staff_replied' })
+      .count<{ n: number }[]>({ n: '*' }),
+  ).toEqual([{ n: 8 }]);
   const html = (await admin.get(`/admin/tickets/${id}`)).text;
   const order = rows.map((r: { body: string }) => html.indexOf(`>${r.body}</div>`));
   expect(order.every((pos: number, i: number) => pos > 0 && (i === 0 || pos > order[i - 1]!))).toBe(true);

@@ -1,5 +1,11 @@
 import request from 'supertest';
-import { adminCredentials, signIn, staffCredentials, useInstalledApp, type InstalledApp } from '../helpers/installed-app';
+import {
+  adminCredentials,
+  signIn,
+  staffCredentials,
+  useInstalledApp,
+  type InstalledApp,
+} from '../helpers/installed-app';
 import { openTicket } from '../helpers/portal';
 import { addStaffReply } from '../../src/tickets/tickets.service';
 import { findTicketByTrackingId } from '../../src/tickets/tickets.repo';
@@ -7,24 +13,49 @@ import { findTicketByTrackingId } from '../../src/tickets/tickets.repo';
 let t: InstalledApp;
 useInstalledApp((app) => (t = app), { freshRateLimits: true });
 
-const idsIn = (html: string) => [...html.matchAll(/<td class="mono"><a href="\/admin\/tickets\/(\d+)"/g)].map((m) => Number(m[1]));
+const idsIn = (html: string) =>
+  [...html.matchAll(/<td class="mono"><a href="\/admin\/tickets\/(\d+)"/g)].map((m) => Number(m[1]));
 
 let admin: request.Agent;
 const made: Record<string, { id: number; tracking: string }> = {};
 beforeAll(async () => {
   const specs = [
-    { key: 'firewall', subject: 'VPN drops every hour', message: 'The firewall resets the tunnel.', email: 'ops@alpha.example' },
-    { key: 'keyring', subject: 'Keyring locked after update', message: 'Cannot unlock my keys.', email: 'dev@beta.example' },
+    {
+      key: 'firewall',
+      subject: 'VPN drops every hour',
+      message: 'The firewall resets the tunnel.',
+      email: 'ops@alpha.example',
+    },
+    {
+      key: 'keyring',
+      subject: 'Keyring locked after update',
+      message: 'Cannot unlock my keys.',
+      email: 'dev@beta.example',
+    },
     { key: 'plain', subject: 'Invoice copy', message: 'Please resend the invoice.', email: 'billing@gamma.example' },
   ];
   for (const s of specs) {
-    const tracking = await openTicket(t, request.agent(t.app), { subject: s.subject, message: s.message, email: s.email });
+    const tracking = await openTicket(t, request.agent(t.app), {
+      subject: s.subject,
+      message: s.message,
+      email: s.email,
+    });
     made[s.key] = { id: Number((await t.db('tickets').where({ tracking_id: tracking }).first('id')).id), tracking };
   }
   // A word only in a staff reply, on a closed ticket: search looks at every message and status.
   const plain = (await findTicketByTrackingId(t.db, made.plain!.tracking))!;
-  await addStaffReply(t.services, plain, { staff: { id: 1, name: 'Ada Admin', isAdmin: true, capabilities: [] }, body: 'Sent again via the postmaster.', files: [], statusKey: 'closed' });
-  for (let i = 0; i < 7; i++) await openTicket(t, request.agent(t.app), { subject: `Bulk question ${i}`, message: `Routine widget inquiry number ${i}`, email: `bulk${i}@delta.example` });
+  await addStaffReply(t.services, plain, {
+    staff: { id: 1, name: 'Ada Admin', isAdmin: true, capabilities: [] },
+    body: 'Sent again via the postmaster.',
+    files: [],
+    statusKey: 'closed',
+  });
+  for (let i = 0; i < 7; i++)
+    await openTicket(t, request.agent(t.app), {
+      subject: `Bulk question ${i}`,
+      message: `Routine widget inquiry number ${i}`,
+      email: `bulk${i}@delta.example`,
+    });
   admin = request.agent(t.app);
   expect((await signIn(admin, adminCredentials)).status).toBe(303);
 });
@@ -36,8 +67,12 @@ test('staff search finds words in messages and subjects, prefixes, tracking IDs 
   expect(idsIn((await admin.get('/admin/tickets?q=tunnel%20firewall').expect(200)).text)).toEqual([made.firewall!.id]);
   expect(idsIn((await admin.get('/admin/tickets?q=tunnel%20keyring').expect(200)).text)).toEqual([]);
   const t1 = made.keyring!.tracking;
-  expect(idsIn((await admin.get(`/admin/tickets?q=${t1.slice(0, 3)}-${t1.slice(3, 6)}-${t1.slice(6)}`).expect(200)).text)).toEqual([made.keyring!.id]);
-  expect(idsIn((await admin.get('/admin/tickets?q=billing%40gamma.example').expect(200)).text)).toEqual([made.plain!.id]);
+  expect(
+    idsIn((await admin.get(`/admin/tickets?q=${t1.slice(0, 3)}-${t1.slice(3, 6)}-${t1.slice(6)}`).expect(200)).text),
+  ).toEqual([made.keyring!.id]);
+  expect(idsIn((await admin.get('/admin/tickets?q=billing%40gamma.example').expect(200)).text)).toEqual([
+    made.plain!.id,
+  ]);
   expect(idsIn((await admin.get('/admin/tickets?q=ops%40').expect(200)).text)).toEqual([made.firewall!.id]);
   // Operators and quotes typed by a person are just text.
   await admin.get(`/admin/tickets?q=${encodeURIComponent('"firewall" OR * -+ \' ; --')}`).expect(200);
@@ -48,7 +83,8 @@ test('search results page to the end and together are exactly the full result', 
   const all = idsIn((await admin.get('/admin/tickets?q=widget&size=100').expect(200)).text);
   expect(all).toHaveLength(7);
   const paged: number[] = [];
-  for (let page = 1; page <= 3; page++) paged.push(...idsIn((await admin.get(`/admin/tickets?q=widget&size=25&page=${page}`)).text));
+  for (let page = 1; page <= 3; page++)
+    paged.push(...idsIn((await admin.get(`/admin/tickets?q=widget&size=25&page=${page}`)).text));
   expect(paged.sort()).toEqual([...all].sort());
   const head = await admin.get('/admin/tickets?q=widget').expect(200);
   expect(head.text).toContain('7 tickets');

@@ -1,6 +1,13 @@
 import request from 'supertest';
 import { epochToZonedLocal } from '../../src/tickets/zoned-time';
-import { adminCredentials, csrfFrom, signedInAgent, staffCredentials, useInstalledApp, type InstalledApp } from '../helpers/installed-app';
+import {
+  adminCredentials,
+  csrfFrom,
+  signedInAgent,
+  staffCredentials,
+  useInstalledApp,
+  type InstalledApp,
+} from '../helpers/installed-app';
 import { openTicket } from '../helpers/portal';
 
 let t: InstalledApp;
@@ -15,28 +22,53 @@ async function newTicket(subject = 'Printer on fire'): Promise<{ id: number; tra
   return { id: Number((await t.db('tickets').where({ tracking_id: tracking }).first('id')).id), tracking };
 }
 
-const tokenOn = async (agent: request.Agent, id: number) => csrfFrom((await agent.get(`/admin/tickets/${id}`).expect(200)).text);
-const eventsOf = (id: number, type: string) => t.db('ticket_events').where({ ticket_id: id, type }).orderBy('id').select('data', 'actor_id');
+const tokenOn = async (agent: request.Agent, id: number) =>
+  csrfFrom((await agent.get(`/admin/tickets/${id}`).expect(200)).text);
+const eventsOf = (id: number, type: string) =>
+  t.db('ticket_events').where({ ticket_id: id, type }).orderBy('id').select('data', 'actor_id');
 const dashed = (id: string) => `${id.slice(0, 3)}-${id.slice(3, 6)}-${id.slice(6)}`;
 
 test('custom fields: staff edit every field (staff-only too), checked like the customer form, each change a history line', async () => {
   const { id } = await newTicket();
   const now = t.clock.now();
-  const field = (label: string, type: string, extra: Record<string, unknown> = {}) => ({ label, type, requirement: 'optional', placement: 'after', visible_to_customer: true, all_categories: true, sort_order: 0, is_active: true, created_at: now, updated_at: now, ...extra });
-  await t.db('custom_fields').insert([
-    field('Order number', 'text'),
-    field('Plan', 'select', { options: JSON.stringify(['Basic', 'Pro']), requirement: 'required', sort_order: 1 }),
-    field('Internal rating', 'text', { requirement: 'staff', visible_to_customer: false, sort_order: 2 }),
-    field('Topics', 'checkbox', { options: JSON.stringify(['Billing', 'Hardware']), sort_order: 3 }),
-  ]);
-  const ids = Object.fromEntries((await t.db('custom_fields').select('id', 'label')).map((f: { id: number; label: string }) => [f.label, `field_${f.id}`]));
+  const field = (label: string, type: string, extra: Record<string, unknown> = {}) => ({
+    label,
+    type,
+    requirement: 'optional',
+    placement: 'after',
+    visible_to_customer: true,
+    all_categories: true,
+    sort_order: 0,
+    is_active: true,
+    created_at: now,
+    updated_at: now,
+    ...extra,
+  });
+  await t
+    .db('custom_fields')
+    .insert([
+      field('Order number', 'text'),
+      field('Plan', 'select', { options: JSON.stringify(['Basic', 'Pro']), requirement: 'required', sort_order: 1 }),
+      field('Internal rating', 'text', { requirement: 'staff', visible_to_customer: false, sort_order: 2 }),
+      field('Topics', 'checkbox', { options: JSON.stringify(['Billing', 'Hardware']), sort_order: 3 }),
+    ]);
+  const ids = Object.fromEntries(
+    (await t.db('custom_fields').select('id', 'label')).map((f: { id: number; label: string }) => [
+      f.label,
+      `field_${f.id}`,
+    ]),
+  );
   try {
     const admin = await staffAgent(adminCredentials);
     const page = await admin.get(`/admin/tickets/${id}`).expect(200);
     expect(page.text).toContain('Internal rating');
     expect(page.text).toContain('Only staff see this field.');
     const _csrf = csrfFrom(page.text);
-    const post = (fields: Record<string, string | string[]>) => admin.post(`/admin/tickets/${id}/fields`).type('form').send({ _csrf, fields_form: '1', ...fields });
+    const post = (fields: Record<string, string | string[]>) =>
+      admin
+        .post(`/admin/tickets/${id}/fields`)
+        .type('form')
+        .send({ _csrf, fields_form: '1', ...fields });
 
     const missing = await post({ [ids['Order number']!]: 'A-17', [ids.Plan!]: '' });
     expect(missing.status).toBe(400);
@@ -48,8 +80,18 @@ test('custom fields: staff edit every field (staff-only too), checked like the c
     expect((await post({ [ids.Plan!]: 'Pro', [ids['Order number']!]: 'x'.repeat(256) })).status).toBe(400);
     expect(await eventsOf(id, 'ticket.field_changed')).toEqual([]);
 
-    await post({ [ids['Order number']!]: '<b>42</b>', [ids.Plan!]: 'Pro', [ids['Internal rating']!]: 'VIP', [ids.Topics!]: ['Billing', 'Hardware'] }).expect(303);
-    await post({ [ids['Order number']!]: '<b>42</b>', [ids.Plan!]: 'Basic', [ids['Internal rating']!]: 'VIP', [ids.Topics!]: 'Billing' }).expect(303);
+    await post({
+      [ids['Order number']!]: '<b>42</b>',
+      [ids.Plan!]: 'Pro',
+      [ids['Internal rating']!]: 'VIP',
+      [ids.Topics!]: ['Billing', 'Hardware'],
+    }).expect(303);
+    await post({
+      [ids['Order number']!]: '<b>42</b>',
+      [ids.Plan!]: 'Basic',
+      [ids['Internal rating']!]: 'VIP',
+      [ids.Topics!]: 'Billing',
+    }).expect(303);
     const changes = (await eventsOf(id, 'ticket.field_changed')).map((e: { data: string }) => JSON.parse(e.data));
     expect(changes).toEqual([
       { field: 'Order number', from: null, to: '<b>42</b>' },
@@ -65,7 +107,9 @@ test('custom fields: staff edit every field (staff-only too), checked like the c
     expect(after.text).not.toContain('<b>42</b>');
     // Emptying an optional field removes its value.
     await post({ [ids.Plan!]: 'Basic', [ids['Internal rating']!]: 'VIP', [ids.Topics!]: 'Billing' }).expect(303);
-    expect(await t.db('custom_field_values').where({ ticket_id: id }).count<{ n: number }[]>({ n: '*' })).toEqual([{ n: 3 }]);
+    expect(await t.db('custom_field_values').where({ ticket_id: id }).count<{ n: number }[]>({ n: '*' })).toEqual([
+      { n: 3 },
+    ]);
   } finally {
     await t.db('custom_fields').update({ is_active: false });
   }
@@ -85,9 +129,18 @@ test('due date: read in the help desk time zone, shown in the header, overdue ma
     expect(Number((await t.db('tickets').where({ id }).first('due_at')).due_at)).toBe(Date.UTC(2030, 0, 15, 8, 30));
     const shown = await admin.get(`/admin/tickets/${id}`).expect(200);
     expect(shown.text).toContain('value="2030-01-15T09:30"');
-    expect(shown.text).toMatch(/class="due"><span class="due__label">Due:<\/span> <time datetime="2030-01-15T08:30:00.000Z">/);
+    expect(shown.text).toMatch(
+      /class="due"><span class="due__label">Due:<\/span> <time datetime="2030-01-15T08:30:00.000Z">/,
+    );
 
-    for (const bad of ['tomorrow', '2030-02-31T10:00', '1999-12-31T23:00', '2030-01-15T25:00', ['2030-01-15T09:30', 'x'], 'x'.repeat(5000)]) {
+    for (const bad of [
+      'tomorrow',
+      '2030-02-31T10:00',
+      '1999-12-31T23:00',
+      '2030-01-15T25:00',
+      ['2030-01-15T09:30', 'x'],
+      'x'.repeat(5000),
+    ]) {
       expect((await post(bad)).status).toBe(400);
     }
     const refused = await post('next week');
@@ -100,7 +153,11 @@ test('due date: read in the help desk time zone, shown in the header, overdue ma
     expect(late.text).toContain('Overdue:');
 
     // "Clear due date" is a button of the same form, sent with the date field beside it.
-    await admin.post(`/admin/tickets/${id}/due`).type('form').send({ _csrf, due: '2030-01-15T09:30', clear: 'yes' }).expect(303);
+    await admin
+      .post(`/admin/tickets/${id}/due`)
+      .type('form')
+      .send({ _csrf, due: '2030-01-15T09:30', clear: 'yes' })
+      .expect(303);
     expect((await t.db('tickets').where({ id }).first('due_at')).due_at).toBeNull();
     await post('').expect(303);
     const changes = (await eventsOf(id, 'ticket.due_changed')).map((e: { data: string }) => JSON.parse(e.data));
@@ -117,7 +174,11 @@ test('time spent: minutes with an optional note, total shown; negative, zero, hu
   const { id } = await newTicket();
   const admin = await staffAgent(adminCredentials);
   const _csrf = await tokenOn(admin, id);
-  const post = (fields: Record<string, unknown>) => admin.post(`/admin/tickets/${id}/time`).type('form').send({ _csrf, ...fields });
+  const post = (fields: Record<string, unknown>) =>
+    admin
+      .post(`/admin/tickets/${id}/time`)
+      .type('form')
+      .send({ _csrf, ...fields });
   await post({ minutes: '45', note: 'Called <script>alert(1)</script> back' }).expect(303);
   await post({ minutes: '90', note: '' }).expect(303);
   for (const minutes of ['-5', '0', '1441', '99999999999', '1.5', 'abc', '', ['10', '20']]) {
@@ -128,7 +189,11 @@ test('time spent: minutes with an optional note, total shown; negative, zero, hu
   expect(longNote.status).toBe(400);
   expect(longNote.text).toContain('href="#time_note"');
   expect((await post({ minutes: '5', note: ['a', 'b'] })).status).toBe(400);
-  const rows = await t.db('ticket_time_entries').where({ ticket_id: id }).orderBy('id').select('minutes', 'note', 'staff_name');
+  const rows = await t
+    .db('ticket_time_entries')
+    .where({ ticket_id: id })
+    .orderBy('id')
+    .select('minutes', 'note', 'staff_name');
   expect(rows).toEqual([
     { minutes: 45, note: 'Called <script>alert(1)</script> back', staff_name: 'Ada Admin' },
     { minutes: 90, note: null, staff_name: 'Ada Admin' },
@@ -145,22 +210,39 @@ test('related tickets: linked both ways and unlinked; self links, duplicates and
   const b = await newTicket('Router B');
   const admin = await staffAgent(adminCredentials);
   const _csrf = await tokenOn(admin, a.id);
-  const link = (from: number, value: unknown) => admin.post(`/admin/tickets/${from}/links`).type('form').send({ _csrf, link: value });
+  const link = (from: number, value: unknown) =>
+    admin.post(`/admin/tickets/${from}/links`).type('form').send({ _csrf, link: value });
 
   await link(a.id, dashed(b.tracking).toLowerCase()).expect(303);
-  expect((await admin.get(`/admin/tickets/${a.id}`)).text).toContain(`href="/admin/tickets/${b.id}"><span class="mono">${dashed(b.tracking)}</span> Router B`);
-  expect((await admin.get(`/admin/tickets/${b.id}`)).text).toContain(`href="/admin/tickets/${a.id}"><span class="mono">${dashed(a.tracking)}</span> Router A`);
+  expect((await admin.get(`/admin/tickets/${a.id}`)).text).toContain(
+    `href="/admin/tickets/${b.id}"><span class="mono">${dashed(b.tracking)}</span> Router B`,
+  );
+  expect((await admin.get(`/admin/tickets/${b.id}`)).text).toContain(
+    `href="/admin/tickets/${a.id}"><span class="mono">${dashed(a.tracking)}</span> Router A`,
+  );
   expect((await link(b.id, a.tracking)).text).toContain('These tickets are already linked.');
   expect((await link(a.id, a.tracking)).text).toContain('A ticket cannot be linked to itself.');
   expect((await link(a.id, 'nonsense')).status).toBe(400);
   expect((await link(a.id, ['x', 'y'])).status).toBe(400);
   expect(await t.db('ticket_links').count<{ n: number }[]>({ n: '*' })).toEqual([{ n: 1 }]);
-  expect((await eventsOf(a.id, 'ticket.linked')).map((e: { data: string }) => JSON.parse(e.data))).toEqual([{ other: b.tracking }]);
-  expect((await eventsOf(b.id, 'ticket.linked')).map((e: { data: string }) => JSON.parse(e.data))).toEqual([{ other: a.tracking }]);
+  expect((await eventsOf(a.id, 'ticket.linked')).map((e: { data: string }) => JSON.parse(e.data))).toEqual([
+    { other: b.tracking },
+  ]);
+  expect((await eventsOf(b.id, 'ticket.linked')).map((e: { data: string }) => JSON.parse(e.data))).toEqual([
+    { other: a.tracking },
+  ]);
 
   // Sam works category 1 only: a ticket in another category is "not found" for him.
   const now = t.clock.now();
-  await t.db('categories').insert({ name: 'Hidden line', tier: 2, is_public: false, sort_order: 5, is_active: true, created_at: now, updated_at: now });
+  await t.db('categories').insert({
+    name: 'Hidden line',
+    tier: 2,
+    is_public: false,
+    sort_order: 5,
+    is_active: true,
+    created_at: now,
+    updated_at: now,
+  });
   const hiddenCat = (await t.db('categories').where({ name: 'Hidden line' }).first('id')).id;
   const c = await newTicket('Secret C');
   await t.db('tickets').where({ id: c.id }).update({ category_id: hiddenCat });
@@ -173,7 +255,10 @@ test('related tickets: linked both ways and unlinked; self links, duplicates and
     const samPage = await sam.get(`/admin/tickets/${a.id}`).expect(200);
     expect(samPage.text).toContain('Router B');
     expect(samPage.text).not.toContain('Secret C');
-    const refused = await sam.post(`/admin/tickets/${b.id}/links`).type('form').send({ _csrf: samToken, link: c.tracking });
+    const refused = await sam
+      .post(`/admin/tickets/${b.id}/links`)
+      .type('form')
+      .send({ _csrf: samToken, link: c.tracking });
     expect(refused.status).toBe(400);
     expect(refused.text).toContain('There is no ticket with this tracking ID that you can work on.');
     await sam.post(`/admin/tickets/${a.id}/links/${c.id}/delete`).type('form').send({ _csrf: samToken }).expect(404);
@@ -191,7 +276,11 @@ test('print view: facts and thread, internal notes optional, no navigation, a pr
   const { id, tracking } = await newTicket('Print <me>');
   const admin = await staffAgent(adminCredentials);
   const _csrf = await tokenOn(admin, id);
-  await admin.post(`/admin/tickets/${id}/note`).type('form').send({ _csrf, message: 'Internal: customer is <em>VIP</em>' }).expect(303);
+  await admin
+    .post(`/admin/tickets/${id}/note`)
+    .type('form')
+    .send({ _csrf, message: 'Internal: customer is <em>VIP</em>' })
+    .expect(303);
   const full = await admin.get(`/admin/tickets/${id}/print`).expect(200);
   expect(full.text).toContain('Print &lt;me&gt;');
   expect(full.text).toContain(dashed(tracking));
@@ -211,11 +300,23 @@ test('the history names people and categories instead of ids, for every kind of 
   const admin = await staffAgent(adminCredentials);
   const _csrf = await tokenOn(admin, id);
   const now = t.clock.now();
-  await t.db('categories').insert({ name: 'Billing desk', tier: 1, is_public: true, sort_order: 6, is_active: true, created_at: now, updated_at: now });
+  await t.db('categories').insert({
+    name: 'Billing desk',
+    tier: 1,
+    is_public: true,
+    sort_order: 6,
+    is_active: true,
+    created_at: now,
+    updated_at: now,
+  });
   const billing = (await t.db('categories').where({ name: 'Billing desk' }).first('id')).id;
   const adaId = (await t.db('staff_users').where({ email: adminCredentials.email }).first('id')).id;
   const firstCategory = (await t.db('categories').where({ id: 1 }).first('name')).name;
-  await admin.post(`/admin/tickets/${id}/properties`).type('form').send({ _csrf, owner: String(adaId), status: 'on_hold', priority: 'urgent', category: String(billing) }).expect(303);
+  await admin
+    .post(`/admin/tickets/${id}/properties`)
+    .type('form')
+    .send({ _csrf, owner: String(adaId), status: 'on_hold', priority: 'urgent', category: String(billing) })
+    .expect(303);
   const page = (await admin.get(`/admin/tickets/${id}`).expect(200)).text;
   expect(page).toContain('Owner: Unassigned → Ada Admin');
   expect(page).toContain(`Category: ${firstCategory} → Billing desk`);
@@ -230,21 +331,34 @@ test('every new route answers 404 for a ticket out of reach, and refuses a chang
   const samToken = csrfFrom((await sam.get('/admin/tickets').expect(200)).text);
   const gets = ['print', 'print?notes=no', 'presence'];
   const posts: Array<[string, Record<string, string>]> = [
-    ['fields', { fields_form: '1' }], ['due', { due: '' }], ['time', { minutes: '5' }], ['links', { link: 'ABC-DEF-2345' }],
-    [`links/${id}/delete`, {}], ['draft', { message: 'x' }], ['presence', { state: 'viewing' }],
+    ['fields', { fields_form: '1' }],
+    ['due', { due: '' }],
+    ['time', { minutes: '5' }],
+    ['links', { link: 'ABC-DEF-2345' }],
+    [`links/${id}/delete`, {}],
+    ['draft', { message: 'x' }],
+    ['presence', { state: 'viewing' }],
   ];
   for (const path of gets) await sam.get(`/admin/tickets/${id}/${path}`).expect(404);
-  for (const [path, body] of posts) await sam.post(`/admin/tickets/${id}/${path}`).type('form').send({ _csrf: samToken, ...body }).expect(404);
+  for (const [path, body] of posts)
+    await sam
+      .post(`/admin/tickets/${id}/${path}`)
+      .type('form')
+      .send({ _csrf: samToken, ...body })
+      .expect(404);
   await sam.get('/admin/tickets/999999/print').expect(404);
   await sam.post('/admin/tickets/abc/time').type('form').send({ _csrf: samToken, minutes: '5' }).expect(404);
 
   const admin = await staffAgent(adminCredentials);
   await admin.get(`/admin/tickets/${id}`).expect(200);
-  for (const [path, body] of posts) await admin.post(`/admin/tickets/${id}/${path}`).type('form').send(body).expect(403);
+  for (const [path, body] of posts)
+    await admin.post(`/admin/tickets/${id}/${path}`).type('form').send(body).expect(403);
 
   // A view-only role reads, prints and is seen on the ticket, but changes nothing.
   const now = t.clock.now();
-  await t.db('roles').insert({ name: 'Read only', capabilities: JSON.stringify(['tickets.view']), created_at: now, updated_at: now });
+  await t
+    .db('roles')
+    .insert({ name: 'Read only', capabilities: JSON.stringify(['tickets.view']), created_at: now, updated_at: now });
   const role = (await t.db('roles').where({ name: 'Read only' }).first('id')).id;
   const sid = (await t.db('staff_users').where({ email: staffCredentials.email }).first('id')).id;
   await t.db('staff_users').where({ id: sid }).update({ role_id: role });
@@ -253,10 +367,20 @@ test('every new route answers 404 for a ticket out of reach, and refuses a chang
     const viewer = await staffAgent(staffCredentials);
     const token = await tokenOn(viewer, id);
     const viewerPage = (await viewer.get(`/admin/tickets/${id}`)).text;
-    for (const path of ['due', 'time', 'links', 'fields']) expect(viewerPage).not.toContain(`action="/admin/tickets/${id}/${path}"`);
+    for (const path of ['due', 'time', 'links', 'fields'])
+      expect(viewerPage).not.toContain(`action="/admin/tickets/${id}/${path}"`);
     await viewer.get(`/admin/tickets/${id}/print`).expect(200);
-    await viewer.post(`/admin/tickets/${id}/presence`).type('form').send({ _csrf: token, state: 'viewing' }).expect(200);
-    for (const [path, body] of posts.filter(([p]) => p !== 'presence')) await viewer.post(`/admin/tickets/${id}/${path}`).type('form').send({ _csrf: token, ...body }).expect(403);
+    await viewer
+      .post(`/admin/tickets/${id}/presence`)
+      .type('form')
+      .send({ _csrf: token, state: 'viewing' })
+      .expect(200);
+    for (const [path, body] of posts.filter(([p]) => p !== 'presence'))
+      await viewer
+        .post(`/admin/tickets/${id}/${path}`)
+        .type('form')
+        .send({ _csrf: token, ...body })
+        .expect(403);
   } finally {
     await t.db('staff_categories').where({ staff_id: sid }).del();
     await t.db('staff_users').where({ id: sid }).update({ role_id: null });
@@ -276,9 +400,18 @@ test('merging moves time entries and related-ticket links to the surviving ticke
   await admin.post(`/admin/tickets/${source.id}/links`).type('form').send({ _csrf, link: other.tracking }).expect(303);
   await admin.post(`/admin/tickets/${source.id}/links`).type('form').send({ _csrf, link: target.tracking }).expect(303);
   await admin.post(`/admin/tickets/${target.id}/links`).type('form').send({ _csrf, link: other.tracking }).expect(303);
-  await admin.post(`/admin/tickets/${source.id}/merge`).type('form').send({ _csrf, target: target.tracking, confirm: 'yes' }).expect(303);
+  await admin
+    .post(`/admin/tickets/${source.id}/merge`)
+    .type('form')
+    .send({ _csrf, target: target.tracking, confirm: 'yes' })
+    .expect(303);
   const page = (await admin.get(`/admin/tickets/${target.id}`).expect(200)).text;
   expect(page).toContain('Total: 45 min');
-  const links = await t.db('ticket_links').whereIn('low_ticket_id', [source.id, target.id, other.id]).select('low_ticket_id', 'high_ticket_id');
-  expect(links).toEqual([{ low_ticket_id: Math.min(target.id, other.id), high_ticket_id: Math.max(target.id, other.id) }]);
+  const links = await t
+    .db('ticket_links')
+    .whereIn('low_ticket_id', [source.id, target.id, other.id])
+    .select('low_ticket_id', 'high_ticket_id');
+  expect(links).toEqual([
+    { low_ticket_id: Math.min(target.id, other.id), high_ticket_id: Math.max(target.id, other.id) },
+  ]);
 });

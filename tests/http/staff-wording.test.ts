@@ -9,24 +9,44 @@ let t: InstalledApp;
 useInstalledApp((app) => (t = app), { freshRateLimits: true });
 const f = listFixtures(() => t);
 const languages = ['en', 'sk', 'ru', 'hu', 'lv'];
-const decode = (s: string) => s.replace(/<[^>]+>/g, '').replace(/&#39;/g, "'").replace(/&quot;/g, '"').replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&').replace(/\s+/g, ' ').trim();
+const decode = (s: string) =>
+  s
+    .replace(/<[^>]+>/g, '')
+    .replace(/&#39;/g, "'")
+    .replace(/&quot;/g, '"')
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&amp;/g, '&')
+    .replace(/\s+/g, ' ')
+    .trim();
 /** A key shown as text: `ticket.due_changed`, `event.ticket_linked`, `activity.event.x`, `ticketExtras.event.x`… */
 const rawKey = /\b(ticket|event|activity|message|privacy|ticketExtras|status|staffStatus|priority)\.[a-z_]+\b/;
 
 /** Every event type the code records: the ticket events' union and the privacy service's own. */
 function recordedTypes(): string[] {
-  const union = fs.readFileSync(fromRoot('src', 'tickets', 'ticket-events.ts'), 'utf8').split('export type TicketSubscriber')[0]!;
+  const union = fs
+    .readFileSync(fromRoot('src', 'tickets', 'ticket-events.ts'), 'utf8')
+    .split('export type TicketSubscriber')[0]!;
   const types = new Set([...union.matchAll(/'((?:ticket|message)\.[a-z_]+)'/g)].map((m) => m[1]!));
-  for (const m of fs.readFileSync(fromRoot('src', 'privacy', 'privacy.service.ts'), 'utf8').matchAll(/insertTicketEvent\([^,]+,[^,]+, '([a-z_.]+)'/g)) types.add(m[1]!);
+  for (const m of fs
+    .readFileSync(fromRoot('src', 'privacy', 'privacy.service.ts'), 'utf8')
+    .matchAll(/insertTicketEvent\([^,]+,[^,]+, '([a-z_.]+)'/g))
+    types.add(m[1]!);
   return [...types].sort();
 }
 
 const dashboardLines = (html: string) =>
-  [...html.matchAll(/<span class="activity__what"><strong>([\s\S]*?)<\/strong> · ([\s\S]*?)<\/span>\s*<a class="activity__ticket"/g)].map((m) => ({ actor: decode(m[1]!), what: decode(m[2]!) }));
+  [
+    ...html.matchAll(
+      /<span class="activity__what"><strong>([\s\S]*?)<\/strong> · ([\s\S]*?)<\/span>\s*<a class="activity__ticket"/g,
+    ),
+  ].map((m) => ({ actor: decode(m[1]!), what: decode(m[2]!) }));
 const historyLines = (html: string) =>
-  [...html.matchAll(/<li><time[^>]*>[^<]*<\/time> · ([\s\S]*?) <span class="muted">\(([^)]*)\)<\/span><\/li>/g)].map((m) => ({ what: decode(m[1]!), actor: decode(m[2]!) }));
+  [...html.matchAll(/<li><time[^>]*>[^<]*<\/time> · ([\s\S]*?) <span class="muted">\(([^)]*)\)<\/span><\/li>/g)].map(
+    (m) => ({ what: decode(m[1]!), actor: decode(m[2]!) }),
+  );
 
-test('the dashboard\'s latest activity words every event type like the ticket history, never a key, in every language', async () => {
+test("the dashboard's latest activity words every event type like the ticket history, never a key, in every language", async () => {
   const admin = await f.staffAgent(adminCredentials);
   const { id: ticketId } = await f.ticket();
   const { tracking: otherTracking } = await f.ticket({ subject: 'The other one' });
@@ -63,7 +83,16 @@ test('the dashboard\'s latest activity words every event type like the ticket hi
   for (const round of [events.slice(0, 10), events.slice(10)]) {
     await t.db('ticket_events').del();
     const now = t.clock.now();
-    await t.db('ticket_events').insert(round.map(([type, data, actor], i) => ({ ticket_id: ticketId, type, data: JSON.stringify(data), created_at: now - 60_000 + i, ...staff, ...actor })));
+    await t.db('ticket_events').insert(
+      round.map(([type, data, actor], i) => ({
+        ticket_id: ticketId,
+        type,
+        data: JSON.stringify(data),
+        created_at: now - 60_000 + i,
+        ...staff,
+        ...actor,
+      })),
+    );
     for (const lng of languages) {
       const dashboard = await admin.get(`/admin?lang=${lng}`).expect(200);
       const lines = dashboardLines(dashboard.text);
@@ -88,14 +117,22 @@ test('the dashboard\'s latest activity words every event type like the ticket hi
   }
 });
 
-test('staff pages word the built-in statuses from the desk\'s side; the customer keeps theirs; custom statuses keep their names', async () => {
+test("staff pages word the built-in statuses from the desk's side; the customer keeps theirs; custom statuses keep their names", async () => {
   const admin = await f.staffAgent(adminCredentials);
   const customer = request.agent(t.app);
   const tracking = await openTicket(t, customer);
   const ticket = await t.db('tickets').where({ tracking_id: tracking }).first('id');
   const waiting = await t.db('statuses').where({ key: 'waiting' }).first('id');
   await t.db('tickets').where({ id: ticket.id }).update({ status_id: waiting.id });
-  await t.db('statuses').insert({ key: 'with_vendor', name: 'With the vendor', color: '#445566', is_open: true, customer_settable: false, is_builtin: false, sort_order: 50 });
+  await t.db('statuses').insert({
+    key: 'with_vendor',
+    name: 'With the vendor',
+    color: '#445566',
+    is_open: true,
+    customer_settable: false,
+    is_builtin: false,
+    sort_order: 50,
+  });
   t.services.catalog.invalidate();
 
   const staffTexts: Record<string, [string, string]> = {
@@ -120,20 +157,34 @@ test('staff pages word the built-in statuses from the desk\'s side; the customer
     const page = (await admin.get(`/admin/tickets/${ticket.id}?lang=${lng}`).expect(200)).text;
     const list = (await admin.get(`/admin/tickets?lang=${lng}`).expect(200)).text;
     const print = (await admin.get(`/admin/tickets/${ticket.id}/print?lang=${lng}`).expect(200)).text;
-    for (const [where, html] of [['ticket', page], ['list', list], ['print', print]] as const) {
+    for (const [where, html] of [
+      ['ticket', page],
+      ['list', list],
+      ['print', print],
+    ] as const) {
       expect(`${lng} ${where}: ${html.includes(esc(staffWaiting))}`).toBe(`${lng} ${where}: true`);
       expect(`${lng} ${where}: ${html.includes(`>${esc(customerWaiting)}<`)}`).toBe(`${lng} ${where}: false`);
     }
-    for (const [where, html] of [['ticket', page], ['list', list]] as const) {
-      expect(`${lng} ${where}: ${html.includes(esc(staffReplied))} ${html.includes('With the vendor')}`).toBe(`${lng} ${where}: true true`);
+    for (const [where, html] of [
+      ['ticket', page],
+      ['list', list],
+    ] as const) {
+      expect(`${lng} ${where}: ${html.includes(esc(staffReplied))} ${html.includes('With the vendor')}`).toBe(
+        `${lng} ${where}: true true`,
+      );
       expect(`${lng} ${where}: ${html.includes(`>${esc(customerReplied)}<`)}`).toBe(`${lng} ${where}: false`);
     }
     // The customer's own page keeps the customer's wording.
     const mine = (await customer.get(`/helpdesk/tickets/${tracking}?lang=${lng}`).expect(200)).text;
-    expect(`${lng}: ${mine.includes(esc(customerWaiting))} ${mine.includes(esc(staffWaiting))}`).toBe(`${lng}: true false`);
+    expect(`${lng}: ${mine.includes(esc(customerWaiting))} ${mine.includes(esc(staffWaiting))}`).toBe(
+      `${lng}: true false`,
+    );
   }
   // An admin-given name for a built-in status wins on staff pages too.
-  await t.db('statuses').where({ key: 'waiting' }).update({ names: JSON.stringify({ en: 'Ball in their court' }) });
+  await t
+    .db('statuses')
+    .where({ key: 'waiting' })
+    .update({ names: JSON.stringify({ en: 'Ball in their court' }) });
   t.services.catalog.invalidate();
   expect((await admin.get(`/admin/tickets/${ticket.id}?lang=en`).expect(200)).text).toContain('Ball in their court');
 });

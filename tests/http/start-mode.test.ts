@@ -26,7 +26,10 @@ afterAll(async () => {
 /** The environment a start command gives the server: the variables it sets before `node`. */
 function envOfCommand(command: string): Record<string, string> {
   const words = command.split('&&').at(-1)!.trim().split(/\s+/);
-  const assignments = words.slice(0, words.findIndex((w) => !/^[A-Z_]+=/.test(w)));
+  const assignments = words.slice(
+    0,
+    words.findIndex((w) => !/^[A-Z_]+=/.test(w)),
+  );
   return Object.fromEntries(assignments.map((a) => [a.slice(0, a.indexOf('=')), a.slice(a.indexOf('=') + 1)]));
 }
 
@@ -46,7 +49,8 @@ function editHeadPartialOnDisk(marker: string): void {
 
 test('the start commands set no development mode: production', () => {
   const pkg = JSON.parse(fs.readFileSync(fromRoot('package.json'), 'utf8')) as { scripts: Record<string, string> };
-  for (const start of [pkg.scripts.start!, releaseScripts.start!]) expect(runModeOf(envOfCommand(start))).toBe('production');
+  for (const start of [pkg.scripts.start!, releaseScripts.start!])
+    expect(runModeOf(envOfCommand(start))).toBe('production');
   expect(runModeOf(envOfCommand(pkg.scripts.dev!))).toBe('development');
 });
 

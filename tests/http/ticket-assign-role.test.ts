@@ -1,4 +1,10 @@
-import { adminCredentials, csrfFrom, staffCredentials, useInstalledApp, type InstalledApp } from '../helpers/installed-app';
+import {
+  adminCredentials,
+  csrfFrom,
+  staffCredentials,
+  useInstalledApp,
+  type InstalledApp,
+} from '../helpers/installed-app';
 import { listFixtures } from '../helpers/staff-list';
 
 let t: InstalledApp;
@@ -13,16 +19,27 @@ test('a ticket is never given to someone whose role may not see tickets: one by 
   const admin = await f.staffAgent(adminCredentials);
   const _csrf = csrfFrom((await admin.get(`/admin/tickets/${id}`).expect(200)).text);
 
-  const one = await admin.post(`/admin/tickets/${id}/properties`).type('form').send({ _csrf, owner: String(sam) });
+  const one = await admin
+    .post(`/admin/tickets/${id}/properties`)
+    .type('form')
+    .send({ _csrf, owner: String(sam) });
   expect(one.status).toBe(400);
   expect(one.text).toContain('This person cannot work tickets of this category.');
-  const bulk = await admin.post('/admin/tickets/bulk').type('form').send({ _csrf, action: 'owner', value: String(sam), ids: [String(id)] }).expect(303);
+  const bulk = await admin
+    .post('/admin/tickets/bulk')
+    .type('form')
+    .send({ _csrf, action: 'owner', value: String(sam), ids: [String(id)] })
+    .expect(303);
   expect(bulk.headers.location).toContain('done=bulkfailed');
   expect((await t.db('tickets').where({ id }).first('owner_id')).owner_id).toBeNull();
 
   // With the ordinary staff role, the same person may take it.
   await f.noRole(staffCredentials.email);
-  await admin.post(`/admin/tickets/${id}/properties`).type('form').send({ _csrf, owner: String(sam) }).expect(303);
+  await admin
+    .post(`/admin/tickets/${id}/properties`)
+    .type('form')
+    .send({ _csrf, owner: String(sam) })
+    .expect(303);
   expect(Number((await t.db('tickets').where({ id }).first('owner_id')).owner_id)).toBe(sam);
 });
 
@@ -37,13 +54,23 @@ test('moving a ticket to a category its owner may not work lets the owner go, wi
   await t.db('tickets').where({ id }).update({ owner_id: sam });
   const admin = await f.staffAgent(adminCredentials);
   const _csrf = csrfFrom((await admin.get(`/admin/tickets/${id}`).expect(200)).text);
-  const move = (category: number) => admin.post('/admin/tickets/bulk').type('form').send({ _csrf, action: 'category', value: String(category), ids: [String(id)] }).expect(303);
+  const move = (category: number) =>
+    admin
+      .post('/admin/tickets/bulk')
+      .type('form')
+      .send({ _csrf, action: 'category', value: String(category), ids: [String(id)] })
+      .expect(303);
 
   await move(shared);
   expect(Number((await t.db('tickets').where({ id }).first('owner_id')).owner_id)).toBe(sam);
   await move(elsewhere);
   const row = await t.db('tickets').where({ id }).first('owner_id', 'category_id');
   expect([row.owner_id, Number(row.category_id)]).toEqual([null, elsewhere]);
-  const events = await t.db('ticket_events').where({ ticket_id: id }).whereIn('type', ['ticket.category_changed', 'ticket.assigned']).orderBy('id').pluck('type');
+  const events = await t
+    .db('ticket_events')
+    .where({ ticket_id: id })
+    .whereIn('type', ['ticket.category_changed', 'ticket.assigned'])
+    .orderBy('id')
+    .pluck('type');
   expect(events).toEqual(['ticket.category_changed', 'ticket.category_changed', 'ticket.assigned']);
 });

@@ -1,4 +1,10 @@
-import { adminCredentials, csrfFrom, staffCredentials, useInstalledApp, type InstalledApp } from '../helpers/installed-app';
+import {
+  adminCredentials,
+  csrfFrom,
+  staffCredentials,
+  useInstalledApp,
+  type InstalledApp,
+} from '../helpers/installed-app';
 import { idsIn, listFixtures } from '../helpers/staff-list';
 import { addTags } from '../../src/tags/tags.service';
 import { findTicketById } from '../../src/tickets/tickets.repo';
@@ -9,7 +15,7 @@ const f = listFixtures(() => t);
 const day = 24 * 3600_000;
 const isoDay = (ms: number) => new Date(ms).toISOString().slice(0, 10);
 
-test('columns are chosen per person with a plain form, remembered in the database, and never leak into another person\'s list', async () => {
+test("columns are chosen per person with a plain form, remembered in the database, and never leak into another person's list", async () => {
   const a = await f.ticket({ subject: 'Columns ticket' });
   const admin = await f.staffAgent(adminCredentials);
   const list = await admin.get('/admin/tickets').expect(200);
@@ -18,9 +24,18 @@ test('columns are chosen per person with a plain form, remembered in the databas
   const token = csrfFrom(list.text);
   // Without a CSRF token: refused.
   await admin.post('/admin/tickets/columns').type('form').send('cols=replier').expect(403);
-  await admin.post('/admin/tickets/columns').type('form').send(`_csrf=${encodeURIComponent(token)}&cols=subject&cols=replier&cols=created&cols=due&cols=bogus&back=${encodeURIComponent('status=new')}`)
-    .expect(303).expect('Location', '/admin/tickets?status=new&done=columns');
-  const row = await t.db('staff_list_prefs').where({ staff_id: await f.staffId(adminCredentials.email) }).first('columns');
+  await admin
+    .post('/admin/tickets/columns')
+    .type('form')
+    .send(
+      `_csrf=${encodeURIComponent(token)}&cols=subject&cols=replier&cols=created&cols=due&cols=bogus&back=${encodeURIComponent('status=new')}`,
+    )
+    .expect(303)
+    .expect('Location', '/admin/tickets?status=new&done=columns');
+  const row = await t
+    .db('staff_list_prefs')
+    .where({ staff_id: await f.staffId(adminCredentials.email) })
+    .first('columns');
   expect(JSON.parse(row.columns)).toEqual(['tracking', 'subject', 'created', 'replier', 'due']);
   const chosen = await admin.get('/admin/tickets').expect(200);
   expect(chosen.text).toContain('">Last replier</a></th>');
@@ -35,8 +50,17 @@ test('columns are chosen per person with a plain form, remembered in the databas
   await f.grant(staffCredentials.email, 1);
   const sam = await f.staffAgent(staffCredentials);
   expect((await sam.get('/admin/tickets').expect(200)).text).toContain('<th scope="col">Tags</th>');
-  await admin.post('/admin/tickets/columns').type('form').send(`_csrf=${encodeURIComponent(token)}&cols[a]=x&back=${encodeURIComponent('https://evil.example/')}`).expect(303).expect('Location', /^\/admin\/tickets\?/);
-  await admin.post('/admin/tickets/columns').type('form').send(`_csrf=${encodeURIComponent(token)}&reset=yes`).expect(303);
+  await admin
+    .post('/admin/tickets/columns')
+    .type('form')
+    .send(`_csrf=${encodeURIComponent(token)}&cols[a]=x&back=${encodeURIComponent('https://evil.example/')}`)
+    .expect(303)
+    .expect('Location', /^\/admin\/tickets\?/);
+  await admin
+    .post('/admin/tickets/columns')
+    .type('form')
+    .send(`_csrf=${encodeURIComponent(token)}&reset=yes`)
+    .expect(303);
   expect((await admin.get('/admin/tickets').expect(200)).text).toContain('<th scope="col">Tags</th>');
 });
 
@@ -52,23 +76,36 @@ test('sorting by a sortable column through links; unknown sorts fall back to the
   const page = await admin.get('/admin/tickets?sort=updated&dir=asc').expect(200);
   expect(page.text).toContain('aria-sort="ascending"');
   expect(page.text).toContain('href="/admin/tickets?sort=updated&amp;dir=desc"');
-  for (const sort of ['tracking', 'due', 'priority', 'updated']) await admin.get(`/admin/tickets?sort=${sort}&dir=asc`).expect(200);
+  for (const sort of ['tracking', 'due', 'priority', 'updated'])
+    await admin.get(`/admin/tickets?sort=${sort}&dir=asc`).expect(200);
   await admin.get('/admin/tickets?sort=tags').expect(200); // not sortable: the default order
   await admin.get('/admin/tickets?sort[x]=1&dir[]=asc&size=1e9&page=-1').expect(200);
 });
 
 test('date ranges filter on created, updated and due; a bad date is a clear error beside the field, not a crash', async () => {
   const past = await f.ticket({ subject: 'Filed long ago' });
-  await t.db('tickets').where({ id: past.id }).update({ created_at: t.clock.now() - 40 * day, updated_at: t.clock.now() - 30 * day, due_at: t.clock.now() - 2 * day });
+  await t
+    .db('tickets')
+    .where({ id: past.id })
+    .update({
+      created_at: t.clock.now() - 40 * day,
+      updated_at: t.clock.now() - 30 * day,
+      due_at: t.clock.now() - 2 * day,
+    });
   const recent = await f.ticket({ subject: 'Filed today' });
-  await t.db('tickets').where({ id: recent.id }).update({ due_at: t.clock.now() + 3 * day });
+  await t
+    .db('tickets')
+    .where({ id: recent.id })
+    .update({ due_at: t.clock.now() + 3 * day });
   const admin = await f.staffAgent(adminCredentials);
   const today = isoDay(t.clock.now());
   const ids = async (q: string) => idsIn((await admin.get(`/admin/tickets?size=100&${q}`).expect(200)).text);
   expect(await ids(`created_from=${today}`)).toContain(recent.id);
   expect(await ids(`created_from=${today}`)).not.toContain(past.id);
   expect(await ids(`created_to=${isoDay(t.clock.now() - 35 * day)}`)).toEqual([past.id]);
-  expect(await ids(`updated_from=${isoDay(t.clock.now() - 31 * day)}&updated_to=${isoDay(t.clock.now() - 29 * day)}`)).toEqual([past.id]);
+  expect(
+    await ids(`updated_from=${isoDay(t.clock.now() - 31 * day)}&updated_to=${isoDay(t.clock.now() - 29 * day)}`),
+  ).toEqual([past.id]);
   expect(await ids(`due_from=${isoDay(t.clock.now() + 2 * day)}`)).toEqual([recent.id]);
   expect(await ids('due=overdue')).toEqual([past.id]);
 
@@ -82,10 +119,13 @@ test('date ranges filter on created, updated and due; a bad date is a clear erro
   expect(order.text).toContain('The end date must be on or after the start date.');
   await admin.get(`/admin/tickets?created_from=${'9'.repeat(5000)}`).expect(400);
   await admin.get('/admin/tickets?created_from[]=2026-01-01').expect(200);
-  await admin.get(`/admin/tickets?created_from=${encodeURIComponent('<script>alert(1)</script>')}`).expect(400).expect((r) => expect(r.text).not.toContain('<script>alert(1)'));
+  await admin
+    .get(`/admin/tickets?created_from=${encodeURIComponent('<script>alert(1)</script>')}`)
+    .expect(400)
+    .expect((r) => expect(r.text).not.toContain('<script>alert(1)'));
 });
 
-test('tags: shown in the list, filter by tag, unknown tag shows nothing; another category\'s tickets and tags never appear', async () => {
+test("tags: shown in the list, filter by tag, unknown tag shows nothing; another category's tickets and tags never appear", async () => {
   const other = await f.category('Hidden from Sam');
   const mine = await f.ticket({ subject: 'Tagged printer' });
   const hidden = await f.ticket({ subject: 'Tagged secret' });
@@ -112,18 +152,32 @@ test('tags: shown in the list, filter by tag, unknown tag shows nothing; another
 
 test('search finds customer names by word prefix and custom field values, through the full-text indexes', async () => {
   const now = t.clock.now();
-  await t.db('custom_fields').insert({ label: 'Serial number', type: 'text', requirement: 'optional', placement: 'after', visible_to_customer: true, all_categories: true, sort_order: 0, is_active: true, created_at: now, updated_at: now });
+  await t.db('custom_fields').insert({
+    label: 'Serial number',
+    type: 'text',
+    requirement: 'optional',
+    placement: 'after',
+    visible_to_customer: true,
+    all_categories: true,
+    sort_order: 0,
+    is_active: true,
+    created_at: now,
+    updated_at: now,
+  });
   const fieldId = Number((await t.db('custom_fields').where({ label: 'Serial number' }).first('id')).id);
   const named = await f.ticket({ subject: 'Name search', name: 'Zebulon Quartermaine', email: 'zq@example.org' });
   const serial = await f.ticket({ subject: 'Field search', [`field_${fieldId}`]: 'XK9 turbo-encabulator' });
   const admin = await f.staffAgent(adminCredentials);
-  const ids = async (q: string) => idsIn((await admin.get(`/admin/tickets?q=${encodeURIComponent(q)}`).expect(200)).text);
+  const ids = async (q: string) =>
+    idsIn((await admin.get(`/admin/tickets?q=${encodeURIComponent(q)}`).expect(200)).text);
   expect(await ids('Quartermaine')).toEqual([named.id]);
   expect(await ids('zebu quarter')).toEqual([named.id]);
   expect(await ids('encabulator')).toEqual([serial.id]);
   expect(await ids('turbo')).toEqual([serial.id]);
   // The column of the field shows its value; another category's ticket stays out of search.
-  expect((await admin.get(`/admin/tickets?q=turbo&cols=tracking,f${fieldId}`).expect(200)).text).toContain('XK9 turbo-encabulator');
+  expect((await admin.get(`/admin/tickets?q=turbo&cols=tracking,f${fieldId}`).expect(200)).text).toContain(
+    'XK9 turbo-encabulator',
+  );
   const other = await f.category('Search elsewhere');
   await t.db('tickets').where({ id: named.id }).update({ category_id: other });
   const sam = await f.staffAgent(staffCredentials);
@@ -135,19 +189,41 @@ test('sorting by due date and priority pages through every matching ticket exact
   const made: number[] = [];
   for (let i = 0; i < 7; i++) {
     const { id } = await f.ticket({ subject: `Paging sort ${i}`, email: `pager${i}@example.org` });
-    await t.db('tickets').where({ id }).update({ due_at: now + (i % 3) * 3600_000, priority_id: (await t.db('priorities').where({ key: i % 2 ? 'high' : 'normal' }).first('id')).id });
+    await t
+      .db('tickets')
+      .where({ id })
+      .update({
+        due_at: now + (i % 3) * 3600_000,
+        priority_id: (
+          await t
+            .db('priorities')
+            .where({ key: i % 2 ? 'high' : 'normal' })
+            .first('id')
+        ).id,
+      });
     made.push(id);
   }
   const admin = await f.staffAgent(adminCredentials);
-  for (const [sort, dir] of [['due', 'asc'], ['due', 'desc'], ['priority', 'desc'], ['created', 'asc']]) {
+  for (const [sort, dir] of [
+    ['due', 'asc'],
+    ['due', 'desc'],
+    ['priority', 'desc'],
+    ['created', 'asc'],
+  ]) {
     for (const extra of ['', '&q=paging']) {
-      const all = idsIn((await admin.get(`/admin/tickets?size=100&sort=${sort}&dir=${dir}${extra}`).expect(200)).text).filter((id) => made.includes(id));
+      const all = idsIn(
+        (await admin.get(`/admin/tickets?size=100&sort=${sort}&dir=${dir}${extra}`).expect(200)).text,
+      ).filter((id) => made.includes(id));
       expect(all.sort()).toEqual([...made].sort());
     }
   }
-  const byPriority = idsIn((await admin.get('/admin/tickets?size=100&sort=priority&dir=desc&q=paging').expect(200)).text);
+  const byPriority = idsIn(
+    (await admin.get('/admin/tickets?size=100&sort=priority&dir=desc&q=paging').expect(200)).text,
+  );
   const high = Number((await t.db('priorities').where({ key: 'high' }).first('id')).id);
-  const ranks = await Promise.all(byPriority.map(async (id) => Number((await t.db('tickets').where({ id }).first('priority_id')).priority_id)));
+  const ranks = await Promise.all(
+    byPriority.map(async (id) => Number((await t.db('tickets').where({ id }).first('priority_id')).priority_id)),
+  );
   expect(ranks).toEqual([...ranks].sort((a, b) => b - a));
   expect(ranks[0]).toBe(Math.max(high, ...ranks));
 });

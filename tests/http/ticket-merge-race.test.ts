@@ -18,7 +18,8 @@ test('two staff merging a pair into each other at once: one merge wins, never a 
     const a = await ticket(customer, `Pair ${round} A`);
     const b = await ticket(customer, `Pair ${round} B`);
     const token = csrfFrom((await admin.get(`/admin/tickets/${a.id}`)).text);
-    const merge = (from: number, into: string) => admin.post(`/admin/tickets/${from}/merge`).type('form').send({ _csrf: token, target: into, confirm: 'yes' });
+    const merge = (from: number, into: string) =>
+      admin.post(`/admin/tickets/${from}/merge`).type('form').send({ _csrf: token, target: into, confirm: 'yes' });
     const answers = await Promise.all([merge(a.id, b.tracking), merge(b.id, a.tracking)]);
     expect(answers.map((r) => r.status).sort()).toEqual([303, 400]);
     const rows = await t.db('tickets').whereIn('id', [a.id, b.id]).select('id', 'merged_into_id');

@@ -13,12 +13,21 @@ beforeEach(async () => {
 let copies = 0;
 /** A fixture imported as a new mail: its Message-ID made unique, so tests may import one fixture each. */
 async function imported(name: string) {
-  const raw = Buffer.from(fixtureMail(name).toString('latin1').replace(/^Message-ID: </im, `Message-ID: <copy${++copies}.`), 'latin1');
+  const raw = Buffer.from(
+    fixtureMail(name)
+      .toString('latin1')
+      .replace(/^Message-ID: </im, `Message-ID: <copy${++copies}.`),
+    'latin1',
+  );
   const result = await importMail(t, raw);
   expect(result).toMatchObject({ outcome: 'created' });
   const ticket = (await findTicketById(t.db, result.ticketId!))!;
   const message = await t.db('messages').where({ ticket_id: ticket.id }).first('id', 'body');
-  const files = await t.db('attachments').where({ ticket_id: ticket.id }).orderBy('id').select('file_name', 'content_type', 'size_bytes');
+  const files = await t
+    .db('attachments')
+    .where({ ticket_id: ticket.id })
+    .orderBy('id')
+    .select('file_name', 'content_type', 'size_bytes');
   return { result, ticket, body: String(message.body), files };
 }
 
@@ -63,7 +72,10 @@ test('NUL bytes are removed from subject and text (no database stores them in te
 test('a mail without Message-ID imports once: its raw bytes are the key', async () => {
   const first = await importMail(t, fixtureMail('no-message-id.eml'));
   expect(first.outcome).toBe('created');
-  expect(await importMail(t, fixtureMail('no-message-id.eml'))).toMatchObject({ outcome: 'duplicate', ticketId: first.ticketId });
+  expect(await importMail(t, fixtureMail('no-message-id.eml'))).toMatchObject({
+    outcome: 'duplicate',
+    ticketId: first.ticketId,
+  });
   const changed = Buffer.concat([fixtureMail('no-message-id.eml'), Buffer.from('P.S. one more line\n')]);
   expect((await importMail(t, changed)).outcome).toBe('created');
 });
@@ -92,10 +104,14 @@ test('HTML-only mail becomes text without its script, and the staff page shows e
 
 test('a mail to 10,000 recipients opens one ticket and acknowledges only its sender', async () => {
   const to = Array.from({ length: 10_000 }, (_, i) => `person${i}@example.com`).join(',\r\n ');
-  const raw = Buffer.from(`From: Mass Sender <mass@example.org>\r\nTo: ${to}\r\nSubject: To everyone\r\nMessage-ID: <many-recipients@example.org>\r\n\r\nHello all.\r\n`);
+  const raw = Buffer.from(
+    `From: Mass Sender <mass@example.org>\r\nTo: ${to}\r\nSubject: To everyone\r\nMessage-ID: <many-recipients@example.org>\r\n\r\nHello all.\r\n`,
+  );
   const result = await importMail(t, raw);
   expect(result.outcome).toBe('created');
-  expect((await outbox(t)).filter((m) => m.template === 'ticket_received').map((m) => m.to_address)).toEqual(['mass@example.org']);
+  expect((await outbox(t)).filter((m) => m.template === 'ticket_received').map((m) => m.to_address)).toEqual([
+    'mass@example.org',
+  ]);
 });
 
 test('a ticket opened on the web carries no e-mail mark on the staff page', async () => {

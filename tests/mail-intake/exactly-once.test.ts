@@ -16,13 +16,20 @@ beforeEach(async () => {
   await t.db('mail_outbox').del();
 });
 
-const count = async (table: string, where: Record<string, unknown> = {}) => Number((await t.db(table).where(where).count({ n: '*' }))[0]!.n);
+const count = async (table: string, where: Record<string, unknown> = {}) =>
+  Number((await t.db(table).where(where).count({ n: '*' }))[0]!.n);
 const rawPath = (key: string) => path.join(t.config.paths.attachments, key.slice(0, 2), key.slice(2, 4), key);
 
 /** A second process on the same database: its own pool and its own services. */
 function secondProcess() {
   const db = createKnex(t.config.database, t.config.paths.data, testPool);
-  const services = createServices({ config: t.config, db, logger: pino({ level: 'silent' }), i18n: createI18n(), clock: t.clock });
+  const services = createServices({
+    config: t.config,
+    db,
+    logger: pino({ level: 'silent' }),
+    i18n: createI18n(),
+    clock: t.clock,
+  });
   return { services, close: () => db.destroy() };
 }
 
@@ -31,7 +38,11 @@ test('the same mail imported by two processes at once: one ticket, one message, 
   try {
     for (let round = 0; round < 3; round++) {
       const raw = simpleMail({ from: `race${round}@example.org`, messageId: `<race-${round}@example.org>` });
-      const results = await Promise.all([importRawMail(t.services, raw, pipeOrigin), importRawMail(other.services, raw, pipeOrigin), importRawMail(t.services, raw, pipeOrigin)]);
+      const results = await Promise.all([
+        importRawMail(t.services, raw, pipeOrigin),
+        importRawMail(other.services, raw, pipeOrigin),
+        importRawMail(t.services, raw, pipeOrigin),
+      ]);
       expect(results.map((r) => r.outcome).sort()).toEqual(['created', 'duplicate', 'duplicate']);
       expect(await count('messages', { email_message_id: `<race-${round}@example.org>` })).toBe(1);
       expect(await count('inbound_mails', { message_id_header: `<race-${round}@example.org>` })).toBe(1);
@@ -43,17 +54,44 @@ test('the same mail imported by two processes at once: one ticket, one message, 
 });
 
 test('a 30 MB attachment makes the mail too big: kept aside with its raw bytes, imported on retry without the oversized file', async () => {
-  const big = Buffer.alloc(30 * 1024 * 1024, 7).toString('base64').replace(/.{76}/g, '$&\r\n');
-  const raw = Buffer.from([
-    'From: Big Sender <big@example.org>', 'To: help@example.com', `Subject: =?UTF-8?B?${Buffer.from('Veľký sken').toString('base64')}?=`, 'Message-ID: <huge@example.org>', 'MIME-Version: 1.0',
-    'Content-Type: multipart/mixed; boundary="b1"', '', '--b1', 'Content-Type: text/plain; charset=utf-8', '', 'The scan is attached.', '',
-    '--b1', 'Content-Type: application/pdf; name="scan.pdf"', 'Content-Transfer-Encoding: base64', 'Content-Disposition: attachment; filename="scan.pdf"', '', big, '--b1--', '',
-  ].join('\r\n'));
+  const big = Buffer.alloc(30 * 1024 * 1024, 7)
+    .toString('base64')
+    .replace(/.{76}/g, '$&\r\n');
+  const raw = Buffer.from(
+    [
+      'From: Big Sender <big@example.org>',
+      'To: help@example.com',
+      `Subject: =?UTF-8?B?${Buffer.from('Veľký sken').toString('base64')}?=`,
+      'Message-ID: <huge@example.org>',
+      'MIME-Version: 1.0',
+      'Content-Type: multipart/mixed; boundary="b1"',
+      '',
+      '--b1',
+      'Content-Type: text/plain; charset=utf-8',
+      '',
+      'The scan is attached.',
+      '',
+      '--b1',
+      'Content-Type: application/pdf; name="scan.pdf"',
+      'Content-Transfer-Encoding: base64',
+      'Content-Disposition: attachment; filename="scan.pdf"',
+      '',
+      big,
+      '--b1--',
+      '',
+    ].join('\r\n'),
+  );
   const kept = await importMail(t, raw);
   expect(kept).toMatchObject({ outcome: 'kept_aside', reason: 'too_big', ticketId: null });
   const row = await t.db('inbound_mails').where({ id: kept.inboundId }).first();
   // Too big to parse, yet its header block says who sent it and about what (the list shows them).
-  expect(row).toMatchObject({ status: 'failed', reason: 'too_big', message_id_header: '<huge@example.org>', from_address: 'big@example.org', subject: 'Veľký sken' });
+  expect(row).toMatchObject({
+    status: 'failed',
+    reason: 'too_big',
+    message_id_header: '<huge@example.org>',
+    from_address: 'big@example.org',
+    subject: 'Veľký sken',
+  });
   expect(fs.statSync(rawPath(row.raw_key)).size).toBe(raw.length);
   expect(await outbox(t)).toEqual([]);
   // The MTA delivering it again changes nothing.
@@ -65,17 +103,26 @@ test('a 30 MB attachment makes the mail too big: kept aside with its raw bytes, 
   expect(message.body).toContain('The scan is attached.');
   expect(message.body).toContain('scan.pdf is larger than 10 MB.');
   expect(await count('attachments', { ticket_id: retried.ticketId })).toBe(0);
-  expect(await t.db('inbound_mails').where({ id: kept.inboundId }).first('status', 'attempts')).toEqual({ status: 'imported', attempts: 1 });
+  expect(await t.db('inbound_mails').where({ id: kept.inboundId }).first('status', 'attempts')).toEqual({
+    status: 'imported',
+    attempts: 1,
+  });
   await expect(retryInboundMail(t.services, kept.inboundId!)).rejects.toMatchObject({ status: 404 });
 }, 120_000);
 
 test('a mail without a usable sender is kept aside as unparseable, and can be discarded (its raw bytes go)', async () => {
-  const kept = await importMail(t, Buffer.from('Subject: no sender at all\r\nMessage-ID: <nosender@example.org>\r\n\r\nwho am I?\r\n'));
+  const kept = await importMail(
+    t,
+    Buffer.from('Subject: no sender at all\r\nMessage-ID: <nosender@example.org>\r\n\r\nwho am I?\r\n'),
+  );
   expect(kept).toMatchObject({ outcome: 'kept_aside', reason: 'unparseable' });
   const row = await t.db('inbound_mails').where({ id: kept.inboundId }).first('raw_key');
   expect(fs.existsSync(rawPath(row.raw_key))).toBe(true);
   await discardInboundMail(t.services, kept.inboundId!, 1);
-  expect(await t.db('inbound_mails').where({ id: kept.inboundId }).first('status', 'raw_key')).toEqual({ status: 'discarded', raw_key: null });
+  expect(await t.db('inbound_mails').where({ id: kept.inboundId }).first('status', 'raw_key')).toEqual({
+    status: 'discarded',
+    raw_key: null,
+  });
   expect(fs.existsSync(rawPath(row.raw_key))).toBe(false);
   await expect(discardInboundMail(t.services, kept.inboundId!, 1)).rejects.toMatchObject({ status: 404 });
   await expect(retryInboundMail(t.services, kept.inboundId!)).rejects.toMatchObject({ status: 404 });
@@ -88,7 +135,10 @@ test('a mail that cannot be stored is kept aside, and two retries at once import
   expect(kept).toMatchObject({ outcome: 'kept_aside', reason: 'not_stored' });
   const other = secondProcess();
   try {
-    const results = await Promise.all([retryInboundMail(t.services, kept.inboundId!), retryInboundMail(other.services, kept.inboundId!)]);
+    const results = await Promise.all([
+      retryInboundMail(t.services, kept.inboundId!),
+      retryInboundMail(other.services, kept.inboundId!),
+    ]);
     expect(results.map((r) => r.outcome).sort()).toEqual(['created', 'duplicate']);
   } finally {
     await other.close();
@@ -101,13 +151,18 @@ test('erasing a customer forgets the records of their mails and removes the raw 
   for (const [address, erase] of [
     ['erase1@example.org', (customerId: number) => anonymizeCustomer(t.services, actor, customerId)],
     ['erase2@example.org', (customerId: number) => deleteCustomer(t.services, actor, customerId)],
-    ['erase3@example.org', async (customerId: number, ticketId: number) => anonymizeTicket(t.services, actor, customerId, ticketId)],
+    [
+      'erase3@example.org',
+      async (customerId: number, ticketId: number) => anonymizeTicket(t.services, actor, customerId, ticketId),
+    ],
   ] as const) {
     const result = await importMail(t, simpleMail({ from: address }));
     const row = await t.db('inbound_mails').where({ id: result.inboundId }).first('raw_key');
     const customerId = Number((await t.db('customers').where({ email: address }).first('id')).id);
     await erase(customerId, result.ticketId!);
-    expect(await t.db('inbound_mails').where({ id: result.inboundId }).first('from_address', 'subject', 'raw_key')).toEqual({ from_address: null, subject: null, raw_key: null });
+    expect(
+      await t.db('inbound_mails').where({ id: result.inboundId }).first('from_address', 'subject', 'raw_key'),
+    ).toEqual({ from_address: null, subject: null, raw_key: null });
     expect(fs.existsSync(rawPath(row.raw_key))).toBe(false);
   }
 });

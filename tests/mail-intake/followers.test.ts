@@ -13,13 +13,24 @@ beforeEach(async () => {
   await t.services.settings.save({ 'mail.ccFollowers': true });
 });
 
-const followers = async (ticketId: number) => (await t.db('ticket_followers').where({ ticket_id: ticketId }).orderBy('id').pluck('email')).map(String);
+const followers = async (ticketId: number) =>
+  (await t.db('ticket_followers').where({ ticket_id: ticketId }).orderBy('id').pluck('email')).map(String);
 const admin = { id: 1, name: 'Ada Admin', isAdmin: true, capabilities: [] };
-const subjectOf = async (ticketId: number) => `Re: [#${formatTrackingId((await findTicketById(t.db, ticketId))!.trackingId)}] Order`;
+const subjectOf = async (ticketId: number) =>
+  `Re: [#${formatTrackingId((await findTicketById(t.db, ticketId))!.trackingId)}] Order`;
 
 test("a new ticket's Cc become followers: never our own addresses, the customer, nor twice", async () => {
-  const cc = ['Bob <BOB@example.org>', 'help@example.com', 'dana@example.org', 'carol@example.org', 'bob@example.org'].join(', ');
-  const result = await importMail(t, simpleMail({ from: 'carol@example.org', subject: 'Order', headers: [`Cc: ${cc}`] }));
+  const cc = [
+    'Bob <BOB@example.org>',
+    'help@example.com',
+    'dana@example.org',
+    'carol@example.org',
+    'bob@example.org',
+  ].join(', ');
+  const result = await importMail(
+    t,
+    simpleMail({ from: 'carol@example.org', subject: 'Order', headers: [`Cc: ${cc}`] }),
+  );
   expect(result.outcome).toBe('created');
   expect(await followers(result.ticketId!)).toEqual(['bob@example.org', 'dana@example.org']);
 });
@@ -38,22 +49,55 @@ test('a Cc of 10,000 gives at most 20 followers', async () => {
 });
 
 test("a follower's mail lands on the ticket with their address; they get staff replies in a mail of their own; once removed, their mail opens a new ticket", async () => {
-  const opened = await importMail(t, simpleMail({ from: 'gina@example.org', subject: 'Order', headers: ['Cc: hal@example.org'] }));
+  const opened = await importMail(
+    t,
+    simpleMail({ from: 'gina@example.org', subject: 'Order', headers: ['Cc: hal@example.org'] }),
+  );
   const ticketId = opened.ticketId!;
-  const reply = await importMail(t, simpleMail({ from: 'Hal <hal@example.org>', subject: await subjectOf(ticketId), body: 'I am the buyer, please ship to me.' }));
+  const reply = await importMail(
+    t,
+    simpleMail({
+      from: 'Hal <hal@example.org>',
+      subject: await subjectOf(ticketId),
+      body: 'I am the buyer, please ship to me.',
+    }),
+  );
   expect(reply).toMatchObject({ outcome: 'replied', ticketId });
-  expect(await t.db('messages').where({ ticket_id: ticketId }).orderBy('id', 'desc').first('kind', 'author_name', 'body')).toEqual({ kind: 'customer', author_name: 'hal@example.org', body: 'I am the buyer, please ship to me.' });
+  expect(
+    await t.db('messages').where({ ticket_id: ticketId }).orderBy('id', 'desc').first('kind', 'author_name', 'body'),
+  ).toEqual({ kind: 'customer', author_name: 'hal@example.org', body: 'I am the buyer, please ship to me.' });
 
-  await addStaffReply(t.services, (await findTicketById(t.db, ticketId))!, { staff: admin, body: 'Shipped.', files: [] });
-  const customerMail = await t.db('mail_outbox').where({ template: 'staff_replied', ticket_id: ticketId }).first('to_address', 'headers');
+  await addStaffReply(t.services, (await findTicketById(t.db, ticketId))!, {
+    staff: admin,
+    body: 'Shipped.',
+    files: [],
+  });
+  const customerMail = await t
+    .db('mail_outbox')
+    .where({ template: 'staff_replied', ticket_id: ticketId })
+    .first('to_address', 'headers');
   expect(customerMail.to_address).toBe('gina@example.org');
   expect(JSON.parse(customerMail.headers).cc).toBeUndefined();
-  const followerMail = await t.db('mail_outbox').where({ template: 'follower_staff_replied', ticket_id: ticketId }).first('to_address', 'headers');
+  const followerMail = await t
+    .db('mail_outbox')
+    .where({ template: 'follower_staff_replied', ticket_id: ticketId })
+    .first('to_address', 'headers');
   expect(followerMail.to_address).toBe('hal@example.org');
 
   // A follower's reply to their own mail threads to the ticket by its Message-ID.
-  const fromHal = await t.db('mail_outbox').where({ template: 'follower_staff_replied', ticket_id: ticketId }).first('email_message_id');
-  const answer = await importMail(t, simpleMail({ from: 'hal@example.org', subject: 'Re: thanks', headers: [`In-Reply-To: ${fromHal.email_message_id}`], body: 'Got it.' }));
+  const fromHal = await t
+    .db('mail_outbox')
+    .where({ template: 'follower_staff_replied', ticket_id: ticketId })
+    .first('email_message_id');
+  const answer = await importMail(
+    t,
+    simpleMail({
+      from: 'hal@example.org',
+      subject: 'Re: thanks',
+      headers: [`In-Reply-To: ${fromHal.email_message_id}`],
+      body: 'Got it.',
+    }),
+  );
   expect(answer).toMatchObject({ outcome: 'replied', ticketId });
 
   await t.db('ticket_followers').where({ ticket_id: ticketId }).del();
@@ -72,23 +116,43 @@ test('erasing a customer removes them as a follower elsewhere and the followers 
 });
 
 test('merging carries the followers to the surviving ticket, and their mail follows', async () => {
-  const source = (await importMail(t, simpleMail({ from: 'lia@example.org', subject: 'Order', headers: ['Cc: mo@example.org, ned@example.org'] }))).ticketId!;
-  const target = (await importMail(t, simpleMail({ from: 'ned@example.org', subject: 'Order again', headers: ['Cc: mo@example.org'] }))).ticketId!;
+  const source = (
+    await importMail(
+      t,
+      simpleMail({ from: 'lia@example.org', subject: 'Order', headers: ['Cc: mo@example.org, ned@example.org'] }),
+    )
+  ).ticketId!;
+  const target = (
+    await importMail(
+      t,
+      simpleMail({ from: 'ned@example.org', subject: 'Order again', headers: ['Cc: mo@example.org'] }),
+    )
+  ).ticketId!;
   await mergeTickets(t.services, (await findTicketById(t.db, source))!, (await findTicketById(t.db, target))!, admin);
   expect(await followers(source)).toEqual([]);
   // ned is the surviving ticket's customer, mo followed both already: one row each, no customer among them.
   expect(await followers(target)).toEqual(['mo@example.org']);
-  expect(await importMail(t, simpleMail({ from: 'mo@example.org', subject: await subjectOf(source) }))).toMatchObject({ outcome: 'replied', ticketId: target });
+  expect(await importMail(t, simpleMail({ from: 'mo@example.org', subject: await subjectOf(source) }))).toMatchObject({
+    outcome: 'replied',
+    ticketId: target,
+  });
 });
 
 test("a follower's mail never carries the customer's signed ticket link; it says how to answer", async () => {
-  const opened = await importMail(t, simpleMail({ from: 'olga@example.org', subject: 'Order', headers: ['Cc: pat@example.org, quinn@example.org'] }));
+  const opened = await importMail(
+    t,
+    simpleMail({ from: 'olga@example.org', subject: 'Order', headers: ['Cc: pat@example.org, quinn@example.org'] }),
+  );
   const ticket = (await findTicketById(t.db, opened.ticketId!))!;
   for (const inbound of [false, true]) {
     await t.db('mail_outbox').del();
     await t.services.settings.save({ 'mail.inboundReplies': inbound });
     await addStaffReply(t.services, ticket, { staff: admin, body: `Shipped <b>today</b> ${inbound}.`, files: [] });
-    const mails = await t.db('mail_outbox').where({ ticket_id: ticket.id }).orderBy('id').select('template', 'to_address', 'body_text', 'body_html', 'headers', 'email_message_id');
+    const mails = await t
+      .db('mail_outbox')
+      .where({ ticket_id: ticket.id })
+      .orderBy('id')
+      .select('template', 'to_address', 'body_text', 'body_html', 'headers', 'email_message_id');
     expect(mails.map((m) => [m.template, m.to_address])).toEqual([
       ['staff_replied', 'olga@example.org'],
       ['follower_staff_replied', 'pat@example.org'],
@@ -105,7 +169,9 @@ test("a follower's mail never carries the customer's signed ticket link; it says
       }
       expect(copy.body_text).toContain(`Shipped <b>today</b> ${inbound}.`);
       expect(copy.body_html).not.toContain('<b>today</b>');
-      expect(copy.body_text).toContain(inbound ? 'reply to this e-mail: your answer is added' : 'Replies to this e-mail do not reach it');
+      expect(copy.body_text).toContain(
+        inbound ? 'reply to this e-mail: your answer is added' : 'Replies to this e-mail do not reach it',
+      );
       expect(JSON.parse(copy.headers).cc).toBeUndefined();
       expect(Boolean(JSON.parse(copy.headers).replyTo)).toBe(inbound);
       expect(copy.email_message_id).not.toBe(customer.email_message_id);

@@ -7,7 +7,12 @@ import { lmtpSecretOf, lmtpUser } from '../../src/mail-intake/lmtp-address';
 import { handOver } from '../../src/mail-intake/lmtp-handover';
 import net from 'node:net';
 import path from 'node:path';
-import { keepLmtpReceiver, startLmtpReceiver, type LmtpOptions, type LmtpReceiver } from '../../src/mail-intake/lmtp-receiver';
+import {
+  keepLmtpReceiver,
+  startLmtpReceiver,
+  type LmtpOptions,
+  type LmtpReceiver,
+} from '../../src/mail-intake/lmtp-receiver';
 import { waitFor } from '../helpers/wait-for';
 import fs from 'node:fs';
 import { createInstallApp } from '../../install/install-app';
@@ -43,9 +48,21 @@ async function socketReceiver(at: string, opts: LmtpOptions = {}): Promise<LmtpR
 }
 
 /** What a mail server's LMTP client does: one connection, signed in, the envelope, the raw message; the replies per recipient. */
-async function lmtpSend(r: LmtpReceiver, raw: Buffer, to: string[], auth: { user: string; pass: string } | null = signIn()) {
+async function lmtpSend(
+  r: LmtpReceiver,
+  raw: Buffer,
+  to: string[],
+  auth: { user: string; pass: string } | null = signIn(),
+) {
   const port = Number(r.address().split(':').pop());
-  const transport = nodemailer.createTransport({ host: '127.0.0.1', port, lmtp: true, secure: false, ignoreTLS: true, ...(auth ? { auth } : {}) });
+  const transport = nodemailer.createTransport({
+    host: '127.0.0.1',
+    port,
+    lmtp: true,
+    secure: false,
+    ignoreTLS: true,
+    ...(auth ? { auth } : {}),
+  });
   try {
     return await transport.sendMail({ envelope: { from: 'sender@example.org', to }, raw });
   } finally {
@@ -53,7 +70,9 @@ async function lmtpSend(r: LmtpReceiver, raw: Buffer, to: string[], auth: { user
   }
 }
 
-const ticketsFrom = async (email: string) => (await t.db('tickets as t').join('customers as c', 'c.id', 't.customer_id').where('c.email', email).select('t.id')).length;
+const ticketsFrom = async (email: string) =>
+  (await t.db('tickets as t').join('customers as c', 'c.id', 't.customer_id').where('c.email', email).select('t.id'))
+    .length;
 
 test('a mail handed over by LMTP is stored once per message, whatever the recipients and re-deliveries', async () => {
   const r = await receiver();
@@ -64,12 +83,16 @@ test('a mail handed over by LMTP is stored once per message, whatever the recipi
   expect(again.accepted).toEqual(['help@example.com', 'sales@example.com']);
   expect(again.response).toContain('duplicate');
   expect(await ticketsFrom('alice@example.org')).toBe(1);
-  expect(await t.db('inbound_mails').where({ source: 'lmtp' }).select('envelope_recipient', 'status')).toEqual([{ envelope_recipient: 'help@example.com', status: 'imported' }]);
+  expect(await t.db('inbound_mails').where({ source: 'lmtp' }).select('envelope_recipient', 'status')).toEqual([
+    { envelope_recipient: 'help@example.com', status: 'imported' },
+  ]);
 });
 
 test('a refused mail is accepted (250): the mail server must not bounce an auto-reply back', async () => {
   const r = await receiver();
-  const result = await lmtpSend(r, fixtureMail('out-of-office.eml', { TRACKING: 'ABCDEFGHJK', IN_REPLY_TO: '<x@y>' }), ['help@example.com']);
+  const result = await lmtpSend(r, fixtureMail('out-of-office.eml', { TRACKING: 'ABCDEFGHJK', IN_REPLY_TO: '<x@y>' }), [
+    'help@example.com',
+  ]);
   expect(result.accepted).toEqual(['help@example.com']);
   expect(result.response).toContain('refused (auto_reply)');
 });
@@ -77,10 +100,23 @@ test('a refused mail is accepted (250): the mail server must not bounce an auto-
 test('many mails on one connection, as a mail server sends a queue', async () => {
   const r = await receiver();
   const port = Number(r.address().split(':').pop());
-  const transport = nodemailer.createTransport({ host: '127.0.0.1', port, lmtp: true, secure: false, ignoreTLS: true, pool: true, maxConnections: 1, maxMessages: 100, auth: signIn() });
+  const transport = nodemailer.createTransport({
+    host: '127.0.0.1',
+    port,
+    lmtp: true,
+    secure: false,
+    ignoreTLS: true,
+    pool: true,
+    maxConnections: 1,
+    maxMessages: 100,
+    auth: signIn(),
+  });
   try {
     for (let n = 0; n < 10; n++) {
-      const sent = await transport.sendMail({ envelope: { from: 'x@example.org', to: ['help@example.com'] }, raw: simpleMail({ from: `Batch ${n} <batch${n}@example.org>`, subject: `Batch ${n}` }) });
+      const sent = await transport.sendMail({
+        envelope: { from: 'x@example.org', to: ['help@example.com'] },
+        raw: simpleMail({ from: `Batch ${n} <batch${n}@example.org>`, subject: `Batch ${n}` }),
+      });
       expect(sent.response).toContain('created');
     }
   } finally {
@@ -90,13 +126,32 @@ test('many mails on one connection, as a mail server sends a queue', async () =>
 });
 
 test('with the database unreachable the answer is 451 (the mail server keeps the mail) and the same mail imports once it is back', async () => {
-  const config = testConfig({ client: 'mysql', filename: 'x.sqlite', host: '127.0.0.1', port: 1, database: 'tessera', user: 'root', password: '', ssl: false, poolMax: 2 }, tempDir());
+  const config = testConfig(
+    {
+      client: 'mysql',
+      filename: 'x.sqlite',
+      host: '127.0.0.1',
+      port: 1,
+      database: 'tessera',
+      user: 'root',
+      password: '',
+      ssl: false,
+      poolMax: 2,
+    },
+    tempDir(),
+  );
   const db = createKnex(config.database, config.paths.data);
   try {
-    const down = await receiver(createServices({ config, db, logger: pino({ level: 'silent' }), i18n: createI18n(), clock: t.clock }));
+    const down = await receiver(
+      createServices({ config, db, logger: pino({ level: 'silent' }), i18n: createI18n(), clock: t.clock }),
+    );
     const raw = fixtureMail('windows-1251.eml');
     const refused = await lmtpSend(down, raw, ['help@example.com']);
-    expect(refused).toMatchObject({ accepted: [], rejected: ['help@example.com'], response: expect.stringMatching(/^451 /) });
+    expect(refused).toMatchObject({
+      accepted: [],
+      rejected: ['help@example.com'],
+      response: expect.stringMatching(/^451 /),
+    });
     expect(await ticketsFrom('ivan@example.ru')).toBe(0);
     const back = await lmtpSend(await receiver(), raw, ['help@example.com']);
     expect(back.response).toContain('created');
@@ -113,12 +168,20 @@ test('the configuration takes a socket path or a loopback address only, with the
     expect(parse(good)).toBe(true);
     expect(() => lmtpListenOf(good)).not.toThrow();
   }
-  for (const bad of ['0.0.0.0:2424', 'mail.example.com:24', '127.999.1.1:2424', '127.0.0.1:70000', 'relative/lmtp.sock', '127.0.0.1']) {
+  for (const bad of [
+    '0.0.0.0:2424',
+    'mail.example.com:24',
+    '127.999.1.1:2424',
+    '127.0.0.1:70000',
+    'relative/lmtp.sock',
+    '127.0.0.1',
+  ]) {
     expect(parse(bad)).toBe(false);
     expect(() => lmtpListenOf(bad)).toThrow();
   }
   expect(base.server.lmtp).toBeNull();
-  const mode = (lmtpSocketMode: string) => configSchema.safeParse({ ...base, server: { ...base.server, lmtpSocketMode } }).success;
+  const mode = (lmtpSocketMode: string) =>
+    configSchema.safeParse({ ...base, server: { ...base.server, lmtpSocketMode } }).success;
   expect(configSchema.parse(base).server.lmtpSocketMode).toBe('0660');
   expect(mode('0600')).toBe(true);
   expect(mode('rw-rw----')).toBe(false);
@@ -137,8 +200,12 @@ describe('on a loopback port the mail server must sign in: any local user can co
 
   test('with a wrong password or user name: refused (535), nothing stored; the pipe keeps the mail at the mail server (later, not refused)', async () => {
     const r = await receiver();
-    await expect(lmtpSend(r, mail(), ['help@example.com'], { user: lmtpUser, pass: 'guess' })).rejects.toMatchObject({ responseCode: 535 });
-    await expect(lmtpSend(r, mail(), ['help@example.com'], { user: 'root', pass: secret() })).rejects.toMatchObject({ responseCode: 535 });
+    await expect(lmtpSend(r, mail(), ['help@example.com'], { user: lmtpUser, pass: 'guess' })).rejects.toMatchObject({
+      responseCode: 535,
+    });
+    await expect(lmtpSend(r, mail(), ['help@example.com'], { user: 'root', pass: secret() })).rejects.toMatchObject({
+      responseCode: 535,
+    });
     expect(await handOver(r.address(), mail(), 'help@example.com', 'guess')).toBe('later');
     expect(await ticketsFrom('forger@example.org')).toBe(0);
   });
@@ -146,7 +213,9 @@ describe('on a loopback port the mail server must sign in: any local user can co
   test('with the password derived from the signing secret: delivered, by the pipe as client too', async () => {
     const r = await receiver();
     expect((await lmtpSend(r, mail(), ['help@example.com'])).response).toContain('created');
-    expect(await handOver(r.address(), simpleMail({ from: 'Pipe <pipe-port@example.org>' }), 'help@example.com', secret())).toBe('accepted');
+    expect(
+      await handOver(r.address(), simpleMail({ from: 'Pipe <pipe-port@example.org>' }), 'help@example.com', secret()),
+    ).toBe('accepted');
     expect(await ticketsFrom('pipe-port@example.org')).toBe(1);
   });
 
@@ -177,7 +246,9 @@ describe('on a Unix socket: the file permissions decide, whatever the umask, and
       process.umask(old);
     }
     expect(fs.readdirSync(dir).sort()).toEqual(['a.sock', 'b.sock', 'c.sock']);
-    expect(await handOver(path.join(dir, 'a.sock'), simpleMail({ from: 'Socket <socket@example.org>' }), 'help@example.com')).toBe('accepted');
+    expect(
+      await handOver(path.join(dir, 'a.sock'), simpleMail({ from: 'Socket <socket@example.org>' }), 'help@example.com'),
+    ).toBe('accepted');
     expect(await ticketsFrom('socket@example.org')).toBe(1);
   });
 
@@ -217,7 +288,10 @@ describe('on a Unix socket: the file permissions decide, whatever the umask, and
     const other = await startLmtpReceiver(t.services, { path: at });
     const kept = keepLmtpReceiver({ ...t.services, logger }, { path: at }, { retryMs: 50, watchMs: 50 });
     try {
-      await waitFor(() => logged.some((l) => l.includes('could not listen')), 'the first attempt failing on the live socket');
+      await waitFor(
+        () => logged.some((l) => l.includes('could not listen')),
+        'the first attempt failing on the live socket',
+      );
       await other.close(); // the old process stops: its socket goes, the kept one takes the path
       await waitFor(() => fs.existsSync(at), 'the kept receiver listening');
       expect(await handOver(at, simpleMail({ from: 'Kept <kept@example.org>' }), null)).toBe('accepted');
@@ -237,11 +311,23 @@ describe('limits: the size setting, connections, imports at once', () => {
     await t.services.settings.save({ 'intake.maxMailMb': 1 });
     try {
       const r = await receiver();
-      const big = simpleMail({ from: 'Big <big@example.org>', subject: 'Too big', body: `${'x'.repeat(76)}\r\n`.repeat(14_000) });
-      expect(await lmtpSend(r, big, ['help@example.com'])).toMatchObject({ accepted: [], rejected: ['help@example.com'], response: expect.stringMatching(/^552 5\.3\.4 the message is larger than 1 MB/) });
+      const big = simpleMail({
+        from: 'Big <big@example.org>',
+        subject: 'Too big',
+        body: `${'x'.repeat(76)}\r\n`.repeat(14_000),
+      });
+      expect(await lmtpSend(r, big, ['help@example.com'])).toMatchObject({
+        accepted: [],
+        rejected: ['help@example.com'],
+        response: expect.stringMatching(/^552 5\.3\.4 the message is larger than 1 MB/),
+      });
       expect(await ticketsFrom('big@example.org')).toBe(0);
-      expect(Number((await t.db('inbound_mails').where({ from_address: 'big@example.org' }).count({ n: '*' }))[0]!.n)).toBe(0);
-      expect((await lmtpSend(r, simpleMail({ from: 'Small <small@example.org>' }), ['help@example.com'])).response).toContain('created');
+      expect(
+        Number((await t.db('inbound_mails').where({ from_address: 'big@example.org' }).count({ n: '*' }))[0]!.n),
+      ).toBe(0);
+      expect(
+        (await lmtpSend(r, simpleMail({ from: 'Small <small@example.org>' }), ['help@example.com'])).response,
+      ).toContain('created');
     } finally {
       await t.services.settings.save({ 'intake.maxMailMb': 25 });
     }
@@ -261,7 +347,11 @@ describe('limits: the size setting, connections, imports at once', () => {
     const first = lmtpSend(r, simpleMail({ from: 'First <first-busy@example.org>' }), ['help@example.com']);
     await waitFor(() => entered === 1, 'the first import holding its slot');
     const second = await lmtpSend(r, simpleMail({ from: 'Second <second-busy@example.org>' }), ['help@example.com']);
-    expect(second).toMatchObject({ accepted: [], rejected: ['help@example.com'], response: expect.stringMatching(/^451 4\.3\.2 /) });
+    expect(second).toMatchObject({
+      accepted: [],
+      rejected: ['help@example.com'],
+      response: expect.stringMatching(/^451 4\.3\.2 /),
+    });
     release();
     expect((await first).response).toContain('created');
     expect(await ticketsFrom('second-busy@example.org')).toBe(0);
@@ -303,7 +393,10 @@ describe('limits: the size setting, connections, imports at once', () => {
 async function firstAnswer(r: LmtpReceiver, mail: Buffer, what: string): Promise<string> {
   let response = '';
   await waitFor(async () => {
-    response = await lmtpSend(r, mail, ['help@example.com']).then((i) => i.response, () => '');
+    response = await lmtpSend(r, mail, ['help@example.com']).then(
+      (i) => i.response,
+      () => '',
+    );
     return response !== '';
   }, what);
   return response;
@@ -314,12 +407,22 @@ test('a receiver that cannot listen yet (its port still taken) tries again and t
   await new Promise<void>((resolve) => squatter.listen(0, '127.0.0.1', () => resolve()));
   const port = (squatter.address() as net.AddressInfo).port;
   const logged: string[] = [];
-  const kept = keepLmtpReceiver({ ...t.services, logger: pino({ level: 'error' }, { write: (line: string) => logged.push(line) }) }, { host: '127.0.0.1', port }, { secret: secret(), retryMs: 50 });
+  const kept = keepLmtpReceiver(
+    { ...t.services, logger: pino({ level: 'error' }, { write: (line: string) => logged.push(line) }) },
+    { host: '127.0.0.1', port },
+    { secret: secret(), retryMs: 50 },
+  );
   try {
     await waitFor(() => logged.some((l) => l.includes('could not listen')), 'the first attempt failing');
     await new Promise<void>((resolve) => squatter.close(() => resolve()));
     const r: LmtpReceiver = { address: () => `127.0.0.1:${port}`, close: async () => undefined, owns: () => true };
-    expect(await firstAnswer(r, simpleMail({ from: 'Late <late@example.org>', subject: 'After the port came free' }), 'the receiver listening on the freed port')).toContain('created');
+    expect(
+      await firstAnswer(
+        r,
+        simpleMail({ from: 'Late <late@example.org>', subject: 'After the port came free' }),
+        'the receiver listening on the freed port',
+      ),
+    ).toContain('created');
   } finally {
     await kept.close();
   }
@@ -331,13 +434,25 @@ test('the help desk process receives by LMTP where TESSERA_LMTP says, and stops 
   await new Promise<void>((resolve) => free.listen(0, '127.0.0.1', () => resolve()));
   const port = (free.address() as net.AddressInfo).port;
   await new Promise<void>((resolve) => free.close(() => resolve()));
-  const tessera = createTessera(createInstallApp, { ...commandEnv(t, configDir), TESSERA_LMTP: `127.0.0.1:${port}` }, pino({ level: 'silent' }));
+  const tessera = createTessera(
+    createInstallApp,
+    { ...commandEnv(t, configDir), TESSERA_LMTP: `127.0.0.1:${port}` },
+    pino({ level: 'silent' }),
+  );
   const at: LmtpReceiver = { address: () => `127.0.0.1:${port}`, close: async () => undefined, owns: () => true };
   try {
-    expect(await firstAnswer(at, simpleMail({ from: 'Wired <wired@example.org>', subject: 'Through the web process' }), 'the web process listening for LMTP')).toContain('created');
+    expect(
+      await firstAnswer(
+        at,
+        simpleMail({ from: 'Wired <wired@example.org>', subject: 'Through the web process' }),
+        'the web process listening for LMTP',
+      ),
+    ).toContain('created');
   } finally {
     await tessera.close();
     fs.rmSync(configDir, { recursive: true, force: true });
   }
-  await expect(lmtpSend(at, simpleMail({ subject: 'After close' }), ['help@example.com'])).rejects.toMatchObject({ code: 'ESOCKET' });
+  await expect(lmtpSend(at, simpleMail({ subject: 'After close' }), ['help@example.com'])).rejects.toMatchObject({
+    code: 'ESOCKET',
+  });
 });

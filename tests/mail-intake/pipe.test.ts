@@ -21,9 +21,16 @@ const configDir = tempDir('tessera-h11-import-pipe-');
 afterAll(() => fs.rmSync(configDir, { recursive: true, force: true }));
 
 /** Runs bin/tessera-mail-pipe as an MTA would: the mail on stdin, the exit code is the answer. */
-function pipe(raw: Buffer, database: DatabaseConfig = t.config.database, args: string[] = []): Promise<{ code: number | null; out: string }> {
+function pipe(
+  raw: Buffer,
+  database: DatabaseConfig = t.config.database,
+  args: string[] = [],
+): Promise<{ code: number | null; out: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(fromRoot('bin', 'tessera-mail-pipe'), args, { env: commandEnv(t, configDir, database), stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(fromRoot('bin', 'tessera-mail-pipe'), args, {
+      env: commandEnv(t, configDir, database),
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
     let out = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
     child.stderr.on('data', (d: Buffer) => (out += d.toString()));
@@ -33,7 +40,16 @@ function pipe(raw: Buffer, database: DatabaseConfig = t.config.database, args: s
   });
 }
 
-const ticketsFrom = async (email: string) => Number((await t.db('tickets as t').join('customers as c', 'c.id', 't.customer_id').where('c.email', email).count({ n: '*' }))[0]!.n);
+const ticketsFrom = async (email: string) =>
+  Number(
+    (
+      await t
+        .db('tickets as t')
+        .join('customers as c', 'c.id', 't.customer_id')
+        .where('c.email', email)
+        .count({ n: '*' })
+    )[0]!.n,
+  );
 
 test('a mail piped in is stored (exit 0); piped again it is a duplicate (exit 0)', async () => {
   const first = await pipe(fixtureMail('plain.eml'));
@@ -81,10 +97,17 @@ test('an empty message can never be stored: exit 65', async () => {
 test('--recipient passes the envelope recipient through the script and is kept with the mail; a bad one makes the mail server keep the mail (exit 75)', async () => {
   const bad = await pipe(fixtureMail('plain.eml', {}), t.config.database, ['--recipient', 'not an address']);
   expect(bad).toEqual({ code: 75, out: expect.stringContaining('--recipient') });
-  const raw = Buffer.from(fixtureMail('plain.eml').toString('latin1').replace(/^Message-ID:.*$/im, 'Message-ID: <h11-recipient@example.org>'), 'latin1');
+  const raw = Buffer.from(
+    fixtureMail('plain.eml')
+      .toString('latin1')
+      .replace(/^Message-ID:.*$/im, 'Message-ID: <h11-recipient@example.org>'),
+    'latin1',
+  );
   const good = await pipe(raw, t.config.database, ['--recipient', '<Help+Tag@Example.com>']);
   expect(good.code).toBe(0);
-  expect(await t.db('inbound_mails').where({ message_id_header: '<h11-recipient@example.org>' }).first('envelope_recipient')).toEqual({ envelope_recipient: 'help+tag@example.com' });
+  expect(
+    await t.db('inbound_mails').where({ message_id_header: '<h11-recipient@example.org>' }).first('envelope_recipient'),
+  ).toEqual({ envelope_recipient: 'help+tag@example.com' });
 });
 
 describe('--lmtp: handed to the running help desk, imported here only when nobody listens', () => {
@@ -93,34 +116,73 @@ describe('--lmtp: handed to the running help desk, imported here only when nobod
   test('a running receiver takes the mail: the pipe loads no database and exits 0', async () => {
     const receiver = await startLmtpReceiver(t.services, { path: socket });
     try {
-      const raw = Buffer.from(fixtureMail('plain.eml').toString('latin1').replace(/^Message-ID:.*$/im, 'Message-ID: <h11-lmtp-pipe@example.org>'), 'latin1');
+      const raw = Buffer.from(
+        fixtureMail('plain.eml')
+          .toString('latin1')
+          .replace(/^Message-ID:.*$/im, 'Message-ID: <h11-lmtp-pipe@example.org>'),
+        'latin1',
+      );
       // The database the child is told about does not answer: only the hand-over can store the mail.
-      const result = await pipe(raw, { ...t.config.database, client: 'mysql', host: '127.0.0.1', port: 1 }, ['--lmtp', socket, '--recipient', 'help@example.com']);
+      const result = await pipe(raw, { ...t.config.database, client: 'mysql', host: '127.0.0.1', port: 1 }, [
+        '--lmtp',
+        socket,
+        '--recipient',
+        'help@example.com',
+      ]);
       expect(result).toEqual({ code: 0, out: expect.stringContaining('handed to the help desk (accepted)') });
-      expect(await t.db('inbound_mails').where({ message_id_header: '<h11-lmtp-pipe@example.org>' }).select('source', 'envelope_recipient')).toEqual([{ source: 'lmtp', envelope_recipient: 'help@example.com' }]);
+      expect(
+        await t
+          .db('inbound_mails')
+          .where({ message_id_header: '<h11-lmtp-pipe@example.org>' })
+          .select('source', 'envelope_recipient'),
+      ).toEqual([{ source: 'lmtp', envelope_recipient: 'help@example.com' }]);
     } finally {
       await receiver.close();
     }
   });
 
   test('a receiver on a loopback port: the pipe signs in with the password from the configuration', async () => {
-    const receiver = await startLmtpReceiver(t.services, { host: '127.0.0.1', port: 0 }, { secret: lmtpSecretOf(t.config.secrets.signing) });
+    const receiver = await startLmtpReceiver(
+      t.services,
+      { host: '127.0.0.1', port: 0 },
+      { secret: lmtpSecretOf(t.config.secrets.signing) },
+    );
     try {
-      const raw = Buffer.from(fixtureMail('plain.eml').toString('latin1').replace(/^Message-ID:.*$/im, 'Message-ID: <h11-lmtp-port@example.org>'), 'latin1');
-      const result = await pipe(raw, { ...t.config.database, client: 'mysql', host: '127.0.0.1', port: 1 }, ['--lmtp', receiver.address()]);
+      const raw = Buffer.from(
+        fixtureMail('plain.eml')
+          .toString('latin1')
+          .replace(/^Message-ID:.*$/im, 'Message-ID: <h11-lmtp-port@example.org>'),
+        'latin1',
+      );
+      const result = await pipe(raw, { ...t.config.database, client: 'mysql', host: '127.0.0.1', port: 1 }, [
+        '--lmtp',
+        receiver.address(),
+      ]);
       expect(result).toEqual({ code: 0, out: expect.stringContaining('handed to the help desk (accepted)') });
-      expect(await t.db('inbound_mails').where({ message_id_header: '<h11-lmtp-port@example.org>' }).select('source')).toEqual([{ source: 'lmtp' }]);
+      expect(
+        await t.db('inbound_mails').where({ message_id_header: '<h11-lmtp-port@example.org>' }).select('source'),
+      ).toEqual([{ source: 'lmtp' }]);
     } finally {
       await receiver.close();
     }
   });
 
   test('nobody listens: the pipe imports the mail itself; with the database down as well it exits 75', async () => {
-    const raw = Buffer.from(fixtureMail('plain.eml').toString('latin1').replace(/^Message-ID:.*$/im, 'Message-ID: <h11-lmtp-fallback@example.org>'), 'latin1');
-    const bothDown = await pipe(raw, { ...t.config.database, client: 'mysql', host: '127.0.0.1', port: 1 }, ['--lmtp', socket]);
+    const raw = Buffer.from(
+      fixtureMail('plain.eml')
+        .toString('latin1')
+        .replace(/^Message-ID:.*$/im, 'Message-ID: <h11-lmtp-fallback@example.org>'),
+      'latin1',
+    );
+    const bothDown = await pipe(raw, { ...t.config.database, client: 'mysql', host: '127.0.0.1', port: 1 }, [
+      '--lmtp',
+      socket,
+    ]);
     expect(bothDown.code).toBe(75);
     const fallback = await pipe(raw, t.config.database, ['--lmtp', socket]);
     expect(fallback).toEqual({ code: 0, out: expect.stringContaining('created') });
-    expect(await t.db('inbound_mails').where({ message_id_header: '<h11-lmtp-fallback@example.org>' }).select('source')).toEqual([{ source: 'pipe' }]);
+    expect(
+      await t.db('inbound_mails').where({ message_id_header: '<h11-lmtp-fallback@example.org>' }).select('source'),
+    ).toEqual([{ source: 'pipe' }]);
   });
 });

@@ -10,7 +10,10 @@ beforeEach(async () => {
   await t.db('mail_outbox').del();
 });
 
-const counts = async () => ({ tickets: Number((await t.db('tickets').count({ n: '*' }))[0]!.n), messages: Number((await t.db('messages').count({ n: '*' }))[0]!.n) });
+const counts = async () => ({
+  tickets: Number((await t.db('tickets').count({ n: '*' }))[0]!.n),
+  messages: Number((await t.db('messages').count({ n: '*' }))[0]!.n),
+});
 
 async function expectRefused(raw: Buffer, reason: string) {
   const before = await counts();
@@ -18,7 +21,10 @@ async function expectRefused(raw: Buffer, reason: string) {
   expect(result).toMatchObject({ outcome: 'refused', reason, ticketId: null });
   expect(await counts()).toEqual(before);
   expect(await outbox(t)).toEqual([]);
-  expect(await t.db('inbound_mails').where({ id: result.inboundId }).first('status', 'reason')).toEqual({ status: 'refused', reason });
+  expect(await t.db('inbound_mails').where({ id: result.inboundId }).first('status', 'reason')).toEqual({
+    status: 'refused',
+    reason,
+  });
   // The same mail again is a duplicate of the refusal, not a second row.
   expect((await importMail(t, raw)).outcome).toBe('duplicate');
 }
@@ -28,7 +34,10 @@ test('an out-of-office reply to our acknowledgement is refused and never answere
   const ack = (await outbox(t)).find((m) => m.template === 'ticket_received')!;
   await t.db('mail_outbox').del();
   const tracking = (await t.db('tickets').where({ id: opened.ticketId }).first('tracking_id')).tracking_id as string;
-  await expectRefused(fixtureMail('out-of-office.eml', { TRACKING: tracking, IN_REPLY_TO: ack.email_message_id }), 'auto_reply');
+  await expectRefused(
+    fixtureMail('out-of-office.eml', { TRACKING: tracking, IN_REPLY_TO: ack.email_message_id }),
+    'auto_reply',
+  );
   expect(Number((await t.db('messages').where({ ticket_id: opened.ticketId }).count({ n: '*' }))[0]!.n)).toBe(1);
 });
 
@@ -64,7 +73,10 @@ test('a banned address or domain is refused', async () => {
 
 test('more than the allowed mails per sender in the window are refused; the next window accepts again', async () => {
   await t.services.settings.save({ 'intake.senderMaxMails': 3, 'intake.senderWindowMinutes': 10 });
-  for (let i = 0; i < 3; i++) expect((await importMail(t, simpleMail({ from: 'chatty@example.org', body: `mail ${i}` }))).outcome).toBe('created');
+  for (let i = 0; i < 3; i++)
+    expect((await importMail(t, simpleMail({ from: 'chatty@example.org', body: `mail ${i}` }))).outcome).toBe(
+      'created',
+    );
   await t.db('mail_outbox').del();
   await expectRefused(simpleMail({ from: 'chatty@example.org', body: 'mail 4' }), 'flood');
   t.clock.advance(10 * 60_000 + 1);
@@ -73,7 +85,10 @@ test('more than the allowed mails per sender in the window are refused; the next
 
 test('a sender already over the limit is refused before the expensive work (no raw mail kept); the refusal still counts', async () => {
   await t.services.settings.save({ 'intake.senderMaxMails': 2, 'intake.senderWindowMinutes': 10 });
-  for (let i = 0; i < 2; i++) expect((await importMail(t, simpleMail({ from: 'flooder@example.org', body: `mail ${i}` }))).outcome).toBe('created');
+  for (let i = 0; i < 2; i++)
+    expect((await importMail(t, simpleMail({ from: 'flooder@example.org', body: `mail ${i}` }))).outcome).toBe(
+      'created',
+    );
   await t.db('mail_outbox').del();
   const kept = jest.spyOn(t.services.store, 'adopt');
   try {
@@ -82,7 +97,9 @@ test('a sender already over the limit is refused before the expensive work (no r
   } finally {
     kept.mockRestore();
   }
-  expect(Number((await t.db('rate_limits').where({ bucket: 'mail-in:flooder@example.org' }).first('hits')).hits)).toBe(3);
+  expect(Number((await t.db('rate_limits').where({ bucket: 'mail-in:flooder@example.org' }).first('hits')).hits)).toBe(
+    3,
+  );
   expect((await importMail(t, simpleMail({ from: 'someone-else@example.org' }))).outcome).toBe('created');
 });
 
@@ -92,7 +109,10 @@ test('a bounce marks the mail it returns as bounced with the diagnostic, and ope
   const other = (await outbox(t)).find((m) => m.template !== 'ticket_received')!;
   const tracking = (await t.db('tickets').where({ id: opened.ticketId }).first('tracking_id')).tracking_id as string;
   const before = await counts();
-  const result = await importMail(t, fixtureMail('bounce.eml', { TRACKING: tracking, OUTBOUND_ID: ack.email_message_id }));
+  const result = await importMail(
+    t,
+    fixtureMail('bounce.eml', { TRACKING: tracking, OUTBOUND_ID: ack.email_message_id }),
+  );
   expect(result).toMatchObject({ outcome: 'refused', reason: 'bounce' });
   expect(await counts()).toEqual(before);
   const rows = await outbox(t);
@@ -107,32 +127,52 @@ test('a bounce marks the mail it returns as bounced with the diagnostic, and ope
 /** The fixture's report of a failed delivery, of the given mail, naming `recipient` as the one not reached. */
 let reports = 0;
 const bounceOf = (tracking: string, outboundId: string, recipient: string) =>
-  Buffer.from(fixtureMail('bounce.eml', { TRACKING: tracking, OUTBOUND_ID: outboundId }).toString('utf8').replaceAll('nobody@example.net', recipient).replace('<dsn-11@', `<dsn-recipient-${++reports}@`));
+  Buffer.from(
+    fixtureMail('bounce.eml', { TRACKING: tracking, OUTBOUND_ID: outboundId })
+      .toString('utf8')
+      .replaceAll('nobody@example.net', recipient)
+      .replace('<dsn-11@', `<dsn-recipient-${++reports}@`),
+  );
 
 test("a bounce of a follower's mail marks that mail only, never the customer's", async () => {
   await t.services.settings.save({ 'mail.ccFollowers': true });
   const opened = await importMail(t, simpleMail({ from: 'rita@example.org', headers: ['Cc: Sid <Sid@example.org>'] }));
   const ticket = (await findTicketById(t.db, opened.ticketId!))!;
-  await addStaffReply(t.services, ticket, { staff: { id: 1, name: 'Ada Admin', isAdmin: true, capabilities: [] }, body: 'Done.', files: [] });
-  const mail = async (template: string) => (await t.db('mail_outbox').where({ ticket_id: ticket.id, template }).first('id', 'email_message_id', 'status', 'last_error'))!;
+  await addStaffReply(t.services, ticket, {
+    staff: { id: 1, name: 'Ada Admin', isAdmin: true, capabilities: [] },
+    body: 'Done.',
+    files: [],
+  });
+  const mail = async (template: string) =>
+    (await t
+      .db('mail_outbox')
+      .where({ ticket_id: ticket.id, template })
+      .first('id', 'email_message_id', 'status', 'last_error'))!;
   const customer = await mail('staff_replied');
   const follower = await mail('follower_staff_replied');
 
   // The report names the follower's own mail and the follower (as the server wrote it, in any case).
-  expect(await importMail(t, bounceOf(ticket.trackingId, follower.email_message_id, 'SID@example.org'))).toMatchObject({ outcome: 'refused', reason: 'bounce' });
+  expect(await importMail(t, bounceOf(ticket.trackingId, follower.email_message_id, 'SID@example.org'))).toMatchObject({
+    outcome: 'refused',
+    reason: 'bounce',
+  });
   expect((await mail('follower_staff_replied')).status).toBe('bounced');
   expect((await mail('staff_replied')).status).not.toBe('bounced');
   expect(customer.status).not.toBe('bounced');
   await t.services.settings.save({ 'mail.ccFollowers': false });
 });
 
-test("a report naming another recipient of a mail (a Cc of old) does not mark it; one naming its recipient does", async () => {
+test('a report naming another recipient of a mail (a Cc of old) does not mark it; one naming its recipient does', async () => {
   const opened = await importMail(t, simpleMail({ from: 'tom@example.org' }));
   const ticket = (await findTicketById(t.db, opened.ticketId!))!;
   const ack = (await outbox(t)).find((m) => m.template === 'ticket_received')!;
   // A mail queued before followers had mails of their own went to the customer with the follower in Cc.
-  await t.db('mail_outbox').where({ email_message_id: ack.email_message_id }).update({ headers: JSON.stringify({ cc: ['uma@example.org'] }), status: 'sent' });
-  const status = async () => (await t.db('mail_outbox').where({ email_message_id: ack.email_message_id }).first('status')).status;
+  await t
+    .db('mail_outbox')
+    .where({ email_message_id: ack.email_message_id })
+    .update({ headers: JSON.stringify({ cc: ['uma@example.org'] }), status: 'sent' });
+  const status = async () =>
+    (await t.db('mail_outbox').where({ email_message_id: ack.email_message_id }).first('status')).status;
 
   await importMail(t, bounceOf(ticket.trackingId, ack.email_message_id, 'uma@example.org'));
   expect(await status()).toBe('sent');
@@ -144,11 +184,15 @@ test('a report without recipient fields marks by Message-ID; one whose recipient
   const opened = await importMail(t, simpleMail({ from: 'vic@example.org' }));
   const ticket = (await findTicketById(t.db, opened.ticketId!))!;
   const ack = (await outbox(t)).find((m) => m.template === 'ticket_received')!;
-  const status = async () => (await t.db('mail_outbox').where({ email_message_id: ack.email_message_id }).first('status')).status;
+  const status = async () =>
+    (await t.db('mail_outbox').where({ email_message_id: ack.email_message_id }).first('status')).status;
   const report = bounceOf(ticket.trackingId, ack.email_message_id, 'vic@example.org').toString('utf8');
 
   await importMail(t, Buffer.from(report.replace('Action: failed', 'Action: delayed')));
   expect(await status()).not.toBe('bounced');
-  await importMail(t, Buffer.from(report.replace(/^(Final|Original)-Recipient:.*\r?\n/gim, '').replace('<dsn-recipient-', '<dsn-none-')));
+  await importMail(
+    t,
+    Buffer.from(report.replace(/^(Final|Original)-Recipient:.*\r?\n/gim, '').replace('<dsn-recipient-', '<dsn-none-')),
+  );
   expect(await status()).toBe('bounced');
 });

@@ -18,7 +18,8 @@ useInstalledApp((app) => (t = app));
 const spool = () => spoolFolder(t.config.paths.data);
 // Each test starts from an empty spool: what one left behind must not count in the next.
 beforeEach(() => fs.rmSync(spool(), { recursive: true, force: true }));
-const waiting = (sub: 'tmp' | 'new' | 'cur' | 'failed') => (fs.existsSync(path.join(spool(), sub)) ? fs.readdirSync(path.join(spool(), sub)) : []);
+const waiting = (sub: 'tmp' | 'new' | 'cur' | 'failed') =>
+  fs.existsSync(path.join(spool(), sub)) ? fs.readdirSync(path.join(spool(), sub)) : [];
 
 /** Runs bin/tessera-mail-spool as an MTA would: the mail on stdin, the exit code is the answer. */
 function spoolMail(raw: Buffer, dir = spool(), env: NodeJS.ProcessEnv = process.env): Promise<number | null> {
@@ -30,8 +31,21 @@ function spoolMail(raw: Buffer, dir = spool(), env: NodeJS.ProcessEnv = process.
   });
 }
 
-const ticketsFrom = async (email: string) => Number((await t.db('tickets as t').join('customers as c', 'c.id', 't.customer_id').where('c.email', email).count({ n: '*' }))[0]!.n);
-const spoolDeps = () => ({ importMail: (raw: Buffer) => importRawMail(t.services, raw, { source: 'pipe', mailboxId: null }), now: () => t.clock.now(), logger: t.services.logger });
+const ticketsFrom = async (email: string) =>
+  Number(
+    (
+      await t
+        .db('tickets as t')
+        .join('customers as c', 'c.id', 't.customer_id')
+        .where('c.email', email)
+        .count({ n: '*' })
+    )[0]!.n,
+  );
+const spoolDeps = () => ({
+  importMail: (raw: Buffer) => importRawMail(t.services, raw, { source: 'pipe', mailboxId: null }),
+  now: () => t.clock.now(),
+  logger: t.services.logger,
+});
 
 test('a spooled mail is imported by the jobs once, and the spool is empty after', async () => {
   const raw = simpleMail({ from: 'spooled@example.org', subject: 'From the spool' });
@@ -42,7 +56,9 @@ test('a spooled mail is imported by the jobs once, and the spool is empty after'
   expect(report.spooled).toEqual({ imported: 2 });
   expect(await ticketsFrom('spooled@example.org')).toBe(1);
   expect([...waiting('new'), ...waiting('cur'), ...waiting('tmp')]).toEqual([]);
-  expect((await t.db('inbound_mails').where({ from_address: 'spooled@example.org' }).first('source'))!.source).toBe('pipe');
+  expect((await t.db('inbound_mails').where({ from_address: 'spooled@example.org' }).first('source'))!.source).toBe(
+    'pipe',
+  );
 });
 
 test('an empty message is refused (65); a spool that cannot be written answers 75 (the MTA retries)', async () => {
@@ -64,7 +80,10 @@ test('two importers at once: each mail is imported exactly once', async () => {
 
 test('database unreachable: the mail goes back to new/ and the next pass imports it', async () => {
   expect(await spoolMail(simpleMail({ from: 'outage@example.org' }))).toBe(0);
-  const down = { ...spoolDeps(), importMail: () => Promise.reject(Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' })) };
+  const down = {
+    ...spoolDeps(),
+    importMail: () => Promise.reject(Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' })),
+  };
   await expect(importSpool(down, spool())).rejects.toThrow('ECONNREFUSED');
   expect(waiting('new')).toEqual([expect.stringMatching(/^\d+\.\d+,/)]); // under its claimed name, never the spool program's
   await expect(importSpool(down, spool())).rejects.toThrow('ECONNREFUSED');
@@ -80,7 +99,10 @@ test('a claim left by a process that died is taken back after the lease, and imp
   await importRawMail(t.services, raw, { source: 'pipe', mailboxId: null });
   for (const sub of ['tmp', 'new', 'cur']) fs.mkdirSync(path.join(spool(), sub), { recursive: true }); // as the spool program makes it
   fs.writeFileSync(path.join(spool(), 'cur', `12345,${t.clock.now()}`), raw);
-  fs.writeFileSync(path.join(spool(), 'cur', `12346,${t.clock.now()}`), simpleMail({ from: 'crashed-early@example.org' }));
+  fs.writeFileSync(
+    path.join(spool(), 'cur', `12346,${t.clock.now()}`),
+    simpleMail({ from: 'crashed-early@example.org' }),
+  );
   expect(await importSpool(spoolDeps(), spool())).toEqual({ imported: 0 }); // still leased
   t.clock.advance(staleClaimMs + 1);
   expect(await importSpool(spoolDeps(), spool())).toEqual({ imported: 2 });
@@ -96,12 +118,16 @@ test('a mail whose import always fails does not hold up the others, and ends in 
   const poisoned = {
     ...spoolDeps(),
     logger: { error: (obj: unknown) => void logged.push(obj) },
-    importMail: (raw: Buffer) => (raw.includes('poison@') ? Promise.reject(Object.assign(new Error('EIO: i/o error'), { code: 'EIO' })) : spoolDeps().importMail(raw)),
+    importMail: (raw: Buffer) =>
+      raw.includes('poison@')
+        ? Promise.reject(Object.assign(new Error('EIO: i/o error'), { code: 'EIO' }))
+        : spoolDeps().importMail(raw),
   };
   expect(await importSpool(poisoned, spool())).toEqual({ imported: 1 });
   expect(await ticketsFrom('fine@example.org')).toBe(1);
   expect(waiting('new')).toEqual([expect.stringMatching(/^\d+\.\d+,1,\d+$/)]); // one failure counted in its name
-  for (let pass = 2; pass <= maxSpoolAttempts; pass++) expect(await importSpool(poisoned, spool())).toEqual({ imported: 0 });
+  for (let pass = 2; pass <= maxSpoolAttempts; pass++)
+    expect(await importSpool(poisoned, spool())).toEqual({ imported: 0 });
   expect([...waiting('new'), ...waiting('cur')]).toEqual([]);
   expect(waiting('failed')).toEqual([expect.stringMatching(new RegExp(`^\\d+\\.\\d+,${maxSpoolAttempts},\\d+$`))]);
   expect(logged).toEqual([expect.objectContaining({ attempts: maxSpoolAttempts })]);
@@ -122,9 +148,14 @@ test('a symbolic link or a mail larger than the import reads goes to failed/ (lo
   const deps = { ...spoolDeps(), logger: { error: (_: unknown, msg?: string) => void logged.push(msg ?? '') } };
   expect(await importSpool(deps, spool())).toEqual({ imported: 1 });
   expect(waiting('failed').sort()).toEqual(['1.1,0,' + t.clock.now(), '1.2,0,' + t.clock.now()]);
-  expect(logged.sort()).toEqual([expect.stringContaining('not a regular file'), expect.stringContaining('larger than')]);
+  expect(logged.sort()).toEqual([
+    expect.stringContaining('not a regular file'),
+    expect.stringContaining('larger than'),
+  ]);
   expect(await ticketsFrom('linked@example.org')).toBe(0);
-  expect(await t.db('inbound_mails').where({ status: 'failed', reason: 'too_big' }).pluck('from_address')).toEqual(['big@example.org']);
+  expect(await t.db('inbound_mails').where({ status: 'failed', reason: 'too_big' }).pluck('from_address')).toEqual([
+    'big@example.org',
+  ]);
   expect([...waiting('new'), ...waiting('cur')]).toEqual([]);
 });
 

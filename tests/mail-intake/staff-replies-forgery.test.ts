@@ -19,22 +19,34 @@ beforeEach(async () => {
 });
 
 const importMail = (raw: Buffer, origin = pipeOrigin) => importWithDns(t, dns, raw, origin);
-const messages = (ticketId: number) => t.db('messages').where({ ticket_id: ticketId }).orderBy('id').select('kind', 'staff_id', 'body');
+const messages = (ticketId: number) =>
+  t.db('messages').where({ ticket_id: ticketId }).orderBy('id').select('kind', 'staff_id', 'body');
 const staffMessages = async (ticketId: number) => (await messages(ticketId)).filter((m) => m.kind === 'staff');
-const keyVersion = async (staffId: number) => Number((await t.db('staff_users').where({ id: staffId }).first('reply_key_version')).reply_key_version);
+const keyVersion = async (staffId: number) =>
+  Number((await t.db('staff_users').where({ id: staffId }).first('reply_key_version')).reply_key_version);
 
 async function customerTicket() {
   const result = await importMail(simpleMail({ from: 'carol@example.org', subject: 'Invoice is wrong' }));
   return result.ticketId!;
 }
 async function addressFor(ticketId: number, issued = t.clock.now(), version?: number) {
-  return staffReplyAddress(t.config.secrets.signing, 'help@example.com', { ticketId, staffId: ada.id, version: version ?? (await keyVersion(ada.id)) }, issued)!;
+  return staffReplyAddress(
+    t.config.secrets.signing,
+    'help@example.com',
+    { ticketId, staffId: ada.id, version: version ?? (await keyVersion(ada.id)) },
+    issued,
+  )!;
 }
-const adaWrites = (to: string, extra: Partial<Parameters<typeof simpleMail>[0]> = {}) => simpleMail({ from: `Ada <${ada.email}>`, to, body: 'Refund approved.', ...extra });
+const adaWrites = (to: string, extra: Partial<Parameters<typeof simpleMail>[0]> = {}) =>
+  simpleMail({ from: `Ada <${ada.email}>`, to, body: 'Refund approved.', ...extra });
 
 async function expectRefused(result: Awaited<ReturnType<typeof importMail>>, reason: string, ticketId: number) {
   expect(result).toMatchObject({ outcome: 'kept_aside', reason });
-  const audit = await t.db('audit_log').where({ action: 'mail_staff_reply_refused', target_id: String(ticketId) }).orderBy('id', 'desc').first('details');
+  const audit = await t
+    .db('audit_log')
+    .where({ action: 'mail_staff_reply_refused', target_id: String(ticketId) })
+    .orderBy('id', 'desc')
+    .first('details');
   expect(JSON.parse(audit.details)).toMatchObject({ reason, staffId: ada.id });
   expect(await staffMessages(ticketId)).toEqual([]);
 }
@@ -44,19 +56,37 @@ describe('sender authentication (DKIM aligned with From)', () => {
     const ticketId = await customerTicket();
     const to = await addressFor(ticketId);
     await expectRefused(await importMail(delivered(adaWrites(to), to)), 'staff_reply_unauthenticated', ticketId);
-    await expectRefused(await importMail(delivered(await dkimSigned(adaWrites(to), evil), to)), 'staff_reply_unauthenticated', ticketId);
-    const altered = Buffer.from((await dkimSigned(adaWrites(to), exampleCom)).toString().replace('Refund approved.', 'Refund refused.'));
+    await expectRefused(
+      await importMail(delivered(await dkimSigned(adaWrites(to), evil), to)),
+      'staff_reply_unauthenticated',
+      ticketId,
+    );
+    const altered = Buffer.from(
+      (await dkimSigned(adaWrites(to), exampleCom)).toString().replace('Refund approved.', 'Refund refused.'),
+    );
     await expectRefused(await importMail(delivered(altered, to)), 'staff_reply_unauthenticated', ticketId);
     // l= covers only the signed prefix: whatever is appended would pass a lax verifier.
     const limited = await dkimSigned(adaWrites(to), exampleCom, { bodyLength: 10 });
-    await expectRefused(await importMail(delivered(Buffer.concat([limited, Buffer.from('Also: wire 5000 EUR.\r\n')]), to)), 'staff_reply_unauthenticated', ticketId);
+    await expectRefused(
+      await importMail(delivered(Buffer.concat([limited, Buffer.from('Also: wire 5000 EUR.\r\n')]), to)),
+      'staff_reply_unauthenticated',
+      ticketId,
+    );
     // A key nobody published (DNS says no) is no pass either.
     const unpublished = dkimDomain('example.com', 'other');
-    await expectRefused(await importMail(delivered(await dkimSigned(adaWrites(to), unpublished), to)), 'staff_reply_unauthenticated', ticketId);
+    await expectRefused(
+      await importMail(delivered(await dkimSigned(adaWrites(to), unpublished), to)),
+      'staff_reply_unauthenticated',
+      ticketId,
+    );
     const detail = (await t.db('inbound_mails').orderBy('id', 'desc').first('detail')).detail as string;
     expect(detail).toContain('ada@example.com');
 
-    expect(await importMail(delivered(await dkimSigned(adaWrites(to), exampleCom), to))).toMatchObject({ outcome: 'replied', ticketId, reason: 'staff_reply' });
+    expect(await importMail(delivered(await dkimSigned(adaWrites(to), exampleCom), to))).toMatchObject({
+      outcome: 'replied',
+      ticketId,
+      reason: 'staff_reply',
+    });
     expect(await staffMessages(ticketId)).toEqual([{ kind: 'staff', staff_id: ada.id, body: 'Refund approved.' }]);
   });
 
@@ -65,21 +95,51 @@ describe('sender authentication (DKIM aligned with From)', () => {
     const second = await customerTicket();
     const signedForFirst = await dkimSigned(adaWrites(await addressFor(first), { body: 'Closing this.' }), exampleCom);
     const secondAddress = await addressFor(second);
-    await expectRefused(await importMail(delivered(signedForFirst, secondAddress)), 'staff_reply_unauthenticated', second);
+    await expectRefused(
+      await importMail(delivered(signedForFirst, secondAddress)),
+      'staff_reply_unauthenticated',
+      second,
+    );
   });
 
-  test('a trusted Authentication-Results counts only when it is the topmost one and carries our server\'s name', async () => {
+  test("a trusted Authentication-Results counts only when it is the topmost one and carries our server's name", async () => {
     const ticketId = await customerTicket();
     const to = await addressFor(ticketId);
-    const verdict = (id: string) => `Authentication-Results: ${id}; dkim=pass header.d=example.com header.s=mail; dmarc=pass (p=REJECT) header.from=example.com`;
-    const withHeaders = (...lines: string[]) => delivered(Buffer.concat([Buffer.from(lines.map((l) => `${l}\r\n`).join('')), adaWrites(to, { body: lines.join(' ') })]), to);
+    const verdict = (id: string) =>
+      `Authentication-Results: ${id}; dkim=pass header.d=example.com header.s=mail; dmarc=pass (p=REJECT) header.from=example.com`;
+    const withHeaders = (...lines: string[]) =>
+      delivered(
+        Buffer.concat([Buffer.from(lines.map((l) => `${l}\r\n`).join('')), adaWrites(to, { body: lines.join(' ') })]),
+        to,
+      );
     // Not configured: a header alone proves nothing.
-    await expectRefused(await importMail(withHeaders(verdict('mx.help.example'))), 'staff_reply_unauthenticated', ticketId);
+    await expectRefused(
+      await importMail(withHeaders(verdict('mx.help.example'))),
+      'staff_reply_unauthenticated',
+      ticketId,
+    );
     await t.services.settings.save({ 'mail.trustedAuthServId': 'mx.help.example' });
-    await expectRefused(await importMail(withHeaders(verdict('mx.attacker.example'))), 'staff_reply_unauthenticated', ticketId);
+    await expectRefused(
+      await importMail(withHeaders(verdict('mx.attacker.example'))),
+      'staff_reply_unauthenticated',
+      ticketId,
+    );
     // Ours says fail on top; the sender's own "pass" further down does not count.
-    await expectRefused(await importMail(withHeaders('Authentication-Results: mx.help.example; dkim=none; dmarc=fail header.from=example.com', verdict('mx.help.example'))), 'staff_reply_unauthenticated', ticketId);
-    await expectRefused(await importMail(withHeaders('Authentication-Results: mx.help.example; dkim=pass header.d=evil.example.net')), 'staff_reply_unauthenticated', ticketId);
+    await expectRefused(
+      await importMail(
+        withHeaders(
+          'Authentication-Results: mx.help.example; dkim=none; dmarc=fail header.from=example.com',
+          verdict('mx.help.example'),
+        ),
+      ),
+      'staff_reply_unauthenticated',
+      ticketId,
+    );
+    await expectRefused(
+      await importMail(withHeaders('Authentication-Results: mx.help.example; dkim=pass header.d=evil.example.net')),
+      'staff_reply_unauthenticated',
+      ticketId,
+    );
     expect(await importMail(withHeaders(verdict('MX.help.example')))).toMatchObject({ outcome: 'replied', ticketId });
   });
 });
@@ -99,16 +159,32 @@ describe('the signed address counts only as the envelope recipient', () => {
     const to = await addressFor(ticketId);
     const signed = await dkimSigned(adaWrites(to, { body: 'Via the pipe.' }), exampleCom);
     const viaHeaders = await dkimSigned(adaWrites(to, { body: 'Via the header.' }), exampleCom);
-    expect(await importMail(signed, { ...pipeOrigin, recipient: to.toUpperCase() })).toMatchObject({ outcome: 'replied', ticketId });
-    expect(await importMail(delivered(viaHeaders, to), { ...pipeOrigin, recipient: 'help@example.com' })).not.toMatchObject({ outcome: 'replied', ticketId });
+    expect(await importMail(signed, { ...pipeOrigin, recipient: to.toUpperCase() })).toMatchObject({
+      outcome: 'replied',
+      ticketId,
+    });
+    expect(
+      await importMail(delivered(viaHeaders, to), { ...pipeOrigin, recipient: 'help@example.com' }),
+    ).not.toMatchObject({ outcome: 'replied', ticketId });
     expect((await staffMessages(ticketId)).map((m) => m.body)).toEqual(['Via the pipe.']);
-    expect((await t.db('inbound_mails').whereNotNull('envelope_recipient').orderBy('id').pluck('envelope_recipient')).slice(-2)).toEqual([to, 'help@example.com']);
+    expect(
+      (await t.db('inbound_mails').whereNotNull('envelope_recipient').orderBy('id').pluck('envelope_recipient')).slice(
+        -2,
+      ),
+    ).toEqual([to, 'help@example.com']);
   });
 
   test('a tag on an address that is not our reply address is ignored', () => {
     const ours = 'help+t1s1d20000v0.abcdefghijklmnopqrst@example.com';
-    expect(claimedStaffReply([ours], ['help@example.com'])).toMatchObject({ ticketId: 1, staffId: 1, day: 20000, version: 0 });
-    expect(claimedStaffReply(['help+t1s1d20000v0.abcdefghijklmnopqrst@evil.example.net'], ['help@example.com'])).toBeNull();
+    expect(claimedStaffReply([ours], ['help@example.com'])).toMatchObject({
+      ticketId: 1,
+      staffId: 1,
+      day: 20000,
+      version: 0,
+    });
+    expect(
+      claimedStaffReply(['help+t1s1d20000v0.abcdefghijklmnopqrst@evil.example.net'], ['help@example.com']),
+    ).toBeNull();
     expect(claimedStaffReply(['sales+t1s1d20000v0.abcdefghijklmnopqrst@example.com'], ['help@example.com'])).toBeNull();
     expect(claimedStaffReply([ours], ['Help+Old@EXAMPLE.com'])).not.toBeNull();
   });
@@ -118,9 +194,16 @@ describe('addresses expire and can be revoked; a replay is posted once', () => {
   test('an address issued 31 days ago has expired, one of 29 days still works', async () => {
     const ticketId = await customerTicket();
     const old = await addressFor(ticketId, t.clock.now() - 31 * dayMs);
-    await expectRefused(await importMail(delivered(await dkimSigned(adaWrites(old), exampleCom), old)), 'staff_reply_expired', ticketId);
+    await expectRefused(
+      await importMail(delivered(await dkimSigned(adaWrites(old), exampleCom), old)),
+      'staff_reply_expired',
+      ticketId,
+    );
     const recent = await addressFor(ticketId, t.clock.now() - 29 * dayMs);
-    expect(await importMail(delivered(await dkimSigned(adaWrites(recent), exampleCom), recent))).toMatchObject({ outcome: 'replied', ticketId });
+    expect(await importMail(delivered(await dkimSigned(adaWrites(recent), exampleCom), recent))).toMatchObject({
+      outcome: 'replied',
+      ticketId,
+    });
   });
 
   test('a password change or deactivation (anything that ends the sessions) kills the addresses handed out before', async () => {
@@ -129,15 +212,23 @@ describe('addresses expire and can be revoked; a replay is posted once', () => {
     const version = await keyVersion(ada.id);
     await endStaffSessions(t.db, ada.id, t.clock.now());
     expect(await keyVersion(ada.id)).toBe(version + 1);
-    await expectRefused(await importMail(delivered(await dkimSigned(adaWrites(before), exampleCom), before)), 'staff_reply_revoked', ticketId);
+    await expectRefused(
+      await importMail(delivered(await dkimSigned(adaWrites(before), exampleCom), before)),
+      'staff_reply_revoked',
+      ticketId,
+    );
     const after = await addressFor(ticketId);
-    expect(await importMail(delivered(await dkimSigned(adaWrites(after), exampleCom), after))).toMatchObject({ outcome: 'replied', ticketId });
+    expect(await importMail(delivered(await dkimSigned(adaWrites(after), exampleCom), after))).toMatchObject({
+      outcome: 'replied',
+      ticketId,
+    });
   });
 
   test('the same answer under a new Message-ID within 10 minutes is refused as a replay; later, or another text, is posted', async () => {
     const ticketId = await customerTicket();
     const to = await addressFor(ticketId);
-    const send = async (body: string) => importMail(delivered(await dkimSigned(adaWrites(to, { body }), exampleCom), to));
+    const send = async (body: string) =>
+      importMail(delivered(await dkimSigned(adaWrites(to, { body }), exampleCom), to));
     expect(await send('Done.')).toMatchObject({ outcome: 'replied' });
     const replay = await send('Done.');
     expect(replay).toMatchObject({ outcome: 'kept_aside', reason: 'staff_reply_replayed' });
@@ -149,34 +240,82 @@ describe('addresses expire and can be revoked; a replay is posted once', () => {
   });
 
   /** A staff answer our server authenticated (its Authentication-Results), with files attached. */
-  function answerWithFiles(to: string, body: string, files: Array<{ name: string; content: string }>, subject = 'Re: Invoice is wrong') {
+  function answerWithFiles(
+    to: string,
+    body: string,
+    files: Array<{ name: string; content: string }>,
+    subject = 'Re: Invoice is wrong',
+  ) {
     const boundary = 'b-' + Math.random().toString(36).slice(2);
     const parts = [
-      `--${boundary}`, 'Content-Type: text/plain; charset=utf-8', '', body, '',
-      ...files.flatMap((f) => [`--${boundary}`, `Content-Type: text/plain; name="${f.name}"`, `Content-Disposition: attachment; filename="${f.name}"`, 'Content-Transfer-Encoding: base64', '', Buffer.from(f.content).toString('base64'), '']),
-      `--${boundary}--`, '',
+      `--${boundary}`,
+      'Content-Type: text/plain; charset=utf-8',
+      '',
+      body,
+      '',
+      ...files.flatMap((f) => [
+        `--${boundary}`,
+        `Content-Type: text/plain; name="${f.name}"`,
+        `Content-Disposition: attachment; filename="${f.name}"`,
+        'Content-Transfer-Encoding: base64',
+        '',
+        Buffer.from(f.content).toString('base64'),
+        '',
+      ]),
+      `--${boundary}--`,
+      '',
     ];
     const head = [
       'Authentication-Results: mx.help.example; dkim=pass header.d=example.com; dmarc=pass header.from=example.com',
-      `From: Ada <${ada.email}>`, `To: ${to}`, `Subject: ${subject}`, 'Date: Mon, 07 Dec 2026 08:00:00 +0000',
-      `Message-ID: <${Math.random().toString(36).slice(2)}@example.com>`, 'MIME-Version: 1.0', `Content-Type: multipart/mixed; boundary="${boundary}"`, '',
+      `From: Ada <${ada.email}>`,
+      `To: ${to}`,
+      `Subject: ${subject}`,
+      'Date: Mon, 07 Dec 2026 08:00:00 +0000',
+      `Message-ID: <${Math.random().toString(36).slice(2)}@example.com>`,
+      'MIME-Version: 1.0',
+      `Content-Type: multipart/mixed; boundary="${boundary}"`,
+      '',
     ];
     return delivered(Buffer.from([...head, ...parts].join('\r\n')), to);
   }
   const attachedNames = async (ticketId: number) =>
-    (await t.db('attachments').join('messages', 'messages.id', 'attachments.message_id').where('messages.ticket_id', ticketId).where('messages.kind', 'staff').orderBy('attachments.id').select('attachments.file_name')).map((r) => r.file_name);
+    (
+      await t
+        .db('attachments')
+        .join('messages', 'messages.id', 'attachments.message_id')
+        .where('messages.ticket_id', ticketId)
+        .where('messages.kind', 'staff')
+        .orderBy('attachments.id')
+        .select('attachments.file_name')
+    ).map((r) => r.file_name);
 
   test('two genuine answers with the same text but other files (or another subject) are both posted; the same files again are a replay', async () => {
     await t.services.settings.save({ 'mail.trustedAuthServId': 'mx.help.example' });
     const ticketId = await customerTicket();
     const to = await addressFor(ticketId);
-    expect(await importMail(answerWithFiles(to, 'See attached.', [{ name: 'invoice-1.txt', content: 'first invoice' }]))).toMatchObject({ outcome: 'replied', ticketId });
-    expect(await importMail(answerWithFiles(to, 'See attached.', [{ name: 'invoice-2.txt', content: 'second invoice' }]))).toMatchObject({ outcome: 'replied', ticketId });
+    expect(
+      await importMail(answerWithFiles(to, 'See attached.', [{ name: 'invoice-1.txt', content: 'first invoice' }])),
+    ).toMatchObject({ outcome: 'replied', ticketId });
+    expect(
+      await importMail(answerWithFiles(to, 'See attached.', [{ name: 'invoice-2.txt', content: 'second invoice' }])),
+    ).toMatchObject({ outcome: 'replied', ticketId });
     // The same name but other bytes is another file; the same text without files another answer.
-    expect(await importMail(answerWithFiles(to, 'See attached.', [{ name: 'invoice-1.txt', content: 'corrected invoice' }]))).toMatchObject({ outcome: 'replied', ticketId });
-    expect(await importMail(answerWithFiles(to, 'See attached.', [], 'Re: Your other question'))).toMatchObject({ outcome: 'replied', ticketId });
-    expect(await importMail(answerWithFiles(to, 'See attached.', [{ name: 'invoice-2.txt', content: 'second invoice' }]))).toMatchObject({ outcome: 'kept_aside', reason: 'staff_reply_replayed' });
-    expect((await staffMessages(ticketId)).map((m) => m.body)).toEqual(['See attached.', 'See attached.', 'See attached.', 'See attached.']);
+    expect(
+      await importMail(answerWithFiles(to, 'See attached.', [{ name: 'invoice-1.txt', content: 'corrected invoice' }])),
+    ).toMatchObject({ outcome: 'replied', ticketId });
+    expect(await importMail(answerWithFiles(to, 'See attached.', [], 'Re: Your other question'))).toMatchObject({
+      outcome: 'replied',
+      ticketId,
+    });
+    expect(
+      await importMail(answerWithFiles(to, 'See attached.', [{ name: 'invoice-2.txt', content: 'second invoice' }])),
+    ).toMatchObject({ outcome: 'kept_aside', reason: 'staff_reply_replayed' });
+    expect((await staffMessages(ticketId)).map((m) => m.body)).toEqual([
+      'See attached.',
+      'See attached.',
+      'See attached.',
+      'See attached.',
+    ]);
     expect(await attachedNames(ticketId)).toEqual(['invoice-1.txt', 'invoice-2.txt', 'invoice-1.txt']);
   });
 
@@ -190,7 +329,11 @@ describe('addresses expire and can be revoked; a replay is posted once', () => {
     const row = await t.db('inbound_mails').where({ id: replay.inboundId }).first('status', 'reason', 'raw_key');
     expect(row).toMatchObject({ status: 'failed', reason: 'staff_reply_replayed' });
     expect(row.raw_key).toEqual(expect.any(String));
-    const audit = await t.db('audit_log').where({ action: 'mail_staff_reply_refused', target_id: String(ticketId) }).orderBy('id', 'desc').first('details');
+    const audit = await t
+      .db('audit_log')
+      .where({ action: 'mail_staff_reply_refused', target_id: String(ticketId) })
+      .orderBy('id', 'desc')
+      .first('details');
     expect(JSON.parse(audit.details)).toMatchObject({ reason: 'staff_reply_replayed', staffId: ada.id });
     expect(await staffMessages(ticketId)).toHaveLength(1);
 
@@ -204,11 +347,17 @@ describe('addresses expire and can be revoked; a replay is posted once', () => {
     expect(await staffMessages(ticketId)).toHaveLength(1);
     // Still within the 10 minutes: the retry is staff's decision that it is a second answer.
     await admin.post(`/admin/mail/inbound/${replay.inboundId}/retry`).type('form').send({ _csrf: token }).expect(303);
-    expect(await t.db('inbound_mails').where({ id: replay.inboundId }).first('status', 'ticket_id')).toEqual({ status: 'imported', ticket_id: ticketId });
+    expect(await t.db('inbound_mails').where({ id: replay.inboundId }).first('status', 'ticket_id')).toEqual({
+      status: 'imported',
+      ticket_id: ticketId,
+    });
     expect((await staffMessages(ticketId)).map((m) => m.body)).toEqual(['Thanks!', 'Thanks!']);
     await admin.post(`/admin/mail/inbound/${replay.inboundId}/retry`).type('form').send({ _csrf: token }).expect(404); // posted once
     // The retried answer starts the window again: a third copy is a replay like the second.
-    expect(await importMail(answerWithFiles(to, 'Thanks!', []))).toMatchObject({ outcome: 'kept_aside', reason: 'staff_reply_replayed' });
+    expect(await importMail(answerWithFiles(to, 'Thanks!', []))).toMatchObject({
+      outcome: 'kept_aside',
+      reason: 'staff_reply_replayed',
+    });
     expect(await staffMessages(ticketId)).toHaveLength(2);
   });
 
@@ -224,8 +373,20 @@ describe('addresses expire and can be revoked; a replay is posted once', () => {
 
   test('the tag keeps the local part within 64 characters, and a reply address too long for it gets none', () => {
     const now = Date.UTC(2026, 11, 7);
-    const address = staffReplyAddress('s'.repeat(40), 'support-team@example.com', { ticketId: 999_999_999, staffId: 99_999, version: 9_999 }, now)!;
+    const address = staffReplyAddress(
+      's'.repeat(40),
+      'support-team@example.com',
+      { ticketId: 999_999_999, staffId: 99_999, version: 9_999 },
+      now,
+    )!;
     expect(address.split('@')[0]!.length).toBeLessThanOrEqual(64);
-    expect(staffReplyAddress('s'.repeat(40), `${'x'.repeat(30)}@example.com`, { ticketId: 999_999_999, staffId: 99_999, version: 9_999 }, now)).toBeNull();
+    expect(
+      staffReplyAddress(
+        's'.repeat(40),
+        `${'x'.repeat(30)}@example.com`,
+        { ticketId: 999_999_999, staffId: 99_999, version: 9_999 },
+        now,
+      ),
+    ).toBeNull();
   });
 });

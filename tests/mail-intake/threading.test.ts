@@ -15,22 +15,36 @@ const admin = { id: 1, name: 'Ada Admin', isAdmin: true, capabilities: [] };
 async function openedBy(from: string, subject = 'Printer does not print') {
   const result = await importMail(t, simpleMail({ from, subject }));
   const ticket = (await findTicketById(t.db, result.ticketId!))!;
-  const ack = (await outbox(t)).find((m) => m.template === 'ticket_received' && m.ticket_id !== null && Number(m.ticket_id) === ticket.id)!;
+  const ack = (await outbox(t)).find(
+    (m) => m.template === 'ticket_received' && m.ticket_id !== null && Number(m.ticket_id) === ticket.id,
+  )!;
   return { ticket, ackId: ack.email_message_id, tracking: formatTrackingId(ticket.trackingId) };
 }
 
 test('a reply keeps only what the customer wrote above the quote and signature; the Message-ID is kept', async () => {
   const { ticket, ackId, tracking } = await openedBy('alice@example.org');
   await t.db('tickets').where({ id: ticket.id }).update({ owner_id: admin.id });
-  const result = await importMail(t, fixtureMail('reply-quoted.eml', { TRACKING: tracking.replace(/-/g, ''), IN_REPLY_TO: ackId }));
+  const result = await importMail(
+    t,
+    fixtureMail('reply-quoted.eml', { TRACKING: tracking.replace(/-/g, ''), IN_REPLY_TO: ackId }),
+  );
   expect(result).toMatchObject({ outcome: 'replied', ticketId: ticket.id });
-  const last = await t.db('messages').where({ ticket_id: ticket.id }).orderBy('id', 'desc').first('body', 'email_message_id');
-  expect(last).toEqual({ body: 'It works again after the restart, thank you!', email_message_id: '<reply-12@mail.example.org>' });
+  const last = await t
+    .db('messages')
+    .where({ ticket_id: ticket.id })
+    .orderBy('id', 'desc')
+    .first('body', 'email_message_id');
+  expect(last).toEqual({
+    body: 'It works again after the restart, thank you!',
+    email_message_id: '<reply-12@mail.example.org>',
+  });
   // The owner is told of the customer's reply as of a web reply.
-  expect((await outbox(t)).filter((m) => m.template === 'staff_customer_replied').map((m) => m.to_address)).toEqual(['ada@example.com']);
+  expect((await outbox(t)).filter((m) => m.template === 'staff_customer_replied').map((m) => m.to_address)).toEqual([
+    'ada@example.com',
+  ]);
 });
 
-test('a forged In-Reply-To and subject naming another customer\'s ticket open a new ticket, and its history says why', async () => {
+test("a forged In-Reply-To and subject naming another customer's ticket open a new ticket, and its history says why", async () => {
   const { ticket, ackId, tracking } = await openedBy('victim@example.org');
   const result = await importMail(t, fixtureMail('forged-reply.eml', { TRACKING: tracking, IN_REPLY_TO: ackId }));
   expect(result).toMatchObject({ outcome: 'created', reason: 'forged_reference' });
@@ -40,13 +54,18 @@ test('a forged In-Reply-To and subject naming another customer\'s ticket open a 
   expect(fresh.customerEmail).toBe('mallory@example.net');
   const event = await t.db('ticket_events').where({ ticket_id: fresh.id, type: 'mail.forged_reference' }).first('data');
   expect(JSON.parse(event.data)).toEqual({ other: ticket.trackingId, via: 'header' });
-  expect(await t.db('inbound_mails').where({ id: result.inboundId }).first('status', 'reason')).toEqual({ status: 'imported', reason: 'forged_reference' });
+  expect(await t.db('inbound_mails').where({ id: result.inboundId }).first('status', 'reason')).toEqual({
+    status: 'imported',
+    reason: 'forged_reference',
+  });
   const agent = await signedInAgent(t, adminCredentials);
   const page = await agent.get(`/admin/tickets/${fresh.id}`).expect(200);
   expect(page.text).toContain('E-mail that named another customer&#39;s ticket');
   expect(page.text).toContain(tracking);
   // The forger is acknowledged on their own new ticket; the victim hears nothing.
-  expect((await outbox(t)).filter((m) => m.to_address === 'victim@example.org' && m.template === 'ticket_received').length).toBe(1);
+  expect(
+    (await outbox(t)).filter((m) => m.to_address === 'victim@example.org' && m.template === 'ticket_received').length,
+  ).toBe(1);
 });
 
 test('the subject alone from another address does not join a ticket either', async () => {
@@ -60,9 +79,15 @@ test('a reply to a merged ticket goes to the ticket it was merged into', async (
   const source = await openedBy('merge@example.org', 'First');
   const target = await openedBy('merge@example.org', 'Second');
   await mergeTickets(t.services, source.ticket, target.ticket, admin);
-  const byHeader = await importMail(t, simpleMail({ from: 'merge@example.org', subject: 'Re: First', headers: [`In-Reply-To: ${source.ackId}`] }));
+  const byHeader = await importMail(
+    t,
+    simpleMail({ from: 'merge@example.org', subject: 'Re: First', headers: [`In-Reply-To: ${source.ackId}`] }),
+  );
   expect(byHeader).toMatchObject({ outcome: 'replied', ticketId: target.ticket.id });
-  const bySubject = await importMail(t, simpleMail({ from: 'merge@example.org', subject: `Re: [#${source.tracking}] First` }));
+  const bySubject = await importMail(
+    t,
+    simpleMail({ from: 'merge@example.org', subject: `Re: [#${source.tracking}] First` }),
+  );
   expect(bySubject).toMatchObject({ outcome: 'replied', ticketId: target.ticket.id });
 });
 

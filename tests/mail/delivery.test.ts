@@ -25,7 +25,7 @@ afterEach(async () => sink.close());
 const minute = 60_000;
 const headerLines = (raw: string) => raw.slice(0, raw.indexOf('\r\n\r\n')).split('\r\n');
 
-test('a mail is stored in the caller\'s transaction: rolled back with it, or committed with it', async () => {
+test("a mail is stored in the caller's transaction: rolled back with it, or committed with it", async () => {
   await expect(
     withTransaction(env.t.db, async (trx) => {
       await queueMail(trx, env.deps, sampleRequest('ticket_received'));
@@ -35,14 +35,24 @@ test('a mail is stored in the caller\'s transaction: rolled back with it, or com
   expect(await env.t.db('mail_outbox').count<{ n: number }[]>({ n: '*' })).toEqual([{ n: 0 }]);
   const queued = await env.queue(sampleRequest('ticket_received'));
   const row = await env.row(queued.id);
-  expect(row).toMatchObject({ status: 'queued', attempts: 0, email_message_id: queued.emailMessageId, to_address: 'eve@example.com' });
+  expect(row).toMatchObject({
+    status: 'queued',
+    attempts: 0,
+    email_message_id: queued.emailMessageId,
+    to_address: 'eve@example.com',
+  });
   expect(Number(row.next_attempt_at)).toBe(env.t.clock.now());
 });
 
 test('queued mail is delivered to the SMTP server with our headers and recorded as sent', async () => {
   const ticketId = await insertTicket(env, 'ABC234DEFG');
   const notice = await env.queue({ ...sampleRequest('ticket_received'), ticketId });
-  const reply = await env.queue({ ...sampleRequest('staff_replied'), ticketId, inReplyTo: '<first@mail.example.com>', references: ['<first@mail.example.com>'] });
+  const reply = await env.queue({
+    ...sampleRequest('staff_replied'),
+    ticketId,
+    inReplyTo: '<first@mail.example.com>',
+    references: ['<first@mail.example.com>'],
+  });
   const report = await deliverDueMail(env.deps, { batchSize: 10 });
   expect(report.outcomes.map((o) => o.status)).toEqual(['sent', 'sent']);
   const [first, second] = await sink.waitFor(2);
@@ -62,7 +72,10 @@ test('queued mail is delivered to the SMTP server with our headers and recorded 
   expect(second!.parsed.headers.has('auto-submitted')).toBe(false);
 
   const states = await listMailByTicket(env.t.db, ticketId);
-  expect(states.map((s) => [s.template, s.status, s.attempts])).toEqual([['ticket_received', 'sent', 1], ['staff_replied', 'sent', 1]]);
+  expect(states.map((s) => [s.template, s.status, s.attempts])).toEqual([
+    ['ticket_received', 'sent', 1],
+    ['staff_replied', 'sent', 1],
+  ]);
   expect(states[0]!.serverResponse).toMatch(/^250 .*queued as sink-1/);
   expect(states[0]!.sentAt).toBe(env.t.clock.now());
   expect(states[0]!.nextAttemptAt).toBeNull();
@@ -70,7 +83,12 @@ test('queued mail is delivered to the SMTP server with our headers and recorded 
 });
 
 test('line breaks in a customer name or subject never create a header', async () => {
-  await env.queue(sampleRequest('ticket_received', { text: 'Hi\r\nBcc: boss@evil.test', to: { address: 'eve@example.com', name: 'Eve\r\nBcc: x@evil.test\r\nX-Evil: yes' } }));
+  await env.queue(
+    sampleRequest('ticket_received', {
+      text: 'Hi\r\nBcc: boss@evil.test',
+      to: { address: 'eve@example.com', name: 'Eve\r\nBcc: x@evil.test\r\nX-Evil: yes' },
+    }),
+  );
   await deliverDueMail(env.deps);
   const [mail] = await sink.waitFor(1);
   const lines = headerLines(mail!.raw);
@@ -78,13 +96,18 @@ test('line breaks in a customer name or subject never create a header', async ()
   expect(mail!.to).toEqual(['eve@example.com']);
   expect(mail!.parsed.bcc).toBeUndefined();
   expect(mail!.parsed.subject).toBe('[#ABC-234-DEFG] We have received your request: Hi Bcc: boss@evil.test');
-  expect(mail!.parsed.to).toMatchObject({ value: [{ address: 'eve@example.com', name: 'Eve Bcc: x@evil.test X-Evil: yes' }] });
+  expect(mail!.parsed.to).toMatchObject({
+    value: [{ address: 'eve@example.com', name: 'Eve Bcc: x@evil.test X-Evil: yes' }],
+  });
 });
 
 test('a dead SMTP server defers mail with growing backoff, and it goes out once the server is back', async () => {
   const port = await unusedPort();
   await env.useSmtp(port);
-  const ids = [(await env.queue(sampleRequest('ticket_received'))).id, (await env.queue(sampleRequest('staff_replied'))).id];
+  const ids = [
+    (await env.queue(sampleRequest('ticket_received'))).id,
+    (await env.queue(sampleRequest('staff_replied'))).id,
+  ];
 
   const down = await deliverDueMail(env.deps);
   expect(down.serverDown?.problem).toBe('refused');
@@ -120,7 +143,11 @@ test('a dead SMTP server defers mail with growing backoff, and it goes out once 
 
 test('a permanent refusal of the recipient fails the mail at once; a temporary one defers it', async () => {
   sink.refuseRecipients((address) =>
-    address.startsWith('gone@') ? { code: 550, message: '5.1.1 No such user here' } : address.startsWith('full@') ? { code: 452, message: '4.2.2 Mailbox full' } : null,
+    address.startsWith('gone@')
+      ? { code: 550, message: '5.1.1 No such user here' }
+      : address.startsWith('full@')
+        ? { code: 452, message: '4.2.2 Mailbox full' }
+        : null,
   );
   const gone = await env.queue(sampleRequest('ticket_received', { to: { address: 'gone@example.com' } }));
   const full = await env.queue(sampleRequest('ticket_received', { to: { address: 'full@example.com' } }));
@@ -180,7 +207,11 @@ test('refused credentials only defer: the admin fixes the settings and the queue
 test('a worker that dies after claiming leaves its short claim to run out; then the mail goes out once', async () => {
   const { id } = await env.queue(sampleRequest('ticket_received'));
   const now = env.t.clock.now();
-  const claimed = await claimDueMail(env.t.db, { now, lease: { worker: 'crashed-worker', until: now + deliveryPolicy.claimLeaseMs }, limit: 10 });
+  const claimed = await claimDueMail(env.t.db, {
+    now,
+    lease: { worker: 'crashed-worker', until: now + deliveryPolicy.claimLeaseMs },
+    limit: 10,
+  });
   expect(claimed.map((r) => Number(r.id))).toEqual([id]);
   expect((await deliverDueMail(env.deps)).outcomes).toEqual([]);
   env.t.clock.advance(deliveryPolicy.claimLeaseMs - 1000);
@@ -223,10 +254,18 @@ test('a sent mail with a secret link keeps its headers and delivery state but no
   expect((await env.row(reset.id)).body_text).toContain('/admin/reset/');
   expect((await drainDueMail(env.deps)).sent).toBe(4);
   const received = await sink.waitFor(4);
-  expect(received.find((m) => m.parsed.messageId === reset.emailMessageId)!.parsed.text).toContain('https://help.acme.test/admin/reset/AAAA');
+  expect(received.find((m) => m.parsed.messageId === reset.emailMessageId)!.parsed.text).toContain(
+    'https://help.acme.test/admin/reset/AAAA',
+  );
   for (const mail of [reset, invite, forgot]) {
     const row = await env.row(mail.id);
-    expect(row).toMatchObject({ status: 'sent', body_text: removedBodyNote, body_html: null, email_message_id: mail.emailMessageId, to_address: 'eve@example.com' });
+    expect(row).toMatchObject({
+      status: 'sent',
+      body_text: removedBodyNote,
+      body_html: null,
+      email_message_id: mail.emailMessageId,
+      to_address: 'eve@example.com',
+    });
     expect(row.subject).not.toBe('');
     expect(JSON.stringify(row)).not.toMatch(/\/admin\/(reset|invite)\/|token=/);
   }

@@ -18,7 +18,11 @@ beforeAll(async () => {
   sink = await startSmtpSink();
   await env.useSmtp(sink.port);
   otherDb = createKnex(env.t.config.database, env.t.config.paths.data);
-  other = { ...env.deps, db: otherDb, settings: new SettingsService(otherDb, () => env.t.clock.now(), env.t.config.secrets.signing) };
+  other = {
+    ...env.deps,
+    db: otherDb,
+    settings: new SettingsService(otherDb, () => env.t.clock.now(), env.t.config.secrets.signing),
+  };
 });
 afterAll(async () => {
   await otherDb.destroy();
@@ -32,7 +36,8 @@ beforeEach(async () => {
 
 async function queueMany(count: number): Promise<number[]> {
   const ids: number[] = [];
-  for (let i = 0; i < count; i++) ids.push((await env.queue(sampleRequest('ticket_received', { to: { address: `customer${i}@example.com` } }))).id);
+  for (let i = 0; i < count; i++)
+    ids.push((await env.queue(sampleRequest('ticket_received', { to: { address: `customer${i}@example.com` } }))).id);
   return ids;
 }
 
@@ -42,7 +47,14 @@ async function expectEachSentOnce(ids: number[]) {
   expect(received).toHaveLength(ids.length);
   const messageIds = received.map((m) => m.parsed.messageId);
   expect(new Set(messageIds).size).toBe(ids.length);
-  const rows = await env.t.db('mail_outbox').whereIn('id', ids).select<Array<{ status: string; attempts: number; email_message_id: string }>>('status', 'attempts', 'email_message_id');
+  const rows = await env.t
+    .db('mail_outbox')
+    .whereIn('id', ids)
+    .select<Array<{ status: string; attempts: number; email_message_id: string }>>(
+      'status',
+      'attempts',
+      'email_message_id',
+    );
   expect(rows.every((r) => r.status === 'sent' && Number(r.attempts) === 1)).toBe(true);
   expect(new Set(rows.map((r) => r.email_message_id))).toEqual(new Set(messageIds));
 }

@@ -29,11 +29,13 @@ beforeEach(async () => {
 
 async function queueBatch(): Promise<number[]> {
   const ids: number[] = [];
-  for (let i = 0; i < deliveryPolicy.batchSize; i++) ids.push((await env.queue(sampleRequest('ticket_received', { to: { address: `c${i}@example.com` } }))).id);
+  for (let i = 0; i < deliveryPolicy.batchSize; i++)
+    ids.push((await env.queue(sampleRequest('ticket_received', { to: { address: `c${i}@example.com` } }))).id);
   return ids;
 }
 
-const sentIds = (report: Awaited<ReturnType<typeof deliverDueMail>>) => report.outcomes.filter((o) => o.status === 'sent').map((o) => o.id);
+const sentIds = (report: Awaited<ReturnType<typeof deliverDueMail>>) =>
+  report.outcomes.filter((o) => o.status === 'sent').map((o) => o.id);
 
 /**
  * After the first mail of the batch reached the server and its sender was stopped before
@@ -69,11 +71,20 @@ test(`a delivery process killed while the server holds its DATA reply: one delib
   const release = sink.holdReplies();
   // `node --import tsx`, not the tsx command: that one runs the script in a second process.
   const child = spawn(process.execPath, ['--import', 'tsx', fromRoot('tests', 'mail', 'fixtures', 'deliver-once.ts')], {
-    env: { ...process.env, TESSERA_CHILD: JSON.stringify({ database: env.t.config.database, dataDir: env.t.config.paths.data, now: env.t.clock.now() }) },
+    env: {
+      ...process.env,
+      TESSERA_CHILD: JSON.stringify({
+        database: env.t.config.database,
+        dataDir: env.t.config.paths.data,
+        now: env.t.clock.now(),
+      }),
+    },
     stdio: 'ignore',
     cwd: fromRoot(),
   });
-  const exited = new Promise<NodeJS.Signals | null>((resolve) => child.once('exit', (_code, signal) => resolve(signal)));
+  const exited = new Promise<NodeJS.Signals | null>((resolve) =>
+    child.once('exit', (_code, signal) => resolve(signal)),
+  );
   try {
     await sink.waitFor(1, 90_000);
     child.kill('SIGKILL');

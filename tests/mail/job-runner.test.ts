@@ -53,11 +53,21 @@ test('npm run cron delivers what is due once and exits', async () => {
     TESSERA_DB_CLIENT: testDbKind,
     ...(db.client === 'sqlite'
       ? { TESSERA_DB_FILENAME: db.filename }
-      : { TESSERA_DB_HOST: db.host, TESSERA_DB_PORT: String(db.port), TESSERA_DB_NAME: db.database, TESSERA_DB_USER: db.user, TESSERA_DB_PASSWORD: db.password }),
+      : {
+          TESSERA_DB_HOST: db.host,
+          TESSERA_DB_PORT: String(db.port),
+          TESSERA_DB_NAME: db.database,
+          TESSERA_DB_USER: db.user,
+          TESSERA_DB_PASSWORD: db.password,
+        }),
   };
   // Asynchronously: the SMTP sink lives in this process and must keep answering. The CLI uses
   // the real clock, later than the test clock's "now" at which the mail was queued, so it is due.
-  const run = await promisify(execFile)(path.join(fromRoot('node_modules', '.bin'), 'tsx'), ['src/cli/cron.ts'], { cwd: fromRoot(), env: { ...process.env, ...vars }, timeout: 170_000 });
+  const run = await promisify(execFile)(path.join(fromRoot('node_modules', '.bin'), 'tsx'), ['src/cli/cron.ts'], {
+    cwd: fromRoot(),
+    env: { ...process.env, ...vars },
+    timeout: 170_000,
+  });
   expect(run.stderr).toBe('');
   expect(run.stdout).toBe('Mail: 1 sent, 0 deferred, 0 failed.\n');
   expect((await sink.waitFor(1)).map((m) => m.to)).toEqual([['cron@example.com']]);

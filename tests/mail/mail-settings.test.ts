@@ -1,7 +1,14 @@
 import net, { type AddressInfo } from 'node:net';
 import request from 'supertest';
 import { bumpSettingsRevision, readAllSettings, writeSettings } from '../../src/settings/settings.repo';
-import { adminCredentials, csrfFrom, installedApp, signIn, staffCredentials, type InstalledApp } from '../helpers/installed-app';
+import {
+  adminCredentials,
+  csrfFrom,
+  installedApp,
+  signIn,
+  staffCredentials,
+  type InstalledApp,
+} from '../helpers/installed-app';
 import { startSmtpSink, unusedPort, type SmtpSink } from '../helpers/smtp-sink';
 
 let t: InstalledApp;
@@ -35,22 +42,46 @@ const stored = async () => readAllSettings(t.db);
 
 async function post(path: string, fields: Record<string, string | string[]>) {
   const form = await admin.get(page).expect(200);
-  return admin.post(path).type('form').send({ _csrf: csrfFrom(form.text), ...fields });
+  return admin
+    .post(path)
+    .type('form')
+    .send({ _csrf: csrfFrom(form.text), ...fields });
 }
 
 test('only admins see the page: anonymous visitors sign in, staff get 403', async () => {
-  await request(t.app).get(page).expect(303).expect('Location', `/admin/login?next=${encodeURIComponent(page)}`);
+  await request(t.app)
+    .get(page)
+    .expect(303)
+    .expect('Location', `/admin/login?next=${encodeURIComponent(page)}`);
   const staff = request.agent(t.app);
   await signIn(staff, staffCredentials);
   await staff.get(page).expect(403);
   const dashboard = await staff.get('/admin').expect(200);
-  await staff.post(page).type('form').send({ _csrf: csrfFrom(dashboard.text), ...validForm(25) }).expect(403);
-  await staff.post(`${page}/test`).type('form').send({ _csrf: csrfFrom(dashboard.text), testTo: 'x@example.com' }).expect(403);
+  await staff
+    .post(page)
+    .type('form')
+    .send({ _csrf: csrfFrom(dashboard.text), ...validForm(25) })
+    .expect(403);
+  await staff
+    .post(`${page}/test`)
+    .type('form')
+    .send({ _csrf: csrfFrom(dashboard.text), testTo: 'x@example.com' })
+    .expect(403);
 });
 
 test('the form shows every field with its label and hint, and the log transport notice', async () => {
   const res = await admin.get(page).expect(200);
-  for (const id of ['mail-transport', 'mail-fromName', 'mail-fromAddress', 'mail-smtpHost', 'mail-smtpPort', 'mail-smtpSecurity', 'mail-smtpUser', 'mail-smtpPassword', 'testTo']) {
+  for (const id of [
+    'mail-transport',
+    'mail-fromName',
+    'mail-fromAddress',
+    'mail-smtpHost',
+    'mail-smtpPort',
+    'mail-smtpSecurity',
+    'mail-smtpUser',
+    'mail-smtpPassword',
+    'testTo',
+  ]) {
     expect(res.text).toContain(`for="${id}"`);
   }
   expect(res.text).toContain('Leave empty to use the help desk name.');
@@ -65,7 +96,13 @@ test('a form without its CSRF token is refused', async () => {
 });
 
 test('invalid values are shown beside their fields and nothing is saved', async () => {
-  const res = await post(page, { ...validForm(25), 'mail-smtpHost': 'smtp example.com', 'mail-smtpPort': '70000', 'mail-fromAddress': 'not an address', 'mail-smtpPassword': 'secret-typed' });
+  const res = await post(page, {
+    ...validForm(25),
+    'mail-smtpHost': 'smtp example.com',
+    'mail-smtpPort': '70000',
+    'mail-fromAddress': 'not an address',
+    'mail-smtpPassword': 'secret-typed',
+  });
   expect(res.status).toBe(400);
   expect(res.text).toContain('There is a problem');
   expect(res.text).toContain('<a href="#mail-smtpHost">');
@@ -117,9 +154,13 @@ test('saving stores the settings; the password is never shown and an empty one k
   expect(shown.text).not.toContain('pa55 word');
   expect(shown.text).toContain('A password is saved. Leave this empty to keep it.');
 
-  await post(page, { ...validForm(2525), 'mail-smtpUser': 'mailer', 'mail-smtpPassword': '' }).then((r) => expect(r.status).toBe(303));
+  await post(page, { ...validForm(2525), 'mail-smtpUser': 'mailer', 'mail-smtpPassword': '' }).then((r) =>
+    expect(r.status).toBe(303),
+  );
   expect(await t.services.settings.get('mail.smtpPassword')).toBe('pa55 word');
-  await post(page, { ...validForm(2525), 'mail-smtpUser': '', 'mail-smtpPassword': '' }).then((r) => expect(r.status).toBe(303));
+  await post(page, { ...validForm(2525), 'mail-smtpUser': '', 'mail-smtpPassword': '' }).then((r) =>
+    expect(r.status).toBe(303),
+  );
   expect((await stored()).get('mail.smtpPassword')).toBe('');
 });
 
@@ -136,13 +177,17 @@ test('the test e-mail goes out at once through the saved server and the page say
   expect(mail!.parsed.subject).toBe('Test e-mail from Acme Support');
   expect(mail!.parsed.from?.value).toEqual([{ name: 'Acme Help', address: 'support@acme.test' }]);
   expect(mail!.parsed.text).toContain('sent by Ada Admin from the sending settings');
-  expect(await t.db('mail_outbox').where({ template: 'test_message' }).select('status', 'to_address')).toEqual([{ status: 'sent', to_address: adminCredentials.email }]);
+  expect(await t.db('mail_outbox').where({ template: 'test_message' }).select('status', 'to_address')).toEqual([
+    { status: 'sent', to_address: adminCredentials.email },
+  ]);
 });
 
 test('a password stored in plain text before encryption is encrypted at the next load and still signs in', async () => {
   const authSink = await startSmtpSink({ auth: { user: 'mailer', pass: 'old plain secret' } });
   try {
-    expect((await post(page, { ...validForm(authSink.port), 'mail-smtpUser': 'mailer', 'mail-smtpPassword': 'x' })).status).toBe(303);
+    expect(
+      (await post(page, { ...validForm(authSink.port), 'mail-smtpUser': 'mailer', 'mail-smtpPassword': 'x' })).status,
+    ).toBe(303);
     // As an older version stored it: the plain value, then a settings change every process sees.
     await writeSettings(t.db, { 'mail.smtpPassword': 'old plain secret' }, t.clock.now());
     await bumpSettingsRevision(t.db, t.clock.now());
@@ -165,7 +210,9 @@ test('a failed test e-mail is explained in plain words and not retried later', a
   expect(res.status).toBe(200);
   expect(res.text).toContain('The test e-mail to someone@example.com could not be sent.');
   expect(res.text).toContain(`Nothing answered at 127.0.0.1 on port ${port}.`);
-  expect(await t.db('mail_outbox').where({ to_address: 'someone@example.com' }).select('status')).toEqual([{ status: 'failed' }]);
+  expect(await t.db('mail_outbox').where({ to_address: 'someone@example.com' }).select('status')).toEqual([
+    { status: 'failed' },
+  ]);
 
   const bad = await post(`${page}/test`, { testTo: 'not an address' });
   expect(bad.status).toBe(400);
@@ -183,10 +230,19 @@ test('a host:port that is not an SMTP server is named as such, and what it sent 
     const res = await post(`${page}/test`, { testTo: 'probe@example.com' });
     expect(res.status).toBe(200);
     expect(res.text).toContain('The test e-mail to probe@example.com could not be sent.');
-    expect(res.text).toContain(`The server is not an SMTP server: something answered at 127.0.0.1 on port ${port}, but not with an SMTP greeting.`);
+    expect(res.text).toContain(
+      `The server is not an SMTP server: something answered at 127.0.0.1 on port ${port}, but not with an SMTP greeting.`,
+    );
     expect(res.text).not.toMatch(/SSH|OpenSSH|Debian/);
     expect(res.text).not.toMatch(/reply code: <code>/);
-    const row = await t.db('mail_outbox').where({ to_address: 'probe@example.com' }).first<{ status: string; last_error: string; server_response: string | null }>('status', 'last_error', 'server_response');
+    const row = await t
+      .db('mail_outbox')
+      .where({ to_address: 'probe@example.com' })
+      .first<{ status: string; last_error: string; server_response: string | null }>(
+        'status',
+        'last_error',
+        'server_response',
+      );
     expect(row).toMatchObject({ status: 'failed', server_response: null });
     expect(row!.last_error).not.toMatch(/SSH/);
   } finally {
@@ -197,7 +253,15 @@ test('a host:port that is not an SMTP server is named as such, and what it sent 
 test('a refusal by a real SMTP server shows its reply code in fixed words', async () => {
   const authSink = await startSmtpSink({ auth: { user: 'mailer', pass: 'right' } });
   try {
-    expect((await post(page, { ...validForm(authSink.port), 'mail-smtpUser': 'mailer', 'mail-smtpPassword': 'wrong <b>pass</b>' })).status).toBe(303);
+    expect(
+      (
+        await post(page, {
+          ...validForm(authSink.port),
+          'mail-smtpUser': 'mailer',
+          'mail-smtpPassword': 'wrong <b>pass</b>',
+        })
+      ).status,
+    ).toBe(303);
     const res = await post(`${page}/test`, { testTo: 'probe2@example.com' });
     expect(res.text).toContain('The server refused the user name or password, or asks for them.');
     expect(res.text).toMatch(/reply code: <code>535( 5\.7\.8)?<\/code> \(a permanent refusal\)/);

@@ -11,11 +11,27 @@ useInstalledApp((app) => (t = app), { freshRateLimits: true });
 /** The thread as four separate reads (what ticketThread did before it became one UNION ALL statement). */
 async function referenceThread(db: Knex, ticketId: number) {
   const first = await db('messages').where({ ticket_id: ticketId }).orderBy('id').first('kind', 'email_message_id');
-  const firstOurs = await db('mail_outbox').where({ ticket_id: ticketId }).whereIn('template', customerTicketTemplates).orderBy('id').first('email_message_id');
-  const ours = await db('mail_outbox').where({ ticket_id: ticketId }).whereIn('template', customerTicketTemplates).orderBy('id', 'desc').limit(maxReferences).select('email_message_id', 'created_at');
-  const theirs = await db('messages').where({ ticket_id: ticketId }).whereNotNull('email_message_id').orderBy('id', 'desc').limit(maxReferences).select('email_message_id', 'created_at');
+  const firstOurs = await db('mail_outbox')
+    .where({ ticket_id: ticketId })
+    .whereIn('template', customerTicketTemplates)
+    .orderBy('id')
+    .first('email_message_id');
+  const ours = await db('mail_outbox')
+    .where({ ticket_id: ticketId })
+    .whereIn('template', customerTicketTemplates)
+    .orderBy('id', 'desc')
+    .limit(maxReferences)
+    .select('email_message_id', 'created_at');
+  const theirs = await db('messages')
+    .where({ ticket_id: ticketId })
+    .whereNotNull('email_message_id')
+    .orderBy('id', 'desc')
+    .limit(maxReferences)
+    .select('email_message_id', 'created_at');
   const root = (first?.kind === 'customer' ? first.email_message_id : null) ?? firstOurs?.email_message_id ?? null;
-  const recent = [...theirs.reverse(), ...ours.reverse()].filter((r) => r.email_message_id).map((r) => ({ messageId: r.email_message_id as string, at: Number(r.created_at) }));
+  const recent = [...theirs.reverse(), ...ours.reverse()]
+    .filter((r) => r.email_message_id)
+    .map((r) => ({ messageId: r.email_message_id as string, at: Number(r.created_at) }));
   return { root, recent };
 }
 
@@ -28,17 +44,27 @@ async function copyRow(table: string, id: number, changes: Record<string, unknow
 test('the one-statement thread is the thread of the four reads: roots, order and limits, on a long ticket', async () => {
   const made = await importMail(t, simpleMail({ from: 'thread@example.org', messageId: '<thread-1@example.org>' }));
   const ticketId = made.ticketId!;
-  const other = (await importMail(t, simpleMail({ from: 'other@example.org', messageId: '<other-1@example.org>' }))).ticketId!;
+  const other = (await importMail(t, simpleMail({ from: 'other@example.org', messageId: '<other-1@example.org>' })))
+    .ticketId!;
   expect(await ticketThread(t.db, ticketId)).toEqual(await referenceThread(t.db, ticketId));
   expect((await ticketThread(t.db, ticketId)).root).toBe('<thread-1@example.org>');
 
   const message = await t.db('messages').where({ ticket_id: ticketId }).first('id');
-  const ack = await t.db('mail_outbox').where({ ticket_id: ticketId, template: 'ticket_received' }).first('id', 'created_at');
-  const staffNotice = await t.db('mail_outbox').where({ ticket_id: ticketId, template: 'staff_new_ticket' }).first('id');
+  const ack = await t
+    .db('mail_outbox')
+    .where({ ticket_id: ticketId, template: 'ticket_received' })
+    .first('id', 'created_at');
+  const staffNotice = await t
+    .db('mail_outbox')
+    .where({ ticket_id: ticketId, template: 'staff_new_ticket' })
+    .first('id');
   // Interleaved in time, some at the same moment, more than the limit of each kind, and a staff mail that is not part of it.
   for (let i = 1; i <= maxReferences + 3; i++) {
     const at = Number(ack.created_at) + Math.floor(i / 2) * 1000;
-    await copyRow('messages', message.id, { email_message_id: i % 4 === 0 ? null : `<m${i}@example.org>`, created_at: at });
+    await copyRow('messages', message.id, {
+      email_message_id: i % 4 === 0 ? null : `<m${i}@example.org>`,
+      created_at: at,
+    });
     await copyRow('mail_outbox', ack.id, { email_message_id: `<o${i}@help.example>`, created_at: at });
     await copyRow('mail_outbox', staffNotice.id, { email_message_id: `<s${i}@help.example>`, created_at: at });
   }

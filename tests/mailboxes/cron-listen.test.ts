@@ -19,7 +19,11 @@ afterAll(() => fs.rmSync(configDir, { recursive: true, force: true }));
 
 /** `npm run cron -- --listen` as a host's supervisor starts it: its own process, its stdout and exit code kept. */
 function startCron(t: InstalledApp): { child: ChildProcess; exited: Promise<number | null>; output: () => string } {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/cron.ts', '--listen'], { cwd: fromRoot(), env: commandEnv(t, configDir), stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/cron.ts', '--listen'], {
+    cwd: fromRoot(),
+    env: commandEnv(t, configDir),
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let out = '';
   child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
@@ -55,7 +59,12 @@ describeWithDovecot('npm run cron -- --listen, as a process', () => {
     const row = async () => (await findMailbox(t.db, id))!;
     cron = startCron(t);
     // Listening, and the run's one round of jobs (its poll included) over: it prints its report then.
-    await waitFor(async () => ((await row()).listening_since !== null && cron!.output().includes('Mail: ')) || cron!.child.exitCode !== null, 'the cron process listening', 180_000);
+    await waitFor(
+      async () =>
+        ((await row()).listening_since !== null && cron!.output().includes('Mail: ')) || cron!.child.exitCode !== null,
+      'the cron process listening',
+      180_000,
+    );
     expect(cron.child.exitCode).toBeNull();
     const holder = (await row()).listened_by!;
     expect(holder).toMatch(new RegExp(`^listen-${cron.child.pid}-`));
@@ -63,7 +72,11 @@ describeWithDovecot('npm run cron -- --listen, as a process', () => {
     // The cron run's one poll is over and the test clock never makes the mailbox due: only the
     // IDLE connection can bring this mail in.
     dc.deliver(customerMail({ n: 'cron-idle', subject: 'Through the cron listener' }));
-    await waitFor(async () => (await t.db('tickets').where({ subject: 'Through the cron listener' }).select('id')).length === 1, 'the ticket', 60_000);
+    await waitFor(
+      async () => (await t.db('tickets').where({ subject: 'Through the cron listener' }).select('id')).length === 1,
+      'the ticket',
+      60_000,
+    );
     await waitFor(() => dc.files().every((f) => /:2,[A-Z]*S/.test(f)), 'the message marked read');
 
     cron.child.kill('SIGTERM');

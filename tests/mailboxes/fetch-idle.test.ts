@@ -75,13 +75,32 @@ describeWithDovecot('listening to IMAP mailboxes (IDLE)', () => {
     const id = await addDovecotMailbox(t, dc);
     const listener = listen();
     await waitFor(() => listening(id), 'the IDLE connection is up', 20_000);
-    const values = (over: Partial<MailboxValues>): MailboxValues => ({ name: 'Edited', protocol: 'imap', host: dc.host, port: dc.imapPort, security: 'none', username: dc.user, address: null, folder: 'INBOX', afterImport: 'mark_seen', moveTo: null, categoryId: null, priorityId: null, active: true, ...over });
+    const values = (over: Partial<MailboxValues>): MailboxValues => ({
+      name: 'Edited',
+      protocol: 'imap',
+      host: dc.host,
+      port: dc.imapPort,
+      security: 'none',
+      username: dc.user,
+      address: null,
+      folder: 'INBOX',
+      afterImport: 'mark_seen',
+      moveTo: null,
+      categoryId: null,
+      priorityId: null,
+      active: true,
+      ...over,
+    });
 
     const firstSince = (await row(id)).listening_since;
     t.clock.advance(1000);
     await updateMailbox(t.db, id, values({ name: 'Renamed' }), undefined, false, t.clock.now());
     // A new connection: listening again, since a later time than the first one.
-    await waitFor(async () => (await row(id)).listening_since === t.clock.now(), 'listening again with the saved settings', 20_000);
+    await waitFor(
+      async () => (await row(id)).listening_since === t.clock.now(),
+      'listening again with the saved settings',
+      20_000,
+    );
     expect(t.clock.now()).toBeGreaterThan(firstSince!);
 
     await updateMailbox(t.db, id, values({ active: false }), undefined, false, t.clock.now());
@@ -91,7 +110,11 @@ describeWithDovecot('listening to IMAP mailboxes (IDLE)', () => {
 
     await updateMailbox(t.db, id, values({ active: true }), undefined, false, t.clock.now());
     await waitFor(() => listening(id), 'listening again once switched on', 20_000);
-    await waitFor(async () => (await ticketCount('While switched off')) === 1, 'the waiting mail fetched at once', 20_000);
+    await waitFor(
+      async () => (await ticketCount('While switched off')) === 1,
+      'the waiting mail fetched at once',
+      20_000,
+    );
 
     await deleteMailbox(t.db, id);
     await waitFor(() => listener.held().length === 0, 'the deleted mailbox dropped', 20_000);
@@ -103,7 +126,15 @@ describeWithDovecot('listening to IMAP mailboxes (IDLE)', () => {
     try {
       const a = listen();
       await waitFor(() => listening(id), 'the IDLE connection is up', 20_000);
-      const b = listen(createServices({ config: t.config, db: other, logger: pino({ level: 'silent' }), i18n: createI18n(), clock: systemClock }));
+      const b = listen(
+        createServices({
+          config: t.config,
+          db: other,
+          logger: pino({ level: 'silent' }),
+          i18n: createI18n(),
+          clock: systemClock,
+        }),
+      );
       await b.check();
       await b.check();
       expect(a.held()).toEqual([id]);
@@ -162,7 +193,10 @@ describeWithDovecot('listening to IMAP mailboxes (IDLE)', () => {
     const id = await addDovecotMailbox(t, dc);
     const listener = listen();
     await waitFor(() => listening(id), 'the IDLE connection is up', 20_000);
-    await t.db('mailboxes').where({ id }).update({ listened_by: 'listen-elsewhere', listen_until: t.clock.now() + 60_000 });
+    await t
+      .db('mailboxes')
+      .where({ id })
+      .update({ listened_by: 'listen-elsewhere', listen_until: t.clock.now() + 60_000 });
     await listener.check();
     expect(listener.held()).toEqual([]);
     expect(await row(id)).toMatchObject({ listened_by: 'listen-elsewhere' }); // not given back: it is not ours
@@ -179,7 +213,9 @@ describeWithDovecot('listening to IMAP mailboxes (IDLE)', () => {
           const update = qb.update.bind(qb) as (...a: unknown[]) => unknown;
           (qb as unknown as { update: (...a: unknown[]) => unknown }).update = (...a: unknown[]) => {
             const values = a[0] as Record<string, unknown> | undefined;
-            return values && typeof values.listen_until === 'number' ? Promise.reject(new Error('the database went away')) : update(...a);
+            return values && typeof values.listen_until === 'number'
+              ? Promise.reject(new Error('the database went away'))
+              : update(...a);
           };
         }
         return qb;
@@ -195,7 +231,7 @@ describeWithDovecot('listening to IMAP mailboxes (IDLE)', () => {
     await waitFor(() => listener.held().length === 1, 'listening again', 20_000);
   });
 
-  test('a mailbox saved while its old connection is still closing keeps the new connection\'s lease (no reconnect cycle)', async () => {
+  test("a mailbox saved while its old connection is still closing keeps the new connection's lease (no reconnect cycle)", async () => {
     const id = await addDovecotMailbox(t, dc);
     let slowClose = false;
     // The app's database, with "the connection is down" taking 1.5 s while `slowClose` is on: the
@@ -222,7 +258,28 @@ describeWithDovecot('listening to IMAP mailboxes (IDLE)', () => {
     const first = (await row(id)).listened_by;
 
     slowClose = true;
-    await updateMailbox(t.db, id, { name: 'Saved', protocol: 'imap', host: dc.host, port: dc.imapPort, security: 'none', username: dc.user, address: null, folder: 'INBOX', afterImport: 'mark_seen', moveTo: null, categoryId: null, priorityId: null, active: true }, undefined, false, t.clock.now());
+    await updateMailbox(
+      t.db,
+      id,
+      {
+        name: 'Saved',
+        protocol: 'imap',
+        host: dc.host,
+        port: dc.imapPort,
+        security: 'none',
+        username: dc.user,
+        address: null,
+        folder: 'INBOX',
+        afterImport: 'mark_seen',
+        moveTo: null,
+        categoryId: null,
+        priorityId: null,
+        active: true,
+      },
+      undefined,
+      false,
+      t.clock.now(),
+    );
     // One check: the renewal fails, the old connection starts closing, and the freed mailbox is
     // claimed again at once, while the old one is still closing.
     await listener.check();
@@ -253,7 +310,9 @@ describeWithDovecot('listening to IMAP mailboxes (IDLE)', () => {
 describeWithDovecot('an IMAP server without IDLE', () => {
   let t: InstalledApp;
   let dc: DovecotServer;
-  useDovecotMailboxes((app, server) => ((t = app), (dc = server)), { extraConfig: 'imap_capability = IMAP4rev1 LITERAL+ SASL-IR ID ENABLE UNSELECT UIDPLUS MOVE NAMESPACE' });
+  useDovecotMailboxes((app, server) => ((t = app), (dc = server)), {
+    extraConfig: 'imap_capability = IMAP4rev1 LITERAL+ SASL-IR ID ENABLE UNSELECT UIDPLUS MOVE NAMESPACE',
+  });
 
   test('is marked as polled only, until its settings are saved', async () => {
     const id = await addDovecotMailbox(t, dc);
@@ -267,7 +326,28 @@ describeWithDovecot('an IMAP server without IDLE', () => {
       await listener.stop();
     }
     const box = (await findMailbox(t.db, id))!;
-    await updateMailbox(t.db, id, { name: 'Saved', protocol: 'imap', host: box.host, port: box.port, security: 'none', username: box.username, address: null, folder: 'INBOX', afterImport: 'keep', moveTo: null, categoryId: null, priorityId: null, active: true }, undefined, false, t.clock.now());
+    await updateMailbox(
+      t.db,
+      id,
+      {
+        name: 'Saved',
+        protocol: 'imap',
+        host: box.host,
+        port: box.port,
+        security: 'none',
+        username: box.username,
+        address: null,
+        folder: 'INBOX',
+        afterImport: 'keep',
+        moveTo: null,
+        categoryId: null,
+        priorityId: null,
+        active: true,
+      },
+      undefined,
+      false,
+      t.clock.now(),
+    );
     expect((await findMailbox(t.db, id))!.idle_missing).toBe(false); // asked again: the server may have changed
   });
 });

@@ -5,7 +5,14 @@ import { waitFor } from '../helpers/wait-for';
 import { importRawMail } from '../../src/mail-intake/intake.service';
 import { describeWithDovecot, type DovecotServer } from '../helpers/dovecot';
 import type { InstalledApp } from '../helpers/installed-app';
-import { addDovecotMailbox, customerMail, countTickets, runWhenDue, useDovecotMailboxes, withImap } from '../helpers/mailbox-fixtures';
+import {
+  addDovecotMailbox,
+  customerMail,
+  countTickets,
+  runWhenDue,
+  useDovecotMailboxes,
+  withImap,
+} from '../helpers/mailbox-fixtures';
 
 /**
  * Fetching from a real IMAP server (Dovecot on loopback) through the real import: new tickets,
@@ -23,7 +30,11 @@ describeWithDovecot('fetching mail over IMAP', () => {
   test('a new mail becomes a ticket with the mailbox category and priority; it is marked read only after', async () => {
     const category = await t.db('categories').orderBy('id', 'desc').first('id');
     const priority = await t.db('priorities').where({ key: 'high' }).first('id');
-    const id = await addDovecotMailbox(t, dc, { afterImport: 'mark_seen', categoryId: Number(category.id), priorityId: Number(priority.id) });
+    const id = await addDovecotMailbox(t, dc, {
+      afterImport: 'mark_seen',
+      categoryId: Number(category.id),
+      priorityId: Number(priority.id),
+    });
     dc.deliver(customerMail({ n: 1, from: 'ivana@example.org', subject: 'Cannot print' }));
     const before = await tickets();
     const report = await run();
@@ -50,7 +61,14 @@ describeWithDovecot('fetching mail over IMAP', () => {
     const ticket = await t.db('tickets').orderBy('id', 'desc').first();
     const count = await tickets();
     const tracking = `${ticket.tracking_id.slice(0, 3)}-${ticket.tracking_id.slice(3, 6)}-${ticket.tracking_id.slice(6)}`;
-    dc.deliver(customerMail({ n: 3, from: 'petra@example.org', subject: `Re: [#${tracking}] Scanner jammed`, body: 'It works again, thanks.' }));
+    dc.deliver(
+      customerMail({
+        n: 3,
+        from: 'petra@example.org',
+        subject: `Re: [#${tracking}] Scanner jammed`,
+        body: 'It works again, thanks.',
+      }),
+    );
     await run();
     expect(await tickets()).toBe(count);
     const messages = await t.db('messages').where({ ticket_id: ticket.id }).orderBy('id');
@@ -194,7 +212,7 @@ describeWithDovecot('fetching mail over IMAP', () => {
     }
   });
 
-  test('a wrong password is the job\'s last error, with the server\'s words', async () => {
+  test("a wrong password is the job's last error, with the server's words", async () => {
     const id = await addDovecotMailbox(t, dc, { password: 'not the password' });
     dc.deliver(customerMail({ n: 15 }));
     const before = await tickets();

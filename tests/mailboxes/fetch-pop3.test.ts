@@ -1,6 +1,13 @@
 import { describeWithDovecot, type DovecotServer } from '../helpers/dovecot';
 import type { InstalledApp } from '../helpers/installed-app';
-import { addDovecotMailbox, customerMail, countTickets, runWhenDue, useDovecotMailboxes, withImap } from '../helpers/mailbox-fixtures';
+import {
+  addDovecotMailbox,
+  customerMail,
+  countTickets,
+  runWhenDue,
+  useDovecotMailboxes,
+  withImap,
+} from '../helpers/mailbox-fixtures';
 
 /** Fetching over POP3 (Dovecot on loopback): keep with UIDL tracking, delete, and the loop check. */
 describeWithDovecot('fetching mail over POP3', () => {
@@ -15,7 +22,12 @@ describeWithDovecot('fetching mail over POP3', () => {
     const id = await addDovecotMailbox(t, dc, { protocol: 'pop3', afterImport: 'keep' });
     // 8-bit windows-1251 text: the raw bytes must reach the import unchanged.
     const cyrillic = Buffer.concat([
-      Buffer.from(customerMail({ n: 21, subject: 'Windows-1251 body', body: '' }).replace('charset=utf-8', 'charset=windows-1251\r\nContent-Transfer-Encoding: 8bit')),
+      Buffer.from(
+        customerMail({ n: 21, subject: 'Windows-1251 body', body: '' }).replace(
+          'charset=utf-8',
+          'charset=windows-1251\r\nContent-Transfer-Encoding: 8bit',
+        ),
+      ),
       Buffer.from([0xcf, 0xf0, 0xe8, 0xe2, 0xe5, 0xf2, 0x0d, 0x0a, 0x2e, 0x2e, 0x0d, 0x0a]), // "Привет", then a line with two dots
     ]);
     dc.deliver(cyrillic);
@@ -28,13 +40,25 @@ describeWithDovecot('fetching mail over POP3', () => {
     const message = await t.db('messages').where({ ticket_id: ticket.id }).first();
     expect(message.body).toContain('Привет');
     expect(dc.count()).toBe(2);
-    expect(await t.db('mailbox_pop3_seen').where({ mailbox_id: id }).count<{ n: number }[]>({ n: '*' }).then((r) => Number(r[0]!.n))).toBe(2);
+    expect(
+      await t
+        .db('mailbox_pop3_seen')
+        .where({ mailbox_id: id })
+        .count<{ n: number }[]>({ n: '*' })
+        .then((r) => Number(r[0]!.n)),
+    ).toBe(2);
     await run();
     expect(await tickets()).toBe(before + 2);
     // A person deletes one message with their mail client: its UIDL is forgotten at the next run.
     await withImap(dc, (c) => c.messageDelete('1'));
     await run();
-    expect(await t.db('mailbox_pop3_seen').where({ mailbox_id: id }).count<{ n: number }[]>({ n: '*' }).then((r) => Number(r[0]!.n))).toBe(1);
+    expect(
+      await t
+        .db('mailbox_pop3_seen')
+        .where({ mailbox_id: id })
+        .count<{ n: number }[]>({ n: '*' })
+        .then((r) => Number(r[0]!.n)),
+    ).toBe(1);
   });
 
   test('delete: messages are removed once stored', async () => {
@@ -47,8 +71,12 @@ describeWithDovecot('fetching mail over POP3', () => {
     expect(dc.count()).toBe(0);
   });
 
-  test('mail from a mailbox\'s own address is refused (no loop), and still taken off the server', async () => {
-    const id = await addDovecotMailbox(t, dc, { protocol: 'pop3', afterImport: 'delete', address: 'helpdesk-in@example.test' });
+  test("mail from a mailbox's own address is refused (no loop), and still taken off the server", async () => {
+    const id = await addDovecotMailbox(t, dc, {
+      protocol: 'pop3',
+      afterImport: 'delete',
+      address: 'helpdesk-in@example.test',
+    });
     dc.deliver(customerMail({ n: 25, from: 'helpdesk-in@example.test', subject: 'Auto: we got your mail' }));
     dc.deliver(customerMail({ n: 26, from: dc.user, subject: 'From the login address' }));
     const before = await tickets();
@@ -59,7 +87,7 @@ describeWithDovecot('fetching mail over POP3', () => {
     expect(dc.count()).toBe(0);
   });
 
-  test('a wrong password is the job\'s last error, with the server\'s words', async () => {
+  test("a wrong password is the job's last error, with the server's words", async () => {
     const id = await addDovecotMailbox(t, dc, { protocol: 'pop3', password: 'wrong' });
     dc.deliver(customerMail({ n: 27 }));
     await run();

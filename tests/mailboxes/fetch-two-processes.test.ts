@@ -35,13 +35,20 @@ describeWithDovecot('two processes fetching one mailbox', () => {
   function instance(): Services {
     const db = createKnex(t.config.database, t.config.paths.data, testPool);
     others.push(db);
-    return createServices({ config: t.config, db, logger: pino({ level: 'silent' }), i18n: createI18n(), clock: systemClock });
+    return createServices({
+      config: t.config,
+      db,
+      logger: pino({ level: 'silent' }),
+      i18n: createI18n(),
+      clock: systemClock,
+    });
   }
 
   test('1,000 messages: each imported exactly once, none lost', async () => {
     const total = 1000;
     const before = Number((await t.db('tickets').count<{ n: number }[]>({ n: '*' }))[0]!.n);
-    for (let n = 0; n < total; n++) dc.deliver(customerMail({ n: `bulk${n}`, from: `bulk${n}@example.org`, subject: `Bulk message ${n}` }));
+    for (let n = 0; n < total; n++)
+      dc.deliver(customerMail({ n: `bulk${n}`, from: `bulk${n}@example.org`, subject: `Bulk message ${n}` }));
     await addDovecotMailbox(t, dc, { afterImport: 'delete' });
     const [a, b] = [instance(), instance()];
     const imported = { a: 0, b: 0 };
@@ -63,7 +70,9 @@ describeWithDovecot('two processes fetching one mailbox', () => {
     expect(rows).toHaveLength(total);
     expect(new Set(rows.map((r) => r.subject)).size).toBe(total);
     expect(Number((await t.db('tickets').count<{ n: number }[]>({ n: '*' }))[0]!.n)).toBe(before + total);
-    expect(Number((await t.db('inbound_mails').where({ status: 'imported' }).count<{ n: number }[]>({ n: '*' }))[0]!.n)).toBe(total);
+    expect(
+      Number((await t.db('inbound_mails').where({ status: 'imported' }).count<{ n: number }[]>({ n: '*' }))[0]!.n),
+    ).toBe(total);
     expect(imported.a + imported.b).toBe(total);
     // Which instance wins each lease is up to the scheduler (on a busy machine one may take every
     // turn), so the split between them is not asserted.

@@ -31,7 +31,8 @@ let base: string;
 
 beforeAll(async () => {
   const missing = missingPackages();
-  if (missing.length > 0) throw new Error(`install Debian's ${missing.join(', ')} (apt-get install ${missing.join(' ')}); .ci/run does`);
+  if (missing.length > 0)
+    throw new Error(`install Debian's ${missing.join(', ')} (apt-get install ${missing.join(' ')}); .ci/run does`);
   work = tempDir('tessera-release-');
   fs.chmodSync(work, 0o755); // the web server's user walks into it
   const zip = await buildRelease(path.join(work, 'build'));
@@ -48,13 +49,40 @@ afterAll(async () => {
 });
 
 test('the zip holds compiled JavaScript and what it reads, not sources or tests', () => {
-  const files = execFileSync('find', ['.', '-type', 'f'], { cwd: appRoot, encoding: 'utf8' }).trim().split('\n').map((f) => f.slice(2));
-  expect(files).toEqual(expect.arrayContaining(['app.js', 'package.json', 'package-lock.json', 'README.md', 'LICENSE', 'config/default.json', 'dist/src/server.js', 'install/views/step-database.ejs', 'views/partials/head.ejs', 'src/i18n/locales/sk/translation.json']));
-  expect(files.filter((f) => f.endsWith('.ts') || f.endsWith('.map') || f.startsWith('tests/') || f.startsWith('bench/') || f.endsWith('cli/release.js'))).toEqual([]);
+  const files = execFileSync('find', ['.', '-type', 'f'], { cwd: appRoot, encoding: 'utf8' })
+    .trim()
+    .split('\n')
+    .map((f) => f.slice(2));
+  expect(files).toEqual(
+    expect.arrayContaining([
+      'app.js',
+      'package.json',
+      'package-lock.json',
+      'README.md',
+      'LICENSE',
+      'config/default.json',
+      'dist/src/server.js',
+      'install/views/step-database.ejs',
+      'views/partials/head.ejs',
+      'src/i18n/locales/sk/translation.json',
+    ]),
+  );
+  expect(
+    files.filter(
+      (f) =>
+        f.endsWith('.ts') ||
+        f.endsWith('.map') ||
+        f.startsWith('tests/') ||
+        f.startsWith('bench/') ||
+        f.endsWith('cli/release.js'),
+    ),
+  ).toEqual([]);
   const migrations = fs.readdirSync(path.join(appRoot, 'dist', 'migrations'));
   expect(migrations.length).toBe(fs.readdirSync(fromRoot('migrations')).filter((f) => f.endsWith('.ts')).length);
   expect(migrations.every((f) => f.endsWith('.js'))).toBe(true);
-  const pkg = JSON.parse(fs.readFileSync(path.join(appRoot, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
+  const pkg = JSON.parse(fs.readFileSync(path.join(appRoot, 'package.json'), 'utf8')) as {
+    scripts: Record<string, string>;
+  };
   expect(pkg.scripts.start).toBe('node app.js');
   expect(Object.values(pkg.scripts).join(' ')).not.toMatch(/tsx|tsc/);
 });
@@ -62,10 +90,17 @@ test('the zip holds compiled JavaScript and what it reads, not sources or tests'
 test('npm ci --omit=dev succeeds on a host without a C++ compiler, and leaves SQLite out', () => {
   // No compiler, and no prebuilt binary to fall back on: better-sqlite3's build must fail.
   const env = { ...process.env, CC: '/bin/false', CXX: '/bin/false', npm_config_build_from_source: 'true' };
-  execFileSync('npm', ['ci', '--omit=dev', '--no-audit', '--no-fund', '--prefer-offline'], { cwd: appRoot, env, stdio: 'inherit' });
+  execFileSync('npm', ['ci', '--omit=dev', '--no-audit', '--no-fund', '--prefer-offline'], {
+    cwd: appRoot,
+    env,
+    stdio: 'inherit',
+  });
   expect(fs.existsSync(path.join(appRoot, 'node_modules', 'mysql2'))).toBe(true);
-  for (const devOnly of ['tsx', 'jest', 'playwright-core', 'yazl']) expect(fs.existsSync(path.join(appRoot, 'node_modules', devOnly))).toBe(false);
-  expect(fs.existsSync(path.join(appRoot, 'node_modules', 'better-sqlite3', 'build', 'Release', 'better_sqlite3.node'))).toBe(false);
+  for (const devOnly of ['tsx', 'jest', 'playwright-core', 'yazl'])
+    expect(fs.existsSync(path.join(appRoot, 'node_modules', devOnly))).toBe(false);
+  expect(
+    fs.existsSync(path.join(appRoot, 'node_modules', 'better-sqlite3', 'build', 'Release', 'better_sqlite3.node')),
+  ).toBe(false);
   // The panel's Node.js application runs as the hosting account, which owns its files.
   execFileSync('chown', ['-R', `${appUser}:${appUser}`, appRoot]);
 });
@@ -90,7 +125,11 @@ test('under Apache and Passenger on MariaDB, the wizard leads to the first ticke
   fs.writeFileSync(configFile, apacheConfig({ dir: work, port, appRoot, docRoot, user: appUser }));
   apache = startApache(configFile);
   // Passenger starts the application on the first request.
-  await waitFor(async () => (await fetch(`${base}/healthz`).catch(() => null))?.status === 200, 'Passenger to start app.js', 300_000);
+  await waitFor(
+    async () => (await fetch(`${base}/healthz`).catch(() => null))?.status === 200,
+    'Passenger to start app.js',
+    300_000,
+  );
   const installing = await fetch(`${base}/helpdesk`, { redirect: 'manual' });
   expect(installing.headers.get('location')).toBe('/install');
 
@@ -109,7 +148,9 @@ test('under Apache and Passenger on MariaDB, the wizard leads to the first ticke
   const sqliteCheck = page.locator('.check', { hasText: 'SQLite driver' });
   expect(await sqliteCheck.getAttribute('class')).toContain('check--warn');
   expect(await sqliteCheck.textContent()).toContain('SQLite needs the better-sqlite3 module');
-  expect(await page.locator('.check', { hasText: 'MySQL / MariaDB driver' }).getAttribute('class')).toContain('check--ok');
+  expect(await page.locator('.check', { hasText: 'MySQL / MariaDB driver' }).getAttribute('class')).toContain(
+    'check--ok',
+  );
   await shot(page, 'shared-hosting-2-checks');
   await page.getByRole('button', { name: 'Continue' }).click();
 

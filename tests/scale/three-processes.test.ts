@@ -20,7 +20,17 @@ import { fromRoot } from '../../src/paths';
 import { sampleRequest } from '../helpers/mail-samples';
 import { startSmtpSink, type SmtpSink } from '../helpers/smtp-sink';
 import { createTestDatabase, tempDir, type TestDatabase } from '../helpers/test-db';
-import { proxyAddress, runCron, startApp, startNginx, stopProcess, until, type AppProcess, type DeskEnv, type Nginx } from '../../bench/cluster';
+import {
+  proxyAddress,
+  runCron,
+  startApp,
+  startNginx,
+  stopProcess,
+  until,
+  type AppProcess,
+  type DeskEnv,
+  type Nginx,
+} from '../../bench/cluster';
 
 const kind = process.env.TESSERA_TEST_DB === 'postgres' ? 'postgres' : 'mysql';
 const adminEmail = 'admin@scale.example';
@@ -75,15 +85,41 @@ beforeAll(async () => {
   const c = tdb.config;
   await promisify(execFile)(
     process.execPath,
-    [fromRoot('node_modules', 'tsx', 'dist', 'cli.mjs'), fromRoot('src', 'cli', 'setup.ts'), '--db', c.client, '--db-host', c.host, '--db-port', String(c.port), '--db-name', c.database, '--db-user', c.user, '--db-password', c.password, '--admin-email', adminEmail, '--admin-password', adminPassword, '--name', 'Scale Desk'],
+    [
+      fromRoot('node_modules', 'tsx', 'dist', 'cli.mjs'),
+      fromRoot('src', 'cli', 'setup.ts'),
+      '--db',
+      c.client,
+      '--db-host',
+      c.host,
+      '--db-port',
+      String(c.port),
+      '--db-name',
+      c.database,
+      '--db-user',
+      c.user,
+      '--db-password',
+      c.password,
+      '--admin-email',
+      adminEmail,
+      '--admin-password',
+      adminPassword,
+      '--name',
+      'Scale Desk',
+    ],
     { cwd: fromRoot(), env: { ...process.env, ...env } },
   );
   db = createKnex(c, tdb.dataDir, { acquireTimeoutMs: 60_000 });
   for (let i = 0; i < 3; i++) apps.push(await startApp(env, dir));
-  nginx = await startNginx(dir, apps.map((a) => a.port));
+  nginx = await startNginx(
+    dir,
+    apps.map((a) => a.port),
+  );
   ca = fs.readFileSync(path.join(dir, 'cert.pem'));
   publicUrl = new URL(`https://127.0.0.1:${nginx.port}`);
-  signing = (JSON.parse(fs.readFileSync(path.join(configDir, 'local.json'), 'utf8')) as { secrets: { signing: string } }).secrets.signing;
+  signing = (
+    JSON.parse(fs.readFileSync(path.join(configDir, 'local.json'), 'utf8')) as { secrets: { signing: string } }
+  ).secrets.signing;
   // Set through the database, as an admin's change on another process would be.
   await new SettingsService(db, () => Date.now(), signing).save({
     'helpdesk.url': publicUrl.origin,
@@ -148,14 +184,24 @@ test('failed sign-ins through different processes add up, counted for the real c
   expect(buckets).not.toContain(`login-ip:${proxyAddress}`);
 
   // Not through the proxy, X-Forwarded-For is not believed.
-  await fetch(`http://127.0.0.1:${apps[1]!.port}/admin/login`, { method: 'POST', headers: { 'x-forwarded-for': '198.51.100.7', 'content-type': 'application/x-www-form-urlencoded' }, body: 'email=x%40y.z&password=p' });
+  await fetch(`http://127.0.0.1:${apps[1]!.port}/admin/login`, {
+    method: 'POST',
+    headers: { 'x-forwarded-for': '198.51.100.7', 'content-type': 'application/x-www-form-urlencoded' },
+    body: 'email=x%40y.z&password=p',
+  });
   expect(await db('rate_limits').where('bucket', 'login-ip:198.51.100.7').first()).toBeUndefined();
 });
 
 /** The fields of a form as a browser would send them unchanged (text, hidden, checked boxes, textareas, selects). */
 function formFields(html: string): Record<string, string> {
   const fields: Record<string, string> = {};
-  const unescapeHtml = (v: string) => v.replace(/&#34;|&quot;/g, '"').replace(/&#39;/g, "'").replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
+  const unescapeHtml = (v: string) =>
+    v
+      .replace(/&#34;|&quot;/g, '"')
+      .replace(/&#39;/g, "'")
+      .replace(/&lt;/g, '<')
+      .replace(/&gt;/g, '>')
+      .replace(/&amp;/g, '&');
   for (const m of html.matchAll(/<input\b[^>]*>/g)) {
     const tag = m[0];
     const name = /\bname="([^"]+)"/.exec(tag)?.[1];
@@ -164,7 +210,8 @@ function formFields(html: string): Record<string, string> {
     if ((type === 'checkbox' || type === 'radio') && !/\bchecked\b/.test(tag)) continue;
     fields[name] = unescapeHtml(/\bvalue="([^"]*)"/.exec(tag)?.[1] ?? (type === 'checkbox' ? 'on' : ''));
   }
-  for (const m of html.matchAll(/<textarea\b[^>]*\bname="([^"]+)"[^>]*>([\s\S]*?)<\/textarea>/g)) fields[m[1]!] = unescapeHtml(m[2]!.replace(/^\n/, ''));
+  for (const m of html.matchAll(/<textarea\b[^>]*\bname="([^"]+)"[^>]*>([\s\S]*?)<\/textarea>/g))
+    fields[m[1]!] = unescapeHtml(m[2]!.replace(/^\n/, ''));
   for (const m of html.matchAll(/<select\b[^>]*\bname="([^"]+)"[^>]*>([\s\S]*?)<\/select>/g)) {
     const selected = /<option value="([^"]*)"[^>]*\bselected\b/.exec(m[2]!)?.[1];
     if (selected !== undefined) fields[m[1]!] = unescapeHtml(selected);
@@ -184,10 +231,17 @@ test('a settings change made through one process is seen by every process; its a
   const madeOn = upstreamOf(saved);
 
   for (const app of apps) {
-    await until(`the service message on port ${app.port}`, async () => (await fetch(`http://127.0.0.1:${app.port}/helpdesk`).then((r) => r.text())).includes(message), 30_000);
+    await until(
+      `the service message on port ${app.port}`,
+      async () => (await fetch(`http://127.0.0.1:${app.port}/helpdesk`).then((r) => r.text())).includes(message),
+      30_000,
+    );
   }
   expect(madeOn).toMatch(/^127\.0\.0\.1:\d+$/);
-  const audit = await db('audit_log').where({ action: 'settings.changed' }).orderBy('id', 'desc').first<{ ip: string | null }>('ip');
+  const audit = await db('audit_log')
+    .where({ action: 'settings.changed' })
+    .orderBy('id', 'desc')
+    .first<{ ip: string | null }>('ip');
   expect(audit?.ip).toBe(clientAddress);
 });
 
@@ -221,7 +275,12 @@ async function queueMany(prefix: string, count: number): Promise<void> {
   const deps = { i18n: createI18n(), settings, clock: { now: () => Date.now() } };
   for (let from = 0; from < count; from += 100) {
     await withTransaction(db, async (trx) => {
-      for (let i = from; i < Math.min(count, from + 100); i++) await queueMail(trx, deps, sampleRequest('ticket_received', { to: { address: `${prefix}-${i}@bulk.example` } }));
+      for (let i = from; i < Math.min(count, from + 100); i++)
+        await queueMail(
+          trx,
+          deps,
+          sampleRequest('ticket_received', { to: { address: `${prefix}-${i}@bulk.example` } }),
+        );
     });
   }
 }
@@ -234,7 +293,9 @@ test('1,000 queued mails are sent exactly once by three web processes and npm ru
   await until('1,000 mails at the sink', () => receivedFor('bulk').length >= 1000, 300_000, 500);
   const { code, out } = await cron.done;
   expect({ code, out }).toMatchObject({ code: 0, out: expect.stringMatching(/Mail: \d+ sent/) });
-  const rows = await db('mail_outbox').where('to_address', 'like', 'bulk-%').select<Array<{ status: string; email_message_id: string }>>('status', 'email_message_id');
+  const rows = await db('mail_outbox')
+    .where('to_address', 'like', 'bulk-%')
+    .select<Array<{ status: string; email_message_id: string }>>('status', 'email_message_id');
   expect(rows).toHaveLength(1000);
   expect(rows.every((r) => r.status === 'sent')).toBe(true);
   const received = receivedFor('bulk');
@@ -254,28 +315,63 @@ test('a process killed mid-send leaves nothing stuck: its mail is sent after the
     // Every process sending now waits for the sink's answer to DATA; pick one that holds an attempt.
     let victim: AppProcess | undefined;
     let victimRows: Array<{ id: number; email_message_id: string }> = [];
-    await until('an attempt held by a web process', async () => {
-      const open = await db('mail_outbox').where('to_address', 'like', 'crash-%').whereNotNull('attempt_started_at').where({ status: 'queued' }).select<Array<{ id: number; leased_by: string; email_message_id: string }>>('id', 'leased_by', 'email_message_id');
-      for (const app of apps) {
-        const mine = open.filter((r) => r.leased_by.split(':')[1] === String(app.child.pid));
-        if (mine.length > 0) {
-          victim = app;
-          victimRows = mine.map((r) => ({ id: Number(r.id), email_message_id: r.email_message_id }));
-          return true;
+    await until(
+      'an attempt held by a web process',
+      async () => {
+        const open = await db('mail_outbox')
+          .where('to_address', 'like', 'crash-%')
+          .whereNotNull('attempt_started_at')
+          .where({ status: 'queued' })
+          .select<Array<{ id: number; leased_by: string; email_message_id: string }>>(
+            'id',
+            'leased_by',
+            'email_message_id',
+          );
+        for (const app of apps) {
+          const mine = open.filter((r) => r.leased_by.split(':')[1] === String(app.child.pid));
+          if (mine.length > 0) {
+            victim = app;
+            victimRows = mine.map((r) => ({ id: Number(r.id), email_message_id: r.email_message_id }));
+            return true;
+          }
         }
-      }
-      return false;
-    }, 120_000);
+        return false;
+      },
+      120_000,
+    );
     // The worst moment: the server has the message, the sender has not heard so (its DATA reply is held).
-    await until('the victim\'s message at the sink', () => victimRows.every((r) => receivedFor('crash').some((m) => m.parsed.messageId === r.email_message_id)), 30_000, 50);
+    await until(
+      "the victim's message at the sink",
+      () => victimRows.every((r) => receivedFor('crash').some((m) => m.parsed.messageId === r.email_message_id)),
+      30_000,
+      50,
+    );
     const killed = victim!;
     await stopProcess(killed.child, 'SIGKILL');
     expect(killed.child.signalCode).toBe('SIGKILL');
     release();
     released = true;
 
-    await until('all 20 mails sent', async () => Number((await db('mail_outbox').where('to_address', 'like', 'crash-%').whereNot({ status: 'sent' }).count({ n: '*' }).first<{ n: number | string }>())!.n) === 0, 180_000, 500);
-    const rows = await db('mail_outbox').where('to_address', 'like', 'crash-%').select<Array<{ id: number; email_message_id: string; interrupted_attempts: number | string }>>('id', 'email_message_id', 'interrupted_attempts');
+    await until(
+      'all 20 mails sent',
+      async () =>
+        Number(
+          (await db('mail_outbox')
+            .where('to_address', 'like', 'crash-%')
+            .whereNot({ status: 'sent' })
+            .count({ n: '*' })
+            .first<{ n: number | string }>())!.n,
+        ) === 0,
+      180_000,
+      500,
+    );
+    const rows = await db('mail_outbox')
+      .where('to_address', 'like', 'crash-%')
+      .select<Array<{ id: number; email_message_id: string; interrupted_attempts: number | string }>>(
+        'id',
+        'email_message_id',
+        'interrupted_attempts',
+      );
     const received = receivedFor('crash');
     const copies = new Map<string, number>();
     for (const m of received) copies.set(m.parsed.messageId!, (copies.get(m.parsed.messageId!) ?? 0) + 1);

@@ -15,7 +15,8 @@ const M = 60_000;
 const nineToFive: WorkInterval[] = [{ start: 9 * 60, end: 17 * 60 }];
 const weekdays = (day: WorkInterval[]): WorkInterval[][] => [[], day, day, day, day, day, []];
 const everyDay = (day: WorkInterval[]): WorkInterval[][] => Array.from({ length: 7 }, () => day);
-const office = (timeZone: string, holidays: Holiday[] = []) => compileCalendar({ timeZone, week: weekdays(nineToFive), holidays });
+const office = (timeZone: string, holidays: Holiday[] = []) =>
+  compileCalendar({ timeZone, week: weekdays(nineToFive), holidays });
 
 describe('office hours Monday to Friday 9-17 in Europe/Bratislava', () => {
   const cal = office('Europe/Bratislava');
@@ -71,20 +72,43 @@ describe('holidays', () => {
 
 describe('several intervals a day and midnight', () => {
   test('a lunch break is not counted', () => {
-    const cal = compileCalendar({ timeZone: 'Europe/Bratislava', week: weekdays([{ start: 540, end: 720 }, { start: 780, end: 1020 }]), holidays: [] });
+    const cal = compileCalendar({
+      timeZone: 'Europe/Bratislava',
+      week: weekdays([
+        { start: 540, end: 720 },
+        { start: 780, end: 1020 },
+      ]),
+      holidays: [],
+    });
     expect(addBusinessMinutes(cal, utc(2026, 12, 7, 10, 30), 60)).toBe(utc(2026, 12, 7, 12, 30));
     expect(businessMinutesBetween(cal, utc(2026, 12, 7, 0), utc(2026, 12, 8, 0))).toBe(7 * 60);
   });
 
   test('a night shift runs through midnight', () => {
-    const cal = compileCalendar({ timeZone: 'UTC', week: everyDay([{ start: 0, end: 360 }, { start: 1320, end: 1440 }]), holidays: [] });
+    const cal = compileCalendar({
+      timeZone: 'UTC',
+      week: everyDay([
+        { start: 0, end: 360 },
+        { start: 1320, end: 1440 },
+      ]),
+      holidays: [],
+    });
     expect(addBusinessMinutes(cal, utc(2026, 12, 7, 23), 180)).toBe(utc(2026, 12, 8, 2));
     expect(businessMinutesBetween(cal, utc(2026, 12, 7, 21), utc(2026, 12, 8, 7))).toBe(8 * 60);
     expect(addBusinessMinutes(cal, utc(2026, 12, 8, 5), 120)).toBe(utc(2026, 12, 8, 23));
   });
 
   test('overlapping and out-of-range intervals are merged and clipped', () => {
-    const cal = compileCalendar({ timeZone: 'UTC', week: everyDay([{ start: 540, end: 720 }, { start: 600, end: 840 }, { start: 1400, end: 2000 }, { start: 30, end: 10 }]), holidays: [] });
+    const cal = compileCalendar({
+      timeZone: 'UTC',
+      week: everyDay([
+        { start: 540, end: 720 },
+        { start: 600, end: 840 },
+        { start: 1400, end: 2000 },
+        { start: 30, end: 10 },
+      ]),
+      holidays: [],
+    });
     expect(businessMinutesBetween(cal, utc(2026, 12, 7), utc(2026, 12, 8))).toBe(300 + 40);
     expect(cal.weekMs).toBe(7 * 340 * M);
   });
@@ -92,7 +116,11 @@ describe('several intervals a day and midnight', () => {
 
 describe('daylight saving changes', () => {
   test('Europe/Bratislava spring forward: a 24/7 desk has a 23-hour Sunday', () => {
-    const cal = compileCalendar({ timeZone: 'Europe/Bratislava', week: everyDay([{ start: 0, end: 1440 }]), holidays: [] });
+    const cal = compileCalendar({
+      timeZone: 'Europe/Bratislava',
+      week: everyDay([{ start: 0, end: 1440 }]),
+      holidays: [],
+    });
     // Saturday 00:00 CET = Friday 23:00Z; Monday 00:00 CEST = Sunday 22:00Z.
     expect(businessTimeBetween(cal, utc(2026, 3, 27, 23), utc(2026, 3, 29, 22))).toBe(47 * H);
     // Saturday 12:00 CET + 24 hours = Sunday 13:00 CEST.
@@ -100,7 +128,11 @@ describe('daylight saving changes', () => {
   });
 
   test('a 24/7 desk over weeks that hold a change: an hour fewer in spring, one more in autumn', () => {
-    const cal = compileCalendar({ timeZone: 'America/New_York', week: everyDay([{ start: 0, end: 1440 }]), holidays: [] });
+    const cal = compileCalendar({
+      timeZone: 'America/New_York',
+      week: everyDay([{ start: 0, end: 1440 }]),
+      holidays: [],
+    });
     // 2026-03-01 00:00 EST (05:00Z) to 2026-03-22 00:00 EDT (04:00Z): three weeks, the second with the jump.
     expect(businessTimeBetween(cal, utc(2026, 3, 1, 5), utc(2026, 3, 22, 4))).toBe((21 * 24 - 1) * H);
     expect(addBusinessTime(cal, utc(2026, 3, 1, 5), 21 * 24 * H)).toBe(utc(2026, 3, 22, 5));
@@ -176,12 +208,21 @@ describe('calendars that never open', () => {
   });
 
   test('open one day a year that is a holiday every year', () => {
-    const cal = compileCalendar({ timeZone: 'UTC', week: [[], [], [], [], [], [{ start: 0, end: 60 }], []], holidays: [] });
+    const cal = compileCalendar({
+      timeZone: 'UTC',
+      week: [[], [], [], [], [], [{ start: 0, end: 60 }], []],
+      holidays: [],
+    });
     // Only Fridays open; every Friday in a long range closed by one-off holidays is too many to list,
     // so close them all with yearly holidays of every date.
     const all: Holiday[] = [];
-    for (let d = utc(2024, 1, 1); d < utc(2025, 1, 1); d += 24 * H) all.push({ date: new Date(d).toISOString().slice(0, 10), yearly: true });
-    const closed = compileCalendar({ timeZone: 'UTC', week: [[], [], [], [], [], [{ start: 0, end: 60 }], []], holidays: all });
+    for (let d = utc(2024, 1, 1); d < utc(2025, 1, 1); d += 24 * H)
+      all.push({ date: new Date(d).toISOString().slice(0, 10), yearly: true });
+    const closed = compileCalendar({
+      timeZone: 'UTC',
+      week: [[], [], [], [], [], [{ start: 0, end: 60 }], []],
+      holidays: all,
+    });
     expect(addBusinessMinutes(cal, utc(2026, 1, 1), 60)).toBe(utc(2026, 1, 2, 1));
     expect(addBusinessMinutes(closed, utc(2026, 1, 1), 60)).toBeNull();
   });
@@ -196,7 +237,15 @@ describe('calendars that never open', () => {
  * right; the module must agree with it on random calendars around DST changes.
  */
 function openMinutes(spec: CalendarSpec, from: number, minutes: number): Uint8Array {
-  const fmt = new Intl.DateTimeFormat('en-US', { timeZone: spec.timeZone, hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit' });
+  const fmt = new Intl.DateTimeFormat('en-US', {
+    timeZone: spec.timeZone,
+    hourCycle: 'h23',
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+    hour: '2-digit',
+    minute: '2-digit',
+  });
   const open = new Uint8Array(minutes);
   for (let i = 0; i < minutes; i++) {
     const p = Object.fromEntries(fmt.formatToParts(from + i * M).map((x) => [x.type, x.value]));
@@ -226,7 +275,8 @@ test.each([
 ])('agrees with a minute-by-minute count in %s from %d', (timeZone, from, seed) => {
   const random = seeded(seed);
   // Interval ends on half hours outside 01:00-04:00, where a wall time may occur twice or never.
-  const boundary = () => [0, 30, 60, 240, 270, 300, 480, 540, 600, 720, 780, 1020, 1080, 1320, 1410, 1440][Math.floor(random() * 16)]!;
+  const boundary = () =>
+    [0, 30, 60, 240, 270, 300, 480, 540, 600, 720, 780, 1020, 1080, 1320, 1410, 1440][Math.floor(random() * 16)]!;
   const week = Array.from({ length: 7 }, () => {
     const day: WorkInterval[] = [];
     for (let n = Math.floor(random() * 3); n > 0; n--) {
@@ -237,7 +287,9 @@ test.each([
     return day;
   });
   week[1] = [{ start: 540, end: 1020 }];
-  const holidays: Holiday[] = [{ date: new Date(from + 9 * 24 * H).toISOString().slice(0, 10), yearly: random() < 0.5 }];
+  const holidays: Holiday[] = [
+    { date: new Date(from + 9 * 24 * H).toISOString().slice(0, 10), yearly: random() < 0.5 },
+  ];
   const spec: CalendarSpec = { timeZone, week, holidays };
   const cal = compileCalendar(spec);
   const span = 28 * 24 * 60;

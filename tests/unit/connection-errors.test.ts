@@ -17,13 +17,23 @@ test('every way a database is out of reach counts as unavailable (503), on each 
     err('the database system is starting up', { code: '57P03' }),
     err('sorry, too many clients already', { code: '53300' }),
     err('unable to open database file', { code: 'SQLITE_CANTOPEN' }),
-    Object.assign(err('Knex: Timeout acquiring a connection. The pool is probably full.'), { name: 'KnexTimeoutError' }),
+    Object.assign(err('Knex: Timeout acquiring a connection. The pool is probably full.'), {
+      name: 'KnexTimeoutError',
+    }),
   ];
   for (const e of unreachable) expect([e.message, isConnectionError(e)]).toEqual([e.message, true]);
 });
 
 test('a bad query or a broken rule is not an outage', () => {
-  for (const e of [err('syntax error', { code: 'ER_PARSE_ERROR' }), err('duplicate key', { code: '23505' }), err('query timeout expired after a while'), new TypeError('x is undefined'), null, undefined, 'text']) {
+  for (const e of [
+    err('syntax error', { code: 'ER_PARSE_ERROR' }),
+    err('duplicate key', { code: '23505' }),
+    err('query timeout expired after a while'),
+    new TypeError('x is undefined'),
+    null,
+    undefined,
+    'text',
+  ]) {
     expect(isConnectionError(e)).toBe(false);
   }
 });

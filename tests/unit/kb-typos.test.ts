@@ -16,8 +16,24 @@ test('word endings are trimmed per language before the prefix match, leaving at 
 });
 
 test('one edit apart: an inserted, deleted or replaced letter, or two neighbours swapped', () => {
-  for (const [a, b] of [['pasword', 'password'], ['password', 'pasword'], ['passwrod', 'password'], ['pessword', 'password'], ['пароь', 'пароль'], ['paswsord', 'password'], ['heslo', 'heslo']]) expect([a, b, withinOneEdit(a!, b!)]).toEqual([a, b, true]);
-  for (const [a, b] of [['pasord', 'password'], ['drowssap', 'password'], ['abcd', 'dcba'], ['', 'ab'], ['pawsrod', 'password']]) expect([a, b, withinOneEdit(a!, b!)]).toEqual([a, b, false]);
+  for (const [a, b] of [
+    ['pasword', 'password'],
+    ['password', 'pasword'],
+    ['passwrod', 'password'],
+    ['pessword', 'password'],
+    ['пароь', 'пароль'],
+    ['paswsord', 'password'],
+    ['heslo', 'heslo'],
+  ])
+    expect([a, b, withinOneEdit(a!, b!)]).toEqual([a, b, true]);
+  for (const [a, b] of [
+    ['pasord', 'password'],
+    ['drowssap', 'password'],
+    ['abcd', 'dcba'],
+    ['', 'ab'],
+    ['pawsrod', 'password'],
+  ])
+    expect([a, b, withinOneEdit(a!, b!)]).toEqual([a, b, false]);
 });
 
 test('every word one edit away keeps the first half or the rest after the middle letter', () => {
@@ -33,7 +49,8 @@ test('every word one edit away keeps the first half or the rest after the middle
         variants.add([...letters.slice(0, i), ...letters.slice(i + 1)].join(''));
         for (const c of alphabet) variants.add([...letters.slice(0, i), c, ...letters.slice(i + 1)].join(''));
       }
-      if (i + 1 < letters.length) variants.add([...letters.slice(0, i), letters[i + 1], letters[i], ...letters.slice(i + 2)].join(''));
+      if (i + 1 < letters.length)
+        variants.add([...letters.slice(0, i), letters[i + 1], letters[i], ...letters.slice(i + 2)].join(''));
     }
     for (const v of variants) {
       expect(withinOneEdit(w, v)).toBe(true);
@@ -44,5 +61,13 @@ test('every word one edit away keeps the first half or the rest after the middle
 });
 
 test('the vocabulary keeps folded words of 4 to 40 letters, no numbers, no operators', () => {
-  expect(kbTermsOf('Reset the PASSWORD: Účet ёлка 2026 x"); DROP TABLE kb_terms;-- ' + 'a'.repeat(41))).toEqual(['reset', 'password', 'ucet', 'елка', 'drop', 'table', 'terms']);
+  expect(kbTermsOf('Reset the PASSWORD: Účet ёлка 2026 x"); DROP TABLE kb_terms;-- ' + 'a'.repeat(41))).toEqual([
+    'reset',
+    'password',
+    'ucet',
+    'елка',
+    'drop',
+    'table',
+    'terms',
+  ]);
 });

@@ -26,7 +26,8 @@ test('any number of strings a visitor sends costs bounded memory: long missing k
   const t = translatorFor(i18n, 'hu');
   t('mail.regards');
   const before = rememberedTextCount(t);
-  for (let i = 0; i < 300; i++) expect(t(`ticket.done.${'x'.repeat(120 + i)}`)).toBe(`ticket.done.${'x'.repeat(120 + i)}`);
+  for (let i = 0; i < 300; i++)
+    expect(t(`ticket.done.${'x'.repeat(120 + i)}`)).toBe(`ticket.done.${'x'.repeat(120 + i)}`);
   expect(rememberedTextCount(t)).toBe(before);
   for (let i = 0; i < 1000; i++) expect(t(`ticket.done.nosuch${i}`)).toBe(`ticket.done.nosuch${i}`);
   expect(rememberedTextCount(t)).toBeGreaterThan(before);

@@ -12,7 +12,14 @@ test('the next mail answers the latest one and names the first', () => {
     references: ['<customer@mail.example>', id(1)],
   });
   // Ours and theirs come in any order: time decides, the root is named once.
-  const thread = { root: id(1), recent: [{ messageId: id(3), at: 30 }, { messageId: id(1), at: 10 }, { messageId: '<reply@mail.example>', at: 20 }] };
+  const thread = {
+    root: id(1),
+    recent: [
+      { messageId: id(3), at: 30 },
+      { messageId: id(1), at: 10 },
+      { messageId: '<reply@mail.example>', at: 20 },
+    ],
+  };
   expect(threadHeaders(thread)).toEqual({ inReplyTo: id(3), references: [id(1), '<reply@mail.example>', id(3)] });
 });
 
@@ -28,6 +35,7 @@ test('References stays bounded on a long ticket: the first mail and the latest o
 test('stored ids that are not Message-IDs never reach a header (they would refuse the whole mail)', () => {
   expect(headerMessageId('abc@example.com')).toBe('<abc@example.com>');
   expect(headerMessageId(' <abc@example.com> ')).toBe('<abc@example.com>');
-  for (const bad of ['', null, 'no-at-sign', '<a@b>\r\nBcc: x@evil.test', '<a b@c>', `<${'x'.repeat(300)}@c>`]) expect(headerMessageId(bad)).toBeNull();
+  for (const bad of ['', null, 'no-at-sign', '<a@b>\r\nBcc: x@evil.test', '<a b@c>', `<${'x'.repeat(300)}@c>`])
+    expect(headerMessageId(bad)).toBeNull();
   expect(threadHeaders({ root: 'junk', recent: [{ messageId: '<a@b>\nX: y', at: 1 }] })).toEqual({});
 });

@@ -1,10 +1,22 @@
 import { checkNodeReady, NodeList, NodeNotReadyError, nodesOf, watchQueries } from '../../src/db/node-list';
 
-const refused = () => Object.assign(new Error('connect ECONNREFUSED 10.0.0.1:3306'), { code: 'ECONNREFUSED', address: '10.0.0.1', port: 3306 });
+const refused = () =>
+  Object.assign(new Error('connect ECONNREFUSED 10.0.0.1:3306'), {
+    code: 'ECONNREFUSED',
+    address: '10.0.0.1',
+    port: 3306,
+  });
 const timedOut = () => Object.assign(new Error('connect ETIMEDOUT'), { code: 'ETIMEDOUT' });
 // Real clusters use the same port on every host.
 const nodes = (opts?: ConstructorParameters<typeof NodeList>[1]) =>
-  new NodeList([{ host: 'db1', port: 3306 }, { host: 'db2', port: 3306 }, { host: 'db3', port: 3306 }], opts);
+  new NodeList(
+    [
+      { host: 'db1', port: 3306 },
+      { host: 'db2', port: 3306 },
+      { host: 'db3', port: 3306 },
+    ],
+    opts,
+  );
 
 /** An attempt as the pool makes it: settings taken now, failure reported against them later. */
 const attempt = (list: NodeList) => list.nodeOfSettings(list.settingsFor({}));
@@ -77,7 +89,10 @@ test('a query answered "not ready" (Galera 1047) disposes its connection and mov
   conn.query('INSERT', [], (err) => seen.push(err));
   expect(conn.__knex__disposed).toBeUndefined();
   expect(list.currentIndex).toBe(0);
-  answer = Object.assign(new Error('WSREP has not yet prepared node for application use'), { errno: 1047, code: 'ER_UNKNOWN_COM_ERROR' });
+  answer = Object.assign(new Error('WSREP has not yet prepared node for application use'), {
+    errno: 1047,
+    code: 'ER_UNKNOWN_COM_ERROR',
+  });
   conn.query('SELECT 1', [], (err) => seen.push(err));
   expect(conn.__knex__disposed).toBe(answer); // the pool drops it instead of handing it out again
   expect(list.currentIndex).toBe(1);
@@ -94,7 +109,10 @@ describe('a Galera node is ready only when Synced', () => {
       query(q: { sql: string; timeout: number }, cb: (err: Error | null, rows?: unknown) => void) {
         this.queries.push(q);
         if (q.sql.includes("'wsrep_on'")) return cb(null, [{ Variable_name: 'wsrep_on', Value: 'ON' }]);
-        cb(null, Object.entries(status).map(([Variable_name, Value]) => ({ Variable_name, Value })));
+        cb(
+          null,
+          Object.entries(status).map(([Variable_name, Value]) => ({ Variable_name, Value })),
+        );
       },
       destroy() {
         this.destroyed = true;
@@ -145,7 +163,15 @@ test('node failures are logged with the node and the code, at most once per 30 s
 });
 
 test('bracketed IPv6 hosts reach the driver bare', () => {
-  expect(nodesOf([{ host: '[fd00::3]', port: null }, { host: 'db2', port: 3307 }], 3306)).toEqual([
+  expect(
+    nodesOf(
+      [
+        { host: '[fd00::3]', port: null },
+        { host: 'db2', port: 3307 },
+      ],
+      3306,
+    ),
+  ).toEqual([
     { host: 'fd00::3', port: 3306 },
     { host: 'db2', port: 3307 },
   ]);

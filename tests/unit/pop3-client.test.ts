@@ -42,10 +42,19 @@ async function scriptedServer(answers: Record<string, Buffer | string>, greeting
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return { port: (server.address() as net.AddressInfo).port, close: () => new Promise<void>((r) => server.close(() => r())) };
+  return {
+    port: (server.address() as net.AddressInfo).port,
+    close: () => new Promise<void>((r) => server.close(() => r())),
+  };
 }
 
-const opts = (port: number) => ({ host: '127.0.0.1', port, security: 'none' as const, timeoutMs: 5000, maxMessageBytes: 1024 * 1024 });
+const opts = (port: number) => ({
+  host: '127.0.0.1',
+  port,
+  security: 'none' as const,
+  timeoutMs: 5000,
+  maxMessageBytes: 1024 * 1024,
+});
 
 test('answers split into single bytes: lists, retrieves byte for byte with dot-stuffing undone', async () => {
   const server = await scriptedServer({
@@ -72,10 +81,17 @@ test('answers split into single bytes: lists, retrieves byte for byte with dot-s
 });
 
 test('a refused password and a peer that is not a POP3 server are classified, the text sanitized', async () => {
-  const server = await scriptedServer({ CAPA: '-ERR no\r\n', USER: '+OK\r\n', PASS: '-ERR [AUTH] <b>bad</b>\u0007 password\r\n' });
+  const server = await scriptedServer({
+    CAPA: '-ERR no\r\n',
+    USER: '+OK\r\n',
+    PASS: '-ERR [AUTH] <b>bad</b>\u0007 password\r\n',
+  });
   try {
     const client = await Pop3Client.connect(opts(server.port));
-    const err = await client.login('u', 'p').then(() => null, (e: unknown) => e);
+    const err = await client.login('u', 'p').then(
+      () => null,
+      (e: unknown) => e,
+    );
     expect(err).toBeInstanceOf(Pop3Error);
     expect(classifyServerError(err)).toEqual({ problem: 'auth', serverText: '[AUTH] <b>bad</b> password' });
     client.close();
@@ -84,7 +100,10 @@ test('a refused password and a peer that is not a POP3 server are classified, th
   }
   const ssh = await scriptedServer({}, 'SSH-2.0-OpenSSH_9.2 secret\r\n');
   try {
-    const err = await Pop3Client.connect(opts(ssh.port)).then(() => null, (e: unknown) => e);
+    const err = await Pop3Client.connect(opts(ssh.port)).then(
+      () => null,
+      (e: unknown) => e,
+    );
     expect(classifyServerError(err)).toEqual({ problem: 'protocol', serverText: null });
   } finally {
     await ssh.close();
@@ -92,7 +111,11 @@ test('a refused password and a peer that is not a POP3 server are classified, th
 });
 
 test('a message larger than the limit is refused, the connection stays usable', async () => {
-  const server = await scriptedServer({ CAPA: '-ERR\r\n', 'RETR 1': Buffer.concat([Buffer.from('+OK\r\n'), stuffed, Buffer.from('.\r\n')]), NOOP: '+OK\r\n' });
+  const server = await scriptedServer({
+    CAPA: '-ERR\r\n',
+    'RETR 1': Buffer.concat([Buffer.from('+OK\r\n'), stuffed, Buffer.from('.\r\n')]),
+    NOOP: '+OK\r\n',
+  });
   try {
     const client = await Pop3Client.connect(opts(server.port));
     await expect(client.retrieve(1, 20)).rejects.toMatchObject({ kind: 'too_big' });
@@ -106,10 +129,15 @@ test('a message larger than the limit is refused, the connection stays usable', 
 test('server text: printable ASCII only, at most 200 characters; stored errors read back', () => {
   expect(sanitizeServerText('a\r\nb\u0000c\u001b[31m' + 'x'.repeat(300))!.length).toBe(200);
   expect(sanitizeServerText('\u0001\u0002')).toBeNull();
-  expect(describeLastError('auth: Authentication failed.')).toEqual({ problem: 'mailboxes.problem.auth', detail: 'Authentication failed.' });
+  expect(describeLastError('auth: Authentication failed.')).toEqual({
+    problem: 'mailboxes.problem.auth',
+    detail: 'Authentication failed.',
+  });
   expect(describeLastError('weird')).toEqual({ problem: 'mailboxes.problem.other', detail: null });
   expect(describeLastError(null)).toBeNull();
   expect(classifyServerError(Object.assign(new Error('x'), { code: 'ECONNREFUSED' })).problem).toBe('refused');
   expect(classifyServerError(Object.assign(new Error('x'), { code: 'ENOTFOUND' })).problem).toBe('dns');
-  expect(classifyServerError(Object.assign(new Error('x'), { code: 'DEPTH_ZERO_SELF_SIGNED_CERT' })).problem).toBe('tls');
+  expect(classifyServerError(Object.assign(new Error('x'), { code: 'DEPTH_ZERO_SELF_SIGNED_CERT' })).problem).toBe(
+    'tls',
+  );
 });

@@ -4,8 +4,21 @@ import { tempDir } from '../helpers/test-db';
 
 test('a healthy server passes, and missing folders are created', () => {
   const root = tempDir();
-  const results = runServerChecks({ config: path.join(root, 'config'), data: path.join(root, 'data'), attachments: path.join(root, 'data', 'files') });
-  expect(results.map((r) => r.id)).toEqual(['node', 'config', 'data', 'attachments', 'disk', 'driver-sqlite', 'driver-mysql', 'driver-postgres']);
+  const results = runServerChecks({
+    config: path.join(root, 'config'),
+    data: path.join(root, 'data'),
+    attachments: path.join(root, 'data', 'files'),
+  });
+  expect(results.map((r) => r.id)).toEqual([
+    'node',
+    'config',
+    'data',
+    'attachments',
+    'disk',
+    'driver-sqlite',
+    'driver-mysql',
+    'driver-postgres',
+  ]);
   expect(results.every((r) => r.ok)).toBe(true);
   expect(checksPass(results)).toBe(true);
 });

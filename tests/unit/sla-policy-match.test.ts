@@ -1,9 +1,29 @@
 import { parseDuration } from '../../src/sla/policies.schema';
 import { matchPolicy, type Policy, type TicketFacts } from '../../src/sla/policy-match';
 
-const base: Omit<Policy, 'id' | 'name' | 'position'> = { isActive: true, calendarId: null, categoryId: null, customerDomain: null, fieldId: null, fieldValue: null, targets: { '1': { first: 60 }, '2': { first: 240, resolution: 2400 } } };
-const policy = (id: number, position: number, extra: Partial<Policy> = {}): Policy => ({ ...base, id, name: `P${id}`, position, ...extra });
-const ticket = (extra: Partial<TicketFacts> = {}): TicketFacts => ({ priorityId: 1, categoryId: 5, customerEmail: 'ann@shop.example.com', fieldValues: new Map(), ...extra });
+const base: Omit<Policy, 'id' | 'name' | 'position'> = {
+  isActive: true,
+  calendarId: null,
+  categoryId: null,
+  customerDomain: null,
+  fieldId: null,
+  fieldValue: null,
+  targets: { '1': { first: 60 }, '2': { first: 240, resolution: 2400 } },
+};
+const policy = (id: number, position: number, extra: Partial<Policy> = {}): Policy => ({
+  ...base,
+  id,
+  name: `P${id}`,
+  position,
+  ...extra,
+});
+const ticket = (extra: Partial<TicketFacts> = {}): TicketFacts => ({
+  priorityId: 1,
+  categoryId: 5,
+  customerEmail: 'ann@shop.example.com',
+  fieldValues: new Map(),
+  ...extra,
+});
 
 test('the first fitting policy by position, then by age, wins', () => {
   const policies = [policy(3, 20), policy(1, 10, { categoryId: 9 }), policy(2, 20)];
@@ -34,5 +54,6 @@ test('durations are hours:minutes or hours', () => {
   expect(parseDuration(' 8 ')).toBe(480);
   expect(parseDuration('0:05')).toBe(5);
   expect(parseDuration('')).toBeUndefined();
-  for (const bad of ['0', '0:00', '1:60', '10000', '1.5', '-1', '1:5', 'abc', '1h']) expect([bad, parseDuration(bad)]).toEqual([bad, null]);
+  for (const bad of ['0', '0:00', '1:60', '10000', '1.5', '-1', '1:5', 'abc', '1h'])
+    expect([bad, parseDuration(bad)]).toEqual([bad, null]);
 });

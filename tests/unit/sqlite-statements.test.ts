@@ -1,6 +1,9 @@
 import { cachePreparedStatements, isCacheableSql } from '../../src/db/sqlite-statements';
 
-type Sqlite = { prepare(sql: string): { run(...values: unknown[]): unknown; all(...values: unknown[]): unknown[] }; close(): void };
+type Sqlite = {
+  prepare(sql: string): { run(...values: unknown[]): unknown; all(...values: unknown[]): unknown[] };
+  close(): void;
+};
 // The driver has no type declarations here; knex loads it the same way.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const Database = require('better-sqlite3') as new (file: string) => Sqlite;
@@ -30,7 +33,11 @@ test('a cached statement on a real SQLite connection runs again with new values,
   expect(() => db.prepare('insert into t (id, v) values (1, ?)').run('dup')).toThrow(/UNIQUE/);
   db.prepare('alter table t add column w text').run();
   db.prepare(insert).run('c');
-  expect(db.prepare('select v, w from t order by id').all()).toEqual([{ v: 'a', w: null }, { v: 'b', w: null }, { v: 'c', w: null }]);
+  expect(db.prepare('select v, w from t order by id').all()).toEqual([
+    { v: 'a', w: null },
+    { v: 'b', w: null },
+    { v: 'c', w: null },
+  ]);
   db.close();
 });
 
@@ -42,7 +49,17 @@ test('transaction control, long SQL and SQL with many placeholders are prepared 
   const a = conn.prepare(keep);
   const bulk = `insert into t (v) values ${Array.from({ length: 101 }, () => '(?)').join(', ')}`;
   const long = `select * from t where v = '${'x'.repeat(2_100)}'`;
-  const oneOffs = ['SAVEPOINT trx1', 'RELEASE trx1', 'ROLLBACK TO SAVEPOINT trx2', '  savepoint trx3', 'BEGIN', 'COMMIT', 'rollback', bulk, long];
+  const oneOffs = [
+    'SAVEPOINT trx1',
+    'RELEASE trx1',
+    'ROLLBACK TO SAVEPOINT trx2',
+    '  savepoint trx3',
+    'BEGIN',
+    'COMMIT',
+    'rollback',
+    bulk,
+    long,
+  ];
   for (let round = 0; round < 2; round++) for (const sql of oneOffs) conn.prepare(sql);
   // Each one-off was prepared both times, and the cached statement was not pushed out by them.
   expect(prepared.filter((sql) => sql !== keep)).toEqual([...oneOffs, ...oneOffs]);

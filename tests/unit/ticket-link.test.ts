@@ -15,7 +15,18 @@ test('tampered and malformed tokens are refused', () => {
   const token = signTicketLink(secret, 'ABC234DEFG', now + 3600_000);
   const [expiry, sig] = token.split('.');
   const later = (parseInt(expiry!, 36) + 100000).toString(36);
-  for (const bad of [`${later}.${sig}`, `${expiry}.${sig!.slice(1)}`, `${expiry}.`, '', '.', 'a.b.c', null, [token], { t: token }, 'z'.repeat(100)]) {
+  for (const bad of [
+    `${later}.${sig}`,
+    `${expiry}.${sig!.slice(1)}`,
+    `${expiry}.`,
+    '',
+    '.',
+    'a.b.c',
+    null,
+    [token],
+    { t: token },
+    'z'.repeat(100),
+  ]) {
     expect(verifyTicketLink(secret, 'ABC234DEFG', bad, now)).toBe(false);
   }
 });

@@ -15,7 +15,17 @@ test('tracking IDs use only the unambiguous alphabet and are formatted XXX-XXX-X
 test('typed tracking IDs are normalised or refused', () => {
   expect(parseTrackingId('abc-234-defg')).toBe('ABC234DEFG');
   expect(parseTrackingId(' ABC 234 DEFG ')).toBe('ABC234DEFG');
-  for (const bad of ['ABC-234-DEF', 'ABC-234-DEFGH', 'ABO-234-DEFG', '', null, ['ABC234DEFG'], { a: 1 }, 'A'.repeat(100), "ABC'--DEFG"]) {
+  for (const bad of [
+    'ABC-234-DEF',
+    'ABC-234-DEFGH',
+    'ABO-234-DEFG',
+    '',
+    null,
+    ['ABC234DEFG'],
+    { a: 1 },
+    'A'.repeat(100),
+    "ABC'--DEFG",
+  ]) {
     expect(parseTrackingId(bad)).toBeNull();
   }
 });

@@ -11,7 +11,11 @@ function roundTrip(key: Buffer, state: Parameters<typeof writeState>[3]) {
 
 test('the wizard state is encrypted and tamper-proof', () => {
   const key = crypto.randomBytes(32);
-  const state = { id: 'abc', licence: true, database: { client: 'mysql' as const, host: 'h', port: 3306, database: 'd', user: 'u', password: 'secret-pass' } };
+  const state = {
+    id: 'abc',
+    licence: true,
+    database: { client: 'mysql' as const, host: 'h', port: 3306, database: 'd', user: 'u', password: 'secret-pass' },
+  };
   const cookie = roundTrip(key, state);
   expect(cookie).not.toContain('secret');
   expect(Buffer.from(cookie, 'base64url').toString('utf8')).not.toContain('secret-pass');
@@ -19,7 +23,10 @@ test('the wizard state is encrypted and tamper-proof', () => {
 
   const flipped = Buffer.from(cookie, 'base64url');
   flipped[flipped.length - 1]! ^= 1;
-  const tampered = readState({ cookies: { 'tessera.install': flipped.toString('base64url') } } as unknown as Request, key);
+  const tampered = readState(
+    { cookies: { 'tessera.install': flipped.toString('base64url') } } as unknown as Request,
+    key,
+  );
   expect(tampered.licence).toBeUndefined();
   const otherKey = readState({ cookies: { 'tessera.install': cookie } } as unknown as Request, crypto.randomBytes(32));
   expect(otherKey.id).not.toBe('abc');

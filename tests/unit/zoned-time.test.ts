@@ -11,12 +11,22 @@ test('a wall-clock time is read in the given zone, summer and winter time includ
 
 test('the way back gives the same wall clock', () => {
   for (const local of ['2026-01-01T00:00', '2026-06-30T23:59', '2026-10-25T04:15']) {
-    for (const tz of ['Europe/Riga', 'Asia/Kolkata', 'UTC']) expect(epochToZonedLocal(zonedLocalToEpoch(local, tz)!, tz)).toBe(local);
+    for (const tz of ['Europe/Riga', 'Asia/Kolkata', 'UTC'])
+      expect(epochToZonedLocal(zonedLocalToEpoch(local, tz)!, tz)).toBe(local);
   }
 });
 
 test('text that is not a date and time, and unknown zones', () => {
-  for (const bad of ['', '2026-02-31T10:00', '2026-13-01T10:00', '2026-01-01T24:00', '2026-01-01 10:00', '2026-01-01T10:00:00', 'tomorrow']) expect(zonedLocalToEpoch(bad, 'UTC')).toBeNull();
+  for (const bad of [
+    '',
+    '2026-02-31T10:00',
+    '2026-13-01T10:00',
+    '2026-01-01T24:00',
+    '2026-01-01 10:00',
+    '2026-01-01T10:00:00',
+    'tomorrow',
+  ])
+    expect(zonedLocalToEpoch(bad, 'UTC')).toBeNull();
   expect(effectiveZone('Mars/Olympus')).toBe('UTC');
   expect(zonedLocalToEpoch('2026-07-24T15:30', 'Mars/Olympus')).toBe(Date.UTC(2026, 6, 24, 15, 30));
 });

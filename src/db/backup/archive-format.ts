@@ -9,7 +9,13 @@
  */
 export const backupFormatVersion = 1;
 
-export type BackupHeader = { tessera_backup: number; schema: string; app_version: string; source: string; created_at: string };
+export type BackupHeader = {
+  tessera_backup: number;
+  schema: string;
+  app_version: string;
+  source: string;
+  created_at: string;
+};
 export type TableStart = { table: string; columns: Array<[string, string]> };
 export type TableEnd = { end_table: string; rows: number };
 export type FileStart = { file: string; size: number };
@@ -23,5 +29,12 @@ export const fileChunkBytes = 192 * 1024;
 
 /** A stored file's path inside the attachment folder: relative, forward slashes, no way out. */
 export function isSafeRelativePath(p: string): boolean {
-  return p.length > 0 && p.length < 1024 && !p.startsWith('/') && !p.includes('\\') && !p.includes('\0') && p.split('/').every((s) => s !== '' && s !== '.' && s !== '..');
+  return (
+    p.length > 0 &&
+    p.length < 1024 &&
+    !p.startsWith('/') &&
+    !p.includes('\\') &&
+    !p.includes('\0') &&
+    p.split('/').every((s) => s !== '' && s !== '.' && s !== '..')
+  );
 }

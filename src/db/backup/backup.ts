@@ -50,10 +50,17 @@ async function* tableRows(db: Knex, shape: TableShape): AsyncGenerator<Record<st
   let last: unknown[] | undefined;
   let offset = 0;
   for (;;) {
-    const q = db(shape.table).select('*').orderBy(key.map((column) => ({ column, order: 'asc' as const }))).limit(rowsPerRead);
+    const q = db(shape.table)
+      .select('*')
+      .orderBy(key.map((column) => ({ column, order: 'asc' as const })))
+      .limit(rowsPerRead);
     if (shape.key.length === 0) q.offset(offset);
     else if (last && key.length === 1) q.where(key[0]!, '>', last[0] as Knex.Value);
-    else if (last) q.whereRaw(`(${key.map(() => '??').join(', ')}) > (${key.map(() => '?').join(', ')})`, [...key, ...(last as Knex.Value[])]);
+    else if (last)
+      q.whereRaw(`(${key.map(() => '??').join(', ')}) > (${key.map(() => '?').join(', ')})`, [
+        ...key,
+        ...(last as Knex.Value[]),
+      ]);
     const rows = (await q) as Record<string, unknown>[];
     if (rows.length === 0) return;
     yield rows;
@@ -91,7 +98,13 @@ export async function writeBackup(db: Knex, attachmentsDir: string, outFile: str
   const writer = new LineWriter(partial);
   const manifest: Manifest = { tables: {}, files: {} };
   try {
-    const header: BackupHeader = { tessera_backup: backupFormatVersion, schema, app_version: appVersion, source: clientOf(db), created_at: new Date().toISOString() };
+    const header: BackupHeader = {
+      tessera_backup: backupFormatVersion,
+      schema,
+      app_version: appVersion,
+      source: clientOf(db),
+      created_at: new Date().toISOString(),
+    };
     await writer.write(header);
     const readTables = async (trx: Knex) => {
       const shapes = await tableShapes(trx);

@@ -31,7 +31,8 @@ export async function setIndexesAside(trx: Knex.Transaction, tables: string[]): 
   return async () => {
     for (const index of res.rows) await trx.raw(index.definition);
     // Adding a key checks every row at once (one join instead of a lookup per inserted row).
-    for (const key of keys.rows) await trx.raw(`alter table ?? add constraint ?? ${key.definition}`, [key.table, key.name]);
+    for (const key of keys.rows)
+      await trx.raw(`alter table ?? add constraint ?? ${key.definition}`, [key.table, key.name]);
   };
 }
 

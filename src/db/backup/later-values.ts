@@ -12,25 +12,39 @@ export type LaterValues = { table: string; key: Record<string, unknown>; set: Re
  * is ever switched off and no order of ids is assumed.
  */
 export function laterColumns(shape: TableShape, keys: ForeignKey[], loaded: Set<string>): Set<string> {
-  const later = new Set(keys.filter((k) => k.child === shape.table && (k.parent === shape.table || !loaded.has(k.parent))).map((k) => k.column));
+  const later = new Set(
+    keys
+      .filter((k) => k.child === shape.table && (k.parent === shape.table || !loaded.has(k.parent)))
+      .map((k) => k.column),
+  );
   const keyLater = shape.key.filter((k) => later.has(k));
-  if (later.size > 0 && (shape.key.length === 0 || keyLater.length > 0)) throw new Error(`table ${shape.table} points at rows loaded after it and has no key to fill them in by`);
+  if (later.size > 0 && (shape.key.length === 0 || keyLater.length > 0))
+    throw new Error(`table ${shape.table} points at rows loaded after it and has no key to fill them in by`);
   return later;
 }
 
-export function holdBack(shape: TableShape, later: Set<string>, row: Record<string, unknown>, pending: LaterValues[]): void {
+export function holdBack(
+  shape: TableShape,
+  later: Set<string>,
+  row: Record<string, unknown>,
+  pending: LaterValues[],
+): void {
   const set: Record<string, unknown> = {};
   for (const column of later) {
     if (row[column] === null || row[column] === undefined) continue;
     set[column] = row[column];
     row[column] = null;
   }
-  if (Object.keys(set).length > 0) pending.push({ table: shape.table, key: Object.fromEntries(shape.key.map((k) => [k, row[k]])), set });
+  if (Object.keys(set).length > 0)
+    pending.push({ table: shape.table, key: Object.fromEntries(shape.key.map((k) => [k, row[k]])), set });
 }
 
 /** Sets the held-back values, rows with the same values and a one-column key together. */
 export async function setLaterValues(trx: Knex, pending: LaterValues[]): Promise<void> {
-  const groups = new Map<string, { table: string; set: Record<string, unknown>; keyColumn: string | null; keys: Array<Record<string, unknown>> }>();
+  const groups = new Map<
+    string,
+    { table: string; set: Record<string, unknown>; keyColumn: string | null; keys: Array<Record<string, unknown>> }
+  >();
   for (const p of pending) {
     const keyColumns = Object.keys(p.key);
     const keyColumn = keyColumns.length === 1 ? keyColumns[0]! : null;
@@ -47,7 +61,8 @@ export async function setLaterValues(trx: Knex, pending: LaterValues[]): Promise
     for (let i = 0; i < g.keys.length; i += 500) {
       const ids = g.keys.slice(i, i + 500).map((k) => k[g.keyColumn!] as Knex.Value);
       const updated = await trx(g.table).whereIn(g.keyColumn, ids).update(g.set);
-      if (updated !== ids.length) throw new Error(`table ${g.table}: ${updated} of ${ids.length} rows took their later values`);
+      if (updated !== ids.length)
+        throw new Error(`table ${g.table}: ${updated} of ${ids.length} rows took their later values`);
     }
   }
 }

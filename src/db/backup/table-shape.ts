@@ -55,8 +55,14 @@ async function describeColumns(db: Knex): Promise<Described[]> {
   if (client === 'sqlite') {
     const out: Described[] = [];
     for (const table of knownTables) {
-      const rows = (await db.raw(`PRAGMA table_xinfo(\`${table}\`)`)) as Array<{ name: string; type: string; pk: number; hidden: number }>;
-      for (const r of rows.filter((c) => c.hidden === 0)) out.push({ table, column: r.name, kind: sqliteKind(r.type), keyPos: r.pk });
+      const rows = (await db.raw(`PRAGMA table_xinfo(\`${table}\`)`)) as Array<{
+        name: string;
+        type: string;
+        pk: number;
+        hidden: number;
+      }>;
+      for (const r of rows.filter((c) => c.hidden === 0))
+        out.push({ table, column: r.name, kind: sqliteKind(r.type), keyPos: r.pk });
     }
     return out;
   }
@@ -95,7 +101,10 @@ export async function tableShapes(db: Knex): Promise<Map<string, TableShape>> {
   for (const table of knownTables) {
     const cols = described.filter((d) => d.table === table && !derivedColumns[table]?.includes(d.column));
     if (cols.length === 0) continue;
-    const key = cols.filter((c) => c.keyPos > 0).sort((a, b) => a.keyPos - b.keyPos).map((c) => c.column);
+    const key = cols
+      .filter((c) => c.keyPos > 0)
+      .sort((a, b) => a.keyPos - b.keyPos)
+      .map((c) => c.column);
     shapes.set(table, { table, columns: cols.map((c) => ({ name: c.column, kind: c.kind })), key });
   }
   return shapes;

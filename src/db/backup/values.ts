@@ -3,7 +3,8 @@ import type { ColumnKind } from './table-shape';
 /** SQLite keeps times as epoch milliseconds or as "YYYY-MM-DD HH:MM:SS" text in UTC. */
 function isoTime(value: unknown): string {
   if (value instanceof Date) return value.toISOString();
-  if (typeof value === 'number' || (typeof value === 'string' && /^\d+$/.test(value))) return new Date(Number(value)).toISOString();
+  if (typeof value === 'number' || (typeof value === 'string' && /^\d+$/.test(value)))
+    return new Date(Number(value)).toISOString();
   const s = String(value);
   const utc = /^\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}(:\d{2}(\.\d+)?)?$/.test(s) ? `${s.replace(' ', 'T')}Z` : s;
   const d = new Date(utc);
@@ -34,7 +35,13 @@ export function toPortable(kind: ColumnKind, value: unknown): unknown {
     case 'json':
       return typeof value === 'string' ? value : JSON.stringify(value);
     default:
-      return Buffer.isBuffer(value) ? value.toString('utf8') : typeof value === 'string' ? value : typeof value === 'object' ? JSON.stringify(value) : String(value);
+      return Buffer.isBuffer(value)
+        ? value.toString('utf8')
+        : typeof value === 'string'
+          ? value
+          : typeof value === 'object'
+            ? JSON.stringify(value)
+            : String(value);
   }
 }
 

@@ -4,7 +4,11 @@ import { isLanguage, type LanguageCode } from '../../i18n/i18n';
 import type { Services } from '../app-services';
 
 /** Who is making an administrative change, for the audit log. */
-export const adminActorOf = (req: Request): AdminActor => ({ id: req.user!.id, name: req.user!.name, ip: req.ip ?? null });
+export const adminActorOf = (req: Request): AdminActor => ({
+  id: req.user!.id,
+  name: req.user!.name,
+  ip: req.ip ?? null,
+});
 
 /** The help desk's default language: the one whose name every catalog entry must have. */
 export async function defaultLanguageOf(services: Services): Promise<LanguageCode> {
@@ -13,7 +17,8 @@ export async function defaultLanguageOf(services: Services): Promise<LanguageCod
 }
 
 /** The request body as a plain record (missing for an empty post). */
-export const formBody = (req: Request): Record<string, unknown> => (req.body && typeof req.body === 'object' ? (req.body as Record<string, unknown>) : {});
+export const formBody = (req: Request): Record<string, unknown> =>
+  req.body && typeof req.body === 'object' ? (req.body as Record<string, unknown>) : {};
 
 /** Keeps what was typed for the form shown again: strings, and lists of strings, only. */
 export function keptForm(body: Record<string, unknown>): Record<string, string | string[]> {

@@ -1,5 +1,11 @@
 import { Router, type Request, type Response } from 'express';
-import { createApiToken, expiryChoices, listApiTokens, revokeApiToken, seesAllTokens } from '../../api-tokens/api-tokens.service';
+import {
+  createApiToken,
+  expiryChoices,
+  listApiTokens,
+  revokeApiToken,
+  seesAllTokens,
+} from '../../api-tokens/api-tokens.service';
 import { ValidationError } from '../../errors';
 import type { Services } from '../app-services';
 import { requireCapability } from '../auth/guards';
@@ -13,7 +19,11 @@ export function apiTokenRoutes(services: Services): Router {
   const router = Router();
   router.use('/api-tokens', requireCapability('tickets.view'), requireRecentAuth(services.clock, '/admin/api-tokens'));
 
-  type Extra = { values?: Record<string, string>; errors?: Record<string, string>; created?: { token: string; name: string } };
+  type Extra = {
+    values?: Record<string, string>;
+    errors?: Record<string, string>;
+    created?: { token: string; name: string };
+  };
   async function render(req: Request, res: Response, extra: Extra = {}, status = 200) {
     const me = req.user!;
     // The page may carry a token in full: no copy of it may stay in any cache.
@@ -42,7 +52,12 @@ export function apiTokenRoutes(services: Services): Router {
       await render(req, res, { created: { token, name: record.name } }, 201);
     } catch (err) {
       if (!(err instanceof ValidationError)) throw err;
-      await render(req, res, { values: { name: text(body, 'name'), expires: text(body, 'expires') }, errors: err.details ?? {} }, 400);
+      await render(
+        req,
+        res,
+        { values: { name: text(body, 'name'), expires: text(body, 'expires') }, errors: err.details ?? {} },
+        400,
+      );
     }
   });
 

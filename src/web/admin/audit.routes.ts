@@ -9,7 +9,11 @@ export function auditRoutes(services: Services): Router {
   const router = Router();
   router.get('/audit', requireAdmin, async (req, res) => {
     const tz = effectiveZone(await services.settings.get('helpdesk.timezone'));
-    const page = await auditLogPage(services.db, req.query, { t: req.t, lang: String(res.locals.lang ?? 'en'), timeZone: tz });
+    const page = await auditLogPage(services.db, req.query, {
+      t: req.t,
+      lang: String(res.locals.lang ?? 'en'),
+      timeZone: tz,
+    });
     const params = new URLSearchParams(Object.entries(page.query).filter(([, v]) => v !== ''));
     const olderParams = new URLSearchParams(params);
     if (page.next) olderParams.set('before', page.next);

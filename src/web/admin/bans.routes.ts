@@ -14,7 +14,13 @@ export function banRoutes(services: Services): Router {
   const router = Router();
   router.use('/bans', requireCapability('bans.manage'));
 
-  async function render(req: Request, res: Response, values: Record<string, string>, errors: Record<string, string> = {}, status = 200) {
+  async function render(
+    req: Request,
+    res: Response,
+    values: Record<string, string>,
+    errors: Record<string, string> = {},
+    status = 200,
+  ) {
     res.status(status).render('admin/bans', {
       title: req.t('bans.title'),
       bans: await listBanDetails(services.db),
@@ -25,7 +31,13 @@ export function banRoutes(services: Services): Router {
   }
 
   // A prefilled form (e.g. from "ban this sender" on a ticket); nothing changes on GET.
-  router.get('/bans', (req, res) => render(req, res, { kind: ['email', 'domain', 'ip'].includes(text(req.query.kind)) ? text(req.query.kind) : 'email', value: text(req.query.value).slice(0, 191), reason: '' }));
+  router.get('/bans', (req, res) =>
+    render(req, res, {
+      kind: ['email', 'domain', 'ip'].includes(text(req.query.kind)) ? text(req.query.kind) : 'email',
+      value: text(req.query.value).slice(0, 191),
+      reason: '',
+    }),
+  );
 
   router.post('/bans', async (req, res) => {
     const body = (req.body ?? {}) as Record<string, unknown>;
@@ -33,7 +45,13 @@ export function banRoutes(services: Services): Router {
       await addBan(services.db, actorOf(req), body, services.clock.now());
     } catch (err) {
       if (!(err instanceof ValidationError)) throw err;
-      return render(req, res, { kind: text(body.kind), value: text(body.value), reason: text(body.reason) }, err.details ?? {}, 400);
+      return render(
+        req,
+        res,
+        { kind: text(body.kind), value: text(body.value), reason: text(body.reason) },
+        err.details ?? {},
+        400,
+      );
     }
     res.redirect(303, '/admin/bans?done=added');
   });

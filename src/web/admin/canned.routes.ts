@@ -12,7 +12,14 @@ const staffOf = (req: Request) => req.user!;
 export function cannedRoutes(services: Services): Router {
   const router = Router();
 
-  async function render(req: Request, res: Response, editing: Canned | null, values: Record<string, string>, errors: Record<string, string> = {}, status = 200) {
+  async function render(
+    req: Request,
+    res: Response,
+    editing: Canned | null,
+    values: Record<string, string>,
+    errors: Record<string, string> = {},
+    status = 200,
+  ) {
     const list = await listCanned(services.db, staffOf(req));
     res.status(status).render('admin/canned', {
       title: req.t('canned.title'),
@@ -38,7 +45,14 @@ export function cannedRoutes(services: Services): Router {
     } catch (err) {
       if (!(err instanceof ValidationError)) throw err;
       const editing = id === null ? null : await cannedForStaff(services.db, staffOf(req), id);
-      return render(req, res, editing, { title: text(body, 'title'), folder: text(body, 'folder'), body: text(body, 'body') }, err.details ?? {}, 400);
+      return render(
+        req,
+        res,
+        editing,
+        { title: text(body, 'title'), folder: text(body, 'folder'), body: text(body, 'body') },
+        err.details ?? {},
+        400,
+      );
     }
     res.redirect(303, '/admin/canned?done=saved');
   };

@@ -20,7 +20,10 @@ export function loginCodeRoutes(services: Services): Router {
     return p;
   }
   function render(res: Response, status: number, error: string | null) {
-    res.status(status).render('admin/login-code', { title: res.locals.t('twoFactor.login.title'), errors: error ? { code: error } : {} });
+    res.status(status).render('admin/login-code', {
+      title: res.locals.t('twoFactor.login.title'),
+      errors: error ? { code: error } : {},
+    });
   }
 
   router.get('/login/code', (req, res) => {
@@ -35,9 +38,15 @@ export function loginCodeRoutes(services: Services): Router {
     // The account's sessions ended after the password was accepted (password changed or reset,
     // deactivated): that password step no longer counts, and no code is used up on it.
     const row = await findStaffById(services.db, p.staffId);
-    if (!row?.is_active || !row.password_hash || !sessionStillValid(toStaff(row).sessionsValidAfter, p.at)) return res.redirect(303, '/admin/login');
+    if (!row?.is_active || !row.password_hash || !sessionStillValid(toStaff(row).sessionsValidAfter, p.at))
+      return res.redirect(303, '/admin/login');
     try {
-      await verifySecondFactor(deps, p.staffId, (req.body as Record<string, unknown> | undefined)?.code, req.ip ?? 'unknown');
+      await verifySecondFactor(
+        deps,
+        p.staffId,
+        (req.body as Record<string, unknown> | undefined)?.code,
+        req.ip ?? 'unknown',
+      );
     } catch (err) {
       if (err instanceof TooManyRequestsError) {
         res.set('Retry-After', String(err.retryAfterSeconds));

@@ -16,7 +16,12 @@ const loginForm = z.object({
 type LoginView = { email: string; next: string; signedOut?: boolean };
 
 function renderLogin(res: Response, status: number, values: LoginView, error?: string) {
-  res.status(status).render('admin/login', { title: res.locals.t('login.title'), values, signedOut: values.signedOut ?? false, error: error ?? null });
+  res.status(status).render('admin/login', {
+    title: res.locals.t('login.title'),
+    values,
+    signedOut: values.signedOut ?? false,
+    error: error ?? null,
+  });
 }
 
 /** /admin/login and /admin/logout. Sign-in regenerates the session id (passport does). */
@@ -25,7 +30,11 @@ export function loginRoutes(deps: AppDeps, passport: StaffPassport): Router {
 
   router.get('/login', (req, res) => {
     if (req.user) return res.redirect(303, localPathOr(req.query.next, '/admin'));
-    renderLogin(res, 200, { email: '', next: localPathOr(req.query.next, ''), signedOut: req.query.signed_out === '1' });
+    renderLogin(res, 200, {
+      email: '',
+      next: localPathOr(req.query.next, ''),
+      signedOut: req.query.signed_out === '1',
+    });
   });
 
   router.post('/login', (req: Request, res: Response, next: NextFunction) => {

@@ -1,5 +1,12 @@
 import { Router, type Request } from 'express';
-import { inboundMailDetail, inboundMailPage, inboundMailRaw, discardFailedInbound, retryFailedInbound, type StaffAuditActor } from '../../mail-intake/inbound-staff.service';
+import {
+  inboundMailDetail,
+  inboundMailPage,
+  inboundMailRaw,
+  discardFailedInbound,
+  retryFailedInbound,
+  type StaffAuditActor,
+} from '../../mail-intake/inbound-staff.service';
 import { effectiveZone } from '../../tickets/zoned-time';
 import type { Services } from '../app-services';
 import { requireAdmin } from '../auth/guards';
@@ -22,13 +29,17 @@ export function mailInboundRoutes(services: Services): Router {
   router.get('/mail/inbound', async (req, res) => {
     const page = await inboundMailPage(services.db, req.query);
     const tz = effectiveZone(await services.settings.get('helpdesk.timezone'));
-    const done = typeof req.query.done === 'string' && ['discarded', ...outcomes].includes(req.query.done) ? req.query.done : null;
+    const done =
+      typeof req.query.done === 'string' && ['discarded', ...outcomes].includes(req.query.done) ? req.query.done : null;
     res.render('admin/mail-inbound', {
       title: req.t('mailInbox.title'),
       ...page,
       tz,
       notice: done ? `mailInbox.done.${done}` : null,
-      doneTicket: done && typeof req.query.ticket === 'string' && /^\d{1,9}$/.test(req.query.ticket) ? Number(req.query.ticket) : null,
+      doneTicket:
+        done && typeof req.query.ticket === 'string' && /^\d{1,9}$/.test(req.query.ticket)
+          ? Number(req.query.ticket)
+          : null,
       newestHref: `/admin/mail/inbound?status=${page.status}`,
       olderHref: page.next ? `/admin/mail/inbound?status=${page.status}&before=${page.next}` : null,
     });
@@ -36,7 +47,10 @@ export function mailInboundRoutes(services: Services): Router {
 
   router.get('/mail/inbound/:id', async (req, res) => {
     const remoteImages = wantsRemoteImages(req.query);
-    const { row, original } = await inboundMailDetail(services, idParam(req.params.id), { remoteImages, imageWord: req.t('mailOriginal.image') });
+    const { row, original } = await inboundMailDetail(services, idParam(req.params.id), {
+      remoteImages,
+      imageWord: req.t('mailOriginal.image'),
+    });
     allowRemoteImages(res, remoteImages);
     res.render('admin/mail-inbound-detail', {
       title: req.t('mailInbox.detailTitle'),

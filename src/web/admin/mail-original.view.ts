@@ -8,7 +8,8 @@ import type { Response } from 'express';
 export function allowRemoteImages(res: Response, remoteImages: boolean): void {
   if (!remoteImages) return;
   const policy = res.getHeader('Content-Security-Policy');
-  if (typeof policy === 'string') res.setHeader('Content-Security-Policy', policy.replace(/img-src ([^;]*)/, 'img-src $1 https: http:'));
+  if (typeof policy === 'string')
+    res.setHeader('Content-Security-Policy', policy.replace(/img-src ([^;]*)/, 'img-src $1 https: http:'));
 }
 
 /** The raw mail as a download, never shown inline nor sniffed. */
@@ -22,4 +23,5 @@ export function sendRawMail(res: Response, raw: Buffer, name: string): void {
 }
 
 /** ?images=remote: the person asked to see the mail's remote images. */
-export const wantsRemoteImages = (query: unknown): boolean => typeof query === 'object' && query !== null && (query as Record<string, unknown>).images === 'remote';
+export const wantsRemoteImages = (query: unknown): boolean =>
+  typeof query === 'object' && query !== null && (query as Record<string, unknown>).images === 'remote';

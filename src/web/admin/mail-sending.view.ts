@@ -26,7 +26,11 @@ export function queuedMailNotice(key: string, status: SendingStatus): string {
  * "Your reply …": what happened to the customer's mail of the latest message, read from its
  * delivery state. Only a mail an SMTP server accepted is called sent.
  */
-export function replyNotice(deliveries: Map<number, DeliveryState[]> | undefined, latestMessageId: number | undefined, status: SendingStatus): string {
+export function replyNotice(
+  deliveries: Map<number, DeliveryState[]> | undefined,
+  latestMessageId: number | undefined,
+  status: SendingStatus,
+): string {
   const mails = latestMessageId === undefined ? undefined : deliveries?.get(latestMessageId);
   const kind = mails?.[0]?.kind;
   if (!kind) return 'staffTicket.done.repliedNoMail';
@@ -37,7 +41,12 @@ export function replyNotice(deliveries: Map<number, DeliveryState[]> | undefined
 }
 
 /** The ticket page's `?done=` notice; the two about mail say what happened to it. */
-export function ticketDoneNotice(done: string | null, deliveries: Map<number, DeliveryState[]> | undefined, latestReplyId: number | undefined, status: SendingStatus): string | null {
+export function ticketDoneNotice(
+  done: string | null,
+  deliveries: Map<number, DeliveryState[]> | undefined,
+  latestReplyId: number | undefined,
+  status: SendingStatus,
+): string | null {
   if (done === 'replied') return replyNotice(deliveries, latestReplyId, status);
   if (done === 'mailresent') return queuedMailNotice('staffTicket.done.mailresent', status);
   return done ? `staffTicket.done.${done}` : null;

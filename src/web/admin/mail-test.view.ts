@@ -7,7 +7,13 @@ import type { Settings } from '../../settings/settings.schema';
  * of our own for that class of code. Nothing the peer sent is shown as it is: the button must
  * not turn into a way to read what any host:port answers.
  */
-export type TestView = { ok: boolean; message: string; vars: Record<string, string>; detail: string | null; reply: (SmtpReply & { meaning: string }) | null };
+export type TestView = {
+  ok: boolean;
+  message: string;
+  vars: Record<string, string>;
+  detail: string | null;
+  reply: (SmtpReply & { meaning: string }) | null;
+};
 
 function replyView(response: string | null): TestView['reply'] {
   const reply = smtpReplyOf(response);
@@ -20,10 +26,28 @@ export function describeTest(result: TestMailResult, settings: Settings, to: str
   const outcome = result.outcome;
   if (outcome?.status === 'sent') {
     const logged = settings['mail.transport'] === 'log';
-    return { ok: true, message: logged ? 'mailSettings.test.logged' : 'mailSettings.test.sent', vars: where, detail: null, reply: logged ? null : replyView(outcome.response) };
+    return {
+      ok: true,
+      message: logged ? 'mailSettings.test.logged' : 'mailSettings.test.sent',
+      vars: where,
+      detail: null,
+      reply: logged ? null : replyView(outcome.response),
+    };
   }
   if (outcome?.status === 'failed' || outcome?.status === 'deferred') {
-    return { ok: false, message: 'mailSettings.test.failed', vars: where, detail: `mailSettings.problem.${outcome.failure.problem}`, reply: replyView(outcome.failure.response) };
+    return {
+      ok: false,
+      message: 'mailSettings.test.failed',
+      vars: where,
+      detail: `mailSettings.problem.${outcome.failure.problem}`,
+      reply: replyView(outcome.failure.response),
+    };
   }
-  return { ok: false, message: 'mailSettings.test.failed', vars: where, detail: 'mailSettings.problem.other', reply: null };
+  return {
+    ok: false,
+    message: 'mailSettings.test.failed',
+    vars: where,
+    detail: 'mailSettings.problem.other',
+    reply: null,
+  };
 }

@@ -15,8 +15,18 @@ export type ConnectionTestView = {
 };
 
 /** `passwordTyped`: the password came from the form (it is not shown again: to save, type it again). */
-export function describeConnectionTest(result: ConnectionTest, form: Record<string, string>, passwordTyped: boolean): ConnectionTestView {
-  const vars = { host: form.host ?? '', port: form.port ?? '', user: form.username ?? '', folder: form.protocol === 'pop3' ? 'INBOX' : form.folder || 'INBOX', moveTo: form.move_to ?? '' };
+export function describeConnectionTest(
+  result: ConnectionTest,
+  form: Record<string, string>,
+  passwordTyped: boolean,
+): ConnectionTestView {
+  const vars = {
+    host: form.host ?? '',
+    port: form.port ?? '',
+    user: form.username ?? '',
+    folder: form.protocol === 'pop3' ? 'INBOX' : form.folder || 'INBOX',
+    moveTo: form.move_to ?? '',
+  };
   if (result.ok) {
     return {
       ok: true,
@@ -24,13 +34,37 @@ export function describeConnectionTest(result: ConnectionTest, form: Record<stri
       vars: { ...vars, count: result.messages },
       detail: null,
       serverText: null,
-      warning: result.moveFolderMissing ? 'mailboxes.test.moveFolderMissing' : passwordTyped ? 'mailboxes.test.retypePassword' : null,
+      warning: result.moveFolderMissing
+        ? 'mailboxes.test.moveFolderMissing'
+        : passwordTyped
+          ? 'mailboxes.test.retypePassword'
+          : null,
     };
   }
-  return { ok: false, message: 'mailboxes.test.failed', vars, detail: `mailboxes.problem.${result.problem}`, serverText: result.serverText, warning: null };
+  return {
+    ok: false,
+    message: 'mailboxes.test.failed',
+    vars,
+    detail: `mailboxes.problem.${result.problem}`,
+    serverText: result.serverText,
+    warning: null,
+  };
 }
 
-const knownProblems = ['refused', 'dns', 'timeout', 'tls', 'protocol', 'auth', 'folder', 'move_folder', 'other', 'database', 'action', 'too_big'];
+const knownProblems = [
+  'refused',
+  'dns',
+  'timeout',
+  'tls',
+  'protocol',
+  'auth',
+  'folder',
+  'move_folder',
+  'other',
+  'database',
+  'action',
+  'too_big',
+];
 
 /** mailboxes.last_error ("<problem>: <detail>") for the list: the problem in words, and the detail. */
 export function describeLastError(lastError: string | null): { problem: string; detail: string | null } | null {

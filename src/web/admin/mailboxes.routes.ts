@@ -4,7 +4,14 @@ import { ValidationError } from '../../errors';
 import { fetchPolicy } from '../../jobs/mail-fetch';
 import { inboundMailActive } from '../../mail/inbound';
 import { listMailboxes, type MailboxRow } from '../../mailboxes/mailboxes.repo';
-import { howMailboxIsRead, mailboxForAdmin, mailboxFormValues, removeMailbox, saveMailbox, testMailboxForm } from '../../mailboxes/mailboxes.service';
+import {
+  howMailboxIsRead,
+  mailboxForAdmin,
+  mailboxFormValues,
+  removeMailbox,
+  saveMailbox,
+  testMailboxForm,
+} from '../../mailboxes/mailboxes.service';
 import { listPriorities } from '../../tickets/statuses.repo';
 import type { Services } from '../app-services';
 import { requireAdmin } from '../auth/guards';
@@ -26,15 +33,33 @@ export function mailboxRoutes(services: Services): Router {
     const now = services.clock.now();
     res.render('admin/mailboxes', {
       title: req.t('mailboxes.title'),
-      boxes: boxes.map((b) => ({ ...b, lastErrorView: describeLastError(b.last_error), reading: howMailboxIsRead(b, now) })),
+      boxes: boxes.map((b) => ({
+        ...b,
+        lastErrorView: describeLastError(b.last_error),
+        reading: howMailboxIsRead(b, now),
+      })),
       pollSeconds: Math.round(fetchPolicy.intervalMs / 1000),
       repliesInvited: inboundMailActive(settings),
-      notice: typeof req.query.done === 'string' && ['saved', 'deleted'].includes(req.query.done) ? `mailboxes.done.${req.query.done}` : null,
+      notice:
+        typeof req.query.done === 'string' && ['saved', 'deleted'].includes(req.query.done)
+          ? `mailboxes.done.${req.query.done}`
+          : null,
     });
   });
 
-  async function renderForm(req: Request, res: Response, editing: MailboxRow | null, values: Record<string, string>, errors: Record<string, string> = {}, status = 200, test: ConnectionTestView | null = null) {
-    const [categories, priorities] = await Promise.all([listActiveCategories(services.db), listPriorities(services.db)]);
+  async function renderForm(
+    req: Request,
+    res: Response,
+    editing: MailboxRow | null,
+    values: Record<string, string>,
+    errors: Record<string, string> = {},
+    status = 200,
+    test: ConnectionTestView | null = null,
+  ) {
+    const [categories, priorities] = await Promise.all([
+      listActiveCategories(services.db),
+      listPriorities(services.db),
+    ]);
     res.status(status).render('admin/mailbox', {
       title: editing ? req.t('mailboxes.editTitle') : req.t('mailboxes.newTitle'),
       editing,
@@ -67,7 +92,15 @@ export function mailboxRoutes(services: Services): Router {
     if (body.intent === 'test') {
       try {
         const result = await testMailboxForm(services.db, signing, editing?.id ?? null, body);
-        return renderForm(req, res, editing, values, {}, 200, describeConnectionTest(result, values, typeof body.password === 'string' && body.password !== ''));
+        return renderForm(
+          req,
+          res,
+          editing,
+          values,
+          {},
+          200,
+          describeConnectionTest(result, values, typeof body.password === 'string' && body.password !== ''),
+        );
       } catch (err) {
         if (!(err instanceof ValidationError)) throw err;
         return renderForm(req, res, editing, values, err.details ?? {}, 400);

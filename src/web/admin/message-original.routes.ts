@@ -26,7 +26,13 @@ export function messageOriginalRoutes(services: Services): Router {
 
   router.get('/tickets/:id/messages/:messageId/original', async (req, res) => {
     const remoteImages = wantsRemoteImages(req.query);
-    const { ticket, original } = await messageOriginal(services, req.user!, idParam(req.params.id), idParam(req.params.messageId), { remoteImages, imageWord: req.t('mailOriginal.image') });
+    const { ticket, original } = await messageOriginal(
+      services,
+      req.user!,
+      idParam(req.params.id),
+      idParam(req.params.messageId),
+      { remoteImages, imageWord: req.t('mailOriginal.image') },
+    );
     allowRemoteImages(res, remoteImages);
     res.render('admin/message-original', {
       title: req.t('mailOriginal.title'),
@@ -41,7 +47,9 @@ export function messageOriginalRoutes(services: Services): Router {
 
   router.get('/tickets/:id/messages/:messageId/original.eml', async (req, res) => {
     const messageId = idParam(req.params.messageId);
-    const { raw } = await messageOriginal(services, req.user!, idParam(req.params.id), messageId, { remoteImages: false });
+    const { raw } = await messageOriginal(services, req.user!, idParam(req.params.id), messageId, {
+      remoteImages: false,
+    });
     sendRawMail(res, raw, `message-${messageId}.eml`);
   });
   return router;

@@ -1,6 +1,14 @@
 import { Router, type Request, type Response } from 'express';
 import { NotFoundError, ValidationError } from '../../errors';
-import { anonymizeCustomer, anonymizeTicket, customerOverview, deleteCustomer, exportCustomer, searchCustomers, type PrivacyActor } from '../../privacy/privacy.service';
+import {
+  anonymizeCustomer,
+  anonymizeTicket,
+  customerOverview,
+  deleteCustomer,
+  exportCustomer,
+  searchCustomers,
+  type PrivacyActor,
+} from '../../privacy/privacy.service';
 import { formatTrackingId } from '../../tickets/tracking-id';
 import type { Services } from '../app-services';
 import { requireAdmin } from '../auth/guards';
@@ -15,14 +23,28 @@ export function privacyRoutes(services: Services): Router {
 
   router.get('/customers', async (req, res) => {
     const q = typeof req.query.q === 'string' ? req.query.q.slice(0, 191) : '';
-    res.render('admin/customers', { title: req.t('privacy.title'), q, results: q ? await searchCustomers(services.db, q) : null, notice: req.query.done === 'deleted' ? 'privacy.done.deleted' : null });
+    res.render('admin/customers', {
+      title: req.t('privacy.title'),
+      q,
+      results: q ? await searchCustomers(services.db, q) : null,
+      notice: req.query.done === 'deleted' ? 'privacy.done.deleted' : null,
+    });
   });
 
   async function renderCustomer(req: Request, res: Response, errors: Record<string, string> = {}, status = 200) {
     const overview = await customerOverview(services.db, idParam(req.params.id));
-    const done = typeof req.query.done === 'string' && ['anonymized', 'ticketAnonymized'].includes(req.query.done) ? `privacy.done.${req.query.done}` : null;
+    const done =
+      typeof req.query.done === 'string' && ['anonymized', 'ticketAnonymized'].includes(req.query.done)
+        ? `privacy.done.${req.query.done}`
+        : null;
     const tickets = overview.tickets.map((t) => ({ ...t, trackingLabel: formatTrackingId(t.trackingId) }));
-    res.status(status).render('admin/customer', { title: overview.customer.name, customer: overview.customer, tickets, errors, notice: done });
+    res.status(status).render('admin/customer', {
+      title: overview.customer.name,
+      customer: overview.customer,
+      tickets,
+      errors,
+      notice: done,
+    });
   }
   router.get('/customers/:id', (req, res) => renderCustomer(req, res));
 
@@ -35,7 +57,8 @@ export function privacyRoutes(services: Services): Router {
 
   // Irreversible actions ask for a ticked confirmation, so a stray click changes nothing.
   const confirmed = async (req: Request, res: Response, action: () => Promise<void>, done: string) => {
-    if ((req.body as Record<string, unknown> | undefined)?.confirm !== 'yes') return renderCustomer(req, res, { confirm: 'privacy.errors.confirm' }, 400);
+    if ((req.body as Record<string, unknown> | undefined)?.confirm !== 'yes')
+      return renderCustomer(req, res, { confirm: 'privacy.errors.confirm' }, 400);
     try {
       await action();
     } catch (err) {
@@ -45,9 +68,21 @@ export function privacyRoutes(services: Services): Router {
     res.redirect(303, done);
   };
   router.post('/customers/:id/anonymize', (req, res) =>
-    confirmed(req, res, () => anonymizeCustomer(services, actorOf(req), idParam(req.params.id)), `/admin/customers/${idParam(req.params.id)}?done=anonymized`),
+    confirmed(
+      req,
+      res,
+      () => anonymizeCustomer(services, actorOf(req), idParam(req.params.id)),
+      `/admin/customers/${idParam(req.params.id)}?done=anonymized`,
+    ),
   );
-  router.post('/customers/:id/delete', (req, res) => confirmed(req, res, () => deleteCustomer(services, actorOf(req), idParam(req.params.id)), '/admin/customers?done=deleted'));
+  router.post('/customers/:id/delete', (req, res) =>
+    confirmed(
+      req,
+      res,
+      () => deleteCustomer(services, actorOf(req), idParam(req.params.id)),
+      '/admin/customers?done=deleted',
+    ),
+  );
   router.post('/customers/:id/tickets/:ticketId/anonymize', async (req, res) => {
     // Any ticket of theirs, also one older than the page lists.
     try {

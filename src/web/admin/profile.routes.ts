@@ -9,15 +9,29 @@ import { keepCurrentSession } from '../auth/passport';
 import { markAuthConfirmed } from '../auth/recent-auth';
 
 type Form = 'details' | 'notifications' | 'password';
-const notices = new Set(['details', 'notifications', 'password', 'passwordTokens', 'twoFactorOn', 'twoFactorOff', 'replyAddresses']);
-const text = (body: Record<string, unknown>, k: string) => (typeof body[k] === 'string' ? (body[k] as string).slice(0, 5000) : '');
+const notices = new Set([
+  'details',
+  'notifications',
+  'password',
+  'passwordTokens',
+  'twoFactorOn',
+  'twoFactorOff',
+  'replyAddresses',
+]);
+const text = (body: Record<string, unknown>, k: string) =>
+  typeof body[k] === 'string' ? (body[k] as string).slice(0, 5000) : '';
 
 /** /admin/profile: the signed-in staff member's own details, notifications and password. */
 export function profileRoutes(services: Services): Router {
   const router = Router();
   const me = (req: Request) => ({ id: req.user!.id, name: req.user!.name, email: req.user!.email });
 
-  async function render(req: Request, res: Response, failed?: { form: Form; errors: Record<string, string>; values: Record<string, unknown> }, status = 200) {
+  async function render(
+    req: Request,
+    res: Response,
+    failed?: { form: Form; errors: Record<string, string>; values: Record<string, unknown> },
+    status = 200,
+  ) {
     const profile = await profileOf(services.db, req.user!.id);
     const done = typeof req.query.done === 'string' && notices.has(req.query.done) ? req.query.done : null;
     res.status(status).render('admin/profile', {
@@ -45,7 +59,16 @@ export function profileRoutes(services: Services): Router {
       res.redirect(303, `/admin/profile?done=details&lang=${saved.language}`);
     } catch (err) {
       if (!(err instanceof ValidationError)) throw err;
-      await render(req, res, { form: 'details', errors: err.details ?? {}, values: { name: text(body, 'name'), signature: text(body, 'signature'), language: text(body, 'language') } }, 400);
+      await render(
+        req,
+        res,
+        {
+          form: 'details',
+          errors: err.details ?? {},
+          values: { name: text(body, 'name'), signature: text(body, 'signature'), language: text(body, 'language') },
+        },
+        400,
+      );
     }
   });
 
@@ -62,7 +85,12 @@ export function profileRoutes(services: Services): Router {
 
   router.post('/profile/password', async (req, res, next) => {
     try {
-      const { validAfter, tokensRevoked } = await changePassword(services, me(req), req.body ?? {}, req.ip ?? 'unknown');
+      const { validAfter, tokensRevoked } = await changePassword(
+        services,
+        me(req),
+        req.body ?? {},
+        req.ip ?? 'unknown',
+      );
       // Every other session of the account is over; this one stays, under a new id.
       keepCurrentSession(req, validAfter);
       req.logIn(req.user!, { session: true, keepSessionInfo: true }, (err) => {
@@ -72,9 +100,19 @@ export function profileRoutes(services: Services): Router {
       });
     } catch (err) {
       if (err instanceof TooManyRequestsError) res.set('Retry-After', String(err.retryAfterSeconds));
-      const errors = err instanceof ValidationError ? err.details : err instanceof TooManyRequestsError ? { current_password: 'profile.error.throttled' } : null;
+      const errors =
+        err instanceof ValidationError
+          ? err.details
+          : err instanceof TooManyRequestsError
+            ? { current_password: 'profile.error.throttled' }
+            : null;
       if (!errors) throw err;
-      await render(req, res, { form: 'password', errors, values: { revoke_tokens: text(req.body ?? {}, 'revoke_tokens') } }, err instanceof TooManyRequestsError ? 429 : 400);
+      await render(
+        req,
+        res,
+        { form: 'password', errors, values: { revoke_tokens: text(req.body ?? {}, 'revoke_tokens') } },
+        err instanceof TooManyRequestsError ? 429 : 400,
+      );
     }
   });
 

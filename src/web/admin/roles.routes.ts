@@ -9,12 +9,20 @@ import { requireAdmin } from '../auth/guards';
 import { requireRecentAuth } from '../auth/recent-auth';
 import { idParam } from '../params';
 
-export const adminActorOf = (req: Request): AdminActor => ({ id: req.user!.id, name: req.user!.name, ip: req.ip ?? '', isAdmin: req.user!.isAdmin, capabilities: req.user!.capabilities });
+export const adminActorOf = (req: Request): AdminActor => ({
+  id: req.user!.id,
+  name: req.user!.name,
+  ip: req.ip ?? '',
+  isAdmin: req.user!.isAdmin,
+  capabilities: req.user!.capabilities,
+});
 
 type Values = { name: string; capabilities: string[] };
 const valuesOf = (body: Record<string, unknown>): Values => ({
   name: typeof body.name === 'string' ? body.name.slice(0, 500) : '',
-  capabilities: (Array.isArray(body.capabilities) ? body.capabilities : [body.capabilities]).filter((c): c is string => typeof c === 'string'),
+  capabilities: (Array.isArray(body.capabilities) ? body.capabilities : [body.capabilities]).filter(
+    (c): c is string => typeof c === 'string',
+  ),
 });
 
 /**
@@ -26,21 +34,37 @@ export function rolesRoutes(services: Services): Router {
   const router = Router();
   router.use('/roles', requireAdmin, requireRecentAuth(services.clock, '/admin/roles'));
 
-  async function render(req: Request, res: Response, editing: Role | null, values: Values, errors: Record<string, string> = {}, status = 200, problem: string | null = null) {
+  async function render(
+    req: Request,
+    res: Response,
+    editing: Role | null,
+    values: Values,
+    errors: Record<string, string> = {},
+    status = 200,
+    problem: string | null = null,
+  ) {
     res.status(status).render('admin/roles', {
       title: req.t('roles.title'),
       // Capabilities of features not built yet are neither offered nor listed (stored ones are kept).
-      roles: (await listRoles(services.db)).map((r) => ({ ...r, capabilities: r.capabilities.filter(isCapabilityOffered) })),
+      roles: (await listRoles(services.db)).map((r) => ({
+        ...r,
+        capabilities: r.capabilities.filter(isCapabilityOffered),
+      })),
       allCapabilities: capabilities.filter(isCapabilityOffered),
       editing,
       values,
       errors,
       problem,
-      notice: typeof req.query.done === 'string' && ['saved', 'deleted'].includes(req.query.done) ? `roles.done.${req.query.done}` : null,
+      notice:
+        typeof req.query.done === 'string' && ['saved', 'deleted'].includes(req.query.done)
+          ? `roles.done.${req.query.done}`
+          : null,
     });
   }
 
-  router.get('/roles', (req, res) => render(req, res, null, { name: '', capabilities: ['tickets.view', 'tickets.reply'] }));
+  router.get('/roles', (req, res) =>
+    render(req, res, null, { name: '', capabilities: ['tickets.view', 'tickets.reply'] }),
+  );
   router.get('/roles/:id', async (req, res) => {
     const role = await roleById(services.db, idParam(req.params.id));
     await render(req, res, role, { name: role.name, capabilities: role.capabilities });

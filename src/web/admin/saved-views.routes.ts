@@ -1,6 +1,13 @@
 import { Router, type Request, type Response } from 'express';
 import { ValidationError } from '../../errors';
-import { canShareViews, removeView, renameView, saveView, viewForStaff, viewHref } from '../../saved-views/saved-views.service';
+import {
+  canShareViews,
+  removeView,
+  renameView,
+  saveView,
+  viewForStaff,
+  viewHref,
+} from '../../saved-views/saved-views.service';
 import type { Services } from '../app-services';
 import { idParam } from '../params';
 
@@ -11,8 +18,24 @@ export function savedViewRoutes(services: Services): Router {
   const router = Router();
 
   /** The view's own page: its form with errors beside the fields (the list's small form has no room for them). */
-  function formPage(req: Request, res: Response, page: { mode: 'save' | 'edit'; id?: number; name: string; shared: boolean; query: string; errors: Record<string, string> }, status = 200) {
-    res.status(status).render('admin/saved-view', { title: req.t(page.mode === 'save' ? 'savedViews.saveTitle' : 'savedViews.editTitle'), ...page, mayShare: canShareViews(req.user!) });
+  function formPage(
+    req: Request,
+    res: Response,
+    page: {
+      mode: 'save' | 'edit';
+      id?: number;
+      name: string;
+      shared: boolean;
+      query: string;
+      errors: Record<string, string>;
+    },
+    status = 200,
+  ) {
+    res.status(status).render('admin/saved-view', {
+      title: req.t(page.mode === 'save' ? 'savedViews.saveTitle' : 'savedViews.editTitle'),
+      ...page,
+      mayShare: canShareViews(req.user!),
+    });
   }
 
   router.post('/tickets/views', async (req, res) => {
@@ -23,13 +46,31 @@ export function savedViewRoutes(services: Services): Router {
     } catch (err) {
       if (!(err instanceof ValidationError)) throw err;
       const text = (k: string) => (typeof body[k] === 'string' ? (body[k] as string).slice(0, 4000) : '');
-      formPage(req, res, { mode: 'save', name: text('name').slice(0, 200), shared: body.shared === 'yes', query: text('query'), errors: err.details ?? {} }, 400);
+      formPage(
+        req,
+        res,
+        {
+          mode: 'save',
+          name: text('name').slice(0, 200),
+          shared: body.shared === 'yes',
+          query: text('query'),
+          errors: err.details ?? {},
+        },
+        400,
+      );
     }
   });
 
   router.get('/tickets/views/:id', async (req, res) => {
     const view = await viewForStaff(services.db, req.user!, idOf(req));
-    formPage(req, res, { mode: 'edit', id: view.id, name: view.name, shared: view.shared, query: view.query, errors: {} });
+    formPage(req, res, {
+      mode: 'edit',
+      id: view.id,
+      name: view.name,
+      shared: view.shared,
+      query: view.query,
+      errors: {},
+    });
   });
 
   router.post('/tickets/views/:id/rename', async (req, res) => {
@@ -39,7 +80,12 @@ export function savedViewRoutes(services: Services): Router {
     } catch (err) {
       if (!(err instanceof ValidationError)) throw err;
       const name = typeof req.body?.name === 'string' ? req.body.name.slice(0, 200) : '';
-      return formPage(req, res, { mode: 'edit', id: view.id, name, shared: view.shared, query: view.query, errors: err.details ?? {} }, 400);
+      return formPage(
+        req,
+        res,
+        { mode: 'edit', id: view.id, name, shared: view.shared, query: view.query, errors: err.details ?? {} },
+        400,
+      );
     }
     res.redirect(303, `${viewHref(view)}&done=viewrenamed`);
   });

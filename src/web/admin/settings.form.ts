@@ -1,7 +1,15 @@
 import { z } from 'zod';
 import { isSettingInUse } from '../../features/not-built';
 import { languages } from '../../i18n/i18n';
-import { adminOnlySettingKeys, secretSettingKeys, settingDefinitions, settingGroups, type SettingGroup, type SettingKey, type Settings } from '../../settings/settings.schema';
+import {
+  adminOnlySettingKeys,
+  secretSettingKeys,
+  settingDefinitions,
+  settingGroups,
+  type SettingGroup,
+  type SettingKey,
+  type Settings,
+} from '../../settings/settings.schema';
 
 /**
  * The settings pages' form, drawn from the settings registry: each key's input type follows its
@@ -27,7 +35,10 @@ const kindOverrides: Partial<Record<SettingKey, FieldKind>> = {
 };
 
 /** Secrets that are only kept while the account they belong to is set. */
-const secretOwners: Partial<Record<SettingKey, SettingKey>> = { 'mail.smtpPassword': 'mail.smtpUser', 'fetch.password': 'fetch.user' };
+const secretOwners: Partial<Record<SettingKey, SettingKey>> = {
+  'mail.smtpPassword': 'mail.smtpUser',
+  'fetch.password': 'fetch.user',
+};
 
 /** Errors that say more than "enter a valid value" for a key. */
 const keyErrors: Partial<Record<SettingKey, string>> = {
@@ -45,19 +56,34 @@ export function timeZones(): string[] {
 }
 
 function specOf(key: SettingKey): FieldSpec {
-  const { schema, fallback } = settingDefinitions[key] as { schema: { options?: unknown; minValue?: number | null; maxValue?: number | null }; fallback: unknown };
+  const { schema, fallback } = settingDefinitions[key] as {
+    schema: { options?: unknown; minValue?: number | null; maxValue?: number | null };
+    fallback: unknown;
+  };
   const base = { key, id: fieldId(key) };
-  if (key === 'helpdesk.language') return { ...base, kind: 'select', options: languages.map((l) => ({ value: l.code, label: l.name })) };
+  if (key === 'helpdesk.language')
+    return { ...base, kind: 'select', options: languages.map((l) => ({ value: l.code, label: l.name })) };
   // Date formats are shown as an example date, the same in every language.
-  if (key === 'helpdesk.dateFormat') return { ...base, kind: 'select', options: (schema.options as string[]).map((f) => ({ value: f, label: f.replace('YYYY', '2026').replace('MM', '03').replace('DD', '31') })) };
-  if (key === 'helpdesk.timezone') return { ...base, kind: 'select', options: timeZones().map((z) => ({ value: z, label: z })) };
+  if (key === 'helpdesk.dateFormat')
+    return {
+      ...base,
+      kind: 'select',
+      options: (schema.options as string[]).map((f) => ({
+        value: f,
+        label: f.replace('YYYY', '2026').replace('MM', '03').replace('DD', '31'),
+      })),
+    };
+  if (key === 'helpdesk.timezone')
+    return { ...base, kind: 'select', options: timeZones().map((z) => ({ value: z, label: z })) };
   if (secretSettingKeys.includes(key)) return { ...base, kind: 'password' };
   if (kindOverrides[key]) return { ...base, kind: kindOverrides[key] };
   if (typeof fallback === 'boolean') return { ...base, kind: 'checkbox' };
-  if (typeof fallback === 'number') return { ...base, kind: 'number', min: schema.minValue ?? undefined, max: schema.maxValue ?? undefined };
+  if (typeof fallback === 'number')
+    return { ...base, kind: 'number', min: schema.minValue ?? undefined, max: schema.maxValue ?? undefined };
   if (Array.isArray(fallback)) return { ...base, kind: 'list' };
   const options = schema.options;
-  if (Array.isArray(options) && options.every((o) => typeof o === 'string')) return { ...base, kind: 'select', options: options.map((o: string) => ({ value: o, label: null })) };
+  if (Array.isArray(options) && options.every((o) => typeof o === 'string'))
+    return { ...base, kind: 'select', options: options.map((o: string) => ({ value: o, label: null })) };
   return { ...base, kind: 'text' };
 }
 
@@ -68,17 +94,22 @@ function specOf(key: SettingKey): FieldSpec {
  */
 export function fieldsOf(group: SettingGroup, forAdmin = true): FieldSpec[] {
   return (Object.keys(settingDefinitions) as SettingKey[])
-    .filter((k) => settingDefinitions[k].group === group && isSettingInUse(k) && (forAdmin || !adminOnlySettingKeys.includes(k)))
+    .filter(
+      (k) =>
+        settingDefinitions[k].group === group && isSettingInUse(k) && (forAdmin || !adminOnlySettingKeys.includes(k)),
+    )
     .map(specOf);
 }
 
 /** Whether a tab holds settings that only administrators change. */
-export const hasAdminOnlySettings = (group: SettingGroup) => adminOnlySettingKeys.some((k) => settingDefinitions[k].group === group);
+export const hasAdminOnlySettings = (group: SettingGroup) =>
+  adminOnlySettingKeys.some((k) => settingDefinitions[k].group === group);
 
 /** The tabs with a setting in use (a tab of a feature not built yet is not shown). */
 export const shownSettingGroups: readonly SettingGroup[] = settingGroups.filter((g) => fieldsOf(g).length > 0);
 
-export const isSettingGroup = (value: unknown): value is SettingGroup => typeof value === 'string' && (shownSettingGroups as readonly string[]).includes(value);
+export const isSettingGroup = (value: unknown): value is SettingGroup =>
+  typeof value === 'string' && (shownSettingGroups as readonly string[]).includes(value);
 
 /** What the form shows for a value (typed text, a ticked box); secrets are never sent back. */
 export function displayValue(spec: FieldSpec, value: unknown): string | boolean {
@@ -88,17 +119,28 @@ export function displayValue(spec: FieldSpec, value: unknown): string | boolean 
   return String(value ?? '');
 }
 
-export const formValuesOf = (group: SettingGroup, settings: Settings) => Object.fromEntries(fieldsOf(group).map((f) => [f.id, displayValue(f, settings[f.key])]));
+export const formValuesOf = (group: SettingGroup, settings: Settings) =>
+  Object.fromEntries(fieldsOf(group).map((f) => [f.id, displayValue(f, settings[f.key])]));
 
 export type FormValues = Record<string, string | boolean>;
-export type ParsedSettingsForm = { ok: true; settings: Partial<Settings> } | { ok: false; values: FormValues; errors: Record<string, string> };
+export type ParsedSettingsForm =
+  | { ok: true; settings: Partial<Settings> }
+  | { ok: false; values: FormValues; errors: Record<string, string> };
 
 function read(spec: FieldSpec, raw: unknown): { value?: unknown; error?: string } {
-  if (spec.kind === 'checkbox') return raw === undefined ? { value: false } : raw === 'yes' ? { value: true } : { error: 'form.invalid' };
+  if (spec.kind === 'checkbox')
+    return raw === undefined ? { value: false } : raw === 'yes' ? { value: true } : { error: 'form.invalid' };
   if (raw === undefined && spec.kind === 'password') return { value: '' };
   if (typeof raw !== 'string' || raw.length > 20_000) return { error: 'form.invalid' };
-  if (spec.kind === 'number') return /^\s*-?\d{1,9}\s*$/.test(raw) ? { value: Number(raw.trim()) } : { error: 'settings.errors.number' };
-  if (spec.kind === 'list') return { value: raw.split(/[\s,;]+/).map((v) => v.trim().toLowerCase().replace(/^\./, '')).filter(Boolean) };
+  if (spec.kind === 'number')
+    return /^\s*-?\d{1,9}\s*$/.test(raw) ? { value: Number(raw.trim()) } : { error: 'settings.errors.number' };
+  if (spec.kind === 'list')
+    return {
+      value: raw
+        .split(/[\s,;]+/)
+        .map((v) => v.trim().toLowerCase().replace(/^\./, ''))
+        .filter(Boolean),
+    };
   return { value: raw };
 }
 
@@ -123,7 +165,8 @@ function crossCheck(out: Record<string, unknown>, errors: Record<string, string>
     need('fetch.host', 'settings.errors.fetchHostRequired');
     need('fetch.user', 'settings.errors.fetchUserRequired');
   }
-  if (typeof out['spam.question'] === 'string' && out['spam.question'] !== '') need('spam.answer', 'settings.errors.answerRequired');
+  if (typeof out['spam.question'] === 'string' && out['spam.question'] !== '')
+    need('spam.answer', 'settings.errors.answerRequired');
 }
 
 /**
@@ -131,7 +174,12 @@ function crossCheck(out: Record<string, unknown>, errors: Record<string, string>
  * saving it cannot change another tab. An empty secret keeps the saved one; without its
  * account (user name) a secret is removed.
  */
-export function parseSettingsForm(group: SettingGroup, body: unknown, current: Settings, forAdmin = true): ParsedSettingsForm {
+export function parseSettingsForm(
+  group: SettingGroup,
+  body: unknown,
+  current: Settings,
+  forAdmin = true,
+): ParsedSettingsForm {
   const raw = (typeof body === 'object' && body !== null ? body : {}) as Record<string, unknown>;
   const fields = fieldsOf(group, forAdmin);
   const out: Record<string, unknown> = {};
@@ -148,9 +196,22 @@ export function parseSettingsForm(group: SettingGroup, body: unknown, current: S
   }
   crossCheck(out, errors);
   if (Object.keys(errors).length > 0) {
-    const values = Object.fromEntries(fields.map((f) => [f.id, f.kind === 'checkbox' ? raw[f.id] === 'yes' : f.kind === 'password' || typeof raw[f.id] !== 'string' ? '' : (raw[f.id] as string)]));
+    const values = Object.fromEntries(
+      fields.map((f) => [
+        f.id,
+        f.kind === 'checkbox'
+          ? raw[f.id] === 'yes'
+          : f.kind === 'password' || typeof raw[f.id] !== 'string'
+            ? ''
+            : (raw[f.id] as string),
+      ]),
+    );
     // The summary lists problems in the order of the fields on the page.
-    return { ok: false, values, errors: Object.fromEntries(fields.filter((f) => errors[f.id]).map((f) => [f.id, errors[f.id]!])) };
+    return {
+      ok: false,
+      values,
+      errors: Object.fromEntries(fields.filter((f) => errors[f.id]).map((f) => [f.id, errors[f.id]!])),
+    };
   }
   for (const [secret, owner] of Object.entries(secretOwners) as Array<[SettingKey, SettingKey]>) {
     if (!(secret in out)) continue;

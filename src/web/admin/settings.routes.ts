@@ -8,7 +8,17 @@ import type { Services } from '../app-services';
 import { requireCapability } from '../auth/guards';
 import { requireRecentAuth } from '../auth/recent-auth';
 import { describeTest, type TestView } from './mail-test.view';
-import { fieldsOf, formValuesOf, hasAdminOnlySettings, isSettingGroup, shownSettingGroups, parseSettingsForm, testMailForm, type FieldSpec, type FormValues } from './settings.form';
+import {
+  fieldsOf,
+  formValuesOf,
+  hasAdminOnlySettings,
+  isSettingGroup,
+  shownSettingGroups,
+  parseSettingsForm,
+  testMailForm,
+  type FieldSpec,
+  type FormValues,
+} from './settings.form';
 
 type PageState = {
   values: FormValues;
@@ -31,10 +41,14 @@ function defaultText(req: Request, spec: FieldSpec): string {
 /** The fields of a tab as the view shows them: label, help, default and the options to choose. */
 function fieldsForView(req: Request, group: SettingGroup, values: FormValues, settings: Settings) {
   return fieldsOf(group, req.user!.isAdmin).map((spec) => {
-    const options = spec.options?.map((o) => ({ value: o.value, label: o.label ?? req.t(`settings.option.${spec.key}.${o.value}`) }));
+    const options = spec.options?.map((o) => ({
+      value: o.value,
+      label: o.label ?? req.t(`settings.option.${spec.key}.${o.value}`),
+    }));
     // A stored value the list does not offer (an old time zone name) stays choosable, never silently replaced.
     const value = values[spec.id];
-    if (options && typeof value === 'string' && value !== '' && !options.some((o) => o.value === value)) options.unshift({ value, label: value });
+    if (options && typeof value === 'string' && value !== '' && !options.some((o) => o.value === value))
+      options.unshift({ value, label: value });
     return {
       ...spec,
       options,
@@ -59,7 +73,10 @@ export function settingsRoutes(services: Services): Router {
       tabs: shownSettingGroups.map((g) => ({ group: g, href: `/admin/settings/${g}`, current: g === group })),
       fields: fieldsForView(req, group, state.values, settings),
       adminOnlyHidden: !req.user!.isAdmin && hasAdminOnlySettings(group),
-      logFile: group === 'sending' && settings['mail.transport'] === 'log' ? mailLogFile(resolveFromRoot(services.config.paths.data)) : null,
+      logFile:
+        group === 'sending' && settings['mail.transport'] === 'log'
+          ? mailLogFile(resolveFromRoot(services.config.paths.data))
+          : null,
       ...state,
       test: group === 'sending' ? (state.test ?? { to: req.user!.email, error: null, result: null }) : null,
     });
@@ -76,14 +93,23 @@ export function settingsRoutes(services: Services): Router {
 
   router.get('/settings/:tab', async (req, res) => {
     const group = tabOf(req);
-    await render(req, res, group, 200, { values: await storedValues(group), errors: {}, saved: req.query.saved === '1' });
+    await render(req, res, group, 200, {
+      values: await storedValues(group),
+      errors: {},
+      saved: req.query.saved === '1',
+    });
   });
 
   router.post('/settings/:tab', async (req, res) => {
     const group = tabOf(req);
     const form = parseSettingsForm(group, req.body, await services.settings.all(), req.user!.isAdmin);
     if (!form.ok) return render(req, res, group, 400, { values: form.values, errors: form.errors, saved: false });
-    const diff = await services.settings.save(form.settings, { actor: { id: req.user!.id, name: req.user!.name }, ip: req.ip, group, actorIsAdmin: req.user!.isAdmin });
+    const diff = await services.settings.save(form.settings, {
+      actor: { id: req.user!.id, name: req.user!.name },
+      ip: req.ip,
+      group,
+      actorIsAdmin: req.user!.isAdmin,
+    });
     services.logger.info({ by: req.user!.email, group, keys: Object.keys(diff) }, 'settings changed');
     res.redirect(303, `/admin/settings/${group}?saved=1`);
   });
@@ -93,11 +119,21 @@ export function settingsRoutes(services: Services): Router {
     const form = testMailForm.safeParse(req.body);
     if (!form.success) {
       const typed = typeof req.body?.testTo === 'string' ? String(req.body.testTo).slice(0, 254) : '';
-      return render(req, res, 'sending', 400, { values, errors: {}, saved: false, test: { to: typed, error: 'form.invalidEmail', result: null } });
+      return render(req, res, 'sending', 400, {
+        values,
+        errors: {},
+        saved: false,
+        test: { to: typed, error: 'form.invalidEmail', result: null },
+      });
     }
     const to = form.data.testTo;
     const result = await sendTestMail(services, { to, language: req.language, requestedBy: req.user!.name });
-    await render(req, res, 'sending', 200, { values, errors: {}, saved: false, test: { to, error: null, result: describeTest(result, await services.settings.all(), to) } });
+    await render(req, res, 'sending', 200, {
+      values,
+      errors: {},
+      saved: false,
+      test: { to, error: null, result: describeTest(result, await services.settings.all(), to) },
+    });
   });
 
   return router;

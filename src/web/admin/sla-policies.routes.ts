@@ -4,7 +4,11 @@ import { listAllFields } from '../../custom-fields/fields-admin.repo';
 import { ValidationError } from '../../errors';
 import { listCalendars } from '../../sla/calendars.repo';
 import { escalationActions } from '../../sla/escalation-plan';
-import { addEscalationLevel, escalationLevelsForAdmin, removeEscalationLevel } from '../../sla/escalation-levels.service';
+import {
+  addEscalationLevel,
+  escalationLevelsForAdmin,
+  removeEscalationLevel,
+} from '../../sla/escalation-levels.service';
 import { targetField } from '../../sla/policies.schema';
 import { policyForAdmin, policyFormValues, removePolicy, savePolicy } from '../../sla/policies.service';
 import { targetKinds, type Policy } from '../../sla/policy-match';
@@ -20,17 +24,51 @@ export function slaPolicyRoutes(services: Services): Router {
   const router = Router();
   router.use('/sla/policies', requireCapability('sla.manage'));
 
-  async function render(req: Request, res: Response, editing: Policy | null, values: Record<string, string | string[]>, errors: Record<string, string> = {}, status = 200, level: { values: Record<string, string | string[]>; errors: Record<string, string> } = { values: {}, errors: {} }) {
-    const [priorities, calendars, categories, fields] = await Promise.all([listPriorities(services.db), listCalendars(services.db), listAllCategories(services.db), listAllFields(services.db)]);
-    const { levels, staff } = editing ? await escalationLevelsForAdmin(services.db, editing.id) : { levels: [], staff: [] };
+  async function render(
+    req: Request,
+    res: Response,
+    editing: Policy | null,
+    values: Record<string, string | string[]>,
+    errors: Record<string, string> = {},
+    status = 200,
+    level: { values: Record<string, string | string[]>; errors: Record<string, string> } = { values: {}, errors: {} },
+  ) {
+    const [priorities, calendars, categories, fields] = await Promise.all([
+      listPriorities(services.db),
+      listCalendars(services.db),
+      listAllCategories(services.db),
+      listAllFields(services.db),
+    ]);
+    const { levels, staff } = editing
+      ? await escalationLevelsForAdmin(services.db, editing.id)
+      : { levels: [], staff: [] };
     res.status(status).render('admin/sla-policy', {
       title: editing ? req.t('sla.policies.editTitle') : req.t('sla.policies.newTitle'),
-      editing, values, errors, submissionKey: editing ? null : formSubmissionKey(values.submission_key), priorities, calendars, categories, fields, targetKinds, targetField,
-      levels, staff, escalationActions, level, levelSubmissionKey: formSubmissionKey(level.values.submission_key), notice: typeof req.query.done === 'string' && ['levelAdded', 'levelRemoved'].includes(req.query.done) ? `slaEscalations.done.${req.query.done}` : null,
+      editing,
+      values,
+      errors,
+      submissionKey: editing ? null : formSubmissionKey(values.submission_key),
+      priorities,
+      calendars,
+      categories,
+      fields,
+      targetKinds,
+      targetField,
+      levels,
+      staff,
+      escalationActions,
+      level,
+      levelSubmissionKey: formSubmissionKey(level.values.submission_key),
+      notice:
+        typeof req.query.done === 'string' && ['levelAdded', 'levelRemoved'].includes(req.query.done)
+          ? `slaEscalations.done.${req.query.done}`
+          : null,
     });
   }
 
-  router.get('/sla/policies/new', async (req, res) => render(req, res, null, await policyFormValues(services.db, null)));
+  router.get('/sla/policies/new', async (req, res) =>
+    render(req, res, null, await policyFormValues(services.db, null)),
+  );
   router.get('/sla/policies/:id', async (req, res) => {
     const policy = await policyForAdmin(services.db, idParam(req.params.id));
     await render(req, res, policy, await policyFormValues(services.db, policy));
@@ -62,13 +100,22 @@ export function slaPolicyRoutes(services: Services): Router {
       await addEscalationLevel(services.db, adminActorOf(req), policy.id, body, services.clock.now());
     } catch (err) {
       if (!(err instanceof ValidationError)) throw err;
-      return render(req, res, policy, await policyFormValues(services.db, policy), {}, 400, { values: keptForm(body), errors: err.details ?? {} });
+      return render(req, res, policy, await policyFormValues(services.db, policy), {}, 400, {
+        values: keptForm(body),
+        errors: err.details ?? {},
+      });
     }
     res.redirect(303, `/admin/sla/policies/${policy.id}?done=levelAdded#escalations`);
   });
   router.post('/sla/policies/:id/escalations/:level/delete', async (req, res) => {
     const policyId = idParam(req.params.id);
-    await removeEscalationLevel(services.db, adminActorOf(req), policyId, idParam(req.params.level), services.clock.now());
+    await removeEscalationLevel(
+      services.db,
+      adminActorOf(req),
+      policyId,
+      idParam(req.params.level),
+      services.clock.now(),
+    );
     res.redirect(303, `/admin/sla/policies/${policyId}?done=levelRemoved#escalations`);
   });
   return router;

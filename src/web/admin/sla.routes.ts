@@ -29,7 +29,11 @@ export function slaRoutes(services: Services): Router {
 
   router.get('/sla', async (req, res) => {
     const [calendars, categories, policies, priorities, fields] = await Promise.all([
-      listCalendars(services.db), listAllCategories(services.db), listPolicies(services.db), listPriorities(services.db), listAllFields(services.db),
+      listCalendars(services.db),
+      listAllCategories(services.db),
+      listPolicies(services.db),
+      listPriorities(services.db),
+      listAllFields(services.db),
     ]);
     res.render('admin/sla', {
       title: req.t('sla.title'),
@@ -40,11 +44,19 @@ export function slaRoutes(services: Services): Router {
       fields,
       targetKinds,
       weekdayFields,
-      notice: typeof req.query.done === 'string' && notices.includes(req.query.done) ? `sla.done.${req.query.done}` : null,
+      notice:
+        typeof req.query.done === 'string' && notices.includes(req.query.done) ? `sla.done.${req.query.done}` : null,
     });
   });
 
-  async function renderCalendar(req: Request, res: Response, editing: CalendarRow | null, values: Record<string, string | string[]>, errors: Record<string, string> = {}, status = 200) {
+  async function renderCalendar(
+    req: Request,
+    res: Response,
+    editing: CalendarRow | null,
+    values: Record<string, string | string[]>,
+    errors: Record<string, string> = {},
+    status = 200,
+  ) {
     res.status(status).render('admin/sla-calendar', {
       title: editing ? req.t('sla.calendars.editTitle') : req.t('sla.calendars.newTitle'),
       editing,
@@ -58,7 +70,9 @@ export function slaRoutes(services: Services): Router {
   }
 
   const deskZone = async () => effectiveZone(String(await services.settings.get('helpdesk.timezone')));
-  router.get('/sla/calendars/new', async (req, res) => renderCalendar(req, res, null, calendarFormValues(null, await deskZone())));
+  router.get('/sla/calendars/new', async (req, res) =>
+    renderCalendar(req, res, null, calendarFormValues(null, await deskZone())),
+  );
   router.get('/sla/calendars/:id', async (req, res) => {
     const calendar = await calendarForAdmin(services.db, idParam(req.params.id));
     await renderCalendar(req, res, calendar, calendarFormValues(calendar, await deskZone()));
@@ -72,7 +86,14 @@ export function slaRoutes(services: Services): Router {
     } catch (err) {
       if (!(err instanceof ValidationError)) throw err;
       const kept = keptForm(body);
-      return renderCalendar(req, res, editing, { ...kept, categories: ([] as string[]).concat(kept.categories ?? []) }, err.details ?? {}, 400);
+      return renderCalendar(
+        req,
+        res,
+        editing,
+        { ...kept, categories: ([] as string[]).concat(kept.categories ?? []) },
+        err.details ?? {},
+        400,
+      );
     }
     res.redirect(303, '/admin/sla?done=calendarSaved');
   };

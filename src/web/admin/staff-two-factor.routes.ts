@@ -13,9 +13,24 @@ import { idParam } from '../params';
  */
 export function staffTwoFactorRoutes(services: Services): Router {
   const router = Router();
-  const deps = { db: services.db, clock: services.clock, signingSecret: services.config.secrets.signing, i18n: services.i18n, settings: services.settings };
-  router.use('/staff/:id/two-factor', requireCapability('staff.manage'), requireRecentAuth(services.clock, '/admin/staff'));
-  const actorOf = (req: Request) => ({ id: req.user!.id, name: req.user!.name, email: req.user!.email, isAdmin: req.user!.isAdmin });
+  const deps = {
+    db: services.db,
+    clock: services.clock,
+    signingSecret: services.config.secrets.signing,
+    i18n: services.i18n,
+    settings: services.settings,
+  };
+  router.use(
+    '/staff/:id/two-factor',
+    requireCapability('staff.manage'),
+    requireRecentAuth(services.clock, '/admin/staff'),
+  );
+  const actorOf = (req: Request) => ({
+    id: req.user!.id,
+    name: req.user!.name,
+    email: req.user!.email,
+    isAdmin: req.user!.isAdmin,
+  });
 
   router.get('/staff/:id/two-factor', async (req, res) => {
     const person = await staffAccount(services.db, idParam(req.params.id));

@@ -5,7 +5,13 @@ import { visibleCategoryIds } from '../../staff/category-access.repo';
 import { listRoles } from '../../staff/roles.repo';
 import { listStaffForAdmin, staffWithTwoFactor, type StaffListRow } from '../../staff/staff-admin.repo';
 import { resetPasswordOf } from '../../staff/password-links.service';
-import { createStaff, resendInvitation, setStaffActive, staffAccount, updateStaff } from '../../staff/staff-admin.service';
+import {
+  createStaff,
+  resendInvitation,
+  setStaffActive,
+  staffAccount,
+  updateStaff,
+} from '../../staff/staff-admin.service';
 import type { Services } from '../app-services';
 import { requireCapability } from '../auth/guards';
 import { requireRecentAuth } from '../auth/recent-auth';
@@ -15,16 +21,23 @@ import { mailSendingView, queuedMailNotice } from './mail-sending.view';
 import type { SendingStatus } from '../../mail/sending-status';
 
 type Values = { name: string; email: string; method: string; role: string; categories: string[] };
-const text = (body: Record<string, unknown>, k: string, max = 500) => (typeof body[k] === 'string' ? (body[k] as string).slice(0, max) : '');
+const text = (body: Record<string, unknown>, k: string, max = 500) =>
+  typeof body[k] === 'string' ? (body[k] as string).slice(0, max) : '';
 const valuesOf = (body: Record<string, unknown>): Values => ({
   name: text(body, 'name'),
   email: text(body, 'email'),
   method: text(body, 'method'),
   role: text(body, 'role'),
-  categories: (Array.isArray(body.categories) ? body.categories : [body.categories]).filter((c): c is string => typeof c === 'string'),
+  categories: (Array.isArray(body.categories) ? body.categories : [body.categories]).filter(
+    (c): c is string => typeof c === 'string',
+  ),
 });
 const valuesOfPerson = (p: StaffListRow): Values => ({
-  name: p.name, email: p.email, method: '', role: p.isAdmin ? 'admin' : p.roleId === null ? 'default' : String(p.roleId), categories: p.categoryIds.map(String),
+  name: p.name,
+  email: p.email,
+  method: '',
+  role: p.isAdmin ? 'admin' : p.roleId === null ? 'default' : String(p.roleId),
+  categories: p.categoryIds.map(String),
 });
 const notices = ['created', 'invited', 'saved', 'deactivated', 'reactivated', 'resent', 'passwordReset'];
 /** The notices about a mail queued just now say whether it goes out (see queuedMailNotice). */
@@ -42,20 +55,38 @@ export function staffRoutes(services: Services): Router {
 
   router.get('/staff', async (req, res) => {
     const [people, categories, twoFactor, mailSending] = await Promise.all([
-      listStaffForAdmin(services.db), listActiveCategories(services.db), staffWithTwoFactor(services.db), mailSendingView(services, req),
+      listStaffForAdmin(services.db),
+      listActiveCategories(services.db),
+      staffWithTwoFactor(services.db),
+      mailSendingView(services, req),
     ]);
     const names = new Map(categories.map((c) => [Number(c.id), c.name]));
     res.render('admin/staff-list', {
       title: req.t('staffAdmin.title'),
-      people: people.map((p) => ({ ...p, categoryNames: p.categoryIds.map((id) => names.get(id)).filter(Boolean), twoFactor: twoFactor.has(p.id) })),
+      people: people.map((p) => ({
+        ...p,
+        categoryNames: p.categoryIds.map((id) => names.get(id)).filter(Boolean),
+        twoFactor: twoFactor.has(p.id),
+      })),
       tz: await services.settings.get('helpdesk.timezone'),
       mailSending,
       notice: noticeOf(req, mailSending),
     });
   });
 
-  async function renderForm(req: Request, res: Response, person: StaffListRow | null, values: Values, errors: Record<string, string> = {}, status = 200) {
-    const [roles, categories, mailSending] = await Promise.all([listRoles(services.db), listActiveCategories(services.db), mailSendingView(services, req)]);
+  async function renderForm(
+    req: Request,
+    res: Response,
+    person: StaffListRow | null,
+    values: Values,
+    errors: Record<string, string> = {},
+    status = 200,
+  ) {
+    const [roles, categories, mailSending] = await Promise.all([
+      listRoles(services.db),
+      listActiveCategories(services.db),
+      mailSendingView(services, req),
+    ]);
     const roleOptions = [
       ...(req.user!.isAdmin ? [{ value: 'admin', label: req.t('staffAdmin.roleAdmin') }] : []),
       { value: 'default', label: req.t('staffAdmin.roleDefault') },
@@ -65,7 +96,13 @@ export function staffRoutes(services: Services): Router {
     const method = person || values.method ? values.method : mailSending.canSend ? 'invite' : 'password';
     res.status(status).render('admin/staff-form', {
       title: person ? req.t('staffAdmin.editTitle', { name: person.name }) : req.t('staffAdmin.newTitle'),
-      person, values: { ...values, method }, errors, roleOptions, categories: categories.map((c) => ({ id: Number(c.id), name: c.name })), mailSending, notice: noticeOf(req, mailSending),
+      person,
+      values: { ...values, method },
+      errors,
+      roleOptions,
+      categories: categories.map((c) => ({ id: Number(c.id), name: c.name })),
+      mailSending,
+      notice: noticeOf(req, mailSending),
     });
   }
 
@@ -73,7 +110,8 @@ export function staffRoutes(services: Services): Router {
   // with none ticked they would see no ticket at all.
   router.get('/staff/new', async (req, res) => {
     const visible = await visibleCategoryIds(services.db, req.user!);
-    const categories = visible === 'all' ? (await listActiveCategories(services.db)).map((c) => String(c.id)) : visible.map(String);
+    const categories =
+      visible === 'all' ? (await listActiveCategories(services.db)).map((c) => String(c.id)) : visible.map(String);
     await renderForm(req, res, null, { name: '', email: '', method: '', role: 'default', categories });
   });
   router.post('/staff', async (req, res) => {

@@ -43,7 +43,9 @@ export function ticketBulkRoutes(services: Services): Router {
 
   /** The confirmation page of a merge or a delete: the ticked tickets, and what will happen. */
   async function confirmPage(req: Request, res: Response, kind: 'merge' | 'delete', ids: number[]) {
-    const tickets = (await workableTickets(services, actorOf(req), ids)).filter((t) => kind === 'delete' || t.mergedIntoId === null);
+    const tickets = (await workableTickets(services, actorOf(req), ids)).filter(
+      (t) => kind === 'delete' || t.mergedIntoId === null,
+    );
     if (kind === 'merge' && tickets.length < 2) return res.redirect(303, back(req, 'bulkfailed'));
     if (tickets.length === 0) return res.redirect(303, back(req, 'none'));
     res.render('admin/tickets-bulk-confirm', {
@@ -64,11 +66,22 @@ export function ticketBulkRoutes(services: Services): Router {
     if (ids.length === 0) return res.redirect(303, back(req, 'none'));
     if (body.action === 'export') {
       if (!can(me, 'tickets.export')) throw new ForbiddenError();
-      const rows = await listTickets(services.db, { categories: await visibleCategoryIds(services.db, me), ids }, { sort: 'updated', dir: 'desc', offset: 0, limit: ids.length });
+      const rows = await listTickets(
+        services.db,
+        { categories: await visibleCategoryIds(services.db, me), ids },
+        { sort: 'updated', dir: 'desc', offset: 0, limit: ids.length },
+      );
       // Every custom field gets a column, filled for the exported tickets in one query.
       const fields = await listActiveFields(services.db);
-      const values = await fieldValuesOfTickets(services.db, rows.map((r) => r.id), fields.map((f) => f.id));
-      res.set('Content-Type', 'text/csv; charset=utf-8').set('Content-Disposition', 'attachment; filename="tickets.csv"').set('Cache-Control', 'no-store');
+      const values = await fieldValuesOfTickets(
+        services.db,
+        rows.map((r) => r.id),
+        fields.map((f) => f.id),
+      );
+      res
+        .set('Content-Type', 'text/csv; charset=utf-8')
+        .set('Content-Disposition', 'attachment; filename="tickets.csv"')
+        .set('Cache-Control', 'no-store');
       return res.send(ticketsCsv(rows, fields, values));
     }
     if (body.action === 'merge') {
@@ -85,7 +98,13 @@ export function ticketBulkRoutes(services: Services): Router {
         await bulkMoveToCategory(services, me, ids, positiveId(value) ?? -1);
       } else {
         const action: BulkAction | null =
-          body.action === 'status' ? { kind: 'status', value } : body.action === 'priority' ? { kind: 'priority', value } : body.action === 'owner' ? { kind: 'owner', value: value === '' ? null : (positiveId(value) ?? -1) } : null;
+          body.action === 'status'
+            ? { kind: 'status', value }
+            : body.action === 'priority'
+              ? { kind: 'priority', value }
+              : body.action === 'owner'
+                ? { kind: 'owner', value: value === '' ? null : (positiveId(value) ?? -1) }
+                : null;
         if (!action) throw new ValidationError('Choose an action.');
         await bulkChange(services, me, ids, action);
       }

@@ -7,7 +7,14 @@ import { requireCapability } from '../auth/guards';
 import { listAllMessages } from '../../tickets/messages.repo';
 import { heartbeat, saveDraft, whoElseIsHere } from '../../tickets/reply-desk.service';
 import type { TicketDeps } from '../../tickets/tickets.service';
-import { fieldText, linkTickets, logTime, setDueDate, unlinkTickets, updateFields } from '../../tickets/ticket-extras.service';
+import {
+  fieldText,
+  linkTickets,
+  logTime,
+  setDueDate,
+  unlinkTickets,
+  updateFields,
+} from '../../tickets/ticket-extras.service';
 import { findDueAt, listTimeEntries } from '../../tickets/ticket-extras.repo';
 import type { TicketView } from '../../tickets/tickets.repo';
 import { formatTrackingId } from '../../tickets/tracking-id';
@@ -21,7 +28,12 @@ type Page = {
   load(req: Request): Promise<TicketView>;
   /** The ticket to change: a merged one is refused (409). */
   loadWorkable(req: Request): Promise<TicketView>;
-  render(req: Request, res: Response, extra: { ticket?: TicketView; errors?: Record<string, string>; extras?: ExtrasState }, status?: number): Promise<void>;
+  render(
+    req: Request,
+    res: Response,
+    extra: { ticket?: TicketView; errors?: Record<string, string>; extras?: ExtrasState },
+    status?: number,
+  ): Promise<void>;
 };
 
 const actorOf = (req: Request) => ({ id: req.user!.id, name: req.user!.name, isAdmin: req.user!.isAdmin });
@@ -52,13 +64,19 @@ export function ticketExtrasRoutes(services: Services, page: Page): Router {
   const mayWork = requireCapability('tickets.reply');
 
   /** Runs a change; a refused form re-shows the page (400) with what was typed. */
-  function form(path: string, change: (req: Request, ticket: TicketView) => Promise<unknown>, done: string, anchor: string) {
+  function form(
+    path: string,
+    change: (req: Request, ticket: TicketView) => Promise<unknown>,
+    done: string,
+    anchor: string,
+  ) {
     router.post(`/tickets/:id/${path}`, mayWork, async (req, res) => {
       const ticket = await page.loadWorkable(req);
       try {
         await change(req, ticket);
       } catch (err) {
-        if (err instanceof ValidationError) return page.render(req, res, { ticket, errors: err.details ?? {}, extras: { values: bodyOf(req) } }, 400);
+        if (err instanceof ValidationError)
+          return page.render(req, res, { ticket, errors: err.details ?? {}, extras: { values: bodyOf(req) } }, 400);
         throw err;
       }
       res.redirect(303, `/admin/tickets/${ticket.id}?extra=${done}#${anchor}`);
@@ -68,8 +86,24 @@ export function ticketExtrasRoutes(services: Services, page: Page): Router {
   form('fields', (req, ticket) => updateFields(deps, ticket, actorOf(req), bodyOf(req)), 'fields', 'fields-box');
   // "Clear due date" is a second button of the same form: it wins over the date typed beside it.
   const dueInput = (body: Record<string, unknown>) => (body.clear === 'yes' ? { due: '' } : { due: body.due });
-  form('due', async (req, ticket) => setDueDate(deps, ticket, actorOf(req), dueInput(bodyOf(req)), await services.settings.get('helpdesk.timezone')), 'due', 'due-box');
-  form('time', (req, ticket) => logTime(deps, ticket, actorOf(req), { minutes: bodyOf(req).minutes, note: bodyOf(req).note, submission_key: bodyOf(req).submission_key }), 'time', 'time-box');
+  form(
+    'due',
+    async (req, ticket) =>
+      setDueDate(deps, ticket, actorOf(req), dueInput(bodyOf(req)), await services.settings.get('helpdesk.timezone')),
+    'due',
+    'due-box',
+  );
+  form(
+    'time',
+    (req, ticket) =>
+      logTime(deps, ticket, actorOf(req), {
+        minutes: bodyOf(req).minutes,
+        note: bodyOf(req).note,
+        submission_key: bodyOf(req).submission_key,
+      }),
+    'time',
+    'time-box',
+  );
   form('links', (req, ticket) => linkTickets(deps, ticket, actorOf(req), bodyOf(req)), 'linked', 'links-box');
 
   router.post('/tickets/:id/links/:otherId/delete', mayWork, async (req, res) => {
@@ -82,7 +116,13 @@ export function ticketExtrasRoutes(services: Services, page: Page): Router {
   router.post('/tickets/:id/draft', mayWork, async (req, res) => {
     const ticket = await page.loadWorkable(req);
     try {
-      const outcome = await saveDraft(services.db, actorOf(req), ticket, { message: bodyOf(req).message }, services.clock.now());
+      const outcome = await saveDraft(
+        services.db,
+        actorOf(req),
+        ticket,
+        { message: bodyOf(req).message },
+        services.clock.now(),
+      );
       if (wantsJson(req)) return res.json({ draft: outcome });
     } catch (err) {
       if (!(err instanceof ValidationError)) throw err;
@@ -96,16 +136,30 @@ export function ticketExtrasRoutes(services: Services, page: Page): Router {
   /** Who else has the ticket open: read (GET) and heartbeat (POST), both answered in JSON. */
   const presenceJson = (req: Request, others: Array<{ name: string; state: string }>) => ({
     others,
-    text: others.map((o) => req.t(o.state === 'replying' ? 'ticketExtras.presence.replying' : 'ticketExtras.presence.viewing', { name: o.name })).join(' '),
+    text: others
+      .map((o) =>
+        req.t(o.state === 'replying' ? 'ticketExtras.presence.replying' : 'ticketExtras.presence.viewing', {
+          name: o.name,
+        }),
+      )
+      .join(' '),
   });
   router.get('/tickets/:id/presence', async (req, res) => {
     const ticket = await page.load(req);
-    res.set('Cache-Control', 'no-store').json(presenceJson(req, await whoElseIsHere(services.db, actorOf(req), ticket, services.clock.now())));
+    res
+      .set('Cache-Control', 'no-store')
+      .json(presenceJson(req, await whoElseIsHere(services.db, actorOf(req), ticket, services.clock.now())));
   });
   router.post('/tickets/:id/presence', async (req, res) => {
     const ticket = await page.load(req);
     try {
-      const others = await heartbeat(services.db, actorOf(req), ticket, { state: bodyOf(req).state }, services.clock.now());
+      const others = await heartbeat(
+        services.db,
+        actorOf(req),
+        ticket,
+        { state: bodyOf(req).state },
+        services.clock.now(),
+      );
       res.set('Cache-Control', 'no-store').json(presenceJson(req, others));
     } catch (err) {
       if (!(err instanceof ValidationError)) throw err;
@@ -118,8 +172,12 @@ export function ticketExtrasRoutes(services: Services, page: Page): Router {
     const ticket = await page.load(req);
     const withNotes = req.query.notes !== 'no';
     const [messages, attachments, fields, dueAt, entries, tz, owner] = await Promise.all([
-      listAllMessages(services.db, ticket.id), listTicketAttachments(services.db, ticket.id), listFieldValues(services.db, ticket.id),
-      findDueAt(services.db, ticket.id), listTimeEntries(services.db, ticket.id), services.settings.get('helpdesk.timezone'),
+      listAllMessages(services.db, ticket.id),
+      listTicketAttachments(services.db, ticket.id),
+      listFieldValues(services.db, ticket.id),
+      findDueAt(services.db, ticket.id),
+      listTimeEntries(services.db, ticket.id),
+      services.settings.get('helpdesk.timezone'),
       ticket.ownerId === null ? undefined : findStaffById(services.db, ticket.ownerId),
     ]);
     const zone = effectiveZone(tz);
@@ -129,11 +187,22 @@ export function ticketExtrasRoutes(services: Services, page: Page): Router {
       trackingLabel: formatTrackingId(ticket.trackingId),
       ownerName: owner?.name ?? null,
       withNotes,
-      messages: messages.filter((m) => withNotes || m.kind !== 'note').map((m) => ({ ...m, when: formatInstant(req, m.createdAt, zone), files: attachments.filter((a) => a.messageId === m.id).map((a) => a.fileName) })),
+      messages: messages
+        .filter((m) => withNotes || m.kind !== 'note')
+        .map((m) => ({
+          ...m,
+          when: formatInstant(req, m.createdAt, zone),
+          files: attachments.filter((a) => a.messageId === m.id).map((a) => a.fileName),
+        })),
       fields: fields.map((f) => ({ id: f.fieldId, label: f.label, text: fieldText(f, f.value) })),
       created: formatInstant(req, ticket.createdAt, zone),
       due: dueAt === null ? null : formatInstant(req, dueAt, zone),
-      timeTotal: entries.length ? formatMinutes(req.t, entries.reduce((s, e) => s + e.minutes, 0)) : null,
+      timeTotal: entries.length
+        ? formatMinutes(
+            req.t,
+            entries.reduce((s, e) => s + e.minutes, 0),
+          )
+        : null,
       printedAt: formatInstant(req, services.clock.now(), zone),
       zone,
     });

@@ -32,7 +32,11 @@ export function formatMinutes(t: T, minutes: number): string {
 }
 
 export function formatInstant(req: Request, epoch: number, tz: string, style: 'short' | 'medium' = 'medium'): string {
-  return new Date(epoch).toLocaleString(req.language || 'en', { dateStyle: style, timeStyle: 'short', timeZone: effectiveZone(tz) });
+  return new Date(epoch).toLocaleString(req.language || 'en', {
+    dateStyle: style,
+    timeStyle: 'short',
+    timeZone: effectiveZone(tz),
+  });
 }
 
 /** What the presenter needs of an event: the ticket's history and the dashboard's latest activity both give this. */
@@ -50,16 +54,31 @@ function escalationStaffIds(data: Record<string, unknown>): number[] {
  * priorities, dates in the desk's zone, and who did it (`customerName` names a customer actor
  * the event row does not name).
  */
-export async function describeEvents<E extends EventToDescribe>(services: Services, req: Request, events: E[], tz: string, customerName: (e: E) => string | null = () => null) {
+export async function describeEvents<E extends EventToDescribe>(
+  services: Services,
+  req: Request,
+  events: E[],
+  tz: string,
+  customerName: (e: E) => string | null = () => null,
+) {
   const t = req.t;
-  const ids = (type: string) => events.filter((e) => e.type === type).flatMap((e) => [e.data.from, e.data.to]).filter((v): v is number => typeof v === 'number');
+  const ids = (type: string) =>
+    events
+      .filter((e) => e.type === type)
+      .flatMap((e) => [e.data.from, e.data.to])
+      .filter((v): v is number => typeof v === 'number');
   const escalatedTo = events.filter((e) => e.type === 'sla.escalated').flatMap((e) => escalationStaffIds(e.data));
-  const names = await namesForHistory(services.db, [...ids('ticket.assigned'), ...escalatedTo], ids('ticket.category_changed'));
+  const names = await namesForHistory(
+    services.db,
+    [...ids('ticket.assigned'), ...escalatedTo],
+    ids('ticket.category_changed'),
+  );
   const text = (v: unknown) => (v === null || v === undefined || v === '' ? '—' : String(v));
   // Admin-given names in the viewer's language where the catalog is there (views' locals).
   const catalog = req.res?.locals.names as CatalogNames | undefined;
   const status = (v: unknown) => catalog?.status(text(v), text(v)) ?? t(`status.${text(v)}`, { defaultValue: text(v) });
-  const priority = (v: unknown) => catalog?.priority(text(v), text(v)) ?? t(`priority.${text(v)}`, { defaultValue: text(v) });
+  const priority = (v: unknown) =>
+    catalog?.priority(text(v), text(v)) ?? t(`priority.${text(v)}`, { defaultValue: text(v) });
   const detail = (e: EventToDescribe): string | null => {
     const { from, to } = e.data;
     switch (e.type) {
@@ -68,20 +87,26 @@ export async function describeEvents<E extends EventToDescribe>(services: Servic
       case 'ticket.priority_changed':
         return `${priority(from)} → ${priority(to)}`;
       case 'ticket.assigned': {
-        const who = (v: unknown) => (v === null ? t('staffList.unassigned') : names.staff.get(Number(v)) ?? t('ticketExtras.history.formerStaff'));
+        const who = (v: unknown) =>
+          v === null
+            ? t('staffList.unassigned')
+            : (names.staff.get(Number(v)) ?? t('ticketExtras.history.formerStaff'));
         return `${who(from)} → ${who(to)}`;
       }
       case 'ticket.category_changed': {
         const cat = (v: unknown) => {
           const stored = names.categories.get(Number(v));
-          return stored === undefined ? t('ticketExtras.history.formerCategory') : catalog?.category(Number(v), stored) ?? stored;
+          return stored === undefined
+            ? t('ticketExtras.history.formerCategory')
+            : (catalog?.category(Number(v), stored) ?? stored);
         };
         return `${cat(from)} → ${cat(to)}`;
       }
       case 'ticket.merged':
         return `${formatTrackingId(text(from))} → ${formatTrackingId(text(to))}`;
       case 'ticket.due_changed': {
-        const when = (v: unknown) => (typeof v === 'number' ? formatInstant(req, v, tz, 'short') : t('ticketExtras.due.none'));
+        const when = (v: unknown) =>
+          typeof v === 'number' ? formatInstant(req, v, tz, 'short') : t('ticketExtras.due.none');
         return `${when(from)} → ${when(to)}`;
       }
       case 'ticket.field_changed':
@@ -97,15 +122,29 @@ export async function describeEvents<E extends EventToDescribe>(services: Servic
         return text(e.data.tag);
       case 'sla.met':
       case 'sla.breached':
-        return t(`sla.kinds.${text(e.data.kind)}`, { defaultValue: text(e.data.kind) }) + (e.data.late === true ? ` (${t('sla.clock.late')})` : '');
+        return (
+          t(`sla.kinds.${text(e.data.kind)}`, { defaultValue: text(e.data.kind) }) +
+          (e.data.late === true ? ` (${t('sla.clock.late')})` : '')
+        );
       case 'ticket.satisfaction_rated':
         return t('csat.rated', { rating: Number(e.data.rating) });
       case 'sla.escalated': {
         const target = t(`sla.kinds.${text(e.data.kind)}`, { defaultValue: text(e.data.kind) });
-        const when = Number(e.data.percent) >= 100 ? t('slaEscalations.atBreach', { target }) : t('slaEscalations.atPercent', { target, percent: Number(e.data.percent) });
+        const when =
+          Number(e.data.percent) >= 100
+            ? t('slaEscalations.atBreach', { target })
+            : t('slaEscalations.atPercent', { target, percent: Number(e.data.percent) });
         const what = t(`slaEscalations.actions.${text(e.data.action)}`, { defaultValue: text(e.data.action) });
-        const whom = escalationStaffIds(e.data).map((id) => names.staff.get(id) ?? t('ticketExtras.history.formerStaff')).join(', ');
-        return `${when} — ${what}` + (whom ? `: ${whom}` : '') + (e.data.done === false ? ` (${t(`slaEscalations.skipped.${text(e.data.why)}`, { defaultValue: text(e.data.why) })})` : '');
+        const whom = escalationStaffIds(e.data)
+          .map((id) => names.staff.get(id) ?? t('ticketExtras.history.formerStaff'))
+          .join(', ');
+        return (
+          `${when} — ${what}` +
+          (whom ? `: ${whom}` : '') +
+          (e.data.done === false
+            ? ` (${t(`slaEscalations.skipped.${text(e.data.why)}`, { defaultValue: text(e.data.why) })})`
+            : '')
+        );
       }
       case 'mail.failed':
       case 'mail.resent':
@@ -118,16 +157,25 @@ export async function describeEvents<E extends EventToDescribe>(services: Servic
     const key = e.type.replace('.', '_');
     return {
       createdAt: e.createdAt,
-      label: t(`ticketExtras.event.${key}`, { defaultValue: t(`event.${key}`, { defaultValue: t(`activity.event.${key}`, { defaultValue: e.type }) }) }),
+      label: t(`ticketExtras.event.${key}`, {
+        defaultValue: t(`event.${key}`, { defaultValue: t(`activity.event.${key}`, { defaultValue: e.type }) }),
+      }),
       detail: detail(e),
       reason: typeof e.data.reason === 'string' ? e.data.reason : null,
-      actor: e.actorName ?? (e.actorType === 'customer' ? customerName(e) : null) ?? t(`event.actor_${e.actorType}`, { defaultValue: e.actorType }),
+      actor:
+        e.actorName ??
+        (e.actorType === 'customer' ? customerName(e) : null) ??
+        t(`event.actor_${e.actorType}`, { defaultValue: e.actorType }),
     };
   });
 }
 
 /** The form values of the custom field editor: what was typed (when refused) or what is stored. */
-function fieldFormValues(fields: CustomField[], stored: Map<number, string>, kept: Record<string, unknown> | undefined): Record<string, string | string[]> {
+function fieldFormValues(
+  fields: CustomField[],
+  stored: Map<number, string>,
+  kept: Record<string, unknown> | undefined,
+): Record<string, string | string[]> {
   const out: Record<string, string | string[]> = {};
   for (const f of fields) {
     const name = `field_${f.id}`;
@@ -147,43 +195,84 @@ function slaForPage(req: Request, clocks: ClockDisplay[], zone: string) {
   return clocks.map((c) => {
     const left = formatMinutes(req.t, Math.floor(Math.abs(c.leftMs) / 60_000));
     const text =
-      c.state === 'running' ? req.t('sla.clock.left', { left, due: formatInstant(req, c.dueAt!, zone, 'short') })
-      : c.state === 'paused' ? req.t('sla.clock.paused', { left })
-      // When it fell due, not only how long ago: at the moment of a breach "0 min over" said nothing.
-      : c.state === 'breached' ? req.t('sla.clock.breached', { over: left, due: formatInstant(req, (c.dueAt ?? c.at)!, zone, 'short') })
-      : c.state === 'stopped' ? req.t('sla.clock.stopped', { at: formatInstant(req, c.at!, zone, 'short') })
-      : req.t(c.state === 'metLate' ? 'sla.clock.metLate' : 'sla.clock.met', { at: formatInstant(req, c.at!, zone, 'short') });
+      c.state === 'running'
+        ? req.t('sla.clock.left', { left, due: formatInstant(req, c.dueAt!, zone, 'short') })
+        : c.state === 'paused'
+          ? req.t('sla.clock.paused', { left })
+          : // When it fell due, not only how long ago: at the moment of a breach "0 min over" said nothing.
+            c.state === 'breached'
+            ? req.t('sla.clock.breached', { over: left, due: formatInstant(req, (c.dueAt ?? c.at)!, zone, 'short') })
+            : c.state === 'stopped'
+              ? req.t('sla.clock.stopped', { at: formatInstant(req, c.at!, zone, 'short') })
+              : req.t(c.state === 'metLate' ? 'sla.clock.metLate' : 'sla.clock.met', {
+                  at: formatInstant(req, c.at!, zone, 'short'),
+                });
     return { kind: c.kind, state: c.state, label: req.t(`sla.kinds.${c.kind}`), text };
   });
 }
 
 /** Everything the ticket page's extra parts need, read in parallel. */
-export async function ticketExtrasView(services: Services, req: Request, ticket: TicketView, events: TicketEventRow[], state: ExtrasState = {}) {
+export async function ticketExtrasView(
+  services: Services,
+  req: Request,
+  ticket: TicketView,
+  events: TicketEventRow[],
+  state: ExtrasState = {},
+) {
   const staff = actorOf(req);
   const tz = await services.settings.get('helpdesk.timezone');
   const zone = effectiveZone(tz);
   const now = services.clock.now();
   const [dueAt, entries, linked, visible, editable, draft, signature, present, history] = await Promise.all([
-    findDueAt(services.db, ticket.id), listTimeEntries(services.db, ticket.id), listLinkedTickets(services.db, ticket.id), visibleCategoryIds(services.db, staff),
-    editableFields(services.db, ticket), draftOf(services.db, staff, ticket.id), signatureOf(services.db, staff), whoElseIsHere(services.db, staff, ticket, now),
+    findDueAt(services.db, ticket.id),
+    listTimeEntries(services.db, ticket.id),
+    listLinkedTickets(services.db, ticket.id),
+    visibleCategoryIds(services.db, staff),
+    editableFields(services.db, ticket),
+    draftOf(services.db, staff, ticket.id),
+    signatureOf(services.db, staff),
+    whoElseIsHere(services.db, staff, ticket, now),
     describeEvents(services, req, events, zone, () => ticket.customerName),
   ]);
   const sla = slaForPage(req, await clocksForDisplay(services.db, ticket.id, now), zone);
-  const satisfaction = (await ticketRatings(services.db, ticket.id)).map((r) => ({ ...r, when: formatInstant(req, r.createdAt, zone, 'short') }));
+  const satisfaction = (await ticketRatings(services.db, ticket.id)).map((r) => ({
+    ...r,
+    when: formatInstant(req, r.createdAt, zone, 'short'),
+  }));
   const kept = state.values;
   const total = entries.reduce((sum, e) => sum + e.minutes, 0);
   return {
     zone,
     sla,
     satisfaction,
-    due: dueAt === null ? null : { at: dueAt, text: formatInstant(req, dueAt, zone), overdue: dueAt < now && ticket.statusIsOpen },
+    due:
+      dueAt === null
+        ? null
+        : { at: dueAt, text: formatInstant(req, dueAt, zone), overdue: dueAt < now && ticket.statusIsOpen },
     dueValue: typeof kept?.due === 'string' ? kept.due : dueAt === null ? '' : epochToZonedLocal(dueAt, zone),
-    time: { entries: entries.map((e) => ({ ...e, text: formatMinutes(req.t, e.minutes), when: formatInstant(req, e.createdAt, zone, 'short') })), total, totalText: formatMinutes(req.t, total) },
-    timeValues: { minutes: typeof kept?.minutes === 'string' ? kept.minutes : '', note: typeof kept?.note === 'string' ? kept.note : '' },
-    links: linked.filter((l) => visible === 'all' || visible.includes(l.categoryId)).map((l) => ({ ...l, trackingLabel: formatTrackingId(l.trackingId) })),
+    time: {
+      entries: entries.map((e) => ({
+        ...e,
+        text: formatMinutes(req.t, e.minutes),
+        when: formatInstant(req, e.createdAt, zone, 'short'),
+      })),
+      total,
+      totalText: formatMinutes(req.t, total),
+    },
+    timeValues: {
+      minutes: typeof kept?.minutes === 'string' ? kept.minutes : '',
+      note: typeof kept?.note === 'string' ? kept.note : '',
+    },
+    links: linked
+      .filter((l) => visible === 'all' || visible.includes(l.categoryId))
+      .map((l) => ({ ...l, trackingLabel: formatTrackingId(l.trackingId) })),
     linkValue: typeof kept?.link === 'string' ? kept.link : '',
     fields: editable.fields,
-    fieldValues: fieldFormValues(editable.fields, editable.values, kept && Object.keys(kept).some((k) => k.startsWith('field_') || k === 'fields_form') ? kept : undefined),
+    fieldValues: fieldFormValues(
+      editable.fields,
+      editable.values,
+      kept && Object.keys(kept).some((k) => k.startsWith('field_') || k === 'fields_form') ? kept : undefined,
+    ),
     draft: draft?.body ?? null,
     signature,
     addSignature: state.addSignature ?? signature !== '',
@@ -191,7 +280,10 @@ export async function ticketExtrasView(services: Services, req: Request, ticket:
     collisionAfter: state.collisionAfter ?? null,
     replyStatus: state.replyStatus ?? 'replied',
     history,
-    notice: typeof req.query.extra === 'string' && notices.includes(req.query.extra) ? `ticketExtras.done.${req.query.extra}` : null,
+    notice:
+      typeof req.query.extra === 'string' && notices.includes(req.query.extra)
+        ? `ticketExtras.done.${req.query.extra}`
+        : null,
   };
 }
 

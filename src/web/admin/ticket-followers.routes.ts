@@ -4,7 +4,12 @@ import { addFollower, FollowerError, removeFollower, type FollowerProblem } from
 import type { Services } from '../app-services';
 import { idParam } from '../params';
 
-const problems: FollowerProblem[] = ['followers.errors.email', 'followers.errors.excluded', 'followers.errors.full', 'followers.errors.already'];
+const problems: FollowerProblem[] = [
+  'followers.errors.email',
+  'followers.errors.excluded',
+  'followers.errors.full',
+  'followers.errors.already',
+];
 
 /**
  * Followers on the ticket page (add, remove). Like the tags, the page's partial
@@ -19,8 +24,14 @@ export function ticketFollowerRoutes(services: Services): Router {
     const id = idParam(req.params.id);
     if (Number.isNaN(id) || /^\/(presence|attachments\/|canned\/)/.test(req.path)) return next();
     res.locals.ticketFollowers = await listFollowers(services.db, id);
-    const err = typeof req.query.followererror === 'string' && (problems as string[]).includes(req.query.followererror) ? req.query.followererror : null;
-    res.locals.followerForm = { error: err, value: err && typeof req.query.followervalue === 'string' ? req.query.followervalue.slice(0, 254) : '' };
+    const err =
+      typeof req.query.followererror === 'string' && (problems as string[]).includes(req.query.followererror)
+        ? req.query.followererror
+        : null;
+    res.locals.followerForm = {
+      error: err,
+      value: err && typeof req.query.followervalue === 'string' ? req.query.followervalue.slice(0, 254) : '',
+    };
     next();
   });
 
@@ -32,7 +43,10 @@ export function ticketFollowerRoutes(services: Services): Router {
     } catch (err) {
       if (!(err instanceof FollowerError)) throw err;
       const value = typeof email === 'string' ? email.slice(0, 254) : '';
-      return res.redirect(303, `/admin/tickets/${id}?${new URLSearchParams({ followererror: err.problem, followervalue: value }).toString()}#followers`);
+      return res.redirect(
+        303,
+        `/admin/tickets/${id}?${new URLSearchParams({ followererror: err.problem, followervalue: value }).toString()}#followers`,
+      );
     }
     res.redirect(303, `/admin/tickets/${id}#followers`);
   });

@@ -17,7 +17,12 @@ type Viewer = CapabilityHolder & { id: number };
 export async function listContextFor(db: Db, me: Viewer) {
   const visible = await visibleCategoryIds(db, me);
   const [statuses, priorities, categories, staff, fields, tagNames] = await Promise.all([
-    listStatuses(db), listPriorities(db), listActiveCategories(db), listActiveStaff(db), listActiveFields(db), listVisibleTagNames(db, visible, 300),
+    listStatuses(db),
+    listPriorities(db),
+    listActiveCategories(db),
+    listActiveStaff(db),
+    listActiveFields(db),
+    listVisibleTagNames(db, visible, 300),
   ]);
   return {
     visible,
@@ -25,7 +30,9 @@ export async function listContextFor(db: Db, me: Viewer) {
     priorities,
     categories: visible === 'all' ? categories : categories.filter((c) => visible.includes(Number(c.id))),
     staff,
-    fields: fields.filter((f) => f.categoryIds === 'all' || visible === 'all' || f.categoryIds.some((id) => visible.includes(id))),
+    fields: fields.filter(
+      (f) => f.categoryIds === 'all' || visible === 'all' || f.categoryIds.some((id) => visible.includes(id)),
+    ),
     tagNames,
     may: {
       changeCategory: can(me, 'tickets.change_category'),
@@ -39,11 +46,18 @@ export async function listContextFor(db: Db, me: Viewer) {
 export type ListContextView = Awaited<ReturnType<typeof listContextFor>>;
 
 const dateLabels: Record<string, string> = {
-  created_from: 'ticketList.createdFrom', created_to: 'ticketList.createdTo', updated_from: 'ticketList.updatedFrom',
-  updated_to: 'ticketList.updatedTo', due_from: 'ticketList.dueFrom', due_to: 'ticketList.dueTo',
+  created_from: 'ticketList.createdFrom',
+  created_to: 'ticketList.createdTo',
+  updated_from: 'ticketList.updatedFrom',
+  updated_to: 'ticketList.updatedTo',
+  due_from: 'ticketList.dueFrom',
+  due_to: 'ticketList.dueTo',
 };
 const queueLabels: Record<string, string> = {
-  'due:overdue': 'dashboardQueues.overdue', 'due:soon': 'dashboardQueues.dueSoon', 'sla:breached': 'dashboardQueues.slaBreached', 'sla:soon': 'dashboardQueues.slaSoon',
+  'due:overdue': 'dashboardQueues.overdue',
+  'due:soon': 'dashboardQueues.dueSoon',
+  'sla:breached': 'dashboardQueues.slaBreached',
+  'sla:soon': 'dashboardQueues.slaSoon',
 };
 
 export type FilterChip = { label: string; href: string };
@@ -63,16 +77,26 @@ export function activeFilterChips(
   // The status chips ticked as they come (the open statuses) are the plain list, not a filter: no chips for them.
   const chosen = pairs.filter(([k]) => k === 'status').map(([, v]) => v);
   const openKeys = ctx.statuses.filter((s) => s.is_open).map((s) => s.key);
-  const plainStatuses = !query.has('q') && chosen.length === openKeys.length && openKeys.every((k) => chosen.includes(k));
+  const plainStatuses =
+    !query.has('q') && chosen.length === openKeys.length && openKeys.every((k) => chosen.includes(k));
   const named = (name: string, value: string) => t('listFirst.chip', { name, value });
   const labelOf = (key: string, value: string): string | null => {
     if (key === 'q') return t('listFirst.chipSearch', { text: value });
-    if (key === 'status') return plainStatuses ? null : named(t('staffList.status'), statusName(value, ctx.statuses.find((s) => s.key === value)?.name ?? value));
+    if (key === 'status')
+      return plainStatuses
+        ? null
+        : named(t('staffList.status'), statusName(value, ctx.statuses.find((s) => s.key === value)?.name ?? value));
     if (key === 'owner') {
-      const who = value === 'me' ? t('staffList.me') : value === 'unassigned' ? t('staffList.unassigned') : ctx.staff.find((s) => String(s.id) === value)?.name ?? value;
+      const who =
+        value === 'me'
+          ? t('staffList.me')
+          : value === 'unassigned'
+            ? t('staffList.unassigned')
+            : (ctx.staff.find((s) => String(s.id) === value)?.name ?? value);
       return named(t('staffList.owner'), who);
     }
-    if (key === 'category') return named(t('staffList.category'), ctx.categories.find((c) => String(c.id) === value)?.name ?? value);
+    if (key === 'category')
+      return named(t('staffList.category'), ctx.categories.find((c) => String(c.id) === value)?.name ?? value);
     if (key === 'priority') return named(t('staffList.priority'), t(`priority.${value}`, { defaultValue: value }));
     if (key === 'tier') return named(t('staffList.tier'), value);
     if (key === 'tag') return named(t('ticketList.tag'), value);

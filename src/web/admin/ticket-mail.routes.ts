@@ -25,7 +25,10 @@ export function ticketMailRoutes(services: Services): Router {
   router.post('/tickets/:id/mail/:mailId/resend', async (req, res) => {
     const ticketId = idParam(req.params.id);
     await resendFailedMail(services, req.user!, ticketId, idParam(req.params.mailId));
-    services.logger.info({ by: req.user!.email, ticketId, mailId: idParam(req.params.mailId) }, 'failed mail queued again');
+    services.logger.info(
+      { by: req.user!.email, ticketId, mailId: idParam(req.params.mailId) },
+      'failed mail queued again',
+    );
     res.redirect(303, `/admin/tickets/${ticketId}?done=mailresent`);
   });
   return router;

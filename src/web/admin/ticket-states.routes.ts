@@ -1,5 +1,12 @@
 import { Router, type Request, type Response } from 'express';
-import { deleteTicketState, listTicketStates, saveTicketState, ticketStateForAdmin, ticketStateFormValues, type StateRow } from '../../catalog/ticket-states.service';
+import {
+  deleteTicketState,
+  listTicketStates,
+  saveTicketState,
+  ticketStateForAdmin,
+  ticketStateFormValues,
+  type StateRow,
+} from '../../catalog/ticket-states.service';
 import { ConflictError, ValidationError } from '../../errors';
 import type { Services } from '../app-services';
 import { requireCapability } from '../auth/guards';
@@ -16,7 +23,15 @@ export function ticketStateRoutes(services: Services): Router {
     const base = `/${pathOf[kind]}`;
     router.use(base, requireCapability('settings.manage'));
 
-    const render = async (req: Request, res: Response, editing: StateRow | null, values: Record<string, string | string[]>, errors: Record<string, string> = {}, status = 200, problem: string | null = null) => {
+    const render = async (
+      req: Request,
+      res: Response,
+      editing: StateRow | null,
+      values: Record<string, string | string[]>,
+      errors: Record<string, string> = {},
+      status = 200,
+      problem: string | null = null,
+    ) => {
       res.status(status).render('admin/ticket-states', {
         title: req.t(`catalog.${pathOf[kind]}.title`),
         kind,
@@ -41,7 +56,15 @@ export function ticketStateRoutes(services: Services): Router {
       const editing = id === null ? null : await ticketStateForAdmin(services.db, kind, id);
       const body = formBody(req);
       try {
-        await saveTicketState(services.db, adminActorOf(req), kind, id, body, await defaultLanguageOf(services), services.clock.now());
+        await saveTicketState(
+          services.db,
+          adminActorOf(req),
+          kind,
+          id,
+          body,
+          await defaultLanguageOf(services),
+          services.clock.now(),
+        );
       } catch (err) {
         if (!(err instanceof ValidationError)) throw err;
         return render(req, res, editing, keptForm(body), err.details ?? {}, 400);
@@ -56,7 +79,15 @@ export function ticketStateRoutes(services: Services): Router {
         await deleteTicketState(services.db, adminActorOf(req), kind, idParam(req.params.id), services.clock.now());
       } catch (err) {
         if (!(err instanceof ConflictError)) throw err;
-        return render(req, res, null, await fresh(), {}, 409, err.code === 'in_use' ? 'catalog.errors.inUse' : 'catalog.errors.builtinDelete');
+        return render(
+          req,
+          res,
+          null,
+          await fresh(),
+          {},
+          409,
+          err.code === 'in_use' ? 'catalog.errors.inUse' : 'catalog.errors.builtinDelete',
+        );
       }
       services.catalog.invalidate();
       res.redirect(303, `/admin${base}?done=deleted`);

@@ -23,11 +23,18 @@ export function ticketTagRoutes(services: Services): Router {
     // Only what shows the ticket page needs them: not the presence heartbeat (every 20 s per open page), a file or
     // the canned text fetched by script.
     if (Number.isNaN(id) || /^\/(presence|attachments\/|canned\/)/.test(req.path)) return next();
-    const [tags, suggestions] = await Promise.all([tagsOfTickets(services.db, [id]), listVisibleTagNames(services.db, await visibleCategoryIds(services.db, req.user!), 300)]);
+    const [tags, suggestions] = await Promise.all([
+      tagsOfTickets(services.db, [id]),
+      listVisibleTagNames(services.db, await visibleCategoryIds(services.db, req.user!), 300),
+    ]);
     res.locals.ticketTags = (tags.get(id) ?? []).map((t) => t.name);
     res.locals.tagSuggestions = suggestions;
-    const err = typeof req.query.tagerror === 'string' && tagErrors.includes(req.query.tagerror) ? req.query.tagerror : null;
-    res.locals.tagForm = { error: err, value: err && typeof req.query.tagvalue === 'string' ? req.query.tagvalue.slice(0, 500) : '' };
+    const err =
+      typeof req.query.tagerror === 'string' && tagErrors.includes(req.query.tagerror) ? req.query.tagerror : null;
+    res.locals.tagForm = {
+      error: err,
+      value: err && typeof req.query.tagvalue === 'string' ? req.query.tagvalue.slice(0, 500) : '',
+    };
     next();
   });
 
@@ -39,7 +46,10 @@ export function ticketTagRoutes(services: Services): Router {
     } catch (err) {
       if (!(err instanceof ValidationError)) throw err;
       const key = err.details?.tags ?? 'tags.errorEmpty';
-      return res.redirect(303, `/admin/tickets/${ticket.id}?${new URLSearchParams({ tagerror: key, tagvalue: text.slice(0, 500) }).toString()}#tags`);
+      return res.redirect(
+        303,
+        `/admin/tickets/${ticket.id}?${new URLSearchParams({ tagerror: key, tagvalue: text.slice(0, 500) }).toString()}#tags`,
+      );
     }
     res.redirect(303, `/admin/tickets/${ticket.id}#tags`);
   });

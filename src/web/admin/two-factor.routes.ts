@@ -1,6 +1,12 @@
 import { Router, type Request, type Response } from 'express';
 import { TooManyRequestsError, ValidationError } from '../../errors';
-import { confirmEnrolment, disableTwoFactor, enrolment, renewRecoveryCodes, twoFactorStatus } from '../../staff/two-factor.service';
+import {
+  confirmEnrolment,
+  disableTwoFactor,
+  enrolment,
+  renewRecoveryCodes,
+  twoFactorStatus,
+} from '../../staff/two-factor.service';
 import type { Services } from '../app-services';
 import { requireRecentAuth } from '../auth/recent-auth';
 
@@ -22,16 +28,26 @@ function formErrors(err: unknown, res: Response, field: string): Record<string, 
  */
 export function twoFactorRoutes(services: Services): Router {
   const router = Router();
-  const deps = { db: services.db, clock: services.clock, signingSecret: services.config.secrets.signing, i18n: services.i18n, settings: services.settings };
+  const deps = {
+    db: services.db,
+    clock: services.clock,
+    signingSecret: services.config.secrets.signing,
+    i18n: services.i18n,
+    settings: services.settings,
+  };
   const me = (req: Request) => ({ id: req.user!.id, name: req.user!.name, email: req.user!.email });
   router.use('/profile/two-factor', requireRecentAuth(services.clock, twoFactorPage));
 
   async function render(req: Request, res: Response, errors: Record<string, string> = {}, status = 200) {
     const status2fa = await twoFactorStatus(services.db, req.user!.id);
     const required = await services.settings.get('security.requireTwoFactor');
-    const setup = status2fa.enabled ? null : await enrolment(deps, me(req), await services.settings.get('helpdesk.name'));
+    const setup = status2fa.enabled
+      ? null
+      : await enrolment(deps, me(req), await services.settings.get('helpdesk.name'));
     res.set('Cache-Control', 'no-store');
-    res.status(status).render('admin/two-factor', { title: req.t('twoFactor.title'), status: status2fa, required, setup, errors });
+    res
+      .status(status)
+      .render('admin/two-factor', { title: req.t('twoFactor.title'), status: status2fa, required, setup, errors });
   }
   function showCodes(req: Request, res: Response, codes: string[]) {
     // Shown once: never cached, never stored in clear.
@@ -43,7 +59,12 @@ export function twoFactorRoutes(services: Services): Router {
 
   router.post('/profile/two-factor/enable', async (req, res) => {
     try {
-      const codes = await confirmEnrolment(deps, me(req), (req.body as Record<string, unknown> | undefined)?.code, req.ip ?? 'unknown');
+      const codes = await confirmEnrolment(
+        deps,
+        me(req),
+        (req.body as Record<string, unknown> | undefined)?.code,
+        req.ip ?? 'unknown',
+      );
       req.session.twoFactorOk = true;
       showCodes(req, res, codes);
     } catch (err) {
@@ -60,7 +81,13 @@ export function twoFactorRoutes(services: Services): Router {
   router.post('/profile/two-factor/disable', async (req, res) => {
     const body = (req.body ?? {}) as Record<string, unknown>;
     try {
-      await disableTwoFactor(deps, me(req), { password: body.password, code: body.code }, req.ip ?? 'unknown', await services.settings.get('security.requireTwoFactor'));
+      await disableTwoFactor(
+        deps,
+        me(req),
+        { password: body.password, code: body.code },
+        req.ip ?? 'unknown',
+        await services.settings.get('security.requireTwoFactor'),
+      );
       req.session.twoFactorOk = false;
       res.redirect(303, '/admin/profile?done=twoFactorOff');
     } catch (err) {

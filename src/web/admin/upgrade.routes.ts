@@ -13,7 +13,11 @@ export function upgradeRoutes(deps: AppDeps, status: SchemaStatus): Router {
   router.get('/upgrade', async (req, res) => {
     const pending = await status.refresh();
     // Nothing left to apply (just upgraded, or nothing was pending): the page says so in its heading too.
-    res.render('admin/upgrade', { title: req.t(pending.length === 0 ? 'upgrade.doneTitle' : 'upgrade.title'), pending, done: req.query.done === '1' });
+    res.render('admin/upgrade', {
+      title: req.t(pending.length === 0 ? 'upgrade.doneTitle' : 'upgrade.title'),
+      pending,
+      done: req.query.done === '1',
+    });
   });
 
   router.post('/upgrade', async (req, res) => {
@@ -22,7 +26,8 @@ export function upgradeRoutes(deps: AppDeps, status: SchemaStatus): Router {
       applied = await migrateLatest(deps.db);
     } catch (err) {
       // Another admin (or npm run migrate) is upgrading right now: knex holds its migration lock.
-      if ((err as Error)?.name === 'MigrationLocked') throw new ConflictError('upgrade_running', 'An upgrade is already running.');
+      if ((err as Error)?.name === 'MigrationLocked')
+        throw new ConflictError('upgrade_running', 'An upgrade is already running.');
       throw err;
     } finally {
       await status.refresh().catch(() => undefined);

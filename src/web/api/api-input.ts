@@ -11,7 +11,9 @@ function problemOf(issue: z.core.$ZodIssue): string {
   if (localeKey.test(issue.message)) return issue.message;
   switch (issue.code) {
     case 'invalid_type':
-      return issue.input === undefined ? 'apiErrors.required' : `apiErrors.type|${JSON.stringify({ expected: issue.expected })}`;
+      return issue.input === undefined
+        ? 'apiErrors.required'
+        : `apiErrors.type|${JSON.stringify({ expected: issue.expected })}`;
     case 'too_big':
       return `apiErrors.tooBig|${JSON.stringify({ maximum: Number(issue.maximum) })}`;
     case 'too_small':

@@ -25,9 +25,20 @@ export function apiRoutes(services: Services): Router {
   router.use((req, _res, next) => {
     if (req.method === 'GET' || req.method === 'HEAD' || req.is('application/json')) return next();
     // A DELETE says everything in its path: without a body it needs no type.
-    if (req.method === 'DELETE' && req.get('transfer-encoding') === undefined && Number(req.get('content-length') ?? 0) === 0) return next();
+    if (
+      req.method === 'DELETE' &&
+      req.get('transfer-encoding') === undefined &&
+      Number(req.get('content-length') ?? 0) === 0
+    )
+      return next();
     if (req.is('multipart/form-data') && multipartPaths.test(req.path)) return next();
-    next(new AppError(415, 'unsupported_media_type', 'Send JSON (Content-Type: application/json), or multipart/form-data for a message with files.'));
+    next(
+      new AppError(
+        415,
+        'unsupported_media_type',
+        'Send JSON (Content-Type: application/json), or multipart/form-data for a message with files.',
+      ),
+    );
   });
   router.use(express.json({ limit: '1mb', strict: true }));
   router.use(refuseNul);

@@ -36,16 +36,33 @@ export function bearerAuth(services: Services): RequestHandler {
       await assertUnderFailureLimit(services.db, bucket, tokenFailureLimit.max, services.clock.now());
       await countFailure(services.db, bucket, tokenFailureLimit.windowMs, services.clock.now());
       res.set('WWW-Authenticate', 'Bearer realm="tessera", error="invalid_token"');
-      return next(new UnauthorizedError('invalid_token', 'The API token is not valid: it is wrong, expired or revoked, or its account is deactivated.'));
+      return next(
+        new UnauthorizedError(
+          'invalid_token',
+          'The API token is not valid: it is wrong, expired or revoked, or its account is deactivated.',
+        ),
+      );
     }
     // "Require two-factor sign-in for all staff" covers tokens too: a token must not be the way
     // around a rule its owner has not met yet (they set it up on the profile page, then it works).
-    if ((await services.settings.get('security.requireTwoFactor')) && !(await hasTwoFactor(services.db, found.staff.id))) {
-      return next(new AppError(403, 'two_factor_required', 'Two-factor sign-in is required for all staff: set it up on your profile page before using API tokens.'));
+    if (
+      (await services.settings.get('security.requireTwoFactor')) &&
+      !(await hasTwoFactor(services.db, found.staff.id))
+    ) {
+      return next(
+        new AppError(
+          403,
+          'two_factor_required',
+          'Two-factor sign-in is required for all staff: set it up on your profile page before using API tokens.',
+        ),
+      );
     }
     req.user = found.staff;
     res.locals.apiTokenId = found.token.id;
-    res.locals.apiToken = { name: found.token.name, expiresAt: found.token.expiresAt === null ? null : new Date(found.token.expiresAt).toISOString() };
+    res.locals.apiToken = {
+      name: found.token.name,
+      expiresAt: found.token.expiresAt === null ? null : new Date(found.token.expiresAt).toISOString(),
+    };
     next();
   };
 }

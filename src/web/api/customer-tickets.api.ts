@@ -51,19 +51,39 @@ export function customerTicketsApi(services: Services): Router {
   // A program opens tickets for customers with a staff token: the web form's anti-spam question,
   // fill time and honeypot cannot apply to a program, so the token is what vouches for it (bans
   // and the submission limits still apply). A repeat is recognised by its Idempotency-Key.
-  router.post('/tickets', requireTokenWith(ticketCreationCapability), idempotent(services), async (req: Request, res) => {
-    const body = parseInput(ticketSubmission, req.body);
-    const { ticket } = await submitTicket(
-      { ...services, settings: await services.settings.all(), signingSecret: services.config.secrets.signing },
-      { body: flattenFields(body), files: [], ip: req.ip ?? '', language: body.language ?? (await services.settings.get('helpdesk.language')), channel: 'api', submissionKey: null },
-    );
-    res.status(201).location(`/api/v1/tickets/${ticket.id}`).json({ ticket: ticketJson(ticket) });
-  });
+  router.post(
+    '/tickets',
+    requireTokenWith(ticketCreationCapability),
+    idempotent(services),
+    async (req: Request, res) => {
+      const body = parseInput(ticketSubmission, req.body);
+      const { ticket } = await submitTicket(
+        { ...services, settings: await services.settings.all(), signingSecret: services.config.secrets.signing },
+        {
+          body: flattenFields(body),
+          files: [],
+          ip: req.ip ?? '',
+          language: body.language ?? (await services.settings.get('helpdesk.language')),
+          channel: 'api',
+          submissionKey: null,
+        },
+      );
+      res
+        .status(201)
+        .location(`/api/v1/tickets/${ticket.id}`)
+        .json({ ticket: ticketJson(ticket) });
+    },
+  );
 
   /** The ticket of a tracking ID and the customer's address; misses count against the address's lookup limit. */
   async function lookup(req: Request): Promise<TicketView> {
     const client = clientKey(req.ip);
-    await assertLookupAllowed(services.db, client, await services.settings.get('spam.lookupFailuresPerHour'), services.clock.now());
+    await assertLookupAllowed(
+      services.db,
+      client,
+      await services.settings.get('spam.lookupFailuresPerHour'),
+      services.clock.now(),
+    );
     const { email } = parseInput(customerLookupQuery, req.query);
     const trackingId = parseTrackingId(String(req.params.ticket));
     const ticket = trackingId && email ? await ticketForCustomer(services.db, trackingId, email) : null;
@@ -77,7 +97,10 @@ export function customerTicketsApi(services: Services): Router {
   // The same paths as the staff views (one path, one OpenAPI entry): here without a token.
   router.get('/tickets/:ticket', async (req, res) => {
     const ticket = await lookup(req);
-    const [messages, attachments] = await Promise.all([listCustomerMessages(services.db, ticket.id), listCustomerAttachments(services.db, ticket.id)]);
+    const [messages, attachments] = await Promise.all([
+      listCustomerMessages(services.db, ticket.id),
+      listCustomerAttachments(services.db, ticket.id),
+    ]);
     res.json({
       ticket: {
         ...ticketJson(ticket),
@@ -88,7 +111,9 @@ export function customerTicketsApi(services: Services): Router {
           body: m.body,
           createdAt: new Date(m.createdAt).toISOString(),
           rating: m.kind === 'staff' ? m.rating : undefined,
-          attachments: attachments.filter((a) => a.messageId === m.id).map((a) => ({ id: a.id, fileName: a.fileName, size: a.size, contentType: a.contentType })),
+          attachments: attachments
+            .filter((a) => a.messageId === m.id)
+            .map((a) => ({ id: a.id, fileName: a.fileName, size: a.size, contentType: a.contentType })),
         })),
       },
     });

@@ -2,7 +2,13 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import type { Request, RequestHandler, Response } from 'express';
 import { AppError } from '../../errors';
-import { claimIdempotencyKey, completeIdempotencyKey, idempotencyKeyPattern, releaseIdempotencyKey, requestFingerprint } from '../../idempotency/idempotency.service';
+import {
+  claimIdempotencyKey,
+  completeIdempotencyKey,
+  idempotencyKeyPattern,
+  releaseIdempotencyKey,
+  requestFingerprint,
+} from '../../idempotency/idempotency.service';
 import type { Services } from '../app-services';
 import { uploadedFiles } from '../middleware/multipart';
 
@@ -31,24 +37,35 @@ export function idempotent(services: Services): RequestHandler {
   return async (req: Request, res: Response, next) => {
     const key = req.get(idempotencyHeader);
     if (key === undefined) return next();
-    if (!idempotencyKeyPattern.test(key)) throw new AppError(400, 'invalid_idempotency_key', 'Idempotency-Key must be 1 to 191 visible ASCII characters.');
+    if (!idempotencyKeyPattern.test(key))
+      throw new AppError(400, 'invalid_idempotency_key', 'Idempotency-Key must be 1 to 191 visible ASCII characters.');
     const tokenId = res.locals.apiTokenId as number;
     const files = await Promise.all(uploadedFiles(req).map(fileDigest));
     const fingerprint = requestFingerprint(req.method, req.originalUrl.split('?')[0]!, req.body ?? null, files);
     const claim = await claimIdempotencyKey(services.db, tokenId, key, fingerprint, services.clock.now());
     if (claim.kind === 'replay') return replay(res, claim.response);
-    if (claim.kind === 'reused') throw new AppError(422, 'idempotency_key_reused', 'This Idempotency-Key was used with a different request.');
+    if (claim.kind === 'reused')
+      throw new AppError(422, 'idempotency_key_reused', 'This Idempotency-Key was used with a different request.');
     if (claim.kind === 'in_progress') {
       res.set('Retry-After', '1');
-      throw new AppError(409, 'idempotency_key_in_progress', 'A request with this Idempotency-Key is still running; retry shortly.');
+      throw new AppError(
+        409,
+        'idempotency_key_in_progress',
+        'A request with this Idempotency-Key is still running; retry shortly.',
+      );
     }
     const send = res.json.bind(res);
     res.json = ((body: unknown) => {
       res.json = send;
       const status = res.statusCode;
-      const kept = status >= 200 && status < 300 ? completeIdempotencyKey(services.db, claim.id, { status, body, location: res.get('Location') ?? null }) : releaseIdempotencyKey(services.db, claim.id);
+      const kept =
+        status >= 200 && status < 300
+          ? completeIdempotencyKey(services.db, claim.id, { status, body, location: res.get('Location') ?? null })
+          : releaseIdempotencyKey(services.db, claim.id);
       // The answer goes out even when keeping it failed: the thing exists, the client must learn so.
-      kept.catch((err: unknown) => services.logger.warn({ err }, 'idempotency key not recorded')).finally(() => send(body));
+      kept
+        .catch((err: unknown) => services.logger.warn({ err }, 'idempotency key not recorded'))
+        .finally(() => send(body));
       return res;
     }) as Response['json'];
     next();

@@ -1,7 +1,17 @@
 import { Router, type NextFunction, type Request, type Response } from 'express';
 import { NotFoundError } from '../../errors';
 import { kbArticleForStaff, removeKbArticle, type KbEditor } from '../../kb/kb-admin.service';
-import { createKbArticleFromApi, deleteKbCategoryFromApi, kbArticlesForPublic, kbCategoriesForPublic, kbStaffArticleJson, kbStaffCategoryJson, kbTitlesFor, patchKbArticleFromApi, saveKbCategoryFromApi } from '../../kb/kb-api.service';
+import {
+  createKbArticleFromApi,
+  deleteKbCategoryFromApi,
+  kbArticlesForPublic,
+  kbCategoriesForPublic,
+  kbStaffArticleJson,
+  kbStaffCategoryJson,
+  kbTitlesFor,
+  patchKbArticleFromApi,
+  saveKbCategoryFromApi,
+} from '../../kb/kb-api.service';
 import { isInlineKbFile, kbFileHref, kbFilesForCustomer, kbFilesForStaff } from '../../kb/kb-files.service';
 import { kbArticleForCustomer, kbArticleHref, type KbReader } from '../../kb/kb-public.service';
 import { customerScope, recordKbSearch, searchKb } from '../../kb/kb-search.service';
@@ -54,9 +64,26 @@ export function kbApi(services: Services): Router {
     const query = parseInput(k.kbListQuery, req.query);
     const page = Number(query.page ?? 1);
     const size = Number(query.size ?? 20);
-    const found = await kbArticlesForPublic(services.db, await readerOf(req, query.language), { categoryId: query.category === undefined ? undefined : Number(query.category), page, size });
+    const found = await kbArticlesForPublic(services.db, await readerOf(req, query.language), {
+      categoryId: query.category === undefined ? undefined : Number(query.category),
+      page,
+      size,
+    });
     const base = await services.settings.get('helpdesk.url');
-    res.json({ items: found.items.map((a) => ({ id: a.id, categoryId: a.categoryId, language: a.language, title: a.title, url: `${base}${a.href}`, pinned: a.pinned, updatedAt: iso(a.updatedAt) })), page, size, hasMore: found.hasMore });
+    res.json({
+      items: found.items.map((a) => ({
+        id: a.id,
+        categoryId: a.categoryId,
+        language: a.language,
+        title: a.title,
+        url: `${base}${a.href}`,
+        pinned: a.pinned,
+        updatedAt: iso(a.updatedAt),
+      })),
+      page,
+      size,
+      hasMore: found.hasMore,
+    });
   });
 
   router.get('/kb/articles/search', publicRead, async (req, res) => {
@@ -64,12 +91,29 @@ export function kbApi(services: Services): Router {
     const page = Number(query.page ?? 1);
     const size = Number(query.size ?? 20);
     const reader = await readerOf(req, query.language);
-    const found = await searchKb(services.db, await customerScope(services.db, reader.language, reader.fallbackLanguage), query.q, { limit: size, offset: (page - 1) * size });
+    const found = await searchKb(
+      services.db,
+      await customerScope(services.db, reader.language, reader.fallbackLanguage),
+      query.q,
+      { limit: size, offset: (page - 1) * size },
+    );
     if (page === 1) await recordKbSearch(services.db, query.q, reader.language, found.total, services.clock.now());
     const base = await services.settings.get('helpdesk.url');
-    const titles = await kbTitlesFor(services.db, reader, found.results.map((r) => r.articleId));
+    const titles = await kbTitlesFor(
+      services.db,
+      reader,
+      found.results.map((r) => r.articleId),
+    );
     res.json({
-      items: found.results.map((r) => ({ id: r.articleId, language: r.language, title: titles.get(r.articleId)?.title ?? '', url: `${base}${kbArticleHref(r.articleId, r.slug)}`, titleHtml: r.titleHtml, snippetHtml: r.snippetHtml, updatedAt: iso(r.updatedAt) })),
+      items: found.results.map((r) => ({
+        id: r.articleId,
+        language: r.language,
+        title: titles.get(r.articleId)?.title ?? '',
+        url: `${base}${kbArticleHref(r.articleId, r.slug)}`,
+        titleHtml: r.titleHtml,
+        snippetHtml: r.snippetHtml,
+        updatedAt: iso(r.updatedAt),
+      })),
       total: found.total,
       totalCapped: found.capped,
       anyWord: found.mode === 'any',
@@ -84,7 +128,8 @@ export function kbApi(services: Services): Router {
   router.get('/kb/articles/:article', publicRead, async (req, res) => {
     const { article: ref } = parseInput(k.kbArticleParams, req.params);
     const query = parseInput(k.kbLanguageQuery, req.query);
-    if (canManage(req)) return res.json({ article: kbStaffArticleJson(await kbArticleForStaff(services.db, Number(ref))) });
+    if (canManage(req))
+      return res.json({ article: kbStaffArticleJson(await kbArticleForStaff(services.db, Number(ref))) });
     const view = await kbArticleForCustomer(services.db, await readerOf(req, query.language), Number(ref));
     res.json({
       article: {
@@ -109,39 +154,87 @@ export function kbApi(services: Services): Router {
     parseInput(k.kbFilesQuery, req.query);
     const files = canManage(req) ? await kbFilesForStaff(services.db, id) : await kbFilesForCustomer(services.db, id);
     const base = await services.settings.get('helpdesk.url');
-    res.json({ items: files.map((f) => ({ id: f.id, fileName: f.fileName, contentType: f.contentType, size: f.size, inline: isInlineKbFile(f), url: `${base}${kbFileHref(f.articleId, f.id)}` })) });
+    res.json({
+      items: files.map((f) => ({
+        id: f.id,
+        fileName: f.fileName,
+        contentType: f.contentType,
+        size: f.size,
+        inline: isInlineKbFile(f),
+        url: `${base}${kbFileHref(f.articleId, f.id)}`,
+      })),
+    });
   });
 
   router.post('/kb/articles', manage, idempotent(services), async (req, res) => {
     const body = parseInput(k.kbArticleCreate, req.body);
     const id = await createKbArticleFromApi(services, editorOf(req), body, services.clock.now());
-    res.status(201).location(`/api/v1/kb/articles/${id}`).json({ article: kbStaffArticleJson(await kbArticleForStaff(services.db, id)) });
+    res
+      .status(201)
+      .location(`/api/v1/kb/articles/${id}`)
+      .json({ article: kbStaffArticleJson(await kbArticleForStaff(services.db, id)) });
   });
 
   router.patch('/kb/articles/:article', manage, async (req, res) => {
     const id = Number(parseInput(k.kbArticleParams, req.params).article);
     const { updatedAt, ...patch } = parseInput(k.kbArticlePatch, req.body);
-    await patchKbArticleFromApi(services, editorOf(req), id, { ...patch, ...(updatedAt === undefined ? {} : { updatedAt: Date.parse(updatedAt) }) }, await services.settings.get('helpdesk.language'), services.clock.now());
+    await patchKbArticleFromApi(
+      services,
+      editorOf(req),
+      id,
+      { ...patch, ...(updatedAt === undefined ? {} : { updatedAt: Date.parse(updatedAt) }) },
+      await services.settings.get('helpdesk.language'),
+      services.clock.now(),
+    );
     res.json({ article: kbStaffArticleJson(await kbArticleForStaff(services.db, id)) });
   });
 
   router.delete('/kb/articles/:article', manage, async (req, res) => {
-    await removeKbArticle(services, editorOf(req), Number(parseInput(k.kbArticleParams, req.params).article), services.clock.now());
+    await removeKbArticle(
+      services,
+      editorOf(req),
+      Number(parseInput(k.kbArticleParams, req.params).article),
+      services.clock.now(),
+    );
     res.status(204).end();
   });
 
   router.post('/kb/categories', manage, idempotent(services), async (req, res) => {
-    const category = await saveKbCategoryFromApi(services.db, editorOf(req), null, parseInput(k.kbCategoryCreate, req.body), services.clock.now());
-    res.status(201).location(`/api/v1/kb/categories/${category.id}`).json({ category: kbStaffCategoryJson(category) });
+    const category = await saveKbCategoryFromApi(
+      services.db,
+      editorOf(req),
+      null,
+      parseInput(k.kbCategoryCreate, req.body),
+      services.clock.now(),
+    );
+    res
+      .status(201)
+      .location(`/api/v1/kb/categories/${category.id}`)
+      .json({ category: kbStaffCategoryJson(category) });
   });
 
   router.patch('/kb/categories/:category', manage, async (req, res) => {
     const id = Number(parseInput(k.kbCategoryParams, req.params).category);
-    res.json({ category: kbStaffCategoryJson(await saveKbCategoryFromApi(services.db, editorOf(req), id, parseInput(k.kbCategoryPatch, req.body), services.clock.now())) });
+    res.json({
+      category: kbStaffCategoryJson(
+        await saveKbCategoryFromApi(
+          services.db,
+          editorOf(req),
+          id,
+          parseInput(k.kbCategoryPatch, req.body),
+          services.clock.now(),
+        ),
+      ),
+    });
   });
 
   router.delete('/kb/categories/:category', manage, async (req, res) => {
-    await deleteKbCategoryFromApi(services.db, editorOf(req), Number(parseInput(k.kbCategoryParams, req.params).category), services.clock.now());
+    await deleteKbCategoryFromApi(
+      services.db,
+      editorOf(req),
+      Number(parseInput(k.kbCategoryParams, req.params).category),
+      services.clock.now(),
+    );
     res.status(204).end();
   });
   return router;

@@ -13,7 +13,13 @@ import { ticketSummaryJson } from './staff-ticket.presenter';
 const pageSize = 50;
 const countCap = 1000;
 
-const customerJson = (r: CustomerRecord) => ({ id: r.id, name: r.name, email: r.email, language: r.language, createdAt: new Date(r.createdAt).toISOString() });
+const customerJson = (r: CustomerRecord) => ({
+  id: r.id,
+  name: r.name,
+  email: r.email,
+  language: r.language,
+  createdAt: new Date(r.createdAt).toISOString(),
+});
 
 /**
  * Customers for staff tokens: found by exact address or id, with their tickets. A staff member
@@ -31,7 +37,10 @@ export function staffCustomersApi(services: Services): Router {
     return (await countTickets(services.db, { categories, customerIds: [found.id] }, 1)) > 0 ? found : undefined;
   }
   async function load(staff: Staff, params: unknown): Promise<CustomerRecord> {
-    const found = await inReach(staff, await findCustomerRecord(services.db, Number(parseInput(c.customerParams, params).customer)));
+    const found = await inReach(
+      staff,
+      await findCustomerRecord(services.db, Number(parseInput(c.customerParams, params).customer)),
+    );
     if (!found) throw new NotFoundError('Customer not found');
     return found;
   }
@@ -51,8 +60,20 @@ export function staffCustomersApi(services: Services): Router {
     const { page } = parseInput(c.customerTicketsQuery, req.query);
     const categories = await visibleCategoryIds(services.db, req.user!);
     const number = Number(page ?? '1');
-    const { rows, total } = await listAndCountTickets(services.db, { categories, customerIds: [customer.id] }, { sort: 'created', dir: 'desc', offset: (number - 1) * pageSize, limit: pageSize }, countCap);
-    res.json({ items: rows.map(ticketSummaryJson), page: number, size: pageSize, total: Math.min(total, countCap), totalCapped: total > countCap, hasMore: total > number * pageSize });
+    const { rows, total } = await listAndCountTickets(
+      services.db,
+      { categories, customerIds: [customer.id] },
+      { sort: 'created', dir: 'desc', offset: (number - 1) * pageSize, limit: pageSize },
+      countCap,
+    );
+    res.json({
+      items: rows.map(ticketSummaryJson),
+      page: number,
+      size: pageSize,
+      total: Math.min(total, countCap),
+      totalCapped: total > countCap,
+      hasMore: total > number * pageSize,
+    });
   });
   return router;
 }

@@ -49,7 +49,12 @@ export function ticketJson(
     language: t.language,
     mergedIntoId: t.mergedIntoId,
     dueAt: isoOrNull(dueAt),
-    fields: fields.map((f) => ({ id: f.fieldId, label: f.label, value: f.value, visibleToCustomer: f.visibleToCustomer })),
+    fields: fields.map((f) => ({
+      id: f.fieldId,
+      label: f.label,
+      value: f.value,
+      visibleToCustomer: f.visibleToCustomer,
+    })),
     createdAt: iso(t.createdAt),
     updatedAt: iso(t.updatedAt),
     resolvedAt: isoOrNull(t.resolvedAt),
@@ -64,6 +69,8 @@ export function messageJson(m: StaffMessageView, attachments: AttachmentView[]):
     staffId: m.staffId,
     body: m.body,
     createdAt: iso(m.createdAt),
-    attachments: attachments.filter((a) => a.messageId === m.id).map((a) => ({ id: a.id, fileName: a.fileName, size: a.size, contentType: a.contentType })),
+    attachments: attachments
+      .filter((a) => a.messageId === m.id)
+      .map((a) => ({ id: a.id, fileName: a.fileName, size: a.size, contentType: a.contentType })),
   };
 }

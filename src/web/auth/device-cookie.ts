@@ -12,7 +12,8 @@ const lifetimeMs = 180 * 86_400_000;
 const namePattern = /^(?:__Host-)?tessera\.device-(\d{1,9})$/;
 
 const cookieName = (staffId: number, secure: boolean) => `${secure ? '__Host-' : ''}tessera.device-${staffId}`;
-const signatureOf = (secret: string, staffId: number, deviceId: string) => createHmac('sha256', secret).update(`device:${staffId}:${deviceId}`).digest('base64url');
+const signatureOf = (secret: string, staffId: number, deviceId: string) =>
+  createHmac('sha256', secret).update(`device:${staffId}:${deviceId}`).digest('base64url');
 
 /** The device id this browser holds for the account, when its cookie is present and genuine. */
 export function knownDeviceOf(req: Request, secret: string, staffId: number): string | null {

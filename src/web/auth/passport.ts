@@ -16,12 +16,21 @@ export type StaffPassport = InstanceType<typeof Passport>;
 export function createPassport(deps: { db: Db; clock: Clock; signingSecret: string }): StaffPassport {
   const passport = new Passport();
   passport.use(
-    new LocalStrategy({ usernameField: 'email', passwordField: 'password', passReqToCallback: true }, (req, email, password, done) => {
-      authenticateStaff(deps, { email, password, ip: req.ip ?? 'unknown', deviceOf: (staffId) => knownDeviceOf(req, deps.signingSecret, staffId) }).then(
-        (staff) => done(null, staff),
-        (err: unknown) => (err instanceof InvalidCredentialsError ? done(null, false, { message: err.code }) : done(err)),
-      );
-    }),
+    new LocalStrategy(
+      { usernameField: 'email', passwordField: 'password', passReqToCallback: true },
+      (req, email, password, done) => {
+        authenticateStaff(deps, {
+          email,
+          password,
+          ip: req.ip ?? 'unknown',
+          deviceOf: (staffId) => knownDeviceOf(req, deps.signingSecret, staffId),
+        }).then(
+          (staff) => done(null, staff),
+          (err: unknown) =>
+            err instanceof InvalidCredentialsError ? done(null, false, { message: err.code }) : done(err),
+        );
+      },
+    ),
   );
   passport.serializeUser<SessionUser>((user, done) => done(null, { id: user.id, validAfter: user.sessionsValidAfter }));
   passport.deserializeUser<SessionUser | number>((stored, done) => {

@@ -14,7 +14,15 @@ export const pendingSignInMs = 5 * 60_000;
  * Signs the person in once everything they must prove is proven: the session id is renewed
  * (passport), the absolute timeout starts, and the proof counts as recent for sensitive pages.
  */
-export function signInNow(deps: { clock: Clock; config: AppConfig }, req: Request, res: Response, next: NextFunction, user: Express.User, target: string, opts: { twoFactorOk: boolean }): void {
+export function signInNow(
+  deps: { clock: Clock; config: AppConfig },
+  req: Request,
+  res: Response,
+  next: NextFunction,
+  user: Express.User,
+  target: string,
+  opts: { twoFactorOk: boolean },
+): void {
   req.logIn(user, (err) => {
     if (err) return next(err);
     const now = deps.clock.now();
@@ -34,8 +42,16 @@ export function signInNow(deps: { clock: Clock; config: AppConfig }, req: Reques
  * remembers who is half-way and where they were going, and the code page comes next;
  * otherwise the person is signed in.
  */
-export async function passwordAccepted(deps: { db: Db; clock: Clock; config: AppConfig }, req: Request, res: Response, next: NextFunction, user: Express.User, target: string): Promise<void> {
-  if (!(await hasTwoFactor(deps.db, user.id))) return signInNow(deps, req, res, next, user, target, { twoFactorOk: false });
+export async function passwordAccepted(
+  deps: { db: Db; clock: Clock; config: AppConfig },
+  req: Request,
+  res: Response,
+  next: NextFunction,
+  user: Express.User,
+  target: string,
+): Promise<void> {
+  if (!(await hasTwoFactor(deps.db, user.id)))
+    return signInNow(deps, req, res, next, user, target, { twoFactorOk: false });
   req.session.regenerate((err) => {
     if (err) return next(err);
     req.session.pendingSignIn = { staffId: user.id, at: deps.clock.now(), next: target };

@@ -11,8 +11,16 @@ import type { Request } from 'express';
  */
 const maxRemembered = 20;
 
-export async function grantTicketAccess(req: Request, ticketId: number, now: number, opts: { renewSession: boolean } = { renewSession: true }): Promise<void> {
-  const tickets = [ticketId, ...(req.session.customerTickets ?? []).filter((id) => id !== ticketId)].slice(0, maxRemembered);
+export async function grantTicketAccess(
+  req: Request,
+  ticketId: number,
+  now: number,
+  opts: { renewSession: boolean } = { renewSession: true },
+): Promise<void> {
+  const tickets = [ticketId, ...(req.session.customerTickets ?? []).filter((id) => id !== ticketId)].slice(
+    0,
+    maxRemembered,
+  );
   const startedAt = req.session.startedAt ?? now;
   if (!opts.renewSession) {
     req.session.customerTickets = tickets;

@@ -13,8 +13,15 @@ export function helpdeskRoutes(services: Services): Router {
   router.get('/', async (req, res) => {
     const settings = await services.settings.all();
     // With a knowledge base the home page leads with its search and the most read answers.
-    const kb = settings['kb.enabled'] ? { popular: await kbPopular(services.db, kbReaderOf(req, settings['helpdesk.language']), 5) } : null;
-    res.render('helpdesk/home', { title: settings['helpdesk.name'], helpdeskName: settings['helpdesk.name'], serviceMessage: settings['portal.serviceMessage'], kb });
+    const kb = settings['kb.enabled']
+      ? { popular: await kbPopular(services.db, kbReaderOf(req, settings['helpdesk.language']), 5) }
+      : null;
+    res.render('helpdesk/home', {
+      title: settings['helpdesk.name'],
+      helpdeskName: settings['helpdesk.name'],
+      serviceMessage: settings['portal.serviceMessage'],
+      kb,
+    });
   });
   router.use(kbRoutes(services));
   router.use(submitRoutes(services));

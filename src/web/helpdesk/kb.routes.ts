@@ -3,8 +3,26 @@ import { NotFoundError, TooManyRequestsError, ValidationError } from '../../erro
 import { isInlineKbFile, kbFileForReader } from '../../kb/kb-files.service';
 import { can } from '../../staff/capabilities';
 import { recordKbSuggestionOpened, recordKbSuggestionsShown } from '../../kb/kb-deflection.service';
-import { countKbArticleView, kbArticleForCustomer, kbCategoryPage, kbHome, kbSitemap, kbSuggestionLinks, kbVoted, kbVoterOf, voteOnKbArticle, type KbReader } from '../../kb/kb-public.service';
-import { chargeKbSearch, customerScope, kbCountCap, recordKbSearch, searchKb, topKbMatchIds } from '../../kb/kb-search.service';
+import {
+  countKbArticleView,
+  kbArticleForCustomer,
+  kbCategoryPage,
+  kbHome,
+  kbSitemap,
+  kbSuggestionLinks,
+  kbVoted,
+  kbVoterOf,
+  voteOnKbArticle,
+  type KbReader,
+} from '../../kb/kb-public.service';
+import {
+  chargeKbSearch,
+  customerScope,
+  kbCountCap,
+  recordKbSearch,
+  searchKb,
+  topKbMatchIds,
+} from '../../kb/kb-search.service';
 import { clientKey } from '../../security/client-key';
 import type { Services } from '../app-services';
 import { formBindingOf } from '../middleware/form-binding';
@@ -15,7 +33,8 @@ import { kbSitemapXml } from './kb-sitemap';
 import { sendAttachment } from './send-attachment';
 
 /** `?page=` as a page number from 1 to 500; anything else is the first page. */
-const pageParam = (value: unknown) => (typeof value === 'string' && /^\d{1,3}$/.test(value) ? Math.min(500, Math.max(1, Number(value))) : 1);
+const pageParam = (value: unknown) =>
+  typeof value === 'string' && /^\d{1,3}$/.test(value) ? Math.min(500, Math.max(1, Number(value))) : 1;
 
 /** A search string from the query: a string of at most 200 characters; a repeated or odd `q` is refused. */
 function searchParam(value: unknown): string {
@@ -45,7 +64,8 @@ export function kbRoutes(services: Services): Router {
   router.use('/kb', async (_req: Request, _res: Response, next: NextFunction) => {
     next((await services.settings.get('kb.enabled')) ? undefined : 'router');
   });
-  const readerOf = async (req: Request): Promise<KbReader> => kbReaderOf(req, await services.settings.get('helpdesk.language'));
+  const readerOf = async (req: Request): Promise<KbReader> =>
+    kbReaderOf(req, await services.settings.get('helpdesk.language'));
 
   router.get('/kb', async (req, res) => {
     const home = await kbHome(services.db, await readerOf(req));
@@ -54,7 +74,10 @@ export function kbRoutes(services: Services): Router {
 
   // For search engines: what customers may read, in the help desk's own language.
   router.get('/kb/sitemap.xml', async (_req, res) => {
-    const [language, url] = await Promise.all([services.settings.get('helpdesk.language'), services.settings.get('helpdesk.url')]);
+    const [language, url] = await Promise.all([
+      services.settings.get('helpdesk.language'),
+      services.settings.get('helpdesk.url'),
+    ]);
     const links = await kbSitemap(services.db, { language, fallbackLanguage: language });
     res.type('application/xml').send(kbSitemapXml(url, links));
   });
@@ -65,15 +88,42 @@ export function kbRoutes(services: Services): Router {
     const perPage = await services.settings.get('kb.articlesPerPage');
     const page = pageParam(req.query.page);
     try {
-      await chargeKbSearch(services.db, clientKey(req.ip), 'search', await services.settings.get('kb.searchesPerMinute'), services.clock.now());
+      await chargeKbSearch(
+        services.db,
+        clientKey(req.ip),
+        'search',
+        await services.settings.get('kb.searchesPerMinute'),
+        services.clock.now(),
+      );
     } catch (err) {
       if (!(err instanceof TooManyRequestsError)) throw err;
       res.set('Retry-After', String(err.retryAfterSeconds));
-      return res.status(429).render('helpdesk/kb-search', { title: req.t('kb.search.title'), q, found: null, tooMany: true, page, perPage, cap: kbCountCap });
+      return res.status(429).render('helpdesk/kb-search', {
+        title: req.t('kb.search.title'),
+        q,
+        found: null,
+        tooMany: true,
+        page,
+        perPage,
+        cap: kbCountCap,
+      });
     }
-    const found = await searchKb(services.db, await customerScope(services.db, reader.language, reader.fallbackLanguage), q, { limit: perPage, offset: (page - 1) * perPage });
+    const found = await searchKb(
+      services.db,
+      await customerScope(services.db, reader.language, reader.fallbackLanguage),
+      q,
+      { limit: perPage, offset: (page - 1) * perPage },
+    );
     if (page === 1) await recordKbSearch(services.db, q, reader.language, found.total, services.clock.now());
-    res.render('helpdesk/kb-search', { title: q ? req.t('kb.search.titleFor', { q }) : req.t('kb.search.title'), q, found, tooMany: false, page, perPage, cap: kbCountCap });
+    res.render('helpdesk/kb-search', {
+      title: q ? req.t('kb.search.titleFor', { q }) : req.t('kb.search.title'),
+      q,
+      found,
+      tooMany: false,
+      page,
+      perPage,
+      cap: kbCountCap,
+    });
   });
 
   // Suggestions while a customer writes a ticket: a few best matches as JSON (typing is not logged
@@ -84,16 +134,33 @@ export function kbRoutes(services: Services): Router {
     const q = searchParam(req.query.q);
     const client = clientKey(req.ip);
     try {
-      await chargeKbSearch(services.db, client, 'suggest', await services.settings.get('kb.searchesPerMinute'), services.clock.now());
+      await chargeKbSearch(
+        services.db,
+        client,
+        'suggest',
+        await services.settings.get('kb.searchesPerMinute'),
+        services.clock.now(),
+      );
     } catch (err) {
       if (!(err instanceof TooManyRequestsError)) throw err;
       res.set('Retry-After', String(err.retryAfterSeconds));
       return res.status(429).json({ articles: [], error: { code: err.code, message: err.message } });
     }
     const reader = await readerOf(req);
-    const found = await topKbMatchIds(services.db, await customerScope(services.db, reader.language, reader.fallbackLanguage), q, 5);
+    const found = await topKbMatchIds(
+      services.db,
+      await customerScope(services.db, reader.language, reader.fallbackLanguage),
+      q,
+      5,
+    );
     const articles = await kbSuggestionLinks(services.db, reader, found);
-    if (articles.length) await recordKbSuggestionsShown(services.db, secret, { binding: formBindingOf(req), ticket: req.query.s, client }, services.clock.now());
+    if (articles.length)
+      await recordKbSuggestionsShown(
+        services.db,
+        secret,
+        { binding: formBindingOf(req), ticket: req.query.s, client },
+        services.clock.now(),
+      );
     res.json({ articles: articles.map((a) => ({ title: a.title, href: `${a.href}?ref=suggest` })) });
   });
 
@@ -115,13 +182,24 @@ export function kbRoutes(services: Services): Router {
     if (!justVoted) await countKbArticleView(services, article.id, services.clock.now());
     const binding = formBindingOf(req);
     if (req.query.ref === 'suggest') await recordKbSuggestionOpened(services.db, secret, binding, services.clock.now());
-    const voted = justVoted || (binding && (await kbVoted(services.db, article.id, kbVoterOf(secret, binding))) ? 'already' : '');
-    res.render('helpdesk/kb-article', { title: article.version.title, article, voted, q: '', tz: await services.settings.get('helpdesk.timezone') });
+    const voted =
+      justVoted || (binding && (await kbVoted(services.db, article.id, kbVoterOf(secret, binding))) ? 'already' : '');
+    res.render('helpdesk/kb-article', {
+      title: article.version.title,
+      article,
+      voted,
+      q: '',
+      tz: await services.settings.get('helpdesk.timezone'),
+    });
   });
 
   router.get('/kb/:ref/print', async (req, res) => {
     const article = await kbArticleForCustomer(services.db, await readerOf(req), articleRef(req.params.ref));
-    res.render('helpdesk/kb-print', { title: article.version.title, article, tz: await services.settings.get('helpdesk.timezone') });
+    res.render('helpdesk/kb-print', {
+      title: article.version.title,
+      article,
+      tz: await services.settings.get('helpdesk.timezone'),
+    });
   });
 
   router.post('/kb/:ref/vote', async (req, res) => {
@@ -129,7 +207,13 @@ export function kbRoutes(services: Services): Router {
     const answer = (req.body as Record<string, unknown> | undefined)?.helpful;
     const binding = formBindingOf(req);
     if ((answer !== 'yes' && answer !== 'no') || !binding) throw new ValidationError('Answer yes or no.');
-    const counted = await voteOnKbArticle(services.db, id, kbVoterOf(secret, binding), answer === 'yes', services.clock.now());
+    const counted = await voteOnKbArticle(
+      services.db,
+      id,
+      kbVoterOf(secret, binding),
+      answer === 'yes',
+      services.clock.now(),
+    );
     const article = await kbArticleForCustomer(services.db, await readerOf(req), id);
     res.redirect(303, `${article.href}?voted=${counted ? 'thanks' : 'already'}#vote`);
   });

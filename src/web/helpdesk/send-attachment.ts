@@ -26,7 +26,10 @@ export function sendAttachment(
   disposition: 'attachment' | 'inline' = 'attachment',
   audience: 'private' | 'public' = 'private',
 ): void {
-  res.setHeader('Content-Type', attachment.contentType.startsWith('text/') ? 'text/plain; charset=utf-8' : attachment.contentType);
+  res.setHeader(
+    'Content-Type',
+    attachment.contentType.startsWith('text/') ? 'text/plain; charset=utf-8' : attachment.contentType,
+  );
   res.setHeader('Content-Disposition', contentDisposition(attachment.fileName, disposition));
   res.setHeader('Content-Length', String(attachment.size));
   res.setHeader('X-Content-Type-Options', 'nosniff');

@@ -24,14 +24,23 @@ export function submitRoutes(services: Services): Router {
   const router = Router();
   const secret = services.config.secrets.signing;
 
-  async function renderForm(req: Request, res: Response, values: Record<string, unknown>, errors: Record<string, string>, status = 200, retryToken?: string) {
+  async function renderForm(
+    req: Request,
+    res: Response,
+    values: Record<string, unknown>,
+    errors: Record<string, string>,
+    status = 200,
+    retryToken?: string,
+  ) {
     const settings = await services.settings.all();
     const categories = await listPublicCategories(services.db);
     const selected = Number(values.category) || (categories.length === 1 ? Number(categories[0]!.id) : null);
     const allFields = await listActiveFields(services.db);
     const kbSuggest = settings['kb.enabled'] && settings['kb.suggestOnSubmit'];
     if (kbSuggest) ensureFormBinding(req, res);
-    const fields = categories.flatMap((c) => customerFieldsFor(allFields, Number(c.id))).filter((f, i, list) => list.findIndex((x) => x.id === f.id) === i);
+    const fields = categories
+      .flatMap((c) => customerFieldsFor(allFields, Number(c.id)))
+      .filter((f, i, list) => list.findIndex((x) => x.id === f.id) === i);
     res.status(status).render('helpdesk/new-ticket', {
       title: req.t('submit.title'),
       brand: settings['helpdesk.name'],
@@ -41,7 +50,11 @@ export function submitRoutes(services: Services): Router {
       priorities: settings['portal.customerPriority'] ? await listPriorities(services.db) : [],
       confirmEmail: settings['portal.confirmEmail'],
       question: settings['spam.question'],
-      attachments: { maxCount: settings['attachments.maxCount'], maxSizeMb: settings['attachments.maxSizeMb'], types: settings['attachments.allowedTypes'] },
+      attachments: {
+        maxCount: settings['attachments.maxCount'],
+        maxSizeMb: settings['attachments.maxSizeMb'],
+        types: settings['attachments.allowedTypes'],
+      },
       values,
       errors,
       // After the "too fast" note: the second try, timed from the first showing (form-timing.ts).
@@ -64,19 +77,35 @@ export function submitRoutes(services: Services): Router {
     try {
       const { ticket } = await submitTicket(
         { ...services, settings: await services.settings.all(), signingSecret: secret },
-        { body, files: uploadedFiles(req), ip: req.ip ?? '', language: req.language || 'en', channel: 'web', submissionKey: key },
+        {
+          body,
+          files: uploadedFiles(req),
+          ip: req.ip ?? '',
+          language: req.language || 'en',
+          channel: 'web',
+          submissionKey: key,
+        },
       );
       // Shown knowledge-base suggestions and still submitted: not deflected.
       await recordKbSuggestionSubmitted(services.db, secret, binding, services.clock.now());
       await grantTicketAccess(req, ticket.id, services.clock.now(), { renewSession: false });
       res.redirect(303, `/helpdesk/tickets/${ticket.trackingId}/created`);
     } catch (err) {
-      if (err instanceof ValidationError) return renderForm(req, res, { ...keptValues(body), submission_key: key }, err.details ?? {}, 400, err instanceof TooFastError ? err.retryToken : undefined);
+      if (err instanceof ValidationError)
+        return renderForm(
+          req,
+          res,
+          { ...keptValues(body), submission_key: key },
+          err.details ?? {},
+          400,
+          err instanceof TooFastError ? err.retryToken : undefined,
+        );
       if (err instanceof QuotaExceededError) {
         res.set('Retry-After', String(err.retryAfterSeconds));
         return renderForm(req, res, { ...keptValues(body), submission_key: key }, { [err.field]: err.formError }, 429);
       }
-      if (err instanceof RefusedError) return res.status(403).render('helpdesk/refused', { title: req.t('submit.refusedTitle') });
+      if (err instanceof RefusedError)
+        return res.status(403).render('helpdesk/refused', { title: req.t('submit.refusedTitle') });
       throw err;
     }
   });

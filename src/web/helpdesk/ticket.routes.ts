@@ -33,7 +33,12 @@ declare module 'express-serve-static-core' {
 
 /** Failed lookups per client and hour, in the database so every instance counts them. */
 async function lookupAllowed(services: Services, req: Request): Promise<void> {
-  await assertLookupAllowed(services.db, clientKey(req.ip), await services.settings.get('spam.lookupFailuresPerHour'), services.clock.now());
+  await assertLookupAllowed(
+    services.db,
+    clientKey(req.ip),
+    await services.settings.get('spam.lookupFailuresPerHour'),
+    services.clock.now(),
+  );
 }
 async function lookupFailed(services: Services, req: Request): Promise<void> {
   await countFailedLookup(services.db, clientKey(req.ip), services.clock.now());
@@ -52,14 +57,29 @@ export function ticketRoutes(services: Services): Router {
   const router = Router();
   const secret = services.config.secrets.signing;
 
-  const renderFind = (req: Request, res: Response, values: { tracking: string; email: string }, error: string | null, status = 200) =>
-    res.status(status).render('helpdesk/find-ticket', { title: req.t('find.title'), values, error });
+  const renderFind = (
+    req: Request,
+    res: Response,
+    values: { tracking: string; email: string },
+    error: string | null,
+    status = 200,
+  ) => res.status(status).render('helpdesk/find-ticket', { title: req.t('find.title'), values, error });
 
-  router.get('/tickets', (req, res) => renderFind(req, res, { tracking: typeof req.query.t === 'string' ? req.query.t.slice(0, 20) : '', email: '' }, null));
+  router.get('/tickets', (req, res) =>
+    renderFind(
+      req,
+      res,
+      { tracking: typeof req.query.t === 'string' ? req.query.t.slice(0, 20) : '', email: '' },
+      null,
+    ),
+  );
 
   router.post('/tickets', async (req, res) => {
     const body = (req.body ?? {}) as Record<string, unknown>;
-    const values = { tracking: typeof body.tracking === 'string' ? body.tracking.slice(0, 40) : '', email: typeof body.email === 'string' ? body.email.slice(0, 254) : '' };
+    const values = {
+      tracking: typeof body.tracking === 'string' ? body.tracking.slice(0, 40) : '',
+      email: typeof body.email === 'string' ? body.email.slice(0, 254) : '',
+    };
     await lookupAllowed(services, req);
     const trackingId = parseTrackingId(values.tracking);
     const ticket = trackingId && values.email ? await ticketForCustomer(services.db, trackingId, values.email) : null;
@@ -77,9 +97,11 @@ export function ticketRoutes(services: Services): Router {
     const found = trackingId ? await findTicketByTrackingId(services.db, trackingId) : undefined;
     const known = found !== undefined && hasTicketAccess(req, found.id);
     if (!known) await lookupAllowed(services, req);
-    if (found && !known && verifyTicketLink(secret, found.trackingId, req.query.k, services.clock.now())) await grantTicketAccess(req, found.id, services.clock.now());
+    if (found && !known && verifyTicketLink(secret, found.trackingId, req.query.k, services.clock.now()))
+      await grantTicketAccess(req, found.id, services.clock.now());
     if (!found || !hasTicketAccess(req, found.id)) {
-      if (req.method === 'GET' && trackingId && typeof req.query.k !== 'string') return res.redirect(303, `/helpdesk/tickets?t=${formatTrackingId(trackingId)}`);
+      if (req.method === 'GET' && trackingId && typeof req.query.k !== 'string')
+        return res.redirect(303, `/helpdesk/tickets?t=${formatTrackingId(trackingId)}`);
       await lookupFailed(services, req);
       return next(new NotFoundError());
     }
@@ -93,7 +115,18 @@ export function ticketRoutes(services: Services): Router {
   };
 
   /** `submissionKey`: the one-time key a refused reply was sent with, shown again with it. */
-  async function renderTicket(req: Request, res: Response, extra: { errors?: Record<string, string>; reply?: string; notice?: string | null; submissionKey?: string | null; survey?: { values: Record<string, unknown>; errors: Record<string, string> } } = {}, status = 200) {
+  async function renderTicket(
+    req: Request,
+    res: Response,
+    extra: {
+      errors?: Record<string, string>;
+      reply?: string;
+      notice?: string | null;
+      submissionKey?: string | null;
+      survey?: { values: Record<string, unknown>; errors: Record<string, string> };
+    } = {},
+    status = 200,
+  ) {
     const ticket = req.ticket!;
     const settings = await services.settings.all();
     const [messages, attachments, fields, survey] = await Promise.all([
@@ -110,12 +143,29 @@ export function ticketRoutes(services: Services): Router {
       trackingLabel: formatTrackingId(ticket.trackingId),
       messages: messages.map((m) => ({ ...m, attachments: attachments.filter((a) => a.messageId === m.id) })),
       fields: fields.filter((f) => f.visibleToCustomer),
-      survey: { ...survey, errors: extra.survey?.errors ?? {}, rating: typeof extra.survey?.values.rating === 'string' ? extra.survey.values.rating : String(preselectedRating(req.query.rate) ?? ''), comment: typeof extra.survey?.values.comment === 'string' ? extra.survey.values.comment : '' },
+      survey: {
+        ...survey,
+        errors: extra.survey?.errors ?? {},
+        rating:
+          typeof extra.survey?.values.rating === 'string'
+            ? extra.survey.values.rating
+            : String(preselectedRating(req.query.rate) ?? ''),
+        comment: typeof extra.survey?.values.comment === 'string' ? extra.survey.values.comment : '',
+      },
       canResolve: settings['portal.customerResolve'] && ticket.statusIsOpen,
-      canReopen: settings['portal.customerReopen'] && !ticket.statusIsOpen && takesCustomerReply(ticket, settings['tickets.reopenDays'], services.clock.now()),
-      canReply: takesCustomerReply(ticket, settings['tickets.reopenDays'], services.clock.now()) && (ticket.statusIsOpen || settings['portal.customerReopen']),
+      canReopen:
+        settings['portal.customerReopen'] &&
+        !ticket.statusIsOpen &&
+        takesCustomerReply(ticket, settings['tickets.reopenDays'], services.clock.now()),
+      canReply:
+        takesCustomerReply(ticket, settings['tickets.reopenDays'], services.clock.now()) &&
+        (ticket.statusIsOpen || settings['portal.customerReopen']),
       customerStatuses: await customerStatusChoices(services.db, ticket),
-      attachmentRules: { maxCount: settings['attachments.maxCount'], maxSizeMb: settings['attachments.maxSizeMb'], types: settings['attachments.allowedTypes'] },
+      attachmentRules: {
+        maxCount: settings['attachments.maxCount'],
+        maxSizeMb: settings['attachments.maxSizeMb'],
+        types: settings['attachments.allowedTypes'],
+      },
       errors: extra.errors ?? {},
       reply: extra.reply ?? '',
       submissionKey: formSubmissionKey(extra.submissionKey),
@@ -128,7 +178,11 @@ export function ticketRoutes(services: Services): Router {
     // The tracking ID mail is only queued yet: "on its way" when the server works, else "note it down".
     const { canSend } = await sendingStatus(services.db, services.settings);
     res.render('helpdesk/ticket-created', {
-      title: req.t('created.title'), brand: await services.settings.get('helpdesk.name'), ticket, trackingLabel: formatTrackingId(ticket.trackingId), mailedKey: canSend ? 'created.mailed' : 'created.mailedUnsent',
+      title: req.t('created.title'),
+      brand: await services.settings.get('helpdesk.name'),
+      ticket,
+      trackingLabel: formatTrackingId(ticket.trackingId),
+      mailedKey: canSend ? 'created.mailed' : 'created.mailedUnsent',
     });
   });
 
@@ -140,13 +194,23 @@ export function ticketRoutes(services: Services): Router {
     const body = (req.body ?? {}) as Record<string, unknown>;
     const reply = typeof body.message === 'string' ? body.message : '';
     // Past the reopen window a closed ticket takes no more answers: the page offers a new ticket.
-    if (!ticket.statusIsOpen && (!settings['portal.customerReopen'] || !takesCustomerReply(ticket, settings['tickets.reopenDays'], services.clock.now()))) throw new ConflictError('ticket_closed', 'This ticket is closed.');
+    if (
+      !ticket.statusIsOpen &&
+      (!settings['portal.customerReopen'] ||
+        !takesCustomerReply(ticket, settings['tickets.reopenDays'], services.clock.now()))
+    )
+      throw new ConflictError('ticket_closed', 'This ticket is closed.');
     const submissionKey = sentSubmissionKey(body.submission_key);
     const form = await checkMessageForm(body, uploadedFiles(req), settings);
     if (!form.ok) return renderTicket(req, res, { errors: form.errors, reply, submissionKey }, 400);
     try {
       // A second send of the same form (double click, refresh, retry) stores nothing new and lands on the same page.
-      await replyAsCustomer({ ...services, settings }, ticket, { body: form.message, files: form.files, ip: req.ip ?? null, submissionKey });
+      await replyAsCustomer({ ...services, settings }, ticket, {
+        body: form.message,
+        files: form.files,
+        ip: req.ip ?? null,
+        submissionKey,
+      });
     } catch (err) {
       if (!(err instanceof QuotaExceededError)) throw err;
       res.set('Retry-After', String(err.retryAfterSeconds));
@@ -159,8 +223,14 @@ export function ticketRoutes(services: Services): Router {
     const ticket = req.ticket!;
     const action = req.body?.action;
     const settings = await services.settings.all();
-    if (action === 'resolve' && settings['portal.customerResolve']) await setStatusByCustomer(services, ticket, 'resolve');
-    else if (action === 'reopen' && settings['portal.customerReopen'] && takesCustomerReply(ticket, settings['tickets.reopenDays'], services.clock.now())) await setStatusByCustomer(services, ticket, 'reopen');
+    if (action === 'resolve' && settings['portal.customerResolve'])
+      await setStatusByCustomer(services, ticket, 'resolve');
+    else if (
+      action === 'reopen' &&
+      settings['portal.customerReopen'] &&
+      takesCustomerReply(ticket, settings['tickets.reopenDays'], services.clock.now())
+    )
+      await setStatusByCustomer(services, ticket, 'reopen');
     else if (action === 'choose') {
       await setCustomerChosenStatus(services, ticket, req.body?.status);
       return res.redirect(303, `/helpdesk/tickets/${ticket.trackingId}?done=status`);
@@ -191,7 +261,9 @@ export function ticketRoutes(services: Services): Router {
 
   router.get('/tickets/:trackingId/attachments/:attachmentId', loadTicket, async (req, res) => {
     const id = idParam(req.params.attachmentId);
-    const attachment = Number.isSafeInteger(id) ? await findCustomerAttachment(services.db, req.ticket!.id, id) : undefined;
+    const attachment = Number.isSafeInteger(id)
+      ? await findCustomerAttachment(services.db, req.ticket!.id, id)
+      : undefined;
     if (!attachment) throw new NotFoundError();
     sendAttachment(res, attachment, services.store);
   });

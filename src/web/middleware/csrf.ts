@@ -19,7 +19,8 @@ export function createCsrf(opts: {
   const checkingFallback = new WeakSet<Request>();
   const { doubleCsrfProtection, generateCsrfToken, validateRequest } = doubleCsrf({
     getSecret: () => opts.secret,
-    getSessionIdentifier: (req) => (checkingFallback.has(req) ? (opts.fallbackIdOf?.(req) ?? '') : opts.sessionIdOf(req)),
+    getSessionIdentifier: (req) =>
+      checkingFallback.has(req) ? (opts.fallbackIdOf?.(req) ?? '') : opts.sessionIdOf(req),
     cookieName: 'tessera.csrf',
     cookieOptions: { sameSite: 'lax', path: '/', secure: false, httpOnly: true },
     getCsrfTokenFromRequest: (req) => {
@@ -44,7 +45,14 @@ export function createCsrf(opts: {
   };
   const protect: RequestHandler = (req, res, next) => {
     doubleCsrfProtection(req, res, (err?: unknown) => {
-      if (err && !validForFallback(req)) next(new AppError(403, 'csrf_invalid', 'The form has expired or was not sent from this site. Please go back, reload the page and try again.'));
+      if (err && !validForFallback(req))
+        next(
+          new AppError(
+            403,
+            'csrf_invalid',
+            'The form has expired or was not sent from this site. Please go back, reload the page and try again.',
+          ),
+        );
       else next();
     });
   };
@@ -52,7 +60,11 @@ export function createCsrf(opts: {
     protect,
     tokenFor: (req, res) => {
       opts.beforeIssue?.(req, res);
-      return generateCsrfToken(req, res, { overwrite: false, validateOnReuse: false, cookieOptions: { secure: req.secure } });
+      return generateCsrfToken(req, res, {
+        overwrite: false,
+        validateOnReuse: false,
+        cookieOptions: { secure: req.secure },
+      });
     },
   };
 }

@@ -39,7 +39,9 @@ export function errorHandler(logger: Logger, render: (req: Request) => boolean =
     res.status(error.status);
     if (wantsJson(req) || !render(req)) {
       // Field problems are locale keys inside; API clients get them as readable English text.
-      const fields = error.details ? Object.fromEntries(Object.entries(error.details).map(([k, v]) => [k, req.t ? errorText(req.t, v) : v])) : undefined;
+      const fields = error.details
+        ? Object.fromEntries(Object.entries(error.details).map(([k, v]) => [k, req.t ? errorText(req.t, v) : v]))
+        : undefined;
       res.json({ error: { code: error.code, message: error.message, ...(fields ? { fields } : {}) } });
       return;
     }
@@ -48,14 +50,19 @@ export function errorHandler(logger: Logger, render: (req: Request) => boolean =
       res.type('text/plain').send(`${error.status} ${error.message}`);
       return;
     }
-    const view = error.status === 404 ? 'errors/not-found' : error.code === 'unavailable' ? 'errors/unavailable' : 'errors/error';
-    res.render(view, { title: error.message, status: error.status, code: error.code, message: error.message }, (renderErr, html) => {
-      if (renderErr) {
-        logger.error({ err: renderErr }, 'error page failed to render');
-        res.type('text/plain').send(`${error.status} ${error.message}`);
-      } else {
-        res.send(html);
-      }
-    });
+    const view =
+      error.status === 404 ? 'errors/not-found' : error.code === 'unavailable' ? 'errors/unavailable' : 'errors/error';
+    res.render(
+      view,
+      { title: error.message, status: error.status, code: error.code, message: error.message },
+      (renderErr, html) => {
+        if (renderErr) {
+          logger.error({ err: renderErr }, 'error page failed to render');
+          res.type('text/plain').send(`${error.status} ${error.message}`);
+        } else {
+          res.send(html);
+        }
+      },
+    );
   };
 }

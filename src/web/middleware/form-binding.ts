@@ -33,7 +33,13 @@ export function formBindingOf(req: Request): string {
  * from before signing in must not work after it.
  */
 export function formFallbackOf(req: Request): string | null {
-  if (!sessionHoldsSomething(req) || req.user || req.session.pendingSignIn || (req.session as { passport?: unknown }).passport) return null;
+  if (
+    !sessionHoldsSomething(req) ||
+    req.user ||
+    req.session.pendingSignIn ||
+    (req.session as { passport?: unknown }).passport
+  )
+    return null;
   const id = formIdOf(req, req.res);
   return id ? `form:${id}` : null;
 }

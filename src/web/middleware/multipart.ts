@@ -29,14 +29,22 @@ export function multipartForms(services: Services): RequestHandler {
       storage,
       // Browsers send file names as UTF-8; multer would read them as Latin-1 ("rÃ©sumÃ©.txt").
       defParamCharset: 'utf8',
-      limits: { fileSize: maxBytes + 1, files: settings['attachments.maxCount'] + 1, fields: 60, fieldSize: 128 * 1024, parts: 90 },
+      limits: {
+        fileSize: maxBytes + 1,
+        files: settings['attachments.maxCount'] + 1,
+        fields: 60,
+        fieldSize: 128 * 1024,
+        parts: 90,
+      },
     }).array(attachmentField);
     res.on('close', () => {
       // An aborted upload leaves entries without a path; multer removed their partial files.
-      for (const f of (req.files as Express.Multer.File[] | undefined) ?? []) if (typeof f.path === 'string') fs.rm(f.path, { force: true }, () => undefined);
+      for (const f of (req.files as Express.Multer.File[] | undefined) ?? [])
+        if (typeof f.path === 'string') fs.rm(f.path, { force: true }, () => undefined);
     });
     upload(req, res, (err: unknown) => {
-      if (!err) return next(plainFields(req.body) ? undefined : new AppError(400, 'bad_form', 'The form could not be read.'));
+      if (!err)
+        return next(plainFields(req.body) ? undefined : new AppError(400, 'bad_form', 'The form could not be read.'));
       const code = (err as { code?: string }).code ?? '';
       if (code === 'LIMIT_UNEXPECTED_FILE') return next(new AppError(400, 'unexpected_file', 'Unexpected file field.'));
       if (code.startsWith('LIMIT_')) return next(new AppError(413, 'entity_too_large', 'What you sent is too large.'));
@@ -55,7 +63,12 @@ function plainFields(body: unknown): boolean {
   if (!body || typeof body !== 'object') return true;
   if (holdsNul(body)) return false;
   return Object.values(body as Record<string, unknown>).every(
-    (v) => typeof v === 'string' || (Array.isArray(v) && v.length <= 50 && Object.keys(v).length === v.length && v.every((x) => typeof x === 'string')),
+    (v) =>
+      typeof v === 'string' ||
+      (Array.isArray(v) &&
+        v.length <= 50 &&
+        Object.keys(v).length === v.length &&
+        v.every((x) => typeof x === 'string')),
   );
 }
 

@@ -110,7 +110,11 @@ export class HealingSessionStore extends ConnectSessionKnexStore {
   }
 
   /** The base class neither catches a failed touch nor tells the callback: both are done here. */
-  override async touch(sid: string, session: SessionData & { cookie: Cookie }, callback?: (err?: unknown) => void): Promise<void> {
+  override async touch(
+    sid: string,
+    session: SessionData & { cookie: Cookie },
+    callback?: (err?: unknown) => void,
+  ): Promise<void> {
     try {
       await super.touch(sid, session);
     } catch (err) {

@@ -32,7 +32,11 @@ export function sessionHoldsSomething(req: Request): boolean {
  */
 export function sessionMiddleware(deps: AppDeps): RequestHandler[] {
   const { config, db, clock } = deps;
-  const store = new HealingSessionStore({ db, logger: deps.logger, caps: { perStaff: config.session.maxPerStaff, perClient: config.session.maxPerClient } });
+  const store = new HealingSessionStore({
+    db,
+    logger: deps.logger,
+    caps: { perStaff: config.session.maxPerStaff, perClient: config.session.maxPerClient },
+  });
   const idleMs = config.session.idleMinutes * 60_000;
   const absoluteMs = config.session.absoluteHours * 3600_000;
 
