@@ -41,7 +41,8 @@ test.each([
   await page.getByLabel('Reply', { exact: true }).fill('Please unplug the printer; a technician is on the way.');
   await page.getByLabel('Then set status to').selectOption('waiting');
   await page.getByRole('button', { name: 'Send reply' }).click();
-  expect(await page.locator('.alert--success').textContent()).toContain('Your reply was sent');
+  // The notice says what became of the mail (this desk logs mail to a file): never 'sent'.
+  expect(await page.locator('.alert', { hasText: 'Your reply was saved' }).count()).toBe(1);
   expect(await page.locator('.message--note').count()).toBeGreaterThanOrEqual(1);
   await step(page, `staff-${size}-03-after-reply`);
   await page.goto(`${server.base}/admin/canned`);
