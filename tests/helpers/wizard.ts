@@ -5,7 +5,7 @@ import { createInstallApp } from '../../install/install-app';
 import type { DatabaseConfig } from '../../src/config/config.schema';
 import { createTessera, type Tessera } from '../../src/tessera';
 import { csrfFrom } from './installed-app';
-import { tempDir } from './test-db';
+import { createTestDatabase, tempDir, type TestDatabase } from './test-db';
 
 export type WizardEnv = {
   env: Record<string, string>;
@@ -99,4 +99,18 @@ export async function runWizard(agent: request.Agent, db: DatabaseConfig, admin 
   expect(database.headers.location).toBe('/install/basics');
   await throughBasics(agent);
   return postStep(agent, 'admin', admin);
+}
+
+/** Each test of the file on its own empty database, with a fresh help desk not yet installed. */
+export function useFreshWizard(set: (tdb: TestDatabase, w: WizardEnv) => void): void {
+  let current: { tdb: TestDatabase; w: WizardEnv } | undefined;
+  beforeEach(async () => {
+    const tdb = await createTestDatabase();
+    current = { tdb, w: freshTessera(tdb.dataDir) };
+    set(current.tdb, current.w);
+  });
+  afterEach(async () => {
+    await current?.w.close();
+    await current?.tdb.drop();
+  });
 }

@@ -5,7 +5,7 @@ import { createKnex } from '../../src/db/knex-factory';
 import { connectionErrorField } from '../../src/setup/db-probe';
 import { sendingStatus } from '../../src/mail/sending-status';
 import { SettingsService } from '../../src/settings/settings.service';
-import { createTestDatabase, testDbKind, type TestDatabase } from '../helpers/test-db';
+import { testDbKind, type TestDatabase } from '../helpers/test-db';
 import { startSmtpSink, unusedPort, type SmtpSink } from '../helpers/smtp-sink';
 import request from 'supertest';
 import { createTestMailLimit, testMailLimits } from '../../src/setup/test-mail-limit';
@@ -13,9 +13,9 @@ import {
   adminForm,
   basicsForm,
   databaseForm,
-  freshTessera,
   postStep,
   throughDatabase,
+  useFreshWizard,
   type WizardEnv,
 } from '../helpers/wizard';
 
@@ -31,13 +31,9 @@ beforeAll(async () => {
   sink = await startSmtpSink({ auth: { user: 'mailer', pass: 'right secret' } });
 });
 afterAll(async () => sink.close());
-beforeEach(async () => {
-  tdb = await createTestDatabase();
-  w = freshTessera(tdb.dataDir);
-});
-afterEach(async () => {
-  await w.close();
-  await tdb.drop();
+useFreshWizard((db, env) => {
+  tdb = db;
+  w = env;
 });
 
 const smtpForm = () => ({

@@ -5,7 +5,7 @@ import { createKnex } from '../../src/db/knex-factory';
 import { migrateLatest } from '../../src/db/migrate';
 import { installFresh } from '../../src/setup/installer';
 import { csrfFrom, signIn } from '../helpers/installed-app';
-import { adminConnection, createTestDatabase, testDbKind, type TestDatabase } from '../helpers/test-db';
+import { adminConnection, testDbKind, type TestDatabase } from '../helpers/test-db';
 import {
   adminForm,
   basicsForm,
@@ -17,17 +17,14 @@ import {
   throughBasics,
   throughDatabase,
   type WizardEnv,
+  useFreshWizard,
 } from '../helpers/wizard';
 
 let tdb: TestDatabase;
 let w: WizardEnv;
-beforeEach(async () => {
-  tdb = await createTestDatabase();
-  w = freshTessera(tdb.dataDir);
-});
-afterEach(async () => {
-  await w.close();
-  await tdb.drop();
+useFreshWizard((db, env) => {
+  tdb = db;
+  w = env;
 });
 
 async function countRows(table: string): Promise<number> {
