@@ -1,6 +1,7 @@
 import http from 'node:http';
 import { createInstallApp } from '../install/install-app';
 import { ConfigError } from './config/load-config';
+import { defaultToProduction } from './config/node-env';
 import { createTessera, type Tessera } from './tessera';
 
 /**
@@ -9,9 +10,7 @@ import { createTessera, type Tessera } from './tessera';
  * connections close as they go idle, then the database pool closes.
  */
 function main(): void {
-  // Libraries that look at NODE_ENV (Express among them) behave as in production unless the
-  // developer asked for development mode (`npm run dev`); see web/run-mode.ts.
-  process.env.NODE_ENV ??= 'production';
+  defaultToProduction();
   let tessera: Tessera;
   try {
     tessera = createTessera(createInstallApp);
