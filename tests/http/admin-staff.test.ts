@@ -154,7 +154,7 @@ test('staff list and edit: role, admin flag, categories; HTML in names inert; ba
   expect(list).toContain('Standard staff');
   expect(list).toContain(category.name);
   expect(list).toContain('Never');
-  expect(list).toContain('Two-step sign-in');
+  expect(list).toContain('Two-factor sign-in');
   const created = JSON.parse((await auditOf('staff.created')).details);
   expect(created.after).toMatchObject({ email: 'hal@example.com', isAdmin: false, categoryIds: [Number(category.id)] });
 

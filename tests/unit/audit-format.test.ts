@@ -167,9 +167,9 @@ const cases: Array<[AuditRow, string[]]> = [
     ['Password reset by an admin', 'Tokens revoked: 1'],
   ],
   [row('staff.password_changed', 'staff', 1, { tokensRevoked: 0 }), ['Password changed']],
-  [row('staff.two_factor_enabled', 'staff', 1), ['Two-step sign-in turned on']],
-  [row('staff.two_factor_disabled', 'staff', 1), ['Two-step sign-in turned off']],
-  [row('staff.two_factor_reset', 'staff', 2), ['Two-step sign-in reset by an admin']],
+  [row('staff.two_factor_enabled', 'staff', 1), ['Two-factor sign-in turned on']],
+  [row('staff.two_factor_disabled', 'staff', 1), ['Two-factor sign-in turned off']],
+  [row('staff.two_factor_reset', 'staff', 2), ['Two-factor sign-in reset by an admin']],
   [row('staff.recovery_codes_renewed', 'staff', 1), ['Recovery codes renewed']],
   [row('staff.reply_addresses_revoked', 'staff', 1), ['Reply addresses revoked']],
   [
