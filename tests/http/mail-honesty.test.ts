@@ -104,10 +104,13 @@ test('a staff reply is "sent" only once the SMTP server accepted its mail; queue
   const fileTicket = await ticketId();
   const fileDone = await replyTo(admin, fileTicket);
   const queuedPage = (await admin.get(fileDone).expect(200)).text;
+  // The notice stands in the sending box, beside the way to fix it.
   expect(statusNotice(queuedPage)).toBe(
-    'Your reply was saved, but its e-mail to the customer is only queued: this help desk cannot send mail at the moment.',
+    'Your reply was saved, but its e-mail to the customer is only queued: this help desk cannot send mail at the moment. Set up sending',
   );
   expect(queuedPage).toContain('data-mail-sending="file"');
+  // One box says it: the reply card does not repeat that mail cannot be sent.
+  expect(queuedPage.match(/data-mail-sending=/g)).toHaveLength(1);
   await runDueJobs(t.services);
   expect(statusNotice((await admin.get(fileDone).expect(200)).text)).toBe(
     'Your reply was saved, but no e-mail was sent: it was only written to the mail log file.',
