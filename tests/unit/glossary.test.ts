@@ -26,7 +26,7 @@ function textsOf(lng: string): Array<[string, string]> {
 const variant = (pattern: string) => new RegExp(`(?<![\\p{L}\\p{N}])(?:${pattern})`, 'iu');
 
 /** Every text of the language that uses a ruled-out variant: "key: variant in «text»". */
-export function glossaryBreaches(rules: Rule[], texts: Array<[string, string]>): string[] {
+function glossaryBreaches(rules: Rule[], texts: Array<[string, string]>): string[] {
   return rules.flatMap((rule) =>
     rule.forbidden.flatMap((pattern) =>
       texts
