@@ -123,7 +123,7 @@ test("a ticket answered by staff closes after the category's 3 days without an a
     .select<Array<{ to_address: string; subject: string; body_text: string }>>('to_address', 'subject', 'body_text');
   expect(mails).toHaveLength(1);
   expect(mails[0]!.to_address).toBe(validTicket.email);
-  expect(mails[0]!.subject).toContain('Vaša požiadavka bola zatvorená');
+  expect(mails[0]!.subject).toContain('Vaša požiadavka bola uzavretá');
   expect(mails[0]!.body_text).toContain(`Platí to do ${new Date(start + 33 * DAY).toISOString().slice(0, 10)}`);
   // Staff see it in the history.
   const page = (await (await admin()).agent.get(`/admin/tickets/${id}`).expect(200)).text;

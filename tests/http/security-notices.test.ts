@@ -55,8 +55,8 @@ test("changing one's password queues a notice to the account, in its language, w
       .expect(303);
     const [mail, ...more] = await notices(staffCredentials.email);
     expect(more).toEqual([]);
-    expect(mail.subject).toBe('Bezpečnostné upozornenie k vášmu účtu v Acme Support');
-    expect(mail.body_text).toContain('Heslo vášho účtu v Acme Support bolo zmenené.');
+    expect(mail.subject).toBe('Bezpečnostné upozornenie k vášmu účtu v helpdesku Acme Support');
+    expect(mail.body_text).toContain('Heslo vášho pracovného účtu v helpdesku Acme Support bolo zmenené.');
     expect(mail.body_text).toContain('http://localhost/admin/forgot-password');
     expect(mail.body_text).toMatch(/Kedy: \d{4}-\d\d-\d\d \d\d:\d\d UTC/);
     expect(mail.body_html).toContain('href="http://localhost/admin/forgot-password"');

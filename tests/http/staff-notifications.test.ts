@@ -105,8 +105,8 @@ test('assigned to you: mailed in your language when someone else assigns, never 
       .expect(303);
     const [mail] = await mails('staff_assigned');
     expect(mail.to_address).toBe(staffCredentials.email);
-    expect(mail.subject).toContain('Pridelené vám: Broken <b>printer</b>');
-    expect(mail.body_text).toContain('Ada Admin vám pridelil(a) tiket.');
+    expect(mail.subject).toContain('Priradené vám: Broken <b>printer</b>');
+    expect(mail.body_text).toContain('Ada Admin vám priradil(a) tiket.');
     expect(mail.body_text).toContain(`/admin/tickets/${id}`);
 
     // Assigning to yourself is no news.
