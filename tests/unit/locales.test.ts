@@ -54,3 +54,22 @@ test('placeholders survive translation', () => {
     }
   }
 });
+
+/** Texts that read the same in the language as in English, on purpose (product words that are the same). */
+const sameAsEnglish: Record<string, string[]> = {
+  sk: ['mailSettings.serverTitle', 'settings.label.mail.smtpHost', 'settings.label.mail.smtpPort'],
+};
+
+test.each(languageCodes.filter((l) => l !== 'en'))('%s: no text left in English', (lng) => {
+  const flat = (tree: unknown, prefix: string): Array<[string, string]> =>
+    typeof tree === 'object' && tree !== null
+      ? Object.entries(tree).flatMap(([k, v]) => flat(v, prefix ? `${prefix}.${k}` : k))
+      : [[prefix, String(tree)]];
+  const en = new Map(flat(load('en'), ''));
+  // Two English-looking words in a row, placeholders aside: a sentence, not a product name like "SMTP".
+  const sentence = (text: string) => /[A-Za-z]{4,}\s+[A-Za-z]{3,}/.test(text.replace(/\{\{[^}]*\}\}/g, ''));
+  const untranslated = flat(load(lng), '')
+    .filter(([key, text]) => en.get(key) === text && sentence(text) && !sameAsEnglish[lng]?.includes(key))
+    .map(([key]) => key);
+  expect(untranslated).toEqual([]);
+});
