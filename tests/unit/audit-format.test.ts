@@ -100,6 +100,10 @@ const cases: Array<[AuditRow, string[]]> = [
     ['API token created', 'CRM sync', 'Expires: '],
   ],
   [
+    row('api_token.created', 'api_token', 14, { name: 'CRM sync', expiresAt: null }),
+    ['API token created', 'CRM sync', 'Expires: Never'],
+  ],
+  [
     row('api_token.revoked', 'api_token', 14, { name: 'CRM sync', owner: { id: 2, name: 'Sam Staff' } }),
     ['API token revoked', 'Owner: Sam Staff'],
   ],
