@@ -13,7 +13,7 @@ test('the category form offers one "Normal": the empty choice says it is the des
   expect(labels[0]).toBe('The help desk&#39;s default (Normal)');
   expect(labels.filter((l) => l === 'Normal')).toHaveLength(1);
   const sk = (await admin.get('/admin/categories/new?lang=sk').expect(200)).text;
-  expect(sk).toContain('Predvolená pre helpdesk (Normálna)');
+  expect(sk).toContain('Predvolená priorita helpdesku (Normálna)');
 });
 
 test("new ticket for a customer: the error summary lists the fields in the form's order", async () => {
