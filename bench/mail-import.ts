@@ -11,9 +11,11 @@
  *   npx tsx bench/mail-import.ts --via pipe-lmtp --messages 100   (the pipe with --lmtp: a process per mail, handed over)
  *   npx tsx bench/mail-import.ts --via spool --messages 1000 [--concurrency 2]   (bin/tessera-mail-spool, a process per
  *       mail, `concurrency` at once as an MTA's delivery agents; then the spool job imports them)
+ *       [--importers N]   (N spool imports at once, as N processes' spool jobs would; each mail still once)
  * Prints messages per second (wall clock) and CPU milliseconds per message: this process's own,
- * and with --via pipe that of the pipe processes (their start included). The database server's
- * and Dovecot's CPU are not included.
+ * and with --via pipe that of the pipe processes (their start included). Dovecot's CPU is not
+ * included; with --client mysql the MariaDB server's CPU over the run is printed apart
+ * (dbServerCpuMsPerMessage: all its clients', so an upper bound on a shared server).
  */
 import { spawn, spawnSync } from 'node:child_process';
 import crypto from 'node:crypto';
@@ -266,7 +268,20 @@ async function viaPipeLmtp(run: Run, messages: Buffer[], configDir: string): Pro
  * apart (in production they overlap): spoolPerSecond with the sh processes' CPU as child CPU,
  * importPerSecond with this process's. perSecond is over both.
  */
-async function viaSpool(run: Run, messages: Buffer[], concurrency: number): Promise<Record<string, number>> {
+/** CPU milliseconds the local MariaDB server has used so far (all its clients), or null when it is not found. */
+function dbServerCpuMs(): number | null {
+  const pid = spawnSync('pidof', ['mariadbd', 'mysqld'], { encoding: 'utf8' }).stdout.trim().split(/\s+/)[0];
+  if (!pid) return null;
+  const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // utime + stime, in clock ticks of 1/100 s
+}
+
+async function viaSpool(
+  run: Run,
+  messages: Buffer[],
+  concurrency: number,
+  importers: number,
+): Promise<Record<string, number>> {
   const dir = path.join(run.dataDir, 'mail-spool');
   const outcomes: Record<string, number> = {};
   const started = process.hrtime.bigint();
@@ -289,14 +304,21 @@ async function viaSpool(run: Run, messages: Buffer[], concurrency: number): Prom
   );
   const spooled = process.hrtime.bigint();
   const importCpu = cpuMs();
-  const { imported } = await importSpool(
-    {
-      importMail: (raw, origin) => importRawMail(run.services, raw, origin),
-      now: Date.now,
-      logger: run.services.logger,
-    },
-    dir,
+  const serverCpu = run.config.database.client === 'mysql' ? dbServerCpuMs() : null;
+  const passes = await Promise.all(
+    Array.from({ length: importers }, () =>
+      importSpool(
+        {
+          importMail: (raw, origin) => importRawMail(run.services, raw, origin),
+          now: Date.now,
+          logger: run.services.logger,
+        },
+        dir,
+      ),
+    ),
   );
+  const imported = passes.reduce((n, p) => n + p.imported, 0);
+  const serverUsed = serverCpu === null ? null : dbServerCpuMs()! - serverCpu;
   const seconds = (from: bigint) => Number(process.hrtime.bigint() - from) / 1e9;
   return {
     ...outcomes,
@@ -305,6 +327,7 @@ async function viaSpool(run: Run, messages: Buffer[], concurrency: number): Prom
     spoolPerSecond: +(messages.length / (Number(spooled - started) / 1e9)).toFixed(1),
     importPerSecond: +(messages.length / seconds(spooled)).toFixed(1),
     importCpuMsPerMessage: +((cpuMs().self - importCpu.self) / messages.length).toFixed(2),
+    ...(serverUsed === null ? {} : { importDbServerCpuMsPerMessage: +(serverUsed / messages.length).toFixed(2) }),
   };
 }
 
@@ -317,6 +340,7 @@ async function main(): Promise<void> {
       messages: { type: 'string', default: '1000' },
       via: { type: 'string', default: 'function' },
       concurrency: { type: 'string', default: '1' },
+      importers: { type: 'string', default: '1' },
     },
   });
   const count = Number(values.messages);
@@ -390,18 +414,20 @@ async function main(): Promise<void> {
       );
     }
     const cpu = cpuMs();
+    const serverCpu = values.client === 'mysql' ? dbServerCpuMs() : null;
     const started = process.hrtime.bigint();
     const ways: Record<string, () => Promise<Record<string, number>>> = {
       imap: () => viaImap(run, messages, dc!),
       pipe: () => viaPipe(run, messages, dataDir),
       lmtp: () => viaLmtp(run, messages, Number(values.concurrency)),
       'pipe-lmtp': () => viaPipeLmtp(run, messages, dataDir),
-      spool: () => viaSpool(run, messages, Number(values.concurrency)),
+      spool: () => viaSpool(run, messages, Number(values.concurrency), Number(values.importers)),
       function: () => viaFunction(run, messages),
     };
     const outcomes = await ways[via]!();
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
     const used = cpuMs();
+    const serverUsed = serverCpu === null ? null : dbServerCpuMs()! - serverCpu;
     const tickets = Number((await db('tickets').count<{ n: number }[]>({ n: '*' }))[0]!.n) - 20;
     const bytes = messages.reduce((n, m) => n + m.length, 0);
     const perMessage = (ms: number) => +(ms / count).toFixed(2);
@@ -417,6 +443,8 @@ async function main(): Promise<void> {
         perSecond: +(count / seconds).toFixed(1),
         cpuMsPerMessage: perMessage(used.self - cpu.self),
         childCpuMsPerMessage: perMessage(used.children - cpu.children),
+        ...(serverUsed === null ? {} : { dbServerCpuMsPerMessage: perMessage(serverUsed) }),
+        importers: Number(values.importers),
         megabytes: +(bytes / 1024 / 1024).toFixed(1),
         loadAverage: os.loadavg().map((l) => +l.toFixed(1)),
       }),
