@@ -80,6 +80,19 @@ const everyCategoryByStatus = (f: TicketListFilter): boolean =>
   f.categories === 'all' && !f.priorityId && !f.tier && (!f.owner || f.owner.kind === 'anyone');
 
 /**
+ * The list in SLA order without an SLA range: the tickets with a running clock first, walked along
+ * `(sla_due_at)` over its non-null range (already in order, every row a running clock, so a page
+ * of an open list comes after about its own length), then those without one (paused, closed, no
+ * policy), by id. No clock sorts last both ways: sorted by SLA, the soonest due come first. Read
+ * as one ORDER BY, "no value lowest" put every null first, and MariaDB walked the index through
+ * the nulls (every closed ticket's) before the first due time.
+ */
+export async function* slaParts(f: TicketListFilter, dir: 'asc' | 'desc'): AsyncGenerator<Part> {
+  yield { filter: { ...f, sla: { from: Number.MIN_SAFE_INTEGER } }, sort: 'sla', dir };
+  yield { filter: { ...f, slaUnset: true }, sort: 'created', dir };
+}
+
+/**
  * The sorts by a small set of values (category, status, owner by their names, the tier), each
  * value as a filter: such a list is the default list of each value in turn.
  */

@@ -14,6 +14,7 @@ import {
 import {
   orderOf,
   partsOf,
+  slaParts,
   sortIndexes,
   ticketsFor,
   walksSortIndex,
@@ -108,10 +109,15 @@ async function pageIds(
   only?: MatchSource,
   few = false,
 ): Promise<number[]> {
-  const parts =
-    only || sortIndexes[page.sort] !== undefined
-      ? null
-      : await partsOf(db, f, page.sort, page.dir, page, (g, cap) => countTickets(db, g, cap));
+  const parts = only
+    ? null
+    : page.sort === 'sla'
+      ? f.sla || f.slaUnset
+        ? null
+        : slaParts(f, page.dir)
+      : sortIndexes[page.sort] !== undefined
+        ? null
+        : await partsOf(db, f, page.sort, page.dir, page, (g, cap) => countTickets(db, g, cap));
   if (parts) return walkParts(db, parts, page);
   // A full-text source's MATCH needs its FULLTEXT index, which no list of indexes to read through may leave out.
   const tickets = only && !f.customerIds ? 'tickets as t' : ticketsFor(db, f, page.sort, Boolean(only) || few);
