@@ -87,6 +87,13 @@ const everyCategoryByStatus = (f: TicketListFilter): boolean =>
  * as one ORDER BY, "no value lowest" put every null first, and MariaDB walked the index through
  * the nulls (every closed ticket's) before the first due time.
  */
+/** The first ORDER BY term of a list in SLA order read as one sorted query (a search): no clock last. */
+export const noSlaLast = '(case when t.sla_due_at is null then 1 else 0 end)';
+
+/** Whether the list holds only tickets with a running clock (an SLA range, or the parts' own filters). */
+export const slaRanged = (f: TicketListFilter): boolean =>
+  f.sla?.from !== undefined || f.sla?.to !== undefined || Boolean(f.slaUnset);
+
 export async function* slaParts(f: TicketListFilter, dir: 'asc' | 'desc'): AsyncGenerator<Part> {
   yield { filter: { ...f, sla: { from: Number.MIN_SAFE_INTEGER } }, sort: 'sla', dir };
   yield { filter: { ...f, slaUnset: true }, sort: 'created', dir };
@@ -215,7 +222,8 @@ type OrderTerm = { sql: string; dir: 'asc' | 'desc'; nulls?: 'first' | 'last' };
  * their index; the others (a name or the tier) sort their matches: by the shown value, then
  * newest update first, then id. Text sorts ignore case the same way on every database (SQLite
  * NOCASE, PostgreSQL lower(), MySQL/MariaDB its _ci collation). No value (no due date, no
- * owner) is the lowest value everywhere: first ascending, last descending (PostgreSQL is told so).
+ * owner) is the lowest value everywhere: first ascending, last descending (PostgreSQL is told so);
+ * but no running SLA clock is last both ways (see slaParts).
  */
 export async function orderOf(db: Knex, sort: SortKey, dir: 'asc' | 'desc'): Promise<OrderTerm[]> {
   const client = clientOf(db);
@@ -245,10 +253,11 @@ export async function orderOf(db: Knex, sort: SortKey, dir: 'asc' | 'desc'): Pro
         { sql: 't.due_at', dir, ...(client === 'postgres' ? { nulls: dir === 'asc' ? 'first' : 'last' } : {}) },
         { sql: 't.id', dir },
       ];
-    // The soonest running SLA clock (issue 13), like the due date.
+    // The soonest running SLA clock (issue 13). Tickets without one come last both ways: read as
+    // parts (slaParts) or, in a search, after `noSlaLast`; so no NULLS clause (PostgreSQL walks its index either way).
     case 'sla':
       return [
-        { sql: 't.sla_due_at', dir, ...(client === 'postgres' ? { nulls: dir === 'asc' ? 'first' : 'last' } : {}) },
+        { sql: 't.sla_due_at', dir },
         { sql: 't.id', dir },
       ];
     case 'tracking':

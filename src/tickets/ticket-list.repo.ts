@@ -14,7 +14,9 @@ import {
 import {
   orderOf,
   partsOf,
+  noSlaLast,
   slaParts,
+  slaRanged,
   sortIndexes,
   ticketsFor,
   walksSortIndex,
@@ -112,7 +114,7 @@ async function pageIds(
   const parts = only
     ? null
     : page.sort === 'sla'
-      ? f.sla || f.slaUnset
+      ? slaRanged(f)
         ? null
         : slaParts(f, page.dir)
       : sortIndexes[page.sort] !== undefined
@@ -124,6 +126,7 @@ async function pageIds(
   const q = applyFilter(db, db.from(tickets).select('t.id'), f);
   only?.(q);
   if (page.sort === 'customer' || page.sort === 'replier') q.join('customers as c', 'c.id', 't.customer_id');
+  if (page.sort === 'sla' && !slaRanged(f)) q.orderByRaw(noSlaLast);
   for (const term of await orderOf(db, page.sort, page.dir))
     q.orderByRaw(`${term.sql} ${term.dir}${term.nulls ? ` nulls ${term.nulls}` : ''}`);
   const ids = q.offset(page.offset).limit(page.limit);
