@@ -2,7 +2,9 @@ import { withTransaction } from '../db/transaction';
 import { applyEscalation, recordEscalationEvent, type EscalationDeps } from './escalation-actions';
 import { batchContext } from './escalation-context';
 import { pendingLevels, splitDue, type EscalationLevel } from './escalation-plan';
-import { sharedClockContext } from './escalation-schedule';
+import { planTicketsEscalations, sharedClockContext } from './escalation-schedule';
+import { deferResyncs, takeDeferred } from './resync-deferral';
+import { syncTicketsClocks } from './sla-clocks';
 import {
   claimDueEscalation,
   cycleKey,
@@ -20,7 +22,8 @@ type Due = { clockId: number; nextAt: number };
  * run read (a clock another process took is passed over), and every level is recorded in
  * sla_escalations_done before any action runs. The clocks, their tickets, the levels done, the
  * policies, calendars and staff are read in a few set queries; warning mails and history lines
- * are stored by multi-row inserts. Anything that throws rolls the whole batch back: the caller
+ * are stored by multi-row inserts; the tickets the actions changed are re-synced (clocks, schedule)
+ * together at the end by set reads, each before its own next change. Anything that throws rolls the whole batch back: the caller
  * then goes clock by clock, so one bad ticket does not hold up the others. A second clock of a
  * ticket already in the batch is returned in `left`, for the caller to step after the batch.
  */
@@ -30,6 +33,13 @@ export async function escalateDueClocks(
   now: number,
 ): Promise<{ done: number; left: Due[] }> {
   return withTransaction(deps.db, async (trx) => {
+    deferResyncs(trx);
+    const resync = async (ticketId?: number) => {
+      const ids = takeDeferred(trx, ticketId);
+      if (ids.length === 0) return;
+      await syncTicketsClocks(trx, ids, now);
+      await planTicketsEscalations(trx, ids);
+    };
     const left: Due[] = [];
     const tickets = new Set<number>();
     const clocks = await escalationClocks(
@@ -69,6 +79,7 @@ export async function escalateDueClocks(
       now,
       firing.map((f) => f.clock.ticketId),
       firing.flatMap((f) => f.levels.flatMap((l) => (l.staffId === null ? [] : [l.staffId]))),
+      resync,
     );
     for (const { clock, levels } of firing) {
       for (const level of levels)

@@ -39,7 +39,9 @@ export type BatchContext = ActionContext & { flush(): Promise<void> };
  * A batch's reads and writes: the tickets and the staff the levels may name are read up front;
  * the category's people once per category; mails and history lines wait for `flush`. A ticket an
  * action changes is read anew afterwards, and what waits is written first, so its history keeps
- * the order of the one-by-one step.
+ * the order of the one-by-one step. The changes' clock re-syncs wait too (`resync`, see
+ * resync-deferral.ts): a ticket's before its next change or its waiting lines are written, all
+ * the others together at `flush`.
  */
 export async function batchContext(
   trx: Trx,
@@ -47,6 +49,7 @@ export async function batchContext(
   now: number,
   ticketIds: number[],
   staffIds: number[],
+  resync: (ticketId?: number) => Promise<void>,
 ): Promise<BatchContext> {
   const tickets = await findTicketsByIds(trx, ticketIds);
   const staff = await activeStaffByIds(trx, [
@@ -56,9 +59,13 @@ export async function batchContext(
   const people = new Map<number, Promise<StaffContact[]>>();
   let mails: MailRequest[] = [];
   let events: NewTicketEvent[] = [];
-  const flush = async () => {
-    const [m, e] = [mails, events];
-    [mails, events] = [[], []];
+  // Only the changing ticket's history lines go now: another ticket's wait for its deferred re-sync,
+  // whose breach or met lines come before them one by one.
+  const flush = async (ticketId?: number) => {
+    const m = mails;
+    const e = events.filter((x) => ticketId === undefined || x.ticketId === ticketId);
+    mails = [];
+    events = events.filter((x) => !e.includes(x));
     await queueMails(trx, deps, m);
     await insertTicketEvents(trx, e, now);
   };
@@ -74,8 +81,12 @@ export async function batchContext(
     event: async (e) => void events.push(e),
     changing: async (ticketId) => {
       tickets.delete(ticketId);
+      await resync(ticketId);
+      await flush(ticketId);
+    },
+    flush: async () => {
+      await resync();
       await flush();
     },
-    flush,
   };
 }

@@ -4,14 +4,16 @@ import type { TicketEvent, TicketSubscriber } from '../tickets/ticket-events';
 import type { BusinessCalendar } from './business-time';
 import { pendingLevels, type EscalationLevel } from './escalation-plan';
 import {
-  doneLevelIds,
-  dropEscalationsExcept,
-  escalationClocksOf,
+  cycleKey,
+  doneLevelsOfClocks,
+  dropEscalationsOfTicketsExcept,
+  escalationClocksOfTickets,
   levelsOfPolicy,
   setNextEscalation,
   type EscalationClock,
 } from './escalations.repo';
 import { findPolicy } from './policies.repo';
+import { resyncDeferred } from './resync-deferral';
 import { calendarOf } from './sla-clocks';
 
 type ClockContext = { levels: EscalationLevel[]; cal: BusinessCalendar | null };
@@ -38,23 +40,30 @@ export function sharedClockContext(db: Knex): (clock: EscalationClock) => Promis
   };
 }
 
-/** The soonest time a level of this clock fires in its current cycle (possibly already past), or null. */
-export async function nextEscalationOf(db: Knex, clock: EscalationClock): Promise<number | null> {
-  const { levels, cal } = await clockContext(db, clock);
-  if (!cal) return null;
-  const plans = pendingLevels(cal, clock, levels, await doneLevelIds(db, clock.ticketId, clock.kind, clock.startedAt));
-  return plans[0]?.at ?? null;
-}
-
 /** Brings the escalation schedule of one ticket's clocks up to date, in the change's transaction. */
 export async function planTicketEscalations(trx: Knex, ticketId: number): Promise<void> {
-  const clocks = await escalationClocksOf(trx, ticketId);
-  await dropEscalationsExcept(
+  await planTicketsEscalations(trx, [ticketId]);
+}
+
+/**
+ * planTicketEscalations for many tickets (a job's batch): their clocks and the levels done by set
+ * reads, each policy's levels and calendar once; one write per clock as before.
+ */
+export async function planTicketsEscalations(trx: Knex, ticketIds: readonly number[]): Promise<void> {
+  if (ticketIds.length === 0) return;
+  const clocks = await escalationClocksOfTickets(trx, ticketIds);
+  await dropEscalationsOfTicketsExcept(
     trx,
-    ticketId,
+    ticketIds,
     clocks.map((c) => c.id),
   );
-  for (const clock of clocks) await setNextEscalation(trx, clock, await nextEscalationOf(trx, clock));
+  const done = await doneLevelsOfClocks(trx, clocks);
+  const contextOf = sharedClockContext(trx);
+  for (const clock of clocks) {
+    const { levels, cal } = await contextOf(clock);
+    const next = cal ? (pendingLevels(cal, clock, levels, done.get(cycleKey(clock))!)[0]?.at ?? null) : null;
+    await setNextEscalation(trx, clock, next);
+  }
 }
 
 const relevant = new Set<TicketEvent['type']>([
@@ -71,5 +80,5 @@ const relevant = new Set<TicketEvent['type']>([
 
 /** Subscribed after the SLA clocks, so it reads the clocks as the change left them. */
 export const slaEscalationSchedule: TicketSubscriber = async (trx: Trx, event) => {
-  if (relevant.has(event.type)) await planTicketEscalations(trx, event.ticket.id);
+  if (relevant.has(event.type) && !resyncDeferred(trx, event)) await planTicketEscalations(trx, event.ticket.id);
 };

@@ -108,9 +108,9 @@ const clockQuery = (db: Knex) =>
       't.category_id',
     );
 
-/** The SLA clocks of one ticket, as the escalation schedule reads them. */
-export async function escalationClocksOf(db: Knex, ticketId: number): Promise<EscalationClock[]> {
-  return ((await clockQuery(db).where('c.ticket_id', ticketId)) as ClockRaw[]).map(clockOf);
+/** The SLA clocks of several tickets in one read (a job's batch re-planning what it changed). */
+export async function escalationClocksOfTickets(db: Knex, ticketIds: readonly number[]): Promise<EscalationClock[]> {
+  return ((await clockQuery(db).whereIn('c.ticket_id', [...new Set(ticketIds)])) as ClockRaw[]).map(clockOf);
 }
 
 export async function escalationClock(db: Knex, clockId: number): Promise<EscalationClock | undefined> {
@@ -196,10 +196,14 @@ export async function setNextEscalation(
     .merge(['next_at']);
 }
 
-/** Drops the schedule rows of clocks the ticket no longer has. */
-export async function dropEscalationsExcept(trx: Knex, ticketId: number, keepClockIds: number[]): Promise<void> {
+/** Drops the schedule rows of clocks the tickets no longer have. */
+export async function dropEscalationsOfTicketsExcept(
+  trx: Knex,
+  ticketIds: readonly number[],
+  keepClockIds: number[],
+): Promise<void> {
   await trx('sla_escalation_due')
-    .where({ ticket_id: ticketId })
+    .whereIn('ticket_id', [...new Set(ticketIds)])
     .whereNotIn('clock_id', keepClockIds.length ? keepClockIds : [0])
     .del();
 }

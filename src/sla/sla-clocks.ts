@@ -5,16 +5,20 @@ import { insertTicketEvent } from '../tickets/ticket-events.repo';
 import { businessTimeBetween, compileCalendar, type BusinessCalendar } from './business-time';
 import { calendarForCategory, findCalendar } from './calendars.repo';
 import { modeOf, nextClock } from './clock-plan';
+import { resyncDeferred } from './resync-deferral';
 import { findTicketByTrackingId } from '../tickets/tickets.repo';
 import {
   clocksOf,
   deleteClock,
-  fieldValuesOf,
-  lockedClocksOf,
+  fieldValuesOfTickets,
+  lockedClocksOfTickets,
   readClockFacts,
+  readClockFactsOf,
   recordBreach,
   refreshTicketSlaDue,
   upsertClock,
+  type ClockFacts,
+  type ClockRow,
 } from './clocks.repo';
 import { findPolicy, listPolicies } from './policies.repo';
 import { matchPolicy, targetKinds, type TargetKind } from './policy-match';
@@ -101,19 +105,44 @@ export async function clocksForDisplay(db: Knex, ticketId: number, now: number):
  * the job had not recorded yet (once: the mark is conditional, like the job's).
  */
 export async function syncTicketClocks(trx: Knex, ticketId: number, now: number): Promise<void> {
-  // A desk without policies, on a ticket without clocks, does two small reads and no more.
+  await syncTicketsClocks(trx, [ticketId], now);
+}
+
+/**
+ * syncTicketClocks for many tickets (a job's batch re-syncing what it changed): the policies once,
+ * the tickets' clocks, facts and field values by set reads, each calendar once; the writes stay
+ * per clock, and each ticket's events are written in the order the single sync writes them.
+ */
+export async function syncTicketsClocks(trx: Knex, ticketIds: readonly number[], now: number): Promise<void> {
+  // A desk without policies, on tickets without clocks, does two small reads and no more.
   const policies = await listPolicies(trx);
-  const existing = await lockedClocksOf(trx, ticketId);
-  if (policies.length === 0 && existing.length === 0) return;
-  const facts = await readClockFacts(trx, ticketId);
-  if (!facts) return;
-  const fieldValues = policies.some((p) => p.fieldId !== null)
-    ? await fieldValuesOf(trx, ticketId)
-    : new Map<number, string>();
-  const match = matchPolicy(policies, { ...facts, fieldValues });
+  const existing = await lockedClocksOfTickets(trx, ticketIds);
+  const ids = policies.length > 0 ? [...existing.keys()] : [...existing].flatMap(([id, c]) => (c.length ? [id] : []));
+  if (ids.length === 0) return;
+  const facts = await readClockFactsOf(trx, ids);
+  const fieldValues = policies.some((p) => p.fieldId !== null) ? await fieldValuesOfTickets(trx, ids) : undefined;
+  const calendars = new Map<string, Promise<BusinessCalendar>>();
+  for (const ticketId of ids) {
+    const ticket = facts.get(ticketId);
+    if (!ticket) continue;
+    const match = matchPolicy(policies, { ...ticket, fieldValues: fieldValues?.get(ticketId) ?? new Map() });
+    if (!match && existing.get(ticketId)!.length === 0) continue;
+    const key = `${match?.policy.calendarId ?? null}/${ticket.categoryId}`;
+    if (!calendars.has(key)) calendars.set(key, calendarOf(trx, match?.policy.calendarId ?? null, ticket.categoryId));
+    await syncClocks(trx, ticket, existing.get(ticketId)!, match, await calendars.get(key)!, now);
+  }
+}
+
+async function syncClocks(
+  trx: Knex,
+  facts: ClockFacts,
+  existing: ClockRow[],
+  match: ReturnType<typeof matchPolicy>,
+  cal: BusinessCalendar,
+  now: number,
+): Promise<void> {
+  const { ticketId } = facts;
   const targets = match?.targets ?? {};
-  if (!match && existing.length === 0) return;
-  const cal = await calendarOf(trx, match?.policy.calendarId ?? null, facts.categoryId);
   let changed = false;
   for (const kind of targetKinds) {
     const before = existing.find((c) => c.kind === kind);
@@ -155,7 +184,7 @@ const relevant = new Set<TicketEvent['type']>([
 
 /** The clocks follow every change that can start, stop, pause or retarget them. */
 export const slaClocks: TicketSubscriber = async (trx: Trx, event, now) => {
-  if (!relevant.has(event.type)) return;
+  if (!relevant.has(event.type) || resyncDeferred(trx, event)) return;
   // A merge is told on the surviving ticket; the merged one (closed now) stops its clocks too.
   if (event.type === 'ticket.merged') {
     const source = await findTicketByTrackingId(trx, event.from);

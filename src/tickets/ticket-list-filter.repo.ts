@@ -24,6 +24,8 @@ export type TicketListFilter = {
   due?: TimeRange;
   /** The soonest running SLA clock's due time (issue 13). */
   sla?: TimeRange;
+  /** Internal, for the SLA sort read in two parts: tickets without a running clock. */
+  slaUnset?: boolean;
   /** Tickets carrying every one of these tags. */
   tagIds?: number[];
   /** Internal, for the sorts by name read a part at a time: tickets of these customers. */
@@ -70,6 +72,7 @@ export function applyFilter(db: Knex, q: Knex.QueryBuilder, f: TicketListFilter)
   applyRange(q, 't.updated_at', f.updated);
   applyRange(q, 't.due_at', f.due);
   applyRange(q, 't.sla_due_at', f.sla);
+  if (f.slaUnset) q.whereNull('t.sla_due_at');
   // Each tag through the (tag_id, ticket_id) index.
   for (const tagId of f.tagIds ?? [])
     q.whereIn('t.id', (tt) => tt.select('ticket_id').from('ticket_tags').where('tag_id', tagId));

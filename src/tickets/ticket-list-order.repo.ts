@@ -80,6 +80,26 @@ const everyCategoryByStatus = (f: TicketListFilter): boolean =>
   f.categories === 'all' && !f.priorityId && !f.tier && (!f.owner || f.owner.kind === 'anyone');
 
 /**
+ * The list in SLA order without an SLA range: the tickets with a running clock first, walked along
+ * `(sla_due_at)` over its non-null range (already in order, every row a running clock, so a page
+ * of an open list comes after about its own length), then those without one (paused, closed, no
+ * policy), by id. No clock sorts last both ways: sorted by SLA, the soonest due come first. Read
+ * as one ORDER BY, "no value lowest" put every null first, and MariaDB walked the index through
+ * the nulls (every closed ticket's) before the first due time.
+ */
+/** The first ORDER BY term of a list in SLA order read as one sorted query (a search): no clock last. */
+export const noSlaLast = '(case when t.sla_due_at is null then 1 else 0 end)';
+
+/** Whether the list holds only tickets with a running clock (an SLA range, or the parts' own filters). */
+export const slaRanged = (f: TicketListFilter): boolean =>
+  f.sla?.from !== undefined || f.sla?.to !== undefined || Boolean(f.slaUnset);
+
+export async function* slaParts(f: TicketListFilter, dir: 'asc' | 'desc'): AsyncGenerator<Part> {
+  yield { filter: { ...f, sla: { from: Number.MIN_SAFE_INTEGER } }, sort: 'sla', dir };
+  yield { filter: { ...f, slaUnset: true }, sort: 'created', dir };
+}
+
+/**
  * The sorts by a small set of values (category, status, owner by their names, the tier), each
  * value as a filter: such a list is the default list of each value in turn.
  */
@@ -202,7 +222,8 @@ type OrderTerm = { sql: string; dir: 'asc' | 'desc'; nulls?: 'first' | 'last' };
  * their index; the others (a name or the tier) sort their matches: by the shown value, then
  * newest update first, then id. Text sorts ignore case the same way on every database (SQLite
  * NOCASE, PostgreSQL lower(), MySQL/MariaDB its _ci collation). No value (no due date, no
- * owner) is the lowest value everywhere: first ascending, last descending (PostgreSQL is told so).
+ * owner) is the lowest value everywhere: first ascending, last descending (PostgreSQL is told so);
+ * but no running SLA clock is last both ways (see slaParts).
  */
 export async function orderOf(db: Knex, sort: SortKey, dir: 'asc' | 'desc'): Promise<OrderTerm[]> {
   const client = clientOf(db);
@@ -232,10 +253,11 @@ export async function orderOf(db: Knex, sort: SortKey, dir: 'asc' | 'desc'): Pro
         { sql: 't.due_at', dir, ...(client === 'postgres' ? { nulls: dir === 'asc' ? 'first' : 'last' } : {}) },
         { sql: 't.id', dir },
       ];
-    // The soonest running SLA clock (issue 13), like the due date.
+    // The soonest running SLA clock (issue 13). Tickets without one come last both ways: read as
+    // parts (slaParts) or, in a search, after `noSlaLast`; so no NULLS clause (PostgreSQL walks its index either way).
     case 'sla':
       return [
-        { sql: 't.sla_due_at', dir, ...(client === 'postgres' ? { nulls: dir === 'asc' ? 'first' : 'last' } : {}) },
+        { sql: 't.sla_due_at', dir },
         { sql: 't.id', dir },
       ];
     case 'tracking':

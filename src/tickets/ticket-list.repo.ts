@@ -14,6 +14,9 @@ import {
 import {
   orderOf,
   partsOf,
+  noSlaLast,
+  slaParts,
+  slaRanged,
   sortIndexes,
   ticketsFor,
   walksSortIndex,
@@ -108,16 +111,22 @@ async function pageIds(
   only?: MatchSource,
   few = false,
 ): Promise<number[]> {
-  const parts =
-    only || sortIndexes[page.sort] !== undefined
-      ? null
-      : await partsOf(db, f, page.sort, page.dir, page, (g, cap) => countTickets(db, g, cap));
+  const parts = only
+    ? null
+    : page.sort === 'sla'
+      ? slaRanged(f)
+        ? null
+        : slaParts(f, page.dir)
+      : sortIndexes[page.sort] !== undefined
+        ? null
+        : await partsOf(db, f, page.sort, page.dir, page, (g, cap) => countTickets(db, g, cap));
   if (parts) return walkParts(db, parts, page);
   // A full-text source's MATCH needs its FULLTEXT index, which no list of indexes to read through may leave out.
   const tickets = only && !f.customerIds ? 'tickets as t' : ticketsFor(db, f, page.sort, Boolean(only) || few);
   const q = applyFilter(db, db.from(tickets).select('t.id'), f);
   only?.(q);
   if (page.sort === 'customer' || page.sort === 'replier') q.join('customers as c', 'c.id', 't.customer_id');
+  if (page.sort === 'sla' && !slaRanged(f)) q.orderByRaw(noSlaLast);
   for (const term of await orderOf(db, page.sort, page.dir))
     q.orderByRaw(`${term.sql} ${term.dir}${term.nulls ? ` nulls ${term.nulls}` : ''}`);
   const ids = q.offset(page.offset).limit(page.limit);

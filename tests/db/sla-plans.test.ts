@@ -107,3 +107,58 @@ test('the list filtered "breached" in SLA order reads the (sla_due_at) range in 
   expect(text).not.toMatch(/TEMP B-TREE FOR ORDER BY|Using filesort|type=ALL|Seq Scan on tickets/);
   if (clientOf(app.db) === 'sqlite') expect(text).toMatch(/tickets_sla_due_idx \(sla_due_at<\?\)/);
 });
+
+test('every open ticket in SLA order: the running clocks first along the (sla_due_at) range, never through the nulls', async () => {
+  // The tickets' copy of their soonest running due time (the test above may have set it already).
+  const running = await app
+    .db('sla_clocks')
+    .whereNotNull('due_at')
+    .select<Array<{ ticket_id: number; due_at: number | string }>>('ticket_id', 'due_at');
+  for (const c of running)
+    await app
+      .db('tickets')
+      .where({ id: c.ticket_id })
+      .update({ sla_due_at: Number(c.due_at) });
+  if (clientOf(app.db) === 'mysql') await app.db.raw('ANALYZE TABLE tickets');
+  const openIds = ((await app.db('statuses').where({ is_open: true }).pluck('id')) as number[]).map(Number);
+  const filter = { categories: 'all' as const, statusIds: openIds };
+  const clocked = Number(
+    (
+      await app
+        .db('tickets')
+        .whereIn('status_id', openIds)
+        .whereNull('merged_into_id')
+        .whereNotNull('sla_due_at')
+        .count<Array<{ n: number }>>({ n: '*' })
+    )[0]!.n,
+  );
+  expect(clocked).toBeGreaterThan(25);
+  for (const dir of ['asc', 'desc'] as const) {
+    const page = { sort: 'sla' as const, dir, offset: 0, limit: 25 };
+    const { rows } = await listAndCountTickets(app.db, filter, page, 1000);
+    // A page of due times only, in order: the tickets without a running clock come after all of them.
+    const due = rows.map((r) => r.slaDueAt);
+    expect(due).toHaveLength(25);
+    expect(due.every((d) => d !== null)).toBe(true);
+    expect(due).toEqual([...due].sort((a, b) => (dir === 'asc' ? a! - b! : b! - a!)));
+    const plans = (await plansOf(app.db, () => listAndCountTickets(app.db, filter, page, 1000))).filter((p) =>
+      /order by t\.sla_due_at/i.test(p.sql),
+    );
+    expect(plans).toHaveLength(1);
+    const text = plans[0]!.lines.join(' | ');
+    expect(text).not.toMatch(/TEMP B-TREE FOR ORDER BY|Using filesort|type=ALL|Seq Scan on tickets/);
+    if (clientOf(app.db) === 'sqlite') expect(text).toMatch(/tickets_sla_due_idx \(sla_due_at>\?\)/);
+    if (clientOf(app.db) === 'mysql') expect(text).toMatch(/t type=range key=tickets_sla_due_idx/);
+    if (clientOf(app.db) === 'postgres') expect(text).toMatch(/Index Scan (Backward )?using tickets_sla_due_idx/);
+  }
+  // The last page: the clocked tickets end, the others follow by id.
+  const tail = await listAndCountTickets(
+    app.db,
+    filter,
+    { sort: 'sla', dir: 'asc', offset: clocked - 1, limit: 3 },
+    1000,
+  );
+  expect(tail.rows[0]!.slaDueAt).not.toBeNull();
+  expect(tail.rows.slice(1).map((r) => r.slaDueAt)).toEqual([null, null]);
+  expect(tail.rows[1]!.id).toBeLessThan(tail.rows[2]!.id);
+});

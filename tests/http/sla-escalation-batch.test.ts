@@ -32,6 +32,8 @@ const HOUR = 3600_000;
 const setClock = (at: number) => t.clock.advance(at - t.clock.now());
 let adminAgent: request.Agent;
 let adminToken = '';
+let policyId = 0;
+const priorities: Record<string, number> = {};
 
 async function highTickets(n: number): Promise<number[]> {
   setClock(Math.ceil((t.clock.now() + 1) / MIN) * MIN + HOUR); // a new minute: every ticket of the group (5 s apart) is due in the same one
@@ -122,6 +124,7 @@ beforeAll(async () => {
   const priority = async (key: string) =>
     Number((await t.db('priorities').where({ key }).first<{ id: number }>('id'))!.id);
   const [high, urgent] = [await priority('high'), await priority('urgent')];
+  Object.assign(priorities, { high, urgent });
   const adminId = Number(
     (await t.db('staff_users').where({ email: adminCredentials.email }).first<{ id: number }>('id'))!.id,
   );
@@ -137,7 +140,7 @@ beforeAll(async () => {
       is_active: 'yes',
     })
     .expect(303);
-  const policyId = Number((await t.db('sla_policies').first<{ id: number }>('id'))!.id);
+  policyId = Number((await t.db('sla_policies').first<{ id: number }>('id'))!.id);
   const add = (percent: string, action: string, staff = '') =>
     adminAgent
       .post(`/admin/sla/policies/${policyId}/escalations`)
@@ -224,4 +227,119 @@ test('a busy minute without failures is one batch per 50 clocks, with nothing le
   expect(warned).not.toHaveBeenCalled();
   warned.mockRestore();
   for (const id of ids) expect((await traceOf(id)).done).toBe(4);
+});
+
+/** A ticket's clocks and schedule, in times relative to its creation, to compare tickets. */
+async function clockStateOf(ticketId: number) {
+  const ticket = (await t
+    .db('tickets')
+    .where({ id: ticketId })
+    .first<{ created_at: number; sla_due_at: number | null }>('created_at', 'sla_due_at'))!;
+  const at = (v: number | string | null) => (v === null ? null : Number(v) - Number(ticket.created_at));
+  const clocks = await t
+    .db('sla_clocks')
+    .where({ ticket_id: ticketId })
+    .orderBy('kind')
+    .select<Array<Record<string, number | string | null>>>(
+      'id',
+      'kind',
+      'target_ms',
+      'used_ms',
+      'started_at',
+      'running_since',
+      'due_at',
+      'met_at',
+      'breached_at',
+    );
+  const schedule = await t
+    .db('sla_escalation_due')
+    .where({ ticket_id: ticketId })
+    .select<Array<{ clock_id: number; next_at: number | string }>>('clock_id', 'next_at');
+  return {
+    slaDueAt: at(ticket.sla_due_at),
+    clocks: clocks.map((c) => ({
+      kind: c.kind,
+      target: Number(c.target_ms),
+      used: Number(c.used_ms),
+      ...Object.fromEntries(
+        ['started_at', 'running_since', 'due_at', 'met_at', 'breached_at'].map((k) => [k, at(c[k]!)]),
+      ),
+      nextAt: at(schedule.find((r) => Number(r.clock_id) === Number(c.id))?.next_at ?? null),
+    })),
+  };
+}
+
+/** How many times `run` read the policy list (each clock re-sync reads it once). */
+async function policyListReads(run: () => Promise<unknown>): Promise<number> {
+  let reads = 0;
+  const listen = (q: { sql: string }) => void (/from .sla_policies. order by/i.test(q.sql) && (reads += 1));
+  t.db.on('query', listen);
+  try {
+    await run();
+  } finally {
+    t.db.removeListener('query', listen);
+  }
+  return reads;
+}
+
+describe('raises that are the last change of their tickets', () => {
+  beforeAll(async () => {
+    // The test clock has moved hours since the first sign-in: the session timed out.
+    adminAgent = request.agent(t.app);
+    expect((await signIn(adminAgent, adminCredentials)).status).toBe(303);
+    adminToken = csrfFrom((await adminAgent.get('/admin/sla').expect(200)).text);
+    // The urgent target is shorter than the time gone at 80 %: the re-sync after the raise retargets the clock.
+    await adminAgent
+      .post(`/admin/sla/policies/${policyId}`)
+      .type('form')
+      .send({
+        _csrf: adminToken,
+        name: 'High',
+        position: '1',
+        [`first_${priorities.high}`]: '1:00',
+        [`first_${priorities.urgent}`]: '0:20',
+        is_active: 'yes',
+      })
+      .expect(303);
+    const later = await t.db('sla_escalation_levels').where({ policy_id: policyId, at_percent: 100 }).pluck('id');
+    for (const level of later)
+      await adminAgent
+        .post(`/admin/sla/policies/${policyId}/escalations/${level}/delete`)
+        .type('form')
+        .send({ _csrf: adminToken })
+        .expect(303);
+  });
+
+  test('the batch re-syncs them together at its end: one policy read, and clocks, schedule and history as one by one', async () => {
+    const ids = await highTickets(6);
+    const [batched, single] = [ids.slice(0, 3), ids.slice(3)];
+    const now = t.clock.now();
+    const due = await dueOf(batched);
+    expect(
+      await policyListReads(async () =>
+        expect(await escalateDueClocks(t.services, due, now)).toEqual({ done: 6, left: [] }),
+      ),
+    ).toBe(1);
+    let singleReads = 0;
+    for (const d of await dueOf(single))
+      singleReads += await policyListReads(async () => expect(await escalateDueClock(t.services, d, now)).toBe(2));
+    expect(singleReads).toBe(3);
+
+    const expected = await traceOf(single[0]!);
+    expect(expected.events.map((e) => e.split(' ')[0])).toEqual([
+      'sla.escalated',
+      'ticket.priority_changed',
+      'sla.escalated',
+    ]);
+    expect(expected).toMatchObject({ priority: 'urgent', done: 2 });
+    const expectedClocks = await clockStateOf(single[0]!);
+    // Retargeted to the urgent 20 minutes, long gone: the breach job marks it next.
+    expect(expectedClocks.clocks).toEqual([
+      expect.objectContaining({ kind: 'first', target: 20 * MIN, due_at: 20 * MIN, breached_at: null }),
+    ]);
+    for (const id of [...batched, ...single]) {
+      expect(await traceOf(id)).toEqual(expected);
+      expect(await clockStateOf(id)).toEqual(expectedClocks);
+    }
+  });
 });

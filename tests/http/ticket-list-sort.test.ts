@@ -77,6 +77,9 @@ function expected(sort: string, dir: 'asc' | 'desc'): number[] {
   const sign = dir === 'asc' ? 1 : -1;
   return [...rows]
     .sort((a, b) => {
+      // Tickets without a running SLA clock come last in SLA order, both ways.
+      const noClock = sort === 'sla' ? cmp(Number(a.sla_due_at === null), Number(b.sla_due_at === null)) : 0;
+      if (noClock) return noClock;
       const ka = k.dirKeys(a);
       const kb = k.dirKeys(b);
       for (let i = 0; i < ka.length; i++) {
