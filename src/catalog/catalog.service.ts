@@ -13,6 +13,8 @@ type Loaded = {
   fields: Map<number, Entry & { hints: Names }>;
   css: string;
   cssVersion: string;
+  /** The statuses an admin marked "customers may set", in their order. */
+  customerSettable: Array<{ key: string; name: string }>;
 };
 
 /** What the views call to show a status, priority, category or field in the viewer's language. */
@@ -71,6 +73,9 @@ export class CatalogService {
             rows.priorities.map((r) => ({ key: String(r.key), color: String(r.color) })),
           ),
           cssVersion: '',
+          customerSettable: rows.statuses
+            .filter((r) => Boolean(r.customer_settable))
+            .map((r) => ({ key: String(r.key), name: r.name })),
         };
         loaded.cssVersion = crypto.createHash('sha256').update(loaded.css).digest('hex').slice(0, 12);
         this.cached = loaded;
@@ -87,6 +92,11 @@ export class CatalogService {
   async css(): Promise<{ css: string; version: string }> {
     const c = await this.load();
     return { css: c.css, version: c.cssVersion };
+  }
+
+  /** The statuses customers may set (their stored names; views show them through `names`). */
+  async customerSettableStatuses(): Promise<ReadonlyArray<{ key: string; name: string }>> {
+    return (await this.load()).customerSettable;
   }
 
   /**
