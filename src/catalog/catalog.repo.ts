@@ -7,6 +7,8 @@ export type NamedRow = {
   names: string | null;
   color?: string;
   is_builtin?: boolean | number;
+  customer_settable?: boolean | number;
+  sort_order?: number;
 };
 
 /** Everything the names and colours are picked from; small tables, read whole. */
@@ -17,7 +19,9 @@ export async function readCatalog(db: Knex): Promise<{
   fields: Array<{ id: number; label: string; labels: string | null; hints: string | null }>;
 }> {
   const [statuses, priorities, categories, fields] = await Promise.all([
-    db('statuses').select<NamedRow[]>('id', 'key', 'name', 'names', 'color', 'is_builtin'),
+    db('statuses')
+      .select<NamedRow[]>('id', 'key', 'name', 'names', 'color', 'is_builtin', 'customer_settable', 'sort_order')
+      .orderBy([{ column: 'sort_order' }, { column: 'id' }]),
     db('priorities').select<NamedRow[]>('id', 'key', 'name', 'names', 'color', 'is_builtin'),
     db('categories').select<NamedRow[]>('id', 'name', 'names'),
     db('custom_fields').select<Array<{ id: number; label: string; labels: string | null; hints: string | null }>>(

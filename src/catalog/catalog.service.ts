@@ -13,7 +13,29 @@ type Loaded = {
   fields: Map<number, Entry & { hints: Names }>;
   css: string;
   cssVersion: string;
+  /** The statuses an admin marked "customers may set", in their order. */
+  customerSettable: Array<{ key: string; name: string }>;
+  /** namesFor's answers for this load, by viewer, default language and audience. */
+  names: Map<string, CatalogNames>;
 };
+
+/** Remembered names per viewer (a handful of languages × two audiences) and texts per viewer. */
+const maxViewers = 50;
+const maxTexts = 2000;
+
+/** `pick` once per key and fallback: a built-in status's name costs two i18next look-ups each time. */
+function remembered<A extends string | number>(pick: (key: A, fallback: string) => string) {
+  const texts = new Map<string, string>();
+  return (key: A, fallback: string): string => {
+    const at = `${key}\n${fallback}`;
+    let text = texts.get(at);
+    if (text === undefined) {
+      text = pick(key, fallback);
+      if (texts.size < maxTexts) texts.set(at, text);
+    }
+    return text;
+  };
+}
 
 /** What the views call to show a status, priority, category or field in the viewer's language. */
 export type CatalogNames = {
@@ -71,6 +93,10 @@ export class CatalogService {
             rows.priorities.map((r) => ({ key: String(r.key), color: String(r.color) })),
           ),
           cssVersion: '',
+          names: new Map(),
+          customerSettable: rows.statuses
+            .filter((r) => Boolean(r.customer_settable))
+            .map((r) => ({ key: String(r.key), name: r.name })),
         };
         loaded.cssVersion = crypto.createHash('sha256').update(loaded.css).digest('hex').slice(0, 12);
         this.cached = loaded;
@@ -89,6 +115,11 @@ export class CatalogService {
     return { css: c.css, version: c.cssVersion };
   }
 
+  /** The statuses customers may set (their stored names; views show them through `names`). */
+  async customerSettableStatuses(): Promise<ReadonlyArray<{ key: string; name: string }>> {
+    return (await this.load()).customerSettable;
+  }
+
   /**
    * The names for one viewer. Staff pages (`audience: 'staff'`) word the built-in statuses from
    * the desk's side ("Waiting for customer", not the customer's "Waiting for you"): the
@@ -100,6 +131,17 @@ export class CatalogService {
     audience: 'customer' | 'staff' = 'customer',
   ): Promise<CatalogNames> {
     const c = await this.load();
+    const key = `${viewer}\n${defaultLanguage}\n${audience}`;
+    let names = c.names.get(key);
+    if (!names) {
+      names = this.pickNames(c, viewer, defaultLanguage, audience);
+      if (c.names.size < maxViewers) c.names.set(key, names);
+    }
+    return names;
+  }
+
+  /** The names for one viewer, each remembered for the life of this load of the catalog. */
+  private pickNames(c: Loaded, viewer: string, defaultLanguage: string, audience: 'customer' | 'staff'): CatalogNames {
     const t = this.i18n.getFixedT(viewer);
     const builtin = (prefix: string, key: string, e: Entry | undefined) =>
       e?.builtin && this.i18n.exists(`${prefix}.${key}`, { lng: viewer }) ? t(`${prefix}.${key}`) : null;
@@ -108,20 +150,22 @@ export class CatalogService {
     const pick = (e: Entry | undefined, fallback: string, builtinText: string | null = null) =>
       e ? pickName(e.names, viewer, defaultLanguage, e.name || fallback, builtinText) : (builtinText ?? fallback);
     return {
-      status: (key, fallback) =>
+      status: remembered((key: string, fallback) =>
         pick(
           c.statuses.get(key),
           fallback,
           builtinStatus(key, c.statuses.get(key) ?? { builtin: true, name: '', names: {} }),
         ),
-      priority: (key, fallback) =>
+      ),
+      priority: remembered((key: string, fallback) =>
         pick(
           c.priorities.get(key),
           fallback,
           builtin('priority', key, c.priorities.get(key) ?? { builtin: true, name: '', names: {} }),
         ),
-      category: (id, fallback) => pick(c.categories.get(Number(id)), fallback),
-      field: (id, fallback) => pick(c.fields.get(Number(id)), fallback),
+      ),
+      category: remembered((id: number, fallback) => pick(c.categories.get(Number(id)), fallback)),
+      field: remembered((id: number, fallback) => pick(c.fields.get(Number(id)), fallback)),
       fieldHint: (id) => {
         const f = c.fields.get(Number(id));
         return f ? pickName(f.hints, viewer, defaultLanguage, '') : '';

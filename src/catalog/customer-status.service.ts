@@ -1,4 +1,5 @@
 import type { Db } from '../db/db';
+import type { CatalogService } from './catalog.service';
 import { withTransaction } from '../db/transaction';
 import { ValidationError } from '../errors';
 import type { TicketEvents } from '../tickets/ticket-events';
@@ -10,9 +11,14 @@ type Deps = { db: Db; clock: { now(): number }; events: TicketEvents };
 /**
  * The statuses a customer may pick on their ticket page besides "resolved", which has its own
  * button and setting: those an admin marked "customers may set", other than the current one.
+ * Shown from the catalog's cache (as current as the names beside them); choosing one reads the
+ * table (setCustomerChosenStatus), so a status no longer settable is refused.
  */
-export async function customerStatusChoices(db: Db, ticket: TicketView): Promise<Array<{ key: string; name: string }>> {
-  return (await listCustomerSettableStatuses(db))
+export async function customerStatusChoices(
+  catalog: Pick<CatalogService, 'customerSettableStatuses'>,
+  ticket: TicketView,
+): Promise<Array<{ key: string; name: string }>> {
+  return (await catalog.customerSettableStatuses())
     .filter((s) => s.key !== 'resolved' && s.key !== ticket.statusKey)
     .map((s) => ({ key: s.key, name: s.name }));
 }

@@ -1,6 +1,6 @@
 import type { Trx } from '../db/db';
 import type { MailRequest } from '../mail/mail.schema';
-import { queueMail } from '../mail/mail.service';
+import { queueMails } from '../mail/mail.service';
 import type { TicketEvent, TicketSubscriber } from '../tickets/ticket-events';
 import type { NotificationDeps } from './ticket-notifications';
 import {
@@ -24,19 +24,23 @@ async function mailTo(
   actorId: number | null,
 ): Promise<void> {
   const settings = await deps.settings.all(trx);
-  for (const staff of recipients) {
-    if (staff.id === actorId) continue; // nobody is told about what they did themself
-    // While staff may answer by e-mail, each notice's answer goes to an address signed for this ticket and this person (made when sent).
-    const staffReplyFor = settings['mail.staffReplies'] ? staff.id : undefined;
-    await queueMail(trx, deps, {
-      ...mail,
-      to: { address: staff.email, name: staff.name },
-      language: staff.language,
-      automatic: true,
-      ticketId,
-      ...(staffReplyFor ? { staffReplyFor } : {}),
-    } as MailRequest);
-  }
+  // Composed with the settings and the admin's wording read once, stored by one insert (a new
+  // ticket mails every colleague of its category: a statement or two, not two per person).
+  const requests = recipients
+    .filter((staff) => staff.id !== actorId) // nobody is told about what they did themself
+    .map((staff) => {
+      // While staff may answer by e-mail, each notice's answer goes to an address signed for this ticket and this person (made when sent).
+      const staffReplyFor = settings['mail.staffReplies'] ? staff.id : undefined;
+      return {
+        ...mail,
+        to: { address: staff.email, name: staff.name },
+        language: staff.language,
+        automatic: true,
+        ticketId,
+        ...(staffReplyFor ? { staffReplyFor } : {}),
+      } as MailRequest;
+    });
+  await queueMails(trx, deps, requests);
 }
 
 /**

@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import { dateAsISO } from 'connect-session-knex/dist/utils';
+import { dateAsISO, expiredCondition } from 'connect-session-knex/dist/utils';
 
 /**
  * The `sessions` rows beyond what connect-session-knex reads and writes itself: their owner
@@ -24,6 +24,31 @@ export async function writeSessionRow(db: Knex, row: SessionRow): Promise<void> 
     })
     .onConflict('sid')
     .merge();
+}
+
+/** A live session as stored: its data and when the row expires (ms). */
+export type StoredSession = { data: unknown; expiresAt: number };
+
+/** The stored expiry as a time: a Date from MySQL and PostgreSQL, dateAsISO's text from SQLite. */
+function expiryMs(value: unknown): number {
+  if (value instanceof Date) return value.getTime();
+  const text = String(value);
+  // A UTC "YYYY-MM-DD HH:MM:SS" without zone (MySQL's format, should a driver hand it over as text).
+  return Date.parse(/^\d{4}-\d\d-\d\d \d/.test(text) && !/[zZ+]/.test(text) ? `${text.replace(' ', 'T')}Z` : text);
+}
+
+/**
+ * Reads a session that has not expired, with the row's expiry: the store's read, compared the
+ * way connect-session-knex compares (expiredCondition), plus the `expired` column.
+ */
+export async function readSessionRow(db: Knex, sid: string, now: number): Promise<StoredSession | null> {
+  const row = (await db('sessions')
+    .select('sess', 'expired')
+    .where('sid', sid)
+    .andWhereRaw(expiredCondition(db), [dateAsISO(db, now)])
+    .first()) as { sess: unknown; expired: unknown } | undefined;
+  if (!row) return null;
+  return { data: typeof row.sess === 'string' ? JSON.parse(row.sess) : row.sess, expiresAt: expiryMs(row.expired) };
 }
 
 /** At most this many rows are removed by one call: a cap is passed by one or two rows at a time. */

@@ -1,6 +1,8 @@
 import type { Express } from 'express';
 import request from 'supertest';
+import { dateAsISO } from 'connect-session-knex/dist/utils';
 import { loadConfig } from '../../src/config/load-config';
+import { readSessionRow } from '../../src/sessions/sessions.repo';
 import { createApp } from '../../src/web/app';
 import { adminCredentials, behindProxy, csrfFrom, useInstalledApp, type InstalledApp } from '../helpers/installed-app';
 import { tempDir } from '../helpers/test-db';
@@ -150,4 +152,36 @@ test('staff sessions end after 30 idle minutes by default', async () => {
   // express-session writes Expires from the real clock: about 30 minutes from now.
   expect(expires - Date.now()).toBeGreaterThan(25 * 60_000);
   expect(expires - Date.now()).toBeLessThanOrEqual(30 * 60_000 + 1000);
+});
+
+// Issue 16: a page view reads the session; it writes the row's expiry only when that moves by more than a minute.
+test("a page view moves the session row's expiry only when it would move by more than a minute", async () => {
+  const agent = request.agent(t.app);
+  const page = await agent.get('/admin/login');
+  const signIn = await agent
+    .post('/admin/login')
+    .type('form')
+    .send({ _csrf: csrfFrom(page.text), ...adminCredentials })
+    .expect(303);
+  const cookie = decodeURIComponent(/^tessera\.sid=([^;]+)/.exec(cookieNamed(signIn, 'tessera.sid')!)![1]!);
+  const sid = cookie.slice(2, cookie.lastIndexOf('.')); // "s:<sid>.<signature>"
+  const idleMs = t.config.session.idleMinutes * 60_000;
+  const storedExpiry = async () => (await readSessionRow(t.db, sid, Date.now()))!.expiresAt;
+  const storeExpiry = (ms: number) =>
+    t
+      .db('sessions')
+      .where({ sid })
+      .update({ expired: dateAsISO(t.db, ms) });
+
+  // 30 seconds short of where this view would move it: the row is left alone.
+  await storeExpiry(Date.now() + idleMs - 30_000);
+  const near = await storedExpiry();
+  await agent.get('/admin').expect(200);
+  expect(await storedExpiry()).toBe(near);
+
+  // Five minutes short: moved to the idle time from this view (whole seconds on MySQL).
+  await storeExpiry(Date.now() + idleMs - 5 * 60_000);
+  const viewed = Date.now();
+  await agent.get('/admin').expect(200);
+  expect(await storedExpiry()).toBeGreaterThanOrEqual(viewed + idleMs - 1000);
 });

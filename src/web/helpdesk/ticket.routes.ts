@@ -160,7 +160,7 @@ export function ticketRoutes(services: Services): Router {
       canReply:
         takesCustomerReply(ticket, settings['tickets.reopenDays'], services.clock.now()) &&
         (ticket.statusIsOpen || settings['portal.customerReopen']),
-      customerStatuses: await customerStatusChoices(services.db, ticket),
+      customerStatuses: await customerStatusChoices(services.catalog, ticket),
       attachmentRules: {
         maxCount: settings['attachments.maxCount'],
         maxSizeMb: settings['attachments.maxSizeMb'],

@@ -1,5 +1,6 @@
 import { linkify } from '../../tickets/message-text';
 import type { Request, RequestHandler } from 'express';
+import { formatDateTime } from '../../i18n/date-time';
 import { languages } from '../../i18n/i18n';
 import { can, type Capability } from '../../staff/capabilities';
 import type { Csrf } from './csrf';
@@ -44,6 +45,7 @@ export function baseLocals(assetVersion: string): RequestHandler {
     res.locals.errorText = (value: string) => errorText(req.t, value);
     // Message text: escaped, with its links clickable (see message-text.ts).
     res.locals.linkify = linkify;
+    res.locals.formatDateTime = formatDateTime;
     res.locals.lang = lang;
     res.locals.languages = languages.map((l) => ({ ...l, href: languageHref(req, l.code), current: l.code === lang }));
     res.locals.asset = (file: string) => `/static/${file}?v=${assetVersion}`;

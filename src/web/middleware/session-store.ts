@@ -4,7 +4,7 @@ import type { Db } from '../../db/db';
 import { isMissingColumn } from '../../db/dialect';
 import type { Logger } from '../../logger';
 import { clientKey } from '../../security/client-key';
-import { endSessionsBeyond, writeSessionRow, type SessionOwner } from '../../sessions/sessions.repo';
+import { endSessionsBeyond, readSessionRow, writeSessionRow, type SessionOwner } from '../../sessions/sessions.repo';
 
 /** How many live sessions one staff member, and one client address otherwise, may hold. */
 export type SessionCaps = { perStaff: number; perClient: number };
@@ -16,6 +16,16 @@ export type SessionCaps = { perStaff: number; perClient: number };
  */
 function reported<T>(work: Promise<T>, callback: unknown): Promise<T | undefined> {
   return typeof callback === 'function' ? work.catch(() => undefined) : work;
+}
+
+/** Sessions read and awaiting their touch, at most (a process serves far fewer at once). */
+const maxRemembered = 10_000;
+
+/** Whether a touch would move the stored expiry by more than a minute (or a tenth of the idle time). */
+function expiryMovesFar(storedExpiry: number, cookie: Cookie): boolean {
+  if (!cookie.expires) return true;
+  const step = Math.min(60_000, (cookie.originalMaxAge ?? 0) / 10);
+  return new Date(cookie.expires).getTime() - storedExpiry > step;
 }
 
 /**
@@ -45,10 +55,19 @@ function ownerOf(session: SessionData): SessionOwner {
  * address), and writing one ends that owner's least recently used sessions beyond its cap. Its
  * own timer that deleted every expired row in one statement is off: src/jobs/cleanup.ts sweeps
  * them in bounded batches (sessions.repo.ts).
+ *
+ * A page view moves the row's expiry (rolling idle timeout) only when it would move it by more
+ * than a minute (a tenth of the idle time if that is shorter): a reader clicking through a ticket
+ * costs one read per page instead of a read and a write (issue 16). The expiry read with the
+ * session is kept until the same request's touch, in this process only; every request still
+ * reads the row from the database, so any number of processes share the sessions. The idle
+ * timeout may end a session up to that step earlier than the cookie's Expires says.
  */
 export class HealingSessionStore extends ConnectSessionKnexStore {
   private readonly db: Db;
   private readonly caps: SessionCaps;
+  /** The stored expiry of sessions read and not yet touched or saved, by sid (requests in flight). */
+  private readonly readExpiry = new Map<string, number>();
 
   constructor(opts: { db: Db; logger: Logger; caps: SessionCaps }) {
     super({ knex: opts.db, tableName: 'sessions', createTable: false, cleanupInterval: 0 });
@@ -62,11 +81,31 @@ export class HealingSessionStore extends ConnectSessionKnexStore {
   }
 
   override get(sid: string, callback: (err: unknown, session?: SessionData | null) => void) {
-    return reported(super.get(sid, callback), callback) as Promise<SessionData | null>;
+    const work = readSessionRow(this.db, sid, Date.now()).then(
+      (row) => {
+        if (row) this.rememberExpiry(sid, row.expiresAt);
+        const session = (row?.data ?? null) as SessionData | null;
+        callback(null, session);
+        return session;
+      },
+      (err: unknown) => {
+        callback(err);
+        throw err;
+      },
+    );
+    return reported(work, callback) as Promise<SessionData | null>;
+  }
+
+  private rememberExpiry(sid: string, expiresAt: number): void {
+    // Entries live from a request's read to its touch or save; one left by an aborted request
+    // must not pile up.
+    if (this.readExpiry.size >= maxRemembered) this.readExpiry.clear();
+    this.readExpiry.set(sid, expiresAt);
   }
 
   /** Replaces the base class's upsert: the row is written with its owner, then the owner's cap is kept. */
   override set(sid: string, session: SessionData, callback?: (err?: unknown) => void) {
+    this.readExpiry.delete(sid);
     const work = this.write(sid, session).then(
       () => callback?.(),
       (err: unknown) => {
@@ -94,6 +133,7 @@ export class HealingSessionStore extends ConnectSessionKnexStore {
   }
 
   override destroy(sid: string, callback?: (err?: unknown) => void) {
+    this.readExpiry.delete(sid);
     return reported(super.destroy(sid, callback), callback) as Promise<number>;
   }
 
@@ -115,6 +155,12 @@ export class HealingSessionStore extends ConnectSessionKnexStore {
     session: SessionData & { cookie: Cookie },
     callback?: (err?: unknown) => void,
   ): Promise<void> {
+    const stored = this.readExpiry.get(sid);
+    this.readExpiry.delete(sid);
+    if (stored !== undefined && !expiryMovesFar(stored, session.cookie)) {
+      callback?.();
+      return;
+    }
     try {
       await super.touch(sid, session);
     } catch (err) {
