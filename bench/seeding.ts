@@ -7,7 +7,7 @@
 import type { Knex } from 'knex';
 import { writeSettings } from '../src/settings/settings.repo';
 import { hashPassword } from '../src/staff/password';
-import { firstNames, lastNames, openers, pick, seededCount, sentences, trackingIdOf, words } from './shape';
+import { firstNames, lastNames, messageBodies, openers, pick, seededCount, trackingIdOf, words } from './shape';
 
 export async function seedTickets(
   db: Knex,
@@ -152,14 +152,14 @@ export async function seedTickets(
       const messages = tickets.flatMap((t, i) => {
         const r = rows[i]!;
         const ticketId = ids.get(t.tracking_id)!;
-        const first = [0, 1, 2, 3].map((k) => sentences[pick(r, `s${k}`, sentences.length)]).join(' ');
+        const [first, answer, followUp] = messageBodies(r);
         return [
           {
             ticket_id: ticketId,
             kind: 'customer',
             customer_id: t.customer_id,
             author_name: 'Customer',
-            body: `${first} Affected: ${words(r, 'body', 5).join(', ')}.\n\nBest regards,\nCustomer ${Math.ceil(r / 3)}`,
+            body: first,
             body_format: 'text',
             created_at: t.created_at,
           },
@@ -168,7 +168,7 @@ export async function seedTickets(
             kind: 'staff',
             staff_id: t.owner_id,
             author_name: 'Agent',
-            body: `Thank you for the report. We looked into ${words(r, 'reply', 2).join(' and ')} and changed the configuration on our side. Please try again and tell us whether the problem is gone; if not, send us the exact time it happened.`,
+            body: answer,
             body_format: 'text',
             created_at: t.created_at + 3600_000,
           },
@@ -177,7 +177,7 @@ export async function seedTickets(
             kind: 'customer',
             customer_id: t.customer_id,
             author_name: 'Customer',
-            body: `Thanks, it works better now, but ${words(r, 'follow', 1)[0]} still shows a warning sometimes. We will keep an eye on it.`,
+            body: followUp,
             body_format: 'text',
             created_at: t.updated_at,
           },

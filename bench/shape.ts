@@ -37,26 +37,26 @@ export const openers = [
   'Update on',
 ];
 export const sentences = [
-  'I have been trying to get this working since yesterday without success.',
-  'The problem started right after the last update was installed.',
-  'Several colleagues in our office see exactly the same behaviour.',
-  'We already restarted the computer and cleared the browser cache.',
-  'The error message appears every time we open the main screen.',
-  'Could you please tell us what we should check next?',
-  'This is blocking our daily work, so a quick answer would help a lot.',
-  'I attached no screenshots because the screen just stays empty.',
-  'Our account was set up last month by your sales team.',
-  'It worked fine for a long time before this happened.',
-  'We use the latest version on all of our machines.',
-  'The same steps work on my phone but not on the laptop.',
-  'I am not sure whether this is a bug or a setting on our side.',
-  'Please let me know if you need any log files from us.',
-  'The documentation did not mention anything about this case.',
-  'We would like to avoid reinstalling everything if possible.',
-  'Our internet connection is stable and other services work.',
-  'I followed the guide from your website step by step.',
-  'A similar issue was solved for us last year, but I lost the notes.',
-  'Thank you in advance for looking into this.',
+  'I have been trying to get this working since yesterday morning, without any success so far.',
+  'The problem started right after the last update was installed on our office computers.',
+  'Several colleagues in our office see exactly the same behaviour on their own accounts too.',
+  'We already restarted the computer twice and cleared the browser cache and the cookies.',
+  'The error message appears every time we open the main screen after signing in again.',
+  'Could you please tell us what we should check next, or whom we should ask about it?',
+  'This is blocking our daily work in the whole team, so a quick answer would help us a lot.',
+  'I attached no screenshots because the screen just stays empty and shows nothing at all.',
+  'Our account was set up last month by your sales team together with our office manager.',
+  'It worked fine for a long time before this happened, and nobody changed anything here.',
+  'We use the latest version on all of our machines, both at the office and at home.',
+  'The same steps work on my phone without trouble, but not on the laptop at my desk.',
+  'I am not sure whether this is a bug on your side or just a wrong setting on our side.',
+  'Please let me know if you need any log files from us, we can send them the same day.',
+  'The documentation did not mention anything about this case, not even in the questions.',
+  'We would like to avoid reinstalling everything if possible, since that takes a full day.',
+  'Our internet connection is stable and all the other services we use work as usual.',
+  'I followed the guide from your website step by step and checked every screen twice.',
+  'A similar issue was solved for us last year, but I lost the notes from that call.',
+  'Thank you in advance for looking into this, we really appreciate your help with it.',
 ];
 export const firstNames = [
   'Anna',
@@ -184,4 +184,20 @@ export async function seededCount(db: Knex): Promise<number> {
     else high = mid;
   }
   return low;
+}
+
+/**
+ * Row N's three message bodies, of the sizes DATA-SHAPE.md names: the customer's first message
+ * (~540 bytes: a greeting, four stock sentences, five vocabulary words, a signature), the staff
+ * answer (~350 bytes, two vocabulary words) and the customer's follow-up (~260 bytes, one).
+ */
+export function messageBodies(row: number): [string, string, string] {
+  const customer = Math.ceil(row / 3);
+  const name = `${firstNames[pick(customer, 'fn', 40)]} ${lastNames[pick(customer, 'ln', 40)]}`;
+  const four = [0, 1, 2, 3].map((k) => sentences[pick(row, `s${k}`, sentences.length)]).join(' ');
+  return [
+    `Hello support team,\n\n${four}\n\nAffected: ${words(row, 'body', 5).join(', ')}.\n\nBest regards,\n${name}\nCustomer ${customer}, office administration, Example Trading Ltd.\nPhone +1 555 0100, weekdays 8:00-16:00`,
+    `Hello and good day,\n\nThank you for the report. We looked into ${words(row, 'reply', 2).join(' and ')} and changed the configuration on our side. Please try again and tell us whether the problem is gone; if not, send us the exact time it happened and what was on the screen. Our engineers also checked the logs of the last seven days for you.\n\nKind regards,\nThe support team`,
+    `Hello again,\n\nThanks, it works better now, but ${words(row, 'follow', 1)[0]} still shows a warning sometimes, mostly in the morning when everybody signs in at once. We will keep an eye on it and write again if it gets worse. Thank you for the quick help.\n\nBest regards,\n${name}`,
+  ];
 }
