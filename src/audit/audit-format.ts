@@ -144,7 +144,7 @@ export function formatAuditEntries(rows: AuditRow[], names: AuditNames, viewer: 
     // A colleague without a role has the default one: named as the staff list names it, not "(empty)".
     if (v === null && camel(key) === 'roleId' && action.startsWith('staff.')) return t('roles.defaultName');
     // A token without an end date never expires: said so, not "(empty)".
-    if (v === null && camel(key) === 'expiresAt') return t('apiTokens.never');
+    if (v === null && camel(key) === 'expiresAt' && action.startsWith('api_token.')) return t('apiTokens.never');
     if (v === null || v === undefined || v === '') return t('auditLog.emptyValue');
     const kind = kindOfKey(key, action);
     if (Array.isArray(v)) return v.length ? v.map((x) => value(key, x, action)).join(', ') : t('auditView.none');

@@ -9,13 +9,11 @@ import type { RefusalDecision } from './refusals';
 /** The inbound record is either new (insert) or a kept-aside one being retried (claim). */
 export type Recorder = {
   base: NewInboundMail;
-  /** Where the raw bytes already lie on disk (MailOrigin.rawFile), for keepRaw to link. */
-  rawFile?: string;
   write(trx: Knex, patch: Partial<NewInboundMail>): Promise<number>;
 };
 
-export function newRecorder(base: NewInboundMail, rawFile?: string): Recorder {
-  return { base, rawFile, write: (trx, patch) => insertInboundMail(trx, { ...base, ...patch }) };
+export function newRecorder(base: NewInboundMail): Recorder {
+  return { base, write: (trx, patch) => insertInboundMail(trx, { ...base, ...patch }) };
 }
 
 export function retryRecorder(row: InboundMailRow, now: number): Recorder {
@@ -83,7 +81,7 @@ export async function keepAside(
   detail: string,
   alsoInTrx?: (trx: Knex) => Promise<void>,
 ): Promise<ImportResult> {
-  const rawKey = recorder.base.raw_key ?? (await keepRaw(deps.store, raw, recorder.rawFile));
+  const rawKey = recorder.base.raw_key ?? (await keepRaw(deps.store, raw));
   const ownCopy = rawKey !== recorder.base.raw_key;
   // eslint-disable-next-line no-control-regex
   const text = detail.replace(/\u0000/g, '').slice(0, 2000);

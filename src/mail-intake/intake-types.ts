@@ -10,8 +10,6 @@ export type MailOrigin = {
   /** The envelope recipient, when the way in knows it (the pipe's --recipient): it replaces the delivery headers. */
   recipient?: string | null;
   defaults?: { categoryId: number | null; priorityKey: string | null };
-  /** The file the raw bytes were read from, when the way in keeps one that it deletes after the import (the spool): linked, not written again. */
-  rawFile?: string;
 };
 
 export type ImportResult = {

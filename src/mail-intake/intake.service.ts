@@ -97,26 +97,23 @@ export async function importRawMail(deps: IntakeDeps, raw: Buffer, origin: MailO
   const dedupeKey = dedupeKeyOf(messageId, raw);
   const earlier = await findInboundByDedupeKey(deps.db, dedupeKey);
   if (earlier) return result('duplicate', earlier.id, earlier.ticket_id, null);
-  const recorder = newRecorder(
-    {
-      dedupe_key: dedupeKey,
-      message_id_header: messageId,
-      source: origin.source,
-      mailbox_id: origin.mailboxId,
-      envelope_recipient: origin.recipient?.toLowerCase() ?? null,
-      from_address: shown?.from?.address ?? null,
-      subject: shown ? shown.subject.slice(0, 255) || null : null,
-      status: 'failed',
-      reason: null,
-      detail: null,
-      ticket_id: null,
-      message_id: null,
-      raw_key: null,
-      raw_size: raw.length,
-      received_at: now,
-    },
-    origin.rawFile,
-  );
+  const recorder = newRecorder({
+    dedupe_key: dedupeKey,
+    message_id_header: messageId,
+    source: origin.source,
+    mailbox_id: origin.mailboxId,
+    envelope_recipient: origin.recipient?.toLowerCase() ?? null,
+    from_address: shown?.from?.address ?? null,
+    subject: shown ? shown.subject.slice(0, 255) || null : null,
+    status: 'failed',
+    reason: null,
+    detail: null,
+    ticket_id: null,
+    message_id: null,
+    raw_key: null,
+    raw_size: raw.length,
+    received_at: now,
+  });
   if (tooBig)
     return keepAside(
       deps,

@@ -147,7 +147,7 @@ export async function importSpool(
         await moveToFailed(deps, dir, claimed, parsed, {}, refused);
         continue;
       }
-      await deps.importMail(await fs.promises.readFile(claimed), { source: 'pipe', mailboxId: null, rawFile: claimed });
+      await deps.importMail(await fs.promises.readFile(claimed), { source: 'pipe', mailboxId: null });
     } catch (err) {
       if (isConnectionError(err)) {
         // The database is down for every mail: back under its claimed name, and the pass stops.

@@ -50,7 +50,7 @@ export async function storeChecked(
   const files = await checkMailFiles(deps.store, mail.files, settings);
   const rawKey =
     recorder.base.raw_key ??
-    (await keepRaw(deps.store, raw, recorder.rawFile).catch(async (err: unknown) => {
+    (await keepRaw(deps.store, raw).catch(async (err: unknown) => {
       await files.cleanUp();
       throw err;
     }));

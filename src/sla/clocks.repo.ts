@@ -87,6 +87,13 @@ export async function readClockFactsOf(trx: Knex, ticketIds: readonly number[]):
   const facts = new Map<number, ClockFacts>();
   if (ticketIds.length === 0) return facts;
   const ids = [...new Set(ticketIds)];
+  // One ticket (every change made on a page): point reads of its index. The grouped reads below
+  // compare each customer message with the ticket's last staff reply, which grows with the ticket.
+  if (ids.length === 1) {
+    const one = await readClockFacts(trx, ids[0]!);
+    if (one) facts.set(ids[0]!, one);
+    return facts;
+  }
   const tickets = await ticketFacts(trx, ids);
   const staff = await trx('messages')
     .whereIn('ticket_id', ids)
@@ -129,7 +136,7 @@ export async function readClockFactsOf(trx: Knex, ticketIds: readonly number[]):
   return facts;
 }
 
-/** fieldValuesOf for many tickets: ticket id → field id → value. */
+/** The tickets' custom field values: ticket id → field id → value. */
 export async function fieldValuesOfTickets(
   trx: Knex,
   ticketIds: readonly number[],
@@ -141,13 +148,6 @@ export async function fieldValuesOfTickets(
     .select<Array<{ ticket_id: number; field_id: number; value: string }>>('ticket_id', 'field_id', 'value');
   for (const r of rows) values.get(Number(r.ticket_id))?.set(Number(r.field_id), r.value);
   return values;
-}
-
-export async function fieldValuesOf(trx: Knex, ticketId: number): Promise<Map<number, string>> {
-  const rows = await trx('custom_field_values')
-    .where({ ticket_id: ticketId })
-    .select<Array<{ field_id: number; value: string }>>('field_id', 'value');
-  return new Map(rows.map((r) => [Number(r.field_id), r.value]));
 }
 
 export type ClockRow = {

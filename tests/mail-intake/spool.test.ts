@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { importSpoolOf, runDueJobs } from '../../src/jobs/job-runner';
-import { importRawMail, type MailOrigin } from '../../src/mail-intake/intake.service';
+import { importRawMail } from '../../src/mail-intake/intake.service';
 import { pipeInputCap } from '../../src/mail-intake/pipe-input';
 import { importSpool, maxSpoolAttempts, spoolFolder, staleClaimMs, staleWriteMs } from '../../src/mail-intake/spool';
 import { fromRoot } from '../../src/paths';
@@ -181,44 +181,4 @@ test('what a spool program left in tmp/ is deleted after 36 hours, not before (a
   expect(staleWriteMs).toBe(36 * 60 * 60_000);
   await importSpool(spoolDeps(), spool());
   expect(waiting('tmp')).toEqual(['slow']);
-});
-
-const keptOriginal = async (from: string) => {
-  const row = await t.db('inbound_mails').where({ from_address: from }).first('raw_key');
-  return path.join(t.config.paths.attachments, row.raw_key.slice(0, 2), row.raw_key.slice(2, 4), row.raw_key);
-};
-
-test("a spooled mail's original is the spool file itself, linked: a private file, whole after the spool deleted its name", async () => {
-  const raw = simpleMail({ from: 'linked@example.org', subject: 'Kept by a link' });
-  expect(await spoolMail(raw)).toBe(0);
-  const inodes: number[] = [];
-  const linking = {
-    ...spoolDeps(),
-    importMail: async (mail: Buffer, origin: MailOrigin) => {
-      const result = await importRawMail(t.services, mail, origin);
-      inodes.push(fs.statSync(origin.rawFile!).ino, fs.statSync(await keptOriginal('linked@example.org')).ino);
-      return result;
-    },
-  };
-  expect(await importSpool(linking, spool())).toEqual({ imported: 1 });
-  expect(inodes[0]).toBe(inodes[1]);
-  const kept = fs.statSync(await keptOriginal('linked@example.org'));
-  expect(kept.mode & 0o777).toBe(0o600);
-  expect(kept.nlink).toBe(1);
-  expect(fs.readFileSync(await keptOriginal('linked@example.org'))).toEqual(raw);
-});
-
-test('a spool file with another name elsewhere is copied, never linked: that other file keeps its mode and is no kept original', async () => {
-  const raw = simpleMail({ from: 'shared@example.org', subject: 'Linked twice' });
-  for (const sub of ['tmp', 'new', 'cur']) fs.mkdirSync(path.join(spool(), sub), { recursive: true });
-  const elsewhere = path.join(t.config.paths.data, 'elsewhere.eml');
-  fs.writeFileSync(elsewhere, raw, { mode: 0o640 });
-  fs.linkSync(elsewhere, path.join(spool(), 'new', '12347.1'));
-  expect((await runDueJobs(t.services)).spooled).toEqual({ imported: 1 });
-  const kept = await keptOriginal('shared@example.org');
-  expect(fs.statSync(elsewhere).mode & 0o777).toBe(0o640);
-  expect(fs.statSync(elsewhere).nlink).toBe(1);
-  expect(fs.statSync(kept).mode & 0o777).toBe(0o600);
-  expect(fs.readFileSync(kept)).toEqual(raw);
-  fs.rmSync(elsewhere);
 });
