@@ -1,5 +1,6 @@
 import { insertCategory } from '../categories/categories.repo';
 import type { Trx } from '../db/db';
+import { createI18n } from '../i18n/i18n';
 import { writeSettings } from '../settings/settings.repo';
 import { sealSecrets } from '../settings/secret-settings';
 import type { Settings } from '../settings/settings.schema';
@@ -61,7 +62,8 @@ export async function createInitialData(
   await insertCategory(
     trx,
     {
-      name: 'General',
+      // Named in the language the owner chose: customers see it on the form from the first day.
+      name: createI18n().getFixedT(input.basics.language)('install.defaultCategory'),
       description: null,
       tier: 1,
       is_public: true,

@@ -325,6 +325,21 @@ test('an install that fails midway is undone and can simply be run again', async
   expect(await countRows('staff_users')).toBe(1);
 });
 
+test('the first category is named in the language the owner chose', async () => {
+  const ctx = { env: w.env, configDir: w.configDir, version: 'test', now: () => Date.now() };
+  await installFresh(ctx, {
+    database: tdb.config,
+    basics: { ...basicsForm, language: 'sk' as const },
+    admin: adminForm,
+  });
+  const db = createKnex(tdb.config, tdb.dataDir);
+  try {
+    expect((await db('categories').select('name')).map((c) => c.name)).toEqual(['Všeobecné']);
+  } finally {
+    await db.destroy();
+  }
+});
+
 test('once one process has installed, the wizard closes in every other process too', async () => {
   const other = freshTesseraSharing(w);
   try {
