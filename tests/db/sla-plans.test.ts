@@ -69,9 +69,8 @@ test('the breach job reads due clocks by the (breached_at, due_at) index', async
   expect(text).not.toMatch(/Seq Scan on sla_clocks|type=ALL|^SCAN sla_clocks/);
 });
 
-test('the list filtered "breached" in SLA order reads the (sla_due_at) range in order, never sorting every breached ticket', async () => {
-  const now = Date.now();
-  // The tickets' copy of their soonest running due time, as the clocks' subscriber keeps it.
+/** The tickets' copy of their soonest running due time, as the clocks' subscriber keeps it. */
+async function copyRunningDueTimes(): Promise<void> {
   const running = await app
     .db('sla_clocks')
     .whereNotNull('due_at')
@@ -81,6 +80,11 @@ test('the list filtered "breached" in SLA order reads the (sla_due_at) range in 
       .db('tickets')
       .where({ id: c.ticket_id })
       .update({ sla_due_at: Number(c.due_at) });
+}
+
+test('the list filtered "breached" in SLA order reads the (sla_due_at) range in order, never sorting every breached ticket', async () => {
+  const now = Date.now();
+  await copyRunningDueTimes();
   await app
     .db('tickets')
     .whereIn('id', app.db('sla_clocks').whereNotNull('breached_at').select('ticket_id'))
@@ -109,16 +113,7 @@ test('the list filtered "breached" in SLA order reads the (sla_due_at) range in 
 });
 
 test('every open ticket in SLA order: the running clocks first along the (sla_due_at) range, never through the nulls', async () => {
-  // The tickets' copy of their soonest running due time (the test above may have set it already).
-  const running = await app
-    .db('sla_clocks')
-    .whereNotNull('due_at')
-    .select<Array<{ ticket_id: number; due_at: number | string }>>('ticket_id', 'due_at');
-  for (const c of running)
-    await app
-      .db('tickets')
-      .where({ id: c.ticket_id })
-      .update({ sla_due_at: Number(c.due_at) });
+  await copyRunningDueTimes(); // the test above may have done it already
   if (clientOf(app.db) === 'mysql') await app.db.raw('ANALYZE TABLE tickets');
   const openIds = ((await app.db('statuses').where({ is_open: true }).pluck('id')) as number[]).map(Number);
   const filter = { categories: 'all' as const, statusIds: openIds };
