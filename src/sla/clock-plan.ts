@@ -14,7 +14,8 @@
  * that leaves running after its due time is breached at that due time, once.
  */
 import { addBusinessTime, businessTimeBetween, type BusinessCalendar } from './business-time';
-import type { ClockFacts, ClockRow } from './clocks.repo';
+import type { ClockFacts } from './clock-facts.repo';
+import type { ClockRow } from './clocks.repo';
 import type { TargetKind, Targets } from './policy-match';
 
 export type Mode =

@@ -7,17 +7,14 @@ import { calendarForCategory, findCalendar } from './calendars.repo';
 import { modeOf, nextClock } from './clock-plan';
 import { resyncDeferred } from './resync-deferral';
 import { findTicketByTrackingId } from '../tickets/tickets.repo';
+import { fieldValuesOfTickets, readClockFacts, readClockFactsOf, type ClockFacts } from './clock-facts.repo';
 import {
   clocksOf,
   deleteClock,
-  fieldValuesOfTickets,
   lockedClocksOfTickets,
-  readClockFacts,
-  readClockFactsOf,
   recordBreach,
   refreshTicketSlaDue,
   upsertClock,
-  type ClockFacts,
   type ClockRow,
 } from './clocks.repo';
 import { findPolicy, listPolicies } from './policies.repo';

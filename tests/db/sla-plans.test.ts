@@ -5,7 +5,8 @@
  */
 import { seedTickets } from '../../bench/seeding';
 import { clientOf } from '../../src/db/dialect';
-import { dueUnbreachedClocks, readClockFacts } from '../../src/sla/clocks.repo';
+import { readClockFacts } from '../../src/sla/clock-facts.repo';
+import { dueUnbreachedClocks } from '../../src/sla/clocks.repo';
 import { listAndCountTickets } from '../../src/tickets/ticket-list.repo';
 import { useInstalledApp, type InstalledApp } from '../helpers/installed-app';
 import { plansOf } from '../helpers/query-plans';

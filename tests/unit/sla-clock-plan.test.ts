@@ -1,6 +1,7 @@
 import { compileCalendar } from '../../src/sla/business-time';
 import { modeOf, nextClock } from '../../src/sla/clock-plan';
-import type { ClockFacts, ClockRow } from '../../src/sla/clocks.repo';
+import type { ClockFacts } from '../../src/sla/clock-facts.repo';
+import type { ClockRow } from '../../src/sla/clocks.repo';
 
 const H = 3_600_000;
 const t0 = Date.UTC(2026, 11, 7, 9); // Monday 09:00 UTC
