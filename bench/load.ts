@@ -20,7 +20,7 @@ import { loadConfig } from '../src/config/load-config';
 import { createKnex } from '../src/db/knex-factory';
 import { resolveFromRoot } from '../src/paths';
 import { scenarios, signIn, type Context } from './scenarios';
-import { cpuMsOf, startServer } from './server';
+import { cpuMsOf, memoryMbOf, startServer } from './server';
 import { seededCount } from './shape';
 import { formatTable, type Summary } from './stats';
 
@@ -89,7 +89,7 @@ async function main(): Promise<void> {
       warmup: Number(values.warmup),
     };
     const wanted = values.scenarios?.split(',');
-    const results: Array<Summary & { load1: number; serverCpuMs: number | null }> = [];
+    const results: Array<Summary & { load1: number; serverCpuMs: number | null; serverRssMb: number | null }> = [];
     console.log(
       `Tessera at ${base.origin}, ${seeded} seeded tickets, ${ctx.requests} requests after ${ctx.warmup} warm-up, load ${os
         .loadavg()
@@ -108,10 +108,11 @@ async function main(): Promise<void> {
           cpuBefore === null || cpuAfter === null
             ? null
             : Math.round(((cpuAfter - cpuBefore) / ((ctx.requests + ctx.warmup) * rows.length)) * 10) / 10;
+        const memory = memoryMbOf(serverPid);
         for (const r of rows) {
-          results.push({ ...r, load1, serverCpuMs });
+          results.push({ ...r, load1, serverCpuMs, serverRssMb: memory?.rss ?? null });
           console.log(
-            `  ${r.scenario} c=${c}: ${r.perSecond} req/s, p50 ${r.p50} ms, p95 ${r.p95} ms, p99 ${r.p99} ms (load ${load1}, server CPU ${serverCpuMs ?? '?'} ms/op)`,
+            `  ${r.scenario} c=${c}: ${r.perSecond} req/s, p50 ${r.p50} ms, p95 ${r.p95} ms, p99 ${r.p99} ms (load ${load1}, server CPU ${serverCpuMs ?? '?'} ms/op, RSS ${memory?.rss ?? '?'} MB)`,
           );
         }
         if (before !== null) {
@@ -123,11 +124,13 @@ async function main(): Promise<void> {
         }
       }
     }
+    const memory = memoryMbOf(serverPid);
     console.log(`\n${values.label || base.origin} (${seeded} tickets)\n${formatTable(results)}`);
+    if (memory) console.log(`server memory: RSS ${memory.rss} MB now, ${memory.peak} MB at its peak`);
     if (values.json) {
       fs.writeFileSync(
         values.json,
-        `${JSON.stringify({ label: values.label, seeded, at: new Date().toISOString(), cpus: os.cpus().length, loadAtEnd: os.loadavg(), results }, null, 2)}\n`,
+        `${JSON.stringify({ label: values.label, seeded, at: new Date().toISOString(), cpus: os.cpus().length, loadAtEnd: os.loadavg(), serverMemoryMb: memory, results }, null, 2)}\n`,
       );
     }
   } finally {

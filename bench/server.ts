@@ -19,6 +19,18 @@ export function cpuMsOf(pid: number | undefined): number | null {
   }
 }
 
+/** The process's resident memory now and at its peak (MB), read from /proc (Linux): issue 16 wants < 300 MB under load. */
+export function memoryMbOf(pid: number | undefined): { rss: number; peak: number } | null {
+  if (!pid) return null;
+  try {
+    const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
+    const kb = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? Number.NaN);
+    return { rss: Math.round(kb('VmRSS') / 1024), peak: Math.round(kb('VmHWM') / 1024) };
+  } catch {
+    return null;
+  }
+}
+
 /** The code may bring database changes since the data set was seeded: they are applied first. */
 export function applyMigrations(): void {
   const migrated = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/migrate.ts'], {
