@@ -10,13 +10,21 @@ import path from 'node:path';
 
 /** CPU time (user + system, ms) a process has used so far, from /proc (Linux); null elsewhere. */
 export function cpuMsOf(pid: number | undefined): number | null {
-  if (!pid) return null;
+  return pid ? cpuMsOfStat(`/proc/${pid}/stat`) : null;
+}
+
+function cpuMsOfStat(file: string): number | null {
   try {
-    const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    const fields = fs.readFileSync(file, 'utf8').split(') ')[1]!.split(' ');
     return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // utime, stime in clock ticks (USER_HZ = 100)
   } catch {
     return null;
   }
+}
+
+/** CPU ms of a process's main thread only (Node's JavaScript thread), without V8's and libuv's helper threads. */
+export function threadCpuMsOf(pid: number | undefined): number | null {
+  return pid ? cpuMsOfStat(`/proc/${pid}/task/${pid}/stat`) : null;
 }
 
 /** The process's resident memory now and at its peak (MB), read from /proc (Linux): issue 16 wants < 300 MB under load. */
