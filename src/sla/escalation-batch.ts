@@ -4,6 +4,7 @@ import { batchContext } from './escalation-context';
 import { pendingLevels, splitDue, type EscalationLevel } from './escalation-plan';
 import { planTicketsEscalations, sharedClockContext } from './escalation-schedule';
 import { deferResyncs, takeDeferred } from './resync-deferral';
+import { shareReads } from './batch-reads';
 import { syncTicketsClocks } from './sla-clocks';
 import {
   claimDueEscalation,
@@ -34,6 +35,7 @@ export async function escalateDueClocks(
 ): Promise<{ done: number; left: Due[] }> {
   return withTransaction(deps.db, async (trx) => {
     deferResyncs(trx);
+    shareReads(trx);
     const resync = async (ticketId?: number) => {
       const ids = takeDeferred(trx, ticketId);
       if (ids.length === 0) return;

@@ -14,16 +14,20 @@ import {
 } from './escalations.repo';
 import { findPolicy } from './policies.repo';
 import { resyncDeferred } from './resync-deferral';
+import { sharedRead } from './batch-reads';
 import { calendarOf } from './sla-clocks';
 
 type ClockContext = { levels: EscalationLevel[]; cal: BusinessCalendar | null };
 
 /** A clock's policy levels and calendar, read once per clock and shared by the schedule and the job. */
 export async function clockContext(db: Knex, clock: EscalationClock): Promise<ClockContext> {
-  if (clock.policyId === null) return { levels: [], cal: null };
-  const levels = (await levelsOfPolicy(db, clock.policyId)).filter((l) => l.kind === clock.kind);
+  const policyId = clock.policyId;
+  if (policyId === null) return { levels: [], cal: null };
+  const levels = (await sharedRead(db, `levels/${policyId}`, () => levelsOfPolicy(db, policyId))).filter(
+    (l) => l.kind === clock.kind,
+  );
   if (levels.length === 0) return { levels, cal: null };
-  const policy = await findPolicy(db, clock.policyId);
+  const policy = await sharedRead(db, `policy/${policyId}`, () => findPolicy(db, policyId));
   return { levels, cal: await calendarOf(db, policy?.calendarId ?? null, clock.categoryId) };
 }
 

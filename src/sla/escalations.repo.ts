@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import { insertReturningId } from '../db/insert';
+import { sharedRead } from './batch-reads';
 import type { EscalationAction, EscalationLevel, RunningClock } from './escalation-plan';
 import type { TargetKind } from './policy-match';
 
@@ -257,14 +258,15 @@ export async function activeStaffByIds(db: Knex, staffIds: readonly number[]): P
 
 /** The next more urgent priority than this one, if any. */
 export async function higherPriority(db: Knex, priorityKey: string): Promise<{ id: number; key: string } | undefined> {
-  const current = await db('priorities')
-    .where({ key: priorityKey })
-    .first<{ sort_order: number } | undefined>('sort_order');
+  // The few priorities, read whole (once per batch): the next one up in sort order.
+  const all = await sharedRead(db, 'priorities', () =>
+    db('priorities')
+      .orderBy([{ column: 'sort_order' }, { column: 'id' }])
+      .select<Array<{ id: number; key: string; sort_order: number }>>('id', 'key', 'sort_order'),
+  );
+  const current = all.find((p) => p.key === priorityKey);
   if (!current) return undefined;
-  const row = await db('priorities')
-    .where('sort_order', '>', current.sort_order)
-    .orderBy('sort_order')
-    .first<{ id: number; key: string } | undefined>('id', 'key');
+  const row = all.find((p) => Number(p.sort_order) > Number(current.sort_order));
   return row && { id: Number(row.id), key: row.key };
 }
 

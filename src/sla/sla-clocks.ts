@@ -3,7 +3,8 @@ import type { Trx } from '../db/db';
 import type { TicketEvent, TicketSubscriber } from '../tickets/ticket-events';
 import { insertTicketEvent } from '../tickets/ticket-events.repo';
 import { businessTimeBetween, compileCalendar, type BusinessCalendar } from './business-time';
-import { calendarForCategory, findCalendar } from './calendars.repo';
+import { calendarForCategory, findCalendar, listCalendars, type CalendarRow } from './calendars.repo';
+import { readsShared, sharedRead } from './batch-reads';
 import { modeOf, nextClock } from './clock-plan';
 import { resyncDeferred } from './resync-deferral';
 import { findTicketByTrackingId } from '../tickets/tickets.repo';
@@ -35,10 +36,29 @@ export async function calendarOf(
   policyCalendarId: number | null,
   categoryId: number,
 ): Promise<BusinessCalendar> {
-  const row =
-    (policyCalendarId !== null ? await findCalendar(trx, policyCalendarId) : undefined) ??
-    (await calendarForCategory(trx, categoryId));
-  return row ? compileCalendar(row) : aroundTheClock;
+  return sharedRead(trx, `calendar/${policyCalendarId}/${categoryId}`, async () => {
+    const row = await findCalendarOf(trx, policyCalendarId, categoryId);
+    return row ? sharedRead(trx, `compiled-calendar/${row.id}`, async () => compileCalendar(row)) : aroundTheClock;
+  });
+}
+
+/** The policy's calendar, else the category's, else the default; a batch reads the few calendars whole, once. */
+async function findCalendarOf(
+  trx: Knex,
+  policyCalendarId: number | null,
+  categoryId: number,
+): Promise<CalendarRow | undefined> {
+  if (!readsShared(trx))
+    return (
+      (policyCalendarId !== null ? await findCalendar(trx, policyCalendarId) : undefined) ??
+      (await calendarForCategory(trx, categoryId))
+    );
+  const all = await sharedRead(trx, 'calendars', () => listCalendars(trx));
+  return (
+    all.find((c) => c.id === policyCalendarId) ??
+    all.find((c) => c.categoryIds.includes(categoryId)) ??
+    all.find((c) => c.isDefault)
+  );
 }
 
 export type ClockDisplay = {
@@ -112,7 +132,7 @@ export async function syncTicketClocks(trx: Knex, ticketId: number, now: number)
  */
 export async function syncTicketsClocks(trx: Knex, ticketIds: readonly number[], now: number): Promise<void> {
   // A desk without policies, on tickets without clocks, does two small reads and no more.
-  const policies = await listPolicies(trx);
+  const policies = await sharedRead(trx, 'policies', () => listPolicies(trx));
   const existing = await lockedClocksOfTickets(trx, ticketIds);
   const ids = policies.length > 0 ? [...existing.keys()] : [...existing].flatMap(([id, c]) => (c.length ? [id] : []));
   if (ids.length === 0) return;
