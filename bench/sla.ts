@@ -189,8 +189,20 @@ async function main(): Promise<void> {
     await printPlans(db, 'escalation schedule read (one minute)', () => dueEscalations(db, now + 60_000, 200));
     await printPlans(db, 'breach job read', () => dueUnbreachedClocks(db, now + 60_000, 200));
     const statements = new Map<string, number>();
-    const countStatement = (q: { sql: string }) => statements.set(q.sql, (statements.get(q.sql) ?? 0) + 1);
-    if (values.statements) db.on('query', countStatement);
+    // Wall ms per statement text, start to response (on SQLite's synchronous driver, mostly the engine's CPU).
+    const statementMs = new Map<string, number>();
+    const started = new Map<string, bigint>();
+    const countStatement = (q: { sql: string; __knexQueryUid: string }) => {
+      statements.set(q.sql, (statements.get(q.sql) ?? 0) + 1);
+      started.set(q.__knexQueryUid, process.hrtime.bigint());
+    };
+    const timeStatement = (_r: unknown, q: { sql: string; __knexQueryUid: string }) => {
+      const t0 = started.get(q.__knexQueryUid);
+      if (t0 === undefined) return;
+      started.delete(q.__knexQueryUid);
+      statementMs.set(q.sql, (statementMs.get(q.sql) ?? 0) + Number(process.hrtime.bigint() - t0) / 1e6);
+    };
+    if (values.statements) db.on('query', countStatement).on('query-response', timeStatement);
     const minutes = Number(values.minutes);
     const passMs = Number(values['pass-minutes']) * 60_000;
     const passes: Array<{
@@ -227,12 +239,24 @@ async function main(): Promise<void> {
       if (due.length === 200) console.log(`minute ${m}: 200 or more clocks due (a backlog, not one minute's work)`);
     }
     if (values.statements) {
-      db.off('query', countStatement);
+      db.off('query', countStatement).off('query-response', timeStatement);
       const top = [...statements].sort((a, b) => b[1] - a[1]).slice(0, 40);
       console.log(
-        `\n-- statements of the passes (${[...statements.values()].reduce((a, b) => a + b, 0)} in all), most frequent first`,
+        `\n-- statements of the passes (${[...statements.values()].reduce((a, b) => a + b, 0)} in all), most frequent first: count, ms in all`,
       );
-      for (const [sql, n] of top) console.log(String(n).padStart(6), sql.replace(/\s+/g, ' ').slice(0, 170));
+      for (const [sql, n] of top)
+        console.log(
+          String(n).padStart(6),
+          (statementMs.get(sql) ?? 0).toFixed(1).padStart(8),
+          sql.replace(/\s+/g, ' ').slice(0, 160),
+        );
+      console.log('\n-- the slowest statements in all: ms, count');
+      for (const [sql, ms] of [...statementMs].sort((a, b) => b[1] - a[1]).slice(0, 15))
+        console.log(
+          ms.toFixed(1).padStart(8),
+          String(statements.get(sql)).padStart(6),
+          sql.replace(/\s+/g, ' ').slice(0, 160),
+        );
     }
     console.table(figures.map(({ extra, ...f }) => ({ ...f, ...extra })));
     console.table(passes);

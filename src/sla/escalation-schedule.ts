@@ -9,7 +9,7 @@ import {
   dropEscalationsOfTicketsExcept,
   escalationClocksOfTickets,
   levelsOfPolicy,
-  setNextEscalation,
+  setNextEscalations,
   type EscalationClock,
 } from './escalations.repo';
 import { findPolicy } from './policies.repo';
@@ -51,7 +51,7 @@ export async function planTicketEscalations(trx: Knex, ticketId: number): Promis
 
 /**
  * planTicketEscalations for many tickets (a job's batch): their clocks and the levels done by set
- * reads, each policy's levels and calendar once; one write per clock as before.
+ * reads, each policy's levels and calendar once; one statement for the drops and one for the times.
  */
 export async function planTicketsEscalations(trx: Knex, ticketIds: readonly number[]): Promise<void> {
   if (ticketIds.length === 0) return;
@@ -63,11 +63,15 @@ export async function planTicketsEscalations(trx: Knex, ticketIds: readonly numb
   );
   const done = await doneLevelsOfClocks(trx, clocks);
   const contextOf = sharedClockContext(trx);
+  const next: Array<{ clock: EscalationClock; nextAt: number | null }> = [];
   for (const clock of clocks) {
     const { levels, cal } = await contextOf(clock);
-    const next = cal ? (pendingLevels(cal, clock, levels, done.get(cycleKey(clock))!)[0]?.at ?? null) : null;
-    await setNextEscalation(trx, clock, next);
+    next.push({
+      clock,
+      nextAt: cal ? (pendingLevels(cal, clock, levels, done.get(cycleKey(clock))!)[0]?.at ?? null) : null,
+    });
   }
+  await setNextEscalations(trx, next);
 }
 
 const relevant = new Set<TicketEvent['type']>([

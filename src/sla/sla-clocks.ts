@@ -14,7 +14,7 @@ import {
   deleteClock,
   lockedClocksOfTickets,
   recordBreach,
-  refreshTicketSlaDue,
+  refreshTicketsSlaDue,
   upsertClock,
   type ClockRow,
 } from './clocks.repo';
@@ -139,6 +139,7 @@ export async function syncTicketsClocks(trx: Knex, ticketIds: readonly number[],
   const facts = await readClockFactsOf(trx, ids);
   const fieldValues = policies.some((p) => p.fieldId !== null) ? await fieldValuesOfTickets(trx, ids) : undefined;
   const calendars = new Map<string, Promise<BusinessCalendar>>();
+  const changedTickets: number[] = [];
   for (const ticketId of ids) {
     const ticket = facts.get(ticketId);
     if (!ticket) continue;
@@ -146,8 +147,10 @@ export async function syncTicketsClocks(trx: Knex, ticketIds: readonly number[],
     if (!match && existing.get(ticketId)!.length === 0) continue;
     const key = `${match?.policy.calendarId ?? null}/${ticket.categoryId}`;
     if (!calendars.has(key)) calendars.set(key, calendarOf(trx, match?.policy.calendarId ?? null, ticket.categoryId));
-    await syncClocks(trx, ticket, existing.get(ticketId)!, match, await calendars.get(key)!, now);
+    if (await syncClocks(trx, ticket, existing.get(ticketId)!, match, await calendars.get(key)!, now))
+      changedTickets.push(ticketId);
   }
+  await refreshTicketsSlaDue(trx, changedTickets);
 }
 
 async function syncClocks(
@@ -157,7 +160,7 @@ async function syncClocks(
   match: ReturnType<typeof matchPolicy>,
   cal: BusinessCalendar,
   now: number,
-): Promise<void> {
+): Promise<boolean> {
   const { ticketId } = facts;
   const targets = match?.targets ?? {};
   let changed = false;
@@ -184,7 +187,7 @@ async function syncClocks(
     }
     if (change.met) await insertTicketEvent(trx, ticketId, 'sla.met', system, { kind, late: change.met.late }, now);
   }
-  if (changed) await refreshTicketSlaDue(trx, ticketId);
+  return changed;
 }
 
 const relevant = new Set<TicketEvent['type']>([
