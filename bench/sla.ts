@@ -15,7 +15,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import { parseArgs } from 'node:util';
-import type { Knex } from 'knex';
+import knex, { type Knex } from 'knex';
 import pino from 'pino';
 import { loadConfig } from '../src/config/load-config';
 import { createKnex } from '../src/db/knex-factory';
@@ -29,6 +29,7 @@ import { listAndCountTickets } from '../src/tickets/ticket-list.repo';
 import type { TicketListFilter } from '../src/tickets/ticket-list-filter.repo';
 import { createServices } from '../src/web/app-services';
 import { plansOf } from '../tests/helpers/query-plans';
+import { sampleServerCpu } from './server-cpu';
 import { seedSlaClocks } from './sla-seeding';
 
 const { values } = parseArgs({
@@ -189,8 +190,37 @@ async function main(): Promise<void> {
     await printPlans(db, 'escalation schedule read (one minute)', () => dueEscalations(db, now + 60_000, 200));
     await printPlans(db, 'breach job read', () => dueUnbreachedClocks(db, now + 60_000, 200));
     const statements = new Map<string, number>();
-    const countStatement = (q: { sql: string }) => statements.set(q.sql, (statements.get(q.sql) ?? 0) + 1);
-    if (values.statements) db.on('query', countStatement);
+    // Wall ms per statement text, start to response (on SQLite's synchronous driver, mostly the engine's CPU).
+    const statementMs = new Map<string, number>();
+    const started = new Map<string, bigint>();
+    const countStatement = (q: { sql: string; __knexQueryUid: string }) => {
+      statements.set(q.sql, (statements.get(q.sql) ?? 0) + 1);
+      started.set(q.__knexQueryUid, process.hrtime.bigint());
+    };
+    const timeStatement = (_r: unknown, q: { sql: string; __knexQueryUid: string }) => {
+      const t0 = started.get(q.__knexQueryUid);
+      if (t0 === undefined) return;
+      started.delete(q.__knexQueryUid);
+      statementMs.set(q.sql, (statementMs.get(q.sql) ?? 0) + Number(process.hrtime.bigint() - t0) / 1e6);
+    };
+    if (values.statements) db.on('query', countStatement).on('query-response', timeStatement);
+    // The database server's CPU on this database's connections during each pass (MariaDB, PostgreSQL on this machine),
+    // read through a connection to no database, so the sampling does not count itself.
+    const serverKind =
+      config.database.client === 'mysql' || config.database.client === 'postgres' ? config.database.client : undefined;
+    const admin = serverKind
+      ? knex({
+          client: serverKind === 'mysql' ? 'mysql2' : 'pg',
+          connection: {
+            host: config.database.host,
+            port: config.database.port ?? undefined,
+            user: config.database.user,
+            password: config.database.password,
+            ...(serverKind === 'postgres' ? { database: 'postgres' } : {}),
+          },
+          pool: { min: 0, max: 1 },
+        })
+      : undefined;
     const minutes = Number(values.minutes);
     const passMs = Number(values['pass-minutes']) * 60_000;
     const passes: Array<{
@@ -200,6 +230,7 @@ async function main(): Promise<void> {
       readMs: number;
       escalationMs: number;
       escalationCpuMs: number;
+      serverCpuMs: number | null;
       breachMs: number;
     }> = [];
     for (let m = 1; m <= minutes; m++) {
@@ -207,11 +238,13 @@ async function main(): Promise<void> {
       let t0 = process.hrtime.bigint();
       const due = await dueEscalations(db, now, 200);
       const readMs = Number(process.hrtime.bigint() - t0) / 1e6;
+      const server = serverKind && admin ? sampleServerCpu(serverKind, config.database.database, admin) : undefined;
       const cpu = cpuMs();
       t0 = process.hrtime.bigint();
       const escalated = await runSlaEscalations({ ...services, logger: services.logger }, { holder: 'bench' });
       const escalationMs = Number(process.hrtime.bigint() - t0) / 1e6;
       const escalationCpuMs = cpuMs() - cpu;
+      const serverCpuMs = server ? await server.stop() : null;
       t0 = process.hrtime.bigint();
       const breachedNow = await recordSlaBreaches({ db, clock });
       const breachMs = Number(process.hrtime.bigint() - t0) / 1e6;
@@ -222,17 +255,31 @@ async function main(): Promise<void> {
         readMs: round(readMs),
         escalationMs: round(escalationMs),
         escalationCpuMs: round(escalationCpuMs),
+        serverCpuMs,
         breachMs: round(breachMs),
       });
       if (due.length === 200) console.log(`minute ${m}: 200 or more clocks due (a backlog, not one minute's work)`);
     }
+    await admin?.destroy();
     if (values.statements) {
-      db.off('query', countStatement);
+      db.off('query', countStatement).off('query-response', timeStatement);
       const top = [...statements].sort((a, b) => b[1] - a[1]).slice(0, 40);
       console.log(
-        `\n-- statements of the passes (${[...statements.values()].reduce((a, b) => a + b, 0)} in all), most frequent first`,
+        `\n-- statements of the passes (${[...statements.values()].reduce((a, b) => a + b, 0)} in all), most frequent first: count, ms in all`,
       );
-      for (const [sql, n] of top) console.log(String(n).padStart(6), sql.replace(/\s+/g, ' ').slice(0, 170));
+      for (const [sql, n] of top)
+        console.log(
+          String(n).padStart(6),
+          (statementMs.get(sql) ?? 0).toFixed(1).padStart(8),
+          sql.replace(/\s+/g, ' ').slice(0, 160),
+        );
+      console.log('\n-- the slowest statements in all: ms, count');
+      for (const [sql, ms] of [...statementMs].sort((a, b) => b[1] - a[1]).slice(0, 15))
+        console.log(
+          ms.toFixed(1).padStart(8),
+          String(statements.get(sql)).padStart(6),
+          sql.replace(/\s+/g, ' ').slice(0, 160),
+        );
     }
     console.table(figures.map(({ extra, ...f }) => ({ ...f, ...extra })));
     console.table(passes);
@@ -253,6 +300,17 @@ async function main(): Promise<void> {
           ),
       ),
       breachPassMs: { p50: pct(sortedBy('breachMs'), 50), p95: pct(sortedBy('breachMs'), 95) },
+      // Sampled from /proc in 10 ms ticks: meaningful summed over the passes, not pass by pass.
+      serverCpuMsPerPass: admin ? round(passes.reduce((n, p) => n + (p.serverCpuMs ?? 0), 0) / minutes) : null,
+      serverCpuMsPerLevel: admin
+        ? round(
+            passes.reduce((n, p) => n + (p.serverCpuMs ?? 0), 0) /
+              Math.max(
+                1,
+                passes.reduce((n, p) => n + p.escalated, 0),
+              ),
+          )
+        : null,
     };
     console.log('jobs:', jobs);
     Object.assign(report, { figures, jobs, passes, loadAverageAfter: os.loadavg().map((l) => +l.toFixed(2)) });

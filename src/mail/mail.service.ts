@@ -4,7 +4,7 @@ import type { Trx } from '../db/db';
 import { withTransaction } from '../db/transaction';
 import type { SettingsService } from '../settings/settings.service';
 import { composeMail } from './compose';
-import { findTemplateOverride } from './template-overrides.repo';
+import { templateOverridesByLanguage } from './template-overrides.repo';
 import { mailLeasesOf } from './delivery-policy';
 import { deliverLeased, newWorkerName, type DeliveryDeps, type DeliveryOutcome } from './delivery';
 import { siteOf } from './headers';
@@ -26,11 +26,11 @@ type Composer = (request: MailRequest) => Promise<NewOutboxMail>;
 async function composerFor(trx: Trx, deps: QueueMailDeps, now: number): Promise<Composer> {
   const settings = await deps.settings.all(trx);
   // An admin's wording is read in the same transaction: what is queued is what the admin saw last.
-  const overrides = new Map<string, ReturnType<typeof findTemplateOverride>>();
-  const overrideFor = (template: string, language: string) => {
-    const key = `${template}\n${language}`;
-    if (!overrides.has(key)) overrides.set(key, findTemplateOverride(trx, template, language));
-    return overrides.get(key)!;
+  // Each template's wordings in every language in one read: a batch's mails go out in several languages.
+  const overrides = new Map<string, ReturnType<typeof templateOverridesByLanguage>>();
+  const overrideFor = async (template: string, language: string) => {
+    if (!overrides.has(template)) overrides.set(template, templateOverridesByLanguage(trx, template));
+    return (await overrides.get(template)!).get(language);
   };
   const context = {
     i18n: deps.i18n,

@@ -15,6 +15,24 @@ export async function findTemplateOverride(
     : undefined;
 }
 
+/** A template's rewritten wordings in every language, in one read (mails queued together in several languages). */
+export async function templateOverridesByLanguage(db: Knex, template: string): Promise<Map<string, TemplateOverride>> {
+  const rows = await db('mail_template_overrides')
+    .where({ template })
+    .select<Array<{ language: string; subject: string; body: string; updated_at: number | string }>>(
+      'language',
+      'subject',
+      'body',
+      'updated_at',
+    );
+  return new Map(
+    rows.map((r) => [
+      r.language,
+      { template, language: r.language, subject: r.subject, body: r.body, updatedAt: Number(r.updated_at) },
+    ]),
+  );
+}
+
 /** Which templates have been rewritten in which language (a short table: templates × languages). */
 export async function listTemplateOverrides(
   db: Knex,

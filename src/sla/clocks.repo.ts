@@ -145,15 +145,15 @@ export async function recordBreach(
   );
 }
 
-/** Keeps the ticket's soonest running due time current, for the list's SLA sort and filters. */
-export async function refreshTicketSlaDue(trx: Knex, ticketId: number): Promise<void> {
-  const row = await trx('sla_clocks')
-    .where({ ticket_id: ticketId })
-    .whereNotNull('due_at')
-    .first<{ due: number | string | null }>(trx.raw('min(due_at) as due'));
+/** Copies each ticket's soonest running due time onto the ticket (the list's SLA column), in one statement. */
+export async function refreshTicketsSlaDue(trx: Knex, ticketIds: readonly number[]): Promise<void> {
+  if (ticketIds.length === 0) return;
   await trx('tickets')
-    .where({ id: ticketId })
-    .update({ sla_due_at: row?.due == null ? null : Number(row.due) });
+    .whereIn('id', [...new Set(ticketIds)])
+    .update({
+      // min() skips the clocks without a due time, and is null when no clock runs.
+      sla_due_at: trx('sla_clocks').whereRaw('sla_clocks.ticket_id = tickets.id').min('due_at'),
+    });
 }
 
 export async function deleteClock(trx: Knex, ticketId: number, kind: TargetKind): Promise<void> {

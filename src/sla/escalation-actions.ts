@@ -83,7 +83,8 @@ export async function applyEscalation(
         trx,
         {
           type: 'ticket.priority_changed',
-          ticket: (await findTicketById(trx, ticket.id))!,
+          // The ticket as the update left it, without reading it again (the priority and the time are all it changed).
+          ticket: { ...ticket, priorityKey: higher.key, priorityName: higher.name, updatedAt: now },
           from: ticket.priorityKey,
           to: higher.key,
           actor: system,

@@ -1,20 +1,48 @@
+import type { Knex } from 'knex';
 import { withTransaction } from '../db/transaction';
 import { applyEscalation, recordEscalationEvent, type EscalationDeps } from './escalation-actions';
 import { batchContext } from './escalation-context';
 import { pendingLevels, splitDue, type EscalationLevel } from './escalation-plan';
 import { planTicketsEscalations, sharedClockContext } from './escalation-schedule';
 import { deferResyncs, takeDeferred } from './resync-deferral';
+import { shareReads } from './batch-reads';
 import { syncTicketsClocks } from './sla-clocks';
 import {
   claimDueEscalation,
+  claimDueEscalations,
   cycleKey,
   doneLevelsOfClocks,
   escalationClocks,
   recordDoneMany,
+  type EscalationClaim,
   type EscalationClock,
 } from './escalations.repo';
 
 type Due = { clockId: number; nextAt: number };
+
+class ClaimedElsewhere extends Error {}
+
+/**
+ * Claims the batch's clocks in two statements under a savepoint; when another run took any of
+ * them first (fewer rows changed), the savepoint is rolled back and each is claimed on its own,
+ * as one by one. The ids of the clocks this run took.
+ */
+async function claimAll(trx: Knex.Transaction, claims: readonly EscalationClaim[]): Promise<Set<number>> {
+  if (claims.length === 0) return new Set();
+  const all = await trx
+    .transaction(async (savepoint) => {
+      if ((await claimDueEscalations(savepoint, claims)) !== claims.length) throw new ClaimedElsewhere();
+      return true;
+    })
+    .catch((err: unknown) => {
+      if (err instanceof ClaimedElsewhere) return false;
+      throw err;
+    });
+  if (all) return new Set(claims.map((c) => c.clockId));
+  const taken = new Set<number>();
+  for (const c of claims) if (await claimDueEscalation(trx, c.clockId, c.seenNextAt, c.nextAt)) taken.add(c.clockId);
+  return taken;
+}
 
 /**
  * Fires the due levels of many clocks in one transaction, with the same once-rules as
@@ -34,6 +62,7 @@ export async function escalateDueClocks(
 ): Promise<{ done: number; left: Due[] }> {
   return withTransaction(deps.db, async (trx) => {
     deferResyncs(trx);
+    shareReads(trx);
     const resync = async (ticketId?: number) => {
       const ids = takeDeferred(trx, ticketId);
       if (ids.length === 0) return;
@@ -48,7 +77,8 @@ export async function escalateDueClocks(
     );
     const done = await doneLevelsOfClocks(trx, [...clocks.values()]);
     const contextOf = sharedClockContext(trx);
-    const firing: Array<{ clock: EscalationClock; levels: EscalationLevel[] }> = [];
+    const planned: Array<{ clock: EscalationClock; levels: EscalationLevel[] }> = [];
+    const claims: EscalationClaim[] = [];
     for (const due of dues) {
       const clock = clocks.get(due.clockId);
       if (!clock) {
@@ -64,9 +94,11 @@ export async function escalateDueClocks(
       const { levels, cal } = await contextOf(clock);
       const plans = cal ? pendingLevels(cal, clock, levels, done.get(cycleKey(clock))!) : [];
       const split = splitDue(plans, now);
-      if (!(await claimDueEscalation(trx, clock.id, due.nextAt, split.nextAt))) continue;
-      if (split.due.length > 0) firing.push({ clock, levels: split.due.map((p) => p.level) });
+      claims.push({ clockId: clock.id, seenNextAt: due.nextAt, nextAt: split.nextAt });
+      if (split.due.length > 0) planned.push({ clock, levels: split.due.map((p) => p.level) });
     }
+    const taken = await claimAll(trx, claims);
+    const firing = planned.filter((f) => taken.has(f.clock.id));
     // Records first: a change made by an action re-plans the ticket, and must find these levels done.
     await recordDoneMany(
       trx,

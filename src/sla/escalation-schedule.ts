@@ -9,21 +9,25 @@ import {
   dropEscalationsOfTicketsExcept,
   escalationClocksOfTickets,
   levelsOfPolicy,
-  setNextEscalation,
+  setNextEscalations,
   type EscalationClock,
 } from './escalations.repo';
 import { findPolicy } from './policies.repo';
 import { resyncDeferred } from './resync-deferral';
+import { sharedRead } from './batch-reads';
 import { calendarOf } from './sla-clocks';
 
 type ClockContext = { levels: EscalationLevel[]; cal: BusinessCalendar | null };
 
 /** A clock's policy levels and calendar, read once per clock and shared by the schedule and the job. */
 export async function clockContext(db: Knex, clock: EscalationClock): Promise<ClockContext> {
-  if (clock.policyId === null) return { levels: [], cal: null };
-  const levels = (await levelsOfPolicy(db, clock.policyId)).filter((l) => l.kind === clock.kind);
+  const policyId = clock.policyId;
+  if (policyId === null) return { levels: [], cal: null };
+  const levels = (await sharedRead(db, `levels/${policyId}`, () => levelsOfPolicy(db, policyId))).filter(
+    (l) => l.kind === clock.kind,
+  );
   if (levels.length === 0) return { levels, cal: null };
-  const policy = await findPolicy(db, clock.policyId);
+  const policy = await sharedRead(db, `policy/${policyId}`, () => findPolicy(db, policyId));
   return { levels, cal: await calendarOf(db, policy?.calendarId ?? null, clock.categoryId) };
 }
 
@@ -47,7 +51,7 @@ export async function planTicketEscalations(trx: Knex, ticketId: number): Promis
 
 /**
  * planTicketEscalations for many tickets (a job's batch): their clocks and the levels done by set
- * reads, each policy's levels and calendar once; one write per clock as before.
+ * reads, each policy's levels and calendar once; one statement for the drops and one for the times.
  */
 export async function planTicketsEscalations(trx: Knex, ticketIds: readonly number[]): Promise<void> {
   if (ticketIds.length === 0) return;
@@ -59,11 +63,15 @@ export async function planTicketsEscalations(trx: Knex, ticketIds: readonly numb
   );
   const done = await doneLevelsOfClocks(trx, clocks);
   const contextOf = sharedClockContext(trx);
+  const next: Array<{ clock: EscalationClock; nextAt: number | null }> = [];
   for (const clock of clocks) {
     const { levels, cal } = await contextOf(clock);
-    const next = cal ? (pendingLevels(cal, clock, levels, done.get(cycleKey(clock))!)[0]?.at ?? null) : null;
-    await setNextEscalation(trx, clock, next);
+    next.push({
+      clock,
+      nextAt: cal ? (pendingLevels(cal, clock, levels, done.get(cycleKey(clock))!)[0]?.at ?? null) : null,
+    });
   }
+  await setNextEscalations(trx, next);
 }
 
 const relevant = new Set<TicketEvent['type']>([

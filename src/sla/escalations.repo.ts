@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import { insertReturningId } from '../db/insert';
+import { sharedRead } from './batch-reads';
 import type { EscalationAction, EscalationLevel, RunningClock } from './escalation-plan';
 import type { TargetKind } from './policy-match';
 
@@ -180,20 +181,21 @@ export async function recordDoneMany(
   for (let i = 0; i < rows.length; i += 100) await trx('sla_escalations_done').insert(rows.slice(i, i + 100));
 }
 
-/** Sets (or, with null, drops) the time the job looks at this clock next. */
-export async function setNextEscalation(
+/** Sets (or, with null, drops) the time the job looks at each clock next: one statement for the drops, one per 100 set. */
+export async function setNextEscalations(
   trx: Knex,
-  clock: { id: number; ticketId: number },
-  nextAt: number | null,
+  next: ReadonlyArray<{ clock: { id: number; ticketId: number }; nextAt: number | null }>,
 ): Promise<void> {
-  if (nextAt === null) {
-    await trx('sla_escalation_due').where({ clock_id: clock.id }).del();
-    return;
-  }
-  await trx('sla_escalation_due')
-    .insert({ clock_id: clock.id, ticket_id: clock.ticketId, next_at: nextAt })
-    .onConflict('clock_id')
-    .merge(['next_at']);
+  const dropped = next.filter((n) => n.nextAt === null).map((n) => n.clock.id);
+  if (dropped.length) await trx('sla_escalation_due').whereIn('clock_id', dropped).del();
+  const rows = next.flatMap((n) =>
+    n.nextAt === null ? [] : [{ clock_id: n.clock.id, ticket_id: n.clock.ticketId, next_at: n.nextAt }],
+  );
+  for (let i = 0; i < rows.length; i += 100)
+    await trx('sla_escalation_due')
+      .insert(rows.slice(i, i + 100))
+      .onConflict('clock_id')
+      .merge(['next_at']);
 }
 
 /** Drops the schedule rows of clocks the tickets no longer have. */
@@ -236,6 +238,34 @@ export async function claimDueEscalation(
   return (nextAt === null ? await q.del() : await q.update({ next_at: nextAt })) === 1;
 }
 
+export type EscalationClaim = { clockId: number; seenNextAt: number; nextAt: number | null };
+
+/**
+ * claimDueEscalation for a batch's clocks, in two statements (the clocks whose schedule ends, the
+ * ones moved on): returns how many rows were still at the time the run read. Fewer than asked
+ * means another process took some; the caller then leaves the batch to the one-by-one steps.
+ */
+export async function claimDueEscalations(trx: Knex, claims: readonly EscalationClaim[]): Promise<number> {
+  const seen = (list: readonly EscalationClaim[]) => (q: Knex.QueryBuilder) => {
+    for (const c of list) q.orWhere({ clock_id: c.clockId, next_at: c.seenNextAt });
+  };
+  const ending = claims.filter((c) => c.nextAt === null);
+  const moving = claims.filter((c) => c.nextAt !== null);
+  let claimed = ending.length ? await trx('sla_escalation_due').where(seen(ending)).del() : 0;
+  if (moving.length) {
+    // The new times are integers this code computed, written inline: a bound value inside CASE has no type on PostgreSQL.
+    const int = (n: number) => {
+      if (!Number.isSafeInteger(n)) throw new Error(`not an integer time: ${n}`);
+      return String(n);
+    };
+    const cases = moving.map((c) => `when ${int(c.clockId)} then ${int(c.nextAt!)}`).join(' ');
+    claimed += await trx('sla_escalation_due')
+      .where(seen(moving))
+      .update({ next_at: trx.raw(`case clock_id ${cases} end`) });
+  }
+  return claimed;
+}
+
 export type StaffContact = { id: number; email: string; name: string; language: string };
 
 /** An active staff member, for the levels that name one. */
@@ -256,16 +286,20 @@ export async function activeStaffByIds(db: Knex, staffIds: readonly number[]): P
 }
 
 /** The next more urgent priority than this one, if any. */
-export async function higherPriority(db: Knex, priorityKey: string): Promise<{ id: number; key: string } | undefined> {
-  const current = await db('priorities')
-    .where({ key: priorityKey })
-    .first<{ sort_order: number } | undefined>('sort_order');
+export async function higherPriority(
+  db: Knex,
+  priorityKey: string,
+): Promise<{ id: number; key: string; name: string } | undefined> {
+  // The few priorities, read whole (once per batch): the next one up in sort order.
+  const all = await sharedRead(db, 'priorities', () =>
+    db('priorities')
+      .orderBy([{ column: 'sort_order' }, { column: 'id' }])
+      .select<Array<{ id: number; key: string; name: string; sort_order: number }>>('id', 'key', 'name', 'sort_order'),
+  );
+  const current = all.find((p) => p.key === priorityKey);
   if (!current) return undefined;
-  const row = await db('priorities')
-    .where('sort_order', '>', current.sort_order)
-    .orderBy('sort_order')
-    .first<{ id: number; key: string } | undefined>('id', 'key');
-  return row && { id: Number(row.id), key: row.key };
+  const row = all.find((p) => Number(p.sort_order) > Number(current.sort_order));
+  return row && { id: Number(row.id), key: row.key, name: row.name };
 }
 
 export async function staffOptions(db: Knex): Promise<Array<{ id: number; name: string }>> {

@@ -3,7 +3,8 @@ import type { Trx } from '../db/db';
 import type { TicketEvent, TicketSubscriber } from '../tickets/ticket-events';
 import { insertTicketEvent } from '../tickets/ticket-events.repo';
 import { businessTimeBetween, compileCalendar, type BusinessCalendar } from './business-time';
-import { calendarForCategory, findCalendar } from './calendars.repo';
+import { calendarForCategory, findCalendar, listCalendars, type CalendarRow } from './calendars.repo';
+import { readsShared, sharedRead } from './batch-reads';
 import { modeOf, nextClock } from './clock-plan';
 import { resyncDeferred } from './resync-deferral';
 import { findTicketByTrackingId } from '../tickets/tickets.repo';
@@ -13,7 +14,7 @@ import {
   deleteClock,
   lockedClocksOfTickets,
   recordBreach,
-  refreshTicketSlaDue,
+  refreshTicketsSlaDue,
   upsertClock,
   type ClockRow,
 } from './clocks.repo';
@@ -35,10 +36,29 @@ export async function calendarOf(
   policyCalendarId: number | null,
   categoryId: number,
 ): Promise<BusinessCalendar> {
-  const row =
-    (policyCalendarId !== null ? await findCalendar(trx, policyCalendarId) : undefined) ??
-    (await calendarForCategory(trx, categoryId));
-  return row ? compileCalendar(row) : aroundTheClock;
+  return sharedRead(trx, `calendar/${policyCalendarId}/${categoryId}`, async () => {
+    const row = await findCalendarOf(trx, policyCalendarId, categoryId);
+    return row ? sharedRead(trx, `compiled-calendar/${row.id}`, async () => compileCalendar(row)) : aroundTheClock;
+  });
+}
+
+/** The policy's calendar, else the category's, else the default; a batch reads the few calendars whole, once. */
+async function findCalendarOf(
+  trx: Knex,
+  policyCalendarId: number | null,
+  categoryId: number,
+): Promise<CalendarRow | undefined> {
+  if (!readsShared(trx))
+    return (
+      (policyCalendarId !== null ? await findCalendar(trx, policyCalendarId) : undefined) ??
+      (await calendarForCategory(trx, categoryId))
+    );
+  const all = await sharedRead(trx, 'calendars', () => listCalendars(trx));
+  return (
+    all.find((c) => c.id === policyCalendarId) ??
+    all.find((c) => c.categoryIds.includes(categoryId)) ??
+    all.find((c) => c.isDefault)
+  );
 }
 
 export type ClockDisplay = {
@@ -112,13 +132,14 @@ export async function syncTicketClocks(trx: Knex, ticketId: number, now: number)
  */
 export async function syncTicketsClocks(trx: Knex, ticketIds: readonly number[], now: number): Promise<void> {
   // A desk without policies, on tickets without clocks, does two small reads and no more.
-  const policies = await listPolicies(trx);
+  const policies = await sharedRead(trx, 'policies', () => listPolicies(trx));
   const existing = await lockedClocksOfTickets(trx, ticketIds);
   const ids = policies.length > 0 ? [...existing.keys()] : [...existing].flatMap(([id, c]) => (c.length ? [id] : []));
   if (ids.length === 0) return;
   const facts = await readClockFactsOf(trx, ids);
   const fieldValues = policies.some((p) => p.fieldId !== null) ? await fieldValuesOfTickets(trx, ids) : undefined;
   const calendars = new Map<string, Promise<BusinessCalendar>>();
+  const changedTickets: number[] = [];
   for (const ticketId of ids) {
     const ticket = facts.get(ticketId);
     if (!ticket) continue;
@@ -126,8 +147,10 @@ export async function syncTicketsClocks(trx: Knex, ticketIds: readonly number[],
     if (!match && existing.get(ticketId)!.length === 0) continue;
     const key = `${match?.policy.calendarId ?? null}/${ticket.categoryId}`;
     if (!calendars.has(key)) calendars.set(key, calendarOf(trx, match?.policy.calendarId ?? null, ticket.categoryId));
-    await syncClocks(trx, ticket, existing.get(ticketId)!, match, await calendars.get(key)!, now);
+    if (await syncClocks(trx, ticket, existing.get(ticketId)!, match, await calendars.get(key)!, now))
+      changedTickets.push(ticketId);
   }
+  await refreshTicketsSlaDue(trx, changedTickets);
 }
 
 async function syncClocks(
@@ -137,7 +160,7 @@ async function syncClocks(
   match: ReturnType<typeof matchPolicy>,
   cal: BusinessCalendar,
   now: number,
-): Promise<void> {
+): Promise<boolean> {
   const { ticketId } = facts;
   const targets = match?.targets ?? {};
   let changed = false;
@@ -164,7 +187,7 @@ async function syncClocks(
     }
     if (change.met) await insertTicketEvent(trx, ticketId, 'sla.met', system, { kind, late: change.met.late }, now);
   }
-  if (changed) await refreshTicketSlaDue(trx, ticketId);
+  return changed;
 }
 
 const relevant = new Set<TicketEvent['type']>([

@@ -7,9 +7,13 @@
 
 const localPattern = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})$/;
 
+// Zones found valid, so a zone is checked once (building a formatter to check it is the cost).
+const validZones = new Set<string>();
 function knownZone(tz: string): string {
+  if (validZones.has(tz)) return tz;
   try {
     new Intl.DateTimeFormat('en-US', { timeZone: tz });
+    if (validZones.size < 1000) validZones.add(tz);
     return tz;
   } catch {
     return 'UTC';
@@ -44,9 +48,19 @@ function wallClock(epochMs: number, tz: string): { y: number; mo: number; d: num
 
 /** How far the zone's wall clock is ahead of UTC at an instant, in ms (minute precision). */
 export function offsetAt(epochMs: number, tz: string): number {
-  const w = wallClock(epochMs, tz);
-  return Date.UTC(w.y, w.mo - 1, w.d, w.h, w.mi) - Math.floor(epochMs / 60_000) * 60_000;
+  const minute = Math.floor(epochMs / 60_000);
+  const key = `${tz} ${minute}`;
+  let offset = offsets.get(key);
+  if (offset === undefined) {
+    const w = wallClock(epochMs, tz);
+    offset = Date.UTC(w.y, w.mo - 1, w.d, w.h, w.mi) - minute * 60_000;
+    if (offsets.size >= 20_000) offsets.clear();
+    offsets.set(key, offset);
+  }
+  return offset;
 }
+// Offsets by zone and minute: the SLA clocks of one calendar ask for the same day starts over and over.
+const offsets = new Map<string, number>();
 
 /**
  * The instant a wall-clock time in `tz` names, or null for text that is not a valid
