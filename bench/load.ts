@@ -9,7 +9,7 @@
  *   npx tsx bench/load.ts --url http://127.0.0.1:3000       (a Tessera that is already running)
  *
  * Options: --requests 200 --warmup 20 --concurrency 1,8 --submit-concurrency 1,4
- * --scenarios staff-list,dashboard,... --pid P (with --url: the server's process, for its CPU) --seeded N (seeded tickets; counted in the database when
+ * --scenarios staff-list$,dashboard,... (name prefixes; a trailing $ asks for that name only) --pid P (with --url: the server's process, for its CPU) --seeded N (seeded tickets; counted in the database when
  * its configuration is at hand) --email/--password (default: the seeded agent1) --json file.
  */
 import fs from 'node:fs';
@@ -96,7 +96,9 @@ async function main(): Promise<void> {
         .map((l) => l.toFixed(2))
         .join(' ')}`,
     );
-    for (const scenario of scenarios.filter((s) => !wanted || wanted.some((w) => s.name.startsWith(w)))) {
+    for (const scenario of scenarios.filter(
+      (s) => !wanted || wanted.some((w) => (w.endsWith('$') ? s.name === w.slice(0, -1) : s.name.startsWith(w))),
+    )) {
       for (const c of numbers(scenario.concurrency === 'submit' ? values['submit-concurrency'] : values.concurrency)) {
         const before = scenario.concurrency === 'submit' ? await countRows('tickets') : null;
         const load1 = Math.round(os.loadavg()[0]! * 100) / 100;

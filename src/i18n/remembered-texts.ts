@@ -1,4 +1,5 @@
 import type { i18n, TFunction } from 'i18next';
+import { fillTemplate, plainDefaultOf, templateOf, type TextTemplate } from './text-values';
 
 /**
  * A language's translate function, with the texts that take no values remembered: for mail and
@@ -39,8 +40,28 @@ function rememberingPlainTexts(texts: i18n, language: string): TFunction {
   // ones (settings.help.*): those are remembered too, but a missing key may be any string a visitor
   // sent, so only short ones and at most `missingLimit` of them (emptied when full).
   const missing = new Set<string>();
+  // Texts asked for with values: their raw text split at the placeholders (null: i18next's to fill), see text-values.ts.
+  const templates = new Map<string, TextTemplate | null>();
+  const withValues = (key: string, options: Record<string, unknown>): string | undefined => {
+    if (missing.has(key)) return plainDefaultOf(options);
+    if (!known.has(key)) return undefined; // asked for the first time: i18next answers, and the next ask is known
+    let template = templates.get(key);
+    if (template === undefined) {
+      template = templateOf(t(key, { skipInterpolation: true }));
+      templates.set(key, template);
+    }
+    return template ? fillTemplate(template, options) : undefined;
+  };
   const remembering: Translate = (key, ...rest) => {
-    if (rest.length > 0 || typeof key !== 'string') return t(key, ...rest);
+    if (typeof key !== 'string') return t(key, ...rest);
+    if (rest.length > 0) {
+      const options = rest.length === 1 && isPlainObject(rest[0]) ? rest[0] : null;
+      const text = options ? withValues(key, options) : undefined;
+      if (text !== undefined) return text;
+      const answer = t(key, ...rest);
+      if (options && !known.has(key) && !missing.has(key)) remembering(key); // learns whether the key exists
+      return answer;
+    }
     if (missing.has(key)) return key;
     let text = known.get(key);
     if (text === undefined) {
@@ -55,6 +76,9 @@ function rememberingPlainTexts(texts: i18n, language: string): TFunction {
   };
   remembering.lng = t.lng;
   const result = remembering as unknown as TFunction;
-  rememberedCounts.set(result, () => known.size + missing.size);
+  rememberedCounts.set(result, () => known.size + missing.size + templates.size);
   return result;
 }
+
+const isPlainObject = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && Object.getPrototypeOf(v) === Object.prototype;

@@ -11,7 +11,7 @@ import { allowRemoteImages, sendRawMail, wantsRemoteImages } from './mail-origin
  * The original e-mail of a message that came by mail, one click from the ticket page: its full
  * text with the quoted history, its HTML sanitized with remote images held back until asked
  * for, its files. Whoever may open the ticket may open it; the ticket page's "Show original"
- * link comes from the set filled here for the page's requests (views/admin/partials/mail-original-link.ejs).
+ * link comes from the set filled here for the page's requests (views/admin/ticket.ejs, beside each message).
  */
 export function messageOriginalRoutes(services: Services): Router {
   const router = Router();
