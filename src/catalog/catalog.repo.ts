@@ -11,12 +11,20 @@ export type NamedRow = {
   sort_order?: number;
 };
 
+type FieldRow = {
+  id: number;
+  label: string;
+  labels: string | null;
+  hints: string | null;
+  visible_to_customer: boolean | number;
+};
+
 /** Everything the names and colours are picked from; small tables, read whole. */
 export async function readCatalog(db: Knex): Promise<{
   statuses: NamedRow[];
   priorities: NamedRow[];
   categories: NamedRow[];
-  fields: Array<{ id: number; label: string; labels: string | null; hints: string | null }>;
+  fields: FieldRow[];
 }> {
   const [statuses, priorities, categories, fields] = await Promise.all([
     db('statuses')
@@ -24,12 +32,7 @@ export async function readCatalog(db: Knex): Promise<{
       .orderBy([{ column: 'sort_order' }, { column: 'id' }]),
     db('priorities').select<NamedRow[]>('id', 'key', 'name', 'names', 'color', 'is_builtin'),
     db('categories').select<NamedRow[]>('id', 'name', 'names'),
-    db('custom_fields').select<Array<{ id: number; label: string; labels: string | null; hints: string | null }>>(
-      'id',
-      'label',
-      'labels',
-      'hints',
-    ),
+    db('custom_fields').select<FieldRow[]>('id', 'label', 'labels', 'hints', 'visible_to_customer'),
   ]);
   return { statuses, priorities, categories, fields };
 }

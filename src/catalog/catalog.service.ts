@@ -15,6 +15,8 @@ type Loaded = {
   cssVersion: string;
   /** The statuses an admin marked "customers may set", in their order. */
   customerSettable: Array<{ key: string; name: string }>;
+  /** Whether any custom field is shown to customers (else their ticket page reads no field values). */
+  customerFields: boolean;
   /** namesFor's answers for this load, by viewer, default language and audience. */
   names: Map<string, CatalogNames>;
 };
@@ -97,6 +99,7 @@ export class CatalogService {
           customerSettable: rows.statuses
             .filter((r) => Boolean(r.customer_settable))
             .map((r) => ({ key: String(r.key), name: r.name })),
+          customerFields: rows.fields.some((r) => Boolean(r.visible_to_customer)),
         };
         loaded.cssVersion = crypto.createHash('sha256').update(loaded.css).digest('hex').slice(0, 12);
         this.cached = loaded;
@@ -118,6 +121,15 @@ export class CatalogService {
   /** The statuses customers may set (their stored names; views show them through `names`). */
   async customerSettableStatuses(): Promise<ReadonlyArray<{ key: string; name: string }>> {
     return (await this.load()).customerSettable;
+  }
+
+  /**
+   * Whether a customer's ticket page may have field values to show. A field made visible on
+   * another instance shows there within `ttlMs`; which values are shown is still decided by the
+   * fields as stored when the page reads them.
+   */
+  async hasCustomerFields(): Promise<boolean> {
+    return (await this.load()).customerFields;
   }
 
   /**

@@ -1,3 +1,4 @@
+import { isStoredSession } from '../middleware/session-store';
 import type { Request } from 'express';
 
 /**
@@ -5,7 +6,10 @@ import type { Request } from 'express';
  * just opened the ticket) are remembered in the session, so every later page of the ticket
  * (replies, downloads) needs no new proof. Bounded, so a session cannot grow without limit.
  * Proving access to an existing ticket is a sign-in of sorts: the session gets a new id (a
- * cookie planted before cannot inherit the grant). Opening a new ticket keeps the id, so the
+ * cookie planted before cannot inherit the grant). A session that was not read from the store in
+ * this request already has such an id (drawn by express-session in this request, sent to no one
+ * yet): it is kept, which spares the delete of a row that does not exist (issue 16). Opening a
+ * new ticket keeps the id, so the
  * second request of a double click (sent with the same cookie) still finds its session.
  * From the first grant on, the session's absolute timeout applies.
  */
@@ -22,7 +26,7 @@ export async function grantTicketAccess(
     maxRemembered,
   );
   const startedAt = req.session.startedAt ?? now;
-  if (!opts.renewSession) {
+  if (!opts.renewSession || !isStoredSession(req.session)) {
     req.session.customerTickets = tickets;
     req.session.startedAt = startedAt;
     return;

@@ -1,5 +1,5 @@
 import { Router, type NextFunction, type Request, type Response } from 'express';
-import { findCustomerAttachment, listCustomerAttachments } from '../../attachments/attachments.repo';
+import { findCustomerAttachment } from '../../attachments/attachments.repo';
 import { customerStatusChoices, setCustomerChosenStatus } from '../../catalog/customer-status.service';
 import { listFieldValues } from '../../custom-fields/custom-fields.repo';
 import { ConflictError, NotFoundError, ValidationError } from '../../errors';
@@ -11,7 +11,7 @@ import { takesCustomerReply } from '../../auto-close/reopen-window';
 import { rateResolution, surveyStateOf } from '../../csat/csat.service';
 import { preselectedRating } from '../../csat/csat.schema';
 import { survivingTicket, ticketForCustomer } from '../../tickets/customer-access.service';
-import { listCustomerMessages } from '../../tickets/messages.repo';
+import { listCustomerThread } from '../../tickets/customer-thread.repo';
 import { checkMessageForm } from '../../tickets/message-form';
 import { verifyTicketLink } from '../../tickets/ticket-link';
 import { findTicketByTrackingId, type TicketView } from '../../tickets/tickets.repo';
@@ -129,10 +129,10 @@ export function ticketRoutes(services: Services): Router {
   ) {
     const ticket = req.ticket!;
     const settings = await services.settings.all();
-    const [messages, attachments, fields, survey] = await Promise.all([
-      listCustomerMessages(services.db, ticket.id),
-      listCustomerAttachments(services.db, ticket.id),
-      listFieldValues(services.db, ticket.id),
+    // Field values are read only when some field is shown to customers at all.
+    const [messages, fields, survey] = await Promise.all([
+      listCustomerThread(services.db, ticket.id),
+      services.catalog.hasCustomerFields().then((any) => (any ? listFieldValues(services.db, ticket.id) : [])),
       surveyStateOf(services.db, ticket),
     ]);
     res.status(status).render('helpdesk/ticket', {
@@ -141,7 +141,7 @@ export function ticketRoutes(services: Services): Router {
       tz: settings['helpdesk.timezone'],
       ticket,
       trackingLabel: formatTrackingId(ticket.trackingId),
-      messages: messages.map((m) => ({ ...m, attachments: attachments.filter((a) => a.messageId === m.id) })),
+      messages,
       fields: fields.filter((f) => f.visibleToCustomer),
       survey: {
         ...survey,

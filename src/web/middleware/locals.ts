@@ -7,10 +7,19 @@ import type { Csrf } from './csrf';
 
 /** Adds ?lang= to the current URL for the language switch, keeping the other parameters. */
 export function languageHref(req: Request, code: string): string {
-  const url = new URL(req.originalUrl, 'http://local');
-  url.searchParams.set('lang', code);
+  return languageHrefsOf(req.originalUrl)(code);
+}
+
+/** The switch links of one URL: it is parsed once for the five languages (issue 16). */
+function languageHrefsOf(originalUrl: string): (code: string) => string {
+  const url = new URL(originalUrl, 'http://local');
   // One leading slash only: "//host/x" would be a link to another site.
-  return `/${url.pathname.replace(/^\/+/, '')}${url.search}`;
+  const path = `/${url.pathname.replace(/^\/+/, '')}`;
+  const params = url.searchParams;
+  return (code) => {
+    params.set('lang', code);
+    return `${path}?${params.toString()}`;
+  };
 }
 
 /**
@@ -47,7 +56,8 @@ export function baseLocals(assetVersion: string): RequestHandler {
     res.locals.linkify = linkify;
     res.locals.formatDateTime = formatDateTime;
     res.locals.lang = lang;
-    res.locals.languages = languages.map((l) => ({ ...l, href: languageHref(req, l.code), current: l.code === lang }));
+    const hrefOf = languageHrefsOf(req.originalUrl);
+    res.locals.languages = languages.map((l) => ({ ...l, href: hrefOf(l.code), current: l.code === lang }));
     res.locals.asset = (file: string) => `/static/${file}?v=${assetVersion}`;
     res.locals.currentPath = req.path;
     next();

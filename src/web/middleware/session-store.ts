@@ -18,6 +18,19 @@ function reported<T>(work: Promise<T>, callback: unknown): Promise<T | undefined
   return typeof callback === 'function' ? work.catch(() => undefined) : work;
 }
 
+/** Session objects express-session made from a stored row (weakly held: they go with their request). */
+const fromStore = new WeakSet<object>();
+
+/**
+ * Whether this session was read from the store in this request, i.e. its id came with the
+ * request's cookie. A session that was not (no cookie, an unknown or expired id, or one just
+ * regenerated) has an id express-session drew at random in this request and has not sent to
+ * anyone yet: no one can have planted it.
+ */
+export function isStoredSession(session: object | undefined): boolean {
+  return session !== undefined && fromStore.has(session);
+}
+
 /** Sessions read and awaiting their touch, at most (a process serves far fewer at once). */
 const maxRemembered = 10_000;
 
@@ -94,6 +107,13 @@ export class HealingSessionStore extends ConnectSessionKnexStore {
       },
     );
     return reported(work, callback) as Promise<SessionData | null>;
+  }
+
+  /** express-session makes a request's Session from a stored row here (and only here). */
+  override createSession(req: Parameters<ConnectSessionKnexStore['createSession']>[0], data: SessionData) {
+    const session = super.createSession(req, data);
+    fromStore.add(session);
+    return session;
   }
 
   private rememberExpiry(sid: string, expiresAt: number): void {
