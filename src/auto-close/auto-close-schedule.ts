@@ -51,6 +51,8 @@ export async function replanAutoClose(
  */
 export function autoCloseSchedule(settings: SettingsService): TicketSubscriber {
   return async (trx, event, now) => {
+    // A ticket made in this transaction has no closing time to clear, and one not waiting gets none.
+    if (event.type === 'ticket.created' && !awaiting.has(event.ticket.statusKey)) return;
     if (relevant.has(event.type)) await planAutoClose(trx, settings, event.ticket.id, now);
   };
 }

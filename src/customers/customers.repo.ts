@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import { clientOf } from '../db/dialect';
 
 export type CustomerRow = { id: number; email: string; name: string; language: string };
 
@@ -18,17 +19,33 @@ export async function ensureCustomer(
   db: Knex,
   input: { email: string; name: string; language: string },
   now: number,
+  /** The caller's own look-up of this address just before (null: none found), so it is not read twice. */
+  lookedUp?: CustomerRow | null,
 ): Promise<number> {
   const email = input.email.toLowerCase();
-  const existing = await findCustomerByEmail(db, email);
+  const existing = lookedUp === undefined ? await findCustomerByEmail(db, email) : lookedUp;
   if (existing) return Number(existing.id);
-  await db('customers')
-    .insert({ email, name: input.name, language: input.language, created_at: now, updated_at: now })
-    .onConflict('email')
-    .ignore();
+  const inserted = await insertCustomerIfNew(db, {
+    email,
+    name: input.name,
+    language: input.language,
+    created_at: now,
+    updated_at: now,
+  });
+  if (inserted !== null) return inserted;
+  // Someone else's first ticket with this address made the row a moment ago.
   const row = await findCustomerByEmail(db, email);
   if (!row) throw new Error('customer could not be created');
   return Number(row.id);
+}
+
+/** The new row's id, or null when the address is already there (nothing is written then). */
+async function insertCustomerIfNew(db: Knex, row: Record<string, unknown>): Promise<number | null> {
+  const insert = db('customers').insert(row).onConflict('email').ignore();
+  // MySQL's INSERT IGNORE reports id 0 for a row it skipped; the others return no row.
+  if (clientOf(db) === 'mysql') return Number((await insert)[0]) || null;
+  const [out] = await insert.returning<Array<{ id: number }>>('id');
+  return out ? Number(out.id) : null;
 }
 
 export type CustomerRecord = CustomerRow & { createdAt: number };

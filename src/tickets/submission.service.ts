@@ -142,7 +142,7 @@ export async function submitTicket(
 
   if (isBanned(await listBans(db), { email: fields.email, ip: input.ip })) throw new RefusedError();
   const limit = settings['portal.maxOpenPerEmail'];
-  const customer = limit > 0 ? await findCustomerByEmail(db, fields.email) : undefined;
+  const customer = limit > 0 ? ((await findCustomerByEmail(db, fields.email)) ?? null) : undefined;
   if (customer && (await countOpenTicketsOfCustomer(db, customer.id)) >= limit)
     throw new ValidationError('Too many open tickets.', { form: 'submit.tooManyOpen' });
   await chargeSubmitLimit(db, settings, client, now);
@@ -160,5 +160,7 @@ export async function submitTicket(
     source: input.channel,
     ip: input.ip,
     submissionKey: input.submissionKey,
+    // Read above: the key was free (or dropped), the category active, the customer looked up.
+    checked: { category, customer, submissionKeyFree: true },
   });
 }

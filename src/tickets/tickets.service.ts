@@ -2,9 +2,9 @@ import type { AttachmentStore } from '../attachments/attachment-store';
 import { withAdoptedFiles } from '../attachments/stored-files';
 import { insertAttachments } from '../attachments/attachments.repo';
 import type { CheckedFile } from '../attachments/file-check';
-import { findActiveCategory } from '../categories/categories.repo';
+import { findActiveCategory, type CategoryRow } from '../categories/categories.repo';
 import type { Clock } from '../clock';
-import { ensureCustomer } from '../customers/customers.repo';
+import { ensureCustomer, type CustomerRow } from '../customers/customers.repo';
 import { insertFieldValues } from '../custom-fields/custom-fields.repo';
 import type { Db, Trx } from '../db/db';
 import { isUniqueViolation } from '../db/dialect';
@@ -45,6 +45,12 @@ export type NewTicket = {
   enteredBy?: { staffId: number };
   /** False: no "ticket received" mail to the customer (staff chose not to tell them). */
   notifyCustomer?: boolean;
+  /**
+   * What the caller read just before (the portal's checks): the active category, the customer
+   * with this address if it looked (null: none yet), and that the submission key was not used,
+   * so createTicket does not read them again. The key's unique index still decides a race.
+   */
+  checked?: { category: CategoryRow; customer?: CustomerRow | null; submissionKeyFree: true };
 };
 
 async function unusedTrackingId(trx: Trx): Promise<string> {
@@ -65,13 +71,14 @@ export type CreatedTicket =
  * click, a refresh) returns the ticket it already created.
  */
 export async function createTicket(deps: TicketDeps, input: NewTicket): Promise<CreatedTicket> {
-  if (input.submissionKey) {
+  const checked = input.checked?.category.id === input.categoryId ? input.checked : undefined;
+  if (input.submissionKey && !checked) {
     const earlier = await findTicketBySubmissionKey(deps.db, input.submissionKey);
     if (earlier) return { ticket: earlier, created: false };
   }
-  const category = await findActiveCategory(deps.db, input.categoryId);
+  const category = checked?.category ?? (await findActiveCategory(deps.db, input.categoryId));
   if (!category) throw new NotFoundError('Category not found');
-  const customerId = await ensureCustomer(deps.db, input.customer, deps.clock.now());
+  const customerId = await ensureCustomer(deps.db, input.customer, deps.clock.now(), checked?.customer);
   try {
     const { view: ticket, messageId } = await withAdoptedFiles(deps, input.files, (files) =>
       withTransaction(deps.db, async (trx) => {

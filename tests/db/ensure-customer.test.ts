@@ -1,0 +1,42 @@
+import type { Knex } from 'knex';
+import { ensureCustomer, findCustomerByEmail } from '../../src/customers/customers.repo';
+import { useInstalledApp } from '../helpers/installed-app';
+
+let db: Knex;
+useInstalledApp((t) => (db = t.db));
+
+const rowsOf = async (email: string) => db('customers').where({ email }).select('id', 'name');
+
+test('a first contact makes the customer and returns its id; the next one finds it', async () => {
+  const id = await ensureCustomer(db, { email: 'New@Example.net', name: 'Nora', language: 'en' }, 1000);
+  expect(await rowsOf('new@example.net')).toEqual([{ id, name: 'Nora' }]);
+  expect(await ensureCustomer(db, { email: 'new@example.net', name: 'Other', language: 'sk' }, 2000)).toBe(id);
+  expect(await rowsOf('new@example.net')).toEqual([{ id, name: 'Nora' }]);
+});
+
+test('a caller that looked the address up passes what it found and is not read again', async () => {
+  const found = (await findCustomerByEmail(db, 'new@example.net'))!;
+  expect(await ensureCustomer(db, { email: 'new@example.net', name: 'X', language: 'en' }, 3000, found)).toBe(
+    Number(found.id),
+  );
+  const id = await ensureCustomer(db, { email: 'fresh@example.net', name: 'Fay', language: 'en' }, 3000, null);
+  expect(await rowsOf('fresh@example.net')).toEqual([{ id, name: 'Fay' }]);
+});
+
+test('a row made between the look-up and the insert is used, not duplicated or renamed', async () => {
+  const first = await ensureCustomer(db, { email: 'race@example.net', name: 'Rae', language: 'en' }, 4000);
+  // Looked up before the other request made the row: "none found".
+  const second = await ensureCustomer(db, { email: 'race@example.net', name: 'Mallory', language: 'en' }, 4001, null);
+  expect(second).toBe(first);
+  expect(await rowsOf('race@example.net')).toEqual([{ id: first, name: 'Rae' }]);
+});
+
+test('first tickets of one address at once make one customer', async () => {
+  const ids = await Promise.all(
+    Array.from({ length: 8 }, (_, i) =>
+      ensureCustomer(db, { email: 'burst@example.net', name: `B${i}`, language: 'en' }, 5000, null),
+    ),
+  );
+  expect(new Set(ids).size).toBe(1);
+  expect(await rowsOf('burst@example.net')).toHaveLength(1);
+});
