@@ -45,6 +45,8 @@ export type NewTicket = {
   enteredBy?: { staffId: number };
   /** False: no "ticket received" mail to the customer (staff chose not to tell them). */
   notifyCustomer?: boolean;
+  /** The Message-ID of the mail that opened it: stored with the message, so the acknowledgement threads to it. */
+  emailMessageId?: string | null;
 };
 
 async function unusedTrackingId(trx: Trx): Promise<string> {
@@ -103,6 +105,7 @@ export async function createTicket(deps: TicketDeps, input: NewTicket): Promise<
           author_name: input.customer.name,
           body: input.body,
           ip: input.ip,
+          email_message_id: input.emailMessageId ?? null,
           created_at: now,
         });
         await bumpMessageCount(trx, ticketId, { last_message_id: messageId });
@@ -137,7 +140,15 @@ export async function createTicket(deps: TicketDeps, input: NewTicket): Promise<
 export async function addCustomerReply(
   deps: TicketDeps,
   ticket: TicketView,
-  input: { body: string; files: CheckedFile[]; ip: string | null; submissionKey?: string | null; authorName?: string },
+  input: {
+    body: string;
+    files: CheckedFile[];
+    ip: string | null;
+    submissionKey?: string | null;
+    authorName?: string;
+    /** The Message-ID of the customer's mail, when the reply came by e-mail. */
+    emailMessageId?: string | null;
+  },
 ): Promise<{ messageId: number; created: boolean }> {
   const send = {
     ticketId: ticket.id,
@@ -160,6 +171,7 @@ export async function addCustomerReply(
           body: input.body,
           ip: input.ip,
           submission_key: key,
+          email_message_id: input.emailMessageId ?? null,
           created_at: now,
         });
         await insertAttachments(trx, ticket.id, messageId, files, now);
