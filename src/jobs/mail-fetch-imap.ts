@@ -1,7 +1,7 @@
 import type { MailboxObject } from 'imapflow';
 import { classifyServerError, imapClient, serverLimits, type ServerAccess } from '../mailboxes/mail-servers';
 import { saveImapPosition, type MailboxRow } from '../mailboxes/mailboxes.repo';
-import { fetchPolicy, holdOn, importOne, outOfTime, type Run, RunStopped } from './mail-fetch-run';
+import { fetchPolicy, holdOn, importOne, importsAtOnceOf, outOfTime, type Run, RunStopped } from './mail-fetch-run';
 
 /** Fetching an IMAP folder: new UIDs in batches, each acted on (seen, moved, deleted) after it was stored. */
 export async function fetchImap(run: Run, access: ServerAccess): Promise<void> {
@@ -55,13 +55,8 @@ async function fetchImapFolder(run: Run, client: ReturnType<typeof imapClient>):
     .filter((m) => m.uid > lastUid)
     .sort((a, b) => a.uid - b.uid);
   let i = 0;
-  while (i < listed.length) {
-    if (outOfTime(run)) {
-      run.more = true;
-      return;
-    }
-    if (!(await holdOn(run))) throw new RunStopped('lease_lost', null);
-    const batch: typeof listed = [];
+  const nextBatch = (): Listed[] => {
+    const batch: Listed[] = [];
     let bytes = 0;
     while (
       i < listed.length &&
@@ -71,39 +66,28 @@ async function fetchImapFolder(run: Run, client: ReturnType<typeof imapClient>):
       bytes += listed[i]!.size ?? 0;
       batch.push(listed[i++]!);
     }
-    const wanted = batch.filter((m) => (m.size ?? 0) <= serverLimits.maxMessageBytes);
-    const sources = new Map<number, Buffer>();
-    if (wanted.length) {
-      for (const m of await client.fetchAll(
-        wanted.map((m) => m.uid).join(','),
-        { uid: true, source: true },
-        { uid: true },
-      )) {
-        if (m.source) sources.set(m.uid, m.source);
-      }
+    return batch;
+  };
+  // The next batch is fetched while this one is imported (the server works meanwhile); a
+  // fetched batch that is not imported (the run stops) stays on the server untouched.
+  let batch = nextBatch();
+  let fetching = sourcesOf(client, batch);
+  while (batch.length) {
+    if (outOfTime(run)) {
+      run.more = true;
+      return;
     }
+    if (!(await holdOn(run))) throw new RunStopped('lease_lost', null);
+    const sources = await fetching;
+    const following = nextBatch();
+    fetching = sourcesOf(client, following);
     // The action after import (\Seen, move, delete) and the position are written once per
     // batch, not per message: one IMAP round trip and one commit instead of twenty. A run that
     // stops inside a batch (the database went away) still acts on the messages it stored and
-    // moves the position past them; whatever it could not record is imported again next time
-    // as a "duplicate" (the dedupe key), never as a second ticket.
-    const done: number[] = [];
-    let through = lastUid;
-    let failure: { error: unknown } | null = null;
-    try {
-      for (const m of batch) {
-        const source = sources.get(m.uid);
-        if ((m.size ?? 0) > serverLimits.maxMessageBytes) {
-          run.notes.push(`UID ${m.uid} (${Math.round((m.size ?? 0) / 1048576)} MB) left in the mailbox`);
-        } else if (source) {
-          await importOne(run, source);
-          done.push(m.uid);
-        } // else: removed from the folder since it was listed (by a person or another program)
-        through = m.uid;
-      }
-    } catch (error) {
-      failure = { error };
-    }
+    // moves the position past the ones handled before the first it could not; whatever it could
+    // not record is imported again next time as a "duplicate" (the dedupe key), never as a
+    // second ticket.
+    const { done, through, failure } = await importBatch(run, batch, sources, lastUid);
     try {
       await recordBatch(run, client, done, validity, lastUid, through);
     } catch (err) {
@@ -112,7 +96,71 @@ async function fetchImapFolder(run: Run, client: ReturnType<typeof imapClient>):
     }
     if (failure) throw failure.error;
     lastUid = through;
+    batch = following;
   }
+}
+
+type Listed = { uid: number; size?: number };
+
+/** The sources of a batch's messages that are not too big; started now, awaited later (never left rejected unseen). */
+function sourcesOf(client: ReturnType<typeof imapClient>, batch: Listed[]): Promise<Map<number, Buffer>> {
+  const wanted = batch.filter((m) => (m.size ?? 0) <= serverLimits.maxMessageBytes);
+  const fetched = (async () => {
+    const sources = new Map<number, Buffer>();
+    if (!wanted.length) return sources;
+    for (const m of await client.fetchAll(
+      wanted.map((m) => m.uid).join(','),
+      { uid: true, source: true },
+      { uid: true },
+    ))
+      if (m.source) sources.set(m.uid, m.source);
+    return sources;
+  })();
+  fetched.catch(() => undefined); // a batch fetched ahead and then dropped must not be an unhandled rejection
+  return fetched;
+}
+
+type BatchOutcome = { done: number[]; through: number; failure: { error: unknown } | null };
+
+/**
+ * Imports a batch's messages, `importsAtOnceOf` at a time (one waits on the database
+ * while the next is parsed). After a failed import no further one starts. `through` is the
+ * last UID of the unbroken run of handled messages from the batch's start; `done` are all the
+ * stored ones, also those after a failure (each is acted on only after its own import).
+ */
+async function importBatch(
+  run: Run,
+  batch: Listed[],
+  sources: Map<number, Buffer>,
+  from: number,
+): Promise<BatchOutcome> {
+  const handled: boolean[] = batch.map(() => false);
+  const done: number[] = [];
+  let failure: { error: unknown } | null = null;
+  let next = 0;
+  const worker = async () => {
+    while (!failure && next < batch.length) {
+      const index = next++;
+      const m = batch[index]!;
+      const source = sources.get(m.uid);
+      if ((m.size ?? 0) > serverLimits.maxMessageBytes) {
+        run.notes.push(`UID ${m.uid} (${Math.round((m.size ?? 0) / 1048576)} MB) left in the mailbox`);
+      } else if (source) {
+        try {
+          await importOne(run, source);
+        } catch (error) {
+          failure ??= { error };
+          return;
+        }
+        done.push(m.uid);
+      } // else: removed from the folder since it was listed (by a person or another program)
+      handled[index] = true;
+    }
+  };
+  await Promise.all(Array.from({ length: importsAtOnceOf(run.deps) }, worker));
+  let through = from;
+  for (let k = 0; k < batch.length && handled[k]; k++) through = batch[k]!.uid;
+  return { done: done.sort((a, b) => a - b), through, failure };
 }
 
 /** Acts on the imported messages of a batch, then moves the position past what was handled. */

@@ -1,6 +1,7 @@
 import crypto from 'node:crypto';
 import type { Clock } from '../clock';
 import type { Db } from '../db/db';
+import { clientOf } from '../db/dialect';
 import type { Logger } from '../logger';
 import { classifyServerError, type ServerProblem } from '../mailboxes/mail-servers';
 import { renewMailboxLease, type MailboxLease, type MailboxRow } from '../mailboxes/mailboxes.repo';
@@ -20,7 +21,17 @@ export const fetchPolicy = {
   /** Messages fetched from an IMAP server in one command (and at most this many bytes). */
   batchMessages: 20,
   batchBytes: 16 * 1024 * 1024,
+  /**
+   * Imports of one batch running at once on MariaDB and PostgreSQL: while one waits on the
+   * database the next is parsed. Each message is still stored once (the dedupe key) and acted
+   * on only after its own import. SQLite: one (one connection, one thread: nothing to overlap).
+   */
+  importsAtOnce: 2,
 } as const;
+
+/** How many imports of a batch run at once (FetchDeps.importsAtOnce, else by the database). */
+export const importsAtOnceOf = (deps: FetchDeps): number =>
+  deps.importsAtOnce ?? (clientOf(deps.db) === 'sqlite' ? 1 : fetchPolicy.importsAtOnce);
 
 export type MailImporter = (raw: Buffer, origin: MailOrigin) => Promise<ImportResult>;
 
@@ -30,6 +41,8 @@ export type FetchDeps = {
   logger: Logger;
   signingSecret: string;
   importMail: MailImporter;
+  /** Overrides importsAtOnceOf's choice (tests). */
+  importsAtOnce?: number;
 };
 
 /** Why a mailbox's run ended early; recorded in mailboxes.last_error as "<problem>: <detail>". */
