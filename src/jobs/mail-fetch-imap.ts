@@ -68,19 +68,22 @@ async function fetchImapFolder(run: Run, client: ReturnType<typeof imapClient>):
     }
     return batch;
   };
-  // The next batch is fetched while this one is imported (the server works meanwhile); a
-  // fetched batch that is not imported (the run stops) stays on the server untouched.
+  // With imports overlapped (MariaDB, PostgreSQL) the next batch is fetched while this one is
+  // imported; a batch fetched ahead and not imported (the run stops) stays on the server
+  // untouched. SQLite fetches each batch when it comes to it: fetching ahead there measured
+  // ~10 % slower (the response is parsed in the one thread that imports).
+  const ahead = importsAtOnceOf(run.deps) > 1;
   let batch = nextBatch();
-  let fetching = sourcesOf(client, batch);
+  let fetching = ahead ? sourcesOf(client, batch) : null;
   while (batch.length) {
     if (outOfTime(run)) {
       run.more = true;
       return;
     }
     if (!(await holdOn(run))) throw new RunStopped('lease_lost', null);
-    const sources = await fetching;
+    const sources = await (fetching ?? sourcesOf(client, batch));
     const following = nextBatch();
-    fetching = sourcesOf(client, following);
+    fetching = ahead ? sourcesOf(client, following) : null;
     // The action after import (\Seen, move, delete) and the position are written once per
     // batch, not per message: one IMAP round trip and one commit instead of twenty. A run that
     // stops inside a batch (the database went away) still acts on the messages it stored and
