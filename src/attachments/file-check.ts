@@ -103,7 +103,7 @@ async function headOf(file: string): Promise<Buffer> {
  * content (a renamed program or a page disguised as a picture is refused).
  */
 export async function checkFile(
-  upload: { path: string; originalname: string; size: number },
+  upload: { path: string; originalname: string; size: number; content?: Buffer },
   rules: { allowed: string[]; maxBytes: number },
 ): Promise<{ file: CheckedFile } | { problem: FileProblem }> {
   const fileName = cleanFileName(upload.originalname);
@@ -115,7 +115,8 @@ export async function checkFile(
   if (!ext || alwaysRefused.has(ext) || !rules.allowed.includes(ext))
     return { problem: { key: 'attachments.typeNotAllowed', vars: { name, types: rules.allowed.join(', ') } } };
 
-  const head = await headOf(upload.path);
+  // A mail's part is still in memory: its head and hash are taken from there, not read back from disk.
+  const head = upload.content ? upload.content.subarray(0, 64 * 1024) : await headOf(upload.path);
   const detected = await FileType.fromBuffer(head);
   const ok = textTypes.has(ext)
     ? !detected && !head.includes(0)
@@ -129,7 +130,9 @@ export async function checkFile(
       fileName,
       contentType: contentTypeOf[ext] ?? detected?.mime ?? 'application/octet-stream',
       size: upload.size,
-      sha256: await sha256Of(upload.path),
+      sha256: upload.content
+        ? crypto.createHash('sha256').update(upload.content).digest('hex')
+        : await sha256Of(upload.path),
     },
   };
 }

@@ -1,7 +1,8 @@
 import type { Settings } from '../settings/settings.schema';
 import { checkFile, type CheckedFile, type FileProblem } from './file-check';
 
-export type Upload = { path: string; originalname: string; size: number };
+/** `content`: the file's bytes when the caller still holds them (a mail's part), so they are not read back. */
+export type Upload = { path: string; originalname: string; size: number; content?: Buffer };
 
 /** Checks every upload against the attachment settings; problems are listed for the form. */
 export async function checkUploads(

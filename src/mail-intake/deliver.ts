@@ -4,7 +4,7 @@ import { withTransaction } from '../db/transaction';
 import { insertTicketEvent } from '../tickets/ticket-events.repo';
 import { addCustomerReply, createTicket, type TicketDeps } from '../tickets/tickets.service';
 import type { TicketView } from '../tickets/tickets.repo';
-import { setMessageEmailId, firstMessageIdOf } from './thread.repo';
+import { firstMessageIdOf } from './thread.repo';
 import type { Thread } from './threading';
 import { followersFromCc } from '../followers/followers.service';
 import type { Settings } from '../settings/settings.schema';
@@ -58,6 +58,7 @@ export async function deliverMail(
           body: delivery.body,
           files: delivery.files,
           ip: null,
+          emailMessageId: delivery.emailMessageId,
           ...(thread.follower ? { authorName: thread.follower } : {}),
         })
       ).messageId;
@@ -70,12 +71,12 @@ export async function deliverMail(
         source: 'email',
         ip: null,
         submissionKey: null,
+        emailMessageId: delivery.emailMessageId,
       });
       ticket = made.ticket;
       messageId = made.created ? made.messageId : (await firstMessageIdOf(trx, ticket.id))!;
       await followersFromCc(trx, delivery.settings, ticket, delivery.cc, deps.clock.now());
     }
-    if (delivery.emailMessageId) await setMessageEmailId(trx, messageId, delivery.emailMessageId);
     if (thread.kind === 'forged') {
       // Staff see on the new ticket why the mail did not join the one it named.
       await insertTicketEvent(

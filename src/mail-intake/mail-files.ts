@@ -35,7 +35,7 @@ export async function checkMailFiles(
       const temp = path.join(store.incomingDir, `mailpart-${crypto.randomBytes(12).toString('hex')}`);
       temps.push(temp);
       await fs.promises.writeFile(temp, f.content, { mode: 0o600 });
-      uploads.push({ path: temp, originalname: f.fileName, size: f.content.length });
+      uploads.push({ path: temp, originalname: f.fileName, size: f.content.length, content: f.content });
     }
     const checked = await checkUploads(uploads, settings);
     return { accepted: checked.accepted, problems: [...checked.problems, ...problems], cleanUp };

@@ -23,6 +23,8 @@ export async function insertMessage(
     body: string;
     ip?: string | null;
     submission_key?: string | null;
+    /** The Message-ID of the customer's own mail, when the message came by e-mail (threading). */
+    email_message_id?: string | null;
     created_at: number;
   },
 ): Promise<number> {

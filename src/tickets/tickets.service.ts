@@ -51,6 +51,8 @@ export type NewTicket = {
    * so createTicket does not read them again. The key's unique index still decides a race.
    */
   checked?: { category: CategoryRow; customer?: CustomerRow | null; submissionKeyFree: true };
+  /** The Message-ID of the mail that opened it: stored with the message, so the acknowledgement threads to it. */
+  emailMessageId?: string | null;
 };
 
 async function unusedTrackingId(trx: Trx): Promise<string> {
@@ -110,6 +112,7 @@ export async function createTicket(deps: TicketDeps, input: NewTicket): Promise<
           author_name: input.customer.name,
           body: input.body,
           ip: input.ip,
+          email_message_id: input.emailMessageId ?? null,
           created_at: now,
         });
         await bumpMessageCount(trx, ticketId, { last_message_id: messageId });
@@ -144,7 +147,15 @@ export async function createTicket(deps: TicketDeps, input: NewTicket): Promise<
 export async function addCustomerReply(
   deps: TicketDeps,
   ticket: TicketView,
-  input: { body: string; files: CheckedFile[]; ip: string | null; submissionKey?: string | null; authorName?: string },
+  input: {
+    body: string;
+    files: CheckedFile[];
+    ip: string | null;
+    submissionKey?: string | null;
+    authorName?: string;
+    /** The Message-ID of the customer's mail, when the reply came by e-mail. */
+    emailMessageId?: string | null;
+  },
 ): Promise<{ messageId: number; created: boolean }> {
   const send = {
     ticketId: ticket.id,
@@ -167,6 +178,7 @@ export async function addCustomerReply(
           body: input.body,
           ip: input.ip,
           submission_key: key,
+          email_message_id: input.emailMessageId ?? null,
           created_at: now,
         });
         await insertAttachments(trx, ticket.id, messageId, files, now);

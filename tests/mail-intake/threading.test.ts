@@ -98,3 +98,20 @@ test('a reply reopens a resolved ticket, as a web reply does', async () => {
   await importMail(t, simpleMail({ from: 'reopen@example.org', headers: [`References: <unknown@x> ${ackId}`] }));
   expect((await findTicketById(t.db, ticket.id))!.statusKey).toBe('open');
 });
+
+test("the acknowledgement of a mailed ticket answers the customer's own mail (its Message-ID is stored with the message)", async () => {
+  const result = await importMail(
+    t,
+    simpleMail({ from: 'thread@example.org', subject: 'Screen flickers', messageId: '<first-1@mail.example.org>' }),
+  );
+  const first = await t.db('messages').where({ ticket_id: result.ticketId }).first('email_message_id');
+  expect(first).toEqual({ email_message_id: '<first-1@mail.example.org>' });
+  const ack = await t
+    .db('mail_outbox')
+    .where({ template: 'ticket_received', ticket_id: result.ticketId })
+    .first('headers');
+  expect(JSON.parse(String(ack.headers))).toMatchObject({
+    inReplyTo: '<first-1@mail.example.org>',
+    references: ['<first-1@mail.example.org>'],
+  });
+});

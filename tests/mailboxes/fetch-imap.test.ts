@@ -171,6 +171,35 @@ describeWithDovecot('fetching mail over IMAP', () => {
     expect((await box(id)).last_error).toBeNull();
   });
 
+  test('two imports at once, the first throws: only the stored one is acted on; the next run takes the other, no ticket twice', async () => {
+    const id = await addDovecotMailbox(t, dc, { afterImport: 'delete' });
+    for (let n = 21; n <= 22; n++) dc.deliver(customerMail({ n }));
+    const before = await tickets();
+    let calls = 0;
+    t.clock.advance(fetchPolicy.retryAfterErrorMs + 1);
+    const summary = await fetchDueMailboxes({
+      db: t.db,
+      clock: t.clock,
+      logger: t.services.logger,
+      signingSecret: t.config.secrets.signing,
+      importMail: async (raw, origin) => {
+        if (++calls === 1) {
+          await new Promise((resolve) => setTimeout(resolve, 50)); // fails after the second started
+          throw new Error('connect ECONNREFUSED 127.0.0.1:3306');
+        }
+        return importRawMail(t.services, raw, origin);
+      },
+      importsAtOnce: 2,
+    });
+    expect(summary).toEqual({ mailboxes: 1, imported: 1, failed: 1 });
+    expect(await tickets()).toBe(before + 1);
+    expect(dc.count()).toBe(1); // the stored one was deleted; the failed one stays
+    await run();
+    expect(await tickets()).toBe(before + 2);
+    expect(dc.count()).toBe(0);
+    expect((await box(id)).last_error).toBeNull();
+  });
+
   test('server down, then back: the error is recorded, nothing is lost or doubled', async () => {
     const id = await addDovecotMailbox(t, dc, { afterImport: 'mark_seen' });
     await dc.stop();
