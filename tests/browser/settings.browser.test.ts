@@ -51,9 +51,28 @@ test.each([
     await page.goto(`${server.base}/admin/settings/portal`);
     const help = page.locator('#portal-maxOpenPerEmail-help');
     expect(await help.isVisible()).toBe(false);
-    await page.locator('details.setting-help:has(#portal-maxOpenPerEmail-help) > summary').click();
+    const toggle = page.locator('details.setting-help:has(#portal-maxOpenPerEmail-help) > summary');
+    const placeOf = async () => ({
+      ...(await toggle.boundingBox())!,
+      y: (await toggle.boundingBox())!.y + (await page.evaluate(() => window.scrollY)),
+    });
+    const closedAt = await placeOf();
+    await toggle.click();
     expect(await help.isVisible()).toBe(true);
     expect(await help.textContent()).toContain('Default: 10');
+    // Tidy: the "?" stays where it was, and the help opens under the label across the field, above its input.
+    expect(await placeOf()).toEqual(closedAt);
+    const [label, body, input, field] = await Promise.all(
+      [
+        'label[for="portal-maxOpenPerEmail"]',
+        '#portal-maxOpenPerEmail-help',
+        '#portal-maxOpenPerEmail',
+        '.setting:has(#portal-maxOpenPerEmail)',
+      ].map(async (selector) => (await page.locator(selector).boundingBox())!),
+    );
+    expect(body.y).toBeGreaterThanOrEqual(label.y + label.height);
+    expect(input.y).toBeGreaterThanOrEqual(body.y + body.height);
+    expect([body.x, body.width]).toEqual([field.x, field.width]);
     await step(page, `settings-${size}-help-open`);
 
     // A bad value: the summary at the top, the error beside the field, the typed value kept.

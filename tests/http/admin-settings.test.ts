@@ -1,4 +1,6 @@
+import fs from 'node:fs';
 import request from 'supertest';
+import { fromRoot } from '../../src/paths';
 import { insertReturningId } from '../../src/db/insert';
 import { readAllSettings } from '../../src/settings/settings.repo';
 import { settingDefinitions, type SettingKey } from '../../src/settings/settings.schema';
@@ -61,6 +63,35 @@ test('every setting of the registry appears on its tab with a label and a help t
     'How many unresolved tickets one e-mail address may have at once. 0 means no limit.</p>',
   );
   expect(portal.text).toContain('Default: 10</p>');
+});
+
+test("a default that is one of our texts is shown in the page's language, not in English", async () => {
+  const defaultOf = async (lang: string) => {
+    const page = await admin.get(`/admin/settings/general?lang=${lang}`).expect(200);
+    return /id="helpdesk-name-help">[\s\S]*?<p class="setting-help__default">([^<]*)<\/p>/.exec(page.text)?.[1];
+  };
+  try {
+    expect(await defaultOf('en')).toBe('Default: Help desk');
+    expect(await defaultOf('sk')).toBe('Predvolené: Helpdesk');
+    expect(await defaultOf('ru')).toBe('По умолчанию: Служба поддержки');
+    expect(await defaultOf('hu')).toMatch(/: Ügyfélszolgálat$/);
+    expect(await defaultOf('lv')).toMatch(/: Palīdzības dienests$/);
+    // Other defaults are values, not words: the same in every language.
+    expect((await admin.get('/admin/settings/portal?lang=ru').expect(200)).text).toContain(': 10</p>');
+  } finally {
+    await admin.get('/admin/settings/general?lang=en').expect(200); // the language the later tests read
+  }
+});
+
+test("the English text of a translated default is the setting's stored default (they cannot drift apart)", () => {
+  const en = JSON.parse(fs.readFileSync(fromRoot('src', 'i18n', 'locales', 'en', 'admin-settings.json'), 'utf8'));
+  const words: Record<string, Record<string, string>> = en.settings.defaultValue;
+  const keys = Object.entries(words).flatMap(([a, inner]) => Object.keys(inner).map((b) => `${a}.${b}`));
+  expect(keys.length).toBeGreaterThan(0);
+  for (const key of keys) {
+    const [a, b] = key.split('.') as [string, string];
+    expect([key, words[a]![b]]).toEqual([key, settingDefinitions[key as SettingKey].fallback]);
+  }
 });
 
 test('each tab is saved and read back, and saving one tab leaves the others as they were', async () => {

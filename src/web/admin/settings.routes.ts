@@ -33,6 +33,9 @@ function defaultText(req: Request, spec: FieldSpec): string {
   if (typeof fallback === 'boolean') return req.t(fallback ? 'settings.page.on' : 'settings.page.off');
   if (Array.isArray(fallback)) return fallback.join(', ');
   if (fallback === '') return req.t('settings.page.emptyDefault');
+  // A default that is a word of our texts ("Help desk") is shown in the page's language.
+  const word = req.t(`settings.defaultValue.${spec.key}`, { defaultValue: '' });
+  if (word) return word;
   const option = spec.options?.find((o) => o.value === fallback);
   if (option) return option.label ?? req.t(`settings.option.${spec.key}.${option.value}`);
   return String(fallback);
