@@ -62,14 +62,11 @@ test.each([
     expect(await help.textContent()).toContain('Default: 10');
     // Tidy: the "?" stays where it was, and the help opens under the label across the field, above its input.
     expect(await placeOf()).toEqual(closedAt);
-    const [label, body, input, field] = await Promise.all(
-      [
-        'label[for="portal-maxOpenPerEmail"]',
-        '#portal-maxOpenPerEmail-help',
-        '#portal-maxOpenPerEmail',
-        '.setting:has(#portal-maxOpenPerEmail)',
-      ].map(async (selector) => (await page.locator(selector).boundingBox())!),
-    );
+    const box = async (selector: string) => (await page.locator(selector).boundingBox())!;
+    const label = await box('label[for="portal-maxOpenPerEmail"]');
+    const body = await box('#portal-maxOpenPerEmail-help');
+    const input = await box('#portal-maxOpenPerEmail');
+    const field = await box('.setting:has(#portal-maxOpenPerEmail)');
     expect(body.y).toBeGreaterThanOrEqual(label.y + label.height);
     expect(input.y).toBeGreaterThanOrEqual(body.y + body.height);
     expect([body.x, body.width]).toEqual([field.x, field.width]);
