@@ -293,10 +293,10 @@ async function writeCost(db: Knex, table: string, sampleTickets: number[]) {
 
 /** Bytes of the scratch table (rows and keys) per row, as the database reports them. */
 async function bytesPerRow(db: Knex, table: string): Promise<string> {
-  const [{ n }] = await db(table).count<{ n: number }[]>({ n: '*' });
+  const n = (await db(table).count<{ n: number }[]>({ n: '*' }))[0]!.n;
   try {
     if (clientOf(db) === 'mysql') {
-      const [schema, name] = table.split('.');
+      const [schema = '', name = ''] = table.split('.');
       await db.raw(`ANALYZE TABLE ${table}`);
       const [rows] = (await db.raw(
         'select data_length + index_length as b from information_schema.tables where table_schema = ? and table_name = ?',
@@ -382,7 +382,7 @@ async function main() {
       await measure(db, `index "${p.join(' ')}"`, () => postings(p));
       await measure(db, `engine, last updated "${p.join(' ')}"`, () => old(p, 'updated'), engineRuns);
     }
-    const [{ n: categoryCount }] = await db('categories').count<{ n: number }[]>({ n: '*' });
+    const categoryCount = (await db('categories').count<{ n: number }[]>({ n: '*' }))[0]!.n;
     const some = (
       await db('categories')
         .orderBy('id')

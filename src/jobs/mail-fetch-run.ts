@@ -1,7 +1,6 @@
 import crypto from 'node:crypto';
 import type { Clock } from '../clock';
 import type { Db } from '../db/db';
-import { clientOf } from '../db/dialect';
 import type { Logger } from '../logger';
 import { classifyServerError, type ServerProblem } from '../mailboxes/mail-servers';
 import { renewMailboxLease, type MailboxLease, type MailboxRow } from '../mailboxes/mailboxes.repo';
@@ -22,16 +21,16 @@ export const fetchPolicy = {
   batchMessages: 20,
   batchBytes: 16 * 1024 * 1024,
   /**
-   * Imports of one batch running at once on MariaDB and PostgreSQL: while one waits on the
-   * database the next is parsed. Each message is still stored once (the dedupe key) and acted
-   * on only after its own import. SQLite: one (one connection, one thread: nothing to overlap).
+   * Imports of one batch running at once. One: a reply in the same batch as the mail it answers
+   * must see that mail's ticket, which an import running beside it has not committed yet (it
+   * would open a second ticket). More only once a batch is split into lanes of related mail
+   * (same sender, or one naming another's Message-ID); tests may ask for more.
    */
-  importsAtOnce: 2,
+  importsAtOnce: 1,
 } as const;
 
-/** How many imports of a batch run at once (FetchDeps.importsAtOnce, else by the database). */
-export const importsAtOnceOf = (deps: FetchDeps): number =>
-  deps.importsAtOnce ?? (clientOf(deps.db) === 'sqlite' ? 1 : fetchPolicy.importsAtOnce);
+/** How many imports of a batch run at once (FetchDeps.importsAtOnce, else the policy's). */
+export const importsAtOnceOf = (deps: FetchDeps): number => deps.importsAtOnce ?? fetchPolicy.importsAtOnce;
 
 export type MailImporter = (raw: Buffer, origin: MailOrigin) => Promise<ImportResult>;
 
