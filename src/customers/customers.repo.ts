@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import { clientOf } from '../db/dialect';
+import { clientOf, lockedForUpdate } from '../db/dialect';
 
 export type CustomerRow = { id: number; email: string; name: string; language: string };
 
@@ -33,8 +33,14 @@ export async function ensureCustomer(
     updated_at: now,
   });
   if (inserted !== null) return inserted;
-  // Someone else's first ticket with this address made the row a moment ago.
-  const row = await findCustomerByEmail(db, email);
+  // Someone else's first ticket with this address made the row a moment ago. A locking read: inside
+  // a transaction on MariaDB (repeatable read) a plain read could still see the snapshot without it.
+  const row = await lockedForUpdate(db, db('customers').where({ email })).first<CustomerRow | undefined>(
+    'id',
+    'email',
+    'name',
+    'language',
+  );
   if (!row) throw new Error('customer could not be created');
   return Number(row.id);
 }

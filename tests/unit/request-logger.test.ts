@@ -1,3 +1,4 @@
+import http from 'node:http';
 import { Writable } from 'node:stream';
 import express from 'express';
 import pino from 'pino';
@@ -35,4 +36,36 @@ test('a failed request on a link page is logged without the link token', async (
   const log = lines.join('');
   expect(log).toContain('request failed');
   expect(log).not.toContain(token);
+});
+
+test('a request the client leaves before its response is sent is logged as aborted, not completed', async () => {
+  const lines: string[] = [];
+  const sink = new Writable({ write: (chunk, _enc, done) => (lines.push(String(chunk)), done()) });
+  const app = express();
+  app.use(requestLogger(pino(sink)));
+  let reached!: () => void;
+  const inRoute = new Promise<void>((resolve) => {
+    reached = resolve;
+  });
+  app.get('/slow', (_req, res) => {
+    res.write('part');
+    reached();
+    res.on('close', () => res.end());
+  });
+  app.get('/fast', (_req, res) => res.send('ok'));
+  const server = app.listen(0);
+  try {
+    const { port } = server.address() as { port: number };
+    const req = http.get({ port, path: '/slow' }, (res) => res.resume());
+    req.on('error', () => {});
+    await inRoute;
+    req.destroy();
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    await request(app).get('/fast');
+  } finally {
+    server.close();
+  }
+  const log = lines.map((l) => JSON.parse(l) as { msg: string; req: { url: string } });
+  expect(log.find((l) => l.req.url === '/slow')?.msg).toBe('request aborted');
+  expect(log.find((l) => l.req.url === '/fast')?.msg).toBe('request completed');
 });

@@ -31,7 +31,9 @@ export function requestLogger(logger: Logger): RequestHandler {
         res: { statusCode: res.statusCode },
         responseTime: Date.now() - startedAt,
       };
-      if (res.statusCode >= 500) logger.info(line, 'request errored');
+      // 'close' before 'finish': the client went away before the whole response was sent.
+      if (!res.writableFinished) logger.info(line, 'request aborted');
+      else if (res.statusCode >= 500) logger.info(line, 'request errored');
       else logger.info(line, 'request completed');
     };
     res.once('finish', logEnd);
