@@ -27,6 +27,9 @@ function spoolMail(raw: Buffer, dir = spool(), env: NodeJS.ProcessEnv = process.
     const child = spawn(fromRoot('bin', 'tessera-mail-spool'), [dir], { stdio: ['pipe', 'ignore', 'ignore'], env });
     child.on('error', reject);
     child.on('close', resolve);
+    // A spool that answers before reading all of the mail (it cannot write) closes its input: the
+    // MTA gets EPIPE on the rest and goes by the exit code, as this does.
+    child.stdin.on('error', () => {});
     child.stdin.end(raw);
   });
 }
