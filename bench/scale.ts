@@ -102,11 +102,18 @@ async function main(): Promise<void> {
   try {
     for (const n of values.processes.split(',').map(Number)) {
       const apps: AppProcess[] = [];
-      for (let i = 0; i < n; i++) apps.push(await startApp(env, dir));
-      const nginx = await startNginx(
-        dir,
-        apps.map((a) => a.port),
-      );
+      let nginx: Awaited<ReturnType<typeof startNginx>>;
+      try {
+        for (let i = 0; i < n; i++) apps.push(await startApp(env, dir));
+        nginx = await startNginx(
+          dir,
+          apps.map((a) => a.port),
+        );
+      } catch (err) {
+        // No nginx (or an app that would not start): the apps already started must not outlive the bench.
+        await Promise.all(apps.map((a) => stopProcess(a.child)));
+        throw err;
+      }
       const agent = new https.Agent({
         keepAlive: true,
         maxSockets: 64,
