@@ -152,10 +152,7 @@ describeWithDovecot('fetching mail over IMAP', () => {
     let calls = 0;
     t.clock.advance(fetchPolicy.retryAfterErrorMs + 1);
     const summary = await fetchDueMailboxes({
-      db: t.db,
-      clock: t.clock,
-      logger: t.services.logger,
-      signingSecret: t.config.secrets.signing,
+      ...fetchDepsOf(t.services),
       importMail: async (raw, origin) => {
         if (++calls === 2) throw new Error('connect ECONNREFUSED 127.0.0.1:3306');
         return importRawMail(t.services, raw, origin);
@@ -178,10 +175,7 @@ describeWithDovecot('fetching mail over IMAP', () => {
     let calls = 0;
     t.clock.advance(fetchPolicy.retryAfterErrorMs + 1);
     const summary = await fetchDueMailboxes({
-      db: t.db,
-      clock: t.clock,
-      logger: t.services.logger,
-      signingSecret: t.config.secrets.signing,
+      ...fetchDepsOf(t.services),
       importMail: async (raw, origin) => {
         if (++calls === 1) {
           await new Promise((resolve) => setTimeout(resolve, 50)); // fails after the second started
