@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import { customerVisibleKinds } from '../tickets/messages.repo';
 import { takeBlob } from './blobs.repo';
 
 export type AttachmentView = {
@@ -55,7 +56,7 @@ export async function listCustomerAttachments(db: Knex, ticketId: number): Promi
   const rows = await db('attachments as a')
     .join('messages as m', 'm.id', 'a.message_id')
     .where('a.ticket_id', ticketId)
-    .whereIn('m.kind', ['customer', 'staff'])
+    .whereIn('m.kind', customerVisibleKinds)
     .orderBy('a.id')
     .select('a.id', 'a.message_id', 'a.file_name', 'a.content_type', 'a.size_bytes', 'a.storage_key');
   return rows.map(toView);
@@ -69,7 +70,7 @@ export async function findCustomerAttachment(
   const row = await db('attachments as a')
     .join('messages as m', 'm.id', 'a.message_id')
     .where({ 'a.ticket_id': ticketId, 'a.id': attachmentId })
-    .whereIn('m.kind', ['customer', 'staff'])
+    .whereIn('m.kind', customerVisibleKinds)
     .first('a.id', 'a.message_id', 'a.file_name', 'a.content_type', 'a.size_bytes', 'a.storage_key');
   return row ? toView(row) : undefined;
 }

@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 import type { AttachmentView } from '../attachments/attachments.repo';
-import type { MessageKind, MessageView } from './messages.repo';
+import { customerVisibleKinds, type MessageKind, type MessageView } from './messages.repo';
 
 export type ThreadMessage = MessageView & { attachments: AttachmentView[] };
 
@@ -31,7 +31,7 @@ export async function listCustomerThread(db: Knex, ticketId: number): Promise<Th
       this.on('a.message_id', '=', 'm.id').andOn('a.ticket_id', '=', 'm.ticket_id');
     })
     .where('m.ticket_id', ticketId)
-    .whereIn('m.kind', ['customer', 'staff'])
+    .whereIn('m.kind', customerVisibleKinds)
     .orderBy([{ column: 'm.id' }, { column: 'a.id' }])
     .select<ThreadRow[]>(
       'm.id',

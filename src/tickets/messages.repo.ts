@@ -3,6 +3,9 @@ import { insertReturningId } from '../db/insert';
 
 export type MessageKind = 'customer' | 'staff' | 'note';
 
+/** The kinds of message a customer may see (never internal notes): one list for every customer-facing read. */
+export const customerVisibleKinds: readonly MessageKind[] = ['customer', 'staff'];
+
 export type MessageView = {
   id: number;
   kind: MessageKind;
@@ -59,7 +62,7 @@ export async function findMessageBySubmissionKey(db: Knex, key: string): Promise
 export async function listCustomerMessages(db: Knex, ticketId: number): Promise<MessageView[]> {
   const rows = await db('messages')
     .where({ ticket_id: ticketId })
-    .whereIn('kind', ['customer', 'staff'])
+    .whereIn('kind', customerVisibleKinds)
     .orderBy('id')
     .select('id', 'kind', 'author_name', 'body', 'rating', 'created_at');
   return rows.map((r: Record<string, unknown>) => ({

@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import { customerVisibleKinds } from './messages.repo';
 
 /** Reply drafts (one per person per ticket) and who has a ticket open (presence heartbeats). */
 
@@ -79,7 +80,7 @@ export async function deletePresence(db: Knex, ticketId: number, staffId: number
 export async function newestConversationMessageId(db: Knex, ticketId: number): Promise<number> {
   const row = await db('messages')
     .where('ticket_id', ticketId)
-    .whereIn('kind', ['customer', 'staff'])
+    .whereIn('kind', customerVisibleKinds)
     .max<{ m: number | null }>({ m: 'id' })
     .first();
   return row?.m == null ? 0 : Number(row.m);
