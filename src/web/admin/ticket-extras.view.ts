@@ -10,6 +10,7 @@ import { findDueAt, listLinkedTickets, listTimeEntries, namesForHistory } from '
 import type { TicketEventRow } from '../../tickets/ticket-events.repo';
 import type { TicketView } from '../../tickets/tickets.repo';
 import { formatTrackingId } from '../../tickets/tracking-id';
+import { formatDateTime } from '../../i18n/date-time';
 import { effectiveZone, epochToZonedLocal } from '../../tickets/zoned-time';
 import type { Services } from '../app-services';
 
@@ -31,12 +32,9 @@ export function formatMinutes(t: T, minutes: number): string {
   return h ? t('ticketExtras.time.hoursMinutes', { h, m }) : t('ticketExtras.time.minutesOnly', { m });
 }
 
+/** An instant in the desk's zone, as toLocaleString writes it, with the formatter built once (formatDateTime). */
 export function formatInstant(req: Request, epoch: number, tz: string, style: 'short' | 'medium' = 'medium'): string {
-  return new Date(epoch).toLocaleString(req.language || 'en', {
-    dateStyle: style,
-    timeStyle: 'short',
-    timeZone: effectiveZone(tz),
-  });
+  return formatDateTime(epoch, req.language || 'en', style, 'short', effectiveZone(tz));
 }
 
 /** What the presenter needs of an event: the ticket's history and the dashboard's latest activity both give this. */
