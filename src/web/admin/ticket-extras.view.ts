@@ -3,7 +3,6 @@ import { ticketRatings } from '../../csat/csat.service';
 import type { Request } from 'express';
 import type { CatalogNames } from '../../catalog/catalog.service';
 import type { CustomField } from '../../custom-fields/custom-fields.repo';
-import { visibleCategoryIds } from '../../staff/category-access.repo';
 import { draftOf, signatureOf, whoElseIsHere } from '../../tickets/reply-desk.service';
 import { editableFields } from '../../tickets/ticket-extras.service';
 import { findDueAt, listLinkedTickets, listTimeEntries, namesForHistory } from '../../tickets/ticket-extras.repo';
@@ -209,30 +208,37 @@ function slaForPage(req: Request, clocks: ClockDisplay[], zone: string) {
   });
 }
 
+/** What the ticket page has read already and its extra parts use too (each read once per page view). */
+type PageReads = {
+  /** The categories the viewer sees. */
+  visible: number[] | 'all';
+  fieldValues: ReadonlyArray<{ fieldId: number; value: string }>;
+};
+
 /** Everything the ticket page's extra parts need, read in parallel. */
 export async function ticketExtrasView(
   services: Services,
   req: Request,
   ticket: TicketView,
   events: TicketEventRow[],
+  read: PageReads,
   state: ExtrasState = {},
 ) {
   const staff = actorOf(req);
   const tz = await services.settings.get('helpdesk.timezone');
   const zone = effectiveZone(tz);
   const now = services.clock.now();
-  const [dueAt, entries, linked, visible, editable, draft, signature, present, history] = await Promise.all([
+  const [dueAt, entries, linked, editable, draft, signature, present, history] = await Promise.all([
     findDueAt(services.db, ticket.id),
     listTimeEntries(services.db, ticket.id),
     listLinkedTickets(services.db, ticket.id),
-    visibleCategoryIds(services.db, staff),
-    editableFields(services.db, ticket),
+    editableFields(services.db, ticket, read.fieldValues),
     draftOf(services.db, staff, ticket.id),
     signatureOf(services.db, staff),
     whoElseIsHere(services.db, staff, ticket, now),
     describeEvents(services, req, events, zone, () => ticket.customerName),
   ]);
-  const sla = slaForPage(req, await clocksForDisplay(services.db, ticket.id, now), zone);
+  const sla = slaForPage(req, await clocksForDisplay(services.db, ticket, now), zone);
   const satisfaction = (await ticketRatings(services.db, ticket.id)).map((r) => ({
     ...r,
     when: formatInstant(req, r.createdAt, zone, 'short'),
@@ -262,7 +268,7 @@ export async function ticketExtrasView(
       note: typeof kept?.note === 'string' ? kept.note : '',
     },
     links: linked
-      .filter((l) => visible === 'all' || visible.includes(l.categoryId))
+      .filter((l) => read.visible === 'all' || read.visible.includes(l.categoryId))
       .map((l) => ({ ...l, trackingLabel: formatTrackingId(l.trackingId) })),
     linkValue: typeof kept?.link === 'string' ? kept.link : '',
     fields: editable.fields,

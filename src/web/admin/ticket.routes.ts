@@ -93,7 +93,14 @@ export function ticketPageRoutes(services: Services): Router {
         listActiveStaff(services.db),
         services.settings.all(),
       ]);
-    const extras = await ticketExtrasView(services, req, ticket, events, extra.extras);
+    const extras = await ticketExtrasView(
+      services,
+      req,
+      ticket,
+      events,
+      { visible, fieldValues: fields },
+      extra.extras,
+    );
     const mailSending = await mailSendingView(services, req);
     const done = knownDone(req.query.done, ticketNotices);
     const latestReplyId = messages.filter((m) => m.kind === 'staff').at(-1)?.id;
