@@ -22,7 +22,7 @@ export function dashboardRoutes(services: Services): Router {
     const now = services.clock.now();
     const visible = await visibleCategoryIds(services.db, req.user!);
     const [queues, activity, failedMail, helpdeskName, tz, mailSending] = await Promise.all([
-      queuesFor(services.db, req.user!, now),
+      queuesFor(services.db, req.user!, now, visible),
       recentActivity(services.db, visible, { since: now - activityWindowMs, limit: 15 }),
       recentFailedCustomerMail(services.db, visible, { since: now - activityWindowMs, limit: 10 }),
       services.settings.get('helpdesk.name'),
