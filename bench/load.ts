@@ -10,7 +10,8 @@
  *
  * Options: --requests 200 --warmup 20 --concurrency 1,8 --submit-concurrency 1,4
  * --scenarios staff-list$,dashboard,... (name prefixes; a trailing $ asks for that name only) --pid P (with --url: the server's process, for its CPU) --seeded N (seeded tickets; counted in the database when
- * its configuration is at hand) --email/--password (default: the seeded agent1) --json file.
+ * its configuration is at hand) --email/--password (default: the seeded agent1) --json file
+ * --cpu-prof DIR (with --start: the server runs under `node --cpu-prof`, its profile written to DIR at the end).
  */
 import fs from 'node:fs';
 import http from 'node:http';
@@ -20,7 +21,7 @@ import { loadConfig } from '../src/config/load-config';
 import { createKnex } from '../src/db/knex-factory';
 import { resolveFromRoot } from '../src/paths';
 import { scenarios, signIn, type Context } from './scenarios';
-import { cpuMsOf, memoryMbOf, startServer } from './server';
+import { cpuMsOf, memoryMbOf, startServer, stopServer } from './server';
 import { seededCount } from './shape';
 import { formatTable, type Summary } from './stats';
 
@@ -41,6 +42,7 @@ const { values } = parseArgs({
     password: { type: 'string', default: 'bench staff password 2026' },
     label: { type: 'string', default: '' },
     json: { type: 'string' },
+    'cpu-prof': { type: 'string' },
   },
   strict: true,
 });
@@ -71,7 +73,7 @@ const countRows = (table: string) =>
   withDb(async (db) => Number((await db(table).count<{ n: number }[]>({ n: '*' }))[0]!.n));
 
 async function main(): Promise<void> {
-  const server = values.start ? await startServer(Number(values.port)) : null;
+  const server = values.start ? await startServer(Number(values.port), { cpuProfileDir: values['cpu-prof'] }) : null;
   // A server already running (--url) has its CPU read too when its process id is given (--pid).
   const serverPid = server?.pid ?? (values.pid ? Number(values.pid) : undefined);
   const base = new URL(values.url ?? `http://127.0.0.1:${values.port}`);
@@ -137,7 +139,7 @@ async function main(): Promise<void> {
     }
   } finally {
     agent.destroy();
-    server?.kill('SIGTERM');
+    if (server) await stopServer(server);
   }
 }
 

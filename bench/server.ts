@@ -48,10 +48,26 @@ export function applyMigrations(): void {
   if (migrated.status !== 0) throw new Error(`migrations failed: ${migrated.stderr || migrated.stdout}`);
 }
 
-export async function startServer(port: number): Promise<ChildProcess> {
+/** Compiles the TypeScript into dist/ as `npm start` does before it starts the server. */
+function build(): void {
+  const built = spawnSync('npm', ['run', '--silent', 'build'], { cwd: path.join(__dirname, '..'), encoding: 'utf8' });
+  if (built.status !== 0) throw new Error(`npm run build failed: ${built.stderr || built.stdout}`);
+}
+
+/**
+ * Starts Tessera on the port as the README's `npm start` does: built into dist/ and run by plain
+ * Node. (Run through tsx, as it was until issue 16's step 4, the process held ~100 MB more
+ * (tsx's compiled sources and maps) and measured a different server from the one users run.)
+ * With `cpuProfileDir`, Node writes a CPU profile of the whole run there when the server exits
+ * (`node --cpu-prof`; open it in Chrome DevTools): stop it with stopServer so the profile is
+ * written before the script ends.
+ */
+export async function startServer(port: number, opts: { cpuProfileDir?: string } = {}): Promise<ChildProcess> {
   applyMigrations();
+  build();
   const log = fs.openSync(path.join(os.tmpdir(), `tessera-bench-server-${port}.log`), 'a');
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
+  const profiling = opts.cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(opts.cpuProfileDir)}`] : [];
+  const child = spawn(process.execPath, [...profiling, 'dist/src/server.js'], {
     cwd: path.join(__dirname, '..'),
     env: { ...process.env, PORT: String(port), HOST: '127.0.0.1' },
     stdio: ['ignore', log, log],
@@ -68,4 +84,12 @@ export async function startServer(port: number): Promise<ChildProcess> {
   }
   child.kill('SIGTERM');
   throw new Error('Tessera did not become ready within 30 s');
+}
+
+/** Stops a server started by startServer and waits for it to exit (its CPU profile, if any, is written then). */
+export async function stopServer(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  child.kill('SIGTERM');
+  await exited;
 }

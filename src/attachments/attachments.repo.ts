@@ -40,7 +40,8 @@ export async function insertAttachments(
   }
 }
 
-function toView(r: Record<string, unknown>): AttachmentView {
+/** An attachments row (the columns as stored) as the pages and the API use it. */
+export function toAttachmentView(r: Record<string, unknown>): AttachmentView {
   return {
     id: Number(r.id),
     messageId: r.message_id == null ? null : Number(r.message_id),
@@ -59,7 +60,7 @@ export async function listCustomerAttachments(db: Knex, ticketId: number): Promi
     .whereIn('m.kind', customerVisibleKinds)
     .orderBy('a.id')
     .select('a.id', 'a.message_id', 'a.file_name', 'a.content_type', 'a.size_bytes', 'a.storage_key');
-  return rows.map(toView);
+  return rows.map(toAttachmentView);
 }
 
 export async function findCustomerAttachment(
@@ -72,7 +73,7 @@ export async function findCustomerAttachment(
     .where({ 'a.ticket_id': ticketId, 'a.id': attachmentId })
     .whereIn('m.kind', customerVisibleKinds)
     .first('a.id', 'a.message_id', 'a.file_name', 'a.content_type', 'a.size_bytes', 'a.storage_key');
-  return row ? toView(row) : undefined;
+  return row ? toAttachmentView(row) : undefined;
 }
 
 /** Every attachment of a ticket, notes' included: for staff. */
@@ -81,7 +82,7 @@ export async function listTicketAttachments(db: Knex, ticketId: number): Promise
     .where({ ticket_id: ticketId })
     .orderBy('id')
     .select('id', 'message_id', 'file_name', 'content_type', 'size_bytes', 'storage_key');
-  return rows.map(toView);
+  return rows.map(toAttachmentView);
 }
 
 export async function findTicketAttachment(
@@ -92,7 +93,7 @@ export async function findTicketAttachment(
   const row = await db('attachments')
     .where({ ticket_id: ticketId, id: attachmentId })
     .first('id', 'message_id', 'file_name', 'content_type', 'size_bytes', 'storage_key');
-  return row ? toView(row) : undefined;
+  return row ? toAttachmentView(row) : undefined;
 }
 
 /** The files of one message (a staff reply's, for the mail that carries it). */
@@ -101,7 +102,7 @@ export async function listMessageAttachments(db: Knex, messageId: number): Promi
     .where({ message_id: messageId })
     .orderBy('id')
     .select('id', 'message_id', 'file_name', 'content_type', 'size_bytes', 'storage_key');
-  return rows.map(toView);
+  return rows.map(toAttachmentView);
 }
 
 /** Those of `ids` that belong to the ticket. */
@@ -111,5 +112,5 @@ export async function findTicketAttachments(db: Knex, ticketId: number, ids: num
     .whereIn('id', ids)
     .orderBy('id')
     .select('id', 'message_id', 'file_name', 'content_type', 'size_bytes', 'storage_key');
-  return rows.map(toView);
+  return rows.map(toAttachmentView);
 }

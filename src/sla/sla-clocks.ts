@@ -8,7 +8,7 @@ import { readsShared, sharedRead } from './batch-reads';
 import { modeOf, nextClock } from './clock-plan';
 import { resyncDeferred } from './resync-deferral';
 import { findTicketByTrackingId } from '../tickets/tickets.repo';
-import { fieldValuesOfTickets, readClockFacts, readClockFactsOf, type ClockFacts } from './clock-facts.repo';
+import { fieldValuesOfTickets, readClockFactsOf, type ClockFacts } from './clock-facts.repo';
 import {
   clocksOf,
   deleteClock,
@@ -70,12 +70,16 @@ export type ClockDisplay = {
 };
 
 /** A ticket's clocks as staff see them: business time left (negative when overdue), or when met or breached. */
-export async function clocksForDisplay(db: Knex, ticketId: number, now: number): Promise<ClockDisplay[]> {
-  const clocks = await clocksOf(db, ticketId);
+export async function clocksForDisplay(
+  db: Knex,
+  ticket: { id: number; categoryId: number },
+  now: number,
+): Promise<ClockDisplay[]> {
+  const clocks = await clocksOf(db, ticket.id);
   if (clocks.length === 0) return [];
-  const ticket = await readClockFacts(db, ticketId);
+  // The page has the ticket read already: its category is all the calendar needs (the clock facts are not).
   const policy = clocks[0]!.policyId === null ? undefined : await findPolicy(db, clocks[0]!.policyId);
-  const cal = await calendarOf(db, policy?.calendarId ?? null, ticket?.categoryId ?? 0);
+  const cal = await calendarOf(db, policy?.calendarId ?? null, ticket.categoryId);
   return targetKinds.flatMap((kind): ClockDisplay[] => {
     const c = clocks.find((x) => x.kind === kind);
     if (!c) return [];

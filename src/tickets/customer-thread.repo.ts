@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import type { AttachmentView } from '../attachments/attachments.repo';
+import { type AttachmentView, toAttachmentView } from '../attachments/attachments.repo';
 import { customerVisibleKinds, type MessageKind, type MessageView } from './messages.repo';
 
 export type ThreadMessage = MessageView & { attachments: AttachmentView[] };
@@ -63,14 +63,7 @@ export async function listCustomerThread(db: Knex, ticketId: number): Promise<Th
       thread.push(message);
     }
     if (r.attachment_id != null)
-      message.attachments.push({
-        id: Number(r.attachment_id),
-        messageId: id,
-        fileName: String(r.file_name),
-        contentType: String(r.content_type),
-        size: Number(r.size_bytes),
-        storageKey: String(r.storage_key),
-      });
+      message.attachments.push(toAttachmentView({ ...r, id: r.attachment_id, message_id: id }));
   }
   return thread;
 }

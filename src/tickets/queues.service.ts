@@ -21,8 +21,14 @@ export const dueSoonMs = 24 * 3600_000;
  * The dashboard's queues for one staff member, each counted only up to a cap, so the page costs
  * the same at ten thousand and at a million tickets.
  */
-export async function queuesFor(db: Db, staff: { id: number; isAdmin: boolean }, now: number): Promise<Queue[]> {
-  const [visible, statuses] = await Promise.all([visibleCategoryIds(db, staff), listStatuses(db)]);
+export async function queuesFor(
+  db: Db,
+  staff: { id: number; isAdmin: boolean },
+  now: number,
+  /** The categories the staff member sees, when the caller has read them already (the dashboard). */
+  known?: number[] | 'all',
+): Promise<Queue[]> {
+  const [visible, statuses] = await Promise.all([known ?? visibleCategoryIds(db, staff), listStatuses(db)]);
   const open = statuses.filter((s) => s.is_open).map((s) => s.id);
   const openKeys = statuses
     .filter((s) => s.is_open)

@@ -31,8 +31,10 @@ const staffActor = (staff: StaffActor) => ({ type: 'staff' as const, id: staff.i
 export async function editableFields(
   db: Db,
   ticket: TicketView,
+  /** The ticket's values when the caller has read them already (the ticket page). */
+  knownValues?: ReadonlyArray<{ fieldId: number; value: string }>,
 ): Promise<{ fields: CustomField[]; values: Map<number, string> }> {
-  const [all, current] = await Promise.all([listActiveFields(db), listFieldValues(db, ticket.id)]);
+  const [all, current] = await Promise.all([listActiveFields(db), knownValues ?? listFieldValues(db, ticket.id)]);
   const values = new Map(current.map((v) => [v.fieldId, v.value]));
   const fields = all.filter(
     (f) => f.categoryIds === 'all' || f.categoryIds.includes(ticket.categoryId) || values.has(f.id),

@@ -48,6 +48,7 @@ function wallClock(epochMs: number, tz: string): { y: number; mo: number; d: num
 
 /** How far the zone's wall clock is ahead of UTC at an instant, in ms (minute precision). */
 export function offsetAt(epochMs: number, tz: string): number {
+  if (tz === 'UTC') return 0; // the default zone: no formatter, no cache key
   const minute = Math.floor(epochMs / 60_000);
   const key = `${tz} ${minute}`;
   let offset = offsets.get(key);

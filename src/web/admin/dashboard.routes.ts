@@ -1,7 +1,7 @@
 import { Router } from 'express';
 import { recentFailedCustomerMail } from '../../mail/failed-mail.repo';
 import { countInboundMails } from '../../mail-intake/inbound.repo';
-import { visibleCategoryIds } from '../../staff/category-access.repo';
+import { viewerCategories } from '../viewer-categories';
 import { recentActivity } from '../../tickets/activity.repo';
 import { queuesFor } from '../../tickets/queues.service';
 import { formatTrackingId } from '../../tickets/tracking-id';
@@ -20,9 +20,9 @@ export function dashboardRoutes(services: Services): Router {
   const router = Router();
   router.get('/', async (req, res) => {
     const now = services.clock.now();
-    const visible = await visibleCategoryIds(services.db, req.user!);
+    const visible = await viewerCategories(services.db, req);
     const [queues, activity, failedMail, helpdeskName, tz, mailSending] = await Promise.all([
-      queuesFor(services.db, req.user!, now),
+      queuesFor(services.db, req.user!, now, visible),
       recentActivity(services.db, visible, { since: now - activityWindowMs, limit: 15 }),
       recentFailedCustomerMail(services.db, visible, { since: now - activityWindowMs, limit: 10 }),
       services.settings.get('helpdesk.name'),

@@ -3,13 +3,13 @@ import { ticketRatings } from '../../csat/csat.service';
 import type { Request } from 'express';
 import type { CatalogNames } from '../../catalog/catalog.service';
 import type { CustomField } from '../../custom-fields/custom-fields.repo';
-import { visibleCategoryIds } from '../../staff/category-access.repo';
 import { draftOf, signatureOf, whoElseIsHere } from '../../tickets/reply-desk.service';
 import { editableFields } from '../../tickets/ticket-extras.service';
 import { findDueAt, listLinkedTickets, listTimeEntries, namesForHistory } from '../../tickets/ticket-extras.repo';
 import type { TicketEventRow } from '../../tickets/ticket-events.repo';
 import type { TicketView } from '../../tickets/tickets.repo';
 import { formatTrackingId } from '../../tickets/tracking-id';
+import { formatDateTime } from '../../i18n/date-time';
 import { effectiveZone, epochToZonedLocal } from '../../tickets/zoned-time';
 import type { Services } from '../app-services';
 
@@ -31,12 +31,9 @@ export function formatMinutes(t: T, minutes: number): string {
   return h ? t('ticketExtras.time.hoursMinutes', { h, m }) : t('ticketExtras.time.minutesOnly', { m });
 }
 
+/** An instant in the desk's zone, as toLocaleString writes it, with the formatter built once (formatDateTime). */
 export function formatInstant(req: Request, epoch: number, tz: string, style: 'short' | 'medium' = 'medium'): string {
-  return new Date(epoch).toLocaleString(req.language || 'en', {
-    dateStyle: style,
-    timeStyle: 'short',
-    timeZone: effectiveZone(tz),
-  });
+  return formatDateTime(epoch, req.language || 'en', style, 'short', effectiveZone(tz));
 }
 
 /** What the presenter needs of an event: the ticket's history and the dashboard's latest activity both give this. */
@@ -211,30 +208,37 @@ function slaForPage(req: Request, clocks: ClockDisplay[], zone: string) {
   });
 }
 
+/** What the ticket page has read already and its extra parts use too (each read once per page view). */
+type PageReads = {
+  /** The categories the viewer sees. */
+  visible: number[] | 'all';
+  fieldValues: ReadonlyArray<{ fieldId: number; value: string }>;
+};
+
 /** Everything the ticket page's extra parts need, read in parallel. */
 export async function ticketExtrasView(
   services: Services,
   req: Request,
   ticket: TicketView,
   events: TicketEventRow[],
+  read: PageReads,
   state: ExtrasState = {},
 ) {
   const staff = actorOf(req);
   const tz = await services.settings.get('helpdesk.timezone');
   const zone = effectiveZone(tz);
   const now = services.clock.now();
-  const [dueAt, entries, linked, visible, editable, draft, signature, present, history] = await Promise.all([
+  const [dueAt, entries, linked, editable, draft, signature, present, history] = await Promise.all([
     findDueAt(services.db, ticket.id),
     listTimeEntries(services.db, ticket.id),
     listLinkedTickets(services.db, ticket.id),
-    visibleCategoryIds(services.db, staff),
-    editableFields(services.db, ticket),
+    editableFields(services.db, ticket, read.fieldValues),
     draftOf(services.db, staff, ticket.id),
     signatureOf(services.db, staff),
     whoElseIsHere(services.db, staff, ticket, now),
     describeEvents(services, req, events, zone, () => ticket.customerName),
   ]);
-  const sla = slaForPage(req, await clocksForDisplay(services.db, ticket.id, now), zone);
+  const sla = slaForPage(req, await clocksForDisplay(services.db, ticket, now), zone);
   const satisfaction = (await ticketRatings(services.db, ticket.id)).map((r) => ({
     ...r,
     when: formatInstant(req, r.createdAt, zone, 'short'),
@@ -264,7 +268,7 @@ export async function ticketExtrasView(
       note: typeof kept?.note === 'string' ? kept.note : '',
     },
     links: linked
-      .filter((l) => visible === 'all' || visible.includes(l.categoryId))
+      .filter((l) => read.visible === 'all' || read.visible.includes(l.categoryId))
       .map((l) => ({ ...l, trackingLabel: formatTrackingId(l.trackingId) })),
     linkValue: typeof kept?.link === 'string' ? kept.link : '',
     fields: editable.fields,

@@ -1,6 +1,6 @@
 import { Router, type Request } from 'express';
 import { ValidationError } from '../../errors';
-import { visibleCategoryIds } from '../../staff/category-access.repo';
+import { viewerCategories } from '../viewer-categories';
 import { listVisibleTagNames, tagsOfTickets } from '../../tags/tags.repo';
 import { addTags, parseTagList, removeTag } from '../../tags/tags.service';
 import { workableTicketForStaff } from '../../tickets/staff-actions.service';
@@ -25,7 +25,7 @@ export function ticketTagRoutes(services: Services): Router {
     if (Number.isNaN(id) || /^\/(presence|attachments\/|canned\/)/.test(req.path)) return next();
     const [tags, suggestions] = await Promise.all([
       tagsOfTickets(services.db, [id]),
-      listVisibleTagNames(services.db, await visibleCategoryIds(services.db, req.user!), 300),
+      listVisibleTagNames(services.db, await viewerCategories(services.db, req), 300),
     ]);
     res.locals.ticketTags = (tags.get(id) ?? []).map((t) => t.name);
     res.locals.tagSuggestions = suggestions;

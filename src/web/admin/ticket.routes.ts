@@ -4,7 +4,7 @@ import { categoryChoicesFor } from '../../categories/categories.repo';
 import { listFieldValues } from '../../custom-fields/custom-fields.repo';
 import { ForbiddenError, NotFoundError, ValidationError } from '../../errors';
 import { can } from '../../staff/capabilities';
-import { visibleCategoryIds } from '../../staff/category-access.repo';
+import { viewerCategories } from '../viewer-categories';
 import { listActiveStaff } from '../../staff/staff.repo';
 import { listAllMessages } from '../../tickets/messages.repo';
 import {
@@ -79,7 +79,7 @@ export function ticketPageRoutes(services: Services): Router {
   /** The page; a caller that has just loaded the ticket (and changed nothing) passes it along. */
   async function render(req: Request, res: Response, extra: Extra = {}, status = 200) {
     const ticket = extra.ticket ?? (await load(req));
-    const visible = await visibleCategoryIds(services.db, actorOf(req));
+    const visible = await viewerCategories(services.db, req);
     const [others, messages, attachments, fields, events, statuses, priorities, categories, staff, settings] =
       await Promise.all([
         listTicketsOfCustomer(services.db, ticket.customerId, { openOnly: false, limit: 11 }),
@@ -93,7 +93,14 @@ export function ticketPageRoutes(services: Services): Router {
         listActiveStaff(services.db),
         services.settings.all(),
       ]);
-    const extras = await ticketExtrasView(services, req, ticket, events, extra.extras);
+    const extras = await ticketExtrasView(
+      services,
+      req,
+      ticket,
+      events,
+      { visible, fieldValues: fields },
+      extra.extras,
+    );
     const mailSending = await mailSendingView(services, req);
     const done = knownDone(req.query.done, ticketNotices);
     const latestReplyId = messages.filter((m) => m.kind === 'staff').at(-1)?.id;

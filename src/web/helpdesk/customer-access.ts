@@ -1,5 +1,5 @@
-import { isStoredSession } from '../middleware/session-store';
 import type { Request } from 'express';
+import { isStoredSession } from '../middleware/session-store';
 
 /**
  * Tickets this browser has proven access to (tracking ID + e-mail, a signed link, or having
@@ -9,9 +9,8 @@ import type { Request } from 'express';
  * cookie planted before cannot inherit the grant). A session that was not read from the store in
  * this request already has such an id (drawn by express-session in this request, sent to no one
  * yet): it is kept, which spares the delete of a row that does not exist (issue 16). Opening a
- * new ticket keeps the id, so the
- * second request of a double click (sent with the same cookie) still finds its session.
- * From the first grant on, the session's absolute timeout applies.
+ * new ticket keeps the id, so the second request of a double click (sent with the same cookie)
+ * still finds its session. From the first grant on, the session's absolute timeout applies.
  */
 const maxRemembered = 20;
 

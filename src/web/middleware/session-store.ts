@@ -60,8 +60,8 @@ function ownerOf(session: SessionData): SessionOwner {
  *
  * It looks at its table once, when created, and re-threw that first failure on every later read
  * for the life of the process: a process started during an outage never let anyone sign in
- * again. The table is made by our migrations, so that look is dropped (its failure is only
- * logged) and each call meets the database as it is now. Each call reports a failure to
+ * again. The table is made by our migrations, so that look's failure is only logged (`ready`
+ * says how it went) and each call meets the database as it is now. Each call reports a failure to
  * express-session's callback only, never also as a rejected promise nobody awaits.
  *
  * Rows are bounded: each is written with its owner (the signed-in staff member, else the client
@@ -86,12 +86,24 @@ export class HealingSessionStore extends ConnectSessionKnexStore {
     super({ knex: opts.db, tableName: 'sessions', createTable: false, cleanupInterval: 0 });
     this.db = opts.db;
     this.caps = opts.caps;
-    const firstLook = this.ready;
-    this.ready = Promise.resolve();
-    firstLook.catch((err: unknown) => {
-      opts.logger.warn({ err }, 'the sessions table could not be checked at start; sessions are tried on each request');
-    });
+    // The base class's look at the table (rejected when the table or the database is missing)
+    // becomes `ready`: true once the table was found, false when the look failed. The base
+    // class's own methods await it; a failure is logged, never kept, so a process started during
+    // an outage or before its migrations serves sessions as soon as the table answers.
+    this.ready = this.ready.then(
+      () => true,
+      (err: unknown) => {
+        opts.logger.warn(
+          { err },
+          'the sessions table could not be checked at start; sessions are tried on each request',
+        );
+        return false;
+      },
+    );
   }
+
+  /** The start-up check of the sessions table: true when it was there, false when it could not be read. */
+  declare ready: Promise<boolean>;
 
   override get(sid: string, callback: (err: unknown, session?: SessionData | null) => void) {
     const work = readSessionRow(this.db, sid, Date.now()).then(
