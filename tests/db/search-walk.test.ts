@@ -8,7 +8,7 @@
 import { seedTickets } from '../../bench/seeding';
 import { clientOf } from '../../src/db/dialect';
 import { searchOf } from '../../src/tickets/list-query';
-import { newestMatches } from '../../src/tickets/search-walk.repo';
+import { newestMatches, walkable } from '../../src/tickets/search-walk.repo';
 import { listAndCountTickets, type TicketListFilter } from '../../src/tickets/ticket-list.repo';
 import { useInstalledApp, type InstalledApp } from '../helpers/installed-app';
 import { plansOf } from '../helpers/query-plans';
@@ -125,4 +125,12 @@ describe('a word search walked newest first', () => {
     for (const p of texts.filter((t) => !/custom_field_values/.test(t.sql)))
       expect(p.lines.join('\n')).not.toMatch(/^SCAN (t|c|messages)$| type=ALL\b|Seq Scan on messages/m);
   });
+});
+
+test('a search with a narrow filter (one owner, one category) is not walked: its own index serves it', async () => {
+  const page = { ...newestFirst, offset: 0, limit: 25 };
+  expect(walkable(app.db, filterOf('latest'), page)).toBe(true);
+  expect(walkable(app.db, filterOf('latest', { categoryId: 1 }), page)).toBe(false);
+  expect(walkable(app.db, filterOf('latest', { owner: { kind: 'staff', id: 1 } }), page)).toBe(false);
+  expect(walkable(app.db, filterOf('latest'), { ...page, sort: 'updated' })).toBe(false);
 });
