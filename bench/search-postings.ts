@@ -14,7 +14,6 @@
  * the part is what lets two words be checked "in the same text" by key.
  */
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import type { Knex } from 'knex';
@@ -23,7 +22,7 @@ import { clientOf } from '../src/db/dialect';
 import { createKnex } from '../src/db/knex-factory';
 import { resolveFromRoot } from '../src/paths';
 import { listAndCountTickets, type TicketListFilter } from '../src/tickets/ticket-list.repo';
-import { sampleServerCpu } from './server-cpu';
+import { measureSearch } from './search-timing';
 import { percentile } from './stats';
 
 const { values: args } = parseArgs({
@@ -247,23 +246,8 @@ async function pageRows(db: Knex, ids: number[]) {
     .select('t.id', 't.subject', 't.status_id', 't.updated_at', 'c.name');
 }
 
-async function measure(db: Knex, label: string, op: (i: number) => Promise<unknown>, times = runs) {
-  for (let i = 0; i < Math.min(10, times / 5); i++) await op(i);
-  const server = clientOf(db) === 'mysql' ? sampleServerCpu('mysql', db.client.config.connection.database, db) : null;
-  const cpu0 = process.cpuUsage();
-  const latencies: number[] = [];
-  for (let i = 0; i < times; i++) {
-    const t0 = process.hrtime.bigint();
-    await op(i);
-    latencies.push(Number(process.hrtime.bigint() - t0) / 1e6);
-  }
-  const cpu = process.cpuUsage(cpu0);
-  const serverMs = server ? (await server.stop()) / times : NaN;
-  latencies.sort((a, b) => a - b);
-  const r = (x: number) => Math.round(x * 10) / 10;
-  const line = `| ${label} | ${r(percentile(latencies, 50))} / ${r(percentile(latencies, 95))} / ${r(percentile(latencies, 99))} | ${r((cpu.user + cpu.system) / 1000 / times)} | ${Number.isNaN(serverMs) ? '–' : r(serverMs)} | ${os.loadavg()[0]!.toFixed(2)} | ${times} |`;
-  console.log(line);
-}
+const measure = (db: Knex, label: string, op: (i: number) => Promise<unknown>, times = runs) =>
+  measureSearch(db, label, op, times);
 
 /** Writes the whole index rows of a few sample tickets, one transaction per ticket, as a submission would. */
 async function writeCost(db: Knex, table: string, sampleTickets: number[]) {

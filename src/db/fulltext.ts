@@ -151,7 +151,7 @@ export function kbVersionMatch(
  * InnoDB's full-text index leaves out words shorter than innodb_ft_min_token_size (3) and its
  * stop words, and a required term it never indexed matches nothing: such words are not sent.
  */
-const innodbStopwords = new Set(
+export const innodbStopwords = new Set(
   'a about an are as at be by com de en for from how i in is it la of on or that the this to was what when where who will with und www'.split(
     ' ',
   ),

@@ -74,7 +74,7 @@ export type ListRequest = {
   columns: string[] | null;
   errors: Record<string, string>;
   /** The values to show in the filter form. */
-  form: Record<(typeof listKeys)[number], string> & { statuses: string[]; tags: string[] };
+  form: Record<(typeof listKeys)[number], string> & { statuses: string[]; tags: string[]; defaultSort: SortKey };
   /** The list's parameters, cleaned, without the page: for paging links, sort links and saved views. */
   query: URLSearchParams;
 };
@@ -155,7 +155,10 @@ export async function readListQuery(db: Db, q: Record<string, unknown>, ctx: Lis
     sla,
     tagIds,
   };
-  const sort: SortKey = isSortKey(q.sort) ? q.sort : 'updated';
+  // A typed word search opens newest first: that order is served by walking the newest tickets
+  // (search-walk.repo.ts); "last updated" stays one click away, through the engine.
+  const defaultSort: SortKey = search?.words.length ? 'created' : 'updated';
+  const sort: SortKey = isSortKey(q.sort) ? q.sort : defaultSort;
   const dir = q.dir === 'asc' ? 'asc' : 'desc';
   const size = pageSizes.includes(Number(q.size)) ? Number(q.size) : 25;
   const page = Math.min(positiveId(q.page) ?? 1, maxPage);
@@ -182,6 +185,7 @@ export async function readListQuery(db: Db, q: Record<string, unknown>, ctx: Lis
     cols: columns?.join(',') ?? '',
     statuses: statusKeys,
     tags: tagNames,
+    defaultSort,
   };
   const query = new URLSearchParams();
   if (text) query.append('q', text);
@@ -192,7 +196,8 @@ export async function readListQuery(db: Db, q: Record<string, unknown>, ctx: Lis
   for (const k of dateKeys) if (form[k] && !errors[k]) query.append(k, form[k]);
   if (form.due) query.append('due', form.due);
   if (form.sla) query.append('sla', form.sla);
-  if (sort !== 'updated') query.append('sort', sort);
+  // A sort asked for is kept even where it is the default (a chip that drops the search keeps "created").
+  if (isSortKey(q.sort)) query.append('sort', sort);
   if (dir !== 'desc') query.append('dir', dir);
   if (size !== 25) query.append('size', String(size));
   if (columns) query.append('cols', columns.join(','));

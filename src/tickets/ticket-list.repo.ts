@@ -23,6 +23,7 @@ import {
   type ListPage,
   type Part,
 } from './ticket-list-order.repo';
+import { newestMatches, walkable } from './search-walk.repo';
 
 export { sortColumns, sortKeys, type SortKey, type TicketListFilter, type TimeRange };
 
@@ -146,7 +147,18 @@ export async function listAndCountTickets(
   f: TicketListFilter,
   page: ListPage,
   cap: number,
-): Promise<{ rows: TicketListRow[]; total: number }> {
+  walk = false,
+): Promise<{ rows: TicketListRow[]; total: number; moreThan?: number }> {
+  // `walk`: a search newest first may check the newest tickets instead (search-walk.repo.ts); its
+  // count then says only "more than" the page's end.
+  if (walk && walkable(db, f, page)) {
+    const end = page.offset + page.limit;
+    const walked = await newestMatches(db, f, end + 1);
+    if (walked) {
+      const rows = await rowsOfTickets(db, walked.ids.slice(page.offset, end));
+      return walked.complete ? { rows, total: walked.ids.length } : { rows, total: end + 1, moreThan: end };
+    }
+  }
   if (!f.search) {
     if (walksSortIndex(f, page.sort)) {
       const total = await countTickets(db, f, cap);

@@ -96,3 +96,27 @@ test('search never shows tickets of categories the person may not see', async ()
   expect(idsIn((await sam.get('/admin/tickets?q=firewall').expect(200)).text)).toEqual([]);
   expect(idsIn((await sam.get(`/admin/tickets?q=${made.firewall!.tracking}`).expect(200)).text)).toEqual([]);
 });
+
+test('a typed word search opens newest first, the sort control says so, and "last updated" is one choice away', async () => {
+  const bulk = (
+    await t.db('tickets').where('subject', 'like', 'Bulk question %').orderBy('id', 'desc').pluck('id')
+  ).map(Number);
+  // The oldest of them updated last: "last updated" would put it first.
+  await t
+    .db('tickets')
+    .where('id', bulk.at(-1))
+    .update({ updated_at: Date.now() + 60_000 });
+  const page = await admin.get('/admin/tickets?q=widget').expect(200);
+  expect(idsIn(page.text)).toEqual(bulk);
+  // The sort select shows "Created" chosen; its option sends no sort (the default), "Last updated" sends its own.
+  expect(page.text).toMatch(/<option value="" selected>Created<\/option>/);
+  expect(page.text).toContain('<option value="updated">');
+  expect(idsIn((await admin.get('/admin/tickets?q=widget&sort=updated').expect(200)).text)[0]).toBe(bulk.at(-1));
+  // The plain list keeps "last updated" as its default.
+  expect((await admin.get('/admin/tickets').expect(200)).text).toMatch(
+    /<option value="" selected>Last update<\/option>/,
+  );
+  // Every ticket was walked: the count is exact.
+  const first = await admin.get('/admin/tickets?q=widget&size=25').expect(200);
+  expect(first.text).toContain('7 tickets');
+});

@@ -71,13 +71,14 @@ export function ticketListRoutes(services: Services): Router {
       list.columns ?? cleanColumns((await findListColumns(services.db, me.id)) ?? [...defaultColumns], fieldIds);
     const bad = Object.keys(list.errors).length > 0;
     // A bad date shows the error and no list: a silently dropped filter would show the wrong tickets.
-    const { rows, total } = bad
-      ? { rows: [], total: 0 }
+    const { rows, total, moreThan } = bad
+      ? { rows: [], total: 0, moreThan: undefined }
       : await listAndCountTickets(
           services.db,
           list.filter,
           { sort: list.sort, dir: list.dir, offset: (list.page - 1) * list.size, limit: list.size },
           countCap,
+          true,
         );
     const ids = rows.map((r) => r.id);
     const shownFields = columns.map(fieldIdOf).filter((id): id is number => id !== null);
@@ -105,7 +106,8 @@ export function ticketListRoutes(services: Services): Router {
         fields: values.get(r.id) ?? new Map(),
       })),
       total,
-      totalCapped: total > countCap,
+      totalCapped: moreThan !== undefined || total > countCap,
+      cappedAt: moreThan ?? countCap,
       pageNo: list.page,
       size: list.size,
       hasNext: total > list.page * list.size,
