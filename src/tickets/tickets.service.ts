@@ -46,11 +46,12 @@ export type NewTicket = {
   /** False: no "ticket received" mail to the customer (staff chose not to tell them). */
   notifyCustomer?: boolean;
   /**
-   * What the caller read just before (the portal's checks): the active category, the customer
-   * with this address if it looked (null: none yet), and that the submission key was not used,
-   * so createTicket does not read them again. The key's unique index still decides a race.
+   * What the caller read just before (the portal's checks): the active category and the customer
+   * with this address if it looked (null: none yet). Passing it also says the submission key was
+   * looked up and was free, so createTicket reads none of these again; the key's unique index
+   * still decides a race.
    */
-  checked?: { category: CategoryRow; customer?: CustomerRow | null; submissionKeyFree: true };
+  checked?: { category: CategoryRow; customer?: CustomerRow | null };
   /** The Message-ID of the mail that opened it: stored with the message, so the acknowledgement threads to it. */
   emailMessageId?: string | null;
 };
