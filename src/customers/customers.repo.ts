@@ -13,8 +13,9 @@ export async function findCustomerByEmail(db: Knex, email: string): Promise<Cust
 /**
  * The customer with this e-mail address, created on first contact. An existing customer keeps
  * their name and language: anyone can type anyone's address into a form, and must not rename
- * them in their other tickets and mails. Run on its own (not inside the ticket's transaction):
- * two first tickets at once then meet on the unique index without aborting either transaction.
+ * them in their other tickets and mails. Inside a transaction (a new ticket's) two first
+ * contacts of one address at once meet on the unique index: the second insert waits for the
+ * first transaction and is skipped (nothing aborts), and the row is then read with a lock.
  */
 export async function ensureCustomer(
   db: Knex,

@@ -91,12 +91,14 @@ export async function createTicket(deps: TicketDeps, input: NewTicket): Promise<
   }
   const category = checked?.category ?? (await findActiveCategory(deps.db, input.categoryId));
   if (!category) throw new NotFoundError('Category not found');
-  const customerId = await ensureCustomer(deps.db, input.customer, deps.clock.now(), checked?.customer);
   try {
     const { view: ticket, messageId } = await withAdoptedFiles(deps, input.files, (files) =>
       withNewTrackingId(deps.db, (trackingId) =>
         withTransaction(deps.db, async (trx) => {
           const now = deps.clock.now();
+          // In the ticket's transaction: its commit is the customer's too (one log flush, not two). A first
+          // ticket of the same address at once waits on the unique index here and then uses that row.
+          const customerId = await ensureCustomer(trx, input.customer, now, checked?.customer);
           const status = await findStatusByKey(trx, 'new');
           const priority = (input.priorityKey && (await findPriorityByKey(trx, input.priorityKey))) || null;
           const priorityId =
