@@ -25,7 +25,7 @@ import { writeSettings } from '../src/settings/settings.repo';
 import { createTestDatabase, tempDir } from '../tests/helpers/test-db';
 import { proxyAddress, startApp, startNginx, stopProcess, type AppProcess } from './cluster';
 import { scenarios, signIn, type Context } from './scenarios';
-import { cpuMsOf, threadCpuMsOf } from './server';
+import { cpuMsOf, preemptionsOf, threadCpuMsOf } from './server';
 
 const { values } = parseArgs({
   options: {
@@ -129,6 +129,7 @@ async function main(): Promise<void> {
         // The JavaScript thread alone (its task id is the process id): one process cannot serve faster than this thread
         // allows, while the rest (V8's helper threads, the database, nginx, this load generator) shares the other core.
         const appMainCpu = () => apps.reduce((sum, a) => sum + (threadCpuMsOf(a.child.pid) ?? 0), 0);
+        const appPreemptions = () => apps.reduce((sum, a) => sum + (preemptionsOf(a.child.pid) ?? 0), 0);
         const generatorCpu = () => {
           const used = process.cpuUsage();
           return (used.user + used.system) / 1000;
@@ -136,9 +137,17 @@ async function main(): Promise<void> {
         const nginxCpu = () => (cpuMsOf(nginx.child.pid) ?? 0) + cpuOfPgrep(['-P', String(nginx.child.pid)]);
         // The database server is shared with whatever else runs on the machine: its figure is an upper bound.
         const dbCpu = () => cpuOfPgrep(['-x', dbServer]);
-        const [app0, main0, db0, nginx0, gen0] = [appCpu(), appMainCpu(), dbCpu(), nginxCpu(), generatorCpu()];
+        const readings = (): [number, number, number, number, number, number] => [
+          appCpu(),
+          appMainCpu(),
+          dbCpu(),
+          nginxCpu(),
+          generatorCpu(),
+          appPreemptions(),
+        ];
+        const [app0, main0, db0, nginx0, gen0, pre0] = readings();
         const rows = await submit.run(ctx, concurrency);
-        const [app1, main1, db1, nginx1, gen1] = [appCpu(), appMainCpu(), dbCpu(), nginxCpu(), generatorCpu()];
+        const [app1, main1, db1, nginx1, gen1, pre1] = readings();
         const created = Number((await db('tickets').count<{ n: number }[]>({ n: '*' }))[0]!.n) - ticketsBefore;
         if (created !== requests + warmup) throw new Error(`${created} tickets created, expected ${requests + warmup}`);
         // CPU per submission: the form fetch and the post together (warm-up included), as a visitor costs it.
@@ -154,10 +163,12 @@ async function main(): Promise<void> {
           dbCpuMsPerSubmission: per(db1 - db0),
           nginxCpuMsPerSubmission: per(nginx1 - nginx0),
           generatorCpuMsPerSubmission: per(gen1 - gen0),
+          // Times the app's JavaScript threads were preempted with work left, per submission (issue 15: the cost of sharing cores).
+          appPreemptionsPerSubmission: per(pre1 - pre0),
         };
         results.push(row);
         console.log(
-          `${n} process(es): ${post.perSecond} submissions/s, p50 ${post.p50} ms, p95 ${post.p95} ms, p99 ${post.p99} ms; CPU ms/submission: app ${row.appCpuMsPerSubmission} (JavaScript thread ${row.appMainThreadCpuMsPerSubmission}), ${dbServer} ${row.dbCpuMsPerSubmission}, nginx ${row.nginxCpuMsPerSubmission}, load generator ${row.generatorCpuMsPerSubmission}; load ${load1} -> ${row.loadAfter}`,
+          `${n} process(es): ${post.perSecond} submissions/s, p50 ${post.p50} ms, p95 ${post.p95} ms, p99 ${post.p99} ms; CPU ms/submission: app ${row.appCpuMsPerSubmission} (JavaScript thread ${row.appMainThreadCpuMsPerSubmission}), ${dbServer} ${row.dbCpuMsPerSubmission}, nginx ${row.nginxCpuMsPerSubmission}, load generator ${row.generatorCpuMsPerSubmission}; JavaScript thread preempted ${row.appPreemptionsPerSubmission}×/submission; load ${load1} -> ${row.loadAfter}`,
         );
       } finally {
         agent.destroy();

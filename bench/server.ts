@@ -27,6 +27,20 @@ export function threadCpuMsOf(pid: number | undefined): number | null {
   return pid ? cpuMsOfStat(`/proc/${pid}/task/${pid}/stat`) : null;
 }
 
+/**
+ * How often the JavaScript thread was taken off a CPU while it still had work (involuntary context
+ * switches, from /proc/<pid>/task/<pid>/status): preemption by other runnable threads; null elsewhere.
+ */
+export function preemptionsOf(pid: number | undefined): number | null {
+  if (!pid) return null;
+  try {
+    const status = fs.readFileSync(`/proc/${pid}/task/${pid}/status`, 'utf8');
+    return Number(/^nonvoluntary_ctxt_switches:\s+(\d+)/m.exec(status)?.[1] ?? Number.NaN);
+  } catch {
+    return null;
+  }
+}
+
 /** The process's resident memory now and at its peak (MB), read from /proc (Linux): issue 16 wants < 300 MB under load. */
 export function memoryMbOf(pid: number | undefined): { rss: number; peak: number } | null {
   if (!pid) return null;

@@ -84,13 +84,16 @@ async function sha256Of(file: string): Promise<string> {
 }
 
 /**
- * The first 64 KiB of a file. Detection looks only at this head: walking a whole crafted file
- * (a PNG of a million empty chunks) would take seconds per upload.
+ * How much of a file content detection looks at: walking a whole crafted file (a PNG of a
+ * million empty chunks) would take seconds per upload.
  */
+const headBytes = 64 * 1024;
+
+/** The first `headBytes` of a file. */
 async function headOf(file: string): Promise<Buffer> {
   const handle = await fs.promises.open(file, 'r');
   try {
-    const buf = Buffer.alloc(64 * 1024);
+    const buf = Buffer.alloc(headBytes);
     const { bytesRead } = await handle.read(buf, 0, buf.length, 0);
     return buf.subarray(0, bytesRead);
   } finally {
@@ -116,7 +119,7 @@ export async function checkFile(
     return { problem: { key: 'attachments.typeNotAllowed', vars: { name, types: rules.allowed.join(', ') } } };
 
   // A mail's part is still in memory: its head and hash are taken from there, not read back from disk.
-  const head = upload.content ? upload.content.subarray(0, 64 * 1024) : await headOf(upload.path);
+  const head = upload.content ? upload.content.subarray(0, headBytes) : await headOf(upload.path);
   const detected = await FileType.fromBuffer(head);
   const ok = textTypes.has(ext)
     ? !detected && !head.includes(0)

@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
-import { clientOf, lockedForUpdate } from '../db/dialect';
+import { lockedForUpdate } from '../db/dialect';
+import { insertIgnoredReturningId } from '../db/insert';
 
 export type CustomerRow = { id: number; email: string; name: string; language: string };
 
@@ -12,8 +13,9 @@ export async function findCustomerByEmail(db: Knex, email: string): Promise<Cust
 /**
  * The customer with this e-mail address, created on first contact. An existing customer keeps
  * their name and language: anyone can type anyone's address into a form, and must not rename
- * them in their other tickets and mails. Run on its own (not inside the ticket's transaction):
- * two first tickets at once then meet on the unique index without aborting either transaction.
+ * them in their other tickets and mails. Inside a transaction (a new ticket's) two first
+ * contacts of one address at once meet on the unique index: the second insert waits for the
+ * first transaction and is skipped (nothing aborts), and the row is then read with a lock.
  */
 export async function ensureCustomer(
   db: Knex,
@@ -25,13 +27,12 @@ export async function ensureCustomer(
   const email = input.email.toLowerCase();
   const existing = lookedUp === undefined ? await findCustomerByEmail(db, email) : lookedUp;
   if (existing) return Number(existing.id);
-  const inserted = await insertCustomerIfNew(db, {
-    email,
-    name: input.name,
-    language: input.language,
-    created_at: now,
-    updated_at: now,
-  });
+  const inserted = await insertIgnoredReturningId(
+    db,
+    'customers',
+    { email, name: input.name, language: input.language, created_at: now, updated_at: now },
+    'email',
+  );
   if (inserted !== null) return inserted;
   // Someone else's first ticket with this address made the row a moment ago. A locking read: inside
   // a transaction on MariaDB (repeatable read) a plain read could still see the snapshot without it.
@@ -43,15 +44,6 @@ export async function ensureCustomer(
   );
   if (!row) throw new Error('customer could not be created');
   return Number(row.id);
-}
-
-/** The new row's id, or null when the address is already there (nothing is written then). */
-async function insertCustomerIfNew(db: Knex, row: Record<string, unknown>): Promise<number | null> {
-  const insert = db('customers').insert(row).onConflict('email').ignore();
-  // MySQL's INSERT IGNORE reports id 0 for a row it skipped; the others return no row.
-  if (clientOf(db) === 'mysql') return Number((await insert)[0]) || null;
-  const [out] = await insert.returning<Array<{ id: number }>>('id');
-  return out ? Number(out.id) : null;
 }
 
 export type CustomerRecord = CustomerRow & { createdAt: number };

@@ -17,22 +17,7 @@ export async function hitWindowCounter(
 ): Promise<WindowCount> {
   const resetAt = now + windowMs;
   const n = Math.max(0, Math.min(Math.floor(amount), 1_000_000_000));
-  if (clientOf(db) === 'mysql') {
-    // MySQL has no RETURNING: the new count travels through LAST_INSERT_ID(), which belongs to the
-    // connection, so a concurrent hit cannot change what this one reads. One pinned connection.
-    return db.transaction(async (trx) => {
-      await trx.raw(
-        'INSERT INTO rate_limits (bucket, hits, reset_at) VALUES (?, LAST_INSERT_ID(?), ?) ON DUPLICATE KEY UPDATE ' +
-          // Assignments run left to right: hits is decided before reset_at changes.
-          'hits = LAST_INSERT_ID(IF(reset_at <= ?, ?, hits + ?)), reset_at = IF(reset_at <= ?, ?, reset_at)',
-        [bucket, n, resetAt, now, n, n, now, resetAt],
-      );
-      const [rows] = (await trx.raw('SELECT LAST_INSERT_ID() AS hits, reset_at FROM rate_limits WHERE bucket = ?', [
-        bucket,
-      ])) as [Array<{ hits: number; reset_at: number }>];
-      return { hits: Number(rows[0]?.hits ?? n), resetAt: Number(rows[0]?.reset_at ?? resetAt) };
-    });
-  }
+  if (clientOf(db) === 'mysql') return hitOnMysql(db, bucket, n, resetAt, now);
   // The count this hit made, returned by the same statement: never another hit's.
   const result = (await db.raw(
     'INSERT INTO rate_limits (bucket, hits, reset_at) VALUES (?, ?, ?) ON CONFLICT (bucket) DO UPDATE SET ' +
@@ -43,4 +28,32 @@ export async function hitWindowCounter(
   )) as Array<{ hits: number; reset_at: number }> | { rows: Array<{ hits: number; reset_at: number }> };
   const row = Array.isArray(result) ? result[0] : result.rows[0];
   return { hits: Number(row?.hits ?? n), resetAt: Number(row?.reset_at ?? resetAt) };
+}
+
+/**
+ * MySQL has no RETURNING: the new count travels through LAST_INSERT_ID(), which belongs to the
+ * connection, so a concurrent hit cannot change what this one reads. Both statements run on one
+ * connection held for them, without a transaction: the upsert commits on its own, and BEGIN and
+ * COMMIT would be two more round trips for nothing (the read takes nothing from a snapshot).
+ */
+async function hitOnMysql(db: Knex, bucket: string, n: number, resetAt: number, now: number): Promise<WindowCount> {
+  const connection = await db.client.acquireConnection();
+  try {
+    await db('rate_limits')
+      .connection(connection)
+      .insert({ bucket, hits: db.raw('LAST_INSERT_ID(?)', [n]), reset_at: resetAt })
+      .onConflict('bucket')
+      // Assignments run left to right: hits is decided before reset_at changes.
+      .merge({
+        hits: db.raw('LAST_INSERT_ID(IF(reset_at <= ?, ?, hits + ?))', [now, n, n]),
+        reset_at: db.raw('IF(reset_at <= ?, ?, reset_at)', [now, resetAt]),
+      });
+    const row = await db('rate_limits')
+      .connection(connection)
+      .where({ bucket })
+      .first<{ hits: number; reset_at: number } | undefined>(db.raw('LAST_INSERT_ID() AS hits'), 'reset_at');
+    return { hits: Number(row?.hits ?? n), resetAt: Number(row?.reset_at ?? resetAt) };
+  } finally {
+    await db.client.releaseConnection(connection);
+  }
 }

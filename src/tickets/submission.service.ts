@@ -161,6 +161,6 @@ export async function submitTicket(
     ip: input.ip,
     submissionKey: input.submissionKey,
     // Read above: the key was free (or dropped), the category active, the customer looked up.
-    checked: { category, customer, submissionKeyFree: true },
+    checked: { category, customer },
   });
 }

@@ -6,7 +6,7 @@ import { findActiveCategory, type CategoryRow } from '../categories/categories.r
 import type { Clock } from '../clock';
 import { ensureCustomer, type CustomerRow } from '../customers/customers.repo';
 import { insertFieldValues } from '../custom-fields/custom-fields.repo';
-import type { Db, Trx } from '../db/db';
+import type { Db } from '../db/db';
 import { isUniqueViolation } from '../db/dialect';
 import { withTransaction } from '../db/transaction';
 import { ForbiddenError, NotFoundError } from '../errors';
@@ -46,19 +46,30 @@ export type NewTicket = {
   /** False: no "ticket received" mail to the customer (staff chose not to tell them). */
   notifyCustomer?: boolean;
   /**
-   * What the caller read just before (the portal's checks): the active category, the customer
-   * with this address if it looked (null: none yet), and that the submission key was not used,
-   * so createTicket does not read them again. The key's unique index still decides a race.
+   * What the caller read just before (the portal's checks): the active category and the customer
+   * with this address if it looked (null: none yet). Passing it also says the submission key was
+   * looked up and was free, so createTicket reads none of these again; the key's unique index
+   * still decides a race.
    */
-  checked?: { category: CategoryRow; customer?: CustomerRow | null; submissionKeyFree: true };
+  checked?: { category: CategoryRow; customer?: CustomerRow | null };
   /** The Message-ID of the mail that opened it: stored with the message, so the acknowledgement threads to it. */
   emailMessageId?: string | null;
 };
 
-async function unusedTrackingId(trx: Trx): Promise<string> {
-  for (;;) {
-    const id = newTrackingId();
-    if (!(await trackingIdTaken(trx, id))) return id;
+/**
+ * Runs `insert` (a whole transaction) with a new tracking ID. The unique index is the check: an
+ * ID drawn twice (about one in 10^14 per ticket at a million tickets) fails the insert, and only
+ * then is the ID looked up, and another drawn. No read of the tickets table on the usual path.
+ */
+async function withNewTrackingId<T>(db: Db, insert: (trackingId: string) => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    const trackingId = newTrackingId();
+    try {
+      return await insert(trackingId);
+    } catch (err) {
+      if (attempt < 3 && isUniqueViolation(err) && (await trackingIdTaken(db, trackingId))) continue;
+      throw err;
+    }
   }
 }
 
@@ -80,55 +91,60 @@ export async function createTicket(deps: TicketDeps, input: NewTicket): Promise<
   }
   const category = checked?.category ?? (await findActiveCategory(deps.db, input.categoryId));
   if (!category) throw new NotFoundError('Category not found');
-  const customerId = await ensureCustomer(deps.db, input.customer, deps.clock.now(), checked?.customer);
   try {
     const { view: ticket, messageId } = await withAdoptedFiles(deps, input.files, (files) =>
-      withTransaction(deps.db, async (trx) => {
-        const now = deps.clock.now();
-        const status = await findStatusByKey(trx, 'new');
-        const priority = (input.priorityKey && (await findPriorityByKey(trx, input.priorityKey))) || null;
-        const priorityId = priority?.id ?? category.default_priority_id ?? (await findPriorityByKey(trx, 'normal'))!.id;
-        const ticketId = await insertTicket(trx, {
-          tracking_id: await unusedTrackingId(trx),
-          subject: input.subject,
-          customer_id: customerId,
-          category_id: category.id,
-          tier: Number(category.tier),
-          status_id: status!.id,
-          priority_id: priorityId,
-          language: input.customer.language,
-          source: input.source,
-          ip: input.ip,
-          submission_key: input.submissionKey,
-          created_at: now,
-          updated_at: now,
-        });
-        // Written down by staff on the customer's behalf: still the customer's message, staff_id says who typed it.
-        const messageId = await insertMessage(trx, {
-          ticket_id: ticketId,
-          kind: 'customer',
-          customer_id: customerId,
-          staff_id: input.enteredBy?.staffId ?? null,
-          author_name: input.customer.name,
-          body: input.body,
-          ip: input.ip,
-          email_message_id: input.emailMessageId ?? null,
-          created_at: now,
-        });
-        await bumpMessageCount(trx, ticketId, { last_message_id: messageId });
-        await insertFieldValues(trx, ticketId, input.fieldValues);
-        await insertAttachments(trx, ticketId, messageId, files, now);
-        const view = (await findTicketById(trx, ticketId))!;
-        const actor: Actor = input.enteredBy
-          ? { type: 'staff', id: input.enteredBy.staffId }
-          : { type: 'customer', id: customerId };
-        await deps.events.publish(
-          trx,
-          { type: 'ticket.created', ticket: view, messageId, actor, notifyCustomer: input.notifyCustomer ?? true },
-          now,
-        );
-        return { view, messageId };
-      }),
+      withNewTrackingId(deps.db, (trackingId) =>
+        withTransaction(deps.db, async (trx) => {
+          const now = deps.clock.now();
+          // In the ticket's transaction: its commit is the customer's too (one log flush, not two). A first
+          // ticket of the same address at once waits on the unique index here and then uses that row.
+          const customerId = await ensureCustomer(trx, input.customer, now, checked?.customer);
+          const status = await findStatusByKey(trx, 'new');
+          const priority = (input.priorityKey && (await findPriorityByKey(trx, input.priorityKey))) || null;
+          const priorityId =
+            priority?.id ?? category.default_priority_id ?? (await findPriorityByKey(trx, 'normal'))!.id;
+          const ticketId = await insertTicket(trx, {
+            tracking_id: trackingId,
+            subject: input.subject,
+            customer_id: customerId,
+            category_id: category.id,
+            tier: Number(category.tier),
+            status_id: status!.id,
+            priority_id: priorityId,
+            language: input.customer.language,
+            source: input.source,
+            ip: input.ip,
+            submission_key: input.submissionKey,
+            created_at: now,
+            updated_at: now,
+          });
+          // Written down by staff on the customer's behalf: still the customer's message, staff_id says who typed it.
+          const messageId = await insertMessage(trx, {
+            ticket_id: ticketId,
+            kind: 'customer',
+            customer_id: customerId,
+            staff_id: input.enteredBy?.staffId ?? null,
+            author_name: input.customer.name,
+            body: input.body,
+            ip: input.ip,
+            email_message_id: input.emailMessageId ?? null,
+            created_at: now,
+          });
+          await bumpMessageCount(trx, ticketId, { last_message_id: messageId });
+          await insertFieldValues(trx, ticketId, input.fieldValues);
+          await insertAttachments(trx, ticketId, messageId, files, now);
+          const view = (await findTicketById(trx, ticketId))!;
+          const actor: Actor = input.enteredBy
+            ? { type: 'staff', id: input.enteredBy.staffId }
+            : { type: 'customer', id: customerId };
+          await deps.events.publish(
+            trx,
+            { type: 'ticket.created', ticket: view, messageId, actor, notifyCustomer: input.notifyCustomer ?? true },
+            now,
+          );
+          return { view, messageId };
+        }),
+      ),
     );
     return { ticket, created: true, messageId };
   } catch (err) {

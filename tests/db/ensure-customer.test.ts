@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import { ensureCustomer, findCustomerByEmail } from '../../src/customers/customers.repo';
+import { withTransaction } from '../../src/db/transaction';
 import { useInstalledApp } from '../helpers/installed-app';
 
 let db: Knex;
@@ -39,4 +40,27 @@ test('first tickets of one address at once make one customer', async () => {
   );
   expect(new Set(ids).size).toBe(1);
   expect(await rowsOf('burst@example.net')).toHaveLength(1);
+});
+
+test("first contacts of one address at once, each inside its own ticket's transaction, share one customer", async () => {
+  const ids = await Promise.all(
+    Array.from({ length: 6 }, (_, i) =>
+      withTransaction(db, async (trx) => {
+        const id = await ensureCustomer(
+          trx,
+          { email: 'together@example.net', name: `T${i}`, language: 'en' },
+          6000,
+          null,
+        );
+        // The rest of the ticket's transaction: more writes after the customer.
+        await trx('rate_limits').insert({ bucket: `test:together:${i}`, hits: 1, reset_at: 0 });
+        return id;
+      }),
+    ),
+  );
+  expect(new Set(ids).size).toBe(1);
+  expect(await rowsOf('together@example.net')).toHaveLength(1);
+  expect(await db('rate_limits').where('bucket', 'like', 'test:together:%').count<{ n: number }[]>({ n: '*' })).toEqual(
+    [{ n: 6 }],
+  );
 });

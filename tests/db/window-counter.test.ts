@@ -37,3 +37,18 @@ test('an amount is added in one hit (kilobytes uploaded), and starts a new windo
   expect(both.map((b) => b.hits).sort((a, b) => a - b)).toEqual(expect.arrayContaining([950]));
   expect(await hitWindowCounter(db, 'test:amount', 1000, 11_000, 7)).toEqual({ hits: 7, resetAt: 12_000 });
 });
+
+test("inside a caller's transaction a hit counts there and goes with its rollback", async () => {
+  const inside = await db.transaction(async (trx) => {
+    await hitWindowCounter(trx, 'test:trx', 1000, 20_000);
+    return hitWindowCounter(trx, 'test:trx', 1000, 20_000);
+  });
+  expect(inside).toEqual({ hits: 2, resetAt: 21_000 });
+  await expect(
+    db.transaction(async (trx) => {
+      await hitWindowCounter(trx, 'test:trx', 1000, 20_000);
+      throw new Error('rolled back');
+    }),
+  ).rejects.toThrow('rolled back');
+  expect(await hitWindowCounter(db, 'test:trx', 1000, 20_000)).toEqual({ hits: 3, resetAt: 21_000 });
+});
