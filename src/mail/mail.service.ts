@@ -25,13 +25,17 @@ type Composer = (request: MailRequest) => Promise<NewOutboxMail>;
 /** Composes mails as they will be stored, with the settings and the admin's wording read once for all of them. */
 async function composerFor(trx: Trx, deps: QueueMailDeps, now: number): Promise<Composer> {
   const settings = await deps.settings.all(trx);
-  // An admin's wording is read in the same transaction: what is queued is what the admin saw last.
-  // Each template's wordings in every language in one read: a batch's mails go out in several languages.
-  const overrides = new Map<string, ReturnType<typeof templateOverridesByLanguage>>();
-  const overrideFor = async (template: string, language: string) => {
-    if (!overrides.has(template)) overrides.set(template, templateOverridesByLanguage(trx, template));
-    return (await overrides.get(template)!).get(language);
-  };
+  // An admin's wordings are kept beside the settings (saving one counts up their revision) and read
+  // as the settings are: through the transaction when the revision is due a check, as of at most
+  // a second ago in another process. Each template's wordings in every language in one read.
+  const overrideFor = async (template: string, language: string) =>
+    (
+      await deps.settings.beside(
+        `template-overrides/${template}`,
+        (db) => templateOverridesByLanguage(db, template),
+        trx,
+      )
+    ).get(language);
   const context = {
     i18n: deps.i18n,
     site: siteOf(settings),

@@ -105,6 +105,17 @@ export async function installedApp(given?: TestDatabase): Promise<InstalledApp> 
   };
 }
 
+/** Another instance of the same help desk on its database, as a second process behind a load balancer. */
+export function secondInstance(t: InstalledApp): Services {
+  return createServices({
+    config: t.config,
+    db: t.db,
+    logger: t.services.logger,
+    i18n: t.services.i18n,
+    clock: t.clock,
+  });
+}
+
 /**
  * The same help desk behind a proxy that names the client (X-Forwarded-For), so one test can speak
  * from several client addresses.

@@ -1,7 +1,14 @@
 import request from 'supertest';
 import { createApp } from '../../src/web/app';
-import { createServices, type Services } from '../../src/web/app-services';
-import { adminCredentials, csrfFrom, signIn, useInstalledApp, type InstalledApp } from '../helpers/installed-app';
+import type { Services } from '../../src/web/app-services';
+import {
+  adminCredentials,
+  csrfFrom,
+  secondInstance,
+  signIn,
+  useInstalledApp,
+  type InstalledApp,
+} from '../helpers/installed-app';
 
 /** Two instances of the help desk on one database, as behind a load balancer. */
 let t: InstalledApp;
@@ -9,13 +16,7 @@ let second: Services;
 let secondApp: ReturnType<typeof createApp>;
 useInstalledApp((app) => {
   t = app;
-  second = createServices({
-    config: t.config,
-    db: t.db,
-    logger: t.services.logger,
-    i18n: t.services.i18n,
-    clock: t.clock,
-  });
+  second = secondInstance(t);
   secondApp = createApp(second, { services: second });
 });
 
