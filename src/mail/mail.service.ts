@@ -70,10 +70,12 @@ async function storeMail(trx: Trx, deps: QueueMailDeps, request: MailRequest, le
 /**
  * A customer's mail about their ticket answers the ticket's latest mail, so their mail client
  * shows one conversation (In-Reply-To, References: see threading.ts). A caller that threads
- * the mail itself keeps its own headers.
+ * the mail itself keeps its own headers; so does the acknowledgement, queued as the ticket is
+ * created, whose caller knows the whole thread (the customer's own mail, or nothing).
  */
 async function threaded(trx: Trx, request: MailRequest): Promise<MailRequest> {
-  if (!request.ticketId || request.inReplyTo || !ticketMailTemplates.includes(request.template)) return request;
+  if (!request.ticketId || request.inReplyTo || request.template === 'ticket_received') return request;
+  if (!ticketMailTemplates.includes(request.template)) return request;
   return { ...request, ...threadHeaders(await ticketThread(trx, request.ticketId)) };
 }
 
