@@ -105,6 +105,19 @@ export async function installedApp(given?: TestDatabase): Promise<InstalledApp> 
   };
 }
 
+/** The SQL statements run on the app's database while `work` runs. */
+export async function queriesDuring(t: InstalledApp, work: () => Promise<unknown>): Promise<string[]> {
+  const seen: string[] = [];
+  const listener = (q: { sql: string }) => seen.push(q.sql);
+  t.db.on('query', listener);
+  try {
+    await work();
+  } finally {
+    t.db.off('query', listener);
+  }
+  return seen;
+}
+
 /** Another instance of the same help desk on its database, as a second process behind a load balancer. */
 export function secondInstance(t: InstalledApp): Services {
   return createServices({
