@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import { bumpSettingsRevision } from '../settings/settings.repo';
 
 export type Ban = { kind: 'email' | 'domain' | 'ip'; value: string };
 
@@ -21,6 +22,7 @@ export async function insertBan(
     })
     .onConflict(['kind', 'value'])
     .ignore();
+  await bumpSettingsRevision(db, now); // bans are kept beside the settings (bannedList)
 }
 
 export type BanDetails = Ban & { id: number; reason: string | null; createdAt: number; createdBy: string | null };
@@ -58,6 +60,7 @@ export async function banExists(db: Knex, ban: Ban): Promise<boolean> {
   return (await db('bans').where({ kind: ban.kind, value: ban.value.toLowerCase() }).first('id')) !== undefined;
 }
 
-export async function deleteBan(db: Knex, id: number): Promise<void> {
+export async function deleteBan(db: Knex, id: number, now: number): Promise<void> {
   await db('bans').where({ id }).del();
+  await bumpSettingsRevision(db, now);
 }

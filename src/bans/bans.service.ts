@@ -36,7 +36,7 @@ export async function removeBan(db: Db, actor: BanActor, id: number, now: number
   await withTransaction(db, async (trx) => {
     const ban = Number.isSafeInteger(id) ? await findBan(trx, id) : undefined;
     if (!ban) throw new NotFoundError();
-    await deleteBan(trx, ban.id);
+    await deleteBan(trx, ban.id, now);
     await recordAudit(
       trx,
       { actor, action: 'ban.removed', target: { type: 'ban', id: `${ban.kind}:${ban.value}` }, ip: actor.ip },

@@ -1,9 +1,9 @@
 import type { Knex } from 'knex';
 import { isBanned } from '../bans/ban-check';
 import { listBans } from '../bans/bans.repo';
-import type { Db } from '../db/db';
 import { hitWindowCounter } from '../db/window-counter';
 import type { Settings } from '../settings/settings.schema';
+import type { SettingsService } from '../settings/settings.service';
 import { mailboxAddresses } from '../mailboxes/mailboxes.repo';
 import { markOutboxBounced } from '../mail/outbox.repo';
 import { readCounter } from '../security/rate-limit.repo';
@@ -22,16 +22,20 @@ export function ownAddresses(settings: Settings): string[] {
  * Why a mail is refused, or null to import it: loops and junk (loop-guard.ts), a bounce (which
  * marks the outbound mail it reports as bounced, in the refusal's transaction) or a banned
  * sender. The flood limit is checked when the mail is stored (floodRefusal), inside that
- * transaction: no commit of its own per mail (floodedAlready looks first, read only).
+ * transaction: no commit of its own per mail (floodedAlready looks first, read only). The bans and
+ * the mailboxes' addresses are kept beside the settings: their writers count up its revision.
  */
 export async function refusalOf(
-  deps: { db: Db },
+  deps: { settings: SettingsService },
   mail: IncomingMail,
   raw: Buffer,
   settings: Settings,
 ): Promise<RefusalDecision | null> {
   // The fetched mailboxes' own addresses too: our notification to one of them must not loop.
-  const loop = loopOrJunk(mail, [...ownAddresses(settings), ...(await mailboxAddresses(deps.db))]);
+  const loop = loopOrJunk(mail, [
+    ...ownAddresses(settings),
+    ...(await deps.settings.beside('mailbox-addresses', mailboxAddresses)),
+  ]);
   if (loop?.reason === 'bounce' || (loop?.reason === 'mailer_daemon' && /multipart\/report/.test(mail.contentType))) {
     const report = readDeliveryReport(raw, mail);
     return {
@@ -43,7 +47,8 @@ export async function refusalOf(
   }
   if (loop) return loop;
   const sender = mail.from!.address;
-  if (isBanned(await listBans(deps.db), { email: sender })) return { reason: 'banned', detail: sender };
+  if (isBanned(await deps.settings.beside('bans', listBans), { email: sender }))
+    return { reason: 'banned', detail: sender };
   return null;
 }
 

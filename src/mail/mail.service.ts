@@ -25,13 +25,17 @@ type Composer = (request: MailRequest) => Promise<NewOutboxMail>;
 /** Composes mails as they will be stored, with the settings and the admin's wording read once for all of them. */
 async function composerFor(trx: Trx, deps: QueueMailDeps, now: number): Promise<Composer> {
   const settings = await deps.settings.all(trx);
-  // An admin's wording is read in the same transaction: what is queued is what the admin saw last.
-  // Each template's wordings in every language in one read: a batch's mails go out in several languages.
-  const overrides = new Map<string, ReturnType<typeof templateOverridesByLanguage>>();
-  const overrideFor = async (template: string, language: string) => {
-    if (!overrides.has(template)) overrides.set(template, templateOverridesByLanguage(trx, template));
-    return (await overrides.get(template)!).get(language);
-  };
+  // An admin's wordings are kept beside the settings (saving one counts up their revision) and read
+  // as the settings are: through the transaction when the revision is due a check, as of at most
+  // a second ago in another process. Each template's wordings in every language in one read.
+  const overrideFor = async (template: string, language: string) =>
+    (
+      await deps.settings.beside(
+        `template-overrides/${template}`,
+        (db) => templateOverridesByLanguage(db, template),
+        trx,
+      )
+    ).get(language);
   const context = {
     i18n: deps.i18n,
     site: siteOf(settings),
@@ -66,10 +70,12 @@ async function storeMail(trx: Trx, deps: QueueMailDeps, request: MailRequest, le
 /**
  * A customer's mail about their ticket answers the ticket's latest mail, so their mail client
  * shows one conversation (In-Reply-To, References: see threading.ts). A caller that threads
- * the mail itself keeps its own headers.
+ * the mail itself keeps its own headers; so does the acknowledgement, queued as the ticket is
+ * created, whose caller knows the whole thread (the customer's own mail, or nothing).
  */
 async function threaded(trx: Trx, request: MailRequest): Promise<MailRequest> {
-  if (!request.ticketId || request.inReplyTo || !ticketMailTemplates.includes(request.template)) return request;
+  if (!request.ticketId || request.inReplyTo || request.template === 'ticket_received') return request;
+  if (!ticketMailTemplates.includes(request.template)) return request;
   return { ...request, ...threadHeaders(await ticketThread(trx, request.ticketId)) };
 }
 

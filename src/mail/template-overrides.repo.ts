@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import { bumpSettingsRevision } from '../settings/settings.repo';
 
 export type TemplateOverride = { template: string; language: string; subject: string; body: string; updatedAt: number };
 
@@ -64,8 +65,16 @@ export async function saveTemplateOverride(
     })
     .onConflict(['template', 'language'])
     .merge(['subject', 'body', 'updated_by_staff_id', 'updated_at']);
+  await bumpSettingsRevision(db, now); // the wordings are kept beside the settings (mail.service.ts)
 }
 
-export async function deleteTemplateOverride(db: Knex, template: string, language: string): Promise<number> {
-  return db('mail_template_overrides').where({ template, language }).del();
+export async function deleteTemplateOverride(
+  db: Knex,
+  template: string,
+  language: string,
+  now: number,
+): Promise<number> {
+  const deleted = await db('mail_template_overrides').where({ template, language }).del();
+  await bumpSettingsRevision(db, now);
+  return deleted;
 }

@@ -133,6 +133,7 @@ export async function saveTemplate(
       now,
     );
   });
+  deps.settings.invalidate(); // the wordings are kept beside the settings
 }
 
 /** Removes the admin's wording: the built-in template is used again. */
@@ -146,7 +147,7 @@ export async function resetTemplate(
     const now = deps.clock.now();
     const before = await findTemplateOverride(trx, template, language);
     if (!before) return;
-    await deleteTemplateOverride(trx, template, language);
+    await deleteTemplateOverride(trx, template, language, now);
     const changes = {
       subject: { before: before.subject, after: null },
       body: { before: clip(before.body), after: null },
@@ -163,6 +164,7 @@ export async function resetTemplate(
       now,
     );
   });
+  deps.settings.invalidate();
 }
 
 /** Not a real token: the preview shows where the single-use link goes. */

@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import { insertReturningId } from '../db/insert';
+import { bumpSettingsRevision } from '../settings/settings.repo';
 import { listeningReset } from './mailbox-listening.repo';
 import type { AfterImport, MailboxInput, MailProtocol, MailSecurity } from './mailboxes.schema';
 
@@ -95,13 +96,15 @@ export async function insertMailbox(
   passwordEncrypted: string | null,
   now: number,
 ): Promise<number> {
-  return insertReturningId(db, 'mailboxes', {
+  const id = await insertReturningId(db, 'mailboxes', {
     ...columns(values),
     password_encrypted: passwordEncrypted,
     next_fetch_at: 0,
     created_at: now,
     updated_at: now,
   });
+  await bumpSettingsRevision(db, now); // their addresses are kept beside the settings (ownMailboxAddresses)
+  return id;
 }
 
 /**
@@ -131,11 +134,13 @@ export async function updateMailbox(
       updated_at: now,
     });
   if (resetPosition) await db('mailbox_pop3_seen').where({ mailbox_id: id }).del();
+  await bumpSettingsRevision(db, now);
 }
 
-export async function deleteMailbox(db: Knex, id: number): Promise<void> {
+export async function deleteMailbox(db: Knex, id: number, now: number): Promise<void> {
   await db('mailbox_pop3_seen').where({ mailbox_id: id }).del();
   await db('mailboxes').where({ id }).del();
+  await bumpSettingsRevision(db, now);
 }
 
 /** Every mailbox's address (or user name, when that is an address): mail from them is our own. */

@@ -165,7 +165,7 @@ export async function saveMailbox(
 export async function removeMailbox(db: Db, actor: AdminActor, id: number, now: number): Promise<void> {
   const box = await mailboxForAdmin(db, id);
   await withTransaction(db, async (trx) => {
-    await deleteMailbox(trx, box.id);
+    await deleteMailbox(trx, box.id, now);
     await recordAudit(
       trx,
       {

@@ -4,6 +4,7 @@ import type { Trx } from '../db/db';
 import { listMessageAttachments } from '../attachments/attachments.repo';
 import { filesForMail } from '../mail/mail-attachments';
 import { queueMail } from '../mail/mail.service';
+import { threadHeaders } from '../mail/threading';
 import type { SettingsService } from '../settings/settings.service';
 import type { TicketEvent, TicketSubscriber } from '../tickets/ticket-events';
 import { signTicketLink } from '../tickets/ticket-link';
@@ -58,6 +59,8 @@ async function notifyCustomer(deps: NotificationDeps, trx: Trx, event: TicketEve
       template: 'ticket_received',
       messageId: event.messageId,
       vars: { ticket: ref },
+      // The first mail of a new ticket: its thread is the customer's own mail, if it came by mail.
+      ...threadHeaders({ root: event.emailMessageId ?? null, recent: [] }),
     });
   } else if (event.type === 'ticket.staff_replied') {
     // Followers get mails of their own (src/followers/followers.mail.ts), never a copy of this one.

@@ -24,7 +24,11 @@ export async function readSettingsRevision(db: Knex): Promise<number> {
   return row ? Number(row.revision) : 0;
 }
 
-/** Counts a change, so every other process reloads its cached settings on its next check. */
+/**
+ * Counts a change, so every other process reloads its cached settings, and the read-mostly data
+ * kept beside them (SettingsService.beside), on its next check. Every writer of that data calls
+ * it in its transaction: settings, bans, mailboxes, mail template wordings.
+ */
 export async function bumpSettingsRevision(db: Knex, now: number): Promise<void> {
   const updated = await db('settings_revision')
     .where({ id: 1 })

@@ -42,6 +42,7 @@ export class SettingsService {
   private cached: { settings: Settings; revision: number } | null = null;
   private checkedAt = 0;
   private loading: Promise<Settings> | null = null;
+  private readonly besides = new Map<string, { revision: number; value: unknown }>();
 
   constructor(
     private readonly db: Db,
@@ -56,7 +57,7 @@ export class SettingsService {
    * transaction is not cached, since that transaction may still roll back.
    */
   async all(conn?: Db): Promise<Settings> {
-    if (this.cached && this.now() - this.checkedAt < this.checkEveryMs) return this.cached.settings;
+    if (this.cached && this.checkedLately()) return this.cached.settings;
     if (conn) {
       const revision = await readSettingsRevision(conn);
       if (this.cached?.revision === revision) return this.cached.settings;
@@ -64,6 +65,29 @@ export class SettingsService {
     }
     this.loading ??= this.refresh().finally(() => (this.loading = null));
     return this.loading;
+  }
+
+  /**
+   * Read-mostly data kept beside the settings under their revision (bans, the mailboxes'
+   * addresses, template wordings): its writers count up the same revision in their transaction,
+   * so it is reloaded exactly when the settings would be, at most `checkEveryMs` late in another
+   * process. `load` reads through `conn` when given (see `all`); data read there is kept only
+   * when the revision seen through `conn` is the cached one (a transaction that counted its own
+   * change may still roll back).
+   */
+  async beside<T>(name: string, load: (db: Db) => Promise<T>, conn?: Db): Promise<T> {
+    let revision: number;
+    if (this.cached && this.checkedLately()) revision = this.cached.revision;
+    else if (conn) revision = await readSettingsRevision(conn);
+    else {
+      await this.all();
+      revision = this.cached!.revision;
+    }
+    const kept = this.besides.get(name);
+    if (kept?.revision === revision) return kept.value as T;
+    const value = await load(conn ?? this.db);
+    if (revision === this.cached?.revision) this.besides.set(name, { revision, value });
+    return value;
   }
 
   async get<K extends SettingKey>(key: K): Promise<Settings[K]> {
@@ -114,6 +138,10 @@ export class SettingsService {
   /** Forgets the cache at once (after a change this process made without `save`). */
   invalidate(): void {
     this.cached = null;
+  }
+
+  private checkedLately(): boolean {
+    return this.now() - this.checkedAt < this.checkEveryMs;
   }
 
   private async refresh(): Promise<Settings> {

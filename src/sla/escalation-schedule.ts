@@ -15,7 +15,7 @@ import {
 import { findPolicy } from './policies.repo';
 import { resyncDeferred } from './resync-deferral';
 import { sharedRead } from './batch-reads';
-import { calendarOf } from './sla-clocks';
+import { calendarOf, createdWithoutClocks } from './sla-clocks';
 
 type ClockContext = { levels: EscalationLevel[]; cal: BusinessCalendar | null };
 
@@ -88,5 +88,6 @@ const relevant = new Set<TicketEvent['type']>([
 
 /** Subscribed after the SLA clocks, so it reads the clocks as the change left them. */
 export const slaEscalationSchedule: TicketSubscriber = async (trx: Trx, event) => {
-  if (relevant.has(event.type) && !resyncDeferred(trx, event)) await planTicketEscalations(trx, event.ticket.id);
+  if (!relevant.has(event.type) || resyncDeferred(trx, event) || createdWithoutClocks(trx, event.ticket.id)) return;
+  await planTicketEscalations(trx, event.ticket.id);
 };

@@ -19,7 +19,7 @@ import {
   type ClockRow,
 } from './clocks.repo';
 import { findPolicy, listPolicies } from './policies.repo';
-import { matchPolicy, targetKinds, type TargetKind } from './policy-match';
+import { matchPolicy, targetKinds, type Policy, type TargetKind } from './policy-match';
 
 const MINUTE = 60_000;
 /** Without any calendar the clocks run round the clock. */
@@ -125,8 +125,13 @@ export async function clocksForDisplay(
  * the change; a clock met on the way is recorded as an event of the ticket, and so is a breach
  * the job had not recorded yet (once: the mark is conditional, like the job's).
  */
-export async function syncTicketClocks(trx: Knex, ticketId: number, now: number): Promise<void> {
-  await syncTicketsClocks(trx, [ticketId], now);
+export async function syncTicketClocks(
+  trx: Knex,
+  ticketId: number,
+  now: number,
+  policies?: readonly Policy[],
+): Promise<void> {
+  await syncTicketsClocks(trx, [ticketId], now, policies);
 }
 
 /**
@@ -134,9 +139,14 @@ export async function syncTicketClocks(trx: Knex, ticketId: number, now: number)
  * the tickets' clocks, facts and field values by set reads, each calendar once; the writes stay
  * per clock, and each ticket's events are written in the order the single sync writes them.
  */
-export async function syncTicketsClocks(trx: Knex, ticketIds: readonly number[], now: number): Promise<void> {
+export async function syncTicketsClocks(
+  trx: Knex,
+  ticketIds: readonly number[],
+  now: number,
+  given?: readonly Policy[],
+): Promise<void> {
   // A desk without policies, on tickets without clocks, does two small reads and no more.
-  const policies = await sharedRead(trx, 'policies', () => listPolicies(trx));
+  const policies = given ?? (await sharedRead(trx, 'policies', () => listPolicies(trx)));
   const existing = await lockedClocksOfTickets(trx, ticketIds);
   const ids = policies.length > 0 ? [...existing.keys()] : [...existing].flatMap(([id, c]) => (c.length ? [id] : []));
   if (ids.length === 0) return;
@@ -206,9 +216,25 @@ const relevant = new Set<TicketEvent['type']>([
   'ticket.merged',
 ]);
 
+/** Tickets created in a transaction while no policy existed: they have no clock, so nothing to plan either. */
+const createdClockless = new WeakMap<object, Set<number>>();
+
+/** True for a ticket created in this transaction without clocks (read by the escalation schedule, subscribed after). */
+export function createdWithoutClocks(trx: object, ticketId: number): boolean {
+  return createdClockless.get(trx)?.has(ticketId) ?? false;
+}
+
 /** The clocks follow every change that can start, stop, pause or retarget them. */
 export const slaClocks: TicketSubscriber = async (trx: Trx, event, now) => {
   if (!relevant.has(event.type) || resyncDeferred(trx, event)) return;
+  if (event.type === 'ticket.created') {
+    // A new ticket has no clock yet, and with no policy none starts: its clocks are not read.
+    const policies = await sharedRead(trx, 'policies', () => listPolicies(trx));
+    if (policies.length > 0) return syncTicketClocks(trx, event.ticket.id, now, policies);
+    const clockless = createdClockless.get(trx) ?? new Set<number>();
+    createdClockless.set(trx, clockless.add(event.ticket.id));
+    return;
+  }
   // A merge is told on the surviving ticket; the merged one (closed now) stops its clocks too.
   if (event.type === 'ticket.merged') {
     const source = await findTicketByTrackingId(trx, event.from);

@@ -4,7 +4,15 @@ import type { TicketView } from './tickets.repo';
 
 /** What happened to a ticket. Each is stored as an event row (history and audit in one). */
 export type TicketEvent =
-  | { type: 'ticket.created'; ticket: TicketView; messageId: number; actor: Actor; notifyCustomer?: boolean }
+  | {
+      type: 'ticket.created';
+      ticket: TicketView;
+      messageId: number;
+      actor: Actor;
+      notifyCustomer?: boolean;
+      /** The customer's own Message-ID when the ticket came by mail: the one mail of the new thread. */
+      emailMessageId?: string | null;
+    }
   | { type: 'ticket.customer_replied'; ticket: TicketView; messageId: number; actor: Actor }
   | {
       type: 'ticket.staff_replied';

@@ -139,7 +139,14 @@ export async function createTicket(deps: TicketDeps, input: NewTicket): Promise<
             : { type: 'customer', id: customerId };
           await deps.events.publish(
             trx,
-            { type: 'ticket.created', ticket: view, messageId, actor, notifyCustomer: input.notifyCustomer ?? true },
+            {
+              type: 'ticket.created',
+              ticket: view,
+              messageId,
+              actor,
+              notifyCustomer: input.notifyCustomer ?? true,
+              emailMessageId: input.emailMessageId ?? null,
+            },
             now,
           );
           return { view, messageId };

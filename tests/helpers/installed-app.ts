@@ -105,6 +105,30 @@ export async function installedApp(given?: TestDatabase): Promise<InstalledApp> 
   };
 }
 
+/** The SQL statements run on the app's database while `work` runs. */
+export async function queriesDuring(t: InstalledApp, work: () => Promise<unknown>): Promise<string[]> {
+  const seen: string[] = [];
+  const listener = (q: { sql: string }) => seen.push(q.sql);
+  t.db.on('query', listener);
+  try {
+    await work();
+  } finally {
+    t.db.off('query', listener);
+  }
+  return seen;
+}
+
+/** Another instance of the same help desk on its database, as a second process behind a load balancer. */
+export function secondInstance(t: InstalledApp): Services {
+  return createServices({
+    config: t.config,
+    db: t.db,
+    logger: t.services.logger,
+    i18n: t.services.i18n,
+    clock: t.clock,
+  });
+}
+
 /**
  * The same help desk behind a proxy that names the client (X-Forwarded-For), so one test can speak
  * from several client addresses.

@@ -4,6 +4,7 @@ import { fetchPolicy } from '../../src/jobs/mail-fetch';
 import { insertMailbox, type MailboxValues } from '../../src/mailboxes/mailboxes.repo';
 import { encryptTotpSecret } from '../../src/staff/totp';
 import { startDovecot, type DovecotServer } from './dovecot';
+import { changedBesideSettings } from './kept-beside-settings';
 import { useInstalledApp, type InstalledApp } from './installed-app';
 
 /** A mail as a customer's client would send it. */
@@ -38,24 +39,43 @@ export async function addDovecotMailbox(
 ): Promise<number> {
   const { password, ...rest } = values;
   const protocol = rest.protocol ?? 'imap';
-  const row: MailboxValues = {
+  const row = mailboxValues({
     name: `Test ${protocol}`,
     protocol,
     host: dc.host,
     port: protocol === 'imap' ? dc.imapPort : dc.pop3Port,
     security: 'none',
     username: dc.user,
-    address: null,
-    folder: 'INBOX',
     afterImport: protocol === 'imap' ? 'mark_seen' : 'keep',
-    moveTo: null,
-    categoryId: null,
-    priorityId: null,
-    active: true,
     ...rest,
-  };
-  return insertMailbox(t.db, row, encryptTotpSecret(t.config.secrets.signing, password ?? dc.password), t.clock.now());
+  });
+  const id = await insertMailbox(
+    t.db,
+    row,
+    encryptTotpSecret(t.config.secrets.signing, password ?? dc.password),
+    t.clock.now(),
+  );
+  t.services.settings.invalidate(); // as the mailbox pages do after saving
+  return id;
 }
+
+/** A mailbox's form values, with what a test cares about changed. */
+export const mailboxValues = (over: Partial<MailboxValues> = {}): MailboxValues => ({
+  name: 'Box',
+  protocol: 'imap',
+  host: 'imap.example.test',
+  port: 993,
+  security: 'tls',
+  username: 'support@example.test',
+  address: null,
+  folder: 'INBOX',
+  afterImport: 'mark_seen',
+  moveTo: null,
+  categoryId: null,
+  priorityId: null,
+  active: true,
+  ...over,
+});
 
 /** An IMAP session on the test Dovecot, for what a person's mail client would do. */
 export async function withImap<T>(dc: DovecotServer, fn: (client: ImapFlow) => Promise<T>): Promise<T> {
@@ -99,6 +119,7 @@ export function useDovecotMailboxes(
   beforeEach(async () => {
     await t.db('mailbox_pop3_seen').del();
     await t.db('mailboxes').del();
+    await changedBesideSettings(t);
     await withImap(dc!, async (c) => {
       if ((c.mailbox as { exists: number }).exists > 0) await c.messageDelete('1:*');
     });

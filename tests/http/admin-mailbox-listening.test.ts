@@ -7,6 +7,7 @@ import {
   useInstalledApp,
   type InstalledApp,
 } from '../helpers/installed-app';
+import { mailboxValues } from '../helpers/mailbox-fixtures';
 
 /**
  * /admin/mailboxes says how each mailbox is read (listening with IDLE, or polled) from the
@@ -24,24 +25,8 @@ beforeEach(async () => {
   await t.db('mailboxes').del();
 });
 
-const values = (over: Partial<MailboxValues> = {}): MailboxValues => ({
-  name: 'Box',
-  protocol: 'imap',
-  host: 'imap.example.test',
-  port: 993,
-  security: 'tls',
-  username: 'support@example.test',
-  address: null,
-  folder: 'INBOX',
-  afterImport: 'mark_seen',
-  moveTo: null,
-  categoryId: null,
-  priorityId: null,
-  active: true,
-  ...over,
-});
 const add = async (over: Partial<MailboxValues>, columns: Record<string, unknown> = {}) => {
-  const id = await insertMailbox(t.db, values(over), null, t.clock.now());
+  const id = await insertMailbox(t.db, mailboxValues(over), null, t.clock.now());
   if (Object.keys(columns).length) await t.db('mailboxes').where({ id }).update(columns);
   return id;
 };

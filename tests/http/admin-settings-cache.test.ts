@@ -1,7 +1,15 @@
 import request from 'supertest';
 import { createApp } from '../../src/web/app';
-import { createServices, type Services } from '../../src/web/app-services';
-import { adminCredentials, csrfFrom, signIn, useInstalledApp, type InstalledApp } from '../helpers/installed-app';
+import type { Services } from '../../src/web/app-services';
+import {
+  adminCredentials,
+  csrfFrom,
+  queriesDuring,
+  secondInstance,
+  signIn,
+  useInstalledApp,
+  type InstalledApp,
+} from '../helpers/installed-app';
 
 /** Two instances of the help desk on one database, as behind a load balancer. */
 let t: InstalledApp;
@@ -9,13 +17,7 @@ let second: Services;
 let secondApp: ReturnType<typeof createApp>;
 useInstalledApp((app) => {
   t = app;
-  second = createServices({
-    config: t.config,
-    db: t.db,
-    logger: t.services.logger,
-    i18n: t.services.i18n,
-    clock: t.clock,
-  });
+  second = secondInstance(t);
   secondApp = createApp(second, { services: second });
 });
 
@@ -38,19 +40,6 @@ async function rename(name: string) {
   expect(res.status).toBe(303);
 }
 
-/** The SQL statements an instance runs while `work` runs. */
-async function queriesDuring(work: () => Promise<unknown>): Promise<string[]> {
-  const seen: string[] = [];
-  const listener = (q: { sql: string }) => seen.push(q.sql);
-  t.db.on('query', listener);
-  try {
-    await work();
-  } finally {
-    t.db.off('query', listener);
-  }
-  return seen;
-}
-
 test('a change saved on one instance reaches the other within a couple of seconds, and the saving one at once', async () => {
   expect(await brandOn(t.app)).toBe('Acme Support');
   expect(await brandOn(secondApp)).toBe('Acme Support');
@@ -64,27 +53,27 @@ test('a change saved on one instance reaches the other within a couple of second
 test('while nothing changes, an instance checks one revision row at most once a second and reloads nothing', async () => {
   await second.settings.all();
   t.clock.advance(1100);
-  const checked = await queriesDuring(async () => {
+  const checked = await queriesDuring(t, async () => {
     await second.settings.all();
     await second.settings.all();
     await second.settings.get('helpdesk.name');
   });
   expect(checked).toHaveLength(1);
   expect(checked[0]).toMatch(/settings_revision/);
-  const none = await queriesDuring(() => second.settings.all());
+  const none = await queriesDuring(t, () => second.settings.all());
   expect(none).toEqual([]); // within the second: no query at all
 });
 
 test('many requests at once after the interval share one check', async () => {
   t.clock.advance(1100);
-  const checked = await queriesDuring(() => Promise.all(Array.from({ length: 10 }, () => second.settings.all())));
+  const checked = await queriesDuring(t, () => Promise.all(Array.from({ length: 10 }, () => second.settings.all())));
   expect(checked).toHaveLength(1);
 });
 
 test('a reload happens on the other instance only when the revision moved', async () => {
   await rename('Acme Desk');
   t.clock.advance(1100);
-  const reloaded = await queriesDuring(() => second.settings.all());
+  const reloaded = await queriesDuring(t, () => second.settings.all());
   expect(reloaded.some((sql) => /from [`"]?settings[`"]?(\s|$)/i.test(sql))).toBe(true);
   expect((await second.settings.all())['helpdesk.name']).toBe('Acme Desk');
 });

@@ -8,6 +8,7 @@ import {
   useInstalledApp,
   type InstalledApp,
 } from '../helpers/installed-app';
+import { changedBesideSettings } from '../helpers/kept-beside-settings';
 import { startSmtpSink, type SmtpSink } from '../helpers/smtp-sink';
 
 /** The invitation, the password reset and the test e-mail: editable like the ticket notifications. */
@@ -116,6 +117,7 @@ test('an invitation or reset without its link is refused with a clear error, and
     updated_by_staff_id: null,
     updated_at: t.clock.now(),
   });
+  await changedBesideSettings(t);
   await invite('Nina New', 'nina@example.com');
   const row = await t
     .db('mail_outbox')
@@ -124,6 +126,7 @@ test('an invitation or reset without its link is refused with a clear error, and
   expect(row.subject).toBe('You are invited to Acme Support');
   expect(row.body_text).toMatch(/http:\/\/help\.example\.test\/admin\/invite\/[A-Za-z0-9_-]{43}/);
   await t.db('mail_template_overrides').del();
+  await changedBesideSettings(t);
 });
 
 async function invite(name: string, email: string) {
@@ -191,6 +194,7 @@ test("a saved password reset is sent with the working link, in the staff member'
   expect(mail.parsed.html).toContain(`<a href="http://help.example.test${link![1]}"`);
   await request.agent(t.app).get(link![1]!).expect(200);
   await t.db('mail_template_overrides').del();
+  await changedBesideSettings(t);
 });
 
 test('a saved test e-mail text is what the "send test e-mail" button sends', async () => {

@@ -9,6 +9,7 @@ import {
   type InstalledApp,
 } from '../helpers/installed-app';
 import { openTicket } from '../helpers/portal';
+import { changedBesideSettings } from '../helpers/kept-beside-settings';
 import { startSmtpSink, type SmtpSink } from '../helpers/smtp-sink';
 
 let t: InstalledApp;
@@ -170,6 +171,7 @@ test('the preview shows the sample ticket with the saved or the posted text, san
 
 test('bad input is refused beside its field and nothing is saved', async () => {
   await t.db('mail_template_overrides').del();
+  await changedBesideSettings(t);
   const res = await post(editor, { subject: '', body: 'Hi {{customr_name}}' });
   expect(res.status).toBe(400);
   expect(res.text).toContain('There is a problem');

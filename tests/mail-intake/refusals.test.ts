@@ -68,6 +68,7 @@ test('mail from our own addresses and from mail systems is refused', async () =>
 
 test('a banned address or domain is refused', async () => {
   await insertBan(t.db, { kind: 'domain', value: 'spam.example' }, t.clock.now());
+  t.services.settings.invalidate(); // as the ban pages do after saving
   await expectRefused(simpleMail({ from: 'someone@mail.spam.example' }), 'banned');
 });
 

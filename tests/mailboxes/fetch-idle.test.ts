@@ -10,7 +10,7 @@ import { deleteMailbox, findMailbox, updateMailbox, type MailboxValues } from '.
 import { createServices, type Services } from '../../src/web/app-services';
 import { describeWithDovecot, type DovecotServer } from '../helpers/dovecot';
 import type { InstalledApp } from '../helpers/installed-app';
-import { addDovecotMailbox, customerMail, useDovecotMailboxes } from '../helpers/mailbox-fixtures';
+import { addDovecotMailbox, customerMail, mailboxValues, useDovecotMailboxes } from '../helpers/mailbox-fixtures';
 import { startDbProxy } from '../helpers/db-proxy';
 import { testPool } from '../helpers/test-db';
 import { waitFor } from '../helpers/wait-for';
@@ -75,22 +75,8 @@ describeWithDovecot('listening to IMAP mailboxes (IDLE)', () => {
     const id = await addDovecotMailbox(t, dc);
     const listener = listen();
     await waitFor(() => listening(id), 'the IDLE connection is up', 20_000);
-    const values = (over: Partial<MailboxValues>): MailboxValues => ({
-      name: 'Edited',
-      protocol: 'imap',
-      host: dc.host,
-      port: dc.imapPort,
-      security: 'none',
-      username: dc.user,
-      address: null,
-      folder: 'INBOX',
-      afterImport: 'mark_seen',
-      moveTo: null,
-      categoryId: null,
-      priorityId: null,
-      active: true,
-      ...over,
-    });
+    const values = (over: Partial<MailboxValues>): MailboxValues =>
+      mailboxValues({ name: 'Edited', host: dc.host, port: dc.imapPort, security: 'none', username: dc.user, ...over });
 
     const firstSince = (await row(id)).listening_since;
     t.clock.advance(1000);
@@ -116,7 +102,7 @@ describeWithDovecot('listening to IMAP mailboxes (IDLE)', () => {
       20_000,
     );
 
-    await deleteMailbox(t.db, id);
+    await deleteMailbox(t.db, id, t.clock.now());
     await waitFor(() => listener.held().length === 0, 'the deleted mailbox dropped', 20_000);
   });
 

@@ -53,11 +53,13 @@ export function banRoutes(services: Services): Router {
         400,
       );
     }
+    services.settings.invalidate(); // bans are kept beside the settings
     res.redirect(303, '/admin/bans?done=added');
   });
 
   router.post('/bans/:id/delete', async (req, res) => {
     await removeBan(services.db, actorOf(req), idParam(req.params.id), services.clock.now());
+    services.settings.invalidate();
     res.redirect(303, '/admin/bans?done=removed');
   });
   return router;

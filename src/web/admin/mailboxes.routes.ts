@@ -112,12 +112,14 @@ export function mailboxRoutes(services: Services): Router {
       if (!(err instanceof ValidationError)) throw err;
       return renderForm(req, res, editing, values, err.details ?? {}, 400);
     }
+    services.settings.invalidate(); // the mailboxes' addresses are kept beside the settings
     res.redirect(303, '/admin/mailboxes?done=saved');
   };
   router.post('/mailboxes', (req, res) => submit(req, res, null));
   router.post('/mailboxes/:id', (req, res) => submit(req, res, idParam(req.params.id)));
   router.post('/mailboxes/:id/delete', async (req, res) => {
     await removeMailbox(services.db, adminActorOf(req), idParam(req.params.id), services.clock.now());
+    services.settings.invalidate();
     res.redirect(303, '/admin/mailboxes?done=deleted');
   });
   return router;
