@@ -50,7 +50,8 @@ async function claimAll(trx: Knex.Transaction, claims: readonly EscalationClaim[
  * run read (a clock another process took is passed over), and every level is recorded in
  * sla_escalations_done before any action runs. The clocks, their tickets, the levels done, the
  * policies, calendars and staff are read in a few set queries; warning mails and history lines
- * are stored by multi-row inserts; the tickets the actions changed are re-synced (clocks, schedule)
+ * are stored by multi-row inserts, priority raises by one UPDATE per new priority (escalation-context.ts);
+ * the tickets the actions changed are re-synced (clocks, schedule)
  * together at the end by set reads, each before its own next change. Anything that throws rolls the whole batch back: the caller
  * then goes clock by clock, so one bad ticket does not hold up the others. A second clock of a
  * ticket already in the batch is returned in `left`, for the caller to step after the batch.
@@ -65,9 +66,10 @@ export async function escalateDueClocks(
     shareReads(trx);
     const resync = async (ticketId?: number) => {
       const ids = takeDeferred(trx, ticketId);
-      if (ids.length === 0) return;
+      if (ids.length === 0) return false;
       await syncTicketsClocks(trx, ids, now);
       await planTicketsEscalations(trx, ids);
+      return true;
     };
     const left: Due[] = [];
     const tickets = new Set<number>();

@@ -269,10 +269,10 @@ async function clockStateOf(ticketId: number) {
   };
 }
 
-/** How many times `run` read the policy list (each clock re-sync reads it once). */
-async function policyListReads(run: () => Promise<unknown>): Promise<number> {
+/** How many statements `run` sent that match `pattern`. */
+async function statementsLike(pattern: RegExp, run: () => Promise<unknown>): Promise<number> {
   let reads = 0;
-  const listen = (q: { sql: string }) => void (/from .sla_policies. order by/i.test(q.sql) && (reads += 1));
+  const listen = (q: { sql: string }) => void (pattern.test(q.sql) && (reads += 1));
   t.db.on('query', listen);
   try {
     await run();
@@ -281,6 +281,10 @@ async function policyListReads(run: () => Promise<unknown>): Promise<number> {
   }
   return reads;
 }
+/** How many times `run` read the policy list (each clock re-sync reads it once). */
+const policyListReads = (run: () => Promise<unknown>) => statementsLike(/from .sla_policies. order by/i, run);
+/** How many ticket UPDATEs that set a priority `run` sent. */
+const priorityUpdates = (run: () => Promise<unknown>) => statementsLike(/^update .tickets. set .priority_id./i, run);
 
 describe('raises that are the last change of their tickets', () => {
   beforeAll(async () => {
@@ -310,16 +314,21 @@ describe('raises that are the last change of their tickets', () => {
         .expect(303);
   });
 
-  test('the batch re-syncs them together at its end: one policy read, and clocks, schedule and history as one by one', async () => {
+  test('the batch raises them in one UPDATE and re-syncs them together at its end: one policy read, and clocks, schedule and history as one by one', async () => {
     const ids = await highTickets(6);
     const [batched, single] = [ids.slice(0, 3), ids.slice(3)];
     const now = t.clock.now();
     const due = await dueOf(batched);
+    let updates = 0;
     expect(
-      await policyListReads(async () =>
-        expect(await escalateDueClocks(t.services, due, now)).toEqual({ done: 6, left: [] }),
+      await policyListReads(
+        async () =>
+          (updates = await priorityUpdates(async () =>
+            expect(await escalateDueClocks(t.services, due, now)).toEqual({ done: 6, left: [] }),
+          )),
       ),
     ).toBe(1);
+    expect(updates).toBe(1);
     let singleReads = 0;
     for (const d of await dueOf(single))
       singleReads += await policyListReads(async () => expect(await escalateDueClock(t.services, d, now)).toBe(2));
