@@ -24,7 +24,7 @@ import { recordSlaBreaches } from '../src/jobs/sla-breaches';
 import { runSlaEscalations } from '../src/jobs/sla-escalations';
 import { resolveFromRoot } from '../src/paths';
 import { dueUnbreachedClocks } from '../src/sla/clocks.repo';
-import { dueEscalations } from '../src/sla/escalations.repo';
+import { dueEscalations } from '../src/sla/escalation-due.repo';
 import { listAndCountTickets } from '../src/tickets/ticket-list.repo';
 import type { TicketListFilter } from '../src/tickets/ticket-list-filter.repo';
 import { createServices } from '../src/web/app-services';

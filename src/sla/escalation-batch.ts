@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import { withTransaction } from '../db/transaction';
+import { keptUnderSavepoint, withTransaction } from '../db/transaction';
 import { applyEscalation, recordEscalationEvent, type EscalationDeps } from './escalation-actions';
 import { batchContext } from './escalation-context';
 import { pendingLevels, splitDue, type EscalationLevel } from './escalation-plan';
@@ -8,19 +8,15 @@ import { deferResyncs, takeDeferred } from './resync-deferral';
 import { shareReads } from './batch-reads';
 import { syncTicketsClocks } from './sla-clocks';
 import {
-  claimDueEscalation,
-  claimDueEscalations,
   cycleKey,
   doneLevelsOfClocks,
   escalationClocks,
   recordDoneMany,
-  type EscalationClaim,
   type EscalationClock,
 } from './escalations.repo';
+import { claimDueEscalation, claimDueEscalations, type EscalationClaim } from './escalation-due.repo';
 
 type Due = { clockId: number; nextAt: number };
-
-class ClaimedElsewhere extends Error {}
 
 /**
  * Claims the batch's clocks in two statements under a savepoint; when another run took any of
@@ -29,15 +25,7 @@ class ClaimedElsewhere extends Error {}
  */
 async function claimAll(trx: Knex.Transaction, claims: readonly EscalationClaim[]): Promise<Set<number>> {
   if (claims.length === 0) return new Set();
-  const all = await trx
-    .transaction(async (savepoint) => {
-      if ((await claimDueEscalations(savepoint, claims)) !== claims.length) throw new ClaimedElsewhere();
-      return true;
-    })
-    .catch((err: unknown) => {
-      if (err instanceof ClaimedElsewhere) return false;
-      throw err;
-    });
+  const all = await keptUnderSavepoint(trx, async (sp) => (await claimDueEscalations(sp, claims)) === claims.length);
   if (all) return new Set(claims.map((c) => c.clockId));
   const taken = new Set<number>();
   for (const c of claims) if (await claimDueEscalation(trx, c.clockId, c.seenNextAt, c.nextAt)) taken.add(c.clockId);

@@ -3,7 +3,7 @@ import { failedRowBackoffMs } from '../../src/jobs/job-lease';
 import { escalationBatchFrom, runSlaEscalations } from '../../src/jobs/sla-escalations';
 import { escalateDueClocks } from '../../src/sla/escalation-batch';
 import { escalateDueClock } from '../../src/sla/escalations.service';
-import { dueEscalations } from '../../src/sla/escalations.repo';
+import { dueEscalations } from '../../src/sla/escalation-due.repo';
 import { writeSettings } from '../../src/settings/settings.repo';
 import { adminCredentials, csrfFrom, signIn, useInstalledApp, type InstalledApp } from '../helpers/installed-app';
 import { openTicket } from '../helpers/portal';
@@ -35,8 +35,16 @@ let adminToken = '';
 let policyId = 0;
 const priorities: Record<string, number> = {};
 
+/** A new admin session: each group of tickets moves the test clock hours on, past the session's timeouts. */
+async function signInAdmin(): Promise<void> {
+  adminAgent = request.agent(t.app);
+  expect((await signIn(adminAgent, adminCredentials)).status).toBe(303);
+  adminToken = csrfFrom((await adminAgent.get('/admin/sla').expect(200)).text);
+}
+
 async function highTickets(n: number): Promise<number[]> {
   setClock(Math.ceil((t.clock.now() + 1) / MIN) * MIN + HOUR); // a new minute: every ticket of the group (5 s apart) is due in the same one
+  await signInAdmin();
   const ids: number[] = [];
   for (let i = 0; i < n; i++) {
     const tracking = await openTicket(t, request.agent(t.app), {
@@ -118,9 +126,7 @@ beforeAll(async () => {
   setClock(Date.UTC(2026, 11, 1, 6));
   // Every ticket comes from 127.0.0.1: allow a busy minute's worth an hour.
   await writeSettings(t.db, { 'spam.submissionsPerHour': 1000 }, t.clock.now());
-  adminAgent = request.agent(t.app);
-  expect((await signIn(adminAgent, adminCredentials)).status).toBe(303);
-  adminToken = csrfFrom((await adminAgent.get('/admin/sla').expect(200)).text);
+  await signInAdmin();
   const priority = async (key: string) =>
     Number((await t.db('priorities').where({ key }).first<{ id: number }>('id'))!.id);
   const [high, urgent] = [await priority('high'), await priority('urgent')];
@@ -193,6 +199,29 @@ test('two batches and the one-by-one step over the same due clocks at once: ever
     expect(trace.events.filter((e) => e.startsWith('sla.escalated'))).toHaveLength(4);
     expect(trace.mails.filter((m) => m.startsWith('staff_sla_warning'))).toHaveLength(2);
   }
+});
+
+test('two runs whose batches overlap: the second finds a clock taken, claims the others one by one, and every level acts once', async () => {
+  const ids = await highTickets(3);
+  // Both runs read the due clocks before either claims them, as two processes do.
+  const due = await dueOf(ids);
+  const now = t.clock.now();
+  const [a, b, c] = due;
+  expect(await escalateDueClocks(t.services, [a!, b!], now)).toEqual({ done: 8, left: [] });
+  // The second batch's two-statement claim changes two rows of three: undone, then a claim per clock.
+  let second: Awaited<ReturnType<typeof escalateDueClocks>> | undefined;
+  const singleClaims = await statementsLike(
+    /sla_escalation_due. where .clock_id. = (\?|\$1) and .next_at. = (\?|\$2)$/i,
+    async () => {
+      second = await escalateDueClocks(t.services, [b!, c!], now);
+    },
+  );
+  expect(second).toEqual({ done: 4, left: [] });
+  expect(singleClaims).toBe(2);
+  const expected = await traceOf(ids[0]!);
+  expect(expected).toMatchObject({ priority: 'urgent', done: 4 });
+  expect(expected.events.filter((e) => e.startsWith('sla.escalated'))).toHaveLength(4);
+  for (const id of ids) expect(await traceOf(id)).toEqual(expected);
 });
 
 test('the job batches a busy minute; a ticket whose action throws is passed by the batch and waits its backoff, the others escalate', async () => {
@@ -288,10 +317,7 @@ const priorityUpdates = (run: () => Promise<unknown>) => statementsLike(/^update
 
 describe('raises that are the last change of their tickets', () => {
   beforeAll(async () => {
-    // The test clock has moved hours since the first sign-in: the session timed out.
-    adminAgent = request.agent(t.app);
-    expect((await signIn(adminAgent, adminCredentials)).status).toBe(303);
-    adminToken = csrfFrom((await adminAgent.get('/admin/sla').expect(200)).text);
+    await signInAdmin();
     // The urgent target is shorter than the time gone at 80 %: the re-sync after the raise retargets the clock.
     await adminAgent
       .post(`/admin/sla/policies/${policyId}`)
