@@ -24,11 +24,12 @@ import { recordSlaBreaches } from '../src/jobs/sla-breaches';
 import { runSlaEscalations } from '../src/jobs/sla-escalations';
 import { resolveFromRoot } from '../src/paths';
 import { dueUnbreachedClocks } from '../src/sla/clocks.repo';
-import { dueEscalations } from '../src/sla/escalations.repo';
+import { dueEscalations } from '../src/sla/escalation-due.repo';
 import { listAndCountTickets } from '../src/tickets/ticket-list.repo';
 import type { TicketListFilter } from '../src/tickets/ticket-list-filter.repo';
 import { createServices } from '../src/web/app-services';
-import { plansOf } from '../tests/helpers/query-plans';
+import { cpuMs, pct, printPlans, round, timed, type Figure } from './sla-measure';
+import { watchStatements } from './sla-statements';
 import { sampleServerCpu } from './server-cpu';
 import { seedSlaClocks } from './sla-seeding';
 
@@ -48,65 +49,6 @@ const { values } = parseArgs({
     start: { type: 'string' },
   },
 });
-
-const cpuMs = () => {
-  const u = process.cpuUsage();
-  return (u.user + u.system) / 1000;
-};
-const pct = (sorted: number[], p: number) =>
-  sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
-const round = (n: number) => +n.toFixed(2);
-
-type Figure = {
-  name: string;
-  runs: number;
-  p50: number;
-  p95: number;
-  p99: number;
-  max: number;
-  cpuMsPer: number;
-  extra?: Record<string, unknown>;
-};
-
-async function timed(name: string, runs: number, warmup: number, op: (i: number) => Promise<unknown>): Promise<Figure> {
-  for (let i = 0; i < warmup; i++) await op(i);
-  const times: number[] = [];
-  const cpu = cpuMs();
-  for (let i = 0; i < runs; i++) {
-    const t0 = process.hrtime.bigint();
-    await op(i);
-    times.push(Number(process.hrtime.bigint() - t0) / 1e6);
-  }
-  const used = cpuMs() - cpu;
-  times.sort((a, b) => a - b);
-  return {
-    name,
-    runs,
-    p50: round(pct(times, 50)),
-    p95: round(pct(times, 95)),
-    p99: round(pct(times, 99)),
-    max: round(times.at(-1)!),
-    cpuMsPer: round(used / runs),
-  };
-}
-
-/** A plan that reads every ticket or clock, or sorts on disk/a temporary table, is a miss. */
-const missPattern =
-  /SCAN (t|tickets|sla_clocks|sla_escalation_due)\b(?! USING)|TEMP B-TREE FOR ORDER BY|\b(t|tickets|sla_clocks|sla_escalation_due) type=(ALL|index)|Using filesort|Using join buffer|Seq Scan on (tickets|sla_clocks|sla_escalation_due)/;
-
-async function printPlans(db: Knex, title: string, run: () => Promise<unknown>): Promise<string[]> {
-  const plans = await plansOf(db, run);
-  const out: string[] = [];
-  for (const p of plans) {
-    const miss = p.lines.some((l) => missPattern.test(l));
-    out.push(
-      `${miss ? 'MISS' : 'ok  '} ${p.sql.replace(/\s+/g, ' ').slice(0, 160)}`,
-      ...p.lines.map((l) => `       ${l}`),
-    );
-  }
-  console.log(`\n-- plans: ${title}\n${out.join('\n')}`);
-  return out;
-}
 
 async function main(): Promise<void> {
   const config = loadConfig();
@@ -189,21 +131,7 @@ async function main(): Promise<void> {
     report.caughtUpBeforeMeasuring = caughtUp;
     await printPlans(db, 'escalation schedule read (one minute)', () => dueEscalations(db, now + 60_000, 200));
     await printPlans(db, 'breach job read', () => dueUnbreachedClocks(db, now + 60_000, 200));
-    const statements = new Map<string, number>();
-    // Wall ms per statement text, start to response (on SQLite's synchronous driver, mostly the engine's CPU).
-    const statementMs = new Map<string, number>();
-    const started = new Map<string, bigint>();
-    const countStatement = (q: { sql: string; __knexQueryUid: string }) => {
-      statements.set(q.sql, (statements.get(q.sql) ?? 0) + 1);
-      started.set(q.__knexQueryUid, process.hrtime.bigint());
-    };
-    const timeStatement = (_r: unknown, q: { sql: string; __knexQueryUid: string }) => {
-      const t0 = started.get(q.__knexQueryUid);
-      if (t0 === undefined) return;
-      started.delete(q.__knexQueryUid);
-      statementMs.set(q.sql, (statementMs.get(q.sql) ?? 0) + Number(process.hrtime.bigint() - t0) / 1e6);
-    };
-    if (values.statements) db.on('query', countStatement).on('query-response', timeStatement);
+    const statements = values.statements ? watchStatements(db) : undefined;
     // The database server's CPU on this database's connections during each pass (MariaDB, PostgreSQL on this machine),
     // read through a connection to no database, so the sampling does not count itself.
     const serverKind =
@@ -261,26 +189,7 @@ async function main(): Promise<void> {
       if (due.length === 200) console.log(`minute ${m}: 200 or more clocks due (a backlog, not one minute's work)`);
     }
     await admin?.destroy();
-    if (values.statements) {
-      db.off('query', countStatement).off('query-response', timeStatement);
-      const top = [...statements].sort((a, b) => b[1] - a[1]).slice(0, 40);
-      console.log(
-        `\n-- statements of the passes (${[...statements.values()].reduce((a, b) => a + b, 0)} in all), most frequent first: count, ms in all`,
-      );
-      for (const [sql, n] of top)
-        console.log(
-          String(n).padStart(6),
-          (statementMs.get(sql) ?? 0).toFixed(1).padStart(8),
-          sql.replace(/\s+/g, ' ').slice(0, 160),
-        );
-      console.log('\n-- the slowest statements in all: ms, count');
-      for (const [sql, ms] of [...statementMs].sort((a, b) => b[1] - a[1]).slice(0, 15))
-        console.log(
-          ms.toFixed(1).padStart(8),
-          String(statements.get(sql)).padStart(6),
-          sql.replace(/\s+/g, ' ').slice(0, 160),
-        );
-    }
+    statements?.print();
     console.table(figures.map(({ extra, ...f }) => ({ ...f, ...extra })));
     console.table(passes);
     const sortedBy = (k: 'readMs' | 'escalationMs' | 'breachMs') => passes.map((p) => p[k]).sort((a, b) => a - b);

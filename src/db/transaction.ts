@@ -28,3 +28,26 @@ export async function retryOnConflict<T>(work: () => Promise<T>): Promise<T> {
 export async function withTransaction<T>(db: Knex, work: (trx: Knex.Transaction) => Promise<T>): Promise<T> {
   return retryOnConflict(() => db.transaction(work));
 }
+
+class Undone extends Error {}
+
+/**
+ * Runs `work` under a savepoint of the caller's transaction and keeps what it wrote only when it
+ * returns true: on false (or an error, which is passed on) the savepoint is rolled back and the
+ * transaction goes on as before it. E.g. a set-based claim that finds some rows taken by another
+ * process, whose caller then claims them one by one.
+ */
+export async function keptUnderSavepoint(
+  trx: Knex.Transaction,
+  work: (savepoint: Knex.Transaction) => Promise<boolean>,
+): Promise<boolean> {
+  return trx
+    .transaction(async (savepoint) => {
+      if (!(await work(savepoint))) throw new Undone();
+      return true;
+    })
+    .catch((err: unknown) => {
+      if (err instanceof Undone) return false;
+      throw err;
+    });
+}

@@ -52,7 +52,24 @@ function rememberingPlainTexts(texts: i18n, language: string): TFunction {
     }
     return template ? fillTemplate(template, options) : undefined;
   };
+  // A list of keys (the first that exists wins, e.g. a mail subject in its area's file or in mail's): which
+  // one, remembered per list. The lists are written in the code; bounded like the missing keys all the same.
+  const chosen = new Map<string, string | null>();
+  const firstExisting = (keys: string[]): string | null => {
+    const list = keys.join('\n');
+    let key = chosen.get(list);
+    if (key === undefined) {
+      key = keys.find((k) => texts.exists(k, { lng: language })) ?? null;
+      if (chosen.size >= missingLimit) chosen.clear();
+      chosen.set(list, key);
+    }
+    return key;
+  };
   const remembering: Translate = (key, ...rest) => {
+    if (Array.isArray(key) && key.every((k) => typeof k === 'string')) {
+      const first = firstExisting(key);
+      return first === null ? t(key, ...rest) : remembering(first, ...rest);
+    }
     if (typeof key !== 'string') return t(key, ...rest);
     if (rest.length > 0) {
       const options = rest.length === 1 && isPlainObject(rest[0]) ? rest[0] : null;
@@ -76,7 +93,7 @@ function rememberingPlainTexts(texts: i18n, language: string): TFunction {
   };
   remembering.lng = t.lng;
   const result = remembering as unknown as TFunction;
-  rememberedCounts.set(result, () => known.size + missing.size + templates.size);
+  rememberedCounts.set(result, () => known.size + missing.size + templates.size + chosen.size);
   return result;
 }
 

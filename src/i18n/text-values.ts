@@ -58,13 +58,15 @@ export function templateOf(raw: unknown): TextTemplate | null {
 const isValue = (v: unknown): v is string | number => typeof v === 'string' || typeof v === 'number';
 
 /**
- * The text with its values, or undefined when the options ask for more than substitution: every
- * option must be `defaultValue` (unused, the text exists) or one of the text's placeholders, and
- * every placeholder must be given a string or a number (i18next's String() of it).
+ * The text with its values, or undefined when the options ask for more than substitution: no
+ * option may be one of i18next's own but `defaultValue` (unused, the text exists) or a placeholder's
+ * name, and every placeholder must be given a string or a number (i18next's String() of it).
  */
 export function fillTemplate(template: TextTemplate, options: Record<string, unknown>): string | undefined {
+  // A value the text does not use is ignored by i18next too (a mail subject is given every value any
+  // wording of it may use); one of i18next's own options is not.
   for (const name of Object.keys(options)) {
-    if (name !== 'defaultValue' && !template.names.has(name)) return undefined;
+    if (name !== 'defaultValue' && !template.names.has(name) && optionNames.has(name)) return undefined;
   }
   let text = template.parts[0]!;
   for (let i = 1; i < template.parts.length; i += 2) {

@@ -1,7 +1,7 @@
 import type { Logger } from '../logger';
 import type { EscalationDeps } from '../sla/escalation-actions';
 import { escalateDueClock } from '../sla/escalations.service';
-import { claimDueEscalation, dueEscalations } from '../sla/escalations.repo';
+import { claimDueEscalation, dueEscalations } from '../sla/escalation-due.repo';
 import { runLeasedBatch } from './job-lease';
 import { escalateDueClocks } from '../sla/escalation-batch';
 

@@ -77,20 +77,7 @@ export async function applyEscalation(
     case 'raise_priority': {
       const higher = await higherPriority(trx, ticket.priorityKey);
       if (!higher) return { done: false, why: 'highest' };
-      await ctx.changing(ticket.id);
-      await updateTicket(trx, ticket.id, { priority_id: higher.id, updated_at: now });
-      await deps.events.publish(
-        trx,
-        {
-          type: 'ticket.priority_changed',
-          // The ticket as the update left it, without reading it again (the priority and the time are all it changed).
-          ticket: { ...ticket, priorityKey: higher.key, priorityName: higher.name, updatedAt: now },
-          from: ticket.priorityKey,
-          to: higher.key,
-          actor: system,
-        },
-        now,
-      );
+      await ctx.raise(ticket, higher);
       return { done: true, detail: higher.key };
     }
     case 'reassign': {

@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import { withTransaction } from '../db/transaction';
+import { keptUnderSavepoint, withTransaction } from '../db/transaction';
 import { applyEscalation, recordEscalationEvent, type EscalationDeps } from './escalation-actions';
 import { batchContext } from './escalation-context';
 import { pendingLevels, splitDue, type EscalationLevel } from './escalation-plan';
@@ -8,19 +8,15 @@ import { deferResyncs, takeDeferred } from './resync-deferral';
 import { shareReads } from './batch-reads';
 import { syncTicketsClocks } from './sla-clocks';
 import {
-  claimDueEscalation,
-  claimDueEscalations,
   cycleKey,
   doneLevelsOfClocks,
   escalationClocks,
   recordDoneMany,
-  type EscalationClaim,
   type EscalationClock,
 } from './escalations.repo';
+import { claimDueEscalation, claimDueEscalations, type EscalationClaim } from './escalation-due.repo';
 
 type Due = { clockId: number; nextAt: number };
-
-class ClaimedElsewhere extends Error {}
 
 /**
  * Claims the batch's clocks in two statements under a savepoint; when another run took any of
@@ -29,15 +25,7 @@ class ClaimedElsewhere extends Error {}
  */
 async function claimAll(trx: Knex.Transaction, claims: readonly EscalationClaim[]): Promise<Set<number>> {
   if (claims.length === 0) return new Set();
-  const all = await trx
-    .transaction(async (savepoint) => {
-      if ((await claimDueEscalations(savepoint, claims)) !== claims.length) throw new ClaimedElsewhere();
-      return true;
-    })
-    .catch((err: unknown) => {
-      if (err instanceof ClaimedElsewhere) return false;
-      throw err;
-    });
+  const all = await keptUnderSavepoint(trx, async (sp) => (await claimDueEscalations(sp, claims)) === claims.length);
   if (all) return new Set(claims.map((c) => c.clockId));
   const taken = new Set<number>();
   for (const c of claims) if (await claimDueEscalation(trx, c.clockId, c.seenNextAt, c.nextAt)) taken.add(c.clockId);
@@ -50,7 +38,8 @@ async function claimAll(trx: Knex.Transaction, claims: readonly EscalationClaim[
  * run read (a clock another process took is passed over), and every level is recorded in
  * sla_escalations_done before any action runs. The clocks, their tickets, the levels done, the
  * policies, calendars and staff are read in a few set queries; warning mails and history lines
- * are stored by multi-row inserts; the tickets the actions changed are re-synced (clocks, schedule)
+ * are stored by multi-row inserts, priority raises by one UPDATE per new priority (escalation-context.ts);
+ * the tickets the actions changed are re-synced (clocks, schedule)
  * together at the end by set reads, each before its own next change. Anything that throws rolls the whole batch back: the caller
  * then goes clock by clock, so one bad ticket does not hold up the others. A second clock of a
  * ticket already in the batch is returned in `left`, for the caller to step after the batch.
@@ -65,9 +54,10 @@ export async function escalateDueClocks(
     shareReads(trx);
     const resync = async (ticketId?: number) => {
       const ids = takeDeferred(trx, ticketId);
-      if (ids.length === 0) return;
+      if (ids.length === 0) return false;
       await syncTicketsClocks(trx, ids, now);
       await planTicketsEscalations(trx, ids);
+      return true;
     };
     const left: Due[] = [];
     const tickets = new Set<number>();

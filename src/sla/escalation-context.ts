@@ -2,8 +2,15 @@ import type { Trx } from '../db/db';
 import { queueMail, queueMails, type QueueMailDeps } from '../mail/mail.service';
 import type { MailRequest } from '../mail/mail.schema';
 import { categoryRecipients } from '../notifications/staff-recipients.repo';
+import { eventLine, type TicketEvent, type TicketEvents } from '../tickets/ticket-events';
 import { insertTicketEvent, insertTicketEvents, type NewTicketEvent } from '../tickets/ticket-events.repo';
-import { findTicketById, findTicketsByIds, type TicketView } from '../tickets/tickets.repo';
+import {
+  findTicketById,
+  findTicketsByIds,
+  updateTicket,
+  updateTickets,
+  type TicketView,
+} from '../tickets/tickets.repo';
 import { activeStaff, activeStaffByIds, type StaffContact } from './escalations.repo';
 
 /**
@@ -19,10 +26,27 @@ export type ActionContext = {
   event(event: NewTicketEvent): Promise<void>;
   /** Called before an action changes the ticket: its events run now and must find the history as one by one. */
   changing(ticketId: number): Promise<void>;
+  /** Raises the ticket's priority, with its history line and its subscribers (at once, or with a batch's others). */
+  raise(ticket: TicketView, to: Priority): Promise<void>;
 };
 
+type Priority = { id: number; key: string; name: string };
+type ContextDeps = QueueMailDeps & { events: TicketEvents };
+const system = { type: 'system' as const, id: null };
+
+/** The raise's event, with the ticket as the update leaves it (the priority and the time are all it changes). */
+function priorityRaised(ticket: TicketView, to: Priority, now: number): TicketEvent {
+  return {
+    type: 'ticket.priority_changed',
+    ticket: { ...ticket, priorityKey: to.key, priorityName: to.name, updatedAt: now },
+    from: ticket.priorityKey,
+    to: to.key,
+    actor: system,
+  };
+}
+
 /** One clock's step: every read and write at once, as before batching. */
-export function directContext(trx: Trx, deps: QueueMailDeps, now: number): ActionContext {
+export function directContext(trx: Trx, deps: ContextDeps, now: number): ActionContext {
   return {
     ticket: async (id) => (await findTicketById(trx, id))!,
     staff: (id) => activeStaff(trx, id),
@@ -30,6 +54,10 @@ export function directContext(trx: Trx, deps: QueueMailDeps, now: number): Actio
     mail: async (request) => void (await queueMail(trx, deps, request)),
     event: (e) => insertTicketEvent(trx, e.ticketId, e.type, e.actor, e.data, now),
     changing: async () => {},
+    raise: async (ticket, to) => {
+      await updateTicket(trx, ticket.id, { priority_id: to.id, updated_at: now });
+      await deps.events.publish(trx, priorityRaised(ticket, to, now), now);
+    },
   };
 }
 
@@ -41,15 +69,16 @@ export type BatchContext = ActionContext & { flush(): Promise<void> };
  * action changes is read anew afterwards, and what waits is written first, so its history keeps
  * the order of the one-by-one step. The changes' clock re-syncs wait too (`resync`, see
  * resync-deferral.ts): a ticket's before its next change or its waiting lines are written, all
- * the others together at `flush`.
+ * the others together at `flush`. Priority raises wait as well and are stored together (one
+ * UPDATE per new priority), before anything else that touches a raised ticket.
  */
 export async function batchContext(
   trx: Trx,
-  deps: QueueMailDeps,
+  deps: ContextDeps,
   now: number,
   ticketIds: number[],
   staffIds: number[],
-  resync: (ticketId?: number) => Promise<void>,
+  resync: (ticketId?: number) => Promise<boolean>,
 ): Promise<BatchContext> {
   const tickets = await findTicketsByIds(trx, ticketIds);
   const staff = await activeStaffByIds(trx, [
@@ -59,6 +88,7 @@ export async function batchContext(
   const people = new Map<number, Promise<StaffContact[]>>();
   let mails: MailRequest[] = [];
   let events: NewTicketEvent[] = [];
+  let raises = new Map<number, { event: TicketEvent; line: NewTicketEvent; priorityId: number }>();
   // Only the changing ticket's history lines go now: another ticket's wait for its deferred re-sync,
   // whose breach or met lines come before them one by one.
   const flush = async (ticketId?: number) => {
@@ -69,8 +99,34 @@ export async function batchContext(
     await queueMails(trx, deps, m);
     await insertTicketEvents(trx, e, now);
   };
+  // The waiting raises: each raised ticket's lines up to its raise's line, one UPDATE per new priority,
+  // then the events' subscribers (the clocks' re-sync waits, see above). Its later lines stay waiting.
+  const applyRaises = async () => {
+    if (raises.size === 0) return;
+    const applying = raises;
+    raises = new Map();
+    const upToRaise: NewTicketEvent[] = [];
+    const passed = new Set<number>();
+    events = events.filter((e) => {
+      const raise = applying.get(e.ticketId);
+      if (!raise || passed.has(e.ticketId)) return true;
+      upToRaise.push(e);
+      if (e === raise.line) passed.add(e.ticketId);
+      return false;
+    });
+    await insertTicketEvents(trx, upToRaise, now);
+    const byPriority = new Map<number, number[]>();
+    for (const [ticketId, r] of applying)
+      byPriority.set(r.priorityId, [...(byPriority.get(r.priorityId) ?? []), ticketId]);
+    for (const [priorityId, ids] of byPriority)
+      await updateTickets(trx, ids, { priority_id: priorityId, updated_at: now });
+    for (const r of applying.values()) await deps.events.react(trx, r.event, now);
+  };
   return {
-    ticket: async (id) => tickets.get(id) ?? (await findTicketById(trx, id))!,
+    ticket: async (id) => {
+      if (raises.has(id)) await applyRaises();
+      return tickets.get(id) ?? (await findTicketById(trx, id))!;
+    },
     // Staff not read up front (an owner set by an earlier action of the batch) are read singly.
     staff: async (id) => (staff.has(id) ? staff.get(id) : activeStaff(trx, id)),
     categoryPeople: (categoryId) => {
@@ -81,10 +137,22 @@ export async function batchContext(
     event: async (e) => void events.push(e),
     changing: async (ticketId) => {
       tickets.delete(ticketId);
+      if (raises.has(ticketId)) await applyRaises();
       await resync(ticketId);
       await flush(ticketId);
     },
+    raise: async (ticket, to) => {
+      tickets.delete(ticket.id);
+      if (raises.has(ticket.id)) await applyRaises();
+      // An earlier change's re-sync writes its lines now: the ones waiting come after them, as one by one.
+      if (await resync(ticket.id)) await flush(ticket.id);
+      const event = priorityRaised(ticket, to, now);
+      const line = eventLine(event);
+      events.push(line);
+      raises.set(ticket.id, { event, line, priorityId: to.id });
+    },
     flush: async () => {
+      await applyRaises();
       await resync();
       await flush();
     },

@@ -8,14 +8,8 @@ import { bumpSlaRevision } from './clocks.repo';
 import { levelSchema } from './escalation-levels.schema';
 import type { EscalationLevel } from './escalation-plan';
 import { createOnce } from './created-once';
-import {
-  activeStaff,
-  deleteLevel,
-  findLevelIdBySubmissionKey,
-  insertLevel,
-  levelsOfPolicy,
-  staffOptions,
-} from './escalations.repo';
+import { activeStaff, staffOptions } from './escalations.repo';
+import { deleteLevel, findLevelIdBySubmissionKey, insertLevel, levelsOfPolicy } from './escalation-levels.repo';
 import { findPolicy } from './policies.repo';
 
 /** A policy's levels and the staff a level may name, for the policy page. */

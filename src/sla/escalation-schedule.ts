@@ -3,15 +3,9 @@ import type { Trx } from '../db/db';
 import type { TicketEvent, TicketSubscriber } from '../tickets/ticket-events';
 import type { BusinessCalendar } from './business-time';
 import { pendingLevels, type EscalationLevel } from './escalation-plan';
-import {
-  cycleKey,
-  doneLevelsOfClocks,
-  dropEscalationsOfTicketsExcept,
-  escalationClocksOfTickets,
-  levelsOfPolicy,
-  setNextEscalations,
-  type EscalationClock,
-} from './escalations.repo';
+import { cycleKey, doneLevelsOfClocks, escalationClocksOfTickets, type EscalationClock } from './escalations.repo';
+import { levelsOfPolicy } from './escalation-levels.repo';
+import { dropEscalationsOfTicketsExcept, setNextEscalations } from './escalation-due.repo';
 import { findPolicy } from './policies.repo';
 import { resyncDeferred } from './resync-deferral';
 import { sharedRead } from './batch-reads';

@@ -3,7 +3,8 @@ import { applyEscalation, recordEscalationEvent, type EscalationDeps } from './e
 import { directContext } from './escalation-context';
 import { pendingLevels, splitDue } from './escalation-plan';
 import { clockContext } from './escalation-schedule';
-import { claimDueEscalation, doneLevelIds, escalationClock, recordDoneMany } from './escalations.repo';
+import { doneLevelIds, escalationClock, recordDoneMany } from './escalations.repo';
+import { claimDueEscalation } from './escalation-due.repo';
 
 /**
  * Fires the due levels of one clock, once: the schedule row is moved on only if it still holds

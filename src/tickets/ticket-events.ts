@@ -1,5 +1,5 @@
 import type { Trx } from '../db/db';
-import { insertTicketEvent, type Actor } from './ticket-events.repo';
+import { insertTicketEvent, type Actor, type NewTicketEvent } from './ticket-events.repo';
 import type { TicketView } from './tickets.repo';
 
 /** What happened to a ticket. Each is stored as an event row (history and audit in one). */
@@ -95,6 +95,11 @@ function eventData(e: TicketEvent): Record<string, unknown> {
   }
 }
 
+/** The history line an event is stored as. */
+export function eventLine(event: TicketEvent): NewTicketEvent {
+  return { ticketId: event.ticket.id, type: event.type, actor: event.actor, data: eventData(event) };
+}
+
 /**
  * Changes flow one way: a service records the event, and every subscriber reacts in the same
  * transaction, so a change and its consequences are stored together or not at all. A new
@@ -108,7 +113,13 @@ export class TicketEvents {
   }
 
   async publish(trx: Trx, event: TicketEvent, now: number): Promise<void> {
-    await insertTicketEvent(trx, event.ticket.id, event.type, event.actor, eventData(event), now);
+    const line = eventLine(event);
+    await insertTicketEvent(trx, line.ticketId, line.type, line.actor, line.data, now);
+    await this.react(trx, event, now);
+  }
+
+  /** The subscribers alone, for a change whose history line the caller stored (a job's batch writes many at once). */
+  async react(trx: Trx, event: TicketEvent, now: number): Promise<void> {
     for (const subscriber of this.subscribers) await subscriber(trx, event, now);
   }
 }

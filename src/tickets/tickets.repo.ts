@@ -144,6 +144,17 @@ export async function updateTicket(trx: Knex, id: number, patch: Record<string, 
   await trx('tickets').where({ id }).update(patch);
 }
 
+/** The same change of several tickets in one statement (a job's batch), in id order like every other writer. */
+export async function updateTickets(trx: Knex, ids: readonly number[], patch: Record<string, unknown>): Promise<void> {
+  if (ids.length)
+    await trx('tickets')
+      .whereIn(
+        'id',
+        [...ids].sort((a, b) => a - b),
+      )
+      .update(patch);
+}
+
 /**
  * Locks the ticket row before a message is added (every writer of messages does so first: the
  * message's foreign key and the count update would otherwise lock it in two steps and deadlock).

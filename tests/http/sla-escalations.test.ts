@@ -1,7 +1,7 @@
 import request from 'supertest';
 import { runSlaEscalations } from '../../src/jobs/sla-escalations';
 import { escalateDueClock } from '../../src/sla/escalations.service';
-import { dueEscalations } from '../../src/sla/escalations.repo';
+import { dueEscalations } from '../../src/sla/escalation-due.repo';
 import {
   adminCredentials,
   csrfFrom,

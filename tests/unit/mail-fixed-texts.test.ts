@@ -22,6 +22,21 @@ test('texts with values are never remembered: each call fills in its own', () =>
   expect(t(['mail.nope.subject', 'mail.regards'])).toBe(i18n.getFixedT('en')(['mail.nope.subject', 'mail.regards']));
 });
 
+test('a list of keys gives the text of the first one that exists, with its values, as i18next does', () => {
+  for (const language of ['en', 'sk', 'lv']) {
+    const t = translatorFor(i18n, language);
+    const fixed = i18n.getFixedT(language);
+    for (let i = 0; i < 2; i++) {
+      const values = { subject: `Printer ${i}`, helpdesk: 'Desk' };
+      const keys = ['mail.staff_sla_warning.subject', 'staff_sla_warning.subject'];
+      expect(t(keys, values)).toBe(fixed(keys, values));
+      expect(t(keys, values)).toContain(`Printer ${i}`);
+      expect(t(['mail.nope.subject', 'mail.regards'])).toBe(fixed(['mail.nope.subject', 'mail.regards']));
+      expect(t(['mail.nope.a', 'mail.nope.b'])).toBe(fixed(['mail.nope.a', 'mail.nope.b']));
+    }
+  }
+});
+
 test('any number of strings a visitor sends costs bounded memory: long missing keys are never remembered, short ones at most 200', () => {
   const t = translatorFor(i18n, 'hu');
   t('mail.regards');

@@ -69,6 +69,8 @@ test('templates: placeholders i18next fills itself are not taken', () => {
   expect(fillTemplate(template, { from: 'x' })).toBeUndefined();
   expect(fillTemplate(template, { from: 'x', to: null })).toBeUndefined();
   expect(fillTemplate(template, { from: 'x', to: 'y', ns: 'z' })).toBeUndefined();
+  // A value the text does not use is left out, as i18next leaves it.
+  expect(fillTemplate(template, { from: 'x', to: 'y', helpdesk: 'z' })).toBe('From x to y.');
   expect(plainDefaultOf({ defaultValue: 'x' })).toBe('x');
   expect(plainDefaultOf({ defaultValue: '' })).toBeUndefined();
   expect(plainDefaultOf({ defaultValue: 'x', y: 1 })).toBeUndefined();
