@@ -4,7 +4,7 @@ import { insertAttachments } from '../attachments/attachments.repo';
 import type { CheckedFile } from '../attachments/file-check';
 import { findActiveCategory, type CategoryRow } from '../categories/categories.repo';
 import type { Clock } from '../clock';
-import { ensureCustomer, type CustomerRow } from '../customers/customers.repo';
+import { ensureCustomer, findCustomerByEmail, type CustomerRow } from '../customers/customers.repo';
 import { insertFieldValues } from '../custom-fields/custom-fields.repo';
 import type { Db } from '../db/db';
 import { isUniqueViolation } from '../db/dialect';
@@ -91,6 +91,13 @@ export async function createTicket(deps: TicketDeps, input: NewTicket): Promise<
   }
   const category = checked?.category ?? (await findActiveCategory(deps.db, input.categoryId));
   if (!category) throw new NotFoundError('Category not found');
+  // Looked up before the ticket's transaction, never as its first read: on MariaDB (repeatable read)
+  // that read would fix the snapshot before a concurrent first contact of this address commits, and
+  // the ticket's view (joined to its customer) would then miss the row the insert below waited for.
+  const lookedUp =
+    checked?.customer !== undefined
+      ? checked.customer
+      : ((await findCustomerByEmail(deps.db, input.customer.email)) ?? null);
   try {
     const { view: ticket, messageId } = await withAdoptedFiles(deps, input.files, (files) =>
       withNewTrackingId(deps.db, (trackingId) =>
@@ -98,7 +105,7 @@ export async function createTicket(deps: TicketDeps, input: NewTicket): Promise<
           const now = deps.clock.now();
           // In the ticket's transaction: its commit is the customer's too (one log flush, not two). A first
           // ticket of the same address at once waits on the unique index here and then uses that row.
-          const customerId = await ensureCustomer(trx, input.customer, now, checked?.customer);
+          const customerId = await ensureCustomer(trx, input.customer, now, lookedUp);
           const status = await findStatusByKey(trx, 'new');
           const priority = (input.priorityKey && (await findPriorityByKey(trx, input.priorityKey))) || null;
           const priorityId =

@@ -1,10 +1,15 @@
 import type { Knex } from 'knex';
 import { ensureCustomer, findCustomerByEmail } from '../../src/customers/customers.repo';
 import { withTransaction } from '../../src/db/transaction';
-import { useInstalledApp } from '../helpers/installed-app';
+import { createTicket } from '../../src/tickets/tickets.service';
+import { useInstalledApp, type InstalledApp } from '../helpers/installed-app';
 
 let db: Knex;
-useInstalledApp((t) => (db = t.db));
+let services: InstalledApp['services'];
+useInstalledApp((t) => {
+  db = t.db;
+  services = t.services;
+});
 
 const rowsOf = async (email: string) => db('customers').where({ email }).select('id', 'name');
 
@@ -63,4 +68,35 @@ test("first contacts of one address at once, each inside its own ticket's transa
   expect(await db('rate_limits').where('bucket', 'like', 'test:together:%').count<{ n: number }[]>({ n: '*' })).toEqual(
     [{ n: 6 }],
   );
+});
+
+describe('new tickets of one new address at once', () => {
+  test('each is created with its own view of the one shared customer (no stale snapshot inside the transaction)', async () => {
+    const categoryId = Number((await db('categories').first('id')).id);
+    const results = await Promise.all(
+      Array.from({ length: 5 }, (_, i) =>
+        createTicket(services, {
+          customer: { name: `Cora ${i}`, email: 'concurrent@example.net', language: 'en' },
+          categoryId,
+          priorityKey: null,
+          subject: `At once ${i}`,
+          body: 'Five first contacts of one address at the same moment.',
+          fieldValues: [],
+          files: [],
+          source: 'staff',
+          ip: null,
+          submissionKey: null,
+        }),
+      ),
+    );
+    const [customer] = await rowsOf('concurrent@example.net');
+    expect(await rowsOf('concurrent@example.net')).toHaveLength(1);
+    for (const r of results) {
+      expect(r.created).toBe(true);
+      expect([r.ticket.customerId, r.ticket.customerEmail]).toEqual([customer!.id, 'concurrent@example.net']);
+    }
+    expect(await db('tickets').where('customer_id', customer!.id).count<{ n: number }[]>({ n: '*' })).toEqual([
+      { n: 5 },
+    ]);
+  });
 });
