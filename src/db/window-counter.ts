@@ -33,8 +33,10 @@ export async function hitWindowCounter(
 /**
  * MySQL has no RETURNING: the new count travels through LAST_INSERT_ID(), which belongs to the
  * connection, so a concurrent hit cannot change what this one reads. Both statements run on one
- * connection held for them, without a transaction: the upsert commits on its own, and BEGIN and
- * COMMIT would be two more round trips for nothing (the read takes nothing from a snapshot).
+ * connection held for them. Called outside a transaction, there is none: the upsert commits on its
+ * own (BEGIN and COMMIT would be two more round trips), and reset_at, read unlocked after it, may
+ * already be a newer window's (at worst a slightly wrong Retry-After). Inside a caller's transaction
+ * knex hands back that transaction's connection, and the row stays locked until the caller commits.
  */
 async function hitOnMysql(db: Knex, bucket: string, n: number, resetAt: number, now: number): Promise<WindowCount> {
   const connection = await db.client.acquireConnection();
