@@ -34,10 +34,18 @@ export function requireCapability(staff: CapabilityHolder, capability: Capabilit
   if (!can(staff, capability)) throw new ForbiddenError();
 }
 
-/** A ticket the staff member may work; any other id (or none) is "not found", never "forbidden". */
-export async function ticketForStaff(db: Db, staff: StaffActor, ticketId: number): Promise<TicketView> {
+/**
+ * A ticket the staff member may work; any other id (or none) is "not found", never "forbidden".
+ * `known`: the categories this staff member sees, when the caller has read them for this request.
+ */
+export async function ticketForStaff(
+  db: Db,
+  staff: StaffActor,
+  ticketId: number,
+  known?: number[] | 'all',
+): Promise<TicketView> {
   const ticket = Number.isSafeInteger(ticketId) && ticketId > 0 ? await findTicketById(db, ticketId) : undefined;
-  const visible = await visibleCategoryIds(db, staff);
+  const visible = known ?? (await visibleCategoryIds(db, staff));
   if (!ticket || (visible !== 'all' && !visible.includes(ticket.categoryId))) throw new NotFoundError();
   return ticket;
 }

@@ -24,39 +24,17 @@ import {
   type Part,
 } from './ticket-list-order.repo';
 import { newestMatches, walkable } from './search-walk.repo';
+import { rowsOfTickets, type KnownNames, type TicketListRow } from './ticket-list-rows.repo';
 
-export { sortColumns, sortKeys, type SortKey, type TicketListFilter, type TimeRange };
-
-export type TicketListRow = {
-  id: number;
-  trackingId: string;
-  subject: string;
-  customerName: string;
-  customerEmail: string;
-  categoryName: string;
-  tier: number;
-  statusKey: string;
-  statusName: string;
-  priorityKey: string;
-  priorityName: string;
-  ownerName: string | null;
-  lastReplierType: string;
-  lastReplierName: string | null;
-  dueAt: number | null;
-  slaDueAt: number | null;
-  createdAt: number;
-  updatedAt: number;
+export {
+  sortColumns,
+  sortKeys,
+  type KnownNames,
+  type SortKey,
+  type TicketListFilter,
+  type TicketListRow,
+  type TimeRange,
 };
-
-/** A small lookup table (categories, statuses, priorities) by id. */
-async function rowsById(
-  db: Knex,
-  table: 'categories' | 'statuses' | 'priorities',
-  columns: string[],
-): Promise<Map<number, Record<string, unknown>>> {
-  const rows = (await db(table).select(columns)) as Array<Record<string, unknown>>;
-  return new Map(rows.map((r) => [Number(r.id), r]));
-}
 
 /**
  * One page of a list read part after part (parts in the list's order, each part's tickets all
@@ -100,8 +78,9 @@ export async function listTickets(
   f: TicketListFilter,
   page: ListPage,
   few = false,
+  known: KnownNames = {},
 ): Promise<TicketListRow[]> {
-  return rowsOfTickets(db, await pageIds(db, f, page, undefined, few));
+  return rowsOfTickets(db, await pageIds(db, f, page, undefined, few), known);
 }
 
 /** The ids of one page of the list, in its order; `only`: of one search source's matches. */
@@ -148,6 +127,7 @@ export async function listAndCountTickets(
   page: ListPage,
   cap: number,
   walk = false,
+  known: KnownNames = {},
 ): Promise<{ rows: TicketListRow[]; total: number; moreThan?: number }> {
   // `walk`: a search newest first may check the newest tickets instead (search-walk.repo.ts); its
   // count then says only "more than" the page's end.
@@ -155,26 +135,29 @@ export async function listAndCountTickets(
     const end = page.offset + page.limit;
     const walked = await newestMatches(db, f, end + 1);
     if (walked) {
-      const rows = await rowsOfTickets(db, walked.ids.slice(page.offset, end));
+      const rows = await rowsOfTickets(db, walked.ids.slice(page.offset, end), known);
       return walked.complete ? { rows, total: walked.ids.length } : { rows, total: end + 1, moreThan: end };
     }
   }
   if (!f.search) {
     if (walksSortIndex(f, page.sort)) {
       const total = await countTickets(db, f, cap);
-      return { rows: await listTickets(db, f, page, total <= cap), total };
+      return { rows: await listTickets(db, f, page, total <= cap, known), total };
     }
-    const [rows, total] = await Promise.all([listTickets(db, f, page), countTickets(db, f, cap)]);
+    const [rows, total] = await Promise.all([listTickets(db, f, page, false, known), countTickets(db, f, cap)]);
     return { rows, total };
   }
   if (page.offset + page.limit <= cap + 1) {
     const first = await searchPageIds(db, f, { ...page, offset: 0, limit: cap + 1 });
-    return { rows: await rowsOfTickets(db, first.slice(page.offset, page.offset + page.limit)), total: first.length };
+    return {
+      rows: await rowsOfTickets(db, first.slice(page.offset, page.offset + page.limit), known),
+      total: first.length,
+    };
   }
   const ids = await searchPageIds(db, f, { ...page, limit: page.limit + 1 });
   // Nothing this far: the count says where the results end.
   if (ids.length === 0) return { rows: [], total: await countTickets(db, f, cap) };
-  return { rows: await rowsOfTickets(db, ids.slice(0, page.limit)), total: page.offset + ids.length };
+  return { rows: await rowsOfTickets(db, ids.slice(0, page.limit), known), total: page.offset + ids.length };
 }
 
 /**
@@ -199,72 +182,6 @@ async function searchPageIds(db: Knex, f: TicketListFilter, page: ListPage): Pro
   const candidates = [...new Set(firstOfEach.flat())];
   if (candidates.length === 0) return [];
   return pageIds(db, { ...unsearched, ids: candidates }, page);
-}
-
-/** The list rows of these tickets, in the order given. */
-async function rowsOfTickets(db: Knex, idList: number[]): Promise<TicketListRow[]> {
-  if (idList.length === 0) return [];
-  // The page's rows by primary key, with their customer and staff names. The small lookup
-  // tables are read beside it, not joined: joined, MariaDB starts from the 4-row priorities table
-  // and walks a whole ticket index per priority, or joins it through a join buffer.
-  const [rows, categories, statuses, priorities] = await Promise.all([
-    db('tickets as t')
-      .join('customers as c', 'c.id', 't.customer_id')
-      .leftJoin('staff_users as o', 'o.id', 't.owner_id')
-      .leftJoin('staff_users as r', 'r.id', 't.last_replier_staff_id')
-      .whereIn('t.id', idList)
-      .select(
-        't.id',
-        't.tracking_id',
-        't.subject',
-        'c.name as customer_name',
-        'c.email as customer_email',
-        't.category_id',
-        't.tier',
-        't.status_id',
-        't.priority_id',
-        'o.name as owner_name',
-        't.last_replier_type',
-        'r.name as last_replier_name',
-        't.due_at',
-        't.sla_due_at',
-        't.created_at',
-        't.updated_at',
-      ),
-    rowsById(db, 'categories', ['id', 'name']),
-    rowsById(db, 'statuses', ['id', 'key', 'name']),
-    rowsById(db, 'priorities', ['id', 'key', 'name']),
-  ]);
-  const byId = new Map<number, Record<string, unknown>>(
-    (rows as Array<Record<string, unknown>>).map((r) => [Number(r.id), r]),
-  );
-  return idList
-    .map((id) => byId.get(id)!)
-    .map((r) => ({
-      id: Number(r.id),
-      trackingId: String(r.tracking_id),
-      subject: String(r.subject),
-      customerName: String(r.customer_name),
-      customerEmail: String(r.customer_email),
-      categoryName: String(categories.get(Number(r.category_id))?.name),
-      tier: Number(r.tier),
-      statusKey: String(statuses.get(Number(r.status_id))?.key),
-      statusName: String(statuses.get(Number(r.status_id))?.name),
-      priorityKey: String(priorities.get(Number(r.priority_id))?.key),
-      priorityName: String(priorities.get(Number(r.priority_id))?.name),
-      ownerName: r.owner_name == null ? null : String(r.owner_name),
-      lastReplierType: String(r.last_replier_type),
-      lastReplierName:
-        r.last_replier_type === 'customer'
-          ? String(r.customer_name)
-          : r.last_replier_name == null
-            ? null
-            : String(r.last_replier_name),
-      dueAt: r.due_at == null ? null : Number(r.due_at),
-      slaDueAt: r.sla_due_at == null ? null : Number(r.sla_due_at),
-      createdAt: Number(r.created_at),
-      updatedAt: Number(r.updated_at),
-    }));
 }
 
 /** The chosen custom field values of one page of tickets, in one query keyed by the page's ids. */

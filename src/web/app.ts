@@ -58,6 +58,7 @@ import { sessionMiddleware } from './middleware/session';
 import { upgradeGate } from './middleware/upgrade-gate';
 import { computeAssetVersion, staticFiles } from './static';
 import { runModeOf, type RunMode } from './run-mode';
+import { viewEngine } from './view-engine';
 import { systemEnv } from '../config/load-config';
 
 /**
@@ -76,6 +77,7 @@ export function baseApp(opts: {
   const app = express();
   app.set('trust proxy', opts.trustProxy);
   app.set('view engine', 'ejs');
+  app.engine('ejs', viewEngine());
   app.set('views', opts.viewDirs);
   // Templates and their partials compiled once and kept, whatever NODE_ENV says, unless in
   // development mode (then an edited view shows on the next request).

@@ -62,7 +62,8 @@ const ticketNotices = ['replied', 'noted', 'saved', 'taken', 'merged', 'escalate
 /** /admin/tickets/:id: the whole ticket for staff, and what they do with it. */
 export function ticketPageRoutes(services: Services): Router {
   const router = Router();
-  const load = (req: Request) => ticketForStaff(services.db, actorOf(req), idParam(req.params.id));
+  const load = async (req: Request) =>
+    ticketForStaff(services.db, actorOf(req), idParam(req.params.id), await viewerCategories(services.db, req));
   // What changes a ticket refuses a merged one (its page sends people to the surviving ticket).
   const loadWorkable = (req: Request) => workableTicketForStaff(services.db, actorOf(req), idParam(req.params.id));
 

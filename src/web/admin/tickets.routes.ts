@@ -79,6 +79,7 @@ export function ticketListRoutes(services: Services): Router {
           { sort: list.sort, dir: list.dir, offset: (list.page - 1) * list.size, limit: list.size },
           countCap,
           true,
+          { statuses: ctx.statuses, priorities: ctx.priorities },
         );
     const ids = rows.map((r) => r.id);
     const shownFields = columns.map(fieldIdOf).filter((id): id is number => id !== null);
