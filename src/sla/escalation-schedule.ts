@@ -95,8 +95,11 @@ const relevant = new Set<TicketEvent['type']>([
 /** Subscribed after the SLA clocks, so it reads the clocks as the change left them. */
 export const slaEscalationSchedule: TicketSubscriber = async (trx: Trx, event) => {
   if (!relevant.has(event.type) || resyncDeferred(trx, event)) return;
-  // Only the creation's own event: a later change in the same transaction may have planned or moved clocks.
-  const created = event.type === 'ticket.created' ? createdInTransaction(trx, event.ticket.id) : undefined;
+  // Created without clocks: no policy in this transaction, so no later change in it starts any either.
+  const created = createdInTransaction(trx, event.ticket.id);
   if (created === 'clockless') return;
-  await planTicketsEscalations(trx, [event.ticket.id], { created: created === 'clocked' });
+  // Created with clocks: only the creation's own event has nothing before it; a later one may have moved them.
+  await planTicketsEscalations(trx, [event.ticket.id], {
+    created: created === 'clocked' && event.type === 'ticket.created',
+  });
 };
