@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import { dateAsISO, expiredCondition } from 'connect-session-knex/dist/utils';
+import { withTransaction } from '../db/transaction';
 
 /**
  * The `sessions` rows beyond what connect-session-knex reads and writes itself: their owner
@@ -55,31 +56,36 @@ export async function readSessionRow(db: Knex, sid: string, now: number): Promis
 const trimBatch = 100;
 
 /**
- * Ends the owner's sessions beyond the newest `keep` (by last activity), never `currentSid`,
- * which counts as one of them. Rows of a staff member count against the staff cap; rows without
- * one against their client address. Read through (staff_id, expired) / (client, expired).
+ * The owner's sessions beyond the newest `keep` (by last activity), never `currentSid`, which
+ * counts as one of them. Rows of a staff member count against the staff cap; rows without one
+ * against their client address. Read through (staff_id, expired) / (client, expired).
  */
-export async function endSessionsBeyond(
-  db: Knex,
-  owner: SessionOwner,
-  currentSid: string,
-  keep: number,
-): Promise<number> {
+async function sessionsBeyond(db: Knex, owner: SessionOwner, currentSid: string, keep: number): Promise<string[]> {
   const others = db('sessions').select('sid').whereNot('sid', currentSid);
   if (owner.staffId !== null) others.where('staff_id', owner.staffId);
   else if (owner.client !== null) others.where('client', owner.client).whereNull('staff_id');
-  else return 0;
+  else return [];
   const beyond = await others
     .orderBy('expired', 'desc')
     .limit(trimBatch)
     .offset(Math.max(keep - 1, 0));
-  if (beyond.length === 0) return 0;
-  return db('sessions')
-    .whereIn(
-      'sid',
-      beyond.map((r: { sid: string }) => r.sid),
-    )
-    .del();
+  return beyond.map((r: { sid: string }) => r.sid);
+}
+
+/**
+ * Stores a session (writeSessionRow) and keeps its owner within `keep` sessions, ending the least
+ * recently used beyond it, in one commit: those beyond the cap are found first by a plain read,
+ * then the row is written and they are deleted in one transaction (retried whole on a deadlock).
+ * A commit's log flush is what a write costs on MariaDB as installed (bench/RESULTS.md,
+ * r12-submit); with nobody beyond the cap the row is written alone, as one statement.
+ */
+export async function writeSessionWithinCap(db: Knex, row: SessionRow, keep: number): Promise<void> {
+  const beyond = await sessionsBeyond(db, row.owner, row.sid, keep);
+  if (beyond.length === 0) return writeSessionRow(db, row);
+  await withTransaction(db, async (trx) => {
+    await writeSessionRow(trx, row);
+    await trx('sessions').whereIn('sid', beyond).del();
+  });
 }
 
 /**

@@ -3,13 +3,19 @@ import type { Trx } from '../db/db';
 import type { TicketEvent, TicketSubscriber } from '../tickets/ticket-events';
 import type { BusinessCalendar } from './business-time';
 import { pendingLevels, type EscalationLevel } from './escalation-plan';
-import { cycleKey, doneLevelsOfClocks, escalationClocksOfTickets, type EscalationClock } from './escalations.repo';
+import {
+  cycleKey,
+  doneLevelsOfClocks,
+  escalationClocksOfTickets,
+  noLevelsDone,
+  type EscalationClock,
+} from './escalations.repo';
 import { levelsOfPolicy } from './escalation-levels.repo';
 import { dropEscalationsOfTicketsExcept, setNextEscalations } from './escalation-due.repo';
 import { findPolicy } from './policies.repo';
 import { resyncDeferred } from './resync-deferral';
 import { sharedRead } from './batch-reads';
-import { calendarOf, createdWithoutClocks } from './sla-clocks';
+import { calendarOf, createdInTransaction } from './sla-clocks';
 
 type ClockContext = { levels: EscalationLevel[]; cal: BusinessCalendar | null };
 
@@ -46,16 +52,22 @@ export async function planTicketEscalations(trx: Knex, ticketId: number): Promis
 /**
  * planTicketEscalations for many tickets (a job's batch): their clocks and the levels done by set
  * reads, each policy's levels and calendar once; one statement for the drops and one for the times.
+ * Tickets created in this transaction (`created`) have no schedule to drop and no level done yet.
  */
-export async function planTicketsEscalations(trx: Knex, ticketIds: readonly number[]): Promise<void> {
+export async function planTicketsEscalations(
+  trx: Knex,
+  ticketIds: readonly number[],
+  opts: { created?: boolean } = {},
+): Promise<void> {
   if (ticketIds.length === 0) return;
   const clocks = await escalationClocksOfTickets(trx, ticketIds);
-  await dropEscalationsOfTicketsExcept(
-    trx,
-    ticketIds,
-    clocks.map((c) => c.id),
-  );
-  const done = await doneLevelsOfClocks(trx, clocks);
+  if (!opts.created)
+    await dropEscalationsOfTicketsExcept(
+      trx,
+      ticketIds,
+      clocks.map((c) => c.id),
+    );
+  const done = opts.created ? noLevelsDone(clocks) : await doneLevelsOfClocks(trx, clocks);
   const contextOf = sharedClockContext(trx);
   const next: Array<{ clock: EscalationClock; nextAt: number | null }> = [];
   for (const clock of clocks) {
@@ -82,6 +94,12 @@ const relevant = new Set<TicketEvent['type']>([
 
 /** Subscribed after the SLA clocks, so it reads the clocks as the change left them. */
 export const slaEscalationSchedule: TicketSubscriber = async (trx: Trx, event) => {
-  if (!relevant.has(event.type) || resyncDeferred(trx, event) || createdWithoutClocks(trx, event.ticket.id)) return;
-  await planTicketEscalations(trx, event.ticket.id);
+  if (!relevant.has(event.type) || resyncDeferred(trx, event)) return;
+  // Created without clocks: no policy in this transaction, so no later change in it starts any either.
+  const created = createdInTransaction(trx, event.ticket.id);
+  if (created === 'clockless') return;
+  // Created with clocks: only the creation's own event has nothing before it; a later one may have moved them.
+  await planTicketsEscalations(trx, [event.ticket.id], {
+    created: created === 'clocked' && event.type === 'ticket.created',
+  });
 };

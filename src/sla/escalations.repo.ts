@@ -74,12 +74,17 @@ export async function escalationClocks(db: Knex, clockIds: readonly number[]): P
 export const cycleKey = (c: { ticketId: number; kind: TargetKind; startedAt: number }) =>
   `${c.ticketId}/${c.kind}/${c.startedAt}`;
 
+/** The levels done of each clock's cycle, none yet (a new ticket's clocks). */
+export function noLevelsDone(clocks: readonly EscalationClock[]): Map<string, Set<number>> {
+  return new Map<string, Set<number>>(clocks.map((c) => [cycleKey(c), new Set<number>()]));
+}
+
 /** The levels already done in the current cycle of each clock, in one read: cycle key → level ids. */
 export async function doneLevelsOfClocks(
   db: Knex,
   clocks: readonly EscalationClock[],
 ): Promise<Map<string, Set<number>>> {
-  const done = new Map<string, Set<number>>(clocks.map((c) => [cycleKey(c), new Set<number>()]));
+  const done = noLevelsDone(clocks);
   if (clocks.length === 0) return done;
   const rows = await db('sla_escalations_done')
     .whereIn('ticket_id', [...new Set(clocks.map((c) => c.ticketId))])

@@ -147,9 +147,18 @@ export async function syncTicketsClocks(
 ): Promise<void> {
   // A desk without policies, on tickets without clocks, does two small reads and no more.
   const policies = given ?? (await sharedRead(trx, 'policies', () => listPolicies(trx)));
-  const existing = await lockedClocksOfTickets(trx, ticketIds);
+  await syncClocksFrom(trx, await lockedClocksOfTickets(trx, ticketIds), now, policies);
+}
+
+/** Syncs the tickets' clocks from those they have (by ticket); returns the tickets whose clocks changed. */
+async function syncClocksFrom(
+  trx: Knex,
+  existing: Map<number, ClockRow[]>,
+  now: number,
+  policies: readonly Policy[],
+): Promise<number[]> {
   const ids = policies.length > 0 ? [...existing.keys()] : [...existing].flatMap(([id, c]) => (c.length ? [id] : []));
-  if (ids.length === 0) return;
+  if (ids.length === 0) return [];
   const facts = await readClockFactsOf(trx, ids);
   const fieldValues = policies.some((p) => p.fieldId !== null) ? await fieldValuesOfTickets(trx, ids) : undefined;
   const calendars = new Map<string, Promise<BusinessCalendar>>();
@@ -165,6 +174,7 @@ export async function syncTicketsClocks(
       changedTickets.push(ticketId);
   }
   await refreshTicketsSlaDue(trx, changedTickets);
+  return changedTickets;
 }
 
 async function syncClocks(
@@ -216,25 +226,31 @@ const relevant = new Set<TicketEvent['type']>([
   'ticket.merged',
 ]);
 
-/** Tickets created in a transaction while no policy existed: they have no clock, so nothing to plan either. */
-const createdClockless = new WeakMap<object, Set<number>>();
+/**
+ * Tickets created in this transaction, and whether they got clocks. A new ticket has no clock,
+ * escalation schedule or level done yet (its id is new; rows of a deleted ticket went with it,
+ * ON DELETE CASCADE): none of them are read, locked or deleted for it.
+ */
+const createdHere = new WeakMap<object, Map<number, 'clockless' | 'clocked'>>();
 
-/** True for a ticket created in this transaction without clocks (read by the escalation schedule, subscribed after). */
-export function createdWithoutClocks(trx: object, ticketId: number): boolean {
-  return createdClockless.get(trx)?.has(ticketId) ?? false;
+/** How a ticket created in this transaction left the clocks (read by the escalation schedule, subscribed after). */
+export function createdInTransaction(trx: object, ticketId: number): 'clockless' | 'clocked' | undefined {
+  return createdHere.get(trx)?.get(ticketId);
+}
+
+/** The clocks of a ticket just created: with no policy none start, and there are none to read before. */
+async function startNewTicketClocks(trx: Trx, ticketId: number, now: number): Promise<void> {
+  const policies = await sharedRead(trx, 'policies', () => listPolicies(trx));
+  const started =
+    policies.length > 0 && (await syncClocksFrom(trx, new Map([[ticketId, []]]), now, policies)).length > 0;
+  const created = createdHere.get(trx) ?? new Map<number, 'clockless' | 'clocked'>();
+  createdHere.set(trx, created.set(ticketId, started ? 'clocked' : 'clockless'));
 }
 
 /** The clocks follow every change that can start, stop, pause or retarget them. */
 export const slaClocks: TicketSubscriber = async (trx: Trx, event, now) => {
   if (!relevant.has(event.type) || resyncDeferred(trx, event)) return;
-  if (event.type === 'ticket.created') {
-    // A new ticket has no clock yet, and with no policy none starts: its clocks are not read.
-    const policies = await sharedRead(trx, 'policies', () => listPolicies(trx));
-    if (policies.length > 0) return syncTicketClocks(trx, event.ticket.id, now, policies);
-    const clockless = createdClockless.get(trx) ?? new Set<number>();
-    createdClockless.set(trx, clockless.add(event.ticket.id));
-    return;
-  }
+  if (event.type === 'ticket.created') return startNewTicketClocks(trx, event.ticket.id, now);
   // A merge is told on the surviving ticket; the merged one (closed now) stops its clocks too.
   if (event.type === 'ticket.merged') {
     const source = await findTicketByTrackingId(trx, event.from);

@@ -124,6 +124,37 @@ test('ticket links opened over and over from one address keep at most the per-ad
   expect(await rows({ client: '2001:db8:1:2::/64' })).toHaveLength(caps.maxPerClient);
 });
 
+test('a session written beyond the cap and the ends of those beyond it are one commit; below the cap the row is written alone', async () => {
+  const tracking = await openTicket(t, request.agent(t.app));
+  await t.db('sessions').del();
+  const link = `/helpdesk/tickets/${tracking}?k=${signTicketLink(t.config.secrets.signing, tracking, t.clock.now() + 3600_000)}`;
+  /** The writes to `sessions` of one visit, each with the transaction it ran in (undefined: on its own). */
+  const sessionWrites = async () => {
+    const writes: Array<{ sql: string; trx: unknown }> = [];
+    const listen = (q: { sql: string; __knexTxId?: unknown }) => {
+      if (/^(insert|update|delete|replace)\b.*\bsessions\b/i.test(q.sql))
+        writes.push({ sql: q.sql, trx: q.__knexTxId });
+    };
+    t.db.on('query', listen);
+    try {
+      await request(capped).get(link).set('X-Forwarded-For', '192.0.2.20').expect(200);
+    } finally {
+      t.db.off('query', listen);
+    }
+    return writes;
+  };
+  for (let i = 0; i < caps.maxPerClient; i++) {
+    const below = await sessionWrites();
+    expect(below).toHaveLength(1);
+    expect(below[0]!.trx).toBeUndefined();
+  }
+  const beyond = await sessionWrites();
+  expect(beyond.map((w) => w.sql.split(' ')[0]!.toLowerCase())).toEqual(['insert', 'delete']);
+  expect(beyond[0]!.trx).toBeDefined();
+  expect(beyond[1]!.trx).toBe(beyond[0]!.trx);
+  expect(await rows({ client: '192.0.2.20' })).toHaveLength(caps.maxPerClient);
+});
+
 test("a staff member's sessions do not count against the address they share with customers", async () => {
   const tracking = await openTicket(t, request.agent(t.app));
   await t.db('sessions').del();

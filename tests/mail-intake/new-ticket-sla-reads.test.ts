@@ -8,7 +8,7 @@ useInstalledApp((app) => (t = app), { freshRateLimits: true });
 const clocksOf = async (ticketId: number | null) =>
   Number((await t.db('sla_clocks').where({ ticket_id: ticketId! }).count({ n: '*' }).first())!.n);
 
-test('a new ticket on a desk without SLA policies reads no clocks or escalations; once a policy exists it gets its clocks', async () => {
+test('a new ticket on a desk without SLA policies reads no clocks or escalations; once a policy exists it gets its clocks and first escalation without reading any before', async () => {
   let first: Awaited<ReturnType<typeof importMail>> | undefined;
   const reads = await queriesDuring(t, async () => {
     first = await importMail(t, simpleMail({ from: 'ann@example.org' }));
@@ -26,7 +26,23 @@ test('a new ticket on a desk without SLA policies reads no clocks or escalations
     .type('form')
     .send({ _csrf: token, name: 'Everyone', position: '10', is_active: 'yes', ...targets })
     .expect(303);
-  const second = await importMail(t, simpleMail({ from: 'bob@example.org' }));
-  expect(second.outcome).toBe('created');
-  expect(await clocksOf(second.ticketId)).toBeGreaterThan(0);
+  const policyId = Number((await t.db('sla_policies').first<{ id: number }>('id'))!.id);
+  await agent
+    .post(`/admin/sla/policies/${policyId}/escalations`)
+    .type('form')
+    .send({ _csrf: token, level_kind: 'first', level_percent: '50', level_action: 'raise_priority', level_staff: '' })
+    .expect(303);
+  let second: Awaited<ReturnType<typeof importMail>> | undefined;
+  const withPolicy = await queriesDuring(t, async () => {
+    second = await importMail(t, simpleMail({ from: 'bob@example.org' }));
+  });
+  expect(second!.outcome).toBe('created');
+  expect(await clocksOf(second!.ticketId)).toBeGreaterThan(0);
+  // A brand-new ticket has no clock, schedule or level done to read, lock or delete: its clocks are
+  // written, read back once for their ids, and its first escalation is planned.
+  expect(withPolicy.filter((sql) => /^select\b.*\bsla_clocks\b/i.test(sql))).toHaveLength(1);
+  expect(withPolicy.filter((sql) => /sla_escalations_done|delete\b.*sla_escalation_due/i.test(sql))).toEqual([]);
+  const due = await t.db('sla_escalation_due').where({ ticket_id: second!.ticketId });
+  expect(due).toHaveLength(1);
+  expect(due[0].next_at).not.toBeNull();
 });

@@ -4,7 +4,7 @@ import type { Db } from '../../db/db';
 import { isMissingColumn } from '../../db/dialect';
 import type { Logger } from '../../logger';
 import { clientKey } from '../../security/client-key';
-import { endSessionsBeyond, readSessionRow, writeSessionRow, type SessionOwner } from '../../sessions/sessions.repo';
+import { readSessionRow, writeSessionWithinCap, type SessionOwner } from '../../sessions/sessions.repo';
 
 /** How many live sessions one staff member, and one client address otherwise, may hold. */
 export type SessionCaps = { perStaff: number; perClient: number };
@@ -65,7 +65,8 @@ function ownerOf(session: SessionData): SessionOwner {
  * express-session's callback only, never also as a rejected promise nobody awaits.
  *
  * Rows are bounded: each is written with its owner (the signed-in staff member, else the client
- * address), and writing one ends that owner's least recently used sessions beyond its cap. Its
+ * address), and writing one ends that owner's least recently used sessions beyond its cap (in the
+ * same commit). Its
  * own timer that deleted every expired row in one statement is off: src/jobs/cleanup.ts sweeps
  * them in bounded batches (sessions.repo.ts).
  *
@@ -152,16 +153,15 @@ export class HealingSessionStore extends ConnectSessionKnexStore {
     const owner = ownerOf(session);
     // As the base class: a session cookie without maxAge is kept for a day.
     const expiresAt = Date.now() + (session.cookie.maxAge || 86_400_000);
+    const keep = owner.staffId !== null ? this.caps.perStaff : this.caps.perClient;
     try {
-      await writeSessionRow(this.db, { sid, data: JSON.stringify(session), expiresAt, owner });
+      await writeSessionWithinCap(this.db, { sid, data: JSON.stringify(session), expiresAt, owner }, keep);
     } catch (err) {
       if (!isMissingColumn(err)) throw err;
       // Migrations are pending (the owner columns are not there yet): admins must still sign in
       // to apply them, so the row is stored as before, without its owner or the cap.
       await super.set(sid, session);
-      return;
     }
-    await endSessionsBeyond(this.db, owner, sid, owner.staffId !== null ? this.caps.perStaff : this.caps.perClient);
   }
 
   override destroy(sid: string, callback?: (err?: unknown) => void) {
