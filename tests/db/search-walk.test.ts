@@ -172,7 +172,7 @@ describe('texts the engines fold their own way: the walk answers only where it f
 
   beforeAll(async () => {
     // Not the newest tickets: a first page can be walked before the walk meets them, later pages cannot.
-    const ids = (await app.db('tickets').orderBy('id', 'desc').offset(300).limit(300).pluck('id')).map(Number);
+    const ids = (await app.db('tickets').orderBy('id', 'desc').offset(600).limit(300).pluck('id')).map(Number);
     for (const [i, text] of texts.entries())
       await app
         .db('tickets')
@@ -197,10 +197,12 @@ describe('texts the engines fold their own way: the walk answers only where it f
       const f = filterOf(q);
       const all = await engineIds(f);
       const seen: number[] = [];
-      for (let offset = 0; offset <= all.length + 10; offset += 10) {
-        const page = await listAndCountTickets(app.db, f, { ...newestFirst, offset, limit: 10 }, 1000, true);
+      for (let offset = 0; offset <= all.length + 5; offset += 5) {
+        const page = await listAndCountTickets(app.db, f, { ...newestFirst, offset, limit: 5 }, 1000, true);
         seen.push(...page.rows.map((r) => r.id));
-        if (page.moreThan === undefined && offset + 10 >= page.total) break;
+        // The first page of a common word is walked before the walk meets the folded texts; later pages are not.
+        if (q === 'firewall' && offset === 0) expect(page.moreThan).toBe(5);
+        if (page.moreThan === undefined && offset + 5 >= page.total) break;
       }
       expect(seen).toEqual(all);
     },
