@@ -2,8 +2,9 @@
  * Letters with diacritics in the five UI languages (and their neighbours), and the plain letter
  * each folds to, so "resetovať" finds "resetovat" and "ёлка" finds "елка". PostgreSQL's
  * `translate()` with these two strings is immutable, so a generated tsvector column can use it
- * without the unaccent extension (not installed everywhere). MariaDB's utf8mb4_unicode_ci and
- * SQLite FTS5's `remove_diacritics 2` fold the same letters by themselves.
+ * without the unaccent extension (not installed everywhere). SQLite FTS5's `remove_diacritics 2`
+ * and MariaDB's collations fold by their own rules, which differ from this table (e.g. ł, đ, ё
+ * kept by FTS5; ğ, ễ, Ŝ folded; ß = s under utf8mb4_general_ci), so this table is not their folding.
  * A migration's index is built with these strings: changing them needs a new migration.
  */
 const accented = 'áàâäãåāąăčćçďđéèêëēėęěíìîïīįĺľłńňñņóòôöõőōŕřšśşșťţțúùûüűūůųýÿžźżģķļ' + 'ё';

@@ -1,6 +1,5 @@
 import type { Knex } from 'knex';
 import { clientOf } from './dialect';
-import { foldText } from './fold';
 import { innodbStopwords } from './fulltext';
 
 /**
@@ -11,8 +10,10 @@ import { innodbStopwords } from './fulltext';
  * rows cheaply (InnoDB and FTS5 build every match of a common word first), so SQLite and
  * MySQL/MariaDB read the few tickets' texts and cut them into words as their engine does;
  * PostgreSQL tests its stored tsvectors row by row, which is the engine's own answer.
+ * Null when a text is not plain ASCII (SQLite, MySQL/MariaDB): how the engine folds other letters
+ * (FTS5's remove_diacritics, the column's collation) is not copied, so the engine must answer.
  */
-export async function ticketsMatchingAmong(db: Knex, ids: number[], words: string[]): Promise<Set<number>> {
+export async function ticketsMatchingAmong(db: Knex, ids: number[], words: string[]): Promise<Set<number> | null> {
   if (ids.length === 0) return new Set();
   if (clientOf(db) === 'postgres') return postgresMatchingAmong(db, ids, words);
   const matches = textMatcher(clientOf(db) === 'mysql' ? 'mysql' : 'sqlite', words);
@@ -26,6 +27,8 @@ export async function ticketsMatchingAmong(db: Knex, ids: number[], words: strin
       .whereIn('ticket_id', ids)
       .select<Array<{ ticket_id: number; value: string }>>('ticket_id', 'value'),
   ]);
+  const texts = [...tickets.flatMap((t) => [t.subject, t.name]), ...messages.map((m) => m.body)];
+  if (!texts.concat(values.map((v) => v.value)).every(plainAscii)) return null;
   const found = new Set<number>();
   for (const t of tickets) if (matches(t.subject) || matches(t.name)) found.add(Number(t.id));
   for (const m of messages) if (matches(m.body)) found.add(Number(m.ticket_id));
@@ -41,16 +44,23 @@ export async function ticketsMatchingAmong(db: Knex, ids: number[], words: strin
 }
 
 /**
- * Whether a text has every word as the start of one of its words, cut and folded as the engine
- * does: FTS5's unicode61 (letters and digits, `remove_diacritics 2`), InnoDB's parser (letters,
- * digits and `_`; words under 3 characters and its stop words are not indexed, so never found).
+ * Plain ASCII: the only characters whose folding is proven equal to the engines' (lower case).
+ * FTS5's `remove_diacritics 2` and MariaDB's collations (utf8mb4_general_ci or _unicode_ci, by
+ * install) each fold other letters their own way (ğ, ł, đ, ß, ё, ễ, decomposed accents), which
+ * tests/db/search-walk.test.ts showed differs from fold.ts and between installs.
+ */
+const plainAscii = (text: string | null): boolean => !text || !/[^\x00-\x7f]/.test(text);
+
+/**
+ * Whether a plain ASCII text has every word as the start of one of its words, cut as the engine
+ * does: FTS5's unicode61 (letters and digits), InnoDB's parser (letters, digits and `_`; words
+ * under 3 characters and its stop words are not indexed, so never found).
  */
 export function textMatcher(engine: 'sqlite' | 'mysql', words: string[]): (text: string) => boolean {
-  const wanted = words.map(foldText);
+  const wanted = words.map((w) => w.toLowerCase());
   const wordPattern = engine === 'mysql' ? /[\p{L}\p{N}_]+/gu : /[\p{L}\p{N}]+/gu;
   return (text) => {
-    // Folding character by character is the costly step: plain ASCII only needs lower case.
-    const folded = /[^\x00-\x7f]/.test(text) ? foldText(text) : text.toLowerCase();
+    const folded = text.toLowerCase();
     if (!wanted.every((w) => folded.includes(w))) return false;
     const tokens = folded.match(wordPattern) ?? [];
     const indexed = engine === 'mysql' ? tokens.filter((t) => [...t].length >= 3 && !innodbStopwords.has(t)) : tokens;
@@ -59,12 +69,16 @@ export function textMatcher(engine: 'sqlite' | 'mysql', words: string[]): (text:
 }
 
 /**
- * Whether `textMatcher` answers as the engine does for these words: InnoDB's answer for a word
- * it never indexes (under 3 characters, a stop word) as a required prefix is not worth copying,
- * so such searches stay with the engine.
+ * Whether `textMatcher` answers as the engine does for these words: plain ASCII only (see
+ * `plainAscii`) on SQLite and MySQL/MariaDB; InnoDB's answer for a word it never indexes (under
+ * 3 characters, a stop word) as a required prefix is not worth copying, so such searches stay
+ * with the engine.
  */
 export function checkableWords(db: Knex, words: string[]): boolean {
-  return clientOf(db) !== 'mysql' || words.every((w) => [...w].length >= 3 && !innodbStopwords.has(w));
+  const client = clientOf(db);
+  if (client === 'postgres') return true;
+  if (!words.every(plainAscii)) return false;
+  return client !== 'mysql' || words.every((w) => w.length >= 3 && !innodbStopwords.has(w));
 }
 
 /**
