@@ -20,6 +20,17 @@ export async function viaFunction(run: Run, messages: Buffer[]): Promise<Record<
   return outcomes;
 }
 
+/** The statements one new-ticket mail costs (knex `query` events, BEGIN/SAVEPOINT/COMMIT included). */
+export async function printStatementsOfOneMail(run: Run, raw: Buffer): Promise<void> {
+  const seen: string[] = [];
+  const note = (q: { sql: string }) => seen.push(q.sql.replace(/\s+/g, ' ').slice(0, 160));
+  run.db.on('query', note);
+  const r = await importRawMail(run.services, raw, { source: 'pipe', mailboxId: null });
+  run.db.off('query', note);
+  console.log(`${r.outcome}: ${seen.length} statements`);
+  for (const sql of seen) console.log(`  ${sql}`);
+}
+
 /** Every message delivered to a Dovecot mailbox first, then fetched by the fetch job until all are in. */
 export async function viaImap(run: Run, messages: Buffer[], dc: DovecotServer): Promise<Record<string, number>> {
   const deps = {

@@ -5,6 +5,7 @@
  * Builds a fresh database of its own. Usage:
  *   npx tsx bench/mail-import.ts --client sqlite --messages 1000                 (the import function)
  *   npx tsx bench/mail-import.ts --client mysql --host 127.0.0.1 --user root --messages 1000
+ *   npx tsx bench/mail-import.ts --statements [--client mysql]   (the SQL of one new-ticket mail, warmed up)
  *   npx tsx bench/mail-import.ts --via imap --messages 1000   (Dovecot on loopback, the fetch job)
  *   npx tsx bench/mail-import.ts --via pipe --messages 100    (bin/tessera-mail-pipe, one process per mail)
  *   npx tsx bench/mail-import.ts --via lmtp --messages 1000 [--concurrency 2]   (the LMTP receiver, as an MTA's connections)
@@ -36,7 +37,7 @@ import { createServices } from '../src/web/app-services';
 import { startDovecot } from '../tests/helpers/dovecot';
 import { benchMessage } from './mail-messages';
 import { cpuMs, dbServerCpuMs, freshDatabase, type Run } from './mail-import-setup';
-import { viaFunction, viaImap, viaPipe } from './mail-import-ways';
+import { printStatementsOfOneMail, viaFunction, viaImap, viaPipe } from './mail-import-ways';
 import { viaLmtp, viaPipeLmtp, viaSpool } from './mail-import-receivers';
 
 export { benchMessage } from './mail-messages';
@@ -52,6 +53,7 @@ async function main(): Promise<void> {
       concurrency: { type: 'string', default: '1' },
       importers: { type: 'string', default: '1' },
       database: { type: 'string' },
+      statements: { type: 'boolean', default: false },
     },
   });
   const count = Number(values.messages);
@@ -101,6 +103,10 @@ async function main(): Promise<void> {
     const messages = Array.from({ length: count }, (_, i) => benchMessage(i + 1));
     for (let i = 0; i < 20; i++)
       await importRawMail(services, benchMessage(count + 100 + i), { source: 'pipe', mailboxId: null }); // warm-up
+    if (values.statements) {
+      await printStatementsOfOneMail(run, benchMessage(count + 1000));
+      return;
+    }
     if (dc) {
       for (const raw of messages) dc.deliver(raw);
       await insertMailbox(

@@ -9,9 +9,22 @@ export type CategoryRow = {
   is_public: boolean | number;
   default_priority_id: number | null;
   escalate_to_id: number | null;
+  /** The rules for a new ticket (ticket-routing.ts): read with the category, so creating a ticket reads it once. */
+  due_hours: number | null;
+  auto_assign: AutoAssign;
 };
 
-const columns = ['id', 'name', 'description', 'tier', 'is_public', 'default_priority_id', 'escalate_to_id'];
+const columns = [
+  'id',
+  'name',
+  'description',
+  'tier',
+  'is_public',
+  'default_priority_id',
+  'escalate_to_id',
+  'due_hours',
+  'auto_assign',
+];
 
 export async function insertCategory(
   trx: Knex,

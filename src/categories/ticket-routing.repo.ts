@@ -2,10 +2,9 @@ import type { Knex } from 'knex';
 import { seesTickets, type StaffWithRole } from '../staff/ticket-viewers';
 import type { AutoAssign } from './categories.repo';
 
-export async function routingOf(
-  db: Knex,
-  categoryId: number,
-): Promise<{ due_hours: number | null; auto_assign: AutoAssign } | undefined> {
+export type CategoryRouting = { due_hours: number | null; auto_assign: AutoAssign };
+
+export async function routingOf(db: Knex, categoryId: number): Promise<CategoryRouting | undefined> {
   return db('categories').where({ id: categoryId }).first('due_hours', 'auto_assign');
 }
 

@@ -53,7 +53,7 @@ export function ticketRouting(events: TicketEvents): TicketSubscriber {
   return async (trx, event, now) => {
     if (event.type !== 'ticket.created') return;
     const ticket = event.ticket;
-    const rules = await routingOf(trx, ticket.categoryId);
+    const rules = event.routing ?? (await routingOf(trx, ticket.categoryId));
     if (!rules) return;
     const system = { type: 'system' as const, id: null };
     if (rules.due_hours) {

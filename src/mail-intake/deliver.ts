@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import type { CheckedFile } from '../attachments/file-check';
+import type { CategoryRow } from '../categories/categories.repo';
 import { withTransaction } from '../db/transaction';
 import { insertTicketEvent } from '../tickets/ticket-events.repo';
 import { addCustomerReply, createTicket, type TicketDeps } from '../tickets/tickets.service';
@@ -13,6 +14,8 @@ import type { Settings } from '../settings/settings.schema';
 export type NewTicketPlan = {
   customer: { name: string; email: string; language: string };
   categoryId: number;
+  /** The category row the plan chose (read just before, like the web form's check): not read again. */
+  category: CategoryRow;
   priorityKey: string | null;
   subject: string;
 };
@@ -63,8 +66,10 @@ export async function deliverMail(
         })
       ).messageId;
     } else {
+      const { category, ...plan } = delivery.plan;
       const made = await createTicket(inner, {
-        ...delivery.plan,
+        ...plan,
+        checked: { category },
         body: delivery.body,
         fieldValues: [],
         files: delivery.files,

@@ -50,6 +50,7 @@ export async function planNewTicket(
       language: uiLanguageOf(mail.language) ?? settings['helpdesk.language'] ?? languageCodes[0],
     },
     categoryId: Number(category.id),
+    category,
     priorityKey: origin.defaults?.priorityKey ?? null,
     subject: (mail.subject || firstLine || '—').slice(0, 200),
   };

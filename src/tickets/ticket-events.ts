@@ -1,6 +1,7 @@
 import type { Trx } from '../db/db';
 import { insertTicketEvent, type Actor, type NewTicketEvent } from './ticket-events.repo';
 import type { TicketView } from './tickets.repo';
+import type { CategoryRouting } from '../categories/ticket-routing.repo';
 
 /** What happened to a ticket. Each is stored as an event row (history and audit in one). */
 export type TicketEvent =
@@ -12,6 +13,8 @@ export type TicketEvent =
       notifyCustomer?: boolean;
       /** The customer's own Message-ID when the ticket came by mail: the one mail of the new thread. */
       emailMessageId?: string | null;
+      /** The category's rules for a new ticket as the creation read them (routing reads them when absent). */
+      routing?: CategoryRouting;
     }
   | { type: 'ticket.customer_replied'; ticket: TicketView; messageId: number; actor: Actor }
   | {

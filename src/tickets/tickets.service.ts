@@ -84,7 +84,7 @@ export type CreatedTicket =
  * click, a refresh) returns the ticket it already created.
  */
 export async function createTicket(deps: TicketDeps, input: NewTicket): Promise<CreatedTicket> {
-  const checked = input.checked?.category.id === input.categoryId ? input.checked : undefined;
+  const checked = Number(input.checked?.category.id) === input.categoryId ? input.checked : undefined;
   if (input.submissionKey && !checked) {
     const earlier = await findTicketBySubmissionKey(deps.db, input.submissionKey);
     if (earlier) return { ticket: earlier, created: false };
@@ -153,6 +153,7 @@ export async function createTicket(deps: TicketDeps, input: NewTicket): Promise<
               actor,
               notifyCustomer: input.notifyCustomer ?? true,
               emailMessageId: input.emailMessageId ?? null,
+              routing: { due_hours: category.due_hours, auto_assign: category.auto_assign },
             },
             now,
           );

@@ -164,7 +164,8 @@ ${extra}
 `;
 }
 
-const listening = (port: number) =>
+/** Whether an IMAP/POP3 server on `port` greets; false, never a hang, for one that closes at once. */
+export const listening = (port: number) =>
   new Promise<boolean>((resolve) => {
     const socket = net.connect({ host: '127.0.0.1', port });
     socket.once('data', (d) => {
@@ -172,6 +173,9 @@ const listening = (port: number) =>
       resolve(/^(\* OK|\+OK)/.test(d.toString('latin1')));
     });
     socket.once('error', () => resolve(false));
+    // A server that is starting or stopping may accept and close without a greeting: no 'data',
+    // no 'error', and the idle timeout is cleared with the socket, so only 'close' answers then.
+    socket.once('close', () => resolve(false));
     socket.setTimeout(2000, () => {
       socket.destroy();
       resolve(false);
@@ -213,6 +217,9 @@ export async function startDovecot(
       uid: who.uid,
       gid: who.gid,
     });
+    // Neither the server nor its stderr keeps the test process alive (killOnExit ends the server).
+    proc.unref();
+    (proc.stderr as (NodeJS.ReadableStream & { unref?: () => void }) | null)?.unref?.();
     let stderr = '';
     proc.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
     child = proc;

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import pino from 'pino';
+import type { AttachmentStore } from '../../src/attachments/attachment-store';
 import { createKnex } from '../../src/db/knex-factory';
 import { createI18n } from '../../src/i18n/i18n';
 import { discardInboundMail, importRawMail, retryInboundMail } from '../../src/mail-intake/intake.service';
@@ -128,6 +129,30 @@ test('a mail without a usable sender is kept aside as unparseable, and can be di
   await expect(retryInboundMail(t.services, kept.inboundId!)).rejects.toMatchObject({ status: 404 });
 });
 
+/**
+ * The services of `deps` with a store whose reads of raw mail wait until `parties` of them have
+ * begun: a retry reads the raw bytes right after its status check, so all parties have passed
+ * that check before any of them imports (two retries that overlap for certain, whatever the load).
+ */
+function meetingAtRawRead<T extends { store: AttachmentStore }>(parties: number, ...all: T[]): T[] {
+  let arrived = 0;
+  let release: () => void = () => undefined;
+  const met = new Promise<void>((resolve) => (release = resolve));
+  const gated = (store: AttachmentStore) =>
+    new Proxy(store, {
+      get(target, key, receiver) {
+        if (key !== 'open') return Reflect.get(target, key, receiver);
+        return (rawKey: string) =>
+          (async function* () {
+            if (++arrived === parties) release();
+            await met;
+            yield* target.open(rawKey);
+          })();
+      },
+    });
+  return all.map((deps) => ({ ...deps, store: gated(deps.store) }));
+}
+
 test('a mail that cannot be stored is kept aside, and two retries at once import it once', async () => {
   await t.db('categories').update({ is_active: false });
   const kept = await importMail(t, simpleMail({ from: 'nocat@example.org', messageId: '<nocat@example.org>' }));
@@ -135,15 +160,28 @@ test('a mail that cannot be stored is kept aside, and two retries at once import
   expect(kept).toMatchObject({ outcome: 'kept_aside', reason: 'not_stored' });
   const other = secondProcess();
   try {
+    const [mine, theirs] = meetingAtRawRead(2, t.services, other.services);
     const results = await Promise.all([
-      retryInboundMail(t.services, kept.inboundId!),
-      retryInboundMail(other.services, kept.inboundId!),
+      retryInboundMail(mine!, kept.inboundId!),
+      retryInboundMail(theirs!, kept.inboundId!),
     ]);
+    // Both saw the mail still kept aside: one imports it, the other finds it handled.
     expect(results.map((r) => r.outcome).sort()).toEqual(['created', 'duplicate']);
   } finally {
     await other.close();
   }
+  // A retry that comes after the import finds nothing kept aside (what staff see: not found).
+  await expect(retryInboundMail(t.services, kept.inboundId!)).rejects.toMatchObject({ status: 404 });
+  // Imported exactly once, as the database has it.
   expect(await count('messages', { email_message_id: '<nocat@example.org>' })).toBe(1);
+  expect(await count('inbound_mails', { message_id_header: '<nocat@example.org>' })).toBe(1);
+  expect(await t.db('inbound_mails').where({ id: kept.inboundId }).first('status', 'attempts')).toEqual({
+    status: 'imported',
+    attempts: 1,
+  });
+  const customer = await t.db('customers').where({ email: 'nocat@example.org' }).first('id');
+  expect(await count('tickets', { customer_id: customer.id })).toBe(1);
+  expect((await outbox(t)).filter((m) => m.to_address === 'nocat@example.org').length).toBe(1);
 });
 
 test('erasing a customer forgets the records of their mails and removes the raw copies', async () => {

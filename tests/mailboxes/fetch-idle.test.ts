@@ -1,4 +1,5 @@
 import { performance } from 'node:perf_hooks';
+import { setTimeout as sleep } from 'node:timers/promises';
 import pino from 'pino';
 import type { Knex } from 'knex';
 import { systemClock } from '../../src/clock';
@@ -13,12 +14,24 @@ import type { InstalledApp } from '../helpers/installed-app';
 import { addDovecotMailbox, customerMail, mailboxValues, useDovecotMailboxes } from '../helpers/mailbox-fixtures';
 import { startDbProxy } from '../helpers/db-proxy';
 import { testPool } from '../helpers/test-db';
-import { waitFor } from '../helpers/wait-for';
+import { waitFor, within } from '../helpers/wait-for';
 
 jest.setTimeout(120_000);
 
 /** Fast checks and reconnects, so the tests wait for seconds, not minutes. */
 const quick = { checkEveryMs: 200, firstBackoffMs: 100, maxBackoffMs: 500, busyRetryMs: 100 };
+
+/** Every wait of this file has a deadline: a server, listener or proxy that never answers fails the test. */
+const bounded = <T>(work: Promise<T>, what: string) => within(work, what, 30_000);
+
+/**
+ * A check that began after the test changed something: check() joins a check already under way
+ * (the timer's, maybe begun before the change), so once that one is over, one more.
+ */
+async function checkAfterChange(listener: MailListener): Promise<void> {
+  await bounded(listener.check(), 'a check under way');
+  await bounded(listener.check(), 'a check after the change');
+}
 
 /**
  * IMAP IDLE against a real Dovecot: the test clock never moves, so the poll (due 30 s after a
@@ -30,7 +43,7 @@ describeWithDovecot('listening to IMAP mailboxes (IDLE)', () => {
   const listeners: MailListener[] = [];
   useDovecotMailboxes((app, server) => ((t = app), (dc = server)));
   afterEach(async () => {
-    for (const l of listeners.splice(0)) await l.stop();
+    for (const l of listeners.splice(0)) await bounded(l.stop(), 'the listener stopped');
   });
 
   const listen = (services: Services = t.services, policy: Partial<ListenPolicy> = {}) => {
@@ -62,10 +75,10 @@ describeWithDovecot('listening to IMAP mailboxes (IDLE)', () => {
     const id = await addDovecotMailbox(t, dc);
     listen();
     await waitFor(() => listening(id), 'the IDLE connection is up', 20_000);
-    await dc.stop();
+    await bounded(dc.stop(), 'dovecot stopped');
     await waitFor(async () => !(await listening(id)), 'the connection seen lost', 20_000);
     expect((await row(id)).listened_by).not.toBeNull(); // still this process's to reconnect
-    await dc.start();
+    await bounded(dc.start(), 'dovecot started');
     await waitFor(() => listening(id), 'the IDLE connection is up again', 30_000);
     dc.deliver(customerMail({ n: 'idle3', subject: 'After the restart' }));
     await waitFor(async () => (await ticketCount('After the restart')) === 1, 'the ticket', 20_000);
@@ -121,19 +134,19 @@ describeWithDovecot('listening to IMAP mailboxes (IDLE)', () => {
           clock: systemClock,
         }),
       );
-      await b.check();
-      await b.check();
+      await bounded(b.check(), 'a check of the other process');
+      await bounded(b.check(), 'a check of the other process');
       expect(a.held()).toEqual([id]);
       expect(b.held()).toEqual([]);
-      await a.stop();
+      await bounded(a.stop(), 'the first listener stopped');
       expect((await row(id)).listened_by).toBeNull(); // given back at shutdown, not left to run out
       await waitFor(() => b.held().length === 1, 'the other process listening', 20_000);
       await waitFor(() => listening(id), 'its IDLE connection up', 20_000);
       dc.deliver(customerMail({ n: 'idle5', subject: 'Heard by the second process' }));
       await waitFor(async () => (await ticketCount('Heard by the second process')) === 1, 'the ticket', 20_000);
-      await b.stop();
+      await bounded(b.stop(), 'the other listener stopped');
     } finally {
-      await other.destroy();
+      await bounded(other.destroy(), 'the other pool closed');
     }
   });
 
@@ -141,7 +154,7 @@ describeWithDovecot('listening to IMAP mailboxes (IDLE)', () => {
     const id = await addDovecotMailbox(t, dc);
     const listener = listen(t.services, { firstBackoffMs: 200, maxBackoffMs: 1_600 });
     await waitFor(() => listening(id), 'the IDLE connection is up', 20_000);
-    await dc.stop();
+    await bounded(dc.stop(), 'dovecot stopped');
     try {
       await waitFor(() => listener.reconnects(id) >= 1, 'the connection seen lost', 20_000);
       const started = performance.now();
@@ -149,7 +162,7 @@ describeWithDovecot('listening to IMAP mailboxes (IDLE)', () => {
       // Waits of at least half of 200, 400, 800 and 1,600 ms; without backoff it tries every 200 ms.
       expect(performance.now() - started).toBeGreaterThanOrEqual(100 + 200 + 400 + 800);
     } finally {
-      await dc.start();
+      await bounded(dc.start(), 'dovecot started');
     }
     await waitFor(() => listening(id), 'listening again once the server is back', 30_000);
   });
@@ -171,7 +184,7 @@ describeWithDovecot('listening to IMAP mailboxes (IDLE)', () => {
       await waitFor(() => listening(id), 'listening after the fifth cut', 30_000);
       expect(performance.now() - started).toBeGreaterThanOrEqual(1_600);
     } finally {
-      await proxy.close();
+      await bounded(proxy.close(), 'the proxy closed');
     }
   });
 
@@ -183,7 +196,7 @@ describeWithDovecot('listening to IMAP mailboxes (IDLE)', () => {
       .db('mailboxes')
       .where({ id })
       .update({ listened_by: 'listen-elsewhere', listen_until: t.clock.now() + 60_000 });
-    await listener.check();
+    await checkAfterChange(listener);
     expect(listener.held()).toEqual([]);
     expect(await row(id)).toMatchObject({ listened_by: 'listen-elsewhere' }); // not given back: it is not ours
   });
@@ -211,7 +224,7 @@ describeWithDovecot('listening to IMAP mailboxes (IDLE)', () => {
     listeners.push(listener);
     await waitFor(() => listening(id), 'the IDLE connection is up', 20_000);
     failing = true;
-    await listener.check();
+    await checkAfterChange(listener);
     expect(listener.held()).toEqual([]);
     failing = false;
     await waitFor(() => listener.held().length === 1, 'listening again', 20_000);
@@ -239,7 +252,7 @@ describeWithDovecot('listening to IMAP mailboxes (IDLE)', () => {
     // Checks only when the test asks: the order of events is the test's.
     const listener = startMailListener(fetchDepsOf({ ...t.services, db }), { ...quick, checkEveryMs: 3_600_000 });
     listeners.push(listener);
-    await listener.check();
+    await bounded(listener.check(), 'a check');
     await waitFor(() => listening(id), 'the IDLE connection is up', 20_000);
     const first = (await row(id)).listened_by;
 
@@ -268,17 +281,17 @@ describeWithDovecot('listening to IMAP mailboxes (IDLE)', () => {
     );
     // One check: the renewal fails, the old connection starts closing, and the freed mailbox is
     // claimed again at once, while the old one is still closing.
-    await listener.check();
+    await bounded(listener.check(), 'a check');
     expect(listener.held()).toEqual([id]);
     const second = (await row(id)).listened_by;
     expect(second).not.toBeNull();
     expect(second).not.toBe(first);
 
     // The old connection finishes closing and gives back ITS lease only.
-    await new Promise((resolve) => setTimeout(resolve, 2_500));
+    await sleep(2_500);
     slowClose = false;
     await waitFor(() => listening(id), 'the new IDLE connection is up', 20_000);
-    for (let i = 0; i < 3; i++) await listener.check();
+    for (let i = 0; i < 3; i++) await bounded(listener.check(), 'a check');
     expect(listener.held()).toEqual([id]);
     expect(listener.reconnects(id)).toBe(0);
     expect(await row(id)).toMatchObject({ listened_by: second });
@@ -288,7 +301,7 @@ describeWithDovecot('listening to IMAP mailboxes (IDLE)', () => {
   test('POP3 mailboxes are not listened to', async () => {
     await addDovecotMailbox(t, dc, { protocol: 'pop3' });
     const listener = listen();
-    await listener.check();
+    await bounded(listener.check(), 'a check');
     expect(listener.held()).toEqual([]);
   });
 });
@@ -305,12 +318,20 @@ describeWithDovecot('an IMAP server without IDLE', () => {
     const listener = startListening(t.services, quick)!;
     try {
       await waitFor(async () => (await findMailbox(t.db, id))!.idle_missing, 'IDLE found missing', 20_000);
-      await listener.check();
+      // The database may say so before this process has taken in its own answer (the mark's reply
+      // and this read race on two connections), and the lease goes back beside the checks: wait
+      // for the listener to let go, then see that the next check does not take the mailbox again.
+      await waitFor(
+        async () => (await bounded(listener.check(), 'a check'), listener.held().length === 0),
+        'the mailbox without IDLE let go',
+        20_000,
+      );
+      await bounded(listener.check(), 'a check');
       expect(listener.held()).toEqual([]);
-      expect(await findMailbox(t.db, id)).toMatchObject({ listened_by: null, listening_since: null });
     } finally {
-      await listener.stop();
+      await bounded(listener.stop(), 'the listener stopped');
     }
+    expect(await findMailbox(t.db, id)).toMatchObject({ listened_by: null, listening_since: null });
     const box = (await findMailbox(t.db, id))!;
     await updateMailbox(
       t.db,
