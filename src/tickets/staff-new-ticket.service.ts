@@ -13,7 +13,8 @@ import { assign, type StaffActor } from './staff-actions.service';
 import { findPriorityByKey } from './statuses.repo';
 import { categoryIdOf, submissionSchema } from './submission.schema';
 import type { TicketView } from './tickets.repo';
-import { createTicket, type TicketDeps } from './tickets.service';
+import { createTicket } from './ticket-create.service';
+import type { TicketDeps } from './tickets.service';
 
 const staffTicketSchema = submissionSchema.extend({
   notify: z.enum(['yes', 'no'], { error: 'form.invalid' }),

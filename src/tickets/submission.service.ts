@@ -14,7 +14,8 @@ import { attachmentErrors, checkUploads, type Upload } from '../attachments/uplo
 import { findPriorityByKey } from './statuses.repo';
 import { categoryIdOf, submissionSchema } from './submission.schema';
 import { countOpenTicketsOfCustomer, findTicketBySubmissionKey, type TicketView } from './tickets.repo';
-import { createTicket, type TicketDeps } from './tickets.service';
+import { createTicket } from './ticket-create.service';
+import type { TicketDeps } from './tickets.service';
 
 /** A refusal that tells a spammer or a banned sender nothing about why. */
 export class RefusedError extends AppError {

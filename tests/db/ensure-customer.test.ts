@@ -1,7 +1,7 @@
 import type { Knex } from 'knex';
 import { ensureCustomer, findCustomerByEmail } from '../../src/customers/customers.repo';
 import { withTransaction } from '../../src/db/transaction';
-import { createTicket } from '../../src/tickets/tickets.service';
+import { createTicket } from '../../src/tickets/ticket-create.service';
 import { useInstalledApp, type InstalledApp } from '../helpers/installed-app';
 
 let db: Knex;
