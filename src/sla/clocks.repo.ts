@@ -17,6 +17,9 @@ export type ClockRow = {
   breachedAt: number | null;
 };
 
+/** A clock as stored, with its row's id (the key its rewrite goes by). */
+export type StoredClock = ClockRow & { id: number };
+
 type Raw = {
   kind: TargetKind;
   policy_id: number | null;
@@ -69,8 +72,11 @@ export async function clocksOf(db: Knex, ticketId: number): Promise<ClockRow[]> 
  * (MariaDB's repeatable read), and a ticket without clocks has nothing the job could mark.
  * Two statements whatever the number of tickets.
  */
-export async function lockedClocksOfTickets(trx: Knex, ticketIds: readonly number[]): Promise<Map<number, ClockRow[]>> {
-  const clocks = new Map(ticketIds.map((id) => [id, [] as ClockRow[]]));
+export async function lockedClocksOfTickets(
+  trx: Knex,
+  ticketIds: readonly number[],
+): Promise<Map<number, StoredClock[]>> {
+  const clocks = new Map(ticketIds.map((id) => [id, [] as StoredClock[]]));
   const ids =
     ticketIds.length === 0
       ? []
@@ -82,9 +88,10 @@ export async function lockedClocksOfTickets(trx: Knex, ticketIds: readonly numbe
     trx,
     trx('sla_clocks')
       .whereIn('id', ids)
-      .select(['ticket_id', ...clockColumns]),
+      .select(['id', 'ticket_id', ...clockColumns]),
   );
-  for (const r of rows as Array<Raw & { ticket_id: number }>) clocks.get(Number(r.ticket_id))?.push(fromRaw(r));
+  for (const r of rows as Array<Raw & { id: number; ticket_id: number }>)
+    clocks.get(Number(r.ticket_id))?.push({ ...fromRaw(r), id: Number(r.id) });
   return clocks;
 }
 
@@ -97,52 +104,52 @@ const toRaw = (c: ClockRow) => ({
   due_at: c.dueAt,
   met_at: c.metAt,
   stopped_at: c.stoppedAt,
+  breached_at: c.breachedAt,
 });
+const rewritten = [...clockColumns.filter((c) => c !== 'kind'), 'updated_at'];
+/** Rows per statement: 12 values each, far below every database's limit of parameters. */
+const chunk = 100;
 
 /**
- * Writes a clock's new state. Within one cycle `breached_at` is never written here (it is only
- * ever set, by recordBreach or the breach job, never lowered or cleared); a new clock or a new
- * next-response cycle starts unbreached.
+ * A sync's clock writes, gathered so that a batch writes them in one statement each: new clocks,
+ * changed clocks (by id) and clocks that go (by id).
  */
-export async function upsertClock(
-  trx: Knex,
-  ticketId: number,
-  clock: ClockRow,
-  before: ClockRow | undefined,
-  now: number,
-): Promise<void> {
-  if (!before)
-    await trx('sla_clocks').insert({
-      ticket_id: ticketId,
-      kind: clock.kind,
-      ...toRaw(clock),
-      breached_at: null,
-      updated_at: now,
-    });
-  else if (before.startedAt === clock.startedAt)
-    await trx('sla_clocks')
-      .where({ ticket_id: ticketId, kind: clock.kind })
-      .update({ ...toRaw(clock), updated_at: now });
-  else
-    await trx('sla_clocks')
-      .where({ ticket_id: ticketId, kind: clock.kind })
-      .update({ ...toRaw(clock), breached_at: null, updated_at: now });
-}
+export type ClockWrites = {
+  inserts: Array<{ ticketId: number; clock: ClockRow }>;
+  updates: Array<{ id: number; ticketId: number; clock: ClockRow }>;
+  deletes: number[];
+};
+export const noClockWrites = (): ClockWrites => ({ inserts: [], updates: [], deletes: [] });
 
-/** Marks a ticket's clock breached at its due time unless it already is; true when this call did it. */
-export async function recordBreach(
-  trx: Knex,
-  ticketId: number,
-  kind: TargetKind,
-  dueAt: number,
-  now: number,
-): Promise<boolean> {
-  return (
-    (await trx('sla_clocks')
-      .where({ ticket_id: ticketId, kind })
-      .whereNull('breached_at')
-      .update({ breached_at: dueAt, updated_at: now })) === 1
-  );
+/**
+ * Writes the clocks' new states as computed, `breached_at` included: the rows were read locked
+ * (lockedClocksOfTickets), so no breach mark can have come between the read and this write, and
+ * the computed mark is the read one, or the one this sync records, or none for a new cycle.
+ * Changed rows go as one upsert keyed by id (rows that exist: it always updates), ids sorted
+ * like every other writer's.
+ */
+export async function writeClocks(trx: Knex, writes: ClockWrites, now: number): Promise<void> {
+  const deletes = [...writes.deletes].sort((a, b) => a - b);
+  for (let i = 0; i < deletes.length; i += chunk)
+    await trx('sla_clocks')
+      .whereIn('id', deletes.slice(i, i + chunk))
+      .del();
+  const updates = [...writes.updates].sort((a, b) => a.id - b.id);
+  for (let i = 0; i < updates.length; i += chunk)
+    await trx('sla_clocks')
+      .insert(
+        updates
+          .slice(i, i + chunk)
+          .map((u) => ({ id: u.id, ticket_id: u.ticketId, kind: u.clock.kind, ...toRaw(u.clock), updated_at: now })),
+      )
+      .onConflict('id')
+      .merge(rewritten);
+  for (let i = 0; i < writes.inserts.length; i += chunk)
+    await trx('sla_clocks').insert(
+      writes.inserts
+        .slice(i, i + chunk)
+        .map((n) => ({ ticket_id: n.ticketId, kind: n.clock.kind, ...toRaw(n.clock), updated_at: now })),
+    );
 }
 
 /** Copies each ticket's soonest running due time onto the ticket (the list's SLA column), in one statement. */
@@ -154,10 +161,6 @@ export async function refreshTicketsSlaDue(trx: Knex, ticketIds: readonly number
       // min() skips the clocks without a due time, and is null when no clock runs.
       sla_due_at: trx('sla_clocks').whereRaw('sla_clocks.ticket_id = tickets.id').min('due_at'),
     });
-}
-
-export async function deleteClock(trx: Knex, ticketId: number, kind: TargetKind): Promise<void> {
-  await trx('sla_clocks').where({ ticket_id: ticketId, kind }).del();
 }
 
 /** Running clocks past their due time and not yet marked breached, soonest first, by index. */

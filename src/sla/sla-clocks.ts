@@ -1,7 +1,7 @@
 import type { Knex } from 'knex';
 import type { Trx } from '../db/db';
 import type { TicketEvent, TicketSubscriber } from '../tickets/ticket-events';
-import { insertTicketEvent } from '../tickets/ticket-events.repo';
+import { insertTicketEvents, type NewTicketEvent } from '../tickets/ticket-events.repo';
 import { businessTimeBetween, compileCalendar, type BusinessCalendar } from './business-time';
 import { calendarForCategory, findCalendar, listCalendars, type CalendarRow } from './calendars.repo';
 import { readsShared, sharedRead } from './batch-reads';
@@ -11,12 +11,12 @@ import { findTicketByTrackingId } from '../tickets/tickets.repo';
 import { fieldValuesOfTickets, readClockFactsOf, type ClockFacts } from './clock-facts.repo';
 import {
   clocksOf,
-  deleteClock,
   lockedClocksOfTickets,
-  recordBreach,
+  noClockWrites,
   refreshTicketsSlaDue,
-  upsertClock,
-  type ClockRow,
+  writeClocks,
+  type ClockWrites,
+  type StoredClock,
 } from './clocks.repo';
 import { findPolicy, listPolicies } from './policies.repo';
 import { matchPolicy, targetKinds, type Policy, type TargetKind } from './policy-match';
@@ -136,8 +136,9 @@ export async function syncTicketClocks(
 
 /**
  * syncTicketClocks for many tickets (a job's batch re-syncing what it changed): the policies once,
- * the tickets' clocks, facts and field values by set reads, each calendar once; the writes stay
- * per clock, and each ticket's events are written in the order the single sync writes them.
+ * the tickets' clocks, facts and field values by set reads, each calendar once; the new clock rows
+ * computed in memory and written together (writeClocks), then the met and breach events in one
+ * insert, each ticket's in the order the single sync writes them.
  */
 export async function syncTicketsClocks(
   trx: Knex,
@@ -163,6 +164,8 @@ async function syncClocksFrom(
   const fieldValues = policies.some((p) => p.fieldId !== null) ? await fieldValuesOfTickets(trx, ids) : undefined;
   const calendars = new Map<string, Promise<BusinessCalendar>>();
   const changedTickets: number[] = [];
+  const writes = noClockWrites();
+  const events: NewTicketEvent[] = [];
   for (const ticketId of ids) {
     const ticket = facts.get(ticketId);
     if (!ticket) continue;
@@ -170,21 +173,25 @@ async function syncClocksFrom(
     if (!match && existing.get(ticketId)!.length === 0) continue;
     const key = `${match?.policy.calendarId ?? null}/${ticket.categoryId}`;
     if (!calendars.has(key)) calendars.set(key, calendarOf(trx, match?.policy.calendarId ?? null, ticket.categoryId));
-    if (await syncClocks(trx, ticket, existing.get(ticketId)!, match, await calendars.get(key)!, now))
+    const changes = { writes, events };
+    if (syncClocks(changes, ticket, existing.get(ticketId)!, match, await calendars.get(key)!, now))
       changedTickets.push(ticketId);
   }
+  await writeClocks(trx, writes, now);
+  await insertTicketEvents(trx, events, now);
   await refreshTicketsSlaDue(trx, changedTickets);
   return changedTickets;
 }
 
-async function syncClocks(
-  trx: Knex,
+/** A ticket's clocks brought up to date in memory: their writes and events added to the batch's; true when any changed. */
+function syncClocks(
+  batch: { writes: ClockWrites; events: NewTicketEvent[] },
   facts: ClockFacts,
-  existing: ClockRow[],
+  existing: StoredClock[],
   match: ReturnType<typeof matchPolicy>,
   cal: BusinessCalendar,
   now: number,
-): Promise<boolean> {
+): boolean {
   const { ticketId } = facts;
   const targets = match?.targets ?? {};
   let changed = false;
@@ -200,16 +207,25 @@ async function syncClocks(
       now,
     );
     if (change.row === null) {
-      if (before) await deleteClock(trx, ticketId, kind);
+      if (before) batch.writes.deletes.push(before.id);
       changed ||= before !== undefined;
       continue;
     }
-    if (change.row !== before) await upsertClock(trx, ticketId, change.row, before, now);
-    changed ||= change.row !== before;
-    if (change.breached && (await recordBreach(trx, ticketId, kind, change.breached.dueAt, now))) {
-      await insertTicketEvent(trx, ticketId, 'sla.breached', system, { kind, dueAt: change.breached.dueAt }, now);
+    if (change.row !== before) {
+      if (before) batch.writes.updates.push({ id: before.id, ticketId, clock: change.row });
+      else batch.writes.inserts.push({ ticketId, clock: change.row });
     }
-    if (change.met) await insertTicketEvent(trx, ticketId, 'sla.met', system, { kind, late: change.met.late }, now);
+    changed ||= change.row !== before;
+    // The clock was read locked and unmarked: this sync's mark is the one (the job's mark waits for it).
+    if (change.breached)
+      batch.events.push({
+        ticketId,
+        type: 'sla.breached',
+        actor: system,
+        data: { kind, dueAt: change.breached.dueAt },
+      });
+    if (change.met)
+      batch.events.push({ ticketId, type: 'sla.met', actor: system, data: { kind, late: change.met.late } });
   }
   return changed;
 }

@@ -230,3 +230,6 @@ export const policyListReads = (run: () => Promise<unknown>) => statementsLike(/
 /** How many ticket UPDATEs that set a priority `run` sent. */
 export const priorityUpdates = (run: () => Promise<unknown>) =>
   statementsLike(/^update .tickets. set .priority_id./i, run);
+/** How many statements that write SLA clocks `run` sent (a re-sync writes its clocks together). */
+export const clockWrites = (run: () => Promise<unknown>) =>
+  statementsLike(/^(insert into|update|delete from) .sla_clocks./i, run);
