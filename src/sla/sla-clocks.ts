@@ -154,7 +154,7 @@ export async function syncTicketsClocks(
 /** Syncs the tickets' clocks from those they have (by ticket); returns the tickets whose clocks changed. */
 async function syncClocksFrom(
   trx: Knex,
-  existing: Map<number, ClockRow[]>,
+  existing: Map<number, StoredClock[]>,
   now: number,
   policies: readonly Policy[],
 ): Promise<number[]> {
