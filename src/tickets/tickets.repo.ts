@@ -144,7 +144,11 @@ export async function updateTicket(trx: Knex, id: number, patch: Record<string, 
   await trx('tickets').where({ id }).update(patch);
 }
 
-/** The same change of several tickets in one statement (a job's batch), in id order like every other writer. */
+/**
+ * The same change of several tickets in one statement (a job's batch): its rows are locked in id
+ * order. Several calls in one transaction (one per new priority) lock each call's rows in turn, so
+ * not all in id order: a deadlock with another writer is possible and retried by withTransaction.
+ */
 export async function updateTickets(trx: Knex, ids: readonly number[], patch: Record<string, unknown>): Promise<void> {
   if (ids.length)
     await trx('tickets')
