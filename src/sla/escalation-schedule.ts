@@ -95,9 +95,11 @@ const relevant = new Set<TicketEvent['type']>([
 /** Subscribed after the SLA clocks, so it reads the clocks as the change left them. */
 export const slaEscalationSchedule: TicketSubscriber = async (trx: Trx, event) => {
   if (!relevant.has(event.type) || resyncDeferred(trx, event)) return;
-  // Created without clocks: no policy in this transaction, so no later change in it starts any either.
   const created = createdInTransaction(trx, event.ticket.id);
-  if (created === 'clockless') return;
+  // Created while the desk had no policy: no change in this transaction starts a clock either.
+  if (created === 'no-policy') return;
+  // Created with no policy fitting it: the creation has no clock to plan; a later change may start one.
+  if (created === 'unmatched' && event.type === 'ticket.created') return;
   // Created with clocks: only the creation's own event has nothing before it; a later one may have moved them.
   await planTicketsEscalations(trx, [event.ticket.id], {
     created: created === 'clocked' && event.type === 'ticket.created',

@@ -243,24 +243,32 @@ const relevant = new Set<TicketEvent['type']>([
 ]);
 
 /**
- * Tickets created in this transaction, and whether they got clocks. A new ticket has no clock,
+ * Tickets created in this transaction, and how they left the clocks. A new ticket has no clock,
  * escalation schedule or level done yet (its id is new; rows of a deleted ticket went with it,
- * ON DELETE CASCADE): none of them are read, locked or deleted for it.
+ * ON DELETE CASCADE): none of them are read, locked or deleted for it. 'no-policy': the desk had
+ * no policy, so no later change in this transaction starts a clock either; 'unmatched': no policy
+ * fitted the new ticket, but a later change in this transaction (its category, priority, a field)
+ * may make one fit; 'clocked': clocks started.
  */
-const createdHere = new WeakMap<object, Map<number, 'clockless' | 'clocked'>>();
+export type NewTicketClocks = 'no-policy' | 'unmatched' | 'clocked';
+const createdHere = new WeakMap<object, Map<number, NewTicketClocks>>();
 
 /** How a ticket created in this transaction left the clocks (read by the escalation schedule, subscribed after). */
-export function createdInTransaction(trx: object, ticketId: number): 'clockless' | 'clocked' | undefined {
+export function createdInTransaction(trx: object, ticketId: number): NewTicketClocks | undefined {
   return createdHere.get(trx)?.get(ticketId);
 }
 
 /** The clocks of a ticket just created: with no policy none start, and there are none to read before. */
 async function startNewTicketClocks(trx: Trx, ticketId: number, now: number): Promise<void> {
   const policies = await sharedRead(trx, 'policies', () => listPolicies(trx));
-  const started =
-    policies.length > 0 && (await syncClocksFrom(trx, new Map([[ticketId, []]]), now, policies)).length > 0;
-  const created = createdHere.get(trx) ?? new Map<number, 'clockless' | 'clocked'>();
-  createdHere.set(trx, created.set(ticketId, started ? 'clocked' : 'clockless'));
+  const state: NewTicketClocks =
+    policies.length === 0
+      ? 'no-policy'
+      : (await syncClocksFrom(trx, new Map([[ticketId, []]]), now, policies)).length > 0
+        ? 'clocked'
+        : 'unmatched';
+  const created = createdHere.get(trx) ?? new Map<number, NewTicketClocks>();
+  createdHere.set(trx, created.set(ticketId, state));
 }
 
 /** The clocks follow every change that can start, stop, pause or retarget them. */
