@@ -52,9 +52,16 @@ export async function ticketsMatchingAmong(db: Knex, ids: number[], words: strin
 const plainAscii = (text: string | null): boolean => !text || !/[^\x00-\x7f]/.test(text);
 
 /**
+ * InnoDB indexes words of 3 to 84 characters (innodb_ft_min/max_token_size as MariaDB and MySQL
+ * ship them) that are not stop words: a longer one (a hash, a base64 run) is never found.
+ */
+const indexedByInnodb = (token: string): boolean =>
+  token.length >= 3 && token.length <= 84 && !innodbStopwords.has(token);
+
+/**
  * Whether a plain ASCII text has every word as the start of one of its words, cut as the engine
- * does: FTS5's unicode61 (letters and digits), InnoDB's parser (letters, digits and `_`; words
- * under 3 characters and its stop words are not indexed, so never found).
+ * does: FTS5's unicode61 (letters and digits), InnoDB's parser (letters, digits and `_`; only the
+ * words `indexedByInnodb`).
  */
 export function textMatcher(engine: 'sqlite' | 'mysql', words: string[]): (text: string) => boolean {
   const wanted = words.map((w) => w.toLowerCase());
@@ -63,7 +70,7 @@ export function textMatcher(engine: 'sqlite' | 'mysql', words: string[]): (text:
     const folded = text.toLowerCase();
     if (!wanted.every((w) => folded.includes(w))) return false;
     const tokens = folded.match(wordPattern) ?? [];
-    const indexed = engine === 'mysql' ? tokens.filter((t) => [...t].length >= 3 && !innodbStopwords.has(t)) : tokens;
+    const indexed = engine === 'mysql' ? tokens.filter(indexedByInnodb) : tokens;
     return wanted.every((w) => indexed.some((t) => t.startsWith(w)));
   };
 }
