@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import type { CheckedFile } from '../attachments/file-check';
 import type { CategoryRow } from '../categories/categories.repo';
+import type { CustomerRow } from '../customers/customers.repo';
 import { withTransaction } from '../db/transaction';
 import { insertTicketEvent } from '../tickets/ticket-events.repo';
 import { createTicket } from '../tickets/ticket-create.service';
@@ -17,6 +18,13 @@ export type NewTicketPlan = {
   categoryId: number;
   /** The category row the plan chose (read just before, like the web form's check): not read again. */
   category: CategoryRow;
+  /**
+   * The customer with the sender's address, looked up before the mail's transaction (null: none
+   * yet). Inside it, as its first plain read, it would fix MariaDB's snapshot before a concurrent
+   * first contact of the same address (web form, another mailbox) commits, and the new ticket's
+   * own view would then miss that customer.
+   */
+  knownCustomer: CustomerRow | null;
   priorityKey: string | null;
   subject: string;
 };
@@ -67,10 +75,10 @@ export async function deliverMail(
         })
       ).messageId;
     } else {
-      const { category, ...plan } = delivery.plan;
+      const { category, knownCustomer, ...plan } = delivery.plan;
       const made = await createTicket(inner, {
         ...plan,
-        checked: { category },
+        checked: { category, customer: knownCustomer },
         body: delivery.body,
         fieldValues: [],
         files: delivery.files,

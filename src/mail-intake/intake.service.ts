@@ -53,7 +53,7 @@ async function importWith(
     found.kind === 'reply' && !takesCustomerReply(found.ticket, settings['tickets.reopenDays'], deps.clock.now())
       ? { kind: 'new' }
       : found;
-  const plan = await planNewTicket(deps.db, mail, origin, settings);
+  const plan = await planNewTicket(deps.db, mail, origin, settings, thread.kind !== 'reply');
   if (!plan) return keepAside(deps, recorder, raw, 'not_stored', 'no active category to open a ticket in');
   const language = thread.kind === 'reply' ? thread.ticket.language : plan.customer.language;
   return storeChecked(deps, raw, recorder, mail, settings, language, async ({ body, files, record, recorded }) => {

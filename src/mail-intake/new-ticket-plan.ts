@@ -2,6 +2,7 @@ import type { i18n } from 'i18next';
 import type { Knex } from 'knex';
 import type { FileProblem } from '../attachments/file-check';
 import { findActiveCategory, listActiveCategories, listPublicCategories } from '../categories/categories.repo';
+import { findCustomerByEmail } from '../customers/customers.repo';
 import { isLanguage, languageCodes } from '../i18n/i18n';
 import type { Settings } from '../settings/settings.schema';
 import { messageMaxLength } from '../tickets/submission.schema';
@@ -38,6 +39,8 @@ export async function planNewTicket(
   mail: IncomingMail,
   origin: { defaults?: { categoryId: number | null; priorityKey: string | null } },
   settings: Settings,
+  /** False when the mail joins a ticket: the plan then only gives the language, no customer is looked up. */
+  opensTicket = true,
 ): Promise<NewTicketPlan | null> {
   const wanted = origin.defaults?.categoryId ? await findActiveCategory(db, origin.defaults.categoryId) : undefined;
   const category = wanted ?? (await listPublicCategories(db))[0] ?? (await listActiveCategories(db))[0];
@@ -51,6 +54,7 @@ export async function planNewTicket(
     },
     categoryId: Number(category.id),
     category,
+    knownCustomer: opensTicket ? ((await findCustomerByEmail(db, mail.from.address)) ?? null) : null,
     priorityKey: origin.defaults?.priorityKey ?? null,
     subject: (mail.subject || firstLine || '—').slice(0, 200),
   };
