@@ -103,7 +103,7 @@ export type CategoryWrite = {
   sort_order: number;
 };
 
-const adminColumns = [...columns, 'names', 'sort_order', 'is_active', 'due_hours', 'auto_close_days', 'auto_assign'];
+const adminColumns = [...columns, 'names', 'sort_order', 'is_active', 'auto_close_days'];
 
 /** Every category, archived ones too, in display order (for the administration screen). */
 export async function listAllCategories(db: Knex): Promise<CategoryAdminRow[]> {

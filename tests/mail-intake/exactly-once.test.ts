@@ -8,6 +8,7 @@ import { discardInboundMail, importRawMail, retryInboundMail } from '../../src/m
 import { anonymizeCustomer, anonymizeTicket, deleteCustomer } from '../../src/privacy/privacy.service';
 import { createServices } from '../../src/web/app-services';
 import { useInstalledApp, type InstalledApp } from '../helpers/installed-app';
+import { within } from '../helpers/wait-for';
 import { importMail, outbox, pipeOrigin, simpleMail } from '../helpers/mail-intake';
 import { testPool } from '../helpers/test-db';
 
@@ -145,7 +146,7 @@ function meetingAtRawRead<T extends { store: AttachmentStore }>(parties: number,
         return (rawKey: string) =>
           (async function* () {
             if (++arrived === parties) release();
-            await met;
+            await within(met, 'both retries at the raw mail', 30_000);
             yield* target.open(rawKey);
           })();
       },

@@ -66,9 +66,8 @@ function ownerOf(session: SessionData): SessionOwner {
  *
  * Rows are bounded: each is written with its owner (the signed-in staff member, else the client
  * address), and writing one ends that owner's least recently used sessions beyond its cap (in the
- * same commit). Its
- * own timer that deleted every expired row in one statement is off: src/jobs/cleanup.ts sweeps
- * them in bounded batches (sessions.repo.ts).
+ * same commit). Its own timer that deleted every expired row in one statement is off:
+ * src/jobs/cleanup.ts sweeps them in bounded batches (sessions.repo.ts).
  *
  * A page view moves the row's expiry (rolling idle timeout) only when it would move it by more
  * than a minute (a tenth of the idle time if that is shorter): a reader clicking through a ticket
