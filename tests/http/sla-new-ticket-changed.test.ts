@@ -9,7 +9,7 @@ import { withTransaction } from '../../src/db/transaction';
 import { createTicket } from '../../src/tickets/ticket-create.service';
 import { findTicketById } from '../../src/tickets/tickets.repo';
 import { useInstalledApp, type InstalledApp } from '../helpers/installed-app';
-import { signedInAdmin } from '../helpers/sla';
+import { policyWithRaise } from '../helpers/sla';
 
 let t: InstalledApp;
 useInstalledApp((app) => (t = app));
@@ -20,27 +20,7 @@ test('a ticket no policy fits, moved in its creating transaction into a category
   const row = { tier: 1, is_public: true, sort_order: 2, is_active: true, created_at: now, updated_at: now };
   await t.db('categories').insert({ ...row, name: 'Contracts' });
   const to = Number((await t.db('categories').where({ name: 'Contracts' }).first('id')).id);
-  const { agent, token } = await signedInAdmin(t);
-  const priorities = await t.db('priorities').pluck('id');
-  const targets = Object.fromEntries(priorities.map((id: number) => [`first_${id}`, '1']));
-  await agent
-    .post('/admin/sla/policies')
-    .type('form')
-    .send({
-      _csrf: token,
-      name: 'Second category only',
-      position: '10',
-      is_active: 'yes',
-      category: String(to),
-      ...targets,
-    })
-    .expect(303);
-  const policyId = Number((await t.db('sla_policies').first<{ id: number }>('id'))!.id);
-  await agent
-    .post(`/admin/sla/policies/${policyId}/escalations`)
-    .type('form')
-    .send({ _csrf: token, level_kind: 'first', level_percent: '50', level_action: 'raise_priority', level_staff: '' })
-    .expect(303);
+  await policyWithRaise(t, 'Second category only', { category: String(to) });
 
   const made = await createTicket(t.services, {
     customer: { name: 'Moved Early', email: 'moved@example.net', language: 'en' },

@@ -1,6 +1,6 @@
 import { queriesDuring, useInstalledApp, type InstalledApp } from '../helpers/installed-app';
 import { importMail, simpleMail } from '../helpers/mail-intake';
-import { signedInAdmin } from '../helpers/sla';
+import { policyWithRaise } from '../helpers/sla';
 
 let t: InstalledApp;
 useInstalledApp((app) => (t = app), { freshRateLimits: true });
@@ -18,20 +18,7 @@ test('a new ticket on a desk without SLA policies reads no clocks or escalations
   expect(reads.filter((sql) => /sla_clocks|sla_escalation_due/.test(sql))).toEqual([]);
   expect(await clocksOf(first!.ticketId)).toBe(0);
 
-  const { agent, token } = await signedInAdmin(t);
-  const priorities = await t.db('priorities').pluck('id');
-  const targets = Object.fromEntries(priorities.map((id: number) => [`first_${id}`, '1']));
-  await agent
-    .post('/admin/sla/policies')
-    .type('form')
-    .send({ _csrf: token, name: 'Everyone', position: '10', is_active: 'yes', ...targets })
-    .expect(303);
-  const policyId = Number((await t.db('sla_policies').first<{ id: number }>('id'))!.id);
-  await agent
-    .post(`/admin/sla/policies/${policyId}/escalations`)
-    .type('form')
-    .send({ _csrf: token, level_kind: 'first', level_percent: '50', level_action: 'raise_priority', level_staff: '' })
-    .expect(303);
+  await policyWithRaise(t, 'Everyone');
   let second: Awaited<ReturnType<typeof importMail>> | undefined;
   const withPolicy = await queriesDuring(t, async () => {
     second = await importMail(t, simpleMail({ from: 'bob@example.org' }));
